@@ -1,0 +1,145 @@
+// Package apperr defines the application's error codes and localizable
+// messages. Domains return these; each surface (HTML, JSON API, CLI) maps the
+// code to its own form in one place and translates the message key at the edge.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code classifies an error for the edges. Codes are stable strings: the JSON
+// API returns them as they are.
+type Code string
+
+// The codes. Each surface maps them through one table (web.statusOf).
+const (
+	Invalid      Code = "invalid"      // input failed validation; see Fields
+	NotFound     Code = "not_found"    // the thing does not exist, or not in this workspace
+	Conflict     Code = "conflict"     // a unique value is taken, or the state forbids the change
+	Unauthorized Code = "unauthorized" // not signed in, or the credentials are wrong
+	Forbidden    Code = "forbidden"    // signed in, but the role does not allow it
+	TooMany      Code = "too_many"     // throttled; try again later
+	Unavailable  Code = "unavailable"  // a dependency is down
+	Internal     Code = "internal"     // a bug or an unexpected failure
+)
+
+// FieldError says what is wrong with one input field. Key is a message key of
+// the i18n catalog; Args fill its template.
+type FieldError struct {
+	Field string         `json:"field"`
+	Key   string         `json:"key"`
+	Args  map[string]any `json:"args,omitempty"`
+}
+
+// Error is the application error. Key and Args form a localizable message;
+// Err, when set, is the internal cause, logged but never shown to a user.
+type Error struct {
+	Code   Code
+	Key    string
+	Args   map[string]any
+	Fields []FieldError
+	Err    error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Code))
+	if e.Key != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Key)
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Key)
+		if len(f.Args) > 0 {
+			fmt.Fprintf(&b, " %v", f.Args)
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error with a code and a message key.
+func New(code Code, key string, args map[string]any) *Error {
+	return &Error{Code: code, Key: key, Args: args}
+}
+
+// Wrap returns an Internal error that keeps err as its cause. what says what
+// was being done, for the log.
+func Wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return &Error{Code: Internal, Key: "error.internal", Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+// NotFoundf returns a NotFound error for a kind of thing ("campaign", "user").
+func NotFoundf(kind string) *Error {
+	return &Error{Code: NotFound, Key: "error.not_found", Args: map[string]any{"Kind": kind}}
+}
+
+// CodeOf returns the code of err, Internal for errors that are not ours, and
+// "" for nil.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries the code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// Fields collects field errors while a value is validated; Err returns nil
+// when nothing was added.
+type Fields []FieldError
+
+// Add records that field is wrong, with a message key and its arguments
+// given as name, value pairs.
+func (fs *Fields) Add(field, key string, kv ...any) {
+	var args map[string]any
+	if len(kv) > 0 {
+		args = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			args[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	*fs = append(*fs, FieldError{Field: field, Key: key, Args: args})
+}
+
+// Nest appends the errors of a nested value under a prefix ("personas[2].").
+func (fs *Fields) Nest(prefix string, err error) {
+	var ae *Error
+	if !errors.As(err, &ae) {
+		if err != nil {
+			fs.Add(strings.TrimSuffix(prefix, "."), "error.invalid")
+		}
+		return
+	}
+	for _, f := range ae.Fields {
+		f.Field = prefix + f.Field
+		*fs = append(*fs, f)
+	}
+}
+
+// Err returns an Invalid error carrying the fields, or nil.
+func (fs Fields) Err() error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Key: "error.invalid", Fields: fs}
+}

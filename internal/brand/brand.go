@@ -1,0 +1,311 @@
+// Package brand is step 1 of the loop, "know yourself": who the brand is,
+// what it sells, whom it sells to, whom it competes with and what people,
+// hours and money it really has.
+package brand
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Limits on free text, so that a pasted document cannot bloat a profile.
+const (
+	maxShort = 200
+	maxLong  = 4000
+	maxList  = 100
+)
+
+// Profile is how the brand sees itself: one per workspace.
+type Profile struct {
+	Positioning      string    `json:"positioning"`
+	ValueProposition string    `json:"value_proposition"`
+	Tone             Tone      `json:"tone"`
+	StageGoal        string    `json:"stage_goal"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Tone is the brand's tone of voice, used by editors and later by checks on
+// drafts.
+type Tone struct {
+	Description  string   `json:"description"`
+	WordsToUse   []string `json:"words_to_use"`
+	WordsToAvoid []string `json:"words_to_avoid"`
+	Examples     []string `json:"examples"`
+}
+
+// Validate reports every field that is wrong.
+func (p *Profile) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "positioning", p.Positioning, maxLong, false)
+	text(&fs, "value_proposition", p.ValueProposition, maxLong, false)
+	text(&fs, "tone.description", p.Tone.Description, maxLong, false)
+	list(&fs, "tone.words_to_use", p.Tone.WordsToUse, maxShort)
+	list(&fs, "tone.words_to_avoid", p.Tone.WordsToAvoid, maxShort)
+	list(&fs, "tone.examples", p.Tone.Examples, maxLong)
+	text(&fs, "stage_goal", p.StageGoal, maxLong, false)
+	return fs.Err()
+}
+
+// Product is something the brand sells.
+type Product struct {
+	ID            int64    `json:"id"`
+	Name          string   `json:"name"`
+	Category      string   `json:"category"`
+	PriceBand     string   `json:"price_band"`
+	SellingPoints []string `json:"selling_points"`
+}
+
+// Validate reports every field that is wrong.
+func (p *Product) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "name", p.Name, maxShort, true)
+	text(&fs, "category", p.Category, maxShort, false)
+	text(&fs, "price_band", p.PriceBand, maxShort, false)
+	list(&fs, "selling_points", p.SellingPoints, maxLong)
+	return fs.Err()
+}
+
+// Age bands, city tiers and genders are closed sets so that personas and the
+// platform catalog speak the same language and can be compared.
+var (
+	AgeBands  = []string{"under18", "18-24", "25-34", "35-44", "45-54", "55+"}
+	CityTiers = []string{"tier1", "new_tier1", "tier2", "tier3_below", "overseas"}
+)
+
+// GenderSplit is a share in percent of each gender; it sums to 100.
+type GenderSplit struct {
+	Female float64 `json:"female"`
+	Male   float64 `json:"male"`
+	Other  float64 `json:"other"`
+}
+
+// PlatformShare says how much of a persona's social time goes to a platform,
+// in percent; Platform is a catalog key ("weibo").
+type PlatformShare struct {
+	Platform string  `json:"platform"`
+	Share    float64 `json:"share"`
+}
+
+// Persona is a consumer the brand sells to.
+type Persona struct {
+	ID              int64           `json:"id"`
+	Name            string          `json:"name"`
+	Description     string          `json:"description"`
+	AgeBands        []string        `json:"age_bands"`
+	Gender          GenderSplit     `json:"gender"`
+	Regions         []string        `json:"regions"`
+	CityTiers       []string        `json:"city_tiers"`
+	Interests       []string        `json:"interests"`
+	Platforms       []PlatformShare `json:"platforms"`
+	PurchaseDrivers []string        `json:"purchase_drivers"`
+	PainPoints      []string        `json:"pain_points"`
+}
+
+// Validate reports every field that is wrong. Platform keys are checked
+// against the catalog by the service, which knows it.
+func (p *Persona) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "name", p.Name, maxShort, true)
+	text(&fs, "description", p.Description, maxLong, false)
+	oneOf(&fs, "age_bands", p.AgeBands, AgeBands)
+	oneOf(&fs, "city_tiers", p.CityTiers, CityTiers)
+	g := p.Gender
+	switch {
+	case g.Female < 0 || g.Male < 0 || g.Other < 0:
+		fs.Add("gender", "error.negative")
+	case math.Abs(g.Female+g.Male+g.Other-100) > 0.01:
+		fs.Add("gender", "error.sum_100", "Sum", round1(g.Female+g.Male+g.Other))
+	}
+	list(&fs, "regions", p.Regions, maxShort)
+	list(&fs, "interests", p.Interests, maxShort)
+	list(&fs, "purchase_drivers", p.PurchaseDrivers, maxLong)
+	list(&fs, "pain_points", p.PainPoints, maxLong)
+	var sum float64
+	seen := map[string]bool{}
+	for _, s := range p.Platforms {
+		switch {
+		case s.Platform == "":
+			fs.Add("platforms", "error.required")
+		case seen[s.Platform]:
+			fs.Add("platforms", "error.duplicate", "Value", s.Platform)
+		case s.Share < 0 || s.Share > 100:
+			fs.Add("platforms", "error.range", "Min", 0, "Max", 100)
+		}
+		seen[s.Platform] = true
+		sum += s.Share
+	}
+	if len(p.Platforms) > 0 && sum > 100.01 {
+		fs.Add("platforms", "error.sum_max_100", "Sum", round1(sum))
+	}
+	return fs.Err()
+}
+
+// Account is a competitor's presence on one platform.
+type Account struct {
+	Platform string `json:"platform"`
+	Handle   string `json:"handle"`
+}
+
+// Competitor is a brand we compete with; its aliases and keywords seed the
+// listening topics later.
+type Competitor struct {
+	ID       int64     `json:"id"`
+	Name     string    `json:"name"`
+	Aliases  []string  `json:"aliases"`
+	Keywords []string  `json:"keywords"`
+	Accounts []Account `json:"accounts"`
+	Notes    string    `json:"notes"`
+}
+
+// Validate reports every field that is wrong.
+func (c *Competitor) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "name", c.Name, maxShort, true)
+	list(&fs, "aliases", c.Aliases, maxShort)
+	list(&fs, "keywords", c.Keywords, maxShort)
+	for _, a := range c.Accounts {
+		if a.Platform == "" || strings.TrimSpace(a.Handle) == "" {
+			fs.Add("accounts", "error.account_format")
+			break
+		}
+	}
+	text(&fs, "notes", c.Notes, maxLong, false)
+	return fs.Err()
+}
+
+// TeamMember is a person who works on social media, with the hours a week
+// they really have for it.
+type TeamMember struct {
+	ID          int64   `json:"id"`
+	Name        string  `json:"name"`
+	Role        string  `json:"role"`
+	WeeklyHours float64 `json:"weekly_hours"`
+	HourlyCost  float64 `json:"hourly_cost"`
+}
+
+// Validate reports every field that is wrong.
+func (m *TeamMember) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "name", m.Name, maxShort, true)
+	text(&fs, "role", m.Role, maxShort, false)
+	if m.WeeklyHours < 0 || m.WeeklyHours > 168 {
+		fs.Add("weekly_hours", "error.range", "Min", 0, "Max", 168)
+	}
+	if m.HourlyCost < 0 {
+		fs.Add("hourly_cost", "error.negative")
+	}
+	return fs.Err()
+}
+
+// AmplifierKinds are the kinds of paid or borrowed reach a team can buy.
+var AmplifierKinds = []string{"kol", "forum_moderator", "paid_boost", "media", "other"}
+
+// Amplifier is an amplification resource: a KOL account, a forum moderator,
+// a paid boost budget.
+type Amplifier struct {
+	ID        int64   `json:"id"`
+	Kind      string  `json:"kind"`
+	Name      string  `json:"name"`
+	Platform  string  `json:"platform"`
+	Reach     int64   `json:"reach"`
+	Price     float64 `json:"price"`
+	PriceUnit string  `json:"price_unit"`
+	Notes     string  `json:"notes"`
+}
+
+// PriceUnits say what a price buys.
+var PriceUnits = []string{"per_post", "per_month", "per_campaign"}
+
+// Validate reports every field that is wrong.
+func (a *Amplifier) Validate() error {
+	var fs apperr.Fields
+	text(&fs, "name", a.Name, maxShort, true)
+	oneOf(&fs, "kind", []string{a.Kind}, AmplifierKinds)
+	if a.PriceUnit != "" {
+		oneOf(&fs, "price_unit", []string{a.PriceUnit}, PriceUnits)
+	}
+	if a.Reach < 0 {
+		fs.Add("reach", "error.negative")
+	}
+	if a.Price < 0 {
+		fs.Add("price", "error.negative")
+	}
+	text(&fs, "notes", a.Notes, maxLong, false)
+	return fs.Err()
+}
+
+// Budget is what the team may spend a month, and what an hour of its work
+// costs when no member sets their own rate.
+type Budget struct {
+	Monthly    float64   `json:"monthly"`
+	Currency   string    `json:"currency"`
+	HourlyCost float64   `json:"hourly_cost"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Validate reports every field that is wrong.
+func (b *Budget) Validate() error {
+	var fs apperr.Fields
+	if b.Monthly < 0 {
+		fs.Add("monthly", "error.negative")
+	}
+	if b.HourlyCost < 0 {
+		fs.Add("hourly_cost", "error.negative")
+	}
+	if !validCurrency(b.Currency) {
+		fs.Add("currency", "error.currency")
+	}
+	return fs.Err()
+}
+
+func validCurrency(c string) bool {
+	if len(c) != 3 {
+		return false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func text(fs *apperr.Fields, field, v string, max int, required bool) {
+	switch n := len([]rune(v)); {
+	case required && strings.TrimSpace(v) == "":
+		fs.Add(field, "error.required")
+	case n > max:
+		fs.Add(field, "error.too_long", "Max", max)
+	}
+}
+
+func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
+	if len(vs) > maxList {
+		fs.Add(field, "error.too_many", "Max", maxList)
+		return
+	}
+	for _, v := range vs {
+		if len([]rune(v)) > maxItem {
+			fs.Add(field, "error.too_long", "Max", maxItem)
+			return
+		}
+	}
+}
+
+func oneOf(fs *apperr.Fields, field string, vs, allowed []string) {
+	for _, v := range vs {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || v == a
+		}
+		if !ok {
+			fs.Add(field, "error.one_of", "Value", v, "Allowed", strings.Join(allowed, ", "))
+			return
+		}
+	}
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }

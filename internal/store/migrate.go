@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// migrationLock is the PostgreSQL advisory lock key that serializes
+// migrations when several nodes start at once.
+const migrationLock = 0x63686f72 // "chor"
+
+func (db *DB) migrationNames() ([]string, error) {
+	dir := path.Join("migrations", string(db.dialect))
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Migrate applies the embedded migrations that have not run yet, each in its
+// own transaction, recorded by name. Migrations only go forward.
+func (db *DB) Migrate(ctx context.Context) error {
+	c := db.writer()
+	if _, err := c.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY,
+		applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	if db.dialect == Postgres {
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("lock migrations: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the connection anyway
+	}
+	names, err := db.migrationNames()
+	if err != nil {
+		return err
+	}
+	applied, err := db.appliedMigrations(ctx, db.writer())
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if applied[name] {
+			continue
+		}
+		body, err := migrations.ReadFile(path.Join("migrations", string(db.dialect), name))
+		if err != nil {
+			return err
+		}
+		err = db.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.conn().exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, db.now())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) appliedMigrations(ctx context.Context, c conn) (map[string]bool, error) {
+	rows, err := c.query(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		applied[n] = true
+	}
+	return applied, rows.Err()
+}
+
+// Ready reports whether the database answers and every migration has run;
+// /readyz uses it.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.Ping(ctx); err != nil {
+		return apperr.Wrap(err, "ping database")
+	}
+	names, err := db.migrationNames()
+	if err != nil {
+		return err
+	}
+	applied, err := db.appliedMigrations(ctx, db.reader())
+	if err != nil {
+		return apperr.Wrap(err, "read migrations")
+	}
+	for _, n := range names {
+		if !applied[n] {
+			return apperr.New(apperr.Unavailable, "error.not_migrated", map[string]any{"Name": n})
+		}
+	}
+	return nil
+}
