@@ -1,0 +1,209 @@
+// Package account holds users, workspaces, memberships and roles, sessions,
+// API tokens and the audit log: who may act in which workspace, and what
+// they did.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// User is a person who signs in. An instance admin may act in every
+// workspace as its owner.
+type User struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	IsAdmin   bool      `json:"is_admin"`
+	Locale    string    `json:"locale"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Workspace is one brand; an agency runs many. Every row of every other
+// table belongs to one.
+type Workspace struct {
+	ID        int64     `json:"id"`
+	Slug      string    `json:"slug"`
+	Name      string    `json:"name"`
+	TimeZone  string    `json:"time_zone"`
+	Currency  string    `json:"currency"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Defaults for a new workspace: the first users are Chinese brands.
+const (
+	DefaultTimeZone = "Asia/Shanghai"
+	DefaultCurrency = "CNY"
+)
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+
+// Validate reports every field that is wrong.
+func (w *Workspace) Validate() error {
+	var fs apperr.Fields
+	if !slugRE.MatchString(w.Slug) {
+		fs.Add("slug", "error.slug")
+	}
+	if n := len([]rune(strings.TrimSpace(w.Name))); n == 0 {
+		fs.Add("name", "error.required")
+	} else if n > 100 {
+		fs.Add("name", "error.too_long", "Max", 100)
+	}
+	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" {
+		fs.Add("time_zone", "error.time_zone", "Value", w.TimeZone)
+	}
+	if len(w.Currency) != 3 || strings.ToUpper(w.Currency) != w.Currency {
+		fs.Add("currency", "error.currency")
+	}
+	return fs.Err()
+}
+
+// Location is the workspace's time zone; reports, calendars and schedules
+// use it at the edges.
+func (w *Workspace) Location() *time.Location {
+	loc, err := time.LoadLocation(w.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Member is a user's membership of a workspace.
+type Member struct {
+	User User `json:"user"`
+	Role Role `json:"role"`
+}
+
+// MemberWorkspace is a workspace as one user sees it, with their role.
+type MemberWorkspace struct {
+	Workspace Workspace `json:"workspace"`
+	Role      Role      `json:"role"`
+}
+
+// Session is a signed-in browser. The cookie carries a random token; only
+// its hash is stored.
+type Session struct {
+	UserID    int64
+	CSRFToken string
+	IP        string
+	UserAgent string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Token is an API token: named, scoped to one workspace and a role, stored
+// hashed and shown once.
+type Token struct {
+	ID          int64      `json:"id"`
+	WorkspaceID int64      `json:"workspace_id"`
+	UserID      int64      `json:"user_id"`
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+// AuditEntry records who changed what, when and from where.
+type AuditEntry struct {
+	ID          int64     `json:"id"`
+	WorkspaceID int64     `json:"workspace_id,omitempty"`
+	UserID      int64     `json:"user_id,omitempty"`
+	Actor       string    `json:"actor"`
+	Action      string    `json:"action"`
+	Target      string    `json:"target"`
+	Detail      string    `json:"detail,omitempty"`
+	IP          string    `json:"ip"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Store keeps accounts. Methods return apperr.NotFound for missing rows
+// and apperr.Conflict for taken unique values (e-mail, slug).
+type Store interface {
+	CountUsers(ctx context.Context) (int, error)
+	CreateUser(ctx context.Context, u User, passwordHash string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, string, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	SetUserLocale(ctx context.Context, id int64, locale string) error
+
+	// CreateWorkspace creates w and makes ownerID its owner, atomically.
+	CreateWorkspace(ctx context.Context, w Workspace, ownerID int64) (Workspace, error)
+	UpdateWorkspace(ctx context.Context, w Workspace) error
+	WorkspaceBySlug(ctx context.Context, slug string) (Workspace, error)
+	WorkspacesOf(ctx context.Context, userID int64) ([]MemberWorkspace, error)
+	AllWorkspaces(ctx context.Context) ([]Workspace, error)
+	MemberRole(ctx context.Context, workspaceID, userID int64) (Role, error)
+	PutMember(ctx context.Context, workspaceID, userID int64, role Role) error
+	RemoveMember(ctx context.Context, workspaceID, userID int64) error
+	Members(ctx context.Context, workspaceID int64) ([]Member, error)
+
+	CreateSession(ctx context.Context, tokenHash string, s Session) error
+	SessionByHash(ctx context.Context, tokenHash string) (Session, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+
+	CreateToken(ctx context.Context, t Token, tokenHash string) (Token, error)
+	TokenByHash(ctx context.Context, tokenHash string) (Token, error)
+	Tokens(ctx context.Context, workspaceID int64) ([]Token, error)
+	RevokeToken(ctx context.Context, workspaceID, id int64, at time.Time) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+
+	AddAudit(ctx context.Context, e AuditEntry) error
+	// Audit lists a workspace's entries newest first, with ids below
+	// beforeID when it is not 0.
+	Audit(ctx context.Context, workspaceID int64, limit int, beforeID int64) ([]AuditEntry, error)
+
+	// DeleteExpired deletes sessions that expired before now and tokens
+	// revoked before now, returning how many rows went.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	// Secret, SetSecret and DeleteSecret keep instance-wide values such as
+	// the one-time setup token's hash.
+	Secret(ctx context.Context, name string) (string, error)
+	SetSecret(ctx context.Context, name, value string) error
+	DeleteSecret(ctx context.Context, name string) error
+
+	// CreateFirstOwner creates the first user (an instance admin), a
+	// workspace they own, and deletes the setup secret, in one transaction;
+	// it returns apperr.Conflict when a user already exists or when the
+	// setup secret no longer equals setupHash.
+	CreateFirstOwner(ctx context.Context, setupHash string, u User, passwordHash string, w Workspace) (User, Workspace, error)
+}
+
+// newToken returns a random token with a prefix that says what it is, and
+// the hash that is stored instead of it.
+func newToken(prefix string) (plain, hash string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	plain = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return plain, HashToken(plain)
+}
+
+// NewRandomToken returns a random URL-safe token and its hash, for
+// callers that keep their own (the web layer's pre-sign-in CSRF cookie).
+func NewRandomToken() (plain, hash string) { return newToken("") }
+
+// HashToken returns the stored form of a session, API or setup token. The
+// tokens are long and random, so a plain SHA-256 is enough.
+func HashToken(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// normalizeEmail lower-cases and trims an address and checks its form.
+func normalizeEmail(email string) (string, bool) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 {
+		return email, false
+	}
+	return email, true
+}

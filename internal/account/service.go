@@ -1,0 +1,516 @@
+package account
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// SessionTTL is how long a browser stays signed in without signing in again.
+const SessionTTL = 14 * 24 * time.Hour
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+const setupSecret = "setup_token"
+
+// Service holds the rules of accounts.
+type Service struct {
+	store    Store
+	throttle *Throttle
+	now      func() time.Time
+}
+
+// NewService returns a service over store; the throttle limits failed
+// sign-ins per IP and per account.
+func NewService(store Store, throttle *Throttle) *Service {
+	return &Service{store: store, throttle: throttle, now: time.Now}
+}
+
+// Principal is who acts in a request: a user, in a workspace with a role,
+// through a session or an API token.
+type Principal struct {
+	User      User
+	Workspace Workspace
+	Role      Role
+	TokenID   int64
+}
+
+// Can reports whether the principal's role allows p.
+func (p Principal) Can(p2 Permission) bool { return p.Role.Can(p2) }
+
+// Require returns apperr.Forbidden unless the principal's role allows p.
+func (p Principal) Require(perm Permission) error {
+	if p.Role.Can(perm) {
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "error.forbidden", map[string]any{"Permission": string(perm)})
+}
+
+// Actor names the principal in the audit log.
+func (p Principal) Actor() string {
+	if p.TokenID != 0 {
+		return p.User.Email + " (token)"
+	}
+	return p.User.Email
+}
+
+func validatePassword(fs *apperr.Fields, password string) {
+	if len([]rune(password)) < MinPasswordLength {
+		fs.Add("password", "error.password_short", "Min", MinPasswordLength)
+	} else if len(password) > 512 {
+		fs.Add("password", "error.too_long", "Max", 512)
+	}
+}
+
+// CreateUser creates a user. Returns apperr.Invalid for a bad e-mail or a
+// short password and apperr.Conflict when the e-mail is taken.
+func (s *Service) CreateUser(ctx context.Context, email, name, password string, admin bool) (User, error) {
+	var fs apperr.Fields
+	email, ok := normalizeEmail(email)
+	if !ok {
+		fs.Add("email", "error.email")
+	}
+	validatePassword(&fs, password)
+	if len([]rune(name)) > 100 {
+		fs.Add("name", "error.too_long", "Max", 100)
+	}
+	if err := fs.Err(); err != nil {
+		return User{}, err
+	}
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	return s.store.CreateUser(ctx, User{Email: email, Name: name, IsAdmin: admin}, HashPassword(password))
+}
+
+// UserByEmail finds a user; apperr.NotFound when there is none.
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	email, _ = normalizeEmail(email)
+	u, _, err := s.store.UserByEmail(ctx, email)
+	return u, err
+}
+
+// Authenticate checks an e-mail and password. Failures are throttled per IP
+// and per account: apperr.TooMany says how many minutes to wait. A wrong
+// e-mail and a wrong password give the same apperr.Unauthorized.
+func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
+	email, _ = normalizeEmail(email)
+	if wait := s.throttle.Wait(ip, email); wait > 0 {
+		return User{}, apperr.New(apperr.TooMany, "error.login_throttled", map[string]any{"Minutes": int(wait.Minutes()) + 1})
+	}
+	u, hash, err := s.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		// Spend the same time as a real check, so timing does not tell
+		// which e-mails exist.
+		CheckPassword(dummyHash, password)
+		s.throttle.Fail(ip, email)
+		return User{}, apperr.New(apperr.Unauthorized, "error.login_failed", nil)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !CheckPassword(hash, password) {
+		s.throttle.Fail(ip, email)
+		return User{}, apperr.New(apperr.Unauthorized, "error.login_failed", nil)
+	}
+	s.throttle.Succeed(email)
+	return u, nil
+}
+
+var dummyHash = HashPassword("not a real password, only spends time")
+
+// StartSession signs a user in: it returns the cookie token and the session.
+func (s *Service) StartSession(ctx context.Context, userID int64, ip, userAgent string) (string, Session, error) {
+	plain, hash := newToken("")
+	csrf, _ := newToken("")
+	now := s.now().UTC()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	// Cutting may split a character, and a header may carry any bytes;
+	// PostgreSQL refuses invalid UTF-8 in text.
+	userAgent = strings.ToValidUTF8(userAgent, "")
+	sess := Session{UserID: userID, CSRFToken: csrf, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := s.store.CreateSession(ctx, hash, sess); err != nil {
+		return "", Session{}, err
+	}
+	return plain, sess, nil
+}
+
+// SessionUser returns the user and session of a cookie token; apperr.
+// Unauthorized when it is unknown or expired.
+func (s *Service) SessionUser(ctx context.Context, token string) (User, Session, error) {
+	unauth := apperr.New(apperr.Unauthorized, "error.signed_out", nil)
+	if token == "" || len(token) > 100 {
+		return User{}, Session{}, unauth
+	}
+	sess, err := s.store.SessionByHash(ctx, HashToken(token))
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !s.now().Before(sess.ExpiresAt)) {
+		return User{}, Session{}, unauth
+	}
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if apperr.Is(err, apperr.NotFound) {
+		return User{}, Session{}, unauth
+	}
+	return u, sess, err
+}
+
+// EndSession signs a browser out.
+func (s *Service) EndSession(ctx context.Context, token string) error {
+	return s.store.DeleteSession(ctx, HashToken(token))
+}
+
+// SetLocale remembers the user's language.
+func (s *Service) SetLocale(ctx context.Context, userID int64, locale string) error {
+	return s.store.SetUserLocale(ctx, userID, locale)
+}
+
+// CreateWorkspace creates a workspace owned by ownerEmail's user.
+func (s *Service) CreateWorkspace(ctx context.Context, w Workspace, ownerEmail string) (Workspace, error) {
+	w = withDefaults(w)
+	if err := w.Validate(); err != nil {
+		return Workspace{}, err
+	}
+	email, _ := normalizeEmail(ownerEmail)
+	owner, _, err := s.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		return Workspace{}, apperr.New(apperr.NotFound, "error.no_such_user", map[string]any{"Email": ownerEmail})
+	}
+	if err != nil {
+		return Workspace{}, err
+	}
+	return s.store.CreateWorkspace(ctx, w, owner.ID)
+}
+
+func withDefaults(w Workspace) Workspace {
+	w.Slug = strings.ToLower(strings.TrimSpace(w.Slug))
+	w.Name = strings.TrimSpace(w.Name)
+	if w.TimeZone == "" {
+		w.TimeZone = DefaultTimeZone
+	}
+	if w.Currency == "" {
+		w.Currency = DefaultCurrency
+	}
+	return w
+}
+
+// UpdateWorkspace changes a workspace's name, time zone or currency; the
+// slug stays, since links and tokens name it.
+func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace) (Workspace, error) {
+	if err := p.Require(EditWorkspace); err != nil {
+		return Workspace{}, err
+	}
+	w.ID, w.Slug, w.CreatedAt = p.Workspace.ID, p.Workspace.Slug, p.Workspace.CreatedAt
+	w = withDefaults(w)
+	if err := w.Validate(); err != nil {
+		return Workspace{}, err
+	}
+	return w, s.store.UpdateWorkspace(ctx, w)
+}
+
+// Workspaces lists the workspaces a user may enter: an admin's are all,
+// as owner.
+func (s *Service) Workspaces(ctx context.Context, u User) ([]MemberWorkspace, error) {
+	if !u.IsAdmin {
+		return s.store.WorkspacesOf(ctx, u.ID)
+	}
+	all, err := s.store.AllWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MemberWorkspace, len(all))
+	for i, w := range all {
+		out[i] = MemberWorkspace{Workspace: w, Role: Owner}
+	}
+	return out, nil
+}
+
+// Enter resolves the principal of user u in workspace slug. A user who is
+// neither a member nor an admin gets apperr.NotFound, so that other
+// workspaces' existence does not leak.
+func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, error) {
+	w, err := s.store.WorkspaceBySlug(ctx, slug)
+	if err != nil {
+		return Principal{}, err
+	}
+	role, err := s.store.MemberRole(ctx, w.ID, u.ID)
+	if apperr.Is(err, apperr.NotFound) && u.IsAdmin {
+		role, err = Owner, nil
+	}
+	if apperr.Is(err, apperr.NotFound) {
+		return Principal{}, apperr.NotFoundf("workspace")
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{User: u, Workspace: w, Role: role}, nil
+}
+
+// AddMember gives the user with email a role in the principal's workspace.
+func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) error {
+	if err := p.Require(ManageMembers); err != nil {
+		return err
+	}
+	if !role.Valid() {
+		var fs apperr.Fields
+		fs.Add("role", "error.role")
+		return fs.Err()
+	}
+	email, _ = normalizeEmail(email)
+	u, _, err := s.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		var fs apperr.Fields
+		fs.Add("email", "error.no_such_user", "Email", email)
+		return fs.Err()
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
+}
+
+// RemoveMember takes a user out of the principal's workspace. The last
+// owner cannot be removed.
+func (s *Service) RemoveMember(ctx context.Context, p Principal, userID int64) error {
+	if err := p.Require(ManageMembers); err != nil {
+		return err
+	}
+	members, err := s.store.Members(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	owners, target := 0, Role("")
+	for _, m := range members {
+		if m.Role == Owner {
+			owners++
+		}
+		if m.User.ID == userID {
+			target = m.Role
+		}
+	}
+	if target == "" {
+		return apperr.NotFoundf("member")
+	}
+	if target == Owner && owners == 1 {
+		return apperr.New(apperr.Conflict, "error.last_owner", nil)
+	}
+	return s.store.RemoveMember(ctx, p.Workspace.ID, userID)
+}
+
+// Members lists the principal's workspace's members.
+func (s *Service) Members(ctx context.Context, p Principal) ([]Member, error) {
+	return s.store.Members(ctx, p.Workspace.ID)
+}
+
+// CreateToken makes a new API token for user email in workspace slug, with
+// role (their own role when empty, never more). The plain token is
+// returned once and never stored. Returns apperr.NotFound when the user is
+// neither a member of the workspace nor an admin.
+func (s *Service) CreateToken(ctx context.Context, email, slug string, role Role, name string) (string, Token, error) {
+	email, _ = normalizeEmail(email)
+	u, _, err := s.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		return "", Token{}, apperr.New(apperr.NotFound, "error.no_such_user", map[string]any{"Email": email})
+	}
+	if err != nil {
+		return "", Token{}, err
+	}
+	p, err := s.Enter(ctx, u, slug)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return s.NewToken(ctx, p, role, name)
+}
+
+// NewToken makes a token for the principal's user in its workspace; see
+// CreateToken.
+func (s *Service) NewToken(ctx context.Context, p Principal, role Role, name string) (string, Token, error) {
+	if err := p.Require(ManageTokens); err != nil {
+		return "", Token{}, err
+	}
+	var fs apperr.Fields
+	if role == "" {
+		role = p.Role
+	}
+	if !role.Valid() {
+		fs.Add("role", "error.role")
+	} else if !role.AtMost(p.Role) {
+		fs.Add("role", "error.role_above_own", "Role", string(p.Role))
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "api"
+	}
+	if len([]rune(name)) > 100 {
+		fs.Add("name", "error.too_long", "Max", 100)
+	}
+	if err := fs.Err(); err != nil {
+		return "", Token{}, err
+	}
+	plain, hash := newToken("chorus_")
+	t, err := s.store.CreateToken(ctx, Token{WorkspaceID: p.Workspace.ID, UserID: p.User.ID, Name: name, Role: role, CreatedAt: s.now().UTC()}, hash)
+	return plain, t, err
+}
+
+// Tokens lists the principal's workspace's tokens; members without
+// ManageMembers see only their own.
+func (s *Service) Tokens(ctx context.Context, p Principal) ([]Token, error) {
+	all, err := s.store.Tokens(ctx, p.Workspace.ID)
+	if err != nil || p.Can(ManageMembers) {
+		return all, err
+	}
+	var own []Token
+	for _, t := range all {
+		if t.UserID == p.User.ID {
+			own = append(own, t)
+		}
+	}
+	return own, nil
+}
+
+// RevokeToken revokes a token of the principal's workspace: one's own, or
+// anyone's with ManageMembers.
+func (s *Service) RevokeToken(ctx context.Context, p Principal, id int64) error {
+	tokens, err := s.Tokens(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		if t.ID == id {
+			return s.store.RevokeToken(ctx, p.Workspace.ID, id, s.now().UTC())
+		}
+	}
+	return apperr.NotFoundf("token")
+}
+
+// TokenPrincipal resolves a bearer token. Unknown and revoked tokens, and
+// tokens whose user has left the workspace, are apperr.Unauthorized.
+func (s *Service) TokenPrincipal(ctx context.Context, plain string) (Principal, error) {
+	unauth := apperr.New(apperr.Unauthorized, "error.bad_token", nil)
+	if !strings.HasPrefix(plain, "chorus_") || len(plain) > 100 {
+		return Principal{}, unauth
+	}
+	t, err := s.store.TokenByHash(ctx, HashToken(plain))
+	if apperr.Is(err, apperr.NotFound) || (err == nil && t.RevokedAt != nil) {
+		return Principal{}, unauth
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if err != nil {
+		return Principal{}, unauth
+	}
+	ws, err := s.workspaceByID(ctx, u, t.WorkspaceID)
+	if err != nil {
+		return Principal{}, unauth
+	}
+	p, err := s.Enter(ctx, u, ws.Slug)
+	if err != nil {
+		return Principal{}, unauth
+	}
+	// A token never has more power than its user has now.
+	if t.Role.AtMost(p.Role) {
+		p.Role = t.Role
+	}
+	p.TokenID = t.ID
+	now := s.now().UTC()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		if err := s.store.TouchToken(ctx, t.ID, now); err != nil {
+			return Principal{}, err
+		}
+	}
+	return p, nil
+}
+
+func (s *Service) workspaceByID(ctx context.Context, u User, id int64) (Workspace, error) {
+	ws, err := s.Workspaces(ctx, u)
+	if err != nil {
+		return Workspace{}, err
+	}
+	for _, mw := range ws {
+		if mw.Workspace.ID == id {
+			return mw.Workspace, nil
+		}
+	}
+	return Workspace{}, apperr.NotFoundf("workspace")
+}
+
+// Record adds an audit entry for the principal's workspace.
+func (s *Service) Record(ctx context.Context, p Principal, action, target, detail, ip string) error {
+	return s.store.AddAudit(ctx, AuditEntry{
+		WorkspaceID: p.Workspace.ID, UserID: p.User.ID, Actor: p.Actor(),
+		Action: action, Target: target, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
+	})
+}
+
+// Audit lists the principal's workspace's audit log, newest first.
+func (s *Service) Audit(ctx context.Context, p Principal, limit int, beforeID int64) ([]AuditEntry, error) {
+	if err := p.Require(ReadAudit); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	return s.store.Audit(ctx, p.Workspace.ID, limit, beforeID)
+}
+
+// CleanupExpired deletes expired sessions and revoked tokens; the periodic
+// cleanup job calls it.
+func (s *Service) CleanupExpired(ctx context.Context, now time.Time) (int64, error) {
+	return s.store.DeleteExpired(ctx, now.UTC())
+}
+
+// NeedsSetup reports whether no user exists yet, so the first-run page is
+// offered.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.store.CountUsers(ctx)
+	return n == 0, err
+}
+
+// NewSetupToken makes the one-time token that the first-run link carries,
+// replacing any earlier one. It returns "" when users already exist.
+func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
+	need, err := s.NeedsSetup(ctx)
+	if err != nil || !need {
+		return "", err
+	}
+	plain, hash := newToken("")
+	return plain, s.store.SetSecret(ctx, setupSecret, hash)
+}
+
+// CheckSetupToken reports whether token is the current setup token.
+func (s *Service) CheckSetupToken(ctx context.Context, token string) bool {
+	want, err := s.store.Secret(ctx, setupSecret)
+	return err == nil && token != "" && subtle.ConstantTimeCompare([]byte(want), []byte(HashToken(token))) == 1
+}
+
+// Setup creates the first user, an instance admin, and their first
+// workspace. It works once, with the setup token.
+func (s *Service) Setup(ctx context.Context, token, email, name, password string, w Workspace) (User, Workspace, error) {
+	if !s.CheckSetupToken(ctx, token) {
+		return User{}, Workspace{}, apperr.New(apperr.Forbidden, "error.setup_token", nil)
+	}
+	var fs apperr.Fields
+	email, ok := normalizeEmail(email)
+	if !ok {
+		fs.Add("email", "error.email")
+	}
+	validatePassword(&fs, password)
+	w = withDefaults(w)
+	fs.Nest("workspace.", w.Validate())
+	if err := fs.Err(); err != nil {
+		return User{}, Workspace{}, err
+	}
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	return s.store.CreateFirstOwner(ctx, HashToken(token), User{Email: email, Name: name, IsAdmin: true}, HashPassword(password), w)
+}

@@ -1,0 +1,96 @@
+// Package config reads Chorus's settings once, from flags and CHORUS_*
+// environment variables (a variable X_FILE names a file holding X, for
+// secrets), and hands them down; nothing reads them globally.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is every setting of a Chorus process.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string
+	// DataDir holds the SQLite file and other local state.
+	DataDir string
+	// DatabaseURL selects the database: empty for SQLite in DataDir, a
+	// file path for another SQLite file, postgres://… for PostgreSQL.
+	DatabaseURL string
+	// Demo loads the demo workspace before serving.
+	Demo bool
+	// BaseURL is the address people reach Chorus at, for printed links;
+	// derived from Addr when empty.
+	BaseURL string
+}
+
+// Default returns the settings of a fresh install.
+func Default() Config {
+	return Config{Addr: ":8080", DataDir: "./chorus-data"}
+}
+
+// BindStorage adds the flags that every subcommand shares: --data and --db.
+func (c *Config) BindStorage(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder for the SQLite file and local state (CHORUS_DATA)")
+	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "database: empty for SQLite in the data folder, or postgres://user@host/db (CHORUS_DATABASE_URL)")
+}
+
+// BindServe adds the flags of the serve command.
+func (c *Config) BindServe(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (CHORUS_ADDR)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
+}
+
+// env maps each flag to its variable.
+var env = map[string]string{
+	"data":     "CHORUS_DATA",
+	"db":       "CHORUS_DATABASE_URL",
+	"addr":     "CHORUS_ADDR",
+	"demo":     "CHORUS_DEMO",
+	"base-url": "CHORUS_BASE_URL",
+}
+
+// ApplyEnv sets each flag that was not given on the command line from its
+// environment variable, or from the file its _FILE variable names. Flags
+// win over the environment.
+func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name, ok := env[f.Name]
+		if !ok || f.Changed || err != nil {
+			return
+		}
+		v := getenv(name)
+		if path := getenv(name + "_FILE"); v == "" && path != "" {
+			b, rerr := os.ReadFile(path)
+			if rerr != nil {
+				err = fmt.Errorf("%s_FILE: %w", name, rerr)
+				return
+			}
+			v = strings.TrimSpace(string(b))
+		}
+		if v == "" {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = fmt.Errorf("%s=%q: %w", name, v, serr)
+		}
+	})
+	return err
+}
+
+// PublicURL is BaseURL, or an http URL derived from Addr.
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host := c.Addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	return "http://" + host
+}

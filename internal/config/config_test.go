@@ -1,0 +1,50 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestApplyEnv(t *testing.T) {
+	t.Parallel()
+	secret := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(secret, []byte("postgres://from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr bool
+	}{
+		{"defaults", nil, nil, Config{Addr: ":8080", DataDir: "./chorus-data"}, false},
+		{"env", nil, map[string]string{"CHORUS_ADDR": ":9000", "CHORUS_DEMO": "true"}, Config{Addr: ":9000", DataDir: "./chorus-data", Demo: true}, false},
+		{"flag beats env", []string{"--addr", ":7000"}, map[string]string{"CHORUS_ADDR": ":9000"}, Config{Addr: ":7000", DataDir: "./chorus-data"}, false},
+		{"file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-file"}, false},
+		{"bad bool", nil, map[string]string{"CHORUS_DEMO": "maybe"}, Config{}, true},
+		{"missing file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": "/nonexistent/x"}, Config{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Default()
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			c.BindStorage(fs)
+			c.BindServe(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := ApplyEnv(fs, func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && c != tt.want {
+				t.Errorf("got %+v, want %+v", c, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Cleaner deletes what has expired: sessions past their expiry and revoked
+// API tokens. The account service implements it.
+type Cleaner interface {
+	// CleanupExpired deletes what expired before now and returns how many
+	// rows it deleted.
+	CleanupExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// CleanupArgs is the periodic cleanup of expired sessions and tokens. It has
+// no arguments: each run cleans whatever has expired by then.
+type CleanupArgs struct{}
+
+// Kind is stored with every job row; it is never renamed.
+func (CleanupArgs) Kind() string { return "cleanup_expired" }
+
+// cleanupMaxAttempts is small because the next period runs anyway.
+const cleanupMaxAttempts = 3
+
+// cleanupTimeout bounds one run; deleting a large backlog may take a while.
+const cleanupTimeout = 5 * time.Minute
+
+// cleanupPeriodic is the periodic job: run on start and then every
+// interval, unique per interval so that a leader change or a second node
+// cannot insert one period twice.
+func cleanupPeriodic(interval time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(
+		river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, cleanupInsertOpts(interval) },
+		&river.PeriodicJobOpts{ID: CleanupArgs{}.Kind(), RunOnStart: true},
+	)
+}
+
+// cleanupInsertOpts makes a cleanup job unique within its period: River
+// rounds the job's scheduled time down to a multiple of interval (in UTC),
+// and skips the insert when a job of that period exists in any state but
+// cancelled or discarded.
+func cleanupInsertOpts(interval time.Duration) *river.InsertOpts {
+	return &river.InsertOpts{
+		MaxAttempts: cleanupMaxAttempts,
+		UniqueOpts:  river.UniqueOpts{ByPeriod: interval},
+	}
+}
+
+// CleanupWorker runs CleanupArgs jobs through the Cleaner. Now defaults to
+// time.Now and Logger to slog.Default().
+type CleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	Cleaner Cleaner
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Timeout lets one run take longer than River's default minute.
+func (w *CleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return cleanupTimeout }
+
+// Work deletes expired rows and records how many in the job's output.
+func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
+	now, logger := time.Now, slog.Default()
+	if w.Now != nil {
+		now = w.Now
+	}
+	if w.Logger != nil {
+		logger = w.Logger
+	}
+	n, err := w.Cleaner.CleanupExpired(ctx, now().UTC())
+	if err != nil {
+		return workError(err)
+	}
+	logger.DebugContext(ctx, "cleaned up expired rows", slog.Int64("deleted", n), slog.Int64("job_id", job.ID))
+	// The output is only for inspection; failing to record it fails nothing.
+	_ = river.RecordOutput(ctx, cleanupOutput{Deleted: n})
+	return nil
+}
+
+// cleanupOutput is what a cleanup run records on its job row.
+type cleanupOutput struct {
+	Deleted int64 `json:"deleted"`
+}

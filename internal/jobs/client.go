@@ -1,0 +1,205 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/store"
+)
+
+// Defaults of Options.
+const (
+	// DefaultWorkersPostgres is the number of jobs one node works at once
+	// on PostgreSQL.
+	DefaultWorkersPostgres = 4
+	// DefaultWorkersSQLite is smaller: on SQLite every write goes through
+	// one connection, so more workers would mostly wait for it.
+	DefaultWorkersSQLite = 2
+	// DefaultCleanupInterval is how often expired sessions and tokens go.
+	DefaultCleanupInterval = time.Hour
+)
+
+// hardStopGrace is how long Stop waits for jobs to return after their
+// contexts are cancelled, once the caller's deadline has passed.
+const hardStopGrace = 2 * time.Second
+
+// Deps are the domain services that workers call.
+type Deps struct {
+	// Cleaner runs the periodic cleanup; required.
+	Cleaner Cleaner
+}
+
+// Options tune a Client; the zero value is the production default.
+type Options struct {
+	// Logger receives River's and the workers' logs; slog.Default() if nil.
+	Logger *slog.Logger
+	// Workers is how many jobs this node works at once: DefaultWorkersPostgres
+	// or DefaultWorkersSQLite if 0.
+	Workers int
+	// CleanupInterval is the period of the cleanup job;
+	// DefaultCleanupInterval if 0, at least one second.
+	CleanupInterval time.Duration
+	// ID names this node among the clients of one database, for leader
+	// election and job attempts; must be unique. River derives one from the
+	// host name and start time if empty.
+	ID string
+
+	// configure adjusts River's configuration last; tests shorten intervals.
+	configure func(*river.Config)
+}
+
+// Client works Chorus's jobs and inserts new ones. One runs in each
+// `chorus serve` process; on PostgreSQL any number of them share the work
+// and one elected leader enqueues periodic jobs.
+type Client struct {
+	river   *river.Client[*sql.Tx]
+	metrics *collector
+
+	mu sync.Mutex
+	// eventsDone is closed when the metrics subscription of the current run
+	// has drained; nil before Start.
+	eventsDone chan struct{}
+}
+
+// New configures a client on the store's writer pool; Start runs it. River's
+// tables must exist (Migrate).
+func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
+	if deps.Cleaner == nil {
+		return nil, errors.New("jobs: Deps.Cleaner is required")
+	}
+	drv, err := driver(db)
+	if err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = DefaultWorkersPostgres
+		if db.Dialect() == store.SQLite {
+			workers = DefaultWorkersSQLite
+		}
+	}
+	interval := opts.CleanupInterval
+	if interval == 0 {
+		interval = DefaultCleanupInterval
+	}
+	if interval < time.Second {
+		return nil, fmt.Errorf("jobs: CleanupInterval %s is shorter than a second", interval)
+	}
+
+	ws := river.NewWorkers()
+	if err := river.AddWorkerSafely(ws, &CleanupWorker{Cleaner: deps.Cleaner, Now: db.Now, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	kinds := []string{CleanupArgs{}.Kind()}
+
+	cfg := &river.Config{
+		ID:           opts.ID,
+		Logger:       logger,
+		Workers:      ws,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
+		PeriodicJobs: []*river.PeriodicJob{cleanupPeriodic(interval)},
+	}
+	if db.Dialect() == store.SQLite {
+		// The listener would poll river_notification every 50 ms on the
+		// one writer connection; one node needs no notifications, and
+		// fetching every FetchPollInterval (1 s) is quick enough.
+		cfg.PollOnly = true
+		// SQLite's b-trees do not bloat the way PostgreSQL's indexes do,
+		// and REINDEX would hold the writer for its whole run.
+		cfg.ReindexerSchedule = river.NeverSchedule()
+	}
+	if opts.configure != nil {
+		opts.configure(cfg)
+	}
+	rc, err := river.NewClient(drv, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Client{river: rc, metrics: newCollector(db, kinds)}, nil
+}
+
+// Start begins fetching and working jobs, and, while this node is the
+// leader, enqueueing periodic ones. Jobs run with contexts derived from ctx:
+// cancelling ctx cancels running jobs, so a graceful shutdown calls Stop
+// instead.
+func (c *Client) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.eventsDone != nil {
+		select {
+		case <-c.eventsDone: // stopped; start again
+		default:
+			return nil // running
+		}
+	}
+	// Subscribe first: the run-on-start job may finish right away.
+	events, cancel := c.river.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	if err := c.river.Start(ctx); err != nil {
+		cancel()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	done := make(chan struct{})
+	c.eventsDone = done
+	go func() {
+		defer close(done)
+		// River closes the channel when the client stops.
+		for ev := range events {
+			c.metrics.count(ev)
+		}
+	}()
+	return nil
+}
+
+// Stop stops fetching new jobs and waits for running ones to finish, until
+// ctx is done. Then it cancels the running jobs' contexts, waits a little
+// longer for them to return, and reports ctx's error; jobs that were
+// interrupted run again on the next start.
+func (c *Client) Stop(ctx context.Context) error {
+	err := c.river.Stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		hardCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopGrace)
+		defer cancel()
+		if herr := c.river.StopAndCancel(hardCtx); herr != nil {
+			err = errors.Join(err, fmt.Errorf("cancel running jobs: %w", herr))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	c.mu.Lock()
+	done := c.eventsDone
+	c.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
+	return nil
+}
+
+// InsertTx inserts a job in tx, so that it exists exactly when the rows
+// that need it do; the job runs after tx commits. A job whose unique
+// options match an existing one is skipped without error.
+func (c *Client) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	if _, err := c.river.InsertTx(ctx, tx, args, nil); err != nil {
+		return apperr.Wrap(err, "insert job "+args.Kind())
+	}
+	return nil
+}
+
+// River returns the underlying River client, for what this wrapper does not
+// cover (listing or cancelling jobs in an admin page).
+func (c *Client) River() *river.Client[*sql.Tx] { return c.river }

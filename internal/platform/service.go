@@ -1,0 +1,209 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+)
+
+// Store keeps each workspace's overrides of the catalog: one JSON merge
+// patch per platform key. It stores what the Service gives it and judges
+// nothing; the Service has validated every patch before it is stored.
+type Store interface {
+	// Overrides returns the workspace's patches by platform key; an empty
+	// map (not an error) when there are none.
+	Overrides(ctx context.Context, workspaceID int64) (map[string]json.RawMessage, error)
+	// SetOverride stores the patch for a platform, replacing any earlier one.
+	SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) error
+	// DeleteOverride removes the patch for a platform. When there is none it
+	// may succeed or return apperr.NotFound; the Service treats both as done.
+	DeleteOverride(ctx context.Context, workspaceID int64, key string) error
+}
+
+// Service is the platform catalog as a workspace sees it: the shipped
+// catalog with the workspace's own corrections applied, and fit scores
+// computed from that view.
+type Service struct {
+	catalog *Catalog
+	store   Store
+}
+
+// NewService returns a service over a catalog (usually Load's) and a store.
+func NewService(catalog *Catalog, store Store) *Service {
+	return &Service{catalog: catalog, store: store}
+}
+
+// Entry is one platform as a workspace sees it. Overridden lists the JSON
+// paths the workspace has set ("peak_hours.weekday"), so that pages can mark
+// them and offer a reset; Override is the stored patch itself. When a stored
+// patch no longer applies (a newer catalog changed the shape), the catalog's
+// platform is shown, InvalidOverride is true and the patch is kept for the
+// user to fix or reset.
+type Entry struct {
+	Platform
+	Overridden      []string        `json:"overridden"`
+	Override        json.RawMessage `json:"override,omitempty"`
+	InvalidOverride bool            `json:"invalid_override,omitempty"`
+}
+
+// CatalogVersion is the version of the catalog the service reads from.
+func (s *Service) CatalogVersion() string { return s.catalog.Version() }
+
+// List returns every platform of the catalog, in catalog order, with the
+// workspace's overrides applied.
+func (s *Service) List(ctx context.Context, workspaceID int64) ([]Entry, error) {
+	overrides, err := s.overrides(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	platforms := s.catalog.Platforms()
+	out := make([]Entry, len(platforms))
+	for i, p := range platforms {
+		out[i] = entry(p, overrides[p.Key])
+	}
+	return out, nil
+}
+
+// Get returns one platform with the workspace's override applied. Returns
+// apperr.NotFound if the key is not in the catalog.
+func (s *Service) Get(ctx context.Context, workspaceID int64, key string) (Entry, error) {
+	base, err := s.catalog.Platform(key)
+	if err != nil {
+		return Entry{}, err
+	}
+	overrides, err := s.overrides(ctx, workspaceID)
+	if err != nil {
+		return Entry{}, err
+	}
+	return entry(base, overrides[key]), nil
+}
+
+// SetOverride merges patch (a JSON merge patch, see Apply) into the
+// workspace's override of one platform, so a workspace can correct one field
+// after another; the result must validate before it is stored. A patch that
+// leaves nothing overridden removes the override. Returns apperr.NotFound
+// for an unknown key and apperr.Invalid, with field errors, for a patch that
+// is not an object, changes the key, does not fit the type or makes the
+// platform invalid.
+func (s *Service) SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) (Entry, error) {
+	base, err := s.catalog.Platform(key)
+	if err != nil {
+		return Entry{}, err
+	}
+	next, err := decodePatch(patch)
+	if err != nil {
+		return Entry{}, err
+	}
+	if k, ok := next["key"]; ok {
+		if k != key {
+			var fs apperr.Fields
+			fs.Add("key", "error.immutable")
+			return Entry{}, fs.Err()
+		}
+		delete(next, "key")
+	}
+	overrides, err := s.overrides(ctx, workspaceID)
+	if err != nil {
+		return Entry{}, err
+	}
+	composed := next
+	if prev, perr := decodePatch(overrides[key]); len(overrides[key]) > 0 && perr == nil {
+		composed = composePatches(prev, next)
+	}
+	if _, err := applyPatch(base, composed); err != nil {
+		return Entry{}, err
+	}
+	if len(patchPaths(composed)) == 0 {
+		if _, had := overrides[key]; had {
+			if err := s.deleteOverride(ctx, workspaceID, key); err != nil {
+				return Entry{}, err
+			}
+		}
+		return entry(base, nil), nil
+	}
+	raw, err := json.Marshal(composed)
+	if err != nil {
+		return Entry{}, apperr.Wrap(err, "encode platform override")
+	}
+	if err := s.store.SetOverride(ctx, workspaceID, key, raw); err != nil {
+		return Entry{}, apperr.Wrap(err, "store platform override")
+	}
+	return entry(base, raw), nil
+}
+
+// ResetOverride drops the workspace's override of one platform and returns
+// the catalog's platform. Resetting a platform without an override is not
+// an error. Returns apperr.NotFound for an unknown key.
+func (s *Service) ResetOverride(ctx context.Context, workspaceID int64, key string) (Entry, error) {
+	base, err := s.catalog.Platform(key)
+	if err != nil {
+		return Entry{}, err
+	}
+	if err := s.deleteOverride(ctx, workspaceID, key); err != nil {
+		return Entry{}, err
+	}
+	return entry(base, nil), nil
+}
+
+// Fit ranks every platform, with the workspace's overrides applied, for a
+// persona and an objective; see Rank for the formula. The performance
+// component stays empty until measured results are wired in. Returns
+// apperr.Invalid with field "objective" for an objective not in Objectives,
+// and with "persona.…" fields for a persona whose bands or shares are out of
+// their closed sets or ranges.
+func (s *Service) Fit(ctx context.Context, workspaceID int64, persona brand.Persona, objective string) ([]Fit, error) {
+	if err := checkObjective(objective); err != nil {
+		return nil, err
+	}
+	entries, err := s.List(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	platforms := make([]Platform, len(entries))
+	for i, e := range entries {
+		platforms[i] = e.Platform
+	}
+	return Rank(platforms, persona, objective, nil)
+}
+
+func (s *Service) overrides(ctx context.Context, workspaceID int64) (map[string]json.RawMessage, error) {
+	m, err := s.store.Overrides(ctx, workspaceID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "load platform overrides")
+	}
+	return m, nil
+}
+
+// deleteOverride removes an override; one already gone is not an error.
+func (s *Service) deleteOverride(ctx context.Context, workspaceID int64, key string) error {
+	err := s.store.DeleteOverride(ctx, workspaceID, key)
+	if err == nil || apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	return apperr.Wrap(err, "delete platform override")
+}
+
+// entry applies a stored patch for display; a patch that no longer applies
+// is flagged, not fatal, so one stale override cannot break the page.
+func entry(base Platform, patch json.RawMessage) Entry {
+	e := Entry{Platform: base, Overridden: []string{}}
+	if len(patch) == 0 {
+		return e
+	}
+	e.Override = patch
+	p, err := decodePatch(patch)
+	if err != nil {
+		e.InvalidOverride = true
+		return e
+	}
+	applied, err := applyPatch(base, p)
+	if err != nil {
+		e.InvalidOverride = true
+		return e
+	}
+	e.Platform = applied
+	e.Overridden = patchPaths(p)
+	return e
+}

@@ -1,0 +1,341 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+)
+
+// memStore is an in-memory Store for domain tests; the SQL store has its
+// own conformance suite.
+type memStore struct {
+	mu   sync.Mutex
+	data map[int64]map[string]json.RawMessage
+	err  error // returned by every call when set
+	// strict makes DeleteOverride of a missing patch return NotFound, as
+	// the SQL store does.
+	strict bool
+}
+
+func newMemStore() *memStore { return &memStore{data: map[int64]map[string]json.RawMessage{}} }
+
+func (m *memStore) Overrides(_ context.Context, ws int64) (map[string]json.RawMessage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return nil, m.err
+	}
+	return maps.Clone(m.data[ws]), nil
+}
+
+func (m *memStore) SetOverride(_ context.Context, ws int64, key string, patch json.RawMessage) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	if m.data[ws] == nil {
+		m.data[ws] = map[string]json.RawMessage{}
+	}
+	m.data[ws][key] = slices.Clone(patch)
+	return nil
+}
+
+func (m *memStore) DeleteOverride(_ context.Context, ws int64, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
+	if _, ok := m.data[ws][key]; !ok && m.strict {
+		return apperr.NotFoundf("platform_override")
+	}
+	delete(m.data[ws], key)
+	return nil
+}
+
+func (m *memStore) raw(ws int64, key string) (json.RawMessage, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.data[ws][key]
+	return r, ok
+}
+
+func newTestService(t *testing.T) (*Service, *memStore) {
+	t.Helper()
+	st := newMemStore()
+	return NewService(mustLoad(t), st), st
+}
+
+func TestServiceList(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.SetOverride(ctx, 1, "weibo", json.RawMessage(`{"peak_hours":{"weekday":[9,10]},"audience":{"mau_millions":600}}`)); err != nil {
+		t.Fatalf("SetOverride: %v", err)
+	}
+	tests := []struct {
+		name           string
+		ws             int64
+		wantWeekday    []int
+		wantOverridden []string
+	}{
+		{"workspace with override", 1, []int{9, 10}, []string{"audience.mau_millions", "peak_hours.weekday"}},
+		{"other workspace untouched", 2, []int{7, 8, 12, 13, 20, 21, 22}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			list, err := s.List(ctx, tt.ws)
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			if len(list) != 20 || list[0].Key != "weibo" {
+				t.Fatalf("List = %d entries starting %q, want 20 starting weibo", len(list), list[0].Key)
+			}
+			w := list[0]
+			if !slices.Equal(w.PeakHours.Weekday, tt.wantWeekday) || !slices.Equal(w.Overridden, tt.wantOverridden) {
+				t.Errorf("weibo weekday %v overridden %v, want %v %v", w.PeakHours.Weekday, w.Overridden, tt.wantWeekday, tt.wantOverridden)
+			}
+			for _, e := range list[1:] {
+				if len(e.Overridden) != 0 || e.Override != nil {
+					t.Errorf("%s overridden %v", e.Key, e.Overridden)
+				}
+			}
+		})
+	}
+}
+
+func TestServiceSetOverride(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name           string
+		key            string
+		patches        []string // applied in order; only the last may fail
+		wantCode       apperr.Code
+		wantField      string
+		wantOverridden []string
+		wantStored     bool
+	}{
+		{
+			name:           "one field",
+			key:            "xiaohongshu",
+			patches:        []string{`{"good_for":{"sales":1}}`},
+			wantOverridden: []string{"good_for.sales"},
+			wantStored:     true,
+		},
+		{
+			name:           "later patches merge into earlier ones",
+			key:            "xiaohongshu",
+			patches:        []string{`{"good_for":{"sales":1}}`, `{"good_for":{"pr":0.1}}`, `{"peak_hours":{"weekend":[9]}}`},
+			wantOverridden: []string{"good_for.pr", "good_for.sales", "peak_hours.weekend"},
+			wantStored:     true,
+		},
+		{
+			name:       "empty patch stores nothing",
+			key:        "douyin",
+			patches:    []string{`{}`},
+			wantStored: false,
+		},
+		{
+			name:       "key in patch is dropped when unchanged",
+			key:        "douyin",
+			patches:    []string{`{"key":"douyin"}`},
+			wantStored: false,
+		},
+		{name: "unknown platform", key: "myspace", patches: []string{`{}`}, wantCode: apperr.NotFound},
+		{name: "key change refused", key: "douyin", patches: []string{`{"key":"tiktok"}`}, wantCode: apperr.Invalid, wantField: "key"},
+		{name: "wrong type refused", key: "douyin", patches: []string{`{"audience":{"mau_millions":"many"}}`}, wantCode: apperr.Invalid, wantField: "audience.mau_millions"},
+		{
+			name:           "invalid merge refused, earlier override kept",
+			key:            "douyin",
+			patches:        []string{`{"engagement_rate":{"max":0.5}}`, `{"engagement_rate":{"min":0.9}}`},
+			wantCode:       apperr.Invalid,
+			wantField:      "engagement_rate",
+			wantOverridden: []string{"engagement_rate.max"},
+			wantStored:     true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, st := newTestService(t)
+			var err error
+			for _, p := range tt.patches {
+				_, err = s.SetOverride(ctx, 7, tt.key, json.RawMessage(p))
+			}
+			if tt.wantCode != "" {
+				if got := apperr.CodeOf(err); got != tt.wantCode {
+					t.Fatalf("code = %q (%v), want %q", got, err, tt.wantCode)
+				}
+				if tt.wantField != "" {
+					assertField(t, err, tt.wantField, "")
+				}
+			} else if err != nil {
+				t.Fatalf("SetOverride: %v", err)
+			}
+			if _, stored := st.raw(7, tt.key); stored != tt.wantStored {
+				t.Errorf("stored = %v, want %v", stored, tt.wantStored)
+			}
+			if tt.wantCode == apperr.NotFound {
+				return
+			}
+			e, err := s.Get(ctx, 7, tt.key)
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			want := tt.wantOverridden
+			if want == nil {
+				want = []string{}
+			}
+			if !slices.Equal(e.Overridden, want) {
+				t.Errorf("overridden = %v, want %v", e.Overridden, want)
+			}
+		})
+	}
+}
+
+func TestServiceResetAndGet(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "lenient store", true: "store returning not_found"}[strict], func(t *testing.T) {
+			t.Parallel()
+			testResetAndGet(t, strict)
+		})
+	}
+}
+
+func testResetAndGet(t *testing.T, strict bool) {
+	ctx := context.Background()
+	s, st := newTestService(t)
+	st.strict = strict
+	base, err := s.Get(ctx, 3, "bilibili")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetOverride(ctx, 3, "bilibili", json.RawMessage(`{"links":"inline"}`)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		key      string
+		wantCode apperr.Code
+	}{
+		{"reset an override", "bilibili", ""},
+		{"reset without override", "zhihu", ""},
+		{"reset unknown platform", "myspace", apperr.NotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := s.ResetOverride(ctx, 3, tt.key)
+			if got := apperr.CodeOf(err); got != tt.wantCode {
+				t.Fatalf("code = %q (%v), want %q", got, err, tt.wantCode)
+			}
+			if err != nil {
+				return
+			}
+			if len(e.Overridden) != 0 || e.Override != nil {
+				t.Errorf("after reset: overridden %v", e.Overridden)
+			}
+			if _, stored := st.raw(3, tt.key); stored {
+				t.Errorf("override still stored")
+			}
+		})
+	}
+	if got, _ := s.Get(ctx, 3, "bilibili"); got.Links != base.Links {
+		t.Errorf("links after reset = %q, want %q", got.Links, base.Links)
+	}
+	if _, err := s.Get(ctx, 3, "myspace"); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("Get(myspace) = %v, want not_found", err)
+	}
+}
+
+func TestServiceStaleOverride(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, st := newTestService(t)
+	// As if an older catalog had a field this one no longer has.
+	st.data[5] = map[string]json.RawMessage{"weibo": json.RawMessage(`{"audience":{"dau_millions":260}}`), "zhihu": json.RawMessage(`not json`)}
+	for _, key := range []string{"weibo", "zhihu"} {
+		t.Run(key, func(t *testing.T) {
+			e, err := s.Get(ctx, 5, key)
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			if !e.InvalidOverride || len(e.Overridden) != 0 || e.Override == nil {
+				t.Errorf("entry = invalid %v overridden %v override %s, want flagged with the patch kept", e.InvalidOverride, e.Overridden, e.Override)
+			}
+			if _, err := s.List(ctx, 5); err != nil {
+				t.Errorf("List: %v", err)
+			}
+		})
+	}
+}
+
+func TestServiceStoreErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, st := newTestService(t)
+	st.err = errors.New("disk on fire")
+	calls := map[string]func() error{
+		"List":          func() error { _, err := s.List(ctx, 1); return err },
+		"Get":           func() error { _, err := s.Get(ctx, 1, "weibo"); return err },
+		"SetOverride":   func() error { _, err := s.SetOverride(ctx, 1, "weibo", json.RawMessage(`{}`)); return err },
+		"ResetOverride": func() error { _, err := s.ResetOverride(ctx, 1, "weibo"); return err },
+		"Fit":           func() error { _, err := s.Fit(ctx, 1, brand.Persona{}, ObjectiveSales); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if err := call(); !apperr.Is(err, apperr.Internal) || !errors.Is(err, st.err) {
+				t.Errorf("error = %v, want internal wrapping the store's", err)
+			}
+		})
+	}
+}
+
+func TestServiceFitUsesOverrides(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	persona := brand.Persona{AgeBands: []string{"25-34"}}
+	before, err := s.Fit(ctx, 9, persona, ObjectiveService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before[0].Platform == "tieba" {
+		t.Fatalf("tieba already first: %+v", before[0])
+	}
+	// The workspace knows better: its Tieba moderators answer customers.
+	patch := `{"good_for":{"service":1},"api":{"comments":"open","listening":"open","publish":"open"},"audience":{"age":{"25-34":90,"18-24":2,"under18":2,"35-44":2,"45-54":2,"55+":2}}}`
+	if _, err := s.SetOverride(ctx, 9, "tieba", json.RawMessage(patch)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Fit(ctx, 9, persona, ObjectiveService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[0].Platform != "tieba" {
+		t.Errorf("first = %s (%v), want tieba after the override", after[0].Platform, after[0].Score)
+	}
+	other, err := s.Fit(ctx, 10, persona, ObjectiveService)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other[0].Platform != before[0].Platform {
+		t.Errorf("other workspace first = %s, want %s", other[0].Platform, before[0].Platform)
+	}
+	if _, err := s.Fit(ctx, 9, persona, "fame"); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("Fit(fame) = %v, want invalid", err)
+	} else {
+		assertField(t, err, "objective", "error.one_of")
+	}
+}

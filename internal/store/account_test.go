@@ -1,0 +1,510 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// accountFixture creates a user and a workspace they own.
+func accountFixture(t *testing.T, db *store.DB, email, slug string) (account.User, account.Workspace) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, account.User{Email: email, Name: email}, "hash-"+email)
+	if err != nil {
+		t.Fatalf("CreateUser(%s): %v", email, err)
+	}
+	w, err := db.CreateWorkspace(ctx, account.Workspace{Slug: slug, Name: slug, TimeZone: "Asia/Shanghai", Currency: "CNY"}, u.ID)
+	if err != nil {
+		t.Fatalf("CreateWorkspace(%s): %v", slug, err)
+	}
+	return u, w
+}
+
+func wantAccountCode(t *testing.T, what string, err error, code apperr.Code) {
+	t.Helper()
+	if got := apperr.CodeOf(err); got != code {
+		t.Fatalf("%s: got code %q (%v), want %q", what, got, err, code)
+	}
+}
+
+func wantAccountConflict(t *testing.T, what string, err error, field, key string) {
+	t.Helper()
+	wantAccountCode(t, what, err, apperr.Conflict)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("%s: %v is not an *apperr.Error", what, err)
+	}
+	if ae.Key != key || len(ae.Fields) != 1 || ae.Fields[0].Field != field || ae.Fields[0].Key != key {
+		t.Fatalf("%s: got key %q fields %+v, want key %q on field %q", what, ae.Key, ae.Fields, key, field)
+	}
+}
+
+func TestAccountUsers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if n, err := db.CountUsers(ctx); err != nil || n != 0 {
+			t.Fatalf("CountUsers on empty store = %d, %v; want 0, nil", n, err)
+		}
+		in := account.User{Email: "ann@example.com", Name: "Ann", IsAdmin: true, Locale: "zh-CN"}
+		u, err := db.CreateUser(ctx, in, "the-hash")
+		if err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		if u.ID == 0 || u.CreatedAt.IsZero() || u.CreatedAt.Location() != time.UTC {
+			t.Fatalf("CreateUser returned %+v; want an id and a UTC creation time", u)
+		}
+		byEmail, hash, err := db.UserByEmail(ctx, "ann@example.com")
+		if err != nil || hash != "the-hash" || byEmail != u {
+			t.Fatalf("UserByEmail = %+v, %q, %v; want %+v, %q", byEmail, hash, err, u, "the-hash")
+		}
+		byID, err := db.UserByID(ctx, u.ID)
+		if err != nil || byID != u {
+			t.Fatalf("UserByID = %+v, %v; want %+v", byID, err, u)
+		}
+		plain, err := db.CreateUser(ctx, account.User{Email: "bob@example.com"}, "h")
+		if err != nil {
+			t.Fatalf("CreateUser bob: %v", err)
+		}
+		if got, _ := db.UserByID(ctx, plain.ID); got.IsAdmin {
+			t.Fatalf("bob is admin; want not")
+		}
+		if n, err := db.CountUsers(ctx); err != nil || n != 2 {
+			t.Fatalf("CountUsers = %d, %v; want 2", n, err)
+		}
+
+		_, err = db.CreateUser(ctx, account.User{Email: "ann@example.com"}, "other")
+		wantAccountConflict(t, "CreateUser with a taken e-mail", err, "email", "error.email_taken")
+
+		_, _, err = db.UserByEmail(ctx, "nobody@example.com")
+		wantAccountCode(t, "UserByEmail unknown", err, apperr.NotFound)
+		_, err = db.UserByID(ctx, 9999)
+		wantAccountCode(t, "UserByID unknown", err, apperr.NotFound)
+
+		if err := db.SetUserLocale(ctx, u.ID, "en"); err != nil {
+			t.Fatalf("SetUserLocale: %v", err)
+		}
+		if got, _ := db.UserByID(ctx, u.ID); got.Locale != "en" {
+			t.Fatalf("locale = %q after SetUserLocale; want en", got.Locale)
+		}
+		wantAccountCode(t, "SetUserLocale unknown", db.SetUserLocale(ctx, 9999, "en"), apperr.NotFound)
+	})
+}
+
+func TestAccountWorkspaces(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, annWS := accountFixture(t, db, "ann@example.com", "acme")
+		if annWS.ID == 0 || annWS.CreatedAt.Location() != time.UTC {
+			t.Fatalf("CreateWorkspace returned %+v; want an id and a UTC time", annWS)
+		}
+		if role, err := db.MemberRole(ctx, annWS.ID, ann.ID); err != nil || role != account.Owner {
+			t.Fatalf("creator's role = %q, %v; want owner", role, err)
+		}
+		got, err := db.WorkspaceBySlug(ctx, "acme")
+		if err != nil || got != annWS {
+			t.Fatalf("WorkspaceBySlug = %+v, %v; want %+v", got, err, annWS)
+		}
+		_, err = db.WorkspaceBySlug(ctx, "nope")
+		wantAccountCode(t, "WorkspaceBySlug unknown", err, apperr.NotFound)
+
+		_, err = db.CreateWorkspace(ctx, account.Workspace{Slug: "acme", Name: "Again", TimeZone: "UTC", Currency: "USD"}, ann.ID)
+		wantAccountConflict(t, "CreateWorkspace with a taken slug", err, "slug", "error.slug_taken")
+		_, err = db.CreateWorkspace(ctx, account.Workspace{Slug: "orphan", Name: "Orphan", TimeZone: "UTC", Currency: "USD"}, 9999)
+		wantAccountCode(t, "CreateWorkspace with an unknown owner", err, apperr.NotFound)
+		_, err = db.WorkspaceBySlug(ctx, "orphan")
+		wantAccountCode(t, "workspace of a failed CreateWorkspace", err, apperr.NotFound)
+
+		annWS.Name, annWS.TimeZone, annWS.Currency, annWS.Slug = "Acme Ltd", "Europe/Berlin", "EUR", "renamed"
+		if err := db.UpdateWorkspace(ctx, annWS); err != nil {
+			t.Fatalf("UpdateWorkspace: %v", err)
+		}
+		got, err = db.WorkspaceBySlug(ctx, "acme")
+		if err != nil || got.Name != "Acme Ltd" || got.TimeZone != "Europe/Berlin" || got.Currency != "EUR" {
+			t.Fatalf("after UpdateWorkspace = %+v, %v; want new name, zone and currency under the old slug", got, err)
+		}
+		wantAccountCode(t, "UpdateWorkspace unknown", db.UpdateWorkspace(ctx, account.Workspace{ID: 9999, Name: "x"}), apperr.NotFound)
+
+		bob, bobWS := accountFixture(t, db, "bob@example.com", "bobco")
+		all, err := db.AllWorkspaces(ctx)
+		if err != nil || len(all) != 2 || all[0].Slug != "acme" || all[1].Slug != "bobco" {
+			t.Fatalf("AllWorkspaces = %+v, %v; want acme and bobco by name", all, err)
+		}
+
+		// Memberships and roles.
+		if err := db.PutMember(ctx, annWS.ID, bob.ID, account.Analyst); err != nil {
+			t.Fatalf("PutMember: %v", err)
+		}
+		if role, err := db.MemberRole(ctx, annWS.ID, bob.ID); err != nil || role != account.Analyst {
+			t.Fatalf("MemberRole = %q, %v; want analyst", role, err)
+		}
+		if err := db.PutMember(ctx, annWS.ID, bob.ID, account.Strategist); err != nil {
+			t.Fatalf("PutMember again: %v", err)
+		}
+		if role, _ := db.MemberRole(ctx, annWS.ID, bob.ID); role != account.Strategist {
+			t.Fatalf("MemberRole after a change = %q; want strategist", role)
+		}
+		wantAccountCode(t, "PutMember unknown workspace", db.PutMember(ctx, 9999, bob.ID, account.Editor), apperr.NotFound)
+		wantAccountCode(t, "PutMember unknown user", db.PutMember(ctx, annWS.ID, 9999, account.Editor), apperr.NotFound)
+		_, err = db.MemberRole(ctx, bobWS.ID, ann.ID)
+		wantAccountCode(t, "MemberRole of a non-member", err, apperr.NotFound)
+
+		members, err := db.Members(ctx, annWS.ID)
+		if err != nil || len(members) != 2 ||
+			members[0].User.ID != ann.ID || members[0].Role != account.Owner ||
+			members[1].User.ID != bob.ID || members[1].Role != account.Strategist {
+			t.Fatalf("Members = %+v, %v; want ann owner and bob strategist", members, err)
+		}
+		if members, _ := db.Members(ctx, bobWS.ID); len(members) != 1 || members[0].User.ID != bob.ID {
+			t.Fatalf("Members of bobco = %+v; want only bob", members)
+		}
+
+		mine, err := db.WorkspacesOf(ctx, bob.ID)
+		if err != nil || len(mine) != 2 ||
+			mine[0].Workspace.Slug != "acme" || mine[0].Role != account.Strategist ||
+			mine[1].Workspace.Slug != "bobco" || mine[1].Role != account.Owner {
+			t.Fatalf("WorkspacesOf(bob) = %+v, %v; want acme as strategist and bobco as owner", mine, err)
+		}
+		if mine, _ := db.WorkspacesOf(ctx, ann.ID); len(mine) != 1 {
+			t.Fatalf("WorkspacesOf(ann) = %+v; want only acme", mine)
+		}
+
+		if err := db.RemoveMember(ctx, annWS.ID, bob.ID); err != nil {
+			t.Fatalf("RemoveMember: %v", err)
+		}
+		_, err = db.MemberRole(ctx, annWS.ID, bob.ID)
+		wantAccountCode(t, "MemberRole after RemoveMember", err, apperr.NotFound)
+		wantAccountCode(t, "RemoveMember again", db.RemoveMember(ctx, annWS.ID, bob.ID), apperr.NotFound)
+		wantAccountCode(t, "RemoveMember from another workspace", db.RemoveMember(ctx, bobWS.ID, ann.ID), apperr.NotFound)
+		if _, err := db.MemberRole(ctx, bobWS.ID, bob.ID); err != nil {
+			t.Fatalf("bob's own membership went with RemoveMember elsewhere: %v", err)
+		}
+	})
+}
+
+func TestAccountSessions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, _ := accountFixture(t, db, "ann@example.com", "acme")
+		shanghai := time.FixedZone("CST", 8*3600)
+		created := time.Date(2025, 3, 1, 20, 0, 0, 123456789, shanghai)
+		in := account.Session{UserID: ann.ID, CSRFToken: "csrf", IP: "10.0.0.1", UserAgent: "Firefox",
+			CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+		if err := db.CreateSession(ctx, "h1", in); err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+		got, err := db.SessionByHash(ctx, "h1")
+		if err != nil {
+			t.Fatalf("SessionByHash: %v", err)
+		}
+		want := in
+		want.CreatedAt = created.UTC().Truncate(time.Microsecond)
+		want.ExpiresAt = want.CreatedAt.Add(time.Hour)
+		if got != want {
+			t.Fatalf("SessionByHash = %+v; want %+v (UTC, microseconds)", got, want)
+		}
+		// Long expired: still returned, the service judges expiry.
+		old := account.Session{UserID: ann.ID, CSRFToken: "c2", CreatedAt: created.AddDate(-1, 0, 0), ExpiresAt: created.AddDate(-1, 0, 1)}
+		if err := db.CreateSession(ctx, "h2", old); err != nil {
+			t.Fatalf("CreateSession expired: %v", err)
+		}
+		if got, err := db.SessionByHash(ctx, "h2"); err != nil || !got.ExpiresAt.Equal(old.ExpiresAt.Truncate(time.Microsecond)) {
+			t.Fatalf("SessionByHash expired = %+v, %v; want it returned", got, err)
+		}
+		_, err = db.SessionByHash(ctx, "unknown")
+		wantAccountCode(t, "SessionByHash unknown", err, apperr.NotFound)
+
+		if err := db.DeleteSession(ctx, "h1"); err != nil {
+			t.Fatalf("DeleteSession: %v", err)
+		}
+		_, err = db.SessionByHash(ctx, "h1")
+		wantAccountCode(t, "SessionByHash after DeleteSession", err, apperr.NotFound)
+		if err := db.DeleteSession(ctx, "h1"); err != nil {
+			t.Fatalf("DeleteSession twice: %v; want nil", err)
+		}
+	})
+}
+
+func TestAccountTokens(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, acme := accountFixture(t, db, "ann@example.com", "acme")
+		bob, bobco := accountFixture(t, db, "bob@example.com", "bobco")
+		created := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		t1, err := db.CreateToken(ctx, account.Token{WorkspaceID: acme.ID, UserID: ann.ID, Name: "ci", Role: account.Editor, CreatedAt: created}, "th1")
+		if err != nil {
+			t.Fatalf("CreateToken: %v", err)
+		}
+		if t1.ID == 0 || !t1.CreatedAt.Equal(created) || t1.LastUsedAt != nil || t1.RevokedAt != nil {
+			t.Fatalf("CreateToken returned %+v; want an id, the creation time and no use or revocation", t1)
+		}
+		t2, err := db.CreateToken(ctx, account.Token{WorkspaceID: acme.ID, UserID: ann.ID, Name: "bi", Role: account.Analyst}, "th2")
+		if err != nil {
+			t.Fatalf("CreateToken 2: %v", err)
+		}
+		t3, err := db.CreateToken(ctx, account.Token{WorkspaceID: bobco.ID, UserID: bob.ID, Name: "bob", Role: account.Owner}, "th3")
+		if err != nil {
+			t.Fatalf("CreateToken 3: %v", err)
+		}
+
+		got, err := db.TokenByHash(ctx, "th1")
+		if err != nil || got.ID != t1.ID || got.Role != account.Editor || got.Name != "ci" || got.WorkspaceID != acme.ID || got.UserID != ann.ID {
+			t.Fatalf("TokenByHash = %+v, %v; want %+v", got, err, t1)
+		}
+		_, err = db.TokenByHash(ctx, "nope")
+		wantAccountCode(t, "TokenByHash unknown", err, apperr.NotFound)
+
+		list, err := db.Tokens(ctx, acme.ID)
+		if err != nil || len(list) != 2 || list[0].ID != t1.ID || list[1].ID != t2.ID {
+			t.Fatalf("Tokens(acme) = %+v, %v; want t1 and t2", list, err)
+		}
+
+		used := time.Date(2025, 3, 2, 8, 0, 0, 0, time.UTC)
+		if err := db.TouchToken(ctx, t1.ID, used); err != nil {
+			t.Fatalf("TouchToken: %v", err)
+		}
+		if got, _ := db.TokenByHash(ctx, "th1"); got.LastUsedAt == nil || !got.LastUsedAt.Equal(used) {
+			t.Fatalf("LastUsedAt = %v; want %v", got.LastUsedAt, used)
+		}
+		wantAccountCode(t, "TouchToken unknown", db.TouchToken(ctx, 9999, used), apperr.NotFound)
+
+		// Revoking is scoped by workspace.
+		revoked := time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)
+		wantAccountCode(t, "RevokeToken from another workspace", db.RevokeToken(ctx, bobco.ID, t1.ID, revoked), apperr.NotFound)
+		if got, _ := db.TokenByHash(ctx, "th1"); got.RevokedAt != nil {
+			t.Fatalf("token revoked through another workspace")
+		}
+		if err := db.RevokeToken(ctx, acme.ID, t1.ID, revoked); err != nil {
+			t.Fatalf("RevokeToken: %v", err)
+		}
+		if err := db.RevokeToken(ctx, acme.ID, t1.ID, revoked.Add(time.Hour)); err != nil {
+			t.Fatalf("RevokeToken again: %v", err)
+		}
+		if got, _ := db.TokenByHash(ctx, "th1"); got.RevokedAt == nil || !got.RevokedAt.Equal(revoked) {
+			t.Fatalf("RevokedAt = %v; want the first revocation %v", got.RevokedAt, revoked)
+		}
+		wantAccountCode(t, "RevokeToken unknown", db.RevokeToken(ctx, acme.ID, 9999, revoked), apperr.NotFound)
+
+		// Cleanup removes revoked tokens only once their time has passed.
+		if n, err := db.DeleteExpired(ctx, revoked); err != nil || n != 0 {
+			t.Fatalf("DeleteExpired at the revocation time = %d, %v; want 0", n, err)
+		}
+		if n, err := db.DeleteExpired(ctx, revoked.Add(time.Second)); err != nil || n != 1 {
+			t.Fatalf("DeleteExpired after revocation = %d, %v; want 1", n, err)
+		}
+		_, err = db.TokenByHash(ctx, "th1")
+		wantAccountCode(t, "TokenByHash after cleanup", err, apperr.NotFound)
+		for _, h := range []string{"th2", "th3"} {
+			if _, err := db.TokenByHash(ctx, h); err != nil {
+				t.Fatalf("unrevoked token %s went in the cleanup: %v", h, err)
+			}
+		}
+		if list, _ := db.Tokens(ctx, bobco.ID); len(list) != 1 || list[0].ID != t3.ID {
+			t.Fatalf("Tokens(bobco) = %+v; want only t3", list)
+		}
+	})
+}
+
+func TestAccountAudit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, acme := accountFixture(t, db, "ann@example.com", "acme")
+		_, bobco := accountFixture(t, db, "bob@example.com", "bobco")
+		at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		for i, a := range []string{"a1", "a2", "a3", "a4", "a5"} {
+			e := account.AuditEntry{WorkspaceID: acme.ID, UserID: ann.ID, Actor: ann.Email, Action: a, Target: "t", Detail: "d", IP: "10.0.0.1", CreatedAt: at.Add(time.Duration(i) * time.Minute)}
+			if err := db.AddAudit(ctx, e); err != nil {
+				t.Fatalf("AddAudit: %v", err)
+			}
+		}
+		if err := db.AddAudit(ctx, account.AuditEntry{WorkspaceID: bobco.ID, Actor: "bob", Action: "other", CreatedAt: at}); err != nil {
+			t.Fatalf("AddAudit bobco: %v", err)
+		}
+		if err := db.AddAudit(ctx, account.AuditEntry{Actor: "system", Action: "instance"}); err != nil {
+			t.Fatalf("AddAudit without a workspace: %v", err)
+		}
+
+		actions := func(es []account.AuditEntry) []string {
+			var out []string
+			for _, e := range es {
+				out = append(out, e.Action)
+			}
+			return out
+		}
+		page1, err := db.Audit(ctx, acme.ID, 2, 0)
+		if err != nil || len(page1) != 2 || page1[0].Action != "a5" || page1[1].Action != "a4" {
+			t.Fatalf("Audit first page = %v, %v; want [a5 a4]", actions(page1), err)
+		}
+		e := page1[0]
+		if e.WorkspaceID != acme.ID || e.UserID != ann.ID || e.Actor != ann.Email || e.Target != "t" || e.Detail != "d" || e.IP != "10.0.0.1" || !e.CreatedAt.Equal(at.Add(4*time.Minute)) {
+			t.Fatalf("Audit entry = %+v; want every field kept", e)
+		}
+		page2, err := db.Audit(ctx, acme.ID, 2, page1[1].ID)
+		if err != nil || len(page2) != 2 || page2[0].Action != "a3" || page2[1].Action != "a2" {
+			t.Fatalf("Audit second page = %v, %v; want [a3 a2]", actions(page2), err)
+		}
+		page3, err := db.Audit(ctx, acme.ID, 2, page2[1].ID)
+		if err != nil || len(page3) != 1 || page3[0].Action != "a1" {
+			t.Fatalf("Audit last page = %v, %v; want [a1]", actions(page3), err)
+		}
+		all, err := db.Audit(ctx, acme.ID, 100, 0)
+		if err != nil || len(all) != 5 {
+			t.Fatalf("Audit(acme) = %v, %v; want its 5 entries only", actions(all), err)
+		}
+		other, err := db.Audit(ctx, bobco.ID, 100, 0)
+		if err != nil || len(other) != 1 || other[0].Action != "other" || other[0].UserID != 0 {
+			t.Fatalf("Audit(bobco) = %+v, %v; want its one entry without a user", other, err)
+		}
+	})
+}
+
+func TestAccountSecrets(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, err := db.Secret(ctx, "k")
+		wantAccountCode(t, "Secret unset", err, apperr.NotFound)
+		if err := db.SetSecret(ctx, "k", "v1"); err != nil {
+			t.Fatalf("SetSecret: %v", err)
+		}
+		if err := db.SetSecret(ctx, "k", "v2"); err != nil {
+			t.Fatalf("SetSecret again: %v", err)
+		}
+		if v, err := db.Secret(ctx, "k"); err != nil || v != "v2" {
+			t.Fatalf("Secret = %q, %v; want v2", v, err)
+		}
+		if err := db.DeleteSecret(ctx, "k"); err != nil {
+			t.Fatalf("DeleteSecret: %v", err)
+		}
+		_, err = db.Secret(ctx, "k")
+		wantAccountCode(t, "Secret after DeleteSecret", err, apperr.NotFound)
+		if err := db.DeleteSecret(ctx, "k"); err != nil {
+			t.Fatalf("DeleteSecret twice: %v; want nil", err)
+		}
+	})
+}
+
+func TestAccountCreateFirstOwner(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := account.Workspace{Slug: "acme", Name: "Acme", TimeZone: "Asia/Shanghai", Currency: "CNY"}
+		u := account.User{Email: "ann@example.com", Name: "Ann"}
+
+		// No setup secret at all.
+		_, _, err := db.CreateFirstOwner(ctx, "hash", u, "pw", ws)
+		wantAccountCode(t, "CreateFirstOwner without a setup secret", err, apperr.Conflict)
+
+		if err := db.SetSecret(ctx, "setup_token", "hash"); err != nil {
+			t.Fatalf("SetSecret: %v", err)
+		}
+		_, _, err = db.CreateFirstOwner(ctx, "wrong", u, "pw", ws)
+		wantAccountCode(t, "CreateFirstOwner with a wrong hash", err, apperr.Conflict)
+		if n, _ := db.CountUsers(ctx); n != 0 {
+			t.Fatalf("users after a refused setup = %d; want 0", n)
+		}
+		if all, _ := db.AllWorkspaces(ctx); len(all) != 0 {
+			t.Fatalf("workspaces after a refused setup = %+v; want none", all)
+		}
+		if v, err := db.Secret(ctx, "setup_token"); err != nil || v != "hash" {
+			t.Fatalf("setup secret after a refused setup = %q, %v; want it kept", v, err)
+		}
+
+		owner, w, err := db.CreateFirstOwner(ctx, "hash", u, "pw", ws)
+		if err != nil {
+			t.Fatalf("CreateFirstOwner: %v", err)
+		}
+		if owner.ID == 0 || !owner.IsAdmin || w.ID == 0 || w.Slug != "acme" {
+			t.Fatalf("CreateFirstOwner = %+v, %+v; want an admin and the workspace", owner, w)
+		}
+		if role, err := db.MemberRole(ctx, w.ID, owner.ID); err != nil || role != account.Owner {
+			t.Fatalf("first owner's role = %q, %v; want owner", role, err)
+		}
+		if _, hash, _ := db.UserByEmail(ctx, "ann@example.com"); hash != "pw" {
+			t.Fatalf("password hash = %q; want pw", hash)
+		}
+		_, err = db.Secret(ctx, "setup_token")
+		wantAccountCode(t, "setup secret after setup", err, apperr.NotFound)
+
+		// Second time: refused even with a fresh secret, because users exist.
+		if err := db.SetSecret(ctx, "setup_token", "hash"); err != nil {
+			t.Fatalf("SetSecret: %v", err)
+		}
+		_, _, err = db.CreateFirstOwner(ctx, "hash", account.User{Email: "eve@example.com"}, "pw", account.Workspace{Slug: "evil", Name: "Evil", TimeZone: "UTC", Currency: "USD"})
+		wantAccountCode(t, "second CreateFirstOwner", err, apperr.Conflict)
+		if n, _ := db.CountUsers(ctx); n != 1 {
+			t.Fatalf("users after a second setup = %d; want 1", n)
+		}
+		if _, err := db.WorkspaceBySlug(ctx, "evil"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("workspace of a refused setup: %v; want NotFound", err)
+		}
+		if v, err := db.Secret(ctx, "setup_token"); err != nil || v != "hash" {
+			t.Fatalf("setup secret after a refused second setup = %q, %v; want it kept", v, err)
+		}
+	})
+}
+
+func TestAccountDeleteExpired(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, acme := accountFixture(t, db, "ann@example.com", "acme")
+		now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		sessions := map[string]time.Time{
+			"gone1": now.Add(-48 * time.Hour),
+			"gone2": now.Add(-time.Microsecond),
+			"edge":  now, // expires_at < now is false
+			"live":  now.Add(time.Hour),
+		}
+		for h, exp := range sessions {
+			if err := db.CreateSession(ctx, h, account.Session{UserID: ann.ID, CSRFToken: "c", CreatedAt: exp.Add(-time.Hour), ExpiresAt: exp}); err != nil {
+				t.Fatalf("CreateSession %s: %v", h, err)
+			}
+		}
+		tokens := map[string]*time.Time{"revoked-old": accountPtr(now.Add(-time.Hour)), "revoked-later": accountPtr(now.Add(time.Hour)), "live": nil}
+		for h, rev := range tokens {
+			tok, err := db.CreateToken(ctx, account.Token{WorkspaceID: acme.ID, UserID: ann.ID, Name: h, Role: account.Owner}, h)
+			if err != nil {
+				t.Fatalf("CreateToken %s: %v", h, err)
+			}
+			if rev != nil {
+				if err := db.RevokeToken(ctx, acme.ID, tok.ID, *rev); err != nil {
+					t.Fatalf("RevokeToken %s: %v", h, err)
+				}
+			}
+		}
+		// A time in another zone is the same instant.
+		n, err := db.DeleteExpired(ctx, now.In(time.FixedZone("CST", 8*3600)))
+		if err != nil || n != 3 {
+			t.Fatalf("DeleteExpired = %d, %v; want 3 (two sessions, one token)", n, err)
+		}
+		for h := range sessions {
+			_, err := db.SessionByHash(ctx, h)
+			if gone := apperr.Is(err, apperr.NotFound); gone != (h == "gone1" || h == "gone2") {
+				t.Fatalf("session %s: SessionByHash err = %v after cleanup", h, err)
+			}
+		}
+		for h := range tokens {
+			_, err := db.TokenByHash(ctx, h)
+			if gone := apperr.Is(err, apperr.NotFound); gone != (h == "revoked-old") {
+				t.Fatalf("token %s: TokenByHash err = %v after cleanup", h, err)
+			}
+		}
+		if n, err := db.DeleteExpired(ctx, now); err != nil || n != 0 {
+			t.Fatalf("second DeleteExpired = %d, %v; want 0", n, err)
+		}
+	})
+}
+
+func accountPtr[T any](v T) *T { return &v }

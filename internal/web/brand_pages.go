@@ -1,0 +1,304 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+)
+
+// brandKind is one collection of step 1 as the UI and API show it.
+type brandKind struct {
+	Path    string  // URL segment, plural ("products")
+	Kind    string  // stored kind, singular ("product")
+	Fields  []field // the form
+	Columns []string
+}
+
+func platformPairs(name string) field {
+	return field{Name: name, Type: "pairs", PairKey: "platform", PairValue: "share", PairNumber: true}
+}
+
+var (
+	productKind = brandKind{Path: "products", Kind: brand.KindProduct, Columns: []string{"category", "price_band"}, Fields: []field{
+		{Name: "name", Type: "text", Required: true},
+		{Name: "category", Type: "text"},
+		{Name: "price_band", Type: "text"},
+		{Name: "selling_points", Type: "list"},
+	}}
+	personaKind = brandKind{Path: "personas", Kind: brand.KindPersona, Columns: []string{"age_bands", "city_tiers"}, Fields: []field{
+		{Name: "name", Type: "text", Required: true},
+		{Name: "description", Type: "textarea"},
+		{Name: "age_bands", Type: "multi", Options: brand.AgeBands, OptionPrefix: "option.age_band."},
+		{Name: "gender.female", Type: "number"},
+		{Name: "gender.male", Type: "number"},
+		{Name: "gender.other", Type: "number"},
+		{Name: "regions", Type: "list"},
+		{Name: "city_tiers", Type: "multi", Options: brand.CityTiers, OptionPrefix: "option.city_tier."},
+		{Name: "interests", Type: "list"},
+		platformPairs("platforms"),
+		{Name: "purchase_drivers", Type: "list"},
+		{Name: "pain_points", Type: "list"},
+	}}
+	competitorKind = brandKind{Path: "competitors", Kind: brand.KindCompetitor, Columns: []string{"aliases"}, Fields: []field{
+		{Name: "name", Type: "text", Required: true},
+		{Name: "aliases", Type: "list"},
+		{Name: "keywords", Type: "list"},
+		{Name: "accounts", Type: "pairs", PairKey: "platform", PairValue: "handle"},
+		{Name: "notes", Type: "textarea"},
+	}}
+	teamKind = brandKind{Path: "team", Kind: brand.KindTeamMember, Columns: []string{"role", "weekly_hours"}, Fields: []field{
+		{Name: "name", Type: "text", Required: true},
+		{Name: "role", Type: "text"},
+		{Name: "weekly_hours", Type: "number"},
+		{Name: "hourly_cost", Type: "number"},
+	}}
+	amplifierKind = brandKind{Path: "amplifiers", Kind: brand.KindAmplifier, Columns: []string{"kind", "platform", "reach", "price"}, Fields: []field{
+		{Name: "name", Type: "text", Required: true},
+		{Name: "kind", Type: "select", Options: brand.AmplifierKinds, OptionPrefix: "option.amplifier."},
+		{Name: "platform", Type: "text"},
+		{Name: "reach", Type: "number"},
+		{Name: "price", Type: "number"},
+		{Name: "price_unit", Type: "select", Options: append([]string{""}, brand.PriceUnits...), OptionPrefix: "option.price_unit."},
+		{Name: "notes", Type: "textarea"},
+	}}
+	profileFields = []field{
+		{Name: "positioning", Type: "textarea"},
+		{Name: "value_proposition", Type: "textarea"},
+		{Name: "tone.description", Type: "textarea"},
+		{Name: "tone.words_to_use", Type: "list"},
+		{Name: "tone.words_to_avoid", Type: "list"},
+		{Name: "tone.examples", Type: "list"},
+		{Name: "stage_goal", Type: "textarea"},
+	}
+	budgetFields = []field{
+		{Name: "monthly", Type: "number"},
+		{Name: "currency", Type: "text"},
+		{Name: "hourly_cost", Type: "number"},
+	}
+)
+
+// registerBrandCollection serves one collection's pages and API.
+func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *brand.Collection[T, P]) {
+	base := "/w/{ws}/brand/" + k.Path
+	s.mux.Handle("GET "+base, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		items, err := c.List(r.Context(), p.Workspace.ID)
+		if err != nil {
+			return err
+		}
+		rows := make([]map[string]any, len(items))
+		for i := range items {
+			rows[i] = map[string]any{"ID": P(&items[i]).ItemID(), "Title": P(&items[i]).Title(), "Values": formValues(k.Fields, &items[i])}
+		}
+		s.render(w, r, http.StatusOK, "brand_items", map[string]any{"Section": "brand", "Kind": k, "Rows": rows})
+		return nil
+	}))
+	form := func(w http.ResponseWriter, r *http.Request, status int, id int64, values map[string]any, err error) {
+		s.render(w, r, status, "brand_form", map[string]any{"Section": "brand", "Kind": k, "ID": id, "Form": newFormView(k.Kind, k.Fields, values, err)})
+	}
+	s.mux.Handle("GET "+base+"/new", s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		var zero T
+		form(w, r, http.StatusOK, 0, formValues(k.Fields, &zero), nil)
+		return nil
+	}))
+	s.mux.Handle("GET "+base+"/{id}", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := pathID(r, "id")
+		v, err := c.Get(r.Context(), p.Workspace.ID, id)
+		if err != nil {
+			return err
+		}
+		form(w, r, http.StatusOK, id, formValues(k.Fields, &v), nil)
+		return nil
+	}))
+	save := func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := pathID(r, "id")
+		var v T
+		body, err := formToJSON(k.Fields, r.PostForm)
+		if err == nil {
+			err = decodeBytes(body, &v)
+		}
+		if err == nil {
+			if id == 0 {
+				_, err = c.Create(r.Context(), p.Workspace.ID, v)
+			} else {
+				_, err = c.Update(r.Context(), p.Workspace.ID, id, v)
+			}
+		}
+		if apperr.Is(err, apperr.Invalid) {
+			form(w, r, http.StatusUnprocessableEntity, id, rawFormValues(k.Fields, r.PostForm), err)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/brand/"+k.Path)
+		return nil
+	}
+	s.mux.Handle("POST "+base, s.page(account.EditBrand, save))
+	s.mux.Handle("POST "+base+"/{id}", s.page(account.EditBrand, save))
+	s.mux.Handle("POST "+base+"/{id}/delete", s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := pathID(r, "id")
+		if err := c.Delete(r.Context(), p.Workspace.ID, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/brand/"+k.Path)
+		return nil
+	}))
+	registerBrandAPI(s, k, c)
+}
+
+// brandDoc is a singleton document of step 1 (profile, budget) as the UI
+// shows it.
+type brandDoc struct {
+	Path   string
+	Fields []field
+	load   func(r *http.Request, p account.Principal) (any, error)
+	save   func(r *http.Request, p account.Principal, body []byte) error
+}
+
+func (s *Server) registerBrandDoc(d brandDoc) {
+	base := "/w/{ws}/brand/" + d.Path
+	form := func(w http.ResponseWriter, r *http.Request, status int, values map[string]any, err error) {
+		s.render(w, r, status, "brand_doc", map[string]any{"Section": "brand", "Doc": d, "Form": newFormView(d.Path, d.Fields, values, err)})
+	}
+	s.mux.Handle("GET "+base, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		v, err := d.load(r, p)
+		if err != nil {
+			return err
+		}
+		form(w, r, http.StatusOK, formValues(d.Fields, v), nil)
+		return nil
+	}))
+	s.mux.Handle("POST "+base, s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		body, err := formToJSON(d.Fields, r.PostForm)
+		if err == nil {
+			err = d.save(r, p, body)
+		}
+		if apperr.Is(err, apperr.Invalid) {
+			form(w, r, http.StatusUnprocessableEntity, rawFormValues(d.Fields, r.PostForm), err)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/brand")
+		return nil
+	}))
+}
+
+func (s *Server) brandDocs() []brandDoc {
+	return []brandDoc{
+		{Path: "profile", Fields: profileFields,
+			load: func(r *http.Request, p account.Principal) (any, error) {
+				return s.Brand.Profile(r.Context(), p.Workspace.ID)
+			},
+			save: func(r *http.Request, p account.Principal, body []byte) error {
+				var v brand.Profile
+				if err := decodeBytes(body, &v); err != nil {
+					return err
+				}
+				_, err := s.Brand.SaveProfile(r.Context(), p.Workspace.ID, v)
+				return err
+			}},
+		{Path: "budget", Fields: budgetFields,
+			load: func(r *http.Request, p account.Principal) (any, error) {
+				return s.Brand.Budget(r.Context(), p.Workspace.ID, p.Workspace.Currency)
+			},
+			save: func(r *http.Request, p account.Principal, body []byte) error {
+				var v brand.Budget
+				if err := decodeBytes(body, &v); err != nil {
+					return err
+				}
+				_, err := s.Brand.SaveBudget(r.Context(), p.Workspace.ID, v)
+				return err
+			}},
+	}
+}
+
+// brandOverview is the step-1 landing page: everything the team said about
+// itself, on one page.
+func (s *Server) brandOverview(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	ctx, ws := r.Context(), p.Workspace.ID
+	profile, err := s.Brand.Profile(ctx, ws)
+	if err != nil {
+		return err
+	}
+	budget, err := s.Brand.Budget(ctx, ws, p.Workspace.Currency)
+	if err != nil {
+		return err
+	}
+	products, err := s.Brand.Products.List(ctx, ws)
+	if err != nil {
+		return err
+	}
+	personas, err := s.Brand.Personas.List(ctx, ws)
+	if err != nil {
+		return err
+	}
+	competitors, err := s.Brand.Competitors.List(ctx, ws)
+	if err != nil {
+		return err
+	}
+	team, err := s.Brand.Team.List(ctx, ws)
+	if err != nil {
+		return err
+	}
+	amps, err := s.Brand.Amplifiers.List(ctx, ws)
+	if err != nil {
+		return err
+	}
+	var hours, teamCost float64
+	for _, m := range team {
+		hours += m.WeeklyHours
+		rate := m.HourlyCost
+		if rate == 0 {
+			rate = budget.HourlyCost
+		}
+		teamCost += m.WeeklyHours * rate
+	}
+	s.render(w, r, http.StatusOK, "brand", map[string]any{
+		"Section": "brand", "Profile": profile, "Budget": budget,
+		"Products": products, "Personas": personas, "Competitors": competitors,
+		"Team": team, "Amplifiers": amps, "WeeklyHours": hours, "WeeklyTeamCost": teamCost,
+	})
+	return nil
+}
+
+// formView is what the form partial needs.
+type formView struct {
+	Kind   string
+	Fields []field
+	Values map[string]any
+	Errors map[string][]apperr.FieldError
+	// Other are errors on fields the form does not show.
+	Other []apperr.FieldError
+}
+
+func newFormView(kind string, fields []field, values map[string]any, err error) formView {
+	fv := formView{Kind: kind, Fields: fields, Values: values, Errors: map[string][]apperr.FieldError{}}
+	for name, errs := range fieldErrors(err) {
+		target := ""
+		for _, f := range fields {
+			if f.Name == name || (target == "" && len(f.Name) > len(name) && f.Name[:len(name)+1] == name+".") {
+				target = f.Name
+			}
+		}
+		if target == "" {
+			fv.Other = append(fv.Other, errs...)
+			continue
+		}
+		fv.Errors[target] = append(fv.Errors[target], errs...)
+	}
+	slices.SortFunc(fv.Other, func(a, b apperr.FieldError) int {
+		if a.Field < b.Field {
+			return -1
+		}
+		return 1
+	})
+	return fv
+}

@@ -1,0 +1,223 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// field describes one input of a form. Forms carry values as JSON paths
+// ("gender.female"), so one decoder turns any form into its domain type by
+// way of JSON, the same shape the API accepts.
+type field struct {
+	Name     string   // JSON path, dotted
+	Type     string   // text, textarea, number, select, multi, list, pairs
+	Options  []string // for select and multi
+	Required bool
+	// OptionPrefix is the catalog prefix of option labels ("option.age_band.").
+	OptionPrefix string
+	// PairKey and PairValue name the JSON keys of a pairs field's objects
+	// ("platform", "share"); PairNumber says the value is a number.
+	PairKey, PairValue string
+	PairNumber         bool
+}
+
+// formToJSON builds the JSON object that a form's values describe. Numbers
+// that do not parse and malformed pair lines are field errors.
+func formToJSON(fields []field, form url.Values) ([]byte, error) {
+	var fs apperr.Fields
+	root := map[string]any{}
+	for _, f := range fields {
+		raw := strings.TrimSpace(form.Get(f.Name))
+		var v any
+		switch f.Type {
+		case "number":
+			if raw == "" {
+				v = 0
+				break
+			}
+			n, err := strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64)
+			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+				fs.Add(f.Name, "error.number")
+				continue
+			}
+			v = n
+		case "multi":
+			v = nonEmpty(form[f.Name])
+		case "list":
+			v = lines(raw)
+		case "pairs":
+			pairs, ok := parsePairs(f, raw)
+			if !ok {
+				fs.Add(f.Name, "error.pairs_format")
+				continue
+			}
+			v = pairs
+		default:
+			v = raw
+		}
+		setPath(root, f.Name, v)
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(root)
+}
+
+func nonEmpty(vs []string) []string {
+	out := []string{}
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// lines splits a textarea into its non-empty lines.
+func lines(s string) []string {
+	return nonEmpty(strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n"))
+}
+
+// parsePairs reads lines of "key value" (a space, a colon or a full-width
+// colon between) into objects.
+func parsePairs(f field, raw string) ([]map[string]any, bool) {
+	out := []map[string]any{}
+	for _, line := range lines(raw) {
+		line = strings.NewReplacer("：", " ", ":", " ", "\t", " ").Replace(line)
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		v = strings.TrimSuffix(strings.TrimSpace(v), "%")
+		if !ok || k == "" || v == "" {
+			return nil, false
+		}
+		item := map[string]any{f.PairKey: k}
+		if f.PairNumber {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+				return nil, false
+			}
+			item[f.PairValue] = n
+		} else {
+			item[f.PairValue] = v
+		}
+		out = append(out, item)
+	}
+	return out, true
+}
+
+func setPath(root map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	m := root
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+func getPath(root map[string]any, path string) any {
+	var cur any = root
+	for _, p := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
+}
+
+// formValues renders a value of a domain type as the strings its form
+// shows, keyed by field name.
+func formValues(fields []field, v any) map[string]any {
+	b, _ := json.Marshal(v)
+	var root map[string]any
+	_ = json.Unmarshal(b, &root)
+	out := map[string]any{}
+	for _, f := range fields {
+		val := getPath(root, f.Name)
+		switch f.Type {
+		case "multi":
+			set := map[string]bool{}
+			for _, x := range asSlice(val) {
+				set[fmt.Sprint(x)] = true
+			}
+			out[f.Name] = set
+		case "list":
+			var ss []string
+			for _, x := range asSlice(val) {
+				ss = append(ss, fmt.Sprint(x))
+			}
+			out[f.Name] = strings.Join(ss, "\n")
+		case "pairs":
+			var ss []string
+			for _, x := range asSlice(val) {
+				m, _ := x.(map[string]any)
+				ss = append(ss, fmt.Sprintf("%v %v", m[f.PairKey], m[f.PairValue]))
+			}
+			out[f.Name] = strings.Join(ss, "\n")
+		case "number":
+			if n, ok := val.(float64); ok {
+				out[f.Name] = strconv.FormatFloat(n, 'f', -1, 64)
+			} else {
+				out[f.Name] = ""
+			}
+		default:
+			if val == nil {
+				out[f.Name] = ""
+			} else {
+				out[f.Name] = fmt.Sprint(val)
+			}
+		}
+	}
+	return out
+}
+
+// rawFormValues keeps what the user typed, to show it again beside errors.
+func rawFormValues(fields []field, form url.Values) map[string]any {
+	out := map[string]any{}
+	for _, f := range fields {
+		if f.Type == "multi" {
+			set := map[string]bool{}
+			for _, x := range form[f.Name] {
+				set[x] = true
+			}
+			out[f.Name] = set
+			continue
+		}
+		out[f.Name] = form.Get(f.Name)
+	}
+	return out
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+// fieldErrors indexes an error's field errors by field, for the form.
+func fieldErrors(err error) map[string][]apperr.FieldError {
+	out := map[string][]apperr.FieldError{}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return out
+	}
+	for _, f := range ae.Fields {
+		name := f.Field
+		if i := strings.Index(name, "["); i > 0 {
+			name = name[:i]
+		}
+		out[name] = append(out[name], f)
+	}
+	return out
+}

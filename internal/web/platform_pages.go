@@ -1,0 +1,215 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/platform"
+)
+
+// platformRoutes serve step 2: the catalog, a platform's figures with their
+// sources and the workspace's overrides, and the fit ranking.
+func (s *Server) platformRoutes() {
+	s.mux.Handle("GET /w/{ws}/platforms", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		entries, err := s.Platforms.List(r.Context(), p.Workspace.ID)
+		if err != nil {
+			return err
+		}
+		personas, err := s.Brand.Personas.List(r.Context(), p.Workspace.ID)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"Section": "platforms", "Entries": entries, "Personas": personas,
+			"Objectives": platform.Objectives, "Version": s.Platforms.CatalogVersion()}
+		if len(personas) > 0 {
+			fit, err := s.fitView(r, p, personas[0].ID, platform.ObjectiveSales)
+			if err != nil {
+				return err
+			}
+			data["Fit"] = fit
+		}
+		s.render(w, r, http.StatusOK, "platforms", data)
+		return nil
+	}))
+	s.mux.Handle("GET /w/{ws}/platforms/fit", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := strconv.ParseInt(r.URL.Query().Get("persona"), 10, 64)
+		fit, err := s.fitView(r, p, id, r.URL.Query().Get("objective"))
+		if err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, "fit", map[string]any{"Section": "platforms", "Fit": fit, "Partial": "fit_result"})
+		return nil
+	}))
+	s.mux.Handle("GET /w/{ws}/platforms/{key}", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		return s.platformPage(w, r, p, http.StatusOK, "", nil)
+	}))
+	s.mux.Handle("POST /w/{ws}/platforms/{key}/override", s.page(account.EditPlatforms, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		patch := r.PostFormValue("patch")
+		_, err := s.Platforms.SetOverride(r.Context(), p.Workspace.ID, r.PathValue("key"), json.RawMessage(patch))
+		if apperr.Is(err, apperr.Invalid) {
+			return s.platformPage(w, r, p, http.StatusUnprocessableEntity, patch, err)
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/platforms/"+r.PathValue("key"))
+		return nil
+	}))
+	s.mux.Handle("POST /w/{ws}/platforms/{key}/reset", s.page(account.EditPlatforms, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		if _, err := s.Platforms.ResetOverride(r.Context(), p.Workspace.ID, r.PathValue("key")); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.reset")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/platforms/"+r.PathValue("key"))
+		return nil
+	}))
+	s.platformAPI()
+}
+
+func (s *Server) platformPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, patch string, err error) error {
+	e, gerr := s.Platforms.Get(r.Context(), p.Workspace.ID, r.PathValue("key"))
+	if gerr != nil {
+		return gerr
+	}
+	if patch == "" && len(e.Override) > 0 {
+		patch = string(e.Override)
+	}
+	var ae *apperr.Error
+	if err != nil {
+		ae = s.asAppErr(r, err)
+	}
+	s.render(w, r, status, "platform", map[string]any{"Section": "platforms", "E": e, "Patch": patch, "Error": ae})
+	return nil
+}
+
+// fitRow is one ranked platform as the page shows it.
+type fitRow struct {
+	platform.Fit
+	Name string
+}
+
+// fitView ranks the platforms for a persona of the workspace and an
+// objective, with the chart's options.
+func (s *Server) fitView(r *http.Request, p account.Principal, personaID int64, objective string) (map[string]any, error) {
+	persona, err := s.Brand.Personas.Get(r.Context(), p.Workspace.ID, personaID)
+	if err != nil {
+		return nil, err
+	}
+	fits, err := s.Platforms.Fit(r.Context(), p.Workspace.ID, persona, objective)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := s.Platforms.List(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := s.locale(r)
+	names := map[string]string{}
+	for _, e := range entries {
+		names[e.Key] = e.Name.In(loc)
+	}
+	rows := make([]fitRow, len(fits))
+	for i, f := range fits {
+		rows[i] = fitRow{Fit: f, Name: names[f.Platform]}
+	}
+	return map[string]any{
+		"Persona": persona, "Objective": objective, "Rows": rows,
+		"Chart": fitChart(rows, func(k string) string { return s.cat.T(loc, k, nil) }),
+	}, nil
+}
+
+// fitChart is an ECharts option: one horizontal bar per platform, stacked
+// by what each component contributed to the score.
+func fitChart(rows []fitRow, t func(string) string) map[string]any {
+	n := min(len(rows), 12)
+	var cats []string
+	for i := n - 1; i >= 0; i-- {
+		cats = append(cats, rows[i].Name)
+	}
+	var series []any
+	if n > 0 {
+		for ci, c := range rows[0].Components {
+			data := make([]float64, 0, n)
+			for i := n - 1; i >= 0; i-- {
+				comp := rows[i].Components[ci]
+				v := 0.0
+				if comp.Score != nil {
+					v = math.Round(*comp.Score*comp.Effective*10) / 10
+				}
+				data = append(data, v)
+			}
+			series = append(series, map[string]any{"name": t("fit.component." + c.Name), "type": "bar", "stack": "score", "data": data})
+		}
+	}
+	return map[string]any{
+		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
+		"legend":  map[string]any{"top": 0},
+		"grid":    map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
+		"xAxis":   map[string]any{"type": "value", "max": 100},
+		"yAxis":   map[string]any{"type": "category", "data": cats},
+		"series":  series,
+	}
+}
+
+func (s *Server) platformAPI() {
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/platforms", Summary: "The platform catalog with the workspace's overrides", Tag: "platforms", Resp: typeOf[list[platform.Entry]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			es, err := s.Platforms.List(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(es))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/platforms/fit", Summary: "Rank platforms 0–100 for a persona (?persona=id) and an objective (?objective=sales|voice|pr|growth|service)", Tag: "platforms", Resp: typeOf[list[platform.Fit]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := strconv.ParseInt(r.URL.Query().Get("persona"), 10, 64)
+			persona, err := s.Brand.Personas.Get(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			fits, err := s.Platforms.Fit(r.Context(), p.Workspace.ID, persona, r.URL.Query().Get("objective"))
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(fits))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/platforms/{key}", Summary: "One platform, with the workspace's overrides", Tag: "platforms", Resp: typeOf[platform.Entry]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			e, err := s.Platforms.Get(r.Context(), p.Workspace.ID, r.PathValue("key"))
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, e)
+			return nil
+		})
+	s.handleAPI(op{Method: "PUT", Path: "/workspaces/{ws}/platforms/{key}/override", Summary: "Override any value of a platform for this workspace (a JSON merge patch, RFC 7386)", Tag: "platforms", Perm: account.EditPlatforms, Req: typeOf[map[string]any](), Resp: typeOf[platform.Entry]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return decodeJSON(r.Body, nil)
+			}
+			e, err := s.Platforms.SetOverride(r.Context(), p.Workspace.ID, r.PathValue("key"), body)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, e)
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/platforms/{key}/override", Summary: "Drop the workspace's overrides of a platform", Tag: "platforms", Perm: account.EditPlatforms, Resp: typeOf[platform.Entry]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			e, err := s.Platforms.ResetOverride(r.Context(), p.Workspace.ID, r.PathValue("key"))
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, e)
+			return nil
+		})
+}

@@ -1,0 +1,155 @@
+// Package web serves Chorus over HTTP: the HTML pages (html/template and
+// htmx), the JSON API under /api/v1, static files and the operations
+// endpoints. Handlers parse, call a domain service and render; they hold no
+// business rules.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/platform"
+)
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Accounts  *account.Service
+	Brand     *brand.Service
+	Platforms *platform.Service
+	// Ready reports whether the database answers and is migrated.
+	Ready func(ctx context.Context) error
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+	// SecureCookies marks cookies Secure; set it behind TLS. Requests that
+	// arrive over TLS get Secure cookies either way.
+	SecureCookies bool
+	// Version is shown in the footer and by /healthz.
+	Version string
+}
+
+// Server is the HTTP side of Chorus.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	cat     *catalog
+	pages   *pages
+	static  *staticFiles
+	mux     *http.ServeMux
+	api     *apiDoc
+	metrics *httpMetrics
+}
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	cat, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	st, err := loadStatic()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, log: d.Logger, cat: cat, static: st, mux: http.NewServeMux(), api: newAPIDoc()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.metrics = newHTTPMetrics(s.Registry)
+	if s.pages, err = loadPages(s.static); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler with the middleware every request gets.
+func (s *Server) Handler() http.Handler {
+	return s.recoverPanics(s.instrument(securityHeaders(s.mux)))
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", slog.Any("value", v), slog.String("path", r.URL.Path))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientIP is the peer's address. Behind a proxy it is the proxy's; trusting
+// X-Forwarded-For needs an operator's word, which later config can add.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			host = host[:i]
+			break
+		}
+	}
+	if len(host) > 1 && host[0] == '[' {
+		host = host[1 : len(host)-1]
+	}
+	return host
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// shutdownGrace is how long running requests may take after SIGTERM.
+const shutdownGrace = 20 * time.Second
+
+// Serve serves on ln until ctx ends, then drains running requests for up
+// to 20 seconds.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// home sends a user to their first workspace, the sign-in page, or the
+// first-run setup.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	a, ok := authFrom(r.Context())
+	if !ok {
+		need, err := s.Accounts.NeedsSetup(r.Context())
+		if err != nil {
+			s.pageFail(w, r, err)
+			return
+		}
+		if need {
+			s.render(w, r, http.StatusOK, "setup_wait", map[string]any{})
+			return
+		}
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	wss, err := s.Accounts.Workspaces(r.Context(), a.user)
+	if err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	if len(wss) == 1 {
+		http.Redirect(w, r, "/w/"+wss[0].Workspace.Slug+"/brand", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "workspaces", map[string]any{"Workspaces": wss})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := authFrom(r.Context()); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", map[string]any{"Next": r.URL.Query().Get("next"), "PreCSRF": s.preCSRF(w, r)})
+}
+
+// preCSRF returns the token that forms shown before sign-in carry: the same
+// random value in a cookie and in the form (double submit), so that another
+// site cannot sign a browser in to an account of its choosing.
+func (s *Server) preCSRF(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie("chorus_pre"); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	token, _ := account.NewRandomToken()
+	http.SetCookie(w, s.cookie(r, "chorus_pre", token, 3600))
+	return token
+}
+
+func checkPreCSRF(r *http.Request) error {
+	c, err := r.Cookie("chorus_pre")
+	if err != nil || len(c.Value) < 32 || r.PostFormValue("csrf") != c.Value {
+		return apperr.New(apperr.Forbidden, "error.csrf", nil)
+	}
+	return nil
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
+	err := checkPreCSRF(r)
+	var u account.User
+	if err == nil {
+		u, err = s.Accounts.Authenticate(r.Context(), email, password, clientIP(r))
+	}
+	if err != nil {
+		ae := s.asAppErr(r, err)
+		s.render(w, r, status(ae), "login", map[string]any{"Next": next, "Email": email, "Error": ae, "PreCSRF": s.preCSRF(w, r)})
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u account.User) error {
+	token, _, err := s.Accounts.StartSession(r.Context(), u.ID, clientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, s.cookie(r, sessionCookie, token, int(account.SessionTTL.Seconds())))
+	if u.Locale == "" {
+		// Keep the language chosen before signing in.
+		if c, err := r.Cookie("lang"); err == nil && normalizeLocale(c.Value) != "" {
+			return s.Accounts.SetLocale(r.Context(), u.ID, normalizeLocale(c.Value))
+		}
+	}
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if a, ok := authFrom(r.Context()); ok {
+		if err := checkCSRF(r, a); err != nil {
+			s.pageFail(w, r, err)
+			return
+		}
+		c, _ := r.Cookie(sessionCookie)
+		if err := s.Accounts.EndSession(r.Context(), c.Value); err != nil {
+			s.pageFail(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// setLang switches the language: remembered on the user when signed in, in
+// a cookie otherwise.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	loc := normalizeLocale(r.PostFormValue("lang"))
+	if loc == "" {
+		s.pageFail(w, r, apperr.New(apperr.Invalid, "error.locale", nil))
+		return
+	}
+	a, ok := authFrom(r.Context())
+	csrf := checkPreCSRF(r)
+	if ok {
+		csrf = checkCSRF(r, a)
+	}
+	if csrf != nil {
+		s.pageFail(w, r, csrf)
+		return
+	}
+	if ok {
+		if err := s.Accounts.SetLocale(r.Context(), a.user.ID, loc); err != nil {
+			s.pageFail(w, r, err)
+			return
+		}
+	}
+	c := s.cookie(r, "lang", loc, 365*24*3600)
+	http.SetCookie(w, c)
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// setupPage is the first-run page; it needs the one-time token that serve
+// printed.
+func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if !s.Accounts.CheckSetupToken(r.Context(), token) {
+		s.pageFail(w, r, apperr.New(apperr.Forbidden, "error.setup_token", nil))
+		return
+	}
+	s.render(w, r, http.StatusOK, "setup", map[string]any{"Token": token, "Form": setupForm(nil, nil), "PreCSRF": s.preCSRF(w, r)})
+}
+
+func setupForm(values map[string]any, err error) formView {
+	if values == nil {
+		values = map[string]any{"workspace.time_zone": account.DefaultTimeZone, "workspace.currency": account.DefaultCurrency}
+	}
+	return newFormView("setup", setupFields, values, err)
+}
+
+var setupFields = []field{
+	{Name: "email", Type: "text", Required: true},
+	{Name: "name", Type: "text"},
+	{Name: "password", Type: "password", Required: true},
+	{Name: "workspace.name", Type: "text", Required: true},
+	{Name: "workspace.slug", Type: "text", Required: true},
+	{Name: "workspace.time_zone", Type: "text"},
+	{Name: "workspace.currency", Type: "text"},
+}
+
+func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
+	f := r.PostFormValue
+	token := f("token")
+	if err := checkPreCSRF(r); err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	u, _, err := s.Accounts.Setup(r.Context(), token, f("email"), f("name"), f("password"), account.Workspace{
+		Name: f("workspace.name"), Slug: f("workspace.slug"), TimeZone: f("workspace.time_zone"), Currency: f("workspace.currency"),
+	})
+	if apperr.Is(err, apperr.Invalid) {
+		values := rawFormValues(setupFields, r.PostForm)
+		values["password"] = ""
+		s.render(w, r, http.StatusUnprocessableEntity, "setup", map[string]any{"Token": token, "Form": setupForm(values, err), "PreCSRF": s.preCSRF(w, r)})
+		return
+	}
+	if err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

@@ -1,0 +1,210 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+var workspaceFields = []field{
+	{Name: "name", Type: "text", Required: true},
+	{Name: "time_zone", Type: "text"},
+	{Name: "currency", Type: "text"},
+}
+
+// settingsRoutes serve the workspace's settings: its name, time zone and
+// currency, members, API tokens and the audit log.
+func (s *Server) settingsRoutes() {
+	s.mux.Handle("GET /w/{ws}/settings", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		return s.settingsPage(w, r, p, http.StatusOK, nil, "")
+	}))
+	s.mux.Handle("POST /w/{ws}/settings", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		f := r.PostFormValue
+		_, err := s.Accounts.UpdateWorkspace(r.Context(), p, account.Workspace{Name: f("name"), TimeZone: f("time_zone"), Currency: f("currency")})
+		if apperr.Is(err, apperr.Invalid) {
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+		return nil
+	}))
+	s.mux.Handle("POST /w/{ws}/settings/members", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		err := s.Accounts.AddMember(r.Context(), p, r.PostFormValue("email"), account.Role(r.PostFormValue("role")))
+		if apperr.Is(err, apperr.Invalid) {
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+		return nil
+	}))
+	s.mux.Handle("POST /w/{ws}/settings/members/{id}/delete", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := pathID(r, "id")
+		if err := s.Accounts.RemoveMember(r.Context(), p, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+		return nil
+	}))
+	s.mux.Handle("POST /w/{ws}/settings/tokens", s.page(account.ManageTokens, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		plain, _, err := s.Accounts.NewToken(r.Context(), p, account.Role(r.PostFormValue("role")), r.PostFormValue("name"))
+		if apperr.Is(err, apperr.Invalid) {
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+		}
+		if err != nil {
+			return err
+		}
+		// The token is shown on this one response and never again.
+		return s.settingsPage(w, r, p, http.StatusCreated, nil, plain)
+	}))
+	s.mux.Handle("POST /w/{ws}/settings/tokens/{id}/revoke", s.page(account.ManageTokens, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := pathID(r, "id")
+		if err := s.Accounts.RevokeToken(r.Context(), p, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.revoked")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+		return nil
+	}))
+	s.mux.Handle("GET /w/{ws}/audit", s.page(account.ReadAudit, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+		entries, err := s.Accounts.Audit(r.Context(), p, 100, before)
+		if err != nil {
+			return err
+		}
+		var next int64
+		if len(entries) == 100 {
+			next = entries[len(entries)-1].ID
+		}
+		s.render(w, r, http.StatusOK, "audit", map[string]any{"Section": "settings", "Entries": entries, "Next": next})
+		return nil
+	}))
+	s.accountAPI()
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, err error, newToken string) error {
+	members, merr := s.Accounts.Members(r.Context(), p)
+	if merr != nil {
+		return merr
+	}
+	tokens, terr := s.Accounts.Tokens(r.Context(), p)
+	if terr != nil {
+		return terr
+	}
+	values := formValues(workspaceFields, p.Workspace)
+	if err != nil && r.PostFormValue("name") != "" {
+		values = rawFormValues(workspaceFields, r.PostForm)
+	}
+	s.render(w, r, status, "settings", map[string]any{
+		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, err),
+		"Members": members, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
+		"Errors": fieldErrors(err),
+	})
+	return nil
+}
+
+// newTokenRequest is the body of POST …/tokens.
+type newTokenRequest struct {
+	Name string       `json:"name"`
+	Role account.Role `json:"role"`
+}
+
+// newTokenResponse carries the plain token, shown this once.
+type newTokenResponse struct {
+	Token string        `json:"token"`
+	Info  account.Token `json:"info"`
+}
+
+func (s *Server) accountAPI() {
+	s.handleAPI(op{Method: "GET", Path: "/workspaces", Summary: "List the workspaces the caller may enter", Tag: "workspaces", Resp: typeOf[list[account.MemberWorkspace]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			if p.TokenID != 0 {
+				// A token is scoped to one workspace.
+				writeJSON(w, http.StatusOK, listOf([]account.MemberWorkspace{{Workspace: p.Workspace, Role: p.Role}}))
+				return nil
+			}
+			wss, err := s.Accounts.Workspaces(r.Context(), p.User)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(wss))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}", Summary: "Get a workspace", Tag: "workspaces", Resp: typeOf[account.Workspace]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			writeJSON(w, http.StatusOK, p.Workspace)
+			return nil
+		})
+	s.handleAPI(op{Method: "PUT", Path: "/workspaces/{ws}", Summary: "Change a workspace's name, time zone or currency", Tag: "workspaces", Perm: account.EditWorkspace, Req: typeOf[account.Workspace](), Resp: typeOf[account.Workspace]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var v account.Workspace
+			if err := decodeJSON(r.Body, &v); err != nil {
+				return err
+			}
+			v, err := s.Accounts.UpdateWorkspace(r.Context(), p, v)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, v)
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/members", Summary: "List members", Tag: "workspaces", Resp: typeOf[list[account.Member]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			ms, err := s.Accounts.Members(r.Context(), p)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(ms))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/tokens", Summary: "List API tokens (one's own, or all for admins)", Tag: "tokens", Resp: typeOf[list[account.Token]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			ts, err := s.Accounts.Tokens(r.Context(), p)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(ts))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/tokens", Summary: "Create an API token; the response is the only time it is shown", Tag: "tokens", Perm: account.ManageTokens, Req: typeOf[newTokenRequest](), Resp: typeOf[newTokenResponse](), Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var req newTokenRequest
+			if err := decodeJSON(r.Body, &req); err != nil {
+				return err
+			}
+			plain, t, err := s.Accounts.NewToken(r.Context(), p, req.Role, req.Name)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusCreated, newTokenResponse{Token: plain, Info: t})
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/tokens/{id}", Summary: "Revoke an API token", Tag: "tokens", Perm: account.ManageTokens, Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			if err := s.Accounts.RevokeToken(r.Context(), p, id); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/audit", Summary: "The audit log, newest first (admins)", Tag: "workspaces", Perm: account.ReadAudit, Resp: typeOf[list[account.AuditEntry]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+			es, err := s.Accounts.Audit(r.Context(), p, limit, before)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(es))
+			return nil
+		})
+}

@@ -1,0 +1,74 @@
+// Chorus front-end glue: ECharts from data-chart, CSRF header for htmx, data-confirm.
+(function () {
+  "use strict";
+
+  function locale() {
+    return /^zh/i.test(document.documentElement.lang || "") ? "ZH" : "EN";
+  }
+
+  // (a) <div class="chart" data-chart='{ECharts option JSON}'>
+  function initCharts(root) {
+    if (!window.echarts || !root || !root.querySelectorAll) return;
+    var els = [].slice.call(root.querySelectorAll(".chart[data-chart]"));
+    if (root.matches && root.matches(".chart[data-chart]")) els.push(root);
+    els.forEach(function (el) {
+      if (echarts.getInstanceByDom(el)) return;
+      var opt;
+      try {
+        opt = JSON.parse(el.getAttribute("data-chart"));
+      } catch (e) {
+        console.error("chorus: bad data-chart JSON", el, e);
+        return;
+      }
+      echarts.init(el, null, { locale: locale() }).setOption(opt);
+    });
+  }
+
+  function resizeCharts() {
+    if (!window.echarts) return;
+    document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
+      var c = echarts.getInstanceByDom(el);
+      if (c) c.resize();
+    });
+  }
+
+  var timer;
+  window.addEventListener("resize", function () {
+    clearTimeout(timer);
+    timer = setTimeout(resizeCharts, 100);
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
+  } else {
+    initCharts(document);
+  }
+  document.addEventListener("htmx:load", function (e) { initCharts(e.target); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    initCharts((e.detail && e.detail.target) || e.target);
+  });
+  // Free chart instances on elements htmx is about to remove.
+  document.addEventListener("htmx:beforeCleanupElement", function (e) {
+    var el = e.target;
+    if (window.echarts && el && el.getAttribute && el.hasAttribute("data-chart")) {
+      var c = echarts.getInstanceByDom(el);
+      if (c) c.dispose();
+    }
+  });
+
+  // (b) CSRF token on every htmx request.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    if (m && m.content) e.detail.headers["X-CSRF-Token"] = m.content;
+  });
+
+  // (c) <button data-confirm="Really delete?">: ask first; runs in the capture
+  // phase so it also stops htmx (hx-post etc.) and form submission.
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest && e.target.closest("button[data-confirm], a[data-confirm], input[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+})();
