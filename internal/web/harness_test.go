@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store"
+)
+
+// harness is a real server on a real database, reached over HTTP.
+type harness struct {
+	t        *testing.T
+	db       *store.DB
+	srv      *Server
+	ts       *httptest.Server
+	accounts *account.Service
+	brand    *brand.Service
+}
+
+func newHarness(t *testing.T, db *store.DB) *harness {
+	t.Helper()
+	catalog, err := platform.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, accounts: account.NewService(db, account.DefaultThrottle()), brand: brand.NewService(db, catalog.Has)}
+	h.srv, err = New(Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, db), Ready: db.Ready, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ts = httptest.NewServer(h.srv.Handler())
+	t.Cleanup(h.ts.Close)
+	return h
+}
+
+// tenant is a user who owns one workspace, with an API token.
+type tenant struct {
+	email, password string
+	ws              account.Workspace
+	token           string
+}
+
+func (h *harness) tenant(slug string, role account.Role) tenant {
+	h.t.Helper()
+	ctx := context.Background()
+	tn := tenant{email: slug + "@example.com", password: "correct horse battery"}
+	if _, err := h.accounts.CreateUser(ctx, tn.email, slug, tn.password, false); err != nil {
+		h.t.Fatal(err)
+	}
+	ws, err := h.accounts.CreateWorkspace(ctx, account.Workspace{Slug: slug, Name: "WS " + slug}, tn.email)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tn.ws = ws
+	tn.token, _, err = h.accounts.CreateToken(ctx, tn.email, slug, role, "test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tn
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, like a person's browser seen one response at a time.
+type browser struct {
+	h    *harness
+	c    *http.Client
+	csrf string
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfMeta = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) do(method, path string, form url.Values, header map[string]string) (int, string, http.Header) {
+	b.h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.h.ts.URL+path, body)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if m := csrfMeta.FindStringSubmatch(string(out)); m != nil {
+		b.csrf = m[1]
+	}
+	return resp.StatusCode, string(out), resp.Header
+}
+
+func (b *browser) get(path string) (int, string) {
+	status, body, _ := b.do("GET", path, nil, nil)
+	return status, body
+}
+
+// post sends a form with the CSRF token of the last page seen.
+func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("csrf") == "" {
+		form.Set("csrf", b.csrf)
+	}
+	return b.do("POST", path, form, nil)
+}
+
+func (b *browser) login(email, password string) {
+	b.h.t.Helper()
+	b.get("/login")
+	status, body, _ := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	if status != http.StatusSeeOther {
+		b.h.t.Fatalf("login: status %d: %s", status, body)
+	}
+}
+
+// api calls the JSON API with a bearer token.
+func (h *harness) api(method, path, token string, body any) (int, map[string]any) {
+	h.t.Helper()
+	var r io.Reader
+	if body != nil {
+		if s, ok := body.(string); ok {
+			r = strings.NewReader(s)
+		} else {
+			b, _ := json.Marshal(body)
+			r = strings.NewReader(string(b))
+		}
+	}
+	req, _ := http.NewRequest(method, h.ts.URL+"/api/v1"+path, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Accept-Language", "en")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	if out == nil {
+		out = map[string]any{"_raw": string(raw)}
+	}
+	return resp.StatusCode, out
+}
+
+func jsonText(v map[string]any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}

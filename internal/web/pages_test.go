@@ -1,0 +1,256 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestSignInAndPages(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	seed(t, h, owner.ws.ID)
+
+	anon := h.browser()
+	if status, _ := anon.get("/w/acme/brand"); status != http.StatusSeeOther {
+		t.Errorf("anonymous brand page: status %d, want redirect to sign-in", status)
+	}
+	anon.get("/login")
+	status, body, _ := anon.post("/login", url.Values{"email": {owner.email}, "password": {"wrong password!"}})
+	if status != http.StatusUnauthorized || !strings.Contains(body, `id="login-error"`) {
+		t.Errorf("wrong password: status %d", status)
+	}
+	status, _, _ = anon.post("/login", url.Values{"email": {owner.email}, "password": {owner.password}, "csrf": {"forged"}})
+	if status != http.StatusForbidden {
+		t.Errorf("login with forged CSRF: status %d, want 403", status)
+	}
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	pages := []struct {
+		path     string
+		status   int
+		contains []string
+	}{
+		{"/", http.StatusSeeOther, nil},
+		{"/w/acme/brand", 200, []string{"Oolong", "Xiaomei", "Rival", `data-section="platforms"`}},
+		{"/w/acme/brand/products", 200, []string{"Oolong"}},
+		{"/w/acme/brand/personas/new", 200, []string{`name="gender.female"`, `name="age_bands"`}},
+		{"/w/acme/brand/profile", 200, []string{`name="tone.words_to_use"`}},
+		{"/w/acme/brand/budget", 200, []string{`value="CNY"`}},
+		{"/w/acme/platforms", 200, []string{"xiaohongshu", `data-chart=`, "Xiaomei"}},
+		{"/w/acme/platforms/weibo", 200, []string{`id="sources"`}},
+		{"/w/acme/platforms/myspace", 404, nil},
+		{"/w/acme/settings", 200, []string{`id="members"`, `id="tokens"`}},
+		{"/w/acme/audit", 200, nil},
+		{"/w/acme/strategy", 200, []string{"badge coming"}},
+		{"/w/other/brand", 404, nil},
+		{"/w/nope/brand", 404, nil},
+	}
+	for _, p := range pages {
+		t.Run(p.path, func(t *testing.T) {
+			status, body := b.get(p.path)
+			if status != p.status {
+				t.Fatalf("status %d, want %d", status, p.status)
+			}
+			for _, c := range p.contains {
+				if !strings.Contains(body, c) {
+					t.Errorf("page lacks %q", c)
+				}
+			}
+			if strings.Contains(body, other.ws.Name) {
+				t.Errorf("page shows the other workspace's name")
+			}
+		})
+	}
+
+	b.get("/w/acme/brand/products/new")
+	if status, _, _ := b.post("/w/acme/brand/products", url.Values{"name": {"x"}, "csrf": {"forged"}}); status != http.StatusForbidden {
+		t.Errorf("post with forged CSRF: status %d, want 403", status)
+	}
+	status, body, _ = b.post("/w/acme/brand/personas", url.Values{"name": {"P<script>"}, "gender.female": {"50"}, "gender.male": {"30"}, "weekly_hours": {"x"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `class="field-error"`) || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Errorf("bad persona: status %d, want 422 with field errors", status)
+	}
+	if strings.Contains(body, "P<script>") || !strings.Contains(body, "P&lt;script&gt;") {
+		t.Errorf("typed value not escaped when shown again")
+	}
+	status, body, _ = b.post("/w/acme/brand/personas", url.Values{"name": {"Tester"}, "gender.female": {"abc"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-gender.female-err"`) {
+		t.Errorf("non-numeric gender: status %d", status)
+	}
+	status, _, hdr := b.post("/w/acme/brand/products", url.Values{"name": {"新品"}, "selling_points": {"one\ntwo\n\n"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/brand/products" {
+		t.Fatalf("create product: status %d", status)
+	}
+	_, body = b.get("/w/acme/brand/products")
+	if !strings.Contains(body, "新品") {
+		t.Errorf("created product not listed")
+	}
+
+	// An htmx request gets only the fit partial.
+	ctx := context.Background()
+	personas, _ := h.brand.Personas.List(ctx, owner.ws.ID)
+	status, body, _ = b.do("GET", "/w/acme/platforms/fit?objective=voice&persona="+itoa64(personas[0].ID), nil, map[string]string{"HX-Request": "true"})
+	if status != 200 || !strings.HasPrefix(strings.TrimSpace(body), `<div id="fit-result">`) || strings.Contains(body, "<html") {
+		t.Errorf("htmx fit partial: status %d, body starts %.60q", status, body)
+	}
+
+	// Language: chosen once, remembered for the user.
+	b.get("/w/acme/brand")
+	if status, _, _ := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/w/acme/brand"}}); status != http.StatusSeeOther {
+		t.Fatalf("switch language: status %d", status)
+	}
+	u, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	if u.Locale != "en" {
+		t.Errorf("locale not remembered: %q", u.Locale)
+	}
+	_, body = b.get("/w/acme/brand")
+	if !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("page not in English after switching")
+	}
+
+	// The audit log shows the change, who made it and from where.
+	_, body = b.get("/w/acme/audit")
+	if !strings.Contains(body, "POST /w/{ws}/brand/products") || !strings.Contains(body, owner.email) {
+		t.Errorf("audit log lacks the product creation")
+	}
+
+	// Signing out ends the session.
+	b.get("/w/acme/brand")
+	b.post("/logout", nil)
+	if status, _ := b.get("/w/acme/brand"); status != http.StatusSeeOther {
+		t.Errorf("after logout: status %d, want redirect", status)
+	}
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+var staticRef = regexp.MustCompile(`/static/[0-9a-f]{8}/app\.css`)
+
+func TestAnonymousLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner)
+	b := h.browser()
+	tests := []struct {
+		name, header, want string
+	}{
+		{"default is Chinese", "", `lang="zh-CN"`},
+		{"English browser", "en-US,en;q=0.9", `lang="en"`},
+		{"Chinese browser", "zh-TW,zh;q=0.9", `lang="zh-CN"`},
+		{"unknown language", "fr-FR", `lang="zh-CN"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, body, _ := b.do("GET", "/login", nil, map[string]string{"Accept-Language": tt.header})
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("page lacks %s", tt.want)
+			}
+		})
+	}
+}
+
+func TestFirstRunSetup(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	token, err := h.accounts.NewSetupToken(ctx)
+	must(t, err)
+	b := h.browser()
+	if status, body := b.get("/"); status != 200 || !strings.Contains(body, "Chorus") {
+		t.Errorf("home before setup: status %d", status)
+	}
+	if status, _ := b.get("/setup?token=wrong"); status != http.StatusForbidden {
+		t.Errorf("setup with a wrong token: status %d, want 403", status)
+	}
+	if status, _ := b.get("/setup?token=" + token); status != 200 {
+		t.Fatalf("setup page: status %d", status)
+	}
+	form := url.Values{"token": {token}, "email": {"boss@example.com"}, "password": {"short"}, "workspace.name": {"Acme"}, "workspace.slug": {"Acme Tea"}}
+	status, body, _ := b.post("/setup", form)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-password-err"`) || !strings.Contains(body, `id="f-workspace.slug-err"`) {
+		t.Errorf("bad setup: status %d, want 422 with password and slug errors", status)
+	}
+	form.Set("password", "a long enough password")
+	form.Set("workspace.slug", "acme")
+	form.Set("workspace.time_zone", "Asia/Shanghai")
+	form.Set("workspace.currency", "CNY")
+	status, _, _ = b.post("/setup", form)
+	if status != http.StatusSeeOther {
+		t.Fatalf("setup: status %d", status)
+	}
+	if status, body := b.get("/w/acme/brand"); status != 200 || !strings.Contains(body, "Acme") {
+		t.Errorf("after setup: status %d", status)
+	}
+	// The token works once.
+	b2 := h.browser()
+	if status, _ := b2.get("/setup?token=" + token); status != http.StatusForbidden {
+		t.Errorf("setup link after use: status %d, want 403", status)
+	}
+}
+
+func TestOperations(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	b := h.browser()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if status, _ := b.get(path); status != 200 {
+			t.Errorf("%s: status %d", path, status)
+		}
+	}
+	b.get("/login")
+	_, body := b.get("/metrics")
+	if !strings.Contains(body, `chorus_http_requests_total{route="GET /login",status="200"}`) {
+		t.Errorf("metrics lack the request counter by route: %.300s", body)
+	}
+	_, body = b.get("/login")
+	if m := staticRef.FindStringSubmatch(body); m == nil {
+		t.Errorf("no checksummed static URL in page")
+	} else if status, _, hdr := b.do("GET", m[0], nil, nil); status != 200 || !strings.Contains(hdr.Get("Cache-Control"), "immutable") {
+		t.Errorf("static %s: status %d, cache %q", m[0], status, hdr.Get("Cache-Control"))
+	}
+}
+
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ids := seed(t, h, owner.ws.ID)
+	b := h.browser()
+	_, body := b.get("/api/v1/openapi.json")
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q", doc.OpenAPI)
+	}
+	n := 0
+	for path, methods := range doc.Paths {
+		for method, o := range methods {
+			n++
+			if o["operationId"] == "" || o["summary"] == "" {
+				t.Errorf("%s %s lacks operationId or summary", method, path)
+			}
+			// Every documented operation is routed: with no token it must
+			// answer the API's 401, not the mux's 404 or 405.
+			status, resp := h.api(strings.ToUpper(method), fillPath(path, "acme", ids, 1), "", nil)
+			if status != http.StatusUnauthorized {
+				t.Errorf("%s %s: status %d, want 401 (%v)", method, path, status, resp)
+			}
+		}
+	}
+	if n != len(h.srv.api.ops) || n < 25 {
+		t.Errorf("document has %d operations, server registered %d", n, len(h.srv.api.ops))
+	}
+}
