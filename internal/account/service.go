@@ -94,6 +94,12 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, err
 }
 
+// WorkspaceBySlug finds a workspace for trusted callers (the command line,
+// the demo loader); requests go through Enter, which checks membership.
+func (s *Service) WorkspaceBySlug(ctx context.Context, slug string) (Workspace, error) {
+	return s.store.WorkspaceBySlug(ctx, slug)
+}
+
 // Authenticate checks an e-mail and password. Failures are throttled per IP
 // and per account: apperr.TooMany says how many minutes to wait. A wrong
 // e-mail and a wrong password give the same apperr.Unauthorized.

@@ -148,12 +148,13 @@ func fitChart(rows []fitRow, t func(string) string) map[string]any {
 		}
 	}
 	return map[string]any{
-		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
-		"legend":  map[string]any{"top": 0},
-		"grid":    map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
-		"xAxis":   map[string]any{"type": "value", "max": 100},
-		"yAxis":   map[string]any{"type": "category", "data": cats},
-		"series":  series,
+		"animation": false,
+		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
+		"legend":    map[string]any{"top": 0},
+		"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
+		"xAxis":     map[string]any{"type": "value", "max": 100},
+		"yAxis":     map[string]any{"type": "category", "data": cats},
+		"series":    series,
 	}
 }
 

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/demo"
+)
+
+func serveCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the web app and run the job workers",
+		Long: "Serve the web app and the API, and run the job workers, in one process.\n" +
+			"Migrations run at start. With no users yet, it prints a one-time setup link.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serve(cmd.Context(), *cfg, log, cmd.OutOrStdout())
+		},
+	}
+	cfg.BindServe(cmd.Flags())
+	return cmd
+}
+
+func migrateCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := open(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
+			return nil
+		},
+	}
+}
+
+func demoCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Create or refresh the demo workspace",
+		Long:  "Create or refresh the demo workspace \"demo\" with a fictional brand, and print how to sign in. Running it again refreshes the demo data.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := open(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			login, err := demo.Load(cmd.Context(), a.demoDeps())
+			if err != nil {
+				return err
+			}
+			printDemoLogin(cmd, login)
+			return nil
+		},
+	}
+}
+
+func printDemoLogin(cmd *cobra.Command, login demo.Login) {
+	fmt.Fprintf(cmd.OutOrStdout(), "demo workspace %q is ready; sign in as %s with password %s\n", login.Workspace, login.Email, login.Password)
+}
+
+func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage users"}
+	var email, password, name string
+	var admin bool
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a user",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := open(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			u, err := a.accounts.CreateUser(cmd.Context(), email, name, password, admin)
+			if err != nil {
+				return err
+			}
+			kind := "user"
+			if u.IsAdmin {
+				kind = "instance admin"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s %s (id %d)\n", kind, u.Email, u.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "e-mail address, used to sign in (required)")
+	create.Flags().StringVar(&password, "password", "", fmt.Sprintf("password, at least %d characters (required)", account.MinPasswordLength))
+	create.Flags().StringVar(&name, "name", "", "display name (default: the e-mail's local part)")
+	create.Flags().BoolVar(&admin, "admin", false, "make an instance admin, who may act in every workspace")
+	_ = create.MarkFlagRequired("email")
+	_ = create.MarkFlagRequired("password")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func workspaceCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	cmd := &cobra.Command{Use: "workspace", Short: "Manage workspaces"}
+	var slug, name, owner, tz, currency string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a workspace (one brand) with an owner",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := open(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			w, err := a.accounts.CreateWorkspace(cmd.Context(), account.Workspace{Slug: slug, Name: name, TimeZone: tz, Currency: currency}, owner)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created workspace %s (%s, %s, %s) owned by %s\n", w.Slug, w.Name, w.TimeZone, w.Currency, owner)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&slug, "slug", "", "short name used in URLs, e.g. acme (required)")
+	create.Flags().StringVar(&name, "name", "", "display name (required)")
+	create.Flags().StringVar(&owner, "owner", "", "e-mail of the owning user (required)")
+	create.Flags().StringVar(&tz, "time-zone", account.DefaultTimeZone, "IANA time zone for reports and schedules")
+	create.Flags().StringVar(&currency, "currency", account.DefaultCurrency, "currency code for budgets and revenue")
+	for _, f := range []string{"slug", "name", "owner"} {
+		_ = create.MarkFlagRequired(f)
+	}
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func tokenCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	var email, slug, role, name string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token and print it (the only time it is shown)",
+		Long: "Create an API token for a user in a workspace and print it on stdout; it is shown only this once.\n" +
+			"The user must be a member of the workspace, or an instance admin. Use it as: Authorization: Bearer <token>",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := open(cmd.Context(), *cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.close()
+			if name == "" {
+				name = "cli " + time.Now().UTC().Format("2006-01-02")
+			}
+			plain, _, err := a.accounts.CreateToken(cmd.Context(), email, slug, account.Role(role), name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), plain)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "user", "", "e-mail of the user the token acts for (required)")
+	create.Flags().StringVar(&slug, "workspace", "", "workspace slug the token is scoped to (required)")
+	create.Flags().StringVar(&role, "role", "", "role of the token, at most the user's own (default: the user's role)")
+	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by")
+	_ = create.MarkFlagRequired("user")
+	_ = create.MarkFlagRequired("workspace")
+	cmd.AddCommand(create)
+	return cmd
+}

@@ -1,0 +1,111 @@
+// Command chorus is the Chorus social media marketing workbench: one binary
+// that serves the web app and runs the job workers, on SQLite by default or
+// on PostgreSQL for several nodes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chorus:", describe(err))
+		os.Exit(1)
+	}
+}
+
+// describe says what went wrong in words a person can act on.
+func describe(err error) string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	msg := ae.Key
+	if hint, ok := cliHints[ae.Key]; ok {
+		msg = hint
+	}
+	for k, v := range ae.Args {
+		msg += fmt.Sprintf(" (%s: %v)", k, v)
+	}
+	for _, f := range ae.Fields {
+		hint := cliHints[f.Key]
+		if hint == "" {
+			hint = f.Key
+		}
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, hint)
+		for k, v := range f.Args {
+			msg += fmt.Sprintf(" (%s: %v)", k, v)
+		}
+	}
+	if ae.Err != nil {
+		msg += ": " + ae.Err.Error()
+	}
+	return msg
+}
+
+// cliHints are the command line's words for the errors it meets most.
+var cliHints = map[string]string{
+	"error.invalid":        "the input is not valid",
+	"error.email":          "not a valid e-mail address",
+	"error.email_taken":    "a user with this e-mail exists already",
+	"error.password_short": "the password is too short",
+	"error.slug":           "use 2–40 lower-case letters, digits or dashes, starting with a letter or digit",
+	"error.slug_taken":     "a workspace with this slug exists already; choose another --slug",
+	"error.no_such_user":   "no such user; create it first with: chorus user create --email …",
+	"error.not_found":      "not found",
+	"error.role":           "unknown role; use one of owner, admin, strategist, editor, approver, analyst, agent",
+	"error.role_above_own": "a token cannot have a higher role than its user",
+	"error.required":       "required",
+	"error.time_zone":      "unknown time zone; use an IANA name such as Asia/Shanghai",
+	"error.currency":       "use a three-letter currency code such as CNY",
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	cfg := config.Default()
+	root := &cobra.Command{
+		Use:           "chorus",
+		Short:         "Chorus — a self-hosted social media marketing workbench",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return config.ApplyEnv(cmd.Flags(), os.Getenv)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cfg.BindStorage(root.PersistentFlags())
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	root.AddCommand(
+		serveCmd(&cfg, logger),
+		migrateCmd(&cfg, logger),
+		demoCmd(&cfg, logger),
+		userCmd(&cfg, logger),
+		workspaceCmd(&cfg, logger),
+		tokenCmd(&cfg, logger),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			Run:   func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "chorus", version) },
+		},
+	)
+	return root
+}

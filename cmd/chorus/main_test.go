@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run executes the CLI in-process, as a person would type it.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func TestCLI(t *testing.T) {
+	data := t.TempDir()
+	d := "--data=" + data
+	steps := []struct {
+		name    string
+		args    []string
+		wantOut string
+		wantErr string
+	}{
+		{"version", []string{"version"}, "chorus dev", ""},
+		{"migrate", []string{d, "migrate"}, "migrations applied", ""},
+		{"user", []string{d, "user", "create", "--email", "Owner@Example.com", "--password", "a long password"}, "created user owner@example.com", ""},
+		{"admin", []string{d, "user", "create", "--email", "root@example.com", "--password", "a long password", "--admin"}, "created instance admin", ""},
+		{"member", []string{d, "user", "create", "--email", "analyst@example.com", "--password", "a long password"}, "created user", ""},
+		{"duplicate user", []string{d, "user", "create", "--email", "owner@example.com", "--password", "a long password"}, "", "exists already"},
+		{"short password", []string{d, "user", "create", "--email", "x@example.com", "--password", "short"}, "", "password: the password is too short"},
+		{"missing flag", []string{d, "user", "create", "--email", "x@example.com"}, "", `"password" not set`},
+		{"workspace", []string{d, "workspace", "create", "--slug", "acme", "--name", "Acme 茶", "--owner", "owner@example.com"}, "created workspace acme (Acme 茶, Asia/Shanghai, CNY)", ""},
+		{"bad slug", []string{d, "workspace", "create", "--slug", "Acme Tea", "--name", "x", "--owner", "owner@example.com"}, "", "slug: use 2–40"},
+		{"unknown owner", []string{d, "workspace", "create", "--slug", "beta", "--name", "x", "--owner", "nobody@example.com"}, "", "no such user"},
+		{"token for non-member", []string{d, "token", "create", "--user", "analyst@example.com", "--workspace", "acme"}, "", "not found"},
+		{"token above role", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "emperor"}, "", "unknown role"},
+		{"token", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "analyst"}, "chorus_", ""},
+		{"admin token anywhere", []string{d, "token", "create", "--user", "root@example.com", "--workspace", "acme"}, "chorus_", ""},
+		{"demo", []string{d, "demo"}, "sign in as demo@chorus.local", ""},
+		{"demo again", []string{d, "demo"}, "sign in as demo@chorus.local", ""},
+		{"admin token in demo", []string{d, "token", "create", "--user", "root@example.com", "--workspace", "demo"}, "chorus_", ""},
+		{"bad database", []string{"--db", "postgres://nobody@127.0.0.1:1/x?connect_timeout=1", "migrate"}, "", "CHORUS_DATABASE_URL"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			out, _, err := run(t, s.args...)
+			if s.wantErr != "" {
+				if err == nil || !strings.Contains(describe(err), s.wantErr) {
+					t.Fatalf("error = %v, want one saying %q", err, s.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("error: %s", describe(err))
+			}
+			if !strings.Contains(out, s.wantOut) {
+				t.Errorf("output %q lacks %q", out, s.wantOut)
+			}
+		})
+	}
+}
+
+func TestServe(t *testing.T) {
+	data := t.TempDir()
+	var out syncBuffer
+	root := newRoot(&out, io.Discard)
+	root.SetArgs([]string{"serve", "--data", filepath.Join(data, "d"), "--addr", "127.0.0.1:0", "--demo"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	url := waitFor(t, &out, regexp.MustCompile(`serving on (http://\S+)`))
+	if !strings.Contains(out.String(), "demo@chorus.local") {
+		t.Errorf("serve --demo did not print the demo login: %s", out.String())
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/login", "/api/v1/openapi.json"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after shutdown: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("serve did not stop within 40 s of its context ending")
+	}
+}
+
+func TestServePrintsSetupLink(t *testing.T) {
+	var out syncBuffer
+	root := newRoot(&out, io.Discard)
+	root.SetArgs([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	link := waitFor(t, &out, regexp.MustCompile(`open (http://\S+/setup\?token=\S+)`))
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("setup link: status %d", resp.StatusCode)
+	}
+	cancel()
+	<-done
+}
+
+func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(out.String()))
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				return m[1]
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no line matching %s in: %s", re, out.String())
+	return ""
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/demo"
+	"github.com/chorus-hq/chorus/internal/jobs"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/web"
+)
+
+// app is every service of one process, wired once.
+type app struct {
+	db        *store.DB
+	log       *slog.Logger
+	accounts  *account.Service
+	brand     *brand.Service
+	platforms *platform.Service
+}
+
+// open connects to the database, migrates it and builds the services.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w (check --db / CHORUS_DATABASE_URL and --data / CHORUS_DATA)", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate job queue: %w", err)
+	}
+	catalog, err := platform.Load()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{
+		db:        db,
+		log:       log,
+		accounts:  account.NewService(db, account.DefaultThrottle()),
+		brand:     brand.NewService(db, catalog.Has),
+		platforms: platform.NewService(catalog, db),
+	}, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func (a *app) demoDeps() demo.Deps {
+	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms}
+}
+
+// jobsStopGrace is how long running jobs may finish after SIGTERM.
+const jobsStopGrace = 30 * time.Second
+
+// serve runs the web server and the job workers until ctx ends, then
+// drains both.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.Demo {
+		login, err := demo.Load(ctx, a.demoDeps())
+		if err != nil {
+			return fmt.Errorf("load demo: %w", err)
+		}
+		fmt.Fprintf(out, "demo workspace %q is ready; sign in as %s with password %s\n", login.Workspace, login.Email, login.Password)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: a.accounts}, jobs.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	reg.MustRegister(worker.Collector())
+	srv, err := web.New(web.Deps{
+		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms,
+		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --addr)", cfg.Addr, err)
+	}
+	if err := worker.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start job workers: %w", err)
+	}
+	base := cfg.PublicURL()
+	if cfg.BaseURL == "" {
+		base = "http://" + displayAddr(ln.Addr())
+	}
+	if token, err := a.accounts.NewSetupToken(ctx); err != nil {
+		log.Error("setup token", "err", err)
+	} else if token != "" {
+		fmt.Fprintf(out, "no users yet: open %s/setup?token=%s to create the first account\n", base, token)
+	}
+	fmt.Fprintf(out, "chorus %s serving on %s (database: %s)\n", version, base, a.db.Dialect())
+	err = srv.Serve(ctx, ln)
+	stopCtx, cancel := context.WithTimeout(context.Background(), jobsStopGrace)
+	defer cancel()
+	if serr := worker.Stop(stopCtx); serr != nil {
+		log.Error("stop job workers", "err", serr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// displayAddr names a listening address the way a browser can reach it:
+// a wildcard host becomes localhost.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}

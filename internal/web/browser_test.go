@@ -1,0 +1,140 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/chorus-hq/chorus/internal/demo"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// chromium finds the browser: CHORUS_BROWSER, else chromium on the PATH.
+func chromium(t *testing.T) string {
+	if p := os.Getenv("CHORUS_BROWSER"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no Chromium found: install Debian's chromium or set CHORUS_BROWSER (CI does)")
+	return ""
+}
+
+// TestBrowser signs in to the demo in a real headless Chromium, opens the
+// brand and platform pages, switches the language and saves screenshots.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	h := newHarness(t, storetest.SQLite(t))
+	catalog, err := platform.Load()
+	must(t, err)
+	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db)})
+	must(t, err)
+
+	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+
+	// The first Run starts the browser; it must not carry the timeout.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(h.ts.URL+"/")))
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, buf, 0o644); err != nil {
+				return chromedp.Void{}, err
+			}
+			t.Logf("screenshot: %s", path)
+			return chromedp.Void{}, nil
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	step("sign in",
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), login.Email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), login.Password),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`#personas`)),
+		shot("brand-zh.png"),
+	)
+	brandText := text("main")
+	step("open the platforms page",
+		chromedp.Click(chromedp.CSS(`a[data-section="platforms"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#fit-result canvas`)),
+		shot("platforms-zh.png"),
+	)
+	personaID, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#fit-persona`)))
+	must(t, err)
+	firstLang, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`html`), "lang"))
+	must(t, err)
+	chartHTML, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`#fit-result`)))
+	must(t, err)
+	// The click posts a form and loads the next page; RunResponse waits
+	// for that navigation, so the next query sees the new document.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="en"]`))); err != nil {
+		t.Fatalf("switch to English: %v", err)
+	}
+	step("see English",
+		chromedp.WaitVisible(chromedp.CSS(`button[data-lang="en"][aria-current="true"]`)),
+		shot("platforms-en.png"),
+	)
+	langAttr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`html`), "lang"))
+	must(t, err)
+	lang := langAttr.Value
+	navText := text(`nav.mainnav`)
+	if firstLang.Value != "zh-CN" || !strings.Contains(brandText, "了解自己") {
+		t.Errorf("brand page is not in Chinese (lang %q): %.200s", firstLang.Value, brandText)
+	}
+	if personaID == "" || !strings.Contains(chartHTML, "<canvas") {
+		t.Errorf("fit chart did not render for persona %q", personaID)
+	}
+	if lang != "en" || !strings.Contains(navText, "Know yourself") || !strings.Contains(navText, "Platforms") {
+		t.Errorf("after switching: lang %q, nav %q", lang, navText)
+	}
+}

@@ -1,0 +1,359 @@
+package web
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/platform"
+)
+
+// The i18n tests fail when a key the UI or the domain code uses is missing
+// from the catalog, or when the two languages disagree on their keys.
+
+func mustCatalog(t *testing.T) *catalog {
+	t.Helper()
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatalf("loadCatalog: %v", err)
+	}
+	return c
+}
+
+// catalogKeys reads one catalog file as the flat object it must be.
+func catalogKeys(t *testing.T, locale string) map[string]string {
+	t.Helper()
+	b, err := catalogFiles.ReadFile("i18n/" + locale + ".json")
+	if err != nil {
+		t.Fatalf("read %s: %v", locale, err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s.json is not a flat object of strings: %v", locale, err)
+	}
+	return m
+}
+
+func TestI18nCatalogsMatch(t *testing.T) {
+	c := mustCatalog(t)
+	files := map[string]map[string]string{}
+	for _, loc := range Locales {
+		files[loc] = catalogKeys(t, loc)
+		if len(files[loc]) == 0 {
+			t.Fatalf("%s.json is empty", loc)
+		}
+	}
+	for _, a := range Locales {
+		for _, b := range Locales {
+			if a == b {
+				continue
+			}
+			t.Run(a+"_keys_in_"+b, func(t *testing.T) {
+				var missing []string
+				for k := range files[a] {
+					if _, ok := files[b][k]; !ok {
+						missing = append(missing, k)
+					}
+				}
+				sort.Strings(missing)
+				for _, k := range missing {
+					t.Errorf("key %q is in %s.json but not in %s.json", k, a, b)
+				}
+			})
+		}
+	}
+	// Every message renders in every locale: a broken template makes T fall
+	// back to the key, and an empty text shows nothing.
+	for _, loc := range Locales {
+		t.Run("render_"+loc, func(t *testing.T) {
+			for k, text := range files[loc] {
+				if strings.TrimSpace(text) == "" {
+					t.Errorf("%s: %q is empty", loc, k)
+					continue
+				}
+				if got := c.T(loc, k, nil); got == k {
+					t.Errorf("%s: %q does not render", loc, k)
+				}
+			}
+		})
+	}
+}
+
+var templateKeyRE = regexp.MustCompile(`\bT\s+"([^"]+)"`)
+
+func TestI18nTemplateKeys(t *testing.T) {
+	c := mustCatalog(t)
+	found := 0
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		matches := templateKeyRE.FindAllStringSubmatch(string(b), -1)
+		t.Run(strings.TrimPrefix(path, "templates/"), func(t *testing.T) {
+			for _, m := range matches {
+				found++
+				if !c.Has(m[1]) {
+					t.Errorf("template key %q is missing", m[1])
+				}
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Fatal("no T \"key\" calls found in the templates; is the pattern stale?")
+	}
+}
+
+var codeKeyRE = regexp.MustCompile(`"((?:error|flash|fit\.reason)\.[a-z0-9_.]+)"`)
+
+func TestI18nCodeKeys(t *testing.T) {
+	c := mustCatalog(t)
+	keys := map[string][]string{} // key -> files using it
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range codeKeyRE.FindAllStringSubmatch(string(b), -1) {
+			if !slices.Contains(keys[m[1]], path) {
+				keys[m[1]] = append(keys[m[1]], path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 {
+		t.Fatal("no message keys found in Go code; is the walk rooted right?")
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		t.Run(k, func(t *testing.T) {
+			if !c.Has(k) {
+				t.Errorf("key %q (used in %s) is missing", k, strings.Join(keys[k], ", "))
+			}
+		})
+	}
+}
+
+// formKind is one form as the templates label it: field.<Kind>.<name>.
+type formKind struct {
+	Kind   string
+	Fields []field
+}
+
+func allForms() []formKind {
+	forms := []formKind{}
+	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
+		fs := slices.Clone(k.Fields)
+		// List pages label their columns with the same keys.
+		for _, col := range k.Columns {
+			fs = append(fs, field{Name: col})
+		}
+		forms = append(forms, formKind{k.Kind, fs})
+	}
+	for _, d := range (&Server{}).brandDocs() {
+		forms = append(forms, formKind{d.Path, d.Fields})
+	}
+	forms = append(forms,
+		formKind{"profile", profileFields},
+		formKind{"budget", budgetFields},
+		formKind{"setup", setupFields},
+		formKind{"workspace", workspaceFields},
+		formKind{"login", []field{{Name: "email"}, {Name: "password"}}},
+	)
+	return forms
+}
+
+func TestI18nDynamicKeys(t *testing.T) {
+	c := mustCatalog(t)
+	family := func(prefix string, values ...string) []string {
+		out := make([]string, 0, len(values))
+		for _, v := range values {
+			if v == "" { // an empty option shows as a dash, not a label
+				continue
+			}
+			out = append(out, prefix+v)
+		}
+		return out
+	}
+	sections := append([]string{"brand", "platforms"}, comingSections...)
+	var fieldKeys, optionKeys []string
+	for _, f := range allForms() {
+		for _, fl := range f.Fields {
+			fieldKeys = append(fieldKeys, "field."+f.Kind+"."+fl.Name)
+			if fl.OptionPrefix != "" {
+				optionKeys = append(optionKeys, family(fl.OptionPrefix, fl.Options...)...)
+			}
+		}
+	}
+	var kinds []string
+	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
+		kinds = append(kinds, "kind."+k.Path)
+	}
+	var docs []string
+	for _, d := range (&Server{}).brandDocs() {
+		docs = append(docs, "brand."+d.Path)
+	}
+	var roles, caps []string
+	for _, r := range account.Roles {
+		roles = append(roles, string(r))
+	}
+	for _, l := range platform.CapabilityLevels {
+		caps = append(caps, string(l))
+	}
+	components := []string{platform.ComponentAudience, platform.ComponentUsage, platform.ComponentObjective, platform.ComponentCapability, platform.ComponentPerformance}
+	// The components a real fit lists, so a new one cannot slip by.
+	if cat, err := platform.Load(); err == nil {
+		if fits, err := platform.Rank(cat.Platforms(), brand.Persona{}, platform.Objectives[0], nil); err == nil && len(fits) > 0 {
+			for _, comp := range fits[0].Components {
+				components = append(components, comp.Name)
+			}
+		}
+	}
+
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"nav", append(family("nav.", sections...), "nav.settings", "nav.logout", "nav.coming", "nav.label")},
+		{"coming", family("coming.", comingSections...)},
+		{"lang", family("lang.", Locales...)},
+		{"fields", fieldKeys},
+		{"field_options", optionKeys},
+		{"kinds", kinds},
+		{"brand_docs", docs},
+		{"age_bands", family("option.age_band.", brand.AgeBands...)},
+		{"city_tiers", family("option.city_tier.", brand.CityTiers...)},
+		{"amplifier_kinds", family("option.amplifier.", brand.AmplifierKinds...)},
+		{"price_units", family("option.price_unit.", brand.PriceUnits...)},
+		{"roles", family("role.", roles...)},
+		{"objectives", family("objective.", append(slices.Clone(platform.Objectives), "community")...)},
+		{"capabilities", family("cap.", caps...)},
+		{"regions", family("region.", platform.Regions...)},
+		{"fit_components", family("fit.component.", components...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.keys) == 0 {
+				t.Fatal("no keys in this family")
+			}
+			for _, k := range tt.keys {
+				if !c.Has(k) {
+					t.Errorf("key %q is missing", k)
+				}
+			}
+		})
+	}
+}
+
+func TestI18nTemplateArgs(t *testing.T) {
+	c := mustCatalog(t)
+	tests := []struct {
+		name, locale, key string
+		args              map[string]any
+		want              []string
+	}{
+		{"too_long_en", "en", "error.too_long", map[string]any{"Max": 5}, []string{"5"}},
+		{"too_long_zh", "zh-CN", "error.too_long", map[string]any{"Max": 5}, []string{"5"}},
+		{"one_of", "en", "error.one_of", map[string]any{"Value": "x", "Allowed": "a, b"}, []string{"x", "a, b"}},
+		{"sum_100", "zh-CN", "error.sum_100", map[string]any{"Sum": 90.5}, []string{"90.5"}},
+		{"login_throttled", "en", "error.login_throttled", map[string]any{"Minutes": 15}, []string{"15"}},
+		{"unknown_platform", "zh-CN", "error.unknown_platform", map[string]any{"Value": "myspace"}, []string{"myspace"}},
+		{"not_found_en", "en", "error.not_found", map[string]any{"Kind": "workspace"}, []string{"Workspace"}},
+		{"not_found_zh", "zh-CN", "error.not_found", map[string]any{"Kind": "persona"}, []string{"目标人群"}},
+		{"not_found_unknown_kind", "en", "error.not_found", map[string]any{"Kind": "gizmo"}, []string{"gizmo"}},
+		{"platforms_intro", "en", "platforms.intro", map[string]any{"Version": "2025.1"}, []string{"2025.1"}},
+		{"reason_objective_zh", "zh-CN", "fit.reason.objective", map[string]any{"Objective": "sales", "Score": 0.8}, []string{"销售转化", "0.8"}},
+		{"reason_capability_en", "en", "fit.reason.capability_limited", map[string]any{"Feature": "publish", "Level": "enterprise"}, []string{"publishing", "enterprise only"}},
+		{"error_type_zh", "zh-CN", "error.type", map[string]any{"Want": "integer"}, []string{"整数"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.T(tt.locale, tt.key, tt.args)
+			if got == tt.key {
+				t.Fatalf("T(%q) is missing", tt.key)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("T(%s, %q) = %q, want it to contain %q", tt.locale, tt.key, got, w)
+				}
+			}
+			if strings.Contains(got, "<no value>") {
+				t.Errorf("T(%s, %q) = %q: an argument name does not match", tt.locale, tt.key, got)
+			}
+		})
+	}
+}
+
+// TestI18nFitReasons translates the reasons of real fit scores, so that a
+// reason key or argument name the code passes and the catalog lacks shows.
+func TestI18nFitReasons(t *testing.T) {
+	c := mustCatalog(t)
+	cat, err := platform.Load()
+	if err != nil {
+		t.Fatalf("platform catalog: %v", err)
+	}
+	ps := cat.Platforms()
+	full := brand.Persona{
+		Name: "p", AgeBands: []string{"18-24", "25-34"}, CityTiers: []string{"tier1", "new_tier1"},
+		Gender:    brand.GenderSplit{Female: 70, Male: 30},
+		Platforms: []brand.PlatformShare{{Platform: ps[0].Key, Share: 60}},
+	}
+	perf := map[string]float64{ps[0].Key: 55}
+	seen := map[string]bool{}
+	for _, persona := range []brand.Persona{full, {Name: "empty"}} {
+		for _, obj := range platform.Objectives {
+			fits, err := platform.Rank(ps, persona, obj, perf)
+			if err != nil {
+				t.Fatalf("Rank(%s, %s): %v", persona.Name, obj, err)
+			}
+			for _, f := range fits {
+				for _, r := range f.Reasons {
+					for _, loc := range Locales {
+						got := c.T(loc, r.Key, r.Args)
+						id := loc + "/" + r.Key
+						if seen[id] && got != r.Key && !strings.Contains(got, "<no value>") {
+							continue
+						}
+						seen[id] = true
+						t.Run(id, func(t *testing.T) {
+							if got == r.Key {
+								t.Fatalf("reason %q is missing or does not render", r.Key)
+							}
+							if strings.Contains(got, "<no value>") || strings.Contains(got, "{{") {
+								t.Errorf("reason %q with %v renders %q", r.Key, r.Args, got)
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}
