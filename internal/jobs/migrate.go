@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -48,7 +49,7 @@ func Migrate(ctx context.Context, db *store.DB) error {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the connection anyway
 	}
-	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.Default()})
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: quietLogger})
 	if err != nil {
 		return fmt.Errorf("migrate river: %w", err)
 	}
@@ -57,3 +58,7 @@ func Migrate(ctx context.Context, db *store.DB) error {
 	}
 	return nil
 }
+
+// quietLogger keeps River's per-migration chatter out of every command's
+// output; warnings and errors still show.
+var quietLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -124,6 +124,13 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`button[data-lang="en"][aria-current="true"]`)),
 		shot("platforms-en.png"),
 	)
+	// The same page on a phone: the navigation becomes a row of its own.
+	step("phone size",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`nav.mainnav`)),
+		shot("platforms-phone-en.png"),
+	)
 	langAttr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`html`), "lang"))
 	must(t, err)
 	lang := langAttr.Value

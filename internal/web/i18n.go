@@ -29,13 +29,43 @@ func loadCatalog() (*catalog, error) {
 	b := i18n.NewBundle(language.SimplifiedChinese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &catalog{bundle: b, localizers: map[string]*i18n.Localizer{}}
-	for _, loc := range Locales {
-		if _, err := b.LoadMessageFileFS(catalogFiles, "i18n/"+loc+".json"); err != nil {
-			return nil, fmt.Errorf("load catalog %s: %w", loc, err)
+	files, err := catalogFileNames()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFileFS(catalogFiles, "i18n/"+f.name); err != nil {
+			return nil, fmt.Errorf("load catalog %s: %w", f.name, err)
 		}
+	}
+	for _, loc := range Locales {
 		c.localizers[loc] = i18n.NewLocalizer(b, loc)
 	}
 	return c, nil
+}
+
+// catalogFile is one file of the catalog: each area of the product keeps
+// its messages in "<area>.<locale>.json", so that work on one area does not
+// touch another's file.
+type catalogFile struct {
+	name, area, locale string
+}
+
+func catalogFileNames() ([]catalogFile, error) {
+	entries, err := catalogFiles.ReadDir("i18n")
+	if err != nil {
+		return nil, err
+	}
+	var out []catalogFile
+	for _, e := range entries {
+		base, ok := strings.CutSuffix(e.Name(), ".json")
+		area, locale, ok2 := strings.Cut(base, ".")
+		if !ok || !ok2 || normalizeLocale(locale) != locale {
+			return nil, fmt.Errorf("catalog file %s: want <area>.<locale>.json with a locale of %v", e.Name(), Locales)
+		}
+		out = append(out, catalogFile{name: e.Name(), area: area, locale: locale})
+	}
+	return out, nil
 }
 
 // T translates key into locale; a missing key shows as itself, so a gap is

@@ -28,18 +28,62 @@ func mustCatalog(t *testing.T) *catalog {
 	return c
 }
 
-// catalogKeys reads one catalog file as the flat object it must be.
+// catalogKeys reads every catalog file of a locale as the flat objects
+// they must be, and merges them; a key may live in one area only.
 func catalogKeys(t *testing.T, locale string) map[string]string {
 	t.Helper()
-	b, err := catalogFiles.ReadFile("i18n/" + locale + ".json")
+	files, err := catalogFileNames()
 	if err != nil {
-		t.Fatalf("read %s: %v", locale, err)
+		t.Fatal(err)
+	}
+	merged := map[string]string{}
+	owner := map[string]string{}
+	for _, f := range files {
+		if f.locale != locale {
+			continue
+		}
+		m := areaKeys(t, f.name)
+		for k, v := range m {
+			if prev, dup := owner[k]; dup {
+				t.Errorf("key %q is in both %s and %s", k, prev, f.name)
+			}
+			owner[k] = f.name
+			merged[k] = v
+		}
+	}
+	return merged
+}
+
+func areaKeys(t *testing.T, name string) map[string]string {
+	t.Helper()
+	b, err := catalogFiles.ReadFile("i18n/" + name)
+	if err != nil {
+		t.Fatalf("read %s: %v", name, err)
 	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s.json is not a flat object of strings: %v", locale, err)
+		t.Fatalf("%s is not a flat object of strings: %v", name, err)
 	}
 	return m
+}
+
+// TestI18nEveryAreaInEveryLocale: each area's file exists in every locale.
+func TestI18nEveryAreaInEveryLocale(t *testing.T) {
+	files, err := catalogFileNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		have[f.area+"."+f.locale] = true
+	}
+	for _, f := range files {
+		for _, loc := range Locales {
+			if !have[f.area+"."+loc] {
+				t.Errorf("%s has no %s.%s.json beside it", f.name, f.area, loc)
+			}
+		}
+	}
 }
 
 func TestI18nCatalogsMatch(t *testing.T) {
