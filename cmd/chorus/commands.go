@@ -12,6 +12,18 @@ import (
 	"github.com/chorus-hq/chorus/internal/demo"
 )
 
+// withApp runs fn with the process's services open, and closes them after.
+func withApp(cfg *config.Config, log *slog.Logger, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := open(cmd.Context(), *cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.close()
+		return fn(cmd, a)
+	}
+}
+
 func serveCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -32,15 +44,10 @@ func migrateCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply the database migrations and exit",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd.Context(), *cfg, log)
-			if err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
 			return nil
-		},
+		}),
 	}
 }
 
@@ -50,19 +57,14 @@ func demoCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Short: "Create or refresh the demo workspace",
 		Long:  "Create or refresh the demo workspace \"demo\" with a fictional brand, and print how to sign in. Running it again refreshes the demo data.",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd.Context(), *cfg, log)
-			if err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			login, err := demo.Load(cmd.Context(), a.demoDeps())
 			if err != nil {
 				return err
 			}
 			printDemoLogin(cmd, login)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -78,12 +80,7 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Use:   "create",
 		Short: "Create a user",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd.Context(), *cfg, log)
-			if err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			u, err := a.accounts.CreateUser(cmd.Context(), email, name, password, admin)
 			if err != nil {
 				return err
@@ -94,7 +91,7 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created %s %s (id %d)\n", kind, u.Email, u.ID)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&email, "email", "", "e-mail address, used to sign in (required)")
 	create.Flags().StringVar(&password, "password", "", fmt.Sprintf("password, at least %d characters (required)", account.MinPasswordLength))
@@ -113,19 +110,14 @@ func workspaceCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Use:   "create",
 		Short: "Create a workspace (one brand) with an owner",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd.Context(), *cfg, log)
-			if err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			w, err := a.accounts.CreateWorkspace(cmd.Context(), account.Workspace{Slug: slug, Name: name, TimeZone: tz, Currency: currency}, owner)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created workspace %s (%s, %s, %s) owned by %s\n", w.Slug, w.Name, w.TimeZone, w.Currency, owner)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&slug, "slug", "", "short name used in URLs, e.g. acme (required)")
 	create.Flags().StringVar(&name, "name", "", "display name (required)")
@@ -148,12 +140,7 @@ func tokenCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Long: "Create an API token for a user in a workspace and print it on stdout; it is shown only this once.\n" +
 			"The user must be a member of the workspace, or an instance admin. Use it as: Authorization: Bearer <token>",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := open(cmd.Context(), *cfg, log)
-			if err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			if name == "" {
 				name = "cli " + time.Now().UTC().Format("2006-01-02")
 			}
@@ -163,7 +150,7 @@ func tokenCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), plain)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&email, "user", "", "e-mail of the user the token acts for (required)")
 	create.Flags().StringVar(&slug, "workspace", "", "workspace slug the token is scoped to (required)")
