@@ -95,11 +95,14 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root.AddCommand(
 		serveCmd(&cfg, logger),
+		benchCmd(logger),
 		migrateCmd(&cfg, logger),
 		demoCmd(&cfg, logger),
 		userCmd(&cfg, logger),
 		workspaceCmd(&cfg, logger),
 		tokenCmd(&cfg, logger),
+		matchCmd(),
+		sentimentCmd(), listenCmd(&cfg),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

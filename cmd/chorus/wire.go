@@ -16,9 +16,12 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/jobs"
+	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/web"
@@ -31,6 +34,9 @@ type app struct {
 	accounts  *account.Service
 	brand     *brand.Service
 	platforms *platform.Service
+	campaigns *campaign.Service
+
+	conversions *conversion.Service
 }
 
 // open connects to the database, migrates it and builds the services.
@@ -52,19 +58,29 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		db.Close()
 		return nil, err
 	}
+	brands := brand.NewService(db, catalog.Has)
+	platforms := platform.NewService(catalog, db)
+	conversions := conversion.NewService(db)
+	conversions.CampaignExists = func(ctx context.Context, workspaceID, campaignID int64) error {
+		_, err := db.Campaign(ctx, workspaceID, campaignID)
+		return err
+	}
 	return &app{
 		db:        db,
 		log:       log,
 		accounts:  account.NewService(db, account.DefaultThrottle()),
-		brand:     brand.NewService(db, catalog.Has),
-		platforms: platform.NewService(catalog, db),
+		brand:     brands,
+		platforms: platforms,
+		campaigns: campaign.NewService(db, brands, platforms, catalog),
+
+		conversions: conversions,
 	}, nil
 }
 
 func (a *app) close() { a.db.Close() }
 
 func (a *app) demoDeps() demo.Deps {
-	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms}
+	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns}
 }
 
 // jobsStopGrace is how long running jobs may finish after SIGTERM.
@@ -92,8 +108,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	reg.MustRegister(worker.Collector())
+	links, clicks, closeGeo, err := a.linkServices(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeGeo()
 	srv, err := web.New(web.Deps{
-		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms,
+		Links: links, Clicks: clicks, ShortURL: cfg.ShortURL,
+		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
 	})
@@ -118,7 +140,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		fmt.Fprintf(out, "no users yet: open %s/setup?token=%s to create the first account\n", base, token)
 	}
 	fmt.Fprintf(out, "chorus %s serving on %s (database: %s)\n", version, base, a.db.Dialect())
+	clicks.Start()
 	err = srv.Serve(ctx, ln)
+	// The server has stopped answering redirects: store every queued click
+	// before the database closes.
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), clickDrainGrace)
+	if derr := clicks.Drain(drainCtx); derr != nil {
+		log.Error("drain click queue", "err", derr, "pending", clicks.Stats().Pending)
+	}
+	cancelDrain()
 	stopCtx, cancel := context.WithTimeout(context.Background(), jobsStopGrace)
 	defer cancel()
 	if serr := worker.Stop(stopCtx); serr != nil {
@@ -138,4 +168,28 @@ func displayAddr(a net.Addr) string {
 		return a.String()
 	}
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
+}
+
+// clickDrainGrace is how long the click writer may take to store the
+// queue after SIGTERM.
+const clickDrainGrace = 30 * time.Second
+
+// linkServices builds the link service, with campaign slugs for
+// utm_campaign, and the click writer, with GeoIP when configured.
+func (a *app) linkServices(cfg config.Config, log *slog.Logger) (*link.Service, *link.Writer, func(), error) {
+	links := link.NewService(a.db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
+		c, err := a.campaigns.Get(ctx, ws, id)
+		return c.Slug, err
+	}})
+	opts := link.WriterOptions{Logger: log}
+	closeGeo := func() {}
+	if cfg.GeoIP != "" {
+		g, err := link.OpenGeoIP(cfg.GeoIP)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%w (check --geoip / CHORUS_GEOIP)", err)
+		}
+		opts.Geo = g
+		closeGeo = func() { g.Close() }
+	}
+	return links, link.NewWriter(a.db, opts), closeGeo, nil
 }

@@ -121,6 +121,27 @@ func (fs *Fields) Add(field, key string, kv ...any) {
 	*fs = append(*fs, FieldError{Field: field, Key: key, Args: args})
 }
 
+// Text checks a free-text field: present when required, and at most max
+// characters (runes, so that Chinese counts as people count it).
+func (fs *Fields) Text(field, v string, max int, required bool) {
+	switch n := len([]rune(v)); {
+	case required && strings.TrimSpace(v) == "":
+		fs.Add(field, "error.required")
+	case n > max:
+		fs.Add(field, "error.too_long", "Max", max)
+	}
+}
+
+// OneOf checks that v is one of allowed.
+func (fs *Fields) OneOf(field, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	fs.Add(field, "error.one_of", "Value", v, "Allowed", strings.Join(allowed, ", "))
+}
+
 // Nest appends the errors of a nested value under a prefix ("personas[2].").
 func (fs *Fields) Nest(prefix string, err error) {
 	var ae *Error

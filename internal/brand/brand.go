@@ -5,6 +5,7 @@ package brand
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,13 +40,13 @@ type Tone struct {
 // Validate reports every field that is wrong.
 func (p *Profile) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "positioning", p.Positioning, maxLong, false)
-	text(&fs, "value_proposition", p.ValueProposition, maxLong, false)
-	text(&fs, "tone.description", p.Tone.Description, maxLong, false)
+	fs.Text("positioning", p.Positioning, maxLong, false)
+	fs.Text("value_proposition", p.ValueProposition, maxLong, false)
+	fs.Text("tone.description", p.Tone.Description, maxLong, false)
 	list(&fs, "tone.words_to_use", p.Tone.WordsToUse, maxShort)
 	list(&fs, "tone.words_to_avoid", p.Tone.WordsToAvoid, maxShort)
 	list(&fs, "tone.examples", p.Tone.Examples, maxLong)
-	text(&fs, "stage_goal", p.StageGoal, maxLong, false)
+	fs.Text("stage_goal", p.StageGoal, maxLong, false)
 	return fs.Err()
 }
 
@@ -61,9 +62,9 @@ type Product struct {
 // Validate reports every field that is wrong.
 func (p *Product) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "name", p.Name, maxShort, true)
-	text(&fs, "category", p.Category, maxShort, false)
-	text(&fs, "price_band", p.PriceBand, maxShort, false)
+	fs.Text("name", p.Name, maxShort, true)
+	fs.Text("category", p.Category, maxShort, false)
+	fs.Text("price_band", p.PriceBand, maxShort, false)
 	list(&fs, "selling_points", p.SellingPoints, maxLong)
 	return fs.Err()
 }
@@ -108,8 +109,8 @@ type Persona struct {
 // against the catalog by the service, which knows it.
 func (p *Persona) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "name", p.Name, maxShort, true)
-	text(&fs, "description", p.Description, maxLong, false)
+	fs.Text("name", p.Name, maxShort, true)
+	fs.Text("description", p.Description, maxLong, false)
 	oneOf(&fs, "age_bands", p.AgeBands, AgeBands)
 	oneOf(&fs, "city_tiers", p.CityTiers, CityTiers)
 	g := p.Gender
@@ -163,7 +164,7 @@ type Competitor struct {
 // Validate reports every field that is wrong.
 func (c *Competitor) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "name", c.Name, maxShort, true)
+	fs.Text("name", c.Name, maxShort, true)
 	list(&fs, "aliases", c.Aliases, maxShort)
 	list(&fs, "keywords", c.Keywords, maxShort)
 	for _, a := range c.Accounts {
@@ -172,7 +173,7 @@ func (c *Competitor) Validate() error {
 			break
 		}
 	}
-	text(&fs, "notes", c.Notes, maxLong, false)
+	fs.Text("notes", c.Notes, maxLong, false)
 	return fs.Err()
 }
 
@@ -189,8 +190,8 @@ type TeamMember struct {
 // Validate reports every field that is wrong.
 func (m *TeamMember) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "name", m.Name, maxShort, true)
-	text(&fs, "role", m.Role, maxShort, false)
+	fs.Text("name", m.Name, maxShort, true)
+	fs.Text("role", m.Role, maxShort, false)
 	if m.WeeklyHours < 0 || m.WeeklyHours > 168 {
 		fs.Add("weekly_hours", "error.range", "Min", 0, "Max", 168)
 	}
@@ -222,10 +223,10 @@ var PriceUnits = []string{"per_post", "per_month", "per_campaign"}
 // Validate reports every field that is wrong.
 func (a *Amplifier) Validate() error {
 	var fs apperr.Fields
-	text(&fs, "name", a.Name, maxShort, true)
-	oneOf(&fs, "kind", []string{a.Kind}, AmplifierKinds)
+	fs.Text("name", a.Name, maxShort, true)
+	fs.OneOf("kind", a.Kind, AmplifierKinds)
 	if a.PriceUnit != "" {
-		oneOf(&fs, "price_unit", []string{a.PriceUnit}, PriceUnits)
+		fs.OneOf("price_unit", a.PriceUnit, PriceUnits)
 	}
 	if a.Reach < 0 {
 		fs.Add("reach", "error.negative")
@@ -233,7 +234,7 @@ func (a *Amplifier) Validate() error {
 	if a.Price < 0 {
 		fs.Add("price", "error.negative")
 	}
-	text(&fs, "notes", a.Notes, maxLong, false)
+	fs.Text("notes", a.Notes, maxLong, false)
 	return fs.Err()
 }
 
@@ -273,15 +274,6 @@ func validCurrency(c string) bool {
 	return true
 }
 
-func text(fs *apperr.Fields, field, v string, max int, required bool) {
-	switch n := len([]rune(v)); {
-	case required && strings.TrimSpace(v) == "":
-		fs.Add(field, "error.required")
-	case n > max:
-		fs.Add(field, "error.too_long", "Max", max)
-	}
-}
-
 func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 	if len(vs) > maxList {
 		fs.Add(field, "error.too_many", "Max", maxList)
@@ -297,12 +289,8 @@ func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 
 func oneOf(fs *apperr.Fields, field string, vs, allowed []string) {
 	for _, v := range vs {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || v == a
-		}
-		if !ok {
-			fs.Add(field, "error.one_of", "Value", v, "Allowed", strings.Join(allowed, ", "))
+		if !slices.Contains(allowed, v) {
+			fs.OneOf(field, v, allowed)
 			return
 		}
 	}

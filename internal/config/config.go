@@ -25,6 +25,12 @@ type Config struct {
 	// BaseURL is the address people reach Chorus at, for printed links;
 	// derived from Addr when empty.
 	BaseURL string
+	// ShortURL is the address short links are printed with, such as a
+	// short domain that points at this server; BaseURL when empty.
+	ShortURL string
+	// GeoIP is the path of a MaxMind GeoIP2/GeoLite2 mmdb file; clicks
+	// carry no country or region without one.
+	GeoIP string
 }
 
 // Default returns the settings of a fresh install.
@@ -43,15 +49,19 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (CHORUS_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
+	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
+	fs.StringVar(&c.GeoIP, "geoip", c.GeoIP, "MaxMind GeoIP2/GeoLite2 mmdb file for the country and region of clicks (CHORUS_GEOIP; none by default)")
 }
 
 // env maps each flag to its variable.
 var env = map[string]string{
-	"data":     "CHORUS_DATA",
-	"db":       "CHORUS_DATABASE_URL",
-	"addr":     "CHORUS_ADDR",
-	"demo":     "CHORUS_DEMO",
-	"base-url": "CHORUS_BASE_URL",
+	"data":      "CHORUS_DATA",
+	"db":        "CHORUS_DATABASE_URL",
+	"addr":      "CHORUS_ADDR",
+	"demo":      "CHORUS_DEMO",
+	"base-url":  "CHORUS_BASE_URL",
+	"short-url": "CHORUS_SHORT_URL",
+	"geoip":     "CHORUS_GEOIP",
 }
 
 // ApplyEnv sets each flag that was not given on the command line from its

@@ -11,10 +11,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -41,6 +43,8 @@ type Deps struct {
 	Accounts  *account.Service
 	Brand     *brand.Service
 	Platforms *platform.Service
+	// Campaigns, when set, gets the demo campaigns of step 3.
+	Campaigns *campaign.Service
 }
 
 // Login is how to sign in to the demo workspace.
@@ -52,7 +56,8 @@ type Login struct {
 // demo user is kept (with its password), an existing demo workspace is kept
 // as long as the demo user is a member of it, and the workspace's brand
 // profile, budget, products, personas, competitors, team and amplifiers are
-// replaced by the demo content. Running it twice leaves the same content.
+// replaced by the demo content; with d.Campaigns set, so are its campaigns
+// (see refreshCampaigns). Running it twice leaves the same content.
 //
 // When the workspace exists and the demo user is not a member of it (or
 // does not exist yet), Load changes nothing and returns an apperr.Conflict
@@ -67,6 +72,11 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 	}
 	if err := refresh(ctx, d.Brand, wsID); err != nil {
 		return Login{}, err
+	}
+	if d.Campaigns != nil {
+		if err := refreshCampaigns(ctx, d.Campaigns, d.Brand, wsID, time.Now()); err != nil {
+			return Login{}, err
+		}
 	}
 	return Login{Workspace: Slug, Email: Email, Password: Password}, nil
 }

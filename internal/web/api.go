@@ -27,6 +27,10 @@ type op struct {
 	Req, Resp    reflect.Type
 	// Status is the success status (200 when 0).
 	Status int
+	// Public marks an operation that needs no token or session (the
+	// collect endpoint, which takes a workspace's public key); it is
+	// registered by hand, not through handleAPI.
+	Public bool
 }
 
 // typeOf is a shorthand for the request and response types of an op.

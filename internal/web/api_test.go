@@ -9,6 +9,8 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -36,6 +38,16 @@ func seed(t *testing.T, h *harness, ws int64) map[string]int64 {
 	a, err := b.Amplifiers.Create(ctx, ws, brand.Amplifier{Name: "KOL", Kind: "kol", Platform: "weibo"})
 	must(t, err)
 	ids["amplifiers"] = a.ID
+	cp, err := h.campaigns.Create(ctx, ws, campaign.Campaign{Name: "Probe", Objective: "sales", Start: "2026-01-01", End: "2026-01-31", Budget: 100,
+		Phases:      []campaign.Phase{{Name: "预热", Start: "2026-01-01", End: "2026-01-10"}},
+		Targets:     []campaign.Target{{Metric: "clicks", Value: 1}},
+		BudgetLines: []campaign.BudgetLine{{Kind: "other", Planned: 1}}})
+	must(t, err)
+	ids["campaigns"] = cp.ID
+	ids["{phase}"], ids["{target}"], ids["{line}"] = cp.Phases[0].ID, cp.Targets[0].ID, cp.BudgetLines[0].ID
+	l, err := h.links.Create(ctx, ws, link.Input{Destination: "https://shop.example.com/", CampaignID: &cp.ID, Channel: "weibo"})
+	must(t, err)
+	ids["links"] = l.ID
 	return ids
 }
 
@@ -50,6 +62,9 @@ func must(t *testing.T, err error) {
 func fillPath(path, ws string, ids map[string]int64, tokenID int64) string {
 	path = strings.ReplaceAll(path, "{ws}", ws)
 	path = strings.ReplaceAll(path, "{key}", "weibo")
+	for _, child := range []string{"{phase}", "{target}", "{line}"} {
+		path = strings.ReplaceAll(path, child, fmt.Sprint(ids[child]))
+	}
 	if strings.Contains(path, "/tokens/{id}") {
 		return strings.ReplaceAll(path, "{id}", fmt.Sprint(tokenID))
 	}

@@ -31,13 +31,14 @@ func chromium(t *testing.T) string {
 }
 
 // TestBrowser signs in to the demo in a real headless Chromium, opens the
-// brand and platform pages, switches the language and saves screenshots.
+// brand and platform pages, switches the language, creates a campaign from
+// the sales template and renames its first phase, and saves screenshots.
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	h := newHarness(t, storetest.SQLite(t))
 	catalog, err := platform.Load()
 	must(t, err)
-	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db)})
+	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db), Campaigns: h.campaigns})
 	must(t, err)
 
 	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
@@ -69,6 +70,20 @@ func TestBrowser(t *testing.T) {
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, buf, 0o644); err != nil {
+				return chromedp.Void{}, err
+			}
+			t.Logf("screenshot: %s", path)
+			return chromedp.Void{}, nil
+		}
+	}
+	fullShot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
 			if err != nil {
 				return chromedp.Void{}, err
 			}
@@ -144,4 +159,66 @@ func TestBrowser(t *testing.T) {
 	if lang != "en" || !strings.Contains(navText, "Know yourself") || !strings.Contains(navText, "Platforms") {
 		t.Errorf("after switching: lang %q, nav %q", lang, navText)
 	}
+
+	// Step 3: a campaign from the sales template, then a phase renamed.
+	step("open the strategy page",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/strategy"),
+		chromedp.WaitVisible(chromedp.CSS(`#template-form`)),
+		chromedp.SetValue(chromedp.CSS(`#tpl-objective`), "sales"),
+		chromedp.SendKeys(chromedp.CSS(`#tpl-name`), "Browser sales push"),
+		chromedp.SendKeys(chromedp.CSS(`#tpl-budget`), "60000"),
+		shot("strategy-list.png"),
+	)
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#create-from-template`))); err != nil {
+		t.Fatalf("create from template: %v", err)
+	}
+	step("see the new campaign",
+		chromedp.WaitVisible(chromedp.CSS(`#timeline-chart canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`#budget`)),
+	)
+	campaignURL, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	heading := text(`#campaign-name`)
+	phases, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#phases a.edit-phase`)))
+	must(t, err)
+	if !strings.Contains(heading, "Browser sales push") || len(phases) != 4 {
+		t.Fatalf("new campaign page %s: heading %q, %d phases, want 4", campaignURL, heading, len(phases))
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#phases a.edit-phase`))); err != nil {
+		t.Fatalf("open the first phase: %v", err)
+	}
+	step("rename the first phase",
+		chromedp.WaitVisible(chromedp.CSS(`#phase-name`)),
+		chromedp.SetValue(chromedp.CSS(`#phase-name`), "预热 · teaser week"),
+	)
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#save`))); err != nil {
+		t.Fatalf("save the phase: %v", err)
+	}
+	step("see the renamed phase",
+		chromedp.WaitVisible(chromedp.CSS(`#timeline-chart canvas`)),
+		shot("strategy-campaign.png"),
+		fullShot("strategy-campaign-full.png"),
+	)
+	if got := text(`#phases tbody tr:first-child td:first-child`); !strings.Contains(got, "预热 · teaser week") {
+		t.Errorf("first phase after saving: %q", got)
+	}
+	if flash := text(`.flash.ok`); flash == "" {
+		t.Errorf("no confirmation after saving the phase")
+	}
+	// The demo's running sales campaign, with budget lines and charts.
+	step("open the demo's running campaign",
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/strategy"),
+		chromedp.WaitVisible(chromedp.CSS(`#campaigns`)),
+	)
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#campaigns tr:has(.status-active) a`))); err != nil {
+		t.Fatalf("open the running campaign: %v", err)
+	}
+	step("see its budget charts",
+		chromedp.WaitVisible(chromedp.CSS(`#budget-donut canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`#timeline-chart canvas`)),
+		fullShot("strategy-demo-campaign.png"),
+		chromedp.ScrollIntoView(chromedp.CSS(`#budget`)),
+		shot("strategy-demo-budget.png"),
+	)
 }

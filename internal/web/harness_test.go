@@ -11,9 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
 )
@@ -26,6 +30,14 @@ type harness struct {
 	ts       *httptest.Server
 	accounts *account.Service
 	brand    *brand.Service
+	// campaigns is the step-3 service the server uses.
+	campaigns *campaign.Service
+	// links and clicks are the tracked links and the click writer, which
+	// flushes every 20 ms here and is drained when the test ends.
+	links  *link.Service
+	clicks *link.Writer
+	// conversions records conversion events and computes the funnel.
+	conversions *conversion.Service
 }
 
 func newHarness(t *testing.T, db *store.DB) *harness {
@@ -35,7 +47,25 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, db: db, accounts: account.NewService(db, account.DefaultThrottle()), brand: brand.NewService(db, catalog.Has)}
-	h.srv, err = New(Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, db), Ready: db.Ready, Version: "test"})
+	platforms := platform.NewService(catalog, db)
+	h.campaigns = campaign.NewService(db, h.brand, platforms, catalog)
+	h.links = link.NewService(db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
+		c, err := h.campaigns.Get(ctx, ws, id)
+		return c.Slug, err
+	}})
+	h.clicks = link.NewWriter(db, link.WriterOptions{Interval: 20 * time.Millisecond})
+	h.clicks.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.clicks.Drain(ctx)
+	})
+	h.conversions = conversion.NewService(db)
+	h.conversions.CampaignExists = func(ctx context.Context, ws, id int64) error {
+		_, err := db.Campaign(ctx, ws, id)
+		return err
+	}
+	h.srv, err = New(Deps{Links: h.links, Clicks: h.clicks, Accounts: h.accounts, Brand: h.brand, Platforms: platforms, Campaigns: h.campaigns, Conversions: h.conversions, Ready: db.Ready, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

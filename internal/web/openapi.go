@@ -55,6 +55,10 @@ func (d *apiDoc) document(version string) map[string]any {
 		if o.Perm != "" {
 			operation["x-permission"] = string(o.Perm)
 		}
+		if o.Public {
+			operation["security"] = []any{}
+			operation["x-public"] = true
+		}
 		if len(params) > 0 {
 			operation["parameters"] = params
 		}

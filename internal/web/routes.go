@@ -38,7 +38,11 @@ func (s *Server) routes() {
 	s.registerBrandDocAPI()
 
 	s.platformRoutes()
+	s.linkRoutes()
+	s.conversionRoutes()
+	s.campaignAPI()
 	s.settingsRoutes()
+	s.strategyRoutes()
 	for _, sec := range comingSections {
 		m.Handle("GET /w/{ws}/"+sec, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			s.render(w, r, http.StatusOK, "coming", map[string]any{"Section": sec})
@@ -49,4 +53,4 @@ func (s *Server) routes() {
 
 // comingSections are the steps of the loop that later work fills; until
 // then their pages say what will be there.
-var comingSections = []string{"strategy", "execution", "evaluation", "listening"}
+var comingSections = []string{"execution", "evaluation", "listening"}

@@ -17,6 +17,9 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -25,6 +28,17 @@ type Deps struct {
 	Accounts  *account.Service
 	Brand     *brand.Service
 	Platforms *platform.Service
+	Campaigns *campaign.Service
+	// Conversions collects conversion events and computes the funnel; the
+	// snippet, collect endpoint and conversion API are off without it.
+	Conversions *conversion.Service
+	// Links makes tracked links and resolves /l/{code}; Clicks is the
+	// batch writer the redirect hands clicks to. Both off when nil.
+	Links  *link.Service
+	Clicks *link.Writer
+	// ShortURL is the address short links are printed with (a short
+	// domain); empty means this server's own address.
+	ShortURL string
 	// Ready reports whether the database answers and is migrated.
 	Ready func(ctx context.Context) error
 	// Registry receives the HTTP metrics and is served at /metrics.

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/web"
+)
+
+// benchOptions are the knobs of chorus bench redirect.
+type benchOptions struct {
+	duration    time.Duration
+	connections int
+	threads     int
+	links       int
+	runs        int
+}
+
+func benchCmd(log *slog.Logger) *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure Chorus on this machine"}
+	o := benchOptions{}
+	redirect := &cobra.Command{
+		Use:   "redirect",
+		Short: "Drive the short-link redirect and an nginx 'return 302' with wrk, and compare",
+		Long: "Starts the redirect server on a new SQLite database with a warm link set and nginx (return 302) on\n" +
+			"loopback ports, drives both with wrk (same threads, connections and duration, --latency),\n" +
+			"and prints requests/s, p99 latency, their ratios, and clicks stored vs redirects answered.\n" +
+			"Needs wrk and nginx: apt-get install wrk nginx",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return benchRedirect(cmd.Context(), cmd.OutOrStdout(), log, o)
+		},
+	}
+	f := redirect.Flags()
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long wrk drives each server per run")
+	f.IntVar(&o.connections, "connections", 64, "concurrent connections")
+	f.IntVar(&o.threads, "threads", 2, "wrk threads")
+	f.IntVar(&o.links, "links", 1000, "links in the warm set, clicked at random")
+	f.IntVar(&o.runs, "runs", 3, "runs of each server; the medians are compared")
+	cmd.AddCommand(redirect)
+	return cmd
+}
+
+// wrkResult is what one wrk run measured.
+type wrkResult struct {
+	rps float64
+	p99 time.Duration
+}
+
+func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o benchOptions) error {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		return errors.New("wrk is not installed: apt-get install wrk nginx")
+	}
+	nginx, err := lookNginx()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "chorus-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	// Chorus on SQLite with a warm link set.
+	cfg := config.Default()
+	cfg.DatabaseURL = filepath.Join(tmp, "bench.db")
+	a, err := open(ctx, cfg, quiet)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if _, err := a.accounts.CreateUser(ctx, "bench@example.com", "bench", "bench password 123", false); err != nil {
+		return err
+	}
+	ws, err := a.accounts.CreateWorkspace(ctx, account.Workspace{Slug: "bench", Name: "Bench"}, "bench@example.com")
+	if err != nil {
+		return err
+	}
+	links, clicks, closeGeo, err := a.linkServices(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeGeo()
+	codes := make([]string, o.links)
+	for i := range codes {
+		l, err := links.Create(ctx, ws.ID, link.Input{Destination: fmt.Sprintf("https://shop.example.com/p/%d?src=bench#top", i), Channel: "weibo", Label: "bench"})
+		if err != nil {
+			return err
+		}
+		codes[i] = l.Code
+		if _, err := links.Resolve(ctx, l.Code); err != nil { // warm the cache
+			return err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := web.New(web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
+		Links: links, Clicks: clicks, Registry: reg, Logger: quiet, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	clicks.Start()
+	srvCtx, stopSrv := context.WithCancel(ctx)
+	defer stopSrv()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(srvCtx, ln) }()
+	chorusURL := "http://" + ln.Addr().String()
+
+	// nginx answering every path with a 302.
+	nginxAddr, stopNginx, err := startNginx(ctx, nginx, tmp)
+	if err != nil {
+		stopSrv()
+		return err
+	}
+	defer stopNginx()
+
+	script := filepath.Join(tmp, "paths.lua")
+	if err := os.WriteFile(script, []byte(wrkScript(codes)), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d random short links, %d runs each (nginx: 1 worker, return 302)\n",
+		o.threads, o.connections, o.duration, o.links, o.runs)
+	var ch, ng []wrkResult
+	for run := 1; run <= o.runs; run++ {
+		for _, target := range []struct {
+			name, url string
+			into      *[]wrkResult
+		}{{"nginx", "http://" + nginxAddr, &ng}, {"chorus", chorusURL, &ch}} {
+			r, err := runWrk(ctx, wrk, script, target.url, o)
+			if err != nil {
+				stopSrv()
+				return fmt.Errorf("%s run %d: %w", target.name, run, err)
+			}
+			*target.into = append(*target.into, r)
+			fmt.Fprintf(out, "run %d %-6s %10.0f req/s   p99 %8s\n", run, target.name, r.rps, r.p99)
+			time.Sleep(time.Second) // let the writer catch up between runs
+		}
+	}
+	// Stop the server, then drain the queue, as SIGTERM does.
+	stopSrv()
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	drainCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := clicks.Drain(drainCtx); err != nil {
+		return fmt.Errorf("drain clicks: %w", err)
+	}
+	answered, err := counted(reg, "chorus_http_requests_total", map[string]string{"route": "GET /l/{code}", "status": "302"})
+	if err != nil {
+		return err
+	}
+	var stored int64
+	if err := a.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&stored); err != nil {
+		return err
+	}
+	cm, nm := median(ch), median(ng)
+	fmt.Fprintf(out, "\nmedian  nginx  %10.0f req/s   p99 %8s\n", nm.rps, nm.p99)
+	fmt.Fprintf(out, "median  chorus %10.0f req/s   p99 %8s\n", cm.rps, cm.p99)
+	fmt.Fprintf(out, "ratio   chorus/nginx: %.2f× requests/s (goal ≥ 0.6), %.2f× p99 (goal ≤ 2)\n",
+		cm.rps/nm.rps, float64(cm.p99)/float64(nm.p99))
+	st := clicks.Stats()
+	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored, %d dropped, %d failed\n", int64(answered), stored, st.Dropped, st.Failed)
+	return nil
+}
+
+func lookNginx() (string, error) {
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("nginx is not installed: apt-get install wrk nginx")
+}
+
+// startNginx runs nginx in the foreground with a generated configuration
+// under dir, as the current user, on a free loopback port.
+func startNginx(ctx context.Context, bin, dir string) (string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	userLine := ""
+	if os.Geteuid() == 0 {
+		if u, err := user.Current(); err == nil {
+			userLine = "user " + u.Username + ";\n"
+		}
+	}
+	conf := fmt.Sprintf(`%sworker_processes 1;
+daemon off;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[2]s/body;
+  proxy_temp_path %[2]s/proxy;
+  fastcgi_temp_path %[2]s/fastcgi;
+  uwsgi_temp_path %[2]s/uwsgi;
+  scgi_temp_path %[2]s/scgi;
+  server {
+    listen %[3]s;
+    location / { return 302 http://example.invalid/; }
+  }
+}
+`, userLine, dir, addr)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "-p", dir, "-c", path, "-e", filepath.Join(dir, "error.log"))
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start nginx: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return addr, stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			return "", nil, fmt.Errorf("nginx did not start: %s", strings.TrimSpace(string(b)))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// wrkScript makes wrk request a random short link of the set each time.
+func wrkScript(codes []string) string {
+	var b strings.Builder
+	b.WriteString("local paths = {")
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"/l/` + c + `"`)
+	}
+	b.WriteString("}\nlocal n = #paths\nrequest = function()\n  return wrk.format(nil, paths[math.random(n)])\nend\n")
+	return b.String()
+}
+
+var (
+	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkP99 = regexp.MustCompile(`\s99%\s+([0-9.]+)(us|ms|s)\b`)
+)
+
+func runWrk(ctx context.Context, bin, script, url string, o benchOptions) (wrkResult, error) {
+	cmd := exec.CommandContext(ctx, bin, "-t"+strconv.Itoa(o.threads), "-c"+strconv.Itoa(o.connections),
+		"-d"+strconv.Itoa(int(o.duration.Seconds()))+"s", "--latency", "-s", script, url)
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %w: %s", err, outb)
+	}
+	return parseWrk(string(outb))
+}
+
+// parseWrk reads requests/s and the 99th percentile latency from wrk's
+// --latency output.
+func parseWrk(s string) (wrkResult, error) {
+	var r wrkResult
+	m := wrkRPS.FindStringSubmatch(s)
+	if m == nil {
+		return r, fmt.Errorf("no Requests/sec in wrk output: %s", s)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	m = wrkP99.FindStringSubmatch(s)
+	if m == nil {
+		return r, fmt.Errorf("no 99%% latency in wrk output: %s", s)
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+	r.p99 = time.Duration(v * float64(unit))
+	return r, nil
+}
+
+func median(rs []wrkResult) wrkResult {
+	rps := make([]float64, len(rs))
+	p99 := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		rps[i], p99[i] = r.rps, r.p99
+	}
+	sort.Float64s(rps)
+	sort.Slice(p99, func(i, j int) bool { return p99[i] < p99[j] })
+	return wrkResult{rps: rps[len(rps)/2], p99: p99[len(p99)/2]}
+}
+
+// counted reads one labelled counter from a registry.
+func counted(reg *prometheus.Registry, name string, labels map[string]string) (float64, error) {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return 0, err
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue(), nil
+		}
+	}
+	return 0, nil
+}

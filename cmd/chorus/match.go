@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chorus-hq/chorus/internal/listen/query"
+)
+
+// maxMatchLine bounds one line of `chorus match` input.
+const maxMatchLine = 16 << 20
+
+// matchCmd is `chorus match --query Q`: one text per line on stdin, 1 or 0
+// per line on stdout, for people testing their topic queries and for
+// scripts.
+func matchCmd() *cobra.Command {
+	var q, lang, source, author string
+	cmd := &cobra.Command{
+		Use:   "match --query Q",
+		Short: "Test a listening query: print 1 or 0 for each line of standard input",
+		Long: "Reads one text per line on standard input and prints 1 when the query matches it, 0 when not.\n" +
+			"The query language is described in docs/query-language.md. --lang, --source and --author\n" +
+			"give every line the values that the lang:, source: and author: filters see.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := query.Parse(q); err != nil {
+				return queryProblem(q, err)
+			}
+			m, err := query.Compile([]query.Rule{{ID: 1, Query: q}})
+			if err != nil {
+				return err
+			}
+			return runMatch(m, query.Post{Lang: lang, Source: source, Author: author}, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&q, "query", "q", "", "the query to test (required)")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of every line, for lang: filters")
+	cmd.Flags().StringVar(&source, "source", "", "source of every line, for source: filters")
+	cmd.Flags().StringVar(&author, "author", "", "author of every line, for author: filters")
+	_ = cmd.MarkFlagRequired("query")
+	return cmd
+}
+
+func runMatch(m *query.Matcher, post query.Post, in io.Reader, out io.Writer) error {
+	br := bufio.NewReaderSize(in, 64<<10)
+	bw := bufio.NewWriter(out)
+	for n := 1; ; n++ {
+		line, err := readLine(br)
+		if errors.Is(err, io.EOF) && line == nil {
+			break
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			_ = bw.Flush()
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+		post.Text = string(line)
+		if len(m.Match(post)) > 0 {
+			_, _ = bw.WriteString("1\n")
+		} else {
+			_, _ = bw.WriteString("0\n")
+		}
+		// Answer at once when a person types, in bulk when a script pipes.
+		if br.Buffered() == 0 {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	return bw.Flush()
+}
+
+// readLine returns the next line without its line ending; at the end of
+// the input it returns the last unterminated line with io.EOF, or nil, io.EOF.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > maxMatchLine {
+			return nil, fmt.Errorf("longer than %d MB", maxMatchLine>>20)
+		}
+		line = append(line, chunk...)
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if len(line) == 0 {
+				return nil, io.EOF
+			}
+			return bytes.TrimRight(line, "\r"), io.EOF
+		case err != nil:
+			return nil, err
+		}
+		return bytes.TrimRight(line[:len(line)-1], "\r"), nil
+	}
+}
+
+// queryProblem shows where a query is wrong: the message with its
+// position, the query, a caret under the position, and the hint.
+func queryProblem(q string, err error) error {
+	var qe *query.Error
+	if !errors.As(err, &qe) {
+		return err
+	}
+	runes, pos := []rune(q), qe.Pos
+	if len(runes) > 200 { // show a window around the position
+		from := max(0, min(qe.Pos-100, len(runes)-200))
+		runes = runes[from : from+200]
+		pos -= from
+	}
+	var caret strings.Builder
+	for _, r := range runes[:min(pos, len(runes))] {
+		caret.WriteByte(' ')
+		if isWide(r) {
+			caret.WriteByte(' ')
+		}
+	}
+	// A plain error: main prints it as it is, and exits 1.
+	return fmt.Errorf("query: %s\n  %s\n  %s^\n  %s", qe.Error(), string(runes), caret.String(), qe.Hint)
+}
+
+// isWide reports the characters a terminal shows two columns wide.
+func isWide(r rune) bool {
+	return r >= 0x1100 && r <= 0x115F || r >= 0x2E80 && r <= 0xA4CF || r >= 0xAC00 && r <= 0xD7A3 ||
+		r >= 0xF900 && r <= 0xFAFF || r >= 0xFE30 && r <= 0xFE4F || r >= 0xFF00 && r <= 0xFF60 ||
+		r >= 0xFFE0 && r <= 0xFFE6 || r >= 0x1F300 && r <= 0x1FAFF || r >= 0x20000 && r <= 0x3FFFD
+}

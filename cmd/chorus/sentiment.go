@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/listen/sentiment"
+)
+
+// maxSentimentLine bounds what `chorus sentiment` keeps of one input line;
+// the rest of a longer line is read and dropped (the classifier reads only
+// sentiment.MaxTextBytes anyway).
+const maxSentimentLine = 64 << 10
+
+// defaultCorpus is where the shared data sets live beside a checkout.
+const defaultCorpus = "../shared/data"
+
+func sentimentCmd() *cobra.Command {
+	var modelPath string
+	cmd := &cobra.Command{
+		Use:   "sentiment",
+		Short: "Classify the sentiment of one text per line of stdin",
+		Long: "Read one text per line on stdin and write one JSON object per line:\n" +
+			`{"label":"positive|neutral|negative","scores":{"positive":p,"neutral":u,"negative":n}}` + "\n" +
+			"Only the first 4 KB of a line count; invalid UTF-8 is skipped.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := loadSentimentModel(modelPath)
+			if err != nil {
+				return err
+			}
+			return classifyLines(m, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the model built into chorus)")
+	return cmd
+}
+
+func loadSentimentModel(path string) (*sentiment.Model, error) {
+	if path == "" {
+		return sentiment.Default(), nil
+	}
+	return sentiment.LoadFile(path)
+}
+
+// classifyLines writes one JSON line per input line. Scores are rounded to
+// four decimals and the neutral score absorbs the rounding, so the three
+// printed numbers sum to exactly 1.
+func classifyLines(m *sentiment.Model, in io.Reader, out io.Writer) error {
+	br := bufio.NewReaderSize(in, 64<<10)
+	bw := bufio.NewWriter(out)
+	line := make([]byte, 0, 4096)
+	buf := make([]byte, 0, 128)
+	for {
+		line = line[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			if room := maxSentimentLine - len(line); room > 0 {
+				line = append(line, chunk[:min(len(chunk), room)]...)
+			}
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == io.EOF && len(line) == 0 {
+			break
+		}
+		for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+			line = line[:len(line)-1]
+		}
+		r := m.Classify(string(line))
+		pos, neg := round4(r.Scores.Positive), round4(r.Scores.Negative)
+		neu := max(0, 10000-pos-neg)
+		buf = append(buf[:0], `{"label":"`...)
+		buf = append(buf, r.Label.String()...)
+		buf = append(buf, `","scores":{"positive":`...)
+		buf = appendFixed4(buf, pos)
+		buf = append(buf, `,"neutral":`...)
+		buf = appendFixed4(buf, neu)
+		buf = append(buf, `,"negative":`...)
+		buf = appendFixed4(buf, neg)
+		buf = append(buf, "}}\n"...)
+		if _, werr := bw.Write(buf); werr != nil {
+			return werr
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	return bw.Flush()
+}
+
+// round4 returns p in ten-thousandths.
+func round4(p float64) int { return int(p*10000 + 0.5) }
+
+func appendFixed4(b []byte, tenThousandths int) []byte {
+	b = strconv.AppendInt(b, int64(tenThousandths/10000), 10)
+	b = append(b, '.')
+	frac := tenThousandths % 10000
+	for d := 1000; d > 0; d /= 10 {
+		b = append(b, byte('0'+frac/d%10))
+	}
+	return b
+}
+
+// listenCmd is the parent of the listening commands.
+func listenCmd(cfg *config.Config) *cobra.Command {
+	cmd := &cobra.Command{Use: "listen", Short: "Listening: sentiment evaluation and training"}
+	cmd.AddCommand(listenSentimentCmds(cfg)...)
+	return cmd
+}
+
+// listenSentimentCmds are the sentiment model's commands under `listen`.
+func listenSentimentCmds(cfg *config.Config) []*cobra.Command {
+	return []*cobra.Command{listenEvalCmd(), listenTrainBaseCmd(), listenTrainCmd(cfg)}
+}
+
+func listenEvalCmd() *cobra.Command {
+	var corpus, modelPath string
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Score the sentiment model on every shared test split",
+		Long: "Print accuracy and macro-F1 of the sentiment model on the test split of every shared data set\n" +
+			"(--corpus, default ../shared/data), beside the measured baselines, and its throughput on one core.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := loadSentimentModel(modelPath)
+			if err != nil {
+				return err
+			}
+			corpora, err := sentiment.LoadCorpora(corpus, false)
+			if err != nil {
+				return fmt.Errorf("read the shared data in %s (set --corpus): %w", corpus, err)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%-42s %6s  %-15s  %-15s\n", "test split", "n", "accuracy / F1", "baseline (char)")
+			var texts []string
+			for _, c := range corpora {
+				if len(c.Test) == 0 {
+					continue
+				}
+				mt := sentiment.Evaluate(m, c.Test, c.Binary)
+				base := "-"
+				switch {
+				case c.BaselineF1 > 0:
+					base = fmt.Sprintf("%.3f / %.3f", c.BaselineAcc, c.BaselineF1)
+				case c.BaselineAcc > 0:
+					base = fmt.Sprintf("%.3f", c.BaselineAcc)
+				}
+				fmt.Fprintf(out, "%-42s %6d  %.3f / %.3f    %s\n", c.Name, mt.N, mt.Accuracy, mt.MacroF1, base)
+				if texts == nil {
+					for _, e := range c.Test {
+						texts = append(texts, e.Text)
+					}
+				}
+			}
+			fmt.Fprintln(out, "SMP usual, 6 emotions: not applicable (a 3-class model; surprise is left out).")
+			n, d := throughput(m, texts)
+			fmt.Fprintf(out, "throughput: %.0f texts/s on one goroutine (%d SMP test texts in %v)\n", float64(n)/d.Seconds(), n, d.Round(time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&corpus, "corpus", defaultCorpus, "folder of the shared data sets")
+	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the model built into chorus)")
+	return cmd
+}
+
+// throughput classifies texts repeatedly for at least a second.
+func throughput(m *sentiment.Model, texts []string) (int, time.Duration) {
+	if len(texts) == 0 {
+		return 0, time.Nanosecond
+	}
+	start := time.Now()
+	n := 0
+	for time.Since(start) < time.Second {
+		for _, t := range texts {
+			m.Classify(t)
+		}
+		n += len(texts)
+	}
+	return n, time.Since(start)
+}
+
+func listenTrainBaseCmd() *cobra.Command {
+	var corpus, out string
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "train-base",
+		Short: "Train the built-in sentiment model from the shared data sets",
+		Long: "Train the built-in sentiment model from the training parts of the shared data sets (--corpus)\n" +
+			"and write it to --out (internal/listen/sentiment/model.bin when run from the repository).\n" +
+			"Deterministic: the same data gives the same file. With --dev, hold out the dev parts, print\n" +
+			"their scores and write nothing (for choosing settings without touching the test splits).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			corpora, err := sentiment.LoadCorpora(corpus, dev)
+			if err != nil {
+				return fmt.Errorf("read the shared data in %s (set --corpus): %w", corpus, err)
+			}
+			w := cmd.OutOrStdout()
+			for _, c := range corpora {
+				fmt.Fprintf(w, "%-42s train %6d  test %5d  (left out of training as test duplicates: %d)\n", c.Name, len(c.Train), len(c.Test), c.Dropped)
+			}
+			opt := sentiment.DefaultTrainOptions()
+			opt.Note = sentiment.BaseNote(corpora)
+			opt.Verbose = func(epoch int, loss float64) { fmt.Fprintf(w, "epoch %d: mean loss %.4f\n", epoch+1, loss) }
+			m := sentiment.Train(sentiment.BaseExamples(corpora), opt)
+			if dev {
+				for _, c := range corpora {
+					if len(c.Dev) > 0 {
+						mt := sentiment.Evaluate(m, c.Dev, c.Binary)
+						fmt.Fprintf(w, "dev %-42s %5d  %.4f / %.4f\n", c.Name, mt.N, mt.Accuracy, mt.MacroF1)
+					}
+				}
+				return nil
+			}
+			if err := m.SaveFile(out); err != nil {
+				return err
+			}
+			st, err := os.Stat(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "wrote %s (%d bytes)\n", out, st.Size())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&corpus, "corpus", defaultCorpus, "folder of the shared data sets")
+	cmd.Flags().StringVar(&out, "out", "internal/listen/sentiment/model.bin", "model file to write")
+	cmd.Flags().BoolVar(&dev, "dev", false, "hold out the dev parts and print their scores; write nothing")
+	return cmd
+}
+
+func listenTrainCmd(cfg *config.Config) *cobra.Command {
+	var in, out, base string
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Retrain the sentiment model from a workspace's labelled examples",
+		Long: "Fine-tune the current sentiment model on a CSV file of labelled examples (columns text,label;\n" +
+			"label positive, neutral or negative). 20 % of the rows are held out; the new model is written to\n" +
+			"--out only when its held-out macro-F1 is not worse than the current model's. The current model is\n" +
+			"--base, else the file at --out when it exists, else the built-in model.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				out = filepath.Join(cfg.DataDir, "sentiment", "model.bin")
+			}
+			f, err := os.Open(in)
+			if err != nil {
+				return err
+			}
+			examples, err := sentiment.ReadLabelledCSV(bufio.NewReader(f))
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", in, err)
+			}
+			current, from, err := currentModel(base, out)
+			if err != nil {
+				return err
+			}
+			m, rep, err := sentiment.Retrain(current, examples, sentiment.TrainOptions{})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "trained on %d rows, held out %d\n", rep.Train, rep.HeldOut)
+			fmt.Fprintf(w, "current model (%s): macro-F1 %.4f, accuracy %.4f\n", from, rep.Current.MacroF1, rep.Current.Accuracy)
+			fmt.Fprintf(w, "new model:     macro-F1 %.4f, accuracy %.4f\n", rep.New.MacroF1, rep.New.Accuracy)
+			if !rep.Better {
+				fmt.Fprintln(w, "kept the current model: the new one scores worse on the held-out rows")
+				return nil
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return err
+			}
+			if err := m.SaveFile(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "wrote the new model to %s\n", out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&in, "in", "", "CSV file of labelled examples (columns text,label)")
+	cmd.Flags().StringVar(&out, "out", "", "model file to write (default: sentiment/model.bin in the data folder)")
+	cmd.Flags().StringVar(&base, "base", "", "current model file to compare with and fine-tune (default: --out if it exists, else the built-in model)")
+	_ = cmd.MarkFlagRequired("in")
+	return cmd
+}
+
+func currentModel(base, out string) (*sentiment.Model, string, error) {
+	if base != "" {
+		m, err := sentiment.LoadFile(base)
+		return m, base, err
+	}
+	if _, err := os.Stat(out); err == nil {
+		m, err := sentiment.LoadFile(out)
+		return m, out, err
+	}
+	return sentiment.Default(), "built-in", nil
+}

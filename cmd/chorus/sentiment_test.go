@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runIn executes the CLI in-process with stdin.
+func runIn(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestSentimentCommand(t *testing.T) {
+	t.Parallel()
+	in := "太好吃了，强烈推荐[哈哈]\n质量太差，再也不买了[怒]\r\nI love it\n\n\xff\xfe broken\n" + strings.Repeat("好", 1<<20) + "\nworst service ever"
+	out, err := runIn(t, in, "sentiment")
+	if err != nil {
+		t.Fatal(describe(err))
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := []string{"positive", "negative", "positive", "", "", "", "negative"}
+	if len(lines) != len(want) {
+		t.Fatalf("%d output lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, l := range lines {
+		var got struct {
+			Label  string             `json:"label"`
+			Scores map[string]float64 `json:"scores"`
+		}
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatalf("line %d %q: %v", i+1, l, err)
+		}
+		sum := got.Scores["positive"] + got.Scores["neutral"] + got.Scores["negative"]
+		if sum < 0.99995 || sum > 1.00005 || len(got.Scores) != 3 {
+			t.Errorf("line %d scores %v sum to %v", i+1, got.Scores, sum)
+		}
+		if want[i] != "" && got.Label != want[i] {
+			t.Errorf("line %d label %q, want %q", i+1, got.Label, want[i])
+		}
+	}
+	if !strings.Contains(lines[0], `"positive":0.`) || strings.Count(lines[0], ".") != 3 {
+		t.Errorf("line 1 %q: want 4-decimal scores", lines[0])
+	}
+}
+
+func TestListenTrainCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("text,label\n")
+	for i := range 40 {
+		n := string(rune('A' + i%26))
+		csv.WriteString("小杯 zorbly 款 " + n + ",positive\n小杯 blargh 款 " + n + ",negative\n小杯 quoxen 款 " + n + ",neutral\n")
+	}
+	good := filepath.Join(dir, "good.csv")
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(good, []byte(csv.String()), 0o600)
+	os.WriteFile(bad, []byte("text,label\n好吃,positive\n难吃,terrible\n"), 0o600)
+	model := filepath.Join(dir, "ws", "model.bin")
+
+	steps := []struct {
+		name    string
+		args    []string
+		wantOut string
+		wantErr string
+	}{
+		{"bad row", []string{"listen", "train", "--in", bad, "--out", model}, "", "row 3: label \"terrible\""},
+		{"missing file", []string{"listen", "train", "--in", filepath.Join(dir, "nope.csv"), "--out", model}, "", "no such file"},
+		{"retrain", []string{"listen", "train", "--in", good, "--out", model}, "wrote the new model", ""},
+		{"default out in the data folder", []string{"--data", filepath.Join(dir, "data"), "listen", "train", "--in", good}, filepath.Join(dir, "data", "sentiment", "model.bin"), ""},
+		{"use the retrained model", []string{"sentiment", "--model", model}, `"label":"positive"`, ""},
+	}
+	for _, s := range steps {
+		out, err := runIn(t, "小杯 zorbly 款 Q\n", s.args...)
+		if s.wantErr != "" {
+			if err == nil || !strings.Contains(describe(err), s.wantErr) {
+				t.Fatalf("%s: error = %v, want one saying %q", s.name, err, s.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %s", s.name, describe(err))
+		}
+		if !strings.Contains(out, s.wantOut) {
+			t.Errorf("%s: output %q lacks %q", s.name, out, s.wantOut)
+		}
+		for _, w := range []string{"macro-F1"} {
+			if strings.HasPrefix(s.args[0], "listen") && !strings.Contains(out, w) {
+				t.Errorf("%s: output %q lacks %q", s.name, out, w)
+			}
+		}
+	}
+}
+
+func TestListenEvalCommand(t *testing.T) {
+	// The full evaluation reads every shared set: a CLI job, not a unit
+	// test; CI opts in with CHORUS_TEST_SHARED_DATA=1.
+	if os.Getenv("CHORUS_TEST_SHARED_DATA") == "" {
+		t.Skip("set CHORUS_TEST_SHARED_DATA=1 to evaluate on ../shared/data")
+	}
+	out, err := runIn(t, "", "listen", "eval", "--corpus", "../../../shared/data")
+	if err != nil {
+		t.Fatal(describe(err))
+	}
+	for _, w := range []string{"SMP2020-EWECT", "ChnSentiCorp", "online_shopping", "VADER", "texts/s"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("eval output lacks %q:\n%s", w, out)
+		}
+	}
+}

@@ -1,0 +1,307 @@
+package campaign
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+)
+
+// Thresholds of the plan's warnings.
+const (
+	// LowFit is the fit score under which a platform is a poor match for
+	// the campaign's personas and objective.
+	LowFit = 40
+	// HighShare is the budget share, in percent, from which a low-fit
+	// platform's share is worth a second look.
+	HighShare = 25
+)
+
+// Plan is a campaign with what follows from it: fit of every platform,
+// budget sums, hours against capacity, the KPI tree, and warnings that do
+// not block saving but deserve a look.
+type Plan struct {
+	Campaign Campaign  `json:"campaign"`
+	Warnings []Warning `json:"warnings"`
+	// Fit maps every catalog platform key to its mean fit score (0–100)
+	// over the campaign's personas for its objective, so a page can show
+	// fit beside any choice. Without personas the score rests on the
+	// platform alone (objective and capability).
+	Fit    map[string]float64 `json:"fit"`
+	Budget BudgetSummary      `json:"budget"`
+	Hours  []MemberHours      `json:"hours"`
+	KPI    []KPINode          `json:"kpi"`
+}
+
+// Warning is a localizable remark about a plan, like apperr.FieldError:
+// Field is a JSON path, Key a message key, Args its template's arguments.
+type Warning struct {
+	Field string         `json:"field"`
+	Key   string         `json:"key"`
+	Args  map[string]any `json:"args,omitempty"`
+}
+
+// BudgetSummary sums the budget lines, overall and by platform, kind and
+// phase. Total is the campaign's budget.
+type BudgetSummary struct {
+	Total      float64     `json:"total"`
+	Planned    float64     `json:"planned"`
+	Committed  float64     `json:"committed"`
+	Spent      float64     `json:"spent"`
+	ByPlatform []BudgetRow `json:"by_platform"`
+	ByKind     []BudgetRow `json:"by_kind"`
+	ByPhase    []BudgetRow `json:"by_phase"`
+}
+
+// BudgetRow is the sum of the budget lines of one platform, kind or phase.
+// Key is the platform key, the kind, or the phase id in decimal; "" holds
+// the lines tied to no platform or phase. Name is the phase's name in
+// ByPhase rows. Rows come in catalog, kind and phase order.
+type BudgetRow struct {
+	Key       string  `json:"key"`
+	Name      string  `json:"name,omitempty"`
+	Planned   float64 `json:"planned"`
+	Committed float64 `json:"committed"`
+	Spent     float64 `json:"spent"`
+}
+
+// MemberHours is a team member's weekly hours on the campaign against what
+// they have. Planned is this campaign's hours; Other is their hours in the
+// workspace's other campaigns that overlap it in time (not cancelled, not
+// draft); Over is Planned + Other > Capacity.
+type MemberHours struct {
+	MemberID int64   `json:"member_id"`
+	Name     string  `json:"name"`
+	Planned  float64 `json:"planned"`
+	Other    float64 `json:"other"`
+	Capacity float64 `json:"capacity"`
+	Over     bool    `json:"over"`
+}
+
+// KPINode is one target in the KPI tree. Campaign-level targets are at the
+// top; a phase's target sits under the campaign's target of the same metric
+// (at the top when there is none); a platform's target sits under the
+// all-platform target of its phase, or else of the campaign, on the same
+// metric. Actual stays nil until evaluation measures it.
+type KPINode struct {
+	Target   Target    `json:"target"`
+	Actual   *float64  `json:"actual"`
+	Children []KPINode `json:"children"`
+}
+
+// Plan returns the campaign with its fit scores, budget sums, hours, KPI
+// tree and warnings. Returns apperr.NotFound if the campaign does not exist
+// in the workspace.
+func (s *Service) Plan(ctx context.Context, workspaceID, id int64) (Plan, error) {
+	c, err := s.Get(ctx, workspaceID, id)
+	if err != nil {
+		return Plan{}, err
+	}
+	fit, err := s.meanFit(ctx, workspaceID, c.PersonaIDs, c.Objective)
+	if err != nil {
+		return Plan{}, err
+	}
+	team, err := s.brands.Team.List(ctx, workspaceID)
+	if err != nil {
+		return Plan{}, apperr.Wrap(err, "list team")
+	}
+	all, err := s.store.Campaigns(ctx, workspaceID)
+	if err != nil {
+		return Plan{}, apperr.Wrap(err, "list campaigns")
+	}
+	p := Plan{Campaign: c, Fit: fit, Warnings: []Warning{}}
+	p.Budget = summarize(c, s.catalog.Keys())
+	p.Hours = memberHours(c, team, all)
+	p.KPI = KPITree(c.Targets)
+	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
+	return p, nil
+}
+
+// meanFit averages the fit scores of every platform over the personas,
+// skipping personas that no longer exist.
+func (s *Service) meanFit(ctx context.Context, workspaceID int64, personaIDs []int64, objective string) (map[string]float64, error) {
+	var personas []brand.Persona
+	for _, id := range personaIDs {
+		p, err := s.brands.Personas.Get(ctx, workspaceID, id)
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, apperr.Wrap(err, "read persona")
+		}
+		personas = append(personas, p)
+	}
+	if len(personas) == 0 {
+		personas = []brand.Persona{{}}
+	}
+	sum := map[string]float64{}
+	for _, p := range personas {
+		fits, err := s.platforms.Fit(ctx, workspaceID, p, objective)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fits {
+			sum[f.Platform] += f.Score
+		}
+	}
+	for k, v := range sum {
+		sum[k] = math.Round(v/float64(len(personas))*10) / 10
+	}
+	return sum, nil
+}
+
+func summarize(c Campaign, platformOrder []string) BudgetSummary {
+	b := BudgetSummary{Total: c.Budget, ByPlatform: []BudgetRow{}, ByKind: []BudgetRow{}, ByPhase: []BudgetRow{}}
+	byPlatform, byKind, byPhase := map[string]*BudgetRow{}, map[string]*BudgetRow{}, map[string]*BudgetRow{}
+	add := func(m map[string]*BudgetRow, key string, l BudgetLine) {
+		r := m[key]
+		if r == nil {
+			r = &BudgetRow{Key: key}
+			m[key] = r
+		}
+		r.Planned += l.Planned
+		r.Committed += l.Committed
+		r.Spent += l.Spent
+	}
+	for _, l := range c.BudgetLines {
+		b.Planned += l.Planned
+		b.Committed += l.Committed
+		b.Spent += l.Spent
+		add(byPlatform, l.Platform, l)
+		add(byKind, l.Kind, l)
+		phase := ""
+		if l.PhaseID != 0 {
+			phase = strconv.FormatInt(l.PhaseID, 10)
+		}
+		add(byPhase, phase, l)
+	}
+	collect := func(m map[string]*BudgetRow, order []string) []BudgetRow {
+		out := []BudgetRow{}
+		for _, k := range append(order, "") {
+			if r := m[k]; r != nil {
+				out = append(out, *r)
+				delete(m, k)
+			}
+		}
+		// Keys outside the order (a platform that left the catalog) last,
+		// in a stable order.
+		rest := make([]string, 0, len(m))
+		for k := range m {
+			rest = append(rest, k)
+		}
+		slices.Sort(rest)
+		for _, k := range rest {
+			out = append(out, *m[k])
+		}
+		return out
+	}
+	b.ByPlatform = collect(byPlatform, slices.Clone(platformOrder))
+	b.ByKind = collect(byKind, slices.Clone(BudgetKinds))
+	var phaseOrder []string
+	names := map[string]string{}
+	for _, p := range c.Phases {
+		k := strconv.FormatInt(p.ID, 10)
+		phaseOrder = append(phaseOrder, k)
+		names[k] = p.Name
+	}
+	b.ByPhase = collect(byPhase, phaseOrder)
+	for i := range b.ByPhase {
+		b.ByPhase[i].Name = names[b.ByPhase[i].Key]
+	}
+	return b
+}
+
+// memberHours lists the campaign's hours per member, with the member's
+// hours in other campaigns running at the same time.
+func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) []MemberHours {
+	other := map[int64]float64{}
+	for _, o := range all {
+		if o.ID == c.ID || o.Status == "cancelled" || o.Status == "draft" || !overlaps(c, o) {
+			continue
+		}
+		for _, h := range o.Hours {
+			other[h.MemberID] += h.HoursPerWeek
+		}
+	}
+	out := []MemberHours{}
+	for _, h := range c.Hours {
+		mh := MemberHours{MemberID: h.MemberID, Planned: h.HoursPerWeek, Other: other[h.MemberID]}
+		if i := slices.IndexFunc(team, func(m brand.TeamMember) bool { return m.ID == h.MemberID }); i >= 0 {
+			mh.Name = team[i].Name
+			mh.Capacity = team[i].WeeklyHours
+		}
+		mh.Over = mh.Planned+mh.Other > mh.Capacity+1e-9
+		out = append(out, mh)
+	}
+	return out
+}
+
+// overlaps reports whether two campaigns share at least one day.
+func overlaps(a, b Campaign) bool {
+	return a.Start != "" && b.Start != "" && a.Start <= b.End && b.Start <= a.End
+}
+
+// KPITree arranges targets as the plan shows them; see KPINode.
+func KPITree(targets []Target) []KPINode {
+	index := func(phase int64, platform, metric string) int {
+		return slices.IndexFunc(targets, func(t Target) bool {
+			return t.PhaseID == phase && t.Platform == platform && t.Metric == metric
+		})
+	}
+	parent := make([]int, len(targets))
+	for i, t := range targets {
+		parent[i] = -1
+		switch {
+		case t.Platform != "":
+			if j := index(t.PhaseID, "", t.Metric); j >= 0 && j != i {
+				parent[i] = j
+			} else if j := index(0, "", t.Metric); t.PhaseID != 0 && j >= 0 {
+				parent[i] = j
+			}
+		case t.PhaseID != 0:
+			if j := index(0, "", t.Metric); j >= 0 {
+				parent[i] = j
+			}
+		}
+	}
+	var build func(p int) []KPINode
+	build = func(p int) []KPINode {
+		out := []KPINode{}
+		for i, t := range targets {
+			if parent[i] == p {
+				out = append(out, KPINode{Target: t, Children: build(i)})
+			}
+		}
+		return out
+	}
+	return build(-1)
+}
+
+func warnings(c Campaign, fit map[string]float64, b BudgetSummary, hours []MemberHours) []Warning {
+	ws := []Warning{}
+	for i, m := range c.Mix {
+		f, ok := fit[m.Platform]
+		if ok && f < LowFit && m.BudgetShare >= HighShare {
+			ws = append(ws, Warning{Field: "mix[" + strconv.Itoa(i) + "].budget_share", Key: "warning.campaign.low_fit_share",
+				Args: map[string]any{"Platform": m.Platform, "Fit": f, "Share": m.BudgetShare}})
+		}
+	}
+	if b.Committed > c.Budget+0.005 {
+		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.committed_over_budget",
+			Args: map[string]any{"Committed": round2(b.Committed), "Budget": round2(c.Budget)}})
+	}
+	if b.Spent > b.Committed+0.005 && b.Committed > 0 {
+		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.spent_over_committed",
+			Args: map[string]any{"Spent": round2(b.Spent), "Committed": round2(b.Committed)}})
+	}
+	for i, h := range hours {
+		if h.Over {
+			ws = append(ws, Warning{Field: "hours[" + strconv.Itoa(i) + "].hours_per_week", Key: "warning.campaign.member_over",
+				Args: map[string]any{"Name": h.Name, "Planned": round2(h.Planned + h.Other), "Capacity": h.Capacity}})
+		}
+	}
+	return ws
+}

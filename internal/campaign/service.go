@@ -1,0 +1,518 @@
+package campaign
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/platform"
+)
+
+// Store keeps campaigns whole, one row each, scoped by workspace: a
+// campaign of another workspace does not exist. It stores what the Service
+// gives it and judges nothing.
+type Store interface {
+	// Campaigns returns the workspace's campaigns; none is an empty slice.
+	Campaigns(ctx context.Context, workspaceID int64) ([]Campaign, error)
+	// Campaign returns one campaign. Returns apperr.NotFound if it does not
+	// exist in the workspace.
+	Campaign(ctx context.Context, workspaceID, id int64) (Campaign, error)
+	// CreateCampaign stores a new campaign with version 1 and returns it
+	// with its id, version and times. Returns apperr.Conflict with field
+	// "slug" when the slug is taken in the workspace.
+	CreateCampaign(ctx context.Context, workspaceID int64, c Campaign) (Campaign, error)
+	// UpdateCampaign replaces campaign c.ID when its stored version is
+	// expectVersion, and returns it with the next version. Returns
+	// apperr.NotFound if it does not exist in the workspace, and
+	// apperr.Conflict when the stored version differs or the slug is taken
+	// (field "slug").
+	UpdateCampaign(ctx context.Context, workspaceID int64, c Campaign, expectVersion int64) (Campaign, error)
+	// DeleteCampaign removes a campaign. Returns apperr.NotFound if it does
+	// not exist in the workspace.
+	DeleteCampaign(ctx context.Context, workspaceID, id int64) error
+}
+
+// Service is step 3, strategy: it validates every plan whole before it is
+// stored, so a campaign is never half-saved, and derives the plan view
+// (fit, budget sums, hours, KPI tree, warnings) from it.
+type Service struct {
+	store     Store
+	brands    *brand.Service
+	platforms *platform.Service
+	catalog   *platform.Catalog
+	// Now is the clock, for generated slugs; tests set it.
+	Now func() time.Time
+}
+
+// NewService returns the campaign service. brands checks and names the
+// products, personas, team members and amplifiers a campaign refers to;
+// platforms scores fit; catalog checks platform keys. None may be nil.
+func NewService(store Store, brands *brand.Service, platforms *platform.Service, catalog *platform.Catalog) *Service {
+	if store == nil || brands == nil || platforms == nil || catalog == nil {
+		panic("campaign.NewService: store, brands, platforms and catalog are required")
+	}
+	return &Service{store: store, brands: brands, platforms: platforms, catalog: catalog, Now: time.Now}
+}
+
+// List returns the workspace's campaigns, the newest start first (then the
+// newest created); none is an empty slice.
+func (s *Service) List(ctx context.Context, workspaceID int64) ([]Campaign, error) {
+	cs, err := s.store.Campaigns(ctx, workspaceID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list campaigns")
+	}
+	if cs == nil {
+		cs = []Campaign{}
+	}
+	slices.SortStableFunc(cs, func(a, b Campaign) int {
+		if c := cmp.Compare(b.Start, a.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return cs, nil
+}
+
+// Get returns one campaign. Returns apperr.NotFound if it does not exist in
+// the workspace.
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Campaign, error) {
+	if id <= 0 {
+		return Campaign{}, notFound()
+	}
+	c, err := s.store.Campaign(ctx, workspaceID, id)
+	if err != nil {
+		return Campaign{}, storeErr(err, "read campaign")
+	}
+	return c, nil
+}
+
+// Create validates c whole and stores it. An empty slug is generated
+// (ASCII, from the start date and a random part) and an empty status is
+// "draft". Child ids (phases, targets, budget lines) that are set are kept,
+// so that one request can tie targets and budget lines to its phases; unset
+// ones get max+1 within the campaign. Returns apperr.Invalid with the
+// fields that are wrong, and apperr.Conflict with field "slug" when a given
+// slug is taken.
+func (s *Service) Create(ctx context.Context, workspaceID int64, c Campaign) (Campaign, error) {
+	c.ID, c.Version = 0, 0
+	c.CreatedAt, c.UpdatedAt = time.Time{}, time.Time{}
+	if c.Status == "" {
+		c.Status = "draft"
+	}
+	assignIDs(&c)
+	generated := c.Slug == ""
+	if generated {
+		c.Slug = s.newSlug(c.Start)
+	}
+	if err := s.check(ctx, workspaceID, &c); err != nil {
+		return Campaign{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := s.store.CreateCampaign(ctx, workspaceID, c)
+		if generated && attempt < 3 && apperr.Is(err, apperr.Conflict) {
+			c.Slug = s.newSlug(c.Start)
+			continue
+		}
+		if err != nil {
+			return Campaign{}, storeErr(err, "create campaign")
+		}
+		return out, nil
+	}
+}
+
+// Update replaces campaign id's top-level fields (name, slug, objective,
+// owner, dates, status, products, personas, pillars, key messages,
+// hashtags, budget) with c's and keeps its phases, targets, mix, budget
+// lines and hours, then validates the result whole. c.Version, when not 0,
+// must be the stored version. Returns apperr.NotFound if the campaign does
+// not exist in the workspace, apperr.Conflict when c.Version is stale or
+// the slug is taken (field "slug"), and apperr.Invalid with the fields that
+// are wrong — also when the new dates leave a phase outside.
+func (s *Service) Update(ctx context.Context, workspaceID, id int64, c Campaign) (Campaign, error) {
+	old, err := s.Get(ctx, workspaceID, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if c.Version != 0 && c.Version != old.Version {
+		return Campaign{}, versionConflict()
+	}
+	next := old
+	next.Name, next.Objective, next.OwnerID = c.Name, c.Objective, c.OwnerID
+	next.Start, next.End, next.Status = c.Start, c.End, c.Status
+	next.ProductIDs, next.PersonaIDs, next.Pillars = c.ProductIDs, c.PersonaIDs, c.Pillars
+	next.KeyMessages, next.Hashtags, next.Budget = c.KeyMessages, c.Hashtags, c.Budget
+	if c.Slug != "" {
+		next.Slug = c.Slug
+	}
+	return s.save(ctx, workspaceID, next, old.Version)
+}
+
+// Delete removes a campaign with everything in it. Returns apperr.NotFound
+// if it does not exist in the workspace.
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	if id <= 0 {
+		return notFound()
+	}
+	return storeErr(s.store.DeleteCampaign(ctx, workspaceID, id), "delete campaign")
+}
+
+// AddPhase adds a phase with the next id and returns the campaign, phases
+// in date order. A phase without an objective takes the campaign's.
+// Returns apperr.NotFound for a missing campaign and apperr.Invalid with
+// fields under "phases[i]." when the phase is wrong, falls outside the
+// campaign or overlaps another.
+func (s *Service) AddPhase(ctx context.Context, workspaceID, id int64, p Phase) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		p.ID = nextID(c.Phases, func(p Phase) int64 { return p.ID })
+		c.Phases = append(c.Phases, p)
+		return nil
+	})
+}
+
+// UpdatePhase replaces a phase, keeping its id. Returns apperr.NotFound for
+// a missing campaign or phase, and apperr.Invalid as AddPhase does.
+func (s *Service) UpdatePhase(ctx context.Context, workspaceID, id, phaseID int64, p Phase) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.Phases, func(p Phase) bool { return p.ID == phaseID })
+		if i < 0 {
+			return childNotFound("phase")
+		}
+		p.ID = phaseID
+		c.Phases[i] = p
+		return nil
+	})
+}
+
+// DeletePhase removes a phase with its targets, and unties the budget lines
+// tied to it. Returns apperr.NotFound for a missing campaign or phase.
+func (s *Service) DeletePhase(ctx context.Context, workspaceID, id, phaseID int64) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.Phases, func(p Phase) bool { return p.ID == phaseID })
+		if i < 0 {
+			return childNotFound("phase")
+		}
+		c.Phases = slices.Delete(c.Phases, i, i+1)
+		c.Targets = slices.DeleteFunc(c.Targets, func(t Target) bool { return t.PhaseID == phaseID })
+		for j := range c.BudgetLines {
+			if c.BudgetLines[j].PhaseID == phaseID {
+				c.BudgetLines[j].PhaseID = 0
+			}
+		}
+		return nil
+	})
+}
+
+// AddTarget adds a KPI target with the next id; an empty unit or direction
+// is taken from the metric. Returns apperr.NotFound for a missing campaign
+// and apperr.Invalid with fields under "targets[i]." for an unknown metric,
+// a wrong unit, a value out of range, an unknown phase or platform, or a
+// value above its campaign's target on an additive metric.
+func (s *Service) AddTarget(ctx context.Context, workspaceID, id int64, t Target) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		t.ID = nextID(c.Targets, func(t Target) int64 { return t.ID })
+		c.Targets = append(c.Targets, t)
+		return nil
+	})
+}
+
+// UpdateTarget replaces a KPI target, keeping its id. Returns
+// apperr.NotFound for a missing campaign or target, and apperr.Invalid as
+// AddTarget does.
+func (s *Service) UpdateTarget(ctx context.Context, workspaceID, id, targetID int64, t Target) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.Targets, func(t Target) bool { return t.ID == targetID })
+		if i < 0 {
+			return childNotFound("target")
+		}
+		t.ID = targetID
+		c.Targets[i] = t
+		return nil
+	})
+}
+
+// DeleteTarget removes a KPI target. Returns apperr.NotFound for a missing
+// campaign or target.
+func (s *Service) DeleteTarget(ctx context.Context, workspaceID, id, targetID int64) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.Targets, func(t Target) bool { return t.ID == targetID })
+		if i < 0 {
+			return childNotFound("target")
+		}
+		c.Targets = slices.Delete(c.Targets, i, i+1)
+		return nil
+	})
+}
+
+// SetMix replaces the platform mix as a whole, since its shares must sum to
+// 100 together. Returns apperr.NotFound for a missing campaign and
+// apperr.Invalid with fields under "mix" for unknown or repeated platforms,
+// shares out of 0–100 or not summing to 100, and negative posting rates.
+func (s *Service) SetMix(ctx context.Context, workspaceID, id int64, mix []MixEntry) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		c.Mix = slices.Clone(mix)
+		return nil
+	})
+}
+
+// AddBudgetLine adds a budget line with the next id. Returns
+// apperr.NotFound for a missing campaign and apperr.Invalid with fields
+// under "budget_lines[i]." for a wrong kind, negative amounts, an unknown
+// platform, phase or resource, and at "budget_lines" when the planned
+// amounts together exceed the campaign's budget.
+func (s *Service) AddBudgetLine(ctx context.Context, workspaceID, id int64, l BudgetLine) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		l.ID = nextID(c.BudgetLines, func(l BudgetLine) int64 { return l.ID })
+		c.BudgetLines = append(c.BudgetLines, l)
+		return nil
+	})
+}
+
+// UpdateBudgetLine replaces a budget line, keeping its id. Returns
+// apperr.NotFound for a missing campaign or line, and apperr.Invalid as
+// AddBudgetLine does.
+func (s *Service) UpdateBudgetLine(ctx context.Context, workspaceID, id, lineID int64, l BudgetLine) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.BudgetLines, func(l BudgetLine) bool { return l.ID == lineID })
+		if i < 0 {
+			return childNotFound("budget_line")
+		}
+		l.ID = lineID
+		c.BudgetLines[i] = l
+		return nil
+	})
+}
+
+// DeleteBudgetLine removes a budget line. Returns apperr.NotFound for a
+// missing campaign or line.
+func (s *Service) DeleteBudgetLine(ctx context.Context, workspaceID, id, lineID int64) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		i := slices.IndexFunc(c.BudgetLines, func(l BudgetLine) bool { return l.ID == lineID })
+		if i < 0 {
+			return childNotFound("budget_line")
+		}
+		c.BudgetLines = slices.Delete(c.BudgetLines, i, i+1)
+		return nil
+	})
+}
+
+// SetHours replaces the hours plan as a whole. Returns apperr.NotFound for
+// a missing campaign and apperr.Invalid with fields under "hours[i]." for
+// unknown or repeated members and hours outside 0–168. A member planned
+// above their weekly hours is a Plan warning, not an error.
+func (s *Service) SetHours(ctx context.Context, workspaceID, id int64, hours []HoursLine) (Campaign, error) {
+	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		c.Hours = slices.Clone(hours)
+		return nil
+	})
+}
+
+// change loads a campaign, applies fn and saves the result whole against
+// the version it loaded.
+func (s *Service) change(ctx context.Context, workspaceID, id int64, fn func(c *Campaign) error) (Campaign, error) {
+	c, err := s.Get(ctx, workspaceID, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	version := c.Version
+	if err := fn(&c); err != nil {
+		return Campaign{}, err
+	}
+	return s.save(ctx, workspaceID, c, version)
+}
+
+func (s *Service) save(ctx context.Context, workspaceID int64, c Campaign, version int64) (Campaign, error) {
+	if err := s.check(ctx, workspaceID, &c); err != nil {
+		return Campaign{}, err
+	}
+	out, err := s.store.UpdateCampaign(ctx, workspaceID, c, version)
+	if err != nil {
+		return Campaign{}, storeErr(err, "update campaign")
+	}
+	return out, nil
+}
+
+// check normalizes c, validates it on its own and against the workspace
+// (catalog platforms, products, personas, members, amplifiers), and sorts
+// its phases; all field errors come back in one apperr.Invalid.
+func (s *Service) check(ctx context.Context, workspaceID int64, c *Campaign) error {
+	c.normalize()
+	var fs apperr.Fields
+	if err := c.Validate(); err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+			return err
+		}
+		fs = append(fs, ae.Fields...)
+	}
+	refs, err := s.references(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	for i, t := range c.Targets {
+		if t.Platform != "" && !s.catalog.Has(t.Platform) {
+			fs.Add(fmt.Sprintf("targets[%d].platform", i), "error.unknown_platform", "Value", t.Platform)
+		}
+	}
+	for i, m := range c.Mix {
+		if m.Platform != "" && !s.catalog.Has(m.Platform) {
+			fs.Add(fmt.Sprintf("mix[%d].platform", i), "error.unknown_platform", "Value", m.Platform)
+		}
+	}
+	for i, l := range c.BudgetLines {
+		if l.Platform != "" && !s.catalog.Has(l.Platform) {
+			fs.Add(fmt.Sprintf("budget_lines[%d].platform", i), "error.unknown_platform", "Value", l.Platform)
+		}
+		if l.ResourceID > 0 && !refs.amplifiers[l.ResourceID] {
+			fs.Add(fmt.Sprintf("budget_lines[%d].resource_id", i), "error.campaign.unknown_resource", "Value", l.ResourceID)
+		}
+	}
+	for i, id := range c.ProductIDs {
+		if id > 0 && !refs.products[id] {
+			fs.Add(fmt.Sprintf("product_ids[%d]", i), "error.campaign.unknown_product", "Value", id)
+		}
+	}
+	for i, id := range c.PersonaIDs {
+		if id > 0 && !refs.personas[id] {
+			fs.Add(fmt.Sprintf("persona_ids[%d]", i), "error.campaign.unknown_persona", "Value", id)
+		}
+	}
+	if c.OwnerID > 0 && !refs.members[c.OwnerID] {
+		fs.Add("owner_id", "error.campaign.unknown_member", "Value", c.OwnerID)
+	}
+	for i, h := range c.Hours {
+		if h.MemberID > 0 && !refs.members[h.MemberID] {
+			fs.Add(fmt.Sprintf("hours[%d].member_id", i), "error.campaign.unknown_member", "Value", h.MemberID)
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return err
+	}
+	c.sortPhases()
+	body, err := json.Marshal(c)
+	if err != nil {
+		return apperr.New(apperr.Invalid, "error.not_finite", nil)
+	}
+	if len(body) > MaxBody {
+		return apperr.New(apperr.Invalid, "error.too_large", map[string]any{"Max": MaxBody})
+	}
+	return nil
+}
+
+// refs are the ids of the workspace's step-1 items a campaign may name.
+type refs struct {
+	products, personas, members, amplifiers map[int64]bool
+}
+
+func (s *Service) references(ctx context.Context, workspaceID int64) (refs, error) {
+	var r refs
+	var err error
+	if r.products, err = idSet(s.brands.Products.List(ctx, workspaceID)); err != nil {
+		return r, apperr.Wrap(err, "list products")
+	}
+	if r.personas, err = idSet(s.brands.Personas.List(ctx, workspaceID)); err != nil {
+		return r, apperr.Wrap(err, "list personas")
+	}
+	if r.members, err = idSet(s.brands.Team.List(ctx, workspaceID)); err != nil {
+		return r, apperr.Wrap(err, "list team")
+	}
+	if r.amplifiers, err = idSet(s.brands.Amplifiers.List(ctx, workspaceID)); err != nil {
+		return r, apperr.Wrap(err, "list amplifiers")
+	}
+	return r, nil
+}
+
+func idSet[T any, P interface {
+	*T
+	ItemID() int64
+}](items []T, err error) (map[int64]bool, error) {
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]bool, len(items))
+	for i := range items {
+		m[P(&items[i]).ItemID()] = true
+	}
+	return m, nil
+}
+
+// assignIDs gives every child without an id the next free one.
+func assignIDs(c *Campaign) {
+	next := nextID(c.Phases, func(p Phase) int64 { return p.ID })
+	for i := range c.Phases {
+		if c.Phases[i].ID == 0 {
+			c.Phases[i].ID = next
+			next++
+		}
+	}
+	next = nextID(c.Targets, func(t Target) int64 { return t.ID })
+	for i := range c.Targets {
+		if c.Targets[i].ID == 0 {
+			c.Targets[i].ID = next
+			next++
+		}
+	}
+	next = nextID(c.BudgetLines, func(l BudgetLine) int64 { return l.ID })
+	for i := range c.BudgetLines {
+		if c.BudgetLines[i].ID == 0 {
+			c.BudgetLines[i].ID = next
+			next++
+		}
+	}
+}
+
+// nextID returns max+1 over the ids of items.
+func nextID[T any](items []T, id func(T) int64) int64 {
+	var m int64
+	for _, it := range items {
+		m = max(m, id(it))
+	}
+	return m + 1
+}
+
+// newSlug returns an ASCII slug from a start date and a random part,
+// "20260115-3fa2"; today's date when start is not a valid date.
+func (s *Service) newSlug(start Date) string {
+	day := strings.ReplaceAll(string(start), "-", "")
+	if _, ok := start.Time(); !ok {
+		day = s.Now().Format("20060102")
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return day + "-" + hex.EncodeToString(b)
+}
+
+func notFound() error {
+	return apperr.New(apperr.NotFound, "error.campaign.not_found", nil)
+}
+
+func childNotFound(kind string) error {
+	return apperr.New(apperr.NotFound, "error.campaign.child_not_found", map[string]any{"Kind": kind})
+}
+
+func versionConflict() error {
+	return apperr.New(apperr.Conflict, "error.campaign.version_conflict", nil)
+}
+
+// storeErr keeps the store's apperr codes and wraps anything else; a
+// NotFound gets the campaign's own message.
+func storeErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	switch apperr.CodeOf(err) {
+	case apperr.NotFound:
+		return notFound()
+	case apperr.Internal:
+		return apperr.Wrap(err, what)
+	}
+	return err
+}

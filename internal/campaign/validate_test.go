@@ -1,0 +1,241 @@
+package campaign
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// valid is a campaign that passes Validate; each case breaks one rule.
+func valid() Campaign {
+	c := Campaign{
+		Name: "冬日暖咖季", Objective: "sales", Status: "draft", Start: "2026-01-01", End: "2026-02-28", Budget: 1000,
+		Pillars: []Pillar{{Name: "a", Share: 60}, {Name: "b", Share: 40}},
+		Phases: []Phase{
+			{ID: 1, Name: "预热", Objective: "voice", Start: "2026-01-01", End: "2026-01-10"},
+			{ID: 2, Name: "引爆", Start: "2026-01-11", End: "2026-02-28"},
+		},
+		Targets: []Target{
+			{ID: 1, Metric: "purchases", Value: 100},
+			{ID: 2, PhaseID: 2, Metric: "purchases", Value: 80},
+			{ID: 3, Metric: "engagement_rate", Value: 0.05},
+			{ID: 4, Metric: "net_sentiment", Value: -0.2},
+			{ID: 5, Platform: "weibo", Metric: "purchases", Value: 50},
+		},
+		Mix: []MixEntry{
+			{Platform: "weibo", BudgetShare: 33.33, HoursShare: 50, PostsPerWeek: 3},
+			{Platform: "douyin", BudgetShare: 66.67, HoursShare: 50},
+		},
+		BudgetLines: []BudgetLine{{ID: 1, Kind: "kol_fee", Planned: 600, Committed: 2000}, {ID: 2, Kind: "other", Planned: 400, PhaseID: 1}},
+		Hours:       []HoursLine{{MemberID: 7, HoursPerWeek: 10}},
+	}
+	c.normalize()
+	return c
+}
+
+func fieldsOf(err error) []apperr.FieldError {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Fields
+	}
+	return nil
+}
+
+func TestValidate(t *testing.T) {
+	if err := func() error { c := valid(); return c.Validate() }(); err != nil {
+		t.Fatalf("valid campaign: %v", err)
+	}
+	tests := []struct {
+		name       string
+		change     func(c *Campaign)
+		field, key string
+	}{
+		{"name required", func(c *Campaign) { c.Name = " " }, "name", "error.required"},
+		{"bad slug", func(c *Campaign) { c.Slug = "冬日" }, "slug", "error.slug"},
+		{"objective outside set", func(c *Campaign) { c.Objective = "fame" }, "objective", "error.one_of"},
+		{"status outside set", func(c *Campaign) { c.Status = "paused" }, "status", "error.one_of"},
+		{"start required", func(c *Campaign) { c.Start = "" }, "start", "error.required"},
+		{"start not a date", func(c *Campaign) { c.Start = "2026-13-01" }, "start", "error.campaign.date"},
+		{"end before start", func(c *Campaign) { c.End = "2025-12-31" }, "end", "error.campaign.end_before_start"},
+		{"negative budget", func(c *Campaign) { c.Budget = -1 }, "budget", "error.negative"},
+		{"budget not finite", func(c *Campaign) { c.Budget = math.Inf(1) }, "budget", "error.not_finite"},
+		{"pillars not 100", func(c *Campaign) { c.Pillars[1].Share = 30 }, "pillars", "error.campaign.pillar_sum"},
+		{"pillar share out of range", func(c *Campaign) { c.Pillars[0].Share = 160; c.Pillars[1].Share = -60 }, "pillars[0].share", "error.range"},
+		{"duplicate product", func(c *Campaign) { c.ProductIDs = []int64{3, 3} }, "product_ids[1]", "error.duplicate"},
+		{"zero persona id", func(c *Campaign) { c.PersonaIDs = []int64{0} }, "persona_ids[0]", "error.required"},
+		{"empty hashtag", func(c *Campaign) { c.Hashtags = []string{""} }, "hashtags[0]", "error.required"},
+		{"phase name required", func(c *Campaign) { c.Phases[1].Name = "" }, "phases[1].name", "error.required"},
+		{"phase objective outside set", func(c *Campaign) { c.Phases[0].Objective = "fame" }, "phases[0].objective", "error.one_of"},
+		{"phase before campaign", func(c *Campaign) { c.Phases[0].Start = "2025-12-20" }, "phases[0].start", "error.campaign.phase_outside"},
+		{"phase after campaign", func(c *Campaign) { c.Phases[1].End = "2026-03-05" }, "phases[1].end", "error.campaign.phase_outside"},
+		{"phase ends before it starts", func(c *Campaign) { c.Phases[1].End = "2026-01-05" }, "phases[1].end", "error.campaign.end_before_start"},
+		{"phases overlap", func(c *Campaign) { c.Phases[1].Start = "2026-01-10" }, "phases[1].start", "error.campaign.phase_overlap"},
+		{"phases overlap out of order", func(c *Campaign) {
+			c.Phases = append(c.Phases, Phase{ID: 3, Name: "x", Objective: "sales", Start: "2026-01-05", End: "2026-01-06"})
+		}, "phases[2].start", "error.campaign.phase_overlap"},
+		{"duplicate phase id", func(c *Campaign) { c.Phases[1].ID = 1 }, "phases[1].id", "error.duplicate"},
+		{"unknown metric", func(c *Campaign) { c.Targets[0].Metric = "vibes" }, "targets[0].metric", "error.campaign.unknown_metric"},
+		{"metric required", func(c *Campaign) { c.Targets[0].Metric = "" }, "targets[0].metric", "error.required"},
+		{"wrong unit", func(c *Campaign) { c.Targets[2].Unit = "count" }, "targets[2].unit", "error.campaign.target_unit"},
+		{"negative count", func(c *Campaign) { c.Targets[0].Value = -5 }, "targets[0].value", "error.negative"},
+		{"negative money", func(c *Campaign) {
+			c.Targets = append(c.Targets, Target{ID: 9, Metric: "revenue", Value: -1, Unit: "money", Direction: AtLeast})
+		}, "targets[5].value", "error.negative"},
+		{"rate above 1", func(c *Campaign) { c.Targets[2].Value = 5 }, "targets[2].value", "error.range"},
+		{"signed below -1", func(c *Campaign) { c.Targets[3].Value = -1.5 }, "targets[3].value", "error.range"},
+		{"baseline out of range", func(c *Campaign) { b := 2.0; c.Targets[2].Baseline = &b }, "targets[2].baseline", "error.range"},
+		{"bad direction", func(c *Campaign) { c.Targets[0].Direction = "up" }, "targets[0].direction", "error.one_of"},
+		{"unknown phase", func(c *Campaign) { c.Targets[1].PhaseID = 9 }, "targets[1].phase_id", "error.campaign.unknown_phase"},
+		{"phase target above campaign target", func(c *Campaign) { c.Targets[1].Value = 150 }, "targets[1].value", "error.campaign.target_above_parent"},
+		{"platform target above all platforms", func(c *Campaign) { c.Targets[4].Value = 101 }, "targets[4].value", "error.campaign.target_above_parent"},
+		{"duplicate target", func(c *Campaign) { c.Targets[1].PhaseID = 0; c.Targets[1].Value = 10 }, "targets[1].metric", "error.campaign.target_duplicate"},
+		{"mix platform required", func(c *Campaign) { c.Mix[0].Platform = "" }, "mix[0].platform", "error.required"},
+		{"mix platform repeated", func(c *Campaign) { c.Mix[1].Platform = "weibo" }, "mix[1].platform", "error.duplicate"},
+		{"mix budget shares not 100", func(c *Campaign) { c.Mix[1].BudgetShare = 60 }, "mix", "error.campaign.mix_budget_sum"},
+		{"mix hours shares not 100", func(c *Campaign) { c.Mix[1].HoursShare = 10 }, "mix", "error.campaign.mix_hours_sum"},
+		{"mix share out of range", func(c *Campaign) { c.Mix[0].HoursShare = 150; c.Mix[1].HoursShare = -50 }, "mix[0].hours_share", "error.range"},
+		{"negative posts", func(c *Campaign) { c.Mix[0].PostsPerWeek = -1 }, "mix[0].posts_per_week", "error.negative"},
+		{"budget kind outside set", func(c *Campaign) { c.BudgetLines[0].Kind = "bribe" }, "budget_lines[0].kind", "error.one_of"},
+		{"negative spent", func(c *Campaign) { c.BudgetLines[0].Spent = -1 }, "budget_lines[0].spent", "error.negative"},
+		{"budget line unknown phase", func(c *Campaign) { c.BudgetLines[1].PhaseID = 5 }, "budget_lines[1].phase_id", "error.campaign.unknown_phase"},
+		{"planned over budget", func(c *Campaign) { c.BudgetLines[1].Planned = 401 }, "budget_lines", "error.campaign.planned_over_budget"},
+		{"hours member required", func(c *Campaign) { c.Hours[0].MemberID = 0 }, "hours[0].member_id", "error.required"},
+		{"hours member repeated", func(c *Campaign) { c.Hours = append(c.Hours, HoursLine{MemberID: 7}) }, "hours[1].member_id", "error.duplicate"},
+		{"negative hours", func(c *Campaign) { c.Hours[0].HoursPerWeek = -2 }, "hours[0].hours_per_week", "error.range"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(&c)
+			err := c.Validate()
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("Validate = %v, want apperr.Invalid", err)
+			}
+			fs := fieldsOf(err)
+			if !slices.ContainsFunc(fs, func(f apperr.FieldError) bool { return f.Field == tt.field && f.Key == tt.key }) {
+				t.Errorf("fields = %+v, want %s: %s", fs, tt.field, tt.key)
+			}
+		})
+	}
+}
+
+func TestNormalizeDefaults(t *testing.T) {
+	c := Campaign{Objective: "pr", Phases: []Phase{{Name: "x"}}, Targets: []Target{
+		{Metric: "first_response_time"}, {Metric: "mentions"}, {Metric: "roas", Unit: "ratio", Direction: AtMost},
+	}}
+	c.normalize()
+	if c.Phases[0].Objective != "pr" {
+		t.Errorf("phase objective = %q, want the campaign's", c.Phases[0].Objective)
+	}
+	want := []struct{ unit, dir string }{{"duration", AtMost}, {"count", AtLeast}, {"ratio", AtMost}}
+	for i, w := range want {
+		if got := c.Targets[i]; got.Unit != w.unit || got.Direction != w.dir {
+			t.Errorf("targets[%d] = %s/%s, want %s/%s", i, got.Unit, got.Direction, w.unit, w.dir)
+		}
+	}
+	if c.Mix == nil || c.Hours == nil || c.KeyMessages == nil {
+		t.Error("normalize left nil lists")
+	}
+}
+
+func TestKPITree(t *testing.T) {
+	targets := []Target{
+		{ID: 1, Metric: "purchases"},
+		{ID: 2, PhaseID: 1, Metric: "purchases"},
+		{ID: 3, PhaseID: 1, Platform: "douyin", Metric: "purchases"},
+		{ID: 4, Platform: "weibo", Metric: "purchases"},
+		{ID: 5, PhaseID: 2, Metric: "leads"},
+		{ID: 6, PhaseID: 2, Platform: "weibo", Metric: "leads"},
+		{ID: 7, PhaseID: 3, Platform: "weibo", Metric: "purchases"},
+	}
+	got := KPITree(targets)
+	var render func(ns []KPINode) string
+	render = func(ns []KPINode) string {
+		var parts []string
+		for _, n := range ns {
+			s := string(rune('0' + n.Target.ID))
+			if len(n.Children) > 0 {
+				s += "(" + render(n.Children) + ")"
+			}
+			if n.Actual != nil {
+				s += "!"
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, " ")
+	}
+	// 1 is the campaign's purchases: its phase 1 target (with its douyin
+	// child), the campaign's weibo target and phase 3's weibo target (no
+	// phase-3 all-platform target) sit under it; leads have no campaign
+	// target, so phase 2's sits at the top with its weibo child.
+	if s, want := render(got), "1(2(3) 4 7) 5(6)"; s != want {
+		t.Errorf("tree = %s, want %s", s, want)
+	}
+}
+
+func TestApportion(t *testing.T) {
+	tests := []struct {
+		name    string
+		weights []float64
+		want    []int
+	}{
+		{"thirds", []float64{1, 1, 1}, []int{34, 33, 33}},
+		{"proportional", []float64{80, 60, 40, 20}, []int{40, 30, 20, 10}},
+		{"remainders", []float64{71.3, 65.2, 50.1, 48.8}, []int{30, 28, 21, 21}},
+		{"all zero", []float64{0, 0}, []int{50, 50}},
+		{"empty", nil, []int{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Apportion(tt.weights, 100)
+			sum := 0
+			for _, v := range got {
+				sum += v
+			}
+			if len(got) > 0 && sum != 100 {
+				t.Errorf("sum = %d", sum)
+			}
+			if !slices.Equal(got, tt.want) && len(tt.want) > 0 {
+				t.Errorf("Apportion(%v) = %v, want %v", tt.weights, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTemplateSchedule(t *testing.T) {
+	tests := []struct {
+		name       string
+		start, end Date
+		objective  string
+		want       []int // days per phase
+	}{
+		{"sales 100 days", "2026-01-01", "2026-04-10", "sales", []int{15, 25, 45, 15}},
+		{"voice 40 days", "2026-03-01", "2026-04-09", "voice", []int{8, 12, 14, 6}},
+		{"one day keeps one phase", "2026-03-01", "2026-03-01", "sales", []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := templateSchedule(tt.start, tt.end, templatePhases[tt.objective])
+			var days []int
+			for i, p := range ps {
+				days = append(days, Days(p.Start, p.End))
+				if i == 0 && p.Start != tt.start {
+					t.Errorf("first phase starts %s, want %s", p.Start, tt.start)
+				}
+				if i > 0 && ps[i-1].End.AddDays(1) != p.Start {
+					t.Errorf("gap or overlap between %s and %s", ps[i-1].End, p.Start)
+				}
+			}
+			if len(ps) > 0 && ps[len(ps)-1].End != tt.end {
+				t.Errorf("last phase ends %s, want %s", ps[len(ps)-1].End, tt.end)
+			}
+			if !slices.Equal(days, tt.want) {
+				t.Errorf("days = %v, want %v", days, tt.want)
+			}
+		})
+	}
+}

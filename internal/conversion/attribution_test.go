@@ -1,0 +1,204 @@
+package conversion
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// history is a hand-built click history: a visitor clicked a Weibo link of
+// campaign 1 forty days ago (outside the window), a WeChat link of
+// campaign 1 twenty days ago, a Weibo link of campaign 2 ten days ago and
+// a link of no campaign on Xiaohongshu one day ago.
+var (
+	now     = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	day     = 24 * time.Hour
+	history = []Touch{
+		{ClickID: "old", LinkID: 1, CampaignID: ptr[int64](1), Channel: "weibo", At: now.Add(-40 * day)},
+		{ClickID: "c1", LinkID: 2, CampaignID: ptr[int64](1), Channel: "wechat", At: now.Add(-20 * day)},
+		{ClickID: "c2", LinkID: 3, CampaignID: ptr[int64](2), Channel: "weibo", At: now.Add(-10 * day)},
+		{ClickID: "c3", LinkID: 4, Channel: "xiaohongshu", At: now.Add(-1 * day)},
+	}
+)
+
+func TestAttribute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		model   Model
+		at      time.Time
+		touches []Touch
+		want    map[string]float64 // click id -> weight
+	}{
+		{"last touch", LastTouch, now, history, map[string]float64{"c3": 1}},
+		{"first touch skips clicks older than 30 days", FirstTouch, now, history, map[string]float64{"c1": 1}},
+		{"linear splits equally in the window", Linear, now, history, map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
+		{"later clicks do not count", LastTouch, now.Add(-5 * day), history, map[string]float64{"c2": 1}},
+		{"linear before the last click", Linear, now.Add(-5 * day), history, map[string]float64{"c1": 0.5, "c2": 0.5}},
+		{"window edge is inclusive", FirstTouch, now.Add(-40*day + Window), history, map[string]float64{"old": 1}},
+		{"duplicates count once", Linear, now, append(append([]Touch{}, history...), history[1], history[1]), map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
+		{"nothing in the window", LastTouch, now, history[:1], nil},
+		{"no touches", Linear, now, nil, nil},
+		{"ties break by click id", LastTouch, now, []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"b": 1}},
+		{"ties break the same in reverse", FirstTouch, now, []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"a": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			shares := Attribute(tt.model, tt.at, tt.touches)
+			got := map[string]float64{}
+			sum := 0.0
+			for _, s := range shares {
+				got[s.ClickID] += s.Weight
+				sum += s.Weight
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("Attribute = %v; want %v", got, tt.want)
+			}
+			for id, w := range tt.want {
+				if math.Abs(got[id]-w) > 1e-12 {
+					t.Fatalf("Attribute = %v; want %v", got, tt.want)
+				}
+			}
+			if len(shares) > 0 && math.Abs(sum-1) > 1e-12 {
+				t.Errorf("shares sum to %v; want 1", sum)
+			}
+		})
+	}
+}
+
+func TestParseModel(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Model{"": LastTouch, "last_touch": LastTouch, "first_touch": FirstTouch, "linear": Linear} {
+		if got, err := ParseModel(in); err != nil || got != want {
+			t.Errorf("ParseModel(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseModel("data_driven"); err == nil {
+		t.Errorf("ParseModel(data_driven) = nil error; want Invalid")
+	}
+}
+
+// TestBuildFunnel checks the funnel arithmetic on the hand-built history:
+// a purchase of 300 now by the visitor, a lead, an unattributed purchase,
+// an inbox inquiry for campaign 2, and visits on their own clicks.
+func TestBuildFunnel(t *testing.T) {
+	t.Parallel()
+	f := Filter{From: now.Add(-30 * day), To: now.Add(time.Hour)}
+	totals := []ClickTotal{
+		{CampaignID: ptr[int64](1), Channel: "wechat", EffectiveClicks: 40, EngagedVisits: 20},
+		{CampaignID: ptr[int64](2), Channel: "weibo", EffectiveClicks: 60, EngagedVisits: 30},
+		{Channel: "xiaohongshu", EffectiveClicks: 100, EngagedVisits: 10},
+	}
+	conv := func(event string, value float64, c *int64, ch, click string) Conversion {
+		return Conversion{Event: event, Value: value, CampaignID: c, Channel: ch, ClickID: click, At: now}
+	}
+	facts := []Fact{
+		{Conversion: conv(Purchase, 300, nil, "xiaohongshu", "c3"), Touches: history},
+		{Conversion: conv(Lead, 0, nil, "xiaohongshu", "c3"), Touches: history},
+		{Conversion: conv(Purchase, 50, nil, "", "")},
+		{Conversion: conv(Inquiry, 0, ptr[int64](2), "phone", "")},
+		{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "c1")},
+		{Conversion: conv(Engaged, 0, ptr[int64](1), "wechat", "c1")},
+		{Conversion: conv(AddToCart, 0, nil, "", ""), Touches: history[1:2]},
+	}
+	third := 1.0 / 3
+	tests := []struct {
+		name   string
+		filter Filter
+		model  Model
+		check  func(t *testing.T, fn Funnel)
+	}{
+		{"last touch total", f, LastTouch, func(t *testing.T, fn Funnel) {
+			want(t, "effective_clicks", float64(fn.EffectiveClicks), 200)
+			want(t, "purchases", fn.Purchases, 2)
+			want(t, "revenue", fn.Revenue, 350)
+			want(t, "leads", fn.Leads, 1)
+			want(t, "inquiries", fn.Inquiries, 1)
+			want(t, "landing", fn.Landing, 1)
+			want(t, "purchase intent", fn.PurchaseIntent, 1)
+			want(t, "unattributed", fn.Unattributed, 1)
+			want(t, "lead_conversion_rate", *fn.LeadConversionRate, 1.0/200)
+			want(t, "purchase_conversion_rate", *fn.PurchaseConversionRate, 2)
+		}},
+		{"last touch, campaign 1", Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, LastTouch, func(t *testing.T, fn Funnel) {
+			want(t, "effective_clicks", float64(fn.EffectiveClicks), 40)
+			want(t, "purchases", fn.Purchases, 0)
+			want(t, "landing", fn.Landing, 1)
+			want(t, "engaged", fn.Engaged, 1)
+			want(t, "purchase intent", fn.PurchaseIntent, 1)
+			if fn.PurchaseConversionRate != nil {
+				t.Errorf("purchase_conversion_rate = %v; want nil with no leads", *fn.PurchaseConversionRate)
+			}
+		}},
+		{"first touch, campaign 1", Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, FirstTouch, func(t *testing.T, fn Funnel) {
+			want(t, "purchases", fn.Purchases, 1)
+			want(t, "revenue", fn.Revenue, 300)
+			want(t, "leads", fn.Leads, 1)
+			want(t, "lead_conversion_rate", *fn.LeadConversionRate, 1.0/40)
+		}},
+		{"linear, campaign 2", Filter{CampaignID: ptr[int64](2), From: f.From, To: f.To}, Linear, func(t *testing.T, fn Funnel) {
+			want(t, "purchases", fn.Purchases, third)
+			want(t, "revenue", fn.Revenue, 100)
+			want(t, "leads", fn.Leads, third)
+			want(t, "inquiries", fn.Inquiries, 1)
+			want(t, "purchase_conversion_rate", *fn.PurchaseConversionRate, 1)
+		}},
+		{"linear, channel weibo", Filter{Channel: "weibo", From: f.From, To: f.To}, Linear, func(t *testing.T, fn Funnel) {
+			want(t, "effective_clicks", float64(fn.EffectiveClicks), 60)
+			want(t, "revenue", fn.Revenue, 100)
+			want(t, "inquiries", fn.Inquiries, 0)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rows := buildFunnel(tt.filter, tt.model, "", totals, facts)
+			if len(rows) != 1 {
+				t.Fatalf("buildFunnel without a breakdown returned %d rows; want 1", len(rows))
+			}
+			tt.check(t, rows[0].Funnel)
+		})
+	}
+
+	t.Run("by campaign, linear", func(t *testing.T) {
+		t.Parallel()
+		rows := buildFunnel(f, Linear, ByCampaign, totals, facts)
+		keys := []string{}
+		byKey := map[string]Funnel{}
+		sum := 0.0
+		for _, r := range rows {
+			keys = append(keys, r.Key)
+			byKey[r.Key] = r.Funnel
+			sum += r.Revenue
+		}
+		if len(keys) != 3 || keys[0] != "1" || keys[1] != "2" || keys[2] != "" {
+			t.Fatalf("rows %v; want [1 2 \"\"]", keys)
+		}
+		want(t, "campaign 1 revenue", byKey["1"].Revenue, 100)
+		want(t, "campaign 2 revenue", byKey["2"].Revenue, 100)
+		want(t, "no campaign revenue (c3 third + unattributed)", byKey[""].Revenue, 150)
+		want(t, "revenue over rows", sum, 350)
+	})
+	t.Run("by channel, last touch", func(t *testing.T) {
+		t.Parallel()
+		rows := buildFunnel(f, LastTouch, ByChannel, totals, facts)
+		byKey := map[string]Funnel{}
+		for _, r := range rows {
+			byKey[r.Key] = r.Funnel
+		}
+		want(t, "xiaohongshu revenue", byKey["xiaohongshu"].Revenue, 300)
+		want(t, "phone inquiries", byKey["phone"].Inquiries, 1)
+		want(t, "wechat landing", byKey["wechat"].Landing, 1)
+		want(t, "unattributed revenue", byKey[""].Revenue, 50)
+	})
+}
+
+func want(t *testing.T, name string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-9 {
+		t.Errorf("%s = %v; want %v", name, got, want)
+	}
+}

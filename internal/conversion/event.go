@@ -1,0 +1,235 @@
+// Package conversion records what visitors do after a tracked click —
+// landing, engaging, asking, signing up, buying — and attributes each event
+// to the click, link, channel and campaign that brought it, under the
+// attribution models of METRICS.md. Events come from the landing-page
+// snippet (t.js), from shops' servers and from the inbox.
+package conversion
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// The events Chorus knows. Custom events are CustomPrefix plus a short name.
+const (
+	Landing       = "landing"
+	Engaged       = "engaged"
+	Inquiry       = "inquiry"
+	Lead          = "lead"
+	Signup        = "signup"
+	AddToCart     = "add_to_cart"
+	CouponClaim   = "coupon_claim"
+	CheckoutStart = "checkout_start"
+	Purchase      = "purchase"
+	CustomPrefix  = "custom:"
+)
+
+// Events lists the built-in events, in funnel order.
+var Events = []string{Landing, Engaged, Inquiry, Lead, Signup, AddToCart, CouponClaim, CheckoutStart, Purchase}
+
+// The limits of one collected event. They keep a public endpoint cheap to
+// serve and its rows small.
+const (
+	MaxPayloadBytes = 8 << 10
+	MaxIDLength     = 128
+	MaxClickID      = 64
+	MaxKeyLength    = 64
+	MaxProps        = 20
+	MaxPropKey      = 40
+	MaxPropValue    = 256
+	MaxValue        = 1e12
+	// MaxAge is how old a server-reported timestamp may be; MaxSkew how far
+	// in the future.
+	MaxAge  = 90 * 24 * time.Hour
+	MaxSkew = 5 * time.Minute
+)
+
+// Sources of an event.
+const (
+	SourceSnippet = "snippet"
+	SourceServer  = "server"
+	SourceInbox   = "inbox"
+)
+
+var (
+	customNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,31}$`)
+	currencyRE   = regexp.MustCompile(`^[A-Z]{3}$`)
+	propKeyRE    = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,40}$`)
+)
+
+// ValidEvent reports whether name is a built-in event or a custom one
+// ("custom:" and 1–32 characters of a–z, 0–9, _ . -).
+func ValidEvent(name string) bool {
+	if custom, ok := strings.CutPrefix(name, CustomPrefix); ok {
+		return customNameRE.MatchString(custom)
+	}
+	for _, e := range Events {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}
+
+// IsVisit reports whether the event measures the click itself (the page
+// loaded, the visit engaged) rather than a conversion. Visit events belong
+// to their own click under every attribution model.
+func IsVisit(event string) bool { return event == Landing || event == Engaged }
+
+// IsIntent reports whether the event counts as purchase intent (消费倾向).
+func IsIntent(event string) bool {
+	return event == AddToCart || event == CouponClaim || event == CheckoutStart
+}
+
+// Payload is one event as the snippet or a shop's server sends it to
+// /api/v1/collect. Key is the workspace's public key (the snippet); a
+// server may authenticate with an API token instead and omit it.
+type Payload struct {
+	Key        string         `json:"key,omitempty"`
+	Event      string         `json:"event"`
+	ClickID    string         `json:"cid,omitempty"`
+	CustomerID string         `json:"customer_id,omitempty"`
+	EventID    string         `json:"event_id,omitempty"`
+	OrderID    string         `json:"order_id,omitempty"`
+	Value      float64        `json:"value,omitempty"`
+	Currency   string         `json:"currency,omitempty"`
+	TS         *time.Time     `json:"ts,omitempty"`
+	Props      map[string]any `json:"props,omitempty"`
+}
+
+// ParsePayload decodes and validates one collect body. It refuses bodies
+// over MaxPayloadBytes, unknown fields, trailing data and values of the
+// wrong type, each as apperr.Invalid naming the field. It checks what can
+// be checked without the workspace; Service.Collect checks the rest
+// (currency, time).
+func ParsePayload(body []byte) (Payload, error) {
+	var p Payload
+	var fs apperr.Fields
+	if len(body) > MaxPayloadBytes {
+		fs.Add("body", "error.body_too_large", "Max", MaxPayloadBytes)
+		return p, fs.Err()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&p)
+	if err == nil {
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			err = errors.New("trailing data after the JSON value")
+		}
+	}
+	if err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var timeErr *time.ParseError
+		switch {
+		case errors.As(err, &typeErr):
+			field := typeErr.Field
+			if field == "" {
+				field = "body"
+			}
+			fs.Add(field, "error.json_type", "Want", typeErr.Type.String())
+		case errors.As(err, &timeErr) || strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+			fs.Add("ts", "error.conversion.ts")
+		case errors.Is(err, io.EOF):
+			fs.Add("body", "error.json_empty")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			fs.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "error.json_unknown_field")
+		default:
+			fs.Add("body", "error.json_syntax", "Detail", err.Error())
+		}
+		return Payload{}, fs.Err()
+	}
+	return p, p.Validate()
+}
+
+// Validate checks the payload's shape: a known event, bounded identifiers,
+// a finite non-negative value, an ISO 4217-shaped currency and at most
+// MaxProps scalar properties.
+func (p *Payload) Validate() error {
+	var fs apperr.Fields
+	switch {
+	case p.Event == "":
+		fs.Add("event", "error.required")
+	case !ValidEvent(p.Event):
+		fs.Add("event", "error.conversion.event", "Value", clip(p.Event, 40))
+	}
+	if len(p.Key) > MaxKeyLength {
+		fs.Add("key", "error.too_long", "Max", MaxKeyLength)
+	}
+	if len(p.ClickID) > MaxClickID {
+		fs.Add("cid", "error.too_long", "Max", MaxClickID)
+	}
+	checkID(&fs, "customer_id", p.CustomerID)
+	checkID(&fs, "event_id", p.EventID)
+	checkID(&fs, "order_id", p.OrderID)
+	switch {
+	case math.IsNaN(p.Value) || math.IsInf(p.Value, 0):
+		fs.Add("value", "error.not_finite")
+	case p.Value < 0:
+		fs.Add("value", "error.negative")
+	case p.Value > MaxValue:
+		fs.Add("value", "error.range", "Min", 0, "Max", MaxValue)
+	}
+	if p.Currency != "" && !currencyRE.MatchString(p.Currency) {
+		fs.Add("currency", "error.currency")
+	}
+	if len(p.Props) > MaxProps {
+		fs.Add("props", "error.conversion.props", "Max", MaxProps)
+	}
+	for k, v := range p.Props {
+		if !propKeyRE.MatchString(k) {
+			fs.Add("props", "error.conversion.prop_key", "Key", clip(k, 40))
+			continue
+		}
+		if !scalar(v) {
+			fs.Add("props."+k, "error.conversion.prop_value", "Max", MaxPropValue)
+		}
+	}
+	return fs.Err()
+}
+
+// checkID bounds an identifier and refuses control characters, which have
+// no place in an id and would make logs and exports lie.
+func checkID(fs *apperr.Fields, field, v string) {
+	if len(v) > MaxIDLength {
+		fs.Add(field, "error.too_long", "Max", MaxIDLength)
+		return
+	}
+	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		fs.Add(field, "error.conversion.id_chars")
+	}
+}
+
+// scalar reports whether a decoded property is a string (of at most
+// MaxPropValue bytes), a finite number, a boolean or null: properties are
+// flat.
+func scalar(v any) bool {
+	switch v := v.(type) {
+	case nil, bool:
+		return true
+	case string:
+		return len(v) <= MaxPropValue
+	case float64:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	return false
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,270 @@
+package conversion
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Filter selects the part of a workspace's traffic a funnel counts: one
+// campaign and/or one channel (empty fields do not filter), over [From, To).
+// Zero times mean the 30 days before now.
+type Filter struct {
+	CampaignID *int64
+	Channel    string
+	From, To   time.Time
+}
+
+// MaxRange bounds a funnel's period.
+const MaxRange = 2 * 366 * 24 * time.Hour
+
+// Funnel is the path from effective click to purchase over a period, in
+// the names of METRICS.md. Click figures come from the roll-ups; landing
+// and engaged count visit events on their own click; the conversion
+// figures are shares under Model, so with first touch or linear they may
+// be fractional. Rates are nil when their denominator is 0.
+type Funnel struct {
+	Model           Model     `json:"model"`
+	From            time.Time `json:"from"`
+	To              time.Time `json:"to"`
+	EffectiveClicks int64     `json:"effective_clicks"`
+	EngagedVisits   int64     `json:"engaged_visits"`
+	Landing         float64   `json:"landing"`
+	Engaged         float64   `json:"engaged"`
+	Inquiries       float64   `json:"inquiries"`
+	// Leads counts lead and signup events (METRICS.md: sign-up, contact left).
+	Leads          float64 `json:"leads"`
+	Signups        float64 `json:"signups"`
+	PurchaseIntent float64 `json:"purchase_intent"`
+	Purchases      float64 `json:"purchases"`
+	Revenue        float64 `json:"revenue"`
+	Custom         float64 `json:"custom"`
+	// Unattributed counts the conversions (not visits) of the period that
+	// no click or campaign earned; only an unfiltered funnel has them.
+	Unattributed           float64  `json:"unattributed"`
+	LeadConversionRate     *float64 `json:"lead_conversion_rate"`
+	PurchaseConversionRate *float64 `json:"purchase_conversion_rate"`
+}
+
+// FunnelRow is the funnel of one campaign or one channel. Key is the
+// campaign id or the channel; "" gathers what no campaign (or channel)
+// earned.
+type FunnelRow struct {
+	Key        string `json:"key"`
+	CampaignID *int64 `json:"campaign_id,omitempty"`
+	Channel    string `json:"channel,omitempty"`
+	Funnel
+}
+
+// Breakdowns a funnel can be split by.
+const (
+	ByCampaign = "campaign"
+	ByChannel  = "channel"
+)
+
+func (s *Service) period(f Filter) (Filter, error) {
+	if f.To.IsZero() {
+		f.To = s.now()
+	}
+	if f.From.IsZero() {
+		f.From = f.To.Add(-Window)
+	}
+	f.From, f.To = f.From.UTC(), f.To.UTC()
+	var fs apperr.Fields
+	if !f.From.Before(f.To) {
+		fs.Add("from", "error.conversion.period")
+	} else if f.To.Sub(f.From) > MaxRange {
+		fs.Add("to", "error.conversion.period")
+	}
+	if len(f.Channel) > 40 {
+		fs.Add("channel", "error.too_long", "Max", 40)
+	}
+	return f, fs.Err()
+}
+
+// Funnel computes the funnel of the workspace's traffic that f selects,
+// under model m.
+func (s *Service) Funnel(ctx context.Context, ws int64, f Filter, m Model) (Funnel, error) {
+	rows, err := s.funnel(ctx, ws, f, m, "")
+	if err != nil {
+		return Funnel{}, err
+	}
+	return rows[0].Funnel, nil
+}
+
+// FunnelBy splits the funnel by campaign or by channel: one row per
+// campaign (or channel) that had clicks or credit, ordered by key, with
+// the unattributed row "" last when there is one.
+func (s *Service) FunnelBy(ctx context.Context, ws int64, f Filter, m Model, by string) ([]FunnelRow, error) {
+	if by != ByCampaign && by != ByChannel {
+		var fs apperr.Fields
+		fs.Add("by", "error.one_of", "Value", by, "Allowed", "campaign, channel")
+		return nil, fs.Err()
+	}
+	return s.funnel(ctx, ws, f, m, by)
+}
+
+func (s *Service) funnel(ctx context.Context, ws int64, f Filter, m Model, by string) ([]FunnelRow, error) {
+	if !slices.Contains(Models, m) {
+		_, err := ParseModel(string(m))
+		return nil, err
+	}
+	f, err := s.period(f)
+	if err != nil {
+		return nil, err
+	}
+	totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
+	if err != nil {
+		return nil, err
+	}
+	return buildFunnel(f, m, by, totals, facts), nil
+}
+
+// buildFunnel is the arithmetic of the funnel, apart from storage so that
+// it can be tested on hand-built histories.
+func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact) []FunnelRow {
+	rows := map[string]*FunnelRow{}
+	row := func(campaign *int64, channel string) *FunnelRow {
+		key := ""
+		switch by {
+		case ByCampaign:
+			if campaign != nil {
+				key = strconv.FormatInt(*campaign, 10)
+			}
+		case ByChannel:
+			key = channel
+		}
+		r := rows[key]
+		if r == nil {
+			r = &FunnelRow{Key: key, Funnel: Funnel{Model: m, From: f.From, To: f.To}}
+			switch by {
+			case ByCampaign:
+				r.CampaignID = campaign
+			case ByChannel:
+				r.Channel = channel
+			}
+			rows[key] = r
+		}
+		return r
+	}
+	match := func(campaign *int64, channel string) bool {
+		if f.CampaignID != nil && (campaign == nil || *campaign != *f.CampaignID) {
+			return false
+		}
+		return f.Channel == "" || channel == f.Channel
+	}
+	filtered := f.CampaignID != nil || f.Channel != ""
+	row(nil, "") // an unfiltered funnel has its total row even when empty
+	for _, t := range totals {
+		if match(t.CampaignID, t.Channel) {
+			r := row(t.CampaignID, t.Channel)
+			r.EffectiveClicks += t.EffectiveClicks
+			r.EngagedVisits += t.EngagedVisits
+		}
+	}
+	for _, fa := range facts {
+		var shares []Share
+		switch {
+		case IsVisit(fa.Event) || (fa.ClickID == "" && fa.CampaignID != nil):
+			// Visits belong to their own click; an inquiry marked for a
+			// campaign has no click to share with.
+			if fa.ClickID != "" || fa.CampaignID != nil {
+				shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
+			}
+		default:
+			shares = Attribute(m, fa.At, fa.Touches)
+		}
+		if len(shares) == 0 {
+			if !filtered {
+				r := row(nil, "")
+				add(&r.Funnel, fa.Conversion, 1)
+				if !IsVisit(fa.Event) {
+					r.Unattributed++
+				}
+			}
+			continue
+		}
+		for _, sh := range shares {
+			if match(sh.CampaignID, sh.Channel) {
+				add(&row(sh.CampaignID, sh.Channel).Funnel, fa.Conversion, sh.Weight)
+			}
+		}
+	}
+	out := make([]FunnelRow, 0, len(rows))
+	for _, r := range rows {
+		rates(&r.Funnel)
+		out = append(out, *r)
+	}
+	if by == "" {
+		return out
+	}
+	slices.SortFunc(out, func(a, b FunnelRow) int {
+		switch {
+		case a.Key == b.Key:
+			return 0
+		case a.Key == "":
+			return 1
+		case b.Key == "":
+			return -1
+		}
+		if a.CampaignID != nil && b.CampaignID != nil {
+			return cmp.Compare(*a.CampaignID, *b.CampaignID)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	// The "" row exists for the total; a breakdown shows it only when it
+	// has something.
+	if n := len(out); n > 0 && out[n-1].Key == "" && out[n-1].Funnel.empty() {
+		out = out[:n-1]
+	}
+	return out
+}
+
+// add counts weight w of conversion c in fn.
+func add(fn *Funnel, c Conversion, w float64) {
+	switch {
+	case c.Event == Landing:
+		fn.Landing += w
+	case c.Event == Engaged:
+		fn.Engaged += w
+	case c.Event == Inquiry:
+		fn.Inquiries += w
+	case c.Event == Lead:
+		fn.Leads += w
+	case c.Event == Signup:
+		fn.Leads += w
+		fn.Signups += w
+	case IsIntent(c.Event):
+		fn.PurchaseIntent += w
+	case c.Event == Purchase:
+		fn.Purchases += w
+		fn.Revenue += w * c.Value
+	case strings.HasPrefix(c.Event, CustomPrefix):
+		fn.Custom += w
+	}
+}
+
+func rates(fn *Funnel) {
+	if fn.EffectiveClicks > 0 {
+		r := fn.Leads / float64(fn.EffectiveClicks)
+		fn.LeadConversionRate = &r
+	}
+	if fn.Leads > 0 {
+		r := fn.Purchases / fn.Leads
+		fn.PurchaseConversionRate = &r
+	}
+}
+
+func (fn Funnel) empty() bool {
+	return fn.EffectiveClicks == 0 && fn.EngagedVisits == 0 && fn.Landing == 0 && fn.Engaged == 0 &&
+		fn.Inquiries == 0 && fn.Leads == 0 && fn.PurchaseIntent == 0 && fn.Purchases == 0 && fn.Custom == 0
+}

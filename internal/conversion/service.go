@@ -1,0 +1,405 @@
+package conversion
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/link"
+)
+
+// Conversion is one stored event. ClickID, LinkID, CampaignID and Channel
+// are its direct attribution: the click it carried (or, with only a
+// customer id, the customer's last click within Window), or for an inbox
+// inquiry the campaign and channel it was marked for. The attribution
+// models share credit at query time; see Attribute.
+type Conversion struct {
+	ID          int64          `json:"id"`
+	WorkspaceID int64          `json:"-"`
+	Event       string         `json:"event"`
+	EventID     string         `json:"event_id,omitempty"`
+	OrderID     string         `json:"order_id,omitempty"`
+	ClickID     string         `json:"click_id,omitempty"`
+	LinkID      *int64         `json:"link_id,omitempty"`
+	CampaignID  *int64         `json:"campaign_id,omitempty"`
+	Channel     string         `json:"channel,omitempty"`
+	CustomerID  string         `json:"customer_id,omitempty"`
+	Value       float64        `json:"value"`
+	Currency    string         `json:"currency,omitempty"`
+	Source      string         `json:"source"`
+	Props       map[string]any `json:"props,omitempty"`
+	At          time.Time      `json:"at"`
+}
+
+// Attributed reports whether the conversion is tied to a click or a
+// campaign.
+func (c Conversion) Attributed() bool { return c.ClickID != "" || c.CampaignID != nil }
+
+// Customer is a shop's customer as the workspace knows them: their first
+// and last tracked click, so that a later purchase carrying only the
+// customer id still attributes.
+type Customer struct {
+	ID           string    `json:"customer_id"`
+	FirstClickID string    `json:"first_click_id"`
+	FirstAt      time.Time `json:"first_at"`
+	LastClickID  string    `json:"last_click_id"`
+	LastAt       time.Time `json:"last_at"`
+}
+
+// ClickAt names a click and when it happened, for a customer's first and
+// last click.
+type ClickAt struct {
+	ClickID string
+	At      time.Time
+}
+
+// Site is a workspace as its landing pages know it: the public key the
+// snippet sends, and the currency purchases must be in.
+type Site struct {
+	WorkspaceID int64  `json:"-"`
+	Key         string `json:"key"`
+	Currency    string `json:"currency"`
+}
+
+// ListFilter narrows the conversion list; nil fields do not filter.
+type ListFilter struct {
+	Event      *string
+	CampaignID *int64
+	// Limit is at most 500; 0 means 100.
+	Limit    int
+	BeforeID int64
+}
+
+// ClickTotal is the click side of the funnel for one campaign and channel
+// over a period, summed from the hourly roll-ups.
+type ClickTotal struct {
+	CampaignID      *int64
+	Channel         string
+	EffectiveClicks int64
+	EngagedVisits   int64
+}
+
+// Fact is one conversion with the clicks that may earn credit for it: its
+// own click, that visitor's human clicks and the clicks known through the
+// customer's cids.
+type Fact struct {
+	Conversion
+	Touches []Touch
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	// Click returns a click by id; apperr.NotFound when unknown.
+	Click(ctx context.Context, clickID string) (link.ClickRef, error)
+	// MarkClick records that a click's visitor landed (and engaged); it
+	// counts each in the roll-ups once. Returns apperr.NotFound when the
+	// click is unknown.
+	MarkClick(ctx context.Context, clickID string, landed, engaged bool) (link.ClickRef, error)
+
+	// SiteByKey returns the workspace of a public key; apperr.NotFound when
+	// no workspace has it.
+	SiteByKey(ctx context.Context, key string) (Site, error)
+	// EnsurePublicKey stores key as the workspace's public key unless it
+	// has one, and returns the one in force.
+	EnsurePublicKey(ctx context.Context, workspaceID int64, key string) (string, error)
+	// SetPublicKey replaces the workspace's public key.
+	SetPublicKey(ctx context.Context, workspaceID int64, key string) error
+
+	// AddConversion stores c unless the workspace has an event with the
+	// same event id, or the same event and order id; then it returns that
+	// one and true. With customer set, it also moves the customer's first
+	// and last click. Both happen in one transaction.
+	AddConversion(ctx context.Context, c Conversion, customer *ClickAt) (Conversion, bool, error)
+	// Customer returns a customer; apperr.NotFound when unknown.
+	Customer(ctx context.Context, workspaceID int64, customerID string) (Customer, error)
+	// Conversions lists conversions, newest first.
+	Conversions(ctx context.Context, workspaceID int64, f ListFilter) ([]Conversion, error)
+	// ClickTotals sums the click roll-ups of [from, to) per campaign and
+	// channel.
+	ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]ClickTotal, error)
+	// ConversionFacts returns the conversions of [from, to) with the
+	// touches of each that happened in [since, to).
+	ConversionFacts(ctx context.Context, workspaceID int64, from, to, since time.Time) ([]Fact, error)
+}
+
+// Service holds the rules of conversions.
+type Service struct {
+	store Store
+	// Now is the clock; tests set it.
+	Now func() time.Time
+	// CampaignExists, when set, returns apperr.NotFound unless the
+	// workspace has the campaign, so an inquiry is never marked for another
+	// workspace's campaign.
+	CampaignExists func(ctx context.Context, workspaceID, campaignID int64) error
+	// ClickWait is how long Collect waits for an unknown click to appear:
+	// the redirect stores clicks in batches, so a fast landing page can
+	// report before its click is written. Forged cids cost this wait.
+	ClickWait time.Duration
+}
+
+// DefaultClickWait covers the click writer's one-second flush with room.
+const DefaultClickWait = 2500 * time.Millisecond
+
+// NewService returns a service over store.
+func NewService(store Store) *Service {
+	return &Service{store: store, Now: time.Now, ClickWait: DefaultClickWait}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Result says what became of a collected event.
+type Result struct {
+	ID    int64  `json:"id"`
+	Event string `json:"event"`
+	// Duplicate is true when the event was already stored (same event id,
+	// or same event and order id); nothing was stored twice.
+	Duplicate bool `json:"duplicate"`
+	// Attributed is false when the event carried no click of this
+	// workspace (unknown, forged or foreign cid) and no known customer.
+	Attributed bool   `json:"attributed"`
+	CampaignID *int64 `json:"campaign_id,omitempty"`
+}
+
+// Collect stores one event for site. Events from the snippet take the
+// server's time; a server's may carry ts within MaxAge before and MaxSkew
+// after now. Purchases must be in the workspace currency (empty means
+// it). A cid that is unknown, malformed or of another workspace is not an
+// error: the event is stored unattributed. Landing and engaged events
+// mark their click, which makes a unique human click effective.
+// Returns apperr.Invalid naming the field for bad input.
+func (s *Service) Collect(ctx context.Context, site Site, source string, p Payload) (Result, error) {
+	if err := p.Validate(); err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	at := now
+	var fs apperr.Fields
+	if p.TS != nil && source != SourceSnippet {
+		ts := p.TS.UTC().Truncate(time.Microsecond)
+		if ts.Before(now.Add(-MaxAge)) || ts.After(now.Add(MaxSkew)) {
+			fs.Add("ts", "error.conversion.ts")
+		}
+		at = ts
+	}
+	currency := p.Currency
+	if currency == "" && (p.Value > 0 || p.Event == Purchase) {
+		currency = site.Currency
+	}
+	if p.Event == Purchase && currency != site.Currency {
+		fs.Add("currency", "error.conversion.currency", "Want", site.Currency, "Got", currency)
+	}
+	if err := fs.Err(); err != nil {
+		return Result{}, err
+	}
+	c := Conversion{
+		WorkspaceID: site.WorkspaceID, Event: p.Event, EventID: p.EventID, OrderID: p.OrderID,
+		CustomerID: p.CustomerID, Value: p.Value, Currency: currency, Source: source, Props: p.Props, At: at,
+	}
+	if c.EventID == "" && IsVisit(c.Event) && p.ClickID != "" {
+		// A page reloaded reports its landing again; one per click counts.
+		c.EventID = c.Event + ":" + clip(p.ClickID, MaxClickID)
+	}
+
+	var customer *ClickAt
+	click, ok, err := s.click(ctx, site.WorkspaceID, p.ClickID, at)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok && c.CustomerID != "" {
+		customer = &ClickAt{ClickID: click.ClickID, At: click.At}
+	}
+	if !ok && c.CustomerID != "" && !IsVisit(c.Event) {
+		click, ok, err = s.customerClick(ctx, site.WorkspaceID, c.CustomerID, at)
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	if ok {
+		c.ClickID, c.LinkID, c.CampaignID, c.Channel = click.ClickID, &click.LinkID, click.CampaignID, click.Channel
+	}
+	stored, dup, err := s.store.AddConversion(ctx, c, customer)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok && IsVisit(c.Event) && c.ClickID == p.ClickID {
+		// MarkClick counts once however often it is called, so a retried
+		// or duplicate event still marks a click whose first mark failed.
+		if _, err := s.store.MarkClick(ctx, c.ClickID, true, c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
+			return Result{}, err
+		}
+	}
+	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID}, nil
+}
+
+// click resolves a cid to a touch of this workspace no older than Window
+// before at; ok is false for a cid that is empty, malformed, unknown, of
+// another workspace, too old or later than at.
+func (s *Service) click(ctx context.Context, ws int64, cid string, at time.Time) (Touch, bool, error) {
+	if !link.ValidClickID(cid) {
+		return Touch{}, false, nil
+	}
+	ref, err := s.store.Click(ctx, cid)
+	for wait := s.ClickWait; apperr.Is(err, apperr.NotFound) && wait > 0; wait -= clickPoll {
+		select {
+		case <-ctx.Done():
+			return Touch{}, false, ctx.Err()
+		case <-time.After(clickPoll):
+		}
+		ref, err = s.store.Click(ctx, cid)
+	}
+	if apperr.Is(err, apperr.NotFound) {
+		return Touch{}, false, nil
+	}
+	if err != nil {
+		return Touch{}, false, err
+	}
+	if ref.WorkspaceID != ws || ref.At.Before(at.Add(-Window)) || ref.At.After(at.Add(MaxSkew)) {
+		return Touch{}, false, nil
+	}
+	return Touch{ClickID: cid, LinkID: ref.LinkID, CampaignID: ref.CampaignID, Channel: ref.Channel, At: ref.At.UTC()}, true, nil
+}
+
+// clickPoll is how often Collect looks for a click it waits for.
+const clickPoll = 250 * time.Millisecond
+
+// customerClick is the customer's last click, when it is within Window.
+func (s *Service) customerClick(ctx context.Context, ws int64, customerID string, at time.Time) (Touch, bool, error) {
+	cu, err := s.store.Customer(ctx, ws, customerID)
+	if apperr.Is(err, apperr.NotFound) {
+		return Touch{}, false, nil
+	}
+	if err != nil {
+		return Touch{}, false, err
+	}
+	return s.click(ctx, ws, cu.LastClickID, at)
+}
+
+// InquiryMark marks a conversation or a phone call as an inquiry (咨询)
+// for a campaign, from the inbox or by hand.
+type InquiryMark struct {
+	CampaignID int64  `json:"campaign_id"`
+	Channel    string `json:"channel,omitempty"`
+	// Kind is "conversation" (the default) or "call".
+	Kind       string `json:"kind,omitempty"`
+	Reference  string `json:"reference,omitempty"`
+	Note       string `json:"note,omitempty"`
+	EventID    string `json:"event_id,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+}
+
+// Validate checks an inquiry's fields.
+func (in *InquiryMark) Validate() error {
+	var fs apperr.Fields
+	if in.CampaignID <= 0 {
+		fs.Add("campaign_id", "error.required")
+	}
+	if len(in.Channel) > 40 || strings.IndexFunc(in.Channel, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		fs.Add("channel", "error.too_long", "Max", 40)
+	}
+	switch in.Kind {
+	case "", "conversation", "call":
+	default:
+		fs.Add("kind", "error.one_of", "Value", clip(in.Kind, 40), "Allowed", "conversation, call")
+	}
+	if n := len([]rune(in.Note)); n > 500 {
+		fs.Add("note", "error.too_long", "Max", 500)
+	}
+	checkID(&fs, "reference", in.Reference)
+	checkID(&fs, "event_id", in.EventID)
+	checkID(&fs, "customer_id", in.CustomerID)
+	return fs.Err()
+}
+
+// MarkInquiry stores an inquiry event attributed to the named campaign and
+// channel; the event id makes it idempotent. Returns apperr.Invalid for
+// bad fields and apperr.NotFound for a campaign of another workspace.
+func (s *Service) MarkInquiry(ctx context.Context, ws int64, in InquiryMark) (Result, error) {
+	if err := in.Validate(); err != nil {
+		return Result{}, err
+	}
+	if s.CampaignExists != nil {
+		if err := s.CampaignExists(ctx, ws, in.CampaignID); err != nil {
+			return Result{}, err
+		}
+	}
+	if in.Kind == "" {
+		in.Kind = "conversation"
+	}
+	props := map[string]any{"kind": in.Kind}
+	if in.Note != "" {
+		props["note"] = in.Note
+	}
+	if in.Reference != "" {
+		props["reference"] = in.Reference
+	}
+	campaign := in.CampaignID
+	c := Conversion{
+		WorkspaceID: ws, Event: Inquiry, EventID: in.EventID, CustomerID: in.CustomerID,
+		CampaignID: &campaign, Channel: in.Channel, Source: SourceInbox, Props: props, At: s.now(),
+	}
+	stored, dup, err := s.store.AddConversion(ctx, c, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID}, nil
+}
+
+// List returns the workspace's recent conversions, newest first.
+func (s *Service) List(ctx context.Context, ws int64, f ListFilter) ([]Conversion, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, 500)
+	if f.Event != nil && !ValidEvent(*f.Event) {
+		var fs apperr.Fields
+		fs.Add("event", "error.conversion.event", "Value", clip(*f.Event, 40))
+		return nil, fs.Err()
+	}
+	return s.store.Conversions(ctx, ws, f)
+}
+
+// KeyPrefix starts every public key, so that one pasted in the wrong
+// place is recognized.
+const KeyPrefix = "pk_"
+
+// NewKey returns a fresh random public key.
+func NewKey() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// PublicKey returns the workspace's public key, creating it on first need.
+// The key is not a secret — every landing page shows it — it only names
+// the workspace; the endpoint's limits protect the rest.
+func (s *Service) PublicKey(ctx context.Context, ws int64) (string, error) {
+	return s.store.EnsurePublicKey(ctx, ws, NewKey())
+}
+
+// RotateKey replaces the workspace's public key, so that a key copied to a
+// site that should not report any more stops working.
+func (s *Service) RotateKey(ctx context.Context, ws int64) (string, error) {
+	k := NewKey()
+	if err := s.store.SetPublicKey(ctx, ws, k); err != nil {
+		return "", err
+	}
+	return k, nil
+}
+
+// SiteByKey returns the workspace of a public key. Returns
+// apperr.Unauthorized when the key is malformed or unknown.
+func (s *Service) SiteByKey(ctx context.Context, key string) (Site, error) {
+	bad := apperr.New(apperr.Unauthorized, "error.conversion.key", nil)
+	if !strings.HasPrefix(key, KeyPrefix) || len(key) > MaxKeyLength {
+		return Site{}, bad
+	}
+	site, err := s.store.SiteByKey(ctx, key)
+	if apperr.Is(err, apperr.NotFound) {
+		return Site{}, bad
+	}
+	return site, err
+}

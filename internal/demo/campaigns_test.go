@@ -1,0 +1,95 @@
+package demo
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestDemoCampaigns loads the demo twice and checks its two campaigns: a
+// sales campaign in progress and a finished voice campaign, both valid
+// plans tied to the demo's step-1 items.
+func TestDemoCampaigns(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	cat, err := platform.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := brand.NewService(db, cat.Has)
+	ps := platform.NewService(cat, db)
+	cs := campaign.NewService(db, b, ps, cat)
+	d := Deps{Accounts: account.NewService(db, account.DefaultThrottle()), Brand: b, Platforms: ps, Campaigns: cs}
+	for range 2 {
+		if _, err := Load(ctx, d); err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+	}
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := cs.List(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("demo has %d campaigns after two loads, want 2", len(list))
+	}
+	loc, _ := time.LoadLocation(timeZone)
+	today := campaign.DateOf(time.Now().In(loc))
+	sales, voice := list[0], list[1]
+	if sales.Objective != "sales" || sales.Status != "active" || !(sales.Start < today && today < sales.End) || len(sales.Phases) != 4 {
+		t.Errorf("sales campaign = %s %s %s–%s, %d phases", sales.Objective, sales.Status, sales.Start, sales.End, len(sales.Phases))
+	}
+	if voice.Objective != "voice" || voice.Status != "done" || voice.End >= today.AddDays(-20) {
+		t.Errorf("voice campaign = %s %s ending %s", voice.Objective, voice.Status, voice.End)
+	}
+	amps, _ := b.Amplifiers.List(ctx, ws.ID)
+	team, _ := b.Team.List(ctx, ws.ID)
+	for _, c := range list {
+		if len(c.Targets) == 0 || len(c.Mix) != 4 || len(c.BudgetLines) == 0 {
+			t.Errorf("%s: %d targets, %d mix, %d budget lines", c.Name, len(c.Targets), len(c.Mix), len(c.BudgetLines))
+		}
+	}
+	var resources []int64
+	for _, l := range sales.BudgetLines {
+		if l.ResourceID != 0 {
+			resources = append(resources, l.ResourceID)
+		}
+	}
+	for _, a := range amps {
+		if a.Kind == "kol" && !slices.Contains(resources, a.ID) {
+			t.Errorf("sales campaign does not buy KOL %s", a.Name)
+		}
+	}
+	if len(sales.Hours) != len(team) {
+		t.Errorf("sales hours for %d members, want %d", len(sales.Hours), len(team))
+	}
+	var phaseTargets, platformTargets int
+	for _, tg := range sales.Targets {
+		if tg.PhaseID != 0 {
+			phaseTargets++
+		}
+		if tg.Platform != "" {
+			platformTargets++
+		}
+	}
+	if phaseTargets == 0 || platformTargets < 2 {
+		t.Errorf("sales targets: %d per phase, %d per platform", phaseTargets, platformTargets)
+	}
+	plan, err := cs.Plan(ctx, ws.ID, sales.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Budget.Spent == 0 || plan.Budget.Committed == 0 || len(plan.KPI) == 0 {
+		t.Errorf("sales plan = %+v", plan.Budget)
+	}
+}

@@ -1,0 +1,140 @@
+package link
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// Resolved is what the redirect needs of a link, kept in the cache.
+type Resolved struct {
+	Found       bool
+	LinkID      int64
+	WorkspaceID int64
+	Target      Target
+	ExpiresAt   time.Time // zero when it does not expire
+	Disabled    bool
+	Loc         *time.Location
+}
+
+// Active reports whether the link redirects at now.
+func (r Resolved) Active(now time.Time) bool {
+	return r.Found && !r.Disabled && (r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt))
+}
+
+// Cache holds resolved links by code: bounded (least recently used out
+// first) and refreshed after a TTL. A change on this node invalidates the
+// entry at once; a change on another node sharing the database shows here
+// within the TTL, when the stale entry is served once more and reloaded in
+// the background. Unknown codes are cached too, for a shorter time, so a
+// flood of made-up codes reads the database once per code and TTL.
+type Cache struct {
+	load    func(ctx context.Context, code string) (Resolved, error)
+	max     int
+	ttl     time.Duration
+	missTTL time.Duration
+	now     func() time.Time
+
+	mu    sync.Mutex
+	items map[string]*list.Element
+	order *list.List
+}
+
+type cacheEntry struct {
+	code     string
+	r        Resolved
+	loadedAt time.Time
+	loading  bool
+}
+
+// NewCache returns a cache of up to max links that loads with load.
+func NewCache(max int, ttl time.Duration, load func(ctx context.Context, code string) (Resolved, error)) *Cache {
+	if max <= 0 {
+		max = 100_000
+	}
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	return &Cache{load: load, max: max, ttl: ttl, missTTL: min(ttl, 5*time.Second), now: time.Now,
+		items: make(map[string]*list.Element), order: list.New()}
+}
+
+// Get returns the link with code, from memory when it is there. Only a code
+// not in memory waits for a load.
+func (c *Cache) Get(ctx context.Context, code string) (Resolved, error) {
+	now := c.now()
+	c.mu.Lock()
+	if el, ok := c.items[code]; ok {
+		e := el.Value.(*cacheEntry)
+		c.order.MoveToFront(el)
+		r := e.r
+		ttl := c.ttl
+		if !r.Found {
+			ttl = c.missTTL
+		}
+		stale := now.Sub(e.loadedAt) > ttl
+		if stale && !e.loading {
+			e.loading = true
+			go c.refresh(code)
+		}
+		c.mu.Unlock()
+		return r, nil
+	}
+	c.mu.Unlock()
+	r, err := c.load(ctx, code)
+	if err != nil {
+		return Resolved{}, err
+	}
+	c.put(code, r)
+	return r, nil
+}
+
+func (c *Cache) refresh(code string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.load(ctx, code)
+	if err != nil {
+		c.mu.Lock()
+		if el, ok := c.items[code]; ok {
+			el.Value.(*cacheEntry).loading = false
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.put(code, r)
+}
+
+func (c *Cache) put(code string, r Resolved) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[code]; ok {
+		el.Value = &cacheEntry{code: code, r: r, loadedAt: now}
+		c.order.MoveToFront(el)
+		return
+	}
+	c.items[code] = c.order.PushFront(&cacheEntry{code: code, r: r, loadedAt: now})
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*cacheEntry).code)
+	}
+}
+
+// Invalidate forgets code, so the next click loads the link anew.
+func (c *Cache) Invalidate(code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[code]; ok {
+		c.order.Remove(el)
+		delete(c.items, code)
+	}
+}
+
+// Len is the number of cached codes.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}

@@ -1,0 +1,261 @@
+package link
+
+import (
+	"net"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/idna"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// MaxDestination bounds a destination URL, tags included.
+const MaxDestination = 2048
+
+// maxDomains bounds a workspace's destination-domain allowlist.
+const maxDomains = 200
+
+// ValidateDestination checks that raw is a destination Chorus may redirect
+// to and returns it normalized (scheme and host in lower case). It must be
+// http or https with a host, carry no credentials, no control characters
+// or backslashes, no "cid" parameter (the redirect adds its own), and, when
+// allow is not empty, have a host that is one of the allowed domains or
+// below one. Returns apperr.Invalid with a field error on field otherwise.
+func ValidateDestination(field, raw string, allow []string) (string, error) {
+	var fs apperr.Fields
+	u, key := parseDestination(raw)
+	if key != "" {
+		fs.Add(field, key, "Max", MaxDestination)
+		return "", fs.Err()
+	}
+	if len(allow) > 0 && !DomainAllowed(u.Hostname(), allow) {
+		fs.Add(field, "error.link_domain_not_allowed", "Host", u.Hostname(), "Allowed", strings.Join(allow, ", "))
+		return "", fs.Err()
+	}
+	return u.String(), nil
+}
+
+func parseDestination(raw string) (*url.URL, string) {
+	raw = strings.TrimSpace(raw)
+	switch {
+	case raw == "":
+		return nil, "error.required"
+	case len(raw) > MaxDestination:
+		return nil, "error.too_long"
+	}
+	for _, r := range raw {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || r == unicode.ReplacementChar {
+			return nil, "error.link_destination"
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return nil, "error.link_destination"
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, "error.link_scheme"
+	}
+	if u.User != nil || strings.Contains(u.Host, "@") {
+		return nil, "error.link_credentials"
+	}
+	host := strings.ToLower(u.Hostname())
+	if !validHost(host) {
+		return nil, "error.link_destination"
+	}
+	if !isASCII(host) {
+		// Internationalized names go out as punycode, which every client
+		// resolves; a percent-escaped host would not.
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return nil, "error.link_destination"
+		}
+		if p := u.Port(); p != "" {
+			u.Host = ascii + ":" + p
+		} else {
+			u.Host = ascii
+		}
+	}
+	if p := u.Port(); p != "" {
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return nil, "error.link_destination"
+			}
+		}
+	}
+	u.Host = strings.ToLower(u.Host)
+	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("cid") {
+		return nil, "error.link_cid_reserved"
+	} else if err != nil {
+		return nil, "error.link_destination"
+	}
+	return u, ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost accepts an IP address or a DNS name of letters (any script),
+// digits, hyphens and dots, with no empty label.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// DomainAllowed reports whether host is one of the domains or a subdomain
+// of one.
+func DomainAllowed(host string, domains []string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, d := range domains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalizeDomains cleans an allowlist: lower case, no scheme, no
+// duplicates, each a valid host name. Returns apperr.Invalid naming the
+// first bad entry.
+func NormalizeDomains(in []string) ([]string, error) {
+	var fs apperr.Fields
+	if len(in) > maxDomains {
+		fs.Add("domains", "error.too_many_items", "Max", maxDomains)
+		return nil, fs.Err()
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for i, d := range in {
+		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		d = strings.TrimPrefix(strings.TrimPrefix(d, "https://"), "http://")
+		d = strings.TrimPrefix(d, "*.")
+		if d == "" {
+			continue
+		}
+		if !validHost(d) || strings.ContainsAny(d, "/:@") {
+			fs.Add(indexField("domains", i), "error.link_domain", "Value", d)
+			continue
+		}
+		if !isASCII(d) {
+			ascii, err := idna.Lookup.ToASCII(d)
+			if err != nil {
+				fs.Add(indexField("domains", i), "error.link_domain", "Value", d)
+				continue
+			}
+			d = ascii
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out, fs.Err()
+}
+
+func indexField(name string, i int) string {
+	return name + "[" + itoa(i) + "]"
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}
+
+// UTM are the campaign parameters a link adds to its destination.
+type UTM struct {
+	Source   string `json:"source"`
+	Medium   string `json:"medium"`
+	Campaign string `json:"campaign"`
+	Content  string `json:"content"`
+}
+
+// Tag returns dest with the UTM parameters added after its own query and
+// before its fragment. Parameters the destination already carries are kept
+// as they are and not added twice; empty ones are left out.
+func Tag(dest string, t UTM) string {
+	u, err := url.Parse(dest)
+	if err != nil {
+		return dest
+	}
+	have, _ := url.ParseQuery(u.RawQuery)
+	q := u.RawQuery
+	for _, p := range [][2]string{{"utm_source", t.Source}, {"utm_medium", t.Medium}, {"utm_campaign", t.Campaign}, {"utm_content", t.Content}} {
+		if p[1] == "" || have.Has(p[0]) {
+			continue
+		}
+		if q != "" {
+			q += "&"
+		}
+		q += p[0] + "=" + url.QueryEscape(p[1])
+	}
+	u.RawQuery = q
+	u.ForceQuery = false
+	return u.String()
+}
+
+// Target is a tagged destination split where the click id goes, so the
+// redirect builds its Location by concatenation: Prefix + cid + Suffix.
+type Target struct {
+	Prefix string
+	Suffix string
+}
+
+// SplitTarget prepares a tagged destination for the redirect.
+func SplitTarget(tagged string) Target {
+	base, frag, hasFrag := strings.Cut(tagged, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	t := Target{Prefix: base + sep + "cid="}
+	if hasFrag {
+		t.Suffix = "#" + frag
+	}
+	return t
+}
+
+// URL is the Location for one click.
+func (t Target) URL(clickID string) string { return t.Prefix + clickID + t.Suffix }

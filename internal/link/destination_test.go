@@ -1,0 +1,216 @@
+package link
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+func fieldKey(err error) string {
+	var ae *apperr.Error
+	if e, ok := err.(*apperr.Error); ok {
+		ae = e
+	}
+	if ae == nil || len(ae.Fields) == 0 {
+		return ""
+	}
+	return ae.Fields[0].Key
+}
+
+func TestValidateDestination(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		allow    []string
+		want     string // normalized URL, or "" when refused
+		key      string // field error key when refused
+	}{
+		{"plain https", "https://shop.example.com/p/1?x=1#top", nil, "https://shop.example.com/p/1?x=1#top", ""},
+		{"upper scheme and host", "HTTPS://Shop.Example.COM/A", nil, "https://shop.example.com/A", ""},
+		{"chinese host", "https://例子.中国/路径", nil, "https://xn--fsqu00a.xn--fiqs8s/%E8%B7%AF%E5%BE%84", ""},
+		{"port", "http://example.com:8080/", nil, "http://example.com:8080/", ""},
+		{"trimmed", "  https://example.com  ", nil, "https://example.com", ""},
+		{"empty", "", nil, "", "error.required"},
+		{"javascript", "javascript:alert(1)", nil, "", "error.link_destination"},
+		{"javascript slashes", "javascript://example.com/%0aalert(1)", nil, "", "error.link_scheme"},
+		{"data", "data:text/html,<script>alert(1)</script>", nil, "", "error.link_destination"},
+		{"ftp", "ftp://example.com/file", nil, "", "error.link_scheme"},
+		{"no scheme", "example.com/page", nil, "", "error.link_scheme"},
+		{"protocol relative", "//evil.example/", nil, "", "error.link_scheme"},
+		{"no host", "https:///path", nil, "", "error.link_destination"},
+		{"opaque", "https:example.com", nil, "", "error.link_destination"},
+		{"credentials", "https://user:pass@example.com/", nil, "", "error.link_credentials"},
+		{"user only", "https://user@example.com/", nil, "", "error.link_credentials"},
+		{"backslash trick", `https://evil.example\@good.example/`, nil, "", "error.link_destination"},
+		{"newline", "https://example.com/\nSet-Cookie: x", nil, "", "error.link_destination"},
+		{"tab", "https://exa\tmple.com/", nil, "", "error.link_destination"},
+		{"nul", "https://example.com/\x00", nil, "", "error.link_destination"},
+		{"space in host", "https://exa mple.com/", nil, "", "error.link_destination"},
+		{"bad port", "https://example.com:80x/", nil, "", "error.link_destination"},
+		{"empty label", "https://example..com/", nil, "", "error.link_destination"},
+		{"cid reserved", "https://example.com/?cid=abc", nil, "", "error.link_cid_reserved"},
+		{"too long", "https://example.com/" + strings.Repeat("a", MaxDestination), nil, "", "error.too_long"},
+		{"allowed exact", "https://shop.example.com/", []string{"shop.example.com"}, "https://shop.example.com/", ""},
+		{"allowed subdomain", "https://m.shop.example.com/", []string{"shop.example.com"}, "https://m.shop.example.com/", ""},
+		{"not allowed", "https://evil.example/", []string{"shop.example.com"}, "", "error.link_domain_not_allowed"},
+		{"suffix trick", "https://evilshop.example.com/", []string{"shop.example.com"}, "", "error.link_domain_not_allowed"},
+		{"allowlist as path", "https://evil.example/shop.example.com", []string{"shop.example.com"}, "", "error.link_domain_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ValidateDestination("destination", tt.in, tt.allow)
+			if tt.key == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("ValidateDestination(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ValidateDestination(%q) = %q, want error %s", tt.in, got, tt.key)
+			}
+			if k := fieldKey(err); k != tt.key {
+				t.Errorf("ValidateDestination(%q) key %q, want %q (%v)", tt.in, k, tt.key, err)
+			}
+		})
+	}
+}
+
+func TestTag(t *testing.T) {
+	t.Parallel()
+	u := UTM{Source: "weibo", Medium: "social", Campaign: "spring-tea", Content: "post-7"}
+	tests := []struct{ name, dest, want string }{
+		{"bare", "https://shop.example.com/", "https://shop.example.com/?utm_source=weibo&utm_medium=social&utm_campaign=spring-tea&utm_content=post-7"},
+		{"own query and fragment", "https://shop.example.com/p?id=9&lang=zh#buy",
+			"https://shop.example.com/p?id=9&lang=zh&utm_source=weibo&utm_medium=social&utm_campaign=spring-tea&utm_content=post-7#buy"},
+		{"existing utm kept once", "https://shop.example.com/?utm_source=newsletter&x=1",
+			"https://shop.example.com/?utm_source=newsletter&x=1&utm_medium=social&utm_campaign=spring-tea&utm_content=post-7"},
+		{"encoded query untouched", "https://shop.example.com/s?q=%E8%8C%B6+tea&a=b%26c",
+			"https://shop.example.com/s?q=%E8%8C%B6+tea&a=b%26c&utm_source=weibo&utm_medium=social&utm_campaign=spring-tea&utm_content=post-7"},
+		{"fragment route", "https://app.example.com/#/promo?x=1",
+			"https://app.example.com/?utm_source=weibo&utm_medium=social&utm_campaign=spring-tea&utm_content=post-7#/promo?x=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Tag(tt.dest, u); got != tt.want {
+				t.Errorf("Tag(%q)\n got %q\nwant %q", tt.dest, got, tt.want)
+			}
+		})
+	}
+	t.Run("values escaped and empty left out", func(t *testing.T) {
+		got := Tag("https://x.example/", UTM{Source: "wechat", Medium: "social", Content: "春茶 & more"})
+		q, _ := url.Parse(got)
+		if q.Query().Get("utm_content") != "春茶 & more" || q.Query().Has("utm_campaign") {
+			t.Errorf("Tag = %q", got)
+		}
+	})
+}
+
+func TestSplitTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ tagged, want string }{
+		{"https://a.example/", "https://a.example/?cid=CID"},
+		{"https://a.example/?x=1", "https://a.example/?x=1&cid=CID"},
+		{"https://a.example/?x=1#frag", "https://a.example/?x=1&cid=CID#frag"},
+		{"https://a.example/#/route?y=2", "https://a.example/?cid=CID#/route?y=2"},
+	}
+	for _, tt := range tests {
+		if got := SplitTarget(tt.tagged).URL("CID"); got != tt.want {
+			t.Errorf("SplitTarget(%q).URL = %q, want %q", tt.tagged, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeDomains(t *testing.T) {
+	t.Parallel()
+	got, err := NormalizeDomains([]string{" Shop.Example.com ", "https://cdn.example.com", "*.m.example.com", "shop.example.com", ""})
+	if err != nil || strings.Join(got, ",") != "shop.example.com,cdn.example.com,m.example.com" {
+		t.Fatalf("NormalizeDomains = %v, %v", got, err)
+	}
+	if _, err := NormalizeDomains([]string{"ok.example", "bad domain/"}); fieldKey(err) != "error.link_domain" {
+		t.Errorf("bad domain: %v", err)
+	}
+}
+
+func TestCodes(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 2000 {
+		c := NewCode()
+		if !ValidCode(c) {
+			t.Fatalf("NewCode() = %q is not valid", c)
+		}
+		if seen[c] {
+			t.Fatalf("NewCode() repeated %q", c)
+		}
+		seen[c] = true
+	}
+	for _, bad := range []string{"", "abc", "abcdefgh", "abc-def", "abc def", "abcdéf", "../../x", "ABCDEF\x00"} {
+		if ValidCode(bad) {
+			t.Errorf("ValidCode(%q) = true", bad)
+		}
+	}
+	id := NewClickID()
+	if len(id) < ClickIDLength || !ValidClickID(id) {
+		t.Errorf("NewClickID() = %q", id)
+	}
+	for _, bad := range []string{"short", strings.Repeat("a", 65), "aaaaaaaaaaaaaaa=", "aaaaaaaa/aaaaaaaa"} {
+		if ValidClickID(bad) {
+			t.Errorf("ValidClickID(%q) = true", bad)
+		}
+	}
+}
+
+func FuzzValidateDestination(f *testing.F) {
+	for _, s := range []string{"https://example.com/a?b=c#d", "javascript:alert(1)", "data:,x", "https://u:p@x.example/",
+		`https://a\@b/`, "http://[::1]:80/", "https://例子.中国/", "//x", "https://x.example/?cid=1", "HTTP://X.EXAMPLE"} {
+		f.Add(s, "")
+		f.Add(s, "example.com")
+	}
+	f.Fuzz(func(t *testing.T, raw, allowed string) {
+		var allow []string
+		if allowed != "" {
+			allow = []string{allowed}
+		}
+		got, err := ValidateDestination("destination", raw, allow)
+		if err != nil {
+			if got != "" {
+				t.Fatalf("refused %q but returned %q", raw, got)
+			}
+			return
+		}
+		u, perr := url.Parse(got)
+		if perr != nil {
+			t.Fatalf("accepted %q, normalized %q does not parse: %v", raw, got, perr)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil {
+			t.Fatalf("accepted %q as %q: scheme %q host %q user %v", raw, got, u.Scheme, u.Host, u.User)
+		}
+		if strings.ContainsAny(got, "\\\r\n\t ") {
+			t.Fatalf("accepted %q with a forbidden character: %q", raw, got)
+		}
+		if len(allow) > 0 && !DomainAllowed(u.Hostname(), allow) {
+			t.Fatalf("accepted %q outside the allowlist %v", raw, allow)
+		}
+		// The redirect's Location stays on the same host.
+		loc, err := url.Parse(SplitTarget(Tag(got, UTM{Source: "s", Medium: "social"})).URL("CID"))
+		if err != nil || loc.Hostname() != u.Hostname() || loc.Query().Get("cid") != "CID" {
+			t.Fatalf("Location for %q is %v (%v)", got, loc, err)
+		}
+	})
+}
+
+func FuzzValidCode(f *testing.F) {
+	for _, s := range []string{"abc1234", "ABCDEFG", "abc123", "abc12345", "abc-123", "%2e%2e/aa", "短链接代码"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok := ValidCode(s)
+		want := len(s) == CodeLength && strings.Trim(s, base62) == ""
+		if ok != want {
+			t.Fatalf("ValidCode(%q) = %v, want %v", s, ok, want)
+		}
+	})
+}

@@ -1,0 +1,330 @@
+package link
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Options tune a Service; the zero value works.
+type Options struct {
+	// CampaignSlug returns the slug of a workspace's campaign, the
+	// utm_campaign of its links; it returns apperr.NotFound for a campaign
+	// that does not exist. When nil, links of a campaign use
+	// "campaign-<id>" unless the input names utm_campaign.
+	CampaignSlug func(ctx context.Context, workspaceID, campaignID int64) (string, error)
+	// CacheSize bounds the redirect's link cache (default 100,000).
+	CacheSize int
+	// CacheTTL is how long a cached link is trusted before it is reloaded,
+	// which bounds how late a change made on another node shows (default
+	// 30 s).
+	CacheTTL time.Duration
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// Service makes and changes links and resolves codes for the redirect.
+type Service struct {
+	store Store
+	opt   Options
+	cache *Cache
+	locs  sync.Map // time zone name -> *time.Location
+}
+
+func (s *Service) location(tz string) *time.Location {
+	if v, ok := s.locs.Load(tz); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" {
+		loc = time.UTC
+	}
+	s.locs.Store(tz, loc)
+	return loc
+}
+
+// NewService returns the link service over st.
+func NewService(st Store, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Service{store: st, opt: o}
+	s.cache = NewCache(o.CacheSize, o.CacheTTL, s.load)
+	s.cache.now = o.Now
+	return s
+}
+
+// codeAttempts bounds the retries when a new code is taken.
+const codeAttempts = 8
+
+// Create validates in, tags the destination and stores a new link with a
+// fresh code. Returns apperr.Invalid with fields for bad input, including
+// a destination outside the workspace's allowlist, and apperr.NotFound for
+// a campaign that does not exist.
+func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Link, error) {
+	fs := validateInput(in)
+	allow, err := s.store.AllowedDomains(ctx, workspaceID)
+	if err != nil {
+		return Link{}, err
+	}
+	dest, derr := ValidateDestination("destination", in.Destination, allow)
+	fs.Nest("", derr)
+	if err := fs.Err(); err != nil {
+		return Link{}, err
+	}
+	now := s.opt.Now().UTC()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		fs.Add("expires_at", "error.link_expiry_past")
+		return Link{}, fs.Err()
+	}
+	l := Link{
+		WorkspaceID: workspaceID, Destination: dest, Label: in.Label,
+		CampaignID: in.CampaignID, Channel: in.Channel, PostID: in.PostID,
+		ExpiresAt: utcPtr(in.ExpiresAt),
+	}
+	if l.UTM, err = s.utm(ctx, workspaceID, in); err != nil {
+		return Link{}, err
+	}
+	if len(l.Tagged()) > MaxDestination+4*maxUTM {
+		fs.Add("destination", "error.too_long", "Max", MaxDestination)
+		return Link{}, fs.Err()
+	}
+	if in.Disabled {
+		l.DisabledAt = &now
+	}
+	for range codeAttempts {
+		l.Code = NewCode()
+		created, err := s.store.CreateLink(ctx, l)
+		if apperr.Is(err, apperr.Conflict) {
+			continue
+		}
+		if err == nil {
+			s.cache.Invalidate(created.Code)
+		}
+		return created, err
+	}
+	return Link{}, apperr.Wrap(errCodesExhausted, "create link")
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errCodesExhausted = constError("no free code after several attempts")
+
+func (s *Service) utm(ctx context.Context, workspaceID int64, in Input) (UTM, error) {
+	u := UTM{Source: in.Channel, Medium: "social", Campaign: in.UTMCampaign, Content: in.UTMContent}
+	if u.Campaign == "" && in.CampaignID != nil {
+		if s.opt.CampaignSlug != nil {
+			slug, err := s.opt.CampaignSlug(ctx, workspaceID, *in.CampaignID)
+			if err != nil {
+				return UTM{}, err
+			}
+			u.Campaign = slug
+		} else {
+			u.Campaign = "campaign-" + strconv.FormatInt(*in.CampaignID, 10)
+		}
+	}
+	if u.Content == "" {
+		if in.PostID != nil {
+			u.Content = "post-" + strconv.FormatInt(*in.PostID, 10)
+		} else {
+			u.Content = Truncate(in.Label, maxUTM)
+		}
+	}
+	return u, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// Get returns a link with its counts. Returns apperr.NotFound.
+func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Link, error) {
+	return s.store.Link(ctx, workspaceID, id)
+}
+
+// List returns the workspace's links, newest first.
+func (s *Service) List(ctx context.Context, workspaceID int64, f Filter) ([]Link, error) {
+	return s.store.Links(ctx, workspaceID, f)
+}
+
+// Update changes a link and drops it from the redirect cache. Returns
+// apperr.NotFound, or apperr.Invalid for a bad destination or label.
+func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (Link, error) {
+	l, err := s.store.Link(ctx, workspaceID, id)
+	if err != nil {
+		return Link{}, err
+	}
+	var fs apperr.Fields
+	now := s.opt.Now().UTC()
+	if u.Destination != nil {
+		allow, err := s.store.AllowedDomains(ctx, workspaceID)
+		if err != nil {
+			return Link{}, err
+		}
+		dest, derr := ValidateDestination("destination", *u.Destination, allow)
+		fs.Nest("", derr)
+		l.Destination = dest
+	}
+	if u.Label != nil {
+		if len([]rune(*u.Label)) > MaxLabel {
+			fs.Add("label", "error.too_long", "Max", MaxLabel)
+		}
+		l.Label = *u.Label
+	}
+	switch {
+	case u.ClearExpiry:
+		l.ExpiresAt = nil
+	case u.ExpiresAt != nil:
+		l.ExpiresAt = utcPtr(u.ExpiresAt)
+	}
+	if u.Disabled != nil {
+		switch {
+		case *u.Disabled && l.DisabledAt == nil:
+			l.DisabledAt = &now
+		case !*u.Disabled:
+			l.DisabledAt = nil
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return Link{}, err
+	}
+	if err := s.store.UpdateLink(ctx, l); err != nil {
+		return Link{}, err
+	}
+	s.cache.Invalidate(l.Code)
+	return s.store.Link(ctx, workspaceID, id)
+}
+
+// Delete removes a link and its clicks. Returns apperr.NotFound.
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	l, err := s.store.Link(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteLink(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	s.cache.Invalidate(l.Code)
+	return nil
+}
+
+// AllowedDomains returns the workspace's destination-domain allowlist.
+func (s *Service) AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error) {
+	return s.store.AllowedDomains(ctx, workspaceID)
+}
+
+// SetAllowedDomains replaces the allowlist with the cleaned domains and
+// returns them; an empty list allows every domain. Existing links keep
+// their destinations. Returns apperr.Invalid for a malformed domain.
+func (s *Service) SetAllowedDomains(ctx context.Context, workspaceID int64, domains []string) ([]string, error) {
+	clean, err := NormalizeDomains(domains)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetAllowedDomains(ctx, workspaceID, clean); err != nil {
+		return nil, err
+	}
+	return clean, nil
+}
+
+// MaxStatsRange bounds the period of one stats request.
+const MaxStatsRange = 400 * 24 * time.Hour
+
+// Stats returns a link's figures in [from, to), with daily points in loc.
+// A zero from means 30 days before to; a zero to means now. Returns
+// apperr.NotFound, or apperr.Invalid for a period that is reversed or too
+// long.
+func (s *Service) Stats(ctx context.Context, workspaceID, id int64, from, to time.Time, loc *time.Location) (Stats, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if to.IsZero() {
+		to = s.opt.Now()
+	}
+	if from.IsZero() {
+		from = to.Add(-30 * 24 * time.Hour)
+	}
+	var fs apperr.Fields
+	if !from.Before(to) {
+		fs.Add("from", "error.link_stats_range")
+	} else if to.Sub(from) > MaxStatsRange {
+		fs.Add("to", "error.link_stats_range")
+	}
+	if err := fs.Err(); err != nil {
+		return Stats{}, err
+	}
+	from, to = from.UTC().Truncate(time.Hour), to.UTC()
+	st, err := s.store.LinkStats(ctx, workspaceID, id, from, to)
+	if err != nil {
+		return Stats{}, err
+	}
+	st.From, st.To = from, to
+	st.Totals = Counts{}
+	for _, p := range st.Hourly {
+		st.Totals.Add(p.Counts)
+	}
+	st.Daily = Daily(st.Hourly, from, to, loc)
+	if st.Hourly == nil {
+		st.Hourly = []Point{}
+	}
+	return st, nil
+}
+
+// Daily sums hourly points into the calendar days of loc that [from, to)
+// touches, every day present.
+func Daily(hourly []Point, from, to time.Time, loc *time.Location) []Point {
+	dayOf := func(t time.Time) time.Time {
+		l := t.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+	}
+	out := []Point{}
+	index := map[time.Time]int{}
+	for d := dayOf(from); d.Before(to); d = d.AddDate(0, 0, 1) {
+		index[d] = len(out)
+		out = append(out, Point{At: d})
+	}
+	for _, p := range hourly {
+		if i, ok := index[dayOf(p.At)]; ok {
+			out[i].Counts.Add(p.Counts)
+		}
+	}
+	return out
+}
+
+// Resolve returns the link with code for the redirect, from the cache.
+// A code that is not a code, or that no link has, resolves to a Resolved
+// that is not Found.
+func (s *Service) Resolve(ctx context.Context, code string) (Resolved, error) {
+	if !ValidCode(code) {
+		return Resolved{}, nil
+	}
+	return s.cache.Get(ctx, code)
+}
+
+// Cache is the redirect's link cache.
+func (s *Service) Cache() *Cache { return s.cache }
+
+func (s *Service) load(ctx context.Context, code string) (Resolved, error) {
+	l, tz, err := s.store.LinkByCode(ctx, code)
+	if apperr.Is(err, apperr.NotFound) {
+		return Resolved{}, nil
+	}
+	if err != nil {
+		return Resolved{}, err
+	}
+	loc := s.location(tz)
+	r := Resolved{Found: true, LinkID: l.ID, WorkspaceID: l.WorkspaceID, Target: SplitTarget(l.Tagged()), Disabled: l.DisabledAt != nil, Loc: loc}
+	if l.ExpiresAt != nil {
+		r.ExpiresAt = *l.ExpiresAt
+	}
+	return r, nil
+}

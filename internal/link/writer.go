@@ -1,0 +1,414 @@
+package link
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Hit is one answered redirect as the handler saw it, queued for the batch
+// writer. It holds the client's address only in memory: the writer turns it
+// into a visitor hash and forgets it.
+type Hit struct {
+	ClickID     string
+	LinkID      int64
+	WorkspaceID int64
+	// Loc is the workspace's time zone, whose calendar days make unique
+	// clicks.
+	Loc       *time.Location
+	At        time.Time
+	Method    string
+	UserAgent string // cut to MaxUserAgent
+	IP        string
+	Referrer  string // cut to maxRawReferrer
+	Purpose   string
+}
+
+// Limits of the raw strings a Hit carries and of stored fields.
+const (
+	maxRawReferrer = 1024
+	maxStored      = 255
+)
+
+// Click is a classified click as it is stored.
+type Click struct {
+	ClickID     string
+	WorkspaceID int64
+	LinkID      int64
+	At          time.Time
+	Class       Class
+	Visitor     string
+	// UniqueDay is set on a human click whose (link, visitor, day) this
+	// writer has not claimed yet: the store claims the key in the same
+	// transaction and sets Unique when the claim is new.
+	UniqueDay string
+	Unique    bool
+	// Landed and Engaged are set by the store from marks that arrived
+	// before the click was written.
+	Landed, Engaged                                bool
+	Device, OS, Browser, Referrer, Country, Region string
+}
+
+// ClickStore stores clicks and visitor salts.
+type ClickStore interface {
+	// WriteClicks stores clicks in one transaction: it claims the unique
+	// keys of candidates (setting Unique), applies early landing marks,
+	// inserts the clicks and adds them to the hourly roll-ups.
+	WriteClicks(ctx context.Context, clicks []Click) error
+	// VisitorSalt returns the salt of day, storing candidate when the day
+	// has none yet.
+	VisitorSalt(ctx context.Context, day, candidate string) (string, error)
+	// ForgetBefore deletes salts and unique keys of days before day, and
+	// early marks older than markBefore.
+	ForgetBefore(ctx context.Context, day string, markBefore time.Time) error
+}
+
+// Locator finds the country and region of an address; GeoIP implements it.
+type Locator interface {
+	Locate(ip string) (country, region string)
+}
+
+// WriterOptions tune a Writer; the zero value works.
+type WriterOptions struct {
+	// QueueSize bounds the queue; clicks beyond it are dropped and counted
+	// (default 65,536).
+	QueueSize int
+	// BatchSize is the size that makes the writer flush at once
+	// (default 500); otherwise it flushes every Interval (default 1 s).
+	BatchSize int
+	Interval  time.Duration
+	// MaxBatch bounds one transaction (default 10,000).
+	MaxBatch int
+	// UniqueMemory bounds the unique keys remembered to spare database
+	// claims (default 1,000,000).
+	UniqueMemory int
+	Geo          Locator
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// WriterStats are the writer's counters since start.
+type WriterStats struct {
+	Queued  uint64 // accepted into the queue
+	Dropped uint64 // refused because the queue was full or closed
+	Written uint64 // stored
+	Failed  uint64 // lost to database errors after retries
+	Pending int    // in the queue now
+}
+
+// Writer is the bounded in-process queue of clicks and the batch writer
+// that drains it. Record never blocks; the writer classifies the clicks,
+// hashes visitors, decides unique clicks and stores them in batches.
+//
+// Unique clicks: the writer remembers the (link, visitor, day) keys it has
+// claimed, in two generations of bounded size, and asks the database only
+// for keys it does not remember; the database claim (a primary key in
+// click_uniques, in the transaction that stores the click) is what decides,
+// so a restart or a second node never counts a visitor twice.
+type Writer struct {
+	store ClickStore
+	opt   WriterOptions
+	log   *slog.Logger
+
+	ch     chan Hit
+	closed atomic.Bool
+	stop   chan struct{}
+	done   chan struct{}
+	start  sync.Once
+
+	queued, dropped, written, failed atomic.Uint64
+
+	// Owned by the writer goroutine.
+	cls      *Classifier
+	salts    map[string]string
+	seen     map[uniqueKey]struct{}
+	seenOld  map[uniqueKey]struct{}
+	lastDay  string
+	batchKey map[uniqueKey]struct{}
+}
+
+type uniqueKey struct {
+	link    int64
+	visitor string
+	day     string
+}
+
+// NewWriter returns a writer that stores into st; Start runs it.
+func NewWriter(st ClickStore, o WriterOptions) *Writer {
+	if o.QueueSize <= 0 {
+		o.QueueSize = 65536
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Second
+	}
+	if o.MaxBatch < o.BatchSize {
+		o.MaxBatch = max(10000, o.BatchSize)
+	}
+	if o.UniqueMemory <= 0 {
+		o.UniqueMemory = 1_000_000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Writer{
+		store: st, opt: o, log: log,
+		ch: make(chan Hit, o.QueueSize), stop: make(chan struct{}), done: make(chan struct{}),
+		cls: NewClassifier(10000), salts: map[string]string{},
+		seen: map[uniqueKey]struct{}{}, seenOld: map[uniqueKey]struct{}{}, batchKey: map[uniqueKey]struct{}{},
+	}
+}
+
+// Record queues a click without blocking. It returns false, and counts the
+// click as dropped, when the queue is full or the writer is draining.
+func (w *Writer) Record(h Hit) bool {
+	if w.closed.Load() {
+		w.dropped.Add(1)
+		return false
+	}
+	select {
+	case w.ch <- h:
+		w.queued.Add(1)
+		return true
+	default:
+		w.dropped.Add(1)
+		return false
+	}
+}
+
+// Stats returns the counters.
+func (w *Writer) Stats() WriterStats {
+	return WriterStats{Queued: w.queued.Load(), Dropped: w.dropped.Load(), Written: w.written.Load(), Failed: w.failed.Load(), Pending: len(w.ch)}
+}
+
+// Start runs the writer in its own goroutine until Drain.
+func (w *Writer) Start() {
+	w.start.Do(func() { go w.run() })
+}
+
+// Drain stops accepting clicks, writes every queued one and returns when
+// they are stored, or when ctx ends (returning its error). Call it after
+// the HTTP server has stopped, so no redirect is still answering.
+func (w *Writer) Drain(ctx context.Context) error {
+	w.Start()
+	if w.closed.CompareAndSwap(false, true) {
+		close(w.stop)
+	}
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *Writer) run() {
+	defer close(w.done)
+	tick := time.NewTicker(w.opt.Interval)
+	defer tick.Stop()
+	batch := make([]Hit, 0, w.opt.MaxBatch)
+	for {
+		select {
+		case h := <-w.ch:
+			batch = append(batch, h)
+			batch = w.take(batch)
+			if len(batch) >= w.opt.BatchSize {
+				w.flush(batch)
+				batch = batch[:0]
+			}
+		case <-tick.C:
+			if len(batch) > 0 {
+				w.flush(batch)
+				batch = batch[:0]
+			}
+		case <-w.stop:
+			for {
+				batch = w.take(batch)
+				if len(batch) == 0 {
+					return
+				}
+				w.flush(batch)
+				batch = batch[:0]
+			}
+		}
+	}
+}
+
+// take moves what waits in the queue into batch, up to MaxBatch.
+func (w *Writer) take(batch []Hit) []Hit {
+	for len(batch) < w.opt.MaxBatch {
+		select {
+		case h := <-w.ch:
+			batch = append(batch, h)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// writeAttempts bounds the tries of one batch before its clicks count as
+// failed.
+const writeAttempts = 4
+
+func (w *Writer) flush(hits []Hit) {
+	ctx := context.Background()
+	clicks := w.Process(ctx, hits)
+	var err error
+	for attempt := range writeAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+		}
+		if err = w.store.WriteClicks(ctx, clicks); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		w.failed.Add(uint64(len(clicks)))
+		w.log.Error("write clicks", "count", len(clicks), "err", err)
+		return
+	}
+	for _, c := range clicks {
+		if c.UniqueDay != "" {
+			w.remember(uniqueKey{c.LinkID, c.Visitor, c.UniqueDay})
+		}
+	}
+	w.written.Add(uint64(len(clicks)))
+}
+
+func (w *Writer) remember(k uniqueKey) {
+	if len(w.seen) >= w.opt.UniqueMemory/2 {
+		w.seenOld = w.seen
+		w.seen = make(map[uniqueKey]struct{}, len(w.seenOld))
+	}
+	w.seen[k] = struct{}{}
+}
+
+func (w *Writer) known(k uniqueKey) bool {
+	if _, ok := w.seen[k]; ok {
+		return true
+	}
+	_, ok := w.seenOld[k]
+	return ok
+}
+
+// Process classifies hits into clicks: class, visitor hash, device, OS,
+// browser, referrer host, region and unique candidacy. It is the writer's
+// work before storage, exported for benchmarks and the demo generator. Not
+// safe for concurrent use with a running writer.
+func (w *Writer) Process(ctx context.Context, hits []Hit) []Click {
+	clicks := make([]Click, len(hits))
+	clear(w.batchKey)
+	for i, h := range hits {
+		loc := h.Loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		ua := Truncate(h.UserAgent, MaxUserAgent)
+		a := w.cls.Agent(ua)
+		class := Classify(Request{Method: h.Method, UserAgent: ua, Purpose: h.Purpose}, a)
+		day := h.At.In(loc).Format(time.DateOnly)
+		c := Click{
+			ClickID: h.ClickID, WorkspaceID: h.WorkspaceID, LinkID: h.LinkID, At: h.At.UTC().Truncate(time.Microsecond),
+			Class: class, Visitor: VisitorHash(w.salt(ctx, day), h.WorkspaceID, h.IP, ua),
+			Device: a.Device, OS: a.OS, Browser: a.Browser, Referrer: ReferrerHost(h.Referrer),
+		}
+		if w.opt.Geo != nil && h.IP != "" {
+			country, region := w.opt.Geo.Locate(h.IP)
+			c.Country, c.Region = Truncate(country, 8), Truncate(region, 64)
+		}
+		if class == Human {
+			k := uniqueKey{c.LinkID, c.Visitor, day}
+			if _, dup := w.batchKey[k]; !dup && !w.known(k) {
+				c.UniqueDay = day
+				w.batchKey[k] = struct{}{}
+			}
+		}
+		clicks[i] = c
+	}
+	return clicks
+}
+
+// salt returns the salt of a calendar day, creating it when the day is
+// new. The first salt of a new day also deletes the salts, unique keys and
+// early marks that are no longer needed.
+func (w *Writer) salt(ctx context.Context, day string) string {
+	if s, ok := w.salts[day]; ok {
+		return s
+	}
+	s, err := w.store.VisitorSalt(ctx, day, NewSalt())
+	if err != nil {
+		// Without the stored salt visitors are still hashed, with one that
+		// lives in this process for the day; unique counts may then count
+		// a visitor once more on another node.
+		w.log.Error("visitor salt", "day", day, "err", err)
+		s = NewSalt()
+	}
+	if len(w.salts) > 8 {
+		clear(w.salts)
+	}
+	w.salts[day] = s
+	if today := w.opt.Now().UTC().Format(time.DateOnly); today != w.lastDay {
+		w.lastDay = today
+		if err := w.store.ForgetBefore(ctx, SaltCutoff(w.opt.Now()), w.opt.Now().Add(-time.Hour)); err != nil {
+			w.log.Error("forget old salts", "err", err)
+		}
+	}
+	return s
+}
+
+// SaltCutoff is the first day whose salt is kept at now: the UTC day
+// before today. Every time zone is within a day of UTC, so no workspace
+// still hashes with an older salt, and no salt lives much beyond 48 hours
+// after its day began.
+func SaltCutoff(now time.Time) string {
+	return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// NewSalt returns a random salt.
+func NewSalt() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// VisitorHash identifies a visitor for one day without keeping who it is:
+// hash(daily salt, workspace, ip, user agent) as METRICS.md defines.
+func VisitorHash(salt string, workspaceID int64, ip, ua string) string {
+	h := sha256.New()
+	h.Write([]byte(salt))
+	h.Write([]byte{0})
+	h.Write([]byte(strconv.FormatInt(workspaceID, 10)))
+	h.Write([]byte{0})
+	h.Write([]byte(ip))
+	h.Write([]byte{0})
+	h.Write([]byte(ua))
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// ReferrerHost keeps only the host of a referrer URL.
+func ReferrerHost(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(Truncate(ref, maxRawReferrer))
+	if err != nil {
+		return ""
+	}
+	return Truncate(strings.ToLower(u.Hostname()), maxStored)
+}

@@ -1,0 +1,311 @@
+package link
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memClicks is an in-memory ClickStore with the database's semantics for
+// unique claims and salts, for the writer's logic; the store package tests
+// the real databases.
+type memClicks struct {
+	mu      sync.Mutex
+	clicks  []Click
+	claims  map[uniqueKey]bool
+	salts   map[string]string
+	forgot  []string
+	failFor int
+}
+
+func newMemClicks() *memClicks {
+	return &memClicks{claims: map[uniqueKey]bool{}, salts: map[string]string{}}
+}
+
+func (m *memClicks) WriteClicks(ctx context.Context, cs []Click) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failFor > 0 {
+		m.failFor--
+		return context.DeadlineExceeded
+	}
+	for _, c := range cs {
+		if c.UniqueDay != "" {
+			k := uniqueKey{c.LinkID, c.Visitor, c.UniqueDay}
+			c.Unique = !m.claims[k]
+			m.claims[k] = true
+		}
+		m.clicks = append(m.clicks, c)
+	}
+	return nil
+}
+
+func (m *memClicks) VisitorSalt(ctx context.Context, day, candidate string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s, ok := m.salts[day]; ok {
+		return s, nil
+	}
+	m.salts[day] = candidate
+	return candidate, nil
+}
+
+func (m *memClicks) ForgetBefore(ctx context.Context, day string, markBefore time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for d := range m.salts {
+		if d < day {
+			delete(m.salts, d)
+		}
+	}
+	m.forgot = append(m.forgot, day)
+	return nil
+}
+
+func (m *memClicks) all() []Click {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Click(nil), m.clicks...)
+}
+
+const chromeUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+
+func hit(link int64, at time.Time, ip, ua string) Hit {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	return Hit{ClickID: NewClickID(), LinkID: link, WorkspaceID: 1, Loc: shanghai, At: at, Method: "GET", UserAgent: ua, IP: ip,
+		Referrer: "https://s.weibo.com/weibo?q=%E8%8C%B6"}
+}
+
+func drain(t *testing.T, w *Writer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+}
+
+func TestWriterUniqueClicks(t *testing.T) {
+	t.Parallel()
+	// 2024-05-01 15:30 UTC is 23:30 in Shanghai; 16:30 UTC is the next
+	// day there, though the same UTC day.
+	day1 := time.Date(2024, 5, 1, 15, 30, 0, 0, time.UTC)
+	day2 := day1.Add(time.Hour)
+	st := newMemClicks()
+	w := NewWriter(st, WriterOptions{Now: func() time.Time { return day1 }})
+	w.Start()
+	hits := []Hit{
+		hit(1, day1, "203.0.113.5", chromeUA),                  // unique
+		hit(1, day1.Add(time.Minute), "203.0.113.5", chromeUA), // same visitor, same day
+		hit(2, day1, "203.0.113.5", chromeUA),                  // other link: unique
+		hit(1, day1, "203.0.113.6", chromeUA),                  // other visitor: unique
+		hit(1, day1, "203.0.113.7", "Twitterbot/1.0"),          // preview: never unique
+		hit(1, day2, "203.0.113.5", chromeUA),                  // next Shanghai day: unique again
+		hit(1, day2.Add(time.Minute), "203.0.113.5", chromeUA), // and not twice
+		hit(1, day2, "203.0.113.5", ""),                        // bot
+	}
+	for _, h := range hits {
+		if !w.Record(h) {
+			t.Fatal("Record refused a click with room in the queue")
+		}
+	}
+	drain(t, w)
+	got := st.all()
+	if len(got) != len(hits) {
+		t.Fatalf("stored %d clicks, want %d", len(got), len(hits))
+	}
+	wantUnique := []bool{true, false, true, true, false, true, false, false}
+	wantClass := []Class{Human, Human, Human, Human, Preview, Human, Human, Bot}
+	for i, c := range got {
+		if c.Unique != wantUnique[i] || c.Class != wantClass[i] {
+			t.Errorf("click %d: unique %v class %s, want %v %s", i, c.Unique, c.Class, wantUnique[i], wantClass[i])
+		}
+		if c.Referrer != "s.weibo.com" {
+			t.Errorf("click %d: referrer %q, want the host only", i, c.Referrer)
+		}
+		if c.Visitor == "" || c.Visitor == "203.0.113.5" {
+			t.Errorf("click %d: visitor %q", i, c.Visitor)
+		}
+	}
+	if got[0].Visitor != got[1].Visitor {
+		t.Error("the same visitor hashes differently on the same day")
+	}
+	if got[0].Visitor == got[5].Visitor {
+		t.Error("the visitor hash did not rotate with the day's salt")
+	}
+	if s := w.Stats(); s.Written != uint64(len(hits)) || s.Queued != uint64(len(hits)) || s.Dropped != 0 {
+		t.Errorf("stats %+v", s)
+	}
+
+	// A new writer (a restart, or another node) remembers nothing but
+	// does not count the same visitor again: the claim decides.
+	w2 := NewWriter(st, WriterOptions{Now: func() time.Time { return day1 }})
+	w2.Start()
+	w2.Record(hit(1, day1.Add(2*time.Minute), "203.0.113.5", chromeUA))
+	drain(t, w2)
+	if last := st.all()[len(hits)]; last.Unique {
+		t.Error("a restarted writer counted a visitor twice on the same day")
+	}
+}
+
+func TestVisitorHash(t *testing.T) {
+	t.Parallel()
+	a := VisitorHash("salt1", 1, "198.51.100.1", chromeUA)
+	tests := []struct {
+		name string
+		got  string
+	}{
+		{"other salt", VisitorHash("salt2", 1, "198.51.100.1", chromeUA)},
+		{"other workspace", VisitorHash("salt1", 2, "198.51.100.1", chromeUA)},
+		{"other ip", VisitorHash("salt1", 1, "198.51.100.2", chromeUA)},
+		{"other agent", VisitorHash("salt1", 1, "198.51.100.1", chromeUA+"x")},
+	}
+	for _, tt := range tests {
+		if tt.got == a {
+			t.Errorf("%s: same hash", tt.name)
+		}
+	}
+	if VisitorHash("salt1", 1, "198.51.100.1", chromeUA) != a {
+		t.Error("hash is not stable")
+	}
+	if len(a) != 22 {
+		t.Errorf("hash %q: want 22 characters", a)
+	}
+}
+
+func TestWriterSaltRotation(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, 5, 3, 12, 0, 0, 0, time.UTC)
+	st := newMemClicks()
+	st.salts["2024-04-30"] = "old"
+	st.salts["2024-05-01"] = "older"
+	st.salts["2024-05-02"] = "yesterday"
+	w := NewWriter(st, WriterOptions{Now: func() time.Time { return now }})
+	w.Start()
+	w.Record(hit(1, now, "203.0.113.9", chromeUA))
+	drain(t, w)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.salts["2024-05-01"]; ok {
+		t.Errorf("salt older than a day before today survived: %v", st.salts)
+	}
+	if _, ok := st.salts["2024-05-02"]; !ok {
+		t.Errorf("yesterday's salt, still in use west of UTC, was deleted: %v", st.salts)
+	}
+	if _, ok := st.salts["2024-05-03"]; !ok {
+		t.Errorf("today's salt was not created: %v", st.salts)
+	}
+	if SaltCutoff(now) != "2024-05-02" {
+		t.Errorf("SaltCutoff = %s", SaltCutoff(now))
+	}
+}
+
+func TestWriterQueueFull(t *testing.T) {
+	t.Parallel()
+	st := newMemClicks()
+	w := NewWriter(st, WriterOptions{QueueSize: 4})
+	// Not started: the queue fills and further clicks are dropped, never
+	// blocking the caller.
+	accepted := 0
+	for range 10 {
+		if w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA)) {
+			accepted++
+		}
+	}
+	if accepted != 4 || w.Stats().Dropped != 6 {
+		t.Fatalf("accepted %d, stats %+v; want 4 accepted and 6 dropped", accepted, w.Stats())
+	}
+	drain(t, w)
+	if len(st.all()) != 4 {
+		t.Errorf("stored %d, want the 4 queued", len(st.all()))
+	}
+	if w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA)) {
+		t.Error("Record accepted a click after Drain")
+	}
+}
+
+func TestWriterRetries(t *testing.T) {
+	t.Parallel()
+	st := newMemClicks()
+	st.failFor = 2
+	w := NewWriter(st, WriterOptions{})
+	w.Start()
+	w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA))
+	drain(t, w)
+	if len(st.all()) != 1 || w.Stats().Failed != 0 {
+		t.Errorf("stored %d, stats %+v: a passing database error lost a click", len(st.all()), w.Stats())
+	}
+}
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_700_000_000, 0)
+	loads := map[string]int{}
+	var mu sync.Mutex
+	c := NewCache(2, time.Minute, func(ctx context.Context, code string) (Resolved, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		loads[code]++
+		return Resolved{Found: code != "missing", LinkID: int64(len(code))}, nil
+	})
+	c.now = func() time.Time { return now }
+	ctx := context.Background()
+	for _, code := range []string{"a", "a", "b", "a", "c", "a"} {
+		if _, err := c.Get(ctx, code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Len() != 2 {
+		t.Errorf("cache holds %d, want its bound 2", c.Len())
+	}
+	if loads["a"] != 1 || loads["b"] != 1 || loads["c"] != 1 {
+		t.Errorf("loads %v: the recently used entry was evicted or reloaded", loads)
+	}
+	c.Invalidate("a")
+	_, _ = c.Get(ctx, "a")
+	if loads["a"] != 2 {
+		t.Errorf("Invalidate did not force a reload: %v", loads)
+	}
+	if r, _ := c.Get(ctx, "missing"); r.Found {
+		t.Error("missing code found")
+	}
+	_, _ = c.Get(ctx, "missing")
+	if loads["missing"] != 1 {
+		t.Errorf("unknown code not cached: %v", loads)
+	}
+	// After the TTL the stale entry answers and reloads in the background.
+	now = now.Add(2 * time.Minute)
+	if r, _ := c.Get(ctx, "a"); !r.Found {
+		t.Error("stale entry not served")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := loads["a"]
+		mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stale entry not refreshed: %v", loads)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDaily(t *testing.T) {
+	t.Parallel()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	from := time.Date(2024, 5, 1, 0, 0, 0, 0, shanghai)
+	to := from.AddDate(0, 0, 3)
+	hourly := []Point{
+		{At: time.Date(2024, 4, 30, 16, 0, 0, 0, time.UTC), Counts: Counts{Clicks: 2}}, // 00:00 May 1 in Shanghai
+		{At: time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC), Counts: Counts{Clicks: 3}},  // 23:00 May 1
+		{At: time.Date(2024, 5, 1, 16, 0, 0, 0, time.UTC), Counts: Counts{Clicks: 5}},  // 00:00 May 2
+	}
+	d := Daily(hourly, from, to, shanghai)
+	if len(d) != 3 || d[0].Clicks != 5 || d[1].Clicks != 5 || d[2].Clicks != 0 {
+		t.Errorf("Daily = %+v", d)
+	}
+}

@@ -1,0 +1,563 @@
+package query
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+)
+
+// Limits of one query. Longer or larger queries are refused with an *Error.
+const (
+	MaxLen   = 4000 // characters
+	MaxTerms = 500  // terms and filters
+	MaxDepth = 32   // nested parentheses and NOTs
+	MaxNear  = 1000 // the largest n of NEAR/n
+)
+
+// maxBytes refuses without further work queries far beyond MaxLen.
+const maxBytes = 1 << 20
+
+type kind uint8
+
+const (
+	kTerm kind = iota
+	kFilter
+	kAnd
+	kOr
+	kNot
+	kNear
+)
+
+type field uint8
+
+const (
+	fLang field = iota
+	fSource
+	fAuthor
+)
+
+var fieldNames = [...]string{fLang: "lang", fSource: "source", fAuthor: "author"}
+
+// node is one node of a parsed query.
+type node struct {
+	kind   kind
+	pos    int    // rune position in the query text
+	text   string // kTerm: normalized term; kFilter: normalized value
+	phrase bool   // kTerm written in quotes
+	field  field  // kFilter
+	n      int    // kNear: the distance in characters
+	kids   []*node
+	term   int32 // kTerm: index in the matcher's term table, set by Compile
+}
+
+// Query is a parsed query. It is immutable.
+type Query struct {
+	root *node
+}
+
+// Parse parses q. Errors are *Error values carrying the position of the
+// problem.
+func Parse(q string) (*Query, error) {
+	if len(q) > maxBytes {
+		return nil, errAt(MaxLen, KeyTooLong, "a query can hold at most 4000 characters; split it into several topics")
+	}
+	src := []rune(q)
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxLen {
+		return nil, errAt(MaxLen, KeyTooLong, "a query can hold at most 4000 characters; split it into several topics")
+	}
+	p := &parser{toks: toks}
+	root, err := p.parseAnd(0)
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind == tRParen {
+		return nil, errAt(t.pos, KeyUnexpectedParen, "remove this ) or add a ( before it")
+	}
+	if root == nil {
+		return nil, errAt(0, KeyEmpty, "write at least one word, for example: 华为 OR huawei")
+	}
+	if eval3(root) == vTrue {
+		return nil, errAt(0, KeyOnlyNegative, "add a word to look for: a query of only NOT terms would match almost everything")
+	}
+	return &Query{root: root}, nil
+}
+
+// Terms returns the query's normalized terms, without repetition, in order
+// of appearance, for highlighting.
+func (q *Query) Terms() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.kind == kTerm && !seen[n.text] {
+			seen[n.text] = true
+			out = append(out, n.text)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(q.root)
+	return out
+}
+
+// String returns the query in a canonical form: normalized terms, every
+// AND, OR and NEAR in parentheses. Parsing it again gives the same query.
+func (q *Query) String() string {
+	var b strings.Builder
+	q.root.write(&b)
+	return b.String()
+}
+
+func (n *node) write(b *strings.Builder) {
+	switch n.kind {
+	case kTerm:
+		if n.phrase || needsQuotes(n.text) {
+			b.WriteString(`"` + n.text + `"`)
+		} else {
+			b.WriteString(n.text)
+		}
+	case kFilter:
+		b.WriteString(fieldNames[n.field] + ":")
+		if needsQuotes(n.text) {
+			b.WriteString(`"` + n.text + `"`)
+		} else {
+			b.WriteString(n.text)
+		}
+	case kNot:
+		b.WriteString("-")
+		n.kids[0].write(b)
+	case kAnd, kOr, kNear:
+		sep := " "
+		if n.kind == kOr {
+			sep = " OR "
+		} else if n.kind == kNear {
+			sep = " NEAR/" + strconv.Itoa(n.n) + " "
+		}
+		b.WriteString("(")
+		for i, k := range n.kids {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			k.write(b)
+		}
+		b.WriteString(")")
+	}
+}
+
+func needsQuotes(s string) bool {
+	if s == "OR" || s == "AND" || s == "NOT" || strings.HasPrefix(s, "NEAR") || strings.HasPrefix(s, "-") {
+		return true
+	}
+	for _, f := range fieldNames {
+		if strings.HasPrefix(s, f+":") {
+			return true
+		}
+	}
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || isParen(r) || isQuote(r) })
+}
+
+// --- lexer
+
+type tokKind uint8
+
+const (
+	tEOF tokKind = iota
+	tWord
+	tPhrase
+	tFilter
+	tLParen
+	tRParen
+	tOr
+	tAnd
+	tNot
+	tNear
+)
+
+type token struct {
+	kind  tokKind
+	pos   int
+	text  string // tWord, tPhrase, tFilter: the normalized value
+	field field  // tFilter
+	n     int    // tNear
+}
+
+func isParen(r rune) bool { return r == '(' || r == ')' || r == '（' || r == '）' }
+func isQuote(r rune) bool { return r == '"' || r == '＂' || r == '“' || r == '”' }
+func isSpace(r rune) bool { return unicode.IsSpace(r) }
+
+func lex(src []rune) ([]token, error) {
+	var toks []token
+	terms := 0
+	leaf := func(t token) error {
+		terms++
+		if terms > MaxTerms {
+			return errAt(t.pos, KeyTooManyTerms, "a query can hold at most 500 terms; split it into several topics")
+		}
+		toks = append(toks, t)
+		return nil
+	}
+	for i := 0; i < len(src); {
+		r := src[i]
+		switch {
+		case isSpace(r):
+			i++
+		case r == '(' || r == '（':
+			toks = append(toks, token{kind: tLParen, pos: i})
+			i++
+		case r == ')' || r == '）':
+			toks = append(toks, token{kind: tRParen, pos: i})
+			i++
+		case isQuote(r):
+			text, end, err := lexPhrase(src, i)
+			if err != nil {
+				return nil, err
+			}
+			if err := leaf(token{kind: tPhrase, pos: i, text: text}); err != nil {
+				return nil, err
+			}
+			i = end
+		case r == '-' || r == '－':
+			toks = append(toks, token{kind: tNot, pos: i})
+			i++
+		default:
+			start := i
+			for i < len(src) && !isSpace(src[i]) && !isParen(src[i]) && !isQuote(src[i]) {
+				i++
+			}
+			word := string(src[start:i])
+			kw := norm.NFKC.String(word)
+			switch {
+			case kw == "OR":
+				toks = append(toks, token{kind: tOr, pos: start})
+				continue
+			case kw == "AND":
+				toks = append(toks, token{kind: tAnd, pos: start})
+				continue
+			case kw == "NOT":
+				toks = append(toks, token{kind: tNot, pos: start})
+				continue
+			case kw == "NEAR" || strings.HasPrefix(kw, "NEAR/"):
+				digits, _ := strings.CutPrefix(kw, "NEAR/")
+				n, err := strconv.Atoi(digits)
+				if err != nil || kw == "NEAR" || strings.TrimLeft(digits, "0123456789") != "" {
+					return nil, errAt(start, KeyNearNumber, "write NEAR/n with n the largest number of characters between the two terms, for example NEAR/10")
+				}
+				if n > MaxNear {
+					return nil, errAt(start, KeyNearNumber, "NEAR/n allows at most 1000 characters")
+				}
+				toks = append(toks, token{kind: tNear, pos: start, n: n})
+				continue
+			}
+			if f, value, ok := cutFilter(kw); ok {
+				if value == "" && i < len(src) && isQuote(src[i]) {
+					text, end, err := lexPhrase(src, i)
+					if err != nil {
+						return nil, err
+					}
+					value, i = text, end
+				}
+				value = textnorm.Normalize(value).Norm
+				if value == "" {
+					return nil, errAt(start, KeyFilterValue, "write the value right after the colon, for example lang:zh, source:weibo or author:\"名字\"")
+				}
+				if err := leaf(token{kind: tFilter, pos: start, field: f, text: value}); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			text := textnorm.Normalize(word).Norm
+			if text == "" {
+				return nil, errAt(start, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
+			}
+			if err := leaf(token{kind: tWord, pos: start, text: text}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return append(toks, token{kind: tEOF, pos: len(src)}), nil
+}
+
+// lexPhrase reads the quoted phrase opening at src[i] and returns its
+// normalized text and the position after the closing quote.
+func lexPhrase(src []rune, i int) (string, int, error) {
+	end := i + 1
+	for end < len(src) && !isQuote(src[end]) {
+		end++
+	}
+	if end == len(src) {
+		return "", 0, errAt(i, KeyUnclosedQuote, "add a closing quote \" after the phrase")
+	}
+	raw := string(src[i+1 : end])
+	if strings.TrimSpace(raw) == "" {
+		return "", 0, errAt(i, KeyEmptyPhrase, "write a phrase between the quotes, or remove them")
+	}
+	text := textnorm.Normalize(raw).Norm
+	if text == "" {
+		return "", 0, errAt(i, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
+	}
+	return text, end + 1, nil
+}
+
+func cutFilter(kw string) (field, string, bool) {
+	name, value, ok := strings.Cut(kw, ":")
+	if !ok {
+		return 0, "", false
+	}
+	for f, n := range fieldNames {
+		if strings.EqualFold(name, n) {
+			return field(f), value, true
+		}
+	}
+	return 0, "", false
+}
+
+// --- parser
+
+type parser struct {
+	toks []token
+	i    int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+
+func (p *parser) next() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func startsUnary(k tokKind) bool {
+	return k == tWord || k == tPhrase || k == tFilter || k == tLParen || k == tNot
+}
+
+func startsPrimary(k tokKind) bool {
+	return k == tWord || k == tPhrase || k == tFilter || k == tLParen
+}
+
+// parseAnd parses and = or { ["AND"] or }. It returns nil, nil when the
+// input ends (or a group closes) before anything was read.
+func (p *parser) parseAnd(depth int) (*node, error) {
+	var kids []*node
+	for {
+		t := p.peek()
+		switch t.kind {
+		case tEOF, tRParen:
+			switch len(kids) {
+			case 0:
+				return nil, nil
+			case 1:
+				return kids[0], nil
+			}
+			return &node{kind: kAnd, pos: kids[0].pos, kids: flatten(kAnd, kids)}, nil
+		case tOr:
+			return nil, errAt(t.pos, KeyOrNoLeft, "write a term before OR, for example: 华为 OR huawei")
+		case tAnd:
+			if len(kids) == 0 {
+				return nil, errAt(t.pos, KeyAndNoLeft, "write a term before AND")
+			}
+			p.next()
+			if !startsUnary(p.peek().kind) {
+				return nil, errAt(t.pos, KeyAndNoRight, "write a term after AND, or remove it")
+			}
+			continue
+		case tNear:
+			return nil, errAt(t.pos, KeyNearOperand, "write a word or phrase before NEAR/n")
+		}
+		n, err := p.parseOr(depth)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, n)
+	}
+}
+
+// parseOr parses or = unary { "OR" unary }.
+func (p *parser) parseOr(depth int) (*node, error) {
+	left, err := p.parseUnary(depth)
+	if err != nil {
+		return nil, err
+	}
+	kids := []*node{left}
+	for p.peek().kind == tOr {
+		or := p.next()
+		if !startsUnary(p.peek().kind) {
+			return nil, errAt(or.pos, KeyOrNoRight, "write a term after OR, or remove it")
+		}
+		right, err := p.parseUnary(depth)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, right)
+	}
+	if len(kids) == 1 {
+		return left, nil
+	}
+	return &node{kind: kOr, pos: left.pos, kids: flatten(kOr, kids)}, nil
+}
+
+// parseUnary parses unary = ("NOT" | "-") unary | near.
+func (p *parser) parseUnary(depth int) (*node, error) {
+	t := p.peek()
+	if t.kind != tNot {
+		return p.parseNear(depth)
+	}
+	if depth+1 > MaxDepth {
+		return nil, errAt(t.pos, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
+	}
+	p.next()
+	if !startsUnary(p.peek().kind) {
+		return nil, errAt(t.pos, KeyNotNoOperand, "write the term to exclude right after NOT or -, for example: 华为 -广告")
+	}
+	kid, err := p.parseUnary(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	return &node{kind: kNot, pos: t.pos, kids: []*node{kid}}, nil
+}
+
+// parseNear parses near = primary { "NEAR/n" primary }.
+func (p *parser) parseNear(depth int) (*node, error) {
+	left, err := p.parsePrimary(depth)
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tNear {
+		nt := p.next()
+		if !positional(left) {
+			return nil, errAt(left.pos, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
+		}
+		if !startsPrimary(p.peek().kind) {
+			return nil, errAt(nt.pos, KeyNearOperand, "write a word or phrase after NEAR/n")
+		}
+		right, err := p.parsePrimary(depth)
+		if err != nil {
+			return nil, err
+		}
+		if !positional(right) {
+			return nil, errAt(right.pos, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
+		}
+		left = &node{kind: kNear, pos: left.pos, n: nt.n, kids: []*node{left, right}}
+	}
+	return left, nil
+}
+
+// parsePrimary parses primary = "(" and ")" | word | phrase | filter.
+func (p *parser) parsePrimary(depth int) (*node, error) {
+	t := p.next()
+	switch t.kind {
+	case tWord, tPhrase:
+		return &node{kind: kTerm, pos: t.pos, text: t.text, phrase: t.kind == tPhrase}, nil
+	case tFilter:
+		return &node{kind: kFilter, pos: t.pos, field: t.field, text: t.text}, nil
+	case tLParen:
+		if depth+1 > MaxDepth {
+			return nil, errAt(t.pos, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
+		}
+		inner, err := p.parseAnd(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		end := p.peek()
+		if inner == nil && end.kind == tRParen {
+			return nil, errAt(t.pos, KeyEmptyParens, "write something between the parentheses, or remove them")
+		}
+		if end.kind != tRParen {
+			return nil, errAt(t.pos, KeyUnclosedParen, "add a ) to close the ( opened here")
+		}
+		p.next()
+		inner.pos = t.pos
+		return inner, nil
+	}
+	// Callers check startsPrimary first; this is a safety net.
+	return nil, errAt(t.pos, KeyNearOperand, "write a word or phrase here")
+}
+
+// positional reports whether n has positions in the text, which NEAR needs.
+func positional(n *node) bool {
+	switch n.kind {
+	case kTerm, kNear:
+		return true
+	case kOr:
+		for _, k := range n.kids {
+			if !positional(k) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// flatten merges children of the same kind: a (b c) → a b c.
+func flatten(k kind, kids []*node) []*node {
+	var out []*node
+	for _, c := range kids {
+		if c.kind == k {
+			out = append(out, c.kids...)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Three-valued logic for deciding, without a post, whether a query can
+// match when none of its terms occurs: filters are unknown.
+type tri uint8
+
+const (
+	vFalse tri = iota
+	vTrue
+	vUnknown
+)
+
+func eval3(n *node) tri {
+	switch n.kind {
+	case kTerm, kNear:
+		return vFalse
+	case kFilter:
+		return vUnknown
+	case kNot:
+		switch eval3(n.kids[0]) {
+		case vTrue:
+			return vFalse
+		case vFalse:
+			return vTrue
+		}
+		return vUnknown
+	case kAnd:
+		v := vTrue
+		for _, k := range n.kids {
+			switch eval3(k) {
+			case vFalse:
+				return vFalse
+			case vUnknown:
+				v = vUnknown
+			}
+		}
+		return v
+	case kOr:
+		v := vFalse
+		for _, k := range n.kids {
+			switch eval3(k) {
+			case vTrue:
+				return vTrue
+			case vUnknown:
+				v = vUnknown
+			}
+		}
+		return v
+	}
+	return vUnknown
+}

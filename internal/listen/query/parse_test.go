@@ -1,0 +1,227 @@
+package query
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, in, want string
+	}{
+		{"word", "华为", "华为"},
+		{"latin word folded", "HuaWei", "huawei"},
+		{"full-width word", "ＡＰＰＬＥ", "apple"},
+		{"traditional word", "臺灣", "台湾"},
+		{"phrase", `"new balance"`, `"new balance"`},
+		{"full-width quotes", `＂新 款＂`, `"新 款"`},
+		{"curly quotes", `“小米 手机”`, `"小米 手机"`},
+		{"implicit and", "华为 手机", "(华为 手机)"},
+		{"explicit and", "华为 AND 手机", "(华为 手机)"},
+		{"or", "华为 OR huawei", "(华为 OR huawei)"},
+		{"or binds tighter than and", "a b OR c", "(a (b OR c))"},
+		{"not keyword", "华为 NOT 招聘", "(华为 -招聘)"},
+		{"minus", "华为 -招聘", "(华为 -招聘)"},
+		{"full-width minus", "华为 －招聘", "(华为 -招聘)"},
+		{"minus inside word", "wi-fi", "wi-fi"},
+		{"not binds tighter than or", "x (-a OR b)", "(x (-a OR b))"},
+		{"double not", "x NOT NOT a", "(x --a)"},
+		{"parentheses", "(a OR b) (c OR d)", "((a OR b) (c OR d))"},
+		{"full-width parentheses", "（a OR b）c", "((a OR b) c)"},
+		{"mixed parentheses", "(a OR b）", "(a OR b)"},
+		{"near", "小米 NEAR/10 发热", "(小米 NEAR/10 发热)"},
+		{"near zero", "a NEAR/0 b", "(a NEAR/0 b)"},
+		{"near group", "(华为 OR 荣耀) NEAR/5 降价", "((华为 OR 荣耀) NEAR/5 降价)"},
+		{"near chain", "a NEAR/3 b NEAR/4 c", "((a NEAR/3 b) NEAR/4 c)"},
+		{"near phrase", `"air max" NEAR/5 鞋`, `("air max" NEAR/5 鞋)`},
+		{"full-width keyword", "a ＯＲ b", "(a OR b)"},
+		{"lower-case or is a word", "a or b", "(a or b)"},
+		{"lang filter", "华为 lang:zh", "(华为 lang:zh)"},
+		{"source filter", "华为 source:Weibo", "(华为 source:weibo)"},
+		{"author filter", "author:张三", "author:张三"},
+		{"author phrase", `author:"张 三" 咖啡`, `(author:"张 三" 咖啡)`},
+		{"filter key any case", "LANG:en x", "(lang:en x)"},
+		{"full-width colon", "lang：zh x", "(lang:zh x)"},
+		{"negative with filter", "-广告 source:weibo", "(-广告 source:weibo)"},
+		{"unknown prefix is a word", "http:abc", "http:abc"},
+		{"flattened", "a (b c) d", "(a b c d)"},
+		{"nested", "((a))", "a"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			q, err := Parse(c.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", c.in, err)
+			}
+			if got := q.String(); got != c.want {
+				t.Errorf("Parse(%q) = %s, want %s", c.in, got, c.want)
+			}
+			again, err := Parse(q.String())
+			if err != nil || again.String() != q.String() {
+				t.Errorf("canonical form %s does not parse back: %v, %v", q.String(), again, err)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	many := strings.TrimSpace(strings.Repeat("词 ", 10000))
+	cases := []struct {
+		name, in, key string
+		pos           int
+	}{
+		{"empty", "", KeyEmpty, 0},
+		{"blank", "  \u3000 ", KeyEmpty, 0},
+		{"unclosed paren", "华为 OR (荣耀 OR 小米", KeyUnclosedParen, 6},
+		{"unclosed paren at 14", "abc def ghi j (k", KeyUnclosedParen, 14},
+		{"unclosed full-width paren", "华为 （荣耀", KeyUnclosedParen, 3},
+		{"unexpected paren", "华为)", KeyUnexpectedParen, 2},
+		{"unexpected full-width paren", "a b）c", KeyUnexpectedParen, 3},
+		{"lonely close", ")", KeyUnexpectedParen, 0},
+		{"empty parens", "a ()", KeyEmptyParens, 2},
+		{"trailing or", "华为 OR", KeyOrNoRight, 3},
+		{"or then close", "(a OR) b", KeyOrNoRight, 3},
+		{"double or", "a OR OR b", KeyOrNoRight, 2},
+		{"leading or", "OR a", KeyOrNoLeft, 0},
+		{"or after paren", "(OR a)", KeyOrNoLeft, 1},
+		{"not alone", "NOT", KeyNotNoOperand, 0},
+		{"minus alone", "a -", KeyNotNoOperand, 2},
+		{"not before or", "a NOT OR b", KeyNotNoOperand, 2},
+		{"only negative", "-广告", KeyOnlyNegative, 0},
+		{"only negatives", "NOT a -b", KeyOnlyNegative, 0},
+		{"trailing and", "a AND", KeyAndNoRight, 2},
+		{"leading and", "AND a", KeyAndNoLeft, 0},
+		{"near letters", "a NEAR/x b", KeyNearNumber, 2},
+		{"near no number", "a NEAR b", KeyNearNumber, 2},
+		{"near slash only", "a NEAR/ b", KeyNearNumber, 2},
+		{"near negative", "a NEAR/-3 b", KeyNearNumber, 2},
+		{"near too far", "a NEAR/5000 b", KeyNearNumber, 2},
+		{"near huge", "a NEAR/99999999999999999999999 b", KeyNearNumber, 2},
+		{"near no right", "a NEAR/3", KeyNearOperand, 2},
+		{"near no left", "NEAR/3 a", KeyNearOperand, 0},
+		{"near not operand", "a NEAR/3 -b", KeyNearOperand, 2},
+		{"near filter operand", "lang:zh NEAR/3 b", KeyNearOperand, 0},
+		{"near and group", "(a b) NEAR/3 c", KeyNearOperand, 0},
+		{"empty quotes", `a ""`, KeyEmptyPhrase, 2},
+		{"blank quotes", `a "  "`, KeyEmptyPhrase, 2},
+		{"unclosed quote", `a "new balance`, KeyUnclosedQuote, 2},
+		{"filter without value", "lang: 华为", KeyFilterValue, 0},
+		{"author empty phrase", `author:"" x`, KeyEmptyPhrase, 7},
+		{"url term", "https://example.com", KeyEmptyTerm, 0},
+		{"too many terms", many, KeyTooManyTerms, 1000},
+		{"too long", strings.Repeat("a", 4001), KeyTooLong, 4000},
+		{"too deep parens", strings.Repeat("(", 40) + "a" + strings.Repeat(")", 40), KeyTooDeep, 32},
+		{"too deep nots", strings.Repeat("NOT ", 40) + "a", KeyTooDeep, 128},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			q, err := Parse(c.in)
+			var qe *Error
+			if !errors.As(err, &qe) {
+				t.Fatalf("Parse(%q) = %v, %v; want an *Error %s", c.in, q, err, c.key)
+			}
+			if qe.Key != c.key || qe.Pos != c.pos {
+				t.Errorf("Parse(%q) error = %s (%s at %d), want %s at %d", c.in, qe, qe.Key, qe.Pos, c.key, c.pos)
+			}
+			if qe.Hint == "" {
+				t.Errorf("error %s has no hint", qe.Key)
+			}
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("error code = %s, want invalid", apperr.CodeOf(err))
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("abc def ghi j (k")
+	if got, want := err.Error(), "unclosed parenthesis at 14"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Key != KeyUnclosedParen || ae.Args["Pos"] != 14 {
+		t.Errorf("as apperr: %+v", ae)
+	}
+}
+
+func TestTenThousandTermsFast(t *testing.T) {
+	t.Parallel()
+	q := strings.Repeat("华为 OR ", 10000) + "荣耀"
+	start := time.Now()
+	_, err := Parse(q)
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("refusing 10,000 terms took %s", d)
+	}
+	var qe *Error
+	if !errors.As(err, &qe) || qe.Key != KeyTooManyTerms {
+		t.Fatalf("err = %v, want too many terms", err)
+	}
+	if !strings.Contains(qe.Hint, "500") {
+		t.Errorf("hint %q does not say the limit", qe.Hint)
+	}
+	huge := strings.Repeat("x ", 1<<20)
+	if _, err := Parse(huge); !errors.As(err, &qe) || qe.Key != KeyTooLong {
+		t.Errorf("2 MB query: %v, want too long", err)
+	}
+}
+
+func TestTerms(t *testing.T) {
+	t.Parallel()
+	q, err := Parse(`(華為 OR Huawei) -招聘 "Mate 60" 华为`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(q.Terms(), "|")
+	if want := "华为|huawei|招聘|mate 60"; got != want {
+		t.Errorf("Terms = %s, want %s", got, want)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"华为 OR huawei -招聘", `"new balance" (鞋 OR 跑鞋)`, "小米 NEAR/10 (发热 OR 续航)",
+		"lang:zh source:weibo author:\"张三\" x", "（a OR b）", "a NEAR/x b", "((", "))", `"`, "OR", "NOT",
+		"-", "a NEAR/3 b NEAR/4 c", "author:", "ＯＲ ＮＯＴ", "\xff\xfe", "https://x.y a",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := Parse(s)
+		n := utf8.RuneCountInString(s)
+		if err != nil {
+			var qe *Error
+			if !errors.As(err, &qe) {
+				t.Fatalf("Parse(%q) error %v is not an *Error", s, err)
+			}
+			if len(s) <= maxBytes && (qe.Pos < 0 || qe.Pos > n) {
+				t.Fatalf("Parse(%q): position %d outside 0..%d", s, qe.Pos, n)
+			}
+			if qe.Hint == "" || qe.Error() == "" {
+				t.Fatalf("Parse(%q): error without hint or message", s)
+			}
+			return
+		}
+		again, err := Parse(q.String())
+		if err != nil {
+			t.Fatalf("canonical %q of %q does not parse: %v", q.String(), s, err)
+		}
+		if again.String() != q.String() {
+			t.Fatalf("canonical form unstable: %q → %q", q.String(), again.String())
+		}
+		m, err := Compile([]Rule{{ID: 1, Query: s}})
+		if err != nil {
+			t.Fatalf("Compile after Parse ok: %v", err)
+		}
+		m.Match(Post{Text: s, Lang: "zh"})
+	})
+}

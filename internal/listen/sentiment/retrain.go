@@ -1,0 +1,123 @@
+package sentiment
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// RowError says which row of a labelled CSV file is wrong and why. Rows
+// count from 1 for the header, as a spreadsheet numbers them.
+type RowError struct {
+	Row     int
+	Problem string
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("row %d: %s", e.Row, e.Problem) }
+
+// MinRetrainRows is the fewest labelled rows Retrain accepts: fewer leave
+// too small a held-out part to compare models on.
+const MinRetrainRows = 20
+
+// ReadLabelledCSV reads a workspace's labelled examples: a header naming
+// the columns text and label (any order, other columns ignored), then one
+// example per row with label positive, neutral or negative. Returns a
+// *RowError for the first bad row.
+func ReadLabelledCSV(r io.Reader) ([]Example, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, &RowError{Row: 1, Problem: "the file is empty; want a header with columns text,label"}
+	}
+	if err != nil {
+		return nil, csvRowError(err, 1)
+	}
+	textCol, labelCol := -1, -1
+	for i, h := range head {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		case "text":
+			textCol = i
+		case "label":
+			labelCol = i
+		}
+	}
+	if textCol < 0 || labelCol < 0 {
+		return nil, &RowError{Row: 1, Problem: fmt.Sprintf("the header %q lacks a text or a label column", strings.Join(head, ","))}
+	}
+	var out []Example
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvRowError(err, row)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(rec) <= max(textCol, labelCol) {
+			return nil, &RowError{Row: row, Problem: fmt.Sprintf("%d columns, want at least %d", len(rec), max(textCol, labelCol)+1)}
+		}
+		text := strings.TrimSpace(rec[textCol])
+		if text == "" {
+			return nil, &RowError{Row: row, Problem: "the text is empty"}
+		}
+		if !utf8.ValidString(text) {
+			return nil, &RowError{Row: row, Problem: "the text is not valid UTF-8"}
+		}
+		raw := strings.ToLower(strings.TrimSpace(rec[labelCol]))
+		l, ok := ParseLabel(raw)
+		if !ok {
+			return nil, &RowError{Row: row, Problem: fmt.Sprintf("label %q is not positive, neutral or negative", rec[labelCol])}
+		}
+		out = append(out, Example{Text: text, Label: l})
+	}
+	return out, nil
+}
+
+func csvRowError(err error, row int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &RowError{Row: pe.StartLine, Problem: pe.Err.Error()}
+	}
+	return &RowError{Row: row, Problem: err.Error()}
+}
+
+// RetrainReport tells how a retrained model compares with the current one
+// on the held-out part of a workspace's examples.
+type RetrainReport struct {
+	Train, HeldOut int
+	Current, New   Metrics
+	// Better is true when the new model's held-out macro-F1 is not worse:
+	// only then should it replace the current one.
+	Better bool
+}
+
+// Retrain fine-tunes current on a workspace's labelled examples: 20 % are
+// held out (Split with SplitSeed), the rest continue current's training
+// (opt.Init is set to current), and both models are scored on the held-out
+// part. current is unchanged.
+func Retrain(current *Model, examples []Example, opt TrainOptions) (*Model, RetrainReport, error) {
+	if len(examples) < MinRetrainRows {
+		return nil, RetrainReport{}, fmt.Errorf("need at least %d labelled rows to retrain, got %d", MinRetrainRows, len(examples))
+	}
+	train, held := Split(examples, TestFraction, SplitSeed)
+	opt.Init = current
+	if opt.Note == "" {
+		opt.Note = current.note + fmt.Sprintf(" Fine-tuned on %d workspace examples.", len(train))
+	}
+	saved := Train(train, opt)
+	rep := RetrainReport{
+		Train:   len(train),
+		HeldOut: len(held),
+		Current: Evaluate(current, held, false),
+		New:     Evaluate(saved, held, false),
+	}
+	rep.Better = rep.New.MacroF1 >= rep.Current.MacroF1
+	return saved, rep, nil
+}

@@ -1,0 +1,336 @@
+package sentiment
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// features returns the multiset of feature hashes of text.
+func features(text string) map[uint64]int {
+	got := map[uint64]int{}
+	extract(text, func(h uint64) { got[h]++ })
+	return got
+}
+
+func charUnit(r rune) uint64 { return mix(uint64(r) ^ saltChar) }
+
+func wordUnit(w string) uint64 {
+	var u uint64
+	extractUnits(w, func(h uint64) { u = h })
+	return u
+}
+
+func negated(u uint64) uint64 { return mix(u ^ saltNeg) }
+
+func TestExtract(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		text string
+		want []uint64 // features that must be present
+		not  []uint64 // features that must be absent
+	}{
+		{"negation scopes the next characters", "不太好吃", []uint64{negated(charUnit('好')), negated(charUnit('吃')), metaHashes[metaNegation]}, nil},
+		{"no negation without a negator", "好吃", []uint64{charUnit('好')}, []uint64{negated(charUnit('好')), metaHashes[metaNegation]}},
+		{"a comma ends the scope", "不，好", []uint64{metaHashes[metaNegation]}, []uint64{negated(charUnit('好'))}},
+		{"scope is four characters", "没有一二三四五", []uint64{negated(charUnit('四'))}, []uint64{negated(charUnit('五'))}},
+		{"毫无 negates", "毫无新意", []uint64{negated(charUnit('新'))}, nil},
+		{"非常 is a degree word, not a negation", "非常好", []uint64{metaHashes[metaDegree], metaHashes[metaLexPos]}, []uint64{negated(charUnit('好')), metaHashes[metaLexPosNegated]}},
+		{"negated positive cue flips", "不满意", []uint64{metaHashes[metaLexNeg]}, nil},
+		{"a cue holding its negator does not flip", "不错", []uint64{metaHashes[metaLexPos]}, []uint64{metaHashes[metaLexPosNegated]}},
+		{"English n't scopes three words", "I don't like it at all", []uint64{negated(wordUnit("like")), negated(wordUnit("it")), negated(wordUnit("at")), metaHashes[metaLexPosNegated]}, []uint64{negated(wordUnit("all"))}},
+		{"English never", "never again", []uint64{negated(wordUnit("again"))}, nil},
+		{"Weibo emoticon is one unit", "好[哈哈]", []uint64{wordUnit("[哈哈]"), metaHashes[metaBracket], metaHashes[metaLexStrongPos]}, []uint64{charUnit('哈')}},
+		{"[doge] too", "[doge]", []uint64{wordUnit("[doge]"), metaHashes[metaBracket]}, []uint64{wordUnit("doge")}},
+		{"a long bracket is punctuation", "[这不是一个表情符号啊]", []uint64{charUnit('这')}, []uint64{metaHashes[metaBracket]}},
+		{"emoji", "好😡", []uint64{metaHashes[metaEmoji], metaHashes[metaLexStrongNeg]}, nil},
+		{"emoticon", "great :)", []uint64{wordUnit(":)")}, nil},
+		{"mixed zh/en: words and characters", "iPhone很好用", []uint64{wordUnit("iphone"), charUnit('很'), metaHashes[metaHasCJK]}, []uint64{metaHashes[metaLatinOnly]}},
+		{"case and width folded", "ＧＯＯＤ", []uint64{wordUnit("good"), metaHashes[metaLatinOnly]}, nil},
+		{"exclamations", "好！！！", []uint64{metaHashes[metaExcl1], metaHashes[metaExcl3]}, []uint64{metaHashes[metaQuest1]}},
+		{"question", "真的吗?", []uint64{metaHashes[metaQuest1]}, nil},
+		{"invalid UTF-8 is skipped", "好\xff\xfe吃", []uint64{charUnit('好'), charUnit('吃')}, []uint64{ngram2(charUnit('好'), charUnit('吃'))}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got := features(c.text)
+			for i, h := range c.want {
+				if got[h] == 0 {
+					t.Errorf("%q lacks wanted feature #%d", c.text, i)
+				}
+			}
+			for i, h := range c.not {
+				if got[h] != 0 {
+					t.Errorf("%q has unwanted feature #%d", c.text, i)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultModelClassifiesObviousTexts(t *testing.T) {
+	t.Parallel()
+	m := Default()
+	cases := []struct {
+		text string
+		want Label
+	}{
+		{"太好吃了，强烈推荐[哈哈]", Positive},
+		{"质量太差，再也不买了[怒]", Negative},
+		{"I love it", Positive},
+		{"worst service ever", Negative},
+		{"不好吃，很失望", Negative},
+		{"客服态度非常好，物流也快", Positive},
+	}
+	for _, c := range cases {
+		r := m.Classify(c.text)
+		if r.Label != c.want {
+			t.Errorf("Classify(%q) = %v %+v, want %v", c.text, r.Label, r.Scores, c.want)
+		}
+	}
+}
+
+func TestScoresSumToOneAndAreDeterministic(t *testing.T) {
+	t.Parallel()
+	m := Default()
+	for _, text := range []string{"", " ", "好", "今天天气不错", "I hate Mondays!!!", strings.Repeat("差", 100000), "\xff\xfe\xfd", "[doge][doge]"} {
+		r := m.Classify(text)
+		s := r.Scores
+		if sum := s.Positive + s.Neutral + s.Negative; math.Abs(sum-1) > 1e-5 {
+			t.Errorf("scores of %.20q sum to %v", text, sum)
+		}
+		for _, p := range []float64{s.Positive, s.Neutral, s.Negative} {
+			if p < 0 || p > 1 || math.IsNaN(p) {
+				t.Errorf("score %v of %.20q out of range", p, text)
+			}
+		}
+		if again := m.Classify(text); again != r {
+			t.Errorf("Classify(%.20q) not deterministic: %+v then %+v", text, r, again)
+		}
+	}
+}
+
+func TestLongTextCostsNoMoreThanItsPrefix(t *testing.T) {
+	t.Parallel()
+	m := Default()
+	long := strings.Repeat("服务很好，", 1<<18) // ~4 MB
+	if got, want := m.Classify(long), m.Classify(long[:MaxTextBytes]); got != want {
+		t.Errorf("long text %+v, its prefix %+v", got, want)
+	}
+}
+
+func TestClassifyAllocatesNothing(t *testing.T) {
+	m := Default()
+	allocs := testing.AllocsPerRun(100, func() { m.Classify("质量太差，再也不买了[怒] not good 😡") })
+	if allocs != 0 {
+		t.Errorf("Classify allocates %v times per call, want 0", allocs)
+	}
+}
+
+func TestEmbeddedModel(t *testing.T) {
+	t.Parallel()
+	if len(embedded) >= 3<<20 {
+		t.Errorf("model.bin is %d bytes, want < 3 MB", len(embedded))
+	}
+	start := time.Now()
+	m, err := Load(bytes.NewReader(embedded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("loading took %v, want < 1s", d)
+	}
+	t.Logf("model.bin: %d bytes, loaded in %v, %d buckets", len(embedded), time.Since(start), m.Buckets())
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"太好吃了", "worst service ever", "今天开会"} {
+		if a, b := m.Classify(text), again.Classify(text); a != b {
+			t.Errorf("round trip changed %q: %+v then %+v", text, a, b)
+		}
+	}
+}
+
+func TestLoadRefusesOtherFiles(t *testing.T) {
+	t.Parallel()
+	for _, b := range [][]byte{nil, []byte("not gzip"), embedded[:len(embedded)/2]} {
+		if _, err := Load(bytes.NewReader(b)); !errors.Is(err, ErrModelFormat) {
+			t.Errorf("Load(%d bytes) = %v, want ErrModelFormat", len(b), err)
+		}
+	}
+}
+
+func TestSplitIsReproducible(t *testing.T) {
+	t.Parallel()
+	var all []Example
+	for i := range 101 {
+		all = append(all, Example{Text: strings.Repeat("x", i)})
+	}
+	tr1, te1 := Split(all, 0.2, 42)
+	tr2, te2 := Split(all, 0.2, 42)
+	if len(te1) != 21 || len(tr1) != 80 {
+		t.Fatalf("split sizes %d/%d, want 80/21 (test = ceil(0.2·n))", len(tr1), len(te1))
+	}
+	for i := range te1 {
+		if te1[i] != te2[i] {
+			t.Fatal("same seed, different split")
+		}
+	}
+	if len(tr2) != len(tr1) {
+		t.Fatal("same seed, different split")
+	}
+	// The test indices are fixed by SplitMix64(42) and Fisher–Yates: pin
+	// them, since a change would silently move the shared test splits.
+	var got []int
+	for _, e := range te1[:5] {
+		got = append(got, len(e.Text))
+	}
+	if want := []int{0, 8, 11, 19, 21}; !slices.Equal(got, want) {
+		t.Errorf("first test indices %v, want %v", got, want)
+	}
+}
+
+func TestReadLabelledCSV(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		csv     string
+		wantN   int
+		wantRow int
+		wantMsg string
+	}{
+		{"good", "text,label\n好吃,positive\n难吃,negative\n\"开会, 三点\",neutral\n", 3, 0, ""},
+		{"columns in any order", "id,label,text\n1,neg,差\n", 1, 0, ""},
+		{"bad label", "text,label\n好吃,positive\n难吃,bad\n", 0, 3, `label "bad"`},
+		{"empty text", "text,label\n好吃,positive\n ,negative\n", 0, 3, "text is empty"},
+		{"missing column", "text,label\n好吃,positive\n难吃\n", 0, 3, "1 columns"},
+		{"no header", "好吃,positive\n", 0, 1, "lacks a text or a label column"},
+		{"empty file", "", 0, 1, "empty"},
+		{"broken quote", "text,label\n\"好吃,positive\n", 0, 2, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ReadLabelledCSV(strings.NewReader(c.csv))
+			if c.wantRow == 0 {
+				if err != nil || len(got) != c.wantN {
+					t.Fatalf("got %d examples, %v; want %d, no error", len(got), err, c.wantN)
+				}
+				return
+			}
+			var re *RowError
+			if !errors.As(err, &re) || re.Row != c.wantRow || !strings.Contains(re.Problem, c.wantMsg) {
+				t.Fatalf("error %v, want row %d saying %q", err, c.wantRow, c.wantMsg)
+			}
+		})
+	}
+}
+
+// workspaceExamples are texts in a workspace's own jargon: made-up product
+// words the base model cannot know.
+func workspaceExamples() []Example {
+	var out []Example
+	for i := range 60 {
+		n := string(rune('A' + i%26))
+		out = append(out,
+			Example{Text: "小杯 zorbly 款 " + n, Label: Positive},
+			Example{Text: "小杯 blargh 款 " + n, Label: Negative},
+			Example{Text: "小杯 quoxen 款 " + n, Label: Neutral},
+		)
+	}
+	return out
+}
+
+func TestRetrainKeepsTheBetterModel(t *testing.T) {
+	t.Parallel()
+	base := Default()
+	t.Run("new model better", func(t *testing.T) {
+		m, rep, err := Retrain(base, workspaceExamples(), TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Better || rep.New.MacroF1 <= rep.Current.MacroF1 || rep.HeldOut != 36 {
+			t.Fatalf("report %+v, want the new model better on 36 held-out rows", rep)
+		}
+		if got := m.Classify("小杯 zorbly 款 Q").Label; got != Positive {
+			t.Errorf("fine-tuned model says %v", got)
+		}
+	})
+	t.Run("new model worse", func(t *testing.T) {
+		// Label the training part wrongly and the held-out part rightly.
+		all := workspaceExamples()
+		for i := range all {
+			all[i].Text += " #" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		}
+		_, held := Split(all, TestFraction, SplitSeed)
+		isHeld := map[string]bool{}
+		for _, e := range held {
+			isHeld[e.Text] = true
+		}
+		// First a model that knows the right answers…
+		good, _, err := Retrain(base, all, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range all {
+			if !isHeld[all[i].Text] {
+				all[i].Label = (all[i].Label + 1) % numClasses
+			}
+		}
+		// …then retraining it on wrong labels must not replace it.
+		_, rep, err := Retrain(good, all, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Better {
+			t.Fatalf("report %+v: a worse model would replace the current one", rep)
+		}
+	})
+	t.Run("too few rows", func(t *testing.T) {
+		if _, _, err := Retrain(base, workspaceExamples()[:5], TrainOptions{}); err == nil {
+			t.Fatal("no error for 5 rows")
+		}
+	})
+}
+
+func TestTrainIsDeterministic(t *testing.T) {
+	t.Parallel()
+	ex := workspaceExamples()
+	var a, b bytes.Buffer
+	Train(ex, TrainOptions{Bits: 12}).WriteTo(&a)
+	Train(ex, TrainOptions{Bits: 12}).WriteTo(&b)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two trainings on the same data differ")
+	}
+}
+
+// BenchmarkClassify measures throughput on one core over the real SMP test
+// texts (run with -cpu 1); it reports texts/s.
+func BenchmarkClassify(b *testing.B) {
+	texts, err := loadSMP("../../../../shared/data/smp2020_ewect/raw/usual_test_labeled.txt")
+	if err != nil {
+		if os.IsNotExist(err) || errors.Is(err, os.ErrNotExist) {
+			b.Skip("shared data not found:", err)
+		}
+		b.Fatal(err)
+	}
+	m := Default()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		m.Classify(texts[i%len(texts)].Text)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/chorus-hq/chorus/internal/campaign"
+)
+
+func samplePlan() campaign.Plan {
+	base := 0.03
+	c := campaign.Campaign{
+		Name: "冬日暖咖季", Slug: "winter", Objective: "sales", Status: "active", Start: "2026-01-01", End: "2026-02-28", Budget: 10000,
+		OwnerID: 3, PersonaIDs: []int64{5},
+		Pillars: []campaign.Pillar{{Name: "产地故事", Share: 100}},
+		Phases: []campaign.Phase{
+			{ID: 1, Name: "预热", Objective: "voice", Start: "2026-01-01", End: "2026-01-10"},
+			{ID: 2, Name: "引爆", Objective: "sales", Start: "2026-01-11", End: "2026-02-28"},
+		},
+		Targets: []campaign.Target{
+			{ID: 1, Metric: "purchases", Value: 100, Unit: "count", Direction: campaign.AtLeast},
+			{ID: 2, PhaseID: 2, Metric: "purchases", Value: 80, Unit: "count", Direction: campaign.AtLeast},
+			{ID: 3, PhaseID: 2, Platform: "weibo", Metric: "purchases", Value: 30, Unit: "count", Direction: campaign.AtLeast},
+			{ID: 4, Metric: "engagement_rate", Value: 0.05, Unit: "rate", Direction: campaign.AtLeast, Baseline: &base},
+		},
+		Mix: []campaign.MixEntry{{Platform: "weibo", Role: "声量", BudgetShare: 60, HoursShare: 50, PostsPerWeek: 5}, {Platform: "douyin", BudgetShare: 40, HoursShare: 50}},
+		BudgetLines: []campaign.BudgetLine{
+			{ID: 1, Kind: "kol_fee", Description: "阿May", Platform: "weibo", PhaseID: 2, ResourceID: 9, Planned: 6000, Committed: 6000, Spent: 2500.5},
+			{ID: 2, Kind: "production", Planned: 2000},
+		},
+		Hours: []campaign.HoursLine{{MemberID: 3, HoursPerWeek: 12}},
+	}
+	return campaign.Plan{
+		Campaign: c,
+		Fit:      map[string]float64{"weibo": 62.5, "douyin": 71},
+		Budget:   campaign.BudgetSummary{Total: 10000, Planned: 8000, Committed: 6000, Spent: 2500.5},
+		Hours:    []campaign.MemberHours{{MemberID: 3, Name: "陈思雨", Planned: 12, Capacity: 10, Over: true}},
+		KPI:      campaign.KPITree(c.Targets),
+		Warnings: []campaign.Warning{{Field: "hours[0].hours_per_week", Key: "warning.campaign.member_over"}},
+	}
+}
+
+func TestCampaignPlanXLSX(t *testing.T) {
+	var buf bytes.Buffer
+	names := Names{
+		Platforms: map[string]string{"weibo": "微博", "douyin": "抖音"},
+		Personas:  map[int64]string{5: "小美"},
+		Members:   map[int64]string{3: "陈思雨"},
+		Resources: map[int64]string{9: "咖啡续命的阿May"},
+		Message:   func(key string, _ map[string]any) string { return "translated " + key },
+	}
+	if err := CampaignPlanXLSX(&buf, samplePlan(), names); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	defer f.Close()
+	if got, want := f.GetSheetList(), []string{SheetOverview, SheetPhases, SheetKPI, SheetMix, SheetBudget}; !slices.Equal(got, want) {
+		t.Fatalf("sheets = %v, want %v", got, want)
+	}
+	cell := func(sheet, ref string) string {
+		t.Helper()
+		v, err := f.GetCellValue(sheet, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	raw := func(sheet, ref string) string {
+		t.Helper()
+		v, err := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name, sheet, ref, want string
+		raw                    bool
+	}{
+		{"phase header bilingual", SheetPhases, "B1", "阶段 Phase", false},
+		{"phase name", SheetPhases, "B2", "预热", false},
+		{"phase start shown as date", SheetPhases, "D2", "2026-01-01", false},
+		{"phase start stored as a date serial", SheetPhases, "D2", "46023", true},
+		{"phase days a number", SheetPhases, "F3", "49", true},
+		{"overview name", SheetOverview, "B2", "冬日暖咖季", false},
+		{"overview objective", SheetOverview, "B4", "销售转化 Sales", false},
+		{"overview persona names", SheetOverview, "B14", "小美", false},
+		{"kpi top level", SheetKPI, "A2", "活动 Campaign", false},
+		{"kpi phase child", SheetKPI, "A3", "    阶段 Phase", false},
+		{"kpi platform grandchild", SheetKPI, "C4", "微博", false},
+		{"kpi target number", SheetKPI, "F3", "80", true},
+		{"kpi baseline", SheetKPI, "H5", "0.03", true},
+		{"mix platform name", SheetMix, "A2", "微博", false},
+		{"mix fit", SheetMix, "C2", "62.5", true},
+		{"mix budget amount", SheetMix, "E2", "6000", true},
+		{"budget resource name", SheetBudget, "E2", "咖啡续命的阿May", false},
+		{"budget spent number", SheetBudget, "H2", "2500.5", true},
+		{"budget total", SheetBudget, "F4", "8000", true},
+		{"hours header", SheetBudget, "A7", "成员 Member", false},
+		{"hours member", SheetBudget, "A8", "陈思雨", false},
+		{"hours over", SheetBudget, "E8", "是 Yes", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if tt.raw {
+				got = raw(tt.sheet, tt.ref)
+			} else {
+				got = cell(tt.sheet, tt.ref)
+			}
+			if got != tt.want {
+				t.Errorf("%s!%s = %q, want %q", tt.sheet, tt.ref, got, tt.want)
+			}
+		})
+	}
+	// Header rows are bold.
+	for _, s := range []string{SheetPhases, SheetKPI, SheetMix, SheetBudget} {
+		id, err := f.GetCellStyle(s, "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil || st.Font == nil || !st.Font.Bold {
+			t.Errorf("%s header not bold: %+v %v", s, st, err)
+		}
+	}
+	// Warnings are translated into the overview.
+	rows, _ := f.GetRows(SheetOverview)
+	var text []string
+	for _, r := range rows {
+		text = append(text, strings.Join(r, "|"))
+	}
+	if !strings.Contains(strings.Join(text, "\n"), "translated warning.campaign.member_over") {
+		t.Errorf("overview lacks the warning: %v", text)
+	}
+}

@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
+)
+
+var _ conversion.Store = (*DB)(nil)
+
+// SiteByKey returns the workspace whose public key is key. Returns
+// apperr.NotFound when there is none.
+func (db *DB) SiteByKey(ctx context.Context, key string) (conversion.Site, error) {
+	var s conversion.Site
+	err := db.reader().queryRow(ctx, `SELECT k.workspace_id, k.public_key, w.currency
+		FROM workspace_keys k JOIN workspaces w ON w.id = k.workspace_id
+		WHERE k.public_key = $1`, key).Scan(&s.WorkspaceID, &s.Key, &s.Currency)
+	if err != nil {
+		return conversion.Site{}, notFound(err, "public_key")
+	}
+	return s, nil
+}
+
+// EnsurePublicKey stores key as the workspace's public key unless it has
+// one, and returns the key in force; two callers racing get the same key.
+func (db *DB) EnsurePublicKey(ctx context.Context, workspaceID int64, key string) (string, error) {
+	var out string
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if _, err := c.exec(ctx, `INSERT INTO workspace_keys (workspace_id, public_key, created_at)
+			VALUES ($1, $2, $3) ON CONFLICT (workspace_id) DO NOTHING`, workspaceID, key, db.now()); err != nil {
+			return apperr.Wrap(err, "create public key")
+		}
+		return notFound(c.queryRow(ctx, `SELECT public_key FROM workspace_keys WHERE workspace_id = $1`, workspaceID).Scan(&out), "workspace")
+	})
+	return out, err
+}
+
+// SetPublicKey replaces the workspace's public key (or sets its first).
+func (db *DB) SetPublicKey(ctx context.Context, workspaceID int64, key string) error {
+	_, err := db.writer().exec(ctx, `INSERT INTO workspace_keys (workspace_id, public_key, created_at)
+		VALUES ($1, $2, $3)
+		ON CONFLICT (workspace_id) DO UPDATE SET public_key = excluded.public_key, created_at = excluded.created_at`,
+		workspaceID, key, db.now())
+	if err != nil {
+		return apperr.Wrap(err, "rotate public key")
+	}
+	return nil
+}
+
+const conversionColumns = `id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at`
+
+func scanConversion(row interface{ Scan(...any) error }, ws int64) (conversion.Conversion, error) {
+	c := conversion.Conversion{WorkspaceID: ws}
+	var eventID, orderID, clickID, customerID sql.NullString
+	var linkID, campaignID sql.NullInt64
+	var props string
+	err := row.Scan(&c.ID, &c.Event, &eventID, &orderID, &clickID, &linkID, &campaignID, &c.Channel, &customerID,
+		&c.Value, &c.Currency, &c.Source, &props, &c.At)
+	if err != nil {
+		return c, err
+	}
+	c.EventID, c.OrderID, c.ClickID, c.CustomerID = eventID.String, orderID.String, clickID.String, customerID.String
+	c.LinkID, c.CampaignID = nullInt(linkID), nullInt(campaignID)
+	c.At = c.At.UTC()
+	if props != "" && props != "{}" {
+		_ = json.Unmarshal([]byte(props), &c.Props)
+	}
+	return c, nil
+}
+
+func nullInt(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt64(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// AddConversion stores c unless the workspace already has an event with
+// its event id, or the same event with its order id; then it returns that
+// one and true, and changes nothing. Concurrent calls store one row: the
+// unique indexes decide. With customer set, a new row also moves the
+// customer's first and last click, in the same transaction.
+func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, customer *conversion.ClickAt) (conversion.Conversion, bool, error) {
+	c.At = c.At.UTC().Truncate(time.Microsecond)
+	props := "{}"
+	if len(c.Props) > 0 {
+		b, err := json.Marshal(c.Props)
+		if err != nil {
+			return c, false, apperr.Wrap(err, "encode conversion props")
+		}
+		props = string(b)
+	}
+	var out conversion.Conversion
+	dup := false
+	err := db.InTx(ctx, func(tx *Tx) error {
+		cn := tx.conn()
+		var id int64
+		err := cn.queryRow(ctx, `INSERT INTO conversions (workspace_id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT DO NOTHING RETURNING id`,
+			c.WorkspaceID, c.Event, nullString(c.EventID), nullString(c.OrderID), nullString(c.ClickID), nullInt64(c.LinkID),
+			nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
+		if err == sql.ErrNoRows {
+			dup = true
+			out, err = scanConversion(cn.queryRow(ctx, `SELECT `+conversionColumns+` FROM conversions
+				WHERE workspace_id = $1 AND (event_id = $2 OR (event = $3 AND order_id = $4))
+				ORDER BY id LIMIT 1`, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
+			return notFound(err, "conversion")
+		}
+		if err != nil {
+			return apperr.Wrap(err, "add conversion")
+		}
+		c.ID = id
+		out = c
+		if customer == nil || c.CustomerID == "" {
+			return nil
+		}
+		at := customer.At.UTC().Truncate(time.Microsecond)
+		_, err = cn.exec(ctx, `INSERT INTO customers (workspace_id, customer_id, first_click_id, first_at, last_click_id, last_at)
+			VALUES ($1, $2, $3, $4, $3, $4)
+			ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
+				first_click_id = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_click_id ELSE customers.first_click_id END,
+				first_at = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_at ELSE customers.first_at END,
+				last_click_id = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_click_id ELSE customers.last_click_id END,
+				last_at = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_at ELSE customers.last_at END`,
+			c.WorkspaceID, c.CustomerID, customer.ClickID, at)
+		return apperr.Wrap(err, "update customer")
+	})
+	return out, dup, err
+}
+
+// Customer returns a customer's first and last click. Returns
+// apperr.NotFound when the workspace does not know the customer.
+func (db *DB) Customer(ctx context.Context, workspaceID int64, customerID string) (conversion.Customer, error) {
+	cu := conversion.Customer{ID: customerID}
+	err := db.reader().queryRow(ctx, `SELECT first_click_id, first_at, last_click_id, last_at FROM customers
+		WHERE workspace_id = $1 AND customer_id = $2`, workspaceID, customerID).
+		Scan(&cu.FirstClickID, &cu.FirstAt, &cu.LastClickID, &cu.LastAt)
+	if err != nil {
+		return conversion.Customer{}, notFound(err, "customer")
+	}
+	cu.FirstAt, cu.LastAt = cu.FirstAt.UTC(), cu.LastAt.UTC()
+	return cu, nil
+}
+
+// Conversions lists the workspace's conversions, newest first, at most
+// f.Limit of them (100 when 0).
+func (db *DB) Conversions(ctx context.Context, workspaceID int64, f conversion.ListFilter) ([]conversion.Conversion, error) {
+	q := `SELECT ` + conversionColumns + ` FROM conversions WHERE workspace_id = $1`
+	args := []any{workspaceID}
+	if f.Event != nil {
+		args = append(args, *f.Event)
+		q += ` AND event = $2`
+	}
+	if f.CampaignID != nil {
+		args = append(args, *f.CampaignID)
+		q += ` AND campaign_id = $` + strconv.Itoa(len(args))
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		q += ` AND id < $` + strconv.Itoa(len(args))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	q += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list conversions")
+	}
+	defer rows.Close()
+	var out []conversion.Conversion
+	for rows.Next() {
+		c, err := scanConversion(rows, workspaceID)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list conversions")
+		}
+		out = append(out, c)
+	}
+	return out, apperr.Wrap(rows.Err(), "list conversions")
+}
+
+// ClickTotals sums effective clicks and engaged visits of the workspace's
+// hourly roll-ups in [from, to), per campaign and channel of the link.
+func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]conversion.ClickTotal, error) {
+	rows, err := db.reader().query(ctx, `SELECT l.campaign_id, l.channel, CAST(SUM(r.effective_clicks) AS BIGINT), CAST(SUM(r.engaged_visits) AS BIGINT)
+		FROM click_rollups r JOIN links l ON l.id = r.link_id
+		WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
+		GROUP BY l.campaign_id, l.channel`, workspaceID, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, apperr.Wrap(err, "sum click roll-ups")
+	}
+	defer rows.Close()
+	var out []conversion.ClickTotal
+	for rows.Next() {
+		var t conversion.ClickTotal
+		var campaign sql.NullInt64
+		if err := rows.Scan(&campaign, &t.Channel, &t.EffectiveClicks, &t.EngagedVisits); err != nil {
+			return nil, apperr.Wrap(err, "sum click roll-ups")
+		}
+		t.CampaignID = nullInt(campaign)
+		out = append(out, t)
+	}
+	return out, apperr.Wrap(rows.Err(), "sum click roll-ups")
+}
+
+// touchQueries find the clicks that may earn credit for the conversions
+// of [$2, $3): the conversion's own click and that visitor's other human
+// clicks, and every click the customer's events carried. Clicks before $4
+// are too old for any of them.
+var touchQueries = []string{
+	`SELECT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+	FROM conversions c
+	JOIN click_events own ON own.click_id = c.click_id AND own.workspace_id = c.workspace_id
+	JOIN click_events t ON t.workspace_id = c.workspace_id AND t.visitor = own.visitor
+	JOIN links l ON l.id = t.link_id
+	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
+		AND (t.click_id = own.click_id OR t.class = 'human') AND t.at >= $4 AND t.at < $3`,
+	`SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+	FROM conversions c
+	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.customer_id = c.customer_id AND k.click_id IS NOT NULL
+	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
+	JOIN links l ON l.id = t.link_id
+	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.customer_id IS NOT NULL
+		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`,
+}
+
+// ConversionFacts returns the workspace's conversions of [from, to), each
+// with the touches that happened in [since, to): its own click, that
+// visitor's human clicks and the clicks known through its customer's
+// cids. Which of them earn credit is the attribution model's business.
+func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, since time.Time) ([]conversion.Fact, error) {
+	from, to, since = from.UTC(), to.UTC(), since.UTC()
+	rows, err := db.reader().query(ctx, `SELECT `+conversionColumns+` FROM conversions
+		WHERE workspace_id = $1 AND at >= $2 AND at < $3 ORDER BY id`, workspaceID, from, to)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read conversions")
+	}
+	var facts []conversion.Fact
+	index := map[int64]int{}
+	for rows.Next() {
+		c, err := scanConversion(rows, workspaceID)
+		if err != nil {
+			rows.Close()
+			return nil, apperr.Wrap(err, "read conversions")
+		}
+		index[c.ID] = len(facts)
+		facts = append(facts, conversion.Fact{Conversion: c})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "read conversions")
+	}
+	for _, q := range touchQueries {
+		if err := db.touches(ctx, q, facts, index, workspaceID, from, to, since); err != nil {
+			return nil, err
+		}
+	}
+	return facts, nil
+}
+
+func (db *DB) touches(ctx context.Context, q string, facts []conversion.Fact, index map[int64]int, args ...any) error {
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return apperr.Wrap(err, "read touches")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t conversion.Touch
+		var campaign sql.NullInt64
+		if err := rows.Scan(&id, &t.ClickID, &t.LinkID, &campaign, &t.Channel, &t.At); err != nil {
+			return apperr.Wrap(err, "read touches")
+		}
+		t.CampaignID, t.At = nullInt(campaign), t.At.UTC()
+		if i, ok := index[id]; ok {
+			facts[i].Touches = append(facts[i].Touches, t)
+		}
+	}
+	return apperr.Wrap(rows.Err(), "read touches")
+}

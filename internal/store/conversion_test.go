@@ -1,0 +1,354 @@
+package store_test
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// convWorld is a workspace with two tracked links of two campaigns and a
+// clock the service reads.
+type convWorld struct {
+	db     *store.DB
+	svc    *conversion.Service
+	ws     int64
+	site   conversion.Site
+	wechat link.Link // campaign 1
+	weibo  link.Link // campaign 2
+	now    time.Time
+}
+
+func newConvWorld(t *testing.T, db *store.DB) *convWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &convWorld{db: db, ws: brandTestWorkspace(t, db), now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	w.svc = conversion.NewService(db)
+	w.svc.Now = func() time.Time { return w.now }
+	w.svc.ClickWait = 0
+	w.wechat = w.link(t, 1, "wechat")
+	w.weibo = w.link(t, 2, "weibo")
+	key, err := w.svc.PublicKey(ctx, w.ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.site, err = w.svc.SiteByKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+var convCodes sync.Map
+
+func (w *convWorld) link(t *testing.T, campaign int64, channel string) link.Link {
+	t.Helper()
+	code := link.NewCode()
+	for {
+		if _, dup := convCodes.LoadOrStore(code, true); !dup {
+			break
+		}
+		code = link.NewCode()
+	}
+	l, err := w.db.CreateLink(context.Background(), link.Link{WorkspaceID: w.ws, Code: code, Destination: "https://shop.example/", CampaignID: &campaign, Channel: channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// click stores a unique human click of visitor on l at, and returns its id.
+func (w *convWorld) click(t *testing.T, l link.Link, visitor string, at time.Time) string {
+	t.Helper()
+	id := link.NewClickID()
+	c := link.Click{ClickID: id, WorkspaceID: l.WorkspaceID, LinkID: l.ID, At: at, Class: link.Human, Visitor: visitor, UniqueDay: at.Format(time.DateOnly) + "/" + id}
+	if err := w.db.WriteClicks(context.Background(), []link.Click{c}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestPublicKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := brandTestWorkspace(t, db)
+		svc := conversion.NewService(db)
+		k1, err := svc.PublicKey(ctx, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k2, _ := svc.PublicKey(ctx, ws); k2 != k1 {
+			t.Fatalf("PublicKey twice = %q, %q; want the same key", k1, k2)
+		}
+		site, err := svc.SiteByKey(ctx, k1)
+		if err != nil || site.WorkspaceID != ws || site.Currency != "CNY" {
+			t.Fatalf("SiteByKey = %+v, %v; want workspace %d in CNY", site, err, ws)
+		}
+		k3, err := svc.RotateKey(ctx, ws)
+		if err != nil || k3 == k1 {
+			t.Fatalf("RotateKey = %q, %v; want a new key", k3, err)
+		}
+		wantCode(t, "old key", func() error { _, err := svc.SiteByKey(ctx, k1); return err }(), apperr.Unauthorized)
+		wantCode(t, "malformed key", func() error { _, err := svc.SiteByKey(ctx, "nope"); return err }(), apperr.Unauthorized)
+		if _, err := svc.SiteByKey(ctx, k3); err != nil {
+			t.Errorf("new key: %v", err)
+		}
+	})
+}
+
+// TestConversionIdempotent: one order sent by many callers at once is
+// stored once; an event id is stored once; the same order id for another
+// event or another workspace is another row.
+func TestConversionIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		const n = 16
+		results := make([]conversion.Result, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = w.svc.Collect(ctx, w.site, conversion.SourceServer,
+					conversion.Payload{Event: conversion.Purchase, OrderID: "order-1", Value: 99, Currency: "CNY"})
+			})
+		}
+		wg.Wait()
+		dups := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("call %d: %v", i, errs[i])
+			}
+			if results[i].ID != results[0].ID {
+				t.Errorf("call %d stored id %d; want %d", i, results[i].ID, results[0].ID)
+			}
+			if results[i].Duplicate {
+				dups++
+			}
+		}
+		if dups != n-1 {
+			t.Errorf("%d duplicates among %d calls; want %d", dups, n, n-1)
+		}
+		p := conversion.Payload{Event: conversion.Lead, EventID: "ev-1"}
+		first, _ := w.svc.Collect(ctx, w.site, conversion.SourceServer, p)
+		again, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, p)
+		if err != nil || !again.Duplicate || again.ID != first.ID {
+			t.Errorf("same event id again = %+v, %v; want duplicate of %d", again, err, first.ID)
+		}
+		other, _ := w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: conversion.CheckoutStart, OrderID: "order-1"})
+		if other.Duplicate {
+			t.Errorf("checkout_start with a purchase's order id is a duplicate; want its own row")
+		}
+		otherWS := w.site
+		otherWS.WorkspaceID = brandTestWorkspace(t, db)
+		if res, _ := w.svc.Collect(ctx, otherWS, conversion.SourceServer, conversion.Payload{Event: conversion.Purchase, OrderID: "order-1", Value: 1}); res.Duplicate {
+			t.Errorf("another workspace's order-1 is a duplicate")
+		}
+		list, err := w.svc.List(ctx, w.ws, conversion.ListFilter{})
+		if err != nil || len(list) != 3 {
+			t.Fatalf("List = %d rows, %v; want 3", len(list), err)
+		}
+		purchase := conversion.Purchase
+		list, _ = w.svc.List(ctx, w.ws, conversion.ListFilter{Event: &purchase})
+		if len(list) != 1 || list[0].Value != 99 || list[0].Currency != "CNY" || list[0].Source != conversion.SourceServer {
+			t.Errorf("purchases = %+v; want the one order", list)
+		}
+	})
+}
+
+// TestCollectAttribution: a cid of the workspace attributes to its link's
+// campaign; a forged or foreign cid stores the event unattributed; a
+// customer id alone finds the customer's last click; visits mark clicks.
+func TestCollectAttribution(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		other := newConvWorld(t, db)
+		early := w.click(t, w.wechat, "visitor-a", w.now.Add(-3*24*time.Hour))
+		late := w.click(t, w.weibo, "visitor-b", w.now.Add(-1*time.Hour))
+		foreign := other.click(t, other.wechat, "visitor-a", w.now.Add(-time.Hour))
+
+		collect := func(p conversion.Payload) conversion.Result {
+			t.Helper()
+			res, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, p)
+			if err != nil {
+				t.Fatalf("Collect(%+v): %v", p, err)
+			}
+			return res
+		}
+		if res := collect(conversion.Payload{Event: conversion.Landing, ClickID: early}); !res.Attributed || res.CampaignID == nil || *res.CampaignID != 1 {
+			t.Errorf("landing with a real cid = %+v; want attributed to campaign 1", res)
+		}
+		if res := collect(conversion.Payload{Event: conversion.Landing, ClickID: early}); !res.Duplicate {
+			t.Errorf("second landing of one click = %+v; want duplicate", res)
+		}
+		ref, err := db.Click(ctx, early)
+		if err != nil || !ref.Landed {
+			t.Errorf("click after landing = %+v, %v; want landed", ref, err)
+		}
+		if res := collect(conversion.Payload{Event: conversion.Lead, ClickID: "forgedforgedforged01"}); res.Attributed {
+			t.Errorf("forged cid = %+v; want unattributed", res)
+		}
+		if res := collect(conversion.Payload{Event: conversion.Landing, ClickID: foreign}); res.Attributed {
+			t.Errorf("cid of another workspace = %+v; want unattributed", res)
+		}
+		if ref, _ := db.Click(ctx, foreign); ref.Landed {
+			t.Errorf("another workspace's landing marked this workspace's click")
+		}
+
+		// The customer is seen with both clicks; the later one is last.
+		collect(conversion.Payload{Event: conversion.Signup, ClickID: late, CustomerID: "u1"})
+		collect(conversion.Payload{Event: conversion.Lead, ClickID: early, CustomerID: "u1"})
+		cu, err := db.Customer(ctx, w.ws, "u1")
+		if err != nil || cu.FirstClickID != early || cu.LastClickID != late {
+			t.Fatalf("customer = %+v, %v; want first %s, last %s", cu, err, early, late)
+		}
+		if _, err := db.Customer(ctx, other.ws, "u1"); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("customer u1 in another workspace: %v; want NotFound", err)
+		}
+		res, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: conversion.Purchase, OrderID: "o9", Value: 300, CustomerID: "u1"})
+		if err != nil || !res.Attributed || res.CampaignID == nil || *res.CampaignID != 2 {
+			t.Errorf("purchase with only the customer id = %+v, %v; want attributed to campaign 2 (last click)", res, err)
+		}
+
+		// Purchases must be in the workspace currency.
+		_, err = w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: conversion.Purchase, Value: 5, Currency: "USD"})
+		if !apperr.Is(err, apperr.Invalid) || !hasField(err, "currency") {
+			t.Errorf("purchase in USD: %v; want Invalid naming currency", err)
+		}
+		// A server may date its events, within limits; the snippet may not.
+		ts := w.now.Add(-48 * time.Hour)
+		res, _ = w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: "custom:demo", TS: &ts})
+		list, _ := w.svc.List(ctx, w.ws, conversion.ListFilter{Limit: 1})
+		if len(list) != 1 || list[0].ID != res.ID || !list[0].At.Equal(ts) {
+			t.Errorf("dated event = %+v; want at %v", list, ts)
+		}
+		old := w.now.Add(-100 * 24 * time.Hour)
+		if _, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: "custom:demo", TS: &old}); !hasField(err, "ts") {
+			t.Errorf("event 100 days old: %v; want Invalid naming ts", err)
+		}
+	})
+}
+
+func hasField(err error, field string) bool {
+	ae, ok := err.(*apperr.Error)
+	if !ok {
+		return false
+	}
+	for _, f := range ae.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFunnelModels builds a click history on the database and reads the
+// funnel under each model: visitor v clicked WeChat (campaign 1) ten days
+// ago, Weibo (campaign 2) two days ago, and bought for 300 with the Weibo
+// cid; another visitor's lead came from WeChat; one purchase of 50 came
+// with no click at all.
+func TestFunnelModels(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		day := 24 * time.Hour
+		w.click(t, w.wechat, "v", w.now.Add(-10*day))
+		c2 := w.click(t, w.weibo, "v", w.now.Add(-2*day))
+		c3 := w.click(t, w.wechat, "u", w.now.Add(-1*day))
+		for _, p := range []conversion.Payload{
+			{Event: conversion.Landing, ClickID: c2},
+			{Event: conversion.Engaged, ClickID: c2},
+			{Event: conversion.Landing, ClickID: c3},
+			{Event: conversion.Purchase, ClickID: c2, OrderID: "o1", Value: 300},
+			{Event: conversion.Lead, ClickID: c3},
+			{Event: conversion.AddToCart, ClickID: c3},
+			{Event: conversion.Purchase, OrderID: "o2", Value: 50},
+		} {
+			if _, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, p); err != nil {
+				t.Fatalf("Collect(%+v): %v", p, err)
+			}
+		}
+		f := conversion.Filter{From: w.now.Add(-20 * day), To: w.now.Add(time.Hour)}
+		total, err := w.svc.Funnel(ctx, w.ws, f, conversion.LastTouch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(name string, got, want float64) {
+			t.Helper()
+			if math.Abs(got-want) > 1e-9 {
+				t.Errorf("%s = %v; want %v", name, got, want)
+			}
+		}
+		check("effective clicks", float64(total.EffectiveClicks), 2)
+		check("engaged visits", float64(total.EngagedVisits), 1)
+		check("landing", total.Landing, 2)
+		check("engaged", total.Engaged, 1)
+		check("leads", total.Leads, 1)
+		check("intent", total.PurchaseIntent, 1)
+		check("purchases", total.Purchases, 2)
+		check("revenue", total.Revenue, 350)
+		check("unattributed", total.Unattributed, 1)
+		check("lead_conversion_rate", *total.LeadConversionRate, 0.5)
+		check("purchase_conversion_rate", *total.PurchaseConversionRate, 2)
+
+		campaign := func(id int64, m conversion.Model) conversion.Funnel {
+			t.Helper()
+			fn, err := w.svc.Funnel(ctx, w.ws, conversion.Filter{CampaignID: &id, From: f.From, To: f.To}, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fn
+		}
+		check("last touch: campaign 2 revenue", campaign(2, conversion.LastTouch).Revenue, 300)
+		check("last touch: campaign 1 revenue", campaign(1, conversion.LastTouch).Revenue, 0)
+		check("first touch: campaign 1 revenue", campaign(1, conversion.FirstTouch).Revenue, 300)
+		check("first touch: campaign 2 revenue", campaign(2, conversion.FirstTouch).Revenue, 0)
+		check("linear: campaign 1 revenue", campaign(1, conversion.Linear).Revenue, 150)
+		check("linear: campaign 2 purchases", campaign(2, conversion.Linear).Purchases, 0.5)
+		check("campaign 1 effective clicks", float64(campaign(1, conversion.Linear).EffectiveClicks), 1)
+
+		rows, err := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, conversion.ByChannel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, r := range rows {
+			got[r.Key] = r.Revenue
+		}
+		if len(rows) != 3 || got["wechat"] != 150 || got["weibo"] != 150 || got[""] != 50 {
+			t.Errorf("linear revenue by channel = %v; want wechat 150, weibo 150, unattributed 50", got)
+		}
+		if _, err := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, "post"); !hasField(err, "by") {
+			t.Errorf("FunnelBy post: %v; want Invalid naming by", err)
+		}
+	})
+}
+
+// TestConversionFactsTenancy: touches never cross workspaces, even when
+// visitors hash alike.
+func TestConversionFactsTenancy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := newConvWorld(t, db)
+		b := newConvWorld(t, db)
+		ca := a.click(t, a.wechat, "same", a.now.Add(-time.Hour))
+		b.click(t, b.weibo, "same", a.now.Add(-2*time.Hour))
+		if _, err := a.svc.Collect(ctx, a.site, conversion.SourceSnippet, conversion.Payload{Event: conversion.Lead, ClickID: ca}); err != nil {
+			t.Fatal(err)
+		}
+		facts, err := db.ConversionFacts(ctx, a.ws, a.now.Add(-time.Hour*24), a.now.Add(time.Hour), a.now.Add(-40*24*time.Hour))
+		if err != nil || len(facts) != 1 {
+			t.Fatalf("facts = %v, %v; want one", facts, err)
+		}
+		if len(facts[0].Touches) != 1 || facts[0].Touches[0].ClickID != ca {
+			t.Errorf("touches = %+v; want only %s", facts[0].Touches, ca)
+		}
+	})
+}

@@ -1,0 +1,771 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/link"
+)
+
+var (
+	_ link.Store      = (*DB)(nil)
+	_ link.ClickStore = (*DB)(nil)
+)
+
+const linkColumns = `l.id, l.workspace_id, l.code, l.destination, l.label, l.campaign_id, l.channel, l.post_id,
+	l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.expires_at, l.disabled_at, l.created_at, l.updated_at`
+
+const linkCounts = `CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.human_clicks), 0) AS BIGINT),
+	CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.effective_clicks), 0) AS BIGINT),
+	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT)`
+
+type linkRow interface{ Scan(dest ...any) error }
+
+func scanLink(r linkRow, withCounts bool) (link.Link, error) {
+	var l link.Link
+	var campaign, post sql.NullInt64
+	var expires, disabled sql.NullTime
+	dest := []any{&l.ID, &l.WorkspaceID, &l.Code, &l.Destination, &l.Label, &campaign, &l.Channel, &post,
+		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt}
+	if withCounts {
+		c := &l.Counts
+		dest = append(dest, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return link.Link{}, err
+	}
+	if campaign.Valid {
+		l.CampaignID = &campaign.Int64
+	}
+	if post.Valid {
+		l.PostID = &post.Int64
+	}
+	if expires.Valid {
+		t := expires.Time.UTC()
+		l.ExpiresAt = &t
+	}
+	if disabled.Valid {
+		t := disabled.Time.UTC()
+		l.DisabledAt = &t
+	}
+	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	return l, nil
+}
+
+func linkNullInt(p *int64) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *p, Valid: true}
+}
+
+func linkNullTime(p *time.Time) sql.NullTime {
+	if p == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: p.UTC().Truncate(time.Microsecond), Valid: true}
+}
+
+// CreateLink stores a new link. Returns apperr.Conflict if the code is
+// taken.
+func (db *DB) CreateLink(ctx context.Context, l link.Link) (link.Link, error) {
+	now := db.now()
+	l.CreatedAt, l.UpdatedAt = now, now
+	err := db.writer().queryRow(ctx, `INSERT INTO links (workspace_id, code, destination, label, campaign_id, channel, post_id,
+		utm_source, utm_medium, utm_campaign, utm_content, expires_at, disabled_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
+		l.WorkspaceID, l.Code, l.Destination, l.Label, linkNullInt(l.CampaignID), l.Channel, linkNullInt(l.PostID),
+		l.UTM.Source, l.UTM.Medium, l.UTM.Campaign, l.UTM.Content, linkNullTime(l.ExpiresAt), linkNullTime(l.DisabledAt), now).Scan(&l.ID)
+	if isUnique(err) {
+		return link.Link{}, apperr.New(apperr.Conflict, "error.link_code_taken", nil)
+	}
+	if err != nil {
+		return link.Link{}, apperr.Wrap(err, "create link")
+	}
+	return l, nil
+}
+
+// Link returns a link of the workspace with its counts. Returns
+// apperr.NotFound.
+func (db *DB) Link(ctx context.Context, workspaceID, id int64) (link.Link, error) {
+	l, err := scanLink(db.reader().queryRow(ctx, `SELECT `+linkColumns+`, `+linkCounts+`
+		FROM links l LEFT JOIN click_rollups r ON r.link_id = l.id
+		WHERE l.workspace_id = $1 AND l.id = $2 GROUP BY l.id`, workspaceID, id), true)
+	if err != nil {
+		return link.Link{}, notFound(err, "link")
+	}
+	return l, nil
+}
+
+// maxLinks bounds one list of links.
+const maxLinks = 1000
+
+// Links returns the workspace's links, newest first, with counts.
+func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]link.Link, error) {
+	q := `SELECT ` + linkColumns + `, ` + linkCounts + `
+		FROM links l LEFT JOIN click_rollups r ON r.link_id = l.id WHERE l.workspace_id = $1`
+	args := []any{workspaceID}
+	if f.CampaignID != nil {
+		args = append(args, *f.CampaignID)
+		q += fmt.Sprintf(` AND l.campaign_id = $%d`, len(args))
+	}
+	if f.Channel != "" {
+		args = append(args, f.Channel)
+		q += fmt.Sprintf(` AND l.channel = $%d`, len(args))
+	}
+	q += fmt.Sprintf(` GROUP BY l.id ORDER BY l.id DESC LIMIT %d`, maxLinks)
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list links")
+	}
+	defer rows.Close()
+	out := []link.Link{}
+	for rows.Next() {
+		l, err := scanLink(rows, true)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list links")
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "list links")
+	}
+	return out, nil
+}
+
+// UpdateLink saves a link's destination, label, expiry and disabled time.
+// Returns apperr.NotFound.
+func (db *DB) UpdateLink(ctx context.Context, l link.Link) error {
+	res, err := db.writer().exec(ctx, `UPDATE links SET destination = $1, label = $2, expires_at = $3, disabled_at = $4, updated_at = $5
+		WHERE workspace_id = $6 AND id = $7`,
+		l.Destination, l.Label, linkNullTime(l.ExpiresAt), linkNullTime(l.DisabledAt), db.now(), l.WorkspaceID, l.ID)
+	return brandRowsOne(res, err, "update", "link")
+}
+
+// DeleteLink removes a link with its clicks and roll-ups. Returns
+// apperr.NotFound.
+func (db *DB) DeleteLink(ctx context.Context, workspaceID, id int64) error {
+	res, err := db.writer().exec(ctx, `DELETE FROM links WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
+	return brandRowsOne(res, err, "delete", "link")
+}
+
+// LinkByCode returns the link with a code and its workspace's time zone.
+// Returns apperr.NotFound.
+func (db *DB) LinkByCode(ctx context.Context, code string) (link.Link, string, error) {
+	var tz string
+	row := db.reader().queryRow(ctx, `SELECT `+linkColumns+`, w.time_zone
+		FROM links l JOIN workspaces w ON w.id = l.workspace_id WHERE l.code = $1`, code)
+	var l link.Link
+	var campaign, post sql.NullInt64
+	var expires, disabled sql.NullTime
+	err := row.Scan(&l.ID, &l.WorkspaceID, &l.Code, &l.Destination, &l.Label, &campaign, &l.Channel, &post,
+		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt, &tz)
+	if err != nil {
+		return link.Link{}, "", notFound(err, "link")
+	}
+	if campaign.Valid {
+		l.CampaignID = &campaign.Int64
+	}
+	if post.Valid {
+		l.PostID = &post.Int64
+	}
+	if expires.Valid {
+		t := expires.Time.UTC()
+		l.ExpiresAt = &t
+	}
+	if disabled.Valid {
+		t := disabled.Time.UTC()
+		l.DisabledAt = &t
+	}
+	return l, tz, nil
+}
+
+// AllowedDomains returns the workspace's destination-domain allowlist.
+func (db *DB) AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error) {
+	var s string
+	err := db.reader().queryRow(ctx, `SELECT allowed_domains FROM link_settings WHERE workspace_id = $1`, workspaceID).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, apperr.Wrap(err, "read allowed domains")
+	}
+	out := []string{}
+	for _, d := range strings.Split(s, "\n") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// SetAllowedDomains replaces the workspace's allowlist.
+func (db *DB) SetAllowedDomains(ctx context.Context, workspaceID int64, domains []string) error {
+	_, err := db.writer().exec(ctx, `INSERT INTO link_settings (workspace_id, allowed_domains, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (workspace_id) DO UPDATE SET allowed_domains = excluded.allowed_domains, updated_at = excluded.updated_at`,
+		workspaceID, strings.Join(domains, "\n"), db.now())
+	if err != nil {
+		return apperr.Wrap(err, "save allowed domains")
+	}
+	return nil
+}
+
+// breakdownColumns are the expressions of link.Dimensions.
+var breakdownColumns = map[string]string{
+	"class": "class", "device": "device", "os": "os", "browser": "browser", "referrer": "referrer",
+	"region": "country, region",
+}
+
+// maxBuckets bounds each breakdown.
+const maxBuckets = 50
+
+// LinkStats returns the hourly roll-ups of a link in [from, to) and its
+// breakdowns over the clicks of that range. Returns apperr.NotFound.
+func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to time.Time) (link.Stats, error) {
+	c := db.reader()
+	var one int
+	if err := c.queryRow(ctx, `SELECT 1 FROM links WHERE workspace_id = $1 AND id = $2`, workspaceID, id).Scan(&one); err != nil {
+		return link.Stats{}, notFound(err, "link")
+	}
+	from, to = from.UTC(), to.UTC()
+	rows, err := c.query(ctx, `SELECT hour, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits
+		FROM click_rollups WHERE link_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, id, from, to)
+	if err != nil {
+		return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
+	}
+	st := link.Stats{Hourly: []link.Point{}, Breakdowns: map[string][]link.Bucket{}}
+	for rows.Next() {
+		var p link.Point
+		if err := rows.Scan(&p.At, &p.Clicks, &p.HumanClicks, &p.UniqueClicks, &p.EffectiveClicks, &p.EngagedVisits); err != nil {
+			rows.Close()
+			return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
+		}
+		p.At = p.At.UTC()
+		st.Hourly = append(st.Hourly, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
+	}
+	for _, dim := range link.Dimensions {
+		col := breakdownColumns[dim]
+		rows, err := c.query(ctx, fmt.Sprintf(`SELECT %s, COUNT(*), CAST(SUM(CASE WHEN class = 'human' THEN 1 ELSE 0 END) AS BIGINT)
+			FROM click_events WHERE link_id = $1 AND at >= $2 AND at < $3
+			GROUP BY %s ORDER BY COUNT(*) DESC, %s LIMIT %d`, col, col, col, maxBuckets), id, from, to)
+		if err != nil {
+			return link.Stats{}, apperr.Wrap(err, "read link breakdown")
+		}
+		buckets := []link.Bucket{}
+		for rows.Next() {
+			var b link.Bucket
+			var err error
+			if dim == "region" {
+				var country, region string
+				err = rows.Scan(&country, &region, &b.Clicks, &b.HumanClicks)
+				b.Key = country
+				if region != "" {
+					b.Key += "-" + region
+				}
+			} else {
+				err = rows.Scan(&b.Key, &b.Clicks, &b.HumanClicks)
+			}
+			if err != nil {
+				rows.Close()
+				return link.Stats{}, apperr.Wrap(err, "read link breakdown")
+			}
+			buckets = append(buckets, b)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return link.Stats{}, apperr.Wrap(err, "read link breakdown")
+		}
+		st.Breakdowns[dim] = buckets
+	}
+	return st, nil
+}
+
+// VisitorSalt returns the salt of a day, storing candidate when the day has
+// none yet; every node that asks gets the same one.
+func (db *DB) VisitorSalt(ctx context.Context, day, candidate string) (string, error) {
+	if _, err := db.writer().exec(ctx, `INSERT INTO visitor_salts (day, salt, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (day) DO NOTHING`, day, candidate, db.now()); err != nil {
+		return "", apperr.Wrap(err, "store visitor salt")
+	}
+	var salt string
+	if err := db.writer().queryRow(ctx, `SELECT salt FROM visitor_salts WHERE day = $1`, day).Scan(&salt); err != nil {
+		return "", apperr.Wrap(err, "read visitor salt")
+	}
+	return salt, nil
+}
+
+// ForgetBefore deletes the visitor salts and unique keys of days before
+// day, and the early landing marks older than markBefore.
+func (db *DB) ForgetBefore(ctx context.Context, day string, markBefore time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		for _, q := range []string{`DELETE FROM visitor_salts WHERE day < $1`, `DELETE FROM click_uniques WHERE day < $1`} {
+			if _, err := c.exec(ctx, q, day); err != nil {
+				return apperr.Wrap(err, "forget old salts")
+			}
+		}
+		if _, err := c.exec(ctx, `DELETE FROM click_marks WHERE at < $1`, markBefore.UTC()); err != nil {
+			return apperr.Wrap(err, "forget old marks")
+		}
+		return nil
+	})
+}
+
+// batchConn is the little that the click batch needs of a transaction, on
+// database/sql (SQLite) or on a pgx connection (PostgreSQL, for CopyFrom).
+// Queries are written with $n; the SQLite side rebinds them.
+type batchConn interface {
+	// anonymous says to write parameters as "?": SQLite looks numbered
+	// ones up by a linear scan per parameter, quadratic in a bulk insert.
+	anonymous() bool
+	exec(ctx context.Context, q string, args ...any) error
+	query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error
+}
+
+type sqlBatch struct{ c conn }
+
+func (b sqlBatch) anonymous() bool { return b.c.db.dialect == SQLite }
+
+func (b sqlBatch) exec(ctx context.Context, q string, args ...any) error {
+	_, err := b.c.exec(ctx, q, args...)
+	return err
+}
+
+func (b sqlBatch) query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error {
+	rows, err := b.c.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+type pgxBatch struct{ tx pgx.Tx }
+
+func (pgxBatch) anonymous() bool { return false }
+
+func (b pgxBatch) exec(ctx context.Context, q string, args ...any) error {
+	_, err := b.tx.Exec(ctx, q, args...)
+	return err
+}
+
+func (b pgxBatch) query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error {
+	rows, err := b.tx.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// clickColumns are the columns the batch writes, in order.
+var clickColumns = []string{"click_id", "workspace_id", "link_id", "at", "class", "visitor", "is_unique", "landed", "engaged",
+	"device", "os", "browser", "referrer", "country", "region"}
+
+func clickValues(c *link.Click) []any {
+	return []any{c.ClickID, c.WorkspaceID, c.LinkID, c.At, string(c.Class), c.Visitor, c.Unique, c.Landed, c.Engaged,
+		c.Device, c.OS, c.Browser, c.Referrer, c.Country, c.Region}
+}
+
+// WriteClicks stores a batch of clicks in one transaction: it claims the
+// unique keys of the candidates (setting Unique on the new ones), applies
+// landing marks that arrived early, inserts the clicks (multi-row inserts
+// on SQLite, CopyFrom on PostgreSQL) and adds them to the hourly roll-ups
+// with upserts.
+func (db *DB) WriteClicks(ctx context.Context, clicks []link.Click) error {
+	if len(clicks) == 0 {
+		return nil
+	}
+	if db.dialect == Postgres {
+		return db.writeClicksPostgres(ctx, clicks)
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		b := sqlBatch{tx.conn()}
+		// A batch dirties many pages of the click indexes; a larger page
+		// cache on the writer connection keeps them from spilling to the
+		// WAL before the commit.
+		if err := b.exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
+			return apperr.Wrap(err, "size page cache")
+		}
+		if err := prepareClicks(ctx, b, clicks); err != nil {
+			return err
+		}
+		if err := insertClicksSQL(ctx, b, clicks); err != nil {
+			return apperr.Wrap(err, "insert clicks")
+		}
+		return upsertRollups(ctx, b, clicks)
+	})
+}
+
+func (db *DB) writeClicksPostgres(ctx context.Context, clicks []link.Click) error {
+	sc, err := db.write.Conn(ctx)
+	if err != nil {
+		return apperr.Wrap(err, "write clicks")
+	}
+	defer sc.Close()
+	err = sc.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+		b := pgxBatch{tx}
+		if err := prepareClicks(ctx, b, clicks); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"click_events"}, clickColumns,
+			pgx.CopyFromSlice(len(clicks), func(i int) ([]any, error) { return clickValues(&clicks[i]), nil })); err != nil {
+			return fmt.Errorf("copy clicks: %w", err)
+		}
+		if err := upsertRollups(ctx, b, clicks); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+	return apperr.Wrap(err, "write clicks")
+}
+
+// prepareClicks claims unique keys and applies early marks.
+func prepareClicks(ctx context.Context, b batchConn, clicks []link.Click) error {
+	if err := claimUniques(ctx, b, clicks); err != nil {
+		return apperr.Wrap(err, "claim unique clicks")
+	}
+	if err := applyMarks(ctx, b, clicks); err != nil {
+		return apperr.Wrap(err, "apply landing marks")
+	}
+	return nil
+}
+
+// placeholders returns "($1, $2), ($3, $4)" for rows of cols columns, or
+// "(?, ?), (?, ?)" when anon.
+func placeholders(rows, cols int, anon bool) string {
+	var sb strings.Builder
+	sb.Grow(rows * cols * 6)
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			n++
+			if anon {
+				sb.WriteByte('?')
+				continue
+			}
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(n))
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
+const claimChunk = 300
+
+func claimUniques(ctx context.Context, b batchConn, clicks []link.Click) error {
+	var idx []int
+	for i := range clicks {
+		clicks[i].Unique = false
+		if clicks[i].UniqueDay != "" && clicks[i].Class == link.Human {
+			idx = append(idx, i)
+		}
+	}
+	type key struct {
+		link         int64
+		visitor, day string
+	}
+	for start := 0; start < len(idx); start += claimChunk {
+		part := idx[start:min(start+claimChunk, len(idx))]
+		args := make([]any, 0, 3*len(part))
+		for _, i := range part {
+			args = append(args, clicks[i].LinkID, clicks[i].Visitor, clicks[i].UniqueDay)
+		}
+		won := map[key]bool{}
+		err := b.query(ctx, `INSERT INTO click_uniques (link_id, visitor, day) VALUES `+placeholders(len(part), 3, b.anonymous())+`
+			ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, args, func(scan func(...any) error) error {
+			var k key
+			if err := scan(&k.link, &k.visitor, &k.day); err != nil {
+				return err
+			}
+			won[k] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, i := range part {
+			c := &clicks[i]
+			c.Unique = won[key{c.LinkID, c.Visitor, c.UniqueDay}]
+		}
+	}
+	return nil
+}
+
+const markChunk = 500
+
+// applyMarks sets Landed and Engaged on clicks whose landing arrived
+// before them, and deletes those marks. The table is almost always empty,
+// so the common cost is one cheap query.
+func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
+	some := false
+	if err := b.query(ctx, `SELECT 1 FROM click_marks LIMIT 1`, nil, func(scan func(...any) error) error {
+		some = true
+		return nil
+	}); err != nil || !some {
+		return err
+	}
+	byID := make(map[string]*link.Click, len(clicks))
+	for i := range clicks {
+		byID[clicks[i].ClickID] = &clicks[i]
+	}
+	for start := 0; start < len(clicks); start += markChunk {
+		part := clicks[start:min(start+markChunk, len(clicks))]
+		args := make([]any, len(part))
+		for i := range part {
+			args[i] = part[i].ClickID
+		}
+		in := inList(len(part), b.anonymous())
+		var found []any
+		err := b.query(ctx, `SELECT click_id, landed, engaged FROM click_marks WHERE click_id IN `+in, args,
+			func(scan func(...any) error) error {
+				var id string
+				var landed, engaged bool
+				if err := scan(&id, &landed, &engaged); err != nil {
+					return err
+				}
+				if c := byID[id]; c != nil {
+					c.Landed = c.Landed || landed || engaged
+					c.Engaged = c.Engaged || engaged
+					found = append(found, id)
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			if err := b.exec(ctx, `DELETE FROM click_marks WHERE click_id IN `+inList(len(found), b.anonymous()), found...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func inList(n int, anon bool) string {
+	return placeholders(1, n, anon)
+}
+
+// insertChunk rows go in one INSERT on SQLite: 15 columns × 1,000 rows
+// stay below SQLite's 32,766 parameters.
+const insertChunk = 1000
+
+func insertClicksSQL(ctx context.Context, b batchConn, clicks []link.Click) error {
+	head := `INSERT INTO click_events (` + strings.Join(clickColumns, ", ") + `) VALUES `
+	full := ""
+	args := make([]any, 0, insertChunk*len(clickColumns))
+	for start := 0; start < len(clicks); start += insertChunk {
+		part := clicks[start:min(start+insertChunk, len(clicks))]
+		args = args[:0]
+		for i := range part {
+			args = append(args, clickValues(&part[i])...)
+		}
+		q := full
+		if len(part) != insertChunk || q == "" {
+			q = head + placeholders(len(part), len(clickColumns), b.anonymous())
+			if len(part) == insertChunk {
+				full = q
+			}
+		}
+		if err := b.exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type rollupKey struct {
+	link int64
+	hour time.Time
+}
+
+const rollupChunk = 200
+
+func upsertRollups(ctx context.Context, b batchConn, clicks []link.Click) error {
+	sums := map[rollupKey]*link.Counts{}
+	ws := map[int64]int64{}
+	var keys []rollupKey
+	for i := range clicks {
+		c := &clicks[i]
+		k := rollupKey{c.LinkID, c.At.UTC().Truncate(time.Hour)}
+		s := sums[k]
+		if s == nil {
+			s = &link.Counts{}
+			sums[k] = s
+			keys = append(keys, k)
+			ws[c.LinkID] = c.WorkspaceID
+		}
+		s.Clicks++
+		if c.Class == link.Human {
+			s.HumanClicks++
+			if c.Unique {
+				s.UniqueClicks++
+				if c.Landed {
+					s.EffectiveClicks++
+				}
+				if c.Engaged {
+					s.EngagedVisits++
+				}
+			}
+		}
+	}
+	for start := 0; start < len(keys); start += rollupChunk {
+		part := keys[start:min(start+rollupChunk, len(keys))]
+		args := make([]any, 0, 8*len(part))
+		for _, k := range part {
+			s := sums[k]
+			args = append(args, k.link, k.hour, ws[k.link], s.Clicks, s.HumanClicks, s.UniqueClicks, s.EffectiveClicks, s.EngagedVisits)
+		}
+		err := b.exec(ctx, `INSERT INTO click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
+			VALUES `+placeholders(len(part), 8, b.anonymous())+`
+			ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_rollups.clicks + excluded.clicks,
+				human_clicks = click_rollups.human_clicks + excluded.human_clicks,
+				unique_clicks = click_rollups.unique_clicks + excluded.unique_clicks,
+				effective_clicks = click_rollups.effective_clicks + excluded.effective_clicks,
+				engaged_visits = click_rollups.engaged_visits + excluded.engaged_visits`, args...)
+		if err != nil {
+			return apperr.Wrap(err, "update click roll-ups")
+		}
+	}
+	return nil
+}
+
+const clickRefQuery = `SELECT e.click_id, e.workspace_id, e.link_id, l.campaign_id, l.channel, l.post_id, e.at, e.visitor, e.class,
+	e.is_unique, e.landed, e.engaged
+	FROM click_events e JOIN links l ON l.id = e.link_id WHERE e.click_id = $1`
+
+func scanClickRef(r linkRow) (link.ClickRef, error) {
+	var c link.ClickRef
+	var campaign, post sql.NullInt64
+	if err := r.Scan(&c.ClickID, &c.WorkspaceID, &c.LinkID, &campaign, &c.Channel, &post, &c.At, &c.Visitor, &c.Class,
+		&c.Unique, &c.Landed, &c.Engaged); err != nil {
+		return link.ClickRef{}, err
+	}
+	if campaign.Valid {
+		c.CampaignID = &campaign.Int64
+	}
+	if post.Valid {
+		c.PostID = &post.Int64
+	}
+	c.At = c.At.UTC()
+	return c, nil
+}
+
+// Click returns a stored click by its id (the cid). Returns
+// apperr.NotFound, also for a click still in the writer's queue.
+func (db *DB) Click(ctx context.Context, clickID string) (link.ClickRef, error) {
+	if !link.ValidClickID(clickID) {
+		return link.ClickRef{}, apperr.NotFoundf("click")
+	}
+	c, err := scanClickRef(db.reader().queryRow(ctx, clickRefQuery, clickID))
+	if err != nil {
+		return link.ClickRef{}, notFound(err, "click")
+	}
+	return c, nil
+}
+
+// MarkClick records that a click's visitor reached the landing page
+// (landed) or stayed on it (engaged, which implies landed): it sets
+// click_events.landed / engaged and, for a unique human click, adds one to
+// the effective_clicks / engaged_visits of its link and hour — each once,
+// however often it is called. It returns the click as it now stands.
+//
+// A click still in the writer's queue (the writer flushes every second)
+// is not found: its mark is kept and applied when the click is written,
+// and MarkClick returns apperr.NotFound. Marks for clicks that never come
+// are deleted after an hour.
+func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged bool) (link.ClickRef, error) {
+	if !link.ValidClickID(clickID) {
+		return link.ClickRef{}, apperr.NotFoundf("click")
+	}
+	landed = landed || engaged
+	var out link.ClickRef
+	var pending bool
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		ref, err := scanClickRef(c.queryRow(ctx, clickRefQuery, clickID))
+		if errors.Is(err, sql.ErrNoRows) {
+			if !landed {
+				return apperr.NotFoundf("click")
+			}
+			pending = true
+			_, err := c.exec(ctx, `INSERT INTO click_marks (click_id, landed, engaged, at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (click_id) DO UPDATE SET landed = (click_marks.landed OR excluded.landed),
+					engaged = (click_marks.engaged OR excluded.engaged)`, clickID, landed, engaged, db.now())
+			return apperr.Wrap(err, "keep landing mark")
+		}
+		if err != nil {
+			return apperr.Wrap(err, "read click")
+		}
+		var addLanded, addEngaged int64
+		if landed {
+			res, err := c.exec(ctx, `UPDATE click_events SET landed = TRUE WHERE click_id = $1 AND landed = FALSE`, clickID)
+			if err != nil {
+				return apperr.Wrap(err, "mark click landed")
+			}
+			addLanded, _ = res.RowsAffected()
+			ref.Landed = true
+		}
+		if engaged {
+			res, err := c.exec(ctx, `UPDATE click_events SET engaged = TRUE WHERE click_id = $1 AND engaged = FALSE`, clickID)
+			if err != nil {
+				return apperr.Wrap(err, "mark click engaged")
+			}
+			addEngaged, _ = res.RowsAffected()
+			ref.Engaged = true
+		}
+		if ref.Unique && ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
+			if _, err := c.exec(ctx, `UPDATE click_rollups SET effective_clicks = effective_clicks + $1, engaged_visits = engaged_visits + $2
+				WHERE link_id = $3 AND hour = $4`, addLanded, addEngaged, ref.LinkID, ref.At.Truncate(time.Hour)); err != nil {
+				return apperr.Wrap(err, "update click roll-ups")
+			}
+		}
+		out = ref
+		return nil
+	})
+	if err != nil {
+		return link.ClickRef{}, err
+	}
+	if pending {
+		return link.ClickRef{}, apperr.NotFoundf("click")
+	}
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestSnippetInBrowser runs t.js in a real headless Chromium: a tracked
+// link redirects to a landing page on another origin that carries the
+// snippet; the landing must reach the store and mark the click landed
+// (which makes it effective), and a purchase tracked on the page must be
+// attributed to the link's campaign. A page without cid must not throw.
+func TestSnippetInBrowser(t *testing.T) {
+	exe := chromium(t)
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	cp, err := h.campaigns.Create(ctx, owner.ws.ID, campaign.Campaign{Name: "Spring", Objective: "sales", Start: "2026-01-01", End: "2026-12-31", Budget: 100})
+	must(t, err)
+	key, err := h.conversions.PublicKey(ctx, owner.ws.ID)
+	must(t, err)
+
+	page := fmt.Sprintf(`<!doctype html><html><head><meta charset="utf-8"><title>Landing</title>
+<script>window.__errs = []; window.addEventListener("error", function (e) { window.__errs.push(String(e.message)); });
+window.chorus = {q: [["custom:early", {step: 1}]]};</script>
+<script src="%s/t.js" data-key="%s" async></script></head>
+<body><h1>Oolong tea</h1><div style="height:3000px"></div></body></html>`, html.EscapeString(h.ts.URL), html.EscapeString(key))
+	landing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	defer landing.Close()
+
+	// The landing server is on loopback, which link creation may refuse;
+	// the store takes the link as it is.
+	l, err := h.db.CreateLink(ctx, link.Link{WorkspaceID: owner.ws.ID, Code: link.NewCode(), Destination: landing.URL + "/spring", CampaignID: &cp.ID, Channel: "weibo"})
+	must(t, err)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserAgent(chromeUA),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first Run starts the browser; it must not carry the timeout.
+	must(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	bctx, cancel = context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+
+	// A page without cid: the snippet loads, offers track, throws nothing.
+	must(t, chromedp.Do(bctx, chromedp.Navigate(landing.URL+"/plain")))
+	ready, err := chromedp.Run(bctx, chromedp.Poll[bool](`window.chorus && typeof window.chorus.track === "function"`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !ready {
+		t.Fatalf("snippet did not load on a page without cid: %v", err)
+	}
+	errs, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`window.__errs`))
+	must(t, err)
+	if len(errs) > 0 {
+		t.Errorf("page without cid raised %v", errs)
+	}
+	// Clear what the first page stored, so the tracked visit starts clean.
+	must(t, chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`document.cookie = "chorus_cid=; max-age=0; path=/"; localStorage.clear(); undefined`)))
+
+	// The tracked visit: redirect, landing, then a purchase on the page.
+	must(t, chromedp.Do(bctx, chromedp.Navigate(h.ts.URL+"/l/"+l.Code)))
+	cid, err := chromedp.Run(bctx, chromedp.Poll[string](`window.chorus && window.chorus.cid()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !link.ValidClickID(cid) {
+		t.Fatalf("snippet cid = %q, %v; want the click id the redirect appended", cid, err)
+	}
+	stored, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.cookie.replace(/.*chorus_cid=([^;]*).*/, "$1") + "|" + JSON.parse(localStorage.getItem("chorus_cid")).c`))
+	must(t, err)
+	if stored != cid+"|"+cid {
+		t.Errorf("cookie|localStorage = %q; want the cid in both", stored)
+	}
+	sent, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`chorus.track("purchase", {value: 88, currency: "CNY", order_id: "web-1", colour: "green"})`))
+	if err != nil || !sent {
+		t.Fatalf("chorus.track = %v, %v; want true", sent, err)
+	}
+
+	// Scrolling past half the page is engagement.
+	must(t, chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, document.documentElement.scrollHeight); undefined`)))
+
+	deadline := time.Now().Add(15 * time.Second)
+	var landed, purchase, engaged *conversion.Conversion
+	for time.Now().Before(deadline) && (landed == nil || purchase == nil || engaged == nil) {
+		list, err := h.conversions.List(ctx, owner.ws.ID, conversion.ListFilter{})
+		must(t, err)
+		for i := range list {
+			switch list[i].Event {
+			case conversion.Landing:
+				landed = &list[i]
+			case conversion.Purchase:
+				purchase = &list[i]
+			case conversion.Engaged:
+				engaged = &list[i]
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if landed == nil || landed.ClickID != cid || landed.CampaignID == nil || *landed.CampaignID != cp.ID {
+		t.Fatalf("landing event = %+v; want attributed to click %s of campaign %d", landed, cid, cp.ID)
+	}
+	if purchase == nil || purchase.CampaignID == nil || *purchase.CampaignID != cp.ID || purchase.Value != 88 || purchase.Channel != "weibo" {
+		t.Fatalf("purchase = %+v; want 88 CNY attributed to campaign %d on weibo", purchase, cp.ID)
+	}
+	if purchase.Props["colour"] != "green" {
+		t.Errorf("purchase props = %v; want colour green", purchase.Props)
+	}
+	if engaged == nil || engaged.ClickID != cid {
+		t.Errorf("engaged event = %+v; want one for click %s after scrolling", engaged, cid)
+	}
+	ref, err := h.db.Click(ctx, cid)
+	must(t, err)
+	if !ref.Landed || !ref.Engaged || ref.Class != string(link.Human) || !ref.Unique {
+		t.Errorf("click = %+v; want a unique human click, landed and engaged", ref)
+	}
+	f, err := h.conversions.Funnel(ctx, owner.ws.ID, conversion.Filter{CampaignID: &cp.ID}, conversion.LastTouch)
+	must(t, err)
+	if f.EffectiveClicks != 1 || f.EngagedVisits != 1 || f.Landing != 1 || f.Engaged != 1 || f.Purchases != 1 || f.Revenue != 88 {
+		t.Errorf("campaign funnel = %+v; want 1 effective click, 1 engaged visit, 1 landing, 1 purchase of 88", f)
+	}
+	// The call made before the snippet loaded was sent too.
+	early := "custom:early"
+	if list, _ := h.conversions.List(ctx, owner.ws.ID, conversion.ListFilter{Event: &early}); len(list) == 0 {
+		t.Errorf("queued chorus.q call was not sent")
+	}
+}

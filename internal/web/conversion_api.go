@@ -1,0 +1,195 @@
+package web
+
+import (
+	"html"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
+)
+
+// conversionRoutes serves conversions: the public snippet and collect
+// endpoint, and the workspace's API for its key, its events and its
+// funnel.
+func (s *Server) conversionRoutes() {
+	if s.Conversions == nil {
+		return
+	}
+	s.collectRoutes()
+	tag := "conversions"
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/snippet", Summary: "The snippet to paste into landing pages, with the workspace's public key", Tag: tag, Resp: typeOf[snippetInfo]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			key, err := s.Conversions.PublicKey(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/snippet/rotate", Summary: "Replace the workspace's public key; pages with the old key stop reporting", Tag: tag, Perm: account.EditWorkspace, Resp: typeOf[snippetInfo]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			key, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first (?event=, ?campaign=, ?limit=, ?before=)", Tag: tag, Resp: typeOf[list[conversion.Conversion]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			f, err := listFilter(r)
+			if err != nil {
+				return err
+			}
+			items, err := s.Conversions.List(r.Context(), p.Workspace.ID, f)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(items))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases (?campaign=, ?channel=, ?from=, ?to=, ?model=last_touch|first_touch|linear, ?by=campaign|channel)", Tag: tag, Resp: typeOf[funnelResponse]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			f, m, by, err := funnelQuery(r, p.Workspace)
+			if err != nil {
+				return err
+			}
+			var out funnelResponse
+			if out.Funnel, err = s.Conversions.Funnel(r.Context(), p.Workspace.ID, f, m); err != nil {
+				return err
+			}
+			out.Currency = p.Workspace.Currency
+			if by != "" {
+				out.By = by
+				if out.Rows, err = s.Conversions.FunnelBy(r.Context(), p.Workspace.ID, f, m, by); err != nil {
+					return err
+				}
+			}
+			writeJSON(w, http.StatusOK, out)
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/conversions/inquiry", Summary: "Mark a conversation or a phone call as an inquiry for a campaign (needs content.edit or inbox.reply)", Tag: tag, Req: typeOf[conversion.InquiryMark](), Resp: typeOf[conversion.Result]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			if !p.Can(account.EditContent) && !p.Can(account.ReplyInbox) {
+				return p.Require(account.ReplyInbox)
+			}
+			var in conversion.InquiryMark
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			res, err := s.Conversions.MarkInquiry(r.Context(), p.Workspace.ID, in)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		})
+}
+
+// snippetInfo is what a landing page needs: the key and the exact tag.
+type snippetInfo struct {
+	Key        string `json:"key"`
+	ScriptTag  string `json:"script_tag"`
+	ScriptURL  string `json:"script_url"`
+	CollectURL string `json:"collect_url"`
+}
+
+func (s *Server) snippetInfo(r *http.Request, key string) snippetInfo {
+	base := requestBase(r)
+	tag := `<script src="` + html.EscapeString(base+"/t.js") + `" data-key="` + html.EscapeString(key) + `" async></script>`
+	return snippetInfo{Key: key, ScriptTag: tag, ScriptURL: base + "/t.js", CollectURL: base + "/api/v1/collect"}
+}
+
+// requestBase is the scheme and host the request reached, which is where
+// landing pages must load the snippet from.
+func requestBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// funnelResponse is the funnel of the selection, and its breakdown when
+// ?by= asks for one.
+type funnelResponse struct {
+	conversion.Funnel
+	Currency string                 `json:"currency"`
+	By       string                 `json:"by,omitempty"`
+	Rows     []conversion.FunnelRow `json:"rows,omitempty"`
+}
+
+func listFilter(r *http.Request) (conversion.ListFilter, error) {
+	q := r.URL.Query()
+	var f conversion.ListFilter
+	var fs apperr.Fields
+	if v := q.Get("event"); v != "" {
+		f.Event = &v
+	}
+	f.CampaignID = queryID(&fs, q.Get("campaign"), "campaign")
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			fs.Add("limit", "error.range", "Min", 1, "Max", 500)
+		}
+		f.Limit = n
+	}
+	if id := queryID(&fs, q.Get("before"), "before"); id != nil {
+		f.BeforeID = *id
+	}
+	return f, fs.Err()
+}
+
+func queryID(fs *apperr.Fields, v, field string) *int64 {
+	if v == "" {
+		return nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		fs.Add(field, "error.number")
+		return nil
+	}
+	return &id
+}
+
+// funnelQuery reads the funnel's selection. from and to are days in the
+// workspace's time zone ("2026-03-01"; to is inclusive) or RFC 3339 times.
+func funnelQuery(r *http.Request, ws account.Workspace) (conversion.Filter, conversion.Model, string, error) {
+	q := r.URL.Query()
+	var f conversion.Filter
+	var fs apperr.Fields
+	f.CampaignID = queryID(&fs, q.Get("campaign"), "campaign")
+	f.Channel = q.Get("channel")
+	loc := ws.Location()
+	f.From = queryTime(&fs, q.Get("from"), "from", loc, false)
+	f.To = queryTime(&fs, q.Get("to"), "to", loc, true)
+	m, err := conversion.ParseModel(q.Get("model"))
+	if err != nil {
+		fs.Nest("", err)
+	}
+	by := q.Get("by")
+	if by != "" && by != conversion.ByCampaign && by != conversion.ByChannel {
+		fs.Add("by", "error.one_of", "Value", by, "Allowed", "campaign, channel")
+	}
+	return f, m, by, fs.Err()
+}
+
+func queryTime(fs *apperr.Fields, v, field string, loc *time.Location, endOfDay bool) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fs.Add(field, "error.conversion.date")
+	}
+	return t
+}

@@ -1,0 +1,540 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/metric"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// strategyFixture is a workspace with step-1 data and one campaign made
+// from the sales template, with a budget line and an hours line.
+type strategyFixture struct {
+	h      *harness
+	owner  tenant
+	other  tenant
+	ids    map[string]int64
+	c      campaign.Campaign
+	prefix string // the campaign page's URL
+}
+
+func newStrategyFixture(t *testing.T) strategyFixture {
+	t.Helper()
+	h := newHarness(t, storetest.SQLite(t))
+	f := strategyFixture{h: h, owner: h.tenant("acme", account.Owner), other: h.tenant("other", account.Owner)}
+	f.ids = seed(t, h, f.owner.ws.ID)
+	ctx := context.Background()
+	c, err := h.campaigns.FromTemplate(ctx, f.owner.ws.ID, campaign.TemplateRequest{
+		Objective: "sales", Name: "Spring oolong", Start: "2026-03-01", End: "2026-04-30",
+		PersonaIDs: []int64{f.ids["personas"]}, Budget: 50000,
+	})
+	must(t, err)
+	c, err = h.campaigns.AddBudgetLine(ctx, f.owner.ws.ID, c.ID, campaign.BudgetLine{
+		Kind: "kol_fee", Description: "Weibo KOL post", Platform: "weibo", ResourceID: f.ids["amplifiers"], Planned: 12000, Committed: 8000, Spent: 2000,
+	})
+	must(t, err)
+	c, err = h.campaigns.SetHours(ctx, f.owner.ws.ID, c.ID, []campaign.HoursLine{{MemberID: f.ids["team"], HoursPerWeek: 8}})
+	must(t, err)
+	f.c = c
+	f.prefix = fmt.Sprintf("/w/acme/strategy/campaigns/%d", c.ID)
+	return f
+}
+
+// strategyPaths are every GET page of the section for the fixture's
+// campaign.
+func (f strategyFixture) strategyPaths() []string {
+	p := f.prefix
+	return []string{
+		"/w/acme/strategy", p, p + "/edit", p + "/plan.xlsx",
+		p + "/phases/new", fmt.Sprintf("%s/phases/%d", p, f.c.Phases[0].ID),
+		p + "/targets/new", fmt.Sprintf("%s/targets/%d", p, f.c.Targets[0].ID),
+		p + "/budget-lines/new", fmt.Sprintf("%s/budget-lines/%d", p, f.c.BudgetLines[0].ID),
+		p + "/mix", p + "/hours",
+	}
+}
+
+func TestStrategyPages(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, c, p := f.h, f.c, f.prefix
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+
+	tests := []struct {
+		name, path string
+		status     int
+		contains   []string
+		lacks      []string
+	}{
+		{"list", "/w/acme/strategy", 200,
+			[]string{"Spring oolong", `id="template-form"`, `id="blank-form"`, `type="date"`, `name="persona_ids"`, "Xiaomei", `class="badge status-draft"`, "50,000 CNY",
+				`aria-current="page" data-section="strategy"`},
+			nil},
+		{"campaign page", p, 200,
+			[]string{`id="timeline-chart"`, `data-chart=`, `id="kpi"`, `class="num actual"`, `id="actual-note"`, `id="mix"`, `id="budget-platform-chart"`,
+				`id="budget-donut"`, `id="hours"`, "Weibo KOL post", ">KOL<", ">Li<", "Xiaomei", `href="` + p + `/plan.xlsx"`, `id="edit-campaign"`, `id="add-phase"`, "12,000 CNY"},
+			[]string{"<no value>", "metric.", "status.draft"}},
+		{"campaign form", p + "/edit", 200, []string{`name="version"`, `name="pillars"`, `name="owner_id"`, `value="Spring oolong"`, `id="delete"`}, nil},
+		{"new phase", p + "/phases/new", 200, []string{`id="phase-start"`, `type="date"`}, []string{`id="delete"`}},
+		{"edit phase", fmt.Sprintf("%s/phases/%d", p, c.Phases[0].ID), 200, []string{`value="` + c.Phases[0].Name + `"`, `id="delete"`}, nil},
+		{"new target", p + "/targets/new", 200, []string{`name="metric"`, `value="effective_clicks"`, `name="phase_id"`, `name="baseline"`}, nil},
+		{"edit target", fmt.Sprintf("%s/targets/%d", p, c.Targets[0].ID), 200, []string{`value="` + c.Targets[0].Metric + `" selected`}, nil},
+		{"new budget line", p + "/budget-lines/new", 200, []string{`name="resource_id"`, "KOL"}, nil},
+		{"edit budget line", fmt.Sprintf("%s/budget-lines/%d", p, c.BudgetLines[0].ID), 200, []string{`value="Weibo KOL post"`, `value="12000"`}, nil},
+		{"mix editor", p + "/mix", 200, []string{`name="include"`, `name="budget_share.weibo"`, `value="xiaohongshu"`}, nil},
+		{"hours editor", p + "/hours", 200, []string{fmt.Sprintf(`name="hours.%d" value="8"`, f.ids["team"])}, nil},
+		{"missing campaign", "/w/acme/strategy/campaigns/99999", 404, nil, nil},
+		{"bad campaign id", "/w/acme/strategy/campaigns/abc", 404, nil, nil},
+		{"missing phase", p + "/phases/99999", 404, nil, nil},
+		{"other workspace's campaign", fmt.Sprintf("/w/other/strategy/campaigns/%d", c.ID), 404, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := b.get(tt.path)
+			if status != tt.status {
+				t.Fatalf("GET %s: status %d, want %d", tt.path, status, tt.status)
+			}
+			for _, want := range tt.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("GET %s lacks %q", tt.path, want)
+				}
+			}
+			for _, bad := range tt.lacks {
+				if strings.Contains(body, bad) {
+					t.Errorf("GET %s shows %q", tt.path, bad)
+				}
+			}
+			if strings.Contains(body, f.other.ws.Name) {
+				t.Errorf("GET %s shows the other workspace's name", tt.path)
+			}
+		})
+	}
+
+	t.Run("xlsx", func(t *testing.T) {
+		status, body, hdr := b.do("GET", p+"/plan.xlsx", nil, nil)
+		if status != 200 || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") || !strings.HasPrefix(body, "PK") {
+			t.Errorf("plan.xlsx: status %d, type %q, starts %.4q", status, hdr.Get("Content-Type"), body)
+		}
+		if !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
+			t.Errorf("plan.xlsx: Content-Disposition %q", hdr.Get("Content-Disposition"))
+		}
+	})
+}
+
+var campaignLocation = regexp.MustCompile(`^/w/acme/strategy/campaigns/(\d+)$`)
+
+func TestStrategyCreateAndEdit(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, ctx, ws := f.h, context.Background(), f.owner.ws.ID
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	b.get("/w/acme/strategy")
+
+	// From the template form: a campaign with four phases and their chart.
+	status, body, hdr := b.post("/w/acme/strategy/campaigns/from-template", url.Values{
+		"objective": {"sales"}, "name": {"双十一 <tea>"}, "start": {"2026-10-01"}, "end": {"2026-11-30"},
+		"persona_ids": {itoa64(f.ids["personas"])}, "budget": {"80,000"},
+	})
+	m := campaignLocation.FindStringSubmatch(hdr.Get("Location"))
+	if status != http.StatusSeeOther || m == nil {
+		t.Fatalf("from template: status %d, location %q: %.300s", status, hdr.Get("Location"), body)
+	}
+	page := m[0]
+	status, body = b.get(page)
+	if status != 200 {
+		t.Fatalf("new campaign page: status %d", status)
+	}
+	if n := strings.Count(body, "edit-phase"); n != 4 {
+		t.Errorf("campaign page shows %d phases, want 4", n)
+	}
+	if !strings.Contains(body, `id="timeline-chart"`) || !strings.Contains(body, "双十一 &lt;tea&gt;") {
+		t.Errorf("campaign page lacks the timeline chart or the escaped name")
+	}
+	var id int64
+	fmt.Sscan(m[1], &id)
+	c, err := h.campaigns.Get(ctx, ws, id)
+	must(t, err)
+	if len(c.Phases) != 4 || c.Budget != 80000 || len(c.PersonaIDs) != 1 {
+		t.Fatalf("created campaign: %d phases, budget %v, personas %v", len(c.Phases), c.Budget, c.PersonaIDs)
+	}
+
+	t.Run("template form errors", func(t *testing.T) {
+		status, body, _ := b.post("/w/acme/strategy/campaigns/from-template", url.Values{"objective": {"sales"}, "name": {""}, "start": {"2026-10-01"}, "end": {"2026-09-01"}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="tpl-name-err"`) || !strings.Contains(body, `id="tpl-end-err"`) {
+			t.Errorf("bad template request: status %d, want 422 with name and end errors", status)
+		}
+	})
+
+	t.Run("empty campaign", func(t *testing.T) {
+		status, _, hdr := b.post("/w/acme/strategy/campaigns", url.Values{"name": {"Blank"}, "objective": {"voice"}, "start": {"2026-05-01"}, "end": {"2026-05-31"}, "budget": {""}})
+		if status != http.StatusSeeOther || !campaignLocation.MatchString(hdr.Get("Location")) {
+			t.Errorf("empty campaign: status %d, location %q", status, hdr.Get("Location"))
+		}
+	})
+
+	t.Run("overlapping phase", func(t *testing.T) {
+		b.get(page + "/phases/new")
+		second := c.Phases[1]
+		status, body, _ := b.post(page+"/phases", url.Values{"name": {"重叠"}, "objective": {"sales"},
+			"start": {string(second.Start.AddDays(1))}, "end": {string(second.End)}})
+		if status != http.StatusUnprocessableEntity {
+			t.Fatalf("overlapping phase: status %d, want 422", status)
+		}
+		typed := regexp.MustCompile(`id="phase-start"[^>]*value="` + string(second.Start.AddDays(1)) + `"`)
+		if !strings.Contains(body, `id="phase-start-err"`) || !typed.MatchString(body) {
+			t.Errorf("overlap error not at the phase's start field, or the typed value is lost: %s", between(body, `<form`, `</form>`))
+		}
+		after, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		if len(after.Phases) != 4 || after.Version != c.Version {
+			t.Errorf("overlapping phase was saved: %d phases, version %d → %d", len(after.Phases), c.Version, after.Version)
+		}
+	})
+
+	t.Run("edit phase", func(t *testing.T) {
+		ph := c.Phases[0]
+		path := fmt.Sprintf("%s/phases/%d", page, ph.ID)
+		b.get(path)
+		status, _, hdr := b.post(path, url.Values{"name": {"预热 warm-up"}, "objective": {"voice"}, "start": {string(ph.Start)}, "end": {string(ph.End)}})
+		if status != http.StatusSeeOther || hdr.Get("Location") != page+"#phases" {
+			t.Fatalf("edit phase: status %d, location %q", status, hdr.Get("Location"))
+		}
+		_, body := b.get(page)
+		if !strings.Contains(body, "预热 warm-up") {
+			t.Errorf("renamed phase not shown")
+		}
+	})
+
+	t.Run("target with percent and bad value", func(t *testing.T) {
+		b.get(page + "/targets/new")
+		status, body, _ := b.post(page+"/targets", url.Values{"metric": {"engagement_rate"}, "direction": {"at_least"}, "value": {"5%"}, "baseline": {"lots"}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="target-baseline-err"`) {
+			t.Errorf("unparsable baseline: status %d, want 422 at baseline", status)
+		}
+		status, _, _ = b.post(page+"/targets", url.Values{"metric": {"engagement_rate"}, "direction": {"at_least"}, "value": {"5%"}, "baseline": {""}})
+		if status != http.StatusSeeOther {
+			t.Fatalf("rate target: status %d", status)
+		}
+		got, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		last := got.Targets[len(got.Targets)-1]
+		if last.Metric != "engagement_rate" || last.Value != 0.05 || last.Baseline != nil {
+			t.Errorf("rate target stored as %+v, want 0.05 without baseline", last)
+		}
+		_, body = b.get(page)
+		if !strings.Contains(body, "≥</span> 5%") {
+			t.Errorf("rate target not shown as a percentage")
+		}
+	})
+
+	t.Run("campaign fields", func(t *testing.T) {
+		cur, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		form := url.Values{"name": {"双十一"}, "objective": {"sales"}, "status": {"planned"}, "owner_id": {itoa64(f.ids["team"])},
+			"start": {string(cur.Start)}, "end": {string(cur.End)}, "budget": {"90000"}, "product_ids": {itoa64(f.ids["products"])},
+			"persona_ids": {itoa64(f.ids["personas"])}, "pillars": {"Tea culture 60\n新品：40%"}, "key_messages": {"Fresh\nLocal"},
+			"hashtags": {"#oolong#"}, "version": {itoa64(cur.Version)}}
+		b.get(page + "/edit")
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("pillars", "Tea culture 60\n新品 30")
+		status, body, _ := b.post(page, bad)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="campaign-pillars-err"`) {
+			t.Errorf("pillars not summing to 100: status %d, want 422 at pillars", status)
+		}
+		status, _, _ = b.post(page, form)
+		if status != http.StatusSeeOther {
+			t.Fatalf("save campaign: status %d", status)
+		}
+		got, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		if got.OwnerID != f.ids["team"] || len(got.Pillars) != 2 || got.Pillars[1].Name != "新品" || got.Pillars[0].Name != "Tea culture" || got.Status != "planned" || len(got.Phases) != 4 {
+			t.Errorf("saved campaign: owner %d, pillars %+v, status %s, %d phases", got.OwnerID, got.Pillars, got.Status, len(got.Phases))
+		}
+		// The same form again names a stale version.
+		status, body, _ = b.post(page, form)
+		if status != http.StatusConflict || !strings.Contains(body, `id="campaign-errors"`) {
+			t.Errorf("stale version: status %d, want 409 with the message", status)
+		}
+	})
+
+	t.Run("mix", func(t *testing.T) {
+		b.get(page + "/mix")
+		status, body, _ := b.post(page+"/mix", url.Values{"include": {"weibo", "wechat_oa"},
+			"role.weibo": {"voice"}, "budget_share.weibo": {"60"}, "hours_share.weibo": {"50"}, "posts_per_week.weibo": {"5"},
+			"role.wechat_oa": {"conversion"}, "budget_share.wechat_oa": {"30"}, "hours_share.wechat_oa": {"x"}, "posts_per_week.wechat_oa": {"2"}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `name="hours_share.wechat_oa" value="x"`) || !strings.Contains(body, `class="field-error"`) {
+			t.Errorf("unparsable share: status %d, want 422 at the cell", status)
+		}
+		form := url.Values{"include": {"weibo", "wechat_oa"},
+			"role.weibo": {"voice"}, "budget_share.weibo": {"60"}, "hours_share.weibo": {"50"}, "posts_per_week.weibo": {"5"},
+			"role.wechat_oa": {"conversion"}, "budget_share.wechat_oa": {"30"}, "hours_share.wechat_oa": {"50"}, "posts_per_week.wechat_oa": {"2"}}
+		status, body, _ = b.post(page+"/mix", form)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="mix-errors"`) {
+			t.Errorf("budget shares summing to 90: status %d, want 422 with the sum at the top", status)
+		}
+		form.Set("budget_share.wechat_oa", "40")
+		if status, _, _ := b.post(page+"/mix", form); status != http.StatusSeeOther {
+			t.Fatalf("save mix: status %d", status)
+		}
+		got, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		if len(got.Mix) != 2 || got.Mix[0].Platform != "weibo" || got.Mix[1].BudgetShare != 40 {
+			t.Errorf("saved mix: %+v", got.Mix)
+		}
+	})
+
+	t.Run("hours", func(t *testing.T) {
+		b.get(page + "/hours")
+		name := fmt.Sprintf("hours.%d", f.ids["team"])
+		status, body, _ := b.post(page+"/hours", url.Values{name: {"200"}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `class="field-error"`) {
+			t.Errorf("200 hours a week: status %d, want 422", status)
+		}
+		if status, _, _ := b.post(page+"/hours", url.Values{name: {"30"}}); status != http.StatusSeeOther {
+			t.Fatalf("save hours: status %d", status)
+		}
+		_, body = b.get(page)
+		if !strings.Contains(body, `class="over"`) {
+			t.Errorf("30 of 20 weekly hours not flagged as over-allocated")
+		}
+	})
+
+	t.Run("budget line and delete", func(t *testing.T) {
+		b.get(page + "/budget-lines/new")
+		status, _, _ := b.post(page+"/budget-lines", url.Values{"kind": {"paid_boost"}, "description": {"Boost"}, "platform": {"weibo"},
+			"phase_id": {itoa64(c.Phases[1].ID)}, "resource_id": {""}, "planned": {"5000"}, "committed": {"0"}, "spent": {"0"}})
+		if status != http.StatusSeeOther {
+			t.Fatalf("add budget line: status %d", status)
+		}
+		got, err := h.campaigns.Get(ctx, ws, id)
+		must(t, err)
+		bl := got.BudgetLines[len(got.BudgetLines)-1]
+		if bl.PhaseID != c.Phases[1].ID || bl.ResourceID != 0 || bl.Planned != 5000 {
+			t.Errorf("budget line stored as %+v", bl)
+		}
+		status, _, _ = b.post(fmt.Sprintf("%s/budget-lines/%d/delete", page, bl.ID), nil)
+		if status != http.StatusSeeOther {
+			t.Fatalf("delete budget line: status %d", status)
+		}
+		status, _, _ = b.post(page+"/delete", nil)
+		if status != http.StatusSeeOther {
+			t.Fatalf("delete campaign: status %d", status)
+		}
+		if status, _ := b.get(page); status != http.StatusNotFound {
+			t.Errorf("deleted campaign: status %d, want 404", status)
+		}
+	})
+}
+
+// between returns the part of s from the first open to the next close, for
+// failure messages.
+func between(s, open, close string) string {
+	i := strings.Index(s, open)
+	if i < 0 {
+		return s
+	}
+	j := strings.Index(s[i:], close)
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j+len(close)]
+}
+
+func TestStrategyRoles(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, ctx := f.h, context.Background()
+
+	// An analyst of acme reads everything and changes nothing.
+	analyst := "analyst@example.com"
+	_, err := h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	a := h.browser()
+	a.login(analyst, "correct horse battery")
+	for _, path := range f.strategyPaths() {
+		want := http.StatusOK
+		if strings.HasSuffix(path, "/new") {
+			want = http.StatusForbidden
+		}
+		if status, _ := a.get(path); status != want {
+			t.Errorf("analyst GET %s: status %d, want %d", path, status, want)
+		}
+	}
+	_, body := a.get(f.prefix)
+	for _, button := range []string{`id="edit-campaign"`, `id="add-phase"`, `id="add-target"`, `id="edit-mix"`, `id="add-budget-line"`, `id="edit-hours"`} {
+		if strings.Contains(body, button) {
+			t.Errorf("analyst sees %s", button)
+		}
+	}
+	_, body = a.get("/w/acme/strategy")
+	if strings.Contains(body, `id="template-form"`) || strings.Contains(body, `id="blank-form"`) {
+		t.Errorf("analyst sees the create forms")
+	}
+	_, body = a.get(fmt.Sprintf("%s/phases/%d", f.prefix, f.c.Phases[0].ID))
+	if strings.Contains(body, `id="save"`) || strings.Contains(body, `id="delete"`) {
+		t.Errorf("analyst sees save or delete on the phase form")
+	}
+	posts := []string{
+		"/w/acme/strategy/campaigns/from-template", "/w/acme/strategy/campaigns", f.prefix, f.prefix + "/delete",
+		f.prefix + "/phases", fmt.Sprintf("%s/phases/%d", f.prefix, f.c.Phases[0].ID), fmt.Sprintf("%s/phases/%d/delete", f.prefix, f.c.Phases[0].ID),
+		f.prefix + "/targets", f.prefix + "/budget-lines", f.prefix + "/mix", f.prefix + "/hours",
+	}
+	for _, path := range posts {
+		if status, _, _ := a.post(path, url.Values{"name": {"x"}}); status != http.StatusForbidden {
+			t.Errorf("analyst POST %s: status %d, want 403", path, status)
+		}
+	}
+	after, err := h.campaigns.Get(ctx, f.owner.ws.ID, f.c.ID)
+	must(t, err)
+	if after.Version != f.c.Version {
+		t.Errorf("analyst changed the campaign: version %d → %d", f.c.Version, after.Version)
+	}
+
+	// A member of another workspace finds nothing, not even a 403.
+	o := h.browser()
+	o.login(f.other.email, f.other.password)
+	for _, path := range f.strategyPaths() {
+		if status, _ := o.get(path); status != http.StatusNotFound {
+			t.Errorf("other workspace GET %s: status %d, want 404", path, status)
+		}
+	}
+	o.get("/w/other/strategy")
+	for _, path := range posts {
+		if status, _, _ := o.post(path, url.Values{"name": {"x"}}); status != http.StatusNotFound {
+			t.Errorf("other workspace POST %s: status %d, want 404", path, status)
+		}
+	}
+	if status, _ := o.get(fmt.Sprintf("/w/other/strategy/campaigns/%d", f.c.ID)); status != http.StatusNotFound {
+		t.Errorf("acme's campaign under the other workspace: status %d, want 404", status)
+	}
+	// And its own strategy page does not list acme's campaign.
+	if _, body := o.get("/w/other/strategy"); strings.Contains(body, f.c.Name) {
+		t.Errorf("other workspace lists acme's campaign")
+	}
+}
+
+func TestStrategyFormatting(t *testing.T) {
+	t.Parallel()
+	numbers := []struct {
+		v    float64
+		prec int
+		want string
+	}{
+		{0, 2, "0"}, {1234567.5, 2, "1,234,567.5"}, {-1234, 0, "-1,234"}, {999, 2, "999"}, {0.126, 2, "0.13"}, {1000, 2, "1,000"},
+	}
+	for _, tt := range numbers {
+		if got := number(tt.v, tt.prec); got != tt.want {
+			t.Errorf("number(%v, %d) = %q, want %q", tt.v, tt.prec, got, tt.want)
+		}
+	}
+	s := &Server{cat: mustCatalog(t)}
+	l := lang{s: s, loc: "en"}
+	values := []struct {
+		unit metric.Unit
+		v    float64
+		want string
+	}{
+		{metric.Rate, 0.0525, "5.25%"}, {metric.Money, 12000, "12,000 CNY"}, {metric.Ratio, 3.5, "3.5×"},
+		{metric.Signed, 0.2, "+0.2"}, {metric.Duration, 30, "30 min"}, {metric.Count, 15000, "15,000"},
+	}
+	for _, tt := range values {
+		if got := metricValue(l, tt.unit, tt.v, "CNY"); got != tt.want {
+			t.Errorf("metricValue(%s, %v) = %q, want %q", tt.unit, tt.v, got, tt.want)
+		}
+	}
+	shares := []struct {
+		name, in string
+		ok       bool
+		want     string
+	}{
+		{"spaces in names", "Tea culture 60\n新品：40%", true, "Tea culture=60 新品=40"},
+		{"colon", "A:50\nB: 50", true, "A=50 B=50"},
+		{"no share", "Tea", false, ""},
+		{"not a number", "Tea lots", false, ""},
+		{"empty", "", true, ""},
+	}
+	for _, tt := range shares {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseShares(tt.in)
+			var parts []string
+			for _, m := range got {
+				parts = append(parts, fmt.Sprintf("%v=%v", m["name"], m["share"]))
+			}
+			if ok != tt.ok || strings.Join(parts, " ") != tt.want {
+				t.Errorf("parseShares(%q) = %q, %v; want %q, %v", tt.in, strings.Join(parts, " "), ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// TestStrategyCatalogKeys checks the keys the strategy pages build in Go,
+// which the template and code key tests cannot see.
+func TestStrategyCatalogKeys(t *testing.T) {
+	c := mustCatalog(t)
+	var keys []string
+	src, err := os.ReadFile("strategy_pages.go")
+	must(t, err)
+	for _, m := range regexp.MustCompile(`"((?:strategy|metric|status|budget_kind|direction|tier|objective)\.[a-z_.]*[a-z_])"`).FindAllStringSubmatch(string(src), -1) {
+		keys = append(keys, m[1])
+	}
+	for _, st := range campaign.Statuses {
+		keys = append(keys, "status."+st)
+	}
+	for _, k := range campaign.BudgetKinds {
+		keys = append(keys, "budget_kind."+k)
+	}
+	for _, o := range campaign.Objectives {
+		keys = append(keys, "objective."+o)
+	}
+	for _, d := range metric.Defs {
+		keys = append(keys, "metric."+d.Key, "tier."+string(d.Tier))
+	}
+	for _, k := range []string{"phase", "target", "budget_line"} {
+		keys = append(keys, "strategy.form."+k+".new", "strategy.form."+k+".edit")
+	}
+	for _, k := range collKinds {
+		if k != "campaign" {
+			keys = append(keys, "strategy.item."+k)
+		}
+	}
+	s := &Server{}
+	x := strategyRefs{}
+	l := lang{s: &Server{cat: c}, loc: "en"}
+	forms := map[string][]sfield{
+		"campaign": append(s.campaignFields(x, l), s.templateFields(x)...),
+		"phase":    s.phaseChild().Fields(x, campaign.Campaign{}, l),
+		"target":   s.targetChild().Fields(x, campaign.Campaign{}, l),
+	}
+	forms["budget_line"] = s.budgetLineChild().Fields(x, campaign.Campaign{}, l)
+	for kind, fields := range forms {
+		for _, f := range fields {
+			keys = append(keys, "field."+kind+"."+f.Name)
+		}
+	}
+	for _, n := range append(mixNumbers, "role") {
+		keys = append(keys, "field.mix."+n)
+	}
+	for _, k := range keys {
+		if !c.Has(k) {
+			t.Errorf("key %q is missing", k)
+		}
+	}
+	if len(keys) < 100 {
+		t.Errorf("only %d keys checked; is the pattern stale?", len(keys))
+	}
+}
