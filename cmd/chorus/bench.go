@@ -13,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type benchOptions struct {
 	threads     int
 	links       int
 	runs        int
+	cpuProfile  string
 }
 
 func benchCmd(log *slog.Logger) *cobra.Command {
@@ -57,6 +59,7 @@ func benchCmd(log *slog.Logger) *cobra.Command {
 	f.IntVar(&o.threads, "threads", 2, "wrk threads")
 	f.IntVar(&o.links, "links", 1000, "links in the warm set, clicked at random")
 	f.IntVar(&o.runs, "runs", 3, "runs of each server; the medians are compared")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Chorus runs to this file (go tool pprof)")
 	cmd.AddCommand(redirect)
 	return cmd
 }
@@ -151,7 +154,15 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 			name, url string
 			into      *[]wrkResult
 		}{{"nginx", "http://" + nginxAddr, &ng}, {"chorus", chorusURL, &ch}} {
+			stopProfile := func() {}
+			if target.name == "chorus" && o.cpuProfile != "" {
+				if stopProfile, err = startCPUProfile(o.cpuProfile, run); err != nil {
+					stopSrv()
+					return err
+				}
+			}
 			r, err := runWrk(ctx, wrk, script, target.url, o)
+			stopProfile()
 			if err != nil {
 				stopSrv()
 				return fmt.Errorf("%s run %d: %w", target.name, run, err)
@@ -348,4 +359,21 @@ func counted(reg *prometheus.Registry, name string, labels map[string]string) (f
 		}
 	}
 	return 0, nil
+}
+
+// startCPUProfile profiles the process while wrk drives Chorus; runs after
+// the first get their number in the file name.
+func startCPUProfile(path string, run int) (func(), error) {
+	if run > 1 {
+		path = fmt.Sprintf("%s.%d", path, run)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
