@@ -60,7 +60,7 @@ func benchCmd(log *slog.Logger) *cobra.Command {
 	f.IntVar(&o.links, "links", 1000, "links in the warm set, clicked at random")
 	f.IntVar(&o.runs, "runs", 3, "runs of each server; the medians are compared")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Chorus runs to this file (go tool pprof)")
-	cmd.AddCommand(redirect)
+	cmd.AddCommand(redirect, benchListenCmd())
 	return cmd
 }
 

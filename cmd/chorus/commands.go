@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,10 +33,14 @@ func serveCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 			"Migrations run at start. With no users yet, it prints a one-time setup link.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cfg.ApplySecretEnv(os.Getenv); err != nil {
+				return err
+			}
 			return serve(cmd.Context(), *cfg, log, cmd.OutOrStdout())
 		},
 	}
 	cfg.BindServe(cmd.Flags())
+	cfg.BindSMTP(cmd.Flags())
 	return cmd
 }
 
@@ -70,6 +75,9 @@ func demoCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 
 func printDemoLogin(cmd *cobra.Command, login demo.Login) {
 	fmt.Fprintf(cmd.OutOrStdout(), "demo workspace %q is ready; sign in as %s with password %s\n", login.Workspace, login.Email, login.Password)
+	if tr := login.Traffic; tr.Hits > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "demo traffic: %d links, %d clicks, %d conversion events in %s\n", tr.Links, tr.Hits, tr.Conversions, tr.Took.Round(time.Millisecond))
+	}
 }
 
 func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {

@@ -22,6 +22,9 @@ import (
 	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/jobs"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/web"
@@ -37,6 +40,14 @@ type app struct {
 	campaigns *campaign.Service
 
 	conversions *conversion.Service
+
+	// ingester hands polled posts to the listening pipeline
+	// (listenIngester of the listen service); the source poll job is off
+	// while it is nil.
+	ingester jobs.Ingester
+
+	// listen is listening's pipeline and topics.
+	listen *listen.Service
 }
 
 // open connects to the database, migrates it and builds the services.
@@ -65,7 +76,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		_, err := db.Campaign(ctx, workspaceID, campaignID)
 		return err
 	}
+	listens := listen.NewService(db, listen.Brands{Competitors: brands.Competitors.List, Products: brands.Products.List}, listen.Options{})
 	return &app{
+		listen:    listens,
+		ingester:  listenIngester(listens),
 		db:        db,
 		log:       log,
 		accounts:  account.NewService(db, account.DefaultThrottle()),
@@ -80,7 +94,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 func (a *app) close() { a.db.Close() }
 
 func (a *app) demoDeps() demo.Deps {
-	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns}
+	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
+		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db}
 }
 
 // jobsStopGrace is how long running jobs may finish after SIGTERM.
@@ -103,7 +118,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: a.accounts}, jobs.Options{Logger: log})
+	poller, sources := newSources(a.db, cfg)
+	alerts := newAlerts(a.db, cfg, log, cfg.PublicURL())
+	defer alerts.Wait()
+	a.listen.AfterIngest = alerts.AfterIngest
+	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: cleanup{a.accounts, a.db}, Sources: a.db, Poller: poller, Ingester: a.ingester, Alerts: alerts}, jobs.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -114,8 +133,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	defer closeGeo()
 	srv, err := web.New(web.Deps{
-		Links: links, Clicks: clicks, ShortURL: cfg.ShortURL,
+		Links: links, Clicks: clicks, ShortURL: cfg.ShortURL, Sources: sources,
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
+		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alert.NewService(a.db),
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
 	})
@@ -174,13 +194,18 @@ func displayAddr(a net.Addr) string {
 // queue after SIGTERM.
 const clickDrainGrace = 30 * time.Second
 
-// linkServices builds the link service, with campaign slugs for
-// utm_campaign, and the click writer, with GeoIP when configured.
-func (a *app) linkServices(cfg config.Config, log *slog.Logger) (*link.Service, *link.Writer, func(), error) {
-	links := link.NewService(a.db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
+// linkService is the link service, with campaign slugs for utm_campaign.
+func (a *app) linkService() *link.Service {
+	return link.NewService(a.db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
 		c, err := a.campaigns.Get(ctx, ws, id)
 		return c.Slug, err
 	}})
+}
+
+// linkServices builds the link service, with campaign slugs for
+// utm_campaign, and the click writer, with GeoIP when configured.
+func (a *app) linkServices(cfg config.Config, log *slog.Logger) (*link.Service, *link.Writer, func(), error) {
+	links := a.linkService()
 	opts := link.WriterOptions{Logger: log}
 	closeGeo := func() {}
 	if cfg.GeoIP != "" {
@@ -192,4 +217,19 @@ func (a *app) linkServices(cfg config.Config, log *slog.Logger) (*link.Service, 
 		closeGeo = func() { g.Close() }
 	}
 	return links, link.NewWriter(a.db, opts), closeGeo, nil
+}
+
+// cleanup is the hourly housekeeping: expired sessions and revoked tokens,
+// then fresh planner statistics.
+type cleanup struct {
+	accounts *account.Service
+	db       *store.DB
+}
+
+func (c cleanup) CleanupExpired(ctx context.Context, now time.Time) (int64, error) {
+	n, err := c.accounts.CleanupExpired(ctx, now)
+	if err != nil {
+		return n, err
+	}
+	return n, c.db.Optimize(ctx)
 }

@@ -172,7 +172,7 @@ func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
 // campaign or overlaps another.
 func (s *Service) AddPhase(ctx context.Context, workspaceID, id int64, p Phase) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		p.ID = nextID(c.Phases, func(p Phase) int64 { return p.ID })
+		p.ID = nextID(c.Phases, idOf[Phase])
 		c.Phases = append(c.Phases, p)
 		return nil
 	})
@@ -182,13 +182,8 @@ func (s *Service) AddPhase(ctx context.Context, workspaceID, id int64, p Phase) 
 // a missing campaign or phase, and apperr.Invalid as AddPhase does.
 func (s *Service) UpdatePhase(ctx context.Context, workspaceID, id, phaseID int64, p Phase) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.Phases, func(p Phase) bool { return p.ID == phaseID })
-		if i < 0 {
-			return childNotFound("phase")
-		}
 		p.ID = phaseID
-		c.Phases[i] = p
-		return nil
+		return replaceChild(c.Phases, p, phaseID, "phase")
 	})
 }
 
@@ -196,11 +191,10 @@ func (s *Service) UpdatePhase(ctx context.Context, workspaceID, id, phaseID int6
 // tied to it. Returns apperr.NotFound for a missing campaign or phase.
 func (s *Service) DeletePhase(ctx context.Context, workspaceID, id, phaseID int64) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.Phases, func(p Phase) bool { return p.ID == phaseID })
-		if i < 0 {
-			return childNotFound("phase")
+		var err error
+		if c.Phases, err = deleteChild(c.Phases, phaseID, "phase"); err != nil {
+			return err
 		}
-		c.Phases = slices.Delete(c.Phases, i, i+1)
 		c.Targets = slices.DeleteFunc(c.Targets, func(t Target) bool { return t.PhaseID == phaseID })
 		for j := range c.BudgetLines {
 			if c.BudgetLines[j].PhaseID == phaseID {
@@ -218,7 +212,7 @@ func (s *Service) DeletePhase(ctx context.Context, workspaceID, id, phaseID int6
 // value above its campaign's target on an additive metric.
 func (s *Service) AddTarget(ctx context.Context, workspaceID, id int64, t Target) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		t.ID = nextID(c.Targets, func(t Target) int64 { return t.ID })
+		t.ID = nextID(c.Targets, idOf[Target])
 		c.Targets = append(c.Targets, t)
 		return nil
 	})
@@ -229,13 +223,8 @@ func (s *Service) AddTarget(ctx context.Context, workspaceID, id int64, t Target
 // AddTarget does.
 func (s *Service) UpdateTarget(ctx context.Context, workspaceID, id, targetID int64, t Target) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.Targets, func(t Target) bool { return t.ID == targetID })
-		if i < 0 {
-			return childNotFound("target")
-		}
 		t.ID = targetID
-		c.Targets[i] = t
-		return nil
+		return replaceChild(c.Targets, t, targetID, "target")
 	})
 }
 
@@ -243,12 +232,9 @@ func (s *Service) UpdateTarget(ctx context.Context, workspaceID, id, targetID in
 // campaign or target.
 func (s *Service) DeleteTarget(ctx context.Context, workspaceID, id, targetID int64) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.Targets, func(t Target) bool { return t.ID == targetID })
-		if i < 0 {
-			return childNotFound("target")
-		}
-		c.Targets = slices.Delete(c.Targets, i, i+1)
-		return nil
+		var err error
+		c.Targets, err = deleteChild(c.Targets, targetID, "target")
+		return err
 	})
 }
 
@@ -270,7 +256,7 @@ func (s *Service) SetMix(ctx context.Context, workspaceID, id int64, mix []MixEn
 // amounts together exceed the campaign's budget.
 func (s *Service) AddBudgetLine(ctx context.Context, workspaceID, id int64, l BudgetLine) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		l.ID = nextID(c.BudgetLines, func(l BudgetLine) int64 { return l.ID })
+		l.ID = nextID(c.BudgetLines, idOf[BudgetLine])
 		c.BudgetLines = append(c.BudgetLines, l)
 		return nil
 	})
@@ -281,13 +267,8 @@ func (s *Service) AddBudgetLine(ctx context.Context, workspaceID, id int64, l Bu
 // AddBudgetLine does.
 func (s *Service) UpdateBudgetLine(ctx context.Context, workspaceID, id, lineID int64, l BudgetLine) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.BudgetLines, func(l BudgetLine) bool { return l.ID == lineID })
-		if i < 0 {
-			return childNotFound("budget_line")
-		}
 		l.ID = lineID
-		c.BudgetLines[i] = l
-		return nil
+		return replaceChild(c.BudgetLines, l, lineID, "budget_line")
 	})
 }
 
@@ -295,12 +276,9 @@ func (s *Service) UpdateBudgetLine(ctx context.Context, workspaceID, id, lineID 
 // missing campaign or line.
 func (s *Service) DeleteBudgetLine(ctx context.Context, workspaceID, id, lineID int64) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		i := slices.IndexFunc(c.BudgetLines, func(l BudgetLine) bool { return l.ID == lineID })
-		if i < 0 {
-			return childNotFound("budget_line")
-		}
-		c.BudgetLines = slices.Delete(c.BudgetLines, i, i+1)
-		return nil
+		var err error
+		c.BudgetLines, err = deleteChild(c.BudgetLines, lineID, "budget_line")
+		return err
 	})
 }
 
@@ -515,4 +493,42 @@ func storeErr(err error, what string) error {
 		return apperr.Wrap(err, what)
 	}
 	return err
+}
+
+// child is a numbered part of a campaign: a phase, a target, a budget line.
+type child interface {
+	Phase | Target | BudgetLine
+}
+
+func idOf[T child](v T) int64 {
+	switch v := any(v).(type) {
+	case Phase:
+		return v.ID
+	case Target:
+		return v.ID
+	case BudgetLine:
+		return v.ID
+	}
+	return 0
+}
+
+// replaceChild puts v where the child with id is; apperr.NotFound when
+// there is none.
+func replaceChild[T child](list []T, v T, id int64, kind string) error {
+	i := slices.IndexFunc(list, func(x T) bool { return idOf(x) == id })
+	if i < 0 {
+		return childNotFound(kind)
+	}
+	list[i] = v
+	return nil
+}
+
+// deleteChild removes the child with id; apperr.NotFound when there is
+// none.
+func deleteChild[T child](list []T, id int64, kind string) ([]T, error) {
+	i := slices.IndexFunc(list, func(x T) bool { return idOf(x) == id })
+	if i < 0 {
+		return list, childNotFound(kind)
+	}
+	return slices.Delete(list, i, i+1), nil
 }

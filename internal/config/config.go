@@ -31,6 +31,19 @@ type Config struct {
 	// GeoIP is the path of a MaxMind GeoIP2/GeoLite2 mmdb file; clicks
 	// carry no country or region without one.
 	GeoIP string
+	// AllowPrivateFetch lets listening sources fetch private, loopback and
+	// other non-public addresses (an intranet feed); off by default, as a
+	// guard against server-side request forgery.
+	AllowPrivateFetch bool
+	// SMTP is the mail server alert e-mails go through; e-mail channels
+	// fail with a clear error while SMTPHost is empty. The password comes
+	// from CHORUS_SMTP_PASSWORD or CHORUS_SMTP_PASSWORD_FILE only, never a
+	// flag, so it does not show in the process list.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUser     string
+	SMTPFrom     string
+	SMTPPassword string
 }
 
 // Default returns the settings of a fresh install.
@@ -50,18 +63,46 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
 	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
+	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources fetch private, loopback and link-local addresses (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
 	fs.StringVar(&c.GeoIP, "geoip", c.GeoIP, "MaxMind GeoIP2/GeoLite2 mmdb file for the country and region of clicks (CHORUS_GEOIP; none by default)")
+}
+
+// BindSMTP adds the mail server flags of the serve command.
+func (c *Config) BindSMTP(fs *pflag.FlagSet) {
+	fs.StringVar(&c.SMTPHost, "smtp-host", c.SMTPHost, "SMTP server for alert e-mails (CHORUS_SMTP_HOST; none by default)")
+	fs.IntVar(&c.SMTPPort, "smtp-port", c.SMTPPort, "SMTP port, STARTTLS when offered (CHORUS_SMTP_PORT; default 587)")
+	fs.StringVar(&c.SMTPUser, "smtp-user", c.SMTPUser, "SMTP user name; the password is read from CHORUS_SMTP_PASSWORD or CHORUS_SMTP_PASSWORD_FILE (CHORUS_SMTP_USER)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of alert e-mails (CHORUS_SMTP_FROM)")
+}
+
+// ApplySecretEnv reads the secrets that have no flag: the SMTP password
+// from CHORUS_SMTP_PASSWORD, or the file CHORUS_SMTP_PASSWORD_FILE names.
+func (c *Config) ApplySecretEnv(getenv func(string) string) error {
+	c.SMTPPassword = getenv("CHORUS_SMTP_PASSWORD")
+	if path := getenv("CHORUS_SMTP_PASSWORD_FILE"); c.SMTPPassword == "" && path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("CHORUS_SMTP_PASSWORD_FILE: %w", err)
+		}
+		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	return nil
 }
 
 // env maps each flag to its variable.
 var env = map[string]string{
-	"data":      "CHORUS_DATA",
-	"db":        "CHORUS_DATABASE_URL",
-	"addr":      "CHORUS_ADDR",
-	"demo":      "CHORUS_DEMO",
-	"base-url":  "CHORUS_BASE_URL",
-	"short-url": "CHORUS_SHORT_URL",
-	"geoip":     "CHORUS_GEOIP",
+	"data":                "CHORUS_DATA",
+	"db":                  "CHORUS_DATABASE_URL",
+	"addr":                "CHORUS_ADDR",
+	"demo":                "CHORUS_DEMO",
+	"base-url":            "CHORUS_BASE_URL",
+	"short-url":           "CHORUS_SHORT_URL",
+	"geoip":               "CHORUS_GEOIP",
+	"allow-private-fetch": "CHORUS_ALLOW_PRIVATE_FETCH",
+	"smtp-host":           "CHORUS_SMTP_HOST",
+	"smtp-port":           "CHORUS_SMTP_PORT",
+	"smtp-user":           "CHORUS_SMTP_USER",
+	"smtp-from":           "CHORUS_SMTP_FROM",
 }
 
 // ApplyEnv sets each flag that was not given on the command line from its

@@ -17,6 +17,10 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -45,11 +49,26 @@ type Deps struct {
 	Platforms *platform.Service
 	// Campaigns, when set, gets the demo campaigns of step 3.
 	Campaigns *campaign.Service
+	// Links, Clicks and Conversions, when set with Campaigns, get the
+	// demo's tracked links and 60 days of clicks and conversions on them,
+	// generated through the batch writer and the conversion service (see
+	// refreshTraffic).
+	Links       *link.Service
+	Clicks      TrafficStore
+	Conversions *conversion.Service
+	// Listen, when set, gets the demo's listening: topics seeded from the
+	// brand and competitors, a crisis topic and 60 days of mentions
+	// through the pipeline (see refreshMentions). Alerts, when set with
+	// it, gets the alert rules and the alerts the demo's spike fired.
+	Listen *listen.Service
+	Alerts alert.Store
 }
 
 // Login is how to sign in to the demo workspace.
 type Login struct {
 	Workspace, Email, Password string
+	// Traffic says what the traffic generator made, when it ran.
+	Traffic TrafficStats
 }
 
 // Load creates the demo workspace and user, or refreshes them: an existing
@@ -57,7 +76,9 @@ type Login struct {
 // as long as the demo user is a member of it, and the workspace's brand
 // profile, budget, products, personas, competitors, team and amplifiers are
 // replaced by the demo content; with d.Campaigns set, so are its campaigns
-// (see refreshCampaigns). Running it twice leaves the same content.
+// (see refreshCampaigns), and with the link and conversion services set
+// too, its tracked links, clicks and conversions (see refreshTraffic).
+// Running it twice leaves the same content.
 //
 // When the workspace exists and the demo user is not a member of it (or
 // does not exist yet), Load changes nothing and returns an apperr.Conflict
@@ -78,7 +99,18 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 			return Login{}, err
 		}
 	}
-	return Login{Workspace: Slug, Email: Email, Password: Password}, nil
+	if d.Listen != nil {
+		if err := refreshMentions(ctx, d, wsID, time.Now()); err != nil {
+			return Login{}, err
+		}
+	}
+	login := Login{Workspace: Slug, Email: Email, Password: Password}
+	if d.Campaigns != nil && d.Links != nil && d.Clicks != nil && d.Conversions != nil {
+		if login.Traffic, err = refreshTraffic(ctx, d, wsID, time.Now()); err != nil {
+			return Login{}, err
+		}
+	}
+	return login, nil
 }
 
 func foreign() error {

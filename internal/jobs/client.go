@@ -35,6 +35,14 @@ const hardStopGrace = 2 * time.Second
 type Deps struct {
 	// Cleaner runs the periodic cleanup; required.
 	Cleaner Cleaner
+	// Sources, Poller and Ingester run the periodic poll of listening
+	// sources (poll.go); it is off unless all three are set.
+	Sources  SourceStore
+	Poller   SourcePoller
+	Ingester Ingester
+	// Alerts runs the hourly evaluation of alert rules (alerts.go); off
+	// when nil.
+	Alerts AlertEvaluator
 }
 
 // Options tune a Client; the zero value is the production default.
@@ -47,6 +55,9 @@ type Options struct {
 	// CleanupInterval is the period of the cleanup job;
 	// DefaultCleanupInterval if 0, at least one second.
 	CleanupInterval time.Duration
+	// PollInterval is how often due listening sources are looked for;
+	// DefaultPollInterval if 0.
+	PollInterval time.Duration
 	// ID names this node among the clients of one database, for leader
 	// election and job attempts; must be unique. River derives one from the
 	// host name and start time if empty.
@@ -103,13 +114,34 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	kinds := []string{CleanupArgs{}.Kind()}
+	periodic := []*river.PeriodicJob{cleanupPeriodic(interval)}
+	if deps.Sources != nil && deps.Poller != nil && deps.Ingester != nil {
+		pw := &PollSourcesWorker{Store: deps.Sources, Poller: deps.Poller, Ingester: deps.Ingester, Now: db.Now, Logger: logger}
+		if err := river.AddWorkerSafely(ws, pw); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		kinds = append(kinds, PollSourcesArgs{}.Kind())
+		pollEvery := opts.PollInterval
+		if pollEvery <= 0 {
+			pollEvery = DefaultPollInterval
+		}
+		periodic = append(periodic, pollPeriodic(pollEvery))
+	}
+
+	if deps.Alerts != nil {
+		if err := river.AddWorkerSafely(ws, &EvaluateAlertsWorker{Evaluator: deps.Alerts, Logger: logger}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		kinds = append(kinds, EvaluateAlertsArgs{}.Kind())
+		periodic = append(periodic, alertsPeriodic())
+	}
 
 	cfg := &river.Config{
 		ID:           opts.ID,
 		Logger:       logger,
 		Workers:      ws,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
-		PeriodicJobs: []*river.PeriodicJob{cleanupPeriodic(interval)},
+		PeriodicJobs: periodic,
 	}
 	if db.Dialect() == store.SQLite {
 		// The listener would poll river_notification every 50 ms on the

@@ -32,6 +32,7 @@ var SourceKinds = []string{"rss", "mastodon_tag", "mastodon_search", "bluesky_se
 // error and how many items it has brought.
 type Source struct {
 	ID            int64             `json:"id"`
+	WorkspaceID   int64             `json:"workspace_id,omitempty"`
 	Kind          string            `json:"kind"`
 	Name          string            `json:"name"`
 	Config        map[string]string `json:"config"`
@@ -114,6 +115,7 @@ var AlertKinds = []string{"volume_spike", "negative_spike", "crisis_word"}
 // topic. Quiet is the minimum time between two alerts of one rule.
 type AlertRule struct {
 	ID           int64             `json:"id"`
+	WorkspaceID  int64             `json:"workspace_id,omitempty"`
 	Name         string            `json:"name"`
 	Kind         string            `json:"kind"`
 	TopicID      int64             `json:"topic_id,omitempty"`
@@ -140,14 +142,15 @@ type Channel struct {
 // Alert is a fired rule, with the mentions that caused it; unread alerts
 // are the in-app notification list.
 type Alert struct {
-	ID         int64          `json:"id"`
-	RuleID     int64          `json:"rule_id,omitempty"`
-	TopicID    int64          `json:"topic_id,omitempty"`
-	Kind       string         `json:"kind"`
-	Value      float64        `json:"value"`
-	Baseline   float64        `json:"baseline"`
-	Detail     map[string]any `json:"detail,omitempty"`
-	MentionIDs []int64        `json:"mention_ids"`
-	FiredAt    time.Time      `json:"fired_at"`
-	ReadAt     *time.Time     `json:"read_at,omitempty"`
+	ID          int64          `json:"id"`
+	WorkspaceID int64          `json:"workspace_id,omitempty"`
+	RuleID      int64          `json:"rule_id,omitempty"`
+	TopicID     int64          `json:"topic_id,omitempty"`
+	Kind        string         `json:"kind"`
+	Value       float64        `json:"value"`
+	Baseline    float64        `json:"baseline"`
+	Detail      map[string]any `json:"detail,omitempty"`
+	MentionIDs  []int64        `json:"mention_ids"`
+	FiredAt     time.Time      `json:"fired_at"`
+	ReadAt      *time.Time     `json:"read_at,omitempty"`
 }

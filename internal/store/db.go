@@ -104,8 +104,22 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{dialect: Postgres, write: pool, read: pool, Now: time.Now}, nil
 }
 
+// Optimize refreshes SQLite's planner statistics where queries would gain
+// from them; without statistics SQLite picks poor plans for the funnel and
+// roll-up queries once tables grow. It runs hourly (with the cleanup job)
+// and at close, never on an empty new database, whose statistics would
+// mislead the planner later. PostgreSQL's autovacuum does this itself.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `PRAGMA optimize`)
+	return err
+}
+
 // Close closes every connection.
 func (db *DB) Close() error {
+	_ = db.Optimize(context.Background())
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

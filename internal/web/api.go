@@ -27,6 +27,9 @@ type op struct {
 	Req, Resp    reflect.Type
 	// Status is the success status (200 when 0).
 	Status int
+	// MaxBody bounds the request body (maxBody when 0): webhook batches
+	// and file imports need more.
+	MaxBody int64
 	// Public marks an operation that needs no token or session (the
 	// collect endpoint, which takes a workspace's public key); it is
 	// registered by hand, not through handleAPI.
@@ -50,7 +53,11 @@ func (s *Server) handleAPI(o op, h apiHandler) {
 			s.apiFail(w, r, err)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if o.MaxBody > 0 {
+			limit = o.MaxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		sw := &statusWriter{ResponseWriter: w}
 		if err := h(sw, r, p); err != nil {
 			s.apiFail(sw, r, err)

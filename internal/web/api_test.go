@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -48,6 +51,21 @@ func seed(t *testing.T, h *harness, ws int64) map[string]int64 {
 	l, err := h.links.Create(ctx, ws, link.Input{Destination: "https://shop.example.com/", CampaignID: &cp.ID, Channel: "weibo"})
 	must(t, err)
 	ids["links"] = l.ID
+	src, err := h.srv.Sources.Create(ctx, ws, source.Input{Kind: "rss", Name: "Tea news", Config: map[string]string{"url": "https://93.184.215.14/feed.xml"}})
+	must(t, err)
+	ids["sources"] = src.ID
+	tp, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "Rival", Kind: "competitor", Query: "rival", Enabled: true})
+	must(t, err)
+	ids["topics"] = tp.ID
+	res, err := h.listen.Ingest(ctx, ws, []listen.Post{{SourceKind: "webhook", ExternalID: "seed-1", Text: "Rival 的新品不错", PublishedAt: time.Now().Add(-time.Hour)}})
+	must(t, err)
+	ids["mentions"] = res.IDs[0]
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "Spike", Kind: "volume_spike", Threshold: 3, Enabled: true})
+	must(t, err)
+	ids["alert-rules"] = rule.ID
+	fired, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "volume_spike", MentionIDs: res.IDs[:1]}, time.Now())
+	must(t, err)
+	ids["alerts"] = fired.ID
 	return ids
 }
 
@@ -193,23 +211,7 @@ func TestAPIScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			token := tt.token
-			status, body := h.api(tt.method, tt.path, token, tt.body)
-			text := fmt.Sprint(body)
-			raw := jsonText(body)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d; body %s", status, tt.status, text)
-			}
-			for _, c := range tt.contains {
-				if !strings.Contains(raw, c) {
-					t.Errorf("body lacks %q: %s", c, raw)
-				}
-			}
-			for _, c := range tt.absent {
-				if strings.Contains(raw, c) {
-					t.Errorf("body has %q: %s", c, raw)
-				}
-			}
+			h.checkAPI(t, tt.method, tt.path, tt.token, tt.body, tt.status, tt.contains, tt.absent)
 		})
 	}
 	pe, err := h.brand.Personas.Create(ctx, owner.ws.ID, brand.Persona{Name: "P", Gender: brand.GenderSplit{Female: 50, Male: 50}})

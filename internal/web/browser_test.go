@@ -38,7 +38,8 @@ func TestBrowser(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	catalog, err := platform.Load()
 	must(t, err)
-	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db), Campaigns: h.campaigns})
+	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db), Campaigns: h.campaigns,
+		Links: h.links, Clicks: h.db, Conversions: h.conversions})
 	must(t, err)
 
 	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
@@ -221,4 +222,36 @@ func TestBrowser(t *testing.T) {
 		chromedp.ScrollIntoView(chromedp.CSS(`#budget`)),
 		shot("strategy-demo-budget.png"),
 	)
+
+	// Step 4 and 5 on the demo's 60 days of traffic: the links, the
+	// busiest link's charts, the funnel per campaign.
+	step("open the demo's links",
+		chromedp.Click(chromedp.CSS(`a[data-section="execution"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#links tbody tr`)),
+		fullShot("links-demo.png"),
+	)
+	rows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#links tbody tr.state-active`)))
+	must(t, err)
+	if len(rows) < 10 {
+		t.Errorf("demo links page lists %d active links, want the demo's", len(rows))
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#links tbody tr:first-child a.link-label`))); err != nil {
+		t.Fatalf("open a demo link: %v", err)
+	}
+	step("see its charts",
+		chromedp.WaitVisible(chromedp.CSS(`#clicks-chart canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`#breakdown-class canvas`)),
+		fullShot("link-demo.png"),
+	)
+	if got := text(`#breakdown-class`); !strings.Contains(got, "Link previews") && !strings.Contains(got, "链接预览") {
+		t.Errorf("demo link's classification lacks previews: %q", got)
+	}
+	step("open the demo's conversions",
+		chromedp.Click(chromedp.CSS(`a[data-section="evaluation"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#funnel-chart canvas`)),
+		fullShot("conversions-demo.png"),
+	)
+	if got := text(`#by-campaign tbody`); !strings.Contains(got, "冬日暖咖季") {
+		t.Errorf("demo funnel by campaign lacks the sales campaign: %q", got)
+	}
 }

@@ -95,21 +95,7 @@ func TestCampaignAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := h.api(tt.method, tt.path, tt.token, tt.body)
-			raw := jsonText(body)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d; body %s", status, tt.status, raw)
-			}
-			for _, c := range tt.contains {
-				if !strings.Contains(raw, c) {
-					t.Errorf("body lacks %q: %s", c, raw)
-				}
-			}
-			for _, c := range tt.absent {
-				if strings.Contains(raw, c) {
-					t.Errorf("body has %q: %s", c, raw)
-				}
-			}
+			h.checkAPI(t, tt.method, tt.path, tt.token, tt.body, tt.status, tt.contains, tt.absent)
 		})
 	}
 

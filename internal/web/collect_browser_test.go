@@ -6,6 +6,9 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +147,63 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 	early := "custom:early"
 	if list, _ := h.conversions.List(ctx, owner.ws.ID, conversion.ListFilter{Event: &early}); len(list) == 0 {
 		t.Errorf("queued chorus.q call was not sent")
+	}
+
+	// Signed in, the conversions page shows the purchase under its
+	// campaign, and the links page the effective click.
+	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, buf, 0o644); err != nil {
+				return chromedp.Void{}, err
+			}
+			t.Logf("screenshot: %s", path)
+			return chromedp.Void{}, nil
+		}
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(h.ts.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), owner.email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), owner.password),
+	))
+	if _, err := chromedp.RunResponse(bctx, chromedp.Submit(chromedp.CSS(`#password`))); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(h.ts.URL+"/w/acme/conversions"),
+		chromedp.WaitVisible(chromedp.CSS(`#funnel-chart canvas`)),
+		shot("conversions.png"),
+	))
+	row := fmt.Sprintf(`#by-campaign tr[data-key="%d"]`, cp.ID)
+	rowText, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(row)))
+	if err != nil {
+		t.Fatalf("campaign row %s: %v", row, err)
+	}
+	purchases, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(row+` td.purchases`)))
+	must(t, err)
+	revenue, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(row+` td.revenue`)))
+	must(t, err)
+	if !strings.Contains(rowText, "Spring") || strings.TrimSpace(purchases) != "1" || strings.TrimSpace(revenue) != "88" {
+		t.Errorf("conversions page, campaign row = %q (purchases %q, revenue %q); want Spring with 1 purchase of 88", rowText, purchases, revenue)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(h.ts.URL+"/w/acme/links"),
+		chromedp.WaitVisible(chromedp.CSS(`#links`)),
+		shot("links.png"),
+	))
+	linkRow, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(fmt.Sprintf(`#link-%d`, l.ID))))
+	must(t, err)
+	if !strings.Contains(linkRow, l.Code) {
+		t.Errorf("links page row = %q; want the link %s", linkRow, l.Code)
 	}
 }

@@ -18,6 +18,10 @@ import (
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
 )
@@ -38,6 +42,8 @@ type harness struct {
 	clicks *link.Writer
 	// conversions records conversion events and computes the funnel.
 	conversions *conversion.Service
+	// listen is listening's pipeline and topics.
+	listen *listen.Service
 }
 
 func newHarness(t *testing.T, db *store.DB) *harness {
@@ -65,7 +71,8 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		_, err := db.Campaign(ctx, ws, id)
 		return err
 	}
-	h.srv, err = New(Deps{Links: h.links, Clicks: h.clicks, Accounts: h.accounts, Brand: h.brand, Platforms: platforms, Campaigns: h.campaigns, Conversions: h.conversions, Ready: db.Ready, Version: "test"})
+	h.listen = listen.NewService(db, listen.Brands{Competitors: h.brand.Competitors.List, Products: h.brand.Products.List}, listen.Options{})
+	h.srv, err = New(Deps{Insights: insight.NewService(db), Alerts: alert.NewService(db), Sources: source.NewService(db, source.NewPoller(source.Options{})), Listen: h.listen, Links: h.links, Clicks: h.clicks, Accounts: h.accounts, Brand: h.brand, Platforms: platforms, Campaigns: h.campaigns, Conversions: h.conversions, Ready: db.Ready, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,4 +209,25 @@ func (h *harness) api(method, path, token string, body any) (int, map[string]any
 func jsonText(v map[string]any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
+}
+
+// checkAPI calls the API and checks the status and what the body must and
+// must not contain: the one body of every API scenario table.
+func (h *harness) checkAPI(t *testing.T, method, path, token string, body any, status int, contains, absent []string) {
+	t.Helper()
+	got, resp := h.api(method, path, token, body)
+	raw := jsonText(resp)
+	if got != status {
+		t.Fatalf("status %d, want %d; body %s", got, status, raw)
+	}
+	for _, c := range contains {
+		if !strings.Contains(raw, c) {
+			t.Errorf("body lacks %q: %s", c, raw)
+		}
+	}
+	for _, c := range absent {
+		if strings.Contains(raw, c) {
+			t.Errorf("body has %q: %s", c, raw)
+		}
+	}
 }

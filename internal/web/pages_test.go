@@ -52,7 +52,8 @@ func TestSignInAndPages(t *testing.T) {
 		{"/w/acme/platforms/myspace", 404, nil},
 		{"/w/acme/settings", 200, []string{`id="members"`, `id="tokens"`}},
 		{"/w/acme/audit", 200, nil},
-		{"/w/acme/strategy", 200, []string{"badge coming"}},
+		{"/w/acme/strategy", 200, []string{`data-section="listening"`}},
+		{"/w/acme/listening", 200, []string{`id="mentions"`, `id="topics"`}},
 		{"/w/other/brand", 404, nil},
 		{"/w/nope/brand", 404, nil},
 	}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +37,10 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"add":  func(a, b int) int { return a + b },
-	"list": func(vs ...string) []string { return vs },
+	// count shows a count that linear attribution may make fractional:
+	// whole numbers without decimals, others with one.
+	"count": func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) },
+	"list":  func(vs ...string) []string { return vs },
 	"deref": func(f *float64) float64 {
 		if f == nil {
 			return 0

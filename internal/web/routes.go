@@ -38,11 +38,24 @@ func (s *Server) routes() {
 	s.registerBrandDocAPI()
 
 	s.platformRoutes()
+	s.listenAPI()
+	s.insightAPI()
+	s.alertAPI()
 	s.linkRoutes()
+	s.sourceRoutes()
 	s.conversionRoutes()
 	s.campaignAPI()
 	s.settingsRoutes()
 	s.strategyRoutes()
+	if s.Links != nil {
+		s.linkPageRoutes()
+	}
+	if s.Conversions != nil {
+		s.conversionPageRoutes()
+	}
+	if s.Listen != nil && s.Insights != nil && s.Alerts != nil {
+		s.listeningPageRoutes()
+	}
 	for _, sec := range comingSections {
 		m.Handle("GET /w/{ws}/"+sec, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			s.render(w, r, http.StatusOK, "coming", map[string]any{"Section": sec})
@@ -53,4 +66,4 @@ func (s *Server) routes() {
 
 // comingSections are the steps of the loop that later work fills; until
 // then their pages say what will be there.
-var comingSections = []string{"execution", "evaluation", "listening"}
+var comingSections = []string{}

@@ -20,6 +20,10 @@ import (
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -36,9 +40,18 @@ type Deps struct {
 	// batch writer the redirect hands clicks to. Both off when nil.
 	Links  *link.Service
 	Clicks *link.Writer
+	// Sources keeps listening sources (the source API); off when nil.
+	Sources *source.Service
 	// ShortURL is the address short links are printed with (a short
 	// domain); empty means this server's own address.
 	ShortURL string
+	// Listen is listening's pipeline and topics: the topic, mention,
+	// webhook and import API is off without it.
+	Listen *listen.Service
+	// Insights computes the listening dashboards' figures (the insight
+	// API); Alerts manages alert rules and the alert list. Off when nil.
+	Insights *insight.Service
+	Alerts   *alert.Service
 	// Ready reports whether the database answers and is migrated.
 	Ready func(ctx context.Context) error
 	// Registry receives the HTTP metrics and is served at /metrics.

@@ -72,3 +72,43 @@
     }
   }, true);
 })();
+
+// Tracked links and conversions: <button data-copy="text" data-copied="Copied">
+// copies its text; <select data-autosubmit> submits its form on change.
+(function () {
+  "use strict";
+  function fallbackCopy(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "absolute";
+    ta.style.left = "-9999px";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+    document.body.removeChild(ta);
+  }
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("button[data-copy]");
+    if (!btn) return;
+    e.preventDefault();
+    var text = btn.getAttribute("data-copy");
+    var done = function () {
+      var label = btn.getAttribute("data-copied");
+      if (!label) return;
+      var before = btn.textContent;
+      btn.textContent = label;
+      setTimeout(function () { btn.textContent = before; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
+    } else {
+      fallbackCopy(text);
+      done();
+    }
+  });
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+  });
+})();

@@ -1,0 +1,245 @@
+// Package fake is a local Bluesky service for tests, speaking the real XRPC
+// shape: createSession with an identifier and app password (401
+// AuthenticationRequired when wrong), access tokens that expire (HTTP 400
+// {"error":"ExpiredToken"}), refreshSession with the refresh token (which
+// is then spent), searchPosts that needs auth, limits of 25 by default and
+// 100 at most, an opaque cursor, and ratelimit-* headers with 429
+// RateLimitExceeded on createSession (30 per 5 minutes).
+package fake
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/connector/bluesky"
+)
+
+// The account the fake knows.
+const (
+	Handle      = "brand.bsky.social"
+	DID         = "did:plc:brand123"
+	AppPassword = "abcd-efgh-ijkl-mnop"
+)
+
+// Server is a fake service.
+type Server struct {
+	*httptest.Server
+
+	mu            sync.Mutex
+	posts         []bluesky.PostView // oldest first
+	access        map[string]time.Time
+	refresh       map[string]bool
+	accessTTL     time.Duration
+	sessionsLeft  int
+	sessionsReset time.Time
+	counts        map[string]int
+}
+
+// New starts a fake service whose access tokens live two hours, as
+// Bluesky's do.
+func New() *Server {
+	s := &Server{access: map[string]time.Time{}, refresh: map[string]bool{}, accessTTL: 2 * time.Hour,
+		sessionsLeft: 30, sessionsReset: time.Now().Add(5 * time.Minute), counts: map[string]int{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /xrpc/com.atproto.server.createSession", s.createSession)
+	mux.HandleFunc("POST /xrpc/com.atproto.server.refreshSession", s.refreshSession)
+	mux.HandleFunc("GET /xrpc/app.bsky.feed.searchPosts", s.searchPosts)
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+// Post adds a post by handle and returns it.
+func (s *Server) Post(handle, text string) bluesky.PostView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.posts) + 1
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	p := bluesky.PostView{
+		URI: "at://did:plc:" + strings.ReplaceAll(handle, ".", "") + "/app.bsky.feed.post/3k" + strconv.Itoa(1000+n),
+		CID: "bafyrei" + strconv.Itoa(n), Author: bluesky.Author{DID: "did:plc:" + strings.ReplaceAll(handle, ".", ""), Handle: handle},
+		Record:     bluesky.Record{Type: "app.bsky.feed.post", Text: text, CreatedAt: now, Langs: []string{"en"}},
+		ReplyCount: 1, RepostCount: 2, LikeCount: 3, IndexedAt: now,
+	}
+	s.posts = append(s.posts, p)
+	return p
+}
+
+// ExpireAccess makes every access token issued so far expired.
+func (s *Server) ExpireAccess() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.access {
+		s.access[k] = time.Now().Add(-time.Second)
+	}
+}
+
+// ExpireAll makes every access and refresh token issued so far invalid, so
+// that only a new login helps.
+func (s *Server) ExpireAll() {
+	s.ExpireAccess()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.refresh)
+}
+
+// SetSessionLimit sets how many createSession calls are left.
+func (s *Server) SetSessionLimit(left int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionsLeft = left
+}
+
+// Calls returns how many times an XRPC method was called.
+func (s *Server) Calls(nsid string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[nsid]
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func xrpcErr(w http.ResponseWriter, status int, name, msg string) {
+	writeJSON(w, status, map[string]string{"error": name, "message": msg})
+}
+
+func token(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+func (s *Server) issue() bluesky.Session {
+	a, r := token("acc-"), token("ref-")
+	s.access[a] = time.Now().Add(s.accessTTL)
+	s.refresh[r] = true
+	return bluesky.Session{DID: DID, Handle: Handle, AccessJwt: a, RefreshJwt: r}
+}
+
+func bearer(r *http.Request) string {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return tok
+}
+
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts["com.atproto.server.createSession"]++
+	if time.Now().After(s.sessionsReset) {
+		s.sessionsLeft, s.sessionsReset = 30, time.Now().Add(5*time.Minute)
+	}
+	h := w.Header()
+	h.Set("ratelimit-limit", "30")
+	h.Set("ratelimit-policy", "30;w=300")
+	h.Set("ratelimit-reset", strconv.FormatInt(s.sessionsReset.Unix(), 10))
+	if s.sessionsLeft <= 0 {
+		h.Set("ratelimit-remaining", "0")
+		xrpcErr(w, http.StatusTooManyRequests, "RateLimitExceeded", "Rate Limit Exceeded")
+		return
+	}
+	s.sessionsLeft--
+	h.Set("ratelimit-remaining", strconv.Itoa(s.sessionsLeft))
+	var in struct {
+		Identifier string `json:"identifier"`
+		Password   string `json:"password"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Identifier == "" || in.Password == "" {
+		xrpcErr(w, http.StatusBadRequest, "InvalidRequest", "Input must have the property \"identifier\" and \"password\"")
+		return
+	}
+	if (in.Identifier != Handle && in.Identifier != DID) || in.Password != AppPassword {
+		xrpcErr(w, http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.issue())
+}
+
+func (s *Server) refreshSession(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts["com.atproto.server.refreshSession"]++
+	tok := bearer(r)
+	if tok == "" {
+		xrpcErr(w, http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
+		return
+	}
+	if !s.refresh[tok] {
+		xrpcErr(w, http.StatusBadRequest, "ExpiredToken", "Token has expired")
+		return
+	}
+	delete(s.refresh, tok) // refresh tokens are single use
+	writeJSON(w, http.StatusOK, s.issue())
+}
+
+func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts["app.bsky.feed.searchPosts"]++
+	tok := bearer(r)
+	exp, known := s.access[tok]
+	switch {
+	case tok == "":
+		xrpcErr(w, http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
+		return
+	case !known:
+		xrpcErr(w, http.StatusBadRequest, "InvalidToken", "Token could not be verified")
+		return
+	case time.Now().After(exp):
+		xrpcErr(w, http.StatusBadRequest, "ExpiredToken", "Token has expired")
+		return
+	}
+	q := r.URL.Query()
+	term := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	if term == "" {
+		xrpcErr(w, http.StatusBadRequest, "InvalidRequest", `Error: Params must have the property "q"`)
+		return
+	}
+	limit := 25
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > bluesky.MaxLimit {
+			xrpcErr(w, http.StatusBadRequest, "InvalidRequest", "Error: limit can not be greater than 100")
+			return
+		}
+		limit = n
+	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		since, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	var hits []bluesky.PostView
+	for _, p := range slices.Backward(s.posts) { // latest first
+		if strings.Contains(strings.ToLower(p.Record.Text), term) && !p.IndexedAt.Before(since) {
+			hits = append(hits, p)
+		}
+	}
+	off := 0
+	if c := q.Get("cursor"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 {
+			xrpcErr(w, http.StatusBadRequest, "InvalidRequest", "malformed cursor")
+			return
+		}
+		off = n
+	}
+	page := hits[min(off, len(hits)):min(off+limit, len(hits))]
+	out := bluesky.SearchResult{HitsTotal: int64(len(hits)), Posts: slices.Clone(page)}
+	if out.Posts == nil {
+		out.Posts = []bluesky.PostView{}
+	}
+	if off+limit < len(hits) {
+		out.Cursor = strconv.Itoa(off + limit)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,142 @@
+package demo
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func listenDeps(t *testing.T) (Deps, *store.DB) {
+	t.Helper()
+	db := storetest.SQLite(t)
+	catalog, err := platform.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := brand.NewService(db, catalog.Has)
+	return Deps{
+		Accounts:  account.NewService(db, account.DefaultThrottle()),
+		Brand:     b,
+		Platforms: platform.NewService(catalog, db),
+		Listen:    listen.NewService(db, listen.Brands{Competitors: b.Competitors.List, Products: b.Products.List}, listen.Options{}),
+		Alerts:    db,
+	}, db
+}
+
+func countMentions(t *testing.T, ls *listen.Service, ws int64) (n int, text string) {
+	t.Helper()
+	var before int64
+	for {
+		ms, err := ls.Mentions(context.Background(), ws, listen.MentionFilter{Limit: listen.MaxMentionPage, BeforeID: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			text += m.Text + "\n"
+		}
+		n += len(ms)
+		if len(ms) < listen.MaxMentionPage {
+			return n, text
+		}
+		before = ms[len(ms)-1].ID
+	}
+}
+
+func testListeningDemo(t *testing.T) {
+	d, db := listenDeps(t)
+	ctx := context.Background()
+	start := time.Now()
+	if _, err := Load(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first load: %v", time.Since(start))
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, text := countMentions(t, d.Listen, ws.ID)
+	if n <= 500 {
+		t.Errorf("%d mentions, want > 500", n)
+	}
+	for _, name := range []string{"闲岚", "橡果", "鲸豆"} {
+		if !strings.Contains(text, name) {
+			t.Errorf("no mention of %s", name)
+		}
+	}
+	topics, err := d.Listen.Topics(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(topics) < 2 {
+		t.Errorf("%d topics, want at least 2", len(topics))
+	}
+	alerts, err := alert.NewService(db).Alerts(ctx, ws.ID, alert.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) == 0 {
+		t.Fatal("no alert on record")
+	}
+	kinds := map[string]bool{}
+	for _, a := range alerts {
+		kinds[a.Kind] = true
+		if len(a.MentionIDs) == 0 {
+			t.Errorf("alert %d carries no mentions", a.ID)
+		}
+	}
+	t.Logf("alert kinds: %v", kinds)
+	if !kinds["crisis_word"] {
+		t.Errorf("alert kinds %v lack crisis_word", kinds)
+	}
+	spike := time.Now().AddDate(0, 0, -spikeDaysAgo)
+	neg, err := d.Listen.Mentions(ctx, ws.ID, listen.MentionFilter{Sentiment: listen.Negative, Limit: listen.MaxMentionPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var around int
+	for _, m := range neg {
+		if m.PublishedAt.Sub(spike).Abs() < 36*time.Hour {
+			around++
+		}
+	}
+	if around < 20 {
+		t.Errorf("%d negative mentions around the spike, want ≥ 20", around)
+	}
+
+	// A second load adds nothing.
+	if _, err := Load(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if n2, _ := countMentions(t, d.Listen, ws.ID); n2 != n {
+		t.Errorf("second load: %d mentions, want %d", n2, n)
+	}
+	topics2, _ := d.Listen.Topics(ctx, ws.ID)
+	alerts2, _ := alert.NewService(db).Alerts(ctx, ws.ID, alert.Filter{})
+	rules, _ := alert.NewService(db).Rules(ctx, ws.ID)
+	if len(topics2) != len(topics) || len(alerts2) != len(alerts) || len(rules) != 2 {
+		t.Errorf("second load: %d topics %d alerts %d rules, want %d, %d, 2", len(topics2), len(alerts2), len(rules), len(topics), len(alerts))
+	}
+}
+
+func TestListeningDemo(t *testing.T) { testListeningDemo(t) }
+
+// Without the shared corpus the built-in sentences stand in.
+func TestListeningDemoWithoutCorpus(t *testing.T) {
+	old := WeiboCorpus
+	WeiboCorpus = "/nonexistent/corpus.csv"
+	t.Cleanup(func() { WeiboCorpus = old })
+	if _, err := os.Stat(WeiboCorpus); err == nil {
+		t.Skip("corpus path exists")
+	}
+	testListeningDemo(t)
+}

@@ -1,0 +1,206 @@
+package demo
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func trafficDeps(t *testing.T, db *store.DB) Deps {
+	t.Helper()
+	cat, err := platform.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := brand.NewService(db, cat.Has)
+	ps := platform.NewService(cat, db)
+	cs := campaign.NewService(db, b, ps, cat)
+	links := link.NewService(db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
+		c, err := cs.Get(ctx, ws, id)
+		return c.Slug, err
+	}})
+	return Deps{Accounts: account.NewService(db, account.DefaultThrottle()), Brand: b, Platforms: ps, Campaigns: cs,
+		Links: links, Clicks: db, Conversions: conversion.NewService(db)}
+}
+
+// TestDemoTraffic loads the demo with its traffic twice, on each database,
+// and checks that the figures the real writer and services computed are
+// plausible: tens of thousands of clicks with bots and previews, fewer
+// unique than human clicks, conversions for both campaigns, the same
+// figures after the second load.
+func TestDemoTraffic(t *testing.T) {
+	dbs := map[string]func(testing.TB) *store.DB{"sqlite": storetest.SQLite}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		dbs["postgres"] = storetest.Postgres
+	}
+	for name, open := range dbs {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			d := trafficDeps(t, db)
+			var first figures
+			for i := range 2 {
+				start := time.Now()
+				login, err := Load(ctx, d)
+				if err != nil {
+					t.Fatalf("Load %d: %v", i+1, err)
+				}
+				tr := login.Traffic
+				t.Logf("load %d on %s: %d links, %d clicks (%d stored), %d conversion events; traffic %s, whole load %s",
+					i+1, name, tr.Links, tr.Hits, tr.Written, tr.Conversions, tr.Took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+				got := measure(t, d)
+				t.Logf("figures: %+v", got)
+				if i == 0 {
+					first = got
+					checkFigures(t, got)
+					continue
+				}
+				// The same traffic again, not twice as much: only the
+				// clicks of the seconds between the loads may be new.
+				if got.Links != first.Links || !near(got.Clicks, first.Clicks) || !near(got.Unique, first.Unique) ||
+					!near(got.Effective, first.Effective) || got.Purchases[1] != first.Purchases[1] {
+					t.Errorf("second load differs:\n got %+v\nwant %+v", got, first)
+				}
+			}
+		})
+	}
+}
+
+type figures struct {
+	Links                                                  int
+	Clicks, Human, Unique, Effective, Engaged              int64
+	Bots, Previews, Prefetches                             int64
+	Purchases                                              [2]float64
+	Revenue                                                [2]float64
+	Leads, Inquiries                                       float64
+	CampaignRows                                           int
+	RegionKeys                                             int
+	WeChatPreview, WeiboPreview, DesktopHuman, MobileHuman bool
+}
+
+func measure(t *testing.T, d Deps) figures {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f figures
+	links, err := d.Links.List(ctx, ws.ID, link.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Links = len(links)
+	loc := ws.Location()
+	now := time.Now()
+	classes := map[string]int64{}
+	regions := map[string]bool{}
+	for _, l := range links {
+		f.Clicks += l.Counts.Clicks
+		f.Human += l.Counts.HumanClicks
+		f.Unique += l.Counts.UniqueClicks
+		f.Effective += l.Counts.EffectiveClicks
+		f.Engaged += l.Counts.EngagedVisits
+		st, err := d.Links.Stats(ctx, ws.ID, l.ID, now.AddDate(0, 0, -61), now.Add(time.Hour), loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range st.Breakdowns["class"] {
+			classes[b.Key] += b.Clicks
+		}
+		for _, b := range st.Breakdowns["region"] {
+			if b.Key != "" {
+				regions[b.Key] = true
+			}
+		}
+		for _, b := range st.Breakdowns["browser"] {
+			switch b.Key {
+			case "WeChat":
+				f.WeChatPreview = true
+			case "Weibo":
+				f.WeiboPreview = true
+			}
+		}
+		for _, b := range st.Breakdowns["device"] {
+			switch b.Key {
+			case "desktop":
+				f.DesktopHuman = f.DesktopHuman || b.HumanClicks > 0
+			case "mobile":
+				f.MobileHuman = f.MobileHuman || b.HumanClicks > 0
+			}
+		}
+	}
+	f.Bots, f.Previews, f.Prefetches = classes["bot"], classes["preview"], classes["prefetch"]
+	f.RegionKeys = len(regions)
+	camps, err := d.Campaigns.List(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := d.Conversions.FunnelBy(ctx, ws.ID, conversion.Filter{From: now.AddDate(0, 0, -61), To: now.Add(time.Hour)}, conversion.LastTouch, conversion.ByCampaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.CampaignRows = len(rows)
+	for _, r := range rows {
+		f.Leads += r.Leads
+		f.Inquiries += r.Inquiries
+		for i, c := range camps[:min(2, len(camps))] {
+			if r.CampaignID != nil && *r.CampaignID == c.ID {
+				f.Purchases[i] = r.Purchases
+				f.Revenue[i] = r.Revenue
+			}
+		}
+	}
+	return f
+}
+
+func checkFigures(t *testing.T, f figures) {
+	t.Helper()
+	if f.Links < 10 {
+		t.Errorf("%d links, want at least 10", f.Links)
+	}
+	if f.Clicks < 10000 || f.Clicks > 100000 {
+		t.Errorf("%d clicks, want tens of thousands", f.Clicks)
+	}
+	if !(f.Unique < f.Human && f.Human < f.Clicks) {
+		t.Errorf("want unique < human < clicks: %d, %d, %d", f.Unique, f.Human, f.Clicks)
+	}
+	if !(f.Effective > 0 && f.Effective < f.Unique && f.Engaged > 0 && f.Engaged < f.Effective) {
+		t.Errorf("want 0 < engaged < effective < unique: %d, %d, %d", f.Engaged, f.Effective, f.Unique)
+	}
+	if share := float64(f.Effective) / float64(f.Unique); share < 0.5 || share > 0.7 {
+		t.Errorf("effective / unique = %.2f, want about 0.6", share)
+	}
+	if f.Bots < f.Clicks/20 || f.Previews < f.Clicks/20 || f.Prefetches == 0 {
+		t.Errorf("bots %d, previews %d, prefetches %d of %d clicks: want machines present", f.Bots, f.Previews, f.Prefetches, f.Clicks)
+	}
+	if !f.WeChatPreview || !f.WeiboPreview {
+		t.Errorf("want WeChat and Weibo preview fetchers among the clicks")
+	}
+	if !f.DesktopHuman || !f.MobileHuman {
+		t.Errorf("want people on phones and on desktops")
+	}
+	if f.RegionKeys < 5 {
+		t.Errorf("%d regions, want the demo's regions", f.RegionKeys)
+	}
+	for i, p := range f.Purchases {
+		if p < 5 || f.Revenue[i] <= 0 {
+			t.Errorf("campaign %d: %.0f purchases, %.0f revenue; want some attributed", i, p, f.Revenue[i])
+		}
+	}
+	if f.Leads < 10 || f.Inquiries < 10 {
+		t.Errorf("leads %.0f, inquiries %.0f; want some", f.Leads, f.Inquiries)
+	}
+}
+
+func near(a, b int64) bool { return a >= b && float64(a) <= float64(b)*1.002+2 }

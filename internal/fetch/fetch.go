@@ -1,0 +1,381 @@
+// Package fetch is the HTTP client for every address a user supplies (feed
+// URLs, Mastodon instances, Bluesky services): it refuses private,
+// loopback, link-local, multicast, CGNAT and unspecified addresses unless
+// the operator allows them, re-checks every redirect, bounds time and
+// response size, and names Chorus in its User-Agent.
+//
+// The address check runs when the connection is dialled, on the IP the
+// name resolved to, so a name that resolves to a public address when the
+// URL is saved and to a private one when it is fetched (DNS rebinding) is
+// still refused.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxBytes     = 5 << 20
+	DefaultMaxRedirects = 5
+	DefaultUserAgent    = "Chorus/1.0 (+https://github.com/chorus-hq/chorus; social listening)"
+)
+
+// Options configure a Client; the zero value is the safe production
+// default.
+type Options struct {
+	// AllowPrivate lets requests reach private, loopback and other
+	// non-public addresses: for an operator who listens to an intranet
+	// feed, and for tests against local servers.
+	AllowPrivate bool
+	// Timeout bounds one request from dial to the last byte of the body;
+	// DefaultTimeout if 0.
+	Timeout time.Duration
+	// MaxBytes caps a response body; DefaultMaxBytes if 0.
+	MaxBytes int64
+	// MaxRedirects is how many redirects are followed; DefaultMaxRedirects
+	// if 0.
+	MaxRedirects int
+	// UserAgent is sent with every request; DefaultUserAgent if empty.
+	UserAgent string
+}
+
+// Client makes requests under the rules of Options. It is safe for
+// concurrent use.
+type Client struct {
+	opts Options
+	http *http.Client
+}
+
+// New returns a client with opts, defaults filled in.
+func New(opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.MaxRedirects <= 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = DefaultUserAgent
+	}
+	c := &Client{opts: opts}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if !opts.AllowPrivate {
+		dialer.Control = controlPublic
+	}
+	tr := &http.Transport{
+		// No proxy: a proxy would dial the address for us, unchecked.
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          50,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: opts.Timeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	c.http = &http.Client{
+		Transport: &transport{base: tr, c: c},
+		Timeout:   opts.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > opts.MaxRedirects {
+				return apperr.New(apperr.Invalid, "error.fetch_redirects", map[string]any{"Max": opts.MaxRedirects})
+			}
+			return c.checkURL(req.URL)
+		},
+	}
+	return c
+}
+
+// Options returns the client's settings, defaults filled in.
+func (c *Client) Options() Options { return c.opts }
+
+// HTTP returns the underlying *http.Client, for API clients that build
+// their own requests; it keeps every rule of this package, the size cap
+// included (reading past it fails with an error for which IsTooLarge is
+// true).
+func (c *Client) HTTP() *http.Client { return c.http }
+
+// Do sends req under the client's rules. The response body is capped at
+// MaxBytes: reading past it returns an error for which IsTooLarge is true.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	return c.http.Do(req)
+}
+
+// Get fetches raw with extra headers.
+func (c *Client) Get(ctx context.Context, raw string, header http.Header) (*http.Response, error) {
+	u, err := c.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return c.Do(req)
+}
+
+// transport sets the User-Agent, refuses a request whose URL breaks the
+// rules before anything is dialled, and caps the body.
+type transport struct {
+	base http.RoundTripper
+	c    *Client
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.c.checkURL(req.URL); err != nil {
+		return nil, err
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("User-Agent", t.c.opts.UserAgent)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if resp.ContentLength > t.c.opts.MaxBytes {
+		resp.Body.Close()
+		return nil, tooLarge(t.c.opts.MaxBytes)
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: t.c.opts.MaxBytes, max: t.c.opts.MaxBytes}
+	return resp, nil
+}
+
+// cappedBody reads at most max bytes and then fails, rather than cutting
+// the body silently: a truncated feed must not look complete.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+	max  int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One more byte tells a body of exactly max bytes from a longer one.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, tooLarge(b.max)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// ReadAll reads a response body that Do or Get returned, within the cap.
+func ReadAll(resp *http.Response) ([]byte, error) {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return b, nil
+}
+
+// Parse checks raw as an address this client may fetch: http or https, a
+// host, no user name or password, and, unless private addresses are
+// allowed, no literal private IP or local host name. Names are checked
+// again on their resolved addresses when dialled.
+func (c *Client) Parse(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return nil, apperr.New(apperr.Invalid, "error.fetch_scheme", map[string]any{"Scheme": u.Scheme})
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+	}
+	if err := c.checkURL(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Check is Parse for a value being saved (a feed URL, an instance): it
+// also resolves the host name and refuses it when every address it has is
+// one this client would refuse. A name that does not resolve now is
+// accepted; the dial-time check still guards it.
+func (c *Client) Check(ctx context.Context, raw string) error {
+	u, err := c.Parse(raw)
+	if err != nil || c.opts.AllowPrivate {
+		return err
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil // a literal, checked by Parse
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return nil
+	}
+	for _, a := range addrs {
+		if Public(a) {
+			return nil
+		}
+	}
+	return blocked(host)
+}
+
+func (c *Client) checkURL(u *url.URL) error {
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	default:
+		return apperr.New(apperr.Invalid, "error.fetch_scheme", map[string]any{"Scheme": u.Scheme})
+	}
+	if u.User != nil {
+		return apperr.New(apperr.Invalid, "error.fetch_credentials", nil)
+	}
+	if c.opts.AllowPrivate {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") || strings.HasSuffix(host, ".internal") {
+		return blocked(host)
+	}
+	if a, err := netip.ParseAddr(host); err == nil && !Public(a) {
+		return blocked(host)
+	}
+	return nil
+}
+
+// controlPublic runs after the name is resolved and before the socket
+// connects, on the very address being dialled.
+func controlPublic(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return blocked(address)
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || !Public(a) {
+		return blocked(host)
+	}
+	return nil
+}
+
+// nonPublic are the ranges no user-supplied URL may reach by default,
+// besides what netip's predicates cover.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // CGNAT
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // TEST-NET-1
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // TEST-NET-2
+	netip.MustParsePrefix("203.0.113.0/24"),  // TEST-NET-3
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
+}
+
+// Public reports whether a is an address a user-supplied URL may reach:
+// not private, loopback, link-local, multicast, CGNAT, unspecified or
+// reserved. IPv4-mapped IPv6 addresses are judged as their IPv4 address.
+func Public(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Error kinds a caller may test for.
+var (
+	errBlocked  = errors.New("address not allowed")
+	errTooLarge = errors.New("response too large")
+	errTimeout  = errors.New("timed out")
+)
+
+func blocked(host string) error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_private", Args: map[string]any{"Host": host},
+		Err: fmt.Errorf("%w: %s is a private, loopback or otherwise non-public address", errBlocked, host)}
+}
+
+func tooLarge(max int64) error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_too_large", Args: map[string]any{"Max": max},
+		Err: fmt.Errorf("%w: the response is larger than %d bytes", errTooLarge, max)}
+}
+
+// classify turns transport errors into ours: a refused address and a
+// timeout get their own keys; anything else is Unavailable.
+func classify(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_timeout", Err: fmt.Errorf("%w: %v", errTimeout, err)}
+	}
+	return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_failed", Err: err}
+}
+
+// Wrap classifies an error from Do or Get, which net/http wraps in
+// *url.Error, so that callers see the refused address, the size cap or the
+// timeout, not the URL machinery.
+func Wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return classify(ue.Err)
+	}
+	return classify(err)
+}
+
+// IsBlocked reports whether err is a refused non-public address.
+func IsBlocked(err error) bool { return errors.Is(err, errBlocked) }
+
+// IsTooLarge reports whether err is a response over the size cap.
+func IsTooLarge(err error) bool { return errors.Is(err, errTooLarge) }
+
+// IsTimeout reports whether err is a request that took too long.
+func IsTimeout(err error) bool {
+	if errors.Is(err, errTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

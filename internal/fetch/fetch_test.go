@@ -1,0 +1,261 @@
+package fetch
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+func okServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-UA", r.Header.Get("User-Agent"))
+		io.WriteString(w, "hello")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, c *Client, url string) (string, *http.Response, error) {
+	t.Helper()
+	resp, err := c.Get(context.Background(), url, nil)
+	if err != nil {
+		return "", nil, Wrap(err)
+	}
+	defer resp.Body.Close()
+	b, err := ReadAll(resp)
+	return string(b), resp, err
+}
+
+func TestPrivateAddressRefusedByDefault(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	_, _, err := get(t, New(Options{}), srv.URL)
+	if !IsBlocked(err) || apperr.CodeOf(err) != apperr.Invalid {
+		t.Fatalf("GET %s with the default options: err = %v, want a refused private address", srv.URL, err)
+	}
+	var ae *apperr.Error
+	if a, ok := err.(*apperr.Error); ok {
+		ae = a
+	}
+	if ae == nil || ae.Key != "error.fetch_private" {
+		t.Errorf("err = %#v, want *apperr.Error with key error.fetch_private", err)
+	}
+}
+
+func TestPrivateAddressAllowedByOperator(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	body, resp, err := get(t, New(Options{AllowPrivate: true}), srv.URL)
+	if err != nil || body != "hello" {
+		t.Fatalf("GET with AllowPrivate: %q, %v; want hello", body, err)
+	}
+	if ua := resp.Header.Get("X-UA"); !strings.Contains(ua, "Chorus") {
+		t.Errorf("User-Agent = %q, want one naming Chorus", ua)
+	}
+}
+
+// TestDialTimeCheck reaches the dial-time control with a name (not a
+// literal) that resolves to loopback: the same path a rebinding DNS name
+// takes.
+func TestDialTimeCheck(t *testing.T) {
+	t.Parallel()
+	if err := controlPublic("tcp", "127.0.0.1:80", nil); !IsBlocked(err) {
+		t.Errorf("control on 127.0.0.1: %v, want blocked", err)
+	}
+	if err := controlPublic("tcp", "[::ffff:10.0.0.1]:443", nil); !IsBlocked(err) {
+		t.Errorf("control on a mapped 10.0.0.1: %v, want blocked", err)
+	}
+	if err := controlPublic("tcp", "93.184.216.34:443", nil); err != nil {
+		t.Errorf("control on a public address: %v", err)
+	}
+	// A transport whose URL check is skipped still refuses at dial time.
+	c := New(Options{})
+	tr := c.http.Transport.(*transport).base
+	srv := okServer(t)
+	req, _ := http.NewRequest("GET", strings.Replace(srv.URL, "127.0.0.1", "localtest.invalid", 1), nil)
+	req.Host = "x"
+	// Resolve by hand to the loopback server: dial the literal address.
+	req.URL.Host = srv.Listener.Addr().String()
+	_, err := tr.RoundTrip(req)
+	if !IsBlocked(err) {
+		t.Errorf("raw transport to %s: %v, want blocked at dial time", req.URL.Host, err)
+	}
+}
+
+func TestPublic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"8.8.8.8", true},
+		{"2606:4700::1111", true},
+		{"127.0.0.1", false},
+		{"10.1.2.3", false},
+		{"172.16.0.1", false},
+		{"192.168.1.1", false},
+		{"169.254.169.254", false},
+		{"100.64.0.1", false},
+		{"0.0.0.0", false},
+		{"224.0.0.1", false},
+		{"::1", false},
+		{"fe80::1", false},
+		{"fc00::1", false},
+		{"::", false},
+		{"::ffff:127.0.0.1", false},
+		{"ff02::1", false},
+	}
+	for _, tt := range tests {
+		if got := Public(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("Public(%s) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	c := New(Options{})
+	tests := []struct {
+		name, url, key string
+	}{
+		{"public https", "https://example.com/feed.xml", ""},
+		{"file scheme", "file:///etc/passwd", "error.fetch_scheme"},
+		{"gopher", "gopher://example.com/", "error.fetch_scheme"},
+		{"no host", "http:///x", "error.fetch_url"},
+		{"credentials", "https://u:p@example.com/", "error.fetch_credentials"},
+		{"loopback literal", "http://127.0.0.1:8080/", "error.fetch_private"},
+		{"metadata", "http://169.254.169.254/latest/meta-data", "error.fetch_private"},
+		{"localhost", "http://localhost/", "error.fetch_private"},
+		{"ipv6 loopback", "http://[::1]/", "error.fetch_private"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Parse(tt.url)
+			got := ""
+			if ae, ok := err.(*apperr.Error); ok {
+				got = ae.Key
+			} else if err != nil {
+				got = err.Error()
+			}
+			if got != tt.key {
+				t.Errorf("Parse(%q) = %q, want %q", tt.url, got, tt.key)
+			}
+		})
+	}
+	if err := c.Check(context.Background(), "http://127.0.0.1/"); !IsBlocked(err) {
+		t.Errorf("Check(loopback) = %v, want blocked", err)
+	}
+	if err := New(Options{AllowPrivate: true}).Check(context.Background(), "http://127.0.0.1/"); err != nil {
+		t.Errorf("Check(loopback) with AllowPrivate = %v", err)
+	}
+}
+
+func TestNonHTTPSchemeRefused(t *testing.T) {
+	t.Parallel()
+	_, _, err := get(t, New(Options{AllowPrivate: true}), "ftp://127.0.0.1/file")
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_scheme" {
+		t.Errorf("ftp URL: %v, want error.fetch_scheme", err)
+	}
+}
+
+// TestRedirectToPrivateRefused: a public-looking first hop cannot hand the
+// client on to a private address. The first server is allowed through a
+// client whose URL rules are checked per hop.
+func TestRedirectToPrivateRefused(t *testing.T) {
+	t.Parallel()
+	target := okServer(t)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+	}))
+	t.Cleanup(redirector.Close)
+	c := New(Options{AllowPrivate: true})
+	// Refuse private addresses for the redirect target only: check it with
+	// the rules of a default client.
+	strict := New(Options{})
+	c.http.CheckRedirect = func(req *http.Request, via []*http.Request) error { return strict.checkURL(req.URL) }
+	_, _, err := get(t, c, redirector.URL)
+	if !IsBlocked(err) {
+		t.Errorf("redirect to the metadata address: %v, want blocked", err)
+	}
+	// The production CheckRedirect refuses the same.
+	req, _ := http.NewRequest("GET", "http://10.0.0.1/", nil)
+	if err := New(Options{}).http.CheckRedirect(req, []*http.Request{{}}); !IsBlocked(err) {
+		t.Errorf("CheckRedirect to 10.0.0.1: %v, want blocked", err)
+	}
+	_ = target
+}
+
+func TestTooManyRedirects(t *testing.T) {
+	t.Parallel()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, srv.URL+"/again", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	_, _, err := get(t, New(Options{AllowPrivate: true}), srv.URL)
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_redirects" {
+		t.Errorf("endless redirects: %v, want error.fetch_redirects", err)
+	}
+}
+
+func TestSizeCap(t *testing.T) {
+	t.Parallel()
+	endless := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("x", 4096))
+		for i := 0; i < 1000; i++ {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(endless.Close)
+	declared := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		w.Write(make([]byte, 100000))
+	}))
+	t.Cleanup(declared.Close)
+	exact := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(make([]byte, 1000))
+	}))
+	t.Cleanup(exact.Close)
+	c := New(Options{AllowPrivate: true, MaxBytes: 1000})
+	for name, url := range map[string]string{"streamed": endless.URL, "declared": declared.URL} {
+		if _, _, err := get(t, c, url); !IsTooLarge(err) {
+			t.Errorf("%s body over the cap: %v, want too large", name, err)
+		}
+	}
+	if body, _, err := get(t, c, exact.URL); err != nil || len(body) != 1000 {
+		t.Errorf("body of exactly the cap: %d bytes, %v", len(body), err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); slow.Close() })
+	start := time.Now()
+	_, _, err := get(t, New(Options{AllowPrivate: true, Timeout: 200 * time.Millisecond}), slow.URL)
+	if !IsTimeout(err) {
+		t.Errorf("slow server: %v, want a timeout", err)
+	}
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_timeout" {
+		t.Errorf("slow server: %#v, want error.fetch_timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("timeout took %s", d)
+	}
+}

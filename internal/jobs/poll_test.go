@@ -1,0 +1,201 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
+)
+
+// memSources is an in-memory SourceStore with the store's semantics:
+// due = enabled, polled kind, next poll at or before now; claiming moves
+// the next poll ahead.
+type memSources struct {
+	mu   sync.Mutex
+	srcs map[int64]*listen.Source
+}
+
+func (m *memSources) ClaimDueSources(_ context.Context, now time.Time, limit int) ([]listen.Source, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []listen.Source
+	for id := int64(1); id <= int64(len(m.srcs)) && len(out) < limit; id++ {
+		s := m.srcs[id]
+		if s == nil || !s.Enabled || !source.Polled(s.Kind) || (s.NextPollAt != nil && s.NextPollAt.After(now)) {
+			continue
+		}
+		lease := now.Add(10 * time.Minute)
+		s.NextPollAt = &lease
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+func (m *memSources) RecordSourceSuccess(_ context.Context, ws, id int64, cursor, etag, lm string, items int, next time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.srcs[id]
+	if s == nil || s.WorkspaceID != ws {
+		return apperr.NotFoundf("source")
+	}
+	s.Cursor, s.ETag, s.LastModified = cursor, etag, lm
+	s.ItemsFetched += int64(items)
+	s.Failures = 0
+	at := next
+	s.NextPollAt = &at
+	ok := time.Now()
+	s.LastSuccessAt = &ok
+	return nil
+}
+
+func (m *memSources) RecordSourceFailure(_ context.Context, ws, id int64, problem string, next time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.srcs[id]
+	if s == nil || s.WorkspaceID != ws {
+		return apperr.NotFoundf("source")
+	}
+	s.LastError = problem
+	s.Failures++
+	at := next
+	s.NextPollAt = &at
+	return nil
+}
+
+func (m *memSources) get(id int64) listen.Source {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return *m.srcs[id]
+}
+
+type pollerFunc func(ctx context.Context, src listen.Source) (source.PollResult, error)
+
+func (f pollerFunc) Poll(ctx context.Context, src listen.Source) (source.PollResult, error) {
+	return f(ctx, src)
+}
+
+type rateLimited struct{}
+
+func (rateLimited) Error() string             { return "platform: rate limited" }
+func (rateLimited) RetryAfter() time.Duration { return 3 * time.Hour }
+
+func TestPollKindIsStable(t *testing.T) {
+	if got := (PollSourcesArgs{}).Kind(); got != "poll_sources" {
+		t.Errorf("Kind() = %q: kinds are never renamed", got)
+	}
+}
+
+func TestPollRound(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Minute), now.Add(time.Hour)
+	store := &memSources{srcs: map[int64]*listen.Source{
+		1: {ID: 1, WorkspaceID: 10, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &past},
+		2: {ID: 2, WorkspaceID: 10, Kind: source.KindMastodonTag, Enabled: true, PollSeconds: 600, Failures: 2, NextPollAt: &past},
+		3: {ID: 3, WorkspaceID: 20, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &future},
+		4: {ID: 4, WorkspaceID: 20, Kind: source.KindRSS, Enabled: false, PollSeconds: 600},
+		5: {ID: 5, WorkspaceID: 20, Kind: source.KindWebhook, Enabled: true, PollSeconds: 600},
+		6: {ID: 6, WorkspaceID: 20, Kind: source.KindBlueskySearch, Enabled: true, PollSeconds: 600},
+		7: {ID: 7, WorkspaceID: 20, Kind: source.KindOwnChannel, Enabled: true, PollSeconds: 600},
+	}}
+	var mu sync.Mutex
+	polled := map[int64]bool{}
+	ingested := map[int64]int{}
+	poller := pollerFunc(func(ctx context.Context, src listen.Source) (source.PollResult, error) {
+		mu.Lock()
+		polled[src.ID] = true
+		mu.Unlock()
+		switch src.ID {
+		case 1:
+			return source.PollResult{Posts: []listen.Post{{ExternalID: "a"}, {ExternalID: "b"}}, Cursor: "c1", ETag: `"e"`}, nil
+		case 2:
+			return source.PollResult{}, errors.New("connection refused to https://m.example/api?access_token=s3cret")
+		case 6:
+			return source.PollResult{}, rateLimited{}
+		case 7:
+			panic("bug in a poller")
+		}
+		return source.PollResult{}, nil
+	})
+	w := &PollSourcesWorker{Store: store, Poller: poller, Now: func() time.Time { return now },
+		Ingester: IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) error {
+			mu.Lock()
+			defer mu.Unlock()
+			ingested[ws] += len(posts)
+			return nil
+		})}
+	out, err := w.Round(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Polled != 4 || out.Failed != 3 || out.Items != 2 {
+		t.Errorf("round = %+v, want 4 polled (1, 2, 6, 7), 3 failed, 2 items", out)
+	}
+	for _, id := range []int64{3, 4, 5} {
+		if polled[id] {
+			t.Errorf("source %d polled: it is not due, disabled or pushed", id)
+		}
+	}
+	if ingested[10] != 2 {
+		t.Errorf("ingested %v, want 2 posts for workspace 10", ingested)
+	}
+
+	ok := store.get(1)
+	if ok.Cursor != "c1" || ok.ETag != `"e"` || ok.ItemsFetched != 2 || ok.Failures != 0 || ok.LastSuccessAt == nil || !ok.NextPollAt.Equal(now.Add(10*time.Minute)) {
+		t.Errorf("healthy source after the round = %+v", ok)
+	}
+	bad := store.get(2)
+	if bad.Failures != 3 || !bad.NextPollAt.Equal(now.Add(80*time.Minute)) {
+		t.Errorf("failing source: failures %d, next %v; want 3 and 600s × 2^3 = 80 min later", bad.Failures, bad.NextPollAt)
+	}
+	if bad.LastError == "" || strings.Contains(bad.LastError, "s3cret") {
+		t.Errorf("last error %q: want the message without the token", bad.LastError)
+	}
+	if rl := store.get(6); !rl.NextPollAt.Equal(now.Add(3*time.Hour)) || rl.LastError != "platform: rate limited" {
+		t.Errorf("rate-limited source: next %v, error %q; want the platform's 3 h", rl.NextPollAt, rl.LastError)
+	}
+	if p := store.get(7); p.Failures != 1 || p.LastError == "" {
+		t.Errorf("panicking poller: %+v, want a recorded failure", p)
+	}
+
+	// A failing ingest is the source's failure too, and keeps its cursor.
+	store.srcs[1].NextPollAt = &past
+	w.Ingester = IngestFunc(func(context.Context, int64, []listen.Post) error { return errors.New("database is locked") })
+	if _, err := w.Round(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := store.get(1); s.Failures != 1 || s.Cursor != "c1" || s.ItemsFetched != 2 || s.LastError != "database is locked" {
+		t.Errorf("after a failed ingest: %+v", s)
+	}
+}
+
+func TestNextPollBackoff(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		seconds, failures int
+		retry             time.Duration
+		want              time.Duration
+	}{
+		{900, 0, 0, 15 * time.Minute},
+		{900, 1, 0, 30 * time.Minute},
+		{900, 2, 0, time.Hour},
+		{900, 3, 0, 2 * time.Hour},
+		{900, 10, 0, 24 * time.Hour},
+		{900, 1000, 0, 24 * time.Hour},
+		{60, 0, 5 * time.Minute, 5 * time.Minute},
+		{60, 0, 48 * time.Hour, 24 * time.Hour},
+		{3600, 1, 10 * time.Minute, 2 * time.Hour},
+	}
+	for _, tt := range tests {
+		if got := NextPoll(at, tt.seconds, tt.failures, tt.retry).Sub(at); got != tt.want {
+			t.Errorf("NextPoll(%ds, %d failures, retry %s) = +%s, want +%s", tt.seconds, tt.failures, tt.retry, got, tt.want)
+		}
+	}
+}

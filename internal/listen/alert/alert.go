@@ -1,0 +1,265 @@
+// Package alert watches listening: it evaluates each workspace's alert
+// rules (volume spike, negative-share spike, crisis word) after every
+// ingest batch and every hour, records fired alerts (the in-app
+// notification list) and delivers them to chat robots and e-mail.
+package alert
+
+import (
+	"context"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/notify"
+)
+
+// Filter selects alerts of a workspace: unread only, older than BeforeID
+// when set, at most Limit (50 if 0, 200 at most), newest first.
+type Filter struct {
+	Unread   bool
+	BeforeID int64
+	Limit    int
+}
+
+// Store is what alerts read and write. Every method is scoped to the
+// workspace ws; a rule or alert of another workspace is NotFound.
+type Store interface {
+	// AlertRules lists the workspace's rules.
+	AlertRules(ctx context.Context, ws int64) ([]listen.AlertRule, error)
+	// AlertRule returns one rule. Returns apperr.NotFound if missing.
+	AlertRule(ctx context.Context, ws, id int64) (listen.AlertRule, error)
+	// CreateAlertRule stores a new rule and returns it with its id.
+	CreateAlertRule(ctx context.Context, ws int64, r listen.AlertRule) (listen.AlertRule, error)
+	// UpdateAlertRule replaces a rule. Returns apperr.NotFound if missing.
+	UpdateAlertRule(ctx context.Context, ws int64, r listen.AlertRule) (listen.AlertRule, error)
+	// DeleteAlertRule deletes a rule; its alerts stay. Returns
+	// apperr.NotFound if missing.
+	DeleteAlertRule(ctx context.Context, ws, id int64) error
+
+	// InsightTopics lists the workspace's topics.
+	InsightTopics(ctx context.Context, ws int64) ([]insight.TopicRef, error)
+	// TopicRollups returns hourly roll-ups of the topics (all when none)
+	// with hour in [from, to).
+	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+	// TopicMentionIDs returns the ids of mentions of the topics published
+	// in [from, to), of a sentiment when set, newest first, at most limit.
+	TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, sentiment string, limit int) ([]int64, error)
+	// MentionTopicPairs returns, for the given mentions of the workspace,
+	// the topics each matched.
+	MentionTopicPairs(ctx context.Context, ws int64, mentionIDs []int64) (map[int64][]int64, error)
+	// AlertMentions returns the workspace's mentions with the given ids,
+	// in that order, skipping missing ones.
+	AlertMentions(ctx context.Context, ws int64, ids []int64) ([]listen.Mention, error)
+
+	// FireAlert stores a as an alert of its rule when the rule has not
+	// fired since quietSince, and records the firing on the rule, in one
+	// transaction; fired is false (and nothing stored) otherwise.
+	FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time) (stored listen.Alert, fired bool, err error)
+	// RecentAlerts returns the rule's alerts fired at or after since,
+	// newest first, at most 500.
+	RecentAlerts(ctx context.Context, ws, ruleID int64, since time.Time) ([]listen.Alert, error)
+	// Alerts lists alerts.
+	Alerts(ctx context.Context, ws int64, f Filter) ([]listen.Alert, error)
+	// Alert returns one alert. Returns apperr.NotFound if missing.
+	Alert(ctx context.Context, ws, id int64) (listen.Alert, error)
+	// MarkAlertRead marks an alert read at at (once). Returns
+	// apperr.NotFound if missing.
+	MarkAlertRead(ctx context.Context, ws, id int64, at time.Time) (listen.Alert, error)
+	// SetAlertDelivery records the outcome of each channel in the alert's
+	// detail under "delivery".
+	SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string) error
+	// AlertWorkspaces lists the workspaces with at least one enabled rule.
+	AlertWorkspaces(ctx context.Context) ([]int64, error)
+}
+
+// Service manages alert rules and reads alerts.
+type Service struct {
+	store Store
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// NewService returns the alert-rule service over store.
+func NewService(store Store) *Service { return &Service{store: store, Now: time.Now} }
+
+// Limits of a rule.
+const (
+	MaxChannels     = 10
+	MaxQuietMinutes = 7 * 24 * 60
+)
+
+// Validate checks a rule against the workspace's topics.
+func Validate(r listen.AlertRule, topics []insight.TopicRef) error {
+	var fs apperr.Fields
+	fs.Text("name", r.Name, 100, true)
+	fs.OneOf("kind", r.Kind, listen.AlertKinds)
+	switch r.Kind {
+	case "volume_spike":
+		if r.Threshold <= 0 || r.Threshold > 100 {
+			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 100)
+		}
+	case "negative_spike":
+		if r.Threshold <= 0 || r.Threshold > 1 {
+			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 1)
+		}
+	case "crisis_word":
+		if r.Threshold < 0 || r.Threshold > 1000 {
+			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 1000)
+		}
+	}
+	if r.QuietMinutes < 0 || r.QuietMinutes > MaxQuietMinutes {
+		fs.Add("quiet_minutes", "error.alert.quiet_range", "Max", MaxQuietMinutes)
+	}
+	if r.TopicID != 0 {
+		var found *insight.TopicRef
+		for i := range topics {
+			if topics[i].ID == r.TopicID {
+				found = &topics[i]
+			}
+		}
+		switch {
+		case found == nil:
+			fs.Add("topic_id", "error.alert.unknown_topic")
+		case r.Kind == "crisis_word" && found.Kind != "crisis":
+			fs.Add("topic_id", "error.alert.not_crisis_topic")
+		}
+	}
+	if len(r.Channels) > MaxChannels {
+		fs.Add("channels", "error.alert.too_many_channels", "Max", MaxChannels)
+	}
+	for i, c := range r.Channels {
+		f := "channels[" + strconv.Itoa(i) + "]."
+		switch c.Kind {
+		case notify.Email:
+			if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+				fs.Add(f+"email", "error.alert.bad_email")
+			}
+		case notify.WeCom, notify.DingTalk, notify.Feishu, notify.Slack:
+			u, err := url.Parse(c.URL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000 {
+				fs.Add(f+"url", "error.alert.bad_webhook_url")
+			}
+			if len(c.Secret) > 500 {
+				fs.Add(f+"secret", "error.too_long", "Max", 500)
+			}
+		default:
+			fs.OneOf(f+"kind", c.Kind, notify.Kinds)
+		}
+	}
+	for k, v := range r.Extra {
+		if k != "min_volume" {
+			fs.Add("extra."+k, "error.alert.unknown_option")
+			continue
+		}
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1_000_000 {
+			fs.Add("extra.min_volume", "error.alert.min_volume")
+		}
+	}
+	return fs.Err()
+}
+
+// Rules lists the workspace's rules.
+func (s *Service) Rules(ctx context.Context, ws int64) ([]listen.AlertRule, error) {
+	return s.store.AlertRules(ctx, ws)
+}
+
+// Rule returns one rule. Returns apperr.NotFound if it is not the
+// workspace's.
+func (s *Service) Rule(ctx context.Context, ws, id int64) (listen.AlertRule, error) {
+	return s.store.AlertRule(ctx, ws, id)
+}
+
+// CreateRule validates and stores a new rule.
+func (s *Service) CreateRule(ctx context.Context, ws int64, r listen.AlertRule) (listen.AlertRule, error) {
+	topics, err := s.store.InsightTopics(ctx, ws)
+	if err != nil {
+		return r, err
+	}
+	r.ID, r.LastFiredAt = 0, nil
+	if err := Validate(r, topics); err != nil {
+		return r, err
+	}
+	return s.store.CreateAlertRule(ctx, ws, r)
+}
+
+// UpdateRule replaces a rule. Channel secrets are write-only: a channel
+// sent back with an empty secret, or with the redacted URL the API
+// showed, keeps the stored one (matched by position and kind). Returns
+// apperr.NotFound if the rule is not the workspace's.
+func (s *Service) UpdateRule(ctx context.Context, ws, id int64, r listen.AlertRule) (listen.AlertRule, error) {
+	old, err := s.store.AlertRule(ctx, ws, id)
+	if err != nil {
+		return r, err
+	}
+	topics, err := s.store.InsightTopics(ctx, ws)
+	if err != nil {
+		return r, err
+	}
+	for i := range r.Channels {
+		if i >= len(old.Channels) || old.Channels[i].Kind != r.Channels[i].Kind {
+			continue
+		}
+		if r.Channels[i].Secret == "" {
+			r.Channels[i].Secret = old.Channels[i].Secret
+		}
+		if r.Channels[i].URL == "" || r.Channels[i].URL == notify.RedactURL(old.Channels[i].URL) {
+			r.Channels[i].URL = old.Channels[i].URL
+		}
+	}
+	r.ID, r.LastFiredAt = id, old.LastFiredAt
+	if err := Validate(r, topics); err != nil {
+		return r, err
+	}
+	return s.store.UpdateAlertRule(ctx, ws, r)
+}
+
+// DeleteRule deletes a rule. Returns apperr.NotFound if it is not the
+// workspace's.
+func (s *Service) DeleteRule(ctx context.Context, ws, id int64) error {
+	return s.store.DeleteAlertRule(ctx, ws, id)
+}
+
+// Alerts lists alerts, newest first.
+func (s *Service) Alerts(ctx context.Context, ws int64, f Filter) ([]listen.Alert, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.store.Alerts(ctx, ws, f)
+}
+
+// Detail is an alert with the mentions that caused it.
+type Detail struct {
+	listen.Alert
+	Mentions []listen.Mention `json:"mentions"`
+}
+
+// Alert returns an alert with its mentions. Returns apperr.NotFound if it
+// is not the workspace's.
+func (s *Service) Alert(ctx context.Context, ws, id int64) (Detail, error) {
+	a, err := s.store.Alert(ctx, ws, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	ms, err := s.store.AlertMentions(ctx, ws, a.MentionIDs)
+	if err != nil {
+		return Detail{}, err
+	}
+	if ms == nil {
+		ms = []listen.Mention{}
+	}
+	return Detail{Alert: a, Mentions: ms}, nil
+}
+
+// MarkRead marks an alert read. Returns apperr.NotFound if it is not the
+// workspace's.
+func (s *Service) MarkRead(ctx context.Context, ws, id int64) (listen.Alert, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	return s.store.MarkAlertRead(ctx, ws, id, now().UTC())
+}

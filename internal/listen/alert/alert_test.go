@@ -1,0 +1,324 @@
+package alert_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestVolumeZ(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		current  int64
+		baseline []int64
+		want     float64
+	}{
+		{"flat zero baseline uses the floor", 5, make([]int64, 14), 5},
+		{"flat baseline of 9: floor sqrt(9)=3", 18, []int64{9, 9, 9, 9}, 3},
+		{"varying baseline: sqrt(mean) floor above stddev", 30, []int64{8, 12, 8, 12}, 20 / math.Sqrt(10)},
+		{"wide baseline: stddev", 30, []int64{0, 20, 0, 20}, 2},
+		{"no baseline", 3, nil, 3},
+		{"below the mean", 0, []int64{4, 4}, -2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z, _, _ := alert.VolumeZ(tt.current, tt.baseline)
+			if math.Abs(z-tt.want) > 1e-9 {
+				t.Errorf("VolumeZ(%d, %v) = %v, want %v", tt.current, tt.baseline, z, tt.want)
+			}
+		})
+	}
+}
+
+func TestSpikeCheck(t *testing.T) {
+	t.Parallel()
+	hour := time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)
+	series := func(cur listen.Rollup, sameHour int64, everyHour listen.Rollup) map[time.Time]listen.Rollup {
+		m := map[time.Time]listen.Rollup{hour: cur}
+		for h := 1; h <= 14*24; h++ {
+			at := hour.Add(-time.Duration(h) * time.Hour)
+			r := everyHour
+			if h%24 == 0 {
+				r.Volume = sameHour
+			}
+			m[at] = r
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		rule   listen.AlertRule
+		series map[time.Time]listen.Rollup
+		fire   bool
+	}{
+		{"volume spike", listen.AlertRule{Kind: "volume_spike", Threshold: 3}, series(listen.Rollup{Volume: 40}, 10, listen.Rollup{}), true},
+		{"volume normal", listen.AlertRule{Kind: "volume_spike", Threshold: 3}, series(listen.Rollup{Volume: 12}, 10, listen.Rollup{}), false},
+		{"zero-variance zero baseline, few mentions", listen.AlertRule{Kind: "volume_spike", Threshold: 3}, series(listen.Rollup{Volume: 4}, 0, listen.Rollup{}), false},
+		{"zero-variance zero baseline, min volume met", listen.AlertRule{Kind: "volume_spike", Threshold: 3}, series(listen.Rollup{Volume: 6}, 0, listen.Rollup{}), true},
+		{"min volume option", listen.AlertRule{Kind: "volume_spike", Threshold: 3, Extra: map[string]string{"min_volume": "50"}}, series(listen.Rollup{Volume: 40}, 10, listen.Rollup{}), false},
+		{"negative share up", listen.AlertRule{Kind: "negative_spike", Threshold: 0.2}, series(listen.Rollup{Volume: 20, Negative: 12}, 0, listen.Rollup{Volume: 10, Negative: 1}), true},
+		{"negative share flat", listen.AlertRule{Kind: "negative_spike", Threshold: 0.2}, series(listen.Rollup{Volume: 20, Negative: 3}, 0, listen.Rollup{Volume: 10, Negative: 1}), false},
+		{"negative share up, volume too small", listen.AlertRule{Kind: "negative_spike", Threshold: 0.2}, series(listen.Rollup{Volume: 5, Negative: 5}, 0, listen.Rollup{Volume: 10, Negative: 1}), false},
+		{"negative, empty baseline", listen.AlertRule{Kind: "negative_spike", Threshold: 0.5}, series(listen.Rollup{Volume: 10, Negative: 6}, 0, listen.Rollup{}), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, b, fire, detail := alert.SpikeCheck(tt.rule, tt.series, hour)
+			if fire != tt.fire {
+				t.Errorf("fire = %v, want %v (value %v, baseline %v, %v)", fire, tt.fire, v, b, detail)
+			}
+		})
+	}
+}
+
+func TestQuiet(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) *time.Time { x := now.Add(-d); return &x }
+	tests := []struct {
+		name string
+		rule listen.AlertRule
+		want bool
+	}{
+		{"never fired", listen.AlertRule{QuietMinutes: 60}, false},
+		{"fired 10 min ago, quiet 60", listen.AlertRule{QuietMinutes: 60, LastFiredAt: ago(10 * time.Minute)}, true},
+		{"fired 2 h ago, quiet 60", listen.AlertRule{QuietMinutes: 60, LastFiredAt: ago(2 * time.Hour)}, false},
+		{"no quiet period", listen.AlertRule{LastFiredAt: ago(time.Second)}, false},
+	}
+	for _, tt := range tests {
+		if got := alert.Quiet(tt.rule, now); got != tt.want {
+			t.Errorf("%s: Quiet = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+var slugs atomic.Int64
+
+// fixture is a workspace with a brand topic and a crisis topic.
+type fixture struct {
+	db            *store.DB
+	ws            int64
+	brand, crisis int64
+}
+
+func newFixture(t *testing.T, db *store.DB) fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := fixture{db: db}
+	must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+		VALUES ($1, 'T', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, fmt.Sprintf("alert-%d", slugs.Add(1))).Scan(&f.ws))
+	f.brand = f.topic(t, "好茶", "brand")
+	f.crisis = f.topic(t, "危机", "crisis")
+	return f
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f fixture) topic(t *testing.T, name, kind string) int64 {
+	t.Helper()
+	var id int64
+	must(t, f.db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO topics (workspace_id, name, kind, query, enabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $2, TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, f.ws, name, kind).Scan(&id))
+	return id
+}
+
+var mentionSeq atomic.Int64
+
+func (f fixture) mention(t *testing.T, topic int64, text, sentiment string, at time.Time) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	n := mentionSeq.Add(1)
+	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at)
+		VALUES ($1, 'webhook', $2, 'u', $3, $2, $4, $5, $5) RETURNING id`, f.ws, fmt.Sprint("m", n), text, sentiment, at.UTC()).Scan(&id))
+	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, at.UTC())
+	must(t, err)
+	return id
+}
+
+func (f fixture) rollup(t *testing.T, topic int64, hour time.Time, volume, negative int64) {
+	t.Helper()
+	_, err := f.db.WriteDB().ExecContext(context.Background(), `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
+		VALUES ($1, $2, $3, $4, 0, $5, $6, 0)`, topic, hour.UTC(), f.ws, volume, volume-negative, negative)
+	must(t, err)
+}
+
+// sender records deliveries.
+type sender struct {
+	mu  sync.Mutex
+	got []notify.Message
+}
+
+func (s *sender) Send(_ context.Context, _ notify.Target, m notify.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, m)
+	return nil
+}
+
+func TestCrisisAfterIngestIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		rule, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}}})
+		must(t, err)
+		snd := &sender{}
+		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return now }})
+		m1 := f.mention(t, f.crisis, "产品爆炸了 [点我](http://x)", "negative", now.Add(-time.Minute))
+		m2 := f.mention(t, f.brand, "好茶不错", "positive", now.Add(-time.Minute))
+
+		ev.AfterIngest(ctx, f.ws, []int64{m1, m2})
+		ev.AfterIngest(ctx, f.ws, []int64{m1, m2}) // the same batch again
+		as, err := db.Alerts(ctx, f.ws, alert.Filter{})
+		must(t, err)
+		if len(as) != 1 || len(as[0].MentionIDs) != 1 || as[0].MentionIDs[0] != m1 || as[0].RuleID != rule.ID {
+			t.Fatalf("alerts = %+v, want one crisis alert carrying mention %d", as, m1)
+		}
+		// The hourly run sees the same mention and fires nothing.
+		fired, err := ev.Evaluate(ctx, f.ws, nil)
+		must(t, err)
+		if len(fired) != 0 {
+			t.Errorf("hourly run fired %d alerts for mentions already alerted", len(fired))
+		}
+		// A new crisis mention fires again (quiet period 0).
+		m3 := f.mention(t, f.crisis, "又出事了", "negative", now)
+		ev.AfterIngest(ctx, f.ws, []int64{m3})
+		as, _ = db.Alerts(ctx, f.ws, alert.Filter{})
+		if len(as) != 2 || as[0].MentionIDs[0] != m3 {
+			t.Errorf("after a new crisis mention: %d alerts, want 2 with the new mention", len(as))
+		}
+		ev.Wait()
+		snd.mu.Lock()
+		if len(snd.got) != 2 || len(snd.got[0].Quotes) == 0 {
+			t.Errorf("deliveries = %d (%+v), want 2 with quotes", len(snd.got), snd.got)
+		}
+		snd.mu.Unlock()
+		a, err := db.Alert(ctx, f.ws, as[1].ID)
+		must(t, err)
+		if d, _ := a.Detail["delivery"].(map[string]any); d["0:wecom"] != "ok" {
+			t.Errorf("delivery outcome = %v", a.Detail)
+		}
+		// Read: the in-app list.
+		if _, err := alert.NewService(db).MarkRead(ctx, f.ws, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		unread, _ := db.Alerts(ctx, f.ws, alert.Filter{Unread: true})
+		if len(unread) != 1 {
+			t.Errorf("unread = %d, want 1", len(unread))
+		}
+		d, err := alert.NewService(db).Alert(ctx, f.ws, a.ID)
+		must(t, err)
+		if len(d.Mentions) != 1 || d.Mentions[0].ID != m1 {
+			t.Errorf("alert detail mentions = %+v", d.Mentions)
+		}
+	})
+}
+
+func TestSpikeQuietPeriod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		hour := now.Truncate(time.Hour)
+		for d := 1; d <= 14; d++ {
+			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
+		}
+		f.rollup(t, f.brand, hour, 60, 40)
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			ids = append(ids, f.mention(t, f.brand, "差评", "negative", hour.Add(time.Duration(i)*time.Minute)))
+		}
+		svc := alert.NewService(db)
+		_, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "量", Kind: "volume_spike", TopicID: f.brand, Threshold: 3, QuietMinutes: 120, Enabled: true})
+		must(t, err)
+		_, err = svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "负", Kind: "negative_spike", TopicID: f.brand, Threshold: 0.3, QuietMinutes: 120, Enabled: true})
+		must(t, err)
+		clock := now
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return clock }})
+		fired, err := ev.Evaluate(ctx, f.ws, ids)
+		must(t, err)
+		if len(fired) != 2 {
+			t.Fatalf("fired %d alerts, want a volume and a negative spike: %+v", len(fired), fired)
+		}
+		for _, a := range fired {
+			if len(a.MentionIDs) != 3 || a.Detail["hour"] != hour.Format(time.RFC3339) {
+				t.Errorf("%s alert: mentions %v, detail %v", a.Kind, a.MentionIDs, a.Detail)
+			}
+		}
+		// Within the quiet period nothing fires, even with more volume.
+		clock = now.Add(90 * time.Minute)
+		f.rollup(t, f.brand, clock.Truncate(time.Hour), 80, 60)
+		if fired, _ := ev.Evaluate(ctx, f.ws, nil); len(fired) != 0 {
+			t.Errorf("fired %d alerts within the quiet period", len(fired))
+		}
+		// After it, the new hour fires; the old hour does not fire again.
+		clock = now.Add(150 * time.Minute)
+		fired, err = ev.Evaluate(ctx, f.ws, nil)
+		must(t, err)
+		if len(fired) != 2 {
+			t.Errorf("after the quiet period: fired %d, want 2", len(fired))
+		}
+	})
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rule listen.AlertRule
+		ok   bool
+	}{
+		{"ok", listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3}, true},
+		{"bad kind", listen.AlertRule{Name: "x", Kind: "nope", Threshold: 3}, false},
+		{"share above 1", listen.AlertRule{Name: "x", Kind: "negative_spike", Threshold: 2}, false},
+		{"bad webhook", listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "dingtalk", URL: "ftp://x"}}}, false},
+		{"bad email", listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "email", Email: "nope"}}}, false},
+		{"unknown topic", listen.AlertRule{Name: "x", Kind: "crisis_word", TopicID: 99}, false},
+		{"bad min volume", listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3, Extra: map[string]string{"min_volume": "-1"}}, false},
+	}
+	for _, tt := range tests {
+		if err := alert.Validate(tt.rule, nil); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+func TestUpdateKeepsSecrets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		svc := alert.NewService(db)
+		url := "https://oapi.dingtalk.com/robot/send?access_token=abcdef"
+		r, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "x", Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{{Kind: "dingtalk", URL: url, Secret: "SECabc"}}})
+		must(t, err)
+		r.Name = "y"
+		r.Channels = []listen.Channel{{Kind: "dingtalk", URL: notify.RedactURL(url)}}
+		got, err := svc.UpdateRule(ctx, f.ws, r.ID, r)
+		must(t, err)
+		if got.Name != "y" || got.Channels[0].URL != url || got.Channels[0].Secret != "SECabc" {
+			t.Errorf("after update: %+v", got.Channels)
+		}
+		other := newFixture(t, db)
+		if _, err := svc.UpdateRule(ctx, other.ws, r.ID, r); err == nil {
+			t.Errorf("another workspace updated the rule")
+		}
+	})
+}

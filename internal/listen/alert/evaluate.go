@@ -1,0 +1,461 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/notify"
+)
+
+// Evaluation constants.
+const (
+	// BaselineDays is how many earlier days give the baseline: the same
+	// hour of each for a volume spike, every hour for the negative share.
+	BaselineDays = 14
+	// MinStddev is the floor of the baseline's standard deviation, so that
+	// a flat baseline (0, 0, 0 …) does not turn one mention into an
+	// infinite z-score; sqrt(mean) raises it for busy topics (Poisson).
+	MinStddev = 1.0
+	// MaxAlertMentions bounds the mentions an alert carries.
+	MaxAlertMentions = 50
+	// DefaultMinVolume is the fewest mentions in the hour for a spike
+	// (rule.Extra["min_volume"] overrides it).
+	DefaultMinVolumeSpike    = 5
+	DefaultMinVolumeNegative = 10
+	// crisisLookback is how far back the hourly run looks for crisis hits
+	// that no alert carries yet (a quiet period may have held them back).
+	crisisLookback = 2 * time.Hour
+)
+
+// Sender delivers a message to one target; *notify.Notifier is one.
+type Sender interface {
+	Send(ctx context.Context, t notify.Target, m notify.Message) error
+}
+
+// Options configure an Evaluator.
+type Options struct {
+	// Sender delivers to channels; alerts stay in-app only when nil.
+	Sender Sender
+	// Text renders a message key of the catalog ("alert.volume_spike.title")
+	// with its arguments; DefaultText (English) when nil.
+	Text func(key string, args map[string]any) string
+	// Link returns the address of an alert in Chorus, for messages; none
+	// when nil.
+	Link   func(ws, alertID int64) string
+	Logger *slog.Logger
+	Now    func() time.Time
+	// DeliveryTimeout bounds the delivery of one alert to all its channels.
+	DeliveryTimeout time.Duration
+}
+
+// Evaluator evaluates rules and fires alerts.
+type Evaluator struct {
+	store Store
+	opt   Options
+	wg    sync.WaitGroup
+}
+
+// NewEvaluator returns an evaluator over store.
+func NewEvaluator(store Store, opt Options) *Evaluator {
+	if opt.Text == nil {
+		opt.Text = DefaultText
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.DeliveryTimeout <= 0 {
+		opt.DeliveryTimeout = 2 * time.Minute
+	}
+	return &Evaluator{store: store, opt: opt}
+}
+
+// AfterIngest evaluates the workspace's rules after a batch of mentions
+// was stored: crisis words against these mentions, spikes against the
+// current and the previous hour. The same mentions never fire a rule
+// twice. Errors are logged; delivery runs in the background (Wait).
+// Its signature is listen.Service.AfterIngest's.
+func (e *Evaluator) AfterIngest(ctx context.Context, ws int64, mentionIDs []int64) {
+	if _, err := e.Evaluate(ctx, ws, mentionIDs); err != nil {
+		e.opt.Logger.ErrorContext(ctx, "evaluate alert rules", slog.Int64("workspace", ws), slog.Any("err", err))
+	}
+}
+
+// Wait waits for background deliveries to finish.
+func (e *Evaluator) Wait() { e.wg.Wait() }
+
+// EvaluateAll evaluates every workspace with rules (the hourly job).
+func (e *Evaluator) EvaluateAll(ctx context.Context) (int, error) {
+	wss, err := e.store.AlertWorkspaces(ctx)
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	for _, ws := range wss {
+		as, err := e.Evaluate(ctx, ws, nil)
+		if err != nil {
+			return fired, err
+		}
+		fired += len(as)
+	}
+	return fired, nil
+}
+
+// Evaluate runs the workspace's enabled rules now and returns the alerts
+// fired. With newMentions (after an ingest), crisis rules look at those
+// mentions; without (the hourly run), at crisis hits of the last two
+// hours that no alert carries yet.
+func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64) ([]listen.Alert, error) {
+	rules, err := e.store.AlertRules(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	now := e.opt.Now().UTC()
+	var topics []insight.TopicRef
+	var fired []listen.Alert
+	for _, r := range rules {
+		if !r.Enabled || Quiet(r, now) {
+			continue
+		}
+		if topics == nil {
+			if topics, err = e.store.InsightTopics(ctx, ws); err != nil {
+				return fired, err
+			}
+		}
+		var cand *listen.Alert
+		switch r.Kind {
+		case "volume_spike", "negative_spike":
+			cand, err = e.spike(ctx, ws, r, topics, now)
+		case "crisis_word":
+			cand, err = e.crisis(ctx, ws, r, topics, now, newMentions)
+		}
+		if err != nil {
+			return fired, err
+		}
+		if cand == nil {
+			continue
+		}
+		quietSince := now.Add(-time.Duration(r.QuietMinutes) * time.Minute)
+		a, ok, err := e.store.FireAlert(ctx, ws, *cand, quietSince)
+		if err != nil {
+			return fired, err
+		}
+		if ok {
+			fired = append(fired, a)
+			e.deliver(ctx, ws, r, a, topics)
+		}
+	}
+	return fired, nil
+}
+
+// Quiet reports whether the rule fired less than its quiet period ago.
+func Quiet(r listen.AlertRule, now time.Time) bool {
+	return r.LastFiredAt != nil && r.QuietMinutes > 0 && now.Sub(*r.LastFiredAt) < time.Duration(r.QuietMinutes)*time.Minute
+}
+
+// ruleTopics is the topics a spike rule watches: its topic, or every
+// topic but crisis ones.
+func ruleTopics(r listen.AlertRule, topics []insight.TopicRef) []int64 {
+	if r.TopicID != 0 {
+		return []int64{r.TopicID}
+	}
+	var out []int64
+	for _, t := range topics {
+		if t.Kind != "crisis" {
+			out = append(out, t.ID)
+		}
+	}
+	return out
+}
+
+func minVolume(r listen.AlertRule, def int64) int64 {
+	if v, err := strconv.ParseInt(r.Extra["min_volume"], 10, 64); err == nil && v >= 0 {
+		return v
+	}
+	return def
+}
+
+// VolumeZ is the z-score of current against baseline (the same hour of
+// the earlier days): (current − mean) / max(stddev, MinStddev, √mean).
+func VolumeZ(current int64, baseline []int64) (z, mean, sd float64) {
+	if len(baseline) > 0 {
+		for _, v := range baseline {
+			mean += float64(v)
+		}
+		mean /= float64(len(baseline))
+		for _, v := range baseline {
+			sd += (float64(v) - mean) * (float64(v) - mean)
+		}
+		sd = math.Sqrt(sd / float64(len(baseline)))
+	}
+	floor := max(MinStddev, math.Sqrt(mean))
+	return (float64(current) - mean) / max(sd, floor), mean, sd
+}
+
+// NegativeShift is the rise of the negative share: current share minus
+// the baseline's (0 when the baseline has no mentions).
+func NegativeShift(neg, vol, baseNeg, baseVol int64) (share, baseShare, delta float64) {
+	if vol > 0 {
+		share = float64(neg) / float64(vol)
+	}
+	if baseVol > 0 {
+		baseShare = float64(baseNeg) / float64(baseVol)
+	}
+	return share, baseShare, share - baseShare
+}
+
+// SpikeCheck decides whether a spike rule fires for hour, given the
+// watched topics' roll-ups summed per hour (hours missing are zero).
+// It returns the value, the baseline and whether the rule fires.
+func SpikeCheck(r listen.AlertRule, perHour map[time.Time]listen.Rollup, hour time.Time) (value, baseline float64, fire bool, detail map[string]any) {
+	cur := perHour[hour]
+	switch r.Kind {
+	case "volume_spike":
+		base := make([]int64, BaselineDays)
+		for d := 1; d <= BaselineDays; d++ {
+			base[d-1] = perHour[hour.Add(-time.Duration(d)*24*time.Hour)].Volume
+		}
+		z, mean, sd := VolumeZ(cur.Volume, base)
+		detail = map[string]any{"volume": cur.Volume, "mean": round(mean), "stddev": round(sd), "z": round(z)}
+		return round(z), round(mean), cur.Volume >= minVolume(r, DefaultMinVolumeSpike) && z >= r.Threshold, detail
+	case "negative_spike":
+		var bn, bv int64
+		start := hour.Add(-BaselineDays * 24 * time.Hour)
+		for h, row := range perHour {
+			if !h.Before(start) && h.Before(hour) {
+				bn += row.Negative
+				bv += row.Volume
+			}
+		}
+		share, baseShare, delta := NegativeShift(cur.Negative, cur.Volume, bn, bv)
+		detail = map[string]any{"volume": cur.Volume, "negative": cur.Negative, "share": round(share), "baseline_share": round(baseShare), "delta": round(delta)}
+		return round(share), round(baseShare), cur.Volume >= minVolume(r, DefaultMinVolumeNegative) && delta >= r.Threshold, detail
+	}
+	return 0, 0, false, nil
+}
+
+func round(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// spike evaluates a spike rule on the current and the previous hour (the
+// previous is complete when the hourly job runs); an hour fires once.
+func (e *Evaluator) spike(ctx context.Context, ws int64, r listen.AlertRule, topics []insight.TopicRef, now time.Time) (*listen.Alert, error) {
+	sel := ruleTopics(r, topics)
+	if len(sel) == 0 {
+		return nil, nil
+	}
+	cur := now.Truncate(time.Hour)
+	rows, err := e.store.TopicRollups(ctx, ws, sel, cur.Add(-time.Hour-BaselineDays*24*time.Hour), cur.Add(time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	perHour := map[time.Time]listen.Rollup{}
+	for _, row := range rows {
+		h := perHour[row.Hour]
+		h.Hour = row.Hour
+		h.Volume += row.Volume
+		h.Positive += row.Positive
+		h.Neutral += row.Neutral
+		h.Negative += row.Negative
+		h.Reach += row.Reach
+		perHour[row.Hour] = h
+	}
+	recent, err := e.store.RecentAlerts(ctx, ws, r.ID, cur.Add(-2*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	for _, hour := range []time.Time{cur, cur.Add(-time.Hour)} {
+		value, baseline, fire, detail := SpikeCheck(r, perHour, hour)
+		if !fire || alertedHour(recent, hour) {
+			continue
+		}
+		sentiment := ""
+		if r.Kind == "negative_spike" {
+			sentiment = listen.Negative
+		}
+		ids, err := e.store.TopicMentionIDs(ctx, ws, sel, hour, hour.Add(time.Hour), sentiment, MaxAlertMentions)
+		if err != nil {
+			return nil, err
+		}
+		detail["hour"] = hour.Format(time.RFC3339)
+		return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: value, Baseline: baseline, Detail: detail, MentionIDs: ids, FiredAt: now}, nil
+	}
+	return nil, nil
+}
+
+func alertedHour(recent []listen.Alert, hour time.Time) bool {
+	h := hour.Format(time.RFC3339)
+	for _, a := range recent {
+		if a.Detail["hour"] == h {
+			return true
+		}
+	}
+	return false
+}
+
+// crisis fires for mentions of crisis topics that no alert of the rule
+// carries yet: those of the batch, or of the last two hours.
+func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, topics []insight.TopicRef, now time.Time, newMentions []int64) (*listen.Alert, error) {
+	crisisTopics := map[int64]bool{}
+	for _, t := range topics {
+		if t.Kind == "crisis" && (r.TopicID == 0 || r.TopicID == t.ID) {
+			crisisTopics[t.ID] = true
+		}
+	}
+	if len(crisisTopics) == 0 {
+		return nil, nil
+	}
+	var hits []int64
+	if newMentions != nil {
+		pairs, err := e.store.MentionTopicPairs(ctx, ws, newMentions)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range newMentions {
+			for _, t := range pairs[id] {
+				if crisisTopics[t] {
+					hits = append(hits, id)
+					break
+				}
+			}
+		}
+	} else {
+		sel := make([]int64, 0, len(crisisTopics))
+		for id := range crisisTopics {
+			sel = append(sel, id)
+		}
+		var err error
+		if hits, err = e.store.TopicMentionIDs(ctx, ws, sel, now.Add(-crisisLookback), now.Add(time.Minute), "", 500); err != nil {
+			return nil, err
+		}
+	}
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	recent, err := e.store.RecentAlerts(ctx, ws, r.ID, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, a := range recent {
+		for _, id := range a.MentionIDs {
+			seen[id] = true
+		}
+	}
+	var fresh []int64
+	for _, id := range hits {
+		if !seen[id] {
+			seen[id] = true
+			fresh = append(fresh, id)
+		}
+	}
+	need := max(1, int(math.Ceil(r.Threshold)))
+	if len(fresh) < need {
+		return nil, nil
+	}
+	total := len(fresh)
+	if len(fresh) > MaxAlertMentions {
+		fresh = fresh[:MaxAlertMentions]
+	}
+	return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: float64(total), Detail: map[string]any{"mentions": total}, MentionIDs: fresh, FiredAt: now}, nil
+}
+
+// deliver sends a to the rule's channels in the background and records
+// each outcome on the alert.
+func (e *Evaluator) deliver(ctx context.Context, ws int64, r listen.AlertRule, a listen.Alert, topics []insight.TopicRef) {
+	if e.opt.Sender == nil || len(r.Channels) == 0 {
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
+		defer cancel()
+		msg := e.message(ctx, ws, r, a, topics)
+		outcome := map[string]string{}
+		for i, c := range r.Channels {
+			key := fmt.Sprintf("%d:%s", i, c.Kind)
+			err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
+			if err != nil {
+				outcome[key] = err.Error()
+				e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind), slog.Any("err", err))
+				continue
+			}
+			outcome[key] = "ok"
+		}
+		if err := e.store.SetAlertDelivery(ctx, ws, a.ID, outcome); err != nil {
+			e.opt.Logger.ErrorContext(ctx, "record alert delivery", slog.Int64("alert", a.ID), slog.Any("err", err))
+		}
+	}()
+}
+
+// message renders an alert for the channels, with up to five of its
+// mentions quoted.
+func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a listen.Alert, topics []insight.TopicRef) notify.Message {
+	topic := e.opt.Text("alert.all_topics", nil)
+	for _, t := range topics {
+		if t.ID == a.TopicID {
+			topic = t.Name
+		}
+	}
+	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": len(a.MentionIDs)}
+	m := notify.Message{Title: e.opt.Text("alert."+a.Kind+".title", args)}
+	m.Facts = append(m.Facts,
+		notify.Fact{Label: e.opt.Text("alert.fact.rule", nil), Value: r.Name},
+		notify.Fact{Label: e.opt.Text("alert.fact.topic", nil), Value: topic},
+		notify.Fact{Label: e.opt.Text("alert.fact.detail", nil), Value: e.opt.Text("alert."+a.Kind+".detail", args)},
+		notify.Fact{Label: e.opt.Text("alert.fact.fired_at", nil), Value: a.FiredAt.Format("2006-01-02 15:04 MST")},
+	)
+	ids := a.MentionIDs
+	if len(ids) > notify.MaxQuotes {
+		ids = ids[:notify.MaxQuotes]
+	}
+	if ms, err := e.store.AlertMentions(ctx, ws, ids); err == nil {
+		for _, mn := range ms {
+			m.Quotes = append(m.Quotes, mn.Author+": "+mn.Text)
+		}
+	}
+	if e.opt.Link != nil {
+		m.Link = e.opt.Link(ws, a.ID)
+	}
+	return m
+}
+
+// DefaultText renders the alert message keys in English, for when no
+// catalog is wired (tests, the CLI).
+func DefaultText(key string, args map[string]any) string {
+	f := func(k string) any { return args[k] }
+	switch key {
+	case "alert.volume_spike.title":
+		return fmt.Sprintf("Volume spike: %v", f("Topic"))
+	case "alert.negative_spike.title":
+		return fmt.Sprintf("Negative sentiment rising: %v", f("Topic"))
+	case "alert.crisis_word.title":
+		return fmt.Sprintf("Crisis words: %v new mentions", f("Count"))
+	case "alert.volume_spike.detail":
+		return fmt.Sprintf("z-score %v (baseline mean %v)", f("Value"), f("Baseline"))
+	case "alert.negative_spike.detail":
+		return fmt.Sprintf("negative share %v against %v", f("Value"), f("Baseline"))
+	case "alert.crisis_word.detail":
+		return fmt.Sprintf("%v mentions", f("Value"))
+	case "alert.all_topics":
+		return "all topics"
+	case "alert.fact.rule":
+		return "Rule"
+	case "alert.fact.topic":
+		return "Topic"
+	case "alert.fact.detail":
+		return "Detail"
+	case "alert.fact.fired_at":
+		return "Fired"
+	}
+	return key
+}

@@ -1,0 +1,614 @@
+package listen
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Bounds of a post that pushed or imported sources must respect (polled
+// sources are cut to the pipeline's bounds instead).
+const (
+	MaxImportBytes = 20 << 20
+	MaxImportRows  = 100000
+	PreviewRows    = 20
+	// MaxRowErrors bounds the row errors one import reports.
+	MaxRowErrors = 1000
+)
+
+// ValidatePost checks a pushed or imported post strictly: text present and
+// at most MaxPostBytes, a publication time not in the future, a URL that is
+// http(s), counts not negative, short identifiers. Field names are the
+// JSON names.
+func ValidatePost(p *Post, now time.Time) error {
+	var fs apperr.Fields
+	switch {
+	case strings.TrimSpace(p.Text) == "":
+		fs.Add("text", "error.required")
+	case len(p.Text) > MaxPostBytes:
+		fs.Add("text", "error.listen.text_too_long", "Max", MaxPostBytes)
+	}
+	if p.PublishedAt.IsZero() {
+		fs.Add("published_at", "error.required")
+	} else if p.PublishedAt.After(now.Add(time.Hour)) || p.PublishedAt.Year() < 1990 {
+		fs.Add("published_at", "error.listen.published_at")
+	}
+	if p.SourceKind != "" && cleanWord(p.SourceKind, "") == "" {
+		fs.Add("source_kind", "error.listen.source_kind")
+	}
+	fs.Text("external_id", p.ExternalID, maxExternalID, false)
+	fs.Text("author", p.Author, maxAuthorRunes, false)
+	if p.URL != "" && (len(p.URL) > maxURLBytes || !(strings.HasPrefix(p.URL, "http://") || strings.HasPrefix(p.URL, "https://"))) {
+		fs.Add("url", "error.listen.url")
+	}
+	for _, n := range []struct {
+		field string
+		v     int64
+	}{{"likes", p.Likes}, {"reposts", p.Reposts}, {"comments", p.Comments}, {"author_followers", p.AuthorFollowers}} {
+		if n.v < 0 {
+			fs.Add(n.field, "error.range", "Min", 0, "Max", int64(math.MaxInt64))
+		}
+	}
+	if p.Lang != "" && len(p.Lang) > 16 {
+		fs.Add("lang", "error.too_long", "Max", 16)
+	}
+	return fs.Err()
+}
+
+// Mapping names, for each field of a post, the column of an import file
+// that holds it (a header of the CSV or XLSX, a key of the JSONL objects).
+// Empty fields are guessed from common header names (内容, 作者, 发布时间 …).
+type Mapping struct {
+	Text            string `json:"text"`
+	Author          string `json:"author,omitempty"`
+	PublishedAt     string `json:"published_at"`
+	URL             string `json:"url,omitempty"`
+	ExternalID      string `json:"external_id,omitempty"`
+	Likes           string `json:"likes,omitempty"`
+	Reposts         string `json:"reposts,omitempty"`
+	Comments        string `json:"comments,omitempty"`
+	AuthorFollowers string `json:"author_followers,omitempty"`
+	Lang            string `json:"lang,omitempty"`
+	SourceKind      string `json:"source_kind,omitempty"`
+}
+
+// guesses are the header names third-party monitoring tools and platform
+// back-ends use, per field, tried when the mapping leaves a field empty.
+var guesses = map[string][]string{
+	"text":             {"text", "content", "内容", "正文", "微博内容", "博文内容", "评论内容", "文本", "标题内容", "message", "body"},
+	"author":           {"author", "作者", "用户", "用户名", "昵称", "博主", "发布者", "账号", "user", "username"},
+	"published_at":     {"published_at", "发布时间", "时间", "日期", "发文时间", "created_at", "date", "time"},
+	"url":              {"url", "链接", "原文链接", "网址", "地址", "link"},
+	"external_id":      {"external_id", "id", "微博id", "mid", "编号", "文章id"},
+	"likes":            {"likes", "点赞", "点赞数", "赞", "like_count"},
+	"reposts":          {"reposts", "转发", "转发数", "分享数", "repost_count", "shares"},
+	"comments":         {"comments", "评论", "评论数", "comment_count"},
+	"author_followers": {"author_followers", "粉丝数", "粉丝", "followers"},
+	"lang":             {"lang", "语言", "language"},
+	"source_kind":      {"source_kind", "来源", "平台", "渠道", "source", "platform"},
+}
+
+func (m *Mapping) fields() []struct {
+	name string
+	col  *string
+} {
+	return []struct {
+		name string
+		col  *string
+	}{{"text", &m.Text}, {"author", &m.Author}, {"published_at", &m.PublishedAt}, {"url", &m.URL}, {"external_id", &m.ExternalID},
+		{"likes", &m.Likes}, {"reposts", &m.Reposts}, {"comments", &m.Comments}, {"author_followers", &m.AuthorFollowers},
+		{"lang", &m.Lang}, {"source_kind", &m.SourceKind}}
+}
+
+// resolve fills empty fields from the columns and checks that the named
+// columns exist.
+func (m *Mapping) resolve(columns []string) error {
+	have := map[string]string{}
+	for _, c := range columns {
+		have[strings.ToLower(strings.TrimSpace(c))] = c
+	}
+	var fs apperr.Fields
+	for _, f := range m.fields() {
+		if *f.col != "" {
+			if _, ok := have[strings.ToLower(strings.TrimSpace(*f.col))]; !ok {
+				fs.Add("mapping."+f.name, "error.listen.no_column", "Column", *f.col)
+			} else {
+				*f.col = have[strings.ToLower(strings.TrimSpace(*f.col))]
+			}
+			continue
+		}
+		for _, g := range guesses[f.name] {
+			if c, ok := have[g]; ok {
+				*f.col = c
+				break
+			}
+		}
+	}
+	if m.Text == "" {
+		fs.Add("mapping.text", "error.listen.map_text")
+	}
+	if m.PublishedAt == "" {
+		fs.Add("mapping.published_at", "error.listen.map_published_at")
+	}
+	return fs.Err()
+}
+
+// RowError is one bad row of an import file: Row counts as a spreadsheet
+// does (the header is row 1, the first data row 2; JSONL lines from 1).
+type RowError struct {
+	Row     int            `json:"row"`
+	Field   string         `json:"field"`
+	Key     string         `json:"key"`
+	Args    map[string]any `json:"args,omitempty"`
+	Message string         `json:"message,omitempty"`
+}
+
+// ImportRow is one good row, mapped.
+type ImportRow struct {
+	Row  int  `json:"row"`
+	Post Post `json:"post"`
+}
+
+// ImportFile is an import file read with a mapping: its columns, the
+// mapping as resolved, every good row and the row errors (at most
+// MaxRowErrors are kept; ErrorCount counts them all).
+type ImportFile struct {
+	Format     string      `json:"format"`
+	Columns    []string    `json:"columns"`
+	Mapping    Mapping     `json:"mapping"`
+	Rows       []ImportRow `json:"-"`
+	Total      int         `json:"total"`
+	Errors     []RowError  `json:"errors"`
+	ErrorCount int         `json:"error_count"`
+}
+
+// ImportOptions tell ReadImport how to read a file.
+type ImportOptions struct {
+	// Format is csv, jsonl or xlsx; empty means by Name's extension.
+	Format string
+	// Name is the uploaded file's name.
+	Name string
+	// Location is where times without a zone are (the workspace's zone).
+	Location *time.Location
+	// SourceKind is the source kind of rows without one ("import").
+	SourceKind string
+	// Now is the clock, for refusing future times.
+	Now time.Time
+}
+
+// ReadImport reads an import file (CSV in UTF-8 or GB18030, JSONL or XLSX,
+// at most MaxImportBytes and MaxImportRows) with a mapping. A file that
+// cannot be read at all is an apperr.Invalid error on the field "file"; bad
+// rows are RowErrors in the result.
+func ReadImport(r io.Reader, m Mapping, o ImportOptions) (*ImportFile, error) {
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.SourceKind == "" {
+		o.SourceKind = "import"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	format := strings.ToLower(o.Format)
+	if format == "" {
+		format = strings.TrimPrefix(strings.ToLower(path.Ext(o.Name)), ".")
+		if format == "json" || format == "ndjson" {
+			format = "jsonl"
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return nil, apperr.Wrap(err, "read import")
+	}
+	if len(data) > MaxImportBytes {
+		return nil, fileErr("error.listen.file_too_large", "Max", MaxImportBytes)
+	}
+	f := &ImportFile{Format: format}
+	var rows [][]string
+	switch format {
+	case "csv", "tsv", "txt":
+		f.Format = "csv"
+		rows, err = readCSV(data)
+	case "xlsx":
+		rows, err = readXLSX(data)
+	case "jsonl":
+		return f, readJSONL(f, data, m, o)
+	default:
+		return nil, fileErr("error.listen.file_format", "Format", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fileErr("error.listen.file_empty")
+	}
+	f.Columns = trimHeader(rows[0])
+	if err := m.resolve(f.Columns); err != nil {
+		return nil, err
+	}
+	f.Mapping = m
+	idx := map[string]int{}
+	for i, c := range f.Columns {
+		if _, dup := idx[c]; !dup {
+			idx[c] = i
+		}
+	}
+	for i, rec := range rows[1:] {
+		if isBlank(rec) {
+			continue
+		}
+		row := i + 2
+		if f.Total >= MaxImportRows {
+			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+		}
+		f.Total++
+		get := func(col string) string {
+			if col == "" {
+				return ""
+			}
+			if j := idx[col]; j < len(rec) {
+				return strings.TrimSpace(rec[j])
+			}
+			return ""
+		}
+		p, err := mapRow(get, m, o)
+		f.add(row, p, err)
+	}
+	return f, nil
+}
+
+func (f *ImportFile) add(row int, p Post, err error) {
+	if err == nil {
+		f.Rows = append(f.Rows, ImportRow{Row: row, Post: p})
+		return
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		ae = &apperr.Error{Fields: []apperr.FieldError{{Field: "row", Key: "error.invalid"}}}
+	}
+	for _, fe := range ae.Fields {
+		f.ErrorCount++
+		if len(f.Errors) < MaxRowErrors {
+			f.Errors = append(f.Errors, RowError{Row: row, Field: fe.Field, Key: fe.Key, Args: fe.Args})
+		}
+	}
+}
+
+// mapRow builds a post from one row's values and validates it.
+func mapRow(get func(col string) string, m Mapping, o ImportOptions) (Post, error) {
+	var fs apperr.Fields
+	p := Post{
+		SourceKind: get(m.SourceKind),
+		ExternalID: get(m.ExternalID),
+		URL:        get(m.URL),
+		Author:     get(m.Author),
+		Text:       get(m.Text),
+		Lang:       get(m.Lang),
+	}
+	if p.SourceKind == "" {
+		p.SourceKind = o.SourceKind
+	} else {
+		p.SourceKind = strings.ToLower(p.SourceKind)
+	}
+	if v := get(m.PublishedAt); v != "" {
+		t, ok := ParseTime(v, o.Location)
+		if !ok {
+			fs.Add("published_at", "error.listen.date", "Value", short(v))
+		}
+		p.PublishedAt = t
+	}
+	for _, n := range []struct {
+		field, col string
+		into       *int64
+	}{{"likes", m.Likes, &p.Likes}, {"reposts", m.Reposts, &p.Reposts}, {"comments", m.Comments, &p.Comments}, {"author_followers", m.AuthorFollowers, &p.AuthorFollowers}} {
+		v := get(n.col)
+		if v == "" {
+			continue
+		}
+		c, ok := ParseCount(v)
+		if !ok {
+			fs.Add(n.field, "error.listen.number", "Value", short(v))
+		}
+		*n.into = c
+	}
+	if len(fs) > 0 {
+		return p, fs.Err()
+	}
+	return p, ValidatePost(&p, o.Now)
+}
+
+func short(s string) string { return cutRunes(s, 40) }
+
+func fileErr(key string, kv ...any) error {
+	var fs apperr.Fields
+	fs.Add("file", key, kv...)
+	return fs.Err()
+}
+
+func trimHeader(h []string) []string {
+	out := make([]string, len(h))
+	for i, c := range h {
+		c = strings.TrimSpace(strings.TrimPrefix(c, "\uFEFF"))
+		if c == "" {
+			c = fmt.Sprintf("column %d", i+1)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func isBlank(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// readCSV reads a CSV (or tab-separated) file in UTF-8, with or without
+// a BOM, or in GB18030 (Excel's Chinese default), rows of any length.
+func readCSV(data []byte) ([][]string, error) {
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	if !utf8.Valid(data) {
+		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err == nil && utf8.Valid(dec) {
+			data = dec
+		}
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	if bytes.Count(first, []byte("\t")) > bytes.Count(first, []byte(",")) {
+		cr.Comma = '\t'
+	}
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = false
+	var rows [][]string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return nil, fileErr("error.listen.csv", "Line", line)
+		}
+		if len(rows) > MaxImportRows+1 {
+			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}
+
+// readXLSX reads the first sheet of a workbook, with raw cell values so
+// that dates arrive as Excel serial numbers.
+func readXLSX(data []byte) ([][]string, error) {
+	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 100 << 20})
+	if err != nil {
+		return nil, fileErr("error.listen.xlsx")
+	}
+	defer x.Close()
+	sheets := x.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fileErr("error.listen.file_empty")
+	}
+	it, err := x.Rows(sheets[0])
+	if err != nil {
+		return nil, fileErr("error.listen.xlsx")
+	}
+	defer it.Close()
+	var rows [][]string
+	for it.Next() {
+		if len(rows) > MaxImportRows+1 {
+			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+		}
+		rec, err := it.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, fileErr("error.listen.xlsx")
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}
+
+// readJSONL reads one JSON object per line; values may be strings,
+// numbers or booleans.
+func readJSONL(f *ImportFile, data []byte, m Mapping, o ImportOptions) error {
+	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))))
+	sc.Buffer(make([]byte, 64<<10), MaxPostBytes*2)
+	colSeen := map[string]bool{}
+	type line struct {
+		n   int
+		obj map[string]any
+		err bool
+	}
+	var lines []line
+	n := 0
+	for sc.Scan() {
+		n++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if len(lines) >= MaxImportRows {
+			return fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+		}
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+			lines = append(lines, line{n: n, err: true})
+			continue
+		}
+		for k := range obj {
+			if !colSeen[k] && len(colSeen) < 200 {
+				colSeen[k] = true
+				f.Columns = append(f.Columns, k)
+			}
+		}
+		lines = append(lines, line{n: n, obj: obj})
+	}
+	if err := sc.Err(); err != nil {
+		return fileErr("error.listen.jsonl_line", "Line", n+1)
+	}
+	if len(lines) == 0 {
+		return fileErr("error.listen.file_empty")
+	}
+	if err := m.resolve(f.Columns); err != nil {
+		return err
+	}
+	f.Mapping = m
+	for _, l := range lines {
+		f.Total++
+		if l.err {
+			f.add(l.n, Post{}, (&apperr.Fields{{Field: "row", Key: "error.listen.jsonl"}}).Err())
+			continue
+		}
+		get := func(col string) string {
+			if col == "" {
+				return ""
+			}
+			switch v := l.obj[col].(type) {
+			case string:
+				return strings.TrimSpace(v)
+			case json.Number:
+				return v.String()
+			case bool:
+				return strconv.FormatBool(v)
+			}
+			return ""
+		}
+		p, err := mapRow(get, m, o)
+		f.add(l.n, p, err)
+	}
+	return nil
+}
+
+// timeLayouts are the date formats of Chinese monitoring exports and
+// platform back-ends, tried in order.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"2006/1/2 15:04:05",
+	"2006/1/2 15:04",
+	"2006/1/2",
+	"2006.1.2 15:04:05",
+	"2006.1.2 15:04",
+	"2006.1.2",
+	"2006年1月2日 15:04:05",
+	"2006年1月2日 15:04",
+	"2006年1月2日15:04:05",
+	"2006年1月2日15:04",
+	"2006年1月2日",
+	"2006-1-2 15:04:05",
+	"2006-1-2 15:04",
+	"2006-1-2",
+	"1/2/2006 15:04:05",
+	"1/2/2006 15:04",
+	"1/2/2006",
+	time.RFC1123Z,
+	time.RFC1123,
+	"Mon Jan 02 15:04:05 -0700 2006", // Weibo API created_at
+}
+
+// ParseTime reads a time as exports write it: ISO 8601 and RFC 3339,
+// 2024-01-02 15:04, 2024/1/2, 2024年1月2日 15:04, unix seconds or
+// milliseconds, or an Excel serial date. Times without a zone are in loc.
+func ParseTime(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 64 {
+		return time.Time{}, false
+	}
+	if isDigits(s) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		switch {
+		case len(s) == 13:
+			return time.UnixMilli(n).UTC(), true
+		case len(s) >= 9 && len(s) <= 10:
+			return time.Unix(n, 0).UTC(), true
+		case n >= 20000 && n <= 80000: // Excel serial day
+			return excelTime(float64(n), loc), true
+		}
+		return time.Time{}, false
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 20000 && f <= 80000 {
+		return excelTime(f, loc), true
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// excelTime turns an Excel serial date (days since 1899-12-30, the
+// fraction the time of day) in loc into a time.
+func excelTime(f float64, loc *time.Location) time.Time {
+	days := math.Floor(f)
+	secs := math.Round((f - days) * 86400)
+	base := time.Date(1899, 12, 30, 0, 0, 0, 0, loc)
+	return base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second).UTC()
+}
+
+// ParseCount reads a count as exports write it: 1234, 1,234, 1.2万, 3.5w,
+// 2k, 1.1亿.
+func ParseCount(s string) (int64, bool) {
+	s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ",", ""))
+	if s == "" || s == "-" {
+		return 0, true
+	}
+	mult := 1.0
+	for _, u := range []struct {
+		suffix string
+		m      float64
+	}{{"万", 1e4}, {"w", 1e4}, {"亿", 1e8}, {"k", 1e3}, {"m", 1e6}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.m
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || f*mult > 1e15 {
+		return 0, false
+	}
+	return int64(math.Round(f * mult)), true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

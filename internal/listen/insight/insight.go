@@ -1,0 +1,189 @@
+// Package insight turns stored mentions into what a team reads: hot terms,
+// share of voice, sentiment over time, top authors, sources and the terms
+// people use with the brand in positive and negative mentions. Series come
+// from the hourly topic roll-ups, never from scanning mentions; term
+// statistics read mentions in bounded windows with bounded limits.
+package insight
+
+import (
+	"context"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+)
+
+// TopicRef is what insight needs of a topic.
+type TopicRef struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	CompetitorID int64  `json:"competitor_id,omitempty"`
+}
+
+// MentionText is a mention as term statistics read it.
+type MentionText struct {
+	ID          int64
+	Text        string
+	Sentiment   string
+	PublishedAt time.Time
+}
+
+// MentionFilter selects mentions for term statistics: in [From, To), of a
+// topic when TopicIDs is set, of a sentiment when Sentiment is set, the
+// newest Limit first.
+type MentionFilter struct {
+	From, To  time.Time
+	TopicIDs  []int64
+	Sentiment string
+	Limit     int
+}
+
+// AuthorStat is one author's mentions in a period.
+type AuthorStat struct {
+	Author    string `json:"author"`
+	Source    string `json:"source"`
+	Followers int64  `json:"followers"`
+	Mentions  int64  `json:"mentions"`
+	Positive  int64  `json:"positive"`
+	Negative  int64  `json:"negative"`
+	// Engagement is likes + reposts + comments over the author's mentions.
+	Engagement int64 `json:"engagement"`
+}
+
+// SourceStat is one source kind's mentions in a period.
+type SourceStat struct {
+	Source   string `json:"source"`
+	Mentions int64  `json:"mentions"`
+	Positive int64  `json:"positive"`
+	Neutral  int64  `json:"neutral"`
+	Negative int64  `json:"negative"`
+}
+
+// Store is what insight reads. Every method is scoped to the workspace ws.
+type Store interface {
+	// InsightTopics lists the workspace's topics.
+	InsightTopics(ctx context.Context, ws int64) ([]TopicRef, error)
+	// TopicRollups returns the hourly roll-ups of the topics (every topic
+	// of the workspace when topicIDs is empty) with hour in [from, to).
+	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+	// InsightMentions returns the mentions f selects (cluster members
+	// included), newest first, at most f.Limit.
+	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)
+	// TopAuthors returns the authors of mentions in [from, to) (of the
+	// topics, when given), by followers then mentions, at most limit.
+	TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, limit int) ([]AuthorStat, error)
+	// SourceBreakdown counts mentions in [from, to) per source kind.
+	SourceBreakdown(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]SourceStat, error)
+}
+
+// Period is a time range [From, To) and the workspace's time zone, where
+// days begin.
+type Period struct {
+	From, To time.Time
+	Loc      *time.Location
+}
+
+// MaxPeriod bounds every request: a year.
+const MaxPeriod = 366 * 24 * time.Hour
+
+// Validate checks the period's order and length.
+func (p Period) Validate() error {
+	var fs apperr.Fields
+	switch {
+	case p.From.IsZero() || p.To.IsZero():
+		fs.Add("from", "error.insight.period_required")
+	case !p.To.After(p.From):
+		fs.Add("to", "error.insight.period_order")
+	case p.To.Sub(p.From) > MaxPeriod:
+		fs.Add("to", "error.insight.period_too_long", "Days", int(MaxPeriod.Hours()/24))
+	}
+	return fs.Err()
+}
+
+func (p Period) loc() *time.Location {
+	if p.Loc == nil {
+		return time.UTC
+	}
+	return p.Loc
+}
+
+// Service computes insights from a Store.
+type Service struct {
+	store Store
+	// Now is the clock, for default periods; time.Now if nil.
+	Now func() time.Time
+}
+
+// NewService returns insights over store.
+func NewService(store Store) *Service { return &Service{store: store, Now: time.Now} }
+
+// DefaultPeriod is the last 30 days up to the end of today in loc.
+func (s *Service) DefaultPeriod(loc *time.Location) Period {
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := s.Now().In(loc)
+	end := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
+	return Period{From: end.AddDate(0, 0, -30), To: end, Loc: loc}
+}
+
+// days returns the starts of the days of p in its time zone, and the
+// day index of a time.
+func days(p Period) ([]time.Time, func(time.Time) int) {
+	loc := p.loc()
+	f := p.From.In(loc)
+	start := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
+	var ds []time.Time
+	for d := start; d.Before(p.To); d = d.AddDate(0, 0, 1) {
+		ds = append(ds, d)
+	}
+	pos := make(map[string]int, len(ds))
+	for i, d := range ds {
+		pos[d.Format("2006-01-02")] = i
+	}
+	// Calendar days, which a DST change keeps whole; -1 outside p.
+	index := func(t time.Time) int {
+		i, ok := pos[t.In(loc).Format("2006-01-02")]
+		if !ok {
+			return -1
+		}
+		return i
+	}
+	return ds, index
+}
+
+func dayLabels(ds []time.Time) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Format("2006-01-02")
+	}
+	return out
+}
+
+func topicIDsOfKind(ts []TopicRef, kind string) []TopicRef {
+	var out []TopicRef
+	for _, t := range ts {
+		if t.Kind == kind {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func findTopic(ts []TopicRef, id int64) (TopicRef, error) {
+	for _, t := range ts {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return TopicRef{}, apperr.NotFoundf("topic")
+}
+
+func ids(ts []TopicRef) []int64 {
+	out := make([]int64, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
+}

@@ -1,0 +1,187 @@
+package insight_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+var seq atomic.Int64
+
+type fixture struct {
+	db *store.DB
+	ws int64
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newFixture(t *testing.T, db *store.DB) fixture {
+	t.Helper()
+	f := fixture{db: db}
+	must(t, db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+		VALUES ($1, 'T', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, fmt.Sprintf("insight-%d", seq.Add(1))).Scan(&f.ws))
+	return f
+}
+
+func (f fixture) topic(t *testing.T, name, kind string) int64 {
+	t.Helper()
+	var id int64
+	must(t, f.db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO topics (workspace_id, name, kind, query, enabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $2, TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, f.ws, name, kind).Scan(&id))
+	return id
+}
+
+func (f fixture) rollup(t *testing.T, topic int64, hour time.Time, pos, neu, neg int64) {
+	t.Helper()
+	_, err := f.db.WriteDB().ExecContext(context.Background(), `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 100)`, topic, hour.UTC(), f.ws, pos+neu+neg, pos, neu, neg)
+	must(t, err)
+}
+
+func (f fixture) mention(t *testing.T, topic int64, author string, followers int64, source, text, sentiment string, at time.Time) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	n := seq.Add(1)
+	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, author_followers, text, content_hash, sentiment, likes, published_at, fetched_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $3, $7, 1, $8, $8) RETURNING id`, f.ws, source, fmt.Sprint("m", n), author, followers, text, sentiment, at.UTC()).Scan(&id))
+	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, at.UTC())
+	must(t, err)
+	return id
+}
+
+var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+func TestShareOfVoiceAndSentiment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand, rival := f.topic(t, "好茶", "brand"), f.topic(t, "对手", "competitor")
+		other := newFixture(t, db)
+		otherBrand := other.topic(t, "别家", "brand")
+		day1 := time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai)
+		// 23:30 Shanghai on day 1 is 15:00 UTC: it belongs to day 1 there.
+		f.rollup(t, brand, day1.Add(23*time.Hour), 3, 0, 1)
+		f.rollup(t, rival, day1.Add(10*time.Hour), 2, 2, 0)
+		f.rollup(t, brand, day1.Add(34*time.Hour), 0, 1, 1)
+		other.rollup(t, otherBrand, day1.Add(10*time.Hour), 50, 0, 0)
+		s := insight.NewService(db)
+		p := insight.Period{From: day1, To: day1.AddDate(0, 0, 3), Loc: shanghai}
+		sov, err := s.ShareOfVoice(ctx, f.ws, p)
+		must(t, err)
+		if fmt.Sprint(sov.Days) != "[2026-03-01 2026-03-02 2026-03-03]" || fmt.Sprint(sov.Brand) != "[4 2 0]" || fmt.Sprint(sov.Competitors[0].Mentions) != "[4 0 0]" {
+			t.Fatalf("share of voice days %v brand %v rival %v", sov.Days, sov.Brand, sov.Competitors[0].Mentions)
+		}
+		if *sov.Share[0] != 0.5 || *sov.Share[1] != 1 || sov.Share[2] != nil || math.Abs(*sov.Total-0.6) > 1e-9 {
+			t.Errorf("shares %v %v %v total %v", *sov.Share[0], *sov.Share[1], sov.Share[2], *sov.Total)
+		}
+		se, err := s.Sentiment(ctx, f.ws, brand, p)
+		must(t, err)
+		if se.Total.Volume != 6 || *se.Total.PositiveRate != 0.5 || math.Abs(*se.Total.NetSentiment-0.2) > 1e-9 {
+			t.Errorf("sentiment total %+v", se.Total)
+		}
+		if _, err := s.Sentiment(ctx, f.ws, otherBrand, p); err == nil {
+			t.Errorf("sentiment of another workspace's topic: no error")
+		}
+		if _, err := s.ShareOfVoice(ctx, f.ws, insight.Period{From: day1, To: day1}); err == nil {
+			t.Errorf("empty period accepted")
+		}
+	})
+}
+
+func TestTermsAuthorsSources(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand := f.topic(t, "好茶", "brand")
+		start := time.Date(2026, 3, 8, 0, 0, 0, 0, shanghai)
+		// Previous week: the same everyday words.
+		for i := 0; i < 6; i++ {
+			f.mention(t, brand, "老用户", 10, "rss", "好茶的包装很漂亮，味道清香", "positive", start.AddDate(0, 0, -7).Add(time.Duration(i)*time.Hour))
+		}
+		// This week: a quality problem rises.
+		for i := 0; i < 5; i++ {
+			f.mention(t, brand, "大V", 100000, "weibo_search", "好茶喝完肚子疼，质量问题太严重，要求退款", "negative", start.Add(time.Duration(i)*time.Hour))
+		}
+		for i := 0; i < 3; i++ {
+			f.mention(t, brand, "老用户", 10, "rss", "好茶的包装很漂亮，味道清香", "positive", start.Add(time.Duration(30+i)*time.Hour))
+		}
+		s := insight.NewService(db)
+		p := insight.Period{From: start, To: start.AddDate(0, 0, 7), Loc: shanghai}
+		hot, err := s.HotTerms(ctx, f.ws, 0, p)
+		must(t, err)
+		if hot.Mentions != 8 || len(hot.Terms) == 0 {
+			t.Fatalf("hot terms: %+v", hot)
+		}
+		top := hot.Terms[0]
+		if top.Count != 5 || top.Previous != 0 || len(top.MentionIDs) == 0 || len(top.Trend) != 7 || top.Trend[0] != 5 {
+			t.Errorf("top hot term %+v, want a term of the 5 new complaints", top)
+		}
+		rank := map[string]int{}
+		for i, h := range hot.Terms {
+			rank[h.Term] = i + 1
+		}
+		if rank["退款"] == 0 || (rank["包装"] != 0 && rank["包装"] < rank["退款"]) {
+			t.Errorf("退款 should rank above 包装: %v", rank)
+		}
+		if len(hot.Cloud) == 0 {
+			t.Errorf("no word cloud")
+		}
+		co, err := s.CoOccurring(ctx, f.ws, 0, p)
+		must(t, err)
+		has := func(ts []insight.CoTerm, w string) bool {
+			for _, x := range ts {
+				if x.Term == w {
+					return true
+				}
+			}
+			return false
+		}
+		if !has(co.Negative, "退款") || has(co.Negative, "包装") || !has(co.Positive, "包装") || has(co.Positive, "好茶") {
+			t.Errorf("co-occurring: positive %+v negative %+v", co.Positive, co.Negative)
+		}
+		as, err := s.Authors(ctx, f.ws, brand, p, 10)
+		must(t, err)
+		if len(as) != 2 || as[0].Author != "大V" || as[0].Mentions != 5 || as[0].Negative != 5 || as[0].Engagement != 5 {
+			t.Errorf("authors %+v", as)
+		}
+		src, err := s.Sources(ctx, f.ws, 0, p)
+		must(t, err)
+		if len(src) != 2 || src[0].Source != "weibo_search" || src[0].Mentions != 5 {
+			t.Errorf("sources %+v", src)
+		}
+	})
+}
+
+func TestTerms(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	terms := insight.SegmentForTest("蒙牛的牛奶质量太差了，喝完肚子疼 Social Listening is great! http://t.cn/x")
+	t.Logf("first segmentation (dictionary load) took %v", time.Since(start))
+	got := map[string]bool{}
+	for _, x := range terms {
+		got[x.Text] = true
+	}
+	for _, want := range []string{"牛奶", "质量", "social listening"} {
+		if !got[want] {
+			t.Errorf("terms lack %q: %v", want, terms)
+		}
+	}
+	for _, bad := range []string{"的", "了", "is", "，", "http"} {
+		if got[bad] {
+			t.Errorf("terms keep %q", bad)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package insight
+
+import (
+	_ "embed"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-ego/gse"
+)
+
+//go:embed dict_zh.txt
+var dictZh string
+
+//go:embed stopwords.txt
+var stopwordText string
+
+// segmenter is gse over Chorus's dictionary subset (see NOTICE.md),
+// loaded once on first use: about 0.26 s and 35 MB of heap.
+var segmenter = sync.OnceValues(func() (*gse.Segmenter, error) {
+	seg := &gse.Segmenter{SkipLog: true}
+	if err := seg.LoadDictStr(dictZh); err != nil {
+		return nil, err
+	}
+	return seg, nil
+})
+
+// stopwords is the SnowNLP list (Chinese and English), lower-cased.
+var stopwords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(stopwordText, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			m[strings.ToLower(l)] = true
+		}
+	}
+	// Words of social posts that carry no topic.
+	for _, w := range []string{"转发", "微博", "回复", "http", "https", "www", "com", "cn", "rt", "amp", "via", "网页链接", "全文", "展开"} {
+		m[w] = true
+	}
+	return m
+})
+
+// maxTextRunes bounds how much of one mention is segmented.
+const maxTextRunes = 1000
+
+// Term is a word, or a phrase of two adjacent words.
+type Term struct {
+	Text   string
+	Phrase bool
+}
+
+// Terms splits text into the terms hot topics count: gse words, lower-
+// cased, without stopwords, punctuation, numbers and one-character Chinese
+// words, plus each pair of adjacent kept words as a phrase ("a b" for
+// Latin, "ab" for Chinese). A term is returned once per text.
+func Terms(seg *gse.Segmenter, text string) []Term {
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		text = string([]rune(text)[:maxTextRunes])
+	}
+	stop := stopwords()
+	var words []string
+	var out []Term
+	seen := map[string]bool{}
+	add := func(t string, phrase bool) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, Term{t, phrase})
+		}
+	}
+	prevKept := false
+	for _, w := range seg.Cut(strings.ToLower(text), true) {
+		w = strings.TrimSpace(w)
+		if !keep(w, stop) {
+			// A dropped word breaks a phrase.
+			if w != "" {
+				prevKept = false
+			}
+			continue
+		}
+		add(w, false)
+		if prevKept {
+			prev := words[len(words)-1]
+			if isLatin(prev) && isLatin(w) {
+				add(prev+" "+w, true)
+			} else {
+				add(prev+w, true)
+			}
+		}
+		words = append(words, w)
+		prevKept = true
+	}
+	return out
+}
+
+// keep tells whether a word is worth counting.
+func keep(w string, stop map[string]bool) bool {
+	if w == "" || stop[w] {
+		return false
+	}
+	n, letters, han := 0, 0, 0
+	for _, r := range w {
+		n++
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	if han == 0 && letters == 0 {
+		return false // punctuation, numbers, emoji
+	}
+	if han > 0 && n < 2 {
+		return false // 的, 了, 很: one-character words say little
+	}
+	if han == 0 && n < 2 {
+		return false
+	}
+	return n <= 20
+}
+
+func isLatin(w string) bool {
+	for _, r := range w {
+		if unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
+}

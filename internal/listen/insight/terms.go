@@ -1,0 +1,283 @@
+package insight
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+)
+
+// Bounds of term statistics: how many mentions one period reads, how many
+// earlier periods hot terms compare with, and how many terms come back.
+const (
+	SampleLimit   = 5000
+	PrevPeriods   = 3
+	MaxTerms      = 50
+	MaxCloudWords = 100
+	MinTermCount  = 2
+	ExampleIDs    = 5
+)
+
+// HotTerm is a term whose frequency in the period rose against the
+// previous periods. Count is how many of the period's mentions use it,
+// Previous the mean of the earlier periods (scaled to the same number of
+// mentions), Score (Count+1)/(Previous+1) × ln(1+Count), Trend its daily
+// counts for a chart, MentionIDs examples.
+type HotTerm struct {
+	Term       string  `json:"term"`
+	Phrase     bool    `json:"phrase"`
+	Count      int     `json:"count"`
+	Previous   float64 `json:"previous"`
+	Score      float64 `json:"score"`
+	Trend      []int   `json:"trend"`
+	MentionIDs []int64 `json:"mention_ids"`
+}
+
+// CloudWord is one word of a word cloud (ECharts' {name, value}).
+type CloudWord struct {
+	Name  string `json:"name"`
+	Value int    `json:"value"`
+}
+
+// HotTerms is the answer of Service.HotTerms: the rising terms, the most
+// frequent ones for a word cloud, and the days their trends cover.
+type HotTerms struct {
+	Days      []string    `json:"days"`
+	Terms     []HotTerm   `json:"terms"`
+	Cloud     []CloudWord `json:"cloud"`
+	Mentions  int         `json:"mentions"`
+	Sampled   bool        `json:"sampled"`
+	Previous  int         `json:"previous_mentions"`
+	TopicID   int64       `json:"topic_id,omitempty"`
+	Segmenter string      `json:"segmenter"`
+}
+
+// termStats counts, per term, the mentions using it.
+type termStats struct {
+	docs   int
+	count  map[string]int
+	phrase map[string]bool
+	ids    map[string][]int64
+	byDay  map[string][]int
+}
+
+func countTerms(ms []MentionText, dayIndex func(time.Time) int, nDays int) (*termStats, error) {
+	seg, err := segmenter()
+	if err != nil {
+		return nil, apperr.Wrap(err, "load the segmenter dictionary")
+	}
+	st := &termStats{docs: len(ms), count: map[string]int{}, phrase: map[string]bool{}, ids: map[string][]int64{}, byDay: map[string][]int{}}
+	for _, m := range ms {
+		d := -1
+		if dayIndex != nil {
+			d = dayIndex(m.PublishedAt)
+		}
+		for _, t := range Terms(seg, m.Text) {
+			st.count[t.Text]++
+			st.phrase[t.Text] = t.Phrase
+			if len(st.ids[t.Text]) < ExampleIDs {
+				st.ids[t.Text] = append(st.ids[t.Text], m.ID)
+			}
+			if d >= 0 {
+				tr := st.byDay[t.Text]
+				if tr == nil {
+					tr = make([]int, nDays)
+					st.byDay[t.Text] = tr
+				}
+				tr[d]++
+			}
+		}
+	}
+	return st, nil
+}
+
+// HotTerms finds the terms and two-word phrases whose share of the
+// period's mentions (of a topic when topicID is set) rose most against the
+// PrevPeriods periods of the same length before it.
+func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (HotTerms, error) {
+	sel, err := s.selection(ctx, ws, topicID, p)
+	if err != nil {
+		return HotTerms{}, err
+	}
+	cur, err := s.store.InsightMentions(ctx, ws, MentionFilter{From: p.From, To: p.To, TopicIDs: sel, Limit: SampleLimit})
+	if err != nil {
+		return HotTerms{}, err
+	}
+	ds, index := days(p)
+	now, err := countTerms(cur, index, len(ds))
+	if err != nil {
+		return HotTerms{}, err
+	}
+	// Earlier periods, each scaled to the current number of mentions.
+	prev := map[string]float64{}
+	length := p.To.Sub(p.From)
+	prevDocs := 0
+	for k := 1; k <= PrevPeriods; k++ {
+		from := p.From.Add(-time.Duration(k) * length)
+		ms, err := s.store.InsightMentions(ctx, ws, MentionFilter{From: from, To: from.Add(length), TopicIDs: sel, Limit: SampleLimit})
+		if err != nil {
+			return HotTerms{}, err
+		}
+		st, err := countTerms(ms, nil, 0)
+		if err != nil {
+			return HotTerms{}, err
+		}
+		prevDocs += st.docs
+		if st.docs == 0 {
+			continue
+		}
+		scale := float64(max(now.docs, 1)) / float64(st.docs)
+		for t, c := range st.count {
+			prev[t] += float64(c) * scale / PrevPeriods
+		}
+	}
+	out := HotTerms{Days: dayLabels(ds), Mentions: len(cur), Sampled: len(cur) == SampleLimit, Previous: prevDocs, TopicID: topicID, Segmenter: "gse", Terms: []HotTerm{}, Cloud: []CloudWord{}}
+	for t, c := range now.count {
+		if c < MinTermCount {
+			continue
+		}
+		pv := prev[t]
+		score := (float64(c) + 1) / (pv + 1) * math.Log1p(float64(c))
+		out.Terms = append(out.Terms, HotTerm{Term: t, Phrase: now.phrase[t], Count: c, Previous: math.Round(pv*100) / 100, Score: math.Round(score*1000) / 1000, Trend: now.byDay[t], MentionIDs: now.ids[t]})
+	}
+	sort.Slice(out.Terms, func(i, j int) bool {
+		a, b := out.Terms[i], out.Terms[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return a.Term < b.Term
+	})
+	if len(out.Terms) > MaxTerms {
+		out.Terms = out.Terms[:MaxTerms]
+	}
+	out.Cloud = cloud(now, MaxCloudWords)
+	return out, nil
+}
+
+// cloud returns the most frequent single words.
+func cloud(st *termStats, n int) []CloudWord {
+	out := []CloudWord{}
+	for t, c := range st.count {
+		if !st.phrase[t] && c >= MinTermCount {
+			out = append(out, CloudWord{t, c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Value != out[j].Value {
+			return out[i].Value > out[j].Value
+		}
+		return out[i].Name < out[j].Name
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// CoTerm is a term people use with a topic in mentions of one sentiment:
+// Count such mentions use it, Other of the opposite sentiment do, Lift is
+// how much more often (smoothed) it appears here than there.
+type CoTerm struct {
+	Term       string  `json:"term"`
+	Count      int     `json:"count"`
+	Other      int     `json:"other"`
+	Lift       float64 `json:"lift"`
+	MentionIDs []int64 `json:"mention_ids"`
+}
+
+// CoOccurring is what customers talk about with the brand: the terms of
+// its positive and of its negative mentions.
+type CoOccurring struct {
+	Topics    []TopicRef `json:"topics"`
+	Positive  []CoTerm   `json:"positive"`
+	Negative  []CoTerm   `json:"negative"`
+	PosSample int        `json:"positive_mentions"`
+	NegSample int        `json:"negative_mentions"`
+}
+
+// CoOccurring returns the top terms of the positive and the negative
+// mentions of a topic in p (the brand topics when topicID is 0), without
+// the topics' own names, each ranked by count among terms at least as
+// frequent there as in the opposite sentiment.
+func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) (CoOccurring, error) {
+	if err := p.Validate(); err != nil {
+		return CoOccurring{}, err
+	}
+	topics, err := s.store.InsightTopics(ctx, ws)
+	if err != nil {
+		return CoOccurring{}, err
+	}
+	var sel []TopicRef
+	if topicID != 0 {
+		t, err := findTopic(topics, topicID)
+		if err != nil {
+			return CoOccurring{}, err
+		}
+		sel = []TopicRef{t}
+	} else {
+		sel = topicIDsOfKind(topics, "brand")
+	}
+	out := CoOccurring{Topics: sel, Positive: []CoTerm{}, Negative: []CoTerm{}}
+	if out.Topics == nil {
+		out.Topics = []TopicRef{}
+	}
+	if len(sel) == 0 {
+		return out, nil
+	}
+	read := func(sentiment string) (*termStats, error) {
+		ms, err := s.store.InsightMentions(ctx, ws, MentionFilter{From: p.From, To: p.To, TopicIDs: ids(sel), Sentiment: sentiment, Limit: SampleLimit})
+		if err != nil {
+			return nil, err
+		}
+		return countTerms(ms, nil, 0)
+	}
+	pos, err := read("positive")
+	if err != nil {
+		return out, err
+	}
+	neg, err := read("negative")
+	if err != nil {
+		return out, err
+	}
+	out.PosSample, out.NegSample = pos.docs, neg.docs
+	own := func(term string) bool {
+		for _, t := range sel {
+			n := strings.ToLower(t.Name)
+			if strings.Contains(n, term) || strings.Contains(term, n) {
+				return true
+			}
+		}
+		return false
+	}
+	out.Positive = coTerms(pos, neg, own)
+	out.Negative = coTerms(neg, pos, own)
+	return out, nil
+}
+
+func coTerms(here, there *termStats, own func(string) bool) []CoTerm {
+	out := []CoTerm{}
+	for t, c := range here.count {
+		if c < MinTermCount || own(t) {
+			continue
+		}
+		o := there.count[t]
+		lift := (float64(c) + 1) / float64(here.docs+2) / ((float64(o) + 1) / float64(there.docs+2))
+		if lift < 1 {
+			continue
+		}
+		out = append(out, CoTerm{Term: t, Count: c, Other: o, Lift: math.Round(lift*100) / 100, MentionIDs: here.ids[t]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Term < out[j].Term
+	})
+	if len(out) > MaxTerms {
+		out = out[:MaxTerms]
+	}
+	return out
+}

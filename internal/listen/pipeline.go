@@ -1,0 +1,349 @@
+package listen
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+)
+
+// Bounds of one post: the pipeline reads at most MaxPostBytes of a text
+// and stores at most MaxStoredRunes characters of it.
+const (
+	MaxPostBytes   = 1 << 20
+	MaxStoredRunes = 10000
+	maxURLs        = 20
+	maxURLBytes    = 2048
+	maxAuthorRunes = 200
+	maxExternalID  = 256
+)
+
+// IngestResult counts what Ingest did with a batch: Stored mentions (of
+// which Clustered are near-duplicates kept in a repost cluster and Matched
+// match at least one topic), Duplicates not stored (same source id or same
+// normalized text as a stored mention) and Skipped posts with no text.
+// IDs are the stored mentions' ids, in the order of the posts.
+type IngestResult struct {
+	Stored     int     `json:"stored"`
+	Duplicates int     `json:"duplicates"`
+	Clustered  int     `json:"clustered"`
+	Matched    int     `json:"matched"`
+	Skipped    int     `json:"skipped"`
+	IDs        []int64 `json:"-"`
+}
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// analysed is one post after the parallel stage of the pipeline.
+type analysed struct {
+	m    Mention
+	skip bool
+}
+
+// Ingest runs posts through the pipeline and stores them: normalize
+// (links set aside), bound the text, match the workspace's topics, detect
+// the language, classify sentiment — in parallel over the service's
+// workers — then, one batch of a workspace at a time, drop exact
+// duplicates (same source kind and external id, or same normalized text),
+// attach near-duplicates (SimHash within NearBits, published within
+// NearWindow) to their cluster's first mention, and store the batch with
+// its topic matches and hourly roll-ups in one transaction. Nothing of the
+// batch is stored when it fails. Posts are untrusted: any bytes are
+// accepted, texts are cut to MaxPostBytes, invalid UTF-8 is replaced and
+// control characters dropped; a post without text is skipped.
+//
+// Callers may call Ingest concurrently; the analysis of one batch overlaps
+// with the storing of another.
+func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestResult, error) {
+	if len(posts) == 0 {
+		return IngestResult{}, nil
+	}
+	m, _, err := s.Matcher(ctx, ws)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	now := s.now().UTC()
+	out := make([]analysed, len(posts))
+	s.analyseAll(posts, out, m, now)
+	if err := ctx.Err(); err != nil {
+		return IngestResult{}, err
+	}
+
+	st := s.state(ws)
+	st.ingest.Lock()
+	res, err := s.dedupAndStore(ctx, ws, st, out, now)
+	if apperr.Is(err, apperr.Conflict) {
+		// A mention of the batch was stored meanwhile (another node):
+		// look the duplicates up again, once.
+		res, err = s.dedupAndStore(ctx, ws, st, out, now)
+	}
+	st.ingest.Unlock()
+	if err != nil {
+		return IngestResult{}, err
+	}
+	if s.AfterIngest != nil && len(res.IDs) > 0 {
+		s.AfterIngest(ctx, ws, res.IDs)
+	}
+	return res, nil
+}
+
+// analyseAll runs analyse over posts on the service's workers.
+func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now time.Time) {
+	workers := min(s.opt.Workers, (len(posts)+31)/32)
+	if workers <= 1 {
+		for i := range posts {
+			out[i] = s.analyse(posts[i], m, now)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	const block = 32
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(block)) - block
+				if start >= len(posts) {
+					return
+				}
+				for i := start; i < min(start+block, len(posts)); i++ {
+					out[i] = s.analyse(posts[i], m, now)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// analyse is the per-post, stateless part of the pipeline.
+func (s *Service) analyse(p Post, m *query.Matcher, now time.Time) analysed {
+	text := cleanText(p.Text)
+	stored := strings.TrimSpace(cutRunes(text, MaxStoredRunes))
+	if stored == "" {
+		return analysed{skip: true}
+	}
+	tn := textnorm.Normalize(text)
+	mt := Mention{
+		SourceID:        p.SourceID,
+		SourceKind:      cleanWord(p.SourceKind, "other"),
+		ExternalID:      strings.TrimSpace(cleanText(p.ExternalID)),
+		Author:          strings.TrimSpace(cutRunes(cleanText(p.Author), maxAuthorRunes)),
+		AuthorFollowers: max(p.AuthorFollowers, 0),
+		Text:            stored,
+		Likes:           max(p.Likes, 0),
+		Reposts:         max(p.Reposts, 0),
+		Comments:        max(p.Comments, 0),
+		PublishedAt:     p.PublishedAt.UTC().Truncate(time.Microsecond),
+		FetchedAt:       now.Truncate(time.Microsecond),
+		ClusterSize:     1,
+	}
+	if u := strings.TrimSpace(p.URL); len(u) <= maxURLBytes && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) && utf8.ValidString(u) && !hasControl(u) {
+		mt.URL = u
+	}
+	for _, u := range tn.URLs {
+		if len(mt.URLs) < maxURLs && len(u) <= maxURLBytes {
+			mt.URLs = append(mt.URLs, u)
+		}
+	}
+	if mt.PublishedAt.IsZero() || mt.PublishedAt.After(now.Add(24*time.Hour)) || mt.PublishedAt.Year() < 1990 {
+		mt.PublishedAt = mt.FetchedAt
+	}
+	hashInput := tn.Norm
+	if hashInput == "" {
+		hashInput = "\x00" + strings.Join(tn.URLs, " ")
+	}
+	mt.ContentHash = ContentHash(hashInput)
+	if mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID {
+		mt.ExternalID = "h:" + ContentHash(mt.ExternalID+"\x00"+hashInput)
+	}
+	mt.SimHash = SimHash(tn.Norm)
+	mt.Lang = normLang(p.Lang)
+	if mt.Lang == "" {
+		mt.Lang = DetectLang(tn.Norm)
+	}
+	if m != nil {
+		mt.TopicIDs = m.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
+	}
+	r := s.model().Classify(stored)
+	mt.Sentiment = r.Label.String()
+	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
+	return analysed{m: mt}
+}
+
+// dedupAndStore is the serial part: exact and near duplicates, then one
+// transaction. The caller holds st.ingest.
+func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in []analysed, now time.Time) (IngestResult, error) {
+	if err := s.loadNear(ctx, ws, st, now); err != nil {
+		return IngestResult{}, err
+	}
+	keys := make([]ExactKey, 0, len(in))
+	hashes := make([]string, 0, len(in))
+	for i := range in {
+		if !in[i].skip {
+			keys = append(keys, ExactKey{in[i].m.SourceKind, in[i].m.ExternalID})
+			hashes = append(hashes, in[i].m.ContentHash)
+		}
+	}
+	knownKeys, knownHashes, err := s.store.KnownMentions(ctx, ws, keys, hashes)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	var res IngestResult
+	batch := make([]NewMention, 0, len(in))
+	seenKeys := make(map[ExactKey]bool, len(in))
+	seenHashes := make(map[string]bool, len(in))
+	firstNew := len(st.near.entries)
+	for i := range in {
+		a := &in[i]
+		if a.skip {
+			res.Skipped++
+			continue
+		}
+		k := ExactKey{a.m.SourceKind, a.m.ExternalID}
+		if knownKeys[k] || seenKeys[k] || knownHashes[a.m.ContentHash] || seenHashes[a.m.ContentHash] {
+			res.Duplicates++
+			continue
+		}
+		seenKeys[k], seenHashes[a.m.ContentHash] = true, true
+		nm := NewMention{Mention: a.m, ClusterIndex: -1}
+		nm.ClusterID, nm.ClusterSize = 0, 1
+		if a.m.SimHash != 0 {
+			if n := st.near.find(a.m.SimHash, a.m.PublishedAt, s.opt.NearWindow); n >= 0 {
+				e := st.near.entries[n]
+				if e.id > 0 {
+					nm.ClusterID = e.id
+				} else {
+					nm.ClusterIndex = int(-e.id - 1)
+					batch[nm.ClusterIndex].ClusterSize++
+				}
+				res.Clustered++
+			} else {
+				st.near.add(-int64(len(batch)+1), a.m.SimHash, a.m.PublishedAt)
+			}
+		}
+		if len(nm.TopicIDs) > 0 {
+			res.Matched++
+		}
+		batch = append(batch, nm)
+	}
+	if len(batch) == 0 {
+		return res, nil
+	}
+	ids, err := s.store.SaveMentions(ctx, ws, batch)
+	newEntries := st.near.entries[firstNew:]
+	if err != nil {
+		for i := range newEntries {
+			newEntries[i].id = 0 // tombstone: never stored
+		}
+		return IngestResult{}, err
+	}
+	for i := range newEntries {
+		if e := &newEntries[i]; e.id < 0 {
+			e.id = ids[-e.id-1]
+		}
+	}
+	res.Stored, res.IDs = len(batch), ids
+	return res, nil
+}
+
+// loadNear builds the workspace's near-duplicate index from the store on
+// first use, and prunes it of old roots once an hour.
+func (s *Service) loadNear(ctx context.Context, ws int64, st *wsState, now time.Time) error {
+	if st.near == nil {
+		roots, err := s.store.DedupRoots(ctx, ws, now.Add(-s.opt.NearWindow))
+		if err != nil {
+			return err
+		}
+		ix := newNearIndex()
+		for _, r := range roots {
+			if r.SimHash != 0 {
+				ix.add(r.ID, r.SimHash, r.PublishedAt)
+			}
+		}
+		st.near, st.prunedAt = ix, now
+		return nil
+	}
+	if now.Sub(st.prunedAt) > time.Hour {
+		st.near.prune(now.Add(-s.opt.NearWindow))
+		st.prunedAt = now
+	}
+	return nil
+}
+
+// cleanText cuts s to MaxPostBytes, replaces invalid UTF-8 and drops
+// control characters other than tab and newline (NUL breaks PostgreSQL
+// text, the rest breaks terminals and CSV).
+func cleanText(s string) string {
+	if len(s) > MaxPostBytes {
+		s = s[:MaxPostBytes]
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if !hasControl(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r == '\r' {
+			return '\n'
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
+			return true
+		}
+		if c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0 { // C1 controls
+			return true
+		}
+	}
+	return false
+}
+
+// cutRunes returns at most n runes of s.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for k := 0; k < n && i < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
+}
+
+// cleanWord keeps a source kind to lower-case letters, digits and _ (at
+// most 32), or def.
+func cleanWord(s, def string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || len(s) > 32 {
+		return def
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return def
+		}
+	}
+	return s
+}

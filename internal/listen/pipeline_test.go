@@ -1,0 +1,256 @@
+package listen_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+var wsSeq int
+
+func newWorkspace(t testing.TB, db *store.DB) int64 {
+	t.Helper()
+	wsSeq++
+	var id int64
+	err := db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+		VALUES ($1, '闲岚咖啡（演示）', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, fmt.Sprintf("listen-%d", wsSeq)).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func normText(s string) string { return textnorm.Normalize(s).Norm }
+
+func post(id, text string, at time.Time) listen.Post {
+	return listen.Post{SourceKind: "weibo", ExternalID: id, Author: "a" + id, AuthorFollowers: 100, Text: text, PublishedAt: at}
+}
+
+func TestSimHashNearDuplicates(t *testing.T) {
+	orig := "今天去闲岚咖啡喝了冷萃，味道真的很不错，推荐大家试试看！价格也很实惠。"
+	tests := []struct {
+		name string
+		a, b string
+		near bool
+	}{
+		{"repost prefix", orig, "转发微博 //@小美: " + orig, true},
+		{"punctuation", orig, strings.NewReplacer("，", ",", "！", "!").Replace(orig), true},
+		{"different text", orig, "快递三天都没到，客服也不回消息，太失望了，再也不买了。", false},
+		{"different topic", "华为新手机发布会今晚八点直播，大家记得准时观看。", "小米新手机发布会明天上午十点直播，欢迎大家观看。", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := listen.SimHash(normText(tt.a)), listen.SimHash(normText(tt.b))
+			d := listen.Hamming(a, b)
+			if (d <= listen.NearBits) != tt.near {
+				t.Errorf("distance %d, want near=%v", d, tt.near)
+			}
+		})
+	}
+}
+
+func TestDetectLang(t *testing.T) {
+	for text, want := range map[string]string{
+		"今天天气真好 iPhone 15 Pro": "zh", "This coffee is great": "en", "今日はいい天気ですね": "other", "Привет мир": "other", "12345 !!!": "other",
+	} {
+		if got := listen.DetectLang(text); got != want {
+			t.Errorf("DetectLang(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestIngestDedupAndRollups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		topic, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "闲岚", Kind: "brand", Query: "闲岚 OR xianlan", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hooked []int64
+		svc.AfterIngest = func(ctx context.Context, _ int64, ids []int64) { hooked = append(hooked, ids...) }
+		at := time.Now().UTC().Truncate(time.Hour).Add(-5*time.Hour + 20*time.Minute)
+		orig := "闲岚的冷萃咖啡太好喝了，强烈推荐，喜欢喜欢！"
+		res, err := svc.Ingest(ctx, ws, []listen.Post{
+			post("1", orig, at),
+			post("1", orig, at),                  // same external id
+			post("2", orig, at.Add(time.Minute)), // same text, other id
+			post("3", "转发微博 //@someone: "+orig, at.Add(2*time.Minute)), // repost
+			post("4", "闲岚客服太差了，退款拖了一个月，非常失望，生气！", at.Add(time.Hour)),
+			post("5", "   ", at),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Stored != 3 || res.Duplicates != 2 || res.Clustered != 1 || res.Matched != 3 || res.Skipped != 1 {
+			t.Fatalf("result %+v, want 3 stored, 2 duplicates, 1 clustered, 3 matched, 1 skipped", res)
+		}
+		if len(hooked) != 3 {
+			t.Errorf("AfterIngest saw %v", hooked)
+		}
+		// The same external id again, in a later batch: still one row.
+		res, err = svc.Ingest(ctx, ws, []listen.Post{post("1", "完全不同的内容，讲的是另一回事", at)})
+		if err != nil || res.Duplicates != 1 || res.Stored != 0 {
+			t.Fatalf("second batch %+v, %v", res, err)
+		}
+		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
+		if err != nil || len(ms) != 3 {
+			t.Fatalf("mentions %d, %v", len(ms), err)
+		}
+		root, repost := ms[2], ms[1]
+		if root.ClusterSize != 2 || repost.ClusterID != root.ID || root.ClusterID != 0 {
+			t.Errorf("root %d size %d, repost cluster %d", root.ID, root.ClusterSize, repost.ClusterID)
+		}
+		if len(root.TopicIDs) != 1 || root.TopicIDs[0] != topic.ID || root.Lang != "zh" || root.Sentiment != listen.Positive {
+			t.Errorf("root %+v", root)
+		}
+		rollups, err := db.TopicRollups(ctx, ws, nil, at.Add(-24*time.Hour), at.Add(24*time.Hour))
+		if err != nil || len(rollups) != 2 {
+			t.Fatalf("rollups %+v, %v", rollups, err)
+		}
+		first, second := rollups[0], rollups[1]
+		if !first.Hour.Equal(at.Truncate(time.Hour)) || first.Volume != 2 || first.Positive != 2 || first.Reach != 200 {
+			t.Errorf("first hour %+v", first)
+		}
+		if second.Volume != 1 || second.Negative != 1 {
+			t.Errorf("second hour %+v", second)
+		}
+		// A correction moves the count.
+		if _, err := svc.CorrectSentiment(ctx, ws, root.ID, listen.Neutral); err != nil {
+			t.Fatal(err)
+		}
+		rollups, _ = db.TopicRollups(ctx, ws, []int64{topic.ID}, at.Add(-time.Hour), at.Add(time.Hour))
+		if rollups[0].Positive != 1 || rollups[0].Neutral != 1 || rollups[0].Volume != 2 {
+			t.Errorf("after correction %+v", rollups[0])
+		}
+		if _, err := svc.CorrectSentiment(ctx, ws, root.ID, "happy"); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("bad label: %v", err)
+		}
+		if _, err := svc.CorrectSentiment(ctx, ws+999, root.ID, listen.Negative); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("other workspace: %v", err)
+		}
+		var buf bytes.Buffer
+		if err := svc.ExportCorrections(ctx, ws, &buf); err != nil || buf.String() != "text,label\n"+orig+",neutral\n" {
+			t.Errorf("export %q, %v", buf.String(), err)
+		}
+		// A restarted service rebuilds the near-duplicate index from the store.
+		fresh := listen.NewService(db, listen.Brands{}, listen.Options{})
+		res, err = fresh.Ingest(ctx, ws, []listen.Post{post("9", "//@other: "+orig+"!!", at.Add(3*time.Minute))})
+		if err != nil || res.Clustered != 1 {
+			t.Fatalf("after restart %+v, %v", res, err)
+		}
+		got, _ := svc.Mention(ctx, ws, root.ID)
+		if got.ClusterSize != 3 {
+			t.Errorf("cluster size %d, want 3", got.ClusterSize)
+		}
+	})
+}
+
+func TestTopicsQueryErrorsAndTry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		_, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "bad", Query: "(华为 OR 小米"})
+		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "query: query.unclosed_paren") || !strings.Contains(err.Error(), "Pos:0") {
+			t.Fatalf("bad query: %v", err)
+		}
+		at := time.Now().Add(-time.Hour)
+		if _, err := svc.Ingest(ctx, ws, []listen.Post{post("1", "华为手机很好用", at), post("2", "小米手机一般", at), post("3", "今天天气好", at)}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.TryQuery(ctx, ws, "手机 -小米")
+		if err != nil || res.Scanned != 3 || len(res.Matched) != 1 || !strings.Contains(res.Matched[0].Text, "华为") {
+			t.Fatalf("try %+v, %v", res, err)
+		}
+		// Topics created after posts were stored match later posts.
+		tp, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "天气", Query: "天气", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := svc.Ingest(ctx, ws, []listen.Post{post("4", "天气预报说明天下雨", at)})
+		if err != nil || r.Matched != 1 {
+			t.Fatalf("after new topic %+v, %v", r, err)
+		}
+		ms, _ := svc.Mentions(ctx, ws, listen.MentionFilter{TopicID: tp.ID})
+		if len(ms) != 1 {
+			t.Errorf("topic filter: %d mentions", len(ms))
+		}
+	})
+}
+
+func TestSeedTopics(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	ws := newWorkspace(t, db)
+	brands := listen.Brands{Competitors: func(ctx context.Context, ws int64) ([]brand.Competitor, error) {
+		return []brand.Competitor{{ID: 7, Name: "橡果冷萃（Acornbrew）", Aliases: []string{"橡果"}, Keywords: []string{"橡果 测评"}}}, nil
+	}, Products: func(ctx context.Context, ws int64) ([]brand.Product, error) {
+		return []brand.Product{{Name: "闲岚冻干咖啡"}, {Name: "闲岚冷萃咖啡液"}}, nil
+	}}
+	svc := listen.NewService(db, brands, listen.Options{})
+	res, err := svc.SeedTopics(ctx, ws)
+	if err != nil || len(res.Created) != 2 {
+		t.Fatalf("seed %+v, %v", res, err)
+	}
+	if q := res.Created[0].Query; res.Created[0].Kind != "brand" || !strings.Contains(q, `"闲岚咖啡"`) || !strings.Contains(q, `"闲岚"`) || strings.Contains(q, "演示") {
+		t.Errorf("brand topic %+v", res.Created[0])
+	}
+	if c := res.Created[1]; c.CompetitorID != 7 || !strings.Contains(c.Query, `"Acornbrew"`) || !strings.Contains(c.Query, `("橡果" "测评")`) {
+		t.Errorf("competitor topic %+v", c)
+	}
+	again, err := svc.SeedTopics(ctx, ws)
+	if err != nil || len(again.Created) != 0 || len(again.Topics) != 2 {
+		t.Errorf("seed again %+v, %v", again, err)
+	}
+}
+
+func FuzzIngestHostileText(f *testing.F) {
+	f.Add("正常的文本 https://example.com/x")
+	f.Add("\xff\xfe\x00控制\x01字符\x7f\u0085")
+	f.Add(strings.Repeat("闲岚", 1000))
+	f.Add("转发微博 //@a: //@b: ")
+	db := storetest.SQLite(f)
+	ws := newWorkspace(f, db)
+	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+	if _, err := svc.CreateTopic(context.Background(), ws, listen.Topic{Name: "x", Query: "闲岚 OR \"a b\"", Enabled: true}); err != nil {
+		f.Fatal(err)
+	}
+	n := 0
+	f.Fuzz(func(t *testing.T, text string) {
+		n++
+		res, err := svc.Ingest(context.Background(), ws, []listen.Post{{SourceKind: "fuzz", ExternalID: fmt.Sprint(n), Text: text, Author: text, URL: text, PublishedAt: time.Now()}})
+		if err != nil {
+			t.Fatalf("Ingest(%q): %v", text, err)
+		}
+		if res.Stored+res.Duplicates+res.Skipped != 1 {
+			t.Fatalf("result %+v", res)
+		}
+	})
+}
+
+func TestIngestHugePost(t *testing.T) {
+	db := storetest.SQLite(t)
+	ws := newWorkspace(t, db)
+	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+	huge := strings.Repeat("闲岚咖啡好喝\x00\xff", (2<<20)/20)
+	res, err := svc.Ingest(context.Background(), ws, []listen.Post{post("h", huge, time.Now())})
+	if err != nil || res.Stored != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	m, _ := svc.Mention(context.Background(), ws, res.IDs[0])
+	if n := len([]rune(m.Text)); n > listen.MaxStoredRunes || strings.ContainsRune(m.Text, 0) {
+		t.Errorf("stored %d runes", n)
+	}
+}

@@ -1,0 +1,611 @@
+package listen
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/listen/sentiment"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+)
+
+// Store is what the listening pipeline needs from the database. Every
+// method is scoped by workspace: a row of another workspace does not exist.
+type Store interface {
+	// CreateTopic stores a new topic and returns it with its id and times.
+	CreateTopic(ctx context.Context, ws int64, t Topic) (Topic, error)
+	// Topic returns one topic. Returns apperr.NotFound.
+	Topic(ctx context.Context, ws, id int64) (Topic, error)
+	// Topics returns the workspace's topics, oldest first.
+	Topics(ctx context.Context, ws int64) ([]Topic, error)
+	// UpdateTopic saves a topic's name, kind, query, competitor and
+	// enabled flag. Returns apperr.NotFound.
+	UpdateTopic(ctx context.Context, ws int64, t Topic) (Topic, error)
+	// DeleteTopic removes a topic with its matches and roll-ups. Returns
+	// apperr.NotFound.
+	DeleteTopic(ctx context.Context, ws, id int64) error
+	// WorkspaceName returns the workspace's display name. Returns
+	// apperr.NotFound.
+	WorkspaceName(ctx context.Context, ws int64) (string, error)
+
+	// DedupRoots returns the cluster roots (mentions that are not
+	// near-duplicates of another) published since a time, oldest first.
+	DedupRoots(ctx context.Context, ws int64, since time.Time) ([]DedupEntry, error)
+	// KnownMentions reports which of the keys (source kind, external id)
+	// and content hashes are stored already.
+	KnownMentions(ctx context.Context, ws int64, keys []ExactKey, hashes []string) (map[ExactKey]bool, map[string]bool, error)
+	// SaveMentions stores a batch in one transaction: the mention rows,
+	// their topic matches, the cluster-size increments of their roots and
+	// the hourly roll-ups. It returns the new ids in batch order. Returns
+	// apperr.Conflict when a mention's (source kind, external id) was
+	// stored meanwhile, and then stores nothing.
+	SaveMentions(ctx context.Context, ws int64, batch []NewMention) ([]int64, error)
+	// Mention returns one mention. Returns apperr.NotFound.
+	Mention(ctx context.Context, ws, id int64) (Mention, error)
+	// Mentions returns mentions, newest first, by the filter.
+	Mentions(ctx context.Context, ws int64, f MentionFilter) ([]Mention, error)
+	// SetMentionSentiment sets a mention's label by a person's correction
+	// and moves its count in the roll-ups of its topics from the old label
+	// to the new one, in one transaction. Returns apperr.NotFound.
+	SetMentionSentiment(ctx context.Context, ws, id int64, label string) (Mention, error)
+	// Corrections calls fn with the text and label of every corrected
+	// mention, oldest first.
+	Corrections(ctx context.Context, ws int64, fn func(text, label string) error) error
+}
+
+// ExactKey is a mention's identity at its source.
+type ExactKey struct {
+	SourceKind string
+	ExternalID string
+}
+
+// NewMention is one mention of a batch to store. A near-duplicate points
+// at its cluster root either by id (ClusterID, stored before) or by
+// ClusterIndex, the index in the same batch of a root stored with it (-1
+// when none). Roots carry ClusterSize, their own count including
+// near-duplicates of the same batch.
+type NewMention struct {
+	Mention
+	ClusterIndex int
+}
+
+// MentionFilter selects mentions. Zero values do not filter. Query is a
+// plain substring of the text (case-insensitive for Latin letters).
+type MentionFilter struct {
+	TopicID    int64
+	Sentiment  string
+	SourceKind string
+	Lang       string
+	From, To   *time.Time
+	Query      string
+	Limit      int
+	BeforeID   int64
+}
+
+// Validate checks the filter's values.
+func (f *MentionFilter) Validate() error {
+	var fs apperr.Fields
+	if f.Sentiment != "" {
+		fs.OneOf("sentiment", f.Sentiment, []string{Positive, Neutral, Negative})
+	}
+	if f.Lang != "" {
+		fs.OneOf("lang", f.Lang, []string{LangZH, LangEN, LangOther})
+	}
+	if f.Limit < 0 || f.Limit > MaxMentionPage {
+		fs.Add("limit", "error.range", "Min", 1, "Max", MaxMentionPage)
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		fs.Add("from", "error.listen.period")
+	}
+	fs.Text("q", f.Query, 200, false)
+	return fs.Err()
+}
+
+// MaxMentionPage bounds one page of mentions.
+const MaxMentionPage = 500
+
+// Rollup is one topic's mentions in one hour (UTC): volume, sentiment
+// counts and reach (the sum of the authors' followers).
+type Rollup struct {
+	TopicID  int64     `json:"topic_id"`
+	Hour     time.Time `json:"hour"`
+	Volume   int64     `json:"volume"`
+	Positive int64     `json:"positive"`
+	Neutral  int64     `json:"neutral"`
+	Negative int64     `json:"negative"`
+	Reach    int64     `json:"reach"`
+}
+
+// Brands tells SeedTopics who the brand and its competitors are. Each
+// function may be nil.
+type Brands struct {
+	Competitors func(ctx context.Context, ws int64) ([]brand.Competitor, error)
+	Products    func(ctx context.Context, ws int64) ([]brand.Product, error)
+}
+
+// Options tune the service; zero values take the defaults.
+type Options struct {
+	// NearWindow is how far back near-duplicates are looked for (7 days).
+	NearWindow time.Duration
+	// Workers is the number of goroutines a batch is analysed on
+	// (GOMAXPROCS).
+	Workers int
+	// Model classifies sentiment (sentiment.Default(), loaded on first
+	// use).
+	Model *sentiment.Model
+	// MatcherTTL is how long a compiled matcher is trusted before it is
+	// rebuilt from the store, for topics changed on another node (1 min).
+	MatcherTTL time.Duration
+}
+
+// Service is listening's pipeline and topics: it turns posts from any
+// source into stored mentions, and keeps each workspace's topics compiled
+// into one matcher.
+type Service struct {
+	store  Store
+	brands Brands
+	opt    Options
+	now    func() time.Time
+
+	// AfterIngest, when set, is called after each batch is committed with
+	// the ids of the mentions it stored (near-duplicates included, exact
+	// duplicates not), outside any lock. The alerts evaluate their rules
+	// here; it runs on the caller's goroutine, so it should be quick or
+	// hand the work to a job. Set it before the first Ingest.
+	AfterIngest func(ctx context.Context, ws int64, mentionIDs []int64)
+
+	model func() *sentiment.Model
+
+	mu  sync.Mutex
+	wss map[int64]*wsState
+}
+
+// wsState is what the service keeps in memory per workspace.
+type wsState struct {
+	ingest sync.Mutex // one batch at a time through dedup and store
+
+	mu        sync.Mutex // guards matcher and topics
+	matcher   *query.Matcher
+	topics    []Topic
+	builtAt   time.Time
+	stale     bool
+	near      *nearIndex // nil until loaded; guarded by ingest
+	prunedAt  time.Time
+	nearSince time.Time
+}
+
+// NewService returns the listening service over store.
+func NewService(store Store, brands Brands, opt Options) *Service {
+	if opt.NearWindow <= 0 {
+		opt.NearWindow = 7 * 24 * time.Hour
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = defaultWorkers()
+	}
+	if opt.MatcherTTL <= 0 {
+		opt.MatcherTTL = time.Minute
+	}
+	s := &Service{store: store, brands: brands, opt: opt, now: time.Now, wss: map[int64]*wsState{}}
+	s.model = sync.OnceValue(func() *sentiment.Model {
+		if opt.Model != nil {
+			return opt.Model
+		}
+		return sentiment.Default()
+	})
+	return s
+}
+
+// SetClock replaces the clock (for tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Service) state(ws int64) *wsState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.wss[ws]
+	if !ok {
+		st = &wsState{stale: true}
+		s.wss[ws] = st
+	}
+	return st
+}
+
+// invalidate makes the next Ingest rebuild the workspace's matcher.
+func (s *Service) invalidate(ws int64) {
+	st := s.state(ws)
+	st.mu.Lock()
+	st.stale = true
+	st.mu.Unlock()
+}
+
+// Matcher returns the workspace's compiled matcher over its enabled
+// topics, rebuilding it when topics changed. Topics whose stored query no
+// longer compiles are left out.
+func (s *Service) Matcher(ctx context.Context, ws int64) (*query.Matcher, []Topic, error) {
+	st := s.state(ws)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.stale && st.matcher != nil && s.now().Sub(st.builtAt) < s.opt.MatcherTTL {
+		return st.matcher, st.topics, nil
+	}
+	topics, err := s.store.Topics(ctx, ws)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rules []query.Rule
+	var used []Topic
+	for _, t := range topics {
+		if !t.Enabled {
+			continue
+		}
+		if _, err := query.Parse(t.Query); err != nil {
+			continue
+		}
+		rules = append(rules, query.Rule{ID: t.ID, Query: t.Query})
+		used = append(used, t)
+	}
+	m, err := query.Compile(rules)
+	if err != nil {
+		return nil, nil, apperr.Wrap(err, "compile topics")
+	}
+	st.matcher, st.topics, st.builtAt, st.stale = m, used, s.now(), false
+	return m, used, nil
+}
+
+// validateTopic checks a topic; the query's parse error carries its
+// position and hint.
+func validateTopic(t *Topic) error {
+	var fs apperr.Fields
+	t.Name = strings.TrimSpace(t.Name)
+	fs.Text("name", t.Name, 100, true)
+	if t.Kind == "" {
+		t.Kind = "other"
+	}
+	fs.OneOf("kind", t.Kind, TopicKinds)
+	if strings.TrimSpace(t.Query) == "" {
+		fs.Add("query", "error.required")
+	} else if _, err := query.Parse(t.Query); err != nil {
+		var qe *query.Error
+		if errors.As(err, &qe) {
+			fs = append(fs, apperr.FieldError{Field: "query", Key: qe.Key, Args: map[string]any{"Pos": qe.Pos, "Hint": qe.Hint}})
+		} else {
+			fs.Add("query", "error.invalid")
+		}
+	}
+	return fs.Err()
+}
+
+// CreateTopic validates and stores a topic. Returns apperr.Invalid with a
+// field "query" carrying Pos and Hint when the query does not parse.
+func (s *Service) CreateTopic(ctx context.Context, ws int64, t Topic) (Topic, error) {
+	if err := validateTopic(&t); err != nil {
+		return Topic{}, err
+	}
+	out, err := s.store.CreateTopic(ctx, ws, t)
+	if err == nil {
+		s.invalidate(ws)
+	}
+	return out, err
+}
+
+// Topic returns one topic. Returns apperr.NotFound.
+func (s *Service) Topic(ctx context.Context, ws, id int64) (Topic, error) {
+	return s.store.Topic(ctx, ws, id)
+}
+
+// Topics returns the workspace's topics.
+func (s *Service) Topics(ctx context.Context, ws int64) ([]Topic, error) {
+	return s.store.Topics(ctx, ws)
+}
+
+// UpdateTopic validates and saves a topic. Returns apperr.NotFound or
+// apperr.Invalid.
+func (s *Service) UpdateTopic(ctx context.Context, ws int64, t Topic) (Topic, error) {
+	if err := validateTopic(&t); err != nil {
+		return Topic{}, err
+	}
+	out, err := s.store.UpdateTopic(ctx, ws, t)
+	if err == nil {
+		s.invalidate(ws)
+	}
+	return out, err
+}
+
+// DeleteTopic removes a topic. Returns apperr.NotFound.
+func (s *Service) DeleteTopic(ctx context.Context, ws, id int64) error {
+	err := s.store.DeleteTopic(ctx, ws, id)
+	if err == nil {
+		s.invalidate(ws)
+	}
+	return err
+}
+
+// SeedResult is what SeedTopics did.
+type SeedResult struct {
+	Created []Topic `json:"created"`
+	Topics  []Topic `json:"topics"`
+}
+
+// SeedTopics creates the topics a workspace starts listening with: one for
+// the brand (its name from the workspace name, without a parenthesised
+// remark such as "（演示）", plus the brand word its product names share)
+// and one per competitor from its name, aliases and keywords. Topics that
+// exist already (the brand topic, a competitor's topic) are kept as they
+// are, so calling it again creates only what is missing.
+func (s *Service) SeedTopics(ctx context.Context, ws int64) (SeedResult, error) {
+	existing, err := s.store.Topics(ctx, ws)
+	if err != nil {
+		return SeedResult{}, err
+	}
+	hasBrand := false
+	hasCompetitor := map[int64]bool{}
+	for _, t := range existing {
+		if t.Kind == "brand" {
+			hasBrand = true
+		}
+		if t.CompetitorID != 0 {
+			hasCompetitor[t.CompetitorID] = true
+		}
+	}
+	var want []Topic
+	if !hasBrand {
+		name, err := s.store.WorkspaceName(ctx, ws)
+		if err != nil {
+			return SeedResult{}, err
+		}
+		terms := nameTerms(name, false)
+		if s.brands.Products != nil {
+			ps, err := s.brands.Products(ctx, ws)
+			if err != nil {
+				return SeedResult{}, err
+			}
+			names := make([]string, len(ps))
+			for i, p := range ps {
+				names[i] = p.Name
+			}
+			if w := commonBrandWord(names); w != "" {
+				terms = append(terms, w)
+			}
+		}
+		if q := termsQuery(terms, nil); q != "" {
+			want = append(want, Topic{Name: displayName(name), Kind: "brand", Query: q, Enabled: true})
+		}
+	}
+	if s.brands.Competitors != nil {
+		cs, err := s.brands.Competitors(ctx, ws)
+		if err != nil {
+			return SeedResult{}, err
+		}
+		for _, c := range cs {
+			if hasCompetitor[c.ID] {
+				continue
+			}
+			terms := nameTerms(c.Name, true)
+			for _, a := range c.Aliases {
+				terms = append(terms, nameTerms(a, true)...)
+			}
+			if q := termsQuery(terms, c.Keywords); q != "" {
+				want = append(want, Topic{Name: displayName(c.Name), Kind: "competitor", Query: q, CompetitorID: c.ID, Enabled: true})
+			}
+		}
+	}
+	var res SeedResult
+	for _, t := range want {
+		created, err := s.CreateTopic(ctx, ws, t)
+		if err != nil {
+			return SeedResult{}, err
+		}
+		res.Created = append(res.Created, created)
+	}
+	if res.Topics, err = s.store.Topics(ctx, ws); err != nil {
+		return SeedResult{}, err
+	}
+	if res.Created == nil {
+		res.Created = []Topic{}
+	}
+	return res, nil
+}
+
+var parenRE = regexp.MustCompile(`[（(]([^（）()]*)[）)]`)
+
+// nameTerms splits a name such as "橡果冷萃（Acornbrew）" into its terms:
+// the name without the parentheses and, when keepParens or the
+// parenthesised part is Latin (a brand's other spelling), that part too.
+func nameTerms(name string, keepParens bool) []string {
+	var terms []string
+	for _, m := range parenRE.FindAllStringSubmatch(name, -1) {
+		inner := strings.TrimSpace(m[1])
+		if inner != "" && (keepParens || isLatin(inner)) {
+			terms = append(terms, inner)
+		}
+	}
+	if base := strings.TrimSpace(parenRE.ReplaceAllString(name, " ")); base != "" {
+		terms = append([]string{base}, terms...)
+	}
+	return terms
+}
+
+func displayName(name string) string {
+	if d := strings.TrimSpace(parenRE.ReplaceAllStringFunc(name, func(p string) string {
+		if isLatin(strings.Trim(p, "（）() ")) {
+			return p
+		}
+		return ""
+	})); d != "" {
+		return d
+	}
+	return name
+}
+
+func isLatin(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxLatin1 {
+			return false
+		}
+	}
+	return true
+}
+
+// commonBrandWord returns the Chinese prefix of at least two characters
+// that at least two product names start with ("闲岚" of "闲岚冻干咖啡" and
+// "闲岚冷萃咖啡液"), or "".
+func commonBrandWord(names []string) string {
+	best := ""
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			a, b := []rune(names[i]), []rune(names[j])
+			n := 0
+			for n < len(a) && n < len(b) && a[n] == b[n] && unicode.Is(unicode.Han, a[n]) {
+				n++
+			}
+			if n >= 2 && n > len([]rune(best)) {
+				best = string(a[:n])
+			}
+		}
+	}
+	return best
+}
+
+// termsQuery writes terms (each a phrase) and keywords (words that must
+// all appear) as one OR query; "" when nothing is left.
+func termsQuery(terms, keywords []string) string {
+	seen := map[string]bool{}
+	var parts []string
+	add := func(words []string) {
+		var qs []string
+		for _, w := range words {
+			w = strings.Map(func(r rune) rune {
+				if r == '"' || r == '＂' || r == '“' || r == '”' || unicode.IsControl(r) {
+					return -1
+				}
+				return r
+			}, strings.TrimSpace(w))
+			if textnorm.Normalize(w).Norm == "" {
+				continue
+			}
+			qs = append(qs, `"`+w+`"`)
+		}
+		if len(qs) == 0 {
+			return
+		}
+		p := strings.Join(qs, " ")
+		if len(qs) > 1 {
+			p = "(" + p + ")"
+		}
+		key := textnorm.Normalize(p).Norm
+		if seen[key] || len(parts) >= 100 {
+			return
+		}
+		seen[key] = true
+		parts = append(parts, p)
+	}
+	for _, t := range terms {
+		add([]string{t})
+	}
+	for _, k := range keywords {
+		add(strings.Fields(k))
+	}
+	q := strings.Join(parts, " OR ")
+	for len([]rune(q)) > query.MaxLen && len(parts) > 1 {
+		parts = parts[:len(parts)-1]
+		q = strings.Join(parts, " OR ")
+	}
+	if _, err := query.Parse(q); err != nil {
+		return ""
+	}
+	return q
+}
+
+// TryResult is which of the recent mentions a draft query matches.
+type TryResult struct {
+	Matched []Mention `json:"matched"`
+	Scanned int       `json:"scanned"`
+}
+
+// TryWindow is how many of the latest mentions TryQuery reads.
+const TryWindow = 1000
+
+// TryQuery reports which of the workspace's last 1,000 stored mentions a
+// draft query matches. Returns apperr.Invalid (field "query", with Pos and
+// Hint) when it does not parse.
+func (s *Service) TryQuery(ctx context.Context, ws int64, q string) (TryResult, error) {
+	t := Topic{Name: "try", Kind: "other", Query: q}
+	if err := validateTopic(&t); err != nil {
+		return TryResult{}, err
+	}
+	m, err := query.Compile([]query.Rule{{ID: 1, Query: q}})
+	if err != nil {
+		return TryResult{}, apperr.Wrap(err, "compile query")
+	}
+	recent, err := s.store.Mentions(ctx, ws, MentionFilter{Limit: TryWindow})
+	if err != nil {
+		return TryResult{}, err
+	}
+	res := TryResult{Matched: []Mention{}, Scanned: len(recent)}
+	for _, mt := range recent {
+		if len(m.Match(query.Post{Text: mt.Text, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})) > 0 {
+			res.Matched = append(res.Matched, mt)
+		}
+	}
+	return res, nil
+}
+
+// Mentions returns mentions by the filter, newest first (50 by default).
+// Returns apperr.Invalid for a bad filter.
+func (s *Service) Mentions(ctx context.Context, ws int64, f MentionFilter) ([]Mention, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	return s.store.Mentions(ctx, ws, f)
+}
+
+// Mention returns one mention. Returns apperr.NotFound.
+func (s *Service) Mention(ctx context.Context, ws, id int64) (Mention, error) {
+	return s.store.Mention(ctx, ws, id)
+}
+
+// CorrectSentiment records a person's sentiment label for a mention; the
+// roll-ups of its topics move one count from the old label to the new.
+// Returns apperr.NotFound or apperr.Invalid (field "label").
+func (s *Service) CorrectSentiment(ctx context.Context, ws, mentionID int64, label string) (Mention, error) {
+	var fs apperr.Fields
+	fs.OneOf("label", label, []string{Positive, Neutral, Negative})
+	if err := fs.Err(); err != nil {
+		return Mention{}, err
+	}
+	return s.store.SetMentionSentiment(ctx, ws, mentionID, label)
+}
+
+// ExportCorrections writes the workspace's corrected mentions as CSV with
+// the columns text,label, the input of `chorus listen train`.
+func (s *Service) ExportCorrections(ctx context.Context, ws int64, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"text", "label"}); err != nil {
+		return err
+	}
+	err := s.store.Corrections(ctx, ws, func(text, label string) error {
+		return cw.Write([]string{text, label})
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// String of an IngestResult, for logs and the CLI.
+func (r IngestResult) String() string {
+	return fmt.Sprintf("%d stored, %d duplicates, %d clustered, %d matched, %d skipped", r.Stored, r.Duplicates, r.Clustered, r.Matched, r.Skipped)
+}

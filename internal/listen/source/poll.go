@@ -1,0 +1,416 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/connector/bluesky"
+	"github.com/chorus-hq/chorus/internal/connector/mastodon"
+	"github.com/chorus-hq/chorus/internal/connector/weibo"
+	"github.com/chorus-hq/chorus/internal/fetch"
+	"github.com/chorus-hq/chorus/internal/listen"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxItems = 200
+	maxPages        = 5
+)
+
+// Options configure a Poller.
+type Options struct {
+	// Fetch makes every request; required.
+	Fetch *fetch.Client
+	// WeiboBaseURL is the Weibo API's address; weibo.DefaultBaseURL if
+	// empty (tests point it at a fake).
+	WeiboBaseURL string
+	// BlueskyBaseURL is the default Bluesky service when a source names
+	// none; bluesky.DefaultBaseURL if empty.
+	BlueskyBaseURL string
+	// MaxItems bounds the posts of one poll; DefaultMaxItems if 0.
+	MaxItems int
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Poller polls sources. It keeps Bluesky sessions between polls, so one
+// Poller should live as long as the process.
+type Poller struct {
+	opts Options
+
+	mu   sync.Mutex
+	bsky map[string]*bluesky.Client
+}
+
+// NewPoller returns a poller.
+func NewPoller(opts Options) *Poller {
+	if opts.Fetch == nil {
+		opts.Fetch = fetch.New(fetch.Options{})
+	}
+	if opts.WeiboBaseURL == "" {
+		opts.WeiboBaseURL = weibo.DefaultBaseURL
+	}
+	if opts.BlueskyBaseURL == "" {
+		opts.BlueskyBaseURL = bluesky.DefaultBaseURL
+	}
+	if opts.MaxItems <= 0 {
+		opts.MaxItems = DefaultMaxItems
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Poller{opts: opts, bsky: map[string]*bluesky.Client{}}
+}
+
+// Fetch returns the poller's HTTP client, whose rules also check
+// addresses when a source is saved.
+func (p *Poller) Fetch() *fetch.Client { return p.opts.Fetch }
+
+// Poll runs one poll of src from its cursor and validators. Errors carry
+// an apperr code and key, and a plain message (Describe); a rate-limited
+// platform's error has RetryAfter.
+func (p *Poller) Poll(ctx context.Context, src listen.Source) (PollResult, error) {
+	var (
+		res PollResult
+		err error
+	)
+	switch src.Kind {
+	case KindRSS:
+		res, err = p.pollRSS(ctx, src)
+	case KindMastodonTag, KindMastodonSearch:
+		res, err = p.pollMastodon(ctx, src)
+	case KindBlueskySearch:
+		res, err = p.pollBluesky(ctx, src)
+	case KindWeiboSearch:
+		res, err = p.pollWeibo(ctx, src)
+	case KindOwnChannel:
+		return PollResult{}, ErrOwnChannel
+	case KindWebhook, KindImport:
+		return PollResult{}, fail(apperr.Invalid, "error.source_not_polled", nil, "%s sources receive posts; they are not polled", src.Kind)
+	default:
+		return PollResult{}, fail(apperr.Invalid, "error.source_kind", map[string]any{"Kind": src.Kind}, "unknown source kind %q", src.Kind)
+	}
+	if err != nil {
+		return PollResult{}, fetch.Wrap(err)
+	}
+	for i := range res.Posts {
+		res.Posts[i].SourceID = src.ID
+		res.Posts[i].SourceKind = src.Kind
+	}
+	if len(res.Posts) > p.opts.MaxItems {
+		res.Posts = res.Posts[:p.opts.MaxItems]
+	}
+	return res, nil
+}
+
+// --- RSS and Atom ---
+
+func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, error) {
+	h := http.Header{}
+	h.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+	if src.ETag != "" {
+		h.Set("If-None-Match", src.ETag)
+	}
+	if src.LastModified != "" {
+		h.Set("If-Modified-Since", src.LastModified)
+	}
+	resp, err := p.opts.Fetch.Get(ctx, src.Config[KeyURL], h)
+	if err != nil {
+		return PollResult{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		return PollResult{NotModified: true, ETag: src.ETag, LastModified: src.LastModified, Cursor: src.Cursor}, nil
+	}
+	if resp.StatusCode >= 300 {
+		return PollResult{}, fail(apperr.Unavailable, "error.source_http", map[string]any{"Status": resp.StatusCode},
+			"the feed answered HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	body, err := fetch.ReadAll(resp)
+	if err != nil {
+		return PollResult{}, err
+	}
+	feed, err := parseFeed(body)
+	if err != nil {
+		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if ct == "" {
+			ct = http.DetectContentType(body)
+			ct, _, _ = mime.ParseMediaType(ct)
+		}
+		if ct == "text/html" || ct == "application/xhtml+xml" || looksHTML(body) {
+			return PollResult{}, fail(apperr.Invalid, "error.source_not_feed", map[string]any{"Got": ct}, "not a feed: got %s", ct)
+		}
+		return PollResult{}, fail(apperr.Invalid, "error.source_bad_feed", nil, "malformed feed: %v", err)
+	}
+	res := PollResult{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Cursor: src.Cursor}
+	now := p.opts.Now().UTC()
+	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
+		res.Posts = append(res.Posts, feedPost(feed, it, now))
+		if len(res.Posts) >= p.opts.MaxItems {
+			break
+		}
+	}
+	return res, nil
+}
+
+// parseFeed parses RSS, Atom or JSON Feed; invalid UTF-8 in a feed that
+// declares no other encoding becomes U+FFFD rather than failing the feed.
+func parseFeed(body []byte) (*gofeed.Feed, error) {
+	head := body[:min(len(body), 200)]
+	if i := bytes.Index(head, []byte("encoding=")); i < 0 || bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	return gofeed.NewParser().Parse(bytes.NewReader(body))
+}
+
+func looksHTML(b []byte) bool {
+	head := bytes.ToLower(bytes.TrimSpace(b[:min(len(b), 512)]))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
+
+func feedPost(feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
+	title := StripHTML(it.Title)
+	desc := it.Description
+	if desc == "" {
+		desc = it.Content
+	}
+	text := title
+	if d := StripHTML(desc); d != "" && d != title {
+		if text != "" {
+			text += "\n"
+		}
+		text += d
+	}
+	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text, PublishedAt: now}
+	switch {
+	case it.GUID != "":
+		post.ExternalID = it.GUID
+	case it.Link != "":
+		post.ExternalID = it.Link
+	default:
+		sum := sha256.Sum256([]byte(it.Title + "\x00" + it.Published + "\x00" + desc))
+		post.ExternalID = "sha256:" + hex.EncodeToString(sum[:12])
+	}
+	for _, a := range append(it.Authors, it.Author) {
+		if a != nil && (a.Name != "" || a.Email != "") {
+			post.Author = strings.TrimSpace(a.Name)
+			if post.Author == "" {
+				post.Author = a.Email
+			}
+			break
+		}
+	}
+	if post.Author == "" && it.DublinCoreExt != nil && len(it.DublinCoreExt.Creator) > 0 {
+		post.Author = it.DublinCoreExt.Creator[0]
+	}
+	if post.Author == "" && feed.Title != "" {
+		post.Author = StripHTML(feed.Title)
+	}
+	switch {
+	case it.PublishedParsed != nil:
+		post.PublishedAt = it.PublishedParsed.UTC()
+	case it.UpdatedParsed != nil:
+		post.PublishedAt = it.UpdatedParsed.UTC()
+	}
+	if feed.Language != "" {
+		post.Lang = strings.ToLower(feed.Language)
+	}
+	return post
+}
+
+// --- Mastodon ---
+
+func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResult, error) {
+	c := &mastodon.Client{BaseURL: src.Config[KeyInstance], Token: src.Config[KeyToken], HTTP: p.opts.Fetch.HTTP()}
+	call := func(pr mastodon.Params) (mastodon.Page, error) {
+		if src.Kind == KindMastodonTag {
+			return c.TagTimeline(ctx, src.Config[KeyTag], pr)
+		}
+		return c.SearchStatuses(ctx, src.Config[KeyQuery], pr)
+	}
+	res := PollResult{Cursor: src.Cursor}
+	// The first poll takes the newest page; later ones page forward from
+	// the cursor with min_id, so that a busy tag leaves no gap.
+	for range maxPages {
+		pr := mastodon.Params{Limit: mastodon.MaxLimit, MinID: res.Cursor}
+		pg, err := call(pr)
+		if err != nil {
+			return PollResult{}, err
+		}
+		for _, st := range pg.Statuses {
+			res.Posts = append(res.Posts, mastodonPost(st))
+			if idGreater(st.ID, res.Cursor) {
+				res.Cursor = st.ID
+			}
+		}
+		if src.Cursor == "" || len(pg.Statuses) < mastodon.MaxLimit || len(res.Posts) >= p.opts.MaxItems {
+			break
+		}
+	}
+	return res, nil
+}
+
+// idGreater compares Mastodon's numeric string ids.
+func idGreater(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+func mastodonPost(st mastodon.Status) listen.Post {
+	s := st
+	if st.Reblog != nil {
+		s = *st.Reblog
+	}
+	text := StripHTML(s.Content)
+	if s.SpoilerText != "" {
+		text = StripHTML(s.SpoilerText) + "\n" + text
+	}
+	u := s.URL
+	if u == "" {
+		u = s.URI
+	}
+	return listen.Post{ExternalID: s.URI, URL: u, Author: "@" + s.Account.Acct, AuthorFollowers: s.Account.FollowersCount,
+		Text: text, Lang: s.Language, Likes: s.FavouritesCount, Reposts: s.ReblogsCount, Comments: s.RepliesCount,
+		PublishedAt: s.CreatedAt.UTC()}
+}
+
+// --- Bluesky ---
+
+// blueskyClient returns the cached client of a source's account, so that
+// its session lives between polls; new credentials make a new client.
+func (p *Poller) blueskyClient(src listen.Source) *bluesky.Client {
+	base := src.Config[KeyService]
+	if base == "" {
+		base = p.opts.BlueskyBaseURL
+	}
+	sum := sha256.Sum256([]byte(base + "\x00" + src.Config[KeyIdentifier] + "\x00" + src.Config[KeyAppPassword]))
+	key := strconv.FormatInt(src.ID, 10) + ":" + hex.EncodeToString(sum[:])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.bsky[key]; ok {
+		return c
+	}
+	prefix := strconv.FormatInt(src.ID, 10) + ":"
+	for k := range p.bsky {
+		if strings.HasPrefix(k, prefix) {
+			delete(p.bsky, k)
+		}
+	}
+	c := &bluesky.Client{BaseURL: base, Identifier: src.Config[KeyIdentifier], Password: src.Config[KeyAppPassword], HTTP: p.opts.Fetch.HTTP()}
+	if src.ID != 0 { // a test run of an unsaved source keeps nothing
+		p.bsky[key] = c
+	}
+	return c
+}
+
+func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult, error) {
+	c := p.blueskyClient(src)
+	res := PollResult{Cursor: src.Cursor}
+	newest, _ := time.Parse(time.RFC3339Nano, src.Cursor)
+	cursor := ""
+	for range maxPages {
+		sr, err := c.SearchPosts(ctx, bluesky.SearchParams{Q: src.Config[KeyQuery], Sort: "latest", Since: src.Cursor, Cursor: cursor, Limit: bluesky.MaxLimit})
+		if err != nil {
+			return PollResult{}, err
+		}
+		for _, pv := range sr.Posts {
+			res.Posts = append(res.Posts, blueskyPost(pv))
+			if pv.IndexedAt.After(newest) {
+				newest = pv.IndexedAt
+			}
+		}
+		if cursor = sr.Cursor; cursor == "" || src.Cursor == "" || len(res.Posts) >= p.opts.MaxItems {
+			break
+		}
+	}
+	if !newest.IsZero() {
+		res.Cursor = newest.UTC().Format(time.RFC3339Nano)
+	}
+	return res, nil
+}
+
+func blueskyPost(pv bluesky.PostView) listen.Post {
+	post := listen.Post{ExternalID: pv.URI, URL: pv.WebURL(), Author: "@" + pv.Author.Handle, Text: strings.ToValidUTF8(pv.Record.Text, "\uFFFD"),
+		Likes: pv.LikeCount, Reposts: pv.RepostCount + pv.QuoteCount, Comments: pv.ReplyCount, PublishedAt: pv.Record.CreatedAt.UTC()}
+	if post.PublishedAt.IsZero() {
+		post.PublishedAt = pv.IndexedAt.UTC()
+	}
+	if len(pv.Record.Langs) > 0 {
+		post.Lang = pv.Record.Langs[0]
+	}
+	return post
+}
+
+// --- Weibo ---
+
+// weiboFirstWindow is how far back the first poll of a Weibo source looks.
+const weiboFirstWindow = 24 * time.Hour
+
+func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, error) {
+	if src.Config[KeyPaidAPI] != "true" {
+		return PollResult{}, errWeiboDisabled
+	}
+	c := &weibo.Client{BaseURL: p.opts.WeiboBaseURL, AccessToken: src.Config[KeyAccessToken], HTTP: p.opts.Fetch.HTTP()}
+	end := p.opts.Now().UTC().Truncate(time.Second)
+	start := end.Add(-weiboFirstWindow)
+	if n, err := strconv.ParseInt(src.Cursor, 10, 64); err == nil && n > 0 {
+		start = time.Unix(n, 0)
+	}
+	res := PollResult{Cursor: strconv.FormatInt(end.Unix(), 10)}
+	for page := 1; page <= maxPages; page++ {
+		sr, err := c.SearchLimited(ctx, weibo.SearchParams{Q: src.Config[KeyQuery], StartTime: start, EndTime: end, Count: weibo.MaxCount, Page: page})
+		if err != nil {
+			return PollResult{}, err
+		}
+		for _, st := range sr.Statuses {
+			res.Posts = append(res.Posts, weiboPost(st))
+		}
+		if len(sr.Statuses) < weibo.MaxCount || len(res.Posts) >= p.opts.MaxItems {
+			break
+		}
+	}
+	return res, nil
+}
+
+var errWeiboDisabled = fail(apperr.Invalid, "error.source_weibo_disabled", nil,
+	"Weibo search is the paid API: turn on paid_api in the source once the app has been granted search/statuses/limited")
+
+func weiboPost(st weibo.Status) listen.Post {
+	id := st.IDStr
+	if id == "" {
+		id = strconv.FormatInt(st.ID, 10)
+	}
+	post := listen.Post{ExternalID: id, Text: strings.ToValidUTF8(st.Text, "\uFFFD"), Likes: st.AttitudesCount, Reposts: st.RepostsCount, Comments: st.CommentsCount, Lang: "zh"}
+	if at, err := st.Created(); err == nil {
+		post.PublishedAt = at.UTC()
+	}
+	if st.User != nil {
+		post.Author = st.User.ScreenName
+		post.AuthorFollowers = st.User.FollowersCount
+		mid := st.MID
+		if mid == "" {
+			mid = id
+		}
+		post.URL = "https://weibo.com/" + strconv.FormatInt(st.User.ID, 10) + "/" + mid
+	}
+	return post
+}
+
+// IsNotModified reports whether a poll result is a 304 with nothing new.
+func IsNotModified(r PollResult) bool { return r.NotModified }

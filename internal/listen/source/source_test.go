@@ -1,0 +1,314 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/connector/bluesky"
+	bskyfake "github.com/chorus-hq/chorus/internal/connector/bluesky/fake"
+	mastofake "github.com/chorus-hq/chorus/internal/connector/mastodon/fake"
+	weibofake "github.com/chorus-hq/chorus/internal/connector/weibo/fake"
+	"github.com/chorus-hq/chorus/internal/fetch"
+	"github.com/chorus-hq/chorus/internal/listen"
+)
+
+// localPoller may reach the loopback test servers.
+func localPoller(t *testing.T, opts fetch.Options) *Poller {
+	t.Helper()
+	opts.AllowPrivate = true
+	return NewPoller(Options{Fetch: fetch.New(opts)})
+}
+
+func keyOf(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Key
+	}
+	return ""
+}
+
+const rssFeed = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Tea News</title><language>zh-CN</language>
+<item><title>新品 Oolong</title><link>https://news.example.com/1</link><guid>tea-1</guid>
+<description>&lt;p&gt;Our &lt;b&gt;new&lt;/b&gt; oolong&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</description>
+<author>li@example.com (Li)</author><pubDate>Mon, 02 Mar 2026 10:00:00 +0800</pubDate></item>
+<item><title>Second</title><link>https://news.example.com/2</link><description>plain</description></item>
+</channel></rss>`
+
+func TestRSSConditionalGet(t *testing.T) {
+	t.Parallel()
+	var hits, notModified atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("If-None-Match") == `"v1"` && r.Header.Get("If-Modified-Since") == "Mon, 02 Mar 2026 02:00:00 GMT" {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Last-Modified", "Mon, 02 Mar 2026 02:00:00 GMT")
+		fmt.Fprint(w, rssFeed)
+	}))
+	t.Cleanup(srv.Close)
+	p := localPoller(t, fetch.Options{})
+	src := listen.Source{ID: 7, Kind: KindRSS, Config: map[string]string{KeyURL: srv.URL + "/feed.xml"}}
+	res, err := p.Poll(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != 2 || res.ETag != `"v1"` || res.LastModified == "" || res.NotModified {
+		t.Fatalf("first poll = %+v", res)
+	}
+	first := res.Posts[0]
+	if first.ExternalID != "tea-1" || first.Text != "新品 Oolong\nOur new oolong" || first.URL != "https://news.example.com/1" ||
+		first.SourceID != 7 || first.SourceKind != KindRSS || first.Author == "" || first.Lang != "zh-cn" {
+		t.Errorf("first item = %+v", first)
+	}
+	if want := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC); !first.PublishedAt.Equal(want) {
+		t.Errorf("published = %v, want %v", first.PublishedAt, want)
+	}
+	if res.Posts[1].ExternalID != "https://news.example.com/2" {
+		t.Errorf("item without guid: external id %q, want its link", res.Posts[1].ExternalID)
+	}
+	src.ETag, src.LastModified = res.ETag, res.LastModified
+	res, err = p.Poll(context.Background(), src)
+	if err != nil || !res.NotModified || len(res.Posts) != 0 || res.ETag != `"v1"` {
+		t.Fatalf("conditional poll = %+v, %v; want 304 with the validators kept", res, err)
+	}
+	if notModified.Load() != 1 {
+		t.Errorf("server saw %d conditional requests, want 1", notModified.Load())
+	}
+}
+
+func serve(t *testing.T, contentType, body string, status int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestRSSBadInput(t *testing.T) {
+	t.Parallel()
+	p := localPoller(t, fetch.Options{MaxBytes: 64 << 10})
+	tests := []struct {
+		name, ct, body string
+		status         int
+		key, text      string
+	}{
+		{"malformed XML", "application/rss+xml", `<?xml version="1.0"?><rss><channel><item><title>x</title></chan`, 200, "error.source_bad_feed", "malformed feed"},
+		{"HTML error page", "text/html; charset=utf-8", `<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>`, 200, "error.source_not_feed", "not a feed: got text/html"},
+		{"HTML without type", "", `<html><body>Login</body></html>`, 200, "error.source_not_feed", "not a feed"},
+		{"server error", "text/html", `oops`, 503, "error.source_http", "HTTP 503"},
+		{"gigantic", "application/rss+xml", `<?xml version="1.0"?><rss><channel>` + strings.Repeat("<item><title>spam</title></item>", 10000), 200, "error.fetch_too_large", "larger than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := serve(t, tt.ct, tt.body, tt.status)
+			_, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: url}})
+			if keyOf(err) != tt.key || !strings.Contains(Describe(err), tt.text) {
+				t.Errorf("err = %v (key %q, text %q), want key %s and text containing %q", err, keyOf(err), Describe(err), tt.key, tt.text)
+			}
+		})
+	}
+}
+
+func TestRSSInvalidUTF8Tolerated(t *testing.T) {
+	t.Parallel()
+	body := "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>bad \xff\xfe byte</title><guid>g1</guid></item></channel></rss>"
+	p := localPoller(t, fetch.Options{})
+	res, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/xml", body, 200)}})
+	if err != nil || len(res.Posts) != 1 || !strings.Contains(res.Posts[0].Text, "bad") {
+		t.Fatalf("invalid UTF-8 feed: %+v, %v", res, err)
+	}
+}
+
+func TestRSSPrivateAddressRefusedByDefault(t *testing.T) {
+	t.Parallel()
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{})})
+	_, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/rss+xml", rssFeed, 200)}})
+	if keyOf(err) != "error.fetch_private" {
+		t.Errorf("poll of a loopback feed with the default rules: %v, want error.fetch_private", err)
+	}
+}
+
+func TestMastodonPoll(t *testing.T) {
+	t.Parallel()
+	srv := mastofake.New()
+	t.Cleanup(srv.Close)
+	for i := range 3 {
+		srv.Post("alice", fmt.Sprintf("<b>hi</b> #Oolong %d", i), 42)
+	}
+	p := localPoller(t, fetch.Options{})
+	src := listen.Source{ID: 1, Kind: KindMastodonTag, Config: map[string]string{KeyInstance: srv.URL, KeyTag: "oolong"}}
+	res, err := p.Poll(context.Background(), src)
+	if err != nil || len(res.Posts) != 3 || res.Cursor == "" {
+		t.Fatalf("first poll: %+v, %v", res, err)
+	}
+	post := res.Posts[0]
+	if post.Text != "<b>hi</b> #Oolong 2" || post.AuthorFollowers != 42 || post.Likes != 3 || post.Reposts != 2 || post.Comments != 1 || post.Author != "@alice" {
+		t.Errorf("post = %+v (HTML is stripped: the fake escapes the text it is given)", post)
+	}
+	// A busy tag: more than a page since the cursor, paged with min_id.
+	for i := range 45 {
+		srv.Post("bob", fmt.Sprintf("more #oolong %d", i), 1)
+	}
+	src.Cursor = res.Cursor
+	res, err = p.Poll(context.Background(), src)
+	if err != nil || len(res.Posts) != 45 {
+		t.Fatalf("second poll: %d posts, %v; want the 45 new ones", len(res.Posts), err)
+	}
+	src.Cursor = res.Cursor
+	res, err = p.Poll(context.Background(), src)
+	if err != nil || len(res.Posts) != 0 || res.Cursor != src.Cursor {
+		t.Errorf("third poll: %+v, %v; want nothing new and the cursor kept", res, err)
+	}
+
+	search := listen.Source{Kind: KindMastodonSearch, Config: map[string]string{KeyInstance: srv.URL, KeyQuery: "more", KeyToken: "bad"}}
+	if _, err := p.Poll(context.Background(), search); keyOf(err) != "error.source_auth" || !strings.Contains(Describe(err), "The access token is invalid") {
+		t.Errorf("bad token: %v", err)
+	}
+	srv.SetRateLimit(0, time.Now().Add(time.Minute))
+	_, err = p.Poll(context.Background(), src)
+	if d := RetryAfter(err); keyOf(err) != "error.source_rate_limited" || d <= 0 || d > time.Minute+time.Second {
+		t.Errorf("rate limited: %v, retry after %s", err, d)
+	}
+}
+
+func TestBlueskyPollKeepsSession(t *testing.T) {
+	t.Parallel()
+	srv := bskyfake.New()
+	t.Cleanup(srv.Close)
+	srv.Post("fan.bsky.social", "I drink oolong")
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL})
+	src := listen.Source{ID: 3, Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "oolong", KeyIdentifier: bskyfake.Handle, KeyAppPassword: bskyfake.AppPassword}}
+	res, err := p.Poll(context.Background(), src)
+	if err != nil || len(res.Posts) != 1 || res.Cursor == "" {
+		t.Fatalf("first poll: %+v, %v", res, err)
+	}
+	if pp := res.Posts[0]; pp.Likes != 3 || pp.Comments != 1 || pp.Reposts != 2 || !strings.HasPrefix(pp.URL, "https://bsky.app/profile/") {
+		t.Errorf("post = %+v", pp)
+	}
+	srv.ExpireAccess()
+	src.Cursor = res.Cursor
+	if _, err := p.Poll(context.Background(), src); err != nil {
+		t.Fatalf("poll after the access token expired: %v", err)
+	}
+	if l, r := srv.Calls("com.atproto.server.createSession"), srv.Calls("com.atproto.server.refreshSession"); l != 1 || r != 1 {
+		t.Errorf("logins %d, refreshes %d; want the session kept between polls and refreshed once", l, r)
+	}
+	src.Config[KeyAppPassword] = "wrong"
+	if _, err := p.Poll(context.Background(), src); keyOf(err) != "error.source_auth" {
+		t.Errorf("changed password: %v, want error.source_auth", err)
+	}
+	_ = bluesky.DefaultBaseURL
+}
+
+func TestWeiboPoll(t *testing.T) {
+	t.Parallel()
+	srv := weibofake.New()
+	t.Cleanup(srv.Close)
+	srv.Post("茶友", "乌龙茶真香", time.Now().Add(-time.Hour), 500)
+	srv.Post("茶友", "旧的乌龙茶", time.Now().Add(-48*time.Hour), 500)
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), WeiboBaseURL: srv.URL})
+	src := listen.Source{Kind: KindWeiboSearch, Config: map[string]string{KeyQuery: "乌龙茶", KeyAccessToken: weibofake.Token}}
+	if _, err := p.Poll(context.Background(), src); keyOf(err) != "error.source_weibo_disabled" || srv.Requests() != 0 {
+		t.Fatalf("capability off: %v (%d requests), want a refusal before any request", err, srv.Requests())
+	}
+	src.Config[KeyPaidAPI] = "true"
+	res, err := p.Poll(context.Background(), src)
+	if err != nil || len(res.Posts) != 1 || res.Posts[0].AuthorFollowers != 500 || res.Posts[0].Likes != 6 || res.Cursor == "" {
+		t.Fatalf("poll: %+v, %v; want the one post of the last day", res, err)
+	}
+	srv.ExpireToken(weibofake.Token)
+	_, err = p.Poll(context.Background(), src)
+	if keyOf(err) != "error.source_reconnect" || !strings.Contains(Describe(err), "21327") {
+		t.Errorf("expired token: %v, want reconnect needed", err)
+	}
+}
+
+func TestOwnChannelSaysWhatItWaitsFor(t *testing.T) {
+	t.Parallel()
+	_, err := NewPoller(Options{}).Poll(context.Background(), listen.Source{Kind: KindOwnChannel})
+	if keyOf(err) != "error.source_own_channel" || !strings.Contains(Describe(err), "needs a connected channel (coming with publishing)") {
+		t.Errorf("own channel: %v", err)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("GET https://api.weibo.com/2/x?access_token=2.00secret&q=1: Bearer abc.def.ghi refused; password=hunter2")
+	got := Describe(err)
+	for _, secret := range []string{"2.00secret", "abc.def.ghi", "hunter2"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("Describe kept %q: %s", secret, got)
+		}
+	}
+	if long := Describe(errors.New(strings.Repeat("x", 2000))); len([]rune(long)) > MaxErrorText {
+		t.Errorf("Describe of a long error: %d runes", len([]rune(long)))
+	}
+}
+
+func TestStripHTML(t *testing.T) {
+	t.Parallel()
+	got := StripHTML(`<p>Hello <a href="x">@bob</a> &amp; friends</p><p>line two<br>three</p><style>p{}</style>`)
+	if want := "Hello @bob & friends\nline two\nthree"; got != want {
+		t.Errorf("StripHTML = %q, want %q", got, want)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	svc := NewService(nil, NewPoller(Options{Fetch: fetch.New(fetch.Options{})}))
+	tests := []struct {
+		name  string
+		src   listen.Source
+		field string
+		key   string
+	}{
+		{"private feed", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 900, Config: map[string]string{KeyURL: "http://127.0.0.1/feed"}}, "config.url", "error.fetch_private"},
+		{"file scheme", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 900, Config: map[string]string{KeyURL: "file:///etc/passwd"}}, "config.url", "error.fetch_scheme"},
+		{"missing app password", listen.Source{Kind: KindBlueskySearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyQuery: "q", KeyIdentifier: "a"}}, "config.app_password", "error.required"},
+		{"weibo flag off", listen.Source{Kind: KindWeiboSearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyQuery: "q", KeyAccessToken: "t", KeyPaidAPI: "no"}}, "config.paid_api", "error.source_weibo_disabled"},
+		{"unknown key", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 900, Config: map[string]string{KeyURL: "https://example.com/f", "colour": "red"}}, "config.colour", "error.source_config_key"},
+		{"poll too often", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 5, Config: map[string]string{KeyURL: "https://example.com/f"}}, "poll_seconds", "error.source_poll_seconds"},
+		{"ok", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "tea"}}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := svc.Validate(context.Background(), tt.src)
+			if tt.field == "" {
+				if err != nil {
+					t.Errorf("Validate = %v, want nil", err)
+				}
+				return
+			}
+			var ae *apperr.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("Validate = %v, want field %s", err, tt.field)
+			}
+			for _, f := range ae.Fields {
+				if f.Field == tt.field && f.Key == tt.key {
+					return
+				}
+			}
+			t.Errorf("Validate = %v, want %s: %s", err, tt.field, tt.key)
+		})
+	}
+}

@@ -1,0 +1,232 @@
+// Package notify delivers short messages to people outside Chorus: chat
+// group robots (WeCom 企业微信, DingTalk 钉钉, Feishu 飞书, Slack) through
+// their webhooks, and e-mail over SMTP. Each platform gets the message in
+// its own format, with untrusted text cut and escaped so that it cannot
+// inject markup, links or @-mentions.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Target kinds.
+const (
+	WeCom    = "wecom"
+	DingTalk = "dingtalk"
+	Feishu   = "feishu"
+	Slack    = "slack"
+	Email    = "email"
+)
+
+// Kinds are the target kinds Send knows.
+var Kinds = []string{WeCom, DingTalk, Feishu, Slack, Email}
+
+// Target is where one message goes: a chat webhook URL (with DingTalk's or
+// Feishu's signing secret when the robot has one), or an e-mail address.
+type Target struct {
+	Kind   string
+	URL    string
+	Secret string
+	Email  string
+}
+
+// Message is what is sent. Title and Facts are Chorus's own text; Quotes
+// are untrusted (mention texts from outside) and are cut to QuoteMax
+// characters and escaped for each format. Link, when set, opens the alert
+// in Chorus.
+type Message struct {
+	Title  string
+	Facts  []Fact
+	Quotes []string
+	Link   string
+}
+
+// Fact is one labelled line of a message ("Topic: 品牌").
+type Fact struct {
+	Label, Value string
+}
+
+// QuoteMax is how many characters of an untrusted quote a message keeps.
+const QuoteMax = 200
+
+// MaxQuotes is how many quotes a message shows.
+const MaxQuotes = 5
+
+// Doer sends HTTP requests. Webhook URLs are user-supplied, so production
+// passes the SSRF-safe client; tests pass an httptest server's client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// SMTP is the mail server e-mail goes through.
+type SMTP struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	From     string
+}
+
+// Notifier sends messages. The zero value is not usable: HTTP is required
+// for chat targets and SMTP.Host for e-mail.
+type Notifier struct {
+	HTTP Doer
+	SMTP SMTP
+	// Attempts is how many times a webhook is tried when the platform
+	// answers 5xx, 429 or a rate-limit code, or the network fails; 3 if 0.
+	Attempts int
+	// Backoff is the wait before the second attempt, doubled after each;
+	// 500 ms if 0.
+	Backoff time.Duration
+	// Now is the clock for signatures; time.Now if nil.
+	Now func() time.Time
+}
+
+// Error is a delivery the platform refused, with its own code and message
+// so that people can look it up, and a hint when the code is a known
+// mistake (a wrong secret, a wrong URL, missing keywords).
+type Error struct {
+	Kind      string
+	Status    int
+	Code      int
+	Msg       string
+	Hint      string
+	Retryable bool
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", e.Kind)
+	if e.Code != 0 {
+		fmt.Fprintf(&b, "error %d: ", e.Code)
+	} else if e.Status != 0 {
+		fmt.Fprintf(&b, "HTTP %d: ", e.Status)
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
+	return b.String()
+}
+
+// ErrUnknownKind is returned for a target kind Send does not know.
+var ErrUnknownKind = errors.New("notify: unknown target kind")
+
+// Send delivers m to t. It returns *Error when the platform refused the
+// message, after retrying what may pass on a later attempt.
+func (n *Notifier) Send(ctx context.Context, t Target, m Message) error {
+	switch t.Kind {
+	case WeCom:
+		return n.post(ctx, t, weComRequest(t, m), parseWeCom)
+	case DingTalk:
+		return n.post(ctx, t, dingTalkRequest(t, m, n.now()), parseDingTalk)
+	case Feishu:
+		return n.post(ctx, t, feishuRequest(t, m, n.now()), parseFeishu)
+	case Slack:
+		return n.post(ctx, t, slackRequest(t, m), parseSlack)
+	case Email:
+		return n.sendMail(ctx, t, m)
+	}
+	return fmt.Errorf("%w %q", ErrUnknownKind, t.Kind)
+}
+
+func (n *Notifier) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+// cut shortens untrusted text to max characters, on a rune boundary,
+// with an ellipsis, after collapsing every run of white space (newlines
+// included, so a quote cannot start a heading or a list) to one space.
+func cut(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max]) + "…"
+}
+
+// quotes returns the first MaxQuotes quotes of m, cut.
+func quotes(m Message) []string {
+	var out []string
+	for i, q := range m.Quotes {
+		if i == MaxQuotes {
+			break
+		}
+		out = append(out, cut(q, QuoteMax))
+	}
+	return out
+}
+
+// chatMarkdown is the replacement of every character that the chat
+// platforms' markdown dialects (WeCom, DingTalk, Feishu) give a meaning:
+// emphasis, links, images, headings, lists, quotes, tables, code, HTML
+// tags (<font>, <at>) and @-mentions. None of the three documents
+// backslash escapes, so each is replaced by its full-width form, which
+// reads the same to a person, above all in Chinese text.
+var chatMarkdown = strings.NewReplacer(
+	`\`, `＼`, "`", "｀", "*", "＊", "_", "＿", "~", "～",
+	"[", "［", "]", "］", "(", "（", ")", "）",
+	"#", "＃", "+", "＋", "-", "－", "!", "！", "|", "｜",
+	"<", "＜", ">", "＞", "&", "＆", "@", "＠", "=", "＝",
+)
+
+// EscapeChatMarkdown makes untrusted text inert in the markdown of WeCom,
+// DingTalk and Feishu.
+func EscapeChatMarkdown(s string) string { return chatMarkdown.Replace(s) }
+
+// escapeSlack escapes the three characters Slack's mrkdwn requires
+// (&, <, >), which also defeats <!channel> and <url|label> injection.
+// Emphasis characters cannot be escaped in mrkdwn; quotes therefore go in
+// plain_text blocks, and only the fallback text uses this.
+func escapeSlack(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// chatMarkdownText renders m as the chat platforms' markdown: a bold
+// title, facts as lines, quotes as quoted lines, the link last.
+func chatMarkdownText(m Message, bold func(string) string) string {
+	var b strings.Builder
+	b.WriteString(bold(EscapeChatMarkdown(cut(m.Title, 200))))
+	b.WriteString("\n\n")
+	for _, f := range m.Facts {
+		fmt.Fprintf(&b, "%s: %s\n\n", EscapeChatMarkdown(cut(f.Label, 100)), EscapeChatMarkdown(cut(f.Value, 200)))
+	}
+	for _, q := range quotes(m) {
+		fmt.Fprintf(&b, "> %s\n\n", EscapeChatMarkdown(q))
+	}
+	if m.Link != "" {
+		fmt.Fprintf(&b, "[%s](%s)\n", "Chorus", m.Link)
+	}
+	return b.String()
+}
+
+// plainText renders m without markup, for e-mail and fallbacks.
+func plainText(m Message) string {
+	var b strings.Builder
+	b.WriteString(cut(m.Title, 200))
+	b.WriteString("\n\n")
+	for _, f := range m.Facts {
+		fmt.Fprintf(&b, "%s: %s\n", cut(f.Label, 100), cut(f.Value, 200))
+	}
+	if qs := quotes(m); len(qs) > 0 {
+		b.WriteString("\n")
+		for _, q := range qs {
+			fmt.Fprintf(&b, "> %s\n", q)
+		}
+	}
+	if m.Link != "" {
+		fmt.Fprintf(&b, "\n%s\n", m.Link)
+	}
+	return b.String()
+}

@@ -1,0 +1,327 @@
+package notify
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/notify/fake"
+)
+
+var injection = "[点我](http://evil.example) **粗体** <@all> <font color=\"red\">红</font> @所有人\n# 标题\n> 引用 `code` " + strings.Repeat("长", 300)
+
+func message() Message {
+	return Message{
+		Title:  "声量突增: 品牌",
+		Facts:  []Fact{{"Topic", "品牌"}, {"z", "4.2"}},
+		Quotes: []string{injection, "第二条"},
+		Link:   "https://chorus.example.com/w/acme/listening/alerts/7",
+	}
+}
+
+func TestSendToFakes(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{WeCom, DingTalk, Feishu, Slack} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			secret := ""
+			if kind == DingTalk || kind == Feishu {
+				secret = "SEC0123456789abcdef"
+			}
+			robot := fake.New(t, kind, "tok123", secret)
+			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond}
+			if err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL(), Secret: secret}, message()); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			got := robot.Received()
+			if len(got) != 1 {
+				t.Fatalf("robot received %d messages, want 1", len(got))
+			}
+			raw, _ := json.Marshal(got[0])
+			text := string(raw)
+			content := text
+			if kind == Slack {
+				// Slack cannot escape mrkdwn: quotes must travel as
+				// plain_text, and the mrkdwn parts must not hold them.
+				blocks := got[0]["blocks"].([]any)
+				md, _ := json.Marshal(blocks[0])
+				content = string(md)
+				quote := blocks[1].(map[string]any)["elements"].([]any)[0].(map[string]any)
+				if quote["type"] != "plain_text" {
+					t.Errorf("Slack quote block type %v, want plain_text", quote["type"])
+				}
+			}
+			for _, bad := range []string{"[点我](", "**粗体**", "<@all>", "<font", "@所有人", "\\n# 标题", "`code`"} {
+				if strings.Contains(content, bad) {
+					t.Errorf("message keeps the injected %q: %s", bad, content)
+				}
+			}
+			if strings.Count(content, "长") > QuoteMax {
+				t.Errorf("quote not cut to %d characters", QuoteMax)
+			}
+			if !strings.Contains(content, "品牌") {
+				t.Errorf("message lacks the title: %s", content)
+			}
+		})
+	}
+}
+
+func TestSendWrongCredentials(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind, secret, wrongSecret, wrongToken string
+		code                                  int
+		msg                                   string
+	}{
+		{DingTalk, "SECright", "SECwrong", "", 310000, "sign not match"},
+		{Feishu, "right", "wrong", "", 19021, "sign match fail"},
+		{WeCom, "", "", "nokey", 93000, "invalid webhook url"},
+		{DingTalk, "", "", "nokey", 300001, "token is not exist"},
+		{Slack, "", "", "nokey", 0, "invalid_token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind+" "+tt.msg, func(t *testing.T) {
+			t.Parallel()
+			robot := fake.New(t, tt.kind, "tok123", tt.secret)
+			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond}
+			u := robot.URL()
+			if tt.wrongToken != "" {
+				u = strings.Replace(u, "tok123", tt.wrongToken, 1)
+			}
+			err := n.Send(context.Background(), Target{Kind: tt.kind, URL: u, Secret: tt.wrongSecret}, message())
+			var ne *Error
+			if !errors.As(err, &ne) {
+				t.Fatalf("Send = %v, want *notify.Error", err)
+			}
+			if ne.Code != tt.code || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error = %v (code %d), want code %d with %q", err, ne.Code, tt.code, tt.msg)
+			}
+			if ne.Code != 0 && ne.Hint == "" {
+				t.Errorf("error %v has no hint", err)
+			}
+			if robot.Requests() != 1 {
+				t.Errorf("refused credentials were tried %d times, want 1 (no retry)", robot.Requests())
+			}
+			if strings.Contains(err.Error(), "tok123") || strings.Contains(err.Error(), tt.wrongToken+"&") {
+				t.Errorf("error leaks the token: %v", err)
+			}
+		})
+	}
+}
+
+func TestSignatureClockWindow(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{DingTalk, Feishu} {
+		robot := fake.New(t, kind, "tok", "SECx")
+		n := &Notifier{HTTP: robot.Client(), Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }}
+		err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL(), Secret: "SECx"}, message())
+		if err == nil {
+			t.Errorf("%s: a two-hour-old signature was accepted", kind)
+		}
+	}
+}
+
+func TestRetry5xx(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{WeCom, DingTalk, Feishu, Slack} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			robot := fake.New(t, kind, "tok", "")
+			robot.Fail5xx = 2
+			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond, Attempts: 3}
+			if err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL()}, message()); err != nil {
+				t.Fatalf("Send after two 503s: %v", err)
+			}
+			if robot.Requests() != 3 {
+				t.Errorf("requests = %d, want 3", robot.Requests())
+			}
+			robot.Fail5xx = 5
+			err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL()}, message())
+			var ne *Error
+			if !errors.As(err, &ne) || ne.Status != 503 {
+				t.Errorf("Send after persistent 503 = %v, want HTTP 503 error", err)
+			}
+		})
+	}
+}
+
+func TestEscapeAndCut(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"link", "[x](http://e)", "［x］（http：//e）"},
+		{"mention", "@all <@U1>", "＠all ＜＠U1＞"},
+		{"plain chinese", "质量太差了", "质量太差了"},
+	}
+	for _, tt := range tests {
+		got := EscapeChatMarkdown(tt.in)
+		if tt.name == "link" {
+			if strings.ContainsAny(got, "[]()") {
+				t.Errorf("%s: EscapeChatMarkdown(%q) = %q keeps link syntax", tt.name, tt.in, got)
+			}
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s: EscapeChatMarkdown(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+	if got := cut("a\n\n# b\tc", 10); got != "a # b c" {
+		t.Errorf("cut collapses space: %q", got)
+	}
+	if got := cut(strings.Repeat("字", 250), QuoteMax); len([]rune(got)) != QuoteMax+1 {
+		t.Errorf("cut length = %d runes", len([]rune(got)))
+	}
+	if got := cut("ok\xff", 10); got != "ok\uFFFD" {
+		t.Errorf("cut invalid UTF-8 = %q", got)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…",
+		"https://open.feishu.cn/open-apis/bot/v2/hook/abc-def":     "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+		"https://hooks.slack.com/services/T0/B0/XYZ":               "https://hooks.slack.com/services/T0/B0/…",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// smtpServer is a tiny SMTP server on 127.0.0.1 that speaks enough of
+// the protocol for one message, with AUTH PLAIN, and records it.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	auth string
+	from string
+	rcpt []string
+	data string
+}
+
+func newSMTPServer(t *testing.T) *smtpServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &smtpServer{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.handle(c)
+		}
+	}()
+	return s
+}
+
+func (s *smtpServer) handle(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	w := func(l string) { c.Write([]byte(l + "\r\n")) }
+	w("220 fake ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		up := strings.ToUpper(line)
+		switch {
+		case strings.HasPrefix(up, "EHLO"), strings.HasPrefix(up, "HELO"):
+			w("250-fake")
+			w("250-AUTH PLAIN")
+			w("250 8BITMIME")
+		case strings.HasPrefix(up, "AUTH PLAIN"):
+			b, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(line[len("AUTH PLAIN"):]))
+			s.mu.Lock()
+			s.auth = string(b)
+			s.mu.Unlock()
+			w("235 2.7.0 Authentication successful")
+		case strings.HasPrefix(up, "MAIL FROM:"):
+			s.mu.Lock()
+			s.from = line[10:]
+			s.mu.Unlock()
+			w("250 OK")
+		case strings.HasPrefix(up, "RCPT TO:"):
+			s.mu.Lock()
+			s.rcpt = append(s.rcpt, line[8:])
+			s.mu.Unlock()
+			w("250 OK")
+		case up == "DATA":
+			w("354 End data with <CR><LF>.<CR><LF>")
+			var b strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				b.WriteString(l)
+			}
+			s.mu.Lock()
+			s.data = b.String()
+			s.mu.Unlock()
+			w("250 OK queued")
+		case up == "QUIT":
+			w("221 bye")
+			return
+		case up == "NOOP", up == "RSET":
+			w("250 OK")
+		default:
+			w("502 command not implemented")
+		}
+	}
+}
+
+func TestSendEmail(t *testing.T) {
+	t.Parallel()
+	srv := newSMTPServer(t)
+	host, port, _ := net.SplitHostPort(srv.addr)
+	var p int
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	n := &Notifier{SMTP: SMTP{Host: host, Port: p, User: "chorus", Password: "pw", From: "chorus@example.com"}}
+	m := message()
+	m.Title = "声量突增\r\nBcc: victim@example.com"
+	if err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, m); err != nil {
+		t.Fatalf("Send e-mail: %v", err)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if !strings.Contains(srv.from, "chorus@example.com") || len(srv.rcpt) != 1 || !strings.Contains(srv.rcpt[0], "team@example.com") {
+		t.Errorf("envelope from %q to %v", srv.from, srv.rcpt)
+	}
+	if srv.auth != "\x00chorus\x00pw" {
+		t.Errorf("AUTH PLAIN = %q", srv.auth)
+	}
+	if strings.Contains(srv.data, "\r\nBcc:") {
+		t.Errorf("header injection through the subject: %s", srv.data)
+	}
+	if !strings.Contains(srv.data, "Subject:") {
+		t.Errorf("message has no subject: %s", srv.data)
+	}
+}
+
+func TestSendEmailNotConfigured(t *testing.T) {
+	t.Parallel()
+	err := (&Notifier{}).Send(context.Background(), Target{Kind: Email, Email: "a@example.com"}, message())
+	var ne *Error
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "no SMTP server") {
+		t.Errorf("Send without SMTP = %v", err)
+	}
+}

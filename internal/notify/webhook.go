@@ -1,0 +1,326 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxResponse bounds how much of a platform's answer is read.
+const maxResponse = 64 << 10
+
+// webhookRequest is one prepared webhook call: the final URL (with
+// signature parameters for DingTalk) and the JSON body.
+type webhookRequest struct {
+	url  string
+	body any
+	err  error
+}
+
+// parser reads a platform's answer and returns *Error when it refused.
+type parser func(kind string, status int, body []byte) error
+
+// post sends req and retries what may pass later: network errors, 5xx,
+// 429 and the platforms' rate-limit codes, with exponential backoff.
+func (n *Notifier) post(ctx context.Context, t Target, req webhookRequest, parse parser) error {
+	if req.err != nil {
+		return req.err
+	}
+	if n.HTTP == nil {
+		return fmt.Errorf("%s: no HTTP client configured", t.Kind)
+	}
+	u, err := url.Parse(req.url)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &Error{Kind: t.Kind, Msg: "the webhook URL is not an http(s) URL"}
+	}
+	body, err := json.Marshal(req.body)
+	if err != nil {
+		return fmt.Errorf("%s: encode message: %w", t.Kind, err)
+	}
+	attempts, wait := n.Attempts, n.Backoff
+	if attempts <= 0 {
+		attempts = 3
+	}
+	if wait <= 0 {
+		wait = 500 * time.Millisecond
+	}
+	var last error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		last = n.postOnce(ctx, t.Kind, req.url, body, parse)
+		if last == nil {
+			return nil
+		}
+		if e, ok := last.(*Error); ok && !e.Retryable {
+			return last
+		}
+	}
+	return last
+}
+
+func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, parse parser) error {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return &Error{Kind: kind, Msg: "bad webhook URL"}
+	}
+	hr.Header.Set("Content-Type", "application/json; charset=utf-8")
+	hr.Header.Set("User-Agent", "Chorus-Notify/1")
+	resp, err := n.HTTP.Do(hr)
+	if err != nil {
+		// The URL carries the robot's key; say what failed without it.
+		return &Error{Kind: kind, Msg: "request failed: " + redactURLError(err, u), Retryable: ctx.Err() == nil}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		return &Error{Kind: kind, Status: resp.StatusCode, Msg: snippet(b), Retryable: true}
+	}
+	return parse(kind, resp.StatusCode, b)
+}
+
+// redactURLError removes the URL (and its key) from a transport error.
+func redactURLError(err error, u string) string {
+	s := err.Error()
+	if u != "" {
+		s = strings.ReplaceAll(s, u, RedactURL(u))
+	}
+	return s
+}
+
+// RedactURL hides the query and the last path segment of a webhook URL,
+// where the platforms put the robot's key or token, so that it can be
+// shown and logged.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return "…"
+	}
+	s := p.Scheme + "://" + p.Host
+	path := strings.TrimSuffix(p.Path, "/")
+	if i := strings.LastIndex(path, "/"); i >= 0 && len(path)-i > 1 && (strings.Contains(p.Host, "feishu") || strings.Contains(p.Host, "larksuite") || strings.Contains(p.Host, "slack") || len(path[i+1:]) >= 16) {
+		path = path[:i+1] + "…"
+	}
+	s += path
+	if p.RawQuery != "" {
+		s += "?…"
+	}
+	return s
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	if s == "" {
+		s = "empty response"
+	}
+	return s
+}
+
+// codeBody is the {errcode, errmsg} answer of WeCom and DingTalk.
+type codeBody struct {
+	ErrCode *int   `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+func parseCodeBody(kind string, status int, b []byte, hints map[int]string, retry map[int]bool) error {
+	var cb codeBody
+	if err := json.Unmarshal(b, &cb); err != nil || cb.ErrCode == nil {
+		if status >= 200 && status < 300 && err == nil {
+			return &Error{Kind: kind, Status: status, Msg: "unexpected answer: " + snippet(b)}
+		}
+		return &Error{Kind: kind, Status: status, Msg: snippet(b)}
+	}
+	if *cb.ErrCode == 0 {
+		return nil
+	}
+	return &Error{Kind: kind, Status: status, Code: *cb.ErrCode, Msg: cb.ErrMsg, Hint: hints[*cb.ErrCode], Retryable: retry[*cb.ErrCode]}
+}
+
+// WeCom: https://developer.work.weixin.qq.com/document/path/91770
+func weComRequest(t Target, m Message) webhookRequest {
+	text := chatMarkdownText(m, func(s string) string { return "**" + s + "**" })
+	// The markdown content is limited to 4096 bytes.
+	text = cutBytes(text, 4000)
+	return webhookRequest{url: t.URL, body: map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": text}}}
+}
+
+var weComHints = map[int]string{
+	93000: "the webhook URL or its key is wrong: copy it again from the group robot",
+	45009: "the robot sends too often: at most 20 messages a minute",
+	40058: "the message is malformed",
+}
+
+func parseWeCom(kind string, status int, b []byte) error {
+	return parseCodeBody(kind, status, b, weComHints, map[int]bool{45009: true})
+}
+
+// DingTalk: https://open.dingtalk.com/document/robots/custom-robot-access
+// With a signing secret (加签), the URL carries timestamp (ms) and sign =
+// urlencode(base64(HmacSHA256(key=secret, timestamp+"\n"+secret))).
+func dingTalkRequest(t Target, m Message, now time.Time) webhookRequest {
+	u := t.URL
+	if t.Secret != "" {
+		ts := strconv.FormatInt(now.UnixMilli(), 10)
+		p, err := url.Parse(u)
+		if err != nil {
+			return webhookRequest{err: &Error{Kind: t.Kind, Msg: "bad webhook URL"}}
+		}
+		q := p.Query()
+		q.Set("timestamp", ts)
+		q.Set("sign", DingTalkSign(ts, t.Secret))
+		p.RawQuery = q.Encode()
+		u = p.String()
+	}
+	text := cutBytes(chatMarkdownText(m, func(s string) string { return "#### " + s }), 18000)
+	return webhookRequest{url: u, body: map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": cut(m.Title, 60), "text": text}}}
+}
+
+// DingTalkSign is DingTalk's robot signature of timestamp (milliseconds,
+// as sent) with secret, before URL encoding.
+func DingTalkSign(timestamp, secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(timestamp + "\n" + secret))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+var dingTalkHints = map[int]string{
+	310000: "check the robot's signing secret (加签, starts with SEC), its keywords and IP allow-list, and this server's clock",
+	300001: "the access_token in the webhook URL is wrong",
+	400102: "the robot has been disabled",
+	130101: "the robot sends too often: at most 20 messages a minute",
+}
+
+func parseDingTalk(kind string, status int, b []byte) error {
+	return parseCodeBody(kind, status, b, dingTalkHints, map[int]bool{130101: true})
+}
+
+// Feishu: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+// With a signature check, the body carries timestamp (seconds) and sign =
+// base64(HmacSHA256(key=timestamp+"\n"+secret, empty message)).
+func feishuRequest(t Target, m Message, now time.Time) webhookRequest {
+	card := map[string]any{
+		"header": map[string]any{"title": map[string]string{"tag": "plain_text", "content": cut(m.Title, 100)}},
+		"elements": []any{
+			map[string]any{"tag": "markdown", "content": chatMarkdownText(Message{Facts: m.Facts, Quotes: m.Quotes, Link: m.Link}, func(string) string { return "" })},
+		},
+	}
+	body := map[string]any{"msg_type": "interactive", "card": card}
+	if t.Secret != "" {
+		ts := strconv.FormatInt(now.Unix(), 10)
+		body["timestamp"] = ts
+		body["sign"] = FeishuSign(ts, t.Secret)
+	}
+	return webhookRequest{url: t.URL, body: body}
+}
+
+// FeishuSign is Feishu's custom-bot signature of timestamp (seconds) with
+// secret.
+func FeishuSign(timestamp, secret string) string {
+	mac := hmac.New(sha256.New, []byte(timestamp+"\n"+secret))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+var feishuHints = map[int]string{
+	19021: "check the bot's signing secret and this server's clock",
+	19022: "this server's IP address is not on the bot's allow-list",
+	19024: "the message lacks the bot's keywords",
+	19001: "the webhook URL is wrong",
+	9499:  "the message is malformed",
+	11232: "the bot sends too often",
+}
+
+// feishuBody is Feishu's answer: {code, msg}, or the older
+// {StatusCode, StatusMessage}.
+type feishuBody struct {
+	Code          *int   `json:"code"`
+	Msg           string `json:"msg"`
+	StatusCode    *int   `json:"StatusCode"`
+	StatusMessage string `json:"StatusMessage"`
+}
+
+func parseFeishu(kind string, status int, b []byte) error {
+	var fb feishuBody
+	if err := json.Unmarshal(b, &fb); err != nil || (fb.Code == nil && fb.StatusCode == nil) {
+		return &Error{Kind: kind, Status: status, Msg: snippet(b)}
+	}
+	code, msg := 0, fb.Msg
+	if fb.Code != nil {
+		code = *fb.Code
+	} else {
+		code, msg = *fb.StatusCode, fb.StatusMessage
+	}
+	if code == 0 {
+		return nil
+	}
+	return &Error{Kind: kind, Status: status, Code: code, Msg: msg, Hint: feishuHints[code], Retryable: code == 11232}
+}
+
+// Slack: https://api.slack.com/messaging/webhooks. Quotes go in
+// plain_text blocks, which Slack never formats; the title and facts are
+// Chorus's own text, escaped for mrkdwn anyway.
+func slackRequest(t Target, m Message) webhookRequest {
+	var facts strings.Builder
+	fmt.Fprintf(&facts, "*%s*", escapeSlack(cut(m.Title, 200)))
+	for _, f := range m.Facts {
+		fmt.Fprintf(&facts, "\n%s: %s", escapeSlack(cut(f.Label, 100)), escapeSlack(cut(f.Value, 200)))
+	}
+	if m.Link != "" {
+		fmt.Fprintf(&facts, "\n<%s|Chorus>", escapeSlack(m.Link))
+	}
+	blocks := []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": facts.String()}}}
+	for _, q := range quotes(m) {
+		blocks = append(blocks, map[string]any{"type": "context", "elements": []any{map[string]any{"type": "plain_text", "text": q, "emoji": false}}})
+	}
+	return webhookRequest{url: t.URL, body: map[string]any{"text": escapeSlack(cut(m.Title, 200)), "blocks": blocks}}
+}
+
+var slackHints = map[string]string{
+	"invalid_token":       "the webhook URL is wrong or revoked",
+	"no_service":          "the webhook URL is wrong or the app was removed",
+	"channel_not_found":   "the webhook's channel no longer exists",
+	"channel_is_archived": "the webhook's channel is archived",
+	"action_prohibited":   "a workspace admin restricted posting to the channel",
+	"invalid_payload":     "the message is malformed",
+}
+
+// parseSlack reads Slack's answer: 200 "ok", or an error status with a
+// plain-text code such as "invalid_token".
+func parseSlack(kind string, status int, b []byte) error {
+	msg := strings.TrimSpace(string(b))
+	if status >= 200 && status < 300 {
+		return nil
+	}
+	return &Error{Kind: kind, Status: status, Msg: snippet(b), Hint: slackHints[msg]}
+}
+
+// cutBytes shortens s to at most n bytes on a rune boundary.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+)
+
+// alertRuleConfig is what an alert rule keeps in its config column.
+type alertRuleConfig struct {
+	Channels []listen.Channel  `json:"channels"`
+	Extra    map[string]string `json:"extra,omitempty"`
+}
+
+const alertRuleColumns = `id, workspace_id, name, kind, COALESCE(topic_id, 0), threshold, quiet_minutes, config, enabled, last_fired_at, created_at, updated_at`
+
+func scanAlertRule(row linkRow) (listen.AlertRule, error) {
+	var r listen.AlertRule
+	var cfg string
+	var last sql.NullTime
+	if err := row.Scan(&r.ID, &r.WorkspaceID, &r.Name, &r.Kind, &r.TopicID, &r.Threshold, &r.QuietMinutes, &cfg, &r.Enabled, &last, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return r, err
+	}
+	var c alertRuleConfig
+	if err := json.Unmarshal([]byte(cfg), &c); err != nil {
+		return r, fmt.Errorf("alert rule %d config: %w", r.ID, err)
+	}
+	r.Channels, r.Extra = c.Channels, c.Extra
+	if r.Channels == nil {
+		r.Channels = []listen.Channel{}
+	}
+	if last.Valid {
+		t := last.Time.UTC()
+		r.LastFiredAt = &t
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	return r, nil
+}
+
+// alertNullID stores 0 as NULL.
+func alertNullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func alertRuleConfigText(r listen.AlertRule) (string, error) {
+	b, err := json.Marshal(alertRuleConfig{Channels: r.Channels, Extra: r.Extra})
+	return string(b), err
+}
+
+// AlertRules lists the workspace's alert rules by id.
+func (db *DB) AlertRules(ctx context.Context, ws int64) ([]listen.AlertRule, error) {
+	rows, err := db.reader().query(ctx, `SELECT `+alertRuleColumns+` FROM alert_rules WHERE workspace_id = $1 ORDER BY id`, ws)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read alert rules")
+	}
+	defer rows.Close()
+	out := []listen.AlertRule{}
+	for rows.Next() {
+		r, err := scanAlertRule(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read alert rules")
+		}
+		out = append(out, r)
+	}
+	return out, apperr.Wrap(rows.Err(), "read alert rules")
+}
+
+// AlertRule returns one rule of the workspace. Returns apperr.NotFound if
+// it does not exist there.
+func (db *DB) AlertRule(ctx context.Context, ws, id int64) (listen.AlertRule, error) {
+	r, err := scanAlertRule(db.reader().queryRow(ctx, `SELECT `+alertRuleColumns+` FROM alert_rules WHERE workspace_id = $1 AND id = $2`, ws, id))
+	if err != nil {
+		return r, notFound(err, "alert_rule")
+	}
+	return r, nil
+}
+
+// alertTopicOK refuses a topic of another workspace as NotFound.
+func (db *DB) alertTopicOK(ctx context.Context, ws, topicID int64) error {
+	if topicID == 0 {
+		return nil
+	}
+	var one int
+	err := db.reader().queryRow(ctx, `SELECT 1 FROM topics WHERE workspace_id = $1 AND id = $2`, ws, topicID).Scan(&one)
+	return notFound(err, "topic")
+}
+
+// CreateAlertRule stores a new rule. A topic of another workspace is
+// apperr.NotFound.
+func (db *DB) CreateAlertRule(ctx context.Context, ws int64, r listen.AlertRule) (listen.AlertRule, error) {
+	if err := db.alertTopicOK(ctx, ws, r.TopicID); err != nil {
+		return r, err
+	}
+	cfg, err := alertRuleConfigText(r)
+	if err != nil {
+		return r, apperr.Wrap(err, "encode alert rule")
+	}
+	var id int64
+	err = db.writer().queryRow(ctx, `INSERT INTO alert_rules (workspace_id, name, kind, topic_id, threshold, quiet_minutes, config, enabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`, ws, r.Name, r.Kind, alertNullID(r.TopicID), r.Threshold, r.QuietMinutes, cfg, r.Enabled, db.now()).Scan(&id)
+	if err != nil {
+		return r, apperr.Wrap(err, "create alert rule")
+	}
+	return db.AlertRule(ctx, ws, id)
+}
+
+// UpdateAlertRule replaces a rule's settings (not its last firing).
+// Returns apperr.NotFound if it is not the workspace's.
+func (db *DB) UpdateAlertRule(ctx context.Context, ws int64, r listen.AlertRule) (listen.AlertRule, error) {
+	if err := db.alertTopicOK(ctx, ws, r.TopicID); err != nil {
+		return r, err
+	}
+	cfg, err := alertRuleConfigText(r)
+	if err != nil {
+		return r, apperr.Wrap(err, "encode alert rule")
+	}
+	res, err := db.writer().exec(ctx, `UPDATE alert_rules SET name = $3, kind = $4, topic_id = $5, threshold = $6, quiet_minutes = $7, config = $8, enabled = $9, updated_at = $10
+		WHERE workspace_id = $1 AND id = $2`, ws, r.ID, r.Name, r.Kind, alertNullID(r.TopicID), r.Threshold, r.QuietMinutes, cfg, r.Enabled, db.now())
+	if err != nil {
+		return r, apperr.Wrap(err, "update alert rule")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return r, apperr.NotFoundf("alert_rule")
+	}
+	return db.AlertRule(ctx, ws, r.ID)
+}
+
+// DeleteAlertRule deletes a rule; its alerts stay, without it. Returns
+// apperr.NotFound if it is not the workspace's.
+func (db *DB) DeleteAlertRule(ctx context.Context, ws, id int64) error {
+	res, err := db.writer().exec(ctx, `DELETE FROM alert_rules WHERE workspace_id = $1 AND id = $2`, ws, id)
+	if err != nil {
+		return apperr.Wrap(err, "delete alert rule")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFoundf("alert_rule")
+	}
+	return nil
+}
+
+// AlertWorkspaces lists the workspaces with an enabled alert rule.
+func (db *DB) AlertWorkspaces(ctx context.Context) ([]int64, error) {
+	rows, err := db.reader().query(ctx, `SELECT DISTINCT workspace_id FROM alert_rules WHERE enabled = $1 ORDER BY workspace_id`, true)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read alert workspaces")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, apperr.Wrap(err, "read alert workspaces")
+		}
+		out = append(out, id)
+	}
+	return out, apperr.Wrap(rows.Err(), "read alert workspaces")
+}
+
+// TopicMentionIDs returns ids of mentions of the topics published in
+// [from, to), of a sentiment when set, newest first, at most limit.
+func (db *DB) TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, sentiment string, limit int) ([]int64, error) {
+	if len(topicIDs) == 0 {
+		return nil, nil
+	}
+	in, args := numberedIn([]any{ws, from.UTC(), to.UTC()}, topicIDs)
+	q := `SELECT mt.mention_id, MAX(mt.published_at) FROM mention_topics mt`
+	where := ` WHERE mt.workspace_id = $1 AND mt.published_at >= $2 AND mt.published_at < $3 AND mt.topic_id IN ` + in
+	if sentiment != "" {
+		args = append(args, sentiment)
+		q += ` JOIN mentions m ON m.id = mt.mention_id`
+		where += fmt.Sprintf(` AND m.sentiment = $%d`, len(args))
+	}
+	rows, err := db.reader().query(ctx, q+where+fmt.Sprintf(` GROUP BY mt.mention_id ORDER BY MAX(mt.published_at) DESC, mt.mention_id DESC LIMIT %d`, max(1, min(limit, 1000))), args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read topic mentions")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		var at any
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, apperr.Wrap(err, "read topic mentions")
+		}
+		out = append(out, id)
+	}
+	return out, apperr.Wrap(rows.Err(), "read topic mentions")
+}
+
+// MentionTopicPairs returns the topics of each of the given mentions of
+// the workspace.
+func (db *DB) MentionTopicPairs(ctx context.Context, ws int64, mentionIDs []int64) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	for start := 0; start < len(mentionIDs); start += 500 {
+		part := mentionIDs[start:min(start+500, len(mentionIDs))]
+		in, args := numberedIn([]any{ws}, part)
+		rows, err := db.reader().query(ctx, `SELECT mention_id, topic_id FROM mention_topics WHERE workspace_id = $1 AND mention_id IN `+in, args...)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read mention topics")
+		}
+		for rows.Next() {
+			var m, t int64
+			if err := rows.Scan(&m, &t); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "read mention topics")
+			}
+			out[m] = append(out[m], t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, apperr.Wrap(err, "read mention topics")
+		}
+	}
+	return out, nil
+}
+
+// AlertMentions returns the workspace's mentions with the given ids (at
+// most 200), in that order, skipping missing ones.
+func (db *DB) AlertMentions(ctx context.Context, ws int64, ids []int64) ([]listen.Mention, error) {
+	if len(ids) == 0 {
+		return []listen.Mention{}, nil
+	}
+	ms, err := db.MentionsByID(ctx, ws, ids[:min(len(ids), 200)])
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]listen.Mention, len(ms))
+	for _, m := range ms {
+		byID[m.ID] = m
+	}
+	out := make([]listen.Mention, 0, len(ms))
+	for _, id := range ids {
+		if m, ok := byID[id]; ok {
+			out = append(out, m)
+			delete(byID, id)
+		}
+	}
+	return out, nil
+}
+
+const alertColumns = `id, workspace_id, COALESCE(rule_id, 0), COALESCE(topic_id, 0), kind, value, baseline, detail, mention_ids, fired_at, read_at`
+
+func scanAlert(row linkRow) (listen.Alert, error) {
+	var a listen.Alert
+	var detail, ids string
+	var read sql.NullTime
+	if err := row.Scan(&a.ID, &a.WorkspaceID, &a.RuleID, &a.TopicID, &a.Kind, &a.Value, &a.Baseline, &detail, &ids, &a.FiredAt, &read); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
+		return a, fmt.Errorf("alert %d detail: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(ids), &a.MentionIDs); err != nil {
+		return a, fmt.Errorf("alert %d mention ids: %w", a.ID, err)
+	}
+	if a.MentionIDs == nil {
+		a.MentionIDs = []int64{}
+	}
+	a.FiredAt = a.FiredAt.UTC()
+	if read.Valid {
+		t := read.Time.UTC()
+		a.ReadAt = &t
+	}
+	return a, nil
+}
+
+// FireAlert stores a when its rule has not fired since quietSince, and
+// sets the rule's last firing, in one transaction: two evaluations at once
+// (an ingest and the hourly job, or two nodes) fire once.
+func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time) (listen.Alert, bool, error) {
+	if len(a.MentionIDs) > alert.MaxAlertMentions {
+		a.MentionIDs = a.MentionIDs[:alert.MaxAlertMentions]
+	}
+	if a.MentionIDs == nil {
+		a.MentionIDs = []int64{}
+	}
+	if a.Detail == nil {
+		a.Detail = map[string]any{}
+	}
+	detail, err := json.Marshal(a.Detail)
+	if err != nil {
+		return a, false, apperr.Wrap(err, "encode alert")
+	}
+	ids, _ := json.Marshal(a.MentionIDs)
+	if a.FiredAt.IsZero() {
+		a.FiredAt = db.now()
+	}
+	a.FiredAt = a.FiredAt.UTC().Truncate(time.Microsecond)
+	a.WorkspaceID = ws
+	fired := false
+	err = db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if a.RuleID != 0 {
+			res, err := c.exec(ctx, `UPDATE alert_rules SET last_fired_at = $3 WHERE workspace_id = $1 AND id = $2 AND (last_fired_at IS NULL OR last_fired_at <= $4)`,
+				ws, a.RuleID, a.FiredAt, quietSince.UTC())
+			if err != nil {
+				return apperr.Wrap(err, "claim alert rule")
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+		}
+		if err := c.queryRow(ctx, `INSERT INTO alerts (workspace_id, rule_id, topic_id, kind, value, baseline, detail, mention_ids, fired_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, ws, alertNullID(a.RuleID), alertNullID(a.TopicID), a.Kind, a.Value, a.Baseline, string(detail), string(ids), a.FiredAt).Scan(&a.ID); err != nil {
+			return apperr.Wrap(err, "insert alert")
+		}
+		fired = true
+		return nil
+	})
+	return a, fired, err
+}
+
+// RecentAlerts returns the rule's alerts fired at or after since, newest
+// first, at most 500.
+func (db *DB) RecentAlerts(ctx context.Context, ws, ruleID int64, since time.Time) ([]listen.Alert, error) {
+	return db.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts WHERE workspace_id = $1 AND rule_id = $2 AND fired_at >= $3 ORDER BY id DESC LIMIT 500`, ws, ruleID, since.UTC())
+}
+
+// Alerts lists the workspace's alerts newest first.
+func (db *DB) Alerts(ctx context.Context, ws int64, f alert.Filter) ([]listen.Alert, error) {
+	q := `SELECT ` + alertColumns + ` FROM alerts WHERE workspace_id = $1`
+	args := []any{ws}
+	if f.Unread {
+		q += ` AND read_at IS NULL`
+	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		q += fmt.Sprintf(` AND id < $%d`, len(args))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return db.queryAlerts(ctx, q+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit), args...)
+}
+
+func (db *DB) queryAlerts(ctx context.Context, q string, args ...any) ([]listen.Alert, error) {
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read alerts")
+	}
+	defer rows.Close()
+	out := []listen.Alert{}
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read alerts")
+		}
+		out = append(out, a)
+	}
+	return out, apperr.Wrap(rows.Err(), "read alerts")
+}
+
+// Alert returns one alert of the workspace. Returns apperr.NotFound if it
+// does not exist there.
+func (db *DB) Alert(ctx context.Context, ws, id int64) (listen.Alert, error) {
+	a, err := scanAlert(db.reader().queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE workspace_id = $1 AND id = $2`, ws, id))
+	if err != nil {
+		return a, notFound(err, "alert")
+	}
+	return a, nil
+}
+
+// MarkAlertRead marks an alert read, keeping the first time it was.
+// Returns apperr.NotFound if it is not the workspace's.
+func (db *DB) MarkAlertRead(ctx context.Context, ws, id int64, at time.Time) (listen.Alert, error) {
+	res, err := db.writer().exec(ctx, `UPDATE alerts SET read_at = COALESCE(read_at, $3) WHERE workspace_id = $1 AND id = $2`, ws, id, at.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return listen.Alert{}, apperr.Wrap(err, "mark alert read")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return listen.Alert{}, apperr.NotFoundf("alert")
+	}
+	return db.Alert(ctx, ws, id)
+}
+
+// SetAlertDelivery records each channel's delivery outcome in the alert's
+// detail under "delivery".
+func (db *DB) SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		var detail string
+		if err := c.queryRow(ctx, `SELECT detail FROM alerts WHERE workspace_id = $1 AND id = $2`, ws, id).Scan(&detail); err != nil {
+			return notFound(err, "alert")
+		}
+		var d map[string]any
+		if err := json.Unmarshal([]byte(detail), &d); err != nil || d == nil {
+			d = map[string]any{}
+		}
+		d["delivery"] = delivery
+		b, err := json.Marshal(d)
+		if err != nil {
+			return apperr.Wrap(err, "encode alert delivery")
+		}
+		_, err = c.exec(ctx, `UPDATE alerts SET detail = $3 WHERE workspace_id = $1 AND id = $2`, ws, id, string(b))
+		return apperr.Wrap(err, "record alert delivery")
+	})
+}

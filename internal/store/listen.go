@@ -1,0 +1,799 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+)
+
+var _ listen.Store = (*DB)(nil)
+
+// ---- topics ----
+
+const topicColumns = `id, name, kind, query, competitor_id, enabled, created_at, updated_at`
+
+func scanTopic(r linkRow) (listen.Topic, error) {
+	var t listen.Topic
+	var comp sql.NullInt64
+	if err := r.Scan(&t.ID, &t.Name, &t.Kind, &t.Query, &comp, &t.Enabled, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		return t, err
+	}
+	t.CompetitorID = comp.Int64
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return t, nil
+}
+
+func idOrNull(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// CreateTopic stores a new topic.
+func (db *DB) CreateTopic(ctx context.Context, ws int64, t listen.Topic) (listen.Topic, error) {
+	now := db.now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	err := db.writer().queryRow(ctx, `INSERT INTO topics (workspace_id, name, kind, query, competitor_id, enabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, ws, t.Name, t.Kind, t.Query, idOrNull(t.CompetitorID), t.Enabled, now).Scan(&t.ID)
+	if err != nil {
+		return listen.Topic{}, apperr.Wrap(err, "create topic")
+	}
+	return t, nil
+}
+
+// Topic returns one topic of the workspace. Returns apperr.NotFound.
+func (db *DB) Topic(ctx context.Context, ws, id int64) (listen.Topic, error) {
+	t, err := scanTopic(db.reader().queryRow(ctx, `SELECT `+topicColumns+` FROM topics WHERE workspace_id = $1 AND id = $2`, ws, id))
+	if err != nil {
+		return listen.Topic{}, notFound(err, "topic")
+	}
+	return t, nil
+}
+
+// Topics returns the workspace's topics, oldest first.
+func (db *DB) Topics(ctx context.Context, ws int64) ([]listen.Topic, error) {
+	rows, err := db.reader().query(ctx, `SELECT `+topicColumns+` FROM topics WHERE workspace_id = $1 ORDER BY id`, ws)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list topics")
+	}
+	defer rows.Close()
+	out := []listen.Topic{}
+	for rows.Next() {
+		t, err := scanTopic(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list topics")
+		}
+		out = append(out, t)
+	}
+	return out, apperr.Wrap(rows.Err(), "list topics")
+}
+
+// UpdateTopic saves a topic. Returns apperr.NotFound.
+func (db *DB) UpdateTopic(ctx context.Context, ws int64, t listen.Topic) (listen.Topic, error) {
+	res, err := db.writer().exec(ctx, `UPDATE topics SET name = $1, kind = $2, query = $3, competitor_id = $4, enabled = $5, updated_at = $6
+		WHERE workspace_id = $7 AND id = $8`, t.Name, t.Kind, t.Query, idOrNull(t.CompetitorID), t.Enabled, db.now(), ws, t.ID)
+	if err := brandRowsOne(res, err, "update", "topic"); err != nil {
+		return listen.Topic{}, err
+	}
+	return db.Topic(ctx, ws, t.ID)
+}
+
+// DeleteTopic removes a topic with its matches, roll-ups and alert rules.
+// Returns apperr.NotFound.
+func (db *DB) DeleteTopic(ctx context.Context, ws, id int64) error {
+	res, err := db.writer().exec(ctx, `DELETE FROM topics WHERE workspace_id = $1 AND id = $2`, ws, id)
+	return brandRowsOne(res, err, "delete", "topic")
+}
+
+// WorkspaceName returns a workspace's display name. Returns
+// apperr.NotFound.
+func (db *DB) WorkspaceName(ctx context.Context, ws int64) (string, error) {
+	var name string
+	if err := db.reader().queryRow(ctx, `SELECT name FROM workspaces WHERE id = $1`, ws).Scan(&name); err != nil {
+		return "", notFound(err, "workspace")
+	}
+	return name, nil
+}
+
+// ---- mentions ----
+
+const mentionColumns = `m.id, m.source_id, m.source_kind, m.external_id, m.url, m.author, m.author_followers, m.text, m.urls,
+	m.content_hash, m.simhash, m.cluster_id, m.cluster_size, m.lang, m.sentiment, m.p_positive, m.p_neutral, m.p_negative,
+	m.sentiment_corrected, m.likes, m.reposts, m.comments, m.published_at, m.fetched_at`
+
+func scanMention(r linkRow) (listen.Mention, error) {
+	var m listen.Mention
+	var source, cluster sql.NullInt64
+	var urls string
+	var sim int64
+	err := r.Scan(&m.ID, &source, &m.SourceKind, &m.ExternalID, &m.URL, &m.Author, &m.AuthorFollowers, &m.Text, &urls,
+		&m.ContentHash, &sim, &cluster, &m.ClusterSize, &m.Lang, &m.Sentiment, &m.PPositive, &m.PNeutral, &m.PNegative,
+		&m.SentimentCorrected, &m.Likes, &m.Reposts, &m.Comments, &m.PublishedAt, &m.FetchedAt)
+	if err != nil {
+		return m, err
+	}
+	m.SourceID, m.ClusterID, m.SimHash = source.Int64, cluster.Int64, uint64(sim)
+	if urls != "" {
+		m.URLs = strings.Split(urls, "\n")
+	}
+	m.PublishedAt, m.FetchedAt = m.PublishedAt.UTC(), m.FetchedAt.UTC()
+	m.TopicIDs = []int64{}
+	return m, nil
+}
+
+// mentionInsertColumns are the columns SaveMentions writes, in order.
+var mentionInsertColumns = []string{"workspace_id", "source_id", "source_kind", "external_id", "url", "author", "author_followers", "text", "urls",
+	"content_hash", "simhash", "cluster_id", "cluster_size", "lang", "sentiment", "p_positive", "p_neutral", "p_negative",
+	"likes", "reposts", "comments", "published_at", "fetched_at"}
+
+// mentionChunk rows go in one INSERT: 23 columns × 600 rows stay below
+// SQLite's 32,766 parameters and PostgreSQL's 65,535.
+const mentionChunk = 600
+
+// SaveMentions stores a batch of mentions in one transaction: rows (in
+// multi-row INSERTs), topic matches, cluster-size increments of roots
+// stored before, and the hourly topic roll-ups. Source ids and topic ids
+// that are not the workspace's are dropped. It returns the new ids in batch
+// order. Returns apperr.Conflict if a (source kind, external id) is taken.
+func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention) ([]int64, error) {
+	ids := make([]int64, len(batch))
+	err := db.InTx(ctx, func(tx *Tx) error {
+		b := sqlBatch{tx.conn()}
+		anon := b.anonymous()
+		if anon {
+			if err := b.exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
+				return apperr.Wrap(err, "size page cache")
+			}
+		}
+		topics, sources, err := listenRefs(ctx, b, ws, batch)
+		if err != nil {
+			return err
+		}
+		// Mentions, in chunks; ids come back in insertion order once sorted.
+		head := `INSERT INTO mentions (` + strings.Join(mentionInsertColumns, ", ") + `) VALUES `
+		args := make([]any, 0, mentionChunk*len(mentionInsertColumns))
+		for start := 0; start < len(batch); start += mentionChunk {
+			part := batch[start:min(start+mentionChunk, len(batch))]
+			args = args[:0]
+			for i := range part {
+				nm := &part[i]
+				m := &nm.Mention
+				cluster := idOrNull(m.ClusterID) // roots of this batch: linked below
+				src := sql.NullInt64{}
+				if sources[m.SourceID] {
+					src = idOrNull(m.SourceID)
+				}
+				args = append(args, ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
+					m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
+					m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC())
+			}
+			got := make([]int64, 0, len(part))
+			err := b.query(ctx, head+placeholders(len(part), len(mentionInsertColumns), anon)+` RETURNING id`, args, func(scan func(...any) error) error {
+				var id int64
+				if err := scan(&id); err != nil {
+					return err
+				}
+				got = append(got, id)
+				return nil
+			})
+			if isUnique(err) {
+				return apperr.New(apperr.Conflict, "error.listen.duplicate", nil)
+			}
+			if err != nil {
+				return apperr.Wrap(err, "insert mentions")
+			}
+			if len(got) != len(part) {
+				return apperr.Wrap(fmt.Errorf("%d ids for %d rows", len(got), len(part)), "insert mentions")
+			}
+			slices.Sort(got)
+			copy(ids[start:], got)
+		}
+		// Near-duplicates of roots of this batch learn their root's id now.
+		for i := range batch {
+			if k := batch[i].ClusterIndex; k >= 0 {
+				if err := b.exec(ctx, db.rebind(`UPDATE mentions SET cluster_id = $1 WHERE id = $2`), ids[k], ids[i]); err != nil {
+					return apperr.Wrap(err, "link cluster")
+				}
+			}
+		}
+		// Cluster sizes of roots stored before this batch.
+		grow := map[int64]int{}
+		var roots []int64
+		for i := range batch {
+			if c := batch[i].ClusterID; c != 0 && batch[i].ClusterIndex < 0 {
+				if grow[c] == 0 {
+					roots = append(roots, c)
+				}
+				grow[c]++
+			}
+		}
+		slices.Sort(roots)
+		for _, r := range roots {
+			if err := b.exec(ctx, db.rebind(`UPDATE mentions SET cluster_size = cluster_size + $1 WHERE workspace_id = $2 AND id = $3`), grow[r], ws, r); err != nil {
+				return apperr.Wrap(err, "grow cluster")
+			}
+		}
+		if err := insertMentionTopics(ctx, b, ws, batch, ids, topics); err != nil {
+			return err
+		}
+		return upsertTopicRollups(ctx, b, ws, batch, topics)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// listenRefs returns which topic ids and source ids of a batch belong to
+// the workspace.
+func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMention) (map[int64]bool, map[int64]bool, error) {
+	topics := map[int64]bool{}
+	sources := map[int64]bool{}
+	needTopics, needSources := false, map[int64]bool{}
+	for i := range batch {
+		if len(batch[i].TopicIDs) > 0 {
+			needTopics = true
+		}
+		if s := batch[i].SourceID; s != 0 {
+			needSources[s] = true
+		}
+	}
+	if needTopics {
+		err := b.query(ctx, b.c.db.rebind(`SELECT id FROM topics WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			topics[id] = true
+			return nil
+		})
+		if err != nil {
+			return nil, nil, apperr.Wrap(err, "read topics")
+		}
+	}
+	if len(needSources) > 0 {
+		err := b.query(ctx, b.c.db.rebind(`SELECT id FROM sources WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			sources[id] = true
+			return nil
+		})
+		if err != nil {
+			return nil, nil, apperr.Wrap(err, "read sources")
+		}
+	}
+	return topics, sources, nil
+}
+
+const matchChunk = 2000
+
+func insertMentionTopics(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMention, ids []int64, topics map[int64]bool) error {
+	args := make([]any, 0, 4*matchChunk)
+	rows := 0
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		err := b.exec(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `+placeholders(rows, 4, b.anonymous()), args...)
+		args, rows = args[:0], 0
+		return apperr.Wrap(err, "insert topic matches")
+	}
+	for i := range batch {
+		for _, t := range batch[i].TopicIDs {
+			if !topics[t] {
+				continue
+			}
+			args = append(args, ids[i], t, ws, batch[i].PublishedAt.UTC())
+			if rows++; rows == matchChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+type topicHour struct {
+	topic int64
+	hour  time.Time
+}
+
+func upsertTopicRollups(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
+	sums := map[topicHour]*listen.Rollup{}
+	var keys []topicHour
+	for i := range batch {
+		m := &batch[i].Mention
+		for _, t := range m.TopicIDs {
+			if !topics[t] {
+				continue
+			}
+			k := topicHour{t, m.PublishedAt.UTC().Truncate(time.Hour)}
+			r := sums[k]
+			if r == nil {
+				r = &listen.Rollup{}
+				sums[k] = r
+				keys = append(keys, k)
+			}
+			r.Volume++
+			switch m.Sentiment {
+			case listen.Positive:
+				r.Positive++
+			case listen.Neutral:
+				r.Neutral++
+			case listen.Negative:
+				r.Negative++
+			}
+			r.Reach += m.AuthorFollowers
+		}
+	}
+	for start := 0; start < len(keys); start += rollupChunk {
+		part := keys[start:min(start+rollupChunk, len(keys))]
+		args := make([]any, 0, 8*len(part))
+		for _, k := range part {
+			r := sums[k]
+			args = append(args, k.topic, k.hour, ws, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
+		}
+		err := b.exec(ctx, `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
+			VALUES `+placeholders(len(part), 8, b.anonymous())+`
+			ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
+				positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
+				negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, args...)
+		if err != nil {
+			return apperr.Wrap(err, "update topic roll-ups")
+		}
+	}
+	return nil
+}
+
+const knownChunk = 500
+
+// KnownMentions reports which keys and content hashes are stored in the
+// workspace.
+func (db *DB) KnownMentions(ctx context.Context, ws int64, keys []listen.ExactKey, hashes []string) (map[listen.ExactKey]bool, map[string]bool, error) {
+	b := sqlBatch{db.reader()}
+	anon := b.anonymous()
+	known := map[listen.ExactKey]bool{}
+	byKind := map[string][]string{}
+	for _, k := range keys {
+		byKind[k.SourceKind] = append(byKind[k.SourceKind], k.ExternalID)
+	}
+	for kind, ext := range byKind {
+		for start := 0; start < len(ext); start += knownChunk {
+			part := ext[start:min(start+knownChunk, len(ext))]
+			args := make([]any, 0, len(part)+2)
+			args = append(args, ws, kind)
+			for _, e := range part {
+				args = append(args, e)
+			}
+			q := `SELECT external_id FROM mentions WHERE workspace_id = $1 AND source_kind = $2 AND external_id IN ` + placeholders(1, len(part)+2, false)
+			q = strings.Replace(q, "($1, $2, ", "(", 1)
+			if anon {
+				q = `SELECT external_id FROM mentions WHERE workspace_id = ? AND source_kind = ? AND external_id IN ` + inList(len(part), true)
+			}
+			err := b.query(ctx, q, args, func(scan func(...any) error) error {
+				var e string
+				if err := scan(&e); err != nil {
+					return err
+				}
+				known[listen.ExactKey{SourceKind: kind, ExternalID: e}] = true
+				return nil
+			})
+			if err != nil {
+				return nil, nil, apperr.Wrap(err, "look up mentions")
+			}
+		}
+	}
+	knownHash := map[string]bool{}
+	for start := 0; start < len(hashes); start += knownChunk {
+		part := hashes[start:min(start+knownChunk, len(hashes))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, ws)
+		for _, h := range part {
+			args = append(args, h)
+		}
+		q := `SELECT content_hash FROM mentions WHERE workspace_id = $1 AND content_hash IN ` + strings.Replace(placeholders(1, len(part)+1, false), "($1, ", "(", 1)
+		if anon {
+			q = `SELECT content_hash FROM mentions WHERE workspace_id = ? AND content_hash IN ` + inList(len(part), true)
+		}
+		err := b.query(ctx, q, args, func(scan func(...any) error) error {
+			var h string
+			if err := scan(&h); err != nil {
+				return err
+			}
+			knownHash[h] = true
+			return nil
+		})
+		if err != nil {
+			return nil, nil, apperr.Wrap(err, "look up mentions")
+		}
+	}
+	return known, knownHash, nil
+}
+
+// DedupRoots returns the workspace's cluster roots published since a time.
+func (db *DB) DedupRoots(ctx context.Context, ws int64, since time.Time) ([]listen.DedupEntry, error) {
+	rows, err := db.reader().query(ctx, `SELECT id, simhash, published_at FROM mentions
+		WHERE workspace_id = $1 AND published_at >= $2 AND cluster_id IS NULL ORDER BY id`, ws, since.UTC())
+	if err != nil {
+		return nil, apperr.Wrap(err, "read dedup roots")
+	}
+	defer rows.Close()
+	var out []listen.DedupEntry
+	for rows.Next() {
+		var e listen.DedupEntry
+		var sim int64
+		if err := rows.Scan(&e.ID, &sim, &e.PublishedAt); err != nil {
+			return nil, apperr.Wrap(err, "read dedup roots")
+		}
+		e.SimHash = uint64(sim)
+		out = append(out, e)
+	}
+	return out, apperr.Wrap(rows.Err(), "read dedup roots")
+}
+
+// Mention returns one mention with its topics. Returns apperr.NotFound.
+func (db *DB) Mention(ctx context.Context, ws, id int64) (listen.Mention, error) {
+	m, err := scanMention(db.reader().queryRow(ctx, `SELECT `+mentionColumns+` FROM mentions m WHERE m.workspace_id = $1 AND m.id = $2`, ws, id))
+	if err != nil {
+		return listen.Mention{}, notFound(err, "mention")
+	}
+	ms := []listen.Mention{m}
+	if err := db.mentionTopics(ctx, ms); err != nil {
+		return listen.Mention{}, err
+	}
+	return ms[0], nil
+}
+
+// Mentions returns the workspace's mentions by the filter, newest (highest
+// id) first, with their topics.
+func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([]listen.Mention, error) {
+	q := `SELECT ` + mentionColumns + ` FROM mentions m WHERE m.workspace_id = $1`
+	args := []any{ws}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += " AND " + strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args)))
+	}
+	if f.TopicID != 0 {
+		add(`m.id IN (SELECT mention_id FROM mention_topics WHERE workspace_id = $1 AND topic_id = $?)`, f.TopicID)
+	}
+	if f.Sentiment != "" {
+		add(`m.sentiment = $?`, f.Sentiment)
+	}
+	if f.SourceKind != "" {
+		add(`m.source_kind = $?`, f.SourceKind)
+	}
+	if f.Lang != "" {
+		add(`m.lang = $?`, f.Lang)
+	}
+	if f.From != nil {
+		add(`m.published_at >= $?`, f.From.UTC())
+	}
+	if f.To != nil {
+		add(`m.published_at < $?`, f.To.UTC())
+	}
+	if f.Query != "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))
+		add(`LOWER(m.text) LIKE $? ESCAPE '\'`, "%"+esc+"%")
+	}
+	if f.BeforeID != 0 {
+		add(`m.id < $?`, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > listen.TryWindow {
+		limit = 50
+	}
+	q += fmt.Sprintf(` ORDER BY m.id DESC LIMIT %d`, limit)
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list mentions")
+	}
+	out := []listen.Mention{}
+	for rows.Next() {
+		m, err := scanMention(rows)
+		if err != nil {
+			rows.Close()
+			return nil, apperr.Wrap(err, "list mentions")
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "list mentions")
+	}
+	return out, db.mentionTopics(ctx, out)
+}
+
+// MentionsByID returns the workspace's mentions with the given ids (those
+// of another workspace are left out), in id order.
+func (db *DB) MentionsByID(ctx context.Context, ws int64, ids []int64) ([]listen.Mention, error) {
+	out := []listen.Mention{}
+	for start := 0; start < len(ids); start += knownChunk {
+		part := ids[start:min(start+knownChunk, len(ids))]
+		args := []any{ws}
+		var ph []string
+		for _, id := range part {
+			args = append(args, id)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		rows, err := db.reader().query(ctx, `SELECT `+mentionColumns+` FROM mentions m WHERE m.workspace_id = $1 AND m.id IN (`+strings.Join(ph, ", ")+`) ORDER BY m.id`, args...)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read mentions")
+		}
+		for rows.Next() {
+			m, err := scanMention(rows)
+			if err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "read mentions")
+			}
+			out = append(out, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, apperr.Wrap(err, "read mentions")
+		}
+	}
+	return out, db.mentionTopics(ctx, out)
+}
+
+// mentionTopics fills TopicIDs.
+func (db *DB) mentionTopics(ctx context.Context, ms []listen.Mention) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(ms))
+	for start := 0; start < len(ms); start += knownChunk {
+		part := ms[start:min(start+knownChunk, len(ms))]
+		args := make([]any, 0, len(part))
+		var ph []string
+		for i := range part {
+			idx[part[i].ID] = start + i
+			args = append(args, part[i].ID)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		rows, err := db.reader().query(ctx, `SELECT mention_id, topic_id FROM mention_topics WHERE mention_id IN (`+strings.Join(ph, ", ")+`) ORDER BY topic_id`, args...)
+		if err != nil {
+			return apperr.Wrap(err, "read mention topics")
+		}
+		for rows.Next() {
+			var m, t int64
+			if err := rows.Scan(&m, &t); err != nil {
+				rows.Close()
+				return apperr.Wrap(err, "read mention topics")
+			}
+			if i, ok := idx[m]; ok {
+				ms[i].TopicIDs = append(ms[i].TopicIDs, t)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return apperr.Wrap(err, "read mention topics")
+		}
+	}
+	return nil
+}
+
+// SetMentionSentiment sets a corrected label and moves the mention's count
+// in its topics' roll-ups from the old label to the new. Returns
+// apperr.NotFound.
+func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label string) (listen.Mention, error) {
+	col := map[string]string{listen.Positive: "positive", listen.Neutral: "neutral", listen.Negative: "negative"}
+	if col[label] == "" {
+		return listen.Mention{}, apperr.New(apperr.Invalid, "error.invalid", nil)
+	}
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		var old string
+		var published time.Time
+		if err := c.queryRow(ctx, `SELECT sentiment, published_at FROM mentions WHERE workspace_id = $1 AND id = $2`, ws, id).Scan(&old, &published); err != nil {
+			return notFound(err, "mention")
+		}
+		if _, err := c.exec(ctx, `UPDATE mentions SET sentiment = $1, sentiment_corrected = $2 WHERE workspace_id = $3 AND id = $4`, label, true, ws, id); err != nil {
+			return apperr.Wrap(err, "correct sentiment")
+		}
+		if old == label {
+			return nil
+		}
+		hour := published.UTC().Truncate(time.Hour)
+		set := col[label] + ` = ` + col[label] + ` + 1`
+		if col[old] != "" {
+			set += `, ` + col[old] + ` = ` + col[old] + ` - 1`
+		}
+		_, err := c.exec(ctx, `UPDATE topic_rollups SET `+set+` WHERE workspace_id = $1 AND hour = $2
+			AND topic_id IN (SELECT topic_id FROM mention_topics WHERE mention_id = $3)`, ws, hour, id)
+		return apperr.Wrap(err, "move sentiment count")
+	})
+	if err != nil {
+		return listen.Mention{}, err
+	}
+	return db.Mention(ctx, ws, id)
+}
+
+// Corrections calls fn with every corrected mention's text and label,
+// oldest first.
+func (db *DB) Corrections(ctx context.Context, ws int64, fn func(text, label string) error) error {
+	rows, err := db.reader().query(ctx, `SELECT text, sentiment FROM mentions WHERE workspace_id = $1 AND sentiment_corrected = $2 ORDER BY id`, ws, true)
+	if err != nil {
+		return apperr.Wrap(err, "read corrections")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var text, label string
+		if err := rows.Scan(&text, &label); err != nil {
+			return apperr.Wrap(err, "read corrections")
+		}
+		if err := fn(text, label); err != nil {
+			return err
+		}
+	}
+	return apperr.Wrap(rows.Err(), "read corrections")
+}
+
+// TopicRollups returns the hourly roll-ups of the workspace's topics
+// (all when topicIDs is empty) with from ≤ hour < to, by topic and hour.
+func (db *DB) TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error) {
+	q := `SELECT topic_id, hour, volume, positive, neutral, negative, reach FROM topic_rollups
+		WHERE workspace_id = $1 AND hour >= $2 AND hour < $3`
+	args := []any{ws, from.UTC(), to.UTC()}
+	if len(topicIDs) > 0 {
+		var ph []string
+		for _, id := range topicIDs {
+			args = append(args, id)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		q += ` AND topic_id IN (` + strings.Join(ph, ", ") + `)`
+	}
+	rows, err := db.reader().query(ctx, q+` ORDER BY topic_id, hour`, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read topic roll-ups")
+	}
+	defer rows.Close()
+	out := []listen.Rollup{}
+	for rows.Next() {
+		var r listen.Rollup
+		if err := rows.Scan(&r.TopicID, &r.Hour, &r.Volume, &r.Positive, &r.Neutral, &r.Negative, &r.Reach); err != nil {
+			return nil, apperr.Wrap(err, "read topic roll-ups")
+		}
+		r.Hour = r.Hour.UTC()
+		out = append(out, r)
+	}
+	return out, apperr.Wrap(rows.Err(), "read topic roll-ups")
+}
+
+func utcPtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "{}"
+	}
+	return string(b)
+}
+
+// ---- sources ----
+
+const sourceColumns = `id, workspace_id, kind, name, config, enabled, poll_seconds, cursor, etag, last_modified, last_success_at,
+	last_error, last_error_at, failures, items_fetched, next_poll_at, created_at, updated_at`
+
+func scanSource(r linkRow) (listen.Source, error) {
+	var s listen.Source
+	var config string
+	var ok, errAt, next sql.NullTime
+	err := r.Scan(&s.ID, &s.WorkspaceID, &s.Kind, &s.Name, &config, &s.Enabled, &s.PollSeconds, &s.Cursor, &s.ETag, &s.LastModified, &ok,
+		&s.LastError, &errAt, &s.Failures, &s.ItemsFetched, &next, &s.CreatedAt, &s.UpdatedAt)
+	if err != nil {
+		return s, err
+	}
+	s.Config = map[string]string{}
+	_ = json.Unmarshal([]byte(config), &s.Config)
+	s.LastSuccessAt, s.LastErrorAt, s.NextPollAt = utcPtr(ok), utcPtr(errAt), utcPtr(next)
+	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
+	return s, nil
+}
+
+func timeOrNull(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
+}
+
+// CreateSource stores a new source of the workspace (ws overrides
+// s.WorkspaceID).
+func (db *DB) CreateSource(ctx context.Context, ws int64, s listen.Source) (listen.Source, error) {
+	now := db.now()
+	s.WorkspaceID, s.CreatedAt, s.UpdatedAt = ws, now, now
+	if s.Config == nil {
+		s.Config = map[string]string{}
+	}
+	err := db.writer().queryRow(ctx, `INSERT INTO sources (workspace_id, kind, name, config, enabled, poll_seconds, cursor, etag, last_modified,
+		next_poll_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+		ws, s.Kind, s.Name, jsonText(s.Config), s.Enabled, s.PollSeconds, s.Cursor, s.ETag, s.LastModified, timeOrNull(s.NextPollAt), now).Scan(&s.ID)
+	if err != nil {
+		return listen.Source{}, apperr.Wrap(err, "create source")
+	}
+	return s, nil
+}
+
+// Source returns one source of the workspace. Returns apperr.NotFound.
+func (db *DB) Source(ctx context.Context, ws, id int64) (listen.Source, error) {
+	s, err := scanSource(db.reader().queryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE workspace_id = $1 AND id = $2`, ws, id))
+	if err != nil {
+		return listen.Source{}, notFound(err, "source")
+	}
+	return s, nil
+}
+
+// Sources returns the workspace's sources, oldest first.
+func (db *DB) Sources(ctx context.Context, ws int64) ([]listen.Source, error) {
+	rows, err := db.reader().query(ctx, `SELECT `+sourceColumns+` FROM sources WHERE workspace_id = $1 ORDER BY id`, ws)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list sources")
+	}
+	defer rows.Close()
+	out := []listen.Source{}
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list sources")
+		}
+		out = append(out, s)
+	}
+	return out, apperr.Wrap(rows.Err(), "list sources")
+}
+
+// UpdateSource saves a source's settings (kind, name, config, enabled,
+// poll interval, next poll). Returns apperr.NotFound.
+func (db *DB) UpdateSource(ctx context.Context, ws int64, s listen.Source) (listen.Source, error) {
+	if s.Config == nil {
+		s.Config = map[string]string{}
+	}
+	res, err := db.writer().exec(ctx, `UPDATE sources SET kind = $1, name = $2, config = $3, enabled = $4, poll_seconds = $5, next_poll_at = $6, updated_at = $7
+		WHERE workspace_id = $8 AND id = $9`, s.Kind, s.Name, jsonText(s.Config), s.Enabled, s.PollSeconds, timeOrNull(s.NextPollAt), db.now(), ws, s.ID)
+	if err := brandRowsOne(res, err, "update", "source"); err != nil {
+		return listen.Source{}, err
+	}
+	return db.Source(ctx, ws, s.ID)
+}
+
+// DeleteSource removes a source; its mentions stay, without a source id.
+// Returns apperr.NotFound.
+func (db *DB) DeleteSource(ctx context.Context, ws, id int64) error {
+	res, err := db.writer().exec(ctx, `DELETE FROM sources WHERE workspace_id = $1 AND id = $2`, ws, id)
+	return brandRowsOne(res, err, "delete", "source")
+}
+
+// RecordSourceSuccess records a successful poll: the new cursor and
+// validators, items fetched added, failures reset, the next poll time.
+// Returns apperr.NotFound.
+func (db *DB) RecordSourceSuccess(ctx context.Context, ws, id int64, cursor, etag, lastModified string, items int, next time.Time) error {
+	now := db.now()
+	res, err := db.writer().exec(ctx, `UPDATE sources SET cursor = $1, etag = $2, last_modified = $3, items_fetched = items_fetched + $4,
+		last_success_at = $5, failures = 0, next_poll_at = $6, updated_at = $5 WHERE workspace_id = $7 AND id = $8`,
+		cursor, etag, lastModified, items, now, next.UTC(), ws, id)
+	return brandRowsOne(res, err, "update", "source")
+}
+
+// RecordSourceFailure records a failed poll: the error (cut to 500
+// characters), one more failure, the next poll time (the caller's
+// backoff). Returns apperr.NotFound.
+func (db *DB) RecordSourceFailure(ctx context.Context, ws, id int64, problem string, next time.Time) error {
+	now := db.now()
+	if r := []rune(problem); len(r) > 500 {
+		problem = string(r[:500])
+	}
+	res, err := db.writer().exec(ctx, `UPDATE sources SET last_error = $1, last_error_at = $2, failures = failures + 1, next_poll_at = $3, updated_at = $2
+		WHERE workspace_id = $4 AND id = $5`, problem, now, next.UTC(), ws, id)
+	return brandRowsOne(res, err, "update", "source")
+}

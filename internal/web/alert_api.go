@@ -1,0 +1,191 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
+)
+
+// alertRuleInput is what a client sends for an alert rule. Channel
+// secrets are write-only: send them once; an empty secret, or the
+// redacted URL the API showed, keeps the stored value.
+type alertRuleInput struct {
+	Name         string            `json:"name"`
+	Kind         string            `json:"kind"`
+	TopicID      int64             `json:"topic_id,omitempty"`
+	Threshold    float64           `json:"threshold"`
+	QuietMinutes int               `json:"quiet_minutes"`
+	Channels     []listen.Channel  `json:"channels"`
+	Enabled      *bool             `json:"enabled,omitempty"`
+	Extra        map[string]string `json:"extra,omitempty"`
+}
+
+func (in alertRuleInput) rule() listen.AlertRule {
+	enabled := in.Enabled == nil || *in.Enabled
+	return listen.AlertRule{Name: in.Name, Kind: in.Kind, TopicID: in.TopicID, Threshold: in.Threshold, QuietMinutes: in.QuietMinutes,
+		Channels: in.Channels, Enabled: enabled, Extra: in.Extra}
+}
+
+// channelView is a channel as the API shows it: the webhook URL without
+// its key or token, and whether a secret is set, never the secret.
+type channelView struct {
+	Kind      string `json:"kind"`
+	URL       string `json:"url,omitempty"`
+	Email     string `json:"email,omitempty"`
+	SecretSet bool   `json:"secret_set"`
+}
+
+// alertRuleView is an alert rule as the API shows it.
+type alertRuleView struct {
+	ID           int64             `json:"id"`
+	Name         string            `json:"name"`
+	Kind         string            `json:"kind"`
+	TopicID      int64             `json:"topic_id,omitempty"`
+	Threshold    float64           `json:"threshold"`
+	QuietMinutes int               `json:"quiet_minutes"`
+	Channels     []channelView     `json:"channels"`
+	Enabled      bool              `json:"enabled"`
+	Extra        map[string]string `json:"extra,omitempty"`
+	LastFiredAt  *time.Time        `json:"last_fired_at,omitempty"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+}
+
+func ruleView(r listen.AlertRule) alertRuleView {
+	v := alertRuleView{ID: r.ID, Name: r.Name, Kind: r.Kind, TopicID: r.TopicID, Threshold: r.Threshold, QuietMinutes: r.QuietMinutes,
+		Enabled: r.Enabled, Extra: r.Extra, LastFiredAt: r.LastFiredAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Channels: []channelView{}}
+	for _, c := range r.Channels {
+		cv := channelView{Kind: c.Kind, Email: c.Email, SecretSet: c.Secret != ""}
+		if c.URL != "" {
+			cv.URL = notify.RedactURL(c.URL)
+		}
+		v.Channels = append(v.Channels, cv)
+	}
+	return v
+}
+
+// alertAPI serves alert rules and alerts.
+func (s *Server) alertAPI() {
+	if s.Alerts == nil {
+		return
+	}
+	rules := "/workspaces/{ws}/alert-rules"
+	tag := "alerts"
+	s.handleAPI(op{Method: "GET", Path: rules, Summary: "List alert rules", Tag: tag, Resp: typeOf[list[alertRuleView]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			rs, err := s.Alerts.Rules(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			out := make([]alertRuleView, len(rs))
+			for i, x := range rs {
+				out[i] = ruleView(x)
+			}
+			writeJSON(w, http.StatusOK, listOf(out))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: rules, Summary: "Create an alert rule", Tag: tag, Perm: account.EditListening, Req: typeOf[alertRuleInput](), Resp: typeOf[alertRuleView](), Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var in alertRuleInput
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			rule, err := s.Alerts.CreateRule(r.Context(), p.Workspace.ID, in.rule())
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusCreated, ruleView(rule))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: rules + "/{id}", Summary: "Get an alert rule", Tag: tag, Resp: typeOf[alertRuleView]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			rule, err := s.Alerts.Rule(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, ruleView(rule))
+			return nil
+		})
+	s.handleAPI(op{Method: "PUT", Path: rules + "/{id}", Summary: "Replace an alert rule (empty secrets keep the stored ones)", Tag: tag, Perm: account.EditListening, Req: typeOf[alertRuleInput](), Resp: typeOf[alertRuleView]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			var in alertRuleInput
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			rule, err := s.Alerts.UpdateRule(r.Context(), p.Workspace.ID, id, in.rule())
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, ruleView(rule))
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: rules + "/{id}", Summary: "Delete an alert rule (its alerts stay)", Tag: tag, Perm: account.EditListening, Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			if err := s.Alerts.DeleteRule(r.Context(), p.Workspace.ID, id); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+
+	alerts := "/workspaces/{ws}/alerts"
+	s.handleAPI(op{Method: "GET", Path: alerts, Summary: "List alerts, newest first (?unread=1, ?before=ID, ?limit=)", Tag: tag, Resp: typeOf[list[listen.Alert]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			q := r.URL.Query()
+			var f alert.Filter
+			var fs apperr.Fields
+			f.Unread = q.Get("unread") == "1" || q.Get("unread") == "true"
+			if v := q.Get("before"); v != "" {
+				id, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || id <= 0 {
+					fs.Add("before", "error.alert.bad_cursor")
+				}
+				f.BeforeID = id
+			}
+			if v := q.Get("limit"); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n <= 0 || n > 200 {
+					fs.Add("limit", "error.alert.bad_limit", "Max", 200)
+				}
+				f.Limit = n
+			}
+			if err := fs.Err(); err != nil {
+				return err
+			}
+			as, err := s.Alerts.Alerts(r.Context(), p.Workspace.ID, f)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(as))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: alerts + "/{id}", Summary: "Get an alert with the mentions that caused it", Tag: tag, Resp: typeOf[alert.Detail]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			d, err := s.Alerts.Alert(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, d)
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/read", Summary: "Mark an alert read", Tag: tag, Resp: typeOf[listen.Alert]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			a, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, a)
+			return nil
+		})
+}

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestAlertAndInsightAPIScenarios(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ids := seed(t, h, owner.ws.ID)
+	hook := "https://oapi.dingtalk.com/robot/send?access_token=SECRETTOKEN123"
+	status, body := h.api("POST", "/workspaces/acme/alert-rules", owner.token, map[string]any{"name": "钉钉", "kind": "crisis_word",
+		"channels": []any{map[string]any{"kind": "dingtalk", "url": hook, "secret": "SECsigning"}}})
+	raw := jsonText(body)
+	if status != 201 || strings.Contains(raw, "SECRETTOKEN123") || strings.Contains(raw, "SECsigning") || !strings.Contains(raw, `"secret_set": true`) {
+		t.Fatalf("create rule: %d %s", status, raw)
+	}
+	id := fmt.Sprint(body["id"])
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		contains, absent   []string
+	}{
+		{"list rules hides secrets", "GET", "/workspaces/acme/alert-rules", nil, 200, []string{"钉钉", "robot/send?…"}, []string{"SECRETTOKEN123", "SECsigning"}},
+		{"update keeps secrets", "PUT", "/workspaces/acme/alert-rules/" + id, map[string]any{"name": "钉钉2", "kind": "crisis_word",
+			"channels": []any{map[string]any{"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?…"}}}, 200, []string{"钉钉2", `"secret_set": true`}, []string{"SECRETTOKEN123"}},
+		{"bad threshold", "POST", "/workspaces/acme/alert-rules", map[string]any{"name": "x", "kind": "negative_spike", "threshold": 5}, 422, []string{`"field": "threshold"`, "error.alert.threshold_range"}, nil},
+		{"bad webhook", "POST", "/workspaces/acme/alert-rules", map[string]any{"name": "x", "kind": "crisis_word", "channels": []any{map[string]any{"kind": "slack", "url": "javascript:alert(1)"}}}, 422, []string{"channels[0].url"}, nil},
+		{"alerts list", "GET", "/workspaces/acme/alerts?unread=1", nil, 200, []string{fmt.Sprintf(`"id": %d`, ids["alerts"])}, nil},
+		{"alert with mentions", "GET", fmt.Sprintf("/workspaces/acme/alerts/%d", ids["alerts"]), nil, 200, []string{`"mentions"`, "Rival 的新品不错"}, nil},
+		{"mark read", "POST", fmt.Sprintf("/workspaces/acme/alerts/%d/read", ids["alerts"]), nil, 200, []string{`"read_at"`}, nil},
+		{"no unread left", "GET", "/workspaces/acme/alerts?unread=1", nil, 200, []string{`"items": []`}, nil},
+		{"missing alert", "GET", "/workspaces/acme/alerts/99999", nil, 404, nil, nil},
+		{"sentiment", "GET", fmt.Sprintf("/workspaces/acme/insights/sentiment?topic=%d", ids["topics"]), nil, 200, []string{`"points"`, `"total"`}, nil},
+		{"share of voice", "GET", "/workspaces/acme/insights/share-of-voice?from=2026-03-01&to=2026-03-07", nil, 200, []string{`"2026-03-07"`, `"competitors"`}, nil},
+		{"bad date", "GET", "/workspaces/acme/insights/share-of-voice?from=yesterday", nil, 422, []string{"error.insight.bad_time"}, nil},
+		{"period too long", "GET", "/workspaces/acme/insights/sources?from=2020-01-01&to=2026-01-01", nil, 422, []string{"error.insight.period_too_long"}, nil},
+		{"hot terms", "GET", "/workspaces/acme/insights/hot-terms", nil, 200, []string{`"cloud"`, `"segmenter": "gse"`}, nil},
+		{"authors", "GET", "/workspaces/acme/insights/authors", nil, 200, []string{`"items"`}, nil},
+		{"cooccurring", "GET", "/workspaces/acme/insights/cooccurring", nil, 200, []string{`"positive"`, `"negative"`}, nil},
+		{"unknown topic", "GET", "/workspaces/acme/insights/sentiment?topic=99999", nil, 404, nil, nil},
+		{"delete rule", "DELETE", "/workspaces/acme/alert-rules/" + id, nil, 204, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.checkAPI(t, tt.method, tt.path, owner.token, tt.body, tt.status, tt.contains, tt.absent)
+		})
+	}
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/conversion"
+)
+
+// conversionPageRoutes serve the conversions page of step 5 (evaluation):
+// the funnel from effective clicks to purchases under a chosen model and
+// period, per campaign and per channel, and the snippet with its install
+// instructions.
+func (s *Server) conversionPageRoutes() {
+	m := s.mux
+	m.Handle("GET /w/{ws}/evaluation", s.page("", s.conversionsPage))
+	m.Handle("GET /w/{ws}/conversions", s.page("", s.conversionsPage))
+	m.Handle("POST /w/{ws}/conversions/rotate-key", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		if _, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.key_rotated")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/conversions#snippet")
+		return nil
+	}))
+}
+
+// funnelPeriods are the periods the page offers, in days.
+var funnelPeriods = []int{7, 30, 60}
+
+// funnelStage is one bar of the funnel: its count and its rate from the
+// stage before.
+type funnelStage struct {
+	Key   string
+	Value float64
+	Rate  *float64
+}
+
+// funnelRowView is a campaign's or channel's funnel with its name.
+type funnelRowView struct {
+	Name string
+	conversion.FunnelRow
+}
+
+func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	model, err := conversion.ParseModel(q.Get("model"))
+	if err != nil {
+		model = conversion.LastTouch
+	}
+	days := 30
+	if n, err := strconv.Atoi(q.Get("days")); err == nil {
+		for _, d := range funnelPeriods {
+			if d == n {
+				days = n
+			}
+		}
+	}
+	to := time.Now()
+	f := conversion.Filter{From: to.AddDate(0, 0, -days), To: to}
+	total, err := s.Conversions.Funnel(ctx, p.Workspace.ID, f, model)
+	if err != nil {
+		return err
+	}
+	byCampaign, err := s.Conversions.FunnelBy(ctx, p.Workspace.ID, f, model, conversion.ByCampaign)
+	if err != nil {
+		return err
+	}
+	byChannel, err := s.Conversions.FunnelBy(ctx, p.Workspace.ID, f, model, conversion.ByChannel)
+	if err != nil {
+		return err
+	}
+	camps, err := s.Campaigns.List(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	channels, err := s.channelChoices(r, p)
+	if err != nil {
+		return err
+	}
+	tr := s.lang(r)
+	campaignNames := map[string]string{}
+	for _, c := range camps {
+		campaignNames[strconv.FormatInt(c.ID, 10)] = c.Name
+	}
+	channelNames := map[string]string{}
+	for _, c := range channels {
+		channelNames[c.Value] = c.Label
+	}
+	name := func(names map[string]string, key string) string {
+		if key == "" {
+			return tr.T("tracking.unattributed")
+		}
+		if n := names[key]; n != "" {
+			return n
+		}
+		return key
+	}
+	campaignRows := make([]funnelRowView, len(byCampaign))
+	for i, row := range byCampaign {
+		campaignRows[i] = funnelRowView{Name: name(campaignNames, row.Key), FunnelRow: row}
+		if row.Key != "" && campaignNames[row.Key] == "" {
+			campaignRows[i].Name = tr.T("tracking.deleted_campaign", "ID", row.Key)
+		}
+	}
+	channelRows := make([]funnelRowView, len(byChannel))
+	for i, row := range byChannel {
+		channelRows[i] = funnelRowView{Name: name(channelNames, row.Key), FunnelRow: row}
+	}
+	stages := funnelStages(total)
+	key, err := s.Conversions.PublicKey(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "conversions", map[string]any{
+		"Section": "evaluation", "Model": string(model), "Models": conversion.Models, "Days": days, "Periods": funnelPeriods,
+		"Funnel": total, "Stages": stages, "Chart": funnelChart(stages, tr), "Currency": p.Workspace.Currency,
+		"ByCampaign": campaignRows, "ByChannel": channelRows, "Snippet": s.snippetInfo(r, key),
+	})
+	return nil
+}
+
+// funnelStages are the stages of METRICS.md in order: effective clicks →
+// landing → engaged → inquiry → lead → purchase, each with its rate from
+// the stage before.
+func funnelStages(fn conversion.Funnel) []funnelStage {
+	values := []funnelStage{
+		{Key: "effective_clicks", Value: float64(fn.EffectiveClicks)},
+		{Key: "landing", Value: fn.Landing},
+		{Key: "engaged", Value: fn.Engaged},
+		{Key: "inquiries", Value: fn.Inquiries},
+		{Key: "leads", Value: fn.Leads},
+		{Key: "purchases", Value: fn.Purchases},
+	}
+	for i := 1; i < len(values); i++ {
+		if prev := values[i-1].Value; prev > 0 {
+			r := values[i].Value / prev
+			values[i].Rate = &r
+		}
+	}
+	return values
+}
+
+// funnelChart draws the stages as horizontal bars, widest first, with
+// counts as labels; bars rather than a funnel shape, since a later stage
+// may outgrow an earlier one (a lead without an inquiry).
+func funnelChart(stages []funnelStage, tr lang) map[string]any {
+	cats := make([]string, 0, len(stages))
+	data := make([]any, 0, len(stages))
+	colors := []string{"#2e8b57", "#3f8fb5", "#2f6f9f", "#7a6fb0", "#c07a2c", "#c0392b"}
+	top := 0.0
+	for _, st := range stages {
+		top = math.Max(top, st.Value)
+	}
+	// The stages shrink by orders of magnitude; a log axis keeps the
+	// purchases visible beside the clicks once there are many.
+	xAxis := map[string]any{"type": "value", "minInterval": 1}
+	if top > 1000 {
+		xAxis = map[string]any{"type": "log", "logBase": 10, "min": 1}
+	}
+	for i := len(stages) - 1; i >= 0; i-- {
+		cats = append(cats, tr.T("tracking.stage."+stages[i].Key))
+		data = append(data, map[string]any{"value": math.Round(stages[i].Value*10) / 10, "itemStyle": map[string]any{"color": colors[i%len(colors)]}})
+	}
+	return map[string]any{
+		"animation": false,
+		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
+		"grid":      map[string]any{"left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": true},
+		"xAxis":     xAxis,
+		"yAxis":     map[string]any{"type": "category", "data": cats},
+		"series":    []any{map[string]any{"type": "bar", "data": data, "label": map[string]any{"show": true, "position": "right"}}},
+	}
+}

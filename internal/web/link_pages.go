@@ -1,0 +1,415 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/link"
+)
+
+// linkPageRoutes serve the links pages of step 4 (execution): the list
+// with its create form and UTM preview, a link's page with its charts, and
+// the buttons that switch a link off and on.
+func (s *Server) linkPageRoutes() {
+	m := s.mux
+	list := func(section string) pageHandler {
+		return func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			return s.linksPage(w, r, p, http.StatusOK, section, linkForm{}, nil)
+		}
+	}
+	m.Handle("GET /w/{ws}/execution", s.page("", list("execution")))
+	m.Handle("GET /w/{ws}/links", s.page("", list("links")))
+	m.Handle("POST /w/{ws}/links", s.page(account.EditContent, s.linkCreate))
+	m.Handle("POST /w/{ws}/links/preview", s.page(account.EditContent, s.linkPreview))
+	m.Handle("GET /w/{ws}/links/{id}", s.page("", s.linkDetail))
+	m.Handle("POST /w/{ws}/links/{id}/disable", s.page(account.EditContent, s.linkSwitch(true)))
+	m.Handle("POST /w/{ws}/links/{id}/enable", s.page(account.EditContent, s.linkSwitch(false)))
+}
+
+// linkForm is the create form as typed.
+type linkForm struct {
+	Destination, Label, Campaign, Channel, Content, Expires string
+}
+
+func readLinkForm(r *http.Request) linkForm {
+	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	return linkForm{Destination: g("destination"), Label: g("label"), Campaign: g("campaign_id"), Channel: g("channel"), Content: g("utm_content"), Expires: g("expires_at")}
+}
+
+// input turns the form into the link service's input; a campaign or an
+// expiry that does not parse is a field error.
+func (f linkForm) input(loc *time.Location) (link.Input, error) {
+	in := link.Input{Destination: f.Destination, Label: f.Label, Channel: f.Channel, UTMContent: f.Content}
+	var fs apperr.Fields
+	if f.Campaign != "" {
+		id, err := strconv.ParseInt(f.Campaign, 10, 64)
+		if err != nil || id <= 0 {
+			fs.Add("campaign_id", "error.invalid")
+		} else {
+			in.CampaignID = &id
+		}
+	}
+	if f.Expires != "" {
+		t, ok := parseLocalTime(f.Expires, loc)
+		if !ok {
+			fs.Add("expires_at", "error.link_when")
+		} else {
+			in.ExpiresAt = &t
+		}
+	}
+	return in, fs.Err()
+}
+
+// parseLocalTime reads a datetime-local value ("2026-03-01T18:00") or a
+// date, which means the end of that day, in loc.
+func parseLocalTime(v string, loc *time.Location) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, true
+		}
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
+		return t.AddDate(0, 0, 1), true
+	}
+	return time.Time{}, false
+}
+
+// linkRow is a link as the list shows it.
+type linkRow struct {
+	linkResp
+	CampaignName, ChannelName string
+}
+
+func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, section string, form linkForm, ferr error) error {
+	ctx := r.Context()
+	links, err := s.Links.List(ctx, p.Workspace.ID, link.Filter{})
+	if err != nil {
+		return err
+	}
+	camps, err := s.Campaigns.List(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	channels, err := s.channelChoices(r, p)
+	if err != nil {
+		return err
+	}
+	campaignNames := map[int64]string{}
+	for _, c := range camps {
+		campaignNames[c.ID] = c.Name
+	}
+	channelNames := map[string]string{}
+	for _, c := range channels {
+		channelNames[c.Value] = c.Label
+	}
+	rows := make([]linkRow, len(links))
+	var total link.Counts
+	for i, l := range links {
+		rows[i] = linkRow{linkResp: s.linkResp(r, l), ChannelName: channelNames[l.Channel]}
+		if rows[i].ChannelName == "" {
+			rows[i].ChannelName = l.Channel
+		}
+		if l.CampaignID != nil {
+			rows[i].CampaignName = campaignNames[*l.CampaignID]
+		}
+		total.Add(l.Counts)
+	}
+	campaignChoices := []choice{{Value: "", Label: "—"}}
+	for _, c := range camps {
+		campaignChoices = append(campaignChoices, choice{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
+	}
+	data := map[string]any{
+		"Section": "execution", "Page": section, "Rows": rows, "Total": total,
+		"Campaigns": campaignChoices, "Channels": channels, "Form": form,
+		"Errors": fieldErrors(ferr), "Preview": s.previewFor(r, p, form, camps),
+	}
+	s.render(w, r, status, "links", data)
+	return nil
+}
+
+// channelChoices are the catalog's platforms, for the channel select.
+func (s *Server) channelChoices(r *http.Request, p account.Principal) ([]choice, error) {
+	entries, err := s.Platforms.List(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := s.locale(r)
+	out := []choice{{Value: "", Label: "—"}}
+	for _, e := range entries {
+		out = append(out, choice{Value: e.Key, Label: e.Name.In(loc)})
+	}
+	return out, nil
+}
+
+// linkPreview is the tagged destination the form would make, or why it
+// would not: the UTM parameters follow the link service's rules
+// (utm_source = channel, utm_medium = social, utm_campaign = the campaign's
+// slug, utm_content = the given content or the label).
+type linkPreview struct {
+	Tagged string
+	UTM    link.UTM
+	Error  string
+}
+
+func (s *Server) previewFor(r *http.Request, p account.Principal, f linkForm, camps []campaign.Campaign) *linkPreview {
+	if f.Destination == "" {
+		return nil
+	}
+	allow, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return nil
+	}
+	dest, err := link.ValidateDestination("destination", f.Destination, allow)
+	if err != nil {
+		msg := ""
+		for _, fe := range fieldErrors(err)["destination"] {
+			msg = s.cat.T(s.locale(r), fe.Key, fe.Args)
+		}
+		return &linkPreview{Error: msg}
+	}
+	u := link.UTM{Source: f.Channel, Medium: "social", Content: f.Content}
+	if f.Campaign != "" {
+		for _, c := range camps {
+			if strconv.FormatInt(c.ID, 10) == f.Campaign {
+				u.Campaign = c.Slug
+			}
+		}
+	}
+	if u.Content == "" {
+		u.Content = link.Truncate(f.Label, 200)
+	}
+	return &linkPreview{Tagged: link.Tag(dest, u), UTM: u}
+}
+
+func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	if r.Header.Get("HX-Request") != "true" {
+		// Without JavaScript the preview button posts the whole form:
+		// answer the page with the preview filled in.
+		return s.linksPage(w, r, p, http.StatusOK, "links", readLinkForm(r), nil)
+	}
+	camps, err := s.Campaigns.List(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "links", map[string]any{"Section": "execution", "Partial": "link_preview",
+		"Preview": s.previewFor(r, p, readLinkForm(r), camps)})
+	return nil
+}
+
+func (s *Server) linkCreate(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	form := readLinkForm(r)
+	in, err := form.input(p.Workspace.Location())
+	if err == nil {
+		_, err = s.Links.Create(r.Context(), p.Workspace.ID, in)
+	}
+	if apperr.Is(err, apperr.NotFound) && in.CampaignID != nil {
+		var fs apperr.Fields
+		fs.Add("campaign_id", "error.invalid")
+		err = fs.Err()
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		return s.linksPage(w, r, p, http.StatusUnprocessableEntity, "links", form, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, r, "ok", "flash.link_created")
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/links")
+	return nil
+}
+
+func (s *Server) linkSwitch(disable bool) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, ok := pathID(r, "id")
+		if !ok {
+			return apperr.NotFoundf("link")
+		}
+		if _, err := s.Links.Update(r.Context(), p.Workspace.ID, id, link.Update{Disabled: &disable}); err != nil {
+			return err
+		}
+		key := "flash.link_enabled"
+		if disable {
+			key = "flash.link_disabled"
+		}
+		s.flash(w, r, "ok", key)
+		back := "/w/" + p.Workspace.Slug + "/links"
+		if r.PostFormValue("back") == "detail" {
+			back += "/" + strconv.FormatInt(id, 10)
+		}
+		redirect(w, r, back)
+		return nil
+	}
+}
+
+// linkPeriods are the periods the link page offers, in hours; up to two
+// days the chart is hourly, beyond that daily in the workspace's zone.
+var linkPeriods = []struct {
+	Key   string
+	Hours int
+}{{"24h", 24}, {"7d", 7 * 24}, {"30d", 30 * 24}, {"60d", 60 * 24}}
+
+func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	l, err := s.pathLink(r, p)
+	if err != nil {
+		return err
+	}
+	period := r.URL.Query().Get("period")
+	hours := 0
+	for _, pe := range linkPeriods {
+		if pe.Key == period {
+			hours = pe.Hours
+		}
+	}
+	if hours == 0 {
+		period, hours = "30d", 30*24
+	}
+	loc := p.Workspace.Location()
+	to := time.Now()
+	from := to.Add(-time.Duration(hours) * time.Hour)
+	st, err := s.Links.Stats(r.Context(), p.Workspace.ID, l.ID, from, to, loc)
+	if err != nil {
+		return err
+	}
+	tr := s.lang(r)
+	var campaignName string
+	if l.CampaignID != nil {
+		if c, err := s.Campaigns.Get(r.Context(), p.Workspace.ID, *l.CampaignID); err == nil {
+			campaignName = c.Name
+		}
+	}
+	breakdowns := map[string][]bucketRow{}
+	charts := map[string]any{}
+	for _, dim := range []string{"class", "device", "referrer", "region", "os", "browser"} {
+		rows := bucketRows(st.Breakdowns[dim], st.Totals.Clicks, func(k string) string { return bucketLabel(tr, dim, k) })
+		breakdowns[dim] = rows
+		charts[dim] = bucketChart(rows, dim == "class" || dim == "device")
+	}
+	s.render(w, r, http.StatusOK, "links_detail", map[string]any{
+		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
+		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
+		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
+	})
+	return nil
+}
+
+// bucketRow is one value of a breakdown with its share of the clicks.
+type bucketRow struct {
+	Key, Label          string
+	Clicks, HumanClicks int64
+	Share               float64
+}
+
+func bucketRows(bs []link.Bucket, total int64, label func(string) string) []bucketRow {
+	out := make([]bucketRow, 0, len(bs))
+	for _, b := range bs {
+		row := bucketRow{Key: b.Key, Label: label(b.Key), Clicks: b.Clicks, HumanClicks: b.HumanClicks}
+		if total > 0 {
+			row.Share = float64(b.Clicks) / float64(total)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// bucketLabel names a breakdown value: classes and devices from the
+// catalog, an empty referrer or region as "direct" or "unknown".
+func bucketLabel(tr lang, dim, key string) string {
+	switch {
+	case dim == "class" || dim == "device":
+		if key == "" {
+			return tr.T("tracking.unknown")
+		}
+		return tr.Or("tracking."+dim+"."+key, key)
+	case key == "" && dim == "referrer":
+		return tr.T("tracking.referrer.direct")
+	case key == "":
+		return tr.T("tracking.unknown")
+	}
+	return key
+}
+
+// bucketChart is an ECharts option for a breakdown: a donut for few
+// values, horizontal bars (top ten) for many.
+func bucketChart(rows []bucketRow, donut bool) map[string]any {
+	if donut {
+		data := make([]map[string]any, 0, len(rows))
+		for _, r := range rows {
+			data = append(data, map[string]any{"name": r.Label, "value": r.Clicks})
+		}
+		return map[string]any{
+			"animation": false,
+			"tooltip":   map[string]any{"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+			"legend":    map[string]any{"bottom": 0, "type": "scroll"},
+			"series": []any{map[string]any{"type": "pie", "radius": []string{"45%", "70%"}, "center": []string{"50%", "45%"},
+				"label": map[string]any{"show": false}, "data": data}},
+		}
+	}
+	n := min(len(rows), 10)
+	cats := make([]string, 0, n)
+	all := make([]int64, 0, n)
+	human := make([]int64, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		cats = append(cats, rows[i].Label)
+		all = append(all, rows[i].Clicks)
+		human = append(human, rows[i].HumanClicks)
+	}
+	return map[string]any{
+		"animation": false,
+		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
+		"grid":      map[string]any{"left": 8, "right": 16, "top": 8, "bottom": 8, "containLabel": true},
+		"xAxis":     map[string]any{"type": "value"},
+		"yAxis":     map[string]any{"type": "category", "data": cats},
+		"series": []any{
+			map[string]any{"name": "all", "type": "bar", "data": all, "barGap": "-100%", "itemStyle": map[string]any{"color": "#c9d6e3"}},
+			map[string]any{"name": "human", "type": "bar", "data": human, "itemStyle": map[string]any{"color": "#2f6f9f"}},
+		},
+	}
+}
+
+// clicksChart is the link's clicks over time: all, human, unique and
+// effective as lines, hourly or daily in loc.
+func clicksChart(st link.Stats, hourly bool, loc *time.Location, tr lang) map[string]any {
+	var cats []string
+	var series [4][]int64
+	add := func(label string, c link.Counts) {
+		cats = append(cats, label)
+		series[0] = append(series[0], c.Clicks)
+		series[1] = append(series[1], c.HumanClicks)
+		series[2] = append(series[2], c.UniqueClicks)
+		series[3] = append(series[3], c.EffectiveClicks)
+	}
+	if hourly {
+		byHour := map[time.Time]link.Counts{}
+		for _, p := range st.Hourly {
+			byHour[p.At.UTC()] = p.Counts
+		}
+		for h := st.From.UTC().Truncate(time.Hour); h.Before(st.To); h = h.Add(time.Hour) {
+			add(h.In(loc).Format("01-02 15:00"), byHour[h])
+		}
+	} else {
+		for _, p := range st.Daily {
+			add(p.At.In(loc).Format("01-02"), p.Counts)
+		}
+	}
+	names := []string{tr.T("tracking.clicks"), tr.T("tracking.human"), tr.T("tracking.unique"), tr.T("tracking.effective")}
+	colors := []string{"#9aa7b4", "#2f6f9f", "#e0913a", "#2e8b57"}
+	out := make([]any, 4)
+	for i := range out {
+		out[i] = map[string]any{"name": names[i], "type": "line", "data": series[i], "showSymbol": false, "smooth": true,
+			"itemStyle": map[string]any{"color": colors[i]}}
+	}
+	return map[string]any{
+		"animation": false,
+		"tooltip":   map[string]any{"trigger": "axis"},
+		"legend":    map[string]any{"top": 0},
+		"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
+		"xAxis":     map[string]any{"type": "category", "data": cats, "boundaryGap": false},
+		"yAxis":     map[string]any{"type": "value", "minInterval": 1},
+		"series":    out,
+	}
+}

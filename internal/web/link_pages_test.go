@@ -1,0 +1,302 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// trackingFixture is a workspace with a campaign, a tracked link of it
+// with a few clicks of each kind, and a purchase attributed to it.
+type trackingFixture struct {
+	h            *harness
+	owner, other tenant
+	camp         campaign.Campaign
+	link         link.Link
+}
+
+func newTrackingFixture(t *testing.T) trackingFixture {
+	t.Helper()
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	f := trackingFixture{h: h, owner: h.tenant("acme", account.Owner), other: h.tenant("other", account.Owner)}
+	var err error
+	f.camp, err = h.campaigns.Create(ctx, f.owner.ws.ID, campaign.Campaign{Name: "冬日暖咖季", Slug: "winter", Objective: "sales", Start: "2026-01-01", End: "2026-12-31", Budget: 100})
+	must(t, err)
+	f.link, err = h.links.Create(ctx, f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/winter", Label: "阿May 笔记", CampaignID: &f.camp.ID, Channel: "xiaohongshu"})
+	must(t, err)
+	// The other workspace has a link too, which acme must never see.
+	_, err = h.links.Create(ctx, f.other.ws.ID, link.Input{Destination: "https://rival.example.com/", Label: "Rival secret link"})
+	must(t, err)
+
+	now := time.Now()
+	hit := func(ua, method string) string {
+		cid := link.NewClickID()
+		h.clicks.Record(link.Hit{ClickID: cid, LinkID: f.link.ID, WorkspaceID: f.owner.ws.ID, Loc: time.UTC, At: now, Method: method, UserAgent: ua, IP: "203.0.113.7", Referrer: "https://www.xiaohongshu.com/explore"})
+		return cid
+	}
+	human := hit(chromeUA, "GET")
+	hit("Mozilla/5.0 (compatible; Sinaweibobot; +http://weibo.com)", "GET")
+	hit("Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)", "GET")
+	hit(chromeUA, "GET") // the same person again: human, not unique
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := h.db.Click(ctx, human); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("clicks not written")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the rest of the batch
+	site := conversion.Site{WorkspaceID: f.owner.ws.ID, Currency: "CNY"}
+	for _, p := range []conversion.Payload{
+		{Event: conversion.Landing, ClickID: human},
+		{Event: conversion.Lead, ClickID: human},
+		{Event: conversion.Purchase, ClickID: human, Value: 199, Currency: "CNY", OrderID: "o-1"},
+	} {
+		res, err := h.conversions.Collect(ctx, site, conversion.SourceServer, p)
+		must(t, err)
+		if !res.Attributed {
+			t.Fatalf("%s not attributed", p.Event)
+		}
+	}
+	return f
+}
+
+var comingNav = regexp.MustCompile(`data-section="(execution|evaluation)">[^<]*<span class="badge coming"`)
+
+func (f trackingFixture) linkPath() string { return fmt.Sprintf("/w/acme/links/%d", f.link.ID) }
+
+// pages are every tracking page of acme with what the owner must see.
+func (f trackingFixture) pages() []struct {
+	path     string
+	contains []string
+} {
+	return []struct {
+		path     string
+		contains []string
+	}{
+		{"/w/acme/execution", []string{`id="links"`, "阿May 笔记", "冬日暖咖季", "/l/" + f.link.Code, `badge link-active`, "qr.png", "qr.svg"}},
+		{"/w/acme/links", []string{`id="links"`, "阿May 笔记", `aria-current="page" data-section="execution"`}},
+		{f.linkPath(), []string{`id="clicks-chart"`, `data-chart=`, "/l/" + f.link.Code, `data-copy=`, `id="breakdown-class"`, `data-key="preview"`, `data-key="bot"`, `data-key="human"`, "www.xiaohongshu.com", "utm_campaign=winter"}},
+		{f.linkPath() + "?period=24h", []string{`id="clicks-chart"`, `id="total-clicks">4<`, `id="total-human">2<`, `id="total-unique">1<`, `id="total-effective">1<`}},
+		{"/w/acme/evaluation", []string{`id="funnel-chart"`, `id="by-campaign"`, `id="by-channel"`, "冬日暖咖季", `id="snippet-tag"`, "/t.js", "data-key=", `chorus.track("purchase"`, "/api/v1/collect"}},
+		{"/w/acme/conversions?model=linear&days=7", []string{`value="linear" selected`, `value="7" selected`, `id="funnel-chart"`, `class="num revenue">199<`}},
+		{"/w/acme/conversions?model=bogus&days=3", []string{`value="last_touch" selected`, `value="30" selected`}},
+	}
+}
+
+func TestTrackingPages(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+
+	anon := h.browser()
+	if status, _ := anon.get("/w/acme/links"); status != http.StatusSeeOther {
+		t.Errorf("anonymous links page: status %d, want redirect to sign-in", status)
+	}
+
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	for _, p := range f.pages() {
+		t.Run("owner "+p.path, func(t *testing.T) {
+			status, body := b.get(p.path)
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200", status)
+			}
+			for _, c := range p.contains {
+				if !strings.Contains(body, c) {
+					t.Errorf("page lacks %q", c)
+				}
+			}
+			if strings.Contains(body, "Rival secret link") || strings.Contains(body, f.other.ws.Name) {
+				t.Errorf("page shows the other workspace's data")
+			}
+			if comingNav.MatchString(body) {
+				t.Errorf("execution or evaluation is still marked as coming")
+			}
+		})
+	}
+	for _, p := range []string{"/w/acme/execution", "/w/acme/conversions"} {
+		_, body := b.get(p)
+		for _, want := range []string{`id="link-form"`, `id="rotate-key"`} {
+			if p == "/w/acme/execution" && want == `id="rotate-key"` || p == "/w/acme/conversions" && want == `id="link-form"` {
+				continue
+			}
+			if !strings.Contains(body, want) {
+				t.Errorf("owner's %s lacks %s", p, want)
+			}
+		}
+	}
+	if status, _ := b.get("/w/acme/links/999999"); status != http.StatusNotFound {
+		t.Errorf("unknown link: status %d, want 404", status)
+	}
+
+	t.Run("create through the form", func(t *testing.T) {
+		b.get("/w/acme/links")
+		form := url.Values{"destination": {"https://shop.example.com/p?sku=12#buy"}, "label": {"微博话题主帖"}, "campaign_id": {itoa64(f.camp.ID)},
+			"channel": {"weibo"}, "utm_content": {"post-42"}, "expires_at": {time.Now().AddDate(0, 1, 0).Format("2006-01-02T15:04")}}
+		status, body, hdr := b.post("/w/acme/links", form)
+		if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/links" {
+			t.Fatalf("create: status %d, location %q: %.300s", status, hdr.Get("Location"), body)
+		}
+		_, body = b.get("/w/acme/links")
+		if !strings.Contains(body, "微博话题主帖") || !strings.Contains(body, `class="flash ok"`) {
+			t.Errorf("created link not listed, or no confirmation")
+		}
+		links, err := h.links.List(ctx, f.owner.ws.ID, link.Filter{Channel: "weibo"})
+		must(t, err)
+		if len(links) != 1 || links[0].ExpiresAt == nil || links[0].UTM.Campaign != "winter" || links[0].UTM.Content != "post-42" {
+			t.Fatalf("stored links = %+v", links)
+		}
+		if got := links[0].Tagged(); !strings.Contains(got, "sku=12") || !strings.HasSuffix(got, "#buy") || !strings.Contains(got, "utm_source=weibo") {
+			t.Errorf("tagged = %q", got)
+		}
+	})
+
+	t.Run("hostile destination", func(t *testing.T) {
+		for _, dest := range []string{"javascript:alert(1)", "https://user:pw@shop.example.com/", "data:text/html,<script>alert(1)</script>", ""} {
+			status, body, _ := b.post("/w/acme/links", url.Values{"destination": {dest}, "label": {"x"}})
+			if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-destination-err"`) || !strings.Contains(body, `aria-invalid="true" aria-describedby="link-destination-err"`) {
+				t.Errorf("destination %q: status %d, want 422 with an error at the destination field", dest, status)
+			}
+			if strings.Contains(body, "<script>alert") {
+				t.Errorf("destination %q shown unescaped", dest)
+			}
+		}
+		status, body, _ := b.post("/w/acme/links", url.Values{"destination": {"https://shop.example.com/"}, "expires_at": {"next week"}, "campaign_id": {"abc"}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-expires_at-err"`) || !strings.Contains(body, `id="link-campaign_id-err"`) {
+			t.Errorf("bad expiry and campaign: status %d, want 422 at both fields", status)
+		}
+	})
+
+	t.Run("UTM preview", func(t *testing.T) {
+		form := url.Values{"destination": {"https://shop.example.com/p?a=1"}, "label": {"Note"}, "campaign_id": {itoa64(f.camp.ID)}, "channel": {"douyin"}, "csrf": {b.csrf}}
+		status, body, _ := b.do("POST", "/w/acme/links/preview", form, map[string]string{"HX-Request": "true"})
+		if status != 200 || !strings.HasPrefix(strings.TrimSpace(body), `<div id="link-preview"`) || strings.Contains(body, "<html") {
+			t.Fatalf("htmx preview: status %d, body %.200q", status, body)
+		}
+		for _, want := range []string{"a=1&amp;utm_source=douyin&amp;utm_medium=social&amp;utm_campaign=winter&amp;utm_content=Note", `id="tagged-url"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("preview lacks %q: %s", want, body)
+			}
+		}
+		// Without JavaScript the preview button answers the whole page.
+		status, body, _ = b.post("/w/acme/links/preview", url.Values{"destination": {"https://shop.example.com/"}, "channel": {"weibo"}})
+		if status != 200 || !strings.Contains(body, "<html") || !strings.Contains(body, `id="tagged-url"`) || !strings.Contains(body, `value="weibo" selected`) {
+			t.Errorf("plain preview: status %d", status)
+		}
+		_, body, _ = b.do("POST", "/w/acme/links/preview", url.Values{"destination": {"javascript:alert(1)"}, "csrf": {b.csrf}}, map[string]string{"HX-Request": "true"})
+		if !strings.Contains(body, `class="field-error"`) {
+			t.Errorf("preview of a hostile destination shows no error: %s", body)
+		}
+	})
+
+	t.Run("disable and enable", func(t *testing.T) {
+		b.get("/w/acme/links")
+		status, _, hdr := b.post(f.linkPath()+"/disable", url.Values{"back": {"detail"}})
+		if status != http.StatusSeeOther || hdr.Get("Location") != f.linkPath() {
+			t.Fatalf("disable: status %d, location %q", status, hdr.Get("Location"))
+		}
+		_, body := b.get("/w/acme/links")
+		if !strings.Contains(body, fmt.Sprintf(`id="link-%d" class="state-disabled"`, f.link.ID)) {
+			t.Errorf("disabled link not shown as disabled")
+		}
+		if resp, err := http.Get(h.ts.URL + "/l/" + f.link.Code); err != nil || resp.StatusCode != http.StatusGone {
+			t.Errorf("redirect of a disabled link: %v %v", resp, err)
+		}
+		if status, _, _ := b.post(f.linkPath()+"/enable", nil); status != http.StatusSeeOther {
+			t.Errorf("enable: status %d", status)
+		}
+		l, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID)
+		must(t, err)
+		if l.DisabledAt != nil {
+			t.Errorf("link still disabled")
+		}
+	})
+
+	t.Run("rotate the public key", func(t *testing.T) {
+		before, err := h.conversions.PublicKey(ctx, f.owner.ws.ID)
+		must(t, err)
+		b.get("/w/acme/conversions")
+		status, _, hdr := b.post("/w/acme/conversions/rotate-key", nil)
+		if status != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/w/acme/conversions") {
+			t.Fatalf("rotate: status %d", status)
+		}
+		after, err := h.conversions.PublicKey(ctx, f.owner.ws.ID)
+		must(t, err)
+		_, body := b.get("/w/acme/conversions")
+		if after == before || !strings.Contains(body, after) || strings.Contains(body, before) {
+			t.Errorf("key not rotated or not shown: before %s after %s", before, after)
+		}
+	})
+}
+
+func TestTrackingRoles(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+
+	// An analyst of acme sees the pages, no create or rotate buttons, and
+	// may change nothing.
+	analyst := "analyst@example.com"
+	_, err := h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	a := h.browser()
+	a.login(analyst, "correct horse battery")
+	for _, p := range f.pages() {
+		status, body := a.get(p.path)
+		if status != http.StatusOK {
+			t.Errorf("analyst GET %s: status %d, want 200", p.path, status)
+		}
+		for _, hidden := range []string{`id="link-form"`, `id="create-link"`, `id="rotate-key"`, `class="link disable-link"`, `action="` + f.linkPath() + `/disable"`} {
+			if strings.Contains(body, hidden) {
+				t.Errorf("analyst sees %s on %s", hidden, p.path)
+			}
+		}
+	}
+	posts := []string{"/w/acme/links", "/w/acme/links/preview", f.linkPath() + "/disable", f.linkPath() + "/enable", "/w/acme/conversions/rotate-key"}
+	for _, path := range posts {
+		if status, _, _ := a.post(path, url.Values{"destination": {"https://shop.example.com/"}}); status != http.StatusForbidden {
+			t.Errorf("analyst POST %s: status %d, want 403", path, status)
+		}
+	}
+	if links, _ := h.links.List(ctx, f.owner.ws.ID, link.Filter{}); len(links) != 1 {
+		t.Errorf("analyst's posts changed the links: %d", len(links))
+	}
+
+	// A member of another workspace gets 404 on every page and post.
+	o := h.browser()
+	o.login(f.other.email, f.other.password)
+	for _, p := range f.pages() {
+		if status, body := o.get(p.path); status != http.StatusNotFound || strings.Contains(body, "阿May 笔记") {
+			t.Errorf("other workspace's member GET %s: status %d, want 404", p.path, status)
+		}
+	}
+	o.get("/w/other/links")
+	for _, path := range posts {
+		if status, _, _ := o.post(path, url.Values{"destination": {"https://shop.example.com/"}}); status != http.StatusNotFound {
+			t.Errorf("other workspace's member POST %s: status %d, want 404", path, status)
+		}
+	}
+	// Their own links page does not show acme's link.
+	if status, body := o.get("/w/other/links"); status != 200 || strings.Contains(body, "阿May 笔记") || !strings.Contains(body, "Rival secret link") {
+		t.Errorf("other's own links page: status %d", status)
+	}
+}

@@ -1,0 +1,568 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+)
+
+// Bounds of the listening API's pushes.
+const (
+	maxWebhookPosts = 500
+	maxWebhookBody  = 4 << 20
+	maxImportBody   = listen.MaxImportBytes + 1<<20
+	// webhookRate is how many webhook batches one token (or user) may
+	// push per minute.
+	webhookRate = 120
+)
+
+// topicInput is a topic as the API creates or replaces it.
+type topicInput struct {
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Query        string `json:"query"`
+	CompetitorID int64  `json:"competitor_id,omitempty"`
+	Enabled      *bool  `json:"enabled,omitempty"`
+}
+
+func (in topicInput) topic() listen.Topic {
+	t := listen.Topic{Name: in.Name, Kind: in.Kind, Query: in.Query, CompetitorID: in.CompetitorID, Enabled: true}
+	if in.Enabled != nil {
+		t.Enabled = *in.Enabled
+	}
+	return t
+}
+
+// tryRequest is a draft query for the try-it box.
+type tryRequest struct {
+	Query string `json:"query"`
+}
+
+// sentimentRequest is a person's correction of a mention's sentiment.
+type sentimentRequest struct {
+	Label string `json:"label"`
+}
+
+// webhookRequest is a batch of posts pushed by another system.
+type webhookRequest struct {
+	Mentions []json.RawMessage `json:"mentions"`
+}
+
+// webhookPost is one pushed post: published_at may be an RFC 3339 or
+// Chinese-format date string, or unix seconds.
+type webhookPost struct {
+	SourceID        int64           `json:"source_id,omitempty"`
+	SourceKind      string          `json:"source_kind"`
+	ExternalID      string          `json:"external_id"`
+	URL             string          `json:"url"`
+	Author          string          `json:"author"`
+	AuthorFollowers int64           `json:"author_followers"`
+	Text            string          `json:"text"`
+	Lang            string          `json:"lang,omitempty"`
+	Likes           int64           `json:"likes"`
+	Reposts         int64           `json:"reposts"`
+	Comments        int64           `json:"comments"`
+	PublishedAt     json.RawMessage `json:"published_at"`
+}
+
+// importResponse is what an import file holds with a mapping (preview),
+// and what was saved (import).
+type importResponse struct {
+	Format     string               `json:"format"`
+	Columns    []string             `json:"columns"`
+	Mapping    listen.Mapping       `json:"mapping"`
+	Total      int                  `json:"total"`
+	Valid      int                  `json:"valid"`
+	Preview    []listen.ImportRow   `json:"preview"`
+	Errors     []listen.RowError    `json:"errors"`
+	ErrorCount int                  `json:"error_count"`
+	Saved      bool                 `json:"saved"`
+	Result     *listen.IngestResult `json:"result,omitempty"`
+}
+
+// listenAPI serves listening: topics, the try-it box, mentions, sentiment
+// corrections, the inbound webhook and file imports.
+func (s *Server) listenAPI() {
+	if s.Listen == nil {
+		return
+	}
+	tag := "listening"
+	topicType, mentionType := typeOf[listen.Topic](), typeOf[listen.Mention]()
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/topics", Summary: "The workspace's listening topics", Tag: tag, Resp: typeOf[list[listen.Topic]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			ts, err := s.Listen.Topics(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(ts))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics", Summary: "Create a topic; a query that does not parse is refused with its position and a hint", Tag: tag, Perm: account.EditListening, Req: typeOf[topicInput](), Resp: topicType, Status: http.StatusCreated},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var in topicInput
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			t, err := s.Listen.CreateTopic(r.Context(), p.Workspace.ID, in.topic())
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusCreated, t)
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/seed", Summary: "Create the brand's topic and one per competitor (from names, aliases and keywords) where missing", Tag: tag, Perm: account.EditListening, Resp: typeOf[listen.SeedResult]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			res, err := s.Listen.SeedTopics(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/try", Summary: "Which of the last 1,000 stored mentions a draft query matches", Tag: tag, Req: typeOf[tryRequest](), Resp: typeOf[listen.TryResult]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var in tryRequest
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			res, err := s.Listen.TryQuery(r.Context(), p.Workspace.ID, in.Query)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/topics/{id}", Summary: "Get a topic", Tag: tag, Resp: topicType},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			t, err := s.Listen.Topic(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, t)
+			return nil
+		})
+	s.handleAPI(op{Method: "PUT", Path: "/workspaces/{ws}/topics/{id}", Summary: "Replace a topic", Tag: tag, Perm: account.EditListening, Req: typeOf[topicInput](), Resp: topicType},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			if _, err := s.Listen.Topic(r.Context(), p.Workspace.ID, id); err != nil {
+				return err
+			}
+			var in topicInput
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			t := in.topic()
+			t.ID = id
+			t, err := s.Listen.UpdateTopic(r.Context(), p.Workspace.ID, t)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, t)
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/topics/{id}", Summary: "Delete a topic with its matches and roll-ups", Tag: tag, Perm: account.EditListening, Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			if err := s.Listen.DeleteTopic(r.Context(), p.Workspace.ID, id); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first (?topic=, ?sentiment=, ?source=, ?lang=, ?from=, ?to=, ?q=, ?limit=, ?before=)", Tag: tag, Resp: typeOf[list[listen.Mention]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			f, err := mentionFilter(r, workspaceLocation(p.Workspace))
+			if err != nil {
+				return err
+			}
+			ms, err := s.Listen.Mentions(r.Context(), p.Workspace.ID, f)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(ms))
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/corrections.csv", Summary: "Sentiment corrections as a text,label CSV, the input of chorus listen train", Tag: tag},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var buf bytes.Buffer
+			if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, &buf); err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="sentiment-corrections.csv"`)
+			w.WriteHeader(http.StatusOK)
+			_, err := w.Write(buf.Bytes())
+			return err
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/{id}", Summary: "Get a mention", Tag: tag, Resp: mentionType},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			m, err := s.Listen.Mention(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, m)
+			return nil
+		})
+	s.handleAPI(op{Method: "PUT", Path: "/workspaces/{ws}/mentions/{id}/sentiment", Summary: "Correct a mention's sentiment; its topics' roll-ups follow", Tag: tag, Perm: account.EditListening, Req: typeOf[sentimentRequest](), Resp: mentionType},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			var in sentimentRequest
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			m, err := s.Listen.CorrectSentiment(r.Context(), p.Workspace.ID, id, in.Label)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, m)
+			return nil
+		})
+
+	limiter := newRateLimiter(webhookRate, time.Minute)
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/mentions", Summary: "Push a batch of up to 500 posts (inbound webhook); a batch with a bad post stores nothing", Tag: tag, Perm: account.EditListening, Req: typeOf[webhookRequest](), Resp: typeOf[listen.IngestResult](), MaxBody: maxWebhookBody},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			key := fmt.Sprintf("t%d", p.TokenID)
+			if p.TokenID == 0 {
+				key = fmt.Sprintf("u%d", p.User.ID)
+			}
+			if !limiter.allow(key, time.Now()) {
+				return apperr.New(apperr.TooMany, "error.listen.rate_limited", map[string]any{"Max": webhookRate})
+			}
+			var in webhookRequest
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			posts, err := webhookPosts(in, workspaceLocation(p.Workspace), time.Now())
+			if err != nil {
+				return err
+			}
+			res, err := s.Listen.Ingest(r.Context(), p.Workspace.ID, posts)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		})
+
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports/preview", Summary: "Read an import file (multipart: file, mapping JSON) and show its columns, the first 20 rows mapped and every row error; saves nothing", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			f, _, _, err := readImportRequest(r, p.Workspace)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, s.importResponse(r, f))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports", Summary: "Import a file (multipart: file, mapping JSON, skip_errors): all rows or nothing, or with skip_errors=true the good rows", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			f, skip, sourceID, err := readImportRequest(r, p.Workspace)
+			if err != nil {
+				return err
+			}
+			if f.ErrorCount > 0 && !skip {
+				var fs apperr.Fields
+				for _, e := range f.Errors {
+					fs = append(fs, apperr.FieldError{Field: fmt.Sprintf("rows[%d].%s", e.Row, e.Field), Key: e.Key, Args: e.Args})
+				}
+				return fs.Err()
+			}
+			posts := make([]listen.Post, len(f.Rows))
+			for i, row := range f.Rows {
+				posts[i] = row.Post
+				posts[i].SourceID = sourceID
+			}
+			res, err := s.Listen.Ingest(r.Context(), p.Workspace.ID, posts)
+			if err != nil {
+				return err
+			}
+			out := s.importResponse(r, f)
+			out.Saved, out.Result = true, &res
+			writeJSON(w, http.StatusOK, out)
+			return nil
+		})
+}
+
+func (s *Server) importResponse(r *http.Request, f *listen.ImportFile) importResponse {
+	loc := s.locale(r)
+	out := importResponse{Format: f.Format, Columns: f.Columns, Mapping: f.Mapping, Total: f.Total, Valid: len(f.Rows),
+		Preview: f.Rows[:min(len(f.Rows), listen.PreviewRows)], Errors: f.Errors, ErrorCount: f.ErrorCount}
+	for i := range out.Errors {
+		out.Errors[i].Message = s.cat.T(loc, out.Errors[i].Key, out.Errors[i].Args)
+	}
+	if out.Columns == nil {
+		out.Columns = []string{}
+	}
+	if out.Preview == nil {
+		out.Preview = []listen.ImportRow{}
+	}
+	if out.Errors == nil {
+		out.Errors = []listen.RowError{}
+	}
+	return out
+}
+
+// readImportRequest reads the multipart form of an import: the file, the
+// mapping (JSON), skip_errors, format and source_id.
+func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFile, bool, int64, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, false, 0, fieldErr("file", "error.listen.multipart")
+	}
+	var (
+		data     []byte
+		name     string
+		mapping  listen.Mapping
+		skip     bool
+		format   string
+		sourceID int64
+		haveFile bool
+	)
+	var fs apperr.Fields
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return nil, false, 0, fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
+		}
+		if err != nil {
+			return nil, false, 0, fieldErr("file", "error.listen.multipart")
+		}
+		switch part.FormName() {
+		case "file":
+			name = part.FileName()
+			data, err = readPart(part, listen.MaxImportBytes)
+			haveFile = true
+		case "mapping":
+			var b []byte
+			if b, err = readPart(part, 64<<10); err == nil && len(bytes.TrimSpace(b)) > 0 {
+				dec := json.NewDecoder(bytes.NewReader(b))
+				dec.DisallowUnknownFields()
+				if dec.Decode(&mapping) != nil {
+					fs.Add("mapping", "error.listen.mapping")
+				}
+			}
+		case "skip_errors":
+			var b []byte
+			b, err = readPart(part, 16)
+			skip = strings.TrimSpace(string(b)) == "true" || strings.TrimSpace(string(b)) == "1"
+		case "format":
+			var b []byte
+			b, err = readPart(part, 16)
+			format = strings.TrimSpace(string(b))
+		case "source_id":
+			var b []byte
+			if b, err = readPart(part, 32); err == nil {
+				if v := strings.TrimSpace(string(b)); v != "" {
+					if sourceID, err = strconv.ParseInt(v, 10, 64); err != nil || sourceID < 0 {
+						fs.Add("source_id", "error.invalid")
+						err = nil
+					}
+				}
+			}
+		default:
+			_, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
+		}
+		part.Close()
+		if errors.As(err, &maxErr) || errors.Is(err, errPartTooLarge) {
+			return nil, false, 0, fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
+		}
+		if err != nil {
+			return nil, false, 0, fieldErr("file", "error.listen.multipart")
+		}
+	}
+	if !haveFile {
+		fs.Add("file", "error.required")
+	}
+	if err := fs.Err(); err != nil {
+		return nil, false, 0, err
+	}
+	f, err := listen.ReadImport(bytes.NewReader(data), mapping, listen.ImportOptions{Format: format, Name: name, Location: workspaceLocation(ws), Now: time.Now()})
+	if err != nil {
+		return nil, false, 0, err
+	}
+	return f, skip, sourceID, nil
+}
+
+var errPartTooLarge = errors.New("part too large")
+
+func readPart(p *multipart.Part, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(p, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errPartTooLarge
+	}
+	return b, nil
+}
+
+func fieldErr(field, key string, kv ...any) error {
+	var fs apperr.Fields
+	fs.Add(field, key, kv...)
+	return fs.Err()
+}
+
+// webhookPosts decodes and validates every post of a batch; any problem
+// refuses the batch, naming each bad field as mentions[i].field.
+func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]listen.Post, error) {
+	var fs apperr.Fields
+	switch {
+	case in.Mentions == nil:
+		fs.Add("mentions", "error.required")
+	case len(in.Mentions) > maxWebhookPosts:
+		fs.Add("mentions", "error.listen.too_many_posts", "Max", maxWebhookPosts)
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	posts := make([]listen.Post, 0, len(in.Mentions))
+	for i, raw := range in.Mentions {
+		prefix := fmt.Sprintf("mentions[%d].", i)
+		var wp webhookPost
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&wp); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			switch {
+			case errors.As(err, &typeErr):
+				fs.Add(prefix+typeErr.Field, "error.json_type", "Want", typeErr.Type.String())
+			case strings.HasPrefix(err.Error(), "json: unknown field "):
+				fs.Add(prefix+strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "error.json_unknown_field")
+			default:
+				fs.Add(strings.TrimSuffix(prefix, "."), "error.json_syntax", "Detail", err.Error())
+			}
+			continue
+		}
+		p := listen.Post{SourceID: wp.SourceID, SourceKind: wp.SourceKind, ExternalID: wp.ExternalID, URL: wp.URL, Author: wp.Author,
+			AuthorFollowers: wp.AuthorFollowers, Text: wp.Text, Lang: wp.Lang, Likes: wp.Likes, Reposts: wp.Reposts, Comments: wp.Comments}
+		if p.SourceKind == "" {
+			p.SourceKind = "webhook"
+		}
+		badTime := false
+		if len(wp.PublishedAt) > 0 && string(wp.PublishedAt) != "null" {
+			var str string
+			var num json.Number
+			switch {
+			case json.Unmarshal(wp.PublishedAt, &str) == nil:
+				t, ok := listen.ParseTime(str, loc)
+				p.PublishedAt, badTime = t, !ok
+			case json.Unmarshal(wp.PublishedAt, &num) == nil:
+				t, ok := listen.ParseTime(num.String(), loc)
+				p.PublishedAt, badTime = t, !ok
+			default:
+				badTime = true
+			}
+		}
+		if badTime {
+			fs.Add(prefix+"published_at", "error.listen.date", "Value", strings.Trim(string(wp.PublishedAt), `"`))
+			continue
+		}
+		if err := listen.ValidatePost(&p, now); err != nil {
+			fs.Nest(prefix, err)
+			continue
+		}
+		posts = append(posts, p)
+	}
+	if len(fs) > 100 {
+		fs = fs[:100]
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	return posts, nil
+}
+
+// mentionFilter reads the mention list's query parameters.
+func mentionFilter(r *http.Request, loc *time.Location) (listen.MentionFilter, error) {
+	q := r.URL.Query()
+	var fs apperr.Fields
+	f := listen.MentionFilter{Sentiment: q.Get("sentiment"), SourceKind: q.Get("source"), Lang: q.Get("lang"), Query: q.Get("q")}
+	if id := queryID(&fs, q.Get("topic"), "topic"); id != nil {
+		f.TopicID = *id
+	}
+	if id := queryID(&fs, q.Get("before"), "before"); id != nil {
+		f.BeforeID = *id
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > listen.MaxMentionPage {
+			fs.Add("limit", "error.range", "Min", 1, "Max", listen.MaxMentionPage)
+		}
+		f.Limit = n
+	}
+	for _, t := range []struct {
+		name string
+		into **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(t.name); v != "" {
+			tm, ok := listen.ParseTime(v, loc)
+			if !ok {
+				fs.Add(t.name, "error.listen.date", "Value", v)
+				continue
+			}
+			*t.into = &tm
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return f, err
+	}
+	return f, f.Validate()
+}
+
+// workspaceLocation is the workspace's time zone, where dates without a
+// zone are read.
+func workspaceLocation(ws account.Workspace) *time.Location {
+	if loc, err := time.LoadLocation(ws.TimeZone); err == nil && ws.TimeZone != "" {
+		return loc
+	}
+	loc, err := time.LoadLocation(account.DefaultTimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// rateLimiter allows n events per window and key (fixed windows). Keys
+// are few (API tokens), and old windows are dropped as they pass.
+type rateLimiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	start  time.Time
+	counts map[string]int
+}
+
+func newRateLimiter(n int, window time.Duration) *rateLimiter {
+	return &rateLimiter{n: n, window: window, counts: map[string]int{}}
+}
+
+func (l *rateLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window {
+		l.start, l.counts = now, map[string]int{}
+	}
+	if l.counts[key] >= l.n {
+		return false
+	}
+	l.counts[key]++
+	return true
+}

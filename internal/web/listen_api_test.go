@@ -1,0 +1,145 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// multipartAPI posts a multipart form with a file to the API.
+func (h *harness) multipartAPI(path, token, fileName, content string, fields map[string]string) (int, string) {
+	h.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", fileName)
+	_, _ = io.WriteString(fw, content)
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", h.ts.URL+"/api/v1"+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept-Language", "en")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+func TestListenAPIScenarios(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	analyst, _, err := h.accounts.NewToken(ctx, account.Principal{User: account.User{ID: 1}, Workspace: owner.ws, Role: account.Owner}, account.Analyst, "ro")
+	must(t, err)
+	good := map[string]any{"external_id": "w1", "text": "闲岚咖啡的冷萃很好喝", "published_at": "2026-01-02 15:04", "author": "小美"}
+	bad := map[string]any{"external_id": "w2", "text": "第二条", "published_at": "昨天"}
+	tests := []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		contains, absent          []string
+	}{
+		{"bad query", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "x", "query": "(华为 OR 小米"}, 422,
+			[]string{`"field": "query"`, `"key": "query.unclosed_paren"`, "Unclosed parenthesis at position 0"}, nil},
+		{"create topic", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "闲岚", "kind": "brand", "query": "闲岚 OR xianlan"}, 201, []string{`"enabled": true`}, nil},
+		{"analyst cannot create", "POST", "/workspaces/acme/topics", analyst, map[string]any{"name": "x", "query": "x"}, 403, nil, nil},
+		{"webhook with a bad row", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, bad}}, 422,
+			[]string{`"field": "mentions[1].published_at"`, `"key": "error.listen.date"`}, []string{"mentions[0]"}},
+		{"nothing stored", "GET", "/workspaces/acme/mentions", owner.token, nil, 200, []string{`"items": []`}, nil},
+		{"webhook unknown field", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"txt": "x"}}}, 422, []string{`"field": "mentions[0].txt"`}, nil},
+		{"webhook negative count", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"text": "x", "published_at": "2026-01-02", "likes": -1}}}, 422, []string{`"field": "mentions[0].likes"`}, nil},
+		{"webhook ok", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, good}}, 200, []string{`"stored": 1`, `"duplicates": 1`, `"matched": 1`}, nil},
+		{"analyst cannot push", "POST", "/workspaces/acme/mentions", analyst, map[string]any{"mentions": []any{good}}, 403, nil, nil},
+		{"mentions", "GET", "/workspaces/acme/mentions?sentiment=positive&lang=zh", analyst, nil, 200, []string{"闲岚咖啡的冷萃很好喝", `"source_kind": "webhook"`}, nil},
+		{"mentions bad filter", "GET", "/workspaces/acme/mentions?sentiment=happy&limit=9999", owner.token, nil, 422, []string{`"field": "limit"`}, nil},
+		{"try", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 -速溶"}, 200, []string{`"scanned": 1`, "闲岚咖啡的冷萃很好喝"}, nil},
+		{"try no match", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
+		{"try bad query", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 3"}, nil},
+		{"seed", "POST", "/workspaces/acme/topics/seed", owner.token, nil, 200, []string{`"kind": "brand"`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.checkAPI(t, tt.method, tt.path, tt.token, tt.body, tt.status, tt.contains, tt.absent)
+		})
+	}
+
+	ms, err := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{})
+	must(t, err)
+	if len(ms) != 1 {
+		t.Fatalf("mentions %d", len(ms))
+	}
+	status, body := h.api("PUT", "/workspaces/acme/mentions/"+itoa(ms[0].ID)+"/sentiment", owner.token, map[string]any{"label": "negative"})
+	if status != 200 || !strings.Contains(jsonText(body), `"sentiment_corrected": true`) {
+		t.Errorf("correct: %d %s", status, jsonText(body))
+	}
+	status, body = h.api("GET", "/workspaces/acme/mentions/corrections.csv", analyst, nil)
+	if raw, _ := body["_raw"].(string); status != 200 || raw != "text,label\n闲岚咖啡的冷萃很好喝,negative\n" {
+		t.Errorf("corrections: %d %v", status, body)
+	}
+
+	csv := "内容,作者,发布时间\n好喝,小美,2024-01-02 15:04\n坏日期,阿哲,明天\n,空,2024/1/2\n也好喝,老周,2024年1月2日\n"
+	status, text := h.multipartAPI("/workspaces/acme/imports/preview", owner.token, "export.csv", csv, map[string]string{"mapping": `{"text":"内容","author":"作者","published_at":"发布时间"}`})
+	if status != 200 || !strings.Contains(text, `"row": 3`) || !strings.Contains(text, `"row": 4`) || !strings.Contains(text, `"error_count": 2`) || !strings.Contains(text, `"valid": 2`) {
+		t.Fatalf("preview: %d %s", status, text)
+	}
+	status, text = h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, nil)
+	if status != 422 || !strings.Contains(text, `"field": "rows[3].published_at"`) {
+		t.Fatalf("import with errors: %d %s", status, text)
+	}
+	if ms, _ := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{}); len(ms) != 1 {
+		t.Fatalf("preview or refused import stored %d mentions", len(ms)-1)
+	}
+	status, text = h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"skip_errors": "true"})
+	var out importResponse
+	_ = json.Unmarshal([]byte(text), &out)
+	if status != 200 || !out.Saved || out.Result == nil || out.Result.Stored != 2 || out.ErrorCount != 2 {
+		t.Fatalf("import skipping errors: %d %s", status, text)
+	}
+	status, text = h.multipartAPI("/workspaces/acme/imports/preview", owner.token, "export.pdf", "x", nil)
+	if status != 422 || !strings.Contains(text, "error.listen.file_format") {
+		t.Errorf("pdf: %d %s", status, text)
+	}
+}
+
+func itoa(n int64) string { return strings.TrimSpace(jsonNumber(n)) }
+
+func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestI18nQueryKeys: every query.Key* constant of the query package has a
+// message in every locale (the constants are read from its source, so a
+// new one cannot slip by).
+func TestI18nQueryKeys(t *testing.T) {
+	c := mustCatalog(t)
+	src, err := os.ReadFile("../listen/query/error.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`(?m)^\s*Key\w+\s*=\s*"(query\.[a-z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(keys) < 10 || keys[0][1] != query.KeyEmpty {
+		t.Fatalf("found %d query keys; is the pattern stale?", len(keys))
+	}
+	for _, loc := range Locales {
+		for _, k := range keys {
+			if got := c.T(loc, k[1], map[string]any{"Pos": 3}); got == k[1] || got == "" {
+				t.Errorf("%s: %q has no message", loc, k[1])
+			}
+		}
+	}
+}

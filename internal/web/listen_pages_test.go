@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestListeningPages(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.brand.Competitors.Create(ctx, ws, brand.Competitor{Name: "墨岩咖啡", Aliases: []string{"墨岩"}})
+	must(t, err)
+	_, err = h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	posts := []listen.Post{
+		{SourceKind: "webhook", ExternalID: "1", Author: "小王", Text: "星澜的拿铁真好喝，推荐！", URL: "https://weibo.com/1", PublishedAt: now},
+		{SourceKind: "webhook", ExternalID: "2", Author: "<b>evil</b>", Text: "星澜 <script>alert(1)</script> 太难喝了", URL: "javascript:alert(2)", PublishedAt: now},
+		{SourceKind: "webhook", ExternalID: "3", Author: "路人", Text: "墨岩咖啡今天排队好长", PublishedAt: now},
+		{SourceKind: "webhook", ExternalID: "4", Author: "老用户", Text: "五天前的旧帖子：星澜还行", PublishedAt: now.Add(-5 * 24 * time.Hour)},
+	}
+	_, err = h.listen.Ingest(ctx, ws, posts)
+	must(t, err)
+	ids, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{})
+	must(t, err)
+	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 1, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{})
+	must(t, err)
+	alertPath := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	status, body := b.get("/w/acme/listening")
+	if status != http.StatusOK {
+		t.Fatalf("GET listening: %d %s", status, body)
+	}
+	for _, want := range []string{"星澜的拿铁真好喝", `data-chart=`, "&lt;script&gt;", `href="https://weibo.com/1"`, alertPath, `action="/w/acme/listening/seed"`, `id="topic-editor"`, `id="sources"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("listening page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<script>alert(1)", `href="javascript:`, "<b>evil</b>", "badge coming"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("listening page shows %q", bad)
+		}
+	}
+	// Filters.
+	status, body = b.get("/w/acme/listening?lang=zh&source=webhook&topic=999&sentiment=bogus&days=9999")
+	if status != http.StatusOK || !strings.Contains(body, "星澜的拿铁真好喝") {
+		t.Errorf("unknown filter values should be ignored")
+	}
+
+	if !strings.Contains(body, "五天前的旧帖子") {
+		t.Errorf("stream lacks the older mention")
+	}
+	_, body = b.get("/w/acme/listening?days=1")
+	if strings.Contains(body, "五天前的旧帖子") || !strings.Contains(body, "星澜的拿铁真好喝") || !strings.Contains(body, `value="1" selected`) {
+		t.Errorf("days filter not applied")
+	}
+	for _, m := range ids {
+		_, body = b.get("/w/acme/listening?sentiment=" + m.Sentiment)
+		if !strings.Contains(body, template.HTMLEscapeString(m.Text)) {
+			t.Errorf("sentiment=%s lacks %q", m.Sentiment, m.Text)
+		}
+		for _, o := range ids {
+			if o.Sentiment != m.Sentiment && strings.Contains(body, template.HTMLEscapeString(o.Text)) {
+				t.Errorf("sentiment=%s shows %q (%s)", m.Sentiment, o.Text, o.Sentiment)
+			}
+		}
+	}
+	// Seed topics creates the competitor's topic.
+	status, _, _ = b.post("/w/acme/listening/seed", nil)
+	if status != http.StatusSeeOther {
+		t.Fatalf("seed: %d", status)
+	}
+	topics, err := h.listen.Topics(ctx, ws)
+	must(t, err)
+	if len(topics) < 2 {
+		t.Errorf("seed made %d topics", len(topics))
+	}
+	// Try it, good and bad, as htmx partials.
+	b.get("/w/acme/listening")
+	status, body, _ = b.do("POST", "/w/acme/listening/try", url.Values{"csrf": {b.csrf}, "query": {"星澜"}}, map[string]string{"HX-Request": "true"})
+	if status != http.StatusOK || !strings.Contains(body, `id="try-result"`) || !strings.Contains(body, "星澜的拿铁真好喝") || strings.Contains(body, "墨岩咖啡今天") || strings.Contains(body, "<html") {
+		t.Errorf("try: %d %s", status, body)
+	}
+	status, body, _ = b.do("POST", "/w/acme/listening/try", url.Values{"csrf": {b.csrf}, "query": {"星澜 AND (拿铁 OR 咖啡"}}, map[string]string{"HX-Request": "true"})
+	if status != http.StatusOK || !strings.Contains(body, "第 7 个字符") {
+		t.Errorf("bad try: %d %s", status, body)
+	}
+	// Without htmx, the whole page with the error.
+	status, body, _ = b.post("/w/acme/listening/try", url.Values{"query": {"(星澜"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 0 个字符") || !strings.Contains(body, `id="mentions"`) {
+		t.Errorf("bad try, full page: %d", status)
+	}
+	// Topic editor: an invalid query is shown back, a good one saved.
+	b.get("/w/acme/listening")
+	status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 0 个字符") {
+		t.Errorf("bad topic: %d", status)
+	}
+	status, _, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"拿铁 OR latte"}, "enabled": {"1"}})
+	if status != http.StatusSeeOther {
+		t.Errorf("save topic: %d", status)
+	}
+	// The alert page shows its mention and marks it read on POST.
+	status, body = b.get(alertPath)
+	if status != http.StatusOK || !strings.Contains(body, ids[0].Text) || !strings.Contains(body, `action="`+alertPath+`"`) {
+		t.Errorf("alert page: %d", status)
+	}
+	status, _, _ = b.post(alertPath, nil)
+	if status != http.StatusSeeOther {
+		t.Errorf("mark read: %d", status)
+	}
+	if got, _ := h.db.Alert(ctx, ws, a.ID); got.ReadAt == nil {
+		t.Errorf("alert not read")
+	}
+	if _, body = b.get("/w/acme/listening"); strings.Contains(body, alertPath) {
+		t.Errorf("read alert still listed as unread")
+	}
+
+	// An analyst sees the pages and may change nothing.
+	analyst := "analyst@example.com"
+	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	an := h.browser()
+	an.login(analyst, "correct horse battery")
+	for _, p := range []string{"/w/acme/listening", alertPath} {
+		status, body := an.get(p)
+		if status != http.StatusOK {
+			t.Errorf("analyst GET %s: %d", p, status)
+		}
+		if strings.Contains(body, `id="topic-editor"`) || strings.Contains(body, "/listening/seed") {
+			t.Errorf("analyst sees editing controls on %s", p)
+		}
+	}
+	an.get("/w/acme/listening")
+	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath} {
+		if status, _, _ := an.post(p, url.Values{"query": {"星澜"}, "name": {"x"}, "kind": {"other"}}); status != http.StatusForbidden {
+			t.Errorf("analyst POST %s: %d, want 403", p, status)
+		}
+	}
+
+	// A member of another workspace gets 404 on every listening page.
+	o := h.browser()
+	o.login(other.email, other.password)
+	for _, p := range []string{"/w/acme/listening", alertPath, "/w/acme/listening?topic=1"} {
+		if status, _ := o.get(p); status != http.StatusNotFound {
+			t.Errorf("other GET %s: %d, want 404", p, status)
+		}
+	}
+	o.get("/w/other/listening")
+	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath} {
+		if status, _, _ := o.post(p, url.Values{"query": {"星澜"}}); status != http.StatusNotFound {
+			t.Errorf("other POST %s: %d, want 404", p, status)
+		}
+	}
+	// Their own alert ids do not reach acme's alert.
+	if status, _ := o.get("/w/other/listening/alerts/" + strconv.FormatInt(a.ID, 10)); status != http.StatusNotFound {
+		t.Errorf("other workspace reads acme's alert: %d", status)
+	}
+}
