@@ -1,13 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,7 +20,6 @@ import (
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/platform"
-	"github.com/chorus-hq/chorus/internal/report"
 )
 
 // strategyRoutes serve step 3: the campaign list with "new from template",
@@ -1466,49 +1463,5 @@ func (s *Server) hoursSave(w http.ResponseWriter, r *http.Request, p account.Pri
 // campaignPlanXLSX serves the plan as the workbook the API serves, for the
 // download link on the campaign page.
 func (s *Server) campaignPlanXLSX(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
-	if err != nil {
-		return err
-	}
-	x, err := s.strategyRefs(r, p)
-	if err != nil {
-		return err
-	}
-	l := s.lang(r)
-	n := report.Names{
-		Platforms: map[string]string{}, Personas: map[int64]string{}, Products: map[int64]string{},
-		Members: map[int64]string{}, Resources: map[int64]string{}, Metrics: map[string]string{},
-		Message: func(key string, args map[string]any) string { return s.cat.T(l.loc, key, args) },
-	}
-	for _, e := range x.Platforms {
-		n.Platforms[e.Key] = e.Name.In(l.loc)
-	}
-	for _, v := range x.Personas {
-		n.Personas[v.ID] = v.Name
-	}
-	for _, v := range x.Products {
-		n.Products[v.ID] = v.Name
-	}
-	for _, v := range x.Team {
-		n.Members[v.ID] = v.Name
-	}
-	for _, v := range x.Amplifiers {
-		n.Resources[v.ID] = v.Name
-	}
-	for _, d := range metric.Defs {
-		n.Metrics[d.Key] = l.Or("metric."+d.Key, d.Key)
-	}
-	var buf bytes.Buffer
-	if err := report.CampaignPlanXLSX(&buf, plan, n); err != nil {
-		return apperr.Wrap(err, "export campaign plan")
-	}
-	name := plan.Campaign.Slug
-	if name == "" {
-		name = strconv.FormatInt(plan.Campaign.ID, 10)
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + "-plan.xlsx"}))
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
-	return nil
+	return s.campaignXLSX(w, r, p, campaignID(r))
 }
