@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,6 +96,58 @@ func (s *Server) listeningPageRoutes() {
 		}
 		s.flash(w, r, "ok", "flash.listening.read")
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening/alerts/"+strconv.FormatInt(id, 10))
+		return nil
+	}))
+	m.Handle("POST /w/{ws}/listening/mentions/{id}/sentiment", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if _, err := s.Listen.CorrectSentiment(r.Context(), p.Workspace.ID, id, r.PostFormValue("label")); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.listening.corrected")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#mention-"+strconv.FormatInt(id, 10))
+		return nil
+	}))
+	m.Handle("GET /w/{ws}/listening/corrections.csv", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		var buf bytes.Buffer
+		if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, &buf); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="sentiment-corrections.csv"`)
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write(buf.Bytes())
+		return err
+	}))
+	m.Handle("POST /w/{ws}/listening/rules", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		ru := listen.AlertRule{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"), Enabled: true}
+		ru.TopicID, _ = strconv.ParseInt(r.PostFormValue("topic_id"), 10, 64)
+		var err error
+		if ru.Threshold, err = strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("threshold")), 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
+			ru.Threshold = -1 // out of every kind's range: Validate names the field
+		}
+		if q := strings.TrimSpace(r.PostFormValue("quiet_minutes")); q != "" {
+			if ru.QuietMinutes, err = strconv.Atoi(q); err != nil {
+				ru.QuietMinutes = -1
+			}
+		}
+		_, err = s.Alerts.CreateRule(r.Context(), p.Workspace.ID, ru)
+		if apperr.Is(err, apperr.Invalid) {
+			return s.listeningPage(w, r, p, http.StatusUnprocessableEntity, map[string]any{"RuleDraft": ru, "RuleError": s.asAppErr(r, err)})
+		}
+		if err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.saved")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
+		return nil
+	}))
+	m.Handle("POST /w/{ws}/listening/rules/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err := s.Alerts.DeleteRule(r.Context(), p.Workspace.ID, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.listening.rule_deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
 		return nil
 	}))
 }
@@ -203,6 +258,17 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	}
 	data["SOV"] = sov
 	data["SOVChart"], data["SOVRows"] = sovChart(sov, t("listening.brand"))
+	hot, err := s.hotTerms(ctx, ws, loc, t)
+	if err != nil {
+		return err
+	}
+	data["Hot"] = hot
+	rules, err := s.Alerts.Rules(ctx, ws)
+	if err != nil {
+		return err
+	}
+	data["Rules"], data["AlertKinds"] = rules, listen.AlertKinds
+	data["RuleDraft"] = listen.AlertRule{Kind: "volume_spike", Threshold: 3, QuietMinutes: 60, Enabled: true}
 	unread, err := s.Alerts.Alerts(ctx, ws, alert.Filter{Unread: true, Limit: 20})
 	if err != nil {
 		return err
@@ -312,4 +378,67 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 		"TopicName": names[d.TopicID], "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
 		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64)})
 	return nil
+}
+
+// Hot terms card bounds: the days it covers and the terms it shows.
+const (
+	hotTermDays  = 7
+	hotTermLimit = 20
+	exampleRunes = 140
+)
+
+// hotTermRow is one row of the hot terms table: the term, its count this
+// week, the mean of the previous weeks and the text of an example mention.
+type hotTermRow struct {
+	insight.HotTerm
+	Example string
+}
+
+// hotTerms reads the top rising terms of the last hotTermDays days against
+// the previous periods: a bar chart option and the table's rows.
+func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t func(string) string) (map[string]any, error) {
+	period := s.Insights.DefaultPeriod(loc)
+	period.From = period.To.AddDate(0, 0, -hotTermDays)
+	ht, err := s.Insights.HotTerms(ctx, ws, 0, period)
+	if err != nil {
+		return nil, err
+	}
+	terms := ht.Terms
+	if len(terms) > hotTermLimit {
+		terms = terms[:hotTermLimit]
+	}
+	rows := make([]hotTermRow, len(terms))
+	names := make([]string, len(terms))
+	now, prev := make([]int, len(terms)), make([]float64, len(terms))
+	for i, h := range terms {
+		rows[i] = hotTermRow{HotTerm: h}
+		names[i], now[i], prev[i] = h.Term, h.Count, h.Previous
+		for _, id := range h.MentionIDs {
+			if m, err := s.Listen.Mention(ctx, ws, id); err == nil {
+				rows[i].Example = clip(m.Text, exampleRunes)
+				break
+			}
+		}
+	}
+	chart := map[string]any{
+		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
+		"legend":  map[string]any{"bottom": 0},
+		"grid":    map[string]any{"left": 8, "right": 16, "top": 8, "bottom": 40, "containLabel": true},
+		"xAxis":   map[string]any{"type": "value", "minInterval": 1},
+		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": names},
+		"series": []any{
+			map[string]any{"name": t("listening.hot.this_period"), "type": "bar", "data": now, "itemStyle": map[string]any{"color": "#c8553d"}},
+			map[string]any{"name": t("listening.hot.previous"), "type": "bar", "data": prev, "itemStyle": map[string]any{"color": "#9aa5b1"}},
+		},
+	}
+	return map[string]any{"Chart": chart, "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
+}
+
+// clip shortens text to n runes, with an ellipsis when it was longer.
+func clip(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	return string(r[:n]) + "…"
 }

@@ -72,6 +72,7 @@ func TestListeningPages(t *testing.T) {
 	}
 	for _, m := range ids {
 		_, body = b.get("/w/acme/listening?sentiment=" + m.Sentiment)
+		body = section(body, `id="mentions"`, `id="topics"`) // the hot terms card quotes examples whatever the filter
 		if !strings.Contains(body, template.HTMLEscapeString(m.Text)) {
 			t.Errorf("sentiment=%s lacks %q", m.Sentiment, m.Text)
 		}
@@ -176,5 +177,160 @@ func TestListeningPages(t *testing.T) {
 	// Their own alert ids do not reach acme's alert.
 	if status, _ := o.get("/w/other/listening/alerts/" + strconv.FormatInt(a.ID, 10)); status != http.StatusNotFound {
 		t.Errorf("other workspace reads acme's alert: %d", status)
+	}
+}
+
+// section is the part of body from the first from to the next to, or
+// body if from is missing.
+func section(body, from, to string) string {
+	i := strings.Index(body, from)
+	if i < 0 {
+		return body
+	}
+	body = body[i:]
+	if j := strings.Index(body, to); j >= 0 {
+		body = body[:j]
+	}
+	return body
+}
+
+// TestListeningHotTermsCorrectionsRules covers the hot terms card, the
+// sentiment correction forms with their CSV export, and the alert rules.
+func TestListeningHotTermsCorrectionsRules(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	_, err = h.listen.Ingest(ctx, ws, []listen.Post{
+		{SourceKind: "webhook", ExternalID: "1", Author: "a", Text: "星澜 oatmilk <i>swirl</i> latte", PublishedAt: now},
+		{SourceKind: "webhook", ExternalID: "2", Author: "b", Text: "星澜 oatmilk again, so good", PublishedAt: now.Add(-time.Hour)},
+		{SourceKind: "webhook", ExternalID: "3", Author: "c", Text: "星澜 oatmilk every morning", PublishedAt: now.Add(-2 * time.Hour)},
+	})
+	must(t, err)
+	ms, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{})
+	must(t, err)
+	if len(ms) == 0 {
+		t.Fatal("no mentions")
+	}
+	m := ms[0]
+	fixPath := "/w/acme/listening/mentions/" + strconv.FormatInt(m.ID, 10) + "/sentiment"
+	label := listen.Negative
+	if m.Sentiment == listen.Negative {
+		label = listen.Positive
+	}
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	status, body := b.get("/w/acme/listening")
+	if status != http.StatusOK {
+		t.Fatalf("GET listening: %d", status)
+	}
+	hot := section(body, `id="hot-terms"`, `id="mentions"`)
+	for _, want := range []string{"oatmilk", `data-chart=`, "&lt;i&gt;swirl&lt;/i&gt;"} {
+		if !strings.Contains(hot, want) {
+			t.Errorf("hot terms card lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<i>swirl</i>") {
+		t.Errorf("example mention not escaped")
+	}
+	for _, want := range []string{`action="` + fixPath + `"`, `href="/w/acme/listening/corrections.csv"`, `action="/w/acme/listening/rules"`, `id="rules"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("listening page lacks %q", want)
+		}
+	}
+
+	// Sentiment correction and its export.
+	status, _, _ = b.post(fixPath, url.Values{"label": {label}})
+	if status != http.StatusSeeOther {
+		t.Errorf("correct sentiment: %d", status)
+	}
+	if got, _ := h.listen.Mention(ctx, ws, m.ID); got.Sentiment != label {
+		t.Errorf("sentiment %q, want %q", got.Sentiment, label)
+	}
+	b.get("/w/acme/listening")
+	if status, _, _ = b.post(fixPath, url.Values{"label": {"furious"}}); status != http.StatusUnprocessableEntity {
+		t.Errorf("bad label: %d, want 422", status)
+	}
+	status, csv, hdr := b.do("GET", "/w/acme/listening/corrections.csv", nil, nil)
+	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "text,label") || !strings.Contains(csv, label) {
+		t.Errorf("corrections.csv: %d %q %q", status, hdr.Get("Content-Type"), csv)
+	}
+
+	// Alert rules: a bad one is shown back with its field error, a good
+	// one listed, then deleted.
+	b.get("/w/acme/listening")
+	status, body, _ = b.post("/w/acme/listening/rules", url.Values{"name": {"Spike"}, "kind": {"volume_spike"}, "threshold": {"500"}, "quiet_minutes": {"60"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "阈值须大于") || !strings.Contains(body, `id="rule-editor"`) {
+		t.Errorf("bad rule: %d", status)
+	}
+	status, _, _ = b.post("/w/acme/listening/rules", url.Values{"name": {"<b>Spike</b>"}, "kind": {"volume_spike"}, "topic_id": {""}, "threshold": {"3"}, "quiet_minutes": {"60"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("create rule: %d", status)
+	}
+	rules, err := h.db.AlertRules(ctx, ws)
+	if err != nil || len(rules) != 1 {
+		t.Fatalf("rules: %v %v", rules, err)
+	}
+	delPath := "/w/acme/listening/rules/" + strconv.FormatInt(rules[0].ID, 10) + "/delete"
+	_, body = b.get("/w/acme/listening")
+	if !strings.Contains(body, "&lt;b&gt;Spike&lt;/b&gt;") || !strings.Contains(body, `action="`+delPath+`"`) {
+		t.Errorf("rule not listed with its delete form")
+	}
+
+	// An analyst reads, downloads, and may change nothing.
+	analyst := "analyst@example.com"
+	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	an := h.browser()
+	an.login(analyst, "correct horse battery")
+	status, body = an.get("/w/acme/listening")
+	if status != http.StatusOK || strings.Contains(body, "/sentiment\"") || strings.Contains(body, `id="rule-editor"`) || strings.Contains(body, delPath) {
+		t.Errorf("analyst sees editing controls: %d", status)
+	}
+	if status, _ := an.get("/w/acme/listening/corrections.csv"); status != http.StatusOK {
+		t.Errorf("analyst corrections.csv: %d", status)
+	}
+	for _, p := range []string{fixPath, "/w/acme/listening/rules", delPath} {
+		if status, _, _ := an.post(p, url.Values{"label": {listen.Neutral}, "name": {"x"}, "kind": {"volume_spike"}, "threshold": {"2"}}); status != http.StatusForbidden {
+			t.Errorf("analyst POST %s: %d, want 403", p, status)
+		}
+	}
+
+	// Another workspace's member gets 404 everywhere.
+	o := h.browser()
+	o.login(other.email, other.password)
+	if status, _ := o.get("/w/acme/listening/corrections.csv"); status != http.StatusNotFound {
+		t.Errorf("other corrections.csv: %d, want 404", status)
+	}
+	o.get("/w/other/listening")
+	for _, p := range []string{fixPath, "/w/acme/listening/rules", delPath} {
+		if status, _, _ := o.post(p, url.Values{"label": {listen.Neutral}, "name": {"x"}, "kind": {"volume_spike"}, "threshold": {"2"}}); status != http.StatusNotFound {
+			t.Errorf("other POST %s: %d, want 404", p, status)
+		}
+	}
+	// Their own workspace's paths do not reach acme's mention or rule.
+	if status, _, _ := o.post(strings.Replace(fixPath, "/acme/", "/other/", 1), url.Values{"label": {listen.Neutral}}); status != http.StatusNotFound {
+		t.Errorf("other corrects acme's mention: %d", status)
+	}
+	if status, _, _ := o.post(strings.Replace(delPath, "/acme/", "/other/", 1), nil); status != http.StatusNotFound {
+		t.Errorf("other deletes acme's rule: %d", status)
+	}
+
+	status, _, _ = b.post(delPath, nil)
+	if status != http.StatusSeeOther {
+		t.Errorf("delete rule: %d", status)
+	}
+	if rules, _ := h.db.AlertRules(ctx, ws); len(rules) != 0 {
+		t.Errorf("rule not deleted")
 	}
 }
