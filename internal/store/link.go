@@ -350,12 +350,7 @@ func (b sqlBatch) query(ctx context.Context, q string, args []any, row func(scan
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, row)
 }
 
 type pgxBatch struct{ tx pgx.Tx }
@@ -373,6 +368,15 @@ func (b pgxBatch) query(ctx context.Context, q string, args []any, row func(scan
 		return err
 	}
 	defer rows.Close()
+	return eachRow(rows, row)
+}
+
+// eachRow hands every row of database/sql's or pgx's result to row.
+func eachRow(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}, row func(scan func(dest ...any) error) error) error {
 	for rows.Next() {
 		if err := row(rows.Scan); err != nil {
 			return err

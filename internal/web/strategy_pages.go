@@ -113,6 +113,17 @@ type strategyRefs struct {
 	loc        string
 }
 
+// planAndRefs loads the plan of the campaign in the path and the names
+// its pages show beside it.
+func (s *Server) planAndRefs(r *http.Request, p account.Principal) (campaign.Plan, strategyRefs, error) {
+	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
+	if err != nil {
+		return plan, strategyRefs{}, err
+	}
+	x, err := s.strategyRefs(r, p)
+	return plan, x, err
+}
+
 func (s *Server) strategyRefs(r *http.Request, p account.Principal) (strategyRefs, error) {
 	ctx, ws := r.Context(), p.Workspace.ID
 	x := strategyRefs{loc: s.locale(r)}
@@ -678,11 +689,7 @@ type phaseRow struct {
 }
 
 func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
-	if err != nil {
-		return err
-	}
-	x, err := s.strategyRefs(r, p)
+	plan, x, err := s.planAndRefs(r, p)
 	if err != nil {
 		return err
 	}
@@ -1212,13 +1219,9 @@ var mixNumbers = []string{"budget_share", "hours_share", "posts_per_week"}
 // mixForm renders the mix editor. form holds what was posted when it comes
 // back with errors (err).
 func (s *Server) mixForm(w http.ResponseWriter, r *http.Request, p account.Principal, status int, form url.Values, err error) error {
-	plan, perr := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
+	plan, x, perr := s.planAndRefs(r, p)
 	if perr != nil {
 		return perr
-	}
-	x, xerr := s.strategyRefs(r, p)
-	if xerr != nil {
-		return xerr
 	}
 	l := s.lang(r)
 	c := plan.Campaign
@@ -1360,13 +1363,9 @@ type hoursFormRow struct {
 }
 
 func (s *Server) hoursForm(w http.ResponseWriter, r *http.Request, p account.Principal, status int, form url.Values, err error) error {
-	plan, perr := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
+	plan, x, perr := s.planAndRefs(r, p)
 	if perr != nil {
 		return perr
-	}
-	x, xerr := s.strategyRefs(r, p)
-	if xerr != nil {
-		return xerr
 	}
 	l := s.lang(r)
 	c := plan.Campaign
