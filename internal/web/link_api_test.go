@@ -205,6 +205,8 @@ func TestRedirect(t *testing.T) {
 		{"short code", "GET", "/l/abc", chrome, http.StatusNotFound},
 		{"not base62", "GET", "/l/abc-def", chrome, http.StatusNotFound},
 		{"traversal", "GET", "/l/..%2f..%2f", chrome, http.StatusNotFound},
+		{"POST is not a click", "POST", "/l/" + l.Code, chrome, http.StatusMethodNotAllowed},
+		{"nothing after the code", "GET", "/l/" + l.Code + "/x", chrome, http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +234,10 @@ func TestRedirect(t *testing.T) {
 	if r2.StatusCode != http.StatusGone || r2.Header.Get("Location") != "" || !strings.Contains(string(page), "已停用") || strings.Contains(string(page), "shop.example.com") {
 		t.Errorf("disabled link: %d %q %s", r2.StatusCode, r2.Header.Get("Location"), page)
 	}
+	// The page is served ahead of the page middleware, with its headers.
+	if csp := r2.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || r2.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("disabled link page headers: %v", r2.Header)
+	}
 	expired, err := h.links.Create(ctx, acme.ws.ID, link.Input{Destination: "https://shop.example.com/", ExpiresAt: ptr(time.Now().Add(50 * time.Millisecond))})
 	must(t, err)
 	time.Sleep(60 * time.Millisecond)
@@ -240,8 +246,13 @@ func TestRedirect(t *testing.T) {
 	}
 
 	// The click writer's counters are on /metrics.
+	// So are the redirects, by status, whether the fast path or the mux
+	// answered them: 2 + HEAD + 100 KB redirects; the well-formed unknown
+	// code and the four malformed ones.
 	status, text := h.browser().get("/metrics")
-	for _, m := range []string{"chorus_click_events_dropped_total", "chorus_click_events_queued_total", "chorus_click_events_written_total"} {
+	for _, m := range []string{"chorus_click_events_dropped_total", "chorus_click_events_queued_total", "chorus_click_events_written_total",
+		`chorus_http_requests_total{route="GET /l/{code}",status="302"} 4`, `chorus_http_requests_total{route="GET /l/{code}",status="410"} 2`,
+		`chorus_http_requests_total{route="GET /l/{code}",status="404"} 5`} {
 		if status != 200 || !strings.Contains(text, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
