@@ -95,7 +95,7 @@ func (a *app) close() { a.db.Close() }
 
 func (a *app) demoDeps() demo.Deps {
 	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db}
+		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db, Sources: a.db}
 }
 
 // jobsStopGrace is how long running jobs may finish after SIGTERM.

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"log/slog"
 
 	"github.com/chorus-hq/chorus/internal/config"
@@ -9,22 +9,44 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/notify"
 	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/web"
 )
 
 // newAlerts builds the alert evaluator, which delivers through chat
 // webhooks (with the same SSRF-safe client as listening sources, since
-// their addresses come from users) and SMTP; base is the address alerts
-// link back to.
+// their addresses come from users) and SMTP; base is the public address
+// alerts link back to.
 func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string) *alert.Evaluator {
 	sender := &notify.Notifier{
 		HTTP: fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivateFetch}),
 		SMTP: notify.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
 	}
-	return alert.NewEvaluator(db, alert.Options{
-		Sender: sender,
-		Logger: log,
-		Link: func(ws, alertID int64) string {
-			return fmt.Sprintf("%s/api/v1/workspaces/%d/alerts/%d", base, ws, alertID)
-		},
-	})
+	return alert.NewEvaluator(db, alert.Options{Sender: sender, Logger: log, Audience: alertAudience(db, log, base)})
+}
+
+// alertAudience writes a workspace's alerts in its language, through the
+// pages' catalog, with times in its time zone, and links each to its page
+// in the UI under base.
+func alertAudience(db *store.DB, log *slog.Logger, base string) func(context.Context, int64) (alert.Audience, error) {
+	msgs, err := web.LoadMessages()
+	if err != nil {
+		// The catalog is embedded and tested, and the web server refuses
+		// to start without it; alerts would still go out, showing keys.
+		log.Error("load the message catalog for alerts", slog.Any("err", err))
+	}
+	return func(ctx context.Context, ws int64) (alert.Audience, error) {
+		w, err := db.WorkspaceByID(ctx, ws)
+		if err != nil {
+			return alert.Audience{}, err
+		}
+		members, err := db.Members(ctx, ws)
+		if err != nil {
+			return alert.Audience{}, err
+		}
+		aud := alert.Audience{Location: w.Location(), Link: func(id int64) string { return base + web.AlertPagePath(w.Slug, id) }}
+		if msgs != nil {
+			aud.Text = msgs.Text(web.WorkspaceLocale(members))
+		}
+		return aud, nil
+	}
 }

@@ -62,6 +62,9 @@ type Deps struct {
 	// it, gets the alert rules and the alerts the demo's spike fired.
 	Listen *listen.Service
 	Alerts alert.Store
+	// Sources, when set with Listen, gets the demo's listening sources
+	// with their health (see refreshSources).
+	Sources SourceStore
 }
 
 // Login is how to sign in to the demo workspace.
@@ -102,6 +105,11 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 	if d.Listen != nil {
 		if err := refreshMentions(ctx, d, wsID, time.Now()); err != nil {
 			return Login{}, err
+		}
+		if d.Sources != nil {
+			if err := refreshSources(ctx, d.Sources, wsID, time.Now()); err != nil {
+				return Login{}, err
+			}
 		}
 	}
 	login := Login{Workspace: Slug, Email: Email, Password: Password}

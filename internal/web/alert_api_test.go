@@ -53,3 +53,47 @@ func TestAlertAndInsightAPIScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspaceLocale picks the language alerts leave Chorus in.
+func TestWorkspaceLocale(t *testing.T) {
+	t.Parallel()
+	member := func(role account.Role, locale string) account.Member {
+		return account.Member{User: account.User{Locale: locale}, Role: role}
+	}
+	tests := []struct {
+		name    string
+		members []account.Member
+		want    string
+	}{
+		{"no members: the default", nil, "zh-CN"},
+		{"nobody chose", []account.Member{member(account.Owner, ""), member(account.Editor, "")}, "zh-CN"},
+		{"the owner's choice", []account.Member{member(account.Editor, "zh-CN"), member(account.Owner, "en")}, "en"},
+		{"owner chose nothing: a member's", []account.Member{member(account.Owner, ""), member(account.Analyst, "en")}, "en"},
+		{"unknown locales are skipped", []account.Member{member(account.Owner, "fr"), member(account.Editor, "EN")}, "en"},
+	}
+	for _, tt := range tests {
+		if got := WorkspaceLocale(tt.members); got != tt.want {
+			t.Errorf("%s: WorkspaceLocale = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestMessagesText renders an alert title in both languages, with its
+// arguments, and a missing key as itself.
+func TestMessagesText(t *testing.T) {
+	t.Parallel()
+	m, err := LoadMessages()
+	must(t, err)
+	args := map[string]any{"Topic": "闲岚", "Count": 3}
+	for _, tt := range []struct{ locale, key, want string }{
+		{"zh-CN", "alert.volume_spike.title", "声量突增：闲岚"},
+		{"en", "alert.volume_spike.title", "Volume spike: 闲岚"},
+		{"en", "alert.crisis_word.title", "Crisis words: 3 new mentions"},
+		{"fr", "alert.crisis_word.title", "危机词：3 条新提及"},
+		{"en", "alert.no_such_key", "alert.no_such_key"},
+	} {
+		if got := m.Text(tt.locale)(tt.key, args); got != tt.want {
+			t.Errorf("Text(%q)(%q) = %q, want %q", tt.locale, tt.key, got, tt.want)
+		}
+	}
+}

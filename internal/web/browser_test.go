@@ -32,14 +32,16 @@ func chromium(t *testing.T) string {
 
 // TestBrowser signs in to the demo in a real headless Chromium, opens the
 // brand and platform pages, switches the language, creates a campaign from
-// the sales template and renames its first phase, and saves screenshots.
+// the sales template and renames its first phase, walks the demo's
+// links, conversions and listening (mentions, charts, the try-it box, an
+// alert, source health), and saves screenshots.
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	h := newHarness(t, storetest.SQLite(t))
 	catalog, err := platform.Load()
 	must(t, err)
 	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db), Campaigns: h.campaigns,
-		Links: h.links, Clicks: h.db, Conversions: h.conversions})
+		Links: h.links, Clicks: h.db, Conversions: h.conversions, Listen: h.listen, Alerts: h.db, Sources: h.db})
 	must(t, err)
 
 	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
@@ -253,5 +255,58 @@ func TestBrowser(t *testing.T) {
 	)
 	if got := text(`#by-campaign tbody`); !strings.Contains(got, "冬日暖咖季") {
 		t.Errorf("demo funnel by campaign lacks the sales campaign: %q", got)
+	}
+
+	// Listening, back in Chinese: the stream and its chart, the topic
+	// editor's try-it box, an alert with the mentions that caused it, and
+	// the sources' health.
+	step("open the demo's listening",
+		chromedp.Click(chromedp.CSS(`a[data-section="listening"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#mentions li.mention`)),
+	)
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="zh-CN"]`))); err != nil {
+		t.Fatalf("switch to Chinese: %v", err)
+	}
+	step("see the stream and the volume chart",
+		chromedp.WaitVisible(chromedp.CSS(`#summary .chart canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`#mentions li.mention`)),
+		// ECharts draws its first frame over a second (its default
+		// animation); the picture should show the whole chart.
+		chromedp.Sleep(1500*time.Millisecond),
+		shot("listening-zh.png"),
+	)
+	mentions, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#mentions li.mention`)))
+	must(t, err)
+	if len(mentions) < 10 || !strings.Contains(text(`#summary`), "声量") {
+		t.Errorf("listening page: %d mentions in the stream, summary %q", len(mentions), text(`#summary`))
+	}
+	step("try a query",
+		chromedp.ScrollIntoView(chromedp.CSS(`#t-query`)),
+		chromedp.SendKeys(chromedp.CSS(`#t-query`), "闲岚"),
+		chromedp.WaitVisible(chromedp.CSS(`#try-result li.mention`)),
+	)
+	tried := text(`#try-result`)
+	if !strings.Contains(tried, "闲岚") || !strings.Contains(tried, "条") {
+		t.Errorf("try-it box after typing 闲岚: %.300q", tried)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#alerts .alert-list a`))); err != nil {
+		t.Fatalf("open an alert: %v", err)
+	}
+	step("see the alert's mentions",
+		chromedp.WaitVisible(chromedp.CSS(`#alert-mentions li.mention`)),
+		shot("listening-alert.png"),
+	)
+	if title := text(`#alert-title`); !strings.Contains(title, "危机词") && !strings.Contains(title, "声量突增") && !strings.Contains(title, "负面") {
+		t.Errorf("alert title %q is not a Chinese alert title", title)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#tab-sources`))); err != nil {
+		t.Fatalf("open source health: %v", err)
+	}
+	step("see the sources' health",
+		chromedp.WaitVisible(chromedp.CSS(`#source-health tr.status-failing`)),
+		shot("sources.png"),
+	)
+	if health := text(`#source-health`); !strings.Contains(health, "正常") || !strings.Contains(health, "失败") || !strings.Contains(health, "AuthenticationRequired") {
+		t.Errorf("source health: %.400q", health)
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"github.com/chorus-hq/chorus/internal/account"
 )
 
 //go:embed i18n/*.json
@@ -86,6 +88,41 @@ func (c *catalog) T(locale, key string, args map[string]any) string {
 func (c *catalog) Has(key string) bool {
 	_, err := c.localizers["en"].Localize(&i18n.LocalizeConfig{MessageID: key})
 	return err == nil
+}
+
+// Messages renders catalog keys outside a request, for text that leaves
+// Chorus: alerts sent to chat robots and e-mail.
+type Messages struct{ cat *catalog }
+
+// LoadMessages loads the catalog the pages use.
+func LoadMessages() (*Messages, error) {
+	c, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return &Messages{cat: c}, nil
+}
+
+// Text renders keys in locale, the default language when locale is not
+// one of Locales; a missing key shows as itself.
+func (m *Messages) Text(locale string) func(key string, args map[string]any) string {
+	return func(key string, args map[string]any) string { return m.cat.T(locale, key, args) }
+}
+
+// WorkspaceLocale is the language of a workspace where no request says
+// one: its owners' choice, else another member's, else the default. The
+// locale is chosen per user, and owners set the workspace up.
+func WorkspaceLocale(members []account.Member) string {
+	for _, owners := range []bool{true, false} {
+		for _, m := range members {
+			if (m.Role == account.Owner) == owners {
+				if l := normalizeLocale(m.User.Locale); l != "" {
+					return l
+				}
+			}
+		}
+	}
+	return Locales[0]
 }
 
 // normalizeLocale returns one of Locales for a user's choice, or "".

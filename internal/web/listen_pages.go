@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -89,13 +90,30 @@ func (s *Server) listeningPageRoutes() {
 		return s.listeningPage(w, r, p, status, map[string]any{"Try": try, "Draft": listen.Topic{Query: q, Kind: "other", Enabled: true}})
 	}))
 	m.Handle("GET /w/{ws}/listening/alerts/{id}", s.page("", s.listeningAlert))
+	if s.Sources != nil {
+		m.Handle("GET /w/{ws}/listening/sources", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			srcs, err := s.sourceHealth(r.Context(), p.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			lang := s.locale(r)
+			waits := make([]string, len(srcs))
+			for i, src := range srcs {
+				if src.BackoffSeconds > 0 {
+					waits[i] = waitText(time.Duration(src.BackoffSeconds)*time.Second, func(k string, args map[string]any) string { return s.cat.T(lang, k, args) })
+				}
+			}
+			s.render(w, r, http.StatusOK, "listening_sources", map[string]any{"Section": "listening", "Sources": srcs, "Waits": waits})
+			return nil
+		}))
+	}
 	m.Handle("POST /w/{ws}/listening/alerts/{id}", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if _, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id); err != nil {
 			return err
 		}
 		s.flash(w, r, "ok", "flash.listening.read")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening/alerts/"+strconv.FormatInt(id, 10))
+		redirect(w, r, AlertPagePath(p.Workspace.Slug, id))
 		return nil
 	}))
 	m.Handle("POST /w/{ws}/listening/mentions/{id}/sentiment", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -150,6 +168,24 @@ func (s *Server) listeningPageRoutes() {
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
 		return nil
 	}))
+}
+
+// AlertPagePath is the path of an alert's page, which opens on the
+// mentions that caused it; alerts sent out of Chorus link there.
+func AlertPagePath(slug string, id int64) string {
+	return "/w/" + url.PathEscape(slug) + "/listening/alerts/" + strconv.FormatInt(id, 10)
+}
+
+// waitText is a wait rounded to the unit a person reads it in: minutes
+// under two hours, hours under two days, days beyond.
+func waitText(d time.Duration, t func(string, map[string]any) string) string {
+	switch {
+	case d < 2*time.Hour:
+		return t("sources.wait.minutes", map[string]any{"Count": int64(math.Round(d.Minutes()))})
+	case d < 48*time.Hour:
+		return t("sources.wait.hours", map[string]any{"Count": int64(math.Round(d.Hours()))})
+	}
+	return t("sources.wait.days", map[string]any{"Count": int64(math.Round(d.Hours() / 24))})
 }
 
 // mentionRow is a mention as the stream shows it: its link live only when
@@ -275,11 +311,15 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	}
 	data["Alerts"] = unread
 	if s.Sources != nil {
-		srcs, err := s.Sources.List(ctx, ws)
+		srcs, err := s.sourceHealth(ctx, ws)
 		if err != nil {
 			return err
 		}
-		data["Sources"] = srcs
+		counts := map[string]int{}
+		for _, src := range srcs {
+			counts[src.Status]++
+		}
+		data["Sources"], data["SourceCounts"], data["SourceStatuses"] = srcs, counts, sourceStatuses
 	}
 	for k, v := range extra {
 		data[k] = v
@@ -375,7 +415,7 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 		}
 	}
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
-		"TopicName": names[d.TopicID], "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
+		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
 		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64)})
 	return nil
 }

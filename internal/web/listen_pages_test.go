@@ -47,7 +47,8 @@ func TestListeningPages(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("GET listening: %d %s", status, body)
 	}
-	for _, want := range []string{"星澜的拿铁真好喝", `data-chart=`, "&lt;script&gt;", `href="https://weibo.com/1"`, alertPath, `action="/w/acme/listening/seed"`, `id="topic-editor"`, `id="sources"`} {
+	for _, want := range []string{"星澜的拿铁真好喝", `data-chart=`, "&lt;script&gt;", `href="https://weibo.com/1"`, alertPath, `action="/w/acme/listening/seed"`, `id="topic-editor"`, `id="sources"`,
+		"危机词：1 条新提及", `href="/w/acme/listening/sources"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("listening page lacks %q", want)
 		}
@@ -117,10 +118,22 @@ func TestListeningPages(t *testing.T) {
 	if status != http.StatusSeeOther {
 		t.Errorf("save topic: %d", status)
 	}
-	// The alert page shows its mention and marks it read on POST.
+	// The alert page, where chat and e-mail link (AlertPagePath), opens on
+	// the mention that caused it, under the title the message had, and
+	// marks it read on POST.
+	if got := AlertPagePath("acme", a.ID); got != alertPath {
+		t.Errorf("AlertPagePath = %q, want %q", got, alertPath)
+	}
 	status, body = b.get(alertPath)
-	if status != http.StatusOK || !strings.Contains(body, ids[0].Text) || !strings.Contains(body, `action="`+alertPath+`"`) {
-		t.Errorf("alert page: %d", status)
+	cause := section(body, `id="alert-mentions"`, "</section>")
+	if status != http.StatusOK || !strings.Contains(cause, template.HTMLEscapeString(ids[0].Text)) || !strings.Contains(body, `action="`+alertPath+`"`) ||
+		!strings.Contains(section(body, `id="alert-title"`, "</h1>"), "危机词：1 条新提及") {
+		t.Errorf("alert page: %d %s", status, body)
+	}
+	for _, o := range ids[1:] {
+		if strings.Contains(cause, template.HTMLEscapeString(o.Text)) {
+			t.Errorf("alert page shows %q, which did not cause the alert", o.Text)
+		}
 	}
 	status, _, _ = b.post(alertPath, nil)
 	if status != http.StatusSeeOther {

@@ -12,18 +12,69 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen/source"
 )
 
-// sourceResp is a source as the API shows it: its secrets (app passwords,
-// access tokens) are never returned, only the names of those that are set.
+// sourceResp is a source as the API and the source health page show it:
+// its secrets (app passwords, access tokens) are never returned, only the
+// names of those that are set.
 type sourceResp struct {
 	listen.Source
 	SecretsSet []string `json:"secrets_set"`
 	// Polled is false for pushed sources (webhook, import).
 	Polled bool `json:"polled"`
+	// Status is the health in a word: ok, failing, paused, pending (not
+	// polled yet) or pushed (webhook, import: nothing to poll).
+	Status string `json:"status"`
+	// BackoffSeconds is how long a failing source waits before its next
+	// poll, as the poller chose it after the last error; 0 otherwise.
+	BackoffSeconds int64 `json:"backoff_seconds,omitempty"`
 }
+
+// Source statuses, each with a badge and a label "sources.status.<status>".
+const (
+	sourceOK      = "ok"
+	sourceFailing = "failing"
+	sourcePaused  = "paused"
+	sourcePending = "pending"
+	sourcePushed  = "pushed"
+)
+
+var sourceStatuses = []string{sourceOK, sourceFailing, sourcePaused, sourcePending, sourcePushed}
 
 func toSourceResp(s listen.Source) sourceResp {
 	red, set := source.Redact(s)
-	return sourceResp{Source: red, SecretsSet: set, Polled: source.Polled(s.Kind)}
+	out := sourceResp{Source: red, SecretsSet: set, Polled: source.Polled(s.Kind)}
+	// A success resets the failure count, so failures say whether the
+	// latest poll failed.
+	switch {
+	case !s.Enabled:
+		out.Status = sourcePaused
+	case !out.Polled:
+		out.Status = sourcePushed
+	case s.Failures > 0:
+		out.Status = sourceFailing
+	case s.LastSuccessAt != nil:
+		out.Status = sourceOK
+	default:
+		out.Status = sourcePending
+	}
+	if out.Status == sourceFailing && s.NextPollAt != nil && s.LastErrorAt != nil && s.NextPollAt.After(*s.LastErrorAt) {
+		// The poller's clock and the store's stamp differ by a moment.
+		out.BackoffSeconds = int64(s.NextPollAt.Sub(*s.LastErrorAt).Round(time.Second) / time.Second)
+	}
+	return out
+}
+
+// sourceHealth lists the workspace's sources as the API shows them, with
+// their status.
+func (s *Server) sourceHealth(ctx context.Context, ws int64) ([]sourceResp, error) {
+	srcs, err := s.Sources.List(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sourceResp, len(srcs))
+	for i, src := range srcs {
+		out[i] = toSourceResp(src)
+	}
+	return out, nil
 }
 
 // sourceTestResp is the outcome of a test poll: the first items, or the
@@ -56,13 +107,9 @@ func (s *Server) sourceRoutes() {
 	tag := "sources"
 	s.handleAPI(op{Method: "GET", Path: base, Summary: "List listening sources with their health (last success, last error, items fetched)", Tag: tag, Resp: typeOf[list[sourceResp]]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			srcs, err := s.Sources.List(r.Context(), p.Workspace.ID)
+			out, err := s.sourceHealth(r.Context(), p.Workspace.ID)
 			if err != nil {
 				return err
-			}
-			out := make([]sourceResp, len(srcs))
-			for i, src := range srcs {
-				out[i] = toSourceResp(src)
 			}
 			writeJSON(w, http.StatusOK, listOf(out))
 			return nil

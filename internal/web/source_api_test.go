@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -92,6 +94,137 @@ func TestSourceAPI(t *testing.T) {
 		}
 		if status, _ := h.api("GET", path, owner.token, nil); status != http.StatusNotFound {
 			t.Errorf("get after delete: %d", status)
+		}
+	})
+}
+
+// TestSourceStatus derives a source's badge and backoff from its health.
+func TestSourceStatus(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	ptr := func(d time.Duration) *time.Time { x := at.Add(d); return &x }
+	tests := []struct {
+		name    string
+		src     listen.Source
+		status  string
+		backoff int64
+	}{
+		{"never polled", listen.Source{Kind: "rss", Enabled: true}, sourcePending, 0},
+		{"polled fine", listen.Source{Kind: "rss", Enabled: true, LastSuccessAt: ptr(0), NextPollAt: ptr(15 * time.Minute)}, sourceOK, 0},
+		{"recovered after an error", listen.Source{Kind: "rss", Enabled: true, LastErrorAt: ptr(-time.Hour), LastError: "HTTP 503", LastSuccessAt: ptr(0)}, sourceOK, 0},
+		{"failing, waiting 2 h", listen.Source{Kind: "mastodon_tag", Enabled: true, Failures: 3, LastErrorAt: ptr(0), NextPollAt: ptr(2 * time.Hour)}, sourceFailing, 7200},
+		{"failing, next poll unknown", listen.Source{Kind: "rss", Enabled: true, Failures: 1, LastErrorAt: ptr(0)}, sourceFailing, 0},
+		{"paused wins over failing", listen.Source{Kind: "rss", Failures: 2, LastErrorAt: ptr(0), NextPollAt: ptr(time.Hour)}, sourcePaused, 0},
+		{"webhook", listen.Source{Kind: "webhook", Enabled: true}, sourcePushed, 0},
+	}
+	for _, tt := range tests {
+		got := toSourceResp(tt.src)
+		if got.Status != tt.status || got.BackoffSeconds != tt.backoff {
+			t.Errorf("%s: status %q backoff %d, want %q %d", tt.name, got.Status, got.BackoffSeconds, tt.status, tt.backoff)
+		}
+	}
+}
+
+// TestSourceLabels checks that every source kind and status the health
+// page shows, and every alert title, is in both catalogs.
+func TestSourceLabels(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	for _, k := range listen.SourceKinds {
+		keys = append(keys, "sources.kind."+k)
+	}
+	for _, s := range sourceStatuses {
+		keys = append(keys, "sources.status."+s)
+	}
+	for _, k := range listen.AlertKinds {
+		keys = append(keys, "alert."+k+".title", "alert."+k+".detail", "listening.alert_kind."+k)
+	}
+	for _, loc := range Locales {
+		cat := catalogKeys(t, loc)
+		for _, k := range keys {
+			if _, ok := cat[k]; !ok {
+				t.Errorf("%s lacks %q", loc, k)
+			}
+		}
+	}
+}
+
+// TestSourceHealthPage shows each source's health: status badges, the
+// last error escaped, items fetched, next poll and backoff; a summary on
+// the listening page links to it. Members of the workspace read it,
+// others get 404.
+func TestSourceHealthPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := t.Context()
+		owner := h.tenant("acme", account.Owner)
+		other := h.tenant("rival", account.Owner)
+		ws := owner.ws.ID
+		create := func(kind, name string, enabled bool, cfg map[string]string) listen.Source {
+			t.Helper()
+			s, err := db.CreateSource(ctx, ws, listen.Source{Kind: kind, Name: name, Config: cfg, Enabled: enabled, PollSeconds: 900})
+			must(t, err)
+			return s
+		}
+		feed := create("rss", "店铺博客", true, map[string]string{"url": "https://blog.example.com/feed.xml"})
+		must(t, db.RecordSourceSuccess(ctx, ws, feed.ID, "", `"etag"`, "", 42, time.Now().Add(15*time.Minute)))
+		tag := create("mastodon_tag", "#咖啡", true, map[string]string{"instance": "https://mastodon.example", "tag": "咖啡", "token": "sekrit-token"})
+		must(t, db.RecordSourceFailure(ctx, ws, tag.ID, `HTTP 503 <script>alert(1)</script>`, time.Now().Add(time.Hour)))
+		create("rss", "旧订阅", false, map[string]string{"url": "https://old.example.com/rss"})
+
+		b := h.browser()
+		b.login(owner.email, owner.password)
+		status, body := b.get("/w/acme/listening/sources")
+		if status != http.StatusOK {
+			t.Fatalf("GET sources: %d %s", status, body)
+		}
+		rowOf := func(id int64) string { return section(body, fmt.Sprintf(`id="source-%d"`, id), "</tr>") }
+		for _, c := range []struct {
+			id   int64
+			want []string
+		}{
+			{feed.ID, []string{"店铺博客", "RSS / Atom 订阅源", "badge source-ok ok", "正常", ">42<"}},
+			{tag.ID, []string{"Mastodon 话题标签", "badge source-failing error", "连续失败 1 次", "HTTP 503 &lt;script&gt;alert(1)&lt;/script&gt;", "60 分钟"}},
+		} {
+			row := rowOf(c.id)
+			for _, w := range c.want {
+				if !strings.Contains(row, w) {
+					t.Errorf("source %d row lacks %q: %s", c.id, w, row)
+				}
+			}
+		}
+		for _, w := range []string{"已暂停", `id="tab-sources"`, `aria-current="page" id="tab-sources"`} {
+			if !strings.Contains(body, w) {
+				t.Errorf("sources page lacks %q", w)
+			}
+		}
+		for _, bad := range []string{"<script>alert(1)", "sekrit-token"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("sources page shows %q", bad)
+			}
+		}
+		// The listening page sums them up and links here.
+		_, body = b.get("/w/acme/listening")
+		card := section(body, `id="sources"`, "</section>")
+		for _, w := range []string{`href="/w/acme/listening/sources"`, "正常</span> 1", "失败</span> 1", "已暂停</span> 1", "HTTP 503 &lt;script&gt;"} {
+			if !strings.Contains(card, w) {
+				t.Errorf("listening page's sources card lacks %q: %s", w, card)
+			}
+		}
+		// The API says the same.
+		_, resp := h.api("GET", "/workspaces/acme/sources", owner.token, nil)
+		raw, _ := json.Marshal(resp)
+		if !strings.Contains(string(raw), `"status":"failing"`) || !strings.Contains(string(raw), `"backoff_seconds":3600`) {
+			t.Errorf("API lacks the failing status and backoff: %s", raw)
+		}
+
+		o := h.browser()
+		o.login(other.email, other.password)
+		if status, _ := o.get("/w/acme/listening/sources"); status != http.StatusNotFound {
+			t.Errorf("other workspace's member: %d, want 404", status)
+		}
+		if status, body := o.get("/w/rival/listening/sources"); status != http.StatusOK || strings.Contains(body, "店铺博客") {
+			t.Errorf("rival's own sources page: %d, shows acme's source: %v", status, strings.Contains(body, "店铺博客"))
 		}
 	})
 }

@@ -322,3 +322,61 @@ func TestUpdateKeepsSecrets(t *testing.T) {
 		}
 	})
 }
+
+// TestMessageAudience renders a delivered alert through the workspace's
+// audience (language, link, time zone), and still delivers, showing the
+// catalog keys, when the audience cannot be read.
+func TestMessageAudience(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}}})
+		must(t, err)
+		tokyo := time.FixedZone("JST", 9*3600)
+		tests := []struct {
+			name      string
+			audience  func(context.Context, int64) (alert.Audience, error)
+			title     string
+			fired     string
+			link      bool
+			firstFact string
+		}{
+			{"workspace audience", func(_ context.Context, ws int64) (alert.Audience, error) {
+				if ws != f.ws {
+					return alert.Audience{}, fmt.Errorf("asked for workspace %d, want %d", ws, f.ws)
+				}
+				return alert.Audience{
+					Text:     func(key string, args map[string]any) string { return fmt.Sprintf("zh:%s:%v", key, args["Count"]) },
+					Link:     func(id int64) string { return fmt.Sprintf("https://chorus.example.com/w/t/listening/alerts/%d", id) },
+					Location: tokyo,
+				}, nil
+			}, "zh:alert.crisis_word.title:1", "2026-03-10 23:30 JST", true, "zh:alert.fact.rule:<nil>"},
+			{"audience fails", func(context.Context, int64) (alert.Audience, error) {
+				return alert.Audience{}, fmt.Errorf("database down")
+			},
+				"alert.crisis_word.title", "2026-03-10 14:30 UTC", false, "alert.fact.rule"},
+			{"no audience", nil, "alert.crisis_word.title", "2026-03-10 14:30 UTC", false, "alert.fact.rule"},
+		}
+		for _, tt := range tests {
+			snd := &sender{}
+			ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Audience: tt.audience, Now: func() time.Time { return now }})
+			id := f.mention(t, f.crisis, "又出事了", "negative", now)
+			fired, err := ev.Evaluate(ctx, f.ws, []int64{id})
+			must(t, err)
+			ev.Wait()
+			if len(fired) != 1 || len(snd.got) != 1 {
+				t.Fatalf("%s: fired %d, delivered %d; want 1 and 1", tt.name, len(fired), len(snd.got))
+			}
+			m := snd.got[0]
+			wantLink := ""
+			if tt.link {
+				wantLink = fmt.Sprintf("https://chorus.example.com/w/t/listening/alerts/%d", fired[0].ID)
+			}
+			if m.Title != tt.title || m.Link != wantLink || len(m.Facts) != 4 || m.Facts[0].Label != tt.firstFact || m.Facts[3].Value != tt.fired {
+				t.Errorf("%s: title %q, link %q, facts %+v; want title %q, link %q, rule label %q, fired %q", tt.name, m.Title, m.Link, m.Facts, tt.title, wantLink, tt.firstFact, tt.fired)
+			}
+		}
+	})
+}

@@ -39,18 +39,29 @@ type Sender interface {
 	Send(ctx context.Context, t notify.Target, m notify.Message) error
 }
 
+// Audience is how a workspace reads the alerts sent out of Chorus.
+type Audience struct {
+	// Text renders a message key of the catalog ("alert.volume_spike.title")
+	// with its arguments, in the workspace's language; a nil Text shows
+	// the keys.
+	Text func(key string, args map[string]any) string
+	// Link is the address of an alert's page in Chorus; no link when nil.
+	Link func(alertID int64) string
+	// Location is the workspace's time zone, for when an alert fired; UTC
+	// when nil.
+	Location *time.Location
+}
+
 // Options configure an Evaluator.
 type Options struct {
 	// Sender delivers to channels; alerts stay in-app only when nil.
 	Sender Sender
-	// Text renders a message key of the catalog ("alert.volume_spike.title")
-	// with its arguments; DefaultText (English) when nil.
-	Text func(key string, args map[string]any) string
-	// Link returns the address of an alert in Chorus, for messages; none
-	// when nil.
-	Link   func(ws, alertID int64) string
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Audience describes the workspace a message goes out for. When nil
+	// or failing, messages show catalog keys, no link and UTC times: an
+	// alert is still worth sending.
+	Audience func(ctx context.Context, ws int64) (Audience, error)
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// DeliveryTimeout bounds the delivery of one alert to all its channels.
 	DeliveryTimeout time.Duration
 }
@@ -64,9 +75,6 @@ type Evaluator struct {
 
 // NewEvaluator returns an evaluator over store.
 func NewEvaluator(store Store, opt Options) *Evaluator {
-	if opt.Text == nil {
-		opt.Text = DefaultText
-	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -397,22 +405,38 @@ func (e *Evaluator) deliver(ctx context.Context, ws int64, r listen.AlertRule, a
 	}()
 }
 
-// message renders an alert for the channels, with up to five of its
-// mentions quoted.
+// message renders an alert for the channels in the workspace's language,
+// with up to five of its mentions quoted.
 func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a listen.Alert, topics []insight.TopicRef) notify.Message {
-	topic := e.opt.Text("alert.all_topics", nil)
+	var aud Audience
+	if e.opt.Audience != nil {
+		var err error
+		if aud, err = e.opt.Audience(ctx, ws); err != nil {
+			e.opt.Logger.WarnContext(ctx, "alert audience", slog.Int64("workspace", ws), slog.Any("err", err))
+			aud = Audience{}
+		}
+	}
+	text := aud.Text
+	if text == nil {
+		text = func(key string, _ map[string]any) string { return key }
+	}
+	loc := aud.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	topic := text("alert.all_topics", nil)
 	for _, t := range topics {
 		if t.ID == a.TopicID {
 			topic = t.Name
 		}
 	}
 	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": len(a.MentionIDs)}
-	m := notify.Message{Title: e.opt.Text("alert."+a.Kind+".title", args)}
+	m := notify.Message{Title: text("alert."+a.Kind+".title", args)}
 	m.Facts = append(m.Facts,
-		notify.Fact{Label: e.opt.Text("alert.fact.rule", nil), Value: r.Name},
-		notify.Fact{Label: e.opt.Text("alert.fact.topic", nil), Value: topic},
-		notify.Fact{Label: e.opt.Text("alert.fact.detail", nil), Value: e.opt.Text("alert."+a.Kind+".detail", args)},
-		notify.Fact{Label: e.opt.Text("alert.fact.fired_at", nil), Value: a.FiredAt.Format("2006-01-02 15:04 MST")},
+		notify.Fact{Label: text("alert.fact.rule", nil), Value: r.Name},
+		notify.Fact{Label: text("alert.fact.topic", nil), Value: topic},
+		notify.Fact{Label: text("alert.fact.detail", nil), Value: text("alert."+a.Kind+".detail", args)},
+		notify.Fact{Label: text("alert.fact.fired_at", nil), Value: a.FiredAt.In(loc).Format("2006-01-02 15:04 MST")},
 	)
 	ids := a.MentionIDs
 	if len(ids) > notify.MaxQuotes {
@@ -423,39 +447,8 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 			m.Quotes = append(m.Quotes, mn.Author+": "+mn.Text)
 		}
 	}
-	if e.opt.Link != nil {
-		m.Link = e.opt.Link(ws, a.ID)
+	if aud.Link != nil {
+		m.Link = aud.Link(a.ID)
 	}
 	return m
-}
-
-// DefaultText renders the alert message keys in English, for when no
-// catalog is wired (tests, the CLI).
-func DefaultText(key string, args map[string]any) string {
-	f := func(k string) any { return args[k] }
-	switch key {
-	case "alert.volume_spike.title":
-		return fmt.Sprintf("Volume spike: %v", f("Topic"))
-	case "alert.negative_spike.title":
-		return fmt.Sprintf("Negative sentiment rising: %v", f("Topic"))
-	case "alert.crisis_word.title":
-		return fmt.Sprintf("Crisis words: %v new mentions", f("Count"))
-	case "alert.volume_spike.detail":
-		return fmt.Sprintf("z-score %v (baseline mean %v)", f("Value"), f("Baseline"))
-	case "alert.negative_spike.detail":
-		return fmt.Sprintf("negative share %v against %v", f("Value"), f("Baseline"))
-	case "alert.crisis_word.detail":
-		return fmt.Sprintf("%v mentions", f("Value"))
-	case "alert.all_topics":
-		return "all topics"
-	case "alert.fact.rule":
-		return "Rule"
-	case "alert.fact.topic":
-		return "Topic"
-	case "alert.fact.detail":
-		return "Detail"
-	case "alert.fact.fired_at":
-		return "Fired"
-	}
-	return key
 }

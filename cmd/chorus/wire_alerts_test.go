@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
+	"github.com/chorus-hq/chorus/internal/notify/fake"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestAlertsSpeakTheWorkspaceLanguage delivers a crisis alert through the
+// wired evaluator to a fake WeCom robot: written in the owner's language
+// (Chinese by default, English once chosen), fired in the workspace's
+// time zone, linking to the alert's page in the UI.
+func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u, err := db.CreateUser(ctx, account.User{Email: "owner@example.com", Name: "o"}, "hash")
+		must(t, err)
+		ws, err := db.CreateWorkspace(ctx, account.Workspace{Slug: "acme", Name: "Acme", TimeZone: "Asia/Shanghai", Currency: "CNY"}, u.ID)
+		must(t, err)
+		var topic int64
+		must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO topics (workspace_id, name, kind, query, enabled, created_at, updated_at)
+			VALUES ($1, '危机', 'crisis', '爆炸', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, ws.ID).Scan(&topic))
+		robot := fake.New(t, "wecom", "k1", "")
+		_, err = alert.NewService(db).CreateRule(ctx, ws.ID, listen.AlertRule{Name: "危机词", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: robot.URL()}}})
+		must(t, err)
+		base := "https://chorus.example.com"
+		ev := newAlerts(db, config.Config{AllowPrivateFetch: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), base)
+
+		fired := time.Now().Add(-time.Minute).UTC()
+		tests := []struct {
+			locale string
+			want   []string
+		}{
+			{"", []string{"危机词：1 条新提及", "触发时间: "}},
+			{"en", []string{"Crisis words: 1 new mentions", "Fired: "}},
+		}
+		for i, tt := range tests {
+			must(t, db.SetUserLocale(ctx, u.ID, tt.locale))
+			var id int64
+			must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at)
+				VALUES ($1, 'webhook', $2, 'u', '工厂爆炸', $2, 'negative', $3, $3) RETURNING id`, ws.ID, "m"+strconv.Itoa(i), fired).Scan(&id))
+			_, err = db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, ws.ID, fired)
+			must(t, err)
+			got, err := ev.Evaluate(ctx, ws.ID, []int64{id})
+			must(t, err)
+			if len(got) != 1 {
+				t.Fatalf("locale %q: fired %d alerts, want 1", tt.locale, len(got))
+			}
+			ev.Wait()
+			rec := robot.Received()
+			if len(rec) != i+1 {
+				t.Fatalf("locale %q: robot received %d messages, want %d", tt.locale, len(rec), i+1)
+			}
+			raw, _ := json.Marshal(rec[i])
+			text := string(raw)
+			link := "(" + base + "/w/acme/listening/alerts/" + strconv.FormatInt(got[0].ID, 10) + ")"
+			if !strings.Contains(text, link) || strings.Contains(text, "/api/") {
+				t.Errorf("locale %q: message lacks the UI link %s: %s", tt.locale, link, text)
+			}
+			shanghai := notify.EscapeChatMarkdown(got[0].FiredAt.In(ws.Location()).Format("2006-01-02 15:04") + " CST")
+			for _, w := range append(tt.want, shanghai) {
+				if !strings.Contains(text, w) {
+					t.Errorf("locale %q: message lacks %q: %s", tt.locale, w, text)
+				}
+			}
+		}
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
