@@ -153,7 +153,7 @@ func listenEvalCmd() *cobra.Command {
 				if len(c.Test) == 0 {
 					continue
 				}
-				mt := sentiment.Evaluate(m, c.Test, c.Binary)
+				mt := c.Score(m, c.Test)
 				base := "-"
 				switch {
 				case c.BaselineF1 > 0:
@@ -168,7 +168,6 @@ func listenEvalCmd() *cobra.Command {
 					}
 				}
 			}
-			fmt.Fprintln(out, "SMP usual, 6 emotions: not applicable (a 3-class model; surprise is left out).")
 			n, d := throughput(m, texts)
 			fmt.Fprintf(out, "throughput: %.0f texts/s on one goroutine (%d SMP test texts in %v)\n", float64(n)/d.Seconds(), n, d.Round(time.Millisecond))
 			return nil
@@ -203,31 +202,53 @@ func listenTrainBaseCmd() *cobra.Command {
 		Short: "Train the built-in sentiment model from the shared data sets",
 		Long: "Train the built-in sentiment model from the training parts of the shared data sets (--corpus)\n" +
 			"and write it to --out (internal/listen/sentiment/model.bin when run from the repository).\n" +
-			"Deterministic: the same data gives the same file. With --dev, hold out the dev parts, print\n" +
-			"their scores and write nothing (for choosing settings without touching the test splits).",
+			"It trains twice: first without the dev parts, printing their scores and calibrating the emotion\n" +
+			"offsets on SMP's dev part, then on everything, keeping those offsets. Deterministic: the same\n" +
+			"data gives the same file. With --dev, stop after the first (for choosing settings without\n" +
+			"touching the test splits) and write nothing.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			corpora, err := sentiment.LoadCorpora(corpus, dev)
+			w := cmd.OutOrStdout()
+			opt := sentiment.DefaultTrainOptions()
+			opt.Verbose = func(epoch int, loss float64) { fmt.Fprintf(w, "epoch %d: mean loss %.4f\n", epoch+1, loss) }
+			// First without the dev parts: their scores, and the emotion
+			// offsets calibrated on SMP's, which the final model takes over.
+			held, err := sentiment.LoadCorpora(corpus, true)
 			if err != nil {
 				return fmt.Errorf("read the shared data in %s (set --corpus): %w", corpus, err)
 			}
-			w := cmd.OutOrStdout()
+			fmt.Fprintln(w, "training without the dev parts")
+			devModel := sentiment.Train(sentiment.BaseExamples(held), opt)
+			for _, c := range held {
+				if c.Calibrates {
+					before, after := sentiment.Calibrate(devModel, c.Dev)
+					fmt.Fprintf(w, "emotion offsets calibrated on %s dev: macro-F1 %.4f → %.4f\n", c.Name, before, after)
+				}
+			}
+			for _, c := range held {
+				if len(c.Dev) > 0 {
+					mt := c.Score(devModel, c.Dev)
+					fmt.Fprintf(w, "dev %-42s %5d  %.4f / %.4f\n", c.Name, mt.N, mt.Accuracy, mt.MacroF1)
+				}
+			}
+			if dev {
+				size, err := devModel.WriteTo(io.Discard)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "model file would be about %d bytes\n", size)
+				return nil
+			}
+			corpora, err := sentiment.LoadCorpora(corpus, false)
+			if err != nil {
+				return err
+			}
 			for _, c := range corpora {
 				fmt.Fprintf(w, "%-42s train %6d  test %5d  (left out of training as test duplicates: %d)\n", c.Name, len(c.Train), len(c.Test), c.Dropped)
 			}
-			opt := sentiment.DefaultTrainOptions()
 			opt.Note = sentiment.BaseNote(corpora)
-			opt.Verbose = func(epoch int, loss float64) { fmt.Fprintf(w, "epoch %d: mean loss %.4f\n", epoch+1, loss) }
 			m := sentiment.Train(sentiment.BaseExamples(corpora), opt)
-			if dev {
-				for _, c := range corpora {
-					if len(c.Dev) > 0 {
-						mt := sentiment.Evaluate(m, c.Dev, c.Binary)
-						fmt.Fprintf(w, "dev %-42s %5d  %.4f / %.4f\n", c.Name, mt.N, mt.Accuracy, mt.MacroF1)
-					}
-				}
-				return nil
-			}
+			m.CopyOffsets(devModel)
 			if err := m.SaveFile(out); err != nil {
 				return err
 			}

@@ -113,7 +113,7 @@ func TestListenEvalCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(describe(err))
 	}
-	for _, w := range []string{"SMP2020-EWECT", "ChnSentiCorp", "online_shopping", "VADER", "texts/s"} {
+	for _, w := range []string{"SMP2020-EWECT usual, 3 classes", "SMP2020-EWECT usual, 6 emotions", "ChnSentiCorp", "online_shopping", "VADER", "texts/s"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("eval output lacks %q:\n%s", w, out)
 		}

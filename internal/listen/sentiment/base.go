@@ -29,6 +29,9 @@ func BaseExamples(corpora []Corpus) []Example {
 func BaseNote(corpora []Corpus) string {
 	s := "chorus sentiment base model; trained on:"
 	for _, c := range corpora {
+		if len(c.Train) == 0 {
+			continue
+		}
 		s += fmt.Sprintf(" %s train %d;", c.Name, len(c.Train))
 	}
 	return s

@@ -4,11 +4,12 @@ package sentiment
 type Metrics struct {
 	N        int
 	Accuracy float64
-	// MacroF1 averages the F1 of each class present in the task: all three,
-	// or positive and negative for a binary set.
+	// MacroF1 averages the F1 of each class present in the task: all three
+	// labels, positive and negative for a binary set, or the six emotions.
 	MacroF1 float64
-	// Confusion[gold][predicted] counts examples.
-	Confusion [numClasses][numClasses]int
+	// Confusion[gold][predicted] counts examples, indexed by Label, or by
+	// Emotion−1 for EvaluateEmotions.
+	Confusion [numOutputs][numOutputs]int
 }
 
 // Evaluate scores m on examples. With binary, each text is predicted
@@ -24,14 +25,31 @@ func Evaluate(m *Model, examples []Example, binary bool) Metrics {
 		}
 		mt.Confusion[e.Label][p]++
 	}
-	mt.score(binary)
+	classes := []int{int(Negative), int(Neutral), int(Positive)}
+	if binary {
+		classes = []int{int(Negative), int(Positive)}
+	}
+	mt.score(classes)
 	return mt
 }
 
-func (mt *Metrics) score(binary bool) {
+// EvaluateEmotions scores m's six-emotion predictions (Result.Emotion) on
+// examples labelled with an Emotion.
+func EvaluateEmotions(m *Model, examples []Example) Metrics {
+	var mt Metrics
+	for _, e := range examples {
+		mt.Confusion[e.Emotion.output()][m.Classify(e.Text).Emotion.output()]++
+	}
+	mt.score([]int{0, 1, 2, 3, 4, 5})
+	return mt
+}
+
+// score fills in N, Accuracy and MacroF1 from the confusion matrix;
+// macro-F1 averages the given classes.
+func (mt *Metrics) score(classes []int) {
 	correct, n := 0, 0
-	for g := range numClasses {
-		for p := range numClasses {
+	for g := range numOutputs {
+		for p := range numOutputs {
 			n += mt.Confusion[g][p]
 			if g == p {
 				correct += mt.Confusion[g][p]
@@ -44,18 +62,13 @@ func (mt *Metrics) score(binary bool) {
 	}
 	mt.Accuracy = float64(correct) / float64(n)
 	var sum float64
-	classes := 0
-	for c := range numClasses {
-		if binary && Label(c) == Neutral {
-			continue
-		}
+	for _, c := range classes {
 		tp := mt.Confusion[c][c]
 		var gold, pred int
-		for k := range numClasses {
+		for k := range numOutputs {
 			gold += mt.Confusion[c][k]
 			pred += mt.Confusion[k][c]
 		}
-		classes++
 		if tp == 0 {
 			continue
 		}
@@ -63,5 +76,5 @@ func (mt *Metrics) score(binary bool) {
 		rec := float64(tp) / float64(gold)
 		sum += 2 * prec * rec / (prec + rec)
 	}
-	mt.MacroF1 = sum / float64(classes)
+	mt.MacroF1 = sum / float64(len(classes))
 }

@@ -12,19 +12,20 @@ const MaxTextBytes = 4096
 
 // featureVersion changes whenever extraction changes, so an old model file
 // is refused instead of silently scoring different features.
-const featureVersion = 3
+const featureVersion = 4
 
 // Salts separate the families of features that share one hash space.
 const (
-	saltChar    uint64 = 0x9e3779b97f4a7c15
-	saltWord    uint64 = 0xc2b2ae3d27d4eb4f
-	saltBracket uint64 = 0x165667b19e3779f9
-	saltSym     uint64 = 0x27d4eb2f165667c5
-	saltNeg     uint64 = 0x85ebca6b0b4d3a21
-	saltDeg     uint64 = 0xd6e8feb86659fd93
-	saltMeta    uint64 = 0xa0761d6478bd642f
-	saltBigram  uint64 = 0xe7037ed1a0b428db
-	saltTrigram uint64 = 0x8ebc6af09c88c6e3
+	saltChar     uint64 = 0x9e3779b97f4a7c15
+	saltWord     uint64 = 0xc2b2ae3d27d4eb4f
+	saltBracket  uint64 = 0x165667b19e3779f9
+	saltSym      uint64 = 0x27d4eb2f165667c5
+	saltNeg      uint64 = 0x85ebca6b0b4d3a21
+	saltDeg      uint64 = 0xd6e8feb86659fd93
+	saltMeta     uint64 = 0xa0761d6478bd642f
+	saltBigram   uint64 = 0xe7037ed1a0b428db
+	saltTrigram  uint64 = 0x8ebc6af09c88c6e3
+	saltQuadgram uint64 = 0x2545f4914f6cdd1d
 )
 
 // mix is the SplitMix64 finaliser: a cheap, well-spread 64-bit hash step.
@@ -161,24 +162,24 @@ const (
 // extractor holds the running state of one pass over a text. It lives on
 // the stack of the caller: extraction allocates nothing.
 type extractor struct {
-	h1, h2   uint64 // hashes of the previous two units (0: none)
-	pos      int    // number of units so far
-	negLeft  int    // units still inside a negation scope
-	negStart int    // unit index of the last negator (−1: none)
-	inNeg    bool   // the current unit is inside a negation scope
-	degLeft  int
-	cjkUnits int
-	units    int
-	excl     int
-	quest    int
-	emoji    bool
-	bracket  bool
-	neg      bool
-	deg      bool
-	lastR    rune
-	runRep   int
-	repeat   bool
-	ellipsis bool
+	h1, h2, h3 uint64 // hashes of the previous three units (0: none)
+	pos        int    // number of units so far
+	negLeft    int    // units still inside a negation scope
+	negStart   int    // unit index of the last negator (−1: none)
+	inNeg      bool   // the current unit is inside a negation scope
+	degLeft    int
+	cjkUnits   int
+	units      int
+	excl       int
+	quest      int
+	emoji      bool
+	bracket    bool
+	neg        bool
+	deg        bool
+	lastR      rune
+	runRep     int
+	repeat     bool
+	ellipsis   bool
 }
 
 // extract calls emit with the hash of every feature of text, in order.
@@ -323,14 +324,19 @@ func bracketAt(text string, i int) (uint64, int) {
 
 // breakUnits ends the n-gram history (after invalid bytes).
 func (x *extractor) breakUnits() {
-	x.h1, x.h2 = 0, 0
+	x.h1, x.h2, x.h3 = 0, 0, 0
 }
 
 func ngram2(a, b uint64) uint64 { return mix(a*31 ^ b ^ saltBigram) }
 
 func ngram3(a, b, c uint64) uint64 { return mix((a*31^b)*31 ^ c ^ saltTrigram) }
 
-// unit emits the features of one unit: its 1–3-grams, the negation and
+// ngram4 extends the trigram g3 of the last three units by the unit a
+// before them. Four units catch Chinese idioms and phrases (性价比高,
+// 不是很好) that no trigram holds whole.
+func ngram4(a, g3 uint64) uint64 { return mix(g3*31 ^ a ^ saltQuadgram) }
+
+// unit emits the features of one unit: its 1–4-grams, the negation and
 // degree features of the scopes it is in, and the cues it completes.
 func (x *extractor) unit(u uint64, cjk bool, emit func(uint64)) {
 	x.units++
@@ -345,6 +351,9 @@ func (x *extractor) unit(u uint64, cjk bool, emit func(uint64)) {
 		if x.h2 != 0 {
 			g3 = ngram3(x.h2, x.h1, u)
 			emit(g3)
+			if x.h3 != 0 {
+				emit(ngram4(x.h3, g3))
+			}
 		}
 	}
 	x.inNeg = x.negLeft > 0
@@ -356,7 +365,7 @@ func (x *extractor) unit(u uint64, cjk bool, emit func(uint64)) {
 		emit(mix(u ^ saltDeg))
 		x.degLeft--
 	}
-	x.h2, x.h1 = x.h1, u
+	x.h3, x.h2, x.h1 = x.h2, x.h1, u
 	x.pos++
 	// Cues: the longest match ending here wins.
 	pos := x.pos - 1

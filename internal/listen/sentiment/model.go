@@ -1,8 +1,10 @@
 // Package sentiment classifies short Chinese and English texts as positive,
-// neutral or negative, with probabilities: a multinomial logistic regression
-// over hashed character/word 1–3-grams, negation and degree scopes, emoji,
-// Weibo emoticons and a small shipped cue list. Pure Go; the trained model
-// is embedded (model.bin), and workspaces may retrain their own.
+// neutral or negative, with probabilities, and names their most probable
+// emotion: a multinomial logistic regression over six emotions (summed into
+// the three sentiments) on hashed character/word 1–4-grams, negation and
+// degree scopes, emoji, Weibo emoticons and a small shipped cue list. Pure
+// Go; the trained model is embedded (model.bin), and workspaces may retrain
+// their own.
 package sentiment
 
 import (
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"sync"
 )
@@ -57,6 +60,62 @@ func ParseLabel(s string) (Label, bool) {
 	return 0, false
 }
 
+// Emotion is one of SMP2020-EWECT's six emotions, the model's outputs.
+// Sentiment is their grouping: happy is positive, angry, sad and fear are
+// negative, "neutral" (Calm) is neutral, and surprise belongs to no
+// sentiment. One softmax output per emotion lets negative be a union of
+// three vocabularies instead of one linear class.
+type Emotion uint8
+
+// The emotions; the zero value means "not labelled" in an Example.
+const (
+	UnknownEmotion Emotion = iota
+	Happy
+	Angry
+	Sad
+	Fear
+	Surprise
+	Calm       // SMP's "neutral": no emotion
+	numOutputs = 6
+)
+
+// String returns the emotion's name as SMP2020-EWECT spells it.
+func (e Emotion) String() string {
+	switch e {
+	case Happy:
+		return "happy"
+	case Angry:
+		return "angry"
+	case Sad:
+		return "sad"
+	case Fear:
+		return "fear"
+	case Surprise:
+		return "surprise"
+	case Calm:
+		return "neutral"
+	}
+	return fmt.Sprintf("Emotion(%d)", e)
+}
+
+// output is e's index among the model's outputs.
+func (e Emotion) output() int { return int(e) - 1 }
+
+// noSentiment is the group of surprise, which has no sentiment.
+const noSentiment = Label(numClasses)
+
+// outGroup is the sentiment of each output.
+var outGroup = [numOutputs]Label{Positive, Negative, Negative, Negative, noSentiment, Neutral}
+
+// Sentiment returns the emotion's sentiment; ok is false for surprise and
+// UnknownEmotion.
+func (e Emotion) Sentiment() (l Label, ok bool) {
+	if e == UnknownEmotion || e > Calm || outGroup[e.output()] == noSentiment {
+		return 0, false
+	}
+	return outGroup[e.output()], true
+}
+
 // Scores are the class probabilities of one text; they sum to 1.
 type Scores struct {
 	Positive float64 `json:"positive"`
@@ -65,10 +124,12 @@ type Scores struct {
 }
 
 // Result is the classification of one text: the most probable label and
-// the probabilities.
+// the probabilities, and the most probable of the six emotions.
 type Result struct {
 	Label  Label
 	Scores Scores
+	// Emotion may be Surprise, which the three scores leave out.
+	Emotion Emotion
 }
 
 // Binary returns Positive or Negative, whichever is more probable,
@@ -80,20 +141,70 @@ func (r Result) Binary() Label {
 	return Negative
 }
 
-// stride is the number of weights per bucket: three classes padded to four
-// so that one bucket is one aligned 32-bit word.
-const stride = 4
+// stride is the number of codes per present bucket, one per output,
+// unpadded: scoring is bound by cache misses, so the smaller table wins.
+const stride = numOutputs
 
 // Model is a trained classifier. It is immutable once built, and safe for
 // concurrent use. Weights are kept as they are stored: one int8 code per
-// bucket and class, decoded through a 256-entry table per class, so the
-// whole table of 2^20 buckets takes 4 MB and mostly stays in cache.
+// present bucket and output, decoded through a 256-entry table per output.
+// Most buckets are empty (frozen in training), so a bitmap says which are
+// present and the codes of those are packed: 2^22 buckets take 1 MB of
+// bitmap plus 6 bytes per present bucket, which mostly stays in cache where
+// a dense table would miss on nearly every lookup.
 type Model struct {
-	bits uint8  // log2 of the number of buckets
-	q    []int8 // bucket*stride + class
-	mx   [numClasses]float32
-	lut  [numClasses][256]float32 // lut[c][uint8(code)] = weight
-	note string                   // what the model was trained on (kept in the file)
+	bits    uint8      // log2 of the number of buckets
+	present []rankWord // bucket b is present when present[b/64].set has bit b%64
+	q       []int8     // per present bucket in bucket order: stride codes
+	mx      [numOutputs]float32
+	// emoOff holds log-prior offsets calibrated after training on Chinese
+	// Weibo posts (see Calibrate), added to the scaled logits of texts with
+	// Chinese characters before choosing Result.Emotion.
+	emoOff [numOutputs]float32
+	lut    [numOutputs][256]float32 // lut[o][uint8(code)] = weight
+	note   string                   // what the model was trained on (kept in the file)
+}
+
+// rankWord is 64 buckets of the presence bitmap and the number of present
+// buckets before them, so that a bucket's place in Model.q costs one
+// popcount.
+type rankWord struct {
+	set    uint64
+	before uint32
+}
+
+// slot returns the index in m.q of bucket b's codes, or −1 if b is empty.
+func (m *Model) slot(b uint64) int {
+	w := &m.present[b>>6]
+	bit := uint64(1) << (b & 63)
+	if w.set&bit == 0 {
+		return -1
+	}
+	return (int(w.before) + bits.OnesCount64(w.set&(bit-1))) * stride
+}
+
+// newModel returns an empty model of 2^bits buckets to be filled, in bucket
+// order, by add.
+func newModel(nbits uint8, mx [numOutputs]float32, note string) *Model {
+	m := &Model{bits: nbits, present: make([]rankWord, (1<<nbits+63)/64), mx: mx, note: note}
+	m.buildLUT()
+	return m
+}
+
+// add appends bucket b's codes; b must be above every bucket added
+// before, and seal must follow the last add.
+func (m *Model) add(b int, codes [numOutputs]int8) {
+	m.present[b>>6].set |= 1 << (b & 63)
+	m.q = append(m.q, codes[:]...)
+}
+
+// seal counts the present buckets before each bitmap word.
+func (m *Model) seal() {
+	var n uint32
+	for i := range m.present {
+		m.present[i].before = n
+		n += uint32(bits.OnesCount64(m.present[i].set))
+	}
 }
 
 // Note returns the model's description of its training data.
@@ -102,38 +213,45 @@ func (m *Model) Note() string { return m.note }
 // Buckets returns the number of hashed feature buckets.
 func (m *Model) Buckets() int { return 1 << m.bits }
 
-// quantiseModel turns trained float weights (bucket*stride + class) into a
-// Model.
-func quantiseModel(bits uint8, w []float32, note string) *Model {
-	m := &Model{bits: bits, q: make([]int8, len(w)), note: note}
-	for i := 0; i < len(w); i += stride {
-		for c := range numClasses {
-			m.mx[c] = max(m.mx[c], float32(math.Abs(float64(w[i+c]))))
+// quantiseModel turns trained float weights (bucket*numOutputs + output)
+// into a Model.
+func quantiseModel(nbits uint8, w []float32, note string) *Model {
+	var mx [numOutputs]float32
+	for i, v := range w {
+		o := i % numOutputs
+		mx[o] = max(mx[o], float32(math.Abs(float64(v))))
+	}
+	m := newModel(nbits, mx, note)
+	for b := range len(w) / numOutputs {
+		var codes [numOutputs]int8
+		for o := range numOutputs {
+			codes[o] = quantise(w[b*numOutputs+o], mx[o])
+		}
+		if codes != [numOutputs]int8{} {
+			m.add(b, codes)
 		}
 	}
-	for i := 0; i < len(w); i += stride {
-		for c := range numClasses {
-			m.q[i+c] = quantise(w[i+c], m.mx[c])
-		}
-	}
-	m.buildLUT()
+	m.seal()
 	return m
 }
 
 func (m *Model) buildLUT() {
-	for c := range numClasses {
+	for o := range numOutputs {
 		for k := range 256 {
-			m.lut[c][k] = dequantise(int8(uint8(k)), m.mx[c])
+			m.lut[o][k] = dequantise(int8(uint8(k)), m.mx[o])
 		}
 	}
 }
 
-// floats decodes the weights (for fine-tuning).
+// floats decodes the weights (for fine-tuning), one entry per bucket and
+// output as Train keeps them.
 func (m *Model) floats() []float32 {
-	w := make([]float32, len(m.q))
-	for i := 0; i < len(w); i += stride {
-		for c := range numClasses {
-			w[i+c] = m.lut[c][uint8(m.q[i+c])]
+	w := make([]float32, (1<<m.bits)*numOutputs)
+	for b := range uint64(1) << m.bits {
+		if k := m.slot(b); k >= 0 {
+			for o := range numOutputs {
+				w[int(b)*numOutputs+o] = m.lut[o][uint8(m.q[k+o])]
+			}
 		}
 	}
 	return w
@@ -142,24 +260,76 @@ func (m *Model) floats() []float32 {
 // Classify scores text. Only the first MaxTextBytes bytes count; invalid
 // UTF-8 is skipped. It allocates nothing.
 func (m *Model) Classify(text string) Result {
-	var logit [numClasses]float32
-	n := 0
+	return m.result(m.logits(text))
+}
+
+// logits returns the summed weights of text's features (unscaled, without
+// offsets), the number of features, and whether text has Chinese
+// characters.
+func (m *Model) logits(text string) (logit [numOutputs]float32, n int, cjk bool) {
 	shift := 64 - uint(m.bits)
 	q := m.q
-	l0, l1, l2 := &m.lut[0], &m.lut[1], &m.lut[2]
+	l := &m.lut
+	hasCJK := metaHashes[metaHasCJK]
 	extract(text, func(h uint64) {
-		b := (h >> shift) * stride
-		v := q[b : b+3 : b+3]
-		logit[0] += l0[uint8(v[0])]
-		logit[1] += l1[uint8(v[1])]
-		logit[2] += l2[uint8(v[2])]
 		n++
+		cjk = cjk || h == hasCJK
+		k := m.slot(h >> shift)
+		if k < 0 {
+			return
+		}
+		v := q[k : k+numOutputs : k+numOutputs]
+		logit[0] += l[0][uint8(v[0])]
+		logit[1] += l[1][uint8(v[1])]
+		logit[2] += l[2][uint8(v[2])]
+		logit[3] += l[3][uint8(v[3])]
+		logit[4] += l[4][uint8(v[4])]
+		logit[5] += l[5][uint8(v[5])]
 	})
-	p := softmax(logit, n)
-	return Result{
-		Label:  argmax(p),
-		Scores: Scores{Positive: float64(p[Positive]), Neutral: float64(p[Neutral]), Negative: float64(p[Negative])},
+	return logit, n, cjk
+}
+
+// result turns logits into the three sentiment probabilities (sums over
+// each sentiment's emotions, renormalised without surprise) and the most
+// probable emotion.
+func (m *Model) result(logit [numOutputs]float32, n int, cjk bool) Result {
+	var emo *[numOutputs]float32
+	if cjk {
+		emo = &m.emoOff
 	}
+	p := softmax(logit, n)
+	var g [numClasses]float32
+	for o, po := range p {
+		if grp := outGroup[o]; grp != noSentiment {
+			g[grp] += po
+		}
+	}
+	sum := g[0] + g[1] + g[2]
+	for c := range g {
+		g[c] /= sum
+	}
+	return Result{
+		Label:   argmax(g),
+		Scores:  Scores{Positive: float64(g[Positive]), Neutral: float64(g[Neutral]), Negative: float64(g[Negative])},
+		Emotion: emotion(logit, n, emo),
+	}
+}
+
+// emotion returns the emotion with the largest scaled logit plus offset
+// (off nil: none).
+func emotion(logit [numOutputs]float32, n int, off *[numOutputs]float32) Emotion {
+	s := featScale(n)
+	best, bestZ := 0, float32(math.Inf(-1))
+	for o, z := range logit {
+		z *= s
+		if off != nil {
+			z += off[o]
+		}
+		if z > bestZ {
+			best, bestZ = o, z
+		}
+	}
+	return Emotion(best + 1)
 }
 
 // featScale is the weight of each feature occurrence in a text of n
@@ -172,20 +342,22 @@ func featScale(n int) float32 {
 	return float32(1 / math.Sqrt(float64(n)))
 }
 
-func softmax(logit [numClasses]float32, n int) [numClasses]float32 {
+// softmax scales the logits of a text of n features by featScale(n) and
+// returns the output probabilities.
+func softmax(logit [numOutputs]float32, n int) [numOutputs]float32 {
 	s := featScale(n)
 	mx := float32(math.Inf(-1))
-	for c := range logit {
-		logit[c] *= s
-		mx = max(mx, logit[c])
+	for o := range logit {
+		logit[o] *= s
+		mx = max(mx, logit[o])
 	}
 	var sum float32
-	for c := range logit {
-		logit[c] = float32(math.Exp(float64(logit[c] - mx)))
-		sum += logit[c]
+	for o := range logit {
+		logit[o] = float32(math.Exp(float64(logit[o] - mx)))
+		sum += logit[o]
 	}
-	for c := range logit {
-		logit[c] /= sum
+	for o := range logit {
+		logit[o] /= sum
 	}
 	return logit
 }
@@ -202,14 +374,15 @@ func argmax(p [numClasses]float32) Label {
 
 // The model file: gzip of
 //
-//	magic "CHSENT\x00\x01", feature version u16, bits u8, note length u16,
-//	note, per-class max |w| as 3 float32, count of non-zero buckets u32,
-//	then per non-zero bucket: uvarint gap from the previous bucket index
-//	and 3 int8 codes q, where w = sign(q)·max·(q/127)².
+//	magic "CHSENT\x00\x02", feature version u16, bits u8, note length u16,
+//	note, number of outputs u8 (6), per-output max |w| and emotion offset
+//	as float32s, count of non-zero buckets u32, then per non-zero bucket:
+//	uvarint gap from the previous bucket index and one int8 code q per
+//	output, where w = sign(q)·max·(q/127)².
 //
 // The square-law code keeps small weights precise; zero buckets cost
 // nothing. Integers are little-endian.
-var fileMagic = [8]byte{'C', 'H', 'S', 'E', 'N', 'T', 0, 1}
+var fileMagic = [8]byte{'C', 'H', 'S', 'E', 'N', 'T', 0, 2}
 
 // ErrModelFormat is returned by Load for a file that is not a model of this
 // version.
@@ -224,12 +397,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	bw := bufio.NewWriter(zw)
-	nonzero := 0
-	for b := 0; b < len(m.q); b += stride {
-		if m.q[b] != 0 || m.q[b+1] != 0 || m.q[b+2] != 0 {
-			nonzero++
-		}
-	}
+	nonzero := len(m.q) / stride
 	note := m.note
 	if len(note) > math.MaxUint16 {
 		note = note[:math.MaxUint16]
@@ -239,17 +407,23 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	bw.WriteByte(m.bits)
 	binary.Write(bw, binary.LittleEndian, uint16(len(note)))
 	bw.WriteString(note)
+	bw.WriteByte(numOutputs)
 	binary.Write(bw, binary.LittleEndian, m.mx)
+	binary.Write(bw, binary.LittleEndian, m.emoOff)
 	binary.Write(bw, binary.LittleEndian, uint32(nonzero))
 	prev := -1
 	var vb [binary.MaxVarintLen64]byte
-	for b := 0; b < len(m.q)/stride; b++ {
-		q := m.q[b*stride : b*stride+numClasses]
-		if q[0] == 0 && q[1] == 0 && q[2] == 0 {
+	var codes [numOutputs]byte
+	for b := range 1 << int(m.bits) {
+		k := m.slot(uint64(b))
+		if k < 0 {
 			continue
 		}
+		for o := range codes {
+			codes[o] = byte(m.q[k+o])
+		}
 		bw.Write(vb[:binary.PutUvarint(vb[:], uint64(b-prev))])
-		bw.Write([]byte{byte(q[0]), byte(q[1]), byte(q[2])})
+		bw.Write(codes[:])
 		prev = b
 	}
 	if err := bw.Flush(); err != nil {
@@ -319,22 +493,27 @@ func Load(r io.Reader) (*Model, error) {
 	if _, err := io.ReadFull(br, note); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
 	}
-	var mx [numClasses]float32
+	var outputs uint8
+	var mx, emoOff [numOutputs]float32
 	var nonzero uint32
-	if err := binary.Read(br, binary.LittleEndian, &mx); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
+	if err := binary.Read(br, binary.LittleEndian, &outputs); err != nil || outputs != numOutputs {
+		return nil, ErrModelFormat
 	}
-	if err := binary.Read(br, binary.LittleEndian, &nonzero); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
+	for _, v := range []any{&mx, &emoOff, &nonzero} {
+		if err := binary.Read(br, binary.LittleEndian, v); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
+		}
 	}
-	m := &Model{bits: hdr.Bits, q: make([]int8, (1<<hdr.Bits)*stride), mx: mx, note: string(note)}
-	m.buildLUT()
+	m := newModel(hdr.Bits, mx, string(note))
+	m.emoOff = emoOff
 	buckets := uint64(1) << hdr.Bits
 	if uint64(nonzero) > buckets {
 		return nil, ErrModelFormat
 	}
 	b := int64(-1)
-	var q [numClasses]byte
+	var raw [numOutputs]byte
+	var q [numOutputs]int8
+	m.q = make([]int8, 0, int(nonzero)*stride)
 	for range nonzero {
 		gap, err := binary.ReadUvarint(br)
 		if err != nil || gap == 0 || gap > buckets {
@@ -344,13 +523,15 @@ func Load(r io.Reader) (*Model, error) {
 		if uint64(b) >= buckets {
 			return nil, ErrModelFormat
 		}
-		if _, err := io.ReadFull(br, q[:]); err != nil {
+		if _, err := io.ReadFull(br, raw[:]); err != nil {
 			return nil, ErrModelFormat
 		}
-		for c := range numClasses {
-			m.q[int(b)*stride+c] = int8(q[c])
+		for o, c := range raw {
+			q[o] = int8(c)
 		}
+		m.add(int(b), q)
 	}
+	m.seal()
 	return m, nil
 }
 

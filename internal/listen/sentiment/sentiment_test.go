@@ -79,58 +79,140 @@ func TestDefaultModelClassifiesObviousTexts(t *testing.T) {
 	t.Parallel()
 	m := Default()
 	cases := []struct {
-		text string
-		want Label
+		text    string
+		want    Label
+		emotion Emotion // UnknownEmotion: not checked
 	}{
-		{"太好吃了，强烈推荐[哈哈]", Positive},
-		{"质量太差，再也不买了[怒]", Negative},
-		{"I love it", Positive},
-		{"worst service ever", Negative},
-		{"不好吃，很失望", Negative},
-		{"客服态度非常好，物流也快", Positive},
+		{"太好吃了，强烈推荐[哈哈]", Positive, Happy},
+		{"质量太差，再也不买了[怒]", Negative, Angry},
+		{"I love it", Positive, UnknownEmotion},
+		{"worst service ever", Negative, UnknownEmotion},
+		{"不好吃，很失望", Negative, UnknownEmotion},
+		{"客服态度非常好，物流也快", Positive, UnknownEmotion},
+		{"好难过，外婆走了，哭了一晚上[泪]", Negative, Sad},
+		{"好害怕，半夜楼道里有奇怪的声音，不敢出门", Negative, Fear},
 	}
 	for _, c := range cases {
 		r := m.Classify(c.text)
-		if r.Label != c.want {
-			t.Errorf("Classify(%q) = %v %+v, want %v", c.text, r.Label, r.Scores, c.want)
+		if r.Label != c.want || (c.emotion != UnknownEmotion && r.Emotion != c.emotion) {
+			t.Errorf("Classify(%q) = %v %v %+v, want %v %v", c.text, r.Label, r.Emotion, r.Scores, c.want, c.emotion)
 		}
 	}
 }
 
-func TestScoresSumToOneAndAreDeterministic(t *testing.T) {
+func TestEmotionSentiment(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		e    Emotion
+		want Label
+		ok   bool
+	}{
+		{Happy, Positive, true},
+		{Angry, Negative, true},
+		{Sad, Negative, true},
+		{Fear, Negative, true},
+		{Calm, Neutral, true},
+		{Surprise, 0, false},
+		{UnknownEmotion, 0, false},
+		{Calm + 1, 0, false},
+	}
+	for _, c := range cases {
+		if got, ok := c.e.Sentiment(); got != c.want || ok != c.ok {
+			t.Errorf("%v.Sentiment() = %v, %v; want %v, %v", c.e, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	t.Parallel()
+	bit := func(es ...Emotion) uint8 {
+		var b uint8
+		for _, e := range es {
+			b |= 1 << e.output()
+		}
+		return b
+	}
+	all := bit(Happy, Angry, Sad, Fear, Surprise, Calm)
+	cases := []struct {
+		name        string
+		e           Example
+		want, among uint8
+	}{
+		{"an emotion is its own output among all", Example{Label: Negative, Emotion: Sad}, bit(Sad), all},
+		{"surprise", Example{Emotion: Surprise}, bit(Surprise), all},
+		{"negative is the sum of three emotions", Example{Label: Negative}, bit(Angry, Sad, Fear), all &^ bit(Surprise)},
+		{"neutral", Example{Label: Neutral}, bit(Calm), all &^ bit(Surprise)},
+		{"binary leaves neutral out", Example{Label: Positive, Binary: true}, bit(Happy), bit(Happy, Angry, Sad, Fear)},
+		{"binary negative", Example{Label: Negative, Binary: true}, bit(Angry, Sad, Fear), bit(Happy, Angry, Sad, Fear)},
+	}
+	for _, c := range cases {
+		if want, among := targets(c.e); want != c.want || among != c.among {
+			t.Errorf("%s: targets = %06b, %06b; want %06b, %06b", c.name, want, among, c.want, c.among)
+		}
+	}
+}
+
+func TestEvaluateEmotions(t *testing.T) {
 	t.Parallel()
 	m := Default()
-	for _, text := range []string{"", " ", "好", "今天天气不错", "I hate Mondays!!!", strings.Repeat("差", 100000), "\xff\xfe\xfd", "[doge][doge]"} {
-		r := m.Classify(text)
-		s := r.Scores
-		if sum := s.Positive + s.Neutral + s.Negative; math.Abs(sum-1) > 1e-5 {
-			t.Errorf("scores of %.20q sum to %v", text, sum)
-		}
-		for _, p := range []float64{s.Positive, s.Neutral, s.Negative} {
-			if p < 0 || p > 1 || math.IsNaN(p) {
-				t.Errorf("score %v of %.20q out of range", p, text)
-			}
-		}
-		if again := m.Classify(text); again != r {
-			t.Errorf("Classify(%.20q) not deterministic: %+v then %+v", text, r, again)
-		}
+	var es []Example
+	for _, text := range []string{"太好吃了[哈哈]", "气死我了[怒]", "今天开会"} {
+		es = append(es, Example{Text: text, Emotion: m.Classify(text).Emotion})
+	}
+	if mt := EvaluateEmotions(m, es); mt.N != 3 || mt.Accuracy != 1 {
+		t.Errorf("labelled with its own predictions: %+v, want accuracy 1 on 3", mt)
+	}
+	es[0].Emotion = Surprise
+	if mt := EvaluateEmotions(m, es); mt.Accuracy > 0.67 || mt.Confusion[Surprise.output()][m.Classify(es[0].Text).Emotion.output()] != 1 {
+		t.Errorf("one wrong label: %+v", mt)
 	}
 }
 
-func TestLongTextCostsNoMoreThanItsPrefix(t *testing.T) {
+func TestCalibrateShiftsTowardsTheDevPriors(t *testing.T) {
 	t.Parallel()
-	m := Default()
-	long := strings.Repeat("服务很好，", 1<<18) // ~4 MB
-	if got, want := m.Classify(long), m.Classify(long[:MaxTextBytes]); got != want {
-		t.Errorf("long text %+v, its prefix %+v", got, want)
+	// A model that learnt happy 6 : neutral 5 for two ambiguous texts,
+	// calibrated on a dev part that calls the Chinese one neutral: only a
+	// higher neutral offset can raise the macro-F1.
+	var train []Example
+	for i := range 11 {
+		e := Happy
+		if i%2 == 1 {
+			e = Calm
+		}
+		train = append(train, Example{Text: "嗯嗯还行", Emotion: e}, Example{Text: "hmm okay", Emotion: e})
 	}
-}
-
-func TestClassifyAllocatesNothing(t *testing.T) {
-	m := Default()
-	allocs := testing.AllocsPerRun(100, func() { m.Classify("质量太差，再也不买了[怒] not good 😡") })
-	if allocs != 0 {
-		t.Errorf("Classify allocates %v times per call, want 0", allocs)
+	m := Train(train, TrainOptions{Bits: 12})
+	uncalibrated := *m
+	dev := []Example{{Text: "嗯嗯还行", Emotion: Calm}, {Text: "嗯嗯还行", Emotion: Calm}}
+	if got := m.Classify(dev[0].Text).Emotion; got != Happy {
+		t.Fatalf("before calibration %q is %v, want happy", dev[0].Text, got)
+	}
+	before, after := Calibrate(m, dev)
+	if after <= before || m.EmotionOffset(Calm) <= m.EmotionOffset(Happy) {
+		t.Fatalf("macro-F1 %v → %v, offsets neutral %v happy %v: want a higher F1 from a larger neutral offset",
+			before, after, m.EmotionOffset(Calm), m.EmotionOffset(Happy))
+	}
+	if got := EvaluateEmotions(m, dev).MacroF1; math.Abs(got-after) > 1e-9 {
+		t.Errorf("calibrated model scores %v on dev, Calibrate said %v", got, after)
+	}
+	a, b := uncalibrated.Classify(dev[0].Text), m.Classify(dev[0].Text)
+	if b.Emotion != Calm || a.Scores != b.Scores {
+		t.Errorf("after calibration %q is %+v (before %+v): want neutral, same scores", dev[0].Text, b, a)
+	}
+	// The offsets are for Chinese posts: English keeps the trained priors.
+	if a, b := uncalibrated.Classify("hmm okay"), m.Classify("hmm okay"); a != b {
+		t.Errorf("offsets changed an English text: %+v then %+v", a, b)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Classify(dev[0].Text); got != b {
+		t.Errorf("round trip changed %q: %+v then %+v", dev[0].Text, b, got)
 	}
 }
 

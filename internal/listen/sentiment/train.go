@@ -13,28 +13,65 @@ type Example struct {
 	Binary bool
 	// Weight scales the example's loss; 0 means 1.
 	Weight float32
+	// Emotion, when known (SMP's six emotions), is the output to learn;
+	// otherwise the example teaches only its Label's group of outputs, by
+	// their summed probability, and the model is free to split it.
+	Emotion Emotion
+}
+
+// targets returns, as bit sets of outputs, the outputs e's label stands
+// for (want) and those its loss weighs them against (among): its loss is
+// −log(P(want)/P(among)). A three-class label leaves surprise out; a binary
+// one leaves out neutral too.
+func targets(e Example) (want, among uint8) {
+	if e.Emotion != UnknownEmotion {
+		return 1 << e.Emotion.output(), 1<<numOutputs - 1
+	}
+	for o, g := range outGroup {
+		if g == e.Label {
+			want |= 1 << o
+		}
+		if g == Positive || g == Negative || (g == Neutral && !e.Binary) {
+			among |= 1 << o
+		}
+	}
+	return want, among
 }
 
 // TrainOptions are the knobs of Train. The zero value means the defaults
-// below; the embedded model was trained with DefaultTrainOptions.
+// below (MinDocs and NB default to off); the embedded model was trained
+// with DefaultTrainOptions.
 type TrainOptions struct {
-	Bits      uint8   // log2 of the number of hashed buckets (default 20)
-	Epochs    int     // passes over the data (default 4)
+	Bits      uint8   // log2 of the number of hashed buckets (default 22)
+	Epochs    int     // passes over the data (default 8)
 	Rate      float32 // AdaGrad learning rate (default 0.1)
 	L2        float32 // L2 penalty per update (default 1e-4)
 	Seed      uint64  // shuffling seed (default 42)
 	NoAverage bool    // use the last weights instead of their average over all steps
 	Prune     float32 // buckets whose largest |weight| is below this are dropped (default 0)
-	Note      string  // description stored in the model file
+	// MinDocs keeps at zero every bucket that fewer than MinDocs training
+	// texts hit: a feature seen once or twice teaches nothing general, and
+	// leaving its bucket empty means fewer collisions for the features that
+	// do, and a smaller file. 0 or 1: train every bucket.
+	MinDocs int
+	// NB interpolates each feature's value for class c between 1 (NB = 0)
+	// and |r|, r its naive-Bayes log-count ratio of c against the other
+	// classes (NB = 1), as NBSVM does (Wang & Manning 2012): features that
+	// tell the classes apart learn faster and are penalised less. The
+	// scales are folded into the saved weights, so classifying costs the
+	// same.
+	NB   float32
+	Note string // description stored in the model file
 	// Init, when set, is the starting point (fine-tuning); Bits is taken
-	// from it. Init itself is not changed.
+	// from it, and MinDocs and NB do not apply (Init's weights already hold
+	// its scales). Init itself is not changed.
 	Init    *Model
 	Verbose func(epoch int, loss float64)
 }
 
 // DefaultTrainOptions are the settings of the shipped model.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Bits: 20, Epochs: 4, Rate: 0.1, L2: 1e-4, Seed: 42}
+	return TrainOptions{Bits: 22, Epochs: 8, Rate: 0.1, L2: 1e-4, Seed: 42, MinDocs: 7, NB: 0.5}
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -65,11 +102,11 @@ func Train(examples []Example, opt TrainOptions) *Model {
 	if opt.Init != nil {
 		opt.Bits = opt.Init.bits
 	}
-	var m struct{ w []float32 }
+	var w []float32 // bucket*numOutputs + output
 	if opt.Init != nil {
-		m.w = opt.Init.floats()
+		w = opt.Init.floats()
 	} else {
-		m.w = make([]float32, (1<<opt.Bits)*stride)
+		w = make([]float32, (1<<opt.Bits)*numOutputs)
 	}
 	shift := 64 - uint(opt.Bits)
 
@@ -80,12 +117,16 @@ func Train(examples []Example, opt TrainOptions) *Model {
 		extract(e.Text, func(h uint64) { feats = append(feats, uint32(h>>shift)) })
 		offs[i+1] = len(feats)
 	}
-	g2 := make([]float32, len(m.w)) // AdaGrad sums of squared gradients
+	if opt.Init != nil {
+		opt.MinDocs, opt.NB = 0, 0
+	}
+	nb, frozen := bucketScales(examples, feats, offs, 1<<opt.Bits, opt)
+	g2 := make([]float32, len(w)) // AdaGrad sums of squared gradients
 	// Averaging (Polyak): the model is the mean of the weights over all
 	// steps, kept lazily as w − u/t with u = Σ t·Δw.
 	var u []float32
 	if !opt.NoAverage {
-		u = make([]float32, len(m.w))
+		u = make([]float32, len(w))
 	}
 	t := float32(1)
 	order := make([]int, len(examples))
@@ -99,46 +140,58 @@ func Train(examples []Example, opt TrainOptions) *Model {
 		for _, i := range order {
 			e := examples[i]
 			f := feats[offs[i]:offs[i+1]]
-			var logit [numClasses]float32
+			var logit [numOutputs]float32
 			for _, b := range f {
-				v := m.w[int(b)*stride : int(b)*stride+3]
-				logit[0] += v[0]
-				logit[1] += v[1]
-				logit[2] += v[2]
+				v := w[int(b)*numOutputs : int(b)*numOutputs+numOutputs]
+				s := nb[int(b)*numOutputs : int(b)*numOutputs+numOutputs]
+				for o := range numOutputs {
+					logit[o] += v[o] * s[o]
+				}
 			}
 			p := softmax(logit, len(f))
-			if e.Binary {
-				// Positive against negative only: renormalise without neutral.
-				s := p[Positive] + p[Negative]
-				p[Positive] /= s
-				p[Negative] /= s
-				p[Neutral] = 0
+			want, among := targets(e)
+			var pWant, pAmong float32
+			for o, po := range p {
+				if want>>o&1 != 0 {
+					pWant += po
+				}
+				if among>>o&1 != 0 {
+					pAmong += po
+				}
 			}
-			loss -= math.Log(math.Max(float64(p[e.Label]), 1e-12))
+			pWant, pAmong = max(pWant, 1e-30), max(pAmong, 1e-30)
+			loss -= math.Log(math.Max(float64(pWant/pAmong), 1e-12))
 			wt := e.Weight
 			if wt == 0 {
 				wt = 1
 			}
-			var grad [numClasses]float32
+			// d loss / d logit_o = p_o/P(among) − [o ∈ want]·p_o/P(want).
+			var grad [numOutputs]float32
 			scale := featScale(len(f)) * wt
-			for c := range numClasses {
-				y := float32(0)
-				if Label(c) == e.Label {
-					y = 1
+			for o, po := range p {
+				if among>>o&1 == 0 {
+					continue
 				}
-				grad[c] = (p[c] - y) * scale
+				grad[o] = po / pAmong
+				if want>>o&1 != 0 {
+					grad[o] -= po / pWant
+				}
+				grad[o] *= scale
 			}
 			for _, b := range f {
-				base := int(b) * stride
-				for c := range numClasses {
-					if e.Binary && Label(c) == Neutral {
+				if frozen[b] {
+					continue
+				}
+				base := int(b) * numOutputs
+				for o := range numOutputs {
+					if among>>o&1 == 0 {
 						continue
 					}
-					j := base + c
-					g := grad[c] + opt.L2*m.w[j]
+					j := base + o
+					g := grad[o]*nb[j] + opt.L2*w[j]
 					g2[j] += g * g
 					d := opt.Rate * g / float32(math.Sqrt(float64(g2[j]))+1e-6)
-					m.w[j] -= d
+					w[j] -= d
 					if u != nil {
 						u[j] -= t * d
 					}
@@ -151,22 +204,75 @@ func Train(examples []Example, opt TrainOptions) *Model {
 		}
 	}
 	if u != nil {
-		for j := range m.w {
-			m.w[j] -= u[j] / t
+		for j := range w {
+			w[j] -= u[j] / t
 		}
+	}
+	for j := range w {
+		w[j] *= nb[j]
 	}
 	if opt.Prune > 0 {
-		for b := 0; b < len(m.w); b += stride {
+		for b := 0; b < len(w); b += numOutputs {
 			big := false
-			for c := range numClasses {
-				big = big || float32(math.Abs(float64(m.w[b+c]))) >= opt.Prune
+			for o := range numOutputs {
+				big = big || float32(math.Abs(float64(w[b+o]))) >= opt.Prune
 			}
 			if !big {
-				m.w[b], m.w[b+1], m.w[b+2] = 0, 0, 0
+				clear(w[b : b+numOutputs])
 			}
 		}
 	}
-	return quantiseModel(opt.Bits, m.w, opt.Note)
+	m := quantiseModel(opt.Bits, w, opt.Note)
+	if opt.Init != nil {
+		m.emoOff = opt.Init.emoOff
+	}
+	return m
+}
+
+// bucketScales returns, per bucket and output, the NB scale of the
+// bucket's feature (1 when opt.NB is 0), and per bucket whether it is
+// frozen at zero by opt.MinDocs. The ratios are of the sentiment groups
+// (surprise a group of its own), since most texts name only their group;
+// each output takes its group's. Counts are of texts, not occurrences;
+// a binary-set text counts for its own group like any other.
+func bucketScales(examples []Example, feats []uint32, offs []int, buckets int, opt TrainOptions) ([]float32, []bool) {
+	const groups = numClasses + 1           // the sentiments and surprise (noSentiment)
+	docs := make([]float32, buckets*groups) // texts per bucket and group
+	last := make([]int32, buckets)          // 1 + the last text that hit the bucket
+	var texts [groups]float32
+	for i, e := range examples {
+		g := e.Label
+		if e.Emotion != UnknownEmotion {
+			g = outGroup[e.Emotion.output()]
+		}
+		for _, b := range feats[offs[i]:offs[i+1]] {
+			if last[b] != int32(i+1) {
+				last[b] = int32(i + 1)
+				docs[int(b)*groups+int(g)]++
+			}
+		}
+		texts[g]++
+	}
+	all := texts[0] + texts[1] + texts[2] + texts[3]
+	frozen := make([]bool, buckets)
+	scale := make([]float32, buckets*numOutputs)
+	for b := range buckets {
+		d := docs[b*groups : b*groups+groups]
+		sum := d[0] + d[1] + d[2] + d[3]
+		frozen[b] = sum < float32(opt.MinDocs)
+		var gs [groups]float32
+		for g := range groups {
+			// Add-one smoothed rates of the feature in g and in the rest.
+			in := (d[g] + 1) / (texts[g] + 1)
+			out := (sum - d[g] + 1) / (all - texts[g] + 1)
+			r := float32(math.Abs(math.Log(float64(in / out))))
+			gs[g] = 1 - opt.NB + opt.NB*r
+		}
+		for o, g := range outGroup {
+			scale[b*numOutputs+o] = gs[g]
+		}
+	}
+	return scale, frozen
 }
 
 // splitMixState is SplitMix64, a tiny generator whose sequence is fixed by
