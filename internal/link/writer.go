@@ -128,6 +128,8 @@ type Writer struct {
 
 	// Owned by the writer goroutine.
 	cls      *Classifier
+	days     map[*time.Location]dayRange
+	refs     map[string]string // referrer hosts by referrer
 	salts    map[string]string
 	seen     map[uniqueKey]struct{}
 	seenOld  map[uniqueKey]struct{}
@@ -168,7 +170,7 @@ func NewWriter(st ClickStore, o WriterOptions) *Writer {
 	return &Writer{
 		store: st, opt: o, log: log,
 		ch: make(chan Hit, o.QueueSize), stop: make(chan struct{}), done: make(chan struct{}),
-		cls: NewClassifier(10000), salts: map[string]string{},
+		cls: NewClassifier(10000), days: map[*time.Location]dayRange{}, refs: map[string]string{}, salts: map[string]string{},
 		seen: map[uniqueKey]struct{}{}, seenOld: map[uniqueKey]struct{}{}, batchKey: map[uniqueKey]struct{}{},
 	}
 }
@@ -321,11 +323,11 @@ func (w *Writer) Process(ctx context.Context, hits []Hit) []Click {
 		ua := Truncate(h.UserAgent, MaxUserAgent)
 		a := w.cls.Agent(ua)
 		class := Classify(Request{Method: h.Method, UserAgent: ua, Purpose: h.Purpose}, a)
-		day := h.At.In(loc).Format(time.DateOnly)
+		day := w.day(loc, h.At)
 		c := Click{
 			ClickID: h.ClickID, WorkspaceID: h.WorkspaceID, LinkID: h.LinkID, At: h.At.UTC().Truncate(time.Microsecond),
 			Class: class, Visitor: VisitorHash(w.salt(ctx, day), h.WorkspaceID, h.IP, ua),
-			Device: a.Device, OS: a.OS, Browser: a.Browser, Referrer: ReferrerHost(h.Referrer),
+			Device: a.Device, OS: a.OS, Browser: a.Browser, Referrer: w.referrerHost(h.Referrer),
 		}
 		if w.opt.Geo != nil && h.IP != "" {
 			country, region := w.opt.Geo.Locate(h.IP)
@@ -341,6 +343,46 @@ func (w *Writer) Process(ctx context.Context, hits []Hit) []Click {
 		clicks[i] = c
 	}
 	return clicks
+}
+
+// dayRange is a calendar day of a location: its date and its instants
+// [start, end).
+type dayRange struct {
+	date       string
+	start, end time.Time
+}
+
+// day returns the calendar day of at in loc. Most clicks of a batch fall
+// on the day of the one before them in their location, whose date is kept
+// rather than formatted again.
+func (w *Writer) day(loc *time.Location, at time.Time) string {
+	if d, ok := w.days[loc]; ok && !at.Before(d.start) && at.Before(d.end) {
+		return d.date
+	}
+	y, m, dd := at.In(loc).Date()
+	start := time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	if len(w.days) >= 1024 {
+		clear(w.days)
+	}
+	w.days[loc] = dayRange{date: start.Format(time.DateOnly), start: start, end: time.Date(y, m, dd+1, 0, 0, 0, 0, loc)}
+	return w.days[loc].date
+}
+
+// maxReferrers bounds the writer's cache of referrer hosts.
+const maxReferrers = 4096
+
+// referrerHost is ReferrerHost, cached: browsers send most cross-site
+// referrers as a bare origin, so few referrers make most clicks.
+func (w *Writer) referrerHost(ref string) string {
+	if host, ok := w.refs[ref]; ok {
+		return host
+	}
+	host := ReferrerHost(ref)
+	if len(w.refs) >= maxReferrers {
+		clear(w.refs)
+	}
+	w.refs[ref] = host
+	return host
 }
 
 // salt returns the salt of a calendar day, creating it when the day is
@@ -389,16 +431,18 @@ func NewSalt() string {
 // VisitorHash identifies a visitor for one day without keeping who it is:
 // hash(daily salt, workspace, ip, user agent) as METRICS.md defines.
 func VisitorHash(salt string, workspaceID int64, ip, ua string) string {
-	h := sha256.New()
-	h.Write([]byte(salt))
-	h.Write([]byte{0})
-	h.Write([]byte(strconv.FormatInt(workspaceID, 10)))
-	h.Write([]byte{0})
-	h.Write([]byte(ip))
-	h.Write([]byte{0})
-	h.Write([]byte(ua))
-	var sum [sha256.Size]byte
-	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+	// One buffer on the stack for a salt, an address and a cut user agent,
+	// instead of a hash object and a copy of each part on the heap.
+	var buf [128 + MaxUserAgent]byte
+	b := append(buf[:0], salt...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, workspaceID, 10)
+	b = append(b, 0)
+	b = append(b, ip...)
+	b = append(b, 0)
+	b = append(b, ua...)
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // ReferrerHost keeps only the host of a referrer URL.

@@ -2,6 +2,8 @@ package link
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +174,22 @@ func TestVisitorHash(t *testing.T) {
 	if len(a) != 22 {
 		t.Errorf("hash %q: want 22 characters", a)
 	}
+	// Hashes must not change with the code that makes them: a visitor
+	// would count as unique twice on the day of an upgrade. The values
+	// come from the first implementation, a sha256.New fed part by part.
+	for _, tt := range []struct {
+		salt   string
+		ws     int64
+		ip, ua string
+		want   string
+	}{
+		{"salt1", 1, "198.51.100.1", chromeUA, "-gcna93idXKpZXOK8uKVkw"},
+		{"salt1", 1234567, "2001:db8::1", strings.Repeat("é", 600), "KtYE7DdTFHmJbytXP6gHTQ"},
+	} {
+		if got := VisitorHash(tt.salt, tt.ws, tt.ip, tt.ua); got != tt.want {
+			t.Errorf("VisitorHash(%q, %d, %q, %d bytes) = %q, want %q", tt.salt, tt.ws, tt.ip, len(tt.ua), got, tt.want)
+		}
+	}
 }
 
 func TestWriterSaltRotation(t *testing.T) {
@@ -307,5 +325,82 @@ func TestDaily(t *testing.T) {
 	d := Daily(hourly, from, to, shanghai)
 	if len(d) != 3 || d[0].Clicks != 5 || d[1].Clicks != 5 || d[2].Clicks != 0 {
 		t.Errorf("Daily = %+v", d)
+	}
+}
+
+// BenchmarkProcess measures the writer's work per click before storage:
+// classification, visitor hash, referrer host, unique candidacy. A few
+// user agents and referrers make most clicks, as in real traffic; every
+// visitor is new.
+func BenchmarkProcess(b *testing.B) {
+	w := NewWriter(newMemClicks(), WriterOptions{})
+	uas := []string{chromeUA,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN",
+		"Mozilla/5.0 (Linux; Android 14; V2303A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0.0.0 Mobile Safari/537.36 Weibo (vivo-V2303A__weibo__14.3.3__android__android14)",
+		"facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}
+	refs := []string{"https://s.weibo.com/weibo?q=%E8%8C%B6", "https://mp.weixin.qq.com/s/abc", "", "https://www.xiaohongshu.com/explore/1"}
+	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	hits := make([]Hit, 1000)
+	for i := range hits {
+		hits[i] = hit(int64(i%50), at.Add(time.Duration(i)*time.Millisecond), "203.0.113."+strconv.Itoa(i%250), uas[i%len(uas)])
+		hits[i].Referrer = refs[i%len(refs)]
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n += len(hits) {
+		w.Process(ctx, hits)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/click")
+	b.ReportMetric(0, "ns/op")
+}
+
+// TestWriterDay: the writer's kept calendar days give the date that
+// formatting the instant gives, across midnights, a DST change and
+// instants out of order.
+func TestWriterDay(t *testing.T) {
+	t.Parallel()
+	w := NewWriter(newMemClicks(), WriterOptions{})
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	newYork, _ := time.LoadLocation("America/New_York")
+	tests := []struct {
+		name string
+		loc  *time.Location
+		at   time.Time
+	}{
+		{"shanghai before midnight", shanghai, time.Date(2024, 5, 1, 15, 59, 59, 999, time.UTC)},
+		{"shanghai at midnight", shanghai, time.Date(2024, 5, 1, 16, 0, 0, 0, time.UTC)},
+		{"shanghai back a day", shanghai, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC)},
+		{"utc same instant", time.UTC, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC)},
+		{"new york before DST", newYork, time.Date(2024, 3, 10, 4, 59, 0, 0, time.UTC)},
+		{"new york DST day", newYork, time.Date(2024, 3, 10, 5, 0, 0, 0, time.UTC)},
+		{"new york DST day's end", newYork, time.Date(2024, 3, 11, 3, 59, 59, 0, time.UTC)},
+		{"new york day after DST", newYork, time.Date(2024, 3, 11, 4, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got, want := w.day(tt.loc, tt.at), tt.at.In(tt.loc).Format(time.DateOnly); got != want {
+			t.Errorf("%s: day = %s, want %s", tt.name, got, want)
+		}
+	}
+}
+
+// TestWriterReferrerHost: the writer's cache of referrer hosts answers as
+// ReferrerHost does, also once it has been emptied for being full.
+func TestWriterReferrerHost(t *testing.T) {
+	t.Parallel()
+	w := NewWriter(newMemClicks(), WriterOptions{})
+	refs := []string{"https://S.Weibo.com/weibo?q=1", "", "not a url\x7f", "https://mp.weixin.qq.com/"}
+	for i := range maxReferrers + 10 {
+		r := refs[i%len(refs)]
+		if i%2 == 1 {
+			r = "https://h" + strconv.Itoa(i) + ".example.com/p"
+		}
+		if got, want := w.referrerHost(r), ReferrerHost(r); got != want {
+			t.Fatalf("referrerHost(%q) = %q, want %q", r, got, want)
+		}
+	}
+	if len(w.refs) > maxReferrers {
+		t.Errorf("cache holds %d referrers, bound %d", len(w.refs), maxReferrers)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -340,12 +342,23 @@ type sqlBatch struct{ c conn }
 func (b sqlBatch) anonymous() bool { return b.c.db.dialect == SQLite }
 
 func (b sqlBatch) exec(ctx context.Context, q string, args ...any) error {
-	_, err := b.c.exec(ctx, q, args...)
+	var err error
+	if s := b.c.prepared(ctx, q); s != nil {
+		_, err = s.ExecContext(ctx, args...)
+	} else {
+		_, err = b.c.exec(ctx, q, args...)
+	}
 	return err
 }
 
 func (b sqlBatch) query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error {
-	rows, err := b.c.query(ctx, q, args...)
+	var rows *sql.Rows
+	var err error
+	if s := b.c.prepared(ctx, q); s != nil {
+		rows, err = s.QueryContext(ctx, args...)
+	} else {
+		rows, err = b.c.query(ctx, q, args...)
+	}
 	if err != nil {
 		return err
 	}
@@ -389,10 +402,84 @@ func eachRow(rows interface {
 var clickColumns = []string{"click_id", "workspace_id", "link_id", "at", "class", "visitor", "is_unique", "landed", "engaged",
 	"device", "os", "browser", "referrer", "country", "region"}
 
-func clickValues(c *link.Click) []any {
-	return []any{c.ClickID, c.WorkspaceID, c.LinkID, c.At, string(c.Class), c.Visitor, c.Unique, c.Landed, c.Engaged,
-		c.Device, c.OS, c.Browser, c.Referrer, c.Country, c.Region}
+func appendClickValues(args []any, c *link.Click) []any {
+	return append(args, c.ClickID, c.WorkspaceID, c.LinkID, c.At, string(c.Class), c.Visitor, c.Unique, c.Landed, c.Engaged,
+		c.Device, c.OS, c.Browser, c.Referrer, c.Country, c.Region)
 }
+
+// bulk is a multi-row statement: head, rows of cols parameters, tail. A
+// batch runs it in chunks of max rows and the remainder in chunks of
+// falling powers of two, so that its texts are few: SQLite prepares them
+// once on the writer and pgx caches them.
+type bulk struct {
+	head, tail string
+	cols, max  int // max is a power of two
+
+	once  sync.Once
+	texts [2][]string // [anonymous][log2(rows)]
+}
+
+// text returns the statement of rows, a power of two up to max.
+func (s *bulk) text(rows int, anon bool) string {
+	return s.all(anon)[bits.Len(uint(rows))-1]
+}
+
+// all returns the statement of every chunk size.
+func (s *bulk) all(anon bool) []string {
+	s.once.Do(func() {
+		for a := range s.texts {
+			for n := 1; n <= s.max; n *= 2 {
+				s.texts[a] = append(s.texts[a], s.head+placeholders(n, s.cols, a == 1)+s.tail)
+			}
+		}
+	})
+	if anon {
+		return s.texts[1]
+	}
+	return s.texts[0]
+}
+
+// chunks calls fn with consecutive ranges [start, end) that cover n rows.
+func (s *bulk) chunks(n int, fn func(start, end int) error) error {
+	start := 0
+	for size := s.max; size > 0; size /= 2 {
+		for n-start >= size {
+			if err := fn(start, start+size); err != nil {
+				return err
+			}
+			start += size
+		}
+	}
+	return nil
+}
+
+// The bulk statements of a click batch. 512 rows of 15 columns stay below
+// SQLite's 32,766 parameters.
+var (
+	insertClicks = &bulk{head: `INSERT INTO click_events (` + strings.Join(clickColumns, ", ") + `) VALUES `,
+		cols: len(clickColumns), max: 512}
+	claimClicks = &bulk{head: `INSERT INTO click_uniques (link_id, visitor, day) VALUES `,
+		tail: ` ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, cols: 3, max: 256}
+	upsertRollup = &bulk{head: `INSERT INTO click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
+			VALUES `, tail: `
+			ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_rollups.clicks + excluded.clicks,
+				human_clicks = click_rollups.human_clicks + excluded.human_clicks,
+				unique_clicks = click_rollups.unique_clicks + excluded.unique_clicks,
+				effective_clicks = click_rollups.effective_clicks + excluded.effective_clicks,
+				engaged_visits = click_rollups.engaged_visits + excluded.engaged_visits`, cols: 8, max: 128}
+)
+
+const anyMarks = `SELECT 1 FROM click_marks LIMIT 1`
+
+// sqliteClickStatements are the statements a click batch prepares on
+// SQLite.
+var sqliteClickStatements = sync.OnceValue(func() []string {
+	out := []string{anyMarks}
+	for _, s := range []*bulk{insertClicks, claimClicks, upsertRollup} {
+		out = append(out, s.all(true)...)
+	}
+	return out
+})
 
 // WriteClicks stores a batch of clicks in one transaction: it claims the
 // unique keys of the candidates (setting Unique on the new ones), applies
@@ -406,14 +493,11 @@ func (db *DB) WriteClicks(ctx context.Context, clicks []link.Click) error {
 	if db.dialect == Postgres {
 		return db.writeClicksPostgres(ctx, clicks)
 	}
+	if err := db.prepare(ctx, sqliteClickStatements()); err != nil {
+		return apperr.Wrap(err, "write clicks")
+	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		b := sqlBatch{tx.conn()}
-		// A batch dirties many pages of the click indexes; a larger page
-		// cache on the writer connection keeps them from spilling to the
-		// WAL before the commit.
-		if err := b.exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
-			return apperr.Wrap(err, "size page cache")
-		}
 		if err := prepareClicks(ctx, b, clicks); err != nil {
 			return err
 		}
@@ -442,7 +526,7 @@ func (db *DB) writeClicksPostgres(ctx context.Context, clicks []link.Click) erro
 			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"click_events"}, clickColumns,
-			pgx.CopyFromSlice(len(clicks), func(i int) ([]any, error) { return clickValues(&clicks[i]), nil })); err != nil {
+			pgx.CopyFromSlice(len(clicks), func(i int) ([]any, error) { return appendClickValues(nil, &clicks[i]), nil })); err != nil {
 			return fmt.Errorf("copy clicks: %w", err)
 		}
 		if err := upsertRollups(ctx, b, clicks); err != nil {
@@ -492,8 +576,6 @@ func placeholders(rows, cols int, anon bool) string {
 	return sb.String()
 }
 
-const claimChunk = 300
-
 func claimUniques(ctx context.Context, b batchConn, clicks []link.Click) error {
 	var idx []int
 	for i := range clicks {
@@ -506,15 +588,16 @@ func claimUniques(ctx context.Context, b batchConn, clicks []link.Click) error {
 		link         int64
 		visitor, day string
 	}
-	for start := 0; start < len(idx); start += claimChunk {
-		part := idx[start:min(start+claimChunk, len(idx))]
-		args := make([]any, 0, 3*len(part))
+	args := make([]any, 0, claimClicks.cols*claimClicks.max)
+	won := map[key]bool{}
+	return claimClicks.chunks(len(idx), func(start, end int) error {
+		part := idx[start:end]
+		args = args[:0]
 		for _, i := range part {
 			args = append(args, clicks[i].LinkID, clicks[i].Visitor, clicks[i].UniqueDay)
 		}
-		won := map[key]bool{}
-		err := b.query(ctx, `INSERT INTO click_uniques (link_id, visitor, day) VALUES `+placeholders(len(part), 3, b.anonymous())+`
-			ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, args, func(scan func(...any) error) error {
+		clear(won)
+		err := b.query(ctx, claimClicks.text(len(part), b.anonymous()), args, func(scan func(...any) error) error {
 			var k key
 			if err := scan(&k.link, &k.visitor, &k.day); err != nil {
 				return err
@@ -529,8 +612,8 @@ func claimUniques(ctx context.Context, b batchConn, clicks []link.Click) error {
 			c := &clicks[i]
 			c.Unique = won[key{c.LinkID, c.Visitor, c.UniqueDay}]
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 const markChunk = 500
@@ -540,7 +623,7 @@ const markChunk = 500
 // so the common cost is one cheap query.
 func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 	some := false
-	if err := b.query(ctx, `SELECT 1 FROM click_marks LIMIT 1`, nil, func(scan func(...any) error) error {
+	if err := b.query(ctx, anyMarks, nil, func(scan func(...any) error) error {
 		some = true
 		return nil
 	}); err != nil || !some {
@@ -588,40 +671,21 @@ func inList(n int, anon bool) string {
 	return placeholders(1, n, anon)
 }
 
-// insertChunk rows go in one INSERT on SQLite: 15 columns × 1,000 rows
-// stay below SQLite's 32,766 parameters.
-const insertChunk = 1000
-
 func insertClicksSQL(ctx context.Context, b batchConn, clicks []link.Click) error {
-	head := `INSERT INTO click_events (` + strings.Join(clickColumns, ", ") + `) VALUES `
-	full := ""
-	args := make([]any, 0, insertChunk*len(clickColumns))
-	for start := 0; start < len(clicks); start += insertChunk {
-		part := clicks[start:min(start+insertChunk, len(clicks))]
+	args := make([]any, 0, insertClicks.cols*insertClicks.max)
+	return insertClicks.chunks(len(clicks), func(start, end int) error {
 		args = args[:0]
-		for i := range part {
-			args = append(args, clickValues(&part[i])...)
+		for i := start; i < end; i++ {
+			args = appendClickValues(args, &clicks[i])
 		}
-		q := full
-		if len(part) != insertChunk || q == "" {
-			q = head + placeholders(len(part), len(clickColumns), b.anonymous())
-			if len(part) == insertChunk {
-				full = q
-			}
-		}
-		if err := b.exec(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return b.exec(ctx, insertClicks.text(end-start, b.anonymous()), args...)
+	})
 }
 
 type rollupKey struct {
 	link int64
 	hour time.Time
 }
-
-const rollupChunk = 200
 
 func upsertRollups(ctx context.Context, b batchConn, clicks []link.Click) error {
 	sums := map[rollupKey]*link.Counts{}
@@ -651,25 +715,16 @@ func upsertRollups(ctx context.Context, b batchConn, clicks []link.Click) error 
 			}
 		}
 	}
-	for start := 0; start < len(keys); start += rollupChunk {
-		part := keys[start:min(start+rollupChunk, len(keys))]
-		args := make([]any, 0, 8*len(part))
-		for _, k := range part {
+	args := make([]any, 0, upsertRollup.cols*upsertRollup.max)
+	err := upsertRollup.chunks(len(keys), func(start, end int) error {
+		args = args[:0]
+		for _, k := range keys[start:end] {
 			s := sums[k]
 			args = append(args, k.link, k.hour, ws[k.link], s.Clicks, s.HumanClicks, s.UniqueClicks, s.EffectiveClicks, s.EngagedVisits)
 		}
-		err := b.exec(ctx, `INSERT INTO click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
-			VALUES `+placeholders(len(part), 8, b.anonymous())+`
-			ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_rollups.clicks + excluded.clicks,
-				human_clicks = click_rollups.human_clicks + excluded.human_clicks,
-				unique_clicks = click_rollups.unique_clicks + excluded.unique_clicks,
-				effective_clicks = click_rollups.effective_clicks + excluded.effective_clicks,
-				engaged_visits = click_rollups.engaged_visits + excluded.engaged_visits`, args...)
-		if err != nil {
-			return apperr.Wrap(err, "update click roll-ups")
-		}
-	}
-	return nil
+		return b.exec(ctx, upsertRollup.text(end-start, b.anonymous()), args...)
+	})
+	return apperr.Wrap(err, "update click roll-ups")
 }
 
 const clickRefQuery = `SELECT e.click_id, e.workspace_id, e.link_id, l.campaign_id, l.channel, l.post_id, e.at, e.visitor, e.class,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -124,14 +125,22 @@ func scanMention(r linkRow) (listen.Mention, error) {
 	return m, nil
 }
 
-// mentionInsertColumns are the columns SaveMentions writes, in order.
-var mentionInsertColumns = []string{"workspace_id", "source_id", "source_kind", "external_id", "url", "author", "author_followers", "text", "urls",
+// mentionInsertColumns are the columns SaveMentions writes, in order. The
+// ids are allocated first, so a near-duplicate of a root of the same batch
+// points at it in the same INSERT.
+var mentionInsertColumns = []string{"id", "workspace_id", "source_id", "source_kind", "external_id", "url", "author", "author_followers", "text", "urls",
 	"content_hash", "simhash", "cluster_id", "cluster_size", "lang", "sentiment", "p_positive", "p_neutral", "p_negative",
 	"likes", "reposts", "comments", "published_at", "fetched_at"}
 
-// mentionChunk rows go in one INSERT: 23 columns × 600 rows stay below
-// SQLite's 32,766 parameters and PostgreSQL's 65,535.
-const mentionChunk = 600
+// Rows per multi-row statement of SaveMentions. A statement is parsed once
+// per transaction and its parse costs as much as running it a few times,
+// so chunks are kept small (measured: 1,000 rows of mentions parse 4 times
+// slower per batch than 100 and run no faster).
+const (
+	mentionChunk     = 100
+	matchChunk       = 400
+	topicRollupChunk = 200
+)
 
 // SaveMentions stores a batch of mentions in one transaction: rows (in
 // multi-row INSERTs), topic matches, cluster-size increments of roots
@@ -139,92 +148,158 @@ const mentionChunk = 600
 // that are not the workspace's are dropped. It returns the new ids in batch
 // order. Returns apperr.Conflict if a (source kind, external id) is taken.
 func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention) ([]int64, error) {
-	ids := make([]int64, len(batch))
+	var ids []int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		b := sqlBatch{tx.conn()}
-		anon := b.anonymous()
-		if anon {
-			if err := b.exec(ctx, `PRAGMA cache_size = -65536`); err != nil {
-				return apperr.Wrap(err, "size page cache")
-			}
-		}
-		topics, sources, err := listenRefs(ctx, b, ws, batch)
+		c := tx.conn()
+		topics, sources, err := listenRefs(ctx, sqlBatch{c}, ws, batch)
 		if err != nil {
 			return err
 		}
-		// Mentions, in chunks; ids come back in insertion order once sorted.
-		head := `INSERT INTO mentions (` + strings.Join(mentionInsertColumns, ", ") + `) VALUES `
-		args := make([]any, 0, mentionChunk*len(mentionInsertColumns))
-		for start := 0; start < len(batch); start += mentionChunk {
-			part := batch[start:min(start+mentionChunk, len(batch))]
-			args = args[:0]
-			for i := range part {
-				nm := &part[i]
-				m := &nm.Mention
-				cluster := idOrNull(m.ClusterID) // roots of this batch: linked below
-				src := sql.NullInt64{}
-				if sources[m.SourceID] {
-					src = idOrNull(m.SourceID)
-				}
-				args = append(args, ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
-					m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
-					m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC())
-			}
-			got := make([]int64, 0, len(part))
-			err := b.query(ctx, head+placeholders(len(part), len(mentionInsertColumns), anon)+` RETURNING id`, args, func(scan func(...any) error) error {
-				var id int64
-				if err := scan(&id); err != nil {
-					return err
-				}
-				got = append(got, id)
-				return nil
-			})
-			if isUnique(err) {
-				return apperr.New(apperr.Conflict, "error.listen.duplicate", nil)
-			}
-			if err != nil {
-				return apperr.Wrap(err, "insert mentions")
-			}
-			if len(got) != len(part) {
-				return apperr.Wrap(fmt.Errorf("%d ids for %d rows", len(got), len(part)), "insert mentions")
-			}
-			slices.Sort(got)
-			copy(ids[start:], got)
-		}
-		// Near-duplicates of roots of this batch learn their root's id now.
-		for i := range batch {
-			if k := batch[i].ClusterIndex; k >= 0 {
-				if err := b.exec(ctx, db.rebind(`UPDATE mentions SET cluster_id = $1 WHERE id = $2`), ids[k], ids[i]); err != nil {
-					return apperr.Wrap(err, "link cluster")
-				}
-			}
-		}
-		// Cluster sizes of roots stored before this batch.
-		grow := map[int64]int{}
-		var roots []int64
-		for i := range batch {
-			if c := batch[i].ClusterID; c != 0 && batch[i].ClusterIndex < 0 {
-				if grow[c] == 0 {
-					roots = append(roots, c)
-				}
-				grow[c]++
-			}
-		}
-		slices.Sort(roots)
-		for _, r := range roots {
-			if err := b.exec(ctx, db.rebind(`UPDATE mentions SET cluster_size = cluster_size + $1 WHERE workspace_id = $2 AND id = $3`), grow[r], ws, r); err != nil {
-				return apperr.Wrap(err, "grow cluster")
-			}
-		}
-		if err := insertMentionTopics(ctx, b, ws, batch, ids, topics); err != nil {
+		if ids, err = newMentionIDs(ctx, c, len(batch)); err != nil {
 			return err
 		}
-		return upsertTopicRollups(ctx, b, ws, batch, topics)
+		if err := insertMentions(ctx, tx, ws, batch, ids, sources); err != nil {
+			return err
+		}
+		if err := growClusters(ctx, tx, ws, batch); err != nil {
+			return err
+		}
+		if err := insertMentionTopics(ctx, tx, ws, batch, ids, topics); err != nil {
+			return err
+		}
+		return upsertTopicRollups(ctx, tx, ws, batch, topics)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return ids, nil
+}
+
+// newMentionIDs allocates n mention ids, ascending. On SQLite the
+// transaction holds the database's write lock from its start (IMMEDIATE),
+// so the next ids are known: past both the largest id ever given (kept by
+// AUTOINCREMENT in sqlite_sequence) and the largest stored. PostgreSQL
+// draws them from the identity's sequence, which other nodes share.
+func newMentionIDs(ctx context.Context, c conn, n int) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if c.db.dialect == SQLite {
+		var last int64
+		err := c.queryRow(ctx, `SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'mentions'), 0),
+			COALESCE((SELECT max(id) FROM mentions), 0))`).Scan(&last)
+		if err != nil {
+			return nil, apperr.Wrap(err, "allocate mention ids")
+		}
+		for i := range n {
+			ids = append(ids, last+1+int64(i))
+		}
+		return ids, nil
+	}
+	err := sqlBatch{c}.query(ctx, `SELECT nextval(pg_get_serial_sequence('mentions', 'id')) FROM generate_series(1, $1)`, []any{n},
+		func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			return nil
+		})
+	if err != nil {
+		return nil, apperr.Wrap(err, "allocate mention ids")
+	}
+	if len(ids) != n {
+		return nil, apperr.Wrap(fmt.Errorf("%d ids for %d mentions", len(ids), n), "allocate mention ids")
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// chunkStmt runs a multi-row statement chunk by chunk, prepared once per
+// transaction and row count, so that the chunks of a batch share one
+// parse. The transaction closes the statements.
+type chunkStmt struct {
+	tx         *Tx
+	head, tail string
+	cols       int
+	prepared   map[int]*sql.Stmt
+}
+
+func (tx *Tx) chunkStmt(head, tail string, cols int) *chunkStmt {
+	return &chunkStmt{tx: tx, head: head, tail: tail, cols: cols, prepared: map[int]*sql.Stmt{}}
+}
+
+// exec runs the statement for rows rows of args.
+func (c *chunkStmt) exec(ctx context.Context, rows int, args []any) error {
+	st := c.prepared[rows]
+	if st == nil {
+		q := c.head + placeholders(rows, c.cols, c.tx.db.dialect == SQLite) + c.tail
+		var err error
+		if st, err = c.tx.tx.PrepareContext(ctx, q); err != nil {
+			return err
+		}
+		c.prepared[rows] = st
+	}
+	_, err := st.ExecContext(ctx, args...)
+	return err
+}
+
+func insertMentions(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, ids []int64, sources map[int64]bool) error {
+	st := tx.chunkStmt(`INSERT INTO mentions (`+strings.Join(mentionInsertColumns, ", ")+`) VALUES `, "", len(mentionInsertColumns))
+	args := make([]any, 0, min(len(batch), mentionChunk)*len(mentionInsertColumns))
+	for start := 0; start < len(batch); start += mentionChunk {
+		part := batch[start:min(start+mentionChunk, len(batch))]
+		args = args[:0]
+		for i := range part {
+			m := &part[i].Mention
+			cluster := idOrNull(m.ClusterID)
+			if k := part[i].ClusterIndex; k >= 0 {
+				cluster = idOrNull(ids[k])
+			}
+			src := sql.NullInt64{}
+			if sources[m.SourceID] {
+				src = idOrNull(m.SourceID)
+			}
+			args = append(args, ids[start+i], ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
+				m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
+				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC())
+		}
+		err := st.exec(ctx, len(part), args)
+		if isUnique(err) {
+			return apperr.New(apperr.Conflict, "error.listen.duplicate", nil)
+		}
+		if err != nil {
+			return apperr.Wrap(err, "insert mentions")
+		}
+	}
+	return nil
+}
+
+// growClusters adds the batch's near-duplicates of roots stored before
+// to the roots' cluster sizes.
+func growClusters(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention) error {
+	grow := map[int64]int{}
+	var roots []int64
+	for i := range batch {
+		if c := batch[i].ClusterID; c != 0 && batch[i].ClusterIndex < 0 {
+			if grow[c] == 0 {
+				roots = append(roots, c)
+			}
+			grow[c]++
+		}
+	}
+	if len(roots) == 0 {
+		return nil
+	}
+	slices.Sort(roots)
+	st, err := tx.tx.PrepareContext(ctx, tx.db.rebind(`UPDATE mentions SET cluster_size = cluster_size + $1 WHERE workspace_id = $2 AND id = $3`))
+	if err != nil {
+		return apperr.Wrap(err, "grow cluster")
+	}
+	for _, r := range roots {
+		if _, err := st.ExecContext(ctx, grow[r], ws, r); err != nil {
+			return apperr.Wrap(err, "grow cluster")
+		}
+	}
+	return nil
 }
 
 // listenRefs returns which topic ids and source ids of a batch belong to
@@ -270,33 +345,44 @@ func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMen
 	return topics, sources, nil
 }
 
-const matchChunk = 2000
+type topicMatch struct {
+	topic, mention int64
+	published      time.Time
+}
 
-func insertMentionTopics(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMention, ids []int64, topics map[int64]bool) error {
-	args := make([]any, 0, 4*matchChunk)
-	rows := 0
-	flush := func() error {
-		if rows == 0 {
-			return nil
-		}
-		err := b.exec(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `+placeholders(rows, 4, b.anonymous()), args...)
-		args, rows = args[:0], 0
-		return apperr.Wrap(err, "insert topic matches")
-	}
+func insertMentionTopics(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, ids []int64, topics map[int64]bool) error {
+	var matches []topicMatch
 	for i := range batch {
 		for _, t := range batch[i].TopicIDs {
-			if !topics[t] {
-				continue
-			}
-			args = append(args, ids[i], t, ws, batch[i].PublishedAt.UTC())
-			if rows++; rows == matchChunk {
-				if err := flush(); err != nil {
-					return err
-				}
+			if topics[t] {
+				matches = append(matches, topicMatch{t, ids[i], batch[i].PublishedAt.UTC()})
 			}
 		}
 	}
-	return flush()
+	// In the order of the index by topic, which takes the random inserts;
+	// the primary key's are all near the end of the table anyway.
+	slices.SortFunc(matches, func(a, b topicMatch) int {
+		if c := cmp.Compare(a.topic, b.topic); c != 0 {
+			return c
+		}
+		if c := a.published.Compare(b.published); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.mention, b.mention)
+	})
+	st := tx.chunkStmt(`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `, "", 4)
+	args := make([]any, 0, 4*min(len(matches), matchChunk))
+	for start := 0; start < len(matches); start += matchChunk {
+		part := matches[start:min(start+matchChunk, len(matches))]
+		args = args[:0]
+		for _, m := range part {
+			args = append(args, m.mention, m.topic, ws, m.published)
+		}
+		if err := st.exec(ctx, len(part), args); err != nil {
+			return apperr.Wrap(err, "insert topic matches")
+		}
+	}
+	return nil
 }
 
 type topicHour struct {
@@ -304,7 +390,7 @@ type topicHour struct {
 	hour  time.Time
 }
 
-func upsertTopicRollups(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
+func upsertTopicRollups(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
 	sums := map[topicHour]*listen.Rollup{}
 	var keys []topicHour
 	for i := range batch {
@@ -332,19 +418,26 @@ func upsertTopicRollups(ctx context.Context, b sqlBatch, ws int64, batch []liste
 			r.Reach += m.AuthorFollowers
 		}
 	}
-	for start := 0; start < len(keys); start += rollupChunk {
-		part := keys[start:min(start+rollupChunk, len(keys))]
-		args := make([]any, 0, 8*len(part))
+	// In key order, the upserts walk the roll-up table's B-tree once.
+	slices.SortFunc(keys, func(a, b topicHour) int {
+		if a.topic != b.topic {
+			return cmp.Compare(a.topic, b.topic)
+		}
+		return a.hour.Compare(b.hour)
+	})
+	st := tx.chunkStmt(`INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach) VALUES `,
+		` ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
+			positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
+			negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, 8)
+	args := make([]any, 0, 8*min(len(keys), topicRollupChunk))
+	for start := 0; start < len(keys); start += topicRollupChunk {
+		part := keys[start:min(start+topicRollupChunk, len(keys))]
+		args = args[:0]
 		for _, k := range part {
 			r := sums[k]
 			args = append(args, k.topic, k.hour, ws, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
 		}
-		err := b.exec(ctx, `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
-			VALUES `+placeholders(len(part), 8, b.anonymous())+`
-			ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
-				positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
-				negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, args...)
-		if err != nil {
+		if err := st.exec(ctx, len(part), args); err != nil {
 			return apperr.Wrap(err, "update topic roll-ups")
 		}
 	}
@@ -647,6 +740,10 @@ func (db *DB) TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
 		q += ` AND topic_id IN (` + strings.Join(ph, ", ") + `)`
+	} else {
+		// Roll-ups are keyed by topic and hour only (no index by
+		// workspace, which every stored batch would pay for).
+		q += ` AND topic_id IN (SELECT id FROM topics WHERE workspace_id = $1)`
 	}
 	rows, err := db.reader().query(ctx, q+` ORDER BY topic_id, hour`, args...)
 	if err != nil {
