@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -187,7 +188,7 @@ func benchListenRun(ctx context.Context, out io.Writer, o listenBenchOptions, te
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
-	began := time.Now()
+	began, cpuBegan := time.Now(), processCPU()
 	for range o.senders {
 		wg.Add(1)
 		go func() {
@@ -208,7 +209,7 @@ func benchListenRun(ctx context.Context, out io.Writer, o listenBenchOptions, te
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(began)
+	elapsed, cpu := time.Since(began), processCPU()-cpuBegan
 	close(stopSampler)
 	samplerDone.Wait()
 	if firstErr != nil {
@@ -220,6 +221,9 @@ func benchListenRun(ctx context.Context, out io.Writer, o listenBenchOptions, te
 	rate := float64(o.posts) / elapsed.Seconds()
 	fmt.Fprintf(out, "run %d: %d posts in %s = %.0f posts/s end to end (%d rules, %d distinct terms)\n", run, o.posts, elapsed.Round(time.Millisecond), rate, nr, nt)
 	fmt.Fprintf(out, "       %s; %d mention rows, %d topic matches stored\n", total.String(), rows, matches)
+	// CPU time a post is steadier than posts/s on a shared machine.
+	fmt.Fprintf(out, "       CPU %s = %.0f µs a post, %.2f cores busy on average\n",
+		cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(o.posts), cpu.Seconds()/elapsed.Seconds())
 	fmt.Fprintf(out, "       peak HeapInuse %s, peak Sys %s\n", mib(peakHeap.Load()), mib(peakSys.Load()))
 	return rate, nil
 }
@@ -380,6 +384,15 @@ func benchSentiment(texts []string, d time.Duration) float64 {
 		n += min(len(texts), 5000)
 	}
 	return float64(n) / time.Since(began).Seconds()
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM is the process's peak resident set size, from /proc/self/status.

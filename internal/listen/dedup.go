@@ -83,32 +83,49 @@ func SimHash(norm string) uint64 {
 	if len(core) == 0 {
 		return 0
 	}
-	var v [64]int32
-	add := func(h uint64) {
-		for b := 0; b < 64; b++ {
-			if h&(1<<uint(b)) != 0 {
-				v[b]++
-			} else {
-				v[b]--
-			}
-		}
-	}
 	if len(core) < 3 {
+		// One feature: its hash is the majority of itself.
 		var h uint64 = 0x9e3779b97f4a7c15
 		for _, r := range core {
 			h = mix64(h ^ uint64(r))
 		}
-		add(h)
-	} else {
-		for i := 0; i+3 <= len(core); i++ {
-			h := mix64(uint64(core[i])*0x100000001b3 ^ mix64(uint64(core[i+1])<<21^uint64(core[i+2])))
-			add(h)
-		}
+		return h
 	}
+	var c bitCounts
+	for i := 0; i+3 <= len(core); i++ {
+		c.add(mix64(uint64(core[i])*0x100000001b3 ^ mix64(uint64(core[i+1])<<21^uint64(core[i+2]))))
+	}
+	return c.majority()
+}
+
+// bitCounts counts, for each of the 64 bit positions, how many of the
+// added words have that bit set. The counters are stored sliced: bit i of
+// planes[k] is bit k of position i's count, so adding a word is a ripple
+// carry over a plane or two rather than 64 increments.
+type bitCounts struct {
+	planes [32]uint64
+	n      int
+}
+
+func (c *bitCounts) add(w uint64) {
+	for k := 0; w != 0; k++ {
+		c.planes[k], w = c.planes[k]^w, c.planes[k]&w
+	}
+	c.n++
+}
+
+// majority returns the word whose bit i is set when more than half of the
+// added words have bit i set.
+func (c *bitCounts) majority() uint64 {
 	var out uint64
-	for b := 0; b < 64; b++ {
-		if v[b] > 0 {
-			out |= 1 << uint(b)
+	width := bits.Len(uint(c.n))
+	for i := range 64 {
+		ones := 0
+		for k := range width {
+			ones |= int(c.planes[k]>>i&1) << k
+		}
+		if 2*ones > c.n {
+			out |= 1 << i
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package listen
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,14 +78,27 @@ func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 		return IngestResult{}, err
 	}
 
+	// The stored duplicates are looked up before the batch takes its
+	// turn, while another batch is being stored; what that batch stores
+	// meanwhile is checked in memory (see dedupAndStore).
 	st := s.state(ws)
+	st.pending.Add(1)
+	defer st.pending.Add(-1)
+	k := known{since: st.stored.Load()}
+	keys, hashes := exactKeys(out)
+	k.keys, k.hashes, err = s.store.KnownMentions(ctx, ws, keys, hashes)
+	if err != nil {
+		return IngestResult{}, err
+	}
 	st.ingest.Lock()
-	res, err := s.dedupAndStore(ctx, ws, st, out, now)
+	s.storing.Add(1)
+	res, err := s.dedupAndStore(ctx, ws, st, out, now, &k)
 	if apperr.Is(err, apperr.Conflict) {
 		// A mention of the batch was stored meanwhile (another node):
 		// look the duplicates up again, once.
-		res, err = s.dedupAndStore(ctx, ws, st, out, now)
+		res, err = s.dedupAndStore(ctx, ws, st, out, now, nil)
 	}
+	s.storing.Add(-1)
 	st.ingest.Unlock()
 	if err != nil {
 		return IngestResult{}, err
@@ -95,9 +109,15 @@ func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 	return res, nil
 }
 
-// analyseAll runs analyse over posts on the service's workers.
+// analyseAll runs analyse over posts on the service's workers, but one
+// while another batch is being stored: storing is serial and the slower
+// part, so it keeps a core of its own.
 func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now time.Time) {
-	workers := min(s.opt.Workers, (len(posts)+31)/32)
+	workers := s.opt.Workers
+	if workers > 1 && s.storing.Load() > 0 {
+		workers--
+	}
+	workers = min(workers, (len(posts)+31)/32)
 	if workers <= 1 {
 		for i := range posts {
 			out[i] = s.analyse(posts[i], m, now)
@@ -180,12 +200,29 @@ func (s *Service) analyse(p Post, m *query.Matcher, now time.Time) analysed {
 	return analysed{m: mt}
 }
 
-// dedupAndStore is the serial part: exact and near duplicates, then one
-// transaction. The caller holds st.ingest.
-func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in []analysed, now time.Time) (IngestResult, error) {
-	if err := s.loadNear(ctx, ws, st, now); err != nil {
-		return IngestResult{}, err
-	}
+// exactSet is a set of keys and content hashes of mentions.
+type exactSet struct {
+	keys   map[ExactKey]bool
+	hashes map[string]bool
+}
+
+func (e exactSet) has(key ExactKey, hash string) bool { return e.keys[key] || e.hashes[hash] }
+
+// known is what the store held of a batch's keys and content hashes when
+// the batch looked them up, after since batches of the workspace were
+// stored.
+type known struct {
+	exactSet
+	since uint64
+}
+
+// recentBatches is how many stored batches a workspace remembers for the
+// batches that looked their duplicates up meanwhile; a batch that waited
+// longer looks them up again.
+const recentBatches = 8
+
+// exactKeys returns the keys and content hashes of the posts to look up.
+func exactKeys(in []analysed) ([]ExactKey, []string) {
 	keys := make([]ExactKey, 0, len(in))
 	hashes := make([]string, 0, len(in))
 	for i := range in {
@@ -194,9 +231,37 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			hashes = append(hashes, in[i].m.ContentHash)
 		}
 	}
-	knownKeys, knownHashes, err := s.store.KnownMentions(ctx, ws, keys, hashes)
-	if err != nil {
+	return keys, hashes
+}
+
+// dedupAndStore is the serial part: exact and near duplicates, then one
+// transaction. The caller holds st.ingest. k holds the duplicates looked
+// up before; nil (or too old) looks them up now.
+func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in []analysed, now time.Time, k *known) (IngestResult, error) {
+	if err := s.loadNear(ctx, ws, st, now); err != nil {
 		return IngestResult{}, err
+	}
+	stored := st.stored.Load()
+	if k == nil || stored-k.since > uint64(len(st.recent)) {
+		k = &known{since: stored}
+		keys, hashes := exactKeys(in)
+		var err error
+		if k.keys, k.hashes, err = s.store.KnownMentions(ctx, ws, keys, hashes); err != nil {
+			return IngestResult{}, err
+		}
+	}
+	// The batches stored since the lookup, newest last.
+	since := st.recent[len(st.recent)-int(stored-k.since):]
+	isKnown := func(key ExactKey, hash string) bool {
+		if k.has(key, hash) {
+			return true
+		}
+		for _, b := range since {
+			if b.has(key, hash) {
+				return true
+			}
+		}
+		return false
 	}
 	var res IngestResult
 	batch := make([]NewMention, 0, len(in))
@@ -209,12 +274,12 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			res.Skipped++
 			continue
 		}
-		k := ExactKey{a.m.SourceKind, a.m.ExternalID}
-		if knownKeys[k] || seenKeys[k] || knownHashes[a.m.ContentHash] || seenHashes[a.m.ContentHash] {
+		key := ExactKey{a.m.SourceKind, a.m.ExternalID}
+		if seenKeys[key] || seenHashes[a.m.ContentHash] || isKnown(key, a.m.ContentHash) {
 			res.Duplicates++
 			continue
 		}
-		seenKeys[k], seenHashes[a.m.ContentHash] = true, true
+		seenKeys[key], seenHashes[a.m.ContentHash] = true, true
 		nm := NewMention{Mention: a.m, ClusterIndex: -1}
 		nm.ClusterID, nm.ClusterSize = 0, 1
 		if a.m.SimHash != 0 {
@@ -252,6 +317,19 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			e.id = ids[-e.id-1]
 		}
 	}
+	// Remembered only while another batch may have looked up before this
+	// commit: one that starts later sees it in the store, or (having read
+	// st.stored before the Add) finds too few recent batches and looks up
+	// again.
+	if st.pending.Load() <= 1 {
+		st.recent = nil
+	} else {
+		if len(st.recent) == recentBatches {
+			st.recent = slices.Delete(st.recent, 0, 1)
+		}
+		st.recent = append(st.recent, exactSet{seenKeys, seenHashes})
+	}
+	st.stored.Add(1)
 	res.Stored, res.IDs = len(batch), ids
 	return res, nil
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,4 +255,69 @@ func TestIngestHugePost(t *testing.T) {
 	if n := len([]rune(m.Text)); n > listen.MaxStoredRunes || strings.ContainsRune(m.Text, 0) {
 		t.Errorf("stored %d runes", n)
 	}
+}
+
+// racingStore holds the first batch's SaveMentions until a second batch
+// has looked its duplicates up, so the second batch's lookup misses what
+// the first stores.
+type racingStore struct {
+	*store.DB
+	saving, looked chan struct{}
+	lookups, saves atomic.Int32
+}
+
+func (r *racingStore) KnownMentions(ctx context.Context, ws int64, keys []listen.ExactKey, hashes []string) (map[listen.ExactKey]bool, map[string]bool, error) {
+	k, h, err := r.DB.KnownMentions(ctx, ws, keys, hashes)
+	if r.lookups.Add(1) == 2 {
+		close(r.looked)
+	}
+	return k, h, err
+}
+
+func (r *racingStore) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention) ([]int64, error) {
+	if r.saves.Add(1) == 1 {
+		close(r.saving)
+		<-r.looked
+	}
+	return r.DB.SaveMentions(ctx, ws, batch)
+}
+
+func TestIngestConcurrentDuplicates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		rs := &racingStore{DB: db, saving: make(chan struct{}), looked: make(chan struct{})}
+		svc := listen.NewService(rs, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		first := []listen.Post{post("1", "闲岚的冷萃咖啡太好喝了", at), post("2", "快递三天都没到，客服也不回消息", at)}
+		second := []listen.Post{
+			post("1", "完全不同的内容，讲的是另一回事", at), // same external id
+			post("3", "闲岚的冷萃咖啡太好喝了", at),     // same text
+			post("4", "华为新手机发布会今晚八点直播", at),
+		}
+		var wg sync.WaitGroup
+		var firstRes listen.IngestResult
+		var firstErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			firstRes, firstErr = svc.Ingest(ctx, ws, first)
+		}()
+		<-rs.saving
+		res, err := svc.Ingest(ctx, ws, second)
+		wg.Wait()
+		if firstErr != nil || firstRes.Stored != 2 {
+			t.Fatalf("first batch %+v, %v", firstRes, firstErr)
+		}
+		if err != nil || res.Stored != 1 || res.Duplicates != 2 {
+			t.Fatalf("second batch %+v, %v; want 1 stored, 2 duplicates", res, err)
+		}
+		if n := rs.lookups.Load(); n != 2 {
+			t.Errorf("%d lookups of stored duplicates, want 2 (one a batch)", n)
+		}
+		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
+		if err != nil || len(ms) != 3 {
+			t.Fatalf("%d mentions, %v; want 3", len(ms), err)
+		}
+	})
 }

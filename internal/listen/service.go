@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -166,6 +167,8 @@ type Service struct {
 
 	model func() *sentiment.Model
 
+	storing atomic.Int32 // batches between dedup and commit, of any workspace
+
 	mu  sync.Mutex
 	wss map[int64]*wsState
 }
@@ -181,6 +184,9 @@ type wsState struct {
 	stale     bool
 	near      *nearIndex // nil until loaded; guarded by ingest
 	prunedAt  time.Time
+	pending   atomic.Int32  // Ingest calls between their lookup of duplicates and their commit
+	stored    atomic.Uint64 // batches stored; written under ingest
+	recent    []exactSet    // what the last stored batches added, newest last; guarded by ingest
 	nearSince time.Time
 }
 

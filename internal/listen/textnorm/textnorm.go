@@ -91,11 +91,15 @@ func Normalize(s string) Text {
 // fold maps r to its simple case fold: lower case, with the few letters
 // whose upper case has another lower case (final sigma, long s) merged.
 func fold(r rune) rune {
-	if !unicode.IsLetter(r) {
+	if noCaseLo <= r && r < noCaseHi || !unicode.IsLetter(r) {
 		return r
 	}
 	return unicode.ToLower(unicode.ToUpper(r))
 }
+
+// No character from CJK radicals to Yi (Han, kana, Hangul jamo, Bopomofo)
+// has a case: most of a Chinese text skips the case tables.
+const noCaseLo, noCaseHi = 0x2E80, 0xA640
 
 // isZeroWidth reports the invisible characters that split words without
 // showing (often inserted to dodge keyword filters). The zero-width joiner

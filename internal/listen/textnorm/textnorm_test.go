@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
@@ -122,6 +123,16 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFoldSkipsCaselessScripts(t *testing.T) {
+	// fold skips the case tables for noCaseLo ≤ r < noCaseHi: right only
+	// while no character there has a case, in this Go's Unicode tables.
+	for r := rune(noCaseLo); r < noCaseHi; r++ {
+		if got := unicode.ToLower(unicode.ToUpper(r)); got != r {
+			t.Fatalf("%U folds to %U: fold must not skip it", r, got)
+		}
+	}
 }
 
 func BenchmarkNormalize(b *testing.B) {
