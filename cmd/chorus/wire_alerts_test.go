@@ -47,7 +47,7 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 			want   []string
 		}{
 			{"", []string{"危机词：1 条新提及", "触发时间: "}},
-			{"en", []string{"Crisis words: 1 new mentions", "Fired: "}},
+			{"en", []string{"Crisis words in new mentions: 1", "Fired: "}},
 		}
 		for i, tt := range tests {
 			must(t, db.SetUserLocale(ctx, u.ID, tt.locale))
