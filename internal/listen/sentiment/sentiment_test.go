@@ -203,6 +203,15 @@ func TestCalibrateShiftsTowardsTheDevPriors(t *testing.T) {
 	if a, b := uncalibrated.Classify("hmm okay"), m.Classify("hmm okay"); a != b {
 		t.Errorf("offsets changed an English text: %+v then %+v", a, b)
 	}
+	again := roundTrip(t, m)
+	if got := again.Classify(dev[0].Text); got != b {
+		t.Errorf("round trip changed %q: %+v then %+v", dev[0].Text, b, got)
+	}
+}
+
+// roundTrip saves m and loads it again.
+func roundTrip(t *testing.T, m *Model) *Model {
+	t.Helper()
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
 		t.Fatal(err)
@@ -211,9 +220,7 @@ func TestCalibrateShiftsTowardsTheDevPriors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := again.Classify(dev[0].Text); got != b {
-		t.Errorf("round trip changed %q: %+v then %+v", dev[0].Text, b, got)
-	}
+	return again
 }
 
 func TestEmbeddedModel(t *testing.T) {
@@ -230,14 +237,7 @@ func TestEmbeddedModel(t *testing.T) {
 		t.Errorf("loading took %v, want < 1s", d)
 	}
 	t.Logf("model.bin: %d bytes, loaded in %v, %d buckets", len(embedded), time.Since(start), m.Buckets())
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	again, err := Load(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := roundTrip(t, m)
 	for _, text := range []string{"太好吃了", "worst service ever", "今天开会"} {
 		if a, b := m.Classify(text), again.Classify(text); a != b {
 			t.Errorf("round trip changed %q: %+v then %+v", text, a, b)
