@@ -33,8 +33,16 @@ import (
 // listenBenchOptions are the knobs of chorus bench listen.
 type listenBenchOptions struct {
 	posts, rules, batch, senders, runs int
-	corpus, cpuprofile                 string
+	corpus, cpuprofile, order          string
 }
+
+// benchSpan is how far back the bench's posts were published.
+const benchSpan = 60 * 24 * time.Hour
+
+// benchJitter is how late a post of a live stream may arrive after the
+// posts published after it: sources are polled every few minutes and
+// search results come back out of order.
+const benchJitter = 2 * time.Hour
 
 // benchListenCorpus is the shared Weibo corpus, from the repository's folder.
 const benchListenCorpus = "../shared/data/smp2020_ewect/smp2020_ewect_all.csv"
@@ -60,6 +68,8 @@ func benchListenCmd() *cobra.Command {
 	f.IntVar(&o.senders, "senders", 2, "concurrent Ingest callers, so that analysis overlaps storage")
 	f.IntVar(&o.runs, "runs", 1, "runs, each on a new database; the median is reported")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the runs to this file")
+	f.StringVar(&o.order, "order", "stream", "stream: posts arrive in the order they were published over 60 days, up to 2 h late, as from\n"+
+		"live sources; random: a 60-day backfill in random order (every batch touches every day's index pages and roll-ups)")
 	f.StringVar(&o.corpus, "corpus", benchListenCorpus, "the SMP2020-EWECT CSV (columns domain,split,id,label,content)")
 	return cmd
 }
@@ -72,8 +82,11 @@ func benchListen(ctx context.Context, out io.Writer, o listenBenchOptions) error
 	if o.posts < 1 || o.rules < 1 || o.batch < 1 || o.senders < 1 || o.runs < 1 {
 		return errors.New("--posts, --rules, --batch, --senders and --runs must be at least 1")
 	}
-	fmt.Fprintf(out, "corpus %s: %d texts; %d posts, %d rules, batches of %d, %d senders, GOMAXPROCS %d\n",
-		o.corpus, len(texts), o.posts, o.rules, o.batch, o.senders, runtime.GOMAXPROCS(0))
+	if o.order != "stream" && o.order != "random" {
+		return fmt.Errorf("--order is %q; want stream or random", o.order)
+	}
+	fmt.Fprintf(out, "corpus %s: %d texts; %d posts in %s order, %d rules, batches of %d, %d senders, GOMAXPROCS %d\n",
+		o.corpus, len(texts), o.posts, o.order, o.rules, o.batch, o.senders, runtime.GOMAXPROCS(0))
 	if o.cpuprofile != "" {
 		pf, err := os.Create(o.cpuprofile)
 		if err != nil {
@@ -169,13 +182,14 @@ func benchListenRun(ctx context.Context, out io.Writer, o listenBenchOptions, te
 	batches := make(chan []listen.Post, o.senders)
 	go func() {
 		defer close(batches)
-		base := time.Now().UTC().Add(-60 * 24 * time.Hour)
+		base := time.Now().UTC().Add(-benchSpan)
 		rng := rand.New(rand.NewPCG(uint64(run), 7))
 		for start := 0; start < o.posts; start += o.batch {
 			n := min(o.batch, o.posts-start)
 			b := make([]listen.Post, n)
 			for k := range b {
-				b[k] = benchPost(start+k, texts, base, rng)
+				b[k] = benchPost(start+k, texts, rng)
+				b[k].PublishedAt = base.Add(benchPublished(start+k, o, rng))
 			}
 			select {
 			case batches <- b:
@@ -328,10 +342,20 @@ func benchRules(n int, words []string) []string {
 
 var punctSwap = strings.NewReplacer("，", ",", "。", ".", "！", "!", "？", "?", ",", "，", "!", "！")
 
+// benchPublished is when post i was published, after the start of the
+// bench's span.
+func benchPublished(i int, o listenBenchOptions, rng *rand.Rand) time.Duration {
+	if o.order == "random" {
+		return time.Duration(rng.Int64N(int64(benchSpan)))
+	}
+	at := time.Duration(i) * (benchSpan / time.Duration(o.posts))
+	return max(at-time.Duration(rng.Int64N(int64(benchJitter))), 0)
+}
+
 // benchPost makes post i from the corpus: its text with variations that
 // grow with each pass over the corpus (digits shifted, punctuation
 // swapped, a brand name put in, a hashtag, a repost prefix).
-func benchPost(i int, texts []string, base time.Time, rng *rand.Rand) listen.Post {
+func benchPost(i int, texts []string, rng *rand.Rand) listen.Post {
 	text := texts[i%len(texts)]
 	round := i / len(texts)
 	if round > 0 {
@@ -365,7 +389,6 @@ func benchPost(i int, texts []string, base time.Time, rng *rand.Rand) listen.Pos
 		Likes:           int64(rng.IntN(500)),
 		Reposts:         int64(rng.IntN(100)),
 		Comments:        int64(rng.IntN(100)),
-		PublishedAt:     base.Add(time.Duration(rng.Int64N(int64(60 * 24 * time.Hour)))),
 	}
 }
 
