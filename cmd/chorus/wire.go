@@ -52,7 +52,7 @@ type app struct {
 
 // open connects to the database, migrates it and builds the services.
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
 		return nil, fmt.Errorf("%w (check --db / CHORUS_DATABASE_URL and --data / CHORUS_DATA)", err)
 	}

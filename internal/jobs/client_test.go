@@ -172,7 +172,7 @@ func twoNodes(t *testing.T, interval time.Duration, cleaner *funcCleaner) (*stor
 	var nodes [2]node
 	var first *store.DB
 	for i, id := range []string{"node_a", "node_b"} {
-		db, err := store.Open(t.Context(), url, "")
+		db, err := store.Open(t.Context(), url, "", nil)
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}

@@ -34,7 +34,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
 	for range 3 {
-		db, err := store.Open(t.Context(), url, "")
+		db, err := store.Open(t.Context(), url, "", nil)
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}

@@ -53,8 +53,9 @@ type DB struct {
 
 // Open connects to the database that dsn names: a postgres:// or
 // postgresql:// URL selects PostgreSQL; anything else is a SQLite file path
-// ("" means chorus.db in dataDir). It does not migrate.
-func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+// ("" means chorus.db in dataDir). It does not migrate. log receives the
+// store's own warnings (nil: slog's default logger).
+func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return openPostgres(ctx, dsn)
 	}
@@ -69,10 +70,13 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		}
 		path = filepath.Join(dataDir, "chorus.db")
 	}
-	return openSQLite(ctx, path)
+	if log == nil {
+		log = slog.Default()
+	}
+	return openSQLite(ctx, path, log)
 }
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	// The writer leaves WAL checkpoints to the checkpointer, so that no
 	// commit waits for one; its larger page cache keeps a click batch's
 	// dirty index pages from spilling to the WAL before the commit.
@@ -104,7 +108,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.startCheckpoints(ckpt)
+	db.startCheckpoints(ckpt, log)
 	return db, nil
 }
 
@@ -134,8 +138,10 @@ const (
 // never waits for the writer, but while the writer keeps appending, the
 // WAL is never wholly checkpointed and so never starts over; a TRUNCATE
 // checkpoint, which makes the writer wait for it, bounds it then. An idle
-// WAL is truncated too, so that it does not keep its size on disk.
-func (db *DB) startCheckpoints(ckpt *sql.DB) {
+// WAL is truncated too, so that it does not keep its size on disk. A
+// failure is logged when checkpoints start failing and when they work
+// again, not once a second.
+func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	db.stopCheckpoints = func() {
@@ -147,7 +153,7 @@ func (db *DB) startCheckpoints(ckpt *sql.DB) {
 		defer close(done)
 		tick := time.NewTicker(checkpointEvery)
 		defer tick.Stop()
-		last := -1
+		last, failing := -1, false
 		for {
 			select {
 			case <-ctx.Done():
@@ -155,8 +161,13 @@ func (db *DB) startCheckpoints(ckpt *sql.DB) {
 			case <-tick.C:
 			}
 			frames, err := checkpoint(ctx, ckpt, last)
-			if err != nil && ctx.Err() == nil {
-				slog.Warn("sqlite checkpoint", "err", err)
+			switch {
+			case err != nil && !failing && ctx.Err() == nil:
+				log.Warn("sqlite checkpoints are failing; the WAL file grows until they work again", "err", err)
+				failing = true
+			case err == nil && failing:
+				log.Info("sqlite checkpoints work again")
+				failing = false
 			}
 			last = frames
 		}

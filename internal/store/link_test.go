@@ -307,7 +307,7 @@ func TestDeleteLinkClicks(t *testing.T) {
 func TestCheckpoints(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "chorus.db")
-	db, err := store.Open(ctx, path, "")
+	db, err := store.Open(ctx, path, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

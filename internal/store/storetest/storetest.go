@@ -80,7 +80,7 @@ func PostgresURL(t testing.TB) string {
 func open(t testing.TB, dsn string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, "")
+	db, err := store.Open(ctx, dsn, "", nil)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
