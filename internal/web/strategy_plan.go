@@ -365,18 +365,31 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 		}
 		mix = append(mix, e)
 	}
-	err = fs.Err()
+	return s.savePlanPart(w, r, p, fs, "mix", s.mixForm, func() error {
+		_, err := s.Campaigns.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix)
+		return err
+	})
+}
+
+// savePlanPart ends the save of a part of a plan that is replaced as a
+// whole: unless the form's own checks (fs) failed, save stores it; then
+// back to the part on the campaign page, or the form again with the
+// errors.
+func (s *Server) savePlanPart(w http.ResponseWriter, r *http.Request, p account.Principal, fs apperr.Fields, part string,
+	form func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, form url.Values, err error) error,
+	save func() error) error {
+	err := fs.Err()
 	if err == nil {
-		_, err = s.Campaigns.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix)
+		err = save()
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		return s.mixForm(w, r, p, http.StatusUnprocessableEntity, form, err)
+		return form(w, r, p, http.StatusUnprocessableEntity, r.PostForm, err)
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(w, r, "ok", "flash.saved")
-	redirect(w, r, campaignURL(p, campaignID(r))+"#mix")
+	redirect(w, r, campaignURL(p, campaignID(r))+"#"+part)
 	return nil
 }
 
@@ -473,19 +486,10 @@ func (s *Server) hoursSave(w http.ResponseWriter, r *http.Request, p account.Pri
 		}
 		hours = append(hours, campaign.HoursLine{MemberID: id, HoursPerWeek: v})
 	}
-	err = fs.Err()
-	if err == nil {
-		_, err = s.Campaigns.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours)
-	}
-	if apperr.Is(err, apperr.Invalid) {
-		return s.hoursForm(w, r, p, http.StatusUnprocessableEntity, r.PostForm, err)
-	}
-	if err != nil {
+	return s.savePlanPart(w, r, p, fs, "hours", s.hoursForm, func() error {
+		_, err := s.Campaigns.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours)
 		return err
-	}
-	s.flash(w, r, "ok", "flash.saved")
-	redirect(w, r, campaignURL(p, campaignID(r))+"#hours")
-	return nil
+	})
 }
 
 // ---------- export ----------
