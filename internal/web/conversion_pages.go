@@ -31,12 +31,13 @@ func (s *Server) conversionPageRoutes() {
 // funnelPeriods are the periods the page offers, in days.
 var funnelPeriods = []int{7, 30, 60}
 
-// funnelStage is one bar of the funnel: its count and its rate from the
-// stage before.
+// funnelStage is one bar of the funnel: its count, its rate from the
+// stage before and its share of the effective clicks (nil when the
+// denominator is 0).
 type funnelStage struct {
-	Key   string
-	Value float64
-	Rate  *float64
+	Key         string
+	Value       float64
+	Rate, Share *float64
 }
 
 // funnelRowView is a campaign's or channel's funnel with its name.
@@ -126,7 +127,9 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 
 // funnelStages are the stages of METRICS.md in order: effective clicks →
 // landing → engaged → inquiry → lead → purchase, each with its rate from
-// the stage before.
+// the stage before and its share of the effective clicks. A stage is not a
+// subset of the one before (a lead needs no inquiry), so a rate above
+// 100 % is a true figure; the share is the one to compare stages by.
 func funnelStages(fn conversion.Funnel) []funnelStage {
 	values := []funnelStage{
 		{Key: "effective_clicks", Value: float64(fn.EffectiveClicks)},
@@ -136,11 +139,16 @@ func funnelStages(fn conversion.Funnel) []funnelStage {
 		{Key: "leads", Value: fn.Leads},
 		{Key: "purchases", Value: fn.Purchases},
 	}
-	for i := 1; i < len(values); i++ {
-		if prev := values[i-1].Value; prev > 0 {
-			r := values[i].Value / prev
-			values[i].Rate = &r
+	ratio := func(a, b float64) *float64 {
+		if b <= 0 {
+			return nil
 		}
+		r := a / b
+		return &r
+	}
+	for i := 1; i < len(values); i++ {
+		values[i].Rate = ratio(values[i].Value, values[i-1].Value)
+		values[i].Share = ratio(values[i].Value, values[0].Value)
 	}
 	return values
 }
