@@ -80,15 +80,16 @@ var demoLinks = []demoLink{
 }
 
 // region is where a share of the demo's visitors are; the demo's locator
-// answers it for the addresses the generator gives them.
+// answers it for the addresses the generator gives them. Codes are ISO
+// 3166-2 subdivisions of China, as GeoIP databases give them.
 type region struct {
 	code  string
 	share float64
 }
 
 var regions = []region{
-	{"Shanghai", 0.18}, {"Beijing", 0.15}, {"Guangdong", 0.17}, {"Zhejiang", 0.11}, {"Jiangsu", 0.09},
-	{"Sichuan", 0.07}, {"Hubei", 0.05}, {"Fujian", 0.05}, {"Shandong", 0.05}, {"Chongqing", 0.04}, {"Shaanxi", 0.04},
+	{"SH", 0.18}, {"BJ", 0.15}, {"GD", 0.17}, {"ZJ", 0.11}, {"JS", 0.09}, // Shanghai, Beijing, Guangdong, Zhejiang, Jiangsu
+	{"SC", 0.07}, {"HB", 0.05}, {"FJ", 0.05}, {"SD", 0.05}, {"CQ", 0.04}, {"SN", 0.04}, // Sichuan, Hubei, Fujian, Shandong, Chongqing, Shaanxi
 }
 
 // demoGeo locates the generator's addresses (10.<region>.x.y) as a GeoIP

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
@@ -329,8 +332,27 @@ func bucketLabel(tr lang, dim, key string) string {
 		return tr.T("tracking.referrer.direct")
 	case key == "":
 		return tr.T("tracking.unknown")
+	case dim == "region":
+		return regionLabel(tr, key)
 	}
 	return key
+}
+
+// regionLabel names a click's place, "CN" or "CN-SH" (ISO 3166-1 country
+// and ISO 3166-2 subdivision codes, as GeoIP databases give them), in the
+// page's language: the country from CLDR's names, China's provinces from
+// the catalog, other subdivisions by their code.
+func regionLabel(tr lang, key string) string {
+	country, division, _ := strings.Cut(key, "-")
+	if r, err := language.ParseRegion(country); err == nil && r.IsCountry() {
+		if name := display.Regions(language.Make(tr.loc)).Name(r); name != "" {
+			country = name
+		}
+	}
+	if division == "" {
+		return country
+	}
+	return tr.T("tracking.geo.label", "Country", country, "Division", tr.Or("tracking.geo."+key, division))
 }
 
 // bucketChart is an ECharts option for a breakdown: a donut for few

@@ -300,3 +300,27 @@ func TestTrackingRoles(t *testing.T) {
 		t.Errorf("other's own links page: status %d", status)
 	}
 }
+
+func TestRegionLabel(t *testing.T) {
+	t.Parallel()
+	s := &Server{cat: mustCatalog(t)}
+	tests := []struct{ loc, key, want string }{
+		{"zh-CN", "CN-SH", "中国 · 上海"},
+		{"en", "CN-SH", "China · Shanghai"},
+		{"zh-CN", "CN", "中国"},
+		{"en", "US-CA", "United States · CA"},
+		{"zh-CN", "HK", "中国香港特别行政区"}, // CLDR's name
+		// A code no catalog names stays as it came.
+		{"en", "CN-Shanghai", "China · Shanghai"},
+		{"en", "XX", "XX"},
+		{"en", "not a place", "not a place"},
+	}
+	for _, tt := range tests {
+		if got := bucketLabel(lang{s: s, loc: tt.loc}, "region", tt.key); got != tt.want {
+			t.Errorf("%s: region %q = %q, want %q", tt.loc, tt.key, got, tt.want)
+		}
+	}
+	if got := bucketLabel(lang{s: s, loc: "zh-CN"}, "region", ""); got != s.cat.T("zh-CN", "tracking.unknown", nil) {
+		t.Errorf("no region = %q, want the catalog's unknown", got)
+	}
+}
