@@ -77,6 +77,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		return err
 	}
 	listens := listen.NewService(db, listen.Brands{Competitors: brands.Competitors.List, Products: brands.Products.List}, listen.Options{})
+	campaigns := campaign.NewService(db, brands, platforms, catalog)
+	campaigns.Measurer = conversions
 	return &app{
 		listen:    listens,
 		ingester:  listenIngester(listens),
@@ -85,7 +87,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		accounts:  account.NewService(db, account.DefaultThrottle()),
 		brand:     brands,
 		platforms: platforms,
-		campaigns: campaign.NewService(db, brands, platforms, catalog),
+		campaigns: campaigns,
 
 		conversions: conversions,
 	}, nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
@@ -34,6 +35,9 @@ type Plan struct {
 	Budget BudgetSummary      `json:"budget"`
 	Hours  []MemberHours      `json:"hours"`
 	KPI    []KPINode          `json:"kpi"`
+	// Measured says how the KPI actuals were measured; nil when nothing
+	// measures them.
+	Measured *Measurement `json:"measured,omitempty"`
 }
 
 // Warning is a localizable remark about a plan, like apperr.FieldError:
@@ -85,7 +89,9 @@ type MemberHours struct {
 // top; a phase's target sits under the campaign's target of the same metric
 // (at the top when there is none); a platform's target sits under the
 // all-platform target of its phase, or else of the campaign, on the same
-// metric. Actual stays nil until evaluation measures it.
+// metric. Actual is the figure measured so far (see Service.Measurer), nil
+// when nothing measures the metric yet or the target's days have not
+// begun.
 type KPINode struct {
 	Target   Target    `json:"target"`
 	Actual   *float64  `json:"actual"`
@@ -93,9 +99,10 @@ type KPINode struct {
 }
 
 // Plan returns the campaign with its fit scores, budget sums, hours, KPI
-// tree and warnings. Returns apperr.NotFound if the campaign does not exist
-// in the workspace.
-func (s *Service) Plan(ctx context.Context, workspaceID, id int64) (Plan, error) {
+// tree with the actuals measured so far, and warnings; loc is the
+// workspace's time zone, in which the plan's days begin and end. Returns
+// apperr.NotFound if the campaign does not exist in the workspace.
+func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Location) (Plan, error) {
 	c, err := s.Get(ctx, workspaceID, id)
 	if err != nil {
 		return Plan{}, err
@@ -117,6 +124,9 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64) (Plan, error)
 	p.Hours = memberHours(c, team, all)
 	p.KPI = KPITree(c.Targets)
 	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
+	if err := s.measure(ctx, workspaceID, &p, loc); err != nil {
+		return Plan{}, err
+	}
 	return p, nil
 }
 

@@ -49,8 +49,11 @@ type Service struct {
 	brands    *brand.Service
 	platforms *platform.Service
 	catalog   *platform.Catalog
-	// Now is the clock, for generated slugs; tests set it.
+	// Now is the clock, for generated slugs and for how far KPI actuals
+	// are measured; tests set it.
 	Now func() time.Time
+	// Measurer measures KPI actuals; nil leaves them empty.
+	Measurer Measurer
 }
 
 // NewService returns the campaign service. brands checks and names the

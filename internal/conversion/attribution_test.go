@@ -88,9 +88,9 @@ func TestBuildFunnel(t *testing.T) {
 	t.Parallel()
 	f := Filter{From: now.Add(-30 * day), To: now.Add(time.Hour)}
 	totals := []ClickTotal{
-		{CampaignID: ptr[int64](1), Channel: "wechat", EffectiveClicks: 40, EngagedVisits: 20},
-		{CampaignID: ptr[int64](2), Channel: "weibo", EffectiveClicks: 60, EngagedVisits: 30},
-		{Channel: "xiaohongshu", EffectiveClicks: 100, EngagedVisits: 10},
+		{CampaignID: ptr[int64](1), Channel: "wechat", Clicks: 90, HumanClicks: 70, UniqueClicks: 50, EffectiveClicks: 40, EngagedVisits: 20},
+		{CampaignID: ptr[int64](2), Channel: "weibo", Clicks: 100, HumanClicks: 80, UniqueClicks: 70, EffectiveClicks: 60, EngagedVisits: 30},
+		{Channel: "xiaohongshu", Clicks: 300, HumanClicks: 200, UniqueClicks: 150, EffectiveClicks: 100, EngagedVisits: 10},
 	}
 	conv := func(event string, value float64, c *int64, ch, click string) Conversion {
 		return Conversion{Event: event, Value: value, CampaignID: c, Channel: ch, ClickID: click, At: now}
@@ -112,6 +112,9 @@ func TestBuildFunnel(t *testing.T) {
 		check  func(t *testing.T, fn Funnel)
 	}{
 		{"last touch total", f, LastTouch, func(t *testing.T, fn Funnel) {
+			want(t, "clicks", float64(fn.Clicks), 490)
+			want(t, "human_clicks", float64(fn.HumanClicks), 350)
+			want(t, "unique_clicks", float64(fn.UniqueClicks), 270)
 			want(t, "effective_clicks", float64(fn.EffectiveClicks), 200)
 			want(t, "purchases", fn.Purchases, 2)
 			want(t, "revenue", fn.Revenue, 350)
@@ -124,6 +127,8 @@ func TestBuildFunnel(t *testing.T) {
 			want(t, "purchase_conversion_rate", *fn.PurchaseConversionRate, 2)
 		}},
 		{"last touch, campaign 1", Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, LastTouch, func(t *testing.T, fn Funnel) {
+			want(t, "clicks", float64(fn.Clicks), 90)
+			want(t, "unique_clicks", float64(fn.UniqueClicks), 50)
 			want(t, "effective_clicks", float64(fn.EffectiveClicks), 40)
 			want(t, "purchases", fn.Purchases, 0)
 			want(t, "landing", fn.Landing, 1)

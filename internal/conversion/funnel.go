@@ -32,6 +32,9 @@ type Funnel struct {
 	Model           Model     `json:"model"`
 	From            time.Time `json:"from"`
 	To              time.Time `json:"to"`
+	Clicks          int64     `json:"clicks"`
+	HumanClicks     int64     `json:"human_clicks"`
+	UniqueClicks    int64     `json:"unique_clicks"`
 	EffectiveClicks int64     `json:"effective_clicks"`
 	EngagedVisits   int64     `json:"engaged_visits"`
 	Landing         float64   `json:"landing"`
@@ -95,6 +98,44 @@ func (s *Service) Funnel(ctx context.Context, ws int64, f Filter, m Model) (Funn
 		return Funnel{}, err
 	}
 	return rows[0].Funnel, nil
+}
+
+// Figures are the funnel's figures under their METRICS.md keys; a rate
+// whose denominator is 0 is left out.
+func (fn Funnel) Figures() map[string]float64 {
+	out := map[string]float64{
+		"clicks": float64(fn.Clicks), "human_clicks": float64(fn.HumanClicks), "unique_clicks": float64(fn.UniqueClicks),
+		"effective_clicks": float64(fn.EffectiveClicks), "engaged_visits": float64(fn.EngagedVisits),
+		"inquiries": fn.Inquiries, "leads": fn.Leads, "purchase_intent": fn.PurchaseIntent,
+		"purchases": fn.Purchases, "revenue": fn.Revenue,
+	}
+	if fn.LeadConversionRate != nil {
+		out["lead_conversion_rate"] = *fn.LeadConversionRate
+	}
+	if fn.PurchaseConversionRate != nil {
+		out["purchase_conversion_rate"] = *fn.PurchaseConversionRate
+	}
+	return out
+}
+
+// Measure returns the figures of a campaign's tracked traffic in
+// [from, to) under last touch, on one channel (a platform key) or on all
+// (""): what the campaign's KPI targets are measured by. A period longer
+// than MaxRange keeps its last MaxRange.
+func (s *Service) Measure(ctx context.Context, ws, campaignID int64, channel string, from, to time.Time) (map[string]float64, error) {
+	from = later(from, to.Add(-MaxRange))
+	fn, err := s.Funnel(ctx, ws, Filter{CampaignID: &campaignID, Channel: channel, From: from, To: to}, LastTouch)
+	if err != nil {
+		return nil, err
+	}
+	return fn.Figures(), nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // FunnelBy splits the funnel by campaign or by channel: one row per
@@ -167,6 +208,9 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 	for _, t := range totals {
 		if match(t.CampaignID, t.Channel) {
 			r := row(t.CampaignID, t.Channel)
+			r.Clicks += t.Clicks
+			r.HumanClicks += t.HumanClicks
+			r.UniqueClicks += t.UniqueClicks
 			r.EffectiveClicks += t.EffectiveClicks
 			r.EngagedVisits += t.EngagedVisits
 		}

@@ -77,10 +77,11 @@ type ListFilter struct {
 // ClickTotal is the click side of the funnel for one campaign and channel
 // over a period, summed from the hourly roll-ups.
 type ClickTotal struct {
-	CampaignID      *int64
-	Channel         string
-	EffectiveClicks int64
-	EngagedVisits   int64
+	CampaignID                        *int64
+	Channel                           string
+	Clicks, HumanClicks, UniqueClicks int64
+	EffectiveClicks                   int64
+	EngagedVisits                     int64
 }
 
 // Fact is one conversion with the clicks that may earn credit for it: its

@@ -202,10 +202,11 @@ func (db *DB) Conversions(ctx context.Context, workspaceID int64, f conversion.L
 	return out, apperr.Wrap(rows.Err(), "list conversions")
 }
 
-// ClickTotals sums effective clicks and engaged visits of the workspace's
-// hourly roll-ups in [from, to), per campaign and channel of the link.
+// ClickTotals sums the workspace's hourly click roll-ups in [from, to),
+// per campaign and channel of the link.
 func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]conversion.ClickTotal, error) {
-	rows, err := db.reader().query(ctx, `SELECT l.campaign_id, l.channel, CAST(SUM(r.effective_clicks) AS BIGINT), CAST(SUM(r.engaged_visits) AS BIGINT)
+	rows, err := db.reader().query(ctx, `SELECT l.campaign_id, l.channel, CAST(SUM(r.clicks) AS BIGINT), CAST(SUM(r.human_clicks) AS BIGINT),
+		CAST(SUM(r.unique_clicks) AS BIGINT), CAST(SUM(r.effective_clicks) AS BIGINT), CAST(SUM(r.engaged_visits) AS BIGINT)
 		FROM click_rollups r JOIN links l ON l.id = r.link_id
 		WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
 		GROUP BY l.campaign_id, l.channel`, workspaceID, from.UTC(), to.UTC())
@@ -217,7 +218,7 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 	for rows.Next() {
 		var t conversion.ClickTotal
 		var campaign sql.NullInt64
-		if err := rows.Scan(&campaign, &t.Channel, &t.EffectiveClicks, &t.EngagedVisits); err != nil {
+		if err := rows.Scan(&campaign, &t.Channel, &t.Clicks, &t.HumanClicks, &t.UniqueClicks, &t.EffectiveClicks, &t.EngagedVisits); err != nil {
 			return nil, apperr.Wrap(err, "sum click roll-ups")
 		}
 		t.CampaignID = nullInt(campaign)

@@ -286,6 +286,9 @@ func TestFunnelModels(t *testing.T) {
 				t.Errorf("%s = %v; want %v", name, got, want)
 			}
 		}
+		check("clicks", float64(total.Clicks), 3)
+		check("human clicks", float64(total.HumanClicks), 3)
+		check("unique clicks", float64(total.UniqueClicks), 3)
 		check("effective clicks", float64(total.EffectiveClicks), 2)
 		check("engaged visits", float64(total.EngagedVisits), 1)
 		check("landing", total.Landing, 2)

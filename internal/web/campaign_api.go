@@ -98,7 +98,7 @@ func (s *Server) campaignAPI() {
 	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
-			plan, err := c.Plan(r.Context(), p.Workspace.ID, id)
+			plan, err := c.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace))
 			if err != nil {
 				return err
 			}
@@ -196,7 +196,7 @@ func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context
 // language; the whole file is built before the first byte is sent, so an
 // error still gets a proper error response.
 func (s *Server) campaignXLSX(w http.ResponseWriter, r *http.Request, p account.Principal, id int64) error {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, id)
+	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace))
 	if err != nil {
 		return err
 	}

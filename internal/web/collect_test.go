@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,7 +34,8 @@ func newConvFixture(t *testing.T, h *harness, slug string) convFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := convFixture{tn: h.tenant(slug, account.Owner)}
-	cp, err := h.campaigns.Create(ctx, f.tn.ws.ID, campaign.Campaign{Name: "Launch " + slug, Objective: "sales", Start: "2026-01-01", End: "2026-12-31", Budget: 100})
+	today := campaign.Date(time.Now().Format(campaign.DateLayout))
+	cp, err := h.campaigns.Create(ctx, f.tn.ws.ID, campaign.Campaign{Name: "Launch " + slug, Objective: "sales", Start: today.AddDays(-30), End: today.AddDays(30), Budget: 100})
 	must(t, err)
 	f.campaign = cp.ID
 	f.link, err = h.links.Create(ctx, f.tn.ws.ID, link.Input{Destination: "https://shop.example/landing", CampaignID: &cp.ID, Channel: "wechat"})
@@ -204,6 +206,36 @@ func TestCollect(t *testing.T) {
 		if len(rows) == 0 || rows[0].(map[string]any)["campaign_id"] != float64(acme.campaign) || rows[0].(map[string]any)["revenue"] != 199.5 {
 			t.Errorf("funnel rows = %v; want the campaign first with the revenue", rows)
 		}
+		// The campaign's KPI targets are measured by the same figures.
+		for _, tg := range []campaign.Target{{Metric: "effective_clicks", Value: 4}, {Metric: "leads", Value: 1}, {Metric: "revenue", Value: 1000},
+			{Metric: "roas", Value: 2}, {Metric: "engagement_rate", Value: 0.05}} {
+			_, err := h.campaigns.AddTarget(ctx, acme.tn.ws.ID, acme.campaign, tg)
+			must(t, err)
+		}
+		_, err = h.campaigns.AddBudgetLine(ctx, acme.tn.ws.ID, acme.campaign, campaign.BudgetLine{Kind: "paid_boost", Planned: 100, Spent: 50})
+		must(t, err)
+		status, plan := h.api("GET", fmt.Sprintf("/workspaces/acme/campaigns/%d/plan", acme.campaign), acme.tn.token, nil)
+		actual := map[string]any{}
+		nodes, _ := plan["kpi"].([]any)
+		for _, n := range nodes {
+			n := n.(map[string]any)
+			actual[n["target"].(map[string]any)["metric"].(string)] = n["actual"]
+		}
+		if want := map[string]any{"effective_clicks": 1.0, "leads": 1.0, "revenue": 199.5, "roas": 3.99, "engagement_rate": nil}; status != 200 || fmt.Sprint(actual) != fmt.Sprint(want) {
+			t.Errorf("plan actuals = %v (status %d); want %v", actual, status, want)
+		}
+		b := h.browser()
+		b.login(acme.tn.email, acme.tn.password)
+		status, page := b.get(fmt.Sprintf("/w/acme/strategy/campaigns/%d", acme.campaign))
+		if status != http.StatusOK {
+			t.Errorf("campaign page: status %d", status)
+		}
+		for _, w := range []string{`data-metric="revenue"`, "199.5 CNY", "20%", `class="num actual met"`} {
+			if !strings.Contains(page, w) {
+				t.Errorf("campaign page lacks %q", w)
+			}
+		}
+
 		for _, bad := range []string{"model=magic", "by=post", "from=yesterday", "campaign=x", "from=2000-01-01&to=2100-01-01"} {
 			if status, body := h.api("GET", "/workspaces/acme/funnel?"+bad, acme.tn.token, nil); status != 422 {
 				t.Errorf("funnel?%s: status %d, want 422: %s", bad, status, jsonText(body))

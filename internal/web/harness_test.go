@@ -71,6 +71,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		_, err := db.Campaign(ctx, ws, id)
 		return err
 	}
+	h.campaigns.Measurer = h.conversions
 	h.listen = listen.NewService(db, listen.Brands{Competitors: h.brand.Competitors.List, Products: h.brand.Products.List}, listen.Options{})
 	h.srv, err = New(Deps{Insights: insight.NewService(db), Alerts: alert.NewService(db), Sources: source.NewService(db, source.NewPoller(source.Options{})), Listen: h.listen, Links: h.links, Clicks: h.clicks, Accounts: h.accounts, Brand: h.brand, Platforms: platforms, Campaigns: h.campaigns, Conversions: h.conversions, Ready: db.Ready, Version: "test"})
 	if err != nil {

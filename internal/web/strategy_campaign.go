@@ -141,6 +141,10 @@ type kpiRow struct {
 	Baseline, Actual     string
 	DirectionTitle, Unit string
 	Measured             bool
+	// Attainment is actual / target (METRICS.md); Met says the target is
+	// reached in its direction.
+	Attainment string
+	Met        bool
 }
 
 type mixRow struct {
@@ -213,6 +217,13 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 			}
 			if n.Actual != nil {
 				row.Actual, row.Measured = metricValue(l, u, *n.Actual, cur), true
+				if t.Value > 0 {
+					row.Attainment = number(100**n.Actual/t.Value, 0) + "%"
+				}
+				row.Met = *n.Actual >= t.Value
+				if t.Direction == campaign.AtMost {
+					row.Met = *n.Actual <= t.Value
+				}
 			}
 			var scope []string
 			row.Level = "campaign"
@@ -270,7 +281,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"Personas": names(x.Personas, personaID, personaName, c.PersonaIDs),
 		"Budget":   money(c.Budget, cur), "Days": campaign.Days(c.Start, c.End),
 		"Zone": p.Workspace.TimeZone, "Today": string(day),
-		"Phases": phases, "KPI": kpi, "Mix": mix, "Lines": lines, "Hours": plan.Hours,
+		"Phases": phases, "KPI": kpi, "Mix": mix, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
 		"Sum": map[string]string{
 			"Total": money(b.Total, cur), "Planned": money(b.Planned, cur),
 			"Committed": money(b.Committed, cur), "Spent": money(b.Spent, cur),

@@ -110,7 +110,7 @@ type strategyRefs struct {
 // planAndRefs loads the plan of the campaign in the path and the names
 // its pages show beside it.
 func (s *Server) planAndRefs(r *http.Request, p account.Principal) (campaign.Plan, strategyRefs, error) {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r))
+	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r), workspaceLocation(p.Workspace))
 	if err != nil {
 		return plan, strategyRefs{}, err
 	}

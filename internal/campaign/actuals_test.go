@@ -1,0 +1,126 @@
+package campaign_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/campaign"
+)
+
+// fakeMeasurer answers fixed figures per platform and records what it was
+// asked.
+type fakeMeasurer struct {
+	figures map[string]map[string]float64 // by platform
+	calls   []string
+	err     error
+}
+
+func (m *fakeMeasurer) Measure(_ context.Context, _, _ int64, platform string, from, to time.Time) (map[string]float64, error) {
+	m.calls = append(m.calls, fmt.Sprintf("%q %s–%s", platform, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)))
+	if m.err != nil {
+		return nil, m.err
+	}
+	out := map[string]float64{}
+	for k, v := range m.figures[platform] {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func TestPlanActuals(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &fakeMeasurer{figures: map[string]map[string]float64{
+		"":       {"purchases": 40, "leads": 8, "revenue": 13500},
+		"douyin": {"purchases": 15, "leads": 0, "revenue": 3000},
+	}}
+	f.svc.Measurer = m
+	f.svc.Now = func() time.Time { return time.Date(2026, 1, 20, 12, 0, 0, 0, shanghai) }
+
+	c := base() // 2026-01-01 … 02-28; phase 1 引爆 from 01-11, phase 2 预热 01-01 … 01-10
+	c.Targets = []campaign.Target{
+		{ID: 1, Metric: "purchases", Value: 100},
+		{ID: 2, PhaseID: 1, Metric: "purchases", Value: 60},
+		{ID: 3, PhaseID: 1, Platform: "douyin", Metric: "purchases", Value: 30},
+		{ID: 4, PhaseID: 2, Metric: "cost_per_lead", Value: 200},
+		{ID: 5, Metric: "roas", Value: 2},
+		{ID: 6, PhaseID: 1, Platform: "douyin", Metric: "cost_per_lead", Value: 100},
+		{ID: 7, Metric: "engagement_rate", Value: 0.05},
+	}
+	c.BudgetLines = []campaign.BudgetLine{
+		{Kind: "kol_fee", Platform: "xiaohongshu", PhaseID: 1, Planned: 6000, Spent: 3000},
+		{Kind: "paid_boost", Platform: "douyin", PhaseID: 2, Planned: 2000, Spent: 1000},
+		{Kind: "paid_boost", Platform: "douyin", PhaseID: 1, Planned: 1000, Spent: 500},
+	}
+	c = f.create(c)
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	var walk func([]campaign.KPINode)
+	walk = func(ns []campaign.KPINode) {
+		for _, n := range ns {
+			got[n.Target.ID] = "nil"
+			if n.Actual != nil {
+				got[n.Target.ID] = fmt.Sprintf("%g", *n.Actual)
+			}
+			walk(n.Children)
+		}
+	}
+	walk(plan.KPI)
+	want := map[int64]string{
+		1: "40",  // the campaign so far
+		2: "40",  // phase 1 so far, all platforms
+		3: "15",  // phase 1 on Douyin
+		4: "125", // phase 2's spent 1,000 over its 8 leads
+		5: "3",   // revenue 13,500 over all spent 4,500
+		6: "nil", // no leads on Douyin: no cost per lead
+		7: "nil", // nothing measures engagement yet
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("target %d actual = %s, want %s", id, got[id], w)
+		}
+	}
+	// One measurement per scope; days begin at midnight in Shanghai and
+	// end now, or at the end of a phase's last day.
+	slices.Sort(m.calls)
+	wantCalls := []string{
+		`"" 2025-12-31T16:00:00Z–2026-01-10T16:00:00Z`, // phase 2, over
+		`"" 2025-12-31T16:00:00Z–2026-01-20T04:00:00Z`, // the campaign
+		`"" 2026-01-10T16:00:00Z–2026-01-20T04:00:00Z`, // phase 1
+		`"douyin" 2026-01-10T16:00:00Z–2026-01-20T04:00:00Z`,
+	}
+	if !slices.Equal(m.calls, wantCalls) {
+		t.Errorf("measured\n%v\nwant\n%v", m.calls, wantCalls)
+	}
+	if plan.Measured == nil || plan.Measured.CostBasis != campaign.CostFromBudgetSpent {
+		t.Errorf("measured = %+v, want the cost basis stated", plan.Measured)
+	}
+
+	// A campaign that has not begun is not measured.
+	m.calls = nil
+	later := base()
+	later.Name, later.Start, later.End, later.Phases = "以后", "2026-03-01", "2026-03-31", nil
+	later.Targets = []campaign.Target{{ID: 1, Metric: "purchases", Value: 10}}
+	later = f.create(later)
+	plan, err = f.svc.Plan(ctx, f.ws, later.ID, shanghai)
+	if err != nil || plan.KPI[0].Actual != nil || len(m.calls) != 0 {
+		t.Errorf("future campaign: err %v, actual %v, %d measurements; want none", err, plan.KPI[0].Actual, len(m.calls))
+	}
+
+	// A failing measurement fails the plan, with its cause.
+	m.err = errors.New("database gone")
+	if _, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai); err == nil || !errors.Is(err, m.err) {
+		t.Errorf("plan with a failing measurer: err %v, want it wrapped", err)
+	}
+}
