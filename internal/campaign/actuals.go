@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // Measurer measures the figures of METRICS.md that a campaign's tracked
@@ -33,7 +34,8 @@ const CostFromBudgetSpent = "budget_spent"
 // in loc, on its platform (or all). A target whose days have not begun,
 // or whose metric nothing measures yet, keeps a nil actual. Cost figures
 // (cost, cost per lead, ROAS, ROI) divide by the spent amounts of the
-// budget lines in the target's scope.
+// budget lines in the target's scope. Additive figures of a target partway
+// through its days get a pace and a forecast.
 func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *time.Location) error {
 	if s.Measurer == nil {
 		return nil
@@ -46,7 +48,11 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 		phase    int64
 		platform string
 	}
-	figures := map[scope]map[string]float64{}
+	type measured struct {
+		fig   map[string]float64
+		share float64 // of the scope's days gone
+	}
+	figures := map[scope]measured{}
 	c := p.Campaign
 	var walk func(nodes []KPINode) error
 	walk = func(nodes []KPINode) error {
@@ -56,23 +62,34 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 				return err
 			}
 			sc := scope{n.Target.PhaseID, n.Target.Platform}
-			fig, ok := figures[sc]
+			m, ok := figures[sc]
 			if !ok {
-				from, to, started := c.days(sc.phase, loc, now)
-				if started {
+				if from, end, ok := c.days(sc.phase, loc); ok && from.Before(now) {
+					to := earlier(end, now)
 					var err error
-					if fig, err = s.Measurer.Measure(ctx, workspaceID, c.ID, sc.platform, from, to); err != nil {
+					if m.fig, err = s.Measurer.Measure(ctx, workspaceID, c.ID, sc.platform, from, to); err != nil {
 						return apperr.Wrap(err, "measure campaign")
 					}
-					if fig == nil {
-						fig = map[string]float64{}
+					if m.fig == nil {
+						m.fig = map[string]float64{}
 					}
-					addCostFigures(fig, c.spent(sc.phase, sc.platform))
+					addCostFigures(m.fig, c.spent(sc.phase, sc.platform))
+					m.share = float64(to.Sub(from)) / float64(end.Sub(from))
 				}
-				figures[sc] = fig
+				figures[sc] = m
 			}
-			if v, ok := fig[n.Target.Metric]; ok {
-				n.Actual = &v
+			v, ok := m.fig[n.Target.Metric]
+			if !ok {
+				continue
+			}
+			n.Actual = &v
+			if d, ok := metric.Lookup(n.Target.Metric); ok && d.Additive && m.share > 0 && m.share < 1 {
+				forecast := v / m.share
+				n.Forecast = &forecast
+				if n.Target.Value > 0 {
+					pace := v / (n.Target.Value * m.share)
+					n.Pace = &pace
+				}
 			}
 		}
 		return nil
@@ -84,25 +101,26 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	return nil
 }
 
-// days returns the instants from the first day of a phase (or, for phase
-// 0 or a phase no longer in the plan, of the campaign) to the end of its
-// last day or now, whichever is sooner, and whether it has begun.
-func (c Campaign) days(phaseID int64, loc *time.Location, now time.Time) (from, to time.Time, started bool) {
-	start, end := c.Start, c.End
+// days returns the instants at which the first day of a phase (or, for
+// phase 0 or a phase no longer in the plan, of the campaign) begins and its
+// last day ends, and false for dates that do not read.
+func (c Campaign) days(phaseID int64, loc *time.Location) (from, end time.Time, ok bool) {
+	first, last := c.Start, c.End
 	for _, ph := range c.Phases {
 		if ph.ID == phaseID {
-			start, end = ph.Start, ph.End
+			first, last = ph.Start, ph.End
 		}
 	}
-	from, ok1 := start.Parse(loc)
-	to, ok2 := end.AddDays(1).Parse(loc)
-	if !ok1 || !ok2 || !from.Before(now) {
-		return time.Time{}, time.Time{}, false
+	from, ok1 := first.Parse(loc)
+	end, ok2 := last.AddDays(1).Parse(loc)
+	return from, end, ok1 && ok2 && from.Before(end)
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	if now.Before(to) {
-		to = now
-	}
-	return from, to, true
+	return b
 }
 
 // spent sums the spent amounts of the budget lines in a target's scope:

@@ -65,7 +65,13 @@ func TestPlanActuals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[int64]string{}
+	got, pace := map[int64]string{}, map[int64]string{}
+	f3 := func(p *float64) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("%.3f", *p)
+	}
 	var walk func([]campaign.KPINode)
 	walk = func(ns []campaign.KPINode) {
 		for _, n := range ns {
@@ -73,10 +79,24 @@ func TestPlanActuals(t *testing.T) {
 			if n.Actual != nil {
 				got[n.Target.ID] = fmt.Sprintf("%g", *n.Actual)
 			}
+			pace[n.Target.ID] = f3(n.Pace) + " " + f3(n.Forecast)
 			walk(n.Children)
 		}
 	}
 	walk(plan.KPI)
+	// Pace and forecast for additive figures partway through their days:
+	// the campaign is 19.5 of its 59 days in, phase 1 9.5 of 49; phase 2
+	// is over, and cost per lead or ROAS do not add up over time.
+	wantPace := map[int64]string{
+		1: fmt.Sprintf("%.3f %.3f", 40/(100*19.5/59), 40/(19.5/59)),
+		2: fmt.Sprintf("%.3f %.3f", 40/(60*9.5/49), 40/(9.5/49)),
+		4: "nil nil", 5: "nil nil", 7: "nil nil",
+	}
+	for id, w := range wantPace {
+		if pace[id] != w {
+			t.Errorf("target %d pace and forecast = %s, want %s", id, pace[id], w)
+		}
+	}
 	want := map[int64]string{
 		1: "40",  // the campaign so far
 		2: "40",  // phase 1 so far, all platforms

@@ -93,8 +93,15 @@ type MemberHours struct {
 // when nothing measures the metric yet or the target's days have not
 // begun.
 type KPINode struct {
-	Target   Target    `json:"target"`
-	Actual   *float64  `json:"actual"`
+	Target Target   `json:"target"`
+	Actual *float64 `json:"actual"`
+	// Pace and Forecast (METRICS.md), for additive figures measured
+	// partway through their days: Pace is actual / (target × the share of
+	// the days gone), on track at ≥ 1 for an "at least" target and ≤ 1 for
+	// an "at most" one; Forecast is the actual at the current rate on the
+	// last day.
+	Pace     *float64  `json:"pace,omitempty"`
+	Forecast *float64  `json:"forecast,omitempty"`
 	Children []KPINode `json:"children"`
 }
 

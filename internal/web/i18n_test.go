@@ -302,6 +302,7 @@ func TestI18nDynamicKeys(t *testing.T) {
 		{"capabilities", family("cap.", caps...)},
 		{"regions", family("region.", platform.Regions...)},
 		{"fit_components", family("fit.component.", components...)},
+		{"kpi_pace", family("strategy.pace.", "on_track", "behind")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -145,6 +145,9 @@ type kpiRow struct {
 	// reached in its direction.
 	Attainment string
 	Met        bool
+	// Pace is "on_track" or "behind" for a target partway through its
+	// days, with the Forecast for its last day.
+	Pace, Forecast string
 }
 
 type mixRow struct {
@@ -223,6 +226,16 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 				row.Met = *n.Actual >= t.Value
 				if t.Direction == campaign.AtMost {
 					row.Met = *n.Actual <= t.Value
+				}
+			}
+			if n.Pace != nil && n.Forecast != nil {
+				onTrack := *n.Pace >= 1
+				if t.Direction == campaign.AtMost {
+					onTrack = *n.Pace <= 1
+				}
+				row.Pace, row.Forecast = "behind", metricValue(l, u, *n.Forecast, cur)
+				if onTrack {
+					row.Pace = "on_track"
 				}
 			}
 			var scope []string
