@@ -78,7 +78,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	}
 	listens := listen.NewService(db, listen.Brands{Competitors: brands.Competitors.List, Products: brands.Products.List}, listen.Options{})
 	campaigns := campaign.NewService(db, brands, platforms, catalog)
-	campaigns.Measurer = conversions
+	campaigns.Measurer = campaign.Measurers{conversions, insight.NewService(db)}
 	return &app{
 		listen:    listens,
 		ingester:  listenIngester(listens),

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -13,6 +14,23 @@ import (
 // one platform or on all (""). Figures it cannot measure are absent.
 type Measurer interface {
 	Measure(ctx context.Context, workspaceID, campaignID int64, platform string, from, to time.Time) (map[string]float64, error)
+}
+
+// Measurers measure together, each adding the figures it gives (tracked
+// traffic, listening).
+type Measurers []Measurer
+
+// Measure merges the figures of every measurer; the first error stops it.
+func (ms Measurers) Measure(ctx context.Context, workspaceID, campaignID int64, platform string, from, to time.Time) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, m := range ms {
+		fig, err := m.Measure(ctx, workspaceID, campaignID, platform, from, to)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, fig)
+	}
+	return out, nil
 }
 
 // Measurement says what a plan's KPI actuals were measured over: until

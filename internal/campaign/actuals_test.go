@@ -42,7 +42,8 @@ func TestPlanActuals(t *testing.T) {
 		"":       {"purchases": 40, "leads": 8, "revenue": 13500},
 		"douyin": {"purchases": 15, "leads": 0, "revenue": 3000},
 	}}
-	f.svc.Measurer = m
+	voice := &fakeMeasurer{figures: map[string]map[string]float64{"": {"share_of_voice": 0.25}}}
+	f.svc.Measurer = campaign.Measurers{m, voice}
 	f.svc.Now = func() time.Time { return time.Date(2026, 1, 20, 12, 0, 0, 0, shanghai) }
 
 	c := base() // 2026-01-01 … 02-28; phase 1 引爆 from 01-11, phase 2 预热 01-01 … 01-10
@@ -54,6 +55,7 @@ func TestPlanActuals(t *testing.T) {
 		{ID: 5, Metric: "roas", Value: 2},
 		{ID: 6, PhaseID: 1, Platform: "douyin", Metric: "cost_per_lead", Value: 100},
 		{ID: 7, Metric: "engagement_rate", Value: 0.05},
+		{ID: 8, Metric: "share_of_voice", Value: 0.2},
 	}
 	c.BudgetLines = []campaign.BudgetLine{
 		{Kind: "kol_fee", Platform: "xiaohongshu", PhaseID: 1, Planned: 6000, Spent: 3000},
@@ -98,13 +100,14 @@ func TestPlanActuals(t *testing.T) {
 		}
 	}
 	want := map[int64]string{
-		1: "40",  // the campaign so far
-		2: "40",  // phase 1 so far, all platforms
-		3: "15",  // phase 1 on Douyin
-		4: "125", // phase 2's spent 1,000 over its 8 leads
-		5: "3",   // revenue 13,500 over all spent 4,500
-		6: "nil", // no leads on Douyin: no cost per lead
-		7: "nil", // nothing measures engagement yet
+		1: "40",   // the campaign so far
+		2: "40",   // phase 1 so far, all platforms
+		3: "15",   // phase 1 on Douyin
+		4: "125",  // phase 2's spent 1,000 over its 8 leads
+		5: "3",    // revenue 13,500 over all spent 4,500
+		6: "nil",  // no leads on Douyin: no cost per lead
+		7: "nil",  // nothing measures engagement yet
+		8: "0.25", // from the second measurer
 	}
 	for id, w := range want {
 		if got[id] != w {
