@@ -189,7 +189,7 @@ func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 		},
 		Targets: []campaign.Target{
 			{ID: 1, Metric: "impressions", Value: 3000000, Baseline: f(800000)},
-			{ID: 2, Metric: "mentions", Value: 5000},
+			{ID: 2, Metric: "mentions", Value: 300}, // the brand's mentions while it ran, in the demo's listening stream
 			{ID: 3, Metric: "interactions", Value: 40000},
 			{ID: 4, Metric: "share_of_voice", Value: 0.18, Baseline: f(0.11)},
 			{ID: 5, Metric: "positive_ratio", Value: 0.65},
