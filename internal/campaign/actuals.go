@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"time"
 
@@ -9,26 +10,31 @@ import (
 	"github.com/chorus-hq/chorus/internal/metric"
 )
 
-// Measurer measures the figures of METRICS.md that a campaign's tracked
-// traffic gives (clicks, visits, conversions, revenue) in [from, to), on
-// one platform or on all (""). Figures it cannot measure are absent.
+// Measurer measures the figures of METRICS.md that a campaign's work
+// gives — tracked clicks, visits, conversions and revenue, the brand's
+// voice — in each of scopes, answering one map per scope, in order.
+// Figures it cannot measure are absent.
 type Measurer interface {
-	Measure(ctx context.Context, workspaceID, campaignID int64, platform string, from, to time.Time) (map[string]float64, error)
+	Measure(ctx context.Context, workspaceID, campaignID int64, scopes []metric.Scope) ([]map[string]float64, error)
 }
 
-// Measurers measure together, each adding the figures it gives (tracked
-// traffic, listening).
+// Measurers measure together, each adding the figures it gives.
 type Measurers []Measurer
 
 // Measure merges the figures of every measurer; the first error stops it.
-func (ms Measurers) Measure(ctx context.Context, workspaceID, campaignID int64, platform string, from, to time.Time) (map[string]float64, error) {
-	out := map[string]float64{}
+func (ms Measurers) Measure(ctx context.Context, workspaceID, campaignID int64, scopes []metric.Scope) ([]map[string]float64, error) {
+	out := make([]map[string]float64, len(scopes))
+	for i := range out {
+		out[i] = map[string]float64{}
+	}
 	for _, m := range ms {
-		fig, err := m.Measure(ctx, workspaceID, campaignID, platform, from, to)
+		figs, err := m.Measure(ctx, workspaceID, campaignID, scopes)
 		if err != nil {
 			return nil, err
 		}
-		maps.Copy(out, fig)
+		for i := range min(len(figs), len(out)) {
+			maps.Copy(out[i], figs[i])
+		}
 	}
 	return out, nil
 }
@@ -62,41 +68,64 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 		loc = time.UTC
 	}
 	now := s.Now()
-	type scope struct {
+	type target struct {
 		phase    int64
 		platform string
 	}
+	// The scopes the targets need, each once, measured together.
 	type measured struct {
-		fig   map[string]float64
+		index int     // into scopes; -1 when not begun
 		share float64 // of the scope's days gone
 	}
-	figures := map[scope]measured{}
 	c := p.Campaign
-	var walk func(nodes []KPINode) error
-	walk = func(nodes []KPINode) error {
+	byTarget := map[target]measured{}
+	var scopes []metric.Scope
+	var collect func(nodes []KPINode)
+	collect = func(nodes []KPINode) {
+		for _, n := range nodes {
+			collect(n.Children)
+			tg := target{n.Target.PhaseID, n.Target.Platform}
+			if _, ok := byTarget[tg]; ok {
+				continue
+			}
+			m := measured{index: -1}
+			if from, end, ok := c.days(tg.phase, loc); ok && from.Before(now) {
+				to := earlier(end, now)
+				m = measured{index: len(scopes), share: float64(to.Sub(from)) / float64(end.Sub(from))}
+				scopes = append(scopes, metric.Scope{Platform: tg.platform, From: from, To: to})
+			}
+			byTarget[tg] = m
+		}
+	}
+	collect(p.KPI)
+	var figures []map[string]float64
+	if len(scopes) > 0 {
+		var err error
+		if figures, err = s.Measurer.Measure(ctx, workspaceID, c.ID, scopes); err != nil {
+			return apperr.Wrap(err, "measure campaign")
+		}
+		if len(figures) != len(scopes) {
+			return apperr.Wrap(fmt.Errorf("%d answers for %d scopes", len(figures), len(scopes)), "measure campaign")
+		}
+	}
+	for tg, m := range byTarget {
+		if m.index >= 0 {
+			if figures[m.index] == nil {
+				figures[m.index] = map[string]float64{}
+			}
+			addCostFigures(figures[m.index], c.spent(tg.phase, tg.platform))
+		}
+	}
+	var fill func(nodes []KPINode)
+	fill = func(nodes []KPINode) {
 		for i := range nodes {
 			n := &nodes[i]
-			if err := walk(n.Children); err != nil {
-				return err
+			fill(n.Children)
+			m := byTarget[target{n.Target.PhaseID, n.Target.Platform}]
+			if m.index < 0 {
+				continue
 			}
-			sc := scope{n.Target.PhaseID, n.Target.Platform}
-			m, ok := figures[sc]
-			if !ok {
-				if from, end, ok := c.days(sc.phase, loc); ok && from.Before(now) {
-					to := earlier(end, now)
-					var err error
-					if m.fig, err = s.Measurer.Measure(ctx, workspaceID, c.ID, sc.platform, from, to); err != nil {
-						return apperr.Wrap(err, "measure campaign")
-					}
-					if m.fig == nil {
-						m.fig = map[string]float64{}
-					}
-					addCostFigures(m.fig, c.spent(sc.phase, sc.platform))
-					m.share = float64(to.Sub(from)) / float64(end.Sub(from))
-				}
-				figures[sc] = m
-			}
-			v, ok := m.fig[n.Target.Metric]
+			v, ok := figures[m.index][n.Target.Metric]
 			if !ok {
 				continue
 			}
@@ -110,11 +139,8 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 				}
 			}
 		}
-		return nil
 	}
-	if err := walk(p.KPI); err != nil {
-		return err
-	}
+	fill(p.KPI)
 	p.Measured = &Measurement{At: now.UTC(), CostBasis: CostFromBudgetSpent}
 	return nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // fakeMeasurer answers fixed figures per platform and records what it was
@@ -19,14 +21,14 @@ type fakeMeasurer struct {
 	err     error
 }
 
-func (m *fakeMeasurer) Measure(_ context.Context, _, _ int64, platform string, from, to time.Time) (map[string]float64, error) {
-	m.calls = append(m.calls, fmt.Sprintf("%q %s–%s", platform, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339)))
+func (m *fakeMeasurer) Measure(_ context.Context, _, _ int64, scopes []metric.Scope) ([]map[string]float64, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
-	out := map[string]float64{}
-	for k, v := range m.figures[platform] {
-		out[k] = v
+	out := make([]map[string]float64, len(scopes))
+	for i, sc := range scopes {
+		m.calls = append(m.calls, fmt.Sprintf("%q %s–%s", sc.Platform, sc.From.UTC().Format(time.RFC3339), sc.To.UTC().Format(time.RFC3339)))
+		out[i] = maps.Clone(m.figures[sc.Platform])
 	}
 	return out, nil
 }
@@ -114,7 +116,7 @@ func TestPlanActuals(t *testing.T) {
 			t.Errorf("target %d actual = %s, want %s", id, got[id], w)
 		}
 	}
-	// One measurement per scope; days begin at midnight in Shanghai and
+	// Each scope measured once; days begin at midnight in Shanghai and
 	// end now, or at the end of a phase's last day.
 	slices.Sort(m.calls)
 	wantCalls := []string{

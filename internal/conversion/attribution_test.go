@@ -111,6 +111,11 @@ func TestBuildFunnel(t *testing.T) {
 		model  Model
 		check  func(t *testing.T, fn Funnel)
 	}{
+		{"facts outside the period", Filter{From: now.Add(time.Minute), To: now.Add(time.Hour)}, LastTouch, func(t *testing.T, fn Funnel) {
+			want(t, "purchases", fn.Purchases, 0)
+			want(t, "leads", fn.Leads, 0)
+			want(t, "landing", fn.Landing, 0)
+		}},
 		{"last touch total", f, LastTouch, func(t *testing.T, fn Funnel) {
 			want(t, "clicks", float64(fn.Clicks), 490)
 			want(t, "human_clicks", float64(fn.HumanClicks), 350)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // Filter selects the part of a workspace's traffic a funnel counts: one
@@ -118,17 +119,43 @@ func (fn Funnel) Figures() map[string]float64 {
 	return out
 }
 
-// Measure returns the figures of a campaign's tracked traffic in
-// [from, to) under last touch, on one channel (a platform key) or on all
-// (""): what the campaign's KPI targets are measured by. A period longer
-// than MaxRange keeps its last MaxRange.
-func (s *Service) Measure(ctx context.Context, ws, campaignID int64, channel string, from, to time.Time) (map[string]float64, error) {
-	from = later(from, to.Add(-MaxRange))
-	fn, err := s.Funnel(ctx, ws, Filter{CampaignID: &campaignID, Channel: channel, From: from, To: to}, LastTouch)
+// Measure returns the figures of a campaign's tracked traffic in each
+// scope under last touch, on the scope's channel (a platform key) or on
+// all: what the campaign's KPI targets are measured by. The conversions
+// of all the scopes are read once. A scope longer than MaxRange keeps its
+// last MaxRange.
+func (s *Service) Measure(ctx context.Context, ws, campaignID int64, scopes []metric.Scope) ([]map[string]float64, error) {
+	if len(scopes) == 0 {
+		return nil, nil
+	}
+	filters := make([]Filter, len(scopes))
+	var from, to time.Time
+	for i, sc := range scopes {
+		f, err := s.period(Filter{CampaignID: &campaignID, Channel: sc.Platform, From: later(sc.From, sc.To.Add(-MaxRange)), To: sc.To})
+		if err != nil {
+			return nil, err
+		}
+		filters[i] = f
+		if i == 0 || f.From.Before(from) {
+			from = f.From
+		}
+		if i == 0 || f.To.After(to) {
+			to = f.To
+		}
+	}
+	facts, err := s.store.ConversionFacts(ctx, ws, from, to, from.Add(-Window))
 	if err != nil {
 		return nil, err
 	}
-	return fn.Figures(), nil
+	out := make([]map[string]float64, len(scopes))
+	for i, f := range filters {
+		totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = buildFunnel(f, LastTouch, "", totals, facts)[0].Figures()
+	}
+	return out, nil
 }
 
 func later(a, b time.Time) time.Time {
@@ -216,6 +243,9 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 		}
 	}
 	for _, fa := range facts {
+		if fa.At.Before(f.From) || !fa.At.Before(f.To) {
+			continue // read for a wider period
+		}
 		var shares []Share
 		switch {
 		case IsVisit(fa.Event) || (fa.ClickID == "" && fa.CampaignID != nil):

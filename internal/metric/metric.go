@@ -3,7 +3,10 @@
 // Code, API and reports use these keys and nothing else.
 package metric
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Tier is the level a figure speaks to.
 type Tier string
@@ -95,4 +98,11 @@ func Keys() []string {
 		out[i] = d.Key
 	}
 	return out
+}
+
+// Scope is what a figure is measured over: the instants [From, To), on one
+// platform (a catalog key) or on all ("").
+type Scope struct {
+	Platform string
+	From, To time.Time
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -316,6 +318,19 @@ func TestFunnelModels(t *testing.T) {
 		check("linear: campaign 1 revenue", campaign(1, conversion.Linear).Revenue, 150)
 		check("linear: campaign 2 purchases", campaign(2, conversion.Linear).Purchases, 0.5)
 		check("campaign 1 effective clicks", float64(campaign(1, conversion.Linear).EffectiveClicks), 1)
+
+		// Measuring campaign 1 for its KPI targets: the whole period, its
+		// Weibo part (none), and the period before the conversions.
+		figs, err := w.svc.Measure(ctx, w.ws, 1, []metric.Scope{{From: f.From, To: f.To}, {Platform: "weibo", From: f.From, To: f.To},
+			{From: f.From, To: w.now.Add(-time.Hour)}})
+		if err != nil || len(figs) != 3 {
+			t.Fatalf("Measure = %v, %v; want three answers", figs, err)
+		}
+		for i, want := range []map[string]float64{{"clicks": 2, "leads": 1, "purchases": 0}, {"clicks": 0, "leads": 0}, {"clicks": 2, "leads": 0}} {
+			for k, v := range want {
+				check(fmt.Sprintf("scope %d %s", i, k), figs[i][k], v)
+			}
+		}
 
 		rows, err := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, conversion.ByChannel)
 		if err != nil {

@@ -3,52 +3,83 @@ package insight
 import (
 	"context"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
-// Measure returns the listening figures of METRICS.md for the brand over
-// [from, to): mentions (the brand topics' volume), share_of_voice against
+// Measure returns, for each scope, the listening figures of METRICS.md for
+// the brand: mentions (the brand topics' volume), share_of_voice against
 // every competitor topic, and the brand's positive_ratio and
 // net_sentiment, each left out when its denominator is 0. It is one of the
 // campaign package's Measurers: a campaign's voice is its brand's voice
-// while it runs. Listening is not split by platform, so a platform's
-// target (platform not "") gets no figures.
-func (s *Service) Measure(ctx context.Context, ws, _ int64, platform string, from, to time.Time) (map[string]float64, error) {
-	if platform != "" {
-		return nil, nil
-	}
+// while it runs. Listening is not split by platform, so a platform's scope
+// gets no figures; nor does any scope without a brand topic.
+func (s *Service) Measure(ctx context.Context, ws, _ int64, scopes []metric.Scope) ([]map[string]float64, error) {
+	out := make([]map[string]float64, len(scopes))
 	topics, err := s.store.InsightTopics(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
 	brand, comps := topicIDsOfKind(topics, "brand"), topicIDsOfKind(topics, "competitor")
-	if len(brand) == 0 {
-		return nil, nil
+	var all []int // the scopes on every platform
+	for i, sc := range scopes {
+		if sc.Platform == "" && len(brand) > 0 {
+			all = append(all, i)
+		}
 	}
-	isBrand := map[int64]bool{}
-	for _, b := range brand {
-		isBrand[b.ID] = true
+	if len(all) == 0 {
+		return out, nil
+	}
+	from, to := scopes[all[0]].From, scopes[all[0]].To
+	for _, i := range all[1:] {
+		from, to = earliest(from, scopes[i].From), latest(to, scopes[i].To)
 	}
 	rows, err := s.store.TopicRollups(ctx, ws, append(ids(brand), ids(comps)...), from, to)
 	if err != nil {
 		return nil, err
 	}
-	var own SentimentPoint
-	var all int64
-	for _, r := range rows {
-		all += r.Volume
-		if isBrand[r.TopicID] {
-			own.Volume += r.Volume
-			own.Positive += r.Positive
-			own.Neutral += r.Neutral
-			own.Negative += r.Negative
-		}
+	isBrand := map[int64]bool{}
+	for _, b := range brand {
+		isBrand[b.ID] = true
 	}
-	own.finish()
-	out := map[string]float64{"mentions": float64(own.Volume)}
-	for key, v := range map[string]*float64{"share_of_voice": ratio(own.Volume, all), "positive_ratio": own.PositiveRate, "net_sentiment": own.NetSentiment} {
-		if v != nil {
-			out[key] = *v
+	for _, i := range all {
+		sc := scopes[i]
+		var own SentimentPoint
+		var voice int64
+		for _, r := range rows {
+			if r.Hour.Before(sc.From) || !r.Hour.Before(sc.To) {
+				continue
+			}
+			voice += r.Volume
+			if isBrand[r.TopicID] {
+				own.Volume += r.Volume
+				own.Positive += r.Positive
+				own.Neutral += r.Neutral
+				own.Negative += r.Negative
+			}
 		}
+		own.finish()
+		fig := map[string]float64{"mentions": float64(own.Volume)}
+		for key, v := range map[string]*float64{"share_of_voice": ratio(own.Volume, voice), "positive_ratio": own.PositiveRate, "net_sentiment": own.NetSentiment} {
+			if v != nil {
+				fig[key] = *v
+			}
+		}
+		out[i] = fig
 	}
 	return out, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
