@@ -67,13 +67,13 @@ func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 	if len(posts) == 0 {
 		return IngestResult{}, nil
 	}
-	m, _, err := s.Matcher(ctx, ws)
+	a, err := s.applied(ctx, ws)
 	if err != nil {
 		return IngestResult{}, err
 	}
 	now := s.now().UTC()
 	out := make([]analysed, len(posts))
-	s.analyseAll(posts, out, m, now)
+	s.analyseAll(posts, out, a, now)
 	if err := ctx.Err(); err != nil {
 		return IngestResult{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 // analyseAll runs analyse over posts on the service's workers, but one
 // while another batch is being stored: storing is serial and the slower
 // part, so it keeps a core of its own.
-func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now time.Time) {
+func (s *Service) analyseAll(posts []Post, out []analysed, a applied, now time.Time) {
 	workers := s.opt.Workers
 	if workers > 1 && s.storing.Load() > 0 {
 		workers--
@@ -120,7 +120,7 @@ func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now
 	workers = min(workers, (len(posts)+31)/32)
 	if workers <= 1 {
 		for i := range posts {
-			out[i] = s.analyse(posts[i], m, now)
+			out[i] = s.analyse(posts[i], a, now)
 		}
 		return
 	}
@@ -137,7 +137,7 @@ func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now
 					return
 				}
 				for i := start; i < min(start+block, len(posts)); i++ {
-					out[i] = s.analyse(posts[i], m, now)
+					out[i] = s.analyse(posts[i], a, now)
 				}
 			}
 		}()
@@ -146,7 +146,7 @@ func (s *Service) analyseAll(posts []Post, out []analysed, m *query.Matcher, now
 }
 
 // analyse is the per-post, stateless part of the pipeline.
-func (s *Service) analyse(p Post, m *query.Matcher, now time.Time) analysed {
+func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	text := cleanText(p.Text)
 	stored := strings.TrimSpace(cutRunes(text, MaxStoredRunes))
 	if stored == "" {
@@ -191,10 +191,10 @@ func (s *Service) analyse(p Post, m *query.Matcher, now time.Time) analysed {
 	if mt.Lang == "" {
 		mt.Lang = DetectLang(tn.Norm)
 	}
-	if m != nil {
-		mt.TopicIDs = m.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
+	if a.matcher != nil {
+		mt.TopicIDs = a.matcher.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
 	}
-	r := s.model().Classify(stored)
+	r := a.model.Classify(stored)
 	mt.Sentiment = r.Label.String()
 	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
 	return analysed{m: mt}

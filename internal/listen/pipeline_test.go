@@ -13,6 +13,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/sentiment"
 	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -318,6 +319,136 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
 		if err != nil || len(ms) != 3 {
 			t.Fatalf("%d mentions, %v; want 3", len(ms), err)
+		}
+	})
+}
+
+// TestTopicsOfAnotherNode: two services over one store are two nodes. A
+// topic made, changed or deleted on one is used by the other's next batch,
+// though the other compiled its topics before.
+func TestTopicsOfAnotherNode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		a := listen.NewService(db, listen.Brands{}, listen.Options{})
+		b := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		n := 0
+		matchedOnB := func() int {
+			t.Helper()
+			n++
+			res, err := b.Ingest(ctx, ws, []listen.Post{post(fmt.Sprint("b", n), fmt.Sprintf("第%d杯 quokkabrew 冷萃", n), at)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Matched
+		}
+		if got := matchedOnB(); got != 0 {
+			t.Fatalf("matched %d with no topics", got)
+		}
+		topic, err := a.CreateTopic(ctx, ws, listen.Topic{Name: "Quokka", Kind: "product", Query: "quokkabrew", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := matchedOnB(); got != 1 {
+			t.Errorf("node B matched %d after node A made the topic, want 1", got)
+		}
+		topic.Enabled = false
+		if _, err := a.UpdateTopic(ctx, ws, topic); err != nil {
+			t.Fatal(err)
+		}
+		if got := matchedOnB(); got != 0 {
+			t.Errorf("node B matched %d after node A disabled the topic, want 0", got)
+		}
+		topic.Enabled = true
+		if _, err := a.UpdateTopic(ctx, ws, topic); err != nil {
+			t.Fatal(err)
+		}
+		if got := matchedOnB(); got != 1 {
+			t.Errorf("node B matched %d after node A enabled the topic again, want 1", got)
+		}
+		if err := a.DeleteTopic(ctx, ws, topic.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := matchedOnB(); got != 0 {
+			t.Errorf("node B matched %d after node A deleted the topic, want 0", got)
+		}
+		if _, _, err := b.Matcher(ctx, ws+1000); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("matcher of a missing workspace: %v, want NotFound", err)
+		}
+	})
+}
+
+// TestWorkspaceModelOnEveryNode: a workspace's retrained sentiment model
+// is stored only when it is not worse on the held-out rows, and then every
+// node applies it to the workspace's next batch; other workspaces keep the
+// built-in model.
+func TestWorkspaceModelOnEveryNode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws, other := newWorkspace(t, db), newWorkspace(t, db)
+		a := listen.NewService(db, listen.Brands{}, listen.Options{})
+		b := listen.NewService(db, listen.Brands{}, listen.Options{})
+		if _, own, err := b.CurrentModel(ctx, ws); err != nil || own {
+			t.Fatalf("before training: own %v, err %v; want the built-in model", own, err)
+		}
+		// The workspace's own jargon: 袋熊 (wombat) is praise, 考拉 (koala)
+		// a complaint, which the built-in model cannot know.
+		var examples []sentiment.Example
+		for i := range 40 {
+			examples = append(examples,
+				sentiment.Example{Text: fmt.Sprintf("第%d批袋熊款到了", i), Label: sentiment.Positive},
+				sentiment.Example{Text: fmt.Sprintf("第%d批考拉款到了", i), Label: sentiment.Negative})
+		}
+		_, rep, err := a.Retrain(ctx, ws, examples, sentiment.TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Better || rep.New.MacroF1 <= rep.Current.MacroF1 {
+			t.Fatalf("retrain report %+v; want the new model better on held-out rows", rep)
+		}
+		if _, own, err := b.CurrentModel(ctx, ws); err != nil || !own {
+			t.Errorf("node B after node A trained: own %v, err %v; want the workspace's model", own, err)
+		}
+		at := time.Now().UTC().Add(-time.Hour)
+		label := func(svc *listen.Service, ws int64, id, text string) string {
+			t.Helper()
+			res, err := svc.Ingest(ctx, ws, []listen.Post{post(id, text, at)})
+			if err != nil || len(res.IDs) != 1 {
+				t.Fatalf("ingest %q: %+v, %v", text, res, err)
+			}
+			m, err := svc.Mention(ctx, ws, res.IDs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Sentiment
+		}
+		if got := label(b, ws, "w1", "第99批袋熊款到了"); got != listen.Positive {
+			t.Errorf("node B labels the workspace's praise %q, want positive", got)
+		}
+		if got := label(b, ws, "k1", "第99批考拉款到了"); got != listen.Negative {
+			t.Errorf("node B labels the workspace's complaint %q, want negative", got)
+		}
+		if _, own, _ := b.CurrentModel(ctx, other); own {
+			t.Errorf("another workspace got the model")
+		}
+		// A model that is not better is not stored: the labels are now
+		// noise, so the held-out score cannot beat the trained model's.
+		stored, err := db.SentimentModel(ctx, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range examples {
+			examples[i].Label = []sentiment.Label{sentiment.Positive, sentiment.Negative, sentiment.Neutral}[i*7%3]
+		}
+		if _, rep, err := a.Retrain(ctx, ws, examples, sentiment.TrainOptions{}); err != nil || rep.Better {
+			t.Fatalf("retrain on noise: %+v, %v; want not better", rep, err)
+		}
+		if again, _ := db.SentimentModel(ctx, ws); !again.CreatedAt.Equal(stored.CreatedAt) {
+			t.Errorf("a worse model replaced the stored one")
+		}
+		if _, _, err := a.Retrain(ctx, ws, examples[:5], sentiment.TrainOptions{}); err == nil {
+			t.Errorf("retrain on 5 rows: no error")
 		}
 	})
 }

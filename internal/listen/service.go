@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -29,6 +30,15 @@ type Store interface {
 	Topic(ctx context.Context, ws, id int64) (Topic, error)
 	// Topics returns the workspace's topics, oldest first.
 	Topics(ctx context.Context, ws int64) ([]Topic, error)
+	// ListenVersion counts the changes ever made to the workspace's
+	// topics and sentiment model, by any node. Returns apperr.NotFound.
+	ListenVersion(ctx context.Context, ws int64) (int64, error)
+	// SentimentModel returns the workspace's own sentiment model. Returns
+	// apperr.NotFound when it has none.
+	SentimentModel(ctx context.Context, ws int64) (SentimentModel, error)
+	// SaveSentimentModel stores the workspace's own sentiment model in
+	// place of the one before.
+	SaveSentimentModel(ctx context.Context, ws int64, m SentimentModel) error
 	// UpdateTopic saves a topic's name, kind, query, competitor and
 	// enabled flag. Returns apperr.NotFound.
 	UpdateTopic(ctx context.Context, ws int64, t Topic) (Topic, error)
@@ -144,9 +154,6 @@ type Options struct {
 	// Model classifies sentiment (sentiment.Default(), loaded on first
 	// use).
 	Model *sentiment.Model
-	// MatcherTTL is how long a compiled matcher is trusted before it is
-	// rebuilt from the store, for topics changed on another node (1 min).
-	MatcherTTL time.Duration
 }
 
 // Service is listening's pipeline and topics: it turns posts from any
@@ -177,10 +184,9 @@ type Service struct {
 type wsState struct {
 	ingest sync.Mutex // one batch at a time through dedup and store
 
-	mu        sync.Mutex // guards matcher and topics
-	matcher   *query.Matcher
-	topics    []Topic
-	builtAt   time.Time
+	mu        sync.Mutex // guards applied, version and stale
+	applied   applied
+	version   int64 // the store's listen version applied was built at
 	stale     bool
 	near      *nearIndex // nil until loaded; guarded by ingest
 	prunedAt  time.Time
@@ -197,9 +203,6 @@ func NewService(store Store, brands Brands, opt Options) *Service {
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = defaultWorkers()
-	}
-	if opt.MatcherTTL <= 0 {
-		opt.MatcherTTL = time.Minute
 	}
 	s := &Service{store: store, brands: brands, opt: opt, now: time.Now, wss: map[int64]*wsState{}}
 	s.model = sync.OnceValue(func() *sentiment.Model {
@@ -233,19 +236,43 @@ func (s *Service) invalidate(ws int64) {
 	st.mu.Unlock()
 }
 
+// applied is what the pipeline applies to a workspace's posts: its
+// enabled topics compiled into one matcher, and its sentiment model.
+type applied struct {
+	matcher *query.Matcher
+	topics  []Topic
+	model   *sentiment.Model
+	// modelAt is when the workspace's own model was made; zero for the
+	// built-in one.
+	modelAt time.Time
+}
+
 // Matcher returns the workspace's compiled matcher over its enabled
-// topics, rebuilding it when topics changed. Topics whose stored query no
-// longer compiles are left out.
+// topics. Topics whose stored query no longer compiles are left out.
 func (s *Service) Matcher(ctx context.Context, ws int64) (*query.Matcher, []Topic, error) {
+	a, err := s.applied(ctx, ws)
+	return a.matcher, a.topics, err
+}
+
+// applied returns what the pipeline applies to the workspace's posts,
+// rebuilt when its topics or model changed, here or on another node: the
+// store's listen version tells, one number read per call.
+func (s *Service) applied(ctx context.Context, ws int64) (applied, error) {
 	st := s.state(ws)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if !st.stale && st.matcher != nil && s.now().Sub(st.builtAt) < s.opt.MatcherTTL {
-		return st.matcher, st.topics, nil
+	// Read before the topics and the model: a change made after this read
+	// is seen by the next call.
+	version, err := s.store.ListenVersion(ctx, ws)
+	if err != nil {
+		return applied{}, err
+	}
+	if !st.stale && st.applied.matcher != nil && version == st.version {
+		return st.applied, nil
 	}
 	topics, err := s.store.Topics(ctx, ws)
 	if err != nil {
-		return nil, nil, err
+		return applied{}, err
 	}
 	var rules []query.Rule
 	var used []Topic
@@ -261,10 +288,35 @@ func (s *Service) Matcher(ctx context.Context, ws int64) (*query.Matcher, []Topi
 	}
 	m, err := query.Compile(rules)
 	if err != nil {
-		return nil, nil, apperr.Wrap(err, "compile topics")
+		return applied{}, apperr.Wrap(err, "compile topics")
 	}
-	st.matcher, st.topics, st.builtAt, st.stale = m, used, s.now(), false
-	return m, used, nil
+	a := applied{matcher: m, topics: used, model: st.applied.model, modelAt: st.applied.modelAt}
+	if err := s.loadModel(ctx, ws, &a); err != nil {
+		return applied{}, err
+	}
+	st.applied, st.version, st.stale = a, version, false
+	return a, nil
+}
+
+// loadModel sets a's model to the workspace's own, decoding it only when
+// it is not the one a holds, or to the built-in model when it has none.
+func (s *Service) loadModel(ctx context.Context, ws int64, a *applied) error {
+	own, err := s.store.SentimentModel(ctx, ws)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		a.model, a.modelAt = s.model(), time.Time{}
+		return nil
+	case err != nil:
+		return err
+	case a.model != nil && own.CreatedAt.Equal(a.modelAt):
+		return nil
+	}
+	m, err := sentiment.Load(bytes.NewReader(own.Data))
+	if err != nil {
+		return apperr.Wrap(err, "load the workspace's sentiment model")
+	}
+	a.model, a.modelAt = m, own.CreatedAt
+	return nil
 }
 
 // validateTopic checks a topic; the query's parse error carries its

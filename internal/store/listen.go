@@ -72,6 +72,47 @@ func (db *DB) Topics(ctx context.Context, ws int64) ([]listen.Topic, error) {
 	return out, apperr.Wrap(rows.Err(), "list topics")
 }
 
+// ListenVersion counts the changes to the workspace's topics (kept by
+// triggers on topics) and sentiment model (kept by SaveSentimentModel).
+func (db *DB) ListenVersion(ctx context.Context, ws int64) (int64, error) {
+	var v int64
+	if err := db.reader().queryRow(ctx, `SELECT listen_version FROM workspaces WHERE id = $1`, ws).Scan(&v); err != nil {
+		return 0, notFound(err, "workspace")
+	}
+	return v, nil
+}
+
+// SentimentModel returns the workspace's own sentiment model. Returns
+// apperr.NotFound when it has none.
+func (db *DB) SentimentModel(ctx context.Context, ws int64) (listen.SentimentModel, error) {
+	var m listen.SentimentModel
+	err := db.reader().queryRow(ctx, `SELECT model, train_rows, held_out_rows, macro_f1, base_macro_f1, created_at
+		FROM sentiment_models WHERE workspace_id = $1`, ws).Scan(&m.Data, &m.TrainRows, &m.HeldOutRows, &m.MacroF1, &m.BaseMacroF1, &m.CreatedAt)
+	if err != nil {
+		return listen.SentimentModel{}, notFound(err, "sentiment model")
+	}
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, nil
+}
+
+// SaveSentimentModel stores the workspace's own sentiment model in place
+// of the one before, and counts the change in its listen version.
+func (db *DB) SaveSentimentModel(ctx context.Context, ws int64, m listen.SentimentModel) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if _, err := c.exec(ctx, `INSERT INTO sentiment_models (workspace_id, model, train_rows, held_out_rows, macro_f1, base_macro_f1, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (workspace_id) DO UPDATE SET model = excluded.model, train_rows = excluded.train_rows,
+				held_out_rows = excluded.held_out_rows, macro_f1 = excluded.macro_f1, base_macro_f1 = excluded.base_macro_f1,
+				created_at = excluded.created_at`,
+			ws, m.Data, m.TrainRows, m.HeldOutRows, m.MacroF1, m.BaseMacroF1, m.CreatedAt.UTC()); err != nil {
+			return apperr.Wrap(err, "save sentiment model")
+		}
+		res, err := c.exec(ctx, `UPDATE workspaces SET listen_version = listen_version + 1 WHERE id = $1`, ws)
+		return brandRowsOne(res, err, "save", "workspace")
+	})
+}
+
 // UpdateTopic saves a topic. Returns apperr.NotFound.
 func (db *DB) UpdateTopic(ctx context.Context, ws int64, t listen.Topic) (listen.Topic, error) {
 	res, err := db.writer().exec(ctx, `UPDATE topics SET name = $1, kind = $2, query = $3, competitor_id = $4, enabled = $5, updated_at = $6
