@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -264,72 +263,4 @@ func listenTrainBaseCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "internal/listen/sentiment/model.bin", "model file to write")
 	cmd.Flags().BoolVar(&dev, "dev", false, "hold out the dev parts and print their scores; write nothing")
 	return cmd
-}
-
-func listenTrainCmd(cfg *config.Config) *cobra.Command {
-	var in, out, base string
-	cmd := &cobra.Command{
-		Use:   "train",
-		Short: "Retrain the sentiment model from a workspace's labelled examples",
-		Long: "Fine-tune the current sentiment model on a CSV file of labelled examples (columns text,label;\n" +
-			"label positive, neutral or negative). 20 % of the rows are held out; the new model is written to\n" +
-			"--out only when its held-out macro-F1 is not worse than the current model's. The current model is\n" +
-			"--base, else the file at --out when it exists, else the built-in model.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				out = filepath.Join(cfg.DataDir, "sentiment", "model.bin")
-			}
-			f, err := os.Open(in)
-			if err != nil {
-				return err
-			}
-			examples, err := sentiment.ReadLabelledCSV(bufio.NewReader(f))
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
-			}
-			current, from, err := currentModel(base, out)
-			if err != nil {
-				return err
-			}
-			m, rep, err := sentiment.Retrain(current, examples, sentiment.TrainOptions{})
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "trained on %d rows, held out %d\n", rep.Train, rep.HeldOut)
-			fmt.Fprintf(w, "current model (%s): macro-F1 %.4f, accuracy %.4f\n", from, rep.Current.MacroF1, rep.Current.Accuracy)
-			fmt.Fprintf(w, "new model:     macro-F1 %.4f, accuracy %.4f\n", rep.New.MacroF1, rep.New.Accuracy)
-			if !rep.Better {
-				fmt.Fprintln(w, "kept the current model: the new one scores worse on the held-out rows")
-				return nil
-			}
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				return err
-			}
-			if err := m.SaveFile(out); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "wrote the new model to %s\n", out)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&in, "in", "", "CSV file of labelled examples (columns text,label)")
-	cmd.Flags().StringVar(&out, "out", "", "model file to write (default: sentiment/model.bin in the data folder)")
-	cmd.Flags().StringVar(&base, "base", "", "current model file to compare with and fine-tune (default: --out if it exists, else the built-in model)")
-	_ = cmd.MarkFlagRequired("in")
-	return cmd
-}
-
-func currentModel(base, out string) (*sentiment.Model, string, error) {
-	if base != "" {
-		m, err := sentiment.LoadFile(base)
-		return m, base, err
-	}
-	if _, err := os.Stat(out); err == nil {
-		m, err := sentiment.LoadFile(out)
-		return m, out, err
-	}
-	return sentiment.Default(), "built-in", nil
 }
