@@ -24,7 +24,14 @@ type SentimentModel struct {
 // built-in one).
 func (s *Service) CurrentModel(ctx context.Context, ws int64) (*sentiment.Model, bool, error) {
 	a, err := s.applied(ctx, ws)
-	return a.model, !a.modelAt.IsZero(), err
+	return a.model, !a.own.CreatedAt.IsZero(), err
+}
+
+// OwnModel describes (without its data) the workspace's own sentiment
+// model, and false when it uses the built-in one.
+func (s *Service) OwnModel(ctx context.Context, ws int64) (SentimentModel, bool, error) {
+	a, err := s.applied(ctx, ws)
+	return a.own, !a.own.CreatedAt.IsZero(), err
 }
 
 // Retrain fine-tunes the workspace's current model on its labelled

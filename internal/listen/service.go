@@ -242,9 +242,9 @@ type applied struct {
 	matcher *query.Matcher
 	topics  []Topic
 	model   *sentiment.Model
-	// modelAt is when the workspace's own model was made; zero for the
-	// built-in one.
-	modelAt time.Time
+	// own describes the workspace's own model (without its data); a zero
+	// CreatedAt means the built-in one.
+	own SentimentModel
 }
 
 // Matcher returns the workspace's compiled matcher over its enabled
@@ -290,7 +290,7 @@ func (s *Service) applied(ctx context.Context, ws int64) (applied, error) {
 	if err != nil {
 		return applied{}, apperr.Wrap(err, "compile topics")
 	}
-	a := applied{matcher: m, topics: used, model: st.applied.model, modelAt: st.applied.modelAt}
+	a := applied{matcher: m, topics: used, model: st.applied.model, own: st.applied.own}
 	if err := s.loadModel(ctx, ws, &a); err != nil {
 		return applied{}, err
 	}
@@ -304,18 +304,19 @@ func (s *Service) loadModel(ctx context.Context, ws int64, a *applied) error {
 	own, err := s.store.SentimentModel(ctx, ws)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		a.model, a.modelAt = s.model(), time.Time{}
+		a.model, a.own = s.model(), SentimentModel{}
 		return nil
 	case err != nil:
 		return err
-	case a.model != nil && own.CreatedAt.Equal(a.modelAt):
+	case a.model != nil && own.CreatedAt.Equal(a.own.CreatedAt):
 		return nil
 	}
 	m, err := sentiment.Load(bytes.NewReader(own.Data))
 	if err != nil {
 		return apperr.Wrap(err, "load the workspace's sentiment model")
 	}
-	a.model, a.modelAt = m, own.CreatedAt
+	own.Data = nil
+	a.model, a.own = m, own
 	return nil
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -273,6 +274,14 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 		"Days":       []string{"1", "7", "30"},
 		"Kinds":      listen.SourceKinds, "TopicKinds": listen.TopicKinds,
 		"Draft": listen.Topic{Kind: "product", Enabled: true}}
+	own, hasOwn, err := s.Listen.OwnModel(ctx, ws)
+	if err != nil {
+		return err
+	}
+	if hasOwn {
+		data["OwnModel"] = map[string]any{"Date": own.CreatedAt.In(p.Workspace.Location()).Format(time.DateOnly), "Rows": own.TrainRows + own.HeldOutRows,
+			"F1": fmt.Sprintf("%.3f", own.MacroF1), "BaseF1": fmt.Sprintf("%.3f", own.BaseMacroF1)}
+	}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("edit"), 10, 64); err == nil && id > 0 {
 		if t, err := s.Listen.Topic(ctx, ws, id); err == nil {
 			data["Draft"] = t

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"html/template"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/sentiment"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -272,6 +274,20 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	status, csv, hdr := b.do("GET", "/w/acme/listening/corrections.csv", nil, nil)
 	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "text,label") || !strings.Contains(csv, label) {
 		t.Errorf("corrections.csv: %d %q %q", status, hdr.Get("Content-Type"), csv)
+	}
+
+	// The model in use: built-in, then the workspace's own once stored.
+	if !strings.Contains(body, "情感分析：内置模型") {
+		t.Errorf("listening page does not name the built-in model")
+	}
+	var model bytes.Buffer
+	_, err = sentiment.Default().WriteTo(&model)
+	must(t, err)
+	must(t, h.db.SaveSentimentModel(ctx, ws, listen.SentimentModel{Data: model.Bytes(), TrainRows: 80, HeldOutRows: 20, MacroF1: 0.91, BaseMacroF1: 0.84,
+		CreatedAt: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}))
+	_, body = b.get("/w/acme/listening")
+	if want := "本工作区自有模型，2026-11-20 用 100 条标注训练（留出集宏 F1 0.910，原模型 0.840）"; !strings.Contains(body, want) {
+		t.Errorf("listening page lacks %q", want)
 	}
 
 	// Alert rules: a bad one is shown back with its field error, a good
