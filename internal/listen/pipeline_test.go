@@ -452,3 +452,46 @@ func TestWorkspaceModelOnEveryNode(t *testing.T) {
 		}
 	})
 }
+
+// staleLookups is the store as a node sees it when another node stores
+// the same text between its lookup and its commit: the first lookup of
+// duplicates finds nothing.
+type staleLookups struct {
+	*store.DB
+	looked atomic.Bool
+}
+
+func (s *staleLookups) KnownMentions(ctx context.Context, ws int64, keys []listen.ExactKey, hashes []string) (map[listen.ExactKey]bool, map[string]bool, error) {
+	if s.looked.CompareAndSwap(false, true) {
+		return map[listen.ExactKey]bool{}, map[string]bool{}, nil
+	}
+	return s.DB.KnownMentions(ctx, ws, keys, hashes)
+}
+
+// TestSameTextOnTwoNodes: a text that another node stored after this
+// node looked its batch up is refused by the store and then counted as a
+// duplicate, not stored twice.
+func TestSameTextOnTwoNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		a := listen.NewService(db, listen.Brands{}, listen.Options{})
+		b := listen.NewService(&staleLookups{DB: db}, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		text := "闲岚的新品燕麦拿铁今天上市，第一杯半价。"
+		if res, err := a.Ingest(ctx, ws, []listen.Post{post("a1", text, at)}); err != nil || res.Stored != 1 {
+			t.Fatalf("node A: %+v, %v", res, err)
+		}
+		res, err := b.Ingest(ctx, ws, []listen.Post{post("b1", text, at), post("b2", "另一条完全不同的微博，讲的是天气。", at)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Stored != 1 || res.Duplicates != 1 {
+			t.Errorf("node B after a stale lookup: %+v; want the other text stored and this one a duplicate", res)
+		}
+		ms, err := a.Mentions(ctx, ws, listen.MentionFilter{})
+		if err != nil || len(ms) != 2 {
+			t.Errorf("stored %d mentions, %v; want 2", len(ms), err)
+		}
+	})
+}
