@@ -63,7 +63,7 @@ type Deps struct {
 	Listen *listen.Service
 	Alerts alert.Store
 	// Sources, when set with Listen, gets the demo's listening sources
-	// with their health (see refreshSources).
+	// (see refreshSources); the mentions come in through them.
 	Sources SourceStore
 }
 
@@ -103,13 +103,14 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 		}
 	}
 	if d.Listen != nil {
-		if err := refreshMentions(ctx, d, wsID, time.Now()); err != nil {
-			return Login{}, err
-		}
+		var sources map[string]int64
 		if d.Sources != nil {
-			if err := refreshSources(ctx, d.Sources, wsID, time.Now()); err != nil {
+			if sources, err = refreshSources(ctx, d.Sources, wsID, time.Now()); err != nil {
 				return Login{}, err
 			}
+		}
+		if err := refreshMentions(ctx, d, wsID, sources, time.Now()); err != nil {
+			return Login{}, err
 		}
 	}
 	login := Login{Workspace: Slug, Email: Email, Password: Password}

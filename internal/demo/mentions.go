@@ -136,10 +136,12 @@ func pickVoice(r *rand.Rand) string {
 // texts (Ingest drops them as duplicates) and loading on a later day adds
 // only the new days.
 type mentionGen struct {
-	corpus []corpusText
-	neg    []corpusText
-	other  []corpusText
-	loc    *time.Location
+	// sources are the ids of the sources that bring each kind of post.
+	sources map[string]int64
+	corpus  []corpusText
+	neg     []corpusText
+	other   []corpusText
+	loc     *time.Location
 }
 
 func newMentionGen(loc *time.Location) *mentionGen {
@@ -208,6 +210,7 @@ func (g *mentionGen) post(r *rand.Rand, id string, at time.Time, text string) li
 	} else {
 		p.URL = fmt.Sprintf("https://weibo.com/%d/%s", uid, id)
 	}
+	p.SourceID = g.sources[p.SourceKind]
 	return p
 }
 
@@ -253,8 +256,9 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 }
 
 // refreshMentions seeds the topics, the alert rules and 60 days of
-// mentions, and records the alerts the spike fires.
-func refreshMentions(ctx context.Context, d Deps, wsID int64, now time.Time) error {
+// mentions, brought by the sources of their kind (sources, by post kind;
+// nil leaves them without one), and records the alerts the spike fires.
+func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string]int64, now time.Time) error {
 	ls := d.Listen
 	if err := relinkCompetitorTopics(ctx, d, wsID); err != nil {
 		return err
@@ -314,6 +318,7 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, now time.Time) err
 		loc = l
 	}
 	g := newMentionGen(loc)
+	g.sources = sources
 	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
 	spikeDay := today.AddDate(0, 0, -spikeDaysAgo)
 	var spikeIDs []int64

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// TestDemoSources loads the demo twice: each time it has a healthy feed,
-// a healthy Mastodon hashtag and a failing Bluesky search backing off,
-// and the second load adds no source and no failure.
+// TestDemoSources loads the demo twice: each time it has a webhook and an
+// import source, healthy with the demo's posts they brought (all of them
+// between the two), and a failing Bluesky search backing off; the second
+// load adds no source, no item and no failure.
 func TestDemoSources(t *testing.T) {
 	d, db := listenDeps(t)
 	d.Sources = db
@@ -28,12 +29,27 @@ func TestDemoSources(t *testing.T) {
 		if len(srcs) != len(demoSources) {
 			t.Fatalf("load %d: %d sources, want %d", load, len(srcs), len(demoSources))
 		}
+		brought := map[int64]int64{}
+		rows, err := db.WriteDB().QueryContext(ctx, `SELECT COALESCE(source_id, 0), COUNT(*) FROM mentions WHERE workspace_id = $1 GROUP BY source_id`, ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				t.Fatal(err)
+			}
+			brought[id] = n
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
 		kinds := map[string]int{}
 		for _, s := range srcs {
 			switch {
 			case s.Failures == 0:
-				if s.LastSuccessAt == nil || s.ItemsFetched == 0 || s.NextPollAt == nil || !s.NextPollAt.After(*s.LastSuccessAt) {
-					t.Errorf("load %d: healthy source %q: last success %v, %d items, next poll %v", load, s.Name, s.LastSuccessAt, s.ItemsFetched, s.NextPollAt)
+				if s.LastSuccessAt == nil || s.ItemsFetched == 0 || s.ItemsFetched != brought[s.ID] {
+					t.Errorf("load %d: healthy source %q: last success %v, %d items, want the %d mentions it brought", load, s.Name, s.LastSuccessAt, s.ItemsFetched, brought[s.ID])
 				}
 				kinds[s.Kind]++
 			default:
@@ -44,8 +60,11 @@ func TestDemoSources(t *testing.T) {
 				kinds["failing"]++
 			}
 		}
-		if kinds["rss"] != 1 || kinds["mastodon_tag"] != 1 || kinds["failing"] != 1 {
-			t.Errorf("load %d: sources %v, want one healthy rss, one healthy mastodon_tag, one failing", load, kinds)
+		if kinds["webhook"] != 1 || kinds["import"] != 1 || kinds["failing"] != 1 {
+			t.Errorf("load %d: sources %v, want one healthy webhook, one healthy import, one failing", load, kinds)
+		}
+		if brought[0] != 0 {
+			t.Errorf("load %d: %d mentions without a source", load, brought[0])
 		}
 	}
 }

@@ -495,3 +495,59 @@ func TestSameTextOnTwoNodes(t *testing.T) {
 		}
 	})
 }
+
+// TestPushedSourceHealth: a webhook or import source has no poll to say how
+// it is doing, so the mentions it brings are its health: each new mention
+// counts, duplicates do not, and every batch is a success. A polled source
+// named by a post keeps the health its polls give it, and another
+// workspace's source is not touched.
+func TestPushedSourceHealth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws, other := newWorkspace(t, db), newWorkspace(t, db)
+		mk := func(ws int64, kind string) int64 {
+			t.Helper()
+			s, err := db.CreateSource(ctx, ws, listen.Source{Kind: kind, Name: kind, Config: map[string]string{}, Enabled: true, PollSeconds: 900})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.ID
+		}
+		hook, file, feed, foreign := mk(ws, "webhook"), mk(ws, "import"), mk(ws, "rss"), mk(other, "webhook")
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		from := func(src int64, id, text string) listen.Post {
+			p := post(id, text, at)
+			p.SourceID = src
+			return p
+		}
+		batch := []listen.Post{
+			from(hook, "1", "闲岚的冷萃咖啡太好喝了"), from(hook, "2", "快递三天都没到，客服也不回消息"),
+			from(file, "3", "华为新手机发布会今晚八点直播"), from(feed, "4", "小米新手机发布会明天上午十点直播"),
+			from(foreign, "5", "今天天气不错，适合出门散步"),
+		}
+		if _, err := svc.Ingest(ctx, ws, batch); err != nil {
+			t.Fatal(err)
+		}
+		// The same texts again, and one new post from the webhook.
+		again := append(batch[:2:2], from(hook, "6", "新开的门店装修很有格调"))
+		if res, err := svc.Ingest(ctx, ws, again); err != nil || res.Stored != 1 {
+			t.Fatalf("second batch %+v, %v; want 1 stored", res, err)
+		}
+		for _, tt := range []struct {
+			ws, id  int64
+			items   int64
+			success bool
+		}{
+			{ws, hook, 3, true}, {ws, file, 1, true}, {ws, feed, 0, false}, {other, foreign, 0, false},
+		} {
+			s, err := db.Source(ctx, tt.ws, tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.ItemsFetched != tt.items || (s.LastSuccessAt != nil) != tt.success {
+				t.Errorf("%s source: %d items, last success %v; want %d items, success %v", s.Kind, s.ItemsFetched, s.LastSuccessAt, tt.items, tt.success)
+			}
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 )
 
 var _ listen.Store = (*DB)(nil)
@@ -202,6 +203,9 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if err := insertMentions(ctx, tx, ws, batch, ids, sources); err != nil {
 			return err
 		}
+		if err := recordPushed(ctx, c, ws, batch, sources); err != nil {
+			return err
+		}
 		if err := growClusters(ctx, tx, ws, batch); err != nil {
 			return err
 		}
@@ -214,6 +218,41 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		return nil, err
 	}
 	return ids, nil
+}
+
+// recordPushed gives the pushed sources of a batch (webhooks and imports,
+// which no poll visits) their health: the mentions they brought are
+// added to items_fetched and the batch is their last success.
+func recordPushed(ctx context.Context, c conn, ws int64, batch []listen.NewMention, sources map[int64]bool) error {
+	counts := map[int64]int{}
+	var order []int64
+	for i := range batch {
+		if id := batch[i].SourceID; sources[id] {
+			if counts[id] == 0 {
+				order = append(order, id)
+			}
+			counts[id]++
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	now := c.db.now()
+	args := []any{0, now, ws, 0}
+	polled := make([]string, len(source.PolledKinds))
+	for i, k := range source.PolledKinds {
+		args = append(args, k)
+		polled[i] = fmt.Sprintf("$%d", len(args))
+	}
+	q := `UPDATE sources SET items_fetched = items_fetched + $1, last_success_at = $2, updated_at = $2
+		WHERE workspace_id = $3 AND id = $4 AND kind NOT IN (` + strings.Join(polled, ", ") + `)`
+	for _, id := range order {
+		args[0], args[3] = counts[id], id
+		if _, err := c.exec(ctx, q, args...); err != nil {
+			return apperr.Wrap(err, "record source health")
+		}
+	}
+	return nil
 }
 
 // newMentionIDs allocates n mention ids, ascending. On SQLite the
