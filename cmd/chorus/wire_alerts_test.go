@@ -46,8 +46,8 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 			locale string
 			want   []string
 		}{
-			{"", []string{"危机词：1 条新提及", "触发时间: "}},
-			{"en", []string{"Crisis words in new mentions: 1", "Fired: "}},
+			{"", []string{"危机词：1 条新提及", "危机话题提及", "触发时间: "}},
+			{"en", []string{"1 new mention with crisis words", "mentions of a crisis topic", "Fired: "}},
 		}
 		for i, tt := range tests {
 			must(t, db.SetUserLocale(ctx, u.ID, tt.locale))
@@ -73,6 +73,9 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 				t.Errorf("locale %q: message lacks the UI link %s: %s", tt.locale, link, text)
 			}
 			shanghai := notify.EscapeChatMarkdown(got[0].FiredAt.In(ws.Location()).Format("2006-01-02 15:04") + " CST")
+			if strings.Contains(text, "alert.") {
+				t.Errorf("locale %q: a message key was not rendered: %s", tt.locale, text)
+			}
 			for _, w := range append(tt.want, shanghai) {
 				if !strings.Contains(text, w) {
 					t.Errorf("locale %q: message lacks %q: %s", tt.locale, w, text)

@@ -88,7 +88,7 @@ func TestMessagesText(t *testing.T) {
 	for _, tt := range []struct{ locale, key, want string }{
 		{"zh-CN", "alert.volume_spike.title", "声量突增：闲岚"},
 		{"en", "alert.volume_spike.title", "Volume spike: 闲岚"},
-		{"en", "alert.crisis_word.title", "Crisis words in new mentions: 3"},
+		{"en", "alert.crisis_word.title", "3 new mentions with crisis words"},
 		{"fr", "alert.crisis_word.title", "危机词：3 条新提及"},
 		{"en", "alert.no_such_key", "alert.no_such_key"},
 	} {

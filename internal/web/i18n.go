@@ -77,8 +77,12 @@ func (c *catalog) T(locale, key string, args map[string]any) string {
 	if !ok {
 		l = c.localizers[Locales[0]]
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: args})
-	if err != nil {
+	// A message with plural forms ({"one": …, "other": …}) picks its form
+	// by the Count argument; Chinese has one form, English two. A message
+	// without the form asked for renders its "other" text, with an error
+	// that only says so.
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: args, PluralCount: args["Count"]})
+	if err != nil && s == "" {
 		return key
 	}
 	return s

@@ -60,9 +60,31 @@ func areaKeys(t *testing.T, name string) map[string]string {
 	if err != nil {
 		t.Fatalf("read %s: %v", name, err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s is not a flat object of strings: %v", name, err)
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatalf("%s is not a flat object: %v", name, err)
+	}
+	m := make(map[string]string, len(raw))
+	for k, v := range raw {
+		var text string
+		if json.Unmarshal(v, &text) == nil {
+			m[k] = text
+			continue
+		}
+		// A message with plural forms: "other", and "one" beside it.
+		var forms map[string]string
+		if err := json.Unmarshal(v, &forms); err != nil {
+			t.Fatalf("%s: %q is neither a string nor an object of plural forms: %v", name, k, err)
+		}
+		for f := range forms {
+			if f != "one" && f != "other" {
+				t.Errorf("%s: %q has plural form %q; the catalogs use one and other", name, k, f)
+			}
+		}
+		if forms["other"] == "" {
+			t.Errorf("%s: %q has plural forms but no other", name, k)
+		}
+		m[k] = forms["other"]
 	}
 	return m
 }
@@ -338,6 +360,11 @@ func TestI18nTemplateArgs(t *testing.T) {
 		{"reason_objective_zh", "zh-CN", "fit.reason.objective", map[string]any{"Objective": "sales", "Score": 0.8}, []string{"销售转化", "0.8"}},
 		{"reason_capability_en", "en", "fit.reason.capability_limited", map[string]any{"Feature": "publish", "Level": "enterprise"}, []string{"publishing", "enterprise only"}},
 		{"error_type_zh", "zh-CN", "error.type", map[string]any{"Want": "integer"}, []string{"整数"}},
+		{"plural_one_en", "en", "sources.failures", map[string]any{"Count": 1}, []string{"1 failure"}},
+		{"plural_other_en", "en", "sources.failures", map[string]any{"Count": 3}, []string{"3 failures"}},
+		{"plural_int64_en", "en", "listening.followers", map[string]any{"Count": int64(1)}, []string{"1 follower"}},
+		{"plural_zh", "zh-CN", "sources.failures", map[string]any{"Count": 1}, []string{"连续失败 1 次"}},
+		{"plural_title_en", "en", "alert.crisis_word.title", map[string]any{"Count": 1}, []string{"1 new mention with"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
