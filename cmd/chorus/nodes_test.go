@@ -62,6 +62,10 @@ func TestTwoServers(t *testing.T) {
 			t.Parallel()
 			checkListening(t, c, a, b)
 		})
+		t.Run("disable", func(t *testing.T) {
+			t.Parallel()
+			checkDisable(t, c, a, b)
+		})
 	})
 	if t.Failed() {
 		return
@@ -111,6 +115,33 @@ func checkLinks(t *testing.T, c apiClient, a, b *node) shortLink {
 		})
 	}
 	return sl
+}
+
+// checkDisable makes a link on node A, follows it on node B so that B
+// caches it, disables it on A, and checks that B stops redirecting well
+// within its cache's 30-second TTL: B follows link changes every second.
+func checkDisable(t *testing.T, c apiClient, a, b *node) {
+	var made struct {
+		link.Link
+		TaggedURL string `json:"tagged_url"`
+	}
+	c.mustCall(t, a, "POST", "/links", map[string]any{"destination": "https://shop.example.com/recall", "channel": "weibo"}, &made, http.StatusCreated)
+	sl := shortLink{id: made.ID, code: made.Code, tagged: made.TaggedURL}
+	if _, err := sl.follow(b, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"); err != nil {
+		t.Fatal(err)
+	}
+	c.mustCall(t, a, "PATCH", fmt.Sprintf("/links/%d", sl.id), map[string]any{"disabled": true}, nil, http.StatusOK)
+	disabled := time.Now()
+	waitUntil(t, 10*time.Second, 100*time.Millisecond, "node B stops redirecting the link disabled on node A", func() (bool, string) {
+		resp, err := noRedirects.Get(b.url + "/l/" + sl.code)
+		if err != nil {
+			return false, err.Error()
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode != http.StatusFound, fmt.Sprintf("status %d", resp.StatusCode)
+	})
+	t.Logf("node B stopped redirecting %s after the link was disabled on node A", time.Since(disabled).Round(time.Millisecond))
 }
 
 // clickFigures are the stats of a link this test checks: the totals from

@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	fmt.Fprintf(out, "chorus %s serving on %s (database: %s)\n", version, base, a.db.Dialect())
 	clicks.Start()
+	go links.Follow(ctx, linkSyncInterval, log)
 	err = srv.Serve(ctx, ln)
 	// The server has stopped answering redirects: store every queued click
 	// before the database closes.
@@ -191,6 +192,11 @@ func displayAddr(a net.Addr) string {
 	}
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
 }
+
+// linkSyncInterval is how often a node looks for link changes made on
+// other nodes, so a disabled link stops redirecting everywhere within
+// about a second.
+const linkSyncInterval = time.Second
 
 // clickDrainGrace is how long the click writer may take to store the
 // queue after SIGTERM.

@@ -25,10 +25,11 @@ func (r Resolved) Active(now time.Time) bool {
 
 // Cache holds resolved links by code: bounded (least recently used out
 // first) and refreshed after a TTL. A change on this node invalidates the
-// entry at once; a change on another node sharing the database shows here
-// within the TTL, when the stale entry is served once more and reloaded in
-// the background. Unknown codes are cached too, for a shorter time, so a
-// flood of made-up codes reads the database once per code and TTL.
+// entry at once; a change on another node sharing the database makes the
+// Service mark every entry stale (see Service.Sync), and a stale entry is
+// served once more and reloaded in the background. Unknown codes are
+// cached too, for a shorter time, so a flood of made-up codes reads the
+// database once per code and TTL.
 type Cache struct {
 	load    func(ctx context.Context, code string) (Resolved, error)
 	max     int
@@ -39,12 +40,16 @@ type Cache struct {
 	mu    sync.Mutex
 	items map[string]*list.Element
 	order *list.List
+	// gen counts MarkStale calls; an entry loaded (or begun loading) in an
+	// older generation is stale.
+	gen uint64
 }
 
 type cacheEntry struct {
 	code     string
 	r        Resolved
 	loadedAt time.Time
+	gen      uint64
 	loading  bool
 }
 
@@ -73,24 +78,27 @@ func (c *Cache) Get(ctx context.Context, code string) (Resolved, error) {
 		if !r.Found {
 			ttl = c.missTTL
 		}
-		stale := now.Sub(e.loadedAt) > ttl
+		stale := now.Sub(e.loadedAt) > ttl || e.gen != c.gen
 		if stale && !e.loading {
 			e.loading = true
-			go c.refresh(code)
+			go c.refresh(code, c.gen)
 		}
 		c.mu.Unlock()
 		return r, nil
 	}
+	gen := c.gen
 	c.mu.Unlock()
 	r, err := c.load(ctx, code)
 	if err != nil {
 		return Resolved{}, err
 	}
-	c.put(code, r)
+	c.put(code, r, gen)
 	return r, nil
 }
 
-func (c *Cache) refresh(code string) {
+// refresh reloads code; gen is the generation when the load began, so
+// that a load that began before a MarkStale leaves the entry stale.
+func (c *Cache) refresh(code string, gen uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := c.load(ctx, code)
@@ -102,19 +110,19 @@ func (c *Cache) refresh(code string) {
 		c.mu.Unlock()
 		return
 	}
-	c.put(code, r)
+	c.put(code, r, gen)
 }
 
-func (c *Cache) put(code string, r Resolved) {
+func (c *Cache) put(code string, r Resolved, gen uint64) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[code]; ok {
-		el.Value = &cacheEntry{code: code, r: r, loadedAt: now}
+		el.Value = &cacheEntry{code: code, r: r, loadedAt: now, gen: gen}
 		c.order.MoveToFront(el)
 		return
 	}
-	c.items[code] = c.order.PushFront(&cacheEntry{code: code, r: r, loadedAt: now})
+	c.items[code] = c.order.PushFront(&cacheEntry{code: code, r: r, loadedAt: now, gen: gen})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)
@@ -130,6 +138,15 @@ func (c *Cache) Invalidate(code string) {
 		c.order.Remove(el)
 		delete(c.items, code)
 	}
+}
+
+// MarkStale makes every entry stale, also those being loaded now: each is
+// served once more and reloaded in the background, so that no redirect
+// waits for the database.
+func (c *Cache) MarkStale() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
 }
 
 // Len is the number of cached codes.

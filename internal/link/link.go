@@ -142,6 +142,9 @@ type Store interface {
 	// LinkByCode returns the link with a code and its workspace's time
 	// zone, for the redirect. Returns apperr.NotFound.
 	LinkByCode(ctx context.Context, code string) (Link, string, error)
+	// LinkVersion counts the changes and deletions of links made so far
+	// by every node sharing the database.
+	LinkVersion(ctx context.Context) (int64, error)
 	// AllowedDomains returns the workspace's destination-domain
 	// allowlist, empty when every domain is allowed.
 	AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error)

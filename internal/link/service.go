@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -18,9 +19,9 @@ type Options struct {
 	CampaignSlug func(ctx context.Context, workspaceID, campaignID int64) (string, error)
 	// CacheSize bounds the redirect's link cache (default 100,000).
 	CacheSize int
-	// CacheTTL is how long a cached link is trusted before it is reloaded,
-	// which bounds how late a change made on another node shows (default
-	// 30 s).
+	// CacheTTL is how long a cached link is trusted before it is reloaded
+	// (default 30 s). A change made on another node shows sooner, at the
+	// next Sync.
 	CacheTTL time.Duration
 	// Now is the clock; tests set it.
 	Now func() time.Time
@@ -32,6 +33,10 @@ type Service struct {
 	opt   Options
 	cache *Cache
 	locs  sync.Map // time zone name -> *time.Location
+
+	// version is the link version of the last Sync; -1 before the first.
+	syncMu  sync.Mutex
+	version int64
 }
 
 func (s *Service) location(tz string) *time.Location {
@@ -51,7 +56,7 @@ func NewService(st Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{store: st, opt: o}
+	s := &Service{store: st, opt: o, version: -1}
 	s.cache = NewCache(o.CacheSize, o.CacheTTL, s.load)
 	s.cache.now = o.Now
 	return s
@@ -308,6 +313,49 @@ func (s *Service) Resolve(ctx context.Context, code string) (Resolved, error) {
 		return Resolved{}, nil
 	}
 	return s.cache.Get(ctx, code)
+}
+
+// Sync brings the cache in step with link changes made anywhere: when the
+// links' change count moved since the last Sync (or this is the first),
+// every cached link is marked stale.
+func (s *Service) Sync(ctx context.Context) error {
+	v, err := s.store.LinkVersion(ctx)
+	if err != nil {
+		return err
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if v != s.version {
+		s.cache.MarkStale()
+		s.version = v
+	}
+	return nil
+}
+
+// Follow runs Sync every interval until ctx ends, so that a link
+// disabled, changed or deleted on another node stops redirecting here
+// within about that interval. A failing Sync is logged when it starts
+// failing and tried again next round; meanwhile the cache's TTL still
+// bounds how stale a link can be.
+func (s *Service) Follow(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	failing := false
+	for {
+		err := s.Sync(ctx)
+		switch {
+		case err != nil && !failing && ctx.Err() == nil:
+			log.Error("follow link changes", "err", err)
+		case err == nil && failing:
+			log.Info("follow link changes: recovered")
+		}
+		failing = err != nil
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Cache is the redirect's link cache.

@@ -404,3 +404,75 @@ func TestWriterReferrerHost(t *testing.T) {
 		t.Errorf("cache holds %d referrers, bound %d", len(w.refs), maxReferrers)
 	}
 }
+
+// TestCacheMarkStale: after MarkStale every entry answers once more and
+// reloads in the background, and a load that began before MarkStale does
+// not make its entry fresh.
+func TestCacheMarkStale(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	loads, version := 0, int64(1)
+	release := make(chan struct{}, 1)
+	block := false
+	c := NewCache(10, time.Hour, func(ctx context.Context, code string) (Resolved, error) {
+		mu.Lock()
+		loads++
+		v, wait := version, block
+		mu.Unlock()
+		if wait {
+			<-release
+		}
+		return Resolved{Found: true, LinkID: v}, nil
+	})
+	ctx := context.Background()
+	get := func() int64 {
+		t.Helper()
+		r, err := c.Get(ctx, "abc1234")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.LinkID
+	}
+	waitLoads := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			mu.Lock()
+			got := loads
+			mu.Unlock()
+			if got >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d loads, want %d", got, n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if get() != 1 || get() != 1 {
+		t.Fatal("first load not cached")
+	}
+	// The link changes elsewhere; this node hears of it.
+	mu.Lock()
+	version, block = 2, true
+	mu.Unlock()
+	c.MarkStale()
+	if v := get(); v != 1 {
+		t.Errorf("stale entry: %d, want the old value served once more", v)
+	}
+	waitLoads(2) // the background reload has begun, and blocks
+	// Another change is heard while that reload is under way: the value it
+	// brings may predate the change, so the entry must stay stale.
+	c.MarkStale()
+	mu.Lock()
+	version, block = 3, false
+	mu.Unlock()
+	release <- struct{}{}
+	deadline := time.Now().Add(5 * time.Second)
+	for get() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the entry loaded across a MarkStale was taken as fresh")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -160,6 +160,14 @@ func (db *DB) DeleteLink(ctx context.Context, workspaceID, id int64) error {
 	return brandRowsOne(res, err, "delete", "link")
 }
 
+// LinkVersion returns the count of link changes and deletions made so
+// far, by any node.
+func (db *DB) LinkVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.reader().queryRow(ctx, `SELECT version FROM link_version WHERE id = 1`).Scan(&v)
+	return v, apperr.Wrap(err, "read link version")
+}
+
 // LinkByCode returns the link with a code and its workspace's time zone.
 // Returns apperr.NotFound.
 func (db *DB) LinkByCode(ctx context.Context, code string) (link.Link, string, error) {

@@ -411,3 +411,49 @@ func BenchmarkWriteClicks(b *testing.B) {
 		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b)) })
 	}
 }
+
+// TestLinkVersion: the link version moves with every change and deletion
+// of links, also one that a workspace's deletion cascades to, and not
+// with a new link, which no node has cached.
+func TestLinkVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		last, err := db.LinkVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newTestLink(t, db, ws)
+		gone := newTestLink(t, db, ws)
+		newTestLink(t, db, ws)
+		now := time.Now().UTC()
+		for _, step := range []struct {
+			name  string
+			moves bool
+			do    func() error
+		}{
+			{"create", false, func() error {
+				_, err := db.CreateLink(ctx, link.Link{WorkspaceID: ws, Code: link.NewCode(), Destination: "https://a.example.com/"})
+				return err
+			}},
+			{"disable", true, func() error { l.DisabledAt = &now; return db.UpdateLink(ctx, l) }},
+			{"delete", true, func() error { return db.DeleteLink(ctx, ws, gone.ID) }},
+			{"delete workspace", true, func() error {
+				_, err := db.WriteDB().ExecContext(ctx, `DELETE FROM workspaces WHERE id = $1`, ws)
+				return err
+			}},
+		} {
+			if err := step.do(); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			v, err := db.LinkVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (v != last) != step.moves {
+				t.Errorf("%s: version %d after %d, want it to move: %v", step.name, v, last, step.moves)
+			}
+			last = v
+		}
+	})
+}
