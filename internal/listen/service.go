@@ -184,16 +184,15 @@ type Service struct {
 type wsState struct {
 	ingest sync.Mutex // one batch at a time through dedup and store
 
-	mu        sync.Mutex // guards applied, version and stale
-	applied   applied
-	version   int64 // the store's listen version applied was built at
-	stale     bool
-	near      *nearIndex // nil until loaded; guarded by ingest
-	prunedAt  time.Time
-	pending   atomic.Int32  // Ingest calls between their lookup of duplicates and their commit
-	stored    atomic.Uint64 // batches stored; written under ingest
-	recent    []exactSet    // what the last stored batches added, newest last; guarded by ingest
-	nearSince time.Time
+	mu       sync.Mutex // guards applied, version and stale
+	applied  applied
+	version  int64 // the store's listen version applied was built at
+	stale    bool
+	near     *nearIndex // nil until loaded; guarded by ingest
+	prunedAt time.Time
+	pending  atomic.Int32  // Ingest calls between their lookup of duplicates and their commit
+	stored   atomic.Uint64 // batches stored; written under ingest
+	recent   []exactSet    // what the last stored batches added, newest last; guarded by ingest
 }
 
 // NewService returns the listening service over store.
