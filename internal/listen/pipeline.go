@@ -304,7 +304,7 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 	if len(batch) == 0 {
 		return res, nil
 	}
-	ids, err := s.store.SaveMentions(ctx, ws, batch)
+	ids, others, err := s.store.SaveMentions(ctx, ws, batch, NearSync{After: st.nearAfter, Since: now.Add(-s.opt.NearWindow)})
 	newEntries := st.near.entries[firstNew:]
 	if err != nil {
 		for i := range newEntries {
@@ -317,6 +317,7 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			e.id = ids[-e.id-1]
 		}
 	}
+	st.addRoots(others, slices.Max(ids))
 	// Remembered only while another batch may have looked up before this
 	// commit: one that starts later sees it in the store, or (having read
 	// st.stored before the Add) finds too few recent batches and looks up
@@ -334,28 +335,34 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 	return res, nil
 }
 
-// loadNear builds the workspace's near-duplicate index from the store on
-// first use, and prunes it of old roots once an hour.
+// loadNear brings the workspace's near-duplicate index up to date before
+// a batch: built from the store on first use, then given the roots that
+// other nodes stored since, and pruned of old roots once an hour.
 func (s *Service) loadNear(ctx context.Context, ws int64, st *wsState, now time.Time) error {
 	if st.near == nil {
-		roots, err := s.store.DedupRoots(ctx, ws, now.Add(-s.opt.NearWindow))
-		if err != nil {
-			return err
-		}
-		ix := newNearIndex()
-		for _, r := range roots {
-			if r.SimHash != 0 {
-				ix.add(r.ID, r.SimHash, r.PublishedAt)
-			}
-		}
-		st.near, st.prunedAt = ix, now
-		return nil
+		st.near, st.nearAfter, st.prunedAt = newNearIndex(), 0, now
 	}
+	roots, last, err := s.store.DedupRoots(ctx, ws, NearSync{After: st.nearAfter, Since: now.Add(-s.opt.NearWindow)})
+	if err != nil {
+		return err
+	}
+	st.addRoots(roots, last)
 	if now.Sub(st.prunedAt) > time.Hour {
 		st.near.prune(now.Add(-s.opt.NearWindow))
 		st.prunedAt = now
 	}
 	return nil
+}
+
+// addRoots adds the roots the index has not read yet, and notes that it
+// has read the workspace's mentions up to id last.
+func (st *wsState) addRoots(roots []DedupEntry, last int64) {
+	for _, r := range roots {
+		if r.SimHash != 0 && r.ID > st.nearAfter {
+			st.near.add(r.ID, r.SimHash, r.PublishedAt)
+		}
+	}
+	st.nearAfter = max(st.nearAfter, last)
 }
 
 // cleanText cuts s to MaxPostBytes, replaces invalid UTF-8 and drops

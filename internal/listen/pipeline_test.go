@@ -275,12 +275,12 @@ func (r *racingStore) KnownMentions(ctx context.Context, ws int64, keys []listen
 	return k, h, err
 }
 
-func (r *racingStore) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention) ([]int64, error) {
+func (r *racingStore) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention, near listen.NearSync) ([]int64, []listen.DedupEntry, error) {
 	if r.saves.Add(1) == 1 {
 		close(r.saving)
 		<-r.looked
 	}
-	return r.DB.SaveMentions(ctx, ws, batch)
+	return r.DB.SaveMentions(ctx, ws, batch, near)
 }
 
 func TestIngestConcurrentDuplicates(t *testing.T) {
@@ -375,6 +375,64 @@ func TestTopicsOfAnotherNode(t *testing.T) {
 		}
 		if _, _, err := b.Matcher(ctx, ws+1000); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("matcher of a missing workspace: %v, want NotFound", err)
+		}
+	})
+}
+
+// TestNearDuplicatesOfAnotherNode: two services over one store are two
+// nodes whose near-duplicate indexes were built before. A repost on one
+// node of a post stored by the other joins the original's cluster, also
+// when both nodes store batches at the same time.
+func TestNearDuplicatesOfAnotherNode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		a := listen.NewService(db, listen.Brands{}, listen.Options{})
+		b := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		ingest := func(svc *listen.Service, posts ...listen.Post) listen.IngestResult {
+			t.Helper()
+			res, err := svc.Ingest(ctx, ws, posts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		// Both nodes build their indexes.
+		ingest(a, post("a0", "华为新手机发布会今晚八点直播，大家记得准时观看。", at))
+		ingest(b, post("b0", "快递三天都没到，客服也不回消息，太失望了，再也不买了。", at))
+		orig := "今天去闲岚咖啡喝了冷萃，味道真的很不错，推荐大家试试看！价格也很实惠。"
+		first := ingest(a, post("a1", orig, at))
+		res := ingest(b, post("b1", "转发微博 //@小美: "+orig, at))
+		if res.Clustered != 1 {
+			t.Fatalf("node B: %+v; want the repost of node A's post clustered", res)
+		}
+		m, err := b.Mention(ctx, ws, res.IDs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ClusterID != first.IDs[0] {
+			t.Errorf("repost's cluster %d, want node A's post %d", m.ClusterID, first.IDs[0])
+		}
+		// Batches of both nodes at once: each of B's next reposts finds
+		// the original A stored in the batch before, whichever committed
+		// first.
+		for i := range 5 {
+			text := fmt.Sprintf("第%d家分店开业了，全场饮品第二杯半价，活动持续到月底，欢迎大家来店里坐坐！", i)
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _ = a.Ingest(ctx, ws, []listen.Post{post(fmt.Sprint("a-shop-", i), text, at)})
+			}()
+			go func() {
+				defer wg.Done()
+				_, _ = b.Ingest(ctx, ws, []listen.Post{post(fmt.Sprint("b-other-", i), fmt.Sprintf("无关的第%d条：今天的天气不错，适合出门散步。", i), at)})
+			}()
+			wg.Wait()
+			if res := ingest(b, post(fmt.Sprint("b-shop-", i), "转发微博 "+text, at)); res.Clustered != 1 {
+				t.Errorf("round %d: node B's repost %+v; want it clustered with node A's post", i, res)
+			}
 		}
 	})
 }

@@ -50,8 +50,10 @@ type Store interface {
 	WorkspaceName(ctx context.Context, ws int64) (string, error)
 
 	// DedupRoots returns the cluster roots (mentions that are not
-	// near-duplicates of another) published since a time, oldest first.
-	DedupRoots(ctx context.Context, ws int64, since time.Time) ([]DedupEntry, error)
+	// near-duplicates of another) stored after mention near.After and
+	// published since near.Since, oldest first, and the highest id of the
+	// workspace's mentions it saw: the After of the next call.
+	DedupRoots(ctx context.Context, ws int64, near NearSync) ([]DedupEntry, int64, error)
 	// KnownMentions reports which of the keys (source kind, external id)
 	// and content hashes are stored already.
 	KnownMentions(ctx context.Context, ws int64, keys []ExactKey, hashes []string) (map[ExactKey]bool, map[string]bool, error)
@@ -60,7 +62,14 @@ type Store interface {
 	// the hourly roll-ups. It returns the new ids in batch order. Returns
 	// apperr.Conflict when a mention's (source kind, external id) was
 	// stored meanwhile, and then stores nothing.
-	SaveMentions(ctx context.Context, ws int64, batch []NewMention) ([]int64, error)
+	//
+	// The batches of a workspace are stored one at a time, also by several
+	// nodes, each with ids above every mention stored before it. So that
+	// a node's near-duplicate index misses nothing another node stored,
+	// SaveMentions also returns, as DedupRoots does, the roots stored
+	// after near.After and before this batch; the batch's last id is then
+	// the After of the next call.
+	SaveMentions(ctx context.Context, ws int64, batch []NewMention, near NearSync) ([]int64, []DedupEntry, error)
 	// Mention returns one mention. Returns apperr.NotFound.
 	Mention(ctx context.Context, ws, id int64) (Mention, error)
 	// Mentions returns mentions, newest first, by the filter.
@@ -72,6 +81,14 @@ type Store interface {
 	// Corrections calls fn with the text and label of every corrected
 	// mention, oldest first.
 	Corrections(ctx context.Context, ws int64, fn func(text, label string) error) error
+}
+
+// NearSync says how far a node's near-duplicate index has read a
+// workspace's mentions: every mention up to id After, and the roots
+// published since Since, the oldest it keeps.
+type NearSync struct {
+	After int64
+	Since time.Time
 }
 
 // ExactKey is a mention's identity at its source.
@@ -184,15 +201,16 @@ type Service struct {
 type wsState struct {
 	ingest sync.Mutex // one batch at a time through dedup and store
 
-	mu       sync.Mutex // guards applied, version and stale
-	applied  applied
-	version  int64 // the store's listen version applied was built at
-	stale    bool
-	near     *nearIndex // nil until loaded; guarded by ingest
-	prunedAt time.Time
-	pending  atomic.Int32  // Ingest calls between their lookup of duplicates and their commit
-	stored   atomic.Uint64 // batches stored; written under ingest
-	recent   []exactSet    // what the last stored batches added, newest last; guarded by ingest
+	mu        sync.Mutex // guards applied, version and stale
+	applied   applied
+	version   int64 // the store's listen version applied was built at
+	stale     bool
+	near      *nearIndex // nil until loaded; guarded by ingest
+	nearAfter int64      // the mentions the index has read, by id; guarded by ingest
+	prunedAt  time.Time
+	pending   atomic.Int32  // Ingest calls between their lookup of duplicates and their commit
+	stored    atomic.Uint64 // batches stored; written under ingest
+	recent    []exactSet    // what the last stored batches added, newest last; guarded by ingest
 }
 
 // NewService returns the listening service over store.

@@ -188,11 +188,27 @@ const (
 // multi-row INSERTs), topic matches, cluster-size increments of roots
 // stored before, and the hourly topic roll-ups. Source ids and topic ids
 // that are not the workspace's are dropped. It returns the new ids in batch
-// order. Returns apperr.Conflict if a (source kind, external id) is taken.
-func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention) ([]int64, error) {
+// order, and the roots stored after near.After before this batch (see
+// listen.Store). Returns apperr.Conflict if a (source kind, external id) is
+// taken.
+func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention, near listen.NearSync) ([]int64, []listen.DedupEntry, error) {
 	var ids []int64
+	var others []listen.DedupEntry
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
+		// One batch of a workspace at a time, also across nodes, so that
+		// its ids are above those of every batch stored before it. (A
+		// SQLite transaction holds the whole database's write lock.)
+		if db.dialect == Postgres {
+			var one int
+			if err := c.queryRow(ctx, `SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE`, ws).Scan(&one); err != nil {
+				return notFound(err, "workspace")
+			}
+		}
+		var err error
+		if others, _, err = rootsAfter(ctx, c, ws, near); err != nil {
+			return err
+		}
 		topics, sources, err := listenRefs(ctx, sqlBatch{c}, ws, batch)
 		if err != nil {
 			return err
@@ -215,9 +231,9 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		return upsertTopicRollups(ctx, tx, ws, batch, topics)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ids, nil
+	return ids, others, nil
 }
 
 // recordPushed gives the pushed sources of a batch (webhooks and imports,
@@ -589,12 +605,23 @@ func (db *DB) KnownMentions(ctx context.Context, ws int64, keys []listen.ExactKe
 	return known, knownHash, nil
 }
 
-// DedupRoots returns the workspace's cluster roots published since a time.
-func (db *DB) DedupRoots(ctx context.Context, ws int64, since time.Time) ([]listen.DedupEntry, error) {
+// DedupRoots returns the cluster roots stored after mention near.After and
+// published since near.Since, oldest first, and the highest id of the
+// workspace's mentions it saw. The first call of a node (After 0) reads
+// the roots by publication time; later calls read what came after by id,
+// which is few rows.
+func (db *DB) DedupRoots(ctx context.Context, ws int64, near listen.NearSync) ([]listen.DedupEntry, int64, error) {
+	if near.After > 0 {
+		return rootsAfter(ctx, db.reader(), ws, near)
+	}
+	var last int64
+	if err := db.reader().queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM mentions WHERE workspace_id = $1`, ws).Scan(&last); err != nil {
+		return nil, 0, apperr.Wrap(err, "read dedup roots")
+	}
 	rows, err := db.reader().query(ctx, `SELECT id, simhash, published_at FROM mentions
-		WHERE workspace_id = $1 AND published_at >= $2 AND cluster_id IS NULL ORDER BY id`, ws, since.UTC())
+		WHERE workspace_id = $1 AND published_at >= $2 AND cluster_id IS NULL AND id <= $3 ORDER BY id`, ws, near.Since.UTC(), last)
 	if err != nil {
-		return nil, apperr.Wrap(err, "read dedup roots")
+		return nil, 0, apperr.Wrap(err, "read dedup roots")
 	}
 	defer rows.Close()
 	var out []listen.DedupEntry
@@ -602,12 +629,41 @@ func (db *DB) DedupRoots(ctx context.Context, ws int64, since time.Time) ([]list
 		var e listen.DedupEntry
 		var sim int64
 		if err := rows.Scan(&e.ID, &sim, &e.PublishedAt); err != nil {
-			return nil, apperr.Wrap(err, "read dedup roots")
+			return nil, 0, apperr.Wrap(err, "read dedup roots")
 		}
 		e.SimHash = uint64(sim)
 		out = append(out, e)
 	}
-	return out, apperr.Wrap(rows.Err(), "read dedup roots")
+	return out, last, apperr.Wrap(rows.Err(), "read dedup roots")
+}
+
+// rootsAfter reads the workspace's mentions after near.After by id: the
+// roots among them published since near.Since, and the highest id. The
+// unary plus keeps SQLite from reading the workspace's whole index
+// instead of the few rows past After.
+func rootsAfter(ctx context.Context, c conn, ws int64, near listen.NearSync) ([]listen.DedupEntry, int64, error) {
+	rows, err := c.query(ctx, `SELECT id, simhash, published_at, cluster_id IS NULL FROM mentions
+		WHERE id > $1 AND +workspace_id = $2 ORDER BY id`, near.After, ws)
+	if err != nil {
+		return nil, 0, apperr.Wrap(err, "read dedup roots")
+	}
+	defer rows.Close()
+	var out []listen.DedupEntry
+	last := near.After
+	for rows.Next() {
+		var e listen.DedupEntry
+		var sim int64
+		var root bool
+		if err := rows.Scan(&e.ID, &sim, &e.PublishedAt, &root); err != nil {
+			return nil, 0, apperr.Wrap(err, "read dedup roots")
+		}
+		last = e.ID
+		if root && !e.PublishedAt.Before(near.Since) {
+			e.SimHash = uint64(sim)
+			out = append(out, e)
+		}
+	}
+	return out, last, apperr.Wrap(rows.Err(), "read dedup roots")
 }
 
 // Mention returns one mention with its topics. Returns apperr.NotFound.
