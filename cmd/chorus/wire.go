@@ -84,7 +84,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		ingester:  listenIngester(listens),
 		db:        db,
 		log:       log,
-		accounts:  account.NewService(db, account.DefaultThrottle()),
+		accounts:  account.NewService(db, account.DefaultThrottle(db)),
 		brand:     brands,
 		platforms: platforms,
 		campaigns: campaigns,

@@ -161,9 +161,12 @@ type Store interface {
 	// beforeID when it is not 0.
 	Audit(ctx context.Context, workspaceID int64, limit int, beforeID int64) ([]AuditEntry, error)
 
-	// DeleteExpired deletes sessions that expired before now and tokens
-	// revoked before now, returning how many rows went.
+	// DeleteExpired deletes sessions that expired before now, tokens
+	// revoked before now and failed sign-ins older than
+	// FailureRetention, returning how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+
+	FailureStore
 
 	// Secret, SetSecret and DeleteSecret keep instance-wide values such as
 	// the one-time setup token's hash.

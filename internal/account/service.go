@@ -105,7 +105,11 @@ func (s *Service) WorkspaceBySlug(ctx context.Context, slug string) (Workspace, 
 // e-mail and a wrong password give the same apperr.Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email, _ = normalizeEmail(email)
-	if wait := s.throttle.Wait(ip, email); wait > 0 {
+	wait, err := s.throttle.Wait(ctx, ip, email)
+	if err != nil {
+		return User{}, err
+	}
+	if wait > 0 {
 		return User{}, apperr.New(apperr.TooMany, "error.login_throttled", map[string]any{"Minutes": int(wait.Minutes()) + 1})
 	}
 	u, hash, err := s.store.UserByEmail(ctx, email)
@@ -113,18 +117,26 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 		// Spend the same time as a real check, so timing does not tell
 		// which e-mails exist.
 		CheckPassword(dummyHash, password)
-		s.throttle.Fail(ip, email)
-		return User{}, apperr.New(apperr.Unauthorized, "error.login_failed", nil)
+		return User{}, s.failed(ctx, ip, email)
 	}
 	if err != nil {
 		return User{}, err
 	}
 	if !CheckPassword(hash, password) {
-		s.throttle.Fail(ip, email)
-		return User{}, apperr.New(apperr.Unauthorized, "error.login_failed", nil)
+		return User{}, s.failed(ctx, ip, email)
 	}
-	s.throttle.Succeed(email)
+	if err := s.throttle.Succeed(ctx, email); err != nil {
+		return User{}, err
+	}
 	return u, nil
+}
+
+// failed records a failed sign-in and returns the error that says so.
+func (s *Service) failed(ctx context.Context, ip, email string) error {
+	if err := s.throttle.Fail(ctx, ip, email); err != nil {
+		return err
+	}
+	return apperr.New(apperr.Unauthorized, "error.login_failed", nil)
 }
 
 var dummyHash = HashPassword("not a real password, only spends time")

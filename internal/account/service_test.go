@@ -22,7 +22,7 @@ const goodPassword = "correct horse battery"
 func newService(t *testing.T) (*account.Service, *store.DB) {
 	t.Helper()
 	db := storetest.SQLite(t)
-	return account.NewService(db, account.DefaultThrottle()), db
+	return account.NewService(db, account.DefaultThrottle(db)), db
 }
 
 func mustUser(t *testing.T, s *account.Service, email string, admin bool) account.User {

@@ -1,83 +1,75 @@
 package account
 
 import (
-	"sync"
+	"context"
 	"time"
 )
 
+// FailureStore keeps failed sign-ins where every node sees them, so that
+// the limits hold however many nodes answer sign-ins.
+type FailureStore interface {
+	// AddSignInFailures records one failure at a time under each key.
+	AddSignInFailures(ctx context.Context, keys []string, at time.Time) error
+	// SignInFailures returns the times of key's failures after since,
+	// newest first, at most limit of them.
+	SignInFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
+	// ClearSignInFailures forgets key's failures.
+	ClearSignInFailures(ctx context.Context, key string) error
+}
+
 // Throttle limits failed sign-ins per IP and per account within a window.
-// It lives in memory: with several nodes each node counts its own, which
-// still bounds guessing to a small multiple.
+// Failures are kept in the store (and deleted by the cleanup job a day
+// later), so with several nodes the limits are the same as with one.
 type Throttle struct {
-	mu        sync.Mutex
-	window    time.Duration
-	perIP     int
-	perUser   int
-	failures  map[string][]time.Time
-	now       func() time.Time
-	lastSweep time.Time
+	store   FailureStore
+	window  time.Duration
+	perIP   int
+	perUser int
+	now     func() time.Time
 }
 
 // NewThrottle allows perIP failures from one IP and perUser failures on one
 // account within window.
-func NewThrottle(window time.Duration, perIP, perUser int) *Throttle {
-	return &Throttle{window: window, perIP: perIP, perUser: perUser, failures: map[string][]time.Time{}, now: time.Now}
+func NewThrottle(store FailureStore, window time.Duration, perIP, perUser int) *Throttle {
+	return &Throttle{store: store, window: window, perIP: max(perIP, 1), perUser: max(perUser, 1), now: time.Now}
 }
 
 // DefaultThrottle allows 20 failures an IP and 5 an account in 15 minutes.
-func DefaultThrottle() *Throttle { return NewThrottle(15*time.Minute, 20, 5) }
+func DefaultThrottle(store FailureStore) *Throttle { return NewThrottle(store, 15*time.Minute, 20, 5) }
+
+// FailureRetention is how long failed sign-ins are kept: beyond any window.
+const FailureRetention = 24 * time.Hour
+
+func ipKey(ip string) string      { return "ip:" + ip }
+func userKey(email string) string { return "user:" + email }
 
 // Wait returns how long ip or email must wait before another try; 0 when
 // they may try now.
-func (t *Throttle) Wait(ip, email string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return max(t.wait("ip:"+ip, t.perIP), t.wait("user:"+email, t.perUser))
-}
-
-func (t *Throttle) wait(key string, limit int) time.Duration {
-	fails := t.recent(key)
-	if len(fails) < limit {
-		return 0
-	}
-	return fails[len(fails)-limit].Add(t.window).Sub(t.now())
-}
-
-func (t *Throttle) recent(key string) []time.Time {
-	cut := t.now().Add(-t.window)
-	fails := t.failures[key]
-	i := 0
-	for i < len(fails) && !fails[i].After(cut) {
-		i++
-	}
-	fails = fails[i:]
-	if len(fails) == 0 {
-		delete(t.failures, key)
-	} else {
-		t.failures[key] = fails
-	}
-	return fails
-}
-
-// Fail records a failed sign-in.
-func (t *Throttle) Fail(ip, email string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *Throttle) Wait(ctx context.Context, ip, email string) (time.Duration, error) {
 	now := t.now()
-	for _, k := range []string{"ip:" + ip, "user:" + email} {
-		t.failures[k] = append(t.recent(k), now)
-	}
-	if now.Sub(t.lastSweep) > t.window {
-		for k := range t.failures {
-			t.recent(k)
+	var wait time.Duration
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{ipKey(ip), t.perIP}, {userKey(email), t.perUser}} {
+		fails, err := t.store.SignInFailures(ctx, k.key, now.Add(-t.window), k.limit)
+		if err != nil {
+			return 0, err
 		}
-		t.lastSweep = now
+		// The oldest of the last limit failures leaves the window first.
+		if len(fails) == k.limit {
+			wait = max(wait, fails[k.limit-1].Add(t.window).Sub(now))
+		}
 	}
+	return wait, nil
 }
 
-// Succeed clears an account's failures after a good sign-in.
-func (t *Throttle) Succeed(email string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, "user:"+email)
+// Fail records a failed sign-in from ip on email.
+func (t *Throttle) Fail(ctx context.Context, ip, email string) error {
+	return t.store.AddSignInFailures(ctx, []string{ipKey(ip), userKey(email)}, t.now())
+}
+
+// Succeed clears an account's failures after a good sign-in; the IP's stay.
+func (t *Throttle) Succeed(ctx context.Context, email string) error {
+	return t.store.ClearSignInFailures(ctx, userKey(email))
 }

@@ -1,89 +1,125 @@
-package account
+package account_test
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
-// fakeThrottle returns a throttle on a clock the test moves.
-func fakeThrottle(window time.Duration, perIP, perUser int) (*Throttle, *time.Time) {
+// throttleOn returns a throttle over db on a clock the test moves, and a
+// Wait that fails the test on a store error.
+func throttleOn(t *testing.T, db *store.DB, window time.Duration, perIP, perUser int) (*account.Throttle, *time.Time, func(ip, email string) time.Duration) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	th := NewThrottle(window, perIP, perUser)
-	th.now = func() time.Time { return now }
-	return th, &now
+	th := account.NewThrottle(db, window, perIP, perUser)
+	account.SetThrottleClock(th, func() time.Time { return now })
+	wait := func(ip, email string) time.Duration {
+		t.Helper()
+		w, err := th.Wait(context.Background(), ip, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	return th, &now, wait
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestThrottlePerAccount(t *testing.T) {
-	t.Parallel()
-	th, now := fakeThrottle(15*time.Minute, 20, 3)
-	for i := range 3 {
-		if w := th.Wait("ip1", "ann"); w != 0 {
-			t.Fatalf("Wait before failure %d = %v; want 0", i+1, w)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, now, wait := throttleOn(t, db, 15*time.Minute, 20, 3)
+		for i := range 3 {
+			if w := wait("ip1", "ann"); w != 0 {
+				t.Fatalf("Wait before failure %d = %v; want 0", i+1, w)
+			}
+			must(t, th.Fail(ctx, "ip1", "ann"))
+			*now = now.Add(time.Minute)
 		}
-		th.Fail("ip1", "ann")
-		*now = now.Add(time.Minute)
-	}
-	// Failures at 12:00, 12:01, 12:02; now 12:03: wait until 12:15.
-	if w := th.Wait("ip2", "ann"); w != 12*time.Minute {
-		t.Fatalf("Wait after 3 failures = %v; want 12m (from any IP)", w)
-	}
-	if w := th.Wait("ip1", "bob"); w != 0 {
-		t.Fatalf("Wait for another account = %v; want 0", w)
-	}
-	*now = now.Add(12*time.Minute - time.Second)
-	if w := th.Wait("ip1", "ann"); w != time.Second {
-		t.Fatalf("Wait a second before the window ends = %v; want 1s", w)
-	}
-	*now = now.Add(time.Second)
-	if w := th.Wait("ip1", "ann"); w != 0 {
-		t.Fatalf("Wait once the first failure left the window = %v; want 0", w)
-	}
-	// Two failures are still in the window: one more throttles again.
-	th.Fail("ip1", "ann")
-	if w := th.Wait("ip1", "ann"); w != time.Minute {
-		t.Fatalf("Wait after a new failure = %v; want 1m (until 12:01's failure leaves)", w)
-	}
-	th.Succeed("ann")
-	if w := th.Wait("ip1", "ann"); w != 0 {
-		t.Fatalf("Wait after Succeed = %v; want 0", w)
-	}
+		// Failures at 12:00, 12:01, 12:02; now 12:03: wait until 12:15.
+		if w := wait("ip2", "ann"); w != 12*time.Minute {
+			t.Fatalf("Wait after 3 failures = %v; want 12m (from any IP)", w)
+		}
+		if w := wait("ip1", "bob"); w != 0 {
+			t.Fatalf("Wait for another account = %v; want 0", w)
+		}
+		*now = now.Add(12*time.Minute - time.Second)
+		if w := wait("ip1", "ann"); w != time.Second {
+			t.Fatalf("Wait a second before the window ends = %v; want 1s", w)
+		}
+		*now = now.Add(time.Second)
+		if w := wait("ip1", "ann"); w != 0 {
+			t.Fatalf("Wait once the first failure left the window = %v; want 0", w)
+		}
+		// Two failures are still in the window: one more throttles again.
+		must(t, th.Fail(ctx, "ip1", "ann"))
+		if w := wait("ip1", "ann"); w != time.Minute {
+			t.Fatalf("Wait after a new failure = %v; want 1m (until 12:01's failure leaves)", w)
+		}
+		must(t, th.Succeed(ctx, "ann"))
+		if w := wait("ip1", "ann"); w != 0 {
+			t.Fatalf("Wait after Succeed = %v; want 0", w)
+		}
+	})
 }
 
 func TestThrottlePerIP(t *testing.T) {
-	t.Parallel()
-	th, now := fakeThrottle(10*time.Minute, 3, 100)
-	for _, u := range []string{"a", "b", "c"} {
-		th.Fail("ip1", u)
-	}
-	if w := th.Wait("ip1", "d"); w != 10*time.Minute {
-		t.Fatalf("Wait from a throttled IP = %v; want 10m", w)
-	}
-	if w := th.Wait("ip2", "a"); w != 0 {
-		t.Fatalf("Wait from another IP = %v; want 0", w)
-	}
-	// Succeed clears the account, not the IP.
-	th.Succeed("a")
-	if w := th.Wait("ip1", "a"); w == 0 {
-		t.Fatalf("Wait from the IP after an account's success = 0; want still throttled")
-	}
-	*now = now.Add(10 * time.Minute)
-	if w := th.Wait("ip1", "d"); w != 0 {
-		t.Fatalf("Wait after the window = %v; want 0", w)
-	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, now, wait := throttleOn(t, db, 10*time.Minute, 3, 100)
+		for _, u := range []string{"a", "b", "c"} {
+			must(t, th.Fail(ctx, "ip1", u))
+		}
+		if w := wait("ip1", "d"); w != 10*time.Minute {
+			t.Fatalf("Wait from a throttled IP = %v; want 10m", w)
+		}
+		if w := wait("ip2", "a"); w != 0 {
+			t.Fatalf("Wait from another IP = %v; want 0", w)
+		}
+		// Succeed clears the account, not the IP.
+		must(t, th.Succeed(ctx, "a"))
+		if w := wait("ip1", "a"); w == 0 {
+			t.Fatalf("Wait from the IP after an account's success = 0; want still throttled")
+		}
+		*now = now.Add(10 * time.Minute)
+		if w := wait("ip1", "d"); w != 0 {
+			t.Fatalf("Wait after the window = %v; want 0", w)
+		}
+	})
 }
 
-func TestThrottleSweepsOldKeys(t *testing.T) {
-	t.Parallel()
-	th, now := fakeThrottle(time.Minute, 5, 5)
-	th.Fail("ip1", "ann")
-	*now = now.Add(2 * time.Minute)
-	th.Fail("ip2", "bob")
-	th.mu.Lock()
-	defer th.mu.Unlock()
-	if _, ok := th.failures["user:ann"]; ok {
-		t.Fatalf("failures = %v; want ann's expired entry swept", th.failures)
-	}
-	if len(th.failures) != 2 {
-		t.Fatalf("failures = %v; want only ip2 and bob", th.failures)
-	}
+// TestThrottleAcrossNodes: two nodes' throttles over one database count
+// the same failures, and the cleanup deletes them a day later.
+func TestThrottleAcrossNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, now, _ := throttleOn(t, db, 15*time.Minute, 20, 4)
+		b, _, _ := throttleOn(t, db, 15*time.Minute, 20, 4)
+		account.SetThrottleClock(b, func() time.Time { return *now })
+		for range 2 {
+			must(t, a.Fail(ctx, "ip1", "ann"))
+			must(t, b.Fail(ctx, "ip2", "ann"))
+		}
+		for name, th := range map[string]*account.Throttle{"a": a, "b": b} {
+			if w, err := th.Wait(ctx, "ip3", "ann"); err != nil || w != 15*time.Minute {
+				t.Errorf("node %s: Wait after 2 failures on each node = %v, %v; want 15m", name, w, err)
+			}
+		}
+		n, err := db.DeleteExpired(ctx, now.Add(account.FailureRetention-time.Minute))
+		if err != nil || n != 0 {
+			t.Fatalf("cleanup within a day deleted %d, %v; want none", n, err)
+		}
+		if n, err := db.DeleteExpired(ctx, now.Add(account.FailureRetention+time.Minute)); err != nil || n != 8 {
+			t.Fatalf("cleanup after a day deleted %d, %v; want the 8 failure rows (4 a key)", n, err)
+		}
+	})
 }

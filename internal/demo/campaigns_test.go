@@ -26,7 +26,7 @@ func TestDemoCampaigns(t *testing.T) {
 	b := brand.NewService(db, cat.Has)
 	ps := platform.NewService(cat, db)
 	cs := campaign.NewService(db, b, ps, cat)
-	d := Deps{Accounts: account.NewService(db, account.DefaultThrottle()), Brand: b, Platforms: ps, Campaigns: cs}
+	d := Deps{Accounts: account.NewService(db, account.DefaultThrottle(db)), Brand: b, Platforms: ps, Campaigns: cs}
 	for range 2 {
 		if _, err := Load(ctx, d); err != nil {
 			t.Fatalf("Load: %v", err)

@@ -28,7 +28,7 @@ func newFixture(t *testing.T) fixture {
 	}
 	return fixture{
 		deps: Deps{
-			Accounts:  account.NewService(db, account.DefaultThrottle()),
+			Accounts:  account.NewService(db, account.DefaultThrottle(db)),
 			Brand:     brand.NewService(db, catalog.Has),
 			Platforms: platform.NewService(catalog, db),
 		},

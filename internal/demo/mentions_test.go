@@ -25,7 +25,7 @@ func listenDeps(t *testing.T) (Deps, *store.DB) {
 	}
 	b := brand.NewService(db, catalog.Has)
 	return Deps{
-		Accounts:  account.NewService(db, account.DefaultThrottle()),
+		Accounts:  account.NewService(db, account.DefaultThrottle(db)),
 		Brand:     b,
 		Platforms: platform.NewService(catalog, db),
 		Listen:    listen.NewService(db, listen.Brands{Competitors: b.Competitors.List, Products: b.Products.List}, listen.Options{}),

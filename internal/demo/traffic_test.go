@@ -29,7 +29,7 @@ func trafficDeps(t *testing.T, db *store.DB) Deps {
 		c, err := cs.Get(ctx, ws, id)
 		return c.Slug, err
 	}})
-	return Deps{Accounts: account.NewService(db, account.DefaultThrottle()), Brand: b, Platforms: ps, Campaigns: cs,
+	return Deps{Accounts: account.NewService(db, account.DefaultThrottle(db)), Brand: b, Platforms: ps, Campaigns: cs,
 		Links: links, Clicks: db, Conversions: conversion.NewService(db)}
 }
 

@@ -426,17 +426,60 @@ func (db *DB) Audit(ctx context.Context, workspaceID int64, limit int, beforeID 
 	return out, apperr.Wrap(rows.Err(), "list audit log")
 }
 
+// AddSignInFailures records a failed sign-in at a time under each key.
+func (db *DB) AddSignInFailures(ctx context.Context, keys []string, at time.Time) error {
+	at = db.accountTime(at)
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, k := range keys {
+			if _, err := tx.conn().exec(ctx, `INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)`, k, at); err != nil {
+				return apperr.Wrap(err, "record failed sign-in")
+			}
+		}
+		return nil
+	})
+}
+
+// SignInFailures returns the times of key's failed sign-ins after since,
+// newest first, at most limit.
+func (db *DB) SignInFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error) {
+	rows, err := db.reader().query(ctx, `SELECT at FROM sign_in_failures WHERE key = $1 AND at > $2 ORDER BY at DESC LIMIT $3`,
+		key, db.accountTime(since), limit)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read failed sign-ins")
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			return nil, apperr.Wrap(err, "read failed sign-ins")
+		}
+		out = append(out, at.UTC())
+	}
+	return out, apperr.Wrap(rows.Err(), "read failed sign-ins")
+}
+
+// ClearSignInFailures forgets key's failed sign-ins.
+func (db *DB) ClearSignInFailures(ctx context.Context, key string) error {
+	_, err := db.writer().exec(ctx, `DELETE FROM sign_in_failures WHERE key = $1`, key)
+	return apperr.Wrap(err, "clear failed sign-ins")
+}
+
 // DeleteExpired deletes sessions that expired before now and tokens
 // revoked before now, returning how many rows went.
 func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	now = db.accountTime(now)
 	var total int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		for _, q := range []string{
-			`DELETE FROM sessions WHERE expires_at < $1`,
-			`DELETE FROM api_tokens WHERE revoked_at < $1`,
+		for _, d := range []struct {
+			q      string
+			before time.Time
+		}{
+			{`DELETE FROM sessions WHERE expires_at < $1`, now},
+			{`DELETE FROM api_tokens WHERE revoked_at < $1`, now},
+			{`DELETE FROM sign_in_failures WHERE at < $1`, now.Add(-account.FailureRetention)},
 		} {
-			res, err := tx.conn().exec(ctx, q, now)
+			res, err := tx.conn().exec(ctx, d.q, d.before)
 			if err != nil {
 				return apperr.Wrap(err, "delete expired")
 			}

@@ -52,7 +52,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, accounts: account.NewService(db, account.DefaultThrottle()), brand: brand.NewService(db, catalog.Has)}
+	h := &harness{t: t, db: db, accounts: account.NewService(db, account.DefaultThrottle(db)), brand: brand.NewService(db, catalog.Has)}
 	platforms := platform.NewService(catalog, db)
 	h.campaigns = campaign.NewService(db, h.brand, platforms, catalog)
 	h.links = link.NewService(db, link.Options{CampaignSlug: func(ctx context.Context, ws, id int64) (string, error) {
