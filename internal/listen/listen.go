@@ -154,3 +154,13 @@ type Alert struct {
 	FiredAt     time.Time      `json:"fired_at"`
 	ReadAt      *time.Time     `json:"read_at,omitempty"`
 }
+
+// Caused is how many mentions caused the alert: for a crisis-word alert its
+// value, the count of new crisis mentions, of which MentionIDs keeps only
+// the first; for a spike the mentions it keeps as examples.
+func (a Alert) Caused() int {
+	if a.Kind == "crisis_word" {
+		return int(a.Value)
+	}
+	return len(a.MentionIDs)
+}

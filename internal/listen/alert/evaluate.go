@@ -430,7 +430,7 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 			topic = t.Name
 		}
 	}
-	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": len(a.MentionIDs)}
+	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": a.Caused()}
 	m := notify.Message{Title: text("alert."+a.Kind+".title", args)}
 	m.Facts = append(m.Facts,
 		notify.Fact{Label: text("alert.fact.rule", nil), Value: r.Name},
