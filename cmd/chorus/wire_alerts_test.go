@@ -47,7 +47,7 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 			want   []string
 		}{
 			{"", []string{"危机词：1 条新提及", "危机话题提及", "触发时间: "}},
-			{"en", []string{"1 new mention with crisis words", "mentions of a crisis topic", "Fired: "}},
+			{"en", []string{"1 new mention with crisis words", "1 mention of a crisis topic", "Fired: "}},
 		}
 		for i, tt := range tests {
 			must(t, db.SetUserLocale(ctx, u.ID, tt.locale))
