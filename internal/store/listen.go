@@ -184,6 +184,12 @@ const (
 	topicRollupChunk = 200
 )
 
+// mentionsLockSpace is the first key of the PostgreSQL advisory locks
+// that SaveMentions takes per workspace (the second is the workspace id,
+// folded into 32 bits: workspaces that share a key only wait for each
+// other).
+const mentionsLockSpace int32 = 0x6d656e74 // "ment"
+
 // SaveMentions stores a batch of mentions in one transaction: rows (in
 // multi-row INSERTs), topic matches, cluster-size increments of roots
 // stored before, and the hourly topic roll-ups. Source ids and topic ids
@@ -198,11 +204,13 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		c := tx.conn()
 		// One batch of a workspace at a time, also across nodes, so that
 		// its ids are above those of every batch stored before it. (A
-		// SQLite transaction holds the whole database's write lock.)
+		// SQLite transaction holds the whole database's write lock.) An
+		// advisory lock, not the workspace's row: a topic's deletion locks
+		// the topic and then, by trigger, the workspace's row, while a
+		// batch would lock that row and then wait for the topic.
 		if db.dialect == Postgres {
-			var one int
-			if err := c.queryRow(ctx, `SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE`, ws).Scan(&one); err != nil {
-				return notFound(err, "workspace")
+			if _, err := c.exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, mentionsLockSpace, int32(ws)); err != nil {
+				return apperr.Wrap(err, "lock the workspace's mentions")
 			}
 		}
 		var err error
