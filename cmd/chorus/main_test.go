@@ -125,9 +125,13 @@ func TestServePrintsSetupLink(t *testing.T) {
 	<-done
 }
 
+// waitFor waits for a line of out that matches re and returns its first
+// group. The wait is long: serve --demo loads 60 days of traffic and
+// mentions first, which takes a few seconds alone and can take over 30 s
+// on a 2-core machine running other test packages at the same time.
 func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		sc := bufio.NewScanner(strings.NewReader(out.String()))
 		for sc.Scan() {
