@@ -18,6 +18,7 @@ type SourceStore interface {
 	CreateSource(ctx context.Context, ws int64, s listen.Source) (listen.Source, error)
 	ResetSourcePoll(ctx context.Context, ws, id int64) error
 	RecordSourceFailure(ctx context.Context, ws, id int64, problem string, next time.Time) error
+	DeleteSource(ctx context.Context, ws, id int64) error
 }
 
 // demoSource is one of the demo's sources. A pushed source (webhook,
@@ -43,6 +44,11 @@ var demoSources = []demoSource{
 		failures: 3, problem: "bluesky: HTTP 401: AuthenticationRequired: Invalid identifier or password (the app password may have been revoked)"},
 }
 
+// retiredSources are sources that earlier versions of the demo made, on
+// .example hosts that fail on a running server's first poll; a load
+// deletes them (their mentions stay, without a source).
+var retiredSources = []string{"闲岚咖啡官方博客", "Mastodon #精品咖啡"}
+
 // refreshSources creates the demo's sources once and gives the failing
 // one its failures again on every load, so the page looks the same after a
 // restart; a failing source waits its interval doubled per failure, as the
@@ -56,6 +62,13 @@ func refreshSources(ctx context.Context, st SourceStore, wsID int64, now time.Ti
 	byName := map[string]listen.Source{}
 	for _, s := range have {
 		byName[s.Name] = s
+	}
+	for _, name := range retiredSources {
+		if s, ok := byName[name]; ok {
+			if err := st.DeleteSource(ctx, wsID, s.ID); err != nil {
+				return nil, fmt.Errorf("demo: retire source %q: %w", name, err)
+			}
+		}
 	}
 	pushed := map[string]int64{}
 	for _, d := range demoSources {

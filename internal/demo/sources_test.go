@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen"
 )
 
 // TestDemoSources loads the demo twice: each time it has a webhook and an
@@ -15,6 +17,17 @@ func TestDemoSources(t *testing.T) {
 	d.Sources = db
 	ctx := context.Background()
 	for load := 1; load <= 2; load++ {
+		if load == 2 {
+			// A source an earlier version of the demo made goes.
+			ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateSource(ctx, ws.ID, listen.Source{Kind: "rss", Name: retiredSources[0], Enabled: true, PollSeconds: 3600,
+				Config: map[string]string{"url": "https://blog.xianlan.example/feed.xml"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := Load(ctx, d); err != nil {
 			t.Fatal(err)
 		}
