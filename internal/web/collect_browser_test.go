@@ -73,7 +73,7 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 
 	// A page without cid: the snippet loads, offers track, throws nothing.
 	must(t, chromedp.Do(bctx, chromedp.Navigate(landing.URL+"/plain")))
-	ready, err := chromedp.Run(bctx, chromedp.Poll[bool](`window.chorus && typeof window.chorus.track === "function"`, chromedp.WithPollingTimeout(10*time.Second)))
+	ready, err := poll[bool](bctx, `window.chorus && typeof window.chorus.track === "function"`)
 	if err != nil || !ready {
 		t.Fatalf("snippet did not load on a page without cid: %v", err)
 	}
@@ -87,7 +87,7 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 
 	// The tracked visit: redirect, landing, then a purchase on the page.
 	must(t, chromedp.Do(bctx, chromedp.Navigate(h.ts.URL+"/l/"+l.Code)))
-	cid, err := chromedp.Run(bctx, chromedp.Poll[string](`window.chorus && window.chorus.cid()`, chromedp.WithPollingTimeout(10*time.Second)))
+	cid, err := poll[string](bctx, `window.chorus && window.chorus.cid()`)
 	if err != nil || !link.ValidClickID(cid) {
 		t.Fatalf("snippet cid = %q, %v; want the click id the redirect appended", cid, err)
 	}
@@ -205,5 +205,21 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 	must(t, err)
 	if !strings.Contains(linkRow, l.Code) {
 		t.Errorf("links page row = %q; want the link %s", linkRow, l.Code)
+	}
+}
+
+// poll waits up to 10 s for expr to be truthy in the current page. Under
+// load (the race detector, a busy machine) chromedp may still hold the
+// execution context of the page before a navigation when Navigate returns,
+// and the browser then answers "Cannot find context with specified id";
+// the poll starts again once the new page's context is known.
+func poll[T any](ctx context.Context, expr string) (T, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+			return v, err
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
