@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -27,7 +24,7 @@ const (
 // on other sites' pages, and the endpoint takes a workspace's public key
 // (or a server's API token).
 func (s *Server) collectRoutes() {
-	lim := newIPLimiter(collectRate, collectBurst, 100_000)
+	lim := newLimiter(collectRate, collectBurst, 100_000)
 	s.api.add(op{Method: "POST", Path: "/collect", Tag: "conversions", Public: true,
 		Summary: "Report a conversion event (public: the workspace key in the body, or an API token)",
 		Req:     typeOf[conversion.Payload](), Resp: typeOf[conversion.Result]()})
@@ -60,10 +57,9 @@ func (s *Server) collectPreflight(w http.ResponseWriter, r *http.Request) {
 
 // collect takes one event: rate limit, bounded read, parse, authenticate
 // by public key or API token, then the conversion service.
-func (s *Server) collect(w http.ResponseWriter, r *http.Request, lim *ipLimiter) {
+func (s *Server) collect(w http.ResponseWriter, r *http.Request, lim *limiter) {
 	allowAnyOrigin(w.Header(), r)
-	if ok, wait := lim.allow(clientIP(r), time.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	if !lim.allow(w, clientIP(r), time.Now()) {
 		s.apiFail(w, r, apperr.New(apperr.TooMany, "error.conversion.rate_limited", nil))
 		return
 	}
@@ -140,58 +136,4 @@ func (s *Server) snippetJS(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	http.ServeContent(w, r, "t.js", time.Time{}, bytes.NewReader(b))
-}
-
-// ipLimiter is a token bucket per client address, in memory: with several
-// nodes each keeps its own, which still bounds a flood to a small
-// multiple. The map is bounded: full buckets are forgotten when it grows
-// past max, and if that is not enough it starts over.
-type ipLimiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	max     int
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newIPLimiter(rate, burst float64, max int) *ipLimiter {
-	return &ipLimiter{rate: rate, burst: burst, max: max, buckets: map[string]*bucket{}}
-}
-
-// allow takes a token for ip; when there is none it says how long until
-// there is.
-func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[ip]
-	if b == nil {
-		if len(l.buckets) >= l.max {
-			l.sweep(now)
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[ip] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	}
-	b.tokens--
-	return true, 0
-}
-
-func (l *ipLimiter) sweep(now time.Time) {
-	for ip, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, ip)
-		}
-	}
-	if len(l.buckets) >= l.max {
-		l.buckets = map[string]*bucket{}
-	}
 }

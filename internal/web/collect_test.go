@@ -405,27 +405,27 @@ func TestCollectFlood(t *testing.T) {
 	}
 }
 
-func TestIPLimiter(t *testing.T) {
+func TestLimiter(t *testing.T) {
 	t.Parallel()
-	l := newIPLimiter(1, 3, 2)
+	l := newLimiter(1, 3, 2)
 	now := time.Unix(1_700_000_000, 0)
 	for i := range 3 {
-		if ok, _ := l.allow("a", now); !ok {
+		if ok, _ := l.take("a", now); !ok {
 			t.Fatalf("call %d refused within the burst", i)
 		}
 	}
-	ok, wait := l.allow("a", now)
+	ok, wait := l.take("a", now)
 	if ok || wait <= 0 || wait > time.Second {
 		t.Fatalf("fourth call = %v, wait %v; want refused for at most a second", ok, wait)
 	}
-	if ok, _ := l.allow("b", now); !ok {
+	if ok, _ := l.take("b", now); !ok {
 		t.Errorf("another address is refused")
 	}
-	if ok, _ := l.allow("a", now.Add(1100*time.Millisecond)); !ok {
+	if ok, _ := l.take("a", now.Add(1100*time.Millisecond)); !ok {
 		t.Errorf("refused after the bucket refilled")
 	}
 	// The map stays bounded: a third address makes room.
-	l.allow("c", now.Add(time.Hour))
+	l.take("c", now.Add(time.Hour))
 	if len(l.buckets) > 2 {
 		t.Errorf("limiter holds %d addresses; want at most 2", len(l.buckets))
 	}

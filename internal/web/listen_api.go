@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -24,7 +23,7 @@ const (
 	maxWebhookBody  = 4 << 20
 	maxImportBody   = listen.MaxImportBytes + 1<<20
 	// webhookRate is how many webhook batches one token (or user) may
-	// push per minute.
+	// push per minute: all at once, then refilled steadily.
 	webhookRate = 120
 )
 
@@ -233,14 +232,14 @@ func (s *Server) listenAPI() {
 			return nil
 		})
 
-	limiter := newRateLimiter(webhookRate, time.Minute)
+	lim := newLimiter(webhookRate/60.0, webhookRate, 10_000)
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/mentions", Summary: "Push a batch of up to 500 posts (inbound webhook); a batch with a bad post stores nothing", Tag: tag, Perm: account.EditListening, Req: typeOf[webhookRequest](), Resp: typeOf[listen.IngestResult](), MaxBody: maxWebhookBody},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			key := fmt.Sprintf("t%d", p.TokenID)
 			if p.TokenID == 0 {
 				key = fmt.Sprintf("u%d", p.User.ID)
 			}
-			if !limiter.allow(key, time.Now()) {
+			if !lim.allow(w, key, time.Now()) {
 				return apperr.New(apperr.TooMany, "error.listen.rate_limited", map[string]any{"Max": webhookRate})
 			}
 			var in webhookRequest
@@ -538,31 +537,4 @@ func workspaceLocation(ws account.Workspace) *time.Location {
 		return time.UTC
 	}
 	return loc
-}
-
-// rateLimiter allows n events per window and key (fixed windows). Keys
-// are few (API tokens), and old windows are dropped as they pass.
-type rateLimiter struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	start  time.Time
-	counts map[string]int
-}
-
-func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, counts: map[string]int{}}
-}
-
-func (l *rateLimiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.start) >= l.window {
-		l.start, l.counts = now, map[string]int{}
-	}
-	if l.counts[key] >= l.n {
-		return false
-	}
-	l.counts[key]++
-	return true
 }

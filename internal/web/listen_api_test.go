@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -141,5 +142,42 @@ func TestI18nQueryKeys(t *testing.T) {
 				t.Errorf("%s: %q has no message", loc, k[1])
 			}
 		}
+	}
+}
+
+// TestWebhookFlood: a token may push a minute's batches at once; the next
+// batch gets 429 with Retry-After and stores nothing, while another
+// workspace's token still pushes.
+func TestWebhookFlood(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	acme := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	push := func(tn tenant, id string) *http.Response {
+		t.Helper()
+		body := `{"mentions": [{"external_id": "` + id + `", "text": "闲岚咖啡 ` + id + `", "published_at": "2026-01-02 15:04"}]}`
+		req, _ := http.NewRequest("POST", h.ts.URL+"/api/v1/workspaces/"+tn.ws.Slug+"/mentions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tn.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := range webhookRate {
+		if resp := push(acme, fmt.Sprintf("ok-%d", i)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("batch %d: status %d; want 200 within the burst of %d", i, resp.StatusCode, webhookRate)
+		}
+	}
+	resp := push(acme, "over")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("batch over the limit: status %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp := push(other, "other"); resp.StatusCode != http.StatusOK {
+		t.Errorf("another workspace's token: status %d; want 200", resp.StatusCode)
+	}
+	_, list := h.api("GET", "/workspaces/acme/mentions?limit=500", acme.token, nil)
+	if items, _ := list["items"].([]any); len(items) != webhookRate {
+		t.Errorf("acme has %d mentions; want the %d accepted batches' and not the refused one", len(items), webhookRate)
 	}
 }
