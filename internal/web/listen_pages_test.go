@@ -147,6 +147,18 @@ func TestListeningPages(t *testing.T) {
 	if _, body = b.get("/w/acme/listening"); strings.Contains(body, alertPath) {
 		t.Errorf("read alert still listed as unread")
 	}
+	// A crisis alert keeps up to MaxAlertMentions examples of all the new
+	// crisis mentions it counts: the list and the page say how many caused
+	// it, and the page that it shows the first of them.
+	many, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 73, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{})
+	must(t, err)
+	manyPath := "/w/acme/listening/alerts/" + strconv.FormatInt(many.ID, 10)
+	if _, body = b.get("/w/acme/listening"); !strings.Contains(section(body, manyPath, "</li>"), "· 73 条提及") {
+		t.Errorf("alert list line lacks the 73 mentions that caused it: %s", section(body, manyPath, "</li>"))
+	}
+	if _, body = b.get(manyPath); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "触发预警的 73 条提及中的前 1 条") {
+		t.Errorf("alert page heading: %s", section(body, `id="alert-mentions"`, "</h2>"))
+	}
 
 	// An analyst sees the pages and may change nothing.
 	analyst := "analyst@example.com"
