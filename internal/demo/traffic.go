@@ -544,7 +544,9 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 			continue // a short visit converts rarely
 		}
 		dl := demoLinks[c.li]
-		if rng.Float64() < 0.05 {
+		// Asking customer service comes before leaving a contact for many
+		// visitors, so inquiries outnumber leads, as on Chinese shops.
+		if rng.Float64() < 0.2 {
 			out = append(out, event{p: conversion.Payload{Event: conversion.Inquiry, ClickID: cid, TS: clamp(land.Add(time.Duration(1+rng.IntN(20)) * time.Minute)), Props: map[string]any{"via": "客服"}}})
 		}
 		leadDone := false
