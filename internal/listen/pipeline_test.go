@@ -323,15 +323,21 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 	})
 }
 
+// twoNodes makes a workspace and two services over db, which stand for
+// two nodes over one database.
+func twoNodes(t *testing.T, db *store.DB) (ws int64, a, b *listen.Service) {
+	t.Helper()
+	ws = newWorkspace(t, db)
+	return ws, listen.NewService(db, listen.Brands{}, listen.Options{}), listen.NewService(db, listen.Brands{}, listen.Options{})
+}
+
 // TestTopicsOfAnotherNode: two services over one store are two nodes. A
 // topic made, changed or deleted on one is used by the other's next batch,
 // though the other compiled its topics before.
 func TestTopicsOfAnotherNode(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		ws := newWorkspace(t, db)
-		a := listen.NewService(db, listen.Brands{}, listen.Options{})
-		b := listen.NewService(db, listen.Brands{}, listen.Options{})
+		ws, a, b := twoNodes(t, db)
 		at := time.Now().UTC().Add(-time.Hour)
 		n := 0
 		matchedOnB := func() int {
@@ -386,9 +392,7 @@ func TestTopicsOfAnotherNode(t *testing.T) {
 func TestNearDuplicatesOfAnotherNode(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		ws := newWorkspace(t, db)
-		a := listen.NewService(db, listen.Brands{}, listen.Options{})
-		b := listen.NewService(db, listen.Brands{}, listen.Options{})
+		ws, a, b := twoNodes(t, db)
 		at := time.Now().UTC().Add(-time.Hour)
 		ingest := func(svc *listen.Service, posts ...listen.Post) listen.IngestResult {
 			t.Helper()
