@@ -244,7 +244,7 @@ var touchQueries = []string{
 	FROM conversions c
 	JOIN click_events own ON own.click_id = c.click_id AND own.workspace_id = c.workspace_id
 	JOIN click_events t ON substr(t.visitor, 1, 8) = substr(own.visitor, 1, 8) AND t.class = 'human'
-		AND t.visitor = own.visitor AND t.workspace_id = c.workspace_id AND t.id <> own.id
+		AND t.visitor = own.visitor AND t.workspace_id = c.workspace_id AND t.click_id <> own.click_id
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
