@@ -371,7 +371,12 @@ type sovRow struct {
 	Mentions int64
 	Share    float64
 	Brand    bool
+	Color    string // the row's slice of the pie
 }
+
+// sovColors colour the share-of-voice pie: the brand first, then the
+// competitors in turn.
+var sovColors = []string{"#2f6f9f", "#e0913a", "#7a6fb0", "#2e8b57", "#c0392b", "#3f8fb5", "#a0522d", "#9aa7b4"}
 
 func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sovRow) {
 	sum := func(xs []int64) int64 {
@@ -394,7 +399,8 @@ func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sov
 		if total > 0 {
 			rows[i].Share = float64(rows[i].Mentions) / float64(total)
 		}
-		pie = append(pie, map[string]any{"name": rows[i].Name, "value": rows[i].Mentions})
+		rows[i].Color = sovColors[i%len(sovColors)]
+		pie = append(pie, map[string]any{"name": rows[i].Name, "value": rows[i].Mentions, "itemStyle": map[string]any{"color": rows[i].Color}})
 	}
 	return map[string]any{
 		"tooltip": map[string]any{"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
