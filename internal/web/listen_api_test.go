@@ -164,20 +164,32 @@ func TestWebhookFlood(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	for i := range webhookRate {
-		if resp := push(acme, fmt.Sprintf("ok-%d", i)); resp.StatusCode != http.StatusOK {
-			t.Fatalf("batch %d: status %d; want 200 within the burst of %d", i, resp.StatusCode, webhookRate)
+	// The bucket refills at webhookRate a minute while the test pushes, so
+	// a slow machine may get a few more batches in before the refusal.
+	accepted := 0
+	var refused *http.Response
+	for i := 0; refused == nil && i < 3*webhookRate; i++ {
+		resp := push(acme, fmt.Sprintf("ok-%d", i))
+		switch resp.StatusCode {
+		case http.StatusOK:
+			accepted++
+		case http.StatusTooManyRequests:
+			refused = resp
+		default:
+			t.Fatalf("batch %d: status %d; want 200 or 429", i, resp.StatusCode)
 		}
 	}
-	resp := push(acme, "over")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("batch over the limit: status %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	if refused == nil {
+		t.Fatalf("accepted all %d batches; want 429 after the burst of %d", accepted, webhookRate)
+	}
+	if accepted < webhookRate || refused.Header.Get("Retry-After") == "" {
+		t.Fatalf("accepted %d batches, then 429 with Retry-After %q; want at least the burst of %d, then Retry-After", accepted, refused.Header.Get("Retry-After"), webhookRate)
 	}
 	if resp := push(other, "other"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another workspace's token: status %d; want 200", resp.StatusCode)
 	}
 	_, list := h.api("GET", "/workspaces/acme/mentions?limit=500", acme.token, nil)
-	if items, _ := list["items"].([]any); len(items) != webhookRate {
-		t.Errorf("acme has %d mentions; want the %d accepted batches' and not the refused one", len(items), webhookRate)
+	if items, _ := list["items"].([]any); len(items) != accepted {
+		t.Errorf("acme has %d mentions; want the %d accepted batches' and not the refused one", len(items), accepted)
 	}
 }
