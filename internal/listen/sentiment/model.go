@@ -248,13 +248,19 @@ func (m *Model) buildLUT() {
 func (m *Model) floats() []float32 {
 	w := make([]float32, (1<<m.bits)*numOutputs)
 	for b := range uint64(1) << m.bits {
-		if k := m.slot(b); k >= 0 {
-			for o := range numOutputs {
-				w[int(b)*numOutputs+o] = m.lut[o][uint8(m.q[k+o])]
-			}
-		}
+		m.bucketWeights(b, w[int(b)*numOutputs:int(b+1)*numOutputs])
 	}
 	return w
+}
+
+// bucketWeights writes bucket b's decoded weights into dst, which holds
+// numOutputs zeros or more.
+func (m *Model) bucketWeights(b uint64, dst []float32) {
+	if k := m.slot(b); k >= 0 {
+		for o := range numOutputs {
+			dst[o] = m.lut[o][uint8(m.q[k+o])]
+		}
+	}
 }
 
 // Classify scores text. Only the first MaxTextBytes bytes count; invalid

@@ -422,3 +422,40 @@ func BenchmarkClassify(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 }
+
+// TestFineTuneKeepsUntouchedBuckets: fine-tuning trains only the buckets
+// its examples reach; every other bucket keeps the initial model's
+// weights (up to the new file's quantisation), and reached ones move.
+func TestFineTuneKeepsUntouchedBuckets(t *testing.T) {
+	t.Parallel()
+	base := Default()
+	ex := workspaceExamples()
+	reached := map[uint64]bool{}
+	shift := 64 - uint(base.bits)
+	for _, e := range ex {
+		extract(e.Text, func(h uint64) { reached[h>>shift] = true })
+	}
+	before, after := base.floats(), Train(ex, TrainOptions{Init: base}).floats()
+	var top [numOutputs]float64
+	for j, v := range before {
+		top[j%numOutputs] = math.Max(top[j%numOutputs], math.Abs(float64(v)))
+	}
+	kept, moved := 0, 0
+	for b := range uint64(1) << base.bits {
+		for o := range numOutputs {
+			j := int(b)*numOutputs + o
+			diff := math.Abs(float64(after[j] - before[j]))
+			switch {
+			case reached[b] && diff > 0:
+				moved++
+			case !reached[b] && diff > 0.02*top[o]:
+				t.Fatalf("bucket %d output %d was reached by no example but moved from %g to %g", b, o, before[j], after[j])
+			case !reached[b] && before[j] != 0:
+				kept++
+			}
+		}
+	}
+	if kept < 1_000_000 || moved == 0 {
+		t.Errorf("%d untouched weights kept, %d reached weights moved; want the base model's and some moved", kept, moved)
+	}
+}

@@ -102,25 +102,34 @@ func Train(examples []Example, opt TrainOptions) *Model {
 	if opt.Init != nil {
 		opt.Bits = opt.Init.bits
 	}
-	var w []float32 // bucket*numOutputs + output
-	if opt.Init != nil {
-		w = opt.Init.floats()
-	} else {
-		w = make([]float32, (1<<opt.Bits)*numOutputs)
-	}
+	// Extract every example's buckets once, numbered in the order they are
+	// first met: the training state is kept for those buckets only, which
+	// for a workspace's fine-tuning is a small part of the 2^Bits.
 	shift := 64 - uint(opt.Bits)
-
-	// Extract every example's buckets once.
+	slot := make([]int32, 1<<opt.Bits) // 1 + the bucket's number; 0 unused
+	var used []uint32                  // number -> bucket
 	offs := make([]int, len(examples)+1)
 	var feats []uint32
 	for i, e := range examples {
-		extract(e.Text, func(h uint64) { feats = append(feats, uint32(h>>shift)) })
+		extract(e.Text, func(h uint64) {
+			b := uint32(h >> shift)
+			if slot[b] == 0 {
+				used = append(used, b)
+				slot[b] = int32(len(used))
+			}
+			feats = append(feats, uint32(slot[b]-1))
+		})
 		offs[i+1] = len(feats)
 	}
+	slot = nil
+	w := make([]float32, len(used)*numOutputs) // number*numOutputs + output
 	if opt.Init != nil {
+		for n, b := range used {
+			opt.Init.bucketWeights(uint64(b), w[n*numOutputs:(n+1)*numOutputs])
+		}
 		opt.MinDocs, opt.NB = 0, 0
 	}
-	nb, frozen := bucketScales(examples, feats, offs, 1<<opt.Bits, opt)
+	nb, frozen := bucketScales(examples, feats, offs, len(used), opt)
 	g2 := make([]float32, len(w)) // AdaGrad sums of squared gradients
 	// Averaging (Polyak): the model is the mean of the weights over all
 	// steps, kept lazily as w − u/t with u = Σ t·Δw.
@@ -211,6 +220,18 @@ func Train(examples []Example, opt TrainOptions) *Model {
 	for j := range w {
 		w[j] *= nb[j]
 	}
+	// The whole model: the initial one's weights, or zeros, where no
+	// example reached.
+	var all []float32
+	if opt.Init != nil {
+		all = opt.Init.floats()
+	} else {
+		all = make([]float32, (1<<opt.Bits)*numOutputs)
+	}
+	for n, b := range used {
+		copy(all[int(b)*numOutputs:(int(b)+1)*numOutputs], w[n*numOutputs:(n+1)*numOutputs])
+	}
+	w = all
 	if opt.Prune > 0 {
 		for b := 0; b < len(w); b += numOutputs {
 			big := false
