@@ -115,8 +115,9 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 	}
 	kinds := []string{CleanupArgs{}.Kind()}
 	periodic := []*river.PeriodicJob{cleanupPeriodic(interval)}
+	polls := newPollCounter()
 	if deps.Sources != nil && deps.Poller != nil && deps.Ingester != nil {
-		pw := &PollSourcesWorker{Store: deps.Sources, Poller: deps.Poller, Ingester: deps.Ingester, Now: db.Now, Logger: logger}
+		pw := &PollSourcesWorker{Store: deps.Sources, Poller: deps.Poller, Ingester: deps.Ingester, Now: db.Now, Logger: logger, Polls: polls}
 		if err := river.AddWorkerSafely(ws, pw); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
@@ -159,7 +160,7 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	return &Client{river: rc, metrics: newCollector(db, kinds)}, nil
+	return &Client{river: rc, metrics: newCollector(db, kinds, polls)}, nil
 }
 
 // Start begins fetching and working jobs, and, while this node is the

@@ -23,12 +23,23 @@ type collector struct {
 	jobs      *prometheus.Desc
 	completed *prometheus.CounterVec
 	failed    *prometheus.CounterVec
+	polls     *prometheus.CounterVec
 }
 
-func newCollector(db *store.DB, kinds []string) *collector {
+// newPollCounter counts this node's source polls by source kind and
+// result (ok or failed): a failing source does not fail its poll job.
+func newPollCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "chorus_source_polls_total",
+		Help: "Listening source polls on this node, by source kind and result (ok, failed).",
+	}, []string{"kind", "result"})
+}
+
+func newCollector(db *store.DB, kinds []string, polls *prometheus.CounterVec) *collector {
 	c := &collector{
 		db:    db,
 		kinds: kinds,
+		polls: polls,
 		jobs: prometheus.NewDesc("chorus_jobs",
 			"Jobs in the queue by kind and state, counted in the database at scrape time (the same on every node).",
 			[]string{"kind", "state"}, nil),
@@ -50,8 +61,8 @@ func newCollector(db *store.DB, kinds []string) *collector {
 
 // Collector returns the Prometheus collector of the job queue:
 // chorus_jobs{kind,state} (a gauge read from river_job when scraped),
-// chorus_jobs_completed_total{kind} and chorus_jobs_failed_total{kind}
-// (counted by this client). The caller registers it on its own registry.
+// chorus_jobs_completed_total{kind}, chorus_jobs_failed_total{kind} and
+// chorus_source_polls_total{kind,result} (counted by this client). The caller registers it on its own registry.
 func (c *Client) Collector() prometheus.Collector { return c.metrics }
 
 // count records a finished job attempt.
@@ -72,6 +83,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.jobs
 	c.completed.Describe(ch)
 	c.failed.Describe(ch)
+	c.polls.Describe(ch)
 }
 
 // Collect implements prometheus.Collector. Every known kind reports every
@@ -81,6 +93,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	c.completed.Collect(ch)
 	c.failed.Collect(ch)
+	c.polls.Collect(ch)
 
 	counts, err := c.countJobs()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -100,6 +101,8 @@ type PollSourcesWorker struct {
 	Ingester Ingester
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Polls, when set, counts every poll by source kind and result.
+	Polls *prometheus.CounterVec
 }
 
 // Timeout lets one run take longer than River's default minute.
@@ -157,6 +160,13 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 			}
 			if err != nil {
 				logger.ErrorContext(ctx, "record source poll", slog.Int64("source_id", d.ID), slog.Any("err", err))
+			}
+			if w.Polls != nil {
+				result := "ok"
+				if !rec.ok {
+					result = "failed"
+				}
+				w.Polls.WithLabelValues(d.Kind, result).Inc()
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -123,7 +123,8 @@ func TestPollRound(t *testing.T) {
 		}
 		return source.PollResult{}, nil
 	})
-	w := &PollSourcesWorker{Store: store, Poller: poller, Now: func() time.Time { return now },
+	polls := newPollCounter()
+	w := &PollSourcesWorker{Store: store, Poller: poller, Now: func() time.Time { return now }, Polls: polls,
 		Ingester: IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -136,6 +137,17 @@ func TestPollRound(t *testing.T) {
 	}
 	if out.Polled != 4 || out.Failed != 3 || out.Items != 2 {
 		t.Errorf("round = %+v, want 4 polled (1, 2, 6, 7), 3 failed, 2 items", out)
+	}
+	got := gather(t, polls)
+	for series, n := range map[string]float64{
+		`chorus_source_polls_total{kind="rss",result="ok"}`:                1,
+		`chorus_source_polls_total{kind="mastodon_tag",result="failed"}`:   1,
+		`chorus_source_polls_total{kind="bluesky_search",result="failed"}`: 1,
+		`chorus_source_polls_total{kind="own_channel",result="failed"}`:    1,
+	} {
+		if got[series] != n {
+			t.Errorf("%s = %v, want %v (all: %v)", series, got[series], n, got)
+		}
 	}
 	for _, id := range []int64{3, 4, 5} {
 		if polled[id] {

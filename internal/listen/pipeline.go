@@ -41,6 +41,40 @@ type IngestResult struct {
 	IDs        []int64 `json:"-"`
 }
 
+// IngestStats are what this process's Ingest calls did since it started,
+// over every workspace: posts received, and of them stored (clustered ones
+// included), exact duplicates and skipped; batches that failed stored
+// nothing.
+type IngestStats struct {
+	Batches, FailedBatches                        uint64
+	Posts, Stored, Duplicates, Clustered, Skipped uint64
+}
+
+type ingestCounters struct {
+	batches, failed                               atomic.Uint64
+	posts, stored, duplicates, clustered, skipped atomic.Uint64
+}
+
+func (c *ingestCounters) add(posts int, res IngestResult, err error) {
+	c.batches.Add(1)
+	c.posts.Add(uint64(posts))
+	if err != nil {
+		c.failed.Add(1)
+		return
+	}
+	c.stored.Add(uint64(res.Stored))
+	c.duplicates.Add(uint64(res.Duplicates))
+	c.clustered.Add(uint64(res.Clustered))
+	c.skipped.Add(uint64(res.Skipped))
+}
+
+// Stats returns the counts of this process's Ingest calls, for /metrics.
+func (s *Service) Stats() IngestStats {
+	c := &s.stats
+	return IngestStats{Batches: c.batches.Load(), FailedBatches: c.failed.Load(), Posts: c.posts.Load(), Stored: c.stored.Load(),
+		Duplicates: c.duplicates.Load(), Clustered: c.clustered.Load(), Skipped: c.skipped.Load()}
+}
+
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // analysed is one post after the parallel stage of the pipeline.
@@ -67,6 +101,12 @@ func (s *Service) Ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 	if len(posts) == 0 {
 		return IngestResult{}, nil
 	}
+	res, err := s.ingest(ctx, ws, posts)
+	s.stats.add(len(posts), res, err)
+	return res, err
+}
+
+func (s *Service) ingest(ctx context.Context, ws int64, posts []Post) (IngestResult, error) {
 	a, err := s.applied(ctx, ws)
 	if err != nil {
 		return IngestResult{}, err

@@ -192,6 +192,7 @@ type Service struct {
 	model func() *sentiment.Model
 
 	storing atomic.Int32 // batches between dedup and commit, of any workspace
+	stats   ingestCounters
 
 	mu  sync.Mutex
 	wss map[int64]*wsState

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -97,6 +99,7 @@ func (s *Server) listenAPI() {
 	if s.Listen == nil {
 		return
 	}
+	registerIngestMetrics(s.Registry, s.Listen)
 	tag := "listening"
 	topicType, mentionType := typeOf[listen.Topic](), typeOf[listen.Mention]()
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/topics", Summary: "The workspace's listening topics", Tag: tag, Resp: typeOf[list[listen.Topic]]()},
@@ -537,4 +540,19 @@ func workspaceLocation(ws account.Workspace) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// registerIngestMetrics exports the listening pipeline's counters: what
+// this node's ingest batches did, from sources, the webhook and imports.
+func registerIngestMetrics(reg *prometheus.Registry, svc *listen.Service) {
+	type c = statCounter[listen.IngestStats]
+	registerStats(reg, svc.Stats,
+		c{"chorus_mentions_received_total", "Posts handed to the listening pipeline.", func(s listen.IngestStats) uint64 { return s.Posts }},
+		c{"chorus_mentions_stored_total", "Posts stored as mentions, near-duplicates in a repost cluster included.", func(s listen.IngestStats) uint64 { return s.Stored }},
+		c{"chorus_mentions_clustered_total", "Stored mentions that joined a repost cluster.", func(s listen.IngestStats) uint64 { return s.Clustered }},
+		c{"chorus_mentions_duplicate_total", "Posts not stored: exact duplicates of a stored mention.", func(s listen.IngestStats) uint64 { return s.Duplicates }},
+		c{"chorus_mentions_skipped_total", "Posts not stored: no text.", func(s listen.IngestStats) uint64 { return s.Skipped }},
+		c{"chorus_ingest_batches_total", "Batches through the listening pipeline.", func(s listen.IngestStats) uint64 { return s.Batches }},
+		c{"chorus_ingest_batches_failed_total", "Batches that stored nothing because of an error.", func(s listen.IngestStats) uint64 { return s.FailedBatches }},
+	)
 }

@@ -192,4 +192,12 @@ func TestWebhookFlood(t *testing.T) {
 	if items, _ := list["items"].([]any); len(items) != accepted {
 		t.Errorf("acme has %d mentions; want the %d accepted batches' and not the refused one", len(items), accepted)
 	}
+	// The pipeline's counters on /metrics count the batches that got in.
+	status, text := h.browser().get("/metrics")
+	for _, m := range []string{fmt.Sprintf("chorus_mentions_stored_total %d\n", accepted+1), fmt.Sprintf("chorus_ingest_batches_total %d\n", accepted+1),
+		"chorus_ingest_batches_failed_total 0\n", "chorus_mentions_duplicate_total 0\n"} {
+		if status != http.StatusOK || !strings.Contains(text, m) {
+			t.Errorf("/metrics lacks %q", m)
+		}
+	}
 }

@@ -88,3 +88,19 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})
 }
+
+// statCounter is one counter of a service's own counts: its name, help
+// and field.
+type statCounter[S any] struct {
+	name, help string
+	field      func(S) uint64
+}
+
+// registerStats registers counters read at scrape time from one snapshot
+// function of a service's counts.
+func registerStats[S any](reg *prometheus.Registry, stats func() S, counters ...statCounter[S]) {
+	for _, c := range counters {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.field(stats())) }))
+	}
+}

@@ -22,17 +22,15 @@ func (s *Server) redirectRoutes() {
 
 // registerClickMetrics exports the click writer's counters.
 func registerClickMetrics(reg *prometheus.Registry, wr *link.Writer) {
-	counter := func(name, help string, v func(link.WriterStats) uint64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(wr.Stats())) })
-	}
-	reg.MustRegister(
-		counter("chorus_click_events_queued_total", "Clicks accepted into the writer's queue.", func(s link.WriterStats) uint64 { return s.Queued }),
-		counter("chorus_click_events_dropped_total", "Clicks answered but not stored because the queue was full or draining.", func(s link.WriterStats) uint64 { return s.Dropped }),
-		counter("chorus_click_events_written_total", "Clicks stored by the batch writer.", func(s link.WriterStats) uint64 { return s.Written }),
-		counter("chorus_click_events_failed_total", "Clicks lost to database errors after retries.", func(s link.WriterStats) uint64 { return s.Failed }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chorus_click_queue_length", Help: "Clicks waiting in the writer's queue."},
-			func() float64 { return float64(wr.Stats().Pending) }),
+	type c = statCounter[link.WriterStats]
+	registerStats(reg, wr.Stats,
+		c{"chorus_click_events_queued_total", "Clicks accepted into the writer's queue.", func(s link.WriterStats) uint64 { return s.Queued }},
+		c{"chorus_click_events_dropped_total", "Clicks answered but not stored because the queue was full or draining.", func(s link.WriterStats) uint64 { return s.Dropped }},
+		c{"chorus_click_events_written_total", "Clicks stored by the batch writer.", func(s link.WriterStats) uint64 { return s.Written }},
+		c{"chorus_click_events_failed_total", "Clicks lost to database errors after retries.", func(s link.WriterStats) uint64 { return s.Failed }},
 	)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chorus_click_queue_length", Help: "Clicks waiting in the writer's queue."},
+		func() float64 { return float64(wr.Stats().Pending) }))
 }
 
 // redirectRoute is the mux pattern of short links, also the route label
