@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	poller, sources := newSources(a.db, cfg)
-	alerts := newAlerts(a.db, cfg, log, cfg.PublicURL())
+	alerts := newAlerts(a.db, cfg, log, cfg.PublicURL(), reg)
 	defer alerts.Wait()
 	a.listen.AfterIngest = alerts.AfterIngest
 	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: cleanup{a.accounts, a.db}, Sources: a.db, Poller: poller, Ingester: a.ingester, Alerts: alerts}, jobs.Options{Logger: log})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
@@ -16,12 +18,25 @@ import (
 // webhooks (with the same SSRF-safe client as listening sources, since
 // their addresses come from users) and SMTP; base is the public address
 // alerts link back to.
-func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string) *alert.Evaluator {
+func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, reg prometheus.Registerer) *alert.Evaluator {
 	sender := &notify.Notifier{
 		HTTP: fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivateFetch}),
 		SMTP: notify.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
 	}
-	return alert.NewEvaluator(db, alert.Options{Sender: sender, Logger: log, Audience: alertAudience(db, log, base)})
+	fired := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chorus_alerts_fired_total",
+		Help: "Listening alerts this node fired, by kind."}, []string{"kind"})
+	delivered := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chorus_alert_deliveries_total",
+		Help: "Alert deliveries this node attempted, by channel (wecom, dingtalk, feishu, slack, email) and result (ok, failed)."}, []string{"channel", "result"})
+	reg.MustRegister(fired, delivered)
+	return alert.NewEvaluator(db, alert.Options{Sender: sender, Logger: log, Audience: alertAudience(db, log, base),
+		Fired: func(kind string) { fired.WithLabelValues(kind).Inc() },
+		Delivered: func(channel string, err error) {
+			result := "ok"
+			if err != nil {
+				result = "failed"
+			}
+			delivered.WithLabelValues(channel, result).Inc()
+		}})
 }
 
 // alertAudience writes a workspace's alerts in its language, through the

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -39,7 +41,8 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 			Channels: []listen.Channel{{Kind: "wecom", URL: robot.URL()}}})
 		must(t, err)
 		base := "https://chorus.example.com"
-		ev := newAlerts(db, config.Config{AllowPrivateFetch: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), base)
+		reg := prometheus.NewRegistry()
+		ev := newAlerts(db, config.Config{AllowPrivateFetch: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), base, reg)
 
 		fired := time.Now().Add(-time.Minute).UTC()
 		tests := []struct {
@@ -80,6 +83,27 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 				if !strings.Contains(text, w) {
 					t.Errorf("locale %q: message lacks %q: %s", tt.locale, w, text)
 				}
+			}
+		}
+		// /metrics counts both alerts and their deliveries.
+		families, err := reg.Gather()
+		must(t, err)
+		got := map[string]float64{}
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				name := f.GetName()
+				for _, l := range m.GetLabel() {
+					name += " " + l.GetName() + "=" + l.GetValue()
+				}
+				got[name] = m.GetCounter().GetValue()
+			}
+		}
+		for series, n := range map[string]float64{
+			"chorus_alerts_fired_total kind=crisis_word":            2,
+			"chorus_alert_deliveries_total channel=wecom result=ok": 2,
+		} {
+			if got[series] != n {
+				t.Errorf("%s = %v, want %v (all: %v)", series, got[series], n, got)
 			}
 		}
 	})

@@ -64,6 +64,11 @@ type Options struct {
 	Now      func() time.Time
 	// DeliveryTimeout bounds the delivery of one alert to all its channels.
 	DeliveryTimeout time.Duration
+	// Fired and Delivered, when set, hear of every alert fired (by its
+	// kind) and every delivery to a channel (by the channel's kind, nil
+	// err when it went out): the server counts them for /metrics.
+	Fired     func(kind string)
+	Delivered func(channel string, err error)
 }
 
 // Evaluator evaluates rules and fires alerts.
@@ -159,6 +164,9 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 		}
 		if ok {
 			fired = append(fired, a)
+			if e.opt.Fired != nil {
+				e.opt.Fired(a.Kind)
+			}
 			e.deliver(ctx, ws, r, a, topics)
 		}
 	}
@@ -392,6 +400,9 @@ func (e *Evaluator) deliver(ctx context.Context, ws int64, r listen.AlertRule, a
 		for i, c := range r.Channels {
 			key := fmt.Sprintf("%d:%s", i, c.Kind)
 			err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
+			if e.opt.Delivered != nil {
+				e.opt.Delivered(c.Kind, err)
+			}
 			if err != nil {
 				outcome[key] = err.Error()
 				e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind), slog.Any("err", err))
