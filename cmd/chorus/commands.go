@@ -63,7 +63,7 @@ func demoCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Long:  "Create or refresh the demo workspace \"demo\" with a fictional brand, and print how to sign in. Running it again refreshes the demo data.",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
-			login, err := demo.Load(cmd.Context(), a.demoDeps())
+			login, err := demo.Load(cmd.Context(), a.demoDeps(cmd.OutOrStdout()))
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ func TestCLI(t *testing.T) {
 		{"token above role", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "emperor"}, "", "unknown role"},
 		{"token", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "analyst"}, "chorus_", ""},
 		{"admin token anywhere", []string{d, "token", "create", "--user", "root@example.com", "--workspace", "acme"}, "chorus_", ""},
-		{"demo", []string{d, "demo"}, "sign in as demo@chorus.local", ""},
+		{"demo", []string{d, "demo"}, "demo: loading 60 days of mentions through the listening pipeline…", ""},
 		{"demo again", []string{d, "demo"}, "sign in as demo@chorus.local", ""},
 		{"admin token in demo", []string{d, "token", "create", "--user", "root@example.com", "--workspace", "demo"}, "chorus_", ""},
 		{"bad database", []string{"--db", "postgres://nobody@127.0.0.1:1/x?connect_timeout=1", "migrate"}, "", "CHORUS_DATABASE_URL"},

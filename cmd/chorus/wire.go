@@ -95,9 +95,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 
 func (a *app) close() { a.db.Close() }
 
-func (a *app) demoDeps() demo.Deps {
+func (a *app) demoDeps(out io.Writer) demo.Deps {
 	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db, Sources: a.db}
+		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db, Sources: a.db,
+		Progress: func(step string) { fmt.Fprintf(out, "demo: loading %s…\n", step) }}
 }
 
 // jobsStopGrace is how long running jobs may finish after SIGTERM.
@@ -112,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	defer a.close()
 	if cfg.Demo {
-		login, err := demo.Load(ctx, a.demoDeps())
+		login, err := demo.Load(ctx, a.demoDeps(out))
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
 		}

@@ -65,6 +65,16 @@ type Deps struct {
 	// Sources, when set with Listen, gets the demo's listening sources
 	// (see refreshSources); the mentions come in through them.
 	Sources SourceStore
+	// Progress, when set, hears of each step as it starts: a load takes
+	// some seconds, most of them in the mentions and the traffic.
+	Progress func(step string)
+}
+
+// step tells Progress that a step starts.
+func (d Deps) step(s string) {
+	if d.Progress != nil {
+		d.Progress(s)
+	}
 }
 
 // Login is how to sign in to the demo workspace.
@@ -90,6 +100,7 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 	if d.Accounts == nil || d.Brand == nil {
 		return Login{}, errors.New("demo.Load: Accounts and Brand are required")
 	}
+	d.step("the brand, its products, personas, competitors and campaigns")
 	wsID, err := ensureWorkspace(ctx, d.Accounts)
 	if err != nil {
 		return Login{}, err
@@ -109,12 +120,14 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 				return Login{}, err
 			}
 		}
+		d.step("60 days of mentions through the listening pipeline")
 		if err := refreshMentions(ctx, d, wsID, sources, time.Now()); err != nil {
 			return Login{}, err
 		}
 	}
 	login := Login{Workspace: Slug, Email: Email, Password: Password}
 	if d.Campaigns != nil && d.Links != nil && d.Clicks != nil && d.Conversions != nil {
+		d.step("60 days of clicks and conversions through the click writer and the collect path")
 		if login.Traffic, err = refreshTraffic(ctx, d, wsID, time.Now()); err != nil {
 			return Login{}, err
 		}
