@@ -216,6 +216,9 @@ func (a *app) linkService() *link.Service {
 func (a *app) linkServices(cfg config.Config, log *slog.Logger) (*link.Service, *link.Writer, func(), error) {
 	links := a.linkService()
 	opts := link.WriterOptions{Logger: log}
+	if a.db.Dialect() == store.Postgres {
+		opts.Writers = 2
+	}
 	closeGeo := func() {}
 	if cfg.GeoIP != "" {
 		g, err := link.OpenGeoIP(cfg.GeoIP)

@@ -19,6 +19,8 @@ type memClicks struct {
 	salts   map[string]string
 	forgot  []string
 	failFor int
+	// failLink fails every batch with a click on that link.
+	failLink int64
 }
 
 func newMemClicks() *memClicks {
@@ -31,6 +33,11 @@ func (m *memClicks) WriteClicks(ctx context.Context, cs []Click) error {
 	if m.failFor > 0 {
 		m.failFor--
 		return context.DeadlineExceeded
+	}
+	for _, c := range cs {
+		if m.failLink != 0 && c.LinkID == m.failLink {
+			return context.DeadlineExceeded
+		}
 	}
 	for _, c := range cs {
 		if c.UniqueDay != "" {
@@ -253,6 +260,68 @@ func TestWriterRetries(t *testing.T) {
 	drain(t, w)
 	if len(st.all()) != 1 || w.Stats().Failed != 0 {
 		t.Errorf("stored %d, stats %+v: a passing database error lost a click", len(st.all()), w.Stats())
+	}
+}
+
+func TestShard(t *testing.T) {
+	t.Parallel()
+	var clicks []Click
+	for i, l := range []int64{1, 2, 3, 4, 5, 2} {
+		clicks = append(clicks, Click{ClickID: strconv.Itoa(i), LinkID: l})
+	}
+	ids := func(cs []Click) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ClickID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tt := range []struct {
+		n    int
+		want []string
+	}{
+		{0, []string{"0,1,2,3,4,5"}},
+		{1, []string{"0,1,2,3,4,5"}},
+		{2, []string{"1,3,5", "0,2,4"}},
+		{3, []string{"2", "0,3", "1,4,5"}},
+	} {
+		var got []string
+		for _, p := range Shard(clicks, tt.n) {
+			got = append(got, ids(p))
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("Shard(%d) = %v, want %v", tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestWriterShards: with two writers, a flush is stored as two
+// transactions split by link, each retried and counted on its own; the
+// unique keys of the part that failed are not remembered, so its visitors
+// are asked for again.
+func TestWriterShards(t *testing.T) {
+	t.Parallel()
+	st := newMemClicks()
+	st.failLink = 3
+	w := NewWriter(st, WriterOptions{Writers: 2})
+	w.Start()
+	at := time.Now()
+	for _, l := range []int64{1, 2, 3, 4} {
+		w.Record(hit(l, at, "203.0.113.1", chromeUA))
+		w.Record(hit(l, at, "203.0.113.2", chromeUA))
+	}
+	drain(t, w)
+	for _, c := range st.all() {
+		if c.LinkID%2 == 1 {
+			t.Errorf("stored a click on link %d, whose part failed", c.LinkID)
+		}
+	}
+	if s := w.Stats(); len(st.all()) != 4 || s.Written != 4 || s.Failed != 4 {
+		t.Errorf("stored %d, stats %+v; want the 4 clicks on links 2 and 4 written, the 4 on 1 and 3 failed", len(st.all()), s)
+	}
+	again := w.Process(context.Background(), []Hit{hit(1, at, "203.0.113.1", chromeUA), hit(2, at, "203.0.113.1", chromeUA)})
+	if again[0].UniqueDay == "" || again[1].UniqueDay != "" {
+		t.Errorf("unique candidates after the flush: link 1 %q, link 2 %q; want link 1 asked again and link 2 remembered", again[0].UniqueDay, again[1].UniqueDay)
 	}
 }
 

@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -375,10 +377,11 @@ func TestVisitorSalts(t *testing.T) {
 // second in batches of 5,000 (a busy writer's batch), a tenth of them
 // unique candidates, over 50 links. As for a running writer, time moves
 // on from batch to batch and visitors are hashes, which the visitor index
-// takes at random places. Run with -bench WriteClicks; set
-// CHORUS_TEST_POSTGRES_URL for PostgreSQL.
+// takes at random places. postgres-two-writers stores each batch as the writer does
+// with two writers (link.Shard into two transactions at once). Run with
+// -bench WriteClicks; set CHORUS_TEST_POSTGRES_URL for PostgreSQL.
 func BenchmarkWriteClicks(b *testing.B) {
-	run := func(b *testing.B, db *store.DB) {
+	run := func(b *testing.B, db *store.DB, writers int) {
 		ctx := context.Background()
 		ws := linkTestWorkspace(b, db)
 		links := make([]link.Link, 50)
@@ -398,7 +401,14 @@ func BenchmarkWriteClicks(b *testing.B) {
 				batch[i] = testClick(links[k%len(links)], at.Add(time.Duration(k)*time.Millisecond), link.Human, visitor, i%10 == 0)
 			}
 			b.StartTimer()
-			if err := db.WriteClicks(ctx, batch); err != nil {
+			parts := link.Shard(batch, writers)
+			errs := make([]error, len(parts))
+			var wg sync.WaitGroup
+			for i, part := range parts {
+				wg.Go(func() { errs[i] = db.WriteClicks(ctx, part) })
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
 				b.Fatal(err)
 			}
 			written += batchSize
@@ -406,9 +416,10 @@ func BenchmarkWriteClicks(b *testing.B) {
 		b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "clicks/s")
 		b.ReportMetric(0, "ns/op")
 	}
-	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b)) })
+	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b), 1) })
 	if os.Getenv(storetest.PostgresEnv) != "" {
-		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b)) })
+		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1) })
+		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2) })
 	}
 }
 
