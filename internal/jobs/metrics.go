@@ -62,7 +62,8 @@ func newCollector(db *store.DB, kinds []string, polls *prometheus.CounterVec) *c
 // Collector returns the Prometheus collector of the job queue:
 // chorus_jobs{kind,state} (a gauge read from river_job when scraped),
 // chorus_jobs_completed_total{kind}, chorus_jobs_failed_total{kind} and
-// chorus_source_polls_total{kind,result} (counted by this client). The caller registers it on its own registry.
+// chorus_source_polls_total{kind,result} (counted by this client). The
+// caller registers it on its own registry.
 func (c *Client) Collector() prometheus.Collector { return c.metrics }
 
 // count records a finished job attempt.
