@@ -617,23 +617,24 @@ func TestPushedSourceHealth(t *testing.T) {
 // TestIngestStats: the service counts what every batch did, and a batch
 // that fails as received and failed only.
 func TestIngestStats(t *testing.T) {
-	db := storetest.SQLite(t)
-	ctx := context.Background()
-	ws := newWorkspace(t, db)
-	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
-	at := time.Now().UTC().Add(-time.Hour)
-	orig := "今天去闲岚咖啡喝了冷萃，味道真的很不错，推荐大家试试看！价格也很实惠。"
-	_, err := svc.Ingest(ctx, ws, []listen.Post{
-		post("1", orig, at), post("2", orig, at), post("3", "转发微博 "+orig+"!!", at), post("4", "  ", at),
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		orig := "今天去闲岚咖啡喝了冷萃，味道真的很不错，推荐大家试试看！价格也很实惠。"
+		_, err := svc.Ingest(ctx, ws, []listen.Post{
+			post("1", orig, at), post("2", orig, at), post("3", "转发微博 "+orig+"!!", at), post("4", "  ", at),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Ingest(ctx, ws+1000, []listen.Post{post("5", orig, at)}); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a batch for a missing workspace: %v, want NotFound", err)
+		}
+		want := listen.IngestStats{Batches: 2, FailedBatches: 1, Posts: 5, Stored: 2, Duplicates: 1, Clustered: 1, Skipped: 1}
+		if got := svc.Stats(); got != want {
+			t.Errorf("stats %+v, want %+v", got, want)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Ingest(ctx, ws+1000, []listen.Post{post("5", orig, at)}); err == nil {
-		t.Fatal("a batch for a missing workspace was stored")
-	}
-	want := listen.IngestStats{Batches: 2, FailedBatches: 1, Posts: 5, Stored: 2, Duplicates: 1, Clustered: 1, Skipped: 1}
-	if got := svc.Stats(); got != want {
-		t.Errorf("stats %+v, want %+v", got, want)
-	}
 }
