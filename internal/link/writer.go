@@ -61,8 +61,10 @@ type Click struct {
 type ClickStore interface {
 	// WriteClicks stores clicks in one transaction: it claims the unique
 	// keys of candidates (setting Unique), applies early landing marks,
-	// inserts the clicks and adds them to the hourly roll-ups.
-	WriteClicks(ctx context.Context, clicks []Click) error
+	// inserts the clicks and adds them to the hourly roll-ups. It leaves
+	// out the clicks of links deleted meanwhile and returns how many it
+	// stored.
+	WriteClicks(ctx context.Context, clicks []Click) (int, error)
 	// VisitorSalt returns the salt of day, storing candidate when the day
 	// has none yet.
 	VisitorSalt(ctx context.Context, day, candidate string) (string, error)
@@ -105,6 +107,7 @@ type WriterStats struct {
 	Dropped uint64 // refused because the queue was full or closed
 	Written uint64 // stored
 	Failed  uint64 // lost to database errors after retries
+	Orphans uint64 // not stored because their link was deleted first
 	Pending int    // in the queue now
 }
 
@@ -128,7 +131,7 @@ type Writer struct {
 	done   chan struct{}
 	start  sync.Once
 
-	queued, dropped, written, failed atomic.Uint64
+	queued, dropped, written, failed, orphans atomic.Uint64
 
 	// Owned by the writer goroutine.
 	cls      *Classifier
@@ -198,7 +201,8 @@ func (w *Writer) Record(h Hit) bool {
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats {
-	return WriterStats{Queued: w.queued.Load(), Dropped: w.dropped.Load(), Written: w.written.Load(), Failed: w.failed.Load(), Pending: len(w.ch)}
+	return WriterStats{Queued: w.queued.Load(), Dropped: w.dropped.Load(), Written: w.written.Load(), Failed: w.failed.Load(),
+		Orphans: w.orphans.Load(), Pending: len(w.ch)}
 }
 
 // Start runs the writer in its own goroutine until Drain.
@@ -305,8 +309,10 @@ func (w *Writer) write(ctx context.Context, clicks []Click) bool {
 		if attempt > 0 {
 			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 		}
-		if err = w.store.WriteClicks(ctx, clicks); err == nil {
-			w.written.Add(uint64(len(clicks)))
+		var n int
+		if n, err = w.store.WriteClicks(ctx, clicks); err == nil {
+			w.written.Add(uint64(n))
+			w.orphans.Add(uint64(len(clicks) - n))
 			return true
 		}
 	}

@@ -21,25 +21,32 @@ type memClicks struct {
 	failFor int
 	// failLink fails every batch with a click on that link.
 	failLink int64
+	// goneLink is a deleted link: its clicks are left out.
+	goneLink int64
 }
 
 func newMemClicks() *memClicks {
 	return &memClicks{claims: map[uniqueKey]bool{}, salts: map[string]string{}}
 }
 
-func (m *memClicks) WriteClicks(ctx context.Context, cs []Click) error {
+func (m *memClicks) WriteClicks(ctx context.Context, cs []Click) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failFor > 0 {
 		m.failFor--
-		return context.DeadlineExceeded
+		return 0, context.DeadlineExceeded
 	}
 	for _, c := range cs {
 		if m.failLink != 0 && c.LinkID == m.failLink {
-			return context.DeadlineExceeded
+			return 0, context.DeadlineExceeded
 		}
 	}
+	stored := 0
 	for _, c := range cs {
+		if m.goneLink != 0 && c.LinkID == m.goneLink {
+			continue
+		}
+		stored++
 		if c.UniqueDay != "" {
 			k := uniqueKey{c.LinkID, c.Visitor, c.UniqueDay}
 			c.Unique = !m.claims[k]
@@ -47,7 +54,7 @@ func (m *memClicks) WriteClicks(ctx context.Context, cs []Click) error {
 		}
 		m.clicks = append(m.clicks, c)
 	}
-	return nil
+	return stored, nil
 }
 
 func (m *memClicks) VisitorSalt(ctx context.Context, day, candidate string) (string, error) {
@@ -322,6 +329,24 @@ func TestWriterShards(t *testing.T) {
 	again := w.Process(context.Background(), []Hit{hit(1, at, "203.0.113.1", chromeUA), hit(2, at, "203.0.113.1", chromeUA)})
 	if again[0].UniqueDay == "" || again[1].UniqueDay != "" {
 		t.Errorf("unique candidates after the flush: link 1 %q, link 2 %q; want link 1 asked again and link 2 remembered", again[0].UniqueDay, again[1].UniqueDay)
+	}
+}
+
+// TestWriterDeletedLink: clicks on a link deleted before the flush are
+// counted as orphans; the batch's other clicks are written.
+func TestWriterDeletedLink(t *testing.T) {
+	t.Parallel()
+	st := newMemClicks()
+	st.goneLink = 2
+	w := NewWriter(st, WriterOptions{})
+	w.Start()
+	at := time.Now()
+	for _, l := range []int64{1, 2, 2, 3} {
+		w.Record(hit(l, at, "203.0.113.1", chromeUA))
+	}
+	drain(t, w)
+	if s := w.Stats(); len(st.all()) != 2 || s.Written != 2 || s.Orphans != 2 || s.Failed != 0 {
+		t.Errorf("stored %d, stats %+v; want 2 written and the 2 on link 2 orphans", len(st.all()), s)
 	}
 }
 

@@ -70,7 +70,7 @@ func (w *convWorld) click(t *testing.T, l link.Link, visitor string, at time.Tim
 	t.Helper()
 	id := link.NewClickID()
 	c := link.Click{ClickID: id, WorkspaceID: l.WorkspaceID, LinkID: l.ID, At: at, Class: link.Human, Visitor: visitor, UniqueDay: at.Format(time.DateOnly) + "/" + id}
-	if err := w.db.WriteClicks(context.Background(), []link.Click{c}); err != nil {
+	if _, err := w.db.WriteClicks(context.Background(), []link.Click{c}); err != nil {
 		t.Fatal(err)
 	}
 	return id

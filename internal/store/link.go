@@ -341,6 +341,9 @@ type batchConn interface {
 	// anonymous says to write parameters as "?": SQLite looks numbered
 	// ones up by a linear scan per parameter, quadratic in a bulk insert.
 	anonymous() bool
+	// keyShare is the locking clause that keeps selected rows from being
+	// deleted until the commit, where the database has one.
+	keyShare() string
 	exec(ctx context.Context, q string, args ...any) error
 	query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error
 }
@@ -348,6 +351,15 @@ type batchConn interface {
 type sqlBatch struct{ c conn }
 
 func (b sqlBatch) anonymous() bool { return b.c.db.dialect == SQLite }
+
+// keyShare is empty on SQLite, whose write transaction holds every other
+// writer off.
+func (b sqlBatch) keyShare() string {
+	if b.c.db.dialect == SQLite {
+		return ""
+	}
+	return " FOR KEY SHARE"
+}
 
 func (b sqlBatch) exec(ctx context.Context, q string, args ...any) error {
 	var err error
@@ -377,6 +389,8 @@ func (b sqlBatch) query(ctx context.Context, q string, args []any, row func(scan
 type pgxBatch struct{ tx pgx.Tx }
 
 func (pgxBatch) anonymous() bool { return false }
+
+func (pgxBatch) keyShare() string { return " FOR KEY SHARE" }
 
 func (b pgxBatch) exec(ctx context.Context, q string, args ...any) error {
 	_, err := b.tx.Exec(ctx, q, args...)
@@ -493,35 +507,41 @@ var sqliteClickStatements = sync.OnceValue(func() []string {
 // unique keys of the candidates (setting Unique on the new ones), applies
 // landing marks that arrived early, inserts the clicks (multi-row inserts
 // on SQLite, CopyFrom on PostgreSQL) and adds them to the hourly roll-ups
-// with upserts.
-func (db *DB) WriteClicks(ctx context.Context, clicks []link.Click) error {
+// with upserts. Clicks of links deleted since they were answered are left
+// out (a link's clicks go with it); it returns how many it stored.
+func (db *DB) WriteClicks(ctx context.Context, clicks []link.Click) (int, error) {
 	if len(clicks) == 0 {
-		return nil
+		return 0, nil
 	}
 	if db.dialect == Postgres {
 		return db.writeClicksPostgres(ctx, clicks)
 	}
 	if err := db.prepare(ctx, sqliteClickStatements()); err != nil {
-		return apperr.Wrap(err, "write clicks")
+		return 0, apperr.Wrap(err, "write clicks")
 	}
-	return db.InTx(ctx, func(tx *Tx) error {
+	var stored int
+	err := db.InTx(ctx, func(tx *Tx) error {
 		b := sqlBatch{tx.conn()}
-		if err := prepareClicks(ctx, b, clicks); err != nil {
+		live, err := prepareClicks(ctx, b, clicks)
+		if err != nil {
 			return err
 		}
-		if err := insertClicksSQL(ctx, b, clicks); err != nil {
+		if err := insertClicksSQL(ctx, b, live); err != nil {
 			return apperr.Wrap(err, "insert clicks")
 		}
-		return upsertRollups(ctx, b, clicks)
+		stored = len(live)
+		return upsertRollups(ctx, b, live)
 	})
+	return stored, err
 }
 
-func (db *DB) writeClicksPostgres(ctx context.Context, clicks []link.Click) error {
+func (db *DB) writeClicksPostgres(ctx context.Context, clicks []link.Click) (int, error) {
 	sc, err := db.write.Conn(ctx)
 	if err != nil {
-		return apperr.Wrap(err, "write clicks")
+		return 0, apperr.Wrap(err, "write clicks")
 	}
 	defer sc.Close()
+	var stored int
 	err = sc.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		tx, err := pc.Begin(ctx)
@@ -530,30 +550,87 @@ func (db *DB) writeClicksPostgres(ctx context.Context, clicks []link.Click) erro
 		}
 		defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 		b := pgxBatch{tx}
-		if err := prepareClicks(ctx, b, clicks); err != nil {
+		live, err := prepareClicks(ctx, b, clicks)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"click_events"}, clickColumns,
-			pgx.CopyFromSlice(len(clicks), func(i int) ([]any, error) { return appendClickValues(nil, &clicks[i]), nil })); err != nil {
+			pgx.CopyFromSlice(len(live), func(i int) ([]any, error) { return appendClickValues(nil, &live[i]), nil })); err != nil {
 			return fmt.Errorf("copy clicks: %w", err)
 		}
-		if err := upsertRollups(ctx, b, clicks); err != nil {
+		if err := upsertRollups(ctx, b, live); err != nil {
 			return err
 		}
+		stored = len(live)
 		return tx.Commit(ctx)
 	})
-	return apperr.Wrap(err, "write clicks")
+	return stored, apperr.Wrap(err, "write clicks")
 }
 
-// prepareClicks claims unique keys and applies early marks.
-func prepareClicks(ctx context.Context, b batchConn, clicks []link.Click) error {
-	if err := claimUniques(ctx, b, clicks); err != nil {
-		return apperr.Wrap(err, "claim unique clicks")
+// prepareClicks leaves out the clicks of deleted links, then claims
+// unique keys (setting Unique on clicks) and applies early marks. It
+// returns the clicks to store.
+func prepareClicks(ctx context.Context, b batchConn, clicks []link.Click) ([]link.Click, error) {
+	live, err := liveClicks(ctx, b, clicks)
+	if err != nil {
+		return nil, apperr.Wrap(err, "look up the links of clicks")
 	}
-	if err := applyMarks(ctx, b, clicks); err != nil {
-		return apperr.Wrap(err, "apply landing marks")
+	if err := claimUniques(ctx, b, live); err != nil {
+		return nil, apperr.Wrap(err, "claim unique clicks")
 	}
-	return nil
+	if len(live) < len(clicks) {
+		unique := make(map[string]bool, len(live))
+		for _, c := range live {
+			unique[c.ClickID] = c.Unique
+		}
+		for i := range clicks {
+			clicks[i].Unique = unique[clicks[i].ClickID]
+		}
+	}
+	if err := applyMarks(ctx, b, live); err != nil {
+		return nil, apperr.Wrap(err, "apply landing marks")
+	}
+	return live, nil
+}
+
+// liveClicks returns clicks without those of links that no longer exist:
+// the redirect answered from its cache while the link was deleted. The
+// links found stay locked against deletion until the commit.
+func liveClicks(ctx context.Context, b batchConn, clicks []link.Click) ([]link.Click, error) {
+	var ids []any
+	seen := map[int64]bool{}
+	for i := range clicks {
+		if id := clicks[i].LinkID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	found := make(map[int64]bool, len(ids))
+	for start := 0; start < len(ids); start += markChunk {
+		part := ids[start:min(start+markChunk, len(ids))]
+		err := b.query(ctx, `SELECT id FROM links WHERE id IN `+inList(len(part), b.anonymous())+b.keyShare(), part,
+			func(scan func(...any) error) error {
+				var id int64
+				if err := scan(&id); err != nil {
+					return err
+				}
+				found[id] = true
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(found) == len(ids) {
+		return clicks, nil
+	}
+	live := make([]link.Click, 0, len(clicks))
+	for _, c := range clicks {
+		if found[c.LinkID] {
+			live = append(live, c)
+		}
+	}
+	return live, nil
 }
 
 // placeholders returns "($1, $2), ($3, $4)" for rows of cols columns, or

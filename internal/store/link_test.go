@@ -144,7 +144,7 @@ func TestWriteClicks(t *testing.T) {
 		if _, err := db.MarkClick(ctx, batch[1].ClickID, true, false); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("early MarkClick: %v, want NotFound", err)
 		}
-		if err := db.WriteClicks(ctx, batch); err != nil {
+		if _, err := db.WriteClicks(ctx, batch); err != nil {
 			t.Fatalf("WriteClicks: %v", err)
 		}
 		if !batch[0].Unique || !batch[1].Unique || batch[2].Unique || batch[4].Unique {
@@ -152,7 +152,7 @@ func TestWriteClicks(t *testing.T) {
 		}
 		// A second writer claiming v1 again the same day loses the claim.
 		again := []link.Click{testClick(l, h.Add(90*time.Minute), link.Human, "v1", true)}
-		if err := db.WriteClicks(ctx, again); err != nil {
+		if _, err := db.WriteClicks(ctx, again); err != nil {
 			t.Fatal(err)
 		}
 		if again[0].Unique {
@@ -231,7 +231,7 @@ func TestWriteClicksChunks(t *testing.T) {
 					// a unique candidate.
 					batch[i] = testClick(l, h.Add(time.Duration(i)*15*time.Minute), link.Human, fmt.Sprintf("v%d", i), true)
 				}
-				if err := db.WriteClicks(ctx, batch); err != nil {
+				if _, err := db.WriteClicks(ctx, batch); err != nil {
 					t.Fatalf("WriteClicks: %v", err)
 				}
 				for i, c := range batch {
@@ -258,6 +258,41 @@ func TestWriteClicksChunks(t *testing.T) {
 	})
 }
 
+// TestWriteClicksOfDeletedLink: a link deleted while its clicks wait in
+// the writer's queue costs only those clicks: the batch stores the others
+// and says how many it stored.
+func TestWriteClicksOfDeletedLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		gone, kept := newTestLink(t, db, ws), newTestLink(t, db, ws)
+		if err := db.DeleteLink(ctx, ws, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		batch := []link.Click{
+			testClick(gone, at, link.Human, "v1", true),
+			testClick(kept, at, link.Human, "v1", true),
+			testClick(gone, at.Add(time.Hour), link.Bot, "v2", false),
+		}
+		stored, err := db.WriteClicks(ctx, batch)
+		if err != nil || stored != 1 {
+			t.Fatalf("WriteClicks = %d, %v; want 1 stored", stored, err)
+		}
+		if _, err := db.Click(ctx, batch[1].ClickID); err != nil {
+			t.Errorf("the live link's click: %v", err)
+		}
+		for _, c := range []link.Click{batch[0], batch[2]} {
+			_, err := db.Click(ctx, c.ClickID)
+			wantCode(t, "the deleted link's click", err, apperr.NotFound)
+		}
+		st, err := db.LinkStats(ctx, ws, kept.ID, at.Add(-time.Hour), at.Add(2*time.Hour))
+		if err != nil || len(st.Hourly) != 1 || st.Hourly[0].Clicks != 1 || st.Hourly[0].UniqueClicks != 1 {
+			t.Errorf("kept link's roll-ups = %+v, %v; want 1 click, 1 unique", st.Hourly, err)
+		}
+	})
+}
+
 // TestDeleteLinkClicks: a link's clicks go with it, also when its
 // workspace is deleted, and no other link's clicks do.
 func TestDeleteLinkClicks(t *testing.T) {
@@ -271,7 +306,7 @@ func TestDeleteLinkClicks(t *testing.T) {
 			testClick(kept, at, link.Human, "v1", false),
 			testClick(inOther, at, link.Bot, "v2", false),
 		}
-		if err := db.WriteClicks(ctx, batch); err != nil {
+		if _, err := db.WriteClicks(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
 		// Click joins the link, so the rows are counted in the table.
@@ -322,7 +357,7 @@ func TestCheckpoints(t *testing.T) {
 	for i := range batch {
 		batch[i] = testClick(l, time.Now(), link.Human, fmt.Sprintf("v%d", i), false)
 	}
-	if err := db.WriteClicks(ctx, batch); err != nil {
+	if _, err := db.WriteClicks(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
 	wal := func() int64 {
@@ -405,7 +440,7 @@ func BenchmarkWriteClicks(b *testing.B) {
 			errs := make([]error, len(parts))
 			var wg sync.WaitGroup
 			for i, part := range parts {
-				wg.Go(func() { errs[i] = db.WriteClicks(ctx, part) })
+				wg.Go(func() { _, errs[i] = db.WriteClicks(ctx, part) })
 			}
 			wg.Wait()
 			if err := errors.Join(errs...); err != nil {

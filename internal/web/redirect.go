@@ -28,6 +28,7 @@ func registerClickMetrics(reg *prometheus.Registry, wr *link.Writer) {
 		c{"chorus_click_events_dropped_total", "Clicks answered but not stored because the queue was full or draining.", func(s link.WriterStats) uint64 { return s.Dropped }},
 		c{"chorus_click_events_written_total", "Clicks stored by the batch writer.", func(s link.WriterStats) uint64 { return s.Written }},
 		c{"chorus_click_events_failed_total", "Clicks lost to database errors after retries.", func(s link.WriterStats) uint64 { return s.Failed }},
+		c{"chorus_click_events_orphaned_total", "Clicks not stored because their link was deleted before the writer stored them.", func(s link.WriterStats) uint64 { return s.Orphans }},
 	)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chorus_click_queue_length", Help: "Clicks waiting in the writer's queue."},
 		func() float64 { return float64(wr.Stats().Pending) }))
