@@ -232,29 +232,36 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 // clicks, and every click the customer's events carried. Clicks before $4
 // are too old for any of them. The visitor lookup repeats the conditions
 // of the partial index click_events_visitor, so that both databases use
-// it: SQLite's indexes substr(visitor, 1, 8), PostgreSQL's hashes visitor.
-var touchQueries = []string{
-	`SELECT c.id, own.click_id, own.link_id, l.campaign_id, l.channel, own.at
+// it: SQLite's indexes visitor_key (migration 0011), PostgreSQL's hashes
+// visitor.
+func touchQueries(d Dialect) []string {
+	sameVisitor := `t.visitor = own.visitor`
+	if d == SQLite {
+		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
+	}
+	return []string{
+		`SELECT c.id, own.click_id, own.link_id, l.campaign_id, l.channel, own.at
 	FROM conversions c
 	JOIN click_events own ON own.click_id = c.click_id AND own.workspace_id = c.workspace_id
 	JOIN links l ON l.id = own.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND own.at >= $4 AND own.at < $3`,
-	`SELECT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+		`SELECT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
 	FROM conversions c
 	JOIN click_events own ON own.click_id = c.click_id AND own.workspace_id = c.workspace_id
-	JOIN click_events t ON substr(t.visitor, 1, 8) = substr(own.visitor, 1, 8) AND t.class = 'human'
-		AND t.visitor = own.visitor AND t.workspace_id = c.workspace_id AND t.click_id <> own.click_id
+	JOIN click_events t ON ` + sameVisitor + ` AND t.class = 'human'
+		AND t.workspace_id = c.workspace_id AND t.click_id <> own.click_id
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
-	`SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+		`SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
 	FROM conversions c
 	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.customer_id = c.customer_id AND k.click_id IS NOT NULL
 	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.customer_id IS NOT NULL
 		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`,
+	}
 }
 
 // ConversionFacts returns the workspace's conversions of [from, to), each
@@ -283,7 +290,7 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "read conversions")
 	}
-	for _, q := range touchQueries {
+	for _, q := range touchQueries(db.dialect) {
 		if err := db.touches(ctx, q, facts, index, workspaceID, from, to, since); err != nil {
 			return nil, err
 		}

@@ -435,7 +435,8 @@ func appendClickValues(args []any, c *link.Click) []any {
 // once on the writer and pgx caches them.
 type bulk struct {
 	head, tail string
-	cols, max  int // max is a power of two
+	sqliteHead string // head on SQLite, when it differs
+	cols, max  int    // max is a power of two
 
 	once  sync.Once
 	texts [2][]string // [anonymous][log2(rows)]
@@ -450,8 +451,12 @@ func (s *bulk) text(rows int, anon bool) string {
 func (s *bulk) all(anon bool) []string {
 	s.once.Do(func() {
 		for a := range s.texts {
+			head := s.head
+			if a == 1 && s.sqliteHead != "" {
+				head = s.sqliteHead
+			}
 			for n := 1; n <= s.max; n *= 2 {
-				s.texts[a] = append(s.texts[a], s.head+placeholders(n, s.cols, a == 1)+s.tail)
+				s.texts[a] = append(s.texts[a], head+placeholders(n, s.cols, a == 1)+s.tail)
 			}
 		}
 	})
@@ -475,13 +480,17 @@ func (s *bulk) chunks(n int, fn func(start, end int) error) error {
 	return nil
 }
 
-// The bulk statements of a click batch. 512 rows of 15 columns stay below
-// SQLite's 32,766 parameters.
+// The bulk statements of a click batch. 512 rows of 16 columns stay below
+// SQLite's 32,766 parameters. insertClicks is SQLite's (PostgreSQL copies
+// clicks). OR ROLLBACK on SQLite, because a statement that may abort
+// half-way costs SQLite a journal of every page it changes (migration
+// 0011), and an error fails the whole batch anyway.
 var (
-	insertClicks = &bulk{head: `INSERT INTO click_events (` + strings.Join(clickColumns, ", ") + `) VALUES `,
-		cols: len(clickColumns), max: 512}
+	insertClicks = &bulk{head: `INSERT OR ROLLBACK INTO click_events (` + strings.Join(clickColumns, ", ") + `, visitor_key) VALUES `,
+		cols: len(clickColumns) + 1, max: 512}
 	claimClicks = &bulk{head: `INSERT INTO click_uniques (link_id, visitor, day) VALUES `,
-		tail: ` ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, cols: 3, max: 256}
+		sqliteHead: `INSERT OR ROLLBACK INTO click_uniques (link_id, visitor, day) VALUES `,
+		tail:       ` ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, cols: 3, max: 256}
 	upsertRollup = &bulk{head: `INSERT INTO click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
 			VALUES `, tail: `
 			ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_rollups.clicks + excluded.clicks,
@@ -761,11 +770,15 @@ func insertClicksSQL(ctx context.Context, b batchConn, clicks []link.Click) erro
 	return insertClicks.chunks(len(clicks), func(start, end int) error {
 		args = args[:0]
 		for i := start; i < end; i++ {
-			args = appendClickValues(args, &clicks[i])
+			args = append(appendClickValues(args, &clicks[i]), visitorKey(clicks[i].Visitor))
 		}
 		return b.exec(ctx, insertClicks.text(end-start, b.anonymous()), args...)
 	})
 }
+
+// visitorKey is the visitor prefix that SQLite indexes to find a
+// visitor's clicks (migration 0011).
+func visitorKey(visitor string) string { return visitor[:min(len(visitor), 8)] }
 
 type rollupKey struct {
 	link int64
