@@ -429,13 +429,28 @@ func appendClickValues(args []any, c *link.Click) []any {
 		c.Device, c.OS, c.Browser, c.Referrer, c.Country, c.Region)
 }
 
+// insertAll begins a multi-row INSERT. On SQLite it is OR ROLLBACK: a
+// multi-row statement that may abort half-way (for a NOT NULL column, an
+// immediate foreign key or an index on an expression) costs SQLite a
+// statement journal, a copy of every page it changes, freed again after
+// every statement; that was a quarter of a click batch's time. The
+// batches that use it fail as a whole anyway. (ON CONFLICT DO UPDATE
+// still aborts by itself, so upserts keep their journal.) Foreign keys
+// of the tables written in bulk are deferred on SQLite for the same
+// reason (migrations 0011 and 0012).
+func insertAll(d Dialect) string {
+	if d == SQLite {
+		return "INSERT OR ROLLBACK INTO "
+	}
+	return "INSERT INTO "
+}
+
 // bulk is a multi-row statement: head, rows of cols parameters, tail. A
 // batch runs it in chunks of max rows and the remainder in chunks of
 // falling powers of two, so that its texts are few: SQLite prepares them
 // once on the writer and pgx caches them.
 type bulk struct {
-	head, tail string
-	sqliteHead string // head on SQLite, when it differs
+	into, tail string // INSERT INTO into VALUES … tail
 	cols, max  int    // max is a power of two
 
 	once  sync.Once
@@ -451,9 +466,9 @@ func (s *bulk) text(rows int, anon bool) string {
 func (s *bulk) all(anon bool) []string {
 	s.once.Do(func() {
 		for a := range s.texts {
-			head := s.head
-			if a == 1 && s.sqliteHead != "" {
-				head = s.sqliteHead
+			head := insertAll(Postgres) + s.into
+			if a == 1 {
+				head = insertAll(SQLite) + s.into
 			}
 			for n := 1; n <= s.max; n *= 2 {
 				s.texts[a] = append(s.texts[a], head+placeholders(n, s.cols, a == 1)+s.tail)
@@ -481,17 +496,14 @@ func (s *bulk) chunks(n int, fn func(start, end int) error) error {
 }
 
 // The bulk statements of a click batch. 512 rows of 16 columns stay below
-// SQLite's 32,766 parameters. insertClicks is SQLite's (PostgreSQL copies
-// clicks). OR ROLLBACK on SQLite, because a statement that may abort
-// half-way costs SQLite a journal of every page it changes (migration
-// 0011), and an error fails the whole batch anyway.
+// SQLite's 32,766 parameters. insertClicks is SQLite's: PostgreSQL copies
+// clicks.
 var (
-	insertClicks = &bulk{head: `INSERT OR ROLLBACK INTO click_events (` + strings.Join(clickColumns, ", ") + `, visitor_key) VALUES `,
+	insertClicks = &bulk{into: `click_events (` + strings.Join(clickColumns, ", ") + `, visitor_key) VALUES `,
 		cols: len(clickColumns) + 1, max: 512}
-	claimClicks = &bulk{head: `INSERT INTO click_uniques (link_id, visitor, day) VALUES `,
-		sqliteHead: `INSERT OR ROLLBACK INTO click_uniques (link_id, visitor, day) VALUES `,
-		tail:       ` ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, cols: 3, max: 256}
-	upsertRollup = &bulk{head: `INSERT INTO click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
+	claimClicks = &bulk{into: `click_uniques (link_id, visitor, day) VALUES `,
+		tail: ` ON CONFLICT DO NOTHING RETURNING link_id, visitor, day`, cols: 3, max: 256}
+	upsertRollup = &bulk{into: `click_rollups (link_id, hour, workspace_id, clicks, human_clicks, unique_clicks, effective_clicks, engaged_visits)
 			VALUES `, tail: `
 			ON CONFLICT (link_id, hour) DO UPDATE SET clicks = click_rollups.clicks + excluded.clicks,
 				human_clicks = click_rollups.human_clicks + excluded.human_clicks,

@@ -317,7 +317,7 @@ func newMentionIDs(ctx context.Context, c conn, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// chunkStmt runs a multi-row statement chunk by chunk, prepared once per
+// chunkStmt runs a multi-row INSERT chunk by chunk, prepared once per
 // transaction and row count, so that the chunks of a batch share one
 // parse. The transaction closes the statements.
 type chunkStmt struct {
@@ -327,8 +327,9 @@ type chunkStmt struct {
 	prepared   map[int]*sql.Stmt
 }
 
-func (tx *Tx) chunkStmt(head, tail string, cols int) *chunkStmt {
-	return &chunkStmt{tx: tx, head: head, tail: tail, cols: cols, prepared: map[int]*sql.Stmt{}}
+// into is the table and columns of an INSERT: "t (a, b) VALUES ".
+func (tx *Tx) chunkStmt(into, tail string, cols int) *chunkStmt {
+	return &chunkStmt{tx: tx, head: insertAll(tx.db.dialect) + into, tail: tail, cols: cols, prepared: map[int]*sql.Stmt{}}
 }
 
 // exec runs the statement for rows rows of args.
@@ -347,7 +348,7 @@ func (c *chunkStmt) exec(ctx context.Context, rows int, args []any) error {
 }
 
 func insertMentions(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, ids []int64, sources map[int64]bool) error {
-	st := tx.chunkStmt(`INSERT INTO mentions (`+strings.Join(mentionInsertColumns, ", ")+`) VALUES `, "", len(mentionInsertColumns))
+	st := tx.chunkStmt(`mentions (`+strings.Join(mentionInsertColumns, ", ")+`) VALUES `, "", len(mentionInsertColumns))
 	args := make([]any, 0, min(len(batch), mentionChunk)*len(mentionInsertColumns))
 	for start := 0; start < len(batch); start += mentionChunk {
 		part := batch[start:min(start+mentionChunk, len(batch))]
@@ -474,7 +475,7 @@ func insertMentionTopics(ctx context.Context, tx *Tx, ws int64, batch []listen.N
 		}
 		return cmp.Compare(a.mention, b.mention)
 	})
-	st := tx.chunkStmt(`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `, "", 4)
+	st := tx.chunkStmt(`mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `, "", 4)
 	args := make([]any, 0, 4*min(len(matches), matchChunk))
 	for start := 0; start < len(matches); start += matchChunk {
 		part := matches[start:min(start+matchChunk, len(matches))]
@@ -529,7 +530,7 @@ func upsertTopicRollups(ctx context.Context, tx *Tx, ws int64, batch []listen.Ne
 		}
 		return a.hour.Compare(b.hour)
 	})
-	st := tx.chunkStmt(`INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach) VALUES `,
+	st := tx.chunkStmt(`topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach) VALUES `,
 		` ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
 			positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
 			negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, 8)

@@ -6,7 +6,8 @@
 -- every 512 rows was a quarter of a batch's time. So the keys are
 -- deferred (checked at commit, which fails the batch as before: the
 -- writer leaves deleted links' clicks out first), the writer inserts
--- with OR ROLLBACK, and the visitor prefix is a column of its own.
+-- with OR ROLLBACK (insertAll), and the visitor prefix is a column of
+-- its own.
 CREATE TABLE click_events_new (
     -- No AUTOINCREMENT: clicks are only ever added in bulk, and the
     -- sqlite_sequence update it costs per row slows the batch writer.
