@@ -79,8 +79,10 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, erro
 func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	// The writer leaves WAL checkpoints to the checkpointer, so that no
 	// commit waits for one; its larger page cache keeps a click batch's
-	// dirty index pages from spilling to the WAL before the commit.
-	write, err := sql.Open("sqlite", sqliteDSN(path, 10000, "wal_autocheckpoint(0)", "cache_size(-65536)"))
+	// dirty index pages from spilling to the WAL before the commit. When
+	// it starts the WAL over, it cuts the file back to walLimit.
+	write, err := sql.Open("sqlite", sqliteDSN(path, 10000, "wal_autocheckpoint(0)", "cache_size(-65536)",
+		"journal_size_limit("+strconv.Itoa(walLimit)+")"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -127,18 +129,20 @@ func sqliteDSN(path string, busyMillis int, pragmas ...string) string {
 }
 
 // Checkpoint timing: checkpointEvery between passive checkpoints; a WAL
-// of walTruncateFrames pages (64 MiB of 4 KiB pages) or more is truncated.
+// of walRestartFrames pages (64 MiB of 4 KiB pages) or more is started
+// over, and cut back to walLimit bytes.
 const (
-	checkpointEvery   = time.Second
-	walTruncateFrames = 16384
+	checkpointEvery  = time.Second
+	walRestartFrames = 16384
+	walLimit         = 64 << 20
 )
 
 // startCheckpoints runs WAL checkpoints on ckpt, its own connection,
 // beside the writer rather than inside its commits. A passive checkpoint
 // never waits for the writer, but while the writer keeps appending, the
-// WAL is never wholly checkpointed and so never starts over; a TRUNCATE
+// WAL is never wholly checkpointed and so never starts over; a RESTART
 // checkpoint, which makes the writer wait for it, bounds it then. An idle
-// WAL is truncated too, so that it does not keep its size on disk. A
+// WAL is truncated, so that it does not keep its size on disk. A
 // failure is logged when checkpoints start failing and when they work
 // again, not once a second.
 func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
@@ -174,10 +178,14 @@ func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
 	}()
 }
 
-// checkpoint runs one passive checkpoint on ckpt and, when the WAL has
-// grown to walTruncateFrames or is wholly checkpointed and unchanged since
-// the last call (last frames), a TRUNCATE one. It returns the frames the
-// WAL holds.
+// checkpoint runs one passive checkpoint on ckpt. When the WAL has grown
+// to walRestartFrames it runs a RESTART one, after which the writer
+// starts the WAL over at its next commit; when the WAL is wholly
+// checkpointed and unchanged since the last call (last frames), a
+// TRUNCATE one. Not TRUNCATE under load: it rewrites the WAL's header
+// itself, which makes the writer drop its whole page cache (64 MiB) and
+// read it back; RESTART leaves the header to the writer. It returns the
+// frames the WAL holds.
 func checkpoint(ctx context.Context, ckpt *sql.DB, last int) (int, error) {
 	run := func(mode string) (frames, done int, err error) {
 		var busy int
@@ -188,12 +196,17 @@ func checkpoint(ctx context.Context, ckpt *sql.DB, last int) (int, error) {
 	if err != nil {
 		return 0, apperr.Wrap(err, "passive checkpoint")
 	}
-	idle := frames > 0 && frames == done && frames == last
-	if frames < walTruncateFrames && !idle {
+	mode := ""
+	switch {
+	case frames > 0 && frames == done && frames == last:
+		mode = "TRUNCATE"
+	case frames >= walRestartFrames:
+		mode = "RESTART"
+	default:
 		return frames, nil
 	}
-	frames, _, err = run("TRUNCATE")
-	return frames, apperr.Wrap(err, "truncate checkpoint")
+	frames, _, err = run(mode)
+	return frames, apperr.Wrap(err, strings.ToLower(mode)+" checkpoint")
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
