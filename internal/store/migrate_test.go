@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/store"
@@ -18,4 +21,81 @@ func TestMigrateIsIdempotentAndReady(t *testing.T) {
 			t.Fatalf("second Migrate: %v", err)
 		}
 	})
+}
+
+// TestRebuildsKeepRows: migrations 0011 and 0012 build click_events,
+// click_uniques, mentions and mention_topics anew on SQLite (to defer
+// their foreign keys); every row, the mention id sequence and the
+// cascades survive, and a row without its parent still fails at commit.
+func TestRebuildsKeepRows(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "old.db"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.MigrateThrough(ctx, "0010_sign_in_failures.sql"); err != nil {
+		t.Fatal(err)
+	}
+	w := db.WriteDB()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := w.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const at = "2026-11-20 10:00:00+00:00"
+	exec(`INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', ?, ?)`, at, at)
+	exec(`INSERT INTO links (id, workspace_id, code, destination, created_at, updated_at) VALUES (1, 1, 'abcdefg', 'https://a.example', ?, ?), (2, 1, 'bcdefgh', 'https://b.example', ?, ?)`, at, at, at, at)
+	exec(`INSERT INTO topics (id, workspace_id, name, kind, query, created_at, updated_at) VALUES (1, 1, 'brand', 'brand', 'x', ?, ?)`, at, at)
+	for i, v := range []string{"visitorAAAAAAAAAAAAAAA", "visitorBBBBBBBBBBBBBBB", "short"} {
+		exec(`INSERT INTO click_events (click_id, workspace_id, link_id, at, class, visitor, is_unique, device) VALUES (?, 1, ?, ?, 'human', ?, 1, 'mobile')`,
+			"click-"+strconv.Itoa(i), 1+i%2, at, v)
+		exec(`INSERT INTO click_uniques (link_id, visitor, day) VALUES (?, ?, '2026-11-20')`, 1+i%2, v)
+	}
+	for id := 1; id <= 3; id++ {
+		exec(`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (?, 1, 'import', ?, ?, ?, ?, ?)`,
+			id, "e"+strconv.Itoa(id), "文本"+strconv.Itoa(id), "h"+strconv.Itoa(id), at, at)
+		exec(`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (?, 1, 1, ?)`, id, at)
+	}
+	exec(`DELETE FROM mentions WHERE id = 3`) // the sequence stays at 3
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := w.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{`SELECT count(*) FROM click_events WHERE device = 'mobile' AND visitor_key = substr(visitor, 1, 8)`, 3},
+		{`SELECT count(*) FROM click_uniques`, 3},
+		{`SELECT count(*) FROM mentions`, 2},
+		{`SELECT count(*) FROM mention_topics`, 2},
+		{`SELECT seq FROM sqlite_sequence WHERE name = 'mentions'`, 3},
+		{`SELECT count(*) FROM pragma_foreign_key_check`, 0},
+	} {
+		if got := count(c.q); got != c.want {
+			t.Errorf("%s = %d; want %d", c.q, got, c.want)
+		}
+	}
+	exec(`DELETE FROM links WHERE id = 1`)
+	exec(`DELETE FROM mentions WHERE id = 1`)
+	if got := count(`SELECT count(*) FROM click_events`) + count(`SELECT count(*) FROM click_uniques`) + count(`SELECT count(*) FROM mention_topics`); got != 1+1+1 {
+		t.Errorf("rows left after deleting link 1 and mention 1 = %d; want 3 (cascades)", got)
+	}
+	for _, q := range []string{
+		`INSERT INTO click_events (click_id, workspace_id, link_id, at, class, visitor, visitor_key) VALUES ('orphan', 1, 99, '` + at + `', 'human', 'v', 'v')`,
+		`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (99, 1, 1, '` + at + `')`,
+	} {
+		if _, err := w.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+			t.Errorf("%s: %v; want a foreign key failure", q, err)
+		}
+	}
 }
