@@ -47,6 +47,8 @@ type DB struct {
 	}
 	// stopCheckpoints ends the SQLite checkpointer and waits for it.
 	stopCheckpoints func()
+	// log receives the store's own warnings and upgrade progress.
+	log *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -54,10 +56,18 @@ type DB struct {
 // Open connects to the database that dsn names: a postgres:// or
 // postgresql:// URL selects PostgreSQL; anything else is a SQLite file path
 // ("" means chorus.db in dataDir). It does not migrate. log receives the
-// store's own warnings (nil: slog's default logger).
+// store's own warnings and the progress of upgrades (nil: slog's default
+// logger).
 func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return openPostgres(ctx, dsn)
+		db, err := openPostgres(ctx, dsn)
+		if err == nil {
+			db.log = log
+		}
+		return db, err
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	path = strings.TrimPrefix(path, "file:")
@@ -69,9 +79,6 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, erro
 			return nil, fmt.Errorf("create data folder %s: %w", dataDir, err)
 		}
 		path = filepath.Join(dataDir, "chorus.db")
-	}
-	if log == nil {
-		log = slog.Default()
 	}
 	return openSQLite(ctx, path, log)
 }
@@ -104,7 +111,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	db := &DB{dialect: SQLite, write: write, read: read, Now: time.Now}
+	db := &DB{dialect: SQLite, write: write, read: read, Now: time.Now, log: log}
 	if err := write.PingContext(ctx); err != nil {
 		ckpt.Close()
 		db.Close()

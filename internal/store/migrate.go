@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
@@ -75,6 +76,13 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 		if err != nil {
 			return err
 		}
+		// An upgrade may build big tables anew (minutes for millions of
+		// rows): say what runs. A new database's migrations take
+		// milliseconds and are not worth a line each.
+		began := time.Now()
+		if len(applied) > 0 {
+			db.log.Info("upgrading the database", "migration", name)
+		}
 		err = db.InTx(ctx, func(tx *Tx) error {
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
@@ -84,6 +92,9 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 		})
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if len(applied) > 0 {
+			db.log.Info("database upgraded", "migration", name, "took", time.Since(began).Round(time.Millisecond))
 		}
 	}
 	return nil

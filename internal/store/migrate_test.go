@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,9 +29,11 @@ func TestMigrateIsIdempotentAndReady(t *testing.T) {
 // click_uniques, mentions and mention_topics anew on SQLite (to defer
 // their foreign keys); every row, the mention id sequence and the
 // cascades survive, and a row without its parent still fails at commit.
+// An upgrade says which migration runs; a new database's do not.
 func TestRebuildsKeepRows(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "old.db"), "", nil)
+	var logged bytes.Buffer
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "old.db"), "", slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +63,16 @@ func TestRebuildsKeepRows(t *testing.T) {
 		exec(`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (?, 1, 1, ?)`, id, at)
 	}
 	exec(`DELETE FROM mentions WHERE id = 3`) // the sequence stays at 3
+	if logged.Len() > 0 {
+		t.Errorf("a new database's migrations logged %q", logged.String())
+	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range []string{"0011_click_journal.sql", "0012_listen_journal.sql"} {
+		if !strings.Contains(logged.String(), `msg="database upgraded" migration=`+m) {
+			t.Errorf("the upgrade log %q does not name %s", logged.String(), m)
+		}
 	}
 	count := func(q string, args ...any) int {
 		t.Helper()
