@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ type benchOptions struct {
 	links       int
 	runs        int
 	cpuProfile  string
+	unstored    bool
 }
 
 func benchCmd(log *slog.Logger) *cobra.Command {
@@ -47,6 +49,7 @@ func benchCmd(log *slog.Logger) *cobra.Command {
 		Long: "Starts the redirect server on a new SQLite database with a warm link set and nginx (return 302) on\n" +
 			"loopback ports, drives both with wrk (same threads, connections and duration, --latency),\n" +
 			"and prints requests/s, p99 latency, their ratios, and clicks stored vs redirects answered.\n" +
+			"A third server, whose writer classifies clicks but stores none, shows what storage costs.\n" +
 			"Needs wrk and nginx: apt-get install wrk nginx",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +63,7 @@ func benchCmd(log *slog.Logger) *cobra.Command {
 	f.IntVar(&o.links, "links", 1000, "links in the warm set, clicked at random")
 	f.IntVar(&o.runs, "runs", 3, "runs of each server; the medians are compared")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the Chorus runs to this file (go tool pprof)")
+	f.BoolVar(&o.unstored, "unstored", true, "also drive a Chorus that classifies clicks but stores none")
 	cmd.AddCommand(redirect, benchListenCmd())
 	return cmd
 }
@@ -117,27 +121,24 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 			return err
 		}
 	}
-	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: links, Clicks: clicks, Registry: reg, Logger: quiet, Version: version})
+	deps := web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
+		Links: links, Logger: quiet, Version: version}
+	stored, err := startRedirect(ctx, deps, clicks)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+	defer stored.stop() //nolint:errcheck // stopped and checked below; a no-op then
+	var unstored *redirectServer
+	if o.unstored {
+		if unstored, err = startRedirect(ctx, deps, link.NewWriter(discardClicks{a.db}, link.WriterOptions{Logger: quiet})); err != nil {
+			return err
+		}
+		defer unstored.stop() //nolint:errcheck // nothing of it is counted
 	}
-	clicks.Start()
-	srvCtx, stopSrv := context.WithCancel(ctx)
-	defer stopSrv()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(srvCtx, ln) }()
-	chorusURL := "http://" + ln.Addr().String()
 
 	// nginx answering every path with a 302.
 	nginxAddr, stopNginx, err := startNginx(ctx, nginx, tmp)
 	if err != nil {
-		stopSrv()
 		return err
 	}
 	defer stopNginx()
@@ -148,56 +149,107 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	}
 	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d random short links, %d runs each (nginx: 1 worker, return 302)\n",
 		o.threads, o.connections, o.duration, o.links, o.runs)
-	var ch, ng []wrkResult
+	targets := []*benchTarget{{name: "nginx", url: "http://" + nginxAddr}, {name: "chorus", url: stored.url}}
+	if unstored != nil {
+		targets = append(targets, &benchTarget{name: "chorus, clicks not stored", url: unstored.url})
+	}
 	for run := 1; run <= o.runs; run++ {
-		for _, target := range []struct {
-			name, url string
-			into      *[]wrkResult
-		}{{"nginx", "http://" + nginxAddr, &ng}, {"chorus", chorusURL, &ch}} {
+		for _, t := range targets {
 			stopProfile := func() {}
-			if target.name == "chorus" && o.cpuProfile != "" {
+			if t.name == "chorus" && o.cpuProfile != "" {
 				if stopProfile, err = startCPUProfile(o.cpuProfile, run); err != nil {
-					stopSrv()
 					return err
 				}
 			}
-			r, err := runWrk(ctx, wrk, script, target.url, o)
+			r, err := runWrk(ctx, wrk, script, t.url, o)
 			stopProfile()
 			if err != nil {
-				stopSrv()
-				return fmt.Errorf("%s run %d: %w", target.name, run, err)
+				return fmt.Errorf("%s run %d: %w", t.name, run, err)
 			}
-			*target.into = append(*target.into, r)
-			fmt.Fprintf(out, "run %d %-6s %10.0f req/s   p99 %8s\n", run, target.name, r.rps, r.p99)
+			t.results = append(t.results, r)
+			fmt.Fprintf(out, "run %d %-26s %10.0f req/s   p99 %8s\n", run, t.name, r.rps, r.p99)
 			time.Sleep(time.Second) // let the writer catch up between runs
 		}
 	}
 	// Stop the server, then drain the queue, as SIGTERM does.
-	stopSrv()
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := stored.stop(); err != nil {
 		return err
 	}
-	drainCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := clicks.Drain(drainCtx); err != nil {
-		return fmt.Errorf("drain clicks: %w", err)
-	}
-	answered, err := counted(reg, "chorus_http_requests_total", map[string]string{"route": "GET /l/{code}", "status": "302"})
+	answered, err := counted(stored.reg, "chorus_http_requests_total", map[string]string{"route": "GET /l/{code}", "status": "302"})
 	if err != nil {
 		return err
 	}
-	var stored int64
-	if err := a.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&stored); err != nil {
+	var storedClicks int64
+	if err := a.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&storedClicks); err != nil {
 		return err
 	}
-	cm, nm := median(ch), median(ng)
-	fmt.Fprintf(out, "\nmedian  nginx  %10.0f req/s   p99 %8s\n", nm.rps, nm.p99)
-	fmt.Fprintf(out, "median  chorus %10.0f req/s   p99 %8s\n", cm.rps, cm.p99)
+	nm := median(targets[0].results)
+	fmt.Fprintln(out)
+	for _, t := range targets {
+		m := median(t.results)
+		fmt.Fprintf(out, "median  %-26s %10.0f req/s   p99 %8s   %.2f× nginx's requests/s, %.2f× its p99\n",
+			t.name, m.rps, m.p99, m.rps/nm.rps, float64(m.p99)/float64(nm.p99))
+	}
+	cm := median(targets[1].results)
 	fmt.Fprintf(out, "ratio   chorus/nginx: %.2f× requests/s (goal ≥ 0.6), %.2f× p99 (goal ≤ 2)\n",
 		cm.rps/nm.rps, float64(cm.p99)/float64(nm.p99))
 	st := clicks.Stats()
-	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored, %d dropped, %d failed\n", int64(answered), stored, st.Dropped, st.Failed)
+	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored, %d dropped, %d failed\n", int64(answered), storedClicks, st.Dropped, st.Failed)
 	return nil
+}
+
+// benchTarget is one server wrk drives, with its runs.
+type benchTarget struct {
+	name, url string
+	results   []wrkResult
+}
+
+// redirectServer is Chorus's web server on a loopback port with its own
+// click writer and metrics.
+type redirectServer struct {
+	url  string
+	reg  *prometheus.Registry
+	stop func() error
+}
+
+// startRedirect serves deps with clicks as the click writer. stop ends
+// the server, then drains the writer's queue, as SIGTERM does; it may be
+// called again.
+func startRedirect(ctx context.Context, deps web.Deps, clicks *link.Writer) (*redirectServer, error) {
+	deps.Clicks, deps.Registry = clicks, prometheus.NewRegistry()
+	srv, err := web.New(deps)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	clicks.Start()
+	srvCtx, stopSrv := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(srvCtx, ln) }()
+	stop := sync.OnceValue(func() error {
+		stopSrv()
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		drainCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := clicks.Drain(drainCtx); err != nil {
+			return fmt.Errorf("drain clicks: %w", err)
+		}
+		return nil
+	})
+	return &redirectServer{url: "http://" + ln.Addr().String(), reg: deps.Registry, stop: stop}, nil
+}
+
+// discardClicks is a click store that stores no clicks: the redirect with
+// it measures what answering and classifying cost without storage.
+type discardClicks struct{ link.ClickStore }
+
+func (discardClicks) WriteClicks(_ context.Context, clicks []link.Click) (int, error) {
+	return len(clicks), nil
 }
 
 func lookNginx() (string, error) {
