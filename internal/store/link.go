@@ -445,7 +445,7 @@ func insertAll(d Dialect) string {
 	return "INSERT INTO "
 }
 
-// bulk is a multi-row statement: head, rows of cols parameters, tail. A
+// bulk is a multi-row INSERT: table, rows of cols parameters, tail. A
 // batch runs it in chunks of max rows and the remainder in chunks of
 // falling powers of two, so that its texts are few: SQLite prepares them
 // once on the writer and pgx caches them.
@@ -466,12 +466,12 @@ func (s *bulk) text(rows int, anon bool) string {
 func (s *bulk) all(anon bool) []string {
 	s.once.Do(func() {
 		for a := range s.texts {
-			head := insertAll(Postgres) + s.into
+			d := Postgres
 			if a == 1 {
-				head = insertAll(SQLite) + s.into
+				d = SQLite
 			}
 			for n := 1; n <= s.max; n *= 2 {
-				s.texts[a] = append(s.texts[a], head+placeholders(n, s.cols, a == 1)+s.tail)
+				s.texts[a] = append(s.texts[a], insertAll(d)+s.into+placeholders(n, s.cols, a == 1)+s.tail)
 			}
 		}
 	})
