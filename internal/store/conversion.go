@@ -96,12 +96,32 @@ func nullInt64(p *int64) any {
 	return *p
 }
 
+// The statements of AddConversion, prepared once on SQLite.
+const (
+	addConversionSQL = `INSERT INTO conversions (workspace_id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT DO NOTHING RETURNING id`
+	sameConversionSQL = `SELECT ` + conversionColumns + ` FROM conversions
+	WHERE workspace_id = $1 AND (event_id = $2 OR (event = $3 AND order_id = $4))
+	ORDER BY id LIMIT 1`
+	touchCustomerSQL = `INSERT INTO customers (workspace_id, customer_id, first_click_id, first_at, last_click_id, last_at)
+	VALUES ($1, $2, $3, $4, $3, $4)
+	ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
+		first_click_id = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_click_id ELSE customers.first_click_id END,
+		first_at = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_at ELSE customers.first_at END,
+		last_click_id = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_click_id ELSE customers.last_click_id END,
+		last_at = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_at ELSE customers.last_at END`
+)
+
 // AddConversion stores c unless the workspace already has an event with
 // its event id, or the same event with its order id; then it returns that
 // one and true, and changes nothing. Concurrent calls store one row: the
 // unique indexes decide. With customer set, a new row also moves the
 // customer's first and last click, in the same transaction.
 func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, customer *conversion.ClickAt) (conversion.Conversion, bool, error) {
+	if err := db.prepare(ctx, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
+		return c, false, err
+	}
 	c.At = c.At.UTC().Truncate(time.Microsecond)
 	props := "{}"
 	if len(c.Props) > 0 {
@@ -116,16 +136,12 @@ func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, custom
 	err := db.InTx(ctx, func(tx *Tx) error {
 		cn := tx.conn()
 		var id int64
-		err := cn.queryRow(ctx, `INSERT INTO conversions (workspace_id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT DO NOTHING RETURNING id`,
+		err := cn.queryRow(ctx, addConversionSQL,
 			c.WorkspaceID, c.Event, nullString(c.EventID), nullString(c.OrderID), nullString(c.ClickID), nullInt64(c.LinkID),
 			nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
 		if err == sql.ErrNoRows {
 			dup = true
-			out, err = scanConversion(cn.queryRow(ctx, `SELECT `+conversionColumns+` FROM conversions
-				WHERE workspace_id = $1 AND (event_id = $2 OR (event = $3 AND order_id = $4))
-				ORDER BY id LIMIT 1`, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
+			out, err = scanConversion(cn.queryRow(ctx, sameConversionSQL, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
 			return notFound(err, "conversion")
 		}
 		if err != nil {
@@ -137,13 +153,7 @@ func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, custom
 			return nil
 		}
 		at := customer.At.UTC().Truncate(time.Microsecond)
-		_, err = cn.exec(ctx, `INSERT INTO customers (workspace_id, customer_id, first_click_id, first_at, last_click_id, last_at)
-			VALUES ($1, $2, $3, $4, $3, $4)
-			ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
-				first_click_id = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_click_id ELSE customers.first_click_id END,
-				first_at = CASE WHEN excluded.first_at < customers.first_at THEN excluded.first_at ELSE customers.first_at END,
-				last_click_id = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_click_id ELSE customers.last_click_id END,
-				last_at = CASE WHEN excluded.last_at > customers.last_at THEN excluded.last_at ELSE customers.last_at END`,
+		_, err = cn.exec(ctx, touchCustomerSQL,
 			c.WorkspaceID, c.CustomerID, customer.ClickID, at)
 		return apperr.Wrap(err, "update customer")
 	})

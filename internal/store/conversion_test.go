@@ -370,3 +370,42 @@ func TestConversionFactsTenancy(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentCollectPreparesSafely: the collect path's statements are
+// prepared on first use while other calls hold the writer in their
+// transactions. Preparing waits for the writer; it must not hold what a
+// transaction needs meanwhile (it once held the statement cache's lock,
+// and the two waited on each other for ever).
+func TestConcurrentCollectPreparesSafely(t *testing.T) {
+	for round := range 20 {
+		db := storetest.SQLite(t)
+		w := newConvWorld(t, db)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		c := w.click(t, w.wechat, "v", w.now.Add(-time.Minute))
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 10 {
+					var err error
+					if g%2 == 0 {
+						_, err = db.MarkClick(ctx, c, true, i%2 == 0)
+					} else {
+						_, err = w.svc.Collect(ctx, w.site, conversion.SourceSnippet,
+							conversion.Payload{Event: conversion.Lead, ClickID: c, EventID: fmt.Sprintf("%d-%d", g, i)})
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("round %d: %v (a deadline here is a deadlock)", round, err)
+		}
+	}
+}

@@ -40,11 +40,9 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	// stmts are statements prepared once on the SQLite writer, by text.
-	stmts struct {
-		sync.RWMutex
-		m map[string]*sql.Stmt
-	}
+	// stmts are statements prepared once on the SQLite writer, by text;
+	// readStmts on the SQLite readers, at most maxReadStmts of them.
+	stmts, readStmts stmtCache
 	// stopCheckpoints ends the SQLite checkpointer and waits for it.
 	stopCheckpoints func()
 	// log receives the store's own warnings and upgrade progress.
@@ -112,6 +110,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	}
 	ckpt.SetMaxOpenConns(1)
 	db := &DB{dialect: SQLite, write: write, read: read, Now: time.Now, log: log}
+	db.readStmts.max = maxReadStmts
 	if err := write.PingContext(ctx); err != nil {
 		ckpt.Close()
 		db.Close()
@@ -250,12 +249,8 @@ func (db *DB) Close() error {
 		db.stopCheckpoints()
 	}
 	_ = db.Optimize(context.Background())
-	db.stmts.Lock()
-	for _, s := range db.stmts.m {
-		s.Close()
-	}
-	db.stmts.m = nil
-	db.stmts.Unlock()
+	db.stmts.close()
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -331,71 +326,132 @@ func (db *DB) reader() conn { return conn{db, db.read} }
 func (db *DB) writer() conn { return conn{db, db.write} }
 func (tx *Tx) conn() conn   { return conn{tx.db, tx.tx} }
 
-// prepare readies statements on the SQLite writer once, for conn.prepared.
+// prepare readies statements on the SQLite writer once, for conn.stmt.
 // Call it outside a transaction: the writer's one connection is the
 // transaction's. Statements run often with the same text, such as the
 // fixed-size chunks of a bulk insert, spare SQLite a parse per run.
 func (db *DB) prepare(ctx context.Context, qs []string) error {
-	db.stmts.RLock()
-	missing := false
-	for _, q := range qs {
-		if db.stmts.m[db.rebind(q)] == nil {
-			missing = true
-			break
-		}
-	}
-	db.stmts.RUnlock()
-	if !missing {
+	if db.dialect != SQLite {
 		return nil
-	}
-	db.stmts.Lock()
-	defer db.stmts.Unlock()
-	if db.stmts.m == nil {
-		db.stmts.m = map[string]*sql.Stmt{}
 	}
 	for _, q := range qs {
 		q = db.rebind(q)
-		if db.stmts.m[q] != nil {
+		if s, _ := db.stmts.get(q); s != nil {
 			continue
 		}
 		s, err := db.write.PrepareContext(ctx, q)
 		if err != nil {
 			return apperr.Wrap(err, "prepare statement")
 		}
-		db.stmts.m[q] = s
+		db.stmts.put(q, s)
 	}
 	return nil
 }
 
-// prepared returns the statement that prepare readied for q (rebound),
-// bound to c's transaction, or nil when c is no transaction or q was not
-// prepared.
-func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {
-	tx, ok := c.q.(*sql.Tx)
-	if !ok {
+// stmtCache holds prepared statements by their text, at most max of them
+// when max is set. The texts that come first are kept and none is closed
+// before the store is, so that no statement closes under a caller.
+// Statements are prepared outside its lock: preparing waits for a
+// connection, which a caller in a transaction holds while it looks a
+// statement up.
+type stmtCache struct {
+	mu  sync.RWMutex
+	m   map[string]*sql.Stmt
+	max int
+}
+
+// get returns the statement of q, or nil, and whether the cache is full.
+func (c *stmtCache) get(q string) (*sql.Stmt, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[q], c.max > 0 && len(c.m) >= c.max
+}
+
+// put keeps s for q and returns it; when another call kept one for q
+// first, or the cache is full, it closes s and returns the kept one (nil
+// when full).
+func (c *stmtCache) put(q string, s *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept := c.m[q]; kept != nil || (c.max > 0 && len(c.m) >= c.max) {
+		s.Close()
+		return kept
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = s
+	return s
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.m {
+		s.Close()
+	}
+	c.m = nil
+}
+
+// maxReadStmts bounds the statements kept prepared on the SQLite
+// readers: texts built with a varying number of parameters may take
+// places, and past the bound texts are parsed anew.
+const maxReadStmts = 256
+
+// stmt returns a prepared statement for q (rebound) where one can serve
+// c, or nil: in a transaction, the one prepare readied on the writer; on
+// the SQLite readers, one prepared on first use. Parsing is a fifth of
+// the time of a short query on SQLite (the collect endpoint's, say);
+// pgx keeps its own statement cache.
+func (c conn) stmt(ctx context.Context, q string) *sql.Stmt {
+	if c.db.dialect != SQLite {
 		return nil
 	}
-	c.db.stmts.RLock()
-	s := c.db.stmts.m[c.db.rebind(q)]
-	c.db.stmts.RUnlock()
-	if s == nil {
+	if tx, ok := c.q.(*sql.Tx); ok {
+		s, _ := c.db.stmts.get(q)
+		if s == nil {
+			return nil
+		}
+		// database/sql reuses the statement prepared on the writer's
+		// connection, and prepares it again should that connection change.
+		return tx.StmtContext(ctx, s)
+	}
+	if c.q != c.db.read {
 		return nil
 	}
-	// database/sql reuses the statement prepared on the writer's
-	// connection, and prepares it again should that connection change.
-	return tx.StmtContext(ctx, s)
+	s, full := c.db.readStmts.get(q)
+	if s != nil || full {
+		return s
+	}
+	s, err := c.db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the unprepared call reports it
+	}
+	return c.db.readStmts.put(q, s)
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.db.rebind(q), args...)
+	q = c.db.rebind(q)
+	if s := c.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.db.rebind(q), args...)
+	q = c.db.rebind(q)
+	if s := c.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, q, args...)
 }
 
 func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.db.rebind(q), args...)
+	q = c.db.rebind(q)
+	if s := c.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, q, args...)
 }
 
 // isUnique reports whether err is a unique-constraint violation, in either

@@ -362,23 +362,12 @@ func (b sqlBatch) keyShare() string {
 }
 
 func (b sqlBatch) exec(ctx context.Context, q string, args ...any) error {
-	var err error
-	if s := b.c.prepared(ctx, q); s != nil {
-		_, err = s.ExecContext(ctx, args...)
-	} else {
-		_, err = b.c.exec(ctx, q, args...)
-	}
+	_, err := b.c.exec(ctx, q, args...)
 	return err
 }
 
 func (b sqlBatch) query(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error {
-	var rows *sql.Rows
-	var err error
-	if s := b.c.prepared(ctx, q); s != nil {
-		rows, err = s.QueryContext(ctx, args...)
-	} else {
-		rows, err = b.c.query(ctx, q, args...)
-	}
+	rows, err := b.c.query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -871,6 +860,18 @@ func (db *DB) Click(ctx context.Context, clickID string) (link.ClickRef, error) 
 	return c, nil
 }
 
+// The statements of MarkClick (with clickRefQuery), prepared once on
+// SQLite.
+const (
+	keepMarkSQL = `INSERT INTO click_marks (click_id, landed, engaged, at) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (click_id) DO UPDATE SET landed = (click_marks.landed OR excluded.landed),
+		engaged = (click_marks.engaged OR excluded.engaged)`
+	markLandedSQL  = `UPDATE click_events SET landed = TRUE WHERE click_id = $1 AND landed = FALSE`
+	markEngagedSQL = `UPDATE click_events SET engaged = TRUE WHERE click_id = $1 AND engaged = FALSE`
+	addMarksSQL    = `UPDATE click_rollups SET effective_clicks = effective_clicks + $1, engaged_visits = engaged_visits + $2
+	WHERE link_id = $3 AND hour = $4`
+)
+
 // MarkClick records that a click's visitor reached the landing page
 // (landed) or stayed on it (engaged, which implies landed): it sets
 // click_events.landed / engaged and, for a unique human click, adds one to
@@ -885,6 +886,9 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 	if !link.ValidClickID(clickID) {
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
+	if err := db.prepare(ctx, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL}); err != nil {
+		return link.ClickRef{}, err
+	}
 	landed = landed || engaged
 	var out link.ClickRef
 	var pending bool
@@ -896,9 +900,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 				return apperr.NotFoundf("click")
 			}
 			pending = true
-			_, err := c.exec(ctx, `INSERT INTO click_marks (click_id, landed, engaged, at) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (click_id) DO UPDATE SET landed = (click_marks.landed OR excluded.landed),
-					engaged = (click_marks.engaged OR excluded.engaged)`, clickID, landed, engaged, db.now())
+			_, err := c.exec(ctx, keepMarkSQL, clickID, landed, engaged, db.now())
 			return apperr.Wrap(err, "keep landing mark")
 		}
 		if err != nil {
@@ -906,7 +908,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 		}
 		var addLanded, addEngaged int64
 		if landed {
-			res, err := c.exec(ctx, `UPDATE click_events SET landed = TRUE WHERE click_id = $1 AND landed = FALSE`, clickID)
+			res, err := c.exec(ctx, markLandedSQL, clickID)
 			if err != nil {
 				return apperr.Wrap(err, "mark click landed")
 			}
@@ -914,7 +916,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 			ref.Landed = true
 		}
 		if engaged {
-			res, err := c.exec(ctx, `UPDATE click_events SET engaged = TRUE WHERE click_id = $1 AND engaged = FALSE`, clickID)
+			res, err := c.exec(ctx, markEngagedSQL, clickID)
 			if err != nil {
 				return apperr.Wrap(err, "mark click engaged")
 			}
@@ -922,8 +924,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 			ref.Engaged = true
 		}
 		if ref.Unique && ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
-			if _, err := c.exec(ctx, `UPDATE click_rollups SET effective_clicks = effective_clicks + $1, engaged_visits = engaged_visits + $2
-				WHERE link_id = $3 AND hour = $4`, addLanded, addEngaged, ref.LinkID, ref.At.Truncate(time.Hour)); err != nil {
+			if _, err := c.exec(ctx, addMarksSQL, addLanded, addEngaged, ref.LinkID, ref.At.Truncate(time.Hour)); err != nil {
 				return apperr.Wrap(err, "update click roll-ups")
 			}
 		}
