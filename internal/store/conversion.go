@@ -13,13 +13,23 @@ import (
 
 var _ conversion.Store = (*DB)(nil)
 
+// The reads of every collect call, prepared once on SQLite.
+const (
+	siteByKeySQL = `SELECT k.workspace_id, k.public_key, w.currency
+	FROM workspace_keys k JOIN workspaces w ON w.id = k.workspace_id
+	WHERE k.public_key = $1`
+	customerSQL = `SELECT first_click_id, first_at, last_click_id, last_at FROM customers
+	WHERE workspace_id = $1 AND customer_id = $2`
+)
+
 // SiteByKey returns the workspace whose public key is key. Returns
 // apperr.NotFound when there is none.
 func (db *DB) SiteByKey(ctx context.Context, key string) (conversion.Site, error) {
+	if err := db.prepare(ctx, &db.readStmts, []string{siteByKeySQL}); err != nil {
+		return conversion.Site{}, err
+	}
 	var s conversion.Site
-	err := db.reader().queryRow(ctx, `SELECT k.workspace_id, k.public_key, w.currency
-		FROM workspace_keys k JOIN workspaces w ON w.id = k.workspace_id
-		WHERE k.public_key = $1`, key).Scan(&s.WorkspaceID, &s.Key, &s.Currency)
+	err := db.reader().queryRow(ctx, siteByKeySQL, key).Scan(&s.WorkspaceID, &s.Key, &s.Currency)
 	if err != nil {
 		return conversion.Site{}, notFound(err, "public_key")
 	}
@@ -119,7 +129,7 @@ const (
 // unique indexes decide. With customer set, a new row also moves the
 // customer's first and last click, in the same transaction.
 func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, customer *conversion.ClickAt) (conversion.Conversion, bool, error) {
-	if err := db.prepare(ctx, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
+	if err := db.prepare(ctx, &db.writeStmts, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
 		return c, false, err
 	}
 	c.At = c.At.UTC().Truncate(time.Microsecond)
@@ -163,9 +173,11 @@ func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, custom
 // Customer returns a customer's first and last click. Returns
 // apperr.NotFound when the workspace does not know the customer.
 func (db *DB) Customer(ctx context.Context, workspaceID int64, customerID string) (conversion.Customer, error) {
+	if err := db.prepare(ctx, &db.readStmts, []string{customerSQL}); err != nil {
+		return conversion.Customer{}, err
+	}
 	cu := conversion.Customer{ID: customerID}
-	err := db.reader().queryRow(ctx, `SELECT first_click_id, first_at, last_click_id, last_at FROM customers
-		WHERE workspace_id = $1 AND customer_id = $2`, workspaceID, customerID).
+	err := db.reader().queryRow(ctx, customerSQL, workspaceID, customerID).
 		Scan(&cu.FirstClickID, &cu.FirstAt, &cu.LastClickID, &cu.LastAt)
 	if err != nil {
 		return conversion.Customer{}, notFound(err, "customer")

@@ -40,9 +40,9 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	// stmts are statements prepared once on the SQLite writer, by text;
-	// readStmts on the SQLite readers, at most maxReadStmts of them.
-	stmts, readStmts stmtCache
+	// writeStmts and readStmts are statements prepared once on the SQLite
+	// writer and readers (see prepare).
+	writeStmts, readStmts stmtCache
 	// stopCheckpoints ends the SQLite checkpointer and waits for it.
 	stopCheckpoints func()
 	// log receives the store's own warnings and upgrade progress.
@@ -109,8 +109,8 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	db := &DB{dialect: SQLite, write: write, read: read, Now: time.Now, log: log}
-	db.readStmts.max = maxReadStmts
+	db := &DB{dialect: SQLite, write: write, read: read, Now: time.Now, log: log,
+		writeStmts: stmtCache{pool: write}, readStmts: stmtCache{pool: read}}
 	if err := write.PingContext(ctx); err != nil {
 		ckpt.Close()
 		db.Close()
@@ -249,7 +249,7 @@ func (db *DB) Close() error {
 		db.stopCheckpoints()
 	}
 	_ = db.Optimize(context.Background())
-	db.stmts.close()
+	db.writeStmts.close()
 	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
@@ -326,62 +326,58 @@ func (db *DB) reader() conn { return conn{db, db.read} }
 func (db *DB) writer() conn { return conn{db, db.write} }
 func (tx *Tx) conn() conn   { return conn{tx.db, tx.tx} }
 
-// prepare readies statements on the SQLite writer once, for conn.stmt.
-// Call it outside a transaction: the writer's one connection is the
-// transaction's. Statements run often with the same text, such as the
-// fixed-size chunks of a bulk insert, spare SQLite a parse per run.
-func (db *DB) prepare(ctx context.Context, qs []string) error {
+// prepare readies statements on c's pool once, for conn.stmt: writes on
+// db.writeStmts, reads on db.readStmts. Statements that run often with
+// the same text, such as the fixed-size chunks of a bulk insert or the
+// collect endpoint's, spare SQLite a parse per run, which is a fifth of a
+// short query's time; pgx keeps its own statement cache. Call it outside
+// a transaction: the writer's one connection is the transaction's.
+func (db *DB) prepare(ctx context.Context, c *stmtCache, qs []string) error {
 	if db.dialect != SQLite {
 		return nil
 	}
 	for _, q := range qs {
 		q = db.rebind(q)
-		if s, _ := db.stmts.get(q); s != nil {
+		if c.get(q) != nil {
 			continue
 		}
-		s, err := db.write.PrepareContext(ctx, q)
+		s, err := c.pool.PrepareContext(ctx, q)
 		if err != nil {
 			return apperr.Wrap(err, "prepare statement")
 		}
-		db.stmts.put(q, s)
+		c.put(q, s)
 	}
 	return nil
 }
 
-// stmtCache holds prepared statements by their text, at most max of them
-// when max is set. The texts that come first are kept and none is closed
-// before the store is, so that no statement closes under a caller.
-// Statements are prepared outside its lock: preparing waits for a
+// stmtCache holds statements prepared on pool, by text, until the store
+// closes. Statements are prepared outside its lock: preparing waits for a
 // connection, which a caller in a transaction holds while it looks a
 // statement up.
 type stmtCache struct {
-	mu  sync.RWMutex
-	m   map[string]*sql.Stmt
-	max int
+	pool *sql.DB
+	mu   sync.RWMutex
+	m    map[string]*sql.Stmt
 }
 
-// get returns the statement of q, or nil, and whether the cache is full.
-func (c *stmtCache) get(q string) (*sql.Stmt, bool) {
+func (c *stmtCache) get(q string) *sql.Stmt {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.m[q], c.max > 0 && len(c.m) >= c.max
+	return c.m[q]
 }
 
-// put keeps s for q and returns it; when another call kept one for q
-// first, or the cache is full, it closes s and returns the kept one (nil
-// when full).
-func (c *stmtCache) put(q string, s *sql.Stmt) *sql.Stmt {
+// put keeps s for q, unless another call kept one first; then it closes s.
+func (c *stmtCache) put(q string, s *sql.Stmt) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if kept := c.m[q]; kept != nil || (c.max > 0 && len(c.m) >= c.max) {
+	if c.m[q] != nil {
 		s.Close()
-		return kept
+		return
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
 	}
 	c.m[q] = s
-	return s
 }
 
 func (c *stmtCache) close() {
@@ -393,22 +389,12 @@ func (c *stmtCache) close() {
 	c.m = nil
 }
 
-// maxReadStmts bounds the statements kept prepared on the SQLite
-// readers: texts built with a varying number of parameters may take
-// places, and past the bound texts are parsed anew.
-const maxReadStmts = 256
-
-// stmt returns a prepared statement for q (rebound) where one can serve
-// c, or nil: in a transaction, the one prepare readied on the writer; on
-// the SQLite readers, one prepared on first use. Parsing is a fifth of
-// the time of a short query on SQLite (the collect endpoint's, say);
-// pgx keeps its own statement cache.
+// stmt returns the statement prepare readied for q (rebound) that can
+// serve c, or nil: in a transaction, the writer's, bound to it; on the
+// readers, the readers'.
 func (c conn) stmt(ctx context.Context, q string) *sql.Stmt {
-	if c.db.dialect != SQLite {
-		return nil
-	}
 	if tx, ok := c.q.(*sql.Tx); ok {
-		s, _ := c.db.stmts.get(q)
+		s := c.db.writeStmts.get(q)
 		if s == nil {
 			return nil
 		}
@@ -416,18 +402,10 @@ func (c conn) stmt(ctx context.Context, q string) *sql.Stmt {
 		// connection, and prepares it again should that connection change.
 		return tx.StmtContext(ctx, s)
 	}
-	if c.q != c.db.read {
-		return nil
+	if c.q == c.db.read {
+		return c.db.readStmts.get(q)
 	}
-	s, full := c.db.readStmts.get(q)
-	if s != nil || full {
-		return s
-	}
-	s, err := c.db.read.PrepareContext(ctx, q)
-	if err != nil {
-		return nil // the unprepared call reports it
-	}
-	return c.db.readStmts.put(q, s)
+	return nil
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -526,7 +526,7 @@ func (db *DB) WriteClicks(ctx context.Context, clicks []link.Click) (int, error)
 	if db.dialect == Postgres {
 		return db.writeClicksPostgres(ctx, clicks)
 	}
-	if err := db.prepare(ctx, sqliteClickStatements()); err != nil {
+	if err := db.prepare(ctx, &db.writeStmts, sqliteClickStatements()); err != nil {
 		return 0, apperr.Wrap(err, "write clicks")
 	}
 	var stored int
@@ -853,6 +853,9 @@ func (db *DB) Click(ctx context.Context, clickID string) (link.ClickRef, error) 
 	if !link.ValidClickID(clickID) {
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
+	if err := db.prepare(ctx, &db.readStmts, []string{clickRefQuery}); err != nil {
+		return link.ClickRef{}, err
+	}
 	c, err := scanClickRef(db.reader().queryRow(ctx, clickRefQuery, clickID))
 	if err != nil {
 		return link.ClickRef{}, notFound(err, "click")
@@ -886,7 +889,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 	if !link.ValidClickID(clickID) {
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
-	if err := db.prepare(ctx, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL}); err != nil {
+	if err := db.prepare(ctx, &db.writeStmts, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL}); err != nil {
 		return link.ClickRef{}, err
 	}
 	landed = landed || engaged
