@@ -90,47 +90,19 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	defer os.RemoveAll(tmp)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	// Chorus on SQLite with a warm link set.
-	cfg := config.Default()
-	cfg.DatabaseURL = filepath.Join(tmp, "bench.db")
-	a, err := open(ctx, cfg, quiet)
+	b, err := newRedirectBench(ctx, filepath.Join(tmp, "bench.db"), o.links, quiet, log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if _, err := a.accounts.CreateUser(ctx, "bench@example.com", "bench", "bench password 123", false); err != nil {
-		return err
-	}
-	ws, err := a.accounts.CreateWorkspace(ctx, account.Workspace{Slug: "bench", Name: "Bench"}, "bench@example.com")
-	if err != nil {
-		return err
-	}
-	links, clicks, closeGeo, err := a.linkServices(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeGeo()
-	codes := make([]string, o.links)
-	for i := range codes {
-		l, err := links.Create(ctx, ws.ID, link.Input{Destination: fmt.Sprintf("https://shop.example.com/p/%d?src=bench#top", i), Channel: "weibo", Label: "bench"})
-		if err != nil {
-			return err
-		}
-		codes[i] = l.Code
-		if _, err := links.Resolve(ctx, l.Code); err != nil { // warm the cache
-			return err
-		}
-	}
-	deps := web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: links, Logger: quiet, Version: version}
-	stored, err := startRedirect(ctx, deps, clicks)
+	defer b.close()
+	stored, err := startRedirect(ctx, b.deps, b.clicks)
 	if err != nil {
 		return err
 	}
 	defer stored.stop() //nolint:errcheck // stopped and checked below; a no-op then
 	var unstored *redirectServer
 	if o.unstored {
-		if unstored, err = startRedirect(ctx, deps, link.NewWriter(discardClicks{a.db}, link.WriterOptions{Logger: quiet})); err != nil {
+		if unstored, err = startRedirect(ctx, b.deps, link.NewWriter(discardClicks{b.app.db}, link.WriterOptions{Logger: quiet})); err != nil {
 			return err
 		}
 		defer unstored.stop() //nolint:errcheck // nothing of it is counted
@@ -144,7 +116,7 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	defer stopNginx()
 
 	script := filepath.Join(tmp, "paths.lua")
-	if err := os.WriteFile(script, []byte(wrkScript(codes)), 0o600); err != nil {
+	if err := os.WriteFile(script, []byte(wrkScript(b.codes)), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d random short links, %d runs each (nginx: 1 worker, return 302)\n",
@@ -180,7 +152,7 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 		return err
 	}
 	var storedClicks int64
-	if err := a.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&storedClicks); err != nil {
+	if err := b.app.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&storedClicks); err != nil {
 		return err
 	}
 	nm := median(targets[0].results)
@@ -193,9 +165,58 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	cm := median(targets[1].results)
 	fmt.Fprintf(out, "ratio   chorus/nginx: %.2f× requests/s (goal ≥ 0.6), %.2f× p99 (goal ≤ 2)\n",
 		cm.rps/nm.rps, float64(cm.p99)/float64(nm.p99))
-	st := clicks.Stats()
+	st := b.clicks.Stats()
 	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored, %d dropped, %d failed\n", int64(answered), storedClicks, st.Dropped, st.Failed)
 	return nil
+}
+
+// redirectBench is Chorus on a new SQLite database with a warm set of
+// links, ready to serve redirects. Only the click writer logs, to log.
+type redirectBench struct {
+	app    *app
+	clicks *link.Writer
+	deps   web.Deps
+	codes  []string
+	close  func()
+}
+
+func newRedirectBench(ctx context.Context, dbPath string, links int, quiet, log *slog.Logger) (*redirectBench, error) {
+	cfg := config.Default()
+	cfg.DatabaseURL = dbPath
+	a, err := open(ctx, cfg, quiet)
+	if err != nil {
+		return nil, err
+	}
+	b := &redirectBench{app: a, close: a.close}
+	fail := func(err error) (*redirectBench, error) {
+		b.close()
+		return nil, err
+	}
+	if _, err := a.accounts.CreateUser(ctx, "bench@example.com", "bench", "bench password 123", false); err != nil {
+		return fail(err)
+	}
+	ws, err := a.accounts.CreateWorkspace(ctx, account.Workspace{Slug: "bench", Name: "Bench"}, "bench@example.com")
+	if err != nil {
+		return fail(err)
+	}
+	ls, clicks, closeGeo, err := a.linkServices(cfg, log)
+	if err != nil {
+		return fail(err)
+	}
+	b.clicks, b.close = clicks, func() { closeGeo(); a.close() }
+	for i := range links {
+		l, err := ls.Create(ctx, ws.ID, link.Input{Destination: fmt.Sprintf("https://shop.example.com/p/%d?src=bench#top", i), Channel: "weibo", Label: "bench"})
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := ls.Resolve(ctx, l.Code); err != nil { // warm the cache
+			return fail(err)
+		}
+		b.codes = append(b.codes, l.Code)
+	}
+	b.deps = web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
+		Links: ls, Logger: quiet, Version: version}
+	return b, nil
 }
 
 // benchTarget is one server wrk drives, with its runs.

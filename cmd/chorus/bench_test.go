@@ -8,10 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/chorus-hq/chorus/internal/account"
-	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/link"
-	"github.com/chorus-hq/chorus/internal/web"
 )
 
 // TestRedirectServers: bench redirect's two Chorus servers both answer a
@@ -20,42 +17,22 @@ import (
 func TestRedirectServers(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := config.Default()
-	cfg.DatabaseURL = filepath.Join(t.TempDir(), "bench.db")
-	a, err := open(ctx, cfg, quiet)
+	b, err := newRedirectBench(ctx, filepath.Join(t.TempDir(), "bench.db"), 1, quiet, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
-	if _, err := a.accounts.CreateUser(ctx, "bench@example.com", "bench", "bench password 123", false); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := a.accounts.CreateWorkspace(ctx, account.Workspace{Slug: "bench", Name: "Bench"}, "bench@example.com")
+	defer b.close()
+	stored, err := startRedirect(ctx, b.deps, b.clicks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	links, clicks, closeGeo, err := a.linkServices(cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeGeo()
-	l, err := links.Create(ctx, ws.ID, link.Input{Destination: "https://shop.example.com/p/1", Channel: "weibo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: links, Logger: quiet, Version: version}
-	stored, err := startRedirect(ctx, deps, clicks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unstored, err := startRedirect(ctx, deps, link.NewWriter(discardClicks{a.db}, link.WriterOptions{Logger: quiet}))
+	unstored, err := startRedirect(ctx, b.deps, link.NewWriter(discardClicks{b.app.db}, link.WriterOptions{Logger: quiet}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, s := range []*redirectServer{stored, unstored} {
-		resp, err := client.Get(s.url + "/l/" + l.Code)
+		resp, err := client.Get(s.url + "/l/" + b.codes[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +47,7 @@ func TestRedirectServers(t *testing.T) {
 		}
 	}
 	var n int
-	if err := a.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&n); err != nil {
+	if err := b.app.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
