@@ -84,7 +84,11 @@ type WriterOptions struct {
 	// (default 65,536).
 	QueueSize int
 	// BatchSize is the size that makes the writer flush at once
-	// (default 500); otherwise it flushes every Interval (default 1 s).
+	// (default 5,000); otherwise it flushes every Interval (default 1 s).
+	// Under load a small size costs twice: the clicks that arrive during a
+	// flush reach it again at once, so flushes stay near the size, and
+	// SQLite stores 500-click transactions at about half the rate per
+	// click of 5,000-click ones (BenchmarkWriteClicks).
 	BatchSize int
 	Interval  time.Duration
 	// MaxBatch bounds one flush (default 10,000).
@@ -156,7 +160,7 @@ func NewWriter(st ClickStore, o WriterOptions) *Writer {
 		o.QueueSize = 65536
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 500
+		o.BatchSize = 5000
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Second

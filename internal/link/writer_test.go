@@ -270,6 +270,37 @@ func TestWriterRetries(t *testing.T) {
 	}
 }
 
+// TestWriterFlushes: a batch of BatchSize clicks is stored at once; a
+// smaller one waits for the interval (here an hour: until Drain).
+func TestWriterFlushes(t *testing.T) {
+	t.Parallel()
+	st := newMemClicks()
+	w := NewWriter(st, WriterOptions{BatchSize: 3, Interval: time.Hour})
+	w.Start()
+	record := func(n int) {
+		for range n {
+			w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA))
+		}
+	}
+	record(3)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(st.all()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(st.all()); n != 3 {
+		t.Fatalf("%d clicks stored of a full batch of 3", n)
+	}
+	record(2)
+	time.Sleep(50 * time.Millisecond)
+	if n := len(st.all()); n != 3 {
+		t.Errorf("%d clicks stored before the interval, want the full batch's 3", n)
+	}
+	drain(t, w)
+	if n := len(st.all()); n != 5 {
+		t.Errorf("%d clicks stored after Drain, want 5", n)
+	}
+}
+
 func TestShard(t *testing.T) {
 	t.Parallel()
 	var clicks []Click
