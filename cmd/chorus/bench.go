@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/config"
+	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/web"
 )
@@ -116,7 +118,7 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	defer stopNginx()
 
 	script := filepath.Join(tmp, "paths.lua")
-	if err := os.WriteFile(script, []byte(wrkScript(b.codes)), 0o600); err != nil {
+	if err := os.WriteFile(script, []byte(wrkScript(b.codes, demo.SampleHits(1, benchVisits, benchPeople))), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "wrk -t%d -c%d -d%s --latency, %d random short links, %d runs each (nginx: 1 worker, return 302)\n",
@@ -151,8 +153,8 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	if err != nil {
 		return err
 	}
-	var storedClicks int64
-	if err := b.app.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&storedClicks); err != nil {
+	storedClicks, classes, err := storedByClass(ctx, b.app.db.WriteDB())
+	if err != nil {
 		return err
 	}
 	nm := median(targets[0].results)
@@ -166,8 +168,35 @@ func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o bench
 	fmt.Fprintf(out, "ratio   chorus/nginx: %.2f× requests/s (goal ≥ 0.6), %.2f× p99 (goal ≤ 2)\n",
 		cm.rps/nm.rps, float64(cm.p99)/float64(nm.p99))
 	st := b.clicks.Stats()
-	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored, %d dropped, %d failed\n", int64(answered), storedClicks, st.Dropped, st.Failed)
+	fmt.Fprintf(out, "clicks  %d redirects answered, %d clicks stored (%s), %d dropped, %d failed\n",
+		int64(answered), storedClicks, classes, st.Dropped, st.Failed)
 	return nil
+}
+
+// storedByClass counts the stored clicks, and says how many of each class
+// and how many unique.
+func storedByClass(ctx context.Context, db *sql.DB) (int64, string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT class, COUNT(*), SUM(is_unique) FROM click_events GROUP BY class ORDER BY class`)
+	if err != nil {
+		return 0, "", err
+	}
+	defer rows.Close()
+	var total int64
+	var parts []string
+	for rows.Next() {
+		var class string
+		var n, unique int64
+		if err := rows.Scan(&class, &n, &unique); err != nil {
+			return 0, "", err
+		}
+		total += n
+		part := fmt.Sprintf("%d %s", n, class)
+		if unique > 0 {
+			part += fmt.Sprintf(" of which %d unique", unique)
+		}
+		parts = append(parts, part)
+	}
+	return total, strings.Join(parts, ", "), rows.Err()
 }
 
 // redirectBench is Chorus on a new SQLite database with a warm set of
@@ -352,17 +381,42 @@ http {
 	}
 }
 
-// wrkScript makes wrk request a random short link of the set each time.
-func wrkScript(codes []string) string {
+// benchVisits is how many different requests (user agent and headers)
+// wrk picks from, drawn from the demo traffic's mix of a population of
+// benchPeople: people, link previews, crawlers and prefetches.
+const (
+	benchVisits = 4096
+	benchPeople = 16000
+)
+
+// wrkScript makes wrk request a random short link of the set each time,
+// as a random one of visits: its user agent and Sec-Purpose. wrk cannot
+// read the answer to a HEAD request (it waits for the body the length
+// announces), so every request is a GET; the crawlers that send HEAD are
+// bots by their user agent too.
+func wrkScript(codes []string, visits []link.Hit) string {
 	var b strings.Builder
-	b.WriteString("local paths = {")
-	for i, c := range codes {
-		if i > 0 {
-			b.WriteString(",")
+	list := func(name string, n int, item func(i int) string) {
+		b.WriteString("local " + name + " = {")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(strconv.Quote(item(i)))
 		}
-		b.WriteString(`"/l/` + c + `"`)
+		b.WriteString("}\n")
 	}
-	b.WriteString("}\nlocal n = #paths\nrequest = function()\n  return wrk.format(nil, paths[math.random(n)])\nend\n")
+	list("paths", len(codes), func(i int) string { return "/l/" + codes[i] })
+	list("agents", len(visits), func(i int) string { return visits[i].UserAgent })
+	list("purposes", len(visits), func(i int) string { return visits[i].Purpose })
+	b.WriteString(`local n, nv = #paths, #agents
+request = function()
+  local v = math.random(nv)
+  local headers = {["User-Agent"] = agents[v]}
+  if purposes[v] ~= "" then headers["Sec-Purpose"] = purposes[v] end
+  return wrk.format("GET", paths[math.random(n)], headers)
+end
+`)
 	return b.String()
 }
 

@@ -351,7 +351,7 @@ func generateClicks(rng *rand.Rand, links []link.Link, bySlug map[string]campaig
 					ClickID: clickID(rng, at), LinkID: links[li].ID, WorkspaceID: wsID, Loc: loc, At: at, Method: "GET",
 				}}
 				switch r := rng.Float64(); {
-				case r < 0.71: // a person, sometimes one who came before
+				case r < shareHuman: // a person, sometimes one who came before
 					var p int
 					if ts := todays[li]; len(ts) > 0 && rng.Float64() < 0.12 {
 						p = ts[rng.IntN(len(ts))] // back again the same day: not unique
@@ -371,27 +371,8 @@ func generateClicks(rng *rand.Rand, links []link.Link, bySlug map[string]campaig
 					gc.hit.IP, gc.hit.UserAgent = pp.ip, pp.ua
 					refs := channelReferrers[dl.channel]
 					gc.hit.Referrer = refs[pp.referrer%len(refs)]
-				case r < 0.83: // a link preview: the card drawn when someone shares the link
-					var pool []string
-					switch {
-					case dl.channel == "weibo" && rng.Float64() < 0.7:
-						pool = previewWeibo
-					case rng.Float64() < 0.75:
-						pool = previewWeChat
-					default:
-						pool = previewOther
-					}
-					gc.hit.UserAgent = pool[rng.IntN(len(pool))]
-					gc.hit.IP = machineIP(rng)
-				case r < 0.96: // crawlers and scripts
-					gc.hit.UserAgent = botAgents[rng.IntN(len(botAgents))]
-					gc.hit.IP = machineIP(rng)
-					if rng.Float64() < 0.1 {
-						gc.hit.Method = "HEAD"
-					}
-				default: // a browser prefetching the link
-					pp := people[rng.IntN(len(people))]
-					gc.hit.IP, gc.hit.UserAgent, gc.hit.Purpose = pp.ip, pp.ua, "prefetch"
+				default:
+					machineHit(rng, r, dl.channel, people, &gc.hit)
 				}
 				dayClicks = append(dayClicks, gc)
 			}
@@ -471,6 +452,67 @@ func makePeople(rng *rand.Rand, n int) []person {
 			ua = fmt.Sprintf(uaMac, 1+rng.IntN(5), 10+rng.IntN(9))
 		}
 		out[i] = person{ip: ip, ua: ua, referrer: rng.IntN(3)}
+	}
+	return out
+}
+
+// The mix of who follows a link, as cumulative shares of clicks: people,
+// then link previews (the card drawn when someone shares the link), then
+// crawlers and scripts; the rest are browsers prefetching the link.
+const (
+	shareHuman   = 0.71
+	upToPreview  = 0.83
+	upToCrawlers = 0.96
+)
+
+// machineHit fills h as a click that no person made: r (at least
+// shareHuman) picks which kind, channel the preview fetchers likely.
+func machineHit(rng *rand.Rand, r float64, channel string, people []person, h *link.Hit) {
+	switch {
+	case r < upToPreview:
+		var pool []string
+		switch {
+		case channel == "weibo" && rng.Float64() < 0.7:
+			pool = previewWeibo
+		case rng.Float64() < 0.75:
+			pool = previewWeChat
+		default:
+			pool = previewOther
+		}
+		h.UserAgent = pool[rng.IntN(len(pool))]
+		h.IP = machineIP(rng)
+	case r < upToCrawlers:
+		h.UserAgent = botAgents[rng.IntN(len(botAgents))]
+		h.IP = machineIP(rng)
+		if rng.Float64() < 0.1 {
+			h.Method = "HEAD"
+		}
+	default:
+		pp := people[rng.IntN(len(people))]
+		h.IP, h.UserAgent, h.Purpose = pp.ip, pp.ua, "prefetch"
+	}
+}
+
+// SampleHits returns n requests in the demo traffic's mix, as they reach a
+// short link: people (of a population of the given size, each with a
+// user agent and an address), link previews, crawlers and prefetches.
+// Only the user agent, method, Sec-Purpose and address are set; bench
+// redirect sends them, so that its clicks are classified and stored as
+// real ones are.
+func SampleHits(seed uint64, n, population int) []link.Hit {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	people := makePeople(rng, population)
+	out := make([]link.Hit, n)
+	channels := slices.Sorted(maps.Keys(channelReferrers))
+	for i := range out {
+		h := &out[i]
+		h.Method = "GET"
+		if r := rng.Float64(); r < shareHuman {
+			pp := people[rng.IntN(len(people))]
+			h.IP, h.UserAgent = pp.ip, pp.ua
+		} else {
+			machineHit(rng, r, channels[rng.IntN(len(channels))], people, h)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -204,3 +205,28 @@ func checkFigures(t *testing.T, f figures) {
 }
 
 func near(a, b int64) bool { return a >= b && float64(a) <= float64(b)*1.002+2 }
+
+// TestSampleHits: the requests bench redirect sends are classified in the
+// demo traffic's shares (people 71 %, previews 12 %, crawlers 13 %,
+// prefetches 4 %), and the people among them are many visitors.
+func TestSampleHits(t *testing.T) {
+	hits := SampleHits(1, 4096, 16000)
+	cls := link.NewClassifier(0)
+	counts := map[link.Class]int{}
+	agents := map[string]bool{}
+	for _, h := range hits {
+		class := link.Classify(link.Request{Method: h.Method, UserAgent: h.UserAgent, Purpose: h.Purpose}, cls.Agent(h.UserAgent))
+		counts[class]++
+		if class == link.Human {
+			agents[h.UserAgent] = true
+		}
+	}
+	for class, want := range map[link.Class]float64{link.Human: 0.71, link.Preview: 0.12, link.Bot: 0.13, link.Prefetch: 0.04} {
+		if got := float64(counts[class]) / float64(len(hits)); math.Abs(got-want) > 0.03 {
+			t.Errorf("%s: %.3f of the requests, want %.2f", class, got, want)
+		}
+	}
+	if len(agents) < 500 {
+		t.Errorf("%d different user agents among the people: too few visitors", len(agents))
+	}
+}
