@@ -107,6 +107,10 @@ const jobsStopGrace = 30 * time.Second
 // serve runs the web server and the job workers until ctx ends, then
 // drains both.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return err
+	}
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -140,7 +144,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
 		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alert.NewService(a.db),
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
-		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"),
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"), TrustedProxies: proxies,
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -35,6 +36,12 @@ type Config struct {
 	// other non-public addresses (an intranet feed); off by default, as a
 	// guard against server-side request forgery.
 	AllowPrivateFetch bool
+	// TrustedProxies are the reverse proxies in front of Chorus, as IP
+	// addresses and CIDR ranges separated by commas: a request from one of
+	// them is the X-Forwarded-For address's, for visitor hashes, regions
+	// and per-address limits. None by default, so that nobody can choose
+	// their address by sending the header.
+	TrustedProxies string
 	// SMTP is the mail server alert e-mails go through; e-mail channels
 	// fail with a clear error while SMTPHost is empty. The password comes
 	// from CHORUS_SMTP_PASSWORD or CHORUS_SMTP_PASSWORD_FILE only, never a
@@ -51,6 +58,28 @@ func Default() Config {
 	return Config{Addr: ":8080", DataDir: "./chorus-data"}
 }
 
+// Proxies parses TrustedProxies: an address stands for itself alone.
+func (c Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("trusted proxies: entry %d, %q, is neither an IP address nor a CIDR range such as 10.0.0.0/8", i+1, f)
+			}
+			a = a.Unmap()
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
 // BindStorage adds the flags that every subcommand shares: --data and --db.
 func (c *Config) BindStorage(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder for the SQLite file and local state (CHORUS_DATA)")
@@ -64,6 +93,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
 	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
 	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources fetch private, loopback and link-local addresses (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies in front of Chorus whose X-Forwarded-For names the client: IP addresses and CIDR ranges, comma-separated (CHORUS_TRUSTED_PROXIES; none by default)")
 	fs.StringVar(&c.GeoIP, "geoip", c.GeoIP, "MaxMind GeoIP2/GeoLite2 mmdb file for the country and region of clicks (CHORUS_GEOIP; none by default)")
 }
 
@@ -99,6 +129,7 @@ var env = map[string]string{
 	"short-url":           "CHORUS_SHORT_URL",
 	"geoip":               "CHORUS_GEOIP",
 	"allow-private-fetch": "CHORUS_ALLOW_PRIVATE_FETCH",
+	"trusted-proxies":     "CHORUS_TRUSTED_PROXIES",
 	"smtp-host":           "CHORUS_SMTP_HOST",
 	"smtp-port":           "CHORUS_SMTP_PORT",
 	"smtp-user":           "CHORUS_SMTP_USER",

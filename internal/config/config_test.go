@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -46,5 +48,32 @@ func TestApplyEnv(t *testing.T) {
 				t.Errorf("got %+v, want %+v", c, tt.want)
 			}
 		})
+	}
+}
+
+func TestProxies(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in, want, err string
+	}{
+		{"", "[]", ""},
+		{"127.0.0.1", "[127.0.0.1/32]", ""},
+		{" 10.1.2.3/8 , ::1, fd00::/8", "[10.0.0.0/8 ::1/128 fd00::/8]", ""},
+		{"::ffff:192.0.2.1", "[192.0.2.1/32]", ""},
+		{"10.0.0.0/8,,", "[10.0.0.0/8]", ""},
+		{"10.0.0.0/8, 10.0.0.300", "", `entry 2, "10.0.0.300"`},
+		{"proxy.internal", "", `entry 1, "proxy.internal", is neither`},
+		{"10.0.0.0/33", "", `entry 1`},
+	} {
+		got, err := Config{TrustedProxies: tt.in}.Proxies()
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Proxies(%q) error %v, want one saying %s", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != tt.want {
+			t.Errorf("Proxies(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -127,7 +127,7 @@ func (s *Server) audit(r *http.Request, p account.Principal, status int) {
 	if i := strings.Index(action, " "); i > 0 {
 		action = r.Method + action[i:]
 	}
-	if err := s.Accounts.Record(r.Context(), p, action, r.URL.Path, "", clientIP(r)); err != nil {
+	if err := s.Accounts.Record(r.Context(), p, action, r.URL.Path, "", s.clientIP(r)); err != nil {
 		s.log.ErrorContext(r.Context(), "audit", "err", err)
 	}
 }

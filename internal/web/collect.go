@@ -59,7 +59,7 @@ func (s *Server) collectPreflight(w http.ResponseWriter, r *http.Request) {
 // by public key or API token, then the conversion service.
 func (s *Server) collect(w http.ResponseWriter, r *http.Request, lim *limiter) {
 	allowAnyOrigin(w.Header(), r)
-	if !lim.allow(w, clientIP(r), time.Now()) {
+	if !lim.allow(w, s.clientIP(r), time.Now()) {
 		s.apiFail(w, r, apperr.New(apperr.TooMany, "error.conversion.rate_limited", nil))
 		return
 	}

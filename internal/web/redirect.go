@@ -99,7 +99,7 @@ func (s *Server) followLink(w http.ResponseWriter, r *http.Request, code string)
 	if s.Clicks != nil {
 		s.Clicks.Record(link.Hit{
 			ClickID: cid, LinkID: res.LinkID, WorkspaceID: res.WorkspaceID, Loc: res.Loc, At: now,
-			Method: r.Method, UserAgent: link.Truncate(r.UserAgent(), link.MaxUserAgent), IP: clientIP(r),
+			Method: r.Method, UserAgent: link.Truncate(r.UserAgent(), link.MaxUserAgent), IP: s.clientIP(r),
 			Referrer: truncateBytes(r.Referer(), 1024), Purpose: link.PurposeOf(r.Header),
 		})
 	}

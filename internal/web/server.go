@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +59,9 @@ type Deps struct {
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientIP); none when empty.
+	TrustedProxies []netip.Prefix
 	// SecureCookies marks cookies Secure; set it behind TLS. Requests that
 	// arrive over TLS get Secure cookies either way.
 	SecureCookies bool
@@ -135,10 +140,50 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP is the peer's address. Behind a proxy it is the proxy's; trusting
-// X-Forwarded-For needs an operator's word, which later config can add.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
+// clientIP is the address of the client: the peer's, or, when the peer is
+// a trusted proxy, the last address in X-Forwarded-For that is not one.
+// Proxies append the address they hear from, so what stands before that
+// one may be forged; an entry that is no address ends the walk at the
+// proxy that wrote it.
+func (s *Server) clientIP(r *http.Request) string {
+	ip := peerIP(r.RemoteAddr)
+	if len(s.TrustedProxies) == 0 || !s.trustedProxy(ip) {
+		return ip
+	}
+	lines := r.Header.Values("X-Forwarded-For")
+	for i := len(lines) - 1; i >= 0; i-- {
+		hops := strings.Split(lines[i], ",")
+		for j := len(hops) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[j]))
+			if err != nil {
+				return ip
+			}
+			ip = a.Unmap().String()
+			if !s.trustedProxy(ip) {
+				return ip
+			}
+		}
+	}
+	return ip
+}
+
+func (s *Server) trustedProxy(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerIP is the address of a request's RemoteAddr, without its port.
+func peerIP(remote string) string {
+	host := remote
 	for i := len(host) - 1; i >= 0; i-- {
 		if host[i] == ':' {
 			host = host[:i]

@@ -78,7 +78,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	err := checkPreCSRF(r)
 	var u account.User
 	if err == nil {
-		u, err = s.Accounts.Authenticate(r.Context(), email, password, clientIP(r))
+		u, err = s.Accounts.Authenticate(r.Context(), email, password, s.clientIP(r))
 	}
 	if err != nil {
 		ae := s.asAppErr(r, err)
@@ -93,7 +93,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u account.User) error {
-	token, _, err := s.Accounts.StartSession(r.Context(), u.ID, clientIP(r), r.UserAgent())
+	token, _, err := s.Accounts.StartSession(r.Context(), u.ID, s.clientIP(r), r.UserAgent())
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestClientIP(t *testing.T) {
+	t.Parallel()
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	for _, tt := range []struct {
+		name    string
+		proxies []netip.Prefix
+		remote  string
+		xff     []string
+		want    string
+	}{
+		{"no proxies: the peer, whatever the header says", nil, "203.0.113.7:5555", []string{"198.51.100.1"}, "203.0.113.7"},
+		{"IPv6 peer", nil, "[2001:db8::1]:443", nil, "2001:db8::1"},
+		{"untrusted peer's header is ignored", proxies, "203.0.113.7:5555", []string{"198.51.100.1"}, "203.0.113.7"},
+		{"trusted proxy without a header", proxies, "10.1.1.1:5555", nil, "10.1.1.1"},
+		{"trusted proxy names the client", proxies, "10.1.1.1:5555", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"a forged entry before the client's is ignored", proxies, "10.1.1.1:5555", []string{"1.2.3.4, 198.51.100.1"}, "198.51.100.1"},
+		{"a chain of trusted proxies", proxies, "10.1.1.1:5555", []string{"198.51.100.1, 10.2.2.2", "10.3.3.3"}, "198.51.100.1"},
+		{"header lines are read last first", proxies, "10.1.1.1:5555", []string{"1.2.3.4", "198.51.100.1"}, "198.51.100.1"},
+		{"garbage ends the walk at the proxy that wrote it", proxies, "10.1.1.1:5555", []string{"198.51.100.1, not-an-ip, 10.2.2.2"}, "10.2.2.2"},
+		{"an address with a port is garbage", proxies, "10.1.1.1:5555", []string{"198.51.100.1:80"}, "10.1.1.1"},
+		{"only proxies: the first of them", proxies, "10.1.1.1:5555", []string{"10.9.9.9, 10.2.2.2"}, "10.9.9.9"},
+		{"IPv6 proxy, IPv4-mapped client", proxies, "[::1]:5555", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Server{Deps: Deps{TrustedProxies: tt.proxies}}
+			r := &http.Request{RemoteAddr: tt.remote, Header: http.Header{}}
+			for _, v := range tt.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := s.clientIP(r); got != tt.want {
+				t.Errorf("clientIP = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRedirectBehindProxy: behind a trusted proxy, two people with the same
+// browser are two visitors, each with a unique click; without the trust,
+// the header is ignored and they are one visitor.
+func TestRedirectBehindProxy(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		proxies  []netip.Prefix
+		visitors int
+	}{
+		{"trusted", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, 2},
+		{"not trusted", nil, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, storetest.SQLite(t))
+			h.srv.TrustedProxies = tt.proxies
+			acme := h.tenant("acme", account.Owner)
+			l, err := h.links.Create(context.Background(), acme.ws.ID, link.Input{Destination: "https://shop.example.com/"})
+			must(t, err)
+			for _, ip := range []string{"198.51.100.1", "198.51.100.2"} {
+				h.click("GET", "/l/"+l.Code, map[string]string{"User-Agent": chromeUA, "X-Forwarded-For": ip})
+			}
+			h.waitWritten(2)
+			var visitors, unique int
+			must(t, h.db.WriteDB().QueryRow(`SELECT COUNT(DISTINCT visitor), SUM(is_unique) FROM click_events`).Scan(&visitors, &unique))
+			if visitors != tt.visitors || unique != tt.visitors {
+				t.Errorf("%d visitors, %d unique clicks; want %d of each", visitors, unique, tt.visitors)
+			}
+		})
+	}
+}
