@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/user"
@@ -243,8 +244,10 @@ func newRedirectBench(ctx context.Context, dbPath string, links int, quiet, log 
 		}
 		b.codes = append(b.codes, l.Code)
 	}
+	// wrk stands for the reverse proxy in front of Chorus, which names
+	// each request's client in X-Forwarded-For.
 	b.deps = web.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: ls, Logger: quiet, Version: version}
+		Links: ls, Logger: quiet, Version: version, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	return b, nil
 }
 
@@ -390,7 +393,8 @@ const (
 )
 
 // wrkScript makes wrk request a random short link of the set each time,
-// as a random one of visits: its user agent and Sec-Purpose. wrk cannot
+// as a random one of visits: its user agent, Sec-Purpose and address (in
+// X-Forwarded-For, as a reverse proxy sends it). wrk cannot
 // read the answer to a HEAD request (it waits for the body the length
 // announces), so every request is a GET; the crawlers that send HEAD are
 // bots by their user agent too.
@@ -409,10 +413,22 @@ func wrkScript(codes []string, visits []link.Hit) string {
 	list("paths", len(codes), func(i int) string { return "/l/" + codes[i] })
 	list("agents", len(visits), func(i int) string { return visits[i].UserAgent })
 	list("purposes", len(visits), func(i int) string { return visits[i].Purpose })
+	list("ips", len(visits), func(i int) string { return visits[i].IP })
+	// Each wrk thread has its own Lua state with the same random sequence
+	// unless seeded apart: two threads would send every request twice, and
+	// every run the requests of the first.
 	b.WriteString(`local n, nv = #paths, #agents
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 16 + id)
+end
 request = function()
   local v = math.random(nv)
-  local headers = {["User-Agent"] = agents[v]}
+  local headers = {["User-Agent"] = agents[v], ["X-Forwarded-For"] = ips[v]}
   if purposes[v] ~= "" then headers["Sec-Purpose"] = purposes[v] end
   return wrk.format("GET", paths[math.random(n)], headers)
 end
