@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -174,15 +175,25 @@ var mentionInsertColumns = []string{"id", "workspace_id", "source_id", "source_k
 	"content_hash", "simhash", "cluster_id", "cluster_size", "lang", "sentiment", "p_positive", "p_neutral", "p_negative",
 	"likes", "reposts", "comments", "published_at", "fetched_at"}
 
-// Rows per multi-row statement of SaveMentions. A statement is parsed once
-// per transaction and its parse costs as much as running it a few times,
-// so chunks are kept small (measured: 1,000 rows of mentions parse 4 times
-// slower per batch than 100 and run no faster).
-const (
-	mentionChunk     = 100
-	matchChunk       = 400
-	topicRollupChunk = 200
+// The bulk statements of SaveMentions; SQLite prepares them once on the
+// writer.
+var (
+	insertMentionRows = &bulk{into: `mentions (` + strings.Join(mentionInsertColumns, ", ") + `) VALUES `,
+		cols: len(mentionInsertColumns), max: 128}
+	insertMatches     = &bulk{into: `mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `, cols: 4, max: 512}
+	upsertTopicRollup = &bulk{into: `topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach) VALUES `,
+		tail: ` ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
+			positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
+			negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, cols: 8, max: 256}
 )
+
+var sqliteMentionStatements = sync.OnceValue(func() []string {
+	var out []string
+	for _, s := range []*bulk{insertMentionRows, insertMatches, upsertTopicRollup} {
+		out = append(out, s.all(true)...)
+	}
+	return out
+})
 
 // mentionsLockSpace is the first key of the PostgreSQL advisory locks
 // that SaveMentions takes per workspace (the second is the workspace id,
@@ -198,6 +209,9 @@ const mentionsLockSpace int32 = 0x6d656e74 // "ment"
 // listen.Store). Returns apperr.Conflict if a (source kind, external id) is
 // taken.
 func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention, near listen.NearSync) ([]int64, []listen.DedupEntry, error) {
+	if err := db.prepare(ctx, &db.writeStmts, sqliteMentionStatements()); err != nil {
+		return nil, nil, apperr.Wrap(err, "store mentions")
+	}
 	var ids []int64
 	var others []listen.DedupEntry
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -224,7 +238,7 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if ids, err = newMentionIDs(ctx, c, len(batch)); err != nil {
 			return err
 		}
-		if err := insertMentions(ctx, tx, ws, batch, ids, sources); err != nil {
+		if err := insertMentions(ctx, sqlBatch{c}, ws, batch, ids, sources); err != nil {
 			return err
 		}
 		if err := recordPushed(ctx, c, ws, batch, sources); err != nil {
@@ -233,10 +247,10 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if err := growClusters(ctx, tx, ws, batch); err != nil {
 			return err
 		}
-		if err := insertMentionTopics(ctx, tx, ws, batch, ids, topics); err != nil {
+		if err := insertMentionTopics(ctx, sqlBatch{c}, ws, batch, ids, topics); err != nil {
 			return err
 		}
-		return upsertTopicRollups(ctx, tx, ws, batch, topics)
+		return upsertTopicRollups(ctx, sqlBatch{c}, ws, batch, topics)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -317,65 +331,30 @@ func newMentionIDs(ctx context.Context, c conn, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// chunkStmt runs a multi-row INSERT chunk by chunk, prepared once per
-// transaction and row count, so that the chunks of a batch share one
-// parse. The transaction closes the statements.
-type chunkStmt struct {
-	tx         *Tx
-	head, tail string
-	cols       int
-	prepared   map[int]*sql.Stmt
-}
-
-// into is the table and columns of an INSERT: "t (a, b) VALUES ".
-func (tx *Tx) chunkStmt(into, tail string, cols int) *chunkStmt {
-	return &chunkStmt{tx: tx, head: insertAll(tx.db.dialect) + into, tail: tail, cols: cols, prepared: map[int]*sql.Stmt{}}
-}
-
-// exec runs the statement for rows rows of args.
-func (c *chunkStmt) exec(ctx context.Context, rows int, args []any) error {
-	st := c.prepared[rows]
-	if st == nil {
-		q := c.head + placeholders(rows, c.cols, c.tx.db.dialect == SQLite) + c.tail
-		var err error
-		if st, err = c.tx.tx.PrepareContext(ctx, q); err != nil {
-			return err
-		}
-		c.prepared[rows] = st
-	}
-	_, err := st.ExecContext(ctx, args...)
-	return err
-}
-
-func insertMentions(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, ids []int64, sources map[int64]bool) error {
-	st := tx.chunkStmt(`mentions (`+strings.Join(mentionInsertColumns, ", ")+`) VALUES `, "", len(mentionInsertColumns))
-	args := make([]any, 0, min(len(batch), mentionChunk)*len(mentionInsertColumns))
-	for start := 0; start < len(batch); start += mentionChunk {
-		part := batch[start:min(start+mentionChunk, len(batch))]
+func insertMentions(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, ids []int64, sources map[int64]bool) error {
+	args := make([]any, 0, insertMentionRows.cols*insertMentionRows.max)
+	return insertMentionRows.chunks(len(batch), func(start, end int) error {
 		args = args[:0]
-		for i := range part {
-			m := &part[i].Mention
+		for i := start; i < end; i++ {
+			m := &batch[i].Mention
 			cluster := idOrNull(m.ClusterID)
-			if k := part[i].ClusterIndex; k >= 0 {
+			if k := batch[i].ClusterIndex; k >= 0 {
 				cluster = idOrNull(ids[k])
 			}
 			src := sql.NullInt64{}
 			if sources[m.SourceID] {
 				src = idOrNull(m.SourceID)
 			}
-			args = append(args, ids[start+i], ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
+			args = append(args, ids[i], ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
 				m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
 				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC())
 		}
-		err := st.exec(ctx, len(part), args)
+		err := b.exec(ctx, insertMentionRows.text(end-start, b.anonymous()), args...)
 		if isUnique(err) {
 			return apperr.New(apperr.Conflict, "error.listen.duplicate", nil)
 		}
-		if err != nil {
-			return apperr.Wrap(err, "insert mentions")
-		}
-	}
-	return nil
+		return apperr.Wrap(err, "insert mentions")
+	})
 }
 
 // growClusters adds the batch's near-duplicates of roots stored before
@@ -455,7 +434,7 @@ type topicMatch struct {
 	published      time.Time
 }
 
-func insertMentionTopics(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, ids []int64, topics map[int64]bool) error {
+func insertMentionTopics(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, ids []int64, topics map[int64]bool) error {
 	var matches []topicMatch
 	for i := range batch {
 		for _, t := range batch[i].TopicIDs {
@@ -466,28 +445,24 @@ func insertMentionTopics(ctx context.Context, tx *Tx, ws int64, batch []listen.N
 	}
 	// In the order of the index by topic, which takes the random inserts;
 	// the primary key's are all near the end of the table anyway.
-	slices.SortFunc(matches, func(a, b topicMatch) int {
-		if c := cmp.Compare(a.topic, b.topic); c != 0 {
+	slices.SortFunc(matches, func(x, y topicMatch) int {
+		if c := cmp.Compare(x.topic, y.topic); c != 0 {
 			return c
 		}
-		if c := a.published.Compare(b.published); c != 0 {
+		if c := x.published.Compare(y.published); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.mention, b.mention)
+		return cmp.Compare(x.mention, y.mention)
 	})
-	st := tx.chunkStmt(`mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES `, "", 4)
-	args := make([]any, 0, 4*min(len(matches), matchChunk))
-	for start := 0; start < len(matches); start += matchChunk {
-		part := matches[start:min(start+matchChunk, len(matches))]
+	args := make([]any, 0, insertMatches.cols*insertMatches.max)
+	err := insertMatches.chunks(len(matches), func(start, end int) error {
 		args = args[:0]
-		for _, m := range part {
+		for _, m := range matches[start:end] {
 			args = append(args, m.mention, m.topic, ws, m.published)
 		}
-		if err := st.exec(ctx, len(part), args); err != nil {
-			return apperr.Wrap(err, "insert topic matches")
-		}
-	}
-	return nil
+		return b.exec(ctx, insertMatches.text(end-start, b.anonymous()), args...)
+	})
+	return apperr.Wrap(err, "insert topic matches")
 }
 
 type topicHour struct {
@@ -495,7 +470,7 @@ type topicHour struct {
 	hour  time.Time
 }
 
-func upsertTopicRollups(ctx context.Context, tx *Tx, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
+func upsertTopicRollups(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
 	sums := map[topicHour]*listen.Rollup{}
 	var keys []topicHour
 	for i := range batch {
@@ -524,29 +499,22 @@ func upsertTopicRollups(ctx context.Context, tx *Tx, ws int64, batch []listen.Ne
 		}
 	}
 	// In key order, the upserts walk the roll-up table's B-tree once.
-	slices.SortFunc(keys, func(a, b topicHour) int {
-		if a.topic != b.topic {
-			return cmp.Compare(a.topic, b.topic)
+	slices.SortFunc(keys, func(x, y topicHour) int {
+		if x.topic != y.topic {
+			return cmp.Compare(x.topic, y.topic)
 		}
-		return a.hour.Compare(b.hour)
+		return x.hour.Compare(y.hour)
 	})
-	st := tx.chunkStmt(`topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach) VALUES `,
-		` ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
-			positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
-			negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, 8)
-	args := make([]any, 0, 8*min(len(keys), topicRollupChunk))
-	for start := 0; start < len(keys); start += topicRollupChunk {
-		part := keys[start:min(start+topicRollupChunk, len(keys))]
+	args := make([]any, 0, upsertTopicRollup.cols*upsertTopicRollup.max)
+	err := upsertTopicRollup.chunks(len(keys), func(start, end int) error {
 		args = args[:0]
-		for _, k := range part {
+		for _, k := range keys[start:end] {
 			r := sums[k]
 			args = append(args, k.topic, k.hour, ws, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
 		}
-		if err := st.exec(ctx, len(part), args); err != nil {
-			return apperr.Wrap(err, "update topic roll-ups")
-		}
-	}
-	return nil
+		return b.exec(ctx, upsertTopicRollup.text(end-start, b.anonymous()), args...)
+	})
+	return apperr.Wrap(err, "update topic roll-ups")
 }
 
 const knownChunk = 500
