@@ -394,10 +394,12 @@ const (
 
 // wrkScript makes wrk request a random short link of the set each time,
 // as a random one of visits: its user agent, Sec-Purpose and address (in
-// X-Forwarded-For, as a reverse proxy sends it). wrk cannot
-// read the answer to a HEAD request (it waits for the body the length
-// announces), so every request is a GET; the crawlers that send HEAD are
-// bots by their user agent too.
+// X-Forwarded-For, as a reverse proxy sends it). The requests are put
+// together from ready header lines: wrk.format on every request took so
+// much of the two cores that nginx answered 15 % fewer. wrk cannot read the
+// answer to a HEAD request (it waits for the body the length announces),
+// so every request is a GET; the crawlers that send HEAD are bots by their
+// user agent too.
 func wrkScript(codes []string, visits []link.Hit) string {
 	var b strings.Builder
 	list := func(name string, n int, item func(i int) string) {
@@ -410,27 +412,30 @@ func wrkScript(codes []string, visits []link.Hit) string {
 		}
 		b.WriteString("}\n")
 	}
-	list("paths", len(codes), func(i int) string { return "/l/" + codes[i] })
-	list("agents", len(visits), func(i int) string { return visits[i].UserAgent })
-	list("purposes", len(visits), func(i int) string { return visits[i].Purpose })
-	list("ips", len(visits), func(i int) string { return visits[i].IP })
+	list("paths", len(codes), func(i int) string { return "GET /l/" + codes[i] + " HTTP/1.1\r\nHost: " })
+	list("visits", len(visits), func(i int) string {
+		h := "\r\nUser-Agent: " + visits[i].UserAgent + "\r\nX-Forwarded-For: " + visits[i].IP + "\r\n"
+		if visits[i].Purpose != "" {
+			h += "Sec-Purpose: " + visits[i].Purpose + "\r\n"
+		}
+		return h + "\r\n"
+	})
 	// Each wrk thread has its own Lua state with the same random sequence
 	// unless seeded apart: two threads would send every request twice, and
 	// every run the requests of the first.
-	b.WriteString(`local n, nv = #paths, #agents
+	b.WriteString(`local n, nv = #paths, #visits
 local threads = 0
+local host
 setup = function(thread)
   threads = threads + 1
   thread:set("id", threads)
 end
 init = function(args)
   math.randomseed(os.time() * 16 + id)
+  host = wrk.headers["Host"]
 end
 request = function()
-  local v = math.random(nv)
-  local headers = {["User-Agent"] = agents[v], ["X-Forwarded-For"] = ips[v]}
-  if purposes[v] ~= "" then headers["Sec-Purpose"] = purposes[v] end
-  return wrk.format("GET", paths[math.random(n)], headers)
+  return paths[math.random(n)] .. host .. visits[math.random(nv)]
 end
 `)
 	return b.String()
