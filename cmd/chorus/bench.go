@@ -412,14 +412,8 @@ func wrkScript(codes []string, visits []link.Hit) string {
 		}
 		b.WriteString("}\n")
 	}
-	list("paths", len(codes), func(i int) string { return "GET /l/" + codes[i] + " HTTP/1.1\r\nHost: " })
-	list("visits", len(visits), func(i int) string {
-		h := "\r\nUser-Agent: " + visits[i].UserAgent + "\r\nX-Forwarded-For: " + visits[i].IP + "\r\n"
-		if visits[i].Purpose != "" {
-			h += "Sec-Purpose: " + visits[i].Purpose + "\r\n"
-		}
-		return h + "\r\n"
-	})
+	list("paths", len(codes), func(i int) string { return wrkRequestLine(codes[i]) })
+	list("visits", len(visits), func(i int) string { return wrkVisitHeaders(visits[i]) })
 	// Each wrk thread has its own Lua state with the same random sequence
 	// unless seeded apart: two threads would send every request twice, and
 	// every run the requests of the first.
@@ -439,6 +433,18 @@ request = function()
 end
 `)
 	return b.String()
+}
+
+// wrkRequestLine, the Host header's value and wrkVisitHeaders make one
+// request of the wrk script.
+func wrkRequestLine(code string) string { return "GET /l/" + code + " HTTP/1.1\r\nHost: " }
+
+func wrkVisitHeaders(h link.Hit) string {
+	s := "\r\nUser-Agent: " + h.UserAgent + "\r\nX-Forwarded-For: " + h.IP + "\r\n"
+	if h.Purpose != "" {
+		s += "Sec-Purpose: " + h.Purpose + "\r\n"
+	}
+	return s + "\r\n"
 }
 
 var (

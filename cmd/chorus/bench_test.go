@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/link"
 )
 
@@ -52,5 +55,21 @@ func TestRedirectServers(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d clicks stored; want 1 (the storing server's)", n)
+	}
+}
+
+// TestWrkRequests: the requests the wrk script puts together are HTTP
+// requests with the visit's headers, for every kind of visit.
+func TestWrkRequests(t *testing.T) {
+	for _, v := range demo.SampleHits(1, 64, 100) {
+		raw := wrkRequestLine("abc1234") + "127.0.0.1:8080" + wrkVisitHeaders(v)
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if r.Method != "GET" || r.URL.Path != "/l/abc1234" || r.Host != "127.0.0.1:8080" || r.UserAgent() != v.UserAgent ||
+			r.Header.Get("X-Forwarded-For") != v.IP || r.Header.Get("Sec-Purpose") != v.Purpose {
+			t.Errorf("%q read as %s %s host %q, headers %v", raw, r.Method, r.URL, r.Host, r.Header)
+		}
 	}
 }
