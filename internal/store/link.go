@@ -166,12 +166,20 @@ func (db *DB) LinkVersion(ctx context.Context) (int64, error) {
 	return v, apperr.Wrap(err, "read link version")
 }
 
+// linkByCodeSQL is how the redirect's cache loads a link: for each code
+// not in memory, and for each cached one every TTL, so its readers keep it
+// prepared.
+const linkByCodeSQL = `SELECT ` + linkColumns + `, w.time_zone
+	FROM links l JOIN workspaces w ON w.id = l.workspace_id WHERE l.code = $1`
+
 // LinkByCode returns the link with a code and its workspace's time zone.
 // Returns apperr.NotFound.
 func (db *DB) LinkByCode(ctx context.Context, code string) (link.Link, string, error) {
+	if err := db.prepare(ctx, &db.readStmts, []string{linkByCodeSQL}); err != nil {
+		return link.Link{}, "", err
+	}
 	var tz string
-	row := db.reader().queryRow(ctx, `SELECT `+linkColumns+`, w.time_zone
-		FROM links l JOIN workspaces w ON w.id = l.workspace_id WHERE l.code = $1`, code)
+	row := db.reader().queryRow(ctx, linkByCodeSQL, code)
 	var l link.Link
 	var campaign, post sql.NullInt64
 	var expires, disabled sql.NullTime
