@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -409,32 +411,62 @@ func TestVisitorSalts(t *testing.T) {
 }
 
 // BenchmarkWriteClicks measures the batch writer's storage: clicks per
-// second in batches of 5,000 (a busy writer's batch), a tenth of them
-// unique candidates, over 50 links. As for a running writer, time moves
-// on from batch to batch and visitors are hashes, which the visitor index
-// takes at random places. postgres-two-writers stores each batch as the writer does
-// with two writers (link.Shard into two transactions at once). Run with
-// -bench WriteClicks; set CHORUS_TEST_POSTGRES_URL for PostgreSQL.
+// second in batches of 5,000 (a busy writer's batch) over 50 links. As for
+// a running writer, time moves on from batch to batch and visitors are
+// hashes, which the visitor index takes at random places. sqlite: every
+// click human, a tenth of them unique candidates. sqlite-mix: the demo
+// traffic's requests (people, previews, crawlers, prefetches: demo.SampleHits)
+// made into clicks by the writer's own classification and hashing, each
+// person's first click on a link in a batch a candidate (a running writer
+// remembers the keys it claimed and asks less). postgres-two-writers
+// stores each batch as the writer does with two writers (link.Shard into
+// two transactions at once). Run with -bench WriteClicks; set
+// CHORUS_TEST_POSTGRES_URL for PostgreSQL.
 func BenchmarkWriteClicks(b *testing.B) {
-	run := func(b *testing.B, db *store.DB, writers int) {
-		ctx := context.Background()
+	ctx := context.Background()
+	// fill makes batch n of clicks on links from at.
+	type fill func(n int, links []link.Link, at time.Time, batch []link.Click)
+	human := func(*store.DB) fill {
+		return func(n int, links []link.Link, at time.Time, batch []link.Click) {
+			for i := range batch {
+				k := n*len(batch) + i
+				l := links[k%len(links)]
+				visitor := link.VisitorHash("salt", l.WorkspaceID, strconv.Itoa(k), "bench")
+				batch[i] = testClick(l, at.Add(time.Duration(k)*time.Millisecond), link.Human, visitor, i%10 == 0)
+			}
+		}
+	}
+	mix := func(db *store.DB) fill {
+		w := link.NewWriter(db, link.WriterOptions{})
+		pool := demo.SampleHits(1, 100_000, 16_000)
+		rng := rand.New(rand.NewPCG(1, 2))
+		return func(n int, links []link.Link, at time.Time, batch []link.Click) {
+			hits := make([]link.Hit, len(batch))
+			for i := range hits {
+				k := n*len(batch) + i
+				l := links[rng.IntN(len(links))]
+				hits[i] = pool[k%len(pool)]
+				hits[i].ClickID, hits[i].LinkID, hits[i].WorkspaceID = link.NewClickID(), l.ID, l.WorkspaceID
+				hits[i].At, hits[i].Loc = at.Add(time.Duration(k)*time.Millisecond), time.UTC
+			}
+			copy(batch, w.Process(ctx, hits))
+		}
+	}
+	run := func(b *testing.B, db *store.DB, writers int, clicks func(*store.DB) fill) {
 		ws := linkTestWorkspace(b, db)
 		links := make([]link.Link, 50)
 		for i := range links {
 			links[i] = newTestLink(b, db, ws)
 		}
 		const batchSize = 5000
+		next := clicks(db)
 		at := time.Now().UTC().Truncate(time.Second)
 		batch := make([]link.Click, batchSize)
 		b.ResetTimer()
 		written := 0
 		for n := 0; written < b.N; n++ {
 			b.StopTimer()
-			for i := range batch {
-				k := n*batchSize + i
-				visitor := link.VisitorHash("salt", ws, strconv.Itoa(k), "bench")
-				batch[i] = testClick(links[k%len(links)], at.Add(time.Duration(k)*time.Millisecond), link.Human, visitor, i%10 == 0)
-			}
+			next(n, links, at, batch)
 			b.StartTimer()
 			parts := link.Shard(batch, writers)
 			errs := make([]error, len(parts))
@@ -451,10 +483,11 @@ func BenchmarkWriteClicks(b *testing.B) {
 		b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "clicks/s")
 		b.ReportMetric(0, "ns/op")
 	}
-	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b), 1) })
+	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b), 1, human) })
+	b.Run("sqlite-mix", func(b *testing.B) { run(b, storetest.SQLite(b), 1, mix) })
 	if os.Getenv(storetest.PostgresEnv) != "" {
-		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1) })
-		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2) })
+		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1, human) })
+		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2, human) })
 	}
 }
 
