@@ -70,7 +70,7 @@ func (c Config) Proxies() ([]netip.Prefix, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(f)
 			if aerr != nil {
-				return nil, fmt.Errorf("trusted proxies: entry %d, %q, is neither an IP address nor a CIDR range such as 10.0.0.0/8", i+1, f)
+				return nil, fmt.Errorf("--trusted-proxies (CHORUS_TRUSTED_PROXIES): entry %d, %q, is neither an IP address nor a CIDR range such as 10.0.0.0/8", i+1, f)
 			}
 			a = a.Unmap()
 			p = netip.PrefixFrom(a, a.BitLen())
