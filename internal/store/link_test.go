@@ -420,7 +420,7 @@ func TestVisitorSalts(t *testing.T) {
 // person's first click on a link in a batch a candidate (a running writer
 // remembers the keys it claimed and asks less). postgres-two-writers
 // stores each batch as the writer does with two writers (link.Shard into
-// two transactions at once). Run with -bench WriteClicks; set
+// two transactions at once), also with the mix. Run with -bench WriteClicks; set
 // CHORUS_TEST_POSTGRES_URL for PostgreSQL.
 func BenchmarkWriteClicks(b *testing.B) {
 	ctx := context.Background()
@@ -488,6 +488,7 @@ func BenchmarkWriteClicks(b *testing.B) {
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1, human) })
 		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2, human) })
+		b.Run("postgres-two-writers-mix", func(b *testing.B) { run(b, storetest.Postgres(b), 2, mix) })
 	}
 }
 
