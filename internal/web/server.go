@@ -147,7 +147,10 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // proxy that wrote it.
 func (s *Server) clientIP(r *http.Request) string {
 	ip := peerIP(r.RemoteAddr)
-	if len(s.TrustedProxies) == 0 || !s.trustedProxy(ip) {
+	if len(s.TrustedProxies) == 0 {
+		return ip
+	}
+	if peer, err := netip.ParseAddr(ip); err != nil || !s.trustedProxy(peer) {
 		return ip
 	}
 	lines := r.Header.Values("X-Forwarded-For")
@@ -159,7 +162,7 @@ func (s *Server) clientIP(r *http.Request) string {
 				return ip
 			}
 			ip = a.Unmap().String()
-			if !s.trustedProxy(ip) {
+			if !s.trustedProxy(a) {
 				return ip
 			}
 		}
@@ -167,11 +170,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	return ip
 }
 
-func (s *Server) trustedProxy(ip string) bool {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
+func (s *Server) trustedProxy(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range s.TrustedProxies {
 		if p.Contains(a) {
