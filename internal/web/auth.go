@@ -40,7 +40,7 @@ func (s *Server) locale(r *http.Request) string {
 func (s *Server) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || s.overHTTPS(r),
 	}
 }
 

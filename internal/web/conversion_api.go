@@ -98,16 +98,16 @@ type snippetInfo struct {
 }
 
 func (s *Server) snippetInfo(r *http.Request, key string) snippetInfo {
-	base := requestBase(r)
+	base := s.requestBase(r)
 	tag := `<script src="` + html.EscapeString(base+"/t.js") + `" data-key="` + html.EscapeString(key) + `" async></script>`
 	return snippetInfo{Key: key, ScriptTag: tag, ScriptURL: base + "/t.js", CollectURL: base + "/api/v1/collect"}
 }
 
 // requestBase is the scheme and host the request reached, which is where
 // landing pages must load the snippet from.
-func requestBase(r *http.Request) string {
+func (s *Server) requestBase(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if s.overHTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

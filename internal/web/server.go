@@ -170,6 +170,20 @@ func (s *Server) clientIP(r *http.Request) string {
 	return ip
 }
 
+// overHTTPS reports whether the client reached Chorus over HTTPS: on its
+// own TLS listener, or through a trusted proxy that says so in
+// X-Forwarded-Proto. Anyone else's header is ignored, as for clientIP.
+func (s *Server) overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if r.Header.Get("X-Forwarded-Proto") != "https" {
+		return false
+	}
+	peer, err := netip.ParseAddr(peerIP(r.RemoteAddr))
+	return err == nil && s.trustedProxy(peer)
+}
+
 func (s *Server) trustedProxy(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range s.TrustedProxies {

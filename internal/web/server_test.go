@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/tls"
 	"context"
 	"net/http"
 	"net/netip"
@@ -42,6 +43,48 @@ func TestClientIP(t *testing.T) {
 			}
 			if got := s.clientIP(r); got != tt.want {
 				t.Errorf("clientIP = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOverHTTPS(t *testing.T) {
+	t.Parallel()
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tt := range []struct {
+		name   string
+		remote string
+		tls    bool
+		proto  string
+		want   bool
+	}{
+		{"plain HTTP", "203.0.113.7:5555", false, "", false},
+		{"own TLS listener", "203.0.113.7:5555", true, "", true},
+		{"trusted proxy says https", "10.1.1.1:5555", false, "https", true},
+		{"trusted proxy says http", "10.1.1.1:5555", false, "http", false},
+		{"anyone else's header is ignored", "203.0.113.7:5555", false, "https", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Server{Deps: Deps{TrustedProxies: proxies}}
+			r := &http.Request{RemoteAddr: tt.remote, Header: http.Header{}, Host: "chorus.example"}
+			if tt.tls {
+				r.TLS = &tls.ConnectionState{}
+			}
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			if got := s.overHTTPS(r); got != tt.want {
+				t.Errorf("overHTTPS = %v, want %v", got, tt.want)
+			}
+			if got := s.cookie(r, "n", "v", 60).Secure; got != tt.want {
+				t.Errorf("cookie Secure = %v, want %v", got, tt.want)
+			}
+			wantBase := "http://chorus.example"
+			if tt.want {
+				wantBase = "https://chorus.example"
+			}
+			if got := s.requestBase(r); got != wantBase {
+				t.Errorf("requestBase = %q, want %q", got, wantBase)
 			}
 		})
 	}
