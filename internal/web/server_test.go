@@ -1,8 +1,8 @@
 package web
 
 import (
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"net/http"
 	"net/netip"
 	"testing"
