@@ -300,17 +300,62 @@ var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
 }
 
+// IPv6 forms that carry an IPv4 address: a packet sent to one is handed
+// on, by a translator or relay, to that IPv4 address, so writing a private
+// IPv4 address in one of these forms must not get it past Public.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96") // well-known NAT64 (RFC 6052): IPv4 in the last 32 bits
+	v4compat  = netip.MustParsePrefix("::/96")        // IPv4-compatible (deprecated, RFC 4291): IPv4 in the last 32 bits
+	sixToFour = netip.MustParsePrefix("2002::/16")    // 6to4 (RFC 3056): IPv4 in bits 16-48
+	teredo    = netip.MustParsePrefix("2001::/32")    // Teredo (RFC 4380): see embeddedIPv4
+)
+
+// embeddedIPv4 returns the IPv4 addresses a reaches when it is one of the
+// forms above, nil otherwise. IPv4-mapped ::ffff:0:0/96 is not among them:
+// Public unmaps it first. The local-use NAT64 prefix 64:ff9b:1::/48 is
+// refused whole in nonPublic, since where its IPv4 sits is up to the site.
+func embeddedIPv4(a netip.Addr) []netip.Addr {
+	if !a.Is6() {
+		return nil
+	}
+	b := a.As16()
+	switch {
+	case nat64.Contains(a), v4compat.Contains(a):
+		return []netip.Addr{netip.AddrFrom4([4]byte(b[12:16]))}
+	case sixToFour.Contains(a):
+		return []netip.Addr{netip.AddrFrom4([4]byte(b[2:6]))}
+	case teredo.Contains(a):
+		// Bits 32-64 are the Teredo server, bits 96-128 the client's
+		// (NAT) IPv4 address with every bit inverted. A relay delivers to
+		// the client and may first reach it through the server, so both
+		// must be public; decoding them, rather than refusing all of
+		// 2001::/32, keeps genuine Teredo hosts reachable.
+		client := [4]byte{^b[12], ^b[13], ^b[14], ^b[15]}
+		return []netip.Addr{netip.AddrFrom4([4]byte(b[4:8])), netip.AddrFrom4(client)}
+	}
+	return nil
+}
+
 // Public reports whether a is an address a user-supplied URL may reach:
 // not private, loopback, link-local, multicast, CGNAT, unspecified or
-// reserved. IPv4-mapped IPv6 addresses are judged as their IPv4 address.
+// reserved. IPv4-mapped IPv6 addresses are judged as their IPv4 address;
+// NAT64, 6to4, Teredo and IPv4-compatible addresses must also carry a
+// public IPv4 address.
 func Public(a netip.Addr) bool {
-	a = a.Unmap()
+	// A zone only names the interface to send on, and Prefix.Contains
+	// never matches a zoned address: judge the address without it.
+	a = a.WithZone("").Unmap()
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
 		return false
 	}
 	for _, p := range nonPublic {
 		if p.Contains(a) {
+			return false
+		}
+	}
+	for _, v4 := range embeddedIPv4(a) {
+		if !Public(v4) {
 			return false
 		}
 	}

@@ -73,6 +73,9 @@ func TestDialTimeCheck(t *testing.T) {
 	if err := controlPublic("tcp", "[::ffff:10.0.0.1]:443", nil); !IsBlocked(err) {
 		t.Errorf("control on a mapped 10.0.0.1: %v, want blocked", err)
 	}
+	if err := controlPublic("tcp", "[64:ff9b::7f00:1]:443", nil); !IsBlocked(err) {
+		t.Errorf("control on NAT64 of 127.0.0.1: %v, want blocked", err)
+	}
 	if err := controlPublic("tcp", "93.184.216.34:443", nil); err != nil {
 		t.Errorf("control on a public address: %v", err)
 	}
@@ -112,6 +115,29 @@ func TestPublic(t *testing.T) {
 		{"::", false},
 		{"::ffff:127.0.0.1", false},
 		{"ff02::1", false},
+		// IPv6 forms that embed an IPv4 address are judged by that address.
+		{"::ffff:10.0.0.1", false},
+		{"::ffff:8.8.8.8", true},
+		{"64:ff9b::a00:1", false},     // NAT64 of 10.0.0.1
+		{"64:ff9b::7f00:1", false},    // NAT64 of 127.0.0.1
+		{"64:ff9b::a9fe:a9fe", false}, // NAT64 of 169.254.169.254
+		{"64:ff9b::808:808", true},    // NAT64 of 8.8.8.8
+		{"64:ff9b:1::808:808", false}, // local-use NAT64, refused whole
+		{"2002:a00:1::1", false},      // 6to4 of 10.0.0.1
+		{"2002:7f00:1::1", false},     // 6to4 of 127.0.0.1
+		{"2002:808:808::1", true},     // 6to4 of 8.8.8.8
+		{"::127.0.0.1", false},        // IPv4-compatible
+		{"::10.0.0.1", false},
+		{"::8.8.8.8", true},
+		{"2001:0:4136:e378:8000:63bf:f5ff:fffe", false}, // Teredo, client 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", false}, // Teredo, client 127.0.0.1
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", false}, // Teredo, client 192.0.2.45 (TEST-NET-1)
+		{"2001:0:a00:1:8000:63bf:f7f7:f7f7", false},     // Teredo, server 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f7f7:f7f7", true},  // Teredo, client 8.8.8.8
+		// A zone does not hide an address from the check.
+		{"64:ff9b::a00:1%eth0", false},
+		{"fec0::1%eth0", false},
+		{"fe80::1%eth0", false},
 	}
 	for _, tt := range tests {
 		if got := Public(netip.MustParseAddr(tt.addr)); got != tt.want {
@@ -135,6 +161,9 @@ func TestParse(t *testing.T) {
 		{"metadata", "http://169.254.169.254/latest/meta-data", "error.fetch_private"},
 		{"localhost", "http://localhost/", "error.fetch_private"},
 		{"ipv6 loopback", "http://[::1]/", "error.fetch_private"},
+		{"nat64 metadata", "http://[64:ff9b::a9fe:a9fe]/", "error.fetch_private"},
+		{"6to4 private", "http://[2002:a00:1::1]/", "error.fetch_private"},
+		{"nat64 public", "http://[64:ff9b::808:808]/", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
