@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/link"
 )
 
 // The events Chorus knows. Custom events are CustomPrefix plus a short name.
@@ -94,11 +95,14 @@ func IsIntent(event string) bool {
 // Payload is one event as the snippet or a shop's server sends it to
 // /api/v1/collect. Key is the workspace's public key (the snippet); a
 // server may authenticate with an API token instead and omit it.
+// BrowserID is the snippet's first-party id of the browser, kept for 30
+// days: it ties the visitor's clicks of other days to a conversion.
 type Payload struct {
 	Key        string         `json:"key,omitempty"`
 	Event      string         `json:"event"`
 	ClickID    string         `json:"cid,omitempty"`
 	CustomerID string         `json:"customer_id,omitempty"`
+	BrowserID  string         `json:"bid,omitempty"`
 	EventID    string         `json:"event_id,omitempty"`
 	OrderID    string         `json:"order_id,omitempty"`
 	Value      float64        `json:"value,omitempty"`
@@ -169,6 +173,10 @@ func (p *Payload) Validate() error {
 		fs.Add("cid", "error.too_long", "Max", MaxClickID)
 	}
 	checkID(&fs, "customer_id", p.CustomerID)
+	// The snippet makes browser ids in the shape of click ids.
+	if p.BrowserID != "" && !link.ValidClickID(p.BrowserID) {
+		fs.Add("bid", "error.conversion.bid")
+	}
 	checkID(&fs, "event_id", p.EventID)
 	checkID(&fs, "order_id", p.OrderID)
 	switch {

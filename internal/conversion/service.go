@@ -28,6 +28,7 @@ type Conversion struct {
 	CampaignID  *int64         `json:"campaign_id,omitempty"`
 	Channel     string         `json:"channel,omitempty"`
 	CustomerID  string         `json:"customer_id,omitempty"`
+	BrowserID   string         `json:"browser_id,omitempty"`
 	Value       float64        `json:"value"`
 	Currency    string         `json:"currency,omitempty"`
 	Source      string         `json:"source"`
@@ -198,7 +199,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	}
 	c := Conversion{
 		WorkspaceID: site.WorkspaceID, Event: p.Event, EventID: p.EventID, OrderID: p.OrderID,
-		CustomerID: p.CustomerID, Value: p.Value, Currency: currency, Source: source, Props: p.Props, At: at,
+		CustomerID: p.CustomerID, BrowserID: p.BrowserID, Value: p.Value, Currency: currency, Source: source, Props: p.Props, At: at,
 	}
 	if c.EventID == "" && IsVisit(c.Event) && p.ClickID != "" {
 		// A page reloaded reports its landing again; one per click counts.

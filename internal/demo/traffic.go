@@ -561,6 +561,7 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 	customers := map[int]string{} // person -> customer id
 	last := map[int]int{}         // person -> index in out of their latest purchase with a customer id
 	clickLink := map[string]int{} // cid -> index into demoLinks
+	clickBy := map[string]int{}   // cid -> person
 	clamp := func(t time.Time) *time.Time {
 		if t.After(now) {
 			t = now
@@ -575,6 +576,7 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 		cid := c.hit.ClickID
 		at := c.hit.At
 		clickLink[cid] = c.li
+		clickBy[cid] = c.person
 		if rng.Float64() >= 0.6 {
 			continue // no landing: the page did not load, or the visitor left at once
 		}
@@ -631,6 +633,14 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 			last[c.person] = len(out)
 		}
 		out = append(out, event{p: p})
+	}
+	// The snippet sends its browser id with every event: a person's
+	// browser keeps one for the whole demo, which ties their clicks of
+	// other days together for first-touch and linear attribution.
+	for i := range out {
+		if cid := out[i].p.ClickID; cid != "" {
+			out[i].p.BrowserID = fmt.Sprintf("demo-browser%06d", clickBy[cid])
+		}
 	}
 	// Some customers buy again within the month, from the shop's server,
 	// with only their customer id: it attributes to the customer's last

@@ -63,19 +63,20 @@ func (db *DB) SetPublicKey(ctx context.Context, workspaceID int64, key string) e
 	return nil
 }
 
-const conversionColumns = `id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at`
+const conversionColumns = `id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, browser_id, value, currency, source, props, at`
 
 func scanConversion(row interface{ Scan(...any) error }, ws int64) (conversion.Conversion, error) {
 	c := conversion.Conversion{WorkspaceID: ws}
-	var eventID, orderID, clickID, customerID sql.NullString
+	var eventID, orderID, clickID, customerID, browserID sql.NullString
 	var linkID, campaignID sql.NullInt64
 	var props string
-	err := row.Scan(&c.ID, &c.Event, &eventID, &orderID, &clickID, &linkID, &campaignID, &c.Channel, &customerID,
+	err := row.Scan(&c.ID, &c.Event, &eventID, &orderID, &clickID, &linkID, &campaignID, &c.Channel, &customerID, &browserID,
 		&c.Value, &c.Currency, &c.Source, &props, &c.At)
 	if err != nil {
 		return c, err
 	}
 	c.EventID, c.OrderID, c.ClickID, c.CustomerID = eventID.String, orderID.String, clickID.String, customerID.String
+	c.BrowserID = browserID.String
 	c.LinkID, c.CampaignID = nullInt(linkID), nullInt(campaignID)
 	c.At = c.At.UTC()
 	if props != "" && props != "{}" {
@@ -108,8 +109,9 @@ func nullInt64(p *int64) any {
 
 // The statements of AddConversion, prepared once on SQLite.
 const (
-	addConversionSQL = `INSERT INTO conversions (workspace_id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, value, currency, source, props, at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	addConversionSQL = `INSERT INTO conversions (workspace_id, event, event_id, order_id, click_id, link_id, campaign_id, channel, customer_id, browser_id,
+		value, currency, source, props, at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 	ON CONFLICT DO NOTHING RETURNING id`
 	sameConversionSQL = `SELECT ` + conversionColumns + ` FROM conversions
 	WHERE workspace_id = $1 AND (event_id = $2 OR (event = $3 AND order_id = $4))
@@ -148,7 +150,7 @@ func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, custom
 		var id int64
 		err := cn.queryRow(ctx, addConversionSQL,
 			c.WorkspaceID, c.Event, nullString(c.EventID), nullString(c.OrderID), nullString(c.ClickID), nullInt64(c.LinkID),
-			nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
+			nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), nullString(c.BrowserID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
 		if err == sql.ErrNoRows {
 			dup = true
 			out, err = scanConversion(cn.queryRow(ctx, sameConversionSQL, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
@@ -251,15 +253,28 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 
 // touchQueries find the clicks that may earn credit for the conversions
 // of [$2, $3): the conversion's own click, that visitor's other human
-// clicks, and every click the customer's events carried. Clicks before $4
-// are too old for any of them. The visitor lookup repeats the conditions
-// of the partial index click_events_visitor, so that both databases use
-// it: SQLite's indexes visitor_key (migration 0011), PostgreSQL's hashes
-// visitor.
+// clicks, and every click that the events of its customer, or of its
+// browser, carried. Clicks before $4 are too old for any of them. The
+// visitor hash changes daily with its salt, so clicks of other days are
+// found through the browser's events (the snippet's first-party id).
+// The visitor lookup repeats the conditions of the partial index
+// click_events_visitor, so that both databases use it: SQLite's indexes
+// visitor_key (migration 0011), PostgreSQL's hashes visitor.
 func touchQueries(d Dialect) []string {
 	sameVisitor := `t.visitor = own.visitor`
 	if d == SQLite {
 		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
+	}
+	// carried finds the clicks of the events that share key with the
+	// conversion.
+	carried := func(key string) string {
+		return `SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+	FROM conversions c
+	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.` + key + ` = c.` + key + ` AND k.click_id IS NOT NULL
+	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
+	JOIN links l ON l.id = t.link_id
+	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.` + key + ` IS NOT NULL
+		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`
 	}
 	return []string{
 		`SELECT c.id, own.click_id, own.link_id, l.campaign_id, l.channel, own.at
@@ -276,13 +291,8 @@ func touchQueries(d Dialect) []string {
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
-		`SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
-	FROM conversions c
-	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.customer_id = c.customer_id AND k.click_id IS NOT NULL
-	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
-	JOIN links l ON l.id = t.link_id
-	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.customer_id IS NOT NULL
-		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`,
+		carried("customer_id"),
+		carried("browser_id"),
 	}
 }
 

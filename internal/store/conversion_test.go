@@ -409,3 +409,63 @@ func TestConcurrentCollectPreparesSafely(t *testing.T) {
 		}
 	}
 }
+
+// TestTouchesAcrossDays: a visitor's hash changes with the day's salt, so
+// their clicks of other days are found through the browser id the snippet
+// sends with every event. A second person, clicking twice on one day
+// without a browser id, is found through the visitor hash; nobody's clicks
+// leak into another's conversion.
+func TestTouchesAcrossDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		day := 24 * time.Hour
+		visitor := func(at time.Time, ip string) string {
+			return link.VisitorHash("salt-"+at.Format(time.DateOnly), w.ws, ip, "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
+		}
+		collect := func(p conversion.Payload, at time.Time) {
+			t.Helper()
+			p.TS = &at
+			if _, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, p); err != nil {
+				t.Fatalf("Collect(%+v): %v", p, err)
+			}
+		}
+		const bid, other = "bAAAAAAAAAAAAAAA", "bBBBBBBBBBBBBBBB"
+		// Ann: WeChat (campaign 1) five days ago, Weibo (campaign 2) yesterday.
+		t1, t2 := w.now.Add(-5*day), w.now.Add(-day)
+		a1 := w.click(t, w.wechat, visitor(t1, "198.51.100.1"), t1)
+		a2 := w.click(t, w.weibo, visitor(t2, "198.51.100.1"), t2)
+		collect(conversion.Payload{Event: conversion.Landing, ClickID: a1, BrowserID: bid}, t1.Add(time.Second))
+		collect(conversion.Payload{Event: conversion.Landing, ClickID: a2, BrowserID: bid}, t2.Add(time.Second))
+		collect(conversion.Payload{Event: conversion.Purchase, ClickID: a2, BrowserID: bid, OrderID: "ann", Value: 100}, t2.Add(time.Minute))
+		// Bob: both links within an hour today, a browser that keeps nothing.
+		b1 := w.click(t, w.wechat, visitor(w.now, "203.0.113.9"), w.now.Add(-2*time.Hour))
+		w.click(t, w.weibo, visitor(w.now, "203.0.113.9"), w.now.Add(-time.Hour))
+		collect(conversion.Payload{Event: conversion.Purchase, ClickID: b1, OrderID: "bob", Value: 10}, w.now.Add(-time.Minute))
+		// Cat: another browser, a purchase on Ann's link of yesterday.
+		collect(conversion.Payload{Event: conversion.Purchase, ClickID: a2, BrowserID: other, OrderID: "cat", Value: 1000}, w.now.Add(-time.Minute))
+
+		f := conversion.Filter{From: w.now.Add(-10 * day), To: w.now.Add(time.Hour)}
+		for _, tt := range []struct {
+			model      conversion.Model
+			c1, c2     float64
+			byChannels string
+		}{
+			// Ann's 100 goes to her first click (WeChat), Bob's 10 to his
+			// own (WeChat); Cat's 1000 has only the click she bought on.
+			{conversion.FirstTouch, 110, 1000, ""},
+			{conversion.LastTouch, 0, 1110, ""},
+			{conversion.Linear, 55, 1055, ""},
+		} {
+			for id, want := range map[int64]float64{1: tt.c1, 2: tt.c2} {
+				fn, err := w.svc.Funnel(ctx, w.ws, conversion.Filter{CampaignID: &id, From: f.From, To: f.To}, tt.model)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(fn.Revenue-want) > 1e-9 {
+					t.Errorf("%s: campaign %d revenue = %v; want %v", tt.model, id, fn.Revenue, want)
+				}
+			}
+		}
+	})
+}

@@ -82,6 +82,12 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 	if len(errs) > 0 {
 		t.Errorf("page without cid raised %v", errs)
 	}
+	// Nor does it make a browser id: only a tracked visit does.
+	plainBid, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.cookie.indexOf("chorus_bid=") >= 0 || localStorage.getItem("chorus_bid") !== null`))
+	must(t, err)
+	if plainBid {
+		t.Error("a page without cid stored a browser id")
+	}
 	// Clear what the first page stored, so the tracked visit starts clean.
 	must(t, chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`document.cookie = "chorus_cid=; max-age=0; path=/"; localStorage.clear(); undefined`)))
 
@@ -95,6 +101,12 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 	must(t, err)
 	if stored != cid+"|"+cid {
 		t.Errorf("cookie|localStorage = %q; want the cid in both", stored)
+	}
+	bid, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.cookie.replace(/.*chorus_bid=([^;]*).*/, "$1") + "|" + JSON.parse(localStorage.getItem("chorus_bid")).c`))
+	must(t, err)
+	bid, both, _ := strings.Cut(bid, "|")
+	if len(bid) != 16 || both != bid {
+		t.Errorf("browser id in cookie|localStorage = %q|%q; want the same 16 characters in both", bid, both)
 	}
 	sent, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`chorus.track("purchase", {value: 88, currency: "CNY", order_id: "web-1", colour: "green"})`))
 	if err != nil || !sent {
@@ -126,6 +138,9 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 	}
 	if purchase == nil || purchase.CampaignID == nil || *purchase.CampaignID != cp.ID || purchase.Value != 88 || purchase.Channel != "weibo" {
 		t.Fatalf("purchase = %+v; want 88 CNY attributed to campaign %d on weibo", purchase, cp.ID)
+	}
+	if landed.BrowserID != bid || purchase.BrowserID != bid {
+		t.Errorf("browser ids of landing, purchase = %q, %q; want %q", landed.BrowserID, purchase.BrowserID, bid)
 	}
 	if purchase.Props["colour"] != "green" {
 		t.Errorf("purchase props = %v; want colour green", purchase.Props)

@@ -120,3 +120,19 @@ func TestRedirectBehindProxy(t *testing.T) {
 		})
 	}
 }
+
+func TestTrimJS(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"/* header\n   more */\n(function () {\n  var a = 1; // kept\n\n  // gone\n  a = a / 2;\n})();\n",
+			"(function () {\nvar a = 1; // kept\na = a / 2;\n})();\n"},
+		{"  /* one line */ x();\n", "x();\n"},
+		{"/* a\n b */ y();\nz(\"// not a comment\");\n", "y();\nz(\"// not a comment\");\n"},
+		{"var re = /\\/\\//g;\n", "var re = /\\/\\//g;\n"},
+		{"", ""},
+	} {
+		if got := string(trimJS([]byte(tt.in))); got != tt.want {
+			t.Errorf("trimJS(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,6 @@
-/* Chorus conversion snippet. <script src="…/t.js" data-key="pk_…" async>
-   Keeps the click id (cid) first-party for 30 days, reports landing and
-   engagement, and offers chorus.track(event, {value, currency, …}). */
+/* Chorus conversion snippet: <script src="…/t.js" data-key="pk_…" async>.
+   Keeps the cid first-party for 30 days, reports landing and engagement,
+   offers chorus.track(event, {value, currency, …}). */
 (function (w, d) {
   "use strict";
   try {
@@ -8,28 +8,39 @@
     if (!s || !s.src) return;
     var key = s.getAttribute("data-key") || "";
     var api = new URL("/api/v1/collect", s.src).href;
-    var N = "chorus_cid", AGE = 2592000, RE = /^[\w-]{16,64}$/;
+    var AGE = 2592000, RE = /^[\w-]{16,64}$/;
     var own = /^(value|currency|order_id|event_id|customer_id)$/;
-    var stored = function () {
-      var m = d.cookie.match(/(?:^|; )chorus_cid=([\w-]+)/);
+    var stored = function (n) {
+      var m = d.cookie.match(new RegExp("(?:^|; )" + n + "=([\\w-]+)"));
       if (m && RE.test(m[1])) return m[1];
       try {
-        var v = JSON.parse(localStorage.getItem(N) || "null");
+        var v = JSON.parse(localStorage.getItem(n) || "null");
         if (v && v.e > Date.now() && RE.test(v.c)) return v.c;
       } catch (e) {}
       return "";
     };
+    var keep = function (n, v) {
+      d.cookie = n + "=" + v + ";max-age=" + AGE + ";path=/;SameSite=Lax" + (location.protocol == "https:" ? ";Secure" : "");
+      try { localStorage.setItem(n, JSON.stringify({ c: v, e: Date.now() + AGE * 1000 })); } catch (e) {}
+    };
     var q = new URLSearchParams(location.search).get("cid") || "";
     var fresh = RE.test(q);
-    var cid = fresh ? q : stored();
-    if (fresh) {
-      d.cookie = N + "=" + q + ";max-age=" + AGE + ";path=/;SameSite=Lax" + (location.protocol == "https:" ? ";Secure" : "");
-      try { localStorage.setItem(N, JSON.stringify({ c: q, e: Date.now() + AGE * 1000 })); } catch (e) {}
+    var cid = fresh ? q : stored("chorus_cid");
+    if (fresh) keep("chorus_cid", q);
+    // A random id of this browser ties its clicks of other days together
+    // (first-touch and linear attribution); made on a tracked visit only.
+    var bid = stored("chorus_bid");
+    if (!bid && fresh) {
+      var a = new Uint8Array(12);
+      crypto.getRandomValues(a);
+      bid = btoa(String.fromCharCode.apply(null, a)).replace(/\+/g, "-").replace(/\//g, "_");
     }
+    if (bid) keep("chorus_bid", bid);
     var track = function (event, o) {
       try {
         var b = { key: key, event: String(event) }, p = {}, n = 0, k;
         if (cid) b.cid = cid;
+        if (bid) b.bid = bid;
         o = o || {};
         for (k in o) {
           if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
