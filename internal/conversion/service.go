@@ -139,7 +139,10 @@ type Service struct {
 	CampaignExists func(ctx context.Context, workspaceID, campaignID int64) error
 	// ClickWait is how long Collect waits for an unknown click to appear:
 	// the redirect stores clicks in batches, so a fast landing page can
-	// report before its click is written. Forged cids cost this wait.
+	// report before its click is written. Only a cid whose time prefix
+	// says it was made lately waits (see clickWait): an old, future or
+	// random one answers at once, and a forger must write a fresh prefix
+	// to cost this wait.
 	ClickWait time.Duration
 }
 
@@ -245,7 +248,7 @@ func (s *Service) click(ctx context.Context, ws int64, cid string, at time.Time)
 		return Touch{}, false, nil
 	}
 	ref, err := s.store.Click(ctx, cid)
-	for wait := s.ClickWait; apperr.Is(err, apperr.NotFound) && wait > 0; wait -= clickPoll {
+	for wait := s.clickWait(cid); apperr.Is(err, apperr.NotFound) && wait > 0; wait -= clickPoll {
 		select {
 		case <-ctx.Done():
 			return Touch{}, false, ctx.Err()
@@ -265,8 +268,31 @@ func (s *Service) click(ctx context.Context, ws int64, cid string, at time.Time)
 	return Touch{ClickID: cid, LinkID: ref.LinkID, CampaignID: ref.CampaignID, Channel: ref.Channel, At: ref.At.UTC()}, true, nil
 }
 
-// clickPoll is how often Collect looks for a click it waits for.
-const clickPoll = 250 * time.Millisecond
+// clickWait is how long Collect waits for cid to be written: ClickWait
+// when its prefix says it was made within ClickWait and clickRecent
+// before now and at most clickAhead after, none otherwise. The click
+// writer only holds clicks made in its last flush or so, so an id made
+// earlier or later is not on its way.
+func (s *Service) clickWait(cid string) time.Duration {
+	made, ok := link.ClickIDTime(cid)
+	now := s.Now()
+	if !ok || made.Before(now.Add(-s.ClickWait-clickRecent)) || made.After(now.Add(clickAhead)) {
+		return 0
+	}
+	return s.ClickWait
+}
+
+const (
+	// clickPoll is how often Collect looks for a click it waits for.
+	clickPoll = 250 * time.Millisecond
+	// clickRecent is the margin beyond ClickWait within which a click may
+	// still be queued: a writer slow under load, a landing page slow to
+	// report.
+	clickRecent = 30 * time.Second
+	// clickAhead is how far a cid's prefix may be ahead of this node's
+	// clock: another node's clock may run a little fast.
+	clickAhead = 5 * time.Second
+)
 
 // customerClick is the customer's last click, when it is within Window.
 func (s *Service) customerClick(ctx context.Context, ws int64, customerID string, at time.Time) (Touch, bool, error) {

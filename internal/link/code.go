@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	mrand "math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -78,6 +79,25 @@ func NewClickID() string {
 	clickRand.Put(g)
 	base64.RawURLEncoding.Encode(out[7:], b[:])
 	return string(out[:])
+}
+
+// ClickIDTime returns the time NewClickID wrote into the prefix of cid, to
+// the millisecond. Anyone can write any prefix, so it only says when a
+// genuine id was made, never that an id is genuine. ok is false when cid
+// is shorter than the prefix or has a character outside the alphabet.
+func ClickIDTime(cid string) (t time.Time, ok bool) {
+	if len(cid) < 7 {
+		return time.Time{}, false
+	}
+	var ms int64
+	for i := 0; i < 7; i++ {
+		v := strings.IndexByte(sortable64, cid[i])
+		if v < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<6 | int64(v)
+	}
+	return time.UnixMilli(ms).UTC(), true
 }
 
 // ValidClickID reports whether s has the form of a click id: 16 to 64

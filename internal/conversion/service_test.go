@@ -1,0 +1,124 @@
+package conversion
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/link"
+)
+
+// clickStore is a Store whose Click answers NotFound until its click is
+// written, after a number of lookups; it counts the lookups. Other methods
+// are not used by the click lookup and panic.
+type clickStore struct {
+	Store
+	ref     link.ClickRef
+	missing int // lookups that answer NotFound before ref appears
+	calls   int
+}
+
+func (s *clickStore) Click(_ context.Context, cid string) (link.ClickRef, error) {
+	s.calls++
+	if s.calls <= s.missing || cid != s.ref.ClickID {
+		return link.ClickRef{}, apperr.New(apperr.NotFound, "error.not_found", nil)
+	}
+	return s.ref, nil
+}
+
+// cidAt is a well-formed click id whose prefix says it was made at t, as
+// link.NewClickID writes it.
+func cidAt(t *testing.T, at time.Time) string {
+	t.Helper()
+	const sortable64 = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+	var out [7]byte
+	ms := uint64(at.UnixMilli())
+	for i := 6; i >= 0; i-- {
+		out[i] = sortable64[ms&63]
+		ms >>= 6
+	}
+	cid := string(out[:]) + "Qm9ndXNSYW5kb20x"
+	if got, ok := link.ClickIDTime(cid); !ok || !got.Equal(at.Truncate(time.Millisecond)) {
+		t.Fatalf("cidAt(%v) = %q, which decodes to %v", at, cid, got)
+	}
+	return cid
+}
+
+func TestClickWaitsOnlyForRecentIDs(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	window := DefaultClickWait + clickRecent
+	for _, tt := range []struct {
+		name  string
+		cid   string
+		waits bool
+	}{
+		{"made a second ago", cidAt(t, clock.Add(-time.Second)), true},
+		{"made just inside the window", cidAt(t, clock.Add(-window+time.Second)), true},
+		{"made a little ahead of this clock", cidAt(t, clock.Add(clickAhead-time.Second)), true},
+		{"made just before the window", cidAt(t, clock.Add(-window-time.Second)), false},
+		{"made an hour ago", cidAt(t, clock.Add(-time.Hour)), false},
+		{"made too far ahead", cidAt(t, clock.Add(clickAhead+time.Second)), false},
+		{"made a year ahead", cidAt(t, clock.AddDate(1, 0, 0)), false},
+		{"forged without a time", "AAAAAAAAAAAAAAAAAAAAAA", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := &clickStore{}
+			s := NewService(st)
+			s.Now = func() time.Time { return clock }
+			// A cancelled context ends a wait at its first poll, so a wait
+			// shows as ctx.Err() without sleeping, and none as a plain
+			// not found.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, ok, err := s.click(ctx, 1, tt.cid, clock)
+			if ok {
+				t.Fatalf("click(%q) found an unknown click", tt.cid)
+			}
+			if waited := errors.Is(err, context.Canceled); waited != tt.waits {
+				t.Errorf("click(%q): waited %v (err %v); want %v", tt.cid, waited, err, tt.waits)
+			}
+			if !tt.waits && (err != nil || st.calls != 1) {
+				t.Errorf("click(%q) = err %v after %d lookups; want not found after 1", tt.cid, err, st.calls)
+			}
+		})
+	}
+}
+
+func TestClickWaitDisabled(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	st := &clickStore{}
+	s := NewService(st)
+	s.Now = func() time.Time { return clock }
+	s.ClickWait = 0
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok, err := s.click(ctx, 1, cidAt(t, clock), clock); ok || err != nil || st.calls != 1 {
+		t.Errorf("click with ClickWait 0 = %v, %v after %d lookups; want not found after 1", ok, err, st.calls)
+	}
+}
+
+func TestClickFoundAfterOnePoll(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	cid := cidAt(t, clock.Add(-500*time.Millisecond))
+	campaign := int64(7)
+	st := &clickStore{missing: 1, ref: link.ClickRef{ClickID: cid, WorkspaceID: 1, LinkID: 3, CampaignID: &campaign,
+		Channel: "wechat", At: clock.Add(-500 * time.Millisecond)}}
+	s := NewService(st)
+	s.Now = func() time.Time { return clock }
+	touch, ok, err := s.click(context.Background(), 1, cid, clock)
+	if err != nil || !ok {
+		t.Fatalf("click(%q) = %v, %v; want found", cid, ok, err)
+	}
+	if st.calls != 2 {
+		t.Errorf("click(%q) looked %d times; want 2 (one miss, one poll)", cid, st.calls)
+	}
+	if touch.ClickID != cid || touch.LinkID != 3 || touch.CampaignID == nil || *touch.CampaignID != 7 || touch.Channel != "wechat" {
+		t.Errorf("touch = %+v; want click %s of link 3, campaign 7, wechat", touch, cid)
+	}
+}
