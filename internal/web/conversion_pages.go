@@ -92,9 +92,11 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	for _, c := range channels {
 		channelNames[c.Value] = c.Label
 	}
-	name := func(names map[string]string, key string) string {
+	// The "" row gathers what no campaign (channel) earned: conversions of
+	// links outside any campaign as well as unattributed ones.
+	name := func(names map[string]string, key, none string) string {
 		if key == "" {
-			return tr.T("tracking.unattributed")
+			return tr.T(none)
 		}
 		if n := names[key]; n != "" {
 			return n
@@ -103,14 +105,14 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	}
 	campaignRows := make([]funnelRowView, len(byCampaign))
 	for i, row := range byCampaign {
-		campaignRows[i] = funnelRowView{Name: name(campaignNames, row.Key), FunnelRow: row}
+		campaignRows[i] = funnelRowView{Name: name(campaignNames, row.Key, "tracking.no_campaign"), FunnelRow: row}
 		if row.Key != "" && campaignNames[row.Key] == "" {
 			campaignRows[i].Name = tr.T("tracking.deleted_campaign", "ID", row.Key)
 		}
 	}
 	channelRows := make([]funnelRowView, len(byChannel))
 	for i, row := range byChannel {
-		channelRows[i] = funnelRowView{Name: name(channelNames, row.Key), FunnelRow: row}
+		channelRows[i] = funnelRowView{Name: name(channelNames, row.Key, "tracking.no_channel"), FunnelRow: row}
 	}
 	stages := funnelStages(total)
 	key, err := s.Conversions.PublicKey(ctx, p.Workspace.ID)
