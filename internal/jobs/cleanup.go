@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/chorus-hq/chorus/internal/link"
 )
 
 // Cleaner deletes what has expired: sessions past their expiry and revoked
@@ -16,8 +18,16 @@ type Cleaner interface {
 	CleanupExpired(ctx context.Context, now time.Time) (int64, error)
 }
 
-// CleanupArgs is the periodic cleanup of expired sessions and tokens. It has
-// no arguments: each run cleans whatever has expired by then.
+// SaltForgetter deletes old visitor salts; the store implements it.
+type SaltForgetter interface {
+	// ForgetSalts deletes the visitor salts created before createdBefore
+	// and returns how many it deleted.
+	ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error)
+}
+
+// CleanupArgs is the periodic cleanup of expired sessions and tokens and of
+// old visitor salts. It has no arguments: each run cleans whatever has
+// expired by then.
 type CleanupArgs struct{}
 
 // Kind is stored with every job row; it is never renamed.
@@ -51,19 +61,26 @@ func cleanupInsertOpts(interval time.Duration) *river.InsertOpts {
 	}
 }
 
-// CleanupWorker runs CleanupArgs jobs through the Cleaner. Now defaults to
-// time.Now and Logger to slog.Default().
+// CleanupWorker runs CleanupArgs jobs through the Cleaner and Salts. Now
+// defaults to time.Now and Logger to slog.Default().
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Cleaner Cleaner
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Salts, when set, deletes the visitor salts older than
+	// link.SaltLifetime. The click writer deletes old salts only when a
+	// click comes; this job deletes them every period whether clicks come
+	// or not, so that a salt lives at most SaltLifetime and one period.
+	Salts  SaltForgetter
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Timeout lets one run take longer than River's default minute.
 func (w *CleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return cleanupTimeout }
 
-// Work deletes expired rows and records how many in the job's output.
+// Work deletes expired rows and records how many in the job's output. The
+// salts go first and the expired rows even when that fails: each is
+// retried with the job, and deleting either twice is harmless.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
 	now, logger := time.Now, slog.Default()
 	if w.Now != nil {
@@ -72,17 +89,28 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	if w.Logger != nil {
 		logger = w.Logger
 	}
-	n, err := w.Cleaner.CleanupExpired(ctx, now().UTC())
+	at := now().UTC()
+	var salts int64
+	var saltErr error
+	if w.Salts != nil {
+		salts, saltErr = w.Salts.ForgetSalts(ctx, link.SaltCreatedCutoff(at))
+	}
+	n, err := w.Cleaner.CleanupExpired(ctx, at)
+	if err == nil {
+		err = saltErr
+	}
 	if err != nil {
 		return workError(err)
 	}
-	logger.DebugContext(ctx, "cleaned up expired rows", slog.Int64("deleted", n), slog.Int64("job_id", job.ID))
+	logger.DebugContext(ctx, "cleaned up expired rows", slog.Int64("deleted", n+salts), slog.Int64("salts", salts), slog.Int64("job_id", job.ID))
 	// The output is only for inspection; failing to record it fails nothing.
-	_ = river.RecordOutput(ctx, cleanupOutput{Deleted: n})
+	_ = river.RecordOutput(ctx, cleanupOutput{Deleted: n + salts, Salts: salts})
 	return nil
 }
 
-// cleanupOutput is what a cleanup run records on its job row.
+// cleanupOutput is what a cleanup run records on its job row: the rows
+// deleted, of which Salts visitor salts.
 type cleanupOutput struct {
 	Deleted int64 `json:"deleted"`
+	Salts   int64 `json:"salts"`
 }

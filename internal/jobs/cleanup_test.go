@@ -33,6 +33,12 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			gotNow.Store(&now)
 			return 7, nil
 		}}
+		// A visitor salt made three days ago goes with the first run too.
+		db.Now = func() time.Time { return time.Now().Add(-72 * time.Hour) }
+		if _, err := db.VisitorSalt(t.Context(), "2000-01-01", "old salt"); err != nil {
+			t.Fatal(err)
+		}
+		db.Now = time.Now
 		client := newClient(t, db, cleaner, testOptions(t, "", time.Hour, nil))
 		before := time.Now()
 		start(t, client)
@@ -50,8 +56,11 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			Output cleanupOutput `json:"output"`
 		}
 		job := cleanupJobs(t, db)[0]
-		if err := json.Unmarshal([]byte(job.metadata), &meta); err != nil || meta.Output.Deleted != 7 {
-			t.Errorf("job metadata = %s (%v), want output.deleted 7", job.metadata, err)
+		if err := json.Unmarshal([]byte(job.metadata), &meta); err != nil || meta.Output.Deleted != 8 || meta.Output.Salts != 1 {
+			t.Errorf("job metadata = %s (%v), want output.deleted 8 (7 and a salt) and salts 1", job.metadata, err)
+		}
+		if days := saltDays(t, db); len(days) != 0 {
+			t.Errorf("salts of %v left; want the old one gone", days)
 		}
 	})
 }
@@ -161,4 +170,99 @@ func TestCleanupUniquePerPeriod(t *testing.T) {
 			t.Errorf("%d cleanup jobs, want 1", n)
 		}
 	})
+}
+
+// TestCleanupForgetsOldSalts runs the cleanup with no click at all, as in a
+// workspace in Asia/Shanghai that nobody visits: each salt goes once it is
+// 48 hours old, today's and yesterday's stay until then.
+func TestCleanupForgetsOldSalts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		// Each salt was created by the first click of its day in
+		// Shanghai: at 16:00 UTC the day before.
+		for _, day := range []string{"2024-04-30", "2024-05-01", "2024-05-02", "2024-05-03"} {
+			d, err := time.Parse(time.DateOnly, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Now = func() time.Time { return d.Add(-8 * time.Hour) }
+			if _, err := db.VisitorSalt(ctx, day, "salt "+day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs := []struct {
+			name string
+			at   time.Time
+			want []string
+		}{
+			// 07:00 on 2024-05-03 in Shanghai. The writer's day cutoff
+			// (the UTC day before today, 2024-05-01) would keep the salt
+			// of 2024-05-01, 55 hours old.
+			{"today and yesterday stay", time.Date(2024, 5, 2, 23, 0, 0, 0, time.UTC), []string{"2024-05-02", "2024-05-03"}},
+			{"2024-05-02's at 47 h 59 min, 23:59 in Shanghai", time.Date(2024, 5, 3, 15, 59, 0, 0, time.UTC), []string{"2024-05-02", "2024-05-03"}},
+			{"2024-05-02's at 48 h 1 min", time.Date(2024, 5, 3, 16, 1, 0, 0, time.UTC), []string{"2024-05-03"}},
+			{"all gone", time.Date(2024, 5, 4, 16, 1, 0, 0, time.UTC), nil},
+		}
+		for _, run := range runs {
+			cleaner := &funcCleaner{}
+			w := &CleanupWorker{Cleaner: cleaner, Salts: db, Now: func() time.Time { return run.at }}
+			if err := w.Work(ctx, &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}}); err != nil {
+				t.Fatalf("%s: Work() = %v", run.name, err)
+			}
+			if cleaner.calls.Load() != 1 {
+				t.Errorf("%s: Cleaner called %d times, want 1", run.name, cleaner.calls.Load())
+			}
+			if got := saltDays(t, db); !slices.Equal(got, run.want) {
+				t.Errorf("%s: salts of %v left at %s, want %v", run.name, got, run.at, run.want)
+			}
+		}
+	})
+}
+
+// TestCleanupSaltError: when the salts cannot be deleted, the expired rows
+// still are, and the job fails to be retried.
+func TestCleanupSaltError(t *testing.T) {
+	t.Parallel()
+	cleaner := &funcCleaner{}
+	fail := apperr.Wrap(errors.New("disk full"), "forget old salts")
+	w := &CleanupWorker{Cleaner: cleaner, Salts: funcSalts(func(context.Context, time.Time) (int64, error) { return 0, fail }), Now: time.Now}
+	err := w.Work(t.Context(), &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}})
+	var cancel *river.JobCancelError
+	if !errors.Is(err, fail) || errors.As(err, &cancel) {
+		t.Errorf("Work() = %v, want %v to retry", err, fail)
+	}
+	if cleaner.calls.Load() != 1 {
+		t.Errorf("Cleaner called %d times, want 1", cleaner.calls.Load())
+	}
+}
+
+// funcSalts is a SaltForgetter made of a function.
+type funcSalts func(ctx context.Context, createdBefore time.Time) (int64, error)
+
+func (f funcSalts) ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error) {
+	return f(ctx, createdBefore)
+}
+
+// saltDays lists the days that have a visitor salt.
+func saltDays(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	rows, err := db.WriteDB().QueryContext(t.Context(), `SELECT day FROM visitor_salts ORDER BY day`)
+	if err != nil {
+		t.Fatalf("list salts: %v", err)
+	}
+	defer rows.Close()
+	var days []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatalf("scan salt: %v", err)
+		}
+		days = append(days, d)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("list salts: %v", err)
+	}
+	return days
 }

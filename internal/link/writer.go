@@ -71,6 +71,9 @@ type ClickStore interface {
 	// ForgetBefore deletes salts and unique keys of days before day, and
 	// early marks older than markBefore.
 	ForgetBefore(ctx context.Context, day string, markBefore time.Time) error
+	// ForgetSalts deletes the salts created before createdBefore, of
+	// whatever day, and returns how many it deleted.
+	ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error)
 }
 
 // Locator finds the country and region of an address; GeoIP implements it.
@@ -434,8 +437,9 @@ func (w *Writer) referrerHost(ref string) string {
 }
 
 // salt returns the salt of a calendar day, creating it when the day is
-// new. The first salt of a new day also deletes the salts, unique keys and
-// early marks that are no longer needed.
+// new. The first salt of a new UTC day also deletes the salts, unique keys
+// and early marks that are no longer needed (forget). The periodic cleanup
+// job deletes old salts too, so that they go on time when no click comes.
 func (w *Writer) salt(ctx context.Context, day string) string {
 	if s, ok := w.salts[day]; ok {
 		return s
@@ -452,19 +456,58 @@ func (w *Writer) salt(ctx context.Context, day string) string {
 		clear(w.salts)
 	}
 	w.salts[day] = s
-	if today := w.opt.Now().UTC().Format(time.DateOnly); today != w.lastDay {
-		w.lastDay = today
-		if err := w.store.ForgetBefore(ctx, SaltCutoff(w.opt.Now()), w.opt.Now().Add(-time.Hour)); err != nil {
-			w.log.Error("forget old salts", "err", err)
-		}
+	if now := w.opt.Now(); now.UTC().Format(time.DateOnly) != w.lastDay {
+		w.lastDay = now.UTC().Format(time.DateOnly)
+		w.forget(ctx, now, day)
 	}
 	return s
 }
 
-// SaltCutoff is the first day whose salt is kept at now: the UTC day
-// before today. Every time zone is within a day of UTC, so no workspace
-// still hashes with an older salt, and no salt lives much beyond 48 hours
-// after its day began.
+// forget deletes the salts and unique keys of days before SaltCutoff, the
+// salts older than SaltLifetime and the early marks older than an hour,
+// and drops the remembered salts of days before SaltCutoff but keep, the
+// day being hashed.
+func (w *Writer) forget(ctx context.Context, now time.Time, keep string) {
+	cutoff := SaltCutoff(now)
+	if err := w.store.ForgetBefore(ctx, cutoff, now.Add(-time.Hour)); err != nil {
+		w.log.Error("forget old salts", "err", err)
+	}
+	if _, err := w.store.ForgetSalts(ctx, SaltCreatedCutoff(now)); err != nil {
+		w.log.Error("forget old salts", "err", err)
+	}
+	for d := range w.salts {
+		if d < cutoff && d != keep {
+			delete(w.salts, d)
+		}
+	}
+}
+
+// SaltLifetime is how long a visitor salt is kept after it is created: it
+// is deleted once older than that (METRICS.md: the salt rotated every day
+// and old salts deleted).
+//
+// A salt is created by the first click of its day, which begins in some
+// zone, and that day lasts at most 25 hours there (a day that turns the
+// clocks back), so the salt outlives its day in that zone by 23 hours or
+// more. Salts are keyed by date alone, and the same date is current
+// somewhere for up to 50 hours (UTC+14 to UTC−12): only when workspaces
+// sit at both ends of that range can a salt go before its day has ended
+// in the westernmost one, which then gets a new salt for the last hours of
+// its day. Visitors stay anonymous; one may count as unique twice that day.
+const SaltLifetime = 48 * time.Hour
+
+// SaltCreatedCutoff is the creation time before which salts are deleted at
+// now: SaltLifetime ago.
+func SaltCreatedCutoff(now time.Time) time.Time {
+	return now.Add(-SaltLifetime)
+}
+
+// SaltCutoff is the first day whose salt and unique keys are kept at now:
+// the UTC day before today. Every time zone is within a day of UTC, so no
+// workspace still hashes with an older salt or claims an older key. Salts
+// are also deleted by age (SaltCreatedCutoff), which bounds how long they
+// live whatever their day; this cutoff deletes at once the salts that a
+// late or replayed click created for a day long past.
 func SaltCutoff(now time.Time) string {
 	return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 }

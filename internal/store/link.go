@@ -324,7 +324,8 @@ func (db *DB) VisitorSalt(ctx context.Context, day, candidate string) (string, e
 }
 
 // ForgetBefore deletes the visitor salts and unique keys of days before
-// day, and the early landing marks older than markBefore.
+// day, and the early landing marks older than markBefore. Salts also go by
+// age, in ForgetSalts.
 func (db *DB) ForgetBefore(ctx context.Context, day string, markBefore time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
@@ -338,6 +339,20 @@ func (db *DB) ForgetBefore(ctx context.Context, day string, markBefore time.Time
 		}
 		return nil
 	})
+}
+
+// ForgetSalts deletes the visitor salts created before createdBefore, of
+// whatever day, and returns how many it deleted.
+func (db *DB) ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error) {
+	res, err := db.writer().exec(ctx, `DELETE FROM visitor_salts WHERE created_at < $1`, createdBefore.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return 0, apperr.Wrap(err, "forget old salts")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, apperr.Wrap(err, "forget old salts")
+	}
+	return n, nil
 }
 
 // batchConn is the little that the click batch needs of a transaction, on

@@ -410,6 +410,47 @@ func TestVisitorSalts(t *testing.T) {
 	})
 }
 
+// TestForgetSalts: salts go by the time they were created, whatever their
+// day; the ones created at or after the cutoff stay.
+func TestForgetSalts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 3, 12, 0, 0, 0, time.UTC)
+		salts := []struct {
+			day     string
+			created time.Time
+			kept    bool
+		}{
+			{"2024-05-03", now.Add(-20 * time.Hour), true},
+			{"2024-05-02", now.Add(-44 * time.Hour), true},
+			{"2024-05-01", now.Add(-48 * time.Hour), true},
+			{"2024-04-30", now.Add(-48*time.Hour - time.Microsecond), false},
+			{"2024-04-29", now.Add(-49 * time.Hour), false},
+			{"2024-04-28", now.Add(-100 * time.Hour), false},
+		}
+		for _, s := range salts {
+			db.Now = func() time.Time { return s.created }
+			if _, err := db.VisitorSalt(ctx, s.day, "old"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Now = func() time.Time { return now }
+		n, err := db.ForgetSalts(ctx, now.Add(-48*time.Hour))
+		if err != nil || n != 3 {
+			t.Errorf("ForgetSalts = %d, %v; want 3 deleted", n, err)
+		}
+		for _, s := range salts {
+			got, err := db.VisitorSalt(ctx, s.day, "new")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept := got == "old"; kept != s.kept {
+				t.Errorf("salt of %s created %s kept = %v, want %v", s.day, s.created, kept, s.kept)
+			}
+		}
+	})
+}
+
 // BenchmarkWriteClicks measures the batch writer's storage: clicks per
 // second in batches of 5,000 (a busy writer's batch) over 50 links. As for
 // a running writer, time moves on from batch to batch and visitors are
