@@ -666,14 +666,15 @@ func (s *Service) CorrectSentiment(ctx context.Context, ws, mentionID int64, lab
 }
 
 // ExportCorrections writes the workspace's corrected mentions as CSV with
-// the columns text,label, the input of `chorus listen train`.
+// the columns text,label, the input of `chorus listen train`; texts that a
+// spreadsheet would run as formulas are quoted (sentiment.QuoteCSVText).
 func (s *Service) ExportCorrections(ctx context.Context, ws int64, w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"text", "label"}); err != nil {
 		return err
 	}
 	err := s.store.Corrections(ctx, ws, func(text, label string) error {
-		return cw.Write([]string{text, label})
+		return cw.Write([]string{sentiment.QuoteCSVText(text), label})
 	})
 	if err != nil {
 		return err

@@ -22,9 +22,30 @@ func (e *RowError) Error() string { return fmt.Sprintf("row %d: %s", e.Row, e.Pr
 // too small a held-out part to compare models on.
 const MinRetrainRows = 20
 
+// QuoteCSVText makes a text safe for a CSV file that people open in a
+// spreadsheet: one starting with = + - @ or a tab or carriage return would
+// be run as a formula (=HYPERLINK(…) in a mention's text), so it gets a
+// leading apostrophe, which spreadsheets show as text and
+// ReadLabelledCSV takes off again.
+func QuoteCSVText(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 || strings.HasPrefix(s, "'") && len(s) > 1 && strings.IndexByte("=+-@\t\r'", s[1]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// UnquoteCSVText undoes QuoteCSVText.
+func UnquoteCSVText(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r'", s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
+
 // ReadLabelledCSV reads a workspace's labelled examples: a header naming
 // the columns text and label (any order, other columns ignored), then one
-// example per row with label positive, neutral or negative. Returns a
+// example per row with label positive, neutral or negative; a text
+// quoted by QuoteCSVText is read without its apostrophe. Returns a
 // *RowError for the first bad row.
 func ReadLabelledCSV(r io.Reader) ([]Example, error) {
 	cr := csv.NewReader(r)
@@ -63,7 +84,7 @@ func ReadLabelledCSV(r io.Reader) ([]Example, error) {
 		if len(rec) <= max(textCol, labelCol) {
 			return nil, &RowError{Row: row, Problem: fmt.Sprintf("%d columns, want at least %d", len(rec), max(textCol, labelCol)+1)}
 		}
-		text := strings.TrimSpace(rec[textCol])
+		text := strings.TrimSpace(UnquoteCSVText(rec[textCol]))
 		if text == "" {
 			return nil, &RowError{Row: row, Problem: "the text is empty"}
 		}

@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"math"
 	"os"
@@ -457,5 +458,46 @@ func TestFineTuneKeepsUntouchedBuckets(t *testing.T) {
 	}
 	if kept < 1_000_000 || moved == 0 {
 		t.Errorf("%d untouched weights kept, %d reached weights moved; want the base model's and some moved", kept, moved)
+	}
+}
+
+// TestQuoteCSVText: texts a spreadsheet would run as formulas get an
+// apostrophe, and ReadLabelledCSV reads every text back as it was.
+func TestQuoteCSVText(t *testing.T) {
+	for _, tt := range []struct{ in, quoted string }{
+		{`=HYPERLINK("http://evil.example","点我")`, `'=HYPERLINK("http://evil.example","点我")`},
+		{"+86 138", "'+86 138"},
+		{"-1 分", "'-1 分"},
+		{"@闲岚咖啡 好喝", "'@闲岚咖啡 好喝"},
+		{"\t=1", "'\t=1"},
+		{"'=1", "''=1"},
+		{"''", "'''"},
+		{"好喝 = 推荐", "好喝 = 推荐"},
+		{"'引号'", "'引号'"},
+		{"", ""},
+	} {
+		if got := QuoteCSVText(tt.in); got != tt.quoted {
+			t.Errorf("QuoteCSVText(%q) = %q; want %q", tt.in, got, tt.quoted)
+		}
+		if got := UnquoteCSVText(tt.quoted); got != tt.in {
+			t.Errorf("UnquoteCSVText(%q) = %q; want %q", tt.quoted, got, tt.in)
+		}
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	texts := []string{`=HYPERLINK("x")`, "@品牌 不错", "'=1", "普通的一句话"}
+	_ = w.Write([]string{"text", "label"})
+	for _, s := range texts {
+		_ = w.Write([]string{QuoteCSVText(s), "neutral"})
+	}
+	w.Flush()
+	got, err := ReadLabelledCSV(strings.NewReader(b.String()))
+	if err != nil || len(got) != len(texts) {
+		t.Fatalf("ReadLabelledCSV = %v, %v", got, err)
+	}
+	for i, s := range texts {
+		if got[i].Text != s {
+			t.Errorf("row %d read back as %q; want %q", i, got[i].Text, s)
+		}
 	}
 }
