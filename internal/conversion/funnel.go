@@ -38,9 +38,13 @@ type Funnel struct {
 	UniqueClicks    int64     `json:"unique_clicks"`
 	EffectiveClicks int64     `json:"effective_clicks"`
 	EngagedVisits   int64     `json:"engaged_visits"`
-	Landing         float64   `json:"landing"`
-	Engaged         float64   `json:"engaged"`
-	Inquiries       float64   `json:"inquiries"`
+	// EffectiveFallbackLinks counts the links whose effective clicks are
+	// their unique clicks, because no landing was ever reported from
+	// their destinations (METRICS.md); reports say so when it is not 0.
+	EffectiveFallbackLinks int64   `json:"effective_fallback_links"`
+	Landing                float64 `json:"landing"`
+	Engaged                float64 `json:"engaged"`
+	Inquiries              float64 `json:"inquiries"`
 	// Leads counts lead and signup events (METRICS.md: sign-up, contact left).
 	Leads          float64 `json:"leads"`
 	Signups        float64 `json:"signups"`
@@ -240,6 +244,7 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			r.UniqueClicks += t.UniqueClicks
 			r.EffectiveClicks += t.EffectiveClicks
 			r.EngagedVisits += t.EngagedVisits
+			r.EffectiveFallbackLinks += t.FallbackLinks
 		}
 	}
 	for _, fa := range facts {

@@ -83,6 +83,9 @@ type ClickTotal struct {
 	Clicks, HumanClicks, UniqueClicks int64
 	EffectiveClicks                   int64
 	EngagedVisits                     int64
+	// FallbackLinks counts the links whose effective clicks are their
+	// unique clicks: no landing was ever reported from them.
+	FallbackLinks int64
 }
 
 // Fact is one conversion with the clicks that may earn credit for it: its

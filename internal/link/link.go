@@ -43,13 +43,17 @@ func (l Link) Active(now time.Time) bool {
 	return l.DisabledAt == nil && (l.ExpiresAt == nil || now.Before(*l.ExpiresAt))
 }
 
-// Counts are click totals of METRICS.md.
+// Counts are click totals of METRICS.md. EffectiveFallback says that no
+// landing was ever reported from the link's destination, which therefore
+// carries no snippet: its effective clicks are its unique clicks, as
+// METRICS.md defines for that case, and reports say so.
 type Counts struct {
-	Clicks          int64 `json:"clicks"`
-	HumanClicks     int64 `json:"human_clicks"`
-	UniqueClicks    int64 `json:"unique_clicks"`
-	EffectiveClicks int64 `json:"effective_clicks"`
-	EngagedVisits   int64 `json:"engaged_visits"`
+	Clicks            int64 `json:"clicks"`
+	HumanClicks       int64 `json:"human_clicks"`
+	UniqueClicks      int64 `json:"unique_clicks"`
+	EffectiveClicks   int64 `json:"effective_clicks"`
+	EngagedVisits     int64 `json:"engaged_visits"`
+	EffectiveFallback bool  `json:"effective_fallback,omitempty"`
 }
 
 // Add adds o to c.
@@ -59,6 +63,7 @@ func (c *Counts) Add(o Counts) {
 	c.UniqueClicks += o.UniqueClicks
 	c.EffectiveClicks += o.EffectiveClicks
 	c.EngagedVisits += o.EngagedVisits
+	c.EffectiveFallback = c.EffectiveFallback || o.EffectiveFallback
 }
 
 // Input is a new link as a client asks for it. UTM parameters are derived

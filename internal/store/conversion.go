@@ -227,11 +227,17 @@ func (db *DB) Conversions(ctx context.Context, workspaceID int64, f conversion.L
 }
 
 // ClickTotals sums the workspace's hourly click roll-ups in [from, to),
-// per campaign and channel of the link.
+// per campaign and channel of the link. The links from which no landing
+// was ever reported count their unique clicks as effective (METRICS.md),
+// and FallbackLinks counts those that had unique clicks.
 func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]conversion.ClickTotal, error) {
 	rows, err := db.reader().query(ctx, `SELECT l.campaign_id, l.channel, CAST(SUM(r.clicks) AS BIGINT), CAST(SUM(r.human_clicks) AS BIGINT),
-		CAST(SUM(r.unique_clicks) AS BIGINT), CAST(SUM(r.effective_clicks) AS BIGINT), CAST(SUM(r.engaged_visits) AS BIGINT)
+		CAST(SUM(r.unique_clicks) AS BIGINT),
+		CAST(SUM(CASE WHEN s.link_id IS NULL THEN r.unique_clicks ELSE r.effective_clicks END) AS BIGINT),
+		CAST(SUM(r.engaged_visits) AS BIGINT),
+		COUNT(DISTINCT CASE WHEN s.link_id IS NULL AND r.unique_clicks > 0 THEN l.id END)
 		FROM click_rollups r JOIN links l ON l.id = r.link_id
+		LEFT JOIN (SELECT DISTINCT link_id FROM conversions WHERE workspace_id = $1 AND event = 'landing') s ON s.link_id = l.id
 		WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
 		GROUP BY l.campaign_id, l.channel`, workspaceID, from.UTC(), to.UTC())
 	if err != nil {
@@ -242,7 +248,7 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 	for rows.Next() {
 		var t conversion.ClickTotal
 		var campaign sql.NullInt64
-		if err := rows.Scan(&campaign, &t.Channel, &t.Clicks, &t.HumanClicks, &t.UniqueClicks, &t.EffectiveClicks, &t.EngagedVisits); err != nil {
+		if err := rows.Scan(&campaign, &t.Channel, &t.Clicks, &t.HumanClicks, &t.UniqueClicks, &t.EffectiveClicks, &t.EngagedVisits, &t.FallbackLinks); err != nil {
 			return nil, apperr.Wrap(err, "sum click roll-ups")
 		}
 		t.CampaignID = nullInt(campaign)

@@ -24,9 +24,16 @@ var (
 const linkColumns = `l.id, l.workspace_id, l.code, l.destination, l.label, l.campaign_id, l.channel, l.post_id,
 	l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.expires_at, l.disabled_at, l.created_at, l.updated_at`
 
+// landedLink says that a landing was reported from the destination of the
+// link l: it carries the snippet. Without one, effective clicks are the
+// unique clicks (METRICS.md). The partial index conversions_landing
+// answers it.
+const landedLink = `EXISTS (SELECT 1 FROM conversions k WHERE k.workspace_id = l.workspace_id AND k.link_id = l.id AND k.event = 'landing')`
+
 const linkCounts = `CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.human_clicks), 0) AS BIGINT),
-	CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.effective_clicks), 0) AS BIGINT),
-	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT)`
+	CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT),
+	CAST(COALESCE(CASE WHEN ` + landedLink + ` THEN SUM(r.effective_clicks) ELSE SUM(r.unique_clicks) END, 0) AS BIGINT),
+	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT), NOT ` + landedLink
 
 type linkRow interface{ Scan(dest ...any) error }
 
@@ -38,7 +45,7 @@ func scanLink(r linkRow, withCounts bool) (link.Link, error) {
 		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt}
 	if withCounts {
 		c := &l.Counts
-		dest = append(dest, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits)
+		dest = append(dest, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits, &c.EffectiveFallback)
 	}
 	if err := r.Scan(dest...); err != nil {
 		return link.Link{}, err
@@ -248,8 +255,8 @@ const maxBuckets = 50
 // breakdowns over the clicks of that range. Returns apperr.NotFound.
 func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to time.Time) (link.Stats, error) {
 	c := db.reader()
-	var one int
-	if err := c.queryRow(ctx, `SELECT 1 FROM links WHERE workspace_id = $1 AND id = $2`, workspaceID, id).Scan(&one); err != nil {
+	var fallback bool
+	if err := c.queryRow(ctx, `SELECT NOT `+landedLink+` FROM links l WHERE l.workspace_id = $1 AND l.id = $2`, workspaceID, id).Scan(&fallback); err != nil {
 		return link.Stats{}, notFound(err, "link")
 	}
 	from, to = from.UTC(), to.UTC()
@@ -264,6 +271,9 @@ func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to tim
 		if err := rows.Scan(&p.At, &p.Clicks, &p.HumanClicks, &p.UniqueClicks, &p.EffectiveClicks, &p.EngagedVisits); err != nil {
 			rows.Close()
 			return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
+		}
+		if fallback {
+			p.EffectiveClicks, p.EffectiveFallback = p.UniqueClicks, true
 		}
 		p.At = p.At.UTC()
 		st.Hourly = append(st.Hourly, p)

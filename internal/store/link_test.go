@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -183,6 +184,9 @@ func TestWriteClicks(t *testing.T) {
 			t.Errorf("Click = %+v, %v; want the early landing applied", got, err)
 		}
 
+		// The landing that marked v1's click was reported as an event: the
+		// link's destination carries the snippet.
+		landing(t, db, l, batch[0].ClickID)
 		st, err := db.LinkStats(ctx, ws, l.ID, h.Add(-time.Hour), h.Add(3*time.Hour))
 		if err != nil {
 			t.Fatal(err)
@@ -212,6 +216,66 @@ func TestWriteClicks(t *testing.T) {
 		}
 		_, err = db.LinkStats(ctx, linkTestWorkspace(t, db), l.ID, h, h.Add(time.Hour))
 		wantCode(t, "stats of another workspace", err, apperr.NotFound)
+	})
+}
+
+// landing stores the landing event of a click of l, as Collect does.
+func landing(t *testing.T, db *store.DB, l link.Link, clickID string) {
+	t.Helper()
+	if _, _, err := db.AddConversion(context.Background(), conversion.Conversion{WorkspaceID: l.WorkspaceID, Event: conversion.Landing,
+		EventID: "landing:" + clickID, ClickID: clickID, LinkID: &l.ID, Source: conversion.SourceSnippet, At: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEffectiveFallback: a link from whose destination no landing was ever
+// reported carries no snippet, so its unique clicks count as effective
+// (METRICS.md), in its counts, its hourly points and the funnel's click
+// totals, which say how many links that concerns.
+func TestEffectiveFallback(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		h := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+		tracked, plain := newTestLink(t, db, ws), newTestLink(t, db, ws)
+		var clicks []link.Click
+		for i := range 3 {
+			clicks = append(clicks, testClick(tracked, h.Add(time.Duration(i)*time.Minute), link.Human, fmt.Sprintf("t%d", i), true),
+				testClick(plain, h.Add(time.Duration(i)*time.Minute), link.Human, fmt.Sprintf("p%d", i), true))
+		}
+		clicks = append(clicks, testClick(plain, h, link.Bot, "bot", false))
+		if _, err := db.WriteClicks(ctx, clicks); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkClick(ctx, clicks[0].ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		landing(t, db, tracked, clicks[0].ClickID)
+
+		for _, tt := range []struct {
+			l    link.Link
+			want link.Counts
+		}{
+			{tracked, link.Counts{Clicks: 3, HumanClicks: 3, UniqueClicks: 3, EffectiveClicks: 1}},
+			{plain, link.Counts{Clicks: 4, HumanClicks: 3, UniqueClicks: 3, EffectiveClicks: 3, EffectiveFallback: true}},
+		} {
+			got, err := db.Link(ctx, ws, tt.l.ID)
+			if err != nil || got.Counts != tt.want {
+				t.Errorf("link %d counts = %+v, %v; want %+v", tt.l.ID, got.Counts, err, tt.want)
+			}
+			st, err := db.LinkStats(ctx, ws, tt.l.ID, h, h.Add(time.Hour))
+			if err != nil || len(st.Hourly) != 1 || st.Hourly[0].Counts != tt.want {
+				t.Errorf("link %d hourly = %+v, %v; want one point of %+v", tt.l.ID, st.Hourly, err, tt.want)
+			}
+		}
+		list, err := db.Links(ctx, ws, link.Filter{})
+		if err != nil || len(list) != 2 || list[0].ID != plain.ID || !list[0].Counts.EffectiveFallback || list[1].Counts.EffectiveFallback {
+			t.Errorf("Links = %+v, %v; want the plain link with the fallback, the tracked one without", list, err)
+		}
+		totals, err := db.ClickTotals(ctx, ws, h, h.Add(time.Hour))
+		if err != nil || len(totals) != 1 || totals[0].EffectiveClicks != 4 || totals[0].UniqueClicks != 6 || totals[0].FallbackLinks != 1 {
+			t.Errorf("ClickTotals = %+v, %v; want 4 effective of 6 unique, 1 fallback link", totals, err)
+		}
 	})
 }
 
@@ -251,7 +315,8 @@ func TestWriteClicksChunks(t *testing.T) {
 					t.Errorf("stored %d clicks (%v), want %d", stored, err, size)
 				}
 				got, err := db.Link(ctx, ws, l.ID)
-				want := link.Counts{Clicks: int64(size), HumanClicks: int64(size), UniqueClicks: int64(size)}
+				// No landing from this link: its unique clicks are effective.
+				want := link.Counts{Clicks: int64(size), HumanClicks: int64(size), UniqueClicks: int64(size), EffectiveClicks: int64(size), EffectiveFallback: true}
 				if err != nil || got.Counts != want {
 					t.Errorf("counts = %+v, %v; want %+v", got.Counts, err, want)
 				}

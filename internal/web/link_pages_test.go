@@ -325,3 +325,43 @@ func TestRegionLabel(t *testing.T) {
 		t.Errorf("no region = %q, want the catalog's unknown", got)
 	}
 }
+
+// TestEffectiveFallbackNotes: a link from whose page no landing was ever
+// reported counts its unique clicks as effective, and the links list, its
+// page and the funnel say so; a link with the snippet says nothing.
+func TestEffectiveFallbackNotes(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	const note = `id="effective-fallback"`
+	for _, path := range []string{"/w/acme/links", f.linkPath(), "/w/acme/evaluation"} {
+		if _, body := b.get(path); strings.Contains(body, note) {
+			t.Errorf("%s has the fallback note, though every link reported a landing", path)
+		}
+	}
+	plain, err := h.links.Create(ctx, f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/plain", Label: "无代码页", CampaignID: &f.camp.ID, Channel: "weibo"})
+	must(t, err)
+	now := time.Now().UTC()
+	_, err = h.db.WriteClicks(ctx, []link.Click{{ClickID: link.NewClickID(), WorkspaceID: f.owner.ws.ID, LinkID: plain.ID, At: now,
+		Class: link.Human, Visitor: "v-plain", UniqueDay: now.Format(time.DateOnly)}})
+	must(t, err)
+	for _, p := range []struct {
+		path string
+		want []string
+	}{
+		{"/w/acme/links", []string{note, `class="muted fallback-mark"`}},
+		{fmt.Sprintf("/w/acme/links/%d", plain.ID), []string{note, `id="total-effective">1<`}},
+		{"/w/acme/evaluation", []string{note, "有 1 个链接的落地页未安装追踪代码"}},
+	} {
+		_, body := b.get(p.path)
+		for _, w := range p.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", p.path, w)
+			}
+		}
+	}
+	if _, body := b.get(f.linkPath()); strings.Contains(body, note) {
+		t.Errorf("the link with the snippet has the fallback note")
+	}
+}
