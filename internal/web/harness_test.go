@@ -77,7 +77,10 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.ts = httptest.NewServer(h.srv.Handler())
+	// The server of `chorus serve`, with its limits.
+	h.ts = httptest.NewUnstartedServer(nil)
+	h.ts.Config = h.srv.httpServer()
+	h.ts.Start()
 	t.Cleanup(h.ts.Close)
 	return h
 }

@@ -192,6 +192,7 @@ func TestRedirect(t *testing.T) {
 		t.Error("two clicks got the same cid")
 	}
 
+	long := map[string]string{"User-Agent": "Mozilla/5.0 " + strings.Repeat("x", 30<<10)}
 	huge := map[string]string{"User-Agent": "Mozilla/5.0 " + strings.Repeat("x", 100<<10)}
 	tests := []struct {
 		name, method, path string
@@ -199,7 +200,8 @@ func TestRedirect(t *testing.T) {
 		status             int
 	}{
 		{"HEAD redirects too", "HEAD", "/l/" + l.Code, chrome, http.StatusFound},
-		{"100 KB user agent", "GET", "/l/" + l.Code, huge, http.StatusFound},
+		{"30 KB user agent", "GET", "/l/" + l.Code, long, http.StatusFound},
+		{"100 KB user agent: headers over the server's 64 KB", "GET", "/l/" + l.Code, huge, http.StatusRequestHeaderFieldsTooLarge},
 		{"unknown code", "GET", "/l/zzzzzzz", chrome, http.StatusNotFound},
 		{"over-long code", "GET", "/l/" + strings.Repeat("a", 4000), chrome, http.StatusNotFound},
 		{"short code", "GET", "/l/abc", chrome, http.StatusNotFound},

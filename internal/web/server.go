@@ -216,13 +216,10 @@ func pathID(r *http.Request, name string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// shutdownGrace is how long running requests may take after SIGTERM.
-const shutdownGrace = 20 * time.Second
-
-// Serve serves on ln until ctx ends, then drains running requests for up
-// to 20 seconds.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
+// httpServer is the HTTP server Serve runs, with its limits: headers over
+// 64 KB (a 100 KB user agent) get 431 before any handler runs.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -230,6 +227,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+}
+
+// shutdownGrace is how long running requests may take after SIGTERM.
+const shutdownGrace = 20 * time.Second
+
+// Serve serves on ln until ctx ends, then drains running requests for up
+// to 20 seconds.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
