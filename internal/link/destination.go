@@ -34,7 +34,12 @@ func ValidateDestination(field, raw string, allow []string) (string, error) {
 		fs.Add(field, "error.link_domain_not_allowed", "Host", u.Hostname(), "Allowed", strings.Join(allow, ", "))
 		return "", fs.Err()
 	}
-	return u.String(), nil
+	out := u.String()
+	if len(out) > MaxDestination {
+		fs.Add(field, "error.too_long", "Max", MaxDestination)
+		return "", fs.Err()
+	}
+	return out, nil
 }
 
 func parseDestination(raw string) (*url.URL, string) {
@@ -91,7 +96,31 @@ func parseDestination(raw string) (*url.URL, string) {
 	} else if err != nil {
 		return nil, "error.link_destination"
 	}
+	// The path and fragment go out escaped (URL.String); the query is kept
+	// as written, so its other characters are escaped here: a Location
+	// header is ASCII.
+	u.RawQuery = escapeNonASCII(u.RawQuery)
 	return u, ""
+}
+
+// escapeNonASCII percent-encodes the bytes of s that are not ASCII,
+// leaving everything else, escapes included, as it is.
+func escapeNonASCII(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func isASCII(s string) bool {

@@ -30,6 +30,9 @@ func TestValidateDestination(t *testing.T) {
 		{"plain https", "https://shop.example.com/p/1?x=1#top", nil, "https://shop.example.com/p/1?x=1#top", ""},
 		{"upper scheme and host", "HTTPS://Shop.Example.COM/A", nil, "https://shop.example.com/A", ""},
 		{"chinese host", "https://例子.中国/路径", nil, "https://xn--fsqu00a.xn--fiqs8s/%E8%B7%AF%E5%BE%84", ""},
+		{"chinese query and fragment", "https://shop.example.com/搜索?q=咖啡&x=%20#顶部", nil,
+			"https://shop.example.com/%E6%90%9C%E7%B4%A2?q=%E5%92%96%E5%95%A1&x=%20#%E9%A1%B6%E9%83%A8", ""},
+		{"escaping past the limit", "https://example.com/?q=" + strings.Repeat("咖", 680), nil, "", "error.too_long"},
 		{"port", "http://example.com:8080/", nil, "http://example.com:8080/", ""},
 		{"trimmed", "  https://example.com  ", nil, "https://example.com", ""},
 		{"empty", "", nil, "", "error.required"},
@@ -190,6 +193,9 @@ func FuzzValidateDestination(f *testing.F) {
 		}
 		if strings.ContainsAny(got, "\\\r\n\t ") {
 			t.Fatalf("accepted %q with a forbidden character: %q", raw, got)
+		}
+		if !isASCII(got) || len(got) > MaxDestination {
+			t.Fatalf("accepted %q as %q: not ASCII, or over %d bytes", raw, got, MaxDestination)
 		}
 		if len(allow) > 0 && !DomainAllowed(u.Hostname(), allow) {
 			t.Fatalf("accepted %q outside the allowlist %v", raw, allow)
