@@ -110,9 +110,11 @@ func queryProblem(q string, err error) error {
 	if !errors.As(err, &qe) {
 		return err
 	}
-	runes, pos := []rune(q), qe.Pos
+	// qe.Pos counts from 1 (0: the whole query); the caret goes under
+	// that character, or just after the end.
+	runes, pos := []rune(q), max(qe.Pos-1, 0)
 	if len(runes) > 200 { // show a window around the position
-		from := max(0, min(qe.Pos-100, len(runes)-200))
+		from := max(0, min(pos-100, len(runes)-200))
 		runes = runes[from : from+200]
 		pos -= from
 	}

@@ -23,9 +23,13 @@ func TestMatchCommand(t *testing.T) {
 		{"filters from flags", []string{"match", "-q", "华为 lang:zh", "--lang", "zh-CN"}, "华为\n", "1\n", nil},
 		{"empty input", []string{"match", "-q", "华为"}, "", "", nil},
 		{"bad query", []string{"match", "--query", "abc def ghi j (k"}, "x\n", "",
-			[]string{"unclosed parenthesis at 14", "abc def ghi j (k\n                ^", "add a )"}},
+			[]string{"unclosed parenthesis at 15: “(k”", "abc def ghi j (k\n                ^", "add a )"}},
 		{"bad query wide caret", []string{"match", "-q", "华为 OR"}, "", "",
-			[]string{"OR without a right side at 3", "华为 OR\n       ^"}},
+			[]string{"OR without a right side at 4: “OR”", "华为 OR\n       ^"}},
+		{"bad near counts from 1", []string{"match", "-q", "闲岚 NEAR/x 冷萃"}, "", "",
+			[]string{"NEAR needs a number at 4: “NEAR/x”", "闲岚 NEAR/x 冷萃\n       ^"}},
+		{"whole query", []string{"match", "-q", "-广告"}, "", "",
+			[]string{"query: query only excludes\n  -广告\n  ^"}},
 		{"missing query", []string{"match"}, "", "", []string{`"query" not set`}},
 	}
 	for _, c := range cases {

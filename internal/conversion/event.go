@@ -6,10 +6,7 @@
 package conversion
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"regexp"
 	"strings"
@@ -123,34 +120,13 @@ func ParsePayload(body []byte) (Payload, error) {
 		fs.Add("body", "error.body_too_large", "Max", MaxPayloadBytes)
 		return p, fs.Err()
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&p)
-	if err == nil {
-		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
-			err = errors.New("trailing data after the JSON value")
+	if err := apperr.DecodeJSON(body, &p); err != nil {
+		// The time has a message of its own, which says what else it must be.
+		var ae *apperr.Error
+		if errors.As(err, &ae) && len(ae.Fields) == 1 && ae.Fields[0].Field == "ts" {
+			ae.Fields[0] = apperr.FieldError{Field: "ts", Key: "error.conversion.ts"}
 		}
-	}
-	if err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var timeErr *time.ParseError
-		switch {
-		case errors.As(err, &typeErr):
-			field := typeErr.Field
-			if field == "" {
-				field = "body"
-			}
-			fs.Add(field, "error.json_type", "Want", typeErr.Type.String())
-		case errors.As(err, &timeErr) || strings.Contains(err.Error(), "Time.UnmarshalJSON"):
-			fs.Add("ts", "error.conversion.ts")
-		case errors.Is(err, io.EOF):
-			fs.Add("body", "error.json_empty")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			fs.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "error.json_unknown_field")
-		default:
-			fs.Add("body", "error.json_syntax", "Detail", err.Error())
-		}
-		return Payload{}, fs.Err()
+		return Payload{}, err
 	}
 	return p, p.Validate()
 }

@@ -166,7 +166,7 @@ func TestTopicsQueryErrorsAndTry(t *testing.T) {
 		ws := newWorkspace(t, db)
 		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
 		_, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "bad", Query: "(华为 OR 小米"})
-		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "query: query.unclosed_paren") || !strings.Contains(err.Error(), "Pos:0") {
+		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "query: query.unclosed_paren") || !strings.Contains(err.Error(), "Pos:1") {
 			t.Fatalf("bad query: %v", err)
 		}
 		at := time.Now().Add(-time.Hour)

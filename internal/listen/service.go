@@ -353,7 +353,7 @@ func validateTopic(t *Topic) error {
 	} else if _, err := query.Parse(t.Query); err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
-			fs = append(fs, apperr.FieldError{Field: "query", Key: qe.Key, Args: map[string]any{"Pos": qe.Pos, "Hint": qe.Hint}})
+			fs = append(fs, apperr.FieldError{Field: "query", Key: qe.Key, Args: map[string]any{"Pos": qe.Pos, "Near": qe.Near, "Hint": qe.Hint}})
 		} else {
 			fs.Add("query", "error.invalid")
 		}
@@ -362,7 +362,7 @@ func validateTopic(t *Topic) error {
 }
 
 // CreateTopic validates and stores a topic. Returns apperr.Invalid with a
-// field "query" carrying Pos and Hint when the query does not parse.
+// field "query" carrying Pos, Near and Hint when the query does not parse.
 func (s *Service) CreateTopic(ctx context.Context, ws int64, t Topic) (Topic, error) {
 	if err := validateTopic(&t); err != nil {
 		return Topic{}, err
@@ -612,8 +612,8 @@ type TryResult struct {
 const TryWindow = 1000
 
 // TryQuery reports which of the workspace's last 1,000 stored mentions a
-// draft query matches. Returns apperr.Invalid (field "query", with Pos and
-// Hint) when it does not parse.
+// draft query matches. Returns apperr.Invalid (field "query", with Pos,
+// Near and Hint) when it does not parse.
 func (s *Service) TryQuery(ctx context.Context, ws int64, q string) (TryResult, error) {
 	t := Topic{Name: "try", Kind: "other", Query: q}
 	if err := validateTopic(&t); err != nil {

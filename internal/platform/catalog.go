@@ -88,6 +88,17 @@ func (c *Catalog) Has(key string) bool {
 	return ok
 }
 
+// Name returns a platform's display names as the catalog ships them, and
+// false for a key that is not in the catalog. Pages use it to show a
+// stored platform key (a persona's share, a link's channel) as a name.
+func (c *Catalog) Name(key string) (Names, bool) {
+	i, ok := c.index[key]
+	if !ok {
+		return Names{}, false
+	}
+	return c.platforms[i].Name, true
+}
+
 // Platform returns a copy of one platform. Returns apperr.NotFound for an
 // unknown key.
 func (c *Catalog) Platform(key string) (Platform, error) {

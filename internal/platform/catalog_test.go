@@ -341,3 +341,39 @@ func assertField(t *testing.T, err error, field, key string) {
 	}
 	t.Fatalf("fields = %+v, want %s %s", ae.Fields, field, key)
 }
+
+func TestCatalogName(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t)
+	tests := []struct {
+		key    string
+		ok     bool
+		zh, en string
+	}{
+		{"xiaohongshu", true, "小红书", "Xiaohongshu (RED)"},
+		{"weibo", true, "微博", "Weibo"},
+		{"myspace", false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			t.Parallel()
+			n, ok := c.Name(tt.key)
+			if ok != tt.ok {
+				t.Fatalf("Name(%q) ok = %v, want %v", tt.key, ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			if n.In("zh-CN") != tt.zh || n.In("en") != tt.en {
+				t.Errorf("Name(%q) = %+v, want %s / %s", tt.key, n, tt.zh, tt.en)
+			}
+		})
+	}
+	// Every key has both names, since pages fall back to the key only for
+	// keys the catalog does not know.
+	for _, k := range c.Keys() {
+		if n, ok := c.Name(k); !ok || n.ZhCN == "" || n.En == "" {
+			t.Errorf("Name(%q) = %+v, %v; want both names", k, n, ok)
+		}
+	}
+}

@@ -48,6 +48,15 @@ type Entry struct {
 	InvalidOverride bool            `json:"invalid_override,omitempty"`
 }
 
+// Name returns a platform's display names from the shipped catalog, and
+// false for an unknown key; see Catalog.Name. A workspace's override of
+// the name shows on the platform's own pages, not here.
+func (s *Service) Name(key string) (Names, bool) { return s.catalog.Name(key) }
+
+// Keys returns the catalog's platform keys in catalog order, for pages
+// that let a person pick or type a platform.
+func (s *Service) Keys() []string { return s.catalog.Keys() }
+
 // CatalogVersion is the version of the catalog the service reads from.
 func (s *Service) CatalogVersion() string { return s.catalog.Version() }
 

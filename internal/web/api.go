@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -30,10 +29,28 @@ type op struct {
 	// MaxBody bounds the request body (maxBody when 0): webhook batches
 	// and file imports need more.
 	MaxBody int64
+	// ReadOnly marks a POST that changes nothing (a preview, a try): its
+	// calls are not recorded in the audit log.
+	ReadOnly bool
 	// Public marks an operation that needs no token or session (the
 	// collect endpoint, which takes a workspace's public key); it is
 	// registered by hand, not through handleAPI.
 	Public bool
+	// Query documents the query parameters the handler reads.
+	Query []param
+	// Form documents a multipart/form-data body (file uploads), which
+	// the handler reads instead of a JSON Req.
+	Form []param
+}
+
+// param documents one query parameter or multipart form field of an op.
+type param struct {
+	Name string
+	// Type is the Go type of the value; nil is text. In a Form, []byte is
+	// a file and a struct is a JSON document.
+	Type     reflect.Type
+	Doc      string
+	Required bool
 }
 
 // typeOf is a shorthand for the request and response types of an op.
@@ -63,7 +80,9 @@ func (s *Server) handleAPI(o op, h apiHandler) {
 			s.apiFail(sw, r, err)
 			return
 		}
-		s.audit(r, p, sw.status)
+		if !o.ReadOnly {
+			s.audit(r, p, sw.status)
+		}
 	})))
 }
 
@@ -104,34 +123,19 @@ func (s *Server) apiPrincipal(r *http.Request) (account.Principal, error) {
 	return p, nil
 }
 
-// decodeJSON reads a request body into v, refusing unknown fields and
-// trailing data, with an error that says where the body is wrong.
+// decodeJSON reads a request body into v with apperr.DecodeJSON, the one
+// JSON decoder of the API: unknown fields and trailing data are refused,
+// and an error names the field and the type wanted in a user's words.
 func decodeJSON(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
-	}
-	if err == nil {
-		return nil
-	}
-	var fs apperr.Fields
-	var typeErr *json.UnmarshalTypeError
+	data, err := io.ReadAll(body)
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		fs.Add("body", "error.body_too_large", "Max", maxErr.Limit)
-	case errors.As(err, &typeErr):
-		fs.Add(typeErr.Field, "error.json_type", "Want", typeErr.Type.String())
-	case errors.Is(err, io.EOF):
-		fs.Add("body", "error.json_empty")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		fs.Add(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "error.json_unknown_field")
-	default:
-		fs.Add("body", "error.json_syntax", "Detail", err.Error())
+		return fieldErr("body", "error.body_too_large", "Max", maxErr.Limit)
+	case err != nil:
+		return fieldErr("body", "error.body_read")
 	}
-	return fs.Err()
+	return apperr.DecodeJSON(data, v)
 }
 
 // list is the envelope of every list response, so that paging can be added

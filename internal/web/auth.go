@@ -91,6 +91,19 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, p account.Principa
 // member of the workspace with perm (none when ""), checks CSRF on
 // changes, and records successful changes in the audit log.
 func (s *Server) page(perm account.Permission, h pageHandler) http.Handler {
+	return s.workspacePage(perm, true, h)
+}
+
+// readPage is page for a POST that changes nothing: a preview or a try-it
+// answer, which htmx asks for on every keystroke. It checks the member,
+// perm and CSRF like page, but records nothing in the audit log.
+func (s *Server) readPage(perm account.Permission, h pageHandler) http.Handler {
+	return s.workspacePage(perm, false, h)
+}
+
+// workspacePage is page, recording successful changes in the audit log
+// when audited.
+func (s *Server) workspacePage(perm account.Permission, audited bool, h pageHandler) http.Handler {
 	return s.withSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := authFrom(r.Context())
 		if !ok {
@@ -114,7 +127,9 @@ func (s *Server) page(perm account.Permission, h pageHandler) http.Handler {
 			s.pageFail(sw, r, err)
 			return
 		}
-		s.audit(r, p, sw.status)
+		if audited {
+			s.audit(r, p, sw.status)
+		}
 	}))
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -301,4 +302,52 @@ func newFormView(kind string, fields []field, values map[string]any, err error) 
 		return 1
 	})
 	return fv
+}
+
+// Cell shows one column of a collection's list: options as their labels in
+// the order of their closed set (age bands ascending), platform keys as the
+// platforms' names, anything else as Show does.
+func (v *view) Cell(k brandKind, column string, value any) string {
+	i := slices.IndexFunc(k.Fields, func(f field) bool { return f.Name == column })
+	if i < 0 {
+		return v.Show(value)
+	}
+	f := k.Fields[i]
+	switch {
+	case f.OptionPrefix != "":
+		var set map[string]bool
+		if m, ok := value.(map[string]bool); ok {
+			set = m
+		} else if s, ok := value.(string); ok && s != "" {
+			set = map[string]bool{s: true}
+		}
+		var out []string
+		for _, o := range f.Options {
+			if set[o] {
+				out = append(out, v.TOr(f.OptionPrefix+o, o))
+			}
+		}
+		other := map[string]bool{} // values outside the options, as they are
+		for x := range set {
+			if !slices.Contains(f.Options, x) {
+				other[x] = true
+			}
+		}
+		if len(other) > 0 {
+			out = append(out, v.Show(other))
+		}
+		return strings.Join(out, v.T("brand.list_sep"))
+	case f.Name == "platform":
+		s, _ := value.(string)
+		return v.PlatformName(s)
+	case f.Type == "pairs" && f.PairKey == "platform":
+		s, _ := value.(string)
+		var out []string
+		for _, line := range strings.Split(s, "\n") {
+			key, rest, _ := strings.Cut(line, " ")
+			out = append(out, strings.TrimSpace(v.PlatformName(key)+" "+rest))
+		}
+		return strings.Join(out, v.T("brand.list_sep"))
+	}
+	return v.Show(value)
 }

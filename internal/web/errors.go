@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
@@ -77,6 +78,56 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.render(w, r, status(ae), "error", map[string]any{"Error": ae})
+}
+
+// unknownPath answers a request no route matches. When the path is routed
+// for other methods it is 405 with Allow, as the mux would say; else it is
+// not found: the API's JSON error under /api/, the error page elsewhere.
+func (s *Server) unknownPath(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiFail(w, r, apperr.New(apperr.NotFound, "error.route_not_found", nil))
+		return
+	}
+	s.withSession(http.HandlerFunc(s.notFoundPage)).ServeHTTP(w, r)
+}
+
+// notFoundPage renders the error page for an unknown page. Under /w/{ws}/
+// a member of the workspace keeps its navigation around the message;
+// anyone else gets the same page without it, so it tells nothing of
+// workspaces they cannot see.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
+	if a, ok := authFrom(r.Context()); ok {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/w/"); ok {
+			if slug, _, _ := strings.Cut(rest, "/"); slug != "" {
+				if p, err := s.Accounts.Enter(r.Context(), a.user, slug); err == nil {
+					a.principal = &p
+				}
+			}
+		}
+	}
+	s.pageFail(w, r, apperr.New(apperr.NotFound, "error.page_not_found", nil))
+}
+
+// allowedMethods lists the methods other than r's that are routed for r's
+// path.
+func (s *Server) allowedMethods(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		other := *r
+		other.Method = m
+		if _, pattern := s.mux.Handler(&other); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
@@ -72,8 +73,9 @@ func (s *Server) insightAPI() {
 	}
 	base := "/workspaces/{ws}/insights"
 	tag := "insights"
-	get := func(path, summary string, resp any, fn func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error)) {
-		s.handleAPI(op{Method: "GET", Path: base + path, Summary: summary, Tag: tag, Resp: typeOfValue(resp)},
+	get := func(path, summary string, resp any, fn func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error), query ...param) {
+		query = append(slices.Clone(periodParams), query...)
+		s.handleAPI(op{Method: "GET", Path: base + path, Summary: summary, Tag: tag, Resp: typeOfValue(resp), Query: query},
 			func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 				per, topic, err := s.insightPeriod(r, p)
 				if err != nil {
@@ -90,7 +92,7 @@ func (s *Server) insightAPI() {
 	get("/hot-terms", "Hot terms and phrases of a period against the periods before, with a word cloud", insight.HotTerms{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
 			return s.Insights.HotTerms(r.Context(), p.Workspace.ID, topic, per)
-		})
+		}, topicParam)
 	get("/share-of-voice", "Share of voice of the brand against each competitor per day", insight.ShareOfVoice{},
 		func(r *http.Request, p account.Principal, per insight.Period, _ int64) (any, error) {
 			return s.Insights.ShareOfVoice(r.Context(), p.Workspace.ID, per)
@@ -98,23 +100,32 @@ func (s *Server) insightAPI() {
 	get("/sentiment", "Sentiment per day of a topic (?topic=) or of all topics", insight.SentimentSeries{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
 			return s.Insights.Sentiment(r.Context(), p.Workspace.ID, topic, per)
-		})
+		}, topicParam)
 	get("/authors", "Top authors by reach", list[insight.AuthorStat]{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
 			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 			v, err := s.Insights.Authors(r.Context(), p.Workspace.ID, topic, per, limit)
 			return listOf(v), err
-		})
+		}, topicParam, param{Name: "limit", Type: typeOf[int](), Doc: "How many authors, at most " + strconv.Itoa(insight.MaxAuthors) + " (20 when absent)"})
 	get("/sources", "Mentions per source kind", list[insight.SourceStat]{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
 			v, err := s.Insights.Sources(r.Context(), p.Workspace.ID, topic, per)
 			return listOf(v), err
-		})
+		}, topicParam)
 	get("/cooccurring", "Terms of the brand's (or a topic's) positive and negative mentions", insight.CoOccurring{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
 			return s.Insights.CoOccurring(r.Context(), p.Workspace.ID, topic, per)
-		})
+		}, topicParam)
 }
+
+// periodParams and topicParam document what insightPeriod reads.
+var (
+	periodParams = []param{
+		{Name: "from", Doc: "Start: a date (YYYY-MM-DD, in the workspace's time zone) or an RFC 3339 time; 30 days before to when absent"},
+		{Name: "to", Doc: "End: a date (inclusive) or an RFC 3339 time (exclusive); 30 days after from, or now, when absent"},
+	}
+	topicParam = param{Name: "topic", Type: typeOf[int64](), Doc: "Only the mentions of this topic (its id)"}
+)
 
 // typeOfValue is the reflect type of an example value, for op.Resp.
 func typeOfValue(v any) reflect.Type { return reflect.TypeOf(v) }

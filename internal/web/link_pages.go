@@ -28,7 +28,7 @@ func (s *Server) linkPageRoutes() {
 	m.Handle("GET /w/{ws}/execution", s.page("", list("execution")))
 	m.Handle("GET /w/{ws}/links", s.page("", list("links")))
 	m.Handle("POST /w/{ws}/links", s.page(account.EditContent, s.linkCreate))
-	m.Handle("POST /w/{ws}/links/preview", s.page(account.EditContent, s.linkPreview))
+	m.Handle("POST /w/{ws}/links/preview", s.readPage(account.EditContent, s.linkPreview))
 	m.Handle("GET /w/{ws}/links/{id}", s.page("", s.linkDetail))
 	m.Handle("POST /w/{ws}/links/{id}/disable", s.page(account.EditContent, s.linkSwitch(true)))
 	m.Handle("POST /w/{ws}/links/{id}/enable", s.page(account.EditContent, s.linkSwitch(false)))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +62,11 @@ type webhookRequest struct {
 	Mentions []json.RawMessage `json:"mentions"`
 }
 
+// rawFieldTypes documents the posts, decoded one by one, as webhookPost.
+func (webhookRequest) rawFieldTypes() map[string]reflect.Type {
+	return map[string]reflect.Type{"mentions": typeOf[[]webhookPost]()}
+}
+
 // webhookPost is one pushed post: published_at may be an RFC 3339 or
 // Chinese-format date string, or unix seconds.
 type webhookPost struct {
@@ -75,7 +81,7 @@ type webhookPost struct {
 	Likes           int64           `json:"likes"`
 	Reposts         int64           `json:"reposts"`
 	Comments        int64           `json:"comments"`
-	PublishedAt     json.RawMessage `json:"published_at"`
+	PublishedAt     json.RawMessage `json:"published_at" doc:"An RFC 3339 or Chinese-format date text, or unix seconds"`
 }
 
 // importResponse is what an import file holds with a mapping (preview),
@@ -133,7 +139,7 @@ func (s *Server) listenAPI() {
 			writeJSON(w, http.StatusOK, res)
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/try", Summary: "Which of the last 1,000 stored mentions a draft query matches", Tag: tag, Req: typeOf[tryRequest](), Resp: typeOf[listen.TryResult]()},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/try", Summary: "Which of the last 1,000 stored mentions a draft query matches", Tag: tag, ReadOnly: true, Req: typeOf[tryRequest](), Resp: typeOf[listen.TryResult]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var in tryRequest
 			if err := decodeJSON(r.Body, &in); err != nil {
@@ -261,7 +267,7 @@ func (s *Server) listenAPI() {
 			return nil
 		})
 
-	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports/preview", Summary: "Read an import file (multipart: file, mapping JSON) and show its columns, the first 20 rows mapped and every row error; saves nothing", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports/preview", Summary: "Read an import file (multipart: file, mapping JSON) and show its columns, the first 20 rows mapped and every row error; saves nothing", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody, ReadOnly: true, Form: importForm[:4]},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			f, _, _, err := readImportRequest(r, p.Workspace)
 			if err != nil {
@@ -270,7 +276,7 @@ func (s *Server) listenAPI() {
 			writeJSON(w, http.StatusOK, s.importResponse(r, f))
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports", Summary: "Import a file (multipart: file, mapping JSON, skip_errors): all rows or nothing, or with skip_errors=true the good rows", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports", Summary: "Import a file (multipart: file, mapping JSON, skip_errors): all rows or nothing, or with skip_errors=true the good rows", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody, Form: importForm},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			f, skip, sourceID, err := readImportRequest(r, p.Workspace)
 			if err != nil {
@@ -316,6 +322,16 @@ func (s *Server) importResponse(r *http.Request, f *listen.ImportFile) importRes
 		out.Errors = []listen.RowError{}
 	}
 	return out
+}
+
+// importForm documents what readImportRequest reads; the preview reads
+// all but skip_errors, the last.
+var importForm = []param{
+	{Name: "file", Type: typeOf[[]byte](), Doc: "The file: CSV, JSON Lines or XLSX", Required: true},
+	{Name: "mapping", Type: typeOf[listen.Mapping](), Doc: "Which column holds which field; guessed from the header when absent"},
+	{Name: "format", Doc: "csv, jsonl or xlsx; by the file name's extension when absent"},
+	{Name: "source_id", Type: typeOf[int64](), Doc: "The source the mentions are stored under"},
+	{Name: "skip_errors", Type: typeOf[bool](), Doc: "true: save the good rows and skip the bad; else a bad row saves nothing"},
 }
 
 // readImportRequest reads the multipart form of an import: the file, the
@@ -439,18 +455,8 @@ func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]liste
 	for i, raw := range in.Mentions {
 		prefix := fmt.Sprintf("mentions[%d].", i)
 		var wp webhookPost
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&wp); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &typeErr):
-				fs.Add(prefix+typeErr.Field, "error.json_type", "Want", typeErr.Type.String())
-			case strings.HasPrefix(err.Error(), "json: unknown field "):
-				fs.Add(prefix+strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "error.json_unknown_field")
-			default:
-				fs.Add(strings.TrimSuffix(prefix, "."), "error.json_syntax", "Detail", err.Error())
-			}
+		if err := apperr.DecodeJSON(raw, &wp); err != nil {
+			fs.Nest(prefix, err)
 			continue
 		}
 		p := listen.Post{SourceID: wp.SourceID, SourceKind: wp.SourceKind, ExternalID: wp.ExternalID, URL: wp.URL, Author: wp.Author,

@@ -58,7 +58,7 @@ func TestListenAPIScenarios(t *testing.T) {
 		contains, absent          []string
 	}{
 		{"bad query", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "x", "query": "(华为 OR 小米"}, 422,
-			[]string{`"field": "query"`, `"key": "query.unclosed_paren"`, "Unclosed parenthesis at position 0"}, nil},
+			[]string{`"field": "query"`, `"key": "query.unclosed_paren"`, "Unclosed parenthesis at position 1: “(华为 OR 小米”"}, nil},
 		{"create topic", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "闲岚", "kind": "brand", "query": "闲岚 OR xianlan"}, 201, []string{`"enabled": true`}, nil},
 		{"analyst cannot create", "POST", "/workspaces/acme/topics", analyst, map[string]any{"name": "x", "query": "x"}, 403, nil, nil},
 		{"webhook with a bad row", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, bad}}, 422,
@@ -72,7 +72,7 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"mentions bad filter", "GET", "/workspaces/acme/mentions?sentiment=happy&limit=9999", owner.token, nil, 422, []string{`"field": "limit"`}, nil},
 		{"try", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 -速溶"}, 200, []string{`"scanned": 1`, "闲岚咖啡的冷萃很好喝"}, nil},
 		{"try no match", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
-		{"try bad query", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 3"}, nil},
+		{"try bad query", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 4: “OR”"}, nil},
 		{"seed", "POST", "/workspaces/acme/topics/seed", owner.token, nil, 200, []string{`"kind": "brand"`}, nil},
 	}
 	for _, tt := range tests {

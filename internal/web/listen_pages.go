@@ -65,7 +65,7 @@ func (s *Server) listeningPageRoutes() {
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#topics")
 		return nil
 	}))
-	m.Handle("POST /w/{ws}/listening/try", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	m.Handle("POST /w/{ws}/listening/try", s.readPage(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		q := r.PostFormValue("query")
 		try := map[string]any{"Query": q}
 		res, err := s.Listen.TryQuery(r.Context(), p.Workspace.ID, q)

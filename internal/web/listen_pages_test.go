@@ -102,18 +102,18 @@ func TestListeningPages(t *testing.T) {
 		t.Errorf("try: %d %s", status, body)
 	}
 	status, body, _ = b.do("POST", "/w/acme/listening/try", url.Values{"csrf": {b.csrf}, "query": {"星澜 AND (拿铁 OR 咖啡"}}, map[string]string{"HX-Request": "true"})
-	if status != http.StatusOK || !strings.Contains(body, "第 7 个字符") {
+	if status != http.StatusOK || !strings.Contains(body, "第 8 个字符处的括号没有闭合：“(拿铁 OR 咖啡”") {
 		t.Errorf("bad try: %d %s", status, body)
 	}
 	// Without htmx, the whole page with the error.
 	status, body, _ = b.post("/w/acme/listening/try", url.Values{"query": {"(星澜"}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 0 个字符") || !strings.Contains(body, `id="mentions"`) {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 1 个字符处的括号没有闭合：“(星澜”") || !strings.Contains(body, `id="mentions"`) {
 		t.Errorf("bad try, full page: %d", status)
 	}
 	// Topic editor: an invalid query is shown back, a good one saved.
 	b.get("/w/acme/listening")
 	status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 0 个字符") {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 1 个字符处的括号没有闭合：“(拿铁”") {
 		t.Errorf("bad topic: %d", status)
 	}
 	status, _, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"拿铁 OR latte"}, "enabled": {"1"}})
@@ -265,7 +265,7 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	if strings.Contains(body, "<i>swirl</i>") {
 		t.Errorf("example mention not escaped")
 	}
-	for _, want := range []string{`action="` + fixPath + `"`, `href="/w/acme/listening/corrections.csv"`, `action="/w/acme/listening/rules"`, `id="rules"`} {
+	for _, want := range []string{`action="` + fixPath + `"`, `href="/w/acme/listening/corrections.csv"`, `action="/w/acme/listening/rules#rule-editor"`, `id="rules"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("listening page lacks %q", want)
 		}
@@ -373,5 +373,171 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	}
 	if rules, _ := h.db.AlertRules(ctx, ws); len(rules) != 0 {
 		t.Errorf("rule not deleted")
+	}
+}
+
+// TestListeningAlertDetail: the detail line of an alert's page gets every
+// argument its kind's message needs, in both languages (a crisis-word
+// alert showed "<no value>" where its count belongs).
+func TestListeningAlertDetail(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.listen.Ingest(ctx, ws, []listen.Post{{SourceKind: "webhook", ExternalID: "1", Author: "a", Text: "门店起火了", PublishedAt: time.Now().Add(-time.Hour)}})
+	must(t, err)
+	ms, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{})
+	must(t, err)
+	fire := func(a listen.Alert) string {
+		t.Helper()
+		a.MentionIDs, a.FiredAt = []int64{ms[0].ID}, time.Now()
+		got, _, err := h.db.FireAlert(ctx, ws, a, time.Time{})
+		must(t, err)
+		return AlertPagePath("acme", got.ID)
+	}
+	crisis := fire(listen.Alert{Kind: "crisis_word", Value: 73})
+	volume := fire(listen.Alert{Kind: "volume_spike", Value: 4.5, Baseline: 12})
+	negative := fire(listen.Alert{Kind: "negative_spike", Value: 0.6, Baseline: 0.2})
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, tt := range []struct {
+		name, path, lang string
+		want             []string
+	}{
+		{"crisis word zh", crisis, "zh-CN", []string{"危机话题提及 73 条"}},
+		{"crisis word en", crisis, "en", []string{"73 mentions of a crisis topic"}},
+		{"volume spike zh", volume, "zh-CN", []string{"z 分数 4.50", "均值 12.00"}},
+		{"volume spike en", volume, "en", []string{"z-score 4.50", "mean 12.00"}},
+		{"negative spike zh", negative, "zh-CN", []string{"负面占比 0.60", "0.20"}},
+		{"negative spike en", negative, "en", []string{"negative share 0.60 against 0.20"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body, _ := b.do("GET", tt.path, nil, map[string]string{"Accept-Language": tt.lang})
+			if status != http.StatusOK {
+				t.Fatalf("GET %s: %d", tt.path, status)
+			}
+			detail := section(body, "<tr><th>"+h.srv.cat.T(tt.lang, "alert.fact.detail", nil), "</tr>")
+			if detail == body {
+				t.Fatalf("no detail row: %s", body)
+			}
+			if strings.Contains(detail, "<no value>") || strings.Contains(detail, "&lt;no value&gt;") {
+				t.Errorf("detail has a missing argument: %s", detail)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(detail, w) {
+					t.Errorf("detail %q lacks %q", detail, w)
+				}
+			}
+		})
+	}
+}
+
+// TestListeningFailedSaveLandsAtError: a topic or alert rule that fails to
+// save comes back as the whole page; the form posts to an address with the
+// fragment of the editor that shows the error, so the browser lands there,
+// not at the top of the page.
+func TestListeningFailedSaveLandsAtError(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login("acme@example.com", "correct horse battery")
+	_, page := b.get("/w/acme/listening")
+	for _, tt := range []struct {
+		name, action, id, error string
+		form                    url.Values
+	}{
+		{"topic", "/w/acme/listening/topics", "topic-editor", "第 1 个字符处的括号没有闭合：“(拿铁”",
+			url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}}},
+		{"rule", "/w/acme/listening/rules", "rule-editor", "阈值须大于",
+			url.Values{"name": {"Spike"}, "kind": {"volume_spike"}, "threshold": {"500"}, "quiet_minutes": {"60"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			anchored := `action="` + tt.action + "#" + tt.id + `"`
+			if !strings.Contains(page, anchored) || !strings.Contains(page, `id="`+tt.id+`"`) {
+				t.Fatalf("page lacks the form %s or the element id=%q", anchored, tt.id)
+			}
+			status, body, _ := b.post(tt.action, tt.form)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s: %d, want 422", tt.action, status)
+			}
+			editor := section(body, `id="`+tt.id+`"`, "</form>")
+			if editor == body || !strings.Contains(editor, `role="alert"`) || !strings.Contains(editor, tt.error) {
+				t.Errorf("the element id=%q does not hold the error %q: %s", tt.id, tt.error, editor)
+			}
+			if !strings.Contains(editor, anchored) {
+				t.Errorf("the form shown back lacks %s", anchored)
+			}
+		})
+	}
+	if !strings.Contains(page, `formaction="/w/acme/listening/try#try-result"`) || !strings.Contains(page, `id="try-result"`) {
+		t.Errorf("the try button without htmx does not land at its result")
+	}
+}
+
+// TestListeningAuditSkipsPreviews: the try box and the link preview, which
+// htmx posts on every keystroke and which change nothing, leave no entry in
+// the audit log; saving a topic still leaves one.
+func TestListeningAuditSkipsPreviews(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	audit := func() []account.AuditEntry {
+		t.Helper()
+		es, err := h.db.Audit(ctx, ws, 500, 0)
+		must(t, err)
+		return es
+	}
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	htmx := map[string]string{"HX-Request": "true"}
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		header     map[string]string
+	}{
+		{"try", "/w/acme/listening/try", url.Values{"query": {"星澜"}}, htmx},
+		{"try bad query", "/w/acme/listening/try", url.Values{"query": {"(星澜"}}, htmx},
+		{"try without htmx", "/w/acme/listening/try", url.Values{"query": {"星澜"}}, nil},
+		{"link preview", "/w/acme/links/preview", url.Values{"destination": {"https://shop.example.com/"}, "channel": {"weibo"}}, htmx},
+		{"link preview without htmx", "/w/acme/links/preview", url.Values{"destination": {"https://shop.example.com/"}}, nil},
+	} {
+		before := len(audit())
+		tt.form.Set("csrf", b.csrf)
+		if status, body, _ := b.do("POST", tt.path, tt.form, tt.header); status >= 500 {
+			t.Fatalf("%s: %d %s", tt.name, status, body)
+		}
+		if es := audit(); len(es) != before {
+			t.Errorf("%s left an audit entry: %+v", tt.name, es[0])
+		}
+	}
+	// The API's twins: try and the import preview, which saves nothing.
+	before := len(audit())
+	if status, _ := h.api("POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "星澜"}); status != http.StatusOK {
+		t.Errorf("API try: %d", status)
+	}
+	if es := audit(); len(es) != before {
+		t.Errorf("API try left an audit entry: %+v", es[0])
+	}
+	csv := "内容,发布时间\n星澜好喝,2024-01-02 15:04\n"
+	if status, text := h.multipartAPI("/workspaces/acme/imports/preview", owner.token, "export.csv", csv, map[string]string{"mapping": `{"text":"内容","published_at":"发布时间"}`}); status != http.StatusOK {
+		t.Errorf("API import preview: %d %s", status, text)
+	}
+	if es := audit(); len(es) != before {
+		t.Errorf("API import preview left an audit entry: %+v", es[0])
+	}
+	// A real change is still recorded.
+	b.get("/w/acme/listening")
+	before = len(audit())
+	if status, _, _ := b.post("/w/acme/listening/topics", url.Values{"name": {"星澜"}, "kind": {"brand"}, "query": {"星澜"}, "enabled": {"1"}}); status != http.StatusSeeOther {
+		t.Fatalf("save topic: %d", status)
+	}
+	es := audit()
+	if len(es) != before+1 {
+		t.Fatalf("saving a topic left %d audit entries, want 1", len(es)-before)
+	}
+	if want := "POST /w/{ws}/listening/topics"; es[0].Action != want {
+		t.Errorf("audit entry action %q, want %q", es[0].Action, want)
 	}
 }

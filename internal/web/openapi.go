@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -23,7 +24,7 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // document builds the OpenAPI 3.0 document: paths from the registered
 // operations, schemas from their Go types.
 func (d *apiDoc) document(version string) map[string]any {
-	schemas := map[string]any{}
+	schemas := &schemaSet{defs: map[string]any{}, types: map[string]reflect.Type{}}
 	paths := map[string]map[string]any{}
 	for _, o := range d.ops {
 		item := paths[o.Path]
@@ -34,6 +35,13 @@ func (d *apiDoc) document(version string) map[string]any {
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(o.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range o.Query {
+			p := map[string]any{"name": q.Name, "in": "query", "required": q.Required, "schema": q.schema(schemas)}
+			if q.Doc != "" {
+				p["description"] = q.Doc
+			}
+			params = append(params, p)
 		}
 		status := o.Status
 		if status == 0 {
@@ -65,6 +73,9 @@ func (d *apiDoc) document(version string) map[string]any {
 		if o.Req != nil {
 			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(o.Req, schemas)}}}
 		}
+		if len(o.Form) > 0 {
+			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": formSchema(o.Form, schemas)}}
+		}
 		item[strings.ToLower(o.Method)] = operation
 	}
 	return map[string]any{
@@ -73,7 +84,7 @@ func (d *apiDoc) document(version string) map[string]any {
 		"servers": []any{map[string]any{"url": "/api/v1"}},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas":         schemas,
+			"schemas":         schemas.defs,
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
 		},
 		"security": []any{map[string]any{"bearer": []any{}}},
@@ -85,11 +96,78 @@ func operationID(o op) string {
 	return strings.NewReplacer("/", "_", "-", "_").Replace(s)
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType   = reflect.TypeFor[time.Time]()
+	rawType    = reflect.TypeFor[json.RawMessage]()
+	bytesType  = reflect.TypeFor[[]byte]()
+	rawDocType = reflect.TypeFor[rawDoc]()
+	webPkgPath = reflect.TypeFor[op]().PkgPath()
+)
+
+// schemaSet is the named schemas of one document, with the type each
+// name stands for, so that two types cannot share a name unseen.
+type schemaSet struct {
+	defs  map[string]any
+	types map[string]reflect.Type
+}
+
+// rawDoc is implemented by a request type that keeps fields as raw JSON
+// to decode them itself (so that it can name each bad element): it says,
+// by JSON name, what such a field holds, and the document shows that.
+type rawDoc interface {
+	rawFieldTypes() map[string]reflect.Type
+}
+
+// schema is the JSON schema of a query parameter.
+func (p param) schema(schemas *schemaSet) map[string]any {
+	if p.Type == nil {
+		return map[string]any{"type": "string"}
+	}
+	return schemaOf(p.Type, schemas)
+}
+
+// formSchema documents a multipart/form-data body: a []byte part is a
+// file, a struct part is a JSON document, anything else a plain value.
+func formSchema(form []param, schemas *schemaSet) map[string]any {
+	props := map[string]any{}
+	encoding := map[string]any{}
+	var required []string
+	for _, f := range form {
+		var sch map[string]any
+		switch {
+		case f.Type == bytesType:
+			sch = map[string]any{"type": "string", "format": "binary"}
+		case f.Type != nil && (f.Type.Kind() == reflect.Struct || f.Type.Kind() == reflect.Map):
+			sch = schemaOf(f.Type, schemas)
+			encoding[f.Name] = map[string]any{"contentType": "application/json"}
+		default:
+			sch = f.schema(schemas)
+		}
+		if f.Doc != "" {
+			if _, isRef := sch["$ref"]; isRef {
+				sch = map[string]any{"allOf": []any{sch}}
+			}
+			sch["description"] = f.Doc
+		}
+		props[f.Name] = sch
+		if f.Required {
+			required = append(required, f.Name)
+		}
+	}
+	body := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		body["required"] = required
+	}
+	out := map[string]any{"schema": body}
+	if len(encoding) > 0 {
+		out["encoding"] = encoding
+	}
+	return out
+}
 
 // schemaOf returns the JSON schema of t, adding named structs to schemas
 // and referring to them.
-func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+func schemaOf(t reflect.Type, schemas *schemaSet) map[string]any {
 	if t.Kind() == reflect.Pointer {
 		s := schemaOf(t.Elem(), schemas)
 		if _, isRef := s["$ref"]; isRef {
@@ -98,8 +176,11 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		s["nullable"] = true
 		return s
 	}
-	if t == timeType {
+	switch t {
+	case timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case rawType:
+		return map[string]any{"description": "Any JSON value."}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -122,9 +203,13 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		if name == "" {
 			return structSchema(t, schemas)
 		}
-		if _, ok := schemas[name]; !ok {
-			schemas[name] = map[string]any{} // placeholder against recursion
-			schemas[name] = structSchema(t, schemas)
+		if prev, ok := schemas.types[name]; ok && prev != t {
+			panic("openapi: schema " + name + " would name both " + prev.String() + " and " + t.String())
+		}
+		if _, ok := schemas.defs[name]; !ok {
+			schemas.types[name] = t
+			schemas.defs[name] = map[string]any{} // placeholder against recursion
+			schemas.defs[name] = structSchema(t, schemas)
 		}
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	case reflect.Interface:
@@ -133,22 +218,41 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	return map[string]any{}
 }
 
-// schemaName names a struct type by package and type, without the
-// instantiation brackets of generics.
+// schemaName names a struct type for the document: the package and the
+// type ("ListenMention"), without a stutter ("Campaign", not
+// "CampaignCampaign"); the web package's own request and response types
+// by their name alone ("WebhookRequest"); a list of T as T's name and
+// "List" ("ListenMentionList").
 func schemaName(t reflect.Type) string {
 	if t.Name() == "" {
 		return ""
 	}
-	pkg := t.PkgPath()
-	pkg = pkg[strings.LastIndex(pkg, "/")+1:]
-	name := t.Name()
-	if i := strings.Index(name, "["); i >= 0 {
-		inner := name[i+1 : len(name)-1]
-		inner = inner[strings.LastIndex(inner, "/")+1:]
-		pkgName, typeName, _ := strings.Cut(inner, ".")
-		name = name[:i] + "Of" + capitalize(pkgName) + typeName
+	return typeName(t.PkgPath(), t.Name())
+}
+
+func typeName(pkgPath, name string) string {
+	if base, arg, generic := strings.Cut(name, "["); generic {
+		arg = strings.TrimLeft(strings.TrimSuffix(arg, "]"), "*")
+		i := strings.LastIndex(arg, ".")
+		if i < 0 {
+			return capitalize(arg) + capitalize(base)
+		}
+		return typeName(arg[:i], arg[i+1:]) + capitalize(base)
 	}
-	return capitalize(pkg) + name
+	if pkgPath == webPkgPath {
+		for _, in := range []string{"api", "kpi", "url", "utm"} {
+			if rest, ok := strings.CutPrefix(name, in); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z') {
+				return strings.ToUpper(in) + rest
+			}
+		}
+		return capitalize(name)
+	}
+	name = capitalize(name)
+	pkg := capitalize(pkgPath[strings.LastIndex(pkgPath, "/")+1:])
+	if strings.HasPrefix(name, pkg) {
+		return name
+	}
+	return pkg + name
 }
 
 // capitalize upper-cases the first letter of an ASCII identifier.
@@ -159,8 +263,12 @@ func capitalize(s string) string {
 	return string(s[0]-'a'+'A') + s[1:]
 }
 
-func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
+func structSchema(t reflect.Type, schemas *schemaSet) map[string]any {
 	props := map[string]any{}
+	var raw map[string]reflect.Type
+	if t.Implements(rawDocType) {
+		raw = reflect.Zero(t).Interface().(rawDoc).rawFieldTypes()
+	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -181,7 +289,18 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 			}
 			continue
 		}
-		props[name] = schemaOf(f.Type, schemas)
+		ft := f.Type
+		if rt, ok := raw[name]; ok {
+			ft = rt
+		}
+		sch := schemaOf(ft, schemas)
+		if doc := f.Tag.Get("doc"); doc != "" {
+			if _, isRef := sch["$ref"]; isRef {
+				sch = map[string]any{"allOf": []any{sch}}
+			}
+			sch["description"] = doc
+		}
+		props[name] = sch
 	}
 	return map[string]any{"type": "object", "properties": props}
 }

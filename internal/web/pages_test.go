@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -261,5 +262,178 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if n != len(h.srv.api.ops) || n < 25 {
 		t.Errorf("document has %d operations, server registered %d", n, len(h.srv.api.ops))
+	}
+	checkOpenAPIDetails(t, body)
+}
+
+// cleanSchemaName is a schema name a client generator can use as it is;
+// the test also refuses the old mangled forms ("WebwebhookRequest",
+// "WeblistOfListenMention").
+var cleanSchemaName = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+
+// checkOpenAPIDetails checks what the document says beyond the routes:
+// schema names, the real element type of raw JSON fields, query
+// parameters and multipart bodies.
+func checkOpenAPIDetails(t *testing.T, body string) {
+	t.Helper()
+	var doc struct {
+		Paths      map[string]map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	get := func(v any, path ...string) any {
+		for _, k := range path {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		return v
+	}
+	t.Run("schema names", func(t *testing.T) {
+		for name := range doc.Components.Schemas {
+			mangled := strings.HasPrefix(name, "Web") && !strings.HasPrefix(name, "Webhook") || strings.Contains(name, "ListOf")
+			if !cleanSchemaName.MatchString(name) || mangled {
+				t.Errorf("schema name %q is not clean", name)
+			}
+		}
+		for _, want := range []string{"WebhookRequest", "WebhookPost", "ListenMention", "ListenMentionList", "Campaign", "LinkInput", "SourceInput", "APIError"} {
+			if doc.Components.Schemas[want] == nil {
+				t.Errorf("no schema %q", want)
+			}
+		}
+	})
+	t.Run("webhook posts", func(t *testing.T) {
+		mentions := get(doc.Components.Schemas["WebhookRequest"], "properties", "mentions")
+		if ref := get(mentions, "items", "$ref"); ref != "#/components/schemas/WebhookPost" {
+			t.Errorf("mentions items = %v, want a WebhookPost reference", get(mentions, "items"))
+		}
+		props, _ := get(doc.Components.Schemas["WebhookPost"], "properties").(map[string]any)
+		for _, f := range []string{"text", "author", "published_at", "likes"} {
+			if props[f] == nil {
+				t.Errorf("WebhookPost lacks %q: %v", f, props)
+			}
+		}
+		if get(props, "published_at", "format") == "byte" {
+			t.Errorf("published_at documented as bytes: %v", props["published_at"])
+		}
+		if strings.Contains(body, `"format": "byte"`) {
+			t.Errorf("the document still has byte strings (raw JSON documented as base64)")
+		}
+	})
+	t.Run("insight query parameters", func(t *testing.T) {
+		want := map[string][]string{
+			"/workspaces/{ws}/insights/hot-terms":      {"from", "to", "topic"},
+			"/workspaces/{ws}/insights/share-of-voice": {"from", "to"},
+			"/workspaces/{ws}/insights/sentiment":      {"from", "to", "topic"},
+			"/workspaces/{ws}/insights/authors":        {"from", "to", "topic", "limit"},
+			"/workspaces/{ws}/insights/sources":        {"from", "to", "topic"},
+			"/workspaces/{ws}/insights/cooccurring":    {"from", "to", "topic"},
+		}
+		for path, names := range want {
+			o := doc.Paths[path]["get"]
+			if o == nil {
+				t.Errorf("no GET %s", path)
+				continue
+			}
+			have := map[string]string{}
+			params, _ := o["parameters"].([]any)
+			for _, p := range params {
+				have[fmt.Sprint(get(p, "name"))] = fmt.Sprint(get(p, "in"))
+			}
+			for _, n := range append(names, "ws") {
+				in := "query"
+				if n == "ws" {
+					in = "path"
+				}
+				if have[n] != in {
+					t.Errorf("GET %s: parameter %q in %q, want in %s (have %v)", path, n, have[n], in, have)
+				}
+			}
+		}
+	})
+	t.Run("import bodies", func(t *testing.T) {
+		for _, path := range []string{"/workspaces/{ws}/imports", "/workspaces/{ws}/imports/preview"} {
+			form := get(doc.Paths[path]["post"], "requestBody", "content", "multipart/form-data")
+			if form == nil {
+				t.Errorf("POST %s documents no multipart body: %v", path, doc.Paths[path]["post"]["requestBody"])
+				continue
+			}
+			if f := get(form, "schema", "properties", "file", "format"); f != "binary" {
+				t.Errorf("POST %s: file format %v, want binary", path, f)
+			}
+			if req := fmt.Sprint(get(form, "schema", "required")); !strings.Contains(req, "file") {
+				t.Errorf("POST %s: required %s, want file", path, req)
+			}
+			if ct := get(form, "encoding", "mapping", "contentType"); ct != "application/json" {
+				t.Errorf("POST %s: mapping content type %v", path, ct)
+			}
+		}
+		if get(doc.Paths["/workspaces/{ws}/imports"]["post"], "requestBody", "content", "multipart/form-data", "schema", "properties", "skip_errors", "type") != "boolean" {
+			t.Errorf("POST /imports does not document skip_errors")
+		}
+	})
+}
+
+// TestUnknownPaths: a page that does not exist gets the app's error page,
+// titled as not found, in the reader's language; an API path gets the
+// API's JSON; a path routed for other methods gets 405.
+func TestUnknownPaths(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	member := h.browser()
+	member.login(owner.email, owner.password)
+	anon := h.browser()
+	tests := []struct {
+		name, method, path, lang string
+		b                        *browser
+		status                   int
+		contentType              string
+		contains, absent         []string
+	}{
+		{"unknown workspace page", "GET", "/w/acme/nonexistent", "en", member, 404, "text/html",
+			[]string{"<title>Not found · Chorus</title>", "<h1>Not found</h1>", "There is no page at this address", `href="/w/acme/brand"`}, []string{"Something went wrong", "404 page not found"}},
+		{"unknown workspace page zh", "GET", "/w/acme/brand/nonexistent/deeper", "zh-CN", anon, 404, "text/html",
+			[]string{"<h1>未找到</h1>", "此地址没有对应的页面"}, []string{"出错了", "404 page not found"}},
+		{"other workspace", "GET", "/w/other/nonexistent", "en", member, 404, "text/html",
+			[]string{"There is no page at this address"}, []string{other.ws.Name, `href="/w/other/`}},
+		{"unknown top-level page", "GET", "/nonexistent", "en", anon, 404, "text/html",
+			[]string{"<h1>Not found</h1>"}, []string{"404 page not found"}},
+		{"missing link", "GET", "/w/acme/links/9999", "en", member, 404, "text/html",
+			[]string{"<h1>Not found</h1>", "Link not found."}, []string{"link not found"}},
+		{"missing link zh", "GET", "/w/acme/links/9999", "zh-CN", member, 404, "text/html",
+			[]string{"找不到该链接。"}, []string{"找不到该link"}},
+		{"unknown API path", "GET", "/api/v1/nonexistent", "en", anon, 404, "application/json",
+			[]string{`"code": "not_found"`, "no API operation at this path"}, []string{"<html", "404 page not found"}},
+		{"unknown workspace API path", "GET", "/api/v1/workspaces/acme/nonexistent", "en", member, 404, "application/json",
+			[]string{`"code": "not_found"`}, []string{"<html"}},
+		{"method not routed", "DELETE", "/w/acme/brand", "en", member, 405, "text/plain", nil, []string{"<html"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body, hdr := tt.b.do(tt.method, tt.path, nil, map[string]string{"Accept-Language": tt.lang})
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", status, tt.status, body)
+			}
+			if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
+				t.Errorf("Content-Type %q, want %s", ct, tt.contentType)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(body, c) {
+					t.Errorf("body lacks %q: %.600s", c, body)
+				}
+			}
+			for _, c := range tt.absent {
+				if strings.Contains(body, c) {
+					t.Errorf("body has %q", c)
+				}
+			}
+			if status == http.StatusMethodNotAllowed && !strings.Contains(hdr.Get("Allow"), "GET") {
+				t.Errorf("Allow = %q, want GET in it", hdr.Get("Allow"))
+			}
+		})
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -84,8 +87,145 @@ func (s *Server) platformPage(w http.ResponseWriter, r *http.Request, p account.
 	if err != nil {
 		ae = s.asAppErr(r, err)
 	}
-	s.render(w, r, status, "platform", map[string]any{"Section": "platforms", "E": e, "Patch": patch, "Error": ae})
+	s.render(w, r, status, "platform", map[string]any{"Section": "platforms", "E": e, "Patch": patch, "Error": ae,
+		"Ages": orderedShares(e.Audience.Age, brand.AgeBands), "CityTiers": orderedShares(e.Audience.CityTiers, brand.CityTiers)})
 	return nil
+}
+
+// share is one band of an audience split as the platform page lists it.
+type share struct {
+	Key   string
+	Share float64
+}
+
+// orderedShares lists a split in the order of its closed set (ages
+// ascending, city tiers from first tier to overseas), so that the page does
+// not show them in the alphabetical order of their keys. Keys outside the
+// set, which validation refuses, follow in key order.
+func orderedShares(m map[string]float64, order []string) []share {
+	out := make([]share, 0, len(m))
+	for _, k := range order {
+		if v, ok := m[k]; ok {
+			out = append(out, share{k, v})
+		}
+	}
+	var rest []string
+	for k := range m {
+		if !slices.Contains(order, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		out = append(out, share{k, m[k]})
+	}
+	return out
+}
+
+// PlatformName shows a stored platform key (a persona's share, an
+// amplifier's platform, a link's channel) as the platform's name in the
+// page's language; a key the catalog does not know shows as it is.
+func (v *view) PlatformName(key string) string {
+	if v.s.Platforms == nil {
+		return key
+	}
+	if n, ok := v.s.Platforms.Name(key); ok {
+		return n.In(v.Locale)
+	}
+	return key
+}
+
+// platformChoice is a platform key beside its name, for forms that take
+// keys.
+type platformChoice struct{ Key, Name string }
+
+// PlatformChoices lists the catalog's platforms with their names in the
+// page's language, in catalog order.
+func (v *view) PlatformChoices() []platformChoice {
+	if v.s.Platforms == nil {
+		return nil
+	}
+	keys := v.s.Platforms.Keys()
+	out := make([]platformChoice, len(keys))
+	for i, k := range keys {
+		out[i] = platformChoice{k, v.PlatformName(k)}
+	}
+	return out
+}
+
+// MAU shows monthly active users given in millions: "5.9 亿" or "8000 万"
+// in Chinese, "590M" in English; a dash when there is no figure.
+func (v *view) MAU(millions *float64) string {
+	if millions == nil {
+		return "—"
+	}
+	m := *millions
+	key := "platform.mau.value"
+	if m < 100 {
+		key = "platform.mau.value_small"
+	}
+	return v.T(key, "M", trimNum(m, 1), "Yi", trimNum(m/100, 1), "Wan", trimNum(m*100, 0))
+}
+
+// trimNum formats f with at most decimals digits after the point, without
+// trailing zeros.
+func trimNum(f float64, decimals int) string {
+	p := math.Pow(10, float64(decimals))
+	return strconv.FormatFloat(math.Round(f*p)/p, 'f', -1, 64)
+}
+
+// Rate shows a rate such as an engagement rate as a percentage with up to
+// two decimals ("0.05%"), where pct would round small rates to "0%".
+func (v *view) Rate(f float64) string { return trimNum(f*100, 2) + "%" }
+
+// FormatName is a content format's label: the platform's own name for it
+// where the UI has one ("帖子"), else its key.
+func (v *view) FormatName(f platform.Format) string {
+	return v.TOr("platform.format_key."+f.Key, f.Key)
+}
+
+// FormatLimits lists a content format's documented limits in words:
+// text length with its unit, title, images and video duration.
+func (v *view) FormatLimits(f platform.Format) string {
+	var out []string
+	if f.MaxLength > 0 {
+		unit := v.TOr("platform.unit."+f.LengthUnit, f.LengthUnit)
+		out = append(out, v.T("platform.limit.length", "Count", f.MaxLength, "Unit", unit))
+	}
+	if f.MaxTitle > 0 {
+		out = append(out, v.T("platform.limit.title", "Count", f.MaxTitle))
+	}
+	if f.MaxImages > 0 {
+		out = append(out, v.T("platform.limit.images", "Count", f.MaxImages))
+	}
+	if f.MaxVideoSeconds > 0 {
+		d := v.T("platform.duration.seconds", "Count", f.MaxVideoSeconds)
+		if f.MaxVideoSeconds%60 == 0 {
+			d = v.T("platform.duration.minutes", "Count", f.MaxVideoSeconds/60)
+		}
+		out = append(out, v.T("platform.limit.video", "Duration", d))
+	}
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, " · ")
+}
+
+// SourceFields names the catalog fields a source supports, in words.
+func (v *view) SourceFields(fields []string) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = v.TOr("platform.field."+f, f)
+	}
+	return strings.Join(names, " · ")
+}
+
+// PeakZone says in which time zone a platform's peak hours are given.
+func (v *view) PeakZone(tz string) string {
+	if tz == platform.LocalTime {
+		return v.T("platform.tz.local")
+	}
+	return v.T("platform.tz.zone", "Zone", tz)
 }
 
 // fitRow is one ranked platform as the page shows it.

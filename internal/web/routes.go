@@ -13,6 +13,9 @@ func (s *Server) routes() {
 	m.Handle("GET /metrics", s.metricsHandler())
 	m.HandleFunc("GET /static/{sum}/{path...}", s.static.serve)
 	m.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	// Every other pattern is more specific than this one, so it gets only
+	// what nothing else matches.
+	m.HandleFunc("/", s.unknownPath)
 
 	m.Handle("GET /{$}", s.withSession(http.HandlerFunc(s.home)))
 	m.Handle("GET /setup", s.withSession(http.HandlerFunc(s.setupPage)))

@@ -50,8 +50,10 @@
 // # Limits and errors
 //
 // At most MaxLen characters, MaxTerms terms and filters, MaxDepth nested
-// parentheses or NOTs. Every error is an *Error with the character
-// position of the problem, a message key and a hint.
+// parentheses or NOTs. Every error is an *Error with the position of the
+// problem counted in characters from 1, as a person counts ("unclosed
+// parenthesis at 1: “(小米 OR 华为”"), the piece of the query there, a
+// message key and a hint.
 //
 // # Compiled matching
 //

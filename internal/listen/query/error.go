@@ -2,23 +2,32 @@ package query
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
-// Error is a query that cannot be parsed or compiled. Pos is the position in
-// characters (runes, from 0) in the query text where the problem is, with
-// 0 ≤ Pos ≤ the query's length; Key is the i18n message key for the UI
-// ("query.unclosed_paren"); Hint says in English what to change.
+// Error is a query that cannot be parsed or compiled. Pos is where the
+// problem is, as a person counts: the 1-based position of a character
+// (rune) in the query text, from 1 to the query's length + 1 (just after
+// its end), or 0 when the problem is the whole query (it is empty, or only
+// excludes). Near quotes the piece of the query at Pos, whitespace folded
+// and cut to NearMax characters with "…", or is "" when there is no piece
+// to show. Key is the i18n message key for the UI ("query.unclosed_paren");
+// Hint says in English what to change.
 //
 // An *Error is an apperr.Invalid error: errors.As(err, &*apperr.Error) finds
-// one with Code Invalid, the same Key and the argument Pos, so every surface
-// maps it to "the input is not valid".
+// one with Code Invalid, the same Key and the arguments Pos and Near, so
+// every surface maps it to "the input is not valid".
 type Error struct {
 	Pos  int
+	Near string
 	Key  string
 	Hint string
 }
+
+// NearMax is the most characters Error.Near holds, its "…" included.
+const NearMax = 20
 
 // The message keys of query errors, with their English texts.
 const (
@@ -65,14 +74,21 @@ var messages = map[string]string{
 	KeyOnlyNegative:    "query only excludes",
 }
 
-// Error returns the English message with the position: "unclosed
-// parenthesis at 14".
+// Error returns the English message with the position and the piece
+// there: "unclosed parenthesis at 1: “(小米 OR 华为”", or the message alone
+// when the problem is the whole query.
 func (e *Error) Error() string {
 	msg, ok := messages[e.Key]
 	if !ok {
 		msg = e.Key
 	}
-	return fmt.Sprintf("%s at %d", msg, e.Pos)
+	switch {
+	case e.Pos == 0:
+		return msg
+	case e.Near == "":
+		return fmt.Sprintf("%s at %d", msg, e.Pos)
+	}
+	return fmt.Sprintf("%s at %d: “%s”", msg, e.Pos, e.Near)
 }
 
 // As lets errors.As see an *Error as an *apperr.Error of code Invalid.
@@ -81,7 +97,7 @@ func (e *Error) As(target any) bool {
 	if !ok {
 		return false
 	}
-	args := map[string]any{"Pos": e.Pos}
+	args := map[string]any{"Pos": e.Pos, "Near": e.Near}
 	*t = &apperr.Error{
 		Code:   apperr.Invalid,
 		Key:    e.Key,
@@ -91,6 +107,30 @@ func (e *Error) As(target any) bool {
 	return true
 }
 
-func errAt(pos int, key, hint string) *Error {
-	return &Error{Pos: pos, Key: key, Hint: hint}
+// errAt is the error about the characters src[start:end], given as rune
+// offsets from 0: it reports start 1-based and quotes the piece.
+func errAt(src []rune, start, end int, key, hint string) *Error {
+	end = min(max(end, 0), len(src))
+	start = min(max(start, 0), end)
+	return &Error{Pos: start + 1, Near: quote(src[start:end]), Key: key, Hint: hint}
+}
+
+// errWhole is an error about the whole query, which has no position.
+func errWhole(key, hint string) *Error {
+	return &Error{Key: key, Hint: hint}
+}
+
+// errTooLong says where the query goes over MaxLen.
+func errTooLong() *Error {
+	return &Error{Pos: MaxLen + 1, Key: KeyTooLong, Hint: "a query can hold at most 4000 characters; split it into several topics"}
+}
+
+// quote is piece with its whitespace folded to single spaces, cut to
+// NearMax characters.
+func quote(piece []rune) string {
+	s := strings.Join(strings.Fields(string(piece)), " ")
+	if r := []rune(s); len(r) > NearMax {
+		s = string(r[:NearMax-1]) + "…"
+	}
+	return s
 }

@@ -45,7 +45,8 @@ var fieldNames = [...]string{fLang: "lang", fSource: "source", fAuthor: "author"
 // node is one node of a parsed query.
 type node struct {
 	kind   kind
-	pos    int    // rune position in the query text
+	pos    int    // rune offset in the query text, from 0
+	end    int    // rune offset just after the node's text
 	text   string // kTerm: normalized term; kFilter: normalized value
 	phrase bool   // kTerm written in quotes
 	field  field  // kFilter
@@ -63,7 +64,7 @@ type Query struct {
 // problem.
 func Parse(q string) (*Query, error) {
 	if len(q) > maxBytes {
-		return nil, errAt(MaxLen, KeyTooLong, "a query can hold at most 4000 characters; split it into several topics")
+		return nil, errTooLong()
 	}
 	src := []rune(q)
 	toks, err := lex(src)
@@ -71,21 +72,21 @@ func Parse(q string) (*Query, error) {
 		return nil, err
 	}
 	if len(src) > MaxLen {
-		return nil, errAt(MaxLen, KeyTooLong, "a query can hold at most 4000 characters; split it into several topics")
+		return nil, errTooLong()
 	}
-	p := &parser{toks: toks}
+	p := &parser{src: src, toks: toks}
 	root, err := p.parseAnd(0)
 	if err != nil {
 		return nil, err
 	}
 	if t := p.peek(); t.kind == tRParen {
-		return nil, errAt(t.pos, KeyUnexpectedParen, "remove this ) or add a ( before it")
+		return nil, p.errAt(t.pos, t.end, KeyUnexpectedParen, "remove this ) or add a ( before it")
 	}
 	if root == nil {
-		return nil, errAt(0, KeyEmpty, "write at least one word, for example: 华为 OR huawei")
+		return nil, errWhole(KeyEmpty, "write at least one word, for example: 华为 OR huawei")
 	}
 	if eval3(root) == vTrue {
-		return nil, errAt(0, KeyOnlyNegative, "add a word to look for: a query of only NOT terms would match almost everything")
+		return nil, errWhole(KeyOnlyNegative, "add a word to look for: a query of only NOT terms would match almost everything")
 	}
 	return &Query{root: root}, nil
 }
@@ -184,7 +185,8 @@ const (
 
 type token struct {
 	kind  tokKind
-	pos   int
+	pos   int    // rune offset of the token's first character, from 0
+	end   int    // rune offset just after it
 	text  string // tWord, tPhrase, tFilter: the normalized value
 	field field  // tFilter
 	n     int    // tNear
@@ -200,7 +202,7 @@ func lex(src []rune) ([]token, error) {
 	leaf := func(t token) error {
 		terms++
 		if terms > MaxTerms {
-			return errAt(t.pos, KeyTooManyTerms, "a query can hold at most 500 terms; split it into several topics")
+			return errAt(src, t.pos, t.end, KeyTooManyTerms, "a query can hold at most 500 terms; split it into several topics")
 		}
 		toks = append(toks, t)
 		return nil
@@ -211,22 +213,22 @@ func lex(src []rune) ([]token, error) {
 		case isSpace(r):
 			i++
 		case r == '(' || r == '（':
-			toks = append(toks, token{kind: tLParen, pos: i})
+			toks = append(toks, token{kind: tLParen, pos: i, end: i + 1})
 			i++
 		case r == ')' || r == '）':
-			toks = append(toks, token{kind: tRParen, pos: i})
+			toks = append(toks, token{kind: tRParen, pos: i, end: i + 1})
 			i++
 		case isQuote(r):
 			text, end, err := lexPhrase(src, i)
 			if err != nil {
 				return nil, err
 			}
-			if err := leaf(token{kind: tPhrase, pos: i, text: text}); err != nil {
+			if err := leaf(token{kind: tPhrase, pos: i, end: end, text: text}); err != nil {
 				return nil, err
 			}
 			i = end
 		case r == '-' || r == '－':
-			toks = append(toks, token{kind: tNot, pos: i})
+			toks = append(toks, token{kind: tNot, pos: i, end: i + 1})
 			i++
 		default:
 			start := i
@@ -237,24 +239,24 @@ func lex(src []rune) ([]token, error) {
 			kw := norm.NFKC.String(word)
 			switch {
 			case kw == "OR":
-				toks = append(toks, token{kind: tOr, pos: start})
+				toks = append(toks, token{kind: tOr, pos: start, end: i})
 				continue
 			case kw == "AND":
-				toks = append(toks, token{kind: tAnd, pos: start})
+				toks = append(toks, token{kind: tAnd, pos: start, end: i})
 				continue
 			case kw == "NOT":
-				toks = append(toks, token{kind: tNot, pos: start})
+				toks = append(toks, token{kind: tNot, pos: start, end: i})
 				continue
 			case kw == "NEAR" || strings.HasPrefix(kw, "NEAR/"):
 				digits, _ := strings.CutPrefix(kw, "NEAR/")
 				n, err := strconv.Atoi(digits)
 				if err != nil || kw == "NEAR" || strings.TrimLeft(digits, "0123456789") != "" {
-					return nil, errAt(start, KeyNearNumber, "write NEAR/n with n the largest number of characters between the two terms, for example NEAR/10")
+					return nil, errAt(src, start, i, KeyNearNumber, "write NEAR/n with n the largest number of characters between the two terms, for example NEAR/10")
 				}
 				if n > MaxNear {
-					return nil, errAt(start, KeyNearNumber, "NEAR/n allows at most 1000 characters")
+					return nil, errAt(src, start, i, KeyNearNumber, "NEAR/n allows at most 1000 characters")
 				}
-				toks = append(toks, token{kind: tNear, pos: start, n: n})
+				toks = append(toks, token{kind: tNear, pos: start, end: i, n: n})
 				continue
 			}
 			if f, value, ok := cutFilter(kw); ok {
@@ -267,23 +269,23 @@ func lex(src []rune) ([]token, error) {
 				}
 				value = textnorm.Normalize(value).Norm
 				if value == "" {
-					return nil, errAt(start, KeyFilterValue, "write the value right after the colon, for example lang:zh, source:weibo or author:\"名字\"")
+					return nil, errAt(src, start, i, KeyFilterValue, "write the value right after the colon, for example lang:zh, source:weibo or author:\"名字\"")
 				}
-				if err := leaf(token{kind: tFilter, pos: start, field: f, text: value}); err != nil {
+				if err := leaf(token{kind: tFilter, pos: start, end: i, field: f, text: value}); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			text := textnorm.Normalize(word).Norm
 			if text == "" {
-				return nil, errAt(start, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
+				return nil, errAt(src, start, i, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
 			}
-			if err := leaf(token{kind: tWord, pos: start, text: text}); err != nil {
+			if err := leaf(token{kind: tWord, pos: start, end: i, text: text}); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return append(toks, token{kind: tEOF, pos: len(src)}), nil
+	return append(toks, token{kind: tEOF, pos: len(src), end: len(src)}), nil
 }
 
 // lexPhrase reads the quoted phrase opening at src[i] and returns its
@@ -294,15 +296,15 @@ func lexPhrase(src []rune, i int) (string, int, error) {
 		end++
 	}
 	if end == len(src) {
-		return "", 0, errAt(i, KeyUnclosedQuote, "add a closing quote \" after the phrase")
+		return "", 0, errAt(src, i, len(src), KeyUnclosedQuote, "add a closing quote \" after the phrase")
 	}
 	raw := string(src[i+1 : end])
 	if strings.TrimSpace(raw) == "" {
-		return "", 0, errAt(i, KeyEmptyPhrase, "write a phrase between the quotes, or remove them")
+		return "", 0, errAt(src, i, end+1, KeyEmptyPhrase, "write a phrase between the quotes, or remove them")
 	}
 	text := textnorm.Normalize(raw).Norm
 	if text == "" {
-		return "", 0, errAt(i, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
+		return "", 0, errAt(src, i, end+1, KeyEmptyTerm, "links are not matched (they are kept apart from the text); look for the brand name instead")
 	}
 	return text, end + 1, nil
 }
@@ -323,8 +325,14 @@ func cutFilter(kw string) (field, string, bool) {
 // --- parser
 
 type parser struct {
+	src  []rune
 	toks []token
 	i    int
+}
+
+// errAt is the error about the characters src[start:end].
+func (p *parser) errAt(start, end int, key, hint string) *Error {
+	return errAt(p.src, start, end, key, hint)
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -359,20 +367,20 @@ func (p *parser) parseAnd(depth int) (*node, error) {
 			case 1:
 				return kids[0], nil
 			}
-			return &node{kind: kAnd, pos: kids[0].pos, kids: flatten(kAnd, kids)}, nil
+			return &node{kind: kAnd, pos: kids[0].pos, end: kids[len(kids)-1].end, kids: flatten(kAnd, kids)}, nil
 		case tOr:
-			return nil, errAt(t.pos, KeyOrNoLeft, "write a term before OR, for example: 华为 OR huawei")
+			return nil, p.errAt(t.pos, t.end, KeyOrNoLeft, "write a term before OR, for example: 华为 OR huawei")
 		case tAnd:
 			if len(kids) == 0 {
-				return nil, errAt(t.pos, KeyAndNoLeft, "write a term before AND")
+				return nil, p.errAt(t.pos, t.end, KeyAndNoLeft, "write a term before AND")
 			}
 			p.next()
 			if !startsUnary(p.peek().kind) {
-				return nil, errAt(t.pos, KeyAndNoRight, "write a term after AND, or remove it")
+				return nil, p.errAt(t.pos, t.end, KeyAndNoRight, "write a term after AND, or remove it")
 			}
 			continue
 		case tNear:
-			return nil, errAt(t.pos, KeyNearOperand, "write a word or phrase before NEAR/n")
+			return nil, p.errAt(t.pos, t.end, KeyNearOperand, "write a word or phrase before NEAR/n")
 		}
 		n, err := p.parseOr(depth)
 		if err != nil {
@@ -392,7 +400,7 @@ func (p *parser) parseOr(depth int) (*node, error) {
 	for p.peek().kind == tOr {
 		or := p.next()
 		if !startsUnary(p.peek().kind) {
-			return nil, errAt(or.pos, KeyOrNoRight, "write a term after OR, or remove it")
+			return nil, p.errAt(or.pos, or.end, KeyOrNoRight, "write a term after OR, or remove it")
 		}
 		right, err := p.parseUnary(depth)
 		if err != nil {
@@ -403,7 +411,7 @@ func (p *parser) parseOr(depth int) (*node, error) {
 	if len(kids) == 1 {
 		return left, nil
 	}
-	return &node{kind: kOr, pos: left.pos, kids: flatten(kOr, kids)}, nil
+	return &node{kind: kOr, pos: left.pos, end: kids[len(kids)-1].end, kids: flatten(kOr, kids)}, nil
 }
 
 // parseUnary parses unary = ("NOT" | "-") unary | near.
@@ -413,17 +421,17 @@ func (p *parser) parseUnary(depth int) (*node, error) {
 		return p.parseNear(depth)
 	}
 	if depth+1 > MaxDepth {
-		return nil, errAt(t.pos, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
+		return nil, p.errAt(t.pos, t.end, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
 	}
 	p.next()
 	if !startsUnary(p.peek().kind) {
-		return nil, errAt(t.pos, KeyNotNoOperand, "write the term to exclude right after NOT or -, for example: 华为 -广告")
+		return nil, p.errAt(t.pos, t.end, KeyNotNoOperand, "write the term to exclude right after NOT or -, for example: 华为 -广告")
 	}
 	kid, err := p.parseUnary(depth + 1)
 	if err != nil {
 		return nil, err
 	}
-	return &node{kind: kNot, pos: t.pos, kids: []*node{kid}}, nil
+	return &node{kind: kNot, pos: t.pos, end: kid.end, kids: []*node{kid}}, nil
 }
 
 // parseNear parses near = primary { "NEAR/n" primary }.
@@ -435,19 +443,19 @@ func (p *parser) parseNear(depth int) (*node, error) {
 	for p.peek().kind == tNear {
 		nt := p.next()
 		if !positional(left) {
-			return nil, errAt(left.pos, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
+			return nil, p.errAt(left.pos, left.end, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
 		}
 		if !startsPrimary(p.peek().kind) {
-			return nil, errAt(nt.pos, KeyNearOperand, "write a word or phrase after NEAR/n")
+			return nil, p.errAt(nt.pos, nt.end, KeyNearOperand, "write a word or phrase after NEAR/n")
 		}
 		right, err := p.parsePrimary(depth)
 		if err != nil {
 			return nil, err
 		}
 		if !positional(right) {
-			return nil, errAt(right.pos, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
+			return nil, p.errAt(right.pos, right.end, KeyNearOperand, "NEAR works on words, phrases and OR groups of them, not on NOT or filters")
 		}
-		left = &node{kind: kNear, pos: left.pos, n: nt.n, kids: []*node{left, right}}
+		left = &node{kind: kNear, pos: left.pos, end: right.end, n: nt.n, kids: []*node{left, right}}
 	}
 	return left, nil
 }
@@ -457,12 +465,12 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 	t := p.next()
 	switch t.kind {
 	case tWord, tPhrase:
-		return &node{kind: kTerm, pos: t.pos, text: t.text, phrase: t.kind == tPhrase}, nil
+		return &node{kind: kTerm, pos: t.pos, end: t.end, text: t.text, phrase: t.kind == tPhrase}, nil
 	case tFilter:
-		return &node{kind: kFilter, pos: t.pos, field: t.field, text: t.text}, nil
+		return &node{kind: kFilter, pos: t.pos, end: t.end, field: t.field, text: t.text}, nil
 	case tLParen:
 		if depth+1 > MaxDepth {
-			return nil, errAt(t.pos, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
+			return nil, p.errAt(t.pos, t.end, KeyTooDeep, "a query can nest at most 32 parentheses or NOTs")
 		}
 		inner, err := p.parseAnd(depth + 1)
 		if err != nil {
@@ -470,17 +478,17 @@ func (p *parser) parsePrimary(depth int) (*node, error) {
 		}
 		end := p.peek()
 		if inner == nil && end.kind == tRParen {
-			return nil, errAt(t.pos, KeyEmptyParens, "write something between the parentheses, or remove them")
+			return nil, p.errAt(t.pos, end.end, KeyEmptyParens, "write something between the parentheses, or remove them")
 		}
 		if end.kind != tRParen {
-			return nil, errAt(t.pos, KeyUnclosedParen, "add a ) to close the ( opened here")
+			return nil, p.errAt(t.pos, len(p.src), KeyUnclosedParen, "add a ) to close the ( opened here")
 		}
 		p.next()
-		inner.pos = t.pos
+		inner.pos, inner.end = t.pos, end.end
 		return inner, nil
 	}
 	// Callers check startsPrimary first; this is a safety net.
-	return nil, errAt(t.pos, KeyNearOperand, "write a word or phrase here")
+	return nil, p.errAt(t.pos, t.end, KeyNearOperand, "write a word or phrase here")
 }
 
 // positional reports whether n has positions in the text, which NEAR needs.

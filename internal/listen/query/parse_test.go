@@ -74,52 +74,59 @@ func TestParse(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	many := strings.TrimSpace(strings.Repeat("词 ", 10000))
+	// Positions count characters from 1, as a person does; 0 is the whole
+	// query. near is the piece of the query quoted at the position.
 	cases := []struct {
 		name, in, key string
 		pos           int
+		near          string
 	}{
-		{"empty", "", KeyEmpty, 0},
-		{"blank", "  \u3000 ", KeyEmpty, 0},
-		{"unclosed paren", "华为 OR (荣耀 OR 小米", KeyUnclosedParen, 6},
-		{"unclosed paren at 14", "abc def ghi j (k", KeyUnclosedParen, 14},
-		{"unclosed full-width paren", "华为 （荣耀", KeyUnclosedParen, 3},
-		{"unexpected paren", "华为)", KeyUnexpectedParen, 2},
-		{"unexpected full-width paren", "a b）c", KeyUnexpectedParen, 3},
-		{"lonely close", ")", KeyUnexpectedParen, 0},
-		{"empty parens", "a ()", KeyEmptyParens, 2},
-		{"trailing or", "华为 OR", KeyOrNoRight, 3},
-		{"or then close", "(a OR) b", KeyOrNoRight, 3},
-		{"double or", "a OR OR b", KeyOrNoRight, 2},
-		{"leading or", "OR a", KeyOrNoLeft, 0},
-		{"or after paren", "(OR a)", KeyOrNoLeft, 1},
-		{"not alone", "NOT", KeyNotNoOperand, 0},
-		{"minus alone", "a -", KeyNotNoOperand, 2},
-		{"not before or", "a NOT OR b", KeyNotNoOperand, 2},
-		{"only negative", "-广告", KeyOnlyNegative, 0},
-		{"only negatives", "NOT a -b", KeyOnlyNegative, 0},
-		{"trailing and", "a AND", KeyAndNoRight, 2},
-		{"leading and", "AND a", KeyAndNoLeft, 0},
-		{"near letters", "a NEAR/x b", KeyNearNumber, 2},
-		{"near no number", "a NEAR b", KeyNearNumber, 2},
-		{"near slash only", "a NEAR/ b", KeyNearNumber, 2},
-		{"near negative", "a NEAR/-3 b", KeyNearNumber, 2},
-		{"near too far", "a NEAR/5000 b", KeyNearNumber, 2},
-		{"near huge", "a NEAR/99999999999999999999999 b", KeyNearNumber, 2},
-		{"near no right", "a NEAR/3", KeyNearOperand, 2},
-		{"near no left", "NEAR/3 a", KeyNearOperand, 0},
-		{"near not operand", "a NEAR/3 -b", KeyNearOperand, 2},
-		{"near filter operand", "lang:zh NEAR/3 b", KeyNearOperand, 0},
-		{"near and group", "(a b) NEAR/3 c", KeyNearOperand, 0},
-		{"empty quotes", `a ""`, KeyEmptyPhrase, 2},
-		{"blank quotes", `a "  "`, KeyEmptyPhrase, 2},
-		{"unclosed quote", `a "new balance`, KeyUnclosedQuote, 2},
-		{"filter without value", "lang: 华为", KeyFilterValue, 0},
-		{"author empty phrase", `author:"" x`, KeyEmptyPhrase, 7},
-		{"url term", "https://example.com", KeyEmptyTerm, 0},
-		{"too many terms", many, KeyTooManyTerms, 1000},
-		{"too long", strings.Repeat("a", 4001), KeyTooLong, 4000},
-		{"too deep parens", strings.Repeat("(", 40) + "a" + strings.Repeat(")", 40), KeyTooDeep, 32},
-		{"too deep nots", strings.Repeat("NOT ", 40) + "a", KeyTooDeep, 128},
+		{"empty", "", KeyEmpty, 0, ""},
+		{"blank", "  \u3000 ", KeyEmpty, 0, ""},
+		{"unclosed paren", "华为 OR (荣耀 OR 小米", KeyUnclosedParen, 7, "(荣耀 OR 小米"},
+		{"unclosed paren first", "(小米 OR 华为", KeyUnclosedParen, 1, "(小米 OR 华为"},
+		{"unclosed paren at 15", "abc def ghi j (k", KeyUnclosedParen, 15, "(k"},
+		{"unclosed paren long rest cut", "a (一二三四五六七八九十 一二三四五六七八九十", KeyUnclosedParen, 3, "(一二三四五六七八九十 一二三四五六七…"},
+		{"unclosed paren lines folded", "a (b\n\n  c", KeyUnclosedParen, 3, "(b c"},
+		{"unclosed full-width paren", "华为 （荣耀", KeyUnclosedParen, 4, "（荣耀"},
+		{"unexpected paren", "华为)", KeyUnexpectedParen, 3, ")"},
+		{"unexpected full-width paren", "a b）c", KeyUnexpectedParen, 4, "）"},
+		{"lonely close", ")", KeyUnexpectedParen, 1, ")"},
+		{"empty parens", "a ()", KeyEmptyParens, 3, "()"},
+		{"trailing or", "华为 OR", KeyOrNoRight, 4, "OR"},
+		{"or then close", "(a OR) b", KeyOrNoRight, 4, "OR"},
+		{"double or", "a OR OR b", KeyOrNoRight, 3, "OR"},
+		{"leading or", "OR a", KeyOrNoLeft, 1, "OR"},
+		{"or after paren", "(OR a)", KeyOrNoLeft, 2, "OR"},
+		{"not alone", "NOT", KeyNotNoOperand, 1, "NOT"},
+		{"minus alone", "a -", KeyNotNoOperand, 3, "-"},
+		{"not before or", "a NOT OR b", KeyNotNoOperand, 3, "NOT"},
+		{"only negative", "-广告", KeyOnlyNegative, 0, ""},
+		{"only negatives", "NOT a -b", KeyOnlyNegative, 0, ""},
+		{"trailing and", "a AND", KeyAndNoRight, 3, "AND"},
+		{"leading and", "AND a", KeyAndNoLeft, 1, "AND"},
+		{"near letters", "a NEAR/x b", KeyNearNumber, 3, "NEAR/x"},
+		{"near letters after chinese", "闲岚 NEAR/x 冷萃", KeyNearNumber, 4, "NEAR/x"},
+		{"near no number", "a NEAR b", KeyNearNumber, 3, "NEAR"},
+		{"near slash only", "a NEAR/ b", KeyNearNumber, 3, "NEAR/"},
+		{"near negative", "a NEAR/-3 b", KeyNearNumber, 3, "NEAR/-3"},
+		{"near too far", "a NEAR/5000 b", KeyNearNumber, 3, "NEAR/5000"},
+		{"near huge", "a NEAR/99999999999999999999999 b", KeyNearNumber, 3, "NEAR/99999999999999…"},
+		{"near no right", "a NEAR/3", KeyNearOperand, 3, "NEAR/3"},
+		{"near no left", "NEAR/3 a", KeyNearOperand, 1, "NEAR/3"},
+		{"near not operand", "a NEAR/3 -b", KeyNearOperand, 3, "NEAR/3"},
+		{"near filter operand", "lang:zh NEAR/3 b", KeyNearOperand, 1, "lang:zh"},
+		{"near and group", "(a b) NEAR/3 c", KeyNearOperand, 1, "(a b)"},
+		{"empty quotes", `a ""`, KeyEmptyPhrase, 3, `""`},
+		{"blank quotes", `a "  "`, KeyEmptyPhrase, 3, `" "`},
+		{"unclosed quote", `a "new balance`, KeyUnclosedQuote, 3, `"new balance`},
+		{"filter without value", "lang: 华为", KeyFilterValue, 1, "lang:"},
+		{"author empty phrase", `author:"" x`, KeyEmptyPhrase, 8, `""`},
+		{"url term", "https://example.com", KeyEmptyTerm, 1, "https://example.com"},
+		{"too many terms", many, KeyTooManyTerms, 1001, "词"},
+		{"too long", strings.Repeat("a", 4001), KeyTooLong, 4001, ""},
+		{"too deep parens", strings.Repeat("(", 40) + "a" + strings.Repeat(")", 40), KeyTooDeep, 33, "("},
+		{"too deep nots", strings.Repeat("NOT ", 40) + "a", KeyTooDeep, 129, "NOT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,8 +136,11 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &qe) {
 				t.Fatalf("Parse(%q) = %v, %v; want an *Error %s", c.in, q, err, c.key)
 			}
-			if qe.Key != c.key || qe.Pos != c.pos {
-				t.Errorf("Parse(%q) error = %s (%s at %d), want %s at %d", c.in, qe, qe.Key, qe.Pos, c.key, c.pos)
+			if qe.Key != c.key || qe.Pos != c.pos || qe.Near != c.near {
+				t.Errorf("Parse(%q) error = %s (%s at %d near %q), want %s at %d near %q", c.in, qe, qe.Key, qe.Pos, qe.Near, c.key, c.pos, c.near)
+			}
+			if n := utf8.RuneCountInString(qe.Near); n > NearMax {
+				t.Errorf("Near %q has %d characters, more than %d", qe.Near, n, NearMax)
 			}
 			if qe.Hint == "" {
 				t.Errorf("error %s has no hint", qe.Key)
@@ -144,12 +154,25 @@ func TestParseErrors(t *testing.T) {
 
 func TestErrorMessage(t *testing.T) {
 	t.Parallel()
-	_, err := Parse("abc def ghi j (k")
-	if got, want := err.Error(), "unclosed parenthesis at 14"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
+	cases := []struct{ in, want string }{
+		{"abc def ghi j (k", "unclosed parenthesis at 15: “(k”"},
+		{"(小米 OR 华为", "unclosed parenthesis at 1: “(小米 OR 华为”"},
+		{"闲岚 NEAR/x 冷萃", "NEAR needs a number at 4: “NEAR/x”"},
+		{"-广告", "query only excludes"},
+		{strings.Repeat("a", 4001), "query too long at 4001"},
 	}
+	for _, c := range cases {
+		_, err := Parse(c.in)
+		if err == nil {
+			t.Fatalf("Parse(%q) = nil error", c.in)
+		}
+		if got := err.Error(); got != c.want {
+			t.Errorf("Parse(%.20q).Error() = %q, want %q", c.in, got, c.want)
+		}
+	}
+	_, err := Parse("abc def ghi j (k")
 	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Key != KeyUnclosedParen || ae.Args["Pos"] != 14 {
+	if !errors.As(err, &ae) || ae.Key != KeyUnclosedParen || ae.Args["Pos"] != 15 || ae.Args["Near"] != "(k" {
 		t.Errorf("as apperr: %+v", ae)
 	}
 }
@@ -203,8 +226,11 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &qe) {
 				t.Fatalf("Parse(%q) error %v is not an *Error", s, err)
 			}
-			if len(s) <= maxBytes && (qe.Pos < 0 || qe.Pos > n) {
-				t.Fatalf("Parse(%q): position %d outside 0..%d", s, qe.Pos, n)
+			if len(s) <= maxBytes && (qe.Pos < 0 || qe.Pos > n+1) {
+				t.Fatalf("Parse(%q): position %d outside 0..%d", s, qe.Pos, n+1)
+			}
+			if utf8.RuneCountInString(qe.Near) > NearMax || (qe.Near != "" && qe.Pos == 0) {
+				t.Fatalf("Parse(%q): piece %q at %d", s, qe.Near, qe.Pos)
 			}
 			if qe.Hint == "" || qe.Error() == "" {
 				t.Fatalf("Parse(%q): error without hint or message", s)

@@ -1,0 +1,196 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// pageCase is one page as a person reads it: what it must say and what
+// must not leak into it (raw keys, English units in Chinese).
+type pageCase struct {
+	path             string
+	contains, absent []string
+}
+
+func checkPages(t *testing.T, b *browser, locale string, cases []pageCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(locale+" "+c.path, func(t *testing.T) {
+			status, body := b.get(c.path)
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200", status)
+			}
+			if want := `<html lang="` + locale + `">`; !strings.Contains(body, want) {
+				t.Fatalf("page is not in %s (no %s)", locale, want)
+			}
+			for _, s := range c.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range c.absent {
+				if strings.Contains(body, s) {
+					t.Errorf("page shows %q", s)
+				}
+			}
+		})
+	}
+}
+
+// inOrder fails unless the labels appear in body in this order, within
+// the element that starts at marker.
+func inOrder(t *testing.T, body, marker string, labels []string) {
+	t.Helper()
+	start := strings.Index(body, marker)
+	if start < 0 {
+		t.Fatalf("page lacks %q", marker)
+	}
+	seg := body[start:]
+	if end := strings.Index(seg, "</table>"); end >= 0 {
+		seg = seg[:end]
+	}
+	last := -1
+	for _, l := range labels {
+		i := strings.Index(seg, "<td>"+l+"</td>")
+		if i < 0 {
+			t.Errorf("%s lacks %q", marker, l)
+			continue
+		}
+		if i < last {
+			t.Errorf("%s: %q is out of order; want %v", marker, l, labels)
+		}
+		last = i
+	}
+}
+
+func setLocale(t *testing.T, b *browser, locale string) {
+	t.Helper()
+	b.get("/w/acme/brand")
+	if status, _, _ := b.post("/lang", url.Values{"lang": {locale}, "next": {"/w/acme/brand"}}); status != http.StatusSeeOther {
+		t.Fatalf("switch language to %s: status %d", locale, status)
+	}
+}
+
+// TestPlatformPageLabels: a platform's page speaks the UI's language for
+// everything that is not catalog data (units, format and field names) and
+// lists audience splits in their natural order under headings.
+func TestPlatformPageLabels(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	seed(t, h, owner.ws.ID)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	c := mustCatalog(t)
+
+	// What must never show in either language: raw field keys, the old
+	// "[a, b]" field list, units and kinds as stored.
+	raw := []string{"audience.mau_millions", "audience.city_tiers", "audience.age,", "[audience", "engagement_rate]",
+		"2000 chars", "900 s<", "(followers)", "(text)", "(link_share)", "api_share", "weibo · "}
+	checkPages(t, b, "zh-CN", []pageCase{
+		{"/w/acme/platforms/weibo",
+			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
+				"帖子 <span class=\"muted\">(文字)</span>", "API 分享", "(链接分享)", "0.05%–1%", "按粉丝数计", "时区 Asia/Shanghai",
+				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "保留英文原文"},
+			append(raw, "(直播)", "(文章)")},
+		{"/w/acme/platforms/xiaohongshu",
+			[]string{"图文笔记", "视频笔记", "(短视频)", "3 亿", "按曝光计"},
+			append(raw, "image_note", "video_note", "(impressions)")},
+		{"/w/acme/platforms", []string{"5.9 亿", "小红书"}, []string{"590M"}},
+	})
+	_, body := b.get("/w/acme/platforms/weibo")
+	label := func(prefix string, keys []string) []string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = c.T("zh-CN", prefix+k, nil)
+		}
+		return out
+	}
+	inOrder(t, body, `id="audience-age"`, label("option.age_band.", brand.AgeBands))
+	inOrder(t, body, `id="audience-city-tiers"`, label("option.city_tier.", brand.CityTiers))
+
+	setLocale(t, b, "en")
+	checkPages(t, b, "en", []pageCase{
+		{"/w/acme/platforms/weibo",
+			[]string{"City tiers", "590M", "text up to 2000 characters", "up to 18 images", "title up to 32 characters", "video up to 15 minutes",
+				"Share via API", "per follower", "Supports: Monthly active users", "Age · Gender · City tiers", "Why estimated:"},
+			append(raw, "保留英文原文")},
+	})
+}
+
+// TestPlatformNamesOnPages: pages that store a platform or source key show
+// its name: personas' platforms, amplifiers, a link's channel and where a
+// mention came from.
+func TestPlatformNamesOnPages(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ids := seed(t, h, owner.ws.ID)
+	ctx := context.Background()
+	_, err := h.brand.Personas.Create(ctx, owner.ws.ID, brand.Persona{Name: "Mix", AgeBands: []string{"55+", "under18"}, Gender: brand.GenderSplit{Female: 50, Male: 50},
+		Platforms: []brand.PlatformShare{{Platform: "douyin", Share: 30}, {Platform: "wechat_channels", Share: 10}}})
+	must(t, err)
+	_, err = h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{{SourceKind: "weibo_search", ExternalID: "names-1", Text: "Rival 在微博上", PublishedAt: time.Now().Add(-time.Hour)}})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	link := "/w/acme/links/" + itoa64(ids["links"])
+
+	checkPages(t, b, "zh-CN", []pageCase{
+		{"/w/acme/brand", []string{"小红书 60%", "抖音 30%", "微信视频号 10%"}, []string{"xiaohongshu 60", "douyin 30", "wechat_channels 10"}},
+		{"/w/acme/brand/amplifiers", []string{"<td class=\"small\">微博</td>", "KOL / 达人"}, []string{"<td class=\"small\">weibo</td>", "<td class=\"small\">kol</td>"}},
+		{"/w/acme/brand/personas", []string{"18岁以下、55岁及以上", "25–34岁"}, []string{"55+", "under18", "tier1"}},
+		{"/w/acme/brand/personas/new", []string{`id="platform-keys"`, "平台标识对照", "小红书 <code>xiaohongshu</code>"}, nil},
+		{link, []string{"<dd>微博</dd>"}, []string{"<dd>weibo</dd>"}},
+		{"/w/acme/listening", []string{"微博搜索 · ", "Webhook · ", ">微博搜索</option>"}, []string{"weibo_search · ", ">weibo_search</option>"}},
+	})
+	setLocale(t, b, "en")
+	checkPages(t, b, "en", []pageCase{
+		{"/w/acme/brand", []string{"Xiaohongshu (RED) 60%", "Douyin 30%"}, []string{"xiaohongshu 60"}},
+		{link, []string{"<dd>Weibo</dd>"}, []string{"<dd>weibo</dd>"}},
+		{"/w/acme/listening", []string{"Weibo search · "}, []string{"weibo_search · "}},
+	})
+}
+
+// TestPlatformCatalogLabels: every format, unit, basis and source field of
+// the shipped catalog has a label in every language, so none shows as a key.
+func TestPlatformCatalogLabels(t *testing.T) {
+	c := mustCatalog(t)
+	cat, err := platform.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, k := range platform.FormatKinds {
+		keys["platform.format_kind."+k] = true
+	}
+	for _, u := range platform.LengthUnits {
+		keys["platform.unit."+u] = true
+	}
+	for _, b := range platform.EngagementBases {
+		keys["platform.basis."+b] = true
+	}
+	for _, f := range platform.SourceFields {
+		keys["platform.field."+f] = true
+	}
+	for _, p := range cat.Platforms() {
+		for _, f := range p.Formats {
+			keys["platform.format_key."+f.Key] = true
+		}
+	}
+	for k := range keys {
+		for _, loc := range Locales {
+			if got := c.T(loc, k, nil); got == k || got == "" {
+				t.Errorf("%s: %q has no label", loc, k)
+			}
+		}
+	}
+}
