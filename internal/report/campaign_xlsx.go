@@ -220,10 +220,12 @@ func (x *book) overview(p campaign.Plan) {
 	}
 	if x.names.Message != nil && len(p.Warnings) > 0 {
 		r++
-		x.header(s, r, "提醒 Warning", "说明 Detail")
+		// The message says what it is about; the field is the form's
+		// path (hours[3].hours_per_week), not for people.
+		x.header(s, r, "提醒 Warning")
 		for _, w := range p.Warnings {
 			r++
-			x.row(s, r, txt(w.Field), txt(x.names.Message(w.Key, w.Args)))
+			x.row(s, r, txt(x.names.Message(w.Key, w.Args)))
 		}
 	}
 }
