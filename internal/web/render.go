@@ -41,8 +41,8 @@ var funcs = template.FuncMap{
 	// whole numbers without decimals, others with one.
 	"count": func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) },
 	// num is a whole amount (money, budgets) with thousands separators.
-	"num": func(f float64) string { return number(f, 0) },
-	"list":  func(vs ...string) []string { return vs },
+	"num":  func(f float64) string { return number(f, 0) },
+	"list": func(vs ...string) []string { return vs },
 	"deref": func(f *float64) float64 {
 		if f == nil {
 			return 0
