@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -296,6 +297,7 @@ func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Pr
 		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
+		"Located": slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
 	})
 	return nil
 }

@@ -365,3 +365,22 @@ func TestEffectiveFallbackNotes(t *testing.T) {
 		t.Errorf("the link with the snippet has the fallback note")
 	}
 }
+
+// TestRegionNote: the hint that regions need --geoip shows only while no
+// click of the link has a region.
+func TestRegionNote(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	if _, body := b.get(f.linkPath()); !strings.Contains(body, `id="region-note"`) {
+		t.Error("a link without located clicks lacks the GeoIP hint")
+	}
+	now := time.Now().UTC()
+	_, err := h.db.WriteClicks(ctx, []link.Click{{ClickID: link.NewClickID(), WorkspaceID: f.owner.ws.ID, LinkID: f.link.ID, At: now,
+		Class: link.Human, Visitor: "v-located", Country: "CN", Region: "SH"}})
+	must(t, err)
+	if _, body := b.get(f.linkPath()); strings.Contains(body, `id="region-note"`) {
+		t.Error("a link with a located click still shows the GeoIP hint")
+	}
+}
