@@ -358,7 +358,10 @@ func regionLabel(tr lang, key string) string {
 }
 
 // bucketChart is an ECharts option for a breakdown: a donut for few
-// values, horizontal bars (top ten) for many.
+// values, horizontal bars (top ten) for many. Breakdown charts are narrow
+// (a .chart-grid column, 300 px at least): the donut's legend wraps below
+// it instead of paging, and the bars' value axis has few, non-overlapping
+// numbers and truncated category labels.
 func bucketChart(rows []bucketRow, donut bool) map[string]any {
 	if donut {
 		data := make([]map[string]any, 0, len(rows))
@@ -368,8 +371,9 @@ func bucketChart(rows []bucketRow, donut bool) map[string]any {
 		return map[string]any{
 			"animation": false,
 			"tooltip":   map[string]any{"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
-			"legend":    map[string]any{"bottom": 0, "type": "scroll"},
-			"series": []any{map[string]any{"type": "pie", "radius": []string{"45%", "70%"}, "center": []string{"50%", "45%"},
+			"legend": map[string]any{"type": "plain", "orient": "horizontal", "bottom": 0, "left": "center",
+				"itemWidth": 12, "itemHeight": 8, "itemGap": 8, "textStyle": map[string]any{"fontSize": 11}},
+			"series": []any{map[string]any{"type": "pie", "radius": []string{"32%", "55%"}, "center": []string{"50%", "38%"},
 				"label": map[string]any{"show": false}, "data": data}},
 		}
 	}
@@ -385,9 +389,11 @@ func bucketChart(rows []bucketRow, donut bool) map[string]any {
 	return map[string]any{
 		"animation": false,
 		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
-		"grid":      map[string]any{"left": 8, "right": 16, "top": 8, "bottom": 8, "containLabel": true},
-		"xAxis":     map[string]any{"type": "value"},
-		"yAxis":     map[string]any{"type": "category", "data": cats},
+		"grid":      map[string]any{"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": true},
+		"xAxis": map[string]any{"type": "value", "minInterval": 1, "splitNumber": 3,
+			"axisLabel": map[string]any{"hideOverlap": true, "fontSize": 11}},
+		"yAxis": map[string]any{"type": "category", "data": cats,
+			"axisLabel": map[string]any{"interval": 0, "width": 96, "overflow": "truncate"}},
 		"series": []any{
 			map[string]any{"name": "all", "type": "bar", "data": all, "barGap": "-100%", "itemStyle": map[string]any{"color": "#c9d6e3"}},
 			map[string]any{"name": "human", "type": "bar", "data": human, "itemStyle": map[string]any{"color": "#2f6f9f"}},

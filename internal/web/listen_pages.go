@@ -435,11 +435,14 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 	return nil
 }
 
-// Hot terms card bounds: the days it covers and the terms it shows.
+// Hot terms card bounds: the days it covers, the terms its table shows
+// and the bars of its chart — as many as a .chart box (320 px, 260 px on
+// a phone) holds with every term's label readable.
 const (
-	hotTermDays  = 7
-	hotTermLimit = 20
-	exampleRunes = 140
+	hotTermDays      = 7
+	hotTermLimit     = 20
+	hotTermChartBars = 12
+	exampleRunes     = 140
 )
 
 // hotTermRow is one row of the hot terms table: the term, its count this
@@ -463,11 +466,8 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 		terms = terms[:hotTermLimit]
 	}
 	rows := make([]hotTermRow, len(terms))
-	names := make([]string, len(terms))
-	now, prev := make([]int, len(terms)), make([]float64, len(terms))
 	for i, h := range terms {
 		rows[i] = hotTermRow{HotTerm: h}
-		names[i], now[i], prev[i] = h.Term, h.Count, h.Previous
 		for _, id := range h.MentionIDs {
 			if m, err := s.Listen.Mention(ctx, ws, id); err == nil {
 				rows[i].Example = clip(m.Text, exampleRunes)
@@ -475,18 +475,32 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 			}
 		}
 	}
-	chart := map[string]any{
+	return map[string]any{"Chart": hotTermsChart(terms, t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
+}
+
+// hotTermsChart is the hot terms bar chart: this period's count against
+// the previous periods' mean for the first hotTermChartBars terms (the
+// table lists them all). Every term's label shows (ECharts would skip
+// every other one when they crowd), long phrases are truncated.
+func hotTermsChart(terms []insight.HotTerm, t func(string) string) map[string]any {
+	terms = terms[:min(len(terms), hotTermChartBars)]
+	names := make([]string, len(terms))
+	now, prev := make([]int, len(terms)), make([]float64, len(terms))
+	for i, h := range terms {
+		names[i], now[i], prev[i] = h.Term, h.Count, h.Previous
+	}
+	return map[string]any{
 		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
 		"legend":  map[string]any{"bottom": 0},
 		"grid":    map[string]any{"left": 8, "right": 16, "top": 8, "bottom": 40, "containLabel": true},
-		"xAxis":   map[string]any{"type": "value", "minInterval": 1},
-		"yAxis":   map[string]any{"type": "category", "inverse": true, "data": names},
+		"xAxis":   map[string]any{"type": "value", "minInterval": 1, "splitNumber": 3, "axisLabel": map[string]any{"hideOverlap": true}},
+		"yAxis": map[string]any{"type": "category", "inverse": true, "data": names,
+			"axisLabel": map[string]any{"interval": 0, "width": 110, "overflow": "truncate"}},
 		"series": []any{
 			map[string]any{"name": t("listening.hot.this_period"), "type": "bar", "data": now, "itemStyle": map[string]any{"color": "#c8553d"}},
 			map[string]any{"name": t("listening.hot.previous"), "type": "bar", "data": prev, "itemStyle": map[string]any{"color": "#9aa5b1"}},
 		},
 	}
-	return map[string]any{"Chart": chart, "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
 }
 
 // clip shortens text to n runes, with an ellipsis when it was longer.

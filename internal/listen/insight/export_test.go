@@ -1,10 +1,37 @@
 package insight
 
-// SegmentForTest is Terms with the shared segmenter.
+import "sort"
+
+// SegmentForTest is Terms with the shared segmenter and no names.
 func SegmentForTest(text string) []Term {
+	return SegmentNamesForTest(nil, nil, nil, text)
+}
+
+// SegmentNamesForTest is Terms with the shared segmenter and the names
+// NewNames derives from primary names, product names and categories.
+func SegmentNamesForTest(primary, products, categories []string, text string) []Term {
 	seg, err := segmenter()
 	if err != nil {
 		panic(err)
 	}
-	return Terms(seg, text)
+	var names *Names
+	if primary != nil || products != nil || categories != nil {
+		names = NewNames(seg, primary, products, categories)
+	}
+	return Terms(seg, names, text)
+}
+
+// NamesForTest returns the names NewNames derives, sorted.
+func NamesForTest(primary, products, categories []string) []string {
+	seg, err := segmenter()
+	if err != nil {
+		panic(err)
+	}
+	n := NewNames(seg, primary, products, categories)
+	var out []string
+	for w := range n.words {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
 )
 
@@ -64,6 +65,12 @@ type SourceStat struct {
 type Store interface {
 	// InsightTopics lists the workspace's topics.
 	InsightTopics(ctx context.Context, ws int64) ([]TopicRef, error)
+	// Topics lists the workspace's topics with their queries, whose terms
+	// name the brand and its competitors for the segmenter.
+	Topics(ctx context.Context, ws int64) ([]listen.Topic, error)
+	// BrandItems returns the workspace's brand items of a kind; insight
+	// reads the products (brand.KindProduct) for their names.
+	BrandItems(ctx context.Context, ws int64, kind string) ([]brand.Doc, error)
 	// TopicRollups returns the hourly roll-ups of the topics (every topic
 	// of the workspace when topicIDs is empty) with hour in [from, to).
 	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)

@@ -53,13 +53,14 @@ type Term struct {
 // Terms splits text into the terms hot topics count: gse words, lower-
 // cased, without stopwords, punctuation, numbers and one-character Chinese
 // words, plus each pair of adjacent kept words as a phrase ("a b" for
-// Latin, "ab" for Chinese). A term is returned once per text.
-func Terms(seg *gse.Segmenter, text string) []Term {
+// Latin, "ab" for Chinese). The workspace's names (nil for none) are whole
+// words, and a phrase that joins a name to a word that is not one is left
+// out unless it is a name as written. A term is returned once per text.
+func Terms(seg *gse.Segmenter, names *Names, text string) []Term {
 	if utf8.RuneCountInString(text) > maxTextRunes {
 		text = string([]rune(text)[:maxTextRunes])
 	}
 	stop := stopwords()
-	var words []string
 	var out []Term
 	seen := map[string]bool{}
 	add := func(t string, phrase bool) {
@@ -68,8 +69,9 @@ func Terms(seg *gse.Segmenter, text string) []Term {
 			out = append(out, Term{t, phrase})
 		}
 	}
-	prevKept := false
-	for _, w := range seg.Cut(strings.ToLower(text), true) {
+	prev, prevName, prevKept := "", false, false
+	words, isName := names.cut(seg, strings.ToLower(text))
+	for i, w := range words {
 		w = strings.TrimSpace(w)
 		if !keep(w, stop) {
 			// A dropped word breaks a phrase.
@@ -80,15 +82,14 @@ func Terms(seg *gse.Segmenter, text string) []Term {
 		}
 		add(w, false)
 		if prevKept {
-			prev := words[len(words)-1]
-			if isLatin(prev) && isLatin(w) {
+			switch {
+			case isLatin(prev) && isLatin(w):
 				add(prev+" "+w, true)
-			} else {
+			case prevName == isName[i] || names.isWritten(prev+w):
 				add(prev+w, true)
 			}
 		}
-		words = append(words, w)
-		prevKept = true
+		prev, prevName, prevKept = w, isName[i], true
 	}
 	return out
 }

@@ -64,7 +64,7 @@ type termStats struct {
 	byDay  map[string][]int
 }
 
-func countTerms(ms []MentionText, dayIndex func(time.Time) int, nDays int) (*termStats, error) {
+func countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nDays int) (*termStats, error) {
 	seg, err := segmenter()
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
@@ -75,7 +75,7 @@ func countTerms(ms []MentionText, dayIndex func(time.Time) int, nDays int) (*ter
 		if dayIndex != nil {
 			d = dayIndex(m.PublishedAt)
 		}
-		for _, t := range Terms(seg, m.Text) {
+		for _, t := range Terms(seg, names, m.Text) {
 			st.count[t.Text]++
 			st.phrase[t.Text] = t.Phrase
 			if len(st.ids[t.Text]) < ExampleIDs {
@@ -106,8 +106,12 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	if err != nil {
 		return HotTerms{}, err
 	}
+	names, err := s.names(ctx, ws)
+	if err != nil {
+		return HotTerms{}, err
+	}
 	ds, index := days(p)
-	now, err := countTerms(cur, index, len(ds))
+	now, err := countTerms(cur, names, index, len(ds))
 	if err != nil {
 		return HotTerms{}, err
 	}
@@ -121,7 +125,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		if err != nil {
 			return HotTerms{}, err
 		}
-		st, err := countTerms(ms, nil, 0)
+		st, err := countTerms(ms, names, nil, 0)
 		if err != nil {
 			return HotTerms{}, err
 		}
@@ -227,12 +231,16 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 	if len(sel) == 0 {
 		return out, nil
 	}
+	names, err := s.names(ctx, ws)
+	if err != nil {
+		return out, err
+	}
 	read := func(sentiment string) (*termStats, error) {
 		ms, err := s.store.InsightMentions(ctx, ws, MentionFilter{From: p.From, To: p.To, TopicIDs: ids(sel), Sentiment: sentiment, Limit: SampleLimit})
 		if err != nil {
 			return nil, err
 		}
-		return countTerms(ms, nil, 0)
+		return countTerms(ms, names, nil, 0)
 	}
 	pos, err := read("positive")
 	if err != nil {
