@@ -182,23 +182,52 @@ func (s *Service) FunnelBy(ctx context.Context, ws int64, f Filter, m Model, by 
 }
 
 func (s *Service) funnel(ctx context.Context, ws int64, f Filter, m Model, by string) ([]FunnelRow, error) {
-	if !slices.Contains(Models, m) {
-		_, err := ParseModel(string(m))
-		return nil, err
-	}
-	f, err := s.period(f)
-	if err != nil {
-		return nil, err
-	}
-	totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
-	if err != nil {
-		return nil, err
-	}
-	facts, err := s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
+	f, totals, facts, err := s.read(ctx, ws, f, m)
 	if err != nil {
 		return nil, err
 	}
 	return buildFunnel(f, m, by, totals, facts), nil
+}
+
+// Breakdown is the funnel of a selection with its rows by campaign and by
+// channel.
+type Breakdown struct {
+	Total                 Funnel
+	ByCampaign, ByChannel []FunnelRow
+}
+
+// FunnelBreakdown returns what Funnel and FunnelBy of both kinds return,
+// from one read of the clicks and conversions: a page that shows all
+// three would otherwise read the touches of every conversion three times.
+func (s *Service) FunnelBreakdown(ctx context.Context, ws int64, f Filter, m Model) (Breakdown, error) {
+	f, totals, facts, err := s.read(ctx, ws, f, m)
+	if err != nil {
+		return Breakdown{}, err
+	}
+	return Breakdown{
+		Total:      buildFunnel(f, m, "", totals, facts)[0].Funnel,
+		ByCampaign: buildFunnel(f, m, ByCampaign, totals, facts),
+		ByChannel:  buildFunnel(f, m, ByChannel, totals, facts),
+	}, nil
+}
+
+// read checks the model and the period and reads the period's click
+// totals and conversion facts.
+func (s *Service) read(ctx context.Context, ws int64, f Filter, m Model) (Filter, []ClickTotal, []Fact, error) {
+	if !slices.Contains(Models, m) {
+		_, err := ParseModel(string(m))
+		return f, nil, nil, err
+	}
+	f, err := s.period(f)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
+	if err != nil {
+		return f, nil, nil, err
+	}
+	facts, err := s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
+	return f, totals, facts, err
 }
 
 // buildFunnel is the arithmetic of the funnel, apart from storage so that

@@ -271,12 +271,12 @@ func touchQueries(d Dialect) []string {
 	if d == SQLite {
 		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
 	}
-	// carried finds the clicks of the events that share key with the
-	// conversion.
-	carried := func(key string) string {
+	// carried finds the clicks of the events (of which also holds) that
+	// share key with the conversion.
+	carried := func(key, also string) string {
 		return `SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
 	FROM conversions c
-	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.` + key + ` = c.` + key + ` AND k.click_id IS NOT NULL
+	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.` + key + ` = c.` + key + ` AND k.click_id IS NOT NULL` + also + `
 	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.` + key + ` IS NOT NULL
@@ -297,8 +297,10 @@ func touchQueries(d Dialect) []string {
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
-		carried("customer_id"),
-		carried("browser_id"),
+		carried("customer_id", ""),
+		// Every click the snippet saw reported its landing, with the
+		// browser id: the browser's other events name the same clicks.
+		carried("browser_id", ` AND k.event = 'landing'`),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -342,6 +343,19 @@ func TestFunnelModels(t *testing.T) {
 		}
 		if len(rows) != 3 || got["wechat"] != 150 || got["weibo"] != 150 || got[""] != 50 {
 			t.Errorf("linear revenue by channel = %v; want wechat 150, weibo 150, unattributed 50", got)
+		}
+		// The page's one read gives the same funnel and rows.
+		fb, err := w.svc.FunnelBreakdown(ctx, w.ws, f, conversion.Linear)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linear, _ := w.svc.Funnel(ctx, w.ws, f, conversion.Linear)
+		byCampaign, _ := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, conversion.ByCampaign)
+		if !reflect.DeepEqual(fb.Total, linear) || !reflect.DeepEqual(fb.ByChannel, rows) || !reflect.DeepEqual(fb.ByCampaign, byCampaign) {
+			t.Errorf("FunnelBreakdown = %+v; want Funnel %+v and FunnelBy rows", fb, linear)
+		}
+		if _, err := w.svc.FunnelBreakdown(ctx, w.ws, f, "bogus"); err == nil {
+			t.Error("FunnelBreakdown took an unknown model")
 		}
 		if _, err := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, "post"); !hasField(err, "by") {
 			t.Errorf("FunnelBy post: %v; want Invalid naming by", err)

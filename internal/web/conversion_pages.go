@@ -63,18 +63,11 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	}
 	to := time.Now()
 	f := conversion.Filter{From: to.AddDate(0, 0, -days), To: to}
-	total, err := s.Conversions.Funnel(ctx, p.Workspace.ID, f, model)
+	fb, err := s.Conversions.FunnelBreakdown(ctx, p.Workspace.ID, f, model)
 	if err != nil {
 		return err
 	}
-	byCampaign, err := s.Conversions.FunnelBy(ctx, p.Workspace.ID, f, model, conversion.ByCampaign)
-	if err != nil {
-		return err
-	}
-	byChannel, err := s.Conversions.FunnelBy(ctx, p.Workspace.ID, f, model, conversion.ByChannel)
-	if err != nil {
-		return err
-	}
+	total, byCampaign, byChannel := fb.Total, fb.ByCampaign, fb.ByChannel
 	camps, err := s.Campaigns.List(ctx, p.Workspace.ID)
 	if err != nil {
 		return err
