@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	}
 	if s.Listen != nil && s.Insights != nil && s.Alerts != nil {
 		s.listeningPageRoutes()
+		s.sourcePageRoutes()
 	}
 	for _, sec := range comingSections {
 		m.Handle("GET /w/{ws}/"+sec, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
