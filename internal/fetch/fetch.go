@@ -208,7 +208,12 @@ func (c *Client) Parse(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
 	}
-	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+	switch s := strings.ToLower(u.Scheme); {
+	case s == "":
+		// blog.example.com/feed: no scheme to name; the full-address
+		// message says what is missing.
+		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+	case s != "http" && s != "https":
 		return nil, apperr.New(apperr.Invalid, "error.fetch_scheme", map[string]any{"Scheme": u.Scheme})
 	}
 	if u.Host == "" || u.Hostname() == "" {

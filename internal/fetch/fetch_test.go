@@ -155,6 +155,7 @@ func TestParse(t *testing.T) {
 		{"public https", "https://example.com/feed.xml", ""},
 		{"file scheme", "file:///etc/passwd", "error.fetch_scheme"},
 		{"gopher", "gopher://example.com/", "error.fetch_scheme"},
+		{"no scheme", "blog.example.com/feed", "error.fetch_url"},
 		{"no host", "http:///x", "error.fetch_url"},
 		{"credentials", "https://u:p@example.com/", "error.fetch_credentials"},
 		{"loopback literal", "http://127.0.0.1:8080/", "error.fetch_private"},
