@@ -29,6 +29,11 @@ const (
 	PreviewRows    = 20
 	// MaxRowErrors bounds the row errors one import reports.
 	MaxRowErrors = 1000
+	// MaxImportCells bounds the cells of an XLSX sheet, blanks left of a
+	// value included: a few bytes of XML naming cell XFD1 make a row of
+	// 16,384 cells, so neither bytes nor rows bound a workbook's size.
+	// 3,000,000 is 100,000 rows of 30 columns, about 50 MB of cells.
+	MaxImportCells = 3_000_000
 )
 
 // ValidatePost checks a pushed or imported post strictly: text present and
@@ -192,9 +197,9 @@ type ImportOptions struct {
 }
 
 // ReadImport reads an import file (CSV in UTF-8 or GB18030, JSONL or XLSX,
-// at most MaxImportBytes and MaxImportRows) with a mapping. A file that
-// cannot be read at all is an apperr.Invalid error on the field "file"; bad
-// rows are RowErrors in the result.
+// at most MaxImportBytes and MaxImportRows, and MaxImportCells for XLSX)
+// with a mapping. A file that cannot be read at all is an apperr.Invalid
+// error on the field "file"; bad rows are RowErrors in the result.
 func ReadImport(r io.Reader, m Mapping, o ImportOptions) (*ImportFile, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -420,6 +425,7 @@ func readXLSX(data []byte) ([][]string, error) {
 	}
 	defer it.Close()
 	var rows [][]string
+	cells := 0
 	for it.Next() {
 		if len(rows) > MaxImportRows+1 {
 			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
@@ -427,6 +433,9 @@ func readXLSX(data []byte) ([][]string, error) {
 		rec, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, fileErr("error.listen.xlsx")
+		}
+		if cells += len(rec); cells > MaxImportCells {
+			return nil, fileErr("error.listen.too_many_cells", "Max", MaxImportCells)
 		}
 		rows = append(rows, rec)
 	}

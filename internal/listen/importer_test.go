@@ -1,13 +1,19 @@
 package listen_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
 )
 
@@ -84,6 +90,45 @@ func TestReadImportJSONLAndXLSX(t *testing.T) {
 	}
 }
 
+// wideSheet is the XML of a sheet with a header and rows-1 rows holding
+// one value each, in the last column Excel has (XFD): a few bytes of XML
+// for a row of 16,384 cells.
+func wideSheet(rows int) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	b.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>内容</t></is></c><c r="B1" t="inlineStr"><is><t>发布时间</t></is></c></row>`)
+	for i := 2; i <= rows; i++ {
+		fmt.Fprintf(&b, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, i, i)
+	}
+	b.WriteString(`</sheetData></worksheet>`)
+	return b.String()
+}
+
+// TestReadImportXLSXWideRows: a small workbook whose rows reach column XFD
+// is refused once it holds more than MaxImportCells cells, instead of
+// expanding into gigabytes (5,000 such rows, 32 KB of XLSX, made 5.7 GB of
+// allocations before the limit).
+func TestReadImportXLSXWideRows(t *testing.T) {
+	t.Parallel()
+	valid, _, _ := xlsxSeeds(t)
+	rows := listen.MaxImportCells/16384 + 10
+	data := rewriteZip(t, valid, "xl/worksheets/sheet1.xml", func(string) string { return wideSheet(rows) })
+	if len(data) > 64<<10 {
+		t.Fatalf("the workbook has %d bytes; it should stay small", len(data))
+	}
+	_, err := listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("wide.xlsx"))
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "file" || ae.Fields[0].Key != "error.listen.too_many_cells" {
+		t.Fatalf("%d rows of 16,384 cells: err = %v, want file: error.listen.too_many_cells", rows, err)
+	}
+	// A few such rows are fine: they are rows without text.
+	data = rewriteZip(t, valid, "xl/worksheets/sheet1.xml", func(string) string { return wideSheet(4) })
+	f, err := listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("wide.xlsx"))
+	if err != nil || f.Total != 3 || f.ErrorCount != 6 {
+		t.Fatalf("3 wide rows: %+v, %v; want 3 rows, each without text or time", f, err)
+	}
+}
+
 func TestParseTimeAndCount(t *testing.T) {
 	for _, s := range []string{"2024-01-02 15:04", "2024/1/2 15:04", "2024年1月2日 15:04", "2024-01-02T15:04:00+08:00", "1704179040"} {
 		if tm, ok := listen.ParseTime(s, shanghai); !ok || !tm.Equal(time.Date(2024, 1, 2, 7, 4, 0, 0, time.UTC)) {
@@ -123,5 +168,186 @@ func FuzzReadImportJSONL(f *testing.F) {
 		if len(file.Rows) > file.Total {
 			t.Fatalf("rows %d total %d", len(file.Rows), file.Total)
 		}
+	})
+}
+
+// xlsxBytes is a workbook whose first sheet holds rows, from A1.
+func xlsxBytes(tb testing.TB, rows ...[]any) []byte {
+	tb.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	for i, r := range rows {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rewriteZip is the zip data with the file named name passed through edit.
+func rewriteZip(tb testing.TB, data []byte, name string, edit func(string) string) []byte {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if f.Name == name {
+			b = []byte(edit(string(b)))
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// sheetXML is the XML of the first sheet of an xlsxBytes workbook.
+func sheetXML(tb testing.TB, data []byte) []byte {
+	tb.Helper()
+	var out []byte
+	rewriteZip(tb, data, "xl/worksheets/sheet1.xml", func(s string) string {
+		out = []byte(s)
+		return s
+	})
+	return out
+}
+
+// xlsxSeeds are workbooks for the XLSX fuzz tests: a valid sheet, one
+// whose rows a mapping refuses, an empty workbook.
+func xlsxSeeds(tb testing.TB) (valid, refused, empty []byte) {
+	tb.Helper()
+	valid = xlsxBytes(tb,
+		[]any{"内容", "作者", "发布时间", "点赞"},
+		[]any{"闲岚咖啡真好喝", "小美", "2024-01-02 15:04", 3},
+		[]any{"序列号日期", "阿哲", 45293.5, "1.2万"},
+	)
+	// A bad date, no text, a count that is not one.
+	refused = xlsxBytes(tb,
+		[]any{"内容", "发布时间", "点赞"},
+		[]any{"时间坏了", "昨天", 1},
+		[]any{"", "2024-01-02", 1},
+		[]any{"赞数坏了", "2024-01-02", "很多"},
+	)
+	return valid, refused, xlsxBytes(tb)
+}
+
+// brokenRows are sheet XMLs with a row the XML gets wrong: a cell
+// reference that is no cell, a row number past the last row Excel has.
+func brokenRows(sheet []byte) []string {
+	return []string{
+		strings.Replace(string(sheet), `r="A3"`, `r="3A"`, 1),
+		strings.Replace(string(sheet), `<row r="3"`, `<row r="1048577"`, 1),
+	}
+}
+
+func randomBytes(n int) []byte {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rnd.UintN(256))
+	}
+	return b
+}
+
+// checkImport fails t unless ReadImport gave either rows within the
+// import's limits, or an Invalid error saying what is wrong with the file
+// or the mapping.
+func checkImport(t *testing.T, file *listen.ImportFile, err error) {
+	t.Helper()
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Invalid || len(ae.Fields) == 0 {
+			t.Fatalf("error %v is not an Invalid error on a field", err)
+		}
+		for _, fe := range ae.Fields {
+			if fe.Key == "" || !(fe.Field == "file" || strings.HasPrefix(fe.Field, "mapping.")) {
+				t.Fatalf("error %v: field %q key %q", err, fe.Field, fe.Key)
+			}
+		}
+		return
+	}
+	if len(file.Columns) == 0 {
+		t.Fatalf("no columns")
+	}
+	if file.Total > listen.MaxImportRows || len(file.Rows) > file.Total || len(file.Rows)+file.ErrorCount < file.Total {
+		t.Fatalf("rows %d errors %d total %d", len(file.Rows), file.ErrorCount, file.Total)
+	}
+	if len(file.Errors) > listen.MaxRowErrors || len(file.Errors) > file.ErrorCount {
+		t.Fatalf("%d row errors kept of %d", len(file.Errors), file.ErrorCount)
+	}
+	for _, r := range file.Rows {
+		if r.Row < 2 || strings.TrimSpace(r.Post.Text) == "" || len(r.Post.Text) > listen.MaxPostBytes || r.Post.PublishedAt.IsZero() {
+			t.Fatalf("row %+v", r)
+		}
+	}
+}
+
+// FuzzReadImportXLSX: whatever the bytes of an uploaded workbook, reading
+// it does not panic and gives either rows within the import's limits, or
+// an Invalid error saying what is wrong with the file or the mapping.
+func FuzzReadImportXLSX(f *testing.F) {
+	valid, refused, empty := xlsxSeeds(f)
+	f.Add(valid)
+	f.Add(refused)
+	f.Add(empty)
+	for _, sheet := range brokenRows(sheetXML(f, valid)) {
+		f.Add(rewriteZip(f, valid, "xl/worksheets/sheet1.xml", func(string) string { return sheet }))
+	}
+	f.Add(valid[:len(valid)/2])
+	f.Add([]byte("PK\x03\x04"))
+	f.Add(randomBytes(512))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("f.xlsx"))
+		checkImport(t, file, err)
+		if err == nil && file.Format != "xlsx" {
+			t.Fatalf("format %q", file.Format)
+		}
+	})
+}
+
+// FuzzReadImportSheetXML is FuzzReadImportXLSX on the XML of the first
+// sheet of a valid workbook: mutated zip bytes rarely get past the zip's
+// checksums, mutated XML reaches the rows.
+func FuzzReadImportSheetXML(f *testing.F) {
+	valid, refused, empty := xlsxSeeds(f)
+	for _, b := range [][]byte{valid, refused, empty} {
+		f.Add(sheetXML(f, b))
+	}
+	for _, sheet := range brokenRows(sheetXML(f, valid)) {
+		f.Add([]byte(sheet))
+	}
+	f.Add([]byte(wideSheet(3)))
+	f.Add(randomBytes(512))
+	f.Fuzz(func(t *testing.T, sheet []byte) {
+		data := rewriteZip(t, valid, "xl/worksheets/sheet1.xml", func(string) string { return string(sheet) })
+		file, err := listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("f.xlsx"))
+		checkImport(t, file, err)
 	})
 }

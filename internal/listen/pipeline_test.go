@@ -62,16 +62,6 @@ func TestSimHashNearDuplicates(t *testing.T) {
 	}
 }
 
-func TestDetectLang(t *testing.T) {
-	for text, want := range map[string]string{
-		"今天天气真好 iPhone 15 Pro": "zh", "This coffee is great": "en", "今日はいい天気ですね": "other", "Привет мир": "other", "12345 !!!": "other",
-	} {
-		if got := listen.DetectLang(text); got != want {
-			t.Errorf("DetectLang(%q) = %q, want %q", text, got, want)
-		}
-	}
-}
-
 func TestIngestDedupAndRollups(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

@@ -40,9 +40,12 @@
 // Japanese, Korean and Thai characters match anywhere, as substrings.
 // NEAR/n holds when an occurrence of each side is at most n characters
 // apart in the normalized text (characters between the two; 0 when they
-// touch or overlap); "x NEAR/n x" needs two occurrences. lang:zh matches
-// the post languages zh, zh-CN, zh-Hant …; source: and author: match the
-// whole value (author: ignores a leading @).
+// touch or overlap); "x NEAR/n x" needs two occurrences. lang: takes
+// only the languages mentions are labelled with, zh, en and other (Langs),
+// and is refused with any other value, which could never match; lang:zh
+// matches the post languages zh, zh-CN, zh-Hant …. source: and author:
+// match the whole value (author: ignores a leading @); source: takes any
+// value, since pushed and imported posts may name their own source.
 //
 // A query must look for something: one made only of NOT terms is refused,
 // unless a filter narrows it (-广告 source:weibo is fine).

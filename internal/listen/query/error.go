@@ -49,6 +49,7 @@ const (
 	KeyNearNumber      = "query.near_number"
 	KeyNearOperand     = "query.near_operand"
 	KeyFilterValue     = "query.filter_value"
+	KeyLangValue       = "query.lang_value"
 	KeyOnlyNegative    = "query.only_negative"
 )
 
@@ -71,6 +72,7 @@ var messages = map[string]string{
 	KeyNearNumber:      "NEAR needs a number",
 	KeyNearOperand:     "NEAR needs a word or phrase on each side",
 	KeyFilterValue:     "filter needs a value",
+	KeyLangValue:       "lang: takes zh, en or other",
 	KeyOnlyNegative:    "query only excludes",
 }
 

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -41,6 +42,11 @@ const (
 )
 
 var fieldNames = [...]string{fLang: "lang", fSource: "source", fAuthor: "author"}
+
+// Langs are the values lang: accepts: the languages the listening pipeline
+// labels mentions with (listen.LangZH, LangEN, LangOther). Any other value
+// could never match, so Parse refuses it.
+var Langs = []string{"zh", "en", "other"}
 
 // node is one node of a parsed query.
 type node struct {
@@ -270,6 +276,9 @@ func lex(src []rune) ([]token, error) {
 				value = textnorm.Normalize(value).Norm
 				if value == "" {
 					return nil, errAt(src, start, i, KeyFilterValue, "write the value right after the colon, for example lang:zh, source:weibo or author:\"名字\"")
+				}
+				if f == fLang && !slices.Contains(Langs, value) {
+					return nil, errAt(src, start, i, KeyLangValue, "mentions are labelled zh, en or other only: write lang:zh, lang:en or lang:other (any language but Chinese and English is other)")
 				}
 				if err := leaf(token{kind: tFilter, pos: start, end: i, field: f, text: value}); err != nil {
 					return nil, err

@@ -47,6 +47,13 @@ func TestParse(t *testing.T) {
 		{"author filter", "author:张三", "author:张三"},
 		{"author phrase", `author:"张 三" 咖啡`, `(author:"张 三" 咖啡)`},
 		{"filter key any case", "LANG:en x", "(lang:en x)"},
+		{"lang value any case", "x lang:ZH", "(x lang:zh)"},
+		{"lang other", "x lang:other", "(x lang:other)"},
+		{"lang full-width value", "x lang:ｅｎ", "(x lang:en)"},
+		{"lang quoted value", `x lang:"en"`, "(x lang:en)"},
+		{"negated lang", "x -lang:en", "(x -lang:en)"},
+		{"source any kind", "x source:own_channel", "(x source:own_channel)"},
+		{"source open-ended", "x source:xiaohongshu", "(x source:xiaohongshu)"},
 		{"full-width colon", "lang：zh x", "(lang:zh x)"},
 		{"negative with filter", "-广告 source:weibo", "(-广告 source:weibo)"},
 		{"unknown prefix is a word", "http:abc", "http:abc"},
@@ -122,6 +129,17 @@ func TestParseErrors(t *testing.T) {
 		{"unclosed quote", `a "new balance`, KeyUnclosedQuote, 3, `"new balance`},
 		{"filter without value", "lang: 华为", KeyFilterValue, 1, "lang:"},
 		{"author empty phrase", `author:"" x`, KeyEmptyPhrase, 8, `""`},
+		{"lang unknown", "华为 lang:fr", KeyLangValue, 4, "lang:fr"},
+		{"lang unknown first", "lang:fr 华为", KeyLangValue, 1, "lang:fr"},
+		{"lang unknown upper", "x LANG:FR", KeyLangValue, 3, "LANG:FR"},
+		{"lang region tag", "x lang:zh-CN", KeyLangValue, 3, "lang:zh-CN"},
+		{"lang underscore tag", "x lang:en_US", KeyLangValue, 3, "lang:en_US"},
+		{"lang name", "x lang:english", KeyLangValue, 3, "lang:english"},
+		{"lang chinese name", "小米 lang:中文", KeyLangValue, 4, "lang:中文"},
+		{"lang full-width colon", "x lang：fr", KeyLangValue, 3, "lang：fr"},
+		{"lang quoted", `x lang:"fr" y`, KeyLangValue, 3, `lang:"fr"`},
+		{"lang unknown in or", "(a OR lang:ja) b", KeyLangValue, 7, "lang:ja"},
+		{"lang unknown negated", "a -lang:de", KeyLangValue, 4, "lang:de"},
 		{"url term", "https://example.com", KeyEmptyTerm, 1, "https://example.com"},
 		{"too many terms", many, KeyTooManyTerms, 1001, "词"},
 		{"too long", strings.Repeat("a", 4001), KeyTooLong, 4001, ""},
@@ -160,6 +178,7 @@ func TestErrorMessage(t *testing.T) {
 		{"闲岚 NEAR/x 冷萃", "NEAR needs a number at 4: “NEAR/x”"},
 		{"-广告", "query only excludes"},
 		{strings.Repeat("a", 4001), "query too long at 4001"},
+		{"华为 lang:fr", "lang: takes zh, en or other at 4: “lang:fr”"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
@@ -174,6 +193,24 @@ func TestErrorMessage(t *testing.T) {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Key != KeyUnclosedParen || ae.Args["Pos"] != 15 || ae.Args["Near"] != "(k" {
 		t.Errorf("as apperr: %+v", ae)
+	}
+}
+
+// TestLangHint: refusing a lang: value names every value that is allowed.
+func TestLangHint(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("华为 lang:fr")
+	var qe *Error
+	if !errors.As(err, &qe) || qe.Key != KeyLangValue {
+		t.Fatalf("err = %v, want %s", err, KeyLangValue)
+	}
+	for _, l := range Langs {
+		if !strings.Contains(qe.Hint, "lang:"+l) {
+			t.Errorf("hint %q does not offer lang:%s", qe.Hint, l)
+		}
+		if _, err := Parse("华为 lang:" + l); err != nil {
+			t.Errorf("lang:%s refused: %v", l, err)
+		}
 	}
 }
 
@@ -215,6 +252,7 @@ func FuzzParse(f *testing.F) {
 		"华为 OR huawei -招聘", `"new balance" (鞋 OR 跑鞋)`, "小米 NEAR/10 (发热 OR 续航)",
 		"lang:zh source:weibo author:\"张三\" x", "（a OR b）", "a NEAR/x b", "((", "))", `"`, "OR", "NOT",
 		"-", "a NEAR/3 b NEAR/4 c", "author:", "ＯＲ ＮＯＴ", "\xff\xfe", "https://x.y a",
+		"x lang:fr", "lang:ｚｈ-cn",
 	} {
 		f.Add(s)
 	}
