@@ -2,7 +2,6 @@ package insight
 
 import (
 	"context"
-	"time"
 )
 
 // ShareOfVoice is METRICS.md's share_of_voice per day: brand mentions /
@@ -221,6 +220,3 @@ func (s *Service) selection(ctx context.Context, ws, topicID int64, p Period) ([
 	}
 	return []int64{topicID}, nil
 }
-
-// hour truncates t to its UTC hour.
-func hour(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
