@@ -77,7 +77,14 @@ var demoLinks = []demoLink{
 	{"origin-flavour-season", "xiaohongshu", "阿May 产地挂耳测评", shop + "/origin?sku=drip-10", 1.1, 14},
 	{"origin-flavour-season", "zhihu", "产地科普问答", shop + "/origin/guide", 0.5, 12},
 	{"", "wechat_oa", "公众号菜单 · 官方商城", shop + "/", 0.35, 0},
+	// A marketplace store page carries no snippet: its effective clicks are
+	// its unique clicks, and the reports say so.
+	{"winter-warm-coffee", "weibo", "天猫旗舰店 · 冬日礼盒", tmall + "/winter-gift", 0.4, 12},
 }
+
+// tmall is the brand's store on a marketplace, where it cannot install
+// the snippet.
+const tmall = "https://xianlan.tmall.example"
 
 // region is where a share of the demo's visitors are; the demo's locator
 // answers it for the addresses the generator gives them. Codes are ISO
@@ -577,6 +584,9 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 		at := c.hit.At
 		clickLink[cid] = c.li
 		clickBy[cid] = c.person
+		if !strings.HasPrefix(demoLinks[c.li].dest, shop) {
+			continue // no snippet on the page: no landing, nothing reported
+		}
 		if rng.Float64() >= 0.6 {
 			continue // no landing: the page did not load, or the visitor left at once
 		}

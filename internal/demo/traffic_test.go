@@ -78,6 +78,8 @@ func TestDemoTraffic(t *testing.T) {
 }
 
 type figures struct {
+	// Fallback counts the links whose page carries no snippet.
+	Fallback                                               int
 	Links                                                  int
 	Clicks, Human, Unique, Effective, Engaged              int64
 	Bots, Previews, Prefetches                             int64
@@ -111,6 +113,9 @@ func measure(t *testing.T, d Deps) figures {
 		f.Human += l.Counts.HumanClicks
 		f.Unique += l.Counts.UniqueClicks
 		f.Effective += l.Counts.EffectiveClicks
+		if l.Counts.EffectiveFallback {
+			f.Fallback++
+		}
 		f.Engaged += l.Counts.EngagedVisits
 		st, err := d.Links.Stats(ctx, ws.ID, l.ID, now.AddDate(0, 0, -61), now.Add(time.Hour), loc)
 		if err != nil {
@@ -181,6 +186,9 @@ func checkFigures(t *testing.T, f figures) {
 	}
 	if share := float64(f.Effective) / float64(f.Unique); share < 0.5 || share > 0.7 {
 		t.Errorf("effective / unique = %.2f, want about 0.6", share)
+	}
+	if f.Fallback != 1 {
+		t.Errorf("%d links without the snippet, want the marketplace store's", f.Fallback)
 	}
 	if f.Bots < f.Clicks/20 || f.Previews < f.Clicks/20 || f.Prefetches == 0 {
 		t.Errorf("bots %d, previews %d, prefetches %d of %d clicks: want machines present", f.Bots, f.Previews, f.Prefetches, f.Clicks)
