@@ -32,6 +32,16 @@ const (
 	WeightPerformance = 0.35
 )
 
+// ReachFull is the share of a platform's users (percent) that must live in
+// the persona's city tiers for the platform to reach the persona fully.
+// Geography is not one preference among others: a platform whose users
+// are almost all elsewhere cannot reach the persona however well the rest
+// fits, so below ReachFull the whole score shrinks in proportion
+// (Instagram, with 2 % of its users in China's first-tier and new
+// first-tier cities, keeps a fifth of its score for a Shanghai office
+// worker). Platforms that publish no city split are not cut.
+const ReachFull = 10.0
+
 // Weights of the audience dimensions inside the audience component.
 const (
 	weightAge    = 0.40
@@ -42,8 +52,12 @@ const (
 // Fit is one platform's score for a persona and an objective, with the
 // parts it is made of, so that a strategist can see why and disagree.
 type Fit struct {
-	Platform   string      `json:"platform"`
-	Score      float64     `json:"score"` // 0–100, one decimal
+	Platform string  `json:"platform"`
+	Score    float64 `json:"score"` // 0–100, one decimal
+	// Reach is the factor the weighted mean of the components was
+	// multiplied by: 1 unless too few of the platform's users live in the
+	// persona's city tiers (ReachFull).
+	Reach      float64     `json:"reach"`
 	Components []Component `json:"components"`
 	Reasons    []Reason    `json:"reasons"`
 }
@@ -115,7 +129,9 @@ var (
 //     and links inline 1, limited 0.4, none 0.
 //   - performance: the measured value, when there is one.
 //
-// score = Σ weight × component / Σ weight, over the components with a value.
+// score = reach × Σ weight × component / Σ weight, over the components
+// with a value, where reach = min(1, the platform's share of users in the
+// persona's city tiers ÷ ReachFull) when both give a city split, else 1.
 //
 // Returns apperr.Invalid with field "objective" for an unknown objective,
 // and "persona.age_bands", "persona.city_tiers", "persona.gender" or
@@ -182,7 +198,12 @@ func Rank(platforms []Platform, persona brand.Persona, objective string, perform
 			{Name: ComponentCapability, Score: ptr(capability), Weight: WeightCapability},
 			{Name: ComponentPerformance, Score: perf, Weight: WeightPerformance},
 		}
-		out = append(out, Fit{Platform: p.Key, Score: combine(components), Components: components, Reasons: reasons})
+		reach := 1.0
+		if share := inShare(p.Audience.CityTiers, tiers); len(tiers) > 0 && len(p.Audience.CityTiers) > 0 && share < ReachFull {
+			reach = share / ReachFull
+			reasons = append(reasons, Reason{Key: "fit.reason.reach", Args: map[string]any{"Share": round1(share), "Reach": round1(100 * reach)}})
+		}
+		out = append(out, Fit{Platform: p.Key, Score: round1(combine(components) * reach), Reach: reach, Components: components, Reasons: reasons})
 	}
 	slices.SortFunc(out, func(a, b Fit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {

@@ -128,8 +128,14 @@ func checkFits(t *testing.T, fits []Fit) {
 		if math.Abs(effective-1) > 0.01 {
 			t.Errorf("%s effective weights sum to %v", f.Platform, effective)
 		}
-		if math.Abs(weighted-f.Score) > 0.5 {
-			t.Errorf("%s score %v, but components give %v", f.Platform, f.Score, weighted)
+		if f.Reach < 0 || f.Reach > 1 {
+			t.Errorf("%s reach %v outside 0–1", f.Platform, f.Reach)
+		}
+		if math.Abs(weighted*f.Reach-f.Score) > 0.5 {
+			t.Errorf("%s score %v, but components give %v × reach %v", f.Platform, f.Score, weighted, f.Reach)
+		}
+		if cut := slices.ContainsFunc(f.Reasons, func(r Reason) bool { return r.Key == "fit.reason.reach" }); cut != (f.Reach < 1) {
+			t.Errorf("%s reach %v, but reach reason present = %v", f.Platform, f.Reach, cut)
 		}
 		if perf := f.Components[4]; perf.Score != nil || perf.Weight != WeightPerformance {
 			t.Errorf("%s performance = %+v, want absent with weight %v", f.Platform, perf, WeightPerformance)
@@ -298,5 +304,58 @@ func TestRankInvalid(t *testing.T) {
 			}
 			assertField(t, err, tt.wantField, "")
 		})
+	}
+}
+
+// TestRankReach: a platform with almost none of its users in the persona's
+// city tiers cannot reach the persona, so it ranks below every domestic
+// platform the persona could be reached on, and the other way round for
+// a persona abroad; a persona without city tiers cuts nothing.
+func TestRankReach(t *testing.T) {
+	t.Parallel()
+	platforms := mustLoad(t).Platforms()
+	officeWorker := brand.Persona{AgeBands: []string{"25-34"}, Gender: brand.GenderSplit{Female: 85, Male: 15}, CityTiers: []string{"tier1", "new_tier1"},
+		Platforms: []brand.PlatformShare{{Platform: "xiaohongshu", Share: 45}, {Platform: "douyin", Share: 30}, {Platform: "wechat_channels", Share: 10}}}
+	noTiers := officeWorker
+	noTiers.CityTiers = nil
+	for _, tt := range []struct {
+		name           string
+		persona        brand.Persona
+		reached, apart []string // every reached one ranks above every apart one
+	}{
+		{"Shanghai office worker", officeWorker, []string{"wechat_oa", "wechat_channels", "weibo", "bilibili"}, []string{"instagram", "tiktok", "youtube", "facebook", "x"}},
+		{"overseas professionals", overseasProfessionals, []string{"linkedin", "x", "youtube"}, []string{"weibo", "douyin", "wechat_oa"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fits, err := Rank(platforms, tt.persona, ObjectiveSales, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFits(t, fits)
+			for _, r := range tt.reached {
+				for _, a := range tt.apart {
+					if rankOf(fits, r) > rankOf(fits, a) {
+						t.Errorf("%s ranks below %s", r, a)
+					}
+				}
+				if f := fits[rankOf(fits, r)]; f.Reach != 1 {
+					t.Errorf("%s reach %v, want 1", r, f.Reach)
+				}
+			}
+			for _, a := range tt.apart {
+				if f := fits[rankOf(fits, a)]; f.Reach >= 1 {
+					t.Errorf("%s reach %v, want cut", a, f.Reach)
+				}
+			}
+		})
+	}
+	fits, err := Rank(platforms, noTiers, ObjectiveSales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fits {
+		if f.Reach != 1 {
+			t.Errorf("without city tiers, %s reach %v; want 1", f.Platform, f.Reach)
+		}
 	}
 }
