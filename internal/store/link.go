@@ -242,10 +242,11 @@ func (db *DB) SetAllowedDomains(ctx context.Context, workspaceID int64, domains 
 	return nil
 }
 
-// breakdownColumns are the expressions of link.Dimensions.
-var breakdownColumns = map[string]string{
+// breakdownKeys are the keys of link.Dimensions as expressions over
+// click_events; a region is its country and subdivision codes ("CN-SH").
+var breakdownKeys = map[string]string{
 	"class": "class", "device": "device", "os": "os", "browser": "browser", "referrer": "referrer",
-	"region": "country, region",
+	"region": "CASE WHEN region = '' THEN country ELSE country || '-' || region END",
 }
 
 // maxBuckets bounds each breakdown.
@@ -282,29 +283,28 @@ func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to tim
 	if err := rows.Err(); err != nil {
 		return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
 	}
+	days, err := db.breakdownDays(ctx, id, from, to)
+	if err != nil {
+		return link.Stats{}, err
+	}
 	for _, dim := range link.Dimensions {
-		col := breakdownColumns[dim]
-		rows, err := c.query(ctx, fmt.Sprintf(`SELECT %s, COUNT(*), CAST(SUM(CASE WHEN class = 'human' THEN 1 ELSE 0 END) AS BIGINT)
-			FROM click_events WHERE link_id = $1 AND at >= $2 AND at < $3
-			GROUP BY %s ORDER BY COUNT(*) DESC, %s LIMIT %d`, col, col, col, maxBuckets), id, from, to)
+		// The filled days of the range from click_breakdowns, the rest
+		// (its first and last partial days, and days not ended an hour
+		// ago) from the clicks.
+		rows, err := c.query(ctx, fmt.Sprintf(`SELECT key, CAST(SUM(n) AS BIGINT), CAST(SUM(h) AS BIGINT) FROM (
+			SELECT key, clicks AS n, human_clicks AS h FROM click_breakdowns WHERE link_id = $1 AND dim = $2 AND day >= $3 AND day < $4
+			UNION ALL
+			SELECT %s, 1, CASE WHEN class = 'human' THEN 1 ELSE 0 END FROM click_events
+			WHERE link_id = $1 AND (at >= $5 AND at < $6 OR at >= $7 AND at < $8)
+		) x GROUP BY key ORDER BY SUM(n) DESC, key LIMIT %d`, breakdownKeys[dim], maxBuckets),
+			id, dim, days.first, days.end, from, days.from, days.to, to)
 		if err != nil {
 			return link.Stats{}, apperr.Wrap(err, "read link breakdown")
 		}
 		buckets := []link.Bucket{}
 		for rows.Next() {
 			var b link.Bucket
-			var err error
-			if dim == "region" {
-				var country, region string
-				err = rows.Scan(&country, &region, &b.Clicks, &b.HumanClicks)
-				b.Key = country
-				if region != "" {
-					b.Key += "-" + region
-				}
-			} else {
-				err = rows.Scan(&b.Key, &b.Clicks, &b.HumanClicks)
-			}
-			if err != nil {
+			if err := rows.Scan(&b.Key, &b.Clicks, &b.HumanClicks); err != nil {
 				rows.Close()
 				return link.Stats{}, apperr.Wrap(err, "read link breakdown")
 			}
@@ -317,6 +317,80 @@ func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to tim
 		st.Breakdowns[dim] = buckets
 	}
 	return st, nil
+}
+
+// breakdownSpan is how LinkStats splits a range: the whole UTC days
+// [first, end) come from click_breakdowns, which hold the clicks of
+// [from, to); the rest of the range from the clicks.
+type breakdownSpan struct {
+	first, end string
+	from, to   time.Time
+}
+
+// breakdownSettle is how long after a UTC day has ended its clicks are
+// taken as final: the click writer stores a click within its flush
+// interval (a second) unless it is overloaded.
+const breakdownSettle = time.Hour
+
+// breakdownDays returns the whole UTC days of [from, to) that ended
+// breakdownSettle ago, first filling click_breakdowns for those a report
+// has not asked for before. Every node may fill a day; they write the
+// same rows, and the keys keep one.
+func (db *DB) breakdownDays(ctx context.Context, id int64, from, to time.Time) (breakdownSpan, error) {
+	first := from.Truncate(24 * time.Hour)
+	if first.Before(from) {
+		first = first.Add(24 * time.Hour)
+	}
+	end := to
+	if settled := db.now().UTC().Add(-breakdownSettle); settled.Before(end) {
+		end = settled
+	}
+	end = end.Truncate(24 * time.Hour)
+	if !first.Before(end) {
+		// No whole day: everything from the clicks.
+		return breakdownSpan{first: "", end: "", from: to, to: to}, nil
+	}
+	span := breakdownSpan{first: first.Format(time.DateOnly), end: end.Format(time.DateOnly), from: first, to: end}
+	filled := map[string]bool{}
+	rows, err := db.reader().query(ctx, `SELECT day FROM click_breakdown_days WHERE link_id = $1 AND day >= $2 AND day < $3`, id, span.first, span.end)
+	if err != nil {
+		return span, apperr.Wrap(err, "read breakdown days")
+	}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return span, apperr.Wrap(err, "read breakdown days")
+		}
+		filled[d] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return span, apperr.Wrap(err, "read breakdown days")
+	}
+	for d := first; d.Before(end); d = d.Add(24 * time.Hour) {
+		day := d.Format(time.DateOnly)
+		if filled[day] {
+			continue
+		}
+		err := db.InTx(ctx, func(tx *Tx) error {
+			c := tx.conn()
+			for _, dim := range link.Dimensions {
+				if _, err := c.exec(ctx, fmt.Sprintf(`INSERT INTO click_breakdowns (link_id, day, dim, key, clicks, human_clicks)
+					SELECT $1, $2, $3, %s, COUNT(*), CAST(SUM(CASE WHEN class = 'human' THEN 1 ELSE 0 END) AS BIGINT)
+					FROM click_events WHERE link_id = $1 AND at >= $4 AND at < $5 GROUP BY %s
+					ON CONFLICT DO NOTHING`, breakdownKeys[dim], breakdownKeys[dim]), id, day, dim, d, d.Add(24*time.Hour)); err != nil {
+					return err
+				}
+			}
+			_, err := c.exec(ctx, `INSERT INTO click_breakdown_days (link_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, day)
+			return err
+		})
+		if err != nil {
+			return span, apperr.Wrap(err, "fill link breakdown")
+		}
+	}
+	return span, nil
 }
 
 // VisitorSalt returns the salt of a day, storing candidate when the day has

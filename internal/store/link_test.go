@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -641,5 +643,86 @@ func TestLinkVersion(t *testing.T) {
 			}
 			last = v
 		}
+	})
+}
+
+// TestLinkBreakdownDays: whole UTC days that ended over an hour ago are
+// counted once into click_breakdowns and read from there afterwards; the
+// partial first and last days, and today, come from the clicks.
+func TestLinkBreakdownDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		now := time.Date(2024, 5, 10, 12, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		at := func(day, hm string) time.Time {
+			ts, err := time.Parse("2006-01-02 15:04", "2024-05-"+day+" "+hm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ts
+		}
+		located := testClick(l, at("09", "00:30"), link.Human, "v3", false)
+		located.Country, located.Region = "CN", "SH"
+		unknown := func(c link.Click) link.Click { c.Country, c.Region = "", ""; return c }
+		clicks := []link.Click{
+			unknown(testClick(l, at("07", "10:00"), link.Human, "v1", false)), // before the range
+			unknown(testClick(l, at("08", "23:30"), link.Bot, "b", false)),
+			unknown(testClick(l, at("08", "23:40"), link.Preview, "p", false)),
+			located,
+			unknown(testClick(l, at("10", "11:30"), link.Human, "v4", false)), // today
+			unknown(testClick(l, at("10", "11:55"), link.Human, "v5", false)),
+		}
+		if _, err := db.WriteClicks(ctx, clicks); err != nil {
+			t.Fatal(err)
+		}
+		from, to := at("07", "12:00"), now
+		want := map[string]map[string]int64{
+			"class":  {"human": 3, "bot": 1, "preview": 1},
+			"region": {"": 4, "CN-SH": 1},
+		}
+		check := func(when string) {
+			t.Helper()
+			st, err := db.LinkStats(ctx, ws, l.ID, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for dim, w := range want {
+				got := map[string]int64{}
+				for _, b := range st.Breakdowns[dim] {
+					got[b.Key] = b.Clicks
+				}
+				if !reflect.DeepEqual(got, w) {
+					t.Errorf("%s: %s breakdown = %v; want %v", when, dim, got, w)
+				}
+			}
+		}
+		check("first view")
+		var days []string
+		rows, err := db.WriteDB().QueryContext(ctx, `SELECT day FROM click_breakdown_days WHERE link_id = $1 ORDER BY day`, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			days = append(days, d)
+		}
+		rows.Close()
+		if !slices.Equal(days, []string{"2024-05-08", "2024-05-09"}) {
+			t.Errorf("filled days %v; want 2024-05-08 and 2024-05-09", days)
+		}
+		// A filled day is read from its counts: a click stored into it
+		// afterwards (which the writer never does) is not seen, while
+		// today's are.
+		late := []link.Click{unknown(testClick(l, at("08", "12:00"), link.Bot, "late", false)), unknown(testClick(l, at("10", "11:58"), link.Bot, "now", false))}
+		if _, err := db.WriteClicks(ctx, late); err != nil {
+			t.Fatal(err)
+		}
+		want["class"]["bot"], want["region"][""] = 2, 5
+		check("second view")
 	})
 }
