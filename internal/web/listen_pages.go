@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/listen/query"
 )
 
 // listeningPageRoutes serve the listening section: the mentions stream
@@ -510,4 +512,20 @@ func clip(text string, n int) string {
 		return text
 	}
 	return string(r[:n]) + "…"
+}
+
+// QueryProblem is why a stored topic's query no longer parses, in the
+// page's language, or "" when it parses: a topic whose query the parser
+// now refuses (a stricter filter, a longer query than allowed today)
+// matches nothing until someone edits it, so the list says so.
+func (v *view) QueryProblem(q string) string {
+	_, err := query.Parse(q)
+	var qe *query.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &qe):
+		return v.s.cat.T(v.Locale, qe.Key, map[string]any{"Pos": qe.Pos, "Near": qe.Near, "Hint": qe.Hint})
+	}
+	return v.T("error.invalid")
 }

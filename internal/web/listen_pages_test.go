@@ -541,3 +541,25 @@ func TestListeningAuditSkipsPreviews(t *testing.T) {
 		t.Errorf("audit entry action %q, want %q", es[0].Action, want)
 	}
 }
+
+// TestListeningBrokenTopicQuery: a stored topic whose query the parser now
+// refuses (lang:fr, accepted before lang: had a closed set) is flagged in
+// the topic list with the parser's message; a good one is not.
+func TestListeningBrokenTopicQuery(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.db.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "法语帖", Kind: "other", Query: "星澜 lang:fr", Enabled: true})
+	must(t, err)
+	_, err = h.listen.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	_, body := b.get("/w/acme/listening")
+	if n := strings.Count(body, `class="field-error topic-query-error"`); n != 1 {
+		t.Errorf("%d topics flagged; want the lang:fr one", n)
+	}
+	if !strings.Contains(body, "修改前不会匹配任何内容") || !strings.Contains(body, "lang: 只能取 zh、en 或 other") {
+		t.Error("the flag lacks its label or the parser's message")
+	}
+}
