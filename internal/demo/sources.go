@@ -17,7 +17,7 @@ type SourceStore interface {
 	Sources(ctx context.Context, ws int64) ([]listen.Source, error)
 	CreateSource(ctx context.Context, ws int64, s listen.Source) (listen.Source, error)
 	ResetSourcePoll(ctx context.Context, ws, id int64) error
-	RecordSourceFailure(ctx context.Context, ws, id int64, problem string, next time.Time) error
+	RecordSourceFailure(ctx context.Context, ws, id int64, problem listen.SourceProblem, next time.Time) error
 	DeleteSource(ctx context.Context, ws, id int64) error
 }
 
@@ -28,7 +28,7 @@ type demoSource struct {
 	src      listen.Source
 	postKind string
 	failures int
-	problem  string
+	problem  listen.SourceProblem
 }
 
 // demoSources: a monitoring service pushing Weibo posts through the
@@ -41,7 +41,8 @@ var demoSources = []demoSource{
 	{src: listen.Source{Kind: "import", Name: "微博后台导出（CSV）"}, postKind: "import"},
 	{src: listen.Source{Kind: "bluesky_search", Name: "Bluesky 搜索：闲岚", PollSeconds: 900,
 		Config: map[string]string{"q": "闲岚 OR xianlan", "identifier": "xianlan.bsky.example", "app_password": "demo-revoked-pass"}},
-		failures: 3, problem: "bluesky: HTTP 401: AuthenticationRequired: Invalid identifier or password (the app password may have been revoked)"},
+		failures: 3, problem: listen.SourceProblem{Key: "error.source_auth", Args: map[string]any{"Platform": "Bluesky"},
+			Text: "bluesky: HTTP 401: AuthenticationRequired: Invalid identifier or password (the app password may have been revoked)"}},
 }
 
 // retiredSources are sources that earlier versions of the demo made, on

@@ -26,13 +26,13 @@ type SourceStore interface {
 	RecordSourceSuccess(ctx context.Context, ws, id int64, cursor, etag, lastModified string, items int, next time.Time) error
 	// RecordSourceFailure records a failed poll: the error text, one
 	// more failure, the next poll time. Returns apperr.NotFound.
-	RecordSourceFailure(ctx context.Context, ws, id int64, problem string, next time.Time) error
+	RecordSourceFailure(ctx context.Context, ws, id int64, problem listen.SourceProblem, next time.Time) error
 }
 
 // pollRecord is the outcome of one source's poll.
 type pollRecord struct {
 	ok           bool
-	problem      string
+	problem      listen.SourceProblem
 	items        int
 	cursor, etag string
 	lastModified string
@@ -175,7 +175,7 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 			if !rec.ok {
 				out.Failed++
 				logger.WarnContext(ctx, "source poll failed", slog.Int64("source_id", d.ID), slog.String("kind", d.Kind),
-					slog.Int("failures", rec.failures), slog.String("err", rec.problem))
+					slog.Int("failures", rec.failures), slog.String("err", rec.problem.Text))
 			}
 		}()
 	}
@@ -188,7 +188,7 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 func (w *PollSourcesWorker) pollOne(ctx context.Context, src listen.Source, now func() time.Time) (rec pollRecord) {
 	failed := func(err error) pollRecord {
 		failures := src.Failures + 1
-		return pollRecord{problem: source.Describe(err), failures: failures,
+		return pollRecord{problem: source.Problem(err), failures: failures,
 			next: NextPoll(now().UTC(), src.PollSeconds, failures, source.RetryAfter(err))}
 	}
 	defer func() {

@@ -54,14 +54,14 @@ func (m *memSources) RecordSourceSuccess(_ context.Context, ws, id int64, cursor
 	return nil
 }
 
-func (m *memSources) RecordSourceFailure(_ context.Context, ws, id int64, problem string, next time.Time) error {
+func (m *memSources) RecordSourceFailure(_ context.Context, ws, id int64, problem listen.SourceProblem, next time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.srcs[id]
 	if s == nil || s.WorkspaceID != ws {
 		return apperr.NotFoundf("source")
 	}
-	s.LastError = problem
+	s.LastError, s.LastErrorKey, s.LastErrorArgs = problem.Text, problem.Key, problem.Args
 	s.Failures++
 	at := next
 	s.NextPollAt = &at

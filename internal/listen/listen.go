@@ -28,6 +28,15 @@ type Topic struct {
 // the workspace's own channels.
 var SourceKinds = []string{"rss", "mastodon_tag", "mastodon_search", "bluesky_search", "weibo_search", "webhook", "import", "own_channel"}
 
+// SourceProblem is why a poll failed: Text in plain English for operators
+// and logs (secrets redacted), and, when the error has one, the catalog
+// message Key with its Args for the UI.
+type SourceProblem struct {
+	Text string
+	Key  string
+	Args map[string]any
+}
+
 // Source is where mentions come from, with its health: last success, last
 // error and how many items it has brought.
 type Source struct {
@@ -43,12 +52,16 @@ type Source struct {
 	LastModified  string            `json:"-"`
 	LastSuccessAt *time.Time        `json:"last_success_at,omitempty"`
 	LastError     string            `json:"last_error,omitempty"`
-	LastErrorAt   *time.Time        `json:"last_error_at,omitempty"`
-	Failures      int               `json:"failures"`
-	ItemsFetched  int64             `json:"items_fetched"`
-	NextPollAt    *time.Time        `json:"next_poll_at,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
+	// LastErrorKey and LastErrorArgs name the catalog message of the last
+	// error, when it has one: what the UI shows in its language.
+	LastErrorKey  string         `json:"last_error_key,omitempty"`
+	LastErrorArgs map[string]any `json:"last_error_args,omitempty"`
+	LastErrorAt   *time.Time     `json:"last_error_at,omitempty"`
+	Failures      int            `json:"failures"`
+	ItemsFetched  int64          `json:"items_fetched"`
+	NextPollAt    *time.Time     `json:"next_poll_at,omitempty"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 }
 
 // Post is one item as a source delivers it, before the pipeline: untrusted

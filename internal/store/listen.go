@@ -894,16 +894,19 @@ func jsonText(v any) string {
 // ---- sources ----
 
 const sourceColumns = `id, workspace_id, kind, name, config, enabled, poll_seconds, cursor, etag, last_modified, last_success_at,
-	last_error, last_error_at, failures, items_fetched, next_poll_at, created_at, updated_at`
+	last_error, last_error_key, last_error_args, last_error_at, failures, items_fetched, next_poll_at, created_at, updated_at`
 
 func scanSource(r linkRow) (listen.Source, error) {
 	var s listen.Source
-	var config string
+	var config, errArgs string
 	var ok, errAt, next sql.NullTime
 	err := r.Scan(&s.ID, &s.WorkspaceID, &s.Kind, &s.Name, &config, &s.Enabled, &s.PollSeconds, &s.Cursor, &s.ETag, &s.LastModified, &ok,
-		&s.LastError, &errAt, &s.Failures, &s.ItemsFetched, &next, &s.CreatedAt, &s.UpdatedAt)
+		&s.LastError, &s.LastErrorKey, &errArgs, &errAt, &s.Failures, &s.ItemsFetched, &next, &s.CreatedAt, &s.UpdatedAt)
 	if err != nil {
 		return s, err
+	}
+	if errArgs != "" {
+		_ = json.Unmarshal([]byte(errArgs), &s.LastErrorArgs)
 	}
 	s.Config = map[string]string{}
 	_ = json.Unmarshal([]byte(config), &s.Config)
@@ -995,15 +998,25 @@ func (db *DB) RecordSourceSuccess(ctx context.Context, ws, id int64, cursor, eta
 	return brandRowsOne(res, err, "update", "source")
 }
 
-// RecordSourceFailure records a failed poll: the error (cut to 500
-// characters), one more failure, the next poll time (the caller's
-// backoff). Returns apperr.NotFound.
-func (db *DB) RecordSourceFailure(ctx context.Context, ws, id int64, problem string, next time.Time) error {
+// RecordSourceFailure records a failed poll: the error (its text cut to
+// 500 characters, its message key and arguments), one more failure, the
+// next poll time (the caller's backoff). Returns apperr.NotFound.
+func (db *DB) RecordSourceFailure(ctx context.Context, ws, id int64, problem listen.SourceProblem, next time.Time) error {
 	now := db.now()
-	if r := []rune(problem); len(r) > 500 {
-		problem = string(r[:500])
+	text := problem.Text
+	if r := []rune(text); len(r) > 500 {
+		text = string(r[:500])
 	}
-	res, err := db.writer().exec(ctx, `UPDATE sources SET last_error = $1, last_error_at = $2, failures = failures + 1, next_poll_at = $3, updated_at = $2
-		WHERE workspace_id = $4 AND id = $5`, problem, now, next.UTC(), ws, id)
+	args := ""
+	if len(problem.Args) > 0 {
+		b, err := json.Marshal(problem.Args)
+		if err != nil {
+			return apperr.Wrap(err, "encode source error")
+		}
+		args = string(b)
+	}
+	res, err := db.writer().exec(ctx, `UPDATE sources SET last_error = $1, last_error_key = $2, last_error_args = $3, last_error_at = $4,
+		failures = failures + 1, next_poll_at = $5, updated_at = $4 WHERE workspace_id = $6 AND id = $7`,
+		text, problem.Key, args, now, next.UTC(), ws, id)
 	return brandRowsOne(res, err, "update", "source")
 }

@@ -48,7 +48,7 @@ func TestClaimDueSources(t *testing.T) {
 			t.Errorf("second claim = %d sources, %v; want none while the lease runs", len(again), err)
 		}
 		// Health and reset.
-		if err := db.RecordSourceFailure(ctx, ws, due, "boom", now.Add(time.Hour)); err != nil {
+		if err := db.RecordSourceFailure(ctx, ws, due, listen.SourceProblem{Text: "boom", Key: "error.source_http", Args: map[string]any{"Status": 503}}, now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.RecordSourceSuccess(ctx, ws, never, "c1", `"e"`, "lm", 3, now.Add(time.Hour)); err != nil {
@@ -61,7 +61,7 @@ func TestClaimDueSources(t *testing.T) {
 		if s.Cursor != "" || s.ETag != "" || s.LastModified != "" || s.ItemsFetched != 3 || s.LastSuccessAt == nil {
 			t.Errorf("after reset: %+v; want cursor and validators gone, health kept", s)
 		}
-		if f, _ := db.Source(ctx, ws, due); f.Failures != 1 || f.LastError != "boom" {
+		if f, _ := db.Source(ctx, ws, due); f.Failures != 1 || f.LastError != "boom" || f.LastErrorKey != "error.source_http" || f.LastErrorArgs["Status"] != float64(503) {
 			t.Errorf("failed source: %+v", f)
 		}
 		if err := db.ResetSourcePoll(ctx, ws+999, never); err == nil {

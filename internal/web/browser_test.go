@@ -306,7 +306,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#source-health tr.status-failing`)),
 		shot("sources.png"),
 	)
-	if health := text(`#source-health`); !strings.Contains(health, "接收推送") || !strings.Contains(health, "失败") || !strings.Contains(health, "AuthenticationRequired") {
+	if health := text(`#source-health`); !strings.Contains(health, "接收推送") || !strings.Contains(health, "失败") || !strings.Contains(health, "Bluesky 拒绝了凭据") {
 		t.Errorf("source health: %.400q", health)
 	}
 }

@@ -529,3 +529,13 @@ func (v *view) QueryProblem(q string) string {
 	}
 	return v.T("error.invalid")
 }
+
+// SourceProblem is a source's last error in the page's language when it
+// has a catalog message, else its English text (an error Chorus has no
+// message for, from an older version or a platform).
+func (v *view) SourceProblem(s listen.Source) string {
+	if s.LastErrorKey == "" {
+		return s.LastError
+	}
+	return v.s.cat.T(v.Locale, s.LastErrorKey, s.LastErrorArgs)
+}

@@ -169,7 +169,7 @@ func TestSourceHealthPage(t *testing.T) {
 		feed := create("rss", "店铺博客", true, map[string]string{"url": "https://blog.example.com/feed.xml"})
 		must(t, db.RecordSourceSuccess(ctx, ws, feed.ID, "", `"etag"`, "", 42, time.Now().Add(15*time.Minute)))
 		tag := create("mastodon_tag", "#咖啡", true, map[string]string{"instance": "https://mastodon.example", "tag": "咖啡", "token": "sekrit-token"})
-		must(t, db.RecordSourceFailure(ctx, ws, tag.ID, `HTTP 503 <script>alert(1)</script>`, time.Now().Add(time.Hour)))
+		must(t, db.RecordSourceFailure(ctx, ws, tag.ID, listen.SourceProblem{Text: `HTTP 503 <script>alert(1)</script>`}, time.Now().Add(time.Hour)))
 		create("rss", "旧订阅", false, map[string]string{"url": "https://old.example.com/rss"})
 
 		b := h.browser()

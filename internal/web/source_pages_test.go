@@ -499,7 +499,7 @@ func TestSourcePagesDemo(t *testing.T) {
 				t.Errorf("pushed source %q: %d items: %s", s.Name, s.ItemsFetched, row)
 			}
 		case source.KindBlueskySearch:
-			if !strings.Contains(row, "失败") || !strings.Contains(row, "连续失败 3 次") || !strings.Contains(row, "app password may have been revoked") {
+			if !strings.Contains(row, "失败") || !strings.Contains(row, "连续失败 3 次") || !strings.Contains(row, "Bluesky 拒绝了凭据") || !strings.Contains(row, "app password may have been revoked") {
 				t.Errorf("failing Bluesky source: %s", row)
 			}
 			if strings.Contains(page, s.Config[source.KeyAppPassword]) {

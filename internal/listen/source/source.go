@@ -119,6 +119,17 @@ func Describe(err error) string {
 	return msg
 }
 
+// Problem is what to record of a failed poll: Describe's text, and the
+// error's catalog message when it has one.
+func Problem(err error) listen.SourceProblem {
+	p := listen.SourceProblem{Text: Describe(err)}
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Key != "" {
+		p.Key, p.Args = ae.Key, ae.Args
+	}
+	return p
+}
+
 // fail is an error with a code, a message key for the API and a plain
 // English message for the health text and the log.
 func fail(code apperr.Code, key string, args map[string]any, format string, a ...any) error {

@@ -264,6 +264,20 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
+// TestProblem: a failed poll keeps the error's catalog message, for the UI
+// in its language, beside the redacted English text.
+func TestProblem(t *testing.T) {
+	t.Parallel()
+	keyed := fail(apperr.Unavailable, "error.source_http", map[string]any{"Status": 503}, "GET %s?access_token=s3cret: HTTP 503", "https://x.example/feed")
+	p := Problem(keyed)
+	if p.Key != "error.source_http" || p.Args["Status"] != 503 || p.Text == "" || strings.Contains(p.Text, "s3cret") {
+		t.Errorf("Problem(keyed) = %+v; want its key and args, and text without the token", p)
+	}
+	if p := Problem(errors.New("connection refused")); p.Key != "" || p.Args != nil || p.Text != "connection refused" {
+		t.Errorf("Problem(plain) = %+v; want the text alone", p)
+	}
+}
+
 func TestStripHTML(t *testing.T) {
 	t.Parallel()
 	got := StripHTML(`<p>Hello <a href="x">@bob</a> &amp; friends</p><p>line two<br>three</p><style>p{}</style>`)
