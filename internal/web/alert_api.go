@@ -138,7 +138,9 @@ func (s *Server) alertAPI() {
 		})
 
 	alerts := "/workspaces/{ws}/alerts"
-	s.handleAPI(op{Method: "GET", Path: alerts, Summary: "List alerts, newest first (?unread=1, ?before=ID, ?limit=)", Tag: tag, Resp: typeOf[list[listen.Alert]]()},
+	s.handleAPI(op{Method: "GET", Path: alerts, Summary: "List alerts, newest first", Tag: tag, Resp: typeOf[list[listen.Alert]](),
+		Query: []param{{Name: "unread", Doc: "1 or true: only the unread ones"}, {Name: "before", Type: typeOf[int64](), Doc: "Only alerts with a smaller id: the next page"},
+			{Name: "limit", Type: typeOf[int](), Doc: "At most this many, 1–200"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			q := r.URL.Query()
 			var f alert.Filter

@@ -60,7 +60,8 @@ func (s *Server) linkRoutes() {
 	}
 	base := "/workspaces/{ws}/links"
 	tag := "links"
-	s.handleAPI(op{Method: "GET", Path: base, Summary: "List tracked links, newest first, with click counts (filters: campaign_id, channel)", Tag: tag, Resp: typeOf[list[linkResp]]()},
+	s.handleAPI(op{Method: "GET", Path: base, Summary: "List tracked links, newest first, with click counts", Tag: tag, Resp: typeOf[list[linkResp]](),
+		Query: []param{{Name: "campaign_id", Type: typeOf[int64](), Doc: "Only the links of this campaign"}, {Name: "channel", Doc: "Only the links of this channel (a platform key, e.g. weibo)"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var f link.Filter
 			if v := r.URL.Query().Get("campaign_id"); v != "" {
@@ -151,7 +152,7 @@ func (s *Server) linkRoutes() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/{id}/stats", Summary: "Click figures of a link: hourly and daily series and breakdowns (from, to: RFC 3339 or YYYY-MM-DD in the workspace time zone; default the last 30 days)", Tag: tag, Resp: typeOf[link.Stats]()},
+	s.handleAPI(op{Method: "GET", Path: base + "/{id}/stats", Summary: "Click figures of a link: hourly and daily series and breakdowns (default the last 30 days)", Tag: tag, Resp: typeOf[link.Stats](), Query: periodParams},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			loc := workspaceLoc(p.Workspace)
@@ -168,7 +169,8 @@ func (s *Server) linkRoutes() {
 			writeJSON(w, http.StatusOK, st)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.png", Summary: "QR code of the short URL as PNG (size: 64–2048 pixels, default 512)", Tag: tag},
+	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.png", Summary: "QR code of the short URL as PNG", Tag: tag,
+		Query: []param{{Name: "size", Type: typeOf[int](), Doc: "Width and height in pixels, 64–2048; 512 when absent"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			q, l, err := s.linkQR(r, p)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +192,11 @@ func (s *Server) listenAPI() {
 			return nil
 		})
 
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first (?topic=, ?sentiment=, ?source=, ?lang=, ?from=, ?to=, ?q=, ?limit=, ?before=)", Tag: tag, Resp: typeOf[list[listen.Mention]]()},
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first", Tag: tag, Resp: typeOf[list[listen.Mention]](),
+		Query: append(slices.Clone(periodParams), topicParam, param{Name: "sentiment", Doc: "positive, neutral or negative"},
+			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …)"}, param{Name: "lang", Doc: "zh, en or other"},
+			param{Name: "q", Doc: "Text the mention contains"}, param{Name: "limit", Type: typeOf[int](), Doc: "At most this many"},
+			param{Name: "before", Type: typeOf[int64](), Doc: "Only mentions with a smaller id: the next page"})},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			f, err := mentionFilter(r, workspaceLocation(p.Workspace))
 			if err != nil {

@@ -323,8 +323,16 @@ func checkOpenAPIDetails(t *testing.T, body string) {
 			t.Errorf("the document still has byte strings (raw JSON documented as base64)")
 		}
 	})
-	t.Run("insight query parameters", func(t *testing.T) {
+	t.Run("query parameters", func(t *testing.T) {
 		want := map[string][]string{
+			"/workspaces/{ws}/links":                   {"campaign_id", "channel"},
+			"/workspaces/{ws}/links/{id}/stats":        {"from", "to"},
+			"/workspaces/{ws}/links/{id}/qr.png":       {"size"},
+			"/workspaces/{ws}/conversions":             {"event", "campaign", "limit", "before"},
+			"/workspaces/{ws}/funnel":                  {"from", "to", "campaign", "channel", "model", "by"},
+			"/workspaces/{ws}/mentions":                {"from", "to", "topic", "sentiment", "source", "lang", "q", "limit", "before"},
+			"/workspaces/{ws}/alerts":                  {"unread", "before", "limit"},
+			"/workspaces/{ws}/audit":                   {"before", "limit"},
 			"/workspaces/{ws}/insights/hot-terms":      {"from", "to", "topic"},
 			"/workspaces/{ws}/insights/share-of-voice": {"from", "to"},
 			"/workspaces/{ws}/insights/sentiment":      {"from", "to", "topic"},
@@ -345,7 +353,7 @@ func checkOpenAPIDetails(t *testing.T, body string) {
 			}
 			for _, n := range append(names, "ws") {
 				in := "query"
-				if n == "ws" {
+				if n == "ws" || n == "id" {
 					in = "path"
 				}
 				if have[n] != in {

@@ -196,7 +196,8 @@ func (s *Server) accountAPI() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/audit", Summary: "The audit log, newest first (admins)", Tag: "workspaces", Perm: account.ReadAudit, Resp: typeOf[list[account.AuditEntry]]()},
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/audit", Summary: "The audit log, newest first (admins)", Tag: "workspaces", Perm: account.ReadAudit, Resp: typeOf[list[account.AuditEntry]](),
+		Query: []param{{Name: "before", Type: typeOf[int64](), Doc: "Only entries with a smaller id: the next page"}, {Name: "limit", Type: typeOf[int](), Doc: "At most this many"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
