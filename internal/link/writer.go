@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,6 +196,16 @@ func (w *Writer) Record(h Hit) bool {
 	if w.closed.Load() {
 		w.dropped.Add(1)
 		return false
+	}
+	if len(w.ch) > cap(w.ch)/2 {
+		// Falling behind: let the writer run before this handler answers.
+		// It is one goroutine among the handlers' many, so under a
+		// sustained flood it gets too little of the CPU and the queue
+		// fills. Yielding waits for no storage. In chorus bench redirect
+		// (3 runs of 30 s on one server, 2 cores) it dropped 108k of 1.30M
+		// clicks instead of 246k of 1.43M, answering 42.5k req/s instead
+		// of 47.3k.
+		runtime.Gosched()
 	}
 	select {
 	case w.ch <- h:
