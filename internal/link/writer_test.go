@@ -645,7 +645,7 @@ func TestCacheMarkStale(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	if get() != 1 || get() != 1 {
+	if first, again := get(), get(); first != 1 || again != 1 {
 		t.Fatal("first load not cached")
 	}
 	// The link changes elsewhere; this node hears of it.
