@@ -353,7 +353,7 @@ func validateTopic(t *Topic) error {
 	} else if _, err := query.Parse(t.Query); err != nil {
 		var qe *query.Error
 		if errors.As(err, &qe) {
-			fs = append(fs, apperr.FieldError{Field: "query", Key: qe.Key, Args: map[string]any{"Pos": qe.Pos, "Near": qe.Near, "Hint": qe.Hint}})
+			fs = append(fs, apperr.FieldError{Field: "query", Key: qe.Key, Args: qe.Args()})
 		} else {
 			fs.Add("query", "error.invalid")
 		}

@@ -139,6 +139,13 @@ func (b *browser) do(method, path string, form url.Values, header map[string]str
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(req, header)
+}
+
+// send sends req with header added and keeps the CSRF token of the page
+// it answers with.
+func (b *browser) send(req *http.Request, header map[string]string) (int, string, http.Header) {
+	b.h.t.Helper()
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

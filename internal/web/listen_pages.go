@@ -95,19 +95,7 @@ func (s *Server) listeningPageRoutes() {
 	m.Handle("GET /w/{ws}/listening/alerts/{id}", s.page("", s.listeningAlert))
 	if s.Sources != nil {
 		m.Handle("GET /w/{ws}/listening/sources", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			srcs, err := s.sourceHealth(r.Context(), p.Workspace.ID)
-			if err != nil {
-				return err
-			}
-			lang := s.locale(r)
-			waits := make([]string, len(srcs))
-			for i, src := range srcs {
-				if src.BackoffSeconds > 0 {
-					waits[i] = waitText(time.Duration(src.BackoffSeconds)*time.Second, func(k string, args map[string]any) string { return s.cat.T(lang, k, args) })
-				}
-			}
-			s.render(w, r, http.StatusOK, "listening_sources", map[string]any{"Section": "listening", "Sources": srcs, "Waits": waits})
-			return nil
+			return s.sourcesPage(w, r, p, http.StatusOK, nil)
 		}))
 	}
 	m.Handle("POST /w/{ws}/listening/alerts/{id}", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -525,7 +513,7 @@ func (v *view) QueryProblem(q string) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &qe):
-		return v.s.cat.T(v.Locale, qe.Key, map[string]any{"Pos": qe.Pos, "Near": qe.Near, "Hint": qe.Hint})
+		return v.s.cat.T(v.Locale, qe.Key, qe.Args())
 	}
 	return v.T("error.invalid")
 }

@@ -88,8 +88,7 @@ func sourcesPath(p account.Principal, fragment string) string {
 	return "/w/" + url.PathEscape(p.Workspace.Slug) + "/listening/sources#" + fragment
 }
 
-// sourcesPage renders the sources page with its health table, as the GET
-// handler does, and extra: a draft source with its errors, or an import's
+// sourcesPage renders the sources page with its health table and extra: a draft source with its errors, or an import's
 // preview or outcome.
 func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, extra map[string]any) error {
 	srcs, err := s.sourceHealth(r.Context(), p.Workspace.ID)

@@ -39,16 +39,8 @@ func (b *browser) upload(path, fileName, content string, fields url.Values, head
 		b.h.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	status, page, _ := b.send(req, header)
+	return status, page
 }
 
 // analyst adds an analyst, who may read listening but not change it, to

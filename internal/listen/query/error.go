@@ -93,6 +93,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s at %d: “%s”", msg, e.Pos, e.Near)
 }
 
+// Args are the message arguments of the error for a field error: the
+// position, the quoted piece and the hint.
+func (e *Error) Args() map[string]any {
+	return map[string]any{"Pos": e.Pos, "Near": e.Near, "Hint": e.Hint}
+}
+
 // As lets errors.As see an *Error as an *apperr.Error of code Invalid.
 func (e *Error) As(target any) bool {
 	t, ok := target.(**apperr.Error)
