@@ -182,6 +182,17 @@ type ImportFile struct {
 	ErrorCount int         `json:"error_count"`
 }
 
+// Posts are the file's good rows as posts of the source sourceID (0 for
+// none), ready for Ingest.
+func (f *ImportFile) Posts(sourceID int64) []Post {
+	posts := make([]Post, len(f.Rows))
+	for i, row := range f.Rows {
+		posts[i] = row.Post
+		posts[i].SourceID = sourceID
+	}
+	return posts
+}
+
 // ImportOptions tell ReadImport how to read a file.
 type ImportOptions struct {
 	// Format is csv, jsonl or xlsx; empty means by Name's extension.

@@ -294,12 +294,7 @@ func (s *Server) listenAPI() {
 				}
 				return fs.Err()
 			}
-			posts := make([]listen.Post, len(f.Rows))
-			for i, row := range f.Rows {
-				posts[i] = row.Post
-				posts[i].SourceID = sourceID
-			}
-			res, err := s.Listen.Ingest(r.Context(), p.Workspace.ID, posts)
+			res, err := s.Listen.Ingest(r.Context(), p.Workspace.ID, f.Posts(sourceID))
 			if err != nil {
 				return err
 			}

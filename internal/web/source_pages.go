@@ -485,12 +485,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, p account.Pr
 		if f.ErrorCount > 0 && !iv.Skip {
 			iv.Refused, status = true, http.StatusUnprocessableEntity
 		} else {
-			posts := make([]listen.Post, len(f.Rows))
-			for i, row := range f.Rows {
-				posts[i] = row.Post
-				posts[i].SourceID = iv.SourceID
-			}
-			res, err := s.Listen.Ingest(ctx, ws, posts)
+			res, err := s.Listen.Ingest(ctx, ws, f.Posts(iv.SourceID))
 			if err != nil {
 				return err
 			}
