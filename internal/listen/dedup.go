@@ -21,9 +21,17 @@ import (
 const NearBits = 3
 
 // ContentHash returns the hash exact duplicates are found by: 32 hex
-// digits of SHA-256 over the normalized text.
-func ContentHash(norm string) string {
-	sum := sha256.Sum256([]byte(norm))
+// digits of SHA-256 over the author and the normalized text. The same
+// text by the same author is one post seen twice (two sources, or one
+// that gave it a new id); the same text by another author is a
+// copy-paste, which joins the original's repost cluster and counts in
+// the volume. A post without author is keyed by its text alone.
+func ContentHash(author, norm string) string {
+	in := norm
+	if author != "" {
+		in = author + "\x00" + norm
+	}
+	sum := sha256.Sum256([]byte(in))
 	return hex.EncodeToString(sum[:16])
 }
 

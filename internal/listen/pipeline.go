@@ -28,9 +28,10 @@ const (
 )
 
 // IngestResult counts what Ingest did with a batch: Stored mentions (of
-// which Clustered are near-duplicates kept in a repost cluster and Matched
-// match at least one topic), Duplicates not stored (same source id or same
-// normalized text as a stored mention) and Skipped posts with no text.
+// which Clustered are near-duplicates and copies by other authors kept in
+// a repost cluster, and Matched match at least one topic), Duplicates not
+// stored (same source id, or same author and normalized text, as a stored
+// mention) and Skipped posts with no text.
 // IDs are the stored mentions' ids, in the order of the posts.
 type IngestResult struct {
 	Stored     int     `json:"stored"`
@@ -87,9 +88,9 @@ type analysed struct {
 // (links set aside), bound the text, match the workspace's topics, detect
 // the language, classify sentiment — in parallel over the service's
 // workers — then, one batch of a workspace at a time, drop exact
-// duplicates (same source kind and external id, or same normalized text),
-// attach near-duplicates (SimHash within NearBits, published within
-// NearWindow) to their cluster's first mention, and store the batch with
+// duplicates (same source kind and external id, or same author and
+// normalized text), attach near-duplicates and copies (SimHash within
+// NearBits, published within NearWindow) to their cluster's first mention, and store the batch with
 // its topic matches and hourly roll-ups in one transaction. Nothing of the
 // batch is stored when it fails. Posts are untrusted: any bytes are
 // accepted, texts are cut to MaxPostBytes, invalid UTF-8 is replaced and
@@ -222,9 +223,9 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	if hashInput == "" {
 		hashInput = "\x00" + strings.Join(tn.URLs, " ")
 	}
-	mt.ContentHash = ContentHash(hashInput)
+	mt.ContentHash = ContentHash(mt.Author, hashInput)
 	if mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID {
-		mt.ExternalID = "h:" + ContentHash(mt.ExternalID+"\x00"+hashInput)
+		mt.ExternalID = "h:" + ContentHash(mt.Author, mt.ExternalID+"\x00"+hashInput)
 	}
 	mt.SimHash = SimHash(tn.Norm)
 	mt.Lang = normLang(p.Lang)

@@ -35,8 +35,11 @@ func newWorkspace(t testing.TB, db *store.DB) int64 {
 
 func normText(s string) string { return textnorm.Normalize(s).Norm }
 
-func post(id, text string, at time.Time) listen.Post {
-	return listen.Post{SourceKind: "weibo", ExternalID: id, Author: "a" + id, AuthorFollowers: 100, Text: text, PublishedAt: at}
+func post(id, text string, at time.Time) listen.Post { return postBy(id, "a"+id, text, at) }
+
+// postBy is post with another author than the id's.
+func postBy(id, author, text string, at time.Time) listen.Post {
+	return listen.Post{SourceKind: "weibo", ExternalID: id, Author: author, AuthorFollowers: 100, Text: text, PublishedAt: at}
 }
 
 func TestSimHashNearDuplicates(t *testing.T) {
@@ -77,19 +80,20 @@ func TestIngestDedupAndRollups(t *testing.T) {
 		orig := "闲岚的冷萃咖啡太好喝了，强烈推荐，喜欢喜欢！"
 		res, err := svc.Ingest(ctx, ws, []listen.Post{
 			post("1", orig, at),
-			post("1", orig, at),                  // same external id
-			post("2", orig, at.Add(time.Minute)), // same text, other id
-			post("3", "转发微博 //@someone: "+orig, at.Add(2*time.Minute)), // repost
+			post("1", orig, at), // same external id
+			{SourceKind: "rss", ExternalID: "2", Author: "a1", Text: orig, PublishedAt: at.Add(time.Minute)}, // same author and text, other source
+			post("6", orig, at.Add(90*time.Second)),                                                          // copy-paste by another author
+			post("3", "转发微博 //@someone: "+orig, at.Add(2*time.Minute)),                                       // repost
 			post("4", "闲岚客服太差了，退款拖了一个月，非常失望，生气！", at.Add(time.Hour)),
 			post("5", "   ", at),
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Stored != 3 || res.Duplicates != 2 || res.Clustered != 1 || res.Matched != 3 || res.Skipped != 1 {
-			t.Fatalf("result %+v, want 3 stored, 2 duplicates, 1 clustered, 3 matched, 1 skipped", res)
+		if res.Stored != 4 || res.Duplicates != 2 || res.Clustered != 2 || res.Matched != 4 || res.Skipped != 1 {
+			t.Fatalf("result %+v, want 4 stored, 2 duplicates, 2 clustered, 4 matched, 1 skipped", res)
 		}
-		if len(hooked) != 3 {
+		if len(hooked) != 4 {
 			t.Errorf("AfterIngest saw %v", hooked)
 		}
 		// The same external id again, in a later batch: still one row.
@@ -98,12 +102,12 @@ func TestIngestDedupAndRollups(t *testing.T) {
 			t.Fatalf("second batch %+v, %v", res, err)
 		}
 		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
-		if err != nil || len(ms) != 3 {
+		if err != nil || len(ms) != 4 {
 			t.Fatalf("mentions %d, %v", len(ms), err)
 		}
-		root, repost := ms[2], ms[1]
-		if root.ClusterSize != 2 || repost.ClusterID != root.ID || root.ClusterID != 0 {
-			t.Errorf("root %d size %d, repost cluster %d", root.ID, root.ClusterSize, repost.ClusterID)
+		root, repost, copied := ms[3], ms[1], ms[2]
+		if root.ClusterSize != 3 || repost.ClusterID != root.ID || copied.ClusterID != root.ID || copied.Author != "a6" || root.ClusterID != 0 {
+			t.Errorf("root %d size %d, repost cluster %d, copy %+v", root.ID, root.ClusterSize, repost.ClusterID, copied)
 		}
 		if len(root.TopicIDs) != 1 || root.TopicIDs[0] != topic.ID || root.Lang != "zh" || root.Sentiment != listen.Positive {
 			t.Errorf("root %+v", root)
@@ -113,7 +117,7 @@ func TestIngestDedupAndRollups(t *testing.T) {
 			t.Fatalf("rollups %+v, %v", rollups, err)
 		}
 		first, second := rollups[0], rollups[1]
-		if !first.Hour.Equal(at.Truncate(time.Hour)) || first.Volume != 2 || first.Positive != 2 || first.Reach != 200 {
+		if !first.Hour.Equal(at.Truncate(time.Hour)) || first.Volume != 3 || first.Positive != 3 || first.Reach != 300 {
 			t.Errorf("first hour %+v", first)
 		}
 		if second.Volume != 1 || second.Negative != 1 {
@@ -124,7 +128,7 @@ func TestIngestDedupAndRollups(t *testing.T) {
 			t.Fatal(err)
 		}
 		rollups, _ = db.TopicRollups(ctx, ws, []int64{topic.ID}, at.Add(-time.Hour), at.Add(time.Hour))
-		if rollups[0].Positive != 1 || rollups[0].Neutral != 1 || rollups[0].Volume != 2 {
+		if rollups[0].Positive != 2 || rollups[0].Neutral != 1 || rollups[0].Volume != 3 {
 			t.Errorf("after correction %+v", rollups[0])
 		}
 		if _, err := svc.CorrectSentiment(ctx, ws, root.ID, "happy"); !apperr.Is(err, apperr.Invalid) {
@@ -144,8 +148,8 @@ func TestIngestDedupAndRollups(t *testing.T) {
 			t.Fatalf("after restart %+v, %v", res, err)
 		}
 		got, _ := svc.Mention(ctx, ws, root.ID)
-		if got.ClusterSize != 3 {
-			t.Errorf("cluster size %d, want 3", got.ClusterSize)
+		if got.ClusterSize != 4 {
+			t.Errorf("cluster size %d, want 4", got.ClusterSize)
 		}
 	})
 }
@@ -282,8 +286,8 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 		at := time.Now().UTC().Add(-time.Hour)
 		first := []listen.Post{post("1", "闲岚的冷萃咖啡太好喝了", at), post("2", "快递三天都没到，客服也不回消息", at)}
 		second := []listen.Post{
-			post("1", "完全不同的内容，讲的是另一回事", at), // same external id
-			post("3", "闲岚的冷萃咖啡太好喝了", at),     // same text
+			post("1", "完全不同的内容，讲的是另一回事", at),     // same external id
+			postBy("3", "a1", "闲岚的冷萃咖啡太好喝了", at), // same author and text
 			post("4", "华为新手机发布会今晚八点直播", at),
 		}
 		var wg sync.WaitGroup
@@ -520,8 +524,8 @@ func (s *staleLookups) KnownMentions(ctx context.Context, ws int64, keys []liste
 	return s.DB.KnownMentions(ctx, ws, keys, hashes)
 }
 
-// TestSameTextOnTwoNodes: a text that another node stored after this
-// node looked its batch up is refused by the store and then counted as a
+// TestSameTextOnTwoNodes: an author's text that another node stored
+// after this node looked its batch up is refused by the store and then counted as a
 // duplicate, not stored twice.
 func TestSameTextOnTwoNodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -534,7 +538,7 @@ func TestSameTextOnTwoNodes(t *testing.T) {
 		if res, err := a.Ingest(ctx, ws, []listen.Post{post("a1", text, at)}); err != nil || res.Stored != 1 {
 			t.Fatalf("node A: %+v, %v", res, err)
 		}
-		res, err := b.Ingest(ctx, ws, []listen.Post{post("b1", text, at), post("b2", "另一条完全不同的微博，讲的是天气。", at)})
+		res, err := b.Ingest(ctx, ws, []listen.Post{postBy("b1", "aa1", text, at), post("b2", "另一条完全不同的微博，讲的是天气。", at)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -614,7 +618,7 @@ func TestIngestStats(t *testing.T) {
 		at := time.Now().UTC().Add(-time.Hour)
 		orig := "今天去闲岚咖啡喝了冷萃，味道真的很不错，推荐大家试试看！价格也很实惠。"
 		_, err := svc.Ingest(ctx, ws, []listen.Post{
-			post("1", orig, at), post("2", orig, at), post("3", "转发微博 "+orig+"!!", at), post("4", "  ", at),
+			post("1", orig, at), postBy("2", "a1", orig, at), post("3", "转发微博 "+orig+"!!", at), post("4", "  ", at),
 		})
 		if err != nil {
 			t.Fatal(err)
