@@ -20,8 +20,9 @@ import (
 // texts that are near-duplicates.
 const NearBits = 3
 
-// ContentHash returns the hash exact duplicates are found by: 32 hex
-// digits of SHA-256 over the author and the normalized text. The same
+// ContentHash returns the hash exact duplicates are found by: 16 hex
+// digits (64 bits, so that its index stays small) of SHA-256 over the
+// author and the normalized text. The same
 // text by the same author is one post seen twice (two sources, or one
 // that gave it a new id); the same text by another author is a
 // copy-paste, which joins the original's repost cluster and counts in
@@ -32,7 +33,7 @@ func ContentHash(author, norm string) string {
 		in = author + "\x00" + norm
 	}
 	sum := sha256.Sum256([]byte(in))
-	return hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:8])
 }
 
 // repostMarkers are the phrases a repost adds before or around the text

@@ -3,12 +3,15 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -109,5 +112,37 @@ func TestRebuildsKeepRows(t *testing.T) {
 		if _, err := w.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 			t.Errorf("%s: %v; want a foreign key failure", q, err)
 		}
+	}
+}
+
+// TestShortContentHashes: migration 0017 keeps the first 16 hex digits of
+// a stored content hash, which is the new hash of the same input, so an
+// upgraded store still knows its texts.
+func TestShortContentHashes(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "old.db"), "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.MigrateThrough(ctx, "0016_source_error_key.sql"); err != nil {
+		t.Fatal(err)
+	}
+	const text, at = "oat latte launch day", "2026-11-20 10:00:00+00:00"
+	sum := sha256.Sum256([]byte(text))
+	w := db.WriteDB()
+	if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', ?, ?)`, at, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ExecContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 'rss', 'e1', ?, ?, ?, ?)`,
+		text, hex.EncodeToString(sum[:16]), at, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{listen.ContentHash("", text)})
+	if err != nil || len(hashes) != 1 {
+		t.Errorf("the stored text's new hash is known: %v, %v", hashes, err)
 	}
 }

@@ -1,0 +1,7 @@
+-- A mention's content hash is 64 bits (16 hex digits), not 128: its
+-- unique index takes a random place for every new mention, and half the
+-- key halves the index pages a batch dirties and writes to the WAL
+-- (bench listen: about 8 % faster at 300,000 mentions, more as the
+-- table grows). Stored hashes keep their first 16 digits, which is what
+-- the new hash of the same input is.
+UPDATE mentions SET content_hash = substr(content_hash, 1, 16) WHERE length(content_hash) > 16;
