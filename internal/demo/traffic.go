@@ -258,7 +258,8 @@ func refreshTraffic(ctx context.Context, d Deps, wsID int64, now time.Time) (Tra
 }
 
 // clearTraffic deletes the workspace's conversions and links; deleting a
-// link deletes its clicks, roll-ups and unique keys.
+// link deletes its clicks and roll-ups (its unique keys go with their
+// day).
 func clearTraffic(ctx context.Context, d Deps, wsID int64) error {
 	if err := d.Clicks.DeleteConversions(ctx, wsID); err != nil {
 		return fmt.Errorf("demo: delete conversions: %w", err)
