@@ -22,11 +22,11 @@ const NearBits = 3
 
 // ContentHash returns the hash exact duplicates are found by: 16 hex
 // digits (64 bits, so that its index stays small) of SHA-256 over the
-// author and the normalized text. The same
-// text by the same author is one post seen twice (two sources, or one
-// that gave it a new id); the same text by another author is a
-// copy-paste, which joins the original's repost cluster and counts in
-// the volume. A post without author is keyed by its text alone.
+// author and the normalized text. The same text by the same author is one
+// post seen twice (two sources, or one that gave it a new id); the same
+// text by another author is a copy-paste, which joins the original's
+// repost cluster and counts in the volume. A post without author is keyed
+// by its text alone.
 func ContentHash(author, norm string) string {
 	in := norm
 	if author != "" {

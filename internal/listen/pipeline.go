@@ -90,11 +90,12 @@ type analysed struct {
 // workers — then, one batch of a workspace at a time, drop exact
 // duplicates (same source kind and external id, or same author and
 // normalized text), attach near-duplicates and copies (SimHash within
-// NearBits, published within NearWindow) to their cluster's first mention, and store the batch with
-// its topic matches and hourly roll-ups in one transaction. Nothing of the
-// batch is stored when it fails. Posts are untrusted: any bytes are
-// accepted, texts are cut to MaxPostBytes, invalid UTF-8 is replaced and
-// control characters dropped; a post without text is skipped.
+// NearBits, published within NearWindow) to their cluster's first
+// mention, and store the batch with its topic matches and hourly roll-ups
+// in one transaction. Nothing of the batch is stored when it fails. Posts
+// are untrusted: any bytes are accepted, texts are cut to MaxPostBytes,
+// invalid UTF-8 is replaced and control characters dropped; a post without
+// text is skipped.
 //
 // Callers may call Ingest concurrently; the analysis of one batch overlaps
 // with the storing of another.
