@@ -236,15 +236,24 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 	}
 	if spike {
 		// A bad batch: negative posts with crisis words about 闲岚 in
-		// the evening, within two hours.
+		// the evening, within two hours. One complaint is copied word for
+		// word by a dozen accounts, as complaints spread on Weibo: a
+		// repost cluster with its count on the stream.
 		start := d.Add(20 * time.Hour)
+		var copied string
 		for i := range 60 {
 			at := start.Add(time.Duration(r.IntN(7200)) * time.Second)
 			var t string
-			if len(g.neg) > 0 {
+			switch {
+			case copied != "" && i%5 == 0:
+				t = copied
+			case len(g.neg) > 0:
 				t = fmt.Sprintf("闲岚冷萃%s！%s", pick(r, crisisWords), pick(r, g.neg).text)
-			} else {
+			default:
 				t = fmt.Sprintf("%s闲岚冷萃%s，%s！", pick(r, genSubjects), pick(r, crisisWords), pick(r, genNegative))
+			}
+			if copied == "" {
+				copied = t
 			}
 			p := g.post(r, fmt.Sprintf("demo-spike-%s-%03d", key, i), at, t)
 			if at.Before(now) {

@@ -112,6 +112,19 @@ func testListeningDemo(t *testing.T) {
 	if around < 20 {
 		t.Errorf("%d negative mentions around the spike, want ≥ 20", around)
 	}
+	// The complaint copied by other accounts is one cluster, every copy
+	// stored and counted.
+	all, err := d.Listen.Mentions(ctx, ws.ID, listen.MentionFilter{Limit: listen.MaxMentionPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	biggest := 0
+	for _, m := range all {
+		biggest = max(biggest, m.ClusterSize)
+	}
+	if biggest < 12 {
+		t.Errorf("largest repost cluster %d, want the spike's copied complaint (≥ 12)", biggest)
+	}
 
 	// A second load adds nothing.
 	if _, err := Load(ctx, d); err != nil {
