@@ -337,10 +337,6 @@ var importForm = []param{
 // readImportRequest reads the multipart form of an import: the file, the
 // mapping (JSON), skip_errors, format and source_id.
 func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFile, bool, int64, error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, false, 0, fieldErr("file", "error.listen.multipart")
-	}
 	var (
 		data     []byte
 		name     string
@@ -351,18 +347,8 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 		haveFile bool
 	)
 	var fs apperr.Fields
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return nil, false, 0, fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
-		}
-		if err != nil {
-			return nil, false, 0, fieldErr("file", "error.listen.multipart")
-		}
+	err := readParts(r, func(part *multipart.Part) error {
+		var err error
 		switch part.FormName() {
 		case "file":
 			name = part.FileName()
@@ -398,13 +384,10 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 		default:
 			_, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
 		}
-		part.Close()
-		if errors.As(err, &maxErr) || errors.Is(err, errPartTooLarge) {
-			return nil, false, 0, fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
-		}
-		if err != nil {
-			return nil, false, 0, fieldErr("file", "error.listen.multipart")
-		}
+		return err
+	})
+	if err != nil {
+		return nil, false, 0, err
 	}
 	if !haveFile {
 		fs.Add("file", "error.required")
@@ -417,6 +400,34 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 		return nil, false, 0, err
 	}
 	return f, skip, sourceID, nil
+}
+
+// readParts calls read on each part of r's multipart body, in order,
+// and words what goes wrong as the import forms' errors on "file": the
+// body or a part over its bound (errPartTooLarge) is a file too large,
+// anything else a broken form.
+func readParts(r *http.Request, read func(*multipart.Part) error) error {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return fieldErr("file", "error.listen.multipart")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err == nil {
+			err = read(part)
+			part.Close()
+		}
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxErr) || errors.Is(err, errPartTooLarge):
+			return fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
+		case err != nil:
+			return fieldErr("file", "error.listen.multipart")
+		}
+	}
 }
 
 var errPartTooLarge = errors.New("part too large")

@@ -22,8 +22,8 @@ import (
 
 // listeningPageRoutes serve the listening section: the mentions stream
 // with its filters, a summary (volume by sentiment, share of voice), the
-// unread alerts, the topics with their editor and try-it box, and the
-// sources' health.
+// unread alerts, the topics with their editor and try-it box. The
+// sources page is sourcePageRoutes'.
 func (s *Server) listeningPageRoutes() {
 	m := s.mux
 	m.Handle("GET /w/{ws}/listening", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -67,6 +67,18 @@ func (s *Server) listeningPageRoutes() {
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#topics")
 		return nil
 	}))
+	m.Handle("POST /w/{ws}/listening/topics/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, ok := pathID(r, "id")
+		if !ok {
+			return apperr.NotFoundf("topic")
+		}
+		if err := s.Listen.DeleteTopic(r.Context(), p.Workspace.ID, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.listening.topic_deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#topics")
+		return nil
+	}))
 	m.Handle("POST /w/{ws}/listening/try", s.readPage(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		q := r.PostFormValue("query")
 		try := map[string]any{"Query": q}
@@ -93,11 +105,6 @@ func (s *Server) listeningPageRoutes() {
 		return s.listeningPage(w, r, p, status, map[string]any{"Try": try, "Draft": listen.Topic{Query: q, Kind: "other", Enabled: true}})
 	}))
 	m.Handle("GET /w/{ws}/listening/alerts/{id}", s.page("", s.listeningAlert))
-	if s.Sources != nil {
-		m.Handle("GET /w/{ws}/listening/sources", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			return s.sourcesPage(w, r, p, http.StatusOK, nil)
-		}))
-	}
 	m.Handle("POST /w/{ws}/listening/alerts/{id}", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if _, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id); err != nil {

@@ -143,13 +143,7 @@ func formSchema(form []param, schemas *schemaSet) map[string]any {
 		default:
 			sch = f.schema(schemas)
 		}
-		if f.Doc != "" {
-			if _, isRef := sch["$ref"]; isRef {
-				sch = map[string]any{"allOf": []any{sch}}
-			}
-			sch["description"] = f.Doc
-		}
-		props[f.Name] = sch
+		props[f.Name] = describe(sch, f.Doc)
 		if f.Required {
 			required = append(required, f.Name)
 		}
@@ -163,6 +157,19 @@ func formSchema(form []param, schemas *schemaSet) map[string]any {
 		out["encoding"] = encoding
 	}
 	return out
+}
+
+// describe gives sch the description doc, if any. OpenAPI 3.0 ignores
+// the siblings of a $ref, so a reference is wrapped in allOf first.
+func describe(sch map[string]any, doc string) map[string]any {
+	if doc == "" {
+		return sch
+	}
+	if _, isRef := sch["$ref"]; isRef {
+		sch = map[string]any{"allOf": []any{sch}}
+	}
+	sch["description"] = doc
+	return sch
 }
 
 // schemaOf returns the JSON schema of t, adding named structs to schemas
@@ -293,14 +300,7 @@ func structSchema(t reflect.Type, schemas *schemaSet) map[string]any {
 		if rt, ok := raw[name]; ok {
 			ft = rt
 		}
-		sch := schemaOf(ft, schemas)
-		if doc := f.Tag.Get("doc"); doc != "" {
-			if _, isRef := sch["$ref"]; isRef {
-				sch = map[string]any{"allOf": []any{sch}}
-			}
-			sch["description"] = doc
-		}
-		props[name] = sch
+		props[name] = describe(schemaOf(ft, schemas), f.Tag.Get("doc"))
 	}
 	return map[string]any{"type": "object", "properties": props}
 }

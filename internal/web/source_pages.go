@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -22,28 +20,18 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen/source"
 )
 
-// sourcePageRoutes serve the changes made on the sources page: adding a
+// sourcePageRoutes serve the sources page and its changes: adding a
 // source, pausing, resuming and deleting one, and importing a file after a
-// preview; and deleting a topic from the topic editor. The pages
-// themselves (GET) are listeningPageRoutes'. Everything goes through the
-// services the source and listening API use, with the API's permission.
+// preview. Everything goes through the services the source and listening
+// API use, with the API's permission.
 func (s *Server) sourcePageRoutes() {
-	m := s.mux
-	m.Handle("POST /w/{ws}/listening/topics/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		id, ok := pathID(r, "id")
-		if !ok {
-			return apperr.NotFoundf("topic")
-		}
-		if err := s.Listen.DeleteTopic(r.Context(), p.Workspace.ID, id); err != nil {
-			return err
-		}
-		s.flash(w, r, "ok", "flash.listening.topic_deleted")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#topics")
-		return nil
-	}))
 	if s.Sources == nil {
 		return
 	}
+	m := s.mux
+	m.Handle("GET /w/{ws}/listening/sources", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		return s.sourcesPage(w, r, p, http.StatusOK, nil)
+	}))
 	m.Handle("POST /w/{ws}/listening/sources", s.page(account.EditListening, s.addSource))
 	for _, a := range []struct {
 		path, flash string
@@ -332,42 +320,24 @@ func withImportUpload(next http.Handler) http.Handler {
 const maxUploadField = 4 << 10
 
 func readUploadForm(r *http.Request, vals url.Values, up *importUpload) error {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return fieldErr("file", "error.listen.multipart")
-	}
-	tooLarge := fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return nil
-		}
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return tooLarge
-		}
-		if err != nil {
-			return fieldErr("file", "error.listen.multipart")
-		}
-		var b []byte
-		if part.FormName() == "file" {
-			b, err = readPart(part, listen.MaxImportBytes)
+	return readParts(r, func(part *multipart.Part) error {
+		switch name := part.FormName(); name {
+		case "file":
+			b, err := readPart(part, listen.MaxImportBytes)
 			if err == nil && (part.FileName() != "" || len(b) > 0) {
 				up.name, up.data, up.found = part.FileName(), b, true
 			}
-		} else if part.FormName() != "" {
-			if b, err = readPart(part, maxUploadField); err == nil {
-				vals.Add(part.FormName(), string(b))
+			return err
+		case "":
+			return nil
+		default:
+			b, err := readPart(part, maxUploadField)
+			if err == nil {
+				vals.Add(name, string(b))
 			}
+			return err
 		}
-		part.Close()
-		if errors.As(err, &maxErr) || errors.Is(err, errPartTooLarge) {
-			return tooLarge
-		}
-		if err != nil {
-			return fieldErr("file", "error.listen.multipart")
-		}
-	}
+	})
 }
 
 // mappingFields are the names of the importer's mapping (listen.Mapping's
