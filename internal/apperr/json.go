@@ -129,7 +129,7 @@ func locate(data []byte, t reflect.Type, prefix string) (path string, want refle
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) || t == timeType {
+	if reflect.PointerTo(t).Implements(unmarshalerType) { // time.Time too
 		return prefix, t, false
 	}
 	switch t.Kind() {

@@ -221,41 +221,25 @@ var foreignWords = []string{
 // maxWordBytes is the longest word (in UTF-8) that can be in the lists.
 const maxWordBytes = 8
 
-// wordTable finds the words of englishWords and foreignWords: a word of at
-// most 8 bytes, packed into a uint64 (wordKey), is looked up by open
-// addressing, without allocating or comparing strings.
-type wordTable struct {
-	keys [1 << wordTableBits]uint64
-	vals [1 << wordTableBits]int8 // 1 English, -1 other
-}
-
-const wordTableBits = 10
-
-var langWords = newWordTable()
-
-func newWordTable() *wordTable {
-	t := new(wordTable)
-	if len(englishWords)+len(foreignWords) > len(t.keys)/2 {
-		panic("listen: too many language words for the table")
-	}
+// langWords maps the words of englishWords (1) and foreignWords (-1),
+// packed into a uint64 by wordKey, so that a word is looked up without
+// allocating or comparing strings.
+var langWords = func() map[uint64]int8 {
+	m := make(map[uint64]int8, len(englishWords)+len(foreignWords))
 	for _, l := range []struct {
 		words []string
 		v     int8
 	}{{englishWords, 1}, {foreignWords, -1}} {
 		for _, w := range l.words {
 			k, ok := wordKey(w)
-			if !ok || t.lookup(k) != 0 {
+			if _, dup := m[k]; !ok || dup {
 				panic("listen: language word " + strconv.Quote(w) + " is too long or listed twice")
 			}
-			h := wordHash(k)
-			for t.keys[h] != 0 {
-				h = (h + 1) & (1<<wordTableBits - 1)
-			}
-			t.keys[h], t.vals[h] = k, l.v
+			m[k] = l.v
 		}
 	}
-	return t
-}
+	return m
+}()
 
 // wordKey packs w's bytes into a uint64; false when w is longer than 8
 // bytes.
@@ -270,23 +254,6 @@ func wordKey(w string) (uint64, bool) {
 	return k, true
 }
 
-func wordHash(k uint64) uint64 {
-	return k * 0x9E3779B97F4A7C15 >> (64 - wordTableBits)
-}
-
-// lookup is 1 for an English word, -1 for another language's, 0 for any
-// other word.
-func (t *wordTable) lookup(k uint64) int8 {
-	for h := wordHash(k); ; h = (h + 1) & (1<<wordTableBits - 1) {
-		switch t.keys[h] {
-		case k:
-			return t.vals[h]
-		case 0:
-			return 0
-		}
-	}
-}
-
 // wordScore is 1 for an English word, -1 for another language's, 0 for
 // any other word, given its packed key and its length in bytes (over 8,
 // the key has lost its first bytes: no listed word is that long).
@@ -294,7 +261,7 @@ func wordScore(key uint64, n int) int {
 	if n > maxWordBytes {
 		return 0
 	}
-	return int(langWords.lookup(key))
+	return int(langWords[key])
 }
 
 // normLang maps a language tag a source gives ("zh-CN", "zh_Hant", "EN")

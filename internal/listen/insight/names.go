@@ -108,16 +108,13 @@ func (n *Names) Len() int {
 	return len(n.words)
 }
 
-// Has tells whether w is one of the names.
-func (n *Names) Has(w string) bool { return n != nil && n.words[w] }
-
 // isWritten tells whether w is a name as the workspace writes it.
 func (n *Names) isWritten(w string) bool { return n != nil && n.written[w] }
 
 // hanChunks returns the runs of Chinese characters of s. Latin names
 // need no help: gse keeps a run of letters whole.
 func hanChunks(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.Is(unicode.Han, r) })
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.Is(unicode.Han, r) })
 }
 
 // unknownRuns returns the runs of at least minNameRunes characters of c
