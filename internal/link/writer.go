@@ -467,8 +467,9 @@ func (w *Writer) salt(ctx context.Context, day string) string {
 		clear(w.salts)
 	}
 	w.salts[day] = s
-	if now := w.opt.Now(); now.UTC().Format(time.DateOnly) != w.lastDay {
-		w.lastDay = now.UTC().Format(time.DateOnly)
+	now := w.opt.Now()
+	if today := now.UTC().Format(time.DateOnly); today != w.lastDay {
+		w.lastDay = today
 		w.forget(ctx, now, day)
 	}
 	return s
