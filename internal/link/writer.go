@@ -47,6 +47,9 @@ type Click struct {
 	At          time.Time
 	Class       Class
 	Visitor     string
+	// Day is the workspace's calendar day whose salt hashed Visitor
+	// (2006-01-02): a visitor hash means one visitor on that day only.
+	Day string
 	// UniqueDay is set on a human click whose (link, visitor, day) this
 	// writer has not claimed yet: the store claims the key in the same
 	// transaction and sets Unique when the claim is new.
@@ -373,7 +376,7 @@ func (w *Writer) Process(ctx context.Context, hits []Hit) []Click {
 		day := w.day(loc, h.At)
 		c := Click{
 			ClickID: h.ClickID, WorkspaceID: h.WorkspaceID, LinkID: h.LinkID, At: h.At.UTC().Truncate(time.Microsecond),
-			Class: class, Visitor: VisitorHash(w.salt(ctx, day), h.WorkspaceID, h.IP, ua),
+			Class: class, Visitor: VisitorHash(w.salt(ctx, day), h.WorkspaceID, h.IP, ua), Day: day,
 			Device: a.Device, OS: a.OS, Browser: a.Browser, Referrer: w.referrerHost(h.Referrer),
 		}
 		if w.opt.Geo != nil && h.IP != "" {

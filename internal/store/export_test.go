@@ -6,3 +6,6 @@ import "context"
 func (db *DB) MigrateThrough(ctx context.Context, last string) error {
 	return db.migrateThrough(ctx, last)
 }
+
+// VisitorKey is visitorKey, for its table test.
+var VisitorKey = visitorKey

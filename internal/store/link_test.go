@@ -125,9 +125,9 @@ func TestLinkStore(t *testing.T) {
 
 func testClick(l link.Link, at time.Time, class link.Class, visitor string, candidate bool) link.Click {
 	c := link.Click{ClickID: link.NewClickID(), WorkspaceID: l.WorkspaceID, LinkID: l.ID, At: at, Class: class, Visitor: visitor,
-		Device: "mobile", OS: "iOS", Browser: "Safari", Referrer: "s.weibo.com", Country: "CN", Region: "GD"}
+		Day: at.Format(time.DateOnly), Device: "mobile", OS: "iOS", Browser: "Safari", Referrer: "s.weibo.com", Country: "CN", Region: "GD"}
 	if candidate {
-		c.UniqueDay = at.Format(time.DateOnly)
+		c.UniqueDay = c.Day
 	}
 	return c
 }
@@ -526,11 +526,15 @@ func TestForgetSalts(t *testing.T) {
 // traffic's requests (people, previews, crawlers, prefetches: demo.SampleHits)
 // made into clicks by the writer's own classification and hashing, each
 // person's first click on a link in a batch a candidate (a running writer
-// remembers the keys it claimed and asks less). postgres-two-writers
+// remembers the keys it claimed and asks less). sqlite-week: as sqlite,
+// after a week of 250,000 clicks a day. postgres-two-writers
 // stores each batch as the writer does with two writers (link.Shard into
 // two transactions at once), also with the mix. Run with -bench WriteClicks; set
 // CHORUS_TEST_POSTGRES_URL for PostgreSQL.
 func BenchmarkWriteClicks(b *testing.B) {
+	// agedBatches is the batches of a day stored before sqlite-week's
+	// timed ones: 250,000 clicks a day.
+	const agedBatches = 50
 	ctx := context.Background()
 	// fill makes batch n of clicks on links from at.
 	type fill func(n int, links []link.Link, at time.Time, batch []link.Click)
@@ -560,7 +564,7 @@ func BenchmarkWriteClicks(b *testing.B) {
 			copy(batch, w.Process(ctx, hits))
 		}
 	}
-	run := func(b *testing.B, db *store.DB, writers int, clicks func(*store.DB) fill) {
+	run := func(b *testing.B, db *store.DB, writers, agedDays int, clicks func(*store.DB) fill) {
 		ws := linkTestWorkspace(b, db)
 		links := make([]link.Link, 50)
 		for i := range links {
@@ -568,13 +572,28 @@ func BenchmarkWriteClicks(b *testing.B) {
 		}
 		const batchSize = 5000
 		next := clicks(db)
-		at := time.Now().UTC().Truncate(time.Second)
+		now := time.Now().UTC().Truncate(time.Second)
 		batch := make([]link.Click, batchSize)
+		// Batch n's clicks are at at + n·batchSize ms. Days of clicks are
+		// stored before the timed ones, as on a server that has run a
+		// while: its indexes are then larger than the page cache.
+		n := 0
+		at := func(day time.Time) time.Time { return day.Add(-time.Duration(n*batchSize) * time.Millisecond) }
+		for d := agedDays; d > 0; d-- {
+			for range agedBatches {
+				next(n, links, at(now.AddDate(0, 0, -d)), batch)
+				if _, err := db.WriteClicks(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+		}
+		from := at(now)
 		b.ResetTimer()
 		written := 0
-		for n := 0; written < b.N; n++ {
+		for ; written < b.N; n++ {
 			b.StopTimer()
-			next(n, links, at, batch)
+			next(n, links, from, batch)
 			b.StartTimer()
 			parts := link.Shard(batch, writers)
 			errs := make([]error, len(parts))
@@ -591,12 +610,13 @@ func BenchmarkWriteClicks(b *testing.B) {
 		b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "clicks/s")
 		b.ReportMetric(0, "ns/op")
 	}
-	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b), 1, human) })
-	b.Run("sqlite-mix", func(b *testing.B) { run(b, storetest.SQLite(b), 1, mix) })
+	b.Run("sqlite", func(b *testing.B) { run(b, storetest.SQLite(b), 1, 0, human) })
+	b.Run("sqlite-mix", func(b *testing.B) { run(b, storetest.SQLite(b), 1, 0, mix) })
+	b.Run("sqlite-week", func(b *testing.B) { run(b, storetest.SQLite(b), 1, 7, human) })
 	if os.Getenv(storetest.PostgresEnv) != "" {
-		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1, human) })
-		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2, human) })
-		b.Run("postgres-two-writers-mix", func(b *testing.B) { run(b, storetest.Postgres(b), 2, mix) })
+		b.Run("postgres", func(b *testing.B) { run(b, storetest.Postgres(b), 1, 0, human) })
+		b.Run("postgres-two-writers", func(b *testing.B) { run(b, storetest.Postgres(b), 2, 0, human) })
+		b.Run("postgres-two-writers-mix", func(b *testing.B) { run(b, storetest.Postgres(b), 2, 0, mix) })
 	}
 }
 
@@ -725,4 +745,33 @@ func TestLinkBreakdownDays(t *testing.T) {
 		want["class"]["bot"], want["region"][""] = 2, 5
 		check("second view")
 	})
+}
+
+// TestVisitorKey: the key SQLite indexes a visitor's clicks by is 8
+// characters, the same for the same visitor hash and day, led by the day
+// (so that one day's keys sit together), and the hash's first 8 for a
+// click without a day.
+func TestVisitorKey(t *testing.T) {
+	const v, w = "AbCdEfGhIjKlMnOpQrStUv", "zYxWvUtSrQpOnMlKjIhGfE"
+	key := func(visitor, day string) string { return store.VisitorKey(&link.Click{Visitor: visitor, Day: day}) }
+	tests := []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"same visitor and day", key(v, "2026-12-06"), key(v, "2026-12-06"), true},
+		{"another day", key(v, "2026-12-06"), key(v, "2026-12-07"), false},
+		{"a year on", key(v, "2026-12-06"), key(v, "2027-12-06"), false},
+		{"another visitor, same day prefix", key(v, "2026-12-06")[:2], key(w, "2026-12-06")[:2], true},
+		{"another visitor", key(v, "2026-12-06"), key(w, "2026-12-06"), false},
+		{"no day: the hash's first 8", key(v, ""), v[:8], true},
+	}
+	for _, tt := range tests {
+		if (tt.a == tt.b) != tt.same {
+			t.Errorf("%s: %q and %q, want same %v", tt.name, tt.a, tt.b, tt.same)
+		}
+		if len(tt.a) > 8 {
+			t.Errorf("%s: key %q is over 8 characters", tt.name, tt.a)
+		}
+	}
 }
