@@ -20,17 +20,26 @@ import (
 // texts that are near-duplicates.
 const NearBits = 3
 
-// ContentHash returns the hash exact duplicates are found by: 16 hex
-// digits (64 bits, so that its index stays small) of SHA-256 over the
-// author and the normalized text. The same text by the same author is one
-// post seen twice (two sources, or one that gave it a new id); the same
-// text by another author is a copy-paste, which joins the original's
-// repost cluster and counts in the volume. A post without author is keyed
-// by its text alone.
-func ContentHash(author, norm string) string {
-	in := norm
+// ContentHash returns the key exact duplicates are found by: the UTC day
+// of publication (8 digits) and textHash of the author and the normalized
+// text. The same text by the same author on the same day is one post seen
+// twice (two sources, or one that gave it a new id); the same text by
+// another author is a copy-paste, which joins the original's repost
+// cluster and counts in the volume; so does the same text posted again
+// on another day (a daily repeated ad counts every day). The day leads because the key's unique index takes a
+// place for every new mention: posts arrive roughly in the order they
+// were published, so today's keys stay together on a few pages instead
+// of dirtying pages across an index that grows every day.
+func ContentHash(author, norm string, published time.Time) string {
+	return published.UTC().Format("20060102") + textHash(author, norm)
+}
+
+// textHash returns 16 hex digits (64 bits) of SHA-256 over the author and
+// the text; a post without author is keyed by its text alone.
+func textHash(author, text string) string {
+	in := text
 	if author != "" {
-		in = author + "\x00" + norm
+		in = author + "\x00" + text
 	}
 	sum := sha256.Sum256([]byte(in))
 	return hex.EncodeToString(sum[:8])

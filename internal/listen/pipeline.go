@@ -224,9 +224,9 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	if hashInput == "" {
 		hashInput = "\x00" + strings.Join(tn.URLs, " ")
 	}
-	mt.ContentHash = ContentHash(mt.Author, hashInput)
+	mt.ContentHash = ContentHash(mt.Author, hashInput, mt.PublishedAt)
 	if mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID {
-		mt.ExternalID = "h:" + ContentHash(mt.Author, mt.ExternalID+"\x00"+hashInput)
+		mt.ExternalID = "h:" + textHash(mt.Author, mt.ExternalID+"\x00"+hashInput)
 	}
 	mt.SimHash = SimHash(tn.Norm)
 	mt.Lang = normLang(p.Lang)

@@ -151,6 +151,16 @@ func TestIngestDedupAndRollups(t *testing.T) {
 		if got.ClusterSize != 4 {
 			t.Errorf("cluster size %d, want 4", got.ClusterSize)
 		}
+		// The same author's text: under a new id the same day it is the
+		// post seen again; the day before, it is a post of its own.
+		res, err = fresh.Ingest(ctx, ws, []listen.Post{{SourceKind: "rss", ExternalID: "10", Author: "a1", Text: orig, PublishedAt: at.Add(time.Minute)}})
+		if err != nil || res.Duplicates != 1 || res.Stored != 0 {
+			t.Fatalf("same day, new id: %+v, %v", res, err)
+		}
+		res, err = fresh.Ingest(ctx, ws, []listen.Post{{SourceKind: "rss", ExternalID: "11", Author: "a1", Text: orig, PublishedAt: at.Add(-24 * time.Hour)}})
+		if err != nil || res.Stored != 1 || res.Clustered != 1 {
+			t.Fatalf("the day before: %+v, %v", res, err)
+		}
 	})
 }
 

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -119,34 +121,50 @@ func TestRebuildsKeepRows(t *testing.T) {
 	}
 }
 
-// TestShortContentHashes: migration 0017 keeps the first 16 hex digits of
-// a stored content hash, which is the new hash of the same input, so an
-// upgraded store still knows its texts.
-func TestShortContentHashes(t *testing.T) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "old.db"), "", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+// TestUpgradedContentHashes: a content hash stored by an older release
+// (32 hex digits of the text's SHA-256) becomes, through migrations 0017
+// (the first 16 digits) and 0019 (the publication day in front), the key
+// the same text of the same day is looked up by now, so an upgraded store
+// still knows its texts.
+func TestUpgradedContentHashes(t *testing.T) {
+	dsns := map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") }}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		dsns["postgres"] = func(t *testing.T) string { return storetest.PostgresURL(t) }
 	}
-	defer db.Close()
-	if err := db.MigrateThrough(ctx, "0016_source_error_key.sql"); err != nil {
-		t.Fatal(err)
-	}
-	const text, at = "oat latte launch day", "2026-11-20 10:00:00+00:00"
-	sum := sha256.Sum256([]byte(text))
-	w := db.WriteDB()
-	if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', ?, ?)`, at, at); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.ExecContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 'rss', 'e1', ?, ?, ?, ?)`,
-		text, hex.EncodeToString(sum[:16]), at, at); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{listen.ContentHash("", text)})
-	if err != nil || len(hashes) != 1 {
-		t.Errorf("the stored text's new hash is known: %v, %v", hashes, err)
+	for name, dsn := range dsns {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, dsn(t), "", slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateThrough(ctx, "0016_source_error_key.sql"); err != nil {
+				t.Fatal(err)
+			}
+			const text = "oat latte launch day"
+			// 23:30 in Shanghai is the 20th there but the 19th in UTC.
+			at := time.Date(2026, 11, 20, 23, 30, 0, 0, time.FixedZone("CST", 8*3600))
+			sum := sha256.Sum256([]byte(text))
+			w := db.WriteDB()
+			if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at.UTC()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.ExecContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 'rss', 'e1', $1, $2, $3, $3)`,
+				text, hex.EncodeToString(sum[:16]), at.UTC()); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := listen.ContentHash("", text, at)
+			if !strings.HasPrefix(want, "20261120") {
+				t.Fatalf("ContentHash = %s, want the UTC day 20261120 first", want)
+			}
+			_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{want, listen.ContentHash("", text, at.Add(24*time.Hour))})
+			if err != nil || len(hashes) != 1 || !hashes[want] {
+				t.Errorf("known hashes %v, %v; want only %s", hashes, err, want)
+			}
+		})
 	}
 }
