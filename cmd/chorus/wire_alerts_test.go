@@ -55,8 +55,8 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 		for i, tt := range tests {
 			must(t, db.SetUserLocale(ctx, u.ID, tt.locale))
 			var id int64
-			must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at)
-				VALUES ($1, 'webhook', $2, 'u', '工厂爆炸', $2, 'negative', $3, $3) RETURNING id`, ws.ID, "m"+strconv.Itoa(i), fired).Scan(&id))
+			must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at, topic_ids)
+				VALUES ($1, 'webhook', $2, 'u', '工厂爆炸', $2, 'negative', $3, $3, $4) RETURNING id`, ws.ID, "m"+strconv.Itoa(i), fired, strconv.FormatInt(topic, 10)).Scan(&id))
 			_, err = db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, ws.ID, fired)
 			must(t, err)
 			got, err := ev.Evaluate(ctx, ws.ID, []int64{id})

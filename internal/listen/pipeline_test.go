@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -377,11 +378,30 @@ func TestTopicsOfAnotherNode(t *testing.T) {
 		if got := matchedOnB(); got != 1 {
 			t.Errorf("node B matched %d after node A enabled the topic again, want 1", got)
 		}
+		tagged := func() (n int) {
+			t.Helper()
+			ms, err := a.Mentions(ctx, ws, listen.MentionFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if slices.Contains(m.TopicIDs, topic.ID) {
+					n++
+				}
+			}
+			return n
+		}
+		if got := tagged(); got != 2 {
+			t.Errorf("%d mentions carry the topic, want 2", got)
+		}
 		if err := a.DeleteTopic(ctx, ws, topic.ID); err != nil {
 			t.Fatal(err)
 		}
 		if got := matchedOnB(); got != 0 {
 			t.Errorf("node B matched %d after node A deleted the topic, want 0", got)
+		}
+		if got := tagged(); got != 0 {
+			t.Errorf("%d mentions still carry the deleted topic", got)
 		}
 		if _, _, err := b.Matcher(ctx, ws+1000); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("matcher of a missing workspace: %v, want NotFound", err)

@@ -194,21 +194,28 @@ func (db *DB) TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, f
 // MentionTopicPairs returns the topics of each of the given mentions of
 // the workspace.
 func (db *DB) MentionTopicPairs(ctx context.Context, ws int64, mentionIDs []int64) (map[int64][]int64, error) {
+	topics, err := topicSet(ctx, sqlBatch{db.reader()}, ws)
+	if err != nil {
+		return nil, err
+	}
 	out := map[int64][]int64{}
 	for start := 0; start < len(mentionIDs); start += 500 {
 		part := mentionIDs[start:min(start+500, len(mentionIDs))]
 		in, args := numberedIn([]any{ws}, part)
-		rows, err := db.reader().query(ctx, `SELECT mention_id, topic_id FROM mention_topics WHERE workspace_id = $1 AND mention_id IN `+in, args...)
+		rows, err := db.reader().query(ctx, `SELECT id, topic_ids FROM mentions WHERE workspace_id = $1 AND topic_ids <> '' AND id IN `+in, args...)
 		if err != nil {
 			return nil, apperr.Wrap(err, "read mention topics")
 		}
 		for rows.Next() {
-			var m, t int64
-			if err := rows.Scan(&m, &t); err != nil {
+			var m int64
+			var ids string
+			if err := rows.Scan(&m, &ids); err != nil {
 				rows.Close()
 				return nil, apperr.Wrap(err, "read mention topics")
 			}
-			out[m] = append(out[m], t)
+			if live := liveTopics(parseTopicIDs(ids), topics); len(live) > 0 {
+				out[m] = live
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

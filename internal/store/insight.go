@@ -51,7 +51,8 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 	if len(topicIDs) > 0 {
 		var in string
 		in, args = numberedIn(args, topicIDs)
-		where += ` AND EXISTS (SELECT 1 FROM mention_topics mt WHERE mt.mention_id = m.id AND mt.topic_id IN ` + in + `)`
+		where += ` AND m.id IN (SELECT mt.mention_id FROM mention_topics mt WHERE mt.topic_id IN ` + in + `
+			AND mt.published_at >= $2 AND mt.published_at < $3)`
 	}
 	return where, args
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -146,16 +147,16 @@ func (db *DB) WorkspaceName(ctx context.Context, ws int64) (string, error) {
 
 const mentionColumns = `m.id, m.source_id, m.source_kind, m.external_id, m.url, m.author, m.author_followers, m.text, m.urls,
 	m.content_hash, m.simhash, m.cluster_id, m.cluster_size, m.lang, m.sentiment, m.p_positive, m.p_neutral, m.p_negative,
-	m.sentiment_corrected, m.likes, m.reposts, m.comments, m.published_at, m.fetched_at`
+	m.sentiment_corrected, m.likes, m.reposts, m.comments, m.published_at, m.fetched_at, m.topic_ids`
 
 func scanMention(r linkRow) (listen.Mention, error) {
 	var m listen.Mention
 	var source, cluster sql.NullInt64
-	var urls string
+	var urls, topics string
 	var sim int64
 	err := r.Scan(&m.ID, &source, &m.SourceKind, &m.ExternalID, &m.URL, &m.Author, &m.AuthorFollowers, &m.Text, &urls,
 		&m.ContentHash, &sim, &cluster, &m.ClusterSize, &m.Lang, &m.Sentiment, &m.PPositive, &m.PNeutral, &m.PNegative,
-		&m.SentimentCorrected, &m.Likes, &m.Reposts, &m.Comments, &m.PublishedAt, &m.FetchedAt)
+		&m.SentimentCorrected, &m.Likes, &m.Reposts, &m.Comments, &m.PublishedAt, &m.FetchedAt, &topics)
 	if err != nil {
 		return m, err
 	}
@@ -164,8 +165,41 @@ func scanMention(r linkRow) (listen.Mention, error) {
 		m.URLs = strings.Split(urls, "\n")
 	}
 	m.PublishedAt, m.FetchedAt = m.PublishedAt.UTC(), m.FetchedAt.UTC()
-	m.TopicIDs = []int64{}
+	m.TopicIDs = parseTopicIDs(topics)
 	return m, nil
+}
+
+// topicIDsText is the topic_ids column of a mention: its matched topics
+// of the workspace, ascending, comma-separated ("3,17").
+func topicIDsText(ids []int64, topics map[int64]bool) string {
+	kept := make([]int64, 0, len(ids))
+	for _, t := range ids {
+		if topics[t] {
+			kept = append(kept, t)
+		}
+	}
+	slices.Sort(kept)
+	var b []byte
+	for i, t := range slices.Compact(kept) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, t, 10)
+	}
+	return string(b)
+}
+
+// parseTopicIDs reads a topic_ids column, ascending (migration 0020 filled
+// it from an unordered aggregate on SQLite).
+func parseTopicIDs(s string) []int64 {
+	ids := []int64{}
+	for f := range strings.SplitSeq(s, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // mentionInsertColumns are the columns SaveMentions writes, in order. The
@@ -173,7 +207,7 @@ func scanMention(r linkRow) (listen.Mention, error) {
 // points at it in the same INSERT.
 var mentionInsertColumns = []string{"id", "workspace_id", "source_id", "source_kind", "external_id", "url", "author", "author_followers", "text", "urls",
 	"content_hash", "simhash", "cluster_id", "cluster_size", "lang", "sentiment", "p_positive", "p_neutral", "p_negative",
-	"likes", "reposts", "comments", "published_at", "fetched_at"}
+	"likes", "reposts", "comments", "published_at", "fetched_at", "topic_ids"}
 
 // The bulk statements of SaveMentions; SQLite prepares them once on the
 // writer.
@@ -238,7 +272,7 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if ids, err = newMentionIDs(ctx, c, len(batch)); err != nil {
 			return err
 		}
-		if err := insertMentions(ctx, sqlBatch{c}, ws, batch, ids, sources); err != nil {
+		if err := insertMentions(ctx, sqlBatch{c}, ws, batch, ids, topics, sources); err != nil {
 			return err
 		}
 		if err := recordPushed(ctx, c, ws, batch, sources); err != nil {
@@ -331,7 +365,7 @@ func newMentionIDs(ctx context.Context, c conn, n int) ([]int64, error) {
 	return ids, nil
 }
 
-func insertMentions(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, ids []int64, sources map[int64]bool) error {
+func insertMentions(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, ids []int64, topics, sources map[int64]bool) error {
 	args := make([]any, 0, insertMentionRows.cols*insertMentionRows.max)
 	return insertMentionRows.chunks(len(batch), func(start, end int) error {
 		args = args[:0]
@@ -347,7 +381,7 @@ func insertMentions(ctx context.Context, b batchConn, ws int64, batch []listen.N
 			}
 			args = append(args, ids[i], ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
 				m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
-				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC())
+				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC(), topicIDsText(m.TopicIDs, topics))
 		}
 		err := b.exec(ctx, insertMentionRows.text(end-start, b.anonymous()), args...)
 		if isUnique(err) {
@@ -401,16 +435,9 @@ func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMen
 		}
 	}
 	if needTopics {
-		err := b.query(ctx, b.c.db.rebind(`SELECT id FROM topics WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
-			var id int64
-			if err := scan(&id); err != nil {
-				return err
-			}
-			topics[id] = true
-			return nil
-		})
-		if err != nil {
-			return nil, nil, apperr.Wrap(err, "read topics")
+		var err error
+		if topics, err = topicSet(ctx, b, ws); err != nil {
+			return nil, nil, err
 		}
 	}
 	if len(needSources) > 0 {
@@ -429,6 +456,20 @@ func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMen
 	return topics, sources, nil
 }
 
+// topicSet returns the ids of the workspace's topics.
+func topicSet(ctx context.Context, b sqlBatch, ws int64) (map[int64]bool, error) {
+	topics := map[int64]bool{}
+	err := b.query(ctx, b.c.db.rebind(`SELECT id FROM topics WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
+		var id int64
+		if err := scan(&id); err != nil {
+			return err
+		}
+		topics[id] = true
+		return nil
+	})
+	return topics, apperr.Wrap(err, "read topics")
+}
+
 type topicMatch struct {
 	topic, mention int64
 	published      time.Time
@@ -443,8 +484,8 @@ func insertMentionTopics(ctx context.Context, b batchConn, ws int64, batch []lis
 			}
 		}
 	}
-	// In the order of the index by topic, which takes the random inserts;
-	// the primary key's are all near the end of the table anyway.
+	// In the order of the key, so that each topic's entries go in at
+	// its end together.
 	slices.SortFunc(matches, func(x, y topicMatch) int {
 		if c := cmp.Compare(x.topic, y.topic); c != 0 {
 			return c
@@ -650,7 +691,7 @@ func (db *DB) Mention(ctx context.Context, ws, id int64) (listen.Mention, error)
 		return listen.Mention{}, notFound(err, "mention")
 	}
 	ms := []listen.Mention{m}
-	if err := db.mentionTopics(ctx, ms); err != nil {
+	if err := db.dropDeletedTopics(ctx, ws, ms); err != nil {
 		return listen.Mention{}, err
 	}
 	return ms[0], nil
@@ -712,7 +753,7 @@ func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "list mentions")
 	}
-	return out, db.mentionTopics(ctx, out)
+	return out, db.dropDeletedTopics(ctx, ws, out)
 }
 
 // MentionsByID returns the workspace's mentions with the given ids (those
@@ -744,44 +785,28 @@ func (db *DB) MentionsByID(ctx context.Context, ws int64, ids []int64) ([]listen
 			return nil, apperr.Wrap(err, "read mentions")
 		}
 	}
-	return out, db.mentionTopics(ctx, out)
+	return out, db.dropDeletedTopics(ctx, ws, out)
 }
 
-// mentionTopics fills TopicIDs.
-func (db *DB) mentionTopics(ctx context.Context, ms []listen.Mention) error {
-	if len(ms) == 0 {
+// dropDeletedTopics leaves the ids of topics deleted since out of the
+// mentions' TopicIDs (topic_ids keeps them; topic ids are never reused).
+func (db *DB) dropDeletedTopics(ctx context.Context, ws int64, ms []listen.Mention) error {
+	if !slices.ContainsFunc(ms, func(m listen.Mention) bool { return len(m.TopicIDs) > 0 }) {
 		return nil
 	}
-	idx := make(map[int64]int, len(ms))
-	for start := 0; start < len(ms); start += knownChunk {
-		part := ms[start:min(start+knownChunk, len(ms))]
-		args := make([]any, 0, len(part))
-		var ph []string
-		for i := range part {
-			idx[part[i].ID] = start + i
-			args = append(args, part[i].ID)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-		rows, err := db.reader().query(ctx, `SELECT mention_id, topic_id FROM mention_topics WHERE mention_id IN (`+strings.Join(ph, ", ")+`) ORDER BY topic_id`, args...)
-		if err != nil {
-			return apperr.Wrap(err, "read mention topics")
-		}
-		for rows.Next() {
-			var m, t int64
-			if err := rows.Scan(&m, &t); err != nil {
-				rows.Close()
-				return apperr.Wrap(err, "read mention topics")
-			}
-			if i, ok := idx[m]; ok {
-				ms[i].TopicIDs = append(ms[i].TopicIDs, t)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return apperr.Wrap(err, "read mention topics")
-		}
+	topics, err := topicSet(ctx, sqlBatch{db.reader()}, ws)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i].TopicIDs = liveTopics(ms[i].TopicIDs, topics)
 	}
 	return nil
+}
+
+// liveTopics leaves the ids that are not in topics out of ids.
+func liveTopics(ids []int64, topics map[int64]bool) []int64 {
+	return slices.DeleteFunc(ids, func(t int64) bool { return !topics[t] })
 }
 
 // SetMentionSentiment sets a corrected label and moves the mention's count
@@ -794,24 +819,24 @@ func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label strin
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		var old string
+		var old, topics string
 		var published time.Time
-		if err := c.queryRow(ctx, `SELECT sentiment, published_at FROM mentions WHERE workspace_id = $1 AND id = $2`, ws, id).Scan(&old, &published); err != nil {
+		if err := c.queryRow(ctx, `SELECT sentiment, published_at, topic_ids FROM mentions WHERE workspace_id = $1 AND id = $2`, ws, id).Scan(&old, &published, &topics); err != nil {
 			return notFound(err, "mention")
 		}
 		if _, err := c.exec(ctx, `UPDATE mentions SET sentiment = $1, sentiment_corrected = $2 WHERE workspace_id = $3 AND id = $4`, label, true, ws, id); err != nil {
 			return apperr.Wrap(err, "correct sentiment")
 		}
-		if old == label {
+		ids := parseTopicIDs(topics)
+		if old == label || len(ids) == 0 {
 			return nil
 		}
-		hour := published.UTC().Truncate(time.Hour)
 		set := col[label] + ` = ` + col[label] + ` + 1`
 		if col[old] != "" {
 			set += `, ` + col[old] + ` = ` + col[old] + ` - 1`
 		}
-		_, err := c.exec(ctx, `UPDATE topic_rollups SET `+set+` WHERE workspace_id = $1 AND hour = $2
-			AND topic_id IN (SELECT topic_id FROM mention_topics WHERE mention_id = $3)`, ws, hour, id)
+		in, args := numberedIn([]any{ws, published.UTC().Truncate(time.Hour)}, ids)
+		_, err := c.exec(ctx, `UPDATE topic_rollups SET `+set+` WHERE workspace_id = $1 AND hour = $2 AND topic_id IN `+in, args...)
 		return apperr.Wrap(err, "move sentiment count")
 	})
 	if err != nil {

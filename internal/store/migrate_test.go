@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,9 @@ func TestMigrateIsIdempotentAndReady(t *testing.T) {
 // click_uniques, mentions and mention_topics anew on SQLite (to defer
 // their foreign keys); every row, the mention id sequence and the
 // cascades survive, and a row without its parent still fails at commit.
-// An upgrade says which migration runs; a new database's do not.
+// 0020 builds mention_topics again, keyed by topic, and copies each
+// mention's topics into its topic_ids. An upgrade says which migration
+// runs; a new database's do not.
 func TestRebuildsKeepRows(t *testing.T) {
 	ctx := context.Background()
 	var logged bytes.Buffer
@@ -95,6 +98,7 @@ func TestRebuildsKeepRows(t *testing.T) {
 		{`SELECT count(*) FROM click_uniques`, 3},
 		{`SELECT count(*) FROM mentions`, 2},
 		{`SELECT count(*) FROM mention_topics`, 2},
+		{`SELECT count(*) FROM mentions WHERE topic_ids = '1'`, 2},
 		{`SELECT seq FROM sqlite_sequence WHERE name = 'mentions'`, 3},
 		{`SELECT count(*) FROM pragma_foreign_key_check`, 0},
 	} {
@@ -103,9 +107,9 @@ func TestRebuildsKeepRows(t *testing.T) {
 		}
 	}
 	exec(`DELETE FROM links WHERE id = 1`)
-	exec(`DELETE FROM mentions WHERE id = 1`)
-	if got := count(`SELECT count(*) FROM click_events`) + count(`SELECT count(*) FROM mention_topics`); got != 1+1 {
-		t.Errorf("rows left after deleting link 1 and mention 1 = %d; want 2 (cascades)", got)
+	exec(`DELETE FROM topics WHERE id = 1`)
+	if got := count(`SELECT count(*) FROM click_events`) + count(`SELECT count(*) FROM mention_topics`); got != 1+0 {
+		t.Errorf("rows left after deleting link 1 and topic 1 = %d; want 1 (cascades)", got)
 	}
 	// Since 0018 a deleted link's unique keys stay until their day goes.
 	if got := count(`SELECT count(*) FROM click_uniques WHERE day = '2026-11-20'`); got != 3 {
@@ -113,7 +117,7 @@ func TestRebuildsKeepRows(t *testing.T) {
 	}
 	for _, q := range []string{
 		`INSERT INTO click_events (click_id, workspace_id, link_id, at, class, visitor, visitor_key) VALUES ('orphan', 1, 99, '` + at + `', 'human', 'v', 'v')`,
-		`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (99, 1, 1, '` + at + `')`,
+		`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (1, 99, 1, '` + at + `')`,
 	} {
 		if _, err := w.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 			t.Errorf("%s: %v; want a foreign key failure", q, err)
@@ -121,12 +125,13 @@ func TestRebuildsKeepRows(t *testing.T) {
 	}
 }
 
-// TestUpgradedContentHashes: a content hash stored by an older release
-// (32 hex digits of the text's SHA-256) becomes, through migrations 0017
-// (the first 16 digits) and 0019 (the publication day in front), the key
-// the same text of the same day is looked up by now, so an upgraded store
-// still knows its texts.
-func TestUpgradedContentHashes(t *testing.T) {
+// TestUpgradedMentions: a content hash stored by an older release (32 hex
+// digits of the text's SHA-256) becomes, through migrations 0017 (the
+// first 16 digits) and 0019 (the publication day in front), the key the
+// same text of the same day is looked up by now, so an upgraded store
+// still knows its texts; and 0020 copies a mention's topic matches into
+// its topic_ids.
+func TestUpgradedMentions(t *testing.T) {
 	dsns := map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") }}
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		dsns["postgres"] = func(t *testing.T) string { return storetest.PostgresURL(t) }
@@ -150,9 +155,18 @@ func TestUpgradedContentHashes(t *testing.T) {
 			if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at.UTC()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.ExecContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 'rss', 'e1', $1, $2, $3, $3)`,
-				text, hex.EncodeToString(sum[:16]), at.UTC()); err != nil {
-				t.Fatal(err)
+			for _, q := range []string{
+				`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 1, 'rss', 'e1', '` + text + `', $2, $1, $1)`,
+				`INSERT INTO topics (id, workspace_id, name, kind, query, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', $1, $1), (3, 1, 'rival', 'competitor', 'latte', $1, $1)`,
+				`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (1, 7, 1, $1), (1, 3, 1, $1)`,
+			} {
+				args := []any{at.UTC(), hex.EncodeToString(sum[:16])}
+				if !strings.Contains(q, "$2") {
+					args = args[:1]
+				}
+				if _, err := w.ExecContext(ctx, q, args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
 			}
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
@@ -164,6 +178,9 @@ func TestUpgradedContentHashes(t *testing.T) {
 			_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{want, listen.ContentHash("", text, at.Add(24*time.Hour))})
 			if err != nil || len(hashes) != 1 || !hashes[want] {
 				t.Errorf("known hashes %v, %v; want only %s", hashes, err, want)
+			}
+			if m, err := db.Mention(ctx, 1, 1); err != nil || !slices.Equal(m.TopicIDs, []int64{3, 7}) {
+				t.Errorf("topics of the mention: %v, %v; want [3 7]", m.TopicIDs, err)
 			}
 		})
 	}

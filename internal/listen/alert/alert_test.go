@@ -145,8 +145,8 @@ func (f fixture) mention(t *testing.T, topic int64, text, sentiment string, at t
 	ctx := context.Background()
 	var id int64
 	n := mentionSeq.Add(1)
-	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at)
-		VALUES ($1, 'webhook', $2, 'u', $3, $2, $4, $5, $5) RETURNING id`, f.ws, fmt.Sprint("m", n), text, sentiment, at.UTC()).Scan(&id))
+	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at, topic_ids)
+		VALUES ($1, 'webhook', $2, 'u', $3, $2, $4, $5, $5, $6) RETURNING id`, f.ws, fmt.Sprint("m", n), text, sentiment, at.UTC(), fmt.Sprint(topic)).Scan(&id))
 	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, at.UTC())
 	must(t, err)
 	return id

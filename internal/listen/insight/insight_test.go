@@ -55,8 +55,8 @@ func (f fixture) mention(t *testing.T, topic int64, author string, followers int
 	ctx := context.Background()
 	var id int64
 	n := seq.Add(1)
-	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, author_followers, text, content_hash, sentiment, likes, published_at, fetched_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $3, $7, 1, $8, $8) RETURNING id`, f.ws, source, fmt.Sprint("m", n), author, followers, text, sentiment, at.UTC()).Scan(&id))
+	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, author_followers, text, content_hash, sentiment, likes, published_at, fetched_at, topic_ids)
+		VALUES ($1, $2, $3, $4, $5, $6, $3, $7, 1, $8, $8, $9) RETURNING id`, f.ws, source, fmt.Sprint("m", n), author, followers, text, sentiment, at.UTC(), fmt.Sprint(topic)).Scan(&id))
 	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, at.UTC())
 	must(t, err)
 	return id
