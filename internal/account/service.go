@@ -277,16 +277,12 @@ func (s *Service) AddMember(ctx context.Context, p Principal, email string, role
 		return err
 	}
 	if !role.Valid() {
-		var fs apperr.Fields
-		fs.Add("role", "error.role")
-		return fs.Err()
+		return apperr.Field("role", "error.role")
 	}
 	email, _ = normalizeEmail(email)
 	u, _, err := s.store.UserByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) {
-		var fs apperr.Fields
-		fs.Add("email", "error.no_such_user", "Email", email)
-		return fs.Err()
+		return apperr.Field("email", "error.no_such_user", "Email", email)
 	}
 	if err != nil {
 		return err

@@ -157,6 +157,13 @@ func (fs *Fields) Nest(prefix string, err error) {
 	}
 }
 
+// Field returns an Invalid error about one field.
+func Field(field, key string, kv ...any) error {
+	var fs Fields
+	fs.Add(field, key, kv...)
+	return fs.Err()
+}
+
 // Err returns an Invalid error carrying the fields, or nil.
 func (fs Fields) Err() error {
 	if len(fs) == 0 {

@@ -35,7 +35,7 @@ const (
 // an Internal error.
 func DecodeJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return fieldErr("body", "error.json_empty")
+		return Field("body", "error.json_empty")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -43,7 +43,7 @@ func DecodeJSON(data []byte, v any) error {
 	if err == nil {
 		off := dec.InputOffset()
 		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
-			return fieldErr("body", "error.json_syntax", "Offset", off+int64(skipSpace(data[off:]))+1)
+			return Field("body", "error.json_syntax", "Offset", off+int64(skipSpace(data[off:]))+1)
 		}
 		return nil
 	}
@@ -51,9 +51,9 @@ func DecodeJSON(data []byte, v any) error {
 	var invErr *json.InvalidUnmarshalError
 	switch {
 	case errors.As(err, &synErr):
-		return fieldErr("body", "error.json_syntax", "Offset", synErr.Offset)
+		return Field("body", "error.json_syntax", "Offset", synErr.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fieldErr("body", "error.json_syntax", "Offset", len(data))
+		return Field("body", "error.json_syntax", "Offset", len(data))
 	case errors.As(err, &invErr):
 		return Wrap(err, "decode JSON")
 	}
@@ -64,18 +64,12 @@ func DecodeJSON(data []byte, v any) error {
 		path = "body"
 	}
 	if unknown {
-		return fieldErr(path, "error.json_unknown_field")
+		return Field(path, "error.json_unknown_field")
 	}
 	if want := wantOf(t); want != "" {
-		return fieldErr(path, "error.json_type", "Want", want)
+		return Field(path, "error.json_type", "Want", want)
 	}
-	return fieldErr(path, "error.invalid")
-}
-
-func fieldErr(field, key string, kv ...any) error {
-	var fs Fields
-	fs.Add(field, key, kv...)
-	return fs.Err()
+	return Field(path, "error.invalid")
 }
 
 func skipSpace(b []byte) int { return len(b) - len(bytes.TrimLeft(b, " \t\r\n")) }

@@ -351,11 +351,7 @@ func mapRow(get func(col string) string, m Mapping, o ImportOptions) (Post, erro
 
 func short(s string) string { return cutRunes(s, 40) }
 
-func fileErr(key string, kv ...any) error {
-	var fs apperr.Fields
-	fs.Add("file", key, kv...)
-	return fs.Err()
-}
+func fileErr(key string, kv ...any) error { return apperr.Field("file", key, kv...) }
 
 func trimHeader(h []string) []string {
 	out := make([]string, len(h))

@@ -314,9 +314,7 @@ func checkObjective(objective string) error {
 	if slices.Contains(Objectives, objective) {
 		return nil
 	}
-	var fs apperr.Fields
-	fs.Add("objective", "error.one_of", "Value", objective, "Allowed", strings.Join(Objectives, ", "))
-	return fs.Err()
+	return apperr.Field("objective", "error.one_of", "Value", objective, "Allowed", strings.Join(Objectives, ", "))
 }
 
 // checkPersona checks only what the fit score reads; brand.Persona.Validate

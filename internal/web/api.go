@@ -131,9 +131,9 @@ func decodeJSON(body io.Reader, v any) error {
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
-		return fieldErr("body", "error.body_too_large", "Max", maxErr.Limit)
+		return apperr.Field("body", "error.body_too_large", "Max", maxErr.Limit)
 	case err != nil:
-		return fieldErr("body", "error.body_read")
+		return apperr.Field("body", "error.body_read")
 	}
 	return apperr.DecodeJSON(data, v)
 }

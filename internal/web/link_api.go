@@ -67,9 +67,7 @@ func (s *Server) linkRoutes() {
 			if v := r.URL.Query().Get("campaign_id"); v != "" {
 				id, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					var fs apperr.Fields
-					fs.Add("campaign_id", "error.invalid")
-					return fs.Err()
+					return apperr.Field("campaign_id", "error.invalid")
 				}
 				f.CampaignID = &id
 			}
@@ -180,9 +178,7 @@ func (s *Server) linkRoutes() {
 			if v := r.URL.Query().Get("size"); v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil || n < 64 || n > 2048 {
-					var fs apperr.Fields
-					fs.Add("size", "error.link_qr_size", "Min", 64, "Max", 2048)
-					return fs.Err()
+					return apperr.Field("size", "error.link_qr_size", "Min", 64, "Max", 2048)
 				}
 				size = n
 			}

@@ -409,7 +409,7 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 func readParts(r *http.Request, read func(*multipart.Part) error) error {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return fieldErr("file", "error.listen.multipart")
+		return apperr.Field("file", "error.listen.multipart")
 	}
 	for {
 		part, err := mr.NextPart()
@@ -423,9 +423,9 @@ func readParts(r *http.Request, read func(*multipart.Part) error) error {
 		var maxErr *http.MaxBytesError
 		switch {
 		case errors.As(err, &maxErr) || errors.Is(err, errPartTooLarge):
-			return fieldErr("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
+			return apperr.Field("file", "error.listen.file_too_large", "Max", listen.MaxImportBytes)
 		case err != nil:
-			return fieldErr("file", "error.listen.multipart")
+			return apperr.Field("file", "error.listen.multipart")
 		}
 	}
 }
@@ -441,12 +441,6 @@ func readPart(p *multipart.Part, limit int64) ([]byte, error) {
 		return nil, errPartTooLarge
 	}
 	return b, nil
-}
-
-func fieldErr(field, key string, kv ...any) error {
-	var fs apperr.Fields
-	fs.Add(field, key, kv...)
-	return fs.Err()
 }
 
 // webhookPosts decodes and validates every post of a batch; any problem

@@ -105,7 +105,7 @@ func (e *Error) As(target any) bool {
 	if !ok {
 		return false
 	}
-	args := map[string]any{"Pos": e.Pos, "Near": e.Near}
+	args := e.Args()
 	*t = &apperr.Error{
 		Code:   apperr.Invalid,
 		Key:    e.Key,
