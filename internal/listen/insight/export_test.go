@@ -35,3 +35,6 @@ func NamesForTest(primary, products, categories []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// DropWordsOfPhrases is dropWordsOfPhrases.
+var DropWordsOfPhrases = dropWordsOfPhrases

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,5 +184,34 @@ func TestTerms(t *testing.T) {
 		if got[bad] {
 			t.Errorf("terms keep %q", bad)
 		}
+	}
+}
+
+func TestDropWordsOfPhrases(t *testing.T) {
+	phrases := map[string][2]string{"投诉无门": {"投诉", "无门"}, "小孩赶紧": {"小孩", "赶紧"}, "冷萃好喝": {"冷萃", "好喝"}}
+	term := func(s string, n int) insight.HotTerm {
+		_, phrase := phrases[s]
+		return insight.HotTerm{Term: s, Phrase: phrase, Count: n}
+	}
+	tests := []struct {
+		name string
+		in   []insight.HotTerm
+		want []string
+	}{
+		{"words only said in the phrase", []insight.HotTerm{term("投诉", 17), term("无门", 17), term("投诉无门", 17)}, []string{"投诉无门"}},
+		{"at 90 % of the word's mentions", []insight.HotTerm{term("小孩", 13), term("小孩赶紧", 12)}, []string{"小孩赶紧"}},
+		{"a word said apart too", []insight.HotTerm{term("冷萃", 30), term("冷萃好喝", 5)}, []string{"冷萃", "冷萃好喝"}},
+		{"a phrase not among the terms", []insight.HotTerm{term("投诉", 17), term("无门", 3)}, []string{"投诉", "无门"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, h := range insight.DropWordsOfPhrases(tt.in, phrases) {
+				got = append(got, h.Term)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -44,10 +44,11 @@ var stopwords = sync.OnceValue(func() map[string]bool {
 // maxTextRunes bounds how much of one mention is segmented.
 const maxTextRunes = 1000
 
-// Term is a word, or a phrase of two adjacent words.
+// Term is a word, or a phrase of two adjacent words (Of).
 type Term struct {
 	Text   string
 	Phrase bool
+	Of     [2]string
 }
 
 // Terms splits text into the terms hot topics count: gse words, lower-
@@ -63,10 +64,10 @@ func Terms(seg *gse.Segmenter, names *Names, text string) []Term {
 	stop := stopwords()
 	var out []Term
 	seen := map[string]bool{}
-	add := func(t string, phrase bool) {
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, Term{t, phrase})
+	add := func(t Term) {
+		if !seen[t.Text] {
+			seen[t.Text] = true
+			out = append(out, t)
 		}
 	}
 	prev, prevName, prevKept := "", false, false
@@ -80,13 +81,13 @@ func Terms(seg *gse.Segmenter, names *Names, text string) []Term {
 			}
 			continue
 		}
-		add(w, false)
+		add(Term{Text: w})
 		if prevKept {
 			switch {
 			case isLatin(prev) && isLatin(w):
-				add(prev+" "+w, true)
+				add(Term{prev + " " + w, true, [2]string{prev, w}})
 			case prevName == isName[i] || names.isWritten(prev+w):
-				add(prev+w, true)
+				add(Term{prev + w, true, [2]string{prev, w}})
 			}
 		}
 		prev, prevName, prevKept = w, isName[i], true

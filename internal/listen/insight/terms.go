@@ -59,7 +59,7 @@ type HotTerms struct {
 type termStats struct {
 	docs   int
 	count  map[string]int
-	phrase map[string]bool
+	phrase map[string][2]string // a phrase's two words
 	ids    map[string][]int64
 	byDay  map[string][]int
 }
@@ -69,7 +69,7 @@ func countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nD
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
 	}
-	st := &termStats{docs: len(ms), count: map[string]int{}, phrase: map[string]bool{}, ids: map[string][]int64{}, byDay: map[string][]int{}}
+	st := &termStats{docs: len(ms), count: map[string]int{}, phrase: map[string][2]string{}, ids: map[string][]int64{}, byDay: map[string][]int{}}
 	for _, m := range ms {
 		d := -1
 		if dayIndex != nil {
@@ -77,7 +77,9 @@ func countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nD
 		}
 		for _, t := range Terms(seg, names, m.Text) {
 			st.count[t.Text]++
-			st.phrase[t.Text] = t.Phrase
+			if t.Phrase {
+				st.phrase[t.Text] = t.Of
+			}
 			if len(st.ids[t.Text]) < ExampleIDs {
 				st.ids[t.Text] = append(st.ids[t.Text], m.ID)
 			}
@@ -145,8 +147,10 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		}
 		pv := prev[t]
 		score := (float64(c) + 1) / (pv + 1) * math.Log1p(float64(c))
-		out.Terms = append(out.Terms, HotTerm{Term: t, Phrase: now.phrase[t], Count: c, Previous: math.Round(pv*100) / 100, Score: math.Round(score*1000) / 1000, Trend: now.byDay[t], MentionIDs: now.ids[t]})
+		_, phrase := now.phrase[t]
+		out.Terms = append(out.Terms, HotTerm{Term: t, Phrase: phrase, Count: c, Previous: math.Round(pv*100) / 100, Score: math.Round(score*1000) / 1000, Trend: now.byDay[t], MentionIDs: now.ids[t]})
 	}
+	out.Terms = dropWordsOfPhrases(out.Terms, now.phrase)
 	sort.Slice(out.Terms, func(i, j int) bool {
 		a, b := out.Terms[i], out.Terms[j]
 		if a.Score != b.Score {
@@ -161,11 +165,37 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	return out, nil
 }
 
+// WordInPhrase is the share of a word's mentions at which the word is
+// left out of the hot terms for a phrase of it that is there too.
+const WordInPhrase = 0.9
+
+// dropWordsOfPhrases leaves out each word that a phrase among terms nearly
+// always carries: 投诉 and 无门 when 投诉无门 has at least WordInPhrase of
+// their mentions, so that one story does not fill the list with its
+// pieces. A word also used apart from the phrase stays.
+func dropWordsOfPhrases(terms []HotTerm, phrases map[string][2]string) []HotTerm {
+	inPhrase := map[string]int{}
+	for _, t := range terms {
+		if of, ok := phrases[t.Term]; ok {
+			for _, w := range of {
+				inPhrase[w] = max(inPhrase[w], t.Count)
+			}
+		}
+	}
+	out := terms[:0]
+	for _, t := range terms {
+		if t.Phrase || float64(inPhrase[t.Term]) < WordInPhrase*float64(t.Count) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // cloud returns the most frequent single words.
 func cloud(st *termStats, n int) []CloudWord {
 	out := []CloudWord{}
 	for t, c := range st.count {
-		if !st.phrase[t] && c >= MinTermCount {
+		if _, phrase := st.phrase[t]; !phrase && c >= MinTermCount {
 			out = append(out, CloudWord{t, c})
 		}
 	}
