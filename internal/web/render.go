@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"math"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,10 +36,22 @@ var funcs = template.FuncMap{
 	"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"add":  func(a, b int) int { return a + b },
 	// count shows a count that linear attribution may make fractional:
-	// whole numbers without decimals, others with one.
-	"count": func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) },
-	// num is a whole amount (money, budgets) with thousands separators.
-	"num":  func(f float64) string { return number(f, 0) },
+	// whole numbers without decimals, others with one; thousands
+	// separated.
+	"count": func(f float64) string { return number(f, 1) },
+	// num is a whole amount (a count, money, budgets) with thousands
+	// separators.
+	"num": func(v any) (string, error) {
+		switch n := v.(type) {
+		case int:
+			return number(float64(n), 0), nil
+		case int64:
+			return number(float64(n), 0), nil
+		case float64:
+			return number(n, 0), nil
+		}
+		return "", fmt.Errorf("num of a %T", v)
+	},
 	"list": func(vs ...string) []string { return vs },
 	"deref": func(f *float64) float64 {
 		if f == nil {
