@@ -28,6 +28,9 @@ type TrafficStore interface {
 	DeleteConversions(ctx context.Context, workspaceID int64) error
 	// Analyze refreshes the query planner's statistics after the load.
 	Analyze(ctx context.Context) error
+	// SetLinkCreated dates a link's creation back to before its first
+	// click.
+	SetLinkCreated(ctx context.Context, workspaceID, id int64, at time.Time) error
 }
 
 // TrafficStats says what refreshTraffic generated.
@@ -225,6 +228,19 @@ func refreshTraffic(ctx context.Context, d Deps, wsID int64, now time.Time) (Tra
 	rng := rand.New(rand.NewPCG(trafficSeed, 1))
 	clicks, people := generateClicks(rng, links, bySlug, wsID, now, loc)
 	st.Hits = len(clicks)
+	// A link was made shortly before its first click, not at load time.
+	made := map[int]bool{}
+	for _, c := range clicks {
+		if made[c.li] {
+			continue
+		}
+		made[c.li] = true
+		created := c.hit.At.Add(-2 * time.Hour)
+		if err := d.Clicks.SetLinkCreated(ctx, wsID, links[c.li].ID, created); err != nil {
+			return st, fmt.Errorf("demo: date link %q: %w", links[c.li].Label, err)
+		}
+		links[c.li].CreatedAt = created
+	}
 
 	w := link.NewWriter(d.Clicks, link.WriterOptions{
 		QueueSize: len(clicks) + 1, BatchSize: 5000, MaxBatch: 10000, Geo: demoGeo{},

@@ -89,6 +89,9 @@ type figures struct {
 	CampaignRows                                           int
 	RegionKeys                                             int
 	WeChatPreview, WeiboPreview, DesktopHuman, MobileHuman bool
+	// MadeLate counts the links dated after their first click, or made
+	// within the last day although their clicks go back weeks.
+	MadeLate int
 }
 
 func measure(t *testing.T, d Deps) figures {
@@ -120,6 +123,13 @@ func measure(t *testing.T, d Deps) figures {
 		st, err := d.Links.Stats(ctx, ws.ID, l.ID, now.AddDate(0, 0, -61), now.Add(time.Hour), loc)
 		if err != nil {
 			t.Fatal(err)
+		}
+		before, err := d.Links.Stats(ctx, ws.ID, l.ID, now.AddDate(0, 0, -61), l.CreatedAt, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before.Totals.Clicks > 0 || l.CreatedAt.After(now.AddDate(0, 0, -1)) {
+			f.MadeLate++
 		}
 		for _, b := range st.Breakdowns["class"] {
 			classes[b.Key] += b.Clicks
@@ -174,6 +184,9 @@ func checkFigures(t *testing.T, f figures) {
 	t.Helper()
 	if f.Links < 10 {
 		t.Errorf("%d links, want at least 10", f.Links)
+	}
+	if f.MadeLate > 0 {
+		t.Errorf("%d links made after their first click or today; want each made before its clicks", f.MadeLate)
 	}
 	if f.Clicks < 10000 || f.Clicks > 100000 {
 		t.Errorf("%d clicks, want tens of thousands", f.Clicks)

@@ -158,6 +158,15 @@ func (db *DB) UpdateLink(ctx context.Context, l link.Link) error {
 	return brandRowsOne(res, err, "update", "link")
 }
 
+// SetLinkCreated dates a link's creation (and last change) to at: the
+// demo's links are made when it loads but carry weeks of clicks. Returns
+// apperr.NotFound.
+func (db *DB) SetLinkCreated(ctx context.Context, workspaceID, id int64, at time.Time) error {
+	at = at.UTC().Truncate(time.Microsecond)
+	res, err := db.writer().exec(ctx, `UPDATE links SET created_at = $1, updated_at = $1 WHERE workspace_id = $2 AND id = $3`, at, workspaceID, id)
+	return brandRowsOne(res, err, "update", "link")
+}
+
 // DeleteLink removes a link with its clicks and roll-ups. Returns
 // apperr.NotFound.
 func (db *DB) DeleteLink(ctx context.Context, workspaceID, id int64) error {
