@@ -51,7 +51,7 @@ func TestSignInAndPages(t *testing.T) {
 		{"/w/acme/platforms", 200, []string{"xiaohongshu", `data-chart=`, "Xiaomei"}},
 		{"/w/acme/platforms/weibo", 200, []string{`id="sources"`}},
 		{"/w/acme/platforms/myspace", 404, nil},
-		{"/w/acme/settings", 200, []string{`id="members"`, `id="tokens"`}},
+		{"/w/acme/settings", 200, []string{`id="members"`, `id="tokens"`, `<option value="editor" selected>`}},
 		{"/w/acme/audit", 200, nil},
 		{"/w/acme/strategy", 200, []string{`data-section="listening"`}},
 		{"/w/acme/listening", 200, []string{`id="mentions"`, `id="topics"`}},

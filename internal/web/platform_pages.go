@@ -265,7 +265,9 @@ func (s *Server) fitView(r *http.Request, p account.Principal, personaID int64, 
 }
 
 // fitChart is an ECharts option: one horizontal bar per platform, stacked
-// by what each component contributed to the score.
+// by what each component contributed to the score, so that a bar is as
+// long as the score: a platform that reaches few of the persona's cities
+// has its components cut by the same reach factor as its score.
 func fitChart(rows []fitRow, t func(string) string) map[string]any {
 	n := min(len(rows), 12)
 	var cats []string
@@ -280,7 +282,7 @@ func fitChart(rows []fitRow, t func(string) string) map[string]any {
 				comp := rows[i].Components[ci]
 				v := 0.0
 				if comp.Score != nil {
-					v = math.Round(*comp.Score*comp.Effective*10) / 10
+					v = math.Round(*comp.Score*comp.Effective*rows[i].Reach*10) / 10
 				}
 				data = append(data, v)
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -191,6 +192,33 @@ func TestPlatformCatalogLabels(t *testing.T) {
 			if got := c.T(loc, k, nil); got == k || got == "" {
 				t.Errorf("%s: %q has no label", loc, k)
 			}
+		}
+	}
+}
+
+// TestFitChartBarsAreScores: a bar's stacked components add up to the
+// score, also for a platform whose score the reach cut.
+func TestFitChartBarsAreScores(t *testing.T) {
+	comps := func() []platform.Component {
+		hi, lo := 80.0, 40.0
+		return []platform.Component{{Name: "audience", Score: &hi, Effective: 0.5}, {Name: "objective", Score: &lo, Effective: 0.5}}
+	}
+	rows := []fitRow{
+		{Fit: platform.Fit{Platform: "weibo", Score: 60, Reach: 1, Components: comps()}, Name: "Weibo"},
+		{Fit: platform.Fit{Platform: "x", Score: 15, Reach: 0.25, Components: comps()}, Name: "X"},
+	}
+	chart := fitChart(rows, func(k string) string { return k })
+	// The bars are listed bottom up: X first.
+	want := []float64{15, 60}
+	got := make([]float64, len(want))
+	for _, s := range chart["series"].([]any) {
+		for i, v := range s.(map[string]any)["data"].([]float64) {
+			got[i] += v
+		}
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 0.2 {
+			t.Errorf("bar %d adds up to %.1f, want its score %.1f", i, got[i], want[i])
 		}
 	}
 }
