@@ -91,10 +91,10 @@ func (c *Catalog) Has(key string) bool {
 // Name returns a platform's display names as the catalog ships them, and
 // false for a key that is not in the catalog. Pages use it to show a
 // stored platform key (a persona's share, a link's channel) as a name.
-func (c *Catalog) Name(key string) (Names, bool) {
+func (c *Catalog) Name(key string) (Text, bool) {
 	i, ok := c.index[key]
 	if !ok {
-		return Names{}, false
+		return Text{}, false
 	}
 	return c.platforms[i].Name, true
 }

@@ -3,6 +3,7 @@ package platform
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -160,6 +161,23 @@ func TestCatalogAPINotes(t *testing.T) {
 	}
 }
 
+// TestCatalogNotesInBothLocales: every format and API note of the shipped
+// catalog reads in Chinese and in English.
+func TestCatalogNotesInBothLocales(t *testing.T) {
+	t.Parallel()
+	for _, p := range mustLoad(t).Platforms() {
+		notes := map[string]Text{"api.note": p.API.Note}
+		for i, f := range p.Formats {
+			notes[fmt.Sprintf("formats[%d].note", i)] = f.Note
+		}
+		for field, n := range notes {
+			if (n.ZhCN == "") != (n.En == "") {
+				t.Errorf("%s %s = %+v: want both locales or none", p.Key, field, n)
+			}
+		}
+	}
+}
+
 func TestCatalogReturnsCopies(t *testing.T) {
 	t.Parallel()
 	c := mustLoad(t)
@@ -292,7 +310,7 @@ func TestValidate(t *testing.T) {
 
 func TestNamesIn(t *testing.T) {
 	t.Parallel()
-	n := Names{ZhCN: "微博", En: "Weibo"}
+	n := Text{ZhCN: "微博", En: "Weibo"}
 	for locale, want := range map[string]string{"zh-CN": "微博", "zh": "微博", "en": "Weibo", "fr": "Weibo", "": "Weibo"} {
 		t.Run("locale "+locale, func(t *testing.T) {
 			t.Parallel()
@@ -308,7 +326,7 @@ func TestNamesIn(t *testing.T) {
 func validPlatform(key string) Platform {
 	return Platform{
 		Key:    key,
-		Name:   Names{ZhCN: key, En: key},
+		Name:   Text{ZhCN: key, En: key},
 		Region: RegionCN,
 		Audience: Audience{
 			MAUMillions: ptr(100),

@@ -167,6 +167,9 @@ func checkShape(fs *apperr.Fields, path string, v any, t reflect.Type) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if _, ok := v.(string); ok && t == reflect.TypeFor[Text]() {
+		return // English only (Text.UnmarshalJSON)
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)

@@ -77,6 +77,26 @@ func TestApply(t *testing.T) {
 				t.Errorf("got %+v, want the base", got)
 			}
 		}},
+		{
+			name:  "a note as a plain string is English",
+			patch: `{"api":{"note":"Link shares only."}}`,
+			check: func(t *testing.T, got Platform) {
+				if got.API.Note != (Text{En: "Link shares only."}) {
+					t.Errorf("api.note = %+v", got.API.Note)
+				}
+			},
+		},
+		{
+			name:  "a note per locale",
+			patch: `{"api":{"note":{"zh-CN":"只能分享链接。","en":"Link shares only."}}}`,
+			check: func(t *testing.T, got Platform) {
+				if got.API.Note.In("zh-CN") != "只能分享链接。" || got.API.Note.In("en") != "Link shares only." {
+					t.Errorf("api.note = %+v", got.API.Note)
+				}
+			},
+		},
+		{name: "a Chinese note without English", patch: `{"api":{"note":{"zh-CN":"只能分享链接。"}}}`, wantField: "api.note.en", wantKey: "error.required"},
+		{name: "a note in an unknown locale", patch: `{"api":{"note":{"fr":"x"}}}`, wantField: "api.note.fr", wantKey: "error.unknown_field"},
 		{name: "key changed", patch: `{"key":"beta"}`, wantField: "key", wantKey: "error.immutable"},
 		{name: "key removed", patch: `{"key":null}`, wantField: "key", wantKey: "error.immutable"},
 		{name: "unknown top-level field", patch: `{"audiance":{}}`, wantField: "audiance", wantKey: "error.unknown_field"},

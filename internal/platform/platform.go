@@ -1,6 +1,8 @@
 package platform
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"math"
 	"regexp"
@@ -107,7 +109,7 @@ type Platform struct {
 	// Key is the stable snake_case identifier ("weibo"), used by personas,
 	// campaigns, channels and connectors. It never changes.
 	Key            string      `json:"key"`
-	Name           Names       `json:"name"`
+	Name           Text        `json:"name"`
 	Region         string      `json:"region"`
 	Audience       Audience    `json:"audience"`
 	Formats        []Format    `json:"formats"`
@@ -119,19 +121,46 @@ type Platform struct {
 	Sources        []Source    `json:"sources"`
 }
 
-// Names holds a platform's display name per locale; the keys are the
-// locale tags of the i18n catalog.
-type Names struct {
-	ZhCN string `json:"zh-CN"`
+// Text is a text per locale, keyed by the locale tags of the i18n
+// catalog: {"zh-CN": "微博", "en": "Weibo"}. A plain JSON string is read as
+// English, so that overrides saved when notes were English only still
+// apply.
+type Text struct {
+	ZhCN string `json:"zh-CN,omitempty"`
 	En   string `json:"en"`
 }
 
-// In returns the name for a locale tag, falling back to English.
-func (n Names) In(locale string) string {
-	if strings.HasPrefix(strings.ToLower(locale), "zh") && n.ZhCN != "" {
-		return n.ZhCN
+// In returns the text for a locale tag, falling back to English.
+func (t Text) In(locale string) string {
+	if strings.HasPrefix(strings.ToLower(locale), "zh") && t.ZhCN != "" {
+		return t.ZhCN
 	}
-	return n.En
+	return t.En
+}
+
+// UnmarshalJSON reads an object of locales (no other members) or a plain
+// string.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	if s := bytes.TrimSpace(b); len(s) > 0 && s[0] == '"' {
+		*t = Text{}
+		return json.Unmarshal(s, &t.En)
+	}
+	type plain Text
+	var v plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	*t = Text(v)
+	return nil
+}
+
+// validate checks a text's locales; English is required of a required
+// text, and of an optional one that has a Chinese text.
+func (t Text) validate(fs *apperr.Fields, field string, required bool) {
+	text(fs, field+".zh-CN", t.ZhCN, required)
+	text(fs, field+".en", t.En, required || t.ZhCN != "")
 }
 
 // Audience describes who uses a platform. Shares are percentages over the
@@ -164,7 +193,7 @@ type Format struct {
 	MaxTitle        int    `json:"max_title,omitempty"`
 	MaxImages       int    `json:"max_images,omitempty"`
 	MaxVideoSeconds int    `json:"max_video_seconds,omitempty"`
-	Note            string `json:"note,omitempty"`
+	Note            Text   `json:"note,omitzero"`
 }
 
 // PeakHours are the hours (0–23) when a platform's audience is most active,
@@ -221,7 +250,7 @@ type API struct {
 	Metrics   Capability `json:"metrics"`
 	Comments  Capability `json:"comments"`
 	Listening Capability `json:"listening"`
-	Note      string     `json:"note,omitempty"`
+	Note      Text       `json:"note,omitzero"`
 }
 
 // Source is where figures come from: which fields it supports, who
@@ -255,8 +284,7 @@ func (p *Platform) Validate() error {
 	if !keyPattern.MatchString(p.Key) || len(p.Key) > 40 {
 		fs.Add("key", "error.key_format")
 	}
-	text(&fs, "name.zh-CN", p.Name.ZhCN, true)
-	text(&fs, "name.en", p.Name.En, true)
+	p.Name.validate(&fs, "name", true)
 	oneOf(&fs, "region", p.Region, Regions)
 	p.Audience.validate(&fs)
 	validateFormats(&fs, p.Formats)
@@ -328,7 +356,7 @@ func validateFormats(fs *apperr.Fields, formats []Format) {
 		if f.MaxLength > 0 || f.LengthUnit != "" {
 			oneOf(fs, at+"length_unit", f.LengthUnit, LengthUnits)
 		}
-		text(fs, at+"note", f.Note, false)
+		f.Note.validate(fs, at+"note", false)
 	}
 }
 
@@ -389,7 +417,7 @@ func (a *API) validate(fs *apperr.Fields) {
 	oneOf(fs, "api.metrics", a.Metrics, CapabilityLevels)
 	oneOf(fs, "api.comments", a.Comments, CapabilityLevels)
 	oneOf(fs, "api.listening", a.Listening, CapabilityLevels)
-	text(fs, "api.note", a.Note, false)
+	a.Note.validate(fs, "api.note", false)
 }
 
 func validateSources(fs *apperr.Fields, sources []Source) {

@@ -51,7 +51,7 @@ type Entry struct {
 // Name returns a platform's display names from the shipped catalog, and
 // false for an unknown key; see Catalog.Name. A workspace's override of
 // the name shows on the platform's own pages, not here.
-func (s *Service) Name(key string) (Names, bool) { return s.catalog.Name(key) }
+func (s *Service) Name(key string) (Text, bool) { return s.catalog.Name(key) }
 
 // Keys returns the catalog's platform keys in catalog order, for pages
 // that let a person pick or type a platform.
