@@ -26,10 +26,11 @@ const NearBits = 3
 // twice (two sources, or one that gave it a new id); the same text by
 // another author is a copy-paste, which joins the original's repost
 // cluster and counts in the volume; so does the same text posted again
-// on another day (a daily repeated ad counts every day). The day leads because the key's unique index takes a
-// place for every new mention: posts arrive roughly in the order they
-// were published, so today's keys stay together on a few pages instead
-// of dirtying pages across an index that grows every day.
+// on another day (a daily repeated ad counts every day). The day leads
+// because the key's unique index takes a place for every new mention:
+// posts arrive roughly in the order they were published, so today's keys
+// stay together on a few pages instead of dirtying pages across an index
+// that grows every day.
 func ContentHash(author, norm string, published time.Time) string {
 	return published.UTC().Format("20060102") + textHash(author, norm)
 }

@@ -441,16 +441,9 @@ func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMen
 		}
 	}
 	if len(needSources) > 0 {
-		err := b.query(ctx, b.c.db.rebind(`SELECT id FROM sources WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
-			var id int64
-			if err := scan(&id); err != nil {
-				return err
-			}
-			sources[id] = true
-			return nil
-		})
-		if err != nil {
-			return nil, nil, apperr.Wrap(err, "read sources")
+		var err error
+		if sources, err = idSet(ctx, b, "sources", ws); err != nil {
+			return nil, nil, err
 		}
 	}
 	return topics, sources, nil
@@ -458,16 +451,21 @@ func listenRefs(ctx context.Context, b sqlBatch, ws int64, batch []listen.NewMen
 
 // topicSet returns the ids of the workspace's topics.
 func topicSet(ctx context.Context, b sqlBatch, ws int64) (map[int64]bool, error) {
-	topics := map[int64]bool{}
-	err := b.query(ctx, b.c.db.rebind(`SELECT id FROM topics WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
+	return idSet(ctx, b, "topics", ws)
+}
+
+// idSet returns the ids of the workspace's rows of table.
+func idSet(ctx context.Context, b sqlBatch, table string, ws int64) (map[int64]bool, error) {
+	ids := map[int64]bool{}
+	err := b.query(ctx, b.c.db.rebind(`SELECT id FROM `+table+` WHERE workspace_id = $1`), []any{ws}, func(scan func(...any) error) error {
 		var id int64
 		if err := scan(&id); err != nil {
 			return err
 		}
-		topics[id] = true
+		ids[id] = true
 		return nil
 	})
-	return topics, apperr.Wrap(err, "read topics")
+	return ids, apperr.Wrap(err, "read "+table)
 }
 
 type topicMatch struct {

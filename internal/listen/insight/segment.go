@@ -44,12 +44,15 @@ var stopwords = sync.OnceValue(func() map[string]bool {
 // maxTextRunes bounds how much of one mention is segmented.
 const maxTextRunes = 1000
 
-// Term is a word, or a phrase of two adjacent words (Of).
+// Term is a word, or a phrase of two adjacent words: Of holds a phrase's
+// words and is empty for a word.
 type Term struct {
-	Text   string
-	Phrase bool
-	Of     [2]string
+	Text string
+	Of   [2]string
 }
+
+// Phrase tells whether t is a phrase.
+func (t Term) Phrase() bool { return t.Of[0] != "" }
 
 // Terms splits text into the terms hot topics count: gse words, lower-
 // cased, without stopwords, punctuation, numbers and one-character Chinese
@@ -85,9 +88,9 @@ func Terms(seg *gse.Segmenter, names *Names, text string) []Term {
 		if prevKept {
 			switch {
 			case isLatin(prev) && isLatin(w):
-				add(Term{prev + " " + w, true, [2]string{prev, w}})
+				add(Term{prev + " " + w, [2]string{prev, w}})
 			case prevName == isName[i] || names.isWritten(prev+w):
-				add(Term{prev + w, true, [2]string{prev, w}})
+				add(Term{prev + w, [2]string{prev, w}})
 			}
 		}
 		prev, prevName, prevKept = w, isName[i], true

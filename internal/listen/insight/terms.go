@@ -77,7 +77,7 @@ func countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nD
 		}
 		for _, t := range Terms(seg, names, m.Text) {
 			st.count[t.Text]++
-			if t.Phrase {
+			if t.Phrase() {
 				st.phrase[t.Text] = t.Of
 			}
 			if len(st.ids[t.Text]) < ExampleIDs {
