@@ -346,14 +346,17 @@ func validPlatform(key string) Platform {
 
 // assertField fails unless err is apperr.Invalid with an error on field
 // (and, when key is set, with that message key).
+// assertField checks that err is invalid with key on field; a key of
+// "error.json_type:text" also wants that type named.
 func assertField(t *testing.T, err error, field, key string) {
 	t.Helper()
+	key, want, _ := strings.Cut(key, ":")
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
 		t.Fatalf("error = %v, want invalid on %s", err, field)
 	}
 	for _, f := range ae.Fields {
-		if f.Field == field && (key == "" || f.Key == key) {
+		if f.Field == field && (key == "" || f.Key == key) && (want == "" || f.Args["Want"] == want) {
 			return
 		}
 	}

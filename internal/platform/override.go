@@ -167,14 +167,21 @@ func checkShape(fs *apperr.Fields, path string, v any, t reflect.Type) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if _, ok := v.(string); ok && t == reflect.TypeFor[Text]() {
-		return // English only (Text.UnmarshalJSON)
+	if t == reflect.TypeFor[Text]() {
+		switch v.(type) {
+		case string:
+			return // English only (Text.UnmarshalJSON)
+		case map[string]any: // by locale, checked as a struct
+		default:
+			fs.Add(path, "error.json_type", "Want", apperr.WantText)
+			return
+		}
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			fs.Add(path, "error.type", "Want", "object")
+			fs.Add(path, "error.json_type", "Want", apperr.WantObject)
 			return
 		}
 		fields := jsonFields(t)
@@ -189,7 +196,7 @@ func checkShape(fs *apperr.Fields, path string, v any, t reflect.Type) {
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			fs.Add(path, "error.type", "Want", "object")
+			fs.Add(path, "error.json_type", "Want", apperr.WantObject)
 			return
 		}
 		for _, k := range sortedKeys(m) {
@@ -198,7 +205,7 @@ func checkShape(fs *apperr.Fields, path string, v any, t reflect.Type) {
 	case reflect.Slice:
 		a, ok := v.([]any)
 		if !ok {
-			fs.Add(path, "error.type", "Want", "array")
+			fs.Add(path, "error.json_type", "Want", apperr.WantList)
 			return
 		}
 		for i, e := range a {
@@ -206,20 +213,20 @@ func checkShape(fs *apperr.Fields, path string, v any, t reflect.Type) {
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			fs.Add(path, "error.type", "Want", "string")
+			fs.Add(path, "error.json_type", "Want", apperr.WantText)
 		}
 	case reflect.Float32, reflect.Float64:
 		if _, ok := v.(float64); !ok {
-			fs.Add(path, "error.type", "Want", "number")
+			fs.Add(path, "error.json_type", "Want", apperr.WantNumber)
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, ok := v.(float64)
 		if !ok || n != math.Trunc(n) || math.Abs(n) > math.MaxInt32 {
-			fs.Add(path, "error.type", "Want", "integer")
+			fs.Add(path, "error.json_type", "Want", apperr.WantInteger)
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			fs.Add(path, "error.type", "Want", "boolean")
+			fs.Add(path, "error.json_type", "Want", apperr.WantBoolean)
 		}
 	}
 }

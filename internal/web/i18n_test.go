@@ -364,7 +364,7 @@ func TestI18nTemplateArgs(t *testing.T) {
 		{"platforms_intro", "en", "platforms.intro", map[string]any{"Version": "2025.1"}, []string{"2025.1"}},
 		{"reason_objective_zh", "zh-CN", "fit.reason.objective", map[string]any{"Objective": "sales", "Score": 0.8}, []string{"销售转化", "0.8"}},
 		{"reason_capability_en", "en", "fit.reason.capability_limited", map[string]any{"Feature": "publish", "Level": "enterprise"}, []string{"publishing", "enterprise only"}},
-		{"error_type_zh", "zh-CN", "error.type", map[string]any{"Want": "integer"}, []string{"整数"}},
+		{"json_type_list_zh", "zh-CN", "error.json_type", map[string]any{"Want": "list"}, []string{"列表"}},
 		{"plural_one_en", "en", "sources.failures", map[string]any{"Count": 1}, []string{"1 failure"}},
 		{"plural_other_en", "en", "sources.failures", map[string]any{"Count": 3}, []string{"3 failures"}},
 		{"plural_int64_en", "en", "listening.followers", map[string]any{"Count": int64(1)}, []string{"1 follower"}},
