@@ -72,7 +72,7 @@ var cliHints = map[string]string{
 	"error.no_such_user":   "no such user; create it first with: chorus user create --email …",
 	"error.not_found":      "not found",
 	"error.role":           "unknown role; use one of owner, admin, strategist, editor, approver, analyst, agent",
-	"error.role_above_own": "a token cannot have a higher role than its user",
+	"error.role_above_own": "a token cannot have a permission its user's role lacks",
 	"error.required":       "required",
 	"error.time_zone":      "unknown time zone; use an IANA name such as Asia/Shanghai",
 	"error.currency":       "use a three-letter currency code such as CNY",

@@ -143,7 +143,7 @@ type Store interface {
 	AllWorkspaces(ctx context.Context) ([]Workspace, error)
 	MemberRole(ctx context.Context, workspaceID, userID int64) (Role, error)
 	PutMember(ctx context.Context, workspaceID, userID int64, role Role) error
-	RemoveMember(ctx context.Context, workspaceID, userID int64) error
+	RemoveMember(ctx context.Context, workspaceID, userID int64, now time.Time) error
 	Members(ctx context.Context, workspaceID int64) ([]Member, error)
 
 	CreateSession(ctx context.Context, tokenHash string, s Session) error

@@ -63,10 +63,21 @@ func (r Role) Can(p Permission) bool {
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// AtMost reports whether r is no more powerful than other, so a member can
-// hand out tokens with their own role or a lesser one, never a greater one.
-func (r Role) AtMost(other Role) bool {
-	return slices.Index(Roles, r) >= slices.Index(Roles, other)
+// GrantableBy reports whether a member with role actor may give role r,
+// to a member or to a token: every permission of r must be actor's, and
+// only an owner makes owners. The roles are not nested (an approver may
+// approve and an editor may not), so their order alone would let one
+// role hand out another's powers.
+func (r Role) GrantableBy(actor Role) bool {
+	if !r.Valid() || !actor.Valid() || r == Owner && actor != Owner {
+		return false
+	}
+	for _, p := range permissions[r] {
+		if !actor.Can(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // Permissions lists role r's permissions, for the members page.

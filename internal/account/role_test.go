@@ -46,22 +46,29 @@ func TestRoleCan(t *testing.T) {
 	}
 }
 
-func TestRoleAtMost(t *testing.T) {
+func TestRoleGrantableBy(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		r, other account.Role
+		r, actor account.Role
 		want     bool
 	}{
 		{account.Owner, account.Owner, true},
 		{account.Admin, account.Owner, true},
 		{account.Owner, account.Admin, false},
-		{account.Agent, account.Strategist, true},
+		{account.Admin, account.Admin, true},
+		{account.Agent, account.Strategist, false}, // inbox.reply is not a strategist's
+		{account.Editor, account.Strategist, true},
 		{account.Strategist, account.Editor, false},
-		{"boss", account.Agent, false},
+		{account.Approver, account.Editor, false}, // content.approve is not an editor's
+		{account.Agent, account.Analyst, false},
+		{account.Analyst, account.Agent, false},
+		{account.Analyst, account.Approver, true},
+		{"boss", account.Owner, false},
+		{account.Agent, "boss", false},
 	}
 	for _, c := range cases {
-		if got := c.r.AtMost(c.other); got != c.want {
-			t.Errorf("%q.AtMost(%q) = %v; want %v", c.r, c.other, got, c.want)
+		if got := c.r.GrantableBy(c.actor); got != c.want {
+			t.Errorf("%q.GrantableBy(%q) = %v; want %v", c.r, c.actor, got, c.want)
 		}
 	}
 }

@@ -271,13 +271,19 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	return Principal{User: u, Workspace: w, Role: role}, nil
 }
 
-// AddMember gives the user with email a role in the principal's workspace.
+// AddMember gives the user with email a role in the principal's
+// workspace, or changes a member's role. The role must be one the
+// principal may grant (Role.GrantableBy), and so must the member's
+// present role: an admin changes no owner. The last owner stays an owner.
 func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) error {
 	if err := p.Require(ManageMembers); err != nil {
 		return err
 	}
 	if !role.Valid() {
 		return apperr.Field("role", "error.role")
+	}
+	if !role.GrantableBy(p.Role) {
+		return apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
 	}
 	email, _ = normalizeEmail(email)
 	u, _, err := s.store.UserByEmail(ctx, email)
@@ -287,15 +293,28 @@ func (s *Service) AddMember(ctx context.Context, p Principal, email string, role
 	if err != nil {
 		return err
 	}
+	if err := s.mayChangeMember(ctx, p, u.ID, role == Owner); err != nil && !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
 	return s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
 }
 
-// RemoveMember takes a user out of the principal's workspace. The last
-// owner cannot be removed.
+// RemoveMember takes a user out of the principal's workspace and revokes
+// their tokens in it. The rules of AddMember apply.
 func (s *Service) RemoveMember(ctx context.Context, p Principal, userID int64) error {
 	if err := p.Require(ManageMembers); err != nil {
 		return err
 	}
+	if err := s.mayChangeMember(ctx, p, userID, false); err != nil {
+		return err
+	}
+	return s.store.RemoveMember(ctx, p.Workspace.ID, userID, s.now().UTC())
+}
+
+// mayChangeMember checks that the principal may change the member's role
+// (GrantableBy) and, unless the member stays an owner, that another owner
+// is left. Returns apperr.NotFound when userID is no member.
+func (s *Service) mayChangeMember(ctx context.Context, p Principal, userID int64, staysOwner bool) error {
 	members, err := s.store.Members(ctx, p.Workspace.ID)
 	if err != nil {
 		return err
@@ -309,13 +328,15 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID int64) e
 			target = m.Role
 		}
 	}
-	if target == "" {
+	switch {
+	case target == "":
 		return apperr.NotFoundf("member")
-	}
-	if target == Owner && owners == 1 {
+	case !target.GrantableBy(p.Role):
+		return apperr.New(apperr.Forbidden, "error.member_above_own", map[string]any{"Role": string(target)})
+	case target == Owner && !staysOwner && owners == 1:
 		return apperr.New(apperr.Conflict, "error.last_owner", nil)
 	}
-	return s.store.RemoveMember(ctx, p.Workspace.ID, userID)
+	return nil
 }
 
 // Members lists the principal's workspace's members.
@@ -344,10 +365,14 @@ func (s *Service) CreateToken(ctx context.Context, email, slug string, role Role
 }
 
 // NewToken makes a token for the principal's user in its workspace; see
-// CreateToken.
+// CreateToken. A principal acting through a token makes none: a leaked
+// token must not outlive its revocation in tokens it made.
 func (s *Service) NewToken(ctx context.Context, p Principal, role Role, name string) (string, Token, error) {
 	if err := p.Require(ManageTokens); err != nil {
 		return "", Token{}, err
+	}
+	if p.TokenID != 0 {
+		return "", Token{}, apperr.New(apperr.Forbidden, "error.token_by_token", nil)
 	}
 	var fs apperr.Fields
 	if role == "" {
@@ -355,7 +380,7 @@ func (s *Service) NewToken(ctx context.Context, p Principal, role Role, name str
 	}
 	if !role.Valid() {
 		fs.Add("role", "error.role")
-	} else if !role.AtMost(p.Role) {
+	} else if !role.GrantableBy(p.Role) {
 		fs.Add("role", "error.role_above_own", "Role", string(p.Role))
 	}
 	name = strings.TrimSpace(name)
@@ -430,9 +455,15 @@ func (s *Service) TokenPrincipal(ctx context.Context, plain string) (Principal, 
 	if err != nil {
 		return Principal{}, unauth
 	}
-	// A token never has more power than its user has now.
-	if t.Role.AtMost(p.Role) {
+	// A token never has more power than its user has now: it acts with
+	// its own role while its user could still grant it, with the user's
+	// when the user now has less, and not at all when neither holds the
+	// other (a user moved from agent to analyst keeps no reply token).
+	switch {
+	case t.Role.GrantableBy(p.Role):
 		p.Role = t.Role
+	case !p.Role.GrantableBy(t.Role):
+		return Principal{}, unauth
 	}
 	p.TokenID = t.ID
 	now := s.now().UTC()

@@ -293,6 +293,22 @@ func TestMembers(t *testing.T) {
 	wantCode(t, "analyst adds a member", s.AddMember(ctx, ps, "owner@example.com", account.Agent), apperr.Forbidden)
 	wantCode(t, "analyst removes a member", s.RemoveMember(ctx, ps, owner.ID), apperr.Forbidden)
 
+	// An admin neither makes owners nor changes or removes one, and the
+	// last owner stays an owner.
+	if err := s.AddMember(ctx, p, second.Email, account.Admin); err != nil {
+		t.Fatalf("AddMember admin: %v", err)
+	}
+	pa := mustEnter(t, s, second, "acme")
+	if got := fieldKeys(t, s.AddMember(ctx, pa, second.Email, account.Owner)); got["role"] != "error.role_above_own" {
+		t.Fatalf("admin makes themselves owner: fields = %v; want role error.role_above_own", got)
+	}
+	wantCode(t, "admin demotes the owner", s.AddMember(ctx, pa, owner.Email, account.Analyst), apperr.Forbidden)
+	wantCode(t, "admin removes the owner", s.RemoveMember(ctx, pa, owner.ID), apperr.Forbidden)
+	wantCode(t, "the last owner demotes themselves", s.AddMember(ctx, p, owner.Email, account.Admin), apperr.Conflict)
+	if ms, _ := s.Members(ctx, p); len(ms) != 2 || ms[0].Role != account.Owner || ms[1].Role != account.Admin {
+		t.Fatalf("Members after refused changes = %+v; want the owner and the admin unchanged", ms)
+	}
+
 	if err := s.AddMember(ctx, p, second.Email, account.Owner); err != nil {
 		t.Fatalf("AddMember as owner: %v", err)
 	}
@@ -360,6 +376,17 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("TokenPrincipal(analyst token) = %+v, %v; want analyst", p, err)
 	}
 
+	// A token makes no tokens, whatever its role.
+	_, _, err = s.NewToken(ctx, p, account.Analyst, "child")
+	wantCode(t, "NewToken through a token", err, apperr.Forbidden)
+
+	// A role is granted only with all its permissions: a strategist may
+	// not reply in the inbox, so may not make an agent's token.
+	_, _, err = s.CreateToken(ctx, strat.Email, "acme", account.Agent, "x")
+	if got := fieldKeys(t, err); got["role"] != "error.role_above_own" {
+		t.Fatalf("CreateToken agent by a strategist fields = %v; want role error.role_above_own", got)
+	}
+
 	// The token is capped by the user's role now.
 	if err := s.AddMember(ctx, po, strat.Email, account.Editor); err != nil {
 		t.Fatalf("AddMember demote: %v", err)
@@ -388,6 +415,24 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("TokenPrincipal(owner's token): %v", err)
 	}
 	wantCode(t, "editor revokes the owner's token", s.RevokeToken(ctx, ps, ownerP.TokenID), apperr.NotFound)
+
+	// A user moved to a role that neither holds the token's nor is held by
+	// it (agent → analyst) loses the token's power altogether.
+	if err := s.AddMember(ctx, po, strat.Email, account.Agent); err != nil {
+		t.Fatalf("AddMember agent: %v", err)
+	}
+	replies, _, err := s.CreateToken(ctx, strat.Email, "acme", "", "replies")
+	if err != nil {
+		t.Fatalf("CreateToken agent: %v", err)
+	}
+	if err := s.AddMember(ctx, po, strat.Email, account.Analyst); err != nil {
+		t.Fatalf("AddMember analyst: %v", err)
+	}
+	_, err = s.TokenPrincipal(ctx, replies)
+	wantCode(t, "TokenPrincipal agent token of an analyst", err, apperr.Unauthorized)
+	if err := s.AddMember(ctx, po, strat.Email, account.Editor); err != nil {
+		t.Fatalf("AddMember editor: %v", err)
+	}
 
 	// Revoked: unauthorized.
 	if err := s.RevokeToken(ctx, ps, tok.ID); err != nil {

@@ -259,11 +259,20 @@ func (db *DB) PutMember(ctx context.Context, workspaceID, userID int64, role acc
 	})
 }
 
-// RemoveMember takes a user out of a workspace. Returns apperr.NotFound
-// when they are not a member.
-func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID int64) error {
-	res, err := db.writer().exec(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
-	return accountRowsOne(res, err, "remove member", "member")
+// RemoveMember takes a user out of a workspace and revokes their tokens
+// in it at now, so that adding them again brings no old token back.
+// Returns apperr.NotFound when they are not a member.
+func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID int64, now time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		res, err := c.exec(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
+		if err := accountRowsOne(res, err, "remove member", "member"); err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+			workspaceID, userID, now)
+		return apperr.Wrap(err, "revoke the member's tokens")
+	})
 }
 
 // Members lists a workspace's members by e-mail.

@@ -177,13 +177,27 @@ func TestAccountWorkspaces(t *testing.T) {
 			t.Fatalf("WorkspacesOf(ann) = %+v; want only acme", mine)
 		}
 
-		if err := db.RemoveMember(ctx, annWS.ID, bob.ID); err != nil {
+		// bob's tokens: one in each workspace.
+		for name, ws := range map[string]int64{"acme": annWS.ID, "bobco": bobWS.ID} {
+			tok := account.Token{WorkspaceID: ws, UserID: bob.ID, Name: name, Role: account.Strategist, CreatedAt: time.Now()}
+			if _, err := db.CreateToken(ctx, tok, "hash-"+name); err != nil {
+				t.Fatalf("CreateToken: %v", err)
+			}
+		}
+		removed := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		if err := db.RemoveMember(ctx, annWS.ID, bob.ID, removed); err != nil {
 			t.Fatalf("RemoveMember: %v", err)
 		}
 		_, err = db.MemberRole(ctx, annWS.ID, bob.ID)
 		wantAccountCode(t, "MemberRole after RemoveMember", err, apperr.NotFound)
-		wantAccountCode(t, "RemoveMember again", db.RemoveMember(ctx, annWS.ID, bob.ID), apperr.NotFound)
-		wantAccountCode(t, "RemoveMember from another workspace", db.RemoveMember(ctx, bobWS.ID, ann.ID), apperr.NotFound)
+		if tok, err := db.TokenByHash(ctx, "hash-acme"); err != nil || tok.RevokedAt == nil || !tok.RevokedAt.Equal(removed) {
+			t.Fatalf("bob's acme token after RemoveMember = %+v, %v; want revoked at %v", tok, err, removed)
+		}
+		if tok, err := db.TokenByHash(ctx, "hash-bobco"); err != nil || tok.RevokedAt != nil {
+			t.Fatalf("bob's bobco token after RemoveMember from acme = %+v, %v; want not revoked", tok, err)
+		}
+		wantAccountCode(t, "RemoveMember again", db.RemoveMember(ctx, annWS.ID, bob.ID, removed), apperr.NotFound)
+		wantAccountCode(t, "RemoveMember from another workspace", db.RemoveMember(ctx, bobWS.ID, ann.ID, removed), apperr.NotFound)
 		if _, err := db.MemberRole(ctx, bobWS.ID, bob.ID); err != nil {
 			t.Fatalf("bob's own membership went with RemoveMember elsewhere: %v", err)
 		}

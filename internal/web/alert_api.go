@@ -180,7 +180,7 @@ func (s *Server) alertAPI() {
 			writeJSON(w, http.StatusOK, d)
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/read", Summary: "Mark an alert read", Tag: tag, Resp: typeOf[listen.Alert]()},
+	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/read", Summary: "Mark an alert read", Tag: tag, Perm: account.EditListening, Resp: typeOf[listen.Alert]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			a, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id)

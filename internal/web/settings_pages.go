@@ -174,7 +174,7 @@ func (s *Server) accountAPI() {
 			writeJSON(w, http.StatusOK, listOf(ts))
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/tokens", Summary: "Create an API token; the response is the only time it is shown", Tag: "tokens", Perm: account.ManageTokens, Req: typeOf[newTokenRequest](), Resp: typeOf[newTokenResponse](), Status: http.StatusCreated},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/tokens", Summary: "Create an API token (signed in, not through a token); the response is the only time it is shown", Tag: "tokens", Perm: account.ManageTokens, Req: typeOf[newTokenRequest](), Resp: typeOf[newTokenResponse](), Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var req newTokenRequest
 			if err := decodeJSON(r.Body, &req); err != nil {
