@@ -61,6 +61,20 @@ func TestSourceAPI(t *testing.T) {
 		if src, err := h.srv.Sources.Get(t.Context(), owner.ws.ID, id); err != nil || src.Config["app_password"] != secret {
 			t.Errorf("stored app password after PATCH = %q (%v)", src.Config["app_password"], err)
 		}
+		// Another server or account needs the secret again: an editor who
+		// cannot read it must not send it to a host of theirs.
+		for _, cfg := range []map[string]string{
+			{"q": "tieguanyin", "identifier": "brand.bsky.social", "service": "https://pds.evil.example"},
+			{"q": "tieguanyin", "identifier": "someone.else.social"},
+		} {
+			status, body = h.api("PATCH", path, owner.token, map[string]any{"config": cfg})
+			if status != http.StatusUnprocessableEntity || !strings.Contains(dump(body), `"field":"config.app_password"`) {
+				t.Errorf("PATCH %v without the secret: %d %s; want 422 asking for config.app_password", cfg, status, dump(body))
+			}
+		}
+		if src, err := h.srv.Sources.Get(t.Context(), owner.ws.ID, id); err != nil || src.Config["app_password"] != secret || src.Config["service"] != "" {
+			t.Errorf("stored source after refused PATCHes = %v (%v); want it unchanged", src.Config, err)
+		}
 
 		// Test poll of an own channel: an answer with the error, nothing saved.
 		status, body = h.api("POST", base, owner.token, map[string]any{"kind": "own_channel", "name": "Our Weibo"})

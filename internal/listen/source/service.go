@@ -48,7 +48,9 @@ type Input struct {
 }
 
 // Update changes a source; nil fields stay. A new Config replaces the old
-// one, except that a secret it leaves out or empty keeps its value.
+// one, except that a secret it leaves out or empty keeps its value, unless
+// the config changes where the secret goes or whose it is (bindingKeys):
+// then the secret must be given again.
 type Update struct {
 	Name        *string           `json:"name,omitempty"`
 	Config      map[string]string `json:"config,omitempty"`
@@ -117,9 +119,11 @@ func (s *Service) Update(ctx context.Context, ws, id int64, u Update) (listen.So
 	reset := false
 	if u.Config != nil {
 		cfg := clean(u.Config)
-		for _, k := range SecretKeys {
-			if _, set := cfg[k]; !set && src.Config[k] != "" {
-				cfg[k] = src.Config[k]
+		if !changesBinding(src.Config, cfg) {
+			for _, k := range SecretKeys {
+				if _, set := cfg[k]; !set && src.Config[k] != "" {
+					cfg[k] = src.Config[k]
+				}
 			}
 		}
 		if !maps.Equal(cfg, src.Config) {
@@ -141,6 +145,21 @@ func (s *Service) Update(ctx context.Context, ws, id int64, u Update) (listen.So
 		}
 	}
 	return s.store.Source(ctx, ws, id)
+}
+
+// bindingKeys name where a source's secret is sent and whose account it
+// opens. Someone who may edit a source but never sees its token could
+// otherwise point the source at a host of theirs and have the next poll
+// send it there.
+var bindingKeys = []string{KeyURL, KeyInstance, KeyService, KeyIdentifier}
+
+func changesBinding(old, next map[string]string) bool {
+	for _, k := range bindingKeys {
+		if old[k] != next[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // Delete removes a source. Returns apperr.NotFound.
