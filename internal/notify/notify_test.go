@@ -57,6 +57,9 @@ func TestSendToFakes(t *testing.T) {
 				if quote["type"] != "plain_text" {
 					t.Errorf("Slack quote block type %v, want plain_text", quote["type"])
 				}
+				if facts := blocks[0].(map[string]any)["text"].(map[string]any); facts["verbatim"] != true {
+					t.Errorf("Slack facts block %v is not verbatim: Slack would link bare URLs and mentions in names", facts)
+				}
 			}
 			for _, bad := range []string{"[点我](", "**粗体**", "<@all>", "<font", "@所有人", "\\n# 标题", "`code`"} {
 				if strings.Contains(content, bad) {

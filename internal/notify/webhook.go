@@ -276,7 +276,9 @@ func parseFeishu(kind string, status int, b []byte) error {
 
 // Slack: https://api.slack.com/messaging/webhooks. Quotes go in
 // plain_text blocks, which Slack never formats; the title and facts are
-// Chorus's own text, escaped for mrkdwn anyway.
+// Chorus's own text around names people typed, escaped for mrkdwn and
+// verbatim, so that Slack makes no links or mentions of bare URLs and
+// channel names in them.
 func slackRequest(t Target, m Message) webhookRequest {
 	var facts strings.Builder
 	fmt.Fprintf(&facts, "*%s*", escapeSlack(cut(m.Title, 200)))
@@ -286,7 +288,7 @@ func slackRequest(t Target, m Message) webhookRequest {
 	if m.Link != "" {
 		fmt.Fprintf(&facts, "\n<%s|Chorus>", escapeSlack(m.Link))
 	}
-	blocks := []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": facts.String()}}}
+	blocks := []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": facts.String(), "verbatim": true}}}
 	for _, q := range quotes(m) {
 		blocks = append(blocks, map[string]any{"type": "context", "elements": []any{map[string]any{"type": "plain_text", "text": q, "emoji": false}}})
 	}
