@@ -328,20 +328,28 @@ func maps(m map[string]any, k string, v any) map[string]any {
 
 // timelineChart is an ECharts option: each phase a thick line from its
 // first day to the end of its last on a time axis (a time axis cannot stack
-// bars, and options carry no functions), today a dashed mark line.
+// bars, and options carry no functions), today a dashed mark line. A line
+// shows no tooltip of its own, so each day of a phase carries an invisible
+// symbol as tall as the line, which does.
 func timelineChart(c campaign.Campaign, day campaign.Date, l lang) map[string]any {
 	cats := make([]string, len(c.Phases))
 	series := make([]any, len(c.Phases))
 	for i, ph := range c.Phases {
 		label := fmt.Sprintf("%d. %s", i+1, ph.Name)
 		cats[i] = label
+		var data [][]string
+		for d := ph.Start; d <= ph.End.AddDays(1); d = d.AddDays(1) {
+			data = append(data, []string{string(d), label})
+		}
 		series[i] = map[string]any{
 			"type": "line", "name": fmt.Sprintf("%s: %s – %s (%s)", label, ph.Start, ph.End, l.T("strategy.days", "N", campaign.Days(ph.Start, ph.End))),
-			"data":      [][]string{{string(ph.Start), label}, {string(ph.End.AddDays(1)), label}},
-			"symbol":    "none",
-			"lineStyle": map[string]any{"width": 22, "cap": "butt"},
-			"emphasis":  map[string]any{"lineStyle": map[string]any{"width": 22}},
-			"label":     map[string]any{"show": false},
+			"data":       data,
+			"symbol":     "rect",
+			"symbolSize": []int{24, 22},
+			"itemStyle":  map[string]any{"opacity": 0},
+			"lineStyle":  map[string]any{"width": 22, "cap": "butt"},
+			"emphasis":   map[string]any{"scale": false, "lineStyle": map[string]any{"width": 22}},
+			"label":      map[string]any{"show": false},
 		}
 	}
 	if c.Start <= day && day <= c.End && len(series) > 0 {
