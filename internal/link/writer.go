@@ -104,6 +104,12 @@ type WriterOptions struct {
 	// split by link (default 1). PostgreSQL stores two batches at once
 	// faster than one; SQLite has one writer.
 	Writers int
+	// RetryFor bounds how long a batch the database refuses is tried
+	// again before its clicks count as failed (default 15 minutes): a
+	// restart, a fail-over or a full disk freed in that time loses no
+	// answered click. Meanwhile the queue fills, and clicks beyond it are
+	// dropped and counted as when the writer falls behind.
+	RetryFor time.Duration
 	// UniqueMemory bounds the unique keys remembered to spare database
 	// claims (default 1,000,000).
 	UniqueMemory int
@@ -117,7 +123,7 @@ type WriterStats struct {
 	Queued  uint64 // accepted into the queue
 	Dropped uint64 // refused because the queue was full or closed
 	Written uint64 // stored
-	Failed  uint64 // lost to database errors after retries
+	Failed  uint64 // lost to database errors after RetryFor
 	Orphans uint64 // not stored because their link was deleted first
 	Pending int    // in the queue now
 }
@@ -177,6 +183,9 @@ func NewWriter(st ClickStore, o WriterOptions) *Writer {
 	}
 	if o.UniqueMemory <= 0 {
 		o.UniqueMemory = 1_000_000
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = 15 * time.Minute
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -292,9 +301,12 @@ func (w *Writer) take(batch []Hit) []Hit {
 	return batch
 }
 
-// writeAttempts bounds the tries of one batch before its clicks count as
-// failed.
-const writeAttempts = 4
+// The pause before trying a refused batch again doubles from
+// firstRetry up to maxRetry.
+const (
+	firstRetry = 100 * time.Millisecond
+	maxRetry   = 5 * time.Second
+)
 
 // flush processes hits and stores them, in Writers transactions at once
 // (Shard), each retried on its own; the unique keys of the parts stored
@@ -322,24 +334,26 @@ func (w *Writer) flush(hits []Hit) {
 	}
 }
 
-// write stores clicks in one transaction, trying again after a failure,
-// and counts them written or failed.
+// write stores clicks in one transaction, trying again after a failure
+// for up to RetryFor, and counts them written or failed.
 func (w *Writer) write(ctx context.Context, clicks []Click) bool {
-	var err error
-	for attempt := range writeAttempts {
-		if attempt > 0 {
-			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
-		}
-		var n int
-		if n, err = w.store.WriteClicks(ctx, clicks); err == nil {
+	began, pause := time.Now(), firstRetry
+	for {
+		n, err := w.store.WriteClicks(ctx, clicks)
+		if err == nil {
 			w.written.Add(uint64(n))
 			w.orphans.Add(uint64(len(clicks) - n))
 			return true
 		}
+		if time.Since(began)+pause > w.opt.RetryFor {
+			w.failed.Add(uint64(len(clicks)))
+			w.log.Error("write clicks: giving up", "count", len(clicks), "tried_for", time.Since(began).Round(time.Millisecond), "err", err)
+			return false
+		}
+		w.log.Warn("write clicks: trying again", "count", len(clicks), "in", pause, "err", err)
+		time.Sleep(pause)
+		pause = min(2*pause, maxRetry)
 	}
-	w.failed.Add(uint64(len(clicks)))
-	w.log.Error("write clicks", "count", len(clicks), "err", err)
-	return false
 }
 
 func (w *Writer) remember(k uniqueKey) {

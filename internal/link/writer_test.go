@@ -328,16 +328,29 @@ func TestWriterQueueFull(t *testing.T) {
 	}
 }
 
+// TestWriterRetries: a database that refuses batches for a while (here
+// four refusals, 1.5 s of pauses, as in a restart) loses no click; one that
+// refuses them for longer than RetryFor counts them failed.
 func TestWriterRetries(t *testing.T) {
 	t.Parallel()
 	st := newMemClicks()
-	st.failFor = 2
+	st.failFor = 4
 	w := NewWriter(st, WriterOptions{})
 	w.Start()
 	w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA))
 	drain(t, w)
 	if len(st.all()) != 1 || w.Stats().Failed != 0 {
 		t.Errorf("stored %d, stats %+v: a passing database error lost a click", len(st.all()), w.Stats())
+	}
+
+	st = newMemClicks()
+	st.failFor = 1000
+	w = NewWriter(st, WriterOptions{RetryFor: 250 * time.Millisecond})
+	w.Start()
+	w.Record(hit(1, time.Now(), "203.0.113.1", chromeUA))
+	drain(t, w)
+	if s := w.Stats(); len(st.all()) != 0 || s.Failed != 1 || st.failFor > 998 {
+		t.Errorf("stored %d, stats %+v, tries %d; want tries at 0 and 0.1 s, then the click failed", len(st.all()), s, 1000-st.failFor)
 	}
 }
 
@@ -412,7 +425,7 @@ func TestWriterShards(t *testing.T) {
 	t.Parallel()
 	st := newMemClicks()
 	st.failLink = 3
-	w := NewWriter(st, WriterOptions{Writers: 2})
+	w := NewWriter(st, WriterOptions{Writers: 2, RetryFor: 50 * time.Millisecond})
 	w.Start()
 	at := time.Now()
 	for _, l := range []int64{1, 2, 3, 4} {
