@@ -662,3 +662,53 @@ func TestIngestStats(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentCorrections: corrections of one mention at once, as from
+// two nodes, leave the roll-ups equal to the mentions' labels.
+func TestConcurrentCorrections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{Workers: 1})
+		topic, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "咖啡", Kind: "brand", Query: "咖啡", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().UTC().Add(-2 * time.Hour)
+		var posts []listen.Post
+		for i := range 8 {
+			posts = append(posts, post(fmt.Sprint(i), fmt.Sprintf("第%d杯咖啡，难喝得要命，再也不买了。编号%d", i, i*7919), at))
+		}
+		res, err := svc.Ingest(ctx, ws, posts)
+		if err != nil || res.Stored != len(posts) {
+			t.Fatalf("ingest %+v, %v", res, err)
+		}
+		var wg sync.WaitGroup
+		for _, id := range res.IDs {
+			for _, label := range []string{listen.Positive, listen.Neutral, listen.Positive} {
+				wg.Go(func() {
+					if _, err := svc.CorrectSentiment(ctx, ws, id, label); err != nil {
+						t.Errorf("correct %d: %v", id, err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{}
+		for _, m := range ms {
+			want[m.Sentiment]++
+		}
+		rollups, err := db.TopicRollups(ctx, ws, []int64{topic.ID}, at.Add(-time.Hour), at.Add(time.Hour))
+		if err != nil || len(rollups) != 1 {
+			t.Fatalf("rollups %+v, %v", rollups, err)
+		}
+		r := rollups[0]
+		if r.Volume != int64(len(posts)) || r.Positive != want[listen.Positive] || r.Neutral != want[listen.Neutral] || r.Negative != want[listen.Negative] {
+			t.Errorf("roll-up %+v; the mentions are %v", r, want)
+		}
+	})
+}

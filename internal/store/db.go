@@ -298,6 +298,21 @@ type Tx struct {
 // SQL returns the underlying transaction, for the job queue's InsertTx.
 func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
+// forUpdate is the clause that keeps the rows a SELECT reads locked until
+// the transaction ends, so that two transactions cannot both act on what
+// they read; skipLocked passes over rows another transaction holds
+// instead of waiting. It is empty on SQLite, whose write transaction
+// holds every other writer off.
+func (db *DB) forUpdate(skipLocked bool) string {
+	switch {
+	case db.dialect == SQLite:
+		return ""
+	case skipLocked:
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return " FOR UPDATE"
+}
+
 // InTx runs fn in one write transaction, committed when fn returns nil and
 // rolled back otherwise.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {

@@ -819,7 +819,10 @@ func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label strin
 		c := tx.conn()
 		var old, topics string
 		var published time.Time
-		if err := c.queryRow(ctx, `SELECT sentiment, published_at, topic_ids FROM mentions WHERE workspace_id = $1 AND id = $2`, ws, id).Scan(&old, &published, &topics); err != nil {
+		// Locked: two corrections at once must not both move the count
+		// from the label they read.
+		if err := c.queryRow(ctx, `SELECT sentiment, published_at, topic_ids FROM mentions WHERE workspace_id = $1 AND id = $2`+db.forUpdate(false),
+			ws, id).Scan(&old, &published, &topics); err != nil {
 			return notFound(err, "mention")
 		}
 		if _, err := c.exec(ctx, `UPDATE mentions SET sentiment = $1, sentiment_corrected = $2 WHERE workspace_id = $3 AND id = $4`, label, true, ws, id); err != nil {

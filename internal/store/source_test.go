@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +68,49 @@ func TestClaimDueSources(t *testing.T) {
 		}
 		if err := db.ResetSourcePoll(ctx, ws+999, never); err == nil {
 			t.Error("reset in another workspace: no error")
+		}
+	})
+}
+
+// TestClaimDueSourcesOnce: two poll runs claiming at the same moment, as
+// on two nodes, never both claim a source.
+func TestClaimDueSourcesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		past := time.Now().UTC().Add(-time.Hour)
+		for i := range 60 {
+			if _, err := db.CreateSource(ctx, ws, listen.Source{Kind: "rss", Name: fmt.Sprint(i), Config: map[string]string{}, Enabled: true, PollSeconds: 900, NextPollAt: &past}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for round := range 10 {
+			if _, err := db.WriteDB().ExecContext(ctx, `UPDATE sources SET next_poll_at = $1`, past); err != nil {
+				t.Fatal(err)
+			}
+			var got [2][]listen.Source
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range got {
+				wg.Go(func() {
+					<-start
+					var err error
+					if got[i], err = db.ClaimDueSources(ctx, time.Now(), 60); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			claimed := map[int64]bool{}
+			for _, s := range got[0] {
+				claimed[s.ID] = true
+			}
+			for _, s := range got[1] {
+				if claimed[s.ID] {
+					t.Fatalf("round %d: source %d claimed by both runs (%d and %d claimed)", round, s.ID, len(got[0]), len(got[1]))
+				}
+			}
 		}
 	})
 }
