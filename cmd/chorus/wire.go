@@ -153,7 +153,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --addr)", cfg.Addr, err)
 	}
-	if err := worker.Start(ctx); err != nil {
+	// Jobs run under the start context, which River cancels on the spot;
+	// ctx ends at SIGTERM, so they get one that does not, and Stop below
+	// lets them finish within jobsStopGrace.
+	if err := worker.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start job workers: %w", err)
 	}
