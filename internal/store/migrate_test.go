@@ -157,6 +157,9 @@ func TestUpgradedMentions(t *testing.T) {
 			}
 			for _, q := range []string{
 				`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 1, 'rss', 'e1', '` + text + `', $2, $1, $1)`,
+				// The same text stored twice before 0008, which marked the
+				// second copy's hash.
+				`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (2, 1, 'rss', 'e2', '` + text + `', $2 || ':dup:2', $1, $1)`,
 				`INSERT INTO topics (id, workspace_id, name, kind, query, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', $1, $1), (3, 1, 'rival', 'competitor', 'latte', $1, $1)`,
 				`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (1, 7, 1, $1), (1, 3, 1, $1)`,
 			} {
