@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -319,13 +320,18 @@ func (p *Poller) blueskyClient(src listen.Source) *bluesky.Client {
 	return c
 }
 
+// A Bluesky source's cursor is the newest indexed time polled, the since
+// of the next search; or, while what was new did not fit in one poll,
+// "since|newest|page": the next poll goes on from that page of the same
+// search, newest first, so that a busy query leaves no gap, and moves to
+// the newest time once it reaches the end.
 func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := p.blueskyClient(src)
-	res := PollResult{Cursor: src.Cursor}
-	newest, _ := time.Parse(time.RFC3339Nano, src.Cursor)
-	cursor := ""
+	since, newestText, page := splitResume(src.Cursor)
+	newest, _ := time.Parse(time.RFC3339Nano, newestText)
+	var res PollResult
 	for range maxPages {
-		sr, err := c.SearchPosts(ctx, bluesky.SearchParams{Q: src.Config[KeyQuery], Sort: "latest", Since: src.Cursor, Cursor: cursor, Limit: bluesky.MaxLimit})
+		sr, err := c.SearchPosts(ctx, bluesky.SearchParams{Q: src.Config[KeyQuery], Sort: "latest", Since: since, Cursor: page, Limit: bluesky.MaxLimit})
 		if err != nil {
 			return PollResult{}, err
 		}
@@ -335,14 +341,30 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 				newest = pv.IndexedAt
 			}
 		}
-		if cursor = sr.Cursor; cursor == "" || src.Cursor == "" || len(res.Posts) >= p.opts.MaxItems {
+		// The first poll takes the newest page only.
+		if page = sr.Cursor; page == "" || since == "" || len(res.Posts) >= p.opts.MaxItems {
 			break
 		}
 	}
-	if !newest.IsZero() {
+	switch {
+	case newest.IsZero():
+		res.Cursor = since
+	case page != "" && since != "":
+		res.Cursor = since + "|" + newest.UTC().Format(time.RFC3339Nano) + "|" + page
+	default:
 		res.Cursor = newest.UTC().Format(time.RFC3339Nano)
 	}
 	return res, nil
+}
+
+// splitResume reads a cursor that is either a position alone or
+// "position|newest|page", a search still under way.
+func splitResume(cursor string) (position, newest, page string) {
+	parts := strings.SplitN(cursor, "|", 3)
+	if len(parts) != 3 {
+		return cursor, "", ""
+	}
+	return parts[0], parts[1], parts[2]
 }
 
 func blueskyPost(pv bluesky.PostView) listen.Post {
@@ -362,6 +384,10 @@ func blueskyPost(pv bluesky.PostView) listen.Post {
 // weiboFirstWindow is how far back the first poll of a Weibo source looks.
 const weiboFirstWindow = 24 * time.Hour
 
+// A Weibo source's cursor is the end of the last time window searched,
+// in Unix seconds, the start of the next; or, while a window's posts did
+// not fit in one poll, "start|end|page": the next poll goes on from that
+// page of the same window.
 func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, error) {
 	if src.Config[KeyPaidAPI] != "true" {
 		return PollResult{}, errWeiboDisabled
@@ -369,11 +395,19 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 	c := &weibo.Client{BaseURL: p.opts.WeiboBaseURL, AccessToken: src.Config[KeyAccessToken], HTTP: p.opts.Fetch.HTTP()}
 	end := p.opts.Now().UTC().Truncate(time.Second)
 	start := end.Add(-weiboFirstWindow)
-	if n, err := strconv.ParseInt(src.Cursor, 10, 64); err == nil && n > 0 {
+	page := 1
+	from, to, pageText := splitResume(src.Cursor)
+	if n, err := strconv.ParseInt(from, 10, 64); err == nil && n > 0 {
 		start = time.Unix(n, 0)
 	}
-	res := PollResult{Cursor: strconv.FormatInt(end.Unix(), 10)}
-	for page := 1; page <= maxPages; page++ {
+	if e, err := strconv.ParseInt(to, 10, 64); err == nil && e > 0 {
+		end = time.Unix(e, 0)
+		page, _ = strconv.Atoi(pageText)
+		page = max(page, 1)
+	}
+	var res PollResult
+	more := false
+	for range maxPages {
 		sr, err := c.SearchLimited(ctx, weibo.SearchParams{Q: src.Config[KeyQuery], StartTime: start, EndTime: end, Count: weibo.MaxCount, Page: page})
 		if err != nil {
 			return PollResult{}, err
@@ -381,9 +415,17 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 		for _, st := range sr.Statuses {
 			res.Posts = append(res.Posts, weiboPost(st))
 		}
-		if len(sr.Statuses) < weibo.MaxCount || len(res.Posts) >= p.opts.MaxItems {
+		if more = len(sr.Statuses) == weibo.MaxCount; !more {
 			break
 		}
+		page++
+		if len(res.Posts) >= p.opts.MaxItems {
+			break
+		}
+	}
+	res.Cursor = strconv.FormatInt(end.Unix(), 10)
+	if more {
+		res.Cursor = fmt.Sprintf("%d|%d|%d", start.Unix(), end.Unix(), page)
 	}
 	return res, nil
 }
