@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -275,10 +276,12 @@ func scanAlert(row linkRow) (listen.Alert, error) {
 	return a, nil
 }
 
-// FireAlert stores a when its rule has not fired since quietSince, and
-// sets the rule's last firing, in one transaction: two evaluations at once
-// (an ingest and the hourly job, or two nodes) fire once.
-func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time) (listen.Alert, bool, error) {
+// FireAlert stores a when its rule has not fired since quietSince and dup
+// (when not nil) finds a new among the rule's recent alerts, and sets the
+// rule's last firing, in one transaction: the rule's row stays locked from
+// the claim to the commit, so two evaluations at once (an ingest and the
+// hourly job, or two nodes) fire once.
+func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time, dup func([]listen.Alert) bool) (listen.Alert, bool, error) {
 	if len(a.MentionIDs) > alert.MaxAlertMentions {
 		a.MentionIDs = a.MentionIDs[:alert.MaxAlertMentions]
 	}
@@ -310,6 +313,15 @@ func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSinc
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
+			if dup != nil {
+				recent, err := queryAlerts(ctx, c, recentAlertsSQL, ws, a.RuleID, a.FiredAt.Add(-alert.DupWindow))
+				if err != nil {
+					return err
+				}
+				if dup(recent) {
+					return errAlreadyAlerted
+				}
+			}
 		}
 		if err := c.queryRow(ctx, `INSERT INTO alerts (workspace_id, rule_id, topic_id, kind, value, baseline, detail, mention_ids, fired_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, ws, alertNullID(a.RuleID), alertNullID(a.TopicID), a.Kind, a.Value, a.Baseline, string(detail), string(ids), a.FiredAt).Scan(&a.ID); err != nil {
@@ -318,13 +330,22 @@ func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSinc
 		fired = true
 		return nil
 	})
+	if errors.Is(err, errAlreadyAlerted) {
+		return a, false, nil
+	}
 	return a, fired, err
 }
+
+// errAlreadyAlerted rolls back a firing whose alert another evaluation
+// stored first.
+var errAlreadyAlerted = errors.New("already alerted")
+
+const recentAlertsSQL = `SELECT ` + alertColumns + ` FROM alerts WHERE workspace_id = $1 AND rule_id = $2 AND fired_at >= $3 ORDER BY id DESC LIMIT 500`
 
 // RecentAlerts returns the rule's alerts fired at or after since, newest
 // first, at most 500.
 func (db *DB) RecentAlerts(ctx context.Context, ws, ruleID int64, since time.Time) ([]listen.Alert, error) {
-	return db.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts WHERE workspace_id = $1 AND rule_id = $2 AND fired_at >= $3 ORDER BY id DESC LIMIT 500`, ws, ruleID, since.UTC())
+	return queryAlerts(ctx, db.reader(), recentAlertsSQL, ws, ruleID, since.UTC())
 }
 
 // Alerts lists the workspace's alerts newest first.
@@ -342,11 +363,11 @@ func (db *DB) Alerts(ctx context.Context, ws int64, f alert.Filter) ([]listen.Al
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	return db.queryAlerts(ctx, q+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit), args...)
+	return queryAlerts(ctx, db.reader(), q+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit), args...)
 }
 
-func (db *DB) queryAlerts(ctx context.Context, q string, args ...any) ([]listen.Alert, error) {
-	rows, err := db.reader().query(ctx, q, args...)
+func queryAlerts(ctx context.Context, c conn, q string, args ...any) ([]listen.Alert, error) {
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read alerts")
 	}

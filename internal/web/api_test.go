@@ -63,7 +63,7 @@ func seed(t *testing.T, h *harness, ws int64) map[string]int64 {
 	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "Spike", Kind: "volume_spike", Threshold: 3, Enabled: true})
 	must(t, err)
 	ids["alert-rules"] = rule.ID
-	fired, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "volume_spike", MentionIDs: res.IDs[:1]}, time.Now())
+	fired, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "volume_spike", MentionIDs: res.IDs[:1]}, time.Now(), nil)
 	must(t, err)
 	ids["alerts"] = fired.ID
 	return ids

@@ -39,7 +39,7 @@ func TestListeningPages(t *testing.T) {
 	must(t, err)
 	ids, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{})
 	must(t, err)
-	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 1, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{})
+	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 1, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{}, nil)
 	must(t, err)
 	alertPath := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
 
@@ -150,7 +150,7 @@ func TestListeningPages(t *testing.T) {
 	// A crisis alert keeps up to MaxAlertMentions examples of all the new
 	// crisis mentions it counts: the list and the page say how many caused
 	// it, and the page that it shows the first of them.
-	many, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 73, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{})
+	many, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 73, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{}, nil)
 	must(t, err)
 	manyPath := "/w/acme/listening/alerts/" + strconv.FormatInt(many.ID, 10)
 	if _, body = b.get("/w/acme/listening"); !strings.Contains(section(body, manyPath, "</li>"), "· 73 条提及") {
@@ -391,7 +391,7 @@ func TestListeningAlertDetail(t *testing.T) {
 	fire := func(a listen.Alert) string {
 		t.Helper()
 		a.MentionIDs, a.FiredAt = []int64{ms[0].ID}, time.Now()
-		got, _, err := h.db.FireAlert(ctx, ws, a, time.Time{})
+		got, _, err := h.db.FireAlert(ctx, ws, a, time.Time{}, nil)
 		must(t, err)
 		return AlertPagePath("acme", got.ID)
 	}

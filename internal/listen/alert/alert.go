@@ -57,8 +57,12 @@ type Store interface {
 
 	// FireAlert stores a as an alert of its rule when the rule has not
 	// fired since quietSince, and records the firing on the rule, in one
-	// transaction; fired is false (and nothing stored) otherwise.
-	FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time) (stored listen.Alert, fired bool, err error)
+	// transaction that holds off every other firing of the rule; fired is
+	// false (and nothing stored) otherwise. Under that hold it also asks
+	// dup, when not nil, about the rule's alerts of the last DupWindow:
+	// true means a says nothing new (an evaluation at the same time
+	// fired it first).
+	FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time, dup func(recent []listen.Alert) bool) (stored listen.Alert, fired bool, err error)
 	// RecentAlerts returns the rule's alerts fired at or after since,
 	// newest first, at most 500.
 	RecentAlerts(ctx context.Context, ws, ruleID int64, since time.Time) ([]listen.Alert, error)
@@ -85,6 +89,10 @@ type Service struct {
 
 // NewService returns the alert-rule service over store.
 func NewService(store Store) *Service { return &Service{store: store, Now: time.Now} }
+
+// DupWindow is how far back FireAlert's dup looks: the crisis rule's
+// look-back for alerted mentions.
+const DupWindow = 7 * 24 * time.Hour
 
 // Limits of a rule.
 const (

@@ -279,6 +279,46 @@ func TestSpikeQuietPeriod(t *testing.T) {
 	})
 }
 
+// staleRecent is a store whose evaluations read the rule's recent alerts
+// before another evaluation stored its own, as two at once do.
+type staleRecent struct{ *store.DB }
+
+func (staleRecent) RecentAlerts(context.Context, int64, int64, time.Time) ([]listen.Alert, error) {
+	return nil, nil
+}
+
+// TestSimultaneousEvaluationsFireOnce: two evaluations that both found
+// the same spike or crisis mention new store one alert, even without a
+// quiet period.
+func TestSimultaneousEvaluationsFireOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		hour := now.Truncate(time.Hour)
+		for d := 1; d <= 14; d++ {
+			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
+		}
+		f.rollup(t, f.brand, hour, 60, 40)
+		ids := []int64{f.mention(t, f.brand, "差评", "negative", hour), f.mention(t, f.crisis, "产品爆炸了", "negative", hour)}
+		svc := alert.NewService(db)
+		_, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "量", Kind: "volume_spike", TopicID: f.brand, Threshold: 3, Enabled: true})
+		must(t, err)
+		_, err = svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true})
+		must(t, err)
+		ev := alert.NewEvaluator(staleRecent{db}, alert.Options{Now: func() time.Time { return now }})
+		for range 2 {
+			_, err := ev.Evaluate(ctx, f.ws, ids)
+			must(t, err)
+		}
+		as, err := db.Alerts(ctx, f.ws, alert.Filter{})
+		must(t, err)
+		if len(as) != 2 || as[0].Kind == as[1].Kind {
+			t.Errorf("alerts %+v; want one volume spike and one crisis alert", as)
+		}
+	})
+}
+
 func TestValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -158,7 +159,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 			continue
 		}
 		quietSince := now.Add(-time.Duration(r.QuietMinutes) * time.Minute)
-		a, ok, err := e.store.FireAlert(ctx, ws, *cand, quietSince)
+		a, ok, err := e.store.FireAlert(ctx, ws, *cand, quietSince, alerted(*cand))
 		if err != nil {
 			return fired, err
 		}
@@ -290,7 +291,7 @@ func (e *Evaluator) spike(ctx context.Context, ws int64, r listen.AlertRule, top
 	}
 	for _, hour := range []time.Time{cur, cur.Add(-time.Hour)} {
 		value, baseline, fire, detail := SpikeCheck(r, perHour, hour)
-		if !fire || alertedHour(recent, hour) {
+		if !fire || alertedHour(recent, hour.Format(time.RFC3339)) {
 			continue
 		}
 		sentiment := ""
@@ -307,14 +308,28 @@ func (e *Evaluator) spike(ctx context.Context, ws int64, r listen.AlertRule, top
 	return nil, nil
 }
 
-func alertedHour(recent []listen.Alert, hour time.Time) bool {
-	h := hour.Format(time.RFC3339)
-	for _, a := range recent {
-		if a.Detail["hour"] == h {
-			return true
-		}
+func alertedHour(recent []listen.Alert, hour string) bool {
+	return slices.ContainsFunc(recent, func(a listen.Alert) bool { return a.Detail["hour"] == hour })
+}
+
+// alerted reports whether recent alerts of a's rule already say what a
+// says: its spike hour, or every one of its crisis mentions. FireAlert
+// asks it again under the rule's lock, since two evaluations at once (two
+// nodes, an ingest and the hourly job) both find a new.
+func alerted(a listen.Alert) func(recent []listen.Alert) bool {
+	if a.Kind != "crisis_word" {
+		hour, _ := a.Detail["hour"].(string)
+		return func(recent []listen.Alert) bool { return alertedHour(recent, hour) }
 	}
-	return false
+	return func(recent []listen.Alert) bool {
+		seen := map[int64]bool{}
+		for _, r := range recent {
+			for _, id := range r.MentionIDs {
+				seen[id] = true
+			}
+		}
+		return !slices.ContainsFunc(a.MentionIDs, func(id int64) bool { return !seen[id] })
+	}
 }
 
 // crisis fires for mentions of crisis topics that no alert of the rule
