@@ -14,6 +14,9 @@ type AlertEvaluator interface {
 	// EvaluateAll runs the rules of every workspace with rules and returns
 	// how many alerts fired.
 	EvaluateAll(ctx context.Context) (int, error)
+	// DeliverDue tries again the alert deliveries that are due and returns
+	// how many alerts it tried.
+	DeliverDue(ctx context.Context) (int, error)
 }
 
 // EvaluateAlertsArgs is the hourly evaluation of alert rules: spikes of the
@@ -69,5 +72,48 @@ func (w *EvaluateAlertsWorker) Work(ctx context.Context, job *river.Job[Evaluate
 }
 
 type alertsOutput struct {
-	Fired int `json:"fired"`
+	Fired     int `json:"fired,omitempty"`
+	Delivered int `json:"delivered,omitempty"`
+}
+
+// DeliverAlertsArgs tries again, every minute, the deliveries of alerts to
+// chat robots and e-mail that failed or were cut short by a stopping
+// node.
+type DeliverAlertsArgs struct{}
+
+// Kind is stored with every job row; it is never renamed.
+func (DeliverAlertsArgs) Kind() string { return "deliver_alerts" }
+
+// deliveriesInterval is the period of the delivery job.
+const deliveriesInterval = time.Minute
+
+func deliveriesPeriodic() *river.PeriodicJob {
+	return river.NewPeriodicJob(
+		river.PeriodicInterval(deliveriesInterval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return DeliverAlertsArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: deliveriesInterval}}
+		},
+		&river.PeriodicJobOpts{ID: DeliverAlertsArgs{}.Kind(), RunOnStart: true},
+	)
+}
+
+// DeliverAlertsWorker runs DeliverAlertsArgs jobs.
+type DeliverAlertsWorker struct {
+	river.WorkerDefaults[DeliverAlertsArgs]
+	Evaluator AlertEvaluator
+}
+
+// Timeout bounds one run; each alert's try has its own, shorter bound.
+func (w *DeliverAlertsWorker) Timeout(*river.Job[DeliverAlertsArgs]) time.Duration {
+	return 10 * time.Minute
+}
+
+// Work makes the due tries.
+func (w *DeliverAlertsWorker) Work(ctx context.Context, job *river.Job[DeliverAlertsArgs]) error {
+	n, err := w.Evaluator.DeliverDue(ctx)
+	if err != nil {
+		return workError(err)
+	}
+	_ = river.RecordOutput(ctx, alertsOutput{Delivered: n})
+	return nil
 }

@@ -134,8 +134,11 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 		if err := river.AddWorkerSafely(ws, &EvaluateAlertsWorker{Evaluator: deps.Alerts, Logger: logger}); err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		kinds = append(kinds, EvaluateAlertsArgs{}.Kind())
-		periodic = append(periodic, alertsPeriodic())
+		if err := river.AddWorkerSafely(ws, &DeliverAlertsWorker{Evaluator: deps.Alerts}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		kinds = append(kinds, EvaluateAlertsArgs{}.Kind(), DeliverAlertsArgs{}.Kind())
+		periodic = append(periodic, alertsPeriodic(), deliveriesPeriodic())
 	}
 
 	cfg := &river.Config{

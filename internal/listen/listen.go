@@ -166,6 +166,12 @@ type Alert struct {
 	MentionIDs  []int64        `json:"mention_ids"`
 	FiredAt     time.Time      `json:"fired_at"`
 	ReadAt      *time.Time     `json:"read_at,omitempty"`
+	// DeliveryDueAt is when the next try of the alert's deliveries to its
+	// rule's channels is due, nil when none is left; DeliveryAttempts
+	// counts the tries made. Detail's "delivery" holds each channel's
+	// outcome.
+	DeliveryDueAt    *time.Time `json:"delivery_due_at,omitempty"`
+	DeliveryAttempts int        `json:"delivery_attempts,omitempty"`
 }
 
 // Caused is how many mentions caused the alert: for a crisis-word alert its

@@ -250,14 +250,20 @@ func (db *DB) AlertMentions(ctx context.Context, ws int64, ids []int64) ([]liste
 	return out, nil
 }
 
-const alertColumns = `id, workspace_id, COALESCE(rule_id, 0), COALESCE(topic_id, 0), kind, value, baseline, detail, mention_ids, fired_at, read_at`
+const alertColumns = `id, workspace_id, COALESCE(rule_id, 0), COALESCE(topic_id, 0), kind, value, baseline, detail, mention_ids, fired_at, read_at,
+	delivery_due_at, delivery_attempts`
 
 func scanAlert(row linkRow) (listen.Alert, error) {
 	var a listen.Alert
 	var detail, ids string
-	var read sql.NullTime
-	if err := row.Scan(&a.ID, &a.WorkspaceID, &a.RuleID, &a.TopicID, &a.Kind, &a.Value, &a.Baseline, &detail, &ids, &a.FiredAt, &read); err != nil {
+	var read, due sql.NullTime
+	if err := row.Scan(&a.ID, &a.WorkspaceID, &a.RuleID, &a.TopicID, &a.Kind, &a.Value, &a.Baseline, &detail, &ids, &a.FiredAt, &read,
+		&due, &a.DeliveryAttempts); err != nil {
 		return a, err
+	}
+	if due.Valid {
+		t := due.Time.UTC()
+		a.DeliveryDueAt = &t
 	}
 	if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
 		return a, fmt.Errorf("alert %d detail: %w", a.ID, err)
@@ -323,8 +329,9 @@ func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSinc
 				}
 			}
 		}
-		if err := c.queryRow(ctx, `INSERT INTO alerts (workspace_id, rule_id, topic_id, kind, value, baseline, detail, mention_ids, fired_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, ws, alertNullID(a.RuleID), alertNullID(a.TopicID), a.Kind, a.Value, a.Baseline, string(detail), string(ids), a.FiredAt).Scan(&a.ID); err != nil {
+		if err := c.queryRow(ctx, `INSERT INTO alerts (workspace_id, rule_id, topic_id, kind, value, baseline, detail, mention_ids, fired_at, delivery_due_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, ws, alertNullID(a.RuleID), alertNullID(a.TopicID), a.Kind, a.Value, a.Baseline,
+			string(detail), string(ids), a.FiredAt, timeOrNull(a.DeliveryDueAt)).Scan(&a.ID); err != nil {
 			return apperr.Wrap(err, "insert alert")
 		}
 		fired = true
@@ -408,7 +415,7 @@ func (db *DB) MarkAlertRead(ctx context.Context, ws, id int64, at time.Time) (li
 
 // SetAlertDelivery records each channel's delivery outcome in the alert's
 // detail under "delivery".
-func (db *DB) SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string) error {
+func (db *DB) SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string, next *time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		var detail string
@@ -424,7 +431,27 @@ func (db *DB) SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[s
 		if err != nil {
 			return apperr.Wrap(err, "encode alert delivery")
 		}
-		_, err = c.exec(ctx, `UPDATE alerts SET detail = $3 WHERE workspace_id = $1 AND id = $2`, ws, id, string(b))
+		_, err = c.exec(ctx, `UPDATE alerts SET detail = $3, delivery_due_at = $4, delivery_attempts = delivery_attempts + 1 WHERE workspace_id = $1 AND id = $2`,
+			ws, id, string(b), timeOrNull(next))
 		return apperr.Wrap(err, "record alert delivery")
 	})
+}
+
+// DueDeliveries returns up to limit alerts, of every workspace, whose next
+// delivery try is due at now, the longest due first.
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]listen.Alert, error) {
+	return queryAlerts(ctx, db.reader(), `SELECT `+alertColumns+` FROM alerts WHERE delivery_due_at <= $1 ORDER BY delivery_due_at, id LIMIT `+fmt.Sprint(max(limit, 1)), now.UTC())
+}
+
+// ClaimDelivery moves a due delivery try of an alert to until, so that no
+// other node tries it meanwhile; false when it was not due at now (another
+// node claimed it first).
+func (db *DB) ClaimDelivery(ctx context.Context, ws, id int64, now, until time.Time) (bool, error) {
+	res, err := db.writer().exec(ctx, `UPDATE alerts SET delivery_due_at = $4 WHERE workspace_id = $1 AND id = $2 AND delivery_due_at <= $3`,
+		ws, id, now.UTC(), until.UTC())
+	if err != nil {
+		return false, apperr.Wrap(err, "claim alert delivery")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, apperr.Wrap(err, "claim alert delivery")
 }

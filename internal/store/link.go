@@ -75,13 +75,6 @@ func linkNullInt(p *int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: *p, Valid: true}
 }
 
-func linkNullTime(p *time.Time) sql.NullTime {
-	if p == nil {
-		return sql.NullTime{}
-	}
-	return sql.NullTime{Time: p.UTC().Truncate(time.Microsecond), Valid: true}
-}
-
 // CreateLink stores a new link. Returns apperr.Conflict if the code is
 // taken.
 func (db *DB) CreateLink(ctx context.Context, l link.Link) (link.Link, error) {
@@ -91,7 +84,7 @@ func (db *DB) CreateLink(ctx context.Context, l link.Link) (link.Link, error) {
 		utm_source, utm_medium, utm_campaign, utm_content, expires_at, disabled_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
 		l.WorkspaceID, l.Code, l.Destination, l.Label, linkNullInt(l.CampaignID), l.Channel, linkNullInt(l.PostID),
-		l.UTM.Source, l.UTM.Medium, l.UTM.Campaign, l.UTM.Content, linkNullTime(l.ExpiresAt), linkNullTime(l.DisabledAt), now).Scan(&l.ID)
+		l.UTM.Source, l.UTM.Medium, l.UTM.Campaign, l.UTM.Content, timeOrNull(l.ExpiresAt), timeOrNull(l.DisabledAt), now).Scan(&l.ID)
 	if isUnique(err) {
 		return link.Link{}, apperr.New(apperr.Conflict, "error.link_code_taken", nil)
 	}
@@ -154,7 +147,7 @@ func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]li
 func (db *DB) UpdateLink(ctx context.Context, l link.Link) error {
 	res, err := db.writer().exec(ctx, `UPDATE links SET destination = $1, label = $2, expires_at = $3, disabled_at = $4, updated_at = $5
 		WHERE workspace_id = $6 AND id = $7`,
-		l.Destination, l.Label, linkNullTime(l.ExpiresAt), linkNullTime(l.DisabledAt), db.now(), l.WorkspaceID, l.ID)
+		l.Destination, l.Label, timeOrNull(l.ExpiresAt), timeOrNull(l.DisabledAt), db.now(), l.WorkspaceID, l.ID)
 	return brandRowsOne(res, err, "update", "link")
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -428,8 +429,36 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 	}
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
 		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
-		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64)})
+		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert)})
 	return nil
+}
+
+// deliveryRow is one channel's outcome on the alert page.
+type deliveryRow struct {
+	Channel, Error string
+	OK             bool
+}
+
+// deliveryRows reads the outcome of each channel of the rule, in the
+// rule's order, from the alert's "delivery" detail ("0:wecom": "ok").
+func deliveryRows(a listen.Alert) []deliveryRow {
+	d, _ := a.Detail["delivery"].(map[string]any)
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var rows []deliveryRow
+	for _, k := range keys {
+		_, kind, _ := strings.Cut(k, ":")
+		v, _ := d[k].(string)
+		row := deliveryRow{Channel: kind, OK: v == "ok"}
+		if !row.OK {
+			row.Error = v
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // Hot terms card bounds: the days it covers, the terms its table shows

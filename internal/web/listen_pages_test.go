@@ -132,6 +132,17 @@ func TestListeningPages(t *testing.T) {
 		!strings.Contains(section(body, `id="alert-title"`, "</h1>"), "危机词：1 条新提及") {
 		t.Errorf("alert page: %d %s", status, body)
 	}
+	if strings.Contains(body, `id="alert-delivery"`) {
+		t.Errorf("alert page shows a delivery for an alert that has none")
+	}
+	// Its delivery: each channel's outcome, and when the next try is due.
+	next := time.Date(2026, 3, 10, 6, 33, 0, 0, time.UTC)
+	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok", "1:dingtalk": "dingtalk: <b>310000</b> sign not match"}, &next))
+	_, body = b.get(alertPath)
+	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "企业微信: 已送达") || !strings.Contains(got, "钉钉: 失败：") ||
+		!strings.Contains(got, "&lt;b&gt;310000") || !strings.Contains(got, "将于 2026-03-10 14:33 重试") {
+		t.Errorf("alert delivery row: %s", got)
+	}
 	for _, o := range ids[1:] {
 		if strings.Contains(cause, template.HTMLEscapeString(o.Text)) {
 			t.Errorf("alert page shows %q, which did not cause the alert", o.Text)

@@ -74,8 +74,15 @@ type Store interface {
 	// apperr.NotFound if missing.
 	MarkAlertRead(ctx context.Context, ws, id int64, at time.Time) (listen.Alert, error)
 	// SetAlertDelivery records the outcome of each channel in the alert's
-	// detail under "delivery".
-	SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string) error
+	// detail under "delivery", counts the try and sets when the next is
+	// due (nil: none).
+	SetAlertDelivery(ctx context.Context, ws, id int64, delivery map[string]string, next *time.Time) error
+	// DueDeliveries returns up to limit alerts, of every workspace, whose
+	// next delivery try is due at now, the longest due first.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]listen.Alert, error)
+	// ClaimDelivery moves an alert's due delivery try to until, so that no
+	// other node makes it meanwhile; false when it was not due at now.
+	ClaimDelivery(ctx context.Context, ws, id int64, now, until time.Time) (bool, error)
 	// AlertWorkspaces lists the workspaces with at least one enabled rule.
 	AlertWorkspaces(ctx context.Context) ([]int64, error)
 }

@@ -420,3 +420,107 @@ func TestMessageAudience(t *testing.T) {
 		}
 	})
 }
+
+// flakySender fails every send to a URL while fails[url] > 0, counting
+// down, and counts the sends to each URL.
+type flakySender struct {
+	mu    sync.Mutex
+	fails map[string]int
+	sent  map[string]int
+}
+
+func (s *flakySender) Send(_ context.Context, to notify.Target, _ notify.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent[to.URL]++
+	if s.fails[to.URL] > 0 {
+		s.fails[to.URL]--
+		return fmt.Errorf("robot %s is down", to.URL)
+	}
+	return nil
+}
+
+// TestDeliveryTriedAgain: a channel that refuses an alert is tried again
+// after 1, then 2 minutes, by the delivery job, without sending the alert
+// again to the channel that took it; an alert whose node stopped before
+// its first try is delivered by the job; a deleted rule's alert is not
+// tried any more.
+func TestDeliveryTriedAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		const up, down = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=up", "https://oapi.dingtalk.com/robot/send?access_token=down"
+		rule, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: up}, {Kind: "dingtalk", URL: down}}})
+		must(t, err)
+		snd := &flakySender{fails: map[string]int{down: 2}, sent: map[string]int{}}
+		clock := now
+		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return clock }})
+		check := func(when string, id int64, attempts int, due *time.Time, sentUp, sentDown int) listen.Alert {
+			t.Helper()
+			a, err := db.Alert(ctx, f.ws, id)
+			must(t, err)
+			if a.DeliveryAttempts != attempts || (due == nil) != (a.DeliveryDueAt == nil) || due != nil && !due.Equal(*a.DeliveryDueAt) ||
+				snd.sent[up] != sentUp || snd.sent[down] != sentDown {
+				t.Fatalf("%s: tries %d, due %v, sent %d and %d; want %d tries, due %v, sent %d and %d (delivery %v)", when,
+					a.DeliveryAttempts, a.DeliveryDueAt, snd.sent[up], snd.sent[down], attempts, due, sentUp, sentDown, a.Detail["delivery"])
+			}
+			return a
+		}
+		at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+
+		m := f.mention(t, f.crisis, "产品爆炸了", "negative", now)
+		fired, err := ev.Evaluate(ctx, f.ws, []int64{m})
+		must(t, err)
+		ev.Wait()
+		if len(fired) != 1 {
+			t.Fatalf("fired %d alerts, want 1", len(fired))
+		}
+		id := fired[0].ID
+		check("after the first try", id, 1, at(time.Minute), 1, 1)
+		if n, err := ev.DeliverDue(ctx); err != nil || n != 0 {
+			t.Fatalf("DeliverDue before the retry is due: %d, %v", n, err)
+		}
+		clock = now.Add(time.Minute)
+		if n, err := ev.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("DeliverDue a minute later: %d, %v", n, err)
+		}
+		check("after the second try", id, 2, at(3*time.Minute), 1, 2)
+		clock = now.Add(3 * time.Minute)
+		if n, err := ev.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("DeliverDue two minutes later: %d, %v", n, err)
+		}
+		a := check("after the third try", id, 3, nil, 1, 3)
+		if d, _ := a.Detail["delivery"].(map[string]any); d["0:wecom"] != "ok" || d["1:dingtalk"] != "ok" {
+			t.Errorf("delivery outcome %v; want both ok", a.Detail["delivery"])
+		}
+
+		// Fired, but the node stopped before trying: the job delivers
+		// once the first try's lease is over.
+		stored, ok, err := db.FireAlert(ctx, f.ws, listen.Alert{RuleID: rule.ID, Kind: "crisis_word", Value: 1, MentionIDs: []int64{m},
+			FiredAt: clock, DeliveryDueAt: at(10 * time.Minute)}, clock, nil)
+		must(t, err)
+		if !ok {
+			t.Fatal("FireAlert did not fire")
+		}
+		clock = now.Add(10 * time.Minute)
+		if n, err := ev.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("DeliverDue of the untried alert: %d, %v", n, err)
+		}
+		check("the untried alert", stored.ID, 1, nil, 2, 4)
+
+		// A rule deleted while its alert waits: no more tries.
+		snd.fails[down] = 1
+		m2 := f.mention(t, f.crisis, "又出事了", "negative", clock)
+		fired, err = ev.Evaluate(ctx, f.ws, []int64{m2})
+		must(t, err)
+		ev.Wait()
+		must(t, alert.NewService(db).DeleteRule(ctx, f.ws, rule.ID))
+		clock = clock.Add(time.Minute)
+		if n, err := ev.DeliverDue(ctx); err != nil || n != 0 {
+			t.Fatalf("DeliverDue of a deleted rule's alert: %d, %v", n, err)
+		}
+		check("the deleted rule's alert", fired[0].ID, 2, nil, 3, 5)
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/notify"
@@ -157,6 +158,12 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 		}
 		if cand == nil {
 			continue
+		}
+		if e.opt.Sender != nil && len(r.Channels) > 0 {
+			// Due after the first try's time: a node that stops before it
+			// records an outcome leaves the alert to the delivery job.
+			due := now.Add(e.deliveryLease())
+			cand.DeliveryDueAt = &due
 		}
 		quietSince := now.Add(-time.Duration(r.QuietMinutes) * time.Minute)
 		a, ok, err := e.store.FireAlert(ctx, ws, *cand, quietSince, alerted(*cand))
@@ -405,30 +412,110 @@ func (e *Evaluator) deliver(ctx context.Context, ws int64, r listen.AlertRule, a
 	if e.opt.Sender == nil || len(r.Channels) == 0 {
 		return
 	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
-		defer cancel()
-		msg := e.message(ctx, ws, r, a, topics)
-		outcome := map[string]string{}
-		for i, c := range r.Channels {
-			key := fmt.Sprintf("%d:%s", i, c.Kind)
-			err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
-			if e.opt.Delivered != nil {
-				e.opt.Delivered(c.Kind, err)
-			}
-			if err != nil {
-				outcome[key] = err.Error()
-				e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind), slog.Any("err", err))
-				continue
-			}
-			outcome[key] = "ok"
+	e.wg.Go(func() { e.deliverOnce(ctx, ws, r, a, topics) })
+}
+
+// Deliveries that fail are tried again after 1, 2, 4 … minutes, by the
+// delivery job of whichever node comes first: MaxDeliveryAttempts tries in
+// all, over about an hour. A channel that has taken the alert is not
+// sent it again.
+const (
+	MaxDeliveryAttempts = 7
+	firstRetry          = time.Minute
+)
+
+// deliveryLease is how long a try may take before the alert is due again:
+// a try that ends without recording its outcome (the node stopped) is
+// made again then.
+func (e *Evaluator) deliveryLease() time.Duration { return e.opt.DeliveryTimeout + time.Minute }
+
+// deliverOnce sends a to the channels of its rule that have not taken it
+// yet, and records each channel's outcome and when the next try is due.
+func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRule, a listen.Alert, topics []insight.TopicRef) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
+	defer cancel()
+	msg := e.message(ctx, ws, r, a, topics)
+	outcome := deliveryOutcome(a)
+	failed := false
+	for i, c := range r.Channels {
+		key := fmt.Sprintf("%d:%s", i, c.Kind)
+		if outcome[key] == "ok" {
+			continue
 		}
-		if err := e.store.SetAlertDelivery(ctx, ws, a.ID, outcome); err != nil {
-			e.opt.Logger.ErrorContext(ctx, "record alert delivery", slog.Int64("alert", a.ID), slog.Any("err", err))
+		err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
+		if e.opt.Delivered != nil {
+			e.opt.Delivered(c.Kind, err)
 		}
-	}()
+		if err != nil {
+			failed = true
+			outcome[key] = err.Error()
+			e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind),
+				slog.Int("try", a.DeliveryAttempts+1), slog.Any("err", err))
+			continue
+		}
+		outcome[key] = "ok"
+	}
+	var next *time.Time
+	if tries := a.DeliveryAttempts + 1; failed && tries < MaxDeliveryAttempts {
+		t := e.opt.Now().Add(firstRetry << (tries - 1))
+		next = &t
+	}
+	if err := e.store.SetAlertDelivery(ctx, ws, a.ID, outcome, next); err != nil {
+		e.opt.Logger.ErrorContext(ctx, "record alert delivery", slog.Int64("alert", a.ID), slog.Any("err", err))
+	}
+}
+
+// deliveryOutcome is each channel's outcome of a's earlier tries.
+func deliveryOutcome(a listen.Alert) map[string]string {
+	out := map[string]string{}
+	prev, _ := a.Detail["delivery"].(map[string]any)
+	for k, v := range prev {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// DeliverDue makes the delivery tries that are due, of every workspace
+// (the delivery job), and returns how many alerts it tried.
+func (e *Evaluator) DeliverDue(ctx context.Context) (int, error) {
+	if e.opt.Sender == nil {
+		return 0, nil
+	}
+	now := e.opt.Now()
+	due, err := e.store.DueDeliveries(ctx, now, 100)
+	if err != nil {
+		return 0, err
+	}
+	tried := 0
+	for _, a := range due {
+		ok, err := e.store.ClaimDelivery(ctx, a.WorkspaceID, a.ID, now, now.Add(e.deliveryLease()))
+		if err != nil {
+			return tried, err
+		}
+		if !ok {
+			continue // another node's
+		}
+		r, err := e.store.AlertRule(ctx, a.WorkspaceID, a.RuleID)
+		if apperr.Is(err, apperr.NotFound) || err == nil && len(r.Channels) == 0 {
+			// The rule or its channels went: nothing is left to try.
+			err = e.store.SetAlertDelivery(ctx, a.WorkspaceID, a.ID, deliveryOutcome(a), nil)
+		}
+		if err != nil {
+			return tried, err
+		}
+		if len(r.Channels) == 0 {
+			continue
+		}
+		topics, err := e.store.InsightTopics(ctx, a.WorkspaceID)
+		if err != nil {
+			return tried, err
+		}
+		e.deliverOnce(ctx, a.WorkspaceID, r, a, topics)
+		tried++
+	}
+	return tried, nil
 }
 
 // message renders an alert for the channels in the workspace's language,
