@@ -60,7 +60,8 @@ type Share struct {
 }
 
 // Attribute shares the credit of a conversion at `at` between touches
-// under model m. Only touches in [at − Window, at] count; each click counts
+// under model m. Only touches in [at − Window, at + MaxSkew] count (a
+// server's clock may be behind the click's, as Collect allows); each click counts
 // once however many paths (visitor, customer, cid) led to it. Last touch
 // gives everything to the latest click, first touch to the earliest,
 // linear an equal part to each. No touch in the window gives no shares:
@@ -71,7 +72,7 @@ func Attribute(m Model, at time.Time, touches []Touch) []Share {
 	var in []Touch
 	seen := map[string]bool{}
 	for _, t := range touches {
-		if t.At.Before(from) || t.At.After(at) || seen[t.ClickID] {
+		if t.At.Before(from) || t.At.After(at.Add(MaxSkew)) || seen[t.ClickID] {
 			continue
 		}
 		seen[t.ClickID] = true

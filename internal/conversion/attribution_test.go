@@ -36,6 +36,8 @@ func TestAttribute(t *testing.T) {
 		{"first touch skips clicks older than 30 days", FirstTouch, now, history, map[string]float64{"c1": 1}},
 		{"linear splits equally in the window", Linear, now, history, map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
 		{"later clicks do not count", LastTouch, now.Add(-5 * day), history, map[string]float64{"c2": 1}},
+		{"a click within MaxSkew after a server's time counts", LastTouch, now.Add(-day - MaxSkew), history, map[string]float64{"c3": 1}},
+		{"a click beyond MaxSkew does not", LastTouch, now.Add(-day - MaxSkew - time.Second), history, map[string]float64{"c2": 1}},
 		{"linear before the last click", Linear, now.Add(-5 * day), history, map[string]float64{"c1": 0.5, "c2": 0.5}},
 		{"window edge is inclusive", FirstTouch, now.Add(-40*day + Window), history, map[string]float64{"old": 1}},
 		{"duplicates count once", Linear, now, append(append([]Touch{}, history...), history[1], history[1]), map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
