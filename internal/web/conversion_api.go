@@ -182,6 +182,9 @@ func funnelQuery(r *http.Request, ws account.Workspace) (conversion.Filter, conv
 	return f, m, by, fs.Err()
 }
 
+// queryTime reads an edge of a period: a date in loc (its midnight; with
+// endOfDay the next one, so that a "to" date counts whole) or an RFC 3339
+// time.
 func queryTime(fs *apperr.Fields, v, field string, loc *time.Location, endOfDay bool) time.Time {
 	if v == "" {
 		return time.Time{}
@@ -194,7 +197,7 @@ func queryTime(fs *apperr.Fields, v, field string, loc *time.Location, endOfDay 
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		fs.Add(field, "error.conversion.date")
+		fs.Add(field, "error.when")
 	}
 	return t
 }

@@ -155,8 +155,8 @@ func (s *Server) linkRoutes() {
 			id, _ := pathID(r, "id")
 			loc := workspaceLoc(p.Workspace)
 			var fs apperr.Fields
-			from := parseWhen(r.URL.Query().Get("from"), loc, "from", &fs)
-			to := parseWhen(r.URL.Query().Get("to"), loc, "to", &fs)
+			from := queryTime(&fs, r.URL.Query().Get("from"), "from", loc, false)
+			to := queryTime(&fs, r.URL.Query().Get("to"), "to", loc, true)
 			if err := fs.Err(); err != nil {
 				return err
 			}
@@ -256,17 +256,3 @@ func workspaceLoc(w account.Workspace) *time.Location {
 	return loc
 }
 
-// parseWhen reads an instant as RFC 3339 or a date (midnight in loc).
-func parseWhen(v string, loc *time.Location, field string, fs *apperr.Fields) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
-		return t
-	}
-	fs.Add(field, "error.link_when")
-	return time.Time{}
-}

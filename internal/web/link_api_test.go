@@ -100,6 +100,7 @@ func TestLinkAPI(t *testing.T) {
 			{"other workspace stats", "GET", linkPath + "/stats", "", nil, 404, nil, nil},
 			{"bad stats range", "GET", linkPath + "/stats?from=2024-05-02&to=2024-05-01", acme.token, nil, 422, []string{`"field": "from"`}, nil},
 			{"bad stats date", "GET", linkPath + "/stats?from=yesterday", acme.token, nil, 422, []string{`"field": "from"`}, nil},
+			{"a one-day period: to is inclusive", "GET", linkPath + "/stats?from=2024-05-01&to=2024-05-01", acme.token, nil, 200, []string{`"daily"`}, nil},
 			{"missing link", "GET", "/workspaces/acme/links/99999", acme.token, nil, 404, nil, nil},
 			{"qr size", "GET", linkPath + "/qr.png?size=5", acme.token, nil, 422, []string{`"field": "size"`}, nil},
 			{"disable", "PATCH", linkPath, acme.token, map[string]any{"disabled": true}, 200, []string{`"state": "disabled"`}, nil},

@@ -61,7 +61,7 @@ func (f linkForm) input(loc *time.Location) (link.Input, error) {
 	if f.Expires != "" {
 		t, ok := parseLocalTime(f.Expires, loc)
 		if !ok {
-			fs.Add("expires_at", "error.link_when")
+			fs.Add("expires_at", "error.when")
 		} else {
 			in.ExpiresAt = &t
 		}
