@@ -367,7 +367,7 @@ func volumeChart(ss insight.SentimentSeries, t func(string) string) map[string]a
 type sovRow struct {
 	Name     string
 	Mentions int64
-	Share    float64
+	Share    *float64 // nil without any mention: no share of nothing
 	Brand    bool
 	Color    string // the row's slice of the pie
 }
@@ -395,7 +395,8 @@ func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sov
 	var pie []any
 	for i := range rows {
 		if total > 0 {
-			rows[i].Share = float64(rows[i].Mentions) / float64(total)
+			share := float64(rows[i].Mentions) / float64(total)
+			rows[i].Share = &share
 		}
 		rows[i].Color = sovColors[i%len(sovColors)]
 		pie = append(pie, map[string]any{"name": rows[i].Name, "value": rows[i].Mentions, "itemStyle": map[string]any{"color": rows[i].Color}})

@@ -206,7 +206,10 @@ func TestListeningPages(t *testing.T) {
 			t.Errorf("other GET %s: %d, want 404", p, status)
 		}
 	}
-	o.get("/w/other/listening")
+	// Their own page, without a mention: a share of no voice is "—".
+	if _, body := o.get("/w/other/listening"); !strings.Contains(section(body, `class="sov-brand"`, "</tr>"), `<td class="num">—</td>`) {
+		t.Errorf("share of voice without mentions: %s", section(body, `class="sov-brand"`, "</tr>"))
+	}
 	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath} {
 		if status, _, _ := o.post(p, url.Values{"query": {"星澜"}}); status != http.StatusNotFound {
 			t.Errorf("other POST %s: %d, want 404", p, status)
@@ -364,7 +367,10 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	if status, _ := o.get("/w/acme/listening/corrections.csv"); status != http.StatusNotFound {
 		t.Errorf("other corrections.csv: %d, want 404", status)
 	}
-	o.get("/w/other/listening")
+	// Their own page, without a mention: a share of no voice is "—".
+	if _, body := o.get("/w/other/listening"); !strings.Contains(section(body, `class="sov-brand"`, "</tr>"), `<td class="num">—</td>`) {
+		t.Errorf("share of voice without mentions: %s", section(body, `class="sov-brand"`, "</tr>"))
+	}
 	for _, p := range []string{fixPath, "/w/acme/listening/rules", delPath} {
 		if status, _, _ := o.post(p, url.Values{"label": {listen.Neutral}, "name": {"x"}, "kind": {"volume_spike"}, "threshold": {"2"}}); status != http.StatusNotFound {
 			t.Errorf("other POST %s: %d, want 404", p, status)

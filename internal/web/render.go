@@ -33,8 +33,12 @@ var funcs = template.FuncMap{
 		return string(b), err
 	},
 	"join": strings.Join,
-	"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-	"add":  func(a, b int) int { return a + b },
+	// pct is a share or a rate in percent, with one decimal when it is not
+	// whole: a lead rate of 0.4 % is not 0 %.
+	"pct": func(f float64) string { return number(f*100, 1) + "%" },
+	// amount is money without its currency, to the cent.
+	"amount": func(f float64) string { return number(f, 2) },
+	"add":    func(a, b int) int { return a + b },
 	// count shows a count that linear attribution may make fractional:
 	// whole numbers without decimals, others with one; thousands
 	// separated.
