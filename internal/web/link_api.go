@@ -255,4 +255,3 @@ func workspaceLoc(w account.Workspace) *time.Location {
 	}
 	return loc
 }
-
