@@ -108,6 +108,21 @@ func Is(err error, code Code) bool { return CodeOf(err) == code }
 // when nothing was added.
 type Fields []FieldError
 
+// MaxFieldErrors bounds the errors one answer lists: a body of a million
+// bad items is told of the first ones and that there are more, instead of
+// being answered with a million errors.
+const MaxFieldErrors = 100
+
+// push appends f, or, past MaxFieldErrors, one error saying so.
+func (fs *Fields) push(f FieldError) {
+	switch n := len(*fs); {
+	case n < MaxFieldErrors:
+		*fs = append(*fs, f)
+	case n == MaxFieldErrors:
+		*fs = append(*fs, FieldError{Field: "body", Key: "error.too_many_errors", Args: map[string]any{"Max": MaxFieldErrors}})
+	}
+}
+
 // Add records that field is wrong, with a message key and its arguments
 // given as name, value pairs.
 func (fs *Fields) Add(field, key string, kv ...any) {
@@ -118,7 +133,7 @@ func (fs *Fields) Add(field, key string, kv ...any) {
 			args[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 	}
-	*fs = append(*fs, FieldError{Field: field, Key: key, Args: args})
+	fs.push(FieldError{Field: field, Key: key, Args: args})
 }
 
 // Text checks a free-text field: present when required, and at most max
@@ -153,7 +168,7 @@ func (fs *Fields) Nest(prefix string, err error) {
 	}
 	for _, f := range ae.Fields {
 		f.Field = prefix + f.Field
-		*fs = append(*fs, f)
+		fs.push(f)
 	}
 }
 

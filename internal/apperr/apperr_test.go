@@ -43,6 +43,25 @@ func TestFields(t *testing.T) {
 	}
 }
 
+// TestFieldsBounded: a million bad items give MaxFieldErrors errors and
+// one saying there are more, directly or nested.
+func TestFieldsBounded(t *testing.T) {
+	t.Parallel()
+	var inner Fields
+	for i := range 1_000_000 {
+		inner.Add(fmt.Sprintf("ids[%d]", i), "error.negative")
+	}
+	var fs Fields
+	fs.Add("name", "error.required")
+	fs.Nest("campaign.", inner.Err())
+	if len(inner) != MaxFieldErrors+1 || len(fs) != MaxFieldErrors+1 {
+		t.Fatalf("%d and %d errors; want %d each", len(inner), len(fs), MaxFieldErrors+1)
+	}
+	if last := fs[len(fs)-1]; last.Key != "error.too_many_errors" || fs[0].Field != "name" {
+		t.Errorf("first %+v, last %+v; want name first and the too-many error last", fs[0], last)
+	}
+}
+
 func TestCodeOfAndWrap(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("disk on fire")

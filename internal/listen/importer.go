@@ -34,7 +34,37 @@ const (
 	// 16,384 cells, so neither bytes nor rows bound a workbook's size.
 	// 3,000,000 is 100,000 rows of 30 columns, about 50 MB of cells.
 	MaxImportCells = 3_000_000
+	// MaxImportColumns bounds a CSV row's columns (a workbook's rows are
+	// bounded by MaxImportCells), and MaxSheetTextBytes the text of all
+	// cells read: a workbook keeps a repeated text once and hands a copy
+	// to every cell that uses it, so a 12 KB file can hold gigabytes of
+	// cells.
+	MaxImportColumns  = 1000
+	MaxSheetTextBytes = 2 * MaxImportBytes
 )
+
+// sheetBudget counts what reading a CSV file or a sheet has taken, against
+// the bounds above; columns bounds a row's cells, when not 0.
+type sheetBudget struct{ columns, rows, cells, bytes int }
+
+func (b *sheetBudget) take(rec []string) error {
+	b.rows++
+	b.cells += len(rec)
+	for _, c := range rec {
+		b.bytes += len(c)
+	}
+	switch {
+	case b.rows > MaxImportRows+1: // and the header
+		return fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+	case b.columns > 0 && len(rec) > b.columns:
+		return fileErr("error.listen.too_many_columns", "Max", b.columns)
+	case b.cells > MaxImportCells:
+		return fileErr("error.listen.too_many_cells", "Max", MaxImportCells)
+	case b.bytes > MaxSheetTextBytes:
+		return fileErr("error.listen.too_much_text", "Max", MaxSheetTextBytes)
+	}
+	return nil
+}
 
 // ValidatePost checks a pushed or imported post strictly: text present and
 // at most MaxPostBytes, a publication time not in the future, a URL that is
@@ -393,6 +423,7 @@ func readCSV(data []byte) ([][]string, error) {
 	cr.LazyQuotes = true
 	cr.ReuseRecord = false
 	var rows [][]string
+	budget := sheetBudget{columns: MaxImportColumns}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -406,8 +437,8 @@ func readCSV(data []byte) ([][]string, error) {
 			}
 			return nil, fileErr("error.listen.csv", "Line", line)
 		}
-		if len(rows) > MaxImportRows+1 {
-			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
+		if err := budget.take(rec); err != nil {
+			return nil, err
 		}
 		rows = append(rows, rec)
 	}
@@ -432,17 +463,14 @@ func readXLSX(data []byte) ([][]string, error) {
 	}
 	defer it.Close()
 	var rows [][]string
-	cells := 0
+	var budget sheetBudget
 	for it.Next() {
-		if len(rows) > MaxImportRows+1 {
-			return nil, fileErr("error.listen.too_many_rows", "Max", MaxImportRows)
-		}
 		rec, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, fileErr("error.listen.xlsx")
 		}
-		if cells += len(rec); cells > MaxImportCells {
-			return nil, fileErr("error.listen.too_many_cells", "Max", MaxImportCells)
+		if err := budget.take(rec); err != nil {
+			return nil, err
 		}
 		rows = append(rows, rec)
 	}

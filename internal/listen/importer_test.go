@@ -129,6 +129,47 @@ func TestReadImportXLSXWideRows(t *testing.T) {
 	}
 }
 
+// TestReadImportBounds: a CSV row of thousands of columns, and a small
+// workbook whose one long shared text fills many cells, are refused
+// before they fill the memory (a 12 KB workbook took 1.8 GB).
+func TestReadImportBounds(t *testing.T) {
+	t.Parallel()
+	fileKey := func(err error) string {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "file" {
+			return fmt.Sprint(err)
+		}
+		return ae.Fields[0].Key
+	}
+	wide := "内容,发布时间" + strings.Repeat(",", listen.MaxImportColumns) + "\n闲岚,2024-01-02\n"
+	_, err := listen.ReadImport(strings.NewReader(wide), listen.Mapping{}, importOpts("wide.csv"))
+	if got := fileKey(err); got != "error.listen.too_many_columns" {
+		t.Errorf("%d columns: %s, want error.listen.too_many_columns", listen.MaxImportColumns+2, got)
+	}
+
+	valid, _, _ := xlsxSeeds(t)
+	long := strings.Repeat("长", 1<<20/3*2) // 2 MB of text, once in the file
+	data := rewriteZip(t, valid, "xl/sharedStrings.xml", func(string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>` + long + `</t></si></sst>`
+	})
+	data = rewriteZip(t, data, "xl/worksheets/sheet1.xml", func(string) string {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		for i := 1; i <= 40; i++ {
+			fmt.Fprintf(&b, `<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>`, i, i)
+		}
+		b.WriteString(`</sheetData></worksheet>`)
+		return b.String()
+	})
+	if len(data) > 64<<10 {
+		t.Fatalf("the workbook has %d bytes; it should stay small", len(data))
+	}
+	_, err = listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("shared.xlsx"))
+	if got := fileKey(err); got != "error.listen.too_much_text" {
+		t.Errorf("40 cells of one 2 MB shared text: %s, want error.listen.too_much_text", got)
+	}
+}
+
 func TestParseTimeAndCount(t *testing.T) {
 	for _, s := range []string{"2024-01-02 15:04", "2024/1/2 15:04", "2024年1月2日 15:04", "2024-01-02T15:04:00+08:00", "1704179040"} {
 		if tm, ok := listen.ParseTime(s, shanghai); !ok || !tm.Equal(time.Date(2024, 1, 2, 7, 4, 0, 0, time.UTC)) {
