@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -133,8 +134,8 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 			if d, ok := metric.Lookup(n.Target.Metric); ok && d.Additive && m.share > 0 && m.share < 1 {
 				forecast := v / m.share
 				n.Forecast = &forecast
-				if n.Target.Value > 0 {
-					pace := v / (n.Target.Value * m.share)
+				// A target too small to divide by has no pace.
+				if pace := v / (n.Target.Value * m.share); n.Target.Value > 0 && !math.IsInf(pace, 0) {
 					n.Pace = &pace
 				}
 			}

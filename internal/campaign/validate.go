@@ -502,12 +502,21 @@ func share(fs *apperr.Fields, field string, v float64) {
 // notFinite reports a NaN or infinite number, which JSON cannot carry, and
 // returns true when it did.
 func notFinite(fs *apperr.Fields, field string, v float64) bool {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
 		fs.Add(field, "error.not_finite")
-		return true
+	case math.Abs(v) > MaxNumber:
+		fs.Add(field, "error.range", "Min", int64(-MaxNumber), "Max", int64(MaxNumber))
+	default:
+		return false
 	}
-	return false
+	return true
 }
+
+// MaxNumber bounds the size of every amount, count and target of a
+// campaign: sums of a few such numbers stay finite, and no budget is
+// larger.
+const MaxNumber = 1e12
 
 func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 	if len(vs) > maxList {

@@ -63,6 +63,7 @@ func TestValidate(t *testing.T) {
 		{"end before start", func(c *Campaign) { c.End = "2025-12-31" }, "end", "error.campaign.end_before_start"},
 		{"negative budget", func(c *Campaign) { c.Budget = -1 }, "budget", "error.negative"},
 		{"budget not finite", func(c *Campaign) { c.Budget = math.Inf(1) }, "budget", "error.not_finite"},
+		{"budget beyond any budget", func(c *Campaign) { c.Budget = 1e308 }, "budget", "error.range"},
 		{"pillars not 100", func(c *Campaign) { c.Pillars[1].Share = 30 }, "pillars", "error.campaign.pillar_sum"},
 		{"pillar share out of range", func(c *Campaign) { c.Pillars[0].Share = 160; c.Pillars[1].Share = -60 }, "pillars[0].share", "error.range"},
 		{"duplicate product", func(c *Campaign) { c.ProductIDs = []int64{3, 3} }, "product_ids[1]", "error.duplicate"},

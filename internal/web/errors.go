@@ -130,10 +130,14 @@ func (s *Server) allowedMethods(r *http.Request) []string {
 	return allow
 }
 
+// writeJSON answers v as JSON. A value JSON cannot hold (an infinite
+// figure) is a 500 with the API's error shape, not a 200 without a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error": {"code": "internal", "message": "The answer could not be written as JSON."}}`)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }

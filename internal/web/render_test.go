@@ -1,6 +1,12 @@
 package web
 
-import "testing"
+import (
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
 
 // TestFigureFormats: rates keep a decimal when they are not whole, and
 // money keeps its cents, so that a rate of 0.4 % does not read 0 % nor
@@ -22,5 +28,21 @@ func TestFigureFormats(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// TestWriteJSONInfinite: a value JSON cannot hold answers 500 in the API's
+// error shape instead of a 200 without a body.
+func TestWriteJSONInfinite(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	writeJSON(rec, http.StatusOK, map[string]float64{"pace": math.Inf(1)})
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), `"code": "internal"`) {
+		t.Errorf("status %d, body %q", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	writeJSON(rec, http.StatusCreated, map[string]int{"n": 1})
+	if rec.Code != http.StatusCreated || rec.Body.String() != "{\n  \"n\": 1\n}\n" {
+		t.Errorf("status %d, body %q", rec.Code, rec.Body.String())
 	}
 }
