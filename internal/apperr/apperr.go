@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Code classifies an error for the edges. Codes are stable strings: the JSON
@@ -136,16 +137,23 @@ func (fs *Fields) Add(field, key string, kv ...any) {
 	fs.push(FieldError{Field: field, Key: key, Args: args})
 }
 
-// Text checks a free-text field: present when required, and at most max
-// characters (runes, so that Chinese counts as people count it).
+// Text checks a free-text field: present when required, at most max
+// characters (runes, so that Chinese counts as people count it), UTF-8
+// and without NUL (PlainText).
 func (fs *Fields) Text(field, v string, max int, required bool) {
 	switch n := len([]rune(v)); {
+	case !PlainText(v):
+		fs.Add(field, "error.text_bytes")
 	case required && strings.TrimSpace(v) == "":
 		fs.Add(field, "error.required")
 	case n > max:
 		fs.Add(field, "error.too_long", "Max", max)
 	}
 }
+
+// PlainText reports whether s is text every store keeps as it is: UTF-8,
+// without NUL, which PostgreSQL refuses.
+func PlainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // OneOf checks that v is one of allowed.
 func (fs *Fields) OneOf(field, v string, allowed []string) {

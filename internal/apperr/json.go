@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The types a JSON value may be wanted as, in the words of the catalog's
@@ -36,6 +37,12 @@ const (
 func DecodeJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Field("body", "error.json_empty")
+	}
+	// Text that PostgreSQL cannot store is refused here, whatever field
+	// it is in: bytes that are not UTF-8 (Go would store U+FFFD instead)
+	// and NUL characters.
+	if !utf8.Valid(data) || bytes.Contains(data, []byte(`\u0000`)) {
+		return Field("body", "error.text_bytes")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
@@ -108,7 +110,52 @@ func New(d Deps) (*Server, error) {
 
 // Handler returns the root handler with the middleware every request gets.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.shortLinks(s.instrument(securityHeaders(s.mux))))
+	return s.recoverPanics(s.shortLinks(s.instrument(securityHeaders(s.boundInput(s.mux)))))
+}
+
+// maxFormBody bounds the body of a page's POST, whose forms carry a few
+// fields; a multipart one may carry an import file (withImportUpload
+// bounds it again by the import's size). The API bounds its bodies per
+// operation. Without it, a multipart POST to any page was read in full and
+// spooled to disk before the page refused it.
+const maxFormBody = 1 << 20
+
+// boundInput refuses query parameters that are not plain text (NUL, or
+// not UTF-8: PostgreSQL refuses such text, which made searches 500) and
+// bounds page bodies.
+func (s *Server) boundInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := plainQuery(r.URL.RawQuery); err != nil {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.apiFail(w, r, err)
+			} else {
+				s.pageFail(w, r, err)
+			}
+			return
+		}
+		if r.Body != nil && !strings.HasPrefix(r.URL.Path, "/api/") {
+			limit := int64(maxFormBody)
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				limit = maxImportBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// plainQuery checks the parameters of a query that read (handlers skip
+// those that do not, as url.Values does) for text that is not plain.
+func plainQuery(raw string) error {
+	q, _ := url.ParseQuery(raw)
+	for k, vs := range q {
+		for _, v := range append(vs, k) {
+			if !apperr.PlainText(v) {
+				return apperr.Field(strings.ToValidUTF8(k, "?"), "error.text_bytes")
+			}
+		}
+	}
+	return nil
 }
 
 func securityHeaders(next http.Handler) http.Handler {
