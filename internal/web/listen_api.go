@@ -140,7 +140,7 @@ func (s *Server) listenAPI() {
 			writeJSON(w, http.StatusOK, res)
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/try", Summary: "Which of the last 1,000 stored mentions a draft query matches", Tag: tag, ReadOnly: true, Req: typeOf[tryRequest](), Resp: typeOf[listen.TryResult]()},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/topics/try", Summary: "Which of the last 1,000 stored mentions a draft query matches", Tag: tag, ReadOnly: true, Perm: account.EditListening, Req: typeOf[tryRequest](), Resp: typeOf[listen.TryResult]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var in tryRequest
 			if err := decodeJSON(r.Body, &in); err != nil {

@@ -70,9 +70,10 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"analyst cannot push", "POST", "/workspaces/acme/mentions", analyst, map[string]any{"mentions": []any{good}}, 403, nil, nil},
 		{"mentions", "GET", "/workspaces/acme/mentions?sentiment=positive&lang=zh", analyst, nil, 200, []string{"闲岚咖啡的冷萃很好喝", `"source_kind": "webhook"`}, nil},
 		{"mentions bad filter", "GET", "/workspaces/acme/mentions?sentiment=happy&limit=9999", owner.token, nil, 422, []string{`"field": "limit"`}, nil},
-		{"try", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 -速溶"}, 200, []string{`"scanned": 1`, "闲岚咖啡的冷萃很好喝"}, nil},
-		{"try no match", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
-		{"try bad query", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 4: “OR”"}, nil},
+		{"analyst cannot try, as on the page", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃"}, 403, nil, nil},
+		{"try", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "冷萃 -速溶"}, 200, []string{`"scanned": 1`, "闲岚咖啡的冷萃很好喝"}, nil},
+		{"try no match", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
+		{"try bad query", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 4: “OR”"}, nil},
 		{"seed", "POST", "/workspaces/acme/topics/seed", owner.token, nil, 200, []string{`"kind": "brand"`}, nil},
 	}
 	for _, tt := range tests {

@@ -31,10 +31,15 @@ type Post struct {
 
 // Limits of the work spent on one post for NEAR, so that a 1 MB text full
 // of one word stays cheap: only the first maxSpans occurrences of a term
-// take part in NEAR, and one NEAR examines at most maxNearWork pairs.
+// take part in NEAR, and the NEARs of one rule together spend at most
+// maxNearWork on a post, a pair examined costing nearPairCost and each
+// byte between its terms one (a query chaining hundreds of NEAR/1000 took
+// a second a post when the bound was per NEAR). A rule that runs out
+// matches with what it found by then.
 const (
-	maxSpans    = 1024
-	maxNearWork = 1 << 16
+	maxSpans     = 1024
+	maxNearWork  = 1 << 20
+	nearPairCost = 16
 )
 
 // Matcher matches posts against many compiled rules at once. All rules'
@@ -162,6 +167,7 @@ func (m *Matcher) MatchNormalized(p Post) []int64 {
 	var out []int64
 	for _, ri := range sc.cands {
 		r := &m.rules[ri]
+		sc.nearWork = maxNearWork
 		if m.eval(r.root, sc) {
 			out = append(out, r.id)
 		}
@@ -268,7 +274,7 @@ func (m *Matcher) spans(n *node, sc *scratch, limit int) []span {
 		if len(b) == 0 {
 			return nil
 		}
-		out := near(sc.post.Text, a, b, n.n, limit)
+		out := near(sc.post.Text, a, b, n.n, limit, &sc.nearWork)
 		slices.SortFunc(out, func(a, b span) int { return a.s - b.s })
 		return out
 	}
@@ -276,24 +282,25 @@ func (m *Matcher) spans(n *node, sc *scratch, limit int) []span {
 }
 
 // near returns the spans covering each pair of a and b (both sorted by
-// start) that are at most n characters apart. A character is at most 4
-// bytes, so pairs more than 4n bytes apart are skipped without counting.
-func near(text string, a, b []span, n, limit int) []span {
+// start) that are at most n characters apart, spending *work (see
+// maxNearWork). A character is at most 4 bytes, so pairs more than 4n
+// bytes apart are skipped without counting.
+func near(text string, a, b []span, n, limit int, work *int) []span {
 	maxB := 0
 	for _, y := range b {
 		maxB = max(maxB, y.e-y.s)
 	}
 	var out []span
-	lo, work := 0, 0
+	lo := 0
 	for _, x := range a {
 		for lo < len(b) && b[lo].s+maxB+4*n < x.s {
 			lo++
 		}
 		for j := lo; j < len(b) && b[j].s <= x.e+4*n; j++ {
-			if work++; work > maxNearWork {
+			y := b[j]
+			if *work -= nearPairCost + max(y.s-x.e, x.s-y.e, 0); *work < 0 {
 				return out
 			}
-			y := b[j]
 			if x == y || gapRunes(text, x, y) > n {
 				continue
 			}
@@ -345,6 +352,7 @@ type scratch struct {
 	post                 Post
 	lang, source, author string
 	filtersDone          bool
+	nearWork             int // left to the rule being evaluated
 }
 
 func (sc *scratch) begin(p Post) {
