@@ -68,17 +68,22 @@ var previewAgents = []struct{ Token, App string }{
 	{"mastodon/", "Mastodon"},
 	{"cardyb", "Bluesky"},
 	{"google-pagerenderer", "Google Chat"},
-	{"snapchat", "Snapchat"},
+	{"snap url preview", "Snapchat"},
 	{"pinterestbot", "Pinterest"},
 	{"vkshare", "VK"},
 }
+
+// bareTokens name a fetcher only in a user agent that is no browser's
+// (without "mozilla/"): the app's in-app browser puts the same name after
+// a browser's, and is a person.
+var bareTokens = map[string]bool{"viber": true}
 
 // PreviewApp returns the app whose link-preview fetcher ua belongs to, and
 // "" when it is none.
 func PreviewApp(ua string) string {
 	l := strings.ToLower(ua)
 	for _, p := range previewAgents {
-		if strings.Contains(l, p.Token) {
+		if strings.Contains(l, p.Token) && !(bareTokens[p.Token] && strings.Contains(l, "mozilla/")) {
 			return p.App
 		}
 	}
