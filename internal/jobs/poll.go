@@ -146,8 +146,16 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 		sem = make(chan struct{}, pollConcurrency)
 	)
 	for _, d := range due {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			// The round's time is up: sources not started yet are left
+			// unpolled until their lease ends, not recorded as failed.
+			break
+		}
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			rec := w.pollOne(ctx, d, now)

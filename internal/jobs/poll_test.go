@@ -211,3 +211,48 @@ func TestNextPollBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundOutOfTimeFailsNoOther: slow sources that fill a round until its
+// time is up do not make the sources still waiting in it fail: those are
+// left for a later round.
+func TestRoundOutOfTimeFailsNoOther(t *testing.T) {
+	t.Parallel()
+	past := time.Now().Add(-time.Minute)
+	srcs := map[int64]*listen.Source{}
+	for id := int64(1); id <= 12; id++ {
+		ws := int64(20)
+		if id <= pollConcurrency {
+			ws = 10
+		}
+		p := past
+		srcs[id] = &listen.Source{ID: id, WorkspaceID: ws, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &p}
+	}
+	store := &memSources{srcs: srcs}
+	poller := pollerFunc(func(ctx context.Context, src listen.Source) (source.PollResult, error) {
+		if src.WorkspaceID == 10 { // a feed that trickles until the deadline
+			<-ctx.Done()
+			return source.PollResult{}, ctx.Err()
+		}
+		if err := ctx.Err(); err != nil { // as an HTTP request with a dead context
+			return source.PollResult{}, err
+		}
+		return source.PollResult{Cursor: "ok"}, nil
+	})
+	w := &PollSourcesWorker{Store: store, Poller: poller, Now: time.Now,
+		Ingester: IngestFunc(func(context.Context, int64, []listen.Post) error { return nil })}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // stands for pollTimeout
+	defer cancel()
+	if _, err := w.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(pollConcurrency + 1); id <= 12; id++ {
+		if s := store.get(id); s.Failures > 0 {
+			t.Errorf("source %d, never started, recorded as failed: %q", id, s.LastError)
+		}
+	}
+	for id := int64(1); id <= pollConcurrency; id++ {
+		if s := store.get(id); s.Failures != 1 {
+			t.Errorf("slow source %d: %d failures, want 1", id, s.Failures)
+		}
+	}
+}
