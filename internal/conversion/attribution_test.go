@@ -194,6 +194,23 @@ func TestBuildFunnel(t *testing.T) {
 		want(t, "no campaign revenue (c3 third + unattributed)", byKey[""].Revenue, 150)
 		want(t, "revenue over rows", sum, 350)
 	})
+	// A link deleted since: its clicks are gone, so its conversions have
+	// no touches, but they keep the campaign they arrived with, as its
+	// landing does.
+	t.Run("deleted link", func(t *testing.T) {
+		t.Parallel()
+		gone := []Fact{
+			{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "gone")},
+			{Conversion: conv(Lead, 0, ptr[int64](1), "wechat", "gone")},
+			{Conversion: conv(Purchase, 100, ptr[int64](1), "wechat", "gone")},
+		}
+		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
+			rows := buildFunnel(Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, m, "", nil, gone)
+			if fn := rows[0].Funnel; fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 || fn.Unattributed != 0 {
+				t.Errorf("%s: landing %v, leads %v, revenue %v, unattributed %v; want 1, 1, 100, 0", m, fn.Landing, fn.Leads, fn.Revenue, fn.Unattributed)
+			}
+		}
+	})
 	t.Run("by channel, last touch", func(t *testing.T) {
 		t.Parallel()
 		rows := buildFunnel(f, LastTouch, ByChannel, totals, facts)

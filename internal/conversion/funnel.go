@@ -290,6 +290,12 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			}
 		default:
 			shares = Attribute(m, fa.At, fa.Touches)
+			if len(shares) == 0 && fa.ClickID != "" && fa.CampaignID != nil {
+				// Its click went with its deleted link: the campaign
+				// and channel it was attributed to on arrival keep it,
+				// as they keep its visits.
+				shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
+			}
 		}
 		if len(shares) == 0 {
 			if !filtered {
