@@ -154,6 +154,9 @@ type Store interface {
 	// CreateWorkspace creates w and makes ownerID its owner, atomically.
 	CreateWorkspace(ctx context.Context, w Workspace, ownerID int64) (Workspace, error)
 	UpdateWorkspace(ctx context.Context, w Workspace) error
+	// MoneyRecorded reports whether the workspace holds amounts in its
+	// currency: a purchase's value or a campaign (its budget).
+	MoneyRecorded(ctx context.Context, workspaceID int64) (bool, error)
 	WorkspaceBySlug(ctx context.Context, slug string) (Workspace, error)
 	WorkspacesOf(ctx context.Context, userID int64) ([]MemberWorkspace, error)
 	AllWorkspaces(ctx context.Context) ([]Workspace, error)

@@ -221,6 +221,8 @@ func withDefaults(w Workspace) Workspace {
 
 // UpdateWorkspace changes a workspace's name, time zone or currency; the
 // slug stays, since links and tokens name it.
+// UpdateWorkspace changes the principal's workspace's name, time zone and
+// currency; the currency only while no amount is recorded in the old one.
 func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace) (Workspace, error) {
 	if err := p.Require(EditWorkspace); err != nil {
 		return Workspace{}, err
@@ -229,6 +231,17 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 	w = withDefaults(w)
 	if err := w.Validate(); err != nil {
 		return Workspace{}, err
+	}
+	if w.Currency != p.Workspace.Currency {
+		// Amounts are stored without converting them: another currency
+		// would add yuan to dollars in revenue and budgets.
+		money, err := s.store.MoneyRecorded(ctx, w.ID)
+		if err != nil {
+			return Workspace{}, err
+		}
+		if money {
+			return Workspace{}, apperr.Field("currency", "error.currency_in_use", "Currency", p.Workspace.Currency)
+		}
 	}
 	return w, s.store.UpdateWorkspace(ctx, w)
 }

@@ -456,7 +456,7 @@ func TestTokens(t *testing.T) {
 
 func TestWorkspaceEditAndAudit(t *testing.T) {
 	t.Parallel()
-	s, _ := newService(t)
+	s, db := newService(t)
 	ctx := context.Background()
 	owner := mustUser(t, s, "owner@example.com", false)
 	analyst := mustUser(t, s, "analyst@example.com", false)
@@ -482,6 +482,19 @@ func TestWorkspaceEditAndAudit(t *testing.T) {
 	w, err := s.UpdateWorkspace(ctx, po, account.Workspace{Slug: "hijack", Name: " Acme Ltd ", TimeZone: "Europe/Berlin", Currency: "EUR"})
 	if err != nil || w.Slug != "acme" || w.Name != "Acme Ltd" || w.TimeZone != "Europe/Berlin" {
 		t.Fatalf("UpdateWorkspace = %+v, %v; want the new name and zone under the old slug", w, err)
+	}
+	// Once a purchase is recorded in euros, the currency stays.
+	if _, err := db.WriteDB().ExecContext(ctx, `INSERT INTO conversions (workspace_id, event, value, currency, at) VALUES ($1, 'purchase', 99.9, 'EUR', $2)`,
+		w.ID, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	po = mustEnter(t, s, owner, "acme")
+	_, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme Ltd", TimeZone: "Europe/Berlin", Currency: "USD"})
+	if got := fieldKeys(t, err); got["currency"] != "error.currency_in_use" {
+		t.Fatalf("currency change after a purchase: fields %v; want currency error.currency_in_use", got)
+	}
+	if w, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme GmbH", TimeZone: "Europe/Berlin", Currency: "EUR"}); err != nil || w.Name != "Acme GmbH" {
+		t.Fatalf("rename keeping the currency = %+v, %v", w, err)
 	}
 
 	for _, a := range []string{"first", "second", "third"} {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"time"
 
@@ -175,6 +176,18 @@ func (db *DB) UpdateWorkspace(ctx context.Context, w account.Workspace) error {
 	res, err := db.writer().exec(ctx, `UPDATE workspaces SET name = $1, time_zone = $2, currency = $3, updated_at = $4 WHERE id = $5`,
 		w.Name, w.TimeZone, w.Currency, db.now(), w.ID)
 	return accountRowsOne(res, err, "update workspace", "workspace")
+}
+
+// MoneyRecorded reports whether the workspace has a purchase with a value
+// or a campaign, whose budget is in the workspace's currency.
+func (db *DB) MoneyRecorded(ctx context.Context, workspaceID int64) (bool, error) {
+	var one int
+	err := db.reader().queryRow(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM conversions WHERE workspace_id = $1 AND value <> 0)
+		OR EXISTS (SELECT 1 FROM campaigns WHERE workspace_id = $1)`, workspaceID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, apperr.Wrap(err, "look for amounts")
 }
 
 // WorkspaceBySlug returns a workspace. Returns apperr.NotFound if there is

@@ -522,3 +522,34 @@ func TestAccountDeleteExpired(t *testing.T) {
 }
 
 func accountPtr[T any](v T) *T { return &v }
+
+func TestMoneyRecorded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, ws := accountFixture(t, db, "ann@example.com", "acme")
+		_, other := accountFixture(t, db, "bob@example.com", "bobco")
+		now := time.Now().UTC()
+		check := func(when string, id int64, want bool) {
+			t.Helper()
+			if got, err := db.MoneyRecorded(ctx, id); err != nil || got != want {
+				t.Errorf("%s: MoneyRecorded = %v, %v; want %v", when, got, err, want)
+			}
+		}
+		check("empty", ws.ID, false)
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.WriteDB().ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`INSERT INTO conversions (workspace_id, event, value, at) VALUES ($1, 'lead', 0, $2)`, ws.ID, now)
+		check("a lead without value", ws.ID, false)
+		exec(`INSERT INTO conversions (workspace_id, event, value, currency, at) VALUES ($1, 'purchase', 19.9, 'CNY', $2)`, ws.ID, now)
+		check("a purchase", ws.ID, true)
+		check("another workspace", other.ID, false)
+		exec(`INSERT INTO campaigns (workspace_id, slug, name, objective, status, start_date, end_date, body, created_at, updated_at)
+			VALUES ($1, 'c', 'C', 'sales', 'draft', '2026-01-01', '2026-01-31', '{}', $2, $2)`, other.ID, now)
+		check("a campaign", other.ID, true)
+	})
+}
