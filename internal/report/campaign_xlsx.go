@@ -17,6 +17,7 @@ import (
 // Names gives the display names an export shows instead of keys and ids.
 // Any map may be nil or miss an entry; the key or id shows then.
 type Names struct {
+	Currency  string            // the workspace's, in which every amount is
 	Platforms map[string]string // platform key → name
 	Personas  map[int64]string
 	Products  map[int64]string
@@ -195,6 +196,7 @@ func (x *book) overview(p campaign.Plan) {
 		{"结束 End", x.dateCell(c.End)},
 		{"天数 Days", num(float64(campaign.Days(c.Start, c.End)))},
 		{"负责人 Owner", txt(x.member(c.OwnerID))},
+		{"币种 Currency", txt(x.names.Currency)},
 		{"总预算 Budget", x.moneyCell(c.Budget)},
 		{"计划 Planned", x.moneyCell(p.Budget.Planned)},
 		{"已承诺 Committed", x.moneyCell(p.Budget.Committed)},
@@ -242,8 +244,9 @@ func (x *book) phases(c campaign.Campaign) {
 
 func (x *book) kpi(p campaign.Plan) {
 	s := SheetKPI
-	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14)
-	x.header(s, 1, "层级 Level", "阶段 Phase", "平台 Platform", "指标 Metric", "方向 Direction", "目标值 Target", "单位 Unit", "基线 Baseline", "实际 Actual")
+	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14, 14, 14, 14)
+	x.header(s, 1, "层级 Level", "阶段 Phase", "平台 Platform", "指标 Metric", "方向 Direction", "目标值 Target", "单位 Unit", "基线 Baseline", "实际 Actual",
+		"达成率 Attainment", "进度 Pace", "预测 Forecast")
 	r := 2
 	var walk func(nodes []campaign.KPINode, depth int)
 	walk = func(nodes []campaign.KPINode, depth int) {
@@ -260,16 +263,27 @@ func (x *book) kpi(p campaign.Plan) {
 			if ph, ok := p.Campaign.Phase(t.PhaseID); ok {
 				phase = ph.Name
 			}
-			var baseline, actual cell
+			// METRICS.md: attainment is actual / target, pace and
+			// forecast as the plan measured them; blank when not known.
+			var baseline, actual, attainment, pace, forecast cell
 			if t.Baseline != nil {
 				baseline = num(*t.Baseline)
 			}
 			if n.Actual != nil {
 				actual = num(*n.Actual)
+				if t.Value > 0 {
+					attainment = x.pctCell(*n.Actual / t.Value * 100)
+				}
+			}
+			if n.Pace != nil {
+				pace = x.pctCell(*n.Pace * 100)
+			}
+			if n.Forecast != nil {
+				forecast = num(*n.Forecast)
 			}
 			indent := strings.Repeat("    ", depth)
 			x.row(s, r, txt(indent+level), txt(phase), txt(x.platform(t.Platform)), txt(x.metric(t.Metric)),
-				txt(label(directionLabels, t.Direction)), num(t.Value), txt(label(unitLabels, t.Unit)), baseline, actual)
+				txt(label(directionLabels, t.Direction)), num(t.Value), txt(label(unitLabels, t.Unit)), baseline, actual, attainment, pace, forecast)
 			r++
 			walk(n.Children, depth+1)
 		}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,8 +53,12 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		Members:   map[int64]string{3: "陈思雨"},
 		Resources: map[int64]string{9: "咖啡续命的阿May"},
 		Message:   func(key string, _ map[string]any) string { return "translated " + key },
+		Currency:  "CNY",
 	}
-	if err := CampaignPlanXLSX(&buf, samplePlan(), names); err != nil {
+	plan := samplePlan()
+	actual, pace, forecast := plan.KPI[0].Target.Value/2, 0.8, plan.KPI[0].Target.Value*0.9
+	plan.KPI[0].Actual, plan.KPI[0].Pace, plan.KPI[0].Forecast = &actual, &pace, &forecast
+	if err := CampaignPlanXLSX(&buf, plan, names); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -91,7 +96,11 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		{"phase days a number", SheetPhases, "F3", "49", true},
 		{"overview name", SheetOverview, "B2", "冬日暖咖季", false},
 		{"overview objective", SheetOverview, "B4", "销售转化 Sales", false},
-		{"overview persona names", SheetOverview, "B14", "小美", false},
+		{"overview currency", SheetOverview, "B10", "CNY", false},
+		{"overview persona names", SheetOverview, "B15", "小美", false},
+		{"kpi attainment", SheetKPI, "J2", "50", true},
+		{"kpi pace", SheetKPI, "K2", "80", true},
+		{"kpi forecast", SheetKPI, "L2", strconv.FormatFloat(forecast, 'f', -1, 64), true},
 		{"kpi top level", SheetKPI, "A2", "活动 Campaign", false},
 		{"kpi phase child", SheetKPI, "A3", "    阶段 Phase", false},
 		{"kpi platform grandchild", SheetKPI, "C4", "微博", false},
