@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -145,21 +144,11 @@ func (s *Server) alertAPI() {
 			q := r.URL.Query()
 			var f alert.Filter
 			var fs apperr.Fields
-			f.Unread = q.Get("unread") == "1" || q.Get("unread") == "true"
-			if v := q.Get("before"); v != "" {
-				id, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || id <= 0 {
-					fs.Add("before", "error.alert.bad_cursor")
-				}
-				f.BeforeID = id
+			f.Unread = queryBool(&fs, q.Get("unread"), "unread")
+			if id := queryID(&fs, q.Get("before"), "before"); id != nil {
+				f.BeforeID = *id
 			}
-			if v := q.Get("limit"); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 || n > 200 {
-					fs.Add("limit", "error.alert.bad_limit", "Max", 200)
-				}
-				f.Limit = n
-			}
+			f.Limit = queryLimit(&fs, q.Get("limit"), 200)
 			if err := fs.Err(); err != nil {
 				return err
 			}

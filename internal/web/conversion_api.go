@@ -148,6 +148,32 @@ func listFilter(r *http.Request) (conversion.ListFilter, error) {
 	return f, fs.Err()
 }
 
+// queryLimit reads a page size of 1 to max; 0 when absent.
+func queryLimit(fs *apperr.Fields, v string, max int) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		fs.Add("limit", "error.range", "Min", 1, "Max", max)
+		return 0
+	}
+	return n
+}
+
+// queryBool reads a yes-or-no parameter: 1 or true, 0 or false, or absent.
+func queryBool(fs *apperr.Fields, v, field string) bool {
+	switch v {
+	case "1", "true":
+		return true
+	case "", "0", "false":
+		return false
+	}
+	fs.Add(field, "error.one_of", "Value", v, "Allowed", "1, true, 0, false")
+	return false
+}
+
+// queryID reads a positive id; nil when absent.
 func queryID(fs *apperr.Fields, v, field string) *int64 {
 	if v == "" {
 		return nil

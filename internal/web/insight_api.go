@@ -103,7 +103,11 @@ func (s *Server) insightAPI() {
 		}, topicParam)
 	get("/authors", "Top authors by reach", list[insight.AuthorStat]{},
 		func(r *http.Request, p account.Principal, per insight.Period, topic int64) (any, error) {
-			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+			var fs apperr.Fields
+			limit := queryLimit(&fs, r.URL.Query().Get("limit"), insight.MaxAuthors)
+			if err := fs.Err(); err != nil {
+				return nil, err
+			}
 			v, err := s.Insights.Authors(r.Context(), p.Workspace.ID, topic, per, limit)
 			return listOf(v), err
 		}, topicParam, param{Name: "limit", Type: typeOf[int](), Doc: "How many authors, at most " + strconv.Itoa(insight.MaxAuthors) + " (20 when absent)"})

@@ -514,13 +514,7 @@ func mentionFilter(r *http.Request, loc *time.Location) (listen.MentionFilter, e
 	if id := queryID(&fs, q.Get("before"), "before"); id != nil {
 		f.BeforeID = *id
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > listen.MaxMentionPage {
-			fs.Add("limit", "error.range", "Min", 1, "Max", listen.MaxMentionPage)
-		}
-		f.Limit = n
-	}
+	f.Limit = queryLimit(&fs, q.Get("limit"), listen.MaxMentionPage)
 	for _, t := range []struct {
 		name string
 		into **time.Time

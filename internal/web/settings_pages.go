@@ -199,8 +199,15 @@ func (s *Server) accountAPI() {
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/audit", Summary: "The audit log, newest first (admins)", Tag: "workspaces", Perm: account.ReadAudit, Resp: typeOf[list[account.AuditEntry]](),
 		Query: []param{{Name: "before", Type: typeOf[int64](), Doc: "Only entries with a smaller id: the next page"}, {Name: "limit", Type: typeOf[int](), Doc: "At most this many"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-			limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+			var fs apperr.Fields
+			var before int64
+			if id := queryID(&fs, r.URL.Query().Get("before"), "before"); id != nil {
+				before = *id
+			}
+			limit := queryLimit(&fs, r.URL.Query().Get("limit"), 500)
+			if err := fs.Err(); err != nil {
+				return err
+			}
 			es, err := s.Accounts.Audit(r.Context(), p, limit, before)
 			if err != nil {
 				return err
