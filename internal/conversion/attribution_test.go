@@ -231,3 +231,25 @@ func want(t *testing.T, name string, got, want float64) {
 		t.Errorf("%s = %v; want %v", name, got, want)
 	}
 }
+
+// TestPeriodWholeHours: a period is widened to whole hours, as clicks are
+// counted, so that its clicks and its conversions cover the same time.
+func TestPeriodWholeHours(t *testing.T) {
+	t.Parallel()
+	s := &Service{Now: func() time.Time { return now.Add(25 * time.Minute) }}
+	tests := []struct {
+		name     string
+		in       Filter
+		from, to time.Time
+	}{
+		{"default: the last Window, to the end of this hour", Filter{}, now.Add(-Window), now.Add(time.Hour)},
+		{"inside hours", Filter{From: now.Add(-time.Second), To: now.Add(time.Hour + time.Second)}, now.Add(-time.Hour), now.Add(2 * time.Hour)},
+		{"whole hours stay", Filter{From: now.Add(-day), To: now}, now.Add(-day), now},
+	}
+	for _, tt := range tests {
+		f, err := s.period(tt.in)
+		if err != nil || !f.From.Equal(tt.from) || !f.To.Equal(tt.to) {
+			t.Errorf("%s: %v – %v, %v; want %v – %v", tt.name, f.From, f.To, err, tt.from, tt.to)
+		}
+	}
+}

@@ -75,6 +75,11 @@ const (
 	ByChannel  = "channel"
 )
 
+// period fills in a filter's period (the last Window by default) and
+// widens it to whole hours: clicks are counted by the hour, so conversions
+// must be counted over the same hours, or the first hour's clicks are
+// left out while its conversions are in. Workspace time zones are whole
+// hours from UTC, so local days stay whole.
 func (s *Service) period(f Filter) (Filter, error) {
 	if f.To.IsZero() {
 		f.To = s.now()
@@ -82,7 +87,10 @@ func (s *Service) period(f Filter) (Filter, error) {
 	if f.From.IsZero() {
 		f.From = f.To.Add(-Window)
 	}
-	f.From, f.To = f.From.UTC(), f.To.UTC()
+	f.From, f.To = f.From.UTC().Truncate(time.Hour), f.To.UTC()
+	if t := f.To.Truncate(time.Hour); !t.Equal(f.To) {
+		f.To = t.Add(time.Hour)
+	}
 	var fs apperr.Fields
 	if !f.From.Before(f.To) {
 		fs.Add("from", "error.conversion.period")
