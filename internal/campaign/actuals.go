@@ -49,6 +49,10 @@ type Measurement struct {
 	// is what the budget lines of a target's scope have spent, without
 	// team hours.
 	CostBasis string `json:"cost_basis"`
+	// FallbackLinks counts the campaign's links whose effective clicks
+	// are their unique clicks (no landing ever reported from their page),
+	// which METRICS.md asks a report to say.
+	FallbackLinks int `json:"effective_fallback_links,omitempty"`
 }
 
 // CostFromBudgetSpent is the only cost basis so far.
@@ -143,6 +147,9 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	}
 	fill(p.KPI)
 	p.Measured = &Measurement{At: now.UTC(), CostBasis: CostFromBudgetSpent}
+	for _, f := range figures {
+		p.Measured.FallbackLinks = max(p.Measured.FallbackLinks, int(f[metric.FallbackLinks]))
+	}
 	return nil
 }
 

@@ -41,7 +41,7 @@ func TestPlanActuals(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &fakeMeasurer{figures: map[string]map[string]float64{
-		"":       {"purchases": 40, "leads": 8, "revenue": 13500},
+		"":       {"purchases": 40, "leads": 8, "revenue": 13500, metric.FallbackLinks: 2},
 		"douyin": {"purchases": 15, "leads": 0, "revenue": 3000},
 	}}
 	voice := &fakeMeasurer{figures: map[string]map[string]float64{"": {"share_of_voice": 0.25}}}
@@ -88,6 +88,9 @@ func TestPlanActuals(t *testing.T) {
 		}
 	}
 	walk(plan.KPI)
+	if plan.Measured == nil || plan.Measured.FallbackLinks != 2 {
+		t.Errorf("measurement %+v; want the 2 links counting unique clicks as effective", plan.Measured)
+	}
 	// Pace and forecast for additive figures partway through their days:
 	// the campaign is 19.5 of its 59 days in, phase 1 9.5 of 49; phase 2
 	// is over, and cost per lead or ROAS do not add up over time.

@@ -113,14 +113,18 @@ func (s *Service) Funnel(ctx context.Context, ws int64, f Filter, m Model) (Funn
 	return rows[0].Funnel, nil
 }
 
-// Figures are the funnel's figures under their METRICS.md keys; a rate
-// whose denominator is 0 is left out.
+// Figures are the funnel's figures under their METRICS.md keys, and the
+// links counted by the effective-click fallback (metric.FallbackLinks); a
+// rate whose denominator is 0 is left out.
 func (fn Funnel) Figures() map[string]float64 {
 	out := map[string]float64{
 		"clicks": float64(fn.Clicks), "human_clicks": float64(fn.HumanClicks), "unique_clicks": float64(fn.UniqueClicks),
 		"effective_clicks": float64(fn.EffectiveClicks), "engaged_visits": float64(fn.EngagedVisits),
 		"inquiries": fn.Inquiries, "leads": fn.Leads, "purchase_intent": fn.PurchaseIntent,
 		"purchases": fn.Purchases, "revenue": fn.Revenue,
+	}
+	if fn.EffectiveFallbackLinks > 0 {
+		out[metric.FallbackLinks] = float64(fn.EffectiveFallbackLinks)
 	}
 	if fn.LeadConversionRate != nil {
 		out["lead_conversion_rate"] = *fn.LeadConversionRate

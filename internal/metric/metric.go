@@ -100,6 +100,11 @@ func Keys() []string {
 	return out
 }
 
+// FallbackLinks is a key a measurer may answer beside the figures: how
+// many links of the scope count their unique clicks as effective, since
+// their page reports no landing (METRICS.md: "and the report says so").
+const FallbackLinks = "effective_fallback_links"
+
 // Scope is what a figure is measured over: the instants [From, To), on one
 // platform (a catalog key) or on all ("").
 type Scope struct {

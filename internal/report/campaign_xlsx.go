@@ -220,6 +220,11 @@ func (x *book) overview(p campaign.Plan) {
 		}
 		r++
 	}
+	if m := p.Measured; m != nil && m.FallbackLinks > 0 && x.names.Message != nil {
+		r++
+		x.row(s, r, cell{"有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
+		r++
+	}
 	if x.names.Message != nil && len(p.Warnings) > 0 {
 		r++
 		// The message says what it is about; the field is the form's
