@@ -22,6 +22,7 @@ const (
 	Unauthorized Code = "unauthorized" // not signed in, or the credentials are wrong
 	Forbidden    Code = "forbidden"    // signed in, but the role does not allow it
 	TooMany      Code = "too_many"     // throttled; try again later
+	NotAllowed   Code = "not_allowed"  // the path takes other methods
 	Unavailable  Code = "unavailable"  // a dependency is down
 	Internal     Code = "internal"     // a bug or an unexpected failure
 )

@@ -19,6 +19,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.Unauthorized: http.StatusUnauthorized,
 	apperr.Forbidden:    http.StatusForbidden,
 	apperr.TooMany:      http.StatusTooManyRequests,
+	apperr.NotAllowed:   http.StatusMethodNotAllowed,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 	apperr.Internal:     http.StatusInternalServerError,
 }
@@ -84,12 +85,17 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 // for other methods it is 405 with Allow, as the mux would say; else it is
 // not found: the API's JSON error under /api/, the error page elsewhere.
 func (s *Server) unknownPath(w http.ResponseWriter, r *http.Request) {
+	api := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
 	if allow := s.allowedMethods(r); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
+		if api {
+			s.apiFail(w, r, apperr.New(apperr.NotAllowed, "error.method_not_allowed", map[string]any{"Allowed": strings.Join(allow, ", ")}))
+			return
+		}
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		return
 	}
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+	if api {
 		s.apiFail(w, r, apperr.New(apperr.NotFound, "error.route_not_found", nil))
 		return
 	}

@@ -419,6 +419,8 @@ func TestUnknownPaths(t *testing.T) {
 		{"unknown workspace API path", "GET", "/api/v1/workspaces/acme/nonexistent", "en", member, 404, "application/json",
 			[]string{`"code": "not_found"`}, []string{"<html"}},
 		{"method not routed", "DELETE", "/w/acme/brand", "en", member, 405, "text/plain", nil, []string{"<html"}},
+		{"API method not routed", "PATCH", "/api/v1/workspaces/acme/brand/profile", "zh-CN", member, 405, "application/json",
+			[]string{`"code": "not_allowed"`, "此地址只接受 GET, PUT 请求"}, []string{"Method Not Allowed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
