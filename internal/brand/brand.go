@@ -107,6 +107,11 @@ type Persona struct {
 
 // Validate reports every field that is wrong. Platform keys are checked
 // against the catalog by the service, which knows it.
+// Sums100 reports whether shares people typed sum to 100 within a
+// hundredth, so that thirds typed as 33.33 pass (99.99 is further from 100
+// than 0.01 in floating point, so the bound carries a little slack).
+func Sums100(sum float64) bool { return math.Abs(sum-100) <= 0.01+1e-9 }
+
 func (p *Persona) Validate() error {
 	var fs apperr.Fields
 	fs.Text("name", p.Name, maxShort, true)
@@ -117,7 +122,7 @@ func (p *Persona) Validate() error {
 	switch {
 	case g.Female < 0 || g.Male < 0 || g.Other < 0:
 		fs.Add("gender", "error.negative")
-	case math.Abs(g.Female+g.Male+g.Other-100) > 0.01:
+	case !Sums100(g.Female + g.Male + g.Other):
 		fs.Add("gender", "error.sum_100", "Sum", round1(g.Female+g.Male+g.Other))
 	}
 	list(&fs, "regions", p.Regions, maxShort)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/metric"
 )
 
@@ -23,10 +24,6 @@ const (
 	// apperr.Invalid.
 	MaxBody = 512 << 10
 )
-
-// shareTolerance is how far a set of shares may miss 100 and still count as
-// summing to 100, so that thirds typed as 33.33 pass.
-const shareTolerance = 0.01
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
@@ -196,7 +193,7 @@ func (c *Campaign) validatePillars(fs *apperr.Fields) {
 		share(fs, at+"share", p.Share)
 		sum += p.Share
 	}
-	if len(c.Pillars) > 0 && math.Abs(sum-100) > shareTolerance {
+	if len(c.Pillars) > 0 && !brand.Sums100(sum) {
 		fs.Add("pillars", "error.campaign.pillar_sum", "Sum", round2(sum))
 	}
 }
@@ -360,10 +357,10 @@ func (c *Campaign) validateMix(fs *apperr.Fields) {
 		anyBudget = anyBudget || m.BudgetShare != 0
 		anyHours = anyHours || m.HoursShare != 0
 	}
-	if anyBudget && math.Abs(budget-100) > shareTolerance {
+	if anyBudget && !brand.Sums100(budget) {
 		fs.Add("mix", "error.campaign.mix_budget_sum", "Sum", round2(budget))
 	}
-	if anyHours && math.Abs(hours-100) > shareTolerance {
+	if anyHours && !brand.Sums100(hours) {
 		fs.Add("mix", "error.campaign.mix_hours_sum", "Sum", round2(hours))
 	}
 }
