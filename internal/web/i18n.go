@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -81,11 +82,32 @@ func (c *catalog) T(locale, key string, args map[string]any) string {
 	// by the Count argument; Chinese has one form, English two. A message
 	// without the form asked for renders its "other" text, with an error
 	// that only says so.
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: args, PluralCount: args["Count"]})
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: plainNumbers(args), PluralCount: args["Count"]})
 	if err != nil && s == "" {
 		return key
 	}
 	return s
+}
+
+// plainNumbers returns args with fractional numbers written as people
+// read them, with thousands separators and no exponent: a template prints
+// a float64 as Go does, and 1,600,000 read "1.6e+06".
+func plainNumbers(args map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range args {
+		f, ok := v.(float64)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(args)
+		}
+		out[k] = number(f, 4)
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // Has reports whether key exists in the catalog.

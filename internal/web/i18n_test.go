@@ -365,6 +365,7 @@ func TestI18nTemplateArgs(t *testing.T) {
 		{"reason_objective_zh", "zh-CN", "fit.reason.objective", map[string]any{"Objective": "sales", "Score": 0.8}, []string{"销售转化", "0.8"}},
 		{"reason_capability_en", "en", "fit.reason.capability_limited", map[string]any{"Feature": "publish", "Level": "enterprise"}, []string{"publishing", "enterprise only"}},
 		{"json_type_list_zh", "zh-CN", "error.json_type", map[string]any{"Want": "list"}, []string{"列表"}},
+		{"large amounts without an exponent", "zh-CN", "warning.campaign.committed_over_budget", map[string]any{"Committed": 1600000.0, "Budget": 1500000.5}, []string{"1,600,000", "1,500,000.5"}},
 		{"plural_one_en", "en", "sources.failures", map[string]any{"Count": 1}, []string{"1 failure"}},
 		{"plural_other_en", "en", "sources.failures", map[string]any{"Count": 3}, []string{"3 failures"}},
 		{"plural_int64_en", "en", "listening.followers", map[string]any{"Count": int64(1)}, []string{"1 follower"}},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -188,7 +189,8 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 	for _, wa := range plan.Warnings {
 		args := wa.Args
 		if key, ok := args["Platform"].(string); ok {
-			args = maps(args, "Platform", x.platformName(key))
+			args = maps.Clone(args)
+			args["Platform"] = x.platformName(key)
 		}
 		warnings = append(warnings, s.cat.T(l.loc, wa.Key, args))
 	}
@@ -314,16 +316,6 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 	}
 	s.render(w, r, http.StatusOK, "strategy_campaign", data)
 	return nil
-}
-
-// maps returns a copy of m with k set to v.
-func maps(m map[string]any, k string, v any) map[string]any {
-	out := make(map[string]any, len(m)+1)
-	for kk, vv := range m {
-		out[kk] = vv
-	}
-	out[k] = v
-	return out
 }
 
 // timelineChart is an ECharts option: each phase a thick line from its

@@ -529,6 +529,9 @@ func TestStrategyCatalogKeys(t *testing.T) {
 	for _, n := range append(mixNumbers, "role") {
 		keys = append(keys, "field.mix."+n)
 	}
+	// Errors about a whole collection name it on the campaign form and on
+	// the form of one of its items.
+	keys = append(keys, "field.campaign.budget_lines", "field.budget_line.budget_lines")
 	for _, k := range keys {
 		if !c.Has(k) {
 			t.Errorf("key %q is missing", k)
