@@ -310,6 +310,12 @@ func warnings(c Campaign, fit map[string]float64, b BudgetSummary, hours []Membe
 		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.committed_over_budget",
 			Args: map[string]any{"Committed": round2(b.Committed), "Budget": round2(c.Budget)}})
 	}
+	if b.Spent > c.Budget+0.005 && b.Committed <= c.Budget+0.005 {
+		// Spent past the budget with less committed: the committed
+		// warning above does not say it.
+		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.spent_over_budget",
+			Args: map[string]any{"Spent": round2(b.Spent), "Budget": round2(c.Budget)}})
+	}
 	if b.Spent > b.Committed+0.005 && b.Committed > 0 {
 		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.spent_over_committed",
 			Args: map[string]any{"Spent": round2(b.Spent), "Committed": round2(b.Committed)}})

@@ -240,3 +240,31 @@ func TestTemplateSchedule(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetWarnings: spending past the budget is said whether or not
+// anything was committed.
+func TestBudgetWarnings(t *testing.T) {
+	t.Parallel()
+	keys := func(c Campaign, b BudgetSummary) []string {
+		var out []string
+		for _, w := range warnings(c, nil, b, nil) {
+			out = append(out, w.Key)
+		}
+		return out
+	}
+	c := Campaign{Budget: 1000}
+	tests := []struct {
+		name string
+		b    BudgetSummary
+		want []string
+	}{
+		{"within", BudgetSummary{Planned: 1000, Committed: 800, Spent: 500}, nil},
+		{"spent past the budget, nothing committed", BudgetSummary{Spent: 5000}, []string{"warning.campaign.spent_over_budget"}},
+		{"committed and spent past it", BudgetSummary{Committed: 2000, Spent: 3000}, []string{"warning.campaign.committed_over_budget", "warning.campaign.spent_over_committed"}},
+	}
+	for _, tt := range tests {
+		if got := keys(c, tt.b); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
