@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -194,6 +195,7 @@ func (c *Collection[T, P]) encode(p P) ([]byte, error) {
 	if err := c.svc.validate(p); err != nil {
 		return nil, err
 	}
+	emptyLists(p)
 	id := p.ItemID()
 	p.SetItemID(0)
 	body, err := encode(c.kind, p)
@@ -207,7 +209,19 @@ func (c *Collection[T, P]) decode(workspaceID int64, d Doc) (T, error) {
 		return v, err
 	}
 	P(&v).SetItemID(d.ID)
+	emptyLists(&v)
 	return v, nil
+}
+
+// emptyLists makes the nil lists of the struct p points to empty, so that
+// an item without selling points answers [] as its schema says, not null.
+func emptyLists(p any) {
+	v := reflect.ValueOf(p).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Slice && f.IsNil() && f.CanSet() {
+			f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+		}
+	}
 }
 
 // Profile returns the workspace's brand profile; one never saved is the
