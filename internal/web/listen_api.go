@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,10 +192,11 @@ func (s *Server) listenAPI() {
 		})
 
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first", Tag: tag, Resp: typeOf[list[listen.Mention]](),
-		Query: append(slices.Clone(periodParams), topicParam, param{Name: "sentiment", Doc: "positive, neutral or negative"},
+		Query: []param{{Name: "from", Doc: "Published at or after: a date (YYYY-MM-DD, in the workspace's time zone) or a time; all time when absent"},
+			{Name: "to", Doc: "Published before: a date (inclusive) or a time (exclusive); no end when absent"}, topicParam, {Name: "sentiment", Doc: "positive, neutral or negative"},
 			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …)"}, param{Name: "lang", Doc: "zh, en or other"},
 			param{Name: "q", Doc: "Text the mention contains"}, param{Name: "limit", Type: typeOf[int](), Doc: "At most this many"},
-			param{Name: "before", Type: typeOf[int64](), Doc: "Only mentions with a smaller id: the next page"})},
+			param{Name: "before", Type: typeOf[int64](), Doc: "Only mentions with a smaller id: the next page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			f, err := mentionFilter(r, workspaceLocation(p.Workspace))
 			if err != nil {
@@ -524,6 +524,9 @@ func mentionFilter(r *http.Request, loc *time.Location) (listen.MentionFilter, e
 			if !ok {
 				fs.Add(t.name, "error.listen.date", "Value", v)
 				continue
+			}
+			if _, err := time.Parse(time.DateOnly, v); err == nil && t.name == "to" {
+				tm = tm.AddDate(0, 0, 1) // a to date counts whole, as everywhere
 			}
 			*t.into = &tm
 		}

@@ -75,6 +75,7 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"try no match", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
 		{"try bad query", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "冷萃 OR"}, 422, []string{`"key": "query.or_no_right"`, "at position 4: “OR”"}, nil},
 		{"seed", "POST", "/workspaces/acme/topics/seed", owner.token, nil, 200, []string{`"kind": "brand"`}, nil},
+		{"a one-day period: to is inclusive", "GET", "/workspaces/acme/mentions?from=2026-03-10&to=2026-03-10", owner.token, nil, 200, []string{`"items"`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
