@@ -212,6 +212,8 @@ func TestAPIScenarios(t *testing.T) {
 		{"override key immutable", "PUT", "/workspaces/acme/platforms/weibo/override", owner.token, map[string]any{"key": "x"}, 422, []string{`"field": "key"`}, nil},
 		{"override ok", "PUT", "/workspaces/acme/platforms/weibo/override", owner.token, map[string]any{"engagement_rate": map[string]any{"min": 0.02, "max": 0.06}}, 200, []string{`"overridden"`, "engagement_rate"}, nil},
 		{"fit of missing persona", "GET", "/workspaces/acme/platforms/fit?persona=99999&objective=sales", owner.token, nil, 404, nil, nil},
+		{"fit without a persona", "GET", "/workspaces/acme/platforms/fit?objective=sales", owner.token, nil, 422, []string{`"field": "persona"`, `"key": "error.required"`}, nil},
+		{"fit of a persona that is no id", "GET", "/workspaces/acme/platforms/fit?persona=abc&objective=sales", owner.token, nil, 422, []string{`"field": "persona"`}, nil},
 		{"a token makes no tokens", "POST", "/workspaces/acme/tokens", owner.token, map[string]any{"name": "x"}, 403, []string{`"forbidden"`, "signed-in member"}, nil},
 		{"workspace list via token", "GET", "/workspaces", owner.token, nil, 200, []string{`"slug": "acme"`}, nil},
 		{"audit records changes", "GET", "/workspaces/acme/audit", owner.token, nil, 200, []string{"POST /api/v1/workspaces/{ws}/brand/products", "acme@example.com (token)"}, []string{"GET /api"}},

@@ -310,10 +310,19 @@ func (s *Server) platformAPI() {
 			writeJSON(w, http.StatusOK, listOf(es))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/platforms/fit", Summary: "Rank platforms 0–100 for a persona (?persona=id) and an objective (?objective=sales|voice|pr|growth|service)", Tag: "platforms", Resp: typeOf[list[platform.Fit]]()},
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/platforms/fit", Summary: "Rank platforms 0–100 for a persona and an objective", Tag: "platforms", Resp: typeOf[list[platform.Fit]](),
+		Query: []param{{Name: "persona", Type: typeOf[int64](), Doc: "The persona's id (required)"},
+			{Name: "objective", Doc: "sales, voice, pr, growth or service (required)"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			id, _ := strconv.ParseInt(r.URL.Query().Get("persona"), 10, 64)
-			persona, err := s.Brand.Personas.Get(r.Context(), p.Workspace.ID, id)
+			var fs apperr.Fields
+			id := queryID(&fs, r.URL.Query().Get("persona"), "persona")
+			if id == nil && len(fs) == 0 {
+				fs.Add("persona", "error.required")
+			}
+			if err := fs.Err(); err != nil {
+				return err
+			}
+			persona, err := s.Brand.Personas.Get(r.Context(), p.Workspace.ID, *id)
 			if err != nil {
 				return err
 			}
