@@ -78,6 +78,9 @@ type wrkResult struct {
 }
 
 func benchRedirect(ctx context.Context, out io.Writer, log *slog.Logger, o benchOptions) error {
+	if o.connections < 1 || o.threads < 1 || o.links < 1 || o.runs < 1 || o.duration < time.Second {
+		return errors.New("--connections, --threads, --links and --runs must be at least 1, and --duration at least 1s")
+	}
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
 		return errors.New("wrk is not installed: apt-get install wrk nginx")

@@ -81,8 +81,8 @@ func listenTrainCmd(cfg *config.Config) *cobra.Command {
 			})(cmd, args)
 		},
 	}
-	cmd.Flags().StringVar(&slug, "workspace", "", "the workspace (slug) whose model to retrain")
-	cmd.Flags().StringVar(&in, "in", "", "CSV file of labelled examples (columns text,label)")
+	cmd.Flags().StringVar(&slug, "workspace", "", "the workspace (slug) whose model to retrain (required)")
+	cmd.Flags().StringVar(&in, "in", "", "CSV file of labelled examples, columns text,label (required)")
 	cmd.Flags().StringVar(&out, "out", "", "also write the new model to this file")
 	_ = cmd.MarkFlagRequired("workspace")
 	_ = cmd.MarkFlagRequired("in")
