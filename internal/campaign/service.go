@@ -116,7 +116,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, c Campaign) (Ca
 	if generated {
 		c.Slug = s.newSlug(c.Start)
 	}
-	if err := s.check(ctx, workspaceID, &c); err != nil {
+	if err := s.check(ctx, workspaceID, &c, refs{}); err != nil {
 		return Campaign{}, err
 	}
 	for attempt := 0; ; attempt++ {
@@ -156,7 +156,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, c Campaign)
 	if c.Slug != "" {
 		next.Slug = c.Slug
 	}
-	return s.save(ctx, workspaceID, next, old.Version)
+	return s.save(ctx, workspaceID, next, old.Version, old.refs())
 }
 
 // Delete removes a campaign with everything in it. Returns apperr.NotFound
@@ -303,15 +303,17 @@ func (s *Service) change(ctx context.Context, workspaceID, id int64, fn func(c *
 	if err != nil {
 		return Campaign{}, err
 	}
-	version := c.Version
+	version, had := c.Version, c.refs()
 	if err := fn(&c); err != nil {
 		return Campaign{}, err
 	}
-	return s.save(ctx, workspaceID, c, version)
+	return s.save(ctx, workspaceID, c, version, had)
 }
 
-func (s *Service) save(ctx context.Context, workspaceID int64, c Campaign, version int64) (Campaign, error) {
-	if err := s.check(ctx, workspaceID, &c); err != nil {
+// save stores c over the version it was loaded at; had are the step-1
+// items it named then (Campaign.refs).
+func (s *Service) save(ctx context.Context, workspaceID int64, c Campaign, version int64, had refs) (Campaign, error) {
+	if err := s.check(ctx, workspaceID, &c, had); err != nil {
 		return Campaign{}, err
 	}
 	out, err := s.store.UpdateCampaign(ctx, workspaceID, c, version)
@@ -323,8 +325,11 @@ func (s *Service) save(ctx context.Context, workspaceID int64, c Campaign, versi
 
 // check normalizes c, validates it on its own and against the workspace
 // (catalog platforms, products, personas, members, amplifiers), and sorts
-// its phases; all field errors come back in one apperr.Invalid.
-func (s *Service) check(ctx context.Context, workspaceID int64, c *Campaign) error {
+// its phases; all field errors come back in one apperr.Invalid. Items in
+// had, which the stored campaign already named, pass even when deleted
+// since: a persona deleted from step 1 must not lock every campaign that
+// names it against renaming a phase.
+func (s *Service) check(ctx context.Context, workspaceID int64, c *Campaign, had refs) error {
 	c.normalize()
 	var fs apperr.Fields
 	if err := c.Validate(); err != nil {
@@ -338,6 +343,7 @@ func (s *Service) check(ctx context.Context, workspaceID int64, c *Campaign) err
 	if err != nil {
 		return err
 	}
+	refs.add(had)
 	for i, t := range c.Targets {
 		if t.Platform != "" && !s.catalog.Has(t.Platform) {
 			fs.Add(fmt.Sprintf("targets[%d].platform", i), "error.unknown_platform", "Value", t.Platform)
@@ -391,6 +397,36 @@ func (s *Service) check(ctx context.Context, workspaceID int64, c *Campaign) err
 // refs are the ids of the workspace's step-1 items a campaign may name.
 type refs struct {
 	products, personas, members, amplifiers map[int64]bool
+}
+
+// refs are the step-1 items c names.
+func (c Campaign) refs() refs {
+	r := refs{products: map[int64]bool{}, personas: map[int64]bool{}, members: map[int64]bool{}, amplifiers: map[int64]bool{}}
+	for _, id := range c.ProductIDs {
+		r.products[id] = true
+	}
+	for _, id := range c.PersonaIDs {
+		r.personas[id] = true
+	}
+	r.members[c.OwnerID] = true
+	for _, h := range c.Hours {
+		r.members[h.MemberID] = true
+	}
+	for _, l := range c.BudgetLines {
+		r.amplifiers[l.ResourceID] = true
+	}
+	return r
+}
+
+// add allows the items of o too.
+func (r refs) add(o refs) {
+	for _, p := range []struct{ into, from map[int64]bool }{
+		{r.products, o.products}, {r.personas, o.personas}, {r.members, o.members}, {r.amplifiers, o.amplifiers},
+	} {
+		for id := range p.from {
+			p.into[id] = true
+		}
+	}
 }
 
 func (s *Service) references(ctx context.Context, workspaceID int64) (refs, error) {

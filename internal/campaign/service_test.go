@@ -543,3 +543,32 @@ func TestListNewestStartFirst(t *testing.T) {
 		t.Errorf("empty workspace List = %#v, want empty non-nil", cs)
 	}
 }
+
+// TestDeletedItemsKeepCampaignsEditable: a persona deleted from step 1
+// after a campaign named it does not lock the campaign: its phases can
+// still be renamed; naming a deleted persona anew is still refused.
+func TestDeletedItemsKeepCampaignsEditable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.brand.Personas.Create(ctx, f.ws, brand.Persona{Name: "临时", Gender: brand.GenderSplit{Female: 50, Male: 50}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := base()
+	c.PersonaIDs = []int64{p.ID}
+	c = f.create(c)
+	if err := f.brand.Personas.Delete(ctx, f.ws, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	ph := c.Phases[0]
+	ph.Name = "引爆（改名）"
+	if _, err := f.svc.UpdatePhase(ctx, f.ws, c.ID, ph.ID, ph); err != nil {
+		t.Fatalf("rename a phase of a campaign naming a deleted persona: %v", err)
+	}
+	other := base()
+	other.PersonaIDs = []int64{p.ID}
+	if _, err := f.svc.Create(ctx, f.ws, other); !slices.Contains(fieldKeys(err), "persona_ids[0] error.campaign.unknown_persona") {
+		t.Errorf("a new campaign naming the deleted persona: %v, want persona_ids[0] error.campaign.unknown_persona", err)
+	}
+}
