@@ -64,6 +64,10 @@ type Campaign struct {
 	Mix         []MixEntry   `json:"mix"`
 	BudgetLines []BudgetLine `json:"budget_lines"`
 	Hours       []HoursLine  `json:"hours"`
+	// LastChildID is the largest id a phase, target or budget line was
+	// given. Ids are never given twice: a form still open on a deleted
+	// phase would otherwise save over the phase that took its id.
+	LastChildID int64 `json:"last_child_id,omitempty"`
 
 	// Version counts saves; an update that names an older version is
 	// refused, so two editors do not overwrite each other unseen.

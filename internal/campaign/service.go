@@ -175,7 +175,7 @@ func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
 // campaign or overlaps another.
 func (s *Service) AddPhase(ctx context.Context, workspaceID, id int64, p Phase) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		p.ID = nextID(c.Phases, idOf[Phase])
+		p.ID = c.childID()
 		c.Phases = append(c.Phases, p)
 		return nil
 	})
@@ -215,7 +215,7 @@ func (s *Service) DeletePhase(ctx context.Context, workspaceID, id, phaseID int6
 // value above its campaign's target on an additive metric.
 func (s *Service) AddTarget(ctx context.Context, workspaceID, id int64, t Target) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		t.ID = nextID(c.Targets, idOf[Target])
+		t.ID = c.childID()
 		c.Targets = append(c.Targets, t)
 		return nil
 	})
@@ -259,7 +259,7 @@ func (s *Service) SetMix(ctx context.Context, workspaceID, id int64, mix []MixEn
 // amounts together exceed the campaign's budget.
 func (s *Service) AddBudgetLine(ctx context.Context, workspaceID, id int64, l BudgetLine) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
-		l.ID = nextID(c.BudgetLines, idOf[BudgetLine])
+		l.ID = c.childID()
 		c.BudgetLines = append(c.BudgetLines, l)
 		return nil
 	})
@@ -461,23 +461,24 @@ func idSet[T any, P interface {
 	return m, nil
 }
 
-// assignIDs gives every child without an id the next free one.
+// assignIDs numbers the children of a new campaign that have no id, each
+// kind from 1 up, as the request's phase_id references count them.
 func assignIDs(c *Campaign) {
-	next := nextID(c.Phases, func(p Phase) int64 { return p.ID })
+	next := nextID(c.Phases, idOf[Phase])
 	for i := range c.Phases {
 		if c.Phases[i].ID == 0 {
 			c.Phases[i].ID = next
 			next++
 		}
 	}
-	next = nextID(c.Targets, func(t Target) int64 { return t.ID })
+	next = nextID(c.Targets, idOf[Target])
 	for i := range c.Targets {
 		if c.Targets[i].ID == 0 {
 			c.Targets[i].ID = next
 			next++
 		}
 	}
-	next = nextID(c.BudgetLines, func(l BudgetLine) int64 { return l.ID })
+	next = nextID(c.BudgetLines, idOf[BudgetLine])
 	for i := range c.BudgetLines {
 		if c.BudgetLines[i].ID == 0 {
 			c.BudgetLines[i].ID = next
@@ -493,6 +494,23 @@ func nextID[T any](items []T, id func(T) int64) int64 {
 		m = max(m, id(it))
 	}
 	return m + 1
+}
+
+// childID returns an id no child of c has had (LastChildID), for a child
+// added to a stored campaign; campaigns saved before LastChildID start
+// above their children's ids.
+func (c *Campaign) childID() int64 {
+	for _, p := range c.Phases {
+		c.LastChildID = max(c.LastChildID, p.ID)
+	}
+	for _, t := range c.Targets {
+		c.LastChildID = max(c.LastChildID, t.ID)
+	}
+	for _, l := range c.BudgetLines {
+		c.LastChildID = max(c.LastChildID, l.ID)
+	}
+	c.LastChildID++
+	return c.LastChildID
 }
 
 // newSlug returns an ASCII slug from a start date and a random part,

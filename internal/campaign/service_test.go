@@ -231,19 +231,34 @@ func TestChildren(t *testing.T) {
 	_, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, 42, campaign.Phase{Name: "x", Start: "2026-01-01", End: "2026-01-02"})
 	wantFields(t, err, apperr.NotFound)
 
-	// Targets: ids max+1, the part-above-whole rule through the service.
+	// Targets: a new child's id is one no child of the campaign has had
+	// (here 4, after phase 3); the part-above-whole rule through the
+	// service.
 	c, err = f.svc.AddTarget(ctx, f.ws, c.ID, campaign.Target{ID: 99, PhaseID: 3, Metric: "purchases", Value: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Targets[2].ID != 3 || c.Targets[2].Unit != "count" || c.Targets[2].Direction != campaign.AtLeast {
+	if c.Targets[2].ID != 4 || c.Targets[2].Unit != "count" || c.Targets[2].Direction != campaign.AtLeast {
 		t.Errorf("added target = %+v", c.Targets[2])
 	}
-	_, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 3, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 400})
+	_, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 400})
 	wantFields(t, err, apperr.Invalid, "targets[2].value error.campaign.target_above_parent")
-	c, err = f.svc.DeleteTarget(ctx, f.ws, c.ID, 3)
+	c, err = f.svc.DeleteTarget(ctx, f.ws, c.ID, 4)
 	if err != nil || len(c.Targets) != 2 {
 		t.Fatalf("DeleteTarget: %d targets, %v", len(c.Targets), err)
+	}
+	// The deleted target's id is not given again: a form still open on
+	// it must not save over its successor.
+	c, err = f.svc.AddTarget(ctx, f.ws, c.ID, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 40})
+	if err != nil || c.Targets[2].ID != 5 {
+		t.Fatalf("target added after a delete: %+v, %v; want id 5", c.Targets, err)
+	}
+	if _, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 30}); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("a stale form on the deleted target: %v, want not found", err)
+	}
+	c, err = f.svc.DeleteTarget(ctx, f.ws, c.ID, 5)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// Deleting a phase deletes its targets and unties its budget lines.
@@ -260,12 +275,12 @@ func TestChildren(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BudgetLines[1].ID != 2 {
-		t.Errorf("budget line id = %d, want 2", c.BudgetLines[1].ID)
+	if c.BudgetLines[1].ID != 6 {
+		t.Errorf("budget line id = %d, want 6", c.BudgetLines[1].ID)
 	}
-	_, err = f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, 2, campaign.BudgetLine{Kind: "paid_boost", Planned: 9901})
+	_, err = f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, 6, campaign.BudgetLine{Kind: "paid_boost", Planned: 9901})
 	wantFields(t, err, apperr.Invalid, "budget_lines error.campaign.planned_over_budget")
-	c, err = f.svc.DeleteBudgetLine(ctx, f.ws, c.ID, 2)
+	c, err = f.svc.DeleteBudgetLine(ctx, f.ws, c.ID, 6)
 	if err != nil || len(c.BudgetLines) != 1 {
 		t.Fatalf("DeleteBudgetLine: %v", err)
 	}
