@@ -297,17 +297,33 @@ func (s *Service) SetHours(ctx context.Context, workspaceID, id int64, hours []H
 }
 
 // change loads a campaign, applies fn and saves the result whole against
-// the version it loaded.
+// the version it loaded. fn changes one child, which no caller pinned to
+// a version, so a save that another one beat is tried again on the new
+// version: several people adding budget lines at once all succeed.
 func (s *Service) change(ctx context.Context, workspaceID, id int64, fn func(c *Campaign) error) (Campaign, error) {
-	c, err := s.Get(ctx, workspaceID, id)
-	if err != nil {
-		return Campaign{}, err
+	for try := 1; ; try++ {
+		c, err := s.Get(ctx, workspaceID, id)
+		if err != nil {
+			return Campaign{}, err
+		}
+		version, had := c.Version, c.refs()
+		if err := fn(&c); err != nil {
+			return Campaign{}, err
+		}
+		out, err := s.save(ctx, workspaceID, c, version, had)
+		if apperr.Is(err, apperr.Conflict) && isVersionConflict(err) && try < changeTries {
+			continue
+		}
+		return out, err
 	}
-	version, had := c.Version, c.refs()
-	if err := fn(&c); err != nil {
-		return Campaign{}, err
-	}
-	return s.save(ctx, workspaceID, c, version, had)
+}
+
+// changeTries bounds the tries of one change under concurrent saves.
+const changeTries = 5
+
+func isVersionConflict(err error) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Key == "error.campaign.version_conflict"
 }
 
 // save stores c over the version it was loaded at; had are the step-1

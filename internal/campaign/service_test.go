@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -585,5 +586,33 @@ func TestDeletedItemsKeepCampaignsEditable(t *testing.T) {
 	other.PersonaIDs = []int64{p.ID}
 	if _, err := f.svc.Create(ctx, f.ws, other); !slices.Contains(fieldKeys(err), "persona_ids[0] error.campaign.unknown_persona") {
 		t.Errorf("a new campaign naming the deleted persona: %v, want persona_ids[0] error.campaign.unknown_persona", err)
+	}
+}
+
+// TestConcurrentChildAdds: budget lines added to one campaign at the same
+// moment are all stored; none gets a version conflict.
+func TestConcurrentChildAdds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.create(base())
+	const n = 4
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := f.svc.AddBudgetLine(ctx, f.ws, c.ID, campaign.BudgetLine{Kind: "other", Planned: float64(100 + i)})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("AddBudgetLine: %v", err)
+		}
+	}
+	if c, err := f.svc.Get(ctx, f.ws, c.ID); err != nil || len(c.BudgetLines) != n {
+		t.Errorf("budget lines %+v, %v; want %d", c.BudgetLines, err, n)
 	}
 }
