@@ -3,10 +3,15 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/report"
@@ -141,6 +146,9 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 	const tag = "campaigns"
 	name := param[1 : len(param)-1]
 	campaignType := typeOf[campaign.Campaign]()
+	// The campaign names a child's errors by its place in the campaign
+	// ("phases[4].start"); the body is the child alone ("start").
+	place := regexp.MustCompile(`^` + collectionOf(path) + `\[\d+\]\.?`)
 	s.handleAPI(op{Method: "POST", Path: path, Summary: "Add a " + what + " to a campaign", Tag: tag, Perm: account.EditStrategy, Req: typeOf[T](), Resp: campaignType, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v T
@@ -150,7 +158,7 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 			id, _ := pathID(r, "id")
 			out, err := add(r.Context(), p.Workspace.ID, id, v)
 			if err != nil {
-				return err
+				return reroot(err, place)
 			}
 			writeJSON(w, http.StatusCreated, out)
 			return nil
@@ -162,9 +170,9 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 				return err
 			}
 			child, _ := pathID(r, name)
-			return s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
+			return reroot(s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
 				return update(ctx, ws, id, child, v)
-			})
+			}), place)
 		})
 	s.handleAPI(op{Method: "DELETE", Path: path + "/" + param, Summary: "Delete a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Resp: campaignType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -175,8 +183,35 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 		})
 }
 
+// collectionOf names a campaign's collection as error paths do, from the
+// collection's API path (".../budget-lines" → "budget_lines").
+func collectionOf(path string) string {
+	return strings.ReplaceAll(path[strings.LastIndex(path, "/")+1:], "-", "_")
+}
+
+// reroot names err's fields from the request body instead of the campaign:
+// the part place matches goes; a field left empty is the body.
+func reroot(err error, place *regexp.Regexp) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) == 0 {
+		return err
+	}
+	out := *ae
+	out.Fields = slices.Clone(ae.Fields)
+	for i := range out.Fields {
+		if f := place.ReplaceAllString(out.Fields[i].Field, ""); f != out.Fields[i].Field {
+			if f == "" {
+				f = "body"
+			}
+			out.Fields[i].Field = f
+		}
+	}
+	return &out
+}
+
 // campaignSetAPI serves PUT of a whole list (mix, hours) as a JSON array.
 func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context.Context, ws, id int64, v []T) (campaign.Campaign, error)) {
+	place := regexp.MustCompile(`^` + collectionOf(path))
 	s.handleAPI(op{Method: "PUT", Path: path, Summary: summary, Tag: "campaigns", Perm: account.EditStrategy, Req: typeOf[[]T](), Resp: typeOf[campaign.Campaign]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v []T
@@ -186,9 +221,9 @@ func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context
 			if v == nil {
 				v = []T{}
 			}
-			return s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
+			return reroot(s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
 				return set(ctx, ws, id, v)
-			})
+			}), place)
 		})
 }
 
