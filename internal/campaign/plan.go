@@ -34,6 +34,10 @@ type Plan struct {
 	Fit    map[string]float64 `json:"fit"`
 	Budget BudgetSummary      `json:"budget"`
 	Hours  []MemberHours      `json:"hours"`
+	// OtherHours are every team member's hours in other campaigns at the
+	// same time (MemberHours.Other), by member id, for planning members
+	// not yet on this campaign.
+	OtherHours map[int64]float64 `json:"other_hours"`
 	KPI    []KPINode          `json:"kpi"`
 	// Measured says how the KPI actuals were measured; nil when nothing
 	// measures them.
@@ -73,9 +77,9 @@ type BudgetRow struct {
 }
 
 // MemberHours is a team member's weekly hours on the campaign against what
-// they have. Planned is this campaign's hours; Other is their hours in the
-// workspace's other campaigns that overlap it in time (not cancelled, not
-// draft); Over is Planned + Other > Capacity.
+// they have. Planned is this campaign's hours; Other is the most they have
+// in the workspace's other planned or active campaigns on any one day of
+// this one; Over is Planned + Other > Capacity.
 type MemberHours struct {
 	MemberID int64   `json:"member_id"`
 	Name     string  `json:"name"`
@@ -128,7 +132,7 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Loc
 	}
 	p := Plan{Campaign: c, Fit: fit, Warnings: []Warning{}}
 	p.Budget = summarize(c, s.catalog.Keys())
-	p.Hours = memberHours(c, team, all)
+	p.Hours, p.OtherHours = memberHours(c, team, all)
 	p.KPI = KPITree(c.Targets)
 	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
 	if err := s.measure(ctx, workspaceID, &p, loc); err != nil {
@@ -232,15 +236,33 @@ func summarize(c Campaign, platformOrder []string) BudgetSummary {
 }
 
 // memberHours lists the campaign's hours per member, with the member's
-// hours in other campaigns running at the same time.
-func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) []MemberHours {
-	other := map[int64]float64{}
+// hours in other campaigns running at the same time: the peak of their
+// load over this campaign's days, since two others that never meet do not
+// add up.
+func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) ([]MemberHours, map[int64]float64) {
+	var others []Campaign
+	days := []Date{c.Start} // the load changes only where a campaign starts
 	for _, o := range all {
-		if o.ID == c.ID || o.Status == "cancelled" || o.Status == "draft" || !overlaps(c, o) {
+		if o.ID == c.ID || (o.Status != "planned" && o.Status != "active") || !overlaps(c, o) {
 			continue
 		}
-		for _, h := range o.Hours {
-			other[h.MemberID] += h.HoursPerWeek
+		others = append(others, o)
+		if o.Start > c.Start {
+			days = append(days, o.Start)
+		}
+	}
+	other := map[int64]float64{}
+	for _, day := range days {
+		load := map[int64]float64{}
+		for _, o := range others {
+			if o.Start <= day && day <= o.End {
+				for _, h := range o.Hours {
+					load[h.MemberID] += h.HoursPerWeek
+				}
+			}
+		}
+		for m, v := range load {
+			other[m] = max(other[m], v)
 		}
 	}
 	out := []MemberHours{}
@@ -253,7 +275,7 @@ func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) []MemberHo
 		mh.Over = mh.Planned+mh.Other > mh.Capacity+1e-9
 		out = append(out, mh)
 	}
-	return out
+	return out, other
 }
 
 // overlaps reports whether two campaigns share at least one day.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/brand"
 )
 
 // valid is a campaign that passes Validate; each case breaks one rule.
@@ -266,5 +267,32 @@ func TestBudgetWarnings(t *testing.T) {
 		if got := keys(c, tt.b); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestMemberHoursPeak: a member's hours in other campaigns are their peak
+// over this campaign's days: two that never meet do not add up, and done
+// or draft campaigns take no hours.
+func TestMemberHoursPeak(t *testing.T) {
+	t.Parallel()
+	c := Campaign{ID: 1, Status: "planned", Start: "2026-01-01", End: "2026-02-28", Hours: []HoursLine{{MemberID: 7, HoursPerWeek: 24}}}
+	other := func(id int64, status string, start, end Date, hours float64) Campaign {
+		return Campaign{ID: id, Status: status, Start: start, End: end, Hours: []HoursLine{{MemberID: 7, HoursPerWeek: hours}}}
+	}
+	all := []Campaign{c,
+		other(2, "planned", "2025-11-20", "2026-01-05", 10),
+		other(3, "active", "2026-01-10", "2026-01-15", 10),
+		other(4, "planned", "2026-01-12", "2026-01-20", 5), // meets 3 on the 12th to 15th
+		other(5, "done", "2026-01-01", "2026-01-31", 30),
+		other(6, "draft", "2026-01-01", "2026-01-31", 30),
+		other(7, "planned", "2026-03-01", "2026-03-31", 30), // after this one
+	}
+	all = append(all, Campaign{ID: 8, Status: "active", Start: "2026-02-01", End: "2026-02-10", Hours: []HoursLine{{MemberID: 9, HoursPerWeek: 12}}})
+	got, others := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40}, {ID: 9, Name: "王可", WeeklyHours: 20}}, all)
+	if len(got) != 1 || got[0].Other != 15 || got[0].Over {
+		t.Errorf("hours = %+v; want other 15 (campaigns 3 and 4 together), not over 40", got)
+	}
+	if others[9] != 12 {
+		t.Errorf("other hours %v; want 12 for member 9, who is not on this campaign yet", others)
 	}
 }

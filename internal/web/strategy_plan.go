@@ -415,10 +415,7 @@ func (s *Server) hoursForm(w http.ResponseWriter, r *http.Request, p account.Pri
 	c := plan.Campaign
 	rows := make([]hoursFormRow, len(x.Team))
 	for i, m := range x.Team {
-		row := hoursFormRow{ID: m.ID, Name: m.Name, Role: m.Role, Capacity: m.WeeklyHours}
-		if j := slices.IndexFunc(plan.Hours, func(h campaign.MemberHours) bool { return h.MemberID == m.ID }); j >= 0 {
-			row.Other = plan.Hours[j].Other
-		}
+		row := hoursFormRow{ID: m.ID, Name: m.Name, Role: m.Role, Capacity: m.WeeklyHours, Other: plan.OtherHours[m.ID]}
 		if form != nil {
 			row.Hours = form.Get(fmt.Sprintf("hours.%d", m.ID))
 		} else if j := slices.IndexFunc(c.Hours, func(h campaign.HoursLine) bool { return h.MemberID == m.ID }); j >= 0 {
