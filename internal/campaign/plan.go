@@ -38,7 +38,7 @@ type Plan struct {
 	// same time (MemberHours.Other), by member id, for planning members
 	// not yet on this campaign.
 	OtherHours map[int64]float64 `json:"other_hours"`
-	KPI    []KPINode          `json:"kpi"`
+	KPI        []KPINode         `json:"kpi"`
 	// Measured says how the KPI actuals were measured; nil when nothing
 	// measures them.
 	Measured *Measurement `json:"measured,omitempty"`
