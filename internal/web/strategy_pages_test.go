@@ -283,7 +283,7 @@ func TestStrategyCreateAndEdit(t *testing.T) {
 		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="mix-errors"`) {
 			t.Errorf("budget shares summing to 90: status %d, want 422 with the sum at the top", status)
 		}
-		form.Set("budget_share.wechat_oa", "40")
+		form.Set("budget_share.wechat_oa", "40%") // the % people type is fine
 		if status, _, _ := b.post(page+"/mix", form); status != http.StatusSeeOther {
 			t.Fatalf("save mix: status %d", status)
 		}

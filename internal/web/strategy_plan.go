@@ -350,7 +350,11 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 	for _, key := range mixOrder(x, form) {
 		e := campaign.MixEntry{Platform: key, Role: strings.TrimSpace(form.Get("role." + key))}
 		for _, n := range mixNumbers {
-			v, ok := parseNumber(form.Get(n+"."+key), false)
+			raw := form.Get(n + "." + key)
+			if n != "posts_per_week" { // shares in percent: "60%" is 60
+				raw = strings.TrimSuffix(strings.TrimSpace(raw), "%")
+			}
+			v, ok := parseNumber(raw, false)
 			if !ok {
 				fs.Add(n+"."+key, "error.number")
 			}
