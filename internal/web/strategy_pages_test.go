@@ -117,6 +117,17 @@ func TestStrategyPages(t *testing.T) {
 			}
 		})
 	}
+	// Deleting a phase with targets says it takes them along.
+	for _, ph := range c.Phases {
+		n := phaseTargets(c, ph.ID)
+		if n == 0 {
+			continue
+		}
+		_, body := b.get(fmt.Sprintf("%s/phases/%d", p, ph.ID))
+		if !strings.Contains(section(body, "data-confirm", ">"), fmt.Sprintf("及其 %d 个 KPI 目标", n)) {
+			t.Errorf("phase %d's delete confirmation does not name its %d targets: %s", ph.ID, n, section(body, "data-confirm", ">"))
+		}
+	}
 
 	t.Run("xlsx", func(t *testing.T) {
 		status, body, hdr := b.do("GET", p+"/plan.xlsx", nil, nil)

@@ -33,6 +33,17 @@ type campaignChild[T any] struct {
 	Delete func(ctx context.Context, ws, id, itemID int64) (campaign.Campaign, error)
 }
 
+// phaseTargets counts the KPI targets of phase id.
+func phaseTargets(c campaign.Campaign, id int64) int {
+	n := 0
+	for _, t := range c.Targets {
+		if t.PhaseID == id {
+			n++
+		}
+	}
+	return n
+}
+
 func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 	base := "/w/{ws}/strategy/campaigns/{id}/" + k.Path
 	form := func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, c campaign.Campaign, itemID int64, values func([]sfield) map[string]any, err error) error {
@@ -52,6 +63,10 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 			data["Action"] = fmt.Sprintf("%s/%s/%d", campaignURL(p, c.ID), k.Path, itemID)
 			data["Delete"] = fmt.Sprintf("%s/%s/%d/delete", campaignURL(p, c.ID), k.Path, itemID)
 			data["DeleteConfirm"] = l.T("action.confirm_delete")
+			// A phase takes its KPI targets with it: say how many.
+			if n := phaseTargets(c, itemID); k.Kind == "phase" && n > 0 {
+				data["DeleteConfirm"] = l.T("strategy.confirm_delete_phase", "Count", n)
+			}
 		}
 		s.render(w, r, status, "strategy_form", data)
 		return nil
