@@ -97,6 +97,17 @@ func (s *Service) Get(ctx context.Context, workspaceID int64, key string) (Entry
 // is not an object, changes the key, does not fit the type or makes the
 // platform invalid.
 func (s *Service) SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) (Entry, error) {
+	return s.setOverride(ctx, workspaceID, key, patch, true)
+}
+
+// ReplaceOverride stores patch as the workspace's whole override of one
+// platform, as an editor that shows the whole override saves it: a
+// correction left out of it goes. Errors as SetOverride.
+func (s *Service) ReplaceOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) (Entry, error) {
+	return s.setOverride(ctx, workspaceID, key, patch, false)
+}
+
+func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage, merge bool) (Entry, error) {
 	base, err := s.catalog.Platform(key)
 	if err != nil {
 		return Entry{}, err
@@ -118,7 +129,7 @@ func (s *Service) SetOverride(ctx context.Context, workspaceID int64, key string
 		return Entry{}, err
 	}
 	composed := next
-	if prev, perr := decodePatch(overrides[key]); len(overrides[key]) > 0 && perr == nil {
+	if prev, perr := decodePatch(overrides[key]); merge && len(overrides[key]) > 0 && perr == nil {
 		composed = composePatches(prev, next)
 	}
 	if _, err := applyPatch(base, composed); err != nil {

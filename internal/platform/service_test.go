@@ -339,3 +339,26 @@ func TestServiceFitUsesOverrides(t *testing.T) {
 		assertField(t, err, "objective", "error.one_of")
 	}
 }
+
+// TestReplaceOverride: the page's editor shows the whole override, so its
+// save replaces it: a correction taken out of it goes, where SetOverride
+// (the API's merge patch) keeps what it does not name.
+func TestReplaceOverride(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.SetOverride(ctx, 4, "weibo", json.RawMessage(`{"peak_hours":{"weekday":[9,10]},"audience":{"mau_millions":600}}`)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.SetOverride(ctx, 4, "weibo", json.RawMessage(`{"audience":{"mau_millions":610}}`))
+	if err != nil || !slices.Equal(e.Overridden, []string{"audience.mau_millions", "peak_hours.weekday"}) {
+		t.Fatalf("merged = %v, %v; want both corrections kept", e.Overridden, err)
+	}
+	e, err = s.ReplaceOverride(ctx, 4, "weibo", json.RawMessage(`{"audience":{"mau_millions":610}}`))
+	if err != nil || !slices.Equal(e.Overridden, []string{"audience.mau_millions"}) {
+		t.Fatalf("replaced = %v, %v; want only the audience's", e.Overridden, err)
+	}
+	if e, err = s.ReplaceOverride(ctx, 4, "weibo", json.RawMessage(`{}`)); err != nil || len(e.Overridden) != 0 {
+		t.Fatalf("replaced by nothing = %v, %v; want no override left", e.Overridden, err)
+	}
+}

@@ -52,8 +52,9 @@ func (s *Server) platformRoutes() {
 		return s.platformPage(w, r, p, http.StatusOK, "", nil)
 	}))
 	s.mux.Handle("POST /w/{ws}/platforms/{key}/override", s.page(account.EditPlatforms, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		// The editor shows the whole override, so what it sends replaces it.
 		patch := r.PostFormValue("patch")
-		_, err := s.Platforms.SetOverride(r.Context(), p.Workspace.ID, r.PathValue("key"), json.RawMessage(patch))
+		_, err := s.Platforms.ReplaceOverride(r.Context(), p.Workspace.ID, r.PathValue("key"), json.RawMessage(patch))
 		if apperr.Is(err, apperr.Invalid) {
 			return s.platformPage(w, r, p, http.StatusUnprocessableEntity, patch, err)
 		}
