@@ -19,12 +19,15 @@ type TemplateRequest struct {
 	End        Date    `json:"end"`
 	PersonaIDs []int64 `json:"persona_ids"`
 	Budget     float64 `json:"budget"`
+	// PhaseName names a template phase by its key ("warmup") in the
+	// team's language; nil keeps the Chinese names.
+	PhaseName func(key string) string `json:"-"`
 }
 
 // phaseTemplate is one phase of a template: its share of the campaign's
 // days and its own objective.
 type phaseTemplate struct {
-	Name      string
+	Key, Name string // Name is the Chinese one
 	Objective string
 	Fraction  float64
 }
@@ -40,19 +43,19 @@ type kpiTemplate struct {
 // fractions of one objective sum to 1.
 var templatePhases = map[string][]phaseTemplate{
 	"sales": {
-		{"预热", "voice", 0.15}, {"引爆", "sales", 0.25}, {"持续", "sales", 0.45}, {"收尾", "service", 0.15},
+		{"warmup", "预热", "voice", 0.15}, {"launch", "引爆", "sales", 0.25}, {"sustain", "持续", "sales", 0.45}, {"wrapup", "收尾", "service", 0.15},
 	},
 	"voice": {
-		{"预热", "voice", 0.20}, {"引爆", "voice", 0.30}, {"发酵", "voice", 0.35}, {"长尾", "growth", 0.15},
+		{"warmup", "预热", "voice", 0.20}, {"launch", "引爆", "voice", 0.30}, {"spread", "发酵", "voice", 0.35}, {"longtail", "长尾", "growth", 0.15},
 	},
 	"pr": {
-		{"筹备", "pr", 0.20}, {"发布", "pr", 0.20}, {"回应", "service", 0.40}, {"复盘", "pr", 0.20},
+		{"prepare", "筹备", "pr", 0.20}, {"announce", "发布", "pr", 0.20}, {"respond", "回应", "service", 0.40}, {"review", "复盘", "pr", 0.20},
 	},
 	"growth": {
-		{"冷启动", "growth", 0.20}, {"拉新", "growth", 0.45}, {"促活", "voice", 0.25}, {"沉淀", "growth", 0.10},
+		{"coldstart", "冷启动", "growth", 0.20}, {"acquire", "拉新", "growth", 0.45}, {"activate", "促活", "voice", 0.25}, {"retain", "沉淀", "growth", 0.10},
 	},
 	"service": {
-		{"准备", "service", 0.15}, {"高峰", "service", 0.50}, {"持续", "service", 0.25}, {"复盘", "pr", 0.10},
+		{"ready", "准备", "service", 0.15}, {"peak", "高峰", "service", 0.50}, {"sustain", "持续", "service", 0.25}, {"review", "复盘", "pr", 0.10},
 	},
 }
 
@@ -102,14 +105,14 @@ var templateRoles = map[string]string{
 const mixSize = 4
 
 // FromTemplate creates a draft campaign from the template of
-// req.Objective: phases (Chinese names, each with its own objective) split
-// the dates by the template's fractions; starter KPI targets for the
-// objective are scaled to the budget (to ¥10,000 when none is given), the
-// first additive one also per phase; the mix takes the four platforms with
-// the best mean fit over the personas, with budget and hours shares
-// proportional to fit and rounded to sum to exactly 100. Everything stays
-// editable. Returns apperr.Invalid with fields for a wrong objective,
-// dates, budget, name or persona.
+// req.Objective: phases (named by req.PhaseName, each with its own
+// objective) split the dates by the template's fractions; starter KPI
+// targets for the objective are scaled to the budget (to ¥10,000 when none
+// is given), the first additive one also per phase; the mix takes the four
+// platforms with the best mean fit over the personas, with budget and
+// hours shares proportional to fit and rounded to sum to exactly 100.
+// Everything stays editable. Returns apperr.Invalid with fields for a
+// wrong objective, dates, budget, name or persona.
 func (s *Service) FromTemplate(ctx context.Context, workspaceID int64, req TemplateRequest) (Campaign, error) {
 	var fs apperr.Fields
 	fs.OneOf("objective", req.Objective, Objectives)
@@ -129,7 +132,7 @@ func (s *Service) FromTemplate(ctx context.Context, workspaceID int64, req Templ
 		return Campaign{}, err
 	}
 	c.Mix = s.templateMix(fit)
-	c.Phases = templateSchedule(req.Start, req.End, templatePhases[req.Objective])
+	c.Phases = templateSchedule(req.Start, req.End, templatePhases[req.Objective], req.PhaseName)
 
 	days := float64(Days(req.Start, req.End))
 	weeks := days / 7
@@ -238,7 +241,7 @@ func Apportion(weights []float64, total int) []int {
 // templateSchedule cuts the campaign's days into phases by fraction; a
 // phase that would get no day is left out, so a short campaign gets fewer
 // phases. Ids run 1, 2, … in order.
-func templateSchedule(start, end Date, tpl []phaseTemplate) []Phase {
+func templateSchedule(start, end Date, tpl []phaseTemplate, name func(key string) string) []Phase {
 	days := Days(start, end)
 	var phases []Phase
 	var cum float64
@@ -252,7 +255,11 @@ func templateSchedule(start, end Date, tpl []phaseTemplate) []Phase {
 		if to <= from {
 			continue
 		}
-		phases = append(phases, Phase{ID: int64(len(phases) + 1), Name: t.Name, Objective: t.Objective,
+		n := t.Name
+		if name != nil {
+			n = name(t.Key)
+		}
+		phases = append(phases, Phase{ID: int64(len(phases) + 1), Name: n, Objective: t.Objective,
 			Start: start.AddDays(from), End: start.AddDays(to - 1)})
 		from = to
 	}

@@ -64,6 +64,7 @@ func (s *Server) campaignAPI() {
 			if err := decodeJSON(r.Body, &v); err != nil {
 				return err
 			}
+			v.PhaseName = s.lang(r).templatePhase
 			out, err := c.FromTemplate(r.Context(), p.Workspace.ID, v)
 			if err != nil {
 				return err

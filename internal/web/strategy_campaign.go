@@ -80,6 +80,9 @@ func (s *Server) strategyList(w http.ResponseWriter, r *http.Request, p account.
 	return nil
 }
 
+// templatePhase names a template's phase in the page's language.
+func (l lang) templatePhase(key string) string { return l.T("template.phase." + key) }
+
 func (s *Server) campaignFromTemplate(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	x, err := s.strategyRefs(r, p)
 	if err != nil {
@@ -93,6 +96,7 @@ func (s *Server) campaignFromTemplate(w http.ResponseWriter, r *http.Request, p 
 	}
 	var c campaign.Campaign
 	if err == nil {
+		in.PhaseName = s.lang(r).templatePhase
 		c, err = s.Campaigns.FromTemplate(r.Context(), p.Workspace.ID, in)
 	}
 	if apperr.Is(err, apperr.Invalid) {
