@@ -221,7 +221,7 @@ func TestTemplateSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := templateSchedule(tt.start, tt.end, templatePhases[tt.objective])
+			ps := templateSchedule(tt.start, tt.end, templatePhases[tt.objective], nil)
 			var days []int
 			for i, p := range ps {
 				days = append(days, Days(p.Start, p.End))
@@ -294,5 +294,19 @@ func TestMemberHoursPeak(t *testing.T) {
 	}
 	if others[9] != 12 {
 		t.Errorf("other hours %v; want 12 for member 9, who is not on this campaign yet", others)
+	}
+}
+
+// TestTemplatePhaseNames: a template's phases are named in the team's
+// language when asked, in Chinese otherwise.
+func TestTemplatePhaseNames(t *testing.T) {
+	t.Parallel()
+	en := map[string]string{"warmup": "Warm-up", "launch": "Launch", "sustain": "Sustain", "wrapup": "Wrap-up"}
+	ps := templateSchedule("2026-01-01", "2026-04-10", templatePhases["sales"], func(k string) string { return en[k] })
+	if len(ps) != 4 || ps[0].Name != "Warm-up" || ps[3].Name != "Wrap-up" {
+		t.Errorf("English phases = %+v", ps)
+	}
+	if ps := templateSchedule("2026-01-01", "2026-04-10", templatePhases["sales"], nil); ps[0].Name != "预热" {
+		t.Errorf("default first phase = %q, want 预热", ps[0].Name)
 	}
 }
