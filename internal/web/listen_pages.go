@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -443,19 +444,13 @@ type deliveryRow struct {
 // deliveryRows reads the outcome of each channel of the rule, in the
 // rule's order, from the alert's "delivery" detail ("0:wecom": "ok").
 func deliveryRows(a listen.Alert) []deliveryRow {
-	d, _ := a.Detail["delivery"].(map[string]any)
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	d := alert.DeliveryOutcome(a)
 	var rows []deliveryRow
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(d)) {
 		_, kind, _ := strings.Cut(k, ":")
-		v, _ := d[k].(string)
-		row := deliveryRow{Channel: kind, OK: v == "ok"}
+		row := deliveryRow{Channel: kind, OK: d[k] == "ok"}
 		if !row.OK {
-			row.Error = v
+			row.Error = d[k]
 		}
 		rows = append(rows, row)
 	}

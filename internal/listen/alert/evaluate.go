@@ -329,14 +329,20 @@ func alerted(a listen.Alert) func(recent []listen.Alert) bool {
 		return func(recent []listen.Alert) bool { return alertedHour(recent, hour) }
 	}
 	return func(recent []listen.Alert) bool {
-		seen := map[int64]bool{}
-		for _, r := range recent {
-			for _, id := range r.MentionIDs {
-				seen[id] = true
-			}
-		}
+		seen := alertedMentions(recent)
 		return !slices.ContainsFunc(a.MentionIDs, func(id int64) bool { return !seen[id] })
 	}
+}
+
+// alertedMentions are the mentions recent alerts carry.
+func alertedMentions(recent []listen.Alert) map[int64]bool {
+	seen := map[int64]bool{}
+	for _, r := range recent {
+		for _, id := range r.MentionIDs {
+			seen[id] = true
+		}
+	}
+	return seen
 }
 
 // crisis fires for mentions of crisis topics that no alert of the rule
@@ -382,12 +388,7 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
-	for _, a := range recent {
-		for _, id := range a.MentionIDs {
-			seen[id] = true
-		}
-	}
+	seen := alertedMentions(recent)
 	var fresh []int64
 	for _, id := range hits {
 		if !seen[id] {
@@ -435,7 +436,7 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
 	defer cancel()
 	msg := e.message(ctx, ws, r, a, topics)
-	outcome := deliveryOutcome(a)
+	outcome := DeliveryOutcome(a)
 	failed := false
 	for i, c := range r.Channels {
 		key := fmt.Sprintf("%d:%s", i, c.Kind)
@@ -465,8 +466,9 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	}
 }
 
-// deliveryOutcome is each channel's outcome of a's earlier tries.
-func deliveryOutcome(a listen.Alert) map[string]string {
+// DeliveryOutcome is each channel's outcome of a's tries so far, keyed
+// "0:wecom" (its place in the rule and its kind): "ok" or the error.
+func DeliveryOutcome(a listen.Alert) map[string]string {
 	out := map[string]string{}
 	prev, _ := a.Detail["delivery"].(map[string]any)
 	for k, v := range prev {
@@ -489,6 +491,7 @@ func (e *Evaluator) DeliverDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	tried := 0
+	topicsOf := map[int64][]insight.TopicRef{} // read once a workspace
 	for _, a := range due {
 		ok, err := e.store.ClaimDelivery(ctx, a.WorkspaceID, a.ID, now, now.Add(e.deliveryLease()))
 		if err != nil {
@@ -500,7 +503,7 @@ func (e *Evaluator) DeliverDue(ctx context.Context) (int, error) {
 		r, err := e.store.AlertRule(ctx, a.WorkspaceID, a.RuleID)
 		if apperr.Is(err, apperr.NotFound) || err == nil && len(r.Channels) == 0 {
 			// The rule or its channels went: nothing is left to try.
-			err = e.store.SetAlertDelivery(ctx, a.WorkspaceID, a.ID, deliveryOutcome(a), nil)
+			err = e.store.SetAlertDelivery(ctx, a.WorkspaceID, a.ID, DeliveryOutcome(a), nil)
 		}
 		if err != nil {
 			return tried, err
@@ -508,9 +511,12 @@ func (e *Evaluator) DeliverDue(ctx context.Context) (int, error) {
 		if len(r.Channels) == 0 {
 			continue
 		}
-		topics, err := e.store.InsightTopics(ctx, a.WorkspaceID)
-		if err != nil {
-			return tried, err
+		topics, ok := topicsOf[a.WorkspaceID]
+		if !ok {
+			if topics, err = e.store.InsightTopics(ctx, a.WorkspaceID); err != nil {
+				return tried, err
+			}
+			topicsOf[a.WorkspaceID] = topics
 		}
 		e.deliverOnce(ctx, a.WorkspaceID, r, a, topics)
 		tried++
