@@ -442,7 +442,7 @@ type deliveryRow struct {
 }
 
 // deliveryRows reads the outcome of each channel of the rule, in the
-// rule's order, from the alert's "delivery" detail ("0:wecom": "ok").
+// order of their keys, from the alert's "delivery" detail ("3f9a0c1e:wecom": "ok").
 func deliveryRows(a listen.Alert) []deliveryRow {
 	d := alert.DeliveryOutcome(a)
 	var rows []deliveryRow

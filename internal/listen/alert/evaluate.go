@@ -2,6 +2,8 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math"
@@ -436,11 +438,15 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
 	defer cancel()
 	msg := e.message(ctx, ws, r, a, topics)
-	outcome := DeliveryOutcome(a)
+	prev := DeliveryOutcome(a)
+	// Only the rule's present channels are recorded, so a channel taken
+	// out of the rule since the last try leaves the page.
+	outcome := make(map[string]string, len(r.Channels))
 	failed := false
 	for i, c := range r.Channels {
-		key := fmt.Sprintf("%d:%s", i, c.Kind)
-		if outcome[key] == "ok" {
+		key := channelKey(c)
+		if prev[key] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok" {
+			outcome[key] = "ok"
 			continue
 		}
 		err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
@@ -466,8 +472,21 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	}
 }
 
+// channelKey names a channel in an alert's delivery outcome: a hash of
+// where it sends, then its kind ("3f9a0c1e:wecom"), so that a channel
+// keeps its outcome when the rule's channels are reordered or one is
+// added or removed between tries, and one whose address changed is
+// tried again. The secret is left out of the hash: the outcome is shown
+// on the alert page. Outcomes recorded before were keyed by the
+// channel's place in the rule ("0:wecom"), which deliverOnce still
+// reads for an alert fired before an upgrade.
+func channelKey(c listen.Channel) string {
+	sum := sha256.Sum256([]byte(c.Kind + "\x00" + c.URL + "\x00" + c.Email))
+	return hex.EncodeToString(sum[:4]) + ":" + c.Kind
+}
+
 // DeliveryOutcome is each channel's outcome of a's tries so far, keyed
-// "0:wecom" (its place in the rule and its kind): "ok" or the error.
+// by channelKey: "ok" or the error.
 func DeliveryOutcome(a listen.Alert) map[string]string {
 	out := map[string]string{}
 	prev, _ := a.Detail["delivery"].(map[string]any)
