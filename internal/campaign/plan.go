@@ -87,6 +87,9 @@ type MemberHours struct {
 	Other    float64 `json:"other"`
 	Capacity float64 `json:"capacity"`
 	Over     bool    `json:"over"`
+	// Removed: the member has left the team since their hours were
+	// planned (no name, no capacity).
+	Removed bool `json:"removed"`
 }
 
 // KPINode is one target in the KPI tree. Campaign-level targets are at the
@@ -271,8 +274,10 @@ func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) ([]MemberH
 		if i := slices.IndexFunc(team, func(m brand.TeamMember) bool { return m.ID == h.MemberID }); i >= 0 {
 			mh.Name = team[i].Name
 			mh.Capacity = team[i].WeeklyHours
+			mh.Over = mh.Planned+mh.Other > mh.Capacity+1e-9
+		} else {
+			mh.Removed = true
 		}
-		mh.Over = mh.Planned+mh.Other > mh.Capacity+1e-9
 		out = append(out, mh)
 	}
 	return out, other
@@ -343,8 +348,12 @@ func warnings(c Campaign, fit map[string]float64, b BudgetSummary, hours []Membe
 			Args: map[string]any{"Spent": round2(b.Spent), "Committed": round2(b.Committed)}})
 	}
 	for i, h := range hours {
-		if h.Over {
-			ws = append(ws, Warning{Field: "hours[" + strconv.Itoa(i) + "].hours_per_week", Key: "warning.campaign.member_over",
+		field := "hours[" + strconv.Itoa(i) + "].hours_per_week"
+		switch {
+		case h.Removed:
+			ws = append(ws, Warning{Field: field, Key: "warning.campaign.member_removed", Args: map[string]any{"Planned": round2(h.Planned)}})
+		case h.Over:
+			ws = append(ws, Warning{Field: field, Key: "warning.campaign.member_over",
 				Args: map[string]any{"Name": h.Name, "Planned": round2(h.Planned + h.Other), "Capacity": h.Capacity}})
 		}
 	}

@@ -297,6 +297,26 @@ func TestMemberHoursPeak(t *testing.T) {
 	}
 }
 
+// TestRemovedMemberHours: hours planned for a member who has left the
+// team warn that they are a removed member's, not that a nameless member
+// with no capacity is over it.
+func TestRemovedMemberHours(t *testing.T) {
+	t.Parallel()
+	c := Campaign{ID: 1, Status: "planned", Start: "2026-01-01", End: "2026-01-31",
+		Hours: []HoursLine{{MemberID: 7, HoursPerWeek: 10}, {MemberID: 8, HoursPerWeek: 6}}}
+	hours, _ := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40}}, []Campaign{c})
+	if len(hours) != 2 || hours[0].Removed || hours[0].Over || !hours[1].Removed || hours[1].Over {
+		t.Fatalf("hours = %+v; want member 8 removed and neither over", hours)
+	}
+	var keys []string
+	for _, w := range warnings(c, nil, BudgetSummary{}, hours) {
+		keys = append(keys, w.Field+" "+w.Key)
+	}
+	if want := []string{"hours[1].hours_per_week warning.campaign.member_removed"}; !slices.Equal(keys, want) {
+		t.Errorf("warnings = %q; want %q", keys, want)
+	}
+}
+
 // TestTemplatePhaseNames: a template's phases are named in the team's
 // language when asked, in Chinese otherwise.
 func TestTemplatePhaseNames(t *testing.T) {
