@@ -15,8 +15,9 @@ type Store interface {
 	// Overrides returns the workspace's patches by platform key; an empty
 	// map (not an error) when there are none.
 	Overrides(ctx context.Context, workspaceID int64) (map[string]json.RawMessage, error)
-	// SetOverride stores the patch for a platform, replacing any earlier one.
-	SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) error
+	// SetOverride stores the patch for a platform when the stored one is
+	// still prev (nil: none), else returns apperr.Conflict.
+	SetOverride(ctx context.Context, workspaceID int64, key string, prev, patch json.RawMessage) error
 	// DeleteOverride removes the patch for a platform. When there is none it
 	// may succeed or return apperr.NotFound; the Service treats both as done.
 	DeleteOverride(ctx context.Context, workspaceID int64, key string) error
@@ -124,6 +125,22 @@ func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string
 		}
 		delete(next, "key")
 	}
+	for try := 1; ; try++ {
+		e, err := s.saveOverride(ctx, workspaceID, base, next, merge)
+		if apperr.Is(err, apperr.Conflict) && try < saveTries {
+			continue // another save came first: merge over it
+		}
+		return e, err
+	}
+}
+
+// saveTries bounds the tries of one save under concurrent saves.
+const saveTries = 5
+
+// saveOverride validates and stores next, merged into the stored
+// override when merge is set, over the override it read.
+func (s *Service) saveOverride(ctx context.Context, workspaceID int64, base Platform, next map[string]any, merge bool) (Entry, error) {
+	key := base.Key
 	overrides, err := s.overrides(ctx, workspaceID)
 	if err != nil {
 		return Entry{}, err
@@ -147,7 +164,7 @@ func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string
 	if err != nil {
 		return Entry{}, apperr.Wrap(err, "encode platform override")
 	}
-	if err := s.store.SetOverride(ctx, workspaceID, key, raw); err != nil {
+	if err := s.store.SetOverride(ctx, workspaceID, key, overrides[key], raw); err != nil {
 		return Entry{}, apperr.Wrap(err, "store platform override")
 	}
 	return entry(base, raw), nil

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,9 @@ type memStore struct {
 	mu   sync.Mutex
 	data map[int64]map[string]json.RawMessage
 	err  error // returned by every call when set
+	// beforeSet, when set, runs once at the next SetOverride, between the
+	// service's read and its write: another save at the same time.
+	beforeSet func()
 	// strict makes DeleteOverride of a missing patch return NotFound, as
 	// the SQL store does.
 	strict bool
@@ -35,11 +39,21 @@ func (m *memStore) Overrides(_ context.Context, ws int64) (map[string]json.RawMe
 	return maps.Clone(m.data[ws]), nil
 }
 
-func (m *memStore) SetOverride(_ context.Context, ws int64, key string, patch json.RawMessage) error {
+func (m *memStore) SetOverride(_ context.Context, ws int64, key string, prev, patch json.RawMessage) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
 		return m.err
+	}
+	if m.beforeSet != nil {
+		f := m.beforeSet
+		m.beforeSet = nil
+		m.mu.Unlock()
+		f()
+		m.mu.Lock()
+	}
+	if cur, ok := m.data[ws][key]; ok != (prev != nil) || !bytes.Equal(cur, prev) {
+		return apperr.New(apperr.Conflict, "error.platform.override_changed", nil)
 	}
 	if m.data[ws] == nil {
 		m.data[ws] = map[string]json.RawMessage{}
@@ -72,6 +86,26 @@ func newTestService(t *testing.T) (*Service, *memStore) {
 	t.Helper()
 	st := newMemStore()
 	return NewService(mustLoad(t), st), st
+}
+
+// TestConcurrentCorrections: a correction saved between another save's
+// read and its write is merged into that save, not overwritten by it.
+func TestConcurrentCorrections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, st := newTestService(t)
+	st.beforeSet = func() {
+		if _, err := s.SetOverride(ctx, 1, "weibo", json.RawMessage(`{"audience":{"mau_millions":600}}`)); err != nil {
+			t.Errorf("the save in between: %v", err)
+		}
+	}
+	e, err := s.SetOverride(ctx, 1, "weibo", json.RawMessage(`{"peak_hours":{"weekday":[9,10]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"audience.mau_millions", "peak_hours.weekday"}; !slices.Equal(e.Overridden, want) {
+		t.Errorf("overridden %v, want %v", e.Overridden, want)
+	}
 }
 
 func TestServiceList(t *testing.T) {

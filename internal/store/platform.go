@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 
@@ -31,19 +32,36 @@ func (db *DB) Overrides(ctx context.Context, workspaceID int64) (map[string]json
 	return out, nil
 }
 
-// SetOverride creates or replaces the workspace's patch for one platform.
+// SetOverride stores patch as the workspace's patch for one platform
+// when the stored one is still prev (nil: there is none), and returns
+// apperr.Conflict (error.platform.override_changed) when another save
+// came first, so that a merge is made again over it rather than lost.
 // The platform service validates the patch; the store only refuses bytes
-// that are not JSON, since they would break every later read.
-func (db *DB) SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) error {
+// that are not JSON.
+func (db *DB) SetOverride(ctx context.Context, workspaceID int64, key string, prev, patch json.RawMessage) error {
 	if !json.Valid(patch) {
 		return apperr.Wrap(errors.New("patch is not valid JSON"), "save platform override "+key)
 	}
-	_, err := db.writer().exec(ctx, `INSERT INTO platform_overrides (workspace_id, platform, patch, updated_at)
-		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (workspace_id, platform) DO UPDATE SET patch = excluded.patch, updated_at = excluded.updated_at`,
-		workspaceID, key, string(patch), db.now())
+	var res sql.Result
+	var err error
+	if prev == nil {
+		res, err = db.writer().exec(ctx, `INSERT INTO platform_overrides (workspace_id, platform, patch, updated_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, platform) DO NOTHING`,
+			workspaceID, key, string(patch), db.now())
+	} else {
+		res, err = db.writer().exec(ctx, `UPDATE platform_overrides SET patch = $3, updated_at = $4
+			WHERE workspace_id = $1 AND platform = $2 AND patch = $5`,
+			workspaceID, key, string(patch), db.now(), string(prev))
+	}
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
 	if err != nil {
 		return apperr.Wrap(err, "save platform override "+key)
+	}
+	if n == 0 {
+		return apperr.New(apperr.Conflict, "error.platform.override_changed", nil)
 	}
 	return nil
 }

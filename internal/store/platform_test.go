@@ -19,14 +19,24 @@ func TestPlatformOverrides(t *testing.T) {
 		if err != nil || got == nil || len(got) != 0 {
 			t.Fatalf("Overrides of new workspace = %#v, %v; want empty, non-nil", got, err)
 		}
-		if err := db.SetOverride(ctx, a, "weibo", json.RawMessage(`{"peak_hours":[20,21]}`)); err != nil {
+		if err := db.SetOverride(ctx, a, "weibo", nil, json.RawMessage(`{"peak_hours":[20,21]}`)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetOverride(ctx, a, "wechat", json.RawMessage(`{"name":"公众号"}`)); err != nil {
+		if err := db.SetOverride(ctx, a, "wechat", nil, json.RawMessage(`{"name":"公众号"}`)); err != nil {
 			t.Fatal(err)
 		}
-		// Setting again replaces.
-		if err := db.SetOverride(ctx, a, "weibo", json.RawMessage(`{"peak_hours":[12]}`)); err != nil {
+		// Setting again replaces, over the patch read before: a save over
+		// another (or over none when there is one) is refused.
+		for _, prev := range []string{"", `{"peak_hours":[7]}`} {
+			var p json.RawMessage
+			if prev != "" {
+				p = json.RawMessage(prev)
+			}
+			if err := db.SetOverride(ctx, a, "weibo", p, json.RawMessage(`{"peak_hours":[13]}`)); !apperr.Is(err, apperr.Conflict) {
+				t.Errorf("SetOverride over %q = %v, want conflict", prev, err)
+			}
+		}
+		if err := db.SetOverride(ctx, a, "weibo", json.RawMessage(`{"peak_hours":[20,21]}`), json.RawMessage(`{"peak_hours":[12]}`)); err != nil {
 			t.Fatalf("second SetOverride: %v", err)
 		}
 		got, err = db.Overrides(ctx, a)
@@ -40,7 +50,7 @@ func TestPlatformOverrides(t *testing.T) {
 		if err := db.DeleteOverride(ctx, b, "weibo"); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("DeleteOverride from B = %v, want not found", err)
 		}
-		if err := db.SetOverride(ctx, b, "weibo", json.RawMessage(`{"peak_hours":[8]}`)); err != nil {
+		if err := db.SetOverride(ctx, b, "weibo", nil, json.RawMessage(`{"peak_hours":[8]}`)); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := db.Overrides(ctx, a); string(got["weibo"]) != `{"peak_hours":[12]}` {
@@ -61,7 +71,7 @@ func TestPlatformOverrides(t *testing.T) {
 			t.Errorf("B's weibo after A deleted its own = %s, want unchanged", got["weibo"])
 		}
 
-		if err := db.SetOverride(ctx, a, "weibo", json.RawMessage(`{"peak_hours":`)); !apperr.Is(err, apperr.Internal) {
+		if err := db.SetOverride(ctx, a, "weibo", nil, json.RawMessage(`{"peak_hours":`)); !apperr.Is(err, apperr.Internal) {
 			t.Errorf("SetOverride of broken JSON = %v, want internal", err)
 		}
 	})
