@@ -246,7 +246,7 @@ func TestAPIScenarios(t *testing.T) {
 func TestChangesNamePermissions(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	exempt := map[string]string{
-		"POST /collect": "public; the workspace key or a token authenticates it",
+		"POST /collect": "public; the workspace key, or a token with content.edit (checked in collectSite), authenticates it",
 		"POST /workspaces/{ws}/conversions/inquiry": "asks for inbox.reply itself, since it takes a token or a session",
 	}
 	for _, o := range h.srv.api.ops {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/conversion"
 )
@@ -26,7 +27,7 @@ const (
 func (s *Server) collectRoutes() {
 	lim := newLimiter(collectRate, collectBurst, 100_000)
 	s.api.add(op{Method: "POST", Path: "/collect", Tag: "conversions", Public: true,
-		Summary: "Report a conversion event (public: the workspace key in the body, or an API token)",
+		Summary: "Report a conversion event (public: the workspace key in the body, or an API token with content.edit)",
 		Req:     typeOf[conversion.Payload](), Resp: typeOf[conversion.Result]()})
 	s.mux.HandleFunc("OPTIONS /api/v1/collect", s.collectPreflight)
 	s.mux.HandleFunc("POST /api/v1/collect", func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +94,8 @@ func (s *Server) collect(w http.ResponseWriter, r *http.Request, lim *limiter) {
 }
 
 // collectSite authenticates a collect call: a bearer token is a shop's
-// server, acting for the token's workspace; otherwise the body's public
+// server, acting for the token's workspace, with content.edit (as for
+// links and inquiries); otherwise the body's public
 // key names the workspace and the event comes from the snippet.
 func (s *Server) collectSite(r *http.Request, p conversion.Payload) (conversion.Site, string, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -102,6 +104,11 @@ func (s *Server) collectSite(r *http.Request, p conversion.Payload) (conversion.
 			return conversion.Site{}, "", apperr.New(apperr.Unauthorized, "error.bad_token", nil)
 		}
 		pr, err := s.Accounts.TokenPrincipal(r.Context(), strings.TrimSpace(tok))
+		if err == nil {
+			// A server may report revenue, back-dated too: a read-only
+			// token may not.
+			err = pr.Require(account.EditContent)
+		}
 		if err != nil {
 			return conversion.Site{}, "", err
 		}

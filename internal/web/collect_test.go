@@ -108,6 +108,8 @@ func TestCollect(t *testing.T) {
 		cid := clickThrough(t, h, acme.link)
 		foreign := clickThrough(t, h, other.link)
 		origin := map[string]string{"Origin": "https://shop.example"}
+		readOnly, _, err := h.accounts.CreateToken(context.Background(), acme.tn.email, "acme", account.Analyst, "read-only")
+		must(t, err)
 
 		tests := []struct {
 			name     string
@@ -129,6 +131,8 @@ func TestCollect(t *testing.T) {
 				[]string{"attributed=false"}, nil},
 			{"purchase by the server with a token", payload("event", "purchase", "order_id", "o-1", "value", 199.5, "currency", "CNY", "customer_id", "c-1"),
 				map[string]string{"Authorization": "Bearer " + acme.tn.token}, 200, []string{"attributed=true", "duplicate=false"}, nil},
+			{"purchase with a read-only token", payload("event", "purchase", "order_id", "o-ro", "value", 88888),
+				map[string]string{"Authorization": "Bearer " + readOnly}, 403, nil, nil},
 			{"the same order again", payload("event", "purchase", "order_id", "o-1", "value", 199.5, "key", acme.key), origin, 200,
 				[]string{"duplicate=true"}, nil},
 			{"wrong currency", payload("key", acme.key, "event", "purchase", "order_id", "o-2", "value", 10, "currency", "USD"), origin, 422,

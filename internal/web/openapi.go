@@ -64,7 +64,8 @@ func (d *apiDoc) document(version string) map[string]any {
 			operation["x-permission"] = string(o.Perm)
 		}
 		if o.Public {
-			operation["security"] = []any{}
+			// Anonymous (the key is in the body) or a bearer token.
+			operation["security"] = []any{map[string]any{}, map[string]any{"bearer": []any{}}}
 			operation["x-public"] = true
 		}
 		if len(params) > 0 {
