@@ -60,19 +60,26 @@ type Share struct {
 }
 
 // Attribute shares the credit of a conversion at `at` between touches
-// under model m. Only touches in [at − Window, at + MaxSkew] count (a
-// server's clock may be behind the click's, as Collect allows); each click counts
-// once however many paths (visitor, customer, cid) led to it. Last touch
+// under model m. Only touches in [at − Window, at] count, and the
+// conversion's own click (own, its cid) up to at + MaxSkew: a server's
+// clock may be behind the click's, as Collect allows, but a click made
+// after a purchase by the same visitor or customer earns nothing for it.
+// Each click counts once however many paths (visitor, customer, cid) led
+// to it. Last touch
 // gives everything to the latest click, first touch to the earliest,
 // linear an equal part to each. No touch in the window gives no shares:
 // the conversion is unattributed. Ties in time break by click id, so the
 // answer never depends on the order touches arrive in.
-func Attribute(m Model, at time.Time, touches []Touch) []Share {
+func Attribute(m Model, at time.Time, own string, touches []Touch) []Share {
 	from := at.Add(-Window)
 	var in []Touch
 	seen := map[string]bool{}
 	for _, t := range touches {
-		if t.At.Before(from) || t.At.After(at.Add(MaxSkew)) || seen[t.ClickID] {
+		latest := at
+		if t.ClickID == own {
+			latest = at.Add(MaxSkew)
+		}
+		if t.At.Before(from) || t.At.After(latest) || seen[t.ClickID] {
 			continue
 		}
 		seen[t.ClickID] = true

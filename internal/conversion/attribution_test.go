@@ -29,27 +29,29 @@ func TestAttribute(t *testing.T) {
 		name    string
 		model   Model
 		at      time.Time
+		own     string // the conversion's own click
 		touches []Touch
 		want    map[string]float64 // click id -> weight
 	}{
-		{"last touch", LastTouch, now, history, map[string]float64{"c3": 1}},
-		{"first touch skips clicks older than 30 days", FirstTouch, now, history, map[string]float64{"c1": 1}},
-		{"linear splits equally in the window", Linear, now, history, map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
-		{"later clicks do not count", LastTouch, now.Add(-5 * day), history, map[string]float64{"c2": 1}},
-		{"a click within MaxSkew after a server's time counts", LastTouch, now.Add(-day - MaxSkew), history, map[string]float64{"c3": 1}},
-		{"a click beyond MaxSkew does not", LastTouch, now.Add(-day - MaxSkew - time.Second), history, map[string]float64{"c2": 1}},
-		{"linear before the last click", Linear, now.Add(-5 * day), history, map[string]float64{"c1": 0.5, "c2": 0.5}},
-		{"window edge is inclusive", FirstTouch, now.Add(-40*day + Window), history, map[string]float64{"old": 1}},
-		{"duplicates count once", Linear, now, append(append([]Touch{}, history...), history[1], history[1]), map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
-		{"nothing in the window", LastTouch, now, history[:1], nil},
-		{"no touches", Linear, now, nil, nil},
-		{"ties break by click id", LastTouch, now, []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"b": 1}},
-		{"ties break the same in reverse", FirstTouch, now, []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"a": 1}},
+		{"last touch", LastTouch, now, "", history, map[string]float64{"c3": 1}},
+		{"first touch skips clicks older than 30 days", FirstTouch, now, "", history, map[string]float64{"c1": 1}},
+		{"linear splits equally in the window", Linear, now, "", history, map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
+		{"later clicks do not count", LastTouch, now.Add(-5 * day), "", history, map[string]float64{"c2": 1}},
+		{"its own click within MaxSkew after a server's time counts", LastTouch, now.Add(-day - MaxSkew), "c3", history, map[string]float64{"c3": 1}},
+		{"another click within MaxSkew after it does not", LastTouch, now.Add(-day - time.Second), "c2", history, map[string]float64{"c2": 1}},
+		{"its own click beyond MaxSkew does not", LastTouch, now.Add(-day - MaxSkew - time.Second), "c3", history, map[string]float64{"c2": 1}},
+		{"linear before the last click", Linear, now.Add(-5 * day), "", history, map[string]float64{"c1": 0.5, "c2": 0.5}},
+		{"window edge is inclusive", FirstTouch, now.Add(-40*day + Window), "", history, map[string]float64{"old": 1}},
+		{"duplicates count once", Linear, now, "", append(append([]Touch{}, history...), history[1], history[1]), map[string]float64{"c1": 1.0 / 3, "c2": 1.0 / 3, "c3": 1.0 / 3}},
+		{"nothing in the window", LastTouch, now, "", history[:1], nil},
+		{"no touches", Linear, now, "", nil, nil},
+		{"ties break by click id", LastTouch, now, "", []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"b": 1}},
+		{"ties break the same in reverse", FirstTouch, now, "", []Touch{{ClickID: "b", At: now}, {ClickID: "a", At: now}}, map[string]float64{"a": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			shares := Attribute(tt.model, tt.at, tt.touches)
+			shares := Attribute(tt.model, tt.at, tt.own, tt.touches)
 			got := map[string]float64{}
 			sum := 0.0
 			for _, s := range shares {

@@ -301,7 +301,7 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 				shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
 			}
 		default:
-			shares = Attribute(m, fa.At, fa.Touches)
+			shares = Attribute(m, fa.At, fa.ClickID, fa.Touches)
 			if len(shares) == 0 && fa.ClickID != "" && fa.CampaignID != nil {
 				// Its click went with its deleted link: the campaign
 				// and channel it was attributed to on arrival keep it,
