@@ -66,12 +66,15 @@ type Status struct {
 	Tags            []Tag     `json:"tags"`
 }
 
-// Params page through statuses by id: MaxID for older ones, MinID for the
-// ones right after an id (oldest first, then returned newest first),
-// SinceID for the newest ones after an id (possibly with a gap).
+// Params page through timelines by id: MaxID for older ones, MinID for
+// the ones right after an id (oldest first, then returned newest first),
+// SinceID for the newest ones after an id (possibly with a gap). Search
+// is different: it answers newest first and pages by Offset (results
+// skipped) only; there MinID and MaxID merely filter by creation time,
+// to the second.
 type Params struct {
 	MaxID, SinceID, MinID string
-	Limit                 int
+	Limit, Offset         int
 }
 
 func (p Params) values(v url.Values) {
@@ -86,6 +89,9 @@ func (p Params) values(v url.Values) {
 	}
 	if p.Limit > 0 {
 		v.Set("limit", strconv.Itoa(min(p.Limit, MaxLimit)))
+	}
+	if p.Offset > 0 {
+		v.Set("offset", strconv.Itoa(p.Offset))
 	}
 }
 
@@ -145,7 +151,9 @@ type searchResult struct {
 }
 
 // SearchStatuses runs a full-text status search (type=statuses), which
-// needs a token; without one instances answer no statuses.
+// needs a token; without one instances answer no statuses. A page can be
+// shorter than its limit with more after it: the instance drops statuses
+// deleted or filtered for the token's user after choosing the page.
 func (c *Client) SearchStatuses(ctx context.Context, q string, p Params) (Page, error) {
 	v := url.Values{"q": {q}, "type": {"statuses"}}
 	p.values(v)

@@ -91,6 +91,40 @@ func TestSearchNeedsToken(t *testing.T) {
 	}
 }
 
+// TestSearchPaging: search answers newest first and pages by offset;
+// min_id and max_id only filter by creation time, to the second; a status
+// deleted after it was indexed keeps its place and shortens the page.
+func TestSearchPaging(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t, fake.Token)
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, srv.PostAt("alice", fmt.Sprintf("oolong %d", i), 1, base.Add(time.Duration(i)*time.Second+time.Millisecond)).ID)
+	}
+	srv.Delete(ids[3])
+	tests := []struct {
+		name string
+		p    mastodon.Params
+		want []string
+	}{
+		{"newest first", mastodon.Params{Limit: 2}, []string{ids[5], ids[4]}},
+		{"offset, deleted left out", mastodon.Params{Limit: 2, Offset: 2}, []string{ids[2]}},
+		{"past the end", mastodon.Params{Limit: 2, Offset: 6}, nil},
+		{"min_id filters, newest first still", mastodon.Params{MinID: ids[1], Limit: 2}, []string{ids[5], ids[4]}},
+		{"min_id with offset", mastodon.Params{MinID: ids[1], Limit: 2, Offset: 2}, []string{ids[2]}},
+		{"max_id filters", mastodon.Params{MaxID: ids[2]}, []string{ids[1], ids[0]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pg, err := c.SearchStatuses(context.Background(), "oolong", tt.p)
+			if err != nil || fmt.Sprint(statusIDs(pg)) != fmt.Sprint(tt.want) {
+				t.Errorf("search %+v = %v, %v; want %v", tt.p, statusIDs(pg), err, tt.want)
+			}
+		})
+	}
+}
+
 func TestBadToken(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t, "wrong")

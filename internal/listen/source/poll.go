@@ -235,33 +235,58 @@ func feedPost(feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
 
 // --- Mastodon ---
 
+// A Mastodon source's cursor is the newest status id polled; or, while
+// what was new did not fit in one poll, "since|newest|page": the next
+// poll goes on down from that page (a max_id on a tag timeline, an offset
+// in search), and moves to the newest id once it reaches the end. Both
+// are read newest first, down to the cursor: search answers newest first
+// whatever its parameters, and takes min_id as a time filter, not a
+// cursor.
 func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := &mastodon.Client{BaseURL: src.Config[KeyInstance], Token: src.Config[KeyToken], HTTP: p.opts.Fetch.HTTP()}
-	call := func(pr mastodon.Params) (mastodon.Page, error) {
-		if src.Kind == KindMastodonTag {
-			return c.TagTimeline(ctx, src.Config[KeyTag], pr)
-		}
-		return c.SearchStatuses(ctx, src.Config[KeyQuery], pr)
-	}
-	res := PollResult{Cursor: src.Cursor}
-	// The first poll takes the newest page; later ones page forward from
-	// the cursor with min_id, so that a busy tag leaves no gap.
+	since, newest, page := splitResume(src.Cursor)
+	var res PollResult
 	for range maxPages {
-		pr := mastodon.Params{Limit: mastodon.MaxLimit, MinID: res.Cursor}
-		pg, err := call(pr)
+		limit := min(mastodon.MaxLimit, p.opts.MaxItems-len(res.Posts))
+		if limit <= 0 {
+			break
+		}
+		var (
+			pg  mastodon.Page
+			err error
+		)
+		if src.Kind == KindMastodonTag {
+			pg, err = c.TagTimeline(ctx, src.Config[KeyTag], mastodon.Params{SinceID: since, MaxID: page, Limit: limit})
+		} else {
+			off, _ := strconv.Atoi(page)
+			pg, err = c.SearchStatuses(ctx, src.Config[KeyQuery], mastodon.Params{MinID: since, Offset: off, Limit: limit})
+		}
 		if err != nil {
 			return PollResult{}, err
 		}
 		for _, st := range pg.Statuses {
 			res.Posts = append(res.Posts, mastodonPost(st))
-			if idGreater(st.ID, res.Cursor) {
-				res.Cursor = st.ID
+			if idGreater(st.ID, newest) {
+				newest = st.ID
 			}
 		}
-		if src.Cursor == "" || len(pg.Statuses) < mastodon.MaxLimit || len(res.Posts) >= p.opts.MaxItems {
+		switch {
+		case src.Kind == KindMastodonTag && len(pg.Statuses) == limit:
+			page = pg.Statuses[len(pg.Statuses)-1].ID
+		case src.Kind == KindMastodonSearch && len(pg.Statuses) > 0:
+			// A search page can be short with more after it (statuses
+			// deleted since they were indexed): only an empty one ends.
+			off, _ := strconv.Atoi(page)
+			page = strconv.Itoa(off + limit)
+		default:
+			page = ""
+		}
+		// The first poll takes the newest page only.
+		if page == "" || since == "" {
 			break
 		}
 	}
+	res.Cursor = nextCursor(since, newest, page)
 	return res, nil
 }
 
@@ -346,15 +371,24 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 			break
 		}
 	}
-	switch {
-	case newest.IsZero():
-		res.Cursor = since
-	case page != "" && since != "":
-		res.Cursor = since + "|" + newest.UTC().Format(time.RFC3339Nano) + "|" + page
-	default:
-		res.Cursor = newest.UTC().Format(time.RFC3339Nano)
+	res.Cursor = since
+	if !newest.IsZero() {
+		res.Cursor = nextCursor(since, newest.UTC().Format(time.RFC3339Nano), page)
 	}
 	return res, nil
+}
+
+// nextCursor is the cursor after a poll that read newest first down to
+// since: "since|newest|page" while pages are left, the newest position
+// seen once it has reached the end, since when it saw nothing.
+func nextCursor(since, newest, page string) string {
+	switch {
+	case newest == "":
+		return since
+	case page != "" && since != "":
+		return since + "|" + newest + "|" + page
+	}
+	return newest
 }
 
 // splitResume reads a cursor that is either a position alone or

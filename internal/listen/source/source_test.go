@@ -243,8 +243,10 @@ func TestWeiboPoll(t *testing.T) {
 }
 
 // TestBacklogLeavesNoGap: more new posts between two polls than one poll
-// takes (200) are all taken by the polls that follow, on Bluesky and
-// Weibo, whose searches answer newest first.
+// takes (200) are all taken by the polls that follow, on Bluesky, Weibo
+// and Mastodon search, which answer newest first, and on Mastodon tag
+// timelines. Mastodon search pages by offset: min_id is no cursor there,
+// and statuses deleted after they were indexed make its pages short.
 func TestBacklogLeavesNoGap(t *testing.T) {
 	t.Parallel()
 	pollAll := func(t *testing.T, p *Poller, src listen.Source, polls int) map[string]bool {
@@ -283,6 +285,44 @@ func TestBacklogLeavesNoGap(t *testing.T) {
 			t.Errorf("4 polls took %d distinct posts; want the 450 new ones and the first", len(seen))
 		}
 	})
+	for _, kind := range []string{KindMastodonSearch, KindMastodonTag} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := mastofake.New()
+			t.Cleanup(srv.Close)
+			srv.Post("first", "first #oolong", 1)
+			cfg := map[string]string{KeyInstance: srv.URL, KeyQuery: "oolong", KeyToken: mastofake.Token}
+			if kind == KindMastodonTag {
+				cfg = map[string]string{KeyInstance: srv.URL, KeyTag: "oolong"}
+			}
+			src := listen.Source{ID: 4, Kind: kind, Config: cfg}
+			p := localPoller(t, fetch.Options{})
+			res, err := p.Poll(context.Background(), src)
+			if err != nil || len(res.Posts) != 1 {
+				t.Fatalf("first poll: %+v, %v", res, err)
+			}
+			src.Cursor = res.Cursor
+			var want []string
+			for i := range 450 {
+				st := srv.Post(fmt.Sprintf("u%d", i), fmt.Sprintf("#oolong post %d", i), 1)
+				if i%10 == 3 {
+					srv.Delete(st.ID)
+					continue
+				}
+				want = append(want, st.URI)
+			}
+			seen := pollAll(t, p, src, 4)
+			missed := 0
+			for _, uri := range want {
+				if !seen[uri] {
+					missed++
+				}
+			}
+			if missed > 0 {
+				t.Errorf("4 polls missed %d of the %d new statuses", missed, len(want))
+			}
+		})
+	}
 	t.Run("weibo", func(t *testing.T) {
 		t.Parallel()
 		srv := weibofake.New()

@@ -1,11 +1,20 @@
 // Package fake is a local Mastodon instance for tests, speaking the real
 // API's shape: Bearer tokens (401 {"error":"The access token is invalid"}),
-// id paging with max_id, since_id and min_id and a Link header, limits of
-// 20 by default and 40 at most, X-RateLimit-* headers on every answer and
-// 429 {"error":"Too many requests"} when the window is spent.
+// snowflake ids (the creation time's milliseconds shifted left 16 bits),
+// timeline paging with max_id, since_id and min_id and a Link header,
+// limits of 20 by default and 40 at most, X-RateLimit-* headers on every
+// answer and 429 {"error":"Too many requests"} when the window is spent.
+//
+// Status search answers as Mastodon's StatusesSearchService does: newest
+// first (id descending), paged by limit and offset only; min_id and
+// max_id are not cursors there but become after: and before: filters on
+// the creation time, to the second; and statuses deleted since they were
+// indexed still take their place in a page and are then left out of it,
+// so a page can be short with more after it.
 package fake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,7 +37,8 @@ type Server struct {
 
 	mu        sync.Mutex
 	statuses  []mastodon.Status // ascending id
-	nextID    int64
+	deleted   map[string]bool
+	seq       int64
 	tokens    map[string]bool
 	limit     int
 	remaining int
@@ -40,7 +50,7 @@ type Server struct {
 // New starts a fake instance with one valid token, "good-token", and a
 // rate limit of 300 requests per 5 minutes.
 func New() *Server {
-	s := &Server{nextID: 100000, tokens: map[string]bool{"good-token": true}, limit: 300, remaining: 300, window: 5 * time.Minute}
+	s := &Server{deleted: map[string]bool{}, tokens: map[string]bool{"good-token": true}, limit: 300, remaining: 300, window: 5 * time.Minute}
 	s.reset = time.Now().Add(s.window)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.tagTimeline)
@@ -53,15 +63,23 @@ func New() *Server {
 const Token = "good-token"
 
 // Post adds a status with text (plain; stored as HTML <p>) by username,
-// and returns it. Tags are the #words of text.
+// created now, and returns it. Tags are the #words of text.
 func (s *Server) Post(username, text string, followers int64) mastodon.Status {
+	return s.PostAt(username, text, followers, time.Now())
+}
+
+// PostAt adds a status created at at, as a remote status that reaches
+// the instance late keeps its author's publish time, and so an id below
+// those of statuses the instance already has.
+func (s *Server) PostAt(username, text string, followers int64, at time.Time) mastodon.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nextID++
-	id := strconv.FormatInt(s.nextID, 10)
+	at = at.UTC().Truncate(time.Millisecond)
+	s.seq++
+	id := strconv.FormatInt(at.UnixMilli()<<16|s.seq&0xffff, 10)
 	st := mastodon.Status{
 		ID: id, URI: s.URL + "/users/" + username + "/statuses/" + id, URL: s.URL + "/@" + username + "/" + id,
-		CreatedAt: time.Now().UTC().Truncate(time.Millisecond), Content: "<p>" + htmlEscape(text) + "</p>",
+		CreatedAt: at, Content: "<p>" + htmlEscape(text) + "</p>",
 		Visibility: "public", Language: "en", RepliesCount: 1, ReblogsCount: 2, FavouritesCount: 3,
 		Account: mastodon.Account{ID: "1" + id, Username: username, Acct: username, DisplayName: strings.ToUpper(username[:1]) + username[1:],
 			URL: s.URL + "/@" + username, FollowersCount: followers},
@@ -69,8 +87,18 @@ func (s *Server) Post(username, text string, followers int64) mastodon.Status {
 	for _, m := range tagRE.FindAllStringSubmatch(text, -1) {
 		st.Tags = append(st.Tags, mastodon.Tag{Name: strings.ToLower(m[1]), URL: s.URL + "/tags/" + strings.ToLower(m[1])})
 	}
-	s.statuses = append(s.statuses, st)
+	i, _ := slices.BinarySearchFunc(s.statuses, idNum(id), func(x mastodon.Status, n int64) int { return cmp.Compare(idNum(x.ID), n) })
+	s.statuses = slices.Insert(s.statuses, i, st)
 	return st
+}
+
+// Delete deletes a status. Timelines leave it out at once; the search
+// index keeps it for a while, so that it still takes a place in search
+// pages.
+func (s *Server) Delete(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deleted[id] = true
 }
 
 var tagRE = regexp.MustCompile(`#(\w+)`)
@@ -155,6 +183,17 @@ func idNum(s string) int64 {
 	return n
 }
 
+// snowflakeTime is the time of a status id, to the second, as search
+// turns min_id and max_id into after: and before: with Snowflake.to_time
+// and iso8601; zero for no id.
+func snowflakeTime(id string) time.Time {
+	n := idNum(id)
+	if n <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n >> 16).UTC().Truncate(time.Second)
+}
+
 // page selects from matching (ascending by id) as Mastodon does: newest
 // first below max_id and above since_id; with min_id, the ones right
 // after it.
@@ -188,7 +227,7 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
 	tag := strings.ToLower(strings.TrimPrefix(r.PathValue("hashtag"), "#"))
 	var matching []mastodon.Status
 	for _, st := range s.statuses {
-		if slices.ContainsFunc(st.Tags, func(t mastodon.Tag) bool { return t.Name == tag }) {
+		if !s.deleted[st.ID] && slices.ContainsFunc(st.Tags, func(t mastodon.Tag) bool { return t.Name == tag }) {
 			matching = append(matching, st)
 		}
 	}
@@ -225,18 +264,21 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	result := map[string]any{"accounts": []any{}, "hashtags": []any{}, "statuses": []mastodon.Status{}}
 	t := q.Get("type")
 	if signedIn && (t == "" || t == "statuses") {
-		var matching []mastodon.Status
-		for _, st := range s.statuses {
-			if strings.Contains(strings.ToLower(st.Content), term) {
-				matching = append(matching, st)
+		after, before := snowflakeTime(q.Get("min_id")), snowflakeTime(q.Get("max_id"))
+		var hits []mastodon.Status
+		for _, st := range slices.Backward(s.statuses) { // order(id: :desc)
+			if strings.Contains(strings.ToLower(st.Content), term) &&
+				(after.IsZero() || st.CreatedAt.After(after)) && (before.IsZero() || st.CreatedAt.Before(before)) {
+				hits = append(hits, st)
 			}
 		}
-		out := page(matching, q)
-		if off, _ := strconv.Atoi(q.Get("offset")); off > 0 {
-			out = out[min(off, len(out)):]
-		}
-		if out == nil {
-			out = []mastodon.Status{}
+		off, _ := strconv.Atoi(q.Get("offset"))
+		hits = hits[min(max(off, 0), len(hits)):]
+		out := []mastodon.Status{}
+		for _, st := range hits[:min(limitOf(q), len(hits))] {
+			if !s.deleted[st.ID] {
+				out = append(out, st)
+			}
 		}
 		result["statuses"] = out
 	}
