@@ -3,6 +3,7 @@ package textnorm
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
@@ -41,15 +42,32 @@ func (st *scriptStage) longestAt(r rune) int {
 	return int(st.longest[r])
 }
 
-var loadStages = sync.OnceValue(func() []scriptStage {
+// converter is the tw2sp chain read into maps, with the set of characters
+// that only traditional Chinese writes.
+type converter struct {
+	stages []scriptStage
+	// traditional has bit r set when TSCharacters changes r and no
+	// traditional character becomes r: 後, 體, 臺 but not 乾, 於 or 么,
+	// which simplified Chinese writes too.
+	traditional []uint64
+}
+
+func (cv *converter) isTraditional(r rune) bool {
+	return r < maxStartRune && cv.traditional[r/64]&(1<<(r%64)) != 0
+}
+
+var loadConverter = sync.OnceValue(func() *converter {
+	cv := &converter{traditional: make([]uint64, maxStartRune/64)}
 	cc, err := opencc.New("tw2sp")
 	if err != nil {
-		return nil // the dictionaries are embedded; this does not happen
+		return cv // the dictionaries are embedded; this does not happen
 	}
-	var stages []scriptStage
+	becomes := map[string]bool{} // what a TSCharacters entry may give
+	var changes []rune           // what TSCharacters changes
 	for _, g := range cc.DictChains {
 		st := scriptStage{longest: make([]uint8, maxStartRune)}
-		for _, d := range g.Dicts {
+		for di, d := range g.Dicts {
+			chars := strings.HasSuffix(g.Files[di], "TSCharacters.ocd2")
 			sd := scriptDict{m: map[string]string{}}
 			for _, id := range d.Trie.PrefixPredict(nil, 0) {
 				key, err := d.Trie.Key(id)
@@ -69,18 +87,76 @@ var loadStages = sync.OnceValue(func() []scriptStage {
 				sd.m[k] = d.Values[v][0]
 				sd.maxRunes = max(sd.maxRunes, n)
 				st.longest[r] = max(st.longest[r], uint8(n))
+				if chars {
+					for _, alt := range d.Values[v] {
+						becomes[alt] = true
+					}
+					if n == 1 && d.Values[v][0] != k {
+						changes = append(changes, r)
+					}
+				}
 			}
 			st.dicts = append(st.dicts, sd)
 		}
-		stages = append(stages, st)
+		cv.stages = append(cv.stages, st)
 	}
-	return stages
+	for _, r := range changes {
+		if !becomes[string(r)] {
+			cv.traditional[r/64] |= 1 << (r % 64)
+		}
+	}
+	return cv
 })
 
-// toSimplified converts traditional Chinese in s to simplified.
+// toSimplified converts the traditional Chinese in s to simplified. Only a
+// run of Han characters holding a character that simplified Chinese never
+// writes goes through the phrase chain; other runs are left as they are.
+// The tw2sp phrases (Taiwan usage such as 程序 → 进程, 通道 → 信道) are
+// also ordinary simplified words, and their longest match crosses word
+// boundaries (联通道歉 → 联信道歉), so applying them to simplified text
+// would rewrite it. Since a simplified text is left as it is, a simplified
+// term and the same characters inside a simplified sentence stay alike.
 func toSimplified(s string) string {
-	for _, st := range loadStages() {
-		s = st.convert(s)
+	cv := loadConverter()
+	var b strings.Builder
+	copied := 0 // s[:copied] is in b, or needs no change while b is empty
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !cv.isTraditional(r) {
+			i += size
+			continue
+		}
+		start := i
+		for start > copied {
+			p, n := utf8.DecodeLastRuneInString(s[copied:start])
+			if !unicode.Is(unicode.Han, p) {
+				break
+			}
+			start -= n
+		}
+		end := i + size
+		for end < len(s) {
+			p, n := utf8.DecodeRuneInString(s[end:])
+			if !unicode.Is(unicode.Han, p) {
+				break
+			}
+			end += n
+		}
+		b.WriteString(s[copied:start])
+		b.WriteString(cv.convertRun(s[start:end]))
+		copied, i = end, end
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+// convertRun applies the whole tw2sp chain to s.
+func (cv *converter) convertRun(s string) string {
+	for i := range cv.stages {
+		s = cv.stages[i].convert(s)
 	}
 	return s
 }

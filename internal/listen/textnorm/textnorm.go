@@ -33,7 +33,9 @@ const maxURLs = 64
 // URLs, simple case folding, zero-width characters dropped, runs of white
 // space and control characters collapsed to one space and trimmed, then
 // traditional Chinese (including Taiwan phrasing, OpenCC tw2sp) converted
-// to simplified. Emoji and other symbols are kept.
+// to simplified in the runs of Han characters that hold a traditional
+// character; simplified Chinese is left as it is. Emoji and other symbols
+// are kept.
 func Normalize(s string) Text {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")

@@ -26,6 +26,17 @@ func TestNormalize(t *testing.T) {
 		{"taiwan place name", "臺灣", "台湾", nil},
 		{"taiwan phrasing", "這個軟體的滑鼠", "这个软件的鼠标", nil},
 		{"simplified unchanged", "今天天气很好，我们去喝奶茶", "今天天气很好,我们去喝奶茶", nil},
+		// tw2sp's phrases are simplified words too: they must not rewrite
+		// a simplified text.
+		{"simplified 联通道歉", "中国联通道歉", "中国联通道歉", nil},
+		{"simplified 中文字幕", "中文字幕", "中文字幕", nil},
+		{"simplified 小程序", "微信小程序", "微信小程序", nil},
+		{"simplified 文件", "文件", "文件", nil},
+		{"simplified 么么哒", "么么哒", "么么哒", nil},
+		{"simplified 乾隆", "乾隆年间", "乾隆年间", nil},
+		{"taiwan phrase in a traditional run", "寫程式", "写程序", nil},
+		{"only the traditional run", "臺灣的軟體，微信小程序", "台湾的软件,微信小程序", nil},
+		{"mixed run", "汉字漢字", "汉字汉字", nil},
 		{"mixed case", "McDonald's 和 KFC", "mcdonald's 和 kfc", nil},
 		{"greek final sigma", "ΟΔΟΣ", "οδοσ", nil},
 		{"emoji kept", "好吃😋👍🏻 family 👨‍👩‍👧", "好吃😋👍🏻 family 👨‍👩‍👧", nil},
@@ -56,8 +67,8 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
-// TestSimplifiedAgreesWithOpenCC checks the fast converter against the
-// library's own Convert.
+// TestSimplifiedAgreesWithOpenCC checks the fast converter of a traditional
+// run against the library's own Convert.
 func TestSimplifiedAgreesWithOpenCC(t *testing.T) {
 	t.Parallel()
 	cc, err := opencc.New("tw2sp")
@@ -77,9 +88,38 @@ func TestSimplifiedAgreesWithOpenCC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := toSimplified(s); got != want {
-			t.Errorf("toSimplified(%q) = %q, OpenCC says %q", s, got, want)
+		if got := loadConverter().convertRun(s); got != want {
+			t.Errorf("convertRun(%q) = %q, OpenCC says %q", s, got, want)
 		}
+	}
+}
+
+// TestTermInSentence checks that a query term normalizes as the same
+// characters do inside a sentence, so that matching finds it exactly where
+// it was written.
+func TestTermInSentence(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		term, text string
+		in         bool
+	}{
+		{"联通", "联通道歉了", true},
+		{"交通", "交通道路拥堵", true},
+		{"中文", "中文字幕组", true},
+		{"文件", "请查收文件", true},
+		{"进程", "我写的程序崩溃了", false},
+		{"软件", "這個軟體很好用", true},
+		{"軟體", "这个软件很好用", true},
+		{"臺灣", "我在台湾", true},
+	}
+	for _, c := range cases {
+		t.Run(c.term+" in "+c.text, func(t *testing.T) {
+			t.Parallel()
+			term, text := Normalize(c.term).Norm, Normalize(c.text).Norm
+			if got := strings.Contains(text, term); got != c.in {
+				t.Errorf("%q (%q) in %q (%q) = %v, want %v", c.term, term, c.text, text, got, c.in)
+			}
+		})
 	}
 }
 
