@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 )
 
@@ -55,6 +56,51 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 			AND mt.published_at >= $2 AND mt.published_at < $3)`
 	}
 	return where, args
+}
+
+// utcHour is the text "2006-01-02 15" of the UTC hour of a timestamp
+// column: SQLite keeps timestamps as UTC text that begins so, PostgreSQL
+// formats them.
+func (db *DB) utcHour(col string) string {
+	if db.dialect == Postgres {
+		return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')`
+	}
+	return `substr(` + col + `, 1, 13)`
+}
+
+// MentionRollups counts, per UTC hour in [from, to), the distinct mentions
+// that match any of topicIDs (none when it is empty), as the topic
+// roll-ups count each topic's. It reads the topics' matches in the period
+// by the primary key of mention_topics (topic, published_at) and each
+// matched mention's row once.
+func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error) {
+	out := []listen.Rollup{}
+	if len(topicIDs) == 0 {
+		return out, nil
+	}
+	where, args := mentionScope(ws, topicIDs, from, to)
+	rows, err := db.reader().query(ctx, `SELECT `+db.utcHour("m.published_at")+`, COUNT(*),
+		SUM(CASE WHEN m.sentiment = 'positive' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.sentiment = 'neutral' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.sentiment = 'negative' THEN 1 ELSE 0 END),
+		SUM(m.author_followers)
+		FROM mentions m WHERE `+where+` GROUP BY 1 ORDER BY 1`, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "count distinct mentions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r listen.Rollup
+		var hour string
+		if err := rows.Scan(&hour, &r.Volume, &r.Positive, &r.Neutral, &r.Negative, &r.Reach); err != nil {
+			return nil, apperr.Wrap(err, "count distinct mentions")
+		}
+		if r.Hour, err = time.Parse("2006-01-02 15", strings.Replace(hour, "T", " ", 1)); err != nil {
+			return nil, apperr.Wrap(err, "count distinct mentions")
+		}
+		out = append(out, r)
+	}
+	return out, apperr.Wrap(rows.Err(), "count distinct mentions")
 }
 
 // InsightMentions returns the newest mentions f selects, at most f.Limit

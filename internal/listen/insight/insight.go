@@ -1,8 +1,10 @@
 // Package insight turns stored mentions into what a team reads: hot terms,
 // share of voice, sentiment over time, top authors, sources and the terms
-// people use with the brand in positive and negative mentions. Series come
-// from the hourly topic roll-ups, never from scanning mentions; term
-// statistics read mentions in bounded windows with bounded limits.
+// people use with the brand in positive and negative mentions. A topic's
+// series come from its hourly roll-ups; figures over several topics (all
+// of them, the brand's, a competitor's) count each mention once, from
+// the topics' matches. Term statistics read mentions in bounded windows
+// with bounded limits.
 package insight
 
 import (
@@ -74,6 +76,11 @@ type Store interface {
 	// TopicRollups returns the hourly roll-ups of the topics (every topic
 	// of the workspace when topicIDs is empty) with hour in [from, to).
 	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+	// MentionRollups counts per hour in [from, to) the distinct mentions
+	// that match any of topicIDs, which the roll-ups of several topics
+	// would count once per topic (TopicID is 0; none when topicIDs is
+	// empty).
+	MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
 	// InsightMentions returns the mentions f selects (cluster members
 	// included), newest first, at most f.Limit.
 	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -44,11 +45,39 @@ func (f fixture) topic(t *testing.T, name, kind string) int64 {
 	return id
 }
 
-func (f fixture) rollup(t *testing.T, topic int64, hour time.Time, pos, neu, neg int64) {
+// competitorTopic adds a competitor topic of the brand's competitor comp
+// (none when 0).
+func (f fixture) competitorTopic(t *testing.T, name string, comp int64) int64 {
 	t.Helper()
-	_, err := f.db.WriteDB().ExecContext(context.Background(), `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 100)`, topic, hour.UTC(), f.ws, pos+neu+neg, pos, neu, neg)
+	id := f.topic(t, name, "competitor")
+	if comp != 0 {
+		_, err := f.db.WriteDB().ExecContext(context.Background(), `UPDATE topics SET competitor_id = $1 WHERE id = $2`, comp, id)
+		must(t, err)
+	}
+	return id
+}
+
+// post stores n mentions of the topics as listening does: each its row,
+// one match per topic and a count in each topic's roll-up.
+func (f fixture) post(t *testing.T, n int, sentiment string, followers int64, at time.Time, topics ...int64) {
+	t.Helper()
+	batch := make([]listen.NewMention, n)
+	for i := range batch {
+		k := seq.Add(1)
+		batch[i] = listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("p", k), Text: fmt.Sprint("post ", k),
+			ContentHash: fmt.Sprint("h", k), Sentiment: sentiment, AuthorFollowers: followers, TopicIDs: topics, PublishedAt: at, FetchedAt: at}, ClusterIndex: -1}
+	}
+	_, _, err := f.db.SaveMentions(context.Background(), f.ws, batch, listen.NearSync{})
 	must(t, err)
+}
+
+// posts stores pos positive, neu neutral and neg negative mentions of the
+// topics at a time.
+func (f fixture) posts(t *testing.T, at time.Time, pos, neu, neg int, topics ...int64) {
+	t.Helper()
+	f.post(t, pos, "positive", 10, at, topics...)
+	f.post(t, neu, "neutral", 10, at, topics...)
+	f.post(t, neg, "negative", 10, at, topics...)
 }
 
 func (f fixture) mention(t *testing.T, topic int64, author string, followers int64, source, text, sentiment string, at time.Time) int64 {
@@ -73,11 +102,11 @@ func TestShareOfVoiceAndSentiment(t *testing.T) {
 		other := newFixture(t, db)
 		otherBrand := other.topic(t, "别家", "brand")
 		day1 := time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai)
-		// 23:30 Shanghai on day 1 is 15:00 UTC: it belongs to day 1 there.
-		f.rollup(t, brand, day1.Add(23*time.Hour), 3, 0, 1)
-		f.rollup(t, rival, day1.Add(10*time.Hour), 2, 2, 0)
-		f.rollup(t, brand, day1.Add(34*time.Hour), 0, 1, 1)
-		other.rollup(t, otherBrand, day1.Add(10*time.Hour), 50, 0, 0)
+		// 23:30 Shanghai on day 1 is 15:30 UTC: it belongs to day 1 there.
+		f.posts(t, day1.Add(23*time.Hour+30*time.Minute), 3, 0, 1, brand)
+		f.posts(t, day1.Add(10*time.Hour), 2, 2, 0, rival)
+		f.posts(t, day1.Add(34*time.Hour), 0, 1, 1, brand)
+		other.posts(t, day1.Add(10*time.Hour), 5, 0, 0, otherBrand)
 		s := insight.NewService(db)
 		p := insight.Period{From: day1, To: day1.AddDate(0, 0, 3), Loc: shanghai}
 		sov, err := s.ShareOfVoice(ctx, f.ws, p)

@@ -4,12 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // Measure returns, for each scope, the listening figures of METRICS.md for
-// the brand: mentions (the brand topics' volume), share_of_voice against
-// every competitor topic, and the brand's positive_ratio and
+// the brand: mentions (the brand topics' mentions, each once),
+// share_of_voice against every competitor, and the brand's positive_ratio and
 // net_sentiment, each left out when its denominator is 0. It is one of the
 // campaign package's Measurers: a campaign's voice is its brand's voice
 // while it runs. Listening is not split by platform, so a platform's scope
@@ -20,7 +21,7 @@ func (s *Service) Measure(ctx context.Context, ws, _ int64, scopes []metric.Scop
 	if err != nil {
 		return nil, err
 	}
-	brand, comps := topicIDsOfKind(topics, "brand"), topicIDsOfKind(topics, "competitor")
+	brand, comps := voices(topics)
 	var all []int // the scopes on every platform
 	for i, sc := range scopes {
 		if sc.Platform == "" && len(brand) > 0 {
@@ -34,33 +35,29 @@ func (s *Service) Measure(ctx context.Context, ws, _ int64, scopes []metric.Scop
 	for _, i := range all[1:] {
 		from, to = earliest(from, scopes[i].From), latest(to, scopes[i].To)
 	}
-	rows, err := s.store.TopicRollups(ctx, ws, append(ids(brand), ids(comps)...), from, to)
+	own, others, err := s.voiceRollups(ctx, ws, brand, comps, from, to)
 	if err != nil {
 		return nil, err
 	}
-	isBrand := map[int64]bool{}
-	for _, b := range brand {
-		isBrand[b.ID] = true
-	}
 	for _, i := range all {
 		sc := scopes[i]
-		var own SentimentPoint
-		var voice int64
-		for _, r := range rows {
-			if r.Hour.Before(sc.From) || !r.Hour.Before(sc.To) {
-				continue
+		in := func(rows []listen.Rollup) SentimentPoint {
+			var pt SentimentPoint
+			for _, r := range rows {
+				if !r.Hour.Before(sc.From) && r.Hour.Before(sc.To) {
+					pt.add(r)
+				}
 			}
-			voice += r.Volume
-			if isBrand[r.TopicID] {
-				own.Volume += r.Volume
-				own.Positive += r.Positive
-				own.Neutral += r.Neutral
-				own.Negative += r.Negative
-			}
+			return pt
 		}
-		own.finish()
-		fig := map[string]float64{"mentions": float64(own.Volume)}
-		for key, v := range map[string]*float64{"share_of_voice": ratio(own.Volume, voice), "positive_ratio": own.PositiveRate, "net_sentiment": own.NetSentiment} {
+		mine := in(own)
+		mine.finish()
+		voice := mine.Volume
+		for _, rows := range others {
+			voice += in(rows).Volume
+		}
+		fig := map[string]float64{"mentions": float64(mine.Volume)}
+		for key, v := range map[string]*float64{"share_of_voice": ratio(mine.Volume, voice), "positive_ratio": mine.PositiveRate, "net_sentiment": mine.NetSentiment} {
 			if v != nil {
 				fig[key] = *v
 			}

@@ -30,12 +30,12 @@ func TestMeasure(t *testing.T) {
 		brand := f.topic(t, "闲岚", "brand")
 		rival := f.topic(t, "橡果", "competitor")
 		product := f.topic(t, "冷萃", "product")
-		f.rollup(t, brand, from, 6, 2, 2)                    // in
-		f.rollup(t, brand, from.Add(47*time.Hour), 2, 0, 0)  // in
-		f.rollup(t, brand, to, 50, 0, 0)                     // after
-		f.rollup(t, rival, from.Add(time.Hour), 3, 3, 4)     // in
-		f.rollup(t, product, from.Add(time.Hour), 9, 9, 9)   // not voice
-		f.rollup(t, rival, from.Add(-time.Hour), 20, 20, 20) // before
+		f.posts(t, from, 6, 2, 2, brand)                   // in
+		f.posts(t, from.Add(47*time.Hour), 2, 0, 0, brand) // in
+		f.posts(t, to, 5, 0, 0, brand)                     // after
+		f.posts(t, from.Add(time.Hour), 3, 3, 4, rival)    // in
+		f.posts(t, from.Add(time.Hour), 9, 9, 9, product)  // not voice
+		f.posts(t, from.Add(-time.Hour), 2, 2, 2, rival)   // before
 
 		got, err = svc.Measure(ctx, f.ws, 1, []metric.Scope{whole, weibo, firstDay})
 		if err != nil || len(got) != 3 {

@@ -2,16 +2,21 @@ package insight
 
 import (
 	"context"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen"
 )
 
 // ShareOfVoice is METRICS.md's share_of_voice per day: brand mentions /
-// (brand + every tracked competitor's mentions), same period, from the
-// roll-ups. Share is nil on a day without any mention.
+// (brand + every tracked competitor's mentions), same period. A mention
+// of several brand topics is one brand mention, and a mention of several
+// topics of one competitor one mention of that competitor. Share is nil
+// on a day without any mention.
 type ShareOfVoice struct {
 	Days []string `json:"days"`
-	// Brand is the brand topics' mentions per day, summed.
+	// Brand is the brand's mentions per day: those of any brand topic.
 	Brand []int64 `json:"brand"`
-	// Competitors are the competitor topics, each with its mentions and
+	// Competitors are the tracked competitors, each with its mentions and
 	// its own share per day.
 	Competitors []VoiceSeries `json:"competitors"`
 	// Share is the brand's share per day.
@@ -22,9 +27,13 @@ type ShareOfVoice struct {
 	BrandTopics []TopicRef `json:"brand_topics"`
 }
 
-// VoiceSeries is one competitor topic's daily mentions and share.
+// VoiceSeries is one competitor's daily mentions and share: the mentions
+// of any of its Topics, the competitor topics of one brand competitor (a
+// competitor topic of none is a competitor of its own). Topic is the
+// first of them, which names the competitor.
 type VoiceSeries struct {
 	Topic    TopicRef   `json:"topic"`
+	Topics   []TopicRef `json:"topics"`
 	Mentions []int64    `json:"mentions"`
 	Share    []*float64 `json:"share"`
 }
@@ -37,8 +46,39 @@ func ratio(a, b int64) *float64 {
 	return &v
 }
 
+// voices returns the brand's topics and each competitor's topics.
+func voices(topics []TopicRef) (brand []TopicRef, comps [][]TopicRef) {
+	at := map[int64]int{}
+	for _, t := range topicIDsOfKind(topics, "competitor") {
+		if i, ok := at[t.CompetitorID]; ok && t.CompetitorID != 0 {
+			comps[i] = append(comps[i], t)
+			continue
+		}
+		at[t.CompetitorID] = len(comps)
+		comps = append(comps, []TopicRef{t})
+	}
+	return topicIDsOfKind(topics, "brand"), comps
+}
+
+// voiceRollups counts per hour in [from, to) the brand's mentions and
+// each competitor's, a mention once per voice however many of its
+// topics it matches.
+func (s *Service) voiceRollups(ctx context.Context, ws int64, brand []TopicRef, comps [][]TopicRef, from, to time.Time) ([]listen.Rollup, [][]listen.Rollup, error) {
+	own, err := s.store.MentionRollups(ctx, ws, ids(brand), from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	others := make([][]listen.Rollup, len(comps))
+	for i, c := range comps {
+		if others[i], err = s.store.MentionRollups(ctx, ws, ids(c), from, to); err != nil {
+			return nil, nil, err
+		}
+	}
+	return own, others, nil
+}
+
 // ShareOfVoice computes the brand's share of voice against each
-// competitor topic per day of p in its time zone.
+// competitor per day of p in its time zone.
 func (s *Service) ShareOfVoice(ctx context.Context, ws int64, p Period) (ShareOfVoice, error) {
 	if err := p.Validate(); err != nil {
 		return ShareOfVoice{}, err
@@ -47,38 +87,27 @@ func (s *Service) ShareOfVoice(ctx context.Context, ws int64, p Period) (ShareOf
 	if err != nil {
 		return ShareOfVoice{}, err
 	}
-	brand, comps := topicIDsOfKind(topics, "brand"), topicIDsOfKind(topics, "competitor")
+	brand, comps := voices(topics)
+	own, others, err := s.voiceRollups(ctx, ws, brand, comps, p.From, p.To)
+	if err != nil {
+		return ShareOfVoice{}, err
+	}
 	ds, index := days(p)
-	out := ShareOfVoice{Days: dayLabels(ds), Brand: make([]int64, len(ds)), Share: make([]*float64, len(ds)), BrandTopics: brand, Competitors: []VoiceSeries{}}
+	perDay := func(rows []listen.Rollup) []int64 {
+		out := make([]int64, len(ds))
+		for _, r := range rows {
+			if d := index(r.Hour); d >= 0 {
+				out[d] += r.Volume
+			}
+		}
+		return out
+	}
+	out := ShareOfVoice{Days: dayLabels(ds), Brand: perDay(own), Share: make([]*float64, len(ds)), BrandTopics: brand, Competitors: []VoiceSeries{}}
 	if out.BrandTopics == nil {
 		out.BrandTopics = []TopicRef{}
 	}
-	compIdx := map[int64]int{}
 	for i, c := range comps {
-		compIdx[c.ID] = i
-		out.Competitors = append(out.Competitors, VoiceSeries{Topic: c, Mentions: make([]int64, len(ds)), Share: make([]*float64, len(ds))})
-	}
-	isBrand := map[int64]bool{}
-	for _, b := range brand {
-		isBrand[b.ID] = true
-	}
-	all := append(ids(brand), ids(comps)...)
-	if len(all) > 0 {
-		rows, err := s.store.TopicRollups(ctx, ws, all, p.From, p.To)
-		if err != nil {
-			return ShareOfVoice{}, err
-		}
-		for _, r := range rows {
-			d := index(r.Hour)
-			if d < 0 {
-				continue
-			}
-			if isBrand[r.TopicID] {
-				out.Brand[d] += r.Volume
-			} else if i, ok := compIdx[r.TopicID]; ok {
-				out.Competitors[i].Mentions[d] += r.Volume
-			}
-		}
+		out.Competitors = append(out.Competitors, VoiceSeries{Topic: c[0], Topics: c, Mentions: perDay(others[i]), Share: make([]*float64, len(ds))})
 	}
 	var brandSum, allSum int64
 	for d := range ds {
@@ -99,6 +128,7 @@ func (s *Service) ShareOfVoice(ctx context.Context, ws int64, p Period) (ShareOf
 
 // SentimentPoint is one day of a topic's sentiment: the counts, and
 // METRICS.md's positive_ratio and net_sentiment (nil without mentions).
+// Reach is the sum of the mentions' authors' followers.
 type SentimentPoint struct {
 	Day          string   `json:"day"`
 	Volume       int64    `json:"volume"`
@@ -117,32 +147,40 @@ type SentimentSeries struct {
 	Total  SentimentPoint   `json:"total"`
 }
 
+func (sp *SentimentPoint) add(r listen.Rollup) {
+	sp.Volume += r.Volume
+	sp.Positive += r.Positive
+	sp.Neutral += r.Neutral
+	sp.Negative += r.Negative
+	sp.Reach += r.Reach
+}
+
 func (sp *SentimentPoint) finish() {
 	sp.PositiveRate = ratio(sp.Positive, sp.Positive+sp.Neutral+sp.Negative)
 	sp.NetSentiment = ratio(sp.Positive-sp.Negative, sp.Positive+sp.Negative)
 }
 
-// Sentiment returns the sentiment of a topic (every topic of the
-// workspace, summed, when topicID is 0) per day of p. Returns
-// apperr.NotFound if the topic is not the workspace's.
+// Sentiment returns the sentiment of a topic per day of p; when topicID
+// is 0, of the mentions of any topic of the workspace, each counted once.
+// Returns apperr.NotFound if the topic is not the workspace's.
 func (s *Service) Sentiment(ctx context.Context, ws, topicID int64, p Period) (SentimentSeries, error) {
 	if err := p.Validate(); err != nil {
 		return SentimentSeries{}, err
 	}
 	var out SentimentSeries
-	var sel []int64
+	topics, err := s.store.InsightTopics(ctx, ws)
+	if err != nil {
+		return out, err
+	}
+	sel, rollups := ids(topics), s.store.MentionRollups
 	if topicID != 0 {
-		topics, err := s.store.InsightTopics(ctx, ws)
-		if err != nil {
-			return out, err
-		}
 		t, err := findTopic(topics, topicID)
 		if err != nil {
 			return out, err
 		}
-		out.Topic, sel = &t, []int64{t.ID}
+		out.Topic, sel, rollups = &t, []int64{t.ID}, s.store.TopicRollups
 	}
-	rows, err := s.store.TopicRollups(ctx, ws, sel, p.From, p.To)
+	rows, err := rollups(ctx, ws, sel, p.From, p.To)
 	if err != nil {
 		return out, err
 	}
@@ -152,16 +190,9 @@ func (s *Service) Sentiment(ctx context.Context, ws, topicID int64, p Period) (S
 		out.Points[i].Day = d.Format("2006-01-02")
 	}
 	for _, r := range rows {
-		d := index(r.Hour)
-		if d < 0 {
-			continue
+		if d := index(r.Hour); d >= 0 {
+			out.Points[d].add(r)
 		}
-		pt := &out.Points[d]
-		pt.Volume += r.Volume
-		pt.Positive += r.Positive
-		pt.Neutral += r.Neutral
-		pt.Negative += r.Negative
-		pt.Reach += r.Reach
 	}
 	out.Total.Day = "total"
 	for i := range out.Points {

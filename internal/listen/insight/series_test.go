@@ -1,0 +1,67 @@
+package insight_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/metric"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// A mention that matches several topics is one mention of the workspace,
+// of the brand, and of a competitor, however many of their topics it
+// matches; only a topic's own series counts it per topic.
+func TestMentionOfSeveralTopicsCountsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand, brandAlias := f.topic(t, "Acme", "brand"), f.topic(t, "艾克美", "brand")
+		rival, rivalProduct := f.competitorTopic(t, "Rival", 7), f.competitorTopic(t, "Rival Pro", 7)
+		f.competitorTopic(t, "Other", 0) // no mention this day
+		crisis := f.topic(t, "危机", "crisis")
+		at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+		f.post(t, 1, "positive", 100, at, brand, brandAlias)
+		f.post(t, 2, "negative", 1000, at, brand, crisis)
+		f.post(t, 1, "negative", 10, at, rival, rivalProduct)
+		f.post(t, 1, "neutral", 10, at, rival)
+		f.post(t, 1, "neutral", 10, at, crisis)
+
+		s := insight.NewService(db)
+		p := insight.Period{From: at.Truncate(24 * time.Hour), To: at.Truncate(24*time.Hour).AddDate(0, 0, 1), Loc: time.UTC}
+		all, err := s.Sentiment(ctx, f.ws, 0, p)
+		must(t, err)
+		// 6 mentions (1 positive, 2 neutral, 3 negative): net (1−3)/(1+3).
+		tot := all.Total
+		if tot.Volume != 6 || tot.Positive != 1 || tot.Neutral != 2 || tot.Negative != 3 || tot.Reach != 2130 || *tot.NetSentiment != -0.5 {
+			t.Errorf("all topics: %d mentions (%d/%d/%d), reach %d, net %v; want 6 (1/2/3), reach 2130, net -0.5",
+				tot.Volume, tot.Positive, tot.Neutral, tot.Negative, tot.Reach, *tot.NetSentiment)
+		}
+		one, err := s.Sentiment(ctx, f.ws, brand, p)
+		must(t, err)
+		if one.Total.Volume != 3 {
+			t.Errorf("topic Acme: %d mentions, want 3", one.Total.Volume)
+		}
+
+		sov, err := s.ShareOfVoice(ctx, f.ws, p)
+		must(t, err)
+		var comps []string
+		for _, c := range sov.Competitors {
+			comps = append(comps, fmt.Sprintf("%s(%d topics) %v", c.Topic.Name, len(c.Topics), c.Mentions))
+		}
+		// Brand 3, Rival 2 (of its two topics), Other 0.
+		if fmt.Sprint(sov.Brand, comps) != "[3] [Rival(2 topics) [2] Other(1 topics) [0]]" || *sov.Total != 0.6 {
+			t.Errorf("share of voice: brand %v, competitors %v, share %v; want [3], [Rival(2 topics) [2] Other(1 topics) [0]], 0.6", sov.Brand, comps, *sov.Total)
+		}
+
+		figs, err := s.Measure(ctx, f.ws, 1, []metric.Scope{{From: p.From, To: p.To}})
+		must(t, err)
+		want := map[string]float64{"mentions": 3, "share_of_voice": 0.6, "positive_ratio": 1.0 / 3, "net_sentiment": -1.0 / 3}
+		if fmt.Sprint(figs[0]) != fmt.Sprint(want) {
+			t.Errorf("campaign figures = %v, want %v", figs[0], want)
+		}
+	})
+}
