@@ -14,8 +14,9 @@ import (
 )
 
 // Text is a normalized text. Norm is what matchers see; URLs holds the links
-// found in the input, in order, as they were written (after NFKC), so that
-// the pipeline can store them without their noise reaching the matchers.
+// found in the input, in order, as they were written (a link written in
+// full-width characters in half-width), so that the pipeline can store them
+// without their noise reaching the matchers.
 type Text struct {
 	Norm string
 	URLs []string
@@ -28,9 +29,9 @@ const maxURLs = 64
 // Normalize returns the normalized form of s. It accepts any bytes: invalid
 // UTF-8 becomes U+FFFD. Its work is linear in len(s) and it never panics.
 //
-// Steps: NFKC (which also maps full-width ASCII to half-width and the
-// ideographic space to a space), links (http://, https://, www.) moved to
-// URLs, simple case folding, zero-width characters dropped, runs of white
+// Steps: links (http://, https://, www.) moved to URLs, NFKC (which also
+// maps full-width ASCII to half-width and the ideographic space to a
+// space), simple case folding, zero-width characters dropped, runs of white
 // space and control characters collapsed to one space and trimmed, then
 // traditional Chinese (including Taiwan phrasing, OpenCC tw2sp) converted
 // to simplified in the runs of Han characters that hold a traditional
@@ -40,23 +41,13 @@ func Normalize(s string) Text {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
+	s, urls := cutLinks(s)
 	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	var urls []string
 	pendingSpace := false
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c == 'h' || c == 'H' || c == 'w' || c == 'W' {
-			if n := urlLen(s, i); n > 0 {
-				if len(urls) < maxURLs {
-					urls = append(urls, s[i:i+n])
-				}
-				pendingSpace = true
-				i += n
-				continue
-			}
-		}
 		var r rune
 		if c < utf8.RuneSelf {
 			r = rune(c)
@@ -114,37 +105,109 @@ func isZeroWidth(r rune) bool {
 	return false
 }
 
-// urlLen returns the length in bytes of the link starting at s[i], or 0.
-// A link starts with http://, https:// or www. (any case) after a non-word
-// byte, and runs to white space, a non-ASCII character or a character that
-// cannot appear in a URL; trailing punctuation is left out.
-func urlLen(s string, i int) int {
-	if i > 0 && isASCIIWord(s[i-1]) {
-		return 0
+// cutLinks returns s with each link replaced by a space, and the links
+// (at most maxURLs). It runs before NFKC: a link written in half-width
+// ends at the first full-width character, so that the full-width
+// punctuation of a Chinese sentence (，！＃) does not become part of the
+// link, and one written in full-width ends at the first character that is
+// not.
+func cutLinks(s string) (string, []string) {
+	var b strings.Builder
+	var urls []string
+	copied := 0
+	afterWord := false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		c, _ := halfWidth(r)
+		if !afterWord && (c|0x20 == 'h' || c|0x20 == 'w') {
+			if n, link := linkAt(s[i:]); n > 0 {
+				if len(urls) < maxURLs {
+					urls = append(urls, link)
+				}
+				b.WriteString(s[copied:i])
+				b.WriteByte(' ')
+				i += n
+				copied, afterWord = i, false
+				continue
+			}
+		}
+		afterWord = isASCIIWord(c)
+		i += size
 	}
-	rest := s[i:]
-	var head int
+	if copied == 0 {
+		return s, urls
+	}
+	b.WriteString(s[copied:])
+	return b.String(), urls
+}
+
+// halfWidth returns the ASCII character r is or stands for, 0 if none,
+// and whether r is its full-width form.
+func halfWidth(r rune) (c byte, wide bool) {
 	switch {
-	case hasPrefixFold(rest, "https://"):
-		head = 8
-	case hasPrefixFold(rest, "http://"):
-		head = 7
-	case hasPrefixFold(rest, "www."):
-		head = 4
-	default:
+	case r < utf8.RuneSelf:
+		return byte(r), false
+	case 0xFF01 <= r && r <= 0xFF5E:
+		return byte(r - 0xFEE0), true
+	}
+	return 0, false
+}
+
+// linkAt returns the length in bytes of the link that starts s, or 0, and
+// the link in half-width characters.
+func linkAt(s string) (int, string) {
+	if s[0] < utf8.RuneSelf {
+		n := urlLen(s)
+		return n, s[:n]
+	}
+	const wideSize = 3 // the UTF-8 length of U+FF01–FF5E
+	var half []byte
+	for i := 0; i < len(s); i += wideSize {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		c, wide := halfWidth(r)
+		if !wide {
+			break
+		}
+		half = append(half, c)
+		if len(half) == len("https://") && linkHead(string(half)) == 0 {
+			return 0, "" // not a link: do not read the rest of the run
+		}
+	}
+	n := urlLen(string(half))
+	return n * wideSize, string(half[:n])
+}
+
+// urlLen returns the length in bytes of the link that starts s, or 0. A
+// link starts with http://, https:// or www. (any case) and runs to white
+// space, a non-ASCII character or a character that cannot appear in a
+// URL; trailing punctuation is left out.
+func urlLen(s string) int {
+	head := linkHead(s)
+	if head == 0 {
 		return 0
 	}
 	n := head
-	for n < len(rest) && isURLByte(rest[n]) {
+	for n < len(s) && isURLByte(s[n]) {
 		n++
 	}
-	for n > head && strings.IndexByte(".,;:!?'\")]}*", rest[n-1]) >= 0 {
+	for n > head && strings.IndexByte(".,;:!?'\")]}*", s[n-1]) >= 0 {
 		n--
 	}
 	if n == head {
 		return 0
 	}
 	return n
+}
+
+// linkHead returns the length of the http://, https:// or www. that
+// starts s, or 0.
+func linkHead(s string) int {
+	for _, p := range [...]string{"https://", "http://", "www."} {
+		if hasPrefixFold(s, p) {
+			return len(p)
+		}
+	}
+	return 0
 }
 
 func hasPrefixFold(s, prefix string) bool {
