@@ -55,12 +55,30 @@ type Author struct {
 	DisplayName string `json:"displayName,omitempty"`
 }
 
-// Record is the app.bsky.feed.post record of a post.
+// Record is the app.bsky.feed.post record of a post. CreatedAt is kept
+// as the record holds it: records written before the lexicon was enforced
+// may not be valid datetimes (Created reads them).
 type Record struct {
-	Type      string    `json:"$type"`
-	Text      string    `json:"text"`
-	CreatedAt time.Time `json:"createdAt"`
-	Langs     []string  `json:"langs,omitempty"`
+	Type      string   `json:"$type"`
+	Text      string   `json:"text"`
+	CreatedAt string   `json:"createdAt"`
+	Langs     []string `json:"langs,omitempty"`
+}
+
+// createdLayouts are the forms of createdAt that Created reads: the
+// lexicon's RFC 3339, and the legacy ones with a +0000 style zone or none
+// (taken as UTC, as Bluesky's own lenient parser does).
+var createdLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05"}
+
+// Created parses CreatedAt leniently; ok is false when it cannot be read.
+func (r Record) Created() (time.Time, bool) {
+	raw := strings.TrimSpace(r.CreatedAt)
+	for _, layout := range createdLayouts {
+		if t, err := time.Parse(layout, raw); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // PostView is app.bsky.feed.defs#postView.
@@ -102,6 +120,29 @@ type SearchResult struct {
 	Cursor    string     `json:"cursor,omitempty"`
 	HitsTotal int64      `json:"hitsTotal,omitempty"`
 	Posts     []PostView `json:"posts"`
+}
+
+// UnmarshalJSON reads the posts one by one and leaves out the ones whose
+// record has a shape the lexicon does not allow (records are the
+// author's own data, and legacy ones were never validated), so that one
+// such post never fails its page, and with it every poll after.
+func (r *SearchResult) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Cursor    string            `json:"cursor"`
+		HitsTotal int64             `json:"hitsTotal"`
+		Posts     []json.RawMessage `json:"posts"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = SearchResult{Cursor: raw.Cursor, HitsTotal: raw.HitsTotal, Posts: make([]PostView, 0, len(raw.Posts))}
+	for _, p := range raw.Posts {
+		var pv PostView
+		if json.Unmarshal(p, &pv) == nil {
+			r.Posts = append(r.Posts, pv)
+		}
+	}
+	return nil
 }
 
 // Error is an XRPC error answer: {"error": Name, "message": …}.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/connector/bluesky"
@@ -117,5 +118,60 @@ func TestSessionRateLimit(t *testing.T) {
 	e, ok := bluesky.AsError(err)
 	if !ok || e.Status != http.StatusTooManyRequests || e.RetryAfter() <= 0 {
 		t.Fatalf("createSession over its limit: %v", err)
+	}
+}
+
+// TestLegacyRecords: a record written before the lexicon was enforced
+// (a createdAt without a time zone, langs of the wrong shape) never fails
+// the page it is on: its time is read leniently, and a post that cannot
+// be read at all is left out of the page alone.
+func TestLegacyRecords(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t, fake.AppPassword)
+	srv.Post("fan.bsky.social", "oolong new")
+	legacy := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong legacy","createdAt":"2023-02-01T10:00:00.000"}`)
+	srv.PostRecord("odd.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong odd","langs":"en","createdAt":"2023-02-01T10:00:00Z"}`)
+	srv.Post("fan.bsky.social", "oolong newer")
+	res, err := c.SearchPosts(context.Background(), bluesky.SearchParams{Q: "oolong"})
+	if err != nil {
+		t.Fatalf("page with legacy records: %v", err)
+	}
+	var texts []string
+	for _, p := range res.Posts {
+		texts = append(texts, p.Record.Text)
+	}
+	if want := "[oolong newer oolong legacy oolong new]"; fmt.Sprint(texts) != want {
+		t.Errorf("posts = %v, want %s", texts, want)
+	}
+	if at, ok := res.Posts[1].Record.Created(); !ok || !at.Equal(time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)) || res.Posts[1].URI != legacy.URI {
+		t.Errorf("legacy createdAt read as %v, %v; want 2023-02-01 10:00 UTC", at, ok)
+	}
+}
+
+func TestRecordCreated(t *testing.T) {
+	t.Parallel()
+	utc := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	tests := []struct {
+		raw  string
+		want time.Time
+		ok   bool
+	}{
+		{"2024-05-06T07:08:09.123Z", utc, true},
+		{"2024-05-06T15:08:09.123+08:00", utc, true},
+		{"2024-05-06T07:08:09.123-00:00", utc, true},
+		{"2024-05-06T07:08:09.123+0000", utc, true},
+		{"2024-05-06T07:08:09.123", utc, true},
+		{"2024-05-06T07:08:09", utc.Truncate(time.Second), true},
+		{"yesterday", time.Time{}, false},
+		{"", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			t.Parallel()
+			got, ok := bluesky.Record{CreatedAt: tt.raw}.Created()
+			if ok != tt.ok || !got.Equal(tt.want) {
+				t.Errorf("Created(%q) = %v, %v; want %v, %v", tt.raw, got, ok, tt.want, tt.ok)
+			}
+		})
 	}
 }

@@ -403,9 +403,9 @@ func splitResume(cursor string) (position, newest, page string) {
 
 func blueskyPost(pv bluesky.PostView) listen.Post {
 	post := listen.Post{ExternalID: pv.URI, URL: pv.WebURL(), Author: "@" + pv.Author.Handle, Text: strings.ToValidUTF8(pv.Record.Text, "\uFFFD"),
-		Likes: pv.LikeCount, Reposts: pv.RepostCount + pv.QuoteCount, Comments: pv.ReplyCount, PublishedAt: pv.Record.CreatedAt.UTC()}
-	if post.PublishedAt.IsZero() {
-		post.PublishedAt = pv.IndexedAt.UTC()
+		Likes: pv.LikeCount, Reposts: pv.RepostCount + pv.QuoteCount, Comments: pv.ReplyCount, PublishedAt: pv.IndexedAt.UTC()}
+	if at, ok := pv.Record.Created(); ok && !at.IsZero() {
+		post.PublishedAt = at.UTC()
 	}
 	if len(pv.Record.Langs) > 0 {
 		post.Lang = pv.Record.Langs[0]

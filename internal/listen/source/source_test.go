@@ -219,6 +219,45 @@ func TestBlueskyPollKeepsSession(t *testing.T) {
 	_ = bluesky.DefaultBaseURL
 }
 
+// TestBlueskyLegacyRecords: a post whose record is not a valid datetime
+// (legacy records lack a time zone) or not of the lexicon's shape fails
+// neither its poll nor the polls after; its time is read leniently, or
+// the time it was indexed.
+func TestBlueskyLegacyRecords(t *testing.T) {
+	t.Parallel()
+	srv := bskyfake.New()
+	t.Cleanup(srv.Close)
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL})
+	src := listen.Source{ID: 5, Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "oolong", KeyIdentifier: bskyfake.Handle, KeyAppPassword: bskyfake.AppPassword}}
+	srv.Post("fan.bsky.social", "oolong first")
+	res, err := p.Poll(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Cursor = res.Cursor
+	legacy := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong legacy","createdAt":"2023-02-01T10:00:00.000"}`)
+	undated := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong undated","createdAt":"sometime"}`)
+	srv.PostRecord("odd.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong odd","langs":"en","createdAt":"2023-02-01T10:00:00Z"}`)
+	srv.Post("fan.bsky.social", "oolong after")
+	res, err = p.Poll(context.Background(), src)
+	if err != nil {
+		t.Fatalf("poll over legacy records: %v", err)
+	}
+	published := map[string]time.Time{}
+	for _, x := range res.Posts {
+		published[x.ExternalID] = x.PublishedAt
+	}
+	if at := published[legacy.URI]; !at.Equal(time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("legacy post published at %v, want its createdAt read as UTC", at)
+	}
+	if at := published[undated.URI]; !at.Equal(undated.IndexedAt) {
+		t.Errorf("post with an unreadable createdAt published at %v, want its indexedAt %v", at, undated.IndexedAt)
+	}
+	if len(res.Posts) != 4 {
+		t.Errorf("%d posts, want the 3 readable new ones and the first again", len(res.Posts))
+	}
+}
+
 func TestWeiboPoll(t *testing.T) {
 	t.Parallel()
 	srv := weibofake.New()

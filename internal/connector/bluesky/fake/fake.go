@@ -4,7 +4,8 @@
 // {"error":"ExpiredToken"}), refreshSession with the refresh token (which
 // is then spent), searchPosts that needs auth, limits of 25 by default and
 // 100 at most, an opaque cursor, and ratelimit-* headers with 429
-// RateLimitExceeded on createSession (30 per 5 minutes).
+// RateLimitExceeded on createSession (30 per 5 minutes). Records are
+// served as their authors wrote them (PostRecord), legacy shapes included.
 package fake
 
 import (
@@ -34,7 +35,7 @@ type Server struct {
 	*httptest.Server
 
 	mu            sync.Mutex
-	posts         []bluesky.PostView // oldest first
+	posts         []post // oldest first
 	access        map[string]time.Time
 	refresh       map[string]bool
 	accessTTL     time.Duration
@@ -56,20 +57,48 @@ func New() *Server {
 	return s
 }
 
-// Post adds a post by handle and returns it.
+// post is a post as the service holds it: its view, and the record as
+// its author wrote it.
+type post struct {
+	view   bluesky.PostView
+	record json.RawMessage
+	text   string
+}
+
+// wirePost is a post as searchPosts answers it, with the record raw.
+type wirePost struct {
+	bluesky.PostView
+	Record json.RawMessage `json:"record"`
+}
+
+// Post adds a post by handle, created and indexed now, and returns it.
 func (s *Server) Post(handle, text string) bluesky.PostView {
+	rec, _ := json.Marshal(bluesky.Record{Type: "app.bsky.feed.post", Text: text,
+		CreatedAt: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), Langs: []string{"en"}})
+	return s.PostRecord(handle, string(rec))
+}
+
+// PostRecord adds a post by handle, indexed now, whose record is the JSON
+// object record, served as it is: a legacy record may have a createdAt
+// without a time zone, or fields of a shape the lexicon does not allow.
+func (s *Server) PostRecord(handle, record string) bluesky.PostView {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.posts) + 1
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	p := bluesky.PostView{
-		URI: "at://did:plc:" + strings.ReplaceAll(handle, ".", "") + "/app.bsky.feed.post/3k" + strconv.Itoa(1000+n),
-		CID: "bafyrei" + strconv.Itoa(n), Author: bluesky.Author{DID: "did:plc:" + strings.ReplaceAll(handle, ".", ""), Handle: handle},
-		Record:     bluesky.Record{Type: "app.bsky.feed.post", Text: text, CreatedAt: now, Langs: []string{"en"}},
-		ReplyCount: 1, RepostCount: 2, LikeCount: 3, IndexedAt: now,
+	did := "did:plc:" + strings.ReplaceAll(handle, ".", "")
+	p := post{view: bluesky.PostView{
+		URI: "at://" + did + "/app.bsky.feed.post/3k" + strconv.Itoa(1000+n),
+		CID: "bafyrei" + strconv.Itoa(n), Author: bluesky.Author{DID: did, Handle: handle},
+		ReplyCount: 1, RepostCount: 2, LikeCount: 3, IndexedAt: time.Now().UTC().Truncate(time.Millisecond),
+	}, record: json.RawMessage(record)}
+	var text struct {
+		Text string `json:"text"`
 	}
+	_ = json.Unmarshal(p.record, &text)
+	_ = json.Unmarshal(p.record, &p.view.Record)
+	p.text = text.Text
 	s.posts = append(s.posts, p)
-	return p
+	return p.view
 }
 
 // ExpireAccess makes every access token issued so far expired.
@@ -218,9 +247,9 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("since"); v != "" {
 		since, _ = time.Parse(time.RFC3339Nano, v)
 	}
-	var hits []bluesky.PostView
+	var hits []post
 	for _, p := range slices.Backward(s.posts) { // latest first
-		if strings.Contains(strings.ToLower(p.Record.Text), term) && !p.IndexedAt.Before(since) {
+		if strings.Contains(strings.ToLower(p.text), term) && !p.view.IndexedAt.Before(since) {
 			hits = append(hits, p)
 		}
 	}
@@ -233,10 +262,13 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request) {
 		}
 		off = n
 	}
-	page := hits[min(off, len(hits)):min(off+limit, len(hits))]
-	out := bluesky.SearchResult{HitsTotal: int64(len(hits)), Posts: slices.Clone(page)}
-	if out.Posts == nil {
-		out.Posts = []bluesky.PostView{}
+	out := struct {
+		Cursor    string     `json:"cursor,omitempty"`
+		HitsTotal int64      `json:"hitsTotal"`
+		Posts     []wirePost `json:"posts"`
+	}{HitsTotal: int64(len(hits)), Posts: []wirePost{}}
+	for _, p := range hits[min(off, len(hits)):min(off+limit, len(hits))] {
+		out.Posts = append(out.Posts, wirePost{PostView: p.view, Record: p.record})
 	}
 	if off+limit < len(hits) {
 		out.Cursor = strconv.Itoa(off + limit)
