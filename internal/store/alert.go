@@ -192,6 +192,35 @@ func (db *DB) TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, f
 	return out, apperr.Wrap(rows.Err(), "read topic mentions")
 }
 
+// FetchedMentionIDs returns ids of mentions of the topics stored at or
+// after fetchedSince and published at or after publishedSince, newest
+// first, at most limit. It reads the topics' matches published since
+// publishedSince by the primary key of mention_topics and each one's
+// mention by id; mentions have no index by fetched_at, which every stored
+// mention would pay for.
+func (db *DB) FetchedMentionIDs(ctx context.Context, ws int64, topicIDs []int64, fetchedSince, publishedSince time.Time, limit int) ([]int64, error) {
+	if len(topicIDs) == 0 {
+		return nil, nil
+	}
+	in, args := numberedIn([]any{ws, fetchedSince.UTC(), publishedSince.UTC()}, topicIDs)
+	rows, err := db.reader().query(ctx, `SELECT mt.mention_id FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
+		WHERE mt.topic_id IN `+in+` AND mt.published_at >= $3 AND m.workspace_id = $1 AND m.fetched_at >= $2
+		GROUP BY mt.mention_id ORDER BY mt.mention_id DESC`+fmt.Sprintf(` LIMIT %d`, max(1, min(limit, 1000))), args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read fetched mentions")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, apperr.Wrap(err, "read fetched mentions")
+		}
+		out = append(out, id)
+	}
+	return out, apperr.Wrap(rows.Err(), "read fetched mentions")
+}
+
 // MentionTopicPairs returns the topics of each of the given mentions of
 // the workspace.
 func (db *DB) MentionTopicPairs(ctx context.Context, ws int64, mentionIDs []int64) (map[int64][]int64, error) {

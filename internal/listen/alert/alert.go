@@ -48,6 +48,10 @@ type Store interface {
 	// TopicMentionIDs returns the ids of mentions of the topics published
 	// in [from, to), of a sentiment when set, newest first, at most limit.
 	TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, sentiment string, limit int) ([]int64, error)
+	// FetchedMentionIDs returns the ids of mentions of the topics stored
+	// at or after fetchedSince and published at or after publishedSince,
+	// newest first, at most limit.
+	FetchedMentionIDs(ctx context.Context, ws int64, topicIDs []int64, fetchedSince, publishedSince time.Time, limit int) ([]int64, error)
 	// MentionTopicPairs returns, for the given mentions of the workspace,
 	// the topics each matched.
 	MentionTopicPairs(ctx context.Context, ws int64, mentionIDs []int64) (map[int64][]int64, error)

@@ -142,12 +142,19 @@ var mentionSeq atomic.Int64
 
 func (f fixture) mention(t *testing.T, topic int64, text, sentiment string, at time.Time) int64 {
 	t.Helper()
+	return f.pushed(t, topic, text, sentiment, at, at)
+}
+
+// pushed stores a mention published at published that reached Chorus at
+// fetched.
+func (f fixture) pushed(t *testing.T, topic int64, text, sentiment string, published, fetched time.Time) int64 {
+	t.Helper()
 	ctx := context.Background()
 	var id int64
 	n := mentionSeq.Add(1)
 	must(t, f.db.WriteDB().QueryRowContext(ctx, `INSERT INTO mentions (workspace_id, source_kind, external_id, author, text, content_hash, sentiment, published_at, fetched_at, topic_ids)
-		VALUES ($1, 'webhook', $2, 'u', $3, $2, $4, $5, $5, $6) RETURNING id`, f.ws, fmt.Sprint("m", n), text, sentiment, at.UTC(), fmt.Sprint(topic)).Scan(&id))
-	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, at.UTC())
+		VALUES ($1, 'webhook', $2, 'u', $3, $2, $4, $5, $6, $7) RETURNING id`, f.ws, fmt.Sprint("m", n), text, sentiment, published.UTC(), fetched.UTC(), fmt.Sprint(topic)).Scan(&id))
+	_, err := f.db.WriteDB().ExecContext(ctx, `INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES ($1, $2, $3, $4)`, id, topic, f.ws, published.UTC())
 	must(t, err)
 	return id
 }
@@ -228,6 +235,51 @@ func TestCrisisAfterIngestIdempotent(t *testing.T) {
 		must(t, err)
 		if len(d.Mentions) != 1 || d.Mentions[0].ID != m1 {
 			t.Errorf("alert detail mentions = %+v", d.Mentions)
+		}
+	})
+}
+
+// TestCrisisHitsAddUp: a crisis rule's threshold counts the hits that
+// reached Chorus in the last CrisisWindow, over several pushes and
+// whenever they were published, as soon as the push that reaches it is
+// stored; not the hits of one batch, nor those published in the last
+// hours only.
+func TestCrisisHitsAddUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 3, Enabled: true})
+		must(t, err)
+		clock := now
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return clock }})
+		push := func(at time.Duration, ids ...int64) []listen.Alert {
+			t.Helper()
+			clock = now.Add(at)
+			fired, err := ev.Evaluate(ctx, f.ws, ids)
+			must(t, err)
+			return fired
+		}
+		ago := func(d time.Duration) time.Time { return now.Add(-d) }
+		// Before the window: does not count.
+		f.pushed(t, f.crisis, "早就出过事", "negative", ago(4*time.Hour), ago(3*time.Hour))
+		a := f.pushed(t, f.crisis, "产品爆炸了", "negative", ago(5*time.Hour), ago(40*time.Minute))
+		b := f.pushed(t, f.crisis, "又爆炸了", "negative", ago(3*time.Hour), ago(20*time.Minute))
+		if fired := push(-40*time.Minute, a); len(fired) != 0 {
+			t.Fatalf("the first hit fired %+v; the threshold is 3", fired)
+		}
+		if fired := push(-20*time.Minute, b); len(fired) != 0 {
+			t.Fatalf("the second hit fired %+v; the threshold is 3", fired)
+		}
+		c := f.pushed(t, f.crisis, "还在爆炸", "negative", ago(26*time.Hour), now)
+		old := f.pushed(t, f.crisis, "去年的事故", "negative", ago(30*24*time.Hour), now) // an import: history
+		brand := f.pushed(t, f.brand, "好茶不错", "positive", now, now)
+		fired := push(0, c, old, brand)
+		if len(fired) != 1 || fmt.Sprint(fired[0].MentionIDs) != fmt.Sprint([]int64{c, b, a}) {
+			t.Fatalf("the third push fired %+v; want one alert of mentions %v", fired, []int64{c, b, a})
+		}
+		if fired := push(time.Hour); len(fired) != 0 {
+			t.Errorf("the hourly run fired %+v again", fired)
 		}
 	})
 }

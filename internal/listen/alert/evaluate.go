@@ -33,9 +33,16 @@ const (
 	// (rule.Extra["min_volume"] overrides it).
 	DefaultMinVolumeSpike    = 5
 	DefaultMinVolumeNegative = 10
-	// crisisLookback is how far back the hourly run looks for crisis hits
-	// that no alert carries yet (a quiet period may have held them back).
-	crisisLookback = 2 * time.Hour
+	// CrisisWindow is how far back, by when they reached Chorus, the
+	// crisis hits that no alert carries yet count towards a crisis rule's
+	// threshold, after each ingest and in the hourly run: the hits of
+	// several batches add up, those a quiet period held back fire when it
+	// ends, and a post pushed hours after it was published counts too.
+	CrisisWindow = 2 * time.Hour
+	// CrisisMaxAge is the oldest a crisis hit may have been published
+	// when it reaches Chorus: an import of last month's posts is history,
+	// not a crisis. It also bounds the matches the window reads.
+	CrisisMaxAge = DupWindow
 )
 
 // Sender delivers a message to one target; *notify.Notifier is one.
@@ -97,8 +104,8 @@ func NewEvaluator(store Store, opt Options) *Evaluator {
 }
 
 // AfterIngest evaluates the workspace's rules after a batch of mentions
-// was stored: crisis words against these mentions, spikes against the
-// current and the previous hour. The same mentions never fire a rule
+// was stored: crisis words when the batch brought a crisis hit, spikes
+// against the current and the previous hour. The same mentions never fire a rule
 // twice. Errors are logged; delivery runs in the background (Wait).
 // Its signature is listen.Service.AfterIngest's.
 func (e *Evaluator) AfterIngest(ctx context.Context, ws int64, mentionIDs []int64) {
@@ -128,9 +135,9 @@ func (e *Evaluator) EvaluateAll(ctx context.Context) (int, error) {
 }
 
 // Evaluate runs the workspace's enabled rules now and returns the alerts
-// fired. With newMentions (after an ingest), crisis rules look at those
-// mentions; without (the hourly run), at crisis hits of the last two
-// hours that no alert carries yet.
+// fired. Crisis rules count the hits that reached Chorus in the last
+// CrisisWindow and no alert carries yet: after an ingest (newMentions
+// set) when the batch brought one, in the hourly run (none) always.
 func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64) ([]listen.Alert, error) {
 	rules, err := e.store.AlertRules(ctx, ws)
 	if err != nil {
@@ -347,41 +354,34 @@ func alertedMentions(recent []listen.Alert) map[int64]bool {
 	return seen
 }
 
-// crisis fires for mentions of crisis topics that no alert of the rule
-// carries yet: those of the batch, or of the last two hours.
+// crisis fires when the rule's crisis hits of the last CrisisWindow that
+// no alert of the rule carries yet reach its threshold. After an ingest
+// (newMentions set) it looks only when the batch brought a hit.
 func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, topics []insight.TopicRef, now time.Time, newMentions []int64) (*listen.Alert, error) {
-	crisisTopics := map[int64]bool{}
+	var sel []int64
 	for _, t := range topics {
 		if t.Kind == "crisis" && (r.TopicID == 0 || r.TopicID == t.ID) {
-			crisisTopics[t.ID] = true
+			sel = append(sel, t.ID)
 		}
 	}
-	if len(crisisTopics) == 0 {
+	if len(sel) == 0 {
 		return nil, nil
 	}
-	var hits []int64
 	if newMentions != nil {
 		pairs, err := e.store.MentionTopicPairs(ctx, ws, newMentions)
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range newMentions {
-			for _, t := range pairs[id] {
-				if crisisTopics[t] {
-					hits = append(hits, id)
-					break
-				}
-			}
+		hit := slices.ContainsFunc(newMentions, func(id int64) bool {
+			return slices.ContainsFunc(pairs[id], func(t int64) bool { return slices.Contains(sel, t) })
+		})
+		if !hit {
+			return nil, nil
 		}
-	} else {
-		sel := make([]int64, 0, len(crisisTopics))
-		for id := range crisisTopics {
-			sel = append(sel, id)
-		}
-		var err error
-		if hits, err = e.store.TopicMentionIDs(ctx, ws, sel, now.Add(-crisisLookback), now.Add(time.Minute), "", 500); err != nil {
-			return nil, err
-		}
+	}
+	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-CrisisWindow), now.Add(-CrisisMaxAge), 500)
+	if err != nil {
+		return nil, err
 	}
 	if len(hits) == 0 {
 		return nil, nil
