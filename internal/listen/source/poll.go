@@ -105,12 +105,11 @@ func (p *Poller) Poll(ctx context.Context, src listen.Source) (PollResult, error
 	if err != nil {
 		return PollResult{}, fetch.Wrap(err)
 	}
+	// Each kind keeps to MaxItems itself: a poll cut short here would
+	// drop posts its cursor has already moved past.
 	for i := range res.Posts {
 		res.Posts[i].SourceID = src.ID
 		res.Posts[i].SourceKind = src.Kind
-	}
-	if len(res.Posts) > p.opts.MaxItems {
-		res.Posts = res.Posts[:p.opts.MaxItems]
 	}
 	return res, nil
 }
@@ -356,7 +355,13 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 	newest, _ := time.Parse(time.RFC3339Nano, newestText)
 	var res PollResult
 	for range maxPages {
-		sr, err := c.SearchPosts(ctx, bluesky.SearchParams{Q: src.Config[KeyQuery], Sort: "latest", Since: since, Cursor: page, Limit: bluesky.MaxLimit})
+		// Pages are short when posts are hidden from the account, so
+		// the poll asks for no more than its cap leaves.
+		limit := min(bluesky.MaxLimit, p.opts.MaxItems-len(res.Posts))
+		if limit <= 0 {
+			break
+		}
+		sr, err := c.SearchPosts(ctx, bluesky.SearchParams{Q: src.Config[KeyQuery], Sort: "latest", Since: since, Cursor: page, Limit: limit})
 		if err != nil {
 			return PollResult{}, err
 		}
@@ -367,7 +372,7 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 			}
 		}
 		// The first poll takes the newest page only.
-		if page = sr.Cursor; page == "" || since == "" || len(res.Posts) >= p.opts.MaxItems {
+		if page = sr.Cursor; page == "" || since == "" {
 			break
 		}
 	}
@@ -441,19 +446,20 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 	}
 	var res PollResult
 	more := false
+	count := min(weibo.MaxCount, p.opts.MaxItems)
 	for range maxPages {
-		sr, err := c.SearchLimited(ctx, weibo.SearchParams{Q: src.Config[KeyQuery], StartTime: start, EndTime: end, Count: weibo.MaxCount, Page: page})
+		sr, err := c.SearchLimited(ctx, weibo.SearchParams{Q: src.Config[KeyQuery], StartTime: start, EndTime: end, Count: count, Page: page})
 		if err != nil {
 			return PollResult{}, err
 		}
 		for _, st := range sr.Statuses {
 			res.Posts = append(res.Posts, weiboPost(st))
 		}
-		if more = len(sr.Statuses) == weibo.MaxCount; !more {
+		if more = len(sr.Statuses) == count; !more {
 			break
 		}
 		page++
-		if len(res.Posts) >= p.opts.MaxItems {
+		if len(res.Posts)+count > p.opts.MaxItems {
 			break
 		}
 	}

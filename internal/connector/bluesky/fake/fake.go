@@ -6,6 +6,9 @@
 // 100 at most, an opaque cursor, and ratelimit-* headers with 429
 // RateLimitExceeded on createSession (30 per 5 minutes). Records are
 // served as their authors wrote them (PostRecord), legacy shapes included.
+// Posts the viewer may not see (Hide) take their place in a page and are
+// dropped from it when it is hydrated, so a page can be short with a
+// cursor to more.
 package fake
 
 import (
@@ -63,6 +66,7 @@ type post struct {
 	view   bluesky.PostView
 	record json.RawMessage
 	text   string
+	hidden bool
 }
 
 // wirePost is a post as searchPosts answers it, with the record raw.
@@ -99,6 +103,18 @@ func (s *Server) PostRecord(handle, record string) bluesky.PostView {
 	p.text = text.Text
 	s.posts = append(s.posts, p)
 	return p.view
+}
+
+// Hide hides a post from searches, as a takedown or a block between its
+// author and the viewer does.
+func (s *Server) Hide(uri string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.posts {
+		if s.posts[i].view.URI == uri {
+			s.posts[i].hidden = true
+		}
+	}
 }
 
 // ExpireAccess makes every access token issued so far expired.
@@ -268,7 +284,9 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request) {
 		Posts     []wirePost `json:"posts"`
 	}{HitsTotal: int64(len(hits)), Posts: []wirePost{}}
 	for _, p := range hits[min(off, len(hits)):min(off+limit, len(hits))] {
-		out.Posts = append(out.Posts, wirePost{PostView: p.view, Record: p.record})
+		if !p.hidden {
+			out.Posts = append(out.Posts, wirePost{PostView: p.view, Record: p.record})
+		}
 	}
 	if off+limit < len(hits) {
 		out.Cursor = strconv.Itoa(off + limit)
