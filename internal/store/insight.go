@@ -134,15 +134,16 @@ func (db *DB) InsightMentions(ctx context.Context, ws int64, f insight.MentionFi
 }
 
 // TopAuthors ranks the authors of mentions in [from, to) by their
-// followers, then their mentions.
+// followers, then their mentions. An author is a name on one source kind:
+// the same name on two platforms is two accounts.
 func (db *DB) TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, limit int) ([]insight.AuthorStat, error) {
 	where, args := mentionScope(ws, topicIDs, from, to)
-	rows, err := db.reader().query(ctx, `SELECT m.author, MIN(m.source_kind), MAX(m.author_followers), COUNT(*),
+	rows, err := db.reader().query(ctx, `SELECT m.author, m.source_kind, MAX(m.author_followers), COUNT(*),
 		SUM(CASE WHEN m.sentiment = 'positive' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN m.sentiment = 'negative' THEN 1 ELSE 0 END),
 		SUM(m.likes + m.reposts + m.comments)
 		FROM mentions m WHERE `+where+` AND m.author <> ''
-		GROUP BY m.author ORDER BY MAX(m.author_followers) DESC, COUNT(*) DESC, m.author`+fmt.Sprintf(` LIMIT %d`, max(1, min(limit, 1000))), args...)
+		GROUP BY m.source_kind, m.author ORDER BY MAX(m.author_followers) DESC, COUNT(*) DESC, m.author, m.source_kind`+fmt.Sprintf(` LIMIT %d`, max(1, min(limit, 1000))), args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read top authors")
 	}

@@ -42,7 +42,8 @@ type MentionFilter struct {
 	Limit     int
 }
 
-// AuthorStat is one author's mentions in a period.
+// AuthorStat is one author's mentions in a period: an account, a name on
+// one source kind.
 type AuthorStat struct {
 	Author    string `json:"author"`
 	Source    string `json:"source"`
@@ -84,8 +85,9 @@ type Store interface {
 	// InsightMentions returns the mentions f selects (cluster members
 	// included), newest first, at most f.Limit.
 	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)
-	// TopAuthors returns the authors of mentions in [from, to) (of the
-	// topics, when given), by followers then mentions, at most limit.
+	// TopAuthors returns the authors (name and source kind) of mentions
+	// in [from, to) (of the topics, when given), by followers then
+	// mentions, at most limit.
 	TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, limit int) ([]AuthorStat, error)
 	// SourceBreakdown counts mentions in [from, to) per source kind.
 	SourceBreakdown(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]SourceStat, error)

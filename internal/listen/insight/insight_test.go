@@ -195,6 +195,30 @@ func TestTermsAuthorsSources(t *testing.T) {
 	})
 }
 
+// TestAuthorsBySource: the same display name on two platforms is two
+// accounts, each with its own followers and mentions.
+func TestAuthorsBySource(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		brand := f.topic(t, "好茶", "brand")
+		at := time.Date(2026, 3, 8, 10, 0, 0, 0, shanghai)
+		f.mention(t, brand, "小王", 12, "weibo", "好茶不错", "positive", at)
+		f.mention(t, brand, "小王", 12, "weibo", "好茶还行", "neutral", at.Add(time.Hour))
+		f.mention(t, brand, "小王", 250000, "xiaohongshu", "好茶太差", "negative", at)
+		p := insight.Period{From: at.Add(-time.Hour), To: at.Add(2 * time.Hour), Loc: shanghai}
+		as, err := insight.NewService(db).Authors(context.Background(), f.ws, 0, p, 10)
+		must(t, err)
+		var got []string
+		for _, a := range as {
+			got = append(got, fmt.Sprintf("%s@%s %d followers %d mentions", a.Author, a.Source, a.Followers, a.Mentions))
+		}
+		want := []string{"小王@xiaohongshu 250000 followers 1 mentions", "小王@weibo 12 followers 2 mentions"}
+		if !slices.Equal(got, want) {
+			t.Errorf("authors %q, want %q", got, want)
+		}
+	})
+}
+
 func TestTerms(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
