@@ -3,7 +3,9 @@ package listen
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,12 +126,14 @@ type Mapping struct {
 
 // guesses are the header names third-party monitoring tools and platform
 // back-ends use, per field, tried when the mapping leaves a field empty.
+// Not 编号, 序号 or id for external_id: exports number their rows with
+// them, and a row number is no post's identity.
 var guesses = map[string][]string{
 	"text":             {"text", "content", "内容", "正文", "微博内容", "博文内容", "评论内容", "文本", "标题内容", "message", "body"},
 	"author":           {"author", "作者", "用户", "用户名", "昵称", "博主", "发布者", "账号", "user", "username"},
 	"published_at":     {"published_at", "发布时间", "时间", "日期", "发文时间", "created_at", "date", "time"},
 	"url":              {"url", "链接", "原文链接", "网址", "地址", "link"},
-	"external_id":      {"external_id", "id", "微博id", "mid", "编号", "文章id"},
+	"external_id":      {"external_id", "微博id", "mid", "文章id"},
 	"likes":            {"likes", "点赞", "点赞数", "赞", "like_count"},
 	"reposts":          {"reposts", "转发", "转发数", "分享数", "repost_count", "shares"},
 	"comments":         {"comments", "评论", "评论数", "comment_count"},
@@ -210,15 +214,24 @@ type ImportFile struct {
 	Total      int         `json:"total"`
 	Errors     []RowError  `json:"errors"`
 	ErrorCount int         `json:"error_count"`
+	// digest identifies the file's content, to scope its external ids.
+	digest string
 }
 
 // Posts are the file's good rows as posts of the source sourceID (0 for
-// none), ready for Ingest.
+// none), ready for Ingest. Without a source, an external id of a row of
+// kind import is scoped by the file (f<digest>:1), as Ingest scopes it by
+// the source otherwise: another file's row 1 is another post, the same
+// file imported again holds the same posts.
 func (f *ImportFile) Posts(sourceID int64) []Post {
 	posts := make([]Post, len(f.Rows))
 	for i, row := range f.Rows {
-		posts[i] = row.Post
-		posts[i].SourceID = sourceID
+		p := row.Post
+		p.SourceID = sourceID
+		if sourceID == 0 && p.ExternalID != "" && localIDs(p.SourceKind) {
+			p.ExternalID = "f" + f.digest + ":" + p.ExternalID
+		}
+		posts[i] = p
 	}
 	return posts
 }
@@ -265,7 +278,8 @@ func ReadImport(r io.Reader, m Mapping, o ImportOptions) (*ImportFile, error) {
 	if len(data) > MaxImportBytes {
 		return nil, fileErr("error.listen.file_too_large", "Max", MaxImportBytes)
 	}
-	f := &ImportFile{Format: format}
+	sum := sha256.Sum256(data)
+	f := &ImportFile{Format: format, digest: hex.EncodeToString(sum[:6])}
 	var rows [][]string
 	switch format {
 	case "csv", "tsv", "txt":

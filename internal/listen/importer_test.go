@@ -60,6 +60,25 @@ func TestReadImportCSV(t *testing.T) {
 	}
 }
 
+// TestImportRowNumbers: 编号, 序号 and id number an export's rows; they
+// are not guessed as the posts' external ids.
+func TestImportRowNumbers(t *testing.T) {
+	t.Parallel()
+	for _, col := range []string{"编号", "序号", "id", "ID"} {
+		t.Run(col, func(t *testing.T) {
+			t.Parallel()
+			csv := col + ",内容,发布时间\n1,闲岚咖啡真好喝,2024-01-02 15:04\n"
+			f, err := listen.ReadImport(strings.NewReader(csv), listen.Mapping{}, importOpts("export.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Mapping.ExternalID != "" || f.Rows[0].Post.ExternalID != "" {
+				t.Errorf("external id guessed from %s: mapping %q, row %q", col, f.Mapping.ExternalID, f.Rows[0].Post.ExternalID)
+			}
+		})
+	}
+}
+
 func TestReadImportJSONLAndXLSX(t *testing.T) {
 	jsonl := `{"content":"第一条","time":"2024-01-02T15:04:05+08:00","likes":3}` + "\n" + `not json` + "\n" + `{"content":"第三条","time":1704179040}` + "\n"
 	f, err := listen.ReadImport(strings.NewReader(jsonl), listen.Mapping{Text: "content", PublishedAt: "time"}, importOpts("a.jsonl"))

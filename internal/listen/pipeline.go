@@ -2,6 +2,7 @@ package listen
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -78,17 +79,21 @@ func (s *Service) Stats() IngestStats {
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
-// analysed is one post after the parallel stage of the pipeline.
+// analysed is one post after the parallel stage of the pipeline. legacy
+// is the key the mention had before its external id was scoped by its
+// source, zero when it is not scoped.
 type analysed struct {
-	m    Mention
-	skip bool
+	m      Mention
+	legacy ExactKey
+	skip   bool
 }
 
 // Ingest runs posts through the pipeline and stores them: normalize
 // (links set aside), bound the text, match the workspace's topics, detect
 // the language, classify sentiment — in parallel over the service's
 // workers — then, one batch of a workspace at a time, drop exact
-// duplicates (same source kind and external id, or same author and
+// duplicates (same source kind and external id, the id of a pushed or
+// imported post scoped by its source or file; or same author and
 // normalized text), attach near-duplicates and copies (SimHash within
 // NearBits, published within NearWindow) to their cluster's first
 // mention, and store the batch with its topic matches and hourly roll-ups
@@ -225,8 +230,13 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		hashInput = "\x00" + strings.Join(tn.URLs, " ")
 	}
 	mt.ContentHash = ContentHash(mt.Author, hashInput, mt.PublishedAt)
-	if mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID {
+	var legacy ExactKey
+	switch {
+	case mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID:
 		mt.ExternalID = "h:" + textHash(mt.Author, mt.ExternalID+"\x00"+hashInput)
+	case mt.SourceID != 0 && localIDs(mt.SourceKind):
+		legacy = ExactKey{mt.SourceKind, mt.ExternalID}
+		mt.ExternalID = fmt.Sprintf("s%d:%s", mt.SourceID, mt.ExternalID)
 	}
 	mt.SimHash = SimHash(tn.Norm)
 	mt.Lang = normLang(p.Lang)
@@ -239,7 +249,16 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	r := a.model.Classify(stored)
 	mt.Sentiment = r.Label.String()
 	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
-	return analysed{m: mt}
+	return analysed{m: mt, legacy: legacy}
+}
+
+// localIDs reports the source kinds that say how a post arrived, not where
+// it was published: their external ids are the pusher's or the file's own
+// numbering (1, 2, 3 …), which another source or file uses again for other
+// posts. The pipeline scopes such an id by the post's source (s12:1), and
+// ImportFile.Posts by the file when there is no source.
+func localIDs(kind string) bool {
+	return kind == "webhook" || kind == "import" || kind == "other"
 }
 
 // exactSet is a set of keys and content hashes of mentions.
@@ -271,6 +290,9 @@ func exactKeys(in []analysed) ([]ExactKey, []string) {
 		if !in[i].skip {
 			keys = append(keys, ExactKey{in[i].m.SourceKind, in[i].m.ExternalID})
 			hashes = append(hashes, in[i].m.ContentHash)
+			if in[i].legacy != (ExactKey{}) {
+				keys = append(keys, in[i].legacy)
+			}
 		}
 	}
 	return keys, hashes
@@ -294,8 +316,11 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 	}
 	// The batches stored since the lookup, newest last.
 	since := st.recent[len(st.recent)-int(stored-k.since):]
-	isKnown := func(key ExactKey, hash string) bool {
-		if k.has(key, hash) {
+	// A legacy key is looked up in the store only: mentions stored before
+	// ids were scoped by their source are still duplicates when their
+	// source pushes them again.
+	isKnown := func(key, legacy ExactKey, hash string) bool {
+		if k.has(key, hash) || legacy != (ExactKey{}) && k.keys[legacy] {
 			return true
 		}
 		for _, b := range since {
@@ -317,7 +342,7 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			continue
 		}
 		key := ExactKey{a.m.SourceKind, a.m.ExternalID}
-		if seenKeys[key] || seenHashes[a.m.ContentHash] || isKnown(key, a.m.ContentHash) {
+		if seenKeys[key] || seenHashes[a.m.ContentHash] || isKnown(key, a.legacy, a.m.ContentHash) {
 			res.Duplicates++
 			continue
 		}

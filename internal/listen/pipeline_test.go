@@ -638,6 +638,80 @@ func TestPushedSourceHealth(t *testing.T) {
 	})
 }
 
+// TestLocalExternalIDs: pushed and imported posts number themselves 1, 2,
+// 3 … per source or file; another source's or file's 1 is another post,
+// while the same batch again is the same posts.
+func TestLocalExternalIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		mk := func(kind string) int64 {
+			t.Helper()
+			s, err := db.CreateSource(ctx, ws, listen.Source{Kind: kind, Name: kind, Config: map[string]string{}, Enabled: true, PollSeconds: 900})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.ID
+		}
+		hookA, hookB := mk("webhook"), mk("webhook")
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		push := func(src int64, texts ...string) []listen.Post {
+			var ps []listen.Post
+			for i, text := range texts {
+				ps = append(ps, listen.Post{SourceID: src, SourceKind: "webhook", ExternalID: fmt.Sprint(i + 1), Author: "监测平台", Text: text, PublishedAt: at})
+			}
+			return ps
+		}
+		first := push(hookA, "闲岚咖啡新品上市", "门店排队很长", "冷萃好喝")
+		second := push(hookB, "快递三天都没到", "客服也不回消息", "再也不买了")
+		csv := func(texts ...string) *listen.ImportFile {
+			t.Helper()
+			body := "编号,内容,作者,发布时间\n"
+			for i, text := range texts {
+				body += fmt.Sprintf("%d,%s,小美,%s\n", i+1, text, at.Format(time.RFC3339))
+			}
+			f, err := listen.ReadImport(strings.NewReader(body), listen.Mapping{ExternalID: "编号"}, listen.ImportOptions{Name: "export.csv"})
+			if err != nil || len(f.Rows) != len(texts) {
+				t.Fatalf("read import: %+v, %v", f, err)
+			}
+			return f
+		}
+		fileA := csv("华为新手机发布会", "今晚八点直播", "大家记得准时观看")
+		fileB := csv("小米新手机发布会", "明天上午十点", "欢迎大家观看")
+		for _, tt := range []struct {
+			name              string
+			posts             []listen.Post
+			stored, duplicate int
+		}{
+			{"first source", first, 3, 0},
+			{"second source, same ids", second, 3, 0},
+			{"first source again", first, 0, 3},
+			{"first file", fileA.Posts(0), 3, 0},
+			{"second file, same ids", fileB.Posts(0), 3, 0},
+			{"first file again", csv("华为新手机发布会", "今晚八点直播", "大家记得准时观看").Posts(0), 0, 3},
+			{"second file into a source", fileB.Posts(hookA), 0, 3}, // same author, text and day
+		} {
+			res, err := svc.Ingest(ctx, ws, tt.posts)
+			if err != nil || res.Stored != tt.stored || res.Duplicates != tt.duplicate {
+				t.Fatalf("%s: %+v, %v; want %d stored, %d duplicates", tt.name, res, err, tt.stored, tt.duplicate)
+			}
+		}
+		// A mention stored before ids were scoped by their source keeps its
+		// bare id (as a push without a source still does): its source
+		// pushing it again, edited, is still a duplicate.
+		legacy := push(0, "旧版本存下的推送")
+		legacy[0].ExternalID = "legacy-1"
+		if res, err := svc.Ingest(ctx, ws, legacy); err != nil || res.Stored != 1 {
+			t.Fatalf("legacy mention: %+v, %v", res, err)
+		}
+		legacy[0].SourceID, legacy[0].Text = hookA, "旧版本存下的推送（已编辑）"
+		if res, err := svc.Ingest(ctx, ws, legacy); err != nil || res.Duplicates != 1 {
+			t.Fatalf("legacy mention pushed again: %+v, %v; want a duplicate", res, err)
+		}
+	})
+}
+
 // TestIngestStats: the service counts what every batch did, and a batch
 // that fails as received and failed only.
 func TestIngestStats(t *testing.T) {
