@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
 
 // Bounds of a post that pushed or imported sources must respect (polled
@@ -109,7 +110,8 @@ func ValidatePost(p *Post, now time.Time) error {
 
 // Mapping names, for each field of a post, the column of an import file
 // that holds it (a header of the CSV or XLSX, a key of the JSONL objects).
-// Empty fields are guessed from common header names (内容, 作者, 发布时间 …).
+// Empty fields are guessed from common header names (内容, 作者, 发布时间 …);
+// NotMapped takes no column for the field.
 type Mapping struct {
 	Text            string `json:"text"`
 	Author          string `json:"author,omitempty"`
@@ -123,6 +125,10 @@ type Mapping struct {
 	Lang            string `json:"lang,omitempty"`
 	SourceKind      string `json:"source_kind,omitempty"`
 }
+
+// NotMapped is the column of a field that is not to be read from the file,
+// not even from a column whose header it would be guessed from.
+const NotMapped = "-"
 
 // guesses are the header names third-party monitoring tools and platform
 // back-ends use, per field, tried when the mapping leaves a field empty.
@@ -163,6 +169,9 @@ func (m *Mapping) resolve(columns []string) error {
 	}
 	var fs apperr.Fields
 	for _, f := range m.fields() {
+		if *f.col == NotMapped {
+			continue
+		}
 		if *f.col != "" {
 			if _, ok := have[strings.ToLower(strings.TrimSpace(*f.col))]; !ok {
 				fs.Add("mapping."+f.name, "error.listen.no_column", "Column", *f.col)
@@ -178,10 +187,10 @@ func (m *Mapping) resolve(columns []string) error {
 			}
 		}
 	}
-	if m.Text == "" {
+	if m.Text == "" || m.Text == NotMapped {
 		fs.Add("mapping.text", "error.listen.map_text")
 	}
-	if m.PublishedAt == "" {
+	if m.PublishedAt == "" || m.PublishedAt == NotMapped {
 		fs.Add("mapping.published_at", "error.listen.map_published_at")
 	}
 	return fs.Err()
@@ -351,7 +360,13 @@ func (f *ImportFile) add(row int, p Post, err error) {
 }
 
 // mapRow builds a post from one row's values and validates it.
-func mapRow(get func(col string) string, m Mapping, o ImportOptions) (Post, error) {
+func mapRow(value func(col string) string, m Mapping, o ImportOptions) (Post, error) {
+	get := func(col string) string {
+		if col == NotMapped {
+			return ""
+		}
+		return value(col)
+	}
 	var fs apperr.Fields
 	p := Post{
 		SourceKind: get(m.SourceKind),
@@ -364,7 +379,7 @@ func mapRow(get func(col string) string, m Mapping, o ImportOptions) (Post, erro
 	if p.SourceKind == "" {
 		p.SourceKind = o.SourceKind
 	} else {
-		p.SourceKind = strings.ToLower(p.SourceKind)
+		p.SourceKind = sourceKind(p.SourceKind)
 	}
 	if v := get(m.PublishedAt); v != "" {
 		t, ok := ParseTime(v, o.Location)
@@ -391,6 +406,29 @@ func mapRow(get func(col string) string, m Mapping, o ImportOptions) (Post, erro
 		return p, fs.Err()
 	}
 	return p, ValidatePost(&p, o.Now)
+}
+
+// platformKinds are the platform names exports write in a 来源 or 平台
+// column, normalized, with the platform catalog's key for each.
+var platformKinds = map[string]string{
+	"微博": "weibo", "新浪微博": "weibo", "sina weibo": "weibo",
+	"微信": "wechat_oa", "公众号": "wechat_oa", "微信公众号": "wechat_oa", "微信公众平台": "wechat_oa", "wechat": "wechat_oa",
+	"视频号": "wechat_channels", "微信视频号": "wechat_channels",
+	"抖音": "douyin", "快手": "kuaishou", "小红书": "xiaohongshu",
+	"哔哩哔哩": "bilibili", "b站": "bilibili", "知乎": "zhihu",
+	"今日头条": "toutiao", "头条": "toutiao", "百度贴吧": "tieba", "贴吧": "tieba",
+	"博客": "blog_rss", "长毛象": "mastodon", "推特": "x", "twitter": "x",
+	"脸书": "facebook", "领英": "linkedin", "油管": "youtube", "电报": "telegram",
+}
+
+// sourceKind reads a row's source kind: a platform's name (新浪微博, B站)
+// becomes the catalog's key (weibo, bilibili), anything else is lowered
+// (and refused later unless it is a kind).
+func sourceKind(v string) string {
+	if k, ok := platformKinds[textnorm.Normalize(v).Norm]; ok {
+		return k
+	}
+	return strings.ToLower(v)
 }
 
 func short(s string) string { return cutRunes(s, 40) }

@@ -79,6 +79,43 @@ func TestImportRowNumbers(t *testing.T) {
 	}
 }
 
+// TestImportPlatformNames: a 来源 or 平台 column names platforms as people
+// write them; they become the catalog's keys, and a column that holds
+// something else can be left unmapped instead of failing every row.
+func TestImportPlatformNames(t *testing.T) {
+	t.Parallel()
+	csv := "内容,发布时间,来源\n" +
+		"a,2024-01-02,新浪微博\n" + "b,2024-01-02,小红书\n" + "c,2024-01-02,抖音\n" + "d,2024-01-02,B站\n" +
+		"e,2024-01-02,微信公众号\n" + "f,2024-01-02,知乎\n" + "g,2024-01-02,Weibo\n" + "h,2024-01-02,小紅書\n" +
+		"i,2024-01-02,某论坛\n"
+	want := []string{"weibo", "xiaohongshu", "douyin", "bilibili", "wechat_oa", "zhihu", "weibo", "xiaohongshu"}
+	f, err := listen.ReadImport(strings.NewReader(csv), listen.Mapping{}, importOpts("export.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Mapping.SourceKind != "来源" || len(f.Rows) != len(want) || f.ErrorCount != 1 || f.Errors[0].Row != 10 || f.Errors[0].Field != "source_kind" {
+		t.Fatalf("mapping %q, %d rows, errors %+v; want 来源, %d rows and row 10's source_kind", f.Mapping.SourceKind, len(f.Rows), f.Errors, len(want))
+	}
+	for i, r := range f.Rows {
+		if r.Post.SourceKind != want[i] {
+			t.Errorf("row %d: kind %q, want %q", r.Row, r.Post.SourceKind, want[i])
+		}
+	}
+	// Not mapped: every row is the import's, and the choice stays.
+	f, err = listen.ReadImport(strings.NewReader(csv), listen.Mapping{SourceKind: listen.NotMapped}, importOpts("export.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Mapping.SourceKind != listen.NotMapped || len(f.Rows) != 9 || f.ErrorCount != 0 || f.Rows[8].Post.SourceKind != "import" {
+		t.Errorf("not mapped: mapping %q, %d rows, errors %+v, last kind %q", f.Mapping.SourceKind, len(f.Rows), f.Errors, f.Rows[8].Post.SourceKind)
+	}
+	for _, m := range []listen.Mapping{{Text: listen.NotMapped}, {PublishedAt: listen.NotMapped}} {
+		if _, err := listen.ReadImport(strings.NewReader(csv), m, importOpts("export.csv")); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("required field not mapped %+v: %v, want invalid", m, err)
+		}
+	}
+}
+
 func TestReadImportJSONLAndXLSX(t *testing.T) {
 	jsonl := `{"content":"第一条","time":"2024-01-02T15:04:05+08:00","likes":3}` + "\n" + `not json` + "\n" + `{"content":"第三条","time":1704179040}` + "\n"
 	f, err := listen.ReadImport(strings.NewReader(jsonl), listen.Mapping{Text: "content", PublishedAt: "time"}, importOpts("a.jsonl"))
