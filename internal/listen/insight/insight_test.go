@@ -39,9 +39,15 @@ func newFixture(t *testing.T, db *store.DB) fixture {
 
 func (f fixture) topic(t *testing.T, name, kind string) int64 {
 	t.Helper()
+	return f.topicQuery(t, name, kind, name)
+}
+
+// topicQuery adds a topic whose query is not its name.
+func (f fixture) topicQuery(t *testing.T, name, kind, query string) int64 {
+	t.Helper()
 	var id int64
 	must(t, f.db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO topics (workspace_id, name, kind, query, enabled, created_at, updated_at)
-		VALUES ($1, $2, $3, $2, TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, f.ws, name, kind).Scan(&id))
+		VALUES ($1, $2, $3, $4, TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, f.ws, name, kind, query).Scan(&id))
 	return id
 }
 
@@ -215,6 +221,37 @@ func TestAuthorsBySource(t *testing.T) {
 		want := []string{"小王@xiaohongshu 250000 followers 1 mentions", "小王@weibo 12 followers 2 mentions"}
 		if !slices.Equal(got, want) {
 			t.Errorf("authors %q, want %q", got, want)
+		}
+	})
+}
+
+// TestCoOccurringLeavesOutTheBrand: what customers say with the brand
+// leaves out the words that name it, its topics' query terms too (here
+// the Chinese name of a brand topic called Acme), and the phrases with
+// them.
+func TestCoOccurringLeavesOutTheBrand(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		brand := f.topicQuery(t, "Acme", "brand", "艾克美 OR acme")
+		at := time.Date(2026, 3, 8, 10, 0, 0, 0, shanghai)
+		for i, text := range []string{"艾克美的包装很漂亮", "艾克美包装漂亮", "艾克美 acme coffee 包装漂亮", "acme coffee 味道不错，包装很好"} {
+			f.mention(t, brand, "u", 1, "weibo", text, "positive", at.Add(time.Duration(i)*time.Minute))
+		}
+		f.mention(t, brand, "u", 1, "weibo", "acme 退款太慢", "negative", at)
+		p := insight.Period{From: at.Add(-time.Hour), To: at.Add(time.Hour), Loc: shanghai}
+		co, err := insight.NewService(db).CoOccurring(context.Background(), f.ws, 0, p)
+		must(t, err)
+		var got []string
+		for _, c := range co.Positive {
+			got = append(got, c.Term)
+		}
+		for _, own := range []string{"艾克美", "acme", "acme coffee"} {
+			if slices.Contains(got, own) {
+				t.Errorf("positive terms %q name the brand: %q", got, own)
+			}
+		}
+		if !slices.Contains(got, "包装") || !slices.Contains(got, "coffee") {
+			t.Errorf("positive terms %q; want 包装 and coffee among them", got)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen/query"
 )
 
 // Bounds of term statistics: how many mentions one period reads, how many
@@ -234,7 +235,7 @@ type CoOccurring struct {
 
 // CoOccurring returns the top terms of the positive and the negative
 // mentions of a topic in p (the brand topics when topicID is 0), without
-// the topics' own names, each ranked by count among terms at least as
+// the topics' own names and query terms, each ranked by count among terms at least as
 // frequent there as in the opposite sentiment.
 func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) (CoOccurring, error) {
 	if err := p.Validate(); err != nil {
@@ -281,24 +282,61 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 		return out, err
 	}
 	out.PosSample, out.NegSample = pos.docs, neg.docs
-	own := func(term string) bool {
-		for _, t := range sel {
-			n := strings.ToLower(t.Name)
-			if strings.Contains(n, term) || strings.Contains(term, n) {
-				return true
-			}
-		}
-		return false
+	own, err := s.ownTerms(ctx, ws, sel, names)
+	if err != nil {
+		return out, err
 	}
 	out.Positive = coTerms(pos, neg, own)
 	out.Negative = coTerms(neg, pos, own)
 	return out, nil
 }
 
-func coTerms(here, there *termStats, own func(string) bool) []CoTerm {
+// ownTerms are the terms that name the topics sel, which every mention
+// of them carries: the words of their names and of their queries' terms
+// (the brand's or a competitor's aliases), as Terms cuts them.
+func (s *Service) ownTerms(ctx context.Context, ws int64, sel []TopicRef, names *Names) (map[string]bool, error) {
+	seg, err := segmenter()
+	if err != nil {
+		return nil, apperr.Wrap(err, "load the segmenter dictionary")
+	}
+	topics, err := s.store.Topics(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	own := map[string]bool{}
+	add := func(text string) {
+		if w := strings.ToLower(strings.TrimSpace(text)); w != "" {
+			own[w] = true
+		}
+		for _, t := range Terms(seg, names, text) {
+			own[t.Text] = true
+		}
+	}
+	chosen := map[int64]bool{}
+	for _, r := range sel {
+		add(r.Name)
+		chosen[r.ID] = true
+	}
+	for _, t := range topics {
+		if !chosen[t.ID] {
+			continue
+		}
+		if q, err := query.Parse(t.Query); err == nil {
+			for _, term := range q.Terms() {
+				add(term)
+			}
+		}
+	}
+	return own, nil
+}
+
+// coTerms ranks the terms of here against there, leaving out the own
+// terms and the phrases with one of them.
+func coTerms(here, there *termStats, own map[string]bool) []CoTerm {
 	out := []CoTerm{}
 	for t, c := range here.count {
-		if c < MinTermCount || own(t) {
+		of := here.phrase[t]
+		if c < MinTermCount || own[t] || own[of[0]] || own[of[1]] {
 			continue
 		}
 		o := there.count[t]
