@@ -94,6 +94,16 @@ type PostView struct {
 	IndexedAt   time.Time `json:"indexedAt"`
 }
 
+// SortAt is the time searchPosts sorts by and filters with since: the
+// record's createdAt, or indexedAt when that is earlier (a createdAt in
+// the future) or createdAt cannot be read.
+func (p PostView) SortAt() time.Time {
+	if at, ok := p.Record.Created(); ok && at.Before(p.IndexedAt) {
+		return at
+	}
+	return p.IndexedAt
+}
+
 // WebURL is the post's address on bsky.app.
 func (p PostView) WebURL() string {
 	// at://did/app.bsky.feed.post/rkey
@@ -109,7 +119,8 @@ func (p PostView) WebURL() string {
 }
 
 // SearchParams are searchPosts' parameters; Q is required. Sort is
-// "latest" (the default) or "top"; Since an RFC 3339 time or date.
+// "latest" (the default) or "top"; Since an RFC 3339 time or date,
+// compared with PostView.SortAt.
 type SearchParams struct {
 	Q, Sort, Since, Cursor string
 	Limit                  int

@@ -140,10 +140,10 @@ func TestLegacyRecords(t *testing.T) {
 	for _, p := range res.Posts {
 		texts = append(texts, p.Record.Text)
 	}
-	if want := "[oolong newer oolong legacy oolong new]"; fmt.Sprint(texts) != want {
-		t.Errorf("posts = %v, want %s", texts, want)
+	if want := "[oolong newer oolong new oolong legacy]"; fmt.Sprint(texts) != want {
+		t.Errorf("posts = %v, want %s (latest first by sort time)", texts, want)
 	}
-	if at, ok := res.Posts[1].Record.Created(); !ok || !at.Equal(time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)) || res.Posts[1].URI != legacy.URI {
+	if at, ok := res.Posts[2].Record.Created(); !ok || !at.Equal(time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)) || res.Posts[2].URI != legacy.URI {
 		t.Errorf("legacy createdAt read as %v, %v; want 2023-02-01 10:00 UTC", at, ok)
 	}
 }

@@ -29,6 +29,14 @@ const (
 	maxPages        = 5
 )
 
+// overlapWindow is how far before its cursor a poll looks again. Posts
+// reach a platform's index late (a remote status federated minutes after
+// it was written keeps its author's time and id; a Bluesky or Weibo post
+// is searchable a while after its time): without going back, the cursor
+// has already passed them. What comes twice is dropped by the pipeline's
+// dedup by external id.
+const overlapWindow = 10 * time.Minute
+
 // Options configure a Poller.
 type Options struct {
 	// Fetch makes every request; required.
@@ -238,12 +246,15 @@ func feedPost(feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
 // what was new did not fit in one poll, "since|newest|page": the next
 // poll goes on down from that page (a max_id on a tag timeline, an offset
 // in search), and moves to the newest id once it reaches the end. Both
-// are read newest first, down to the cursor: search answers newest first
-// whatever its parameters, and takes min_id as a time filter, not a
-// cursor.
+// are read newest first, down to the cursor less overlapWindow: search
+// answers newest first whatever its parameters, and takes min_id as a
+// time filter, not a cursor.
 func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := &mastodon.Client{BaseURL: src.Config[KeyInstance], Token: src.Config[KeyToken], HTTP: p.opts.Fetch.HTTP()}
 	since, newest, page := splitResume(src.Cursor)
+	if page == "" && since != "" {
+		newest, since = since, idBefore(since, overlapWindow)
+	}
 	var res PollResult
 	for range maxPages {
 		limit := min(mastodon.MaxLimit, p.opts.MaxItems-len(res.Posts))
@@ -287,6 +298,23 @@ func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResul
 	}
 	res.Cursor = nextCursor(since, newest, page)
 	return res, nil
+}
+
+// snowflakeStart is 2017-01-01 in Unix milliseconds: Mastodon ids have
+// been snowflakes since 2017.
+const snowflakeStart = 1483228800000
+
+// idBefore returns the id d before id. Mastodon ids are snowflakes, the
+// creation time's Unix milliseconds shifted left 16 bits; an id of
+// another form (an old sequential one, Pleroma's or GoToSocial's) is
+// returned as it is.
+func idBefore(id string, d time.Duration) string {
+	n, err := strconv.ParseUint(id, 10, 64)
+	back := uint64(d.Milliseconds()) << 16
+	if err != nil || n>>16 < snowflakeStart {
+		return id
+	}
+	return strconv.FormatUint(n-back, 10)
 }
 
 // idGreater compares Mastodon's numeric string ids.
@@ -344,14 +372,21 @@ func (p *Poller) blueskyClient(src listen.Source) *bluesky.Client {
 	return c
 }
 
-// A Bluesky source's cursor is the newest indexed time polled, the since
-// of the next search; or, while what was new did not fit in one poll,
-// "since|newest|page": the next poll goes on from that page of the same
-// search, newest first, so that a busy query leaves no gap, and moves to
-// the newest time once it reaches the end.
+// A Bluesky source's cursor is the newest sort time (PostView.SortAt)
+// polled; the next search's since is overlapWindow before it. Or, while
+// what was new did not fit in one poll, "since|newest|page": the next
+// poll goes on from that page of the same search, newest first, so that a
+// busy query leaves no gap, and moves to the newest time once it reaches
+// the end.
 func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := p.blueskyClient(src)
 	since, newestText, page := splitResume(src.Cursor)
+	if page == "" && since != "" {
+		newestText = since
+		if t, err := time.Parse(time.RFC3339Nano, since); err == nil {
+			since = t.Add(-overlapWindow).UTC().Format(time.RFC3339Nano)
+		}
+	}
 	newest, _ := time.Parse(time.RFC3339Nano, newestText)
 	var res PollResult
 	for range maxPages {
@@ -367,8 +402,8 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 		}
 		for _, pv := range sr.Posts {
 			res.Posts = append(res.Posts, blueskyPost(pv))
-			if pv.IndexedAt.After(newest) {
-				newest = pv.IndexedAt
+			if at := pv.SortAt(); at.After(newest) {
+				newest = at
 			}
 		}
 		// The first poll takes the newest page only.
@@ -424,9 +459,9 @@ func blueskyPost(pv bluesky.PostView) listen.Post {
 const weiboFirstWindow = 24 * time.Hour
 
 // A Weibo source's cursor is the end of the last time window searched,
-// in Unix seconds, the start of the next; or, while a window's posts did
-// not fit in one poll, "start|end|page": the next poll goes on from that
-// page of the same window.
+// in Unix seconds; the next window starts overlapWindow before it. Or,
+// while a window's posts did not fit in one poll, "start|end|page": the
+// next poll goes on from that page of the same window.
 func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, error) {
 	if src.Config[KeyPaidAPI] != "true" {
 		return PollResult{}, errWeiboDisabled
@@ -436,13 +471,15 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 	start := end.Add(-weiboFirstWindow)
 	page := 1
 	from, to, pageText := splitResume(src.Cursor)
-	if n, err := strconv.ParseInt(from, 10, 64); err == nil && n > 0 {
-		start = time.Unix(n, 0)
-	}
-	if e, err := strconv.ParseInt(to, 10, 64); err == nil && e > 0 {
-		end = time.Unix(e, 0)
+	startUnix, _ := strconv.ParseInt(from, 10, 64)
+	endUnix, _ := strconv.ParseInt(to, 10, 64)
+	switch {
+	case startUnix > 0 && endUnix > 0:
+		start, end = time.Unix(startUnix, 0), time.Unix(endUnix, 0)
 		page, _ = strconv.Atoi(pageText)
 		page = max(page, 1)
+	case startUnix > 0:
+		start = time.Unix(startUnix, 0).Add(-overlapWindow)
 	}
 	var res PollResult
 	more := false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,19 +165,32 @@ func TestMastodonPoll(t *testing.T) {
 	if post.Text != "<b>hi</b> #Oolong 2" || post.AuthorFollowers != 42 || post.Likes != 3 || post.Reposts != 2 || post.Comments != 1 || post.Author != "@alice" {
 		t.Errorf("post = %+v (HTML is stripped: the fake escapes the text it is given)", post)
 	}
-	// A busy tag: more than a page since the cursor, paged with min_id.
+	seen := map[string]bool{}
+	fresh := func(res PollResult) int {
+		n := 0
+		for _, x := range res.Posts {
+			if !seen[x.ExternalID] {
+				seen[x.ExternalID] = true
+				n++
+			}
+		}
+		return n
+	}
+	fresh(res)
+	// A busy tag: more than a page since the cursor. The posts of the
+	// overlap window come again, for the pipeline to drop.
 	for i := range 45 {
 		srv.Post("bob", fmt.Sprintf("more #oolong %d", i), 1)
 	}
 	src.Cursor = res.Cursor
 	res, err = p.Poll(context.Background(), src)
-	if err != nil || len(res.Posts) != 45 {
-		t.Fatalf("second poll: %d posts, %v; want the 45 new ones", len(res.Posts), err)
+	if n := fresh(res); err != nil || n != 45 {
+		t.Fatalf("second poll: %d new posts, %v; want the 45 new ones", n, err)
 	}
 	src.Cursor = res.Cursor
 	res, err = p.Poll(context.Background(), src)
-	if err != nil || len(res.Posts) != 0 || res.Cursor != src.Cursor {
-		t.Errorf("third poll: %+v, %v; want nothing new and the cursor kept", res, err)
+	if n := fresh(res); err != nil || n != 0 || res.Cursor != src.Cursor {
+		t.Errorf("third poll: %d new posts, cursor %q, %v; want nothing new and the cursor kept (%q)", n, res.Cursor, err, src.Cursor)
 	}
 
 	search := listen.Source{Kind: KindMastodonSearch, Config: map[string]string{KeyInstance: srv.URL, KeyQuery: "more", KeyToken: "bad"}}
@@ -235,7 +249,8 @@ func TestBlueskyLegacyRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	src.Cursor = res.Cursor
-	legacy := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong legacy","createdAt":"2023-02-01T10:00:00.000"}`)
+	created := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
+	legacy := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong legacy","createdAt":"`+created.Format("2006-01-02T15:04:05.000")+`"}`)
 	undated := srv.PostRecord("old.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong undated","createdAt":"sometime"}`)
 	srv.PostRecord("odd.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong odd","langs":"en","createdAt":"2023-02-01T10:00:00Z"}`)
 	srv.Post("fan.bsky.social", "oolong after")
@@ -247,7 +262,7 @@ func TestBlueskyLegacyRecords(t *testing.T) {
 	for _, x := range res.Posts {
 		published[x.ExternalID] = x.PublishedAt
 	}
-	if at := published[legacy.URI]; !at.Equal(time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)) {
+	if at := published[legacy.URI]; !at.Equal(created) {
 		t.Errorf("legacy post published at %v, want its createdAt read as UTC", at)
 	}
 	if at := published[undated.URI]; !at.Equal(undated.IndexedAt) {
@@ -393,6 +408,81 @@ func TestBacklogLeavesNoGap(t *testing.T) {
 		if seen := pollAll(t, p, src, 5); len(seen) != 430 {
 			t.Errorf("5 polls took %d of the 430 posts of the first window", len(seen))
 		}
+	})
+}
+
+// TestLatePostsAreTaken: a post that reaches the platform's index after a
+// poll but is dated before that poll's cursor (a remote status federated
+// late keeps its author's time and so its id; a Bluesky or Weibo post
+// searchable a while after its time) is taken by the next poll, which
+// looks back overlapWindow; a poll with nothing new keeps the cursor.
+func TestLatePostsAreTaken(t *testing.T) {
+	t.Parallel()
+	const late = 2 * time.Minute
+	check := func(t *testing.T, p *Poller, src listen.Source, postLate func() string) {
+		t.Helper()
+		ctx := context.Background()
+		res, err := p.Poll(ctx, src)
+		if err != nil || len(res.Posts) != 1 {
+			t.Fatalf("first poll: %+v, %v", res, err)
+		}
+		src.Cursor = res.Cursor
+		id := postLate()
+		res, err = p.Poll(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(res.Posts, func(x listen.Post) bool { return x.ExternalID == id }) {
+			t.Errorf("the late post was not taken; the poll took %d posts", len(res.Posts))
+		}
+		if src.Kind == KindWeiboSearch {
+			return // its cursor is the clock's
+		}
+		src.Cursor = res.Cursor
+		if again, err := p.Poll(ctx, src); err != nil || again.Cursor != src.Cursor {
+			t.Errorf("poll with nothing new: cursor %q, %v; want %q kept", again.Cursor, err, src.Cursor)
+		}
+	}
+	for _, kind := range []string{KindMastodonTag, KindMastodonSearch} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := mastofake.New()
+			t.Cleanup(srv.Close)
+			srv.Post("alice", "#oolong first", 1)
+			cfg := map[string]string{KeyInstance: srv.URL, KeyQuery: "oolong", KeyToken: mastofake.Token}
+			if kind == KindMastodonTag {
+				cfg = map[string]string{KeyInstance: srv.URL, KeyTag: "oolong"}
+			}
+			check(t, localPoller(t, fetch.Options{}), listen.Source{ID: 6, Kind: kind, Config: cfg}, func() string {
+				return srv.PostAt("bob@remote.example", "#oolong from afar", 1, time.Now().Add(-late)).URI
+			})
+		})
+	}
+	t.Run("bluesky", func(t *testing.T) {
+		t.Parallel()
+		srv := bskyfake.New()
+		t.Cleanup(srv.Close)
+		srv.Post("fan.bsky.social", "oolong first")
+		p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL})
+		src := listen.Source{ID: 6, Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "oolong", KeyIdentifier: bskyfake.Handle, KeyAppPassword: bskyfake.AppPassword}}
+		check(t, p, src, func() string {
+			created := time.Now().UTC().Add(-late).Format("2006-01-02T15:04:05.000Z")
+			return srv.PostRecord("slow.bsky.social", `{"$type":"app.bsky.feed.post","text":"oolong indexed late","createdAt":"`+created+`"}`).URI
+		})
+	})
+	t.Run("weibo", func(t *testing.T) {
+		t.Parallel()
+		srv := weibofake.New()
+		t.Cleanup(srv.Close)
+		now := time.Now()
+		srv.Post("茶友", "乌龙茶 一", now.Add(-time.Hour), 10)
+		p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), WeiboBaseURL: srv.URL, Now: func() time.Time { return now }})
+		src := listen.Source{Kind: KindWeiboSearch, Config: map[string]string{KeyQuery: "乌龙茶", KeyAccessToken: weibofake.Token, KeyPaidAPI: "true"}}
+		check(t, p, src, func() string {
+			st := srv.Post("茶友", "乌龙茶 二", now.Add(-20*time.Second), 10)
+			now = now.Add(15 * time.Minute)
+			return st.IDStr
+		})
 	})
 }
 

@@ -3,7 +3,9 @@
 // AuthenticationRequired when wrong), access tokens that expire (HTTP 400
 // {"error":"ExpiredToken"}), refreshSession with the refresh token (which
 // is then spent), searchPosts that needs auth, limits of 25 by default and
-// 100 at most, an opaque cursor, and ratelimit-* headers with 429
+// 100 at most, an opaque cursor, sort=latest ordering and since filtering
+// by sort time (the earlier of createdAt and indexedAt), and ratelimit-*
+// headers with 429
 // RateLimitExceeded on createSession (30 per 5 minutes). Records are
 // served as their authors wrote them (PostRecord), legacy shapes included.
 // Posts the viewer may not see (Hide) take their place in a page and are
@@ -264,11 +266,14 @@ func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request) {
 		since, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	var hits []post
-	for _, p := range slices.Backward(s.posts) { // latest first
-		if strings.Contains(strings.ToLower(p.text), term) && !p.view.IndexedAt.Before(since) {
+	for _, p := range slices.Backward(s.posts) {
+		if strings.Contains(strings.ToLower(p.text), term) && !p.view.SortAt().Before(since) {
 			hits = append(hits, p)
 		}
 	}
+	// Latest first by sort time, which is not the order of indexing: a
+	// post indexed late sorts among the posts of its createdAt.
+	slices.SortStableFunc(hits, func(a, b post) int { return b.view.SortAt().Compare(a.view.SortAt()) })
 	off := 0
 	if c := q.Get("cursor"); c != "" {
 		n, err := strconv.Atoi(c)
