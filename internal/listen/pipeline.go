@@ -31,8 +31,8 @@ const (
 // IngestResult counts what Ingest did with a batch: Stored mentions (of
 // which Clustered are near-duplicates and copies by other authors kept in
 // a repost cluster, and Matched match at least one topic), Duplicates not
-// stored (same source id, or same author and normalized text, as a stored
-// mention) and Skipped posts with no text.
+// stored (same source id, or same author, normalized text and day of
+// publication, as a stored mention) and Skipped posts with no text.
 // IDs are the stored mentions' ids, in the order of the posts.
 type IngestResult struct {
 	Stored     int     `json:"stored"`
@@ -93,8 +93,8 @@ type analysed struct {
 // the language, classify sentiment — in parallel over the service's
 // workers — then, one batch of a workspace at a time, drop exact
 // duplicates (same source kind and external id, the id of a pushed or
-// imported post scoped by its source or file; or same author and
-// normalized text), attach near-duplicates and copies (SimHash within
+// imported post scoped by its source or file; or same author, normalized
+// text and day), attach near-duplicates and copies (SimHash within
 // NearBits, published within NearWindow) to their cluster's first
 // mention, and store the batch with its topic matches and hourly roll-ups
 // in one transaction. Nothing of the batch is stored when it fails. Posts
@@ -233,7 +233,9 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	var legacy ExactKey
 	switch {
 	case mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID:
-		mt.ExternalID = "h:" + textHash(mt.Author, mt.ExternalID+"\x00"+hashInput)
+		// Keyed as ContentHash is, by the day too: the same text posted
+		// again on another day is another post.
+		mt.ExternalID = "h:" + ContentHash(mt.Author, mt.ExternalID+"\x00"+hashInput, mt.PublishedAt)
 	case mt.SourceID != 0 && localIDs(mt.SourceKind):
 		legacy = ExactKey{mt.SourceKind, mt.ExternalID}
 		mt.ExternalID = fmt.Sprintf("s%d:%s", mt.SourceID, mt.ExternalID)

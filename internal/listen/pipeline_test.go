@@ -712,6 +712,35 @@ func TestLocalExternalIDs(t *testing.T) {
 	})
 }
 
+// TestSameTextAnotherDay: a post without an external id posted again on
+// another day by the same author (a daily ad, a daily check-in) counts
+// every day, as ContentHash says; the same day it is one post seen twice.
+func TestSameTextAnotherDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		day := time.Now().UTC().Truncate(24 * time.Hour).Add(-48 * time.Hour)
+		ad := func(at time.Time) []listen.Post {
+			return []listen.Post{{SourceKind: "rss", Author: "闲岚咖啡", Text: "每日特惠：冷萃第二杯半价", PublishedAt: at}}
+		}
+		for _, tt := range []struct {
+			name              string
+			at                time.Time
+			stored, duplicate int
+		}{
+			{"first day", day.Add(9 * time.Hour), 1, 0},
+			{"same day, later", day.Add(15 * time.Hour), 0, 1},
+			{"next day", day.Add(33 * time.Hour), 1, 0},
+		} {
+			res, err := svc.Ingest(ctx, ws, ad(tt.at))
+			if err != nil || res.Stored != tt.stored || res.Duplicates != tt.duplicate {
+				t.Fatalf("%s: %+v, %v; want %d stored, %d duplicates", tt.name, res, err, tt.stored, tt.duplicate)
+			}
+		}
+	})
+}
+
 // TestIngestStats: the service counts what every batch did, and a batch
 // that fails as received and failed only.
 func TestIngestStats(t *testing.T) {
