@@ -43,10 +43,11 @@ func (l Link) Active(now time.Time) bool {
 	return l.DisabledAt == nil && (l.ExpiresAt == nil || now.Before(*l.ExpiresAt))
 }
 
-// Counts are click totals of METRICS.md. EffectiveFallback says that no
-// landing was ever reported from the link's destination, which therefore
-// carries no snippet: its effective clicks are its unique clicks, as
-// METRICS.md defines for that case, and reports say so.
+// Counts are click totals of METRICS.md. EffectiveFallback says that some
+// of the effective clicks are unique clicks: those before the first hour
+// in which a person's landing was reported from the link's destination
+// (all of them when none ever was), when it did not carry the snippet yet,
+// as METRICS.md defines for that case; reports say so.
 type Counts struct {
 	Clicks            int64 `json:"clicks"`
 	HumanClicks       int64 `json:"human_clicks"`

@@ -24,16 +24,25 @@ var (
 const linkColumns = `l.id, l.workspace_id, l.code, l.destination, l.label, l.campaign_id, l.channel, l.post_id,
 	l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.expires_at, l.disabled_at, l.created_at, l.updated_at`
 
-// landedLink says that a landing was reported from the destination of the
-// link l: it carries the snippet. Without one, effective clicks are the
-// unique clicks (METRICS.md). The partial index conversions_landing
-// answers it.
-const landedLink = `EXISTS (SELECT 1 FROM conversions k WHERE k.workspace_id = l.workspace_id AND k.link_id = l.id AND k.event = 'landing')`
+// Effective clicks come from the roll-ups from the hour a link's
+// snippet was first seen (link_snippets.since, set by MarkClick and the
+// click writer); before it, and for a link whose landing was never
+// reported, its unique clicks count as effective (METRICS.md). snippetHour
+// says that roll-up r is of such an hour.
+const snippetHour = `r.hour >= s.since`
 
+// linkCounts are a link's counts over its roll-ups r, with its snippet s
+// (LEFT JOIN link_snippets s ON s.link_id = l.id). The last says that
+// some of its effective clicks are unique clicks: it never carried the
+// snippet, or it had unique clicks before.
 const linkCounts = `CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.human_clicks), 0) AS BIGINT),
 	CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT),
-	CAST(COALESCE(CASE WHEN ` + landedLink + ` THEN SUM(r.effective_clicks) ELSE SUM(r.unique_clicks) END, 0) AS BIGINT),
-	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT), NOT ` + landedLink
+	CAST(COALESCE(SUM(CASE WHEN ` + snippetHour + ` THEN r.effective_clicks ELSE r.unique_clicks END), 0) AS BIGINT),
+	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT),
+	(MAX(s.since) IS NULL OR COALESCE(SUM(CASE WHEN NOT (` + snippetHour + `) AND r.unique_clicks > 0 THEN 1 ELSE 0 END), 0) > 0)`
+
+// linkCountsFrom joins what linkCounts reads.
+const linkCountsFrom = `FROM links l LEFT JOIN link_snippets s ON s.link_id = l.id LEFT JOIN click_rollups r ON r.link_id = l.id`
 
 type linkRow interface{ Scan(dest ...any) error }
 
@@ -97,8 +106,7 @@ func (db *DB) CreateLink(ctx context.Context, l link.Link) (link.Link, error) {
 // Link returns a link of the workspace with its counts. Returns
 // apperr.NotFound.
 func (db *DB) Link(ctx context.Context, workspaceID, id int64) (link.Link, error) {
-	l, err := scanLink(db.reader().queryRow(ctx, `SELECT `+linkColumns+`, `+linkCounts+`
-		FROM links l LEFT JOIN click_rollups r ON r.link_id = l.id
+	l, err := scanLink(db.reader().queryRow(ctx, `SELECT `+linkColumns+`, `+linkCounts+` `+linkCountsFrom+`
 		WHERE l.workspace_id = $1 AND l.id = $2 GROUP BY l.id`, workspaceID, id), true)
 	if err != nil {
 		return link.Link{}, notFound(err, "link")
@@ -111,8 +119,7 @@ const maxLinks = 1000
 
 // Links returns the workspace's links, newest first, with counts.
 func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]link.Link, error) {
-	q := `SELECT ` + linkColumns + `, ` + linkCounts + `
-		FROM links l LEFT JOIN click_rollups r ON r.link_id = l.id WHERE l.workspace_id = $1`
+	q := `SELECT ` + linkColumns + `, ` + linkCounts + ` ` + linkCountsFrom + ` WHERE l.workspace_id = $1`
 	args := []any{workspaceID}
 	if f.CampaignID != nil {
 		args = append(args, *f.CampaignID)
@@ -258,8 +265,9 @@ const maxBuckets = 50
 // breakdowns over the clicks of that range. Returns apperr.NotFound.
 func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to time.Time) (link.Stats, error) {
 	c := db.reader()
-	var fallback bool
-	if err := c.queryRow(ctx, `SELECT NOT `+landedLink+` FROM links l WHERE l.workspace_id = $1 AND l.id = $2`, workspaceID, id).Scan(&fallback); err != nil {
+	var since sql.NullTime
+	if err := c.queryRow(ctx, `SELECT s.since FROM links l LEFT JOIN link_snippets s ON s.link_id = l.id
+		WHERE l.workspace_id = $1 AND l.id = $2`, workspaceID, id).Scan(&since); err != nil {
 		return link.Stats{}, notFound(err, "link")
 	}
 	from, to = from.UTC(), to.UTC()
@@ -275,7 +283,7 @@ func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to tim
 			rows.Close()
 			return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
 		}
-		if fallback {
+		if !since.Valid || p.At.Before(since.Time) {
 			p.EffectiveClicks, p.EffectiveFallback = p.UniqueClicks, true
 		}
 		p.At = p.At.UTC()
@@ -749,6 +757,7 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 		}
 		in := inList(len(part), b.anonymous())
 		var found []any
+		var seen []*link.Click
 		err := b.query(ctx, `SELECT click_id, landed, engaged FROM click_marks WHERE click_id IN `+in, args,
 			func(scan func(...any) error) error {
 				var id string
@@ -760,6 +769,9 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 					c.Landed = c.Landed || landed || engaged
 					c.Engaged = c.Engaged || engaged
 					found = append(found, id)
+					if c.Landed && c.Class == link.Human {
+						seen = append(seen, c)
+					}
 				}
 				return nil
 			})
@@ -768,6 +780,11 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 		}
 		if len(found) > 0 {
 			if err := b.exec(ctx, `DELETE FROM click_marks WHERE click_id IN `+inList(len(found), b.anonymous()), found...); err != nil {
+				return err
+			}
+		}
+		for _, c := range seen {
+			if err := snippetSeen(ctx, b, c.LinkID, c.At); err != nil {
 				return err
 			}
 		}
@@ -908,7 +925,50 @@ const (
 	markEngagedSQL = `UPDATE click_events SET engaged = TRUE WHERE click_id = $1 AND engaged = FALSE`
 	addMarksSQL    = `UPDATE click_rollups SET effective_clicks = effective_clicks + $1, engaged_visits = engaged_visits + $2
 	WHERE link_id = $3 AND hour = $4`
+	snippetSeenSQL = `INSERT INTO link_snippets (link_id, since) VALUES ($1, $2)
+	ON CONFLICT (link_id) DO UPDATE SET since = excluded.since WHERE excluded.since < link_snippets.since`
 )
+
+// snippetBounces is how many unique clicks a link may have had before
+// the first person's landing was reported and still count as carrying
+// the snippet from its first click: at a usual landing rate, a few
+// visitors leaving before the page loaded; a page without the snippet
+// shows many more. Either way the unique clicks in question are at most
+// this many.
+const snippetBounces = 10
+
+// snippetSeen records that a person's click at `at` on the link landed:
+// the link's snippet counts from that hour, or from the hour of its first
+// unique click when at most snippetBounces came before. The earliest such
+// hour is kept.
+func snippetSeen(ctx context.Context, b batchConn, linkID int64, at time.Time) error {
+	hour := at.UTC().Truncate(time.Hour)
+	var since, first sql.NullTime
+	var before int64
+	scanInto := func(dst any) func(scan func(...any) error) error {
+		return func(scan func(...any) error) error { return scan(dst) }
+	}
+	if err := b.query(ctx, `SELECT since FROM link_snippets WHERE link_id = $1`, []any{linkID}, scanInto(&since)); err != nil {
+		return err
+	}
+	if since.Valid && !since.Time.After(hour) {
+		return nil
+	}
+	if err := b.query(ctx, `SELECT CAST(COALESCE(SUM(unique_clicks), 0) AS BIGINT) FROM click_rollups WHERE link_id = $1 AND hour < $2`,
+		[]any{linkID, hour}, scanInto(&before)); err != nil {
+		return err
+	}
+	if before <= snippetBounces {
+		if err := b.query(ctx, `SELECT hour FROM click_rollups WHERE link_id = $1 AND unique_clicks > 0 ORDER BY hour LIMIT 1`,
+			[]any{linkID}, scanInto(&first)); err != nil {
+			return err
+		}
+		if first.Valid && first.Time.Before(hour) {
+			hour = first.Time.UTC()
+		}
+	}
+	return b.exec(ctx, snippetSeenSQL, linkID, hour)
+}
 
 // MarkClick records that a click's visitor reached the landing page
 // (landed) or stayed on it (engaged, which implies landed): it sets
@@ -924,7 +984,7 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 	if !link.ValidClickID(clickID) {
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
-	if err := db.prepare(ctx, &db.writeStmts, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL}); err != nil {
+	if err := db.prepare(ctx, &db.writeStmts, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL, snippetSeenSQL}); err != nil {
 		return link.ClickRef{}, err
 	}
 	landed = landed || engaged
@@ -952,6 +1012,11 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 			}
 			addLanded, _ = res.RowsAffected()
 			ref.Landed = true
+			if addLanded > 0 && ref.Class == string(link.Human) {
+				if err := snippetSeen(ctx, sqlBatch{c}, ref.LinkID, ref.At); err != nil {
+					return apperr.Wrap(err, "record the link's snippet")
+				}
+			}
 		}
 		if engaged {
 			res, err := c.exec(ctx, markEngagedSQL, clickID)

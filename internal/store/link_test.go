@@ -132,6 +132,105 @@ func testClick(l link.Link, at time.Time, class link.Class, visitor string, cand
 	return c
 }
 
+// TestSnippetSince: a link's effective clicks are its unique clicks until
+// the hour of the first person's click whose landing was reported, when
+// more than a few came before, and the landed ones after; a landing from a crawler's click switches
+// nothing, and a landing that arrives before its click is written counts
+// once the click is.
+func TestSnippetSince(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		day := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		// Twelve people on days 1 and 2, before the snippet, and a crawler.
+		var before []link.Click
+		for i := range 12 {
+			before = append(before, testClick(l, day.Add(time.Duration(i/6)*24*time.Hour+time.Duration(i)*time.Minute), link.Human, fmt.Sprint("v", i), true))
+		}
+		crawler := testClick(l, day.Add(24*time.Hour+30*time.Minute), link.Bot, "bot", false)
+		if _, err := db.WriteClicks(ctx, append(before, crawler)); err != nil {
+			t.Fatal(err)
+		}
+		counts := func(when string, effective int64, fallback bool) {
+			t.Helper()
+			got, err := db.Link(ctx, ws, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Counts.EffectiveClicks != effective || got.Counts.EffectiveFallback != fallback {
+				t.Errorf("%s: effective %d, fallback %v; want %d, %v (%+v)", when, got.Counts.EffectiveClicks, got.Counts.EffectiveFallback,
+					effective, fallback, got.Counts)
+			}
+		}
+		counts("no landing", 12, true)
+		if _, err := db.MarkClick(ctx, crawler.ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		counts("a crawler's landing", 12, true)
+
+		// The snippet goes in on day 3: one visitor lands, one does not;
+		// the landing of a third arrives before the writer stores its click.
+		after := []link.Click{
+			testClick(l, day.Add(48*time.Hour), link.Human, "c", true),
+			testClick(l, day.Add(49*time.Hour), link.Human, "d", true),
+			testClick(l, day.Add(50*time.Hour), link.Human, "e", true),
+		}
+		if _, err := db.WriteClicks(ctx, after[:2]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkClick(ctx, after[0].ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		counts("the snippet seen", 13, true) // the twelve, then c
+		if _, err := db.MarkClick(ctx, after[2].ClickID, true, false); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("MarkClick before the click is written = %v; want not found (kept)", err)
+		}
+		if _, err := db.WriteClicks(ctx, after[2:]); err != nil {
+			t.Fatal(err)
+		}
+		counts("the early landing applied", 14, true)
+
+		st, err := db.LinkStats(ctx, ws, l.ID, day, day.Add(72*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range st.Hourly {
+			got = append(got, fmt.Sprintf("%s %d/%d %v", p.At.Format("02 15"), p.UniqueClicks, p.EffectiveClicks, p.EffectiveFallback))
+		}
+		want := []string{"01 10 6/6 true", "02 10 6/6 true", "03 10 1/1 false", "03 11 1/0 false", "03 12 1/1 false"}
+		if !slices.Equal(got, want) {
+			t.Errorf("hourly %q; want %q", got, want)
+		}
+		// The funnel's totals agree.
+		totals, err := db.ClickTotals(ctx, ws, day, day.Add(72*time.Hour))
+		if err != nil || len(totals) != 1 || totals[0].EffectiveClicks != 14 || totals[0].FallbackLinks != 1 {
+			t.Errorf("ClickTotals = %+v, %v; want 14 effective, 1 link falling back", totals, err)
+		}
+		totals, err = db.ClickTotals(ctx, ws, day.Add(48*time.Hour), day.Add(72*time.Hour))
+		if err != nil || len(totals) != 1 || totals[0].EffectiveClicks != 2 || totals[0].FallbackLinks != 0 {
+			t.Errorf("ClickTotals from day 3 = %+v, %v; want 2 effective, no link falling back", totals, err)
+		}
+
+		// A link whose first landing comes after a few unique clicks
+		// (here one, two days before) carried the snippet from its first
+		// click: the visitor before left before the page loaded.
+		l2 := newTestLink(t, db, ws)
+		bounce, lands := testClick(l2, day, link.Human, "f", true), testClick(l2, day.Add(50*time.Hour), link.Human, "g", true)
+		if _, err := db.WriteClicks(ctx, []link.Click{bounce, lands}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkClick(ctx, lands.ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		l2got, err := db.Link(ctx, ws, l2.ID)
+		if err != nil || l2got.Counts.UniqueClicks != 2 || l2got.Counts.EffectiveClicks != 1 || l2got.Counts.EffectiveFallback {
+			t.Errorf("the link landed on its first day: %+v, %v; want 2 unique, 1 effective, no fallback", l2got.Counts, err)
+		}
+	})
+}
+
 func TestWriteClicks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
