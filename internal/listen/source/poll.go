@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,7 +168,7 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 		if it == nil {
 			continue
 		}
-		res.Posts = append(res.Posts, feedPost(feed, it, now))
+		res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now))
 		if len(res.Posts) >= p.opts.MaxItems {
 			break
 		}
@@ -185,12 +186,33 @@ func parseFeed(body []byte) (*gofeed.Feed, error) {
 	return gofeed.NewParser().Parse(bytes.NewReader(body))
 }
 
+// globalID reports whether a feed item's guid names the item wherever it
+// is read: an absolute URL, or a tag: or urn: URI (Atom ids). Other guids
+// (0, 1, 2, a CMS's post number) are the feed's own and repeat in other
+// feeds, where they name other items, so the poll scopes them by source
+// (s12:0): mentions are unique by kind and external id in a workspace.
+// Items stored with such a bare guid before are still duplicates of the
+// same item fetched again, by their content hash.
+func globalID(guid string) bool {
+	u, err := url.Parse(guid)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "tag", "urn":
+		return u.Opaque != ""
+	}
+	return false
+}
+
 func looksHTML(b []byte) bool {
 	head := bytes.ToLower(bytes.TrimSpace(b[:min(len(b), 512)]))
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
 }
 
-func feedPost(feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
+func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
 	title := StripHTML(it.Title)
 	desc := it.Description
 	if desc == "" {
@@ -205,6 +227,8 @@ func feedPost(feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
 	}
 	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text, PublishedAt: now}
 	switch {
+	case it.GUID != "" && !globalID(it.GUID):
+		post.ExternalID = "s" + strconv.FormatInt(sourceID, 10) + ":" + it.GUID
 	case it.GUID != "":
 		post.ExternalID = it.GUID
 	case it.Link != "":

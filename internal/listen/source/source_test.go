@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/connector/bluesky"
 	bskyfake "github.com/chorus-hq/chorus/internal/connector/bluesky/fake"
@@ -70,7 +72,7 @@ func TestRSSConditionalGet(t *testing.T) {
 		t.Fatalf("first poll = %+v", res)
 	}
 	first := res.Posts[0]
-	if first.ExternalID != "tea-1" || first.Text != "新品 Oolong\nOur new oolong" || first.URL != "https://news.example.com/1" ||
+	if first.ExternalID != "s7:tea-1" || first.Text != "新品 Oolong\nOur new oolong" || first.URL != "https://news.example.com/1" ||
 		first.SourceID != 7 || first.SourceKind != KindRSS || first.Author == "" || first.Lang != "zh-cn" {
 		t.Errorf("first item = %+v", first)
 	}
@@ -87,6 +89,34 @@ func TestRSSConditionalGet(t *testing.T) {
 	}
 	if notModified.Load() != 1 {
 		t.Errorf("server saw %d conditional requests, want 1", notModified.Load())
+	}
+}
+
+// TestRSSExternalIDs: a guid that names the item anywhere (a URL, a tag:
+// or urn: URI) is its external id; any other guid is the feed's own, and
+// scoped by the source, since other feeds use it for other items.
+func TestRSSExternalIDs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		item gofeed.Item
+		want string
+	}{
+		{"number", gofeed.Item{GUID: "0", Link: "https://a.example/0"}, "s9:0"},
+		{"CMS post id", gofeed.Item{GUID: "post-12"}, "s9:post-12"},
+		{"relative path", gofeed.Item{GUID: "/p/12"}, "s9:/p/12"},
+		{"permalink", gofeed.Item{GUID: "https://a.example/?p=12"}, "https://a.example/?p=12"},
+		{"tag URI", gofeed.Item{GUID: "tag:a.example,2024:12"}, "tag:a.example,2024:12"},
+		{"urn:uuid", gofeed.Item{GUID: "urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6"}, "urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6"},
+		{"link without guid", gofeed.Item{Link: "https://a.example/12"}, "https://a.example/12"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := feedPost(9, &gofeed.Feed{}, &tt.item, time.Now()).ExternalID; got != tt.want {
+				t.Errorf("external id = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

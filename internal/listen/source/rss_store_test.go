@@ -1,0 +1,85 @@
+package source_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/fetch"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// numberedFeed is a feed whose guids are 0, 1, 2, as many feeds number
+// their items.
+func numberedFeed(name string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>%s</title>`, name)
+	for i := range 3 {
+		fmt.Fprintf(&b, `<item><title>%s item %d</title><guid isPermaLink="false">%d</guid><pubDate>Mon, 02 Mar 2026 1%d:00:00 GMT</pubDate></item>`, name, i, i, i)
+	}
+	return b.String() + `</channel></rss>`
+}
+
+// TestRSSFeedsSharingGUIDs: two feeds that both number their items 0, 1,
+// 2 each have their items stored, where the second one's were all dropped
+// as duplicates of the first's; and a feed's items stored before with a
+// bare guid are not stored again when fetched with the scoped id.
+func TestRSSFeedsSharingGUIDs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, numberedFeed(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".xml")))
+	}))
+	t.Cleanup(srv.Close)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ws int64
+		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+			VALUES ('feeds', 'Feeds', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed := func(name string) listen.Source {
+			t.Helper()
+			s, err := db.CreateSource(ctx, ws, listen.Source{Kind: source.KindRSS, Name: name, Config: map[string]string{source.KeyURL: srv.URL + "/" + name + ".xml"}, Enabled: true, PollSeconds: 900})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		a, b := feed("alpha"), feed("beta")
+		p := source.NewPoller(source.Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true})})
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		pollAndIngest := func(src listen.Source, bare bool) int {
+			t.Helper()
+			res, err := p.Poll(ctx, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bare { // as polls stored them before guids were scoped
+				for i := range res.Posts {
+					res.Posts[i].ExternalID = strings.TrimPrefix(res.Posts[i].ExternalID, fmt.Sprintf("s%d:", src.ID))
+				}
+			}
+			in, err := svc.Ingest(ctx, ws, res.Posts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in.Stored
+		}
+		if n := pollAndIngest(a, true); n != 3 {
+			t.Fatalf("alpha stored with bare guids: %d, want 3", n)
+		}
+		if n := pollAndIngest(a, false); n != 0 {
+			t.Errorf("alpha fetched again with scoped ids: %d stored, want 0 (the same items)", n)
+		}
+		if n := pollAndIngest(b, false); n != 3 {
+			t.Errorf("beta, whose guids alpha uses too: %d stored, want its 3 items", n)
+		}
+	})
+}
