@@ -606,6 +606,15 @@ func readJSONL(f *ImportFile, data []byte, m Mapping, o ImportOptions) error {
 // platform back-ends, tried in order.
 var timeLayouts = []string{
 	time.RFC3339Nano,
+	// ISO 8601 zones as databases and scripts write them: a space for the
+	// T, +0800 or +08 for +08:00, a space before the zone.
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05Z07",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05Z0700",
+	"2006-01-02 15:04:05Z07",
+	"2006-01-02 15:04:05 Z07:00",
+	"2006-01-02 15:04:05 -0700",
 	"2006-01-02T15:04:05",
 	"2006-01-02T15:04",
 	"2006-01-02 15:04:05",
@@ -633,7 +642,8 @@ var timeLayouts = []string{
 	"Mon Jan 02 15:04:05 -0700 2006", // Weibo API created_at
 }
 
-// ParseTime reads a time as exports write it: ISO 8601 and RFC 3339,
+// ParseTime reads a time as exports write it: ISO 8601 and RFC 3339 (also
+// 2024-01-02 15:04:05+08, +0800 or " +0800"),
 // 2024-01-02 15:04, 2024/1/2, 2024年1月2日 15:04, unix seconds or
 // milliseconds, or an Excel serial date. Times without a zone are in loc.
 func ParseTime(s string, loc *time.Location) (time.Time, bool) {
