@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -140,7 +141,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	defer closeGeo()
 	srv, err := web.New(web.Deps{
-		Links: links, Clicks: clicks, ShortURL: cfg.ShortURL, Sources: sources,
+		Links: links, Clicks: clicks, ShortURL: cmp.Or(cfg.ShortURL, cfg.BaseURL), Sources: sources,
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
 		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alert.NewService(a.db),
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,

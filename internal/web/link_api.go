@@ -41,16 +41,14 @@ func (s *Server) linkResp(r *http.Request, l link.Link) linkResp {
 	return linkResp{Link: l, ShortURL: s.shortBase(r) + "/l/" + l.Code, TaggedURL: l.Tagged(), State: state}
 }
 
-// shortBase is the configured short-link address, or this server's.
+// shortBase is the configured short-link address (the base URL unless
+// one of its own is set), or else the address the request came to, over
+// HTTPS when a trusted proxy says so.
 func (s *Server) shortBase(r *http.Request) string {
 	if s.ShortURL != "" {
 		return strings.TrimRight(s.ShortURL, "/")
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return s.requestBase(r)
 }
 
 func (s *Server) linkRoutes() {

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -326,4 +328,28 @@ func TestRedirectDrainUnderLoad(t *testing.T) {
 		}
 		t.Logf("server answered %d (clients saw %d), stored %d, writer %+v", served, answered.Load(), stored, st)
 	})
+}
+
+// TestShortURLBehindProxy: without a short-link address configured, short
+// links (and so their QR codes) are printed with the scheme a trusted
+// proxy reports, as the snippet's address is, not plain http.
+func TestShortURLBehindProxy(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.srv.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	acme := h.tenant("acme", account.Owner)
+	req, _ := http.NewRequest("POST", h.ts.URL+"/api/v1/workspaces/acme/links", strings.NewReader(`{"destination":"https://shop.example.com/"}`))
+	req.Header.Set("Authorization", "Bearer "+acme.token)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	req.Host = "go.example.com"
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Code     string `json:"code"`
+		ShortURL string `json:"short_url"`
+	}
+	must(t, json.NewDecoder(resp.Body).Decode(&body))
+	if want := "https://go.example.com/l/" + body.Code; body.ShortURL != want {
+		t.Errorf("short_url %q; want %q", body.ShortURL, want)
+	}
 }
