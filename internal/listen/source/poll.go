@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,8 +14,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/connector/bluesky"
@@ -150,7 +153,7 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	if err != nil {
 		return PollResult{}, err
 	}
-	feed, err := parseFeed(body)
+	feed, err := parseFeed(body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 		if ct == "" {
@@ -176,14 +179,43 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	return res, nil
 }
 
-// parseFeed parses RSS, Atom or JSON Feed; invalid UTF-8 in a feed that
-// declares no other encoding becomes U+FFFD rather than failing the feed.
-func parseFeed(body []byte) (*gofeed.Feed, error) {
+// parseFeed parses RSS, Atom or JSON Feed. A feed whose XML declaration
+// names no encoding is read in the charset of its Content-Type (GBK feeds
+// often say so there only); one that names an encoding is decoded by the
+// parser. Invalid UTF-8 left in a feed that declares no other encoding
+// becomes U+FFFD rather than failing the feed.
+func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {
 	head := body[:min(len(body), 200)]
-	if i := bytes.Index(head, []byte("encoding=")); i < 0 || bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")) {
+	i := bytes.Index(head, []byte("encoding="))
+	if i < 0 {
+		body = fromHeaderCharset(body, contentType)
+	}
+	if i < 0 || bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")) {
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 	return gofeed.NewParser().Parse(bytes.NewReader(body))
+}
+
+// fromHeaderCharset converts body to UTF-8 from the charset contentType
+// names. A body that is valid UTF-8 already is left alone, as its label
+// is then wrong; so is one whose charset is unknown.
+func fromHeaderCharset(body []byte, contentType string) []byte {
+	if utf8.Valid(body) {
+		return body
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["charset"] == "" {
+		return body
+	}
+	r, err := charset.NewReaderLabel(params["charset"], bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // globalID reports whether a feed item's guid names the item wherever it

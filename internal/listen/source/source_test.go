@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/connector/bluesky"
@@ -166,6 +169,43 @@ func TestRSSInvalidUTF8Tolerated(t *testing.T) {
 	res, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/xml", body, 200)}})
 	if err != nil || len(res.Posts) != 1 || !strings.Contains(res.Posts[0].Text, "bad") {
 		t.Fatalf("invalid UTF-8 feed: %+v, %v", res, err)
+	}
+}
+
+// TestRSSCharset: a feed is read in the charset its Content-Type names
+// when its XML declaration names none, where GBK text became U+FFFD; the
+// declaration still decides when it names one, and a body that is UTF-8
+// already is not decoded twice under a wrong label.
+func TestRSSCharset(t *testing.T) {
+	t.Parallel()
+	encode := func(e encoding.Encoding, s string) string {
+		t.Helper()
+		out, err := e.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	item := `<rss version="2.0"><channel><title>茶</title><item><title>闲岚新品发布，质量很好</title><guid>g1</guid></item></channel></rss>`
+	latin := `<rss version="2.0"><channel><title>t</title><item><title>Café crème</title><guid>g1</guid></item></channel></rss>`
+	tests := []struct {
+		name, ct, body, want string
+	}{
+		{"GBK named by the header only", "application/rss+xml; charset=gbk", encode(simplifiedchinese.GBK, `<?xml version="1.0"?>`+item), "闲岚新品发布，质量很好"},
+		{"GB2312 label, no declaration", "text/xml; charset=GB2312", encode(simplifiedchinese.GBK, item), "闲岚新品发布，质量很好"},
+		{"Latin-1 named by the header only", "application/xml; charset=iso-8859-1", encode(charmap.ISO8859_1, latin), "Café crème"},
+		{"GBK named by the declaration", "application/rss+xml", encode(simplifiedchinese.GBK, `<?xml version="1.0" encoding="GBK"?>`+item), "闲岚新品发布，质量很好"},
+		{"UTF-8 under a wrong label", "application/rss+xml; charset=gbk", `<?xml version="1.0"?>` + item, "闲岚新品发布，质量很好"},
+	}
+	p := localPoller(t, fetch.Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, tt.ct, tt.body, 200)}})
+			if err != nil || len(res.Posts) != 1 || res.Posts[0].Text != tt.want {
+				t.Errorf("poll = %+v, %v; want one post with text %q", res.Posts, err, tt.want)
+			}
+		})
 	}
 }
 
