@@ -299,6 +299,9 @@ func (s *Service) AddMember(ctx context.Context, p Principal, email string, role
 		return apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
 	}
 	email, _ = normalizeEmail(email)
+	if email == "" {
+		return apperr.Field("email", "error.required")
+	}
 	u, _, err := s.store.UserByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) {
 		return apperr.Field("email", "error.no_such_user", "Email", email)

@@ -280,6 +280,10 @@ func TestMembers(t *testing.T) {
 	if got := fieldKeys(t, err); got["email"] != "error.no_such_user" {
 		t.Fatalf("AddMember unknown user fields = %v; want email error.no_such_user", got)
 	}
+	// An empty address is asked for, not looked up as a user called "".
+	if got := fieldKeys(t, s.AddMember(ctx, p, "  ", account.Editor)); got["email"] != "error.required" {
+		t.Fatalf("AddMember empty email fields = %v; want email error.required", got)
+	}
 	if got := fieldKeys(t, s.AddMember(ctx, p, second.Email, "boss")); got["role"] != "error.role" {
 		t.Fatalf("AddMember bad role fields = %v; want role error.role", got)
 	}

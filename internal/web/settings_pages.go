@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -18,13 +19,13 @@ var workspaceFields = []field{
 // currency, members, API tokens and the audit log.
 func (s *Server) settingsRoutes() {
 	s.mux.Handle("GET /w/{ws}/settings", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		return s.settingsPage(w, r, p, http.StatusOK, nil, "")
+		return s.settingsPage(w, r, p, http.StatusOK, "", nil, "")
 	}))
 	s.mux.Handle("POST /w/{ws}/settings", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		f := r.PostFormValue
 		_, err := s.Accounts.UpdateWorkspace(r.Context(), p, account.Workspace{Name: f("name"), TimeZone: f("time_zone"), Currency: f("currency")})
 		if apperr.Is(err, apperr.Invalid) {
-			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "workspace", err, "")
 		}
 		if err != nil {
 			return err
@@ -36,7 +37,7 @@ func (s *Server) settingsRoutes() {
 	s.mux.Handle("POST /w/{ws}/settings/members", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		err := s.Accounts.AddMember(r.Context(), p, r.PostFormValue("email"), account.Role(r.PostFormValue("role")))
 		if apperr.Is(err, apperr.Invalid) {
-			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "members", err, "")
 		}
 		if err != nil {
 			return err
@@ -57,13 +58,13 @@ func (s *Server) settingsRoutes() {
 	s.mux.Handle("POST /w/{ws}/settings/tokens", s.page(account.ManageTokens, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		plain, _, err := s.Accounts.NewToken(r.Context(), p, account.Role(r.PostFormValue("role")), r.PostFormValue("name"))
 		if apperr.Is(err, apperr.Invalid) {
-			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, err, "")
+			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "tokens", err, "")
 		}
 		if err != nil {
 			return err
 		}
 		// The token is shown on this one response and never again.
-		return s.settingsPage(w, r, p, http.StatusCreated, nil, plain)
+		return s.settingsPage(w, r, p, http.StatusCreated, "", nil, plain)
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/tokens/{id}/revoke", s.page(account.ManageTokens, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := pathID(r, "id")
@@ -90,7 +91,11 @@ func (s *Server) settingsRoutes() {
 	s.accountAPI()
 }
 
-func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, err error, newToken string) error {
+// settingsPage renders the settings with err beside the form that was
+// posted (workspace, members or tokens), which alone shows what was typed:
+// the page holds three forms, and an error of one refilling another would
+// have its next save change what nobody meant to change.
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, posted string, err error, newToken string) error {
 	members, merr := s.Accounts.Members(r.Context(), p)
 	if merr != nil {
 		return merr
@@ -99,16 +104,30 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	if terr != nil {
 		return terr
 	}
-	values := formValues(workspaceFields, p.Workspace)
-	if err != nil && r.PostFormValue("name") != "" {
-		values = rawFormValues(workspaceFields, r.PostForm)
+	values, wsErr := formValues(workspaceFields, p.Workspace), error(nil)
+	if posted == "workspace" {
+		values, wsErr = rawFormValues(workspaceFields, r.PostForm), err
+	}
+	var member, token postedForm
+	switch posted {
+	case "members":
+		member = postedForm{Values: r.PostForm, Errors: fieldErrors(err)}
+	case "tokens":
+		token = postedForm{Values: r.PostForm, Errors: fieldErrors(err)}
 	}
 	s.render(w, r, status, "settings", map[string]any{
-		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, err),
+		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, wsErr),
 		"Members": members, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
-		"Errors": fieldErrors(err),
+		"MemberForm": member, "TokenForm": token,
 	})
 	return nil
+}
+
+// postedForm is what one of the settings page's small forms was sent with,
+// shown again beside its errors.
+type postedForm struct {
+	Values url.Values
+	Errors map[string][]apperr.FieldError
 }
 
 // newTokenRequest is the body of POST …/tokens.

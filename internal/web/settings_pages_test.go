@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestSettingsFormErrors checks that an error of one of the settings
+// page's three forms shows beside that form, in words, and that only the
+// posted form is refilled: a failed token refilling the workspace form
+// with the token's name had the next save rename the workspace.
+func TestSettingsFormErrors(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login("acme@example.com", "correct horse battery")
+	b.get("/w/acme/settings")
+
+	workspaceName := `id="f-name" name="name" type="text" value="WS acme"`
+	timeZone := `value="Asia/Shanghai"`
+	cases := []struct {
+		name          string
+		path          string
+		form          url.Values
+		contains, not []string
+	}{
+		{"token with an unknown role", "/w/acme/settings/tokens", url.Values{"name": {"CI 令牌"}, "role": {"superuser"}},
+			[]string{workspaceName, timeZone, `name="name" maxlength="100" value="CI 令牌" `, "未知角色"},
+			[]string{`value="CI 令牌" required`, "field.workspace"}},
+		{"member with an unknown role", "/w/acme/settings/members", url.Values{"email": {"who@example.com"}, "role": {"superuser"}},
+			[]string{workspaceName, timeZone, `value="who@example.com"`, "未知角色"},
+			[]string{"field.workspace"}},
+		{"member without an email", "/w/acme/settings/members", url.Values{"email": {""}, "role": {"editor"}},
+			[]string{workspaceName, `<div class="field-error">必填。</div>`},
+			[]string{"找不到邮箱", "field.workspace"}},
+		{"workspace without a name", "/w/acme/settings", url.Values{"name": {""}, "time_zone": {"Europe/Paris"}, "currency": {"EUR"}},
+			[]string{`value="Europe/Paris"`, `id="f-name-err"`},
+			[]string{workspaceName}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body, _ := b.post(c.path, c.form)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", status)
+			}
+			for _, s := range c.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range c.not {
+				if strings.Contains(body, s) {
+					t.Errorf("page has %q", s)
+				}
+			}
+		})
+	}
+}
