@@ -7,8 +7,10 @@ package conversion
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -106,6 +108,8 @@ type Payload struct {
 	Currency   string         `json:"currency,omitempty"`
 	TS         *time.Time     `json:"ts,omitempty"`
 	Props      map[string]any `json:"props,omitempty"`
+	// Dropped are the property keys tidy left out.
+	Dropped []string `json:"-"`
 }
 
 // ParsePayload decodes and validates one collect body. It refuses bodies
@@ -128,12 +132,39 @@ func ParsePayload(body []byte) (Payload, error) {
 		}
 		return Payload{}, err
 	}
+	p.tidy()
 	return p, p.Validate()
 }
 
+// tidy makes what a landing page or a shop sends storable instead of
+// refusing the event for it: a refused event is lost, and the snippet
+// cannot show an error. It upper-cases the currency (Stripe reports
+// "cny"), clips string properties to MaxPropValue bytes, and leaves out
+// properties under keys Chorus does not take, values that are not flat (a
+// GA-style items list) and those beyond MaxProps in key order, naming
+// them in Dropped; the answer lists them.
+func (p *Payload) tidy() {
+	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
+	keys := slices.Sorted(maps.Keys(p.Props))
+	kept := 0
+	for _, k := range keys {
+		v := p.Props[k]
+		if s, ok := v.(string); ok && len(s) > MaxPropValue {
+			v = clip(s, MaxPropValue-len("…"))
+			p.Props[k] = v
+		}
+		if !propKeyRE.MatchString(k) || !scalar(v) || kept == MaxProps {
+			delete(p.Props, k)
+			p.Dropped = append(p.Dropped, clip(k, MaxPropKey))
+			continue
+		}
+		kept++
+	}
+}
+
 // Validate checks the payload's shape: a known event, bounded identifiers,
-// a finite non-negative value, an ISO 4217-shaped currency and at most
-// MaxProps scalar properties.
+// a finite non-negative value and an ISO 4217-shaped currency (tidy has
+// made the properties storable).
 func (p *Payload) Validate() error {
 	var fs apperr.Fields
 	switch {
@@ -165,18 +196,6 @@ func (p *Payload) Validate() error {
 	}
 	if p.Currency != "" && !currencyRE.MatchString(p.Currency) {
 		fs.Add("currency", "error.currency")
-	}
-	if len(p.Props) > MaxProps {
-		fs.Add("props", "error.conversion.props", "Max", MaxProps)
-	}
-	for k, v := range p.Props {
-		if !propKeyRE.MatchString(k) {
-			fs.Add("props", "error.conversion.prop_key", "Key", clip(k, 40))
-			continue
-		}
-		if !scalar(v) {
-			fs.Add("props."+k, "error.conversion.prop_value", "Max", MaxPropValue)
-		}
 	}
 	return fs.Err()
 }

@@ -170,16 +170,21 @@ type Result struct {
 	// workspace (unknown, forged or foreign cid) and no known customer.
 	Attributed bool   `json:"attributed"`
 	CampaignID *int64 `json:"campaign_id,omitempty"`
+	// DroppedProps are the properties left out of the stored event: keys
+	// Chorus does not take, values that are not flat, and those beyond
+	// the 20th.
+	DroppedProps []string `json:"dropped_props,omitempty"`
 }
 
 // Collect stores one event for site. Events from the snippet take the
 // server's time; a server's may carry ts within MaxAge before and MaxSkew
-// after now. Purchases must be in the workspace currency (empty means
-// it). A cid that is unknown, malformed or of another workspace is not an
+// after now. Purchases, and events with a value, must be in the workspace
+// currency (empty means it). A cid that is unknown, malformed or of another workspace is not an
 // error: the event is stored unattributed. Landing and engaged events
 // mark their click, which makes a unique human click effective.
 // Returns apperr.Invalid naming the field for bad input.
 func (s *Service) Collect(ctx context.Context, site Site, source string, p Payload) (Result, error) {
+	p.tidy()
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -197,7 +202,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if currency == "" && (p.Value > 0 || p.Event == Purchase) {
 		currency = site.Currency
 	}
-	if p.Event == Purchase && currency != site.Currency {
+	if (p.Event == Purchase || p.Value > 0) && currency != site.Currency {
 		fs.Add("currency", "error.conversion.currency", "Want", site.Currency, "Got", currency)
 	}
 	if err := fs.Err(); err != nil {
@@ -240,7 +245,8 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 			return Result{}, err
 		}
 	}
-	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID}, nil
+	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID,
+		DroppedProps: p.Dropped}, nil
 }
 
 // click resolves a cid to a touch of this workspace no older than Window
