@@ -3,6 +3,7 @@ package link
 import (
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -83,18 +84,21 @@ func parseDestination(raw string) (*url.URL, string) {
 			u.Host = ascii
 		}
 	}
+	// An empty port ("host:") is the default one (RFC 3986); another must
+	// be one a browser can reach.
+	u.Host = strings.TrimSuffix(u.Host, ":")
 	if p := u.Port(); p != "" {
-		for _, c := range p {
-			if c < '0' || c > '9' {
-				return nil, "error.link_destination"
-			}
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 || p[0] == '+' {
+			return nil, "error.link_destination"
 		}
 	}
 	u.Host = strings.ToLower(u.Host)
-	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("cid") {
-		return nil, "error.link_cid_reserved"
-	} else if err != nil {
-		return nil, "error.link_destination"
+	// The query is the destination's own business ("50%off" and ";" are
+	// not ours to refuse); only the cid key is taken.
+	for _, k := range queryKeys(u.RawQuery) {
+		if k == "cid" {
+			return nil, "error.link_cid_reserved"
+		}
 	}
 	// The path and fragment go out escaped (URL.String); the query is kept
 	// as written, so its other characters are escaped here: a Location
@@ -238,28 +242,54 @@ type UTM struct {
 	Content  string `json:"content"`
 }
 
-// Tag returns dest with the UTM parameters added after its own query and
-// before its fragment. Parameters the destination already carries are kept
-// as they are and not added twice; empty ones are left out.
+// Tag returns dest with the link's UTM parameters after its own query and
+// before its fragment. A parameter the link sets replaces the
+// destination's own of that name (a destination copied from a newsletter
+// link keeps utm_source=newsletter otherwise, and the platform's visitors
+// would be reported as the newsletter's); the rest of the query is kept as
+// written, and empty parameters are left out.
 func Tag(dest string, t UTM) string {
 	u, err := url.Parse(dest)
 	if err != nil {
 		return dest
 	}
-	have, _ := url.ParseQuery(u.RawQuery)
-	q := u.RawQuery
-	for _, p := range [][2]string{{"utm_source", t.Source}, {"utm_medium", t.Medium}, {"utm_campaign", t.Campaign}, {"utm_content", t.Content}} {
-		if p[1] == "" || have.Has(p[0]) {
-			continue
-		}
-		if q != "" {
-			q += "&"
-		}
-		q += p[0] + "=" + url.QueryEscape(p[1])
+	params := [][2]string{{"utm_source", t.Source}, {"utm_medium", t.Medium}, {"utm_campaign", t.Campaign}, {"utm_content", t.Content}}
+	set := map[string]bool{}
+	for _, p := range params {
+		set[p[0]] = p[1] != ""
 	}
-	u.RawQuery = q
+	var parts []string
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		if part != "" && !set[queryKey(part)] {
+			parts = append(parts, part)
+		}
+	}
+	for _, p := range params {
+		if p[1] != "" {
+			parts = append(parts, p[0]+"="+url.QueryEscape(p[1]))
+		}
+	}
+	u.RawQuery = strings.Join(parts, "&")
 	u.ForceQuery = false
 	return u.String()
+}
+
+// queryKeys returns the keys of a raw query, unescaped where they can be.
+func queryKeys(raw string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+		out = append(out, queryKey(part))
+	}
+	return out
+}
+
+// queryKey is the key of one key=value part of a query.
+func queryKey(part string) string {
+	k, _, _ := strings.Cut(part, "=")
+	if u, err := url.QueryUnescape(k); err == nil {
+		return u
+	}
+	return k
 }
 
 // Target is a tagged destination split where the click id goes, so the

@@ -189,6 +189,9 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (
 	case u.ClearExpiry:
 		l.ExpiresAt = nil
 	case u.ExpiresAt != nil:
+		if !u.ExpiresAt.After(now) {
+			fs.Add("expires_at", "error.link_expiry_past") // disabling stops a link now
+		}
 		l.ExpiresAt = utcPtr(u.ExpiresAt)
 	}
 	if u.Disabled != nil {

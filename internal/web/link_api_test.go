@@ -105,6 +105,7 @@ func TestLinkAPI(t *testing.T) {
 			{"a one-day period: to is inclusive", "GET", linkPath + "/stats?from=2024-05-01&to=2024-05-01", acme.token, nil, 200, []string{`"daily"`}, nil},
 			{"missing link", "GET", "/workspaces/acme/links/99999", acme.token, nil, 404, nil, nil},
 			{"qr size", "GET", linkPath + "/qr.png?size=5", acme.token, nil, 422, []string{`"field": "size"`}, nil},
+			{"past expiry on update", "PATCH", linkPath, acme.token, map[string]any{"expires_at": "2020-01-01T00:00:00Z"}, 422, []string{`"field": "expires_at"`}, nil},
 			{"disable", "PATCH", linkPath, acme.token, map[string]any{"disabled": true}, 200, []string{`"state": "disabled"`}, nil},
 			{"enable", "PATCH", linkPath, acme.token, map[string]any{"disabled": false}, 200, []string{`"state": "active"`}, nil},
 			{"change destination outside allowlist", "PATCH", linkPath, acme.token, map[string]any{"destination": "https://evil.example/"}, 422, nil, nil},
