@@ -90,6 +90,22 @@ func NewPoller(opts Options) *Poller {
 // addresses when a source is saved.
 func (p *Poller) Fetch() *fetch.Client { return p.opts.Fetch }
 
+// errCleartext refuses to send a token or app password over plain http,
+// where anyone on the way reads it.
+var errCleartext = fail(apperr.Invalid, "error.source_https", nil,
+	"this address receives the source's token or app password: it must be an https:// address")
+
+// checkSecretURL refuses an http:// address that would receive a secret,
+// unless the operator allows private fetching (--allow-private-fetch),
+// which is for local servers and tests.
+func (p *Poller) checkSecretURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || p.opts.Fetch.Options().AllowPrivate || !strings.EqualFold(u.Scheme, "http") {
+		return nil
+	}
+	return errCleartext
+}
+
 // Poll runs one poll of src from its cursor and validators. Errors carry
 // an apperr code and key, and a plain message (Describe); a rate-limited
 // platform's error has RetryAfter.
@@ -307,6 +323,11 @@ func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time)
 // time filter, not a cursor.
 func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := &mastodon.Client{BaseURL: src.Config[KeyInstance], Token: src.Config[KeyToken], HTTP: p.opts.Fetch.HTTP()}
+	if c.Token != "" {
+		if err := p.checkSecretURL(c.BaseURL); err != nil {
+			return PollResult{}, err
+		}
+	}
 	since, newest, page := splitResume(src.Cursor)
 	if page == "" && since != "" {
 		newest, since = since, idBefore(since, overlapWindow)
@@ -436,6 +457,9 @@ func (p *Poller) blueskyClient(src listen.Source) *bluesky.Client {
 // the end.
 func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult, error) {
 	c := p.blueskyClient(src)
+	if err := p.checkSecretURL(c.BaseURL); err != nil {
+		return PollResult{}, err
+	}
 	since, newestText, page := splitResume(src.Cursor)
 	if page == "" && since != "" {
 		newestText = since

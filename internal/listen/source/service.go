@@ -242,23 +242,31 @@ func (s *Service) Validate(ctx context.Context, src listen.Source) error {
 			fs.Add("config."+k, "error.too_long", "Max", 2000)
 		}
 	}
-	checkURL := func(key string) {
-		if v := src.Config[key]; v != "" {
-			if err := s.poller.Fetch().Check(ctx, v); err != nil {
-				addURLError(&fs, "config."+key, err)
-			}
+	// secret says whether the address receives the source's token or
+	// app password.
+	checkURL := func(key string, secret bool) {
+		v := src.Config[key]
+		if v == "" {
+			return
+		}
+		err := s.poller.Fetch().Check(ctx, v)
+		if err == nil && secret {
+			err = s.poller.checkSecretURL(v)
+		}
+		if err != nil {
+			addURLError(&fs, "config."+key, err)
 		}
 	}
 	switch src.Kind {
 	case KindRSS:
-		checkURL(KeyURL)
+		checkURL(KeyURL, false)
 	case KindMastodonTag, KindMastodonSearch:
-		checkURL(KeyInstance)
+		checkURL(KeyInstance, src.Config[KeyToken] != "")
 		if t := strings.TrimPrefix(src.Config[KeyTag], "#"); src.Kind == KindMastodonTag && t != "" && (strings.ContainsAny(t, " #/?&") || t == "") {
 			fs.Add("config.tag", "error.source_tag")
 		}
 	case KindBlueskySearch:
-		checkURL(KeyService)
+		checkURL(KeyService, true)
 	case KindWeiboSearch:
 		if v := src.Config[KeyPaidAPI]; v != "" && v != "true" {
 			fs.Add("config.paid_api", "error.source_weibo_disabled")

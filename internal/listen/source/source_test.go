@@ -556,6 +556,34 @@ func TestLatePostsAreTaken(t *testing.T) {
 	})
 }
 
+// TestSecretsOverHTTP: a token or app password is not sent to an http://
+// address, neither when the source is saved nor when one saved before is
+// polled; an operator who allows private fetching (local servers, tests)
+// may use http.
+func TestSecretsOverHTTP(t *testing.T) {
+	t.Parallel()
+	local := NewService(nil, localPoller(t, fetch.Options{}))
+	src := listen.Source{Kind: KindMastodonSearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "http://mastodon.example", KeyQuery: "q", KeyToken: "t"}}
+	if err := local.Validate(context.Background(), src); err != nil {
+		t.Errorf("http instance with private fetching allowed: %v, want accepted", err)
+	}
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{}), BlueskyBaseURL: srv.URL})
+	for _, src := range []listen.Source{
+		{Kind: KindMastodonSearch, Config: map[string]string{KeyInstance: srv.URL, KeyQuery: "q", KeyToken: "secret"}},
+		{Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "q", KeyIdentifier: "a", KeyAppPassword: "secret"}},
+	} {
+		if _, err := p.Poll(context.Background(), src); keyOf(err) != "error.source_https" {
+			t.Errorf("%s poll over http: %v, want error.source_https", src.Kind, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server got %d requests, want none", n)
+	}
+}
+
 func TestOwnChannelSaysWhatItWaitsFor(t *testing.T) {
 	t.Parallel()
 	_, err := NewPoller(Options{}).Poll(context.Background(), listen.Source{Kind: KindOwnChannel})
@@ -616,6 +644,12 @@ func TestValidate(t *testing.T) {
 		{"unknown key", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 900, Config: map[string]string{KeyURL: "https://example.com/f", "colour": "red"}}, "config.colour", "error.source_config_key"},
 		{"poll too often", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 5, Config: map[string]string{KeyURL: "https://example.com/f"}}, "poll_seconds", "error.source_poll_seconds"},
 		{"ok", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "tea"}}, "", ""},
+		// An address that receives a token or app password must be https.
+		{"token over http", listen.Source{Kind: KindMastodonSearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "http://mastodon.example", KeyQuery: "q", KeyToken: "t"}}, "config.instance", "error.source_https"},
+		{"tag token over http", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "HTTP://mastodon.example", KeyTag: "tea", KeyToken: "t"}}, "config.instance", "error.source_https"},
+		{"public tag over http", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "http://mastodon.example", KeyTag: "tea"}}, "", ""},
+		{"app password over http", listen.Source{Kind: KindBlueskySearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyService: "http://bsky.example", KeyQuery: "q", KeyIdentifier: "a", KeyAppPassword: "p"}}, "config.service", "error.source_https"},
+		{"app password over https", listen.Source{Kind: KindBlueskySearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyService: "https://bsky.example", KeyQuery: "q", KeyIdentifier: "a", KeyAppPassword: "p"}}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
