@@ -162,8 +162,11 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 		return PollResult{NotModified: true, ETag: src.ETag, LastModified: src.LastModified, Cursor: src.Cursor}, nil
 	}
 	if resp.StatusCode >= 300 {
-		return PollResult{}, fail(apperr.Unavailable, "error.source_http", map[string]any{"Status": resp.StatusCode},
-			"the feed answered HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		e := &feedError{Status: resp.StatusCode}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			e.Wait = retryAfter(resp.Header.Get("Retry-After"), p.opts.Now())
+		}
+		return PollResult{}, &apperr.Error{Code: apperr.Unavailable, Key: "error.source_http", Args: map[string]any{"Status": resp.StatusCode}, Err: e}
 	}
 	body, err := fetch.ReadAll(resp)
 	if err != nil {
@@ -193,6 +196,37 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 		}
 	}
 	return res, nil
+}
+
+// feedError is a feed's error answer. Wait is how long a 429 or 503 asked
+// to be left alone (Retry-After), which the next poll time honours.
+type feedError struct {
+	Status int
+	Wait   time.Duration
+}
+
+func (e *feedError) Error() string {
+	return fmt.Sprintf("the feed answered HTTP %d %s", e.Status, http.StatusText(e.Status))
+}
+
+// RetryAfter is Wait, for source.RetryAfter.
+func (e *feedError) RetryAfter() time.Duration { return e.Wait }
+
+// maxRetryAfter bounds the wait read from a Retry-After header; the poll
+// job caps waits lower still.
+const maxRetryAfter = 7 * 24 * time.Hour
+
+// retryAfter reads a Retry-After header, seconds or an HTTP date, as the
+// wait from now; 0 when it is absent, malformed or past.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if secs, err := strconv.ParseUint(h, 10, 64); err == nil {
+		return time.Duration(min(secs, uint64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if at, err := http.ParseTime(h); err == nil {
+		return min(max(at.Sub(now), 0), maxRetryAfter)
+	}
+	return 0
 }
 
 // parseFeed parses RSS, Atom or JSON Feed. A feed whose XML declaration

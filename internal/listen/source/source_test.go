@@ -172,6 +172,46 @@ func TestRSSInvalidUTF8Tolerated(t *testing.T) {
 	}
 }
 
+// TestRSSRetryAfter: a feed's 429 or 503 with Retry-After, in seconds or
+// as an HTTP date, is an error whose RetryAfter the next poll time
+// honours, as the platforms' rate limits are.
+func TestRSSRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		status int
+		header string
+		want   time.Duration
+	}{
+		{"429 in seconds", http.StatusTooManyRequests, "7200", 2 * time.Hour},
+		{"503 as a date", http.StatusServiceUnavailable, now.Add(90 * time.Minute).Format(http.TimeFormat), 90 * time.Minute},
+		{"503 without", http.StatusServiceUnavailable, "", 0},
+		{"date gone by", http.StatusServiceUnavailable, now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{"malformed", http.StatusTooManyRequests, "soon", 0},
+		{"too long a number", http.StatusTooManyRequests, "99999999999999999999", 0},
+		{"absurdly far", http.StatusTooManyRequests, "9999999999", maxRetryAfter},
+		{"404 says nothing of retrying", http.StatusNotFound, "60", 0},
+	}
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), Now: func() time.Time { return now }})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(tt.status)
+			}))
+			t.Cleanup(srv.Close)
+			_, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: srv.URL}})
+			if got := RetryAfter(err); keyOf(err) != "error.source_http" || got != tt.want {
+				t.Errorf("poll = %v, retry after %s; want error.source_http, retry after %s", err, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestRSSCharset: a feed is read in the charset its Content-Type names
 // when its XML declaration names none, where GBK text became U+FFFD; the
 // declaration still decides when it names one, and a body that is UTF-8
