@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -75,10 +76,27 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 	ae := s.asAppErr(r, err)
 	if ae.Code == apperr.Unauthorized {
+		if r.Header.Get("HX-Request") == "true" {
+			// A 303 would have htmx swap the sign-in page into the page,
+			// and sign-in come back to the fragment's endpoint: the whole
+			// tab goes to sign-in and returns to the page it showed.
+			redirect(w, r, "/login?next="+urlQueryEscape(htmxPage(r)))
+			return
+		}
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	s.render(w, r, status(ae), "error", map[string]any{"Error": ae})
+}
+
+// htmxPage is the path and query of the page an htmx request came from
+// (HX-Current-URL), kept on this site as safeNext does; "/" when unknown.
+func htmxPage(r *http.Request) string {
+	u, err := url.Parse(r.Header.Get("HX-Current-URL"))
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return safeNext(u.RequestURI())
 }
 
 // unknownPath answers a request no route matches. When the path is routed

@@ -1,6 +1,13 @@
 package web
 
-import "testing"
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
 
 func TestSafeNext(t *testing.T) {
 	t.Parallel()
@@ -23,5 +30,41 @@ func TestSafeNext(t *testing.T) {
 		if got := safeNext(tt.next); got != tt.want {
 			t.Errorf("safeNext(%q) = %q; want %q", tt.next, got, tt.want)
 		}
+	}
+}
+
+// TestSignInFromHtmx: an htmx request after the session has ended sends
+// the whole tab to sign-in (HX-Redirect) and back to the page it showed,
+// where a 303 had htmx swap the sign-in page into the page and sign-in
+// return to the fragment's endpoint.
+func TestSignInFromHtmx(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	tests := []struct {
+		name, current, wantNext string
+	}{
+		{"the page shown", h.ts.URL + "/w/acme/execution?campaign=3", "/w/acme/execution?campaign=3"},
+		{"no header", "", "/"},
+		{"another site's page", "https://evil.example//evil.example/x", "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := h.browser()
+			status, body, hdr := b.do("POST", "/w/acme/links/preview", url.Values{"destination": {"https://example.com/"}}, map[string]string{"HX-Request": "true", "HX-Current-URL": tt.current})
+			want := "/login?next=" + url.QueryEscape(tt.wantNext)
+			if got := hdr.Get("HX-Redirect"); got != want || status == http.StatusSeeOther || body != "" {
+				t.Fatalf("status %d, HX-Redirect %q, body %.40q; want HX-Redirect %q and no body", status, got, body, want)
+			}
+			b.get(want)
+			status, _, hdr = b.post("/login", url.Values{"email": {owner.email}, "password": {owner.password}, "next": {tt.wantNext}})
+			if loc := hdr.Get("Location"); status != http.StatusSeeOther || loc != tt.wantNext {
+				t.Errorf("sign-in: status %d, Location %q; want %q", status, loc, tt.wantNext)
+			}
+		})
+	}
+	// A page load still gets a 303 that comes back to it.
+	status, _, hdr := h.browser().do("GET", "/w/acme/execution?campaign=3", nil, nil)
+	if loc := hdr.Get("Location"); status != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape("/w/acme/execution?campaign=3") {
+		t.Errorf("page load: status %d, Location %q", status, loc)
 	}
 }
