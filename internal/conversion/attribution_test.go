@@ -107,6 +107,10 @@ func TestBuildFunnel(t *testing.T) {
 		{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "c1")},
 		{Conversion: conv(Engaged, 0, ptr[int64](1), "wechat", "c1")},
 		{Conversion: conv(AddToCart, 0, nil, "", ""), Touches: history[1:2]},
+		// Not landings: a crawler's, and one of no (or a made-up) cid.
+		{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "bot"), Machine: true},
+		{Conversion: conv(Landing, 0, nil, "", "")},
+		{Conversion: conv(Engaged, 0, nil, "", "")},
 	}
 	third := 1.0 / 3
 	tests := []struct {

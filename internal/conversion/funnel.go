@@ -292,14 +292,17 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 		if fa.At.Before(f.From) || !fa.At.Before(f.To) {
 			continue // read for a wider period
 		}
+		if IsVisit(fa.Event) && (fa.ClickID == "" || fa.Machine) {
+			// A crawler's visit, or one of a made-up cid or none:
+			// landings count people who arrived.
+			continue
+		}
 		var shares []Share
 		switch {
 		case IsVisit(fa.Event) || (fa.ClickID == "" && fa.CampaignID != nil):
 			// Visits belong to their own click; an inquiry marked for a
 			// campaign has no click to share with.
-			if fa.ClickID != "" || fa.CampaignID != nil {
-				shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
-			}
+			shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
 		default:
 			shares = Attribute(m, fa.At, fa.ClickID, fa.Touches)
 			if len(shares) == 0 && fa.ClickID != "" && fa.CampaignID != nil {
@@ -313,9 +316,7 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			if !filtered {
 				r := row(nil, "")
 				add(&r.Funnel, fa.Conversion, 1)
-				if !IsVisit(fa.Event) {
-					r.Unattributed++
-				}
+				r.Unattributed++
 			}
 			continue
 		}

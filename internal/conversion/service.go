@@ -94,6 +94,10 @@ type ClickTotal struct {
 type Fact struct {
 	Conversion
 	Touches []Touch
+	// Machine says that its own click is a crawler's, a link preview's or
+	// a prefetch: such visits are not the funnel's landings and engaged
+	// visits, nor are visits of no click.
+	Machine bool
 }
 
 // Store is what the service needs from storage.

@@ -340,7 +340,29 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 			return nil, err
 		}
 	}
-	return facts, nil
+	return facts, db.machineVisits(ctx, facts, index, workspaceID, from, to)
+}
+
+// machineVisits sets Machine on the visits of [from, to) whose click is
+// not a person's.
+func (db *DB) machineVisits(ctx context.Context, facts []conversion.Fact, index map[int64]int, workspaceID int64, from, to time.Time) error {
+	rows, err := db.reader().query(ctx, `SELECT k.id FROM conversions k JOIN click_events e ON e.click_id = k.click_id
+		WHERE k.workspace_id = $1 AND k.at >= $2 AND k.at < $3 AND k.event IN ('landing', 'engaged') AND e.class <> 'human'`,
+		workspaceID, from, to)
+	if err != nil {
+		return apperr.Wrap(err, "read visits")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return apperr.Wrap(err, "read visits")
+		}
+		if i, ok := index[id]; ok {
+			facts[i].Machine = true
+		}
+	}
+	return apperr.Wrap(rows.Err(), "read visits")
 }
 
 func (db *DB) touches(ctx context.Context, q string, facts []conversion.Fact, index map[int64]int, args ...any) error {

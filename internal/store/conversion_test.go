@@ -265,7 +265,14 @@ func TestFunnelModels(t *testing.T) {
 		w.click(t, w.wechat, "v", w.now.Add(-10*day))
 		c2 := w.click(t, w.weibo, "v", w.now.Add(-2*day))
 		c3 := w.click(t, w.wechat, "u", w.now.Add(-1*day))
+		// A crawler that runs the page's script: its landing is no
+		// person's.
+		crawler := link.Click{ClickID: link.NewClickID(), WorkspaceID: w.wechat.WorkspaceID, LinkID: w.wechat.ID, At: w.now.Add(-day), Class: link.Bot, Visitor: "bot"}
+		if _, err := db.WriteClicks(ctx, []link.Click{crawler}); err != nil {
+			t.Fatal(err)
+		}
 		for _, p := range []conversion.Payload{
+			{Event: conversion.Landing, ClickID: crawler.ClickID},
 			{Event: conversion.Landing, ClickID: c2},
 			{Event: conversion.Engaged, ClickID: c2},
 			{Event: conversion.Landing, ClickID: c3},
@@ -289,7 +296,7 @@ func TestFunnelModels(t *testing.T) {
 				t.Errorf("%s = %v; want %v", name, got, want)
 			}
 		}
-		check("clicks", float64(total.Clicks), 3)
+		check("clicks", float64(total.Clicks), 4)
 		check("human clicks", float64(total.HumanClicks), 3)
 		check("unique clicks", float64(total.UniqueClicks), 3)
 		check("effective clicks", float64(total.EffectiveClicks), 2)
@@ -327,7 +334,7 @@ func TestFunnelModels(t *testing.T) {
 		if err != nil || len(figs) != 3 {
 			t.Fatalf("Measure = %v, %v; want three answers", figs, err)
 		}
-		for i, want := range []map[string]float64{{"clicks": 2, "leads": 1, "purchases": 0}, {"clicks": 0, "leads": 0}, {"clicks": 2, "leads": 0}} {
+		for i, want := range []map[string]float64{{"clicks": 3, "leads": 1, "purchases": 0}, {"clicks": 0, "leads": 0}, {"clicks": 3, "leads": 0}} {
 			for k, v := range want {
 				check(fmt.Sprintf("scope %d %s", i, k), figs[i][k], v)
 			}
