@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
 
 // maxMatchLine bounds one line of `chorus match` input.
@@ -26,7 +28,8 @@ func matchCmd() *cobra.Command {
 		Short: "Test a listening query: print 1 or 0 for each line of standard input",
 		Long: "Reads one text per line on standard input and prints 1 when the query matches it, 0 when not.\n" +
 			"The query language is described in docs/query-language.md. --lang, --source and --author\n" +
-			"give every line the values that the lang:, source: and author: filters see.",
+			"give every line the values that the lang:, source: and author: filters see; without --lang,\n" +
+			"each line's language is detected from its text, as the listening pipeline does.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := query.Parse(q); err != nil {
@@ -40,14 +43,17 @@ func matchCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&q, "query", "q", "", "the query to test (required)")
-	cmd.Flags().StringVar(&lang, "lang", "", "language of every line, for lang: filters")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of every line, for lang: filters (default: detected per line)")
 	cmd.Flags().StringVar(&source, "source", "", "source of every line, for source: filters")
 	cmd.Flags().StringVar(&author, "author", "", "author of every line, for author: filters")
 	_ = cmd.MarkFlagRequired("query")
 	return cmd
 }
 
+// runMatch answers each line of in; a line without post.Lang gets the
+// language listen.DetectLang finds in it, as a stored mention does.
 func runMatch(m *query.Matcher, post query.Post, in io.Reader, out io.Writer) error {
+	lang := post.Lang
 	br := bufio.NewReaderSize(in, 64<<10)
 	bw := bufio.NewWriter(out)
 	for n := 1; ; n++ {
@@ -59,8 +65,12 @@ func runMatch(m *query.Matcher, post query.Post, in io.Reader, out io.Writer) er
 			_ = bw.Flush()
 			return fmt.Errorf("line %d: %w", n, err)
 		}
-		post.Text = string(line)
-		if len(m.Match(post)) > 0 {
+		post.Text = textnorm.Normalize(string(line)).Norm
+		post.Lang = lang
+		if lang == "" {
+			post.Lang = listen.DetectLang(post.Text)
+		}
+		if len(m.MatchNormalized(post)) > 0 {
 			_, _ = bw.WriteString("1\n")
 		} else {
 			_, _ = bw.WriteString("0\n")
