@@ -90,8 +90,9 @@ type analysed struct {
 
 // Ingest runs posts through the pipeline and stores them: normalize
 // (links set aside), bound the text, match the workspace's topics, detect
-// the language, classify sentiment — in parallel over the service's
-// workers — then, one batch of a workspace at a time, drop exact
+// the language, classify sentiment (of the normalized text; a post of
+// links only is neutral with scores 0/1/0) — in parallel over the
+// service's workers — then, one batch of a workspace at a time, drop exact
 // duplicates (same source kind and external id, the id of a pushed or
 // imported post scoped by its source or file; or same author, normalized
 // text and day), attach near-duplicates and copies (SimHash within
@@ -248,9 +249,15 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	if a.matcher != nil {
 		mt.TopicIDs = a.matcher.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
 	}
-	r := a.model.Classify(stored)
-	mt.Sentiment = r.Label.String()
-	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
+	// The model reads what the matchers read, links left out: a link's
+	// letters are noise to it. Given nothing it would answer its prior,
+	// which leans negative, so a post of links only is neutral, 0/1/0.
+	mt.Sentiment, mt.PPositive, mt.PNeutral, mt.PNegative = Neutral, 0, 1, 0
+	if tn.Norm != "" {
+		r := a.model.Classify(tn.Norm)
+		mt.Sentiment = r.Label.String()
+		mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
+	}
 	return analysed{m: mt, legacy: legacy}
 }
 

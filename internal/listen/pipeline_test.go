@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -739,6 +740,49 @@ func TestSameTextAnotherDay(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSentimentOfText: sentiment is the text's, links left out, and a post
+// of links only is neutral (0/1/0) instead of the model's prior.
+func TestSentimentOfText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Add(-time.Hour)
+		text := "ＡＣＭＥ的客服太差了，退款拖了一个月"
+		if _, err := svc.Ingest(ctx, ws, []listen.Post{
+			post("1", "https://t.cn/A6abc", at),
+			post("2", "https://t.cn/A6abc https://example.com/x?a=1", at),
+			post("3", text+" https://t.cn/A6xyzQQQ", at),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{})
+		if err != nil || len(ms) != 3 {
+			t.Fatalf("mentions %d, %v", len(ms), err)
+		}
+		want := sentiment.Default().Classify(normText(text))
+		for _, m := range ms {
+			label, p := listen.Neutral, [3]float64{0, 1, 0}
+			if m.ExternalID == "3" {
+				label, p = want.Label.String(), [3]float64{want.Scores.Positive, want.Scores.Neutral, want.Scores.Negative}
+			}
+			if got := [3]float64{m.PPositive, m.PNeutral, m.PNegative}; m.Sentiment != label || !closeScores(got, p) {
+				t.Errorf("%q: %s %v, want %s %v", m.Text, m.Sentiment, got, label, p)
+			}
+		}
+	})
+}
+
+// closeScores compares scores as stored: a database may keep fewer digits.
+func closeScores(a, b [3]float64) bool {
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-6 {
+			return false
+		}
+	}
+	return true
 }
 
 // TestIngestStats: the service counts what every batch did, and a batch
