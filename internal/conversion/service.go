@@ -222,7 +222,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	}
 
 	var customer *ClickAt
-	click, ok, err := s.click(ctx, site.WorkspaceID, p.ClickID, at)
+	click, ok, unwritten, err := s.click(ctx, site.WorkspaceID, p.ClickID, at)
 	if err != nil {
 		return Result{}, err
 	}
@@ -242,10 +242,12 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if err != nil {
 		return Result{}, err
 	}
-	if ok && IsVisit(c.Event) && c.ClickID == p.ClickID {
+	if IsVisit(c.Event) && (ok && c.ClickID == p.ClickID || unwritten) {
 		// MarkClick counts once however often it is called, so a retried
 		// or duplicate event still marks a click whose first mark failed.
-		if _, err := s.store.MarkClick(ctx, c.ClickID, true, c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
+		// A click not written yet (a writer behind) gets its mark when it
+		// is: its visitor landed all the same.
+		if _, err := s.store.MarkClick(ctx, p.ClickID, true, c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
 			return Result{}, err
 		}
 	}
@@ -255,30 +257,31 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 
 // click resolves a cid to a touch of this workspace no older than Window
 // before at; ok is false for a cid that is empty, malformed, unknown, of
-// another workspace, too old or later than at.
-func (s *Service) click(ctx context.Context, ws int64, cid string, at time.Time) (Touch, bool, error) {
+// another workspace, too old or later than at. unwritten says that a
+// well-formed cid was not found: made up, or its click still queued.
+func (s *Service) click(ctx context.Context, ws int64, cid string, at time.Time) (_ Touch, ok, unwritten bool, _ error) {
 	if !link.ValidClickID(cid) {
-		return Touch{}, false, nil
+		return Touch{}, false, false, nil
 	}
 	ref, err := s.store.Click(ctx, cid)
 	for wait := s.clickWait(cid); apperr.Is(err, apperr.NotFound) && wait > 0; wait -= clickPoll {
 		select {
 		case <-ctx.Done():
-			return Touch{}, false, ctx.Err()
+			return Touch{}, false, false, ctx.Err()
 		case <-time.After(clickPoll):
 		}
 		ref, err = s.store.Click(ctx, cid)
 	}
 	if apperr.Is(err, apperr.NotFound) {
-		return Touch{}, false, nil
+		return Touch{}, false, true, nil
 	}
 	if err != nil {
-		return Touch{}, false, err
+		return Touch{}, false, false, err
 	}
 	if ref.WorkspaceID != ws || ref.At.Before(at.Add(-Window)) || ref.At.After(at.Add(MaxSkew)) {
-		return Touch{}, false, nil
+		return Touch{}, false, false, nil
 	}
-	return Touch{ClickID: cid, LinkID: ref.LinkID, CampaignID: ref.CampaignID, Channel: ref.Channel, At: ref.At.UTC()}, true, nil
+	return Touch{ClickID: cid, LinkID: ref.LinkID, CampaignID: ref.CampaignID, Channel: ref.Channel, At: ref.At.UTC()}, true, false, nil
 }
 
 // clickWait is how long Collect waits for cid to be written: ClickWait
@@ -316,7 +319,8 @@ func (s *Service) customerClick(ctx context.Context, ws int64, customerID string
 	if err != nil {
 		return Touch{}, false, err
 	}
-	return s.click(ctx, ws, cu.LastClickID, at)
+	t, ok, _, err := s.click(ctx, ws, cu.LastClickID, at)
+	return t, ok, err
 }
 
 // InquiryMark marks a conversation or a phone call as an inquiry (咨询)

@@ -74,7 +74,7 @@ func TestClickWaitsOnlyForRecentIDs(t *testing.T) {
 			// not found.
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			_, ok, err := s.click(ctx, 1, tt.cid, clock)
+			_, ok, _, err := s.click(ctx, 1, tt.cid, clock)
 			if ok {
 				t.Fatalf("click(%q) found an unknown click", tt.cid)
 			}
@@ -97,8 +97,8 @@ func TestClickWaitDisabled(t *testing.T) {
 	s.ClickWait = 0
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, ok, err := s.click(ctx, 1, cidAt(t, clock), clock); ok || err != nil || st.calls != 1 {
-		t.Errorf("click with ClickWait 0 = %v, %v after %d lookups; want not found after 1", ok, err, st.calls)
+	if _, ok, unwritten, err := s.click(ctx, 1, cidAt(t, clock), clock); ok || !unwritten || err != nil || st.calls != 1 {
+		t.Errorf("click with ClickWait 0 = %v, %v, %v after %d lookups; want not found (unwritten) after 1", ok, unwritten, err, st.calls)
 	}
 }
 
@@ -111,7 +111,7 @@ func TestClickFoundAfterOnePoll(t *testing.T) {
 		Channel: "wechat", At: clock.Add(-500 * time.Millisecond)}}
 	s := NewService(st)
 	s.Now = func() time.Time { return clock }
-	touch, ok, err := s.click(context.Background(), 1, cid, clock)
+	touch, ok, _, err := s.click(context.Background(), 1, cid, clock)
 	if err != nil || !ok {
 		t.Fatalf("click(%q) = %v, %v; want found", cid, ok, err)
 	}

@@ -490,3 +490,30 @@ func TestTouchesAcrossDays(t *testing.T) {
 		}
 	})
 }
+
+// TestLandingBeforeItsClick: a landing reported while its click is still
+// in the writer's queue marks the click when it is written, so the
+// visitor's unique click is effective; a made-up cid marks nothing.
+func TestLandingBeforeItsClick(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		c := link.Click{ClickID: link.NewClickID(), WorkspaceID: w.ws, LinkID: w.wechat.ID, At: w.now.Add(-time.Second), Class: link.Human,
+			Visitor: "v", UniqueDay: w.now.Format(time.DateOnly)}
+		res, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, conversion.Payload{Event: conversion.Landing, ClickID: c.ClickID})
+		if err != nil || res.Attributed {
+			t.Fatalf("Collect before the click is written = %+v, %v; want stored unattributed", res, err)
+		}
+		if _, err := db.WriteClicks(ctx, []link.Click{c}); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := db.Click(ctx, c.ClickID)
+		if err != nil || !ref.Landed || !ref.Unique {
+			t.Fatalf("click after writing = %+v, %v; want unique and landed", ref, err)
+		}
+		l, err := db.Link(ctx, w.ws, w.wechat.ID)
+		if err != nil || l.Counts.EffectiveClicks != 1 {
+			t.Errorf("link counts %+v, %v; want 1 effective click", l.Counts, err)
+		}
+	})
+}
