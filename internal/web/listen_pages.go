@@ -143,6 +143,9 @@ func (s *Server) listeningPageRoutes() {
 		if ru.Threshold, err = strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("threshold")), 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
 			ru.Threshold = -1 // out of every kind's range: Validate names the field
 		}
+		// A quiet period left blank is the default, not none: none lets
+		// an alert fire again at every batch.
+		ru.QuietMinutes = alert.DefaultQuietMinutes
 		if q := strings.TrimSpace(r.PostFormValue("quiet_minutes")); q != "" {
 			if ru.QuietMinutes, err = strconv.Atoi(q); err != nil {
 				ru.QuietMinutes = -1
@@ -312,7 +315,7 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 		return err
 	}
 	data["Rules"], data["AlertKinds"] = rules, listen.AlertKinds
-	data["RuleDraft"] = listen.AlertRule{Kind: "volume_spike", Threshold: 3, QuietMinutes: 60, Enabled: true}
+	data["RuleDraft"] = listen.AlertRule{Kind: "volume_spike", Threshold: 3, QuietMinutes: alert.DefaultQuietMinutes, Enabled: true}
 	unread, err := s.Alerts.Alerts(ctx, ws, alert.Filter{Unread: true, Limit: 20})
 	if err != nil {
 		return err

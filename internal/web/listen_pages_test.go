@@ -14,6 +14,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/listen/sentiment"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -113,8 +114,12 @@ func TestListeningPages(t *testing.T) {
 	// Topic editor: an invalid query is shown back, a good one saved.
 	b.get("/w/acme/listening")
 	status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "第 1 个字符处的括号没有闭合：“(拿铁”") {
-		t.Errorf("bad topic: %d", status)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "查询: 第 1 个字符处的括号没有闭合：“(拿铁”") {
+		t.Errorf("bad topic: %d, or the error does not name its field", status)
+	}
+	if status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {""}, "kind": {"product"}, "query": {"拿铁"}}); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "名称: ") {
+		t.Errorf("topic without a name: %d; want 422 naming the field", status)
 	}
 	status, _, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"拿铁 OR latte"}, "enabled": {"1"}})
 	if status != http.StatusSeeOther {
@@ -323,13 +328,17 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "阈值须大于") || !strings.Contains(body, `id="rule-editor"`) {
 		t.Errorf("bad rule: %d", status)
 	}
-	status, _, _ = b.post("/w/acme/listening/rules", url.Values{"name": {"<b>Spike</b>"}, "kind": {"volume_spike"}, "topic_id": {""}, "threshold": {"3"}, "quiet_minutes": {"60"}})
+	if !strings.Contains(body, "阈值: ") {
+		t.Errorf("the bad rule's error does not name its field")
+	}
+	// A quiet period left blank is the default one, not none.
+	status, _, _ = b.post("/w/acme/listening/rules", url.Values{"name": {"<b>Spike</b>"}, "kind": {"volume_spike"}, "topic_id": {""}, "threshold": {"3"}, "quiet_minutes": {""}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("create rule: %d", status)
 	}
 	rules, err := h.db.AlertRules(ctx, ws)
-	if err != nil || len(rules) != 1 {
-		t.Fatalf("rules: %v %v", rules, err)
+	if err != nil || len(rules) != 1 || rules[0].QuietMinutes != alert.DefaultQuietMinutes {
+		t.Fatalf("rules: %v %v; want one, quiet for %d minutes", rules, err, alert.DefaultQuietMinutes)
 	}
 	delPath := "/w/acme/listening/rules/" + strconv.FormatInt(rules[0].ID, 10) + "/delete"
 	_, body = b.get("/w/acme/listening")

@@ -109,6 +109,9 @@ const DupWindow = 7 * 24 * time.Hour
 const (
 	MaxChannels     = 10
 	MaxQuietMinutes = 7 * 24 * 60
+	// DefaultQuietMinutes is the quiet period a new rule's form offers,
+	// and the one it takes when left blank.
+	DefaultQuietMinutes = 60
 )
 
 // Validate checks a rule against the workspace's topics.
