@@ -25,8 +25,8 @@ func listenIngester(svc *listen.Service) jobs.Ingester {
 	if svc == nil {
 		return nil
 	}
-	return jobs.IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) error {
-		_, err := svc.Ingest(ctx, ws, posts)
-		return err
+	return jobs.IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) (int, error) {
+		res, err := svc.Ingest(ctx, ws, posts)
+		return res.Stored, err
 	})
 }

@@ -45,17 +45,19 @@ type SourcePoller interface {
 	Poll(ctx context.Context, src listen.Source) (source.PollResult, error)
 }
 
-// Ingester hands polled posts to the listening pipeline.
+// Ingester hands polled posts to the listening pipeline and says how many
+// it stored: a poll reads some posts again (its look-back window), and a
+// source's health counts the new ones.
 type Ingester interface {
-	Ingest(ctx context.Context, ws int64, posts []listen.Post) error
+	Ingest(ctx context.Context, ws int64, posts []listen.Post) (stored int, err error)
 }
 
 // IngestFunc adapts a function (such as a closure over
 // listen.Service.Ingest) to Ingester.
-type IngestFunc func(ctx context.Context, ws int64, posts []listen.Post) error
+type IngestFunc func(ctx context.Context, ws int64, posts []listen.Post) (int, error)
 
 // Ingest calls f.
-func (f IngestFunc) Ingest(ctx context.Context, ws int64, posts []listen.Post) error {
+func (f IngestFunc) Ingest(ctx context.Context, ws int64, posts []listen.Post) (int, error) {
 	return f(ctx, ws, posts)
 }
 
@@ -207,13 +209,14 @@ func (w *PollSourcesWorker) pollOne(ctx context.Context, src listen.Source, now 
 	ctx, cancel := context.WithTimeout(ctx, sourceTimeout)
 	defer cancel()
 	res, err := w.Poller.Poll(ctx, src)
+	stored := 0
 	if err == nil && len(res.Posts) > 0 {
-		err = w.Ingester.Ingest(ctx, src.WorkspaceID, res.Posts)
+		stored, err = w.Ingester.Ingest(ctx, src.WorkspaceID, res.Posts)
 	}
 	if err != nil {
 		return failed(err)
 	}
-	return pollRecord{ok: true, items: len(res.Posts), cursor: res.Cursor, etag: res.ETag, lastModified: res.LastModified,
+	return pollRecord{ok: true, items: stored, cursor: res.Cursor, etag: res.ETag, lastModified: res.LastModified,
 		next: NextPoll(now().UTC(), src.PollSeconds, 0, 0)}
 }
 

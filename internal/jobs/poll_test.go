@@ -125,11 +125,11 @@ func TestPollRound(t *testing.T) {
 	})
 	polls := newPollCounter()
 	w := &PollSourcesWorker{Store: store, Poller: poller, Now: func() time.Time { return now }, Polls: polls,
-		Ingester: IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) error {
+		Ingester: IngestFunc(func(ctx context.Context, ws int64, posts []listen.Post) (int, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			ingested[ws] += len(posts)
-			return nil
+			return len(posts), nil
 		})}
 	out, err := w.Round(context.Background())
 	if err != nil {
@@ -178,7 +178,7 @@ func TestPollRound(t *testing.T) {
 
 	// A failing ingest is the source's failure too, and keeps its cursor.
 	store.srcs[1].NextPollAt = &past
-	w.Ingester = IngestFunc(func(context.Context, int64, []listen.Post) error { return errors.New("database is locked") })
+	w.Ingester = IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, errors.New("database is locked") })
 	if _, err := w.Round(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestRoundOutOfTimeFailsNoOther(t *testing.T) {
 		return source.PollResult{Cursor: "ok"}, nil
 	})
 	w := &PollSourcesWorker{Store: store, Poller: poller, Now: time.Now,
-		Ingester: IngestFunc(func(context.Context, int64, []listen.Post) error { return nil })}
+		Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil })}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // stands for pollTimeout
 	defer cancel()
 	if _, err := w.Round(ctx); err != nil {
@@ -254,5 +254,24 @@ func TestRoundOutOfTimeFailsNoOther(t *testing.T) {
 		if s := store.get(id); s.Failures != 1 {
 			t.Errorf("slow source %d: %d failures, want 1", id, s.Failures)
 		}
+	}
+}
+
+// TestItemsFetchedCountsNew: a source's items fetched are the posts the
+// pipeline stored, not those a poll read again (its look-back window).
+func TestItemsFetchedCountsNew(t *testing.T) {
+	t.Parallel()
+	past := time.Now().Add(-time.Minute)
+	store := &memSources{srcs: map[int64]*listen.Source{1: {ID: 1, WorkspaceID: 1, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &past}}}
+	poller := pollerFunc(func(context.Context, listen.Source) (source.PollResult, error) {
+		return source.PollResult{Posts: []listen.Post{{ExternalID: "a"}, {ExternalID: "b"}, {ExternalID: "c"}}}, nil
+	})
+	w := &PollSourcesWorker{Store: store, Poller: poller, Now: time.Now,
+		Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 1, nil })} // two seen before
+	if _, err := w.Round(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.get(1).ItemsFetched; got != 1 {
+		t.Errorf("items fetched %d; want 1, the new post", got)
 	}
 }
