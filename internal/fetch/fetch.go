@@ -98,6 +98,12 @@ func New(opts Options) *Client {
 			if len(via) > opts.MaxRedirects {
 				return apperr.New(apperr.Invalid, "error.fetch_redirects", map[string]any{"Max": opts.MaxRedirects})
 			}
+			// Go keeps the Authorization header on a redirect to the same
+			// host, also from https to http, which would send a token or
+			// password in clear text.
+			if req.Header.Get("Authorization") != "" && req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
+				return apperr.New(apperr.Invalid, "error.fetch_downgrade", nil)
+			}
 			return c.checkURL(req.URL)
 		},
 	}

@@ -289,3 +289,28 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("timeout took %s", d)
 	}
 }
+
+// TestRedirectDowngradeWithSecretRefused: a redirect from https to http
+// is not followed with an Authorization header, which Go would send
+// along to the same host; without one it is.
+func TestRedirectDowngradeWithSecretRefused(t *testing.T) {
+	t.Parallel()
+	check := New(Options{AllowPrivate: true}).HTTP().CheckRedirect
+	from, _ := http.NewRequest("GET", "https://social.example/api/v2/search", nil)
+	for _, tt := range []struct {
+		name, to, auth string
+		refused        bool
+	}{
+		{"https to http with a token", "http://social.example/api/v2/search", "Bearer t", true},
+		{"https to http without one", "http://social.example/feed", "", false},
+		{"https to https with a token", "https://social.example/api/v2/search?page=2", "Bearer t", false},
+	} {
+		req, _ := http.NewRequest("GET", tt.to, nil)
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		if err := check(req, []*http.Request{from}); (err != nil) != tt.refused {
+			t.Errorf("%s: %v; want refused %v", tt.name, err, tt.refused)
+		}
+	}
+}
