@@ -31,7 +31,7 @@ func TestSentimentCommand(t *testing.T) {
 		t.Fatal(describe(err))
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	want := []string{"positive", "negative", "positive", "", "", "", "negative"}
+	want := []string{"positive", "negative", "positive", "neutral", "", "", "negative"}
 	if len(lines) != len(want) {
 		t.Fatalf("%d output lines, want %d:\n%s", len(lines), len(want), out)
 	}

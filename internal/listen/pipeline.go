@@ -250,14 +250,10 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		mt.TopicIDs = a.matcher.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
 	}
 	// The model reads what the matchers read, links left out: a link's
-	// letters are noise to it. Given nothing it would answer its prior,
-	// which leans negative, so a post of links only is neutral, 0/1/0.
-	mt.Sentiment, mt.PPositive, mt.PNeutral, mt.PNegative = Neutral, 0, 1, 0
-	if tn.Norm != "" {
-		r := a.model.Classify(tn.Norm)
-		mt.Sentiment = r.Label.String()
-		mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
-	}
+	// letters are noise to it, and a post of links only is neutral, 0/1/0.
+	r := a.model.Classify(tn.Norm)
+	mt.Sentiment = r.Label.String()
+	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
 	return analysed{m: mt, legacy: legacy}
 }
 

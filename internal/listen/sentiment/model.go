@@ -19,6 +19,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -264,8 +265,13 @@ func (m *Model) bucketWeights(b uint64, dst []float32) {
 }
 
 // Classify scores text. Only the first MaxTextBytes bytes count; invalid
-// UTF-8 is skipped. It allocates nothing.
+// UTF-8 is skipped. Blank text is neutral, scored 0/1/0: given nothing to
+// read, the model would answer its prior, which leans negative. It
+// allocates nothing.
 func (m *Model) Classify(text string) Result {
+	if strings.TrimSpace(text) == "" {
+		return Result{Label: Neutral, Scores: Scores{Neutral: 1}, Emotion: Calm}
+	}
 	return m.result(m.logits(text))
 }
 

@@ -91,6 +91,9 @@ func TestDefaultModelClassifiesObviousTexts(t *testing.T) {
 		{"客服态度非常好，物流也快", Positive, UnknownEmotion},
 		{"好难过，外婆走了，哭了一晚上[泪]", Negative, Sad},
 		{"好害怕，半夜楼道里有奇怪的声音，不敢出门", Negative, Fear},
+		// Nothing to read is neutral, not the model's prior.
+		{"", Neutral, Calm},
+		{" \t\u3000", Neutral, Calm},
 	}
 	for _, c := range cases {
 		r := m.Classify(c.text)
