@@ -21,7 +21,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
-	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+	"github.com/chorus-hq/chorus/internal/listen/query"
 )
 
 // Bounds of a post that pushed or imported sources must respect (polled
@@ -408,27 +408,12 @@ func mapRow(value func(col string) string, m Mapping, o ImportOptions) (Post, er
 	return p, ValidatePost(&p, o.Now)
 }
 
-// platformKinds are the platform names exports write in a 来源 or 平台
-// column, normalized, with the platform catalog's key for each.
-var platformKinds = map[string]string{
-	"微博": "weibo", "新浪微博": "weibo", "sina weibo": "weibo",
-	"微信": "wechat_oa", "公众号": "wechat_oa", "微信公众号": "wechat_oa", "微信公众平台": "wechat_oa", "wechat": "wechat_oa",
-	"视频号": "wechat_channels", "微信视频号": "wechat_channels",
-	"抖音": "douyin", "快手": "kuaishou", "小红书": "xiaohongshu",
-	"哔哩哔哩": "bilibili", "b站": "bilibili", "知乎": "zhihu",
-	"今日头条": "toutiao", "头条": "toutiao", "百度贴吧": "tieba", "贴吧": "tieba",
-	"博客": "blog_rss", "长毛象": "mastodon", "推特": "x", "twitter": "x",
-	"脸书": "facebook", "领英": "linkedin", "油管": "youtube", "电报": "telegram",
-}
-
-// sourceKind reads a row's source kind: a platform's name (新浪微博, B站)
-// becomes the catalog's key (weibo, bilibili), anything else is lowered
-// (and refused later unless it is a kind).
+// sourceKind reads a row's source kind (query.SourceKind): a platform's
+// name becomes the catalog's key; anything else is refused later unless
+// it is a kind.
 func sourceKind(v string) string {
-	if k, ok := platformKinds[textnorm.Normalize(v).Norm]; ok {
-		return k
-	}
-	return strings.ToLower(v)
+	k, _ := query.SourceKind(v)
+	return k
 }
 
 func short(s string) string { return cutRunes(s, 40) }

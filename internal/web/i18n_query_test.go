@@ -38,6 +38,7 @@ func TestI18nQueryHints(t *testing.T) {
 		{"NEAR/5 小米", "NEAR 只作用于词"},
 		{"华为 lang:", "请紧接冒号写上取值"},
 		{"华为 lang:fr", "请写 lang:zh、lang:en 或 lang:other"},
+		{"华为 source:某论坛", "平台中文名（微博、小红书、B站 …）会自动换成对应的类型"},
 		{"-华为", "请加上要查找的词"},
 	}
 	covered := map[string]bool{}

@@ -50,6 +50,7 @@ const (
 	KeyNearOperand     = "query.near_operand"
 	KeyFilterValue     = "query.filter_value"
 	KeyLangValue       = "query.lang_value"
+	KeySourceValue     = "query.source_value"
 	KeyOnlyNegative    = "query.only_negative"
 )
 
@@ -73,6 +74,7 @@ var messages = map[string]string{
 	KeyNearOperand:     "NEAR needs a word or phrase on each side",
 	KeyFilterValue:     "filter needs a value",
 	KeyLangValue:       "lang: takes zh, en or other",
+	KeySourceValue:     "source: takes a source kind",
 	KeyOnlyNegative:    "query only excludes",
 }
 

@@ -280,6 +280,13 @@ func lex(src []rune) ([]token, error) {
 				if f == fLang && !slices.Contains(Langs, value) {
 					return nil, errAt(src, start, i, KeyLangValue, "mentions are labelled zh, en or other only: write lang:zh, lang:en or lang:other (any language but Chinese and English is other)")
 				}
+				if f == fSource {
+					kind, ok := SourceKind(value)
+					if !ok {
+						return nil, errAt(src, start, i, KeySourceValue, "write a source kind, such as source:weibo, source:xiaohongshu, source:rss or source:webhook")
+					}
+					value = kind
+				}
 				if err := leaf(token{kind: tFilter, pos: start, end: i, field: f, text: value}); err != nil {
 					return nil, err
 				}

@@ -1,0 +1,40 @@
+package query
+
+import (
+	"strings"
+
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
+)
+
+// platformKinds are platform names as people and exports write them,
+// normalized, with the platform catalog's key for each.
+var platformKinds = map[string]string{
+	"微博": "weibo", "新浪微博": "weibo", "sina weibo": "weibo",
+	"微信": "wechat_oa", "公众号": "wechat_oa", "微信公众号": "wechat_oa", "微信公众平台": "wechat_oa", "wechat": "wechat_oa",
+	"视频号": "wechat_channels", "微信视频号": "wechat_channels",
+	"抖音": "douyin", "快手": "kuaishou", "小红书": "xiaohongshu",
+	"哔哩哔哩": "bilibili", "b站": "bilibili", "知乎": "zhihu",
+	"今日头条": "toutiao", "头条": "toutiao", "百度贴吧": "tieba", "贴吧": "tieba",
+	"博客": "blog_rss", "长毛象": "mastodon", "推特": "x", "twitter": "x",
+	"脸书": "facebook", "领英": "linkedin", "油管": "youtube", "电报": "telegram",
+}
+
+// SourceKind reads a source kind as people write it: a platform's name
+// (新浪微博, B站) becomes the platform catalog's key (weibo, bilibili),
+// anything else is lower-cased. ok says that the result has a kind's
+// shape, 1–32 of a–z, 0–9, _ and -, as stored mentions' kinds do.
+func SourceKind(v string) (kind string, ok bool) {
+	kind = strings.ToLower(strings.TrimSpace(v))
+	if k, found := platformKinds[textnorm.Normalize(v).Norm]; found {
+		kind = k
+	}
+	if kind == "" || len(kind) > 32 {
+		return kind, false
+	}
+	for _, r := range kind {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return kind, false
+		}
+	}
+	return kind, true
+}
