@@ -322,10 +322,18 @@ func TestSourcePagesImport(t *testing.T) {
 	if n := mentions(); n != 0 {
 		t.Errorf("preview stored %d mentions", n)
 	}
-	// With htmx, the preview panel alone.
-	status, body = b.upload("/w/acme/listening/sources/import/preview", "export.csv", csv, url.Values{"mapping.text": {"正文"}, "mapping.published_at": {"时间"}}, map[string]string{"HX-Request": "true"})
+	// With htmx, the preview panel alone; a guessed column can be left
+	// out (not from the file), and stays left out.
+	status, body = b.upload("/w/acme/listening/sources/import/preview", "export.csv", csv, url.Values{"mapping.text": {"正文"}, "mapping.published_at": {"时间"},
+		"mapping.author": {"-"}}, map[string]string{"HX-Request": "true"})
 	if status != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(body), `<div id="import-preview"`) || strings.Contains(body, "<html") || !strings.Contains(body, "“昨天”不是日期") {
 		t.Errorf("htmx preview: %d %s", status, body)
+	}
+	if author := section(body, `id="map-author"`, "</select>"); !strings.Contains(author, `<option value="-" selected>（不从文件读取）`) {
+		t.Errorf("the author column left out is not shown so: %s", author)
+	}
+	if text := section(body, `id="map-text"`, "</select>"); strings.Contains(text, `value="-"`) {
+		t.Errorf("a required field offers to be left out: %s", text)
 	}
 	if n := audit(); n != before {
 		t.Errorf("previews left %d audit entries", n-before)
