@@ -859,3 +859,41 @@ func TestConcurrentCorrections(t *testing.T) {
 		}
 	})
 }
+
+// TestMentionsNewestPublishedFirst: the mentions stream is in publication
+// order, newest first, whatever order posts arrived in (a backfill
+// imported after live posts), and pages on from a mention.
+func TestMentionsNewestPublishedFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		at := time.Now().UTC().Truncate(time.Hour).Add(-48 * time.Hour)
+		for _, batch := range [][]listen.Post{
+			{post("live-1", "今天的新品发布会", at.Add(40*time.Hour)), post("live-2", "发布会直播开始了", at.Add(41*time.Hour))},
+			{post("old-1", "上个月的旧帖子", at), post("old-2", "上个月的另一条", at.Add(time.Hour)), post("mid", "昨天的一条", at.Add(20*time.Hour))},
+		} {
+			if _, err := svc.Ingest(ctx, ws, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		before := int64(0)
+		for range 5 {
+			ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{Limit: 2, BeforeID: before})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) == 0 {
+				break
+			}
+			for _, m := range ms {
+				got = append(got, m.ExternalID)
+			}
+			before = ms[len(ms)-1].ID
+		}
+		if want := []string{"live-2", "live-1", "mid", "old-2", "old-1"}; !slices.Equal(got, want) {
+			t.Errorf("stream %q; want %q", got, want)
+		}
+	})
+}

@@ -695,8 +695,10 @@ func (db *DB) Mention(ctx context.Context, ws, id int64) (listen.Mention, error)
 	return ms[0], nil
 }
 
-// Mentions returns the workspace's mentions by the filter, newest (highest
-// id) first, with their topics.
+// Mentions returns the workspace's mentions by the filter, newest
+// published first (a backfill imported today sits with its dates, not
+// above live posts), with their topics; BeforeID pages on from a
+// mention.
 func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([]listen.Mention, error) {
 	q := `SELECT ` + mentionColumns + ` FROM mentions m WHERE m.workspace_id = $1`
 	args := []any{ws}
@@ -727,13 +729,15 @@ func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([
 		add(`LOWER(m.text) LIKE $? ESCAPE '\'`, "%"+esc+"%")
 	}
 	if f.BeforeID != 0 {
-		add(`m.id < $?`, f.BeforeID)
+		// The page after a mention: those published before it, or at the
+		// same time with a lower id.
+		add(`(m.published_at, m.id) < (SELECT b.published_at, b.id FROM mentions b WHERE b.workspace_id = $1 AND b.id = $?)`, f.BeforeID)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > listen.TryWindow {
 		limit = 50
 	}
-	q += fmt.Sprintf(` ORDER BY m.id DESC LIMIT %d`, limit)
+	q += fmt.Sprintf(` ORDER BY m.published_at DESC, m.id DESC LIMIT %d`, limit)
 	rows, err := db.reader().query(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list mentions")
