@@ -107,14 +107,26 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u account.
 		return err
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, token, int(account.SessionTTL.Seconds())))
+	// The language picked on the sign-in page is the one the person wants
+	// now, over the one saved on the account; a lang cookie left from an
+	// earlier visit only fills in a locale never saved.
+	if c, err := r.Cookie(langChosenCookie); err == nil {
+		http.SetCookie(w, s.cookie(r, langChosenCookie, "", -1))
+		if loc := normalizeLocale(c.Value); loc != "" {
+			return s.Accounts.SetLocale(r.Context(), u.ID, loc)
+		}
+	}
 	if u.Locale == "" {
-		// Keep the language chosen before signing in.
 		if c, err := r.Cookie("lang"); err == nil && normalizeLocale(c.Value) != "" {
 			return s.Accounts.SetLocale(r.Context(), u.ID, normalizeLocale(c.Value))
 		}
 	}
 	return nil
 }
+
+// langChosenCookie holds a language picked before signing in, for as long
+// as the sign-in form lasts (chorus_pre), so that signing in saves it.
+const langChosenCookie = "lang_chosen"
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if a, ok := authFrom(r.Context()); ok {
@@ -154,6 +166,8 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 			s.pageFail(w, r, err)
 			return
 		}
+	} else {
+		http.SetCookie(w, s.cookie(r, langChosenCookie, loc, 3600))
 	}
 	c := s.cookie(r, "lang", loc, 365*24*3600)
 	http.SetCookie(w, c)

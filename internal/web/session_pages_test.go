@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -66,5 +68,39 @@ func TestSignInFromHtmx(t *testing.T) {
 	status, _, hdr := h.browser().do("GET", "/w/acme/execution?campaign=3", nil, nil)
 	if loc := hdr.Get("Location"); status != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape("/w/acme/execution?campaign=3") {
 		t.Errorf("page load: status %d, Location %q", status, loc)
+	}
+}
+
+// TestSignInLanguage: the language picked on the sign-in page holds after
+// signing in, over the one saved on the account, and is saved; a lang
+// cookie left from that visit does not override a language saved since.
+func TestSignInLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	u, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	must(t, h.accounts.SetLocale(ctx, u.ID, "zh-CN"))
+
+	b := h.browser()
+	b.get("/login")
+	if status, _, _ := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}}); status != http.StatusSeeOther {
+		t.Fatalf("switch language: status %d", status)
+	}
+	b.login(owner.email, owner.password)
+	if _, body := b.get("/w/acme/brand"); !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("the language picked on the sign-in page is lost after signing in")
+	}
+	if u, _ = h.accounts.UserByEmail(ctx, owner.email); u.Locale != "en" {
+		t.Errorf("saved locale %q; want en", u.Locale)
+	}
+
+	// Chinese saved from another device; this browser's lang cookie still
+	// says English, but nobody picked it on this sign-in page.
+	must(t, h.accounts.SetLocale(ctx, u.ID, "zh-CN"))
+	b.post("/logout", nil)
+	b.login(owner.email, owner.password)
+	if _, body := b.get("/w/acme/brand"); !strings.Contains(body, `<html lang="zh-CN">`) {
+		t.Errorf("an old lang cookie overrode the saved language")
 	}
 }
