@@ -929,6 +929,48 @@ const (
 	ON CONFLICT (link_id) DO UPDATE SET since = excluded.since WHERE excluded.since < link_snippets.since`
 )
 
+// markClick sets a click's landed and engaged marks, and says which of
+// them it set (1) rather than found set (0).
+func markClick(ctx context.Context, c conn, clickID string, landed, engaged bool) (addLanded, addEngaged int64, err error) {
+	if landed {
+		res, err := c.exec(ctx, markLandedSQL, clickID)
+		if err != nil {
+			return 0, 0, apperr.Wrap(err, "mark click landed")
+		}
+		addLanded, _ = res.RowsAffected()
+	}
+	if engaged {
+		res, err := c.exec(ctx, markEngagedSQL, clickID)
+		if err != nil {
+			return 0, 0, apperr.Wrap(err, "mark click engaged")
+		}
+		addEngaged, _ = res.RowsAffected()
+	}
+	return addLanded, addEngaged, nil
+}
+
+// uniqueSibling finds the unique click that a visitor's later human click
+// of the day on the same link counted under: the latest such before it,
+// within a day (a visitor hash is one salt day's).
+func (db *DB) uniqueSibling(ctx context.Context, c conn, ref link.ClickRef) (link.ClickRef, bool, error) {
+	sameVisitor := `t.visitor = own.visitor`
+	if db.dialect == SQLite {
+		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
+	}
+	var sib link.ClickRef
+	err := c.queryRow(ctx, `SELECT t.click_id, t.link_id, t.at FROM click_events own
+		JOIN click_events t ON `+sameVisitor+` AND t.class = 'human' AND t.link_id = own.link_id AND t.is_unique
+			AND t.click_id <> own.click_id AND t.at <= own.at AND t.at > $2
+		WHERE own.click_id = $1 ORDER BY t.at DESC LIMIT 1`, ref.ClickID, ref.At.Add(-24*time.Hour)).Scan(&sib.ClickID, &sib.LinkID, &sib.At)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sib, false, nil
+	}
+	if err != nil {
+		return sib, false, apperr.Wrap(err, "find the visitor's unique click")
+	}
+	return sib, true, nil
+}
+
 // snippetBounces is how many unique clicks a link may have had before
 // the first person's landing was reported and still count as carrying
 // the snippet from its first click: at a usual landing rate, a few
@@ -1004,31 +1046,37 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 		if err != nil {
 			return apperr.Wrap(err, "read click")
 		}
-		var addLanded, addEngaged int64
-		if landed {
-			res, err := c.exec(ctx, markLandedSQL, clickID)
-			if err != nil {
-				return apperr.Wrap(err, "mark click landed")
+		addLanded, addEngaged, err := markClick(ctx, c, clickID, landed, engaged)
+		if err != nil {
+			return err
+		}
+		ref.Landed = ref.Landed || landed
+		ref.Engaged = ref.Engaged || engaged
+		if addLanded > 0 && ref.Class == string(link.Human) {
+			if err := snippetSeen(ctx, sqlBatch{c}, ref.LinkID, ref.At); err != nil {
+				return apperr.Wrap(err, "record the link's snippet")
 			}
-			addLanded, _ = res.RowsAffected()
-			ref.Landed = true
-			if addLanded > 0 && ref.Class == string(link.Human) {
-				if err := snippetSeen(ctx, sqlBatch{c}, ref.LinkID, ref.At); err != nil {
-					return apperr.Wrap(err, "record the link's snippet")
+		}
+		if ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
+			unique := ref
+			if !ref.Unique {
+				// A visitor's later click of the day landed (the first
+				// page load was left, a double tap): their unique click
+				// is the one effective clicks count.
+				var found bool
+				unique, found, err = db.uniqueSibling(ctx, c, ref)
+				if err != nil || !found {
+					out = ref
+					return err
+				}
+				if addLanded, addEngaged, err = markClick(ctx, c, unique.ClickID, landed, engaged); err != nil {
+					return err
 				}
 			}
-		}
-		if engaged {
-			res, err := c.exec(ctx, markEngagedSQL, clickID)
-			if err != nil {
-				return apperr.Wrap(err, "mark click engaged")
-			}
-			addEngaged, _ = res.RowsAffected()
-			ref.Engaged = true
-		}
-		if ref.Unique && ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
-			if _, err := c.exec(ctx, addMarksSQL, addLanded, addEngaged, ref.LinkID, ref.At.Truncate(time.Hour)); err != nil {
-				return apperr.Wrap(err, "update click roll-ups")
+			if addLanded+addEngaged > 0 {
+				if _, err := c.exec(ctx, addMarksSQL, addLanded, addEngaged, unique.LinkID, unique.At.Truncate(time.Hour)); err != nil {
+					return apperr.Wrap(err, "update click roll-ups")
+				}
 			}
 		}
 		out = ref

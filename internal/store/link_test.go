@@ -874,3 +874,47 @@ func TestVisitorKey(t *testing.T) {
 		}
 	}
 }
+
+// TestLaterClickLands: when a visitor's later click of the day is the
+// one whose landing is reported (the first page load was left, a double
+// tap), their unique click counts as effective, once.
+func TestLaterClickLands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		first, again := testClick(l, at, link.Human, "v", true), testClick(l, at.Add(70*time.Minute), link.Human, "v", true)
+		other := testClick(l, at.Add(time.Minute), link.Human, "w", true)
+		if _, err := db.WriteClicks(ctx, []link.Click{first, other, again}); err != nil {
+			t.Fatal(err)
+		}
+		effective := func(when string, want int64) {
+			t.Helper()
+			got, err := db.Link(ctx, ws, l.ID)
+			if err != nil || got.Counts.UniqueClicks != 2 || got.Counts.EffectiveClicks != want {
+				t.Errorf("%s: %+v, %v; want 2 unique, %d effective", when, got.Counts, err, want)
+			}
+		}
+		if _, err := db.MarkClick(ctx, other.ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		effective("the other visitor landed", 1)
+		if _, err := db.MarkClick(ctx, again.ClickID, true, true); err != nil {
+			t.Fatal(err)
+		}
+		effective("the later click landed", 2)
+		ref, err := db.Click(ctx, first.ClickID)
+		if err != nil || !ref.Landed || !ref.Engaged {
+			t.Errorf("the unique click %+v, %v; want landed and engaged", ref, err)
+		}
+		if _, err := db.MarkClick(ctx, first.ClickID, true, true); err != nil {
+			t.Fatal(err)
+		}
+		effective("the unique click's own landing after", 2)
+		st, err := db.LinkStats(ctx, ws, l.ID, at, at.Add(2*time.Hour))
+		if err != nil || len(st.Hourly) != 2 || st.Hourly[0].EffectiveClicks != 2 || st.Hourly[0].EngagedVisits != 1 || st.Hourly[1].EffectiveClicks != 0 {
+			t.Errorf("hourly %+v, %v; want both effective clicks and the engaged visit in the unique clicks' hour", st.Hourly, err)
+		}
+	})
+}
