@@ -24,6 +24,9 @@ type op struct {
 	Summary, Tag string
 	Perm         account.Permission
 	Req, Resp    reflect.Type
+	// Produces is the media type of a response that is not JSON (an
+	// image).
+	Produces string
 	// Status is the success status (200 when 0).
 	Status int
 	// MaxBody bounds the request body (maxBody when 0): webhook batches

@@ -165,7 +165,7 @@ func (s *Server) linkRoutes() {
 			writeJSON(w, http.StatusOK, st)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.png", Summary: "QR code of the short URL as PNG", Tag: tag,
+	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.png", Summary: "QR code of the short URL as PNG", Tag: tag, Produces: "image/png",
 		Query: []param{{Name: "size", Type: typeOf[int](), Doc: "Width and height in pixels, 64–2048; 512 when absent"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			q, l, err := s.linkQR(r, p)
@@ -189,7 +189,7 @@ func (s *Server) linkRoutes() {
 			_, _ = w.Write(png)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.svg", Summary: "QR code of the short URL as SVG", Tag: tag},
+	s.handleAPI(op{Method: "GET", Path: base + "/{id}/qr.svg", Summary: "QR code of the short URL as SVG", Tag: tag, Produces: "image/svg+xml"},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			q, l, err := s.linkQR(r, p)
 			if err != nil {

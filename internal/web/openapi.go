@@ -34,7 +34,11 @@ func (d *apiDoc) document(version string) map[string]any {
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(o.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			schema := map[string]any{"type": "string"} // a workspace's slug, a platform's key
+			if m[1] == "id" {
+				schema = map[string]any{"type": "integer", "format": "int64"}
+			}
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 		}
 		for _, q := range o.Query {
 			p := map[string]any{"name": q.Name, "in": "query", "required": q.Required, "schema": q.schema(schemas)}
@@ -48,7 +52,10 @@ func (d *apiDoc) document(version string) map[string]any {
 			status = http.StatusOK
 		}
 		resp := map[string]any{"description": http.StatusText(status)}
-		if o.Resp != nil {
+		switch {
+		case o.Produces != "":
+			resp["content"] = map[string]any{o.Produces: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+		case o.Resp != nil:
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(o.Resp, schemas)}}
 		}
 		operation := map[string]any{

@@ -323,6 +323,23 @@ func checkOpenAPIDetails(t *testing.T, body string) {
 			t.Errorf("the document still has byte strings (raw JSON documented as base64)")
 		}
 	})
+	t.Run("path ids and images", func(t *testing.T) {
+		qr := doc.Paths["/workspaces/{ws}/links/{id}/qr.png"]["get"]
+		params, _ := qr["parameters"].([]any)
+		types := map[string]any{}
+		for _, p := range params {
+			types[get(p, "name").(string)] = get(p, "schema", "type")
+		}
+		if types["id"] != "integer" || types["ws"] != "string" {
+			t.Errorf("qr.png path parameters typed %v; want id integer, ws string", types)
+		}
+		if get(qr, "responses", "200", "content", "image/png") == nil {
+			t.Errorf("qr.png answers %v; want image/png", get(qr, "responses", "200"))
+		}
+		if get(doc.Paths["/workspaces/{ws}/links/{id}/qr.svg"]["get"], "responses", "200", "content", "image/svg+xml") == nil {
+			t.Errorf("qr.svg is not documented as image/svg+xml")
+		}
+	})
 	t.Run("query parameters", func(t *testing.T) {
 		want := map[string][]string{
 			"/workspaces/{ws}/links":                   {"campaign_id", "channel"},
