@@ -147,9 +147,10 @@ func (c *Campaign) Validate() error {
 	list(&fs, "key_messages", c.KeyMessages, maxLong)
 	list(&fs, "hashtags", c.Hashtags, maxShort)
 	c.validatePillars(&fs)
-	notFinite(&fs, "budget", c.Budget)
-	if c.Budget < 0 {
+	budgetOK := !notFinite(&fs, "budget", c.Budget)
+	if budgetOK && c.Budget < 0 {
 		fs.Add("budget", "error.negative")
+		budgetOK = false
 	}
 	for _, n := range []struct {
 		field string
@@ -162,7 +163,7 @@ func (c *Campaign) Validate() error {
 	c.validatePhases(&fs, start, end, datesOK)
 	c.validateTargets(&fs)
 	c.validateMix(&fs)
-	c.validateBudgetLines(&fs)
+	c.validateBudgetLines(&fs, budgetOK)
 	c.validateHours(&fs)
 	return fs.Err()
 }
@@ -229,11 +230,18 @@ func (c *Campaign) validatePhases(fs *apperr.Fields, start, end time.Time, dates
 		}
 		spans = append(spans, span{i, ps, pe})
 	}
+	// The error names both phases: a form for one phase shows the errors
+	// of every phase, and "overlaps X" read there could name the phase
+	// being edited. last is the phase reaching furthest so far, so that a
+	// long phase is found overlapping each one it covers.
 	slices.SortStableFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
-	for k := 1; k < len(spans); k++ {
-		prev, cur := spans[k-1], spans[k]
-		if !cur.start.After(prev.end) {
-			fs.Add(fmt.Sprintf("phases[%d].start", cur.i), "error.campaign.phase_overlap", "Other", c.Phases[prev.i].Name)
+	var last span
+	for k, cur := range spans {
+		if k > 0 && !cur.start.After(last.end) {
+			fs.Add(fmt.Sprintf("phases[%d].start", cur.i), "error.campaign.phase_overlap", "Phase", c.Phases[cur.i].Name, "Other", c.Phases[last.i].Name)
+		}
+		if k == 0 || cur.end.After(last.end) {
+			last = cur
 		}
 	}
 }
@@ -365,7 +373,10 @@ func (c *Campaign) validateMix(fs *apperr.Fields) {
 	}
 }
 
-func (c *Campaign) validateBudgetLines(fs *apperr.Fields) {
+// validateBudgetLines checks the lines and, when the budget itself is
+// valid (budgetOK), that they plan no more than it: over a budget of -5
+// that error would only repeat the budget's own.
+func (c *Campaign) validateBudgetLines(fs *apperr.Fields, budgetOK bool) {
 	phases := c.phaseIDs()
 	seenID := map[int64]bool{}
 	var planned float64
@@ -393,7 +404,7 @@ func (c *Campaign) validateBudgetLines(fs *apperr.Fields) {
 		}
 		planned += l.Planned
 	}
-	if planned > c.Budget+0.005 {
+	if budgetOK && planned > c.Budget+0.005 {
 		fs.Add("budget_lines", "error.campaign.planned_over_budget", "Planned", round2(planned), "Budget", round2(c.Budget))
 	}
 }

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -122,6 +123,58 @@ func TestValidate(t *testing.T) {
 				t.Errorf("fields = %+v, want %s: %s", fs, tt.field, tt.key)
 			}
 		})
+	}
+}
+
+// TestPhaseOverlapNames: the overlap error names both phases of the pair,
+// so that read in the form of either it never names only the phase being
+// edited, and a long phase is found overlapping each phase it covers.
+func TestPhaseOverlapNames(t *testing.T) {
+	tests := []struct {
+		name   string
+		phases []Phase
+		want   []string // field: phase / other
+	}{
+		{"new phase before the one it overlaps", []Phase{
+			{ID: 1, Name: "预热", Start: "2026-01-01", End: "2026-01-10"},
+			{ID: 2, Name: "引爆", Start: "2026-01-11", End: "2026-02-28"},
+			{ID: 3, Name: "新阶段", Start: "2026-01-10", End: "2026-01-11"},
+		}, []string{"phases[2].start: 新阶段 / 预热", "phases[1].start: 引爆 / 新阶段"}},
+		{"a long phase covers two", []Phase{
+			{ID: 1, Name: "全程", Start: "2026-01-01", End: "2026-02-28"},
+			{ID: 2, Name: "一", Start: "2026-01-05", End: "2026-01-06"},
+			{ID: 3, Name: "二", Start: "2026-01-20", End: "2026-01-21"},
+		}, []string{"phases[1].start: 一 / 全程", "phases[2].start: 二 / 全程"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			c.Phases = tt.phases
+			c.Targets, c.BudgetLines = nil, nil
+			var got []string
+			for _, f := range fieldsOf(c.Validate()) {
+				if f.Key == "error.campaign.phase_overlap" {
+					got = append(got, fmt.Sprintf("%s: %v / %v", f.Field, f.Args["Phase"], f.Args["Other"]))
+				}
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tt.want))
+			if !slices.Equal(got, want) {
+				t.Errorf("overlaps = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestNegativeBudgetAlone: a budget below zero is told once, not also as
+// budget lines planning more than it.
+func TestNegativeBudgetAlone(t *testing.T) {
+	c := valid()
+	c.Budget = -5
+	for _, f := range fieldsOf(c.Validate()) {
+		if f.Key == "error.campaign.planned_over_budget" {
+			t.Errorf("fields = %+v; want no planned_over_budget beside the negative budget", fieldsOf(c.Validate()))
+		}
 	}
 }
 

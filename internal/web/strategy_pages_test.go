@@ -203,6 +203,9 @@ func TestStrategyCreateAndEdit(t *testing.T) {
 		if !strings.Contains(body, `id="phase-start-err"`) || !typed.MatchString(body) {
 			t.Errorf("overlap error not at the phase's start field, or the typed value is lost: %s", between(body, `<form`, `</form>`))
 		}
+		if want := "阶段“重叠”与阶段“" + second.Name + "”的日期重叠"; !strings.Contains(body, want) {
+			t.Errorf("overlap error does not name both phases (%s): %s", want, between(body, `<form`, `</form>`))
+		}
 		after, err := h.campaigns.Get(ctx, ws, id)
 		must(t, err)
 		if len(after.Phases) != 4 || after.Version != c.Version {
