@@ -132,59 +132,68 @@ func TestRebuildsKeepRows(t *testing.T) {
 // still knows its texts; and 0020 copies a mention's topic matches into
 // its topic_ids.
 func TestUpgradedMentions(t *testing.T) {
+	eachUpgrade(t, "0016_source_error_key.sql", func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const text = "oat latte launch day"
+		// 23:30 in Shanghai is the 20th there but the 19th in UTC.
+		at := time.Date(2026, 11, 20, 23, 30, 0, 0, time.FixedZone("CST", 8*3600))
+		sum := sha256.Sum256([]byte(text))
+		w := db.WriteDB()
+		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at.UTC()); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 1, 'rss', 'e1', '` + text + `', $2, $1, $1)`,
+			// The same text stored twice before 0008, which marked the
+			// second copy's hash.
+			`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (2, 1, 'rss', 'e2', '` + text + `', $2 || ':dup:2', $1, $1)`,
+			`INSERT INTO topics (id, workspace_id, name, kind, query, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', $1, $1), (3, 1, 'rival', 'competitor', 'latte', $1, $1)`,
+			`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (1, 7, 1, $1), (1, 3, 1, $1)`,
+		} {
+			args := []any{at.UTC(), hex.EncodeToString(sum[:16])}
+			if !strings.Contains(q, "$2") {
+				args = args[:1]
+			}
+			if _, err := w.ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := listen.ContentHash("", text, at)
+		if !strings.HasPrefix(want, "20261120") {
+			t.Fatalf("ContentHash = %s, want the UTC day 20261120 first", want)
+		}
+		_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{want, listen.ContentHash("", text, at.Add(24*time.Hour))})
+		if err != nil || len(hashes) != 1 || !hashes[want] {
+			t.Errorf("known hashes %v, %v; want only %s", hashes, err, want)
+		}
+		if m, err := db.Mention(ctx, 1, 1); err != nil || !slices.Equal(m.TopicIDs, []int64{3, 7}) {
+			t.Errorf("topics of the mention: %v, %v; want [3 7]", m.TopicIDs, err)
+		}
+	})
+}
+
+// eachUpgrade runs fn on a new database of each dialect migrated through
+// the migration named last, for fn to store what an older release did
+// and migrate the rest.
+func eachUpgrade(t *testing.T, last string, fn func(t *testing.T, db *store.DB)) {
 	dsns := map[string]func(t *testing.T) string{"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "old.db") }}
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		dsns["postgres"] = func(t *testing.T) string { return storetest.PostgresURL(t) }
 	}
 	for name, dsn := range dsns {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			db, err := store.Open(ctx, dsn(t), "", slog.New(slog.DiscardHandler))
+			db, err := store.Open(context.Background(), dsn(t), "", slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if err := db.MigrateThrough(ctx, "0016_source_error_key.sql"); err != nil {
+			if err := db.MigrateThrough(context.Background(), last); err != nil {
 				t.Fatal(err)
 			}
-			const text = "oat latte launch day"
-			// 23:30 in Shanghai is the 20th there but the 19th in UTC.
-			at := time.Date(2026, 11, 20, 23, 30, 0, 0, time.FixedZone("CST", 8*3600))
-			sum := sha256.Sum256([]byte(text))
-			w := db.WriteDB()
-			if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at.UTC()); err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range []string{
-				`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (1, 1, 'rss', 'e1', '` + text + `', $2, $1, $1)`,
-				// The same text stored twice before 0008, which marked the
-				// second copy's hash.
-				`INSERT INTO mentions (id, workspace_id, source_kind, external_id, text, content_hash, published_at, fetched_at) VALUES (2, 1, 'rss', 'e2', '` + text + `', $2 || ':dup:2', $1, $1)`,
-				`INSERT INTO topics (id, workspace_id, name, kind, query, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', $1, $1), (3, 1, 'rival', 'competitor', 'latte', $1, $1)`,
-				`INSERT INTO mention_topics (mention_id, topic_id, workspace_id, published_at) VALUES (1, 7, 1, $1), (1, 3, 1, $1)`,
-			} {
-				args := []any{at.UTC(), hex.EncodeToString(sum[:16])}
-				if !strings.Contains(q, "$2") {
-					args = args[:1]
-				}
-				if _, err := w.ExecContext(ctx, q, args...); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			want := listen.ContentHash("", text, at)
-			if !strings.HasPrefix(want, "20261120") {
-				t.Fatalf("ContentHash = %s, want the UTC day 20261120 first", want)
-			}
-			_, hashes, err := db.KnownMentions(ctx, 1, nil, []string{want, listen.ContentHash("", text, at.Add(24*time.Hour))})
-			if err != nil || len(hashes) != 1 || !hashes[want] {
-				t.Errorf("known hashes %v, %v; want only %s", hashes, err, want)
-			}
-			if m, err := db.Mention(ctx, 1, 1); err != nil || !slices.Equal(m.TopicIDs, []int64{3, 7}) {
-				t.Errorf("topics of the mention: %v, %v; want [3 7]", m.TopicIDs, err)
-			}
+			fn(t, db)
 		})
 	}
 }
