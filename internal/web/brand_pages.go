@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -340,6 +341,13 @@ func (v *view) Cell(k brandKind, column string, value any) string {
 	case f.Name == "platform":
 		s, _ := value.(string)
 		return v.PlatformName(s)
+	case f.Type == "number":
+		// A reach of 280000 reads 280,000, as figures do elsewhere.
+		s, _ := value.(string)
+		if n, err := strconv.ParseFloat(s, 64); err == nil {
+			return number(n, 2)
+		}
+		return s
 	case f.Type == "pairs" && f.PairKey == "platform":
 		s, _ := value.(string)
 		var out []string

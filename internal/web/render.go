@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
@@ -33,9 +34,7 @@ var funcs = template.FuncMap{
 		return string(b), err
 	},
 	"join": strings.Join,
-	// pct is a share or a rate in percent, with one decimal when it is not
-	// whole: a lead rate of 0.4 % is not 0 %.
-	"pct": func(f float64) string { return number(f*100, 1) + "%" },
+	"pct":  percent,
 	// amount is money without its currency, to the cent.
 	"amount": func(f float64) string { return number(f, 2) },
 	"add":    func(a, b int) int { return a + b },
@@ -70,6 +69,18 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// percent is a share or a rate in percent, with one decimal when it is
+// not whole (a lead rate of 0.4 % is not 0 %), two below 1 % (an
+// engagement rate of 0.05 % is not 0.1 %). Every rate of the UI goes
+// through it, so that one figure reads the same on every page.
+func percent(f float64) string {
+	v, prec := f*100, 1
+	if math.Abs(v) < 1 {
+		prec = 2
+	}
+	return number(v, prec) + "%"
 }
 
 func loadPages(st *staticFiles) (*pages, error) {

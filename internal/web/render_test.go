@@ -17,6 +17,8 @@ func TestFigureFormats(t *testing.T) {
 	amount := funcs["amount"].(func(float64) string)
 	tests := []struct{ got, want string }{
 		{pct(0.004), "0.4%"},
+		{pct(0.0005), "0.05%"},
+		{pct(0.4846), "48.5%"},
 		{pct(0.25), "25%"},
 		{pct(1.0 / 3), "33.3%"},
 		{pct(0), "0%"},

@@ -409,7 +409,9 @@ func budgetDonut(rows []campaign.BudgetRow, label func(string) string, l lang) m
 		"legend":    map[string]any{"bottom": 0},
 		"series": []any{map[string]any{
 			"type": "pie", "name": l.T("strategy.budget.planned"), "radius": []string{"42%", "68%"}, "center": []string{"50%", "45%"},
-			"label": map[string]any{"position": "inside", "formatter": "{d}%", "color": "#fff", "fontSize": 11}, "minShowLabelAngle": 15, "data": data,
+			// {d} with one decimal, as pct writes shares (40.7%, not 40.66%).
+			"percentPrecision": 1,
+			"label":            map[string]any{"position": "inside", "formatter": "{d}%", "color": "#fff", "fontSize": 11}, "minShowLabelAngle": 15, "data": data,
 		}},
 	}
 }

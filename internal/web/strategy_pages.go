@@ -261,7 +261,7 @@ func money(v float64, currency string) string { return number(v, 2) + " " + curr
 func metricValue(l lang, unit metric.Unit, v float64, currency string) string {
 	switch unit {
 	case metric.Rate:
-		return number(v*100, 2) + "%"
+		return percent(v)
 	case metric.Money:
 		return money(v, currency)
 	case metric.Ratio:

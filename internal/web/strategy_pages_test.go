@@ -463,7 +463,7 @@ func TestStrategyFormatting(t *testing.T) {
 		v    float64
 		want string
 	}{
-		{metric.Rate, 0.0525, "5.25%"}, {metric.Money, 12000, "12,000 CNY"}, {metric.Ratio, 3.5, "3.5×"},
+		{metric.Rate, 0.4846, "48.5%"}, {metric.Rate, 0.0005, "0.05%"}, {metric.Money, 12000, "12,000 CNY"}, {metric.Ratio, 3.5, "3.5×"},
 		{metric.Signed, 0.2, "+0.2"}, {metric.Duration, 30, "30 min"}, {metric.Count, 15000, "15,000"},
 	}
 	for _, tt := range values {
@@ -493,6 +493,19 @@ func TestStrategyFormatting(t *testing.T) {
 				t.Errorf("parseShares(%q) = %q, %v; want %q, %v", tt.in, strings.Join(parts, " "), ok, tt.want, tt.ok)
 			}
 		})
+	}
+}
+
+// TestBudgetDonutShares: the donut's labels write shares with one decimal,
+// as pct does on the rest of the page (40.7%, not 40.66%).
+func TestBudgetDonutShares(t *testing.T) {
+	t.Parallel()
+	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "en"}
+	opt := chartJSON(t, budgetDonut([]campaign.BudgetRow{{Key: "kol_fee", Planned: 37000}, {Key: "ads", Planned: 54000}}, func(k string) string { return k }, l))
+	series, _ := opt["series"].([]any)
+	pie, _ := series[0].(map[string]any)
+	if p, _ := pie["percentPrecision"].(float64); p != 1 {
+		t.Errorf("pie percentPrecision = %v, want 1: %v", pie["percentPrecision"], pie)
 	}
 }
 
