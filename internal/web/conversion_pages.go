@@ -150,30 +150,25 @@ func funnelStages(fn conversion.Funnel) []funnelStage {
 
 // funnelChart draws the stages as horizontal bars, widest first, with
 // counts as labels; bars rather than a funnel shape, since a later stage
-// may outgrow an earlier one (a lead without an inquiry).
+// may outgrow an earlier one (a lead without an inquiry). The axis is
+// linear: on a log axis 461 purchases drew 80 % as long as 10,037
+// clicks, and a bar's length is what a reader compares.
 func funnelChart(stages []funnelStage, tr lang) map[string]any {
 	cats := make([]string, 0, len(stages))
 	data := make([]any, 0, len(stages))
 	colors := []string{"#2e8b57", "#3f8fb5", "#2f6f9f", "#7a6fb0", "#c07a2c", "#c0392b"}
-	top := 0.0
-	for _, st := range stages {
-		top = math.Max(top, st.Value)
-	}
-	// The stages shrink by orders of magnitude; a log axis keeps the
-	// purchases visible beside the clicks once there are many.
-	xAxis := map[string]any{"type": "value", "minInterval": 1}
-	if top > 1000 {
-		xAxis = map[string]any{"type": "log", "logBase": 10, "min": 1}
-	}
 	for i := len(stages) - 1; i >= 0; i-- {
+		v := math.Round(stages[i].Value*10) / 10
 		cats = append(cats, tr.T("tracking.stage."+stages[i].Key))
-		data = append(data, map[string]any{"value": math.Round(stages[i].Value*10) / 10, "itemStyle": map[string]any{"color": colors[i%len(colors)]}})
+		// The label is the count as the table beside writes it (10,037).
+		data = append(data, map[string]any{"value": v, "itemStyle": map[string]any{"color": colors[i%len(colors)]},
+			"label": map[string]any{"formatter": number(v, 1)}})
 	}
 	return map[string]any{
 		"animation": false,
 		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
 		"grid":      map[string]any{"left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": true},
-		"xAxis":     xAxis,
+		"xAxis":     map[string]any{"type": "value", "minInterval": 1, "axisLabel": map[string]any{"hideOverlap": true}},
 		"yAxis":     map[string]any{"type": "category", "data": cats},
 		"series":    []any{map[string]any{"type": "bar", "data": data, "label": map[string]any{"show": true, "position": "right"}}},
 	}

@@ -49,3 +49,22 @@ func TestFunnelStages(t *testing.T) {
 		t.Errorf("rates = landing %v, engaged %v, inquiries %v, leads %v; want nil, 0, nil, nil", got[1].Rate, got[2].Rate, got[3].Rate, got[4].Rate)
 	}
 }
+
+// TestFunnelChartLinear: the funnel's bars are drawn on a linear axis, so
+// that 461 purchases look a twentieth of 10,037 effective clicks (a log
+// axis drew them 80 % as long), and labelled as the table writes counts.
+func TestFunnelChartLinear(t *testing.T) {
+	t.Parallel()
+	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "en"}
+	opt := chartJSON(t, funnelChart(funnelStages(conversion.Funnel{EffectiveClicks: 10037, Landing: 9433, Engaged: 5471, Inquiries: 1238, Leads: 847, Purchases: 461}), l))
+	if typ := optAt(t, opt, "xAxis")["type"]; typ != "value" {
+		t.Errorf("xAxis type %v, want value (linear)", typ)
+	}
+	series, _ := opt["series"].([]any)
+	data, _ := series[0].(map[string]any)["data"].([]any)
+	widest, _ := data[len(data)-1].(map[string]any)
+	label, _ := widest["label"].(map[string]any)
+	if f := label["formatter"]; f != "10,037" {
+		t.Errorf("label of the effective clicks = %v, want 10,037", f)
+	}
+}
