@@ -361,8 +361,10 @@ func timelineChart(c campaign.Campaign, day campaign.Date, l lang) map[string]an
 		"animation": false,
 		"tooltip":   map[string]any{"trigger": "item", "formatter": "{a}"},
 		"grid":      map[string]any{"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": true},
+		// hideOverlap: on a phone the day and month labels ran together
+		// ("2912月").
 		"xAxis": map[string]any{"type": "time", "min": string(c.Start), "max": string(c.End.AddDays(1)),
-			"splitLine": map[string]any{"show": true}},
+			"splitLine": map[string]any{"show": true}, "axisLabel": map[string]any{"hideOverlap": true}},
 		"yAxis":  map[string]any{"type": "category", "data": cats, "inverse": true, "axisTick": map[string]any{"show": false}},
 		"series": series,
 	}

@@ -509,6 +509,21 @@ func TestBudgetDonutShares(t *testing.T) {
 	}
 }
 
+// TestTimelineLabels: the timeline's date labels make room for each other
+// and stay inside the chart, where on a phone they ran together ("2912月").
+func TestTimelineLabels(t *testing.T) {
+	t.Parallel()
+	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "zh-CN"}
+	c := campaign.Campaign{Start: "2026-11-15", End: "2027-01-20", Phases: []campaign.Phase{{Name: "预热", Start: "2026-11-15", End: "2026-11-30"}}}
+	opt := chartJSON(t, timelineChart(c, "2026-12-07", l))
+	if h, _ := optAt(t, opt, "xAxis", "axisLabel")["hideOverlap"].(bool); !h {
+		t.Errorf("xAxis.axisLabel.hideOverlap is not set: %v", opt["xAxis"])
+	}
+	if in, _ := optAt(t, opt, "grid")["containLabel"].(bool); !in {
+		t.Errorf("grid.containLabel is not set: %v", opt["grid"])
+	}
+}
+
 // TestStrategyCatalogKeys checks the keys the strategy pages build in Go,
 // which the template and code key tests cannot see.
 func TestStrategyCatalogKeys(t *testing.T) {
