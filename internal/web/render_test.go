@@ -4,8 +4,11 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
 // TestFigureFormats: rates keep a decimal when they are not whole, and
@@ -46,5 +49,21 @@ func TestWriteJSONInfinite(t *testing.T) {
 	writeJSON(rec, http.StatusCreated, map[string]int{"n": 1})
 	if rec.Code != http.StatusCreated || rec.Body.String() != "{\n  \"n\": 1\n}\n" {
 		t.Errorf("status %d, body %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestFavicon: every page names its icon, so that browsers do not ask for
+// /favicon.ico and log its 404 on each page load.
+func TestFavicon(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	b := h.browser()
+	_, body := b.get("/login")
+	m := regexp.MustCompile(`<link rel="icon" href="(/static/[0-9a-f]+/favicon\.svg)" type="image/svg\+xml">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the sign-in page names no icon: %.400s", body)
+	}
+	status, icon, hdr := b.do("GET", m[1], nil, nil)
+	if status != http.StatusOK || hdr.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(icon, "<svg") {
+		t.Errorf("%s: status %d, type %q, body %.40q", m[1], status, hdr.Get("Content-Type"), icon)
 	}
 }
