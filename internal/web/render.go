@@ -119,6 +119,7 @@ type view struct {
 	CSRF      string
 	Section   string
 	Path      string
+	Here      string // where switching the language comes back to (viewFor)
 	Version   string
 	Data      map[string]any
 	Flash     string
@@ -238,7 +239,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 func (s *Server) viewFor(r *http.Request, data map[string]any) *view {
-	v := &view{s: s, Locale: s.locale(r), Locales: Locales, Path: r.URL.Path, Version: s.Version, Data: data}
+	v := &view{s: s, Locale: s.locale(r), Locales: Locales, Path: r.URL.Path, Here: r.URL.Path, Version: s.Version, Data: data}
+	// The page with its query (the sign-in page's next=, a list's
+	// filters); only the path when a POST rendered it.
+	if r.Method == http.MethodGet {
+		v.Here = r.URL.RequestURI()
+	}
 	if a, ok := authFrom(r.Context()); ok {
 		v.User = &a.user
 		v.CSRF = a.session.CSRFToken

@@ -83,12 +83,16 @@ func TestSignInLanguage(t *testing.T) {
 	must(t, h.accounts.SetLocale(ctx, u.ID, "zh-CN"))
 
 	b := h.browser()
-	b.get("/login")
+	// The switch comes back to the sign-in page with its next=.
+	_, body := b.get("/login?next=%2Fw%2Facme%2Fbrand%3Fx%3D1")
+	if want := `name="next" value="/login?next=%2fw%2facme%2fbrand%3fx%3d1"`; !strings.Contains(strings.ToLower(body), want) {
+		t.Errorf("the language switch does not come back to the sign-in page with next=: %s", between(body, `id="lang-form"`, `</form>`))
+	}
 	if status, _, _ := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}}); status != http.StatusSeeOther {
 		t.Fatalf("switch language: status %d", status)
 	}
 	b.login(owner.email, owner.password)
-	if _, body := b.get("/w/acme/brand"); !strings.Contains(body, `<html lang="en">`) {
+	if _, body = b.get("/w/acme/brand"); !strings.Contains(body, `<html lang="en">`) {
 		t.Errorf("the language picked on the sign-in page is lost after signing in")
 	}
 	if u, _ = h.accounts.UserByEmail(ctx, owner.email); u.Locale != "en" {
