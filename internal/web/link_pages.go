@@ -374,7 +374,7 @@ func bucketChart(rows []bucketRow, donut bool) map[string]any {
 			"legend": map[string]any{"type": "plain", "orient": "horizontal", "bottom": 0, "left": "center",
 				"itemWidth": 12, "itemHeight": 8, "itemGap": 8, "textStyle": map[string]any{"fontSize": 11}},
 			"series": []any{map[string]any{"type": "pie", "radius": []string{"32%", "55%"}, "center": []string{"50%", "38%"},
-				"label": map[string]any{"show": false}, "data": data}},
+				"percentPrecision": 1, "label": map[string]any{"show": false}, "data": data}},
 		}
 	}
 	n := min(len(rows), 10)
@@ -437,9 +437,11 @@ func clicksChart(st link.Stats, hourly bool, loc *time.Location, tr lang) map[st
 		"animation": false,
 		"tooltip":   map[string]any{"trigger": "axis"},
 		"legend":    map[string]any{"top": 0},
-		"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
-		"xAxis":     map[string]any{"type": "category", "data": cats, "boundaryGap": false},
-		"yAxis":     map[string]any{"type": "value", "minInterval": 1},
-		"series":    out,
+		// The lines start and end on the chart's edges, so the edge labels
+		// need room, and labels that would run together are left out.
+		"grid":   map[string]any{"left": 40, "right": 40, "top": 36, "bottom": 8, "containLabel": true},
+		"xAxis":  map[string]any{"type": "category", "data": cats, "boundaryGap": false, "axisLabel": map[string]any{"hideOverlap": true}},
+		"yAxis":  map[string]any{"type": "value", "minInterval": 1},
+		"series": out,
 	}
 }

@@ -407,7 +407,7 @@ func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sov
 	}
 	return map[string]any{
 		"tooltip": map[string]any{"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
-		"series": []any{map[string]any{"type": "pie", "radius": []string{"40%", "75%"}, "data": pie,
+		"series": []any{map[string]any{"type": "pie", "radius": []string{"40%", "75%"}, "data": pie, "percentPrecision": 1,
 			"label": map[string]any{"show": false}, "labelLine": map[string]any{"show": false}}},
 	}, rows
 }

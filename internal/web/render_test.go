@@ -66,4 +66,8 @@ func TestFavicon(t *testing.T) {
 	if status != http.StatusOK || hdr.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(icon, "<svg") {
 		t.Errorf("%s: status %d, type %q, body %.40q", m[1], status, hdr.Get("Content-Type"), icon)
 	}
+	// A client that asks for /favicon.ico the old way is sent there.
+	if status, _, hdr := b.do("GET", "/favicon.ico", nil, nil); status != http.StatusMovedPermanently || hdr.Get("Location") != m[1] {
+		t.Errorf("/favicon.ico: status %d, location %q; want 301 to %s", status, hdr.Get("Location"), m[1])
+	}
 }

@@ -12,6 +12,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.Handle("GET /metrics", s.metricsHandler())
 	m.HandleFunc("GET /static/{sum}/{path...}", s.static.serve)
+	// Pages name their icon; a client that asks the old way is sent there.
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, s.static.URL("favicon.svg"), http.StatusMovedPermanently)
+	})
 	m.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	// Every other pattern is more specific than this one, so it gets only
 	// what nothing else matches.
