@@ -155,7 +155,7 @@ func (v *view) PlatformChoices() []platformChoice {
 }
 
 // MAU shows monthly active users given in millions: "5.9 亿" or "8000 万"
-// in Chinese, "590M" in English; a dash when there is no figure.
+// in Chinese, "590M" or "3.1B" in English; a dash when there is no figure.
 func (v *view) MAU(millions *float64) string {
 	if millions == nil {
 		return "—"
@@ -165,7 +165,11 @@ func (v *view) MAU(millions *float64) string {
 	if m < 100 {
 		key = "platform.mau.value_small"
 	}
-	return v.T(key, "M", trimNum(m, 1), "Yi", trimNum(m/100, 1), "Wan", trimNum(m*100, 0))
+	billions := ""
+	if m >= 1000 {
+		billions = trimNum(m/1000, 1)
+	}
+	return v.T(key, "M", trimNum(m, 1), "B", billions, "Yi", trimNum(m/100, 1), "Wan", trimNum(m*100, 0))
 }
 
 // trimNum formats f with at most decimals digits after the point, without

@@ -224,3 +224,25 @@ func TestFitChartBarsAreScores(t *testing.T) {
 		}
 	}
 }
+
+// TestMAU: monthly active users read in each language's units, billions
+// in English.
+func TestMAU(t *testing.T) {
+	c := mustCatalog(t)
+	for _, tt := range []struct {
+		locale   string
+		millions float64
+		want     string
+	}{
+		{"en", 3065, "3.1B"},
+		{"en", 590, "590M"},
+		{"en", 80, "80M"},
+		{"zh-CN", 3065, "30.7 亿"},
+		{"zh-CN", 80, "8000 万"},
+	} {
+		v := &view{s: &Server{cat: c}, Locale: tt.locale, Data: map[string]any{}}
+		if got := v.MAU(&tt.millions); got != tt.want {
+			t.Errorf("MAU(%v) in %s = %q; want %q", tt.millions, tt.locale, got, tt.want)
+		}
+	}
+}
