@@ -73,6 +73,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	brands := brand.NewService(db, catalog.Has)
 	platforms := platform.NewService(catalog, db)
 	conversions := conversion.NewService(db)
+	platforms.Results = channelResults(conversions)
 	conversions.CampaignExists = func(ctx context.Context, workspaceID, campaignID int64) error {
 		_, err := db.Campaign(ctx, workspaceID, campaignID)
 		return err
@@ -210,6 +211,25 @@ const linkSyncInterval = time.Second
 // clickDrainGrace is how long the click writer may take to store the
 // queue after SIGTERM.
 const clickDrainGrace = 30 * time.Second
+
+// channelResults reads, for platform fit, what each channel's tracked
+// links brought in the last 30 days: effective clicks, and the inquiries,
+// leads and purchases credited to them (last touch). Channels are
+// platform keys.
+func channelResults(conversions *conversion.Service) func(ctx context.Context, ws int64) ([]platform.ChannelResult, error) {
+	return func(ctx context.Context, ws int64) ([]platform.ChannelResult, error) {
+		rows, err := conversions.FunnelBy(ctx, ws, conversion.Filter{}, conversion.LastTouch, conversion.ByChannel)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]platform.ChannelResult, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, platform.ChannelResult{Platform: r.Channel, EffectiveClicks: r.EffectiveClicks,
+				Conversions: r.Inquiries + r.Leads + r.Purchases})
+		}
+		return out, nil
+	}
+}
 
 // linkService is the link service, with campaign slugs for utm_campaign.
 func (a *app) linkService() *link.Service {

@@ -161,12 +161,12 @@ func (s *Service) meanFit(ctx context.Context, workspaceID int64, personaIDs []i
 	if len(personas) == 0 {
 		personas = []brand.Persona{{}}
 	}
+	each, err := s.platforms.FitEach(ctx, workspaceID, personas, objective)
+	if err != nil {
+		return nil, err
+	}
 	sum := map[string]float64{}
-	for _, p := range personas {
-		fits, err := s.platforms.Fit(ctx, workspaceID, p, objective)
-		if err != nil {
-			return nil, err
-		}
+	for _, fits := range each {
 		for _, f := range fits {
 			sum[f.Platform] += f.Score
 		}

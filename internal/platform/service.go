@@ -29,6 +29,10 @@ type Store interface {
 type Service struct {
 	catalog *Catalog
 	store   Store
+	// Results, when set, reads what the workspace's own tracked links
+	// brought on each platform lately, which fit scores as measured
+	// performance (Performance); without it that component stays empty.
+	Results func(ctx context.Context, workspaceID int64) ([]ChannelResult, error)
 }
 
 // NewService returns a service over a catalog (usually Load's) and a store.
@@ -185,12 +189,21 @@ func (s *Service) ResetOverride(ctx context.Context, workspaceID int64, key stri
 }
 
 // Fit ranks every platform, with the workspace's overrides applied, for a
-// persona and an objective; see Rank for the formula. The performance
-// component stays empty until measured results are wired in. Returns
-// apperr.Invalid with field "objective" for an objective not in Objectives,
-// and with "persona.…" fields for a persona whose bands or shares are out of
-// their closed sets or ranges.
+// persona and an objective; see Rank for the formula, and Performance for
+// the measured component. Returns apperr.Invalid with field "objective"
+// for an objective not in Objectives, and with "persona.…" fields for a
+// persona whose bands or shares are out of their closed sets or ranges.
 func (s *Service) Fit(ctx context.Context, workspaceID int64, persona brand.Persona, objective string) ([]Fit, error) {
+	fits, err := s.FitEach(ctx, workspaceID, []brand.Persona{persona}, objective)
+	if err != nil {
+		return nil, err
+	}
+	return fits[0], nil
+}
+
+// FitEach is Fit for each of personas, reading the workspace's platforms
+// and results once.
+func (s *Service) FitEach(ctx context.Context, workspaceID int64, personas []brand.Persona, objective string) ([][]Fit, error) {
 	if err := checkObjective(objective); err != nil {
 		return nil, err
 	}
@@ -202,7 +215,21 @@ func (s *Service) Fit(ctx context.Context, workspaceID int64, persona brand.Pers
 	for i, e := range entries {
 		platforms[i] = e.Platform
 	}
-	return Rank(platforms, persona, objective, nil)
+	var measured map[string]float64
+	if s.Results != nil {
+		results, err := s.Results(ctx, workspaceID)
+		if err != nil {
+			return nil, apperr.Wrap(err, "read measured results")
+		}
+		measured = Performance(objective, results)
+	}
+	out := make([][]Fit, len(personas))
+	for i, p := range personas {
+		if out[i], err = Rank(platforms, p, objective, measured); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) overrides(ctx context.Context, workspaceID int64) (map[string]json.RawMessage, error) {
