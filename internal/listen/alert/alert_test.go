@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -280,6 +281,42 @@ func TestCrisisHitsAddUp(t *testing.T) {
 		}
 		if fired := push(time.Hour); len(fired) != 0 {
 			t.Errorf("the hourly run fired %+v again", fired)
+		}
+	})
+}
+
+// TestCrisisAfterLongQuiet: crisis hits that arrive during a quiet period
+// longer than the crisis window are carried by the first alert after it,
+// not lost.
+func TestCrisisAfterLongQuiet(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 1, QuietMinutes: 6 * 60, Enabled: true})
+		must(t, err)
+		clock := now
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return clock }})
+		push := func(at time.Time, id int64) []listen.Alert {
+			t.Helper()
+			clock = at
+			fired, err := ev.Evaluate(ctx, f.ws, []int64{id})
+			must(t, err)
+			return fired
+		}
+		first := f.pushed(t, f.crisis, "产品爆炸了", "negative", now, now)
+		if fired := push(now, first); len(fired) != 1 {
+			t.Fatalf("the first hit fired %d alerts, want 1", len(fired))
+		}
+		held := f.pushed(t, f.crisis, "又爆炸了", "negative", now.Add(time.Hour), now.Add(time.Hour))
+		if fired := push(now.Add(time.Hour), held); len(fired) != 0 {
+			t.Fatalf("a hit in the quiet period fired %+v", fired)
+		}
+		after := now.Add(6*time.Hour + time.Minute)
+		last := f.pushed(t, f.crisis, "还在爆炸", "negative", after, after)
+		fired := push(after, last)
+		if len(fired) != 1 || !slices.Contains(fired[0].MentionIDs, held) || !slices.Contains(fired[0].MentionIDs, last) {
+			t.Fatalf("after the quiet period: %+v; want one alert carrying the held hit %d and %d", fired, held, last)
 		}
 	})
 }

@@ -37,7 +37,8 @@ const (
 	// crisis hits that no alert carries yet count towards a crisis rule's
 	// threshold, after each ingest and in the hourly run: the hits of
 	// several batches add up, those a quiet period held back fire when it
-	// ends, and a post pushed hours after it was published counts too.
+	// ends (the window is the rule's quiet period when that is longer),
+	// and a post pushed hours after it was published counts too.
 	CrisisWindow = 2 * time.Hour
 	// CrisisMaxAge is the oldest a crisis hit may have been published
 	// when it reaches Chorus: an import of last month's posts is history,
@@ -379,7 +380,10 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 			return nil, nil
 		}
 	}
-	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-CrisisWindow), now.Add(-CrisisMaxAge), 500)
+	// Hits held back by a quiet period longer than the window are still
+	// carried by the first alert after it.
+	window := max(CrisisWindow, time.Duration(r.QuietMinutes)*time.Minute)
+	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-window), now.Add(-CrisisMaxAge), 500)
 	if err != nil {
 		return nil, err
 	}
