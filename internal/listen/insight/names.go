@@ -12,6 +12,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/query"
 )
 
@@ -233,29 +234,25 @@ func (n *Names) cut(seg *gse.Segmenter, text string) (words []string, isName []b
 }
 
 // names reads the workspace's names: the terms and names of its brand and
-// competitor topics, and its products.
-func (s *Service) names(ctx context.Context, ws int64) (*Names, error) {
+// competitor topics, and its products. It returns the topics it read too.
+func (s *Service) names(ctx context.Context, ws int64) (*Names, []listen.Topic, error) {
 	seg, err := segmenter()
 	if err != nil {
-		return nil, apperr.Wrap(err, "load the segmenter dictionary")
+		return nil, nil, apperr.Wrap(err, "load the segmenter dictionary")
 	}
 	topics, err := s.store.Topics(ctx, ws)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var primary []string
 	for _, t := range topics {
-		if t.Kind != "brand" && t.Kind != "competitor" {
-			continue
-		}
-		primary = append(primary, t.Name)
-		if q, err := query.Parse(t.Query); err == nil {
-			primary = append(primary, q.Terms()...)
+		if t.Kind == "brand" || t.Kind == "competitor" {
+			primary = append(primary, topicWords(t)...)
 		}
 	}
 	docs, err := s.store.BrandItems(ctx, ws, brand.KindProduct)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var products, categories []string
 	for _, d := range docs {
@@ -268,5 +265,14 @@ func (s *Service) names(ctx context.Context, ws int64) (*Names, error) {
 			categories = append(categories, p.Category)
 		}
 	}
-	return NewNames(seg, primary, products, categories), nil
+	return NewNames(seg, primary, products, categories), topics, nil
+}
+
+// topicWords are what names a topic: its name and its query's terms.
+func topicWords(t listen.Topic) []string {
+	words := []string{t.Name}
+	if q, err := query.Parse(t.Query); err == nil {
+		words = append(words, q.Terms()...)
+	}
+	return words
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
-	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/listen"
 )
 
 // Bounds of term statistics: how many mentions one period reads, how many
@@ -109,7 +109,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	if err != nil {
 		return HotTerms{}, err
 	}
-	names, err := s.names(ctx, ws)
+	names, _, err := s.names(ctx, ws)
 	if err != nil {
 		return HotTerms{}, err
 	}
@@ -262,7 +262,7 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 	if len(sel) == 0 {
 		return out, nil
 	}
-	names, err := s.names(ctx, ws)
+	names, all, err := s.names(ctx, ws)
 	if err != nil {
 		return out, err
 	}
@@ -282,7 +282,7 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 		return out, err
 	}
 	out.PosSample, out.NegSample = pos.docs, neg.docs
-	own, err := s.ownTerms(ctx, ws, sel, names)
+	own, err := ownTerms(all, sel, names)
 	if err != nil {
 		return out, err
 	}
@@ -291,39 +291,29 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 	return out, nil
 }
 
-// ownTerms are the terms that name the topics sel, which every mention
-// of them carries: the words of their names and of their queries' terms
-// (the brand's or a competitor's aliases), as Terms cuts them.
-func (s *Service) ownTerms(ctx context.Context, ws int64, sel []TopicRef, names *Names) (map[string]bool, error) {
+// ownTerms are the terms that name the topics sel of all, which every
+// mention of them carries: the words of their names and of their queries'
+// terms (the brand's or a competitor's aliases), as Terms cuts them.
+func ownTerms(all []listen.Topic, sel []TopicRef, names *Names) (map[string]bool, error) {
 	seg, err := segmenter()
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
 	}
-	topics, err := s.store.Topics(ctx, ws)
-	if err != nil {
-		return nil, err
-	}
-	own := map[string]bool{}
-	add := func(text string) {
-		if w := strings.ToLower(strings.TrimSpace(text)); w != "" {
-			own[w] = true
-		}
-		for _, t := range Terms(seg, names, text) {
-			own[t.Text] = true
-		}
-	}
 	chosen := map[int64]bool{}
 	for _, r := range sel {
-		add(r.Name)
 		chosen[r.ID] = true
 	}
-	for _, t := range topics {
+	own := map[string]bool{}
+	for _, t := range all {
 		if !chosen[t.ID] {
 			continue
 		}
-		if q, err := query.Parse(t.Query); err == nil {
-			for _, term := range q.Terms() {
-				add(term)
+		for _, text := range topicWords(t) {
+			if w := strings.ToLower(strings.TrimSpace(text)); w != "" {
+				own[w] = true
+			}
+			for _, term := range Terms(seg, names, text) {
+				own[term.Text] = true
 			}
 		}
 	}
