@@ -494,13 +494,8 @@ func cutRunes(s string, n int) string {
 // most 32), or def.
 func cleanWord(s, def string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" || len(s) > 32 {
+	if !query.ValidKind(s) {
 		return def
-	}
-	for _, r := range s {
-		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
-			return def
-		}
 	}
 	return s
 }

@@ -28,13 +28,19 @@ func SourceKind(v string) (kind string, ok bool) {
 	if k, found := platformKinds[textnorm.Normalize(v).Norm]; found {
 		kind = k
 	}
-	if kind == "" || len(kind) > 32 {
-		return kind, false
+	return kind, ValidKind(kind)
+}
+
+// ValidKind reports whether s has a source kind's shape: 1–32 of a–z,
+// 0–9, _ and -.
+func ValidKind(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
 	}
-	for _, r := range kind {
+	for _, r := range s {
 		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
-			return kind, false
+			return false
 		}
 	}
-	return kind, true
+	return true
 }
