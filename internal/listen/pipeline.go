@@ -2,9 +2,9 @@ package listen
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,7 +239,7 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		mt.ExternalID = "h:" + ContentHash(mt.Author, mt.ExternalID+"\x00"+hashInput, mt.PublishedAt)
 	case mt.SourceID != 0 && localIDs(mt.SourceKind):
 		legacy = ExactKey{mt.SourceKind, mt.ExternalID}
-		mt.ExternalID = fmt.Sprintf("s%d:%s", mt.SourceID, mt.ExternalID)
+		mt.ExternalID = ScopedID(mt.SourceID, mt.ExternalID)
 	}
 	mt.SimHash = SimHash(tn.Norm)
 	mt.Lang = normLang(p.Lang)
@@ -255,6 +255,12 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	mt.Sentiment = r.Label.String()
 	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
 	return analysed{m: mt, legacy: legacy}
+}
+
+// ScopedID is a source's own numbering of its posts made unique in the
+// workspace by the source's id: "s12:1".
+func ScopedID(sourceID int64, id string) string {
+	return "s" + strconv.FormatInt(sourceID, 10) + ":" + id
 }
 
 // localIDs reports the source kinds that say how a post arrived, not where

@@ -310,7 +310,7 @@ func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time)
 	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text, PublishedAt: now}
 	switch {
 	case it.GUID != "" && !globalID(it.GUID):
-		post.ExternalID = "s" + strconv.FormatInt(sourceID, 10) + ":" + it.GUID
+		post.ExternalID = listen.ScopedID(sourceID, it.GUID)
 	case it.GUID != "":
 		post.ExternalID = it.GUID
 	case it.Link != "":
