@@ -93,7 +93,11 @@ func (s *Server) followLink(w http.ResponseWriter, r *http.Request, code string)
 	}
 	now := time.Now()
 	if !res.Active(now) {
-		return s.linkPage(w, r, http.StatusGone, "link.gone.disabled")
+		key := "link.gone.expired"
+		if res.Disabled {
+			key = "link.gone.disabled"
+		}
+		return s.linkPage(w, r, http.StatusGone, key)
 	}
 	cid := link.NewClickID()
 	if s.Clicks != nil {
