@@ -97,22 +97,24 @@ func Parse(q string) (*Query, error) {
 	return &Query{root: root}, nil
 }
 
-// Terms returns the query's normalized terms, without repetition, in order
-// of appearance, for highlighting.
+// Terms returns the normalized terms the query looks for, without
+// repetition, in order of appearance: the words that name what a topic
+// is about. A term under NOT is left out (unless a second NOT turns it
+// back): it is what the team excluded, not a word of the topic.
 func (q *Query) Terms() []string {
 	var out []string
 	seen := map[string]bool{}
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n.kind == kTerm && !seen[n.text] {
+	var walk func(n *node, negated bool)
+	walk = func(n *node, negated bool) {
+		if n.kind == kTerm && !negated && !seen[n.text] {
 			seen[n.text] = true
 			out = append(out, n.text)
 		}
 		for _, k := range n.kids {
-			walk(k)
+			walk(k, negated != (n.kind == kNot))
 		}
 	}
-	walk(q.root)
+	walk(q.root, false)
 	return out
 }
 

@@ -239,13 +239,21 @@ func TestTenThousandTermsFast(t *testing.T) {
 
 func TestTerms(t *testing.T) {
 	t.Parallel()
-	q, err := Parse(`(華為 OR Huawei) -招聘 "Mate 60" 华为`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Join(q.Terms(), "|")
-	if want := "华为|huawei|招聘|mate 60"; got != want {
-		t.Errorf("Terms = %s, want %s", got, want)
+	for _, tt := range []struct{ query, want string }{
+		{`(華為 OR Huawei) -招聘 "Mate 60" 华为`, "华为|huawei|mate 60"},
+		{`华为 NOT (招聘 OR 二手)`, "华为"},
+		{`华为 NOT (招聘 NOT 华为云)`, "华为|华为云"},
+		{`华为 -华为 OR 荣耀`, "华为|荣耀"},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			q, err := Parse(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(q.Terms(), "|"); got != tt.want {
+				t.Errorf("Terms = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
 
