@@ -218,7 +218,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	}
 	if c.EventID == "" && IsVisit(c.Event) && p.ClickID != "" {
 		// A page reloaded reports its landing again; one per click counts.
-		c.EventID = c.Event + ":" + clip(p.ClickID, MaxClickID)
+		c.EventID = VisitEventID(c.Event, p.ClickID)
 	}
 
 	var customer *ClickAt
@@ -253,6 +253,13 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	}
 	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID,
 		DroppedProps: p.Dropped}, nil
+}
+
+// VisitEventID is the event id of a visit event reported without one:
+// one landing and one engaged visit per click. The store finds the visits
+// of a click written after them by these ids, to attribute them.
+func VisitEventID(event, clickID string) string {
+	return event + ":" + clip(clickID, MaxClickID)
 }
 
 // click resolves a cid to a touch of this workspace no older than Window

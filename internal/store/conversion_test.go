@@ -515,5 +515,14 @@ func TestLandingBeforeItsClick(t *testing.T) {
 		if err != nil || l.Counts.EffectiveClicks != 1 {
 			t.Errorf("link counts %+v, %v; want 1 effective click", l.Counts, err)
 		}
+		// The landing stored before its click is now attributed to it,
+		// so the funnel counts it under the click's channel.
+		list, err := db.Conversions(ctx, w.ws, conversion.ListFilter{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("conversions = %+v, %v; want the landing", list, err)
+		}
+		if got := list[0]; got.ID != res.ID || got.ClickID != c.ClickID || got.LinkID == nil || *got.LinkID != w.wechat.ID || got.Channel != w.wechat.Channel {
+			t.Errorf("early landing after its click is written = %+v; want attributed to %s", got, c.ClickID)
+		}
 	})
 }

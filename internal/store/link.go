@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
 )
 
@@ -783,6 +784,11 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 				return err
 			}
 		}
+		for _, id := range found {
+			if err := attributeEarlyVisits(ctx, b, byID[id.(string)]); err != nil {
+				return err
+			}
+		}
 		for _, c := range seen {
 			if err := snippetSeen(ctx, b, c.LinkID, c.At); err != nil {
 				return err
@@ -790,6 +796,17 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 		}
 	}
 	return nil
+}
+
+// attributeEarlyVisits ties the visits reported before click c was
+// written, and so stored without a click, to c: its link, campaign and
+// channel. They are found by the event ids the service gives visits
+// reported without one.
+func attributeEarlyVisits(ctx context.Context, b batchConn, c *link.Click) error {
+	return b.exec(ctx, `UPDATE conversions SET click_id = $1, link_id = $2,
+		campaign_id = (SELECT campaign_id FROM links WHERE id = $2), channel = (SELECT channel FROM links WHERE id = $2)
+		WHERE workspace_id = $3 AND event_id IN ($4, $5) AND click_id IS NULL`,
+		c.ClickID, c.LinkID, c.WorkspaceID, conversion.VisitEventID(conversion.Landing, c.ClickID), conversion.VisitEventID(conversion.Engaged, c.ClickID))
 }
 
 func inList(n int, anon bool) string {
