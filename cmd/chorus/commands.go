@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"time"
@@ -11,11 +13,47 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/demo"
+	"github.com/chorus-hq/chorus/internal/store"
 )
 
-// withApp runs fn with the process's services open, and closes them after.
+// withApp runs fn with the services of an installed Chorus open, and
+// closes them after. It refuses a SQLite database that does not exist yet,
+// so that a mistyped --data is not taken for a new, empty installation.
 func withApp(cfg *config.Config, log *slog.Logger, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
+	return appRunner(cfg, log, false, fn)
+}
+
+// requireDatabase returns an error naming the SQLite file, and how to set
+// one up, when cfg names one that does not exist yet.
+func requireDatabase(cfg config.Config) error {
+	path := store.SQLiteFile(cfg.DatabaseURL, cfg.DataDir)
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil // it exists, or open tells what else is wrong
+	}
+	flag, env, value := "--data", "CHORUS_DATA", cfg.DataDir
+	if cfg.DatabaseURL != "" {
+		flag, env, value = "--db", "CHORUS_DATABASE_URL", cfg.DatabaseURL
+	}
+	return fmt.Errorf("no Chorus database at %s (%s / %s): check the path, or set up a new one with: chorus migrate %s %s", path, flag, env, flag, value)
+}
+
+// withNewApp is withApp for the commands that may set up a new
+// installation (migrate, demo): they create the data folder and the
+// database when missing.
+func withNewApp(cfg *config.Config, log *slog.Logger, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
+	return appRunner(cfg, log, true, fn)
+}
+
+func appRunner(cfg *config.Config, log *slog.Logger, mayCreate bool, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
+		if !mayCreate {
+			if err := requireDatabase(*cfg); err != nil {
+				return err
+			}
+		}
 		a, err := open(cmd.Context(), *cfg, log)
 		if err != nil {
 			return err
@@ -48,8 +86,9 @@ func migrateCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply the database migrations and exit",
+		Long:  "Apply the database migrations and exit. A SQLite database (and its data folder) that does not exist yet is created.",
 		Args:  cobra.NoArgs,
-		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
+		RunE: withNewApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
 			return nil
 		}),
@@ -62,7 +101,7 @@ func demoCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Short: "Create or refresh the demo workspace",
 		Long:  "Create or refresh the demo workspace \"demo\" with a fictional brand, and print how to sign in. Running it again refreshes the demo data.",
 		Args:  cobra.NoArgs,
-		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
+		RunE: withNewApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 			login, err := demo.Load(cmd.Context(), a.demoDeps(cmd.OutOrStdout()))
 			if err != nil {
 				return err

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -68,6 +71,52 @@ func TestCLI(t *testing.T) {
 				t.Errorf("output %q lacks %q", out, s.wantOut)
 			}
 		})
+	}
+}
+
+// TestMissingDatabase checks that the commands working on an installed
+// Chorus refuse a data folder or SQLite file that does not exist, naming
+// it and how to set one up, and create nothing; migrate and demo set one
+// up.
+func TestMissingDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "chrous-data")
+	file := filepath.Join(dir, "typo.db")
+	cases := []struct {
+		name    string
+		args    []string
+		path    string
+		wantErr string
+	}{
+		{"user", []string{"--data", missing, "user", "create", "--email", "a@example.com", "--password", "a long password"}, missing,
+			"no Chorus database at " + filepath.Join(missing, "chorus.db") + " (--data / CHORUS_DATA): check the path, or set up a new one with: chorus migrate --data " + missing},
+		{"workspace", []string{"--data", missing, "workspace", "create", "--slug", "acme", "--name", "Acme", "--owner", "a@example.com"}, missing, "chorus migrate --data " + missing},
+		{"token", []string{"--data", missing, "token", "create", "--user", "a@example.com", "--workspace", "acme"}, missing, "chorus migrate --data " + missing},
+		{"file", []string{"--db", file, "user", "create", "--email", "a@example.com", "--password", "a long password"}, file,
+			"no Chorus database at " + file + " (--db / CHORUS_DATABASE_URL): check the path, or set up a new one with: chorus migrate --db " + file},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := run(t, c.args...)
+			if err == nil || !strings.Contains(describe(err), c.wantErr) {
+				t.Errorf("error = %v, want one saying %q", err, c.wantErr)
+			}
+			if _, err := os.Stat(c.path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s exists after the refused command (stat: %v)", c.path, err)
+			}
+		})
+	}
+	// migrate sets up the database the others then use.
+	for _, args := range [][]string{
+		{"--data", missing, "migrate"},
+		{"--data", missing, "user", "create", "--email", "a@example.com", "--password", "a long password"},
+		{"--db", file, "migrate"},
+		{"--db", file, "user", "create", "--email", "a@example.com", "--password", "a long password"},
+	} {
+		if _, _, err := run(t, args...); err != nil {
+			t.Errorf("chorus %s: %s", strings.Join(args, " "), describe(err))
+		}
 	}
 }
 

@@ -72,6 +72,7 @@ func TestListenTrainCommand(t *testing.T) {
 	model := filepath.Join(dir, "ws", "model.bin")
 	data := filepath.Join(dir, "data")
 	for _, args := range [][]string{
+		{"migrate"},
 		{"user", "create", "--email", "owner@example.com", "--password", "a long password"},
 		{"workspace", "create", "--slug", "acme", "--name", "Acme", "--owner", "owner@example.com"},
 	} {

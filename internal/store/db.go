@@ -67,18 +67,37 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, erro
 		}
 		return db, err
 	}
-	path := strings.TrimPrefix(dsn, "sqlite://")
-	path = strings.TrimPrefix(path, "file:")
-	if path == "" {
-		if dataDir == "" {
-			dataDir = "."
+	path, inDataDir := sqliteFile(dsn, dataDir)
+	if inDataDir {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder %s: %w", filepath.Dir(path), err)
 		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder %s: %w", dataDir, err)
-		}
-		path = filepath.Join(dataDir, "chorus.db")
 	}
 	return openSQLite(ctx, path, log)
+}
+
+// SQLiteFile is the SQLite file that Open uses for dsn and dataDir; ""
+// when dsn is a PostgreSQL URL.
+func SQLiteFile(dsn, dataDir string) string {
+	path, _ := sqliteFile(dsn, dataDir)
+	return path
+}
+
+// sqliteFile is the path dsn names, or chorus.db in dataDir (inDataDir)
+// when dsn names none.
+func sqliteFile(dsn, dataDir string) (path string, inDataDir bool) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "", false
+	}
+	path = strings.TrimPrefix(dsn, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if path != "" {
+		return path, false
+	}
+	if dataDir == "" {
+		dataDir = "."
+	}
+	return filepath.Join(dataDir, "chorus.db"), true
 }
 
 func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
