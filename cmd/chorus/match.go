@@ -65,7 +65,8 @@ func runMatch(m *query.Matcher, post query.Post, in io.Reader, out io.Writer) er
 			_ = bw.Flush()
 			return fmt.Errorf("line %d: %w", n, err)
 		}
-		post.Text = textnorm.Normalize(string(line)).Norm
+		norm := textnorm.Normalize(string(line))
+		post.Text, post.Chars = norm.Norm, norm.Chars
 		post.Lang = lang
 		if lang == "" {
 			post.Lang = listen.DetectLang(post.Text)

@@ -247,7 +247,7 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		mt.Lang = DetectLang(tn.Norm)
 	}
 	if a.matcher != nil {
-		mt.TopicIDs = a.matcher.MatchNormalized(query.Post{Text: tn.Norm, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
+		mt.TopicIDs = a.matcher.MatchNormalized(query.Post{Text: tn.Norm, Chars: tn.Chars, Lang: mt.Lang, Source: mt.SourceKind, Author: mt.Author})
 	}
 	// The model reads what the matchers read, links left out: a link's
 	// letters are noise to it, and a post of links only is neutral, 0/1/0.

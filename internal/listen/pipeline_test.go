@@ -199,6 +199,38 @@ func TestTopicsQueryErrorsAndTry(t *testing.T) {
 	})
 }
 
+// TestTraditionalPostMatchesAcrossPhrases: tw2sp turns 中國聯通道歉 into
+// 中国联信道歉 (通道 read as the Taiwan word for 信道), yet a topic on 联通
+// gets the post, and one written with Taiwan words still gets its own.
+func TestTraditionalPostMatchesAcrossPhrases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, db)
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		unicom, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "联通", Kind: "brand", Query: "联通", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		software, err := svc.CreateTopic(ctx, ws, listen.Topic{Name: "软件", Kind: "product", Query: "软件", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(-time.Hour)
+		if _, err := svc.Ingest(ctx, ws, []listen.Post{post("1", "中國聯通道歉", at), post("2", "這個軟體很好用", at)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			topic int64
+			text  string
+		}{{unicom.ID, "中國聯通道歉"}, {software.ID, "這個軟體很好用"}} {
+			ms, err := svc.Mentions(ctx, ws, listen.MentionFilter{TopicID: tt.topic})
+			if err != nil || len(ms) != 1 || ms[0].Text != tt.text {
+				t.Errorf("mentions of topic %d: %+v, %v; want %s", tt.topic, ms, err, tt.text)
+			}
+		}
+	})
+}
+
 func TestSeedTopics(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()

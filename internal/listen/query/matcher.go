@@ -21,9 +21,12 @@ type Rule struct {
 
 // Post is what a query is matched against. Text is the raw text; Lang is a
 // BCP 47 tag or a bare language ("zh", "zh-CN", "en"); Source is a source
-// kind ("weibo", "rss"); Author is a display name or handle.
+// kind ("weibo", "rss"); Author is a display name or handle. Chars is for
+// MatchNormalized: textnorm's second reading of a traditional text, in
+// which a term counts as found too.
 type Post struct {
 	Text   string
+	Chars  string
 	Lang   string
 	Source string
 	Author string
@@ -67,7 +70,7 @@ type rule struct {
 	root *node
 }
 
-type span struct{ s, e int } // byte offsets in the normalized text
+type span struct{ s, e int } // byte offsets in scratch.text
 
 // Compile parses every rule and builds one matcher for all of them. The
 // first query that does not parse makes Compile fail with an error that
@@ -141,17 +144,20 @@ func (m *Matcher) Len() (rules, terms int) { return len(m.rules), len(m.terms) }
 // Match returns the ids of the rules that match p, in the order the rules
 // were given to Compile. p.Text is normalized with textnorm first.
 func (m *Matcher) Match(p Post) []int64 {
-	p.Text = textnorm.Normalize(p.Text).Norm
+	t := textnorm.Normalize(p.Text)
+	p.Text, p.Chars = t.Norm, t.Chars
 	return m.MatchNormalized(p)
 }
 
-// MatchNormalized is Match for a post whose Text is already
-// textnorm.Normalize(…).Norm, as the listening pipeline has it.
+// MatchNormalized is Match for a post whose Text and Chars are already
+// textnorm.Normalize(…).Norm and .Chars, as the listening pipeline has
+// them. A term counts as found when either reading holds it; the terms of
+// a NEAR must be near in one reading.
 func (m *Matcher) MatchNormalized(p Post) []int64 {
 	sc := m.pool.Get().(*scratch)
 	defer m.release(sc)
 	sc.begin(p)
-	if len(m.terms) > 0 && p.Text != "" {
+	if len(m.terms) > 0 && sc.text != "" {
 		m.scan(sc)
 	}
 	for _, ri := range m.always {
@@ -178,17 +184,17 @@ func (m *Matcher) MatchNormalized(p Post) []int64 {
 // release returns sc to the pool without holding on to the post or to a
 // large buffer.
 func (m *Matcher) release(sc *scratch) {
-	sc.post = Post{}
+	sc.post, sc.text = Post{}, ""
 	if cap(sc.buf) > 64<<10 {
 		sc.buf = nil
 	}
 	m.pool.Put(sc)
 }
 
-// scan runs the automaton over the text once and records the hits that
-// pass the word-boundary checks.
+// scan runs the automaton over the text (both readings) once and records
+// the hits that pass the word-boundary checks.
 func (m *Matcher) scan(sc *scratch) {
-	text := sc.post.Text
+	text := sc.text
 	sc.buf = append(sc.buf[:0], text...)
 	it := m.ac.IterOverlappingByte(sc.buf)
 	for mt := it.Next(); mt != nil; mt = it.Next() {
@@ -274,7 +280,7 @@ func (m *Matcher) spans(n *node, sc *scratch, limit int) []span {
 		if len(b) == 0 {
 			return nil
 		}
-		out := near(sc.post.Text, a, b, n.n, limit, &sc.nearWork)
+		out := near(sc.text, sc.split, a, b, n.n, limit, &sc.nearWork)
 		slices.SortFunc(out, func(a, b span) int { return a.s - b.s })
 		return out
 	}
@@ -282,10 +288,11 @@ func (m *Matcher) spans(n *node, sc *scratch, limit int) []span {
 }
 
 // near returns the spans covering each pair of a and b (both sorted by
-// start) that are at most n characters apart, spending *work (see
-// maxNearWork). A character is at most 4 bytes, so pairs more than 4n
-// bytes apart are skipped without counting.
-func near(text string, a, b []span, n, limit int, work *int) []span {
+// start) that are at most n characters apart in the same reading (text
+// before split or after it), spending *work (see maxNearWork). A
+// character is at most 4 bytes, so pairs more than 4n bytes apart are
+// skipped without counting.
+func near(text string, split int, a, b []span, n, limit int, work *int) []span {
 	maxB := 0
 	for _, y := range b {
 		maxB = max(maxB, y.e-y.s)
@@ -301,7 +308,7 @@ func near(text string, a, b []span, n, limit int, work *int) []span {
 			if *work -= nearPairCost + max(y.s-x.e, x.s-y.e, 0); *work < 0 {
 				return out
 			}
-			if x == y || gapRunes(text, x, y) > n {
+			if x == y || (x.s < split) != (y.s < split) || gapRunes(text, x, y) > n {
 				continue
 			}
 			out = append(out, span{min(x.s, y.s), max(x.e, y.e)})
@@ -349,7 +356,12 @@ type scratch struct {
 	cands   []int32
 	buf     []byte
 
-	post                 Post
+	post Post
+	// text is the post's text, then its second reading after a line
+	// break (which no normalized text or term holds, so no hit spans
+	// both) when it has one; split is where the second begins.
+	text                 string
+	split                int
 	lang, source, author string
 	filtersDone          bool
 	nearWork             int // left to the rule being evaluated
@@ -364,6 +376,10 @@ func (sc *scratch) begin(p Post) {
 	}
 	sc.cands = sc.cands[:0]
 	sc.post = p
+	sc.text, sc.split = p.Text, len(p.Text)
+	if p.Chars != "" {
+		sc.text, sc.split = p.Text+"\n"+p.Chars, len(p.Text)+1
+	}
 	sc.filtersDone = false
 }
 

@@ -34,6 +34,13 @@ func TestMatch(t *testing.T) {
 		{"script insensitive text", "台湾", Post{Text: "臺灣的朋友"}, true},
 		{"script insensitive term", "軟體", Post{Text: "这个软件很好用"}, true},
 		{"taiwan phrasing", "鼠标", Post{Text: "這個滑鼠很好用"}, true},
+		// tw2sp reads 通道 as 信道 (中国联信道歉); the reading by
+		// characters still holds 联通.
+		{"traditional phrase across words", "联通", Post{Text: "中國聯通道歉"}, true},
+		{"traditional phrase across words, NEAR", "联通 NEAR/0 道歉", Post{Text: "中國聯通道歉"}, true},
+		{"terms of both readings", "联通 软件", Post{Text: "中國聯通道歉，軟體更新"}, true},
+		{"NEAR within one reading", "道歉 NEAR/2 中国", Post{Text: "中國聯通道歉"}, true},
+		{"NEAR not across the readings", "道歉 NEAR/1 中国", Post{Text: "中國聯通道歉"}, false},
 		{"phrase", `"new balance"`, Post{Text: "my New  Balance shoes"}, true},
 		{"phrase words apart", `"new balance"`, Post{Text: "new shoes, good balance"}, false},
 		{"and", "华为 手机", Post{Text: "华为发布新手机"}, true},

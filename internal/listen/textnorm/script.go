@@ -110,13 +110,14 @@ var loadConverter = sync.OnceValue(func() *converter {
 
 // toSimplified converts the traditional Chinese in s to simplified. Only a
 // run of Han characters holding a character that simplified Chinese never
-// writes goes through the phrase chain; other runs are left as they are.
+// writes goes through the phrase chain (its characters only when
+// charsOnly); other runs are left as they are.
 // The tw2sp phrases (Taiwan usage such as 程序 → 进程, 通道 → 信道) are
 // also ordinary simplified words, and their longest match crosses word
 // boundaries (联通道歉 → 联信道歉), so applying them to simplified text
 // would rewrite it. Since a simplified text is left as it is, a simplified
 // term and the same characters inside a simplified sentence stay alike.
-func toSimplified(s string) string {
+func toSimplified(s string, charsOnly bool) string {
 	cv := loadConverter()
 	var b strings.Builder
 	copied := 0 // s[:copied] is in b, or needs no change while b is empty
@@ -143,7 +144,7 @@ func toSimplified(s string) string {
 			end += n
 		}
 		b.WriteString(s[copied:start])
-		b.WriteString(cv.convertRun(s[start:end]))
+		b.WriteString(cv.convertRun(s[start:end], charsOnly))
 		copied, i = end, end
 	}
 	if copied == 0 {
@@ -153,15 +154,16 @@ func toSimplified(s string) string {
 	return b.String()
 }
 
-// convertRun applies the whole tw2sp chain to s.
-func (cv *converter) convertRun(s string) string {
+// convertRun applies the tw2sp chain to s: its keys of one character
+// only when charsOnly, else all.
+func (cv *converter) convertRun(s string, charsOnly bool) string {
 	for i := range cv.stages {
-		s = cv.stages[i].convert(s)
+		s = cv.stages[i].convert(s, charsOnly)
 	}
 	return s
 }
 
-func (st *scriptStage) convert(s string) string {
+func (st *scriptStage) convert(s string, charsOnly bool) string {
 	var b strings.Builder
 	copied := 0 // s[:copied] is in b (or needs no change, while b is empty)
 	var ends [maxKeyRunes + 1]int
@@ -170,6 +172,9 @@ func (st *scriptStage) convert(s string) string {
 		longest := 0
 		if r >= 0x2E80 {
 			longest = st.longestAt(r)
+		}
+		if charsOnly {
+			longest = min(longest, 1)
 		}
 		if longest == 0 {
 			i += size

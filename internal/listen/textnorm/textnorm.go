@@ -17,9 +17,16 @@ import (
 // found in the input, in order, as they were written (a link written in
 // full-width characters in half-width), so that the pipeline can store them
 // without their noise reaching the matchers.
+//
+// Chars is a second reading of a traditional text for matchers, set only
+// when it differs from Norm: its traditional runs converted character by
+// character, without tw2sp's phrases. A phrase's longest match crosses
+// word boundaries (中國聯通道歉 → 中国联信道歉, where 通道 is read as the
+// Taiwan word for 信道), so a term can be in one reading only.
 type Text struct {
-	Norm string
-	URLs []string
+	Norm  string
+	Chars string
+	URLs  []string
 }
 
 // maxURLs bounds the links kept from one text; further links are still
@@ -35,7 +42,8 @@ const maxURLs = 64
 // space and control characters collapsed to one space and trimmed, then
 // traditional Chinese (including Taiwan phrasing, OpenCC tw2sp) converted
 // to simplified in the runs of Han characters that hold a traditional
-// character; simplified Chinese is left as it is. Emoji and other symbols
+// character; simplified Chinese is left as it is. Chars is the reading
+// without phrases, when it differs. Emoji and other symbols
 // are kept.
 func Normalize(s string) Text {
 	if !utf8.ValidString(s) {
@@ -78,7 +86,14 @@ func Normalize(s string) Text {
 		pendingSpace = false
 		b.WriteRune(r)
 	}
-	return Text{Norm: toSimplified(b.String()), URLs: urls}
+	folded := b.String()
+	t := Text{Norm: toSimplified(folded, false), URLs: urls}
+	if t.Norm != folded {
+		if chars := toSimplified(folded, true); chars != t.Norm {
+			t.Chars = chars
+		}
+	}
+	return t
 }
 
 // fold maps r to its simple case fold: lower case, with the few letters

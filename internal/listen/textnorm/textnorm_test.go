@@ -93,7 +93,7 @@ func TestSimplifiedAgreesWithOpenCC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := loadConverter().convertRun(s); got != want {
+		if got := loadConverter().convertRun(s, false); got != want {
 			t.Errorf("convertRun(%q) = %q, OpenCC says %q", s, got, want)
 		}
 	}
@@ -116,15 +116,38 @@ func TestTermInSentence(t *testing.T) {
 		{"软件", "這個軟體很好用", true},
 		{"軟體", "这个软件很好用", true},
 		{"臺灣", "我在台湾", true},
+		// tw2sp reads 通道 as the Taiwan word for 信道 (中国联信道歉): the
+		// reading by characters keeps 联通.
+		{"联通", "中國聯通道歉", true},
+		{"聯通", "中國聯通道歉", true},
+		{"信道", "中國聯通道歉", true},
 	}
 	for _, c := range cases {
 		t.Run(c.term+" in "+c.text, func(t *testing.T) {
 			t.Parallel()
-			term, text := Normalize(c.term).Norm, Normalize(c.text).Norm
-			if got := strings.Contains(text, term); got != c.in {
-				t.Errorf("%q (%q) in %q (%q) = %v, want %v", c.term, term, c.text, text, got, c.in)
+			term, text := Normalize(c.term).Norm, Normalize(c.text)
+			got := strings.Contains(text.Norm, term) || text.Chars != "" && strings.Contains(text.Chars, term)
+			if got != c.in {
+				t.Errorf("%q (%q) in %q (%+v) = %v, want %v", c.term, term, c.text, text, got, c.in)
 			}
 		})
+	}
+}
+
+// TestChars: the reading by characters is given only for a traditional
+// text whose phrases change more than its characters.
+func TestChars(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, norm, chars string }{
+		{"中國聯通道歉", "中国联信道歉", "中国联通道歉"},
+		{"這個軟體的滑鼠", "这个软件的鼠标", "这个软体的滑鼠"},
+		{"繁體中文", "繁体中文", ""},
+		{"中国联通道歉", "中国联通道歉", ""},
+		{"Acme 中國聯通道歉 ok", "acme 中国联信道歉 ok", "acme 中国联通道歉 ok"},
+	} {
+		if got := Normalize(c.in); got.Norm != c.norm || got.Chars != c.chars {
+			t.Errorf("Normalize(%q) = %q, %q; want %q, %q", c.in, got.Norm, got.Chars, c.norm, c.chars)
+		}
 	}
 }
 
