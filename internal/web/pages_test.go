@@ -122,9 +122,9 @@ func TestSignInAndPages(t *testing.T) {
 		t.Errorf("page not in English after switching")
 	}
 
-	// The audit log shows the change, who made it and from where.
+	// The audit log shows the change in words, who made it and from where.
 	_, body = b.get("/w/acme/audit")
-	if !strings.Contains(body, "POST /w/{ws}/brand/products") || !strings.Contains(body, owner.email) {
+	if !strings.Contains(body, "Create product") || !strings.Contains(body, owner.email) {
 		t.Errorf("audit log lacks the product creation")
 	}
 

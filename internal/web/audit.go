@@ -1,0 +1,80 @@
+package web
+
+import "strings"
+
+// The audit log stores a change as its route ("POST
+// /w/{ws}/links/{id}/disable"): stable, and the same for a page and the
+// API. People read it as a verb and an object ("Switch off · link"),
+// worked out from the route's words, so that a new route reads well once
+// its words are in the catalog.
+
+// auditVerbs are the route words that name what was done to the object
+// before them.
+var auditVerbs = map[string]string{
+	"delete": "delete", "disable": "disable", "enable": "enable", "revoke": "revoke", "reset": "reset",
+	"rotate": "rotate", "rotate-key": "rotate", "seed": "seed", "from-template": "from_template", "read": "read", "test": "test",
+}
+
+// auditSingles are objects a workspace has one of: posting them saves.
+var auditSingles = map[string]bool{
+	"": true, "settings": true, "profile": true, "budget": true, "mix": true, "hours": true,
+	"sentiment": true, "override": true,
+}
+
+// auditAction splits a recorded action into the catalog words of its verb
+// and object; ok is false for an action that is not a route of a
+// workspace.
+func auditAction(action string) (verb, object string, ok bool) {
+	method, path, found := strings.Cut(action, " ")
+	if !found {
+		return "", "", false
+	}
+	path = strings.TrimPrefix(path, "/api/v1")
+	rest, isPage := strings.CutPrefix(path, "/w/{ws}")
+	if !isPage {
+		if rest, found = strings.CutPrefix(path, "/workspaces/{ws}"); !found {
+			return "", "", false
+		}
+	}
+	var words []string
+	item := false // the route ends at one item ({id}), not a collection
+	for _, seg := range strings.Split(strings.Trim(rest, "/"), "/") {
+		item = strings.HasPrefix(seg, "{")
+		if !item && seg != "" {
+			words = append(words, seg)
+		}
+	}
+	if len(words) > 0 {
+		if v, isVerb := auditVerbs[words[len(words)-1]]; isVerb {
+			verb, words = v, words[:len(words)-1]
+		}
+	}
+	if len(words) > 0 {
+		object = words[len(words)-1]
+	}
+	if verb == "" {
+		switch {
+		case method == "DELETE":
+			verb = "delete"
+		case item || auditSingles[object] || method == "PUT" || method == "PATCH":
+			verb = "update"
+		default:
+			verb = "create"
+		}
+	}
+	if object == "" {
+		object = "workspace"
+	}
+	return verb, strings.ReplaceAll(object, "-", "_"), true
+}
+
+// Action describes a recorded action in the page's language, or shows it
+// as recorded when the catalog has no words for it.
+func (v *view) Action(action string) string {
+	verb, object, known := auditAction(action)
+	verbKey, objectKey := "audit.verb."+verb, "audit.object."+object
+	if !known || !v.s.cat.Has(verbKey) || !v.s.cat.Has(objectKey) {
+		return action
+	}
+	return v.T("audit.action", "Verb", v.T(verbKey), "Object", v.T(objectKey))
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestAuditAction(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ action, verb, object string }{
+		{"POST /w/{ws}/links", "create", "links"},
+		{"POST /w/{ws}/links/{id}/disable", "disable", "links"},
+		{"POST /w/{ws}/settings", "update", "settings"},
+		{"POST /w/{ws}/settings/tokens/{id}/revoke", "revoke", "tokens"},
+		{"POST /w/{ws}/brand/products/{id}", "update", "products"},
+		{"POST /w/{ws}/strategy/campaigns/{id}/budget-lines/{item}/delete", "delete", "budget_lines"},
+		{"POST /w/{ws}/strategy/campaigns/{id}/mix", "update", "mix"},
+		{"POST /w/{ws}/strategy/campaigns/from-template", "from_template", "campaigns"},
+		{"POST /w/{ws}/conversions/rotate-key", "rotate", "conversions"},
+		{"PUT /api/v1/workspaces/{ws}", "update", "workspace"},
+		{"DELETE /api/v1/workspaces/{ws}/topics/{id}", "delete", "topics"},
+		{"POST /api/v1/workspaces/{ws}/mentions", "create", "mentions"},
+	} {
+		verb, object, ok := auditAction(c.action)
+		if !ok || verb != c.verb || object != c.object {
+			t.Errorf("auditAction(%q) = %q, %q, %v; want %q, %q", c.action, verb, object, ok, c.verb, c.object)
+		}
+	}
+	if _, _, ok := auditAction("POST /login"); ok {
+		t.Error("a route outside workspaces is described")
+	}
+}
+
+// TestAuditActionsReadable: every change the API and the pages record in
+// the audit log reads as words in both languages, not as its route.
+func TestAuditActionsReadable(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	actions := []string{
+		"POST /w/{ws}/brand/profile", "POST /w/{ws}/brand/budget", "POST /w/{ws}/brand/personas", "POST /w/{ws}/brand/competitors/{id}/delete",
+		"POST /w/{ws}/brand/team/{id}", "POST /w/{ws}/brand/amplifiers",
+		"POST /w/{ws}/strategy/campaigns", "POST /w/{ws}/strategy/campaigns/{id}", "POST /w/{ws}/strategy/campaigns/{id}/delete",
+		"POST /w/{ws}/strategy/campaigns/{id}/hours", "POST /w/{ws}/strategy/campaigns/{id}/phases/{item}",
+		"POST /w/{ws}/strategy/campaigns/{id}/targets", "POST /w/{ws}/strategy/campaigns/{id}/budget-lines",
+		"POST /w/{ws}/links/{id}/enable", "POST /w/{ws}/listening/alerts/{id}", "POST /w/{ws}/listening/mentions/{id}/sentiment",
+		"POST /w/{ws}/listening/rules/{id}/delete", "POST /w/{ws}/listening/seed", "POST /w/{ws}/listening/sources/import",
+		"POST /w/{ws}/listening/sources/{id}/disable", "POST /w/{ws}/listening/topics", "POST /w/{ws}/platforms/{key}/override",
+		"POST /w/{ws}/platforms/{key}/reset", "POST /w/{ws}/settings/members", "POST /w/{ws}/settings/members/{id}/delete",
+		"POST /w/{ws}/conversions/rotate-key",
+	}
+	for _, o := range h.srv.api.ops {
+		if o.Method != "GET" && !o.ReadOnly && strings.HasPrefix(o.Path, "/workspaces/{ws}") {
+			actions = append(actions, o.Method+" /api/v1"+o.Path)
+		}
+	}
+	for _, locale := range Locales {
+		v := &view{s: h.srv, Locale: locale}
+		for _, a := range actions {
+			if got := v.Action(a); got == a {
+				t.Errorf("%s: %q reads as its route", locale, a)
+			}
+		}
+	}
+}
