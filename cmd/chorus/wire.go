@@ -99,7 +99,7 @@ func (a *app) close() { a.db.Close() }
 
 func (a *app) demoDeps(out io.Writer) demo.Deps {
 	return demo.Deps{Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns,
-		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db, Sources: a.db,
+		Links: a.linkService(), Clicks: a.db, Conversions: a.conversions, Listen: a.listen, Alerts: a.db, Sources: a.db, Audit: a.db,
 		Progress: func(step string) { fmt.Fprintf(out, "demo: loading %s…\n", step) }}
 }
 

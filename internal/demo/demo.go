@@ -65,6 +65,9 @@ type Deps struct {
 	// Sources, when set with Listen, gets the demo's listening sources
 	// (see refreshSources); the mentions come in through them.
 	Sources SourceStore
+	// Audit, when set, gets the team's changes of the set-up in an empty
+	// audit log (see refreshAudit).
+	Audit AuditStore
 	// Progress, when set, hears of each step as it starts: a load takes
 	// some seconds, most of them in the mentions and the traffic.
 	Progress func(step string)
@@ -122,6 +125,11 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 		}
 		d.step("60 days of mentions through the listening pipeline")
 		if err := refreshMentions(ctx, d, wsID, sources, time.Now()); err != nil {
+			return Login{}, err
+		}
+	}
+	if d.Audit != nil {
+		if err := loadAudit(ctx, d, wsID); err != nil {
 			return Login{}, err
 		}
 	}

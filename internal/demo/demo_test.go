@@ -6,17 +6,20 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/platform"
+	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
 type fixture struct {
 	deps    Deps
 	catalog *platform.Catalog
+	db      *store.DB
 }
 
 func newFixture(t *testing.T) fixture {
@@ -33,6 +36,7 @@ func newFixture(t *testing.T) fixture {
 			Platforms: platform.NewService(catalog, db),
 		},
 		catalog: catalog,
+		db:      db,
 	}
 }
 
@@ -387,5 +391,35 @@ func TestLoadKeepsExistingMember(t *testing.T) {
 	}
 	if got := take(t, f.deps.Brand, w.ID).counts(); got != [5]int{3, 4, 3, 5, 2} {
 		t.Errorf("counts = %v", got)
+	}
+}
+
+// TestDemoAuditLog: the demo's audit log shows its team's set-up over the
+// weeks before the load, newest first, once however often it is loaded,
+// and a log with entries of its own is left alone.
+func TestDemoAuditLog(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.deps.Audit = f.db
+	for range 2 {
+		if _, err := Load(ctx, f.deps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := f.workspace(t)
+	log, err := f.deps.Accounts.Audit(ctx, p, 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != len(demoAudit) {
+		t.Fatalf("audit log after two loads has %d entries, want %d", len(log), len(demoAudit))
+	}
+	for i, e := range log {
+		if e.Actor == "" || e.Target == "" || e.UserID != p.User.ID || time.Since(e.CreatedAt) > 63*24*time.Hour {
+			t.Errorf("entry %d = %+v", i, e)
+		}
+		if i > 0 && e.CreatedAt.After(log[i-1].CreatedAt) {
+			t.Errorf("entry %d (%s) is newer than the one before it (%s)", i, e.CreatedAt, log[i-1].CreatedAt)
+		}
 	}
 }

@@ -1,0 +1,79 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+)
+
+// AuditStore keeps the audit log, which the demo fills with the changes
+// its team made while setting the workspace up.
+type AuditStore interface {
+	AddAudit(ctx context.Context, e account.AuditEntry) error
+	Audit(ctx context.Context, workspaceID int64, limit int, beforeID int64) ([]account.AuditEntry, error)
+}
+
+// demoAudit is the demo team's changes, oldest first: days before the
+// load, the hour of day (workspace time), the action as the web layer
+// records it and the target's path under the workspace.
+var demoAudit = []struct {
+	daysAgo, hour  int
+	token          bool
+	action, target string
+}{
+	{62, 10, false, "POST /w/{ws}/brand/profile", "/brand/profile"},
+	{62, 10, false, "POST /w/{ws}/brand/products", "/brand/products"},
+	{62, 11, false, "POST /w/{ws}/brand/personas", "/brand/personas"},
+	{62, 11, false, "POST /w/{ws}/brand/competitors", "/brand/competitors"},
+	{62, 15, false, "POST /w/{ws}/brand/budget", "/brand/budget"},
+	{61, 9, false, "POST /w/{ws}/listening/seed", "/listening/seed"},
+	{61, 9, false, "POST /w/{ws}/listening/sources", "/listening/sources"},
+	{61, 10, false, "POST /w/{ws}/listening/rules", "/listening/rules"},
+	{61, 14, false, "POST /w/{ws}/settings/tokens", "/settings/tokens"},
+	{60, 9, true, "POST /api/v1/workspaces/{ws}/mentions", "/mentions"},
+	{60, 16, false, "POST /w/{ws}/strategy/campaigns/from-template", "/strategy/campaigns/from-template"},
+	{60, 17, false, "POST /w/{ws}/links", "/links"},
+	{45, 11, false, "POST /w/{ws}/platforms/{key}/override", "/platforms/xiaohongshu/override"},
+	{30, 10, false, "POST /w/{ws}/strategy/campaigns", "/strategy/campaigns"},
+	{12, 20, false, "POST /w/{ws}/listening/mentions/{id}/sentiment", "/listening/mentions"},
+	{3, 9, false, "POST /w/{ws}/listening/alerts/{id}", "/listening/alerts"},
+}
+
+func loadAudit(ctx context.Context, d Deps, ws int64) error {
+	u, err := d.Accounts.UserByEmail(ctx, Email)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(timeZone)
+	if err != nil {
+		return err
+	}
+	return refreshAudit(ctx, d.Audit, ws, u.ID, loc, time.Now())
+}
+
+// refreshAudit writes the demo team's changes into an empty audit log; a
+// log with entries (an earlier load's, or people's since) is left alone,
+// so loading twice leaves one history.
+func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.Location, now time.Time) error {
+	have, err := s.Audit(ctx, ws, 1, 0)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	today := now.In(loc)
+	for _, a := range demoAudit {
+		day := today.AddDate(0, 0, -a.daysAgo)
+		at := time.Date(day.Year(), day.Month(), day.Day(), a.hour, 7*a.daysAgo%60, 0, 0, loc) // minutes vary by day
+		actor, prefix := Email, "/w/"+Slug
+		if a.token {
+			actor, prefix = Email+" (token)", "/api/v1/workspaces/"+Slug
+		}
+		e := account.AuditEntry{WorkspaceID: ws, UserID: user, Actor: actor, Action: a.action, Target: prefix + a.target,
+			IP: "10.8.0.23", CreatedAt: at.UTC()}
+		if err := s.AddAudit(ctx, e); err != nil {
+			return fmt.Errorf("demo audit log: %w", err)
+		}
+	}
+	return nil
+}
