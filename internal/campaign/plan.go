@@ -238,6 +238,66 @@ func summarize(c Campaign, platformOrder []string) BudgetSummary {
 	return b
 }
 
+// MixAmount is the money the mix gives platform m: its budget share of
+// the campaign's budget.
+func (c Campaign) MixAmount(m MixEntry) float64 { return c.Budget * m.BudgetShare / 100 }
+
+// Platform returns the sums of the budget lines on platform key ("" for
+// the lines on no platform), zero when there are none.
+func (b BudgetSummary) Platform(key string) BudgetRow {
+	i := slices.IndexFunc(b.ByPlatform, func(r BudgetRow) bool { return r.Key == key })
+	if i < 0 {
+		return BudgetRow{Key: key}
+	}
+	return b.ByPlatform[i]
+}
+
+// OutsideMix returns the money the mix leaves to no platform (the budget
+// less every platform's MixAmount) and the budget lines that must live on
+// it: those on no platform or on one without a place in the mix.
+func (p Plan) OutsideMix() (left, planned float64) {
+	c := p.Campaign
+	left = c.Budget
+	in := map[string]bool{}
+	for _, m := range c.Mix {
+		left -= c.MixAmount(m)
+		in[m.Platform] = true
+	}
+	for _, r := range p.Budget.ByPlatform {
+		if !in[r.Key] {
+			planned += r.Planned
+		}
+	}
+	return left, planned
+}
+
+// mixWarnings reconciles the two ways a plan splits its money: the mix's
+// budget shares and the budget lines. A platform whose lines plan more
+// than its share of the budget, or lines outside the mix planning more than
+// the shares leave, mean the mix promises money the lines spend elsewhere.
+// A mix without budget shares splits nothing and is not checked.
+func mixWarnings(c Campaign, b BudgetSummary) []Warning {
+	if !slices.ContainsFunc(c.Mix, func(m MixEntry) bool { return m.BudgetShare != 0 }) {
+		return nil
+	}
+	var ws []Warning
+	for i, m := range c.Mix {
+		given, planned := c.MixAmount(m), b.Platform(m.Platform).Planned
+		if planned > given+0.005 {
+			ws = append(ws, Warning{Field: "mix[" + strconv.Itoa(i) + "].budget_share", Key: "warning.campaign.platform_over_mix",
+				Args: map[string]any{"Platform": m.Platform, "Planned": round2(planned), "Share": m.BudgetShare, "Given": round2(given)}})
+		}
+	}
+	// Shares may sum to 100 within a hundredth, which can leave a few
+	// cents below zero: nothing is left then.
+	left, planned := Plan{Campaign: c, Budget: b}.OutsideMix()
+	if left = max(left, 0); planned > left+0.005 {
+		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.outside_mix_over",
+			Args: map[string]any{"Planned": round2(planned), "Left": round2(left)}})
+	}
+	return ws
+}
+
 // memberHours lists the campaign's hours per member, with the member's
 // hours in other campaigns running at the same time: the peak of their
 // load over this campaign's days, since two others that never meet do not
@@ -333,6 +393,7 @@ func warnings(c Campaign, fit map[string]float64, b BudgetSummary, hours []Membe
 				Args: map[string]any{"Platform": m.Platform, "Fit": f, "Share": m.BudgetShare}})
 		}
 	}
+	ws = append(ws, mixWarnings(c, b)...)
 	if b.Committed > c.Budget+0.005 {
 		ws = append(ws, Warning{Field: "budget_lines", Key: "warning.campaign.committed_over_budget",
 			Args: map[string]any{"Committed": round2(b.Committed), "Budget": round2(c.Budget)}})

@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -232,7 +233,7 @@ func (x *book) overview(p campaign.Plan) {
 		x.header(s, r, "提醒 Warning")
 		for _, w := range p.Warnings {
 			r++
-			x.row(s, r, txt(x.names.Message(w.Key, w.Args)))
+			x.row(s, r, txt(x.names.Message(w.Key, x.warningArgs(w.Args))))
 		}
 	}
 }
@@ -298,15 +299,22 @@ func (x *book) kpi(p campaign.Plan) {
 
 func (x *book) mix(p campaign.Plan) {
 	s := SheetMix
-	x.widths(s, 18, 18, 12, 16, 16, 16, 14)
-	x.header(s, 1, "平台 Platform", "角色 Role", "适配度 Fit", "预算占比 Budget share", "预算金额 Budget", "人力占比 Hours share", "每周发帖 Posts/week")
-	for i, m := range p.Campaign.Mix {
+	c := p.Campaign
+	x.widths(s, 18, 18, 12, 16, 16, 22, 16, 14)
+	x.header(s, 1, "平台 Platform", "角色 Role", "适配度 Fit", "预算占比 Budget share", "预算金额 Budget",
+		"预算条目计划 Planned in lines", "人力占比 Hours share", "每周发帖 Posts/week")
+	for i, m := range c.Mix {
 		var fit cell
 		if f, ok := p.Fit[m.Platform]; ok {
 			fit = num(f)
 		}
 		x.row(s, i+2, txt(x.platform(m.Platform)), txt(m.Role), fit, x.pctCell(m.BudgetShare),
-			x.moneyCell(p.Campaign.Budget*m.BudgetShare/100), x.pctCell(m.HoursShare), num(m.PostsPerWeek))
+			x.moneyCell(c.MixAmount(m)), x.moneyCell(p.Budget.Platform(m.Platform).Planned), x.pctCell(m.HoursShare), num(m.PostsPerWeek))
+	}
+	// The lines on no platform of the mix, against what its shares leave,
+	// so that the sheet's money adds up to the budget sheet's.
+	if left, planned := p.OutsideMix(); len(c.Mix) > 0 && planned > 0 {
+		x.row(s, len(c.Mix)+2, txt("组合外 Not in the mix"), cell{}, cell{}, cell{}, x.moneyCell(max(left, 0)), x.moneyCell(planned))
 	}
 }
 
@@ -343,6 +351,18 @@ func (x *book) budget(p campaign.Plan) {
 		}
 		x.row(s, r, txt(name), num(h.Planned), num(h.Other), num(h.Capacity), txt(over))
 	}
+}
+
+// warningArgs names the platform a warning is about instead of giving
+// its key, as the campaign page does.
+func (x *book) warningArgs(args map[string]any) map[string]any {
+	key, ok := args["Platform"].(string)
+	if !ok {
+		return args
+	}
+	args = maps.Clone(args)
+	args["Platform"] = x.platform(key)
+	return args
 }
 
 func (x *book) platform(key string) string {

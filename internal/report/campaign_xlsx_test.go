@@ -38,10 +38,12 @@ func samplePlan() campaign.Plan {
 	return campaign.Plan{
 		Campaign: c,
 		Fit:      map[string]float64{"weibo": 62.5, "douyin": 71},
-		Budget:   campaign.BudgetSummary{Total: 10000, Planned: 8000, Committed: 6000, Spent: 2500.5},
-		Hours:    []campaign.MemberHours{{MemberID: 3, Name: "陈思雨", Planned: 12, Capacity: 10, Over: true}},
-		KPI:      campaign.KPITree(c.Targets),
-		Warnings: []campaign.Warning{{Field: "hours[0].hours_per_week", Key: "warning.campaign.member_over"}},
+		Budget: campaign.BudgetSummary{Total: 10000, Planned: 8000, Committed: 6000, Spent: 2500.5,
+			ByPlatform: []campaign.BudgetRow{{Key: "weibo", Planned: 6000, Committed: 6000, Spent: 2500.5}, {Key: "", Planned: 2000}}},
+		Hours: []campaign.MemberHours{{MemberID: 3, Name: "陈思雨", Planned: 12, Capacity: 10, Over: true}},
+		KPI:   campaign.KPITree(c.Targets),
+		Warnings: []campaign.Warning{{Field: "hours[0].hours_per_week", Key: "warning.campaign.member_over"},
+			{Field: "mix[1].budget_share", Key: "warning.campaign.platform_over_mix", Args: map[string]any{"Platform": "douyin"}}},
 	}
 }
 
@@ -52,8 +54,13 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		Personas:  map[int64]string{5: "小美"},
 		Members:   map[int64]string{3: "陈思雨"},
 		Resources: map[int64]string{9: "咖啡续命的阿May"},
-		Message:   func(key string, _ map[string]any) string { return "translated " + key },
-		Currency:  "CNY",
+		Message: func(key string, args map[string]any) string {
+			if p, ok := args["Platform"]; ok {
+				return "translated " + key + " " + p.(string)
+			}
+			return "translated " + key
+		},
+		Currency: "CNY",
 	}
 	plan := samplePlan()
 	actual, pace, forecast := plan.KPI[0].Target.Value/2, 0.8, plan.KPI[0].Target.Value*0.9
@@ -109,6 +116,12 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		{"mix platform name", SheetMix, "A2", "微博", false},
 		{"mix fit", SheetMix, "C2", "62.5", true},
 		{"mix budget amount", SheetMix, "E2", "6000", true},
+		{"mix planned in lines", SheetMix, "F2", "6000", true},
+		{"mix planned in no line", SheetMix, "F3", "0", true},
+		{"mix hours share", SheetMix, "G2", "50", true},
+		{"lines outside the mix", SheetMix, "A4", "组合外 Not in the mix", false},
+		{"nothing left outside the mix", SheetMix, "E4", "0", true},
+		{"lines outside the mix planned", SheetMix, "F4", "2000", true},
 		{"budget resource name", SheetBudget, "E2", "咖啡续命的阿May", false},
 		{"budget spent number", SheetBudget, "H2", "2500.5", true},
 		{"budget total", SheetBudget, "F4", "8000", true},
@@ -146,7 +159,8 @@ func TestCampaignPlanXLSX(t *testing.T) {
 	for _, r := range rows {
 		text = append(text, strings.Join(r, "|"))
 	}
-	if all := strings.Join(text, "\n"); !strings.Contains(all, "translated warning.campaign.member_over") || strings.Contains(all, "hours[0]") {
+	if all := strings.Join(text, "\n"); !strings.Contains(all, "translated warning.campaign.member_over") ||
+		!strings.Contains(all, "translated warning.campaign.platform_over_mix 抖音") || strings.Contains(all, "hours[0]") {
 		t.Errorf("overview lacks the warning, or shows its field path: %v", text)
 	}
 }

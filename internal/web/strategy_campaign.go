@@ -162,6 +162,10 @@ type mixRow struct {
 	PostsPerWeek         float64
 	Fit                  float64
 	HasFit, LowFit       bool
+	// Amount is the money the budget share gives the platform, Planned
+	// what its budget lines plan; Over when they plan more.
+	Amount, Planned string
+	Over            bool
 }
 
 type budgetLineRow struct {
@@ -265,9 +269,18 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 	mix := make([]mixRow, len(c.Mix))
 	for i, m := range c.Mix {
 		f, ok := plan.Fit[m.Platform]
+		given, planned := c.MixAmount(m), plan.Budget.Platform(m.Platform).Planned
 		mix[i] = mixRow{Platform: m.Platform, Name: x.platformName(m.Platform), Role: m.Role,
 			BudgetShare: m.BudgetShare, HoursShare: m.HoursShare, PostsPerWeek: m.PostsPerWeek, Fit: f, HasFit: ok,
-			LowFit: ok && f < campaign.LowFit && (m.BudgetShare >= campaign.HighShare || m.HoursShare >= campaign.HighShare)}
+			LowFit: ok && f < campaign.LowFit && (m.BudgetShare >= campaign.HighShare || m.HoursShare >= campaign.HighShare),
+			Amount: money(given, cur), Planned: money(planned, cur), Over: planned > given+0.005}
+	}
+	// The lines the mix gives no platform for, against what its shares
+	// leave; shown when there are any.
+	var outside *mixRow
+	if left, planned := plan.OutsideMix(); len(c.Mix) > 0 && planned > 0 {
+		left = max(left, 0)
+		outside = &mixRow{Name: l.T("strategy.mix_outside"), Amount: money(left, cur), Planned: money(planned, cur), Over: planned > left+0.005}
 	}
 
 	lines := make([]budgetLineRow, len(c.BudgetLines))
@@ -300,7 +313,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"Personas": names(x.Personas, personaID, personaName, c.PersonaIDs),
 		"Budget":   money(c.Budget, cur), "Days": campaign.Days(c.Start, c.End),
 		"Zone": p.Workspace.TimeZone, "Today": string(day),
-		"Phases": phases, "KPI": kpi, "Mix": mix, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
+		"Phases": phases, "KPI": kpi, "Mix": mix, "MixOutside": outside, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
 		"Sum": map[string]string{
 			"Total": money(b.Total, cur), "Planned": money(b.Planned, cur),
 			"Committed": money(b.Committed, cur), "Spent": money(b.Spent, cur),

@@ -583,3 +583,30 @@ func TestStrategyCatalogKeys(t *testing.T) {
 		t.Errorf("only %d keys checked; is the pattern stale?", len(keys))
 	}
 }
+
+// TestCampaignPageReconcilesMix: a mix whose budget shares give a
+// platform less than its budget lines plan is flagged on the campaign
+// page, in the mix table and in the warnings, with the amounts.
+func TestCampaignPageReconcilesMix(t *testing.T) {
+	f := newStrategyFixture(t)
+	ctx := context.Background()
+	// A budget of 50,000: Weibo gets 10 % (5,000) but its line plans 12,000.
+	_, err := f.h.campaigns.SetMix(ctx, f.owner.ws.ID, f.c.ID, []campaign.MixEntry{
+		{Platform: "weibo", BudgetShare: 10}, {Platform: "douyin", BudgetShare: 90}})
+	must(t, err)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(f.prefix)
+	row := section(body, `<tr data-platform="weibo">`, "</tr>")
+	for _, want := range []string{"5,000 CNY", "12,000 CNY", "超出占比"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("Weibo's mix row lacks %q: %s", want, row)
+		}
+	}
+	if douyin := section(body, `<tr data-platform="douyin">`, "</tr>"); !strings.Contains(douyin, "45,000 CNY") || strings.Contains(douyin, "超出占比") {
+		t.Errorf("Douyin's mix row: %s", douyin)
+	}
+	if !strings.Contains(body, "“微博”的预算条目计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
+		t.Errorf("no warning that Weibo's lines exceed its share")
+	}
+}
