@@ -47,7 +47,7 @@ func TestTwoServers(t *testing.T) {
 	runCLI(t, bin, env, "workspace", "create", "--slug", "acme", "--name", "Acme", "--owner", "owner@example.com")
 	token := strings.TrimSpace(runCLI(t, bin, env, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "strategist", "--name", "two nodes"))
 
-	a, b := startNode(t, bin, env, "A"), startNode(t, bin, env, "B")
+	a, b := startNode(t, bin, env, "A", "--data", t.TempDir()), startNode(t, bin, env, "B", "--data", t.TempDir())
 	a.ready(t)
 	b.ready(t)
 	t.Logf("both nodes ready %s after the start of the test", time.Since(began).Round(time.Millisecond))
@@ -301,9 +301,12 @@ func buildChorus(t *testing.T) string {
 
 // operatorEnv is this process's environment without CHORUS_* settings, so
 // that none of the developer's own leaks into the nodes, plus the database
-// of every command.
+// of every command when dbURL is not empty.
 func operatorEnv(dbURL string) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "CHORUS_") })
+	if dbURL == "" {
+		return env
+	}
 	return append(env, "CHORUS_DATABASE_URL="+dbURL)
 }
 
@@ -341,13 +344,13 @@ const stopGrace = 45 * time.Second
 
 var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
 
-// startNode starts `chorus serve` on a free loopback port. The process is
-// stopped when the test ends, however it ends, and its output is logged
-// when the test failed.
-func startNode(t *testing.T, bin string, env []string, name string) *node {
+// startNode starts `chorus serve` on a free loopback port, with more flags
+// (args). The process is stopped when the test ends, however it ends, and
+// its output is logged when the test failed.
+func startNode(t *testing.T, bin string, env []string, name string, args ...string) *node {
 	t.Helper()
 	n := &node{name: name, exited: make(chan struct{})}
-	n.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	n.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	n.cmd.Env = env
 	n.cmd.Stdout, n.cmd.Stderr = &n.out, &n.out
 	if err := n.cmd.Start(); err != nil {
