@@ -111,5 +111,20 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			Run:   func(cmd *cobra.Command, args []string) { fmt.Fprintln(cmd.OutOrStdout(), "chorus", version) },
 		},
 	)
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes each command that only groups others
+// (user, token, listen …) fail on a subcommand it does not have, as the
+// root does: cobra would print its help and succeed, so that a script's
+// "chorus user craete …" would pass. Without arguments it prints its help.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = cobra.NoArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+		refuseUnknownSubcommands(c)
+	}
 }

@@ -36,6 +36,9 @@ func TestCLI(t *testing.T) {
 		wantErr string
 	}{
 		{"version", []string{"version"}, "chorus dev", ""},
+		{"unknown subcommand", []string{"user", "craete"}, "", `unknown command "craete" for "chorus user"`},
+		{"unknown nested subcommand", []string{"listen", "trian"}, "", `unknown command "trian" for "chorus listen"`},
+		{"group without subcommand", []string{"token"}, "Available Commands", ""},
 		{"migrate", []string{d, "migrate"}, "migrations applied", ""},
 		{"user", []string{d, "user", "create", "--email", "Owner@Example.com", "--password", "a long password"}, "created user owner@example.com", ""},
 		{"admin", []string{d, "user", "create", "--email", "root@example.com", "--password", "a long password", "--admin"}, "created instance admin", ""},
