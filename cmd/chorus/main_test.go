@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -154,6 +155,30 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("serve did not stop within 40 s of its context ending")
+	}
+}
+
+// TestServePortInUse checks that serve tells a port in use at once:
+// before migrating a new database and loading the demo, and leaving
+// neither behind.
+func TestServePortInUse(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	data := filepath.Join(t.TempDir(), "d")
+	began := time.Now()
+	_, _, err = run(t, "serve", "--data", data, "--addr", busy.Addr().String(), "--demo")
+	if err == nil || !strings.Contains(err.Error(), "choose another with --addr") {
+		t.Errorf("error = %v, want one saying the address is in use", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("serve took %s to tell the port is in use", took)
+	}
+	if _, err := os.Stat(data); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("serve left %s behind (stat: %v)", data, err)
 	}
 }
 

@@ -113,6 +113,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
+	// Listen first, so that a port in use is told at once rather than
+	// after the migrations and the demo load, and leaves no new database.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --addr)", cfg.Addr, err)
+	}
+	defer ln.Close()
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -151,15 +158,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --addr)", cfg.Addr, err)
-	}
 	// Jobs run under the start context, which River cancels on the spot;
 	// ctx ends at SIGTERM, so they get one that does not, and Stop below
 	// lets them finish within jobsStopGrace.
 	if err := worker.Start(context.WithoutCancel(ctx)); err != nil {
-		ln.Close()
 		return fmt.Errorf("start job workers: %w", err)
 	}
 	base := cfg.PublicURL()
