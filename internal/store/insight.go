@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,49 +59,52 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 	return where, args
 }
 
-// utcHour is the text "2006-01-02 15" of the UTC hour of a timestamp
-// column: SQLite keeps timestamps as UTC text that begins so, PostgreSQL
-// formats them.
-func (db *DB) utcHour(col string) string {
-	if db.dialect == Postgres {
-		return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')`
-	}
-	return `substr(` + col + `, 1, 13)`
-}
-
 // MentionRollups counts, per UTC hour in [from, to), the distinct mentions
 // that match any of topicIDs (none when it is empty), as the topic
-// roll-ups count each topic's. It reads the topics' matches in the period
-// by the primary key of mention_topics (topic, published_at) and each
-// matched mention's row once.
+// roll-ups count each topic's: it adds up the workspace's roll-ups of the
+// topic sets (mention_rollups) that hold one of them; deleted topics
+// count for nothing, as their roll-ups went with them.
 func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error) {
 	out := []listen.Rollup{}
 	if len(topicIDs) == 0 {
 		return out, nil
 	}
-	where, args := mentionScope(ws, topicIDs, from, to)
-	rows, err := db.reader().query(ctx, `SELECT `+db.utcHour("m.published_at")+`, COUNT(*),
-		SUM(CASE WHEN m.sentiment = 'positive' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN m.sentiment = 'neutral' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN m.sentiment = 'negative' THEN 1 ELSE 0 END),
-		SUM(m.author_followers)
-		FROM mentions m WHERE `+where+` GROUP BY 1 ORDER BY 1`, args...)
+	live, err := topicSet(ctx, sqlBatch{db.reader()}, ws)
 	if err != nil {
-		return nil, apperr.Wrap(err, "count distinct mentions")
+		return nil, err
+	}
+	want := make(map[int64]bool, len(topicIDs))
+	for _, id := range topicIDs {
+		want[id] = live[id]
+	}
+	rows, err := db.reader().query(ctx, `SELECT hour, topic_ids, volume, positive, neutral, negative, reach FROM mention_rollups
+		WHERE workspace_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, ws, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, apperr.Wrap(err, "read mention roll-ups")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r listen.Rollup
-		var hour string
-		if err := rows.Scan(&hour, &r.Volume, &r.Positive, &r.Neutral, &r.Negative, &r.Reach); err != nil {
-			return nil, apperr.Wrap(err, "count distinct mentions")
+		var topics string
+		if err := rows.Scan(&r.Hour, &topics, &r.Volume, &r.Positive, &r.Neutral, &r.Negative, &r.Reach); err != nil {
+			return nil, apperr.Wrap(err, "read mention roll-ups")
 		}
-		if r.Hour, err = time.Parse("2006-01-02 15", strings.Replace(hour, "T", " ", 1)); err != nil {
-			return nil, apperr.Wrap(err, "count distinct mentions")
+		if !slices.ContainsFunc(parseTopicIDs(topics), func(t int64) bool { return want[t] }) {
+			continue
+		}
+		r.Hour = r.Hour.UTC()
+		if n := len(out); n > 0 && out[n-1].Hour.Equal(r.Hour) {
+			last := &out[n-1]
+			last.Volume += r.Volume
+			last.Positive += r.Positive
+			last.Neutral += r.Neutral
+			last.Negative += r.Negative
+			last.Reach += r.Reach
+			continue
 		}
 		out = append(out, r)
 	}
-	return out, apperr.Wrap(rows.Err(), "count distinct mentions")
+	return out, apperr.Wrap(rows.Err(), "read mention roll-ups")
 }
 
 // InsightMentions returns the newest mentions f selects, at most f.Limit

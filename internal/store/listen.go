@@ -219,11 +219,15 @@ var (
 		tail: ` ON CONFLICT (topic_id, hour) DO UPDATE SET volume = topic_rollups.volume + excluded.volume,
 			positive = topic_rollups.positive + excluded.positive, neutral = topic_rollups.neutral + excluded.neutral,
 			negative = topic_rollups.negative + excluded.negative, reach = topic_rollups.reach + excluded.reach`, cols: 8, max: 256}
+	upsertMentionRollup = &bulk{into: `mention_rollups (workspace_id, hour, topic_ids, volume, positive, neutral, negative, reach) VALUES `,
+		tail: ` ON CONFLICT (workspace_id, hour, topic_ids) DO UPDATE SET volume = mention_rollups.volume + excluded.volume,
+			positive = mention_rollups.positive + excluded.positive, neutral = mention_rollups.neutral + excluded.neutral,
+			negative = mention_rollups.negative + excluded.negative, reach = mention_rollups.reach + excluded.reach`, cols: 8, max: 256}
 )
 
 var sqliteMentionStatements = sync.OnceValue(func() []string {
 	var out []string
-	for _, s := range []*bulk{insertMentionRows, insertMatches, upsertTopicRollup} {
+	for _, s := range []*bulk{insertMentionRows, insertMatches, upsertTopicRollup, upsertMentionRollup} {
 		out = append(out, s.all(true)...)
 	}
 	return out
@@ -237,7 +241,8 @@ const mentionsLockSpace int32 = 0x6d656e74 // "ment"
 
 // SaveMentions stores a batch of mentions in one transaction: rows (in
 // multi-row INSERTs), topic matches, cluster-size increments of roots
-// stored before, and the hourly topic roll-ups. Source ids and topic ids
+// stored before, and the hourly roll-ups of each topic and of each set of
+// topics. Source ids and topic ids
 // that are not the workspace's are dropped. It returns the new ids in batch
 // order, and the roots stored after near.After before this batch (see
 // listen.Store). Returns apperr.Conflict if a (source kind, external id) is
@@ -284,7 +289,10 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if err := insertMentionTopics(ctx, sqlBatch{c}, ws, batch, ids, topics); err != nil {
 			return err
 		}
-		return upsertTopicRollups(ctx, sqlBatch{c}, ws, batch, topics)
+		if err := upsertTopicRollups(ctx, sqlBatch{c}, ws, batch, topics); err != nil {
+			return err
+		}
+		return upsertMentionRollups(ctx, sqlBatch{c}, ws, batch, topics)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -525,16 +533,7 @@ func upsertTopicRollups(ctx context.Context, b batchConn, ws int64, batch []list
 				sums[k] = r
 				keys = append(keys, k)
 			}
-			r.Volume++
-			switch m.Sentiment {
-			case listen.Positive:
-				r.Positive++
-			case listen.Neutral:
-				r.Neutral++
-			case listen.Negative:
-				r.Negative++
-			}
-			r.Reach += m.AuthorFollowers
+			count(r, m)
 		}
 	}
 	// In key order, the upserts walk the roll-up table's B-tree once.
@@ -554,6 +553,63 @@ func upsertTopicRollups(ctx context.Context, b batchConn, ws int64, batch []list
 		return b.exec(ctx, upsertTopicRollup.text(end-start, b.anonymous()), args...)
 	})
 	return apperr.Wrap(err, "update topic roll-ups")
+}
+
+// count adds a mention to a roll-up.
+func count(r *listen.Rollup, m *listen.Mention) {
+	r.Volume++
+	switch m.Sentiment {
+	case listen.Positive:
+		r.Positive++
+	case listen.Neutral:
+		r.Neutral++
+	case listen.Negative:
+		r.Negative++
+	}
+	r.Reach += m.AuthorFollowers
+}
+
+type topicsHour struct {
+	hour   time.Time
+	topics string // a topic_ids column
+}
+
+// upsertMentionRollups counts each mention of the batch with topics once,
+// in the roll-up of its hour and its topic_ids.
+func upsertMentionRollups(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
+	sums := map[topicsHour]*listen.Rollup{}
+	var keys []topicsHour
+	for i := range batch {
+		m := &batch[i].Mention
+		ids := topicIDsText(m.TopicIDs, topics)
+		if ids == "" {
+			continue
+		}
+		k := topicsHour{m.PublishedAt.UTC().Truncate(time.Hour), ids}
+		r := sums[k]
+		if r == nil {
+			r = &listen.Rollup{}
+			sums[k] = r
+			keys = append(keys, k)
+		}
+		count(r, m)
+	}
+	slices.SortFunc(keys, func(x, y topicsHour) int {
+		if c := x.hour.Compare(y.hour); c != 0 {
+			return c
+		}
+		return strings.Compare(x.topics, y.topics)
+	})
+	args := make([]any, 0, upsertMentionRollup.cols*upsertMentionRollup.max)
+	err := upsertMentionRollup.chunks(len(keys), func(start, end int) error {
+		args = args[:0]
+		for _, k := range keys[start:end] {
+			r := sums[k]
+			args = append(args, ws, k.hour, k.topics, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
+		}
+		return b.exec(ctx, upsertMentionRollup.text(end-start, b.anonymous()), args...)
+	})
+	return apperr.Wrap(err, "update mention roll-ups")
 }
 
 const knownChunk = 500
@@ -812,8 +868,8 @@ func liveTopics(ids []int64, topics map[int64]bool) []int64 {
 }
 
 // SetMentionSentiment sets a corrected label and moves the mention's count
-// in its topics' roll-ups from the old label to the new. Returns
-// apperr.NotFound.
+// in its topics' roll-ups and its topic set's from the old label to the
+// new. Returns apperr.NotFound.
 func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label string) (listen.Mention, error) {
 	col := map[string]string{listen.Positive: "positive", listen.Neutral: "neutral", listen.Negative: "negative"}
 	if col[label] == "" {
@@ -840,7 +896,11 @@ func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label strin
 		if col[old] != "" {
 			set += `, ` + col[old] + ` = ` + col[old] + ` - 1`
 		}
-		in, args := numberedIn([]any{ws, published.UTC().Truncate(time.Hour)}, ids)
+		hour := published.UTC().Truncate(time.Hour)
+		if _, err := c.exec(ctx, `UPDATE mention_rollups SET `+set+` WHERE workspace_id = $1 AND hour = $2 AND topic_ids = $3`, ws, hour, topics); err != nil {
+			return apperr.Wrap(err, "move sentiment count")
+		}
+		in, args := numberedIn([]any{ws, hour}, ids)
 		_, err := c.exec(ctx, `UPDATE topic_rollups SET `+set+` WHERE workspace_id = $1 AND hour = $2 AND topic_id IN `+in, args...)
 		return apperr.Wrap(err, "move sentiment count")
 	})

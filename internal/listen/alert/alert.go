@@ -45,6 +45,10 @@ type Store interface {
 	// TopicRollups returns hourly roll-ups of the topics (all when none)
 	// with hour in [from, to).
 	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+	// MentionRollups counts per hour in [from, to) the distinct mentions
+	// that match any of topicIDs, which their topic roll-ups would count
+	// once per topic (none when topicIDs is empty).
+	MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
 	// TopicMentionIDs returns the ids of mentions of the topics published
 	// in [from, to), of a sentiment when set, newest first, at most limit.
 	TopicMentionIDs(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, sentiment string, limit int) ([]int64, error)

@@ -368,6 +368,78 @@ func TestSpikeQuietPeriod(t *testing.T) {
 	})
 }
 
+// store stores n mentions of a sentiment published at at, matching the
+// topics, as listening does (rows, matches and roll-ups in one batch).
+func (f fixture) store(t *testing.T, n int, sentiment string, at time.Time, topics ...int64) {
+	t.Helper()
+	batch := make([]listen.NewMention, n)
+	for i := range batch {
+		k := mentionSeq.Add(1)
+		batch[i] = listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("s", k), Text: fmt.Sprint("post ", k),
+			ContentHash: fmt.Sprint("h", k), Sentiment: sentiment, TopicIDs: topics, PublishedAt: at, FetchedAt: at}, ClusterIndex: -1}
+	}
+	_, _, err := f.db.SaveMentions(context.Background(), f.ws, batch, listen.NearSync{})
+	must(t, err)
+}
+
+// TestAllTopicsSpikeCountsMentionOnce: a spike rule on all topics counts a
+// mention of two topics once, in the hour's volume and negative share as
+// in their baseline, and leaves out mentions of crisis topics only, as
+// the insights pages count them.
+func TestAllTopicsSpikeCountsMentionOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		hour := now.Truncate(time.Hour)
+		for _, tt := range []struct {
+			kind      string
+			threshold float64
+		}{
+			// Baseline 10 an hour; now 10 mentions of both topics, which
+			// the topics' roll-ups add up to 20 (z 3.2).
+			{"volume_spike", 3},
+			// Now 10 negative of both topics and 10 positive of one: 50 %
+			// negative, 67 % when added up per topic.
+			{"negative_spike", 0.6},
+		} {
+			t.Run(tt.kind, func(t *testing.T) {
+				f := newFixture(t, db)
+				product := f.topic(t, "奶茶", "product")
+				for d := 1; d <= 14; d++ {
+					f.store(t, 10, "positive", hour.Add(-time.Duration(d)*24*time.Hour), f.brand)
+				}
+				if tt.kind == "volume_spike" {
+					f.store(t, 10, "positive", hour, f.brand, product)
+				} else {
+					f.store(t, 10, "negative", hour, f.brand, product)
+					f.store(t, 10, "positive", hour, f.brand)
+				}
+				f.store(t, 30, "negative", hour, f.crisis)
+				_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "全部", Kind: tt.kind, Threshold: tt.threshold, Enabled: true})
+				must(t, err)
+				ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return now }})
+				fired, err := ev.Evaluate(ctx, f.ws, nil)
+				must(t, err)
+				if len(fired) != 0 {
+					t.Fatalf("fired %+v; each mention counted once is no spike", fired[0].Detail)
+				}
+				// 10 more mentions of one topic make it a spike, of
+				// mentions each counted once.
+				sentiment := "positive"
+				if tt.kind == "negative_spike" {
+					sentiment = "negative"
+				}
+				f.store(t, 10, sentiment, hour, product)
+				fired, err = ev.Evaluate(ctx, f.ws, nil)
+				must(t, err)
+				if len(fired) != 1 || fmt.Sprint(fired[0].Detail["volume"]) != map[string]string{"volume_spike": "20", "negative_spike": "30"}[tt.kind] {
+					t.Errorf("after 10 more mentions: fired %+v; want one alert of 20 (volume) or 30 (negative) mentions", fired)
+				}
+			})
+		}
+	})
+}
+
 // staleRecent is a store whose evaluations read the rule's recent alerts
 // before another evaluation stored its own, as two at once do.
 type staleRecent struct{ *store.DB }

@@ -248,7 +248,7 @@ func NegativeShift(neg, vol, baseNeg, baseVol int64) (share, baseShare, delta fl
 }
 
 // SpikeCheck decides whether a spike rule fires for hour, given the
-// watched topics' roll-ups summed per hour (hours missing are zero).
+// watched topics' mentions per hour (hours missing are zero).
 // It returns the value, the baseline and whether the rule fires.
 func SpikeCheck(r listen.AlertRule, perHour map[time.Time]listen.Rollup, hour time.Time) (value, baseline float64, fire bool, detail map[string]any) {
 	cur := perHour[hour]
@@ -287,7 +287,12 @@ func (e *Evaluator) spike(ctx context.Context, ws int64, r listen.AlertRule, top
 		return nil, nil
 	}
 	cur := now.Truncate(time.Hour)
-	rows, err := e.store.TopicRollups(ctx, ws, sel, cur.Add(-time.Hour-BaselineDays*24*time.Hour), cur.Add(time.Hour))
+	// All topics count a mention of several of them once.
+	rollups := e.store.MentionRollups
+	if r.TopicID != 0 {
+		rollups = e.store.TopicRollups
+	}
+	rows, err := rollups(ctx, ws, sel, cur.Add(-time.Hour-BaselineDays*24*time.Hour), cur.Add(time.Hour))
 	if err != nil {
 		return nil, err
 	}
