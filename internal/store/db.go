@@ -52,20 +52,27 @@ type DB struct {
 }
 
 // Open connects to the database that dsn names: a postgres:// or
-// postgresql:// URL selects PostgreSQL; anything else is a SQLite file path
-// ("" means chorus.db in dataDir). It does not migrate. log receives the
+// postgresql:// URL selects PostgreSQL; a file path, or a sqlite:// or
+// file: URL, a SQLite file ("" means chorus.db in dataDir); a URL of
+// another kind is an error. It does not migrate. log receives the
 // store's own warnings and the progress of upgrades (nil: slog's default
 // logger).
 func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	switch scheme(dsn) {
+	case "postgres", "postgresql":
 		db, err := openPostgres(ctx, dsn)
 		if err == nil {
 			db.log = log
 		}
 		return db, err
+	case "", "sqlite", "file":
+	default:
+		// Not a path: a SQLite file named mysql://… is never meant. The
+		// rest of the URL may hold a password.
+		return nil, fmt.Errorf("unsupported database %s://…: use postgres://… for PostgreSQL, or a file path for SQLite", scheme(dsn))
 	}
 	path, inDataDir := sqliteFile(dsn, dataDir)
 	if inDataDir {
@@ -77,16 +84,25 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*DB, erro
 }
 
 // SQLiteFile is the SQLite file that Open uses for dsn and dataDir; ""
-// when dsn is a PostgreSQL URL.
+// when dsn is the URL of another database.
 func SQLiteFile(dsn, dataDir string) string {
 	path, _ := sqliteFile(dsn, dataDir)
 	return path
 }
 
+// scheme is the part of dsn before "://"; "" when there is none.
+func scheme(dsn string) string {
+	s, _, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return ""
+	}
+	return s
+}
+
 // sqliteFile is the path dsn names, or chorus.db in dataDir (inDataDir)
 // when dsn names none.
 func sqliteFile(dsn, dataDir string) (path string, inDataDir bool) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if s := scheme(dsn); s != "" && s != "sqlite" && s != "file" {
 		return "", false
 	}
 	path = strings.TrimPrefix(dsn, "sqlite://")
