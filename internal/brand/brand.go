@@ -12,6 +12,23 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
+// Revision is the stored state an item or document was read at, so that
+// a save does not silently overwrite what someone else saved meanwhile.
+// Every item and document embeds it.
+type Revision struct {
+	// Version changes whenever the stored item changes. A save that
+	// carries the version it read is refused with apperr.Conflict
+	// (error.brand.changed) when someone else has saved since; a save
+	// without one replaces whatever is stored.
+	Version string `json:"version,omitempty"`
+}
+
+// ItemVersion returns the version the item was read at.
+func (r *Revision) ItemVersion() string { return r.Version }
+
+// SetItemVersion sets the version a save checks the stored item against.
+func (r *Revision) SetItemVersion(v string) { r.Version = v }
+
 // Limits on free text, so that a pasted document cannot bloat a profile.
 const (
 	maxShort = 200
@@ -21,6 +38,7 @@ const (
 
 // Profile is how the brand sees itself: one per workspace.
 type Profile struct {
+	Revision
 	Positioning      string    `json:"positioning"`
 	ValueProposition string    `json:"value_proposition"`
 	Tone             Tone      `json:"tone"`
@@ -52,6 +70,7 @@ func (p *Profile) Validate() error {
 
 // Product is something the brand sells.
 type Product struct {
+	Revision
 	ID            int64    `json:"id"`
 	Name          string   `json:"name"`
 	Category      string   `json:"category"`
@@ -92,6 +111,7 @@ type PlatformShare struct {
 
 // Persona is a consumer the brand sells to.
 type Persona struct {
+	Revision
 	ID              int64           `json:"id"`
 	Name            string          `json:"name"`
 	Description     string          `json:"description"`
@@ -158,6 +178,7 @@ type Account struct {
 // Competitor is a brand we compete with; its aliases and keywords seed the
 // listening topics later.
 type Competitor struct {
+	Revision
 	ID       int64     `json:"id"`
 	Name     string    `json:"name"`
 	Aliases  []string  `json:"aliases"`
@@ -185,6 +206,7 @@ func (c *Competitor) Validate() error {
 // TeamMember is a person who works on social media, with the hours a week
 // they really have for it.
 type TeamMember struct {
+	Revision
 	ID          int64   `json:"id"`
 	Name        string  `json:"name"`
 	Role        string  `json:"role"`
@@ -212,6 +234,7 @@ var AmplifierKinds = []string{"kol", "forum_moderator", "paid_boost", "media", "
 // Amplifier is an amplification resource: a KOL account, a forum moderator,
 // a paid boost budget.
 type Amplifier struct {
+	Revision
 	ID        int64   `json:"id"`
 	Kind      string  `json:"kind"`
 	Name      string  `json:"name"`
@@ -246,6 +269,7 @@ func (a *Amplifier) Validate() error {
 // Budget is what the team may spend a month, and what an hour of its work
 // costs when no member sets their own rate.
 type Budget struct {
+	Revision
 	Monthly    float64   `json:"monthly"`
 	Currency   string    `json:"currency"`
 	HourlyCost float64   `json:"hourly_cost"`

@@ -2,6 +2,8 @@ package brand
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,9 +51,11 @@ type Store interface {
 	BrandItem(ctx context.Context, workspaceID int64, kind string, id int64) (Doc, error)
 	// CreateBrandItem stores a new item and returns its id.
 	CreateBrandItem(ctx context.Context, workspaceID int64, kind, name string, body []byte) (int64, error)
-	// UpdateBrandItem replaces an item's name and body. Returns
-	// apperr.NotFound if it does not exist in the workspace with that kind.
-	UpdateBrandItem(ctx context.Context, workspaceID int64, kind string, id int64, name string, body []byte) error
+	// UpdateBrandItem replaces an item's name and body; when prev is not
+	// nil, only if the stored body is still prev. Returns apperr.NotFound
+	// if it does not exist in the workspace with that kind, and
+	// ChangedError when the stored body is no longer prev.
+	UpdateBrandItem(ctx context.Context, workspaceID int64, kind string, id int64, name string, body, prev []byte) error
 	// DeleteBrandItem removes an item. Returns apperr.NotFound if it does
 	// not exist in the workspace with that kind.
 	DeleteBrandItem(ctx context.Context, workspaceID int64, kind string, id int64) error
@@ -59,8 +63,10 @@ type Store interface {
 	// was never saved.
 	BrandDoc(ctx context.Context, workspaceID int64, kind string) (Doc, error)
 	// PutBrandDoc creates or replaces a singleton document and returns the
-	// time it was stored.
-	PutBrandDoc(ctx context.Context, workspaceID int64, kind string, body []byte) (time.Time, error)
+	// time it was stored; when prev is not nil, only if the stored body is
+	// still prev, an empty prev meaning that none is stored. Returns
+	// ChangedError when it is not.
+	PutBrandDoc(ctx context.Context, workspaceID int64, kind string, body, prev []byte) (time.Time, error)
 }
 
 // Item is what a Collection keeps: a pointer to a brand type that validates
@@ -75,6 +81,21 @@ type Item[T any] interface {
 	SetItemID(id int64)
 	// Title names the item in lists.
 	Title() string
+	// ItemVersion and SetItemVersion are the item's Revision.
+	ItemVersion() string
+	SetItemVersion(v string)
+}
+
+// ChangedError is the error of a save refused because someone else saved
+// the item or document after it was read (see Revision).
+func ChangedError() error { return apperr.New(apperr.Conflict, "error.brand.changed", nil) }
+
+// versionOf is the version of a stored body: a digest, so that it changes
+// whenever the body does. A document never stored has the version of an
+// empty body.
+func versionOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:8])
 }
 
 // Service is step 1, "know yourself": the brand profile and budget of a
@@ -163,12 +184,15 @@ func (c *Collection[T, P]) Create(ctx context.Context, workspaceID int64, v T) (
 		return zero, err
 	}
 	p.SetItemID(id)
+	p.SetItemVersion(versionOf(body))
 	return v, nil
 }
 
-// Update validates v and replaces item id with it; the id inside v is
-// ignored. Returns apperr.Invalid with the fields that are wrong, and
-// apperr.NotFound if the item does not exist in the workspace.
+// Update validates v and replaces item id with it, and returns it with its
+// new version; the id inside v is ignored. Returns apperr.Invalid with the
+// fields that are wrong, apperr.NotFound if the item does not exist in the
+// workspace, and ChangedError when v carries a version and the item has
+// been saved since.
 func (c *Collection[T, P]) Update(ctx context.Context, workspaceID, id int64, v T) (T, error) {
 	var zero T
 	p := P(&v)
@@ -176,10 +200,22 @@ func (c *Collection[T, P]) Update(ctx context.Context, workspaceID, id int64, v 
 	if err != nil {
 		return zero, err
 	}
-	if err := c.svc.store.UpdateBrandItem(ctx, workspaceID, c.kind, id, p.Title(), body); err != nil {
+	var prev []byte
+	if version := p.ItemVersion(); version != "" {
+		d, err := c.svc.store.BrandItem(ctx, workspaceID, c.kind, id)
+		if err != nil {
+			return zero, err
+		}
+		if versionOf(d.Body) != version {
+			return zero, ChangedError()
+		}
+		prev = d.Body
+	}
+	if err := c.svc.store.UpdateBrandItem(ctx, workspaceID, c.kind, id, p.Title(), body, prev); err != nil {
 		return zero, err
 	}
 	p.SetItemID(id)
+	p.SetItemVersion(versionOf(body))
 	return v, nil
 }
 
@@ -189,17 +225,19 @@ func (c *Collection[T, P]) Delete(ctx context.Context, workspaceID, id int64) er
 	return c.svc.store.DeleteBrandItem(ctx, workspaceID, c.kind, id)
 }
 
-// encode validates p and returns its stored body. The id lives in the row,
-// not in the body, so it is left out.
+// encode validates p and returns its stored body. The id lives in the row
+// and the version follows from the body, so both are left out.
 func (c *Collection[T, P]) encode(p P) ([]byte, error) {
 	if err := c.svc.validate(p); err != nil {
 		return nil, err
 	}
 	emptyLists(p)
-	id := p.ItemID()
+	id, version := p.ItemID(), p.ItemVersion()
 	p.SetItemID(0)
+	p.SetItemVersion("")
 	body, err := encode(c.kind, p)
 	p.SetItemID(id)
+	p.SetItemVersion(version)
 	return body, err
 }
 
@@ -209,6 +247,7 @@ func (c *Collection[T, P]) decode(workspaceID int64, d Doc) (T, error) {
 		return v, err
 	}
 	P(&v).SetItemID(d.ID)
+	P(&v).SetItemVersion(versionOf(d.Body))
 	emptyLists(&v)
 	return v, nil
 }
@@ -231,6 +270,7 @@ func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, erro
 	d, err := s.store.BrandDoc(ctx, workspaceID, KindProfile)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
+		p.Version = versionOf(nil)
 		return p, nil
 	case err != nil:
 		return p, err
@@ -238,27 +278,29 @@ func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, erro
 	if err := decode(KindProfile, workspaceID, d, &p); err != nil {
 		return Profile{}, err
 	}
-	p.UpdatedAt = d.UpdatedAt
+	p.UpdatedAt, p.Version = d.UpdatedAt, versionOf(d.Body)
 	return p, nil
 }
 
 // SaveProfile validates and stores the workspace's brand profile and returns
-// it with the time it was stored. Returns apperr.Invalid with the fields that
-// are wrong.
+// it with the time it was stored and its new version. Returns
+// apperr.Invalid with the fields that are wrong, and ChangedError when p
+// carries a version and the profile has been saved since.
 func (s *Service) SaveProfile(ctx context.Context, workspaceID int64, p Profile) (Profile, error) {
 	if err := s.validate(&p); err != nil {
 		return Profile{}, err
 	}
-	p.UpdatedAt = time.Time{} // kept by the row
+	version := p.Version
+	p.UpdatedAt, p.Version = time.Time{}, "" // kept by the row
 	body, err := encode(KindProfile, &p)
 	if err != nil {
 		return Profile{}, err
 	}
-	at, err := s.store.PutBrandDoc(ctx, workspaceID, KindProfile, body)
+	at, err := s.putDoc(ctx, workspaceID, KindProfile, body, version)
 	if err != nil {
 		return Profile{}, err
 	}
-	p.UpdatedAt = at
+	p.UpdatedAt, p.Version = at, versionOf(body)
 	return p, nil
 }
 
@@ -268,7 +310,7 @@ func (s *Service) Budget(ctx context.Context, workspaceID int64, defaultCurrency
 	d, err := s.store.BrandDoc(ctx, workspaceID, KindBudget)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		return Budget{Currency: defaultCurrency}, nil
+		return Budget{Currency: defaultCurrency, Revision: Revision{Version: versionOf(nil)}}, nil
 	case err != nil:
 		return Budget{}, err
 	}
@@ -279,28 +321,51 @@ func (s *Service) Budget(ctx context.Context, workspaceID int64, defaultCurrency
 	if b.Currency == "" {
 		b.Currency = defaultCurrency
 	}
-	b.UpdatedAt = d.UpdatedAt
+	b.UpdatedAt, b.Version = d.UpdatedAt, versionOf(d.Body)
 	return b, nil
 }
 
 // SaveBudget validates and stores the workspace's budget and returns it with
-// the time it was stored. Returns apperr.Invalid with the fields that are
-// wrong.
+// the time it was stored and its new version. Returns apperr.Invalid with
+// the fields that are wrong, and ChangedError when b carries a version and
+// the budget has been saved since.
 func (s *Service) SaveBudget(ctx context.Context, workspaceID int64, b Budget) (Budget, error) {
 	if err := s.validate(&b); err != nil {
 		return Budget{}, err
 	}
-	b.UpdatedAt = time.Time{} // kept by the row
+	version := b.Version
+	b.UpdatedAt, b.Version = time.Time{}, "" // kept by the row
 	body, err := encode(KindBudget, &b)
 	if err != nil {
 		return Budget{}, err
 	}
-	at, err := s.store.PutBrandDoc(ctx, workspaceID, KindBudget, body)
+	at, err := s.putDoc(ctx, workspaceID, KindBudget, body, version)
 	if err != nil {
 		return Budget{}, err
 	}
-	b.UpdatedAt = at
+	b.UpdatedAt, b.Version = at, versionOf(body)
 	return b, nil
+}
+
+// putDoc stores a singleton document's body; with a version, only over
+// the stored document of that version.
+func (s *Service) putDoc(ctx context.Context, workspaceID int64, kind string, body []byte, version string) (time.Time, error) {
+	var prev []byte
+	if version != "" {
+		d, err := s.store.BrandDoc(ctx, workspaceID, kind)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			prev = []byte{}
+		case err != nil:
+			return time.Time{}, err
+		default:
+			prev = d.Body
+		}
+		if versionOf(prev) != version {
+			return time.Time{}, ChangedError()
+		}
+	}
+	return s.store.PutBrandDoc(ctx, workspaceID, kind, body, prev)
 }
 
 // platformRef is a platform key named by a field of a brand item.

@@ -74,12 +74,15 @@ func (m *memStore) CreateBrandItem(_ context.Context, ws int64, kind, name strin
 	return m.nextID, nil
 }
 
-func (m *memStore) UpdateBrandItem(_ context.Context, ws int64, kind string, id int64, name string, body []byte) error {
+func (m *memStore) UpdateBrandItem(_ context.Context, ws int64, kind string, id int64, name string, body, prev []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it, ok := m.items[id]
 	if !ok || it.ws != ws || it.kind != kind {
 		return apperr.NotFoundf(kind)
+	}
+	if prev != nil && string(prev) != string(it.doc.Body) {
+		return brand.ChangedError()
 	}
 	it.doc = brand.Doc{ID: id, Name: name, Body: slices.Clone(body), UpdatedAt: m.now}
 	m.items[id] = it
@@ -107,9 +110,12 @@ func (m *memStore) BrandDoc(_ context.Context, ws int64, kind string) (brand.Doc
 	return d, nil
 }
 
-func (m *memStore) PutBrandDoc(_ context.Context, ws int64, kind string, body []byte) (time.Time, error) {
+func (m *memStore) PutBrandDoc(_ context.Context, ws int64, kind string, body, prev []byte) (time.Time, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if d, ok := m.docs[memKey{ws, kind}]; prev != nil && (ok != (len(prev) > 0) || string(prev) != string(d.Body)) {
+		return time.Time{}, brand.ChangedError()
+	}
 	m.docs[memKey{ws, kind}] = brand.Doc{Name: kind, Body: slices.Clone(body), UpdatedAt: m.now}
 	return m.now, nil
 }
@@ -411,7 +417,7 @@ func TestSingletons(t *testing.T) {
 		t.Fatalf("Profile never saved = %+v, %v; want zero", p, err)
 	}
 	b, err := s.Budget(ctx, 1, "CNY")
-	if err != nil || b != (brand.Budget{Currency: "CNY"}) {
+	if err != nil || b.Monthly != 0 || b.HourlyCost != 0 || b.Currency != "CNY" || !b.UpdatedAt.IsZero() {
 		t.Fatalf("Budget never saved = %+v, %v; want zero in CNY", b, err)
 	}
 
@@ -443,4 +449,100 @@ func TestSingletons(t *testing.T) {
 	if b, _ := s.Budget(ctx, 2, "EUR"); b.Currency != "EUR" || b.Monthly != 0 {
 		t.Errorf("other workspace's budget = %+v, want zero in EUR", b)
 	}
+}
+
+// TestSavesOverAnotherAreRefused: two people who opened the same item, or
+// the profile or budget, both save; the second save carries the version it
+// read and is refused with a conflict instead of silently replacing the
+// first. A save without a version, and one over the latest version,
+// still go through.
+func TestSavesOverAnotherAreRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t)
+	conflict := func(t *testing.T, what string, err error) {
+		t.Helper()
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Conflict || ae.Key != "error.brand.changed" {
+			t.Fatalf("%s = %v, want a conflict error.brand.changed", what, err)
+		}
+	}
+
+	t.Run("item", func(t *testing.T) {
+		created, err := s.Products.Create(ctx, 1, brand.Product{Name: "Oolong"})
+		if err != nil || created.Version == "" {
+			t.Fatalf("Create = %+v, %v; want a version", created, err)
+		}
+		a, _ := s.Products.Get(ctx, 1, created.ID)
+		b, _ := s.Products.Get(ctx, 1, created.ID)
+		if a.Version != created.Version {
+			t.Fatalf("Get's version %q, Create's %q", a.Version, created.Version)
+		}
+		a.PriceBand = "¥59–79"
+		savedA, err := s.Products.Update(ctx, 1, created.ID, a)
+		if err != nil || savedA.Version == a.Version {
+			t.Fatalf("first save = %+v, %v; want a new version", savedA, err)
+		}
+		b.Name = "Oolong (renamed)"
+		_, err = s.Products.Update(ctx, 1, created.ID, b)
+		conflict(t, "second save over the first", err)
+		if got, _ := s.Products.Get(ctx, 1, created.ID); got.PriceBand != "¥59–79" || got.Name != "Oolong" {
+			t.Errorf("after the refused save: %+v, want the first save kept", got)
+		}
+		b.Version = savedA.Version // seen the first save: may replace it
+		if _, err := s.Products.Update(ctx, 1, created.ID, b); err != nil {
+			t.Errorf("save over the latest version: %v", err)
+		}
+		b.Version = ""
+		b.Category = "tea"
+		if _, err := s.Products.Update(ctx, 1, created.ID, b); err != nil {
+			t.Errorf("save without a version: %v", err)
+		}
+		b.Version = savedA.Version
+		if _, err := s.Products.Update(ctx, 1, 9999, b); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("save of a missing item = %v, want not found", err)
+		}
+	})
+
+	t.Run("profile", func(t *testing.T) {
+		a, _ := s.Profile(ctx, 3)
+		b, _ := s.Profile(ctx, 3)
+		a.Positioning = "Tea for commuters"
+		savedA, err := s.SaveProfile(ctx, 3, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.StageGoal = "Launch"
+		_, err = s.SaveProfile(ctx, 3, b)
+		conflict(t, "second first-ever save of the profile", err)
+		savedA.StageGoal = "Launch"
+		if _, err := s.SaveProfile(ctx, 3, savedA); err != nil {
+			t.Fatalf("save over the latest version: %v", err)
+		}
+		_, err = s.SaveProfile(ctx, 3, savedA)
+		conflict(t, "save over a version saved over since", err)
+		if p, _ := s.Profile(ctx, 3); p.Positioning != "Tea for commuters" || p.StageGoal != "Launch" {
+			t.Errorf("profile = %+v", p)
+		}
+	})
+
+	t.Run("budget", func(t *testing.T) {
+		a, _ := s.Budget(ctx, 4, "CNY")
+		a.Monthly = 5000
+		savedA, err := s.SaveBudget(ctx, 4, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := savedA
+		savedA.Monthly = 6000
+		if _, err := s.SaveBudget(ctx, 4, savedA); err != nil {
+			t.Fatal(err)
+		}
+		stale.HourlyCost = 80
+		_, err = s.SaveBudget(ctx, 4, stale)
+		conflict(t, "save of a budget read before the last save", err)
+		if b, _ := s.Budget(ctx, 4, "CNY"); b.Monthly != 6000 || b.HourlyCost != 0 {
+			t.Errorf("budget = %+v, want the last save kept", b)
+		}
+	})
 }

@@ -60,12 +60,23 @@ func (db *DB) CreateBrandItem(ctx context.Context, workspaceID int64, kind, name
 	return id, nil
 }
 
-// UpdateBrandItem replaces an item's name and body. Returns apperr.NotFound
-// if it does not exist in the workspace with that kind.
-func (db *DB) UpdateBrandItem(ctx context.Context, workspaceID int64, kind string, id int64, name string, body []byte) error {
+// UpdateBrandItem replaces an item's name and body; when prev is not nil,
+// only if the stored body is still prev. Returns apperr.NotFound if it does
+// not exist in the workspace with that kind, and brand.ChangedError when
+// the stored body is no longer prev.
+func (db *DB) UpdateBrandItem(ctx context.Context, workspaceID int64, kind string, id int64, name string, body, prev []byte) error {
 	res, err := db.writer().exec(ctx, `UPDATE brand_items SET name = $1, body = $2, updated_at = $3
-		WHERE workspace_id = $4 AND kind = $5 AND id = $6`, name, string(body), db.now(), workspaceID, kind, id)
-	return brandRowsOne(res, err, "update", kind)
+		WHERE workspace_id = $4 AND kind = $5 AND id = $6 AND ($7 OR body = $8)`,
+		name, string(body), db.now(), workspaceID, kind, id, prev == nil, string(prev))
+	err = brandRowsOne(res, err, "update", kind)
+	if prev != nil && apperr.Is(err, apperr.NotFound) {
+		// Either gone or changed meanwhile; tell which.
+		if _, gerr := db.BrandItem(ctx, workspaceID, kind, id); gerr != nil {
+			return gerr
+		}
+		return brand.ChangedError()
+	}
+	return err
 }
 
 // DeleteBrandItem removes an item. Returns apperr.NotFound if it does not
@@ -91,14 +102,34 @@ func (db *DB) BrandDoc(ctx context.Context, workspaceID int64, kind string) (bra
 }
 
 // PutBrandDoc creates or replaces a singleton document and returns the time
-// it was stored.
-func (db *DB) PutBrandDoc(ctx context.Context, workspaceID int64, kind string, body []byte) (time.Time, error) {
+// it was stored; when prev is not nil, only if the stored body is still
+// prev, an empty prev meaning that none is stored. Returns
+// brand.ChangedError when it is not.
+func (db *DB) PutBrandDoc(ctx context.Context, workspaceID int64, kind string, body, prev []byte) (time.Time, error) {
 	now := db.now()
-	_, err := db.writer().exec(ctx, `INSERT INTO brand_docs (workspace_id, kind, body, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (workspace_id, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
-		workspaceID, kind, string(body), now)
+	var res sql.Result
+	var err error
+	switch {
+	case prev == nil:
+		res, err = db.writer().exec(ctx, `INSERT INTO brand_docs (workspace_id, kind, body, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (workspace_id, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+			workspaceID, kind, string(body), now)
+	case len(prev) == 0:
+		res, err = db.writer().exec(ctx, `INSERT INTO brand_docs (workspace_id, kind, body, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (workspace_id, kind) DO NOTHING`, workspaceID, kind, string(body), now)
+	default:
+		res, err = db.writer().exec(ctx, `UPDATE brand_docs SET body = $3, updated_at = $4
+			WHERE workspace_id = $1 AND kind = $2 AND body = $5`, workspaceID, kind, string(body), now, string(prev))
+	}
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
 	if err != nil {
 		return time.Time{}, apperr.Wrap(err, "save "+kind)
+	}
+	if n == 0 {
+		return time.Time{}, brand.ChangedError()
 	}
 	return now, nil
 }

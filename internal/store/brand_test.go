@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -71,7 +72,7 @@ func TestBrandItems(t *testing.T) {
 		_, err = db.BrandItem(ctx, ws, brand.KindPersona, tea)
 		wantCode(t, "BrandItem as another kind", err, apperr.NotFound)
 
-		if err := db.UpdateBrandItem(ctx, ws, brand.KindProduct, tea, "Green tea", []byte(`{"name":"Green tea"}`)); err != nil {
+		if err := db.UpdateBrandItem(ctx, ws, brand.KindProduct, tea, "Green tea", []byte(`{"name":"Green tea"}`), nil); err != nil {
 			t.Fatal(err)
 		}
 		d, err = db.BrandItem(ctx, ws, brand.KindProduct, tea)
@@ -79,9 +80,9 @@ func TestBrandItems(t *testing.T) {
 			t.Fatalf("after update BrandItem = %+v (%s), %v", d, d.Body, err)
 		}
 		wantCode(t, "UpdateBrandItem of missing id",
-			db.UpdateBrandItem(ctx, ws, brand.KindProduct, cups+1000, "x", []byte(`{}`)), apperr.NotFound)
+			db.UpdateBrandItem(ctx, ws, brand.KindProduct, cups+1000, "x", []byte(`{}`), nil), apperr.NotFound)
 		wantCode(t, "UpdateBrandItem as another kind",
-			db.UpdateBrandItem(ctx, ws, brand.KindPersona, tea, "x", []byte(`{}`)), apperr.NotFound)
+			db.UpdateBrandItem(ctx, ws, brand.KindPersona, tea, "x", []byte(`{}`), nil), apperr.NotFound)
 
 		if err := db.DeleteBrandItem(ctx, ws, brand.KindProduct, tea); err != nil {
 			t.Fatal(err)
@@ -113,7 +114,7 @@ func TestBrandItemsWorkspaceIsolation(t *testing.T) {
 			t.Errorf("BrandItems of B = %+v, %v; want none", items, err)
 		}
 		wantCode(t, "UpdateBrandItem from B",
-			db.UpdateBrandItem(ctx, b, brand.KindCompetitor, id, "Taken", []byte(`{"name":"Taken"}`)), apperr.NotFound)
+			db.UpdateBrandItem(ctx, b, brand.KindCompetitor, id, "Taken", []byte(`{"name":"Taken"}`), nil), apperr.NotFound)
 		wantCode(t, "DeleteBrandItem from B", db.DeleteBrandItem(ctx, b, brand.KindCompetitor, id), apperr.NotFound)
 
 		d, err := db.BrandItem(ctx, a, brand.KindCompetitor, id)
@@ -133,12 +134,12 @@ func TestBrandDocs(t *testing.T) {
 		_, err := db.BrandDoc(ctx, a, brand.KindProfile)
 		wantCode(t, "BrandDoc never saved", err, apperr.NotFound)
 
-		at, err := db.PutBrandDoc(ctx, a, brand.KindProfile, []byte(`{"positioning":"one"}`))
+		at, err := db.PutBrandDoc(ctx, a, brand.KindProfile, []byte(`{"positioning":"one"}`), nil)
 		if err != nil || !at.Equal(clock) {
 			t.Fatalf("PutBrandDoc = %v, %v; want %v", at, err, clock)
 		}
 		clock = clock.Add(time.Hour)
-		if _, err := db.PutBrandDoc(ctx, a, brand.KindProfile, []byte(`{"positioning":"two"}`)); err != nil {
+		if _, err := db.PutBrandDoc(ctx, a, brand.KindProfile, []byte(`{"positioning":"two"}`), nil); err != nil {
 			t.Fatalf("second PutBrandDoc: %v", err)
 		}
 		d, err := db.BrandDoc(ctx, a, brand.KindProfile)
@@ -150,7 +151,7 @@ func TestBrandDocs(t *testing.T) {
 		_, err = db.BrandDoc(ctx, b, brand.KindProfile)
 		wantCode(t, "BrandDoc from B", err, apperr.NotFound)
 
-		if _, err := db.PutBrandDoc(ctx, b, brand.KindProfile, []byte(`{"positioning":"B's"}`)); err != nil {
+		if _, err := db.PutBrandDoc(ctx, b, brand.KindProfile, []byte(`{"positioning":"B's"}`), nil); err != nil {
 			t.Fatal(err)
 		}
 		if d, _ := db.BrandDoc(ctx, a, brand.KindProfile); string(d.Body) != `{"positioning":"two"}` {
@@ -197,6 +198,52 @@ func TestBrandServiceOnStore(t *testing.T) {
 		budget, err = s.Budget(ctx, a, "USD")
 		if err != nil || budget.Monthly != 20000 || !budget.UpdatedAt.Equal(saved.UpdatedAt) {
 			t.Errorf("Budget = %+v, %v; want %+v", budget, err, saved)
+		}
+	})
+}
+
+// TestBrandSavesOverAnother: a save that names the body it read is stored
+// only while that body is still stored, on both databases; the service
+// turns this into its "changed by someone else" error.
+func TestBrandSavesOverAnother(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := brandTestWorkspace(t, db)
+		changed := func(what string, err error) {
+			t.Helper()
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Code != apperr.Conflict || ae.Key != "error.brand.changed" {
+				t.Errorf("%s = %v, want a conflict error.brand.changed", what, err)
+			}
+		}
+		one, two := []byte(`{"name":"Tea"}`), []byte(`{"name":"Green tea"}`)
+		id, err := db.CreateBrandItem(ctx, ws, brand.KindProduct, "Tea", one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateBrandItem(ctx, ws, brand.KindProduct, id, "Green tea", two, one); err != nil {
+			t.Fatalf("save over the body read: %v", err)
+		}
+		changed("save over a body replaced since",
+			db.UpdateBrandItem(ctx, ws, brand.KindProduct, id, "Black tea", []byte(`{"name":"Black tea"}`), one))
+		if d, _ := db.BrandItem(ctx, ws, brand.KindProduct, id); string(d.Body) != string(two) || d.Name != "Green tea" {
+			t.Errorf("after the refused save: %s %s, want the second save kept", d.Name, d.Body)
+		}
+		wantCode(t, "save over a missing item",
+			db.UpdateBrandItem(ctx, ws, brand.KindProduct, id+1000, "x", []byte(`{}`), one), apperr.NotFound)
+
+		if _, err := db.PutBrandDoc(ctx, ws, brand.KindProfile, one, []byte{}); err != nil {
+			t.Fatalf("first save of a document none has saved: %v", err)
+		}
+		_, err = db.PutBrandDoc(ctx, ws, brand.KindProfile, two, []byte{})
+		changed("second first save of a document", err)
+		if _, err := db.PutBrandDoc(ctx, ws, brand.KindProfile, two, one); err != nil {
+			t.Fatalf("save over the document read: %v", err)
+		}
+		_, err = db.PutBrandDoc(ctx, ws, brand.KindProfile, []byte(`{}`), one)
+		changed("save over a document replaced since", err)
+		if d, _ := db.BrandDoc(ctx, ws, brand.KindProfile); string(d.Body) != string(two) {
+			t.Errorf("document after the refused save = %s, want %s", d.Body, two)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -97,12 +98,15 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		s.render(w, r, http.StatusOK, "brand_items", map[string]any{"Section": "brand", "Kind": k, "Rows": rows})
 		return nil
 	}))
-	form := func(w http.ResponseWriter, r *http.Request, status int, id int64, values map[string]any, err error) {
-		s.render(w, r, status, "brand_form", map[string]any{"Section": "brand", "Kind": k, "ID": id, "Form": newFormView(k.Kind, k.Fields, values, err)})
+	// version is the item's version the form was loaded at, which a save
+	// sends back so as not to overwrite someone else's save unseen.
+	form := func(w http.ResponseWriter, r *http.Request, status int, id int64, version string, values map[string]any, err error) {
+		s.render(w, r, status, "brand_form", map[string]any{"Section": "brand", "Kind": k, "ID": id, "Version": version,
+			"Form": newFormView(k.Kind, k.Fields, values, err), "Conflict": conflictKey(err)})
 	}
 	s.mux.Handle("GET "+base+"/new", s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		var zero T
-		form(w, r, http.StatusOK, 0, formValues(k.Fields, &zero), nil)
+		form(w, r, http.StatusOK, 0, "", formValues(k.Fields, &zero), nil)
 		return nil
 	}))
 	s.mux.Handle("GET "+base+"/{id}", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -111,25 +115,36 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		if err != nil {
 			return err
 		}
-		form(w, r, http.StatusOK, id, formValues(k.Fields, &v), nil)
+		form(w, r, http.StatusOK, id, P(&v).ItemVersion(), formValues(k.Fields, &v), nil)
 		return nil
 	}))
 	save := func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := pathID(r, "id")
+		version := r.PostFormValue("version")
 		var v T
 		body, err := formToJSON(k.Fields, r.PostForm)
 		if err == nil {
 			err = decodeBytes(body, &v)
 		}
 		if err == nil {
+			P(&v).SetItemVersion(version)
 			if id == 0 {
 				_, err = c.Create(r.Context(), p.Workspace.ID, v)
 			} else {
 				_, err = c.Update(r.Context(), p.Workspace.ID, id, v)
 			}
 		}
-		if apperr.Is(err, apperr.Invalid) {
-			form(w, r, http.StatusUnprocessableEntity, id, rawFormValues(k.Fields, r.PostForm), err)
+		if apperr.Is(err, apperr.Conflict) {
+			// Someone else saved meanwhile: their version is the one a
+			// second save, made knowing it, replaces.
+			cur, gerr := c.Get(r.Context(), p.Workspace.ID, id)
+			if gerr != nil {
+				return gerr
+			}
+			version = P(&cur).ItemVersion()
+		}
+		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+			form(w, r, status(err), id, version, rawFormValues(k.Fields, r.PostForm), err)
 			return nil
 		}
 		if err != nil {
@@ -154,34 +169,47 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 }
 
 // brandDoc is a singleton document of step 1 (profile, budget) as the UI
-// shows it.
+// shows it. load returns a pointer to the document; save stores a body
+// built from the form over the version the form was loaded at.
 type brandDoc struct {
 	Path   string
 	Fields []field
-	load   func(r *http.Request, p account.Principal) (any, error)
-	save   func(r *http.Request, p account.Principal, body []byte) error
+	load   func(r *http.Request, p account.Principal) (versioned, error)
+	save   func(r *http.Request, p account.Principal, body []byte, version string) error
 }
+
+// versioned is a brand document with its brand.Revision.
+type versioned interface{ ItemVersion() string }
 
 func (s *Server) registerBrandDoc(d brandDoc) {
 	base := "/w/{ws}/brand/" + d.Path
-	form := func(w http.ResponseWriter, r *http.Request, status int, values map[string]any, err error) {
-		s.render(w, r, status, "brand_doc", map[string]any{"Section": "brand", "Doc": d, "Form": newFormView(d.Path, d.Fields, values, err)})
+	form := func(w http.ResponseWriter, r *http.Request, status int, version string, values map[string]any, err error) {
+		s.render(w, r, status, "brand_doc", map[string]any{"Section": "brand", "Doc": d, "Version": version,
+			"Form": newFormView(d.Path, d.Fields, values, err), "Conflict": conflictKey(err)})
 	}
 	s.mux.Handle("GET "+base, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		v, err := d.load(r, p)
 		if err != nil {
 			return err
 		}
-		form(w, r, http.StatusOK, formValues(d.Fields, v), nil)
+		form(w, r, http.StatusOK, v.ItemVersion(), formValues(d.Fields, v), nil)
 		return nil
 	}))
 	s.mux.Handle("POST "+base, s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		version := r.PostFormValue("version")
 		body, err := formToJSON(d.Fields, r.PostForm)
 		if err == nil {
-			err = d.save(r, p, body)
+			err = d.save(r, p, body, version)
 		}
-		if apperr.Is(err, apperr.Invalid) {
-			form(w, r, http.StatusUnprocessableEntity, rawFormValues(d.Fields, r.PostForm), err)
+		if apperr.Is(err, apperr.Conflict) {
+			cur, gerr := d.load(r, p)
+			if gerr != nil {
+				return gerr
+			}
+			version = cur.ItemVersion()
+		}
+		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+			form(w, r, status(err), version, rawFormValues(d.Fields, r.PostForm), err)
 			return nil
 		}
 		if err != nil {
@@ -196,26 +224,30 @@ func (s *Server) registerBrandDoc(d brandDoc) {
 func (s *Server) brandDocs() []brandDoc {
 	return []brandDoc{
 		{Path: "profile", Fields: profileFields,
-			load: func(r *http.Request, p account.Principal) (any, error) {
-				return s.Brand.Profile(r.Context(), p.Workspace.ID)
+			load: func(r *http.Request, p account.Principal) (versioned, error) {
+				v, err := s.Brand.Profile(r.Context(), p.Workspace.ID)
+				return &v, err
 			},
-			save: func(r *http.Request, p account.Principal, body []byte) error {
+			save: func(r *http.Request, p account.Principal, body []byte, version string) error {
 				var v brand.Profile
 				if err := decodeBytes(body, &v); err != nil {
 					return err
 				}
+				v.Version = version
 				_, err := s.Brand.SaveProfile(r.Context(), p.Workspace.ID, v)
 				return err
 			}},
 		{Path: "budget", Fields: budgetFields,
-			load: func(r *http.Request, p account.Principal) (any, error) {
-				return s.Brand.Budget(r.Context(), p.Workspace.ID, p.Workspace.Currency)
+			load: func(r *http.Request, p account.Principal) (versioned, error) {
+				v, err := s.Brand.Budget(r.Context(), p.Workspace.ID, p.Workspace.Currency)
+				return &v, err
 			},
-			save: func(r *http.Request, p account.Principal, body []byte) error {
+			save: func(r *http.Request, p account.Principal, body []byte, version string) error {
 				var v brand.Budget
 				if err := decodeBytes(body, &v); err != nil {
 					return err
 				}
+				v.Version = version
 				_, err := s.Brand.SaveBudget(r.Context(), p.Workspace.ID, v)
 				return err
 			}},
@@ -269,6 +301,17 @@ func (s *Server) brandOverview(w http.ResponseWriter, r *http.Request, p account
 		"Team": team, "Amplifiers": amps, "WeeklyHours": hours, "WeeklyTeamCost": teamCost,
 	})
 	return nil
+}
+
+// conflictKey is the message key of a save refused because someone else
+// saved first, which the form shows above its fields; "" for any other
+// error.
+func conflictKey(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Code == apperr.Conflict {
+		return ae.Key
+	}
+	return ""
 }
 
 // formView is what the form partial needs.

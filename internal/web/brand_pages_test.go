@@ -2,6 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,5 +28,77 @@ func TestBrandListFigures(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("amplifier list lacks %q: %s", want, between(body, "<tbody>", "</tbody>"))
 		}
+	}
+}
+
+var hiddenVersion = regexp.MustCompile(`name="version" value="([0-9a-f]+)"`)
+
+// TestBrandSaveOverAnother: two people open the same product (and the
+// profile); the first saves, and the second's save is refused with a
+// message instead of silently replacing the first, keeps what they typed
+// and carries the new version, so that saving again replaces it knowingly.
+// The API refuses a stale version the same way.
+func TestBrandSaveOverAnother(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	prod, err := h.brand.Products.Create(ctx, owner.ws.ID, brand.Product{Name: "Oolong", PriceBand: "¥49–69"})
+	must(t, err)
+	a, b := h.browser(), h.browser()
+	a.login(owner.email, owner.password)
+	b.login(owner.email, owner.password)
+	version := func(body string) string {
+		t.Helper()
+		m := hiddenVersion.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("form has no version: %s", between(body, "<form", "</form>"))
+		}
+		return m[1]
+	}
+
+	for _, tt := range []struct {
+		name, path    string
+		first, second url.Values
+		field, kept   string
+	}{
+		{"product", fmt.Sprintf("/w/acme/brand/products/%d", prod.ID),
+			url.Values{"name": {"Oolong"}, "price_band": {"¥59–79"}}, url.Values{"name": {"Oolong (renamed)"}, "price_band": {"¥49–69"}},
+			"price_band", "¥59–79"},
+		{"profile", "/w/acme/brand/profile",
+			url.Values{"positioning": {"Tea for commuters"}}, url.Values{"positioning": {"Tea for everyone"}},
+			"positioning", "Tea for commuters"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, formA := a.get(tt.path)
+			_, formB := b.get(tt.path)
+			tt.first.Set("version", version(formA))
+			tt.second.Set("version", version(formB))
+			if status, body, _ := a.post(tt.path, tt.first); status != http.StatusSeeOther {
+				t.Fatalf("first save: status %d: %s", status, body)
+			}
+			status, body, _ := b.post(tt.path, tt.second)
+			if status != http.StatusConflict || !strings.Contains(body, `id="conflict"`) || !strings.Contains(body, "其他人已保存") {
+				t.Fatalf("second save: status %d, want 409 with the conflict message: %s", status, between(body, "<form", "</form>"))
+			}
+			if !strings.Contains(body, tt.second.Get(tt.field)) {
+				t.Errorf("refused form lost what was typed (%q)", tt.second.Get(tt.field))
+			}
+			_, now := a.get(tt.path)
+			if !strings.Contains(now, tt.kept) {
+				t.Errorf("after the refused save the first save (%q) is gone", tt.kept)
+			}
+			// Saving again, having seen the message, replaces the first.
+			tt.second.Set("version", version(body))
+			if status, body, _ := b.post(tt.path, tt.second); status != http.StatusSeeOther {
+				t.Fatalf("save after the conflict: status %d: %s", status, body)
+			}
+		})
+	}
+
+	stale := prod.Version
+	status, resp := h.api("PUT", fmt.Sprintf("/workspaces/acme/brand/products/%d", prod.ID), owner.token,
+		map[string]any{"name": "From the API", "version": stale})
+	if status != http.StatusConflict {
+		t.Errorf("API save over a stale version: status %d %v, want 409", status, resp)
 	}
 }
