@@ -79,13 +79,10 @@ func (s *Service) Stats() IngestStats {
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
-// analysed is one post after the parallel stage of the pipeline. legacy
-// is the key the mention had before its external id was scoped by its
-// source, zero when it is not scoped.
+// analysed is one post after the parallel stage of the pipeline.
 type analysed struct {
-	m      Mention
-	legacy ExactKey
-	skip   bool
+	m    Mention
+	skip bool
 }
 
 // Ingest runs posts through the pipeline and stores them: normalize
@@ -231,14 +228,12 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		hashInput = "\x00" + strings.Join(tn.URLs, " ")
 	}
 	mt.ContentHash = ContentHash(mt.Author, hashInput, mt.PublishedAt)
-	var legacy ExactKey
 	switch {
 	case mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID:
 		// Keyed as ContentHash is, by the day too: the same text posted
 		// again on another day is another post.
 		mt.ExternalID = "h:" + ContentHash(mt.Author, mt.ExternalID+"\x00"+hashInput, mt.PublishedAt)
 	case mt.SourceID != 0 && localIDs(mt.SourceKind):
-		legacy = ExactKey{mt.SourceKind, mt.ExternalID}
 		mt.ExternalID = ScopedID(mt.SourceID, mt.ExternalID)
 	}
 	mt.SimHash = SimHash(tn.Norm)
@@ -254,7 +249,7 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	r := a.model.Classify(tn.Norm)
 	mt.Sentiment = r.Label.String()
 	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
-	return analysed{m: mt, legacy: legacy}
+	return analysed{m: mt}
 }
 
 // ScopedID is a source's own numbering of its posts made unique in the
@@ -267,7 +262,9 @@ func ScopedID(sourceID int64, id string) string {
 // it was published: their external ids are the pusher's or the file's own
 // numbering (1, 2, 3 …), which another source or file uses again for other
 // posts. The pipeline scopes such an id by the post's source (s12:1), and
-// ImportFile.Posts by the file when there is no source.
+// ImportFile.Posts by the file when there is no source. (Store migration
+// 0023 scoped the ids stored bare before, so they are looked up as they
+// are.)
 func localIDs(kind string) bool {
 	return kind == "webhook" || kind == "import" || kind == "other"
 }
@@ -301,9 +298,6 @@ func exactKeys(in []analysed) ([]ExactKey, []string) {
 		if !in[i].skip {
 			keys = append(keys, ExactKey{in[i].m.SourceKind, in[i].m.ExternalID})
 			hashes = append(hashes, in[i].m.ContentHash)
-			if in[i].legacy != (ExactKey{}) {
-				keys = append(keys, in[i].legacy)
-			}
 		}
 	}
 	return keys, hashes
@@ -327,11 +321,8 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 	}
 	// The batches stored since the lookup, newest last.
 	since := st.recent[len(st.recent)-int(stored-k.since):]
-	// A legacy key is looked up in the store only: mentions stored before
-	// ids were scoped by their source are still duplicates when their
-	// source pushes them again.
-	isKnown := func(key, legacy ExactKey, hash string) bool {
-		if k.has(key, hash) || legacy != (ExactKey{}) && k.keys[legacy] {
+	isKnown := func(key ExactKey, hash string) bool {
+		if k.has(key, hash) {
 			return true
 		}
 		for _, b := range since {
@@ -353,7 +344,7 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 			continue
 		}
 		key := ExactKey{a.m.SourceKind, a.m.ExternalID}
-		if seenKeys[key] || seenHashes[a.m.ContentHash] || isKnown(key, a.legacy, a.m.ContentHash) {
+		if seenKeys[key] || seenHashes[a.m.ContentHash] || isKnown(key, a.m.ContentHash) {
 			res.Duplicates++
 			continue
 		}

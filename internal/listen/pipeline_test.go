@@ -730,17 +730,21 @@ func TestLocalExternalIDs(t *testing.T) {
 				t.Fatalf("%s: %+v, %v; want %d stored, %d duplicates", tt.name, res, err, tt.stored, tt.duplicate)
 			}
 		}
-		// A mention stored before ids were scoped by their source keeps its
-		// bare id (as a push without a source still does): its source
-		// pushing it again, edited, is still a duplicate.
-		legacy := push(0, "旧版本存下的推送")
-		legacy[0].ExternalID = "legacy-1"
-		if res, err := svc.Ingest(ctx, ws, legacy); err != nil || res.Stored != 1 {
-			t.Fatalf("legacy mention: %+v, %v", res, err)
+		// A push without a source keeps its bare id, which a source's post
+		// numbered alike does not take for its own (mentions stored bare
+		// before ids were scoped: store's TestUpgradedBareIDs).
+		bare := push(0, "没有来源的推送")
+		bare[0].ExternalID = "bare-1"
+		if res, err := svc.Ingest(ctx, ws, bare); err != nil || res.Stored != 1 {
+			t.Fatalf("push without a source: %+v, %v", res, err)
 		}
-		legacy[0].SourceID, legacy[0].Text = hookA, "旧版本存下的推送（已编辑）"
-		if res, err := svc.Ingest(ctx, ws, legacy); err != nil || res.Duplicates != 1 {
-			t.Fatalf("legacy mention pushed again: %+v, %v; want a duplicate", res, err)
+		bare[0].Text = "没有来源的推送（已编辑）"
+		if res, err := svc.Ingest(ctx, ws, bare); err != nil || res.Duplicates != 1 {
+			t.Fatalf("pushed again without a source: %+v, %v; want a duplicate", res, err)
+		}
+		bare[0].SourceID, bare[0].Text = hookA, "来源自己编号的推送"
+		if res, err := svc.Ingest(ctx, ws, bare); err != nil || res.Stored != 1 {
+			t.Fatalf("a source's post numbered as the push without a source: %+v, %v; want it stored", res, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -121,6 +122,86 @@ func TestMentionRollupsFollowCorrections(t *testing.T) {
 		}
 		if got, want := read(), "[09h 1/0/0/1 0]"; got != want {
 			t.Errorf("after the product topic went: %s, want %s", got, want)
+		}
+	})
+}
+
+// TestUpgradedBareIDs: migration 0023 scopes by their source the ids of
+// pushed and imported mentions stored before ids were scoped (1 becomes
+// s12:1), so that the source pushing them again is still told they are
+// stored, and another source's post numbered alike is not hidden by them.
+func TestUpgradedBareIDs(t *testing.T) {
+	eachUpgrade(t, "0022_link_snippets.sql", func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+		w := db.WriteDB()
+		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at); err != nil {
+			t.Fatal(err)
+		}
+		source := func(name string) int64 {
+			t.Helper()
+			s, err := db.CreateSource(ctx, 1, listen.Source{Kind: "webhook", Name: name, Enabled: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.ID
+		}
+		hookA, hookB, gone := source("a"), source("b"), source("gone")
+		old := func(kind, id string, src int64, text string) {
+			t.Helper()
+			if _, err := w.ExecContext(ctx, `INSERT INTO mentions (workspace_id, source_id, source_kind, external_id, author, text, content_hash, published_at, fetched_at)
+				VALUES (1, $1, $2, $3, 'u', $4, $3, $5, $5)`, sql.NullInt64{Int64: src, Valid: src != 0}, kind, id, text, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old("webhook", "1", hookA, "旧版本存下的推送")
+		old("import", "7", hookA, "旧版本导入的一行")
+		old("webhook", "2", 0, "没有来源的推送")
+		old("webhook", "3", gone, "来源已删的推送")
+		old("weibo", "4", hookA, "微博自己的编号")
+		old("webhook", listen.ScopedID(hookA, "5"), hookA, "升级前已按来源编号")
+		old("webhook", "6", hookA, "编号已被占用")
+		old("webhook", listen.ScopedID(hookA, "6"), hookA, "占用者")
+		if err := db.DeleteSource(ctx, 1, gone); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		rows, err := w.QueryContext(ctx, `SELECT source_kind || ' ' || external_id FROM mentions ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		want := fmt.Sprintf("[webhook s%d:1 import s%[1]d:7 webhook 2 webhook 3 weibo 4 webhook s%[1]d:5 webhook 6 webhook s%[1]d:6]", hookA)
+		if fmt.Sprint(ids) != want {
+			t.Errorf("external ids after the upgrade: %v, want %s", ids, want)
+		}
+
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		for _, tt := range []struct {
+			name              string
+			post              listen.Post
+			stored, duplicate int
+		}{
+			{"its source pushes it again, edited", listen.Post{SourceID: hookA, SourceKind: "webhook", ExternalID: "1", Author: "u", Text: "旧版本存下的推送（已编辑）", PublishedAt: at}, 0, 1},
+			{"another source's post numbered alike", listen.Post{SourceID: hookB, SourceKind: "webhook", ExternalID: "1", Author: "u", Text: "另一个来源的第一条", PublishedAt: at}, 1, 0},
+			{"a source's post numbered as one pushed without a source", listen.Post{SourceID: hookB, SourceKind: "webhook", ExternalID: "2", Author: "u", Text: "另一个来源的第二条", PublishedAt: at}, 1, 0},
+			{"a source's post numbered as one of a source gone", listen.Post{SourceID: hookB, SourceKind: "webhook", ExternalID: "3", Author: "u", Text: "另一个来源的第三条", PublishedAt: at}, 1, 0},
+			{"pushed again without a source", listen.Post{SourceKind: "webhook", ExternalID: "2", Author: "u", Text: "没有来源的推送（已编辑）", PublishedAt: at}, 0, 1},
+		} {
+			res, err := svc.Ingest(ctx, 1, []listen.Post{tt.post})
+			if err != nil || res.Stored != tt.stored || res.Duplicates != tt.duplicate {
+				t.Errorf("%s: %+v, %v; want %d stored, %d duplicates", tt.name, res, err, tt.stored, tt.duplicate)
+			}
 		}
 	})
 }

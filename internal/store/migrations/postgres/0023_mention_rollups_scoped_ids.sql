@@ -25,3 +25,19 @@ SELECT workspace_id, date_trunc('hour', published_at, 'UTC'), topic_ids, COUNT(*
     SUM(author_followers)
 FROM mentions WHERE topic_ids <> ''
 GROUP BY 1, 2, 3;
+
+-- Pushed and imported mentions (kinds webhook, import, other) stored
+-- before ids were scoped by their source keep the pusher's bare number
+-- ("1"), which the pipeline looked up in every source: an old post of
+-- one source hid another source's post numbered alike. Each row names its
+-- source, so its id is scoped as the pipeline scopes it now (listen.ScopedID,
+-- "s12:1"). Left as they are: rows whose source is gone (no source pushes
+-- them again), rows pushed without a source (looked up bare), ids made
+-- from the content ("h:…") and ids scoped already, or whose scoped form
+-- is taken.
+UPDATE mentions m SET external_id = 's' || m.source_id::text || ':' || m.external_id
+WHERE m.source_kind IN ('webhook', 'import', 'other') AND m.source_id IS NOT NULL
+    AND substr(m.external_id, 1, 2) <> 'h:'
+    AND substr(m.external_id, 1, length('s' || m.source_id::text || ':')) <> 's' || m.source_id::text || ':'
+    AND NOT EXISTS (SELECT 1 FROM mentions o WHERE o.workspace_id = m.workspace_id
+        AND o.source_kind = m.source_kind AND o.external_id = 's' || m.source_id::text || ':' || m.external_id);

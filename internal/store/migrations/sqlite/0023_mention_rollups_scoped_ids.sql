@@ -28,3 +28,19 @@ SELECT workspace_id, substr(published_at, 1, 13) || ':00:00 +0000 UTC', topic_id
     SUM(author_followers)
 FROM mentions WHERE topic_ids <> ''
 GROUP BY workspace_id, substr(published_at, 1, 13), topic_ids;
+
+-- Pushed and imported mentions (kinds webhook, import, other) stored
+-- before ids were scoped by their source keep the pusher's bare number
+-- ("1"), which the pipeline looked up in every source: an old post of
+-- one source hid another source's post numbered alike. Each row names its
+-- source, so its id is scoped as the pipeline scopes it now (listen.ScopedID,
+-- "s12:1"). Left as they are: rows whose source is gone (no source pushes
+-- them again), rows pushed without a source (looked up bare), ids made
+-- from the content ("h:…") and ids scoped already, or whose scoped form
+-- is taken.
+UPDATE mentions SET external_id = 's' || source_id || ':' || external_id
+WHERE source_kind IN ('webhook', 'import', 'other') AND source_id IS NOT NULL
+    AND substr(external_id, 1, 2) <> 'h:'
+    AND substr(external_id, 1, length('s' || source_id || ':')) <> 's' || source_id || ':'
+    AND NOT EXISTS (SELECT 1 FROM mentions o WHERE o.workspace_id = mentions.workspace_id
+        AND o.source_kind = mentions.source_kind AND o.external_id = 's' || mentions.source_id || ':' || mentions.external_id);
