@@ -222,9 +222,7 @@ func (m *TeamMember) Validate() error {
 	if m.WeeklyHours < 0 || m.WeeklyHours > 168 {
 		fs.Add("weekly_hours", "error.range", "Min", 0, "Max", 168)
 	}
-	if m.HourlyCost < 0 {
-		fs.Add("hourly_cost", "error.negative")
-	}
+	amount(&fs, "hourly_cost", m.HourlyCost)
 	return fs.Err()
 }
 
@@ -256,12 +254,8 @@ func (a *Amplifier) Validate() error {
 	if a.PriceUnit != "" {
 		fs.OneOf("price_unit", a.PriceUnit, PriceUnits)
 	}
-	if a.Reach < 0 {
-		fs.Add("reach", "error.negative")
-	}
-	if a.Price < 0 {
-		fs.Add("price", "error.negative")
-	}
+	amount(&fs, "reach", float64(a.Reach))
+	amount(&fs, "price", a.Price)
 	fs.Text("notes", a.Notes, maxLong, false)
 	return fs.Err()
 }
@@ -279,12 +273,8 @@ type Budget struct {
 // Validate reports every field that is wrong.
 func (b *Budget) Validate() error {
 	var fs apperr.Fields
-	if b.Monthly < 0 {
-		fs.Add("monthly", "error.negative")
-	}
-	if b.HourlyCost < 0 {
-		fs.Add("hourly_cost", "error.negative")
-	}
+	amount(&fs, "monthly", b.Monthly)
+	amount(&fs, "hourly_cost", b.HourlyCost)
 	if !validCurrency(b.Currency) {
 		fs.Add("currency", "error.currency")
 	}
@@ -301,6 +291,23 @@ func validCurrency(c string) bool {
 		}
 	}
 	return true
+}
+
+// MaxAmount bounds every amount and count a person types (budgets,
+// prices, hourly costs, reach), so that sums and products of a few stay
+// finite: an hourly cost of 1e308 made the team's weekly cost infinite.
+// No budget is larger.
+const MaxAmount = 1e12
+
+// amount checks a money amount or count: not negative, not above
+// MaxAmount. NaN and ±Inf are left to encode, which cannot store them.
+func amount(fs *apperr.Fields, field string, v float64) {
+	switch {
+	case v < 0:
+		fs.Add(field, "error.negative")
+	case v > MaxAmount:
+		fs.Add(field, "error.range", "Min", 0, "Max", int64(MaxAmount))
+	}
 }
 
 func list(fs *apperr.Fields, field string, vs []string, maxItem int) {

@@ -237,6 +237,22 @@ func TestValidationThroughService(t *testing.T) {
 			_, err := s.SaveBudget(ctx, 1, brand.Budget{Monthly: 1000, Currency: "rmb"})
 			return err
 		}, "currency", "error.currency", nil},
+		{"hourly cost that makes the team's cost infinite", func(s *brand.Service) error {
+			_, err := s.Team.Create(ctx, 1, brand.TeamMember{Name: "Li", WeeklyHours: 40, HourlyCost: 1e308})
+			return err
+		}, "hourly_cost", "error.range", nil},
+		{"monthly budget beyond any budget", func(s *brand.Service) error {
+			_, err := s.SaveBudget(ctx, 1, brand.Budget{Monthly: 2e12, Currency: "CNY"})
+			return err
+		}, "monthly", "error.range", nil},
+		{"amplifier price beyond any budget", func(s *brand.Service) error {
+			_, err := s.Amplifiers.Create(ctx, 1, brand.Amplifier{Name: "KOL", Kind: "kol", Price: 1e300})
+			return err
+		}, "price", "error.range", nil},
+		{"negative amplifier reach", func(s *brand.Service) error {
+			_, err := s.Amplifiers.Create(ctx, 1, brand.Amplifier{Name: "KOL", Kind: "kol", Reach: -1})
+			return err
+		}, "reach", "error.negative", nil},
 		{"profile too long", func(s *brand.Service) error {
 			_, err := s.SaveProfile(ctx, 1, brand.Profile{Positioning: strings.Repeat("x", 4001)})
 			return err

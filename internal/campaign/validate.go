@@ -522,9 +522,9 @@ func notFinite(fs *apperr.Fields, field string, v float64) bool {
 }
 
 // MaxNumber bounds the size of every amount, count and target of a
-// campaign: sums of a few such numbers stay finite, and no budget is
-// larger.
-const MaxNumber = 1e12
+// campaign, as brand.MaxAmount bounds step 1's: sums of a few such numbers
+// stay finite, and no budget is larger.
+const MaxNumber = brand.MaxAmount
 
 func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 	if len(vs) > maxList {
