@@ -3,7 +3,7 @@
 // people use with the brand in positive and negative mentions. A topic's
 // series come from its hourly roll-ups; figures over several topics (all
 // of them, the brand's, a competitor's) count each mention once, from
-// the topics' matches. Term statistics read mentions in bounded windows
+// the hourly roll-ups of the sets of topics mentions matched. Term statistics read mentions in bounded windows
 // with bounded limits.
 package insight
 
