@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -18,7 +19,10 @@ import (
 // Names gives the display names an export shows instead of keys and ids.
 // Any map may be nil or miss an entry; the key or id shows then.
 type Names struct {
-	Currency  string            // the workspace's, in which every amount is
+	Currency string // the workspace's, in which every amount is
+	// Location is the workspace's time zone, in which times show; nil
+	// shows them in UTC.
+	Location  *time.Location
 	Platforms map[string]string // platform key → name
 	Personas  map[int64]string
 	Products  map[int64]string
@@ -92,20 +96,23 @@ func CampaignPlanXLSX(w io.Writer, plan campaign.Plan, names Names) error {
 // book writes cells and keeps the first error, so the sheets read as
 // plain lists of rows.
 type book struct {
-	f                                  *excelize.File
-	names                              Names
-	err                                error
-	bold, date, money, percent, number int
+	f                                            *excelize.File
+	names                                        Names
+	err                                          error
+	bold, date, dateTime, money, percent, number int
 }
 
 func (x *book) styles() error {
 	var err error
-	fmtDate, fmtMoney, fmtPct := "yyyy-mm-dd", "#,##0.00", "0.00\"%\""
+	fmtDate, fmtDateTime, fmtMoney, fmtPct := "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "#,##0.00", "0.00\"%\""
 	if x.bold, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}}}); err != nil {
 		return err
 	}
 	if x.date, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &fmtDate}); err != nil {
+		return err
+	}
+	if x.dateTime, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &fmtDateTime}); err != nil {
 		return err
 	}
 	if x.money, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &fmtMoney}); err != nil {
@@ -221,9 +228,25 @@ func (x *book) overview(p campaign.Plan) {
 		}
 		r++
 	}
-	if m := p.Measured; m != nil && m.FallbackLinks > 0 && x.names.Message != nil {
+	if m := p.Measured; m != nil {
+		// METRICS.md: a report says what its figures were measured over
+		// and which fallbacks apply (cost without team hours).
 		r++
-		x.row(s, r, cell{"有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
+		loc := x.names.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		at := m.At.In(loc)
+		wall := time.Date(at.Year(), at.Month(), at.Day(), at.Hour(), at.Minute(), 0, 0, time.UTC)
+		x.row(s, r, cell{"实际值截至 Measured at (" + loc.String() + ")", x.bold}, cell{wall, x.dateTime})
+		if x.names.Message != nil {
+			r++
+			x.row(s, r, cell{"实际值口径 How actuals are measured", x.bold}, txt(x.names.Message("strategy.actual_note", nil)))
+			if m.FallbackLinks > 0 {
+				r++
+				x.row(s, r, cell{"有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
+			}
+		}
 		r++
 	}
 	if x.names.Message != nil && len(p.Warnings) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -48,6 +49,10 @@ func samplePlan() campaign.Plan {
 }
 
 func TestCampaignPlanXLSX(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	names := Names{
 		Platforms: map[string]string{"weibo": "微博", "douyin": "抖音"},
@@ -61,11 +66,13 @@ func TestCampaignPlanXLSX(t *testing.T) {
 			return "translated " + key
 		},
 		Currency: "CNY",
+		Location: shanghai,
 	}
 	plan := samplePlan()
+	plan.Measured = &campaign.Measurement{At: time.Date(2026, 1, 20, 16, 30, 0, 0, time.UTC), CostBasis: campaign.CostFromBudgetSpent}
 	actual, pace, forecast := plan.KPI[0].Target.Value/2, 0.8, plan.KPI[0].Target.Value*0.9
 	plan.KPI[0].Actual, plan.KPI[0].Pace, plan.KPI[0].Forecast = &actual, &pace, &forecast
-	if err := CampaignPlanXLSX(&buf, plan, names); err != nil {
+	if err = CampaignPlanXLSX(&buf, plan, names); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -162,5 +169,13 @@ func TestCampaignPlanXLSX(t *testing.T) {
 	if all := strings.Join(text, "\n"); !strings.Contains(all, "translated warning.campaign.member_over") ||
 		!strings.Contains(all, "translated warning.campaign.platform_over_mix 抖音") || strings.Contains(all, "hours[0]") {
 		t.Errorf("overview lacks the warning, or shows its field path: %v", text)
+	}
+	// When the actuals were measured, in the workspace's zone, and how
+	// (METRICS.md: a report states its fallbacks, here cost without team
+	// hours).
+	for _, want := range []string{"实际值截至 Measured at (Asia/Shanghai)|2026-01-21 00:30", "实际值口径 How actuals are measured|translated strategy.actual_note"} {
+		if !slices.Contains(text, want) {
+			t.Errorf("overview lacks %q: %v", want, text)
+		}
 	}
 }

@@ -241,7 +241,7 @@ func (s *Server) campaignXLSX(w http.ResponseWriter, r *http.Request, p account.
 	if err != nil {
 		return err
 	}
-	names.Currency = p.Workspace.Currency
+	names.Currency, names.Location = p.Workspace.Currency, workspaceLocation(p.Workspace)
 	var buf bytes.Buffer
 	if err := report.CampaignPlanXLSX(&buf, plan, names); err != nil {
 		return err

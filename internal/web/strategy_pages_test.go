@@ -7,12 +7,16 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/metric"
+	"github.com/chorus-hq/chorus/internal/report"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -136,6 +140,14 @@ func TestStrategyPages(t *testing.T) {
 		}
 		if !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
 			t.Errorf("plan.xlsx: Content-Disposition %q", hdr.Get("Content-Disposition"))
+		}
+		// The actuals' time is in the workspace's zone.
+		x, err := excelize.OpenReader(strings.NewReader(body))
+		must(t, err)
+		defer x.Close()
+		rows, _ := x.GetRows(report.SheetOverview)
+		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == "实际值截至 Measured at (Asia/Shanghai)" }) {
+			t.Errorf("plan.xlsx overview does not say when, in the workspace's zone, actuals were measured: %v", rows)
 		}
 	})
 }
