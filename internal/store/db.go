@@ -18,8 +18,9 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
@@ -250,11 +251,20 @@ func checkpoint(ctx context.Context, ckpt *sql.DB, last int) (int, error) {
 	return frames, apperr.Wrap(err, strings.ToLower(mode)+" checkpoint")
 }
 
+// pgConnectTimeout bounds each new PostgreSQL connection when the URL sets
+// no connect_timeout: a server that accepts but never answers would
+// otherwise hold a starting process, and every later reconnect, forever.
+const pgConnectTimeout = 15 * time.Second
+
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	pool, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	pool := stdlib.OpenDB(*cfg)
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(10)
 	pool.SetConnMaxLifetime(time.Hour)

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/store"
 )
@@ -46,5 +48,26 @@ func TestOpenNames(t *testing.T) {
 				t.Errorf("Open: %v, want an error saying %q without the password", err, c.wantErr)
 			}
 		})
+	}
+}
+
+// TestOpenPostgresThatNeverAnswers: a server that accepts the connection
+// but never answers (a stuck proxy, the wrong port) fails the start with
+// a timeout instead of holding it forever, when the URL sets none.
+func TestOpenPostgresThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	began := time.Now()
+	db, err := store.Open(context.Background(), "postgres://chorus@"+ln.Addr().String()+"/chorus?sslmode=disable", "", nil)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open succeeded")
+	}
+	if took := time.Since(began); took > 30*time.Second || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Open failed after %s with %v, want a timeout within 30 s", took.Round(time.Second), err)
 	}
 }
