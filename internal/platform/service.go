@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -102,17 +103,26 @@ func (s *Service) Get(ctx context.Context, workspaceID int64, key string) (Entry
 // is not an object, changes the key, does not fit the type or makes the
 // platform invalid.
 func (s *Service) SetOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) (Entry, error) {
-	return s.setOverride(ctx, workspaceID, key, patch, true)
+	return s.setOverride(ctx, workspaceID, key, patch, true, nil)
 }
 
 // ReplaceOverride stores patch as the workspace's whole override of one
 // platform, as an editor that shows the whole override saves it: a
-// correction left out of it goes. Errors as SetOverride.
-func (s *Service) ReplaceOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage) (Entry, error) {
-	return s.setOverride(ctx, workspaceID, key, patch, false)
+// correction left out of it goes. shown is the stored override the editor
+// showed (empty for none): when another save has changed it since, the
+// save is refused with apperr.Conflict (error.platform.override_changed),
+// since replacing it would drop that save's corrections unseen. Other
+// errors as SetOverride.
+func (s *Service) ReplaceOverride(ctx context.Context, workspaceID int64, key string, shown, patch json.RawMessage) (Entry, error) {
+	if shown == nil {
+		shown = json.RawMessage{}
+	}
+	return s.setOverride(ctx, workspaceID, key, patch, false, shown)
 }
 
-func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage, merge bool) (Entry, error) {
+// setOverride saves patch, merged into the stored override or replacing
+// it; with shown not nil, only over that stored override.
+func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string, patch json.RawMessage, merge bool, shown json.RawMessage) (Entry, error) {
 	base, err := s.catalog.Platform(key)
 	if err != nil {
 		return Entry{}, err
@@ -130,7 +140,7 @@ func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string
 		delete(next, "key")
 	}
 	for try := 1; ; try++ {
-		e, err := s.saveOverride(ctx, workspaceID, base, next, merge)
+		e, err := s.saveOverride(ctx, workspaceID, base, next, merge, shown)
 		if apperr.Is(err, apperr.Conflict) && try < saveTries {
 			continue // another save came first: merge over it
 		}
@@ -142,12 +152,16 @@ func (s *Service) setOverride(ctx context.Context, workspaceID int64, key string
 const saveTries = 5
 
 // saveOverride validates and stores next, merged into the stored
-// override when merge is set, over the override it read.
-func (s *Service) saveOverride(ctx context.Context, workspaceID int64, base Platform, next map[string]any, merge bool) (Entry, error) {
+// override when merge is set, over the override it read, which must be
+// shown when shown is not nil.
+func (s *Service) saveOverride(ctx context.Context, workspaceID int64, base Platform, next map[string]any, merge bool, shown json.RawMessage) (Entry, error) {
 	key := base.Key
 	overrides, err := s.overrides(ctx, workspaceID)
 	if err != nil {
 		return Entry{}, err
+	}
+	if shown != nil && !bytes.Equal(shown, overrides[key]) {
+		return Entry{}, apperr.New(apperr.Conflict, "error.platform.override_changed", nil)
 	}
 	composed := next
 	if prev, perr := decodePatch(overrides[key]); merge && len(overrides[key]) > 0 && perr == nil {

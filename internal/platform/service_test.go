@@ -388,11 +388,42 @@ func TestReplaceOverride(t *testing.T) {
 	if err != nil || !slices.Equal(e.Overridden, []string{"audience.mau_millions", "peak_hours.weekday"}) {
 		t.Fatalf("merged = %v, %v; want both corrections kept", e.Overridden, err)
 	}
-	e, err = s.ReplaceOverride(ctx, 4, "weibo", json.RawMessage(`{"audience":{"mau_millions":610}}`))
+	e, err = s.ReplaceOverride(ctx, 4, "weibo", e.Override, json.RawMessage(`{"audience":{"mau_millions":610}}`))
 	if err != nil || !slices.Equal(e.Overridden, []string{"audience.mau_millions"}) {
 		t.Fatalf("replaced = %v, %v; want only the audience's", e.Overridden, err)
 	}
-	if e, err = s.ReplaceOverride(ctx, 4, "weibo", json.RawMessage(`{}`)); err != nil || len(e.Overridden) != 0 {
+	if e, err = s.ReplaceOverride(ctx, 4, "weibo", e.Override, json.RawMessage(`{}`)); err != nil || len(e.Overridden) != 0 {
 		t.Fatalf("replaced by nothing = %v, %v; want no override left", e.Overridden, err)
+	}
+}
+
+// TestReplaceOverrideShownChanged: two people open the editor on the same
+// override; the first saves, and the second's save, which would drop the
+// first's correction, is refused rather than made silently. Saving over
+// what is stored now goes through.
+func TestReplaceOverrideShownChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	for _, shown := range []json.RawMessage{nil, json.RawMessage(`{"audience":{"mau_millions":600}}`)} {
+		if len(shown) > 0 {
+			if _, err := s.SetOverride(ctx, 5, "weibo", shown); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := s.ReplaceOverride(ctx, 5, "weibo", shown, json.RawMessage(`{"peak_hours":{"weekday":[9,10]}}`))
+		if err != nil {
+			t.Fatalf("first save over %s: %v", shown, err)
+		}
+		_, err = s.ReplaceOverride(ctx, 5, "weibo", shown, json.RawMessage(`{"audience":{"mau_millions":610}}`))
+		if !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("second save over %s, replaced since = %v, want a conflict", shown, err)
+		}
+		if e, _ := s.Get(ctx, 5, "weibo"); !slices.Equal(e.Overridden, []string{"peak_hours.weekday"}) {
+			t.Errorf("after the refused save: %v, want the first save's correction", e.Overridden)
+		}
+		if _, err := s.ReplaceOverride(ctx, 5, "weibo", first.Override, json.RawMessage(`{}`)); err != nil {
+			t.Fatalf("save over what is stored now: %v", err)
+		}
 	}
 }

@@ -52,11 +52,13 @@ func (s *Server) platformRoutes() {
 		return s.platformPage(w, r, p, http.StatusOK, "", nil)
 	}))
 	s.mux.Handle("POST /w/{ws}/platforms/{key}/override", s.page(account.EditPlatforms, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		// The editor shows the whole override, so what it sends replaces it.
+		// The editor shows the whole override, so what it sends replaces
+		// it, unless someone else saved over the override it showed.
 		patch := r.PostFormValue("patch")
-		_, err := s.Platforms.ReplaceOverride(r.Context(), p.Workspace.ID, r.PathValue("key"), json.RawMessage(patch))
-		if apperr.Is(err, apperr.Invalid) {
-			return s.platformPage(w, r, p, http.StatusUnprocessableEntity, patch, err)
+		_, err := s.Platforms.ReplaceOverride(r.Context(), p.Workspace.ID, r.PathValue("key"),
+			json.RawMessage(r.PostFormValue("shown")), json.RawMessage(patch))
+		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+			return s.platformPage(w, r, p, status(err), patch, err)
 		}
 		if err != nil {
 			return err
@@ -84,11 +86,18 @@ func (s *Server) platformPage(w http.ResponseWriter, r *http.Request, p account.
 	if patch == "" && len(e.Override) > 0 {
 		patch = string(e.Override)
 	}
+	// The override the editor shows, which its save may replace: after a
+	// conflict the one stored now, so that saving again replaces it
+	// knowingly; after an invalid save still the one first shown.
+	shown := string(e.Override)
+	if apperr.Is(err, apperr.Invalid) {
+		shown = r.PostFormValue("shown")
+	}
 	var ae *apperr.Error
 	if err != nil {
 		ae = s.asAppErr(r, err)
 	}
-	s.render(w, r, status, "platform", map[string]any{"Section": "platforms", "E": e, "Patch": patch, "Error": ae,
+	s.render(w, r, status, "platform", map[string]any{"Section": "platforms", "E": e, "Patch": patch, "Shown": shown, "Error": ae,
 		"Ages": orderedShares(e.Audience.Age, brand.AgeBands), "CityTiers": orderedShares(e.Audience.CityTiers, brand.CityTiers)})
 	return nil
 }

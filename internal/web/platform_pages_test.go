@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"html"
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +247,51 @@ func TestMAU(t *testing.T) {
 		if got := v.MAU(&tt.millions); got != tt.want {
 			t.Errorf("MAU(%v) in %s = %q; want %q", tt.millions, tt.locale, got, tt.want)
 		}
+	}
+}
+
+var shownOverride = regexp.MustCompile(`name="shown" value="([^"]*)"`)
+
+// TestOverrideEditorSaveOverAnother: two people open a platform's
+// correction editor; the first saves, and the second's save, which would
+// replace the whole override and so drop the first's correction, is
+// refused with 409, keeps what was typed and shows the override stored
+// now, so that saving again replaces it knowingly.
+func TestOverrideEditorSaveOverAnother(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	a, b := h.browser(), h.browser()
+	a.login(owner.email, owner.password)
+	b.login(owner.email, owner.password)
+	const path = "/w/acme/platforms/weibo"
+	shown := func(body string) string {
+		t.Helper()
+		m := shownOverride.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("editor has no shown override")
+		}
+		return html.UnescapeString(m[1])
+	}
+	_, pageA := a.get(path)
+	_, pageB := b.get(path)
+	first := `{"engagement_rate":{"min":0.01,"max":0.04}}`
+	if status, body, _ := a.post(path+"/override", url.Values{"shown": {shown(pageA)}, "patch": {first}}); status != http.StatusSeeOther {
+		t.Fatalf("first save: status %d: %s", status, body)
+	}
+	second := `{"peak_hours":{"weekday":[20,21]}}`
+	status, body, _ := b.post(path+"/override", url.Values{"shown": {shown(pageB)}, "patch": {second}})
+	if status != http.StatusConflict || !strings.Contains(body, html.EscapeString(second)) {
+		t.Fatalf("second save: status %d, want 409 keeping the patch typed: %s", status, between(body, `id="override"`, "</section>"))
+	}
+	e, err := h.srv.Platforms.Get(context.Background(), owner.ws.ID, "weibo")
+	must(t, err)
+	if !slices.Equal(e.Overridden, []string{"engagement_rate.max", "engagement_rate.min"}) {
+		t.Errorf("after the refused save: overridden %v, want the first save's", e.Overridden)
+	}
+	if got := shown(body); got != string(e.Override) {
+		t.Errorf("refused editor shows %q, want the override stored now %q", got, e.Override)
+	}
+	if status, _, _ := b.post(path+"/override", url.Values{"shown": {shown(body)}, "patch": {second}}); status != http.StatusSeeOther {
+		t.Errorf("save again after the conflict: status %d", status)
 	}
 }
