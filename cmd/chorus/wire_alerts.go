@@ -8,6 +8,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/fetch"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/notify"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -28,6 +29,15 @@ func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, r
 	delivered := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chorus_alert_deliveries_total",
 		Help: "Alert deliveries this node attempted, by channel (wecom, dingtalk, feishu, slack, email) and result (ok, failed)."}, []string{"channel", "result"})
 	reg.MustRegister(fired, delivered)
+	// Every series exists from the start, at 0, so that a rate or an
+	// alert on failed deliveries sees the first failure.
+	for _, k := range listen.AlertKinds {
+		fired.WithLabelValues(k)
+	}
+	for _, ch := range notify.Kinds {
+		delivered.WithLabelValues(ch, "ok")
+		delivered.WithLabelValues(ch, "failed")
+	}
 	return alert.NewEvaluator(db, alert.Options{Sender: sender, Logger: log, Audience: alertAudience(db, log, base),
 		Fired: func(kind string) { fired.WithLabelValues(kind).Inc() },
 		Delivered: func(channel string, err error) {

@@ -109,6 +109,39 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 	})
 }
 
+// TestAlertSeriesStartAtZero: every alert kind's and delivery channel's
+// series is on /metrics from the start, at 0, so that a rate or an alert
+// on failed deliveries sees the first failure.
+func TestAlertSeriesStartAtZero(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	newAlerts(storetest.SQLite(t), config.Config{}, slog.New(slog.DiscardHandler), "https://chorus.example.com", reg)
+	families, err := reg.Gather()
+	must(t, err)
+	got := map[string]bool{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range m.GetLabel() {
+				name += " " + l.GetName() + "=" + l.GetValue()
+			}
+			got[name] = m.GetCounter().GetValue() == 0
+		}
+	}
+	var want []string
+	for _, k := range listen.AlertKinds {
+		want = append(want, "chorus_alerts_fired_total kind="+k)
+	}
+	for _, ch := range notify.Kinds {
+		want = append(want, "chorus_alert_deliveries_total channel="+ch+" result=failed", "chorus_alert_deliveries_total channel="+ch+" result=ok")
+	}
+	for _, series := range want {
+		if !got[series] {
+			t.Errorf("%s is missing or not 0 (all: %v)", series, got)
+		}
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

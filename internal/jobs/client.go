@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/store"
 )
 
@@ -123,6 +124,12 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
 		kinds = append(kinds, PollSourcesArgs{}.Kind())
+		// Every kind's series exists from the start, at 0, so that a
+		// rate or an alert on failed polls sees the first failure.
+		for _, k := range source.PolledKinds {
+			polls.WithLabelValues(k, "ok")
+			polls.WithLabelValues(k, "failed")
+		}
 		pollEvery := opts.PollInterval
 		if pollEvery <= 0 {
 			pollEvery = DefaultPollInterval

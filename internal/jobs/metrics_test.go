@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,7 +11,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
 // gather collects c through a pedantic registry, as a scrape would, and
@@ -82,4 +86,26 @@ func TestCollectorReportsCompletedCleanup(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPollSeriesStartAtZero: with the poll job on, every polled kind's
+// ok and failed series is there before any poll, at 0, so that a rate or
+// an alert on failed polls sees the first failure.
+func TestPollSeriesStartAtZero(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ingest := IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil })
+	client, err := New(db, Deps{Cleaner: &funcCleaner{}, Sources: &memSources{}, Poller: pollerFunc(nil), Ingester: ingest}, Options{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	got := gather(t, client.Collector())
+	for _, kind := range source.PolledKinds {
+		for _, result := range []string{"failed", "ok"} {
+			name := fmt.Sprintf(`chorus_source_polls_total{kind=%q,result=%q}`, kind, result)
+			if v, ok := got[name]; !ok || v != 0 {
+				t.Errorf("%s = %v (present %v), want 0", name, v, ok)
+			}
+		}
+	}
 }
