@@ -49,7 +49,8 @@ type Deps struct {
 
 // Options tune a Client; the zero value is the production default.
 type Options struct {
-	// Logger receives River's and the workers' logs; slog.Default() if nil.
+	// Logger receives the workers' logs, and River's with its info
+	// messages at debug level (routineDebug); slog.Default() if nil.
 	Logger *slog.Logger
 	// Workers is how many jobs this node works at once: DefaultWorkersPostgres
 	// or DefaultWorkersSQLite if 0.
@@ -150,7 +151,7 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 
 	cfg := &river.Config{
 		ID:           opts.ID,
-		Logger:       logger,
+		Logger:       slog.New(routineDebug{logger.Handler()}),
 		Workers:      ws,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
 		PeriodicJobs: periodic,
@@ -247,3 +248,33 @@ func (c *Client) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) e
 // River returns the underlying River client, for what this wrapper does not
 // cover (listing or cancelling jobs in an admin page).
 func (c *Client) River() *river.Client[*sql.Tx] { return c.river }
+
+// routineDebug passes River's log to a handler with its info messages
+// made debug: River tells at info level what it does every minute (job
+// counts, maintenance runs), which would fill an idle server's log. Its
+// warnings and errors, and the workers' own log, stay as they are.
+type routineDebug struct{ slog.Handler }
+
+func (h routineDebug) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, demote(l))
+}
+
+func (h routineDebug) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = demote(r.Level)
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h routineDebug) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return routineDebug{h.Handler.WithAttrs(attrs)}
+}
+
+func (h routineDebug) WithGroup(name string) slog.Handler {
+	return routineDebug{h.Handler.WithGroup(name)}
+}
+
+func demote(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
+}

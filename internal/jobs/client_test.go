@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -276,4 +278,50 @@ func TestLeaderChangeDoesNotRepeatPeriod(t *testing.T) {
 	if n := len(cleanupJobs(t, db)); n != 1 {
 		t.Errorf("%d cleanup jobs, want 1", n)
 	}
+}
+
+// TestRiverRoutineLogIsDebug: River's routine info messages (it starts,
+// counts jobs every minute, runs maintenance) reach the log at debug
+// level, so that an idle server's info log stays quiet.
+func TestRiverRoutineLogIsDebug(t *testing.T) {
+	t.Parallel()
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var buf syncBuffer
+		db := storetest.SQLite(t)
+		migrate(t, db)
+		opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})))
+		client := newClient(t, db, &funcCleaner{}, opts)
+		start(t, client)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		if err := client.Stop(ctx); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		cancel()
+		want := level == slog.LevelDebug
+		if got := strings.Contains(buf.String(), `level=DEBUG msg="River client started"`); got != want {
+			t.Errorf("log at %s: River's start at debug level: %v, want %v:\n%s", level, got, want, buf.String())
+		}
+		if strings.Contains(buf.String(), "level=INFO") {
+			t.Errorf("log at %s: River logged at info level:\n%s", level, buf.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that River's goroutines may write while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
