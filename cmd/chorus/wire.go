@@ -109,6 +109,9 @@ const jobsStopGrace = 30 * time.Second
 // serve runs the web server and the job workers until ctx ends, then
 // drains both.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	proxies, err := cfg.Proxies()
 	if err != nil {
 		return err

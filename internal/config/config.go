@@ -4,8 +4,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 
@@ -56,6 +58,32 @@ type Config struct {
 // Default returns the settings of a fresh install.
 func Default() Config {
 	return Config{Addr: ":8080", DataDir: "./chorus-data"}
+}
+
+// Validate checks the settings of serve that would otherwise fail late or
+// quietly (a base URL without https:// prints broken links and leaves
+// cookies not Secure); each error names its flag and variable.
+func (c Config) Validate() error {
+	var errs []error
+	for _, u := range []struct{ flag, env, value string }{
+		{"--base-url", "CHORUS_BASE_URL", c.BaseURL},
+		{"--short-url", "CHORUS_SHORT_URL", c.ShortURL},
+	} {
+		if u.value == "" {
+			continue
+		}
+		p, err := url.Parse(u.value)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s (%s): %q is not an address such as https://chorus.example.com", u.flag, u.env, u.value))
+		}
+	}
+	if c.SMTPPort < 0 || c.SMTPPort > 65535 {
+		errs = append(errs, fmt.Errorf("--smtp-port (CHORUS_SMTP_PORT): %d is not a port number", c.SMTPPort))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // Proxies parses TrustedProxies: an address stands for itself alone.

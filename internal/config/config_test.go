@@ -77,3 +77,33 @@ func TestProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		err  string
+	}{
+		{"defaults", Default(), ""},
+		{"https base", Config{BaseURL: "https://chorus.example.com", ShortURL: "http://c.example:8080/", SMTPPort: 465}, ""},
+		{"base without scheme", Config{BaseURL: "chorus.example.com"}, `--base-url (CHORUS_BASE_URL): "chorus.example.com" is not an address`},
+		{"short of another scheme", Config{ShortURL: "ftp://c.example"}, `--short-url (CHORUS_SHORT_URL): "ftp://c.example"`},
+		{"no host", Config{BaseURL: "https://"}, `--base-url`},
+		{"smtp port", Config{SMTPPort: 70000}, `--smtp-port (CHORUS_SMTP_PORT): 70000 is not a port`},
+		{"proxies", Config{TrustedProxies: "1.2.3"}, `--trusted-proxies`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.err == "" {
+				if err != nil {
+					t.Errorf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Validate: %v, want an error saying %s", err, tt.err)
+			}
+		})
+	}
+}
