@@ -182,6 +182,16 @@ func TestServePortInUse(t *testing.T) {
 	}
 }
 
+// TestServeBadAddress: a malformed --addr is told as such, not as a port
+// another server uses.
+func TestServeBadAddress(t *testing.T) {
+	t.Parallel()
+	_, _, err := run(t, "serve", "--data", t.TempDir(), "--addr", "bogus")
+	if err == nil || !strings.Contains(err.Error(), "check --addr / CHORUS_ADDR") || strings.Contains(err.Error(), "another server") {
+		t.Errorf("error = %v, want one saying to check --addr", err)
+	}
+}
+
 func TestServePrintsSetupLink(t *testing.T) {
 	var out syncBuffer
 	root := newRoot(&out, io.Discard)

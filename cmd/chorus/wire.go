@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,7 +121,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	// after the migrations and the demo load, and leaves no new database.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another server using it? choose another with --addr)", cfg.Addr, err)
+		hint := "check --addr / CHORUS_ADDR, e.g. :8080 or 127.0.0.1:8080"
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = "is another server using it? choose another with --addr"
+		}
+		return fmt.Errorf("listen on %s: %w (%s)", cfg.Addr, err, hint)
 	}
 	defer ln.Close()
 	a, err := open(ctx, cfg, log)
