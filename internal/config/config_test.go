@@ -27,6 +27,8 @@ func TestApplyEnv(t *testing.T) {
 		{"env", nil, map[string]string{"CHORUS_ADDR": ":9000", "CHORUS_DEMO": "true"}, Config{Addr: ":9000", DataDir: "./chorus-data", Demo: true}, false},
 		{"flag beats env", []string{"--addr", ":7000"}, map[string]string{"CHORUS_ADDR": ":9000"}, Config{Addr: ":7000", DataDir: "./chorus-data"}, false},
 		{"file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-file"}, false},
+		{"env beats file", nil, map[string]string{"CHORUS_DATABASE_URL": "postgres://from-env", "CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-env"}, false},
+		{"flag beats file", []string{"--db", "postgres://from-flag"}, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-flag"}, false},
 		{"bad bool", nil, map[string]string{"CHORUS_DEMO": "maybe"}, Config{}, true},
 		{"missing file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": "/nonexistent/x"}, Config{}, true},
 	}
