@@ -90,10 +90,10 @@ type Item[T any] interface {
 // the item or document after it was read (see Revision).
 func ChangedError() error { return apperr.New(apperr.Conflict, "error.brand.changed", nil) }
 
-// versionOf is the version of a stored body: a digest, so that it changes
-// whenever the body does. A document never stored has the version of an
-// empty body.
-func versionOf(body []byte) string {
+// Digest is the version of a stored body: it changes whenever the body
+// does, and equal bodies have equal digests. A document never stored has
+// the version of an empty body. The campaign's parts use it too.
+func Digest(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:8])
 }
@@ -184,7 +184,7 @@ func (c *Collection[T, P]) Create(ctx context.Context, workspaceID int64, v T) (
 		return zero, err
 	}
 	p.SetItemID(id)
-	p.SetItemVersion(versionOf(body))
+	p.SetItemVersion(Digest(body))
 	return v, nil
 }
 
@@ -206,7 +206,7 @@ func (c *Collection[T, P]) Update(ctx context.Context, workspaceID, id int64, v 
 		if err != nil {
 			return zero, err
 		}
-		if versionOf(d.Body) != version {
+		if Digest(d.Body) != version {
 			return zero, ChangedError()
 		}
 		prev = d.Body
@@ -215,7 +215,7 @@ func (c *Collection[T, P]) Update(ctx context.Context, workspaceID, id int64, v 
 		return zero, err
 	}
 	p.SetItemID(id)
-	p.SetItemVersion(versionOf(body))
+	p.SetItemVersion(Digest(body))
 	return v, nil
 }
 
@@ -247,7 +247,7 @@ func (c *Collection[T, P]) decode(workspaceID int64, d Doc) (T, error) {
 		return v, err
 	}
 	P(&v).SetItemID(d.ID)
-	P(&v).SetItemVersion(versionOf(d.Body))
+	P(&v).SetItemVersion(Digest(d.Body))
 	emptyLists(&v)
 	return v, nil
 }
@@ -270,7 +270,7 @@ func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, erro
 	d, err := s.store.BrandDoc(ctx, workspaceID, KindProfile)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		p.Version = versionOf(nil)
+		p.Version = Digest(nil)
 		return p, nil
 	case err != nil:
 		return p, err
@@ -278,7 +278,7 @@ func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, erro
 	if err := decode(KindProfile, workspaceID, d, &p); err != nil {
 		return Profile{}, err
 	}
-	p.UpdatedAt, p.Version = d.UpdatedAt, versionOf(d.Body)
+	p.UpdatedAt, p.Version = d.UpdatedAt, Digest(d.Body)
 	return p, nil
 }
 
@@ -300,7 +300,7 @@ func (s *Service) SaveProfile(ctx context.Context, workspaceID int64, p Profile)
 	if err != nil {
 		return Profile{}, err
 	}
-	p.UpdatedAt, p.Version = at, versionOf(body)
+	p.UpdatedAt, p.Version = at, Digest(body)
 	return p, nil
 }
 
@@ -310,7 +310,7 @@ func (s *Service) Budget(ctx context.Context, workspaceID int64, defaultCurrency
 	d, err := s.store.BrandDoc(ctx, workspaceID, KindBudget)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
-		return Budget{Currency: defaultCurrency, Revision: Revision{Version: versionOf(nil)}}, nil
+		return Budget{Currency: defaultCurrency, Revision: Revision{Version: Digest(nil)}}, nil
 	case err != nil:
 		return Budget{}, err
 	}
@@ -321,7 +321,7 @@ func (s *Service) Budget(ctx context.Context, workspaceID int64, defaultCurrency
 	if b.Currency == "" {
 		b.Currency = defaultCurrency
 	}
-	b.UpdatedAt, b.Version = d.UpdatedAt, versionOf(d.Body)
+	b.UpdatedAt, b.Version = d.UpdatedAt, Digest(d.Body)
 	return b, nil
 }
 
@@ -343,7 +343,7 @@ func (s *Service) SaveBudget(ctx context.Context, workspaceID int64, b Budget) (
 	if err != nil {
 		return Budget{}, err
 	}
-	b.UpdatedAt, b.Version = at, versionOf(body)
+	b.UpdatedAt, b.Version = at, Digest(body)
 	return b, nil
 }
 
@@ -361,7 +361,7 @@ func (s *Service) putDoc(ctx context.Context, workspaceID int64, kind string, bo
 		default:
 			prev = d.Body
 		}
-		if versionOf(prev) != version {
+		if Digest(prev) != version {
 			return time.Time{}, ChangedError()
 		}
 	}

@@ -181,12 +181,14 @@ func (s *Service) AddPhase(ctx context.Context, workspaceID, id int64, p Phase) 
 	})
 }
 
-// UpdatePhase replaces a phase, keeping its id. Returns apperr.NotFound for
-// a missing campaign or phase, and apperr.Invalid as AddPhase does.
-func (s *Service) UpdatePhase(ctx context.Context, workspaceID, id, phaseID int64, p Phase) (Campaign, error) {
+// UpdatePhase replaces a phase, keeping its id. shown is the Digest of the
+// phase as the editor showed it, "" to replace it whatever it is now.
+// Returns apperr.NotFound for a missing campaign or phase, PartChanged when
+// the phase is no longer as shown, and apperr.Invalid as AddPhase does.
+func (s *Service) UpdatePhase(ctx context.Context, workspaceID, id, phaseID int64, p Phase, shown string) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
 		p.ID = phaseID
-		return replaceChild(c.Phases, p, phaseID, "phase")
+		return replaceChild(c.Phases, p, phaseID, "phase", shown)
 	})
 }
 
@@ -221,13 +223,13 @@ func (s *Service) AddTarget(ctx context.Context, workspaceID, id int64, t Target
 	})
 }
 
-// UpdateTarget replaces a KPI target, keeping its id. Returns
-// apperr.NotFound for a missing campaign or target, and apperr.Invalid as
-// AddTarget does.
-func (s *Service) UpdateTarget(ctx context.Context, workspaceID, id, targetID int64, t Target) (Campaign, error) {
+// UpdateTarget replaces a KPI target, keeping its id; shown as for
+// UpdatePhase. Returns apperr.NotFound for a missing campaign or target,
+// PartChanged, and apperr.Invalid as AddTarget does.
+func (s *Service) UpdateTarget(ctx context.Context, workspaceID, id, targetID int64, t Target, shown string) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
 		t.ID = targetID
-		return replaceChild(c.Targets, t, targetID, "target")
+		return replaceChild(c.Targets, t, targetID, "target", shown)
 	})
 }
 
@@ -242,11 +244,17 @@ func (s *Service) DeleteTarget(ctx context.Context, workspaceID, id, targetID in
 }
 
 // SetMix replaces the platform mix as a whole, since its shares must sum to
-// 100 together. Returns apperr.NotFound for a missing campaign and
-// apperr.Invalid with fields under "mix" for unknown or repeated platforms,
-// shares out of 0–100 or not summing to 100, and negative posting rates.
-func (s *Service) SetMix(ctx context.Context, workspaceID, id int64, mix []MixEntry) (Campaign, error) {
+// 100 together; shown is the Digest of the mix as the editor showed it, ""
+// to replace it whatever it is now. Returns apperr.NotFound for a missing
+// campaign, PartChanged when the mix is no longer as shown, and
+// apperr.Invalid with fields under "mix" for unknown or repeated
+// platforms, shares out of 0–100 or not summing to 100, and negative
+// posting rates.
+func (s *Service) SetMix(ctx context.Context, workspaceID, id int64, mix []MixEntry, shown string) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		if err := unchanged(c.Mix, shown); err != nil {
+			return err
+		}
 		c.Mix = slices.Clone(mix)
 		return nil
 	})
@@ -265,13 +273,13 @@ func (s *Service) AddBudgetLine(ctx context.Context, workspaceID, id int64, l Bu
 	})
 }
 
-// UpdateBudgetLine replaces a budget line, keeping its id. Returns
-// apperr.NotFound for a missing campaign or line, and apperr.Invalid as
-// AddBudgetLine does.
-func (s *Service) UpdateBudgetLine(ctx context.Context, workspaceID, id, lineID int64, l BudgetLine) (Campaign, error) {
+// UpdateBudgetLine replaces a budget line, keeping its id; shown as for
+// UpdatePhase. Returns apperr.NotFound for a missing campaign or line,
+// PartChanged, and apperr.Invalid as AddBudgetLine does.
+func (s *Service) UpdateBudgetLine(ctx context.Context, workspaceID, id, lineID int64, l BudgetLine, shown string) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
 		l.ID = lineID
-		return replaceChild(c.BudgetLines, l, lineID, "budget_line")
+		return replaceChild(c.BudgetLines, l, lineID, "budget_line", shown)
 	})
 }
 
@@ -285,15 +293,46 @@ func (s *Service) DeleteBudgetLine(ctx context.Context, workspaceID, id, lineID 
 	})
 }
 
-// SetHours replaces the hours plan as a whole. Returns apperr.NotFound for
-// a missing campaign and apperr.Invalid with fields under "hours[i]." for
-// unknown or repeated members and hours outside 0–168. A member planned
-// above their weekly hours is a Plan warning, not an error.
-func (s *Service) SetHours(ctx context.Context, workspaceID, id int64, hours []HoursLine) (Campaign, error) {
+// SetHours replaces the hours plan as a whole; shown as for SetMix.
+// Returns apperr.NotFound for a missing campaign, PartChanged, and
+// apperr.Invalid with fields under "hours[i]." for unknown or repeated
+// members and hours outside 0–168. A member planned above their weekly
+// hours is a Plan warning, not an error.
+func (s *Service) SetHours(ctx context.Context, workspaceID, id int64, hours []HoursLine, shown string) (Campaign, error) {
 	return s.change(ctx, workspaceID, id, func(c *Campaign) error {
+		if err := unchanged(c.Hours, shown); err != nil {
+			return err
+		}
 		c.Hours = slices.Clone(hours)
 		return nil
 	})
+}
+
+// Digest is the version of one part of a campaign as an editor shows it:
+// a phase, a target, a budget line, the mix or the hours plan. The editor
+// sends it back with its save, so that a save over a part someone else
+// has changed since is refused (PartChanged) instead of silently undoing
+// their change. The whole campaign's Version would also refuse saves of
+// parts nobody else touched.
+func Digest(part any) string {
+	b, err := json.Marshal(part)
+	if err != nil {
+		return "" // plain data always encodes; "" checks nothing
+	}
+	return brand.Digest(b)
+}
+
+// PartChanged is the error of a save refused because the part it replaces
+// changed after the editor showed it (see Digest).
+func PartChanged() error { return apperr.New(apperr.Conflict, "error.campaign.part_changed", nil) }
+
+// unchanged checks part against the digest an editor showed; "" checks
+// nothing.
+func unchanged(part any, shown string) error {
+	if shown != "" && Digest(part) != shown {
+		return PartChanged()
+	}
+	return nil
 }
 
 // change loads a campaign, applies fn and saves the result whole against
@@ -586,11 +625,14 @@ func idOf[T child](v T) int64 {
 }
 
 // replaceChild puts v where the child with id is; apperr.NotFound when
-// there is none.
-func replaceChild[T child](list []T, v T, id int64, kind string) error {
+// there is none, PartChanged when it is no longer as shown.
+func replaceChild[T child](list []T, v T, id int64, kind, shown string) error {
 	i := slices.IndexFunc(list, func(x T) bool { return idOf(x) == id })
 	if i < 0 {
 		return childNotFound(kind)
+	}
+	if err := unchanged(list[i], shown); err != nil {
+		return err
 	}
 	list[i] = v
 	return nil

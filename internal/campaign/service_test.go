@@ -218,7 +218,7 @@ func TestChildren(t *testing.T) {
 	}
 
 	// Shorten 引爆 and add 收尾 after it: the new phase gets max+1.
-	c, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, 1, campaign.Phase{Name: "引爆", Start: "2026-01-11", End: "2026-02-20"})
+	c, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, 1, campaign.Phase{Name: "引爆", Start: "2026-01-11", End: "2026-02-20"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestChildren(t *testing.T) {
 	if last := c.Phases[len(c.Phases)-1]; last.ID != 3 || last.Name != "收尾" || c.Version != 3 {
 		t.Errorf("added phase = %+v (version %d), want id 3 last, version 3", last, c.Version)
 	}
-	_, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, 42, campaign.Phase{Name: "x", Start: "2026-01-01", End: "2026-01-02"})
+	_, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, 42, campaign.Phase{Name: "x", Start: "2026-01-01", End: "2026-01-02"}, "")
 	wantFields(t, err, apperr.NotFound)
 
 	// Targets: a new child's id is one no child of the campaign has had
@@ -242,7 +242,7 @@ func TestChildren(t *testing.T) {
 	if c.Targets[2].ID != 4 || c.Targets[2].Unit != "count" || c.Targets[2].Direction != campaign.AtLeast {
 		t.Errorf("added target = %+v", c.Targets[2])
 	}
-	_, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 400})
+	_, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 400}, "")
 	wantFields(t, err, apperr.Invalid, "targets[2].value error.campaign.target_above_parent")
 	c, err = f.svc.DeleteTarget(ctx, f.ws, c.ID, 4)
 	if err != nil || len(c.Targets) != 2 {
@@ -254,7 +254,7 @@ func TestChildren(t *testing.T) {
 	if err != nil || c.Targets[2].ID != 5 {
 		t.Fatalf("target added after a delete: %+v, %v; want id 5", c.Targets, err)
 	}
-	if _, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 30}); !apperr.Is(err, apperr.NotFound) {
+	if _, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, 4, campaign.Target{PhaseID: 3, Metric: "purchases", Value: 30}, ""); !apperr.Is(err, apperr.NotFound) {
 		t.Errorf("a stale form on the deleted target: %v, want not found", err)
 	}
 	c, err = f.svc.DeleteTarget(ctx, f.ws, c.ID, 5)
@@ -279,7 +279,7 @@ func TestChildren(t *testing.T) {
 	if c.BudgetLines[1].ID != 6 {
 		t.Errorf("budget line id = %d, want 6", c.BudgetLines[1].ID)
 	}
-	_, err = f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, 6, campaign.BudgetLine{Kind: "paid_boost", Planned: 9901})
+	_, err = f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, 6, campaign.BudgetLine{Kind: "paid_boost", Planned: 9901}, "")
 	wantFields(t, err, apperr.Invalid, "budget_lines error.campaign.planned_over_budget")
 	c, err = f.svc.DeleteBudgetLine(ctx, f.ws, c.ID, 6)
 	if err != nil || len(c.BudgetLines) != 1 {
@@ -289,13 +289,13 @@ func TestChildren(t *testing.T) {
 	wantFields(t, err, apperr.NotFound)
 
 	// Mix and hours as whole sets.
-	_, err = f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: "weibo", BudgetShare: 50}, {Platform: "douyin", BudgetShare: 40}})
+	_, err = f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: "weibo", BudgetShare: 50}, {Platform: "douyin", BudgetShare: 40}}, "")
 	wantFields(t, err, apperr.Invalid, "mix error.campaign.mix_budget_sum")
-	c, err = f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: "weibo", BudgetShare: 60, HoursShare: 100}, {Platform: "douyin", BudgetShare: 40}})
+	c, err = f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: "weibo", BudgetShare: 60, HoursShare: 100}, {Platform: "douyin", BudgetShare: 40}}, "")
 	if err != nil || len(c.Mix) != 2 {
 		t.Fatalf("SetMix: %v", err)
 	}
-	c, err = f.svc.SetHours(ctx, f.ws, c.ID, []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 12}})
+	c, err = f.svc.SetHours(ctx, f.ws, c.ID, []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 12}}, "")
 	if err != nil || len(c.Hours) != 1 {
 		t.Fatalf("SetHours: %v", err)
 	}
@@ -466,7 +466,7 @@ func TestPlan(t *testing.T) {
 	if probe.Fit[worst] >= campaign.LowFit {
 		t.Fatalf("no low-fit platform to test with: %v", probe.Fit)
 	}
-	if _, err := f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: worst, BudgetShare: 30}, {Platform: best, BudgetShare: 70}}); err != nil {
+	if _, err := f.svc.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: worst, BudgetShare: 30}, {Platform: best, BudgetShare: 70}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	// Another active campaign at the same time takes 15 of the member's
@@ -579,7 +579,7 @@ func TestDeletedItemsKeepCampaignsEditable(t *testing.T) {
 	}
 	ph := c.Phases[0]
 	ph.Name = "引爆（改名）"
-	if _, err := f.svc.UpdatePhase(ctx, f.ws, c.ID, ph.ID, ph); err != nil {
+	if _, err := f.svc.UpdatePhase(ctx, f.ws, c.ID, ph.ID, ph, ""); err != nil {
 		t.Fatalf("rename a phase of a campaign naming a deleted persona: %v", err)
 	}
 	other := base()
@@ -614,5 +614,74 @@ func TestConcurrentChildAdds(t *testing.T) {
 	}
 	if c, err := f.svc.Get(ctx, f.ws, c.ID); err != nil || len(c.BudgetLines) != n {
 		t.Errorf("budget lines %+v, %v; want %d", c.BudgetLines, err, n)
+	}
+}
+
+// TestSaveOverChangedPart: two people edit the same budget line, phase,
+// target, mix or hours plan from forms showing the same state; the first
+// save goes through and the second, carrying the digest of what its form
+// showed, is refused instead of silently undoing the first. Saves of other
+// parts, and saves without a digest (the API), still go through.
+func TestSaveOverChangedPart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	b := base()
+	b.BudgetLines = []campaign.BudgetLine{{Kind: "kol_fee", Planned: 1000}, {Kind: "other", Planned: 500}}
+	b.Mix = []campaign.MixEntry{{Platform: "weibo", BudgetShare: 100}}
+	b.Targets = []campaign.Target{{Metric: "purchases", Value: 100}}
+	c := f.create(b)
+	line, other := c.BudgetLines[0], c.BudgetLines[1]
+	ph, tg := c.Phases[0], c.Targets[0]
+	changed := func(what string, err error) {
+		t.Helper()
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Conflict || ae.Key != "error.campaign.part_changed" {
+			t.Errorf("%s = %v, want a conflict error.campaign.part_changed", what, err)
+		}
+	}
+	ok := func(what string) func(campaign.Campaign, error) {
+		return func(_ campaign.Campaign, err error) {
+			t.Helper()
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+			}
+		}
+	}
+
+	first, second := line, line
+	first.Committed, second.Description = 1000, "renamed"
+	ok("first save of the line")(f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, line.ID, first, campaign.Digest(line)))
+	_, err := f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, line.ID, second, campaign.Digest(line))
+	changed("second save of the line", err)
+	ok("save of another line")(f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, other.ID, other, campaign.Digest(other)))
+	ok("save over the line as it is now")(f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, line.ID, second, campaign.Digest(first)))
+	ok("save without a digest")(f.svc.UpdateBudgetLine(ctx, f.ws, c.ID, line.ID, first, ""))
+
+	renamed := ph
+	renamed.Name = "预热 · 1"
+	ok("first save of the phase")(f.svc.UpdatePhase(ctx, f.ws, c.ID, ph.ID, renamed, campaign.Digest(ph)))
+	_, err = f.svc.UpdatePhase(ctx, f.ws, c.ID, ph.ID, ph, campaign.Digest(ph))
+	changed("second save of the phase", err)
+
+	raised := tg
+	raised.Value++
+	ok("first save of the target")(f.svc.UpdateTarget(ctx, f.ws, c.ID, tg.ID, raised, campaign.Digest(tg)))
+	_, err = f.svc.UpdateTarget(ctx, f.ws, c.ID, tg.ID, tg, campaign.Digest(tg))
+	changed("second save of the target", err)
+
+	mix := []campaign.MixEntry{{Platform: "weibo", BudgetShare: 60}, {Platform: "douyin", BudgetShare: 40}}
+	ok("first save of the mix")(f.svc.SetMix(ctx, f.ws, c.ID, mix, campaign.Digest(c.Mix)))
+	_, err = f.svc.SetMix(ctx, f.ws, c.ID, c.Mix, campaign.Digest(c.Mix))
+	changed("second save of the mix", err)
+
+	hours := []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 5}}
+	ok("first save of the hours")(f.svc.SetHours(ctx, f.ws, c.ID, hours, campaign.Digest(c.Hours)))
+	_, err = f.svc.SetHours(ctx, f.ws, c.ID, nil, campaign.Digest(c.Hours))
+	changed("second save of the hours", err)
+
+	got, err := f.svc.Get(ctx, f.ws, c.ID)
+	if err != nil || got.BudgetLines[0].Committed != 1000 || !slices.ContainsFunc(got.Phases, func(p campaign.Phase) bool { return p.Name == "预热 · 1" }) || len(got.Mix) != 2 || len(got.Hours) != 1 {
+		t.Errorf("after the refused saves: %+v, %v; want every first save kept", got, err)
 	}
 }

@@ -141,7 +141,7 @@ func (s *Server) campaignWrite(w http.ResponseWriter, r *http.Request, p account
 // since a change to one child can reorder or untie others.
 func campaignChildAPI[T any](s *Server, path, param, what string,
 	add func(ctx context.Context, ws, id int64, v T) (campaign.Campaign, error),
-	update func(ctx context.Context, ws, id, childID int64, v T) (campaign.Campaign, error),
+	update func(ctx context.Context, ws, id, childID int64, v T, shown string) (campaign.Campaign, error),
 	del func(ctx context.Context, ws, id, childID int64) (campaign.Campaign, error),
 ) {
 	const tag = "campaigns"
@@ -172,7 +172,7 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 			}
 			child, _ := pathID(r, name)
 			return reroot(s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
-				return update(ctx, ws, id, child, v)
+				return update(ctx, ws, id, child, v, "") // the API replaces a child whole
 			}), place)
 		})
 	s.handleAPI(op{Method: "DELETE", Path: path + "/" + param, Summary: "Delete a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Resp: campaignType},
@@ -211,7 +211,7 @@ func reroot(err error, place *regexp.Regexp) error {
 }
 
 // campaignSetAPI serves PUT of a whole list (mix, hours) as a JSON array.
-func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context.Context, ws, id int64, v []T) (campaign.Campaign, error)) {
+func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context.Context, ws, id int64, v []T, shown string) (campaign.Campaign, error)) {
 	place := regexp.MustCompile(`^` + collectionOf(path))
 	s.handleAPI(op{Method: "PUT", Path: path, Summary: summary, Tag: "campaigns", Perm: account.EditStrategy, Req: typeOf[[]T](), Resp: typeOf[campaign.Campaign]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -223,7 +223,7 @@ func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context
 				v = []T{}
 			}
 			return reroot(s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
-				return set(ctx, ws, id, v)
+				return set(ctx, ws, id, v, "")
 			}), place)
 		})
 }

@@ -46,7 +46,7 @@ func newStrategyFixture(t *testing.T) strategyFixture {
 		Kind: "kol_fee", Description: "Weibo KOL post", Platform: "weibo", ResourceID: f.ids["amplifiers"], Planned: 12000, Committed: 8000, Spent: 2000,
 	})
 	must(t, err)
-	c, err = h.campaigns.SetHours(ctx, f.owner.ws.ID, c.ID, []campaign.HoursLine{{MemberID: f.ids["team"], HoursPerWeek: 8}})
+	c, err = h.campaigns.SetHours(ctx, f.owner.ws.ID, c.ID, []campaign.HoursLine{{MemberID: f.ids["team"], HoursPerWeek: 8}}, "")
 	must(t, err)
 	f.c = c
 	f.prefix = fmt.Sprintf("/w/acme/strategy/campaigns/%d", c.ID)
@@ -604,7 +604,7 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	ctx := context.Background()
 	// A budget of 50,000: Weibo gets 10 % (5,000) but its line plans 12,000.
 	_, err := f.h.campaigns.SetMix(ctx, f.owner.ws.ID, f.c.ID, []campaign.MixEntry{
-		{Platform: "weibo", BudgetShare: 10}, {Platform: "douyin", BudgetShare: 90}})
+		{Platform: "weibo", BudgetShare: 10}, {Platform: "douyin", BudgetShare: 90}}, "")
 	must(t, err)
 	b := f.h.browser()
 	b.login(f.owner.email, f.owner.password)
@@ -620,5 +620,60 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	}
 	if !strings.Contains(body, "“微博”的预算条目计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
 		t.Errorf("no warning that Weibo's lines exceed its share")
+	}
+}
+
+var shownPartInput = regexp.MustCompile(`name="shown" value="([0-9a-f]+)"`)
+
+// TestStrategyFormSaveOverAnother: two people open the same budget line
+// (and the mix); the first saves, and the second's save, which would undo
+// the first's change, is refused with 409, keeps what was typed and
+// carries the digest of the part as it is now, so that saving again
+// replaces it knowingly.
+func TestStrategyFormSaveOverAnother(t *testing.T) {
+	f := newStrategyFixture(t)
+	a, b := f.h.browser(), f.h.browser()
+	a.login(f.owner.email, f.owner.password)
+	b.login(f.owner.email, f.owner.password)
+	shown := func(body string) string {
+		t.Helper()
+		m := shownPartInput.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("form has no shown digest")
+		}
+		return m[1]
+	}
+	line := f.c.BudgetLines[0]
+	for _, tt := range []struct {
+		name, path    string
+		first, second url.Values
+		typed         string
+	}{
+		{"budget line", fmt.Sprintf("%s/budget-lines/%d", f.prefix, line.ID),
+			url.Values{"kind": {"kol_fee"}, "description": {line.Description}, "platform": {"weibo"}, "planned": {"12000"}, "committed": {"12000"}, "spent": {"2000"}},
+			url.Values{"kind": {"kol_fee"}, "description": {"Weibo KOL post ×2"}, "platform": {"weibo"}, "planned": {"12000"}, "committed": {"8000"}, "spent": {"2000"}},
+			"Weibo KOL post ×2"},
+		{"mix", f.prefix + "/mix",
+			url.Values{"include": {"weibo", "douyin"}, "budget_share.weibo": {"70"}, "budget_share.douyin": {"30"}},
+			url.Values{"include": {"weibo", "xiaohongshu"}, "budget_share.weibo": {"45"}, "budget_share.xiaohongshu": {"55"}},
+			`name="budget_share.xiaohongshu" value="55"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, formA := a.get(tt.path)
+			_, formB := b.get(tt.path)
+			tt.first.Set("shown", shown(formA))
+			tt.second.Set("shown", shown(formB))
+			if status, body, _ := a.post(tt.path, tt.first); status != http.StatusSeeOther {
+				t.Fatalf("first save: status %d: %s", status, between(body, "<form", "</form>"))
+			}
+			status, body, _ := b.post(tt.path, tt.second)
+			if status != http.StatusConflict || !strings.Contains(body, "其他人已修改") || !strings.Contains(body, tt.typed) {
+				t.Fatalf("second save: status %d, want 409 with the message and %q kept: %s", status, tt.typed, between(body, "<form", "</form>"))
+			}
+			tt.second.Set("shown", shown(body))
+			if status, body, _ := b.post(tt.path, tt.second); status != http.StatusSeeOther {
+				t.Fatalf("save again after the conflict: status %d: %s", status, between(body, "<form", "</form>"))
+			}
+		})
 	}
 }

@@ -29,7 +29,8 @@ type campaignChild[T any] struct {
 	Find   func(c campaign.Campaign, id int64) (T, bool)
 	New    func(c campaign.Campaign, day campaign.Date) T
 	Add    func(ctx context.Context, ws, id int64, v T) (campaign.Campaign, error)
-	Update func(ctx context.Context, ws, id, itemID int64, v T) (campaign.Campaign, error)
+	// Update replaces an item the form showed as shown (campaign.Digest).
+	Update func(ctx context.Context, ws, id, itemID int64, v T, shown string) (campaign.Campaign, error)
 	Delete func(ctx context.Context, ws, id, itemID int64) (campaign.Campaign, error)
 }
 
@@ -46,7 +47,9 @@ func phaseTargets(c campaign.Campaign, id int64) int {
 
 func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 	base := "/w/{ws}/strategy/campaigns/{id}/" + k.Path
-	form := func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, c campaign.Campaign, itemID int64, values func([]sfield) map[string]any, err error) error {
+	// shown is the Digest of the item as the form shows it, which its save
+	// sends back.
+	form := func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, c campaign.Campaign, itemID int64, shown string, values func([]sfield) map[string]any, err error) error {
 		x, xerr := s.strategyRefs(r, p)
 		if xerr != nil {
 			return xerr
@@ -60,6 +63,7 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 			data["Title"] = l.T("strategy.form." + k.Kind + ".new")
 		} else {
 			data["Title"] = l.T("strategy.form." + k.Kind + ".edit")
+			data["Shown"] = shown
 			data["Action"] = fmt.Sprintf("%s/%s/%d", campaignURL(p, c.ID), k.Path, itemID)
 			data["Delete"] = fmt.Sprintf("%s/%s/%d/delete", campaignURL(p, c.ID), k.Path, itemID)
 			data["DeleteConfirm"] = l.T("action.confirm_delete")
@@ -94,7 +98,7 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 		if !ok {
 			v = k.New(c, today(p))
 		}
-		return form(w, r, p, http.StatusOK, c, itemID, func(fs []sfield) map[string]any { return strategyValues(fs, v) }, nil)
+		return form(w, r, p, http.StatusOK, c, itemID, campaign.Digest(v), func(fs []sfield) map[string]any { return strategyValues(fs, v) }, nil)
 	}
 	save := func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		c, itemID, err := load(r, p)
@@ -111,15 +115,27 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 		if err == nil {
 			err = decodeBytes(body, &v)
 		}
+		shown := r.PostFormValue("shown")
 		if err == nil {
 			if itemID == 0 {
 				_, err = k.Add(r.Context(), p.Workspace.ID, c.ID, v)
 			} else {
-				_, err = k.Update(r.Context(), p.Workspace.ID, c.ID, itemID, v)
+				_, err = k.Update(r.Context(), p.Workspace.ID, c.ID, itemID, v, shown)
 			}
 		}
-		if apperr.Is(err, apperr.Invalid) {
-			return form(w, r, p, http.StatusUnprocessableEntity, c, itemID, func(fs []sfield) map[string]any {
+		if apperr.Is(err, apperr.Conflict) {
+			// Changed by someone else since the form showed it: the form
+			// again, over the item as it is now, so that saving again
+			// replaces it knowingly.
+			now, _, lerr := load(r, p)
+			if lerr != nil {
+				return lerr
+			}
+			cur, _ := k.Find(now, itemID)
+			c, shown = now, campaign.Digest(cur)
+		}
+		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+			return form(w, r, p, status(err), c, itemID, shown, func(fs []sfield) map[string]any {
 				return rawFormValues(baseFields(fs), r.PostForm)
 			}, err)
 		}
@@ -336,10 +352,20 @@ func (s *Server) mixForm(w http.ResponseWriter, r *http.Request, p account.Princ
 		return 0
 	})
 	s.render(w, r, status, "strategy_mix", map[string]any{
-		"Section": "strategy", "C": c, "Rows": rows, "Other": other,
+		"Section": "strategy", "C": c, "Rows": rows, "Other": other, "Shown": shownPart(r, c.Mix, err),
 		"Action": campaignURL(p, c.ID) + "/mix", "Back": campaignURL(p, c.ID) + "#mix",
 	})
 	return nil
+}
+
+// shownPart is the Digest of the part of a plan an editor shows, which its
+// save sends back: the part as it is now, or after an invalid save still
+// the one the editor first showed.
+func shownPart(r *http.Request, part any, err error) string {
+	if apperr.Is(err, apperr.Invalid) {
+		return r.PostFormValue("shown")
+	}
+	return campaign.Digest(part)
 }
 
 // mixOrder is the platforms a posted mix includes, in catalog order: the
@@ -385,7 +411,7 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 		mix = append(mix, e)
 	}
 	return s.savePlanPart(w, r, p, fs, "mix", s.mixForm, func() error {
-		_, err := s.Campaigns.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix)
+		_, err := s.Campaigns.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix, r.PostFormValue("shown"))
 		return err
 	})
 }
@@ -401,8 +427,8 @@ func (s *Server) savePlanPart(w http.ResponseWriter, r *http.Request, p account.
 	if err == nil {
 		err = save()
 	}
-	if apperr.Is(err, apperr.Invalid) {
-		return form(w, r, p, http.StatusUnprocessableEntity, r.PostForm, err)
+	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+		return form(w, r, p, status(err), r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -466,7 +492,7 @@ func (s *Server) hoursForm(w http.ResponseWriter, r *http.Request, p account.Pri
 		}
 	}
 	s.render(w, r, status, "strategy_hours", map[string]any{
-		"Section": "strategy", "C": c, "Rows": rows, "Other": other,
+		"Section": "strategy", "C": c, "Rows": rows, "Other": other, "Shown": shownPart(r, c.Hours, err),
 		"Action": campaignURL(p, c.ID) + "/hours", "Back": campaignURL(p, c.ID) + "#hours",
 	})
 	return nil
@@ -503,7 +529,7 @@ func (s *Server) hoursSave(w http.ResponseWriter, r *http.Request, p account.Pri
 		hours = append(hours, campaign.HoursLine{MemberID: id, HoursPerWeek: v})
 	}
 	return s.savePlanPart(w, r, p, fs, "hours", s.hoursForm, func() error {
-		_, err := s.Campaigns.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours)
+		_, err := s.Campaigns.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours, r.PostFormValue("shown"))
 		return err
 	})
 }
