@@ -65,6 +65,9 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 	if err != nil {
 		return err
 	}
+	if newer := newerMigration(applied, names); newer != "" {
+		return fmt.Errorf("the database was upgraded by a newer Chorus (its migration %s is unknown to this one): run that version or a newer one", newer)
+	}
 	for _, name := range names {
 		if last != "" && name > last {
 			break
@@ -98,6 +101,19 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 		}
 	}
 	return nil
+}
+
+// newerMigration names an applied migration that sorts after every one
+// this binary has: a newer Chorus upgraded the database, and an older one
+// would read and write tables it does not know the shape of. "" if none.
+func newerMigration(applied map[string]bool, names []string) string {
+	newest := ""
+	for n := range applied {
+		if n > names[len(names)-1] && n > newest {
+			newest = n
+		}
+	}
+	return newest
 }
 
 func (db *DB) appliedMigrations(ctx context.Context, c conn) (map[string]bool, error) {
