@@ -102,7 +102,7 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 	// sends back so as not to overwrite someone else's save unseen.
 	form := func(w http.ResponseWriter, r *http.Request, status int, id int64, version string, values map[string]any, err error) {
 		s.render(w, r, status, "brand_form", map[string]any{"Section": "brand", "Kind": k, "ID": id, "Version": version,
-			"Form": newFormView(k.Kind, k.Fields, values, err), "Conflict": conflictKey(err)})
+			"Form": newFormView(k.Kind, k.Fields, values, err), "FormError": formError(err)})
 	}
 	s.mux.Handle("GET "+base+"/new", s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		var zero T
@@ -185,7 +185,7 @@ func (s *Server) registerBrandDoc(d brandDoc) {
 	base := "/w/{ws}/brand/" + d.Path
 	form := func(w http.ResponseWriter, r *http.Request, status int, version string, values map[string]any, err error) {
 		s.render(w, r, status, "brand_doc", map[string]any{"Section": "brand", "Doc": d, "Version": version,
-			"Form": newFormView(d.Path, d.Fields, values, err), "Conflict": conflictKey(err)})
+			"Form": newFormView(d.Path, d.Fields, values, err), "FormError": formError(err)})
 	}
 	s.mux.Handle("GET "+base, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		v, err := d.load(r, p)
@@ -303,15 +303,16 @@ func (s *Server) brandOverview(w http.ResponseWriter, r *http.Request, p account
 	return nil
 }
 
-// conflictKey is the message key of a save refused because someone else
-// saved first, which the form shows above its fields; "" for any other
-// error.
-func conflictKey(err error) string {
+// formError is an error about the whole form rather than one field
+// (someone else saved first, an item too large to store), which the form
+// shows above its fields: without it a refused save said nothing. nil for
+// none.
+func formError(err error) *apperr.Error {
 	var ae *apperr.Error
-	if errors.As(err, &ae) && ae.Code == apperr.Conflict {
-		return ae.Key
+	if errors.As(err, &ae) && len(ae.Fields) == 0 && (ae.Code == apperr.Invalid || ae.Code == apperr.Conflict) {
+		return ae
 	}
-	return ""
+	return nil
 }
 
 // formView is what the form partial needs.

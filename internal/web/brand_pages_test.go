@@ -77,7 +77,7 @@ func TestBrandSaveOverAnother(t *testing.T) {
 				t.Fatalf("first save: status %d: %s", status, body)
 			}
 			status, body, _ := b.post(tt.path, tt.second)
-			if status != http.StatusConflict || !strings.Contains(body, `id="conflict"`) || !strings.Contains(body, "其他人已保存") {
+			if status != http.StatusConflict || !strings.Contains(body, `id="form-error"`) || !strings.Contains(body, "其他人已保存") {
 				t.Fatalf("second save: status %d, want 409 with the conflict message: %s", status, between(body, "<form", "</form>"))
 			}
 			if !strings.Contains(body, tt.second.Get(tt.field)) {
@@ -100,5 +100,21 @@ func TestBrandSaveOverAnother(t *testing.T) {
 		map[string]any{"name": "From the API", "version": stale})
 	if status != http.StatusConflict {
 		t.Errorf("API save over a stale version: status %d %v, want 409", status, resp)
+	}
+}
+
+// TestBrandFormSaysWhyItRefused: a profile too large to store as a whole
+// (each field within its own limit) is refused with a message above the
+// form; before, the form came back with 422 and no word of why.
+func TestBrandFormSaysWhyItRefused(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/brand/profile")
+	examples := strings.TrimSuffix(strings.Repeat(strings.Repeat("例", 3000)+"\n", 10), "\n")
+	status, body, _ := b.post("/w/acme/brand/profile", url.Values{"positioning": {"Tea"}, "tone.examples": {examples}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="form-error"`) || !strings.Contains(body, "请求内容过大") {
+		t.Errorf("too large a profile: status %d, want 422 with a message: %s", status, between(body, "<form", "<div class=\"field\">"))
 	}
 }
