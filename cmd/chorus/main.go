@@ -25,11 +25,22 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	msg := failure(ctx, err)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "chorus:", describe(err))
+		fmt.Fprintln(os.Stderr, "chorus:", msg)
 		os.Exit(1)
 	}
+}
+
+// failure is what the process says when err ended it: describe's words,
+// or, when a signal (ctx) cut the work short, that it did, rather than the
+// internal error the cancelled query became.
+func failure(ctx context.Context, err error) string {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return "interrupted before the command finished; run it again to complete it"
+	}
+	return describe(err)
 }
 
 // describe says what went wrong in words a person can act on.
@@ -63,6 +74,7 @@ func describe(err error) string {
 
 // cliHints are the command line's words for the errors it meets most.
 var cliHints = map[string]string{
+	"error.internal":           "internal error",
 	"error.invalid":            "the input is not valid",
 	"error.email":              "not a valid e-mail address",
 	"error.email_taken":        "a user with this e-mail exists already",

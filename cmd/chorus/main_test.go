@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
 // run executes the CLI in-process, as a person would type it.
@@ -121,6 +124,31 @@ func TestMissingDatabase(t *testing.T) {
 		if _, _, err := run(t, args...); err != nil {
 			t.Errorf("chorus %s: %s", strings.Join(args, " "), describe(err))
 		}
+	}
+}
+
+// TestFailure: a command cut short by a signal says so, instead of the
+// internal error its cancelled query became; other errors read as before.
+func TestFailure(t *testing.T) {
+	t.Parallel()
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	cancelledQuery := apperr.Wrap(fmt.Errorf("read click: %w", context.Canceled), "store clicks")
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want string
+	}{
+		{"interrupted", stopped, cancelledQuery, "interrupted before the command finished; run it again to complete it"},
+		{"cancelled without a signal", context.Background(), cancelledQuery, "internal error: store clicks: read click: context canceled"},
+		{"other error after a signal", stopped, errors.New("disk full"), "disk full"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := failure(tt.ctx, tt.err); got != tt.want {
+				t.Errorf("failure = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
