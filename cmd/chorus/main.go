@@ -25,10 +25,12 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
-	msg := failure(ctx, err)
+	if err != nil {
+		// Before stop, which cancels ctx: failure tells a signal by it.
+		fmt.Fprintln(os.Stderr, "chorus:", failure(ctx, err))
+	}
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "chorus:", msg)
 		os.Exit(1)
 	}
 }
