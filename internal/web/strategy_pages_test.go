@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/report"
@@ -675,5 +676,33 @@ func TestStrategyFormSaveOverAnother(t *testing.T) {
 				t.Fatalf("save again after the conflict: status %d: %s", status, between(body, "<form", "</form>"))
 			}
 		})
+	}
+}
+
+// TestSharesReadAsTyped: shares people type (the mix's, the pillars') read
+// on the campaign page as typed and as the workbook gives them, not
+// rounded to whole percents (12.5 read "12%", thirds "33%").
+func TestSharesReadAsTyped(t *testing.T) {
+	f := newStrategyFixture(t)
+	ctx := context.Background()
+	_, err := f.h.campaigns.SetMix(ctx, f.owner.ws.ID, f.c.ID, []campaign.MixEntry{
+		{Platform: "weibo", BudgetShare: 12.5, HoursShare: 33.33}, {Platform: "douyin", BudgetShare: 87.5, HoursShare: 66.67}}, "")
+	must(t, err)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(f.prefix)
+	row := section(body, `<tr data-platform="weibo">`, "</tr>")
+	for _, want := range []string{">12.5%<", ">33.33%<"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("Weibo's mix row lacks %q: %s", want, row)
+		}
+	}
+	// A persona's shares on the brand page, likewise.
+	_, err = f.h.brand.Personas.Create(ctx, f.owner.ws.ID, brand.Persona{Name: "Thirds",
+		Gender: brand.GenderSplit{Female: 33.33, Male: 33.33, Other: 33.34}, Platforms: []brand.PlatformShare{{Platform: "weibo", Share: 12.5}}})
+	must(t, err)
+	_, body = b.get("/w/acme/brand")
+	if row := section(body, ">Thirds<", "</tr>"); !strings.Contains(row, "♀33.33% ♂33.33%") || !strings.Contains(row, "12.5%") {
+		t.Errorf("persona's shares on the brand page: %s", row)
 	}
 }
