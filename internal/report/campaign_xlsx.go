@@ -100,6 +100,9 @@ type book struct {
 	names                                        Names
 	err                                          error
 	bold, date, dateTime, money, percent, number int
+	// units are the number formats of a KPI sheet's figures by unit, so
+	// that they read as on the campaign page: a rate of 0.05 as 5.0 %.
+	units map[metric.Unit]int
 }
 
 func (x *book) styles() error {
@@ -121,8 +124,23 @@ func (x *book) styles() error {
 	if x.percent, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &fmtPct}); err != nil {
 		return err
 	}
-	x.number, err = x.f.NewStyle(&excelize.Style{NumFmt: 0})
-	return err
+	if x.number, err = x.f.NewStyle(&excelize.Style{NumFmt: 0}); err != nil {
+		return err
+	}
+	x.units = map[metric.Unit]int{metric.Money: x.money}
+	for u, format := range map[metric.Unit]string{metric.Count: "#,##0", metric.Rate: "0.0%", metric.Ratio: "0.00",
+		metric.Signed: "+0.00;-0.00;0.00", metric.Duration: "0.0"} {
+		if x.units[u], err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// figure is a KPI figure in its unit's number format; the cell keeps the
+// exact value.
+func (x *book) figure(unit string, v float64) cell {
+	return cell{v: v, style: x.units[metric.Unit(unit)]}
 }
 
 // cell is one value with an optional style.
@@ -296,10 +314,10 @@ func (x *book) kpi(p campaign.Plan) {
 			// forecast as the plan measured them; blank when not known.
 			var baseline, actual, attainment, pace, forecast cell
 			if t.Baseline != nil {
-				baseline = num(*t.Baseline)
+				baseline = x.figure(t.Unit, *t.Baseline)
 			}
 			if n.Actual != nil {
-				actual = num(*n.Actual)
+				actual = x.figure(t.Unit, *n.Actual)
 				if t.Value > 0 {
 					attainment = x.pctCell(*n.Actual / t.Value * 100)
 				}
@@ -308,11 +326,11 @@ func (x *book) kpi(p campaign.Plan) {
 				pace = x.pctCell(*n.Pace * 100)
 			}
 			if n.Forecast != nil {
-				forecast = num(*n.Forecast)
+				forecast = x.figure(t.Unit, *n.Forecast)
 			}
 			indent := strings.Repeat("    ", depth)
 			x.row(s, r, txt(indent+level), txt(phase), txt(x.platform(t.Platform)), txt(x.metric(t.Metric)),
-				txt(label(directionLabels, t.Direction)), num(t.Value), txt(label(unitLabels, t.Unit)), baseline, actual, attainment, pace, forecast)
+				txt(label(directionLabels, t.Direction)), x.figure(t.Unit, t.Value), txt(label(unitLabels, t.Unit)), baseline, actual, attainment, pace, forecast)
 			r++
 			walk(n.Children, depth+1)
 		}
