@@ -306,7 +306,7 @@ func amount(fs *apperr.Fields, field string, v float64) {
 	case v < 0:
 		fs.Add(field, "error.negative")
 	case v > MaxAmount:
-		fs.Add(field, "error.range", "Min", 0, "Max", int64(MaxAmount))
+		fs.Add(field, "error.range", "Min", 0, "Max", float64(MaxAmount))
 	}
 }
 

@@ -514,7 +514,7 @@ func notFinite(fs *apperr.Fields, field string, v float64) bool {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		fs.Add(field, "error.not_finite")
 	case math.Abs(v) > MaxNumber:
-		fs.Add(field, "error.range", "Min", int64(-MaxNumber), "Max", int64(MaxNumber))
+		fs.Add(field, "error.range", "Min", float64(-MaxNumber), "Max", float64(MaxNumber))
 	default:
 		return false
 	}

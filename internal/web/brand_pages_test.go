@@ -11,6 +11,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -116,5 +117,23 @@ func TestBrandFormSaysWhyItRefused(t *testing.T) {
 	status, body, _ := b.post("/w/acme/brand/profile", url.Values{"positioning": {"Tea"}, "tone.examples": {examples}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="form-error"`) || !strings.Contains(body, "请求内容过大") {
 		t.Errorf("too large a profile: status %d, want 422 with a message: %s", status, between(body, "<form", "<div class=\"field\">"))
+	}
+}
+
+// TestAmountBoundReadsAsANumber: the bound of an amount reads with
+// thousands separated, as figures do, not "1000000000000".
+func TestAmountBoundReadsAsANumber(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/brand/team/new")
+	status, body, _ := b.post("/w/acme/brand/team", url.Values{"name": {"Li"}, "weekly_hours": {"10"}, "hourly_cost": {"2000000000000"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "1,000,000,000,000") {
+		t.Errorf("hourly cost over the bound: status %d: %s", status, between(body, `id="f-hourly_cost"`, "</div>"))
+	}
+	c, err := h.campaigns.Create(context.Background(), owner.ws.ID, campaign.Campaign{Name: "Big", Objective: "sales", Status: "draft", Start: "2026-03-01", End: "2026-03-31", Budget: 2e12})
+	if err == nil || !strings.Contains(h.srv.cat.T("en", "error.range", fieldErrors(err)["budget"][0].Args), "1,000,000,000,000") {
+		t.Errorf("campaign budget over the bound: %+v, %v", c, err)
 	}
 }
