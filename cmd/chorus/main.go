@@ -100,14 +100,22 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Chorus — a self-hosted social media marketing workbench",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return config.ApplyEnv(cmd.Flags(), os.Getenv)
-		},
+	}
+	// The commands get the logger before their flags are read; the level
+	// follows --log-level once they are.
+	level := new(slog.LevelVar)
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := config.ApplyEnv(cmd.Flags(), os.Getenv); err != nil {
+			return err
+		}
+		l, err := cfg.Level()
+		level.Set(l)
+		return err
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cfg.BindStorage(root.PersistentFlags())
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	root.AddCommand(
 		serveCmd(&cfg, logger),
 		benchCmd(logger),

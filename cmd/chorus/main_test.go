@@ -220,6 +220,27 @@ func TestServeBadAddress(t *testing.T) {
 	}
 }
 
+// TestLogLevel: --log-level sets what serve logs, River's routine
+// messages at debug level included, and an unknown level is refused.
+func TestLogLevel(t *testing.T) {
+	t.Parallel()
+	if _, _, err := run(t, "--log-level", "verbose", "migrate", "--data", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--log-level (CHORUS_LOG_LEVEL)") {
+		t.Errorf("--log-level verbose: error %v, want one naming the flag", err)
+	}
+	var out, logged syncBuffer
+	root := newRoot(&out, &logged)
+	root.SetArgs([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "debug"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	waitFor(t, &out, regexp.MustCompile(`serving on (http://\S+)`))
+	waitFor(t, &logged, regexp.MustCompile(`level=DEBUG (msg="River client started")`))
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
 func TestServePrintsSetupLink(t *testing.T) {
 	var out syncBuffer
 	root := newRoot(&out, io.Discard)

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"os"
@@ -20,6 +21,8 @@ type Config struct {
 	Addr string
 	// DataDir holds the SQLite file and other local state.
 	DataDir string
+	// LogLevel is the least level logged: debug, info, warn or error.
+	LogLevel string
 	// DatabaseURL selects the database: empty for SQLite in DataDir, a
 	// file path for another SQLite file, postgres://… for PostgreSQL.
 	DatabaseURL string
@@ -57,7 +60,16 @@ type Config struct {
 
 // Default returns the settings of a fresh install.
 func Default() Config {
-	return Config{Addr: ":8080", DataDir: "./chorus-data"}
+	return Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "info"}
+}
+
+// Level parses LogLevel.
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("--log-level (CHORUS_LOG_LEVEL): %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return l, nil
 }
 
 // Validate checks the settings of serve that would otherwise fail late or
@@ -108,10 +120,12 @@ func (c Config) Proxies() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// BindStorage adds the flags that every subcommand shares: --data and --db.
+// BindStorage adds the flags that every subcommand shares: --data, --db
+// and --log-level.
 func (c *Config) BindStorage(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder for the SQLite file and local state (CHORUS_DATA)")
 	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "database: empty for SQLite in the data folder, or postgres://user@host/db (CHORUS_DATABASE_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "least level logged: debug, info, warn or error (CHORUS_LOG_LEVEL)")
 }
 
 // BindServe adds the flags of the serve command.
@@ -151,6 +165,7 @@ func (c *Config) ApplySecretEnv(getenv func(string) string) error {
 var env = map[string]string{
 	"data":                "CHORUS_DATA",
 	"db":                  "CHORUS_DATABASE_URL",
+	"log-level":           "CHORUS_LOG_LEVEL",
 	"addr":                "CHORUS_ADDR",
 	"demo":                "CHORUS_DEMO",
 	"base-url":            "CHORUS_BASE_URL",

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,12 +24,13 @@ func TestApplyEnv(t *testing.T) {
 		want    Config
 		wantErr bool
 	}{
-		{"defaults", nil, nil, Config{Addr: ":8080", DataDir: "./chorus-data"}, false},
-		{"env", nil, map[string]string{"CHORUS_ADDR": ":9000", "CHORUS_DEMO": "true"}, Config{Addr: ":9000", DataDir: "./chorus-data", Demo: true}, false},
-		{"flag beats env", []string{"--addr", ":7000"}, map[string]string{"CHORUS_ADDR": ":9000"}, Config{Addr: ":7000", DataDir: "./chorus-data"}, false},
-		{"file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-file"}, false},
-		{"env beats file", nil, map[string]string{"CHORUS_DATABASE_URL": "postgres://from-env", "CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-env"}, false},
-		{"flag beats file", []string{"--db", "postgres://from-flag"}, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", DatabaseURL: "postgres://from-flag"}, false},
+		{"defaults", nil, nil, Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "info"}, false},
+		{"env", nil, map[string]string{"CHORUS_ADDR": ":9000", "CHORUS_DEMO": "true"}, Config{Addr: ":9000", DataDir: "./chorus-data", LogLevel: "info", Demo: true}, false},
+		{"flag beats env", []string{"--addr", ":7000"}, map[string]string{"CHORUS_ADDR": ":9000"}, Config{Addr: ":7000", DataDir: "./chorus-data", LogLevel: "info"}, false},
+		{"file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "info", DatabaseURL: "postgres://from-file"}, false},
+		{"env beats file", nil, map[string]string{"CHORUS_DATABASE_URL": "postgres://from-env", "CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "info", DatabaseURL: "postgres://from-env"}, false},
+		{"flag beats file", []string{"--db", "postgres://from-flag"}, map[string]string{"CHORUS_DATABASE_URL_FILE": secret}, Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "info", DatabaseURL: "postgres://from-flag"}, false},
+		{"log level", nil, map[string]string{"CHORUS_LOG_LEVEL": "debug"}, Config{Addr: ":8080", DataDir: "./chorus-data", LogLevel: "debug"}, false},
 		{"bad bool", nil, map[string]string{"CHORUS_DEMO": "maybe"}, Config{}, true},
 		{"missing file", nil, map[string]string{"CHORUS_DATABASE_URL_FILE": "/nonexistent/x"}, Config{}, true},
 	}
@@ -107,5 +109,31 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate: %v, want an error saying %s", err, tt.err)
 			}
 		})
+	}
+}
+
+func TestLevel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		want slog.Level
+		err  string
+	}{
+		{"info", slog.LevelInfo, ""},
+		{"debug", slog.LevelDebug, ""},
+		{"WARN", slog.LevelWarn, ""},
+		{"error", slog.LevelError, ""},
+		{"verbose", 0, `--log-level (CHORUS_LOG_LEVEL): "verbose" is not one of debug, info, warn, error`},
+	} {
+		got, err := Config{LogLevel: tt.in}.Level()
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("Level(%q) error %v, want %s", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Level(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
 	}
 }
