@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,10 +20,26 @@ import (
 	"github.com/chorus-hq/chorus/internal/config"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…", or
+// else at start from what Go stamped in the binary (stamped).
 var version = "dev"
 
+// stamped is v, or when no version was set at build time (dev), the
+// module version Go stamped from the checkout the binary was built in: a
+// release tag, or a pseudo-version naming the commit, +dirty when it had
+// changes. So /healthz and chorus version tell the nodes' builds apart.
+func stamped(v string, read func() (*debug.BuildInfo, bool)) string {
+	if v != "dev" {
+		return v
+	}
+	if bi, ok := read(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return v
+}
+
 func main() {
+	version = stamped(version, debug.ReadBuildInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	if err != nil {

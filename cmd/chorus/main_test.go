@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,28 @@ func TestFailure(t *testing.T) {
 				t.Errorf("failure = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestStamped(t *testing.T) {
+	t.Parallel()
+	built := func(v string) func() (*debug.BuildInfo, bool) {
+		return func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{Main: debug.Module{Version: v}}, true }
+	}
+	for _, tt := range []struct {
+		name, set string
+		read      func() (*debug.BuildInfo, bool)
+		want      string
+	}{
+		{"set at build time", "1.4.0", built("v0.0.0-20261207023650-8126b017d348"), "1.4.0"},
+		{"from the checkout", "dev", built("v0.0.0-20261207023650-8126b017d348+dirty"), "v0.0.0-20261207023650-8126b017d348+dirty"},
+		{"release tag", "dev", built("v1.4.0"), "v1.4.0"},
+		{"no checkout", "dev", built("(devel)"), "dev"},
+		{"no build info", "dev", func() (*debug.BuildInfo, bool) { return nil, false }, "dev"},
+	} {
+		if got := stamped(tt.set, tt.read); got != tt.want {
+			t.Errorf("%s: stamped = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 
