@@ -328,11 +328,11 @@ func targetValue(fs *apperr.Fields, field string, u metric.Unit, v float64) {
 	switch u {
 	case metric.Rate:
 		if v < 0 || v > 1 {
-			fs.Add(field, "error.range", "Min", 0, "Max", 1)
+			fs.Add(field, "error.campaign.rate_range")
 		}
 	case metric.Signed:
 		if v < -1 || v > 1 {
-			fs.Add(field, "error.range", "Min", -1, "Max", 1)
+			fs.Add(field, "error.campaign.signed_range")
 		}
 	default:
 		if v < 0 {

@@ -88,9 +88,9 @@ func TestValidate(t *testing.T) {
 		{"negative money", func(c *Campaign) {
 			c.Targets = append(c.Targets, Target{ID: 9, Metric: "revenue", Value: -1, Unit: "money", Direction: AtLeast})
 		}, "targets[5].value", "error.negative"},
-		{"rate above 1", func(c *Campaign) { c.Targets[2].Value = 5 }, "targets[2].value", "error.range"},
-		{"signed below -1", func(c *Campaign) { c.Targets[3].Value = -1.5 }, "targets[3].value", "error.range"},
-		{"baseline out of range", func(c *Campaign) { b := 2.0; c.Targets[2].Baseline = &b }, "targets[2].baseline", "error.range"},
+		{"rate above 1", func(c *Campaign) { c.Targets[2].Value = 5 }, "targets[2].value", "error.campaign.rate_range"},
+		{"signed below -1", func(c *Campaign) { c.Targets[3].Value = -1.5 }, "targets[3].value", "error.campaign.signed_range"},
+		{"baseline out of range", func(c *Campaign) { b := 2.0; c.Targets[2].Baseline = &b }, "targets[2].baseline", "error.campaign.rate_range"},
 		{"bad direction", func(c *Campaign) { c.Targets[0].Direction = "up" }, "targets[0].direction", "error.one_of"},
 		{"unknown phase", func(c *Campaign) { c.Targets[1].PhaseID = 9 }, "targets[1].phase_id", "error.campaign.unknown_phase"},
 		{"phase target above campaign target", func(c *Campaign) { c.Targets[1].Value = 150 }, "targets[1].value", "error.campaign.target_above_parent"},

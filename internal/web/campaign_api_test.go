@@ -66,7 +66,7 @@ func TestCampaignAPI(t *testing.T) {
 		{"unknown metric", "POST", url + "/targets", owner.token, map[string]any{"metric": "vibes", "value": 1}, 422,
 			[]string{`"field": "metric"`, "error.campaign.unknown_metric"}, []string{"targets["}},
 		{"rate out of range", "POST", url + "/targets", owner.token, map[string]any{"metric": "engagement_rate", "value": 4}, 422,
-			[]string{"error.range"}, nil},
+			[]string{"error.campaign.rate_range"}, nil},
 		{"wrong unit", "POST", url + "/targets", owner.token, map[string]any{"metric": "clicks", "value": 4, "unit": "money"}, 422,
 			[]string{"error.campaign.target_unit"}, nil},
 		{"add target", "POST", url + "/targets", strategist, map[string]any{"metric": "likes", "value": 500, "platform": "weibo"}, 201,
