@@ -122,9 +122,10 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		id, _ := pathID(r, "id")
 		version := r.PostFormValue("version")
 		var v T
-		body, err := formToJSON(k.Fields, r.PostForm)
-		if err == nil {
-			err = decodeBytes(body, &v)
+		body, formErr := formToJSON(k.Fields, r.PostForm)
+		err := decodeBytes(body, &v)
+		if err == nil && formErr != nil {
+			err = withFormErrors(formErr, P(&v).Validate())
 		}
 		if err == nil {
 			P(&v).SetItemVersion(version)
@@ -176,6 +177,9 @@ type brandDoc struct {
 	Fields []field
 	load   func(r *http.Request, p account.Principal) (versioned, error)
 	save   func(r *http.Request, p account.Principal, body []byte, version string) error
+	// check validates a body without saving it, for a form with values
+	// that do not parse; nil when the document has no such values.
+	check func(body []byte) error
 }
 
 // versioned is a brand document with its brand.Revision.
@@ -198,8 +202,11 @@ func (s *Server) registerBrandDoc(d brandDoc) {
 	s.mux.Handle("POST "+base, s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		version := r.PostFormValue("version")
 		body, err := formToJSON(d.Fields, r.PostForm)
-		if err == nil {
+		switch {
+		case err == nil:
 			err = d.save(r, p, body, version)
+		case d.check != nil && body != nil:
+			err = withFormErrors(err, d.check(body))
 		}
 		if apperr.Is(err, apperr.Conflict) {
 			cur, gerr := d.load(r, p)
@@ -250,6 +257,13 @@ func (s *Server) brandDocs() []brandDoc {
 				v.Version = version
 				_, err := s.Brand.SaveBudget(r.Context(), p.Workspace.ID, v)
 				return err
+			},
+			check: func(body []byte) error {
+				var v brand.Budget
+				if err := decodeBytes(body, &v); err != nil {
+					return err
+				}
+				return v.Validate()
 			}},
 	}
 }

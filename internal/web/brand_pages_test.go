@@ -138,3 +138,30 @@ func TestAmountBoundReadsAsANumber(t *testing.T) {
 		t.Errorf("campaign budget over the bound: %+v, %v", c, err)
 	}
 }
+
+// TestBrandFormTellsEveryMistake: a brand form with a number that does not
+// parse says so and, in the same answer, what is wrong with the other
+// fields, instead of one mistake per post; nothing is saved.
+func TestBrandFormTellsEveryMistake(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	field := func(body, name string) string { return between(body, `id="f-`+name+`-err">`, "</div>") }
+	b.get("/w/acme/brand/team/new")
+	status, body, _ := b.post("/w/acme/brand/team", url.Values{"name": {""}, "weekly_hours": {"-3"}, "hourly_cost": {"abc"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(field(body, "hourly_cost"), "请输入数字") ||
+		!strings.Contains(field(body, "name"), "必填") || !strings.Contains(field(body, "weekly_hours"), "168") {
+		t.Errorf("team member with three mistakes: status %d: name %q, weekly_hours %q, hourly_cost %q", status,
+			field(body, "name"), field(body, "weekly_hours"), field(body, "hourly_cost"))
+	}
+	b.get("/w/acme/brand/budget")
+	status, body, _ = b.post("/w/acme/brand/budget", url.Values{"monthly": {"lots"}, "currency": {"yuan"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(field(body, "monthly"), "请输入数字") || !strings.Contains(body, `id="f-currency"`) ||
+		strings.Count(body, `class="field-error"`) < 2 {
+		t.Errorf("budget with two mistakes: status %d: %s", status, between(body, "<form", "</form>"))
+	}
+	if items, err := h.brand.Team.List(context.Background(), owner.ws.ID); err != nil || len(items) != 0 {
+		t.Errorf("team after refused saves = %v, %v; want none", items, err)
+	}
+}

@@ -29,7 +29,9 @@ type field struct {
 }
 
 // formToJSON builds the JSON object that a form's values describe. Numbers
-// that do not parse and malformed pair lines are field errors.
+// that do not parse and malformed pair lines are field errors; the object
+// is built without them all the same, so that the rest of the form can be
+// checked too (see withFormErrors).
 func formToJSON(fields []field, form url.Values) ([]byte, error) {
 	var fs apperr.Fields
 	root := map[string]any{}
@@ -64,10 +66,33 @@ func formToJSON(fields []field, form url.Values) ([]byte, error) {
 		}
 		setPath(root, f.Name, v)
 	}
-	if err := fs.Err(); err != nil {
+	body, err := json.Marshal(root)
+	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(root)
+	return body, fs.Err()
+}
+
+// withFormErrors joins the errors of a form's values that do not parse
+// (formErr) and what the domain's check says of the rest (checkErr), so
+// that one post tells every mistake. What the check says of a field the
+// form already refused is left out: it checked the field left empty.
+func withFormErrors(formErr, checkErr error) error {
+	var fe, ce *apperr.Error
+	if !errors.As(formErr, &fe) || !errors.As(checkErr, &ce) || ce.Code != apperr.Invalid {
+		return formErr
+	}
+	refused := map[string]bool{}
+	for _, f := range fe.Fields {
+		refused[f.Field] = true
+	}
+	fs := append(apperr.Fields{}, fe.Fields...)
+	for _, f := range ce.Fields {
+		if !refused[f.Field] {
+			fs = append(fs, f)
+		}
+	}
+	return fs.Err()
 }
 
 func nonEmpty(vs []string) []string {
