@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"time"
 
@@ -17,27 +19,44 @@ import (
 )
 
 // withApp runs fn with the services of an installed Chorus open, and
-// closes them after. It refuses a SQLite database that does not exist yet,
-// so that a mistyped --data is not taken for a new, empty installation.
+// closes them after. It refuses a database Chorus has not set up yet, so
+// that a mistyped --data or --db is not taken for a new, empty
+// installation.
 func withApp(cfg *config.Config, log *slog.Logger, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
 	return appRunner(cfg, log, false, fn)
 }
 
-// requireDatabase returns an error naming the SQLite file, and how to set
-// one up, when cfg names one that does not exist yet.
-func requireDatabase(cfg config.Config) error {
-	path := store.SQLiteFile(cfg.DatabaseURL, cfg.DataDir)
-	if path == "" {
-		return nil
-	}
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
-		return nil // it exists, or open tells what else is wrong
-	}
+// requireDatabase returns an error naming the database, and how to set
+// one up, when cfg names a SQLite file that does not exist, or a database
+// Chorus's migrations never ran on. It creates nothing.
+func requireDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	flag, env, value := "--data", "CHORUS_DATA", cfg.DataDir
 	if cfg.DatabaseURL != "" {
 		flag, env, value = "--db", "CHORUS_DATABASE_URL", cfg.DatabaseURL
 	}
-	return fmt.Errorf("no Chorus database at %s (%s / %s): check the path, or set up a new one with: chorus migrate %s %s", path, flag, env, flag, value)
+	where := store.SQLiteFile(cfg.DatabaseURL, cfg.DataDir)
+	if where == "" {
+		u, err := url.Parse(cfg.DatabaseURL)
+		if err != nil {
+			return nil // open tells what is wrong
+		}
+		where, value = u.Redacted(), u.Redacted()
+	} else if _, err := os.Stat(where); errors.Is(err, fs.ErrNotExist) {
+		return noDatabase(where, flag, env, value)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return nil // open tells what is wrong
+	}
+	defer db.Close()
+	if ok, err := db.Installed(ctx); err != nil || ok {
+		return err
+	}
+	return noDatabase(where, flag, env, value)
+}
+
+func noDatabase(where, flag, env, value string) error {
+	return fmt.Errorf("no Chorus database at %s (%s / %s): check it, or set up a new one with: chorus migrate %s %s", where, flag, env, flag, value)
 }
 
 // withNewApp is withApp for the commands that may set up a new
@@ -50,7 +69,7 @@ func withNewApp(cfg *config.Config, log *slog.Logger, fn func(cmd *cobra.Command
 func appRunner(cfg *config.Config, log *slog.Logger, mayCreate bool, fn func(cmd *cobra.Command, a *app) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if !mayCreate {
-			if err := requireDatabase(*cfg); err != nil {
+			if err := requireDatabase(cmd.Context(), *cfg, log); err != nil {
 				return err
 			}
 		}

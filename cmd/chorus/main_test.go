@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
 // run executes the CLI in-process, as a person would type it.
@@ -98,11 +99,11 @@ func TestMissingDatabase(t *testing.T) {
 		wantErr string
 	}{
 		{"user", []string{"--data", missing, "user", "create", "--email", "a@example.com", "--password", "a long password"}, missing,
-			"no Chorus database at " + filepath.Join(missing, "chorus.db") + " (--data / CHORUS_DATA): check the path, or set up a new one with: chorus migrate --data " + missing},
+			"no Chorus database at " + filepath.Join(missing, "chorus.db") + " (--data / CHORUS_DATA): check it, or set up a new one with: chorus migrate --data " + missing},
 		{"workspace", []string{"--data", missing, "workspace", "create", "--slug", "acme", "--name", "Acme", "--owner", "a@example.com"}, missing, "chorus migrate --data " + missing},
 		{"token", []string{"--data", missing, "token", "create", "--user", "a@example.com", "--workspace", "acme"}, missing, "chorus migrate --data " + missing},
 		{"file", []string{"--db", file, "user", "create", "--email", "a@example.com", "--password", "a long password"}, file,
-			"no Chorus database at " + file + " (--db / CHORUS_DATABASE_URL): check the path, or set up a new one with: chorus migrate --db " + file},
+			"no Chorus database at " + file + " (--db / CHORUS_DATABASE_URL): check it, or set up a new one with: chorus migrate --db " + file},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,13 +116,34 @@ func TestMissingDatabase(t *testing.T) {
 			}
 		})
 	}
+	// A database that exists but that Chorus never set up is refused too,
+	// and left without Chorus's tables: an empty file, and on PostgreSQL
+	// a database of that name.
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	others := [][]string{{"--db", empty}}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		others = append(others, []string{"--db", storetest.PostgresURL(t)})
+	}
+	for _, db := range others {
+		_, _, err := run(t, append(db, "user", "create", "--email", "a@example.com", "--password", "a long password")...)
+		if want := "chorus migrate " + db[0]; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error = %v, want one saying %q", db[1], err, want)
+		}
+	}
 	// migrate sets up the database the others then use.
-	for _, args := range [][]string{
+	setUp := [][]string{
 		{"--data", missing, "migrate"},
 		{"--data", missing, "user", "create", "--email", "a@example.com", "--password", "a long password"},
 		{"--db", file, "migrate"},
 		{"--db", file, "user", "create", "--email", "a@example.com", "--password", "a long password"},
-	} {
+	}
+	for _, db := range others {
+		setUp = append(setUp, append(db, "migrate"), append(db, "user", "create", "--email", "a@example.com", "--password", "a long password"))
+	}
+	for _, args := range setUp {
 		if _, _, err := run(t, args...); err != nil {
 			t.Errorf("chorus %s: %s", strings.Join(args, " "), describe(err))
 		}

@@ -133,6 +133,21 @@ func (db *DB) appliedMigrations(ctx context.Context, c conn) (map[string]bool, e
 	return applied, rows.Err()
 }
 
+// Installed reports whether Chorus's migrations have ever run on the
+// database: one without them is not a Chorus database yet, or not the one
+// meant.
+func (db *DB) Installed(ctx context.Context) (bool, error) {
+	q := `SELECT to_regclass('schema_migrations') IS NOT NULL`
+	if db.dialect == SQLite {
+		q = `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')`
+	}
+	var ok bool
+	if err := db.reader().queryRow(ctx, q).Scan(&ok); err != nil {
+		return false, apperr.Wrap(err, "look for schema_migrations")
+	}
+	return ok, nil
+}
+
 // Ready reports whether the database answers and every migration has run;
 // /readyz uses it.
 func (db *DB) Ready(ctx context.Context) error {

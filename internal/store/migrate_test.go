@@ -222,3 +222,31 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 		}
 	})
 }
+
+// TestInstalled: a database is a Chorus database once its migrations ran.
+func TestInstalled(t *testing.T) {
+	for name, dsn := range map[string]func(t testing.TB) string{
+		"sqlite":   func(t testing.TB) string { return filepath.Join(t.TempDir(), "new.db") },
+		"postgres": storetest.PostgresURL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "postgres" && os.Getenv(storetest.PostgresEnv) == "" {
+				t.Skipf("%s is not set", storetest.PostgresEnv)
+			}
+			ctx := context.Background()
+			db, err := store.Open(ctx, dsn(t), "", slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, want := range []bool{false, true} {
+				if got, err := db.Installed(ctx); err != nil || got != want {
+					t.Errorf("Installed = %v, %v; want %v", got, err, want)
+				}
+				if err := db.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
