@@ -76,5 +76,11 @@ func (v *view) Action(action string) string {
 	if !known || !v.s.cat.Has(verbKey) || !v.s.cat.Has(objectKey) {
 		return action
 	}
-	return v.T("audit.action", "Verb", v.T(verbKey), "Object", v.T(objectKey))
+	// A verb that does not read well before its object has a sentence of
+	// its own ("Mark alert as read").
+	sentence := "audit.action." + verb
+	if !v.s.cat.Has(sentence) {
+		sentence = "audit.action"
+	}
+	return v.T(sentence, "Verb", v.T(verbKey), "Object", v.T(objectKey))
 }

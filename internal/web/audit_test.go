@@ -8,7 +8,6 @@ import (
 )
 
 func TestAuditAction(t *testing.T) {
-	t.Parallel()
 	for _, c := range []struct{ action, verb, object string }{
 		{"POST /w/{ws}/links", "create", "links"},
 		{"POST /w/{ws}/links/{id}/disable", "disable", "links"},
@@ -26,6 +25,18 @@ func TestAuditAction(t *testing.T) {
 		verb, object, ok := auditAction(c.action)
 		if !ok || verb != c.verb || object != c.object {
 			t.Errorf("auditAction(%q) = %q, %q, %v; want %q, %q", c.action, verb, object, ok, c.verb, c.object)
+		}
+	}
+	h := newHarness(t, storetest.SQLite(t))
+	for _, c := range []struct{ locale, action, want string }{
+		{"en", "POST /w/{ws}/brand/products", "Create product"},
+		{"zh-CN", "POST /w/{ws}/brand/products", "新建产品"},
+		{"en", "POST /api/v1/workspaces/{ws}/alerts/{id}/read", "Mark alert as read"},
+		{"zh-CN", "POST /w/{ws}/strategy/campaigns/from-template", "套用模板新建营销活动"},
+		{"en", "POST /w/{ws}/nothing-known", "POST /w/{ws}/nothing-known"},
+	} {
+		if got := (&view{s: h.srv, Locale: c.locale}).Action(c.action); got != c.want {
+			t.Errorf("%s: Action(%q) = %q, want %q", c.locale, c.action, got, c.want)
 		}
 	}
 	if _, _, ok := auditAction("POST /login"); ok {

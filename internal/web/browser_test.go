@@ -41,7 +41,7 @@ func TestBrowser(t *testing.T) {
 	catalog, err := platform.Load()
 	must(t, err)
 	login, err := demo.Load(context.Background(), demo.Deps{Accounts: h.accounts, Brand: h.brand, Platforms: platform.NewService(catalog, h.db), Campaigns: h.campaigns,
-		Links: h.links, Clicks: h.db, Conversions: h.conversions, Listen: h.listen, Alerts: h.db, Sources: h.db})
+		Links: h.links, Clicks: h.db, Conversions: h.conversions, Listen: h.listen, Alerts: h.db, Sources: h.db, Audit: h.db})
 	must(t, err)
 
 	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
@@ -208,6 +208,18 @@ func TestBrowser(t *testing.T) {
 	}
 	if flash := text(`.flash.ok`); flash == "" {
 		t.Errorf("no confirmation after saving the phase")
+	}
+	// The audit log reads the rename, above the demo team's set-up.
+	step("open the audit log",
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/audit"),
+		chromedp.WaitVisible(chromedp.CSS(`main table`)),
+		shot("audit.png"),
+	)
+	if got := text(`main tbody tr:first-child`); !strings.Contains(got, "Update phase") || !strings.Contains(got, login.Email) {
+		t.Errorf("audit log's newest entry: %q, want the phase renamed by %s", got, login.Email)
+	}
+	if got := text(`main tbody`); !strings.Contains(got, "Create product") || !strings.Contains(got, "Create campaign from a template") || strings.Contains(got, "{ws}") {
+		t.Errorf("audit log: %q, want the demo's set-up in words", got)
 	}
 	// The demo's running sales campaign, with budget lines and charts.
 	step("open the demo's running campaign",
