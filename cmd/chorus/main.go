@@ -41,6 +41,12 @@ func stamped(v string, read func() (*debug.BuildInfo, bool)) string {
 func main() {
 	version = stamped(version, debug.ReadBuildInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal lets the command wind down (serve drains for up
+	// to a minute and a half); a second one ends the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	if err != nil {
 		// Before stop, which cancels ctx: failure tells a signal by it.

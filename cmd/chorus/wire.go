@@ -185,6 +185,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	clicks.Start()
 	go links.Follow(ctx, linkSyncInterval, log)
 	err = srv.Serve(ctx, ln)
+	log.Info("stopping: storing queued clicks and letting running jobs finish; a second signal stops at once")
 	// The server has stopped answering redirects: store every queued click
 	// before the database closes.
 	drainCtx, cancelDrain := context.WithTimeout(context.Background(), clickDrainGrace)
