@@ -35,7 +35,9 @@ const (
 // WeiboCorpus is the shared Weibo corpus (SMP2020-EWECT) the demo takes
 // its texts from when it exists. Its terms forbid redistribution: it is
 // read at demo time, never copied into the repository. Relative paths are
-// tried from the working directory and its parents.
+// tried from the working directory and its parents, then from the
+// binary's folder and its parents, so that the demo finds it from
+// wherever it is run.
 var WeiboCorpus = filepath.Join("..", "shared", "data", "smp2020_ewect", "smp2020_ewect_all.csv")
 
 // corpusText is one text of the corpus with its coarse polarity.
@@ -47,11 +49,18 @@ type corpusText struct {
 // loadCorpus reads the shared Weibo texts, or returns nil when the file
 // is not there.
 func loadCorpus() []corpusText {
-	path := WeiboCorpus
-	f, err := os.Open(path)
-	for i := 0; err != nil && !filepath.IsAbs(WeiboCorpus) && i < 4; i++ {
-		path = filepath.Join("..", path)
-		f, err = os.Open(path)
+	f, err := os.Open(WeiboCorpus)
+	if err != nil && !filepath.IsAbs(WeiboCorpus) {
+		starts := []string{"."}
+		if exe, err := os.Executable(); err == nil {
+			starts = append(starts, filepath.Dir(exe))
+		}
+		for _, dir := range starts {
+			for i := 0; err != nil && i < 5; i++ {
+				f, err = os.Open(filepath.Join(dir, WeiboCorpus))
+				dir = filepath.Join(dir, "..")
+			}
+		}
 	}
 	if err != nil {
 		return nil
@@ -232,6 +241,14 @@ func (g *mentionGen) post(r *rand.Rand, id string, at time.Time, text string) li
 	return p
 }
 
+// textRand is the random source of the text of a day's post i, apart
+// from the day's: the corpus may be found on one load and not on the
+// next, and the posts' ids, times, sources and authors must not change
+// with it, or a load would add the day's posts again under new keys.
+func textRand(daySeed uint64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(daySeed, 0x74657874<<32|uint64(i)))
+}
+
 // day returns the posts of one calendar day (in the demo's time zone),
 // published before now.
 func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
@@ -247,7 +264,7 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 		hour := 8 + r.IntN(16)
 		at := d.Add(time.Duration(hour)*time.Hour + time.Duration(r.IntN(3600))*time.Second)
 		about := r.Float64() < 0.6
-		p := g.post(r, fmt.Sprintf("demo-%s-%03d", key, i), at, g.text(r, about, false))
+		p := g.post(r, fmt.Sprintf("demo-%s-%03d", key, i), at, g.text(textRand(seed, i), about, false))
 		if at.Before(now) {
 			out = append(out, p)
 		}
@@ -262,13 +279,14 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 		for i := range 60 {
 			at := start.Add(time.Duration(r.IntN(7200)) * time.Second)
 			var t string
+			tr := textRand(seed, n+i)
 			switch {
 			case copied != "" && i%5 == 0:
 				t = copied
 			case len(g.neg) > 0:
-				t = fmt.Sprintf("闲岚冷萃%s！%s", pick(r, crisisWords), pick(r, g.neg).text)
+				t = fmt.Sprintf("闲岚冷萃%s！%s", pick(tr, crisisWords), pick(tr, g.neg).text)
 			default:
-				t = fmt.Sprintf("%s闲岚冷萃%s，%s！", pick(r, genSubjects), pick(r, crisisWords), pick(r, genNegative))
+				t = fmt.Sprintf("%s闲岚冷萃%s，%s！", pick(tr, genSubjects), pick(tr, crisisWords), pick(tr, genNegative))
 			}
 			if copied == "" {
 				copied = t

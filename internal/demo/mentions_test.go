@@ -153,3 +153,33 @@ func TestListeningDemoWithoutCorpus(t *testing.T) {
 	}
 	testListeningDemo(t)
 }
+
+// TestDemoPostsKeepTheirKeysWithoutCorpus: a day's posts have the same
+// ids, sources, times and authors whether the corpus is found or not, so
+// a load run from where it is not found does not add the posts of an
+// earlier load again under other keys; only the texts differ.
+func TestDemoPostsKeepTheirKeysWithoutCorpus(t *testing.T) {
+	loc, _ := time.LoadLocation(timeZone)
+	corpus := []corpusText{{text: "今天的咖啡真不错，推荐给大家"}, {text: "排队一个小时，太失望了", neg: true}, {text: "下雨了，在家喝杯热的"}}
+	with := &mentionGen{corpus: corpus, neg: corpus[1:2], other: []corpusText{corpus[0], corpus[2]}, loc: loc}
+	without := &mentionGen{loc: loc}
+	day := time.Date(2026, 11, 3, 0, 0, 0, 0, loc)
+	now := day.AddDate(0, 0, 2)
+	a, b := with.day(day, true, now), without.day(day, true, now)
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d posts with the corpus, %d without", len(a), len(b))
+	}
+	sameTexts := 0
+	for i := range a {
+		if a[i].ExternalID != b[i].ExternalID || a[i].SourceKind != b[i].SourceKind || !a[i].PublishedAt.Equal(b[i].PublishedAt) || a[i].Author != b[i].Author {
+			t.Errorf("post %d: %s %s %s %s with the corpus, %s %s %s %s without", i,
+				a[i].SourceKind, a[i].ExternalID, a[i].PublishedAt, a[i].Author, b[i].SourceKind, b[i].ExternalID, b[i].PublishedAt, b[i].Author)
+		}
+		if a[i].Text == b[i].Text {
+			sameTexts++
+		}
+	}
+	if sameTexts == len(a) {
+		t.Error("the texts do not depend on the corpus")
+	}
+}
