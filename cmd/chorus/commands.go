@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -147,6 +149,15 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Short: "Create a user",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
+			if password == "-" {
+				// From standard input: out of the process list and the
+				// shell's history.
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("--password -: no password on standard input: %w", err)
+				}
+				password = strings.TrimRight(line, "\r\n")
+			}
 			u, err := a.accounts.CreateUser(cmd.Context(), email, name, password, admin)
 			if err != nil {
 				return err
@@ -160,7 +171,7 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		}),
 	}
 	create.Flags().StringVar(&email, "email", "", "e-mail address, used to sign in (required)")
-	create.Flags().StringVar(&password, "password", "", fmt.Sprintf("password, at least %d characters (required)", account.MinPasswordLength))
+	create.Flags().StringVar(&password, "password", "", fmt.Sprintf("password, at least %d characters (required); - reads it from the first line of standard input", account.MinPasswordLength))
 	create.Flags().StringVar(&name, "name", "", "display name (default: the e-mail's local part)")
 	create.Flags().BoolVar(&admin, "admin", false, "make an instance admin, who may act in every workspace")
 	_ = create.MarkFlagRequired("email")

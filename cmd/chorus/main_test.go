@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -30,6 +32,46 @@ func run(t *testing.T, args ...string) (string, string, error) {
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return out.String(), errOut.String(), err
+}
+
+// TestPasswordFromStdin: "--password -" reads the password from standard
+// input, so that it stays out of the process list.
+func TestPasswordFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	d := "--data=" + dir
+	if _, _, err := run(t, d, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stdin, wantErr string
+	}{
+		{"", "no password on standard input"},
+		{"short\n", "password_short"},
+		{"a long password\r\n", ""},
+	} {
+		var out, errOut bytes.Buffer
+		root := newRoot(&out, &errOut)
+		root.SetIn(strings.NewReader(c.stdin))
+		root.SetArgs([]string{d, "user", "create", "--email", "in@example.com", "--password", "-"})
+		err := root.ExecuteContext(context.Background())
+		if c.wantErr == "" && (err != nil || !strings.Contains(out.String(), "created user in@example.com")) {
+			t.Errorf("stdin %q: %q, %v", c.stdin, out.String(), err)
+		}
+		if c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+			t.Errorf("stdin %q: err %v, want %q", c.stdin, err, c.wantErr)
+		}
+	}
+	// The password read is the one that signs in, without its line end.
+	cfg := config.Default()
+	cfg.DataDir = dir
+	a, err := open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if _, err := a.accounts.Authenticate(context.Background(), "in@example.com", "a long password", "127.0.0.1"); err != nil {
+		t.Errorf("sign in with the password given on standard input: %v", err)
+	}
 }
 
 func TestCLI(t *testing.T) {
