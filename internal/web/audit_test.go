@@ -32,6 +32,7 @@ func TestAuditAction(t *testing.T) {
 		{"en", "POST /w/{ws}/brand/products", "Create product"},
 		{"zh-CN", "POST /w/{ws}/brand/products", "新建产品"},
 		{"en", "POST /api/v1/workspaces/{ws}/alerts/{id}/read", "Mark alert as read"},
+		{"zh-CN", "POST /w/{ws}/listening/alerts/{id}/read", "将预警标为已读"},
 		{"zh-CN", "POST /w/{ws}/strategy/campaigns/from-template", "套用模板新建营销活动"},
 		{"en", "POST /w/{ws}/nothing-known", "POST /w/{ws}/nothing-known"},
 	} {
@@ -54,7 +55,7 @@ func TestAuditActionsReadable(t *testing.T) {
 		"POST /w/{ws}/strategy/campaigns", "POST /w/{ws}/strategy/campaigns/{id}", "POST /w/{ws}/strategy/campaigns/{id}/delete",
 		"POST /w/{ws}/strategy/campaigns/{id}/hours", "POST /w/{ws}/strategy/campaigns/{id}/phases/{item}",
 		"POST /w/{ws}/strategy/campaigns/{id}/targets", "POST /w/{ws}/strategy/campaigns/{id}/budget-lines",
-		"POST /w/{ws}/links/{id}/enable", "POST /w/{ws}/listening/alerts/{id}", "POST /w/{ws}/listening/mentions/{id}/sentiment",
+		"POST /w/{ws}/links/{id}/enable", "POST /w/{ws}/listening/alerts/{id}/read", "POST /w/{ws}/listening/mentions/{id}/sentiment",
 		"POST /w/{ws}/listening/rules/{id}/delete", "POST /w/{ws}/listening/seed", "POST /w/{ws}/listening/sources/import",
 		"POST /w/{ws}/listening/sources/{id}/disable", "POST /w/{ws}/listening/topics", "POST /w/{ws}/platforms/{key}/override",
 		"POST /w/{ws}/platforms/{key}/reset", "POST /w/{ws}/settings/members", "POST /w/{ws}/settings/members/{id}/delete",

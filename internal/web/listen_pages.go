@@ -107,7 +107,7 @@ func (s *Server) listeningPageRoutes() {
 		return s.listeningPage(w, r, p, status, map[string]any{"Try": try, "Draft": listen.Topic{Query: q, Kind: "other", Enabled: true}})
 	}))
 	m.Handle("GET /w/{ws}/listening/alerts/{id}", s.page("", s.listeningAlert))
-	m.Handle("POST /w/{ws}/listening/alerts/{id}", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	m.Handle("POST /w/{ws}/listening/alerts/{id}/read", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if _, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id); err != nil {
 			return err

@@ -127,13 +127,13 @@ func TestListeningPages(t *testing.T) {
 	}
 	// The alert page, where chat and e-mail link (AlertPagePath), opens on
 	// the mention that caused it, under the title the message had, and
-	// marks it read on POST.
+	// marks it read on a POST to …/read.
 	if got := AlertPagePath("acme", a.ID); got != alertPath {
 		t.Errorf("AlertPagePath = %q, want %q", got, alertPath)
 	}
 	status, body = b.get(alertPath)
 	cause := section(body, `id="alert-mentions"`, "</section>")
-	if status != http.StatusOK || !strings.Contains(cause, template.HTMLEscapeString(ids[0].Text)) || !strings.Contains(body, `action="`+alertPath+`"`) ||
+	if status != http.StatusOK || !strings.Contains(cause, template.HTMLEscapeString(ids[0].Text)) || !strings.Contains(body, `action="`+alertPath+`/read"`) ||
 		!strings.Contains(section(body, `id="alert-title"`, "</h1>"), "危机词：1 条新提及") {
 		t.Errorf("alert page: %d %s", status, body)
 	}
@@ -153,7 +153,7 @@ func TestListeningPages(t *testing.T) {
 			t.Errorf("alert page shows %q, which did not cause the alert", o.Text)
 		}
 	}
-	status, _, _ = b.post(alertPath, nil)
+	status, _, _ = b.post(alertPath+"/read", nil)
 	if status != http.StatusSeeOther {
 		t.Errorf("mark read: %d", status)
 	}
@@ -197,7 +197,7 @@ func TestListeningPages(t *testing.T) {
 		}
 	}
 	an.get("/w/acme/listening")
-	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath} {
+	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath + "/read"} {
 		if status, _, _ := an.post(p, url.Values{"query": {"星澜"}, "name": {"x"}, "kind": {"other"}}); status != http.StatusForbidden {
 			t.Errorf("analyst POST %s: %d, want 403", p, status)
 		}
@@ -215,7 +215,7 @@ func TestListeningPages(t *testing.T) {
 	if _, body := o.get("/w/other/listening"); !strings.Contains(section(body, `class="sov-brand"`, "</tr>"), `<td class="num">—</td>`) {
 		t.Errorf("share of voice without mentions: %s", section(body, `class="sov-brand"`, "</tr>"))
 	}
-	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath} {
+	for _, p := range []string{"/w/acme/listening/seed", "/w/acme/listening/topics", "/w/acme/listening/try", alertPath + "/read"} {
 		if status, _, _ := o.post(p, url.Values{"query": {"星澜"}}); status != http.StatusNotFound {
 			t.Errorf("other POST %s: %d, want 404", p, status)
 		}
