@@ -231,20 +231,8 @@ func TestAuthorsBySource(t *testing.T) {
 // them.
 func TestCoOccurringLeavesOutTheBrand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		brand := f.topicQuery(t, "Acme", "brand", "艾克美 OR acme")
-		at := time.Date(2026, 3, 8, 10, 0, 0, 0, shanghai)
-		for i, text := range []string{"艾克美的包装很漂亮", "艾克美包装漂亮", "艾克美 acme coffee 包装漂亮", "acme coffee 味道不错，包装很好"} {
-			f.mention(t, brand, "u", 1, "weibo", text, "positive", at.Add(time.Duration(i)*time.Minute))
-		}
-		f.mention(t, brand, "u", 1, "weibo", "acme 退款太慢", "negative", at)
-		p := insight.Period{From: at.Add(-time.Hour), To: at.Add(time.Hour), Loc: shanghai}
-		co, err := insight.NewService(db).CoOccurring(context.Background(), f.ws, 0, p)
-		must(t, err)
-		var got []string
-		for _, c := range co.Positive {
-			got = append(got, c.Term)
-		}
+		got := positiveCoTerms(t, db, "艾克美 OR acme",
+			"艾克美的包装很漂亮", "艾克美包装漂亮", "艾克美 acme coffee 包装漂亮", "acme coffee 味道不错，包装很好")
 		for _, own := range []string{"艾克美", "acme", "acme coffee"} {
 			if slices.Contains(got, own) {
 				t.Errorf("positive terms %q name the brand: %q", got, own)
@@ -256,26 +244,35 @@ func TestCoOccurringLeavesOutTheBrand(t *testing.T) {
 	})
 }
 
+// positiveCoTerms stores texts as positive mentions of the brand topic
+// Acme with query, and one negative mention, and returns what customers
+// say with the brand in the positive ones.
+func positiveCoTerms(t *testing.T, db *store.DB, query string, texts ...string) []string {
+	t.Helper()
+	f := newFixture(t, db)
+	brand := f.topicQuery(t, "Acme", "brand", query)
+	at := time.Date(2026, 3, 8, 10, 0, 0, 0, shanghai)
+	for i, text := range texts {
+		f.mention(t, brand, "u", 1, "weibo", text, "positive", at.Add(time.Duration(i)*time.Minute))
+	}
+	f.mention(t, brand, "u", 1, "weibo", "acme 退款太慢", "negative", at)
+	p := insight.Period{From: at.Add(-time.Hour), To: at.Add(time.Hour), Loc: shanghai}
+	co, err := insight.NewService(db).CoOccurring(context.Background(), f.ws, 0, p)
+	must(t, err)
+	var got []string
+	for _, c := range co.Positive {
+		got = append(got, c.Term)
+	}
+	return got
+}
+
 // TestCoOccurringKeepsExcludedWords: a word the team excluded from the
 // brand's query (NOT, -) is not a word of the brand, so what customers
 // say with the brand still shows it (here in mentions stored before the
 // exclusion was added).
 func TestCoOccurringKeepsExcludedWords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db)
-		brand := f.topicQuery(t, "Acme", "brand", "(艾克美 OR acme) -招聘")
-		at := time.Date(2026, 3, 8, 10, 0, 0, 0, shanghai)
-		for i, text := range []string{"艾克美门店招聘店员", "艾克美又在招聘", "acme 招聘 咖啡师"} {
-			f.mention(t, brand, "u", 1, "weibo", text, "positive", at.Add(time.Duration(i)*time.Minute))
-		}
-		f.mention(t, brand, "u", 1, "weibo", "acme 退款太慢", "negative", at)
-		p := insight.Period{From: at.Add(-time.Hour), To: at.Add(time.Hour), Loc: shanghai}
-		co, err := insight.NewService(db).CoOccurring(context.Background(), f.ws, 0, p)
-		must(t, err)
-		var got []string
-		for _, c := range co.Positive {
-			got = append(got, c.Term)
-		}
+		got := positiveCoTerms(t, db, "(艾克美 OR acme) -招聘", "艾克美门店招聘店员", "艾克美又在招聘", "acme 招聘 咖啡师")
 		if !slices.Contains(got, "招聘") || slices.Contains(got, "艾克美") {
 			t.Errorf("positive terms %q; want 招聘 and not the brand's 艾克美", got)
 		}
