@@ -518,41 +518,55 @@ type topicHour struct {
 }
 
 func upsertTopicRollups(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
-	sums := map[topicHour]*listen.Rollup{}
-	var keys []topicHour
+	err := rollUp(ctx, b, upsertTopicRollup, batch,
+		func(m *listen.Mention, add func(topicHour)) {
+			for _, t := range m.TopicIDs {
+				if topics[t] {
+					add(topicHour{t, m.PublishedAt.UTC().Truncate(time.Hour)})
+				}
+			}
+		},
+		func(x, y topicHour) int {
+			if x.topic != y.topic {
+				return cmp.Compare(x.topic, y.topic)
+			}
+			return x.hour.Compare(y.hour)
+		},
+		func(args []any, k topicHour, r *listen.Rollup) []any {
+			return append(args, k.topic, k.hour, ws, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
+		})
+	return apperr.Wrap(err, "update topic roll-ups")
+}
+
+// rollUp counts each mention of batch in the roll-up of every key keys
+// gives it, then upserts the sums with stmt, a row of values (row) per
+// key. In key order (order), the upserts walk the roll-up table's B-tree
+// once.
+func rollUp[K comparable](ctx context.Context, b batchConn, stmt *bulk, batch []listen.NewMention,
+	keys func(m *listen.Mention, add func(K)), order func(x, y K) int, row func(args []any, k K, r *listen.Rollup) []any) error {
+	sums := map[K]*listen.Rollup{}
+	var ks []K
 	for i := range batch {
 		m := &batch[i].Mention
-		for _, t := range m.TopicIDs {
-			if !topics[t] {
-				continue
-			}
-			k := topicHour{t, m.PublishedAt.UTC().Truncate(time.Hour)}
+		keys(m, func(k K) {
 			r := sums[k]
 			if r == nil {
 				r = &listen.Rollup{}
 				sums[k] = r
-				keys = append(keys, k)
+				ks = append(ks, k)
 			}
 			count(r, m)
-		}
+		})
 	}
-	// In key order, the upserts walk the roll-up table's B-tree once.
-	slices.SortFunc(keys, func(x, y topicHour) int {
-		if x.topic != y.topic {
-			return cmp.Compare(x.topic, y.topic)
-		}
-		return x.hour.Compare(y.hour)
-	})
-	args := make([]any, 0, upsertTopicRollup.cols*upsertTopicRollup.max)
-	err := upsertTopicRollup.chunks(len(keys), func(start, end int) error {
+	slices.SortFunc(ks, order)
+	args := make([]any, 0, stmt.cols*stmt.max)
+	return stmt.chunks(len(ks), func(start, end int) error {
 		args = args[:0]
-		for _, k := range keys[start:end] {
-			r := sums[k]
-			args = append(args, k.topic, k.hour, ws, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
+		for _, k := range ks[start:end] {
+			args = row(args, k, sums[k])
 		}
-		return b.exec(ctx, upsertTopicRollup.text(end-start, b.anonymous()), args...)
+		return b.exec(ctx, stmt.text(end-start, b.anonymous()), args...)
 	})
-	return apperr.Wrap(err, "update topic roll-ups")
 }
 
 // count adds a mention to a roll-up.
@@ -577,38 +591,21 @@ type topicsHour struct {
 // upsertMentionRollups counts each mention of the batch with topics once,
 // in the roll-up of its hour and its topic_ids.
 func upsertMentionRollups(ctx context.Context, b batchConn, ws int64, batch []listen.NewMention, topics map[int64]bool) error {
-	sums := map[topicsHour]*listen.Rollup{}
-	var keys []topicsHour
-	for i := range batch {
-		m := &batch[i].Mention
-		ids := topicIDsText(m.TopicIDs, topics)
-		if ids == "" {
-			continue
-		}
-		k := topicsHour{m.PublishedAt.UTC().Truncate(time.Hour), ids}
-		r := sums[k]
-		if r == nil {
-			r = &listen.Rollup{}
-			sums[k] = r
-			keys = append(keys, k)
-		}
-		count(r, m)
-	}
-	slices.SortFunc(keys, func(x, y topicsHour) int {
-		if c := x.hour.Compare(y.hour); c != 0 {
-			return c
-		}
-		return strings.Compare(x.topics, y.topics)
-	})
-	args := make([]any, 0, upsertMentionRollup.cols*upsertMentionRollup.max)
-	err := upsertMentionRollup.chunks(len(keys), func(start, end int) error {
-		args = args[:0]
-		for _, k := range keys[start:end] {
-			r := sums[k]
-			args = append(args, ws, k.hour, k.topics, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
-		}
-		return b.exec(ctx, upsertMentionRollup.text(end-start, b.anonymous()), args...)
-	})
+	err := rollUp(ctx, b, upsertMentionRollup, batch,
+		func(m *listen.Mention, add func(topicsHour)) {
+			if ids := topicIDsText(m.TopicIDs, topics); ids != "" {
+				add(topicsHour{m.PublishedAt.UTC().Truncate(time.Hour), ids})
+			}
+		},
+		func(x, y topicsHour) int {
+			if c := x.hour.Compare(y.hour); c != 0 {
+				return c
+			}
+			return strings.Compare(x.topics, y.topics)
+		},
+		func(args []any, k topicsHour, r *listen.Rollup) []any {
+			return append(args, ws, k.hour, k.topics, r.Volume, r.Positive, r.Neutral, r.Negative, r.Reach)
+		})
 	return apperr.Wrap(err, "update mention roll-ups")
 }
 
