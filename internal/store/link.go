@@ -47,18 +47,23 @@ const linkCountsFrom = `FROM links l LEFT JOIN link_snippets s ON s.link_id = l.
 
 type linkRow interface{ Scan(dest ...any) error }
 
-func scanLink(r linkRow, withCounts bool) (link.Link, error) {
+// scanLink reads a link with its counts (linkCounts).
+func scanLink(r linkRow) (link.Link, error) {
 	var l link.Link
+	c := &l.Counts
+	err := scanLinkInto(r, &l, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits, &c.EffectiveFallback)
+	return l, err
+}
+
+// scanLinkInto reads linkColumns into l, then the columns after them
+// into extra.
+func scanLinkInto(r linkRow, l *link.Link, extra ...any) error {
 	var campaign, post sql.NullInt64
 	var expires, disabled sql.NullTime
-	dest := []any{&l.ID, &l.WorkspaceID, &l.Code, &l.Destination, &l.Label, &campaign, &l.Channel, &post,
-		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt}
-	if withCounts {
-		c := &l.Counts
-		dest = append(dest, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits, &c.EffectiveFallback)
-	}
+	dest := append([]any{&l.ID, &l.WorkspaceID, &l.Code, &l.Destination, &l.Label, &campaign, &l.Channel, &post,
+		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt}, extra...)
 	if err := r.Scan(dest...); err != nil {
-		return link.Link{}, err
+		return err
 	}
 	if campaign.Valid {
 		l.CampaignID = &campaign.Int64
@@ -75,7 +80,7 @@ func scanLink(r linkRow, withCounts bool) (link.Link, error) {
 		l.DisabledAt = &t
 	}
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
-	return l, nil
+	return nil
 }
 
 func linkNullInt(p *int64) sql.NullInt64 {
@@ -108,7 +113,7 @@ func (db *DB) CreateLink(ctx context.Context, l link.Link) (link.Link, error) {
 // apperr.NotFound.
 func (db *DB) Link(ctx context.Context, workspaceID, id int64) (link.Link, error) {
 	l, err := scanLink(db.reader().queryRow(ctx, `SELECT `+linkColumns+`, `+linkCounts+` `+linkCountsFrom+`
-		WHERE l.workspace_id = $1 AND l.id = $2 GROUP BY l.id`, workspaceID, id), true)
+		WHERE l.workspace_id = $1 AND l.id = $2 GROUP BY l.id`, workspaceID, id))
 	if err != nil {
 		return link.Link{}, notFound(err, "link")
 	}
@@ -138,7 +143,7 @@ func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]li
 	defer rows.Close()
 	out := []link.Link{}
 	for rows.Next() {
-		l, err := scanLink(rows, true)
+		l, err := scanLink(rows)
 		if err != nil {
 			return nil, apperr.Wrap(err, "list links")
 		}
@@ -195,29 +200,10 @@ func (db *DB) LinkByCode(ctx context.Context, code string) (link.Link, string, e
 	if err := db.prepare(ctx, &db.readStmts, []string{linkByCodeSQL}); err != nil {
 		return link.Link{}, "", err
 	}
-	var tz string
-	row := db.reader().queryRow(ctx, linkByCodeSQL, code)
 	var l link.Link
-	var campaign, post sql.NullInt64
-	var expires, disabled sql.NullTime
-	err := row.Scan(&l.ID, &l.WorkspaceID, &l.Code, &l.Destination, &l.Label, &campaign, &l.Channel, &post,
-		&l.UTM.Source, &l.UTM.Medium, &l.UTM.Campaign, &l.UTM.Content, &expires, &disabled, &l.CreatedAt, &l.UpdatedAt, &tz)
-	if err != nil {
+	var tz string
+	if err := scanLinkInto(db.reader().queryRow(ctx, linkByCodeSQL, code), &l, &tz); err != nil {
 		return link.Link{}, "", notFound(err, "link")
-	}
-	if campaign.Valid {
-		l.CampaignID = &campaign.Int64
-	}
-	if post.Valid {
-		l.PostID = &post.Int64
-	}
-	if expires.Valid {
-		t := expires.Time.UTC()
-		l.ExpiresAt = &t
-	}
-	if disabled.Valid {
-		t := disabled.Time.UTC()
-		l.DisabledAt = &t
 	}
 	return l, tz, nil
 }
