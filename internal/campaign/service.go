@@ -54,6 +54,20 @@ type Service struct {
 	Now func() time.Time
 	// Measurer measures KPI actuals; nil leaves them empty.
 	Measurer Measurer
+	// dryRun makes every write check what it would store and store
+	// nothing (DryRun).
+	dryRun bool
+}
+
+// DryRun returns a service whose writes (Create, FromTemplate, Update,
+// Delete and every change of a part) check everything a real write checks
+// and return what they would store, with the same errors, but store
+// nothing. A form with a value that does not parse uses it to tell the
+// form's other mistakes in the same answer.
+func (s *Service) DryRun() *Service {
+	d := *s
+	d.dryRun = true
+	return &d
 }
 
 // NewService returns the campaign service. brands checks and names the
@@ -119,6 +133,9 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, c Campaign) (Ca
 	if err := s.check(ctx, workspaceID, &c, refs{}); err != nil {
 		return Campaign{}, err
 	}
+	if s.dryRun {
+		return c, nil
+	}
 	for attempt := 0; ; attempt++ {
 		out, err := s.store.CreateCampaign(ctx, workspaceID, c)
 		if generated && attempt < 3 && apperr.Is(err, apperr.Conflict) {
@@ -162,6 +179,10 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, c Campaign)
 // Delete removes a campaign with everything in it. Returns apperr.NotFound
 // if it does not exist in the workspace.
 func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	if s.dryRun {
+		_, err := s.Get(ctx, workspaceID, id)
+		return err
+	}
 	if id <= 0 {
 		return notFound()
 	}
@@ -370,6 +391,9 @@ func isVersionConflict(err error) bool {
 func (s *Service) save(ctx context.Context, workspaceID int64, c Campaign, version int64, had refs) (Campaign, error) {
 	if err := s.check(ctx, workspaceID, &c, had); err != nil {
 		return Campaign{}, err
+	}
+	if s.dryRun {
+		return c, nil
 	}
 	out, err := s.store.UpdateCampaign(ctx, workspaceID, c, version)
 	if err != nil {

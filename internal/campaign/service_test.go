@@ -685,3 +685,70 @@ func TestSaveOverChangedPart(t *testing.T) {
 		t.Errorf("after the refused saves: %+v, %v; want every first save kept", got, err)
 	}
 }
+
+// TestDryRun: every write of a dry run answers with the errors the real
+// write gives, or with what it would store, and stores nothing.
+func TestDryRun(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.create(base())
+	dry := f.svc.DryRun()
+	bad := base()
+	bad.Name, bad.Budget = "", -1
+	overlap := campaign.Phase{Name: "重叠", Start: "2026-01-05", End: "2026-01-20"}
+	for _, tt := range []struct {
+		name  string
+		write func(s *campaign.Service) (campaign.Campaign, error)
+		want  []string // field errors; none: the write succeeds
+	}{
+		{"create", func(s *campaign.Service) (campaign.Campaign, error) { return s.Create(ctx, f.ws, bad) },
+			[]string{"name error.required", "budget error.negative"}},
+		{"create valid", func(s *campaign.Service) (campaign.Campaign, error) { return s.Create(ctx, f.ws, base()) }, nil},
+		{"from template", func(s *campaign.Service) (campaign.Campaign, error) {
+			return s.FromTemplate(ctx, f.ws, campaign.TemplateRequest{Objective: "sales", Name: "春茶", Start: "2026-03-01", End: "2026-04-30"})
+		}, nil},
+		{"update", func(s *campaign.Service) (campaign.Campaign, error) { return s.Update(ctx, f.ws, c.ID, bad) },
+			[]string{"name error.required", "budget error.negative"}},
+		{"add phase", func(s *campaign.Service) (campaign.Campaign, error) { return s.AddPhase(ctx, f.ws, c.ID, overlap) },
+			[]string{"phases[1].start error.campaign.phase_overlap"}},
+		{"add target", func(s *campaign.Service) (campaign.Campaign, error) {
+			return s.AddTarget(ctx, f.ws, c.ID, campaign.Target{Metric: "engagement_rate", Value: 2})
+		}, []string{"targets[0].value error.campaign.rate_range"}},
+		{"add budget line", func(s *campaign.Service) (campaign.Campaign, error) {
+			return s.AddBudgetLine(ctx, f.ws, c.ID, campaign.BudgetLine{Kind: "other", Planned: 20000})
+		}, []string{"budget_lines error.campaign.planned_over_budget"}},
+		{"set mix", func(s *campaign.Service) (campaign.Campaign, error) {
+			return s.SetMix(ctx, f.ws, c.ID, []campaign.MixEntry{{Platform: "weibo", BudgetShare: 60}}, "")
+		}, []string{"mix error.campaign.mix_budget_sum"}},
+		{"set hours", func(s *campaign.Service) (campaign.Campaign, error) {
+			return s.SetHours(ctx, f.ws, c.ID, []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 8}}, "")
+		}, nil},
+		{"delete", func(s *campaign.Service) (campaign.Campaign, error) {
+			return campaign.Campaign{}, s.Delete(ctx, f.ws, c.ID)
+		}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.write(dry)
+			if tt.want != nil {
+				wantFields(t, err, apperr.Invalid, tt.want...)
+				// The real write says the same.
+				_, real := tt.write(f.svc)
+				if got, want := fieldKeys(err), fieldKeys(real); !slices.Equal(got, want) {
+					t.Errorf("dry run says %v, the write %v", got, want)
+				}
+			} else if err != nil {
+				t.Fatalf("dry run: %v", err)
+			}
+			cs, err := f.svc.List(ctx, f.ws)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) != 1 || cs[0].Version != c.Version {
+				t.Errorf("after a dry run: %d campaigns, version %d; want 1 at version %d", len(cs), cs[0].Version, c.Version)
+			}
+		})
+	}
+	if _, err := dry.AddPhase(ctx, f.ws, c.ID+100, overlap); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("dry run on a missing campaign: %v, want not found", err)
+	}
+}

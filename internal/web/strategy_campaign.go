@@ -90,14 +90,15 @@ func (s *Server) campaignFromTemplate(w http.ResponseWriter, r *http.Request, p 
 	}
 	fields := s.templateFields(x)
 	var in campaign.TemplateRequest
-	body, err := strategyJSON(fields, r.PostForm)
-	if err == nil {
-		err = decodeBytes(body, &in)
-	}
+	body, formErr := strategyJSON(fields, r.PostForm)
+	err = decodeBytes(body, &in)
 	var c campaign.Campaign
 	if err == nil {
 		in.PhaseName = s.lang(r).templatePhase
-		c, err = s.Campaigns.FromTemplate(r.Context(), p.Workspace.ID, in)
+		err = s.saveOrCheck("", formErr, func(svc *campaign.Service) (err error) {
+			c, err = svc.FromTemplate(r.Context(), p.Workspace.ID, in)
+			return err
+		})
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		f := newStrategyForm(s.lang(r), "tpl", "campaign", "", fields, rawFormValues(baseFields(fields), r.PostForm), err)
@@ -114,13 +115,14 @@ func (s *Server) campaignFromTemplate(w http.ResponseWriter, r *http.Request, p 
 func (s *Server) campaignCreate(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	fields := s.newCampaignFields()
 	var c campaign.Campaign
-	body, err := strategyJSON(fields, r.PostForm)
-	if err == nil {
-		err = decodeBytes(body, &c)
-	}
+	body, formErr := strategyJSON(fields, r.PostForm)
+	err := decodeBytes(body, &c)
 	if err == nil {
 		c.Status = "draft"
-		c, err = s.Campaigns.Create(r.Context(), p.Workspace.ID, c)
+		err = s.saveOrCheck("", formErr, func(svc *campaign.Service) (err error) {
+			c, err = svc.Create(r.Context(), p.Workspace.ID, c)
+			return err
+		})
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		f := newStrategyForm(s.lang(r), "new", "campaign", "", fields, rawFormValues(baseFields(fields), r.PostForm), err)
@@ -487,12 +489,13 @@ func (s *Server) campaignSave(w http.ResponseWriter, r *http.Request, p account.
 	next := cur
 	// The version the form was loaded with; 0 (none sent) skips the check.
 	next.Version, _ = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	body, err := strategyJSON(fields, r.PostForm)
+	body, formErr := strategyJSON(fields, r.PostForm)
+	err = decodeBytes(body, &next)
 	if err == nil {
-		err = decodeBytes(body, &next)
-	}
-	if err == nil {
-		_, err = s.Campaigns.Update(ctx, p.Workspace.ID, id, next)
+		err = s.saveOrCheck("", formErr, func(svc *campaign.Service) error {
+			_, err := svc.Update(ctx, p.Workspace.ID, id, next)
+			return err
+		})
 	}
 	switch {
 	case apperr.Is(err, apperr.Invalid):

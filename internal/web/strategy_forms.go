@@ -6,10 +6,12 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/campaign"
 )
 
 // ---------- strategy forms ----------
@@ -68,8 +70,10 @@ func strategyValues(fields []sfield, v any) map[string]any {
 	return out
 }
 
-// strategyJSON builds the JSON object a strategy form's values describe;
-// values that do not parse are field errors.
+// strategyJSON builds the JSON object a strategy form's values describe.
+// Values that do not parse are field errors; the object is built without
+// them all the same, so that the rest of the form can be checked too (see
+// saveOrCheck).
 func strategyJSON(fields []sfield, form url.Values) ([]byte, error) {
 	var fs apperr.Fields
 	var plain []field
@@ -120,14 +124,10 @@ func strategyJSON(fields []sfield, form url.Values) ([]byte, error) {
 		}
 	}
 	body, err := formToJSON(plain, form)
-	if err != nil {
-		var ae *apperr.Error
-		if !errors.As(err, &ae) {
-			return nil, err
-		}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
 		fs = append(fs, ae.Fields...)
-	}
-	if err := fs.Err(); err != nil {
+	} else if err != nil {
 		return nil, err
 	}
 	root := map[string]any{}
@@ -137,7 +137,36 @@ func strategyJSON(fields []sfield, form url.Values) ([]byte, error) {
 	for k, v := range extra {
 		setPath(root, k, v)
 	}
-	return json.Marshal(root)
+	if body, err = json.Marshal(root); err != nil {
+		return nil, err
+	}
+	return body, fs.Err()
+}
+
+// saveOrCheck runs save on the campaign service when every value of the
+// form parsed (formErr is nil). Otherwise it runs save on a dry run of the
+// service, which checks the rest of the form and stores nothing, and
+// joins what that says to formErr (withFormErrors): one post tells every
+// mistake. coll is the collection whose item the form edits ("phases"), as
+// in newStrategyForm: the check's errors on that item are named by the
+// item's own fields, as the form's are.
+func (s *Server) saveOrCheck(coll string, formErr error, save func(svc *campaign.Service) error) error {
+	if formErr == nil {
+		return save(s.Campaigns)
+	}
+	checkErr := save(s.Campaigns.DryRun())
+	var ae *apperr.Error
+	if coll != "" && errors.As(checkErr, &ae) {
+		out := *ae
+		out.Fields = slices.Clone(ae.Fields)
+		for i, fe := range out.Fields {
+			if m := indexedPath.FindStringSubmatch(fe.Field); m != nil && m[1] == coll && m[3] != "" {
+				out.Fields[i].Field = m[3]
+			}
+		}
+		checkErr = &out
+	}
+	return withFormErrors(formErr, checkErr)
 }
 
 // parseNumber reads a number as people type it: "12,000", "5%" (a

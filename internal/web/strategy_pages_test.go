@@ -706,3 +706,104 @@ func TestSharesReadAsTyped(t *testing.T) {
 		t.Errorf("persona's shares on the brand page: %s", row)
 	}
 }
+
+// TestStrategyFormsTellEveryMistake: each campaign form with a number that
+// does not parse says so and, in the same answer, what is wrong with the
+// other fields, each next to its field and with what was typed kept; a
+// share summing wrong because of the number that did not parse is not
+// told; nothing is saved.
+func TestStrategyFormsTellEveryMistake(t *testing.T) {
+	f := newStrategyFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	b.get("/w/acme/strategy")
+	line := f.c.BudgetLines[0]
+	member := itoa64(f.ids["team"])
+	second, err := f.h.brand.Team.Create(context.Background(), f.owner.ws.ID, brand.TeamMember{Name: "Wang", WeeklyHours: 40})
+	must(t, err)
+	// errAt is the text of the errors shown at a field of a strategy form
+	// (its id), in a mix row ("mix:<platform>:<column>") or in an hours
+	// row ("hours:<member>"); "" when there are none.
+	errAt := func(body, at string) string {
+		after := func(s, mark string) string {
+			if i := strings.Index(s, mark); i >= 0 {
+				return s[i+len(mark):]
+			}
+			return ""
+		}
+		cell := body
+		switch parts := strings.Split(at, ":"); parts[0] {
+		case "mix":
+			cell = after(after(body, `<tr data-platform="`+parts[1]+`"`), `name="`+parts[2]+`.`+parts[1]+`"`)
+		case "hours":
+			cell = after(body, `name="hours.`+parts[1]+`"`)
+		default:
+			cell = after(body, `id="`+at+`"`)
+		}
+		cell, _, _ = strings.Cut(cell, "</td>")
+		cell, _, _ = strings.Cut(cell, `<div class="field `)
+		msg, _, _ := strings.Cut(after(cell, `class="field-error"`), "</div>")
+		return msg
+	}
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		want       map[string]string // where → error text
+		typed      []string
+		absent     []string
+	}{
+		{"new campaign", "/w/acme/strategy/campaigns",
+			url.Values{"name": {""}, "objective": {"sales"}, "start": {"2026-05-01"}, "end": {"2026-04-01"}, "budget": {"lots"}},
+			map[string]string{"new-name": "必填", "new-end": "结束日期", "new-budget": "请输入数字"}, []string{`value="lots"`}, nil},
+		{"from template", "/w/acme/strategy/campaigns/from-template",
+			url.Values{"objective": {"sales"}, "name": {""}, "start": {"2026-10-01"}, "end": {"2026-11-30"}, "budget": {"1o000"}},
+			map[string]string{"tpl-name": "必填", "tpl-budget": "请输入数字"}, []string{`value="1o000"`}, nil},
+		{"campaign", f.prefix,
+			url.Values{"name": {""}, "objective": {"sales"}, "status": {"planned"}, "start": {string(f.c.Start)}, "end": {string(f.c.End)},
+				"budget": {"5万"}, "pillars": {"种草 150"}},
+			map[string]string{"campaign-name": "必填", "campaign-budget": "请输入数字", "campaign-pillars": "100"}, []string{`value="5万"`, "种草 150"}, nil},
+		{"KPI target", f.prefix + "/targets",
+			url.Values{"metric": {"engagement_rate"}, "direction": {"at_least"}, "value": {"five"}, "baseline": {"150%"}},
+			map[string]string{"target-value": "请输入数字", "target-baseline": "0 到 100%"}, []string{`value="five"`, `value="150%"`}, nil},
+		{"budget line", fmt.Sprintf("%s/budget-lines/%d", f.prefix, line.ID),
+			url.Values{"kind": {"kol_fee"}, "description": {line.Description}, "platform": {"weibo"}, "planned": {"12k"}, "committed": {"-5"}, "spent": {"2000"}},
+			map[string]string{"budget_line-planned": "请输入数字", "budget_line-committed": "不能为负数"}, []string{`value="12k"`, `value="-5"`}, nil},
+		{"platform mix", f.prefix + "/mix",
+			url.Values{"include": {"weibo", "douyin", "xiaohongshu"}, "budget_share.weibo": {"六十"}, "budget_share.douyin": {"30"}, "budget_share.xiaohongshu": {"10"},
+				"hours_share.weibo": {"50"}, "hours_share.douyin": {"150"}, "posts_per_week.xiaohongshu": {"-2"}},
+			map[string]string{"mix:weibo:budget_share": "请输入数字", "mix:douyin:hours_share": "100", "mix:xiaohongshu:posts_per_week": "不能为负数"},
+			[]string{`value="六十"`}, []string{"预算占比之和"}},
+		{"hours", f.prefix + "/hours",
+			url.Values{"hours." + member: {"eight"}, "hours." + itoa64(second.ID): {"200"}},
+			map[string]string{"hours:" + member: "请输入数字", "hours:" + itoa64(second.ID): "168"}, []string{`value="eight"`}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := f.h.campaigns.List(context.Background(), f.owner.ws.ID)
+			must(t, err)
+			status, body, _ := b.post(tt.path, tt.form)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422: %s", status, between(body, "<form", "</form>"))
+			}
+			for at, want := range tt.want {
+				if got := errAt(body, at); !strings.Contains(got, want) {
+					t.Errorf("error at %s = %q, want %q", at, got, want)
+				}
+			}
+			for _, typed := range tt.typed {
+				if !strings.Contains(body, typed) {
+					t.Errorf("what was typed (%s) is not kept", typed)
+				}
+			}
+			for _, no := range tt.absent {
+				if strings.Contains(body, no) {
+					t.Errorf("the form says %q, which only the number that did not parse causes", no)
+				}
+			}
+			after, err := f.h.campaigns.List(context.Background(), f.owner.ws.ID)
+			must(t, err)
+			if len(after) != len(before) || after[0].Version != before[0].Version {
+				t.Errorf("something was saved: %d campaigns → %d", len(before), len(after))
+			}
+		})
+	}
+}

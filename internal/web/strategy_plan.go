@@ -28,10 +28,12 @@ type campaignChild[T any] struct {
 	Fields func(x strategyRefs, c campaign.Campaign, l lang) []sfield
 	Find   func(c campaign.Campaign, id int64) (T, bool)
 	New    func(c campaign.Campaign, day campaign.Date) T
-	Add    func(ctx context.Context, ws, id int64, v T) (campaign.Campaign, error)
+	// Add, Update and Delete are methods of the service, so that a form
+	// can also check an item through a dry run (saveOrCheck).
+	Add func(svc *campaign.Service, ctx context.Context, ws, id int64, v T) (campaign.Campaign, error)
 	// Update replaces an item the form showed as shown (campaign.Digest).
-	Update func(ctx context.Context, ws, id, itemID int64, v T, shown string) (campaign.Campaign, error)
-	Delete func(ctx context.Context, ws, id, itemID int64) (campaign.Campaign, error)
+	Update func(svc *campaign.Service, ctx context.Context, ws, id, itemID int64, v T, shown string) (campaign.Campaign, error)
+	Delete func(svc *campaign.Service, ctx context.Context, ws, id, itemID int64) (campaign.Campaign, error)
 }
 
 // phaseTargets counts the KPI targets of phase id.
@@ -111,17 +113,18 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 		}
 		fields := k.Fields(x, c, s.lang(r))
 		var v T
-		body, err := strategyJSON(fields, r.PostForm)
-		if err == nil {
-			err = decodeBytes(body, &v)
-		}
+		body, formErr := strategyJSON(fields, r.PostForm)
+		err = decodeBytes(body, &v)
 		shown := r.PostFormValue("shown")
 		if err == nil {
-			if itemID == 0 {
-				_, err = k.Add(r.Context(), p.Workspace.ID, c.ID, v)
-			} else {
-				_, err = k.Update(r.Context(), p.Workspace.ID, c.ID, itemID, v, shown)
-			}
+			err = s.saveOrCheck(k.Coll, formErr, func(svc *campaign.Service) (err error) {
+				if itemID == 0 {
+					_, err = k.Add(svc, r.Context(), p.Workspace.ID, c.ID, v)
+				} else {
+					_, err = k.Update(svc, r.Context(), p.Workspace.ID, c.ID, itemID, v, shown)
+				}
+				return err
+			})
 		}
 		if apperr.Is(err, apperr.Conflict) {
 			// Changed by someone else since the form showed it: the form
@@ -155,7 +158,7 @@ func registerCampaignChild[T any](s *Server, k campaignChild[T]) {
 		if err != nil {
 			return err
 		}
-		if _, err := k.Delete(r.Context(), p.Workspace.ID, c.ID, itemID); err != nil {
+		if _, err := k.Delete(s.Campaigns, r.Context(), p.Workspace.ID, c.ID, itemID); err != nil {
 			return err
 		}
 		s.flash(w, r, "ok", "flash.deleted")
@@ -188,9 +191,9 @@ func (s *Server) phaseChild() campaignChild[campaign.Phase] {
 			}
 			return campaign.Phase{Objective: c.Objective, Start: start, End: c.End}
 		},
-		Add:    s.Campaigns.AddPhase,
-		Update: s.Campaigns.UpdatePhase,
-		Delete: s.Campaigns.DeletePhase,
+		Add:    (*campaign.Service).AddPhase,
+		Update: (*campaign.Service).UpdatePhase,
+		Delete: (*campaign.Service).DeletePhase,
 	}
 }
 
@@ -225,9 +228,9 @@ func (s *Server) targetChild() campaignChild[campaign.Target] {
 		New: func(c campaign.Campaign, day campaign.Date) campaign.Target {
 			return campaign.Target{Metric: "effective_clicks", Direction: campaign.AtLeast}
 		},
-		Add:    s.Campaigns.AddTarget,
-		Update: s.Campaigns.UpdateTarget,
-		Delete: s.Campaigns.DeleteTarget,
+		Add:    (*campaign.Service).AddTarget,
+		Update: (*campaign.Service).UpdateTarget,
+		Delete: (*campaign.Service).DeleteTarget,
 	}
 }
 
@@ -257,9 +260,9 @@ func (s *Server) budgetLineChild() campaignChild[campaign.BudgetLine] {
 		New: func(c campaign.Campaign, day campaign.Date) campaign.BudgetLine {
 			return campaign.BudgetLine{Kind: campaign.BudgetKinds[0]}
 		},
-		Add:    s.Campaigns.AddBudgetLine,
-		Update: s.Campaigns.UpdateBudgetLine,
-		Delete: s.Campaigns.DeleteBudgetLine,
+		Add:    (*campaign.Service).AddBudgetLine,
+		Update: (*campaign.Service).UpdateBudgetLine,
+		Delete: (*campaign.Service).DeleteBudgetLine,
 	}
 }
 
@@ -318,13 +321,6 @@ func (s *Server) mixForm(w http.ResponseWriter, r *http.Request, p account.Princ
 					}
 				}
 			}
-			// Numbers that do not parse are named "<column>.<platform>".
-			if key, name, ok := strings.Cut(fe.Field, "."); ok && slices.Contains(mixNumbers, key) {
-				if i := slices.IndexFunc(rows, func(r mixFormRow) bool { return r.Key == name }); i >= 0 {
-					rows[i].Errors[key] = append(rows[i].Errors[key], fe)
-					continue
-				}
-			}
 			if fe.Field == "mix" {
 				other = append(other, s.cat.T(l.loc, fe.Key, fe.Args))
 				continue
@@ -380,6 +376,9 @@ func mixOrder(x strategyRefs, form url.Values) []string {
 	return out
 }
 
+// mixSums are the errors of the mix's sums, by the column they add up.
+var mixSums = map[string]string{"budget_share": "error.campaign.mix_budget_sum", "hours_share": "error.campaign.mix_hours_sum"}
+
 func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	x, err := s.strategyRefs(r, p)
 	if err != nil {
@@ -387,8 +386,11 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 	}
 	form := r.PostForm
 	var fs apperr.Fields
+	// refused are the sums over a share that did not parse: what the
+	// check says of them is not the mistake.
+	refused := map[string]bool{}
 	mix := []campaign.MixEntry{}
-	for _, key := range mixOrder(x, form) {
+	for i, key := range mixOrder(x, form) {
 		e := campaign.MixEntry{Platform: key, Role: strings.TrimSpace(form.Get("role." + key))}
 		for _, n := range mixNumbers {
 			raw := form.Get(n + "." + key)
@@ -397,7 +399,8 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 			}
 			v, ok := parseNumber(raw, false)
 			if !ok {
-				fs.Add(n+"."+key, "error.number")
+				fs.Add(fmt.Sprintf("mix[%d].%s", i, n), "error.number")
+				refused[mixSums[n]] = true
 			}
 			switch n {
 			case "budget_share":
@@ -410,23 +413,26 @@ func (s *Server) mixSave(w http.ResponseWriter, r *http.Request, p account.Princ
 		}
 		mix = append(mix, e)
 	}
-	return s.savePlanPart(w, r, p, fs, "mix", s.mixForm, func() error {
-		_, err := s.Campaigns.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix, r.PostFormValue("shown"))
-		return err
+	return s.savePlanPart(w, r, p, fs, "mix", s.mixForm, func(svc *campaign.Service) error {
+		_, err := svc.SetMix(r.Context(), p.Workspace.ID, campaignID(r), mix, r.PostFormValue("shown"))
+		var ae *apperr.Error
+		if len(refused) == 0 || !errors.As(err, &ae) {
+			return err
+		}
+		out := *ae
+		out.Fields = slices.DeleteFunc(slices.Clone(ae.Fields), func(fe apperr.FieldError) bool { return fe.Field == "mix" && refused[fe.Key] })
+		return &out
 	})
 }
 
 // savePlanPart ends the save of a part of a plan that is replaced as a
-// whole: unless the form's own checks (fs) failed, save stores it; then
-// back to the part on the campaign page, or the form again with the
-// errors.
+// whole: save stores it, or, when some of the form's values did not parse
+// (fs), checks the rest without storing it (saveOrCheck); then back to
+// the part on the campaign page, or the form again with the errors.
 func (s *Server) savePlanPart(w http.ResponseWriter, r *http.Request, p account.Principal, fs apperr.Fields, part string,
 	form func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, form url.Values, err error) error,
-	save func() error) error {
-	err := fs.Err()
-	if err == nil {
-		err = save()
-	}
+	save func(svc *campaign.Service) error) error {
+	err := s.saveOrCheck("", fs.Err(), save)
 	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
 		return form(w, r, p, status(err), r.PostForm, err)
 	}
@@ -521,15 +527,16 @@ func (s *Server) hoursSave(w http.ResponseWriter, r *http.Request, p account.Pri
 	hours := []campaign.HoursLine{}
 	for _, id := range hoursOrder(x, r.PostForm) {
 		name := fmt.Sprintf("hours.%d", id)
+		// A line that does not parse stays, at 0, so that the lines the
+		// check names are those of hoursOrder.
 		v, ok := parseNumber(r.PostForm.Get(name), false)
 		if !ok {
 			fs.Add(name, "error.number")
-			continue
 		}
 		hours = append(hours, campaign.HoursLine{MemberID: id, HoursPerWeek: v})
 	}
-	return s.savePlanPart(w, r, p, fs, "hours", s.hoursForm, func() error {
-		_, err := s.Campaigns.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours, r.PostFormValue("shown"))
+	return s.savePlanPart(w, r, p, fs, "hours", s.hoursForm, func(svc *campaign.Service) error {
+		_, err := svc.SetHours(r.Context(), p.Workspace.ID, campaignID(r), hours, r.PostFormValue("shown"))
 		return err
 	})
 }
