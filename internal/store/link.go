@@ -271,7 +271,9 @@ func (db *DB) LinkStats(ctx context.Context, workspaceID, id int64, from, to tim
 			return link.Stats{}, apperr.Wrap(err, "read link roll-ups")
 		}
 		if !since.Valid || p.At.Before(since.Time) {
-			p.EffectiveClicks, p.EffectiveFallback = p.UniqueClicks, true
+			// As linkCounts: only an hour with unique clicks counts
+			// some of them as effective.
+			p.EffectiveClicks, p.EffectiveFallback = p.UniqueClicks, p.UniqueClicks > 0
 		}
 		p.At = p.At.UTC()
 		st.Hourly = append(st.Hourly, p)

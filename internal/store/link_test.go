@@ -329,6 +329,43 @@ func landing(t *testing.T, db *store.DB, l link.Link, clickID string) {
 	}
 }
 
+// TestLinkStatsFallbackNeedsUniqueClicks: an hour before a link's
+// snippet was first seen that had no unique click (a crawler came first)
+// counts no unique click as effective, so the link's figures do not say
+// that some of its effective clicks are unique clicks; the link's own
+// counts and the funnel's agree.
+func TestLinkStatsFallbackNeedsUniqueClicks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		h := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		crawler := testClick(l, h.Add(5*time.Minute), link.Bot, "bot", false)
+		person := testClick(l, h.Add(70*time.Minute), link.Human, "p", true)
+		if _, err := db.WriteClicks(ctx, []link.Click{crawler, person}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkClick(ctx, person.ClickID, true, false); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.LinkStats(ctx, ws, l.ID, h, h.Add(2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fallback bool
+		for _, p := range st.Hourly {
+			fallback = fallback || p.EffectiveFallback
+		}
+		got, err := db.Link(ctx, ws, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Hourly) != 2 || fallback || got.Counts.EffectiveFallback || got.Counts.EffectiveClicks != 1 {
+			t.Errorf("hourly %+v, link %+v; want two hours, 1 effective click and no fallback", st.Hourly, got.Counts)
+		}
+	})
+}
+
 // TestEffectiveFallback: a link from whose destination no landing was ever
 // reported carries no snippet, so its unique clicks count as effective
 // (METRICS.md), in its counts, its hourly points and the funnel's click
