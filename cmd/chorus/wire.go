@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	alerts := newAlerts(a.db, cfg, log, cfg.PublicURL(), reg)
 	defer alerts.Wait()
 	a.listen.AfterIngest = alerts.AfterIngest
-	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: cleanup{a.accounts, a.db}, Sources: a.db, Poller: poller, Ingester: a.ingester, Alerts: alerts}, jobs.Options{Logger: log})
+	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: cleanup{a.accounts, a.db}, Sources: a.db, Poller: poller, Ingester: a.ingester, Alerts: alerts, Rehash: a.db}, jobs.Options{Logger: log})
 	if err != nil {
 		return err
 	}

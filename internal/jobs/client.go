@@ -45,6 +45,9 @@ type Deps struct {
 	// Alerts runs the hourly evaluation of alert rules (alerts.go); off
 	// when nil.
 	Alerts AlertEvaluator
+	// Rehash re-hashes the mentions of an older text normalization on
+	// start and every hour (rehash.go); off when nil.
+	Rehash MentionRehasher
 }
 
 // Options tune a Client; the zero value is the production default.
@@ -147,6 +150,14 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 		}
 		kinds = append(kinds, EvaluateAlertsArgs{}.Kind(), DeliverAlertsArgs{}.Kind())
 		periodic = append(periodic, alertsPeriodic(), deliveriesPeriodic())
+	}
+
+	if deps.Rehash != nil {
+		if err := river.AddWorkerSafely(ws, &RehashMentionsWorker{Store: deps.Rehash, Logger: logger}); err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		kinds = append(kinds, RehashMentionsArgs{}.Kind())
+		periodic = append(periodic, rehashPeriodic())
 	}
 
 	cfg := &river.Config{

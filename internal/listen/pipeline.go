@@ -223,10 +223,7 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	if mt.PublishedAt.IsZero() || mt.PublishedAt.After(now.Add(24*time.Hour)) || mt.PublishedAt.Year() < 1990 {
 		mt.PublishedAt = mt.FetchedAt
 	}
-	hashInput := tn.Norm
-	if hashInput == "" {
-		hashInput = "\x00" + strings.Join(tn.URLs, " ")
-	}
+	hashInput := hashInput(tn)
 	mt.ContentHash = ContentHash(mt.Author, hashInput, mt.PublishedAt)
 	switch {
 	case mt.ExternalID == "" || len(mt.ExternalID) > maxExternalID:

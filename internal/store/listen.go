@@ -207,7 +207,7 @@ func parseTopicIDs(s string) []int64 {
 // points at it in the same INSERT.
 var mentionInsertColumns = []string{"id", "workspace_id", "source_id", "source_kind", "external_id", "url", "author", "author_followers", "text", "urls",
 	"content_hash", "simhash", "cluster_id", "cluster_size", "lang", "sentiment", "p_positive", "p_neutral", "p_negative",
-	"likes", "reposts", "comments", "published_at", "fetched_at", "topic_ids"}
+	"likes", "reposts", "comments", "published_at", "fetched_at", "topic_ids", "norm_version"}
 
 // The bulk statements of SaveMentions; SQLite prepares them once on the
 // writer.
@@ -245,8 +245,9 @@ const mentionsLockSpace int32 = 0x6d656e74 // "ment"
 // topics. Source ids and topic ids
 // that are not the workspace's are dropped. It returns the new ids in batch
 // order, and the roots stored after near.After before this batch (see
-// listen.Store). Returns apperr.Conflict if a (source kind, external id) is
-// taken.
+// listen.Store). The mentions' hashes are taken to be made with this
+// build's normalization (listen.NormVersion). Returns apperr.Conflict if
+// a (source kind, external id) or a content hash is taken.
 func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMention, near listen.NearSync) ([]int64, []listen.DedupEntry, error) {
 	if err := db.prepare(ctx, &db.writeStmts, sqliteMentionStatements()); err != nil {
 		return nil, nil, apperr.Wrap(err, "store mentions")
@@ -389,7 +390,7 @@ func insertMentions(ctx context.Context, b batchConn, ws int64, batch []listen.N
 			}
 			args = append(args, ids[i], ws, src, m.SourceKind, m.ExternalID, m.URL, m.Author, m.AuthorFollowers, m.Text, strings.Join(m.URLs, "\n"),
 				m.ContentHash, int64(m.SimHash), cluster, max(m.ClusterSize, 1), m.Lang, m.Sentiment, m.PPositive, m.PNeutral, m.PNegative,
-				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC(), topicIDsText(m.TopicIDs, topics))
+				m.Likes, m.Reposts, m.Comments, m.PublishedAt.UTC(), m.FetchedAt.UTC(), topicIDsText(m.TopicIDs, topics), listen.NormVersion)
 		}
 		err := b.exec(ctx, insertMentionRows.text(end-start, b.anonymous()), args...)
 		if isUnique(err) {
