@@ -121,7 +121,9 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 }
 
 // funnelStages are the stages of METRICS.md in order: effective clicks →
-// landing → engaged → inquiry → lead → purchase, each with its rate from
+// landing → engaged visits (engaged_visits: effective clicks whose visit
+// engaged, not engaged events, which a person's second tap adds to) →
+// inquiry → lead → purchase, each with its rate from
 // the stage before and its share of the effective clicks. A stage is not a
 // subset of the one before (a lead needs no inquiry), so a rate above
 // 100 % is a true figure; the share is the one to compare stages by.
@@ -129,7 +131,7 @@ func funnelStages(fn conversion.Funnel) []funnelStage {
 	values := []funnelStage{
 		{Key: "effective_clicks", Value: float64(fn.EffectiveClicks)},
 		{Key: "landing", Value: fn.Landing},
-		{Key: "engaged", Value: fn.Engaged},
+		{Key: "engaged", Value: float64(fn.EngagedVisits)},
 		{Key: "inquiries", Value: fn.Inquiries},
 		{Key: "leads", Value: fn.Leads},
 		{Key: "purchases", Value: fn.Purchases},

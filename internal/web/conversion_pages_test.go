@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
 )
 
 func TestFunnelStages(t *testing.T) {
 	t.Parallel()
 	// More leads than inquiries: a lead needs no inquiry.
-	fn := conversion.Funnel{EffectiveClicks: 200, Landing: 200, Engaged: 100, Inquiries: 10, Leads: 25, Purchases: 5}
+	fn := conversion.Funnel{EffectiveClicks: 200, Landing: 200, EngagedVisits: 100, Engaged: 120, Inquiries: 10, Leads: 25, Purchases: 5}
 	want := []struct {
 		key         string
 		rate, share float64 // -1: nil
@@ -56,7 +60,7 @@ func TestFunnelStages(t *testing.T) {
 func TestFunnelChartLinear(t *testing.T) {
 	t.Parallel()
 	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "en"}
-	opt := chartJSON(t, funnelChart(funnelStages(conversion.Funnel{EffectiveClicks: 10037, Landing: 9433, Engaged: 5471, Inquiries: 1238, Leads: 847, Purchases: 461}), l))
+	opt := chartJSON(t, funnelChart(funnelStages(conversion.Funnel{EffectiveClicks: 10037, Landing: 9433, EngagedVisits: 5471, Inquiries: 1238, Leads: 847, Purchases: 461}), l))
 	if typ := optAt(t, opt, "xAxis")["type"]; typ != "value" {
 		t.Errorf("xAxis type %v, want value (linear)", typ)
 	}
@@ -66,5 +70,58 @@ func TestFunnelChartLinear(t *testing.T) {
 	label, _ := widest["label"].(map[string]any)
 	if f := label["formatter"]; f != "10,037" {
 		t.Errorf("label of the effective clicks = %v, want 10,037", f)
+	}
+}
+
+// TestFunnelEngagedVisits: the funnel's engaged visits are METRICS.md's
+// engaged_visits, effective clicks whose visit engaged, as the API and
+// the link page count them: a person who taps a link twice and whose
+// two page loads both report landing and engagement is one effective
+// click and one engaged visit, not two.
+func TestFunnelEngagedVisits(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	l, err := h.links.Create(ctx, f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/twice", CampaignID: &f.camp.ID, Channel: "weibo"})
+	must(t, err)
+	var cids []string
+	for range 2 {
+		cid := link.NewClickID()
+		cids = append(cids, cid)
+		h.clicks.Record(link.Hit{ClickID: cid, LinkID: l.ID, WorkspaceID: f.owner.ws.ID, Loc: time.UTC, At: time.Now(), Method: "GET", UserAgent: chromeUA, IP: "198.51.100.9"})
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err1 := h.db.Click(ctx, cids[0])
+		_, err2 := h.db.Click(ctx, cids[1])
+		if err1 == nil && err2 == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("clicks not written")
+		}
+	}
+	site := conversion.Site{WorkspaceID: f.owner.ws.ID, Currency: "CNY"}
+	for _, cid := range cids {
+		for _, ev := range []string{conversion.Landing, conversion.Engaged} {
+			_, err := h.conversions.Collect(ctx, site, conversion.SourceSnippet, conversion.Payload{Event: ev, ClickID: cid})
+			must(t, err)
+		}
+	}
+	got, err := h.links.Get(ctx, f.owner.ws.ID, l.ID)
+	must(t, err)
+	if got.Counts.UniqueClicks != 1 || got.Counts.EffectiveClicks != 1 || got.Counts.EngagedVisits != 1 {
+		t.Fatalf("link counts %+v; want 1 unique, 1 effective, 1 engaged visit", got.Counts)
+	}
+
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get("/w/acme/conversions")
+	// The fixture's person landed without engaging; this one engaged once.
+	stage := regexp.MustCompile(`<tr id="stage-engaged"><td>[^<]*</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	if stage == nil || stage[1] != "1" {
+		t.Errorf("engaged visits stage = %q; want 1", stage)
+	}
+	row := regexp.MustCompile(`(?s)<tr data-key="weibo">\s*<td>[^<]*</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	if row == nil || row[1] != "1" || row[3] != "1" {
+		t.Errorf("weibo row (effective, landings, engaged visits) = %q; want 1 effective click and 1 engaged visit", row)
 	}
 }
