@@ -622,6 +622,12 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	if !strings.Contains(body, "“微博”的预算条目计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
 		t.Errorf("no warning that Weibo's lines exceed its share")
 	}
+	// On a phone the table stacks (table.stack), each figure named by its
+	// column: every cell after the platform's carries its column's name.
+	if !strings.Contains(body, `<table class="stack" id="mix-table">`) || strings.Count(row, "<td") != 8 || strings.Count(row, `data-label="`) != 7 ||
+		!strings.Contains(row, `data-label="按占比预算">5,000 CNY<`) {
+		t.Errorf("mix table does not stack on a phone: %s", row)
+	}
 }
 
 var shownPartInput = regexp.MustCompile(`name="shown" value="([0-9a-f]+)"`)
@@ -807,3 +813,4 @@ func TestStrategyFormsTellEveryMistake(t *testing.T) {
 		})
 	}
 }
+
