@@ -38,3 +38,10 @@ func NamesForTest(primary, products, categories []string) []string {
 
 // DropWordsOfPhrases is dropWordsOfPhrases.
 var DropWordsOfPhrases = dropWordsOfPhrases
+
+// PackForTest packs terms as the memo of terms keeps them and unpacks
+// them again; false when they cannot be packed.
+func PackForTest(ts []Term) ([]Term, bool) {
+	p, ok := pack(ts)
+	return p.unpack(), ok
+}

@@ -129,6 +129,8 @@ type Service struct {
 	store Store
 	// Now is the clock, for default periods; time.Now if nil.
 	Now func() time.Time
+
+	terms termMemo
 }
 
 // NewService returns insights over store.

@@ -65,18 +65,18 @@ type termStats struct {
 	byDay  map[string][]int
 }
 
-func countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nDays int) (*termStats, error) {
-	seg, err := segmenter()
+func (s *Service) countTerms(ms []MentionText, names *Names, dayIndex func(time.Time) int, nDays int) (*termStats, error) {
+	terms, err := s.mentionTerms(ms, names)
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
 	}
 	st := &termStats{docs: len(ms), count: map[string]int{}, phrase: map[string][2]string{}, ids: map[string][]int64{}, byDay: map[string][]int{}}
-	for _, m := range ms {
+	for i, m := range ms {
 		d := -1
 		if dayIndex != nil {
 			d = dayIndex(m.PublishedAt)
 		}
-		for _, t := range Terms(seg, names, m.Text) {
+		for _, t := range terms[i] {
 			st.count[t.Text]++
 			if t.Phrase() {
 				st.phrase[t.Text] = t.Of
@@ -114,7 +114,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		return HotTerms{}, err
 	}
 	ds, index := days(p)
-	now, err := countTerms(cur, names, index, len(ds))
+	now, err := s.countTerms(cur, names, index, len(ds))
 	if err != nil {
 		return HotTerms{}, err
 	}
@@ -128,7 +128,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		if err != nil {
 			return HotTerms{}, err
 		}
-		st, err := countTerms(ms, names, nil, 0)
+		st, err := s.countTerms(ms, names, nil, 0)
 		if err != nil {
 			return HotTerms{}, err
 		}
@@ -271,7 +271,7 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 		if err != nil {
 			return nil, err
 		}
-		return countTerms(ms, names, nil, 0)
+		return s.countTerms(ms, names, nil, 0)
 	}
 	pos, err := read("positive")
 	if err != nil {
