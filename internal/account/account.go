@@ -58,29 +58,16 @@ func (w *Workspace) Validate() error {
 	} else if n > 100 {
 		fs.Add("name", "error.too_long", "Max", 100)
 	}
-	if loc, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" {
+	// Any IANA zone, Asia/Kolkata's half hour and Asia/Kathmandu's 45
+	// minutes too: figures kept by the UTC hour are read from the first
+	// whole hour of each local day, and say so.
+	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" {
 		fs.Add("time_zone", "error.time_zone", "Value", w.TimeZone)
-	} else if !wholeHours(loc) {
-		fs.Add("time_zone", "error.time_zone_fraction", "Value", w.TimeZone)
 	}
 	if len(w.Currency) != 3 || strings.ToUpper(w.Currency) != w.Currency {
 		fs.Add("currency", "error.currency")
 	}
 	return fs.Err()
-}
-
-// wholeHours reports whether loc is a whole number of hours from UTC in
-// winter and in summer. Figures are kept per UTC hour, so in a zone such as
-// Asia/Kolkata (UTC+5:30) a day would begin in the middle of one: its
-// first half hour would count on the day before.
-func wholeHours(loc *time.Location) bool {
-	year := time.Now().Year()
-	for _, m := range []time.Month{time.January, time.July} {
-		if _, offset := time.Date(year, m, 1, 0, 0, 0, 0, loc).Zone(); offset%3600 != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // Location is the workspace's time zone; reports, calendars and schedules

@@ -12,9 +12,9 @@ func TestWorkspaceTimeZone(t *testing.T) {
 		{"Asia/Shanghai", ""},
 		{"Europe/Berlin", ""}, // summer time, still whole hours
 		{"UTC", ""},
-		{"Asia/Kolkata", "error.time_zone_fraction"},       // UTC+5:30
-		{"Asia/Kathmandu", "error.time_zone_fraction"},     // UTC+5:45
-		{"Australia/Adelaide", "error.time_zone_fraction"}, // +9:30 and +10:30
+		{"Asia/Kolkata", ""},       // UTC+5:30
+		{"Asia/Kathmandu", ""},     // UTC+5:45
+		{"Australia/Adelaide", ""}, // +9:30 and +10:30
 		{"Mars/Olympus", "error.time_zone"},
 		{"", "error.time_zone"},
 	}

@@ -152,3 +152,46 @@ func TestPlanActuals(t *testing.T) {
 		t.Errorf("plan with a failing measurer: err %v, want it wrapped", err)
 	}
 }
+
+// TestPlanActualsOnWholeHours: in a time zone that is not a whole number
+// of hours from UTC, a target's days are measured from the first whole
+// UTC hour in them — the hours clicks and mentions are kept by — for
+// every measurer alike, and the measurement says when its days begin.
+func TestPlanActualsOnWholeHours(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	m := &fakeMeasurer{}
+	f.svc.Measurer = m
+	f.svc.Now = func() time.Time { return time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC) }
+	c := base() // 2026-01-01 … 02-28
+	c.Phases = nil
+	c.Targets = []campaign.Target{{ID: 1, Metric: "purchases", Value: 100}}
+	c = f.create(c)
+	for _, tt := range []struct {
+		zone, call, dayStart string
+	}{
+		{"Asia/Shanghai", `"" 2025-12-31T16:00:00Z–2026-01-20T12:00:00Z`, ""},
+		{"Asia/Kolkata", `"" 2025-12-31T19:00:00Z–2026-01-20T12:00:00Z`, "00:30"},       // UTC+05:30: 18:30Z is midnight
+		{"Asia/Kathmandu", `"" 2025-12-31T19:00:00Z–2026-01-20T12:00:00Z`, "00:45"},     // UTC+05:45
+		{"Australia/Adelaide", `"" 2025-12-31T14:00:00Z–2026-01-20T12:00:00Z`, "00:30"}, // UTC+10:30 in January
+		{"America/St_Johns", `"" 2026-01-01T04:00:00Z–2026-01-20T12:00:00Z`, "00:30"},   // UTC−03:30
+	} {
+		t.Run(tt.zone, func(t *testing.T) {
+			loc, err := time.LoadLocation(tt.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.calls = nil
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.calls) != 1 || m.calls[0] != tt.call {
+				t.Errorf("measured %v, want %s", m.calls, tt.call)
+			}
+			if plan.Measured == nil || plan.Measured.DayStart != tt.dayStart {
+				t.Errorf("measurement %+v, want days from %q", plan.Measured, tt.dayStart)
+			}
+		})
+	}
+}

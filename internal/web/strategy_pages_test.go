@@ -814,3 +814,28 @@ func TestStrategyFormsTellEveryMistake(t *testing.T) {
 	}
 }
 
+// TestHalfHourTimeZone: a workspace may be set to a zone half an hour
+// or 45 minutes from UTC, and the campaign page then says from what local
+// time its days are measured; in a whole-hour zone it says nothing.
+func TestHalfHourTimeZone(t *testing.T) {
+	f := newStrategyFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	b.get("/w/acme/settings")
+	for _, tt := range []struct{ zone, note string }{
+		{"Asia/Kolkata", "此处每天从 00:30 算到次日 00:30（Asia/Kolkata）"},
+		{"Asia/Kathmandu", "此处每天从 00:45 算到次日 00:45（Asia/Kathmandu）"},
+		{"Australia/Adelaide", "此处每天从 00:30 算到次日 00:30（Australia/Adelaide）"},
+		{"Asia/Shanghai", ""},
+	} {
+		status, body, _ := b.post("/w/acme/settings", url.Values{"name": {"Acme"}, "time_zone": {tt.zone}, "currency": {"CNY"}})
+		if status != http.StatusSeeOther {
+			t.Fatalf("time zone %s: status %d: %s", tt.zone, status, between(body, `id="f-time_zone"`, "</div>"))
+		}
+		_, body = b.get(f.prefix)
+		note := between(body, `id="day-start-note">`, "</p>")
+		if tt.note == "" && strings.Contains(body, `id="day-start-note"`) || !strings.Contains(note, tt.note) {
+			t.Errorf("time zone %s: note %q, want %q", tt.zone, note, tt.note)
+		}
+	}
+}
