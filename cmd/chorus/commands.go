@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -110,9 +111,25 @@ func migrateCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Long:  "Apply the database migrations and exit. A SQLite database (and its data folder) that does not exist yet is created.",
 		Args:  cobra.NoArgs,
 		RunE: withNewApp(cfg, log, func(cmd *cobra.Command, a *app) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
+			printMigrated(cmd.OutOrStdout(), a.migrated)
 			return nil
 		}),
+	}
+}
+
+// printMigrated says which migrations ran, or that none was due.
+func printMigrated(out io.Writer, names []string) {
+	switch len(names) {
+	case 0:
+		fmt.Fprintln(out, "the database is up to date: no migration to apply")
+		return
+	case 1:
+		fmt.Fprintln(out, "applied 1 migration:")
+	default:
+		fmt.Fprintf(out, "applied %d migrations:\n", len(names))
+	}
+	for _, n := range names {
+		fmt.Fprintln(out, "  "+n)
 	}
 }
 

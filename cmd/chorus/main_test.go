@@ -87,7 +87,8 @@ func TestCLI(t *testing.T) {
 		{"unknown subcommand", []string{"user", "craete"}, "", `unknown command "craete" for "chorus user"`},
 		{"unknown nested subcommand", []string{"listen", "trian"}, "", `unknown command "trian" for "chorus listen"`},
 		{"group without subcommand", []string{"token"}, "Available Commands", ""},
-		{"migrate", []string{d, "migrate"}, "migrations applied", ""},
+		{"migrate", []string{d, "migrate"}, "migrations:\n  0001_core.sql\n  0002_campaign.sql\n", ""},
+		{"migrate again", []string{d, "migrate"}, "the database is up to date: no migration to apply", ""},
 		{"user", []string{d, "user", "create", "--email", "Owner@Example.com", "--password", "a long password"}, "created user owner@example.com", ""},
 		{"admin", []string{d, "user", "create", "--email", "root@example.com", "--password", "a long password", "--admin"}, "created instance admin", ""},
 		{"member", []string{d, "user", "create", "--email", "analyst@example.com", "--password", "a long password"}, "created user", ""},
@@ -304,6 +305,41 @@ func TestServeBadAddress(t *testing.T) {
 	_, _, err := run(t, "serve", "--data", t.TempDir(), "--addr", "bogus")
 	if err == nil || !strings.Contains(err.Error(), "check --addr / CHORUS_ADDR") || strings.Contains(err.Error(), "another server") {
 		t.Errorf("error = %v, want one saying to check --addr", err)
+	}
+}
+
+// TestMigrateLogLevel: migrate logs each step of a new database's
+// migrations, the store's and River's, at --log-level debug, and nothing
+// at the default level.
+func TestMigrateLogLevel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"default", nil, nil},
+		{"debug", []string{"--log-level", "debug"}, []string{
+			`level=DEBUG msg="upgrading the database" migration=0001_core.sql`,
+			`level=DEBUG msg="database upgraded" migration=0001_core.sql`,
+			`level=DEBUG msg="rivermigrate.Migrator[*sql.Tx]: Applied migration"`,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, logged, err := run(t, append([]string{"migrate", "--data", t.TempDir()}, tt.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == nil && logged != "" {
+				t.Errorf("logged at the default level:\n%s", logged)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(logged, w) {
+					t.Errorf("log lacks %q:\n%s", w, logged)
+				}
+			}
+		})
 	}
 }
 

@@ -50,6 +50,10 @@ type app struct {
 
 	// listen is listening's pipeline and topics.
 	listen *listen.Service
+
+	// migrated names the migrations open applied, the store's and then
+	// the job queue's.
+	migrated []string
 }
 
 // open connects to the database, migrates it and builds the services.
@@ -58,11 +62,13 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	if err != nil {
 		return nil, fmt.Errorf("%w (check --db / CHORUS_DATABASE_URL and --data / CHORUS_DATA)", err)
 	}
-	if err := db.Migrate(ctx); err != nil {
+	migrated, err := db.Upgrade(ctx)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	if err := jobs.Migrate(ctx, db); err != nil {
+	queue, err := jobs.Migrate(ctx, db, log)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate job queue: %w", err)
 	}
@@ -93,6 +99,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		campaigns: campaigns,
 
 		conversions: conversions,
+		migrated:    append(migrated, queue...),
 	}, nil
 }
 

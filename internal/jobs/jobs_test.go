@@ -42,7 +42,7 @@ func migratedDBs(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 
 func migrate(t *testing.T, db *store.DB) {
 	t.Helper()
-	if err := Migrate(t.Context(), db); err != nil {
+	if _, err := Migrate(t.Context(), db, nil); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 }

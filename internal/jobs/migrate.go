@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -32,33 +31,42 @@ func driver(db *store.DB) (riverdriver.Driver[*sql.Tx], error) {
 }
 
 // Migrate creates or upgrades River's own tables (river_job, river_leader,
-// …). It is idempotent, and on PostgreSQL several nodes may call it at once.
-func Migrate(ctx context.Context, db *store.DB) error {
+// …) and returns the River migrations it applied ("river 6 (bulk unique)"),
+// none when they were up to date. It is idempotent, and on PostgreSQL
+// several nodes may call it at once. River's account of each step goes to
+// logger at debug level, as its other routine messages do (routineDebug):
+// seen with --log-level debug, not otherwise; its warnings and errors
+// always. A nil logger is slog.Default().
+func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) ([]string, error) {
 	drv, err := driver(db)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.Default()
 	}
 	if db.Dialect() == store.Postgres {
 		conn, err := db.WriteDB().Conn(ctx)
 		if err != nil {
-			return fmt.Errorf("migrate river: %w", err)
+			return nil, fmt.Errorf("migrate river: %w", err)
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-			return fmt.Errorf("lock river migrations: %w", err)
+			return nil, fmt.Errorf("lock river migrations: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the connection anyway
 	}
-	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: quietLogger})
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(routineDebug{logger.Handler()})})
 	if err != nil {
-		return fmt.Errorf("migrate river: %w", err)
+		return nil, fmt.Errorf("migrate river: %w", err)
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("migrate river: %w", err)
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("migrate river: %w", err)
 	}
-	return nil
+	var applied []string
+	for _, v := range res.Versions {
+		applied = append(applied, fmt.Sprintf("river %d (%s)", v.Version, v.Name))
+	}
+	return applied, nil
 }
-
-// quietLogger keeps River's per-migration chatter out of every command's
-// output; warnings and errors still show.
-var quietLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

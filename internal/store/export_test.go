@@ -4,7 +4,8 @@ import "context"
 
 // MigrateThrough applies the migrations up to the one named last.
 func (db *DB) MigrateThrough(ctx context.Context, last string) error {
-	return db.migrateThrough(ctx, last)
+	_, err := db.migrateThrough(ctx, last)
+	return err
 }
 
 // VisitorKey is visitorKey, for its table test.

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"time"
@@ -35,39 +36,54 @@ func (db *DB) migrationNames() ([]string, error) {
 
 // Migrate applies the embedded migrations that have not run yet, each in its
 // own transaction, recorded by name. Migrations only go forward.
-func (db *DB) Migrate(ctx context.Context) error { return db.migrateThrough(ctx, "") }
+func (db *DB) Migrate(ctx context.Context) error {
+	_, err := db.Upgrade(ctx)
+	return err
+}
+
+// Upgrade is Migrate, and returns the names of the migrations it applied,
+// in order: none when the database was up to date.
+func (db *DB) Upgrade(ctx context.Context) ([]string, error) { return db.migrateThrough(ctx, "") }
 
 // migrateThrough applies the migrations up to the one named last, or all
 // when last is empty: tests fill a database as an older Chorus left it.
-func (db *DB) migrateThrough(ctx context.Context, last string) error {
+func (db *DB) migrateThrough(ctx context.Context, last string) ([]string, error) {
 	c := db.writer()
 	if _, err := c.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY,
 		applied_at TIMESTAMP NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	if db.dialect == Postgres {
 		conn, err := db.write.Conn(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-			return fmt.Errorf("lock migrations: %w", err)
+			return nil, fmt.Errorf("lock migrations: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the connection anyway
 	}
 	names, err := db.migrationNames()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	applied, err := db.appliedMigrations(ctx, db.writer())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if newer := newerMigration(applied, names); newer != "" {
-		return fmt.Errorf("the database was upgraded by a newer Chorus (its migration %s is unknown to this one): run that version or a newer one", newer)
+		return nil, fmt.Errorf("the database was upgraded by a newer Chorus (its migration %s is unknown to this one): run that version or a newer one", newer)
 	}
+	// An upgrade may build big tables anew (minutes for millions of
+	// rows): say what runs. A new database's migrations take milliseconds
+	// and are worth a line each only at debug level.
+	level := slog.LevelDebug
+	if len(applied) > 0 {
+		level = slog.LevelInfo
+	}
+	var done []string
 	for _, name := range names {
 		if last != "" && name > last {
 			break
@@ -77,15 +93,10 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 		}
 		body, err := migrations.ReadFile(path.Join("migrations", string(db.dialect), name))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		// An upgrade may build big tables anew (minutes for millions of
-		// rows): say what runs. A new database's migrations take
-		// milliseconds and are not worth a line each.
 		began := time.Now()
-		if len(applied) > 0 {
-			db.log.Info("upgrading the database", "migration", name)
-		}
+		db.log.Log(ctx, level, "upgrading the database", "migration", name)
 		err = db.InTx(ctx, func(tx *Tx) error {
 			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
@@ -94,13 +105,12 @@ func (db *DB) migrateThrough(ctx context.Context, last string) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
+			return done, fmt.Errorf("migration %s: %w", name, err)
 		}
-		if len(applied) > 0 {
-			db.log.Info("database upgraded", "migration", name, "took", time.Since(began).Round(time.Millisecond))
-		}
+		done = append(done, name)
+		db.log.Log(ctx, level, "database upgraded", "migration", name, "took", time.Since(began).Round(time.Millisecond))
 	}
-	return nil
+	return done, nil
 }
 
 // newerMigration names an applied migration that sorts after every one
