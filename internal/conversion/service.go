@@ -153,6 +153,15 @@ type Service struct {
 	ClickWait time.Duration
 }
 
+// VisitSpan is how long after its click a landing or an engaged visit
+// still belongs to the visit the click began, and marks the click: the
+// time Plausible and Google Analytics let a visit run without activity.
+// The snippet keeps the cid for 30 days so that a later purchase
+// attributes, and reports engagement on every page that has it; a return
+// days later that stays 10 s is not the click's visit (METRICS.md:
+// effective clicks whose visit stayed ≥ 10 s or scrolled ≥ 50 %).
+const VisitSpan = 30 * time.Minute
+
 // DefaultClickWait covers the click writer's one-second flush with room.
 const DefaultClickWait = 2500 * time.Millisecond
 
@@ -185,7 +194,8 @@ type Result struct {
 // after now. Purchases, and events with a value, must be in the workspace
 // currency (empty means it). A cid that is unknown, malformed or of another workspace is not an
 // error: the event is stored unattributed. Landing and engaged events
-// mark their click, which makes a unique human click effective.
+// within VisitSpan of their click mark it, which makes a unique human
+// click effective (engaged).
 // Returns apperr.Invalid naming the field for bad input.
 func (s *Service) Collect(ctx context.Context, site Site, source string, p Payload) (Result, error) {
 	p.tidy()
@@ -242,11 +252,12 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if err != nil {
 		return Result{}, err
 	}
-	if IsVisit(c.Event) && (ok && c.ClickID == p.ClickID || unwritten) {
+	if IsVisit(c.Event) && (ok && c.ClickID == p.ClickID && at.Sub(click.At) <= VisitSpan || unwritten) {
 		// MarkClick counts once however often it is called, so a retried
 		// or duplicate event still marks a click whose first mark failed.
 		// A click not written yet (a writer behind) gets its mark when it
-		// is: its visitor landed all the same.
+		// is: its visitor landed all the same. A visit after VisitSpan is
+		// another visit than the click's.
 		if _, err := s.store.MarkClick(ctx, p.ClickID, true, c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
 			return Result{}, err
 		}

@@ -122,3 +122,56 @@ func TestClickFoundAfterOnePoll(t *testing.T) {
 		t.Errorf("touch = %+v; want click %s of link 3, campaign 7, wechat", touch, cid)
 	}
 }
+
+// markStore is a clickStore that stores conversions and records the
+// clicks MarkClick was asked to mark.
+type markStore struct {
+	clickStore
+	marked []string
+}
+
+func (s *markStore) AddConversion(_ context.Context, c Conversion, _ *ClickAt) (Conversion, bool, error) {
+	return c, false, nil
+}
+
+func (s *markStore) MarkClick(_ context.Context, cid string, _, _ bool) (link.ClickRef, error) {
+	s.marked = append(s.marked, cid)
+	return s.ref, nil
+}
+
+// TestVisitMarksItsClickWithinTheVisit: a landing or an engaged visit
+// makes its click effective (engaged) when it comes during the visit the
+// click began; the snippet keeps the cid for 30 days, and a return days
+// later that stays 10 s is another visit (METRICS.md: effective clicks
+// whose visit stayed ≥ 10 s), which marks nothing, though it is stored.
+func TestVisitMarksItsClickWithinTheVisit(t *testing.T) {
+	t.Parallel()
+	clicked := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name  string
+		event string
+		after time.Duration
+		marks bool
+	}{
+		{"landing seconds after", Landing, 3 * time.Second, true},
+		{"engaged a few minutes after", Engaged, 3 * time.Minute, true},
+		{"engaged at the end of the visit", Engaged, VisitSpan, true},
+		{"engaged on a return two days later", Engaged, 48 * time.Hour, false},
+		{"landing from a bookmarked address the next week", Landing, 7 * 24 * time.Hour, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cid := cidAt(t, clicked)
+			st := &markStore{clickStore: clickStore{ref: link.ClickRef{ClickID: cid, WorkspaceID: 1, LinkID: 3, At: clicked, Class: "human"}}}
+			s := NewService(st)
+			s.Now = func() time.Time { return clicked.Add(tt.after) }
+			res, err := s.Collect(context.Background(), Site{WorkspaceID: 1, Currency: "CNY"}, SourceSnippet, Payload{Event: tt.event, ClickID: cid})
+			if err != nil || !res.Attributed {
+				t.Fatalf("Collect = %+v, %v; want the event stored and attributed", res, err)
+			}
+			if marked := len(st.marked) > 0; marked != tt.marks {
+				t.Errorf("marked the click: %v; want %v", marked, tt.marks)
+			}
+		})
+	}
+}

@@ -185,10 +185,21 @@ func TestCollectAttribution(t *testing.T) {
 			}
 			return res
 		}
-		if res := collect(conversion.Payload{Event: conversion.Landing, ClickID: early}); !res.Attributed || res.CampaignID == nil || *res.CampaignID != 1 {
+		// The landing of the early click, seconds after it, as the shop's
+		// server reports it.
+		land := func() conversion.Result {
+			t.Helper()
+			at := w.now.Add(-3*24*time.Hour + 3*time.Second)
+			res, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, conversion.Payload{Event: conversion.Landing, ClickID: early, TS: &at})
+			if err != nil {
+				t.Fatalf("Collect landing: %v", err)
+			}
+			return res
+		}
+		if res := land(); !res.Attributed || res.CampaignID == nil || *res.CampaignID != 1 {
 			t.Errorf("landing with a real cid = %+v; want attributed to campaign 1", res)
 		}
-		if res := collect(conversion.Payload{Event: conversion.Landing, ClickID: early}); !res.Duplicate {
+		if res := land(); !res.Duplicate {
 			t.Errorf("second landing of one click = %+v; want duplicate", res)
 		}
 		ref, err := db.Click(ctx, early)
@@ -271,17 +282,27 @@ func TestFunnelModels(t *testing.T) {
 		if _, err := db.WriteClicks(ctx, []link.Click{crawler}); err != nil {
 			t.Fatal(err)
 		}
+		// Visits come during the visit their click began, from a server
+		// that says when; the rest now, from the snippet.
+		during := func(clicked time.Time) *time.Time {
+			at := clicked.Add(5 * time.Second)
+			return &at
+		}
 		for _, p := range []conversion.Payload{
-			{Event: conversion.Landing, ClickID: crawler.ClickID},
-			{Event: conversion.Landing, ClickID: c2},
-			{Event: conversion.Engaged, ClickID: c2},
-			{Event: conversion.Landing, ClickID: c3},
+			{Event: conversion.Landing, ClickID: crawler.ClickID, TS: during(w.now.Add(-day))},
+			{Event: conversion.Landing, ClickID: c2, TS: during(w.now.Add(-2 * day))},
+			{Event: conversion.Engaged, ClickID: c2, TS: during(w.now.Add(-2 * day))},
+			{Event: conversion.Landing, ClickID: c3, TS: during(w.now.Add(-day))},
 			{Event: conversion.Purchase, ClickID: c2, OrderID: "o1", Value: 300},
 			{Event: conversion.Lead, ClickID: c3},
 			{Event: conversion.AddToCart, ClickID: c3},
 			{Event: conversion.Purchase, OrderID: "o2", Value: 50},
 		} {
-			if _, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, p); err != nil {
+			source := conversion.SourceSnippet
+			if p.TS != nil {
+				source = conversion.SourceServer
+			}
+			if _, err := w.svc.Collect(ctx, w.site, source, p); err != nil {
 				t.Fatalf("Collect(%+v): %v", p, err)
 			}
 		}
