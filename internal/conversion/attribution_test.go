@@ -238,24 +238,47 @@ func want(t *testing.T, name string, got, want float64) {
 	}
 }
 
-// TestPeriodWholeHours: a period is widened to whole hours, as clicks are
-// counted, so that its clicks and its conversions cover the same time.
+// TestPeriodWholeHours: a period runs on whole UTC hours, as clicks are
+// counted, from the first whole hour at or after each edge — the hours
+// campaign targets are measured by — so that its clicks and its
+// conversions cover the same time, and in a zone such as Asia/Kolkata
+// (UTC+05:30) a local day is 24 hours from 00:30 to 00:30, none of them
+// counted on the day before as well.
 func TestPeriodWholeHours(t *testing.T) {
 	t.Parallel()
 	s := &Service{Now: func() time.Time { return now.Add(25 * time.Minute) }}
+	zone := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	// days is the period of the local days first … last in loc, as the
+	// API reads from=first&to=last.
+	days := func(loc *time.Location, first, last int) Filter {
+		return Filter{From: time.Date(2026, 3, first, 0, 0, 0, 0, loc), To: time.Date(2026, 3, last+1, 0, 0, 0, 0, loc)}
+	}
+	utc := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name     string
 		in       Filter
 		from, to time.Time
 	}{
-		{"default: the last Window, to the end of this hour", Filter{}, now.Add(-Window), now.Add(time.Hour)},
-		{"inside hours", Filter{From: now.Add(-time.Second), To: now.Add(time.Hour + time.Second)}, now.Add(-time.Hour), now.Add(2 * time.Hour)},
+		{"default: the last Window, to the end of this hour", Filter{}, now.Add(time.Hour - Window), now.Add(time.Hour)},
+		{"inside hours", Filter{From: now.Add(-time.Second), To: now.Add(time.Hour + time.Second)}, now, now.Add(2 * time.Hour)},
 		{"whole hours stay", Filter{From: now.Add(-day), To: now}, now.Add(-day), now},
+		{"a day in Asia/Shanghai", days(zone("Asia/Shanghai"), 1, 1), utc(0, 16), utc(1, 16)}, // 2026-02-28T16:00Z
+		{"a day in Asia/Kolkata, 00:30 to 00:30", days(zone("Asia/Kolkata"), 1, 1), utc(0, 19), utc(1, 19)},
+		{"the next day begins where it ends", days(zone("Asia/Kolkata"), 2, 2), utc(1, 19), utc(2, 19)},
+		{"a week in Asia/Kolkata", days(zone("Asia/Kolkata"), 1, 7), utc(0, 19), utc(7, 19)},
+		{"a day in Asia/Kathmandu, 00:45 to 00:45", days(zone("Asia/Kathmandu"), 1, 1), utc(0, 19), utc(1, 19)},
+		{"a day in America/St_Johns, 00:30 to 00:30", days(zone("America/St_Johns"), 1, 1), utc(1, 4), utc(2, 4)},
 	}
 	for _, tt := range tests {
 		f, err := s.period(tt.in)
 		if err != nil || !f.From.Equal(tt.from) || !f.To.Equal(tt.to) {
-			t.Errorf("%s: %v – %v, %v; want %v – %v", tt.name, f.From, f.To, err, tt.from, tt.to)
+			t.Errorf("%s: %v – %v (%v), %v; want %v – %v", tt.name, f.From, f.To, f.To.Sub(f.From), err, tt.from, tt.to)
 		}
 	}
 }

@@ -76,10 +76,12 @@ const (
 )
 
 // period fills in a filter's period (the last Window by default) and
-// widens it to whole hours: clicks are counted by the hour, so conversions
-// must be counted over the same hours, or the first hour's clicks are
-// left out while its conversions are in. Workspace time zones are whole
-// hours from UTC, so local days stay whole.
+// moves both its edges to whole UTC hours (metric.OnHour): clicks are
+// counted by the hour, so conversions must be counted over the same
+// hours, or the first hour's clicks are left out while its conversions
+// are in. A local day is then measured as a campaign target's is, from the
+// first whole UTC hour in it (00:30 to 00:30 in Asia/Kolkata), and the
+// days of adjacent periods neither overlap nor leave a gap.
 func (s *Service) period(f Filter) (Filter, error) {
 	if f.To.IsZero() {
 		f.To = s.now()
@@ -87,10 +89,7 @@ func (s *Service) period(f Filter) (Filter, error) {
 	if f.From.IsZero() {
 		f.From = f.To.Add(-Window)
 	}
-	f.From, f.To = f.From.UTC().Truncate(time.Hour), f.To.UTC()
-	if t := f.To.Truncate(time.Hour); !t.Equal(f.To) {
-		f.To = t.Add(time.Hour)
-	}
+	f.From, f.To = metric.OnHour(f.From.UTC()), metric.OnHour(f.To.UTC())
 	var fs apperr.Fields
 	if !f.From.Before(f.To) {
 		fs.Add("from", "error.conversion.period")
