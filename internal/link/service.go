@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // Options tune a Service; the zero value works.
@@ -247,7 +248,8 @@ func (s *Service) SetAllowedDomains(ctx context.Context, workspaceID int64, doma
 // MaxStatsRange bounds the period of one stats request.
 const MaxStatsRange = 400 * 24 * time.Hour
 
-// Stats returns a link's figures in [from, to), with daily points in loc.
+// Stats returns a link's figures in [from, to), both on the first whole
+// UTC hour at or after them (metric.OnHour), with daily points in loc.
 // A zero from means 30 days before to; a zero to means now. Returns
 // apperr.NotFound, or apperr.Invalid for a period that is reversed or too
 // long.
@@ -270,7 +272,10 @@ func (s *Service) Stats(ctx context.Context, workspaceID, id int64, from, to tim
 	if err := fs.Err(); err != nil {
 		return Stats{}, err
 	}
-	from, to = from.UTC().Truncate(time.Hour), to.UTC()
+	// Clicks are kept by the UTC hour: both edges move to the first whole
+	// hour at or after them, so that a day of a zone such as Asia/Kolkata
+	// runs from 00:30 to 00:30, as the funnel's and the campaign's days.
+	from, to = metric.OnHour(from.UTC()), metric.OnHour(to.UTC())
 	st, err := s.store.LinkStats(ctx, workspaceID, id, from, to)
 	if err != nil {
 		return Stats{}, err
@@ -288,7 +293,9 @@ func (s *Service) Stats(ctx context.Context, workspaceID, id int64, from, to tim
 }
 
 // Daily sums hourly points into the calendar days of loc that [from, to)
-// touches, every day present.
+// touches, every day present: an hour counts on the day it begins in, so
+// that in a zone not a whole number of hours from UTC a day runs from its
+// first whole UTC hour (metric.DayStart).
 func Daily(hourly []Point, from, to time.Time, loc *time.Location) []Point {
 	dayOf := func(t time.Time) time.Time {
 		l := t.In(loc)
@@ -296,7 +303,7 @@ func Daily(hourly []Point, from, to time.Time, loc *time.Location) []Point {
 	}
 	out := []Point{}
 	index := map[time.Time]int{}
-	for d := dayOf(from); d.Before(to); d = d.AddDate(0, 0, 1) {
+	for d := dayOf(from); metric.OnHour(d).Before(to); d = d.AddDate(0, 0, 1) {
 		index[d] = len(out)
 		out = append(out, Point{At: d})
 	}

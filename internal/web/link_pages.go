@@ -14,6 +14,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // linkPageRoutes serve the links pages of step 4 (execution): the list
@@ -297,7 +298,8 @@ func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Pr
 		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
-		"Located": slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
+		"Located":  slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
+		"DayStart": metric.DayStart(to, loc),
 	})
 	return nil
 }
@@ -419,7 +421,8 @@ func clicksChart(st link.Stats, hourly bool, loc *time.Location, tr lang) map[st
 			byHour[p.At.UTC()] = p.Counts
 		}
 		for h := st.From.UTC().Truncate(time.Hour); h.Before(st.To); h = h.Add(time.Hour) {
-			add(h.In(loc).Format("01-02 15:00"), byHour[h])
+			// The minutes too: in Asia/Kolkata an hour begins at 23:30.
+			add(h.In(loc).Format("01-02 15:04"), byHour[h])
 		}
 	} else {
 		for _, p := range st.Daily {

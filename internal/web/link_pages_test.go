@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -382,5 +383,28 @@ func TestRegionNote(t *testing.T) {
 	must(t, err)
 	if _, body := b.get(f.linkPath()); strings.Contains(body, `id="region-note"`) {
 		t.Error("a link with a located click still shows the GeoIP hint")
+	}
+}
+
+// TestClicksChartLabels: the hourly chart names each hour by the local
+// time it begins at, so that in Asia/Kolkata (UTC+05:30) the hour from
+// 18:00 UTC reads 23:30, not 23:00; whole-hour zones read as before.
+func TestClicksChartLabels(t *testing.T) {
+	t.Parallel()
+	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "en"}
+	h := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
+	st := link.Stats{From: h, To: h.Add(2 * time.Hour), Hourly: []link.Point{{At: h, Counts: link.Counts{Clicks: 2}}}}
+	for _, tt := range []struct{ zone, want string }{
+		{"Asia/Kolkata", `["03-01 23:30","03-02 00:30"]`},
+		{"Asia/Kathmandu", `["03-01 23:45","03-02 00:45"]`},
+		{"Asia/Shanghai", `["03-02 02:00","03-02 03:00"]`},
+	} {
+		loc, err := time.LoadLocation(tt.zone)
+		must(t, err)
+		cats, err := json.Marshal(optAt(t, chartJSON(t, clicksChart(st, true, loc, l)), "xAxis")["data"])
+		must(t, err)
+		if got := string(cats); got != tt.want {
+			t.Errorf("%s: hours %s, want %s", tt.zone, got, tt.want)
+		}
 	}
 }
