@@ -10,6 +10,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // conversionRoutes serves conversions: the public snippet and collect
@@ -66,7 +67,7 @@ func (s *Server) conversionRoutes() {
 			if out.Funnel, err = s.Conversions.Funnel(r.Context(), p.Workspace.ID, f, m); err != nil {
 				return err
 			}
-			out.Currency = p.Workspace.Currency
+			out.Currency, out.DayStart = p.Workspace.Currency, metric.DayStart(out.From, p.Workspace.Location())
 			if by != "" {
 				out.By = by
 				if out.Rows, err = s.Conversions.FunnelBy(r.Context(), p.Workspace.ID, f, m, by); err != nil {
@@ -122,7 +123,12 @@ func (s *Server) requestBase(r *http.Request) string {
 // ?by= asks for one.
 type funnelResponse struct {
 	conversion.Funnel
-	Currency string                 `json:"currency"`
+	Currency string `json:"currency"`
+	// DayStart is the local time ("00:30") from which the days of from
+	// and to are measured when the workspace's time zone is not a whole
+	// number of hours from UTC (metric.DayStart); empty when days run
+	// midnight to midnight.
+	DayStart string                 `json:"day_start,omitempty"`
 	By       string                 `json:"by,omitempty"`
 	Rows     []conversion.FunnelRow `json:"rows,omitempty"`
 }

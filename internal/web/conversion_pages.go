@@ -8,6 +8,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // conversionPageRoutes serve the conversions page of step 5 (evaluation):
@@ -61,8 +62,13 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 			}
 		}
 	}
-	to := time.Now()
-	f := conversion.Filter{From: to.AddDate(0, 0, -days), To: to}
+	// The last days of the workspace's calendar, today included, as the
+	// listening insights count them; each from the first whole UTC hour in
+	// it, as the API's and the campaign's days are (metric.OnHour).
+	loc := p.Workspace.Location()
+	now := time.Now().In(loc)
+	tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
+	f := conversion.Filter{From: tomorrow.AddDate(0, 0, -days), To: tomorrow}
 	fb, err := s.Conversions.FunnelBreakdown(ctx, p.Workspace.ID, f, model)
 	if err != nil {
 		return err
@@ -116,6 +122,7 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 		"Section": "evaluation", "Model": string(model), "Models": conversion.Models, "Days": days, "Periods": funnelPeriods,
 		"Funnel": total, "Stages": stages, "Chart": funnelChart(stages, tr), "Currency": p.Workspace.Currency,
 		"ByCampaign": campaignRows, "ByChannel": channelRows, "Snippet": s.snippetInfo(r, key),
+		"DayStart": metric.DayStart(now, loc), "Zone": p.Workspace.TimeZone,
 	})
 	return nil
 }

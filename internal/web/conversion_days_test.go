@@ -1,0 +1,216 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
+	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestHalfHourDaysAgree: in an Asia/Kolkata workspace (UTC+05:30), whose
+// days are measured from 00:30 to 00:30 (the first whole UTC hour in
+// each), the funnel's days, the link page's days and the campaign's days
+// count the same clicks and purchases, stored in both databases around
+// every midnight, and sum to the funnel of the whole period: nothing
+// counted on two days, nothing left out.
+func TestHalfHourDaysAgree(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		tn := h.tenant("acme", account.Owner)
+		loc, err := time.LoadLocation("Asia/Kolkata")
+		must(t, err)
+		tn.ws.TimeZone = "Asia/Kolkata"
+		must(t, db.UpdateWorkspace(ctx, tn.ws))
+
+		// Three days that are over, in Kolkata.
+		now := time.Now().In(loc)
+		midnight := func(i int) time.Time { // of the i-th day, 1 … 3; 4 ends the third
+			return time.Date(now.Year(), now.Month(), now.Day()-6+i, 0, 0, 0, 0, loc)
+		}
+		date := func(i int) string { return midnight(i).Format(time.DateOnly) }
+		c, err := h.campaigns.Create(ctx, tn.ws.ID, campaign.Campaign{Name: "Diwali", Slug: "diwali", Objective: "sales", Start: campaign.Date(date(1)), End: campaign.Date(date(3)), Budget: 100})
+		must(t, err)
+		metrics := []string{"clicks", "purchases", "revenue"}
+		for _, m := range metrics {
+			_, err = h.campaigns.AddTarget(ctx, tn.ws.ID, c.ID, campaign.Target{Metric: m, Value: 100000})
+			must(t, err)
+		}
+		phase := map[int64]int{} // phase id → day
+		for i := 1; i <= 3; i++ {
+			c, err = h.campaigns.AddPhase(ctx, tn.ws.ID, c.ID, campaign.Phase{Name: "Day " + date(i), Objective: "sales", Start: campaign.Date(date(i)), End: campaign.Date(date(i))})
+			must(t, err)
+			id := c.Phases[len(c.Phases)-1].ID
+			phase[id] = i
+			for _, m := range metrics {
+				_, err = h.campaigns.AddTarget(ctx, tn.ws.ID, c.ID, campaign.Target{PhaseID: id, Metric: m, Value: 1})
+				must(t, err)
+			}
+		}
+		l, err := h.links.Create(ctx, tn.ws.ID, link.Input{Destination: "https://shop.example.in/", Label: "Diwali", CampaignID: &c.ID, Channel: "wechat"})
+		must(t, err)
+
+		// Around each midnight, a click and five minutes later a purchase:
+		// 20 minutes before, 10 after (both in the UTC hour from 23:30, of
+		// the day before), 40 after and at noon. The 10 minutes after
+		// midnight of the first day count on the day before it, outside the
+		// period; those after the last midnight on the third day. The day
+		// before the first is the first of the last 7 days, and 00:10 on it
+		// is on the day before.
+		clicks := []time.Time{midnight(0).Add(10 * time.Minute), midnight(0).Add(40 * time.Minute)}
+		for i := 1; i <= 4; i++ {
+			m := midnight(i)
+			clicks = append(clicks, m.Add(-20*time.Minute), m.Add(10*time.Minute))
+			if i < 4 {
+				clicks = append(clicks, m.Add(40*time.Minute), m.Add(12*time.Hour))
+			}
+		}
+		site := conversion.Site{WorkspaceID: tn.ws.ID, Currency: "CNY"}
+		want := map[int]map[string]float64{} // day → figure; 0 is the period
+		for i := 0; i <= 3; i++ {
+			want[i] = map[string]float64{}
+		}
+		for n, at := range clicks {
+			id := link.NewClickID()
+			_, err := db.WriteClicks(ctx, []link.Click{{ClickID: id, WorkspaceID: tn.ws.ID, LinkID: l.ID, At: at.UTC(), Class: link.Human,
+				Visitor: fmt.Sprint("v", n), UniqueDay: at.UTC().Format(time.DateOnly)}})
+			must(t, err)
+			ts, value := at.Add(5*time.Minute).UTC(), float64(n+1)
+			res, err := h.conversions.Collect(ctx, site, conversion.SourceServer, conversion.Payload{Event: conversion.Purchase, ClickID: id,
+				OrderID: fmt.Sprint("o", n), Value: value, Currency: "CNY", TS: &ts})
+			must(t, err)
+			if !res.Attributed {
+				t.Fatalf("purchase %d not attributed", n)
+			}
+			// The day of a click is the local day in which its UTC hour
+			// begins.
+			hour := at.UTC().Truncate(time.Hour).In(loc)
+			for i := 1; i <= 3; i++ {
+				if !hour.Before(midnight(i)) && hour.Before(midnight(i+1)) {
+					for _, d := range []int{0, i} {
+						want[d]["clicks"]++
+						want[d]["purchases"]++
+						want[d]["revenue"] += value
+					}
+				}
+			}
+		}
+		if want[0]["clicks"] != 12 || want[1]["clicks"] != 4 {
+			t.Fatalf("the test's own days: %v", want)
+		}
+
+		// The funnel, per day and for the period.
+		funnel := func(from, to int) map[string]float64 {
+			status, fn := h.api("GET", "/workspaces/acme/funnel?from="+date(from)+"&to="+date(to), tn.token, nil)
+			if status != http.StatusOK {
+				t.Fatalf("funnel: status %d: %s", status, jsonText(fn))
+			}
+			if fn["day_start"] != "00:30" {
+				t.Errorf("funnel of %s … %s: day_start %v, want 00:30", date(from), date(to), fn["day_start"])
+			}
+			out := map[string]float64{}
+			for _, m := range metrics {
+				out[m], _ = fn[m].(float64)
+			}
+			return out
+		}
+		check := func(what string, got, want map[string]float64) {
+			t.Helper()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: %v, want %v", what, got, want)
+			}
+		}
+		for i := 1; i <= 3; i++ {
+			check("funnel of "+date(i), funnel(i, i), want[i])
+		}
+		check("funnel of the period", funnel(1, 3), want[0])
+
+		// The campaign: each phase is a day, the campaign the period.
+		status, plan := h.api("GET", fmt.Sprintf("/workspaces/acme/campaigns/%d/plan", c.ID), tn.token, nil)
+		if status != http.StatusOK {
+			t.Fatalf("plan: status %d: %s", status, jsonText(plan))
+		}
+		got := map[int]map[string]float64{0: {}, 1: {}, 2: {}, 3: {}}
+		var walk func(nodes []any)
+		walk = func(nodes []any) {
+			for _, n := range nodes {
+				n := n.(map[string]any)
+				tg := n["target"].(map[string]any)
+				pid, _ := tg["phase_id"].(float64)
+				got[phase[int64(pid)]][tg["metric"].(string)], _ = n["actual"].(float64)
+				children, _ := n["children"].([]any)
+				walk(children)
+			}
+		}
+		nodes, _ := plan["kpi"].([]any)
+		walk(nodes)
+		for i := 0; i <= 3; i++ {
+			check(fmt.Sprintf("campaign, day %d", i), got[i], want[i])
+		}
+
+		// The link page: its daily chart over the last 30 days.
+		b := h.browser()
+		b.login(tn.email, tn.password)
+		_, page := b.get(fmt.Sprintf("/w/acme/links/%d?period=30d", l.ID))
+		m := regexp.MustCompile(`id="clicks-chart" data-chart="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("the link page has no clicks chart")
+		}
+		var chart struct {
+			XAxis  struct{ Data []string }
+			Series []struct{ Data []float64 }
+		}
+		must(t, json.Unmarshal([]byte(html.UnescapeString(m[1])), &chart))
+		sum := 0.0
+		for i := 1; i <= 3; i++ {
+			label := midnight(i).Format("01-02")
+			for j, d := range chart.XAxis.Data {
+				if d == label {
+					check("link page, "+label, map[string]float64{"clicks": chart.Series[0].Data[j]}, map[string]float64{"clicks": want[i]["clicks"]})
+					sum += chart.Series[0].Data[j]
+				}
+			}
+		}
+		if sum != want[0]["clicks"] {
+			t.Errorf("link page: the three days sum to %v clicks, want %v", sum, want[0]["clicks"])
+		}
+
+		// The conversions page's last 7 days, today included, begin at
+		// 00:30 six days ago: all the clicks but the first.
+		_, page = b.get("/w/acme/conversions?days=7")
+		if m := regexp.MustCompile(`id="stage-effective_clicks"><td>[^<]*</td><td class="num">([^<]*)<`).FindStringSubmatch(page); m == nil || m[1] != fmt.Sprint(len(clicks)-1) {
+			t.Errorf("conversions page, last 7 days: effective clicks %v, want %d", m, len(clicks)-1)
+		}
+
+		// Every page whose figures run by days says when they begin, in
+		// both languages; the hourly chart has no days.
+		const zh, en = "此处每天从 00:30 算到次日 00:30（Asia/Kolkata）", "Days here run from 00:30 to 00:30 (Asia/Kolkata)"
+		for _, p := range []struct {
+			path string
+			note bool
+		}{
+			{"/w/acme/conversions", true},
+			{fmt.Sprintf("/w/acme/links/%d?period=30d", l.ID), true},
+			{fmt.Sprintf("/w/acme/links/%d?period=24h", l.ID), false},
+		} {
+			for _, lang := range []struct{ code, note string }{{"zh-CN", zh}, {"en", en}} {
+				_, body, _ := b.do("GET", p.path, nil, map[string]string{"Accept-Language": lang.code})
+				if has := strings.Contains(body, lang.note); has != p.note {
+					t.Errorf("%s in %s: day note %v, want %v", p.path, lang.code, has, p.note)
+				}
+			}
+		}
+	})
+}
