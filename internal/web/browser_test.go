@@ -321,4 +321,23 @@ func TestBrowser(t *testing.T) {
 	if health := text(`#source-health`); !strings.Contains(health, "接收推送") || !strings.Contains(health, "失败") || !strings.Contains(health, "Bluesky 拒绝了凭据") {
 		t.Errorf("source health: %.400q", health)
 	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#tab-insights`))); err != nil {
+		t.Fatalf("open insights: %v", err)
+	}
+	step("see the insights",
+		chromedp.WaitVisible(chromedp.CSS(`#insight-sentiment .chart canvas`)),
+		chromedp.WaitVisible(chromedp.CSS(`#word-cloud li`)),
+		chromedp.Sleep(1500*time.Millisecond),
+		shot("insights-zh.png"),
+		chromedp.ScrollIntoView(chromedp.CSS(`#insight-co`)),
+		shot("insights-terms-zh.png"),
+	)
+	coRows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#co-negative tbody tr`)))
+	must(t, err)
+	if co := text(`#insight-co`); len(coRows) == 0 || !strings.Contains(co, "负面提及中") {
+		t.Errorf("insights: %d terms of negative mentions in %.300q", len(coRows), co)
+	}
+	if authors := text(`#insight-authors`); !strings.Contains(authors, "粉丝数") {
+		t.Errorf("insights: top authors %.300q", authors)
+	}
 }

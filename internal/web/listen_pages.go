@@ -492,13 +492,7 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 	}
 	rows := make([]hotTermRow, len(terms))
 	for i, h := range terms {
-		rows[i] = hotTermRow{HotTerm: h}
-		for _, id := range h.MentionIDs {
-			if m, err := s.Listen.Mention(ctx, ws, id); err == nil {
-				rows[i].Example = clip(m.Text, exampleRunes)
-				break
-			}
-		}
+		rows[i] = hotTermRow{HotTerm: h, Example: s.exampleText(ctx, ws, h.MentionIDs, exampleRunes)}
 	}
 	return map[string]any{"Chart": hotTermsChart(terms, t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
 }

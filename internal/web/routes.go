@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	}
 	if s.Listen != nil && s.Insights != nil && s.Alerts != nil {
 		s.listeningPageRoutes()
+		s.insightPageRoutes()
 		s.sourcePageRoutes()
 	}
 	for _, sec := range comingSections {

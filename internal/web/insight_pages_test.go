@@ -1,0 +1,101 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+func TestInsightsPage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	rival, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "墨岩", Kind: "competitor", Query: "墨岩", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	post := func(author string, followers int64, text string, at time.Time) {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: strconv.Itoa(len(posts)), Author: author, AuthorFollowers: followers,
+			Text: text, PublishedAt: at})
+	}
+	for i := range 3 {
+		post("小王", 5000, fmt.Sprintf("星澜的燕麦拿铁真好喝，推荐第%d次！", i+1), now.Add(-time.Duration(i)*time.Hour))
+		post("<b>evil</b>", 90000, fmt.Sprintf("星澜门店排队太久了，失望 <script>alert(%d)</script>", i), now.Add(-time.Duration(i)*time.Hour))
+	}
+	post("路人", 10, "墨岩咖啡今天排队好长", now)
+	post("老用户", 20, "二十天前：星澜还行", now.Add(-20*24*time.Hour))
+	_, err = h.listen.Ingest(ctx, ws, posts)
+	must(t, err)
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	status, body := b.get("/w/acme/listening/insights")
+	if status != http.StatusOK {
+		t.Fatalf("GET insights: %d %s", status, body)
+	}
+	for _, want := range []string{`id="insight-sentiment"`, `data-chart=`, `aria-current="page" id="tab-insights"`, `<option value="30" selected>`,
+		`id="word-cloud"`, "拿铁", "本品牌", "墨岩", "&lt;b&gt;evil&lt;/b&gt;", "90,000", "&lt;script&gt;", "老用户"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("insights page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<b>evil</b>", "<script>alert("} {
+		if strings.Contains(body, bad) {
+			t.Errorf("insights page shows %q", bad)
+		}
+	}
+	// What customers say with the brand: 拿铁 in its positive mentions,
+	// 排队 in its negative ones, and never the brand's own name.
+	pos, neg := section(body, `id="co-positive"`, `id="co-negative"`), section(body, `id="co-negative"`, `id="insight-authors"`)
+	if !strings.Contains(pos, "拿铁") || strings.Contains(pos, "排队") || !strings.Contains(neg, "排队") || strings.Contains(neg, "拿铁") {
+		t.Errorf("co-occurring terms:\npositive %s\nnegative %s", pos, neg)
+	}
+	if strings.Contains(pos+neg, "<td>星澜</td>") {
+		t.Errorf("co-occurring terms list the brand's own name")
+	}
+	// Top authors by reach: the largest following first.
+	authors := section(body, `id="insight-authors"`, `id="insight-sources"`)
+	if e, w := strings.Index(authors, "evil"), strings.Index(authors, "小王"); e < 0 || w < 0 || e > w {
+		t.Errorf("top authors not by reach: %s", authors)
+	}
+
+	// One topic over 7 days: the competitor's author only, the older
+	// mention out of the period.
+	_, body = b.get(fmt.Sprintf("/w/acme/listening/insights?topic=%d&days=7", rival.ID))
+	authors = section(body, `id="insight-authors"`, `id="insight-sources"`)
+	if !strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>`, rival.ID)) || !strings.Contains(authors, "路人") || strings.Contains(authors, "小王") {
+		t.Errorf("topic filter not applied: %s", authors)
+	}
+	_, body = b.get("/w/acme/listening/insights?days=7")
+	if strings.Contains(body, "老用户") {
+		t.Errorf("a 7-day period shows a mention of 20 days ago")
+	}
+	// Values the page does not offer are ignored.
+	status, body = b.get("/w/acme/listening/insights?topic=999&days=9999")
+	if status != http.StatusOK || !strings.Contains(body, `<option value="30" selected>`) || !strings.Contains(body, "小王") {
+		t.Errorf("unknown filter values: %d", status)
+	}
+	// In English.
+	_, body, _ = b.do("GET", "/w/acme/listening/insights?lang=en", nil, map[string]string{"Accept-Language": "en"})
+	for _, want := range []string{"What customers say with the brand", "Top authors by reach", "Word cloud"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("English insights page lacks %q", want)
+		}
+	}
+	// Another workspace's insights stay closed.
+	if status, _ := b.get("/w/" + other.ws.Slug + "/listening/insights"); status != http.StatusNotFound && status != http.StatusForbidden {
+		t.Errorf("another workspace's insights: %d", status)
+	}
+}
