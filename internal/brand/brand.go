@@ -270,6 +270,15 @@ type Budget struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
+// Rate is what an hour of m's work costs: m's own hourly cost, or the
+// team's when m sets none.
+func (b Budget) Rate(m TeamMember) float64 {
+	if m.HourlyCost != 0 {
+		return m.HourlyCost
+	}
+	return b.HourlyCost
+}
+
 // Validate reports every field that is wrong.
 func (b *Budget) Validate() error {
 	var fs apperr.Fields

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -41,14 +42,21 @@ func (ms Measurers) Measure(ctx context.Context, workspaceID, campaignID int64, 
 }
 
 // Measurement says what a plan's KPI actuals were measured over: until
-// At, each target from its phase's start (or the campaign's), with costs
-// from the budget lines' spent amounts (CostBasis).
+// At, each target from its phase's start (or the campaign's), with
+// conversions credited by the Attribution model and costs as CostBasis
+// says.
 type Measurement struct {
 	At time.Time `json:"at"`
+	// Attribution is the model conversions were credited by
+	// (metric.Scope's Attribution).
+	Attribution string `json:"attribution"`
 	// CostBasis names the fallback METRICS.md asks reports to state: cost
-	// is what the budget lines of a target's scope have spent, without
-	// team hours.
+	// is what the budget lines of a target's scope have spent plus the
+	// team's hours at their hourly rates, hours as the hours plan plans
+	// them (no hours are logged) for the days gone.
 	CostBasis string `json:"cost_basis"`
+	// Cost is the campaign's cost so far by where it comes from.
+	Cost CostSplit `json:"cost"`
 	// FallbackLinks counts the campaign's links whose effective clicks
 	// are their unique clicks (no landing ever reported from their page),
 	// which METRICS.md asks a report to say.
@@ -60,17 +68,31 @@ type Measurement struct {
 	DayStart string `json:"day_start,omitempty"`
 }
 
-// CostFromBudgetSpent is the only cost basis so far.
-const CostFromBudgetSpent = "budget_spent"
+// CostFromSpentAndPlannedHours is the only cost basis so far: the budget
+// lines' spent amounts and the hours plan's hours at the team's rates.
+const CostFromSpentAndPlannedHours = "budget_spent_and_planned_hours"
+
+// CostSplit is a cost (METRICS.md cost) by where it comes from: Media is
+// what budget lines have spent (KOL fees, paid boosts, moderators,
+// production, other logged costs), People the team's hours at their
+// hourly rates, and Total both.
+type CostSplit struct {
+	Media  float64 `json:"media"`
+	People float64 `json:"people"`
+	Total  float64 `json:"total"`
+}
+
+// costMetrics are the figures that divide by cost, or are cost.
+var costMetrics = []string{"cost", "cost_per_lead", "roas", "roi"}
 
 // measure fills the plan's KPI actuals with what s.Measurer reports for
 // each target's scope: its phase's days (or the campaign's) up to now, read
-// in loc, on its platform (or all). A target whose days have not begun,
-// or whose metric nothing measures yet, keeps a nil actual. Cost figures
-// (cost, cost per lead, ROAS, ROI) divide by the spent amounts of the
-// budget lines in the target's scope. Additive figures of a target partway
-// through its days get a pace and a forecast.
-func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *time.Location) error {
+// in loc, on its platform (or all), conversions credited by attribution.
+// A target whose days have not begun, or whose metric nothing measures
+// yet, keeps a nil actual. Cost figures (cost, cost per lead, ROAS, ROI)
+// divide by the cost of the target's scope (Plan.cost). Additive figures
+// get a pace and a forecast, final once their days are over.
+func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *time.Location, attribution string) error {
 	if s.Measurer == nil {
 		return nil
 	}
@@ -86,6 +108,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	type measured struct {
 		index int     // into scopes; -1 when not begun
 		share float64 // of the scope's days gone
+		cost  CostSplit
 	}
 	c := p.Campaign
 	byTarget := map[target]measured{}
@@ -101,8 +124,9 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 			m := measured{index: -1}
 			if from, end, ok := c.days(tg.phase, loc); ok && from.Before(now) {
 				to := earlier(end, now)
-				m = measured{index: len(scopes), share: float64(to.Sub(from)) / float64(end.Sub(from))}
-				scopes = append(scopes, metric.Scope{Platform: tg.platform, From: from, To: to})
+				m = measured{index: len(scopes), share: float64(to.Sub(from)) / float64(end.Sub(from)),
+					cost: p.cost(tg.phase, tg.platform, to.Sub(from))}
+				scopes = append(scopes, metric.Scope{Platform: tg.platform, From: from, To: to, Attribution: attribution})
 			}
 			byTarget[tg] = m
 		}
@@ -118,12 +142,12 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 			return apperr.Wrap(fmt.Errorf("%d answers for %d scopes", len(figures), len(scopes)), "measure campaign")
 		}
 	}
-	for tg, m := range byTarget {
+	for _, m := range byTarget {
 		if m.index >= 0 {
 			if figures[m.index] == nil {
 				figures[m.index] = map[string]float64{}
 			}
-			addCostFigures(figures[m.index], c.spent(tg.phase, tg.platform))
+			addCostFigures(figures[m.index], m.cost.Total)
 		}
 	}
 	var fill func(nodes []KPINode)
@@ -140,7 +164,12 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 				continue
 			}
 			n.Actual = &v
-			if d, ok := metric.Lookup(n.Target.Metric); ok && d.Additive && m.share > 0 && m.share < 1 {
+			n.Ended = m.share >= 1
+			if slices.Contains(costMetrics, n.Target.Metric) {
+				cost := m.cost
+				n.Cost = &cost
+			}
+			if d, ok := metric.Lookup(n.Target.Metric); ok && d.Additive && m.share > 0 {
 				forecast := v / m.share
 				n.Forecast = &forecast
 				// A target too small to divide by has no pace.
@@ -151,7 +180,10 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 		}
 	}
 	fill(p.KPI)
-	p.Measured = &Measurement{At: now.UTC(), CostBasis: CostFromBudgetSpent}
+	p.Measured = &Measurement{At: now.UTC(), Attribution: attribution, CostBasis: CostFromSpentAndPlannedHours}
+	if from, end, ok := c.days(0, loc); ok && from.Before(now) {
+		p.Measured.Cost = p.cost(0, "", earlier(end, now).Sub(from))
+	}
 	if start, ok := c.Start.Parse(loc); ok {
 		if at := onHour(start).In(loc).Format("15:04"); at != "00:00" {
 			p.Measured.DayStart = at
@@ -198,6 +230,27 @@ func earlier(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// cost is the cost of a target's scope with d of its days gone: what its
+// budget lines have spent (Campaign.spent), and the team's weekly cost
+// (MemberHours.WeeklyCost) for the weeks of d; on one platform, its hours
+// share of the mix of that, none when the mix gives it no hours.
+func (p Plan) cost(phaseID int64, platform string, d time.Duration) CostSplit {
+	var weekly float64
+	for _, h := range p.Hours {
+		weekly += h.WeeklyCost
+	}
+	people := weekly * d.Hours() / (7 * 24)
+	if platform != "" {
+		share := 0.0
+		if i := slices.IndexFunc(p.Campaign.Mix, func(m MixEntry) bool { return m.Platform == platform }); i >= 0 {
+			share = p.Campaign.Mix[i].HoursShare
+		}
+		people *= share / 100
+	}
+	media := p.Campaign.spent(phaseID, platform)
+	return CostSplit{Media: media, People: people, Total: media + people}
 }
 
 // spent sums the spent amounts of the budget lines in a target's scope:

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/metric"
 )
@@ -18,6 +19,7 @@ import (
 type fakeMeasurer struct {
 	figures map[string]map[string]float64 // by platform
 	calls   []string
+	models  []string // the attribution of each scope asked
 	err     error
 }
 
@@ -28,6 +30,7 @@ func (m *fakeMeasurer) Measure(_ context.Context, _, _ int64, scopes []metric.Sc
 	out := make([]map[string]float64, len(scopes))
 	for i, sc := range scopes {
 		m.calls = append(m.calls, fmt.Sprintf("%q %s–%s", sc.Platform, sc.From.UTC().Format(time.RFC3339), sc.To.UTC().Format(time.RFC3339)))
+		m.models = append(m.models, sc.Attribution)
 		out[i] = maps.Clone(m.figures[sc.Platform])
 	}
 	return out, nil
@@ -65,7 +68,7 @@ func TestPlanActuals(t *testing.T) {
 		{Kind: "paid_boost", Platform: "douyin", PhaseID: 1, Planned: 1000, Spent: 500},
 	}
 	c = f.create(c)
-	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai)
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +134,7 @@ func TestPlanActuals(t *testing.T) {
 	if !slices.Equal(m.calls, wantCalls) {
 		t.Errorf("measured\n%v\nwant\n%v", m.calls, wantCalls)
 	}
-	if plan.Measured == nil || plan.Measured.CostBasis != campaign.CostFromBudgetSpent {
+	if plan.Measured == nil || plan.Measured.CostBasis != campaign.CostFromSpentAndPlannedHours {
 		t.Errorf("measured = %+v, want the cost basis stated", plan.Measured)
 	}
 
@@ -141,14 +144,14 @@ func TestPlanActuals(t *testing.T) {
 	later.Name, later.Start, later.End, later.Phases = "以后", "2026-03-01", "2026-03-31", nil
 	later.Targets = []campaign.Target{{ID: 1, Metric: "purchases", Value: 10}}
 	later = f.create(later)
-	plan, err = f.svc.Plan(ctx, f.ws, later.ID, shanghai)
+	plan, err = f.svc.Plan(ctx, f.ws, later.ID, shanghai, "")
 	if err != nil || plan.KPI[0].Actual != nil || len(m.calls) != 0 {
 		t.Errorf("future campaign: err %v, actual %v, %d measurements; want none", err, plan.KPI[0].Actual, len(m.calls))
 	}
 
 	// A failing measurement fails the plan, with its cause.
 	m.err = errors.New("database gone")
-	if _, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai); err == nil || !errors.Is(err, m.err) {
+	if _, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, ""); err == nil || !errors.Is(err, m.err) {
 		t.Errorf("plan with a failing measurer: err %v, want it wrapped", err)
 	}
 }
@@ -182,7 +185,7 @@ func TestPlanActualsOnWholeHours(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.calls = nil
-			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc)
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,3 +198,123 @@ func TestPlanActualsOnWholeHours(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanCostWithPeople: cost (METRICS.md) is what the budget lines have
+// spent plus the team's hours at their hourly rates, for the days gone;
+// every figure divided by cost divides by both, and says where its cost
+// comes from. A platform's target bears its hours share of the mix. A
+// target whose days are over has its final pace. Conversions are credited
+// by the model the plan is asked for.
+func TestPlanCostWithPeople(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.brand.SaveBudget(ctx, f.ws, brand.Budget{Currency: "CNY", HourlyCost: 100}); err != nil {
+		t.Fatal(err)
+	}
+	// 10 h a week at 210: 300 a day. The fixture's member sets no rate
+	// and costs the team's 100 an hour: 7 h a week, 100 a day.
+	m, err := f.brand.Team.Create(ctx, f.ws, brand.TeamMember{Name: "林晓岚", WeeklyHours: 20, HourlyCost: 210})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meas := &fakeMeasurer{figures: map[string]map[string]float64{
+		"":       {"purchases": 40, "leads": 8, "revenue": 13500},
+		"douyin": {"leads": 5, "revenue": 3000},
+	}}
+	f.svc.Measurer = meas
+	f.svc.Now = func() time.Time { return time.Date(2026, 1, 20, 12, 0, 0, 0, shanghai) }
+
+	c := base() // 2026-01-01 … 02-28; phase 1 引爆 from 01-11, phase 2 预热 01-01 … 01-10
+	c.Hours = []campaign.HoursLine{{MemberID: m.ID, HoursPerWeek: 10}, {MemberID: f.ids["member"], HoursPerWeek: 7}}
+	c.Mix = []campaign.MixEntry{{Platform: "douyin", BudgetShare: 50, HoursShare: 40}, {Platform: "xiaohongshu", BudgetShare: 50, HoursShare: 60}}
+	c.Targets = []campaign.Target{
+		{ID: 1, Metric: "cost", Value: 40000, Direction: campaign.AtMost},
+		{ID: 2, PhaseID: 2, Metric: "cost_per_lead", Value: 1000, Direction: campaign.AtMost},
+		{ID: 3, Metric: "roas", Value: 2},
+		{ID: 4, PhaseID: 1, Platform: "douyin", Metric: "roi", Value: 1},
+		{ID: 5, PhaseID: 2, Metric: "purchases", Value: 100},
+		{ID: 6, PhaseID: 1, Metric: "purchases", Value: 100},
+		{ID: 7, PhaseID: 2, Metric: "leads", Value: 5},
+	}
+	c.BudgetLines = []campaign.BudgetLine{
+		{Kind: "kol_fee", Platform: "xiaohongshu", PhaseID: 1, Planned: 6000, Spent: 3000},
+		{Kind: "paid_boost", Platform: "douyin", PhaseID: 2, Planned: 2000, Spent: 1000},
+		{Kind: "paid_boost", Platform: "douyin", PhaseID: 1, Planned: 1000, Spent: 500},
+	}
+	c = f.create(c)
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "first_touch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[int64]campaign.KPINode{}
+	var walk func([]campaign.KPINode)
+	walk = func(ns []campaign.KPINode) {
+		for _, n := range ns {
+			nodes[n.Target.ID] = n
+			walk(n.Children)
+		}
+	}
+	walk(plan.KPI)
+	val := func(p *float64) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("%.4f", *p)
+	}
+	split := func(s *campaign.CostSplit) string {
+		if s == nil {
+			return "nil"
+		}
+		return fmt.Sprintf("%.2f + %.2f = %.2f", s.Media, s.People, s.Total)
+	}
+	// 400 a day of people: 19.5 days of the campaign so far, phase 2's
+	// 10 days, phase 1's 9.5 on Douyin at its 40 % of the hours.
+	for _, tt := range []struct {
+		id                 int64
+		actual, pace, cost string
+		ended              bool
+	}{
+		{1, val(ptr(4500 + 7800.0)), val(ptr(12300 / (40000 * 19.5 / 59))), "4500.00 + 7800.00 = 12300.00", false},
+		{2, val(ptr((1000 + 4000) / 8.0)), "nil", "1000.00 + 4000.00 = 5000.00", true},
+		{3, val(ptr(13500 / 12300.0)), "nil", "4500.00 + 7800.00 = 12300.00", false},
+		{4, val(ptr((3000 - 2020) / 2020.0)), "nil", "500.00 + 1520.00 = 2020.00", false},
+		// Phase 2 is over: its pace is final, actual ÷ target.
+		{5, "40.0000", "0.4000", "nil", true},
+		{6, "40.0000", val(ptr(40 / (100 * 9.5 / 49))), "nil", false},
+		{7, "8.0000", "1.6000", "nil", true},
+	} {
+		n := nodes[tt.id]
+		if got := val(n.Actual); got != tt.actual {
+			t.Errorf("target %d (%s) actual = %s, want %s", tt.id, n.Target.Metric, got, tt.actual)
+		}
+		if got := val(n.Pace); got != tt.pace {
+			t.Errorf("target %d (%s) pace = %s, want %s", tt.id, n.Target.Metric, got, tt.pace)
+		}
+		if got := split(n.Cost); got != tt.cost {
+			t.Errorf("target %d (%s) cost = %s, want %s", tt.id, n.Target.Metric, got, tt.cost)
+		}
+		if n.Ended != tt.ended {
+			t.Errorf("target %d (%s) ended = %v, want %v", tt.id, n.Target.Metric, n.Ended, tt.ended)
+		}
+	}
+	if n := nodes[5]; n.Forecast == nil || *n.Forecast != 40 {
+		t.Errorf("ended target forecast = %s, want its actual 40", val(n.Forecast))
+	}
+	if plan.Measured == nil || split(&plan.Measured.Cost) != "4500.00 + 7800.00 = 12300.00" || plan.Measured.Attribution != "first_touch" {
+		t.Errorf("measurement %+v; want the campaign's cost so far split and first touch", plan.Measured)
+	}
+	for _, h := range plan.Hours {
+		if want := map[int64]float64{m.ID: 2100, f.ids["member"]: 700}[h.MemberID]; h.WeeklyCost != want {
+			t.Errorf("member %d weekly cost = %g, want %g", h.MemberID, h.WeeklyCost, want)
+		}
+	}
+	if len(meas.models) == 0 || slices.ContainsFunc(meas.models, func(s string) bool { return s != "first_touch" }) {
+		t.Errorf("scopes asked under %v, want first touch for each", meas.models)
+	}
+}
+
+func ptr(v float64) *float64 { return &v }

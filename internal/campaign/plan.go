@@ -90,6 +90,12 @@ type MemberHours struct {
 	// Removed: the member has left the team since their hours were
 	// planned (no name, no capacity).
 	Removed bool `json:"removed"`
+	// HourlyRate is what an hour of the member's work costs (brand.Budget's
+	// Rate; the team's rate for a removed member), and WeeklyCost their
+	// planned hours at that rate: the people part of the campaign's cost
+	// (METRICS.md: team hours × hourly rate).
+	HourlyRate float64 `json:"hourly_rate"`
+	WeeklyCost float64 `json:"weekly_cost"`
 }
 
 // KPINode is one target in the KPI tree. Campaign-level targets are at the
@@ -102,21 +108,56 @@ type MemberHours struct {
 type KPINode struct {
 	Target Target   `json:"target"`
 	Actual *float64 `json:"actual"`
-	// Pace and Forecast (METRICS.md), for additive figures measured
-	// partway through their days: Pace is actual / (target × the share of
-	// the days gone), on track at ≥ 1 for an "at least" target and ≤ 1 for
-	// an "at most" one; Forecast is the actual at the current rate on the
-	// last day.
-	Pace     *float64  `json:"pace,omitempty"`
-	Forecast *float64  `json:"forecast,omitempty"`
-	Children []KPINode `json:"children"`
+	// Pace and Forecast (METRICS.md), for additive figures measured: Pace
+	// is actual / (target × the share of the days gone), on track at ≥ 1
+	// for an "at least" target and ≤ 1 for an "at most" one; Forecast is
+	// the actual at the current rate on the last day. Once the days are
+	// over (Ended) the pace is final, actual / target.
+	Pace     *float64 `json:"pace,omitempty"`
+	Forecast *float64 `json:"forecast,omitempty"`
+	// Ended says the target's days are over and it was measured: its
+	// figure is final, the target met or missed.
+	Ended bool `json:"ended,omitempty"`
+	// Cost is where the cost behind a cost-based figure (cost, cost per
+	// lead, ROAS, ROI) comes from; nil for other figures.
+	Cost     *CostSplit `json:"cost,omitempty"`
+	Children []KPINode  `json:"children"`
+}
+
+// Verdict judges a measured target in its direction (at least or at
+// most its value): "met" or "missed" once its days are over, "on_track" or
+// "behind" by its pace while they run, and "" with nothing to judge by.
+func (n KPINode) Verdict() string {
+	// reached says v is at least w for an "at least" target, at most w
+	// for an "at most" one.
+	reached := func(v, w float64) bool {
+		if n.Target.Direction == AtMost {
+			return v <= w
+		}
+		return v >= w
+	}
+	switch {
+	case n.Actual == nil:
+		return ""
+	case n.Ended && reached(*n.Actual, n.Target.Value):
+		return "met"
+	case n.Ended:
+		return "missed"
+	case n.Pace == nil:
+		return ""
+	case reached(*n.Pace, 1):
+		return "on_track"
+	}
+	return "behind"
 }
 
 // Plan returns the campaign with its fit scores, budget sums, hours, KPI
 // tree with the actuals measured so far, and warnings; loc is the
-// workspace's time zone, in which the plan's days begin and end. Returns
-// apperr.NotFound if the campaign does not exist in the workspace.
-func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Location) (Plan, error) {
+// workspace's time zone, in which the plan's days begin and end, and
+// attribution the model conversions are credited by (metric.Scope's
+// Attribution). Returns apperr.NotFound if the campaign does not exist in
+// the workspace.
+func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Location, attribution string) (Plan, error) {
 	c, err := s.Get(ctx, workspaceID, id)
 	if err != nil {
 		return Plan{}, err
@@ -129,16 +170,20 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Loc
 	if err != nil {
 		return Plan{}, apperr.Wrap(err, "list team")
 	}
+	rates, err := s.brands.Budget(ctx, workspaceID, "")
+	if err != nil {
+		return Plan{}, apperr.Wrap(err, "read budget")
+	}
 	all, err := s.store.Campaigns(ctx, workspaceID)
 	if err != nil {
 		return Plan{}, apperr.Wrap(err, "list campaigns")
 	}
 	p := Plan{Campaign: c, Fit: fit, Warnings: []Warning{}}
 	p.Budget = summarize(c, s.catalog.Keys())
-	p.Hours, p.OtherHours = memberHours(c, team, all)
+	p.Hours, p.OtherHours = memberHours(c, team, rates, all)
 	p.KPI = KPITree(c.Targets)
 	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
-	if err := s.measure(ctx, workspaceID, &p, loc); err != nil {
+	if err := s.measure(ctx, workspaceID, &p, loc, attribution); err != nil {
 		return Plan{}, err
 	}
 	return p, nil
@@ -298,11 +343,11 @@ func mixWarnings(c Campaign, b BudgetSummary) []Warning {
 	return ws
 }
 
-// memberHours lists the campaign's hours per member, with the member's
-// hours in other campaigns running at the same time: the peak of their
-// load over this campaign's days, since two others that never meet do not
-// add up.
-func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) ([]MemberHours, map[int64]float64) {
+// memberHours lists the campaign's hours per member, at their rate, with
+// the member's hours in other campaigns running at the same time: the
+// peak of their load over this campaign's days, since two others that
+// never meet do not add up.
+func memberHours(c Campaign, team []brand.TeamMember, rates brand.Budget, all []Campaign) ([]MemberHours, map[int64]float64) {
 	var others []Campaign
 	days := []Date{c.Start} // the load changes only where a campaign starts
 	for _, o := range all {
@@ -330,14 +375,16 @@ func memberHours(c Campaign, team []brand.TeamMember, all []Campaign) ([]MemberH
 	}
 	out := []MemberHours{}
 	for _, h := range c.Hours {
-		mh := MemberHours{MemberID: h.MemberID, Planned: h.HoursPerWeek, Other: other[h.MemberID]}
+		mh := MemberHours{MemberID: h.MemberID, Planned: h.HoursPerWeek, Other: other[h.MemberID], HourlyRate: rates.HourlyCost}
 		if i := slices.IndexFunc(team, func(m brand.TeamMember) bool { return m.ID == h.MemberID }); i >= 0 {
 			mh.Name = team[i].Name
 			mh.Capacity = team[i].WeeklyHours
 			mh.Over = mh.Planned+mh.Other > mh.Capacity+1e-9
+			mh.HourlyRate = rates.Rate(team[i])
 		} else {
 			mh.Removed = true
 		}
+		mh.WeeklyCost = mh.Planned * mh.HourlyRate
 		out = append(out, mh)
 	}
 	return out, other

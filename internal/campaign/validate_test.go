@@ -341,7 +341,7 @@ func TestMemberHoursPeak(t *testing.T) {
 		other(7, "planned", "2026-03-01", "2026-03-31", 30), // after this one
 	}
 	all = append(all, Campaign{ID: 8, Status: "active", Start: "2026-02-01", End: "2026-02-10", Hours: []HoursLine{{MemberID: 9, HoursPerWeek: 12}}})
-	got, others := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40}, {ID: 9, Name: "王可", WeeklyHours: 20}}, all)
+	got, others := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40}, {ID: 9, Name: "王可", WeeklyHours: 20}}, brand.Budget{}, all)
 	if len(got) != 1 || got[0].Other != 15 || got[0].Over {
 		t.Errorf("hours = %+v; want other 15 (campaigns 3 and 4 together), not over 40", got)
 	}
@@ -357,9 +357,13 @@ func TestRemovedMemberHours(t *testing.T) {
 	t.Parallel()
 	c := Campaign{ID: 1, Status: "planned", Start: "2026-01-01", End: "2026-01-31",
 		Hours: []HoursLine{{MemberID: 7, HoursPerWeek: 10}, {MemberID: 8, HoursPerWeek: 6}}}
-	hours, _ := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40}}, []Campaign{c})
+	hours, _ := memberHours(c, []brand.TeamMember{{ID: 7, Name: "陈思雨", WeeklyHours: 40, HourlyCost: 300}}, brand.Budget{HourlyCost: 120}, []Campaign{c})
 	if len(hours) != 2 || hours[0].Removed || hours[0].Over || !hours[1].Removed || hours[1].Over {
 		t.Fatalf("hours = %+v; want member 8 removed and neither over", hours)
+	}
+	// Their hours still cost: at the team's rate, since theirs is gone.
+	if hours[0].HourlyRate != 300 || hours[0].WeeklyCost != 3000 || hours[1].HourlyRate != 120 || hours[1].WeeklyCost != 720 {
+		t.Errorf("rates and weekly costs %+v; want 300 and 3,000 for member 7, the team's 120 and 720 for member 8", hours)
 	}
 	var keys []string
 	for _, w := range warnings(c, nil, BudgetSummary{}, hours) {

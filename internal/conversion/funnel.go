@@ -135,22 +135,28 @@ func (fn Funnel) Figures() map[string]float64 {
 }
 
 // Measure returns the figures of a campaign's tracked traffic in each
-// scope under last touch, on the scope's channel (a platform key) or on
-// all: what the campaign's KPI targets are measured by. The conversions
-// of all the scopes are read once. A scope longer than MaxRange keeps its
-// last MaxRange.
+// scope under the scope's attribution model, on the scope's channel (a
+// platform key) or on all: what the campaign's KPI targets are measured
+// by. The conversions of all the scopes are read once. A scope longer than
+// MaxRange keeps its last MaxRange. Returns apperr.Invalid naming "model"
+// for an attribution that is no model.
 func (s *Service) Measure(ctx context.Context, ws, campaignID int64, scopes []metric.Scope) ([]map[string]float64, error) {
 	if len(scopes) == 0 {
 		return nil, nil
 	}
 	filters := make([]Filter, len(scopes))
+	models := make([]Model, len(scopes))
 	var from, to time.Time
 	for i, sc := range scopes {
+		m, err := ParseModel(sc.Attribution)
+		if err != nil {
+			return nil, err
+		}
 		f, err := s.period(Filter{CampaignID: &campaignID, Channel: sc.Platform, From: later(sc.From, sc.To.Add(-MaxRange)), To: sc.To})
 		if err != nil {
 			return nil, err
 		}
-		filters[i] = f
+		filters[i], models[i] = f, m
 		if i == 0 || f.From.Before(from) {
 			from = f.From
 		}
@@ -168,7 +174,7 @@ func (s *Service) Measure(ctx context.Context, ws, campaignID int64, scopes []me
 		if err != nil {
 			return nil, err
 		}
-		out[i] = buildFunnel(f, LastTouch, "", totals, facts)[0].Figures()
+		out[i] = buildFunnel(f, models[i], "", totals, facts)[0].Figures()
 	}
 	return out, nil
 }

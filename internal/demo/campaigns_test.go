@@ -85,7 +85,7 @@ func TestDemoCampaigns(t *testing.T) {
 	if phaseTargets == 0 || platformTargets < 2 {
 		t.Errorf("sales targets: %d per phase, %d per platform", phaseTargets, platformTargets)
 	}
-	plan, err := cs.Plan(ctx, ws.ID, sales.ID, nil)
+	plan, err := cs.Plan(ctx, ws.ID, sales.ID, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,8 +106,11 @@ func Keys() []string {
 const FallbackLinks = "effective_fallback_links"
 
 // Scope is what a figure is measured over: the instants [From, To), on one
-// platform (a catalog key) or on all ("").
+// platform (a catalog key) or on all (""), with conversions credited by
+// the attribution model named Attribution (last_touch, first_touch or
+// linear; "" is last touch).
 type Scope struct {
-	Platform string
-	From, To time.Time
+	Platform    string
+	From, To    time.Time
+	Attribution string
 }

@@ -53,6 +53,8 @@ var (
 	kindLabels = map[string]string{"kol_fee": "KOL 费用 KOL fee", "paid_boost": "付费推广 Paid boost",
 		"moderator_fee": "版主费用 Moderator fee", "production": "制作 Production", "other": "其他 Other"}
 	directionLabels = map[string]string{campaign.AtLeast: "不低于 At least", campaign.AtMost: "不高于 At most"}
+	modelLabels     = map[string]string{"last_touch": "末次触点 Last touch", "first_touch": "首次触点 First touch", "linear": "线性 Linear"}
+	paceLabels      = map[string]string{"on_track": "进度正常 On track", "behind": "进度落后 Behind", "met": "已达成 Met", "missed": "未达成 Missed"}
 	unitLabels      = map[string]string{string(metric.Count): "个 count", string(metric.Rate): "比率 rate",
 		string(metric.Ratio): "倍 ratio", string(metric.Signed): "−1…1", string(metric.Money): "金额 money",
 		string(metric.Duration): "分钟 minutes"}
@@ -257,9 +259,24 @@ func (x *book) overview(p campaign.Plan) {
 		at := m.At.In(loc)
 		wall := time.Date(at.Year(), at.Month(), at.Day(), at.Hour(), at.Minute(), 0, 0, time.UTC)
 		x.row(s, r, cell{"实际值截至 Measured at (" + loc.String() + ")", x.bold}, cell{wall, x.dateTime})
+		// METRICS.md cost: what the budget lines spent plus team hours
+		// × hourly rate, split so that a reader sees where it comes from.
+		for _, row := range []struct {
+			label string
+			value cell
+		}{
+			{"归因模型 Attribution", txt(label(modelLabels, m.Attribution))},
+			{"媒介成本（已花费）Media cost (spent)", x.moneyCell(m.Cost.Media)},
+			{"人力成本 People cost (hours × rate)", x.moneyCell(m.Cost.People)},
+			{"总成本 Cost so far", x.moneyCell(m.Cost.Total)},
+		} {
+			r++
+			x.row(s, r, cell{row.label, x.bold}, row.value)
+		}
 		if x.names.Message != nil {
 			r++
-			x.row(s, r, cell{"实际值口径 How actuals are measured", x.bold}, txt(x.names.Message("strategy.actual_note", nil)))
+			model := x.names.Message("tracking.model."+m.Attribution, nil)
+			x.row(s, r, cell{"实际值口径 How actuals are measured", x.bold}, txt(x.names.Message("strategy.actual_note", map[string]any{"Model": model})))
 			if m.FallbackLinks > 0 {
 				r++
 				x.row(s, r, cell{"有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
@@ -291,9 +308,9 @@ func (x *book) phases(c campaign.Campaign) {
 
 func (x *book) kpi(p campaign.Plan) {
 	s := SheetKPI
-	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14, 14, 14, 14)
+	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14, 14, 14, 14, 18, 18, 18)
 	x.header(s, 1, "层级 Level", "阶段 Phase", "平台 Platform", "指标 Metric", "方向 Direction", "目标值 Target", "单位 Unit", "基线 Baseline", "实际 Actual",
-		"达成率 Attainment", "进度 Pace", "预测 Forecast")
+		"达成率 Attainment", "进度 Pace", "预测 Forecast", "判定 Verdict", "媒介成本 Media cost", "人力成本 People cost")
 	r := 2
 	var walk func(nodes []campaign.KPINode, depth int)
 	walk = func(nodes []campaign.KPINode, depth int) {
@@ -312,7 +329,7 @@ func (x *book) kpi(p campaign.Plan) {
 			}
 			// METRICS.md: attainment is actual / target, pace and
 			// forecast as the plan measured them; blank when not known.
-			var baseline, actual, attainment, pace, forecast cell
+			var baseline, actual, attainment, pace, forecast, verdict, media, people cell
 			if t.Baseline != nil {
 				baseline = x.figure(t.Unit, *t.Baseline)
 			}
@@ -328,9 +345,16 @@ func (x *book) kpi(p campaign.Plan) {
 			if n.Forecast != nil {
 				forecast = x.figure(t.Unit, *n.Forecast)
 			}
+			if v := n.Verdict(); v != "" {
+				verdict = txt(label(paceLabels, v))
+			}
+			if n.Cost != nil {
+				media, people = x.moneyCell(n.Cost.Media), x.moneyCell(n.Cost.People)
+			}
 			indent := strings.Repeat("    ", depth)
 			x.row(s, r, txt(indent+level), txt(phase), txt(x.platform(t.Platform)), txt(x.metric(t.Metric)),
-				txt(label(directionLabels, t.Direction)), x.figure(t.Unit, t.Value), txt(label(unitLabels, t.Unit)), baseline, actual, attainment, pace, forecast)
+				txt(label(directionLabels, t.Direction)), x.figure(t.Unit, t.Value), txt(label(unitLabels, t.Unit)), baseline, actual, attainment, pace, forecast,
+				verdict, media, people)
 			r++
 			walk(n.Children, depth+1)
 		}
@@ -379,7 +403,7 @@ func (x *book) budget(p campaign.Plan) {
 	r++
 	x.row(s, r, cell{"总预算 Budget", x.bold}, cell{}, cell{}, cell{}, cell{}, x.moneyCell(c.Budget))
 	r += 2
-	x.header(s, r, "成员 Member", "每周小时 Hours/week", "同期其他活动 Other campaigns", "每周可用 Capacity", "超额 Over")
+	x.header(s, r, "成员 Member", "每周小时 Hours/week", "同期其他活动 Other campaigns", "每周可用 Capacity", "超额 Over", "时薪 Hourly rate", "每周人力成本 Cost/week")
 	for _, h := range p.Hours {
 		r++
 		name := h.Name
@@ -390,7 +414,7 @@ func (x *book) budget(p campaign.Plan) {
 		if h.Over {
 			over = "是 Yes"
 		}
-		x.row(s, r, txt(name), num(h.Planned), num(h.Other), num(h.Capacity), txt(over))
+		x.row(s, r, txt(name), num(h.Planned), num(h.Other), num(h.Capacity), txt(over), x.moneyCell(h.HourlyRate), x.moneyCell(h.WeeklyCost))
 	}
 }
 

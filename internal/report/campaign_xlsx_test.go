@@ -28,6 +28,7 @@ func samplePlan() campaign.Plan {
 			{ID: 2, PhaseID: 2, Metric: "purchases", Value: 80, Unit: "count", Direction: campaign.AtLeast},
 			{ID: 3, PhaseID: 2, Platform: "weibo", Metric: "purchases", Value: 30, Unit: "count", Direction: campaign.AtLeast},
 			{ID: 4, Metric: "engagement_rate", Value: 0.05, Unit: "rate", Direction: campaign.AtLeast, Baseline: &base},
+			{ID: 5, Metric: "roas", Value: 2, Unit: "ratio", Direction: campaign.AtLeast},
 		},
 		Mix: []campaign.MixEntry{{Platform: "weibo", Role: "声量", BudgetShare: 60, HoursShare: 50, PostsPerWeek: 5}, {Platform: "douyin", BudgetShare: 40, HoursShare: 50}},
 		BudgetLines: []campaign.BudgetLine{
@@ -41,7 +42,7 @@ func samplePlan() campaign.Plan {
 		Fit:      map[string]float64{"weibo": 62.5, "douyin": 71},
 		Budget: campaign.BudgetSummary{Total: 10000, Planned: 8000, Committed: 6000, Spent: 2500.5,
 			ByPlatform: []campaign.BudgetRow{{Key: "weibo", Planned: 6000, Committed: 6000, Spent: 2500.5}, {Key: "", Planned: 2000}}},
-		Hours: []campaign.MemberHours{{MemberID: 3, Name: "陈思雨", Planned: 12, Capacity: 10, Over: true}},
+		Hours: []campaign.MemberHours{{MemberID: 3, Name: "陈思雨", Planned: 12, Capacity: 10, Over: true, HourlyRate: 110, WeeklyCost: 1320}},
 		KPI:   campaign.KPITree(c.Targets),
 		Warnings: []campaign.Warning{{Field: "hours[0].hours_per_week", Key: "warning.campaign.member_over"},
 			{Field: "mix[1].budget_share", Key: "warning.campaign.platform_over_mix", Args: map[string]any{"Platform": "douyin"}}},
@@ -63,15 +64,25 @@ func TestCampaignPlanXLSX(t *testing.T) {
 			if p, ok := args["Platform"]; ok {
 				return "translated " + key + " " + p.(string)
 			}
+			if m, ok := args["Model"]; ok {
+				return "translated " + key + " " + m.(string)
+			}
 			return "translated " + key
 		},
 		Currency: "CNY",
 		Location: shanghai,
 	}
 	plan := samplePlan()
-	plan.Measured = &campaign.Measurement{At: time.Date(2026, 1, 20, 16, 30, 0, 0, time.UTC), CostBasis: campaign.CostFromBudgetSpent}
+	plan.Measured = &campaign.Measurement{At: time.Date(2026, 1, 20, 16, 30, 0, 0, time.UTC), Attribution: "first_touch",
+		CostBasis: campaign.CostFromSpentAndPlannedHours, Cost: campaign.CostSplit{Media: 2500.5, People: 3960, Total: 6460.5}}
 	actual, pace, forecast := plan.KPI[0].Target.Value/2, 0.8, plan.KPI[0].Target.Value*0.9
 	plan.KPI[0].Actual, plan.KPI[0].Pace, plan.KPI[0].Forecast = &actual, &pace, &forecast
+	// Phase 2 is over with 88 of its 80: met, at a final pace of 1.1.
+	final, finalPace := 88.0, 1.1
+	phase2 := &plan.KPI[0].Children[0]
+	phase2.Actual, phase2.Pace, phase2.Forecast, phase2.Ended = &final, &finalPace, &final, true
+	roas := 1.5
+	plan.KPI[2].Actual, plan.KPI[2].Cost = &roas, &campaign.CostSplit{Media: 2500.5, People: 3960, Total: 6460.5}
 	if err = CampaignPlanXLSX(&buf, plan, names); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +135,13 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		{"kpi rate baseline reads as a percent", SheetKPI, "H5", "3.0%", false},
 		{"kpi count forecast reads whole", SheetKPI, "L2", "90", false},
 		{"kpi count target with separators", SheetKPI, "F2", "100", false},
+		{"kpi running verdict", SheetKPI, "M2", "进度落后 Behind", false},
+		{"kpi ended pace", SheetKPI, "K3", "110.00%", false},
+		{"kpi ended verdict", SheetKPI, "M3", "已达成 Met", false},
+		{"kpi no verdict without pace", SheetKPI, "M5", "", false},
+		{"kpi roas media cost", SheetKPI, "N6", "2500.5", true},
+		{"kpi roas people cost", SheetKPI, "O6", "3960", true},
+		{"kpi no cost split for purchases", SheetKPI, "N2", "", true},
 		{"mix platform name", SheetMix, "A2", "微博", false},
 		{"mix fit", SheetMix, "C2", "62.5", true},
 		{"mix budget amount", SheetMix, "E2", "6000", true},
@@ -139,6 +157,8 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		{"hours header", SheetBudget, "A7", "成员 Member", false},
 		{"hours member", SheetBudget, "A8", "陈思雨", false},
 		{"hours over", SheetBudget, "E8", "是 Yes", false},
+		{"hours rate", SheetBudget, "F8", "110", true},
+		{"hours weekly cost", SheetBudget, "G8", "1320", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,9 +195,12 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		t.Errorf("overview lacks the warning, or shows its field path: %v", text)
 	}
 	// When the actuals were measured, in the workspace's zone, and how
-	// (METRICS.md: a report states its fallbacks, here cost without team
-	// hours).
-	for _, want := range []string{"实际值截至 Measured at (Asia/Shanghai)|2026-01-21 00:30", "实际值口径 How actuals are measured|translated strategy.actual_note"} {
+	// (METRICS.md: a report states its fallbacks, here hours as planned),
+	// under which attribution, and where the cost comes from.
+	for _, want := range []string{"实际值截至 Measured at (Asia/Shanghai)|2026-01-21 00:30",
+		"实际值口径 How actuals are measured|translated strategy.actual_note translated tracking.model.first_touch",
+		"归因模型 Attribution|首次触点 First touch", "媒介成本（已花费）Media cost (spent)|2,500.50",
+		"人力成本 People cost (hours × rate)|3,960.00", "总成本 Cost so far|6,460.50"} {
 		if !slices.Contains(text, want) {
 			t.Errorf("overview lacks %q: %v", want, text)
 		}

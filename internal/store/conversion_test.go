@@ -360,6 +360,18 @@ func TestFunnelModels(t *testing.T) {
 				check(fmt.Sprintf("scope %d %s", i, k), figs[i][k], v)
 			}
 		}
+		// Every ROI figure can be recomputed under first touch and linear
+		// (METRICS.md): the Weibo purchase is campaign 1's, or half of it.
+		for model, want := range map[string]float64{"first_touch": 300, "linear": 150, "last_touch": 0} {
+			figs, err := w.svc.Measure(ctx, w.ws, 1, []metric.Scope{{From: f.From, To: f.To, Attribution: model}})
+			if err != nil || len(figs) != 1 {
+				t.Fatalf("Measure under %s = %v, %v", model, figs, err)
+			}
+			check("campaign 1 revenue under "+model, figs[0]["revenue"], want)
+		}
+		if _, err := w.svc.Measure(ctx, w.ws, 1, []metric.Scope{{From: f.From, To: f.To, Attribution: "bogus"}}); !hasField(err, "model") {
+			t.Errorf("Measure under bogus: %v; want Invalid naming model", err)
+		}
 
 		rows, err := w.svc.FunnelBy(ctx, w.ws, f, conversion.Linear, conversion.ByChannel)
 		if err != nil {

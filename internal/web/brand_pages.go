@@ -303,11 +303,7 @@ func (s *Server) brandOverview(w http.ResponseWriter, r *http.Request, p account
 	var hours, teamCost float64
 	for _, m := range team {
 		hours += m.WeeklyHours
-		rate := m.HourlyCost
-		if rate == 0 {
-			rate = budget.HourlyCost
-		}
-		teamCost += m.WeeklyHours * rate
+		teamCost += m.WeeklyHours * budget.Rate(m)
 	}
 	s.render(w, r, http.StatusOK, "brand", map[string]any{
 		"Section": "brand", "Profile": profile, "Budget": budget,

@@ -13,6 +13,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/report"
 )
@@ -101,17 +102,18 @@ func (s *Server) campaignAPI() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan]()},
+	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan](),
+		Query: []param{modelParam}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
-			plan, err := c.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace))
+			plan, err := s.plan(r, p, id)
 			if err != nil {
 				return err
 			}
 			writeJSON(w, http.StatusOK, plan)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag},
+	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			return s.campaignXLSX(w, r, p, id)
@@ -228,11 +230,27 @@ func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context
 		})
 }
 
+// modelParam chooses the attribution model of a plan's conversion
+// figures, as the funnel's does.
+var modelParam = param{Name: "model", Doc: "Attribution of conversions, revenue and the ROI figures: last_touch (default), first_touch or linear"}
+
+// plan returns campaign id's plan with its conversions credited by the
+// request's model. Returns apperr.Invalid naming "model" for a model that
+// is not one.
+func (s *Server) plan(r *http.Request, p account.Principal, id int64) (campaign.Plan, error) {
+	model, err := conversion.ParseModel(r.URL.Query().Get("model"))
+	if err != nil {
+		return campaign.Plan{}, err
+	}
+	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace), string(model))
+}
+
 // campaignXLSX writes the plan workbook, with names in the request's
-// language; the whole file is built before the first byte is sent, so an
-// error still gets a proper error response.
+// language and conversions credited by its model; the whole file is built
+// before the first byte is sent, so an error still gets a proper error
+// response.
 func (s *Server) campaignXLSX(w http.ResponseWriter, r *http.Request, p account.Principal, id int64) error {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace))
+	plan, err := s.plan(r, p, id)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/metric"
 )
 
@@ -153,8 +154,12 @@ type kpiRow struct {
 	Attainment string
 	Met        bool
 	// Pace is "on_track" or "behind" for a target partway through its
-	// days, with the Forecast for its last day.
-	Pace, Forecast string
+	// days, with the Forecast for its last day; "met" or "missed" for one
+	// whose days are over, with its FinalPace when it has one.
+	Pace, Forecast, FinalPace string
+	// Cost says where the cost behind a cost-based figure comes from:
+	// budget lines spent and team hours.
+	Cost string
 }
 
 type mixRow struct {
@@ -240,15 +245,15 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 					row.Met = *n.Actual <= t.Value
 				}
 			}
-			if n.Pace != nil && n.Forecast != nil {
-				onTrack := *n.Pace >= 1
-				if t.Direction == campaign.AtMost {
-					onTrack = *n.Pace <= 1
-				}
-				row.Pace, row.Forecast = "behind", metricValue(l, u, *n.Forecast, cur)
-				if onTrack {
-					row.Pace = "on_track"
-				}
+			row.Pace = n.Verdict()
+			switch {
+			case n.Ended && n.Pace != nil:
+				row.FinalPace = number(*n.Pace, 2)
+			case !n.Ended && n.Forecast != nil:
+				row.Forecast = metricValue(l, u, *n.Forecast, cur)
+			}
+			if n.Cost != nil {
+				row.Cost = l.T("strategy.cost_split", "Media", money(n.Cost.Media, cur), "People", money(n.Cost.People, cur))
 			}
 			var scope []string
 			row.Level = "campaign"
@@ -308,6 +313,10 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		return l.Or("budget_kind."+k, k)
 	}
 	b := plan.Budget
+	model := conversion.LastTouch
+	if m := plan.Measured; m != nil && m.Attribution != "" {
+		model = conversion.Model(m.Attribution)
+	}
 	data := map[string]any{
 		"Section": "strategy", "C": c, "Plan": plan, "Warnings": warnings,
 		"Objective": l.T("objective." + c.Objective), "Owner": x.memberName(c.OwnerID),
@@ -323,6 +332,13 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"OverCommitted": b.Committed > b.Total+0.005,
 		"PlanURL":       campaignURL(p, c.ID),
 		"XLSX":          campaignURL(p, c.ID) + "/plan.xlsx",
+		"Model":         string(model), "Models": conversion.Models, "Currency": cur,
+	}
+	if model != conversion.LastTouch {
+		data["XLSX"] = data["XLSX"].(string) + "?model=" + string(model)
+	}
+	if m := plan.Measured; m != nil {
+		data["Cost"] = map[string]string{"Media": money(m.Cost.Media, cur), "People": money(m.Cost.People, cur), "Total": money(m.Cost.Total, cur)}
 	}
 	if len(c.Phases) > 0 {
 		data["Timeline"] = timelineChart(c, day, l)

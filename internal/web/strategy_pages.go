@@ -12,6 +12,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
@@ -107,10 +108,16 @@ type strategyRefs struct {
 	loc        string
 }
 
-// planAndRefs loads the plan of the campaign in the path and the names
-// its pages show beside it.
+// planAndRefs loads the plan of the campaign in the path, its
+// conversions credited by the request's model (last touch for none or a
+// model that is not one, as the funnel page), and the names its pages show
+// beside it.
 func (s *Server) planAndRefs(r *http.Request, p account.Principal) (campaign.Plan, strategyRefs, error) {
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r), workspaceLocation(p.Workspace))
+	model, err := conversion.ParseModel(r.URL.Query().Get("model"))
+	if err != nil {
+		model = conversion.LastTouch
+	}
+	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r), workspaceLocation(p.Workspace), string(model))
 	if err != nil {
 		return plan, strategyRefs{}, err
 	}

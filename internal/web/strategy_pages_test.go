@@ -839,3 +839,75 @@ func TestHalfHourTimeZone(t *testing.T) {
 		}
 	}
 }
+
+// TestCampaignPageCostAndAttribution: the campaign page and its workbook
+// count the team's hours in the cost (METRICS.md: team hours × hourly
+// rate) and show where the cost comes from, judge targets whose days are
+// over as met or missed with their final pace, and measure conversions
+// under the attribution model chosen, as the funnel page does.
+func TestCampaignPageCostAndAttribution(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, p, ws := f.h, f.prefix, f.owner.ws.ID
+	ctx := context.Background()
+	_, err := h.brand.SaveBudget(ctx, ws, brand.Budget{Currency: "CNY", HourlyCost: 150})
+	must(t, err)
+	// Li gives 8 h a week at the team's 150 over the campaign's 61 days,
+	// all gone: 10,457.14 of people beside the 2,000 spent.
+	c, err := h.campaigns.AddTarget(ctx, ws, f.c.ID, campaign.Target{Metric: "clicks", Value: 100, PhaseID: f.c.Phases[0].ID})
+	must(t, err)
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+
+	status, body := b.get(p)
+	if status != 200 {
+		t.Fatalf("campaign page: status %d", status)
+	}
+	for _, want := range []string{
+		`id="cost-people"`, "10,457.14 CNY", `id="cost-total"`, "12,457.14 CNY",
+		"预算条目已花费 2,000 CNY", "团队工时成本 10,457.14 CNY",
+		">1,200<", // Li's cost a week
+		`<option value="last_touch" selected>`, `href="` + p + `/plan.xlsx"`, "归因模型：末次触点（默认）",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("campaign page lacks %q: %s", want, section(body, `id="cost-note"`, "</p>"))
+		}
+	}
+	// The phase's clicks target is over with none of its 100: missed, at
+	// a final pace of 0.
+	row := section(body, fmt.Sprintf(`data-target-id="%d"`, c.Targets[len(c.Targets)-1].ID), "</tr>")
+	if !strings.Contains(row, "pace-missed") || !strings.Contains(row, "未达成 · 最终进度 0<") {
+		t.Errorf("ended target row does not say it was missed at its final pace: %s", row)
+	}
+
+	status, body = b.get(p + "?model=first_touch")
+	if status != 200 || !strings.Contains(body, `<option value="first_touch" selected>`) ||
+		!strings.Contains(body, `href="`+p+`/plan.xlsx?model=first_touch"`) || !strings.Contains(body, "归因模型：首次触点") {
+		t.Errorf("first touch page: status %d; lacks the model chosen, in the note or the workbook's link", status)
+	}
+	if status, body = b.get(p + "?model=bogus"); status != 200 || !strings.Contains(body, `<option value="last_touch" selected>`) {
+		t.Errorf("unknown model: status %d; want the page under last touch", status)
+	}
+
+	api := fmt.Sprintf("/workspaces/acme/campaigns/%d/plan", f.c.ID)
+	if status, out := h.api("GET", api+"?model=linear", f.owner.token, nil); status != 200 ||
+		!strings.Contains(jsonText(out), `"attribution": "linear"`) || !strings.Contains(jsonText(out), `"people": 10457.142857142857`) {
+		t.Errorf("plan under linear: status %d: %.600s", status, jsonText(out))
+	}
+	if status, out := h.api("GET", api+"?model=bogus", f.owner.token, nil); status != http.StatusUnprocessableEntity || !strings.Contains(jsonText(out), `"model"`) {
+		t.Errorf("plan under bogus: status %d, want 422 naming model: %s", status, jsonText(out))
+	}
+
+	status, xbody, _ := b.do("GET", p+"/plan.xlsx?model=linear", nil, nil)
+	if status != 200 {
+		t.Fatalf("plan.xlsx: status %d", status)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(xbody))
+	must(t, err)
+	defer x.Close()
+	rows, _ := x.GetRows(report.SheetOverview)
+	for _, want := range [][2]string{{"归因模型 Attribution", "线性 Linear"}, {"人力成本 People cost (hours × rate)", "10,457.14"}, {"总成本 Cost so far", "12,457.14"}} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
+			t.Errorf("plan.xlsx overview lacks %v: %v", want, rows)
+		}
+	}
+}
