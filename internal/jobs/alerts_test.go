@@ -22,18 +22,8 @@ func TestAlertJobsRunOnStart(t *testing.T) {
 	t.Parallel()
 	migratedDBs(t, func(t *testing.T, db *store.DB) {
 		alerts := &countingAlerts{}
-		client, err := New(db, Deps{Cleaner: &funcCleaner{fn: func(context.Context, time.Time) (int64, error) { return 0, nil }}, Alerts: alerts},
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{fn: func(context.Context, time.Time) (int64, error) { return 0, nil }}, Alerts: alerts},
 			testOptions(t, "", time.Hour, nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := client.Stop(ctx); err != nil {
-				t.Errorf("Stop: %v", err)
-			}
-		})
 		start(t, client)
 		eventually(t, 10*time.Second, "both alert jobs ran", func() bool {
 			return alerts.evaluated.Load() == 1 && alerts.delivered.Load() == 1

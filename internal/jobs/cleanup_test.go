@@ -39,7 +39,7 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.Now = time.Now
-		client := newClient(t, db, cleaner, testOptions(t, "", time.Hour, nil))
+		client := newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, "", time.Hour, nil))
 		before := time.Now()
 		start(t, client)
 
@@ -129,7 +129,7 @@ func TestCleanupErrorOutcomes(t *testing.T) {
 				t.Parallel()
 				migrate(t, db)
 				cleaner := &funcCleaner{fn: func(context.Context, time.Time) (int64, error) { return 0, tt.err }}
-				client := newClient(t, db, cleaner, testOptions(t, "", time.Hour, nil))
+				client := newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, "", time.Hour, nil))
 				start(t, client)
 				eventually(t, 10*time.Second, "job in state "+tt.wantState, func() bool {
 					return slices.Contains(jobStates(t, db), tt.wantState)
@@ -149,7 +149,7 @@ func TestCleanupErrorOutcomes(t *testing.T) {
 func TestCleanupUniquePerPeriod(t *testing.T) {
 	t.Parallel()
 	migratedDBs(t, func(t *testing.T, db *store.DB) {
-		client := newClient(t, db, &funcCleaner{}, testOptions(t, "", time.Hour, nil))
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, testOptions(t, "", time.Hour, nil))
 		var skipped []bool
 		for range 2 {
 			err := db.InTx(t.Context(), func(tx *store.Tx) error {

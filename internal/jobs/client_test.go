@@ -35,7 +35,7 @@ func TestNewNeedsCleaner(t *testing.T) {
 func TestInsertTx(t *testing.T) {
 	t.Parallel()
 	migratedDBs(t, func(t *testing.T, db *store.DB) {
-		client := newClient(t, db, &funcCleaner{}, testOptions(t, "", time.Hour, nil))
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, testOptions(t, "", time.Hour, nil))
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()
 
@@ -69,7 +69,7 @@ func TestStop(t *testing.T) {
 	t.Run("idle", func(t *testing.T) {
 		t.Parallel()
 		migratedDBs(t, func(t *testing.T, db *store.DB) {
-			client := newClient(t, db, &funcCleaner{}, testOptions(t, "", time.Hour, nil))
+			client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, testOptions(t, "", time.Hour, nil))
 			start(t, client)
 			eventually(t, 10*time.Second, "cleanup job completed", func() bool {
 				return slices.Equal(jobStates(t, db), []string{"completed"})
@@ -101,7 +101,7 @@ func TestStop(t *testing.T) {
 					return 0, ctx.Err()
 				}
 			}}
-			client := newClient(t, db, cleaner, testOptions(t, "", time.Hour, nil))
+			client := newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, "", time.Hour, nil))
 			start(t, client)
 			<-entered
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -129,7 +129,7 @@ func TestStop(t *testing.T) {
 				sawCancel.Store(true)
 				return 0, ctx.Err()
 			}}
-			client := newClient(t, db, cleaner, testOptions(t, "", time.Hour, nil))
+			client := newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, "", time.Hour, nil))
 			start(t, client)
 			<-entered
 			const deadline = 300 * time.Millisecond
@@ -187,7 +187,7 @@ func twoNodes(t *testing.T, interval time.Duration, cleaner *funcCleaner) (*stor
 			migrate(t, db)
 		}
 		log := newLogRecorder(t)
-		nodes[i] = node{newClient(t, db, cleaner, testOptions(t, id, interval, slog.New(log))), log}
+		nodes[i] = node{newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, id, interval, slog.New(log))), log}
 	}
 	for _, n := range nodes {
 		start(t, n.client)
@@ -290,7 +290,7 @@ func TestRiverRoutineLogIsDebug(t *testing.T) {
 		db := storetest.SQLite(t)
 		migrate(t, db)
 		opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})))
-		client := newClient(t, db, &funcCleaner{}, opts)
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, opts)
 		start(t, client)
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		if err := client.Stop(ctx); err != nil {

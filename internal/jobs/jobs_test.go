@@ -67,9 +67,9 @@ func testOptions(t *testing.T, id string, interval time.Duration, logger *slog.L
 }
 
 // newClient returns a client that is stopped when the test ends.
-func newClient(t *testing.T, db *store.DB, c Cleaner, opts Options) *Client {
+func newClient(t *testing.T, db *store.DB, deps Deps, opts Options) *Client {
 	t.Helper()
-	client, err := New(db, Deps{Cleaner: c}, opts)
+	client, err := New(db, deps, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

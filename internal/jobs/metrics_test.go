@@ -50,7 +50,7 @@ func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 func TestCollectorReportsCompletedCleanup(t *testing.T) {
 	t.Parallel()
 	migratedDBs(t, func(t *testing.T, db *store.DB) {
-		client := newClient(t, db, &funcCleaner{}, testOptions(t, "", time.Hour, nil))
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, testOptions(t, "", time.Hour, nil))
 
 		before := gather(t, client.Collector())
 		for _, name := range []string{

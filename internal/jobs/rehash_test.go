@@ -38,17 +38,7 @@ func TestRehashMentionsOnStart(t *testing.T) {
 		}
 		var buf syncBuffer
 		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		client, err := New(db, Deps{Cleaner: &funcCleaner{}, Rehash: db}, testOptions(t, "", time.Hour, logger))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := client.Stop(ctx); err != nil {
-				t.Errorf("Stop: %v", err)
-			}
-		})
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}, Rehash: db}, testOptions(t, "", time.Hour, logger))
 		start(t, client)
 		eventually(t, 10*time.Second, "the run logged its end", func() bool { return strings.Contains(buf.String(), `msg="re-hashed mentions"`) })
 		if n, err := db.StaleMentionCount(ctx, listen.NormVersion); err != nil || n != 0 {
