@@ -99,21 +99,20 @@ func describe(err error) string {
 
 // cliHints are the command line's words for the errors it meets most.
 var cliHints = map[string]string{
-	"error.internal":           "internal error",
-	"error.invalid":            "the input is not valid",
-	"error.email":              "not a valid e-mail address",
-	"error.email_taken":        "a user with this e-mail exists already",
-	"error.password_short":     "the password is too short",
-	"error.slug":               "use 2–40 lower-case letters, digits or dashes, starting with a letter or digit",
-	"error.slug_taken":         "a workspace with this slug exists already; choose another --slug",
-	"error.no_such_user":       "no such user; create it first with: chorus user create --email …",
-	"error.not_found":          "not found",
-	"error.role":               "unknown role; use one of owner, admin, strategist, editor, approver, analyst, agent",
-	"error.role_above_own":     "a token cannot have a permission its user's role lacks",
-	"error.required":           "required",
-	"error.time_zone":          "unknown time zone; use an IANA name such as Asia/Shanghai",
-	"error.time_zone_fraction": "the time zone must be a whole number of hours from UTC (figures are kept by the hour)",
-	"error.currency":           "use a three-letter currency code such as CNY",
+	"error.internal":       "internal error",
+	"error.invalid":        "the input is not valid",
+	"error.email":          "not a valid e-mail address",
+	"error.email_taken":    "a user with this e-mail exists already",
+	"error.password_short": "the password is too short",
+	"error.slug":           "use 2–40 lower-case letters, digits or dashes, starting with a letter or digit",
+	"error.slug_taken":     "a workspace with this slug exists already; choose another --slug",
+	"error.no_such_user":   "no such user; create it first with: chorus user create --email …",
+	"error.not_found":      "not found",
+	"error.role":           "unknown role; use one of owner, admin, strategist, editor, approver, analyst, agent",
+	"error.role_above_own": "a token cannot have a permission its user's role lacks",
+	"error.required":       "required",
+	"error.time_zone":      "unknown time zone; use an IANA name such as Asia/Shanghai",
+	"error.currency":       "use a three-letter currency code such as CNY",
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

@@ -187,14 +187,16 @@ func TestI18nTemplateKeys(t *testing.T) {
 
 var codeKeyRE = regexp.MustCompile(`"((?:error|flash|fit\.reason)\.[a-z0-9_.]+)"`)
 
-func TestI18nCodeKeys(t *testing.T) {
-	c := mustCatalog(t)
-	keys := map[string][]string{} // key -> files using it
+// codeKeys are the message keys written in the files of internal/ whose
+// names end in one of exts, tests left out, with the files using each.
+func codeKeys(t *testing.T, exts ...string) map[string][]string {
+	t.Helper()
+	keys := map[string][]string{}
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+		if d.IsDir() || !slices.ContainsFunc(exts, func(ext string) bool { return strings.HasSuffix(path, ext) }) || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
 		b, err := os.ReadFile(path)
@@ -214,6 +216,12 @@ func TestI18nCodeKeys(t *testing.T) {
 	if len(keys) == 0 {
 		t.Fatal("no message keys found in Go code; is the walk rooted right?")
 	}
+	return keys
+}
+
+func TestI18nCodeKeys(t *testing.T) {
+	c := mustCatalog(t)
+	keys := codeKeys(t, ".go")
 	names := make([]string, 0, len(keys))
 	for k := range keys {
 		names = append(names, k)
@@ -225,6 +233,21 @@ func TestI18nCodeKeys(t *testing.T) {
 				t.Errorf("key %q (used in %s) is missing", k, strings.Join(keys[k], ", "))
 			}
 		})
+	}
+}
+
+// TestI18nErrorKeysUsed: every error message of the catalogs is one that
+// the code or a template shows. A key nothing makes any more goes with its
+// texts, as error.time_zone_fraction did when workspaces took time zones
+// half an hour from UTC (the command line's hints are no use of a key).
+func TestI18nErrorKeysUsed(t *testing.T) {
+	used := codeKeys(t, ".go", ".html")
+	for _, locale := range Locales {
+		for k := range catalogKeys(t, locale) {
+			if strings.HasPrefix(k, "error.") && used[k] == nil {
+				t.Errorf("%s: %q is in the catalog, but no code or template uses it", locale, k)
+			}
+		}
 	}
 }
 
