@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -166,8 +167,14 @@ func Validate(r listen.AlertRule, topics []insight.TopicRef) error {
 			}
 		case notify.WeCom, notify.DingTalk, notify.Feishu, notify.Slack:
 			u, err := url.Parse(c.URL)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000 {
+			switch {
+			case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000:
 				fs.Add(f+"url", "error.alert.bad_webhook_url")
+			case strings.Contains(c.URL, "…"):
+				// A redacted URL (notify.RedactURL) sent back for a
+				// channel whose stored one it cannot keep: its kind
+				// changed, or it is a new channel.
+				fs.Add(f+"url", "error.alert.redacted_url")
 			}
 			if len(c.Secret) > 500 {
 				fs.Add(f+"secret", "error.too_long", "Max", 500)
@@ -217,6 +224,15 @@ func (s *Service) CreateRule(ctx context.Context, ws int64, r listen.AlertRule) 
 // showed, keeps the stored one (matched by position and kind). Returns
 // apperr.NotFound if the rule is not the workspace's.
 func (s *Service) UpdateRule(ctx context.Context, ws, id int64, r listen.AlertRule) (listen.AlertRule, error) {
+	return s.UpdateRuleFrom(ctx, ws, id, r, nil)
+}
+
+// UpdateRuleFrom is UpdateRule for an editor that can remove channels:
+// from[i] is the place in the stored rule of the channel that
+// r.Channels[i] was shown as, or -1 for a new one, so that a removed
+// channel does not hand the one after it its stored URL and secret. A
+// nil from matches by position.
+func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.AlertRule, from []int) (listen.AlertRule, error) {
 	old, err := s.store.AlertRule(ctx, ws, id)
 	if err != nil {
 		return r, err
@@ -226,14 +242,21 @@ func (s *Service) UpdateRule(ctx context.Context, ws, id int64, r listen.AlertRu
 		return r, err
 	}
 	for i := range r.Channels {
-		if i >= len(old.Channels) || old.Channels[i].Kind != r.Channels[i].Kind {
+		j := i
+		if from != nil {
+			j = -1
+			if i < len(from) {
+				j = from[i]
+			}
+		}
+		if j < 0 || j >= len(old.Channels) || old.Channels[j].Kind != r.Channels[i].Kind {
 			continue
 		}
 		if r.Channels[i].Secret == "" {
-			r.Channels[i].Secret = old.Channels[i].Secret
+			r.Channels[i].Secret = old.Channels[j].Secret
 		}
-		if r.Channels[i].URL == "" || r.Channels[i].URL == notify.RedactURL(old.Channels[i].URL) {
-			r.Channels[i].URL = old.Channels[i].URL
+		if r.Channels[i].URL == "" || r.Channels[i].URL == notify.RedactURL(old.Channels[j].URL) {
+			r.Channels[i].URL = old.Channels[j].URL
 		}
 	}
 	r.ID, r.LastFiredAt = id, old.LastFiredAt

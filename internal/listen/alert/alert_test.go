@@ -2,14 +2,17 @@ package alert_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/notify"
@@ -520,6 +523,61 @@ func TestUpdateKeepsSecrets(t *testing.T) {
 		other := newFixture(t, db)
 		if _, err := svc.UpdateRule(ctx, other.ws, r.ID, r); err == nil {
 			t.Errorf("another workspace updated the rule")
+		}
+	})
+}
+
+// TestUpdateRuleFrom: an editor that removes a channel says where each
+// remaining one came from, so a channel keeps its own stored URL and
+// secret, not those of the one before it; a redacted URL that cannot be
+// kept is refused, not stored.
+func TestUpdateRuleFrom(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		svc := alert.NewService(db)
+		a := listen.Channel{Kind: "dingtalk", URL: "https://oapi.dingtalk.com/robot/send?access_token=aaaaaa", Secret: "SECaaa"}
+		b := listen.Channel{Kind: "dingtalk", URL: "https://oapi.dingtalk.com/robot/send?access_token=bbbbbb", Secret: "SECbbb"}
+		mail := listen.Channel{Kind: "email", Email: "pr@example.com"}
+		shown := func(c listen.Channel) listen.Channel { // as the API and the editor show it
+			if c.URL != "" {
+				c.URL = notify.RedactURL(c.URL)
+			}
+			c.Secret = ""
+			return c
+		}
+		tests := []struct {
+			name    string
+			sent    []listen.Channel
+			from    []int
+			want    []listen.Channel
+			invalid string
+		}{
+			{"the first removed", []listen.Channel{shown(b), shown(mail)}, []int{1, 2}, []listen.Channel{b, mail}, ""},
+			{"reordered", []listen.Channel{shown(mail), shown(b), shown(a)}, []int{2, 1, 0}, []listen.Channel{mail, b, a}, ""},
+			{"a new one keeps nothing", []listen.Channel{shown(a), {Kind: "dingtalk", URL: notify.RedactURL(b.URL)}}, []int{0, -1}, nil, "channels[1].url"},
+			{"kind changed keeps nothing", []listen.Channel{{Kind: "feishu", URL: notify.RedactURL(a.URL)}}, []int{0}, nil, "channels[0].url"},
+			{"new secret", []listen.Channel{{Kind: "dingtalk", URL: notify.RedactURL(a.URL), Secret: "SECnew"}}, []int{0}, []listen.Channel{{Kind: "dingtalk", URL: a.URL, Secret: "SECnew"}}, ""},
+			{"nil from is by position", []listen.Channel{shown(b)}, nil, []listen.Channel{a}, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: tt.name, Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{a, b, mail}})
+				must(t, err)
+				r.Channels = tt.sent
+				got, err := svc.UpdateRuleFrom(ctx, f.ws, r.ID, r, tt.from)
+				if tt.invalid != "" {
+					var ae *apperr.Error
+					if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != tt.invalid {
+						t.Fatalf("UpdateRuleFrom = %v, want an error on %s", err, tt.invalid)
+					}
+					return
+				}
+				must(t, err)
+				if !reflect.DeepEqual(got.Channels, tt.want) {
+					t.Errorf("channels = %+v, want %+v", got.Channels, tt.want)
+				}
+			})
 		}
 	})
 }
