@@ -63,7 +63,7 @@ type Measurement struct {
 	FallbackLinks int `json:"effective_fallback_links,omitempty"`
 	// DayStart is the local time ("00:30") at which the measured days
 	// begin and end when the workspace's time zone is not a whole number
-	// of hours from UTC (see onHour); empty when days run midnight to
+	// of hours from UTC (see metric.OnHour); empty when days run midnight to
 	// midnight.
 	DayStart string `json:"day_start,omitempty"`
 }
@@ -185,9 +185,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 		p.Measured.Cost = p.cost(0, "", earlier(end, now).Sub(from))
 	}
 	if start, ok := c.Start.Parse(loc); ok {
-		if at := onHour(start).In(loc).Format("15:04"); at != "00:00" {
-			p.Measured.DayStart = at
-		}
+		p.Measured.DayStart = metric.DayStart(start, loc)
 	}
 	for _, f := range figures {
 		p.Measured.FallbackLinks = max(p.Measured.FallbackLinks, int(f[metric.FallbackLinks]))
@@ -197,7 +195,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 
 // days returns the instants at which the first day of a phase (or, for
 // phase 0 or a phase no longer in the plan, of the campaign) begins and its
-// last day ends, on whole UTC hours (onHour), and false for dates that do
+// last day ends, on whole UTC hours (metric.OnHour), and false for dates that do
 // not read.
 func (c Campaign) days(phaseID int64, loc *time.Location) (from, end time.Time, ok bool) {
 	first, last := c.Start, c.End
@@ -208,21 +206,7 @@ func (c Campaign) days(phaseID int64, loc *time.Location) (from, end time.Time, 
 	}
 	from, ok1 := first.Parse(loc)
 	end, ok2 := last.AddDays(1).Parse(loc)
-	return onHour(from), onHour(end), ok1 && ok2 && from.Before(end)
-}
-
-// onHour returns t, or the next whole UTC hour when t is not on one.
-// Clicks and mentions are kept per UTC hour, so in a time zone that is not
-// a whole number of hours from UTC (Asia/Kolkata, UTC+05:30) they cannot
-// be cut at local midnight: every figure of a day is measured from the
-// first whole UTC hour in it (00:30 to 00:30 in Kolkata), the hour each
-// roll-up's day is read by, so that clicks, conversions and mentions cover
-// the same hours and none is counted twice.
-func onHour(t time.Time) time.Time {
-	if h := t.Truncate(time.Hour); !h.Equal(t) {
-		return h.Add(time.Hour)
-	}
-	return t
+	return metric.OnHour(from), metric.OnHour(end), ok1 && ok2 && from.Before(end)
 }
 
 func earlier(a, b time.Time) time.Time {
