@@ -82,11 +82,7 @@ func (s *Server) alertAPI() {
 			if err != nil {
 				return err
 			}
-			out := make([]alertRuleView, len(rs))
-			for i, x := range rs {
-				out[i] = ruleView(x)
-			}
-			writeJSON(w, http.StatusOK, listOf(out))
+			writeJSON(w, http.StatusOK, listOf(ruleViews(rs)))
 			return nil
 		})
 	s.handleAPI(op{Method: "POST", Path: rules, Summary: "Create an alert rule", Tag: tag, Perm: account.EditListening, Req: typeOf[alertRuleInput](), Resp: typeOf[alertRuleView](), Status: http.StatusCreated},

@@ -20,6 +20,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/notify"
 )
 
 // listeningPageRoutes serve the listening section: the mentions stream
@@ -136,41 +137,7 @@ func (s *Server) listeningPageRoutes() {
 		_, err := w.Write(buf.Bytes())
 		return err
 	}))
-	m.Handle("POST /w/{ws}/listening/rules", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		ru := listen.AlertRule{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"), Enabled: true}
-		ru.TopicID, _ = strconv.ParseInt(r.PostFormValue("topic_id"), 10, 64)
-		var err error
-		if ru.Threshold, err = strconv.ParseFloat(strings.TrimSpace(r.PostFormValue("threshold")), 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
-			ru.Threshold = -1 // out of every kind's range: Validate names the field
-		}
-		// A quiet period left blank is the default, not none: none lets
-		// an alert fire again at every batch.
-		ru.QuietMinutes = alert.DefaultQuietMinutes
-		if q := strings.TrimSpace(r.PostFormValue("quiet_minutes")); q != "" {
-			if ru.QuietMinutes, err = strconv.Atoi(q); err != nil {
-				ru.QuietMinutes = -1
-			}
-		}
-		_, err = s.Alerts.CreateRule(r.Context(), p.Workspace.ID, ru)
-		if apperr.Is(err, apperr.Invalid) {
-			return s.listeningPage(w, r, p, http.StatusUnprocessableEntity, map[string]any{"RuleDraft": ru, "RuleError": s.asAppErr(r, err)})
-		}
-		if err != nil {
-			return err
-		}
-		s.flash(w, r, "ok", "flash.saved")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
-		return nil
-	}))
-	m.Handle("POST /w/{ws}/listening/rules/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err := s.Alerts.DeleteRule(r.Context(), p.Workspace.ID, id); err != nil {
-			return err
-		}
-		s.flash(w, r, "ok", "flash.listening.rule_deleted")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
-		return nil
-	}))
+	s.alertRulePageRoutes()
 }
 
 // AlertPagePath is the path of an alert's page, which opens on the
@@ -314,8 +281,10 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	if err != nil {
 		return err
 	}
-	data["Rules"], data["AlertKinds"] = rules, listen.AlertKinds
-	data["RuleDraft"] = listen.AlertRule{Kind: "volume_spike", Threshold: 3, QuietMinutes: alert.DefaultQuietMinutes, Enabled: true}
+	data["Rules"], data["AlertKinds"], data["ChannelKinds"], data["MaxChannels"] = ruleViews(rules), listen.AlertKinds, notify.Kinds, alert.MaxChannels
+	if data["RuleForm"], err = s.ruleEditor(r, ws); err != nil {
+		return err
+	}
 	unread, err := s.Alerts.Alerts(ctx, ws, alert.Filter{Unread: true, Limit: 20})
 	if err != nil {
 		return err

@@ -1,0 +1,286 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
+)
+
+// alertRulePageRoutes serve the alert rules of the listening page: the
+// editor creates a rule or replaces one (?rule=ID opens it), with its
+// delivery channels; the list pauses, resumes and deletes them.
+func (s *Server) alertRulePageRoutes() {
+	m := s.mux
+	m.Handle("POST /w/{ws}/listening/rules", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		return s.saveRule(w, r, p, 0)
+	}))
+	m.Handle("POST /w/{ws}/listening/rules/{id}", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, ok := pathID(r, "id")
+		if !ok {
+			return apperr.NotFoundf("alert_rule")
+		}
+		return s.saveRule(w, r, p, id)
+	}))
+	for _, on := range []bool{true, false} {
+		verb, flash := "disable", "flash.listening.rule_paused"
+		if on {
+			verb, flash = "enable", "flash.listening.rule_resumed"
+		}
+		m.Handle("POST /w/{ws}/listening/rules/{id}/"+verb, s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, ok := pathID(r, "id")
+			if !ok {
+				return apperr.NotFoundf("alert_rule")
+			}
+			ru, err := s.Alerts.Rule(r.Context(), p.Workspace.ID, id)
+			if err != nil {
+				return err
+			}
+			ru.Enabled = on
+			if _, err := s.Alerts.UpdateRule(r.Context(), p.Workspace.ID, id, ru); err != nil {
+				return err
+			}
+			s.flash(w, r, "ok", flash)
+			redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
+			return nil
+		}))
+	}
+	m.Handle("POST /w/{ws}/listening/rules/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err := s.Alerts.DeleteRule(r.Context(), p.Workspace.ID, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.listening.rule_deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
+		return nil
+	}))
+}
+
+// saveRule creates a rule (id 0) or replaces the workspace's rule id from
+// the editor's form; a rule that does not validate comes back in the
+// editor with each mistake beside its field.
+func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, p account.Principal, id int64) error {
+	ctx, ws := r.Context(), p.Workspace.ID
+	f, ru, from, rowOf := readRuleForm(r)
+	f.ID = id
+	var err error
+	if id == 0 {
+		ru.Enabled = true
+		_, err = s.Alerts.CreateRule(ctx, ws, ru)
+	} else {
+		var old listen.AlertRule
+		if old, err = s.Alerts.Rule(ctx, ws, id); err != nil {
+			return err
+		}
+		// What the editor does not show stays as it was.
+		ru.Enabled, ru.Extra = old.Enabled, old.Extra
+		for i := range f.Channels {
+			if j := f.Channels[i].From; j >= 0 && j < len(old.Channels) && old.Channels[j].Kind == f.Channels[i].Kind {
+				f.Channels[i].SecretSet = old.Channels[j].Secret != ""
+			}
+		}
+		_, err = s.Alerts.UpdateRuleFrom(ctx, ws, id, ru, from)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		ae := s.asAppErr(r, err)
+		f.fail(ae, rowOf)
+		return s.listeningPage(w, r, p, http.StatusUnprocessableEntity, map[string]any{"RuleForm": f, "RuleError": ae})
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, r, "ok", "flash.saved")
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#rules")
+	return nil
+}
+
+// ruleForm is the alert-rule editor: a new rule, a stored one, or what was
+// typed, with each mistake beside its field. Numbers are kept as typed.
+type ruleForm struct {
+	ID        int64
+	Name      string
+	Kind      string
+	TopicID   int64
+	Threshold string
+	Quiet     string
+	Channels  []channelRow
+	// Errs are the mistakes of the rule's own fields (name, kind,
+	// topic_id, threshold, quiet_minutes, channels); Summary lists every
+	// mistake, channels' included, for the box above the form.
+	Errs    map[string][]apperr.FieldError
+	Summary []ruleProblem
+}
+
+// channelRow is one delivery channel in the editor. A stored channel shows
+// its webhook URL redacted (channelView) and never its secret: sent back
+// as shown, or blank, they keep the stored values.
+type channelRow struct {
+	N     int // the row's place in the form: channels.N.url
+	From  int // the channel's place in the stored rule, -1 for a new one
+	Kind  string
+	URL   string
+	Email string
+	// SecretSet: a secret is stored, and a blank one keeps it.
+	SecretSet bool
+	// SecretTyped: a secret was typed, and is not shown back when the
+	// form comes back with a mistake: it must be typed again.
+	SecretTyped bool
+	Errs        map[string][]apperr.FieldError // kind, url, secret, email
+}
+
+// ruleProblem is one mistake of the editor: the catalog key of its
+// field's label, the channel row it is in (1-based, 0 for none).
+type ruleProblem struct {
+	Label string
+	Row   int
+	Err   apperr.FieldError
+}
+
+// ruleLabels are the catalog keys of the labels of the editor's fields.
+var ruleLabels = map[string]string{
+	"name": "listening.name", "kind": "listening.kind", "topic_id": "listening.topic", "threshold": "listening.rule.threshold",
+	"quiet_minutes": "listening.rule.quiet", "channels": "listening.channels",
+}
+
+// channelLabels are those of a channel row's fields.
+var channelLabels = map[string]string{
+	"kind": "listening.channel.kind", "url": "listening.channel.url", "secret": "listening.channel.secret", "email": "listening.channel.email",
+}
+
+// spareChannelRows is how many blank channel rows the editor offers after
+// the rule's channels, up to alert.MaxChannels: a rule gets more channels
+// over several saves, without JavaScript.
+const spareChannelRows = 2
+
+// newRuleForm is the editor of a new rule.
+func newRuleForm() ruleForm {
+	f := ruleForm{Kind: "volume_spike", Threshold: "3", Quiet: strconv.Itoa(alert.DefaultQuietMinutes)}
+	f.pad()
+	return f
+}
+
+// storedRuleForm is the editor of a stored rule, its channels as the API
+// shows them.
+func storedRuleForm(ru listen.AlertRule) ruleForm {
+	f := ruleForm{ID: ru.ID, Name: ru.Name, Kind: ru.Kind, TopicID: ru.TopicID,
+		Threshold: strconv.FormatFloat(ru.Threshold, 'f', -1, 64), Quiet: strconv.Itoa(ru.QuietMinutes)}
+	for i, c := range ruleView(ru).Channels {
+		f.Channels = append(f.Channels, channelRow{N: i, From: i, Kind: c.Kind, URL: c.URL, Email: c.Email, SecretSet: c.SecretSet})
+	}
+	f.pad()
+	return f
+}
+
+// pad adds the blank channel rows.
+func (f *ruleForm) pad() {
+	n := min(len(f.Channels)+spareChannelRows, alert.MaxChannels)
+	for len(f.Channels) < n {
+		f.Channels = append(f.Channels, channelRow{N: len(f.Channels), From: -1, Kind: notify.WeCom})
+	}
+}
+
+// readRuleForm reads the editor's post: the form to show back, the rule,
+// and for each of its channels the stored place it came from (from) and
+// its row in the form (rowOf). A new row left blank, and a row marked
+// for removal, are no channel.
+func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf []int) {
+	f = ruleForm{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
+		Threshold: strings.TrimSpace(r.PostFormValue("threshold")), Quiet: strings.TrimSpace(r.PostFormValue("quiet_minutes"))}
+	f.TopicID, _ = strconv.ParseInt(r.PostFormValue("topic_id"), 10, 64)
+	ru = listen.AlertRule{Name: f.Name, Kind: f.Kind, TopicID: f.TopicID, Channels: []listen.Channel{}}
+	var err error
+	if ru.Threshold, err = strconv.ParseFloat(f.Threshold, 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
+		ru.Threshold = -1 // out of every kind's range: Validate names the field
+	}
+	// A quiet period left blank is the default, not none: none lets an
+	// alert fire again at every batch.
+	ru.QuietMinutes = alert.DefaultQuietMinutes
+	if f.Quiet != "" {
+		if ru.QuietMinutes, err = strconv.Atoi(f.Quiet); err != nil {
+			ru.QuietMinutes = -1
+		}
+	}
+	// Twice the rows the editor shows: a post with more channels than a
+	// rule may have is told so, and no post makes unbounded work.
+	for n := 0; n < 2*alert.MaxChannels; n++ {
+		key := func(field string) string { return r.PostFormValue("channels." + strconv.Itoa(n) + "." + field) }
+		row := channelRow{From: -1, Kind: key("kind"), URL: strings.TrimSpace(key("url")), Email: strings.TrimSpace(key("email"))}
+		if v, err := strconv.Atoi(key("from")); err == nil && v >= 0 {
+			row.From = v
+		}
+		secret := strings.TrimSpace(key("secret"))
+		if key("remove") != "" || row.From < 0 && row.URL == "" && row.Email == "" && secret == "" {
+			continue
+		}
+		row.N, row.SecretTyped = len(f.Channels), secret != ""
+		c := listen.Channel{Kind: row.Kind}
+		switch row.Kind {
+		case notify.Email:
+			c.Email = row.Email
+		case notify.DingTalk, notify.Feishu:
+			c.URL, c.Secret = row.URL, secret
+		default:
+			c.URL = row.URL
+		}
+		f.Channels = append(f.Channels, row)
+		ru.Channels = append(ru.Channels, c)
+		from = append(from, row.From)
+		rowOf = append(rowOf, row.N)
+	}
+	f.pad()
+	return f, ru, from, rowOf
+}
+
+// fail puts each field error of ae beside its field: the service names a
+// channel's fields by its place in the rule ("channels[1].url"), rowOf
+// turns that into its row of the form.
+func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
+	f.Errs = map[string][]apperr.FieldError{}
+	for _, fe := range ae.Fields {
+		if rest, ok := strings.CutPrefix(fe.Field, "channels["); ok {
+			i, field, _ := strings.Cut(rest, "].")
+			if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < len(rowOf) {
+				row := &f.Channels[rowOf[n]]
+				if row.Errs == nil {
+					row.Errs = map[string][]apperr.FieldError{}
+				}
+				row.Errs[field] = append(row.Errs[field], fe)
+				f.Summary = append(f.Summary, ruleProblem{Label: channelLabels[field], Row: row.N + 1, Err: fe})
+				continue
+			}
+		}
+		f.Errs[fe.Field] = append(f.Errs[fe.Field], fe)
+		f.Summary = append(f.Summary, ruleProblem{Label: ruleLabels[fe.Field], Err: fe})
+	}
+}
+
+// ruleEditor is the editor the listening page opens: the rule of
+// ?rule=ID (Returns apperr.NotFound if it is not the workspace's), or a
+// new one.
+func (s *Server) ruleEditor(r *http.Request, ws int64) (ruleForm, error) {
+	id, err := strconv.ParseInt(r.URL.Query().Get("rule"), 10, 64)
+	if err != nil || id <= 0 {
+		return newRuleForm(), nil
+	}
+	ru, err := s.Alerts.Rule(r.Context(), ws, id)
+	if err != nil {
+		return ruleForm{}, err
+	}
+	return storedRuleForm(ru), nil
+}
+
+// ruleViews are the workspace's rules as the list shows them, their
+// channels as the API does.
+func ruleViews(rs []listen.AlertRule) []alertRuleView {
+	out := make([]alertRuleView, len(rs))
+	for i, x := range rs {
+		out[i] = ruleView(x)
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestAlertRuleEditor: the listening page's rule editor sets delivery
+// channels, opens a stored rule with its webhook URLs redacted and its
+// secrets never shown, keeps what is sent back as shown, removes a
+// channel without handing the next one its secret, pauses and resumes a
+// rule, and shows each mistake beside its field; another workspace and an
+// analyst change nothing.
+func TestAlertRuleEditor(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	ws := owner.ws.ID
+	const (
+		wecomURL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+		wecomKey = "693a91f6-7xxx"
+		dingURL  = "https://oapi.dingtalk.com/robot/send?access_token=d1ngt0kend1ngt0ken"
+		dingKey  = "d1ngt0ken"
+		secret   = "SEC0f9e8d7c6b5a4"
+	)
+	var pages []string // every page shown, none may hold a secret or key
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	get := func(path string) string {
+		t.Helper()
+		status, body := b.get(path)
+		if status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, status)
+		}
+		pages = append(pages, body)
+		return body
+	}
+	editor := func(body string) string { return section(body, `id="rule-editor"`, "</form>") }
+	get("/w/acme/listening")
+
+	// Create with three channels; the blank fourth row is none.
+	status, _, _ := b.post("/w/acme/listening/rules", url.Values{"name": {"声量激增"}, "kind": {"volume_spike"}, "threshold": {"3"}, "quiet_minutes": {"120"},
+		"channels.0.from": {"-1"}, "channels.0.kind": {"wecom"}, "channels.0.url": {wecomURL},
+		"channels.1.from": {"-1"}, "channels.1.kind": {"dingtalk"}, "channels.1.url": {dingURL}, "channels.1.secret": {secret},
+		"channels.2.from": {"-1"}, "channels.2.kind": {"email"}, "channels.2.email": {"pr@example.com"},
+		"channels.3.from": {"-1"}, "channels.3.kind": {"wecom"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("create rule: %d", status)
+	}
+	rules, err := h.db.AlertRules(ctx, ws)
+	must(t, err)
+	wantChannels := []listen.Channel{{Kind: "wecom", URL: wecomURL}, {Kind: "dingtalk", URL: dingURL, Secret: secret}, {Kind: "email", Email: "pr@example.com"}}
+	if len(rules) != 1 || !reflect.DeepEqual(rules[0].Channels, wantChannels) || !rules[0].Enabled || rules[0].QuietMinutes != 120 {
+		t.Fatalf("created %+v, want one enabled rule with channels %+v", rules, wantChannels)
+	}
+	rule := rules[0]
+	// Set through the API only: the editor keeps it.
+	rule.Extra = map[string]string{"min_volume": "5"}
+	_, err = alert.NewService(h.db).UpdateRule(ctx, ws, rule.ID, rule)
+	must(t, err)
+	id := strconv.FormatInt(rule.ID, 10)
+
+	// The list shows where the rule delivers, redacted, and that it never fired.
+	list := section(get("/w/acme/listening"), `id="rules"`, `id="rule-editor"`)
+	for _, want := range []string{`<span class="badge channel-wecom">企业微信</span>`, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…", `<span class="badge channel-dingtalk">钉钉</span>`,
+		"已加签", "pr@example.com", "从未", `href="/w/acme/listening?rule=` + id + `#rule-editor"`, `action="/w/acme/listening/rules/` + id + `/disable"`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("rule list lacks %q", want)
+		}
+	}
+
+	// The editor opens the rule: redacted URLs, a secret that is set, not shown.
+	ed := editor(get("/w/acme/listening?rule=" + id + "#rule-editor"))
+	for _, want := range []string{"编辑预警规则“声量激增”", `action="/w/acme/listening/rules/` + id + `#rule-editor"`, `value="https://oapi.dingtalk.com/robot/send?…"`,
+		`name="channels.1.from" value="1"`, "已设置密钥——留空则保留。", `name="channels.0.remove"`, `value="120"`, `name="channels.4.kind"`} {
+		if !strings.Contains(ed, want) {
+			t.Errorf("editor of the rule lacks %q", want)
+		}
+	}
+	if _, body, _ := b.do("GET", "/w/acme/listening?rule="+id, nil, map[string]string{"Accept-Language": "en"}); !strings.Contains(body, "Secret set — leave blank to keep it.") {
+		t.Errorf("English editor lacks the kept secret's hint")
+	} else {
+		pages = append(pages, body)
+	}
+
+	// Saved as shown, with the WeCom robot removed: the DingTalk robot,
+	// now first, keeps its own address and secret.
+	status, _, _ = b.post("/w/acme/listening/rules/"+id, url.Values{"name": {"声量激增（品牌）"}, "kind": {"volume_spike"}, "threshold": {"2.5"}, "quiet_minutes": {"120"},
+		"channels.0.from": {"0"}, "channels.0.kind": {"wecom"}, "channels.0.url": {"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…"}, "channels.0.remove": {"1"},
+		"channels.1.from": {"1"}, "channels.1.kind": {"dingtalk"}, "channels.1.url": {"https://oapi.dingtalk.com/robot/send?…"}, "channels.1.secret": {""},
+		"channels.2.from": {"2"}, "channels.2.kind": {"email"}, "channels.2.email": {"pr@example.com"},
+		"channels.3.from": {"-1"}, "channels.3.kind": {"wecom"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("edit rule: %d", status)
+	}
+	got, err := h.db.AlertRule(ctx, ws, rule.ID)
+	must(t, err)
+	wantChannels = wantChannels[1:]
+	if got.Name != "声量激增（品牌）" || got.Threshold != 2.5 || !reflect.DeepEqual(got.Channels, wantChannels) || got.Extra["min_volume"] != "5" || !got.Enabled {
+		t.Errorf("after edit: %+v, want channels %+v, min_volume kept, enabled", got, wantChannels)
+	}
+
+	// Pause and resume from the list; the secret stays.
+	for _, tt := range []struct {
+		verb, flash string
+		enabled     bool
+	}{{"disable", "已暂停", false}, {"enable", "已恢复", true}} {
+		status, _, _ = b.post("/w/acme/listening/rules/"+id+"/"+tt.verb, nil)
+		if status != http.StatusSeeOther {
+			t.Fatalf("%s rule: %d", tt.verb, status)
+		}
+		got, err = h.db.AlertRule(ctx, ws, rule.ID)
+		must(t, err)
+		if got.Enabled != tt.enabled || !reflect.DeepEqual(got.Channels, wantChannels) {
+			t.Errorf("after %s: enabled %v channels %+v", tt.verb, got.Enabled, got.Channels)
+		}
+		body := get("/w/acme/listening")
+		if !strings.Contains(body, tt.flash) {
+			t.Errorf("after %s the page lacks %q", tt.verb, tt.flash)
+		}
+		if paused := strings.Contains(section(body, `id="rule-`+id+`"`, "</tr>"), "badge warn"); paused == tt.enabled {
+			t.Errorf("after %s the list shows paused %v", tt.verb, paused)
+		}
+	}
+
+	// Mistakes come back beside their fields, with what was typed but the secret.
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		want       []string
+	}{
+		{"new rule", "/w/acme/listening/rules", url.Values{"name": {""}, "kind": {"volume_spike"}, "threshold": {"abc"}, "quiet_minutes": {"60"},
+			"channels.0.from": {"-1"}, "channels.0.kind": {"dingtalk"}, "channels.0.url": {"ftp://robot"}, "channels.0.secret": {"SECtyped"},
+			"channels.1.from": {"-1"}, "channels.1.kind": {"wecom"},
+			"channels.2.from": {"-1"}, "channels.2.kind": {"email"}, "channels.2.email": {"pr at example"}},
+			[]string{`id="r-name-err"`, `id="r-threshold-err"`, `value="abc"`, `id="r-ch-0-url-err"`, `value="ftp://robot"`, "刚才输入的密钥未保留",
+				`id="r-ch-1-email-err"`, `value="pr at example"`, "渠道 2 · 电子邮件地址: 不是有效的电子邮件地址。", "渠道 1 · Webhook 地址（群机器人）: "}},
+		{"stored rule, kind changed", "/w/acme/listening/rules/" + id, url.Values{"name": {"声量激增（品牌）"}, "kind": {"volume_spike"}, "threshold": {"2.5"}, "quiet_minutes": {"120"},
+			"channels.0.from": {"0"}, "channels.0.kind": {"feishu"}, "channels.0.url": {"https://oapi.dingtalk.com/robot/send?…"},
+			"channels.1.from": {"1"}, "channels.1.kind": {"email"}, "channels.1.email": {"pr@example.com"}},
+			[]string{`id="r-ch-0-url-err"`, "隐去密钥", `action="/w/acme/listening/rules/` + id + `#rule-editor"`, `name="channels.0.from" value="0"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body, _ := b.post(tt.path, tt.form)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s: %d, want 422", tt.path, status)
+			}
+			pages = append(pages, body)
+			ed := editor(body)
+			for _, want := range tt.want {
+				if !strings.Contains(ed, want) {
+					t.Errorf("editor lacks %q", want)
+				}
+			}
+			if strings.Contains(body, "SECtyped") {
+				t.Errorf("the typed secret is shown back")
+			}
+		})
+	}
+	if got, _ := h.db.AlertRule(ctx, ws, rule.ID); !reflect.DeepEqual(got.Channels, wantChannels) {
+		t.Errorf("a refused edit changed the channels: %+v", got.Channels)
+	}
+
+	for i, body := range pages {
+		for _, bad := range []string{secret, wecomKey, dingKey} {
+			if strings.Contains(body, bad) {
+				t.Errorf("page %d shows %q", i, bad)
+			}
+		}
+	}
+
+	// Another workspace does not reach the rule through its own paths.
+	o := h.browser()
+	o.login(other.email, other.password)
+	if status, _ := o.get("/w/other/listening?rule=" + id); status != http.StatusNotFound {
+		t.Errorf("other opens acme's rule: %d, want 404", status)
+	}
+	for _, p := range []string{"/w/other/listening/rules/" + id, "/w/other/listening/rules/" + id + "/disable", "/w/acme/listening/rules/" + id} {
+		if status, _, _ := o.post(p, url.Values{"name": {"x"}, "kind": {"volume_spike"}, "threshold": {"2"}}); status != http.StatusNotFound {
+			t.Errorf("other POST %s: %d, want 404", p, status)
+		}
+	}
+
+	// An analyst sees the rules, not the editor, and changes nothing.
+	analyst := "analyst@example.com"
+	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	an := h.browser()
+	an.login(analyst, "correct horse battery")
+	if status, body := an.get("/w/acme/listening?rule=" + id); status != http.StatusOK || strings.Contains(body, `id="rule-editor"`) || strings.Contains(body, "/disable") || !strings.Contains(body, "pr@example.com") {
+		t.Errorf("analyst's page: %d, editor or pause shown, or channels hidden", status)
+	}
+	for _, p := range []string{"/w/acme/listening/rules/" + id, "/w/acme/listening/rules/" + id + "/disable", "/w/acme/listening/rules/" + id + "/enable"} {
+		if status, _, _ := an.post(p, url.Values{"name": {"x"}, "kind": {"volume_spike"}, "threshold": {"2"}}); status != http.StatusForbidden {
+			t.Errorf("analyst POST %s: %d, want 403", p, status)
+		}
+	}
+	if got, _ := h.db.AlertRule(ctx, ws, rule.ID); got.Name != "声量激增（品牌）" || !got.Enabled {
+		t.Errorf("the rule changed: %+v", got)
+	}
+}
