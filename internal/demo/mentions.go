@@ -15,6 +15,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
 )
 
 // Listening demo: the demo workspace hears 60 days of posts about 闲岚 and
@@ -340,19 +341,25 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 		if err != nil {
 			return err
 		}
-		names := map[string]bool{}
+		byName := map[string]listen.AlertRule{}
 		for _, r := range have {
-			names[r.Name] = true
+			byName[r.Name] = r
 		}
 		want := []listen.AlertRule{
-			{Name: crisisRule, Kind: "crisis_word", TopicID: crisisID, Threshold: 1, QuietMinutes: 60, Enabled: true},
-			{Name: volumeRule, Kind: "volume_spike", TopicID: brandID, Threshold: 3, QuietMinutes: 180, Enabled: true},
+			{Name: crisisRule, Kind: "crisis_word", TopicID: crisisID, Threshold: 1, QuietMinutes: 60, Enabled: true, Channels: demoChannels[crisisRule]},
+			{Name: volumeRule, Kind: "volume_spike", TopicID: brandID, Threshold: 3, QuietMinutes: 180, Enabled: true, Channels: demoChannels[volumeRule]},
 		}
 		for _, r := range want {
-			if names[r.Name] {
-				continue
+			old, ok := byName[r.Name]
+			switch {
+			case !ok:
+				_, err = rules.CreateRule(ctx, wsID, r)
+			case len(old.Channels) == 0:
+				// A rule of an earlier demo, made without channels.
+				old.Channels = r.Channels
+				_, err = rules.UpdateRule(ctx, wsID, old.ID, old)
 			}
-			if _, err := rules.CreateRule(ctx, wsID, r); err != nil {
+			if err != nil {
 				return fmt.Errorf("demo: alert rule %q: %w", r.Name, err)
 			}
 		}
@@ -385,13 +392,34 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 	// (the server sets its evaluator on the pipeline only after the demo
 	// is loaded). Quiet periods and "the same mentions never fire twice"
 	// keep a second load from recording the alerts again.
-	ev := alert.NewEvaluator(d.Alerts, alert.Options{Now: func() time.Time { return spikeDay.Add(22*time.Hour + 5*time.Minute) }})
+	ev := alert.NewEvaluator(d.Alerts, alert.Options{Sender: unsent{}, Now: func() time.Time { return spikeDay.Add(22*time.Hour + 5*time.Minute) }})
 	if _, err := ev.Evaluate(ctx, wsID, spikeIDs); err != nil {
 		return fmt.Errorf("demo: evaluate alerts: %w", err)
 	}
 	ev.Wait()
 	return nil
 }
+
+// demoChannels are where the demo's alert rules deliver besides the
+// in-app list: the PR team's WeCom group robot and mailbox, and the
+// marketing group's DingTalk robot with its signing secret. Their hosts
+// are .example ones (RFC 2606), which resolve nowhere: an alert a running
+// server fires in the demo workspace reaches no one.
+var demoChannels = map[string][]listen.Channel{
+	crisisRule: {
+		{Kind: notify.WeCom, URL: "https://qyapi.weixin.example/cgi-bin/webhook/send?key=5e7c1a09-demo-4c3b-9f21-xianlan00pr"},
+		{Kind: notify.Email, Email: "pr-duty@xianlan-coffee.example"},
+	},
+	volumeRule: {
+		{Kind: notify.DingTalk, URL: "https://oapi.dingtalk.example/robot/send?access_token=demo0b6f2c94d1e8a7xianlan", Secret: "SECdemo9c1f0e7b2a64d3xianlan"},
+	},
+}
+
+// unsent is the Sender of the demo's load: the alerts its spike fired
+// show as delivered to their rules' channels, and nothing is sent.
+type unsent struct{}
+
+func (unsent) Send(context.Context, notify.Target, notify.Message) error { return nil }
 
 // relinkCompetitorTopics points the competitor topics of an earlier load
 // at the competitors refresh has just recreated (same names, new ids), so

@@ -2,6 +2,8 @@ package demo
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -95,6 +97,44 @@ func testListeningDemo(t *testing.T) {
 		}
 	}
 	t.Logf("alert kinds: %v", kinds)
+	// The rules deliver to chat robots and e-mail on .example hosts, which
+	// reach no one; the spike's alerts show as delivered, with no try left
+	// for a running server's delivery job.
+	rules, err := alert.NewService(db).Rules(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kindsOf := map[int64][]string{}
+	for _, r := range rules {
+		for _, c := range r.Channels {
+			kindsOf[r.ID] = append(kindsOf[r.ID], c.Kind)
+			host := c.Email[strings.LastIndex(c.Email, "@")+1:]
+			if c.URL != "" {
+				u, err := url.Parse(c.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				host = u.Hostname()
+			}
+			if !strings.HasSuffix(host, ".example") {
+				t.Errorf("rule %q delivers to %q, not an .example host", r.Name, host)
+			}
+		}
+	}
+	if got := fmt.Sprint(kindsOf); !strings.Contains(got, "[wecom email]") || !strings.Contains(got, "[dingtalk]") {
+		t.Errorf("demo rules' channels %s, want a WeCom robot and an e-mail, and a DingTalk robot", got)
+	}
+	for _, a := range alerts {
+		out := alert.DeliveryOutcome(a)
+		if len(out) != len(kindsOf[a.RuleID]) || a.DeliveryDueAt != nil {
+			t.Errorf("alert %d: delivery %v, due %v; want each of its rule's %d channels delivered, none due", a.ID, out, a.DeliveryDueAt, len(kindsOf[a.RuleID]))
+		}
+		for k, v := range out {
+			if v != "ok" {
+				t.Errorf("alert %d: channel %s: %s", a.ID, k, v)
+			}
+		}
+	}
 	if !kinds["crisis_word"] {
 		t.Errorf("alert kinds %v lack crisis_word", kinds)
 	}
@@ -135,7 +175,7 @@ func testListeningDemo(t *testing.T) {
 	}
 	topics2, _ := d.Listen.Topics(ctx, ws.ID)
 	alerts2, _ := alert.NewService(db).Alerts(ctx, ws.ID, alert.Filter{})
-	rules, _ := alert.NewService(db).Rules(ctx, ws.ID)
+	rules, _ = alert.NewService(db).Rules(ctx, ws.ID)
 	if len(topics2) != len(topics) || len(alerts2) != len(alerts) || len(rules) != 2 {
 		t.Errorf("second load: %d topics %d alerts %d rules, want %d, %d, 2", len(topics2), len(alerts2), len(rules), len(topics), len(alerts))
 	}
