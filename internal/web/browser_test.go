@@ -260,6 +260,15 @@ func TestBrowser(t *testing.T) {
 	if got := text(`#breakdown-class`); !strings.Contains(got, "Link previews") && !strings.Contains(got, "链接预览") {
 		t.Errorf("demo link's classification lacks previews: %q", got)
 	}
+	step("open its edit form",
+		chromedp.Click(chromedp.CSS(`#edit-link summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#link-edit-form #link-destination`)),
+		chromedp.ScrollIntoView(chromedp.CSS(`#edit-link`)),
+		shot("link-edit-demo.png"),
+	)
+	if got := text(`#allowlist-note`); !strings.Contains(got, "xianlan-coffee.example, xianlan.tmall.example") {
+		t.Errorf("demo link's edit form does not name the allowed domains: %q", got)
+	}
 	step("open the demo's conversions",
 		chromedp.Click(chromedp.CSS(`a[data-section="evaluation"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#funnel-chart canvas`)),
@@ -301,6 +310,21 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(tried, "闲岚") || !strings.Contains(tried, "条") {
 		t.Errorf("try-it box after typing 闲岚: %.300q", tried)
 	}
+	// The alert rules, where each delivers, and one open in the editor.
+	if rules := text(`#rules`); !strings.Contains(rules, "企业微信") || !strings.Contains(rules, "https://qyapi.weixin.example/cgi-bin/webhook/send?…") {
+		t.Errorf("alert rules lack the demo's WeCom robot: %.400q", rules)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#rules tbody tr a[href*="?rule="]`))); err != nil {
+		t.Fatalf("edit an alert rule: %v", err)
+	}
+	step("see an alert rule in the editor",
+		chromedp.WaitVisible(chromedp.CSS(`#r-ch-0-url`)),
+		chromedp.ScrollIntoView(chromedp.CSS(`#r-channels`)),
+		shot("listening-rule-editor.png"),
+	)
+	if editor := text(`#rule-editor`); !strings.Contains(editor, "编辑预警规则") {
+		t.Errorf("rule editor: %.300q", editor)
+	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#alerts .alert-list a`))); err != nil {
 		t.Fatalf("open an alert: %v", err)
 	}
@@ -308,6 +332,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#alert-mentions li.mention`)),
 		shot("listening-alert.png"),
 	)
+	if sent := text(`#alert-delivery`); !strings.Contains(sent, "企业微信") && !strings.Contains(sent, "钉钉") {
+		t.Errorf("the demo alert's delivery: %q", sent)
+	}
 	if title := text(`#alert-title`); !strings.Contains(title, "危机词") && !strings.Contains(title, "声量突增") && !strings.Contains(title, "负面") {
 		t.Errorf("alert title %q is not a Chinese alert title", title)
 	}
