@@ -20,15 +20,44 @@ type alertRuleInput struct {
 	TopicID      int64             `json:"topic_id,omitempty"`
 	Threshold    float64           `json:"threshold"`
 	QuietMinutes int               `json:"quiet_minutes"`
-	Channels     []listen.Channel  `json:"channels"`
+	Channels     []channelInput    `json:"channels"`
 	Enabled      *bool             `json:"enabled,omitempty"`
 	Extra        map[string]string `json:"extra,omitempty"`
 }
 
-func (in alertRuleInput) rule() listen.AlertRule {
+// channelInput is a channel a client sends. From, on an update, is the
+// channel's place (from 0) in the rule's channels as the API showed them:
+// the one whose stored URL and secret it keeps. Without From on any
+// channel, the channels keep the stored ones at their own places, so a
+// client that removes a channel and sends the others back as shown must
+// give From, or the one after the removed channel would keep its URL and
+// secret; a channel without From among others with it is new.
+type channelInput struct {
+	listen.Channel
+	From *int `json:"from,omitempty"`
+}
+
+func (in alertRuleInput) rule() (listen.AlertRule, []int) {
 	enabled := in.Enabled == nil || *in.Enabled
-	return listen.AlertRule{Name: in.Name, Kind: in.Kind, TopicID: in.TopicID, Threshold: in.Threshold, QuietMinutes: in.QuietMinutes,
-		Channels: in.Channels, Enabled: enabled, Extra: in.Extra}
+	r := listen.AlertRule{Name: in.Name, Kind: in.Kind, TopicID: in.TopicID, Threshold: in.Threshold, QuietMinutes: in.QuietMinutes,
+		Enabled: enabled, Extra: in.Extra}
+	var from []int
+	for _, c := range in.Channels {
+		r.Channels = append(r.Channels, c.Channel)
+		if c.From != nil && from == nil {
+			from = make([]int, 0, len(in.Channels))
+		}
+	}
+	if from != nil {
+		for _, c := range in.Channels {
+			if c.From != nil {
+				from = append(from, *c.From)
+			} else {
+				from = append(from, -1)
+			}
+		}
+	}
+	return r, from
 }
 
 // channelView is a channel as the API shows it: the webhook URL without
@@ -91,7 +120,8 @@ func (s *Server) alertAPI() {
 			if err := decodeJSON(r.Body, &in); err != nil {
 				return err
 			}
-			rule, err := s.Alerts.CreateRule(r.Context(), p.Workspace.ID, in.rule())
+			rule, _ := in.rule()
+			rule, err := s.Alerts.CreateRule(r.Context(), p.Workspace.ID, rule)
 			if err != nil {
 				return err
 			}
@@ -115,7 +145,8 @@ func (s *Server) alertAPI() {
 			if err := decodeJSON(r.Body, &in); err != nil {
 				return err
 			}
-			rule, err := s.Alerts.UpdateRule(r.Context(), p.Workspace.ID, id, in.rule())
+			rule, from := in.rule()
+			rule, err := s.Alerts.UpdateRuleFrom(r.Context(), p.Workspace.ID, id, rule, from)
 			if err != nil {
 				return err
 			}

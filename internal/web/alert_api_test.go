@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,5 +98,52 @@ func TestMessagesText(t *testing.T) {
 		if got := m.Text(tt.locale)(tt.key, args); got != tt.want {
 			t.Errorf("Text(%q)(%q) = %q, want %q", tt.locale, tt.key, got, tt.want)
 		}
+	}
+}
+
+// A client that removes a channel and sends the others back as the API
+// showed them says where each came from, so that the one after the
+// removed channel keeps its own address and secret, not the removed one's.
+func TestAlertRuleAPIChannelsFrom(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	robot := func(token string) map[string]any {
+		return map[string]any{"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=" + token, "secret": "SEC" + token}
+	}
+	status, body := h.api("POST", "/workspaces/acme/alert-rules", owner.token, map[string]any{"name": "两个机器人", "kind": "crisis_word",
+		"channels": []any{robot("aaaaaa"), robot("bbbbbb")}})
+	if status != 201 {
+		t.Fatalf("create rule: %d %s", status, jsonText(body))
+	}
+	id, _ := strconv.ParseInt(fmt.Sprint(body["id"]), 10, 64)
+	shown := "https://oapi.dingtalk.com/robot/send?…"
+	for _, tt := range []struct {
+		name     string
+		channels []any
+		want     []string // the stored tokens
+	}{
+		{"the first removed", []any{map[string]any{"kind": "dingtalk", "url": shown, "from": 1}}, []string{"bbbbbb"}},
+		{"a new one before the kept one", []any{robot("cccccc"), map[string]any{"kind": "dingtalk", "url": shown, "from": 0}}, []string{"cccccc", "bbbbbb"}},
+		{"without from, by place", []any{map[string]any{"kind": "dingtalk", "url": shown}}, []string{"cccccc"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := h.api("PUT", fmt.Sprintf("/workspaces/acme/alert-rules/%d", id), owner.token, map[string]any{"name": "两个机器人", "kind": "crisis_word", "channels": tt.channels})
+			if status != 200 {
+				t.Fatalf("update: %d %s", status, jsonText(body))
+			}
+			rule, err := h.db.AlertRule(context.Background(), owner.ws.ID, id)
+			must(t, err)
+			var got []string
+			for _, c := range rule.Channels {
+				token := strings.TrimPrefix(c.URL, "https://oapi.dingtalk.com/robot/send?access_token=")
+				if c.Secret != "SEC"+token {
+					t.Errorf("channel %s has the secret %s", token, c.Secret)
+				}
+				got = append(got, token)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("stored robots %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
