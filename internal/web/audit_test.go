@@ -18,6 +18,9 @@ func TestAuditAction(t *testing.T) {
 		{"POST /w/{ws}/strategy/campaigns/{id}/mix", "update", "mix"},
 		{"POST /w/{ws}/strategy/campaigns/from-template", "from_template", "campaigns"},
 		{"POST /w/{ws}/conversions/rotate-key", "rotate", "conversions"},
+		{"POST /w/{ws}/settings/allowlist", "update", "allowlist"},
+		{"POST /w/{ws}/links/{id}", "update", "links"},
+		{"POST /w/{ws}/links/{id}/delete", "delete", "links"},
 		{"PUT /api/v1/workspaces/{ws}", "update", "workspace"},
 		{"DELETE /api/v1/workspaces/{ws}/topics/{id}", "delete", "topics"},
 		{"POST /api/v1/workspaces/{ws}/mentions", "create", "mentions"},
@@ -34,6 +37,7 @@ func TestAuditAction(t *testing.T) {
 		{"en", "POST /api/v1/workspaces/{ws}/alerts/{id}/read", "Mark alert as read"},
 		{"zh-CN", "POST /w/{ws}/listening/alerts/{id}/read", "将预警标为已读"},
 		{"zh-CN", "POST /w/{ws}/strategy/campaigns/from-template", "套用模板新建营销活动"},
+		{"en", "POST /w/{ws}/settings/allowlist", "Update destination allowlist"},
 		{"en", "POST /w/{ws}/nothing-known", "POST /w/{ws}/nothing-known"},
 	} {
 		if got := (&view{s: h.srv, Locale: c.locale}).Action(c.action); got != c.want {
@@ -59,7 +63,7 @@ func TestAuditActionsReadable(t *testing.T) {
 		"POST /w/{ws}/listening/rules/{id}/delete", "POST /w/{ws}/listening/seed", "POST /w/{ws}/listening/sources/import",
 		"POST /w/{ws}/listening/sources/{id}/disable", "POST /w/{ws}/listening/topics", "POST /w/{ws}/platforms/{key}/override",
 		"POST /w/{ws}/platforms/{key}/reset", "POST /w/{ws}/settings/members", "POST /w/{ws}/settings/members/{id}/delete",
-		"POST /w/{ws}/conversions/rotate-key",
+		"POST /w/{ws}/conversions/rotate-key", "POST /w/{ws}/links/{id}", "POST /w/{ws}/links/{id}/delete", "POST /w/{ws}/settings/allowlist",
 	}
 	for _, o := range h.srv.api.ops {
 		if o.Method != "GET" && !o.ReadOnly && strings.HasPrefix(o.Path, "/workspaces/{ws}") {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -18,8 +19,9 @@ import (
 )
 
 // linkPageRoutes serve the links pages of step 4 (execution): the list
-// with its create form and UTM preview, a link's page with its charts, and
-// the buttons that switch a link off and on.
+// with its create form and UTM preview, a link's page with its charts and
+// its edit form, the buttons that switch a link off and on or delete it,
+// and the settings page's form of the destination-domain allowlist.
 func (s *Server) linkPageRoutes() {
 	m := s.mux
 	list := func(section string) pageHandler {
@@ -32,11 +34,15 @@ func (s *Server) linkPageRoutes() {
 	m.Handle("POST /w/{ws}/links", s.page(account.EditContent, s.linkCreate))
 	m.Handle("POST /w/{ws}/links/preview", s.readPage(account.EditContent, s.linkPreview))
 	m.Handle("GET /w/{ws}/links/{id}", s.page("", s.linkDetail))
+	m.Handle("POST /w/{ws}/links/{id}", s.page(account.EditContent, s.linkEdit))
+	m.Handle("POST /w/{ws}/links/{id}/delete", s.page(account.EditContent, s.linkDelete))
+	m.Handle("POST /w/{ws}/settings/allowlist", s.page(account.EditWorkspace, s.allowlistSave))
 	m.Handle("POST /w/{ws}/links/{id}/disable", s.page(account.EditContent, s.linkSwitch(true)))
 	m.Handle("POST /w/{ws}/links/{id}/enable", s.page(account.EditContent, s.linkSwitch(false)))
 }
 
-// linkForm is the create form as typed.
+// linkForm is the create or edit form as typed; the edit form has the
+// destination, label and expiry only.
 type linkForm struct {
 	Destination, Label, Campaign, Channel, Content, Expires string
 }
@@ -104,6 +110,10 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 	if err != nil {
 		return err
 	}
+	allow, err := s.Links.AllowedDomains(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
 	campaignNames := map[int64]string{}
 	for _, c := range camps {
 		campaignNames[c.ID] = c.Name
@@ -131,7 +141,7 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 	data := map[string]any{
 		"Section": "execution", "Page": section, "Rows": rows, "Total": total,
 		"Campaigns": campaignChoices, "Channels": channels, "Form": form,
-		"Errors": fieldErrors(ferr), "Preview": s.previewFor(r, p, form, camps),
+		"Errors": fieldErrors(ferr), "Preview": s.previewFor(r, form, camps, allow), "Allowlist": allow,
 	}
 	s.render(w, r, status, "links", data)
 	return nil
@@ -161,12 +171,8 @@ type linkPreview struct {
 	Error  string
 }
 
-func (s *Server) previewFor(r *http.Request, p account.Principal, f linkForm, camps []campaign.Campaign) *linkPreview {
+func (s *Server) previewFor(r *http.Request, f linkForm, camps []campaign.Campaign, allow []string) *linkPreview {
 	if f.Destination == "" {
-		return nil
-	}
-	allow, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
-	if err != nil {
 		return nil
 	}
 	dest, err := link.ValidateDestination("destination", f.Destination, allow)
@@ -201,8 +207,12 @@ func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, p account.P
 	if err != nil {
 		return err
 	}
+	allow, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "links", map[string]any{"Section": "execution", "Partial": "link_preview",
-		"Preview": s.previewFor(r, p, readLinkForm(r), camps)})
+		"Preview": s.previewFor(r, readLinkForm(r), camps, allow)})
 	return nil
 }
 
@@ -251,6 +261,97 @@ func (s *Server) linkSwitch(disable bool) pageHandler {
 	}
 }
 
+// expiryLayout is how the edit form shows an expiry: a datetime-local
+// value in the workspace's zone.
+const expiryLayout = "2006-01-02T15:04"
+
+// editForm is the edit form of l as stored.
+func editForm(l link.Link, loc *time.Location) linkForm {
+	f := linkForm{Destination: l.Destination, Label: l.Label}
+	if l.ExpiresAt != nil {
+		f.Expires = l.ExpiresAt.In(loc).Format(expiryLayout)
+	}
+	return f
+}
+
+// update is the change the edit form asks of l: only the fields that
+// differ from l's, so that saving a new label neither checks the old
+// destination against an allowlist set after it nor refuses an expiry
+// that has passed; an emptied expiry removes it.
+func (f linkForm) update(l link.Link, loc *time.Location) (link.Update, error) {
+	was := editForm(l, loc)
+	var u link.Update
+	if f.Destination != was.Destination {
+		u.Destination = &f.Destination
+	}
+	if f.Label != was.Label {
+		u.Label = &f.Label
+	}
+	switch {
+	case f.Expires == was.Expires:
+	case f.Expires == "":
+		u.ClearExpiry = true
+	default:
+		t, ok := parseLocalTime(f.Expires, loc)
+		if !ok {
+			return u, apperr.Field("expires_at", "error.when")
+		}
+		u.ExpiresAt = &t
+	}
+	return u, nil
+}
+
+func (s *Server) linkEdit(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	l, err := s.pathLink(r, p)
+	if err != nil {
+		return err
+	}
+	form := readLinkForm(r)
+	u, err := form.update(l, p.Workspace.Location())
+	if err == nil {
+		_, err = s.Links.Update(r.Context(), p.Workspace.ID, l.ID, u)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		return s.linkDetailPage(w, r, p, l, http.StatusUnprocessableEntity, form, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, r, "ok", "flash.link_saved")
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/links/"+strconv.FormatInt(l.ID, 10))
+	return nil
+}
+
+func (s *Server) linkDelete(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	id, ok := pathID(r, "id")
+	if !ok {
+		return apperr.NotFoundf("link")
+	}
+	if err := s.Links.Delete(r.Context(), p.Workspace.ID, id); err != nil {
+		return err
+	}
+	s.flash(w, r, "ok", "flash.link_deleted")
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/links")
+	return nil
+}
+
+// allowlistSave replaces the destination-domain allowlist with the
+// domains typed one a line (commas and spaces separate them too), or
+// shows the settings page with the refused ones.
+func (s *Server) allowlistSave(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	domains := strings.FieldsFunc(r.PostFormValue("domains"), func(c rune) bool { return c == ',' || c == '，' || unicode.IsSpace(c) })
+	_, err := s.Links.SetAllowedDomains(r.Context(), p.Workspace.ID, domains)
+	if apperr.Is(err, apperr.Invalid) {
+		return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "allowlist", err, "")
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, r, "ok", "flash.allowlist_saved")
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+	return nil
+}
+
 // linkPeriods are the periods the link page offers, in hours; up to two
 // days the chart is hourly, beyond that daily in the workspace's zone.
 var linkPeriods = []struct {
@@ -263,6 +364,12 @@ func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Pr
 	if err != nil {
 		return err
 	}
+	return s.linkDetailPage(w, r, p, l, http.StatusOK, editForm(l, p.Workspace.Location()), nil)
+}
+
+// linkDetailPage is a link's page with its edit form as typed and its
+// errors beside the fields.
+func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p account.Principal, l link.Link, status int, form linkForm, ferr error) error {
 	period := r.URL.Query().Get("period")
 	hours := 0
 	for _, pe := range linkPeriods {
@@ -280,6 +387,10 @@ func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Pr
 	if err != nil {
 		return err
 	}
+	allow, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
+	if err != nil {
+		return err
+	}
 	tr := s.lang(r)
 	var campaignName string
 	if l.CampaignID != nil {
@@ -294,8 +405,9 @@ func (s *Server) linkDetail(w http.ResponseWriter, r *http.Request, p account.Pr
 		breakdowns[dim] = rows
 		charts[dim] = bucketChart(rows, dim == "class" || dim == "device")
 	}
-	s.render(w, r, http.StatusOK, "links_detail", map[string]any{
+	s.render(w, r, status, "links_detail", map[string]any{
 		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
+		"Form": form, "Errors": fieldErrors(ferr), "Allowlist": allow,
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
 		"Located":  slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),

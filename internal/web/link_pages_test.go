@@ -408,3 +408,321 @@ func TestClicksChartLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkEditPage: the link's page changes its destination (checked as
+// on create, against the allowlist), label and expiry, each refusal
+// beside its field with what was typed kept; a field left as it was is
+// not sent, so a new label saves though the destination is outside an
+// allowlist set after it.
+func TestLinkEditPage(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	stored := func() link.Link {
+		t.Helper()
+		l, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID)
+		must(t, err)
+		return l
+	}
+	// form is the edit form as the page fills it, with changes.
+	form := func(changes ...string) url.Values {
+		l := stored()
+		v := url.Values{"destination": {l.Destination}, "label": {l.Label}, "expires_at": {""}}
+		if l.ExpiresAt != nil {
+			v.Set("expires_at", l.ExpiresAt.In(f.owner.ws.Location()).Format("2006-01-02T15:04"))
+		}
+		for i := 0; i+1 < len(changes); i += 2 {
+			v.Set(changes[i], changes[i+1])
+		}
+		return v
+	}
+	save := func(t *testing.T, v url.Values) {
+		t.Helper()
+		status, body, hdr := b.post(f.linkPath(), v)
+		if status != http.StatusSeeOther || hdr.Get("Location") != f.linkPath() {
+			t.Fatalf("save %v: status %d, location %q: %.400s", v, status, hdr.Get("Location"), body)
+		}
+	}
+	refuse := func(t *testing.T, v url.Values, field string, want ...string) {
+		t.Helper()
+		before := stored()
+		status, body, _ := b.post(f.linkPath(), v)
+		if status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d, want 422", status)
+		}
+		for _, w := range append(want, `id="link-`+field+`-err"`, `aria-invalid="true" aria-describedby="link-`+field+`-err"`, `id="edit-link"><details open>`) {
+			if !strings.Contains(body, w) {
+				t.Errorf("refusal lacks %q", w)
+			}
+		}
+		if after := stored(); after.Destination != before.Destination || after.Label != before.Label || !after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Errorf("refused edit changed the link: %+v", after)
+		}
+	}
+
+	_, body := b.get(f.linkPath())
+	for _, want := range []string{`id="link-edit-form"`, `value="https://shop.example.com/winter"`, `value="阿May 笔记"`, `id="link-expires_at"`, f.link.Code, `id="delete-link"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("link page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `id="allowlist-note"`) {
+		t.Error("the page speaks of an allowlist the workspace has not set")
+	}
+
+	t.Run("label", func(t *testing.T) {
+		save(t, form("label", "阿May 笔记 · 二月"))
+		if l := stored(); l.Label != "阿May 笔记 · 二月" || l.UTM != f.link.UTM || l.Destination != f.link.Destination {
+			t.Errorf("after a new label: %+v", l)
+		}
+		_, body := b.get(f.linkPath())
+		if !strings.Contains(body, `class="flash ok"`) || !strings.Contains(body, "阿May 笔记 · 二月") {
+			t.Error("saved label not shown, or no confirmation")
+		}
+		long := strings.Repeat("长", link.MaxLabel+1)
+		refuse(t, form("label", long), "label", `value="`+long+`"`)
+	})
+
+	t.Run("destination", func(t *testing.T) {
+		save(t, form("destination", "https://shop.example.com/spring?utm_source=newsletter#top"))
+		l := stored()
+		if l.Code != f.link.Code || l.Destination != "https://shop.example.com/spring?utm_source=newsletter#top" {
+			t.Fatalf("after a new destination: %+v", l)
+		}
+		want := "https://shop.example.com/spring?utm_source=xiaohongshu&utm_medium=social&utm_campaign=winter&utm_content=%E9%98%BFMay+%E7%AC%94%E8%AE%B0#top"
+		if got := l.Tagged(); got != want {
+			t.Errorf("tagged = %q, want %q", got, want)
+		}
+		resp, err := noFollow.Get(h.ts.URL + "/l/" + f.link.Code)
+		must(t, err)
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "https://shop.example.com/spring?utm_source=xiaohongshu&") {
+			t.Errorf("redirect after the change: %d to %q", resp.StatusCode, loc)
+		}
+		refuse(t, form("destination", "javascript:alert(1)"), "destination", `value="javascript:alert(1)"`)
+		refuse(t, form("destination", ""), "destination")
+	})
+
+	t.Run("expiry", func(t *testing.T) {
+		next := time.Now().In(f.owner.ws.Location()).AddDate(0, 0, 10).Format("2006-01-02T15:04")
+		save(t, form("expires_at", next))
+		l := stored()
+		if l.ExpiresAt == nil || l.ExpiresAt.In(f.owner.ws.Location()).Format("2006-01-02T15:04") != next {
+			t.Fatalf("expiry = %v, want %s", l.ExpiresAt, next)
+		}
+		if _, body := b.get(f.linkPath()); !strings.Contains(body, `value="`+next+`"`) {
+			t.Errorf("the form does not show the expiry %s", next)
+		}
+		// The form sent back unchanged leaves the expiry alone.
+		save(t, form())
+		if got := stored().ExpiresAt; got == nil || !got.Equal(*l.ExpiresAt) {
+			t.Errorf("unchanged form moved the expiry to %v", got)
+		}
+		refuse(t, form("expires_at", "next week"), "expires_at", `value="next week"`)
+		refuse(t, form("expires_at", "2020-01-01T10:00"), "expires_at", `value="2020-01-01T10:00"`)
+		// An expired link's form, its expiry untouched, saves a new label.
+		l = stored()
+		past := time.Now().Add(-time.Hour).UTC().Truncate(time.Minute)
+		l.ExpiresAt = &past
+		must(t, h.db.UpdateLink(ctx, l))
+		save(t, form("label", "过期后改名"))
+		if got := stored(); got.Label != "过期后改名" || got.ExpiresAt == nil || !got.ExpiresAt.Equal(past) {
+			t.Errorf("expired link after a new label: %+v", got)
+		}
+		save(t, form("expires_at", ""))
+		if got := stored().ExpiresAt; got != nil {
+			t.Errorf("emptied expiry kept: %v", got)
+		}
+	})
+
+	t.Run("allowlist", func(t *testing.T) {
+		// The current destination, shop.example.com, is outside the list.
+		_, err := h.links.SetAllowedDomains(ctx, f.owner.ws.ID, []string{"example.org"})
+		must(t, err)
+		_, body := b.get(f.linkPath())
+		if !strings.Contains(body, `id="allowlist-note"`) || !strings.Contains(body, "example.org") {
+			t.Error("the link page does not say which domains the allowlist allows")
+		}
+		save(t, form("label", "只改名称"))
+		if l := stored(); l.Label != "只改名称" {
+			t.Errorf("a new label was refused for the old destination: %+v", l)
+		}
+		refuse(t, form("destination", "https://evil.example.net/win"), "destination", `value="https://evil.example.net/win"`, "evil.example.net")
+		save(t, form("destination", "https://www.example.org/landing"))
+		if l := stored(); l.Destination != "https://www.example.org/landing" {
+			t.Errorf("sub-domain of an allowed domain refused: %+v", l)
+		}
+	})
+
+	t.Run("another workspace's link", func(t *testing.T) {
+		o := h.browser()
+		o.login(f.other.email, f.other.password)
+		o.get("/w/other/links")
+		for _, path := range []string{fmt.Sprintf("/w/other/links/%d", f.link.ID), fmt.Sprintf("/w/other/links/%d/delete", f.link.ID)} {
+			if status, _, _ := o.post(path, url.Values{"destination": {"https://rival.example.com/"}, "label": {"taken"}}); status != http.StatusNotFound {
+				t.Errorf("POST %s: status %d, want 404", path, status)
+			}
+		}
+		if l := stored(); l.Label == "taken" {
+			t.Error("another workspace's member changed the link")
+		}
+	})
+}
+
+// TestLinkDelete: deleting a link asks first, naming its clicks, deletes
+// them with it, and its short link then answers "no such link".
+func TestLinkDelete(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	cid := link.NewClickID()
+	_, err := h.db.WriteClicks(ctx, []link.Click{{ClickID: cid, WorkspaceID: f.owner.ws.ID, LinkID: f.link.ID, At: time.Now().UTC(), Class: link.Human, Visitor: "v-delete"}})
+	must(t, err)
+	l, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID)
+	must(t, err)
+	_, body := b.get(f.linkPath())
+	if confirm := fmt.Sprintf(`data-confirm="删除这个链接？它的 %d 次点击记录会一并删除`, l.Counts.Clicks); l.Counts.Clicks < 5 || !strings.Contains(body, confirm) {
+		t.Errorf("delete button lacks %q (clicks %d)", confirm, l.Counts.Clicks)
+	}
+	status, _, hdr := b.post(f.linkPath()+"/delete", nil)
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/links" {
+		t.Fatalf("delete: status %d, location %q", status, hdr.Get("Location"))
+	}
+	_, body = b.get("/w/acme/links")
+	if !strings.Contains(body, "链接及其点击记录已删除") || strings.Contains(body, "阿May 笔记") {
+		t.Error("no confirmation, or the deleted link is still listed")
+	}
+	if _, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID); err == nil {
+		t.Error("link still stored")
+	}
+	if _, err := h.db.Click(ctx, cid); err == nil {
+		t.Error("the deleted link's click is still stored")
+	}
+	resp, err := noFollow.Get(h.ts.URL + "/l/" + f.link.Code)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("short link of a deleted link: status %d, want 404", resp.StatusCode)
+	}
+	if status, _, _ := b.post(f.linkPath()+"/delete", nil); status != http.StatusNotFound {
+		t.Errorf("deleting it again: status %d, want 404", status)
+	}
+}
+
+// TestAllowlistSettings: owners and admins edit the destination-domain
+// allowlist on the settings page, one domain a line; a malformed one is
+// refused beside the field with what was typed kept; the links page then
+// says which domains are allowed and refuses others; members who may not
+// edit it see it read-only and are refused with 403.
+func TestAllowlistSettings(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	domains := func() []string {
+		t.Helper()
+		d, err := h.links.AllowedDomains(ctx, f.owner.ws.ID)
+		must(t, err)
+		return d
+	}
+	_, body := b.get("/w/acme/settings")
+	if !strings.Contains(body, `id="allowlist-form"`) || !strings.Contains(body, `<textarea id="allowlist-domains" name="domains"`) {
+		t.Fatal("owner's settings page lacks the allowlist form")
+	}
+
+	status, _, hdr := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"Shop.Example.com\r\n\r\nhttps://example.org, *.partner.example\n"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings" {
+		t.Fatalf("save: status %d, location %q", status, hdr.Get("Location"))
+	}
+	if got, want := strings.Join(domains(), " "), "shop.example.com example.org partner.example"; got != want {
+		t.Errorf("stored domains %q, want %q", got, want)
+	}
+	_, body = b.get("/w/acme/settings")
+	if !strings.Contains(body, "shop.example.com\nexample.org\npartner.example</textarea>") || !strings.Contains(body, `class="flash ok"`) {
+		t.Error("settings page does not show the saved domains, one a line, or no confirmation")
+	}
+
+	typed := "shop.example.com\nexample.com/shop\nbad_domain-.com"
+	status, body, _ = b.post("/w/acme/settings/allowlist", url.Values{"domains": {typed}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="allowlist-domains-err"`) || !strings.Contains(body, "example.com/shop") ||
+		!strings.Contains(body, "bad_domain-.com") || !strings.Contains(body, ">"+typed+"</textarea>") {
+		t.Errorf("malformed domains: status %d, want 422 with both named and the text kept: %s", status, body)
+	}
+	if got := len(domains()); got != 3 {
+		t.Errorf("refused save changed the list: %d domains", got)
+	}
+
+	_, body = b.get("/w/acme/links")
+	if !strings.Contains(body, `id="allowlist-note"`) || !strings.Contains(body, "shop.example.com, example.org, partner.example") {
+		t.Error("the create form does not say which domains are allowed")
+	}
+	status, body, _ = b.post("/w/acme/links", url.Values{"destination": {"https://evil.example.net/"}, "label": {"外链"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-destination-err"`) || !strings.Contains(body, "evil.example.net 不在") {
+		t.Errorf("destination outside the allowlist: status %d, want 422 at the field", status)
+	}
+
+	// Emptied, the list allows every domain again.
+	if status, _, _ := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"  \n"}}); status != http.StatusSeeOther || len(domains()) != 0 {
+		t.Errorf("emptying the list: status %d, domains %v", status, domains())
+	}
+	if _, body := b.get("/w/acme/links"); strings.Contains(body, `id="allowlist-note"`) {
+		t.Error("the create form speaks of an emptied allowlist")
+	}
+
+	// An editor may change links but not the workspace's list; an analyst
+	// neither. Both see the list.
+	_, err := h.links.SetAllowedDomains(ctx, f.owner.ws.ID, []string{"shop.example.com"})
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	for _, role := range []account.Role{account.Editor, account.Analyst} {
+		t.Run(string(role), func(t *testing.T) {
+			email := string(role) + "@example.com"
+			_, err := h.accounts.CreateUser(ctx, email, string(role), "correct horse battery", false)
+			must(t, err)
+			must(t, h.accounts.AddMember(ctx, op, email, role))
+			m := h.browser()
+			m.login(email, "correct horse battery")
+			_, body := m.get("/w/acme/settings")
+			if strings.Contains(body, `id="allowlist-form"`) || !strings.Contains(body, `<ul class="plain" id="allowlist-domains"><li class="mono">shop.example.com</li></ul>`) {
+				t.Error("settings page does not show the list read-only")
+			}
+			if status, _, _ := m.post("/w/acme/settings/allowlist", url.Values{"domains": {"evil.example.net"}}); status != http.StatusForbidden {
+				t.Errorf("allowlist save: status %d, want 403", status)
+			}
+			_, body = m.get(f.linkPath())
+			canEdit := role == account.Editor
+			if strings.Contains(body, `id="link-edit-form"`) != canEdit || strings.Contains(body, `id="delete-link"`) != canEdit {
+				t.Errorf("link page: edit form and delete button shown = %v, want %v", !canEdit, canEdit)
+			}
+			if !canEdit {
+				for _, path := range []string{f.linkPath(), f.linkPath() + "/delete"} {
+					if status, _, _ := m.post(path, url.Values{"destination": {"https://shop.example.com/x"}, "label": {"x"}}); status != http.StatusForbidden {
+						t.Errorf("POST %s: status %d, want 403", path, status)
+					}
+				}
+			}
+		})
+	}
+	if got := domains(); len(got) != 1 || got[0] != "shop.example.com" {
+		t.Errorf("members' posts changed the list: %v", got)
+	}
+	if _, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID); err != nil {
+		t.Errorf("an analyst deleted the link: %v", err)
+	}
+
+	// Another workspace's member reaches neither acme's list nor its form.
+	o := h.browser()
+	o.login(f.other.email, f.other.password)
+	o.get("/w/other/settings")
+	if status, _, _ := o.post("/w/acme/settings/allowlist", url.Values{"domains": {"evil.example.net"}}); status != http.StatusNotFound {
+		t.Errorf("other workspace's member: status %d, want 404", status)
+	}
+	if _, body := o.get("/w/other/settings"); !strings.Contains(body, `spellcheck="false"></textarea>`) {
+		t.Error("another workspace's settings show acme's allowlist")
+	}
+}

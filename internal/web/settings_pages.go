@@ -16,7 +16,8 @@ var workspaceFields = []field{
 }
 
 // settingsRoutes serve the workspace's settings: its name, time zone and
-// currency, members, API tokens and the audit log.
+// currency, members, API tokens and the audit log. The form of the tracked
+// links' destination-domain allowlist posts to linkPageRoutes.
 func (s *Server) settingsRoutes() {
 	s.mux.Handle("GET /w/{ws}/settings", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		return s.settingsPage(w, r, p, http.StatusOK, "", nil, "")
@@ -92,7 +93,7 @@ func (s *Server) settingsRoutes() {
 }
 
 // settingsPage renders the settings with err beside the form that was
-// posted (workspace, members or tokens), which alone shows what was typed:
+// posted (workspace, members, tokens or allowlist), which alone shows what was typed:
 // the page holds three forms, and an error of one refilling another would
 // have its next save change what nobody meant to change.
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, posted string, err error, newToken string) error {
@@ -108,17 +109,29 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	if posted == "workspace" {
 		values, wsErr = rawFormValues(workspaceFields, r.PostForm), err
 	}
-	var member, token postedForm
+	var member, token, allow postedForm
 	switch posted {
 	case "members":
 		member = postedForm{Values: r.PostForm, Errors: fieldErrors(err)}
 	case "tokens":
 		token = postedForm{Values: r.PostForm, Errors: fieldErrors(err)}
+	case "allowlist":
+		allow = postedForm{Values: r.PostForm, Errors: fieldErrors(err)}
+	}
+	// The destination-domain allowlist of tracked links, when the server
+	// has them.
+	var domains []string
+	if s.Links != nil {
+		var aerr error
+		if domains, aerr = s.Links.AllowedDomains(r.Context(), p.Workspace.ID); aerr != nil {
+			return aerr
+		}
 	}
 	s.render(w, r, status, "settings", map[string]any{
 		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, wsErr),
 		"Members": members, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
+		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow,
 	})
 	return nil
 }
