@@ -89,6 +89,12 @@ var demoLinks = []demoLink{
 // the snippet.
 const tmall = "https://xianlan.tmall.example"
 
+// demoAllowlist is the demo workspace's destination-domain allowlist: the
+// brand's own domain (its shop and landing pages) and its marketplace
+// store, which every demo link leads to, and nothing else of the
+// marketplace.
+var demoAllowlist = []string{"xianlan-coffee.example", "xianlan.tmall.example"}
+
 // region is where a share of the demo's visitors are; the demo's locator
 // answers it for the addresses the generator gives them. Codes are ISO
 // 3166-2 subdivisions of China, as GeoIP databases give them.
@@ -189,8 +195,9 @@ type genClick struct {
 }
 
 // refreshTraffic deletes the demo workspace's links (with their clicks and
-// roll-ups) and conversions, creates the demo's tracked links through the
-// link service, and generates 60 days of clicks through a batch writer —
+// roll-ups) and conversions, sets its destination-domain allowlist,
+// creates the demo's tracked links through the link service (which checks
+// them against it), and generates 60 days of clicks through a batch writer —
 // classification, visitor hashes, unique clicks, regions and roll-ups are
 // the writer's and the store's — then conversions through the conversion
 // service, with the real click ids of unique human clicks.
@@ -211,6 +218,9 @@ func refreshTraffic(ctx context.Context, d Deps, wsID int64, now time.Time) (Tra
 	bySlug := map[string]campaign.Campaign{}
 	for _, c := range camps {
 		bySlug[c.Slug] = c
+	}
+	if _, err := d.Links.SetAllowedDomains(ctx, wsID, demoAllowlist); err != nil {
+		return st, fmt.Errorf("demo: set allowed domains: %w", err)
 	}
 	links := make([]link.Link, len(demoLinks))
 	for i, dl := range demoLinks {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
@@ -64,6 +66,7 @@ func TestDemoTraffic(t *testing.T) {
 				if i == 0 {
 					first = got
 					checkFigures(t, got)
+					checkAllowlist(t, d)
 					continue
 				}
 				// The same traffic again, not twice as much: only the
@@ -74,6 +77,29 @@ func TestDemoTraffic(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkAllowlist: the demo workspace has its allowlist, which lets its
+// links through and not the rest of the marketplace.
+func checkAllowlist(t *testing.T, d Deps) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Links.AllowedDomains(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, demoAllowlist) {
+		t.Errorf("allowed domains %v, want %v", got, demoAllowlist)
+	}
+	for _, dest := range []string{"https://www.tmall.example/", "https://rival.tmall.example/x"} {
+		if _, err := d.Links.Create(ctx, ws.ID, link.Input{Destination: dest}); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("demo workspace made a link to %s: %v", dest, err)
+		}
 	}
 }
 
