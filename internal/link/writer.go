@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/metric"
 )
 
 // Hit is one answered redirect as the handler saw it, queued for the batch
@@ -22,8 +24,8 @@ type Hit struct {
 	ClickID     string
 	LinkID      int64
 	WorkspaceID int64
-	// Loc is the workspace's time zone, whose calendar days make unique
-	// clicks.
+	// Loc is the workspace's time zone, whose days (from the first whole
+	// UTC hour in each, metric.OnHour) make unique clicks.
 	Loc       *time.Location
 	At        time.Time
 	Method    string
@@ -424,14 +426,14 @@ func Shard(clicks []Click, n int) [][]Click {
 	return parts
 }
 
-// dayRange is a calendar day of a location: its date and its instants
-// [start, end).
+// dayRange is a day of a location: its date and its instants [start,
+// end).
 type dayRange struct {
 	date       string
 	start, end time.Time
 }
 
-// day returns the calendar day of at in loc. Most clicks of a batch fall
+// day returns the day of at in loc. Most clicks of a batch fall
 // on the day of the one before them in their location, whose date is kept
 // rather than formatted again.
 func (w *Writer) day(loc *time.Location, at time.Time) string {
@@ -439,11 +441,20 @@ func (w *Writer) day(loc *time.Location, at time.Time) string {
 		return d.date
 	}
 	y, m, dd := at.In(loc).Date()
-	start := time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	// Days run from the first whole UTC hour in them, as every figure by
+	// day is measured (metric.OnHour): from 00:30 in Asia/Kolkata, so that
+	// a visitor's clicks at 00:10 and 23:50 are two days' unique clicks,
+	// not two in one measured day.
+	start := metric.OnHour(time.Date(y, m, dd, 0, 0, 0, 0, loc))
+	if at.Before(start) {
+		dd--
+		start = metric.OnHour(time.Date(y, m, dd, 0, 0, 0, 0, loc))
+	}
 	if len(w.days) >= 1024 {
 		clear(w.days)
 	}
-	w.days[loc] = dayRange{date: start.Format(time.DateOnly), start: start, end: time.Date(y, m, dd+1, 0, 0, 0, 0, loc)}
+	w.days[loc] = dayRange{date: time.Date(y, m, dd, 0, 0, 0, 0, loc).Format(time.DateOnly), start: start,
+		end: metric.OnHour(time.Date(y, m, dd+1, 0, 0, 0, 0, loc))}
 	return w.days[loc].date
 }
 

@@ -565,30 +565,46 @@ func BenchmarkProcess(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// TestWriterDay: the writer's kept calendar days give the date that
-// formatting the instant gives, across midnights, a DST change and
-// instants out of order.
+// TestWriterDay: the writer's kept days give the date that formatting
+// the instant gives, across midnights, a DST change and instants out of
+// order; in zones a half hour from UTC, days begin at the first whole UTC
+// hour.
 func TestWriterDay(t *testing.T) {
 	t.Parallel()
 	w := NewWriter(newMemClicks(), WriterOptions{})
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	newYork, _ := time.LoadLocation("America/New_York")
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	stJohns, _ := time.LoadLocation("America/St_Johns")
 	tests := []struct {
 		name string
 		loc  *time.Location
 		at   time.Time
+		want string // the date formatting gives when empty
 	}{
-		{"shanghai before midnight", shanghai, time.Date(2024, 5, 1, 15, 59, 59, 999, time.UTC)},
-		{"shanghai at midnight", shanghai, time.Date(2024, 5, 1, 16, 0, 0, 0, time.UTC)},
-		{"shanghai back a day", shanghai, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC)},
-		{"utc same instant", time.UTC, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC)},
-		{"new york before DST", newYork, time.Date(2024, 3, 10, 4, 59, 0, 0, time.UTC)},
-		{"new york DST day", newYork, time.Date(2024, 3, 10, 5, 0, 0, 0, time.UTC)},
-		{"new york DST day's end", newYork, time.Date(2024, 3, 11, 3, 59, 59, 0, time.UTC)},
-		{"new york day after DST", newYork, time.Date(2024, 3, 11, 4, 0, 0, 0, time.UTC)},
+		// Days measured from the first whole UTC hour in them: 00:30 in
+		// Kolkata (UTC+05:30) and in St. John's (UTC−02:30 in summer).
+		{"kolkata 23:59", kolkata, time.Date(2024, 5, 1, 18, 29, 59, 0, time.UTC), "2024-05-01"},
+		{"kolkata 00:10 is the day before's", kolkata, time.Date(2024, 5, 1, 18, 40, 0, 0, time.UTC), "2024-05-01"},
+		{"kolkata 00:30", kolkata, time.Date(2024, 5, 1, 19, 0, 0, 0, time.UTC), "2024-05-02"},
+		{"kolkata 00:29 on the first of the month", kolkata, time.Date(2024, 5, 31, 18, 59, 0, 0, time.UTC), "2024-05-31"},
+		{"st john's 00:15", stJohns, time.Date(2024, 5, 1, 2, 45, 0, 0, time.UTC), "2024-04-30"},
+		{"st john's 00:30", stJohns, time.Date(2024, 5, 1, 3, 0, 0, 0, time.UTC), "2024-05-01"},
+		{"shanghai before midnight", shanghai, time.Date(2024, 5, 1, 15, 59, 59, 999, time.UTC), ""},
+		{"shanghai at midnight", shanghai, time.Date(2024, 5, 1, 16, 0, 0, 0, time.UTC), ""},
+		{"shanghai back a day", shanghai, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC), ""},
+		{"utc same instant", time.UTC, time.Date(2024, 5, 1, 15, 0, 0, 0, time.UTC), ""},
+		{"new york before DST", newYork, time.Date(2024, 3, 10, 4, 59, 0, 0, time.UTC), ""},
+		{"new york DST day", newYork, time.Date(2024, 3, 10, 5, 0, 0, 0, time.UTC), ""},
+		{"new york DST day's end", newYork, time.Date(2024, 3, 11, 3, 59, 59, 0, time.UTC), ""},
+		{"new york day after DST", newYork, time.Date(2024, 3, 11, 4, 0, 0, 0, time.UTC), ""},
 	}
 	for _, tt := range tests {
-		if got, want := w.day(tt.loc, tt.at), tt.at.In(tt.loc).Format(time.DateOnly); got != want {
+		want := tt.want
+		if want == "" {
+			want = tt.at.In(tt.loc).Format(time.DateOnly)
+		}
+		if got := w.day(tt.loc, tt.at); got != want {
 			t.Errorf("%s: day = %s, want %s", tt.name, got, want)
 		}
 	}
