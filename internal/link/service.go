@@ -94,7 +94,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Link
 	if l.UTM, err = s.utm(ctx, workspaceID, in); err != nil {
 		return Link{}, err
 	}
-	if len(l.Tagged()) > MaxDestination+4*maxUTM {
+	if l.taggedTooLong() {
 		fs.Add("destination", "error.too_long", "Max", MaxDestination)
 		return Link{}, fs.Err()
 	}
@@ -179,6 +179,9 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (
 		dest, derr := ValidateDestination("destination", *u.Destination, allow)
 		fs.Nest("", derr)
 		l.Destination = dest
+		if derr == nil && l.taggedTooLong() {
+			fs.Add("destination", "error.too_long", "Max", MaxDestination)
+		}
 	}
 	if u.Label != nil {
 		if len([]rune(*u.Label)) > MaxLabel {
@@ -212,6 +215,10 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (
 	s.cache.Invalidate(l.Code)
 	return s.store.Link(ctx, workspaceID, id)
 }
+
+// taggedTooLong tells whether the destination with the link's UTM tags
+// is longer than a destination and its four tags may be.
+func (l Link) taggedTooLong() bool { return len(l.Tagged()) > MaxDestination+4*maxUTM }
 
 // Delete removes a link and its clicks. Returns apperr.NotFound.
 func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {

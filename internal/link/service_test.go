@@ -2,8 +2,12 @@ package link
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
 // statsStore answers LinkStats with the hourly points in [from, to), as
@@ -55,5 +59,36 @@ func TestStatsDays(t *testing.T) {
 	}
 	if len(st.Daily) != 1 || !st.Daily[0].At.Equal(from) || st.Daily[0].Clicks != 110 {
 		t.Errorf("days %+v, want 2026-03-01 with 110 clicks", st.Daily)
+	}
+}
+
+// updateStore holds one link for Update.
+type updateStore struct {
+	Store
+	l       Link
+	updated *Link
+}
+
+func (s updateStore) Link(context.Context, int64, int64) (Link, error)        { return s.l, nil }
+func (s updateStore) AllowedDomains(context.Context, int64) ([]string, error) { return nil, nil }
+func (s updateStore) UpdateLink(_ context.Context, l Link) error              { *s.updated = l; return nil }
+
+// TestUpdateTaggedTooLong: a new destination is refused, as on create,
+// when it is too long with the link's UTM tags, not stored to be cut or
+// refused later.
+func TestUpdateTaggedTooLong(t *testing.T) {
+	t.Parallel()
+	tag := func(c string) string { return strings.Repeat(c, maxUTM) }
+	var updated Link
+	s := NewService(updateStore{l: Link{ID: 1, WorkspaceID: 1, Code: "abcdefg", Destination: "https://example.com/",
+		UTM: UTM{Source: tag("s"), Medium: tag("m"), Campaign: tag("c"), Content: tag("t")}}, updated: &updated}, Options{})
+	long := "https://example.com/" + strings.Repeat("a", MaxDestination-len("https://example.com/"))
+	_, err := s.Update(context.Background(), 1, 1, Update{Destination: &long})
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "destination" || ae.Fields[0].Key != "error.too_long" {
+		t.Errorf("update to a %d-byte destination with four %d-byte tags: %v, want destination too long", len(long), maxUTM, err)
+	}
+	if updated.Destination != "" {
+		t.Errorf("stored %d bytes", len(updated.Destination))
 	}
 }
