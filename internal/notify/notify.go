@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -119,8 +120,12 @@ func (e *Error) Error() string {
 var ErrUnknownKind = errors.New("notify: unknown target kind")
 
 // Send delivers m to t. It returns *Error when the platform refused the
-// message, after retrying what may pass on a later attempt.
+// message, after retrying what may pass on a later attempt, or when t is
+// at a reserved domain.
 func (n *Notifier) Send(ctx context.Context, t Target, m Message) error {
+	if d := reservedDomain(t); d != "" {
+		return &Error{Kind: t.Kind, Msg: d + " is a reserved domain (RFC 2606, 6761): nothing sent", Hint: "use a real address"}
+	}
 	switch t.Kind {
 	case WeCom:
 		return n.post(ctx, t, weComRequest(t, m), parseWeCom)
@@ -134,6 +139,31 @@ func (n *Notifier) Send(ctx context.Context, t Target, m Message) error {
 		return n.sendMail(ctx, t, m)
 	}
 	return fmt.Errorf("%w %q", ErrUnknownKind, t.Kind)
+}
+
+// reservedTLDs never name a real host or mailbox: examples (the demo's
+// channels), tests and mistakes. A message to one is not handed to DNS
+// or to the SMTP relay, which would try to deliver it. (localhost is
+// left alone: a chat bridge on the same machine is a real target.)
+var reservedTLDs = []string{"example", "invalid", "test"}
+
+// reservedDomain returns the host of t's URL, or the domain of its e-mail
+// address, when it is under a reserved TLD, else "".
+func reservedDomain(t Target) string {
+	host := t.Email[strings.LastIndexByte(t.Email, '@')+1:]
+	if t.Kind != Email {
+		host = ""
+		if u, err := url.Parse(t.URL); err == nil {
+			host = u.Hostname()
+		}
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, tld := range reservedTLDs {
+		if host == tld || strings.HasSuffix(host, "."+tld) {
+			return host
+		}
+	}
+	return ""
 }
 
 func (n *Notifier) now() time.Time {

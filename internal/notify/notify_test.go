@@ -328,3 +328,27 @@ func TestSendEmailNotConfigured(t *testing.T) {
 		t.Errorf("Send without SMTP = %v", err)
 	}
 }
+
+// TestSendReservedDomain: nothing goes to a host or mailbox under a
+// reserved TLD (the demo's channels are such), while example.com, a real
+// domain reserved for documentation, is sent to as any other.
+func TestSendReservedDomain(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		target   Target
+		reserved bool
+	}{
+		{Target{Kind: Email, Email: "pr-duty@xianlan-coffee.example"}, true},
+		{Target{Kind: Email, Email: "ops@mail.TEST."}, true},
+		{Target{Kind: WeCom, URL: "https://qyapi.weixin.example/cgi-bin/webhook/send?key=k"}, true},
+		{Target{Kind: Slack, URL: "https://hooks.slack.invalid/services/x"}, true},
+		{Target{Kind: Email, Email: "a@example.com"}, false},
+	} {
+		err := (&Notifier{}).Send(context.Background(), tt.target, message())
+		var ne *Error
+		got := errors.As(err, &ne) && strings.Contains(err.Error(), "reserved domain")
+		if got != tt.reserved {
+			t.Errorf("Send to %+v = %v, want reserved: %v", tt.target, err, tt.reserved)
+		}
+	}
+}
