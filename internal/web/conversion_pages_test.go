@@ -120,7 +120,7 @@ func TestFunnelEngagedVisits(t *testing.T) {
 	if stage == nil || stage[1] != "1" {
 		t.Errorf("engaged visits stage = %q; want 1", stage)
 	}
-	row := regexp.MustCompile(`(?s)<tr data-key="weibo">\s*<td>[^<]*</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	row := regexp.MustCompile(`(?s)<tr data-key="weibo">\s*<td>[^<]*</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
 	if row == nil || row[1] != "1" || row[3] != "1" {
 		t.Errorf("weibo row (effective, landings, engaged visits) = %q; want 1 effective click and 1 engaged visit", row)
 	}

@@ -96,7 +96,7 @@ func (f trackingFixture) pages() []struct {
 		{f.linkPath(), []string{`id="clicks-chart"`, `data-chart=`, "/l/" + f.link.Code, `data-copy=`, `id="breakdown-class"`, `data-key="preview"`, `data-key="bot"`, `data-key="human"`, "www.xiaohongshu.com", "utm_campaign=winter"}},
 		{f.linkPath() + "?period=24h", []string{`id="clicks-chart"`, `id="total-clicks">4<`, `id="total-human">2<`, `id="total-unique">1<`, `id="total-effective">1<`}},
 		{"/w/acme/evaluation", []string{`id="funnel-chart"`, `id="by-campaign"`, `id="by-channel"`, "冬日暖咖季", "不属于任何活动或未归因", "无渠道或未归因", `id="snippet-tag"`, "/t.js", "data-key=", `chorus.track("purchase"`, "/api/v1/collect"}},
-		{"/w/acme/conversions?model=linear&days=7", []string{`value="linear" selected`, `value="7" selected`, `id="funnel-chart"`, `class="num revenue">199<`}},
+		{"/w/acme/conversions?model=linear&days=7", []string{`value="linear" selected`, `value="7" selected`, `id="funnel-chart"`, `class="num revenue" data-label="收入 (CNY)">199<`}},
 		{"/w/acme/conversions?model=bogus&days=3", []string{`value="last_touch" selected`, `value="30" selected`}},
 	}
 }
