@@ -91,11 +91,20 @@ func (c *catalog) T(locale, key string, args map[string]any) string {
 
 // plainNumbers returns args with fractional numbers written as people
 // read them, with thousands separators and no exponent: a template prints
-// a float64 as Go does, and 1,600,000 read "1.6e+06".
+// a float64 as Go does, and 1,600,000 read "1.6e+06". Count, the number a
+// message's plural form follows, is always a quantity and gets its
+// separators too (a link's 3,878 clicks, not 3878); other whole numbers
+// may be ids or years and stay as they are.
 func plainNumbers(args map[string]any) map[string]any {
 	var out map[string]any
 	for k, v := range args {
 		f, ok := v.(float64)
+		switch n := v.(type) {
+		case int:
+			f, ok = float64(n), k == "Count"
+		case int64:
+			f, ok = float64(n), k == "Count"
+		}
 		if !ok {
 			continue
 		}

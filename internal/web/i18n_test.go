@@ -458,3 +458,26 @@ func TestI18nFitReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestCountReadsWithSeparators: the count a message's plural form follows
+// is written with thousands separators, as the figures beside it are;
+// other whole numbers, ids among them, are written as they are.
+func TestCountReadsWithSeparators(t *testing.T) {
+	c := mustCatalog(t)
+	for _, tc := range []struct {
+		name, locale, key string
+		args              map[string]any
+		want              string
+	}{
+		{"int64 count", "en", "tracking.delete_confirm", map[string]any{"Count": int64(3878)}, "Its 3,878 recorded clicks are deleted"},
+		{"one keeps its form", "en", "tracking.delete_confirm", map[string]any{"Count": int64(1)}, "Its 1 recorded click is deleted"},
+		{"int count", "zh-CN", "tracking.delete_confirm", map[string]any{"Count": 1234567}, "它的 1,234,567 次点击记录"},
+		{"id as it is", "en", "tracking.deleted_campaign", map[string]any{"ID": int64(12345)}, "Deleted campaign #12345"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := c.T(tc.locale, tc.key, tc.args); !strings.Contains(got, tc.want) {
+				t.Errorf("T(%s, %s, %v) = %q; want it to contain %q", tc.locale, tc.key, tc.args, got, tc.want)
+			}
+		})
+	}
+}

@@ -102,7 +102,7 @@ func TestPlatformPageLabels(t *testing.T) {
 		"2000 chars", "900 s<", "(followers)", "(text)", "(link_share)", "api_share", "weibo · "}
 	checkPages(t, b, "zh-CN", []pageCase{
 		{"/w/acme/platforms/weibo",
-			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
+			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2,000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
 				"帖子 <span class=\"muted\">(文字)</span>", "API 分享", "(链接分享)", "0.05%–1%", "按粉丝数计", "时区 Asia/Shanghai",
 				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "保留英文原文",
 				"超过 140 字的微博会折叠在“全文”之后。", "开放接口只能分享链接"},
@@ -126,7 +126,7 @@ func TestPlatformPageLabels(t *testing.T) {
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/platforms/weibo",
-			[]string{"City tiers", "590M", "text up to 2000 characters", "up to 18 images", "title up to 32 characters", "video up to 15 minutes",
+			[]string{"City tiers", "590M", "text up to 2,000 characters", "up to 18 images", "title up to 32 characters", "video up to 15 minutes",
 				"Share via API", "per follower", "Supports: Monthly active users", "Age · Gender · City tiers", "Why estimated:",
 				"Posts over 140 characters fold behind", "Open publishing is link shares only"},
 			append(raw, "保留英文原文", "超过 140 字")},
