@@ -339,8 +339,10 @@ func (x *book) kpi(p campaign.Plan) {
 					attainment = x.pctCell(*n.Actual / t.Value * 100)
 				}
 			}
+			// Pace is a ratio (≥ 1 on track), as the page shows it,
+			// live or ended.
 			if n.Pace != nil {
-				pace = x.pctCell(*n.Pace * 100)
+				pace = x.figure(string(metric.Ratio), *n.Pace)
 			}
 			if n.Forecast != nil {
 				forecast = x.figure(t.Unit, *n.Forecast)
