@@ -46,7 +46,7 @@ func (db *DB) InsightTopics(ctx context.Context, ws int64) ([]insight.TopicRef, 
 }
 
 // mentionScope is the WHERE clause of mentions in [from, to) of a
-// workspace, of the topics when given.
+// workspace, of the topics when given, else of any topic.
 func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any) {
 	where := `m.workspace_id = $1 AND m.published_at >= $2 AND m.published_at < $3`
 	args := []any{ws, from.UTC(), to.UTC()}
@@ -55,6 +55,11 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 		in, args = numberedIn(args, topicIDs)
 		where += ` AND m.id IN (SELECT mt.mention_id FROM mention_topics mt WHERE mt.topic_id IN ` + in + `
 			AND mt.published_at >= $2 AND mt.published_at < $3)`
+	} else {
+		// Any topic: the mentions that matched one, as the roll-ups of
+		// all topics count them (a source's posts that match no topic
+		// stay in the stream but not in the figures).
+		where += ` AND m.topic_ids <> ''`
 	}
 	return where, args
 }

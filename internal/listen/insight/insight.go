@@ -32,9 +32,9 @@ type MentionText struct {
 	PublishedAt time.Time
 }
 
-// MentionFilter selects mentions for term statistics: in [From, To), of a
-// topic when TopicIDs is set, of a sentiment when Sentiment is set, the
-// newest Limit first.
+// MentionFilter selects mentions for term statistics: in [From, To), of
+// the topics TopicIDs, or of any topic when it is empty, of a sentiment
+// when Sentiment is set, the newest Limit first.
 type MentionFilter struct {
 	From, To  time.Time
 	TopicIDs  []int64
@@ -83,13 +83,15 @@ type Store interface {
 	// empty).
 	MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
 	// InsightMentions returns the mentions f selects (cluster members
-	// included), newest first, at most f.Limit.
+	// included; of any topic when f.TopicIDs is empty), newest first, at
+	// most f.Limit.
 	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)
 	// TopAuthors returns the authors (name and source kind) of mentions
-	// in [from, to) (of the topics, when given), by followers then
-	// mentions, at most limit.
+	// in [from, to) of the topics, or of any topic when none is given, by
+	// followers then mentions, at most limit.
 	TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time, limit int) ([]AuthorStat, error)
-	// SourceBreakdown counts mentions in [from, to) per source kind.
+	// SourceBreakdown counts mentions in [from, to) of the topics, or of
+	// any topic when none is given, per source kind.
 	SourceBreakdown(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]SourceStat, error)
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/metric"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -62,6 +63,52 @@ func TestMentionOfSeveralTopicsCountsOnce(t *testing.T) {
 		want := map[string]float64{"mentions": 3, "share_of_voice": 0.6, "positive_ratio": 1.0 / 3, "net_sentiment": -1.0 / 3}
 		if fmt.Sprint(figs[0]) != fmt.Sprint(want) {
 			t.Errorf("campaign figures = %v, want %v", figs[0], want)
+		}
+	})
+}
+
+// "All topics" is the mentions of any topic for every figure: a source's
+// posts that match no topic are in the stream but in no insight, as the
+// roll-ups that make sentiment over all topics leave them out.
+func TestAllTopicsMeansAnyTopic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand := f.topic(t, "Acme", "brand")
+		at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+		var batch []listen.NewMention
+		for i, author := range []string{"fan", "fan", "stranger", "stranger", "stranger"} {
+			m := listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("any-", i), Author: author, AuthorFollowers: 10, Text: fmt.Sprint("post ", i),
+				ContentHash: fmt.Sprint("any-", i), Sentiment: "positive", PublishedAt: at, FetchedAt: at}
+			if author == "fan" {
+				m.TopicIDs = []int64{brand}
+			} else {
+				m.AuthorFollowers, m.Sentiment = 99999, "negative" // no topic
+			}
+			batch = append(batch, listen.NewMention{Mention: m, ClusterIndex: -1})
+		}
+		_, _, err := db.SaveMentions(ctx, f.ws, batch, listen.NearSync{})
+		must(t, err)
+		s := insight.NewService(db)
+		p := insight.Period{From: at.Truncate(24 * time.Hour), To: at.Truncate(24*time.Hour).AddDate(0, 0, 1), Loc: time.UTC}
+		sent, err := s.Sentiment(ctx, f.ws, 0, p)
+		must(t, err)
+		hot, err := s.HotTerms(ctx, f.ws, 0, p)
+		must(t, err)
+		authors, err := s.Authors(ctx, f.ws, 0, p, 10)
+		must(t, err)
+		sources, err := s.Sources(ctx, f.ws, 0, p)
+		must(t, err)
+		var bySource, followers int64
+		for _, src := range sources {
+			bySource += src.Mentions
+		}
+		for _, a := range authors {
+			followers = max(followers, a.Followers)
+		}
+		if sent.Total.Volume != 2 || hot.Mentions != 2 || bySource != 2 || followers != 10 {
+			t.Errorf("all topics: sentiment %d mentions, hot terms %d, sources %d, largest following %d; want 2, 2, 2, 10",
+				sent.Total.Volume, hot.Mentions, bySource, followers)
 		}
 	})
 }
