@@ -53,7 +53,8 @@ type Measurement struct {
 	// CostBasis names the fallback METRICS.md asks reports to state: cost
 	// is what the budget lines of a target's scope have spent plus the
 	// team's hours at their hourly rates, hours as the hours plan plans
-	// them (no hours are logged) for the days gone.
+	// them (no hours are logged) for the whole days ended: today counts
+	// once it is over, so the cost holds still through a day.
 	CostBasis string `json:"cost_basis"`
 	// Cost is the campaign's cost so far by where it comes from.
 	Cost CostSplit `json:"cost"`
@@ -125,7 +126,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 			if from, end, ok := c.days(tg.phase, loc); ok && from.Before(now) {
 				to := earlier(end, now)
 				m = measured{index: len(scopes), share: float64(to.Sub(from)) / float64(end.Sub(from)),
-					cost: p.cost(tg.phase, tg.platform, to.Sub(from))}
+					cost: p.cost(tg.phase, tg.platform, c.daysEnded(tg.phase, loc, now))}
 				scopes = append(scopes, metric.Scope{Platform: tg.platform, From: from, To: to, Attribution: attribution})
 			}
 			byTarget[tg] = m
@@ -181,8 +182,8 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	}
 	fill(p.KPI)
 	p.Measured = &Measurement{At: now.UTC(), Attribution: attribution, CostBasis: CostFromSpentAndPlannedHours}
-	if from, end, ok := c.days(0, loc); ok && from.Before(now) {
-		p.Measured.Cost = p.cost(0, "", earlier(end, now).Sub(from))
+	if from, _, ok := c.days(0, loc); ok && from.Before(now) {
+		p.Measured.Cost = p.cost(0, "", c.daysEnded(0, loc, now))
 	}
 	if start, ok := c.Start.Parse(loc); ok {
 		p.Measured.DayStart = metric.DayStart(start, loc)
@@ -198,15 +199,38 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 // last day ends, on whole UTC hours (metric.OnHour), and false for dates that do
 // not read.
 func (c Campaign) days(phaseID int64, loc *time.Location) (from, end time.Time, ok bool) {
-	first, last := c.Start, c.End
+	first, last := c.dates(phaseID)
+	from, ok1 := first.Parse(loc)
+	end, ok2 := last.AddDays(1).Parse(loc)
+	return metric.OnHour(from), metric.OnHour(end), ok1 && ok2 && from.Before(end)
+}
+
+// dates returns the first and last day of a phase, or for phase 0 or a
+// phase no longer in the plan, of the campaign.
+func (c Campaign) dates(phaseID int64) (first, last Date) {
+	first, last = c.Start, c.End
 	for _, ph := range c.Phases {
 		if ph.ID == phaseID {
 			first, last = ph.Start, ph.End
 		}
 	}
-	from, ok1 := first.Parse(loc)
-	end, ok2 := last.AddDays(1).Parse(loc)
-	return metric.OnHour(from), metric.OnHour(end), ok1 && ok2 && from.Before(end)
+	return first, last
+}
+
+// daysEnded counts the days of a phase (or the campaign, as days does) that
+// are over at t, each ending where the next begins: on the whole UTC hour
+// of its local midnight in loc (metric.OnHour), as the measured days do.
+func (c Campaign) daysEnded(phaseID int64, loc *time.Location, t time.Time) int {
+	first, last := c.dates(phaseID)
+	n := 0
+	for d := first; d <= last; d = d.AddDays(1) {
+		end, ok := d.AddDays(1).Parse(loc)
+		if !ok || metric.OnHour(end).After(t) {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 func earlier(a, b time.Time) time.Time {
@@ -216,16 +240,17 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
-// cost is the cost of a target's scope with d of its days gone: what its
-// budget lines have spent (Campaign.spent), and the team's weekly cost
-// (MemberHours.WeeklyCost) for the weeks of d; on one platform, its hours
-// share of the mix of that, none when the mix gives it no hours.
-func (p Plan) cost(phaseID int64, platform string, d time.Duration) CostSplit {
+// cost is the cost of a target's scope with days of its days ended: what
+// its budget lines have spent (Campaign.spent), and the team's weekly cost
+// (MemberHours.WeeklyCost) for those days, a seventh of it a day; on one
+// platform, its hours share of the mix of that, none when the mix gives it
+// no hours.
+func (p Plan) cost(phaseID int64, platform string, days int) CostSplit {
 	var weekly float64
 	for _, h := range p.Hours {
 		weekly += h.WeeklyCost
 	}
-	people := weekly * d.Hours() / (7 * 24)
+	people := weekly * float64(days) / 7
 	if platform != "" {
 		share := 0.0
 		if i := slices.IndexFunc(p.Campaign.Mix, func(m MixEntry) bool { return m.Platform == platform }); i >= 0 {

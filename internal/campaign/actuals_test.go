@@ -200,7 +200,7 @@ func TestPlanActualsOnWholeHours(t *testing.T) {
 }
 
 // TestPlanCostWithPeople: cost (METRICS.md) is what the budget lines have
-// spent plus the team's hours at their hourly rates, for the days gone;
+// spent plus the team's hours at their hourly rates, for the days ended;
 // every figure divided by cost divides by both, and says where its cost
 // comes from. A platform's target bears its hours share of the mix. A
 // target whose days are over has its final pace. Conversions are credited
@@ -271,17 +271,18 @@ func TestPlanCostWithPeople(t *testing.T) {
 		}
 		return fmt.Sprintf("%.2f + %.2f = %.2f", s.Media, s.People, s.Total)
 	}
-	// 400 a day of people: 19.5 days of the campaign so far, phase 2's
-	// 10 days, phase 1's 9.5 on Douyin at its 40 % of the hours.
+	// 400 a day of people: the campaign's 19 days ended so far (the 20th
+	// is half gone and not counted yet), phase 2's 10 days, phase 1's 9
+	// on Douyin at its 40 % of the hours.
 	for _, tt := range []struct {
 		id                 int64
 		actual, pace, cost string
 		ended              bool
 	}{
-		{1, val(ptr(4500 + 7800.0)), val(ptr(12300 / (40000 * 19.5 / 59))), "4500.00 + 7800.00 = 12300.00", false},
+		{1, val(ptr(4500 + 7600.0)), val(ptr(12100 / (40000 * 19.5 / 59))), "4500.00 + 7600.00 = 12100.00", false},
 		{2, val(ptr((1000 + 4000) / 8.0)), "nil", "1000.00 + 4000.00 = 5000.00", true},
-		{3, val(ptr(13500 / 12300.0)), "nil", "4500.00 + 7800.00 = 12300.00", false},
-		{4, val(ptr((3000 - 2020) / 2020.0)), "nil", "500.00 + 1520.00 = 2020.00", false},
+		{3, val(ptr(13500 / 12100.0)), "nil", "4500.00 + 7600.00 = 12100.00", false},
+		{4, val(ptr((3000 - 1940) / 1940.0)), "nil", "500.00 + 1440.00 = 1940.00", false},
 		// Phase 2 is over: its pace is final, actual ÷ target.
 		{5, "40.0000", "0.4000", "nil", true},
 		{6, "40.0000", val(ptr(40 / (100 * 9.5 / 49))), "nil", false},
@@ -304,7 +305,7 @@ func TestPlanCostWithPeople(t *testing.T) {
 	if n := nodes[5]; n.Forecast == nil || *n.Forecast != 40 {
 		t.Errorf("ended target forecast = %s, want its actual 40", val(n.Forecast))
 	}
-	if plan.Measured == nil || split(&plan.Measured.Cost) != "4500.00 + 7800.00 = 12300.00" || plan.Measured.Attribution != "first_touch" {
+	if plan.Measured == nil || split(&plan.Measured.Cost) != "4500.00 + 7600.00 = 12100.00" || plan.Measured.Attribution != "first_touch" {
 		t.Errorf("measurement %+v; want the campaign's cost so far split and first touch", plan.Measured)
 	}
 	for _, h := range plan.Hours {
@@ -314,6 +315,58 @@ func TestPlanCostWithPeople(t *testing.T) {
 	}
 	if len(meas.models) == 0 || slices.ContainsFunc(meas.models, func(s string) bool { return s != "first_touch" }) {
 		t.Errorf("scopes asked under %v, want first touch for each", meas.models)
+	}
+}
+
+// TestPlanPeopleCostByWholeDays: the people cost counts the days ended,
+// each whole, so that it holds still through a day and grows by a day's
+// cost where the next day begins: at local midnight, or on the first whole
+// UTC hour after it in a zone a half hour off UTC (metric.OnHour).
+func TestPlanPeopleCostByWholeDays(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.brand.SaveBudget(ctx, f.ws, brand.Budget{Currency: "CNY", HourlyCost: 100}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Measurer = &fakeMeasurer{}
+	c := base() // 2026-01-01 … 02-28
+	c.Phases = nil
+	// The fixture's member, 7 h a week at the team's 100: 100 a day.
+	c.Hours = []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 7}}
+	c.Targets = []campaign.Target{{ID: 1, Metric: "cost", Value: 10000, Direction: campaign.AtMost}}
+	c = f.create(c)
+	for _, tt := range []struct {
+		name, zone string
+		now        time.Time // UTC
+		people     float64
+	}{
+		{"first day begun", "Asia/Shanghai", time.Date(2025, 12, 31, 16, 30, 0, 0, time.UTC), 0},
+		{"first day nearly over", "Asia/Shanghai", time.Date(2026, 1, 1, 15, 59, 0, 0, time.UTC), 0},
+		{"first day over", "Asia/Shanghai", time.Date(2026, 1, 1, 16, 0, 0, 0, time.UTC), 100},
+		{"morning of the 20th", "Asia/Shanghai", time.Date(2026, 1, 20, 1, 0, 0, 0, time.UTC), 1900},
+		{"evening of the 20th", "Asia/Shanghai", time.Date(2026, 1, 20, 15, 59, 0, 0, time.UTC), 1900},
+		{"after the last day", "Asia/Shanghai", time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), 5900},
+		// UTC+05:30: the 20th ends at 00:30 on the 21st, 19:00Z.
+		{"half-hour zone before the day's edge", "Asia/Kolkata", time.Date(2026, 1, 20, 18, 45, 0, 0, time.UTC), 1900},
+		{"half-hour zone at the day's edge", "Asia/Kolkata", time.Date(2026, 1, 20, 19, 0, 0, 0, time.UTC), 2000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			loc, err := time.LoadLocation(tt.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.svc.Now = func() time.Time { return tt.now }
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Measured == nil || plan.Measured.Cost.People != tt.people {
+				t.Errorf("measurement %+v, want people cost %g", plan.Measured, tt.people)
+			}
+			if n := plan.KPI[0]; n.Cost == nil || n.Cost.People != tt.people || n.Actual == nil || *n.Actual != tt.people {
+				t.Errorf("cost target: cost %+v, actual %v; want people cost %g", n.Cost, n.Actual, tt.people)
+			}
+		})
 	}
 }
 
