@@ -266,7 +266,7 @@ func (x *book) overview(p campaign.Plan) {
 			value cell
 		}{
 			{"归因模型 Attribution", txt(label(modelLabels, m.Attribution))},
-			{"媒介成本（已花费）Media cost (spent)", x.moneyCell(m.Cost.Media)},
+			{"预算明细已花费 Budget lines spent", x.moneyCell(m.Cost.Media)},
 			{"人力成本 People cost (hours × rate)", x.moneyCell(m.Cost.People)},
 			{"总成本 Cost so far", x.moneyCell(m.Cost.Total)},
 		} {
@@ -310,7 +310,7 @@ func (x *book) kpi(p campaign.Plan) {
 	s := SheetKPI
 	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14, 14, 14, 14, 18, 18, 18)
 	x.header(s, 1, "层级 Level", "阶段 Phase", "平台 Platform", "指标 Metric", "方向 Direction", "目标值 Target", "单位 Unit", "基线 Baseline", "实际 Actual",
-		"达成率 Attainment", "进度 Pace", "预测 Forecast", "判定 Verdict", "媒介成本 Media cost", "人力成本 People cost")
+		"达成率 Attainment", "进度 Pace", "预测 Forecast", "判定 Verdict", "预算明细已花费 Budget lines spent", "人力成本 People cost")
 	r := 2
 	var walk func(nodes []campaign.KPINode, depth int)
 	walk = func(nodes []campaign.KPINode, depth int) {
@@ -369,7 +369,7 @@ func (x *book) mix(p campaign.Plan) {
 	c := p.Campaign
 	x.widths(s, 18, 18, 12, 16, 16, 22, 16, 14)
 	x.header(s, 1, "平台 Platform", "角色 Role", "适配度 Fit", "预算占比 Budget share", "预算金额 Budget",
-		"预算条目计划 Planned in lines", "人力占比 Hours share", "每周发帖 Posts/week")
+		"预算明细计划 Planned in lines", "人力占比 Hours share", "每周发帖 Posts/week")
 	for i, m := range c.Mix {
 		var fit cell
 		if f, ok := p.Fit[m.Platform]; ok {

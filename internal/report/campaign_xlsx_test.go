@@ -140,7 +140,8 @@ func TestCampaignPlanXLSX(t *testing.T) {
 		{"kpi ended pace reads as a ratio", SheetKPI, "K3", "1.10", false},
 		{"kpi ended verdict", SheetKPI, "M3", "已达成 Met", false},
 		{"kpi no verdict without pace", SheetKPI, "M5", "", false},
-		{"kpi roas media cost", SheetKPI, "N6", "2500.5", true},
+		{"kpi roas budget lines spent", SheetKPI, "N6", "2500.5", true},
+		{"kpi budget lines spent header", SheetKPI, "N1", "预算明细已花费 Budget lines spent", false},
 		{"kpi roas people cost", SheetKPI, "O6", "3960", true},
 		{"kpi no cost split for purchases", SheetKPI, "N2", "", true},
 		{"mix platform name", SheetMix, "A2", "微博", false},
@@ -200,7 +201,7 @@ func TestCampaignPlanXLSX(t *testing.T) {
 	// under which attribution, and where the cost comes from.
 	for _, want := range []string{"实际值截至 Measured at (Asia/Shanghai)|2026-01-21 00:30",
 		"实际值口径 How actuals are measured|translated strategy.actual_note translated tracking.model.first_touch",
-		"归因模型 Attribution|首次触点 First touch", "媒介成本（已花费）Media cost (spent)|2,500.50",
+		"归因模型 Attribution|首次触点 First touch", "预算明细已花费 Budget lines spent|2,500.50",
 		"人力成本 People cost (hours × rate)|3,960.00", "总成本 Cost so far|6,460.50"} {
 		if !slices.Contains(text, want) {
 			t.Errorf("overview lacks %q: %v", want, text)

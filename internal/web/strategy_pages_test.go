@@ -619,7 +619,7 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	if douyin := section(body, `<tr data-platform="douyin">`, "</tr>"); !strings.Contains(douyin, "45,000 CNY") || strings.Contains(douyin, "超出占比") {
 		t.Errorf("Douyin's mix row: %s", douyin)
 	}
-	if !strings.Contains(body, "“微博”的预算条目计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
+	if !strings.Contains(body, "“微博”的预算明细计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
 		t.Errorf("no warning that Weibo's lines exceed its share")
 	}
 	// On a phone the table stacks (table.stack), each figure named by its
@@ -864,13 +864,19 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	}
 	for _, want := range []string{
 		`id="cost-people"`, "10,457.14 CNY", `id="cost-total"`, "12,457.14 CNY",
-		"预算条目已花费 2,000 CNY", "团队工时成本 10,457.14 CNY",
+		"预算明细已花费 2,000 CNY", "人力成本 10,457.14 CNY",
 		">1,200<", // Li's cost a week
 		`<option value="last_touch" selected>`, `href="` + p + `/plan.xlsx"`, "归因模型：末次触点（默认）",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("campaign page lacks %q: %s", want, section(body, `id="cost-note"`, "</p>"))
 		}
+	}
+	// A cost-based target says where its cost comes from under the names
+	// the cost note uses: budget lines spent (they hold production and
+	// moderator fees too, not only media) and people cost.
+	if !strings.Contains(body, `<span class="small muted cost-split">成本：预算明细已花费 2,000 CNY &#43; 人力成本 10,457.14 CNY</span>`) || strings.Contains(body, "媒介") {
+		t.Errorf("cost split does not read as budget lines spent + people cost: %s", section(body, `cost-split">`, "</span>"))
 	}
 	// The phase's clicks target is over with none of its 100: missed, at
 	// a final pace of 0.
