@@ -9,11 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chorus-hq/chorus/internal/fetch"
 )
 
 // Target kinds.
@@ -59,12 +60,6 @@ const QuoteMax = 200
 // MaxQuotes is how many quotes a message shows.
 const MaxQuotes = 5
 
-// Doer sends HTTP requests. Webhook URLs are user-supplied, so production
-// passes the SSRF-safe client; tests pass an httptest server's client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
 // SMTP is the mail server e-mail goes through.
 type SMTP struct {
 	Host     string
@@ -77,7 +72,12 @@ type SMTP struct {
 // Notifier sends messages. The zero value is not usable: HTTP is required
 // for chat targets and SMTP.Host for e-mail.
 type Notifier struct {
-	HTTP Doer
+	// HTTP is the client webhooks go through. Their URLs come from users,
+	// so it is the SSRF-safe one of package fetch: private, loopback and
+	// link-local addresses are refused, and so is plain http://, unless
+	// it allows private addresses (--allow-private-fetch, for a chat
+	// bridge on the operator's network, and tests against local fakes).
+	HTTP *fetch.Client
 	SMTP SMTP
 	// Attempts is how many times a webhook is tried when the platform
 	// answers 5xx, 429 or a rate-limit code, or the network fails; 3 if 0.

@@ -6,16 +6,27 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/notify/fake"
 )
 
 var injection = "[点我](http://evil.example) **粗体** <@all> <font color=\"red\">红</font> @所有人\n# 标题\n> 引用 `code` " + strings.Repeat("长", 300)
+
+// local reaches the fakes, which listen on loopback, as a server run
+// with --allow-private-fetch does.
+var local = fetch.New(fetch.Options{AllowPrivate: true})
 
 func message() Message {
 	return Message{
@@ -36,7 +47,7 @@ func TestSendToFakes(t *testing.T) {
 				secret = "SEC0123456789abcdef"
 			}
 			robot := fake.New(t, kind, "tok123", secret)
-			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond}
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond}
 			if err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL(), Secret: secret}, message()); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -93,7 +104,7 @@ func TestSendWrongCredentials(t *testing.T) {
 		t.Run(tt.kind+" "+tt.msg, func(t *testing.T) {
 			t.Parallel()
 			robot := fake.New(t, tt.kind, "tok123", tt.secret)
-			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond}
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond}
 			u := robot.URL()
 			if tt.wrongToken != "" {
 				u = strings.Replace(u, "tok123", tt.wrongToken, 1)
@@ -123,7 +134,7 @@ func TestSignatureClockWindow(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{DingTalk, Feishu} {
 		robot := fake.New(t, kind, "tok", "SECx")
-		n := &Notifier{HTTP: robot.Client(), Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }}
+		n := &Notifier{HTTP: local, Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }}
 		err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL(), Secret: "SECx"}, message())
 		if err == nil {
 			t.Errorf("%s: a two-hour-old signature was accepted", kind)
@@ -138,7 +149,7 @@ func TestRetry5xx(t *testing.T) {
 			t.Parallel()
 			robot := fake.New(t, kind, "tok", "")
 			robot.Fail5xx = 2
-			n := &Notifier{HTTP: robot.Client(), Backoff: time.Millisecond, Attempts: 3}
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond, Attempts: 3}
 			if err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL()}, message()); err != nil {
 				t.Fatalf("Send after two 503s: %v", err)
 			}
@@ -350,5 +361,101 @@ func TestSendReservedDomain(t *testing.T) {
 		if got != tt.reserved {
 			t.Errorf("Send to %+v = %v, want reserved: %v", tt.target, err, tt.reserved)
 		}
+	}
+}
+
+// TestWebhookAddressRefused: a webhook URL over plain http (which would
+// send the robot's key unencrypted) or at a private, loopback or
+// link-local address, literal or by name, gets nothing sent, says so, and
+// is not retried; a server that allows private addresses sends to its
+// local bridge over http.
+func TestWebhookAddressRefused(t *testing.T) {
+	t.Parallel()
+	robot := fake.New(t, WeCom, "tok", "")
+	port := strings.TrimPrefix(robot.URL(), "http://127.0.0.1:")
+	// This machine's name resolves to a loopback or private address on
+	// most machines: the check on the dialled address refuses it.
+	host, _ := os.Hostname()
+	var byName string
+	if ips, err := net.LookupIP(host); err == nil && len(ips) > 0 {
+		if a, ok := netip.AddrFromSlice(ips[0]); ok && !fetch.Public(a) {
+			byName = "https://" + host + ":" + port
+		}
+	}
+	strict := fetch.New(fetch.Options{})
+	tests := []struct {
+		name   string
+		client *fetch.Client
+		url    string
+		want   string // in the error; "" when sent
+	}{
+		{"http", strict, "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=tok", "nothing sent: the webhook URL is a plain http:// address"},
+		{"loopback", strict, "https://127.0.0.1:" + port, "nothing sent: 127.0.0.1 is a private"},
+		{"loopback over http", strict, robot.URL(), "nothing sent: 127.0.0.1 is a private"},
+		{"metadata", strict, "https://169.254.169.254/latest/meta-data/", "nothing sent: 169.254.169.254 is a private"},
+		{"localhost", strict, "https://localhost:" + port, "nothing sent: localhost is a private"},
+		{"name of a private address", strict, byName, "nothing sent: "},
+		{"local bridge allowed", local, robot.URL(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.url == "" {
+				t.Skipf("%s resolves to a public address", host)
+			}
+			before := robot.Requests()
+			n := &Notifier{HTTP: tt.client, Backoff: time.Millisecond, Attempts: 3}
+			err := n.Send(context.Background(), Target{Kind: WeCom, URL: tt.url}, message())
+			if tt.want == "" {
+				if err != nil || robot.Requests() != before+1 {
+					t.Errorf("Send = %v, %d requests; want sent once", err, robot.Requests()-before)
+				}
+				return
+			}
+			var ne *Error
+			if !errors.As(err, &ne) || !strings.Contains(err.Error(), tt.want) || ne.Retryable || ne.Hint == "" {
+				t.Errorf("Send = %v, want a final *Error with a hint saying %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "key=tok") {
+				t.Errorf("the error shows the robot's key: %v", err)
+			}
+			if n := robot.Requests() - before; n != 0 {
+				t.Errorf("the robot got %d requests, want none", n)
+			}
+		})
+	}
+}
+
+// TestWebhookRedirectNotFollowed: a webhook that answers with a redirect,
+// to another host or to a private address, is not followed: a 302 would
+// turn the message into a GET whose 200 read as delivered, a 307 would
+// post it to the other host.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(other.Close)
+	for _, to := range []string{other.URL + "/landing?key=other", "http://169.254.169.254/latest/meta-data/"} {
+		for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
+			redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, to, code)
+			}))
+			t.Cleanup(redirector.Close)
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond}
+			start := time.Now()
+			err := n.Send(context.Background(), Target{Kind: Slack, URL: redirector.URL + "/services/T/B/tok"}, message())
+			var ne *Error
+			if !errors.As(err, &ne) || ne.Status != code || !strings.Contains(err.Error(), "not followed") || strings.Contains(err.Error(), "key=other") {
+				t.Errorf("%d to %s: Send = %v, want a redirect not followed", code, to, err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("%d to %s took %v: the redirect was followed", code, to, d)
+			}
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests, want none", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 )
 
 // maxResponse bounds how much of a platform's answer is read.
@@ -39,9 +43,10 @@ func (n *Notifier) post(ctx context.Context, t Target, req webhookRequest, parse
 	if n.HTTP == nil {
 		return fmt.Errorf("%s: no HTTP client configured", t.Kind)
 	}
-	u, err := url.Parse(req.url)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return &Error{Kind: t.Kind, Msg: "the webhook URL is not an http(s) URL"}
+	// A rule saved before these checks, or under --allow-private-fetch
+	// since turned off, may hold an address they refuse.
+	if _, err := n.webhookURL(req.url); err != nil {
+		return notSent(t.Kind, err)
 	}
 	body, err := json.Marshal(req.body)
 	if err != nil {
@@ -82,17 +87,84 @@ func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, pa
 	}
 	hr.Header.Set("Content-Type", "application/json; charset=utf-8")
 	hr.Header.Set("User-Agent", "Chorus-Notify/1")
-	resp, err := n.HTTP.Do(hr)
+	// The platforms answer a webhook themselves and never redirect it:
+	// following would turn the POST into a GET of another page (whose 200
+	// would read as delivered) or post the message to another host.
+	hc := *n.HTTP.HTTP()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(hr)
+	if fetch.IsBlocked(err) {
+		// The host name resolved to a private address.
+		return notSent(kind, err)
+	}
 	if err != nil {
 		// The URL carries the robot's key; say what failed without it.
 		return &Error{Kind: kind, Msg: "request failed: " + redactURLError(err, u), Retryable: ctx.Err() == nil}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		to := "another address"
+		if loc, err := resp.Location(); err == nil {
+			to = loc.Scheme + "://" + loc.Host // not its path or query, which may hold a key
+		}
+		return &Error{Kind: kind, Status: resp.StatusCode, Msg: "the webhook redirected to " + to + ", which was not followed: the message was not delivered",
+			Hint: "copy the robot's webhook address again from the platform"}
+	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		return &Error{Kind: kind, Status: resp.StatusCode, Msg: snippet(b), Retryable: true}
 	}
 	return parse(kind, resp.StatusCode, b)
+}
+
+// ErrCleartext is a plain http:// webhook URL where only https is
+// allowed: the URL carries the robot's key or token (WeCom key=, DingTalk
+// access_token=, Feishu's hook id, Slack's path), which would go out
+// unencrypted to anyone on the way.
+var ErrCleartext = errors.New("a webhook URL carries the robot's key or token: it must be an https:// address")
+
+// CheckWebhook checks raw, being saved as a webhook URL, by the rules Send
+// follows: an http(s) URL with a host, without user name or password; not
+// a private, loopback or link-local address, nor a name that resolves only
+// to such (fetch.Client.Check); https, unless n.HTTP allows private
+// addresses. Returns ErrCleartext, or package fetch's error (whose
+// apperr key names the fault; fetch.IsBlocked for a private address).
+func (n *Notifier) CheckWebhook(ctx context.Context, raw string) error {
+	if _, err := n.webhookURL(raw); err != nil {
+		return err
+	}
+	return n.HTTP.Check(ctx, raw)
+}
+
+// webhookURL is CheckWebhook without resolving the host name: the
+// dial-time check of n.HTTP refuses a name that resolves to a private
+// address when it is sent to.
+func (n *Notifier) webhookURL(raw string) (*url.URL, error) {
+	u, err := n.HTTP.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(u.Scheme, "https") && !n.HTTP.Options().AllowPrivate {
+		return nil, ErrCleartext
+	}
+	return u, nil
+}
+
+// notSent is the delivery error of a webhook URL that Send refuses
+// (webhookURL, or a host that resolved to a private address), before
+// anything is sent; it is shown on the alert page, and a later try fails
+// the same way until the rule is edited.
+func notSent(kind string, err error) *Error {
+	var ae *apperr.Error
+	switch {
+	case errors.Is(err, ErrCleartext):
+		return &Error{Kind: kind, Msg: "nothing sent: the webhook URL is a plain http:// address, which would send the robot's key unencrypted",
+			Hint: "paste the robot's https:// webhook address into the rule"}
+	case fetch.IsBlocked(err) && errors.As(err, &ae):
+		return &Error{Kind: kind, Msg: fmt.Sprintf("nothing sent: %v is a private, loopback or otherwise non-public address", ae.Args["Host"]),
+			Hint: "Chorus sends to such addresses only when started with --allow-private-fetch"}
+	}
+	return &Error{Kind: kind, Msg: "nothing sent: the webhook URL is not a valid https:// address"}
 }
 
 // redactURLError removes the URL (and its key) from a transport error.

@@ -49,9 +49,6 @@ func New(t testing.TB, kind, token, secret string) *Robot {
 	return r
 }
 
-// Client is an HTTP client that reaches the fake.
-func (r *Robot) Client() *http.Client { return r.srv.Client() }
-
 // URL is the webhook URL a person would paste from the platform.
 func (r *Robot) URL() string {
 	switch r.Kind {
