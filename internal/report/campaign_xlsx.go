@@ -279,7 +279,7 @@ func (x *book) overview(p campaign.Plan) {
 			x.row(s, r, cell{"实际值口径 How actuals are measured", x.bold}, txt(x.names.Message("strategy.actual_note", map[string]any{"Model": model})))
 			if m.FallbackLinks > 0 {
 				r++
-				x.row(s, r, cell{"有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
+				x.row(s, r, cell{"精准有效点击 Effective clicks", x.bold}, txt(x.names.Message("tracking.effective_fallback_funnel", map[string]any{"Count": m.FallbackLinks})))
 			}
 		}
 		r++

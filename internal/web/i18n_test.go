@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
@@ -182,6 +183,65 @@ func TestI18nTemplateKeys(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("no T \"key\" calls found in the templates; is the pattern stale?")
+	}
+}
+
+// TestI18nOneTermEach: a figure has one name in a language across every
+// catalog. Effective clicks are 精准有效点击 (METRICS.md), shortened to
+// 精准有效 only beside 真人 and 独立 in the links' narrow columns; budget
+// lines are 预算明细, and what they have spent is never called media
+// (they hold production and moderator fees too).
+func TestI18nOneTermEach(t *testing.T) {
+	for _, tt := range []struct {
+		locale, name string
+		wrong        *regexp.Regexp
+	}{
+		{"zh-CN", "effective clicks are 精准有效点击", regexp.MustCompile(`(^|[^准])有效点击`)},
+		{"zh-CN", "the short form is 精准有效", regexp.MustCompile(`^有效$|\d}} 有效`)},
+		{"zh-CN", "budget lines are 预算明细", regexp.MustCompile(`预算条目`)},
+		{"zh-CN", "budget lines spent is not media", regexp.MustCompile(`媒介`)},
+		{"en", "budget lines spent is not media", regexp.MustCompile(`(?i)media (cost|{{)`)},
+		{"en", "effective clicks are not precise effective clicks", regexp.MustCompile(`(?i)precise effective`)},
+	} {
+		t.Run(tt.locale+" "+tt.name, func(t *testing.T) {
+			for k, text := range catalogKeys(t, tt.locale) {
+				if tt.wrong.MatchString(text) {
+					t.Errorf("%s %q = %q", tt.locale, k, text)
+				}
+			}
+		})
+	}
+}
+
+var optionKeyRE = regexp.MustCompile(`<option[^>]*>{{[^}]*\bT\s+"([^"]+)"`)
+
+// TestI18nOptionLabelsCapitalised: an option of a select reads as a label
+// in English, capitalised like its neighbours ("All topics", not "all
+// topics").
+func TestI18nOptionLabelsCapitalised(t *testing.T) {
+	en := catalogKeys(t, "en")
+	found := 0
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range optionKeyRE.FindAllStringSubmatch(string(b), -1) {
+			found++
+			if r := []rune(en[m[1]]); len(r) > 0 && unicode.IsLower(r[0]) {
+				t.Errorf("%s: option label %q = %q, want it capitalised", path, m[1], en[m[1]])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Fatal("no option labels found in the templates; is the pattern stale?")
 	}
 }
 
