@@ -3,6 +3,7 @@ package web
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -115,6 +116,10 @@ type ruleForm struct {
 	// mistake, channels' included, for the box above the form.
 	Errs    map[string][]apperr.FieldError
 	Summary []ruleProblem
+	// notNumbers are the number fields (threshold, quiet_minutes) whose
+	// text does not read as a number: the rule carries a value out of
+	// range for them, and the editor says "not a number" instead.
+	notNumbers []string
 }
 
 // channelRow is one delivery channel in the editor. A stored channel shows
@@ -197,6 +202,7 @@ func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf
 	var err error
 	if ru.Threshold, err = strconv.ParseFloat(f.Threshold, 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
 		ru.Threshold = -1 // out of every kind's range: Validate names the field
+		f.notNumbers = append(f.notNumbers, "threshold")
 	}
 	// A quiet period left blank is the default, not none: none lets an
 	// alert fire again at every batch.
@@ -204,6 +210,9 @@ func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf
 	if f.Quiet != "" {
 		if ru.QuietMinutes, err = strconv.Atoi(f.Quiet); err != nil {
 			ru.QuietMinutes = -1
+			if _, err := strconv.ParseFloat(f.Quiet, 64); err != nil {
+				f.notNumbers = append(f.notNumbers, "quiet_minutes")
+			}
 		}
 	}
 	// Twice the rows the editor shows: a post with more channels than a
@@ -254,6 +263,9 @@ func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
 				f.Summary = append(f.Summary, ruleProblem{Label: channelLabels[field], Row: row.N + 1, Err: fe})
 				continue
 			}
+		}
+		if slices.Contains(f.notNumbers, fe.Field) {
+			fe = apperr.FieldError{Field: fe.Field, Key: "error.number"}
 		}
 		f.Errs[fe.Field] = append(f.Errs[fe.Field], fe)
 		f.Summary = append(f.Summary, ruleProblem{Label: ruleLabels[fe.Field], Err: fe})
