@@ -138,10 +138,15 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 	for _, c := range camps {
 		campaignChoices = append(campaignChoices, choice{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
 	}
+	errs := fieldErrors(ferr)
+	preview := s.previewFor(r, form, camps, allow)
+	if preview != nil && len(errs["destination"]) > 0 {
+		preview.Error = "" // said beside the field
+	}
 	data := map[string]any{
 		"Section": "execution", "Page": section, "Rows": rows, "Total": total,
 		"Campaigns": campaignChoices, "Channels": channels, "Form": form,
-		"Errors": fieldErrors(ferr), "Preview": s.previewFor(r, form, camps, allow), "Allowlist": allow,
+		"Errors": errs, "Preview": preview, "Allowlist": allow,
 	}
 	s.render(w, r, status, "links", data)
 	return nil
@@ -161,27 +166,37 @@ func (s *Server) channelChoices(r *http.Request, p account.Principal) ([]choice,
 	return out, nil
 }
 
-// linkPreview is the tagged destination the form would make, or why it
-// would not: the UTM parameters follow the link service's rules
+// linkPreview is the tagged destination the form would make, and why it
+// would be refused: the UTM parameters follow the link service's rules
 // (utm_source = channel, utm_medium = social, utm_campaign = the campaign's
-// slug, utm_content = the given content or the label).
+// slug, utm_content = the given content or the label). An address outside
+// the allowlist is still tagged, so the preview shows what it would be.
 type linkPreview struct {
 	Tagged string
 	UTM    link.UTM
-	Error  string
+	// Error is the destination's problem; the page clears it when it says
+	// so beside the field.
+	Error string
 }
 
 func (s *Server) previewFor(r *http.Request, f linkForm, camps []campaign.Campaign, allow []string) *linkPreview {
 	if f.Destination == "" {
 		return nil
 	}
-	dest, err := link.ValidateDestination("destination", f.Destination, allow)
-	if err != nil {
+	problem := func(err error) string {
 		msg := ""
 		for _, fe := range fieldErrors(err)["destination"] {
 			msg = s.cat.T(s.locale(r), fe.Key, fe.Args)
 		}
-		return &linkPreview{Error: msg}
+		return msg
+	}
+	dest, err := link.ValidateDestination("destination", f.Destination, nil)
+	if err != nil {
+		return &linkPreview{Error: problem(err)}
+	}
+	p := &linkPreview{}
+	if _, err := link.ValidateDestination("destination", f.Destination, allow); err != nil {
+		p.Error = problem(err)
 	}
 	u := link.UTM{Source: f.Channel, Medium: "social", Content: f.Content}
 	if f.Campaign != "" {
@@ -194,7 +209,8 @@ func (s *Server) previewFor(r *http.Request, f linkForm, camps []campaign.Campai
 	if u.Content == "" {
 		u.Content = link.Truncate(f.Label, 200)
 	}
-	return &linkPreview{Tagged: link.Tag(dest, u), UTM: u}
+	p.Tagged, p.UTM = link.Tag(dest, u), u
+	return p
 }
 
 func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, p account.Principal) error {

@@ -662,6 +662,22 @@ func TestAllowlistSettings(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-destination-err"`) || !strings.Contains(body, "evil.example.net 不在") {
 		t.Errorf("destination outside the allowlist: status %d, want 422 at the field", status)
 	}
+	// The refusal is said once, beside the field; the preview still shows
+	// the address the link would tag.
+	if n := strings.Count(body, "evil.example.net 不在"); n != 1 || !strings.Contains(section(body, `id="link-preview"`, "</code>"), "https://evil.example.net/?utm_medium=social") {
+		t.Errorf("refusal said %d times, want once; preview: %s", n, section(body, `id="link-preview"`, "</div>\n</div>"))
+	}
+	// While typing, the preview is what answers: it says the refusal, once.
+	_, body, _ = b.do("POST", "/w/acme/links/preview", url.Values{"destination": {"https://evil.example.net/"}, "csrf": {b.csrf}}, map[string]string{"HX-Request": "true"})
+	if strings.Count(body, "evil.example.net 不在") != 1 || !strings.Contains(body, `id="tagged-url"`) {
+		t.Errorf("live preview of a refused domain: %s", body)
+	}
+	// An address that is no address is said beside the field too, and the
+	// preview says it waits for it.
+	_, body, _ = b.post("/w/acme/links", url.Values{"destination": {"ftp://shop.example.com/"}})
+	if preview := section(body, `id="link-preview"`, "</div>\n</div>"); !strings.Contains(body, `id="link-destination-err"`) || strings.Contains(preview, "field-error") || !strings.Contains(preview, "目标地址改正后") {
+		t.Errorf("malformed destination: the preview repeats the field's error or says nothing: %s", preview)
+	}
 
 	// Emptied, the list allows every domain again.
 	if status, _, _ := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"  \n"}}); status != http.StatusSeeOther || len(domains()) != 0 {
