@@ -25,7 +25,6 @@ import (
 	"github.com/chorus-hq/chorus/internal/jobs"
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/listen"
-	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -150,7 +149,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	poller, sources := newSources(a.db, cfg)
-	alerts := newAlerts(a.db, cfg, log, cfg.PublicURL(), reg)
+	alerts, alertRules := newAlerts(a.db, cfg, log, cfg.PublicURL(), reg)
 	defer alerts.Wait()
 	a.listen.AfterIngest = alerts.AfterIngest
 	worker, err := jobs.New(a.db, jobs.Deps{Cleaner: cleanup{a.accounts, a.db}, Sources: a.db, Poller: poller, Ingester: a.ingester, Alerts: alerts, Rehash: a.db}, jobs.Options{Logger: log})
@@ -166,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	srv, err := web.New(web.Deps{
 		Links: links, Clicks: clicks, ShortURL: cmp.Or(cfg.ShortURL, cfg.BaseURL), Sources: sources,
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
-		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alert.NewService(a.db),
+		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alertRules,
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"), TrustedProxies: proxies,
 	})

@@ -17,9 +17,10 @@ import (
 
 // newAlerts builds the alert evaluator, which delivers through chat
 // webhooks (with the same SSRF-safe client as listening sources, since
-// their addresses come from users) and SMTP; base is the public address
-// alerts link back to.
-func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, reg prometheus.Registerer) *alert.Evaluator {
+// their addresses come from users) and SMTP, and the rules' service, which
+// accepts the webhook URLs that notifier sends to; base is the public
+// address alerts link back to.
+func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, reg prometheus.Registerer) (*alert.Evaluator, *alert.Service) {
 	sender := &notify.Notifier{
 		HTTP: fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivateFetch}),
 		SMTP: notify.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
@@ -38,6 +39,8 @@ func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, r
 		delivered.WithLabelValues(ch, "ok")
 		delivered.WithLabelValues(ch, "failed")
 	}
+	rules := alert.NewService(db)
+	rules.Webhooks = sender
 	return alert.NewEvaluator(db, alert.Options{Sender: sender, Logger: log, Audience: alertAudience(db, log, base),
 		Fired: func(kind string) { fired.WithLabelValues(kind).Inc() },
 		Delivered: func(channel string, err error) {
@@ -46,7 +49,7 @@ func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, r
 				result = "failed"
 			}
 			delivered.WithLabelValues(channel, result).Inc()
-		}})
+		}}), rules
 }
 
 // alertAudience writes a workspace's alerts in its language, through the

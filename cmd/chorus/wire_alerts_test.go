@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strconv"
@@ -13,9 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/listen"
-	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/notify"
 	"github.com/chorus-hq/chorus/internal/notify/fake"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -37,12 +38,12 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 		must(t, db.WriteDB().QueryRowContext(ctx, `INSERT INTO topics (workspace_id, name, kind, query, enabled, created_at, updated_at)
 			VALUES ($1, '危机', 'crisis', '爆炸', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, ws.ID).Scan(&topic))
 		robot := fake.New(t, "wecom", "k1", "")
-		_, err = alert.NewService(db).CreateRule(ctx, ws.ID, listen.AlertRule{Name: "危机词", Kind: "crisis_word", Enabled: true,
-			Channels: []listen.Channel{{Kind: "wecom", URL: robot.URL()}}})
-		must(t, err)
 		base := "https://chorus.example.com"
 		reg := prometheus.NewRegistry()
-		ev := newAlerts(db, config.Config{AllowPrivateFetch: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), base, reg)
+		ev, rules := newAlerts(db, config.Config{AllowPrivateFetch: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), base, reg)
+		_, err = rules.CreateRule(ctx, ws.ID, listen.AlertRule{Name: "危机词", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: robot.URL()}}})
+		must(t, err)
 
 		fired := time.Now().Add(-time.Minute).UTC()
 		tests := []struct {
@@ -107,6 +108,46 @@ func TestAlertsSpeakTheWorkspaceLanguage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAlertWebhooksFollowAllowPrivateFetch: the rules' service accepts
+// the webhook URLs the wired notifier sends to: https at a public address,
+// and also plain http and a loopback bridge when the server runs with
+// --allow-private-fetch.
+func TestAlertWebhooksFollowAllowPrivateFetch(t *testing.T) {
+	t.Parallel()
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	u, err := db.CreateUser(ctx, account.User{Email: "owner@example.com", Name: "o"}, "hash")
+	must(t, err)
+	ws, err := db.CreateWorkspace(ctx, account.Workspace{Slug: "acme", Name: "Acme", TimeZone: "Asia/Shanghai", Currency: "CNY"}, u.ID)
+	must(t, err)
+	tests := []struct {
+		url          string
+		allowPrivate bool
+		want         string // the error key on channels[0].url; "" when saved
+	}{
+		{"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", false, ""},
+		{"http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", false, "error.alert.webhook_https"},
+		{"http://127.0.0.1:8080/cgi-bin/webhook/send?key=k", false, "error.alert.webhook_private"},
+		{"http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", true, ""},
+		{"http://127.0.0.1:8080/cgi-bin/webhook/send?key=k", true, ""},
+	}
+	for _, tt := range tests {
+		_, rules := newAlerts(db, config.Config{AllowPrivateFetch: tt.allowPrivate}, slog.New(slog.DiscardHandler), "https://chorus.example.com", prometheus.NewRegistry())
+		_, err := rules.CreateRule(ctx, ws.ID, listen.AlertRule{Name: "x", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: tt.url}}})
+		got := ""
+		var ae *apperr.Error
+		if errors.As(err, &ae) && len(ae.Fields) == 1 && ae.Fields[0].Field == "channels[0].url" {
+			got = ae.Fields[0].Key
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("%s with AllowPrivateFetch %v: %q, want %q", tt.url, tt.allowPrivate, got, tt.want)
+		}
+	}
 }
 
 // TestAlertSeriesStartAtZero: every alert kind's and delivery channel's

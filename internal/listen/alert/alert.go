@@ -6,13 +6,16 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/notify"
@@ -101,10 +104,19 @@ type Service struct {
 	store Store
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Webhooks is the notifier that delivers the rules' alerts: a
+	// channel's webhook URL is saved only if it would send to it
+	// (notify.Notifier.CheckWebhook: https, a public address, unless it
+	// allows private addresses).
+	Webhooks *notify.Notifier
 }
 
-// NewService returns the alert-rule service over store.
-func NewService(store Store) *Service { return &Service{store: store, Now: time.Now} }
+// NewService returns the alert-rule service over store, accepting the
+// webhook URLs of a notifier that allows no private address; a server
+// started with --allow-private-fetch sets Webhooks to its own.
+func NewService(store Store) *Service {
+	return &Service{store: store, Now: time.Now, Webhooks: &notify.Notifier{HTTP: fetch.New(fetch.Options{})}}
+}
 
 // DupWindow is how far back FireAlert's dup looks: the crisis rule's
 // look-back for alerted mentions.
@@ -119,8 +131,17 @@ const (
 	DefaultQuietMinutes = 60
 )
 
-// Validate checks a rule against the workspace's topics.
-func Validate(r listen.AlertRule, topics []insight.TopicRef) error {
+// Validate checks a rule against the workspace's topics, and its webhook
+// URLs against the rules of delivery (Webhooks).
+func (s *Service) Validate(ctx context.Context, r listen.AlertRule, topics []insight.TopicRef) error {
+	return s.validate(ctx, r, topics, nil)
+}
+
+// validate is Validate that takes the webhook URLs of stored as they are:
+// a rule saved before a URL's address was refused (or while the server
+// allowed private addresses) can still be paused or edited, and its
+// deliveries say why nothing is sent.
+func (s *Service) validate(ctx context.Context, r listen.AlertRule, topics []insight.TopicRef, stored []listen.Channel) error {
 	var fs apperr.Fields
 	fs.Text("name", r.Name, 100, true)
 	fs.OneOf("kind", r.Kind, listen.AlertKinds)
@@ -175,6 +196,10 @@ func Validate(r listen.AlertRule, topics []insight.TopicRef) error {
 				// channel whose stored one it cannot keep: its kind
 				// changed, or it is a new channel.
 				fs.Add(f+"url", "error.alert.redacted_url")
+			case !slices.ContainsFunc(stored, func(o listen.Channel) bool { return o.URL == c.URL }):
+				if err := s.Webhooks.CheckWebhook(ctx, c.URL); err != nil {
+					addWebhookError(&fs, f+"url", err)
+				}
 			}
 			if len(c.Secret) > 500 {
 				fs.Add(f+"secret", "error.too_long", "Max", 500)
@@ -195,6 +220,22 @@ func Validate(r listen.AlertRule, topics []insight.TopicRef) error {
 	return fs.Err()
 }
 
+// addWebhookError records why notify.Notifier.CheckWebhook refused a
+// webhook URL.
+func addWebhookError(fs *apperr.Fields, field string, err error) {
+	var ae *apperr.Error
+	switch {
+	case errors.Is(err, notify.ErrCleartext):
+		fs.Add(field, "error.alert.webhook_https")
+	case fetch.IsBlocked(err) && errors.As(err, &ae):
+		fs.Add(field, "error.alert.webhook_private", "Host", ae.Args["Host"])
+	case errors.As(err, &ae) && ae.Key == "error.fetch_credentials":
+		fs.Add(field, ae.Key)
+	default:
+		fs.Add(field, "error.alert.bad_webhook_url")
+	}
+}
+
 // Rules lists the workspace's rules.
 func (s *Service) Rules(ctx context.Context, ws int64) ([]listen.AlertRule, error) {
 	return s.store.AlertRules(ctx, ws)
@@ -213,7 +254,7 @@ func (s *Service) CreateRule(ctx context.Context, ws int64, r listen.AlertRule) 
 		return r, err
 	}
 	r.ID, r.LastFiredAt = 0, nil
-	if err := Validate(r, topics); err != nil {
+	if err := s.Validate(ctx, r, topics); err != nil {
 		return r, err
 	}
 	return s.store.CreateAlertRule(ctx, ws, r)
@@ -260,7 +301,7 @@ func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.Ale
 		}
 	}
 	r.ID, r.LastFiredAt = id, old.LastFiredAt
-	if err := Validate(r, topics); err != nil {
+	if err := s.validate(ctx, r, topics, old.Channels); err != nil {
 		return r, err
 	}
 	return s.store.UpdateAlertRule(ctx, ws, r)

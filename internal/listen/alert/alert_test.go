@@ -7,15 +7,18 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/notify"
+	"github.com/chorus-hq/chorus/internal/notify/fake"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -485,24 +488,101 @@ func TestSimultaneousEvaluationsFireOnce(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
+	webhook := func(kind, url string) listen.AlertRule {
+		return listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: kind, URL: url}}}
+	}
+	strict := alert.NewService(nil)
+	local := alert.NewService(nil)
+	local.Webhooks = &notify.Notifier{HTTP: fetch.New(fetch.Options{AllowPrivate: true})}
 	tests := []struct {
-		name string
-		rule listen.AlertRule
-		ok   bool
+		name  string
+		svc   *alert.Service
+		rule  listen.AlertRule
+		field string // the field of the one error, "" when valid
+		key   string
 	}{
-		{"ok", listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3}, true},
-		{"bad kind", listen.AlertRule{Name: "x", Kind: "nope", Threshold: 3}, false},
-		{"share above 1", listen.AlertRule{Name: "x", Kind: "negative_spike", Threshold: 2}, false},
-		{"bad webhook", listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "dingtalk", URL: "ftp://x"}}}, false},
-		{"bad email", listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "email", Email: "nope"}}}, false},
-		{"unknown topic", listen.AlertRule{Name: "x", Kind: "crisis_word", TopicID: 99}, false},
-		{"bad min volume", listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3, Extra: map[string]string{"min_volume": "-1"}}, false},
+		{"ok", strict, listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3}, "", ""},
+		{"bad kind", strict, listen.AlertRule{Name: "x", Kind: "nope", Threshold: 3}, "kind", "error.one_of"},
+		{"share above 1", strict, listen.AlertRule{Name: "x", Kind: "negative_spike", Threshold: 2}, "threshold", "error.alert.threshold_range"},
+		{"bad webhook", strict, webhook("dingtalk", "ftp://x"), "channels[0].url", "error.alert.bad_webhook_url"},
+		{"bad email", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "email", Email: "nope"}}}, "channels[0].email", "error.alert.bad_email"},
+		{"unknown topic", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", TopicID: 99}, "topic_id", "error.alert.unknown_topic"},
+		{"bad min volume", strict, listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3, Extra: map[string]string{"min_volume": "-1"}}, "extra.min_volume", "error.alert.min_volume"},
+		// A webhook URL carries the robot's key or token: https only, at
+		// a public address, unless the server allows private addresses.
+		{"https webhook", strict, webhook("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=t"), "", ""},
+		{"http webhook", strict, webhook("dingtalk", "http://oapi.dingtalk.com/robot/send?access_token=t"), "channels[0].url", "error.alert.webhook_https"},
+		{"HTTP webhook", strict, webhook("slack", "HTTP://hooks.slack.com/services/T/B/x"), "channels[0].url", "error.alert.webhook_https"},
+		{"loopback webhook", strict, webhook("wecom", "https://127.0.0.1:6379/"), "channels[0].url", "error.alert.webhook_private"},
+		{"metadata webhook", strict, webhook("feishu", "http://169.254.169.254/latest/meta-data/"), "channels[0].url", "error.alert.webhook_private"},
+		{"localhost webhook", strict, webhook("feishu", "https://localhost/open-apis/bot/v2/hook/x"), "channels[0].url", "error.alert.webhook_private"},
+		{"webhook with password", strict, webhook("wecom", "https://u:p@qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"), "channels[0].url", "error.fetch_credentials"},
+		{"http webhook allowed", local, webhook("dingtalk", "http://oapi.dingtalk.com/robot/send?access_token=t"), "", ""},
+		{"local bridge allowed", local, webhook("wecom", "http://127.0.0.1:8080/cgi-bin/webhook/send?key=k"), "", ""},
 	}
 	for _, tt := range tests {
-		if err := alert.Validate(tt.rule, nil); (err == nil) != tt.ok {
-			t.Errorf("%s: Validate = %v, want ok %v", tt.name, err, tt.ok)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.svc.Validate(context.Background(), tt.rule, nil)
+			var ae *apperr.Error
+			switch {
+			case tt.field == "" && err != nil:
+				t.Errorf("Validate = %v, want valid", err)
+			case tt.field != "" && (!errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != tt.field || ae.Fields[0].Key != tt.key):
+				t.Errorf("Validate = %v, want %s on %s", err, tt.key, tt.field)
+			}
+		})
 	}
+}
+
+// TestStoredHTTPWebhook: a rule stored with a plain http:// webhook URL
+// before those were refused can still be paused; a new http URL is
+// refused; and its alert sends nothing there, saying why on the alert.
+func TestStoredHTTPWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		robot := fake.New(t, notify.WeCom, "k1", "")
+		bridge := listen.Channel{Kind: notify.WeCom, URL: robot.URL()}
+		rule, err := db.CreateAlertRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{bridge}})
+		must(t, err)
+		svc := alert.NewService(db)
+		rule.Enabled = false
+		if _, err := svc.UpdateRule(ctx, f.ws, rule.ID, rule); err != nil {
+			t.Fatalf("pausing the stored rule: %v", err)
+		}
+		rule.Enabled = true
+		rule.Channels = []listen.Channel{{Kind: notify.WeCom, URL: robot.URL() + "&x=1"}}
+		if _, err := svc.UpdateRule(ctx, f.ws, rule.ID, rule); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("changing it to another loopback http URL: %v, want refused", err)
+		}
+		rule.Channels = []listen.Channel{bridge}
+		_, err = svc.UpdateRule(ctx, f.ws, rule.ID, rule)
+		must(t, err)
+
+		now := time.Now().UTC()
+		ev := alert.NewEvaluator(db, alert.Options{Sender: &notify.Notifier{HTTP: fetch.New(fetch.Options{}), Backoff: time.Millisecond},
+			Now: func() time.Time { return now }})
+		fired, err := ev.Evaluate(ctx, f.ws, []int64{f.mention(t, f.crisis, "产品爆炸了", "negative", now)})
+		must(t, err)
+		ev.Wait()
+		if len(fired) != 1 {
+			t.Fatalf("fired %d alerts, want 1", len(fired))
+		}
+		a, err := db.Alert(ctx, f.ws, fired[0].ID)
+		must(t, err)
+		out := alert.DeliveryOutcome(a)
+		if len(out) != 1 {
+			t.Fatalf("delivery outcome %v, want one channel", out)
+		}
+		for _, v := range out {
+			if !strings.Contains(v, "nothing sent: ") || strings.Contains(v, "k1") {
+				t.Errorf("delivery outcome %q, want why nothing was sent, without the key", v)
+			}
+		}
+		if n := robot.Requests(); n != 0 {
+			t.Errorf("the robot got %d requests, want none", n)
+		}
+	})
 }
 
 func TestUpdateKeepsSecrets(t *testing.T) {
