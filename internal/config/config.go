@@ -37,9 +37,11 @@ type Config struct {
 	// GeoIP is the path of a MaxMind GeoIP2/GeoLite2 mmdb file; clicks
 	// carry no country or region without one.
 	GeoIP string
-	// AllowPrivateFetch lets listening sources fetch private, loopback and
-	// other non-public addresses (an intranet feed); off by default, as a
-	// guard against server-side request forgery.
+	// AllowPrivateFetch lets listening sources and alert webhooks reach
+	// private, loopback and other non-public addresses (an intranet feed,
+	// a chat bridge on the same machine) and send their tokens over plain
+	// http://; off by default, as a guard against server-side request
+	// forgery and leaked tokens.
 	AllowPrivateFetch bool
 	// TrustedProxies are the reverse proxies in front of Chorus, as IP
 	// addresses and CIDR ranges separated by commas: a request from one of
@@ -134,7 +136,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
 	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
-	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources fetch private, loopback and link-local addresses (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
+	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources and alert webhooks reach private, loopback and link-local addresses, and send their tokens over plain http:// (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies in front of Chorus whose X-Forwarded-For names the client: IP addresses and CIDR ranges, comma-separated (CHORUS_TRUSTED_PROXIES; none by default)")
 	fs.StringVar(&c.GeoIP, "geoip", c.GeoIP, "MaxMind GeoIP2/GeoLite2 mmdb file for the country and region of clicks (CHORUS_GEOIP; none by default)")
 }
