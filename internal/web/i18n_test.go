@@ -159,6 +159,25 @@ var templateKeyRE = regexp.MustCompile(`\bT\s+"([^"]+)"`)
 func TestI18nTemplateKeys(t *testing.T) {
 	c := mustCatalog(t)
 	found := 0
+	eachTemplate(t, func(path, text string) {
+		t.Run(strings.TrimPrefix(path, "templates/"), func(t *testing.T) {
+			for _, m := range templateKeyRE.FindAllStringSubmatch(text, -1) {
+				found++
+				if !c.Has(m[1]) {
+					t.Errorf("template key %q is missing", m[1])
+				}
+			}
+		})
+	})
+	if found == 0 {
+		t.Fatal("no T \"key\" calls found in the templates; is the pattern stale?")
+	}
+}
+
+// eachTemplate calls fn with the path and the text of every page
+// template.
+func eachTemplate(t *testing.T, fn func(path, text string)) {
+	t.Helper()
 	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
 			return err
@@ -167,22 +186,11 @@ func TestI18nTemplateKeys(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		matches := templateKeyRE.FindAllStringSubmatch(string(b), -1)
-		t.Run(strings.TrimPrefix(path, "templates/"), func(t *testing.T) {
-			for _, m := range matches {
-				found++
-				if !c.Has(m[1]) {
-					t.Errorf("template key %q is missing", m[1])
-				}
-			}
-		})
+		fn(path, string(b))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if found == 0 {
-		t.Fatal("no T \"key\" calls found in the templates; is the pattern stale?")
 	}
 }
 
@@ -221,25 +229,14 @@ var optionKeyRE = regexp.MustCompile(`<option[^>]*>{{[^}]*\bT\s+"([^"]+)"`)
 func TestI18nOptionLabelsCapitalised(t *testing.T) {
 	en := catalogKeys(t, "en")
 	found := 0
-	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
-			return err
-		}
-		b, err := templateFS.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range optionKeyRE.FindAllStringSubmatch(string(b), -1) {
+	eachTemplate(t, func(path, text string) {
+		for _, m := range optionKeyRE.FindAllStringSubmatch(text, -1) {
 			found++
 			if r := []rune(en[m[1]]); len(r) > 0 && unicode.IsLower(r[0]) {
 				t.Errorf("%s: option label %q = %q, want it capitalised", path, m[1], en[m[1]])
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if found == 0 {
 		t.Fatal("no option labels found in the templates; is the pattern stale?")
 	}
