@@ -22,6 +22,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
+	"github.com/chorus-hq/chorus/internal/syncbuf"
 )
 
 // run executes the CLI in-process, as a person would type it.
@@ -242,7 +243,7 @@ func TestStamped(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	data := t.TempDir()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	root := newRoot(&out, io.Discard)
 	root.SetArgs([]string{"serve", "--data", filepath.Join(data, "d"), "--addr", "127.0.0.1:0", "--demo"})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -350,7 +351,7 @@ func TestLogLevel(t *testing.T) {
 	if _, _, err := run(t, "--log-level", "verbose", "migrate", "--data", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--log-level (CHORUS_LOG_LEVEL)") {
 		t.Errorf("--log-level verbose: error %v, want one naming the flag", err)
 	}
-	var out, logged syncBuffer
+	var out, logged syncbuf.Buffer
 	root := newRoot(&out, &logged)
 	root.SetArgs([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "debug"})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -365,7 +366,7 @@ func TestLogLevel(t *testing.T) {
 }
 
 func TestServePrintsSetupLink(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	root := newRoot(&out, io.Discard)
 	root.SetArgs([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -388,7 +389,7 @@ func TestServePrintsSetupLink(t *testing.T) {
 // group. The wait is long: serve --demo loads 60 days of traffic and
 // mentions first, which takes a few seconds alone and can take over 30 s
 // on a 2-core machine running other test packages at the same time.
-func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
+func waitFor(t *testing.T, out *syncbuf.Buffer, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {

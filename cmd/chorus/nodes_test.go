@@ -24,6 +24,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
+	"github.com/chorus-hq/chorus/internal/syncbuf"
 )
 
 // TestTwoServers runs two `chorus serve` processes on one PostgreSQL
@@ -332,7 +333,7 @@ type node struct {
 	name string
 	url  string
 	cmd  *exec.Cmd
-	out  syncBuffer
+	out  syncbuf.Buffer
 	// exited is closed when the process has ended, after waitErr is set.
 	exited  chan struct{}
 	waitErr error

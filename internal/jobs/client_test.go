@@ -1,20 +1,19 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
+	"github.com/chorus-hq/chorus/internal/syncbuf"
 )
 
 func TestNewNeedsCleaner(t *testing.T) {
@@ -286,7 +285,7 @@ func TestLeaderChangeDoesNotRepeatPeriod(t *testing.T) {
 func TestRiverRoutineLogIsDebug(t *testing.T) {
 	t.Parallel()
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
-		var buf syncBuffer
+		var buf syncbuf.Buffer
 		db := storetest.SQLite(t)
 		migrate(t, db)
 		opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})))
@@ -305,23 +304,4 @@ func TestRiverRoutineLogIsDebug(t *testing.T) {
 			t.Errorf("log at %s: River logged at info level:\n%s", level, buf.String())
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer that River's goroutines may write while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/syncbuf"
 )
 
 // TestRehashMentionsOnStart: when a node starts, the mentions an older
@@ -36,7 +37,7 @@ func TestRehashMentionsOnStart(t *testing.T) {
 		if _, err := db.WriteDB().ExecContext(ctx, `UPDATE mentions SET norm_version = 1`); err != nil {
 			t.Fatal(err)
 		}
-		var buf syncBuffer
+		var buf syncbuf.Buffer
 		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}, Rehash: db}, testOptions(t, "", time.Hour, logger))
 		start(t, client)
