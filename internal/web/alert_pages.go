@@ -81,9 +81,9 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, p account.Prin
 		}
 		// What the editor does not show stays as it was.
 		ru.Enabled, ru.Extra = old.Enabled, old.Extra
-		for i := range f.Channels {
-			if j := f.Channels[i].From; j >= 0 && j < len(old.Channels) && old.Channels[j].Kind == f.Channels[i].Kind {
-				f.Channels[i].SecretSet = old.Channels[j].Secret != ""
+		for i, c := range ru.Channels {
+			if was, ok := alert.StoredChannel(old.Channels, from, i, c.Kind); ok {
+				f.Channels[rowOf[i]].SecretSet = was.Secret != ""
 			}
 		}
 		_, err = s.Alerts.UpdateRuleFrom(ctx, ws, id, ru, from)

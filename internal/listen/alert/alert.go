@@ -273,6 +273,23 @@ func (s *Service) UpdateRule(ctx context.Context, ws, id int64, r listen.AlertRu
 // r.Channels[i] was shown as, or -1 for a new one, so that a removed
 // channel does not hand the one after it its stored URL and secret. A
 // nil from matches by position.
+// StoredChannel is the stored channel (of stored) whose URL and secret
+// the i-th channel of an update keeps, as UpdateRuleFrom matches them:
+// the one at from[i] (at i when from is nil) if it is of the same kind.
+func StoredChannel(stored []listen.Channel, from []int, i int, kind string) (listen.Channel, bool) {
+	j := i
+	if from != nil {
+		j = -1
+		if i < len(from) {
+			j = from[i]
+		}
+	}
+	if j < 0 || j >= len(stored) || stored[j].Kind != kind {
+		return listen.Channel{}, false
+	}
+	return stored[j], true
+}
+
 func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.AlertRule, from []int) (listen.AlertRule, error) {
 	old, err := s.store.AlertRule(ctx, ws, id)
 	if err != nil {
@@ -283,21 +300,15 @@ func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.Ale
 		return r, err
 	}
 	for i := range r.Channels {
-		j := i
-		if from != nil {
-			j = -1
-			if i < len(from) {
-				j = from[i]
-			}
-		}
-		if j < 0 || j >= len(old.Channels) || old.Channels[j].Kind != r.Channels[i].Kind {
+		was, ok := StoredChannel(old.Channels, from, i, r.Channels[i].Kind)
+		if !ok {
 			continue
 		}
 		if r.Channels[i].Secret == "" {
-			r.Channels[i].Secret = old.Channels[j].Secret
+			r.Channels[i].Secret = was.Secret
 		}
-		if r.Channels[i].URL == "" || r.Channels[i].URL == notify.RedactURL(old.Channels[j].URL) {
-			r.Channels[i].URL = old.Channels[j].URL
+		if r.Channels[i].URL == "" || r.Channels[i].URL == notify.RedactURL(was.URL) {
+			r.Channels[i].URL = was.URL
 		}
 	}
 	r.ID, r.LastFiredAt = id, old.LastFiredAt
