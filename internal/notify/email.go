@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,7 +44,12 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error()}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err)}
+		// Only the server's permanent answer (5xx, such as an unknown
+		// mailbox) will not change; an unreachable server or a 4xx
+		// answer (greylisting, a full queue) may pass later.
+		var se *mail.SendError
+		permanent := errors.As(err, &se) && se.ErrorCode() >= 500
+		return &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err), Retryable: !permanent}
 	}
 	return nil
 }

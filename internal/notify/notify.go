@@ -93,12 +93,26 @@ type Notifier struct {
 // so that people can look it up, and a hint when the code is a known
 // mistake (a wrong secret, a wrong URL, missing keywords).
 type Error struct {
-	Kind      string
-	Status    int
-	Code      int
-	Msg       string
-	Hint      string
+	Kind   string
+	Status int
+	Code   int
+	Msg    string
+	Hint   string
+	// Retryable is set when a later attempt may pass: the network failed
+	// or timed out, the platform answered 5xx or 429 or a rate-limit
+	// code, the mail server was unreachable or answered a temporary
+	// (4xx) code. Otherwise the refusal is Permanent.
 	Retryable bool
+}
+
+// Permanent reports whether err, returned by Send, is a refusal that every
+// later attempt would meet again until the target is changed: a wrong
+// URL, key, token or signing secret, missing keywords, HTTP 4xx (but
+// 429), an address Send does not send to, a mail server's permanent (5xx)
+// answer. Errors it knows nothing of are not permanent.
+func Permanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Retryable
 }
 
 func (e *Error) Error() string {

@@ -459,3 +459,68 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 		t.Errorf("the redirect target got %d requests, want none", n)
 	}
 }
+
+// TestPermanent: a refusal that a later try would meet again (a wrong key,
+// token or signing secret, HTTP 400, 403 or 404, an address Send does not
+// send to, no mail server set up) is permanent; what may pass later
+// (5xx, 429, a platform's rate-limit or busy code, a timeout, a refused
+// connection, an unreachable mail server) is not.
+func TestPermanent(t *testing.T) {
+	t.Parallel()
+	status := func(code int, body string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(code)
+			fmt.Fprint(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(hang) }) // before Close, which waits for the handler
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	ding := fake.New(t, DingTalk, "tok", "SECright")
+	wecom := fake.New(t, WeCom, "tok", "")
+	smtpDown, _ := net.Listen("tcp", "127.0.0.1:0")
+	smtpPort := smtpDown.Addr().(*net.TCPAddr).Port
+	smtpDown.Close()
+
+	tests := []struct {
+		name      string
+		target    Target
+		client    *fetch.Client
+		smtp      SMTP
+		permanent bool
+	}{
+		{"DingTalk signature", Target{Kind: DingTalk, URL: ding.URL(), Secret: "SECwrong"}, local, SMTP{}, true},
+		{"DingTalk keywords", Target{Kind: DingTalk, URL: status(200, `{"errcode":310000,"errmsg":"keywords not in content"}`)}, local, SMTP{}, true},
+		{"WeCom invalid key", Target{Kind: WeCom, URL: strings.Replace(wecom.URL(), "tok", "bad", 1)}, local, SMTP{}, true},
+		{"HTTP 400", Target{Kind: Slack, URL: status(400, "invalid_payload")}, local, SMTP{}, true},
+		{"HTTP 403", Target{Kind: Slack, URL: status(403, "invalid_token")}, local, SMTP{}, true},
+		{"HTTP 404", Target{Kind: Feishu, URL: status(404, "404 page not found")}, local, SMTP{}, true},
+		{"private address", Target{Kind: WeCom, URL: wecom.URL()}, fetch.New(fetch.Options{}), SMTP{}, true},
+		{"reserved domain", Target{Kind: Slack, URL: "https://hooks.slack.test/services/x"}, local, SMTP{}, true},
+		{"no mail server", Target{Kind: Email, Email: "a@example.com"}, nil, SMTP{}, true},
+		{"HTTP 429", Target{Kind: Slack, URL: status(429, "rate_limited")}, local, SMTP{}, false},
+		{"HTTP 502", Target{Kind: WeCom, URL: status(502, "bad gateway")}, local, SMTP{}, false},
+		{"WeCom rate limit", Target{Kind: WeCom, URL: status(200, `{"errcode":45009,"errmsg":"api freq out of limit"}`)}, local, SMTP{}, false},
+		{"DingTalk busy", Target{Kind: DingTalk, URL: status(200, `{"errcode":-1,"errmsg":"系统繁忙"}`)}, local, SMTP{}, false},
+		{"timeout", Target{Kind: Slack, URL: slow.URL}, local, SMTP{}, false},
+		{"connection refused", Target{Kind: Slack, URL: closed.URL}, local, SMTP{}, false},
+		{"mail server unreachable", Target{Kind: Email, Email: "a@example.com"}, nil, SMTP{Host: "127.0.0.1", Port: smtpPort, From: "chorus@example.com"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			n := &Notifier{HTTP: tt.client, SMTP: tt.smtp, Attempts: 2, Backoff: time.Millisecond}
+			err := n.Send(ctx, tt.target, message())
+			if err == nil || Permanent(err) != tt.permanent {
+				t.Errorf("Send = %v; Permanent = %v, want %v", err, Permanent(err), tt.permanent)
+			}
+		})
+	}
+}

@@ -99,7 +99,9 @@ func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, pa
 	}
 	if err != nil {
 		// The URL carries the robot's key; say what failed without it.
-		return &Error{Kind: kind, Msg: "request failed: " + redactURLError(err, u), Retryable: ctx.Err() == nil}
+		// A timeout, too, may pass on a later try; post stops trying
+		// within this one once ctx is done.
+		return &Error{Kind: kind, Msg: "request failed: " + redactURLError(err, u), Retryable: true}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
@@ -238,11 +240,12 @@ func weComRequest(t Target, m Message) webhookRequest {
 var weComHints = map[int]string{
 	93000: "the webhook URL or its key is wrong: copy it again from the group robot",
 	45009: "the robot sends too often: at most 20 messages a minute",
+	-1:    "the platform is busy",
 	40058: "the message is malformed",
 }
 
 func parseWeCom(kind string, status int, b []byte) error {
-	return parseCodeBody(kind, status, b, weComHints, map[int]bool{45009: true})
+	return parseCodeBody(kind, status, b, weComHints, map[int]bool{-1: true, 45009: true})
 }
 
 // DingTalk: https://open.dingtalk.com/document/robots/custom-robot-access
@@ -279,10 +282,11 @@ var dingTalkHints = map[int]string{
 	300001: "the access_token in the webhook URL is wrong",
 	400102: "the robot has been disabled",
 	130101: "the robot sends too often: at most 20 messages a minute",
+	-1:     "the platform is busy",
 }
 
 func parseDingTalk(kind string, status int, b []byte) error {
-	return parseCodeBody(kind, status, b, dingTalkHints, map[int]bool{130101: true})
+	return parseCodeBody(kind, status, b, dingTalkHints, map[int]bool{-1: true, 130101: true})
 }
 
 // Feishu: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot

@@ -407,10 +407,11 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 	return nil
 }
 
-// deliveryRow is one channel's outcome on the alert page.
+// deliveryRow is one channel's outcome on the alert page. Refused: the
+// channel refused the alert for good and is not tried again.
 type deliveryRow struct {
 	Channel, Error string
-	OK             bool
+	OK, Refused    bool
 }
 
 // deliveryRows reads the outcome of each channel of the rule, in the
@@ -422,7 +423,7 @@ func deliveryRows(a listen.Alert) []deliveryRow {
 		_, kind, _ := strings.Cut(k, ":")
 		row := deliveryRow{Channel: kind, OK: d[k] == "ok"}
 		if !row.OK {
-			row.Error = d[k]
+			row.Error, row.Refused = alert.Refused(d[k])
 		}
 		rows = append(rows, row)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -147,6 +148,15 @@ func TestListeningPages(t *testing.T) {
 	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "企业微信: 已送达") || !strings.Contains(got, "钉钉: 失败：") ||
 		!strings.Contains(got, "&lt;b&gt;310000") || !strings.Contains(got, "将于 2026-03-10 14:33 重试") {
 		t.Errorf("alert delivery row: %s", got)
+	}
+	// A channel that refused it for good: the page says why, and that it
+	// is not tried again.
+	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok",
+		"1:dingtalk": alert.RefusedOutcome(errors.New("dingtalk: error 310000: keywords not in content"))}, nil))
+	_, body = b.get(alertPath)
+	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "钉钉: 失败： <span class=\"muted\">dingtalk: error 310000: keywords not in content</span>") ||
+		!strings.Contains(got, "不再重试") || strings.Contains(got, "重试</div>") || strings.Contains(got, "refused: ") {
+		t.Errorf("alert delivery row of a refusal for good: %s", got)
 	}
 	for _, o := range ids[1:] {
 		if strings.Contains(cause, template.HTMLEscapeString(o.Text)) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -836,5 +837,88 @@ func TestDeliveryTriedAgain(t *testing.T) {
 			t.Fatalf("DeliverDue of a deleted rule's alert: %d, %v", n, err)
 		}
 		check("the deleted rule's alert", fired[0].ID, 2, nil, 3, 5)
+	})
+}
+
+// TestRefusedDeliveryNotTriedAgain: a channel the platform refuses for
+// good (DingTalk's signature error, WeCom's invalid key, Slack's 403) is
+// not tried again, and its alert says why; a robot that answers 5xx is
+// tried again after a minute, without the refused channel beside it.
+func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		ding := fake.New(t, notify.DingTalk, "d1", "SECgood")
+		ding.Now = func() time.Time { return now }
+		wecom := fake.New(t, notify.WeCom, "k1", "")
+		slack := fake.New(t, notify.Slack, "t1", "")
+		down := fake.New(t, notify.Feishu, "f1", "")
+		down.Fail5xx = 1000
+		beside := fake.New(t, notify.WeCom, "k1", "")
+		notifier := &notify.Notifier{HTTP: fetch.New(fetch.Options{AllowPrivate: true}), Attempts: 2, Backoff: time.Millisecond, Now: func() time.Time { return now }}
+		svc := alert.NewService(db)
+		svc.Webhooks = notifier
+		refused, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "refused", Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{
+			{Kind: notify.DingTalk, URL: ding.URL(), Secret: "SECwrong"},
+			{Kind: notify.WeCom, URL: strings.Replace(wecom.URL(), "k1", "k2", 1)},
+			{Kind: notify.Slack, URL: strings.Replace(slack.URL(), "t1", "t2", 1)},
+		}})
+		must(t, err)
+		_, err = svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "down", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: notify.Feishu, URL: down.URL()}, {Kind: notify.WeCom, URL: strings.Replace(beside.URL(), "k1", "k2", 1)}}})
+		must(t, err)
+
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return now },
+			Sender: notifier})
+		fired, err := ev.Evaluate(ctx, f.ws, []int64{f.mention(t, f.crisis, "产品爆炸了", "negative", now)})
+		must(t, err)
+		ev.Wait()
+		if len(fired) != 2 {
+			t.Fatalf("fired %d alerts, want 2", len(fired))
+		}
+		for _, fa := range fired {
+			a, err := db.Alert(ctx, f.ws, fa.ID)
+			must(t, err)
+			if fa.RuleID != refused.ID {
+				if a.DeliveryAttempts != 1 || a.DeliveryDueAt == nil || !a.DeliveryDueAt.Equal(now.Add(time.Minute)) {
+					t.Errorf("a robot answering 503: tries %d, due %v; want 1 try, due a minute later", a.DeliveryAttempts, a.DeliveryDueAt)
+				}
+				continue
+			}
+			if a.DeliveryAttempts != 1 || a.DeliveryDueAt != nil {
+				t.Errorf("refused for good: tries %d, due %v; want 1 try, none due", a.DeliveryAttempts, a.DeliveryDueAt)
+			}
+			out := alert.DeliveryOutcome(a)
+			for _, want := range []string{"error 310000", "error 93000", "HTTP 403: invalid_token"} {
+				if !slices.ContainsFunc(slices.Collect(maps.Values(out)), func(v string) bool {
+					why, refused := alert.Refused(v)
+					return refused && strings.Contains(why, want)
+				}) {
+					t.Errorf("delivery outcome %v, want one refused for good saying %q", out, want)
+				}
+			}
+		}
+		for name, r := range map[string]*fake.Robot{"dingtalk": ding, "wecom": wecom, "slack": slack} {
+			if n := r.Requests(); n != 1 {
+				t.Errorf("%s got %d requests, want 1", name, n)
+			}
+		}
+
+		// The job's later tries leave the refused alert alone.
+		now = now.Add(time.Hour)
+		for range 7 {
+			now = now.Add(time.Hour)
+			_, err := ev.DeliverDue(ctx)
+			must(t, err)
+		}
+		for name, r := range map[string]*fake.Robot{"dingtalk": ding, "wecom": wecom, "slack": slack, "wecom beside feishu": beside} {
+			if n := r.Requests(); n != 1 {
+				t.Errorf("%s got %d requests after the job's runs, want 1", name, n)
+			}
+		}
+		if n := down.Requests(); n != alert.MaxDeliveryAttempts*2 {
+			t.Errorf("the robot answering 503 got %d requests, want %d (%d tries of 2 attempts)", n, alert.MaxDeliveryAttempts*2, alert.MaxDeliveryAttempts)
+		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -430,7 +431,8 @@ func (e *Evaluator) deliver(ctx context.Context, ws int64, r listen.AlertRule, a
 // Deliveries that fail are tried again after 1, 2, 4 … minutes, by the
 // delivery job of whichever node comes first: MaxDeliveryAttempts tries in
 // all, over about an hour. A channel that has taken the alert is not
-// sent it again.
+// sent it again, nor one that refused it for good (notify.Permanent: a
+// wrong key or secret, an address Chorus does not send to).
 const (
 	MaxDeliveryAttempts = 7
 	firstRetry          = time.Minute
@@ -458,18 +460,28 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 			outcome[key] = "ok"
 			continue
 		}
+		if _, ok := Refused(prev[key]); ok {
+			// Sending again would be refused again; a channel given a
+			// new address has another key and is tried.
+			outcome[key] = prev[key]
+			continue
+		}
 		err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
 		if e.opt.Delivered != nil {
 			e.opt.Delivered(c.Kind, err)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+			outcome[key] = "ok"
+			continue
+		case notify.Permanent(err):
+			outcome[key] = RefusedOutcome(err)
+		default:
 			failed = true
 			outcome[key] = err.Error()
-			e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind),
-				slog.Int("try", a.DeliveryAttempts+1), slog.Any("err", err))
-			continue
 		}
-		outcome[key] = "ok"
+		e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind),
+			slog.Int("try", a.DeliveryAttempts+1), slog.Bool("final", notify.Permanent(err)), slog.Any("err", err))
 	}
 	var next *time.Time
 	if tries := a.DeliveryAttempts + 1; failed && tries < MaxDeliveryAttempts {
@@ -494,8 +506,23 @@ func channelKey(c listen.Channel) string {
 	return hex.EncodeToString(sum[:4]) + ":" + c.Kind
 }
 
+// refusedPrefix starts the outcome of a channel that refused the alert for
+// good (notify.Permanent): it is not tried again.
+const refusedPrefix = "refused: "
+
+// RefusedOutcome is the outcome of a channel that refused the alert for
+// good with err.
+func RefusedOutcome(err error) string { return refusedPrefix + err.Error() }
+
+// Refused reports whether outcome, a value of DeliveryOutcome, is a
+// refusal for good, and returns its error.
+func Refused(outcome string) (string, bool) {
+	return strings.CutPrefix(outcome, refusedPrefix)
+}
+
 // DeliveryOutcome is each channel's outcome of a's tries so far, keyed
-// by channelKey: "ok" or the error.
+// by channelKey: "ok", the error of a try that may pass later, or a
+// refusal for good (Refused).
 func DeliveryOutcome(a listen.Alert) map[string]string {
 	out := map[string]string{}
 	prev, _ := a.Detail["delivery"].(map[string]any)
