@@ -3,6 +3,7 @@ package insight_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -326,5 +327,38 @@ func TestDropWordsOfPhrases(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTermsLeaveOutGenericWords: words any post uses, which filled the
+// demo's word cloud, are no terms (Chorus's supplement to the SnowNLP
+// list, and numbers in Chinese); what the post is about stays.
+func TestTermsLeaveOutGenericWords(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"真的无语，闲岚冷萃喝完拉肚子，感觉就是变质了，今天要求退款",
+		"一个人在家，现在还是觉得闲岚冻干什么都好，希望别人也发现",
+		"五十块钱买到假货，想想就头疼，我掐指一算，够TM呛",
+		"lol omg this cold brew is gonna be my thing",
+	}
+	got := map[string]bool{}
+	for _, text := range texts {
+		for _, x := range insight.SegmentNamesForTest([]string{"闲岚"}, []string{"闲岚冷萃", "闲岚冻干"}, nil, text) {
+			got[x.Text] = true
+		}
+	}
+	for _, bad := range []string{"真的", "感觉", "就是", "今天", "一个", "现在", "还是", "觉得", "什么", "希望", "别人", "发现",
+		"五十", "块钱", "想想", "指一算", "tm", "lol", "omg", "gonna"} {
+		if got[bad] {
+			t.Errorf("terms keep the generic %q", bad)
+		}
+	}
+	for _, want := range []string{"闲岚冷萃", "拉肚子", "变质", "退款", "闲岚冻干", "在家", "假货", "头疼", "cold brew"} {
+		if !got[want] {
+			t.Errorf("terms lack %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("terms: %v", slices.Sorted(maps.Keys(got)))
 	}
 }

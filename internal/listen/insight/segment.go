@@ -16,6 +16,9 @@ var dictZh string
 //go:embed stopwords.txt
 var stopwordText string
 
+//go:embed stopwords_chorus.txt
+var chorusStopwordText string
+
 // segmenter is gse over Chorus's dictionary subset (see NOTICE.md),
 // loaded once on first use: about 0.26 s and 35 MB of heap.
 var segmenter = sync.OnceValues(func() (*gse.Segmenter, error) {
@@ -26,17 +29,17 @@ var segmenter = sync.OnceValues(func() (*gse.Segmenter, error) {
 	return seg, nil
 })
 
-// stopwords is the SnowNLP list (Chinese and English), lower-cased.
+// stopwords is the SnowNLP list (Chinese and English) and Chorus's own
+// supplement of words social posts use on any topic, lower-cased.
 var stopwords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	for _, l := range strings.Split(stopwordText, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			m[strings.ToLower(l)] = true
+	for _, text := range []string{stopwordText, chorusStopwordText} {
+		for _, l := range strings.Split(text, "\n") {
+			// "# " starts a comment of Chorus's list.
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "# ") {
+				m[strings.ToLower(l)] = true
+			}
 		}
-	}
-	// Words of social posts that carry no topic.
-	for _, w := range []string{"转发", "微博", "回复", "http", "https", "www", "com", "cn", "rt", "amp", "via", "网页链接", "全文", "展开"} {
-		m[w] = true
 	}
 	return m
 })
@@ -98,23 +101,29 @@ func Terms(seg *gse.Segmenter, names *Names, text string) []Term {
 	return out
 }
 
+// hanNumerals are the characters of numbers written in Chinese.
+const hanNumerals = "〇零一二两三四五六七八九十百千万亿几半"
+
 // keep tells whether a word is worth counting.
 func keep(w string, stop map[string]bool) bool {
 	if w == "" || stop[w] {
 		return false
 	}
-	n, letters, han := 0, 0, 0
+	n, letters, han, numerals := 0, 0, 0, 0
 	for _, r := range w {
 		n++
 		switch {
+		case strings.ContainsRune(hanNumerals, r):
+			numerals++
+			han++
 		case unicode.Is(unicode.Han, r):
 			han++
 		case unicode.IsLetter(r):
 			letters++
 		}
 	}
-	if han == 0 && letters == 0 {
-		return false // punctuation, numbers, emoji
+	if han == 0 && letters == 0 || numerals == n {
+		return false // punctuation, numbers (五十 too), emoji
 	}
 	if han > 0 && n < 2 {
 		return false // 的, 了, 很: one-character words say little
