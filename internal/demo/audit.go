@@ -13,7 +13,17 @@ import (
 type AuditStore interface {
 	AddAudit(ctx context.Context, e account.AuditEntry) error
 	Audit(ctx context.Context, workspaceID int64, limit int, beforeID int64) ([]account.AuditEntry, error)
+	// DateToken dates a token's creation and last use back to the log's
+	// entries that made and used it.
+	DateToken(ctx context.Context, id int64, created time.Time, lastUsed *time.Time) error
 }
+
+// tokenAction is the log's action of making an API token.
+const tokenAction = "POST /w/{ws}/settings/tokens"
+
+// tokenName names the API token the log shows the team making: the
+// monitoring tool's export pushes mentions with it.
+const tokenName = "舆情导出推送 Monitoring export"
 
 // demoAudit is the demo team's changes, oldest first: days before the
 // load, the hour of day (workspace time), the action as the web layer
@@ -31,7 +41,7 @@ var demoAudit = []struct {
 	{61, 9, false, "POST /w/{ws}/listening/seed", "/listening/seed"},
 	{61, 9, false, "POST /w/{ws}/listening/sources", "/listening/sources"},
 	{61, 10, false, "POST /w/{ws}/listening/rules", "/listening/rules"},
-	{61, 14, false, "POST /w/{ws}/settings/tokens", "/settings/tokens"},
+	{61, 14, false, tokenAction, "/settings/tokens"},
 	{60, 9, true, "POST /api/v1/workspaces/{ws}/mentions", "/mentions"},
 	{60, 16, false, "POST /w/{ws}/strategy/campaigns/from-template", "/strategy/campaigns/from-template"},
 	{60, 17, false, "POST /w/{ws}/links", "/links"},
@@ -50,16 +60,34 @@ func loadAudit(ctx context.Context, d Deps, ws int64) error {
 	if err != nil {
 		return err
 	}
-	return refreshAudit(ctx, d.Audit, ws, u.ID, loc, time.Now())
+	made, used, err := refreshAudit(ctx, d.Audit, ws, u.ID, loc, time.Now())
+	if err != nil || made.IsZero() {
+		return err
+	}
+	// The token the log made and used, so that Settings lists it; its
+	// secret is never shown, so nobody holds it.
+	_, tok, err := d.Accounts.CreateToken(ctx, Email, Slug, account.Editor, tokenName)
+	if err != nil {
+		return fmt.Errorf("demo token: %w", err)
+	}
+	var lastUsed *time.Time
+	if !used.IsZero() {
+		lastUsed = &used
+	}
+	if err := d.Audit.DateToken(ctx, tok.ID, made, lastUsed); err != nil {
+		return fmt.Errorf("demo token: %w", err)
+	}
+	return nil
 }
 
 // refreshAudit writes the demo team's changes into an empty audit log; a
 // log with entries (an earlier load's, or people's since) is left alone,
-// so loading twice leaves one history.
-func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.Location, now time.Time) error {
+// so loading twice leaves one history. When it writes, it returns when
+// the log makes an API token and when a token last acts.
+func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.Location, now time.Time) (made, used time.Time, err error) {
 	have, err := s.Audit(ctx, ws, 1, 0)
 	if err != nil || len(have) > 0 {
-		return err
+		return made, used, err
 	}
 	today := now.In(loc)
 	for _, a := range demoAudit {
@@ -68,12 +96,16 @@ func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.L
 		actor, prefix := Email, "/w/"+Slug
 		if a.token {
 			actor, prefix = Email+" (token)", "/api/v1/workspaces/"+Slug
+			used = at.UTC()
+		}
+		if a.action == tokenAction {
+			made = at.UTC()
 		}
 		e := account.AuditEntry{WorkspaceID: ws, UserID: user, Actor: actor, Action: a.action, Target: prefix + a.target,
 			IP: "10.8.0.23", CreatedAt: at.UTC()}
 		if err := s.AddAudit(ctx, e); err != nil {
-			return fmt.Errorf("demo audit log: %w", err)
+			return made, used, fmt.Errorf("demo audit log: %w", err)
 		}
 	}
-	return nil
+	return made, used, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -421,5 +422,27 @@ func TestDemoAuditLog(t *testing.T) {
 		if i > 0 && e.CreatedAt.After(log[i-1].CreatedAt) {
 			t.Errorf("entry %d (%s) is newer than the one before it (%s)", i, e.CreatedAt, log[i-1].CreatedAt)
 		}
+	}
+
+	// The token the log makes and uses is listed once, dated as the log
+	// says (the log is newest first).
+	var made, used time.Time
+	for _, e := range log {
+		if e.Action == tokenAction && made.IsZero() {
+			made = e.CreatedAt
+		}
+		if strings.HasSuffix(e.Actor, "(token)") && used.IsZero() {
+			used = e.CreatedAt
+		}
+	}
+	toks, err := f.deps.Accounts.Tokens(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(toks) != 1 || toks[0].Name != tokenName || toks[0].Role != account.Editor || toks[0].RevokedAt != nil {
+		t.Fatalf("tokens after two loads = %+v; want the one %q", toks, tokenName)
+	}
+	if tok := toks[0]; !tok.CreatedAt.Equal(made) || tok.LastUsedAt == nil || !tok.LastUsedAt.Equal(used) {
+		t.Errorf("token made %v, last used %v; want %v and %v as the log says", tok.CreatedAt, tok.LastUsedAt, made, used)
 	}
 }

@@ -410,6 +410,18 @@ func (db *DB) TouchToken(ctx context.Context, id int64, at time.Time) error {
 	return accountRowsOne(res, err, "touch token", "token")
 }
 
+// DateToken sets when a token was made and last used (nil: never): the
+// demo's token is made when it loads but stands for one its team made
+// weeks before. Returns apperr.NotFound if it does not exist.
+func (db *DB) DateToken(ctx context.Context, id int64, created time.Time, lastUsed *time.Time) error {
+	used := sql.NullTime{}
+	if lastUsed != nil {
+		used = sql.NullTime{Time: db.accountTime(*lastUsed), Valid: true}
+	}
+	res, err := db.writer().exec(ctx, `UPDATE api_tokens SET created_at = $1, last_used_at = $2 WHERE id = $3`, db.accountTime(created), used, id)
+	return accountRowsOne(res, err, "date token", "token")
+}
+
 // AddAudit appends an audit entry; a zero workspace or user id is stored as
 // none (instance-wide entries, deleted users).
 func (db *DB) AddAudit(ctx context.Context, e account.AuditEntry) error {

@@ -292,6 +292,22 @@ func TestAccountTokens(t *testing.T) {
 		}
 		wantAccountCode(t, "TouchToken unknown", db.TouchToken(ctx, 9999, used), apperr.NotFound)
 
+		// Dating a token sets its creation and last use, or clears the use.
+		made := time.Date(2025, 1, 5, 6, 0, 0, 0, time.UTC)
+		if err := db.DateToken(ctx, t2.ID, made, &used); err != nil {
+			t.Fatalf("DateToken: %v", err)
+		}
+		if got, _ := db.TokenByHash(ctx, "th2"); !got.CreatedAt.Equal(made) || got.LastUsedAt == nil || !got.LastUsedAt.Equal(used) {
+			t.Fatalf("after DateToken: created %v, used %v; want %v, %v", got.CreatedAt, got.LastUsedAt, made, used)
+		}
+		if err := db.DateToken(ctx, t2.ID, made, nil); err != nil {
+			t.Fatalf("DateToken without use: %v", err)
+		}
+		if got, _ := db.TokenByHash(ctx, "th2"); got.LastUsedAt != nil {
+			t.Fatalf("after DateToken without use: used %v; want never", got.LastUsedAt)
+		}
+		wantAccountCode(t, "DateToken unknown", db.DateToken(ctx, 9999, made, nil), apperr.NotFound)
+
 		// Revoking is scoped by workspace.
 		revoked := time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)
 		wantAccountCode(t, "RevokeToken from another workspace", db.RevokeToken(ctx, bobco.ID, t1.ID, revoked), apperr.NotFound)
