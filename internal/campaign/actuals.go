@@ -54,7 +54,9 @@ type Measurement struct {
 	// is what the budget lines of a target's scope have spent plus the
 	// team's hours at their hourly rates, hours as the hours plan plans
 	// them (no hours are logged) for the whole days ended: today counts
-	// once it is over, so the cost holds still through a day.
+	// once it is over, so the cost holds still through a day. A draft has
+	// no people cost, a cancelled campaign only the days ended when it was
+	// cancelled (Campaign.workedUntil).
 	CostBasis string `json:"cost_basis"`
 	// Cost is the campaign's cost so far by where it comes from.
 	Cost CostSplit `json:"cost"`
@@ -126,7 +128,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 			if from, end, ok := c.days(tg.phase, loc); ok && from.Before(now) {
 				to := earlier(end, now)
 				m = measured{index: len(scopes), share: float64(to.Sub(from)) / float64(end.Sub(from)),
-					cost: p.cost(tg.phase, tg.platform, c.daysEnded(tg.phase, loc, now))}
+					cost: p.cost(tg.phase, tg.platform, c.daysEnded(tg.phase, loc, c.workedUntil(now)))}
 				scopes = append(scopes, metric.Scope{Platform: tg.platform, From: from, To: to, Attribution: attribution})
 			}
 			byTarget[tg] = m
@@ -183,7 +185,7 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	fill(p.KPI)
 	p.Measured = &Measurement{At: now.UTC(), Attribution: attribution, CostBasis: CostFromSpentAndPlannedHours}
 	if from, _, ok := c.days(0, loc); ok && from.Before(now) {
-		p.Measured.Cost = p.cost(0, "", c.daysEnded(0, loc, now))
+		p.Measured.Cost = p.cost(0, "", c.daysEnded(0, loc, c.workedUntil(now)))
 	}
 	if start, ok := c.Start.Parse(loc); ok {
 		p.Measured.DayStart = metric.DayStart(start, loc)
@@ -231,6 +233,20 @@ func (c Campaign) daysEnded(phaseID int64, loc *time.Location, t time.Time) int 
 		n++
 	}
 	return n
+}
+
+// workedUntil is the instant up to which the team's planned hours cost
+// money at now: now while the campaign is planned, active or done; when it
+// was cancelled, if earlier (Campaign.stoppedAt); and never for a draft,
+// which no one was set to work on yet.
+func (c Campaign) workedUntil(now time.Time) time.Time {
+	switch c.Status {
+	case "draft":
+		return time.Time{}
+	case "cancelled":
+		return earlier(c.stoppedAt(), now)
+	}
+	return now
 }
 
 func earlier(a, b time.Time) time.Time {

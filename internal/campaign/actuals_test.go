@@ -229,6 +229,7 @@ func TestPlanCostWithPeople(t *testing.T) {
 	f.svc.Now = func() time.Time { return time.Date(2026, 1, 20, 12, 0, 0, 0, shanghai) }
 
 	c := base() // 2026-01-01 … 02-28; phase 1 引爆 from 01-11, phase 2 预热 01-01 … 01-10
+	c.Status = "active"
 	c.Hours = []campaign.HoursLine{{MemberID: m.ID, HoursPerWeek: 10}, {MemberID: f.ids["member"], HoursPerWeek: 7}}
 	c.Mix = []campaign.MixEntry{{Platform: "douyin", BudgetShare: 50, HoursShare: 40}, {Platform: "xiaohongshu", BudgetShare: 50, HoursShare: 60}}
 	c.Targets = []campaign.Target{
@@ -330,7 +331,7 @@ func TestPlanPeopleCostByWholeDays(t *testing.T) {
 	}
 	f.svc.Measurer = &fakeMeasurer{}
 	c := base() // 2026-01-01 … 02-28
-	c.Phases = nil
+	c.Phases, c.Status = nil, "active"
 	// The fixture's member, 7 h a week at the team's 100: 100 a day.
 	c.Hours = []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 7}}
 	c.Targets = []campaign.Target{{ID: 1, Metric: "cost", Value: 10000, Direction: campaign.AtMost}}
@@ -371,3 +372,117 @@ func TestPlanPeopleCostByWholeDays(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// TestPlanPeopleCostByStatus: the team's hours cost money only while the
+// campaign runs. A draft has spent no people cost; a cancelled campaign
+// keeps what it cost up to the day it was cancelled (the days ended by
+// then) and grows no more; one reopened counts its days again. A campaign
+// cancelled before the time was kept counts up to its last save.
+func TestPlanPeopleCostByStatus(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.brand.SaveBudget(ctx, f.ws, brand.Budget{Currency: "CNY", HourlyCost: 100}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Measurer = &fakeMeasurer{figures: map[string]map[string]float64{"": {"revenue": 3000}}}
+	at := func(month time.Month, day, hour int) time.Time {
+		return time.Date(2026, month, day, hour, 0, 0, 0, shanghai)
+	}
+	plan := func(id int64, now time.Time) campaign.CostSplit {
+		t.Helper()
+		f.svc.Now = func() time.Time { return now }
+		p, err := f.svc.Plan(ctx, f.ws, id, shanghai, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Measured == nil {
+			t.Fatal("not measured")
+		}
+		if n := p.KPI[0]; n.Cost == nil || *n.Cost != p.Measured.Cost {
+			t.Errorf("ROAS target's cost %+v, want the campaign's %+v", n.Cost, p.Measured.Cost)
+		} else if want := 3000 / p.Measured.Cost.Total; n.Actual == nil || *n.Actual != want {
+			t.Errorf("ROAS = %v, want %g", n.Actual, want)
+		}
+		return p.Measured.Cost
+	}
+	newCampaign := func(status string, now time.Time) campaign.Campaign {
+		t.Helper()
+		c := base() // 2026-01-01 … 02-28
+		c.Phases, c.Status = nil, status
+		// The fixture's member, 7 h a week at the team's 100: 100 a day.
+		c.Hours = []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 7}}
+		c.BudgetLines = []campaign.BudgetLine{{Kind: "production", Planned: 800, Spent: 500}}
+		c.Targets = []campaign.Target{{ID: 1, Metric: "roas", Value: 2}}
+		f.svc.Now = func() time.Time { return now }
+		return f.create(c)
+	}
+	setStatus := func(c campaign.Campaign, status string, now time.Time) campaign.Campaign {
+		t.Helper()
+		f.svc.Now = func() time.Time { return now }
+		c.Status = status
+		c, err := f.svc.Update(ctx, f.ws, c.ID, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	want := func(name string, got campaign.CostSplit, people float64) {
+		t.Helper()
+		if got.People != people || got.Media != 500 || got.Total != 500+people {
+			t.Errorf("%s: cost %+v, want 500 spent + %g people", name, got, people)
+		}
+	}
+
+	active := newCampaign("active", at(1, 1, 9))
+	want("active on the 20th", plan(active.ID, at(1, 20, 12)), 1900)
+
+	draft := newCampaign("draft", at(1, 1, 9))
+	want("draft on the 20th", plan(draft.ID, at(1, 20, 12)), 0)
+
+	// Cancelled on the 5th at 10:00: the 1st to the 4th had ended.
+	cancelled := setStatus(newCampaign("active", at(1, 1, 9)), "cancelled", at(1, 5, 10))
+	want("cancelled, that evening", plan(cancelled.ID, at(1, 5, 23)), 400)
+	want("cancelled, weeks later", plan(cancelled.ID, at(1, 20, 12)), 400)
+	// An edit after the cancellation does not move it.
+	cancelled.Name = "冬日暖咖季（取消）"
+	cancelled = setStatus(cancelled, "cancelled", at(1, 12, 10))
+	want("cancelled, renamed later", plan(cancelled.ID, at(1, 20, 12)), 400)
+	reopened := setStatus(cancelled, "active", at(1, 15, 10))
+	want("reopened", plan(reopened.ID, at(1, 20, 12)), 1900)
+
+	cancelledEarly := newCampaign("cancelled", time.Date(2025, 12, 20, 9, 0, 0, 0, shanghai))
+	want("cancelled before its first day", plan(cancelledEarly.ID, at(1, 20, 12)), 0)
+
+	// Stored cancelled, with no time of cancellation: its last save.
+	legacy := base()
+	legacy.Phases, legacy.Status, legacy.Slug = nil, "cancelled", "legacy"
+	legacy.Hours = []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 7}}
+	legacy.BudgetLines = []campaign.BudgetLine{{Kind: "production", Planned: 800, Spent: 500}}
+	legacy.Targets = []campaign.Target{{ID: 1, Metric: "roas", Value: 2}}
+	f.db.Now = func() time.Time { return at(1, 8, 15) }
+	stored, err := f.db.CreateCampaign(ctx, f.ws, legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want("cancelled before the time was kept", plan(stored.ID, at(1, 20, 12)), 700)
+	// Its next save keeps that time, so edits after it do not move it.
+	f.db.Now = func() time.Time { return at(1, 18, 15) }
+	f.svc.Now = f.db.Now
+	if _, err := f.svc.SetHours(ctx, f.ws, stored.ID, stored.Hours, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.db.Now = func() time.Time { return at(1, 19, 15) }
+	stored, err = f.svc.Get(ctx, f.ws, stored.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.Name = "冬日暖咖季（旧）"
+	if _, err := f.svc.Update(ctx, f.ws, stored.ID, stored); err != nil {
+		t.Fatal(err)
+	}
+	want("cancelled before the time was kept, edited since", plan(stored.ID, at(1, 20, 12)), 700)
+}

@@ -68,6 +68,10 @@ type Campaign struct {
 	// given. Ids are never given twice: a form still open on a deleted
 	// phase would otherwise save over the phase that took its id.
 	LastChildID int64 `json:"last_child_id,omitempty"`
+	// CancelledAt is when the campaign took the status "cancelled", zero
+	// while it has another: the team's hours cost nothing after it. The
+	// service keeps it; what a request sends is ignored.
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 
 	// Version counts saves; an update that names an older version is
 	// refused, so two editors do not overwrite each other unseen.
@@ -139,4 +143,33 @@ type BudgetLine struct {
 type HoursLine struct {
 	MemberID     int64   `json:"member_id"`
 	HoursPerWeek float64 `json:"hours_per_week"`
+}
+
+// markCancelled keeps CancelledAt as c's status says, old being the
+// campaign before this save (zero for a new one): now when c becomes
+// cancelled, unchanged while it stays so, zero once it is no longer. A
+// campaign stored cancelled before the time was kept takes its last save
+// (Campaign.stoppedAt), so later edits do not move it.
+func (c *Campaign) markCancelled(old Campaign, now time.Time) {
+	switch {
+	case c.Status != "cancelled":
+		c.CancelledAt = time.Time{}
+	case old.Status != "cancelled":
+		c.CancelledAt = now.UTC()
+	default:
+		c.CancelledAt = old.stoppedAt()
+	}
+}
+
+// stoppedAt is when a cancelled campaign was cancelled: CancelledAt, or
+// for one stored cancelled before that was kept, its last save, the
+// latest it can have been. It is zero for any other status.
+func (c Campaign) stoppedAt() time.Time {
+	if c.Status != "cancelled" {
+		return time.Time{}
+	}
+	if !c.CancelledAt.IsZero() {
+		return c.CancelledAt
+	}
+	return c.UpdatedAt
 }

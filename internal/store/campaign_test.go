@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/campaign"
@@ -99,6 +100,17 @@ func TestCampaigns(t *testing.T) {
 		wantCode(t, "delete across workspaces", db.DeleteCampaign(ctx, ws, theirs.ID), apperr.NotFound)
 		if cs, _ := db.Campaigns(ctx, other); len(cs) != 1 || cs[0].Name != c.Name {
 			t.Errorf("other workspace's campaigns = %+v", cs)
+		}
+
+		// When it was cancelled is kept with it, to the microsecond: its
+		// people cost stops there.
+		cancelled := time.Date(2026, 1, 5, 2, 3, 4, 567000, time.UTC)
+		got2.Slug, got2.Status, got2.CancelledAt = "winter", "cancelled", cancelled
+		if _, err := db.UpdateCampaign(ctx, ws, got2, 2); err != nil {
+			t.Fatal(err)
+		}
+		if got3, err := db.Campaign(ctx, ws, created.ID); err != nil || !got3.CancelledAt.Equal(cancelled) || got3.Status != "cancelled" {
+			t.Errorf("cancelled campaign = %+v, %v; want cancelled at %v", got3, err, cancelled)
 		}
 
 		if err := db.DeleteCampaign(ctx, ws, created.ID); err != nil {

@@ -851,9 +851,12 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	ctx := context.Background()
 	_, err := h.brand.SaveBudget(ctx, ws, brand.Budget{Currency: "CNY", HourlyCost: 150})
 	must(t, err)
-	// Li gives 8 h a week at the team's 150 over the campaign's 61 days,
-	// all gone: 10,457.14 of people beside the 2,000 spent.
+	// Li gives 8 h a week at the team's 150 over the running campaign's
+	// 61 days, all gone: 10,457.14 of people beside the 2,000 spent.
 	c, err := h.campaigns.AddTarget(ctx, ws, f.c.ID, campaign.Target{Metric: "clicks", Value: 100, PhaseID: f.c.Phases[0].ID})
+	must(t, err)
+	c.Status = "active"
+	c, err = h.campaigns.Update(ctx, ws, c.ID, c)
 	must(t, err)
 	b := h.browser()
 	b.login(f.owner.email, f.owner.password)
@@ -914,6 +917,29 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	for _, want := range [][2]string{{"归因模型 Attribution", "线性 Linear"}, {"人力成本 People cost (hours × rate)", "10,457.14"}, {"总成本 Cost so far", "12,457.14"}} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
 			t.Errorf("plan.xlsx overview lacks %v: %v", want, rows)
+		}
+	}
+
+	// Back to a draft, which no one was set to work on: no people cost on
+	// the page, in the API or in the workbook, and the notes say so.
+	c.Status = "draft"
+	_, err = h.campaigns.Update(ctx, ws, c.ID, c)
+	must(t, err)
+	_, body = b.get(p)
+	if !strings.Contains(body, "成本：预算明细已花费 2,000 CNY &#43; 人力成本 0 CNY") || !strings.Contains(body, "草稿不计，已取消的活动只计到取消时") {
+		t.Errorf("draft's cost: %s", section(body, `id="cost-note"`, "</p>"))
+	}
+	if status, out := h.api("GET", api, f.owner.token, nil); status != 200 || !strings.Contains(jsonText(out), `"people": 0,`) {
+		t.Errorf("draft's plan: status %d: %.600s", status, jsonText(out))
+	}
+	_, xbody, _ = b.do("GET", p+"/plan.xlsx", nil, nil)
+	x, err = excelize.OpenReader(strings.NewReader(xbody))
+	must(t, err)
+	defer x.Close()
+	rows, _ = x.GetRows(report.SheetOverview)
+	for _, want := range [][2]string{{"人力成本 People cost (hours × rate)", "0.00"}, {"总成本 Cost so far", "2,000.00"}} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
+			t.Errorf("draft's plan.xlsx overview lacks %v: %v", want, rows)
 		}
 	}
 }
