@@ -35,6 +35,33 @@ func chromium(t *testing.T) string {
 // the sales template and renames its first phase, walks the demo's
 // links, conversions and listening (mentions, charts, the try-it box, an
 // alert, source health), and saves screenshots.
+// screenshotter makes actions that save a screenshot under a name in
+// CHORUS_SCREENSHOT_DIR, or in a temporary folder: shot of the viewport,
+// full of the whole page.
+func screenshotter(t *testing.T) (shot, full func(name string) chromedp.Action[chromedp.Void]) {
+	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	save := func(name string, capture chromedp.Action[[]byte]) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := capture(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, buf, 0o644); err != nil {
+				return chromedp.Void{}, err
+			}
+			t.Logf("screenshot: %s", path)
+			return chromedp.Void{}, nil
+		}
+	}
+	shot = func(name string) chromedp.Action[chromedp.Void] { return save(name, chromedp.CaptureScreenshot()) }
+	full = func(name string) chromedp.Action[chromedp.Void] { return save(name, chromedp.FullScreenshot(100)) }
+	return shot, full
+}
+
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	h := newHarness(t, storetest.SQLite(t))
@@ -44,10 +71,6 @@ func TestBrowser(t *testing.T) {
 		Links: h.links, Clicks: h.db, Conversions: h.conversions, Listen: h.listen, Alerts: h.db, Sources: h.db, Audit: h.db})
 	must(t, err)
 
-	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox,
@@ -70,34 +93,7 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			path := filepath.Join(dir, name)
-			if err := os.WriteFile(path, buf, 0o644); err != nil {
-				return chromedp.Void{}, err
-			}
-			t.Logf("screenshot: %s", path)
-			return chromedp.Void{}, nil
-		}
-	}
-	fullShot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			path := filepath.Join(dir, name)
-			if err := os.WriteFile(path, buf, 0o644); err != nil {
-				return chromedp.Void{}, err
-			}
-			t.Logf("screenshot: %s", path)
-			return chromedp.Void{}, nil
-		}
-	}
+	shot, fullShot := screenshotter(t)
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))

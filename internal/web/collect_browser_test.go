@@ -6,8 +6,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -166,24 +164,7 @@ window.chorus = {q: [["custom:early", {step: 1}]]};</script>
 
 	// Signed in, the conversions page shows the purchase under its
 	// campaign, and the links page the effective click.
-	dir := os.Getenv("CHORUS_SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			path := filepath.Join(dir, name)
-			if err := os.WriteFile(path, buf, 0o644); err != nil {
-				return chromedp.Void{}, err
-			}
-			t.Logf("screenshot: %s", path)
-			return chromedp.Void{}, nil
-		}
-	}
+	_, shot := screenshotter(t)
 	must(t, chromedp.Do(bctx,
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(h.ts.URL+"/login"),
