@@ -39,12 +39,7 @@ func (s *Server) alertRulePageRoutes() {
 			if !ok {
 				return apperr.NotFoundf("alert_rule")
 			}
-			ru, err := s.Alerts.Rule(r.Context(), p.Workspace.ID, id)
-			if err != nil {
-				return err
-			}
-			ru.Enabled = on
-			if _, err := s.Alerts.UpdateRule(r.Context(), p.Workspace.ID, id, ru); err != nil {
+			if _, err := s.Alerts.SetEnabled(r.Context(), p.Workspace.ID, id, on); err != nil {
 				return err
 			}
 			s.flash(w, r, "ok", flash)
@@ -274,17 +269,29 @@ func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
 
 // ruleEditor is the editor the listening page opens: the rule of
 // ?rule=ID (Returns apperr.NotFound if it is not the workspace's), or a
-// new one.
-func (s *Server) ruleEditor(r *http.Request, ws int64) (ruleForm, error) {
+// new one. A stored rule that a check tightened since would refuse opens
+// with each mistake beside its field, and the error to show above them.
+func (s *Server) ruleEditor(r *http.Request, ws int64) (ruleForm, *apperr.Error, error) {
 	id, err := strconv.ParseInt(r.URL.Query().Get("rule"), 10, 64)
 	if err != nil || id <= 0 {
-		return newRuleForm(), nil
+		return newRuleForm(), nil, nil
 	}
 	ru, err := s.Alerts.Rule(r.Context(), ws, id)
 	if err != nil {
-		return ruleForm{}, err
+		return ruleForm{}, nil, err
 	}
-	return storedRuleForm(ru), nil
+	f := storedRuleForm(ru)
+	err = s.Alerts.CheckRule(r.Context(), ws, ru)
+	if !apperr.Is(err, apperr.Invalid) {
+		return f, nil, err
+	}
+	ae := s.asAppErr(r, err)
+	rowOf := make([]int, len(ru.Channels)) // the stored channels are the first rows
+	for i := range rowOf {
+		rowOf[i] = i
+	}
+	f.fail(ae, rowOf)
+	return f, ae, nil
 }
 
 // ruleViews are the workspace's rules as the list shows them, their

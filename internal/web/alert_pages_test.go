@@ -225,3 +225,58 @@ func TestAlertRuleEditor(t *testing.T) {
 		t.Errorf("the rule changed: %+v", got)
 	}
 }
+
+// TestPauseRuleThatNoLongerValidates: a rule stored before a check was
+// tightened (a threshold now out of range, a crisis rule on a topic no
+// longer a crisis one, an e-mail address now refused, a plain http://
+// webhook) is paused and resumed from the list as any other, and its
+// editor opens with each mistake beside its field.
+func TestPauseRuleThatNoLongerValidates(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	topic, err := h.db.CreateTopic(ctx, ws, listen.Topic{Name: "危机", Kind: "crisis", Query: "爆炸", Enabled: true})
+	must(t, err)
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "旧规则", Kind: "crisis_word", TopicID: topic.ID, Threshold: 5000, QuietMinutes: 60, Enabled: true,
+		Channels: []listen.Channel{{Kind: "wecom", URL: "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}, {Kind: "email", Email: "PR <pr@example.com>"}}})
+	must(t, err)
+	topic.Kind = "brand"
+	_, err = h.db.UpdateTopic(ctx, ws, topic)
+	must(t, err)
+	id := strconv.FormatInt(rule.ID, 10)
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	for _, tt := range []struct {
+		verb, flash string
+		enabled     bool
+	}{{"disable", "已暂停", false}, {"enable", "已恢复", true}} {
+		status, _, hdr := b.post("/w/acme/listening/rules/"+id+"/"+tt.verb, nil)
+		if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/listening#rules" {
+			t.Fatalf("%s the rule that no longer validates: %d, want 303 to the rules", tt.verb, status)
+		}
+		got, err := h.db.AlertRule(ctx, ws, rule.ID)
+		must(t, err)
+		if got.Enabled != tt.enabled || got.Threshold != 5000 || !reflect.DeepEqual(got.Channels, rule.Channels) {
+			t.Errorf("after %s: %+v, want enabled %v and the rest as stored", tt.verb, got, tt.enabled)
+		}
+		if _, body := b.get("/w/acme/listening"); !strings.Contains(body, tt.flash) {
+			t.Errorf("after %s: no flash %q", tt.verb, tt.flash)
+		}
+	}
+
+	_, body := b.get("/w/acme/listening?rule=" + id)
+	ed := section(body, `id="rule-editor"`, "</form>")
+	for _, want := range []string{`role="alert"`, `id="r-threshold" name="threshold" type="text" inputmode="decimal" value="5000" aria-invalid="true"`,
+		`<div class="field-error" id="r-threshold-err">阈值须大于 0，且不超过 1000。`, `<div class="field-error" id="r-topic-err">危机词规则只能监测“危机”类话题。`,
+		`<div class="field-error" id="r-ch-1-email-err">不是有效的电子邮件地址。`} {
+		if !strings.Contains(ed, want) {
+			t.Errorf("editor of the rule lacks %q:\n%s", want, ed)
+		}
+	}
+	if strings.Contains(ed, `id="r-ch-0-url-err"`) {
+		t.Errorf("editor flags the stored webhook URL, which a save keeps as it is:\n%s", ed)
+	}
+}

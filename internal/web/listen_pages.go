@@ -282,8 +282,13 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 		return err
 	}
 	data["Rules"], data["AlertKinds"], data["ChannelKinds"], data["MaxChannels"] = ruleViews(rules), listen.AlertKinds, notify.Kinds, alert.MaxChannels
-	if data["RuleForm"], err = s.ruleEditor(r, ws); err != nil {
+	form, formErr, err := s.ruleEditor(r, ws)
+	if err != nil {
 		return err
+	}
+	data["RuleForm"] = form
+	if formErr != nil {
+		data["RuleError"] = formErr
 	}
 	unread, err := s.Alerts.Alerts(ctx, ws, alert.Filter{Unread: true, Limit: 20})
 	if err != nil {

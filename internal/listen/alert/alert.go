@@ -318,6 +318,31 @@ func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.Ale
 	return s.store.UpdateAlertRule(ctx, ws, r)
 }
 
+// SetEnabled pauses (on false) or resumes a rule. It changes nothing
+// Validate judges, so it does not validate: a rule stored before a check
+// was tightened can always be paused, and resumed as it ran before;
+// CheckRule says what to fix when it is edited. Returns apperr.NotFound
+// if the rule is not the workspace's.
+func (s *Service) SetEnabled(ctx context.Context, ws, id int64, on bool) (listen.AlertRule, error) {
+	r, err := s.store.AlertRule(ctx, ws, id)
+	if err != nil {
+		return r, err
+	}
+	r.Enabled = on
+	return s.store.UpdateAlertRule(ctx, ws, r)
+}
+
+// CheckRule returns the apperr.Invalid that saving the stored rule r
+// unchanged would meet: what a check tightened since it was stored now
+// refuses. Its webhook URLs are kept as stored, as UpdateRule keeps them.
+func (s *Service) CheckRule(ctx context.Context, ws int64, r listen.AlertRule) error {
+	topics, err := s.store.InsightTopics(ctx, ws)
+	if err != nil {
+		return err
+	}
+	return s.validate(ctx, r, topics, r.Channels)
+}
+
 // DeleteRule deletes a rule. Returns apperr.NotFound if it is not the
 // workspace's.
 func (s *Service) DeleteRule(ctx context.Context, ws, id int64) error {
