@@ -46,21 +46,24 @@ func (db *DB) InsightTopics(ctx context.Context, ws int64) ([]insight.TopicRef, 
 }
 
 // mentionScope is the WHERE clause of mentions in [from, to) of a
-// workspace, of the topics when given, else of any topic.
+// workspace, of the topics when given, else of any topic it has now.
 func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any) {
 	where := `m.workspace_id = $1 AND m.published_at >= $2 AND m.published_at < $3`
 	args := []any{ws, from.UTC(), to.UTC()}
+	// Any topic: the mentions that match one of the workspace's topics, as
+	// the roll-ups of all topics count them. A source's posts that match
+	// none stay in the stream but not in the figures, and so do the
+	// mentions of deleted topics only: their matches went with the topics,
+	// while topic_ids keeps their ids. The unary plus has SQLite read the
+	// period's mentions by time, which a newest-first sample ends early,
+	// instead of each of the many matched ones by id and then sort them.
+	mentionID, topics := `+m.id`, `(SELECT t.id FROM topics t WHERE t.workspace_id = $1)`
 	if len(topicIDs) > 0 {
-		var in string
-		in, args = numberedIn(args, topicIDs)
-		where += ` AND m.id IN (SELECT mt.mention_id FROM mention_topics mt WHERE mt.topic_id IN ` + in + `
-			AND mt.published_at >= $2 AND mt.published_at < $3)`
-	} else {
-		// Any topic: the mentions that matched one, as the roll-ups of
-		// all topics count them (a source's posts that match no topic
-		// stay in the stream but not in the figures).
-		where += ` AND m.topic_ids <> ''`
+		mentionID = `m.id`
+		topics, args = numberedIn(args, topicIDs)
 	}
+	where += ` AND ` + mentionID + ` IN (SELECT mt.mention_id FROM mention_topics mt WHERE mt.topic_id IN ` + topics + `
+		AND mt.published_at >= $2 AND mt.published_at < $3)`
 	return where, args
 }
 

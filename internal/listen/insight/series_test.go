@@ -112,3 +112,47 @@ func TestAllTopicsMeansAnyTopic(t *testing.T) {
 		}
 	})
 }
+
+// A mention whose topics were all deleted since is of no topic: "all
+// topics" leaves it out of every figure, as the roll-ups that make
+// sentiment over all topics do, while a mention also of a topic still
+// there stays.
+func TestAllTopicsLeaveOutDeletedTopics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand := f.topic(t, "Acme", "brand")
+		old := f.topic(t, "Old campaign", "brand")
+		at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+		var batch []listen.NewMention
+		for i, topics := range [][]int64{{brand}, {brand, old}, {brand}, {old}, {old}, {old}} {
+			m := listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("del-", i), Author: fmt.Sprint("fan", i), AuthorFollowers: 10, Text: fmt.Sprint("post ", i),
+				ContentHash: fmt.Sprint("del-", i), Sentiment: "positive", TopicIDs: topics, PublishedAt: at, FetchedAt: at}
+			if len(topics) == 1 && topics[0] == old {
+				m.SourceKind, m.AuthorFollowers, m.Sentiment = "weibo", 99999, "negative"
+			}
+			batch = append(batch, listen.NewMention{Mention: m, ClusterIndex: -1})
+		}
+		_, _, err := db.SaveMentions(ctx, f.ws, batch, listen.NearSync{})
+		must(t, err)
+		must(t, db.DeleteTopic(ctx, f.ws, old))
+		s := insight.NewService(db)
+		p := insight.Period{From: at.Truncate(24 * time.Hour), To: at.Truncate(24*time.Hour).AddDate(0, 0, 1), Loc: time.UTC}
+		sent, err := s.Sentiment(ctx, f.ws, 0, p)
+		must(t, err)
+		hot, err := s.HotTerms(ctx, f.ws, 0, p)
+		must(t, err)
+		authors, err := s.Authors(ctx, f.ws, 0, p, 10)
+		must(t, err)
+		sources, err := s.Sources(ctx, f.ws, 0, p)
+		must(t, err)
+		var bySource int64
+		for _, src := range sources {
+			bySource += src.Mentions
+		}
+		if sent.Total.Volume != 3 || hot.Mentions != 3 || bySource != 3 || len(authors) != 3 || len(sources) != 1 {
+			t.Errorf("all topics after deleting one: sentiment %d mentions, hot terms %d, sources %d (%v), authors %d; want 3, 3, 3 (rss), 3",
+				sent.Total.Volume, hot.Mentions, bySource, sources, len(authors))
+		}
+	})
+}
