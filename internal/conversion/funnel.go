@@ -25,7 +25,8 @@ type Filter struct {
 const MaxRange = 2 * 366 * 24 * time.Hour
 
 // Funnel is the path from effective click to purchase over a period, in
-// the names of METRICS.md. Click figures come from the roll-ups; landing
+// the names of METRICS.md. Click figures come from the roll-ups, among
+// them the steps of the visit (landed clicks, engaged visits); landing
 // and engaged count visit events on their own click; the conversion
 // figures are shares under Model, so with first touch or linear they may
 // be fractional. Rates are nil when their denominator is 0.
@@ -37,7 +38,12 @@ type Funnel struct {
 	HumanClicks     int64     `json:"human_clicks"`
 	UniqueClicks    int64     `json:"unique_clicks"`
 	EffectiveClicks int64     `json:"effective_clicks"`
-	EngagedVisits   int64     `json:"engaged_visits"`
+	// LandedClicks are the effective clicks whose visitor's landing was
+	// reported (the funnel's landing step): a person who taps a link twice
+	// on a day and lands both times is one, as they are one effective
+	// click, where Landing counts both landing events.
+	LandedClicks  int64 `json:"landed_clicks"`
+	EngagedVisits int64 `json:"engaged_visits"`
 	// EffectiveFallbackLinks counts the links whose effective clicks are
 	// their unique clicks, because no landing was ever reported from
 	// their destinations (METRICS.md); reports say so when it is not 0.
@@ -289,6 +295,7 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			r.HumanClicks += t.HumanClicks
 			r.UniqueClicks += t.UniqueClicks
 			r.EffectiveClicks += t.EffectiveClicks
+			r.LandedClicks += t.LandedClicks
 			r.EngagedVisits += t.EngagedVisits
 			r.EffectiveFallbackLinks += t.FallbackLinks
 		}
@@ -397,6 +404,6 @@ func rates(fn *Funnel) {
 }
 
 func (fn Funnel) empty() bool {
-	return fn.EffectiveClicks == 0 && fn.EngagedVisits == 0 && fn.Landing == 0 && fn.Engaged == 0 &&
+	return fn.EffectiveClicks == 0 && fn.LandedClicks == 0 && fn.EngagedVisits == 0 && fn.Landing == 0 && fn.Engaged == 0 &&
 		fn.Inquiries == 0 && fn.Leads == 0 && fn.PurchaseIntent == 0 && fn.Purchases == 0 && fn.Custom == 0
 }

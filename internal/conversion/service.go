@@ -82,7 +82,11 @@ type ClickTotal struct {
 	Channel                           string
 	Clicks, HumanClicks, UniqueClicks int64
 	EffectiveClicks                   int64
-	EngagedVisits                     int64
+	// LandedClicks are the unique human clicks whose visitor's landing
+	// was reported: the effective clicks, less those counted because
+	// their link reports no landings.
+	LandedClicks  int64
+	EngagedVisits int64
 	// FallbackLinks counts the links whose effective clicks are their
 	// unique clicks: no landing was ever reported from them.
 	FallbackLinks int64

@@ -230,16 +230,16 @@ func (db *DB) Conversions(ctx context.Context, workspaceID int64, f conversion.L
 // per campaign and channel of the link. Hours before a link's snippet
 // was first seen count their unique clicks as effective (METRICS.md),
 // and FallbackLinks counts the links that had unique clicks in such
-// hours.
+// hours; LandedClicks counts only the unique clicks marked landed.
 func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]conversion.ClickTotal, error) {
 	// Summed per link first, to count the links that fell back.
 	rows, err := db.reader().query(ctx, `SELECT campaign_id, channel, CAST(SUM(clicks) AS BIGINT), CAST(SUM(human_clicks) AS BIGINT),
-		CAST(SUM(unique_clicks) AS BIGINT), CAST(SUM(effective_clicks) AS BIGINT), CAST(SUM(engaged_visits) AS BIGINT),
-		CAST(SUM(CASE WHEN fallback > 0 THEN 1 ELSE 0 END) AS BIGINT)
+		CAST(SUM(unique_clicks) AS BIGINT), CAST(SUM(effective_clicks) AS BIGINT), CAST(SUM(landed_clicks) AS BIGINT),
+		CAST(SUM(engaged_visits) AS BIGINT), CAST(SUM(CASE WHEN fallback > 0 THEN 1 ELSE 0 END) AS BIGINT)
 		FROM (SELECT l.campaign_id, l.channel, SUM(r.clicks) AS clicks, SUM(r.human_clicks) AS human_clicks,
 			SUM(r.unique_clicks) AS unique_clicks,
 			SUM(CASE WHEN `+snippetHour+` THEN r.effective_clicks ELSE r.unique_clicks END) AS effective_clicks,
-			SUM(r.engaged_visits) AS engaged_visits,
+			SUM(r.effective_clicks) AS landed_clicks, SUM(r.engaged_visits) AS engaged_visits,
 			SUM(CASE WHEN (`+snippetHour+`) IS NOT TRUE AND r.unique_clicks > 0 THEN 1 ELSE 0 END) AS fallback
 			FROM click_rollups r JOIN links l ON l.id = r.link_id LEFT JOIN link_snippets s ON s.link_id = l.id
 			WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
@@ -253,7 +253,7 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 	for rows.Next() {
 		var t conversion.ClickTotal
 		var campaign sql.NullInt64
-		if err := rows.Scan(&campaign, &t.Channel, &t.Clicks, &t.HumanClicks, &t.UniqueClicks, &t.EffectiveClicks, &t.EngagedVisits, &t.FallbackLinks); err != nil {
+		if err := rows.Scan(&campaign, &t.Channel, &t.Clicks, &t.HumanClicks, &t.UniqueClicks, &t.EffectiveClicks, &t.LandedClicks, &t.EngagedVisits, &t.FallbackLinks); err != nil {
 			return nil, apperr.Wrap(err, "sum click roll-ups")
 		}
 		t.CampaignID = nullInt(campaign)

@@ -559,3 +559,56 @@ func TestLandingBeforeItsClick(t *testing.T) {
 		}
 	})
 }
+
+// TestFunnelLandedClicks: the funnel's landing step counts the effective
+// clicks whose visitor's landing was reported, as effective clicks count
+// them, not landing events: a person who taps a link twice on a day, lands
+// from both taps and reloads the page is one landed click of one effective
+// click, where the landing events are two. A link that reports no
+// landing counts its unique clicks as effective, but none landed.
+func TestFunnelLandedClicks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		tap := func(l link.Link, visitor string, at time.Time) string {
+			t.Helper()
+			c := link.Click{ClickID: link.NewClickID(), WorkspaceID: l.WorkspaceID, LinkID: l.ID, At: at, Class: link.Human,
+				Visitor: visitor, Day: at.Format(time.DateOnly), UniqueDay: at.Format(time.DateOnly)}
+			if _, err := db.WriteClicks(ctx, []link.Click{c}); err != nil {
+				t.Fatal(err)
+			}
+			return c.ClickID
+		}
+		first, second := tap(w.wechat, "v", w.now.Add(-2*time.Minute)), tap(w.wechat, "v", w.now.Add(-time.Minute))
+		tap(w.weibo, "u", w.now.Add(-time.Minute)) // no snippet on Weibo's page
+		for _, cid := range []string{first, second, first} {
+			if _, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, conversion.Payload{Event: conversion.Landing, ClickID: cid}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, conversion.Payload{Event: conversion.Lead, ClickID: second}); err != nil {
+			t.Fatal(err)
+		}
+		f := conversion.Filter{From: w.now.Add(-24 * time.Hour), To: w.now.Add(time.Hour)}
+		b, err := w.svc.FunnelBreakdown(ctx, w.ws, f, conversion.LastTouch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		figures := func(fn conversion.Funnel) string {
+			return fmt.Sprintf("unique %d, effective %d, landed %d, landing events %g, leads %g",
+				fn.UniqueClicks, fn.EffectiveClicks, fn.LandedClicks, fn.Landing, fn.Leads)
+		}
+		if got, want := figures(b.Total), "unique 2, effective 2, landed 1, landing events 2, leads 1"; got != want {
+			t.Errorf("funnel: %s; want %s", got, want)
+		}
+		for _, r := range b.ByChannel {
+			want := map[string]string{
+				"wechat": "unique 1, effective 1, landed 1, landing events 2, leads 1",
+				"weibo":  "unique 1, effective 1, landed 0, landing events 0, leads 0",
+			}[r.Key]
+			if got := figures(r.Funnel); got != want {
+				t.Errorf("channel %q: %s; want %s", r.Key, got, want)
+			}
+		}
+	})
+}

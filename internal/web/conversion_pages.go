@@ -128,8 +128,10 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 }
 
 // funnelStages are the stages of METRICS.md in order: effective clicks →
-// landing → engaged visits (engaged_visits: effective clicks whose visit
-// engaged, not engaged events, which a person's second tap adds to) →
+// landing (effective clicks whose visitor's landing was reported) →
+// engaged visits (engaged_visits: effective clicks whose visit engaged),
+// both counted on clicks, not visit events, which a person's second tap
+// adds to →
 // inquiry → lead → purchase, each with its rate from
 // the stage before and its share of the effective clicks. A stage is not a
 // subset of the one before (a lead needs no inquiry), so a rate above
@@ -137,7 +139,7 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 func funnelStages(fn conversion.Funnel) []funnelStage {
 	values := []funnelStage{
 		{Key: "effective_clicks", Value: float64(fn.EffectiveClicks)},
-		{Key: "landing", Value: fn.Landing},
+		{Key: "landing", Value: float64(fn.LandedClicks)},
 		{Key: "engaged", Value: float64(fn.EngagedVisits)},
 		{Key: "inquiries", Value: fn.Inquiries},
 		{Key: "leads", Value: fn.Leads},

@@ -13,7 +13,8 @@ import (
 func TestFunnelStages(t *testing.T) {
 	t.Parallel()
 	// More leads than inquiries: a lead needs no inquiry.
-	fn := conversion.Funnel{EffectiveClicks: 200, Landing: 200, EngagedVisits: 100, Engaged: 120, Inquiries: 10, Leads: 25, Purchases: 5}
+	// The visit steps count clicks, not the visit events a second tap adds to.
+	fn := conversion.Funnel{EffectiveClicks: 200, LandedClicks: 200, Landing: 230, EngagedVisits: 100, Engaged: 120, Inquiries: 10, Leads: 25, Purchases: 5}
 	want := []struct {
 		key         string
 		rate, share float64 // -1: nil
@@ -43,7 +44,7 @@ func TestFunnelStages(t *testing.T) {
 	}
 	// No effective clicks and no engaged visits: no shares, and no rate
 	// after an empty stage.
-	got = funnelStages(conversion.Funnel{Landing: 3, Leads: 2})
+	got = funnelStages(conversion.Funnel{LandedClicks: 3, Leads: 2})
 	for _, g := range got {
 		if g.Share != nil {
 			t.Errorf("%s: share %v of no effective clicks", g.Key, *g.Share)
@@ -60,7 +61,7 @@ func TestFunnelStages(t *testing.T) {
 func TestFunnelChartLinear(t *testing.T) {
 	t.Parallel()
 	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "en"}
-	opt := chartJSON(t, funnelChart(funnelStages(conversion.Funnel{EffectiveClicks: 10037, Landing: 9433, EngagedVisits: 5471, Inquiries: 1238, Leads: 847, Purchases: 461}), l))
+	opt := chartJSON(t, funnelChart(funnelStages(conversion.Funnel{EffectiveClicks: 10037, LandedClicks: 9433, EngagedVisits: 5471, Inquiries: 1238, Leads: 847, Purchases: 461}), l))
 	if typ := optAt(t, opt, "xAxis")["type"]; typ != "value" {
 		t.Errorf("xAxis type %v, want value (linear)", typ)
 	}
@@ -73,11 +74,12 @@ func TestFunnelChartLinear(t *testing.T) {
 	}
 }
 
-// TestFunnelEngagedVisits: the funnel's engaged visits are METRICS.md's
-// engaged_visits, effective clicks whose visit engaged, as the API and
-// the link page count them: a person who taps a link twice and whose
-// two page loads both report landing and engagement is one effective
-// click and one engaged visit, not two.
+// TestFunnelEngagedVisits: the funnel's landings and engaged visits are
+// effective clicks whose visitor landed, and whose visit engaged
+// (METRICS.md engaged_visits), as the API and the link page count them: a
+// person who taps a link twice and whose two page loads both report
+// landing and engagement is one effective click, one landing and one
+// engaged visit, not two, so no step outgrows the effective clicks.
 func TestFunnelEngagedVisits(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
@@ -120,8 +122,13 @@ func TestFunnelEngagedVisits(t *testing.T) {
 	if stage == nil || stage[1] != "1" {
 		t.Errorf("engaged visits stage = %q; want 1", stage)
 	}
+	// The fixture's person and this one landed: 2 of 2 effective clicks.
+	stage = regexp.MustCompile(`<tr id="stage-landing"><td>[^<]*</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	if stage == nil || stage[1] != "2" || stage[2] != "100%" {
+		t.Errorf("landing stage (count, rate) = %q; want 2 at 100%%", stage)
+	}
 	row := regexp.MustCompile(`(?s)<tr data-key="weibo">\s*<td>[^<]*</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
-	if row == nil || row[1] != "1" || row[3] != "1" {
-		t.Errorf("weibo row (effective, landings, engaged visits) = %q; want 1 effective click and 1 engaged visit", row)
+	if row == nil || row[1] != "1" || row[2] != "1" || row[3] != "1" {
+		t.Errorf("weibo row (effective, landings, engaged visits) = %q; want 1 of each", row)
 	}
 }
