@@ -151,6 +151,9 @@ type Store interface {
 	// LinkVersion counts the changes and deletions of links made so far
 	// by every node sharing the database.
 	LinkVersion(ctx context.Context) (int64, error)
+	// LinkDestinations returns every link of the workspace, newest
+	// first, with only what LinkRef holds.
+	LinkDestinations(ctx context.Context, workspaceID int64) ([]LinkRef, error)
 	// AllowedDomains returns the workspace's destination-domain
 	// allowlist, empty when every domain is allowed.
 	AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error)
@@ -160,6 +163,14 @@ type Store interface {
 	// its breakdowns over the raw clicks of that range. Returns
 	// apperr.NotFound.
 	LinkStats(ctx context.Context, workspaceID, id int64, from, to time.Time) (Stats, error)
+}
+
+// LinkRef is what a look over all of a workspace's links needs of each.
+type LinkRef struct {
+	ID          int64
+	Code        string
+	Label       string
+	Destination string
 }
 
 // Stats are a link's figures over a period.

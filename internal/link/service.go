@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -250,6 +251,41 @@ func (s *Service) SetAllowedDomains(ctx context.Context, workspaceID int64, doma
 		return nil, err
 	}
 	return clean, nil
+}
+
+// Outside is the links of a workspace whose destinations its allowlist
+// does not allow: made before the list, or before a domain left it.
+type Outside struct {
+	Count int
+	// Newest are the newest of them, up to the number asked for.
+	Newest []LinkRef
+}
+
+// OutsideAllowlist returns the workspace's links whose destination host
+// is not allowed by its allowlist (DomainAllowed), none when it has no
+// list, with the newest n of them. The redirect does not look at the
+// list: such links go on redirecting to their destinations.
+func (s *Service) OutsideAllowlist(ctx context.Context, workspaceID int64, n int) (Outside, error) {
+	allow, err := s.store.AllowedDomains(ctx, workspaceID)
+	if err != nil || len(allow) == 0 {
+		return Outside{}, err
+	}
+	refs, err := s.store.LinkDestinations(ctx, workspaceID)
+	if err != nil {
+		return Outside{}, err
+	}
+	var out Outside
+	for _, r := range refs {
+		u, err := url.Parse(r.Destination)
+		if err == nil && DomainAllowed(u.Hostname(), allow) {
+			continue
+		}
+		out.Count++
+		if len(out.Newest) < n {
+			out.Newest = append(out.Newest, r)
+		}
+	}
+	return out, nil
 }
 
 // MaxStatsRange bounds the period of one stats request.

@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +91,55 @@ func TestUpdateTaggedTooLong(t *testing.T) {
 	}
 	if updated.Destination != "" {
 		t.Errorf("stored %d bytes", len(updated.Destination))
+	}
+}
+
+// outsideStore has an allowlist and links.
+type outsideStore struct {
+	Store
+	allow []string
+	refs  []LinkRef
+}
+
+func (s outsideStore) AllowedDomains(context.Context, int64) ([]string, error) { return s.allow, nil }
+func (s outsideStore) LinkDestinations(context.Context, int64) ([]LinkRef, error) {
+	return s.refs, nil
+}
+
+// TestOutsideAllowlist: the links outside are those whose host is neither
+// a listed domain nor under one, counted all, the first n kept; with no
+// list, none.
+func TestOutsideAllowlist(t *testing.T) {
+	t.Parallel()
+	refs := []LinkRef{
+		{ID: 5, Destination: "https://SHOP.example.com./a"},
+		{ID: 4, Destination: "https://evil.example.org/"},
+		{ID: 3, Destination: "https://m.shop.example.com/b"},
+		{ID: 2, Destination: "https://notshop.example.com/"},
+		{ID: 1, Destination: "https://example.com/"},
+	}
+	tests := []struct {
+		name  string
+		allow []string
+		n     int
+		count int
+		ids   []int64
+	}{
+		{"two kept", []string{"shop.example.com"}, 2, 3, []int64{4, 2}},
+		{"all kept", []string{"shop.example.com"}, 5, 3, []int64{4, 2, 1}},
+		{"parent domain", []string{"example.com", "example.org"}, 5, 0, nil},
+		{"no list", nil, 5, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := NewService(outsideStore{allow: tt.allow, refs: refs}, Options{}).OutsideAllowlist(context.Background(), 1, tt.n)
+			var ids []int64
+			for _, r := range o.Newest {
+				ids = append(ids, r.ID)
+			}
+			if err != nil || o.Count != tt.count || !slices.Equal(ids, tt.ids) {
+				t.Errorf("OutsideAllowlist = %d %v, %v; want %d %v", o.Count, ids, err, tt.count, tt.ids)
+			}
+		})
 	}
 }

@@ -98,6 +98,12 @@ func TestLinkStore(t *testing.T) {
 		if list, _ := db.Links(ctx, other, link.Filter{}); len(list) != 0 {
 			t.Errorf("other workspace sees %d links", len(list))
 		}
+		if refs, err := db.LinkDestinations(ctx, ws); err != nil || len(refs) != 2 || refs[0].ID != second.ID || refs[1] != (link.LinkRef{ID: l.ID, Code: l.Code, Label: "春茶", Destination: "https://shop.example.com/q"}) {
+			t.Errorf("LinkDestinations = %+v, %v; want the two links, newest first", refs, err)
+		}
+		if refs, err := db.LinkDestinations(ctx, other); err != nil || len(refs) != 0 {
+			t.Errorf("LinkDestinations of another workspace = %+v, %v", refs, err)
+		}
 
 		if d, err := db.AllowedDomains(ctx, ws); err != nil || len(d) != 0 {
 			t.Fatalf("AllowedDomains = %v, %v", d, err)

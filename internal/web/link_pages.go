@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -364,8 +366,47 @@ func (s *Server) allowlistSave(w http.ResponseWriter, r *http.Request, p account
 		return err
 	}
 	s.flash(w, r, "ok", "flash.allowlist_saved")
-	redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+	// To the list, where the settings page says which links it leaves out.
+	redirect(w, r, "/w/"+p.Workspace.Slug+"/settings#allowlist")
 	return nil
+}
+
+// outsideShown is how many of the links outside the allowlist the
+// settings page names.
+const outsideShown = 5
+
+// outsideView is the settings page's note of the links that lead outside
+// the allowlist: how many, the newest named with their hosts, how many
+// more.
+type outsideView struct {
+	Count, More int
+	Newest      []outsideLink
+}
+
+type outsideLink struct {
+	ID         int64
+	Name, Host string
+}
+
+// allowlistOutside is the note of the workspace's links outside its
+// allowlist; its Count is 0 when there are none or no list.
+func (s *Server) allowlistOutside(ctx context.Context, ws int64) (outsideView, error) {
+	o, err := s.Links.OutsideAllowlist(ctx, ws, outsideShown)
+	if err != nil {
+		return outsideView{}, err
+	}
+	v := outsideView{Count: o.Count, More: o.Count - len(o.Newest)}
+	for _, r := range o.Newest {
+		name, host := r.Label, r.Destination
+		if name == "" {
+			name = r.Code
+		}
+		if u, err := url.Parse(r.Destination); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		v.Newest = append(v.Newest, outsideLink{ID: r.ID, Name: name, Host: host})
+	}
+	return v, nil
 }
 
 // linkPeriods are the periods the link page offers, in hours; up to two

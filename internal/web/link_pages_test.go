@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -633,7 +634,7 @@ func TestAllowlistSettings(t *testing.T) {
 	}
 
 	status, _, hdr := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"Shop.Example.com\r\n\r\nhttps://example.org, *.partner.example\n"}})
-	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings" {
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings#allowlist" {
 		t.Fatalf("save: status %d, location %q", status, hdr.Get("Location"))
 	}
 	if got, want := strings.Join(domains(), " "), "shop.example.com example.org partner.example"; got != want {
@@ -740,5 +741,65 @@ func TestAllowlistSettings(t *testing.T) {
 	}
 	if _, body := o.get("/w/other/settings"); !strings.Contains(body, `spellcheck="false"></textarea>`) {
 		t.Error("another workspace's settings show acme's allowlist")
+	}
+}
+
+// TestAllowlistOutsideLinks: saving an allowlist that existing links
+// lead outside says, on the settings page and in both languages, how many
+// they are and names the newest with links to their pages, and that they
+// keep redirecting, as the redirect does.
+func TestAllowlistOutsideLinks(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	ws := f.owner.ws.ID
+	mk := func(dest, label string) link.Link {
+		t.Helper()
+		l, err := h.links.Create(ctx, ws, link.Input{Destination: dest, Label: label})
+		must(t, err)
+		return l
+	}
+	partner := mk("https://blog.partner.example/post", "合作方博客")
+	outside := []link.Link{mk("https://other.example.net/x", "外站一")}
+	for i := range 6 {
+		outside = append(outside, mk(fmt.Sprintf("https://evil.example.org/%d", i), fmt.Sprintf("外站%d", i+2)))
+	}
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	b.get("/w/acme/settings")
+	status, _, hdr := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"shop.example.com\npartner.example"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings#allowlist" {
+		t.Fatalf("save: status %d, location %q; want 303 to the list", status, hdr.Get("Location"))
+	}
+	_, body := b.get("/w/acme/settings")
+	note := section(body, `id="allowlist-outside"`, "</div>")
+	for _, want := range []string{"7 个现有链接的目标地址不在白名单内", "仍照常跳转", "另有 2 个",
+		`href="/w/acme/links/` + strconv.FormatInt(outside[6].ID, 10) + `"`, "外站7", "evil.example.org",
+		`href="/w/acme/links/` + strconv.FormatInt(outside[2].ID, 10) + `"`} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note of links outside the list lacks %q: %s", want, note)
+		}
+	}
+	for _, l := range []link.Link{f.link, partner, outside[0], outside[1]} {
+		if strings.Contains(note, `href="/w/acme/links/`+strconv.FormatInt(l.ID, 10)+`"`) {
+			t.Errorf("the note names %s (%s), which is allowed or not among the newest five", l.Label, l.Destination)
+		}
+	}
+	_, en, _ := b.do("GET", "/w/acme/settings", nil, map[string]string{"Accept-Language": "en"})
+	if note := section(en, `id="allowlist-outside"`, "</div>"); !strings.Contains(note, "7 existing links lead outside this list") || !strings.Contains(note, "keep redirecting") ||
+		!strings.Contains(note, "and 2 more") {
+		t.Errorf("English note: %s", note)
+	}
+	// As the note says: the redirect still takes such a link to its destination.
+	status, _, hdr = b.do("GET", "/l/"+outside[0].Code, nil, nil)
+	if status != http.StatusFound || !strings.HasPrefix(hdr.Get("Location"), "https://other.example.net/x?") {
+		t.Errorf("a link outside the list: %d to %q, want 302 to its destination", status, hdr.Get("Location"))
+	}
+
+	// Allowing them all, or no list, says nothing.
+	for _, domains := range []string{"shop.example.com partner.example other.example.net evil.example.org", ""} {
+		b.post("/w/acme/settings/allowlist", url.Values{"domains": {domains}})
+		if _, body := b.get("/w/acme/settings"); strings.Contains(body, `id="allowlist-outside"`) {
+			t.Errorf("list %q: the page speaks of links outside it", domains)
+		}
 	}
 }

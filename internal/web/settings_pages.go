@@ -121,9 +121,13 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	// The destination-domain allowlist of tracked links, when the server
 	// has them.
 	var domains []string
+	var outside outsideView
 	if s.Links != nil {
 		var aerr error
 		if domains, aerr = s.Links.AllowedDomains(r.Context(), p.Workspace.ID); aerr != nil {
+			return aerr
+		}
+		if outside, aerr = s.allowlistOutside(r.Context(), p.Workspace.ID); aerr != nil {
 			return aerr
 		}
 	}
@@ -131,7 +135,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, wsErr),
 		"Members": members, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
-		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow,
+		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
 	})
 	return nil
 }
