@@ -145,6 +145,30 @@ func (db *DB) InsightMentions(ctx context.Context, ws int64, f insight.MentionFi
 	return out, apperr.Wrap(rows.Err(), "read mentions")
 }
 
+// MentionTexts returns the texts of the workspace's mentions among ids,
+// by id, in one query.
+func (db *DB) MentionTexts(ctx context.Context, ws int64, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := numberedIn([]any{ws}, ids)
+	rows, err := db.reader().query(ctx, `SELECT m.id, m.text FROM mentions m WHERE m.workspace_id = $1 AND m.id IN `+in, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read mention texts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, apperr.Wrap(err, "read mention texts")
+		}
+		out[id] = text
+	}
+	return out, apperr.Wrap(rows.Err(), "read mention texts")
+}
+
 // TopAuthors ranks the authors of mentions in [from, to) by their
 // followers, then their mentions. An author is a name on one source kind:
 // the same name on two platforms is two accounts.

@@ -80,8 +80,12 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 		return err
 	}
 	data["Co"] = co
-	data["CoPositive"] = s.coTermRows(ctx, ws, co.Positive)
-	data["CoNegative"] = s.coTermRows(ctx, ws, co.Negative)
+	if data["CoPositive"], err = s.coTermRows(ctx, ws, co.Positive); err != nil {
+		return err
+	}
+	if data["CoNegative"], err = s.coTermRows(ctx, ws, co.Negative); err != nil {
+		return err
+	}
 	if data["Authors"], err = s.Insights.Authors(ctx, ws, topic, per, insightRows); err != nil {
 		return err
 	}
@@ -176,22 +180,32 @@ type coTermRow struct {
 	Example string
 }
 
-func (s *Server) coTermRows(ctx context.Context, ws int64, terms []insight.CoTerm) []coTermRow {
+func (s *Server) coTermRows(ctx context.Context, ws int64, terms []insight.CoTerm) ([]coTermRow, error) {
 	terms = terms[:min(len(terms), insightRows)]
+	lists := make([][]int64, len(terms))
+	for i, c := range terms {
+		lists[i] = c.MentionIDs
+	}
+	texts, err := s.examples(ctx, ws, lists, coExampleRunes)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]coTermRow, len(terms))
 	for i, c := range terms {
-		rows[i] = coTermRow{CoTerm: c, Example: s.exampleText(ctx, ws, c.MentionIDs, coExampleRunes)}
+		rows[i] = coTermRow{CoTerm: c, Example: texts[i]}
 	}
-	return rows
+	return rows, nil
 }
 
-// exampleText is the text of the first of the mentions that is still
-// there, clipped to n characters, or "".
-func (s *Server) exampleText(ctx context.Context, ws int64, ids []int64, n int) string {
-	for _, id := range ids {
-		if m, err := s.Listen.Mention(ctx, ws, id); err == nil {
-			return clip(m.Text, n)
-		}
+// examples is, for each term's mentions, the text of the first that is
+// still there, clipped to n characters, or "": one read for a table.
+func (s *Server) examples(ctx context.Context, ws int64, lists [][]int64, n int) ([]string, error) {
+	texts, err := s.Insights.Examples(ctx, ws, lists)
+	if err != nil {
+		return nil, err
 	}
-	return ""
+	for i, text := range texts {
+		texts[i] = clip(text, n)
+	}
+	return texts, nil
 }

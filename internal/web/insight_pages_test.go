@@ -62,6 +62,10 @@ func TestInsightsPage(t *testing.T) {
 	if !strings.Contains(pos, "拿铁") || strings.Contains(pos, "排队") || !strings.Contains(neg, "排队") || strings.Contains(neg, "拿铁") {
 		t.Errorf("co-occurring terms:\npositive %s\nnegative %s", pos, neg)
 	}
+	// Each term quotes one of its mentions, escaped.
+	if !strings.Contains(pos, "星澜的燕麦拿铁真好喝") || !strings.Contains(neg, "星澜门店排队太久了，失望 &lt;script&gt;") {
+		t.Errorf("co-occurring terms lack their examples:\npositive %s\nnegative %s", pos, neg)
+	}
 	if strings.Contains(pos+neg, "<td>星澜</td>") {
 		t.Errorf("co-occurring terms list the brand's own name")
 	}

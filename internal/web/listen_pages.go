@@ -465,9 +465,17 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 	if len(terms) > hotTermLimit {
 		terms = terms[:hotTermLimit]
 	}
+	lists := make([][]int64, len(terms))
+	for i, h := range terms {
+		lists[i] = h.MentionIDs
+	}
+	texts, err := s.examples(ctx, ws, lists, exampleRunes)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]hotTermRow, len(terms))
 	for i, h := range terms {
-		rows[i] = hotTermRow{HotTerm: h, Example: s.exampleText(ctx, ws, h.MentionIDs, exampleRunes)}
+		rows[i] = hotTermRow{HotTerm: h, Example: texts[i]}
 	}
 	return map[string]any{"Chart": hotTermsChart(terms, t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
 }

@@ -86,6 +86,9 @@ type Store interface {
 	// included; of any topic when f.TopicIDs is empty), newest first, at
 	// most f.Limit.
 	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)
+	// MentionTexts returns the texts of the workspace's mentions among
+	// ids, by id; ids of no mention of the workspace are left out.
+	MentionTexts(ctx context.Context, ws int64, ids []int64) (map[int64]string, error)
 	// TopAuthors returns the authors (name and source kind) of mentions
 	// in [from, to) of the topics, or of any topic when none is given, by
 	// followers then mentions, at most limit.

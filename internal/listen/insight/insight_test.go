@@ -362,3 +362,22 @@ func TestTermsLeaveOutGenericWords(t *testing.T) {
 		t.Logf("terms: %v", slices.Sorted(maps.Keys(got)))
 	}
 }
+
+// TestExamples: each list's example is its first mention still there, read
+// in one query; another workspace's mention is none.
+func TestExamples(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f, other := newFixture(t, db), newFixture(t, db)
+		at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+		a := f.mention(t, f.topic(t, "Acme", "brand"), "fan", 10, "rss", "冷萃好喝", "positive", at)
+		b := f.mention(t, f.topic(t, "Acme 2", "brand"), "fan", 10, "rss", "要求退款", "negative", at)
+		foreign := other.mention(t, other.topic(t, "Else", "brand"), "x", 10, "rss", "别家的帖子", "neutral", at)
+		got, err := insight.NewService(db).Examples(ctx, f.ws, [][]int64{{a, b}, {b + 1000, b}, {foreign, a}, {foreign}, nil})
+		must(t, err)
+		want := []string{"冷萃好喝", "要求退款", "冷萃好喝", "", ""}
+		if !slices.Equal(got, want) {
+			t.Errorf("examples %q, want %q", got, want)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package insight
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -163,6 +164,31 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		out.Terms = out.Terms[:MaxTerms]
 	}
 	out.Cloud = cloud(now, MaxCloudWords)
+	return out, nil
+}
+
+// Examples returns, for each list of mention ids (a term's MentionIDs),
+// the text of its first mention that is still there, or "" when none
+// is. It reads all the lists' mentions at once.
+func (s *Service) Examples(ctx context.Context, ws int64, lists [][]int64) ([]string, error) {
+	var all []int64
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	texts, err := s.store.MentionTexts(ctx, ws, slices.Compact(all))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(lists))
+	for i, l := range lists {
+		for _, id := range l {
+			if text, ok := texts[id]; ok {
+				out[i] = text
+				break
+			}
+		}
+	}
 	return out, nil
 }
 
