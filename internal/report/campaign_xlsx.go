@@ -51,7 +51,7 @@ var (
 	statusLabels = map[string]string{"draft": "草稿 Draft", "planned": "已计划 Planned", "active": "进行中 Active",
 		"done": "已完成 Done", "cancelled": "已取消 Cancelled"}
 	kindLabels = map[string]string{"kol_fee": "KOL 费用 KOL fee", "paid_boost": "付费推广 Paid boost",
-		"moderator_fee": "版主费用 Moderator fee", "production": "制作 Production", "other": "其他 Other"}
+		"moderator_fee": "版主费用 Moderator fee", "production": "内容制作 Production", "other": "其他 Other"}
 	directionLabels = map[string]string{campaign.AtLeast: "不低于 At least", campaign.AtMost: "不高于 At most"}
 	modelLabels     = map[string]string{"last_touch": "末次触点 Last touch", "first_touch": "首次触点 First touch", "linear": "线性 Linear"}
 	paceLabels      = map[string]string{"on_track": "进度正常 On track", "behind": "进度落后 Behind", "met": "已达成 Met", "missed": "未达成 Missed"}
@@ -396,7 +396,13 @@ func (x *book) budget(p campaign.Plan) {
 		if ph, ok := c.Phase(l.PhaseID); ok {
 			phase = ph.Name
 		}
-		x.row(s, r, txt(label(kindLabels, l.Kind)), txt(l.Description), txt(x.platform(l.Platform)), txt(phase),
+		// A line on no platform is spent on none, not on all: no
+		// platform's cost counts it, and the mix sheet has it outside.
+		platform := "未指定 Not assigned"
+		if l.Platform != "" {
+			platform = x.platform(l.Platform)
+		}
+		x.row(s, r, txt(label(kindLabels, l.Kind)), txt(l.Description), txt(platform), txt(phase),
 			txt(x.resource(l.ResourceID)), x.moneyCell(l.Planned), x.moneyCell(l.Committed), x.moneyCell(l.Spent))
 		r++
 	}
