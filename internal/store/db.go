@@ -172,11 +172,15 @@ func sqliteDSN(path string, busyMillis int, pragmas ...string) string {
 
 // Checkpoint timing: checkpointEvery between passive checkpoints; a WAL
 // of walRestartFrames pages (64 MiB of 4 KiB pages) or more is started
-// over, and cut back to walLimit bytes.
+// over, and cut back to walLimit bytes; a WAL that has not changed for
+// walIdle is truncated. Truncating makes the writer drop and read back
+// its whole page cache, so a pause between two batches of a busy writer
+// (a second or two on a loaded machine) must not count as idle.
 const (
 	checkpointEvery  = time.Second
 	walRestartFrames = 16384
 	walLimit         = 64 << 20
+	walIdle          = 5 * time.Second
 )
 
 // startCheckpoints runs WAL checkpoints on ckpt, its own connection,
@@ -199,14 +203,18 @@ func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
 		defer close(done)
 		tick := time.NewTicker(checkpointEvery)
 		defer tick.Stop()
-		last, failing := -1, false
+		last, changed, failing := -1, time.Now(), false
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-			frames, err := checkpoint(ctx, ckpt, last)
+			idle := last
+			if time.Since(changed) < walIdle {
+				idle = -1
+			}
+			frames, err := checkpoint(ctx, ckpt, idle)
 			switch {
 			case err != nil && !failing && ctx.Err() == nil:
 				log.Warn("sqlite checkpoints are failing; the WAL file grows until they work again", "err", err)
@@ -215,7 +223,9 @@ func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
 				log.Info("sqlite checkpoints work again")
 				failing = false
 			}
-			last = frames
+			if frames != last {
+				last, changed = frames, time.Now()
+			}
 		}
 	}()
 }
@@ -223,12 +233,12 @@ func (db *DB) startCheckpoints(ckpt *sql.DB, log *slog.Logger) {
 // checkpoint runs one passive checkpoint on ckpt. When the WAL has grown
 // to walRestartFrames it runs a RESTART one, after which the writer
 // starts the WAL over at its next commit; when the WAL is wholly
-// checkpointed and unchanged since the last call (last frames), a
-// TRUNCATE one. Not TRUNCATE under load: it rewrites the WAL's header
+// checkpointed and still holds the idle frames it has held for walIdle
+// (-1: it has not been idle that long), a TRUNCATE one. Not TRUNCATE under load: it rewrites the WAL's header
 // itself, which makes the writer drop its whole page cache (64 MiB) and
 // read it back; RESTART leaves the header to the writer. It returns the
 // frames the WAL holds.
-func checkpoint(ctx context.Context, ckpt *sql.DB, last int) (int, error) {
+func checkpoint(ctx context.Context, ckpt *sql.DB, idle int) (int, error) {
 	run := func(mode string) (frames, done int, err error) {
 		var busy int
 		err = ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &frames, &done)
@@ -240,7 +250,7 @@ func checkpoint(ctx context.Context, ckpt *sql.DB, last int) (int, error) {
 	}
 	mode := ""
 	switch {
-	case frames > 0 && frames == done && frames == last:
+	case frames > 0 && frames == done && frames == idle:
 		mode = "TRUNCATE"
 	case frames >= walRestartFrames:
 		mode = "RESTART"

@@ -581,13 +581,17 @@ func TestCheckpoints(t *testing.T) {
 	if wal() == 0 {
 		t.Fatal("the WAL is empty right after a batch")
 	}
-	// The checkpointer ticks every second and truncates after seeing the
-	// same wholly checkpointed WAL twice.
-	for deadline := time.Now().Add(10 * time.Second); wal() > 0; {
+	// The checkpointer ticks every second and truncates a wholly
+	// checkpointed WAL that has not changed for five seconds, not before.
+	start := time.Now()
+	for deadline := start.Add(20 * time.Second); wal() > 0; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the WAL still holds %d bytes after writes stopped", wal())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if took := time.Since(start); took < 4*time.Second {
+		t.Errorf("the WAL was truncated %v after the last write; a writer's pause that short is not idle", took)
 	}
 	if got, err := db.Click(ctx, batch[len(batch)-1].ClickID); err != nil || got.ClickID != batch[len(batch)-1].ClickID {
 		t.Errorf("after the checkpoint: Click = %+v, %v", got, err)
