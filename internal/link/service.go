@@ -68,39 +68,14 @@ func NewService(st Store, o Options) *Service {
 const codeAttempts = 8
 
 // Create validates in, tags the destination and stores a new link with a
-// fresh code. Returns apperr.Invalid with fields for bad input, including
-// a destination outside the workspace's allowlist, and apperr.NotFound for
-// a campaign that does not exist.
+// fresh code. Returns apperr.Invalid with every field's mistake at once,
+// a destination outside the workspace's allowlist included, and
+// apperr.NotFound for a campaign that does not exist, unless in has other
+// mistakes, which campaign_id then joins.
 func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Link, error) {
-	fs := validateInput(in)
-	allow, err := s.store.AllowedDomains(ctx, workspaceID)
+	l, err := s.prepare(ctx, workspaceID, in)
 	if err != nil {
 		return Link{}, err
-	}
-	dest, derr := ValidateDestination("destination", in.Destination, allow)
-	fs.Nest("", derr)
-	if err := fs.Err(); err != nil {
-		return Link{}, err
-	}
-	now := s.opt.Now().UTC()
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
-		fs.Add("expires_at", "error.link_expiry_past")
-		return Link{}, fs.Err()
-	}
-	l := Link{
-		WorkspaceID: workspaceID, Destination: dest, Label: in.Label,
-		CampaignID: in.CampaignID, Channel: in.Channel, PostID: in.PostID,
-		ExpiresAt: utcPtr(in.ExpiresAt),
-	}
-	if l.UTM, err = s.utm(ctx, workspaceID, in); err != nil {
-		return Link{}, err
-	}
-	if l.taggedTooLong() {
-		fs.Add("destination", "error.too_long", "Max", MaxDestination)
-		return Link{}, fs.Err()
-	}
-	if in.Disabled {
-		l.DisabledAt = &now
 	}
 	for range codeAttempts {
 		l.Code = NewCode()
@@ -114,6 +89,54 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, in Input) (Link
 		return created, err
 	}
 	return Link{}, apperr.Wrap(errCodesExhausted, "create link")
+}
+
+// Validate checks in as Create does, without storing a link: a form
+// that has mistakes of its own learns every other at once. Its errors are
+// Create's.
+func (s *Service) Validate(ctx context.Context, workspaceID int64, in Input) error {
+	_, err := s.prepare(ctx, workspaceID, in)
+	return err
+}
+
+// prepare is the link Create would store, but its code, or every field
+// mistake of in; a campaign that does not exist is apperr.NotFound when
+// in has no other mistake, one of its field errors (campaign_id) when it
+// has.
+func (s *Service) prepare(ctx context.Context, workspaceID int64, in Input) (Link, error) {
+	fs := validateInput(in)
+	allow, err := s.store.AllowedDomains(ctx, workspaceID)
+	if err != nil {
+		return Link{}, err
+	}
+	dest, derr := ValidateDestination("destination", in.Destination, allow)
+	fs.Nest("", derr)
+	now := s.opt.Now().UTC()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		fs.Add("expires_at", "error.link_expiry_past")
+	}
+	l := Link{
+		WorkspaceID: workspaceID, Destination: dest, Label: in.Label,
+		CampaignID: in.CampaignID, Channel: in.Channel, PostID: in.PostID,
+		ExpiresAt: utcPtr(in.ExpiresAt),
+	}
+	l.UTM, err = s.utm(ctx, workspaceID, in)
+	switch {
+	case apperr.Is(err, apperr.NotFound) && fs.Err() != nil:
+		// Among other mistakes, the missing campaign is one more.
+		fs.Add("campaign_id", "error.invalid")
+	case err != nil:
+		return Link{}, err
+	case derr == nil && l.taggedTooLong():
+		fs.Add("destination", "error.too_long", "Max", MaxDestination)
+	}
+	if err := fs.Err(); err != nil {
+		return Link{}, err
+	}
+	if in.Disabled {
+		l.DisabledAt = &now
+	}
+	return l, nil
 }
 
 type constError string
@@ -166,6 +189,27 @@ func (s *Service) List(ctx context.Context, workspaceID int64, f Filter) ([]Link
 // Update changes a link and drops it from the redirect cache. Returns
 // apperr.NotFound, or apperr.Invalid for a bad destination or label.
 func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (Link, error) {
+	l, err := s.updated(ctx, workspaceID, id, u)
+	if err != nil {
+		return Link{}, err
+	}
+	if err := s.store.UpdateLink(ctx, l); err != nil {
+		return Link{}, err
+	}
+	s.cache.Invalidate(l.Code)
+	return s.store.Link(ctx, workspaceID, id)
+}
+
+// ValidateUpdate checks u as Update does, without saving it: a form that
+// has mistakes of its own learns every other at once. Its errors are
+// Update's.
+func (s *Service) ValidateUpdate(ctx context.Context, workspaceID, id int64, u Update) error {
+	_, err := s.updated(ctx, workspaceID, id, u)
+	return err
+}
+
+// updated is the link id with u applied, or every field mistake of u.
+func (s *Service) updated(ctx context.Context, workspaceID, id int64, u Update) (Link, error) {
 	l, err := s.store.Link(ctx, workspaceID, id)
 	if err != nil {
 		return Link{}, err
@@ -207,14 +251,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, u Update) (
 			l.DisabledAt = nil
 		}
 	}
-	if err := fs.Err(); err != nil {
-		return Link{}, err
-	}
-	if err := s.store.UpdateLink(ctx, l); err != nil {
-		return Link{}, err
-	}
-	s.cache.Invalidate(l.Code)
-	return s.store.Link(ctx, workspaceID, id)
+	return l, fs.Err()
 }
 
 // taggedTooLong tells whether the destination with the link's UTM tags

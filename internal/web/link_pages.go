@@ -78,6 +78,20 @@ func (f linkForm) input(loc *time.Location) (link.Input, error) {
 	return in, fs.Err()
 }
 
+// joinInvalid is one apperr.Invalid with the field errors of every
+// Invalid in errs, nil when none has any; the first other error, such as
+// a database's, is returned as it is.
+func joinInvalid(errs ...error) error {
+	var fs apperr.Fields
+	for _, err := range errs {
+		if err != nil && !apperr.Is(err, apperr.Invalid) {
+			return err
+		}
+		fs.Nest("", err)
+	}
+	return fs.Err()
+}
+
 // parseLocalTime reads a datetime-local value ("2026-03-01T18:00") or a
 // date, which means the end of that day, in loc.
 func parseLocalTime(v string, loc *time.Location) (time.Time, bool) {
@@ -235,17 +249,19 @@ func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, p account.P
 }
 
 func (s *Server) linkCreate(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	ctx, ws := r.Context(), p.Workspace.ID
 	form := readLinkForm(r)
-	in, err := form.input(p.Workspace.Location())
-	if err == nil {
-		_, err = s.Links.Create(r.Context(), p.Workspace.ID, in)
+	in, perr := form.input(p.Workspace.Location())
+	var err error
+	if perr == nil {
+		_, err = s.Links.Create(ctx, ws, in)
+	} else {
+		err = s.Links.Validate(ctx, ws, in)
 	}
 	if apperr.Is(err, apperr.NotFound) && in.CampaignID != nil {
-		var fs apperr.Fields
-		fs.Add("campaign_id", "error.invalid")
-		err = fs.Err()
+		err = apperr.Field("campaign_id", "error.invalid")
 	}
-	if apperr.Is(err, apperr.Invalid) {
+	if err = joinInvalid(perr, err); apperr.Is(err, apperr.Invalid) {
 		return s.linksPage(w, r, p, http.StatusUnprocessableEntity, "links", form, err)
 	}
 	if err != nil {
@@ -295,7 +311,9 @@ func editForm(l link.Link, loc *time.Location) linkForm {
 // update is the change the edit form asks of l: only the fields that
 // differ from l's, so that saving a new label neither checks the old
 // destination against an allowlist set after it nor refuses an expiry
-// that has passed; an emptied expiry removes it.
+// that has passed; an emptied expiry removes it. An expiry that does not
+// parse is a field error returned with the rest of the change, so that
+// the other fields are checked too.
 func (f linkForm) update(l link.Link, loc *time.Location) (link.Update, error) {
 	was := editForm(l, loc)
 	var u link.Update
@@ -325,9 +343,11 @@ func (s *Server) linkEdit(w http.ResponseWriter, r *http.Request, p account.Prin
 		return err
 	}
 	form := readLinkForm(r)
-	u, err := form.update(l, p.Workspace.Location())
-	if err == nil {
+	u, perr := form.update(l, p.Workspace.Location())
+	if perr == nil {
 		_, err = s.Links.Update(r.Context(), p.Workspace.ID, l.ID, u)
+	} else {
+		err = joinInvalid(perr, s.Links.ValidateUpdate(r.Context(), p.Workspace.ID, l.ID, u))
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		return s.linkDetailPage(w, r, p, l, http.StatusUnprocessableEntity, form, err)

@@ -183,6 +183,23 @@ func TestTrackingPages(t *testing.T) {
 		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-expires_at-err"`) || !strings.Contains(body, `id="link-campaign_id-err"`) {
 			t.Errorf("bad expiry and campaign: status %d, want 422 at both fields", status)
 		}
+		// An expiry that is no time does not hide the other fields' mistakes.
+		status, body, _ = b.post("/w/acme/links", url.Values{"destination": {"javascript:alert(1)"}, "label": {strings.Repeat("长", link.MaxLabel+1)},
+			"channel": {"Not A Channel"}, "expires_at": {"next week"}})
+		for _, field := range []string{"destination", "label", "channel", "expires_at"} {
+			if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-`+field+`-err"`) {
+				t.Errorf("bad expiry with other mistakes: status %d, no error at %s", status, field)
+			}
+		}
+		// Nor does a campaign that is no number, or one that does not exist.
+		for _, camp := range []string{"abc", "999999"} {
+			status, body, _ = b.post("/w/acme/links", url.Values{"destination": {""}, "campaign_id": {camp}, "expires_at": {"2020-01-01T10:00"}})
+			for _, field := range []string{"destination", "campaign_id", "expires_at"} {
+				if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-`+field+`-err"`) {
+					t.Errorf("campaign %q with other mistakes: status %d, no error at %s", camp, status, field)
+				}
+			}
+		}
 	})
 
 	t.Run("UTM preview", func(t *testing.T) {
@@ -522,6 +539,9 @@ func TestLinkEditPage(t *testing.T) {
 		}
 		refuse(t, form("expires_at", "next week"), "expires_at", `value="next week"`)
 		refuse(t, form("expires_at", "2020-01-01T10:00"), "expires_at", `value="2020-01-01T10:00"`)
+		// An expiry that is no time does not hide the other fields' mistakes.
+		refuse(t, form("expires_at", "next week", "destination", "javascript:alert(1)", "label", strings.Repeat("长", link.MaxLabel+1)), "expires_at",
+			`id="link-destination-err"`, `id="link-label-err"`)
 		// An expired link's form, its expiry untouched, saves a new label.
 		l = stored()
 		past := time.Now().Add(-time.Hour).UTC().Truncate(time.Minute)
