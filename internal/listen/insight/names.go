@@ -3,6 +3,7 @@ package insight
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -43,17 +44,27 @@ type Names struct {
 // NewNames derives names from what the workspace calls itself, its
 // competitors and their aliases (primary) and from its products' names
 // (products) and categories (categories). Each Chinese run of characters the
-// dictionary does not know becomes a name ("闲岚" of "闲岚咖啡"); a name
-// that holds a shorter one is split around it ("橡果冷萃" → "橡果",
-// "冷萃"). Of product names only the runs that start with a name from
+// dictionary does not know becomes a name ("闲岚" of "闲岚咖啡"), and so
+// does a name of the others that it cuts into words and a lone character
+// ("三顿半": "三顿", "半"); a name that holds a shorter one is split
+// around it ("橡果冷萃" → "橡果", "冷萃"), and a word the dictionary
+// knows is none. Of product names only the runs that start with a name from
 // the others count, so that "经典 12 颗装" adds nothing.
 func NewNames(seg *gse.Segmenter, primary, products, categories []string) *Names {
 	n := &Names{words: map[string]bool{}, written: map[string]bool{}, first: map[rune][]string{}}
+	stop := stopwords()
 	var cands []string
 	for _, s := range primary {
 		for _, c := range hanChunks(s) {
 			n.written[c] = true
-			cands = append(cands, unknownRuns(seg, c)...)
+			runs := unknownRuns(seg, c)
+			if len(runs) == 0 && gluesLoneRune(seg, c, stop) {
+				// 三顿半 is 三顿 and 半 to the dictionary: no run of
+				// unknown characters, yet a name, which posts would
+				// otherwise show as 三顿 and 半冷萃.
+				runs = []string{c}
+			}
+			cands = append(cands, runs...)
 		}
 	}
 	for _, s := range categories {
@@ -77,12 +88,13 @@ func NewNames(seg *gse.Segmenter, primary, products, categories []string) *Names
 	if len(cands) > maxCandidates {
 		cands = cands[:maxCandidates]
 	}
-	stop := stopwords()
 	for _, w := range splitNames(cands) {
 		if len(n.words) == maxNames {
 			break
 		}
-		if !stop[w] {
+		// A word of the dictionary (咖啡 of 三顿半咖啡 split around
+		// 三顿半) is cut whole already and no name of the workspace.
+		if !stop[w] && len(seg.Cut(w, false)) > 1 {
 			n.words[w] = true
 		}
 	}
@@ -139,6 +151,17 @@ func unknownRuns(seg *gse.Segmenter, c string) []string {
 	}
 	flush()
 	return out
+}
+
+// gluesLoneRune tells whether the dictionary cuts c into several pieces of
+// which one is a single character that is no stopword: a character the
+// dictionary knows only alone, written next to a word it knows, as 半 of
+// 三顿半 (吗 of 好喝吗 is a stopword: a question, no name).
+func gluesLoneRune(seg *gse.Segmenter, c string, stop map[string]bool) bool {
+	pieces := seg.Cut(c, false)
+	return len(pieces) > 1 && slices.ContainsFunc(pieces, func(p string) bool {
+		return utf8.RuneCountInString(p) == 1 && !stop[p]
+	})
 }
 
 // splitNames splits every candidate that contains a shorter one around

@@ -108,3 +108,45 @@ func TestHotTermsRankNamesNotFragments(t *testing.T) {
 		}
 	})
 }
+
+// A name the dictionary cuts into a word and a character it knows (三顿
+// and 半 of 三顿半) is kept whole, not cut into 三顿 / 半冷萃; a written
+// name that holds it gives no dictionary word (咖啡) as a name.
+func TestTermsKeepNamesOfKnownWordsWhole(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		primary []string
+		names   []string
+		text    string
+		want    []string
+	}{
+		{"brand alone", []string{"三顿半"}, []string{"三顿半"}, "三顿半冷萃真好喝", []string{"三顿半", "好喝"}},
+		{"brand and its full name", []string{"三顿半咖啡", "三顿半"}, []string{"三顿半"}, "三顿半冷萃真好喝", []string{"三顿半", "好喝"}},
+		{"name with the demo's", append([]string{"三顿半"}, demoPrimary...), []string{"三顿半", "冷萃", "冻干", "挂耳", "橡果", "谷拾", "闲岚", "鲸豆"}, "三顿半冷萃比橡果冷萃好喝", []string{"三顿半", "冷萃", "三顿半冷萃", "橡果冷萃"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := insight.NamesForTest(c.primary, nil, nil); !slices.Equal(got, slices.Sorted(slices.Values(c.names))) {
+				t.Errorf("names of %v: %v, want %v", c.primary, got, c.names)
+			}
+			got := map[string]bool{}
+			var list []string
+			for _, x := range insight.SegmentNamesForTest(c.primary, nil, nil, c.text) {
+				got[x.Text] = true
+				list = append(list, x.Text)
+			}
+			for _, w := range c.want {
+				if !got[w] {
+					t.Errorf("terms of %q: %v, want %q among them", c.text, list, w)
+				}
+			}
+			for _, f := range []string{"三顿", "半冷萃", "三顿半冷", "半冷"} {
+				if got[f] {
+					t.Errorf("terms of %q: %v, want no %q", c.text, list, f)
+				}
+			}
+		})
+	}
+}
