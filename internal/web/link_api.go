@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -28,6 +29,19 @@ type linkResp struct {
 // every public http/https destination.
 type allowlist struct {
 	Domains []string `json:"domains"`
+}
+
+// allowlistResp is the allowlist with how many of the workspace's links
+// lead outside it: made before it, they keep redirecting.
+type allowlistResp struct {
+	Domains      []string `json:"domains"`
+	OutsideLinks int      `json:"outside_links"`
+}
+
+// allowlistAnswer is the workspace's allowlist d as the API answers it.
+func (s *Server) allowlistAnswer(ctx context.Context, ws int64, d []string) (allowlistResp, error) {
+	o, err := s.Links.OutsideAllowlist(ctx, ws, 0)
+	return allowlistResp{Domains: d, OutsideLinks: o.Count}, err
 }
 
 func (s *Server) linkResp(r *http.Request, l link.Link) linkResp {
@@ -94,16 +108,20 @@ func (s *Server) linkRoutes() {
 			writeJSON(w, http.StatusCreated, s.linkResp(r, l))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/allowlist", Summary: "Get the destination-domain allowlist", Tag: tag, Resp: typeOf[allowlist]()},
+	s.handleAPI(op{Method: "GET", Path: base + "/allowlist", Summary: "Get the destination-domain allowlist and how many links lead outside it", Tag: tag, Resp: typeOf[allowlistResp]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			d, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, allowlist{Domains: d})
+			resp, err := s.allowlistAnswer(r.Context(), p.Workspace.ID, d)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, resp)
 			return nil
 		})
-	s.handleAPI(op{Method: "PUT", Path: base + "/allowlist", Summary: "Replace the destination-domain allowlist (empty allows every domain)", Tag: tag, Perm: account.EditWorkspace, Req: typeOf[allowlist](), Resp: typeOf[allowlist]()},
+	s.handleAPI(op{Method: "PUT", Path: base + "/allowlist", Summary: "Replace the destination-domain allowlist (empty allows every domain); links outside it keep redirecting", Tag: tag, Perm: account.EditWorkspace, Req: typeOf[allowlist](), Resp: typeOf[allowlistResp]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var in allowlist
 			if err := decodeJSON(r.Body, &in); err != nil {
@@ -113,7 +131,11 @@ func (s *Server) linkRoutes() {
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, allowlist{Domains: d})
+			resp, err := s.allowlistAnswer(r.Context(), p.Workspace.ID, d)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, resp)
 			return nil
 		})
 	s.handleAPI(op{Method: "GET", Path: base + "/{id}", Summary: "Get a tracked link", Tag: tag, Resp: typeOf[linkResp]()},
