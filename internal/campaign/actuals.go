@@ -55,8 +55,8 @@ type Measurement struct {
 	// team's hours at their hourly rates, hours as the hours plan plans
 	// them (no hours are logged) for the whole days ended: today counts
 	// once it is over, so the cost holds still through a day. A draft has
-	// no people cost, a cancelled campaign only the days ended when it was
-	// cancelled (Campaign.workedUntil).
+	// no people cost, a campaign marked done or cancelled only the days
+	// ended when it stopped (Campaign.workedUntil).
 	CostBasis string `json:"cost_basis"`
 	// Cost is the campaign's cost so far by where it comes from.
 	Cost CostSplit `json:"cost"`
@@ -236,14 +236,15 @@ func (c Campaign) daysEnded(phaseID int64, loc *time.Location, t time.Time) int 
 }
 
 // workedUntil is the instant up to which the team's planned hours cost
-// money at now: now while the campaign is planned, active or done; when it
-// was cancelled, if earlier (Campaign.stoppedAt); and never for a draft,
-// which no one was set to work on yet.
+// money at now: now while the campaign is planned or active; when it was
+// marked done or cancelled, if earlier (Campaign.stoppedAt), so a
+// campaign done before its end date costs no more days; and never for a
+// draft, which no one was set to work on yet.
 func (c Campaign) workedUntil(now time.Time) time.Time {
-	switch c.Status {
-	case "draft":
+	switch {
+	case c.Status == "draft":
 		return time.Time{}
-	case "cancelled":
+	case c.stopped():
 		return earlier(c.stoppedAt(), now)
 	}
 	return now

@@ -374,10 +374,10 @@ func TestPlanPeopleCostByWholeDays(t *testing.T) {
 func ptr(v float64) *float64 { return &v }
 
 // TestPlanPeopleCostByStatus: the team's hours cost money only while the
-// campaign runs. A draft has spent no people cost; a cancelled campaign
-// keeps what it cost up to the day it was cancelled (the days ended by
-// then) and grows no more; one reopened counts its days again. A campaign
-// cancelled before the time was kept counts up to its last save.
+// campaign runs. A draft has spent no people cost; a campaign cancelled or
+// marked done keeps what it cost up to the day it stopped (the days ended
+// by then) and grows no more; one reopened counts its days again. A
+// campaign cancelled before the time was kept counts up to its last save.
 func TestPlanPeopleCostByStatus(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -456,6 +456,18 @@ func TestPlanPeopleCostByStatus(t *testing.T) {
 
 	cancelledEarly := newCampaign("cancelled", time.Date(2025, 12, 20, 9, 0, 0, 0, shanghai))
 	want("cancelled before its first day", plan(cancelledEarly.ID, at(1, 20, 12)), 0)
+
+	// Marked done on the 10th at 18:00, seven weeks before its end date:
+	// the 1st to the 9th had ended, and the days after cost nothing.
+	done := setStatus(newCampaign("active", at(1, 1, 9)), "done", at(1, 10, 18))
+	want("done early, weeks later", plan(done.ID, at(1, 20, 12)), 900)
+	want("done early, after its end date", plan(done.ID, at(3, 20, 12)), 900)
+	// Cancelled once done, it still stopped when it was done.
+	done = setStatus(done, "cancelled", at(1, 15, 10))
+	want("done, then cancelled", plan(done.ID, at(1, 20, 12)), 900)
+	// Marked done after its end date: its 59 days, as before.
+	late := setStatus(newCampaign("active", at(1, 1, 9)), "done", at(3, 2, 10))
+	want("done after its end date", plan(late.ID, at(3, 20, 12)), 5900)
 
 	// Stored cancelled, with no time of cancellation: its last save.
 	legacy := base()

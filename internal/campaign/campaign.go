@@ -68,10 +68,11 @@ type Campaign struct {
 	// given. Ids are never given twice: a form still open on a deleted
 	// phase would otherwise save over the phase that took its id.
 	LastChildID int64 `json:"last_child_id,omitempty"`
-	// CancelledAt is when the campaign took the status "cancelled", zero
-	// while it has another: the team's hours cost nothing after it. The
-	// service keeps it; what a request sends is ignored.
-	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// StoppedAt is when the campaign stopped: when it was marked done or
+	// cancelled (the first of the two, if it went from one to the other),
+	// zero while it has any other status. The team's hours cost nothing
+	// after it. The service keeps it; what a request sends is ignored.
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
 
 	// Version counts saves; an update that names an older version is
 	// refused, so two editors do not overwrite each other unseen.
@@ -145,31 +146,35 @@ type HoursLine struct {
 	HoursPerWeek float64 `json:"hours_per_week"`
 }
 
-// markCancelled keeps CancelledAt as c's status says, old being the
-// campaign before this save (zero for a new one): now when c becomes
-// cancelled, unchanged while it stays so, zero once it is no longer. A
-// campaign stored cancelled before the time was kept takes its last save
+// stopped reports whether the campaign's status says its work is over:
+// done, or cancelled.
+func (c Campaign) stopped() bool { return c.Status == "done" || c.Status == "cancelled" }
+
+// markStopped keeps StoppedAt as c's status says, old being the campaign
+// before this save (zero for a new one): now when c becomes done or
+// cancelled, unchanged while it stays either, zero once it runs again. A
+// campaign stored stopped before the time was kept takes its last save
 // (Campaign.stoppedAt), so later edits do not move it.
-func (c *Campaign) markCancelled(old Campaign, now time.Time) {
+func (c *Campaign) markStopped(old Campaign, now time.Time) {
 	switch {
-	case c.Status != "cancelled":
-		c.CancelledAt = time.Time{}
-	case old.Status != "cancelled":
-		c.CancelledAt = now.UTC()
+	case !c.stopped():
+		c.StoppedAt = time.Time{}
+	case !old.stopped():
+		c.StoppedAt = now.UTC()
 	default:
-		c.CancelledAt = old.stoppedAt()
+		c.StoppedAt = old.stoppedAt()
 	}
 }
 
-// stoppedAt is when a cancelled campaign was cancelled: CancelledAt, or
-// for one stored cancelled before that was kept, its last save, the
-// latest it can have been. It is zero for any other status.
+// stoppedAt is when a done or cancelled campaign stopped: StoppedAt, or
+// for one stored so before that was kept, its last save, the latest it
+// can have been. It is zero for any other status.
 func (c Campaign) stoppedAt() time.Time {
-	if c.Status != "cancelled" {
+	if !c.stopped() {
 		return time.Time{}
 	}
-	if !c.CancelledAt.IsZero() {
-		return c.CancelledAt
+	if !c.StoppedAt.IsZero() {
+		return c.StoppedAt
 	}
 	return c.UpdatedAt
 }

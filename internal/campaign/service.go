@@ -125,7 +125,7 @@ func (s *Service) Create(ctx context.Context, workspaceID int64, c Campaign) (Ca
 	if c.Status == "" {
 		c.Status = "draft"
 	}
-	c.markCancelled(Campaign{}, s.Now())
+	c.markStopped(Campaign{}, s.Now())
 	assignIDs(&c)
 	generated := c.Slug == ""
 	if generated {
@@ -174,7 +174,7 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, c Campaign)
 	if c.Slug != "" {
 		next.Slug = c.Slug
 	}
-	next.markCancelled(old, s.Now())
+	next.markStopped(old, s.Now())
 	return s.save(ctx, workspaceID, next, old.Version, old.refs())
 }
 
@@ -370,7 +370,7 @@ func (s *Service) change(ctx context.Context, workspaceID, id int64, fn func(c *
 		}
 		version, had := c.Version, c.refs()
 		// fn keeps the status: this only fixes a time not kept before.
-		c.markCancelled(c, s.Now())
+		c.markStopped(c, s.Now())
 		if err := fn(&c); err != nil {
 			return Campaign{}, err
 		}

@@ -102,15 +102,15 @@ func TestCampaigns(t *testing.T) {
 			t.Errorf("other workspace's campaigns = %+v", cs)
 		}
 
-		// When it was cancelled is kept with it, to the microsecond: its
-		// people cost stops there.
-		cancelled := time.Date(2026, 1, 5, 2, 3, 4, 567000, time.UTC)
-		got2.Slug, got2.Status, got2.CancelledAt = "winter", "cancelled", cancelled
+		// When it stopped (marked done or cancelled) is kept with it, to
+		// the microsecond: its people cost stops there.
+		stopped := time.Date(2026, 1, 5, 2, 3, 4, 567000, time.UTC)
+		got2.Slug, got2.Status, got2.StoppedAt = "winter", "done", stopped
 		if _, err := db.UpdateCampaign(ctx, ws, got2, 2); err != nil {
 			t.Fatal(err)
 		}
-		if got3, err := db.Campaign(ctx, ws, created.ID); err != nil || !got3.CancelledAt.Equal(cancelled) || got3.Status != "cancelled" {
-			t.Errorf("cancelled campaign = %+v, %v; want cancelled at %v", got3, err, cancelled)
+		if got3, err := db.Campaign(ctx, ws, created.ID); err != nil || !got3.StoppedAt.Equal(stopped) || got3.Status != "done" {
+			t.Errorf("done campaign = %+v, %v; want stopped at %v", got3, err, stopped)
 		}
 
 		if err := db.DeleteCampaign(ctx, ws, created.ID); err != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -926,7 +927,7 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	_, err = h.campaigns.Update(ctx, ws, c.ID, c)
 	must(t, err)
 	_, body = b.get(p)
-	if !strings.Contains(body, "成本：预算明细已花费 2,000 CNY &#43; 人力成本 0 CNY") || !strings.Contains(body, "草稿不计，已取消的活动只计到取消时") {
+	if !strings.Contains(body, "成本：预算明细已花费 2,000 CNY &#43; 人力成本 0 CNY") || !strings.Contains(body, "草稿不计，已完成或已取消的活动只计到标记完成或取消时") {
 		t.Errorf("draft's cost: %s", section(body, `id="cost-note"`, "</p>"))
 	}
 	if status, out := h.api("GET", api, f.owner.token, nil); status != 200 || !strings.Contains(jsonText(out), `"people": 0,`) {
@@ -940,6 +941,37 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	for _, want := range [][2]string{{"人力成本 People cost (hours × rate)", "0.00"}, {"总成本 Cost so far", "2,000.00"}} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
 			t.Errorf("draft's plan.xlsx overview lacks %v: %v", want, rows)
+		}
+	}
+
+	// Run, then marked done on 11 March at 10:00, seven weeks before its
+	// end date: its people cost stops at the 10 days ended by then,
+	// 1,714.29, on the page, in the API and in the workbook alike.
+	c, err = h.campaigns.Get(ctx, ws, c.ID)
+	must(t, err)
+	c.Status = "active"
+	c, err = h.campaigns.Update(ctx, ws, c.ID, c)
+	must(t, err)
+	c.Status = "done"
+	h.campaigns.Now = func() time.Time { return time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC) }
+	_, err = h.campaigns.Update(ctx, ws, c.ID, c)
+	h.campaigns.Now = time.Now
+	must(t, err)
+	_, body = b.get(p)
+	if !strings.Contains(body, "成本：预算明细已花费 2,000 CNY &#43; 人力成本 1,714.29 CNY") || !strings.Contains(body, "3,714.29 CNY") {
+		t.Errorf("cost of the campaign done early: %s", section(body, `id="cost-note"`, "</p>"))
+	}
+	if status, out := h.api("GET", api, f.owner.token, nil); status != 200 || !strings.Contains(jsonText(out), `"people": 1714.2857142857142,`) {
+		t.Errorf("plan of the campaign done early: status %d: %.600s", status, jsonText(out))
+	}
+	_, xbody, _ = b.do("GET", p+"/plan.xlsx", nil, nil)
+	x, err = excelize.OpenReader(strings.NewReader(xbody))
+	must(t, err)
+	defer x.Close()
+	rows, _ = x.GetRows(report.SheetOverview)
+	for _, want := range [][2]string{{"人力成本 People cost (hours × rate)", "1,714.29"}, {"总成本 Cost so far", "3,714.29"}} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
+			t.Errorf("plan.xlsx overview of the campaign done early lacks %v: %v", want, rows)
 		}
 	}
 }
