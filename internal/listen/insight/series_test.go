@@ -3,6 +3,7 @@ package insight_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -153,6 +154,60 @@ func TestAllTopicsLeaveOutDeletedTopics(t *testing.T) {
 		if sent.Total.Volume != 3 || hot.Mentions != 3 || bySource != 3 || len(authors) != 3 || len(sources) != 1 {
 			t.Errorf("all topics after deleting one: sentiment %d mentions, hot terms %d, sources %d (%v), authors %d; want 3, 3, 3 (rss), 3",
 				sent.Total.Volume, hot.Mentions, bySource, sources, len(authors))
+		}
+	})
+}
+
+// The sample of one topic, read from the topic's matches, is the one
+// of several topics: its newest mentions in the period, ties by id, of
+// the sentiment asked, up to the limit.
+func TestSampleOfOneTopic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		a, b, none := f.topic(t, "Acme", "brand"), f.topic(t, "Rival", "competitor"), f.topic(t, "Quiet", "custom")
+		from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		to := from.AddDate(0, 0, 1)
+		f.posts(t, from.Add(-time.Second), 1, 0, 1, a) // before the period
+		f.posts(t, from, 2, 1, 1, a)
+		f.posts(t, from.Add(time.Hour), 1, 1, 2, a, b)
+		f.posts(t, from.Add(2*time.Hour), 2, 0, 1, b)
+		f.posts(t, from.Add(3*time.Hour), 2, 2, 1, a)
+		f.posts(t, to, 1, 0, 1, a) // after it
+		for _, c := range []struct {
+			name      string
+			sentiment string
+			limit     int
+			want      int
+		}{
+			{"all", "", 0, 13},
+			{"newest", "", 6, 6},
+			{"negative", "negative", 0, 4},
+			{"newest negative", "negative", 2, 2},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ids := func(topics ...int64) []int64 {
+					ms, err := db.InsightMentions(ctx, f.ws, insight.MentionFilter{From: from, To: to, TopicIDs: topics, Sentiment: c.sentiment, Limit: c.limit})
+					must(t, err)
+					var out []int64
+					for i, m := range ms {
+						if i > 0 && (m.PublishedAt.After(ms[i-1].PublishedAt) || m.PublishedAt.Equal(ms[i-1].PublishedAt) && m.ID > ms[i-1].ID) {
+							t.Errorf("topics %v: mention %d (%v) after %d (%v)", topics, m.ID, m.PublishedAt, ms[i-1].ID, ms[i-1].PublishedAt)
+						}
+						if c.sentiment != "" && m.Sentiment != c.sentiment {
+							t.Errorf("topics %v: mention %d is %s, want %s", topics, m.ID, m.Sentiment, c.sentiment)
+						}
+					}
+					for _, m := range ms {
+						out = append(out, m.ID)
+					}
+					return out
+				}
+				one, several := ids(a), ids(a, none)
+				if len(one) != c.want || !slices.Equal(one, several) {
+					t.Errorf("sample of one topic %v, of it and a quiet one %v; want the same %d", one, several, c.want)
+				}
+			})
 		}
 	})
 }
