@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -145,5 +147,69 @@ func TestAlertRuleAPIChannelsFrom(t *testing.T) {
 				t.Errorf("stored robots %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAlertRuleAPIPause: PATCH with only "enabled" pauses and resumes a
+// rule, whether it validates or was stored before a check was tightened
+// (a threshold now out of range, a crisis rule on a topic no longer a
+// crisis one, an e-mail address now refused), and keeps the rest as
+// stored; PUT still validates the whole rule. It needs listening.edit
+// and is audited.
+func TestAlertRuleAPIPause(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	analyst, _, err := h.accounts.NewToken(ctx, account.Principal{User: account.User{ID: 1}, Workspace: owner.ws, Role: account.Owner}, account.Analyst, "read-only")
+	must(t, err)
+	ok, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "好规则", Kind: "volume_spike", Threshold: 3, QuietMinutes: 60, Enabled: true})
+	must(t, err)
+	topic, err := h.db.CreateTopic(ctx, ws, listen.Topic{Name: "危机", Kind: "crisis", Query: "爆炸", Enabled: true})
+	must(t, err)
+	stale, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "旧规则", Kind: "crisis_word", TopicID: topic.ID, Threshold: 5000, QuietMinutes: 60, Enabled: true,
+		Channels: []listen.Channel{{Kind: "email", Email: "PR <pr@example.com>"}}})
+	must(t, err)
+	topic.Kind = "brand"
+	_, err = h.db.UpdateTopic(ctx, ws, topic)
+	must(t, err)
+
+	path := func(id int64) string { return fmt.Sprintf("/workspaces/acme/alert-rules/%d", id) }
+	for _, rule := range []listen.AlertRule{ok, stale} {
+		t.Run(rule.Name, func(t *testing.T) {
+			for _, on := range []bool{false, true} {
+				h.checkAPI(t, "PATCH", path(rule.ID), owner.token, map[string]any{"enabled": on}, 200, []string{fmt.Sprintf(`"enabled": %v`, on), rule.Name}, nil)
+				got, err := h.db.AlertRule(ctx, ws, rule.ID)
+				must(t, err)
+				want := rule
+				want.Enabled = on
+				want.UpdatedAt = got.UpdatedAt
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("after PATCH enabled=%v: %+v, want %+v", on, got, want)
+				}
+			}
+		})
+	}
+	tests := []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		contains                  []string
+	}{
+		{"PUT still checks the whole rule", "PUT", path(stale.ID), owner.token, map[string]any{"name": "旧规则", "kind": "crisis_word", "topic_id": topic.ID, "threshold": 5000, "enabled": false}, 422, []string{`"field": "threshold"`}},
+		{"nothing to change", "PATCH", path(ok.ID), owner.token, map[string]any{}, 422, []string{`"field": "enabled"`, `"key": "error.required"`}},
+		{"only enabled", "PATCH", path(ok.ID), owner.token, map[string]any{"enabled": false, "name": "x"}, 422, []string{`"field": "name"`}},
+		{"not a bool", "PATCH", path(ok.ID), owner.token, `{"enabled": "no"}`, 422, []string{`"field": "enabled"`}},
+		{"missing rule", "PATCH", path(99999), owner.token, map[string]any{"enabled": false}, 404, nil},
+		{"analyst cannot pause", "PATCH", path(ok.ID), analyst, map[string]any{"enabled": false}, 403, []string{`"forbidden"`}},
+		{"audited", "GET", "/workspaces/acme/audit", owner.token, nil, 200, []string{"PATCH /api/v1/workspaces/{ws}/alert-rules/{id}", path(stale.ID)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.checkAPI(t, tt.method, tt.path, tt.token, tt.body, tt.status, tt.contains, nil)
+		})
+	}
+	if got, err := h.db.AlertRule(ctx, ws, ok.ID); err != nil || !got.Enabled || got.Name != ok.Name {
+		t.Errorf("refused PATCHes changed the rule: %+v, %v", got, err)
 	}
 }
