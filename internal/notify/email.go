@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
 	"time"
 
 	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // sendMail sends m as a plain-text e-mail to t.Email through n.SMTP. The
@@ -34,16 +36,22 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		port = 587
 	}
 	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(mail.TLSOpportunistic), mail.WithTimeout(30 * time.Second)}
+	var auth *login
 	if s.User != "" {
 		// PLAIN refuses to send the password unencrypted except to
-		// localhost.
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.User), mail.WithPassword(s.Password))
+		// localhost. It is tried even if the server does not list
+		// PLAIN: its refusal then says what it wants.
+		auth = &login{Auth: smtp.PlainAuth("", s.User, s.Password, s.Host, false)}
+		opts = append(opts, mail.WithSMTPAuthCustom(auth))
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
 		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error()}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if auth != nil && auth.tried && !auth.passed {
+			return loginError(s.Host, port, err)
+		}
 		// Only the server's permanent answer (5xx, such as an unknown
 		// mailbox) will not change; an unreachable server or a 4xx
 		// answer (greylisting, a full queue) may pass later.
@@ -52,4 +60,42 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		return &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err), Retryable: !permanent}
 	}
 	return nil
+}
+
+// login is the SMTP login. go-mail reports a login the server refused as
+// it reports a server it could not reach; login remembers whether it was
+// tried and passed, so that Send can tell the two apart.
+type login struct {
+	smtp.Auth
+	tried, passed bool
+}
+
+func (l *login) Start(si *smtp.ServerInfo) (string, []byte, error) {
+	l.tried = true
+	return l.Auth.Start(si)
+}
+
+func (l *login) Next(fromServer []byte, more bool) ([]byte, error) {
+	resp, err := l.Auth.Next(fromServer, more)
+	l.passed = err == nil && !more
+	return resp, err
+}
+
+// loginError is the error of a login to host:port that failed with err.
+// A permanent (5xx) answer, such as 535 for a wrong user or password, or
+// a server that offers no encryption for the password meets every later
+// try until the settings change; a temporary (4xx) answer, such as 454
+// when the server cannot check passwords now, or a dropped connection
+// may pass later.
+func loginError(host string, port int, err error) error {
+	var te *textproto.Error
+	switch {
+	case errors.Is(err, smtp.ErrUnencrypted):
+		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login to %s:%d was not tried: the server offers no encryption (STARTTLS), and the password is only sent encrypted", host, port),
+			Hint: "use a server, or a port of it (--smtp-port), that offers STARTTLS"}
+	case errors.As(err, &te) && te.Code >= 500:
+		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login was refused by %s:%d: %v", host, port, err),
+			Hint: "check --smtp-user (CHORUS_SMTP_USER) and CHORUS_SMTP_PASSWORD"}
+	}
+	return &Error{Kind: Email, Msg: fmt.Sprintf("SMTP login to %s:%d failed: %v", host, port, err), Retryable: true}
 }

@@ -109,7 +109,7 @@ type Error struct {
 // later attempt would meet again until the target is changed: a wrong
 // URL, key, token or signing secret, missing keywords, HTTP 4xx (but
 // 429), an address Send does not send to, a mail server's permanent (5xx)
-// answer. Errors it knows nothing of are not permanent.
+// answer, to the login too. Errors it knows nothing of are not permanent.
 func Permanent(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && !e.Retryable

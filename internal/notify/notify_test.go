@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -211,18 +212,23 @@ func TestRedactURL(t *testing.T) {
 
 // smtpServer is a tiny SMTP server on 127.0.0.1 that speaks enough of
 // the protocol for one message, with AUTH PLAIN, and records it.
+// authReply, when set, is its answer to AUTH instead of success.
 type smtpServer struct {
-	addr string
-	mu   sync.Mutex
-	auth string
-	from string
-	rcpt []string
-	data string
+	addr      string
+	mu        sync.Mutex
+	authReply string
+	auth      string
+	from      string
+	rcpt      []string
+	data      string
 }
 
-func newSMTPServer(t *testing.T) *smtpServer {
+// newSMTPServer starts a server on host, a loopback address: one other
+// than 127.0.0.1 is not localhost to the client, which then sends the
+// password only over TLS.
+func newSMTPServer(t *testing.T, host string) *smtpServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,8 +267,12 @@ func (s *smtpServer) handle(c net.Conn) {
 			b, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(line[len("AUTH PLAIN"):]))
 			s.mu.Lock()
 			s.auth = string(b)
+			reply := s.authReply
 			s.mu.Unlock()
-			w("235 2.7.0 Authentication successful")
+			if reply == "" {
+				reply = "235 2.7.0 Authentication successful"
+			}
+			w(reply)
 		case strings.HasPrefix(up, "MAIL FROM:"):
 			s.mu.Lock()
 			s.from = line[10:]
@@ -301,15 +311,17 @@ func (s *smtpServer) handle(c net.Conn) {
 	}
 }
 
+// smtp returns the settings that send through s as user chorus.
+func (s *smtpServer) smtp() SMTP {
+	host, port, _ := net.SplitHostPort(s.addr)
+	p, _ := strconv.Atoi(port)
+	return SMTP{Host: host, Port: p, User: "chorus", Password: "pw", From: "chorus@example.com"}
+}
+
 func TestSendEmail(t *testing.T) {
 	t.Parallel()
-	srv := newSMTPServer(t)
-	host, port, _ := net.SplitHostPort(srv.addr)
-	var p int
-	for _, c := range port {
-		p = p*10 + int(c-'0')
-	}
-	n := &Notifier{SMTP: SMTP{Host: host, Port: p, User: "chorus", Password: "pw", From: "chorus@example.com"}}
+	srv := newSMTPServer(t, "127.0.0.1")
+	n := &Notifier{SMTP: srv.smtp()}
 	m := message()
 	m.Title = "声量突增\r\nBcc: victim@example.com"
 	if err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, m); err != nil {
@@ -328,6 +340,54 @@ func TestSendEmail(t *testing.T) {
 	}
 	if !strings.Contains(srv.data, "Subject:") {
 		t.Errorf("message has no subject: %s", srv.data)
+	}
+}
+
+// TestSMTPLogin: a mail server that refuses the login for good (535:
+// wrong user or password) makes a permanent error that says so, and that
+// shows neither the password nor a message sent, as does one that offers
+// no encryption for the password; one that cannot check the login now
+// (454) makes an error a later try may pass.
+func TestSMTPLogin(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, host, reply string
+		permanent         bool
+		says              []string
+	}{
+		{"refused", "127.0.0.1", "535 5.7.8 Authentication credentials invalid", true, []string{"the SMTP login was refused", "535", "Authentication credentials invalid", "--smtp-user"}},
+		{"not now", "127.0.0.1", "454 4.7.0 Temporary authentication failure", false, []string{"SMTP login", "454", "Temporary authentication failure"}},
+		{"not offered", "127.0.0.1", "504 5.5.4 Unrecognized authentication type", true, []string{"the SMTP login was refused", "504"}},
+		{"no encryption", "127.0.0.2", "", true, []string{"the SMTP login to 127.0.0.2", "not tried", "STARTTLS"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSMTPServer(t, tt.host)
+			srv.mu.Lock()
+			srv.authReply = tt.reply
+			srv.mu.Unlock()
+			n := &Notifier{SMTP: srv.smtp()}
+			err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, message())
+			if err == nil || Permanent(err) != tt.permanent {
+				t.Fatalf("Send = %v; Permanent = %v, want %v", err, Permanent(err), tt.permanent)
+			}
+			for _, want := range tt.says {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Send = %q, want it to say %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "pw") {
+				t.Errorf("Send = %q shows the password", err)
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if srv.from != "" || srv.data != "" {
+				t.Errorf("a message went out after the login failed: from %q", srv.from)
+			}
+			if tt.reply == "" && srv.auth != "" {
+				t.Errorf("the password went out unencrypted: %q", srv.auth)
+			}
+		})
 	}
 }
 
