@@ -175,8 +175,9 @@ type Alert struct {
 }
 
 // Caused is how many mentions caused the alert: for a crisis-word alert its
-// value, the count of new crisis mentions, of which MentionIDs keeps only
-// the first; for a spike the mentions it keeps as examples.
+// value, the count of new crisis mentions, which MentionIDs holds (alerts
+// fired before it held them all kept only the first 50); for a spike the
+// mentions it keeps as examples.
 func (a Alert) Caused() int {
 	if a.Kind == "crisis_word" {
 		return int(a.Value)

@@ -317,8 +317,8 @@ func scanAlert(row linkRow) (listen.Alert, error) {
 // the claim to the commit, so two evaluations at once (an ingest and the
 // hourly job, or two nodes) fire once.
 func (db *DB) FireAlert(ctx context.Context, ws int64, a listen.Alert, quietSince time.Time, dup func([]listen.Alert) bool) (listen.Alert, bool, error) {
-	if len(a.MentionIDs) > alert.MaxAlertMentions {
-		a.MentionIDs = a.MentionIDs[:alert.MaxAlertMentions]
+	if len(a.MentionIDs) > alert.MaxCarriedMentions {
+		a.MentionIDs = a.MentionIDs[:alert.MaxCarriedMentions]
 	}
 	if a.MentionIDs == nil {
 		a.MentionIDs = []int64{}

@@ -357,7 +357,8 @@ func (s *Service) Alerts(ctx context.Context, ws int64, f Filter) ([]listen.Aler
 	return s.store.Alerts(ctx, ws, f)
 }
 
-// Detail is an alert with the mentions that caused it.
+// Detail is an alert with the mentions that caused it, the newest
+// MaxAlertMentions of them.
 type Detail struct {
 	listen.Alert
 	Mentions []listen.Mention `json:"mentions"`
@@ -370,7 +371,11 @@ func (s *Service) Alert(ctx context.Context, ws, id int64) (Detail, error) {
 	if err != nil {
 		return Detail{}, err
 	}
-	ms, err := s.store.AlertMentions(ctx, ws, a.MentionIDs)
+	ids := a.MentionIDs
+	if len(ids) > MaxAlertMentions {
+		ids = ids[:MaxAlertMentions]
+	}
+	ms, err := s.store.AlertMentions(ctx, ws, ids)
 	if err != nil {
 		return Detail{}, err
 	}

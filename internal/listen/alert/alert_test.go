@@ -292,6 +292,42 @@ func TestCrisisHitsAddUp(t *testing.T) {
 	})
 }
 
+// TestCrisisWaveAlertsOnce: a wave of more crisis hits than an alert
+// shows fires one alert, which counts them all; the next evaluation
+// finds none of them new. Before, the alert kept the newest 50, and the
+// hourly run fired a second alert for the other 10 of the same wave.
+func TestCrisisWaveAlertsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 5, Enabled: true})
+		must(t, err)
+		clock := now
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return clock }})
+		wave := alert.MaxAlertMentions + 10
+		var ids []int64
+		for i := range wave {
+			at := now.Add(time.Duration(i-wave) * time.Second)
+			ids = append(ids, f.pushed(t, f.crisis, fmt.Sprint("喝出异物 ", i), "negative", at, at))
+		}
+		fired, err := ev.Evaluate(ctx, f.ws, ids)
+		must(t, err)
+		if len(fired) != 1 || fired[0].Caused() != wave || len(fired[0].MentionIDs) != wave {
+			t.Fatalf("the wave fired %d alerts (%+v); want one of %d mentions", len(fired), fired, wave)
+		}
+		clock = now.Add(time.Hour)
+		if again, err := ev.Evaluate(ctx, f.ws, nil); err != nil || len(again) != 0 {
+			t.Fatalf("the hourly run fired %+v, %v; the wave was alerted already", again, err)
+		}
+		d, err := alert.NewService(db).Alert(ctx, f.ws, fired[0].ID)
+		must(t, err)
+		if len(d.Mentions) != alert.MaxAlertMentions || d.Mentions[0].ID != ids[wave-1] {
+			t.Errorf("the alert shows %d mentions, the first %d; want the newest %d, %d first", len(d.Mentions), d.Mentions[0].ID, alert.MaxAlertMentions, ids[wave-1])
+		}
+	})
+}
+
 // TestCrisisAfterLongQuiet: crisis hits that arrive during a quiet period
 // longer than the crisis window are carried by the first alert after it,
 // not lost.

@@ -28,8 +28,12 @@ const (
 	// a flat baseline (0, 0, 0 …) does not turn one mention into an
 	// infinite z-score; sqrt(mean) raises it for busy topics (Poisson).
 	MinStddev = 1.0
-	// MaxAlertMentions bounds the mentions an alert carries.
-	MaxAlertMentions = 50
+	// MaxAlertMentions bounds the mentions a spike alert carries and the
+	// mentions an alert shows. A crisis alert carries every hit it counts,
+	// at most MaxCarriedMentions, since they are what keeps the next
+	// evaluation from counting them again.
+	MaxAlertMentions   = 50
+	MaxCarriedMentions = 500
 	// DefaultMinVolume is the fewest mentions in the hour for a spike
 	// (rule.Extra["min_volume"] overrides it).
 	DefaultMinVolumeSpike    = 5
@@ -389,7 +393,7 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	// Hits held back by a quiet period longer than the window are still
 	// carried by the first alert after it.
 	window := max(CrisisWindow, time.Duration(r.QuietMinutes)*time.Minute)
-	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-window), now.Add(-CrisisMaxAge), 500)
+	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-window), now.Add(-CrisisMaxAge), MaxCarriedMentions)
 	if err != nil {
 		return nil, err
 	}
@@ -412,11 +416,7 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	if len(fresh) < need {
 		return nil, nil
 	}
-	total := len(fresh)
-	if len(fresh) > MaxAlertMentions {
-		fresh = fresh[:MaxAlertMentions]
-	}
-	return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: float64(total), Detail: map[string]any{"mentions": total}, MentionIDs: fresh, FiredAt: now}, nil
+	return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: float64(len(fresh)), Detail: map[string]any{"mentions": len(fresh)}, MentionIDs: fresh, FiredAt: now}, nil
 }
 
 // deliver sends a to the rule's channels in the background and records
