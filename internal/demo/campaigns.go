@@ -10,10 +10,11 @@ import (
 )
 
 // refreshCampaigns deletes the demo workspace's campaigns and creates the
-// two demo campaigns anew, dated around now in the workspace's time zone:
-// 冬日暖咖季, a sales campaign in its third week of nine, and 春日产地风味季,
-// a voice campaign that ended a month ago. They refer to the step-1 items
-// refresh has just created, by name.
+// three demo campaigns anew, dated around now in the workspace's time
+// zone: 冬日暖咖季, a sales campaign in its third week of nine,
+// 春日产地风味季, a voice campaign that ended a month ago, and 新春礼盒季,
+// the next season's plan, a draft that starts the day after 冬日暖咖季 ends.
+// They refer to the step-1 items refresh has just created, by name.
 func refreshCampaigns(ctx context.Context, cs *campaign.Service, b *brand.Service, wsID int64, now time.Time) error {
 	old, err := cs.List(ctx, wsID)
 	if err != nil {
@@ -33,7 +34,7 @@ func refreshCampaigns(ctx context.Context, cs *campaign.Service, b *brand.Servic
 		loc = time.FixedZone("CST", 8*3600)
 	}
 	today := campaign.DateOf(now.In(loc))
-	for _, c := range []campaign.Campaign{salesCampaign(today, ids), voiceCampaign(today, ids)} {
+	for _, c := range []campaign.Campaign{salesCampaign(today, ids), voiceCampaign(today, ids), giftCampaign(today, ids)} {
 		if _, err := cs.Create(ctx, wsID, c); err != nil {
 			return fmt.Errorf("demo: create campaign %q: %w", c.Name, err)
 		}
@@ -214,6 +215,74 @@ func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 			{MemberID: r.members["林晓岚"], HoursPerWeek: 3},
 			{MemberID: r.members["陈思雨"], HoursPerWeek: 20},
 			{MemberID: r.members["赵一凡"], HoursPerWeek: 10},
+		},
+	}
+}
+
+// giftCampaign is the next season still being planned: a draft from the
+// day after salesCampaign ends, six weeks around the Spring Festival, of
+// gift boxes for clients and family. Its money is budgeted, the KOL post
+// is booked (committed) but nothing is spent, and no one works on it yet,
+// so it has no cost so far.
+func giftCampaign(today campaign.Date, r refIDs) campaign.Campaign {
+	start := today.AddDays(43)
+	day := func(n int) campaign.Date { return start.AddDays(n) }
+	return campaign.Campaign{
+		Name:      "新春礼盒季",
+		Slug:      "spring-festival-gift-box",
+		Objective: "sales",
+		Status:    "draft",
+		OwnerID:   r.members["林晓岚"],
+		Start:     start,
+		End:       day(41),
+		ProductIDs: []int64{
+			r.products["闲岚产地挂耳咖啡·环球风味 10 包"], r.products["闲岚冻干咖啡·经典 12 颗装"],
+		},
+		PersonaIDs: []int64{r.personas["二线城市资深职场人老周"], r.personas["一线城市白领小美"]},
+		Pillars: []campaign.Pillar{
+			{Name: "送客户的体面年礼", Share: 40}, {Name: "回家过年的咖啡礼盒", Share: 35}, {Name: "年后返工第一杯", Share: 25},
+		},
+		KeyMessages: []string{
+			"五个产地一盒装，送客户送家人都拿得出手。",
+			"无糖无植脂末，长辈也能放心喝。",
+			"企业团购满 20 盒可定制贺卡。",
+		},
+		Hashtags: []string{"#闲岚新春礼盒", "#咖啡也能当年货"},
+		Budget:   150000,
+		Phases: []campaign.Phase{
+			{ID: 1, Name: "预热", Objective: "voice", Start: day(0), End: day(9)},
+			{ID: 2, Name: "年货节引爆", Objective: "sales", Start: day(10), End: day(27)},
+			{ID: 3, Name: "返工复购", Objective: "service", Start: day(28), End: day(41)},
+		},
+		Targets: []campaign.Target{
+			{ID: 1, Metric: "effective_clicks", Value: 40000},
+			{ID: 2, Metric: "leads", Value: 1200},
+			{ID: 3, Metric: "purchases", Value: 3000},
+			{ID: 4, Metric: "revenue", Value: 450000},
+			{ID: 5, Metric: "roas", Value: 2.5},
+			{ID: 6, PhaseID: 2, Metric: "purchases", Value: 2000},
+			{ID: 7, Platform: "wechat_channels", Metric: "leads", Value: 600},
+		},
+		Mix: []campaign.MixEntry{
+			{Platform: "wechat_channels", Role: "企业团购与直播", BudgetShare: 35, HoursShare: 30, PostsPerWeek: 4},
+			{Platform: "wechat_oa", Role: "老客送礼提醒", BudgetShare: 15, HoursShare: 25, PostsPerWeek: 2},
+			{Platform: "douyin", Role: "年货节直播", BudgetShare: 30, HoursShare: 25, PostsPerWeek: 5},
+			{Platform: "xiaohongshu", Role: "礼盒开箱种草", BudgetShare: 20, HoursShare: 20, PostsPerWeek: 4},
+		},
+		BudgetLines: []campaign.BudgetLine{
+			{ID: 1, Kind: "kol_fee", Description: "阿May 新春礼盒开箱笔记 2 篇", Platform: "xiaohongshu", PhaseID: 1,
+				ResourceID: r.amplifiers["咖啡续命的阿May"], Planned: 16000, Committed: 16000},
+			{ID: 2, Kind: "paid_boost", Description: "视频号直播间加热", Platform: "wechat_channels", PhaseID: 2, Planned: 40000},
+			{ID: 3, Kind: "paid_boost", Description: "抖音年货节 DOU+ 加热", Platform: "douyin", PhaseID: 2, Planned: 35000},
+			{ID: 4, Kind: "production", Description: "礼盒视觉与贺卡设计", PhaseID: 1, Planned: 18000},
+			{ID: 5, Kind: "other", Description: "企业团购样盒寄送", Platform: "wechat_oa", PhaseID: 2, Planned: 6000},
+		},
+		Hours: []campaign.HoursLine{
+			{MemberID: r.members["林晓岚"], HoursPerWeek: 3},
+			{MemberID: r.members["陈思雨"], HoursPerWeek: 16},
+			{MemberID: r.members["王可"], HoursPerWeek: 20},
+			{MemberID: r.members["赵一凡"], HoursPerWeek: 12},
+			{MemberID: r.members["孙浩然"], HoursPerWeek: 10},
 		},
 	}
 }

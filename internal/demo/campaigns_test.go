@@ -13,9 +13,9 @@ import (
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
-// TestDemoCampaigns loads the demo twice and checks its two campaigns: a
-// sales campaign in progress and a finished voice campaign, both valid
-// plans tied to the demo's step-1 items.
+// TestDemoCampaigns loads the demo twice and checks its three campaigns: a
+// sales campaign in progress, a finished voice campaign and the next
+// season's draft, all valid plans tied to the demo's step-1 items.
 func TestDemoCampaigns(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.SQLite(t)
@@ -40,17 +40,25 @@ func TestDemoCampaigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 {
-		t.Fatalf("demo has %d campaigns after two loads, want 2", len(list))
+	if len(list) != 3 {
+		t.Fatalf("demo has %d campaigns after two loads, want 3", len(list))
 	}
 	loc, _ := time.LoadLocation(timeZone)
 	today := campaign.DateOf(time.Now().In(loc))
-	sales, voice := list[0], list[1]
+	bySlug := map[string]campaign.Campaign{}
+	for _, c := range list {
+		bySlug[c.Slug] = c
+	}
+	sales, voice, gift := bySlug["winter-warm-coffee"], bySlug["origin-flavour-season"], bySlug["spring-festival-gift-box"]
 	if sales.Objective != "sales" || sales.Status != "active" || !(sales.Start < today && today < sales.End) || len(sales.Phases) != 4 {
 		t.Errorf("sales campaign = %s %s %s–%s, %d phases", sales.Objective, sales.Status, sales.Start, sales.End, len(sales.Phases))
 	}
 	if voice.Objective != "voice" || voice.Status != "done" || voice.End >= today.AddDays(-20) {
 		t.Errorf("voice campaign = %s %s ending %s", voice.Objective, voice.Status, voice.End)
+	}
+	if gift.Objective != "sales" || gift.Status != "draft" || gift.Start <= sales.End || len(gift.Phases) != 3 || len(gift.Hours) == 0 {
+		t.Errorf("draft campaign = %s %s %s–%s after the sales campaign's end %s, %d phases, %d hours lines",
+			gift.Objective, gift.Status, gift.Start, gift.End, sales.End, len(gift.Phases), len(gift.Hours))
 	}
 	amps, _ := b.Amplifiers.List(ctx, ws.ID)
 	team, _ := b.Team.List(ctx, ws.ID)
@@ -91,5 +99,17 @@ func TestDemoCampaigns(t *testing.T) {
 	}
 	if plan.Budget.Spent == 0 || plan.Budget.Committed == 0 || len(plan.KPI) == 0 {
 		t.Errorf("sales plan = %+v", plan.Budget)
+	}
+	// The draft is planned, not started: money committed, nothing spent
+	// and no people cost.
+	plan, err = cs.Plan(ctx, ws.ID, gift.ID, loc, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Budget.Planned == 0 || plan.Budget.Committed == 0 || plan.Budget.Spent != 0 || len(plan.KPI) == 0 {
+		t.Errorf("draft plan = %+v, %d KPI", plan.Budget, len(plan.KPI))
+	}
+	if m := plan.Measured; m != nil && m.Cost != (campaign.CostSplit{}) {
+		t.Errorf("draft's cost so far = %+v, want none", m.Cost)
 	}
 }

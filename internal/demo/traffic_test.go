@@ -105,12 +105,15 @@ func checkAllowlist(t *testing.T, d Deps) {
 
 type figures struct {
 	// Fallback counts the links whose page carries no snippet.
-	Fallback                                               int
-	Links                                                  int
-	Clicks, Human, Unique, Effective, Engaged              int64
-	Bots, Previews, Prefetches                             int64
+	Fallback                                  int
+	Links                                     int
+	Clicks, Human, Unique, Effective, Engaged int64
+	Bots, Previews, Prefetches                int64
+	// Purchases and Revenue are the trafficCampaigns', in order; Others
+	// names the campaigns with a row that are not among them.
 	Purchases                                              [2]float64
 	Revenue                                                [2]float64
+	Others                                                 []string
 	Leads, Inquiries                                       float64
 	CampaignRows                                           int
 	RegionKeys                                             int
@@ -119,6 +122,10 @@ type figures struct {
 	// within the last day although their clicks go back weeks.
 	MadeLate int
 }
+
+// trafficCampaigns are the demo campaigns with tracked links: the draft
+// has none yet, so nothing is attributed to it.
+var trafficCampaigns = []string{"winter-warm-coffee", "origin-flavour-season"}
 
 func measure(t *testing.T, d Deps) figures {
 	t.Helper()
@@ -196,10 +203,15 @@ func measure(t *testing.T, d Deps) figures {
 	for _, r := range rows {
 		f.Leads += r.Leads
 		f.Inquiries += r.Inquiries
-		for i, c := range camps[:min(2, len(camps))] {
-			if r.CampaignID != nil && *r.CampaignID == c.ID {
+		for _, c := range camps {
+			if r.CampaignID == nil || *r.CampaignID != c.ID {
+				continue
+			}
+			if i := slices.Index(trafficCampaigns, c.Slug); i >= 0 {
 				f.Purchases[i] = r.Purchases
 				f.Revenue[i] = r.Revenue
+			} else {
+				f.Others = append(f.Others, c.Slug)
 			}
 		}
 	}
@@ -245,6 +257,9 @@ func checkFigures(t *testing.T, f figures) {
 		if p < 5 || f.Revenue[i] <= 0 {
 			t.Errorf("campaign %d: %.0f purchases, %.0f revenue; want some attributed", i, p, f.Revenue[i])
 		}
+	}
+	if len(f.Others) > 0 {
+		t.Errorf("conversions attributed to %v, which have no links", f.Others)
 	}
 	if f.Leads < 10 || f.Inquiries < 10 {
 		t.Errorf("leads %.0f, inquiries %.0f; want some", f.Leads, f.Inquiries)
