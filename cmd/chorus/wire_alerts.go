@@ -22,8 +22,9 @@ import (
 // address alerts link back to.
 func newAlerts(db *store.DB, cfg config.Config, log *slog.Logger, base string, reg prometheus.Registerer) (*alert.Evaluator, *alert.Service) {
 	sender := &notify.Notifier{
-		HTTP: fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivateFetch}),
-		SMTP: notify.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
+		HTTP:   fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivateFetch}),
+		SMTP:   notify.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
+		Logger: log,
 	}
 	fired := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chorus_alerts_fired_total",
 		Help: "Listening alerts this node fired, by kind."}, []string{"kind"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/textproto"
 	"strings"
 	"time"
@@ -14,7 +15,8 @@ import (
 
 // sendMail sends m as a plain-text e-mail to t.Email through n.SMTP. The
 // connection uses STARTTLS when the server offers it; authentication is
-// on when a user is set (PLAIN, only over TLS or to localhost).
+// on when a user is set (PLAIN, only over TLS or to localhost). A message
+// the server has taken is delivered, even if the connection fails after.
 func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	s := n.SMTP
 	if s.Host == "" || s.From == "" {
@@ -49,6 +51,14 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error()}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if msg.IsDelivered() {
+			// The server answered 250 to the data: it has taken the
+			// message, whatever failed after (RSET, QUIT). Sending it
+			// again would deliver it twice.
+			n.logger().WarnContext(ctx, "e-mail delivered, but the mail server failed after taking it",
+				slog.String("server", fmt.Sprintf("%s:%d", s.Host, port)), slog.Any("err", err))
+			return nil
+		}
 		if auth != nil && auth.tried && !auth.passed {
 			return loginError(s.Host, port, err)
 		}

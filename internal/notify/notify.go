@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -87,6 +88,9 @@ type Notifier struct {
 	Backoff time.Duration
 	// Now is the clock for signatures; time.Now if nil.
 	Now func() time.Time
+	// Logger records what Send does not return: a mail server that
+	// failed after it had taken the message. slog.Default() if nil.
+	Logger *slog.Logger
 }
 
 // Error is a delivery the platform refused, with its own code and message
@@ -178,6 +182,13 @@ func reservedDomain(t Target) string {
 		}
 	}
 	return ""
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Logger != nil {
+		return n.Logger
+	}
+	return slog.Default()
 }
 
 func (n *Notifier) now() time.Time {

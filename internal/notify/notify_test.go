@@ -2,11 +2,13 @@ package notify
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -212,15 +214,21 @@ func TestRedactURL(t *testing.T) {
 
 // smtpServer is a tiny SMTP server on 127.0.0.1 that speaks enough of
 // the protocol for one message, with AUTH PLAIN, and records it.
-// authReply, when set, is its answer to AUTH instead of success.
+// authReply, when set, is its answer to AUTH instead of success;
+// quitReply its answer to QUIT instead of 221. hangUp names a command
+// (RSET, QUIT) at which it drops the connection without an answer.
+// accepted counts the messages it answered 250 after their data.
 type smtpServer struct {
 	addr      string
 	mu        sync.Mutex
 	authReply string
+	quitReply string
+	hangUp    string
 	auth      string
 	from      string
 	rcpt      []string
 	data      string
+	accepted  int
 }
 
 // newSMTPServer starts a server on host, a loopback address: one other
@@ -258,6 +266,12 @@ func (s *smtpServer) handle(c net.Conn) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		up := strings.ToUpper(line)
+		s.mu.Lock()
+		hangUp, quitReply := s.hangUp, s.quitReply
+		s.mu.Unlock()
+		if hangUp != "" && up == hangUp {
+			return
+		}
 		switch {
 		case strings.HasPrefix(up, "EHLO"), strings.HasPrefix(up, "HELO"):
 			w("250-fake")
@@ -298,10 +312,14 @@ func (s *smtpServer) handle(c net.Conn) {
 			}
 			s.mu.Lock()
 			s.data = b.String()
+			s.accepted++
 			s.mu.Unlock()
 			w("250 OK queued")
 		case up == "QUIT":
-			w("221 bye")
+			if quitReply == "" {
+				quitReply = "221 bye"
+			}
+			w(quitReply)
 			return
 		case up == "NOOP", up == "RSET":
 			w("250 OK")
@@ -386,6 +404,46 @@ func TestSMTPLogin(t *testing.T) {
 			}
 			if tt.reply == "" && srv.auth != "" {
 				t.Errorf("the password went out unencrypted: %q", srv.auth)
+			}
+		})
+	}
+}
+
+// TestSMTPFailureAfterAccepted: once the mail server has answered 250 to
+// the message's data, it has taken the message; a failure after that (the
+// server drops the connection at RSET or QUIT, or refuses QUIT) is
+// logged, and Send reports the message delivered, so that the delivery
+// job, which tries again what is not delivered nor refused for good,
+// does not send it twice.
+func TestSMTPFailureAfterAccepted(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, hangUp, quitReply string }{
+		{"QUIT dropped", "QUIT", ""},
+		{"QUIT refused", "", "554 5.0.0 transaction failed"},
+		{"RSET dropped", "RSET", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSMTPServer(t, "127.0.0.1")
+			srv.mu.Lock()
+			srv.hangUp, srv.quitReply = tt.hangUp, tt.quitReply
+			srv.mu.Unlock()
+			var log bytes.Buffer
+			n := &Notifier{SMTP: srv.smtp(), Logger: slog.New(slog.NewTextHandler(&log, nil))}
+			// The delivery job's tries (alert.MaxDeliveryAttempts).
+			var err error
+			for range 7 {
+				if err = n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, message()); err == nil || Permanent(err) {
+					break
+				}
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if err != nil || srv.accepted != 1 {
+				t.Errorf("Send = %v; the server took %d messages, want nil and 1", err, srv.accepted)
+			}
+			if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "delivered") {
+				t.Errorf("the failure after the message was taken is not logged: %q", log.String())
 			}
 		})
 	}
