@@ -134,7 +134,9 @@ func TestSourcePagesAdd(t *testing.T) {
 		{"private url zh", "zh-CN", "rss", url.Values{"name": {"内网"}, "config.url": {"http://127.0.0.1:8080/feed"}}, "src-rss-config-url", "内网"},
 		{"no name zh", "zh-CN", "rss", url.Values{"config.url": {"https://blog.example.com/feed.xml"}}, "src-rss-name", "必填"},
 		{"tag zh", "zh-CN", "mastodon_tag", url.Values{"name": {"话题"}, "config.instance": {"https://mastodon.example.com"}, "config.tag": {"a b"}}, "src-mastodon_tag-config-tag", "话题标签须为一个词"},
-		{"weibo without the flag zh", "zh-CN", "weibo_search", url.Values{"name": {"微博"}, "config.q": {"闲岚"}, "config.access_token": {secret}}, "src-weibo_search-config-paid_api", "付费接口"},
+		// The refusal beside the box names the box, not the API's field.
+		{"weibo without the flag zh", "zh-CN", "weibo_search", url.Values{"name": {"微博"}, "config.q": {"闲岚"}, "config.access_token": {secret}}, "src-weibo_search-config-paid_api", "勾选“本应用已开通微博付费搜索接口”"},
+		{"weibo without the flag en", "en", "weibo_search", url.Values{"name": {"Weibo"}, "config.q": {"xianlan"}, "config.access_token": {secret}}, "src-weibo_search-config-paid_api", "tick “This app has been granted Weibo&#39;s paid search API”"},
 		{"bluesky secret kept back zh", "zh-CN", "bluesky_search", url.Values{"name": {"蓝天"}, "config.q": {"oolong"}, "config.identifier": {"brand.bsky.social"}, "config.app_password": {secret}, "config.service": {"ftp://bsky.example.com"}},
 			"src-bluesky_search-config-service", "不支持 ftp"},
 		{"poll interval en", "en", "bluesky_search", url.Values{"name": {"Sky"}, "config.q": {"oolong"}, "config.identifier": {"brand.bsky.social"}, "config.app_password": {secret}, "poll_seconds": {"5"}},
