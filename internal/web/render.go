@@ -191,11 +191,22 @@ func (v *view) GoodFor(g platform.GoodFor) string {
 
 // Time shows a time in the workspace's time zone.
 func (v *view) Time(t time.Time) string {
-	loc := time.UTC
+	return t.In(v.location()).Format("2006-01-02 15:04")
+}
+
+// When is Time as a <time> element, which the style sheet keeps on one
+// line: a narrow column would otherwise break it at the date's hyphen
+// ("2026-12-" over "07 15:25").
+func (v *view) When(t time.Time) template.HTML {
+	t = t.In(v.location())
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + `</time>`)
+}
+
+func (v *view) location() *time.Location {
 	if v.P != nil {
-		loc = v.P.Workspace.Location()
+		return v.P.Workspace.Location()
 	}
-	return t.In(loc).Format("2006-01-02 15:04")
+	return time.UTC
 }
 
 // WS is the current workspace's URL prefix.

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"io/fs"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -70,4 +73,35 @@ func TestFavicon(t *testing.T) {
 	if status, _, hdr := b.do("GET", "/favicon.ico", nil, nil); status != http.StatusMovedPermanently || hdr.Get("Location") != m[1] {
 		t.Errorf("/favicon.ico: status %d, location %q; want 301 to %s", status, hdr.Get("Location"), m[1])
 	}
+}
+
+// TestTimesStayOnOneLine: a time a page shows is a <time> element in the
+// workspace's zone, and the style sheet keeps it on one line, so that a
+// narrow column (a source's last success, an alert in the side card) does
+// not read "2026-12-" over "07 15:25". Times inside a sentence go through
+// T and stay text.
+func TestTimesStayOnOneLine(t *testing.T) {
+	t.Parallel()
+	v := &view{P: &account.Principal{Workspace: account.Workspace{TimeZone: "Asia/Shanghai"}}}
+	got := string(v.When(time.Date(2026, 12, 7, 7, 25, 0, 0, time.UTC)))
+	if want := `<time datetime="2026-12-07T15:25:00+08:00">2026-12-07 15:25</time>`; got != want {
+		t.Errorf("When = %s, want %s", got, want)
+	}
+	css, err := staticFS.ReadFile("static/app.css")
+	must(t, err)
+	if !regexp.MustCompile(`(?m)^time \{ white-space: nowrap; \}`).Match(css) {
+		t.Error("the style sheet lets a time break across lines")
+	}
+	bare := regexp.MustCompile(`\{\{-? *(\$v|\$)?\.Time [^(){}]*\}\}`)
+	err = fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		for _, m := range bare.FindAll(b, -1) {
+			t.Errorf("%s shows a time as bare text: %s; use When", path, m)
+		}
+		return err
+	})
+	must(t, err)
 }
