@@ -20,11 +20,11 @@ import (
 func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	s := n.SMTP
 	if s.Host == "" || s.From == "" {
-		return &Error{Kind: Email, Msg: "no SMTP server configured", Hint: "set --smtp-host and --smtp-from (CHORUS_SMTP_HOST, CHORUS_SMTP_FROM)"}
+		return &Error{Kind: Email, Msg: "no SMTP server configured", Hint: "set --smtp-host and --smtp-from (CHORUS_SMTP_HOST, CHORUS_SMTP_FROM)", Settings: true}
 	}
 	msg := mail.NewMsg()
 	if err := msg.From(s.From); err != nil {
-		return &Error{Kind: Email, Msg: "bad sender address: " + err.Error()}
+		return &Error{Kind: Email, Msg: "bad sender address: " + err.Error(), Hint: "check --smtp-from (CHORUS_SMTP_FROM)", Settings: true}
 	}
 	if err := msg.To(t.Email); err != nil {
 		return &Error{Kind: Email, Msg: "bad recipient address: " + err.Error()}
@@ -48,7 +48,7 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
-		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error()}
+		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error(), Settings: true}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		if msg.IsDelivered() {
@@ -64,10 +64,15 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		}
 		// Only the server's permanent answer (5xx, such as an unknown
 		// mailbox) will not change; an unreachable server or a 4xx
-		// answer (greylisting, a full queue) may pass later.
+		// answer (greylisting, a full queue) may pass later. A sender
+		// it refuses is --smtp-from, not the rule's address.
 		var se *mail.SendError
 		permanent := errors.As(err, &se) && se.ErrorCode() >= 500
-		return &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err), Retryable: !permanent}
+		e := &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err), Retryable: !permanent}
+		if permanent && se.Reason == mail.ErrSMTPMailFrom {
+			e.Hint, e.Settings = "check --smtp-from (CHORUS_SMTP_FROM): the mail server does not send as this sender", true
+		}
+		return e
 	}
 	return nil
 }
@@ -102,10 +107,10 @@ func loginError(host string, port int, err error) error {
 	switch {
 	case errors.Is(err, smtp.ErrUnencrypted):
 		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login to %s:%d was not tried: the server offers no encryption (STARTTLS), and the password is only sent encrypted", host, port),
-			Hint: "use a server, or a port of it (--smtp-port), that offers STARTTLS"}
+			Hint: "use a server, or a port of it (--smtp-port), that offers STARTTLS", Settings: true}
 	case errors.As(err, &te) && te.Code >= 500:
 		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login was refused by %s:%d: %v", host, port, err),
-			Hint: "check --smtp-user (CHORUS_SMTP_USER) and CHORUS_SMTP_PASSWORD"}
+			Hint: "check --smtp-user (CHORUS_SMTP_USER) and CHORUS_SMTP_PASSWORD", Settings: true}
 	}
 	return &Error{Kind: Email, Msg: fmt.Sprintf("SMTP login to %s:%d failed: %v", host, port, err), Retryable: true}
 }

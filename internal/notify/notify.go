@@ -107,6 +107,11 @@ type Error struct {
 	// code, the mail server was unreachable or answered a temporary
 	// (4xx) code. Otherwise the refusal is Permanent.
 	Retryable bool
+	// Settings is set when the fix of a permanent refusal belongs in the
+	// server's settings, not in the target: no mail server or sender set
+	// up, a sender or SMTP login the mail server refuses, a mail server
+	// that offers no encryption for the password.
+	Settings bool
 }
 
 // Permanent reports whether err, returned by Send, is a refusal that every
@@ -117,6 +122,13 @@ type Error struct {
 func Permanent(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && !e.Retryable
+}
+
+// InSettings reports whether err, a Permanent refusal, is fixed in the
+// server's settings (--smtp-*), not in the target (Error.Settings).
+func InSettings(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Retryable && e.Settings
 }
 
 func (e *Error) Error() string {

@@ -213,23 +213,22 @@ func TestRedactURL(t *testing.T) {
 }
 
 // smtpServer is a tiny SMTP server on 127.0.0.1 that speaks enough of
-// the protocol for one message, with AUTH PLAIN, and records it.
-// authReply, when set, is its answer to AUTH instead of success;
-// quitReply its answer to QUIT instead of 221. hangUp names a command
-// (RSET, QUIT) at which it drops the connection without an answer.
-// accepted counts the messages it answered 250 after their data.
+// the protocol for one message, with AUTH PLAIN, and records it. reply
+// maps a command's verb (AUTH, MAIL, RCPT, RSET, QUIT) to its answer
+// instead of the usual one; hangUp there drops the connection without an
+// answer. accepted counts the messages it answered 250 after their data.
 type smtpServer struct {
-	addr      string
-	mu        sync.Mutex
-	authReply string
-	quitReply string
-	hangUp    string
-	auth      string
-	from      string
-	rcpt      []string
-	data      string
-	accepted  int
+	addr     string
+	mu       sync.Mutex
+	reply    map[string]string
+	auth     string
+	from     string
+	rcpt     []string
+	data     string
+	accepted int
 }
+
+const hangUp = "hang up"
 
 // newSMTPServer starts a server on host, a loopback address: one other
 // than 127.0.0.1 is not localhost to the client, which then sends the
@@ -266,11 +265,18 @@ func (s *smtpServer) handle(c net.Conn) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		up := strings.ToUpper(line)
+		verb, _, _ := strings.Cut(up, " ")
 		s.mu.Lock()
-		hangUp, quitReply := s.hangUp, s.quitReply
+		reply, replaced := s.reply[verb]
 		s.mu.Unlock()
-		if hangUp != "" && up == hangUp {
+		if reply == hangUp {
 			return
+		}
+		answer := func(usual string) {
+			if replaced {
+				usual = reply
+			}
+			w(usual)
 		}
 		switch {
 		case strings.HasPrefix(up, "EHLO"), strings.HasPrefix(up, "HELO"):
@@ -281,22 +287,18 @@ func (s *smtpServer) handle(c net.Conn) {
 			b, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(line[len("AUTH PLAIN"):]))
 			s.mu.Lock()
 			s.auth = string(b)
-			reply := s.authReply
 			s.mu.Unlock()
-			if reply == "" {
-				reply = "235 2.7.0 Authentication successful"
-			}
-			w(reply)
+			answer("235 2.7.0 Authentication successful")
 		case strings.HasPrefix(up, "MAIL FROM:"):
 			s.mu.Lock()
 			s.from = line[10:]
 			s.mu.Unlock()
-			w("250 OK")
+			answer("250 OK")
 		case strings.HasPrefix(up, "RCPT TO:"):
 			s.mu.Lock()
 			s.rcpt = append(s.rcpt, line[8:])
 			s.mu.Unlock()
-			w("250 OK")
+			answer("250 OK")
 		case up == "DATA":
 			w("354 End data with <CR><LF>.<CR><LF>")
 			var b strings.Builder
@@ -316,13 +318,10 @@ func (s *smtpServer) handle(c net.Conn) {
 			s.mu.Unlock()
 			w("250 OK queued")
 		case up == "QUIT":
-			if quitReply == "" {
-				quitReply = "221 bye"
-			}
-			w(quitReply)
+			answer("221 bye")
 			return
 		case up == "NOOP", up == "RSET":
-			w("250 OK")
+			answer("250 OK")
 		default:
 			w("502 command not implemented")
 		}
@@ -382,12 +381,14 @@ func TestSMTPLogin(t *testing.T) {
 			t.Parallel()
 			srv := newSMTPServer(t, tt.host)
 			srv.mu.Lock()
-			srv.authReply = tt.reply
+			if tt.reply != "" {
+				srv.reply = map[string]string{"AUTH": tt.reply}
+			}
 			srv.mu.Unlock()
 			n := &Notifier{SMTP: srv.smtp()}
 			err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, message())
-			if err == nil || Permanent(err) != tt.permanent {
-				t.Fatalf("Send = %v; Permanent = %v, want %v", err, Permanent(err), tt.permanent)
+			if err == nil || Permanent(err) != tt.permanent || InSettings(err) != tt.permanent {
+				t.Fatalf("Send = %v; Permanent = %v, InSettings = %v, want %v", err, Permanent(err), InSettings(err), tt.permanent)
 			}
 			for _, want := range tt.says {
 				if !strings.Contains(err.Error(), want) {
@@ -417,16 +418,19 @@ func TestSMTPLogin(t *testing.T) {
 // does not send it twice.
 func TestSMTPFailureAfterAccepted(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ name, hangUp, quitReply string }{
-		{"QUIT dropped", "QUIT", ""},
-		{"QUIT refused", "", "554 5.0.0 transaction failed"},
-		{"RSET dropped", "RSET", ""},
+	for _, tt := range []struct {
+		name  string
+		reply map[string]string
+	}{
+		{"QUIT dropped", map[string]string{"QUIT": hangUp}},
+		{"QUIT refused", map[string]string{"QUIT": "554 5.0.0 transaction failed"}},
+		{"RSET dropped", map[string]string{"RSET": hangUp}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newSMTPServer(t, "127.0.0.1")
 			srv.mu.Lock()
-			srv.hangUp, srv.quitReply = tt.hangUp, tt.quitReply
+			srv.reply = tt.reply
 			srv.mu.Unlock()
 			var log bytes.Buffer
 			n := &Notifier{SMTP: srv.smtp(), Logger: slog.New(slog.NewTextHandler(&log, nil))}
@@ -444,6 +448,42 @@ func TestSMTPFailureAfterAccepted(t *testing.T) {
 			}
 			if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "delivered") {
 				t.Errorf("the failure after the message was taken is not logged: %q", log.String())
+			}
+		})
+	}
+}
+
+// TestRefusalInSettings: an e-mail refused for good says whether the fix
+// belongs in the server's settings (no mail server set up, a sender the
+// server refuses) or in the rule's address (one the server refuses, a
+// reserved domain).
+func TestRefusalInSettings(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		smtp     bool
+		to       string
+		reply    map[string]string
+		settings bool
+	}{
+		{"no mail server", false, "team@acme.com", nil, true},
+		{"sender refused", true, "team@acme.com", map[string]string{"MAIL": "553 5.7.1 Sender address rejected: not owned by user"}, true},
+		{"recipient refused", true, "team@acme.com", map[string]string{"RCPT": "550 5.1.1 No such user"}, false},
+		{"reserved domain", true, "team@acme.example", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := &Notifier{}
+			if tt.smtp {
+				srv := newSMTPServer(t, "127.0.0.1")
+				srv.mu.Lock()
+				srv.reply = tt.reply
+				srv.mu.Unlock()
+				n.SMTP = srv.smtp()
+			}
+			err := n.Send(context.Background(), Target{Kind: Email, Email: tt.to}, message())
+			if !Permanent(err) || InSettings(err) != tt.settings {
+				t.Errorf("Send = %v; Permanent = %v, InSettings = %v, want true, %v", err, Permanent(err), InSettings(err), tt.settings)
 			}
 		})
 	}

@@ -413,10 +413,11 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 }
 
 // deliveryRow is one channel's outcome on the alert page. Refused: the
-// channel refused the alert for good and is not tried again.
+// channel refused the alert for good and is not tried again; InSettings:
+// the fix belongs in the server's SMTP settings, not in the rule.
 type deliveryRow struct {
-	Channel, Error string
-	OK, Refused    bool
+	Channel, Error          string
+	OK, Refused, InSettings bool
 }
 
 // deliveryRows reads the outcome of each channel of the rule, in the
@@ -428,7 +429,10 @@ func deliveryRows(a listen.Alert) []deliveryRow {
 		_, kind, _ := strings.Cut(k, ":")
 		row := deliveryRow{Channel: kind, OK: d[k] == "ok"}
 		if !row.OK {
-			row.Error, row.Refused = alert.Refused(d[k])
+			row.Error = d[k]
+			if r, ok := alert.Refused(d[k]); ok {
+				row.Error, row.Refused, row.InSettings = r.Err, true, r.Settings
+			}
 		}
 		rows = append(rows, row)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/listen/sentiment"
+	"github.com/chorus-hq/chorus/internal/notify"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -233,6 +234,56 @@ func TestListeningPages(t *testing.T) {
 	// Their own alert ids do not reach acme's alert.
 	if status, _ := o.get("/w/other/listening/alerts/" + strconv.FormatInt(a.ID, 10)); status != http.StatusNotFound {
 		t.Errorf("other workspace reads acme's alert: %d", status)
+	}
+}
+
+// TestAlertPageSaysWhereToFix: a delivery refused for good says where its
+// fix belongs, in both languages: a channel's wrong address, key or
+// secret in the rule, with a link to edit it; an e-mail that this
+// server's SMTP settings cannot send (here none are set up) with the
+// server's operator, and no link to the rule, which is not at fault.
+func TestAlertPageSaysWhereToFix(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	slack := listen.Channel{Kind: notify.Slack, URL: "https://hooks.slack.test/services/T0/B0/x"}
+	mail := listen.Channel{Kind: notify.Email, Email: "pr@acme.com"}
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{slack, mail}})
+	must(t, err)
+	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "crisis_word", Value: 1, FiredAt: time.Now()}, time.Time{}, nil)
+	must(t, err)
+	// The refusals Send returns for them.
+	outcome := map[string]string{}
+	for i, c := range []listen.Channel{slack, mail} {
+		err := (&notify.Notifier{}).Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Email: c.Email}, notify.Message{Title: "危机"})
+		if !notify.Permanent(err) {
+			t.Fatalf("Send to %s = %v, want a refusal for good", c.Kind, err)
+		}
+		outcome[strconv.Itoa(i)+":"+c.Kind] = alert.RefusedOutcome(err)
+	}
+	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, outcome, nil))
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	path := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
+	edit := `<a href="/w/acme/listening?rule=` + strconv.FormatInt(rule.ID, 10) + `#rule-editor">`
+	for lang, want := range map[string]struct{ channel, settings, edit string }{
+		"zh-CN": {"不再重试：在规则中修正该渠道的地址、密钥或加签之前", "不再重试：规则没有问题，需由 Chorus 服务器的运维人员按上述错误修正邮件（SMTP）设置", "编辑规则"},
+		"en":    {"Not tried again: it would be refused again until the channel&#39;s address, key or secret is fixed in the rule.", "Not tried again: the rule is not at fault. Whoever runs this Chorus server must fix its e-mail (SMTP) settings", "Edit the rule"},
+	} {
+		status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
+		rows := strings.Split(section(body, `id="alert-delivery"`, "</tr>"), "<div>")
+		if status != http.StatusOK || len(rows) != 3 {
+			t.Fatalf("%s alert page: %d, delivery %q", lang, status, rows)
+		}
+		slack, mail := rows[1], rows[2] // in the order of their keys
+		if !strings.Contains(mail, "no SMTP server configured") || !strings.Contains(mail, want.settings) || strings.Contains(mail, want.channel) || strings.Contains(mail, edit) {
+			t.Errorf("%s: an e-mail the server's settings cannot send: %s", lang, mail)
+		}
+		if !strings.Contains(slack, "reserved domain") || !strings.Contains(slack, want.channel) || !strings.Contains(slack, edit+want.edit+"</a>") || strings.Contains(slack, want.settings) {
+			t.Errorf("%s: a channel refused for its address: %s", lang, slack)
+		}
 	}
 }
 

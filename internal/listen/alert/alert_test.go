@@ -877,8 +877,9 @@ func TestDeliveryTriedAgain(t *testing.T) {
 }
 
 // TestRefusedDeliveryNotTriedAgain: a channel the platform refuses for
-// good (DingTalk's signature error, WeCom's invalid key, Slack's 403) is
-// not tried again, and its alert says why; a robot that answers 5xx is
+// good (DingTalk's signature error, WeCom's invalid key, Slack's 403, an
+// e-mail with no mail server set up) is not tried again, and its alert
+// says why and whether the server's settings are at fault; a robot that answers 5xx is
 // tried again after a minute, without the refused channel beside it.
 func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -899,6 +900,7 @@ func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 			{Kind: notify.DingTalk, URL: ding.URL(), Secret: "SECwrong"},
 			{Kind: notify.WeCom, URL: strings.Replace(wecom.URL(), "k1", "k2", 1)},
 			{Kind: notify.Slack, URL: strings.Replace(slack.URL(), "t1", "t2", 1)},
+			{Kind: notify.Email, Email: "pr@acme.com"}, // no mail server set up
 		}})
 		must(t, err)
 		_, err = svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "down", Kind: "crisis_word", Enabled: true,
@@ -926,12 +928,12 @@ func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 				t.Errorf("refused for good: tries %d, due %v; want 1 try, none due", a.DeliveryAttempts, a.DeliveryDueAt)
 			}
 			out := alert.DeliveryOutcome(a)
-			for _, want := range []string{"error 310000", "error 93000", "HTTP 403: invalid_token"} {
+			for want, settings := range map[string]bool{"error 310000": false, "error 93000": false, "HTTP 403: invalid_token": false, "no SMTP server configured": true} {
 				if !slices.ContainsFunc(slices.Collect(maps.Values(out)), func(v string) bool {
-					why, refused := alert.Refused(v)
-					return refused && strings.Contains(why, want)
+					r, refused := alert.Refused(v)
+					return refused && strings.Contains(r.Err, want) && r.Settings == settings
 				}) {
-					t.Errorf("delivery outcome %v, want one refused for good saying %q", out, want)
+					t.Errorf("delivery outcome %v, want one refused for good saying %q, to be fixed in the server's settings: %v", out, want, settings)
 				}
 			}
 		}

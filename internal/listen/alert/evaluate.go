@@ -507,17 +507,39 @@ func channelKey(c listen.Channel) string {
 }
 
 // refusedPrefix starts the outcome of a channel that refused the alert for
-// good (notify.Permanent): it is not tried again.
-const refusedPrefix = "refused: "
+// good (notify.Permanent): it is not tried again. refusedSettingsPrefix
+// starts it instead when the fix belongs in the server's settings
+// (notify.InSettings: its SMTP login or sender), not in the channel.
+const (
+	refusedPrefix         = "refused: "
+	refusedSettingsPrefix = "refused, server settings: "
+)
 
 // RefusedOutcome is the outcome of a channel that refused the alert for
 // good with err.
-func RefusedOutcome(err error) string { return refusedPrefix + err.Error() }
+func RefusedOutcome(err error) string {
+	if notify.InSettings(err) {
+		return refusedSettingsPrefix + err.Error()
+	}
+	return refusedPrefix + err.Error()
+}
+
+// Refusal is a channel's refusal for good, read from its outcome: the
+// error, and whether it is fixed in the server's settings rather than in
+// the rule's channel.
+type Refusal struct {
+	Err      string
+	Settings bool
+}
 
 // Refused reports whether outcome, a value of DeliveryOutcome, is a
-// refusal for good, and returns its error.
-func Refused(outcome string) (string, bool) {
-	return strings.CutPrefix(outcome, refusedPrefix)
+// refusal for good, and returns it.
+func Refused(outcome string) (Refusal, bool) {
+	if why, ok := strings.CutPrefix(outcome, refusedSettingsPrefix); ok {
+		return Refusal{Err: why, Settings: true}, true
+	}
+	why, ok := strings.CutPrefix(outcome, refusedPrefix)
+	return Refusal{Err: why}, ok
 }
 
 // DeliveryOutcome is each channel's outcome of a's tries so far, keyed
