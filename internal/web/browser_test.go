@@ -245,6 +245,25 @@ func TestBrowser(t *testing.T) {
 	if len(rows) < 10 {
 		t.Errorf("demo links page lists %d active links, want the demo's", len(rows))
 	}
+	// On a phone a card's title keeps its line; the figures beside it go
+	// below rather than squeezing "追踪链接" into a column of characters.
+	step("links on a phone",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`#links tbody tr`)),
+	)
+	broken, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.card-head h2')]
+		.filter(h => h.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(h).fontSize))
+		.map(h => h.textContent)`))
+	must(t, err)
+	if len(broken) > 0 {
+		t.Errorf("on a phone these card titles break across lines: %q", broken)
+	}
+	step("links on a desktop",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`#links tbody tr`)),
+	)
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#links tbody tr:first-child a.link-label`))); err != nil {
 		t.Fatalf("open a demo link: %v", err)
 	}
