@@ -91,7 +91,7 @@ func TestMessagesText(t *testing.T) {
 	must(t, err)
 	args := map[string]any{"Topic": "闲岚", "Count": 3}
 	for _, tt := range []struct{ locale, key, want string }{
-		{"zh-CN", "alert.volume_spike.title", "声量突增：闲岚"},
+		{"zh-CN", "alert.volume_spike.title", "声量激增：闲岚"},
 		{"en", "alert.volume_spike.title", "Volume spike: 闲岚"},
 		{"en", "alert.crisis_word.title", "3 new mentions with crisis words"},
 		{"fr", "alert.crisis_word.title", "危机词：3 条新提及"},

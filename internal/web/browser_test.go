@@ -350,7 +350,7 @@ func TestBrowser(t *testing.T) {
 	if sent := text(`#alert-delivery`); !strings.Contains(sent, "企业微信") && !strings.Contains(sent, "钉钉") {
 		t.Errorf("the demo alert's delivery: %q", sent)
 	}
-	if title := text(`#alert-title`); !strings.Contains(title, "危机词") && !strings.Contains(title, "声量突增") && !strings.Contains(title, "负面") {
+	if title := text(`#alert-title`); !strings.Contains(title, "危机词") && !strings.Contains(title, "声量激增") && !strings.Contains(title, "负面") {
 		t.Errorf("alert title %q is not a Chinese alert title", title)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#tab-sources`))); err != nil {

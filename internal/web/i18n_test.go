@@ -198,7 +198,8 @@ func eachTemplate(t *testing.T, fn func(path, text string)) {
 // catalog. Effective clicks are 精准有效点击 (METRICS.md), shortened to
 // 精准有效 only beside 真人 and 独立 in the links' narrow columns; budget
 // lines are 预算明细, and what they have spent is never called media
-// (they hold production and moderator fees too).
+// (they hold production and moderator fees too). An alert's title names
+// its kind as the badge beside it does.
 func TestI18nOneTermEach(t *testing.T) {
 	for _, tt := range []struct {
 		locale, name string
@@ -207,6 +208,7 @@ func TestI18nOneTermEach(t *testing.T) {
 		{"zh-CN", "effective clicks are 精准有效点击", regexp.MustCompile(`(^|[^准])有效点击`)},
 		{"zh-CN", "the short form is 精准有效", regexp.MustCompile(`^有效$|\d}} 有效`)},
 		{"zh-CN", "budget lines are 预算明细", regexp.MustCompile(`预算条目`)},
+		{"zh-CN", "a volume spike is 声量激增, as its badge says", regexp.MustCompile(`声量突增`)},
 		{"zh-CN", "budget lines spent is not media", regexp.MustCompile(`媒介`)},
 		{"en", "budget lines spent is not media", regexp.MustCompile(`(?i)media (cost|{{)`)},
 		{"en", "effective clicks are not precise effective clicks", regexp.MustCompile(`(?i)precise effective`)},
