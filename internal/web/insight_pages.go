@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
@@ -79,7 +80,11 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 	if err != nil {
 		return err
 	}
-	data["Co"] = co
+	names := make([]string, len(co.Topics))
+	for i, tp := range co.Topics {
+		names[i] = tp.Name
+	}
+	data["Co"], data["CoTopics"] = co, strings.Join(names, t("insights.co_topics_sep"))
 	if data["CoPositive"], err = s.coTermRows(ctx, ws, co.Positive); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +70,10 @@ func TestInsightsPage(t *testing.T) {
 	if strings.Contains(pos+neg, "<td>星澜</td>") {
 		t.Errorf("co-occurring terms list the brand's own name")
 	}
+	// The brand topics it reads follow the lead as its last words.
+	if !strings.Contains(body, "不含话题本身的名称。话题：星澜</p>") {
+		t.Errorf("co-occurring lead does not end with its topic: %s", section(body, `id="insight-co"`, `id="co-positive"`))
+	}
 	// Top authors by reach: the largest following first.
 	authors := section(body, `id="insight-authors"`, `id="insight-sources"`)
 	if e, w := strings.Index(authors, "evil"), strings.Index(authors, "小王"); e < 0 || w < 0 || e > w {
@@ -91,8 +96,18 @@ func TestInsightsPage(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `<option value="30" selected>`) || !strings.Contains(body, "小王") {
 		t.Errorf("unknown filter values: %d", status)
 	}
+	// Two brand topics are listed as a list of the reader's language.
+	_, err = h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "月岩", Kind: "brand", Query: "月岩", Enabled: true})
+	must(t, err)
+	_, body = b.get("/w/acme/listening/insights")
+	if !regexp.MustCompile(`话题：(星澜、月岩|月岩、星澜)</p>`).MatchString(body) {
+		t.Errorf("co-occurring lead does not list both brand topics: %s", section(body, `id="insight-co"`, `id="co-positive"`))
+	}
 	// In English.
 	_, body, _ = b.do("GET", "/w/acme/listening/insights?lang=en", nil, map[string]string{"Accept-Language": "en"})
+	if !regexp.MustCompile(`Topics: (星澜, 月岩|月岩, 星澜)</p>`).MatchString(body) {
+		t.Errorf("English co-occurring lead does not list both brand topics: %s", section(body, `id="insight-co"`, `id="co-positive"`))
+	}
 	for _, want := range []string{"What customers say with the brand", "Top authors by reach", "Word cloud"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("English insights page lacks %q", want)
