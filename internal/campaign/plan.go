@@ -284,8 +284,23 @@ func summarize(c Campaign, platformOrder []string) BudgetSummary {
 }
 
 // MixAmount is the money the mix gives platform m: its budget share of
-// the campaign's budget.
-func (c Campaign) MixAmount(m MixEntry) float64 { return c.Budget * m.BudgetShare / 100 }
+// the money the mix splits (MixBudget).
+func (c Campaign) MixAmount(m MixEntry) float64 { return c.MixBudget() * m.BudgetShare / 100 }
+
+// MixBudget is the money the mix's budget shares split: the campaign's
+// budget less its budget lines on no platform (production, agency fees,
+// other costs of the whole campaign), which are no platform's to share.
+// Shares sum to 100, so a split of the whole budget would leave those
+// lines nothing.
+func (c Campaign) MixBudget() float64 {
+	general := 0.0
+	for _, bl := range c.BudgetLines {
+		if bl.Platform == "" {
+			general += bl.Planned
+		}
+	}
+	return max(c.Budget-general, 0)
+}
 
 // Platform returns the sums of the budget lines on platform key ("" for
 // the lines on no platform), zero when there are none.
@@ -297,13 +312,13 @@ func (b BudgetSummary) Platform(key string) BudgetRow {
 	return b.ByPlatform[i]
 }
 
-// OutsideMix returns the money the mix leaves to no platform (the budget
-// less every platform's MixAmount) and the budget lines that must live on
-// it: those on no platform or on one without a place in the mix.
+// OutsideMix returns the money the mix's shares leave to no platform (the
+// MixBudget less every platform's MixAmount) and the budget lines that
+// must live on it: those on a platform without a place in the mix.
 func (p Plan) OutsideMix() (left, planned float64) {
 	c := p.Campaign
-	left = c.Budget
-	in := map[string]bool{}
+	left = c.MixBudget()
+	in := map[string]bool{"": true}
 	for _, m := range c.Mix {
 		left -= c.MixAmount(m)
 		in[m.Platform] = true

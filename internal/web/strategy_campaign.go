@@ -290,6 +290,13 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		outside = &mixRow{Name: l.T("strategy.mix_outside"), Amount: money(left, cur), Planned: money(planned, cur), Over: planned > left+0.005}
 	}
 
+	// What the shares split, when lines on no platform take part of the
+	// budget first.
+	mixNote := ""
+	if general := c.Budget - c.MixBudget(); len(c.Mix) > 0 && general > 0 {
+		mixNote = l.T("strategy.mix_budget_note", "Split", money(c.MixBudget(), cur), "General", money(general, cur))
+	}
+
 	lines := make([]budgetLineRow, len(c.BudgetLines))
 	for i, bl := range c.BudgetLines {
 		lines[i] = budgetLineRow{ID: bl.ID, Kind: l.T("budget_kind." + bl.Kind), Description: bl.Description,
@@ -324,7 +331,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"Personas": names(x.Personas, personaID, personaName, c.PersonaIDs),
 		"Budget":   money(c.Budget, cur), "Days": campaign.Days(c.Start, c.End),
 		"Zone": p.Workspace.TimeZone, "Today": string(day),
-		"Phases": phases, "KPI": kpi, "Mix": mix, "MixOutside": outside, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
+		"Phases": phases, "KPI": kpi, "Mix": mix, "MixOutside": outside, "MixNote": mixNote, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
 		"Sum": map[string]string{
 			"Total": money(b.Total, cur), "Planned": money(b.Planned, cur),
 			"Committed": money(b.Committed, cur), "Spent": money(b.Spent, cur),

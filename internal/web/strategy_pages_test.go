@@ -631,6 +631,34 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	}
 }
 
+// TestCampaignPageMixLeavesGeneralLines: a budget line on no platform
+// (production) comes off the budget before the mix's shares split it, as
+// the page says; it is not "outside the mix" and raises no warning. With
+// shares summing to 100, every plan with such a line warned before.
+func TestCampaignPageMixLeavesGeneralLines(t *testing.T) {
+	f := newStrategyFixture(t)
+	ctx := context.Background()
+	_, err := f.h.campaigns.SetMix(ctx, f.owner.ws.ID, f.c.ID, []campaign.MixEntry{
+		{Platform: "weibo", BudgetShare: 40}, {Platform: "douyin", BudgetShare: 60}}, "")
+	must(t, err)
+	_, err = f.h.campaigns.AddBudgetLine(ctx, f.owner.ws.ID, f.c.ID, campaign.BudgetLine{Kind: "production", Description: "拍摄", Planned: 20000})
+	must(t, err)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(f.prefix)
+	// 50,000 less 20,000 of production: Weibo's 40 % is 12,000, its line's
+	// plan.
+	if row := section(body, `<tr data-platform="weibo">`, "</tr>"); !strings.Contains(row, `data-label="按占比预算">12,000 CNY<`) || strings.Contains(row, "超出占比") {
+		t.Errorf("Weibo's mix row: %s", row)
+	}
+	if strings.Contains(body, `id="mix-outside"`) || strings.Contains(body, "不属于平台组合任何平台的预算明细") {
+		t.Errorf("the production line shows as outside the mix")
+	}
+	if note := section(body, `id="mix-note"`, "</p>"); note == body || !strings.Contains(note, "30,000 CNY") || !strings.Contains(note, "20,000 CNY") {
+		t.Errorf("mix note = %q; want what the shares split (30,000) and the lines on no platform (20,000)", note)
+	}
+}
+
 var shownPartInput = regexp.MustCompile(`name="shown" value="([0-9a-f]+)"`)
 
 // TestStrategyFormSaveOverAnother: two people open the same budget line
