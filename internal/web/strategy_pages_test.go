@@ -620,7 +620,7 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	if douyin := section(body, `<tr data-platform="douyin">`, "</tr>"); !strings.Contains(douyin, "45,000 CNY") || strings.Contains(douyin, "超出占比") {
 		t.Errorf("Douyin's mix row: %s", douyin)
 	}
-	if !strings.Contains(body, "“微博”的预算明细计划 12,000，超过了平台组合分给它的 10% 预算（5,000）") {
+	if !strings.Contains(body, "“微博”的预算明细计划 12,000，超过了平台组合按 10% 占比分给它的预算（5,000）") {
 		t.Errorf("no warning that Weibo's lines exceed its share")
 	}
 	// On a phone the table stacks (table.stack), each figure named by its
