@@ -378,10 +378,16 @@ func (x *book) mix(p campaign.Plan) {
 		x.row(s, i+2, txt(x.platform(m.Platform)), txt(m.Role), fit, x.pctCell(m.BudgetShare),
 			x.moneyCell(c.MixAmount(m)), x.moneyCell(p.Budget.Platform(m.Platform).Planned), x.pctCell(m.HoursShare), num(m.PostsPerWeek))
 	}
-	// The lines on no platform of the mix, against what its shares leave,
-	// so that the sheet's money adds up to the budget sheet's.
+	// The lines on no platform, which the shares do not split, and those
+	// on a platform without a place in the mix against what the shares
+	// leave, so that the sheet's money adds up to the budget sheet's.
+	r := len(c.Mix) + 2
+	if general := c.Budget - c.MixBudget(); len(c.Mix) > 0 && general > 0 {
+		x.row(s, r, txt("未指定 Not assigned"), cell{}, cell{}, cell{}, x.moneyCell(general), x.moneyCell(p.Budget.Platform("").Planned))
+		r++
+	}
 	if left, planned := p.OutsideMix(); len(c.Mix) > 0 && planned > 0 {
-		x.row(s, len(c.Mix)+2, txt("组合外 Not in the mix"), cell{}, cell{}, cell{}, x.moneyCell(max(left, 0)), x.moneyCell(planned))
+		x.row(s, r, txt("组合外 Not in the mix"), cell{}, cell{}, cell{}, x.moneyCell(max(left, 0)), x.moneyCell(planned))
 	}
 }
 
