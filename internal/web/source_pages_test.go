@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -365,7 +366,7 @@ func TestSourcePagesImport(t *testing.T) {
 	if got, _ := h.srv.Sources.Get(ctx, ws, imp.ID); got.ItemsFetched != 2 || got.LastSuccessAt == nil {
 		t.Errorf("import source's health: %d items, last success %v", got.ItemsFetched, got.LastSuccessAt)
 	}
-	if !strings.Contains(section(body, `id="source-`+strconv.FormatInt(imp.ID, 10)+`"`, "</tr>"), `<td class="num">2</td>`) {
+	if !regexp.MustCompile(`<td class="num" data-label="[^"]+">2</td>`).MatchString(section(body, `id="source-`+strconv.FormatInt(imp.ID, 10)+`"`, "</tr>")) {
 		t.Errorf("the health table does not count the imported rows")
 	}
 	if n := audit(); n != before+1 {
@@ -489,8 +490,18 @@ func TestSourcePagesDemo(t *testing.T) {
 	if len(srcs) < 3 {
 		t.Fatalf("demo has %d sources", len(srcs))
 	}
+	// On a phone the table stacks, a block per source, each figure after
+	// its column's name: nine columns do not fit a phone's width.
+	if !strings.Contains(page, `<table class="small stack" id="source-table">`) {
+		t.Errorf("the source table does not stack on a phone")
+	}
 	for _, s := range srcs {
 		row := section(page, `id="source-`+strconv.FormatInt(s.ID, 10)+`"`, "</tr>")
+		for _, label := range []string{"类型", "状态", "上次成功", "上次错误", "已抓取条数", "下次抓取", "退避等待"} {
+			if !strings.Contains(row, `data-label="`+label+`"`) {
+				t.Errorf("source %q: no cell labelled %s", s.Name, label)
+			}
+		}
 		if row == page {
 			t.Errorf("source %q not listed", s.Name)
 			continue
@@ -499,7 +510,7 @@ func TestSourcePagesDemo(t *testing.T) {
 		case source.KindWebhook, source.KindImport:
 			// The demo's webhook brings over a thousand posts, written
 			// with a thousands separator.
-			if !strings.Contains(row, "接收推送") || s.ItemsFetched == 0 || !strings.Contains(row, `<td class="num">`+number(float64(s.ItemsFetched), 0)+`</td>`) || s.LastSuccessAt == nil {
+			if !strings.Contains(row, "接收推送") || s.ItemsFetched == 0 || !strings.Contains(row, `<td class="num" data-label="已抓取条数">`+number(float64(s.ItemsFetched), 0)+`</td>`) || s.LastSuccessAt == nil {
 				t.Errorf("pushed source %q: %d items: %s", s.Name, s.ItemsFetched, row)
 			}
 		case source.KindBlueskySearch:
