@@ -157,6 +157,11 @@ func TestPlatformNamesOnPages(t *testing.T) {
 		{"/w/acme/brand/personas/new", []string{`id="platform-keys"`, "平台标识对照", "小红书 <code>xiaohongshu</code>"}, nil},
 		{link, []string{"<dd>微博</dd>"}, []string{"<dd>weibo</dd>"}},
 		{"/w/acme/listening", []string{"微博搜索 · ", "Webhook · ", ">微博搜索</option>"}, []string{"weibo_search · ", ">weibo_search</option>"}},
+		// The fit ranking stacks on a phone, a block per platform headed
+		// by its rank and name, each figure and the reasons after their
+		// column's name, rather than a wide table whose reasons sit off
+		// screen beside rows nine lines tall.
+		{"/w/acme/platforms", []string{`<table class="fit stack">`, `<td><span class="rank">1</span> <a href="/w/acme/platforms/`, `data-label="得分"`, `data-label="受众匹配"`, `data-label="原因"`}, nil},
 	})
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
