@@ -131,9 +131,21 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 			return aerr
 		}
 	}
+	// The only owner has no remove button: removing them is refused
+	// (error.last_owner), on a page of its own.
+	var owners []int64
+	for _, m := range members {
+		if m.Role == account.Owner {
+			owners = append(owners, m.User.ID)
+		}
+	}
+	var lastOwner int64
+	if len(owners) == 1 {
+		lastOwner = owners[0]
+	}
 	s.render(w, r, status, "settings", map[string]any{
 		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, wsErr),
-		"Members": members, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
+		"Members": members, "LastOwner": lastOwner, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
 		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
 	})

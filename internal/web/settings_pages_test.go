@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,5 +60,33 @@ func TestSettingsFormErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSettingsLastOwner: the only owner of a workspace has no remove
+// button, since removing them is refused on an error page; once a second
+// owner joins, either may be removed.
+func TestSettingsLastOwner(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	u, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	removeOwner := `action="/w/acme/settings/members/` + itoa64(u.ID) + `/delete"`
+
+	_, body := b.get("/w/acme/settings")
+	if strings.Contains(body, removeOwner) {
+		t.Errorf("the only owner has a remove button")
+	}
+	second, err := h.accounts.CreateUser(ctx, "second@example.com", "Second", "correct horse battery", false)
+	must(t, err)
+	if status, _, _ := b.post("/w/acme/settings/members", url.Values{"email": {"second@example.com"}, "role": {"owner"}}); status != http.StatusSeeOther {
+		t.Fatalf("add a second owner: %d", status)
+	}
+	_, body = b.get("/w/acme/settings")
+	if !strings.Contains(body, removeOwner) || !strings.Contains(body, `action="/w/acme/settings/members/`+itoa64(second.ID)+`/delete"`) {
+		t.Errorf("with two owners, each lacks a remove button")
 	}
 }
