@@ -1,6 +1,9 @@
 package web
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // The audit log stores a change as its route ("POST
 // /w/{ws}/links/{id}/disable"): stable, and the same for a page and the
@@ -82,5 +85,23 @@ func (v *view) Action(action string) string {
 	if !v.s.cat.Has(sentence) {
 		sentence = "audit.action"
 	}
-	return v.T(sentence, "Verb", v.T(verbKey), "Object", v.T(objectKey))
+	return spaceHanLatin(v.T(sentence, "Verb", v.T(verbKey), "Object", v.T(objectKey)))
 }
+
+// spaceHanLatin puts a space where a Chinese character and a Latin letter
+// or digit meet, as the catalogs write "创建 API 令牌": joining the words
+// of a verb and an object otherwise reads "新建API 令牌".
+func spaceHanLatin(s string) string {
+	var b strings.Builder
+	var prev rune
+	for i, r := range s {
+		if i > 0 && (unicode.Is(unicode.Han, prev) && isLatin(r) || isLatin(prev) && unicode.Is(unicode.Han, r)) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
+
+func isLatin(r rune) bool { return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) }

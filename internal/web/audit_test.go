@@ -37,6 +37,9 @@ func TestAuditAction(t *testing.T) {
 		{"en", "POST /api/v1/workspaces/{ws}/alerts/{id}/read", "Mark alert as read"},
 		{"zh-CN", "POST /w/{ws}/listening/alerts/{id}/read", "将预警标为已读"},
 		{"zh-CN", "POST /w/{ws}/strategy/campaigns/from-template", "套用模板新建营销活动"},
+		{"zh-CN", "POST /w/{ws}/settings/tokens", "新建 API 令牌"},
+		{"zh-CN", "POST /w/{ws}/strategy/campaigns/{id}/targets", "新建 KPI 目标"},
+		{"en", "POST /w/{ws}/settings/tokens", "Create API token"},
 		{"en", "POST /w/{ws}/settings/allowlist", "Update destination allowlist"},
 		{"en", "POST /w/{ws}/nothing-known", "POST /w/{ws}/nothing-known"},
 	} {
