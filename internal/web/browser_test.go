@@ -149,6 +149,22 @@ func TestBrowser(t *testing.T) {
 	must(t, err)
 	lang := langAttr.Value
 	navText := text(`nav.mainnav`)
+	// The row scrolls sideways; the last section's page shows its own tab,
+	// not "Liste" cut at the screen's edge.
+	step("listening on a phone",
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/listening"),
+		chromedp.WaitVisible(chromedp.CSS(`nav.mainnav a[aria-current="page"]`)),
+		shot("listening-phone-en.png"),
+	)
+	cut, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const n = document.querySelector('nav.mainnav').getBoundingClientRect();
+		const c = document.querySelector('nav.mainnav a[aria-current="page"]').getBoundingClientRect();
+		return c.left < n.left || c.right > n.right;
+	})()`))
+	must(t, err)
+	if cut {
+		t.Errorf("on a phone the current section's tab is past the edge of the navigation")
+	}
 	if firstLang.Value != "zh-CN" || !strings.Contains(brandText, "了解自己") {
 		t.Errorf("brand page is not in Chinese (lang %q): %.200s", firstLang.Value, brandText)
 	}

@@ -112,3 +112,22 @@
     if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
   });
 })();
+
+// On a narrow screen the main navigation is a row that scrolls sideways:
+// bring the current section's tab into it, so that the last sections'
+// pages do not open with their own tab past the edge.
+(function () {
+  function showCurrent() {
+    var nav = document.querySelector(".mainnav");
+    var cur = nav && nav.querySelector('a[aria-current="page"]');
+    if (!cur || nav.scrollWidth <= nav.clientWidth) return;
+    var n = nav.getBoundingClientRect(), c = cur.getBoundingClientRect();
+    if (c.right > n.right) nav.scrollLeft += c.right - n.right + 12;
+    else if (c.left < n.left) nav.scrollLeft -= n.left - c.left + 12;
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showCurrent);
+  } else {
+    showCurrent();
+  }
+})();
