@@ -127,6 +127,11 @@ func TestSignInAndPages(t *testing.T) {
 	if !strings.Contains(body, "Create product") || !strings.Contains(body, owner.email) {
 		t.Errorf("audit log lacks the product creation")
 	}
+	// On a phone it stacks, an entry a block, each value after its
+	// column's name: five columns do not fit.
+	if !strings.Contains(body, `<table class="small stack" id="audit-log">`) || !strings.Contains(body, `<td data-label="Action" title="POST /w/{ws}/brand/products">Create product</td>`) {
+		t.Errorf("the audit log does not stack on a phone: %s", section(body, `id="audit-log"`, "</tr>"))
+	}
 
 	// Signing out ends the session.
 	b.get("/w/acme/brand")
