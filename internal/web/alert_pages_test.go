@@ -146,11 +146,11 @@ func TestAlertRuleEditor(t *testing.T) {
 			"channels.1.from": {"-1"}, "channels.1.kind": {"wecom"},
 			"channels.2.from": {"-1"}, "channels.2.kind": {"email"}, "channels.2.email": {"pr at example"}},
 			[]string{`id="r-name-err"`, `id="r-threshold-err"`, `value="abc"`, `id="r-ch-0-url-err"`, `value="ftp://robot"`, "刚才输入的密钥未保留",
-				`id="r-ch-1-email-err"`, `value="pr at example"`, "渠道 2 · 电子邮件地址: 不是有效的电子邮件地址。", "渠道 1 · Webhook 地址（群机器人）: "}, nil},
+				`id="r-ch-1-email-err"`, `value="pr at example"`, "渠道 2 · 电子邮件地址：不是有效的电子邮件地址。", "渠道 1 · Webhook 地址（群机器人）："}, nil},
 		// A threshold or quiet period that is no number is told so, not
 		// that it is out of range.
 		{"numbers that do not read", "/w/acme/listening/rules", url.Values{"name": {"x"}, "kind": {"volume_spike"}, "threshold": {"three"}, "quiet_minutes": {"soon"}},
-			[]string{"阈值: 请输入数字。", "静默分钟数: 请输入数字。", `value="three"`, `value="soon"`}, []string{"阈值须大于", "静默期为"}},
+			[]string{"阈值：请输入数字。", "静默分钟数：请输入数字。", `value="three"`, `value="soon"`}, []string{"阈值须大于", "静默期为"}},
 		{"stored rule, kind changed", "/w/acme/listening/rules/" + id, url.Values{"name": {"声量激增（品牌）"}, "kind": {"volume_spike"}, "threshold": {"2.5"}, "quiet_minutes": {"120"},
 			"channels.0.from": {"0"}, "channels.0.kind": {"feishu"}, "channels.0.url": {"https://oapi.dingtalk.com/robot/send?…"},
 			"channels.1.from": {"1"}, "channels.1.kind": {"email"}, "channels.1.email": {"pr@example.com"}},

@@ -116,11 +116,11 @@ func TestListeningPages(t *testing.T) {
 	// Topic editor: an invalid query is shown back, a good one saved.
 	b.get("/w/acme/listening")
 	status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "查询: 第 1 个字符处的括号没有闭合：“(拿铁”") {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "查询：第 1 个字符处的括号没有闭合：“(拿铁”") {
 		t.Errorf("bad topic: %d, or the error does not name its field", status)
 	}
 	if status, body, _ = b.post("/w/acme/listening/topics", url.Values{"name": {""}, "kind": {"product"}, "query": {"拿铁"}}); status != http.StatusUnprocessableEntity ||
-		!strings.Contains(body, "名称: ") {
+		!strings.Contains(body, "名称：") {
 		t.Errorf("topic without a name: %d; want 422 naming the field", status)
 	}
 	status, _, _ = b.post("/w/acme/listening/topics", url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"拿铁 OR latte"}, "enabled": {"1"}})
@@ -389,7 +389,7 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "阈值须大于") || !strings.Contains(body, `id="rule-editor"`) {
 		t.Errorf("bad rule: %d", status)
 	}
-	if !strings.Contains(body, "阈值: ") {
+	if !strings.Contains(body, "阈值：") {
 		t.Errorf("the bad rule's error does not name its field")
 	}
 	// A quiet period left blank is the default one, not none.

@@ -161,13 +161,17 @@ func TestPlatformNamesOnPages(t *testing.T) {
 		// by its rank and name, each figure and the reasons after their
 		// column's name, rather than a wide table whose reasons sit off
 		// screen beside rows nine lines tall.
-		{"/w/acme/platforms", []string{`<table class="fit stack">`, `<td><span class="rank">1</span> <a href="/w/acme/platforms/`, `data-label="得分"`, `data-label="受众匹配"`, `data-label="原因"`}, nil},
+		{"/w/acme/platforms", []string{`<table class="fit stack">`, `<td><span class="rank">1</span> <a href="/w/acme/platforms/`, `data-label="得分"`, `data-label="受众匹配"`, `data-label="原因"`,
+			"发布：", "聆听："}, []string{"发布: ", "聆听: "}},
+		// A label before its value takes the language's colon.
+		{"/w/acme/platforms/weibo", []string{"互动率：", "API："}, []string{"互动率: ", "API: "}},
 	})
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/brand", []string{"Xiaohongshu (RED) 60%", "Douyin 30%"}, []string{"xiaohongshu 60"}},
 		{link, []string{"<dd>Weibo</dd>"}, []string{"<dd>weibo</dd>"}},
 		{"/w/acme/listening", []string{"Weibo search · "}, []string{"weibo_search · "}},
+		{"/w/acme/platforms/weibo", []string{"Engagement rate: ", "API: "}, nil},
 	})
 }
 
