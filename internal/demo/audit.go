@@ -48,7 +48,6 @@ var demoAudit = []struct {
 	{45, 11, false, "POST /w/{ws}/platforms/{key}/override", "/platforms/xiaohongshu/override"},
 	{30, 10, false, "POST /w/{ws}/strategy/campaigns", "/strategy/campaigns"},
 	{12, 20, false, "POST /w/{ws}/listening/mentions/{id}/sentiment", "/listening/mentions"},
-	{3, 9, false, "POST /w/{ws}/listening/alerts/{id}/read", "/listening/alerts"},
 }
 
 func loadAudit(ctx context.Context, d Deps, ws int64) error {
