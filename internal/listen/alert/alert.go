@@ -357,8 +357,8 @@ func (s *Service) Alerts(ctx context.Context, ws int64, f Filter) ([]listen.Aler
 	return s.store.Alerts(ctx, ws, f)
 }
 
-// Detail is an alert with the mentions that caused it, the newest
-// MaxAlertMentions of them.
+// Detail is an alert with the mentions that caused it: the newest
+// MaxAlertMentions of them to reach Chorus, newest published first.
 type Detail struct {
 	listen.Alert
 	Mentions []listen.Mention `json:"mentions"`
@@ -382,6 +382,9 @@ func (s *Service) Alert(ctx context.Context, ws, id int64) (Detail, error) {
 	if ms == nil {
 		ms = []listen.Mention{}
 	}
+	// The ids are in order of arrival, which a late or imported mention
+	// puts out of time order; a reader follows the story by publication.
+	slices.SortStableFunc(ms, func(x, y listen.Mention) int { return y.PublishedAt.Compare(x.PublishedAt) })
 	return Detail{Alert: a, Mentions: ms}, nil
 }
 

@@ -960,3 +960,44 @@ func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertMentionsNewestPublishedFirst: an alert shows the newest
+// MaxAlertMentions mentions to reach Chorus, listed newest published
+// first. Before, they came in the order they arrived, and a page read
+// 21:44, 20:47, 20:00, 21:55.
+func TestAlertMentionsNewestPublishedFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 5, Enabled: true})
+		must(t, err)
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return now }})
+		// The first to arrive was published last; it is past the alert's
+		// newest 50 by arrival, so it is not shown.
+		first := f.pushed(t, f.crisis, "喝出异物 0", "negative", now.Add(-time.Minute), now.Add(-time.Hour))
+		ids := []int64{first}
+		for i := range alert.MaxAlertMentions {
+			published := now.Add(-time.Duration((i*37)%alert.MaxAlertMentions+2) * time.Minute)
+			ids = append(ids, f.pushed(t, f.crisis, fmt.Sprint("喝出异物 ", i+1), "negative", published, now.Add(time.Duration(i-alert.MaxAlertMentions)*time.Second)))
+		}
+		fired, err := ev.Evaluate(ctx, f.ws, ids)
+		must(t, err)
+		if len(fired) != 1 {
+			t.Fatalf("fired %+v; want one alert", fired)
+		}
+		d, err := alert.NewService(db).Alert(ctx, f.ws, fired[0].ID)
+		must(t, err)
+		if len(d.Mentions) != alert.MaxAlertMentions {
+			t.Fatalf("the alert shows %d mentions; want %d", len(d.Mentions), alert.MaxAlertMentions)
+		}
+		for i, m := range d.Mentions {
+			if m.ID == first {
+				t.Errorf("the alert shows mention %d, the first to arrive of %d", first, len(ids))
+			}
+			if i > 0 && m.PublishedAt.After(d.Mentions[i-1].PublishedAt) {
+				t.Errorf("mention %d published %s follows one published %s; want newest first", i, m.PublishedAt.Format("15:04"), d.Mentions[i-1].PublishedAt.Format("15:04"))
+			}
+		}
+	})
+}
