@@ -146,7 +146,7 @@ func TestListeningPages(t *testing.T) {
 	next := time.Date(2026, 3, 10, 6, 33, 0, 0, time.UTC)
 	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok", "1:dingtalk": "dingtalk: <b>310000</b> sign not match"}, &next))
 	_, body = b.get(alertPath)
-	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "企业微信: 已送达") || !strings.Contains(got, "钉钉: 失败：") ||
+	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "企业微信：已送达") || !strings.Contains(got, "钉钉：失败：") ||
 		!strings.Contains(got, "&lt;b&gt;310000") || !strings.Contains(got, "将于 2026-03-10 14:33 重试") {
 		t.Errorf("alert delivery row: %s", got)
 	}
@@ -155,7 +155,7 @@ func TestListeningPages(t *testing.T) {
 	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok",
 		"1:dingtalk": alert.RefusedOutcome(errors.New("dingtalk: error 310000: keywords not in content"))}, nil))
 	_, body = b.get(alertPath)
-	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "钉钉: 失败： <span class=\"muted\">dingtalk: error 310000: keywords not in content</span>") ||
+	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "钉钉：失败： <span class=\"muted\">dingtalk: error 310000: keywords not in content</span>") ||
 		!strings.Contains(got, "不再重试") || strings.Contains(got, "重试</div>") || strings.Contains(got, "refused: ") {
 		t.Errorf("alert delivery row of a refusal for good: %s", got)
 	}
@@ -176,15 +176,19 @@ func TestListeningPages(t *testing.T) {
 	}
 	// A crisis alert keeps up to MaxAlertMentions examples of all the new
 	// crisis mentions it counts: the list and the page say how many caused
-	// it, and the page that it shows the first of them.
+	// it, and the page that it shows the latest of them (by arrival; not
+	// "the first", which they are not).
 	many, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 73, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{}, nil)
 	must(t, err)
 	manyPath := "/w/acme/listening/alerts/" + strconv.FormatInt(many.ID, 10)
 	if _, body = b.get("/w/acme/listening"); !strings.Contains(section(body, manyPath, "</li>"), "· 73 条提及") {
 		t.Errorf("alert list line lacks the 73 mentions that caused it: %s", section(body, manyPath, "</li>"))
 	}
-	if _, body = b.get(manyPath); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "触发预警的 73 条提及中的前 1 条") {
+	if _, body = b.get(manyPath); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "触发预警的 73 条提及中最新的 1 条") {
 		t.Errorf("alert page heading: %s", section(body, `id="alert-mentions"`, "</h2>"))
+	}
+	if _, body, _ = b.do("GET", manyPath, nil, map[string]string{"Accept-Language": "en"}); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "The latest 1 of the 73 mentions that caused it") {
+		t.Errorf("alert page heading in English: %s", section(body, `id="alert-mentions"`, "</h2>"))
 	}
 
 	// An analyst sees the pages and may change nothing.
