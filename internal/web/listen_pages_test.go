@@ -654,3 +654,34 @@ func TestListeningBrokenTopicQuery(t *testing.T) {
 		t.Error("the flag lacks its label or the parser's message")
 	}
 }
+
+// TestListeningPeriodOptions: the period filter counts its days in the
+// language's plural forms: "Last 1 day" beside "Last 7 days" in English,
+// not "Last 1 days".
+func TestListeningPeriodOptions(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, tt := range []struct {
+		lang       string
+		want, nots []string
+	}{
+		{"en", []string{">Last 1 day<", ">Last 7 days<", ">Last 30 days<", ">Last 90 days<"}, []string{"1 days"}},
+		{"zh-CN", []string{">近 1 天<", ">近 7 天<", ">近 90 天<"}, nil},
+	} {
+		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": tt.lang})
+		_, insights, _ := b.do("GET", "/w/acme/listening/insights", nil, map[string]string{"Accept-Language": tt.lang})
+		got := section(body, `id="f-days"`, "</select>") + section(insights, `id="i-days"`, "</select>")
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s period filter lacks %q: %s", tt.lang, w, got)
+			}
+		}
+		for _, w := range tt.nots {
+			if strings.Contains(got, w) {
+				t.Errorf("%s period filter says %q: %s", tt.lang, w, got)
+			}
+		}
+	}
+}
