@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
@@ -170,9 +171,15 @@ func DomainAllowed(host string, domains []string) bool {
 	return false
 }
 
-// NormalizeDomains cleans an allowlist: lower case, no scheme, no
-// duplicates, each a valid host name. Returns apperr.Invalid naming the
-// first bad entry.
+// NormalizeDomains cleans an allowlist: lower case, no duplicates, each
+// a public domain name. An entry is a line, which may list several
+// domains separated by commas (never by spaces: a space is no separator
+// inside a pasted address, so it is refused, not split). A pasted address gives its host, and "*.d" is d,
+// since an entry allows its sub-domains anyway. Refused, because they
+// allow no one site or no public one: single names (localhost, com),
+// public suffixes (co.uk, github.io), private network names (*.local,
+// *.internal) and IP addresses. Returns apperr.Invalid naming each bad
+// domain as typed and its line (the entry's 1-based index).
 func NormalizeDomains(in []string) ([]string, error) {
 	var fs apperr.Fields
 	if len(in) > maxDomains {
@@ -181,31 +188,70 @@ func NormalizeDomains(in []string) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	out := []string{}
-	for i, d := range in {
-		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
-		d = strings.TrimPrefix(strings.TrimPrefix(d, "https://"), "http://")
-		d = strings.TrimPrefix(d, "*.")
-		if d == "" {
-			continue
-		}
-		if !validHost(d) || strings.ContainsAny(d, "/:@") {
-			fs.Add(indexField("domains", i), "error.link_domain", "Value", d)
-			continue
-		}
-		if !isASCII(d) {
-			ascii, err := idna.Lookup.ToASCII(d)
-			if err != nil {
-				fs.Add(indexField("domains", i), "error.link_domain", "Value", d)
+	for i, line := range in {
+		for _, raw := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == '，' }) {
+			raw = strings.TrimSpace(raw)
+			if raw == "" {
 				continue
 			}
-			d = ascii
-		}
-		if !seen[d] {
-			seen[d] = true
-			out = append(out, d)
+			d, key := allowedDomain(raw)
+			if key != "" {
+				fs.Add(indexField("domains", i), key, "Value", raw, "Line", i+1)
+				continue
+			}
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
 		}
 	}
+	if len(out) > maxDomains {
+		fs.Add("domains", "error.too_many_items", "Max", maxDomains)
+	}
 	return out, fs.Err()
+}
+
+// privateSuffixes are names only a private network resolves (RFC 6762,
+// RFC 8375, ICANN's .internal), which the public following a short link
+// cannot reach.
+var privateSuffixes = []string{"localhost", "local", "internal", "lan", "home.arpa"}
+
+// allowedDomain is entry raw as an allowlist domain in ASCII, or the
+// message key of why it cannot be one.
+func allowedDomain(raw string) (string, string) {
+	s := strings.ToLower(raw)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Opaque != "" {
+		return "", "error.link_domain"
+	}
+	h := strings.TrimSuffix(u.Hostname(), ".")
+	if net.ParseIP(h) != nil {
+		return "", "error.link_domain_ip"
+	}
+	h = strings.TrimPrefix(h, "*.")
+	if !validHost(h) {
+		return "", "error.link_domain"
+	}
+	if !isASCII(h) {
+		if h, err = idna.Lookup.ToASCII(h); err != nil {
+			return "", "error.link_domain"
+		}
+	}
+	if !strings.Contains(h, ".") {
+		return "", "error.link_domain_single"
+	}
+	for _, p := range privateSuffixes {
+		if h == p || strings.HasSuffix(h, "."+p) {
+			return "", "error.link_domain_private"
+		}
+	}
+	if ps, _ := publicsuffix.PublicSuffix(h); ps == h {
+		return "", "error.link_domain_suffix"
+	}
+	return h, ""
 }
 
 func indexField(name string, i int) string {

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -140,6 +141,39 @@ func TestNormalizeDomains(t *testing.T) {
 	}
 	if _, err := NormalizeDomains([]string{"ok.example", "bad domain/"}); fieldKey(err) != "error.link_domain" {
 		t.Errorf("bad domain: %v", err)
+	}
+	// A pasted address gives its host; port, path and query go.
+	got, err = NormalizeDomains([]string{"https://Shop.Example.com:8443/p?q=1", "example.org/landing，a.example, b.example"})
+	if err != nil || strings.Join(got, ",") != "shop.example.com,example.org,a.example,b.example" {
+		t.Errorf("pasted addresses = %v, %v", got, err)
+	}
+	// An entry that allows no one site, or no public one, is refused,
+	// named as typed and at its index.
+	for _, tt := range []struct{ in, key string }{
+		{"http://bad domain", "error.link_domain"},
+		{"ftp://example.com", "error.link_domain"},
+		{"https://user@example.com", "error.link_domain"},
+		{"*.x", "error.link_domain_single"},
+		{"localhost", "error.link_domain_single"},
+		{"com", "error.link_domain_single"},
+		{"co.uk", "error.link_domain_suffix"},
+		{"*.com.cn", "error.link_domain_suffix"},
+		{"printer.local", "error.link_domain_private"},
+		{"db.internal", "error.link_domain_private"},
+		{"app.localhost", "error.link_domain_private"},
+		{"192.168.1.10", "error.link_domain_ip"},
+		{"http://[::1]/", "error.link_domain_ip"},
+	} {
+		_, err := NormalizeDomains([]string{"ok.example", tt.in})
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || len(ae.Fields) != 1 {
+			t.Errorf("%q: err = %v, want one field error", tt.in, err)
+			continue
+		}
+		f := ae.Fields[0]
+		if f.Key != tt.key || f.Field != "domains[1]" || f.Args["Value"] != tt.in || f.Args["Line"] != 2 {
+			t.Errorf("%q: %+v, want %s on domains[1] naming it on line 2", tt.in, f, tt.key)
+		}
 	}
 }
 

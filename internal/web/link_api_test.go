@@ -97,6 +97,7 @@ func TestLinkAPI(t *testing.T) {
 			{"allowlist leaving a link out", "PUT", "/workspaces/acme/links/allowlist", acme.token, map[string]any{"domains": []string{"cdn.example.com"}}, 200, []string{`"outside_links": 1`}, nil},
 			{"set allowlist", "PUT", "/workspaces/acme/links/allowlist", acme.token, map[string]any{"domains": []string{"Shop.Example.com", "https://cdn.example.com"}}, 200, []string{`"shop.example.com"`, `"cdn.example.com"`, `"outside_links": 0`}, nil},
 			{"bad allowlist entry", "PUT", "/workspaces/acme/links/allowlist", acme.token, map[string]any{"domains": []string{"not a domain"}}, 422, []string{`"field": "domains[0]"`}, nil},
+			{"allowlist refuses a single name", "PUT", "/workspaces/acme/links/allowlist", acme.token, map[string]any{"domains": []string{"shop.example.com", "localhost"}}, 422, []string{`"field": "domains[1]"`, `"key": "error.link_domain_single"`, "Line 2: “localhost” is a single name"}, nil},
 			{"allowlist refuses", "POST", "/workspaces/acme/links", acme.token, map[string]any{"destination": "https://evil.example/"}, 422, []string{`"key": "error.link_domain_not_allowed"`, "evil.example"}, nil},
 			{"allowlist admits subdomain", "POST", "/workspaces/acme/links", acme.token, map[string]any{"destination": "https://m.shop.example.com/"}, 201, []string{"m.shop.example.com"}, nil},
 			{"other workspace get", "GET", linkPath, "", nil, 404, nil, []string{code}},

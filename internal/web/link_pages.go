@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -374,10 +373,12 @@ func (s *Server) linkDelete(w http.ResponseWriter, r *http.Request, p account.Pr
 }
 
 // allowlistSave replaces the destination-domain allowlist with the
-// domains typed one a line (commas and spaces separate them too), or
-// shows the settings page with the refused ones.
+// domains typed one a line (commas separate them too), or shows the
+// settings page with the refused ones and their lines. Lines are not
+// split on spaces: "http://bad domain" is one wrong entry, not two.
 func (s *Server) allowlistSave(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	domains := strings.FieldsFunc(r.PostFormValue("domains"), func(c rune) bool { return c == ',' || c == '，' || unicode.IsSpace(c) })
+	// A "\r" before "\n" goes with the trimming of each domain.
+	domains := strings.Split(r.PostFormValue("domains"), "\n")
 	_, err := s.Links.SetAllowedDomains(r.Context(), p.Workspace.ID, domains)
 	if apperr.Is(err, apperr.Invalid) {
 		return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "allowlist", err, "")

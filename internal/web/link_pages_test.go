@@ -665,11 +665,19 @@ func TestAllowlistSettings(t *testing.T) {
 		t.Error("settings page does not show the saved domains, one a line, or no confirmation")
 	}
 
-	typed := "shop.example.com\nexample.com/shop\nbad_domain-.com"
+	// A line is one entry: a space inside it does not split it into
+	// others; names that allow no one public site are refused; each is
+	// named with its line.
+	typed := "shop.example.com\nhttp://bad domain\nlocalhost\n*.x\nbad_domain-.com"
 	status, body, _ = b.post("/w/acme/settings/allowlist", url.Values{"domains": {typed}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="allowlist-domains-err"`) || !strings.Contains(body, "example.com/shop") ||
-		!strings.Contains(body, "bad_domain-.com") || !strings.Contains(body, ">"+typed+"</textarea>") {
-		t.Errorf("malformed domains: status %d, want 422 with both named and the text kept: %s", status, body)
+	errs := section(body, `id="allowlist-domains-err"`, "</div></div>")
+	for _, want := range []string{"第 2 行：“http://bad domain”不是域名", "第 3 行：“localhost”只是单个名称", "第 4 行：“*.x”只是单个名称", "第 5 行：“bad_domain-.com”不是域名"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("malformed domains: %q not said beside the field: %s", want, errs)
+		}
+	}
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, ">"+typed+"</textarea>") {
+		t.Errorf("malformed domains: status %d, want 422 with the text kept", status)
 	}
 	if got := len(domains()); got != 3 {
 		t.Errorf("refused save changed the list: %d domains", got)
@@ -816,7 +824,7 @@ func TestAllowlistOutsideLinks(t *testing.T) {
 	}
 
 	// Allowing them all, or no list, says nothing.
-	for _, domains := range []string{"shop.example.com partner.example other.example.net evil.example.org", ""} {
+	for _, domains := range []string{"shop.example.com\npartner.example\nother.example.net, evil.example.org", ""} {
 		b.post("/w/acme/settings/allowlist", url.Values{"domains": {domains}})
 		if _, body := b.get("/w/acme/settings"); strings.Contains(body, `id="allowlist-outside"`) {
 			t.Errorf("list %q: the page speaks of links outside it", domains)
