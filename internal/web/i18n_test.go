@@ -14,6 +14,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -209,6 +210,7 @@ func TestI18nOneTermEach(t *testing.T) {
 		{"zh-CN", "the short form is 精准有效", regexp.MustCompile(`^有效$|\d}} 有效`)},
 		{"zh-CN", "budget lines are 预算明细", regexp.MustCompile(`预算条目`)},
 		{"zh-CN", "a volume spike is 声量激增, as its badge says", regexp.MustCompile(`声量突增`)},
+		{"zh-CN", "a negative spike is 负面上升, as its badge says", regexp.MustCompile(`负面激增`)},
 		{"zh-CN", "budget lines spent is not media", regexp.MustCompile(`媒介`)},
 		{"en", "budget lines spent is not media", regexp.MustCompile(`(?i)media (cost|{{)`)},
 		{"en", "effective clicks are not precise effective clicks", regexp.MustCompile(`(?i)precise effective`)},
@@ -220,6 +222,17 @@ func TestI18nOneTermEach(t *testing.T) {
 				}
 			}
 		})
+	}
+	// The rule editor's help on thresholds names each kind of alert as
+	// its badge and the kind select do.
+	for _, locale := range Locales {
+		keys := catalogKeys(t, locale)
+		help := keys["listening.rule.threshold_help"]
+		for _, kind := range listen.AlertKinds {
+			if label := keys["listening.alert_kind."+kind]; label == "" || !strings.Contains(help, label) {
+				t.Errorf("%s threshold help %q does not name %s as %q", locale, help, kind, label)
+			}
+		}
 	}
 }
 
