@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -113,6 +115,8 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	for i, row := range byChannel {
 		channelRows[i] = funnelRowView{Name: name(channelNames, row.Key, "tracking.no_channel"), FunnelRow: row}
 	}
+	byFigures(campaignRows)
+	byFigures(channelRows)
 	stages := funnelStages(total)
 	key, err := s.Conversions.PublicKey(ctx, p.Workspace.ID)
 	if err != nil {
@@ -125,6 +129,24 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 		"DayStart": metric.DayStart(now, loc), "Zone": p.Workspace.TimeZone,
 	})
 	return nil
+}
+
+// byFigures orders a breakdown's rows for reading: the most effective
+// clicks first, then the most revenue, and the unattributed row "" last;
+// ties keep the order of their keys, in which the service gives them.
+func byFigures(rows []funnelRowView) {
+	slices.SortStableFunc(rows, func(a, b funnelRowView) int {
+		if (a.Key == "") != (b.Key == "") {
+			if a.Key == "" {
+				return 1
+			}
+			return -1
+		}
+		if c := cmp.Compare(b.EffectiveClicks, a.EffectiveClicks); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Revenue, a.Revenue)
+	})
 }
 
 // funnelStages are the stages of METRICS.md in order: effective clicks →

@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"regexp"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
 )
@@ -130,5 +133,52 @@ func TestFunnelEngagedVisits(t *testing.T) {
 	row := regexp.MustCompile(`(?s)<tr data-key="weibo">\s*<td>[^<]*</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
 	if row == nil || row[1] != "1" || row[2] != "1" || row[3] != "1" {
 		t.Errorf("weibo row (effective, landings, engaged visits) = %q; want 1 of each", row)
+	}
+}
+
+// TestFunnelRowsOrder: the tables by campaign and by channel list the
+// rows with the most effective clicks first, not in the order of their
+// keys (campaign ID, channel name), and the unattributed row last.
+func TestFunnelRowsOrder(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	spring, err := h.campaigns.Create(ctx, f.owner.ws.ID, campaign.Campaign{Name: "春季上新", Slug: "spring", Objective: "sales", Start: "2026-01-01", End: "2026-12-31", Budget: 100})
+	must(t, err)
+	l, err := h.links.Create(ctx, f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/spring", CampaignID: &spring.ID, Channel: "zhihu"})
+	must(t, err)
+	// Two people: two effective clicks, more than the fixture's one.
+	var cids []string
+	for _, ip := range []string{"198.51.100.9", "198.51.100.10"} {
+		cid := link.NewClickID()
+		cids = append(cids, cid)
+		h.clicks.Record(link.Hit{ClickID: cid, LinkID: l.ID, WorkspaceID: f.owner.ws.ID, Loc: time.UTC, At: time.Now(), Method: "GET", UserAgent: chromeUA, IP: ip})
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err1 := h.db.Click(ctx, cids[0])
+		_, err2 := h.db.Click(ctx, cids[1])
+		if err1 == nil && err2 == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("clicks not written")
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the rest of the batch
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get("/w/acme/conversions")
+	keys := regexp.MustCompile(`<tr data-key="([^"]*)">`)
+	order := func(id string) []string {
+		var out []string
+		for _, m := range keys.FindAllStringSubmatch(section(body, `id="by-`+id+`"`, "</table>"), -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	if got, want := order("campaign"), []string{strconv.FormatInt(spring.ID, 10), strconv.FormatInt(f.camp.ID, 10), ""}; !slices.Equal(got, want) {
+		t.Errorf("rows by campaign %q, want %q", got, want)
+	}
+	if got, want := order("channel"), []string{"zhihu", "xiaohongshu", ""}; !slices.Equal(got, want) {
+		t.Errorf("rows by channel %q, want %q", got, want)
 	}
 }
