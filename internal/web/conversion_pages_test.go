@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +181,28 @@ func TestFunnelRowsOrder(t *testing.T) {
 	}
 	if got, want := order("channel"), []string{"zhihu", "xiaohongshu", ""}; !slices.Equal(got, want) {
 		t.Errorf("rows by channel %q, want %q", got, want)
+	}
+}
+
+// TestPurchaseIntentExplained: purchase intent, a figure beside the
+// funnel rather than one of its steps, says what it counts (METRICS.md),
+// in both languages, beside the figure and on the tables' column.
+func TestPurchaseIntentExplained(t *testing.T) {
+	f := newTrackingFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, zh := b.get("/w/acme/conversions")
+	_, en, _ := b.do("GET", "/w/acme/conversions", nil, map[string]string{"Accept-Language": "en"})
+	for _, tt := range []struct{ body, note string }{
+		{zh, "消费倾向：加入购物车、领取优惠券和开始结账"},
+		{en, "Purchase intent: add-to-cart, coupon-claim and checkout-start"},
+	} {
+		note := section(tt.body, `id="purchase-intent-note"`, "</p>")
+		if !strings.Contains(note, tt.note) {
+			t.Errorf("note on purchase intent %q, want %q", note, tt.note)
+		}
+		if !strings.Contains(tt.body, `aria-describedby="purchase-intent-note"`) || strings.Count(section(tt.body, `id="by-campaign"`, "</thead>"), `title="`) != 1 {
+			t.Error("the figure or the tables' column of purchase intent does not point to what it counts")
+		}
 	}
 }
