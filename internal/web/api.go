@@ -69,6 +69,9 @@ func (s *Server) handleAPI(o op, h apiHandler) {
 		if err == nil && o.Perm != "" {
 			err = p.Require(o.Perm)
 		}
+		if err == nil {
+			err = knownQuery(r.URL.Query(), o.Query)
+		}
 		if err != nil {
 			s.apiFail(w, r, err)
 			return

@@ -37,7 +37,7 @@ func (s *Server) campaignAPI() {
 	c := s.Campaigns
 	campaignType := typeOf[campaign.Campaign]()
 
-	s.handleAPIKnownQuery(op{Method: "GET", Path: base, Summary: "List campaigns, the newest start first", Tag: tag, Resp: typeOf[list[campaign.Campaign]]()},
+	s.handleAPI(op{Method: "GET", Path: base, Summary: "List campaigns, the newest start first", Tag: tag, Resp: typeOf[list[campaign.Campaign]]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			cs, err := c.List(r.Context(), p.Workspace.ID)
 			if err != nil {
@@ -46,7 +46,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusOK, listOf(cs))
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "POST", Path: base, Summary: "Create a campaign", Tag: tag, Perm: account.EditStrategy, Req: campaignType, Resp: campaignType, Status: http.StatusCreated},
+	s.handleAPI(op{Method: "POST", Path: base, Summary: "Create a campaign", Tag: tag, Perm: account.EditStrategy, Req: campaignType, Resp: campaignType, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v campaign.Campaign
 			if err := decodeJSON(r.Body, &v); err != nil {
@@ -59,7 +59,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusCreated, out)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "POST", Path: base + "/from-template", Summary: "Create a campaign from the template of its objective", Tag: tag, Perm: account.EditStrategy, Req: typeOf[campaign.TemplateRequest](), Resp: campaignType, Status: http.StatusCreated},
+	s.handleAPI(op{Method: "POST", Path: base + "/from-template", Summary: "Create a campaign from the template of its objective", Tag: tag, Perm: account.EditStrategy, Req: typeOf[campaign.TemplateRequest](), Resp: campaignType, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v campaign.TemplateRequest
 			if err := decodeJSON(r.Body, &v); err != nil {
@@ -73,7 +73,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusCreated, out)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "GET", Path: one, Summary: "Get a campaign", Tag: tag, Resp: campaignType},
+	s.handleAPI(op{Method: "GET", Path: one, Summary: "Get a campaign", Tag: tag, Resp: campaignType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			out, err := c.Get(r.Context(), p.Workspace.ID, id)
@@ -83,7 +83,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusOK, out)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "PUT", Path: one, Summary: "Replace a campaign's own fields; phases, targets, mix, budget lines and hours are kept", Tag: tag, Perm: account.EditStrategy, Req: campaignType, Resp: campaignType},
+	s.handleAPI(op{Method: "PUT", Path: one, Summary: "Replace a campaign's own fields; phases, targets, mix, budget lines and hours are kept", Tag: tag, Perm: account.EditStrategy, Req: campaignType, Resp: campaignType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v campaign.Campaign
 			if err := decodeJSON(r.Body, &v); err != nil {
@@ -93,7 +93,7 @@ func (s *Server) campaignAPI() {
 				return c.Update(ctx, ws, id, v)
 			})
 		})
-	s.handleAPIKnownQuery(op{Method: "DELETE", Path: one, Summary: "Delete a campaign", Tag: tag, Perm: account.EditStrategy, Status: http.StatusNoContent},
+	s.handleAPI(op{Method: "DELETE", Path: one, Summary: "Delete a campaign", Tag: tag, Perm: account.EditStrategy, Status: http.StatusNoContent},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			if err := c.Delete(r.Context(), p.Workspace.ID, id); err != nil {
@@ -102,7 +102,7 @@ func (s *Server) campaignAPI() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan](),
+	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan](),
 		Query: []param{modelParam}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
@@ -113,7 +113,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusOK, plan)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}},
+	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			return s.campaignXLSX(w, r, p, id)
@@ -152,7 +152,7 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 	// The campaign names a child's errors by its place in the campaign
 	// ("phases[4].start"); the body is the child alone ("start").
 	place := regexp.MustCompile(`^` + collectionOf(path) + `\[\d+\]\.?`)
-	s.handleAPIKnownQuery(op{Method: "POST", Path: path, Summary: "Add a " + what + " to a campaign", Tag: tag, Perm: account.EditStrategy, Req: typeOf[T](), Resp: campaignType, Status: http.StatusCreated},
+	s.handleAPI(op{Method: "POST", Path: path, Summary: "Add a " + what + " to a campaign", Tag: tag, Perm: account.EditStrategy, Req: typeOf[T](), Resp: campaignType, Status: http.StatusCreated},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v T
 			if err := decodeJSON(r.Body, &v); err != nil {
@@ -166,7 +166,7 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 			writeJSON(w, http.StatusCreated, out)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "PUT", Path: path + "/" + param, Summary: "Replace a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Req: typeOf[T](), Resp: campaignType},
+	s.handleAPI(op{Method: "PUT", Path: path + "/" + param, Summary: "Replace a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Req: typeOf[T](), Resp: campaignType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v T
 			if err := decodeJSON(r.Body, &v); err != nil {
@@ -177,7 +177,7 @@ func campaignChildAPI[T any](s *Server, path, param, what string,
 				return update(ctx, ws, id, child, v, "") // the API replaces a child whole
 			}), place)
 		})
-	s.handleAPIKnownQuery(op{Method: "DELETE", Path: path + "/" + param, Summary: "Delete a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Resp: campaignType},
+	s.handleAPI(op{Method: "DELETE", Path: path + "/" + param, Summary: "Delete a " + what + " of a campaign", Tag: tag, Perm: account.EditStrategy, Resp: campaignType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			child, _ := pathID(r, name)
 			return s.campaignWrite(w, r, p, func(ctx context.Context, ws, id int64) (campaign.Campaign, error) {
@@ -215,7 +215,7 @@ func reroot(err error, place *regexp.Regexp) error {
 // campaignSetAPI serves PUT of a whole list (mix, hours) as a JSON array.
 func campaignSetAPI[T any](s *Server, path, summary string, set func(ctx context.Context, ws, id int64, v []T, shown string) (campaign.Campaign, error)) {
 	place := regexp.MustCompile(`^` + collectionOf(path))
-	s.handleAPIKnownQuery(op{Method: "PUT", Path: path, Summary: summary, Tag: "campaigns", Perm: account.EditStrategy, Req: typeOf[[]T](), Resp: typeOf[campaign.Campaign]()},
+	s.handleAPI(op{Method: "PUT", Path: path, Summary: summary, Tag: "campaigns", Perm: account.EditStrategy, Req: typeOf[[]T](), Resp: typeOf[campaign.Campaign]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var v []T
 			if err := decodeJSON(r.Body, &v); err != nil {

@@ -22,7 +22,7 @@ func (s *Server) conversionRoutes() {
 	}
 	s.collectRoutes()
 	tag := "conversions"
-	s.handleAPIKnownQuery(op{Method: "GET", Path: "/workspaces/{ws}/snippet", Summary: "The snippet to paste into landing pages, with the workspace's public key", Tag: tag, Resp: typeOf[snippetInfo]()},
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/snippet", Summary: "The snippet to paste into landing pages, with the workspace's public key", Tag: tag, Resp: typeOf[snippetInfo]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			key, err := s.Conversions.PublicKey(r.Context(), p.Workspace.ID)
 			if err != nil {
@@ -31,7 +31,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "POST", Path: "/workspaces/{ws}/snippet/rotate", Summary: "Replace the workspace's public key; pages with the old key stop reporting", Tag: tag, Perm: account.EditWorkspace, Resp: typeOf[snippetInfo]()},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/snippet/rotate", Summary: "Replace the workspace's public key; pages with the old key stop reporting", Tag: tag, Perm: account.EditWorkspace, Resp: typeOf[snippetInfo]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			key, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID)
 			if err != nil {
@@ -40,7 +40,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Resp: typeOf[list[conversion.Conversion]](),
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Resp: typeOf[list[conversion.Conversion]](),
 		Query: []param{{Name: "event", Doc: "Only this event (landing, purchase, custom:name …)"}, {Name: "campaign", Type: typeOf[int64](), Doc: "Only the events attributed to this campaign"},
 			{Name: "limit", Type: typeOf[int](), Doc: "At most this many, 1–500"}, {Name: "before", Type: typeOf[int64](), Doc: "Only events with a smaller id: the next page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -55,7 +55,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, listOf(items))
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases", Tag: tag, Resp: typeOf[funnelResponse](),
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases", Tag: tag, Resp: typeOf[funnelResponse](),
 		Query: append(slices.Clone(periodParams), param{Name: "campaign", Type: typeOf[int64](), Doc: "Only this campaign"}, param{Name: "channel", Doc: "Only this channel (a platform key)"},
 			param{Name: "model", Doc: "Attribution: last_touch (default), first_touch or linear"}, param{Name: "by", Doc: "Also split by campaign or by channel"})},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -77,7 +77,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, out)
 			return nil
 		})
-	s.handleAPIKnownQuery(op{Method: "POST", Path: "/workspaces/{ws}/conversions/inquiry", Summary: "Mark a conversation or a phone call as an inquiry for a campaign (needs content.edit or inbox.reply)", Tag: tag, Req: typeOf[conversion.InquiryMark](), Resp: typeOf[conversion.Result]()},
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/conversions/inquiry", Summary: "Mark a conversation or a phone call as an inquiry for a campaign (needs content.edit or inbox.reply)", Tag: tag, Req: typeOf[conversion.InquiryMark](), Resp: typeOf[conversion.Result]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			if !p.Can(account.EditContent) && !p.Can(account.ReplyInbox) {
 				return p.Require(account.ReplyInbox)
