@@ -151,9 +151,11 @@ type Store interface {
 	// LinkVersion counts the changes and deletions of links made so far
 	// by every node sharing the database.
 	LinkVersion(ctx context.Context) (int64, error)
-	// LinkDestinations returns every link of the workspace, newest
-	// first, with only what LinkRef holds.
-	LinkDestinations(ctx context.Context, workspaceID int64) ([]LinkRef, error)
+	// EachLinkDestination calls fn with every link of the workspace, newest
+	// first, with only what LinkRef holds, one at a time: a workspace may
+	// hold hundreds of thousands of links, which no caller should need at
+	// once. It stops at fn's first error and returns it.
+	EachLinkDestination(ctx context.Context, workspaceID int64, fn func(LinkRef) error) error
 	// AllowedDomains returns the workspace's destination-domain
 	// allowlist, empty when every domain is allowed.
 	AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error)

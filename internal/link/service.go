@@ -293,34 +293,37 @@ func (s *Service) SetAllowedDomains(ctx context.Context, workspaceID int64, doma
 // Outside is the links of a workspace whose destinations its allowlist
 // does not allow: made before the list, or before a domain left it.
 type Outside struct {
+	// Count is all of them.
 	Count int
 	// Newest are the newest of them, up to the number asked for.
 	Newest []LinkRef
 }
 
-// OutsideAllowlist returns the workspace's links whose destination host
-// is not allowed by its allowlist (DomainAllowed), none when it has no
-// list, with the newest n of them. The redirect does not look at the
-// list: such links go on redirecting to their destinations.
+// OutsideAllowlist returns how many of the workspace's links have a
+// destination host its allowlist does not allow (DomainAllowed), none
+// when it has no list, with the newest n of them. It goes through the
+// links one at a time and keeps only those n, so that a workspace of
+// 100,000 links costs a pass over them, not their room in memory. The
+// redirect does not look at the list: such links go on redirecting to
+// their destinations.
 func (s *Service) OutsideAllowlist(ctx context.Context, workspaceID int64, n int) (Outside, error) {
 	allow, err := s.store.AllowedDomains(ctx, workspaceID)
 	if err != nil || len(allow) == 0 {
 		return Outside{}, err
 	}
-	refs, err := s.store.LinkDestinations(ctx, workspaceID)
-	if err != nil {
-		return Outside{}, err
-	}
 	var out Outside
-	for _, r := range refs {
-		u, err := url.Parse(r.Destination)
-		if err == nil && DomainAllowed(u.Hostname(), allow) {
-			continue
+	err = s.store.EachLinkDestination(ctx, workspaceID, func(r LinkRef) error {
+		if u, err := url.Parse(r.Destination); err == nil && DomainAllowed(u.Hostname(), allow) {
+			return nil
 		}
 		out.Count++
 		if len(out.Newest) < n {
 			out.Newest = append(out.Newest, r)
 		}
+		return nil
+	})
+	if err != nil {
+		return Outside{}, err
 	}
 	return out, nil
 }

@@ -102,8 +102,13 @@ type outsideStore struct {
 }
 
 func (s outsideStore) AllowedDomains(context.Context, int64) ([]string, error) { return s.allow, nil }
-func (s outsideStore) LinkDestinations(context.Context, int64) ([]LinkRef, error) {
-	return s.refs, nil
+func (s outsideStore) EachLinkDestination(_ context.Context, _ int64, fn func(LinkRef) error) error {
+	for _, r := range s.refs {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestOutsideAllowlist: the links outside are those whose host is neither

@@ -208,23 +208,25 @@ func (db *DB) LinkByCode(ctx context.Context, code string) (link.Link, string, e
 	return l, tz, nil
 }
 
-// LinkDestinations returns every link of the workspace, newest first,
-// with its id, code, label and destination only: no counts, no bound.
-func (db *DB) LinkDestinations(ctx context.Context, workspaceID int64) ([]link.LinkRef, error) {
+// EachLinkDestination calls fn with every link of the workspace, newest
+// first, with its id, code, label and destination only, as the rows
+// come: it holds one at a time. It stops at fn's first error.
+func (db *DB) EachLinkDestination(ctx context.Context, workspaceID int64, fn func(link.LinkRef) error) error {
 	rows, err := db.reader().query(ctx, `SELECT id, code, label, destination FROM links WHERE workspace_id = $1 ORDER BY id DESC`, workspaceID)
 	if err != nil {
-		return nil, apperr.Wrap(err, "list link destinations")
+		return apperr.Wrap(err, "read link destinations")
 	}
 	defer rows.Close()
-	out := []link.LinkRef{}
 	for rows.Next() {
 		var r link.LinkRef
 		if err := rows.Scan(&r.ID, &r.Code, &r.Label, &r.Destination); err != nil {
-			return nil, apperr.Wrap(err, "list link destinations")
+			return apperr.Wrap(err, "read link destinations")
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, apperr.Wrap(rows.Err(), "list link destinations")
+	return apperr.Wrap(rows.Err(), "read link destinations")
 }
 
 // AllowedDomains returns the workspace's destination-domain allowlist.

@@ -98,11 +98,21 @@ func TestLinkStore(t *testing.T) {
 		if list, _ := db.Links(ctx, other, link.Filter{}); len(list) != 0 {
 			t.Errorf("other workspace sees %d links", len(list))
 		}
-		if refs, err := db.LinkDestinations(ctx, ws); err != nil || len(refs) != 2 || refs[0].ID != second.ID || refs[1] != (link.LinkRef{ID: l.ID, Code: l.Code, Label: "春茶", Destination: "https://shop.example.com/q"}) {
-			t.Errorf("LinkDestinations = %+v, %v; want the two links, newest first", refs, err)
+		refsOf := func(ws int64) ([]link.LinkRef, error) {
+			var refs []link.LinkRef
+			err := db.EachLinkDestination(ctx, ws, func(r link.LinkRef) error { refs = append(refs, r); return nil })
+			return refs, err
 		}
-		if refs, err := db.LinkDestinations(ctx, other); err != nil || len(refs) != 0 {
-			t.Errorf("LinkDestinations of another workspace = %+v, %v", refs, err)
+		if refs, err := refsOf(ws); err != nil || len(refs) != 2 || refs[0].ID != second.ID || refs[1] != (link.LinkRef{ID: l.ID, Code: l.Code, Label: "春茶", Destination: "https://shop.example.com/q"}) {
+			t.Errorf("EachLinkDestination gave %+v, %v; want the two links, newest first", refs, err)
+		}
+		if refs, err := refsOf(other); err != nil || len(refs) != 0 {
+			t.Errorf("EachLinkDestination of another workspace gave %+v, %v", refs, err)
+		}
+		stop := errors.New("enough")
+		calls := 0
+		if err := db.EachLinkDestination(ctx, ws, func(link.LinkRef) error { calls++; return stop }); err != stop || calls != 1 {
+			t.Errorf("EachLinkDestination after fn's error: %v after %d calls; want fn's error after one", err, calls)
 		}
 
 		if d, err := db.AllowedDomains(ctx, ws); err != nil || len(d) != 0 {

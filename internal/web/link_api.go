@@ -31,17 +31,38 @@ type allowlist struct {
 	Domains []string `json:"domains"`
 }
 
-// allowlistResp is the allowlist with how many of the workspace's links
-// lead outside it: made before it, they keep redirecting.
+// allowlistResp is the allowlist with the workspace's links that lead
+// outside it: made before it, they keep redirecting. It counts them all
+// and names the newest outsideListed, however many links there are.
 type allowlistResp struct {
-	Domains      []string `json:"domains"`
-	OutsideLinks int      `json:"outside_links"`
+	Domains       []string      `json:"domains"`
+	OutsideLinks  int           `json:"outside_links" doc:"How many of the workspace's links lead outside the list (0 with no list); they keep redirecting"`
+	OutsideNewest []outsideResp `json:"outside_newest" doc:"The newest of those links, newest first, at most 20; outside_links counts them all"`
 }
+
+// outsideResp is a link outside the allowlist, as allowlistResp names it.
+type outsideResp struct {
+	ID          int64  `json:"id"`
+	Code        string `json:"code"`
+	Label       string `json:"label"`
+	Destination string `json:"destination"`
+}
+
+// outsideListed is how many of the links outside the allowlist the API
+// names (the doc of allowlistResp.OutsideNewest says it).
+const outsideListed = 20
 
 // allowlistAnswer is the workspace's allowlist d as the API answers it.
 func (s *Server) allowlistAnswer(ctx context.Context, ws int64, d []string) (allowlistResp, error) {
-	o, err := s.Links.OutsideAllowlist(ctx, ws, 0)
-	return allowlistResp{Domains: d, OutsideLinks: o.Count}, err
+	o, err := s.Links.OutsideAllowlist(ctx, ws, outsideListed)
+	if err != nil {
+		return allowlistResp{}, err
+	}
+	out := allowlistResp{Domains: d, OutsideLinks: o.Count, OutsideNewest: make([]outsideResp, len(o.Newest))}
+	for i, r := range o.Newest {
+		out.OutsideNewest[i] = outsideResp{ID: r.ID, Code: r.Code, Label: r.Label, Destination: r.Destination}
+	}
+	return out, nil
 }
 
 func (s *Server) linkResp(r *http.Request, l link.Link) linkResp {
@@ -108,7 +129,7 @@ func (s *Server) linkRoutes() {
 			writeJSON(w, http.StatusCreated, s.linkResp(r, l))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: base + "/allowlist", Summary: "Get the destination-domain allowlist and how many links lead outside it", Tag: tag, Resp: typeOf[allowlistResp]()},
+	s.handleAPI(op{Method: "GET", Path: base + "/allowlist", Summary: "Get the destination-domain allowlist, how many links lead outside it and the newest of them", Tag: tag, Resp: typeOf[allowlistResp]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			d, err := s.Links.AllowedDomains(r.Context(), p.Workspace.ID)
 			if err != nil {

@@ -7,8 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -829,5 +833,120 @@ func TestAllowlistOutsideLinks(t *testing.T) {
 		if _, body := b.get("/w/acme/settings"); strings.Contains(body, `id="allowlist-outside"`) {
 			t.Errorf("list %q: the page speaks of links outside it", domains)
 		}
+	}
+}
+
+// heapGrowth runs fn and returns how far the live heap rose above where
+// it stood before, sampled every millisecond, with the collector kept
+// close behind (GOGC 1) so that garbage counts little: what fn holds at
+// once, not what it passes through.
+func heapGrowth(t *testing.T, fn func()) uint64 {
+	t.Helper()
+	defer debug.SetGCPercent(debug.SetGCPercent(1))
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	runtime.GC()
+	base := read()
+	var peak atomic.Uint64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v := read(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	<-stopped
+	if p := peak.Load(); p > base {
+		return p - base
+	}
+	return 0
+}
+
+// TestAllowlistOutsideManyLinks: in a workspace with 100,000 links
+// outside its allowlist, saving the list through the API answers the
+// count of them all and names only the newest few, newest first, and the
+// settings page names five and says how many more; neither holds every
+// link in memory at once.
+func TestAllowlistOutsideManyLinks(t *testing.T) {
+	const n = 100_000
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	acme := h.tenant("acme", account.Owner)
+	inside, err := h.links.Create(ctx, acme.ws.ID, link.Input{Destination: "https://shop.example.com/spring", Label: "店铺"})
+	must(t, err)
+	// The other workspace's links are never counted for acme.
+	other := h.tenant("other", account.Owner)
+	_, err = h.links.Create(ctx, other.ws.ID, link.Input{Destination: "https://rival.example.com/", Label: "Rival secret link"})
+	must(t, err)
+	now := time.Now().UTC()
+	if _, err := h.db.WriteDB().ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+		INSERT INTO links (workspace_id, code, destination, label, created_at, updated_at)
+		SELECT ?2, 'many' || i, 'https://outside' || (i % 50) || '.example.net/landing/page-' || i || '?ref=many', '批量外站链接 ' || i || '，一段团队写的说明文字', ?3, ?3 FROM n`,
+		n, acme.ws.ID, now); err != nil {
+		t.Fatal(err)
+	}
+
+	var status int
+	var resp map[string]any
+	grew := heapGrowth(t, func() {
+		status, resp = h.api("PUT", "/workspaces/acme/links/allowlist", acme.token, map[string]any{"domains": []string{"shop.example.com"}})
+	})
+	if status != http.StatusOK {
+		t.Fatalf("PUT allowlist: status %d: %s", status, jsonText(resp))
+	}
+	if got := resp["outside_links"]; got != float64(n) {
+		t.Errorf("outside_links = %v, want %d", got, n)
+	}
+	newest, _ := resp["outside_newest"].([]any)
+	if len(newest) != outsideListed {
+		t.Fatalf("outside_newest holds %d links, want the newest %d: %s", len(newest), outsideListed, jsonText(resp))
+	}
+	for i, v := range newest {
+		l, _ := v.(map[string]any)
+		want := fmt.Sprintf("https://outside%d.example.net/landing/page-%d?ref=many", (n-i)%50, n-i)
+		if l["destination"] != want || l["code"] != fmt.Sprintf("many%d", n-i) || l["id"] == float64(inside.ID) {
+			t.Errorf("outside_newest[%d] = %v, want the link to %s", i, l, want)
+		}
+	}
+	// Holding 100,000 links' codes, labels and destinations takes some
+	// 30 MB; passing through them, a few MB of garbage at most.
+	if grew > 12<<20 {
+		t.Errorf("saving the allowlist held %.1f MB at once, want a bound that does not grow with the links", float64(grew)/(1<<20))
+	}
+	t.Logf("heap growth while saving: %.1f MB", float64(grew)/(1<<20))
+
+	b := h.browser()
+	b.login(acme.email, acme.password)
+	var body string
+	grew = heapGrowth(t, func() { _, body = b.get("/w/acme/settings") })
+	if grew > 12<<20 {
+		t.Errorf("the settings page held %.1f MB at once", float64(grew)/(1<<20))
+	}
+	note := section(body, `id="allowlist-outside"`, "</div>")
+	if c := strings.Count(note, `href="/w/acme/links/`); c != outsideShown {
+		t.Errorf("the note names %d links, want %d: %s", c, outsideShown, note)
+	}
+	for _, want := range []string{"100,000 个现有链接的目标地址不在白名单内", "另有 99,995 个", "批量外站链接 100000"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note lacks %q: %s", want, note)
+		}
+	}
+	if strings.Contains(body, "Rival secret link") || strings.Contains(note, "店铺") {
+		t.Errorf("the note names a link that is another workspace's or allowed: %s", note)
+	}
+	_, en, _ := b.do("GET", "/w/acme/settings", nil, map[string]string{"Accept-Language": "en"})
+	if note := section(en, `id="allowlist-outside"`, "</div>"); !strings.Contains(note, "100,000 existing links lead outside this list") || !strings.Contains(note, "and 99,995 more") {
+		t.Errorf("English note: %s", note)
 	}
 }
