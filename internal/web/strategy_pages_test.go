@@ -631,6 +631,24 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	}
 }
 
+// TestCampaignTablesStackOnPhone: every table of the campaign page turns
+// into a block per row on a phone, each figure after its column's name,
+// rather than a table scrolled sideways whose amounts, edit buttons and
+// over-allocated badges sit off screen.
+func TestCampaignTablesStackOnPhone(t *testing.T) {
+	f := newStrategyFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(f.prefix)
+	for _, id := range []string{"phase-table", "kpi-table", "mix-table", "budget-line-table", "hours-table"} {
+		t.Run(id, func(t *testing.T) {
+			for _, p := range stackProblems(t, body, id) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
 // TestCampaignPageMixLeavesGeneralLines: a budget line on no platform
 // (production) comes off the budget before the mix's shares split it, as
 // the page says; it is not "outside the mix" and raises no warning. With
