@@ -44,6 +44,13 @@ func DecodeJSON(data []byte, v any) error {
 	if !utf8.Valid(data) || bytes.Contains(data, []byte(`\u0000`)) {
 		return Field("body", "error.text_bytes")
 	}
+	// A whole body of null would decode as nothing at all: a PUT of it
+	// would replace a document with an empty one, or a list with none.
+	if string(bytes.TrimSpace(data)) == "null" {
+		if want := nullWant(v); want != "" {
+			return Field("body", "error.json_type", "Want", want)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -79,11 +86,27 @@ func DecodeJSON(data []byte, v any) error {
 	return Field(path, "error.invalid")
 }
 
+// nullWant names what v (a pointer) wants in place of a null; "" when
+// null is a value v can hold (a pointer, an interface, raw JSON).
+func nullWant(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return ""
+	}
+	t = t.Elem()
+	switch {
+	case t == rawMessageType, t.Kind() == reflect.Pointer, t.Kind() == reflect.Interface:
+		return ""
+	}
+	return wantOf(t)
+}
+
 func skipSpace(b []byte) int { return len(b) - len(bytes.TrimLeft(b, " \t\r\n")) }
 
 var (
 	timeType        = reflect.TypeFor[time.Time]()
 	numberType      = reflect.TypeFor[json.Number]()
+	rawMessageType  = reflect.TypeFor[json.RawMessage]()
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 )
 

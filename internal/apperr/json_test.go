@@ -107,6 +107,41 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
+// TestDecodeJSONNull: a body of null is refused with what it should have
+// been, unless the target can hold null; before, it decoded as an empty
+// value, and a PUT of it emptied what was stored.
+func TestDecodeJSONNull(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		target any
+		want   string // "" = null is accepted
+	}{
+		{"object", &jsonInput{}, WantObject},
+		{"list", &[]jsonMix{}, WantList},
+		{"map", &map[string]int{}, WantObject},
+		{"text", new(string), WantText},
+		{"pointer", new(*jsonMix), ""},
+		{"raw JSON", new(json.RawMessage), ""},
+		{"any value", new(any), ""},
+	}
+	for _, tt := range tests {
+		for _, body := range []string{"null", " null\n"} {
+			err := DecodeJSON([]byte(body), tt.target)
+			var ae *Error
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("%s: DecodeJSON(%q) = %v, want nil", tt.name, body, err)
+			case tt.want == "":
+			case !errors.As(err, &ae) || len(ae.Fields) != 1:
+				t.Errorf("%s: DecodeJSON(%q) = %v, want one field error", tt.name, body, err)
+			case ae.Fields[0].Field != "body" || ae.Fields[0].Key != "error.json_type" || ae.Fields[0].Args["Want"] != tt.want:
+				t.Errorf("%s: DecodeJSON(%q) = %+v, want body:error.json_type:%s", tt.name, body, ae.Fields[0], tt.want)
+			}
+		}
+	}
+}
+
 func TestDecodeJSONBadTarget(t *testing.T) {
 	t.Parallel()
 	if err := DecodeJSON([]byte(`{}`), nil); CodeOf(err) != Internal {

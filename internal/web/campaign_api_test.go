@@ -84,6 +84,8 @@ func TestCampaignAPI(t *testing.T) {
 		{"unknown resource", "POST", url + "/budget-lines", owner.token, map[string]any{"kind": "kol_fee", "resource_id": 99999}, 422,
 			[]string{`"field": "resource_id"`}, nil},
 		{"hours", "PUT", url + "/hours", owner.token, []map[string]any{{"member_id": ids["team"], "hours_per_week": 30}}, 200, []string{`"hours_per_week": 30`}, nil},
+		{"mix null", "PUT", url + "/mix", owner.token, "null", 422, []string{`"field": "body"`, "error.json_type", "expected a list"}, nil},
+		{"hours null", "PUT", url + "/hours", owner.token, " null ", 422, []string{`"field": "body"`, "error.json_type", "expected a list"}, nil},
 		{"plan warns", "GET", url + "/plan", owner.token, nil, 200,
 			[]string{"warning.campaign.committed_over_budget", "warning.campaign.member_over", `"over": true`}, nil},
 		{"missing phase", "PUT", url + "/phases/99", owner.token, map[string]any{"name": "x", "start": "2026-12-01", "end": "2026-12-02"}, 404, nil, nil},
@@ -103,8 +105,8 @@ func TestCampaignAPI(t *testing.T) {
 	// Nothing half-saved: the refused writes left the template's 4 phases.
 	c, err := h.campaigns.Get(ctx, owner.ws.ID, id)
 	must(t, err)
-	if len(c.Phases) != 4 || len(c.BudgetLines) != 1 || len(c.Mix) != 2 {
-		t.Errorf("campaign after refused writes: %d phases, %d lines, %d mix", len(c.Phases), len(c.BudgetLines), len(c.Mix))
+	if len(c.Phases) != 4 || len(c.BudgetLines) != 1 || len(c.Mix) != 2 || len(c.Hours) != 1 {
+		t.Errorf("campaign after refused writes: %d phases, %d lines, %d mix, %d hours", len(c.Phases), len(c.BudgetLines), len(c.Mix), len(c.Hours))
 	}
 
 	// A current version saves; the children stay.
