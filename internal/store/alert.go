@@ -484,3 +484,38 @@ func (db *DB) ClaimDelivery(ctx context.Context, ws, id int64, now, until time.T
 	n, err := res.RowsAffected()
 	return n == 1, apperr.Wrap(err, "claim alert delivery")
 }
+
+// RequeueDelivery makes an alert's delivery due again at due, as a first
+// try: requeue, given the alert as stored and holding it locked until the
+// commit, returns each channel's outcome to record (or the error that
+// refuses the requeue, which is returned as is), and the tries start
+// again from none. Returns apperr.NotFound if the alert is not the
+// workspace's.
+func (db *DB) RequeueDelivery(ctx context.Context, ws, id int64, due time.Time, requeue func(listen.Alert) (map[string]string, error)) (listen.Alert, error) {
+	err := db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		a, err := scanAlert(c.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE workspace_id = $1 AND id = $2`+db.forUpdate(false), ws, id))
+		if err != nil {
+			return notFound(err, "alert")
+		}
+		delivery, err := requeue(a)
+		if err != nil {
+			return err
+		}
+		if a.Detail == nil {
+			a.Detail = map[string]any{}
+		}
+		a.Detail["delivery"] = delivery
+		b, err := json.Marshal(a.Detail)
+		if err != nil {
+			return apperr.Wrap(err, "encode alert delivery")
+		}
+		_, err = c.exec(ctx, `UPDATE alerts SET detail = $3, delivery_due_at = $4, delivery_attempts = 0 WHERE workspace_id = $1 AND id = $2`,
+			ws, id, string(b), due.UTC().Truncate(time.Microsecond))
+		return apperr.Wrap(err, "requeue alert delivery")
+	})
+	if err != nil {
+		return listen.Alert{}, err
+	}
+	return db.Alert(ctx, ws, id)
+}

@@ -2,15 +2,19 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/alert"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -211,5 +215,52 @@ func TestAlertRuleAPIPause(t *testing.T) {
 	}
 	if got, err := h.db.AlertRule(ctx, ws, ok.ID); err != nil || !got.Enabled || got.Name != ok.Name {
 		t.Errorf("refused PATCHes changed the rule: %+v, %v", got, err)
+	}
+}
+
+// TestAlertRedeliverAPI: POST …/alerts/{id}/redeliver queues an alert a
+// channel refused for the delivery job (202, the channel pending, the
+// one that took it not again), refuses with 409 and the reason, in the
+// caller's language, when there is nothing to send again; an analyst's
+// token may not, another workspace's alert is not found; the operation
+// is documented and audited.
+func TestAlertRedeliverAPI(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("other", account.Owner)
+	ws := owner.ws.ID
+	cat := mustCatalog(t)
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true, Channels: []listen.Channel{
+		{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}, {Kind: "email", Email: "pr@acme.com"}}})
+	must(t, err)
+	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "crisis_word", Value: 1, FiredAt: time.Now()}, time.Time{}, nil)
+	must(t, err)
+	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok",
+		"1:email": alert.RefusedOutcome(errors.New("email: no SMTP server configured"))}, nil))
+	path := fmt.Sprintf("/workspaces/acme/alerts/%d/redeliver", a.ID)
+	analyst, _, err := h.accounts.CreateToken(ctx, owner.email, "acme", account.Analyst, "analyst")
+	must(t, err)
+
+	h.checkAPI(t, "POST", path, analyst, nil, 403, nil, nil)
+	h.checkAPI(t, "POST", fmt.Sprintf("/workspaces/other/alerts/%d/redeliver", a.ID), other.token, nil, 404, nil, nil)
+	h.checkAPI(t, "POST", path, owner.token, nil, 202, []string{`"pending"`, `"ok"`, `"delivery_due_at"`}, []string{"no SMTP server configured", `"delivery_attempts"`})
+	for _, lang := range Locales {
+		status, e, raw := apiIn(t, h, lang, "POST", path, owner.token, "")
+		if want := cat.T(lang, "error.alert.redeliver_pending", nil); status != 409 || e.Error.Code != apperr.Conflict || e.Error.Message != want {
+			t.Errorf("%s: send again while queued: %d %s, want 409 saying %q", lang, status, raw, want)
+		}
+	}
+	es, err := h.db.Audit(ctx, ws, 500, 0)
+	must(t, err)
+	if !slices.ContainsFunc(es, func(e account.AuditEntry) bool {
+		return e.Action == "POST /api/v1/workspaces/{ws}/alerts/{id}/redeliver"
+	}) {
+		t.Errorf("send again is not in the audit log: %+v", es)
+	}
+	_, doc := h.api("GET", "/openapi.json", "", nil)
+	op, _ := doc["paths"].(map[string]any)["/workspaces/{ws}/alerts/{id}/redeliver"].(map[string]any)["post"].(map[string]any)
+	if resp, _ := op["responses"].(map[string]any); resp["202"] == nil || op["x-permission"] != string(account.EditListening) {
+		t.Errorf("redeliver is not documented as an editor's operation answering 202: %v", op)
 	}
 }

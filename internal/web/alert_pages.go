@@ -16,7 +16,9 @@ import (
 
 // alertRulePageRoutes serve the alert rules of the listening page: the
 // editor creates a rule or replaces one (?rule=ID opens it), with its
-// delivery channels; the list pauses, resumes and deletes them.
+// delivery channels; the list pauses, resumes and deletes them. An
+// alert's page sends it again to the channels that refused it or failed
+// to take it (canRedeliver).
 func (s *Server) alertRulePageRoutes() {
 	m := s.mux
 	m.Handle("POST /w/{ws}/listening/rules", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -47,6 +49,18 @@ func (s *Server) alertRulePageRoutes() {
 			return nil
 		}))
 	}
+	m.Handle("POST /w/{ws}/listening/alerts/{id}/redeliver", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		id, ok := pathID(r, "id")
+		if !ok {
+			return apperr.NotFoundf("alert")
+		}
+		if _, err := s.Alerts.Redeliver(r.Context(), p.Workspace.ID, id); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.listening.redelivered")
+		redirect(w, r, AlertPagePath(p.Workspace.Slug, id))
+		return nil
+	}))
 	m.Handle("POST /w/{ws}/listening/rules/{id}/delete", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err := s.Alerts.DeleteRule(r.Context(), p.Workspace.ID, id); err != nil {
@@ -302,4 +316,16 @@ func ruleViews(rs []listen.AlertRule) []alertRuleView {
 		out[i] = ruleView(x)
 	}
 	return out
+}
+
+// canRedeliver reports whether the alert page offers to send a again (to
+// the channels of its rule, nil when deleted, that did not take it): the
+// rule's channels that refused it or failed to take it are left, and no
+// try is on its way (alert.RedeliverOutcome).
+func canRedeliver(a listen.Alert, rule *listen.AlertRule) bool {
+	if rule == nil {
+		return false
+	}
+	_, err := alert.RedeliverOutcome(*rule, a)
+	return err == nil
 }

@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -278,5 +281,100 @@ func TestPauseRuleThatNoLongerValidates(t *testing.T) {
 	}
 	if strings.Contains(ed, `id="r-ch-0-url-err"`) {
 		t.Errorf("editor flags the stored webhook URL, which a save keeps as it is:\n%s", ed)
+	}
+}
+
+// TestAlertPageRedeliver: an alert a channel refused (or failed to take
+// after all tries) offers Send again on its page, in both languages, to
+// those who may edit alert rules; sending again queues the rule's
+// channels that did not take it for the delivery job and the page shows
+// them waiting, the one that took it delivered, and no second Send
+// again; a second post, and one for a paused rule's alert, is refused
+// with the reason; an analyst may not; the audit log reads it as words.
+func TestAlertPageRedeliver(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	cat := mustCatalog(t)
+	channels := []listen.Channel{{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
+		{Kind: "dingtalk", URL: "https://oapi.dingtalk.com/robot/send?access_token=d"}}
+	refusedAlert := func(enabled bool) (string, int64) {
+		t.Helper()
+		rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: enabled, Channels: channels})
+		must(t, err)
+		a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "crisis_word", Value: 1, FiredAt: time.Now()}, time.Time{}, nil)
+		must(t, err)
+		must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{"0:wecom": "ok",
+			"1:dingtalk": alert.RefusedOutcome(errors.New("dingtalk: error 310000: sign not match"))}, nil))
+		return AlertPagePath("acme", a.ID), a.ID
+	}
+	path, id := refusedAlert(true)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, lang := range Locales {
+		status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
+		form := section(body, `id="alert-redeliver"`, "</form>")
+		if status != http.StatusOK || !strings.Contains(form, `action="`+path+`/redeliver"`) || !strings.Contains(form, `name="csrf"`) ||
+			!strings.Contains(form, cat.T(lang, "listening.alert_redeliver", nil)+"</button>") ||
+			!strings.Contains(form, html.EscapeString(cat.T(lang, "listening.alert_redeliver_help", nil))) {
+			t.Errorf("%s: the refused alert's page offers no Send again: %d %s", lang, status, form)
+		}
+	}
+	analyst := h.analyst(owner)
+	if _, body := analyst.get(path); strings.Contains(body, `id="alert-redeliver"`) {
+		t.Error("an analyst is offered Send again")
+	}
+	if status, _, _ := analyst.post(path+"/redeliver", nil); status != http.StatusForbidden {
+		t.Errorf("an analyst sends again: %d, want 403", status)
+	}
+
+	status, _, hdr := b.post(path+"/redeliver", nil)
+	if status != http.StatusSeeOther || hdr.Get("Location") != path {
+		t.Fatalf("send again: %d to %q, want 303 to the alert's page", status, hdr.Get("Location"))
+	}
+	a, err := h.db.Alert(ctx, ws, id)
+	must(t, err)
+	if a.DeliveryDueAt == nil || a.DeliveryAttempts != 0 {
+		t.Errorf("after send again: due %v, tries %d; want due, no try yet", a.DeliveryDueAt, a.DeliveryAttempts)
+	}
+	for _, lang := range Locales {
+		_, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
+		rows := section(body, `id="alert-delivery"`, "</tr>")
+		colon := cat.T(lang, "label.colon", nil)
+		if !strings.Contains(rows, cat.T(lang, "alert.channel.dingtalk", nil)+colon+cat.T(lang, "listening.alert_pending", nil)) ||
+			!strings.Contains(rows, cat.T(lang, "alert.channel.wecom", nil)+colon+cat.T(lang, "alert.delivered", nil)) ||
+			strings.Contains(rows, "sign not match") || strings.Contains(rows, `id="alert-redeliver"`) {
+			t.Errorf("%s: the queued alert's delivery: %s", lang, rows)
+		}
+	}
+	// Again while queued, and for a paused rule's alert: refused, saying why.
+	paused, _ := refusedAlert(false)
+	for _, tt := range []struct{ path, key string }{{path, "error.alert.redeliver_pending"}, {paused, "error.alert.redeliver_paused"}} {
+		for _, lang := range Locales {
+			b.get(tt.path)
+			form := url.Values{"csrf": {b.csrf}}
+			status, body, _ := b.do("POST", tt.path+"/redeliver", form, map[string]string{"Accept-Language": lang})
+			if want := html.EscapeString(cat.T(lang, tt.key, nil)); status != http.StatusConflict || !strings.Contains(body, want) {
+				t.Errorf("%s: send again of %s: %d, want 409 saying %q", lang, tt.path, status, want)
+			}
+		}
+	}
+	es, err := h.db.Audit(ctx, ws, 500, 0)
+	must(t, err)
+	n := 0
+	for _, e := range es {
+		if e.Action == "POST /w/{ws}/listening/alerts/{id}/redeliver" {
+			n++
+			for _, lang := range Locales {
+				v := &view{s: h.srv, Locale: lang}
+				if got, want := v.Action(e.Action), cat.T(lang, "audit.action.redeliver", map[string]any{"Object": cat.T(lang, "audit.object.alerts", nil)}); got != want {
+					t.Errorf("%s: audit reads %q, want %q", lang, got, want)
+				}
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("the audit log has %d sends again, want the 1 that was made", n)
 	}
 }

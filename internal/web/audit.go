@@ -15,7 +15,7 @@ import (
 // before them.
 var auditVerbs = map[string]string{
 	"delete": "delete", "disable": "disable", "enable": "enable", "revoke": "revoke", "reset": "reset",
-	"rotate": "rotate", "rotate-key": "rotate", "seed": "seed", "from-template": "from_template", "read": "read", "test": "test",
+	"rotate": "rotate", "rotate-key": "rotate", "seed": "seed", "from-template": "from_template", "read": "read", "redeliver": "redeliver", "test": "test",
 }
 
 // auditSingles are objects a workspace has one of: posting them saves.

@@ -95,6 +95,11 @@ type Store interface {
 	// ClaimDelivery moves an alert's due delivery try to until, so that no
 	// other node makes it meanwhile; false when it was not due at now.
 	ClaimDelivery(ctx context.Context, ws, id int64, now, until time.Time) (bool, error)
+	// RequeueDelivery makes the alert's delivery due again at due, its
+	// tries counted from none, recording the outcome requeue returns for
+	// the alert as stored, which stays locked meanwhile; requeue's error
+	// refuses it and is returned. Returns apperr.NotFound if missing.
+	RequeueDelivery(ctx context.Context, ws, id int64, due time.Time, requeue func(listen.Alert) (map[string]string, error)) (listen.Alert, error)
 	// AlertWorkspaces lists the workspaces with at least one enabled rule.
 	AlertWorkspaces(ctx context.Context) ([]int64, error)
 }
