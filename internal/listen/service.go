@@ -361,10 +361,38 @@ func validateTopic(t *Topic) error {
 	return fs.Err()
 }
 
+// checkCompetitor adds to err (validateTopic's) that t names a competitor
+// the workspace does not have, unless it is was, the competitor_id the
+// stored topic has (0 for a new one): a topic whose competitor was
+// deleted since can still be edited. An id of another workspace's
+// competitor would otherwise group the topic with nothing in share of
+// voice, and be linked again to whatever later takes that id.
+func (s *Service) checkCompetitor(ctx context.Context, ws int64, t Topic, was int64, err error) error {
+	if t.CompetitorID == 0 || t.CompetitorID == was {
+		return err
+	}
+	if t.CompetitorID > 0 && s.brands.Competitors != nil {
+		cs, cerr := s.brands.Competitors(ctx, ws)
+		if cerr != nil {
+			return cerr
+		}
+		for _, c := range cs {
+			if c.ID == t.CompetitorID {
+				return err
+			}
+		}
+	}
+	var fs apperr.Fields
+	fs.Nest("", err)
+	fs.Add("competitor_id", "error.listen.unknown_competitor", "Value", t.CompetitorID)
+	return fs.Err()
+}
+
 // CreateTopic validates and stores a topic. Returns apperr.Invalid with a
-// field "query" carrying Pos, Near and Hint when the query does not parse.
+// field "query" carrying Pos, Near and Hint when the query does not parse,
+// and with "competitor_id" when the workspace has no such competitor.
 func (s *Service) CreateTopic(ctx context.Context, ws int64, t Topic) (Topic, error) {
-	if err := validateTopic(&t); err != nil {
+	if err := s.checkCompetitor(ctx, ws, t, 0, validateTopic(&t)); err != nil {
 		return Topic{}, err
 	}
 	out, err := s.store.CreateTopic(ctx, ws, t)
@@ -385,9 +413,14 @@ func (s *Service) Topics(ctx context.Context, ws int64) ([]Topic, error) {
 }
 
 // UpdateTopic validates and saves a topic. Returns apperr.NotFound or
-// apperr.Invalid.
+// apperr.Invalid; a competitor_id is checked as CreateTopic does unless
+// the stored topic has it already.
 func (s *Service) UpdateTopic(ctx context.Context, ws int64, t Topic) (Topic, error) {
-	if err := validateTopic(&t); err != nil {
+	old, err := s.store.Topic(ctx, ws, t.ID)
+	if err != nil {
+		return Topic{}, err
+	}
+	if err := s.checkCompetitor(ctx, ws, t, old.CompetitorID, validateTopic(&t)); err != nil {
 		return Topic{}, err
 	}
 	out, err := s.store.UpdateTopic(ctx, ws, t)

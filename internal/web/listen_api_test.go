@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/query"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -201,5 +202,65 @@ func TestWebhookFlood(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(text, m) {
 			t.Errorf("/metrics lacks %q", m)
 		}
+	}
+}
+
+// TestListenAPIRefusesIdsOfOtherWorkspaces: a topic's competitor_id must
+// name a competitor of the workspace, as a campaign's persona_ids must; an
+// id of another workspace's, or none at all, is refused at the field in
+// both languages and nothing is stored.
+func TestListenAPIRefusesIdsOfOtherWorkspaces(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("rival", account.Owner)
+	ctx := context.Background()
+	mine, err := h.brand.Competitors.Create(ctx, owner.ws.ID, brand.Competitor{Name: "Acorn"})
+	must(t, err)
+	theirs, err := h.brand.Competitors.Create(ctx, other.ws.ID, brand.Competitor{Name: "Birch"})
+	must(t, err)
+	topic := func(competitor int64) string {
+		return fmt.Sprintf(`{"name":"竞品","kind":"competitor","query":"acorn","competitor_id":%d}`, competitor)
+	}
+	tests := []struct {
+		name, method, path, body string
+		field                    string // "" = accepted
+	}{
+		{"another workspace's competitor", "POST", "/workspaces/acme/topics", topic(theirs.ID), "competitor_id"},
+		{"no such competitor", "POST", "/workspaces/acme/topics", topic(99999), "competitor_id"},
+		{"a negative id", "POST", "/workspaces/acme/topics", topic(-5), "competitor_id"},
+		{"its own competitor", "POST", "/workspaces/acme/topics", topic(mine.ID), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, lang := range []string{"en", "zh-CN"} {
+				status, got, raw := apiIn(t, h, lang, tt.method, tt.path, owner.token, tt.body)
+				if tt.field == "" {
+					if status >= 300 {
+						t.Fatalf("%s: status %d: %s", lang, status, raw)
+					}
+					return
+				}
+				if status != 422 || len(got.Error.Fields) != 1 || got.Error.Fields[0].Field != tt.field {
+					t.Fatalf("%s: status %d, want 422 naming %s: %s", lang, status, tt.field, raw)
+				}
+				if want := map[string]string{"en": "no competitor with id", "zh-CN": "没有编号为"}[lang]; !strings.Contains(got.Error.Fields[0].Message, want) {
+					t.Errorf("%s: message %q lacks %q", lang, got.Error.Fields[0].Message, want)
+				}
+			}
+		})
+	}
+	topics, err := h.listen.Topics(ctx, owner.ws.ID)
+	must(t, err)
+	if len(topics) != 1 || topics[0].CompetitorID != mine.ID {
+		t.Fatalf("topics after refused writes: %+v, want only the one of its own competitor", topics)
+	}
+	// A topic whose competitor is deleted since can still be edited.
+	must(t, h.brand.Competitors.Delete(ctx, owner.ws.ID, mine.ID))
+	path := fmt.Sprintf("/workspaces/acme/topics/%d", topics[0].ID)
+	if status, _, raw := apiIn(t, h, "en", "PUT", path, owner.token, topic(mine.ID)); status != 200 {
+		t.Errorf("edit of a topic whose competitor is gone: %d %s", status, raw)
+	}
+	if status, _, raw := apiIn(t, h, "en", "PUT", path, owner.token, topic(theirs.ID)); status != 422 {
+		t.Errorf("relink to another workspace's competitor: %d %s", status, raw)
 	}
 }
