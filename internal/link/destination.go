@@ -23,8 +23,10 @@ const maxDomains = 200
 // to and returns it normalized (scheme and host in lower case). It must be
 // http or https with a host, carry no credentials, no control characters
 // or backslashes, no "cid" parameter (the redirect adds its own), and, when
-// allow is not empty, have a host that is one of the allowed domains or
-// below one. Returns apperr.Invalid with a field error on field otherwise.
+// allow (the workspace's allowlist as stored) is not empty, have a host
+// that is one of its domains in force (InForce) or below one: an entry
+// saved before NormalizeDomains refused it allows nothing. Returns
+// apperr.Invalid with a field error on field otherwise.
 func ValidateDestination(field, raw string, allow []string) (string, error) {
 	var fs apperr.Fields
 	u, key := parseDestination(raw)
@@ -32,9 +34,17 @@ func ValidateDestination(field, raw string, allow []string) (string, error) {
 		fs.Add(field, key, "Max", MaxDestination)
 		return "", fs.Err()
 	}
-	if len(allow) > 0 && !DomainAllowed(u.Hostname(), allow) {
-		fs.Add(field, "error.link_domain_not_allowed", "Host", u.Hostname(), "Allowed", strings.Join(allow, ", "))
-		return "", fs.Err()
+	if len(allow) > 0 {
+		inForce, _ := InForce(allow)
+		switch {
+		case len(inForce) == 0:
+			fs.Add(field, "error.link_domain_none_in_force", "Host", u.Hostname())
+		case !DomainAllowed(u.Hostname(), inForce):
+			fs.Add(field, "error.link_domain_not_allowed", "Host", u.Hostname(), "Allowed", strings.Join(inForce, ", "))
+		}
+		if err := fs.Err(); err != nil {
+			return "", err
+		}
 	}
 	out := u.String()
 	if len(out) > MaxDestination {
@@ -209,6 +219,23 @@ func NormalizeDomains(in []string) ([]string, error) {
 		fs.Add("domains", "error.too_many_items", "Max", maxDomains)
 	}
 	return out, fs.Err()
+}
+
+// InForce is the part of a stored allowlist that allows destinations:
+// the entries NormalizeDomains accepts today. A list saved before it
+// refused single names, public suffixes, private names and IP addresses
+// may hold such an entry ("com", "co.uk", "localhost"); it allows
+// nothing, since it would allow every site below it or none that the
+// public reaches, and refused is NormalizeDomains' apperr.Invalid naming
+// each such entry with its line and why (nil when there is none). A list
+// whose every entry is refused still is a list: it allows no destination,
+// not every one.
+func InForce(stored []string) (domains []string, refused error) {
+	domains, refused = NormalizeDomains(stored)
+	if domains == nil {
+		domains = []string{}
+	}
+	return domains, refused
 }
 
 // privateSuffixes are names only a private network resolves (RFC 6762,

@@ -3,6 +3,7 @@ package link
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,6 +178,56 @@ func TestNormalizeDomains(t *testing.T) {
 	}
 }
 
+// TestInForce: of a list saved before single names, public suffixes,
+// private names and IP addresses were refused, only the entries accepted
+// today allow destinations, each refused one named with its line; a list
+// of refused entries only allows none, not every destination.
+func TestInForce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		stored  []string
+		domains []string
+		refused []string // fields of the refused entries
+		allowed []string
+		denied  []string
+	}{
+		{"all accepted", []string{"shop.example.com", "example.org"}, []string{"shop.example.com", "example.org"}, nil,
+			[]string{"https://m.shop.example.com/", "https://example.org/a"}, []string{"https://evil.example.net/"}},
+		{"old entries", []string{"shop.example.com", "com", "intranet.local", "10.0.0.1", "co.uk"}, []string{"shop.example.com"},
+			[]string{"domains[1]", "domains[2]", "domains[3]", "domains[4]"},
+			[]string{"https://shop.example.com/x"}, []string{"https://evil.com/", "https://phish.co.uk/", "http://10.0.0.1/", "http://nas.intranet.local/"}},
+		{"refused only", []string{"com", "localhost"}, []string{}, []string{"domains[0]", "domains[1]"},
+			nil, []string{"https://shop.example.com/", "https://evil.com/", "http://localhost/"}},
+		{"no list", nil, []string{}, nil, []string{"https://evil.com/"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			domains, refused := InForce(tt.stored)
+			var fields []string
+			var ae *apperr.Error
+			if errors.As(refused, &ae) {
+				for _, f := range ae.Fields {
+					fields = append(fields, f.Field)
+				}
+			}
+			if !slices.Equal(domains, tt.domains) || !slices.Equal(fields, tt.refused) {
+				t.Errorf("InForce(%q) = %q, refused %q; want %q, refused %q", tt.stored, domains, fields, tt.domains, tt.refused)
+			}
+			for _, d := range tt.allowed {
+				if _, err := ValidateDestination("destination", d, tt.stored); err != nil {
+					t.Errorf("%s under %q: %v, want allowed", d, tt.stored, err)
+				}
+			}
+			for _, d := range tt.denied {
+				if _, err := ValidateDestination("destination", d, tt.stored); fieldKey(err) == "" {
+					t.Errorf("%s under %q: %v, want refused", d, tt.stored, err)
+				}
+			}
+		})
+	}
+}
+
 func TestCodes(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
@@ -237,7 +288,7 @@ func FuzzValidateDestination(f *testing.F) {
 		if !isASCII(got) || len(got) > MaxDestination {
 			t.Fatalf("accepted %q as %q: not ASCII, or over %d bytes", raw, got, MaxDestination)
 		}
-		if len(allow) > 0 && !DomainAllowed(u.Hostname(), allow) {
+		if inForce, _ := InForce(allow); len(allow) > 0 && !DomainAllowed(u.Hostname(), inForce) {
 			t.Fatalf("accepted %q outside the allowlist %v", raw, allow)
 		}
 		// The redirect's Location stays on the same host.

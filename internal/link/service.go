@@ -271,7 +271,8 @@ func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
 	return nil
 }
 
-// AllowedDomains returns the workspace's destination-domain allowlist.
+// AllowedDomains returns the workspace's destination-domain allowlist as
+// stored, entries refused since included; InForce tells which allow.
 func (s *Service) AllowedDomains(ctx context.Context, workspaceID int64) ([]string, error) {
 	return s.store.AllowedDomains(ctx, workspaceID)
 }
@@ -300,17 +301,18 @@ type Outside struct {
 }
 
 // OutsideAllowlist returns how many of the workspace's links have a
-// destination host its allowlist does not allow (DomainAllowed), none
-// when it has no list, with the newest n of them. It goes through the
+// destination host its allowlist does not allow (DomainAllowed by its
+// domains InForce), none when it has no list, with the newest n of them. It goes through the
 // links one at a time and keeps only those n, so that a workspace of
 // 100,000 links costs a pass over them, not their room in memory. The
 // redirect does not look at the list: such links go on redirecting to
 // their destinations.
 func (s *Service) OutsideAllowlist(ctx context.Context, workspaceID int64, n int) (Outside, error) {
-	allow, err := s.store.AllowedDomains(ctx, workspaceID)
-	if err != nil || len(allow) == 0 {
+	stored, err := s.store.AllowedDomains(ctx, workspaceID)
+	if err != nil || len(stored) == 0 {
 		return Outside{}, err
 	}
+	allow, _ := InForce(stored)
 	var out Outside
 	err = s.store.EachLinkDestination(ctx, workspaceID, func(r LinkRef) error {
 		if u, err := url.Parse(r.Destination); err == nil && DomainAllowed(u.Hostname(), allow) {

@@ -112,8 +112,8 @@ func (s outsideStore) EachLinkDestination(_ context.Context, _ int64, fn func(Li
 }
 
 // TestOutsideAllowlist: the links outside are those whose host is neither
-// a listed domain nor under one, counted all, the first n kept; with no
-// list, none.
+// a listed domain in force nor under one, counted all, the first n kept;
+// with no list, none.
 func TestOutsideAllowlist(t *testing.T) {
 	t.Parallel()
 	refs := []LinkRef{
@@ -133,6 +133,7 @@ func TestOutsideAllowlist(t *testing.T) {
 		{"two kept", []string{"shop.example.com"}, 2, 3, []int64{4, 2}},
 		{"all kept", []string{"shop.example.com"}, 5, 3, []int64{4, 2, 1}},
 		{"parent domain", []string{"example.com", "example.org"}, 5, 0, nil},
+		{"old refused entry allows nothing", []string{"shop.example.com", "com", "org"}, 5, 3, []int64{4, 2, 1}},
 		{"no list", nil, 5, 0, nil},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,6 +37,7 @@ type allowlistResp struct {
 	Domains       []string      `json:"domains"`
 	OutsideLinks  int           `json:"outside_links" doc:"How many of the workspace's links lead outside the list (0 with no list); they keep redirecting"`
 	OutsideNewest []outsideResp `json:"outside_newest" doc:"The newest of those links, newest first, at most 20; outside_links counts them all"`
+	Refused       []fieldError  `json:"refused" doc:"Entries of domains saved before such names were refused (single names, public suffixes, private network names, IP addresses), each with its index in field and why: they allow no destination, and a PUT must leave them out"`
 }
 
 // outsideResp is a link outside the allowlist, as allowlistResp names it.
@@ -53,14 +53,19 @@ type outsideResp struct {
 const outsideListed = 20
 
 // allowlistAnswer is the workspace's allowlist d as the API answers it.
-func (s *Server) allowlistAnswer(ctx context.Context, ws int64, d []string) (allowlistResp, error) {
-	o, err := s.Links.OutsideAllowlist(ctx, ws, outsideListed)
+func (s *Server) allowlistAnswer(r *http.Request, ws int64, d []string) (allowlistResp, error) {
+	o, err := s.Links.OutsideAllowlist(r.Context(), ws, outsideListed)
 	if err != nil {
 		return allowlistResp{}, err
 	}
-	out := allowlistResp{Domains: d, OutsideLinks: o.Count, OutsideNewest: make([]outsideResp, len(o.Newest))}
-	for i, r := range o.Newest {
-		out.OutsideNewest[i] = outsideResp{ID: r.ID, Code: r.Code, Label: r.Label, Destination: r.Destination}
+	out := allowlistResp{Domains: d, OutsideLinks: o.Count, OutsideNewest: make([]outsideResp, len(o.Newest)), Refused: []fieldError{}}
+	for i, l := range o.Newest {
+		out.OutsideNewest[i] = outsideResp{ID: l.ID, Code: l.Code, Label: l.Label, Destination: l.Destination}
+	}
+	_, refused := link.InForce(d)
+	loc := s.locale(r)
+	for _, f := range fieldErrors(refused)["domains"] {
+		out.Refused = append(out.Refused, fieldError{Field: f.Field, Key: f.Key, Message: s.cat.T(loc, f.Key, f.Args)})
 	}
 	return out, nil
 }
@@ -135,7 +140,7 @@ func (s *Server) linkRoutes() {
 			if err != nil {
 				return err
 			}
-			resp, err := s.allowlistAnswer(r.Context(), p.Workspace.ID, d)
+			resp, err := s.allowlistAnswer(r, p.Workspace.ID, d)
 			if err != nil {
 				return err
 			}
@@ -152,7 +157,7 @@ func (s *Server) linkRoutes() {
 			if err != nil {
 				return err
 			}
-			resp, err := s.allowlistAnswer(r.Context(), p.Workspace.ID, d)
+			resp, err := s.allowlistAnswer(r, p.Workspace.ID, d)
 			if err != nil {
 				return err
 			}

@@ -161,7 +161,7 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 	data := map[string]any{
 		"Section": "execution", "Page": section, "Rows": rows, "Total": total,
 		"Campaigns": campaignChoices, "Channels": channels, "Form": form,
-		"Errors": errs, "Preview": preview, "Allowlist": allow,
+		"Errors": errs, "Preview": preview, "Allowlist": newAllowNote(allow),
 	}
 	s.render(w, r, status, "links", data)
 	return nil
@@ -392,6 +392,19 @@ func (s *Server) allowlistSave(w http.ResponseWriter, r *http.Request, p account
 	return nil
 }
 
+// allowNote is what the link forms say of the allowlist: whether there
+// is one, its domains in force, and whether it holds saved entries that
+// are refused today and allow nothing (link.InForce).
+type allowNote struct {
+	Listed, Refused bool
+	Domains         []string
+}
+
+func newAllowNote(stored []string) allowNote {
+	d, refused := link.InForce(stored)
+	return allowNote{Listed: len(stored) > 0, Refused: refused != nil, Domains: d}
+}
+
 // outsideShown is how many of the links outside the allowlist the
 // settings page names.
 const outsideShown = 5
@@ -485,7 +498,7 @@ func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p accoun
 	}
 	s.render(w, r, status, "links_detail", map[string]any{
 		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
-		"Form": form, "Errors": fieldErrors(ferr), "Allowlist": allow,
+		"Form": form, "Errors": fieldErrors(ferr), "Allowlist": newAllowNote(allow),
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
 		"Located":  slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),

@@ -950,3 +950,89 @@ func TestAllowlistOutsideManyLinks(t *testing.T) {
 		t.Errorf("English note: %s", note)
 	}
 }
+
+// TestAllowlistOldEntries: a list saved before single names, public
+// suffixes, private names and IP addresses were refused still holds
+// them. The settings page shows every stored entry and marks each refused
+// one with its line and why, in both languages, as the API does; such an
+// entry allows no destination (com would allow every .com site); the
+// team's other settings still save, and removing the entries saves the
+// list. A list of refused entries only allows nothing, not everything.
+func TestAllowlistOldEntries(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	ws := f.owner.ws.ID
+	// Stored as the settings page saved it before the refusals.
+	must(t, h.db.SetAllowedDomains(ctx, ws, []string{"shop.example.com", "com", "intranet.local", "10.0.0.1", "co.uk"}))
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+
+	_, body := b.get("/w/acme/settings")
+	if !strings.Contains(body, ">shop.example.com\ncom\nintranet.local\n10.0.0.1\nco.uk</textarea>") {
+		t.Errorf("the form does not show every stored entry: %s", section(body, `<textarea id="allowlist-domains"`, "</textarea>"))
+	}
+	marked := section(body, `id="allowlist-refused"`, "</div>")
+	for _, want := range []string{"4 个已保存的条目已不再有效", "第 2 行：“com”只是单个名称", "第 3 行：“intranet.local”是内网名称", "第 4 行：“10.0.0.1”是 IP 地址", "第 5 行：“co.uk”是许多人共用的公共后缀"} {
+		if !strings.Contains(marked, want) {
+			t.Errorf("the refused entries' note lacks %q: %s", want, marked)
+		}
+	}
+	if strings.Contains(marked, "shop.example.com") {
+		t.Errorf("the note marks an entry in force: %s", marked)
+	}
+	_, en, _ := b.do("GET", "/w/acme/settings", nil, map[string]string{"Accept-Language": "en"})
+	if marked := section(en, `id="allowlist-refused"`, "</div>"); !strings.Contains(marked, "4 saved entries are no longer accepted and allow no destination: remove them and save the list.") ||
+		!strings.Contains(marked, "Line 2: “com” is a single name") {
+		t.Errorf("English note: %s", marked)
+	}
+
+	// The team's other settings still save.
+	if status, _, _ := b.post("/w/acme/settings", url.Values{"name": {"Acme 咖啡"}, "time_zone": {"Asia/Shanghai"}, "currency": {"CNY"}}); status != http.StatusSeeOther {
+		t.Errorf("saving the workspace's name: status %d, want 303", status)
+	}
+
+	// A refused entry allows nothing; the entry in force still allows.
+	for _, tt := range []struct {
+		dest string
+		ok   bool
+	}{
+		{"https://evil.com/login", false},
+		{"https://phish.co.uk/", false},
+		{"http://10.0.0.1/admin", false},
+		{"http://printer.intranet.local/", false},
+		{"https://m.shop.example.com/spring", true},
+	} {
+		_, err := h.links.Create(ctx, ws, link.Input{Destination: tt.dest})
+		if (err == nil) != tt.ok {
+			t.Errorf("create a link to %s: %v, want allowed %v", tt.dest, err, tt.ok)
+		}
+	}
+	_, body = b.get("/w/acme/links")
+	if note := section(body, `id="allowlist-note"`, "</p>"); !strings.Contains(note, "只能跳转到以下域名及其子域名：shop.example.com。") || !strings.Contains(note, "已不再有效的已保存条目不允许任何地址") {
+		t.Errorf("the create form's note: %s", note)
+	}
+	status, resp := h.api("GET", "/workspaces/acme/links/allowlist", f.owner.token, nil)
+	refused, _ := resp["refused"].([]any)
+	if status != http.StatusOK || len(refused) != 4 || !strings.Contains(jsonText(resp), `"field": "domains[4]"`) || !strings.Contains(jsonText(resp), `"key": "error.link_domain_suffix"`) {
+		t.Errorf("API: status %d, refused %d entries, want 4: %s", status, len(refused), jsonText(resp))
+	}
+
+	// Removing them saves the list, and the note goes.
+	b.get("/w/acme/settings")
+	if status, _, _ := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"shop.example.com\nexample.co.uk"}}); status != http.StatusSeeOther {
+		t.Errorf("saving the list without the refused entries: status %d, want 303", status)
+	}
+	if _, body := b.get("/w/acme/settings"); strings.Contains(body, `id="allowlist-refused"`) {
+		t.Error("the note of refused entries stays after they were removed")
+	}
+
+	// Refused entries only: no destination is allowed, and the forms say so.
+	must(t, h.db.SetAllowedDomains(ctx, ws, []string{"com"}))
+	if _, err := h.links.Create(ctx, ws, link.Input{Destination: "https://shop.example.com/"}); err == nil || !strings.Contains(err.Error(), "error.link_domain_none_in_force") {
+		t.Errorf("a list of refused entries only let a link through: %v", err)
+	}
+	_, body = b.get("/w/acme/links")
+	if note := section(body, `id="allowlist-note"`, "</p>"); !strings.Contains(note, "跳转域名白名单中已没有有效条目") {
+		t.Errorf("the create form's note with no entry in force: %s", note)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/link"
 )
 
 var workspaceFields = []field{
@@ -122,10 +123,18 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	// has them.
 	var domains []string
 	var outside outsideView
+	var refused []apperr.FieldError
 	if s.Links != nil {
 		var aerr error
 		if domains, aerr = s.Links.AllowedDomains(r.Context(), p.Workspace.ID); aerr != nil {
 			return aerr
+		}
+		// Entries saved before they were refused allow nothing now; each
+		// is named with its line and why, unless the list was just posted
+		// and its own errors stand beside it.
+		if posted != "allowlist" {
+			_, rerr := link.InForce(domains)
+			refused = fieldErrors(rerr)["domains"]
 		}
 		if outside, aerr = s.allowlistOutside(r.Context(), p.Workspace.ID); aerr != nil {
 			return aerr
@@ -148,6 +157,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		"Members": members, "LastOwner": lastOwner, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
 		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
+		"AllowlistRefused": refused,
 	})
 	return nil
 }
