@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,22 @@ func TestBrowser(t *testing.T) {
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 		if err != nil {
 			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	// wrapped lists the texts of the elements sel matches that run over
+	// more than one line: their text's line boxes start at more than one
+	// height.
+	wrapped := func(sel string) []string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(`+strconv.Quote(sel)+`)].filter(e => {
+			const r = document.createRange(); r.selectNodeContents(e);
+			const tops = [...r.getClientRects()].filter(x => x.width > 0).map(x => x.top).sort((a, b) => a - b);
+			const em = parseFloat(getComputedStyle(e).fontSize);
+			return tops.some((top, i) => i > 0 && top - tops[i - 1] > 0.8 * em);
+		}).map(e => e.textContent.trim())`))
+		if err != nil {
+			t.Fatalf("lines of %s: %v", sel, err)
 		}
 		return v
 	}
@@ -327,6 +344,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.Sleep(1500*time.Millisecond),
 		shot("listening-zh.png"),
 	)
+	// A hot term is one line beside its long example, not 买到 over 假货.
+	if got := wrapped(`#hot-term-table td:first-child`); len(got) > 0 {
+		t.Errorf("hot terms broken across lines: %q", got)
+	}
 	mentions, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#mentions li.mention`)))
 	must(t, err)
 	if len(mentions) < 10 || !strings.Contains(text(`#summary`), "声量") {

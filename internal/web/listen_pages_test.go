@@ -305,6 +305,35 @@ func section(body, from, to string) string {
 	return body
 }
 
+// TestListeningTablesStackOnPhone: the topics and the hot terms turn into
+// a block per row on a phone, each value under or after its column's
+// name, rather than a query squeezed to two characters a line or an
+// example mention kept on one line far off screen.
+func TestListeningTablesStackOnPhone(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: `"星澜咖啡" OR "星澜" OR ("星澜" "测评")`, Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	_, err = h.listen.Ingest(ctx, ws, []listen.Post{
+		{SourceKind: "webhook", ExternalID: "1", Author: "a", Text: "星澜 oatmilk latte", PublishedAt: now},
+		{SourceKind: "webhook", ExternalID: "2", Author: "b", Text: "星澜 oatmilk again", PublishedAt: now.Add(-time.Hour)},
+	})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	_, body := b.get("/w/acme/listening")
+	for _, id := range []string{"topic-table", "hot-term-table"} {
+		t.Run(id, func(t *testing.T) {
+			for _, p := range stackProblems(t, body, id) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
 // TestListeningHotTermsCorrectionsRules covers the hot terms card, the
 // sentiment correction forms with their CSV export, and the alert rules.
 func TestListeningHotTermsCorrectionsRules(t *testing.T) {
