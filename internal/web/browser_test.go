@@ -265,6 +265,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.ScrollIntoView(chromedp.CSS(`#budget`)),
 		shot("strategy-demo-budget.png"),
 	)
+	demoCampaign, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
 
 	// Step 4 and 5 on the demo's 60 days of traffic: the links, the
 	// busiest link's charts, the funnel per campaign.
@@ -418,5 +420,14 @@ func TestBrowser(t *testing.T) {
 	}
 	if authors := text(`#insight-authors`); !strings.Contains(authors, "粉丝数") {
 		t.Errorf("insights: top authors %.300q", authors)
+	}
+	// Back to the running campaign, in Chinese: a fact's name keeps its
+	// line beside a long value (起止日期 beside the dates and their zone).
+	step("open the running campaign in Chinese",
+		chromedp.Navigate(demoCampaign),
+		chromedp.WaitVisible(chromedp.CSS(`#overview`)),
+	)
+	if got := wrapped(`.campaign-facts .stat > .muted:first-child`); len(got) > 0 {
+		t.Errorf("campaign facts whose names break across lines: %q", got)
 	}
 }
