@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,6 +265,9 @@ func (s *Server) listenAPI() {
 			if err != nil {
 				return err
 			}
+			if err := s.checkSourceIDs(r.Context(), p.Workspace.ID, posts, func(i int) string { return fmt.Sprintf("mentions[%d].source_id", i) }); err != nil {
+				return err
+			}
 			res, err := s.Listen.Ingest(r.Context(), p.Workspace.ID, posts)
 			if err != nil {
 				return err
@@ -274,8 +278,11 @@ func (s *Server) listenAPI() {
 
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports/preview", Summary: "Read an import file (multipart: file, mapping JSON) and show its columns, the first 20 rows mapped and every row error; saves nothing", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody, ReadOnly: true, Form: importForm[:4]},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			f, _, _, err := readImportRequest(r, p.Workspace)
+			f, _, sourceID, err := readImportRequest(r, p.Workspace)
 			if err != nil {
+				return err
+			}
+			if err := s.checkSourceIDs(r.Context(), p.Workspace.ID, []listen.Post{{SourceID: sourceID}}, func(int) string { return "source_id" }); err != nil {
 				return err
 			}
 			writeJSON(w, http.StatusOK, s.importResponse(r, f))
@@ -285,6 +292,9 @@ func (s *Server) listenAPI() {
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			f, skip, sourceID, err := readImportRequest(r, p.Workspace)
 			if err != nil {
+				return err
+			}
+			if err := s.checkSourceIDs(r.Context(), p.Workspace.ID, []listen.Post{{SourceID: sourceID}}, func(int) string { return "source_id" }); err != nil {
 				return err
 			}
 			if f.ErrorCount > 0 && !skip {
@@ -441,6 +451,36 @@ func readPart(p *multipart.Part, limit int64) ([]byte, error) {
 		return nil, errPartTooLarge
 	}
 	return b, nil
+}
+
+// checkSourceIDs refuses posts that name a source the workspace does not
+// have (another workspace's, a deleted one): the store would keep them
+// without their source, and answer as if all was well. field names the
+// source_id of post i.
+func (s *Server) checkSourceIDs(ctx context.Context, ws int64, posts []listen.Post, field func(i int) string) error {
+	var fs apperr.Fields
+	var known map[int64]bool
+	for i, p := range posts {
+		if p.SourceID == 0 {
+			continue
+		}
+		if known == nil {
+			known = map[int64]bool{}
+			if s.Sources != nil {
+				srcs, err := s.Sources.List(ctx, ws)
+				if err != nil {
+					return err
+				}
+				for _, src := range srcs {
+					known[src.ID] = true
+				}
+			}
+		}
+		if !known[p.SourceID] {
+			fs.Add(field(i), "error.listen.unknown_source", "Value", p.SourceID)
+		}
+	}
+	return fs.Err()
 }
 
 // webhookPosts decodes and validates every post of a batch; any problem

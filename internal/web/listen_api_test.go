@@ -17,6 +17,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/query"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -262,5 +263,75 @@ func TestListenAPIRefusesIdsOfOtherWorkspaces(t *testing.T) {
 	}
 	if status, _, raw := apiIn(t, h, "en", "PUT", path, owner.token, topic(theirs.ID)); status != 422 {
 		t.Errorf("relink to another workspace's competitor: %d %s", status, raw)
+	}
+}
+
+// TestListenPushRefusesUnknownSources: a webhook post or an import that
+// names a source the workspace does not have is refused at the field in
+// both languages, and nothing is stored; before, the mentions were kept
+// without their source and the answer said all was well.
+func TestListenPushRefusesUnknownSources(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	other := h.tenant("rival", account.Owner)
+	ctx := context.Background()
+	mine, err := h.srv.Sources.Create(ctx, owner.ws.ID, source.Input{Kind: "webhook", Name: "CRM"})
+	must(t, err)
+	theirs, err := h.srv.Sources.Create(ctx, other.ws.ID, source.Input{Kind: "webhook", Name: "CRM"})
+	must(t, err)
+	post := func(n int, src int64) string {
+		return fmt.Sprintf(`{"source_id":%d,"external_id":"p%d","text":"闲岚咖啡第 %d 条","published_at":"2026-01-02 15:04"}`, src, n, n)
+	}
+	tests := []struct {
+		name, body string
+		fields     []string // the fields refused; none = stored
+	}{
+		{"another workspace's source", `{"mentions":[` + post(1, mine.ID) + `,` + post(2, theirs.ID) + `]}`, []string{"mentions[1].source_id"}},
+		{"no such source", `{"mentions":[` + post(3, 99999) + `]}`, []string{"mentions[0].source_id"}},
+		{"a negative id", `{"mentions":[` + post(4, -3) + `,` + post(5, -3) + `]}`, []string{"mentions[0].source_id", "mentions[1].source_id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, lang := range []string{"en", "zh-CN"} {
+				status, got, raw := apiIn(t, h, lang, "POST", "/workspaces/acme/mentions", owner.token, tt.body)
+				if status != 422 || len(got.Error.Fields) != len(tt.fields) {
+					t.Fatalf("%s: status %d, want 422 naming %v: %s", lang, status, tt.fields, raw)
+				}
+				for i, f := range got.Error.Fields {
+					want := map[string]string{"en": "no source with id", "zh-CN": "没有编号为"}[lang]
+					if f.Field != tt.fields[i] || !strings.Contains(f.Message, want) {
+						t.Errorf("%s: field %s %q, want %s with %q", lang, f.Field, f.Message, tt.fields[i], want)
+					}
+				}
+			}
+		})
+	}
+	csv := "内容,发布时间\n好喝,2024-01-02 15:04\n"
+	for _, path := range []string{"/workspaces/acme/imports/preview", "/workspaces/acme/imports"} {
+		status, text := h.multipartAPI(path, owner.token, "export.csv", csv, map[string]string{"source_id": itoa(theirs.ID)})
+		if status != 422 || !strings.Contains(text, `"field": "source_id"`) || !strings.Contains(text, "no source with id") {
+			t.Errorf("%s under another workspace's source: %d %s", path, status, text)
+		}
+	}
+	if ms, _ := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{}); len(ms) != 0 {
+		t.Fatalf("refused pushes stored %d mentions", len(ms))
+	}
+	// Its own source takes them, and keeps them under it.
+	status, got, raw := apiIn(t, h, "en", "POST", "/workspaces/acme/mentions", owner.token, `{"mentions":[`+post(6, mine.ID)+`]}`)
+	if status != 200 {
+		t.Fatalf("push to its own source: %d %+v %s", status, got, raw)
+	}
+	if status, text := h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"source_id": itoa(mine.ID)}); status != 200 {
+		t.Fatalf("import under its own source: %d %s", status, text)
+	}
+	ms, err := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{})
+	must(t, err)
+	for _, m := range ms {
+		if m.SourceID != mine.ID {
+			t.Errorf("mention %q under source %d, want %d", m.Text, m.SourceID, mine.ID)
+		}
+	}
+	if len(ms) != 2 {
+		t.Errorf("%d mentions stored, want 2", len(ms))
 	}
 }
