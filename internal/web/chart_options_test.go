@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/listen/insight"
+	"github.com/chorus-hq/chorus/internal/platform"
 )
 
 // chartJSON is an ECharts option as the browser receives it: marshalled
@@ -152,5 +153,39 @@ func TestLinkDetailChartOptions(t *testing.T) {
 	}
 	if n, _ := optAt(t, referrer, "xAxis")["splitNumber"].(float64); n == 0 || n > 3 {
 		t.Errorf("referrer xAxis.splitNumber = %v, want 1 to 3", n)
+	}
+}
+
+// TestChartLegendsKeepOneLine: a chart whose legend names five series or
+// more keeps it on one line that pages (an ECharts scroll legend); on a
+// phone a plain one wraps to a second row drawn over the bars or the dates.
+func TestChartLegendsKeepOneLine(t *testing.T) {
+	t.Parallel()
+	score := 50.0
+	var comps []platform.Component
+	for _, name := range []string{"audience", "usage", "objective", "api", "performance"} {
+		comps = append(comps, platform.Component{Name: name, Score: &score, Effective: 0.2})
+	}
+	var hot insight.HotTerms
+	for i := range insightTrendLines {
+		hot.Terms = append(hot.Terms, insight.HotTerm{Term: fmt.Sprintf("词%02d", i), Trend: []int{1, 2}})
+	}
+	hot.Days = []string{"2026-12-01", "2026-12-02"}
+	for _, c := range []struct {
+		name string
+		opt  map[string]any
+	}{
+		{"platform fit", fitChart([]fitRow{{Fit: platform.Fit{Platform: "weibo", Score: 50, Reach: 1, Components: comps}, Name: "Weibo"}}, func(k string) string { return k })},
+		{"hot terms trend", hotTrendChart(hot)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opt := chartJSON(t, c.opt)
+			if n := len(opt["series"].([]any)); n < 5 {
+				t.Fatalf("%d series, want at least 5 to test the legend", n)
+			}
+			if legend := optAt(t, opt, "legend"); legend["type"] != "scroll" {
+				t.Errorf("legend = %v, want type scroll", legend)
+			}
+		})
 	}
 }

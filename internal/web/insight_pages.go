@@ -130,9 +130,11 @@ func hotTrendChart(hot insight.HotTerms) map[string]any {
 	for _, h := range hot.Terms[:min(len(hot.Terms), insightTrendLines)] {
 		series = append(series, map[string]any{"name": h.Term, "type": "line", "showSymbol": false, "data": h.Trend})
 	}
+	// The legend keeps one line that pages (scroll): a plain one wraps on a
+	// phone into a second row drawn over the dates.
 	return map[string]any{
 		"tooltip": map[string]any{"trigger": "axis"},
-		"legend":  map[string]any{"bottom": 0},
+		"legend":  map[string]any{"bottom": 0, "type": "scroll"},
 		"grid":    map[string]any{"left": 40, "right": 16, "top": 16, "bottom": 48},
 		"xAxis":   map[string]any{"type": "category", "boundaryGap": false, "data": hot.Days},
 		"yAxis":   map[string]any{"type": "value", "minInterval": 1},

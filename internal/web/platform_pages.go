@@ -303,10 +303,12 @@ func fitChart(rows []fitRow, t func(string) string) map[string]any {
 			series = append(series, map[string]any{"name": t("fit.component." + c.Name), "type": "bar", "stack": "score", "data": data})
 		}
 	}
+	// The legend keeps one line that pages (scroll): a plain one wraps on a
+	// phone into a second row drawn over the top bars.
 	return map[string]any{
 		"animation": false,
 		"tooltip":   map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
-		"legend":    map[string]any{"top": 0},
+		"legend":    map[string]any{"top": 0, "type": "scroll"},
 		"grid":      map[string]any{"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": true},
 		"xAxis":     map[string]any{"type": "value", "max": 100},
 		"yAxis":     map[string]any{"type": "category", "data": cats},
