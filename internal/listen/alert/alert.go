@@ -160,8 +160,9 @@ func (s *Service) validate(ctx context.Context, r listen.AlertRule, topics []ins
 			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 1)
 		}
 	case "crisis_word":
-		if r.Threshold < 0 || r.Threshold > 1000 {
-			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 1000)
+		// An evaluation counts at most MaxCountedMentions hits.
+		if r.Threshold < 0 || r.Threshold > MaxCountedMentions {
+			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", MaxCountedMentions)
 		}
 	}
 	if r.QuietMinutes < 0 || r.QuietMinutes > MaxQuietMinutes {

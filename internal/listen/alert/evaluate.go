@@ -30,10 +30,17 @@ const (
 	MinStddev = 1.0
 	// MaxAlertMentions bounds the mentions a spike alert carries and the
 	// mentions an alert shows. A crisis alert carries every hit it counts,
-	// at most MaxCarriedMentions, since they are what keeps the next
-	// evaluation from counting them again.
+	// at most MaxCarriedMentions (the newest), since they are what keeps
+	// the next evaluation from counting them again; one that counts more
+	// records the range of ids of the older ones it does not carry
+	// (uncarriedFrom, uncarriedTo in its detail), which the next
+	// evaluations do not count either.
 	MaxAlertMentions   = 50
 	MaxCarriedMentions = 500
+	// MaxCountedMentions is the most crisis hits an evaluation reads and
+	// counts, newest first: the highest threshold a crisis rule may have
+	// (Validate).
+	MaxCountedMentions = 1000
 	// DefaultMinVolume is the fewest mentions in the hour for a spike
 	// (rule.Extra["min_volume"] overrides it).
 	DefaultMinVolumeSpike    = 5
@@ -350,23 +357,61 @@ func alerted(a listen.Alert) func(recent []listen.Alert) bool {
 	}
 	return func(recent []listen.Alert) bool {
 		seen := alertedMentions(recent)
-		return !slices.ContainsFunc(a.MentionIDs, func(id int64) bool { return !seen[id] })
+		return !slices.ContainsFunc(a.MentionIDs, func(id int64) bool { return !seen.has(id) })
 	}
 }
 
-// alertedMentions are the mentions recent alerts carry.
-func alertedMentions(recent []listen.Alert) map[int64]bool {
-	seen := map[int64]bool{}
+// Detail keys of a crisis alert that counted more hits than it carries:
+// the lowest and the highest id of those it does not carry. A hit whose
+// id falls in that range but that was stored only after the alert (an
+// ingest that committed late) is taken as counted: it came with a wave
+// the team was alerted of.
+const (
+	uncarriedFrom = "uncarried_from"
+	uncarriedTo   = "uncarried_to"
+)
+
+// alertedSet is the set of mentions recent alerts counted: those they carry,
+// and those in the range of ids a crisis alert counted without carrying.
+type alertedSet struct {
+	ids    map[int64]bool
+	ranges [][2]int64
+}
+
+func (s alertedSet) has(id int64) bool {
+	return s.ids[id] || slices.ContainsFunc(s.ranges, func(r [2]int64) bool { return r[0] <= id && id <= r[1] })
+}
+
+// alertedMentions are the mentions recent alerts counted.
+func alertedMentions(recent []listen.Alert) alertedSet {
+	seen := alertedSet{ids: map[int64]bool{}}
 	for _, r := range recent {
 		for _, id := range r.MentionIDs {
-			seen[id] = true
+			seen.ids[id] = true
+		}
+		from, ok1 := detailID(r.Detail[uncarriedFrom])
+		to, ok2 := detailID(r.Detail[uncarriedTo])
+		if ok1 && ok2 && from <= to {
+			seen.ranges = append(seen.ranges, [2]int64{from, to})
 		}
 	}
 	return seen
 }
 
+// detailID reads a mention id from an alert's detail: a JSON number as
+// stored, or the int64 of an alert not stored yet.
+func detailID(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int64(n), n == math.Trunc(n)
+	case int64:
+		return n, true
+	}
+	return 0, false
+}
+
 // crisis fires when the rule's crisis hits of the last CrisisWindow that
-// no alert of the rule carries yet reach its threshold. After an ingest
+// no alert of the rule counted yet (alertedMentions) reach its threshold. After an ingest
 // (newMentions set) it looks only when the batch brought a hit.
 func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, topics []insight.TopicRef, now time.Time, newMentions []int64) (*listen.Alert, error) {
 	var sel []int64
@@ -393,7 +438,7 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	// Hits held back by a quiet period longer than the window are still
 	// carried by the first alert after it.
 	window := max(CrisisWindow, time.Duration(r.QuietMinutes)*time.Minute)
-	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-window), now.Add(-CrisisMaxAge), MaxCarriedMentions)
+	hits, err := e.store.FetchedMentionIDs(ctx, ws, sel, now.Add(-window), now.Add(-CrisisMaxAge), MaxCountedMentions)
 	if err != nil {
 		return nil, err
 	}
@@ -407,8 +452,8 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	seen := alertedMentions(recent)
 	var fresh []int64
 	for _, id := range hits {
-		if !seen[id] {
-			seen[id] = true
+		if !seen.has(id) {
+			seen.ids[id] = true
 			fresh = append(fresh, id)
 		}
 	}
@@ -416,7 +461,14 @@ func (e *Evaluator) crisis(ctx context.Context, ws int64, r listen.AlertRule, to
 	if len(fresh) < need {
 		return nil, nil
 	}
-	return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: float64(len(fresh)), Detail: map[string]any{"mentions": len(fresh)}, MentionIDs: fresh, FiredAt: now}, nil
+	detail := map[string]any{"mentions": len(fresh)}
+	if len(fresh) > MaxCarriedMentions {
+		// The alert carries the newest; the next evaluations know the
+		// older ones it counted by their range.
+		rest := fresh[MaxCarriedMentions:]
+		detail[uncarriedFrom], detail[uncarriedTo] = slices.Min(rest), slices.Max(rest)
+	}
+	return &listen.Alert{RuleID: r.ID, TopicID: r.TopicID, Kind: r.Kind, Value: float64(len(fresh)), Detail: detail, MentionIDs: fresh, FiredAt: now}, nil
 }
 
 // deliver sends a to the rule's channels in the background and records
