@@ -230,11 +230,8 @@ func (s *Server) alertAPI() {
 			writeJSON(w, http.StatusOK, a)
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/redeliver", Summary: "Send an alert again, once the cause of a refusal is fixed or its tries ran out: " +
-		"the delivery job sends it to the rule's present channels that did not take it (not twice to one that did), with its tries and backoff from the first; " +
-		"the alert comes back with those channels pending in detail.delivery and delivery_due_at set. " +
-		"409 when there is nothing to send again: the rule was deleted, is paused (resume it first) or has no channel, a try is on its way, " +
-		"or no channel of the rule is left that refused the alert or failed to take it",
+	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/redeliver", Summary: "Send an alert again to its rule's channels that refused it or failed to take it, " +
+		"not twice to one that took it (202: queued for the delivery job, those channels pending; 409 when there is nothing to send again, and why)",
 		Tag: tag, Perm: account.EditListening, Resp: typeOf[listen.Alert](), Status: http.StatusAccepted},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")

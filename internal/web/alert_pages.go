@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -321,11 +322,28 @@ func ruleViews(rs []listen.AlertRule) []alertRuleView {
 // canRedeliver reports whether the alert page offers to send a again (to
 // the channels of its rule, nil when deleted, that did not take it): the
 // rule's channels that refused it or failed to take it are left, and no
-// try is on its way (alert.RedeliverOutcome).
-func canRedeliver(a listen.Alert, rule *listen.AlertRule) bool {
+// try is on its way (alert.RedeliverOutcome). When it does not, but a
+// channel refused or failed to take the alert and no try is on its way,
+// why is the catalog key that says what keeps it from being sent again
+// (the rule deleted, paused or without channels).
+func canRedeliver(a listen.Alert, rule *listen.AlertRule) (ok bool, why string) {
+	missed := false
+	for _, v := range alert.DeliveryOutcome(a) {
+		missed = missed || v != "ok"
+	}
+	if !missed || a.DeliveryDueAt != nil {
+		return false, ""
+	}
 	if rule == nil {
-		return false
+		return false, "error.alert.redeliver_no_rule"
 	}
 	_, err := alert.RedeliverOutcome(*rule, a)
-	return err == nil
+	var ae *apperr.Error
+	switch {
+	case err == nil:
+		return true, ""
+	case errors.As(err, &ae) && ae.Key != "error.alert.redeliver_nothing":
+		return false, ae.Key
+	}
+	return false, ""
 }

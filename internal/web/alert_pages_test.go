@@ -290,7 +290,8 @@ func TestPauseRuleThatNoLongerValidates(t *testing.T) {
 // channels that did not take it for the delivery job and the page shows
 // them waiting, the one that took it delivered, and no second Send
 // again; a second post, and one for a paused rule's alert, is refused
-// with the reason; an analyst may not; the audit log reads it as words.
+// with the reason, which that alert's page gives instead of Send again;
+// an analyst may not; the audit log reads it as words.
 func TestAlertPageRedeliver(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	ctx := context.Background()
@@ -350,6 +351,13 @@ func TestAlertPageRedeliver(t *testing.T) {
 	}
 	// Again while queued, and for a paused rule's alert: refused, saying why.
 	paused, _ := refusedAlert(false)
+	for _, lang := range Locales {
+		_, body, _ := b.do("GET", paused, nil, map[string]string{"Accept-Language": lang})
+		why := section(body, `id="alert-redeliver-why"`, "</div>")
+		if strings.Contains(body, `id="alert-redeliver"`) || !strings.Contains(why, html.EscapeString(cat.T(lang, "error.alert.redeliver_paused", nil))) {
+			t.Errorf("%s: a paused rule's refused alert does not say why it cannot be sent again: %s", lang, why)
+		}
+	}
 	for _, tt := range []struct{ path, key string }{{path, "error.alert.redeliver_pending"}, {paused, "error.alert.redeliver_paused"}} {
 		for _, lang := range Locales {
 			b.get(tt.path)

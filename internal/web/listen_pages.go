@@ -406,9 +406,10 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 			rule = &ru
 		}
 	}
+	redeliver, why := canRedeliver(d.Alert, rule)
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
 		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
-		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert), "Redeliver": canRedeliver(d.Alert, rule)})
+		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert), "Redeliver": redeliver, "RedeliverWhy": why})
 	return nil
 }
 
