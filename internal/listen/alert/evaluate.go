@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -631,8 +632,11 @@ func (e *Evaluator) DeliverDue(ctx context.Context) (int, error) {
 		}
 		r, err := e.store.AlertRule(ctx, a.WorkspaceID, a.RuleID)
 		if apperr.Is(err, apperr.NotFound) || err == nil && len(r.Channels) == 0 {
-			// The rule or its channels went: nothing is left to try.
-			err = e.store.SetAlertDelivery(ctx, a.WorkspaceID, a.ID, DeliveryOutcome(a), nil)
+			// The rule or its channels went: nothing is left to try, nor
+			// waits to be sent again (Redeliver).
+			outcome := DeliveryOutcome(a)
+			maps.DeleteFunc(outcome, func(_, v string) bool { return v == PendingOutcome })
+			err = e.store.SetAlertDelivery(ctx, a.WorkspaceID, a.ID, outcome, nil)
 		}
 		if err != nil {
 			return tried, err

@@ -95,6 +95,41 @@ func TestRedeliverAfterFix(t *testing.T) {
 	})
 }
 
+// TestRedeliverRuleDeletedMeanwhile: an alert sent again whose rule is
+// deleted before the delivery job comes leaves no channel waiting.
+func TestRedeliverRuleDeletedMeanwhile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		svc := alert.NewService(db)
+		svc.Now = func() time.Time { return now }
+		snd := &sender{}
+		ev := alert.NewEvaluator(db, alert.Options{Now: func() time.Time { return now }, Sender: snd})
+		r, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{{Kind: notify.Email, Email: "pr@acme.com"}}})
+		must(t, err)
+		a, _, err := db.FireAlert(ctx, f.ws, listen.Alert{RuleID: r.ID, Kind: "crisis_word", FiredAt: now}, now, nil)
+		must(t, err)
+		must(t, db.SetAlertDelivery(ctx, f.ws, a.ID, map[string]string{"0:email": "refused, server settings: no SMTP server configured"}, nil))
+		_, err = svc.Redeliver(ctx, f.ws, a.ID)
+		must(t, err)
+		must(t, svc.DeleteRule(ctx, f.ws, r.ID))
+		_, err = ev.DeliverDue(ctx)
+		must(t, err)
+		got, err := db.Alert(ctx, f.ws, a.ID)
+		must(t, err)
+		for k, v := range alert.DeliveryOutcome(got) {
+			if v == alert.PendingOutcome {
+				t.Errorf("channel %s still waits to be sent, its rule deleted", k)
+			}
+		}
+		if got.DeliveryDueAt != nil || len(snd.got) != 0 {
+			t.Errorf("due %v, sent %d; want nothing due or sent", got.DeliveryDueAt, len(snd.got))
+		}
+	})
+}
+
 func isConflict(err error, key string) bool {
 	var ae *apperr.Error
 	return errors.As(err, &ae) && ae.Code == apperr.Conflict && ae.Key == key
