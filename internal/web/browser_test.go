@@ -346,6 +346,17 @@ func TestBrowser(t *testing.T) {
 		chromedp.Sleep(1500*time.Millisecond),
 		shot("listening-zh.png"),
 	)
+	// A mention's sentiment fix is one row: its label, select and button
+	// side by side, the select no wider than its words need.
+	fixRow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const f = document.querySelector('#mentions form.sentiment-fix');
+		const [l, s, b] = ['label', 'select', 'button'].map(q => f.querySelector(q).getBoundingClientRect());
+		return Math.abs(l.top + l.height / 2 - (s.top + s.height / 2)) < 4 && Math.abs(b.top + b.height / 2 - (s.top + s.height / 2)) < 4 && s.width < 200;
+	})()`))
+	must(t, err)
+	if !fixRow {
+		t.Errorf("a mention's sentiment fix is not one row of label, select and button")
+	}
 	// A hot term is one line beside its long example, not 买到 over 假货.
 	if got := wrapped(`#hot-term-table td:first-child`); len(got) > 0 {
 		t.Errorf("hot terms broken across lines: %q", got)
