@@ -152,6 +152,6 @@ func scanCampaign(r rowScanner, workspaceID int64) (campaign.Campaign, error) {
 }
 
 func slugTaken(slug string) error {
-	return &apperr.Error{Code: apperr.Conflict, Key: "error.campaign.slug_taken",
+	return &apperr.Error{Code: apperr.Conflict, Key: "error.campaign.slug_taken", Args: map[string]any{"Value": slug},
 		Fields: []apperr.FieldError{{Field: "slug", Key: "error.campaign.slug_taken", Args: map[string]any{"Value": slug}}}}
 }

@@ -94,6 +94,8 @@ func TestCampaignAPI(t *testing.T) {
 			[]string{`"conflict"`, "Someone else saved"}, nil},
 		{"end before start", "PUT", url, owner.token, map[string]any{"name": "改名", "objective": "sales", "status": "planned", "start": "2026-12-01", "end": "2026-11-30", "budget": 100000}, 422,
 			[]string{`"field": "end"`}, nil},
+		{"taken short name", "POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "x", "slug": body["slug"], "objective": "sales", "status": "draft", "start": "2026-12-01", "end": "2026-12-31"}, 409,
+			[]string{`"field": "slug"`, fmt.Sprintf(`"message": "The short name “%s” is already used`, body["slug"])}, []string{"no value"}},
 		{"create with unknown field", "POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "x", "colour": "red"}, 422, []string{`"field": "colour"`}, nil},
 	}
 	for _, tt := range tests {
