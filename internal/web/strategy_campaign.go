@@ -155,8 +155,8 @@ type kpiRow struct {
 	Met        bool
 	// Pace is "on_track" or "behind" for a target partway through its
 	// days, with the Forecast for its last day; "met" or "missed" for one
-	// whose days are over, with its FinalPace when it has one.
-	Pace, Forecast, FinalPace string
+	// whose days are over, whose final pace is its Attainment.
+	Pace, Forecast string
 	// Cost says where the cost behind a cost-based figure comes from:
 	// budget lines spent and team hours.
 	Cost string
@@ -246,10 +246,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 				}
 			}
 			row.Pace = n.Verdict()
-			switch {
-			case n.Ended && n.Pace != nil:
-				row.FinalPace = number(*n.Pace, 2)
-			case !n.Ended && n.Forecast != nil:
+			if !n.Ended && n.Forecast != nil {
 				row.Forecast = metricValue(l, u, *n.Forecast, cur)
 			}
 			if n.Cost != nil {

@@ -928,11 +928,12 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	if !strings.Contains(body, `<span class="small muted cost-split">成本：预算明细已花费 2,000 CNY &#43; 人力成本 10,457.14 CNY</span>`) || strings.Contains(body, "媒介") {
 		t.Errorf("cost split does not read as budget lines spent + people cost: %s", section(body, `cost-split">`, "</span>"))
 	}
-	// The phase's clicks target is over with none of its 100: missed, at
-	// a final pace of 0.
+	// The phase's clicks target is over with none of its 100: missed, its
+	// final pace the attainment beside it (0%), not told again as a
+	// fraction ("最终进度 0").
 	row := section(body, fmt.Sprintf(`data-target-id="%d"`, c.Targets[len(c.Targets)-1].ID), "</tr>")
-	if !strings.Contains(row, "pace-missed") || !strings.Contains(row, "未达成 · 最终进度 0<") {
-		t.Errorf("ended target row does not say it was missed at its final pace: %s", row)
+	if !strings.Contains(row, "pace-missed") || !strings.Contains(row, `title="达成率：实际 ÷ 目标">0%</span>`) || !strings.Contains(row, ">未达成</span>") {
+		t.Errorf("ended target row does not say it was missed with its attainment: %s", row)
 	}
 
 	status, body = b.get(p + "?model=first_touch")
