@@ -171,8 +171,12 @@ func (c *Campaign) Validate() error {
 func (c *Campaign) validateDates(fs *apperr.Fields) (start, end time.Time, ok bool) {
 	start, okS := date(fs, "start", c.Start)
 	end, okE := date(fs, "end", c.End)
-	if okS && okE && end.Before(start) {
+	switch {
+	case okS && okE && end.Before(start):
 		fs.Add("end", "error.campaign.end_before_start")
+		return start, end, false
+	case okS && okE && Days(c.Start, c.End) > MaxDays:
+		fs.Add("end", "error.campaign.too_many_days", "Max", MaxDays, "Days", Days(c.Start, c.End))
 		return start, end, false
 	}
 	return start, end, okS && okE
@@ -470,14 +474,27 @@ func childID(fs *apperr.Fields, field string, id int64, seen map[int64]bool) {
 	seen[id] = true
 }
 
+// The days a plan may name, and the most one campaign may span: a plan
+// is drawn day by day (its timeline, its measured days), so a campaign
+// from year 1 to 9999 made every view of it megabytes long.
+const (
+	FirstDate Date = "2000-01-01"
+	LastDate  Date = "2099-12-31"
+	MaxDays        = 5*365 + 1
+)
+
 func date(fs *apperr.Fields, field string, d Date) (time.Time, bool) {
 	if d == "" {
 		fs.Add(field, "error.required")
 		return time.Time{}, false
 	}
 	t, ok := d.Time()
-	if !ok {
+	switch {
+	case !ok:
 		fs.Add(field, "error.campaign.date", "Value", string(d))
+	case d < FirstDate || d > LastDate:
+		fs.Add(field, "error.campaign.date_range", "Value", string(d), "Min", string(FirstDate), "Max", string(LastDate))
+		ok = false
 	}
 	return t, ok
 }

@@ -96,6 +96,10 @@ func TestCampaignAPI(t *testing.T) {
 			[]string{`"field": "end"`}, nil},
 		{"taken short name", "POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "x", "slug": body["slug"], "objective": "sales", "status": "draft", "start": "2026-12-01", "end": "2026-12-31"}, 409,
 			[]string{`"field": "slug"`, fmt.Sprintf(`"message": "The short name “%s” is already used`, body["slug"])}, []string{"no value"}},
+		{"year 1 to 9999", "POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "x", "objective": "sales", "status": "draft", "start": "0001-01-01", "end": "9999-12-31"}, 422,
+			[]string{`"field": "start"`, `"field": "end"`, "error.campaign.date_range", "use a day from 2000-01-01 to 2099-12-31"}, nil},
+		{"template over ten years", "POST", "/workspaces/acme/campaigns/from-template", owner.token, map[string]any{"name": "x", "objective": "sales", "start": "2026-01-01", "end": "2035-12-31", "budget": 1}, 422,
+			[]string{`"field": "end"`, "error.campaign.too_many_days", "this one lasts 3652"}, nil},
 		{"create with unknown field", "POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "x", "colour": "red"}, 422, []string{`"field": "colour"`}, nil},
 	}
 	for _, tt := range tests {
