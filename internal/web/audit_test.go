@@ -82,3 +82,33 @@ func TestAuditActionsReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditNamesThingsAsPagesDo: the audit log names what an action was
+// done to with the word the pages use for it, the one the not-found error
+// uses too (目标人群, not 消费者画像; 竞品, not 竞争对手; 话题, not 监测主题; a
+// public key, not a "secret" 埋点密钥), and replacing the public key reads
+// as its button does (更换公钥).
+func TestAuditNamesThingsAsPagesDo(t *testing.T) {
+	c := mustCatalog(t)
+	for _, tt := range []struct{ object, kind string }{
+		{"amplifiers", "amplifier"}, {"competitors", "competitor"}, {"personas", "persona"}, {"products", "product"},
+		{"team", "team_member"}, {"profile", "profile"}, {"links", "link"},
+		{"topics", "topic"}, {"listening", "topic"}, {"sources", "source"}, {"mentions", "mention"},
+		{"rules", "alert_rule"}, {"alert_rules", "alert_rule"}, {"alerts", "alert"},
+		{"snippet", "public_key"}, {"conversions", "public_key"}, {"override", "platform_override"}, {"platforms", "platform_override"},
+		{"tokens", "token"}, {"members", "member"}, {"workspace", "workspace"},
+	} {
+		for _, loc := range Locales {
+			object := c.T(loc, "audit.object."+tt.object, nil)
+			// Singular or plural, any case: "persona" in "Persona not found".
+			stem := strings.ToLower(strings.TrimSuffix(object, "s"))
+			if notFound := c.T(loc, "error.not_found", map[string]any{"Kind": tt.kind}); !strings.Contains(strings.ToLower(notFound), stem) {
+				t.Errorf("%s: the audit log calls %s %q, the pages %q", loc, tt.object, object, notFound)
+			}
+		}
+	}
+	v := &view{s: &Server{cat: c}, Locale: "zh-CN", Data: map[string]any{}}
+	if got, want := v.Action("POST /w/{ws}/conversions/rotate-key"), c.T("zh-CN", "tracking.snippet.rotate", nil); got != want {
+		t.Errorf("replacing the public key reads %q in the audit log, %q on its button", got, want)
+	}
+}
