@@ -25,9 +25,18 @@ const tokenAction = "POST /w/{ws}/settings/tokens"
 // monitoring tool's export pushes mentions with it.
 const tokenName = "舆情导出推送 Monitoring export"
 
+// pushAction is the log's action of the token's pushes of mentions.
+const pushAction = "POST /api/v1/workspaces/{ws}/mentions"
+
+// allowlistAction is the log's action of saving the destination-domain
+// allowlist; the demo's links made before it may lead outside it.
+const allowlistAction = "POST /w/{ws}/settings/allowlist"
+
 // demoAudit is the demo team's changes, oldest first: days before the
 // load, the hour of day (workspace time), the action as the web layer
-// records it and the target's path under the workspace.
+// records it and the target's path under the workspace. The monitoring
+// export pushes with its token the morning after it was made, then
+// weekly, the last time yesterday.
 var demoAudit = []struct {
 	daysAgo, hour  int
 	token          bool
@@ -42,12 +51,22 @@ var demoAudit = []struct {
 	{61, 9, false, "POST /w/{ws}/listening/sources", "/listening/sources"},
 	{61, 10, false, "POST /w/{ws}/listening/rules", "/listening/rules"},
 	{61, 14, false, tokenAction, "/settings/tokens"},
-	{60, 9, true, "POST /api/v1/workspaces/{ws}/mentions", "/mentions"},
+	{60, 9, true, pushAction, "/mentions"},
 	{60, 16, false, "POST /w/{ws}/strategy/campaigns/from-template", "/strategy/campaigns/from-template"},
 	{60, 17, false, "POST /w/{ws}/links", "/links"},
+	{57, 9, true, pushAction, "/mentions"},
+	{50, 9, true, pushAction, "/mentions"},
 	{45, 11, false, "POST /w/{ws}/platforms/{key}/override", "/platforms/xiaohongshu/override"},
+	{43, 9, true, pushAction, "/mentions"},
+	{40, 15, false, allowlistAction, "/settings/allowlist"},
+	{36, 9, true, pushAction, "/mentions"},
 	{30, 10, false, "POST /w/{ws}/strategy/campaigns", "/strategy/campaigns"},
+	{29, 9, true, pushAction, "/mentions"},
+	{22, 9, true, pushAction, "/mentions"},
+	{15, 9, true, pushAction, "/mentions"},
 	{12, 20, false, "POST /w/{ws}/listening/mentions/{id}/sentiment", "/listening/mentions"},
+	{8, 9, true, pushAction, "/mentions"},
+	{1, 9, true, pushAction, "/mentions"},
 }
 
 func loadAudit(ctx context.Context, d Deps, ws int64) error {

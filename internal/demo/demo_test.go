@@ -445,4 +445,9 @@ func TestDemoAuditLog(t *testing.T) {
 	if tok := toks[0]; !tok.CreatedAt.Equal(made) || tok.LastUsedAt == nil || !tok.LastUsedAt.Equal(used) {
 		t.Errorf("token made %v, last used %v; want %v and %v as the log says", tok.CreatedAt, tok.LastUsedAt, made, used)
 	}
+	// The export it pushes with is in use: the token acted in the last
+	// days, not only the morning after it was made.
+	if since := time.Since(used); since > 3*24*time.Hour || since < 0 {
+		t.Errorf("the token last acted %v ago, want within the last days", since.Round(time.Hour))
+	}
 }

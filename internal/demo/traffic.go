@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +84,15 @@ var demoLinks = []demoLink{
 	// A marketplace store page carries no snippet: its effective clicks are
 	// its unique clicks, and the reports say so.
 	{"winter-warm-coffee", "weibo", "天猫旗舰店 · 冬日礼盒", tmall + "/winter-gift", 0.4, 12},
+	// The official account's menu still leads to the brand's old
+	// micro-shop, linked before the team set the allowlist (the audit log
+	// dates it): the link is outside the list and keeps redirecting, as
+	// the settings page's note of such links says.
+	{"", "wechat_oa", "公众号菜单 · 有赞微店（旧店）", youzan + "/shop?from=oa-menu", 0.12, 0},
 }
+
+// youzan is the brand's old micro-shop, from before its own shop.
+const youzan = "https://xianlan.youzan.example"
 
 // tmall is the brand's store on a marketplace, where it cannot install
 // the snippet.
@@ -91,9 +100,16 @@ const tmall = "https://xianlan.tmall.example"
 
 // demoAllowlist is the demo workspace's destination-domain allowlist: the
 // brand's own domain (its shop and landing pages) and its marketplace
-// store, which every demo link leads to, and nothing else of the
-// marketplace.
+// store, which every demo link made since leads to, and nothing else of
+// the marketplace.
 var demoAllowlist = []string{"xianlan-coffee.example", "xianlan.tmall.example"}
+
+// beforeList tells a demo link made before the allowlist: one that leads
+// outside it.
+func (dl demoLink) beforeList() bool {
+	u, err := url.Parse(dl.dest)
+	return err != nil || !link.DomainAllowed(u.Hostname(), demoAllowlist)
+}
 
 // region is where a share of the demo's visitors are; the demo's locator
 // answers it for the addresses the generator gives them. Codes are ISO
@@ -195,9 +211,10 @@ type genClick struct {
 }
 
 // refreshTraffic deletes the demo workspace's links (with their clicks and
-// roll-ups) and conversions, sets its destination-domain allowlist,
-// creates the demo's tracked links through the link service (which checks
-// them against it), and generates 60 days of clicks through a batch writer —
+// roll-ups) and conversions, creates the demo's tracked links through the
+// link service, those made before the destination-domain allowlist first,
+// then sets the list and creates the rest (which the service checks
+// against it), and generates 60 days of clicks through a batch writer —
 // classification, visitor hashes, unique clicks, regions and roll-ups are
 // the writer's and the store's — then conversions through the conversion
 // service, with the real click ids of unique human clicks.
@@ -219,18 +236,29 @@ func refreshTraffic(ctx context.Context, d Deps, wsID int64, now time.Time) (Tra
 	for _, c := range camps {
 		bySlug[c.Slug] = c
 	}
-	if _, err := d.Links.SetAllowedDomains(ctx, wsID, demoAllowlist); err != nil {
-		return st, fmt.Errorf("demo: set allowed domains: %w", err)
-	}
+	// As the team did: the links made before the list first, with no
+	// list; then the list, which every later link is checked against.
 	links := make([]link.Link, len(demoLinks))
-	for i, dl := range demoLinks {
-		in := link.Input{Destination: dl.dest, Label: dl.label, Channel: dl.channel}
-		if c, ok := bySlug[dl.campaign]; ok {
-			id := c.ID
-			in.CampaignID = &id
+	for _, before := range []bool{true, false} {
+		list := demoAllowlist
+		if before {
+			list = nil
 		}
-		if links[i], err = d.Links.Create(ctx, wsID, in); err != nil {
-			return st, fmt.Errorf("demo: create link %q: %w", dl.label, err)
+		if _, err := d.Links.SetAllowedDomains(ctx, wsID, list); err != nil {
+			return st, fmt.Errorf("demo: set allowed domains: %w", err)
+		}
+		for i, dl := range demoLinks {
+			if dl.beforeList() != before {
+				continue
+			}
+			in := link.Input{Destination: dl.dest, Label: dl.label, Channel: dl.channel}
+			if c, ok := bySlug[dl.campaign]; ok {
+				id := c.ID
+				in.CampaignID = &id
+			}
+			if links[i], err = d.Links.Create(ctx, wsID, in); err != nil {
+				return st, fmt.Errorf("demo: create link %q: %w", dl.label, err)
+			}
 		}
 	}
 	st.Links = len(links)
