@@ -115,8 +115,34 @@ type Fields []FieldError
 // being answered with a million errors.
 const MaxFieldErrors = 100
 
+// Bounds of what an error repeats of its input: a field named by a key
+// the client sent (an unknown field, a config key) and the value a
+// message quotes ("“…” is not allowed"). A 100 KB value was quoted
+// whole, in every language, however long.
+const (
+	maxFieldRunes = 200
+	maxValueRunes = 80
+)
+
+// clip shortens s to max runes, the cut marked with an ellipsis.
+func clip(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "…"
+}
+
 // push appends f, or, past MaxFieldErrors, one error saying so.
 func (fs *Fields) push(f FieldError) {
+	f.Field = clip(f.Field, maxFieldRunes)
+	if v, ok := f.Args["Value"].(string); ok && clip(v, maxValueRunes) != v {
+		args := make(map[string]any, len(f.Args))
+		for k, a := range f.Args {
+			args[k] = a
+		}
+		args["Value"] = clip(v, maxValueRunes)
+		f.Args = args
+	}
 	switch n := len(*fs); {
 	case n < MaxFieldErrors:
 		*fs = append(*fs, f)

@@ -43,6 +43,49 @@ func TestFields(t *testing.T) {
 	}
 }
 
+// TestFieldsQuoteBounded: an error repeats at most a bounded part of the
+// input it quotes, a value or a field named by a client's key, the cut
+// marked; short ones stay as they are.
+func TestFieldsQuoteBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("长", 100_000)
+	tests := []struct {
+		name      string
+		fill      func(fs *Fields)
+		field     string
+		value     any
+		wantField int // runes, with the ellipsis
+		wantValue int
+	}{
+		{"one of", func(fs *Fields) { fs.OneOf("kind", long, []string{"a"}) }, "kind", nil, 4, maxValueRunes + 1},
+		{"value of Add", func(fs *Fields) { fs.Add("start", "error.campaign.date", "Value", long) }, "start", nil, 5, maxValueRunes + 1},
+		{"nested", func(fs *Fields) { var in Fields; in.OneOf("kind", long, nil); fs.Nest("mix[0].", in.Err()) }, "", nil, 11, maxValueRunes + 1},
+		{"client's key", func(fs *Fields) { fs.Add("config."+long, "error.source_config_key") }, "", nil, maxFieldRunes + 1, -1},
+		{"short stays", func(fs *Fields) { fs.OneOf("kind", "bribe", []string{"a"}) }, "kind", "bribe", 4, 5},
+		{"not text stays", func(fs *Fields) { fs.Add("ids[0]", "error.duplicate", "Value", int64(7)) }, "ids[0]", int64(7), 6, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var fs Fields
+			tt.fill(&fs)
+			f := fs[0]
+			if n := len([]rune(f.Field)); n != tt.wantField || (tt.field != "" && f.Field != tt.field) {
+				t.Errorf("field %.40q… has %d runes, want %d", f.Field, n, tt.wantField)
+			}
+			v, isText := f.Args["Value"].(string)
+			switch {
+			case tt.wantValue < 0 && tt.value != nil && f.Args["Value"] != tt.value:
+				t.Errorf("value = %v, want %v", f.Args["Value"], tt.value)
+			case tt.wantValue >= 0 && (!isText || len([]rune(v)) != tt.wantValue):
+				t.Errorf("value %.40q… has %d runes, want %d", v, len([]rune(v)), tt.wantValue)
+			case tt.wantValue > 5 && !strings.HasSuffix(v, "…"):
+				t.Errorf("value %.40q… does not mark the cut", v)
+			}
+		})
+	}
+}
+
 // TestFieldsBounded: a million bad items give MaxFieldErrors errors and
 // one saying there are more, directly or nested.
 func TestFieldsBounded(t *testing.T) {

@@ -61,6 +61,8 @@ func TestListenAPIScenarios(t *testing.T) {
 	}{
 		{"bad query", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "x", "query": "(华为 OR 小米"}, 422,
 			[]string{`"field": "query"`, `"key": "query.unclosed_paren"`, "Unclosed parenthesis at position 1: “(华为 OR 小米”"}, nil},
+		{"a long kind is quoted short", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "x", "query": "x", "kind": strings.Repeat("长", 100_000)}, 422,
+			[]string{`"field": "kind"`, "“" + strings.Repeat("长", 80) + "…”"}, []string{strings.Repeat("长", 81)}},
 		{"create topic", "POST", "/workspaces/acme/topics", owner.token, map[string]any{"name": "闲岚", "kind": "brand", "query": "闲岚 OR xianlan"}, 201, []string{`"enabled": true`}, nil},
 		{"analyst cannot create", "POST", "/workspaces/acme/topics", analyst, map[string]any{"name": "x", "query": "x"}, 403, nil, nil},
 		{"webhook with a bad row", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, bad}}, 422,
