@@ -1036,3 +1036,29 @@ func TestAllowlistOldEntries(t *testing.T) {
 		t.Errorf("the create form's note with no entry in force: %s", note)
 	}
 }
+
+// TestAllowlistOutsideCount: the note of links outside the allowlist
+// reads right for one link as for many, in both languages: Chinese has
+// one form, so it names no "they" (它们) that one link would not be.
+func TestAllowlistOutsideCount(t *testing.T) {
+	t.Parallel()
+	c := mustCatalog(t)
+	tests := []struct {
+		locale      string
+		count       int
+		want, notIn string
+	}{
+		{"zh-CN", 1, "1 个现有链接的目标地址不在白名单内", "它们"},
+		{"zh-CN", 7, "7 个现有链接的目标地址不在白名单内，但仍照常跳转", ""},
+		{"en", 1, "1 existing link leads outside this list: it keeps", "links lead"},
+		{"en", 7, "7 existing links lead outside this list: they keep", "link leads"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %d", tt.locale, tt.count), func(t *testing.T) {
+			got := c.T(tt.locale, "settings.allowlist.outside", map[string]any{"Count": tt.count})
+			if !strings.Contains(got, tt.want) || tt.notIn != "" && strings.Contains(got, tt.notIn) {
+				t.Errorf("%q; want %q, without %q", got, tt.want, tt.notIn)
+			}
+		})
+	}
+}
