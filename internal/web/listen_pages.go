@@ -184,12 +184,21 @@ func mentionRows(ms []listen.Mention, names map[int64]string) []mentionRow {
 	return rows
 }
 
+// streamPage is how many mentions the stream shows at once; a link pages
+// on to older ones.
+const streamPage = 50
+
 // streamFilter reads the stream's filters from the query string, keeping
-// only values the filter accepts.
+// only values the filter accepts; before pages on from a mention. It asks
+// for one mention more than a page, to tell whether there are older ones.
 func streamFilter(r *http.Request) (listen.MentionFilter, map[string]string) {
 	q := r.URL.Query()
-	f := listen.MentionFilter{Limit: 50}
+	f := listen.MentionFilter{Limit: streamPage + 1}
 	sel := map[string]string{}
+	if id, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && id > 0 {
+		f.BeforeID = id
+		sel["before"] = q.Get("before")
+	}
 	if id, err := strconv.ParseInt(q.Get("topic"), 10, 64); err == nil && id > 0 {
 		f.TopicID = id
 		sel["topic"] = q.Get("topic")
@@ -237,7 +246,34 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	if err != nil {
 		return err
 	}
+	// The stream's pages: older mentions under the same filters, and back
+	// to the newest from a later page.
+	pageURL := func(before int64) string {
+		q := url.Values{}
+		for k, v := range sel {
+			if k != "before" {
+				q.Set(k, v)
+			}
+		}
+		if before != 0 {
+			q.Set("before", strconv.FormatInt(before, 10))
+		}
+		u := "/w/" + p.Workspace.Slug + "/listening"
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return u + "#mentions"
+	}
+	var older, newest string
+	if len(ms) > streamPage {
+		ms = ms[:streamPage]
+		older = pageURL(ms[len(ms)-1].ID)
+	}
+	if f.BeforeID != 0 {
+		newest = pageURL(0)
+	}
 	data := map[string]any{"Section": "listening", "Topics": topics, "Names": names, "Rows": mentionRows(ms, names), "Sel": sel,
+		"Older": older, "Newest": newest,
 		"Sentiments": []string{listen.Positive, listen.Neutral, listen.Negative},
 		"Langs":      []string{listen.LangZH, listen.LangEN, listen.LangOther},
 		"Days":       []string{"1", "7", "30"},

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,6 +306,64 @@ func section(body, from, to string) string {
 		body = body[:j]
 	}
 	return body
+}
+
+// TestListeningStreamPages: the stream shows a page of mentions and links
+// to the older ones under the same filters, page after page, with a way
+// back to the newest; before, the 51st mention and those after it could
+// not be reached.
+func TestListeningStreamPages(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	total := streamPage + 7
+	now := time.Now().Add(-time.Minute)
+	var posts []listen.Post
+	for i := range total {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: strconv.Itoa(i), Author: "a",
+			Text: fmt.Sprintf("post number %03d", i), PublishedAt: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	_, err := h.listen.Ingest(ctx, ws, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	seen := map[string]bool{}
+	next := "/w/acme/listening?source=webhook"
+	for page := 1; next != ""; page++ {
+		if page > 3 {
+			t.Fatalf("more pages than %d mentions need", total)
+		}
+		status, body := b.get(next)
+		if status != http.StatusOK {
+			t.Fatalf("page %d (%s): status %d", page, next, status)
+		}
+		stream := section(body, `id="mentions"`, `id="topics"`)
+		items := regexp.MustCompile(`post number \d{3}`).FindAllString(stream, -1)
+		if len(items) == 0 || len(items) > streamPage {
+			t.Errorf("page %d shows %d mentions, want 1 to %d", page, len(items), streamPage)
+		}
+		for _, it := range items {
+			if seen[it] {
+				t.Errorf("page %d shows %q again", page, it)
+			}
+			seen[it] = true
+		}
+		if page > 1 && !strings.Contains(stream, `id="newest-mentions" href="/w/acme/listening?source=webhook#mentions"`) &&
+			!strings.Contains(stream, `href="/w/acme/listening?source=webhook#mentions" id="newest-mentions"`) {
+			t.Errorf("page %d has no way back to the newest mentions under the filter: %s", page, section(stream, `class="stream-pages`, "</p>"))
+		}
+		next = ""
+		if m := regexp.MustCompile(`href="([^"]+)" id="older-mentions"`).FindStringSubmatch(stream); m != nil {
+			next = html.UnescapeString(m[1])
+			if !strings.Contains(next, "source=webhook") {
+				t.Errorf("page %d's link to older mentions drops the filter: %s", page, next)
+			}
+		}
+	}
+	if len(seen) != total {
+		t.Errorf("the pages show %d of the %d mentions", len(seen), total)
+	}
 }
 
 // TestListeningTablesStackOnPhone: the topics and the hot terms turn into
