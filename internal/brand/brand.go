@@ -4,6 +4,7 @@
 package brand
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -151,14 +152,19 @@ func (p *Persona) Validate() error {
 	list(&fs, "pain_points", p.PainPoints, maxLong)
 	var sum float64
 	seen := map[string]bool{}
-	for _, s := range p.Platforms {
+	if len(p.Platforms) > maxList {
+		fs.Add("platforms", "error.too_many", "Max", maxList)
+	}
+	for i, s := range p.Platforms {
+		at := fmt.Sprintf("platforms[%d].", i)
 		switch {
 		case s.Platform == "":
-			fs.Add("platforms", "error.required")
+			fs.Add(at+"platform", "error.required")
 		case seen[s.Platform]:
-			fs.Add("platforms", "error.duplicate", "Value", s.Platform)
-		case s.Share < 0 || s.Share > 100:
-			fs.Add("platforms", "error.range", "Min", 0, "Max", 100)
+			fs.Add(at+"platform", "error.duplicate", "Value", s.Platform)
+		}
+		if s.Share < 0 || s.Share > 100 {
+			fs.Add(at+"share", "error.range", "Min", 0, "Max", 100)
 		}
 		seen[s.Platform] = true
 		sum += s.Share
@@ -193,11 +199,16 @@ func (c *Competitor) Validate() error {
 	fs.Text("name", c.Name, maxShort, true)
 	list(&fs, "aliases", c.Aliases, maxShort)
 	list(&fs, "keywords", c.Keywords, maxShort)
-	for _, a := range c.Accounts {
+	if len(c.Accounts) > maxList {
+		fs.Add("accounts", "error.too_many", "Max", maxList)
+	}
+	for i, a := range c.Accounts {
+		at := fmt.Sprintf("accounts[%d]", i)
 		if a.Platform == "" || strings.TrimSpace(a.Handle) == "" {
-			fs.Add("accounts", "error.account_format")
-			break
+			fs.Add(at, "error.account_format")
+			continue
 		}
+		fs.Text(at+".handle", a.Handle, maxShort, true)
 	}
 	fs.Text("notes", c.Notes, maxLong, false)
 	return fs.Err()
@@ -319,16 +330,15 @@ func amount(fs *apperr.Fields, field string, v float64) {
 	}
 }
 
+// list checks a list of texts: at most maxList items, each present and
+// at most maxItem characters, errors named by the item ("aliases[2]").
 func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 	if len(vs) > maxList {
 		fs.Add(field, "error.too_many", "Max", maxList)
 		return
 	}
-	for _, v := range vs {
-		if len([]rune(v)) > maxItem {
-			fs.Add(field, "error.too_long", "Max", maxItem)
-			return
-		}
+	for i, v := range vs {
+		fs.Text(fmt.Sprintf("%s[%d]", field, i), v, maxItem, true)
 	}
 }
 

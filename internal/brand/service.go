@@ -459,8 +459,8 @@ func (p *Persona) Title() string { return p.Name }
 
 func (p *Persona) platformRefs() []platformRef {
 	refs := make([]platformRef, 0, len(p.Platforms))
-	for _, s := range p.Platforms {
-		refs = append(refs, platformRef{"platforms", s.Platform})
+	for i, s := range p.Platforms {
+		refs = append(refs, platformRef{fmt.Sprintf("platforms[%d].platform", i), s.Platform})
 	}
 	return refs
 }
@@ -476,8 +476,8 @@ func (c *Competitor) Title() string { return c.Name }
 
 func (c *Competitor) platformRefs() []platformRef {
 	refs := make([]platformRef, 0, len(c.Accounts))
-	for _, a := range c.Accounts {
-		refs = append(refs, platformRef{"accounts", a.Platform})
+	for i, a := range c.Accounts {
+		refs = append(refs, platformRef{fmt.Sprintf("accounts[%d].platform", i), a.Platform})
 	}
 	return refs
 }

@@ -191,12 +191,12 @@ func TestValidationThroughService(t *testing.T) {
 			p.Platforms = append(p.Platforms, brand.PlatformShare{Platform: "myspace", Share: 5})
 			_, err := s.Personas.Create(ctx, 1, p)
 			return err
-		}, "platforms", "error.unknown_platform", "myspace"},
+		}, "platforms[2].platform", "error.unknown_platform", "myspace"},
 		{"competitor account on unknown platform", func(s *brand.Service) error {
 			_, err := s.Competitors.Create(ctx, 1, brand.Competitor{Name: "Rival",
 				Accounts: []brand.Account{{Platform: "weibo", Handle: "rival"}, {Platform: "orkut", Handle: "rival"}}})
 			return err
-		}, "accounts", "error.unknown_platform", "orkut"},
+		}, "accounts[1].platform", "error.unknown_platform", "orkut"},
 		{"amplifier on unknown platform", func(s *brand.Service) error {
 			_, err := s.Amplifiers.Create(ctx, 1, brand.Amplifier{Name: "KOL", Kind: "kol", Platform: "friendster"})
 			return err
@@ -216,7 +216,36 @@ func TestValidationThroughService(t *testing.T) {
 			p.Platforms = []brand.PlatformShare{{Platform: "myspace", Share: 5}}
 			_, err := s.Personas.Create(ctx, 1, p)
 			return err
-		}, "platforms", "error.unknown_platform", "myspace"},
+		}, "platforms[0].platform", "error.unknown_platform", "myspace"},
+		{"persona share out of range, named by its entry", func(s *brand.Service) error {
+			p := validPersona()
+			p.Platforms[1].Share = -50
+			_, err := s.Personas.Create(ctx, 1, p)
+			return err
+		}, "platforms[1].share", "error.range", nil},
+		{"persona platform repeated", func(s *brand.Service) error {
+			p := validPersona()
+			p.Platforms[1].Platform = "weibo"
+			_, err := s.Personas.Create(ctx, 1, p)
+			return err
+		}, "platforms[1].platform", "error.duplicate", "weibo"},
+		{"competitor account without a handle, named by its entry", func(s *brand.Service) error {
+			_, err := s.Competitors.Create(ctx, 1, brand.Competitor{Name: "Rival",
+				Accounts: []brand.Account{{Platform: "weibo", Handle: "rival"}, {Platform: "douyin", Handle: " "}}})
+			return err
+		}, "accounts[1]", "error.account_format", nil},
+		{"over-long competitor handle", func(s *brand.Service) error {
+			_, err := s.Competitors.Create(ctx, 1, brand.Competitor{Name: "Rival", Accounts: []brand.Account{{Platform: "weibo", Handle: long}}})
+			return err
+		}, "accounts[0].handle", "error.too_long", nil},
+		{"over-long alias, named by its item", func(s *brand.Service) error {
+			_, err := s.Competitors.Create(ctx, 1, brand.Competitor{Name: "Rival", Aliases: []string{"对手", long}})
+			return err
+		}, "aliases[1]", "error.too_long", nil},
+		{"blank selling point", func(s *brand.Service) error {
+			_, err := s.Products.Create(ctx, 1, brand.Product{Name: "Oolong", SellingPoints: []string{"清香", " "}})
+			return err
+		}, "selling_points[1]", "error.required", nil},
 		{"over-long product name", func(s *brand.Service) error {
 			_, err := s.Products.Create(ctx, 1, brand.Product{Name: long})
 			return err
