@@ -69,6 +69,8 @@ func TestListenAPIScenarios(t *testing.T) {
 			[]string{`"field": "mentions[1].published_at"`, `"key": "error.listen.date"`}, []string{"mentions[0]"}},
 		{"nothing stored", "GET", "/workspaces/acme/mentions", owner.token, nil, 200, []string{`"items": []`}, nil},
 		{"webhook unknown field", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"txt": "x"}}}, 422, []string{`"field": "mentions[0].txt"`}, nil},
+		{"webhook post not an object", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, "x", nil}}, 422,
+			[]string{`"field": "mentions[1]"`, `"field": "mentions[2]"`, "expected an object"}, []string{"mentions[0]", ".body"}},
 		{"webhook negative count", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"text": "x", "published_at": "2026-01-02", "likes": -1}}}, 422, []string{`"field": "mentions[0].likes"`}, nil},
 		{"webhook ok", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, good}}, 200, []string{`"stored": 1`, `"duplicates": 1`, `"matched": 1`}, nil},
 		{"analyst cannot push", "POST", "/workspaces/acme/mentions", analyst, map[string]any{"mentions": []any{good}}, 403, nil, nil},
