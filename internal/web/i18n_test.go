@@ -257,6 +257,34 @@ func TestI18nOptionLabelsCapitalised(t *testing.T) {
 	}
 }
 
+// badgeKeyRE finds the label a badge shows: a key, or the prefix of the
+// keys it prints one of ({{$.T (print "status." .Status)}}).
+var badgeKeyRE = regexp.MustCompile(`class="badge[^"]*"[^>]*>{{[^}]*?\bT (?:\(print )?"([^"]+)"`)
+
+// TestI18nBadgesCapitalised: a badge reads as a label in English,
+// capitalised like its neighbours ("Behind", "Missed", "Over-allocated",
+// not "over-allocated" beside them).
+func TestI18nBadgesCapitalised(t *testing.T) {
+	en := catalogKeys(t, "en")
+	found := 0
+	eachTemplate(t, func(path, text string) {
+		for _, m := range badgeKeyRE.FindAllStringSubmatch(text, -1) {
+			for k, v := range en {
+				if k != m[1] && (!strings.HasSuffix(m[1], ".") || !strings.HasPrefix(k, m[1])) {
+					continue
+				}
+				found++
+				if r := []rune(v); len(r) > 0 && unicode.IsLower(r[0]) {
+					t.Errorf("%s: badge %q = %q, want it capitalised", path, k, v)
+				}
+			}
+		}
+	})
+	if found == 0 {
+		t.Fatal("no badge labels found in the templates; is the pattern stale?")
+	}
+}
+
 var codeKeyRE = regexp.MustCompile(`"((?:error|flash|fit\.reason)\.[a-z0-9_.]+)"`)
 
 // codeKeys are the message keys written in the files of internal/ whose
