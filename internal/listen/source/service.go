@@ -230,6 +230,10 @@ func (s *Service) Validate(ctx context.Context, src listen.Source) error {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
+		if len(allowed) == 0 {
+			fs.Add("config."+k, "error.source_config_none")
+			continue
+		}
 		fs.Add("config."+k, "error.source_config_key", "Allowed", strings.Join(allowed, ", "))
 	}
 	for _, k := range keys.required {

@@ -678,6 +678,7 @@ func TestValidate(t *testing.T) {
 		{"missing app password", listen.Source{Kind: KindBlueskySearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyQuery: "q", KeyIdentifier: "a"}}, "config.app_password", "error.required"},
 		{"weibo flag off", listen.Source{Kind: KindWeiboSearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyQuery: "q", KeyAccessToken: "t", KeyPaidAPI: "no"}}, "config.paid_api", "error.source_weibo_disabled"},
 		{"unknown key", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 900, Config: map[string]string{KeyURL: "https://example.com/f", "colour": "red"}}, "config.colour", "error.source_config_key"},
+		{"a setting of a kind that takes none", listen.Source{Kind: KindWebhook, Name: "x", PollSeconds: 900, Config: map[string]string{"colour": "red"}}, "config.colour", "error.source_config_none"},
 		{"poll too often", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 5, Config: map[string]string{KeyURL: "https://example.com/f"}}, "poll_seconds", "error.source_poll_seconds"},
 		{"ok", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "tea"}}, "", ""},
 		// An address that receives a token or app password must be https.
