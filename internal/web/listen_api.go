@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -344,6 +345,15 @@ var importForm = []param{
 	{Name: "skip_errors", Type: typeOf[bool](), Doc: "true: save the good rows and skip the bad; else a bad row saves nothing"},
 }
 
+// importParts names the parts of an import form, for its errors.
+func importParts() string {
+	names := make([]string, len(importForm))
+	for i, p := range importForm {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // readImportRequest reads the multipart form of an import: the file, the
 // mapping (JSON), skip_errors, format and source_id.
 func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFile, bool, int64, error) {
@@ -392,6 +402,9 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 				}
 			}
 		default:
+			// A misspelt part (source_ids) would otherwise be ignored, and
+			// the file saved without what it asked for.
+			fs.Add(cmp.Or(part.FormName(), "body"), "error.listen.unknown_part", "Value", part.FormName(), "Allowed", importParts())
 			_, err = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
 		}
 		return err

@@ -317,6 +317,11 @@ func TestListenPushRefusesUnknownSources(t *testing.T) {
 			t.Errorf("%s under another workspace's source: %d %s", path, status, text)
 		}
 	}
+	// A misspelt part is refused too, not ignored.
+	status, text := h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"source_ids": itoa(mine.ID)})
+	if status != 422 || !strings.Contains(text, `"field": "source_ids"`) || !strings.Contains(text, "Unknown form field “source_ids”; an import takes: file, mapping, format, source_id, skip_errors.") {
+		t.Errorf("import with a misspelt part: %d %s", status, text)
+	}
 	if ms, _ := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{}); len(ms) != 0 {
 		t.Fatalf("refused pushes stored %d mentions", len(ms))
 	}
