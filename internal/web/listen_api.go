@@ -386,7 +386,7 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 		case "skip_errors":
 			var b []byte
 			b, err = readPart(part, 16)
-			skip = strings.TrimSpace(string(b)) == "true" || strings.TrimSpace(string(b)) == "1"
+			skip = queryBool(&fs, strings.TrimSpace(string(b)), "skip_errors")
 		case "format":
 			var b []byte
 			b, err = readPart(part, 16)

@@ -311,14 +311,21 @@ func TestListenPushRefusesUnknownSources(t *testing.T) {
 		})
 	}
 	csv := "内容,发布时间\n好喝,2024-01-02 15:04\n"
+	var status int
+	var text string
 	for _, path := range []string{"/workspaces/acme/imports/preview", "/workspaces/acme/imports"} {
 		status, text := h.multipartAPI(path, owner.token, "export.csv", csv, map[string]string{"source_id": itoa(theirs.ID)})
 		if status != 422 || !strings.Contains(text, `"field": "source_id"`) || !strings.Contains(text, "no source with id") {
 			t.Errorf("%s under another workspace's source: %d %s", path, status, text)
 		}
 	}
+	// A skip_errors that is neither yes nor no is refused, not read as no.
+	status, text = h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"skip_errors": "yes"})
+	if status != 422 || !strings.Contains(text, `"field": "skip_errors"`) {
+		t.Errorf("import with skip_errors=yes: %d %s", status, text)
+	}
 	// A misspelt part is refused too, not ignored.
-	status, text := h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"source_ids": itoa(mine.ID)})
+	status, text = h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"source_ids": itoa(mine.ID)})
 	if status != 422 || !strings.Contains(text, `"field": "source_ids"`) || !strings.Contains(text, "Unknown form field “source_ids”; an import takes: file, mapping, format, source_id, skip_errors.") {
 		t.Errorf("import with a misspelt part: %d %s", status, text)
 	}
