@@ -345,6 +345,24 @@ var importForm = []param{
 	{Name: "skip_errors", Type: typeOf[bool](), Doc: "true: save the good rows and skip the bad; else a bad row saves nothing"},
 }
 
+// mappingErrors adds what is wrong with an import's mapping part: a key
+// or a value of the wrong type at mapping.<key> (a misspelt "txt"), and
+// anything else, which is not a JSON object, at mapping with an example.
+func mappingErrors(fs *apperr.Fields, err error) {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return
+	}
+	for _, f := range ae.Fields {
+		if f.Field == "body" {
+			fs.Add("mapping", "error.listen.mapping")
+			continue
+		}
+		f.Field = "mapping." + f.Field
+		*fs = append(*fs, f)
+	}
+}
+
 // importParts names the parts of an import form, for its errors.
 func importParts() string {
 	names := make([]string, len(importForm))
@@ -377,11 +395,7 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 		case "mapping":
 			var b []byte
 			if b, err = readPart(part, 64<<10); err == nil && len(bytes.TrimSpace(b)) > 0 {
-				dec := json.NewDecoder(bytes.NewReader(b))
-				dec.DisallowUnknownFields()
-				if dec.Decode(&mapping) != nil {
-					fs.Add("mapping", "error.listen.mapping")
-				}
+				mappingErrors(&fs, apperr.DecodeJSON(b, &mapping))
 			}
 		case "skip_errors":
 			var b []byte

@@ -319,6 +319,18 @@ func TestListenPushRefusesUnknownSources(t *testing.T) {
 			t.Errorf("%s under another workspace's source: %d %s", path, status, text)
 		}
 	}
+	// A mapping names what is wrong in it.
+	for _, tt := range []struct{ mapping, field, message string }{
+		{`{"txt": "内容"}`, "mapping.txt", "Unknown field."},
+		{`{"text": 3}`, "mapping.text", "expected text"},
+		{`["内容"]`, "mapping", "must be a JSON object"},
+		{`{"text": `, "mapping", "must be a JSON object"},
+	} {
+		status, text := h.multipartAPI("/workspaces/acme/imports/preview", owner.token, "export.csv", csv, map[string]string{"mapping": tt.mapping})
+		if status != 422 || !strings.Contains(text, `"field": "`+tt.field+`"`) || !strings.Contains(text, tt.message) {
+			t.Errorf("mapping %s: %d %s", tt.mapping, status, text)
+		}
+	}
 	// A skip_errors that is neither yes nor no is refused, not read as no.
 	status, text = h.multipartAPI("/workspaces/acme/imports", owner.token, "export.csv", csv, map[string]string{"skip_errors": "yes"})
 	if status != 422 || !strings.Contains(text, `"field": "skip_errors"`) {
