@@ -32,6 +32,34 @@ func TestBrandListFigures(t *testing.T) {
 	}
 }
 
+// TestListsStackOnPhone: the brand's lists (the overview's personas and
+// each collection) and the campaign list turn into a block per row on a
+// phone, each value after its column's name, rather than a table scrolled
+// sideways whose reach, prices, dates and budgets sit off screen.
+func TestListsStackOnPhone(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	seed(t, h, owner.ws.ID)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, tt := range []struct{ path, table string }{
+		{"/w/acme/brand", "persona-table"},
+		{"/w/acme/brand/products", "item-table"},
+		{"/w/acme/brand/personas", "item-table"},
+		{"/w/acme/brand/competitors", "item-table"},
+		{"/w/acme/brand/team", "item-table"},
+		{"/w/acme/brand/amplifiers", "item-table"},
+		{"/w/acme/strategy", "campaign-table"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			_, body := b.get(tt.path)
+			for _, p := range stackProblems(t, body, tt.table) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
 var hiddenVersion = regexp.MustCompile(`name="version" value="([0-9a-f]+)"`)
 
 // TestBrandSaveOverAnother: two people open the same product (and the
