@@ -275,10 +275,11 @@ func TestAlertPageSaysWhereToFix(t *testing.T) {
 	b.login(owner.email, owner.password)
 	path := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
 	edit := `<a href="/w/acme/listening?rule=` + strconv.FormatInt(rule.ID, 10) + `#rule-editor">`
-	for lang, want := range map[string]struct{ channel, settings, edit string }{
-		"zh-CN": {"不再重试：在规则中修正该渠道的地址、密钥或加签之前", "不再重试：规则没有问题，需由 Chorus 服务器的运维人员按上述错误修正邮件（SMTP）设置", "编辑规则"},
-		"en":    {"Not tried again: it would be refused again until the channel&#39;s address, key or secret is fixed in the rule.", "Not tried again: the rule is not at fault. Whoever runs this Chorus server must fix its e-mail (SMTP) settings", "Edit the rule"},
-	} {
+	cat := mustCatalog(t)
+	for _, lang := range []string{"zh-CN", "en"} {
+		text := func(key string) string { return html.EscapeString(cat.T(lang, key, nil)) }
+		want := struct{ channel, settings, edit string }{
+			text("listening.alert_refused"), text("listening.alert_refused_settings"), text("listening.alert_refused_edit")}
 		status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
 		rows := strings.Split(section(body, `id="alert-delivery"`, "</tr>"), "<div>")
 		if status != http.StatusOK || len(rows) != 3 {
