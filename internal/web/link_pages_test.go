@@ -986,6 +986,23 @@ func TestAllowlistOldEntries(t *testing.T) {
 		t.Errorf("English note: %s", marked)
 	}
 
+	// A member who cannot edit the list is not told to remove entries.
+	analyst := "ana@example.com"
+	_, err := h.accounts.CreateUser(ctx, analyst, "Ana", "correct horse battery", false)
+	must(t, err)
+	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
+	must(t, err)
+	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
+	must(t, err)
+	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
+	ab := h.browser()
+	ab.login(analyst, "correct horse battery")
+	_, ro, _ := ab.do("GET", "/w/acme/settings", nil, map[string]string{"Accept-Language": "en"})
+	if marked := section(ro, `id="allowlist-refused"`, "</div>"); !strings.Contains(marked, "4 saved entries are no longer accepted and allow no destination until an owner or admin removes them.") ||
+		!strings.Contains(marked, "Line 2: “com” is a single name") || strings.Contains(ro, `id="allowlist-form"`) {
+		t.Errorf("an analyst's note: %s", marked)
+	}
+
 	// The team's other settings still save.
 	if status, _, _ := b.post("/w/acme/settings", url.Values{"name": {"Acme 咖啡"}, "time_zone": {"Asia/Shanghai"}, "currency": {"CNY"}}); status != http.StatusSeeOther {
 		t.Errorf("saving the workspace's name: status %d, want 303", status)
