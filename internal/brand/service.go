@@ -264,13 +264,14 @@ func emptyLists(p any) {
 }
 
 // Profile returns the workspace's brand profile; one never saved is the
-// zero Profile.
+// zero Profile. Its lists are empty, never nil, as its schema says.
 func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, error) {
 	var p Profile
 	d, err := s.store.BrandDoc(ctx, workspaceID, KindProfile)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		p.Version = Digest(nil)
+		emptyLists(&p.Tone)
 		return p, nil
 	case err != nil:
 		return p, err
@@ -278,6 +279,7 @@ func (s *Service) Profile(ctx context.Context, workspaceID int64) (Profile, erro
 	if err := decode(KindProfile, workspaceID, d, &p); err != nil {
 		return Profile{}, err
 	}
+	emptyLists(&p.Tone)
 	p.UpdatedAt, p.Version = d.UpdatedAt, Digest(d.Body)
 	return p, nil
 }
@@ -300,6 +302,7 @@ func (s *Service) SaveProfile(ctx context.Context, workspaceID int64, p Profile)
 	if err != nil {
 		return Profile{}, err
 	}
+	emptyLists(&p.Tone)
 	p.UpdatedAt, p.Version = at, Digest(body)
 	return p, nil
 }

@@ -48,4 +48,18 @@ func TestBrandDocAPIBadInput(t *testing.T) {
 	if after.Version != saved.Version || after.Positioning != "好茶不贵" {
 		t.Errorf("profile after refused writes = %+v, want it as saved", after)
 	}
+
+	// Lists left out answer as empty lists, as the schema says, not null:
+	// a profile never saved, one saved without them, and read again.
+	fresh := h.tenant("fresh", account.Owner)
+	for _, call := range []struct{ method, path, token, body string }{
+		{"GET", "/workspaces/fresh/brand/profile", fresh.token, ""},
+		{"PUT", profile, owner.token, `{"positioning": "好茶"}`},
+		{"GET", profile, owner.token, ""},
+	} {
+		status, _, raw := apiIn(t, h, "en", call.method, call.path, call.token, call.body)
+		if status != 200 || strings.Contains(raw, "null") || !strings.Contains(raw, `"words_to_avoid": []`) {
+			t.Errorf("%s %s: %d %s", call.method, call.path, status, raw)
+		}
+	}
 }
