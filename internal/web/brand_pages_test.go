@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
@@ -57,6 +59,52 @@ func TestListsStackOnPhone(t *testing.T) {
 				t.Error(p)
 			}
 		})
+	}
+}
+
+// TestPersonaListsAgree: the brand overview lists a persona's age bands,
+// city tiers and platforms as the personas page does, joined with the
+// language's list separator (25–34岁、35–44岁), not run together with
+// spaces (25–34岁 35–44岁).
+func TestPersonaListsAgree(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.brand.Personas.Create(context.Background(), owner.ws.ID, brand.Persona{Name: "Xiaomei", AgeBands: []string{"25-34", "35-44"},
+		Gender: brand.GenderSplit{Female: 70, Male: 30}, CityTiers: []string{"tier1", "new_tier1"},
+		Platforms: []brand.PlatformShare{{Platform: "xiaohongshu", Share: 60}, {Platform: "douyin", Share: 30}}})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	cell := func(body, table, label string) string {
+		doc, err := html.Parse(strings.NewReader(body))
+		must(t, err)
+		tbl := findNode(doc, func(n *html.Node) bool { return n.Data == "table" && attr(n, "id") == table })
+		if tbl == nil {
+			t.Fatalf("no table#%s", table)
+		}
+		if td := findNode(tbl, func(n *html.Node) bool { return n.Data == "td" && attr(n, "data-label") == label }); td != nil {
+			return strings.TrimSpace(textOf(td))
+		}
+		return ""
+	}
+	for _, loc := range Locales {
+		setLocale(t, b, loc)
+		_, overview := b.get("/w/acme/brand")
+		if !strings.Contains(overview, `<html lang="`+loc+`">`) {
+			t.Fatalf("the overview is not in %s", loc)
+		}
+		_, list := b.get("/w/acme/brand/personas")
+		sep := h.srv.cat.T(loc, "brand.list_sep", nil)
+		for _, key := range []string{"field.persona.age_bands", "field.persona.city_tiers"} {
+			label := h.srv.cat.T(loc, key, nil)
+			got, want := cell(overview, "persona-table", label), cell(list, "item-table", label)
+			if got == "" || got != want {
+				t.Errorf("%s: the overview's %s read %q, the personas page's %q", loc, label, got, want)
+			}
+		}
+		if got := cell(overview, "persona-table", h.srv.cat.T(loc, "field.persona.platforms", nil)); strings.Count(got, sep) != 1 {
+			t.Errorf("%s: the overview's platforms %q are not two joined by %q", loc, got, sep)
+		}
 	}
 }
 
