@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/link"
@@ -358,14 +358,20 @@ type InquiryMark struct {
 	CustomerID string `json:"customer_id,omitempty"`
 }
 
+// channelRE is a channel as links name them (weibo, wechat, phone).
+var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
+
 // Validate checks an inquiry's fields.
 func (in *InquiryMark) Validate() error {
 	var fs apperr.Fields
 	if in.CampaignID <= 0 {
 		fs.Add("campaign_id", "error.required")
 	}
-	if len(in.Channel) > 40 || strings.IndexFunc(in.Channel, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		fs.Add("channel", "error.too_long", "Max", 40)
+	if in.Channel != "" && !channelRE.MatchString(in.Channel) {
+		// The rule of a link's channel, which the funnel compares it with:
+		// "Phone" or "电话" would be a channel of their own, and a tab was
+		// called too long.
+		fs.Add("channel", "error.link_channel")
 	}
 	switch in.Kind {
 	case "", "conversation", "call":

@@ -175,3 +175,34 @@ func TestVisitMarksItsClickWithinTheVisit(t *testing.T) {
 		})
 	}
 }
+
+// TestInquiryMarkChannel: an inquiry's channel follows a link's rule, as
+// the funnel compares the two; anything else is refused with that rule,
+// not called too long.
+func TestInquiryMarkChannel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		channel string
+		ok      bool
+	}{
+		{"", true},
+		{"phone", true},
+		{"wechat.work", true},
+		{"Phone", false},
+		{"电话", false},
+		{"a\tb", false},
+		{"-phone", false},
+		{"x23456789012345678901234567890123456789012", false},
+	} {
+		in := InquiryMark{CampaignID: 1, Channel: tt.channel}
+		err := in.Validate()
+		var ae *apperr.Error
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("channel %q: %v, want nil", tt.channel, err)
+		case tt.ok:
+		case !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "channel" || ae.Fields[0].Key != "error.link_channel":
+			t.Errorf("channel %q: %v, want channel: error.link_channel", tt.channel, err)
+		}
+	}
+}
