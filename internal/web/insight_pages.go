@@ -13,9 +13,12 @@ import (
 )
 
 // The insights page's choices and bounds: the periods it offers (in
-// days, the first the default), the rows of its tables, the lines of its
-// trend chart and the sizes of its word cloud.
-var insightDays = []string{"30", "7", "90"}
+// days, shortest first, as the stream's filter lists them) and the one it
+// opens on, the rows of its tables, the lines of its trend chart and the
+// sizes of its word cloud.
+var insightDays = []string{"7", "30", "90"}
+
+const insightDefaultDays = "30"
 
 const (
 	insightRows       = 15
@@ -41,7 +44,7 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 		return err
 	}
 	q := r.URL.Query()
-	sel := map[string]string{"days": insightDays[0]}
+	sel := map[string]string{"days": insightDefaultDays}
 	if v := q.Get("days"); slices.Contains(insightDays, v) {
 		sel["days"] = v
 	}

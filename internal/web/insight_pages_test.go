@@ -118,3 +118,32 @@ func TestInsightsPage(t *testing.T) {
 		t.Errorf("another workspace's insights: %d", status)
 	}
 }
+
+// TestInsightPeriodsInOrder: the insights page lists its periods shortest
+// first, as the stream's filter does (7, 30, 90 days, not 30, 7, 90), and
+// opens on its default one, chosen in the list.
+func TestInsightPeriodsInOrder(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	_, body := b.get("/w/acme/listening/insights")
+	opts := regexp.MustCompile(`<option value="(\d+)"( selected)?>`).FindAllStringSubmatch(section(body, `id="i-days"`, "</select>"), -1)
+	if len(opts) < 2 {
+		t.Fatalf("period choices: %v", opts)
+	}
+	prev, selected := 0, ""
+	for _, o := range opts {
+		n, _ := strconv.Atoi(o[1])
+		if n <= prev {
+			t.Errorf("period %s days listed after %d days", o[1], prev)
+		}
+		prev = n
+		if o[2] != "" {
+			selected += o[1]
+		}
+	}
+	if selected != insightDefaultDays {
+		t.Errorf("chosen period %q, want the default %s days", selected, insightDefaultDays)
+	}
+}
