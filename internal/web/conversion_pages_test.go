@@ -122,12 +122,12 @@ func TestFunnelEngagedVisits(t *testing.T) {
 	b.login(f.owner.email, f.owner.password)
 	_, body := b.get("/w/acme/conversions")
 	// The fixture's person landed without engaging; this one engaged once.
-	stage := regexp.MustCompile(`<tr id="stage-engaged"><td>[^<]*</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	stage := regexp.MustCompile(`<tr id="stage-engaged"><td>[^<]*</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
 	if stage == nil || stage[1] != "1" {
 		t.Errorf("engaged visits stage = %q; want 1", stage)
 	}
 	// The fixture's person and this one landed: 2 of 2 effective clicks.
-	stage = regexp.MustCompile(`<tr id="stage-landing"><td>[^<]*</td><td class="num">([^<]*)</td><td class="num">([^<]*)</td>`).FindStringSubmatch(body)
+	stage = regexp.MustCompile(`<tr id="stage-landing"><td>[^<]*</td><td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
 	if stage == nil || stage[1] != "2" || stage[2] != "100%" {
 		t.Errorf("landing stage (count, rate) = %q; want 2 at 100%%", stage)
 	}
@@ -204,5 +204,19 @@ func TestPurchaseIntentExplained(t *testing.T) {
 		if !strings.Contains(tt.body, `aria-describedby="purchase-intent-note"`) || strings.Count(section(tt.body, `id="by-campaign"`, "</thead>"), `title="`) != 1 {
 			t.Error("the figure or the tables' column of purchase intent does not point to what it counts")
 		}
+	}
+}
+
+// TestFunnelTableStacksOnPhone: the funnel's table turns into a block per
+// step on a phone, each figure after its column's name, rather than a
+// table whose share of effective clicks sits off screen, as the tables by
+// campaign and by channel do.
+func TestFunnelTableStacksOnPhone(t *testing.T) {
+	f := newTrackingFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get("/w/acme/conversions")
+	for _, p := range stackProblems(t, body, "funnel-table") {
+		t.Error(p)
 	}
 }
