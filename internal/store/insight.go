@@ -115,6 +115,48 @@ func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, fr
 	return out, apperr.Wrap(rows.Err(), "read mention roll-ups")
 }
 
+// CutHourMentions returns the mentions published in the whole UTC hours
+// that start at hours that match any of topicIDs (none when it is empty),
+// each once as a roll-up of one at its own time (Hour), as MentionRollups
+// and TopicRollups would count them in those hours.
+func (db *DB) CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, hours []time.Time) ([]listen.Rollup, error) {
+	out := []listen.Rollup{}
+	if len(topicIDs) == 0 || len(hours) == 0 {
+		return out, nil
+	}
+	hours = slices.SortedFunc(slices.Values(hours), time.Time.Compare)
+	where, args := mentionScope(ws, topicIDs, hours[0], hours[len(hours)-1].Add(time.Hour))
+	var in []string
+	for _, h := range slices.CompactFunc(hours, time.Time.Equal) {
+		args = append(args, h.UTC(), h.UTC().Add(time.Hour))
+		in = append(in, fmt.Sprintf(`m.published_at >= $%d AND m.published_at < $%d`, len(args)-1, len(args)))
+	}
+	rows, err := db.reader().query(ctx, `SELECT m.published_at, m.sentiment, m.author_followers FROM mentions m WHERE `+where+
+		` AND (`+strings.Join(in, ` OR `)+`) ORDER BY m.published_at, m.id`, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read mentions of cut hours")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sentiment string
+		r := listen.Rollup{Volume: 1}
+		if err := rows.Scan(&r.Hour, &sentiment, &r.Reach); err != nil {
+			return nil, apperr.Wrap(err, "read mentions of cut hours")
+		}
+		r.Hour = r.Hour.UTC()
+		switch sentiment {
+		case listen.Positive:
+			r.Positive = 1
+		case listen.Neutral:
+			r.Neutral = 1
+		case listen.Negative:
+			r.Negative = 1
+		}
+		out = append(out, r)
+	}
+	return out, apperr.Wrap(rows.Err(), "read mentions of cut hours")
+}
+
 // InsightMentions returns the newest mentions f selects, at most f.Limit
 // (1,000 if 0, 10,000 at most).
 func (db *DB) InsightMentions(ctx context.Context, ws int64, f insight.MentionFilter) ([]insight.MentionText, error) {

@@ -82,6 +82,12 @@ type Store interface {
 	// would count once per topic (TopicID is 0; none when topicIDs is
 	// empty).
 	MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+	// CutHourMentions returns the mentions of the whole UTC hours that
+	// start at hours that match any of topicIDs (none when it is empty),
+	// each once, as a roll-up of one mention at its time of publication
+	// (Hour): where a period's bound or a day's start falls inside an
+	// hour, its roll-up cannot be split.
+	CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, hours []time.Time) ([]listen.Rollup, error)
 	// InsightMentions returns the mentions f selects (cluster members
 	// included; of any topic when f.TopicIDs is empty), newest first, at
 	// most f.Limit.

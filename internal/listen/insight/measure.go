@@ -32,10 +32,12 @@ func (s *Service) Measure(ctx context.Context, ws, _ int64, scopes []metric.Scop
 		return out, nil
 	}
 	from, to := scopes[all[0]].From, scopes[all[0]].To
-	for _, i := range all[1:] {
+	var cuts []time.Time
+	for _, i := range all {
 		from, to = earliest(from, scopes[i].From), latest(to, scopes[i].To)
+		cuts = append(cuts, scopes[i].From, scopes[i].To)
 	}
-	own, others, err := s.voiceRollups(ctx, ws, brand, comps, from, to)
+	own, others, err := s.voiceRollups(ctx, ws, brand, comps, from, to, cuts)
 	if err != nil {
 		return nil, err
 	}

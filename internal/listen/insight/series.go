@@ -2,6 +2,7 @@ package insight
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -62,19 +63,60 @@ func voices(topics []TopicRef) (brand []TopicRef, comps [][]TopicRef) {
 
 // voiceRollups counts per hour in [from, to) the brand's mentions and
 // each competitor's, a mention once per voice however many of its
-// topics it matches.
-func (s *Service) voiceRollups(ctx context.Context, ws int64, brand []TopicRef, comps [][]TopicRef, from, to time.Time) ([]listen.Rollup, [][]listen.Rollup, error) {
-	own, err := s.store.MentionRollups(ctx, ws, ids(brand), from, to)
+// topics it matches, exact to the minute at from, to and cuts.
+func (s *Service) voiceRollups(ctx context.Context, ws int64, brand []TopicRef, comps [][]TopicRef, from, to time.Time, cuts []time.Time) ([]listen.Rollup, [][]listen.Rollup, error) {
+	own, err := s.exactRollups(ctx, ws, ids(brand), s.store.MentionRollups, from, to, cuts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	others := make([][]listen.Rollup, len(comps))
 	for i, c := range comps {
-		if others[i], err = s.store.MentionRollups(ctx, ws, ids(c), from, to); err != nil {
+		if others[i], err = s.exactRollups(ctx, ws, ids(c), s.store.MentionRollups, from, to, cuts...); err != nil {
 			return nil, nil, err
 		}
 	}
 	return own, others, nil
+}
+
+// rollupReader reads hourly roll-ups: TopicRollups or MentionRollups.
+type rollupReader func(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+
+// exactRollups reads the roll-ups of the topics in [from, to) with read,
+// exact to the minute at from, at to and at each of cuts (the starts of
+// days, of scopes) in between: an hour that one of them falls inside (a
+// time given to the minute, a time zone half an hour off UTC) comes as
+// its mentions, one by one at their own times, instead of its roll-up,
+// which would count them all on one side of the cut.
+func (s *Service) exactRollups(ctx context.Context, ws int64, topicIDs []int64, read rollupReader, from, to time.Time, cuts ...time.Time) ([]listen.Rollup, error) {
+	cut := map[int64]bool{}
+	var hours []time.Time
+	for _, c := range append([]time.Time{from, to}, cuts...) {
+		h := c.UTC().Truncate(time.Hour)
+		if h.Equal(c) || c.Before(from) || c.After(to) || cut[h.Unix()] {
+			continue
+		}
+		cut[h.Unix()] = true
+		hours = append(hours, h)
+	}
+	start, end := from.UTC().Truncate(time.Hour), to.UTC().Truncate(time.Hour)
+	if end.Before(to) {
+		end = end.Add(time.Hour)
+	}
+	rows, err := read(ctx, ws, topicIDs, start, end)
+	if err != nil || len(hours) == 0 {
+		return rows, err
+	}
+	rows = slices.DeleteFunc(rows, func(r listen.Rollup) bool { return cut[r.Hour.Unix()] })
+	ms, err := s.store.CutHourMentions(ctx, ws, topicIDs, hours)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if !m.Hour.Before(from) && m.Hour.Before(to) {
+			rows = append(rows, m)
+		}
+	}
+	return rows, nil
 }
 
 // ShareOfVoice computes the brand's share of voice against each
@@ -88,11 +130,11 @@ func (s *Service) ShareOfVoice(ctx context.Context, ws int64, p Period) (ShareOf
 		return ShareOfVoice{}, err
 	}
 	brand, comps := voices(topics)
-	own, others, err := s.voiceRollups(ctx, ws, brand, comps, p.From, p.To)
+	ds, index := days(p)
+	own, others, err := s.voiceRollups(ctx, ws, brand, comps, p.From, p.To, ds)
 	if err != nil {
 		return ShareOfVoice{}, err
 	}
-	ds, index := days(p)
 	perDay := func(rows []listen.Rollup) []int64 {
 		out := make([]int64, len(ds))
 		for _, r := range rows {
@@ -172,7 +214,7 @@ func (s *Service) Sentiment(ctx context.Context, ws, topicID int64, p Period) (S
 	if err != nil {
 		return out, err
 	}
-	sel, rollups := ids(topics), s.store.MentionRollups
+	sel, rollups := ids(topics), rollupReader(s.store.MentionRollups)
 	if topicID != 0 {
 		t, err := findTopic(topics, topicID)
 		if err != nil {
@@ -180,11 +222,11 @@ func (s *Service) Sentiment(ctx context.Context, ws, topicID int64, p Period) (S
 		}
 		out.Topic, sel, rollups = &t, []int64{t.ID}, s.store.TopicRollups
 	}
-	rows, err := rollups(ctx, ws, sel, p.From, p.To)
+	ds, index := days(p)
+	rows, err := s.exactRollups(ctx, ws, sel, rollups, p.From, p.To, ds...)
 	if err != nil {
 		return out, err
 	}
-	ds, index := days(p)
 	out.Points = make([]SentimentPoint, len(ds))
 	for i, d := range ds {
 		out.Points[i].Day = d.Format("2006-01-02")

@@ -211,3 +211,72 @@ func TestSampleOfOneTopic(t *testing.T) {
 		}
 	})
 }
+
+// Figures count a mention in the period and on the day it was published,
+// to the minute, where a bound or a day's start falls inside an hour (a
+// time given to the minute, a time zone half an hour off UTC): the
+// hourly roll-ups alone counted a cut hour's mentions all on one side,
+// so sentiment, share of voice and the campaign's figures disagreed with
+// the sources and authors of the same period.
+func TestFiguresCountToTheMinute(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata") // UTC+5:30
+	must(t, err)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand, rival := f.topic(t, "Acme", "brand"), f.competitorTopic(t, "Rival", 7)
+		h := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC) // 18:30 UTC is midnight in Kolkata
+		f.post(t, 1, "positive", 10, h.Add(10*time.Minute), brand)
+		f.post(t, 1, "negative", 20, h.Add(50*time.Minute), brand)
+		f.post(t, 1, "neutral", 40, h.Add(80*time.Minute), brand)
+		f.post(t, 1, "neutral", 80, h.Add(50*time.Minute), rival)
+		s := insight.NewService(db)
+		for _, c := range []struct {
+			name   string
+			p      insight.Period
+			days   string // the brand's mentions per day
+			brand  int64  // its mentions, of which positive
+			pos    int64
+			rivals int64
+		}{
+			{"bounds inside hours", insight.Period{From: h.Add(30 * time.Minute), To: h.Add(90 * time.Minute), Loc: time.UTC}, "[2]", 2, 0, 1},
+			{"bounds before a whole hour", insight.Period{From: h.Add(-30 * time.Minute), To: h.Add(30 * time.Minute), Loc: time.UTC}, "[1]", 1, 1, 0},
+			{"days of a half-hour zone", insight.Period{From: h.Add(-24*time.Hour + 30*time.Minute), To: h.Add(24*time.Hour + 30*time.Minute), Loc: kolkata}, "[1 2]", 3, 1, 1},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				sent, err := s.Sentiment(ctx, f.ws, brand, c.p)
+				must(t, err)
+				var days []int64
+				for _, pt := range sent.Points {
+					days = append(days, pt.Volume)
+				}
+				all, err := s.Sentiment(ctx, f.ws, 0, c.p)
+				must(t, err)
+				sources, err := s.Sources(ctx, f.ws, 0, c.p)
+				must(t, err)
+				var bySource int64
+				for _, src := range sources {
+					bySource += src.Mentions
+				}
+				sov, err := s.ShareOfVoice(ctx, f.ws, c.p)
+				must(t, err)
+				var sovBrand, sovRival int64
+				for d := range sov.Days {
+					sovBrand += sov.Brand[d]
+					sovRival += sov.Competitors[0].Mentions[d]
+				}
+				figs, err := s.Measure(ctx, f.ws, 1, []metric.Scope{{From: c.p.From, To: c.p.To}})
+				must(t, err)
+				if fmt.Sprint(days) != c.days || sent.Total.Volume != c.brand || sent.Total.Positive != c.pos {
+					t.Errorf("brand per day %v, %d mentions (%d positive); want %s, %d (%d)", days, sent.Total.Volume, sent.Total.Positive, c.days, c.brand, c.pos)
+				}
+				if all.Total.Volume != bySource || bySource != c.brand+c.rivals {
+					t.Errorf("all topics: sentiment %d mentions, sources %d; want %d", all.Total.Volume, bySource, c.brand+c.rivals)
+				}
+				if sovBrand != c.brand || sovRival != c.rivals || figs[0]["mentions"] != float64(c.brand) {
+					t.Errorf("share of voice: brand %d, rival %d; campaign mentions %v; want %d, %d, %d", sovBrand, sovRival, figs[0]["mentions"], c.brand, c.rivals, c.brand)
+				}
+			})
+		}
+	})
+}
