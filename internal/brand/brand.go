@@ -342,11 +342,16 @@ func list(fs *apperr.Fields, field string, vs []string, maxItem int) {
 	}
 }
 
+// oneOf checks a set of choices: each one of allowed, and none twice,
+// errors named by the item ("age_bands[1]").
 func oneOf(fs *apperr.Fields, field string, vs, allowed []string) {
-	for _, v := range vs {
-		if !slices.Contains(allowed, v) {
-			fs.OneOf(field, v, allowed)
-			return
+	for i, v := range vs {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !slices.Contains(allowed, v):
+			fs.OneOf(at, v, allowed)
+		case slices.Contains(vs[:i], v):
+			fs.Add(at, "error.duplicate", "Value", v)
 		}
 	}
 }

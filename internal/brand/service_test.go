@@ -242,6 +242,18 @@ func TestValidationThroughService(t *testing.T) {
 			_, err := s.Competitors.Create(ctx, 1, brand.Competitor{Name: "Rival", Aliases: []string{"对手", long}})
 			return err
 		}, "aliases[1]", "error.too_long", nil},
+		{"age band twice", func(s *brand.Service) error {
+			p := validPersona()
+			p.AgeBands = []string{"25-34", "18-24", "25-34"}
+			_, err := s.Personas.Create(ctx, 1, p)
+			return err
+		}, "age_bands[2]", "error.duplicate", "25-34"},
+		{"city tier outside the set, named by its item", func(s *brand.Service) error {
+			p := validPersona()
+			p.CityTiers = []string{"tier1", "tier9"}
+			_, err := s.Personas.Create(ctx, 1, p)
+			return err
+		}, "city_tiers[1]", "error.one_of", "tier9"},
 		{"blank selling point", func(s *brand.Service) error {
 			_, err := s.Products.Create(ctx, 1, brand.Product{Name: "Oolong", SellingPoints: []string{"清香", " "}})
 			return err
