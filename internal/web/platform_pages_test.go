@@ -152,7 +152,7 @@ func TestPlatformNamesOnPages(t *testing.T) {
 
 	checkPages(t, b, "zh-CN", []pageCase{
 		{"/w/acme/brand", []string{"小红书 60%", "抖音 30%", "微信视频号 10%"}, []string{"xiaohongshu 60", "douyin 30", "wechat_channels 10"}},
-		{"/w/acme/brand/amplifiers", []string{"<td class=\"small\">微博</td>", "KOL / 达人"}, []string{"<td class=\"small\">weibo</td>", "<td class=\"small\">kol</td>"}},
+		{"/w/acme/brand/amplifiers", []string{`<td class="small" data-label="平台">微博</td>`, "KOL / 达人"}, []string{`<td class="small" data-label="平台">weibo</td>`, `<td class="small" data-label="类型">kol</td>`}},
 		{"/w/acme/brand/personas", []string{"18岁以下、55岁及以上", "25–34岁"}, []string{"55+", "under18", "tier1"}},
 		{"/w/acme/brand/personas/new", []string{`id="platform-keys"`, "平台标识对照", "小红书 <code>xiaohongshu</code>"}, nil},
 		{link, []string{"<dd>微博</dd>"}, []string{"<dd>weibo</dd>"}},
