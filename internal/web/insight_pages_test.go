@@ -57,6 +57,14 @@ func TestInsightsPage(t *testing.T) {
 			t.Errorf("insights page shows %q", bad)
 		}
 	}
+	// On a phone each table stacks, a block per row with each figure after
+	// its column's name, rather than scrolling followers, mentions and
+	// examples off screen.
+	for _, id := range []string{"co-positive-table", "co-negative-table", "author-table", "insight-source-table"} {
+		for _, p := range stackProblems(t, body, id) {
+			t.Error(p)
+		}
+	}
 	// What customers say with the brand: 拿铁 in its positive mentions,
 	// 排队 in its negative ones, and never the brand's own name.
 	pos, neg := section(body, `id="co-positive"`, `id="co-negative"`), section(body, `id="co-negative"`, `id="insight-authors"`)

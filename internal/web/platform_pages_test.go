@@ -123,6 +123,12 @@ func TestPlatformPageLabels(t *testing.T) {
 	inOrder(t, body, `id="audience-age"`, label("option.age_band.", brand.AgeBands))
 	inOrder(t, body, `id="audience-city-tiers"`, label("option.city_tier.", brand.CityTiers))
 
+	// The catalog stacks on a phone too, each figure after its column's
+	// name, rather than scrolling users, rates and APIs off screen.
+	_, catalog := b.get("/w/acme/platforms")
+	for _, p := range stackProblems(t, catalog, "catalog-table") {
+		t.Error(p)
+	}
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/platforms/weibo",
