@@ -69,9 +69,15 @@ func (b *sheetBudget) take(rec []string) error {
 	return nil
 }
 
+// MaxCount bounds a post's likes, reposts, comments and author's
+// followers, far above any platform's: the insights add them up, and two
+// counts near the largest integer made every view of the workspace's
+// authors fail.
+const MaxCount = 10_000_000_000
+
 // ValidatePost checks a pushed or imported post strictly: text present and
 // at most MaxPostBytes, a publication time not in the future, a URL that is
-// http(s), counts not negative, short identifiers. Field names are the
+// http(s), counts from 0 to MaxCount, short identifiers. Field names are the
 // JSON names.
 func ValidatePost(p *Post, now time.Time) error {
 	var fs apperr.Fields
@@ -98,8 +104,8 @@ func ValidatePost(p *Post, now time.Time) error {
 		field string
 		v     int64
 	}{{"likes", p.Likes}, {"reposts", p.Reposts}, {"comments", p.Comments}, {"author_followers", p.AuthorFollowers}} {
-		if n.v < 0 {
-			fs.Add(n.field, "error.range", "Min", 0, "Max", int64(math.MaxInt64))
+		if n.v < 0 || n.v > MaxCount {
+			fs.Add(n.field, "error.range", "Min", 0, "Max", float64(MaxCount))
 		}
 	}
 	if p.Lang != "" && len(p.Lang) > 16 {

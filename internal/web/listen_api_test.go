@@ -72,6 +72,8 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"webhook post not an object", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, "x", nil}}, 422,
 			[]string{`"field": "mentions[1]"`, `"field": "mentions[2]"`, "expected an object"}, []string{"mentions[0]", ".body"}},
 		{"webhook negative count", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"text": "x", "published_at": "2026-01-02", "likes": -1}}}, 422, []string{`"field": "mentions[0].likes"`}, nil},
+		{"webhook count beyond any post", "POST", "/workspaces/acme/mentions", owner.token, `{"mentions": [{"text": "x", "published_at": "2026-01-02", "likes": 9223372036854775807, "author_followers": 10000000001}]}`, 422,
+			[]string{`"field": "mentions[0].likes"`, `"field": "mentions[0].author_followers"`, "Must be between 0 and 10,000,000,000."}, nil},
 		{"webhook ok", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, good}}, 200, []string{`"stored": 1`, `"duplicates": 1`, `"matched": 1`}, nil},
 		{"analyst cannot push", "POST", "/workspaces/acme/mentions", analyst, map[string]any{"mentions": []any{good}}, 403, nil, nil},
 		{"mentions", "GET", "/workspaces/acme/mentions?sentiment=positive&lang=zh", analyst, nil, 200, []string{"闲岚咖啡的冷萃很好喝", `"source_kind": "webhook"`}, nil},
