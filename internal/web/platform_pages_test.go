@@ -129,6 +129,12 @@ func TestPlatformPageLabels(t *testing.T) {
 	for _, p := range stackProblems(t, catalog, "catalog-table") {
 		t.Error(p)
 	}
+	// And a platform's content formats, their limits and notes under
+	// their column's name.
+	_, weibo := b.get("/w/acme/platforms/weibo")
+	for _, p := range stackProblems(t, weibo, "format-table") {
+		t.Error(p)
+	}
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/platforms/weibo",
