@@ -203,11 +203,11 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		SourceKind:      cleanWord(p.SourceKind, "other"),
 		ExternalID:      strings.TrimSpace(cleanText(p.ExternalID)),
 		Author:          strings.TrimSpace(cutRunes(cleanText(p.Author), maxAuthorRunes)),
-		AuthorFollowers: max(p.AuthorFollowers, 0),
+		AuthorFollowers: count(p.AuthorFollowers),
 		Text:            stored,
-		Likes:           max(p.Likes, 0),
-		Reposts:         max(p.Reposts, 0),
-		Comments:        max(p.Comments, 0),
+		Likes:           count(p.Likes),
+		Reposts:         count(p.Reposts),
+		Comments:        count(p.Comments),
 		PublishedAt:     p.PublishedAt.UTC().Truncate(time.Microsecond),
 		FetchedAt:       now.Truncate(time.Microsecond),
 		ClusterSize:     1,
@@ -248,6 +248,10 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 	mt.PPositive, mt.PNeutral, mt.PNegative = r.Scores.Positive, r.Scores.Neutral, r.Scores.Negative
 	return analysed{m: mt}
 }
+
+// count keeps a count a polled platform reports within 0 and MaxCount,
+// as ValidatePost requires of pushed posts: the insights add counts up.
+func count(n int64) int64 { return min(max(n, 0), MaxCount) }
 
 // ScopedID is a source's own numbering of its posts made unique in the
 // workspace by the source's id: "s12:1".

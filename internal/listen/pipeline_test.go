@@ -296,6 +296,27 @@ func TestIngestHugePost(t *testing.T) {
 	}
 }
 
+// TestIngestCountsBounded: counts a polled platform reports are kept
+// within 0 and MaxCount, so that adding them up cannot overflow.
+func TestIngestCountsBounded(t *testing.T) {
+	db := storetest.SQLite(t)
+	ws := newWorkspace(t, db)
+	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+	p := post("big", "闲岚咖啡上了热搜", time.Now())
+	p.Likes, p.Reposts, p.Comments, p.AuthorFollowers = math.MaxInt64, -5, 42, math.MaxInt64
+	res, err := svc.Ingest(context.Background(), ws, []listen.Post{p})
+	if err != nil || res.Stored != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	m, err := svc.Mention(context.Background(), ws, res.IDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Likes != listen.MaxCount || m.Reposts != 0 || m.Comments != 42 || m.AuthorFollowers != listen.MaxCount {
+		t.Errorf("stored likes %d, reposts %d, comments %d, followers %d; want %d, 0, 42, %d", m.Likes, m.Reposts, m.Comments, m.AuthorFollowers, int64(listen.MaxCount), int64(listen.MaxCount))
+	}
+}
+
 // racingStore holds the first batch's SaveMentions until a second batch
 // has looked its duplicates up, so the second batch's lookup misses what
 // the first stores.
