@@ -35,7 +35,7 @@ func (s *Server) insightPageRoutes() {
 
 // insightsPage is what people say over a period, of one topic or of all:
 // sentiment per day, the share of voice of the brand and its competitors,
-// hot terms with their trend and a word cloud, the terms of the positive
+// hot terms with their trend, an example each and a word cloud, the terms of the positive
 // and the negative mentions, the top authors by reach and the sources.
 func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	ctx, ws := r.Context(), p.Workspace.ID
@@ -79,6 +79,9 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 		return err
 	}
 	data["Hot"], data["HotChart"], data["Cloud"] = hot, hotTrendChart(hot), cloudWords(hot.Cloud)
+	if data["HotRows"], err = s.hotTermRows(ctx, ws, hot.Terms); err != nil {
+		return err
+	}
 	co, err := s.Insights.CoOccurring(ctx, ws, topic, per)
 	if err != nil {
 		return err
@@ -181,6 +184,25 @@ func cloudWords(ws []insight.CloudWord) []cloudWord {
 		return 0
 	})
 	return out
+}
+
+// hotTermRows are the first insightRows hot terms, each with the text of
+// one of its mentions.
+func (s *Server) hotTermRows(ctx context.Context, ws int64, terms []insight.HotTerm) ([]hotTermRow, error) {
+	terms = terms[:min(len(terms), insightRows)]
+	lists := make([][]int64, len(terms))
+	for i, h := range terms {
+		lists[i] = h.MentionIDs
+	}
+	texts, err := s.examples(ctx, ws, lists, exampleRunes)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]hotTermRow, len(terms))
+	for i, h := range terms {
+		rows[i] = hotTermRow{HotTerm: h, Example: texts[i]}
+	}
+	return rows, nil
 }
 
 // coTermRow is a term of the positive or the negative mentions with the

@@ -155,3 +155,46 @@ func TestInsightPeriodsInOrder(t *testing.T) {
 		t.Errorf("chosen period %q, want the default %s days", selected, insightDefaultDays)
 	}
 }
+
+// TestInsightHotTermsQuoteMentions: the insights page lists its hot terms
+// of the topic and period chosen, each with its count and the text of one
+// of its mentions, escaped, as the stream's hot terms do; the trend chart
+// and the word cloud alone gave no example.
+func TestInsightHotTermsQuoteMentions(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	_, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	rival, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "墨岩", Kind: "competitor", Query: "墨岩", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	for i := range 3 {
+		for _, text := range []string{"星澜的燕麦拿铁真好喝 <i>%d</i>", "墨岩门店排队太久了 %d"} {
+			posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: fmt.Sprint(len(posts)), Author: "fan", Text: fmt.Sprintf(text, i),
+				PublishedAt: now.Add(-time.Duration(i) * time.Hour)})
+		}
+	}
+	_, err = h.listen.Ingest(ctx, ws, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, c := range []struct {
+		query, term, example, not string
+	}{
+		{"", "拿铁", "星澜的燕麦拿铁真好喝 &lt;i&gt;", "<i>"},
+		{fmt.Sprintf("?topic=%d&days=7", rival.ID), "排队", "墨岩门店排队太久了", "拿铁"},
+	} {
+		_, body := b.get("/w/acme/listening/insights" + c.query)
+		hot := section(body, `id="insight-hot-table"`, "</table>")
+		term := regexp.MustCompile(`<tr><td>[^<]*` + c.term + `[^<]*</td>`)
+		if !term.MatchString(hot) || !strings.Contains(hot, c.example) || strings.Contains(hot, c.not) {
+			t.Errorf("insights%s: hot terms want %s quoting %q, without %q:\n%s", c.query, c.term, c.example, c.not, hot)
+		}
+		for _, p := range stackProblems(t, body, "insight-hot-table") {
+			t.Error(p)
+		}
+	}
+}
