@@ -275,7 +275,9 @@ func TestListenAPIRefusesIdsOfOtherWorkspaces(t *testing.T) {
 // TestListenPushRefusesUnknownSources: a webhook post or an import that
 // names a source the workspace does not have is refused at the field in
 // both languages, and nothing is stored; before, the mentions were kept
-// without their source and the answer said all was well.
+// without their source and the answer said all was well. An import's
+// other parts are checked as strictly: a mapping names its bad key, a
+// skip_errors is yes or no, and a part it does not take is refused.
 func TestListenPushRefusesUnknownSources(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
