@@ -280,6 +280,19 @@ func TestCoOccurringKeepsExcludedWords(t *testing.T) {
 	})
 }
 
+// TestCoOccurringDropsWordsOfPhrases: what customers say with the brand
+// lists a phrase once, not also each of its words when they are nearly
+// always said in it (买到假货, not 买到 and 假货 beside it, one story in
+// three rows), as the hot terms do; a word also said apart stays.
+func TestCoOccurringDropsWordsOfPhrases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		got := positiveCoTerms(t, db, "艾克美", "在艾克美买到假货，包装", "又在艾克美买到假货", "艾克美买到假货了，包装", "艾克美包装不错")
+		if !slices.Contains(got, "买到假货") || slices.Contains(got, "买到") || slices.Contains(got, "假货") || !slices.Contains(got, "包装") {
+			t.Errorf("positive terms %q; want 买到假货 without its words 买到 and 假货, and 包装", got)
+		}
+	})
+}
+
 func TestTerms(t *testing.T) {
 	t.Parallel()
 	start := time.Now()

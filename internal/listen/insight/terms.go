@@ -201,17 +201,25 @@ const WordInPhrase = 0.9
 // their mentions, so that one story does not fill the list with its
 // pieces. A word also used apart from the phrase stays.
 func dropWordsOfPhrases(terms []HotTerm, phrases map[string][2]string) []HotTerm {
+	return dropWords(terms, phrases, func(t HotTerm) (string, int) { return t.Term, t.Count })
+}
+
+// dropWords is dropWordsOfPhrases for any list of terms, of reads a
+// term's text and count; the phrases are those among terms.
+func dropWords[T any](terms []T, phrases map[string][2]string, of func(T) (string, int)) []T {
 	inPhrase := map[string]int{}
 	for _, t := range terms {
-		if of, ok := phrases[t.Term]; ok {
-			for _, w := range of {
-				inPhrase[w] = max(inPhrase[w], t.Count)
+		term, n := of(t)
+		if words, ok := phrases[term]; ok {
+			for _, w := range words {
+				inPhrase[w] = max(inPhrase[w], n)
 			}
 		}
 	}
 	out := terms[:0]
 	for _, t := range terms {
-		if t.Phrase || float64(inPhrase[t.Term]) < WordInPhrase*float64(t.Count) {
+		term, n := of(t)
+		if _, phrase := phrases[term]; phrase || float64(inPhrase[term]) < WordInPhrase*float64(n) {
 			out = append(out, t)
 		}
 	}
@@ -347,7 +355,8 @@ func ownTerms(all []listen.Topic, sel []TopicRef, names *Names) (map[string]bool
 }
 
 // coTerms ranks the terms of here against there, leaving out the own
-// terms and the phrases with one of them.
+// terms, the phrases with one of them and the words of phrases among
+// them that nearly always come in them (dropWordsOfPhrases).
 func coTerms(here, there *termStats, own map[string]bool) []CoTerm {
 	out := []CoTerm{}
 	for t, c := range here.count {
@@ -362,6 +371,7 @@ func coTerms(here, there *termStats, own map[string]bool) []CoTerm {
 		}
 		out = append(out, CoTerm{Term: t, Count: c, Other: o, Lift: math.Round(lift*100) / 100, MentionIDs: here.ids[t]})
 	}
+	out = dropWords(out, here.phrase, func(c CoTerm) (string, int) { return c.Term, c.Count })
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {
 			return out[i].Count > out[j].Count
