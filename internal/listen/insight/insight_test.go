@@ -202,6 +202,49 @@ func TestTermsAuthorsSources(t *testing.T) {
 	})
 }
 
+// TestHotTermsCompareWithListenedPeriods: a term's previous frequency is
+// the mean of the earlier periods that have mentions; one before
+// listening began (none at all) is no period in which the term was never
+// said, which made every term of a young workspace look three times as
+// hot as it was (the demo's 30 days: its own name 闲岚 a hot term, its
+// share of mentions 47 % before and 55 % now).
+func TestHotTermsCompareWithListenedPeriods(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		start := time.Date(2026, 3, 8, 0, 0, 0, 0, shanghai)
+		for _, c := range []struct {
+			name     string
+			earlier  []int // the earlier weeks (1 the week before) with the same mentions as this one
+			previous float64
+		}{
+			{"every earlier week listened", []int{1, 2, 3}, 2},
+			{"only the week before", []int{1}, 2},
+			{"two of three weeks", []int{1, 3}, 2},
+			{"none", nil, 0},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				f := newFixture(t, db)
+				brand := f.topic(t, "好茶", "brand")
+				for _, week := range append([]int{0}, c.earlier...) {
+					at := start.AddDate(0, 0, -7*week)
+					f.mention(t, brand, "a", 1, "rss", "好茶的包装很漂亮", "positive", at)
+					f.mention(t, brand, "b", 1, "rss", "好茶的包装很漂亮", "positive", at.Add(time.Hour))
+					f.mention(t, brand, "c", 1, "rss", "好茶味道清香", "positive", at.Add(2*time.Hour))
+				}
+				hot, err := insight.NewService(db).HotTerms(ctx, f.ws, 0, insight.Period{From: start, To: start.AddDate(0, 0, 7), Loc: shanghai})
+				must(t, err)
+				i := slices.IndexFunc(hot.Terms, func(h insight.HotTerm) bool { return h.Term == "包装" })
+				if i < 0 {
+					t.Fatalf("no hot term 包装: %+v", hot.Terms)
+				}
+				if h := hot.Terms[i]; h.Count != 2 || h.Previous != c.previous {
+					t.Errorf("包装: %d mentions, previously %v; want 2, previously %v", h.Count, h.Previous, c.previous)
+				}
+			})
+		}
+	})
+}
+
 // TestAuthorsBySource: the same display name on two platforms is two
 // accounts, each with its own followers and mentions.
 func TestAuthorsBySource(t *testing.T) {

@@ -27,7 +27,8 @@ const (
 // previous periods. Count is how many of the period's mentions use it,
 // Previous the mean of the earlier periods (scaled to the same number of
 // mentions), Score (Count+1)/(Previous+1) × ln(1+Count), Trend its daily
-// counts for a chart, MentionIDs examples.
+// counts for a chart, MentionIDs examples. The mean is of the earlier
+// periods that have mentions.
 type HotTerm struct {
 	Term       string  `json:"term"`
 	Phrase     bool    `json:"phrase"`
@@ -119,10 +120,12 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	if err != nil {
 		return HotTerms{}, err
 	}
-	// Earlier periods, each scaled to the current number of mentions.
+	// Earlier periods, each scaled to the current number of mentions; the
+	// mean of those with mentions: one without any came before listening
+	// began (or was silent), not a period in which no term was said.
 	prev := map[string]float64{}
 	length := p.To.Sub(p.From)
-	prevDocs := 0
+	prevDocs, listened := 0, 0
 	for k := 1; k <= PrevPeriods; k++ {
 		from := p.From.Add(-time.Duration(k) * length)
 		ms, err := s.store.InsightMentions(ctx, ws, MentionFilter{From: from, To: from.Add(length), TopicIDs: sel, Limit: SampleLimit})
@@ -137,10 +140,14 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 		if st.docs == 0 {
 			continue
 		}
+		listened++
 		scale := float64(max(now.docs, 1)) / float64(st.docs)
 		for t, c := range st.count {
-			prev[t] += float64(c) * scale / PrevPeriods
+			prev[t] += float64(c) * scale
 		}
+	}
+	for t := range prev {
+		prev[t] /= float64(listened)
 	}
 	out := HotTerms{Days: dayLabels(ds), Mentions: len(cur), Sampled: len(cur) == SampleLimit, Previous: prevDocs, TopicID: topicID, Segmenter: "gse", Terms: []HotTerm{}, Cloud: []CloudWord{}}
 	for t, c := range now.count {
