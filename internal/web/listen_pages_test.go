@@ -159,7 +159,7 @@ func TestListeningPages(t *testing.T) {
 		"1:dingtalk": alert.RefusedOutcome(errors.New("dingtalk: error 310000: keywords not in content"))}, nil))
 	_, body = b.get(alertPath)
 	if got := section(body, `id="alert-delivery"`, "</tr>"); !strings.Contains(got, "钉钉：失败： <span class=\"muted\">dingtalk: error 310000: keywords not in content</span>") ||
-		!strings.Contains(got, "不再重试") || strings.Contains(got, "重试</div>") || strings.Contains(got, "refused: ") {
+		!strings.Contains(got, "不会自动重试") || strings.Contains(got, "重试</div>") || strings.Contains(got, "refused: ") {
 		t.Errorf("alert delivery row of a refusal for good: %s", got)
 	}
 	for _, o := range ids[1:] {
