@@ -117,10 +117,10 @@ func validateInput(in Input) apperr.Fields {
 		fs.Add("channel", "error.link_channel")
 	}
 	if in.CampaignID != nil && *in.CampaignID <= 0 {
-		fs.Add("campaign_id", "error.invalid")
+		fs.Add("campaign_id", "error.link_campaign", "Value", *in.CampaignID)
 	}
 	if in.PostID != nil && *in.PostID <= 0 {
-		fs.Add("post_id", "error.invalid")
+		fs.Add("post_id", "error.link_post", "Value", *in.PostID)
 	}
 	if len(in.UTMCampaign) > maxUTM {
 		fs.Add("utm_campaign", "error.too_long", "Max", maxUTM)

@@ -123,8 +123,11 @@ func (s *Service) prepare(ctx context.Context, workspaceID int64, in Input) (Lin
 	l.UTM, err = s.utm(ctx, workspaceID, in)
 	switch {
 	case apperr.Is(err, apperr.NotFound) && fs.Err() != nil:
-		// Among other mistakes, the missing campaign is one more.
-		fs.Add("campaign_id", "error.invalid")
+		// Among other mistakes, the missing campaign is one more, unless
+		// its id was already refused as no id at all.
+		if *in.CampaignID > 0 {
+			fs.Add("campaign_id", "error.link_campaign", "Value", *in.CampaignID)
+		}
 	case err != nil:
 		return Link{}, err
 	case derr == nil && l.taggedTooLong():

@@ -3,6 +3,7 @@ package link
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +148,39 @@ func TestOutsideAllowlist(t *testing.T) {
 				t.Errorf("OutsideAllowlist = %d %v, %v; want %d %v", o.Count, ids, err, tt.count, tt.ids)
 			}
 		})
+	}
+}
+
+// TestCreateRefusesIDs: an id that is no id, or names no campaign of the
+// workspace among other mistakes, is one mistake at its field that says
+// which id, not two vague ones.
+func TestCreateRefusesIDs(t *testing.T) {
+	t.Parallel()
+	neg, zero, missing := int64(-1), int64(0), int64(999)
+	s := NewService(outsideStore{}, Options{CampaignSlug: func(_ context.Context, _, id int64) (string, error) {
+		return "", apperr.NotFoundf("campaign")
+	}})
+	for _, tt := range []struct {
+		name string
+		in   Input
+		want []string
+	}{
+		{"negative campaign", Input{Destination: "https://shop.example.com/", CampaignID: &neg}, []string{"campaign_id:error.link_campaign:-1"}},
+		{"zero post", Input{Destination: "https://shop.example.com/", PostID: &zero}, []string{"post_id:error.link_post:0"}},
+		{"missing campaign among other mistakes", Input{Destination: "https://shop.example.com/", Channel: "Not A Channel", CampaignID: &missing},
+			[]string{"channel:error.link_channel:<nil>", "campaign_id:error.link_campaign:999"}},
+	} {
+		_, err := s.Create(context.Background(), 1, tt.in)
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			t.Fatalf("%s: %v, want field errors", tt.name, err)
+		}
+		var got []string
+		for _, f := range ae.Fields {
+			got = append(got, f.Field+":"+f.Key+":"+fmt.Sprint(f.Args["Value"]))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
