@@ -191,7 +191,9 @@ const streamPage = 50
 // streamFilter reads the stream's filters from the query string, keeping
 // only values the filter accepts; before pages on from a mention. It asks
 // for one mention more than a page, to tell whether there are older ones.
-func streamFilter(r *http.Request) (listen.MentionFilter, map[string]string) {
+// The last n days end at todayEnd, the end of today in the workspace's
+// time zone: whole days, as the insights page counts them.
+func streamFilter(r *http.Request, todayEnd time.Time) (listen.MentionFilter, map[string]string) {
 	q := r.URL.Query()
 	f := listen.MentionFilter{Limit: streamPage + 1}
 	sel := map[string]string{}
@@ -214,7 +216,7 @@ func streamFilter(r *http.Request) (listen.MentionFilter, map[string]string) {
 	switch v := q.Get("days"); v {
 	case "1", "7", "30":
 		n, _ := strconv.Atoi(v)
-		from := time.Now().Add(-time.Duration(n) * 24 * time.Hour)
+		from := todayEnd.AddDate(0, 0, -n)
 		f.From, sel["days"] = &from, v
 	}
 	for _, k := range listen.SourceKinds {
@@ -235,7 +237,7 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	for _, t := range topics {
 		names[t.ID] = t.Name
 	}
-	f, sel := streamFilter(r)
+	f, sel := streamFilter(r, s.Insights.DefaultPeriod(p.Workspace.Location()).To)
 	if f.TopicID != 0 {
 		if _, ok := names[f.TopicID]; !ok {
 			f.TopicID = 0

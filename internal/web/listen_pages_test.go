@@ -39,7 +39,7 @@ func TestListeningPages(t *testing.T) {
 		{SourceKind: "webhook", ExternalID: "1", Author: "小王", Text: "星澜的拿铁真好喝，推荐！", URL: "https://weibo.com/1", PublishedAt: now},
 		{SourceKind: "webhook", ExternalID: "2", Author: "<b>evil</b>", Text: "星澜 <script>alert(1)</script> 太难喝了", URL: "javascript:alert(2)", PublishedAt: now},
 		{SourceKind: "webhook", ExternalID: "3", Author: "路人", Text: "墨岩咖啡今天排队好长", PublishedAt: now},
-		{SourceKind: "webhook", ExternalID: "4", Author: "老用户", Text: "五天前的旧帖子：星澜还行", PublishedAt: now.Add(-5 * 24 * time.Hour)},
+		{SourceKind: "webhook", ExternalID: "4", Author: "老用户", Text: "十天前的旧帖子：星澜还行", PublishedAt: now.Add(-10 * 24 * time.Hour)},
 	}
 	_, err = h.listen.Ingest(ctx, ws, posts)
 	must(t, err)
@@ -72,11 +72,11 @@ func TestListeningPages(t *testing.T) {
 		t.Errorf("unknown filter values should be ignored")
 	}
 
-	if !strings.Contains(body, "五天前的旧帖子") {
+	if !strings.Contains(body, "十天前的旧帖子") {
 		t.Errorf("stream lacks the older mention")
 	}
-	_, body = b.get("/w/acme/listening?days=1")
-	if strings.Contains(body, "五天前的旧帖子") || !strings.Contains(body, "星澜的拿铁真好喝") || !strings.Contains(body, `value="1" selected`) {
+	_, body = b.get("/w/acme/listening?days=7")
+	if strings.Contains(body, "十天前的旧帖子") || !strings.Contains(body, "星澜的拿铁真好喝") || !strings.Contains(body, `value="7" selected`) {
 		t.Errorf("days filter not applied")
 	}
 	for _, m := range ids {
@@ -291,6 +291,58 @@ func TestAlertPageSaysWhereToFix(t *testing.T) {
 		}
 		if !strings.Contains(slack, "reserved domain") || !strings.Contains(slack, want.channel) || !strings.Contains(slack, edit+want.edit+"</a>") || strings.Contains(slack, want.settings) {
 			t.Errorf("%s: a channel refused for its address: %s", lang, slack)
+		}
+	}
+}
+
+// TestStreamDaysAreCalendarDays: the stream's "last n days" are the
+// insights page's: n whole days of the workspace's time zone up to the end
+// of today, so that both count the same mentions; not the last n × 24
+// hours. At 01:00 in Shanghai, a post of 23:30 is yesterday's.
+func TestStreamDaysAreCalendarDays(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	must(t, err)
+	at := func(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, sh) }
+	now := at(10, 1, 0)
+	h.srv.Insights.Now = func() time.Time { return now }
+	_, err = h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	posts := []struct {
+		text     string
+		at       time.Time
+		in1, in7 bool
+	}{
+		{"星澜今天零点半", at(10, 0, 30), true, true},
+		{"星澜昨晚十一点半", at(9, 23, 30), false, true},
+		{"星澜六天前零点十分", at(4, 0, 10), false, true},
+		{"星澜七天前深夜", at(3, 23, 50), false, false},
+	}
+	var in []listen.Post
+	for i, p := range posts {
+		in = append(in, listen.Post{SourceKind: "webhook", ExternalID: strconv.Itoa(i), Text: p.text, PublishedAt: p.at})
+	}
+	_, err = h.listen.Ingest(ctx, ws, in)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, days := range []string{"1", "7"} {
+		_, body := b.get("/w/acme/listening?days=" + days)
+		if days == "1" && !strings.Contains(body, `<option value="1" selected>今天</option>`) {
+			t.Errorf("the filter of today's mentions is not called today: %s", section(body, `id="f-days"`, "</select>"))
+		}
+		stream := section(body, `id="mentions"`, `id="topics"`)
+		for _, p := range posts {
+			want := p.in7
+			if days == "1" {
+				want = p.in1
+			}
+			if got := strings.Contains(stream, p.text); got != want {
+				t.Errorf("days=%s: %s (%s) shown %v, want %v", days, p.text, p.at.Format(time.DateTime), got, want)
+			}
 		}
 	}
 }
