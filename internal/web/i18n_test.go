@@ -214,6 +214,9 @@ func TestI18nOneTermEach(t *testing.T) {
 		{"zh-CN", "budget lines spent is not media", regexp.MustCompile(`媒介`)},
 		{"en", "budget lines spent is not media", regexp.MustCompile(`(?i)media (cost|{{)`)},
 		{"en", "effective clicks are not precise effective clicks", regexp.MustCompile(`(?i)precise effective`)},
+		// A percentage reads as the tables and the typed examples write it,
+		// 30%, not 30 % beside them.
+		{"en", "a percentage is 30%, not 30 %", regexp.MustCompile(`(\d|}}) %`)},
 	} {
 		t.Run(tt.locale+" "+tt.name, func(t *testing.T) {
 			for k, text := range catalogKeys(t, tt.locale) {
