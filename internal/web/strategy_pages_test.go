@@ -646,7 +646,8 @@ func TestCampaignTablesStackOnPhone(t *testing.T) {
 				t.Error(p)
 			}
 		})
-	}	// So do the forms of the mix and of the hours: each input after its
+	}
+	// So do the forms of the mix and of the hours: each input after its
 	// column's name rather than off screen.
 	for _, tt := range []struct{ path, id string }{{f.prefix + "/mix", "mix-editor-table"}, {f.prefix + "/hours", "hours-editor-table"}} {
 		t.Run(tt.id, func(t *testing.T) {
