@@ -799,8 +799,9 @@ func TestListeningBrokenTopicQuery(t *testing.T) {
 }
 
 // TestListeningPeriodOptions: the period filter counts its days in the
-// language's plural forms: "Last 1 day" beside "Last 7 days" in English,
-// not "Last 1 days".
+// language's plural forms, and its one day is today (whole days of the
+// workspace's zone): "Today" beside "Last 7 days" in English, not "Last 1
+// days".
 func TestListeningPeriodOptions(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
@@ -810,8 +811,8 @@ func TestListeningPeriodOptions(t *testing.T) {
 		lang       string
 		want, nots []string
 	}{
-		{"en", []string{">Last 1 day<", ">Last 7 days<", ">Last 30 days<", ">Last 90 days<"}, []string{"1 days"}},
-		{"zh-CN", []string{">近 1 天<", ">近 7 天<", ">近 90 天<"}, nil},
+		{"en", []string{">Today<", ">Last 7 days<", ">Last 30 days<", ">Last 90 days<"}, []string{"1 days"}},
+		{"zh-CN", []string{">今天<", ">近 7 天<", ">近 90 天<"}, []string{"近 1 天"}},
 	} {
 		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": tt.lang})
 		_, insights, _ := b.do("GET", "/w/acme/listening/insights", nil, map[string]string{"Accept-Language": tt.lang})
