@@ -71,9 +71,16 @@ func (w *Workspace) Validate() error {
 }
 
 // Location is the workspace's time zone; reports, calendars and schedules
-// use it at the edges.
+// use it at the edges. A zone that is not set or not known (Validate
+// refuses both, so only rows stored around it have one) is the default
+// one, as for a new workspace.
 func (w *Workspace) Location() *time.Location {
-	loc, err := time.LoadLocation(w.TimeZone)
+	if w.TimeZone != "" {
+		if loc, err := time.LoadLocation(w.TimeZone); err == nil {
+			return loc
+		}
+	}
+	loc, err := time.LoadLocation(DefaultTimeZone)
 	if err != nil {
 		return time.UTC
 	}

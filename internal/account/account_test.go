@@ -32,3 +32,21 @@ func TestWorkspaceTimeZone(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkspaceLocation: a workspace's zone where it is set and known,
+// else the default one new workspaces get; every page, API and import
+// reads it through Location.
+func TestWorkspaceLocation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ zone, want string }{
+		{"Europe/Berlin", "Europe/Berlin"},
+		{"UTC", "UTC"},
+		{"", account.DefaultTimeZone},
+		{"Mars/Olympus", account.DefaultTimeZone},
+	} {
+		w := account.Workspace{TimeZone: tt.zone}
+		if got := w.Location().String(); got != tt.want {
+			t.Errorf("zone %q: location %s, want %s", tt.zone, got, tt.want)
+		}
+	}
+}

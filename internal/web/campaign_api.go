@@ -242,7 +242,7 @@ func (s *Server) plan(r *http.Request, p account.Principal, id int64) (campaign.
 	if err != nil {
 		return campaign.Plan{}, err
 	}
-	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, workspaceLocation(p.Workspace), string(model))
+	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, p.Workspace.Location(), string(model))
 }
 
 // campaignXLSX writes the plan workbook, with names in the request's
@@ -259,7 +259,7 @@ func (s *Server) campaignXLSX(w http.ResponseWriter, r *http.Request, p account.
 	if err != nil {
 		return err
 	}
-	names.Currency, names.Location = p.Workspace.Currency, workspaceLocation(p.Workspace)
+	names.Currency, names.Location = p.Workspace.Currency, p.Workspace.Location()
 	var buf bytes.Buffer
 	if err := report.CampaignPlanXLSX(&buf, plan, names); err != nil {
 		return err

@@ -16,13 +16,7 @@ import (
 // time zone, to inclusive, or RFC 3339 times, to exclusive) and ?topic=;
 // the last 30 days when from and to are absent.
 func (s *Server) insightPeriod(r *http.Request, p account.Principal) (insight.Period, int64, error) {
-	loc, err := time.LoadLocation(p.Workspace.TimeZone)
-	if err != nil || p.Workspace.TimeZone == "" {
-		loc, _ = time.LoadLocation(account.DefaultTimeZone)
-		if loc == nil {
-			loc = time.UTC
-		}
-	}
+	loc := p.Workspace.Location()
 	q := r.URL.Query()
 	var fs apperr.Fields
 	per := s.Insights.DefaultPeriod(loc)
@@ -126,7 +120,7 @@ func (s *Server) insightAPI() {
 var (
 	periodParams = []param{
 		{Name: "from", Doc: "Start: a date (YYYY-MM-DD, in the workspace's time zone) or an RFC 3339 time; 30 days before to when absent"},
-		{Name: "to", Doc: "End: a date (inclusive) or an RFC 3339 time (exclusive); 30 days after from, or now, when absent"},
+		{Name: "to", Doc: "End: a date (inclusive) or an RFC 3339 time (exclusive); 30 days after from, or the end of today, when absent"},
 	}
 	topicParam = param{Name: "topic", Type: typeOf[int64](), Doc: "Only the mentions of this topic (its id)"}
 )

@@ -200,7 +200,7 @@ func (s *Server) listenAPI() {
 			param{Name: "q", Doc: "Text the mention contains"}, param{Name: "limit", Type: typeOf[int](), Doc: "At most this many"},
 			param{Name: "before", Type: typeOf[int64](), Doc: "Only mentions with a smaller id: the next page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			f, err := mentionFilter(r, workspaceLocation(p.Workspace))
+			f, err := mentionFilter(r, p.Workspace.Location())
 			if err != nil {
 				return err
 			}
@@ -262,7 +262,7 @@ func (s *Server) listenAPI() {
 			if err := decodeJSON(r.Body, &in); err != nil {
 				return err
 			}
-			posts, err := webhookPosts(in, workspaceLocation(p.Workspace), time.Now())
+			posts, err := webhookPosts(in, p.Workspace.Location(), time.Now())
 			if err != nil {
 				return err
 			}
@@ -432,7 +432,7 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 	if err := fs.Err(); err != nil {
 		return nil, false, 0, err
 	}
-	f, err := listen.ReadImport(bytes.NewReader(data), mapping, listen.ImportOptions{Format: format, Name: name, Location: workspaceLocation(ws), Now: time.Now()})
+	f, err := listen.ReadImport(bytes.NewReader(data), mapping, listen.ImportOptions{Format: format, Name: name, Location: ws.Location(), Now: time.Now()})
 	if err != nil {
 		return nil, false, 0, err
 	}
@@ -610,19 +610,6 @@ func mentionFilter(r *http.Request, loc *time.Location) (listen.MentionFilter, e
 		return f, err
 	}
 	return f, f.Validate()
-}
-
-// workspaceLocation is the workspace's time zone, where dates without a
-// zone are read.
-func workspaceLocation(ws account.Workspace) *time.Location {
-	if loc, err := time.LoadLocation(ws.TimeZone); err == nil && ws.TimeZone != "" {
-		return loc
-	}
-	loc, err := time.LoadLocation(account.DefaultTimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // registerIngestMetrics exports the listening pipeline's counters: what

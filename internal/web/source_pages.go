@@ -427,7 +427,7 @@ func (s *Server) importStep(w http.ResponseWriter, r *http.Request, p account.Pr
 			err = json.Unmarshal(b, &m)
 		}
 		if err == nil {
-			f, err = listen.ReadImport(bytes.NewReader(up.data), m, listen.ImportOptions{Name: up.name, Location: workspaceLocation(p.Workspace), Now: time.Now()})
+			f, err = listen.ReadImport(bytes.NewReader(up.data), m, listen.ImportOptions{Name: up.name, Location: p.Workspace.Location(), Now: time.Now()})
 		}
 	}
 	status := http.StatusOK
