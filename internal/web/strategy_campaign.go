@@ -190,6 +190,10 @@ type phaseRow struct {
 	Current         bool
 }
 
+// warningAmounts are the arguments of the campaign's warnings that are
+// money (campaign.Plan's budget and mix warnings).
+var warningAmounts = []string{"Planned", "Given", "Left", "Committed", "Budget", "Spent"}
+
 func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	plan, x, err := s.planAndRefs(r, p)
 	if err != nil {
@@ -202,10 +206,18 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 
 	var warnings []string
 	for _, wa := range plan.Warnings {
-		args := wa.Args
+		args := maps.Clone(wa.Args)
 		if key, ok := args["Platform"].(string); ok {
-			args = maps.Clone(args)
 			args["Platform"] = x.platformName(key)
+		}
+		// Amounts read as the page's other amounts, in the workspace
+		// currency; a member's Planned is hours.
+		if !strings.HasPrefix(wa.Key, "warning.campaign.member_") {
+			for _, name := range warningAmounts {
+				if v, ok := args[name].(float64); ok {
+					args[name] = money(v, cur)
+				}
+			}
 		}
 		warnings = append(warnings, s.cat.T(l.loc, wa.Key, args))
 	}

@@ -620,8 +620,9 @@ func TestCampaignPageReconcilesMix(t *testing.T) {
 	if douyin := section(body, `<tr data-platform="douyin">`, "</tr>"); !strings.Contains(douyin, "45,000 CNY") || strings.Contains(douyin, "超出占比") {
 		t.Errorf("Douyin's mix row: %s", douyin)
 	}
-	if !strings.Contains(body, "“微博”的预算明细计划 12,000，超过了平台组合按 10% 占比分给它的预算（5,000）") {
-		t.Errorf("no warning that Weibo's lines exceed its share")
+	// Its amounts are in the workspace currency, as the page's others are.
+	if !strings.Contains(body, "“微博”的预算明细计划 12,000 CNY，超过了平台组合按 10% 占比分给它的预算（5,000 CNY）") {
+		t.Errorf("no warning that Weibo's lines exceed its share, in CNY: %s", section(body, `id="warnings"`, "</div>"))
 	}
 	// On a phone the table stacks (table.stack), each figure named by its
 	// column: every cell after the platform's carries its column's name.
