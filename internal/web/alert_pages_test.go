@@ -386,3 +386,42 @@ func TestAlertPageRedeliver(t *testing.T) {
 		t.Errorf("the audit log has %d sends again, want the 1 that was made", n)
 	}
 }
+
+// TestAlertTitleNamesKindOnce: an alert's heading, and its line in the
+// listening page's list of unread alerts, name its kind once, in its
+// badge, followed by what it is about (the topic of a spike, the count of
+// a crisis): not the badge and then the title of its chat message, which
+// names the kind again ("声量激增 声量激增：闲岚咖啡").
+func TestAlertTitleNamesKindOnce(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	cat := mustCatalog(t)
+	topic, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "闲岚咖啡", Kind: "brand", Query: "闲岚", Enabled: true})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, kind := range listen.AlertKinds {
+		a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: kind, TopicID: topic.ID, Value: 3, FiredAt: time.Now()}, time.Time{}, nil)
+		must(t, err)
+		path := AlertPagePath("acme", a.ID)
+		for _, lang := range Locales {
+			label := cat.T(lang, "listening.alert_kind."+kind, nil)
+			title := cat.T(lang, "alert."+kind+".title", map[string]any{"Topic": topic.Name, "Count": a.Caused()})
+			_, page, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
+			_, list, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": lang})
+			for where, got := range map[string]string{"page heading": section(page, `id="alert-title"`, "</h1>"), "list line": section(list, `href="`+path+`"`, "</a>")} {
+				if !strings.Contains(got, `badge alert-`+kind) {
+					t.Fatalf("%s %s: no %s in %s", kind, lang, where, got)
+				}
+				if n := strings.Count(got, html.EscapeString(label)); n != 1 || strings.Contains(got, html.EscapeString(title)) {
+					t.Errorf("%s %s: the %s names the kind %q %d times, or repeats it in the title %q: %s", kind, lang, where, label, n, title, got)
+				}
+				if want := strconv.Itoa(a.Caused()); kind != "crisis_word" && !strings.Contains(got, topic.Name) || kind == "crisis_word" && !strings.Contains(got, want) {
+					t.Errorf("%s %s: the %s does not say what the alert is about: %s", kind, lang, where, got)
+				}
+			}
+		}
+	}
+}

@@ -56,7 +56,7 @@ func TestListeningPages(t *testing.T) {
 		t.Fatalf("GET listening: %d %s", status, body)
 	}
 	for _, want := range []string{"星澜的拿铁真好喝", `data-chart=`, "&lt;script&gt;", `href="https://weibo.com/1"`, alertPath, `action="/w/acme/listening/seed"`, `id="topic-editor"`, `id="sources"`,
-		"危机词：1 条新提及", `href="/w/acme/listening/sources"`, `<span class="swatch" style="background: #2f6f9f"></span>本品牌`} {
+		`<span class="badge alert-crisis_word">危机词</span> 1 条新提及`, `href="/w/acme/listening/sources"`, `<span class="swatch" style="background: #2f6f9f"></span>本品牌`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("listening page lacks %q", want)
 		}
@@ -139,7 +139,7 @@ func TestListeningPages(t *testing.T) {
 	status, body = b.get(alertPath)
 	cause := section(body, `id="alert-mentions"`, "</section>")
 	if status != http.StatusOK || !strings.Contains(cause, template.HTMLEscapeString(ids[0].Text)) || !strings.Contains(body, `action="`+alertPath+`/read"`) ||
-		!strings.Contains(section(body, `id="alert-title"`, "</h1>"), "危机词：1 条新提及") {
+		!strings.Contains(section(body, `id="alert-title"`, "</h1>"), `<span class="badge alert-crisis_word">危机词</span> 1 条新提及`) {
 		t.Errorf("alert page: %d %s", status, body)
 	}
 	if strings.Contains(body, `id="alert-delivery"`) {
