@@ -294,6 +294,13 @@ func TestBrowser(t *testing.T) {
 	if len(broken) > 0 {
 		t.Errorf("on a phone these card titles break across lines: %q", broken)
 	}
+	// The links stack a block per link: the page does not scroll sideways.
+	step("links stacked on a phone", chromedp.ScrollIntoView(chromedp.CSS(`#links table`)), shot("links-phone.png"))
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#links table').getBoundingClientRect().right > window.innerWidth`))
+	must(t, err)
+	if wide {
+		t.Errorf("on a phone the links table runs past the screen's edge")
+	}
 	step("links on a desktop",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Reload(),

@@ -1079,3 +1079,16 @@ func TestAllowlistOutsideCount(t *testing.T) {
 		})
 	}
 }
+
+// TestLinksTableStacksOnPhone: the list of links turns into a block per
+// link on a phone, each figure after its column's name, rather than a
+// table scrolled sideways whose clicks and disable button sit off screen.
+func TestLinksTableStacksOnPhone(t *testing.T) {
+	f := newTrackingFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get("/w/acme/links")
+	for _, p := range stackProblems(t, body, "links-table") {
+		t.Error(p)
+	}
+}

@@ -90,3 +90,21 @@ func TestSettingsLastOwner(t *testing.T) {
 		t.Errorf("with two owners, each lacks a remove button")
 	}
 }
+
+// TestTokenTableStacksOnPhone: the API tokens turn into a block per token
+// on a phone, each date after its column's name, rather than a table
+// scrolled sideways whose revoke button sits off screen.
+func TestTokenTableStacksOnPhone(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/settings")
+	if status, _, _ := b.post("/w/acme/settings/tokens", url.Values{"name": {"CI 令牌"}}); status != http.StatusCreated {
+		t.Fatalf("create a token: %d", status)
+	}
+	_, body := b.get("/w/acme/settings")
+	for _, p := range stackProblems(t, body, "token-table") {
+		t.Error(p)
+	}
+}
