@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -210,10 +211,13 @@ func (s *Server) alertAPI() {
 			writeJSON(w, http.StatusOK, listOf(as))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: alerts + "/{id}", Summary: "Get an alert with the mentions that caused it", Tag: tag, Resp: typeOf[alert.Detail]()},
+	s.handleAPI(op{Method: "GET", Path: alerts + "/{id}", Summary: "Get an alert with a page of the mentions it carries (mention_ids): " +
+		strconv.Itoa(alert.MaxAlertMentions) + " a page in the order they reached Chorus, the newest first; mentions_page is the page, of mentions_pages",
+		Tag: tag, Resp: typeOf[alert.Detail](),
+		Query: []param{{Name: "page", Type: typeOf[int](), Doc: "The page of the mentions, 1 (the newest, when absent) to mentions_pages; another is 422 at page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
-			d, err := s.Alerts.Alert(r.Context(), p.Workspace.ID, id)
+			d, err := s.Alerts.AlertPage(r.Context(), p.Workspace.ID, id, alertPageQuery(r))
 			if err != nil {
 				return err
 			}

@@ -347,3 +347,39 @@ func canRedeliver(a listen.Alert, rule *listen.AlertRule) (ok bool, why string) 
 	}
 	return false, ""
 }
+
+// alertPageQuery reads the page of an alert's mentions asked for: 1 when
+// absent, 0 (no page, which the service refuses) when not a number.
+func alertPageQuery(r *http.Request) int {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// alertPager is where a page of an alert's mentions is among those the
+// alert carries (Carried of the Caused that caused it): From to To, from 1,
+// on page Page of Pages, with the links to the newer and the older page
+// ("" at either end).
+type alertPager struct {
+	Caused, Carried, From, To, Page, Pages int
+	Newer, Older                           string
+}
+
+func newAlertPager(d alert.Detail, path string) alertPager {
+	pg := alertPager{Caused: d.Caused(), Carried: len(d.MentionIDs), Page: d.Page, Pages: d.Pages}
+	pg.From, pg.To = min((d.Page-1)*alert.MaxAlertMentions+1, pg.Carried), min(d.Page*alert.MaxAlertMentions, pg.Carried)
+	at := func(n int) string { return path + "?page=" + strconv.Itoa(n) + "#alert-mentions" }
+	if d.Page > 1 {
+		pg.Newer = at(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		pg.Older = at(d.Page + 1)
+	}
+	return pg
+}

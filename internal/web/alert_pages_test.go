@@ -1,12 +1,14 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -422,6 +424,114 @@ func TestAlertTitleNamesKindOnce(t *testing.T) {
 					t.Errorf("%s %s: the %s does not say what the alert is about: %s", kind, lang, where, got)
 				}
 			}
+		}
+	}
+}
+
+// TestAlertPageMentionPages: an alert that carries more mentions than a
+// page shows (a crisis wave carries up to alert.MaxCarriedMentions of the
+// hits it counted) pages through all it carries, alert.MaxAlertMentions a
+// page, newest first, each page linking to the newer and the older one;
+// its heading says how many of the mentions that caused it the alert
+// carries. A page it does not have is an error naming the pages there
+// are; mention text stays escaped on every page; the API's alert takes
+// the same pages.
+func TestAlertPageMentionPages(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	cat := mustCatalog(t)
+	const carried, caused = 2*alert.MaxAlertMentions + 30, 700
+	base := time.Now().Add(-3 * time.Hour)
+	posts := make([]listen.Post, carried)
+	for i := range posts {
+		posts[i] = listen.Post{SourceKind: "webhook", ExternalID: strconv.Itoa(i), Author: "a", Text: "门店起火 第" + strconv.Itoa(i) + "条", PublishedAt: base.Add(time.Duration(i) * time.Minute)}
+	}
+	posts[carried-alert.MaxAlertMentions-1].Text = "门店起火 <script>alert(1)</script>"
+	_, err := h.listen.Ingest(ctx, ws, posts)
+	must(t, err)
+	ms, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{Limit: listen.MaxMentionPage})
+	must(t, err)
+	if len(ms) != carried {
+		t.Fatalf("%d mentions stored, want %d", len(ms), carried)
+	}
+	slices.SortFunc(ms, func(x, y listen.Mention) int { return cmp.Compare(y.ID, x.ID) }) // newest to reach Chorus first, as an alert carries them
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: caused, MentionIDs: ids, FiredAt: time.Now(),
+		Detail: map[string]any{"mentions": caused, "uncarried_from": 1, "uncarried_to": 2}}, time.Time{}, nil)
+	must(t, err)
+	path := AlertPagePath("acme", a.ID)
+	pages := (carried + alert.MaxAlertMentions - 1) / alert.MaxAlertMentions
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, lang := range Locales {
+		for page := 1; page <= pages; page++ {
+			q := ""
+			if page > 1 {
+				q = "?page=" + strconv.Itoa(page)
+			}
+			status, body, _ := b.do("GET", path+q, nil, map[string]string{"Accept-Language": lang})
+			sec := section(body, `id="alert-mentions"`, "</section>")
+			if status != http.StatusOK {
+				t.Fatalf("%s page %d: %d %s", lang, page, status, sec)
+			}
+			head := section(sec, "<h2>", "</h2>")
+			if !strings.Contains(head, strconv.Itoa(caused)) || !strings.Contains(head, strconv.Itoa(carried)) {
+				t.Errorf("%s page %d: the heading does not say the alert carries %d of the %d mentions that caused it: %s", lang, page, carried, caused, head)
+			}
+			from, to := (page-1)*alert.MaxAlertMentions, min(page*alert.MaxAlertMentions, carried)
+			if n := strings.Count(sec, `class="mention `); n != to-from {
+				t.Errorf("%s page %d shows %d mentions, want %d", lang, page, n, to-from)
+			}
+			for i, m := range ms {
+				shown := strings.Contains(sec, `id="mention-`+strconv.FormatInt(m.ID, 10)+`"`)
+				if want := i >= from && i < to; shown != want {
+					t.Errorf("%s page %d: the %d-th newest mention shown %v, want %v", lang, page, i+1, shown, want)
+				}
+			}
+			if strings.Contains(sec, "<script>alert(1)") {
+				t.Errorf("%s page %d: mention text unescaped", lang, page)
+			}
+			newer := section(sec, `id="newer-mentions"`, "</a>")
+			older := section(sec, `id="older-mentions"`, "</a>")
+			if page > 1 != strings.Contains(newer, `href="`+path+`?page=`+strconv.Itoa(page-1)) ||
+				page < pages != strings.Contains(older, `href="`+path+`?page=`+strconv.Itoa(page+1)) ||
+				page == 1 && strings.Contains(sec, `id="newer-mentions"`) || page == pages && strings.Contains(sec, `id="older-mentions"`) {
+				t.Errorf("%s page %d of %d: links newer %q, older %q", lang, page, pages, newer, older)
+			}
+			if page < pages && !strings.Contains(older, html.EscapeString(cat.T(lang, "listening.older", nil))) {
+				t.Errorf("%s page %d: the older link does not read %q: %s", lang, page, cat.T(lang, "listening.older", nil), older)
+			}
+		}
+		for _, bad := range []string{"0", "-1", strconv.Itoa(pages + 1), "x"} {
+			status, body, _ := b.do("GET", path+"?page="+bad, nil, map[string]string{"Accept-Language": lang})
+			if want := html.EscapeString(cat.T(lang, "error.alert.mentions_page", map[string]any{"Pages": pages})); status != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+				t.Errorf("%s ?page=%s: %d, want 422 saying %q", lang, bad, status, want)
+			}
+		}
+	}
+	// The escaped mention is on its page.
+	_, body := b.get(path + "?page=2")
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("page 2 lacks the escaped mention")
+	}
+	// The API's alert: the same pages.
+	for page := 1; page <= pages+1; page++ {
+		status, got := h.api("GET", "/workspaces/acme/alerts/"+strconv.FormatInt(a.ID, 10)+"?page="+strconv.Itoa(page), owner.token, nil)
+		if page > pages {
+			if raw := jsonText(got); status != http.StatusUnprocessableEntity || !strings.Contains(raw, `"field": "page"`) {
+				t.Errorf("API page %d of %d: %d %s", page, pages, status, raw)
+			}
+			continue
+		}
+		mentions, _ := got["mentions"].([]any)
+		from, to := (page-1)*alert.MaxAlertMentions, min(page*alert.MaxAlertMentions, carried)
+		if status != http.StatusOK || len(mentions) != to-from || got["mentions_page"] != float64(page) || got["mentions_pages"] != float64(pages) {
+			t.Errorf("API page %d: %d, %d mentions, page %v of %v; want %d of %d", page, status, len(mentions), got["mentions_page"], got["mentions_pages"], to-from, pages)
 		}
 	}
 }

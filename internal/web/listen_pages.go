@@ -424,9 +424,11 @@ func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sov
 	}, rows
 }
 
+// listeningAlert is an alert's page: its facts, its deliveries and a page
+// of the mentions it carries (?page=N, 1 the newest; alert.Service.AlertPage).
 func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	d, err := s.Alerts.Alert(r.Context(), p.Workspace.ID, id)
+	d, err := s.Alerts.AlertPage(r.Context(), p.Workspace.ID, id, alertPageQuery(r))
 	if err != nil {
 		return err
 	}
@@ -447,7 +449,8 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 	redeliver, why := canRedeliver(d.Alert, rule)
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
 		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
-		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert), "Redeliver": redeliver, "RedeliverWhy": why})
+		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert), "Redeliver": redeliver, "RedeliverWhy": why,
+		"Pager": newAlertPager(d, AlertPagePath(p.Workspace.Slug, id))})
 	return nil
 }
 

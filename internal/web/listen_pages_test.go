@@ -177,20 +177,21 @@ func TestListeningPages(t *testing.T) {
 	if _, body = b.get("/w/acme/listening"); strings.Contains(body, alertPath) {
 		t.Errorf("read alert still listed as unread")
 	}
-	// A crisis alert keeps up to MaxAlertMentions examples of all the new
-	// crisis mentions it counts: the list and the page say how many caused
-	// it, and the page that it shows the latest of them (by arrival; not
-	// "the first", which they are not).
+	// A crisis alert carries up to MaxCarriedMentions of the new crisis
+	// mentions it counts (one fired before, only the first 50): the list
+	// and the page say how many caused it, and the page how many of them
+	// the alert keeps, the latest (by arrival; not "the first", which they
+	// are not).
 	many, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: "crisis_word", Value: 73, MentionIDs: []int64{ids[0].ID}, FiredAt: time.Now()}, time.Time{}, nil)
 	must(t, err)
 	manyPath := "/w/acme/listening/alerts/" + strconv.FormatInt(many.ID, 10)
 	if _, body = b.get("/w/acme/listening"); !strings.Contains(section(body, manyPath, "</li>"), "· 73 条提及") {
 		t.Errorf("alert list line lacks the 73 mentions that caused it: %s", section(body, manyPath, "</li>"))
 	}
-	if _, body = b.get(manyPath); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "触发预警的 73 条提及中最新的 1 条") {
+	if _, body = b.get(manyPath); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "触发预警的 73 条提及（预警保留其中最新的 1 条）") {
 		t.Errorf("alert page heading: %s", section(body, `id="alert-mentions"`, "</h2>"))
 	}
-	if _, body, _ = b.do("GET", manyPath, nil, map[string]string{"Accept-Language": "en"}); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "The latest 1 of the 73 mentions that caused it") {
+	if _, body, _ = b.do("GET", manyPath, nil, map[string]string{"Accept-Language": "en"}); !strings.Contains(section(body, `id="alert-mentions"`, "</h2>"), "The 73 mentions that caused it, of which the alert keeps the latest 1") {
 		t.Errorf("alert page heading in English: %s", section(body, `id="alert-mentions"`, "</h2>"))
 	}
 

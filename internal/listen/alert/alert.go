@@ -363,24 +363,38 @@ func (s *Service) Alerts(ctx context.Context, ws int64, f Filter) ([]listen.Aler
 	return s.store.Alerts(ctx, ws, f)
 }
 
-// Detail is an alert with the mentions that caused it: the newest
-// MaxAlertMentions of them to reach Chorus, newest published first.
+// Detail is an alert with a page of the mentions it carries (MentionIDs):
+// MaxAlertMentions a page, in the order they reached Chorus, the newest
+// first; on a page the newest published first.
 type Detail struct {
 	listen.Alert
 	Mentions []listen.Mention `json:"mentions"`
+	// Page is the page of the carried mentions that Mentions holds, from
+	// 1, of Pages (1 when the alert carries none).
+	Page  int `json:"mentions_page"`
+	Pages int `json:"mentions_pages"`
 }
 
-// Alert returns an alert with its mentions. Returns apperr.NotFound if it
-// is not the workspace's.
+// Alert returns an alert with the first page of its mentions. Returns
+// apperr.NotFound if it is not the workspace's.
 func (s *Service) Alert(ctx context.Context, ws, id int64) (Detail, error) {
+	return s.AlertPage(ctx, ws, id, 1)
+}
+
+// AlertPage returns an alert with the page-th page of the mentions it
+// carries (Detail), reading at most MaxAlertMentions of them. Returns
+// apperr.NotFound if the alert is not the workspace's, apperr.Invalid at
+// "page" if it has no such page.
+func (s *Service) AlertPage(ctx context.Context, ws, id int64, page int) (Detail, error) {
 	a, err := s.store.Alert(ctx, ws, id)
 	if err != nil {
 		return Detail{}, err
 	}
-	ids := a.MentionIDs
-	if len(ids) > MaxAlertMentions {
-		ids = ids[:MaxAlertMentions]
+	pages := max(1, (len(a.MentionIDs)+MaxAlertMentions-1)/MaxAlertMentions)
+	if page < 1 || page > pages {
+		return Detail{}, noSuchPage(pages)
 	}
+	ids := a.MentionIDs[min((page-1)*MaxAlertMentions, len(a.MentionIDs)):min(page*MaxAlertMentions, len(a.MentionIDs))]
 	ms, err := s.store.AlertMentions(ctx, ws, ids)
 	if err != nil {
 		return Detail{}, err
@@ -391,7 +405,15 @@ func (s *Service) Alert(ctx context.Context, ws, id int64) (Detail, error) {
 	// The ids are in order of arrival, which a late or imported mention
 	// puts out of time order; a reader follows the story by publication.
 	slices.SortStableFunc(ms, func(x, y listen.Mention) int { return y.PublishedAt.Compare(x.PublishedAt) })
-	return Detail{Alert: a, Mentions: ms}, nil
+	return Detail{Alert: a, Mentions: ms, Page: page, Pages: pages}, nil
+}
+
+// noSuchPage is the error of a page of an alert's mentions that is not
+// one of its pages, 1 to pages: apperr.Invalid at "page".
+func noSuchPage(pages int) error {
+	args := map[string]any{"Pages": pages}
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.alert.mentions_page", Args: args,
+		Fields: []apperr.FieldError{{Field: "page", Key: "error.alert.mentions_page", Args: args}}}
 }
 
 // MarkRead marks an alert read. Returns apperr.NotFound if it is not the

@@ -30,12 +30,12 @@ const (
 	// infinite z-score; sqrt(mean) raises it for busy topics (Poisson).
 	MinStddev = 1.0
 	// MaxAlertMentions bounds the mentions a spike alert carries and the
-	// mentions an alert shows. A crisis alert carries every hit it counts,
-	// at most MaxCarriedMentions (the newest), since they are what keeps
-	// the next evaluation from counting them again; one that counts more
-	// records the range of ids of the older ones it does not carry
-	// (uncarriedFrom, uncarriedTo in its detail), which the next
-	// evaluations do not count either.
+	// mentions a page of an alert's mentions shows (Service.AlertPage). A
+	// crisis alert carries every hit it counts, at most MaxCarriedMentions
+	// (the newest), since they are what keeps the next evaluation from
+	// counting them again; one that counts more records the range of ids
+	// of the older ones it does not carry (uncarriedFrom, uncarriedTo in
+	// its detail), which the next evaluations do not count either.
 	MaxAlertMentions   = 50
 	MaxCarriedMentions = 500
 	// MaxCountedMentions is the most crisis hits an evaluation reads and
