@@ -79,7 +79,7 @@ func TestInsightsPage(t *testing.T) {
 		t.Errorf("co-occurring terms list the brand's own name")
 	}
 	// The brand topics it reads follow the lead as its last words.
-	if !strings.Contains(body, "不含话题本身的名称。话题：星澜</p>") {
+	if !strings.Contains(body, "不含话题搜索的词（话题名称和查询词）。话题：星澜</p>") {
 		t.Errorf("co-occurring lead does not end with its topic: %s", section(body, `id="insight-co"`, `id="co-positive"`))
 	}
 	// Top authors by reach: the largest following first.
@@ -195,6 +195,48 @@ func TestInsightHotTermsQuoteMentions(t *testing.T) {
 		}
 		for _, p := range stackProblems(t, body, "insight-hot-table") {
 			t.Error(p)
+		}
+	}
+}
+
+// TestHotTermsLeaveOutSearchedTerms: the hot terms of the listening page
+// and of the insights leave out the brand's name, which its topic
+// searches for and every mention of it holds, and say so in small print
+// in the reader's language.
+func TestHotTermsLeaveOutSearchedTerms(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.listen.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜 OR starlan", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	for i := range 3 {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: fmt.Sprint(i), Author: "fan", Text: fmt.Sprintf("星澜 StarLan 门店排队太久了 %d", i),
+			PublishedAt: now.Add(-time.Duration(i) * time.Hour)})
+	}
+	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, c := range []struct{ path, table, note, lang, says string }{
+		{"/w/acme/listening", "hot-term-table", "hot-searched", "zh-CN", "不含话题搜索的词"},
+		{"/w/acme/listening/insights", "insight-hot-table", "insight-hot-searched", "zh-CN", "不含话题搜索的词"},
+		{"/w/acme/listening", "hot-term-table", "hot-searched", "en", "what the topics search for"},
+		{"/w/acme/listening/insights", "insight-hot-table", "insight-hot-searched", "en", "what the topics search for"},
+	} {
+		_, body, _ := b.do("GET", c.path+"?lang="+c.lang, nil, map[string]string{"Accept-Language": c.lang})
+		hot := section(body, `id="`+c.table+`"`, "</table>")
+		if !regexp.MustCompile(`<tr><td>[^<]*排队`).MatchString(hot) {
+			t.Errorf("%s: hot terms lack 排队:\n%s", c.path, hot)
+		}
+		for _, own := range []string{"星澜", "starlan"} {
+			if regexp.MustCompile(`<tr><td>[^<]*` + own).MatchString(hot) {
+				t.Errorf("%s: hot terms hold the searched-for %s:\n%s", c.path, own, hot)
+			}
+		}
+		if note := section(body, `id="`+c.note+`"`, "</p>"); !strings.Contains(note, c.says) {
+			t.Errorf("%s in %s: the hot terms do not say the searched-for words are left out: %q", c.path, c.lang, note)
 		}
 	}
 }

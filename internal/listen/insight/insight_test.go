@@ -437,3 +437,81 @@ func TestExamples(t *testing.T) {
 		}
 	})
 }
+
+// TestHotTermsLeaveOutSearchedTerms: the hot terms (and their word cloud)
+// leave out what the topics read search for — their names and their
+// queries' words and phrases, however a mention writes them (ＡＣＭＥ,
+// Acme) — since every mention of a topic carries them by construction;
+// a crisis topic's watched words stay, as their rise is the news, and
+// with every topic read a disabled topic's words stay too.
+func TestHotTermsLeaveOutSearchedTerms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		brand := f.topicQuery(t, "Acme 咖啡", "brand", `"艾克美冷萃" OR 艾克美 OR acme`)
+		rival := f.topicQuery(t, "橡果", "competitor", `橡果 OR acornbrew`)
+		crisis := f.topicQuery(t, "危机词", "crisis", `艾克美 ("退款" OR "假货")`)
+		off := f.topicQuery(t, "旧活动", "campaign", `露营`)
+		_, err := db.WriteDB().ExecContext(ctx, `UPDATE topics SET enabled = FALSE WHERE id = $1`, off)
+		must(t, err)
+		start := time.Date(2026, 3, 8, 0, 0, 0, 0, shanghai)
+		for i := 0; i < 3; i++ {
+			at := start.Add(time.Duration(i) * time.Hour)
+			f.mention(t, brand, "u", 1, "weibo", "ＡＣＭＥ 艾克美冷萃 包装漂亮", "positive", at)
+			f.mention(t, brand, "u", 1, "weibo", "Acme 艾克美 露营", "positive", at)
+			f.mention(t, rival, "u", 1, "weibo", "橡果 AcornBrew 包装一般", "neutral", at)
+			f.mention(t, crisis, "u", 1, "weibo", "艾克美 退款", "negative", at)
+		}
+		s := insight.NewService(db)
+		p := insight.Period{From: start, To: start.AddDate(0, 0, 7), Loc: shanghai}
+		for _, c := range []struct {
+			name          string
+			topic         int64
+			without, with []string
+		}{
+			{"every topic", 0, []string{"艾克美", "艾克美冷萃", "冷萃", "acme", "ａｃｍｅ", "橡果", "acornbrew"}, []string{"包装", "退款", "露营"}},
+			{"the brand", brand, []string{"艾克美", "艾克美冷萃", "冷萃", "acme", "ａｃｍｅ"}, []string{"包装漂亮", "露营"}},
+			{"the competitor", rival, []string{"橡果", "acornbrew"}, []string{"包装"}},
+			{"the crisis topic", crisis, []string{"艾克美"}, []string{"退款"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				hot, err := s.HotTerms(ctx, f.ws, c.topic, p)
+				must(t, err)
+				var terms, words []string
+				for _, h := range hot.Terms {
+					terms = append(terms, h.Term)
+				}
+				for _, w := range hot.Cloud {
+					words = append(words, w.Name)
+				}
+				for _, w := range c.without {
+					if slices.Contains(terms, w) || slices.Contains(words, w) {
+						t.Errorf("hot terms %q (cloud %q) hold the searched-for %q", terms, words, w)
+					}
+				}
+				for _, w := range c.with {
+					if !slices.Contains(terms, w) {
+						t.Errorf("hot terms %q lack %q", terms, w)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestCoOccurringLeavesOutTheBrandAnyWidth: what customers say with the
+// brand leaves out its name however a mention writes it (full width,
+// upper case), as matching finds it.
+func TestCoOccurringLeavesOutTheBrandAnyWidth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		got := positiveCoTerms(t, db, "艾克美 OR acme", "ＡＣＭＥ 包装漂亮", "ＡＣＭＥ 包装很好", "Acme 包装不错")
+		for _, own := range []string{"ａｃｍｅ", "acme"} {
+			if slices.Contains(got, own) {
+				t.Errorf("positive terms %q name the brand: %q", got, own)
+			}
+		}
+		if !slices.Contains(got, "包装") {
+			t.Errorf("positive terms %q; want 包装 among them", got)
+		}
+	})
+}

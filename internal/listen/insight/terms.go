@@ -5,11 +5,11 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
 
 // Bounds of term statistics: how many mentions one period reads, how many
@@ -111,7 +111,20 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	if err != nil {
 		return HotTerms{}, err
 	}
-	names, _, err := s.names(ctx, ws)
+	names, all, err := s.names(ctx, ws)
+	if err != nil {
+		return HotTerms{}, err
+	}
+	// The topics whose mentions are read: the one asked for, or every
+	// enabled topic; what they search for is in their mentions by
+	// construction, which says nothing new.
+	var read []listen.Topic
+	for _, t := range all {
+		if topicID == t.ID || topicID == 0 && t.Enabled {
+			read = append(read, t)
+		}
+	}
+	own, err := ownTerms(all, read, names)
 	if err != nil {
 		return HotTerms{}, err
 	}
@@ -151,7 +164,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	}
 	out := HotTerms{Days: dayLabels(ds), Mentions: len(cur), Sampled: len(cur) == SampleLimit, Previous: prevDocs, TopicID: topicID, Segmenter: "gse", Terms: []HotTerm{}, Cloud: []CloudWord{}}
 	for t, c := range now.count {
-		if c < MinTermCount {
+		if c < MinTermCount || own.names(t, now.phrase[t]) {
 			continue
 		}
 		pv := prev[t]
@@ -170,7 +183,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	if len(out.Terms) > MaxTerms {
 		out.Terms = out.Terms[:MaxTerms]
 	}
-	out.Cloud = cloud(now, MaxCloudWords)
+	out.Cloud = cloud(now, own, MaxCloudWords)
 	return out, nil
 }
 
@@ -233,11 +246,11 @@ func dropWords[T any](terms []T, phrases map[string][2]string, of func(T) (strin
 	return out
 }
 
-// cloud returns the most frequent single words.
-func cloud(st *termStats, n int) []CloudWord {
+// cloud returns the most frequent single words but the own ones.
+func cloud(st *termStats, own ownWords, n int) []CloudWord {
 	out := []CloudWord{}
 	for t, c := range st.count {
-		if _, phrase := st.phrase[t]; !phrase && c >= MinTermCount {
+		if _, phrase := st.phrase[t]; !phrase && c >= MinTermCount && !own.names(t, [2]string{}) {
 			out = append(out, CloudWord{t, c})
 		}
 	}
@@ -323,7 +336,17 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 		return out, err
 	}
 	out.PosSample, out.NegSample = pos.docs, neg.docs
-	own, err := ownTerms(all, sel, names)
+	chosen := map[int64]bool{}
+	for _, r := range sel {
+		chosen[r.ID] = true
+	}
+	var of []listen.Topic
+	for _, t := range all {
+		if chosen[t.ID] {
+			of = append(of, t)
+		}
+	}
+	own, err := ownTerms(all, of, names)
 	if err != nil {
 		return out, err
 	}
@@ -332,30 +355,70 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 	return out, nil
 }
 
-// ownTerms are the terms that name the topics sel of all, which every
-// mention of them carries: the words of their names and of their queries'
-// terms (the brand's or a competitor's aliases), as Terms cuts them.
-func ownTerms(all []listen.Topic, sel []TopicRef, names *Names) (map[string]bool, error) {
+// ownWords are the terms that name topics, keyed by their normalized
+// form (textnorm, as matching reads texts), so that a mention's ＡＣＭＥ,
+// Acme or 閒嵐 is the query's acme or 闲岚.
+type ownWords map[string]bool
+
+func (o ownWords) add(term string) {
+	if k := textnorm.Normalize(term).Norm; k != "" {
+		o[k] = true
+	}
+}
+
+// names tells whether a term (a phrase of the words of, when it is one)
+// is an own term or a phrase with one.
+func (o ownWords) names(term string, of [2]string) bool {
+	if len(o) == 0 {
+		return false
+	}
+	for _, t := range []string{term, of[0], of[1]} {
+		if t != "" && o[textnorm.Normalize(t).Norm] {
+			return true
+		}
+	}
+	return false
+}
+
+// ownTerms are the terms that name the topics read, which every mention
+// of them carries: the words of their names and of their queries' terms
+// (the brand's or a competitor's aliases, a campaign's tag), as Terms cuts
+// them. A crisis topic's query terms stay but for the names of the
+// workspace's brand and competitor topics (of all) among them: the words
+// it watches for (要求退款, 买到假货) are the news when they rise.
+func ownTerms(all, read []listen.Topic, names *Names) (ownWords, error) {
 	seg, err := segmenter()
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
 	}
-	chosen := map[int64]bool{}
-	for _, r := range sel {
-		chosen[r.ID] = true
+	addWords := func(o ownWords, text string) {
+		o.add(text)
+		for _, term := range Terms(seg, names, text) {
+			o.add(term.Text)
+		}
 	}
-	own := map[string]bool{}
+	workspace := ownWords{}
 	for _, t := range all {
-		if !chosen[t.ID] {
+		if t.Kind == "brand" || t.Kind == "competitor" {
+			for _, text := range topicWords(t) {
+				addWords(workspace, text)
+			}
+		}
+	}
+	own := ownWords{}
+	for _, t := range read {
+		words := topicWords(t)
+		if t.Kind == "crisis" {
+			addWords(own, t.Name)
+			for _, text := range words[1:] {
+				if workspace.names(text, [2]string{}) {
+					addWords(own, text)
+				}
+			}
 			continue
 		}
-		for _, text := range topicWords(t) {
-			if w := strings.ToLower(strings.TrimSpace(text)); w != "" {
-				own[w] = true
-			}
-			for _, term := range Terms(seg, names, text) {
-				own[term.Text] = true
-			}
+		for _, text := range words {
+			addWords(own, text)
 		}
 	}
 	return own, nil
@@ -364,11 +427,11 @@ func ownTerms(all []listen.Topic, sel []TopicRef, names *Names) (map[string]bool
 // coTerms ranks the terms of here against there, leaving out the own
 // terms, the phrases with one of them and the words of phrases among
 // them that nearly always come in them (dropWordsOfPhrases).
-func coTerms(here, there *termStats, own map[string]bool) []CoTerm {
+func coTerms(here, there *termStats, own ownWords) []CoTerm {
 	out := []CoTerm{}
 	for t, c := range here.count {
 		of := here.phrase[t]
-		if c < MinTermCount || own[t] || own[of[0]] || own[of[1]] {
+		if c < MinTermCount || own.names(t, of) {
 			continue
 		}
 		o := there.count[t]
