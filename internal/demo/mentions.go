@@ -41,14 +41,17 @@ const (
 // wherever it is run.
 var WeiboCorpus = filepath.Join("..", "shared", "data", "smp2020_ewect", "smp2020_ewect_all.csv")
 
-// corpusText is one text of the corpus with its coarse polarity.
+// corpusText is one text of the corpus with its coarse polarity and how
+// a brand name fits into it.
 type corpusText struct {
 	text string
 	neg  bool
+	fit  fit
 }
 
-// loadCorpus reads the shared Weibo texts, or returns nil when the file
-// is not there.
+// loadCorpus reads the shared Weibo texts the demo may show (see
+// usable: the "usual" domain, without insults, epidemic news or long
+// news-like posts), or returns nil when the file is not there.
 func loadCorpus() []corpusText {
 	f, err := os.Open(WeiboCorpus)
 	if err != nil && !filepath.IsAbs(WeiboCorpus) {
@@ -82,6 +85,7 @@ func loadCorpus() []corpusText {
 	if !ok1 || !ok2 {
 		return nil
 	}
+	di, hasDomain := col["domain"]
 	var out []corpusText
 	for {
 		rec, err := r.Read()
@@ -91,16 +95,21 @@ func loadCorpus() []corpusText {
 		if err != nil || len(rec) <= max(ci, li) {
 			continue
 		}
-		t := strings.TrimSpace(rec[ci])
-		if n := len([]rune(t)); n < 8 || n > 200 {
+		// The "virus" domain is the COVID-19 period's posts: news of the
+		// epidemic, not a coffee brand's stream.
+		if hasDomain && di < len(rec) && rec[di] == "virus" {
 			continue
 		}
+		t := strings.TrimSpace(rec[ci])
+		if !usable(t) {
+			continue
+		}
+		c := corpusText{text: t, fit: fitOf(t)}
 		switch rec[li] {
 		case "angry", "sad", "fear":
-			out = append(out, corpusText{text: t, neg: true})
-		default:
-			out = append(out, corpusText{text: t})
+			c.neg = true
 		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -126,6 +135,20 @@ var (
 	genPlain = []string{"今天的晚霞好美", "地铁又挤成沙丁鱼了", "终于周五了", "楼下新开了一家面馆", "这部剧的结局太意外了",
 		"跑步五公里打卡", "下雨天适合睡觉", "考试周太难熬了", "猫又把杯子推下桌了", "周末去爬山，腿软了", "年终总结写到头秃",
 		"菜市场的橘子好甜", "又是加班的一天", "新买的键盘手感不错", "看了一晚上的球赛"}
+	// genNews are what brand news, official accounts and shop pages
+	// say: the neutral part of a brand's stream, which the corpus's
+	// posts a brand fits into (opinions) lack.
+	genNews = []string{"冬季新品今天在天猫旗舰店上架，共三款口味", "线下快闪店本周六在静安寺开业", "会员日是每月八号，积分可以换杯子", "一盒十二颗，每颗两克，冷水热水都能冲",
+		"配料表只有咖啡豆一种", "门店营业时间调整为早上八点到晚上九点", "官方号发布了联名款的海报", "双十二的预售从周三晚上八点开始",
+		"挂耳每包十克，建议用九十度的水", "新包装下个月起陆续替换", "直播间今晚七点开播", "产地是云南保山和普洱",
+		"冻干粉可以用冷水或牛奶冲开", "订阅装每月配送一次，可以随时暂停", "快闪店地址在南京西路地铁站二号口", "品牌发布了年度咖啡消费报告",
+		"保质期十八个月，常温保存", "第三季度在华东新开了十二家门店", "与本地烘焙坊合作推出了秋季限定", "官方微博抽三位送试喝装",
+		"春节期间线上订单照常发货，年后统一补发赠品", "新推出的燕麦拿铁冻干每盒八颗", "杭州的第一家门店开在湖滨银泰", "和航空公司合作，部分航班的餐食会配冷萃",
+		"客服热线的服务时间改为九点到二十一点", "小程序上线了积分商城", "今年的圣诞礼盒包括两只杯子和一盒挂耳", "冷萃原液一瓶五百毫升，可以兑八杯",
+		"超市渠道下周开始铺货", "官方解释了这次包装更换的原因", "成都春熙路店的装修已经完成", "新一期的产地纪录片在视频号播出",
+		"招募一百位体验官试喝新品", "门店咖啡师的培训课程对外开放报名", "外卖平台的配送范围扩大到三公里", "咖啡渣会回收做成花肥",
+		"旗舰店的发货仓从上海搬到了嘉兴", "新品的定价和老款一样", "包装盒换成了可回收纸材", "年会定制款需要提前一个月下单"}
+	genNewsForms = []string{"#%[1]s# %[2]s。", "关于%[1]s：%[2]s。", "%[1]s：%[2]s"}
 	// genForms work a subject, a brand or product name and an opinion into
 	// a post.
 	genForms = []string{"%[1]s喝了%[2]s，%[3]s。", "%[2]s%[3]s", "#%[2]s# %[3]s。", "%[1]s，%[3]s（说的是%[2]s）",
@@ -169,62 +192,125 @@ type mentionGen struct {
 	corpus  []corpusText
 	neg     []corpusText
 	other   []corpusText
-	loc     *time.Location
+	// fitNeg and fitOther are the negative and other texts a brand name
+	// fits into, by fit.
+	fitNeg, fitOther [fitKinds][]corpusText
+	loc              *time.Location
 }
 
 func newMentionGen(loc *time.Location) *mentionGen {
-	g := &mentionGen{corpus: loadCorpus(), loc: loc}
-	for _, c := range g.corpus {
-		if c.neg {
-			g.neg = append(g.neg, c)
-		} else {
-			g.other = append(g.other, c)
-		}
-	}
+	g := &mentionGen{loc: loc}
+	g.setCorpus(loadCorpus())
 	return g
 }
 
-// text is one post's text: a corpus text with a brand or competitor name
-// worked into a share of them, or a built-in sentence.
+// setCorpus sorts the corpus's texts into the generator's pools.
+func (g *mentionGen) setCorpus(corpus []corpusText) {
+	g.corpus = corpus
+	for _, c := range corpus {
+		if c.neg {
+			g.neg = append(g.neg, c)
+			g.fitNeg[c.fit] = append(g.fitNeg[c.fit], c)
+		} else {
+			g.other = append(g.other, c)
+			g.fitOther[c.fit] = append(g.fitOther[c.fit], c)
+		}
+	}
+}
+
+// text is one post's text: a corpus text, with a brand or competitor
+// name worked into it when it is about one and the corpus has a text the
+// name fits into, or a built-in sentence.
 func (g *mentionGen) text(r *rand.Rand, about bool, negative bool) string {
 	name := pickVoice(r)
 	if len(g.corpus) > 0 {
-		src := g.corpus
-		switch {
-		case negative && len(g.neg) > 0:
-			src = g.neg
-		case r.Float64() < 0.7 && len(g.other) > 0:
-			// The corpus leans negative; a brand's everyday talk less so.
-			src = g.other
-		}
-		t := pick(r, src).text
 		if !about {
-			return t
+			src := g.corpus
+			switch {
+			case negative && len(g.neg) > 0:
+				src = g.neg
+			case r.Float64() < 0.7 && len(g.other) > 0:
+				// The corpus leans negative; everyday talk less so.
+				src = g.other
+			}
+			return pick(r, src).text
 		}
-		switch r.IntN(4) {
-		case 0:
-			return name + "，" + t
-		case 1:
-			return t + " #" + name + "#"
-		case 2:
-			return "刚喝了" + name + "。" + t
-		default:
-			return t + "（说的就是" + name + "）"
+		// The corpus's posts a brand fits into are opinions, happy or
+		// angry; the news and announcements that make up much of a
+		// brand's stream come from the built-in ones.
+		if negative || r.Float64() >= newsShare {
+			if t, ok := g.brandText(r, name, negative); ok {
+				return t
+			}
 		}
+		return fmt.Sprintf(pick(r, genNewsForms), name, pick(r, genNews))
 	}
 	if !about {
 		return pick(r, genSubjects) + "，" + pick(r, genPlain) + "。"
 	}
-	var opinion string
+	opinions := genNeutral
 	switch x := r.Float64(); {
 	case negative || x < 0.25:
-		opinion = pick(r, genNegative)
+		opinions = genNegative
 	case x < 0.6:
-		opinion = pick(r, genPositive)
-	default:
-		opinion = pick(r, genNeutral)
+		opinions = genPositive
 	}
-	return fmt.Sprintf(pick(r, genForms), pick(r, genSubjects), name, opinion)
+	return builtIn(r, name, opinions)
+}
+
+// newsShare is the share of brand posts that are brand news (genNews)
+// when the corpus is there.
+const newsShare = 0.3
+
+// builtIn is a built-in brand post: a subject, the name and one of the
+// opinions.
+func builtIn(r *rand.Rand, name string, opinions []string) string {
+	return fmt.Sprintf(pick(r, genForms), pick(r, genSubjects), name, pick(r, opinions))
+}
+
+// brandText works name into a corpus text it fits: a post about taste,
+// price or service, a drink, or the day's mood (see fitOf), as often as
+// fitWeights says. It reports false when the corpus has no such text.
+func (g *mentionGen) brandText(r *rand.Rand, name string, negative bool) (string, bool) {
+	x := r.Float64()
+	f := fitDaily
+	for k := fitProduct; k < fitKinds; k++ {
+		if x < fitWeights[k] {
+			f = k
+			break
+		}
+		x -= fitWeights[k]
+	}
+	// A fit the corpus has no text of gives way to the next one.
+	for range fitKinds - 1 {
+		if len(g.fitNeg[f])+len(g.fitOther[f]) > 0 {
+			break
+		}
+		f = f%(fitKinds-1) + 1
+	}
+	neg, other := g.fitNeg[f], g.fitOther[f]
+	var t string
+	switch {
+	case len(neg)+len(other) == 0:
+		return "", false
+	case negative && len(neg) > 0 || len(other) == 0:
+		t = pick(r, neg).text
+	case negative || len(neg) == 0 || r.Float64() < 0.7:
+		// The corpus leans negative; a brand's everyday talk less so.
+		t = pick(r, other).text
+	default:
+		if i := r.IntN(len(neg) + len(other)); i < len(neg) {
+			t = neg[i].text
+		} else {
+			t = other[i-len(neg)].text
+		}
+	}
+	if f == fitDrink {
+		if s := inCoffeeTalk(t, name); s != "" {
+			return s, true
+		}
+	}
+	return fmt.Sprintf(pick(r, brandForms[f]), name, t), true
 }
 
 func (g *mentionGen) post(r *rand.Rand, id string, at time.Time, text string) listen.Post {
@@ -279,15 +365,12 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 		var copied string
 		for i := range 60 {
 			at := start.Add(time.Duration(r.IntN(7200)) * time.Second)
-			var t string
+			// Written complaints about the product, not the corpus's:
+			// its angry posts are about other companies' goods.
 			tr := textRand(seed, n+i)
-			switch {
-			case copied != "" && i%5 == 0:
+			t := fmt.Sprintf("%s，闲岚冷萃%s！%s。", pick(tr, genSubjects), pick(tr, crisisWords), pick(tr, genNegative))
+			if copied != "" && i%5 == 0 {
 				t = copied
-			case len(g.neg) > 0:
-				t = fmt.Sprintf("闲岚冷萃%s！%s", pick(tr, crisisWords), pick(tr, g.neg).text)
-			default:
-				t = fmt.Sprintf("%s闲岚冷萃%s，%s！", pick(tr, genSubjects), pick(tr, crisisWords), pick(tr, genNegative))
 			}
 			if copied == "" {
 				copied = t

@@ -200,8 +200,13 @@ func TestListeningDemoWithoutCorpus(t *testing.T) {
 // earlier load again under other keys; only the texts differ.
 func TestDemoPostsKeepTheirKeysWithoutCorpus(t *testing.T) {
 	loc, _ := time.LoadLocation(timeZone)
-	corpus := []corpusText{{text: "今天的咖啡真不错，推荐给大家"}, {text: "排队一个小时，太失望了", neg: true}, {text: "下雨了，在家喝杯热的"}}
-	with := &mentionGen{corpus: corpus, neg: corpus[1:2], other: []corpusText{corpus[0], corpus[2]}, loc: loc}
+	var corpus []corpusText
+	for _, c := range []corpusText{{text: "今天的咖啡真不错，推荐给大家"}, {text: "排队一个小时，太失望了", neg: true}, {text: "下雨了，在家喝杯热的"}, {text: "快递三天还没到，客服也不回", neg: true}} {
+		c.fit = fitOf(c.text)
+		corpus = append(corpus, c)
+	}
+	with := &mentionGen{loc: loc}
+	with.setCorpus(corpus)
 	without := &mentionGen{loc: loc}
 	day := time.Date(2026, 11, 3, 0, 0, 0, 0, loc)
 	now := day.AddDate(0, 0, 2)
