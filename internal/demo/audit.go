@@ -23,7 +23,7 @@ const tokenAction = "POST /w/{ws}/settings/tokens"
 
 // tokenName names the API token the log shows the team making: the
 // monitoring tool's export pushes mentions with it.
-const tokenName = "舆情导出推送 Monitoring export"
+const tokenName = "舆情导出推送"
 
 // pushAction is the log's action of the token's pushes of mentions.
 const pushAction = "POST /api/v1/workspaces/{ws}/mentions"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -441,6 +442,10 @@ func TestDemoAuditLog(t *testing.T) {
 	}
 	if len(toks) != 1 || toks[0].Name != tokenName || toks[0].Role != account.Editor || toks[0].RevokedAt != nil {
 		t.Fatalf("tokens after two loads = %+v; want the one %q", toks, tokenName)
+	}
+	// The demo speaks Chinese; its token's name is not half English.
+	if strings.IndexFunc(toks[0].Name, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }) >= 0 {
+		t.Errorf("token name %q mixes in Latin letters", toks[0].Name)
 	}
 	if tok := toks[0]; !tok.CreatedAt.Equal(made) || tok.LastUsedAt == nil || !tok.LastUsedAt.Equal(used) {
 		t.Errorf("token made %v, last used %v; want %v and %v as the log says", tok.CreatedAt, tok.LastUsedAt, made, used)
