@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -501,10 +503,74 @@ func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p accoun
 		"Form": form, "Errors": fieldErrors(ferr), "Allowlist": newAllowNote(allow),
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
-		"Located":  slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
-		"DayStart": metric.DayStart(to, loc),
+		"Located":        slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
+		"DayStart":       metric.DayStart(to, loc),
+		"TaggedReadable": readableURL(l.Tagged()),
 	})
 	return nil
+}
+
+// readableURL returns u with its percent-encoded UTF-8 characters decoded
+// and, in its query, + as a space (utm_content=阿May 笔记 rather than
+// utm_content=%E9%98%BFMay+%E7%AC%94%E8%AE%B0), as a browser's address bar
+// shows it, or "" when that reads the same. The escapes of ASCII (%26, %3D,
+// %2F) stay, so that the parameters still read apart, and so does an
+// escape of anything but a printable character (a bidi control, invalid
+// UTF-8). It is for reading only: the link uses u.
+func readableURL(u string) string {
+	var b strings.Builder
+	inQuery := false
+	for i := 0; i < len(u); {
+		c := u[i]
+		switch {
+		case c == '?' && !inQuery:
+			inQuery = true
+		case c == '#':
+			inQuery = false
+		case c == '+' && inQuery:
+			b.WriteByte(' ')
+			i++
+			continue
+		case c == '%':
+			// A run of escapes of bytes ≥ 0x80: decode the characters
+			// it spells.
+			var raw []byte
+			j := i
+			for j+2 < len(u) && u[j] == '%' {
+				v, err := strconv.ParseUint(u[j+1:j+3], 16, 8)
+				if err != nil || v < 0x80 {
+					break
+				}
+				raw = append(raw, byte(v))
+				j += 3
+			}
+			if len(raw) > 0 && printableUTF8(raw) {
+				b.Write(raw)
+				i = j
+				continue
+			}
+		}
+		b.WriteByte(c)
+		i++
+	}
+	if b.String() == u {
+		return ""
+	}
+	return b.String()
+}
+
+// printableUTF8 tells whether raw is valid UTF-8 of printable characters
+// only.
+func printableUTF8(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for _, r := range string(raw) {
+		if !unicode.IsPrint(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // bucketRow is one value of a breakdown with its share of the clicks.

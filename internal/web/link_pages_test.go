@@ -1092,3 +1092,44 @@ func TestLinksTableStacksOnPhone(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// TestReadableURL: a tagged destination reads with its Chinese (or other
+// UTF-8) characters decoded and a query's + as a space, as an address bar
+// shows it; escapes of ASCII and of what does not print stay, and an
+// address with nothing to decode has no second form.
+func TestReadableURL(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"https://shop.example.com/winter?utm_content=%E9%98%BFMay+%E7%AC%94%E8%AE%B0&utm_source=xiaohongshu", "https://shop.example.com/winter?utm_content=阿May 笔记&utm_source=xiaohongshu"},
+		{"https://shop.example.com/%E5%86%AC/a+b?q=a%26b%3Dc+%E5%86%AC", "https://shop.example.com/冬/a+b?q=a%26b%3Dc 冬"},
+		{"https://shop.example.com/?utm_content=%E2%80%AEevil", ""},          // a bidi override stays escaped
+		{"https://shop.example.com/?utm_content=%E9%98", ""},                 // half a character
+		{"https://shop.example.com/?utm_source=weibo&utm_medium=social", ""}, // nothing to decode
+		{"https://shop.example.com/?x=%", ""},
+		{"https://shop.example.com/#a+%E5%86%AC", "https://shop.example.com/#a+冬"},
+	} {
+		if got := readableURL(c.in); got != c.want {
+			t.Errorf("readableURL(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestLinkPageReadsTaggedDestination: a link's page shows its tagged
+// destination as the link uses it, percent-encoded, and beside it as it
+// reads, with the post's Chinese label in utm_content.
+func TestLinkPageReadsTaggedDestination(t *testing.T) {
+	f := newTrackingFixture(t)
+	l, err := f.h.links.Create(context.Background(), f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/winter", Label: "阿May", UTMContent: "阿May 笔记"})
+	must(t, err)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	for _, c := range []struct{ lang, note string }{{"zh-CN", "仅供阅读"}, {"en", "to read"}} {
+		_, body, _ := b.do("GET", "/w/acme/links/"+strconv.FormatInt(l.ID, 10)+"?lang="+c.lang, nil, map[string]string{"Accept-Language": c.lang})
+		if used := section(body, `id="tagged-url"`, "</dd>"); !strings.Contains(used, "utm_content=%E9%98%BFMay") {
+			t.Errorf("%s: the tagged destination is not the one the link uses: %s", c.lang, used)
+		}
+		if read := section(body, `id="tagged-readable"`, "</dd>"); !strings.Contains(read, "utm_content=阿May 笔记") || !strings.Contains(read, c.note) {
+			t.Errorf("%s: the tagged destination does not read decoded: %s", c.lang, read)
+		}
+	}
+}
