@@ -79,7 +79,7 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 		return err
 	}
 	data["Hot"], data["HotChart"], data["Cloud"] = hot, hotTrendChart(hot), cloudWords(hot.Cloud)
-	if data["HotRows"], err = s.hotTermRows(ctx, ws, hot.Terms); err != nil {
+	if data["HotRows"], err = s.hotTermRows(ctx, ws, hot.Terms, insightRows); err != nil {
 		return err
 	}
 	co, err := s.Insights.CoOccurring(ctx, ws, topic, per)
@@ -186,10 +186,10 @@ func cloudWords(ws []insight.CloudWord) []cloudWord {
 	return out
 }
 
-// hotTermRows are the first insightRows hot terms, each with the text of
-// one of its mentions.
-func (s *Server) hotTermRows(ctx context.Context, ws int64, terms []insight.HotTerm) ([]hotTermRow, error) {
-	terms = terms[:min(len(terms), insightRows)]
+// hotTermRows are the first n hot terms, each with the text of one of
+// its mentions.
+func (s *Server) hotTermRows(ctx context.Context, ws int64, terms []insight.HotTerm, n int) ([]hotTermRow, error) {
+	terms = terms[:min(len(terms), n)]
 	lists := make([][]int64, len(terms))
 	for i, h := range terms {
 		lists[i] = h.MentionIDs

@@ -508,23 +508,11 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 	if err != nil {
 		return nil, err
 	}
-	terms := ht.Terms
-	if len(terms) > hotTermLimit {
-		terms = terms[:hotTermLimit]
-	}
-	lists := make([][]int64, len(terms))
-	for i, h := range terms {
-		lists[i] = h.MentionIDs
-	}
-	texts, err := s.examples(ctx, ws, lists, exampleRunes)
+	rows, err := s.hotTermRows(ctx, ws, ht.Terms, hotTermLimit)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]hotTermRow, len(terms))
-	for i, h := range terms {
-		rows[i] = hotTermRow{HotTerm: h, Example: texts[i]}
-	}
-	return map[string]any{"Chart": hotTermsChart(terms, t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
+	return map[string]any{"Chart": hotTermsChart(ht.Terms[:len(rows)], t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
 }
 
 // hotTermsChart is the hot terms bar chart: this period's count against
