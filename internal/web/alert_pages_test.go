@@ -208,16 +208,7 @@ func TestAlertRuleEditor(t *testing.T) {
 	}
 
 	// An analyst sees the rules, not the editor, and changes nothing.
-	analyst := "analyst@example.com"
-	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	an := h.browser()
-	an.login(analyst, "correct horse battery")
+	an := h.member(owner, "analyst@example.com", account.Analyst)
 	if status, body := an.get("/w/acme/listening?rule=" + id); status != http.StatusOK || strings.Contains(body, `id="rule-editor"`) || strings.Contains(body, "/disable") || !strings.Contains(body, "pr@example.com") {
 		t.Errorf("analyst's page: %d, editor or pause shown, or channels hidden", status)
 	}

@@ -119,6 +119,31 @@ type browser struct {
 	csrf string
 }
 
+// member adds a new user with role to owner's workspace and returns a
+// browser signed in as them.
+func (h *harness) member(owner tenant, email string, role account.Role) *browser {
+	h.t.Helper()
+	ctx := context.Background()
+	const password = "correct horse battery"
+	if _, err := h.accounts.CreateUser(ctx, email, strings.Split(email, "@")[0], password, false); err != nil {
+		h.t.Fatal(err)
+	}
+	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	op, err := h.accounts.Enter(ctx, ownerUser, owner.ws.Slug)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.accounts.AddMember(ctx, op, email, role); err != nil {
+		h.t.Fatal(err)
+	}
+	b := h.browser()
+	b.login(email, password)
+	return b
+}
+
 func (h *harness) browser() *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}

@@ -274,16 +274,7 @@ func TestTrackingRoles(t *testing.T) {
 
 	// An analyst of acme sees the pages, no create or rotate buttons, and
 	// may change nothing.
-	analyst := "analyst@example.com"
-	_, err := h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	a := h.browser()
-	a.login(analyst, "correct horse battery")
+	a := h.member(f.owner, "analyst@example.com", account.Analyst)
 	for _, p := range f.pages() {
 		status, body := a.get(p.path)
 		if status != http.StatusOK {
@@ -987,16 +978,7 @@ func TestAllowlistOldEntries(t *testing.T) {
 	}
 
 	// A member who cannot edit the list is not told to remove entries.
-	analyst := "ana@example.com"
-	_, err := h.accounts.CreateUser(ctx, analyst, "Ana", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	ab := h.browser()
-	ab.login(analyst, "correct horse battery")
+	ab := h.member(f.owner, "ana@example.com", account.Analyst)
 	_, ro, _ := ab.do("GET", "/w/acme/settings", nil, map[string]string{"Accept-Language": "en"})
 	if marked := section(ro, `id="allowlist-refused"`, "</div>"); !strings.Contains(marked, "4 saved entries are no longer accepted and allow no destination until an owner or admin removes them.") ||
 		!strings.Contains(marked, "Line 2: “com” is a single name") || strings.Contains(ro, `id="allowlist-form"`) {

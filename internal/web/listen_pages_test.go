@@ -197,16 +197,7 @@ func TestListeningPages(t *testing.T) {
 	}
 
 	// An analyst sees the pages and may change nothing.
-	analyst := "analyst@example.com"
-	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	an := h.browser()
-	an.login(analyst, "correct horse battery")
+	an := h.member(owner, "analyst@example.com", account.Analyst)
 	for _, p := range []string{"/w/acme/listening", alertPath} {
 		status, body := an.get(p)
 		if status != http.StatusOK {
@@ -557,16 +548,7 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	}
 
 	// An analyst reads, downloads, and may change nothing.
-	analyst := "analyst@example.com"
-	_, err = h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	an := h.browser()
-	an.login(analyst, "correct horse battery")
+	an := h.member(owner, "analyst@example.com", account.Analyst)
 	status, body = an.get("/w/acme/listening")
 	if status != http.StatusOK || strings.Contains(body, "/sentiment\"") || strings.Contains(body, `id="rule-editor"`) || strings.Contains(body, delPath) {
 		t.Errorf("analyst sees editing controls: %d", status)

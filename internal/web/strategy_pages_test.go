@@ -384,16 +384,7 @@ func TestStrategyRoles(t *testing.T) {
 	h, ctx := f.h, context.Background()
 
 	// An analyst of acme reads everything and changes nothing.
-	analyst := "analyst@example.com"
-	_, err := h.accounts.CreateUser(ctx, analyst, "Ann", "correct horse battery", false)
-	must(t, err)
-	ownerUser, err := h.accounts.UserByEmail(ctx, f.owner.email)
-	must(t, err)
-	op, err := h.accounts.Enter(ctx, ownerUser, "acme")
-	must(t, err)
-	must(t, h.accounts.AddMember(ctx, op, analyst, account.Analyst))
-	a := h.browser()
-	a.login(analyst, "correct horse battery")
+	a := h.member(f.owner, "analyst@example.com", account.Analyst)
 	for _, path := range f.strategyPaths() {
 		want := http.StatusOK
 		if strings.HasSuffix(path, "/new") {
