@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
 	// The time zone database inside the binary: a workspace's zone
 	// (Asia/Shanghai by default) must load on a host without one, such
 	// as a bare container running the static binary.
