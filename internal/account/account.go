@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/currency"
+
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
@@ -64,10 +66,20 @@ func (w *Workspace) Validate() error {
 	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "" {
 		fs.Add("time_zone", "error.time_zone", "Value", w.TimeZone)
 	}
-	if len(w.Currency) != 3 || strings.ToUpper(w.Currency) != w.Currency {
-		fs.Add("currency", "error.currency")
+	if !ValidCurrency(w.Currency) {
+		fs.Add("currency", "error.currency", "Value", w.Currency)
 	}
 	return fs.Err()
+}
+
+// ValidCurrency reports whether c is an ISO 4217 code in capitals, as
+// amounts are stored with: three capitals alone let "XYZ" through.
+func ValidCurrency(c string) bool {
+	if len(c) != 3 || strings.ToUpper(c) != c {
+		return false
+	}
+	_, err := currency.ParseISO(c)
+	return err == nil
 }
 
 // Location is the workspace's time zone; reports, calendars and schedules

@@ -229,7 +229,14 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 	}
 	w.ID, w.Slug, w.CreatedAt = p.Workspace.ID, p.Workspace.Slug, p.Workspace.CreatedAt
 	w = withDefaults(w)
-	if err := w.Validate(); err != nil {
+	check := w
+	if w.Currency == p.Workspace.Currency {
+		// A code stored before codes were checked against ISO 4217 stays
+		// as it is: amounts may be recorded in it, and the workspace's
+		// name and zone remain editable.
+		check.Currency = DefaultCurrency
+	}
+	if err := check.Validate(); err != nil {
 		return Workspace{}, err
 	}
 	if w.Currency != p.Workspace.Currency {

@@ -500,6 +500,23 @@ func TestWorkspaceEditAndAudit(t *testing.T) {
 	if w, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme GmbH", TimeZone: "Europe/Berlin", Currency: "EUR"}); err != nil || w.Name != "Acme GmbH" {
 		t.Fatalf("rename keeping the currency = %+v, %v", w, err)
 	}
+	// A code stored before codes were checked against ISO 4217 stays
+	// readable and does not block the rest of the form; a new one is checked.
+	if _, err := db.WriteDB().ExecContext(ctx, `UPDATE workspaces SET currency = 'XYZ' WHERE id = $1`, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	po = mustEnter(t, s, owner, "acme")
+	if w, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme AG", TimeZone: "Europe/Berlin", Currency: "XYZ"}); err != nil || w.Currency != "XYZ" {
+		t.Fatalf("rename keeping a stored unknown currency = %+v, %v", w, err)
+	}
+	_, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme AG", TimeZone: "Europe/Berlin", Currency: "QQQ"})
+	if got := fieldKeys(t, err); got["currency"] != "error.currency" {
+		t.Fatalf("change to an unknown currency: fields %v; want currency error.currency", got)
+	}
+	if _, err := db.WriteDB().ExecContext(ctx, `UPDATE workspaces SET currency = 'EUR' WHERE id = $1`, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	po = mustEnter(t, s, owner, "acme")
 
 	for _, a := range []string{"first", "second", "third"} {
 		if err := s.Record(ctx, po, a, "target", "", "10.0.0.1"); err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/currency"
+
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
@@ -296,21 +298,19 @@ func (b *Budget) Validate() error {
 	amount(&fs, "monthly", b.Monthly)
 	amount(&fs, "hourly_cost", b.HourlyCost)
 	if !validCurrency(b.Currency) {
-		fs.Add("currency", "error.currency")
+		fs.Add("currency", "error.currency", "Value", b.Currency)
 	}
 	return fs.Err()
 }
 
+// validCurrency reports whether c is an ISO 4217 code in capitals: three
+// capitals alone let "XYZ" through.
 func validCurrency(c string) bool {
-	if len(c) != 3 {
+	if len(c) != 3 || strings.ToUpper(c) != c {
 		return false
 	}
-	for _, r := range c {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
+	_, err := currency.ParseISO(c)
+	return err == nil
 }
 
 // MaxAmount bounds every amount and count a person types (budgets,

@@ -277,7 +277,11 @@ func TestValidationThroughService(t *testing.T) {
 		{"budget currency", func(s *brand.Service) error {
 			_, err := s.SaveBudget(ctx, 1, brand.Budget{Monthly: 1000, Currency: "rmb"})
 			return err
-		}, "currency", "error.currency", nil},
+		}, "currency", "error.currency", "rmb"},
+		{"budget currency of three capitals that no country uses", func(s *brand.Service) error {
+			_, err := s.SaveBudget(ctx, 1, brand.Budget{Monthly: 1000, Currency: "XYZ"})
+			return err
+		}, "currency", "error.currency", "XYZ"},
 		{"hourly cost that makes the team's cost infinite", func(s *brand.Service) error {
 			_, err := s.Team.Create(ctx, 1, brand.TeamMember{Name: "Li", WeeklyHours: 40, HourlyCost: 1e308})
 			return err

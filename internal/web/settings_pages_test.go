@@ -42,6 +42,9 @@ func TestSettingsFormErrors(t *testing.T) {
 		{"workspace without a name", "/w/acme/settings", url.Values{"name": {""}, "time_zone": {"Europe/Paris"}, "currency": {"EUR"}},
 			[]string{`value="Europe/Paris"`, `id="f-name-err"`},
 			[]string{workspaceName}},
+		{"workspace currency of three capitals that no country uses", "/w/acme/settings", url.Values{"name": {"WS acme"}, "time_zone": {"Asia/Shanghai"}, "currency": {"XYZ"}},
+			[]string{`value="XYZ"`, "“XYZ”不是 ISO 4217 货币代码"},
+			nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -106,5 +109,22 @@ func TestTokenTableStacksOnPhone(t *testing.T) {
 	_, body := b.get("/w/acme/settings")
 	for _, p := range stackProblems(t, body, "token-table") {
 		t.Error(p)
+	}
+}
+
+// TestCurrencyErrorNamesValue: the currency error names the code typed in
+// both languages, and reads whole where no code is given.
+func TestCurrencyErrorNamesValue(t *testing.T) {
+	c, err := loadCatalog()
+	must(t, err)
+	for _, loc := range Locales {
+		named := c.T(loc, "error.currency", map[string]any{"Value": "XYZ"})
+		plain := c.T(loc, "error.currency", nil)
+		if !strings.Contains(named, "“XYZ”") || !strings.Contains(named, "ISO 4217") {
+			t.Errorf("%s: %q does not name the code", loc, named)
+		}
+		if strings.Contains(plain, "“") || strings.Contains(plain, "no value") || plain == "error.currency" {
+			t.Errorf("%s: without a code, %q", loc, plain)
+		}
 	}
 }
