@@ -12,6 +12,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/insight"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -237,6 +238,72 @@ func TestHotTermsLeaveOutSearchedTerms(t *testing.T) {
 		}
 		if note := section(body, `id="`+c.note+`"`, "</p>"); !strings.Contains(note, c.says) {
 			t.Errorf("%s in %s: the hot terms do not say the searched-for words are left out: %q", c.path, c.lang, note)
+		}
+	}
+}
+
+// TestHotTermsPreviousOneDecimal: the earlier periods' mean of a hot term
+// (2 mentions in 9 a week before, scaled to this week's 3: 0.67) reads
+// with one decimal at most, as the other counts of the card, on the
+// listening page and on the insights, in both languages.
+func TestHotTermsPreviousOneDecimal(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.listen.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	for i := range 3 {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: fmt.Sprint(len(posts)), Author: "fan", Text: fmt.Sprintf("星澜 oatmilk %d", i),
+			PublishedAt: now.Add(-time.Duration(i) * time.Hour)})
+	}
+	for i := range 9 {
+		text := fmt.Sprintf("星澜 morning %d", i)
+		if i < 2 {
+			text = fmt.Sprintf("星澜 oatmilk morning %d", i)
+		}
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: fmt.Sprint(len(posts)), Author: "fan", Text: text,
+			PublishedAt: now.AddDate(0, 0, -10).Add(-time.Duration(i) * time.Hour)})
+	}
+	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	oneDecimal := regexp.MustCompile(`^\d{1,3}(,\d{3})*(\.\d)?$`)
+	for _, c := range []struct{ path, table, lang string }{
+		{"/w/acme/listening", "hot-term-table", "zh-CN"},
+		{"/w/acme/listening/insights?days=7", "insight-hot-table", "zh-CN"},
+		{"/w/acme/listening", "hot-term-table", "en"},
+		{"/w/acme/listening/insights?days=7", "insight-hot-table", "en"},
+	} {
+		sep := "?"
+		if strings.Contains(c.path, "?") {
+			sep = "&"
+		}
+		_, body, _ := b.do("GET", c.path+sep+"lang="+c.lang, nil, map[string]string{"Accept-Language": c.lang})
+		hot := section(body, `id="`+c.table+`"`, "</table>")
+		label := regexp.QuoteMeta(h.srv.cat.T(c.lang, "listening.hot.previous", nil))
+		cells := regexp.MustCompile(`data-label="`+label+`">([^<]*)<`).FindAllStringSubmatch(hot, -1)
+		if !strings.Contains(hot, "oatmilk") || len(cells) == 0 {
+			t.Errorf("%s in %s: no oatmilk row or no earlier periods' cell:\n%s", c.path, c.lang, hot)
+		}
+		fractional := false
+		for _, cell := range cells {
+			fractional = fractional || strings.Contains(cell[1], ".")
+			if !oneDecimal.MatchString(cell[1]) {
+				t.Errorf("%s in %s: earlier periods read %q, want one decimal at most", c.path, c.lang, cell[1])
+			}
+		}
+		if !fractional {
+			t.Errorf("%s in %s: no fractional earlier periods' mean in %q", c.path, c.lang, cells)
+		}
+	}
+	// The chart's earlier periods' bars read as the table does.
+	opt := chartJSON(t, hotTermsChart([]insight.HotTerm{{Term: "oatmilk", Count: 3, Previous: 0.67}, {Term: "latte", Count: 90, Previous: 80.34}}, func(k string) string { return k }))
+	for _, v := range opt["series"].([]any)[1].(map[string]any)["data"].([]any) {
+		if s := strconv.FormatFloat(v.(float64), 'f', -1, 64); !oneDecimal.MatchString(s) {
+			t.Errorf("the chart's earlier periods' bar reads %s, want one decimal at most", s)
 		}
 	}
 }

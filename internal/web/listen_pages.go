@@ -524,7 +524,8 @@ func hotTermsChart(terms []insight.HotTerm, t func(string) string) map[string]an
 	names := make([]string, len(terms))
 	now, prev := make([]int, len(terms)), make([]float64, len(terms))
 	for i, h := range terms {
-		names[i], now[i], prev[i] = h.Term, h.Count, h.Previous
+		// One decimal, as the table's count reads it (0.7, not 0.67).
+		names[i], now[i], prev[i] = h.Term, h.Count, math.Round(h.Previous*10)/10
 	}
 	return map[string]any{
 		"tooltip": map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}},
