@@ -320,6 +320,22 @@ func TestStrategyCreateAndEdit(t *testing.T) {
 		if len(got.Mix) != 2 || got.Mix[0].Platform != "weibo" || got.Mix[1].BudgetShare != 40 {
 			t.Errorf("saved mix: %+v", got.Mix)
 		}
+		// The editor lists the ticked platforms first, and its hint says so
+		// rather than claiming the order is by fit alone.
+		_, body = b.get(page + "/mix")
+		var order []string
+		for _, m := range regexp.MustCompile(`<tr data-platform="([^"]+)"( class="included")?`).FindAllStringSubmatch(body, -1) {
+			order = append(order, m[1]+m[2])
+		}
+		if len(order) < 3 || !strings.Contains(order[0], "included") || !strings.Contains(order[1], "included") || strings.Contains(order[2], "included") {
+			t.Errorf("mix editor rows %v; want the two ticked ones first", order)
+		}
+		if !strings.Contains(body, "已勾选的平台排在前面") {
+			t.Errorf("mix hint does not say the ticked platforms come first")
+		}
+		if cat, err := loadCatalog(); err != nil || !strings.Contains(cat.T("en", "strategy.mix_help", nil), "ticked platforms come first") {
+			t.Errorf("English mix hint does not say the ticked platforms come first (%v)", err)
+		}
 	})
 
 	t.Run("hours", func(t *testing.T) {
