@@ -235,7 +235,7 @@ func (db *DB) TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, 
 	rows, err := db.reader().query(ctx, `SELECT m.author, m.source_kind, MAX(m.author_followers), COUNT(*),
 		SUM(CASE WHEN m.sentiment = 'positive' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN m.sentiment = 'negative' THEN 1 ELSE 0 END),
-		SUM(m.likes + m.reposts + m.comments)
+		SUM(`+boundedCount("m.likes")+` + `+boundedCount("m.reposts")+` + `+boundedCount("m.comments")+`)
 		FROM mentions m WHERE `+where+` AND m.author <> ''
 		GROUP BY m.source_kind, m.author ORDER BY MAX(m.author_followers) DESC, COUNT(*) DESC, m.author, m.source_kind`+fmt.Sprintf(` LIMIT %d`, max(1, min(limit, 1000))), args...)
 	if err != nil {
@@ -251,6 +251,14 @@ func (db *DB) TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, 
 		out = append(out, a)
 	}
 	return out, apperr.Wrap(rows.Err(), "read top authors")
+}
+
+// boundedCount is the SQL of a stored count within 0 and listen.MaxCount,
+// as posts bring them in since: a mention stored before could hold one
+// near the largest integer, and adding two of them overflowed (an error
+// on both databases).
+func boundedCount(col string) string {
+	return fmt.Sprintf(`(CASE WHEN %[1]s > %[2]d THEN %[2]d WHEN %[1]s < 0 THEN 0 ELSE %[1]s END)`, col, int64(listen.MaxCount))
 }
 
 // SourceBreakdown counts mentions in [from, to) per source kind.

@@ -1,0 +1,73 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/store"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestTopAuthorsEngagementBounded: mentions stored before their counts
+// were bounded on the way in may hold likes, reposts and comments near
+// the largest integer; the top authors count each as listen.MaxCount at
+// most (and a negative one as 0) instead of failing or wrapping negative.
+func TestTopAuthorsEngagementBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+		w := db.WriteDB()
+		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', TRUE, $1, $1)`, at); err != nil {
+			t.Fatal(err)
+		}
+		const huge = math.MaxInt64 - 1
+		cases := []struct {
+			author                   string
+			likes, reposts, comments []int64 // one mention each
+			want                     int64
+		}{
+			{"old-counts", []int64{huge, huge}, []int64{huge, 5}, []int64{huge, 0}, 4*listen.MaxCount + 5},
+			{"one-huge", []int64{huge}, []int64{1}, []int64{2}, listen.MaxCount + 3},
+			{"negative", []int64{-huge, 4}, []int64{0, 0}, []int64{0, 0}, 4},
+			{"ordinary", []int64{10, 20}, []int64{1, 2}, []int64{3, 4}, 40},
+		}
+		var ms []listen.NewMention
+		for _, c := range cases {
+			for i := range c.likes {
+				ms = append(ms, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(c.author, i), Author: c.author, Text: "oat",
+					ContentHash: fmt.Sprint(c.author, i), Sentiment: listen.Neutral, TopicIDs: []int64{7}, PublishedAt: at, FetchedAt: at}, ClusterIndex: -1})
+			}
+		}
+		if _, _, err := db.SaveMentions(ctx, 1, ms, listen.NearSync{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			for i := range c.likes {
+				if _, err := w.ExecContext(ctx, `UPDATE mentions SET likes = $1, reposts = $2, comments = $3 WHERE workspace_id = 1 AND external_id = $4`,
+					c.likes[i], c.reposts[i], c.comments[i], fmt.Sprint(c.author, i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got, err := db.TopAuthors(ctx, 1, nil, at.Add(-time.Hour), at.Add(time.Hour), 10)
+		if err != nil {
+			t.Fatalf("TopAuthors: %v", err)
+		}
+		engagement := map[string]int64{}
+		for _, a := range got {
+			engagement[a.Author] = a.Engagement
+		}
+		for _, c := range cases {
+			if e, ok := engagement[c.author]; !ok || e != c.want {
+				t.Errorf("%s: engagement %d (listed %v), want %d", c.author, e, ok, c.want)
+			}
+		}
+	})
+}
