@@ -201,7 +201,7 @@ func Rank(platforms []Platform, persona brand.Persona, objective string, perform
 		reach := 1.0
 		if share := inShare(p.Audience.CityTiers, tiers); len(tiers) > 0 && len(p.Audience.CityTiers) > 0 && share < ReachFull {
 			reach = share / ReachFull
-			reasons = append(reasons, Reason{Key: "fit.reason.reach", Args: map[string]any{"Share": round1(share), "Reach": round1(100 * reach)}})
+			reasons = append(reasons, Reason{Key: shareKey("fit.reason.reach", share), Args: map[string]any{"Share": round1(share), "Reach": round1(100 * reach)}})
 		}
 		out = append(out, Fit{Platform: p.Key, Score: round1(combine(components) * reach), Reach: reach, Components: components, Reasons: reasons})
 	}
@@ -240,7 +240,7 @@ func audienceScore(a Audience, ages, tiers []string, g brand.GenderSplit) (*floa
 	if len(ages) > 0 {
 		share := inShare(a.Age, ages)
 		sum, weights = sum+weightAge*share, weights+weightAge
-		reasons = append(reasons, Reason{Key: "fit.reason.audience_age", Args: map[string]any{"Share": round1(share), "Bands": strings.Join(ages, ", ")}})
+		reasons = append(reasons, Reason{Key: shareKey("fit.reason.audience_age", share), Args: map[string]any{"Share": round1(share), "Bands": strings.Join(ages, ", ")}})
 	}
 	if pf, pm := g.Female, g.Male; pf+pm > 0 {
 		qf, qm := a.Gender.Female, a.Gender.Male
@@ -255,7 +255,7 @@ func audienceScore(a Audience, ages, tiers []string, g brand.GenderSplit) (*floa
 	if len(tiers) > 0 {
 		share := inShare(a.CityTiers, tiers)
 		sum, weights = sum+weightCity*share, weights+weightCity
-		reasons = append(reasons, Reason{Key: "fit.reason.audience_city", Args: map[string]any{"Share": round1(share), "Tiers": strings.Join(tiers, ", ")}})
+		reasons = append(reasons, Reason{Key: shareKey("fit.reason.audience_city", share), Args: map[string]any{"Share": round1(share), "Tiers": strings.Join(tiers, ", ")}})
 	}
 	if weights == 0 {
 		return nil, []Reason{{Key: "fit.reason.audience_unknown"}}
@@ -265,6 +265,16 @@ func audienceScore(a Audience, ages, tiers []string, g brand.GenderSplit) (*floa
 
 // inShare is the share of the audience inside a set of keys, capped at 100
 // for shares that sum a little over because of rounding.
+// shareKey is key, or key+"_none" when share (percent) shows as 0: the
+// catalog's shares are rounded estimates, so a 0 reads "almost none of its
+// users", not "only 0%".
+func shareKey(key string, share float64) string {
+	if round1(share) == 0 {
+		return key + "_none"
+	}
+	return key
+}
+
 func inShare(dist map[string]float64, keys []string) float64 {
 	var s float64
 	for _, k := range keys {

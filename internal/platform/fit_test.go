@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -134,7 +135,7 @@ func checkFits(t *testing.T, fits []Fit) {
 		if math.Abs(weighted*f.Reach-f.Score) > 0.5 {
 			t.Errorf("%s score %v, but components give %v × reach %v", f.Platform, f.Score, weighted, f.Reach)
 		}
-		if cut := slices.ContainsFunc(f.Reasons, func(r Reason) bool { return r.Key == "fit.reason.reach" }); cut != (f.Reach < 1) {
+		if cut := slices.ContainsFunc(f.Reasons, func(r Reason) bool { return strings.HasPrefix(r.Key, "fit.reason.reach") }); cut != (f.Reach < 1) {
 			t.Errorf("%s reach %v, but reach reason present = %v", f.Platform, f.Reach, cut)
 		}
 		if perf := f.Components[4]; perf.Score != nil || perf.Weight != WeightPerformance {
@@ -357,5 +358,48 @@ func TestRankReach(t *testing.T) {
 		if f.Reach != 1 {
 			t.Errorf("without city tiers, %s reach %v; want 1", f.Platform, f.Reach)
 		}
+	}
+}
+
+// TestShareReasonsAtZero: a share of a platform's users that shows as 0
+// (the catalog's shares are rounded estimates) is told as "almost none",
+// by a reason key of its own, never as "only 0%"; a share above 0 keeps
+// the reason that names it.
+func TestShareReasonsAtZero(t *testing.T) {
+	t.Parallel()
+	platforms := mustLoad(t).Platforms()
+	for _, tt := range []struct {
+		name    string
+		persona brand.Persona
+	}{
+		{"lower-tier cities", brand.Persona{AgeBands: []string{"25-34"}, CityTiers: []string{"tier2", "tier3_below"}}},
+		{"overseas", overseasProfessionals},
+		{"Shanghai", brand.Persona{CityTiers: []string{"tier1"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fits, err := Rank(platforms, tt.persona, ObjectiveSales, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var zeros int
+			for _, f := range fits {
+				for _, r := range f.Reasons {
+					share, ok := r.Args["Share"].(float64)
+					if !ok || !strings.HasPrefix(r.Key, "fit.reason.reach") && !strings.HasPrefix(r.Key, "fit.reason.audience_") {
+						continue
+					}
+					none := strings.HasSuffix(r.Key, "_none")
+					if zero := share == 0; zero != none {
+						t.Errorf("%s: reason %s with share %v", f.Platform, r.Key, share)
+					}
+					if none {
+						zeros++
+					}
+				}
+			}
+			if tt.name == "lower-tier cities" && zeros == 0 {
+				t.Errorf("no platform with none of its users in tier 2 and below; the case proves nothing")
+			}
+		})
 	}
 }

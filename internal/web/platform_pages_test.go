@@ -316,3 +316,19 @@ func TestOverrideEditorSaveOverAnother(t *testing.T) {
 		t.Errorf("save again after the conflict: status %d", status)
 	}
 }
+
+// TestFitReasonAtZeroReads: the reasons for a share that shows as 0 read
+// as words in both languages, with no "0%" and no gap.
+func TestFitReasonAtZeroReads(t *testing.T) {
+	c, err := loadCatalog()
+	must(t, err)
+	args := map[string]any{"Share": 0.0, "Reach": 0.0, "Bands": "25-34"}
+	for _, key := range []string{"fit.reason.reach_none", "fit.reason.audience_age_none", "fit.reason.audience_city_none"} {
+		for _, loc := range Locales {
+			got := c.T(loc, key, args)
+			if got == key || strings.Contains(got, "no value") || strings.Contains(got, " 0% 的") || strings.Contains(got, "Only 0%") || strings.HasPrefix(got, "0%") {
+				t.Errorf("%s in %s reads %q", key, loc, got)
+			}
+		}
+	}
+}
