@@ -103,12 +103,12 @@ func TestPlatformPageLabels(t *testing.T) {
 	checkPages(t, b, "zh-CN", []pageCase{
 		{"/w/acme/platforms/weibo",
 			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2,000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
-				"帖子 <span class=\"muted\">(文字)</span>", "API 分享", "(链接分享)", "0.05%–1%", "按粉丝数计", "时区 Asia/Shanghai",
+				"帖子<span class=\"muted\">（文字）</span>", "API 分享", "（链接分享）", "0.05%–1%", "（按粉丝数计）", "时区 Asia/Shanghai",
 				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "保留英文原文",
 				"超过 140 字的微博会折叠在“全文”之后。", "开放接口只能分享链接"},
-			append(raw, "(直播)", "(文章)", "Posts over 140 characters", "Open publishing is link shares only")},
+			append(raw, "（直播）", "（文章）", "Posts over 140 characters", "Open publishing is link shares only")},
 		{"/w/acme/platforms/xiaohongshu",
-			[]string{"图文笔记", "视频笔记", "(短视频)", "3 亿", "按曝光计"},
+			[]string{"图文笔记", "视频笔记", "（短视频）", "3 亿", "按曝光计"},
 			append(raw, "image_note", "video_note", "(impressions)")},
 		{"/w/acme/platforms", []string{"5.9 亿", "小红书"}, []string{"590M"}},
 	})
@@ -139,7 +139,7 @@ func TestPlatformPageLabels(t *testing.T) {
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/platforms/weibo",
 			[]string{"City tiers", "590M", "text up to 2,000 characters", "up to 18 images", "title up to 32 characters", "video up to 15 minutes",
-				"Share via API", "per follower", "Supports: Monthly active users", "Age · Gender · City tiers", "Why estimated:",
+				"Share via API", "<span class=\"muted small\"> (per follower)</span>", "<span class=\"muted\"> (Link share)</span>", "Supports: Monthly active users", "Age · Gender · City tiers", "Why estimated:",
 				"Posts over 140 characters fold behind", "Open publishing is link shares only"},
 			append(raw, "保留英文原文", "超过 140 字")},
 	})

@@ -123,6 +123,17 @@ func TestStrategyPages(t *testing.T) {
 			}
 		})
 	}
+	// The campaign's length and zone stand beside its dates in the
+	// language's own brackets: full-width ones in Chinese.
+	cat := mustCatalog(t)
+	for _, lang := range Locales {
+		_, body, _ := b.do("GET", p, nil, map[string]string{"Accept-Language": lang})
+		days := cat.T(lang, "strategy.days", map[string]any{"N": campaign.Days(c.Start, c.End)})
+		want := map[string]string{"zh-CN": "（" + days + " · ", "en": " (" + days + " · "}[lang]
+		if !strings.Contains(body, want) {
+			t.Errorf("%s campaign page lacks %q", lang, want)
+		}
+	}
 	// Deleting a phase with targets says it takes them along.
 	for _, ph := range c.Phases {
 		n := phaseTargets(c, ph.ID)
