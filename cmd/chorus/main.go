@@ -19,6 +19,10 @@ import (
 	// as a bare container running the static binary.
 	_ "time/tzdata"
 
+	// Mozilla's root certificates for a host that has none, for the same
+	// container: sources and webhooks go over https.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"github.com/spf13/cobra"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
