@@ -509,7 +509,7 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	failed := false
 	for i, c := range r.Channels {
 		key := channelKey(c)
-		if prev[key] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok" {
+		if took(prev, i, c) {
 			outcome[key] = "ok"
 			continue
 		}
@@ -552,11 +552,18 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 // added or removed between tries, and one whose address changed is
 // tried again. The secret is left out of the hash: the outcome is shown
 // on the alert page. Outcomes recorded before were keyed by the
-// channel's place in the rule ("0:wecom"), which deliverOnce still
-// reads for an alert fired before an upgrade.
+// channel's place in the rule ("0:wecom"), which took still reads for
+// an alert fired before an upgrade.
 func channelKey(c listen.Channel) string {
 	sum := sha256.Sum256([]byte(c.Kind + "\x00" + c.URL + "\x00" + c.Email))
 	return hex.EncodeToString(sum[:4]) + ":" + c.Kind
+}
+
+// took reports whether c, the i-th channel of the rule, took the alert
+// whose delivery outcome is prev: under its key (channelKey), or under its
+// place in the rule for an outcome recorded before the keys.
+func took(prev map[string]string, i int, c listen.Channel) bool {
+	return prev[channelKey(c)] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok"
 }
 
 // refusedPrefix starts the outcome of a channel that refused the alert for

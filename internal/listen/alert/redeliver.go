@@ -2,7 +2,6 @@ package alert
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -84,7 +83,7 @@ func RedeliverOutcome(r listen.AlertRule, a listen.Alert) (map[string]string, er
 	pending := 0
 	for i, c := range r.Channels {
 		key := channelKey(c)
-		if prev[key] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok" {
+		if took(prev, i, c) {
 			out[key] = "ok"
 			continue
 		}
