@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/currency"
-
+	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
@@ -297,21 +296,12 @@ func (b *Budget) Validate() error {
 	var fs apperr.Fields
 	amount(&fs, "monthly", b.Monthly)
 	amount(&fs, "hourly_cost", b.HourlyCost)
-	if !validCurrency(b.Currency) {
+	if !account.ValidCurrency(b.Currency) {
 		fs.Add("currency", "error.currency", "Value", b.Currency)
 	}
 	return fs.Err()
 }
 
-// validCurrency reports whether c is an ISO 4217 code in capitals: three
-// capitals alone let "XYZ" through.
-func validCurrency(c string) bool {
-	if len(c) != 3 || strings.ToUpper(c) != c {
-		return false
-	}
-	_, err := currency.ParseISO(c)
-	return err == nil
-}
 
 // MaxAmount bounds every amount and count a person types (budgets,
 // prices, hourly costs, reach), so that sums and products of a few stay

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"regexp"
 	"strings"
 	"time"
 
@@ -358,16 +357,13 @@ type InquiryMark struct {
 	CustomerID string `json:"customer_id,omitempty"`
 }
 
-// channelRE is a channel as links name them (weibo, wechat, phone).
-var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
-
 // Validate checks an inquiry's fields.
 func (in *InquiryMark) Validate() error {
 	var fs apperr.Fields
 	if in.CampaignID <= 0 {
 		fs.Add("campaign_id", "error.required")
 	}
-	if in.Channel != "" && !channelRE.MatchString(in.Channel) {
+	if in.Channel != "" && !link.ValidChannel(in.Channel) {
 		// The rule of a link's channel, which the funnel compares it with:
 		// "Phone" or "电话" would be a channel of their own, and a tab was
 		// called too long.

@@ -108,12 +108,16 @@ const (
 
 var channelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,39}$`)
 
+// ValidChannel reports whether c names a channel as links do (weibo,
+// wechat, phone): what the funnel groups clicks and conversions by.
+func ValidChannel(c string) bool { return channelRE.MatchString(c) }
+
 func validateInput(in Input) apperr.Fields {
 	var fs apperr.Fields
 	if len([]rune(in.Label)) > MaxLabel {
 		fs.Add("label", "error.too_long", "Max", MaxLabel)
 	}
-	if in.Channel != "" && !channelRE.MatchString(in.Channel) {
+	if in.Channel != "" && !ValidChannel(in.Channel) {
 		fs.Add("channel", "error.link_channel")
 	}
 	if in.CampaignID != nil && *in.CampaignID <= 0 {

@@ -263,8 +263,6 @@ func audienceScore(a Audience, ages, tiers []string, g brand.GenderSplit) (*floa
 	return ptr(sum / weights), reasons
 }
 
-// inShare is the share of the audience inside a set of keys, capped at 100
-// for shares that sum a little over because of rounding.
 // shareKey is key, or key+"_none" when share (percent) shows as 0: the
 // catalog's shares are rounded estimates, so a 0 reads "almost none of its
 // users", not "only 0%".
@@ -275,6 +273,8 @@ func shareKey(key string, share float64) string {
 	return key
 }
 
+// inShare is the share of the audience inside a set of keys, capped at 100
+// for shares that sum a little over because of rounding.
 func inShare(dist map[string]float64, keys []string) float64 {
 	var s float64
 	for _, k := range keys {
