@@ -302,7 +302,6 @@ func (b *Budget) Validate() error {
 	return fs.Err()
 }
 
-
 // MaxAmount bounds every amount and count a person types (budgets,
 // prices, hourly costs, reach), so that sums and products of a few stay
 // finite: an hourly cost of 1e308 made the team's weekly cost infinite.
