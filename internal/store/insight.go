@@ -138,20 +138,12 @@ func (db *DB) CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, h
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var sentiment string
-		r := listen.Rollup{Volume: 1}
-		if err := rows.Scan(&r.Hour, &sentiment, &r.Reach); err != nil {
+		var m listen.Mention
+		if err := rows.Scan(&m.PublishedAt, &m.Sentiment, &m.AuthorFollowers); err != nil {
 			return nil, apperr.Wrap(err, "read mentions of cut hours")
 		}
-		r.Hour = r.Hour.UTC()
-		switch sentiment {
-		case listen.Positive:
-			r.Positive = 1
-		case listen.Neutral:
-			r.Neutral = 1
-		case listen.Negative:
-			r.Negative = 1
-		}
+		r := listen.Rollup{Hour: m.PublishedAt.UTC()}
+		count(&r, &m)
 		out = append(out, r)
 	}
 	return out, apperr.Wrap(rows.Err(), "read mentions of cut hours")
