@@ -118,13 +118,7 @@ func (s *Service) HotTerms(ctx context.Context, ws, topicID int64, p Period) (Ho
 	// The topics whose mentions are read: the one asked for, or every
 	// enabled topic; what they search for is in their mentions by
 	// construction, which says nothing new.
-	var read []listen.Topic
-	for _, t := range all {
-		if topicID == t.ID || topicID == 0 && t.Enabled {
-			read = append(read, t)
-		}
-	}
-	own, err := ownTerms(all, read, names)
+	own, err := ownTerms(all, func(t listen.Topic) bool { return topicID == t.ID || topicID == 0 && t.Enabled }, names)
 	if err != nil {
 		return HotTerms{}, err
 	}
@@ -336,17 +330,9 @@ func (s *Service) CoOccurring(ctx context.Context, ws, topicID int64, p Period) 
 		return out, err
 	}
 	out.PosSample, out.NegSample = pos.docs, neg.docs
-	chosen := map[int64]bool{}
-	for _, r := range sel {
-		chosen[r.ID] = true
-	}
-	var of []listen.Topic
-	for _, t := range all {
-		if chosen[t.ID] {
-			of = append(of, t)
-		}
-	}
-	own, err := ownTerms(all, of, names)
+	own, err := ownTerms(all, func(t listen.Topic) bool {
+		return slices.ContainsFunc(sel, func(r TopicRef) bool { return r.ID == t.ID })
+	}, names)
 	if err != nil {
 		return out, err
 	}
@@ -380,13 +366,13 @@ func (o ownWords) names(term string, of [2]string) bool {
 	return false
 }
 
-// ownTerms are the terms that name the topics read, which every mention
-// of them carries: the words of their names and of their queries' terms
+// ownTerms are the terms that name the topics of all that read tells,
+// which every mention of them carries: the words of their names and of their queries' terms
 // (the brand's or a competitor's aliases, a campaign's tag), as Terms cuts
 // them. A crisis topic's query terms stay but for the names of the
 // workspace's brand and competitor topics (of all) among them: the words
 // it watches for (要求退款, 买到假货) are the news when they rise.
-func ownTerms(all, read []listen.Topic, names *Names) (ownWords, error) {
+func ownTerms(all []listen.Topic, read func(listen.Topic) bool, names *Names) (ownWords, error) {
 	seg, err := segmenter()
 	if err != nil {
 		return nil, apperr.Wrap(err, "load the segmenter dictionary")
@@ -406,7 +392,10 @@ func ownTerms(all, read []listen.Topic, names *Names) (ownWords, error) {
 		}
 	}
 	own := ownWords{}
-	for _, t := range read {
+	for _, t := range all {
+		if !read(t) {
+			continue
+		}
 		words := topicWords(t)
 		if t.Kind == "crisis" {
 			addWords(own, t.Name)
