@@ -327,11 +327,7 @@ func ruleViews(rs []listen.AlertRule) []alertRuleView {
 // why is the catalog key that says what keeps it from being sent again
 // (the rule deleted, paused or without channels).
 func canRedeliver(a listen.Alert, rule *listen.AlertRule) (ok bool, why string) {
-	missed := false
-	for _, v := range alert.DeliveryOutcome(a) {
-		missed = missed || v != "ok"
-	}
-	if !missed || a.DeliveryDueAt != nil {
+	if !alert.Missed(a) || a.DeliveryDueAt != nil {
 		return false, ""
 	}
 	if rule == nil {

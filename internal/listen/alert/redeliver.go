@@ -2,8 +2,6 @@ package alert
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -78,7 +76,7 @@ func RedeliverOutcome(r listen.AlertRule, a listen.Alert) (map[string]string, er
 	prev := DeliveryOutcome(a)
 	// Only an alert that a channel refused or failed to take is sent
 	// again: not one fired before its rule had the channels it has now.
-	missed := slices.ContainsFunc(slices.Collect(maps.Values(prev)), func(v string) bool { return v != "ok" })
+	missed := Missed(a)
 	out := make(map[string]string, len(r.Channels))
 	pending := 0
 	for i, c := range r.Channels {
@@ -94,4 +92,15 @@ func RedeliverOutcome(r listen.AlertRule, a listen.Alert) (map[string]string, er
 		return nil, apperr.New(apperr.Conflict, "error.alert.redeliver_nothing", nil)
 	}
 	return out, nil
+}
+
+// Missed reports whether a channel refused a or failed to take it: its
+// delivery outcome holds something other than "ok".
+func Missed(a listen.Alert) bool {
+	for _, v := range DeliveryOutcome(a) {
+		if v != "ok" {
+			return true
+		}
+	}
+	return false
 }
