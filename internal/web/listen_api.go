@@ -279,11 +279,8 @@ func (s *Server) listenAPI() {
 
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports/preview", Summary: "Read an import file (multipart: file, mapping JSON) and show its columns, the first 20 rows mapped and every row error; saves nothing", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody, ReadOnly: true, Form: importForm[:4]},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			f, _, sourceID, err := readImportRequest(r, p.Workspace)
+			f, _, _, err := s.readImportRequest(r, p.Workspace)
 			if err != nil {
-				return err
-			}
-			if err := s.checkSourceIDs(r.Context(), p.Workspace.ID, []listen.Post{{SourceID: sourceID}}, func(int) string { return "source_id" }); err != nil {
 				return err
 			}
 			writeJSON(w, http.StatusOK, s.importResponse(r, f))
@@ -291,11 +288,8 @@ func (s *Server) listenAPI() {
 		})
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/imports", Summary: "Import a file (multipart: file, mapping JSON, skip_errors): all rows or nothing, or with skip_errors=true the good rows", Tag: tag, Perm: account.EditListening, Resp: typeOf[importResponse](), MaxBody: maxImportBody, Form: importForm},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			f, skip, sourceID, err := readImportRequest(r, p.Workspace)
+			f, skip, sourceID, err := s.readImportRequest(r, p.Workspace)
 			if err != nil {
-				return err
-			}
-			if err := s.checkSourceIDs(r.Context(), p.Workspace.ID, []listen.Post{{SourceID: sourceID}}, func(int) string { return "source_id" }); err != nil {
 				return err
 			}
 			if f.ErrorCount > 0 && !skip {
@@ -373,8 +367,9 @@ func importParts() string {
 }
 
 // readImportRequest reads the multipart form of an import: the file, the
-// mapping (JSON), skip_errors, format and source_id.
-func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFile, bool, int64, error) {
+// mapping (JSON), skip_errors, format and source_id, which must name a
+// source of the workspace (checkSourceIDs).
+func (s *Server) readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFile, bool, int64, error) {
 	var (
 		data     []byte
 		name     string
@@ -434,6 +429,9 @@ func readImportRequest(r *http.Request, ws account.Workspace) (*listen.ImportFil
 	}
 	f, err := listen.ReadImport(bytes.NewReader(data), mapping, listen.ImportOptions{Format: format, Name: name, Location: ws.Location(), Now: time.Now()})
 	if err != nil {
+		return nil, false, 0, err
+	}
+	if err := s.checkSourceIDs(r.Context(), ws.ID, []listen.Post{{SourceID: sourceID}}, func(int) string { return "source_id" }); err != nil {
 		return nil, false, 0, err
 	}
 	return f, skip, sourceID, nil
