@@ -225,7 +225,7 @@ func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 // is booked (committed) but nothing is spent, and no one works on it yet,
 // so it has no cost so far.
 func giftCampaign(today campaign.Date, r refIDs) campaign.Campaign {
-	start := today.AddDays(43)
+	start := salesCampaign(today, r).End.AddDays(1)
 	day := func(n int) campaign.Date { return start.AddDays(n) }
 	return campaign.Campaign{
 		Name:      "新春礼盒季",
