@@ -193,6 +193,9 @@ func (fs *Fields) OneOf(field, v string, allowed []string) {
 }
 
 // Nest appends the errors of a nested value under a prefix ("personas[2].").
+// An error about the nested value as a whole (field "body", as DecodeJSON
+// names it) is about the prefix itself: "personas[2]", not
+// "personas[2].body".
 func (fs *Fields) Nest(prefix string, err error) {
 	var ae *Error
 	if !errors.As(err, &ae) {
@@ -202,7 +205,11 @@ func (fs *Fields) Nest(prefix string, err error) {
 		return
 	}
 	for _, f := range ae.Fields {
-		f.Field = prefix + f.Field
+		if f.Field == "body" && prefix != "" {
+			f.Field = strings.TrimSuffix(prefix, ".")
+		} else {
+			f.Field = prefix + f.Field
+		}
 		fs.push(f)
 	}
 }

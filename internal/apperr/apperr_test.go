@@ -23,6 +23,11 @@ func TestFields(t *testing.T) {
 			inner.Add("start", "error.required")
 			fs.Nest("phases[1].", inner.Err())
 		}, []string{"phases[1].start:error.required"}},
+		{"nested value wrong as a whole", func(fs *Fields) {
+			var v struct{ Share int }
+			fs.Nest("mix[2].", DecodeJSON([]byte(`"half"`), &v))
+			fs.Nest("", DecodeJSON([]byte(`null`), &v))
+		}, []string{"mix[2]:error.json_type", "body:error.json_type"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -526,15 +526,7 @@ func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]liste
 		prefix := fmt.Sprintf("mentions[%d].", i)
 		var wp webhookPost
 		if err := apperr.DecodeJSON(raw, &wp); err != nil {
-			// A post that is no object is wrong as a whole: mentions[i],
-			// not a field "body" of it.
-			from := len(fs)
 			fs.Nest(prefix, err)
-			for j := from; j < len(fs); j++ {
-				if fs[j].Field == prefix+"body" {
-					fs[j].Field = strings.TrimSuffix(prefix, ".")
-				}
-			}
 			continue
 		}
 		p := listen.Post{SourceID: wp.SourceID, SourceKind: wp.SourceKind, ExternalID: wp.ExternalID, URL: wp.URL, Author: wp.Author,
