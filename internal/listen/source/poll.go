@@ -367,6 +367,7 @@ func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResul
 		newest, since = since, idBefore(since, overlapWindow)
 	}
 	var res PollResult
+	guard := newPageGuard(page)
 	for range maxPages {
 		limit := min(mastodon.MaxLimit, p.opts.MaxItems-len(res.Posts))
 		if limit <= 0 {
@@ -385,8 +386,10 @@ func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResul
 		if err != nil {
 			return PollResult{}, err
 		}
-		for _, st := range pg.Statuses {
+		ids := make([]string, len(pg.Statuses))
+		for i, st := range pg.Statuses {
 			res.Posts = append(res.Posts, mastodonPost(st))
+			ids[i] = st.ID
 			if idGreater(st.ID, newest) {
 				newest = st.ID
 			}
@@ -400,6 +403,9 @@ func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResul
 			off, _ := strconv.Atoi(page)
 			page = strconv.Itoa(off + limit)
 		default:
+			page = ""
+		}
+		if page != "" && !guard.next(page, ids) {
 			page = ""
 		}
 		// The first poll takes the newest page only.
@@ -503,6 +509,7 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 	}
 	newest, _ := time.Parse(time.RFC3339Nano, newestText)
 	var res PollResult
+	guard := newPageGuard(page)
 	for range maxPages {
 		// Pages are short when posts are hidden from the account, so
 		// the poll asks for no more than its cap leaves.
@@ -514,14 +521,19 @@ func (p *Poller) pollBluesky(ctx context.Context, src listen.Source) (PollResult
 		if err != nil {
 			return PollResult{}, err
 		}
-		for _, pv := range sr.Posts {
+		ids := make([]string, len(sr.Posts))
+		for i, pv := range sr.Posts {
 			res.Posts = append(res.Posts, blueskyPost(pv))
+			ids[i] = pv.URI
 			if at := pv.SortAt(); at.After(newest) {
 				newest = at
 			}
 		}
+		if page = sr.Cursor; page != "" && !guard.next(page, ids) {
+			page = ""
+		}
 		// The first poll takes the newest page only.
-		if page = sr.Cursor; page == "" || since == "" {
+		if page == "" || since == "" {
 			break
 		}
 	}
@@ -553,6 +565,38 @@ func splitResume(cursor string) (position, newest, page string) {
 		return cursor, "", ""
 	}
 	return parts[0], parts[1], parts[2]
+}
+
+// pageGuard ends a walk through a platform's pages when the platform
+// leads it round in a circle: a next-page cursor it has already been
+// given, or a page of nothing but posts already read in this poll (a
+// server that ignores max_id, offset or page answers the same page
+// again). Without it such a source would resume from that page at every
+// poll and never read a new post again.
+type pageGuard struct {
+	pages, ids map[string]bool
+}
+
+// newPageGuard starts a walk at page ("" for the newest).
+func newPageGuard(page string) *pageGuard {
+	return &pageGuard{pages: map[string]bool{page: true}, ids: map[string]bool{}}
+}
+
+// next records a page's post ids and says whether to go on to the page
+// next names. A page emptied by hidden or deleted posts may go on.
+func (g *pageGuard) next(next string, ids []string) bool {
+	fresh := len(ids) == 0
+	for _, id := range ids {
+		if !g.ids[id] {
+			fresh = true
+			g.ids[id] = true
+		}
+	}
+	if !fresh || g.pages[next] {
+		return false
+	}
+	g.pages[next] = true
+	return true
 }
 
 func blueskyPost(pv bluesky.PostView) listen.Post {
@@ -598,15 +642,19 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 	var res PollResult
 	more := false
 	count := min(weibo.MaxCount, p.opts.MaxItems)
+	guard := newPageGuard(strconv.Itoa(page))
 	for range maxPages {
 		sr, err := c.SearchLimited(ctx, weibo.SearchParams{Q: src.Config[KeyQuery], StartTime: start, EndTime: end, Count: count, Page: page})
 		if err != nil {
 			return PollResult{}, err
 		}
-		for _, st := range sr.Statuses {
-			res.Posts = append(res.Posts, weiboPost(st))
+		ids := make([]string, len(sr.Statuses))
+		for i, st := range sr.Statuses {
+			post := weiboPost(st)
+			res.Posts = append(res.Posts, post)
+			ids[i] = post.ExternalID
 		}
-		if more = len(sr.Statuses) == count; !more {
+		if more = len(sr.Statuses) == count && guard.next(strconv.Itoa(page+1), ids); !more {
 			break
 		}
 		page++

@@ -20,7 +20,9 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/connector/bluesky"
 	bskyfake "github.com/chorus-hq/chorus/internal/connector/bluesky/fake"
+	"github.com/chorus-hq/chorus/internal/connector/mastodon"
 	mastofake "github.com/chorus-hq/chorus/internal/connector/mastodon/fake"
+	"github.com/chorus-hq/chorus/internal/connector/weibo"
 	weibofake "github.com/chorus-hq/chorus/internal/connector/weibo/fake"
 	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -708,6 +710,70 @@ func TestValidate(t *testing.T) {
 				}
 			}
 			t.Errorf("Validate = %v, want %s: %s", err, tt.field, tt.key)
+		})
+	}
+}
+
+// TestCircularPagesEnd: a platform that answers a next page with the same
+// cursor, or with the same posts again (it ignores max_id, offset or
+// page), ends the walk through its pages: the source's cursor moves on to
+// the newest post instead of resuming from that page at every poll,
+// where it would never read a new post again.
+func TestCircularPagesEnd(t *testing.T) {
+	t.Parallel()
+	statuses := func(n int) string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf(`{"id":"%d","uri":"https://m.example/%d","created_at":"2026-01-01T00:00:00Z","content":"x","account":{"acct":"a"}}`, 1000-i, 1000-i)
+		}
+		return strings.Join(out, ",")
+	}
+	weiboStatuses := make([]string, weibo.MaxCount)
+	for i := range weiboStatuses {
+		weiboStatuses[i] = fmt.Sprintf(`{"id":%d,"idstr":"%d","text":"x","created_at":"Tue May 31 17:46:55 +0800 2026"}`, i+1, i+1)
+	}
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "createSession"):
+			fmt.Fprint(w, `{"did":"did:plc:x","handle":"x.bsky.social","accessJwt":"a","refreshJwt":"r"}`)
+		case strings.HasSuffix(p, "searchPosts"):
+			fmt.Fprint(w, `{"cursor":"same","posts":[{"uri":"at://did:plc:x/app.bsky.feed.post/1","author":{"handle":"x.bsky.social"},"record":{"text":"x","createdAt":"2026-01-01T00:00:00Z"},"indexedAt":"2026-01-01T00:00:00Z"}]}`)
+		case strings.HasPrefix(p, "/api/v1/timelines/tag/"):
+			fmt.Fprint(w, "["+statuses(mastodon.MaxLimit)+"]")
+		case p == "/api/v2/search":
+			fmt.Fprint(w, `{"statuses":[`+statuses(1)+`]}`)
+		case strings.HasSuffix(p, "limited.json"):
+			fmt.Fprint(w, `{"statuses":[`+strings.Join(weiboStatuses, ",")+`]}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL, WeiboBaseURL: srv.URL})
+	tests := []struct {
+		kind string
+		cfg  map[string]string
+	}{
+		{KindBlueskySearch, map[string]string{KeyQuery: "x", KeyIdentifier: "x.bsky.social", KeyAppPassword: "p"}},
+		{KindMastodonTag, map[string]string{KeyInstance: srv.URL, KeyTag: "x"}},
+		{KindMastodonSearch, map[string]string{KeyInstance: srv.URL, KeyQuery: "x", KeyToken: "t"}},
+		{KindWeiboSearch, map[string]string{KeyQuery: "x", KeyAccessToken: "t", KeyPaidAPI: "true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			src := listen.Source{ID: 1, Kind: tt.kind, Config: tt.cfg}
+			for i := range 3 {
+				calls.Store(0)
+				res, err := p.Poll(context.Background(), src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(res.Cursor, "|") || calls.Load() > 3 {
+					t.Fatalf("poll %d: cursor %q after %d requests; want the walk ended at the repeated page", i, res.Cursor, calls.Load())
+				}
+				src.Cursor = res.Cursor
+			}
 		})
 	}
 }
