@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,13 +188,18 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	res := PollResult{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Cursor: src.Cursor}
 	now := p.opts.Now().UTC()
 	for _, it := range feed.Items {
-		if it == nil {
-			continue
+		if it != nil {
+			res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now))
 		}
-		res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now))
-		if len(res.Posts) >= p.opts.MaxItems {
-			break
-		}
+	}
+	// A feed over the cap gives its newest items, wherever they stand in
+	// it: many feeds list oldest first, and taking the first items would
+	// take the same old ones at every poll and never a new one. Undated
+	// items count as new (feedPost dates them now); a feed with no
+	// dates keeps its own order.
+	if len(res.Posts) > p.opts.MaxItems {
+		slices.SortStableFunc(res.Posts, func(a, b listen.Post) int { return b.PublishedAt.Compare(a.PublishedAt) })
+		res.Posts = res.Posts[:p.opts.MaxItems]
 	}
 	return res, nil
 }

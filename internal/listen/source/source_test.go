@@ -777,3 +777,26 @@ func TestCircularPagesEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestRSSLongFeedGivesNewest: a feed of thousands of items, oldest first,
+// gives its newest items up to the cap, where the poll took the first
+// (oldest) ones at every poll and never a new one.
+func TestRSSLongFeedGivesNewest(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>`)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		fmt.Fprintf(&b, `<item><title>item %d</title><guid>https://e.example/%d</guid><pubDate>%s</pubDate></item>`,
+			i, i, start.Add(time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	p := localPoller(t, fetch.Options{})
+	res, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/rss+xml", b.String(), 200)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Posts) != DefaultMaxItems || res.Posts[0].Text != "item 2999" || res.Posts[len(res.Posts)-1].Text != "item 2800" {
+		t.Errorf("poll gave %d posts, %q … %q; want the %d newest, item 2999 … item 2800", len(res.Posts), res.Posts[0].Text, res.Posts[len(res.Posts)-1].Text, DefaultMaxItems)
+	}
+}
