@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -180,7 +181,7 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 			ct = http.DetectContentType(body)
 			ct, _, _ = mime.ParseMediaType(ct)
 		}
-		if ct == "text/html" || ct == "application/xhtml+xml" || looksHTML(body) {
+		if ct == "text/html" || ct == "application/xhtml+xml" || looksHTML(body) || errors.Is(err, errNotJSONFeed) {
 			return PollResult{}, fail(apperr.Invalid, "error.source_not_feed", map[string]any{"Got": ct}, "not a feed: got %s", ct)
 		}
 		return PollResult{}, fail(apperr.Invalid, "error.source_bad_feed", nil, "malformed feed: %v", err)
@@ -249,8 +250,17 @@ func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {
 	if i < 0 || bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")) {
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
-	return gofeed.NewParser().Parse(bytes.NewReader(body))
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err == nil && feed.FeedType == "json" && !strings.Contains(feed.FeedVersion, "jsonfeed.org/version/") {
+		return nil, errNotJSONFeed
+	}
+	return feed, err
 }
+
+// errNotJSONFeed is JSON that is no JSON Feed: gofeed reads any object
+// as one, so an API's {"error": …} answered with 200 would be an empty
+// feed and the source would look healthy.
+var errNotJSONFeed = errors.New("JSON without a JSON Feed version")
 
 // fromHeaderCharset converts body to UTF-8 from the charset contentType
 // names. A body that is valid UTF-8 already is left alone, as its label

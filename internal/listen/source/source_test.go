@@ -150,6 +150,9 @@ func TestRSSBadInput(t *testing.T) {
 		{"HTML error page", "text/html; charset=utf-8", `<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>`, 200, "error.source_not_feed", "not a feed: got text/html"},
 		{"HTML without type", "", `<html><body>Login</body></html>`, 200, "error.source_not_feed", "not a feed"},
 		{"server error", "text/html", `oops`, 503, "error.source_http", "HTTP 503"},
+		{"JSON that is no JSON Feed", "application/json", `{"error":"invalid api key"}`, 200, "error.source_not_feed", "not a feed: got application/json"},
+		{"truncated", "application/rss+xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>one</title></item><item><title>tw`, 200, "error.source_bad_feed", "unexpected EOF"},
+		{"empty", "application/rss+xml", ``, 200, "error.source_bad_feed", "malformed feed"},
 		{"gigantic", "application/rss+xml", `<?xml version="1.0"?><rss><channel>` + strings.Repeat("<item><title>spam</title></item>", 10000), 200, "error.fetch_too_large", "larger than"},
 	}
 	for _, tt := range tests {
@@ -798,5 +801,17 @@ func TestRSSLongFeedGivesNewest(t *testing.T) {
 	}
 	if len(res.Posts) != DefaultMaxItems || res.Posts[0].Text != "item 2999" || res.Posts[len(res.Posts)-1].Text != "item 2800" {
 		t.Errorf("poll gave %d posts, %q … %q; want the %d newest, item 2999 … item 2800", len(res.Posts), res.Posts[0].Text, res.Posts[len(res.Posts)-1].Text, DefaultMaxItems)
+	}
+}
+
+// TestRSSJSONFeed: a JSON Feed, which names its version, is read as a
+// feed (JSON without one is refused by TestRSSBadInput).
+func TestRSSJSONFeed(t *testing.T) {
+	t.Parallel()
+	body := `{"version":"https://jsonfeed.org/version/1.1","title":"Tea","items":[{"id":"1","url":"https://e.example/1","content_text":"新茶上市","date_published":"2026-03-02T10:00:00+08:00"}]}`
+	p := localPoller(t, fetch.Options{})
+	res, err := p.Poll(context.Background(), listen.Source{ID: 2, Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/feed+json", body, 200)}})
+	if err != nil || len(res.Posts) != 1 || res.Posts[0].Text != "新茶上市" {
+		t.Fatalf("JSON Feed poll = %+v, %v; want its one item", res.Posts, err)
 	}
 }
