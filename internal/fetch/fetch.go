@@ -205,6 +205,21 @@ func ReadAll(resp *http.Response) ([]byte, error) {
 	return b, nil
 }
 
+// ReadLimited reads r to the end within max bytes, and fails with an
+// error for which IsTooLarge is true when there is more, rather than
+// cutting it: a cut JSON answer would fail as malformed and hide what
+// went wrong. For API clients, which read bodies from any *http.Client.
+func ReadLimited(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, tooLarge(max)
+	}
+	return b, nil
+}
+
 // Parse checks raw as an address this client may fetch: http or https, a
 // host, no user name or password, and, unless private addresses are
 // allowed, no literal private IP or local host name. Names are checked

@@ -267,6 +267,28 @@ func TestSizeCap(t *testing.T) {
 	}
 }
 
+func TestReadLimited(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		size   int
+		tooBig bool
+	}{
+		{"under the cap", 999, false},
+		{"exactly the cap", 1000, false},
+		{"one byte over", 1001, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := ReadLimited(strings.NewReader(strings.Repeat("x", tt.size)), 1000)
+			if IsTooLarge(err) != tt.tooBig || (!tt.tooBig && len(b) != tt.size) {
+				t.Errorf("ReadLimited(%d bytes) = %d bytes, %v; want too large %v", tt.size, len(b), err, tt.tooBig)
+			}
+		})
+	}
+}
+
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})

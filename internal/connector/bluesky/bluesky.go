@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 )
 
 // DefaultBaseURL is Bluesky's own service.
@@ -323,7 +324,7 @@ func (c *Client) xrpc(ctx context.Context, method, nsid string, v url.Values, bo
 		return err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	b, err := fetch.ReadLimited(resp.Body, maxBody)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 )
 
 // MaxLimit is the most statuses one timeline or search page returns.
@@ -189,7 +189,7 @@ func (c *Client) get(ctx context.Context, path string, v url.Values, out any) (h
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := fetch.ReadLimited(resp.Body, maxBody)
 	if err != nil {
 		return nil, err
 	}

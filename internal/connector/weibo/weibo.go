@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/fetch"
 )
 
 // DefaultBaseURL is Weibo's API host.
@@ -182,7 +182,7 @@ func (c *Client) get(ctx context.Context, path string, v url.Values, out any) er
 		return err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	b, err := fetch.ReadLimited(resp.Body, maxBody)
 	if err != nil {
 		return err
 	}

@@ -815,3 +815,39 @@ func TestRSSJSONFeed(t *testing.T) {
 		t.Fatalf("JSON Feed poll = %+v, %v; want its one item", res.Posts, err)
 	}
 }
+
+// TestOversizedAnswers: a platform's answer over the size cap, sent
+// without a length (chunked), fails as too large on every platform,
+// where the clients cut it at their own cap and then failed to decode
+// it, so the health said the answer could not be read.
+func TestOversizedAnswers(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "createSession") {
+			fmt.Fprint(w, `{"did":"did:plc:x","handle":"x.bsky.social","accessJwt":"a","refreshJwt":"r"}`)
+			return
+		}
+		fmt.Fprint(w, `{"statuses":[{"text":"`)
+		chunk := strings.Repeat("x", 1<<20)
+		for range 8 {
+			if _, err := fmt.Fprint(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL, WeiboBaseURL: srv.URL})
+	for _, src := range []listen.Source{
+		{Kind: KindMastodonTag, Config: map[string]string{KeyInstance: srv.URL, KeyTag: "x"}},
+		{Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "x", KeyIdentifier: "x.bsky.social", KeyAppPassword: "p"}},
+		{Kind: KindWeiboSearch, Config: map[string]string{KeyQuery: "x", KeyAccessToken: "t", KeyPaidAPI: "true"}},
+	} {
+		t.Run(src.Kind, func(t *testing.T) {
+			_, err := p.Poll(context.Background(), src)
+			if keyOf(err) != "error.fetch_too_large" || !strings.Contains(Describe(err), "larger than") {
+				t.Errorf("poll = %v (%q); want error.fetch_too_large", err, Describe(err))
+			}
+		})
+	}
+}
