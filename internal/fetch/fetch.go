@@ -95,14 +95,17 @@ func New(opts Options) *Client {
 		Transport: &transport{base: tr, c: c},
 		Timeout:   opts.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			// The messages name hosts only: a query may carry a token.
 			if len(via) > opts.MaxRedirects {
-				return apperr.New(apperr.Invalid, "error.fetch_redirects", map[string]any{"Max": opts.MaxRedirects})
+				return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_redirects", Args: map[string]any{"Max": opts.MaxRedirects},
+					Err: fmt.Errorf("%s redirected more than %d times (last to %s)", via[0].URL.Host, opts.MaxRedirects, req.URL.Host)}
 			}
 			// Go keeps the Authorization header on a redirect to the same
 			// host, also from https to http, which would send a token or
 			// password in clear text.
 			if req.Header.Get("Authorization") != "" && req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
-				return apperr.New(apperr.Invalid, "error.fetch_downgrade", nil)
+				return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_downgrade",
+					Err: fmt.Errorf("%s redirected from https to plain http, which would send the secret unencrypted", via[len(via)-1].URL.Host)}
 			}
 			return c.checkURL(req.URL)
 		},
@@ -158,7 +161,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		return nil, classify(err)
+		return nil, classify(err, req.URL.Host)
 	}
 	if resp.ContentLength > t.c.opts.MaxBytes {
 		resp.Body.Close()
@@ -200,7 +203,11 @@ func (b *cappedBody) Close() error { return b.rc.Close() }
 func ReadAll(resp *http.Response) ([]byte, error) {
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, classify(err)
+		host := ""
+		if resp.Request != nil {
+			host = resp.Request.URL.Host
+		}
+		return nil, classify(err, host)
 	}
 	return b, nil
 }
@@ -406,8 +413,9 @@ func tooLarge(max int64) error {
 }
 
 // classify turns transport errors into ours: a refused address and a
-// timeout get their own keys; anything else is Unavailable.
-func classify(err error) error {
+// timeout get their own keys; anything else is Unavailable. host, when
+// known, is named in a timeout's text, which says nothing of it else.
+func classify(err error, host string) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return ae
@@ -417,6 +425,9 @@ func classify(err error) error {
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		if host != "" {
+			return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_timeout", Err: fmt.Errorf("%w: %s did not answer in time: %v", errTimeout, host, err)}
+		}
 		return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_timeout", Err: fmt.Errorf("%w: %v", errTimeout, err)}
 	}
 	return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_failed", Err: err}
@@ -431,9 +442,13 @@ func Wrap(err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return classify(ue.Err)
+		host := ""
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+		return classify(ue.Err, host)
 	}
-	return classify(err)
+	return classify(err, "")
 }
 
 // IsBlocked reports whether err is a refused non-public address.

@@ -231,8 +231,31 @@ func TestTooManyRedirects(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	_, _, err := get(t, New(Options{AllowPrivate: true}), srv.URL)
-	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_redirects" {
-		t.Errorf("endless redirects: %v, want error.fetch_redirects", err)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_redirects" || ae.Err == nil || !strings.Contains(ae.Err.Error(), host+" redirected more than 5 times") {
+		t.Errorf("endless redirects: %v, want error.fetch_redirects whose text names %s", err, host)
+	}
+}
+
+// TestSlowBodyTimeout: a server that sends its headers and then trickles
+// its body times out within the client's time, and the error names the
+// host that was slow.
+func TestSlowBodyTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<rss>")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); slow.Close() })
+	_, _, err := get(t, New(Options{AllowPrivate: true, Timeout: 200 * time.Millisecond}), slow.URL)
+	host := strings.TrimPrefix(slow.URL, "http://")
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_timeout" || ae.Err == nil || !strings.Contains(ae.Err.Error(), host) {
+		t.Errorf("slow body: %v, want error.fetch_timeout whose text names %s", err, host)
 	}
 }
 
@@ -304,8 +327,8 @@ func TestTimeout(t *testing.T) {
 	if !IsTimeout(err) {
 		t.Errorf("slow server: %v, want a timeout", err)
 	}
-	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_timeout" {
-		t.Errorf("slow server: %#v, want error.fetch_timeout", err)
+	if ae, ok := err.(*apperr.Error); !ok || ae.Key != "error.fetch_timeout" || ae.Err == nil || !strings.Contains(ae.Err.Error(), strings.TrimPrefix(slow.URL, "http://")) {
+		t.Errorf("slow server: %#v, want error.fetch_timeout that names the host", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("timeout took %s", d)
