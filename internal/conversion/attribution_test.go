@@ -217,6 +217,26 @@ func TestBuildFunnel(t *testing.T) {
 			}
 		}
 	})
+	// A deleted link of no campaign: its conversions arrived attributed to
+	// its click and channel, so they keep the channel, as its landing
+	// does, and are not counted unattributed.
+	t.Run("deleted link outside any campaign", func(t *testing.T) {
+		t.Parallel()
+		gone := []Fact{
+			{Conversion: conv(Landing, 0, nil, "weibo", "gone")},
+			{Conversion: conv(Lead, 0, nil, "weibo", "gone")},
+			{Conversion: conv(Purchase, 100, nil, "weibo", "gone")},
+		}
+		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
+			if fn := buildFunnel(Filter{From: f.From, To: f.To}, m, "", nil, gone)[0].Funnel; fn.Unattributed != 0 {
+				t.Errorf("%s, all: unattributed %v; want 0", m, fn.Unattributed)
+			}
+			fn := buildFunnel(Filter{Channel: "weibo", From: f.From, To: f.To}, m, "", nil, gone)[0].Funnel
+			if fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 {
+				t.Errorf("%s, weibo: landing %v, leads %v, revenue %v; want 1, 1, 100", m, fn.Landing, fn.Leads, fn.Revenue)
+			}
+		}
+	})
 	t.Run("by channel, last touch", func(t *testing.T) {
 		t.Parallel()
 		rows := buildFunnel(f, LastTouch, ByChannel, totals, facts)

@@ -317,10 +317,11 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
 		default:
 			shares = Attribute(m, fa.At, fa.ClickID, fa.Touches)
-			if len(shares) == 0 && fa.ClickID != "" && fa.CampaignID != nil {
+			if len(shares) == 0 && fa.ClickID != "" {
 				// Its click went with its deleted link: the campaign
 				// and channel it was attributed to on arrival keep it,
-				// as they keep its visits.
+				// as they keep its visits, also when the link had no
+				// campaign: it was attributed, to its channel.
 				shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
 			}
 		}
