@@ -136,7 +136,7 @@ func (c *Client) Get(ctx context.Context, raw string, header http.Header) (*http
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+		return nil, badURL()
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
@@ -234,18 +234,18 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 func (c *Client) Parse(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+		return nil, badURL()
 	}
 	switch s := strings.ToLower(u.Scheme); {
 	case s == "":
 		// blog.example.com/feed: no scheme to name; the full-address
 		// message says what is missing.
-		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+		return nil, badURL()
 	case s != "http" && s != "https":
-		return nil, apperr.New(apperr.Invalid, "error.fetch_scheme", map[string]any{"Scheme": u.Scheme})
+		return nil, badScheme(u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, apperr.New(apperr.Invalid, "error.fetch_url", nil)
+		return nil, badURL()
 	}
 	if err := c.checkURL(u); err != nil {
 		return nil, err
@@ -284,10 +284,10 @@ func (c *Client) checkURL(u *url.URL) error {
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	default:
-		return apperr.New(apperr.Invalid, "error.fetch_scheme", map[string]any{"Scheme": u.Scheme})
+		return badScheme(u.Scheme)
 	}
 	if u.User != nil {
-		return apperr.New(apperr.Invalid, "error.fetch_credentials", nil)
+		return withCredentials(u.Host)
 	}
 	if c.opts.AllowPrivate {
 		return nil
@@ -401,6 +401,23 @@ var (
 	errTooLarge = errors.New("response too large")
 	errTimeout  = errors.New("timed out")
 )
+
+// badURL, badScheme and withCredentials refuse an address, a
+// redirect's included, with a text for the source's health and the log.
+func badURL() error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_url",
+		Err: errors.New("not a full http:// or https:// address with a host name")}
+}
+
+func badScheme(scheme string) error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_scheme", Args: map[string]any{"Scheme": scheme},
+		Err: fmt.Errorf("only http:// and https:// addresses are fetched, not %s:", scheme)}
+}
+
+func withCredentials(host string) error {
+	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_credentials",
+		Err: fmt.Errorf("the address of %s holds a user name or password", host)}
+}
 
 func blocked(host string) error {
 	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_private", Args: map[string]any{"Host": host},

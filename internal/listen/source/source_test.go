@@ -851,3 +851,37 @@ func TestOversizedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestRedirectRefusalsSayWhy: a feed whose redirect is refused (another
+// scheme, an address with a password, a loop) keeps a health text that
+// says why and names the host, where it read "invalid: error.fetch_…".
+func TestRedirectRefusalsSayWhy(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ftp":
+			http.Redirect(w, r, "ftp://files.example/feed", http.StatusFound)
+		case "/password":
+			http.Redirect(w, r, "http://u:p@files.example/feed", http.StatusFound)
+		default:
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	tests := []struct{ path, key, text string }{
+		{"/ftp", "error.fetch_scheme", "only http:// and https:// addresses are fetched, not ftp:"},
+		{"/password", "error.fetch_credentials", "the address of files.example holds a user name or password"},
+		{"/loop", "error.fetch_redirects", host + " redirected more than 5 times"},
+	}
+	p := localPoller(t, fetch.Options{})
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			_, err := p.Poll(context.Background(), listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: srv.URL + tt.path}})
+			if keyOf(err) != tt.key || !strings.Contains(Describe(err), tt.text) {
+				t.Errorf("poll = %v, health text %q; want %s and a text with %q", err, Describe(err), tt.key, tt.text)
+			}
+		})
+	}
+}
