@@ -237,6 +237,21 @@ func TestBuildFunnel(t *testing.T) {
 			}
 		}
 	})
+	// Links outside any campaign that only crawlers followed: their clicks
+	// are in the total, so a breakdown has their row, and its rows sum to
+	// the total.
+	t.Run("by campaign, clicks only outside campaigns", func(t *testing.T) {
+		t.Parallel()
+		bots := []ClickTotal{totals[0], {Channel: "weibo", Clicks: 5}}
+		rows := buildFunnel(f, LastTouch, ByCampaign, bots, nil)
+		var sum int64
+		for _, r := range rows {
+			sum += r.Clicks
+		}
+		if len(rows) != 2 || rows[1].Key != "" || sum != 95 {
+			t.Errorf("%d rows summing to %d clicks; want 2, the last \"\", summing to 95", len(rows), sum)
+		}
+	})
 	t.Run("by channel, last touch", func(t *testing.T) {
 		t.Parallel()
 		rows := buildFunnel(f, LastTouch, ByChannel, totals, facts)

@@ -404,7 +404,9 @@ func rates(fn *Funnel) {
 	}
 }
 
+// empty says the row has no clicks (crawlers' count: they are in the
+// total) and no credit.
 func (fn Funnel) empty() bool {
-	return fn.EffectiveClicks == 0 && fn.LandedClicks == 0 && fn.EngagedVisits == 0 && fn.Landing == 0 && fn.Engaged == 0 &&
+	return fn.Clicks == 0 && fn.Landing == 0 && fn.Engaged == 0 &&
 		fn.Inquiries == 0 && fn.Leads == 0 && fn.PurchaseIntent == 0 && fn.Purchases == 0 && fn.Custom == 0
 }
