@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -89,8 +90,14 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, p account.Prin
 		if old, err = s.Alerts.Rule(ctx, ws, id); err != nil {
 			return err
 		}
-		// What the editor does not show stays as it was.
-		ru.Enabled, ru.Extra = old.Enabled, old.Extra
+		// What the editor does not show stays as it was; of the
+		// options it lists, those ticked for removal go.
+		remove := r.PostForm["remove_option"]
+		ru.Enabled, ru.Extra = old.Enabled, maps.Clone(old.Extra)
+		for _, k := range remove {
+			delete(ru.Extra, k)
+		}
+		f.Options = optionRows(old.Extra, remove)
 		for i, c := range ru.Channels {
 			if was, ok := alert.StoredChannel(old.Channels, from, i, c.Kind); ok {
 				f.Channels[rowOf[i]].SecretSet = was.Secret != ""
@@ -121,6 +128,7 @@ type ruleForm struct {
 	Threshold string
 	Quiet     string
 	Channels  []channelRow
+	Options   []optionRow
 	// Errs are the mistakes of the rule's own fields (name, kind,
 	// topic_id, threshold, quiet_minutes, channels); Summary lists every
 	// mistake, channels' included, for the box above the form.
@@ -147,6 +155,32 @@ type channelRow struct {
 	// form comes back with a mistake: it must be typed again.
 	SecretTyped bool
 	Errs        map[string][]apperr.FieldError // kind, url, secret, email
+}
+
+// optionRow is an option a stored rule holds beyond the editor's fields
+// (listen.AlertRule.Extra), set through the API or by an earlier version:
+// shown as stored, and kept on a save unless ticked for removal, so that
+// one this version refuses (an unknown one) can be cleared here.
+type optionRow struct {
+	N          int // the row's place: r-opt-N
+	Key, Value string
+	// Label is the catalog key that says what a known option does.
+	Label  string
+	Remove bool
+	Errs   []apperr.FieldError
+}
+
+// optionLabels say what the options alert rules know do.
+var optionLabels = map[string]string{"min_volume": "listening.rule.option.min_volume"}
+
+// optionRows are the rows of a rule's options, by key, those named in
+// remove ticked.
+func optionRows(extra map[string]string, remove []string) []optionRow {
+	var out []optionRow
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		out = append(out, optionRow{N: len(out), Key: k, Value: extra[k], Label: optionLabels[k], Remove: slices.Contains(remove, k)})
+	}
+	return out
 }
 
 // ruleProblem is one mistake of the editor: the catalog key of its
@@ -188,6 +222,7 @@ func storedRuleForm(ru listen.AlertRule) ruleForm {
 	for i, c := range ruleView(ru).Channels {
 		f.Channels = append(f.Channels, channelRow{N: i, From: i, Kind: c.Kind, URL: c.URL, Email: c.Email, SecretSet: c.SecretSet})
 	}
+	f.Options = optionRows(ru.Extra, nil)
 	f.pad()
 	return f
 }
@@ -258,7 +293,8 @@ func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf
 
 // fail puts each field error of ae beside its field: the service names a
 // channel's fields by its place in the rule ("channels[1].url"), rowOf
-// turns that into its row of the form.
+// turns that into its row of the form; an option's ("extra.KEY") go to
+// its row.
 func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
 	f.Errs = map[string][]apperr.FieldError{}
 	for _, fe := range ae.Fields {
@@ -271,6 +307,13 @@ func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
 				}
 				row.Errs[field] = append(row.Errs[field], fe)
 				f.Summary = append(f.Summary, ruleProblem{Label: channelLabels[field], Row: row.N + 1, Err: fe})
+				continue
+			}
+		}
+		if key, ok := strings.CutPrefix(fe.Field, "extra."); ok {
+			if i := slices.IndexFunc(f.Options, func(o optionRow) bool { return o.Key == key }); i >= 0 {
+				f.Options[i].Errs = append(f.Options[i].Errs, fe)
+				f.Summary = append(f.Summary, ruleProblem{Label: "listening.rule.options", Err: fe})
 				continue
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -274,6 +275,58 @@ func TestPauseRuleThatNoLongerValidates(t *testing.T) {
 	}
 	if strings.Contains(ed, `id="r-ch-0-url-err"`) {
 		t.Errorf("editor flags the stored webhook URL, which a save keeps as it is:\n%s", ed)
+	}
+}
+
+// TestRuleWithUnknownOption: a rule stored with an option this version
+// does not know (by an earlier version) opens in the editor with its
+// options shown, the unknown one named beside its row in both languages;
+// a save that keeps it is refused and says so, one that removes it saves
+// the rule and keeps the other options.
+func TestRuleWithUnknownOption(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testRuleWithUnknownOption(t, db) })
+}
+
+func testRuleWithUnknownOption(t *testing.T, db *store.DB) {
+	h := newHarness(t, db)
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "旧规则", Kind: "volume_spike", Threshold: 3, QuietMinutes: 60, Enabled: true,
+		Channels: []listen.Channel{}, Extra: map[string]string{"digest": "daily", "min_volume": "20"}})
+	must(t, err)
+	id := strconv.FormatInt(rule.ID, 10)
+
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for lang, want := range map[string][]string{
+		"zh-CN": {`<code>digest</code> = <code>daily</code>`, `<code>min_volume</code> = <code>20</code> <span class="muted">激增所需的每小时最少提及数</span>`,
+			`<div class="field-error" id="r-opt-0-err">未知选项“digest”：此版本的 Chorus 不使用它，移除后即可保存规则。`, `其他选项：未知选项“digest”`},
+		"en": {`<div class="field-error" id="r-opt-0-err">Unknown option “digest”: this version of Chorus does not use it; remove it to save the rule.`,
+			`Other options: Unknown option “digest”`, `Remove this option`},
+	} {
+		_, body, _ := b.do("GET", "/w/acme/listening?rule="+id, nil, map[string]string{"Accept-Language": lang})
+		ed := html.UnescapeString(section(body, `id="rule-editor"`, "</form>"))
+		for _, w := range want {
+			if !strings.Contains(ed, w) {
+				t.Errorf("%s editor lacks %q:\n%s", lang, w, ed)
+			}
+		}
+	}
+
+	form := url.Values{"name": {"旧规则（改）"}, "kind": {"volume_spike"}, "threshold": {"4"}, "quiet_minutes": {"60"}}
+	status, body, _ := b.post("/w/acme/listening/rules/"+id, form)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), `未知选项“digest”`) {
+		t.Fatalf("save keeping the unknown option: %d, want 422 naming it", status)
+	}
+	form.Set("remove_option", "digest")
+	if status, _, _ = b.post("/w/acme/listening/rules/"+id, form); status != http.StatusSeeOther {
+		t.Fatalf("save removing the unknown option: %d, want 303", status)
+	}
+	got, err := h.db.AlertRule(ctx, ws, rule.ID)
+	must(t, err)
+	if got.Name != "旧规则（改）" || got.Threshold != 4 || !reflect.DeepEqual(got.Extra, map[string]string{"min_volume": "20"}) {
+		t.Errorf("saved %+v, want the new name and threshold, min_volume kept and digest gone", got)
 	}
 }
 

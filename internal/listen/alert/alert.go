@@ -216,7 +216,7 @@ func (s *Service) validate(ctx context.Context, r listen.AlertRule, topics []ins
 	}
 	for k, v := range r.Extra {
 		if k != "min_volume" {
-			fs.Add("extra."+k, "error.alert.unknown_option")
+			fs.Add("extra."+k, "error.alert.unknown_option", "Name", k)
 			continue
 		}
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 1_000_000 {
@@ -274,11 +274,6 @@ func (s *Service) UpdateRule(ctx context.Context, ws, id int64, r listen.AlertRu
 	return s.UpdateRuleFrom(ctx, ws, id, r, nil)
 }
 
-// UpdateRuleFrom is UpdateRule for an editor that can remove channels:
-// from[i] is the place in the stored rule of the channel that
-// r.Channels[i] was shown as, or -1 for a new one, so that a removed
-// channel does not hand the one after it its stored URL and secret. A
-// nil from matches by position.
 // StoredChannel is the stored channel (of stored) whose URL and secret
 // the i-th channel of an update keeps, as UpdateRuleFrom matches them:
 // the one at from[i] (at i when from is nil) if it is of the same kind.
@@ -296,6 +291,11 @@ func StoredChannel(stored []listen.Channel, from []int, i int, kind string) (lis
 	return stored[j], true
 }
 
+// UpdateRuleFrom is UpdateRule for an editor that can remove channels:
+// from[i] is the place in the stored rule of the channel that
+// r.Channels[i] was shown as, or -1 for a new one, so that a removed
+// channel does not hand the one after it its stored URL and secret. A
+// nil from matches by position.
 func (s *Service) UpdateRuleFrom(ctx context.Context, ws, id int64, r listen.AlertRule, from []int) (listen.AlertRule, error) {
 	old, err := s.store.AlertRule(ctx, ws, id)
 	if err != nil {
