@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -225,6 +226,23 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, tooLarge(max)
 	}
 	return b, nil
+}
+
+// MaxRetryAfter bounds the wait read from a Retry-After header; the poll
+// job caps waits lower still.
+const MaxRetryAfter = 7 * 24 * time.Hour
+
+// RetryAfter reads a Retry-After header, seconds or an HTTP date, as the
+// wait from now; 0 when it is absent, malformed or past.
+func RetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if secs, err := strconv.ParseUint(h, 10, 64); err == nil {
+		return time.Duration(min(secs, uint64(MaxRetryAfter/time.Second))) * time.Second
+	}
+	if at, err := http.ParseTime(h); err == nil {
+		return min(max(at.Sub(now), 0), MaxRetryAfter)
+	}
+	return 0
 }
 
 // Parse checks raw as an address this client may fetch: http or https, a

@@ -166,14 +166,21 @@ type Error struct {
 	Name    string
 	Message string
 	Reset   time.Time
+	// Wait is the Retry-After of a 429 or 503, which a proxy in front
+	// of a service sends rather than ratelimit-reset.
+	Wait time.Duration
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("bluesky: HTTP %d %s: %s", e.Status, e.Name, e.Message)
 }
 
-// RetryAfter is how long to wait when rate limited; 0 otherwise.
+// RetryAfter is how long to wait when rate limited or
+// unavailable for a while; 0 otherwise.
 func (e *Error) RetryAfter() time.Duration {
+	if e.Wait > 0 {
+		return e.Wait
+	}
 	if e.Status != http.StatusTooManyRequests {
 		return 0
 	}
@@ -349,6 +356,9 @@ func apiError(resp *http.Response, body []byte) error {
 	}
 	if n, err := strconv.ParseInt(resp.Header.Get("ratelimit-reset"), 10, 64); err == nil {
 		e.Reset = time.Unix(n, 0)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		e.Wait = fetch.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	args := map[string]any{"Platform": "Bluesky"}
 	switch {

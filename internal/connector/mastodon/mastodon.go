@@ -109,6 +109,9 @@ type Error struct {
 	Status  int
 	Message string
 	Reset   time.Time
+	// Wait is the Retry-After of a 429 or 503, which a proxy or CDN in
+	// front of an instance sends rather than X-RateLimit-Reset.
+	Wait time.Duration
 }
 
 func (e *Error) Error() string {
@@ -119,8 +122,11 @@ func (e *Error) Error() string {
 }
 
 // RetryAfter is how long to wait before the next request when rate
-// limited; 0 otherwise.
+// limited or unavailable for a while; 0 otherwise.
 func (e *Error) RetryAfter() time.Duration {
+	if e.Wait > 0 {
+		return e.Wait
+	}
 	if e.Status != http.StatusTooManyRequests {
 		return 0
 	}
@@ -214,6 +220,9 @@ func apiError(resp *http.Response, body []byte) error {
 	}
 	if t, err := time.Parse(time.RFC3339, resp.Header.Get("X-RateLimit-Reset")); err == nil {
 		e.Reset = t
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		e.Wait = fetch.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:

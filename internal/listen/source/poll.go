@@ -166,7 +166,7 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	if resp.StatusCode >= 300 {
 		e := &feedError{Status: resp.StatusCode}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			e.Wait = retryAfter(resp.Header.Get("Retry-After"), p.opts.Now())
+			e.Wait = fetch.RetryAfter(resp.Header.Get("Retry-After"), p.opts.Now())
 		}
 		return PollResult{}, &apperr.Error{Code: apperr.Unavailable, Key: "error.source_http", Args: map[string]any{"Status": resp.StatusCode}, Err: e}
 	}
@@ -218,23 +218,6 @@ func (e *feedError) Error() string {
 
 // RetryAfter is Wait, for source.RetryAfter.
 func (e *feedError) RetryAfter() time.Duration { return e.Wait }
-
-// maxRetryAfter bounds the wait read from a Retry-After header; the poll
-// job caps waits lower still.
-const maxRetryAfter = 7 * 24 * time.Hour
-
-// retryAfter reads a Retry-After header, seconds or an HTTP date, as the
-// wait from now; 0 when it is absent, malformed or past.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if secs, err := strconv.ParseUint(h, 10, 64); err == nil {
-		return time.Duration(min(secs, uint64(maxRetryAfter/time.Second))) * time.Second
-	}
-	if at, err := http.ParseTime(h); err == nil {
-		return min(max(at.Sub(now), 0), maxRetryAfter)
-	}
-	return 0
-}
 
 // parseFeed parses RSS, Atom or JSON Feed. A feed whose XML declaration
 // names no encoding is read in the charset of its Content-Type (GBK feeds

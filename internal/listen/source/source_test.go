@@ -195,7 +195,7 @@ func TestRSSRetryAfter(t *testing.T) {
 		{"date gone by", http.StatusServiceUnavailable, now.Add(-time.Hour).Format(http.TimeFormat), 0},
 		{"malformed", http.StatusTooManyRequests, "soon", 0},
 		{"too long a number", http.StatusTooManyRequests, "99999999999999999999", 0},
-		{"absurdly far", http.StatusTooManyRequests, "9999999999", maxRetryAfter},
+		{"absurdly far", http.StatusTooManyRequests, "9999999999", fetch.MaxRetryAfter},
 		{"404 says nothing of retrying", http.StatusNotFound, "60", 0},
 	}
 	p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), Now: func() time.Time { return now }})
@@ -883,5 +883,47 @@ func TestRedirectRefusalsSayWhy(t *testing.T) {
 				t.Errorf("poll = %v, health text %q; want %s and a text with %q", err, Describe(err), tt.key, tt.text)
 			}
 		})
+	}
+}
+
+// TestPlatformRetryAfter: Mastodon and Bluesky answering 429 or 503 with
+// a Retry-After header (a proxy or CDN in front of an instance sends it
+// rather than the platform's own rate-limit headers) make the source wait
+// as long as asked, where a 429 waited a fixed 5 minutes and a 503 the
+// backoff alone.
+func TestPlatformRetryAfter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status int
+		header string
+		want   time.Duration
+	}{
+		{http.StatusTooManyRequests, "3600", time.Hour},
+		{http.StatusServiceUnavailable, "600", 10 * time.Minute},
+	}
+	for _, tt := range tests {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if strings.HasSuffix(r.URL.Path, "createSession") {
+				fmt.Fprint(w, `{"did":"did:plc:x","handle":"x.bsky.social","accessJwt":"a","refreshJwt":"r"}`)
+				return
+			}
+			w.Header().Set("Retry-After", tt.header)
+			w.WriteHeader(tt.status)
+			fmt.Fprint(w, `{"error":"busy"}`)
+		}))
+		t.Cleanup(srv.Close)
+		p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), BlueskyBaseURL: srv.URL})
+		for _, src := range []listen.Source{
+			{Kind: KindMastodonTag, Config: map[string]string{KeyInstance: srv.URL, KeyTag: "x"}},
+			{Kind: KindBlueskySearch, Config: map[string]string{KeyQuery: "x", KeyIdentifier: "x.bsky.social", KeyAppPassword: "p"}},
+		} {
+			t.Run(fmt.Sprintf("%s %d", src.Kind, tt.status), func(t *testing.T) {
+				_, err := p.Poll(context.Background(), src)
+				if got := RetryAfter(err); got < tt.want-5*time.Second || got > tt.want {
+					t.Errorf("poll = %v, retry after %s; want %s", err, got, tt.want)
+				}
+			})
+		}
 	}
 }
