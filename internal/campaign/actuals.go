@@ -56,7 +56,9 @@ type Measurement struct {
 	// them (no hours are logged) for the whole days ended: today counts
 	// once it is over, so the cost holds still through a day. A draft has
 	// no people cost, a campaign marked done or cancelled only the days
-	// ended when it stopped (Campaign.workedUntil).
+	// ended when it stopped (Campaign.workedUntil). It is CostFromSpent,
+	// with no people cost, when the team's rates are in another currency
+	// (Plan.RateCurrency).
 	CostBasis string `json:"cost_basis"`
 	// Cost is the campaign's cost so far by where it comes from.
 	Cost CostSplit `json:"cost"`
@@ -71,9 +73,14 @@ type Measurement struct {
 	DayStart string `json:"day_start,omitempty"`
 }
 
-// CostFromSpentAndPlannedHours is the only cost basis so far: the budget
-// lines' spent amounts and the hours plan's hours at the team's rates.
-const CostFromSpentAndPlannedHours = "budget_spent_and_planned_hours"
+// The cost bases: CostFromSpentAndPlannedHours, the budget lines' spent
+// amounts and the hours plan's hours at the team's rates; CostFromSpent,
+// the spent amounts alone, when the team's rates are in another currency
+// than the workspace's (Plan.RateCurrency) and cannot be added to them.
+const (
+	CostFromSpentAndPlannedHours = "budget_spent_and_planned_hours"
+	CostFromSpent                = "budget_spent"
+)
 
 // CostSplit is a cost (METRICS.md cost) by where it comes from: Media is
 // what budget lines have spent (KOL fees, paid boosts, moderators,
@@ -184,6 +191,9 @@ func (s *Service) measure(ctx context.Context, workspaceID int64, p *Plan, loc *
 	}
 	fill(p.KPI)
 	p.Measured = &Measurement{At: now.UTC(), Attribution: attribution, CostBasis: CostFromSpentAndPlannedHours}
+	if p.RateCurrency != "" {
+		p.Measured.CostBasis = CostFromSpent
+	}
 	if from, _, ok := c.days(0, loc); ok && from.Before(now) {
 		p.Measured.Cost = p.cost(0, "", c.daysEnded(0, loc, c.workedUntil(now)))
 	}
@@ -261,11 +271,14 @@ func earlier(a, b time.Time) time.Time {
 // its budget lines have spent (Campaign.spent), and the team's weekly cost
 // (MemberHours.WeeklyCost) for those days, a seventh of it a day; on one
 // platform, its hours share of the mix of that, none when the mix gives it
-// no hours.
+// no hours. The team's cost counts only when its rates are in the
+// workspace's currency (Plan.RateCurrency).
 func (p Plan) cost(phaseID int64, platform string, days int) CostSplit {
 	var weekly float64
-	for _, h := range p.Hours {
-		weekly += h.WeeklyCost
+	if p.RateCurrency == "" {
+		for _, h := range p.Hours {
+			weekly += h.WeeklyCost
+		}
 	}
 	people := weekly * float64(days) / 7
 	if platform != "" {

@@ -68,7 +68,7 @@ func TestPlanActuals(t *testing.T) {
 		{Kind: "paid_boost", Platform: "douyin", PhaseID: 1, Planned: 1000, Spent: 500},
 	}
 	c = f.create(c)
-	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "")
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +144,14 @@ func TestPlanActuals(t *testing.T) {
 	later.Name, later.Start, later.End, later.Phases = "以后", "2026-03-01", "2026-03-31", nil
 	later.Targets = []campaign.Target{{ID: 1, Metric: "purchases", Value: 10}}
 	later = f.create(later)
-	plan, err = f.svc.Plan(ctx, f.ws, later.ID, shanghai, "")
+	plan, err = f.svc.Plan(ctx, f.ws, later.ID, shanghai, "", "")
 	if err != nil || plan.KPI[0].Actual != nil || len(m.calls) != 0 {
 		t.Errorf("future campaign: err %v, actual %v, %d measurements; want none", err, plan.KPI[0].Actual, len(m.calls))
 	}
 
 	// A failing measurement fails the plan, with its cause.
 	m.err = errors.New("database gone")
-	if _, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, ""); err == nil || !errors.Is(err, m.err) {
+	if _, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "", ""); err == nil || !errors.Is(err, m.err) {
 		t.Errorf("plan with a failing measurer: err %v, want it wrapped", err)
 	}
 }
@@ -185,7 +185,7 @@ func TestPlanActualsOnWholeHours(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.calls = nil
-			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "")
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +247,7 @@ func TestPlanCostWithPeople(t *testing.T) {
 		{Kind: "paid_boost", Platform: "douyin", PhaseID: 1, Planned: 1000, Spent: 500},
 	}
 	c = f.create(c)
-	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "first_touch")
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "first_touch", "CNY")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestPlanPeopleCostByWholeDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.svc.Now = func() time.Time { return tt.now }
-			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "")
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, loc, "", "CNY")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,7 +395,7 @@ func TestPlanPeopleCostByStatus(t *testing.T) {
 	plan := func(id int64, now time.Time) campaign.CostSplit {
 		t.Helper()
 		f.svc.Now = func() time.Time { return now }
-		p, err := f.svc.Plan(ctx, f.ws, id, shanghai, "")
+		p, err := f.svc.Plan(ctx, f.ws, id, shanghai, "", "CNY")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -497,4 +497,70 @@ func TestPlanPeopleCostByStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("cancelled before the time was kept, edited since", plan(stored.ID, at(1, 20, 12)), 700)
+}
+
+// TestPlanCostInWorkspaceCurrency: the team's hourly rates are in the
+// brand budget's currency. When that is not the workspace's, in which the
+// budget lines are, the people cost cannot be added to what they spent:
+// it is left out of every cost, the cost basis says so, and a warning
+// names both currencies. A budget in the workspace's currency, or with
+// no currency of its own, counts the people cost.
+func TestPlanCostInWorkspaceCurrency(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Measurer = &fakeMeasurer{figures: map[string]map[string]float64{"": {"revenue": 3000}}}
+	f.svc.Now = func() time.Time { return time.Date(2026, 1, 11, 12, 0, 0, 0, shanghai) }
+	c := base() // 2026-01-01 … 02-28
+	c.Phases, c.Status = nil, "active"
+	// The fixture's member, 7 h a week at the team's 100: 100 a day, 10
+	// days ended.
+	c.Hours = []campaign.HoursLine{{MemberID: f.ids["member"], HoursPerWeek: 7}}
+	c.BudgetLines = []campaign.BudgetLine{{Kind: "production", Planned: 800, Spent: 500}}
+	c.Targets = []campaign.Target{{ID: 1, Metric: "roas", Value: 2}}
+	c = f.create(c)
+	for _, tt := range []struct {
+		name, rates, workspace string
+		people                 float64
+		basis, rateCurrency    string
+	}{
+		{"same currency", "CNY", "CNY", 1000, campaign.CostFromSpentAndPlannedHours, ""},
+		{"rates in another currency", "USD", "CNY", 0, campaign.CostFromSpent, "USD"},
+		{"workspace currency unknown", "USD", "", 1000, campaign.CostFromSpentAndPlannedHours, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := f.brand.SaveBudget(ctx, f.ws, brand.Budget{Currency: tt.rates, HourlyCost: 100}); err != nil {
+				t.Fatal(err)
+			}
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, shanghai, "", tt.workspace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := campaign.CostSplit{Media: 500, People: tt.people, Total: 500 + tt.people}
+			if m := plan.Measured; m == nil || m.Cost != want || m.CostBasis != tt.basis {
+				t.Errorf("measurement %+v, want cost %+v on basis %s", m, want, tt.basis)
+			}
+			if n := plan.KPI[0]; n.Actual == nil {
+				t.Errorf("ROAS not measured, want %g", 3000/want.Total)
+			} else if *n.Actual != 3000/want.Total {
+				t.Errorf("ROAS = %g, want %g", *n.Actual, 3000/want.Total)
+			}
+			if plan.RateCurrency != tt.rateCurrency {
+				t.Errorf("rate currency %q, want %q", plan.RateCurrency, tt.rateCurrency)
+			}
+			warned := slices.ContainsFunc(plan.Warnings, func(w campaign.Warning) bool {
+				return w.Key == "warning.campaign.rate_currency" && w.Args["Rates"] == tt.rates && w.Args["Currency"] == tt.workspace
+			})
+			if warned != (tt.rateCurrency != "") {
+				t.Errorf("warnings %+v; want the rates' currency warned about: %v", plan.Warnings, tt.rateCurrency != "")
+			}
+			// The hours table keeps the rates as they are, in their currency.
+			if len(plan.Hours) != 1 || plan.Hours[0].WeeklyCost != 700 {
+				t.Errorf("hours %+v, want the member's 700 a week", plan.Hours)
+			}
+		})
+	}
 }

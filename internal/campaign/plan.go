@@ -39,6 +39,12 @@ type Plan struct {
 	// not yet on this campaign.
 	OtherHours map[int64]float64 `json:"other_hours"`
 	KPI        []KPINode         `json:"kpi"`
+	// RateCurrency is the currency of the team's hourly rates (brand.Budget)
+	// when it is not the workspace's, in which the rest of the plan's money
+	// is; "" when they agree. Amounts in two currencies do not add up, so
+	// the people cost is then left out of every cost (a warning says so),
+	// and Hours' rates and weekly costs are in this currency.
+	RateCurrency string `json:"rate_currency,omitempty"`
 	// Measured says how the KPI actuals were measured; nil when nothing
 	// measures them.
 	Measured *Measurement `json:"measured,omitempty"`
@@ -153,11 +159,12 @@ func (n KPINode) Verdict() string {
 
 // Plan returns the campaign with its fit scores, budget sums, hours, KPI
 // tree with the actuals measured so far, and warnings; loc is the
-// workspace's time zone, in which the plan's days begin and end, and
+// workspace's time zone, in which the plan's days begin and end,
 // attribution the model conversions are credited by (metric.Scope's
-// Attribution). Returns apperr.NotFound if the campaign does not exist in
-// the workspace.
-func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Location, attribution string) (Plan, error) {
+// Attribution), and currency the workspace's, in which the plan's money is
+// ("" when unknown: the team's rates are taken to be in it). Returns
+// apperr.NotFound if the campaign does not exist in the workspace.
+func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Location, attribution, currency string) (Plan, error) {
 	c, err := s.Get(ctx, workspaceID, id)
 	if err != nil {
 		return Plan{}, err
@@ -183,6 +190,11 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Loc
 	p.Hours, p.OtherHours = memberHours(c, team, rates, all)
 	p.KPI = KPITree(c.Targets)
 	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
+	if currency != "" && rates.Currency != "" && rates.Currency != currency && len(p.Hours) > 0 {
+		p.RateCurrency = rates.Currency
+		p.Warnings = append(p.Warnings, Warning{Field: "hours", Key: "warning.campaign.rate_currency",
+			Args: map[string]any{"Rates": rates.Currency, "Currency": currency}})
+	}
 	if err := s.measure(ctx, workspaceID, &p, loc, attribution); err != nil {
 		return Plan{}, err
 	}

@@ -363,7 +363,7 @@ func TestFromTemplate(t *testing.T) {
 			if b != 100 || h != 100 {
 				t.Errorf("shares sum to %v / %v, want 100", b, h)
 			}
-			plan, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "")
+			plan, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -450,7 +450,7 @@ func TestPlan(t *testing.T) {
 	c = f.create(c)
 
 	// Pick the platform the persona fits worst and give it a big share.
-	probe, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "")
+	probe, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +482,7 @@ func TestPlan(t *testing.T) {
 	later.Name, later.Start, later.End, later.Phases = "以后", "2026-06-01", "2026-06-30", nil
 	f.create(later)
 
-	plan, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "")
+	plan, err := f.svc.Plan(ctx, f.ws, c.ID, nil, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,7 +535,7 @@ func TestPlan(t *testing.T) {
 		plan.KPI[0].Children[0].Target.ID != 2 || len(plan.KPI[0].Children[0].Children) != 1 || plan.KPI[1].Target.ID != 4 || plan.KPI[0].Actual != nil {
 		t.Errorf("KPI tree = %+v", plan.KPI)
 	}
-	_, err = f.svc.Plan(ctx, f.ws, 9999, nil, "")
+	_, err = f.svc.Plan(ctx, f.ws, 9999, nil, "", "")
 	wantFields(t, err, apperr.NotFound)
 }
 

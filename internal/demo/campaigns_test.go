@@ -93,7 +93,7 @@ func TestDemoCampaigns(t *testing.T) {
 	if phaseTargets == 0 || platformTargets < 2 {
 		t.Errorf("sales targets: %d per phase, %d per platform", phaseTargets, platformTargets)
 	}
-	plan, err := cs.Plan(ctx, ws.ID, sales.ID, nil, "")
+	plan, err := cs.Plan(ctx, ws.ID, sales.ID, nil, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestDemoCampaigns(t *testing.T) {
 	}
 	// The draft is planned, not started: money committed, nothing spent
 	// and no people cost.
-	plan, err = cs.Plan(ctx, ws.ID, gift.ID, loc, "")
+	plan, err = cs.Plan(ctx, ws.ID, gift.ID, loc, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

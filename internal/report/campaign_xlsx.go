@@ -417,7 +417,12 @@ func (x *book) budget(p campaign.Plan) {
 	r++
 	x.row(s, r, cell{"总预算 Budget", x.bold}, cell{}, cell{}, cell{}, cell{}, x.moneyCell(c.Budget))
 	r += 2
-	x.header(s, r, "成员 Member", "每周小时 Hours/week", "同期其他活动 Other campaigns", "每周可用 Capacity", "超额 Over", "时薪 Hourly rate", "每周人力成本 Cost/week")
+	// Rates in another currency than the workspace's (the sheet's) say so.
+	in := ""
+	if p.RateCurrency != "" {
+		in = " (" + p.RateCurrency + ")"
+	}
+	x.header(s, r, "成员 Member", "每周小时 Hours/week", "同期其他活动 Other campaigns", "每周可用 Capacity", "超额 Over", "时薪 Hourly rate"+in, "每周人力成本 Cost/week"+in)
 	for _, h := range p.Hours {
 		r++
 		name := h.Name

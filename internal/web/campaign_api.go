@@ -242,7 +242,7 @@ func (s *Server) plan(r *http.Request, p account.Principal, id int64) (campaign.
 	if err != nil {
 		return campaign.Plan{}, err
 	}
-	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, p.Workspace.Location(), string(model))
+	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, p.Workspace.Location(), string(model), p.Workspace.Currency)
 }
 
 // campaignXLSX writes the plan workbook, with names in the request's

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -349,6 +350,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"PlanURL":       campaignURL(p, c.ID),
 		"XLSX":          campaignURL(p, c.ID) + "/plan.xlsx",
 		"Model":         string(model), "Models": conversion.Models, "Currency": cur,
+		"RateCurrency": cmp.Or(plan.RateCurrency, cur),
 	}
 	if model != conversion.LastTouch {
 		data["XLSX"] = data["XLSX"].(string) + "?model=" + string(model)

@@ -1051,3 +1051,54 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 		}
 	}
 }
+
+// TestCampaignRatesInAnotherCurrency: the team's hourly rates are in the
+// brand budget's currency; when that is not the workspace's, the page,
+// the API and the workbook leave the people cost out of the cost rather
+// than add dollars to yuan, say why, and label the rates with their own
+// currency.
+func TestCampaignRatesInAnotherCurrency(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, p, ws := f.h, f.prefix, f.owner.ws.ID
+	ctx := context.Background()
+	_, err := h.brand.SaveBudget(ctx, ws, brand.Budget{Currency: "USD", HourlyCost: 20})
+	must(t, err)
+	c := f.c
+	c.Status = "active"
+	_, err = h.campaigns.Update(ctx, ws, c.ID, c)
+	must(t, err)
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+
+	_, body := b.get(p)
+	for _, want := range []string{
+		"团队时薪以 USD 计（品牌预算），而本工作区的币种是 CNY",
+		"成本：预算明细已花费 2,000 CNY &#43; 人力成本 0 CNY",
+		"<th class=\"num\">时薪（USD）</th><th class=\"num\">每周人力成本（USD）</th>",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("campaign page lacks %q", want)
+		}
+	}
+	api := fmt.Sprintf("/workspaces/acme/campaigns/%d/plan", c.ID)
+	status, out := h.api("GET", api, f.owner.token, nil)
+	for _, want := range []string{`"rate_currency": "USD"`, `"cost_basis": "budget_spent"`, `"people": 0,`, `"key": "warning.campaign.rate_currency"`} {
+		if status != 200 || !strings.Contains(jsonText(out), want) {
+			t.Errorf("plan: status %d, lacks %s", status, want)
+		}
+	}
+	_, xbody, _ := b.do("GET", p+"/plan.xlsx", nil, nil)
+	x, err := excelize.OpenReader(strings.NewReader(xbody))
+	must(t, err)
+	defer x.Close()
+	rows, _ := x.GetRows(report.SheetBudget)
+	if !slices.ContainsFunc(rows, func(r []string) bool {
+		return len(r) > 6 && r[5] == "时薪 Hourly rate (USD)" && r[6] == "每周人力成本 Cost/week (USD)"
+	}) {
+		t.Errorf("plan.xlsx hours header does not name the rates' currency: %v", rows)
+	}
+	rows, _ = x.GetRows(report.SheetOverview)
+	if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == "人力成本 People cost (hours × rate)" && r[1] == "0.00" }) {
+		t.Errorf("plan.xlsx overview counts the people cost: %v", rows)
+	}
+}
