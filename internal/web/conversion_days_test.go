@@ -214,3 +214,66 @@ func TestHalfHourDaysAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestLinkAndFunnelDaysAgree: the link page's 7 and 30 days are the
+// conversions page's, the last days of the workspace's calendar with
+// today, so a campaign's only link shows the effective clicks its funnel
+// shows, and its chart a point for each of those days, none for a part of
+// the day before. The zone puts local noon at the test's hour, so that the
+// day before the period has hours within 30 × 24 hours of now.
+func TestLinkAndFunnelDaysAgree(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		tn := h.tenant("acme", account.Owner)
+		now := time.Now()
+		offset := 12 - now.UTC().Hour()
+		tn.ws.TimeZone = fmt.Sprintf("Etc/GMT%+d", -offset)
+		loc, err := time.LoadLocation(tn.ws.TimeZone)
+		must(t, err)
+		must(t, db.UpdateWorkspace(ctx, tn.ws))
+		l, err := h.links.Create(ctx, tn.ws.ID, link.Input{Destination: "https://shop.example.com/", Label: "Only", Channel: "weibo"})
+		must(t, err)
+		local := now.In(loc)
+		day := func(i int) time.Time { // midnight i days before today
+			return time.Date(local.Year(), local.Month(), local.Day()-i, 0, 0, 0, 0, loc)
+		}
+		// For each period, a click in the evening of the day before it and
+		// one in the first hour of its first day; one today.
+		var clicks []time.Time
+		for _, days := range []int{7, 30} {
+			clicks = append(clicks, day(days).Add(18*time.Hour), day(days-1).Add(30*time.Minute))
+		}
+		clicks = append(clicks, day(0).Add(30*time.Minute))
+		for n, at := range clicks {
+			_, err := db.WriteClicks(ctx, []link.Click{{ClickID: link.NewClickID(), WorkspaceID: tn.ws.ID, LinkID: l.ID, At: at.UTC(), Class: link.Human,
+				Visitor: fmt.Sprint("v", n), UniqueDay: at.In(loc).Format(time.DateOnly)}})
+			must(t, err)
+		}
+		b := h.browser()
+		b.login(tn.email, tn.password)
+		figure := func(path, pattern string) string {
+			t.Helper()
+			_, page := b.get(path)
+			m := regexp.MustCompile(pattern).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("%s: no %s", path, pattern)
+			}
+			return m[1]
+		}
+		for _, days := range []int{7, 30} {
+			funnel := figure(fmt.Sprintf("/w/acme/conversions?days=%d", days), `id="stage-effective_clicks"><td>[^<]*</td><td class="num"[^>]*>([^<]*)<`)
+			linkPage := fmt.Sprintf("/w/acme/links/%d?period=%dd", l.ID, days)
+			// The 30 days hold the evening before the 7.
+			want := map[int]string{7: "2", 30: "4"}[days]
+			if got := figure(linkPage, `id="total-effective">([^<]*)<`); got != want || funnel != want {
+				t.Errorf("last %d days: link page %s effective clicks, conversions page %s; want both %s", days, got, funnel, want)
+			}
+			var chart struct{ XAxis struct{ Data []string } }
+			must(t, json.Unmarshal([]byte(html.UnescapeString(figure(linkPage, `id="clicks-chart" data-chart="([^"]*)"`))), &chart))
+			if n := len(chart.XAxis.Data); n != days || chart.XAxis.Data[0] != day(days-1).Format("01-02") {
+				t.Errorf("last %d days: the chart has %d days from %v; want %d from %s", days, n, chart.XAxis.Data[:1], days, day(days-1).Format("01-02"))
+			}
+		}
+	})
+}

@@ -64,13 +64,10 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 			}
 		}
 	}
-	// The last days of the workspace's calendar, today included, as the
-	// listening insights count them; each from the first whole UTC hour in
-	// it, as the API's and the campaign's days are (metric.OnHour).
 	loc := p.Workspace.Location()
-	now := time.Now().In(loc)
-	tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
-	f := conversion.Filter{From: tomorrow.AddDate(0, 0, -days), To: tomorrow}
+	now := time.Now()
+	var f conversion.Filter
+	f.From, f.To = lastDays(now, loc, days)
 	fb, err := s.Conversions.FunnelBreakdown(ctx, p.Workspace.ID, f, model)
 	if err != nil {
 		return err
@@ -129,6 +126,17 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 		"DayStart": metric.DayStart(now, loc), "Zone": p.Workspace.TimeZone,
 	})
 	return nil
+}
+
+// lastDays is the period of the last days of loc's calendar, today
+// included, as the listening insights count them: what the conversions
+// page and a link's page mean by the last 30 days, so that they show the
+// same figures for it. The services move each day to its first whole UTC
+// hour, as the API's and the campaign's days are (metric.OnHour).
+func lastDays(now time.Time, loc *time.Location, days int) (from, to time.Time) {
+	l := now.In(loc)
+	to = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+	return to.AddDate(0, 0, -days), to
 }
 
 // byFigures orders a breakdown's rows for reading: the most effective

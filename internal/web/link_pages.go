@@ -446,7 +446,8 @@ func (s *Server) allowlistOutside(ctx context.Context, ws int64) (outsideView, e
 }
 
 // linkPeriods are the periods the link page offers, in hours; up to two
-// days the chart is hourly, beyond that daily in the workspace's zone.
+// days the chart is hourly over the last hours, beyond that daily over the
+// last days of the workspace's calendar (lastDays).
 var linkPeriods = []struct {
 	Key   string
 	Hours int
@@ -474,8 +475,13 @@ func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p accoun
 		period, hours = "30d", 30*24
 	}
 	loc := p.Workspace.Location()
-	to := time.Now()
-	from := to.Add(-time.Duration(hours) * time.Hour)
+	now := time.Now()
+	from, to := now.Add(-time.Duration(hours)*time.Hour), now
+	if hours > 48 {
+		// Counted by days: the conversions page's days, not a part of
+		// the day before them.
+		from, to = lastDays(now, loc, hours/24)
+	}
 	st, err := s.Links.Stats(r.Context(), p.Workspace.ID, l.ID, from, to, loc)
 	if err != nil {
 		return err
@@ -504,7 +510,7 @@ func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p accoun
 		"Period": period, "Periods": linkPeriods, "Hourly": hours <= 48,
 		"Chart": clicksChart(st, hours <= 48, loc, tr), "Breakdowns": breakdowns, "Charts": charts,
 		"Located":        slices.ContainsFunc(st.Breakdowns["region"], func(b link.Bucket) bool { return b.Key != "" }),
-		"DayStart":       metric.DayStart(to, loc),
+		"DayStart":       metric.DayStart(now, loc),
 		"TaggedReadable": readableURL(l.Tagged()),
 	})
 	return nil
