@@ -451,7 +451,11 @@ func isBlank(rec []string) bool {
 // a BOM, or in GB18030 (Excel's Chinese default), rows of any length.
 func readCSV(data []byte) ([][]string, error) {
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	if !utf8.Valid(data) {
+	switch {
+	case utf8.Valid(data):
+	case mostlyUTF8(data):
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	default:
 		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err == nil && utf8.Valid(dec) {
 			data = dec
@@ -486,6 +490,27 @@ func readCSV(data []byte) ([][]string, error) {
 		rows = append(rows, rec)
 	}
 	return rows, nil
+}
+
+// mostlyUTF8 reports whether data is UTF-8 with a few broken bytes (a
+// character cut by an export that shortens texts by bytes) rather than
+// GB18030: read as UTF-8, Chinese text in GB18030 is mostly invalid and
+// seldom makes a valid multi-byte character (about one in ten), so more
+// valid ones than twice the invalid ones mean UTF-8. Decoding such a file
+// as GB18030 garbled every character of it, its header too.
+func mostlyUTF8(data []byte) bool {
+	valid, invalid := 0, 0
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+		case n > 1:
+			valid++
+		}
+		data = data[n:]
+	}
+	return valid > 2*invalid
 }
 
 // readXLSX reads the first sheet of a workbook, with raw cell values so

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
@@ -449,4 +450,35 @@ func FuzzReadImportSheetXML(f *testing.F) {
 		file, err := listen.ReadImport(bytes.NewReader(data), listen.Mapping{}, importOpts("f.xlsx"))
 		checkImport(t, file, err)
 	})
+}
+
+// TestReadImportCSVEncodings: a CSV in GB18030 (Excel's Chinese default)
+// is decoded; one in UTF-8 with a character cut short (exports that
+// shorten texts by bytes) stays UTF-8, the cut character as U+FFFD, where
+// the whole file was decoded as GB18030 and its header no longer named
+// any column.
+func TestReadImportCSVEncodings(t *testing.T) {
+	t.Parallel()
+	const csv = "内容,发布时间\n闲岚新品发布，质量很好,2026-03-01 10:00\n评论截断,2026-03-01 11:00\n"
+	gbk, err := simplifiedchinese.GB18030.NewEncoder().String(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, file, want string }{
+		{"GB18030", gbk, "评论截断"},
+		{"UTF-8 with a cut character", strings.Replace(csv, "评论截断", "评论截断\xe5\x93", 1), "评论截断\uFFFD"},
+		{"UTF-8 with a BOM", "\uFEFF" + csv, "评论截断"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := listen.ReadImport(strings.NewReader(tt.file), listen.Mapping{}, importOpts("export.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Rows) != 2 || f.Rows[0].Post.Text != "闲岚新品发布，质量很好" || f.Rows[1].Post.Text != tt.want {
+				t.Errorf("rows %+v, errors %+v; want 闲岚新品发布，质量很好 and %q", f.Rows, f.Errors, tt.want)
+			}
+		})
+	}
 }
