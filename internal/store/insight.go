@@ -85,7 +85,7 @@ func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, fr
 	for _, id := range topicIDs {
 		want[id] = live[id]
 	}
-	rows, err := db.reader().query(ctx, `SELECT hour, topic_ids, volume, positive, neutral, negative, reach FROM mention_rollups
+	rows, err := db.reader().query(ctx, `SELECT hour, topic_ids, volume, positive, neutral, negative, `+boundedReach+` FROM mention_rollups
 		WHERE workspace_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, ws, from.UTC(), to.UTC())
 	if err != nil {
 		return nil, apperr.Wrap(err, "read mention roll-ups")
@@ -131,7 +131,7 @@ func (db *DB) CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, h
 		args = append(args, h.UTC(), h.UTC().Add(time.Hour))
 		in = append(in, fmt.Sprintf(`m.published_at >= $%d AND m.published_at < $%d`, len(args)-1, len(args)))
 	}
-	rows, err := db.reader().query(ctx, `SELECT m.published_at, m.sentiment, m.author_followers FROM mentions m WHERE `+where+
+	rows, err := db.reader().query(ctx, `SELECT m.published_at, m.sentiment, `+boundedCount("m.author_followers")+` FROM mentions m WHERE `+where+
 		` AND (`+strings.Join(in, ` OR `)+`) ORDER BY m.published_at, m.id`, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read mentions of cut hours")
@@ -252,6 +252,13 @@ func (db *DB) TopAuthors(ctx context.Context, ws int64, topicIDs []int64, from, 
 func boundedCount(col string) string {
 	return fmt.Sprintf(`(CASE WHEN %[1]s > %[2]d THEN %[2]d WHEN %[1]s < 0 THEN 0 ELSE %[1]s END)`, col, int64(listen.MaxCount))
 }
+
+// boundedReach is the SQL of a roll-up's reach within 0 and its volume
+// times listen.MaxCount, as mentions' followers add up since they are
+// bounded on the way in: a roll-up stored before could hold a sum near
+// the largest integer, which wrapped negative when added to another, or
+// on SQLite past it, a real number that failed every read of its hour.
+var boundedReach = fmt.Sprintf(`(CASE WHEN reach > volume * %[1]d THEN volume * %[1]d WHEN reach < 0 THEN 0 ELSE reach END)`, int64(listen.MaxCount))
 
 // SourceBreakdown counts mentions in [from, to) per source kind.
 func (db *DB) SourceBreakdown(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]insight.SourceStat, error) {

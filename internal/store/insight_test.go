@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +70,83 @@ func TestTopAuthorsEngagementBounded(t *testing.T) {
 			if e, ok := engagement[c.author]; !ok || e != c.want {
 				t.Errorf("%s: engagement %d (listed %v), want %d", c.author, e, ok, c.want)
 			}
+		}
+	})
+}
+
+// TestReachBounded: mentions and their roll-ups stored before followers
+// were bounded on the way in may hold a reach near the largest integer,
+// or on SQLite past it (a real number, which two such sums in one hour
+// became); the mention roll-ups and the mentions of cut hours count each
+// mention's followers as listen.MaxCount at most, and a negative reach
+// as 0, instead of failing the read or wrapping the sums negative.
+func TestReachBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
+		w := db.WriteDB()
+		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, hour); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int{7, 8} {
+			if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES ($1, 1, $2, 'brand', 'oat', TRUE, $3, $3)`, id, fmt.Sprint("t", id), hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Two topic sets in the first hour, {7} with two mentions and
+		// {7, 8} with one; one mention in the next hour, a negative sum.
+		var ms []listen.NewMention
+		for i, m := range []struct {
+			topics []int64
+			at     time.Time
+		}{{[]int64{7}, hour}, {[]int64{7}, hour.Add(time.Minute)}, {[]int64{7, 8}, hour.Add(2 * time.Minute)}, {[]int64{7}, hour.Add(time.Hour)}} {
+			ms = append(ms, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(i), Author: fmt.Sprint("a", i), Text: "oat",
+				ContentHash: fmt.Sprint(i), Sentiment: listen.Neutral, TopicIDs: m.topics, AuthorFollowers: 10, PublishedAt: m.at, FetchedAt: m.at}, ClusterIndex: -1})
+		}
+		if _, _, err := db.SaveMentions(ctx, 1, ms, listen.NearSync{}); err != nil {
+			t.Fatal(err)
+		}
+		const huge = math.MaxInt64 - 1
+		type update struct {
+			q    string
+			args []any
+		}
+		old := []update{
+			{`UPDATE mentions SET author_followers = $1 WHERE workspace_id = 1 AND external_id IN ('0', '1')`, []any{int64(huge)}},
+			{`UPDATE mention_rollups SET reach = $1 WHERE workspace_id = 1 AND hour = $2`, []any{int64(huge), hour}},
+			{`UPDATE mention_rollups SET reach = $1 WHERE workspace_id = 1 AND hour = $2`, []any{int64(-huge), hour.Add(time.Hour)}},
+		}
+		if strings.HasSuffix(t.Name(), "sqlite") {
+			// What adding a second huge reach to a roll-up left on SQLite.
+			old = append(old, update{`UPDATE mention_rollups SET reach = reach + $1 WHERE workspace_id = 1 AND hour = $2 AND topic_ids = '7'`, []any{int64(huge), hour}})
+		}
+		for _, u := range old {
+			if _, err := w.ExecContext(ctx, u.q, u.args...); err != nil {
+				t.Fatalf("%s: %v", u.q, err)
+			}
+		}
+
+		rows, err := db.MentionRollups(ctx, 1, []int64{7}, hour, hour.Add(2*time.Hour))
+		if err != nil {
+			t.Fatalf("MentionRollups: %v", err)
+		}
+		var got []int64
+		for _, r := range rows {
+			got = append(got, r.Reach)
+		}
+		if want := []int64{3 * listen.MaxCount, 0}; !slices.Equal(got, want) {
+			t.Errorf("mention roll-ups' reach %v, want %v", got, want)
+		}
+		cut, err := db.CutHourMentions(ctx, 1, []int64{7}, []time.Time{hour})
+		if err != nil {
+			t.Fatalf("CutHourMentions: %v", err)
+		}
+		got = nil
+		for _, r := range cut {
+			got = append(got, r.Reach)
+		}
+		if want := []int64{listen.MaxCount, listen.MaxCount, 10}; !slices.Equal(got, want) {
+			t.Errorf("cut hour's reach %v, want %v", got, want)
 		}
 	})
 }
