@@ -412,7 +412,8 @@ type alertPager struct {
 
 func newAlertPager(d alert.Detail, path string) alertPager {
 	pg := alertPager{Caused: d.Caused(), Carried: len(d.MentionIDs), Page: d.Page, Pages: d.Pages}
-	pg.From, pg.To = min((d.Page-1)*alert.MaxAlertMentions+1, pg.Carried), min(d.Page*alert.MaxAlertMentions, pg.Carried)
+	lo, hi := d.Span()
+	pg.From, pg.To = min(lo+1, hi), hi
 	at := func(n int) string { return path + "?page=" + strconv.Itoa(n) + "#alert-mentions" }
 	if d.Page > 1 {
 		pg.Newer = at(d.Page - 1)

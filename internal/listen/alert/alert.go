@@ -390,22 +390,29 @@ func (s *Service) AlertPage(ctx context.Context, ws, id int64, page int) (Detail
 	if err != nil {
 		return Detail{}, err
 	}
-	pages := max(1, (len(a.MentionIDs)+MaxAlertMentions-1)/MaxAlertMentions)
-	if page < 1 || page > pages {
-		return Detail{}, noSuchPage(pages)
+	d := Detail{Alert: a, Page: page, Pages: max(1, (len(a.MentionIDs)+MaxAlertMentions-1)/MaxAlertMentions)}
+	if page < 1 || page > d.Pages {
+		return Detail{}, noSuchPage(d.Pages)
 	}
-	ids := a.MentionIDs[min((page-1)*MaxAlertMentions, len(a.MentionIDs)):min(page*MaxAlertMentions, len(a.MentionIDs))]
-	ms, err := s.store.AlertMentions(ctx, ws, ids)
-	if err != nil {
+	lo, hi := d.Span()
+	if d.Mentions, err = s.store.AlertMentions(ctx, ws, a.MentionIDs[lo:hi]); err != nil {
 		return Detail{}, err
 	}
-	if ms == nil {
-		ms = []listen.Mention{}
+	if d.Mentions == nil {
+		d.Mentions = []listen.Mention{}
 	}
 	// The ids are in order of arrival, which a late or imported mention
 	// puts out of time order; a reader follows the story by publication.
-	slices.SortStableFunc(ms, func(x, y listen.Mention) int { return y.PublishedAt.Compare(x.PublishedAt) })
-	return Detail{Alert: a, Mentions: ms, Page: page, Pages: pages}, nil
+	slices.SortStableFunc(d.Mentions, func(x, y listen.Mention) int { return y.PublishedAt.Compare(x.PublishedAt) })
+	return d, nil
+}
+
+// Span is where the page's mentions are among those the alert carries:
+// MentionIDs[lo:hi], empty when it carries none. The page reads them by
+// it and shows their places from it, so the two cannot disagree.
+func (d Detail) Span() (lo, hi int) {
+	n := len(d.MentionIDs)
+	return min((d.Page-1)*MaxAlertMentions, n), min(d.Page*MaxAlertMentions, n)
 }
 
 // noSuchPage is the error of a page of an alert's mentions that is not
