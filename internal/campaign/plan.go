@@ -134,27 +134,35 @@ type KPINode struct {
 // most its value): "met" or "missed" once its days are over, "on_track" or
 // "behind" by its pace while they run, and "" with nothing to judge by.
 func (n KPINode) Verdict() string {
-	// reached says v is at least w for an "at least" target, at most w
-	// for an "at most" one.
-	reached := func(v, w float64) bool {
-		if n.Target.Direction == AtMost {
-			return v <= w
-		}
-		return v >= w
-	}
 	switch {
 	case n.Actual == nil:
 		return ""
-	case n.Ended && reached(*n.Actual, n.Target.Value):
+	case n.Ended && n.reached(*n.Actual, n.Target.Value):
 		return "met"
 	case n.Ended:
 		return "missed"
 	case n.Pace == nil:
 		return ""
-	case reached(*n.Pace, 1):
+	case n.reached(*n.Pace, 1):
 		return "on_track"
 	}
 	return "behind"
+}
+
+// Reached says the actual so far is on the target's side of its value,
+// and nothing says it will leave it: false for an "at most" target whose
+// pace is behind, on course to pass its value before its days are over.
+func (n KPINode) Reached() bool {
+	return n.Actual != nil && n.reached(*n.Actual, n.Target.Value) && n.Verdict() != "behind"
+}
+
+// reached says v is at least w for an "at least" target, at most w for an
+// "at most" one.
+func (n KPINode) reached(v, w float64) bool {
+	if n.Target.Direction == AtMost {
+		return v <= w
+	}
+	return v >= w
 }
 
 // Plan returns the campaign with its fit scores, budget sums, hours, KPI

@@ -63,3 +63,45 @@ func formatArg(v any) string {
 	f, _ := v.(float64)
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
+
+// TestKPINodeVerdictAndReached: a target is judged by its pace while its
+// days run and by its actual once they are over, in its direction, and
+// reads as reached only where nothing says it will leave its side: not an
+// "at most" target under its value but spending ahead of its days, nor
+// one with nothing measured.
+func TestKPINodeVerdictAndReached(t *testing.T) {
+	t.Parallel()
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name         string
+		direction    string
+		value        float64
+		actual, pace *float64
+		ended        bool
+		verdict      string
+		reached      bool
+	}{
+		{"nothing measured", AtLeast, 100, nil, nil, false, "", false},
+		{"at least, ahead", AtLeast, 100, f(40), f(1.2), false, "on_track", false},
+		{"at least, already there", AtLeast, 100, f(120), f(3), false, "on_track", true},
+		{"at least, behind", AtLeast, 100, f(10), f(0.5), false, "behind", false},
+		{"at least, ended short", AtLeast, 100, f(90), f(0.9), true, "missed", false},
+		{"at least 0, running", AtLeast, 0, f(5), nil, false, "", true},
+		{"at most, under and on pace", AtMost, 8000, f(1000), f(0.8), false, "on_track", true},
+		{"at most, under but spending ahead", AtMost, 8000, f(4500), f(3.5), false, "behind", false},
+		{"at most, ended under", AtMost, 8000, f(7000), f(0.875), true, "met", true},
+		{"at most, ended over", AtMost, 8000, f(9000), f(1.125), true, "missed", false},
+		{"at most, a rate with no pace", AtMost, 30, f(20), nil, false, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := KPINode{Target: Target{Direction: tt.direction, Value: tt.value}, Actual: tt.actual, Pace: tt.pace, Ended: tt.ended}
+			if got := n.Verdict(); got != tt.verdict {
+				t.Errorf("Verdict() = %q, want %q", got, tt.verdict)
+			}
+			if got := n.Reached(); got != tt.reached {
+				t.Errorf("Reached() = %v, want %v", got, tt.reached)
+			}
+		})
+	}
+}

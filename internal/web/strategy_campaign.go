@@ -151,7 +151,8 @@ type kpiRow struct {
 	DirectionTitle, Unit string
 	Measured             bool
 	// Attainment is actual / target (METRICS.md); Met says the target is
-	// reached in its direction.
+	// reached in its direction and not on course to leave it
+	// (campaign.KPINode.Reached).
 	Attainment string
 	Met        bool
 	// Pace is "on_track" or "behind" for a target partway through its
@@ -253,10 +254,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 				if t.Value > 0 {
 					row.Attainment = number(100**n.Actual/t.Value, 0) + "%"
 				}
-				row.Met = *n.Actual >= t.Value
-				if t.Direction == campaign.AtMost {
-					row.Met = *n.Actual <= t.Value
-				}
+				row.Met = n.Reached()
 			}
 			row.Pace = n.Verdict()
 			if !n.Ended && n.Forecast != nil {

@@ -1098,7 +1098,51 @@ func TestCampaignRatesInAnotherCurrency(t *testing.T) {
 		t.Errorf("plan.xlsx hours header does not name the rates' currency: %v", rows)
 	}
 	rows, _ = x.GetRows(report.SheetOverview)
-	if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == "人力成本 People cost (hours × rate)" && r[1] == "0.00" }) {
+	if !slices.ContainsFunc(rows, func(r []string) bool {
+		return len(r) > 1 && r[0] == "人力成本 People cost (hours × rate)" && r[1] == "0.00"
+	}) {
 		t.Errorf("plan.xlsx overview counts the people cost: %v", rows)
+	}
+}
+
+// TestCampaignPageMetFollowsPace: an "at most" target still under its
+// value while the campaign runs, but spending faster than its days go, is
+// behind: its actual does not read as met beside that badge. One on pace
+// does, as does an "at least" target already reached.
+func TestCampaignPageMetFollowsPace(t *testing.T) {
+	f := newStrategyFixture(t)
+	h, ws := f.h, f.owner.ws.ID
+	ctx := context.Background()
+	day := campaign.DateOf(time.Now().In(f.owner.ws.Location()))
+	c, err := h.campaigns.Create(ctx, ws, campaign.Campaign{
+		Name: "Running", Objective: "sales", Status: "active", Start: day.AddDays(-9), End: day.AddDays(50), Budget: 50000,
+		BudgetLines: []campaign.BudgetLine{{Kind: "production", Planned: 3000, Spent: 2000}},
+		Targets: []campaign.Target{
+			{ID: 1, Metric: "cost", Value: 8000, Direction: campaign.AtMost},
+			{ID: 2, Metric: "cost", Value: 8000, Direction: campaign.AtMost, Platform: "weibo"},
+			{ID: 3, Metric: "cost", Value: 1000, Direction: campaign.AtLeast, Platform: "douyin"},
+		},
+	})
+	must(t, err)
+	_, err = h.campaigns.AddBudgetLine(ctx, ws, c.ID, campaign.BudgetLine{Kind: "kol_fee", Platform: "weibo", Planned: 3000, Spent: 1000})
+	must(t, err)
+	_, err = h.campaigns.AddBudgetLine(ctx, ws, c.ID, campaign.BudgetLine{Kind: "kol_fee", Platform: "douyin", Planned: 3000, Spent: 1500})
+	must(t, err)
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(fmt.Sprintf("/w/acme/strategy/campaigns/%d", c.ID))
+	for _, tt := range []struct {
+		id   int
+		met  bool
+		pace string
+	}{
+		{1, false, "pace-behind"},  // 4,500 of ≤ 8,000 a sixth of the way
+		{2, true, "pace-on_track"}, // 1,000 of ≤ 8,000
+		{3, true, "pace-on_track"}, // 1,500 of ≥ 1,000, reached
+	} {
+		row := section(body, fmt.Sprintf(`data-target-id="%d"`, tt.id), "</tr>")
+		if got := strings.Contains(row, `class="num actual met"`); got != tt.met || !strings.Contains(row, tt.pace) {
+			t.Errorf("target %d: met %v, want %v with %s: %s", tt.id, got, tt.met, tt.pace, row)
+		}
 	}
 }
