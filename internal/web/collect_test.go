@@ -439,3 +439,20 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("limiter holds %d addresses; want at most 2", len(l.buckets))
 	}
 }
+
+// TestCollectCurrencyMessage: an event with a value in another currency
+// is refused as a purchase is, and the message says which events the
+// rule is for, not only purchases, in both languages.
+func TestCollectCurrencyMessage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	acme := newConvFixture(t, h, "acme")
+	for _, tt := range []struct{ lang, want string }{
+		{"en", "Purchases and events with a value must be in the workspace currency CNY, not “USD”"},
+		{"zh-CN", "购买事件和带金额的事件必须使用工作区币种 CNY，而不是“USD”"},
+	} {
+		status, body, _ := collect(t, h, payload("key", acme.key, "event", "lead", "value", 5, "currency", "USD"), map[string]string{"Accept-Language": tt.lang})
+		if status != 422 || !strings.Contains(jsonText(body), tt.want) {
+			t.Errorf("%s: status %d, %s; want 422 saying %q", tt.lang, status, jsonText(body), tt.want)
+		}
+	}
+}
