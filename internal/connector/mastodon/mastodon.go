@@ -97,9 +97,30 @@ func (p Params) values(v url.Values) {
 
 // Page is one page of statuses, newest first, with the Link header's
 // next (older) and prev (newer) parameters; a zero Next means no more.
+// Skipped counts the statuses of the answer left out as unreadable: a
+// page of Limit statuses may hold fewer, with more after it.
 type Page struct {
 	Statuses   []Status
+	Skipped    int
 	Next, Prev Params
+}
+
+// readStatuses decodes statuses one by one and leaves out those of a
+// shape Status does not take (a created_at that is no RFC 3339 time, an
+// id that is a number: servers that speak the API loosely, or a broken
+// one), so that one such status never fails its page, and with it every
+// poll after.
+func readStatuses(raw []json.RawMessage) Page {
+	pg := Page{Statuses: make([]Status, 0, len(raw))}
+	for _, r := range raw {
+		var st Status
+		if json.Unmarshal(r, &st) != nil {
+			pg.Skipped++
+			continue
+		}
+		pg.Statuses = append(pg.Statuses, st)
+	}
+	return pg
 }
 
 // Error is an error answer of the instance: 401 for a bad token, 404 for
@@ -141,19 +162,19 @@ func (c *Client) TagTimeline(ctx context.Context, tag string, p Params) (Page, e
 	tag = strings.TrimPrefix(strings.TrimSpace(tag), "#")
 	v := url.Values{}
 	p.values(v)
-	var out []Status
+	var out []json.RawMessage
 	h, err := c.get(ctx, "/api/v1/timelines/tag/"+url.PathEscape(tag), v, &out)
 	if err != nil {
 		return Page{}, err
 	}
-	pg := Page{Statuses: out}
+	pg := readStatuses(out)
 	pg.Next, pg.Prev = parseLink(h.Get("Link"))
 	return pg, nil
 }
 
 // searchResult is the body of /api/v2/search.
 type searchResult struct {
-	Statuses []Status `json:"statuses"`
+	Statuses []json.RawMessage `json:"statuses"`
 }
 
 // SearchStatuses runs a full-text status search (type=statuses), which
@@ -167,7 +188,7 @@ func (c *Client) SearchStatuses(ctx context.Context, q string, p Params) (Page, 
 	if _, err := c.get(ctx, "/api/v2/search", v, &out); err != nil {
 		return Page{}, err
 	}
-	return Page{Statuses: out.Statuses}, nil
+	return readStatuses(out.Statuses), nil
 }
 
 // maxBody bounds one API answer.

@@ -393,10 +393,12 @@ func (p *Poller) pollMastodon(ctx context.Context, src listen.Source) (PollResul
 				newest = st.ID
 			}
 		}
+		// Unreadable statuses count towards a full page: more may follow.
+		sent := len(pg.Statuses) + pg.Skipped
 		switch {
-		case src.Kind == KindMastodonTag && len(pg.Statuses) == limit:
+		case src.Kind == KindMastodonTag && sent == limit && len(pg.Statuses) > 0:
 			page = pg.Statuses[len(pg.Statuses)-1].ID
-		case src.Kind == KindMastodonSearch && len(pg.Statuses) > 0:
+		case src.Kind == KindMastodonSearch && sent > 0:
 			// A search page can be short with more after it (statuses
 			// deleted since they were indexed): only an empty one ends.
 			off, _ := strconv.Atoi(page)
@@ -441,6 +443,15 @@ func idGreater(a, b string) bool {
 	return a > b
 }
 
+// handle is an account name as the platforms write it, @name; a post
+// that names no account has no author rather than "@".
+func handle(name string) string {
+	if name = strings.TrimSpace(name); name == "" {
+		return ""
+	}
+	return "@" + name
+}
+
 func mastodonPost(st mastodon.Status) listen.Post {
 	s := st
 	if st.Reblog != nil {
@@ -454,7 +465,7 @@ func mastodonPost(st mastodon.Status) listen.Post {
 	if u == "" {
 		u = s.URI
 	}
-	return listen.Post{ExternalID: s.URI, URL: u, Author: "@" + s.Account.Acct, AuthorFollowers: s.Account.FollowersCount,
+	return listen.Post{ExternalID: s.URI, URL: u, Author: handle(s.Account.Acct), AuthorFollowers: s.Account.FollowersCount,
 		Text: text, Lang: s.Language, Likes: s.FavouritesCount, Reposts: s.ReblogsCount, Comments: s.RepliesCount,
 		PublishedAt: s.CreatedAt.UTC()}
 }
@@ -599,7 +610,7 @@ func (g *pageGuard) next(next string, ids []string) bool {
 }
 
 func blueskyPost(pv bluesky.PostView) listen.Post {
-	post := listen.Post{ExternalID: pv.URI, URL: pv.WebURL(), Author: "@" + pv.Author.Handle, Text: strings.ToValidUTF8(pv.Record.Text, "\uFFFD"),
+	post := listen.Post{ExternalID: pv.URI, URL: pv.WebURL(), Author: handle(pv.Author.Handle), Text: strings.ToValidUTF8(pv.Record.Text, "\uFFFD"),
 		Likes: pv.LikeCount, Reposts: pv.RepostCount + pv.QuoteCount, Comments: pv.ReplyCount, PublishedAt: pv.IndexedAt.UTC()}
 	if at, ok := pv.Record.Created(); ok && !at.IsZero() {
 		post.PublishedAt = at.UTC()

@@ -927,3 +927,46 @@ func TestPlatformRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestMastodonUnreadableStatuses: a status of a shape the client does not
+// take (an empty or date-only created_at, a numeric id, a count as a
+// string) is left out of its page alone, where it failed the page and so
+// every poll after it; a status without an account has no author rather
+// than "@".
+func TestMastodonUnreadableStatuses(t *testing.T) {
+	t.Parallel()
+	const good = `{"id":"1","uri":"https://m.example/1","created_at":"2026-01-01T00:00:00Z","content":"ok","account":{"acct":"a"}}`
+	tests := []struct {
+		name, status string
+		posts        int
+		author       string
+	}{
+		{"empty created_at", `{"id":"2","uri":"https://m.example/2","created_at":"","content":"x","account":{"acct":"b"}}`, 1, ""},
+		{"date only", `{"id":"2","uri":"https://m.example/2","created_at":"2026-01-01","content":"x","account":{"acct":"b"}}`, 1, ""},
+		{"numeric id", `{"id":2,"uri":"https://m.example/2","created_at":"2026-01-01T00:00:00Z","content":"x","account":{"acct":"b"}}`, 1, ""},
+		{"count as a string", `{"id":"2","uri":"https://m.example/2","content":"x","account":{"acct":"b","followers_count":"12"}}`, 1, ""},
+		{"no account", `{"id":"2","uri":"https://m.example/2","created_at":null,"content":"x","account":null}`, 2, ""},
+		{"no date", `{"id":"2","uri":"https://m.example/2","content":"x","account":{"acct":"b"}}`, 2, "@b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := `[` + good + `,` + tt.status + `]`
+			p := localPoller(t, fetch.Options{})
+			for _, kind := range []string{KindMastodonTag, KindMastodonSearch} {
+				b := body
+				if kind == KindMastodonSearch {
+					b = `{"statuses":` + body + `}`
+				}
+				url := serve(t, "application/json", b, 200)
+				res, err := p.Poll(context.Background(), listen.Source{Kind: kind, Config: map[string]string{KeyInstance: url, KeyTag: "x", KeyQuery: "x", KeyToken: "t"}})
+				if err != nil || len(res.Posts) != tt.posts {
+					t.Fatalf("%s poll = %d posts, %v; want %d", kind, len(res.Posts), err, tt.posts)
+				}
+				if tt.posts == 2 && res.Posts[1].Author != tt.author {
+					t.Errorf("%s author = %q, want %q", kind, res.Posts[1].Author, tt.author)
+				}
+			}
+		})
+	}
+}
