@@ -88,10 +88,37 @@ type SearchParams struct {
 	Count, Page        int
 }
 
-// SearchResult is a page of statuses, newest first.
+// SearchResult is a page of statuses, newest first. Skipped counts the
+// statuses of the answer left out as unreadable: a page of Count
+// statuses may hold fewer, with more after it.
 type SearchResult struct {
 	Statuses    []Status `json:"statuses"`
 	TotalNumber int64    `json:"total_number"`
+	Skipped     int      `json:"-"`
+}
+
+// UnmarshalJSON reads the statuses one by one and leaves out those of a
+// shape Status does not take (an id or a count as a string, as Weibo's
+// other interfaces write them: "100万+"), so that one such status never
+// fails its page, and with it every poll after.
+func (r *SearchResult) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Statuses    []json.RawMessage `json:"statuses"`
+		TotalNumber int64             `json:"total_number"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = SearchResult{TotalNumber: raw.TotalNumber, Statuses: make([]Status, 0, len(raw.Statuses))}
+	for _, s := range raw.Statuses {
+		var st Status
+		if json.Unmarshal(s, &st) != nil {
+			r.Skipped++
+			continue
+		}
+		r.Statuses = append(r.Statuses, st)
+	}
+	return nil
 }
 
 // Error is an error answer.

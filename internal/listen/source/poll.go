@@ -664,7 +664,8 @@ func (p *Poller) pollWeibo(ctx context.Context, src listen.Source) (PollResult, 
 			res.Posts = append(res.Posts, post)
 			ids[i] = post.ExternalID
 		}
-		if more = len(sr.Statuses) == count && guard.next(strconv.Itoa(page+1), ids); !more {
+		// Unreadable statuses count towards a full page: more may follow.
+		if more = len(sr.Statuses)+sr.Skipped == count && guard.next(strconv.Itoa(page+1), ids); !more {
 			break
 		}
 		page++

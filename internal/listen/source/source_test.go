@@ -970,3 +970,31 @@ func TestMastodonUnreadableStatuses(t *testing.T) {
 		})
 	}
 }
+
+// TestWeiboUnreadableStatuses: a status of a shape the client does not
+// take (an id or a count as a string) is left out of its page alone,
+// where it failed the page and so every poll after it; one without a
+// user or a readable time is kept.
+func TestWeiboUnreadableStatuses(t *testing.T) {
+	t.Parallel()
+	const good = `{"id":1,"idstr":"1","text":"乌龙茶","created_at":"Tue May 31 17:46:55 +0800 2026","user":{"id":9,"screen_name":"茶友"}}`
+	tests := []struct {
+		name, status string
+		posts        int
+	}{
+		{"count as a string", `{"id":2,"idstr":"2","text":"乌龙茶","reposts_count":"100万+"}`, 1},
+		{"id as a string", `{"id":"2","text":"乌龙茶"}`, 1},
+		{"no user, no time", `{"id":2,"idstr":"2","text":"乌龙茶","created_at":"昨天","user":null}`, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := serve(t, "application/json", `{"statuses":[`+good+`,`+tt.status+`],"total_number":2}`, 200)
+			p := NewPoller(Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), WeiboBaseURL: url})
+			res, err := p.Poll(context.Background(), listen.Source{Kind: KindWeiboSearch, Config: map[string]string{KeyQuery: "乌龙茶", KeyAccessToken: "t", KeyPaidAPI: "true"}})
+			if err != nil || len(res.Posts) != tt.posts {
+				t.Fatalf("poll = %d posts, %v; want %d", len(res.Posts), err, tt.posts)
+			}
+		})
+	}
+}
