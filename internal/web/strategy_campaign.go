@@ -258,7 +258,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 			}
 			row.Pace = n.Verdict()
 			if !n.Ended && n.Forecast != nil {
-				row.Forecast = metricValue(l, u, *n.Forecast, cur)
+				row.Forecast = forecastValue(l, u, *n.Forecast, cur)
 			}
 			if n.Cost != nil {
 				row.Cost = l.T("strategy.cost_split", "Media", money(n.Cost.Media, cur), "People", money(n.Cost.People, cur))
@@ -367,6 +367,17 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 	}
 	s.render(w, r, http.StatusOK, "strategy_campaign", data)
 	return nil
+}
+
+// forecastValue formats a target's forecast as metricValue does its
+// figures, but a count as a whole number, as the workbook shows it:
+// "about 10,394.97 clicks by the last day" claims a precision no forecast
+// has.
+func forecastValue(l lang, unit metric.Unit, v float64, currency string) string {
+	if unit == metric.Count {
+		return number(v, 0)
+	}
+	return metricValue(l, unit, v, currency)
 }
 
 // timelineChart is an ECharts option: each phase a thick line from its

@@ -503,6 +503,20 @@ func TestStrategyFormatting(t *testing.T) {
 			t.Errorf("metricValue(%s, %v) = %q, want %q", tt.unit, tt.v, got, tt.want)
 		}
 	}
+	// A forecast of a count is a whole number, as the workbook shows it;
+	// other forecasts read as their figures do.
+	forecasts := []struct {
+		unit metric.Unit
+		v    float64
+		want string
+	}{
+		{metric.Count, 10394.97, "10,395"}, {metric.Count, 0.4, "0"}, {metric.Money, 232629.894, "232,629.89 CNY"}, {metric.Ratio, 1.256, "1.26×"},
+	}
+	for _, tt := range forecasts {
+		if got := forecastValue(l, tt.unit, tt.v, "CNY"); got != tt.want {
+			t.Errorf("forecastValue(%s, %v) = %q, want %q", tt.unit, tt.v, got, tt.want)
+		}
+	}
 	shares := []struct {
 		name, in string
 		ok       bool
