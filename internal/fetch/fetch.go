@@ -465,6 +465,12 @@ func classify(err error, host string) error {
 		}
 		return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_timeout", Err: fmt.Errorf("%w: %v", errTimeout, err)}
 	}
+	// A name that does not resolve is most often a typo in the address:
+	// say so, rather than that the server could not be reached.
+	var de *net.DNSError
+	if errors.As(err, &de) && de.IsNotFound {
+		return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_dns", Args: map[string]any{"Host": de.Name}, Err: err}
+	}
 	return &apperr.Error{Code: apperr.Unavailable, Key: "error.fetch_failed", Err: err}
 }
 

@@ -359,3 +359,15 @@ func TestRedirectDowngradeWithSecretRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownHost: a host name that does not resolve (a typo in a feed's
+// address) is said to be unknown, by name, rather than a server that
+// could not be reached.
+func TestUnknownHost(t *testing.T) {
+	t.Parallel()
+	_, _, err := get(t, New(Options{AllowPrivate: true}), "http://no-such-host.invalid/feed")
+	ae, ok := err.(*apperr.Error)
+	if !ok || ae.Key != "error.fetch_dns" || ae.Args["Host"] != "no-such-host.invalid" {
+		t.Errorf("unknown host: %#v, want error.fetch_dns naming no-such-host.invalid", err)
+	}
+}
