@@ -3,6 +3,7 @@ package web
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -200,9 +201,7 @@ func funnelQuery(r *http.Request, ws account.Workspace) (conversion.Filter, conv
 	var fs apperr.Fields
 	f.CampaignID = queryID(&fs, q.Get("campaign"), "campaign")
 	f.Channel = q.Get("channel")
-	loc := ws.Location()
-	f.From = queryTime(&fs, q.Get("from"), "from", loc, false)
-	f.To = queryTime(&fs, q.Get("to"), "to", loc, true)
+	f.From, f.To = queryPeriod(&fs, q, ws.Location(), time.Now())
 	m, err := conversion.ParseModel(q.Get("model"))
 	if err != nil {
 		fs.Nest("", err)
@@ -212,6 +211,23 @@ func funnelQuery(r *http.Request, ws account.Workspace) (conversion.Filter, conv
 		fs.Add("by", "error.one_of", "Value", by, "Allowed", "campaign, channel")
 	}
 	return f, m, by, fs.Err()
+}
+
+// queryPeriod reads a period as periodParams document it: with neither
+// edge, the last 30 days of loc's calendar, today included, as the pages
+// count them; with one, the 30 days from or to it.
+func queryPeriod(fs *apperr.Fields, q url.Values, loc *time.Location, now time.Time) (from, to time.Time) {
+	from = queryTime(fs, q.Get("from"), "from", loc, false)
+	to = queryTime(fs, q.Get("to"), "to", loc, true)
+	switch {
+	case q.Get("from") == "" && q.Get("to") == "":
+		return lastDays(now, loc, 30)
+	case q.Get("to") == "" && !from.IsZero():
+		to = from.AddDate(0, 0, 30)
+	case q.Get("from") == "" && !to.IsZero():
+		from = to.AddDate(0, 0, -30)
+	}
+	return from, to
 }
 
 // queryTime reads an edge of a period: a date in loc (its midnight; with

@@ -277,3 +277,35 @@ func TestLinkAndFunnelDaysAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIPeriodDefaults: the funnel's and a link's stats take the period
+// their OpenAPI document gives (periodParams), as the insights do: with
+// neither edge the last 30 days of the workspace's calendar, today
+// included, as the pages count them; with one edge, 30 days from or to it.
+func TestAPIPeriodDefaults(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	tn := h.tenant("acme", account.Owner)
+	loc := tn.ws.Location()
+	l, err := h.links.Create(ctx, tn.ws.ID, link.Input{Destination: "https://shop.example.com/", Label: "A", Channel: "weibo"})
+	must(t, err)
+	midnight := func(y int, m time.Month, d int) string {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc).UTC().Format(time.RFC3339)
+	}
+	today := time.Now().In(loc)
+	for _, tt := range []struct {
+		query, from, to string
+	}{
+		{"", midnight(today.Year(), today.Month(), today.Day()-29), midnight(today.Year(), today.Month(), today.Day()+1)},
+		{"from=2026-03-01", midnight(2026, 3, 1), midnight(2026, 3, 31)},
+		{"to=2026-03-31", midnight(2026, 3, 2), midnight(2026, 4, 1)},
+		{"from=2026-03-01&to=2026-03-01", midnight(2026, 3, 1), midnight(2026, 3, 2)},
+	} {
+		for _, path := range []string{"/workspaces/acme/funnel", fmt.Sprintf("/workspaces/acme/links/%d/stats", l.ID)} {
+			status, out := h.api("GET", path+"?"+tt.query, tn.token, nil)
+			if status != http.StatusOK || out["from"] != tt.from || out["to"] != tt.to {
+				t.Errorf("%s?%s: status %d, from %v to %v; want 200, %s to %s", path, tt.query, status, out["from"], out["to"], tt.from, tt.to)
+			}
+		}
+	}
+}

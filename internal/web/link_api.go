@@ -201,8 +201,7 @@ func (s *Server) linkRoutes() {
 			id, _ := pathID(r, "id")
 			loc := workspaceLoc(p.Workspace)
 			var fs apperr.Fields
-			from := queryTime(&fs, r.URL.Query().Get("from"), "from", loc, false)
-			to := queryTime(&fs, r.URL.Query().Get("to"), "to", loc, true)
+			from, to := queryPeriod(&fs, r.URL.Query(), loc, time.Now())
 			if err := fs.Err(); err != nil {
 				return err
 			}
