@@ -73,17 +73,34 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 // topic sets (mention_rollups) that hold one of them; deleted topics
 // count for nothing, as their roll-ups went with them.
 func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error) {
-	out := []listen.Rollup{}
-	if len(topicIDs) == 0 {
+	out, err := db.VoiceRollups(ctx, ws, [][]int64{topicIDs}, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// VoiceRollups is MentionRollups of several selections of topics (the
+// voices of a share of voice) in one read of the roll-ups: out[i] counts
+// the distinct mentions that match any of voices[i].
+func (db *DB) VoiceRollups(ctx context.Context, ws int64, voices [][]int64, from, to time.Time) ([][]listen.Rollup, error) {
+	out := make([][]listen.Rollup, len(voices))
+	for i := range out {
+		out[i] = []listen.Rollup{}
+	}
+	if !slices.ContainsFunc(voices, func(v []int64) bool { return len(v) > 0 }) {
 		return out, nil
 	}
 	live, err := topicSet(ctx, sqlBatch{db.reader()}, ws)
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[int64]bool, len(topicIDs))
-	for _, id := range topicIDs {
-		want[id] = live[id]
+	want := make([]map[int64]bool, len(voices))
+	for i, v := range voices {
+		want[i] = make(map[int64]bool, len(v))
+		for _, id := range v {
+			want[i][id] = live[id]
+		}
 	}
 	rows, err := db.reader().query(ctx, `SELECT hour, topic_ids, volume, positive, neutral, negative, `+boundedReach+` FROM mention_rollups
 		WHERE workspace_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, ws, from.UTC(), to.UTC())
@@ -97,56 +114,100 @@ func (db *DB) MentionRollups(ctx context.Context, ws int64, topicIDs []int64, fr
 		if err := rows.Scan(&r.Hour, &topics, &r.Volume, &r.Positive, &r.Neutral, &r.Negative, &r.Reach); err != nil {
 			return nil, apperr.Wrap(err, "read mention roll-ups")
 		}
-		if !slices.ContainsFunc(parseTopicIDs(topics), func(t int64) bool { return want[t] }) {
-			continue
-		}
 		r.Hour = r.Hour.UTC()
-		if n := len(out); n > 0 && out[n-1].Hour.Equal(r.Hour) {
-			last := &out[n-1]
-			last.Volume += r.Volume
-			last.Positive += r.Positive
-			last.Neutral += r.Neutral
-			last.Negative += r.Negative
-			last.Reach += r.Reach
-			continue
+		ids := parseTopicIDs(topics)
+		for i := range voices {
+			if slices.ContainsFunc(ids, func(t int64) bool { return want[i][t] }) {
+				out[i] = addRollup(out[i], r)
+			}
 		}
-		out = append(out, r)
 	}
 	return out, apperr.Wrap(rows.Err(), "read mention roll-ups")
 }
 
-// CutHourMentions returns the mentions published in the whole UTC hours
-// that start at hours that match any of topicIDs (none when it is empty),
-// each once as a roll-up of one at its own time (Hour), as MentionRollups
-// and TopicRollups would count them in those hours.
-func (db *DB) CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, hours []time.Time) ([]listen.Rollup, error) {
-	out := []listen.Rollup{}
-	if len(topicIDs) == 0 || len(hours) == 0 {
+// addRollup adds r to rows, in order of hour, into the last row when it
+// is of r's hour.
+func addRollup(rows []listen.Rollup, r listen.Rollup) []listen.Rollup {
+	n := len(rows)
+	if n == 0 || !rows[n-1].Hour.Equal(r.Hour) {
+		return append(rows, r)
+	}
+	last := &rows[n-1]
+	last.Volume += r.Volume
+	last.Positive += r.Positive
+	last.Neutral += r.Neutral
+	last.Negative += r.Negative
+	last.Reach += r.Reach
+	return rows
+}
+
+// CutHourVoices returns, for each selection of topics (voice) of voices,
+// the mentions published in the whole UTC hours that start at hours that
+// match any of its topics (none when it is empty), each once as a
+// roll-up of one at its own time (Hour), as MentionRollups and
+// TopicRollups would count them in those hours; in one query for all.
+func (db *DB) CutHourVoices(ctx context.Context, ws int64, voices [][]int64, hours []time.Time) ([][]listen.Rollup, error) {
+	out := make([][]listen.Rollup, len(voices))
+	for i := range out {
+		out[i] = []listen.Rollup{}
+	}
+	all := slices.Sorted(slices.Values(slices.Concat(voices...)))
+	if all = slices.Compact(all); len(all) == 0 || len(hours) == 0 {
 		return out, nil
 	}
 	hours = slices.SortedFunc(slices.Values(hours), time.Time.Compare)
-	where, args := mentionScope(ws, topicIDs, hours[0], hours[len(hours)-1].Add(time.Hour))
-	var in []string
+	from, to := hours[0].UTC(), hours[len(hours)-1].UTC().Add(time.Hour)
+	in, args := numberedIn([]any{ws, from, to}, all)
+	var within []string
 	for _, h := range slices.CompactFunc(hours, time.Time.Equal) {
 		args = append(args, h.UTC(), h.UTC().Add(time.Hour))
-		in = append(in, fmt.Sprintf(`m.published_at >= $%d AND m.published_at < $%d`, len(args)-1, len(args)))
+		within = append(within, fmt.Sprintf(`m.published_at >= $%d AND m.published_at < $%d`, len(args)-1, len(args)))
 	}
-	rows, err := db.reader().query(ctx, `SELECT m.published_at, m.sentiment, `+boundedCount("m.author_followers")+` FROM mentions m WHERE `+where+
-		` AND (`+strings.Join(in, ` OR `)+`) ORDER BY m.published_at, m.id`, args...)
+	// One row per mention and topic of any voice it matches, a mention's
+	// rows one after the other.
+	rows, err := db.reader().query(ctx, `SELECT m.id, m.published_at, m.sentiment, `+boundedCount("m.author_followers")+`, mt.topic_id
+		FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id
+		WHERE mt.workspace_id = $1 AND mt.topic_id IN `+in+` AND mt.published_at >= $2 AND mt.published_at < $3
+		AND m.workspace_id = $1 AND m.published_at >= $2 AND m.published_at < $3 AND (`+strings.Join(within, ` OR `)+`)
+		ORDER BY m.published_at, m.id`, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read mentions of cut hours")
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var m listen.Mention
-		if err := rows.Scan(&m.PublishedAt, &m.Sentiment, &m.AuthorFollowers); err != nil {
-			return nil, apperr.Wrap(err, "read mentions of cut hours")
+	var (
+		m      listen.Mention
+		topics []int64
+	)
+	flush := func() {
+		if len(topics) == 0 {
+			return
 		}
 		r := listen.Rollup{Hour: m.PublishedAt.UTC()}
 		count(&r, &m)
-		out = append(out, r)
+		for i, v := range voices {
+			if slices.ContainsFunc(v, func(t int64) bool { return slices.Contains(topics, t) }) {
+				out[i] = append(out[i], r)
+			}
+		}
+		topics = topics[:0]
 	}
-	return out, apperr.Wrap(rows.Err(), "read mentions of cut hours")
+	for rows.Next() {
+		var next listen.Mention
+		var topic int64
+		if err := rows.Scan(&next.ID, &next.PublishedAt, &next.Sentiment, &next.AuthorFollowers, &topic); err != nil {
+			return nil, apperr.Wrap(err, "read mentions of cut hours")
+		}
+		if next.ID != m.ID {
+			flush()
+			m = next
+		}
+		topics = append(topics, topic)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "read mentions of cut hours")
+	}
+	flush()
+	return out, nil
 }
 
 // InsightMentions returns the newest mentions f selects, at most f.Limit

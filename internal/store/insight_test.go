@@ -137,16 +137,82 @@ func TestReachBounded(t *testing.T) {
 		if want := []int64{3 * listen.MaxCount, 0}; !slices.Equal(got, want) {
 			t.Errorf("mention roll-ups' reach %v, want %v", got, want)
 		}
-		cut, err := db.CutHourMentions(ctx, 1, []int64{7}, []time.Time{hour})
+		cut, err := db.CutHourVoices(ctx, 1, [][]int64{{7}}, []time.Time{hour})
 		if err != nil {
-			t.Fatalf("CutHourMentions: %v", err)
+			t.Fatalf("CutHourVoices: %v", err)
 		}
 		got = nil
-		for _, r := range cut {
+		for _, r := range cut[0] {
 			got = append(got, r.Reach)
 		}
 		if want := []int64{listen.MaxCount, listen.MaxCount, 10}; !slices.Equal(got, want) {
 			t.Errorf("cut hour's reach %v, want %v", got, want)
+		}
+	})
+}
+
+// TestVoicesReadAtOnce: the roll-ups and the mentions of cut hours of
+// several voices, read at once, are each voice's as read alone: a
+// mention of topics of two voices counts for both, once for each, and an
+// empty voice has none.
+func TestVoicesReadAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
+		w := db.WriteDB()
+		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, hour); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int{7, 8, 9} {
+			if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES ($1, 1, $2, 'brand', 'oat', TRUE, $3, $3)`, id, fmt.Sprint("t", id), hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ms []listen.NewMention
+		for i, m := range []struct {
+			topics    []int64
+			at        time.Duration
+			sentiment string
+		}{{[]int64{7}, 0, listen.Positive}, {[]int64{7, 8}, time.Minute, listen.Negative}, {[]int64{8, 9}, 2 * time.Minute, listen.Neutral}, {[]int64{9}, 70 * time.Minute, listen.Negative}} {
+			at := hour.Add(m.at)
+			ms = append(ms, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(i), Author: fmt.Sprint("a", i), Text: "oat",
+				ContentHash: fmt.Sprint(i), Sentiment: m.sentiment, TopicIDs: m.topics, AuthorFollowers: int64(10 * (i + 1)), PublishedAt: at, FetchedAt: at}, ClusterIndex: -1})
+		}
+		if _, _, err := db.SaveMentions(ctx, 1, ms, listen.NearSync{}); err != nil {
+			t.Fatal(err)
+		}
+		voices := [][]int64{{7}, {8, 9}, {}, {7, 8, 9}}
+		hours := []time.Time{hour, hour.Add(time.Hour)}
+		all, err := db.VoiceRollups(ctx, 1, voices, hour, hour.Add(2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cuts, err := db.CutHourVoices(ctx, 1, voices, hours)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != len(voices) || len(cuts) != len(voices) {
+			t.Fatalf("%d roll-ups and %d cut hours for %d voices", len(all), len(cuts), len(voices))
+		}
+		for i, v := range voices {
+			alone, err := db.MentionRollups(ctx, 1, v, hour, hour.Add(2*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := rollupText(all[i]), rollupText(alone); got != want {
+				t.Errorf("voice %v read with the others: %s, alone: %s", v, got, want)
+			}
+			var volume, reach int64
+			for _, r := range cuts[i] {
+				volume, reach = volume+r.Volume, reach+r.Reach
+			}
+			var wantVolume, wantReach int64
+			for _, r := range alone {
+				wantVolume, wantReach = wantVolume+r.Volume, wantReach+r.Reach
+			}
+			if volume != wantVolume || reach != wantReach || len(cuts[i]) != int(volume) {
+				t.Errorf("voice %v: cut hours hold %d mentions (%d rows) of reach %d, want %d of %d", v, volume, len(cuts[i]), reach, wantVolume, wantReach)
+			}
 		}
 	})
 }

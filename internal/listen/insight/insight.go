@@ -77,17 +77,19 @@ type Store interface {
 	// TopicRollups returns the hourly roll-ups of the topics (every topic
 	// of the workspace when topicIDs is empty) with hour in [from, to).
 	TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
-	// MentionRollups counts per hour in [from, to) the distinct mentions
-	// that match any of topicIDs, which the roll-ups of several topics
-	// would count once per topic (TopicID is 0; none when topicIDs is
-	// empty).
-	MentionRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
-	// CutHourMentions returns the mentions of the whole UTC hours that
-	// start at hours that match any of topicIDs (none when it is empty),
-	// each once, as a roll-up of one mention at its time of publication
+	// VoiceRollups counts per hour in [from, to), for each selection of
+	// topics (voice) of voices, the distinct mentions that match any of
+	// its topics, which the roll-ups of several topics would count once
+	// per topic (TopicID is 0; none for an empty selection): out[i] is
+	// voices[i]'s, all read at once.
+	VoiceRollups(ctx context.Context, ws int64, voices [][]int64, from, to time.Time) ([][]listen.Rollup, error)
+	// CutHourVoices returns, for each selection of topics (voice) of
+	// voices, the mentions of the whole UTC hours that start at hours
+	// that match any of its topics (none for an empty selection), each
+	// once, as a roll-up of one mention at its time of publication
 	// (Hour): where a period's bound or a day's start falls inside an
-	// hour, its roll-up cannot be split.
-	CutHourMentions(ctx context.Context, ws int64, topicIDs []int64, hours []time.Time) ([]listen.Rollup, error)
+	// hour, its roll-up cannot be split. out[i] is voices[i]'s.
+	CutHourVoices(ctx context.Context, ws int64, voices [][]int64, hours []time.Time) ([][]listen.Rollup, error)
 	// InsightMentions returns the mentions f selects (cluster members
 	// included; of any topic when f.TopicIDs is empty), newest first, at
 	// most f.Limit.

@@ -65,29 +65,35 @@ func voices(topics []TopicRef) (brand []TopicRef, comps [][]TopicRef) {
 // each competitor's, a mention once per voice however many of its
 // topics it matches, exact to the minute at from, to and cuts.
 func (s *Service) voiceRollups(ctx context.Context, ws int64, brand []TopicRef, comps [][]TopicRef, from, to time.Time, cuts []time.Time) ([]listen.Rollup, [][]listen.Rollup, error) {
-	own, err := s.exactRollups(ctx, ws, ids(brand), s.store.MentionRollups, from, to, cuts...)
+	sels := [][]int64{ids(brand)}
+	for _, c := range comps {
+		sels = append(sels, ids(c))
+	}
+	rows, err := s.exactRollups(ctx, ws, sels, s.store.VoiceRollups, from, to, cuts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	others := make([][]listen.Rollup, len(comps))
-	for i, c := range comps {
-		if others[i], err = s.exactRollups(ctx, ws, ids(c), s.store.MentionRollups, from, to, cuts...); err != nil {
-			return nil, nil, err
-		}
-	}
-	return own, others, nil
+	return rows[0], rows[1:], nil
 }
 
-// rollupReader reads hourly roll-ups: TopicRollups or MentionRollups.
-type rollupReader func(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error)
+// rollupReader reads hourly roll-ups of selections of topics, out[i] of
+// sels[i]: VoiceRollups, or TopicRollups of one (topicRollups).
+type rollupReader func(ctx context.Context, ws int64, sels [][]int64, from, to time.Time) ([][]listen.Rollup, error)
 
-// exactRollups reads the roll-ups of the topics in [from, to) with read,
-// exact to the minute at from, at to and at each of cuts (the starts of
-// days, of scopes) in between: an hour that one of them falls inside (a
-// time given to the minute, a time zone half an hour off UTC) comes as
-// its mentions, one by one at their own times, instead of its roll-up,
-// which would count them all on one side of the cut.
-func (s *Service) exactRollups(ctx context.Context, ws int64, topicIDs []int64, read rollupReader, from, to time.Time, cuts ...time.Time) ([]listen.Rollup, error) {
+// topicRollups is TopicRollups as a rollupReader of one selection.
+func (s *Service) topicRollups(ctx context.Context, ws int64, sels [][]int64, from, to time.Time) ([][]listen.Rollup, error) {
+	rows, err := s.store.TopicRollups(ctx, ws, sels[0], from, to)
+	return [][]listen.Rollup{rows}, err
+}
+
+// exactRollups reads the roll-ups of each selection of topics of sels in
+// [from, to) with read, exact to the minute at from, at to and at each
+// of cuts (the starts of days, of scopes) in between: an hour that one of
+// them falls inside (a time given to the minute, a time zone half an
+// hour off UTC) comes as its mentions, one by one at their own times,
+// instead of its roll-up, which would count them all on one side of the
+// cut. out[i] is sels[i]'s.
+func (s *Service) exactRollups(ctx context.Context, ws int64, sels [][]int64, read rollupReader, from, to time.Time, cuts ...time.Time) ([][]listen.Rollup, error) {
 	cut := map[int64]bool{}
 	var hours []time.Time
 	for _, c := range append([]time.Time{from, to}, cuts...) {
@@ -102,21 +108,23 @@ func (s *Service) exactRollups(ctx context.Context, ws int64, topicIDs []int64, 
 	if end.Before(to) {
 		end = end.Add(time.Hour)
 	}
-	rows, err := read(ctx, ws, topicIDs, start, end)
+	out, err := read(ctx, ws, sels, start, end)
 	if err != nil || len(hours) == 0 {
-		return rows, err
+		return out, err
 	}
-	rows = slices.DeleteFunc(rows, func(r listen.Rollup) bool { return cut[r.Hour.Unix()] })
-	ms, err := s.store.CutHourMentions(ctx, ws, topicIDs, hours)
+	ms, err := s.store.CutHourVoices(ctx, ws, sels, hours)
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range ms {
-		if !m.Hour.Before(from) && m.Hour.Before(to) {
-			rows = append(rows, m)
+	for i := range out {
+		out[i] = slices.DeleteFunc(out[i], func(r listen.Rollup) bool { return cut[r.Hour.Unix()] })
+		for _, m := range ms[i] {
+			if !m.Hour.Before(from) && m.Hour.Before(to) {
+				out[i] = append(out[i], m)
+			}
 		}
 	}
-	return rows, nil
+	return out, nil
 }
 
 // ShareOfVoice computes the brand's share of voice against each
@@ -214,19 +222,20 @@ func (s *Service) Sentiment(ctx context.Context, ws, topicID int64, p Period) (S
 	if err != nil {
 		return out, err
 	}
-	sel, rollups := ids(topics), rollupReader(s.store.MentionRollups)
+	sel, rollups := ids(topics), rollupReader(s.store.VoiceRollups)
 	if topicID != 0 {
 		t, err := findTopic(topics, topicID)
 		if err != nil {
 			return out, err
 		}
-		out.Topic, sel, rollups = &t, []int64{t.ID}, s.store.TopicRollups
+		out.Topic, sel, rollups = &t, []int64{t.ID}, s.topicRollups
 	}
 	ds, index := days(p)
-	rows, err := s.exactRollups(ctx, ws, sel, rollups, p.From, p.To, ds...)
+	read, err := s.exactRollups(ctx, ws, [][]int64{sel}, rollups, p.From, p.To, ds...)
 	if err != nil {
 		return out, err
 	}
+	rows := read[0]
 	out.Points = make([]SentimentPoint, len(ds))
 	for i, d := range ds {
 		out.Points[i].Day = d.Format("2006-01-02")
