@@ -157,9 +157,15 @@ func (e *Error) RetryAfter() time.Duration {
 	return max(time.Until(e.Reset), time.Second)
 }
 
-// TagTimeline returns public statuses with a hashtag (without #).
+// TagName is a hashtag as the API names it: without its # (or the
+// full-width ＃ a Chinese keyboard types).
+func TagName(tag string) string {
+	return strings.TrimLeft(strings.TrimSpace(tag), "#＃")
+}
+
+// TagTimeline returns public statuses with a hashtag (TagName).
 func (c *Client) TagTimeline(ctx context.Context, tag string, p Params) (Page, error) {
-	tag = strings.TrimPrefix(strings.TrimSpace(tag), "#")
+	tag = TagName(tag)
 	v := url.Values{}
 	p.values(v)
 	var out []json.RawMessage

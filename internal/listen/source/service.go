@@ -7,8 +7,10 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/connector/mastodon"
 	"github.com/chorus-hq/chorus/internal/listen"
 )
 
@@ -266,7 +268,7 @@ func (s *Service) Validate(ctx context.Context, src listen.Source) error {
 		checkURL(KeyURL, false)
 	case KindMastodonTag, KindMastodonSearch:
 		checkURL(KeyInstance, src.Config[KeyToken] != "")
-		if t := strings.TrimPrefix(src.Config[KeyTag], "#"); src.Kind == KindMastodonTag && t != "" && (strings.ContainsAny(t, " #/?&") || t == "") {
+		if src.Kind == KindMastodonTag && src.Config[KeyTag] != "" && !oneTag(src.Config[KeyTag]) {
 			fs.Add("config.tag", "error.source_tag")
 		}
 	case KindBlueskySearch:
@@ -277,6 +279,14 @@ func (s *Service) Validate(ctx context.Context, src listen.Source) error {
 		}
 	}
 	return fs.Err()
+}
+
+// oneTag reports whether tag is one hashtag, with or without its # or ＃:
+// a tag of # alone, or with a space (full-width ones too), a # or a slash
+// in it, would ask the instance for another tag or none.
+func oneTag(tag string) bool {
+	t := mastodon.TagName(tag)
+	return t != "" && !strings.ContainsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("#＃/?&", r) })
 }
 
 // addURLError records why an address was refused, with the fetch rule's

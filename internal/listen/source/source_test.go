@@ -686,6 +686,10 @@ func TestValidate(t *testing.T) {
 		{"a setting of a kind that takes none", listen.Source{Kind: KindWebhook, Name: "x", PollSeconds: 900, Config: map[string]string{"colour": "red"}}, "config.colour", "error.source_config_none"},
 		{"poll too often", listen.Source{Kind: KindRSS, Name: "x", PollSeconds: 5, Config: map[string]string{KeyURL: "https://example.com/f"}}, "poll_seconds", "error.source_poll_seconds"},
 		{"ok", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "tea"}}, "", ""},
+		// A tag of # alone asked the instance for /timelines/tag/ (404).
+		{"tag of # alone", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "#"}}, "config.tag", "error.source_tag"},
+		{"tag with a full-width space", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "闲岚　新品"}}, "config.tag", "error.source_tag"},
+		{"tag with a full-width ＃", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "https://mastodon.example", KeyTag: "＃闲岚"}}, "", ""},
 		// An address that receives a token or app password must be https.
 		{"token over http", listen.Source{Kind: KindMastodonSearch, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "http://mastodon.example", KeyQuery: "q", KeyToken: "t"}}, "config.instance", "error.source_https"},
 		{"tag token over http", listen.Source{Kind: KindMastodonTag, Name: "x", PollSeconds: 900, Config: map[string]string{KeyInstance: "HTTP://mastodon.example", KeyTag: "tea", KeyToken: "t"}}, "config.instance", "error.source_https"},
@@ -996,5 +1000,20 @@ func TestWeiboUnreadableStatuses(t *testing.T) {
 				t.Fatalf("poll = %d posts, %v; want %d", len(res.Posts), err, tt.posts)
 			}
 		})
+	}
+}
+
+// TestMastodonFullWidthTag: a hashtag typed with a Chinese keyboard's
+// full-width ＃ is polled as the tag, where the ＃ went into the path and
+// the instance answered 404.
+func TestMastodonFullWidthTag(t *testing.T) {
+	t.Parallel()
+	srv := mastofake.New()
+	t.Cleanup(srv.Close)
+	srv.Post("alice", "新品上市 #闲岚", 1)
+	p := localPoller(t, fetch.Options{})
+	res, err := p.Poll(context.Background(), listen.Source{Kind: KindMastodonTag, Config: map[string]string{KeyInstance: srv.URL, KeyTag: "＃闲岚"}})
+	if err != nil || len(res.Posts) != 1 {
+		t.Fatalf("poll of ＃闲岚 = %+v, %v; want the one status tagged #闲岚", res.Posts, err)
 	}
 }

@@ -101,7 +101,8 @@ func (s *Server) Delete(id string) {
 	s.deleted[id] = true
 }
 
-var tagRE = regexp.MustCompile(`#(\w+)`)
+// tagRE finds hashtags as Mastodon does, in any script: #闲岚 as #tea.
+var tagRE = regexp.MustCompile(`#([\p{L}\p{M}\p{N}_]+)`)
 
 func htmlEscape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
