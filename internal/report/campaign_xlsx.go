@@ -267,7 +267,7 @@ func (x *book) overview(p campaign.Plan) {
 		}{
 			{"归因模型 Attribution", txt(label(modelLabels, m.Attribution))},
 			{"预算明细已花费 Budget lines spent", x.moneyCell(m.Cost.Media)},
-			{"人力成本 People cost (hours × rate)", x.moneyCell(m.Cost.People)},
+			{"人力成本（计划工时 × 时薪） People cost (planned hours × rate)", x.moneyCell(m.Cost.People)},
 			{"总成本 Cost so far", x.moneyCell(m.Cost.Total)},
 		} {
 			r++
@@ -310,7 +310,7 @@ func (x *book) kpi(p campaign.Plan) {
 	s := SheetKPI
 	x.widths(s, 14, 16, 16, 28, 16, 16, 14, 14, 14, 14, 14, 14, 18, 18, 18)
 	x.header(s, 1, "层级 Level", "阶段 Phase", "平台 Platform", "指标 Metric", "方向 Direction", "目标值 Target", "单位 Unit", "基线 Baseline", "实际 Actual",
-		"达成率 Attainment", "进度 Pace", "预测 Forecast", "判定 Verdict", "预算明细已花费 Budget lines spent", "人力成本 People cost")
+		"达成率 Attainment", "进度 Pace", "预测 Forecast", "判定 Verdict", "预算明细已花费 Budget lines spent", "人力成本（计划工时） People cost (planned hours)")
 	r := 2
 	var walk func(nodes []campaign.KPINode, depth int)
 	walk = func(nodes []campaign.KPINode, depth int) {

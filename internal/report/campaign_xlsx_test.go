@@ -206,7 +206,7 @@ func TestCampaignPlanXLSX(t *testing.T) {
 	for _, want := range []string{"实际值截至 Measured at (Asia/Shanghai)|2026-01-21 00:30",
 		"实际值口径 How actuals are measured|translated strategy.actual_note translated tracking.model.first_touch",
 		"归因模型 Attribution|首次触点 First touch", "预算明细已花费 Budget lines spent|2,500.50",
-		"人力成本 People cost (hours × rate)|3,960.00", "总成本 Cost so far|6,460.50"} {
+		"人力成本（计划工时 × 时薪） People cost (planned hours × rate)|3,960.00", "总成本 Cost so far|6,460.50"} {
 		if !slices.Contains(text, want) {
 			t.Errorf("overview lacks %q: %v", want, text)
 		}
