@@ -331,7 +331,11 @@ const (
 	clickAhead = 5 * time.Second
 )
 
-// customerClick is the customer's last click, when it is within Window.
+// customerClick is the customer's latest known click (the last, else the
+// first) at or before at and within Window. A click the event did not
+// carry earns nothing for it when made after it (Attribute): MaxSkew is
+// for the clocks of a cid the event carried. A back-dated purchase is so
+// still attributed when the customer has clicked again since.
 func (s *Service) customerClick(ctx context.Context, ws int64, customerID string, at time.Time) (Touch, bool, error) {
 	cu, err := s.store.Customer(ctx, ws, customerID)
 	if apperr.Is(err, apperr.NotFound) {
@@ -340,8 +344,13 @@ func (s *Service) customerClick(ctx context.Context, ws int64, customerID string
 	if err != nil {
 		return Touch{}, false, err
 	}
-	t, ok, _, err := s.click(ctx, ws, cu.LastClickID, at)
-	return t, ok, err
+	for _, id := range []string{cu.LastClickID, cu.FirstClickID} {
+		t, ok, _, err := s.click(ctx, ws, id, at)
+		if err != nil || ok && !t.At.After(at) {
+			return t, err == nil, err
+		}
+	}
+	return Touch{}, false, nil
 }
 
 // InquiryMark marks a conversation or a phone call as an inquiry (咨询)

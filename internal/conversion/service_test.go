@@ -206,3 +206,77 @@ func TestInquiryMarkChannel(t *testing.T) {
 		}
 	}
 }
+
+// customerStore knows one customer's first and last click and stores
+// what Collect adds.
+type customerStore struct {
+	Store
+	customer Customer
+	clicks   map[string]link.ClickRef
+	added    []Conversion
+}
+
+func (s *customerStore) Click(_ context.Context, cid string) (link.ClickRef, error) {
+	if ref, ok := s.clicks[cid]; ok {
+		return ref, nil
+	}
+	return link.ClickRef{}, apperr.New(apperr.NotFound, "error.not_found", nil)
+}
+
+func (s *customerStore) Customer(_ context.Context, _ int64, id string) (Customer, error) {
+	if id != s.customer.ID {
+		return Customer{}, apperr.New(apperr.NotFound, "error.not_found", nil)
+	}
+	return s.customer, nil
+}
+
+func (s *customerStore) AddConversion(_ context.Context, c Conversion, _ *ClickAt) (Conversion, bool, error) {
+	c.ID = int64(len(s.added) + 1)
+	s.added = append(s.added, c)
+	return c, false, nil
+}
+
+// TestCustomerClickBeforeTheEvent: an event that carries only a customer
+// id is attributed to the customer's latest known click at or before it
+// (the last, else the first), within Window: a click made after a
+// purchase, even a minute after (the skew a carried cid is allowed), earns
+// nothing for it (Attribute), and does not hide the click before it.
+func TestCustomerClickBeforeTheEvent(t *testing.T) {
+	t.Parallel()
+	bought := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name        string
+		first, last time.Duration // from the purchase
+		want        string        // "first", "last" or "" (unattributed)
+	}{
+		{"last click an hour before", -48 * time.Hour, -time.Hour, "last"},
+		{"last click two minutes after", -48 * time.Hour, 2 * time.Minute, "first"},
+		{"last click the next day", -48 * time.Hour, 24 * time.Hour, "first"},
+		{"one click, two minutes after", 2 * time.Minute, 2 * time.Minute, ""},
+		{"first click too old, last after", -31 * 24 * time.Hour, time.Hour, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ref := func(at time.Time, linkID int64) link.ClickRef {
+				return link.ClickRef{ClickID: cidAt(t, at), WorkspaceID: 1, LinkID: linkID, At: at, Class: "human"}
+			}
+			first, last := ref(bought.Add(tt.first), 1), ref(bought.Add(tt.last), 2)
+			st := &customerStore{
+				customer: Customer{ID: "c-1", FirstClickID: first.ClickID, FirstAt: first.At, LastClickID: last.ClickID, LastAt: last.At},
+				clicks:   map[string]link.ClickRef{first.ClickID: first, last.ClickID: last},
+			}
+			s := NewService(st)
+			s.Now = func() time.Time { return bought.Add(48 * time.Hour) }
+			ts := bought
+			res, err := s.Collect(context.Background(), Site{WorkspaceID: 1, Currency: "CNY"}, SourceServer,
+				Payload{Event: Purchase, CustomerID: "c-1", OrderID: "o-1", Value: 10, TS: &ts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{first.ClickID: "first", last.ClickID: "last"}[st.added[0].ClickID]
+			if got != tt.want || res.Attributed != (tt.want != "") {
+				t.Errorf("attributed %v to the %q click; want %q", res.Attributed, got, tt.want)
+			}
+		})
+	}
+}
