@@ -108,6 +108,17 @@ func New(opts Options) *Client {
 				return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_downgrade",
 					Err: fmt.Errorf("%s redirected from https to plain http, which would send the secret unencrypted", via[len(via)-1].URL.Host)}
 			}
+			// A 307 or 308 sends the body again, and Go sends it to any
+			// host, where it drops the Authorization header: a body may
+			// hold a password (Bluesky's createSession), so it goes to
+			// no other host and never from https to http.
+			if req.Body != nil && req.Body != http.NoBody {
+				prev := via[len(via)-1].URL
+				if !strings.EqualFold(req.URL.Host, prev.Host) || (req.URL.Scheme != "https" && via[0].URL.Scheme == "https") {
+					return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_body_redirect",
+						Err: fmt.Errorf("%s redirected a request with a body to %s://%s; its body may hold a password, so it was not sent there", prev.Host, req.URL.Scheme, req.URL.Host)}
+				}
+			}
 			return c.checkURL(req.URL)
 		},
 	}

@@ -338,6 +338,39 @@ func TestTimeout(t *testing.T) {
 // TestRedirectDowngradeWithSecretRefused: a redirect from https to http
 // is not followed with an Authorization header, which Go would send
 // along to the same host; without one it is.
+// TestRedirectWithBody: a request whose body a 307 or 308 sends again
+// (Bluesky's createSession carries the app password in it) is not
+// followed to another host, nor from https to http; Go would send the
+// body along to any host.
+func TestRedirectWithBody(t *testing.T) {
+	t.Parallel()
+	check := New(Options{AllowPrivate: true}).HTTP().CheckRedirect
+	from, _ := http.NewRequest("POST", "https://bsky.example/xrpc/com.atproto.server.createSession", strings.NewReader(`{"password":"p"}`))
+	for _, tt := range []struct {
+		name, method, to string
+		body             bool
+		refused          bool
+	}{
+		{"body to another host", "POST", "https://evil.example/xrpc/com.atproto.server.createSession", true, true},
+		{"body from https to http", "POST", "http://bsky.example/xrpc/com.atproto.server.createSession", true, true},
+		{"body to the same host", "POST", "https://BSKY.example/xrpc/v2/com.atproto.server.createSession", true, false},
+		{"no body to another host", "GET", "https://cdn.example/feed", false, false},
+	} {
+		var body io.Reader
+		if tt.body {
+			body = strings.NewReader(`{"password":"p"}`)
+		}
+		req, _ := http.NewRequest(tt.method, tt.to, body)
+		err := check(req, []*http.Request{from})
+		if (err != nil) != tt.refused {
+			t.Errorf("%s: %v; want refused %v", tt.name, err, tt.refused)
+		}
+		if ae, ok := err.(*apperr.Error); tt.refused && (!ok || ae.Key != "error.fetch_body_redirect") {
+			t.Errorf("%s: %v; want error.fetch_body_redirect", tt.name, err)
+		}
+	}
+}
+
 func TestRedirectDowngradeWithSecretRefused(t *testing.T) {
 	t.Parallel()
 	check := New(Options{AllowPrivate: true}).HTTP().CheckRedirect
