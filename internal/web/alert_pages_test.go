@@ -330,6 +330,32 @@ func testRuleWithUnknownOption(t *testing.T, db *store.DB) {
 	}
 }
 
+// TestThresholdHelpSaysWhatIsCompared: the rule editor's help on
+// thresholds says what each spike rule compares its threshold with, as
+// alert.SpikeCheck does: a volume spike the z-score of the hour's
+// mentions against the same hour of the last 14 days (a threshold of 3
+// fires at twice a steady volume of 9, not at three times it), a
+// negative spike the rise of the negative share over the last 14 days'
+// (not the share itself).
+func TestThresholdHelpSaysWhatIsCompared(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for lang, want := range map[string][]string{
+		"zh-CN": {"标准差", "z 分数", "负面占比比近 14 天的高出多少", "[0–1000]"},
+		"en":    {"standard deviations", "z-score", "negative share rises above", "[0–1000]"},
+	} {
+		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": lang})
+		help := html.UnescapeString(section(body, `id="r-threshold"`, "</p>"))
+		for _, w := range want {
+			if !strings.Contains(help, w) {
+				t.Errorf("%s threshold help lacks %q: %s", lang, w, help)
+			}
+		}
+	}
+}
+
 // TestAlertPageRedeliver: an alert a channel refused (or failed to take
 // after all tries) offers Send again on its page, in both languages, to
 // those who may edit alert rules; sending again queues the rule's
