@@ -684,8 +684,11 @@ var errWeiboDisabled = fail(apperr.Invalid, "error.source_weibo_disabled", nil,
 	"Weibo search is the paid API: turn on paid_api in the source once the app has been granted search/statuses/limited")
 
 func weiboPost(st weibo.Status) listen.Post {
+	// A status without an id has none, not "0", which every other such
+	// status would share and be dropped as a duplicate of: the pipeline
+	// keys it by its content.
 	id := st.IDStr
-	if id == "" {
+	if id == "" && st.ID != 0 {
 		id = strconv.FormatInt(st.ID, 10)
 	}
 	post := listen.Post{ExternalID: id, Text: strings.ToValidUTF8(st.Text, "\uFFFD"), Likes: st.AttitudesCount, Reposts: st.RepostsCount, Comments: st.CommentsCount, Lang: "zh"}
@@ -699,7 +702,9 @@ func weiboPost(st weibo.Status) listen.Post {
 		if mid == "" {
 			mid = id
 		}
-		post.URL = "https://weibo.com/" + strconv.FormatInt(st.User.ID, 10) + "/" + mid
+		if mid != "" {
+			post.URL = "https://weibo.com/" + strconv.FormatInt(st.User.ID, 10) + "/" + mid
+		}
 	}
 	return post
 }

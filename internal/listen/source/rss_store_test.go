@@ -83,3 +83,41 @@ func TestRSSFeedsSharingGUIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestWeiboStatusesWithoutIDs: Weibo statuses that come without an id are
+// each stored, where they all had the id "0" and all but the first were
+// dropped as its duplicates; polled again, none is stored twice.
+func TestWeiboStatusesWithoutIDs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"statuses":[
+			{"text":"闲岚的乌龙茶很好喝","created_at":"Mon Mar 02 10:00:00 +0800 2026","user":{"id":9,"screen_name":"茶友甲"}},
+			{"text":"乌龙茶涨价了，不开心","created_at":"Mon Mar 02 11:00:00 +0800 2026","user":{"id":8,"screen_name":"茶友乙"}}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ws int64
+		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+			VALUES ('weibo', 'Weibo', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := source.NewPoller(source.Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), WeiboBaseURL: srv.URL})
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		src := listen.Source{ID: 1, Kind: source.KindWeiboSearch, Config: map[string]string{source.KeyQuery: "乌龙茶", source.KeyAccessToken: "t", source.KeyPaidAPI: "true"}}
+		for i, want := range []int{2, 0} {
+			res, err := p.Poll(ctx, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := svc.Ingest(ctx, ws, res.Posts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Stored != want {
+				t.Errorf("poll %d stored %d (%+v), want %d", i+1, in.Stored, in, want)
+			}
+		}
+	})
+}
