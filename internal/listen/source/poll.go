@@ -222,22 +222,40 @@ func (e *feedError) RetryAfter() time.Duration { return e.Wait }
 // parseFeed parses RSS, Atom or JSON Feed. A feed whose XML declaration
 // names no encoding is read in the charset of its Content-Type (GBK feeds
 // often say so there only); one that names an encoding is decoded by the
-// parser. Invalid UTF-8 left in a feed that declares no other encoding
-// becomes U+FFFD rather than failing the feed.
+// parser, unless it is valid UTF-8 already: then the declaration is
+// wrong (a site moved to UTF-8 and kept encoding="GBK" in its template),
+// as a header's label can be, and decoding it again garbled every
+// character. Invalid UTF-8 left in a feed that declares no other
+// encoding becomes U+FFFD rather than failing the feed.
 func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {
 	head := body[:min(len(body), 200)]
 	i := bytes.Index(head, []byte("encoding="))
-	if i < 0 {
-		body = fromHeaderCharset(body, contentType)
-	}
-	if i < 0 || bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")) {
+	switch {
+	case i < 0:
+		body = bytes.ToValidUTF8(fromHeaderCharset(body, contentType), []byte("\uFFFD"))
+	case bytes.Contains(bytes.ToLower(head[i:]), []byte("utf-8")):
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	case utf8.Valid(body):
+		body = declareUTF8(body, i+len("encoding="))
 	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err == nil && feed.FeedType == "json" && !strings.Contains(feed.FeedVersion, "jsonfeed.org/version/") {
 		return nil, errNotJSONFeed
 	}
 	return feed, err
+}
+
+// declareUTF8 returns body with the quoted encoding name that starts at
+// at replaced by utf-8.
+func declareUTF8(body []byte, at int) []byte {
+	if at >= len(body) || (body[at] != '"' && body[at] != '\'') {
+		return body
+	}
+	end := bytes.IndexByte(body[at+1:], body[at])
+	if end < 0 {
+		return body
+	}
+	return slices.Concat(body[:at+1], []byte("utf-8"), body[at+1+end:])
 }
 
 // errNotJSONFeed is JSON that is no JSON Feed: gofeed reads any object

@@ -220,7 +220,7 @@ func TestRSSRetryAfter(t *testing.T) {
 // TestRSSCharset: a feed is read in the charset its Content-Type names
 // when its XML declaration names none, where GBK text became U+FFFD; the
 // declaration still decides when it names one, and a body that is UTF-8
-// already is not decoded twice under a wrong label.
+// already is not decoded twice under a wrong label or declaration.
 func TestRSSCharset(t *testing.T) {
 	t.Parallel()
 	encode := func(e encoding.Encoding, s string) string {
@@ -241,6 +241,8 @@ func TestRSSCharset(t *testing.T) {
 		{"Latin-1 named by the header only", "application/xml; charset=iso-8859-1", encode(charmap.ISO8859_1, latin), "Café crème"},
 		{"GBK named by the declaration", "application/rss+xml", encode(simplifiedchinese.GBK, `<?xml version="1.0" encoding="GBK"?>`+item), "闲岚新品发布，质量很好"},
 		{"UTF-8 under a wrong label", "application/rss+xml; charset=gbk", `<?xml version="1.0"?>` + item, "闲岚新品发布，质量很好"},
+		{"UTF-8 under a wrong declaration", "application/rss+xml", `<?xml version="1.0" encoding="GBK"?>` + item, "闲岚新品发布，质量很好"},
+		{"UTF-8 declared Latin-1", "application/xml", `<?xml version='1.0' encoding='ISO-8859-1'?>` + latin, "Café crème"},
 	}
 	p := localPoller(t, fetch.Options{})
 	for _, tt := range tests {
