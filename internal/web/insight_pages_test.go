@@ -307,3 +307,44 @@ func TestHotTermsPreviousOneDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestHotTermsSayWhenNothingCameBefore: when no mention came before the
+// period, the hot terms of the overview and of the insights page say
+// that there is nothing to compare with, in both languages, instead of
+// ranking every term as risen from 0; with earlier mentions they do not.
+func TestHotTermsSayWhenNothingCameBefore(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.listen.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	now := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	for i := range 3 {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: fmt.Sprint(len(posts)), Author: "fan", Text: fmt.Sprintf("星澜 oatmilk %d", i),
+			PublishedAt: now.Add(-time.Duration(i) * time.Hour)})
+	}
+	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	pages := []struct{ path, card string }{{"/w/acme/listening", `id="hot-terms"`}, {"/w/acme/listening/insights?days=7", `id="insight-hot"`}}
+	check := func(want bool) {
+		t.Helper()
+		for _, p := range pages {
+			for _, lang := range Locales {
+				_, body, _ := b.do("GET", p.path, nil, map[string]string{"Accept-Language": lang})
+				card := section(body, p.card, "</section>")
+				note := h.srv.cat.T(lang, "insights.hot_no_previous", nil)
+				if got := strings.Contains(card, `id="hot-no-previous"`) && strings.Contains(card, note); got != want {
+					t.Errorf("%s in %s: says nothing came before %v, want %v:\n%s", p.path, lang, got, want, card)
+				}
+			}
+		}
+	}
+	check(true)
+	_, err = h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{{SourceKind: "webhook", ExternalID: "earlier", Author: "fan", Text: "星澜 morning",
+		PublishedAt: now.AddDate(0, 0, -10)}})
+	must(t, err)
+	check(false)
+}

@@ -512,7 +512,7 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Chart": hotTermsChart(ht.Terms[:len(rows)], t), "Rows": rows, "Mentions": ht.Mentions, "Days": hotTermDays}, nil
+	return map[string]any{"Chart": hotTermsChart(ht.Terms[:len(rows)], t), "Rows": rows, "Mentions": ht.Mentions, "Previous": ht.Previous, "Days": hotTermDays}, nil
 }
 
 // hotTermsChart is the hot terms bar chart: this period's count against
