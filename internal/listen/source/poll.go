@@ -186,7 +186,7 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 		}
 		return PollResult{}, fail(apperr.Invalid, "error.source_bad_feed", nil, "malformed feed: %v", err)
 	}
-	res := PollResult{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Cursor: src.Cursor}
+	res := PollResult{ETag: validator(resp.Header.Get("ETag")), LastModified: validator(resp.Header.Get("Last-Modified")), Cursor: src.Cursor}
 	now := p.opts.Now().UTC()
 	for _, it := range feed.Items {
 		if it != nil {
@@ -203,6 +203,20 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 		res.Posts = res.Posts[:p.opts.MaxItems]
 	}
 	return res, nil
+}
+
+// maxValidator bounds an ETag or Last-Modified kept for the next poll's
+// conditional GET: real ones are tens of bytes, and servers refuse a
+// request whose headers pass about 8 KB, which would fail every poll
+// after, since only a successful poll replaces them.
+const maxValidator = 1024
+
+// validator is v when it is short enough to send back, else "".
+func validator(v string) string {
+	if len(v) > maxValidator {
+		return ""
+	}
+	return v
 }
 
 // feedError is a feed's error answer. Wait is how long a 429 or 503 asked

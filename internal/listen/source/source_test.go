@@ -1019,3 +1019,31 @@ func TestMastodonFullWidthTag(t *testing.T) {
 		t.Fatalf("poll of ＃闲岚 = %+v, %v; want the one status tagged #闲岚", res.Posts, err)
 	}
 }
+
+// TestRSSOversizedValidators: a feed whose ETag or Last-Modified is too
+// long to send back (servers refuse request headers over about 8 KB) is
+// fetched again without them, where the next poll sent them and the
+// server's 431 failed it, and every poll after, for good.
+func TestRSSOversizedValidators(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header.Get("If-None-Match"))+len(r.Header.Get("If-Modified-Since")) > 8<<10 {
+			w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+			return
+		}
+		w.Header().Set("ETag", `"`+strings.Repeat("e", 20<<10)+`"`)
+		w.Header().Set("Last-Modified", strings.Repeat("m", 20<<10))
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, rssFeed)
+	}))
+	t.Cleanup(srv.Close)
+	p := localPoller(t, fetch.Options{})
+	src := listen.Source{Kind: KindRSS, Config: map[string]string{KeyURL: srv.URL}}
+	for i := range 2 {
+		res, err := p.Poll(context.Background(), src)
+		if err != nil || len(res.Posts) != 2 {
+			t.Fatalf("poll %d = %d posts, %v; want the feed's 2", i+1, len(res.Posts), err)
+		}
+		src.ETag, src.LastModified = res.ETag, res.LastModified // as RecordSourceSuccess saves them
+	}
+}
