@@ -366,7 +366,7 @@ func TestEffectiveFallbackNotes(t *testing.T) {
 	}{
 		{"/w/acme/links", []string{note, `class="muted fallback-mark"`}},
 		{fmt.Sprintf("/w/acme/links/%d", plain.ID), []string{note, `id="total-effective">1<`}},
-		{"/w/acme/evaluation", []string{note, "有 1 个链接的落地页未安装追踪代码"}},
+		{"/w/acme/evaluation", []string{note, "有 1 个链接的部分点击早于落地页首次上报落地"}},
 	} {
 		_, body := b.get(p.path)
 		for _, w := range p.want {
@@ -1112,6 +1112,45 @@ func TestLinkPageReadsTaggedDestination(t *testing.T) {
 		}
 		if read := section(body, `id="tagged-readable"`, "</dd>"); !strings.Contains(read, "utm_content=阿May 笔记") || !strings.Contains(read, c.note) {
 			t.Errorf("%s: the tagged destination does not read decoded: %s", c.lang, read)
+		}
+	}
+}
+
+// TestFallbackNoteAfterSnippet: a link whose page first reported a
+// landing after a dozen people had clicked it counts those earlier unique
+// clicks as effective, and the notes say so in both languages without
+// claiming that no landing was ever reported from it.
+func TestFallbackNoteAfterSnippet(t *testing.T) {
+	f := newTrackingFixture(t)
+	h, ctx := f.h, context.Background()
+	late, err := h.links.Create(ctx, f.owner.ws.ID, link.Input{Destination: "https://shop.example.com/late", Label: "late", CampaignID: &f.camp.ID, Channel: "weibo"})
+	must(t, err)
+	before := time.Now().UTC().Add(-3 * time.Hour)
+	var clicks []link.Click
+	for i := range 12 {
+		clicks = append(clicks, link.Click{ClickID: link.NewClickID(), WorkspaceID: f.owner.ws.ID, LinkID: late.ID, At: before,
+			Class: link.Human, Visitor: fmt.Sprint("early-", i), UniqueDay: before.Format(time.DateOnly)})
+	}
+	landed := link.NewClickID()
+	now := time.Now().UTC()
+	clicks = append(clicks, link.Click{ClickID: landed, WorkspaceID: f.owner.ws.ID, LinkID: late.ID, At: now,
+		Class: link.Human, Visitor: "lands", UniqueDay: now.Format(time.DateOnly)})
+	_, err = h.db.WriteClicks(ctx, clicks)
+	must(t, err)
+	_, err = h.db.MarkClick(ctx, landed, true, false)
+	must(t, err)
+	b := h.browser()
+	b.login(f.owner.email, f.owner.password)
+	for _, lang := range []struct{ code, never, note string }{
+		{"en", "ever reported", "before its page first reported a landing"},
+		{"zh-CN", "从未上报落地，", "早于落地页首次上报落地"},
+	} {
+		for _, path := range []string{"/w/acme/links", fmt.Sprintf("/w/acme/links/%d", late.ID)} {
+			_, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang.code})
+			if !strings.Contains(body, `id="effective-fallback"`) || strings.Contains(body, lang.never) || !strings.Contains(body, lang.note) {
+				t.Errorf("%s in %s: note %v, says %q: %v, says %q: %v; want the note, saying the second only",
+					path, lang.code, strings.Contains(body, `id="effective-fallback"`), lang.never, strings.Contains(body, lang.never), lang.note, strings.Contains(body, lang.note))
+			}
 		}
 	}
 }
