@@ -188,9 +188,10 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	}
 	res := PollResult{ETag: validator(resp.Header.Get("ETag")), LastModified: validator(resp.Header.Get("Last-Modified")), Cursor: src.Cursor}
 	now := p.opts.Now().UTC()
+	shared := sharedIDs(feed.Items)
 	for _, it := range feed.Items {
 		if it != nil {
-			res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now))
+			res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now, shared))
 		}
 	}
 	// A feed over the cap gives its newest items, wherever they stand in
@@ -325,7 +326,36 @@ func looksHTML(b []byte) bool {
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
 }
 
-func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time) listen.Post {
+// sharedIDs are the guids and links that more than one item of a feed
+// gives (its home page for every item, a CMS's "0"): they name no one
+// item, and taking them as ids dropped all items but the first as its
+// duplicates.
+func sharedIDs(items []*gofeed.Item) map[string]bool {
+	seen := map[string]int{}
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		// One namespace for both: an item's link may be another's guid.
+		link := strings.TrimSpace(it.Link)
+		seen[it.GUID]++
+		if link != it.GUID {
+			seen[link]++
+		}
+	}
+	shared := map[string]bool{}
+	for id, n := range seen {
+		if n > 1 && id != "" {
+			shared[id] = true
+		}
+	}
+	return shared
+}
+
+// feedPost turns a feed's item into a post. Its id is its guid, else its
+// link, unless shared (sharedIDs) names them, else a hash of its title,
+// date and text.
+func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time, shared map[string]bool) listen.Post {
 	title := StripHTML(it.Title)
 	desc := it.Description
 	if desc == "" {
@@ -340,12 +370,12 @@ func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time)
 	}
 	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text, PublishedAt: now}
 	switch {
-	case it.GUID != "" && !globalID(it.GUID):
+	case it.GUID != "" && !shared[it.GUID] && !globalID(it.GUID):
 		post.ExternalID = listen.ScopedID(sourceID, it.GUID)
-	case it.GUID != "":
+	case it.GUID != "" && !shared[it.GUID]:
 		post.ExternalID = it.GUID
-	case it.Link != "":
-		post.ExternalID = it.Link
+	case post.URL != "" && !shared[post.URL]:
+		post.ExternalID = post.URL
 	default:
 		sum := sha256.Sum256([]byte(it.Title + "\x00" + it.Published + "\x00" + desc))
 		post.ExternalID = "sha256:" + hex.EncodeToString(sum[:12])

@@ -121,3 +121,51 @@ func TestWeiboStatusesWithoutIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestRSSRepeatedGUIDs: a feed that gives every item the same guid or
+// link (its home page, a CMS's "0") has each item stored, where all but
+// the first were dropped as duplicates of it; polled again, none is
+// stored twice.
+func TestRSSRepeatedGUIDs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>`)
+		for i := range 3 {
+			switch r.URL.Path {
+			case "/guid":
+				fmt.Fprintf(w, `<item><title>same guid %d</title><guid>https://news.example/</guid><link>https://news.example/</link></item>`, i)
+			case "/link":
+				fmt.Fprintf(w, `<item><title>same link %d</title><link>https://news.example/</link></item>`, i)
+			}
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	t.Cleanup(srv.Close)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ws int64
+		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+			VALUES ('feeds', 'Feeds', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := source.NewPoller(source.Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true})})
+		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+		for i, path := range []string{"/guid", "/link"} {
+			src := listen.Source{ID: int64(i + 1), Kind: source.KindRSS, Config: map[string]string{source.KeyURL: srv.URL + path}}
+			for poll, want := range []int{3, 0} {
+				res, err := p.Poll(ctx, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in, err := svc.Ingest(ctx, ws, res.Posts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.Stored != want {
+					t.Errorf("%s poll %d stored %d (%+v), want %d", path, poll+1, in.Stored, in, want)
+				}
+			}
+		}
+	})
+}

@@ -118,7 +118,7 @@ func TestRSSExternalIDs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := feedPost(9, &gofeed.Feed{}, &tt.item, time.Now()).ExternalID; got != tt.want {
+			if got := feedPost(9, &gofeed.Feed{}, &tt.item, time.Now(), nil).ExternalID; got != tt.want {
 				t.Errorf("external id = %q, want %q", got, tt.want)
 			}
 		})
