@@ -931,7 +931,7 @@ func (db *DB) Corrections(ctx context.Context, ws int64, fn func(text, label str
 // TopicRollups returns the hourly roll-ups of the workspace's topics
 // (all when topicIDs is empty) with from ≤ hour < to, by topic and hour.
 func (db *DB) TopicRollups(ctx context.Context, ws int64, topicIDs []int64, from, to time.Time) ([]listen.Rollup, error) {
-	q := `SELECT topic_id, hour, volume, positive, neutral, negative, reach FROM topic_rollups
+	q := `SELECT topic_id, hour, volume, positive, neutral, negative, ` + boundedReach + ` FROM topic_rollups
 		WHERE workspace_id = $1 AND hour >= $2 AND hour < $3`
 	args := []any{ws, from.UTC(), to.UTC()}
 	if len(topicIDs) > 0 {

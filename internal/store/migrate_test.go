@@ -175,6 +175,75 @@ func TestUpgradedMentions(t *testing.T) {
 	})
 }
 
+// TestUpgradedCounts: counts an older release stored unbounded (near the
+// largest integer, or negative) and the roll-up sums they made are
+// brought within bounds by migration 0025, so that a late mention added
+// to such an hour is stored (PostgreSQL failed the batch: bigint out of
+// range) and the hour's topic roll-ups read (SQLite had a real number).
+func TestUpgradedCounts(t *testing.T) {
+	eachUpgrade(t, "0024_mention_norm_version.sql", func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
+		w := db.WriteDB()
+		for _, q := range []string{
+			`INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`,
+			`INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES (7, 1, 't', 'brand', 'oat', TRUE, $1, $1)`,
+		} {
+			if _, err := w.ExecContext(ctx, q, hour); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		mention := func(id string, followers int64) listen.NewMention {
+			at := hour.Add(time.Minute)
+			return listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: id, Text: "oat " + id, ContentHash: id,
+				Sentiment: listen.Neutral, TopicIDs: []int64{7}, AuthorFollowers: followers, PublishedAt: at, FetchedAt: at}, ClusterIndex: -1}
+		}
+		if _, _, err := db.SaveMentions(ctx, 1, []listen.NewMention{mention("a", 5), mention("b", 5)}, listen.NearSync{}); err != nil {
+			t.Fatal(err)
+		}
+		const huge = int64(1<<63 - 2)
+		old := []string{
+			`UPDATE mentions SET author_followers = $1, likes = $1, reposts = $2, comments = $1 WHERE external_id = 'a'`,
+			`UPDATE topic_rollups SET reach = $1`,
+			`UPDATE mention_rollups SET reach = $1`,
+		}
+		if strings.HasSuffix(t.Name(), "sqlite") {
+			// What adding a second huge reach left on SQLite.
+			old = append(old, `UPDATE topic_rollups SET reach = reach + $1`)
+		}
+		for _, q := range old {
+			args := []any{huge, -huge}
+			if !strings.Contains(q, "$2") {
+				args = args[:1]
+			}
+			if _, err := w.ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.SaveMentions(ctx, 1, []listen.NewMention{mention("c", listen.MaxCount)}, listen.NearSync{}); err != nil {
+			t.Fatalf("a late mention in the hour: %v", err)
+		}
+		rows, err := db.TopicRollups(ctx, 1, []int64{7}, hour, hour.Add(time.Hour))
+		if err != nil || len(rows) != 1 || rows[0].Volume != 3 || rows[0].Reach != 3*listen.MaxCount {
+			t.Errorf("topic roll-ups %+v, %v; want volume 3, reach %d", rows, err, 3*listen.MaxCount)
+		}
+		var followers, likes, reposts, comments, reach int64
+		if err := w.QueryRowContext(ctx, `SELECT author_followers, likes, reposts, comments FROM mentions WHERE external_id = 'a'`).
+			Scan(&followers, &likes, &reposts, &comments); err != nil {
+			t.Fatal(err)
+		}
+		if followers != listen.MaxCount || likes != listen.MaxCount || reposts != 0 || comments != listen.MaxCount {
+			t.Errorf("old counts %d, %d, %d, %d; want %d, %d, 0, %d", followers, likes, reposts, comments, listen.MaxCount, listen.MaxCount, listen.MaxCount)
+		}
+		if err := w.QueryRowContext(ctx, `SELECT reach FROM mention_rollups`).Scan(&reach); err != nil || reach != 3*listen.MaxCount {
+			t.Errorf("mention roll-up reach %d, %v; want %d", reach, err, 3*listen.MaxCount)
+		}
+	})
+}
+
 // eachUpgrade runs fn on a new database of each dialect migrated through
 // the migration named last, for fn to store what an older release did
 // and migrate the rest.
