@@ -1005,7 +1005,7 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	must(t, err)
 	defer x.Close()
 	rows, _ := x.GetRows(report.SheetOverview)
-	for _, want := range [][2]string{{"归因模型 Attribution", "线性 Linear"}, {"人力成本 People cost (hours × rate)", "10,457.14"}, {"总成本 Cost so far", "12,457.14"}} {
+	for _, want := range [][2]string{{"归因模型 Attribution", "线性 Linear"}, {"人力成本（计划工时 × 时薪） People cost (planned hours × rate)", "10,457.14"}, {"总成本 Cost so far", "12,457.14"}} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
 			t.Errorf("plan.xlsx overview lacks %v: %v", want, rows)
 		}
@@ -1028,7 +1028,7 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	must(t, err)
 	defer x.Close()
 	rows, _ = x.GetRows(report.SheetOverview)
-	for _, want := range [][2]string{{"人力成本 People cost (hours × rate)", "0.00"}, {"总成本 Cost so far", "2,000.00"}} {
+	for _, want := range [][2]string{{"人力成本（计划工时 × 时薪） People cost (planned hours × rate)", "0.00"}, {"总成本 Cost so far", "2,000.00"}} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
 			t.Errorf("draft's plan.xlsx overview lacks %v: %v", want, rows)
 		}
@@ -1059,7 +1059,7 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	must(t, err)
 	defer x.Close()
 	rows, _ = x.GetRows(report.SheetOverview)
-	for _, want := range [][2]string{{"人力成本 People cost (hours × rate)", "1,714.29"}, {"总成本 Cost so far", "3,714.29"}} {
+	for _, want := range [][2]string{{"人力成本（计划工时 × 时薪） People cost (planned hours × rate)", "1,714.29"}, {"总成本 Cost so far", "3,714.29"}} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) > 1 && r[0] == want[0] && r[1] == want[1] }) {
 			t.Errorf("plan.xlsx overview of the campaign done early lacks %v: %v", want, rows)
 		}
@@ -1113,7 +1113,7 @@ func TestCampaignRatesInAnotherCurrency(t *testing.T) {
 	}
 	rows, _ = x.GetRows(report.SheetOverview)
 	if !slices.ContainsFunc(rows, func(r []string) bool {
-		return len(r) > 1 && r[0] == "人力成本 People cost (hours × rate)" && r[1] == "0.00"
+		return len(r) > 1 && r[0] == "人力成本（计划工时 × 时薪） People cost (planned hours × rate)" && r[1] == "0.00"
 	}) {
 		t.Errorf("plan.xlsx overview counts the people cost: %v", rows)
 	}
