@@ -471,11 +471,18 @@ func readCSV(data []byte) ([][]string, error) {
 	cr.ReuseRecord = false
 	var rows [][]string
 	budget := sheetBudget{columns: MaxImportColumns}
+	var lastStart int64
 	for {
+		start := cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if len(rows) > 0 && unclosedQuote(data[lastStart:], cr.Comma) {
+				line, _ := cr.FieldPos(0)
+				return nil, fileErr("error.listen.csv", "Line", line)
+			}
 			break
 		}
+		lastStart = start
 		if err != nil {
 			line := 0
 			var pe *csv.ParseError
@@ -490,6 +497,20 @@ func readCSV(data []byte) ([][]string, error) {
 		rows = append(rows, rec)
 	}
 	return rows, nil
+}
+
+// unclosedQuote reports whether the last record of a CSV file, span,
+// opens a quoted field it never closes: read with lazy quotes, that one
+// cell takes every line after it to the end of the file, and the rows
+// there vanish without an error. Read strictly, such a record fails on a
+// quote at the end of the file, past its first line.
+func unclosedQuote(span []byte, comma rune) bool {
+	strict := csv.NewReader(bytes.NewReader(span))
+	strict.Comma = comma
+	strict.FieldsPerRecord = -1
+	_, err := strict.Read()
+	var pe *csv.ParseError
+	return errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine && strict.InputOffset() == int64(len(span))
 }
 
 // mostlyUTF8 reports whether data is UTF-8 with a few broken bytes (a

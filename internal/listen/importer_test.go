@@ -482,3 +482,36 @@ func TestReadImportCSVEncodings(t *testing.T) {
 		})
 	}
 }
+
+// TestReadImportCSVUnclosedQuote: a CSV cell that opens a quote it never
+// closes is refused with the line it starts on, where it took every line
+// after it as its text and those rows vanished without an error; bare
+// quotes inside a cell and quoted cells across lines are still read.
+func TestReadImportCSVUnclosedQuote(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file string
+		line, rows int
+	}{
+		{"unclosed, rows after it", "内容,发布时间\nx,2026-03-01\n\"unclosed,2026-03-01\nok,2026-03-01\nok too,2026-03-01\n", 3, 0},
+		{"unclosed, no last newline", "内容,发布时间\n\"unclosed,2026-03-01\nok,2026-03-01", 2, 0},
+		{"bare quotes in a cell", "内容,发布时间\n他说\"好\",2026-03-01\n\"abc\"def\",2026-03-01\n", 0, 2},
+		{"a quoted cell across lines", "内容,发布时间\nx,2026-03-01\n\"multi\nline\",2026-03-01\n", 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := listen.ReadImport(strings.NewReader(tt.file), listen.Mapping{}, importOpts("export.csv"))
+			if tt.line == 0 {
+				if err != nil || len(f.Rows) != tt.rows {
+					t.Fatalf("ReadImport = %v; want %d rows", err, tt.rows)
+				}
+				return
+			}
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Key != "error.listen.csv" || ae.Fields[0].Args["Line"] != tt.line {
+				t.Errorf("ReadImport = %v; want error.listen.csv at line %d", err, tt.line)
+			}
+		})
+	}
+}
