@@ -182,8 +182,10 @@ type Result struct {
 	// Duplicate is true when the event was already stored (same event id,
 	// or same event and order id); nothing was stored twice.
 	Duplicate bool `json:"duplicate"`
-	// Attributed is false when the event carried no click of this
-	// workspace (unknown, forged or foreign cid) and no known customer.
+	// Attributed is false when the funnel credits the event to no click
+	// or campaign: it carried no click of this workspace (unknown, forged
+	// or foreign cid), and no click of its customer or of its browser
+	// (the snippet's first-party id) is within Window before it.
 	Attributed bool   `json:"attributed"`
 	CampaignID *int64 `json:"campaign_id,omitempty"`
 	// DroppedProps are the properties left out of the stored event: keys
@@ -265,8 +267,32 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 			return Result{}, err
 		}
 	}
-	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: stored.Attributed(), CampaignID: stored.CampaignID,
+	attributed := stored.Attributed()
+	if !attributed && !IsVisit(stored.Event) && (stored.BrowserID != "" || stored.CustomerID != "") {
+		if attributed, err = s.creditedLater(ctx, stored); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: attributed, CampaignID: stored.CampaignID,
 		DroppedProps: p.Dropped}, nil
+}
+
+// creditedLater says whether the funnel credits a stored conversion that
+// carries no click: through the clicks its browser's earlier events (the
+// snippet's first-party id) or its customer's carried, which only the
+// funnel's read of touches finds. The answer is the funnel's, read the
+// same way, so that it says what the reports will count.
+func (s *Service) creditedLater(ctx context.Context, c Conversion) (bool, error) {
+	facts, err := s.store.ConversionFacts(ctx, c.WorkspaceID, c.At, c.At.Add(time.Microsecond), c.At.Add(-Window))
+	if err != nil {
+		return false, err
+	}
+	for _, fa := range facts {
+		if fa.ID == c.ID {
+			return len(Attribute(LastTouch, fa.At, fa.ClickID, fa.Touches)) > 0, nil
+		}
+	}
+	return false, nil
 }
 
 // VisitEventID is the event id of a visit event reported without one:

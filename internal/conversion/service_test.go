@@ -236,6 +236,25 @@ func (s *customerStore) AddConversion(_ context.Context, c Conversion, _ *ClickA
 	return c, false, nil
 }
 
+// ConversionFacts gives each conversion added in [from, to) every click
+// of [since, to) as a touch, as the customer's events carried them all.
+func (s *customerStore) ConversionFacts(_ context.Context, _ int64, from, to, since time.Time) ([]Fact, error) {
+	var out []Fact
+	for _, c := range s.added {
+		if c.At.Before(from) || !c.At.Before(to) {
+			continue
+		}
+		fa := Fact{Conversion: c}
+		for _, ref := range s.clicks {
+			if !ref.At.Before(since) && ref.At.Before(to) {
+				fa.Touches = append(fa.Touches, Touch{ClickID: ref.ClickID, LinkID: ref.LinkID, At: ref.At})
+			}
+		}
+		out = append(out, fa)
+	}
+	return out, nil
+}
+
 // TestCustomerClickBeforeTheEvent: an event that carries only a customer
 // id is attributed to the customer's latest known click at or before it
 // (the last, else the first), within Window: a click made after a

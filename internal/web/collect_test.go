@@ -255,6 +255,40 @@ func TestCollect(t *testing.T) {
 	})
 }
 
+// TestCollectBrowserOnly: an event that carries only the snippet's
+// browser id says it is attributed when the funnel credits it, to the
+// click its browser landed from, and not when the browser never landed
+// from a click.
+func TestCollectBrowserOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		acme := newConvFixture(t, h, "acme")
+		cid := clickThrough(t, h, acme.link)
+		origin := map[string]string{"Origin": "https://shop.example"}
+		for _, tt := range []struct {
+			name, body string
+			want       []string
+		}{
+			{"landing that names its browser", payload("key", acme.key, "event", "landing", "cid", cid, "bid", "browser-of-the-landing1"), []string{"attributed=true"}},
+			{"lead with only the browser id", payload("key", acme.key, "event", "lead", "bid", "browser-of-the-landing1"), []string{"attributed=true"}},
+			{"lead of a browser that never landed", payload("key", acme.key, "event", "lead", "bid", "browser-never-landed-1"), []string{"attributed=false"}},
+		} {
+			status, body, _ := collect(t, h, tt.body, origin)
+			for _, w := range tt.want {
+				if status != 200 || !answerHas(body, w) {
+					t.Errorf("%s: status %d, answer %s; want 200 and %s", tt.name, status, jsonText(body), w)
+				}
+			}
+		}
+		today := time.Now().UTC()
+		period := "from=" + today.AddDate(0, 0, -2).Format(time.DateOnly) + "&to=" + today.AddDate(0, 0, 2).Format(time.DateOnly)
+		status, fn := h.api("GET", "/workspaces/acme/funnel?"+period, acme.tn.token, nil)
+		if status != 200 || fn["leads"] != 2.0 || fn["unattributed"] != 1.0 {
+			t.Errorf("funnel: status %d, %s; want 2 leads, the one of the browser that never landed unattributed", status, jsonText(fn))
+		}
+	})
+}
+
 // answerHas checks "field:name" (a field error) or "key=value" (a JSON
 // member, compared as text).
 func answerHas(body map[string]any, want string) bool {
