@@ -188,6 +188,12 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	}
 	res := PollResult{ETag: validator(resp.Header.Get("ETag")), LastModified: validator(resp.Header.Get("Last-Modified")), Cursor: src.Cursor}
 	now := p.opts.Now().UTC()
+	base := feedBase(feed, resp.Request)
+	for _, it := range feed.Items {
+		if it != nil {
+			it.Link = resolveLink(base, it.Link)
+		}
+	}
 	shared := sharedIDs(feed.Items)
 	for _, it := range feed.Items {
 		if it != nil {
@@ -324,6 +330,32 @@ func globalID(guid string) bool {
 func looksHTML(b []byte) bool {
 	head := bytes.ToLower(bytes.TrimSpace(b[:min(len(b), 512)]))
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
+
+// feedBase is what an item's relative link is relative to: the site the
+// feed names when that is a full address, else the feed's own address
+// (after redirects).
+func feedBase(feed *gofeed.Feed, req *http.Request) *url.URL {
+	if u, err := url.Parse(strings.TrimSpace(feed.Link)); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u
+	}
+	if req != nil {
+		return req.URL
+	}
+	return nil
+}
+
+// resolveLink makes an item's relative link (/post/1) a full address:
+// as it was, the mention had no link (only http(s) ones are kept), and
+// an item without a guid took it as its id, which other feeds' items
+// share.
+func resolveLink(base *url.URL, link string) string {
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if link == "" || err != nil || u.IsAbs() || base == nil {
+		return link
+	}
+	return base.ResolveReference(u).String()
 }
 
 // sharedIDs are the guids and links that more than one item of a feed

@@ -1047,3 +1047,23 @@ func TestRSSOversizedValidators(t *testing.T) {
 		src.ETag, src.LastModified = res.ETag, res.LastModified // as RecordSourceSuccess saves them
 	}
 }
+
+// TestRSSRelativeLinks: an item's relative link is resolved against the
+// site the feed names, or else the feed's own address, where the mention
+// kept no link and an item without a guid took "/post/1" as its id,
+// which items of other feeds share.
+func TestRSSRelativeLinks(t *testing.T) {
+	t.Parallel()
+	p := localPoller(t, fetch.Options{})
+	withSite := `<rss version="2.0"><channel><title>t</title><link>https://blog.example/</link><item><title>x</title><link>/post/1</link></item></channel></rss>`
+	res, err := p.Poll(context.Background(), listen.Source{ID: 3, Kind: KindRSS, Config: map[string]string{KeyURL: serve(t, "application/rss+xml", withSite, 200) + "/feed.xml"}})
+	if err != nil || len(res.Posts) != 1 || res.Posts[0].URL != "https://blog.example/post/1" || res.Posts[0].ExternalID != "https://blog.example/post/1" {
+		t.Errorf("feed naming its site: %+v, %v; want the link and id https://blog.example/post/1", res.Posts, err)
+	}
+	noSite := `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>post/1</link></item></channel></rss>`
+	url := serve(t, "application/rss+xml", noSite, 200)
+	res, err = p.Poll(context.Background(), listen.Source{ID: 3, Kind: KindRSS, Config: map[string]string{KeyURL: url + "/blog/feed.xml"}})
+	if want := url + "/blog/post/1"; err != nil || len(res.Posts) != 1 || res.Posts[0].URL != want {
+		t.Errorf("feed naming no site: %+v, %v; want the link %s", res.Posts, err, want)
+	}
+}
