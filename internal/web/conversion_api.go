@@ -131,7 +131,7 @@ type funnelResponse struct {
 	// midnight to midnight.
 	DayStart string                 `json:"day_start,omitempty"`
 	By       string                 `json:"by,omitempty"`
-	Rows     []conversion.FunnelRow `json:"rows,omitempty"`
+	Rows     []conversion.FunnelRow `json:"rows,omitzero" doc:"The breakdown ?by= asks for, one row per campaign or channel; empty when nothing was counted, absent without by"`
 }
 
 func listFilter(r *http.Request) (conversion.ListFilter, error) {

@@ -309,3 +309,25 @@ func TestAPIPeriodDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestFunnelRowsEmpty: a funnel asked for a breakdown gives its rows as a
+// list also when nothing was counted, as its OpenAPI document says
+// (an array), and none without by.
+func TestFunnelRowsEmpty(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	tn := h.tenant("acme", account.Owner)
+	for _, tt := range []struct {
+		query   string
+		hasRows bool
+	}{
+		{"by=campaign&from=2026-03-01&to=2026-03-07", true},
+		{"by=channel&from=2026-03-01&to=2026-03-07", true},
+		{"from=2026-03-01&to=2026-03-07", false},
+	} {
+		status, out := h.api("GET", "/workspaces/acme/funnel?"+tt.query, tn.token, nil)
+		rows, has := out["rows"]
+		if list, isList := rows.([]any); status != http.StatusOK || has != tt.hasRows || has && (!isList || len(list) != 0) {
+			t.Errorf("funnel?%s: status %d, rows %v (present %v); want 200, present %v and empty", tt.query, status, rows, has, tt.hasRows)
+		}
+	}
+}
