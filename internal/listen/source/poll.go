@@ -189,27 +189,35 @@ func (p *Poller) pollRSS(ctx context.Context, src listen.Source) (PollResult, er
 	res := PollResult{ETag: validator(resp.Header.Get("ETag")), LastModified: validator(resp.Header.Get("Last-Modified")), Cursor: src.Cursor}
 	now := p.opts.Now().UTC()
 	base := feedBase(feed, resp.Request)
-	for _, it := range feed.Items {
-		if it != nil {
-			it.Link = resolveLink(base, it.Link)
-		}
+	items := slices.DeleteFunc(slices.Clone(feed.Items), func(it *gofeed.Item) bool { return it == nil })
+	for _, it := range items {
+		it.Link = resolveLink(base, it.Link)
 	}
-	shared := sharedIDs(feed.Items)
-	for _, it := range feed.Items {
-		if it != nil {
-			res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now, shared))
-		}
-	}
+	shared := sharedIDs(items)
 	// A feed over the cap gives its newest items, wherever they stand in
 	// it: many feeds list oldest first, and taking the first items would
 	// take the same old ones at every poll and never a new one. Undated
 	// items count as new (feedPost dates them now); a feed with no
-	// dates keeps its own order.
-	if len(res.Posts) > p.opts.MaxItems {
-		slices.SortStableFunc(res.Posts, func(a, b listen.Post) int { return b.PublishedAt.Compare(a.PublishedAt) })
-		res.Posts = res.Posts[:p.opts.MaxItems]
+	// dates keeps its own order. Only the items kept become posts.
+	if len(items) > p.opts.MaxItems {
+		slices.SortStableFunc(items, func(a, b *gofeed.Item) int { return itemTime(b, now).Compare(itemTime(a, now)) })
+		items = items[:p.opts.MaxItems]
+	}
+	for _, it := range items {
+		res.Posts = append(res.Posts, feedPost(src.ID, feed, it, now, shared))
 	}
 	return res, nil
+}
+
+// itemTime is when an item was published, as feedPost dates it.
+func itemTime(it *gofeed.Item, now time.Time) time.Time {
+	switch {
+	case it.PublishedParsed != nil:
+		return *it.PublishedParsed
+	case it.UpdatedParsed != nil:
+		return *it.UpdatedParsed
+	}
+	return now
 }
 
 // maxValidator bounds an ETag or Last-Modified kept for the next poll's
@@ -400,7 +408,7 @@ func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time,
 		}
 		text += d
 	}
-	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text, PublishedAt: now}
+	post := listen.Post{URL: strings.TrimSpace(it.Link), Text: text}
 	switch {
 	case it.GUID != "" && !shared[it.GUID] && !globalID(it.GUID):
 		post.ExternalID = listen.ScopedID(sourceID, it.GUID)
@@ -427,12 +435,7 @@ func feedPost(sourceID int64, feed *gofeed.Feed, it *gofeed.Item, now time.Time,
 	if post.Author == "" && feed.Title != "" {
 		post.Author = StripHTML(feed.Title)
 	}
-	switch {
-	case it.PublishedParsed != nil:
-		post.PublishedAt = it.PublishedParsed.UTC()
-	case it.UpdatedParsed != nil:
-		post.PublishedAt = it.UpdatedParsed.UTC()
-	}
+	post.PublishedAt = itemTime(it, now).UTC()
 	if feed.Language != "" {
 		post.Lang = strings.ToLower(feed.Language)
 	}
