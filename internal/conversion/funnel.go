@@ -3,6 +3,7 @@ package conversion
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,30 @@ type Funnel struct {
 	Unattributed           float64  `json:"unattributed"`
 	LeadConversionRate     *float64 `json:"lead_conversion_rate"`
 	PurchaseConversionRate *float64 `json:"purchase_conversion_rate"`
+}
+
+// CreditDecimals is how many decimals a figure of conversion credit
+// (a count, or revenue, that first touch and linear share between
+// clicks) is shown with: a conversion split three ways reads 0.33. The
+// sums stay exact; the API, the pages and the workbook round them with
+// RoundCredit where they show them, so that the noise of adding shares
+// (863.0000000000059 leads) never shows, and they show the same figure.
+const CreditDecimals = 2
+
+// RoundCredit rounds a figure of credit to CreditDecimals.
+func RoundCredit(v float64) float64 {
+	p := math.Pow10(CreditDecimals)
+	return math.Round(v*p) / p
+}
+
+// Rounded is the funnel with its figures of credit rounded by
+// RoundCredit, for showing; its rates stay those of the exact sums.
+func (fn Funnel) Rounded() Funnel {
+	for _, v := range []*float64{&fn.Landing, &fn.Engaged, &fn.Inquiries, &fn.Leads, &fn.Signups,
+		&fn.PurchaseIntent, &fn.Purchases, &fn.Revenue, &fn.Custom, &fn.Unattributed} {
+		*v = RoundCredit(*v)
+	}
+	return fn
 }
 
 // FunnelRow is the funnel of one campaign or one channel. Key is the

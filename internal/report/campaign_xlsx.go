@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/chorus-hq/chorus/internal/campaign"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/metric"
 )
 
@@ -105,6 +107,8 @@ type book struct {
 	// units are the number formats of a KPI sheet's figures by unit, so
 	// that they read as on the campaign page: a rate of 0.05 as 5.0 %.
 	units map[metric.Unit]int
+	// fraction is the format of a count that is not whole (actual).
+	fraction int
 }
 
 func (x *book) styles() error {
@@ -129,6 +133,10 @@ func (x *book) styles() error {
 	if x.number, err = x.f.NewStyle(&excelize.Style{NumFmt: 0}); err != nil {
 		return err
 	}
+	fmtFraction := "#,##0." + strings.Repeat("0", conversion.CreditDecimals)
+	if x.fraction, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &fmtFraction}); err != nil {
+		return err
+	}
 	x.units = map[metric.Unit]int{metric.Money: x.money}
 	for u, format := range map[metric.Unit]string{metric.Count: "#,##0", metric.Rate: "0.0%", metric.Ratio: "0.00",
 		metric.Signed: "+0.00;-0.00;0.00", metric.Duration: "0.0"} {
@@ -143,6 +151,23 @@ func (x *book) styles() error {
 // exact value.
 func (x *book) figure(unit string, v float64) cell {
 	return cell{v: v, style: x.units[metric.Unit(unit)]}
+}
+
+// actual is a KPI figure measured: counts and money, which first touch
+// and linear make sums of shares, hold what the campaign page and the API
+// show (conversion.RoundCredit), a count that is not whole with its
+// decimals, where "#,##0" showed 773.06 leads as 773.
+func (x *book) actual(unit string, v float64) cell {
+	switch metric.Unit(unit) {
+	case metric.Count:
+		v = conversion.RoundCredit(v)
+		if v != math.Trunc(v) {
+			return cell{v: v, style: x.fraction}
+		}
+	case metric.Money:
+		v = conversion.RoundCredit(v)
+	}
+	return x.figure(unit, v)
 }
 
 // cell is one value with an optional style.
@@ -334,7 +359,7 @@ func (x *book) kpi(p campaign.Plan) {
 				baseline = x.figure(t.Unit, *t.Baseline)
 			}
 			if n.Actual != nil {
-				actual = x.figure(t.Unit, *n.Actual)
+				actual = x.actual(t.Unit, *n.Actual)
 				if t.Value > 0 {
 					attainment = x.pctCell(*n.Actual / t.Value * 100)
 				}

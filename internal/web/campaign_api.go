@@ -110,6 +110,7 @@ func (s *Server) campaignAPI() {
 			if err != nil {
 				return err
 			}
+			roundActuals(plan.KPI)
 			writeJSON(w, http.StatusOK, plan)
 			return nil
 		})
@@ -243,6 +244,21 @@ func (s *Server) plan(r *http.Request, p account.Principal, id int64) (campaign.
 		return campaign.Plan{}, err
 	}
 	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, p.Workspace.Location(), string(model), p.Workspace.Currency)
+}
+
+// roundActuals rounds the actuals of count and money targets (leads,
+// purchases, revenue …), which first touch and linear make sums of
+// shares, as the funnel's API does (conversion.RoundCredit). Pace and
+// forecast were computed from the exact sums.
+func roundActuals(nodes []campaign.KPINode) {
+	for i := range nodes {
+		n := &nodes[i]
+		if u := unitOf(n.Target); n.Actual != nil && (u == metric.Count || u == metric.Money) {
+			v := conversion.RoundCredit(*n.Actual)
+			n.Actual = &v
+		}
+		roundActuals(n.Children)
+	}
 }
 
 // campaignXLSX writes the plan workbook, with names in the request's

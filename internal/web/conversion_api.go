@@ -56,7 +56,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, listOf(items))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases", Tag: tag, Resp: typeOf[funnelResponse](),
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases; conversions and revenue, which first touch and linear share between clicks, to " + strconv.Itoa(conversion.CreditDecimals) + " decimals", Tag: tag, Resp: typeOf[funnelResponse](),
 		Query: append(slices.Clone(periodParams), param{Name: "campaign", Type: typeOf[int64](), Doc: "Only this campaign"}, param{Name: "channel", Doc: "Only this channel (a platform key)"},
 			param{Name: "model", Doc: "Attribution: last_touch (default), first_touch or linear"}, param{Name: "by", Doc: "Also split by campaign or by channel"})},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -68,11 +68,15 @@ func (s *Server) conversionRoutes() {
 			if out.Funnel, err = s.Conversions.Funnel(r.Context(), p.Workspace.ID, f, m); err != nil {
 				return err
 			}
+			out.Funnel = out.Funnel.Rounded()
 			out.Currency, out.DayStart = p.Workspace.Currency, metric.DayStart(out.From, p.Workspace.Location())
 			if by != "" {
 				out.By = by
 				if out.Rows, err = s.Conversions.FunnelBy(r.Context(), p.Workspace.ID, f, m, by); err != nil {
 					return err
+				}
+				for i := range out.Rows {
+					out.Rows[i].Funnel = out.Rows[i].Funnel.Rounded()
 				}
 			}
 			writeJSON(w, http.StatusOK, out)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -199,11 +198,11 @@ func funnelChart(stages []funnelStage, tr lang) map[string]any {
 	data := make([]any, 0, len(stages))
 	colors := []string{"#2e8b57", "#3f8fb5", "#2f6f9f", "#7a6fb0", "#c07a2c", "#c0392b"}
 	for i := len(stages) - 1; i >= 0; i-- {
-		v := math.Round(stages[i].Value*10) / 10
+		v := conversion.RoundCredit(stages[i].Value)
 		cats = append(cats, tr.T("tracking.stage."+stages[i].Key))
 		// The label is the count as the table beside writes it (10,037).
 		data = append(data, map[string]any{"value": v, "itemStyle": map[string]any{"color": colors[i%len(colors)]},
-			"label": map[string]any{"formatter": number(v, 1)}})
+			"label": map[string]any{"formatter": number(v, conversion.CreditDecimals)}})
 	}
 	return map[string]any{
 		"animation": false,

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -9,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/report"
+	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
 func TestFunnelStages(t *testing.T) {
@@ -218,5 +223,86 @@ func TestFunnelTableStacksOnPhone(t *testing.T) {
 	_, body := b.get("/w/acme/conversions")
 	for _, p := range stackProblems(t, body, "funnel-table") {
 		t.Error(p)
+	}
+}
+
+// TestLinearCreditRounded: a lead and a purchase of 100 shared by linear
+// attribution between three clicks on three channels show as 0.33 and
+// 33.33 in the funnel's API, on the conversions page, in the campaign
+// plan's API and in its workbook, where the API answered the float sums
+// of the shares (0.3333333333333333) and the page and the workbook
+// rounded them otherwise (0.3, 0).
+func TestLinearCreditRounded(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	acme := newConvFixture(t, h, "acme")
+	for _, ch := range []string{"weibo", "douyin"} {
+		l, err := h.links.Create(ctx, acme.tn.ws.ID, link.Input{Destination: "https://shop.example/landing", CampaignID: &acme.campaign, Channel: ch})
+		must(t, err)
+		clickThrough(t, h, l)
+	}
+	cid := clickThrough(t, h, acme.link)
+	origin := map[string]string{"Origin": "https://shop.example"}
+	for _, body := range []string{payload("key", acme.key, "event", "lead", "cid", cid), payload("key", acme.key, "event", "purchase", "cid", cid, "value", 100, "order_id", "o-1")} {
+		if status, out, _ := collect(t, h, body, origin); status != 200 || out["attributed"] != true {
+			t.Fatalf("collect %s: status %d: %v", body, status, out)
+		}
+	}
+	_, err := h.campaigns.AddTarget(ctx, acme.tn.ws.ID, acme.campaign, campaign.Target{Metric: "leads", Value: 3, Platform: "weibo"})
+	must(t, err)
+	_, err = h.campaigns.AddTarget(ctx, acme.tn.ws.ID, acme.campaign, campaign.Target{Metric: "revenue", Value: 300, Platform: "weibo"})
+	must(t, err)
+
+	today := time.Now().UTC()
+	period := "from=" + today.AddDate(0, 0, -2).Format(time.DateOnly) + "&to=" + today.AddDate(0, 0, 2).Format(time.DateOnly)
+	status, fn := h.api("GET", "/workspaces/acme/funnel?model=linear&by=channel&"+period, acme.tn.token, nil)
+	rows, _ := fn["rows"].([]any)
+	if status != 200 || len(rows) != 3 {
+		t.Fatalf("funnel by channel: status %d: %s", status, jsonText(fn))
+	}
+	for _, r := range rows {
+		if r := r.(map[string]any); r["leads"] != 0.33 || r["purchases"] != 0.33 || r["revenue"] != 33.33 {
+			t.Errorf("funnel row %v: leads %v, purchases %v, revenue %v; want 0.33, 0.33, 33.33", r["key"], r["leads"], r["purchases"], r["revenue"])
+		}
+	}
+
+	b := h.browser()
+	b.login(acme.tn.email, acme.tn.password)
+	_, page := b.get("/w/acme/conversions?model=linear&days=7")
+	row := section(page, `data-key="wechat"`, "</tr>")
+	for _, want := range []string{`data-label="潜在客户">0.33<`, `data-label="购买">0.33<`, `>33.33<`} {
+		if !strings.Contains(row, want) {
+			t.Errorf("conversions page, wechat row lacks %s: %s", want, row)
+		}
+	}
+
+	plan := fmt.Sprintf("/workspaces/acme/campaigns/%d/plan?model=linear", acme.campaign)
+	status, out := h.api("GET", plan, acme.tn.token, nil)
+	actual := map[string]any{}
+	nodes, _ := out["kpi"].([]any)
+	for _, n := range nodes {
+		n := n.(map[string]any)
+		actual[n["target"].(map[string]any)["metric"].(string)] = n["actual"]
+	}
+	if status != 200 || actual["leads"] != 0.33 || actual["revenue"] != 33.33 {
+		t.Errorf("plan actuals under linear: status %d, %v; want leads 0.33, revenue 33.33", status, actual)
+	}
+	status, xbody, _ := b.do("GET", fmt.Sprintf("/w/acme/strategy/campaigns/%d/plan.xlsx?model=linear", acme.campaign), nil, nil)
+	if status != 200 {
+		t.Fatalf("plan.xlsx: status %d", status)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(xbody))
+	must(t, err)
+	defer x.Close()
+	sheet, _ := x.GetRows(report.SheetKPI)
+	got := map[string]string{}
+	for _, r := range sheet {
+		if len(r) > 8 {
+			got[r[3]] = r[8]
+		}
+	}
+	if !slices.ContainsFunc(sheet, func(r []string) bool { return len(r) > 8 && r[8] == "0.33" }) ||
+		!slices.ContainsFunc(sheet, func(r []string) bool { return len(r) > 8 && r[8] == "33.33" }) {
+		t.Errorf("plan.xlsx actuals %v; want 0.33 leads and 33.33 of revenue", got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/platform"
 )
 
@@ -42,6 +43,9 @@ var funcs = template.FuncMap{
 	// whole numbers without decimals, others with one; thousands
 	// separated.
 	"count": func(f float64) string { return number(f, 1) },
+	// credit shows a conversion count that attribution may share between
+	// clicks as the API gives it (conversion.CreditDecimals).
+	"credit": func(f float64) string { return number(f, conversion.CreditDecimals) },
 	// num is a whole amount (a count, money, budgets) with thousands
 	// separators.
 	"num": func(v any) (string, error) {
