@@ -48,7 +48,7 @@ func TestAlertAndInsightAPIScenarios(t *testing.T) {
 		{"missing alert", "GET", "/workspaces/acme/alerts/99999", nil, 404, nil, nil},
 		{"sentiment", "GET", fmt.Sprintf("/workspaces/acme/insights/sentiment?topic=%d", ids["topics"]), nil, 200, []string{`"points"`, `"total"`}, nil},
 		{"share of voice", "GET", "/workspaces/acme/insights/share-of-voice?from=2026-03-01&to=2026-03-07", nil, 200, []string{`"2026-03-07"`, `"competitors"`}, nil},
-		{"bad date", "GET", "/workspaces/acme/insights/share-of-voice?from=yesterday", nil, 422, []string{"error.insight.bad_time"}, nil},
+		{"bad date", "GET", "/workspaces/acme/insights/share-of-voice?from=yesterday", nil, 422, []string{"error.when"}, nil},
 		{"period too long", "GET", "/workspaces/acme/insights/sources?from=2020-01-01&to=2026-01-01", nil, 422, []string{"error.insight.period_too_long"}, nil},
 		{"hot terms", "GET", "/workspaces/acme/insights/hot-terms", nil, 200, []string{`"cloud"`, `"segmenter": "gse"`}, nil},
 		{"authors", "GET", "/workspaces/acme/insights/authors", nil, 200, []string{`"items"`}, nil},

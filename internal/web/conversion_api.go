@@ -3,7 +3,6 @@ package web
 import (
 	"html"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -215,41 +214,4 @@ func funnelQuery(r *http.Request, ws account.Workspace) (conversion.Filter, conv
 		fs.Add("by", "error.one_of", "Value", by, "Allowed", "campaign, channel")
 	}
 	return f, m, by, fs.Err()
-}
-
-// queryPeriod reads a period as periodParams document it: with neither
-// edge, the last 30 days of loc's calendar, today included, as the pages
-// count them; with one, the 30 days from or to it.
-func queryPeriod(fs *apperr.Fields, q url.Values, loc *time.Location, now time.Time) (from, to time.Time) {
-	from = queryTime(fs, q.Get("from"), "from", loc, false)
-	to = queryTime(fs, q.Get("to"), "to", loc, true)
-	switch {
-	case q.Get("from") == "" && q.Get("to") == "":
-		return lastDays(now, loc, 30)
-	case q.Get("to") == "" && !from.IsZero():
-		to = from.AddDate(0, 0, 30)
-	case q.Get("from") == "" && !to.IsZero():
-		from = to.AddDate(0, 0, -30)
-	}
-	return from, to
-}
-
-// queryTime reads an edge of a period: a date in loc (its midnight; with
-// endOfDay the next one, so that a "to" date counts whole) or an RFC 3339
-// time.
-func queryTime(fs *apperr.Fields, v, field string, loc *time.Location, endOfDay bool) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		fs.Add(field, "error.when")
-	}
-	return t
 }

@@ -307,6 +307,24 @@ func TestAPIPeriodDefaults(t *testing.T) {
 				t.Errorf("%s?%s: status %d, from %v to %v; want 200, %s to %s", path, tt.query, status, out["from"], out["to"], tt.from, tt.to)
 			}
 		}
+		// The insights give days: the first is from's, the last the one
+		// before to.
+		status, out := h.api("GET", "/workspaces/acme/insights/sentiment?"+tt.query, tn.token, nil)
+		points, _ := out["points"].([]any)
+		day := func(rfc string, back int) string {
+			at, _ := time.Parse(time.RFC3339, rfc)
+			return at.In(loc).AddDate(0, 0, -back).Format(time.DateOnly)
+		}
+		if status != http.StatusOK || len(points) == 0 || points[0].(map[string]any)["day"] != day(tt.from, 0) ||
+			points[len(points)-1].(map[string]any)["day"] != day(tt.to, 1) {
+			t.Errorf("insights?%s: status %d, %d days; want 200, %s to %s", tt.query, status, len(points), day(tt.from, 0), day(tt.to, 1))
+		}
+	}
+	// A date that is none is told as the same mistake everywhere.
+	for _, path := range []string{"/workspaces/acme/funnel", fmt.Sprintf("/workspaces/acme/links/%d/stats", l.ID), "/workspaces/acme/insights/sentiment"} {
+		if status, out := h.api("GET", path+"?from=yesterday", tn.token, nil); status != http.StatusUnprocessableEntity || !strings.Contains(jsonText(out), `"error.when"`) {
+			t.Errorf("%s?from=yesterday: status %d: %s; want 422, error.when", path, status, jsonText(out))
+		}
 	}
 }
 

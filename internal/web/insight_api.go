@@ -5,47 +5,20 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen/insight"
 )
 
-// insightPeriod reads ?from=&to= (dates YYYY-MM-DD in the workspace's
-// time zone, to inclusive, or RFC 3339 times, to exclusive) and ?topic=;
-// the last 30 days when from and to are absent.
+// insightPeriod reads the period as the funnel and a link's stats do
+// (queryPeriod, periodParams), on the insights' clock, and ?topic=.
 func (s *Server) insightPeriod(r *http.Request, p account.Principal) (insight.Period, int64, error) {
 	loc := p.Workspace.Location()
 	q := r.URL.Query()
 	var fs apperr.Fields
-	per := s.Insights.DefaultPeriod(loc)
-	parse := func(field, v string, end bool) time.Time {
-		if t, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
-			if end {
-				return t.AddDate(0, 0, 1)
-			}
-			return t
-		}
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return t
-		}
-		fs.Add(field, "error.insight.bad_time")
-		return time.Time{}
-	}
-	if v := q.Get("from"); v != "" {
-		per.From = parse("from", v, false)
-		if q.Get("to") == "" && !per.From.IsZero() {
-			per.To = per.From.AddDate(0, 0, 30)
-		}
-	}
-	if v := q.Get("to"); v != "" {
-		per.To = parse("to", v, true)
-		if q.Get("from") == "" && !per.To.IsZero() {
-			per.From = per.To.AddDate(0, 0, -30)
-		}
-	}
-	per.Loc = loc
+	per := insight.Period{Loc: loc}
+	per.From, per.To = queryPeriod(&fs, q, loc, s.Insights.Now())
 	var topic int64
 	if v := q.Get("topic"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -116,14 +89,8 @@ func (s *Server) insightAPI() {
 		}, topicParam)
 }
 
-// periodParams and topicParam document what insightPeriod reads.
-var (
-	periodParams = []param{
-		{Name: "from", Doc: "Start: a date (YYYY-MM-DD, in the workspace's time zone) or an RFC 3339 time; 30 days before to when absent"},
-		{Name: "to", Doc: "End: a date (inclusive) or an RFC 3339 time (exclusive); 30 days after from, or the end of today, when absent"},
-	}
-	topicParam = param{Name: "topic", Type: typeOf[int64](), Doc: "Only the mentions of this topic (its id)"}
-)
+// topicParam documents the topic insightPeriod reads.
+var topicParam = param{Name: "topic", Type: typeOf[int64](), Doc: "Only the mentions of this topic (its id)"}
 
 // typeOfValue is the reflect type of an example value, for op.Resp.
 func typeOfValue(v any) reflect.Type { return reflect.TypeOf(v) }
