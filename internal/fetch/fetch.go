@@ -440,7 +440,7 @@ func badURL() error {
 
 func badScheme(scheme string) error {
 	return &apperr.Error{Code: apperr.Invalid, Key: "error.fetch_scheme", Args: map[string]any{"Scheme": scheme},
-		Err: fmt.Errorf("only http:// and https:// addresses are fetched, not %s:", scheme)}
+		Err: fmt.Errorf("only http:// and https:// addresses are fetched, not %s:// ones", scheme)}
 }
 
 func withCredentials(host string) error {

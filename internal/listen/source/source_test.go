@@ -876,7 +876,7 @@ func TestRedirectRefusalsSayWhy(t *testing.T) {
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	tests := []struct{ path, key, text string }{
-		{"/ftp", "error.fetch_scheme", "only http:// and https:// addresses are fetched, not ftp:"},
+		{"/ftp", "error.fetch_scheme", "only http:// and https:// addresses are fetched, not ftp:// ones"},
 		{"/password", "error.fetch_credentials", "the address of files.example holds a user name or password"},
 		{"/loop", "error.fetch_redirects", host + " redirected more than 5 times"},
 	}
