@@ -81,7 +81,9 @@ type Notifier struct {
 	HTTP *fetch.Client
 	SMTP SMTP
 	// Attempts is how many times a webhook is tried when the platform
-	// answers 5xx, 429 or a rate-limit code, or the network fails; 3 if 0.
+	// answers 5xx or a busy code, or the network fails; 3 if 0. A
+	// platform that asks to slow down (Error.RateLimited) is not tried
+	// again within one Send.
 	Attempts int
 	// Backoff is the wait before the second attempt, doubled after each;
 	// 500 ms if 0.
@@ -107,6 +109,13 @@ type Error struct {
 	// code, the mail server was unreachable or answered a temporary
 	// (4xx) code. Otherwise the refusal is Permanent.
 	Retryable bool
+	// RateLimited is set, with Retryable, when the platform asks the
+	// robot to slow down (HTTP 429, a rate-limit code, DingTalk's
+	// redirect of a throttled robot): Send does not try again at once,
+	// which the platforms count against the robot (DingTalk blocks it for
+	// ten minutes), and leaves the next try to the delivery job, minutes
+	// later.
+	RateLimited bool
 	// Settings is set when the fix of a permanent refusal belongs in the
 	// server's settings, not in the target: no mail server or sender set
 	// up, a sender or SMTP login the mail server refuses, a mail server

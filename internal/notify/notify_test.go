@@ -682,3 +682,65 @@ func TestPermanent(t *testing.T) {
 		})
 	}
 }
+
+// TestRateLimited: a robot over its platform's rate limit (WeCom and
+// DingTalk 20 messages a minute, Feishu 5 a second) refuses the next
+// message with its rate-limit code; Send does not try again at once,
+// which the platform counts against the robot (DingTalk then blocks it
+// for ten minutes, redirecting every message), and returns an error a
+// later try may pass, not a refusal for good. DingTalk's redirect while
+// it blocks the robot is such an error too, not a wrong address; once
+// the period is over, the robot takes messages again.
+func TestRateLimited(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		kind  string
+		limit int
+		code  int
+		wait  time.Duration
+	}{
+		{WeCom, 20, 45009, time.Minute},
+		{DingTalk, 20, 130101, 10 * time.Minute},
+		{Feishu, 5, 11232, time.Second},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			clock := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+			robot := fake.New(t, tt.kind, "tok", "SECx")
+			robot.Now = now
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond, Attempts: 3, Now: now}
+			target := Target{Kind: tt.kind, URL: robot.URL(), Secret: "SECx"}
+			for i := range tt.limit {
+				if err := n.Send(context.Background(), target, message()); err != nil {
+					t.Fatalf("message %d: %v", i+1, err)
+				}
+			}
+			before := robot.Requests()
+			err := n.Send(context.Background(), target, message())
+			var ne *Error
+			if !errors.As(err, &ne) || ne.Code != tt.code || Permanent(err) || ne.Hint == "" {
+				t.Errorf("message over the limit: Send = %v, want code %d, not permanent, with a hint", err, tt.code)
+			}
+			if got := robot.Requests() - before; got != 1 {
+				t.Errorf("message over the limit was sent %d times, want 1", got)
+			}
+			if tt.kind == DingTalk {
+				err := n.Send(context.Background(), target, message())
+				if !errors.As(err, &ne) || ne.Status != http.StatusFound || Permanent(err) || !strings.Contains(err.Error(), "throttles") {
+					t.Errorf("message while blocked: Send = %v, want a redirect that a later try may pass", err)
+				}
+			}
+			mu.Lock()
+			clock = clock.Add(tt.wait)
+			mu.Unlock()
+			if err := n.Send(context.Background(), target, message()); err != nil {
+				t.Errorf("message after %v: %v", tt.wait, err)
+			}
+			if got := len(robot.Received()); got != tt.limit+1 {
+				t.Errorf("robot took %d messages, want %d", got, tt.limit+1)
+			}
+		})
+	}
+}

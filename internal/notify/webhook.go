@@ -34,8 +34,9 @@ type webhookRequest struct {
 // parser reads a platform's answer and returns *Error when it refused.
 type parser func(kind string, status int, body []byte) error
 
-// post sends req and retries what may pass later: network errors, 5xx,
-// 429 and the platforms' rate-limit codes, with exponential backoff.
+// post sends req and retries, with exponential backoff, what may pass
+// on another try: network errors, 5xx and the platforms' busy codes; not
+// a request to slow down (Error.RateLimited).
 func (n *Notifier) post(ctx context.Context, t Target, req webhookRequest, parse parser) error {
 	if req.err != nil {
 		return req.err
@@ -73,7 +74,7 @@ func (n *Notifier) post(ctx context.Context, t Target, req webhookRequest, parse
 		if last == nil {
 			return nil
 		}
-		if e, ok := last.(*Error); ok && !e.Retryable {
+		if e, ok := last.(*Error); ok && (!e.Retryable || e.RateLimited) {
 			return last
 		}
 	}
@@ -109,12 +110,18 @@ func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, pa
 		if loc, err := resp.Location(); err == nil {
 			to = loc.Scheme + "://" + loc.Host // not its path or query, which may hold a key
 		}
+		if kind == DingTalk {
+			// DingTalk answers so for ten minutes to a robot that sent
+			// more than 20 messages in a minute.
+			return &Error{Kind: kind, Status: resp.StatusCode, Msg: "the webhook redirected to " + to + " instead of taking the message, as DingTalk does while it throttles a robot",
+				Hint: dingTalkHints[130101] + "; DingTalk then blocks it for 10 minutes", Retryable: true, RateLimited: true}
+		}
 		return &Error{Kind: kind, Status: resp.StatusCode, Msg: "the webhook redirected to " + to + ", which was not followed: the message was not delivered",
 			Hint: "copy the robot's webhook address again from the platform"}
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return &Error{Kind: kind, Status: resp.StatusCode, Msg: snippet(b), Retryable: true}
+		return &Error{Kind: kind, Status: resp.StatusCode, Msg: snippet(b), Retryable: true, RateLimited: resp.StatusCode == http.StatusTooManyRequests}
 	}
 	return parse(kind, resp.StatusCode, b)
 }
@@ -215,7 +222,10 @@ type codeBody struct {
 	ErrMsg  string `json:"errmsg"`
 }
 
-func parseCodeBody(kind string, status int, b []byte, hints map[int]string, retry map[int]bool) error {
+// parseCodeBody reads an {errcode, errmsg} answer; rateLimit holds the
+// platform's codes for a robot that sends too often, and -1 (busy) may
+// pass on a later try too.
+func parseCodeBody(kind string, status int, b []byte, hints map[int]string, rateLimit map[int]bool) error {
 	var cb codeBody
 	if err := json.Unmarshal(b, &cb); err != nil || cb.ErrCode == nil {
 		if status >= 200 && status < 300 && err == nil {
@@ -226,7 +236,8 @@ func parseCodeBody(kind string, status int, b []byte, hints map[int]string, retr
 	if *cb.ErrCode == 0 {
 		return nil
 	}
-	return &Error{Kind: kind, Status: status, Code: *cb.ErrCode, Msg: cb.ErrMsg, Hint: hints[*cb.ErrCode], Retryable: retry[*cb.ErrCode]}
+	code := *cb.ErrCode
+	return &Error{Kind: kind, Status: status, Code: code, Msg: cb.ErrMsg, Hint: hints[code], Retryable: code == -1 || rateLimit[code], RateLimited: rateLimit[code]}
 }
 
 // WeCom: https://developer.work.weixin.qq.com/document/path/91770
@@ -245,7 +256,7 @@ var weComHints = map[int]string{
 }
 
 func parseWeCom(kind string, status int, b []byte) error {
-	return parseCodeBody(kind, status, b, weComHints, map[int]bool{-1: true, 45009: true})
+	return parseCodeBody(kind, status, b, weComHints, map[int]bool{45009: true})
 }
 
 // DingTalk: https://open.dingtalk.com/document/robots/custom-robot-access
@@ -282,11 +293,12 @@ var dingTalkHints = map[int]string{
 	300001: "the access_token in the webhook URL is wrong",
 	400102: "the robot has been disabled",
 	130101: "the robot sends too often: at most 20 messages a minute",
+	410100: "the robot sends too often: at most 20 messages a minute",
 	-1:     "the platform is busy",
 }
 
 func parseDingTalk(kind string, status int, b []byte) error {
-	return parseCodeBody(kind, status, b, dingTalkHints, map[int]bool{-1: true, 130101: true})
+	return parseCodeBody(kind, status, b, dingTalkHints, map[int]bool{130101: true, 410100: true})
 }
 
 // Feishu: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
@@ -321,7 +333,7 @@ var feishuHints = map[int]string{
 	19024: "the message lacks the bot's keywords",
 	19001: "the webhook URL is wrong",
 	9499:  "the message is malformed",
-	11232: "the bot sends too often",
+	11232: "the bot sends too often: at most 100 messages a minute and 5 a second",
 }
 
 // feishuBody is Feishu's answer: {code, msg}, or the older
@@ -347,7 +359,7 @@ func parseFeishu(kind string, status int, b []byte) error {
 	if code == 0 {
 		return nil
 	}
-	return &Error{Kind: kind, Status: status, Code: code, Msg: msg, Hint: feishuHints[code], Retryable: code == 11232}
+	return &Error{Kind: kind, Status: status, Code: code, Msg: msg, Hint: feishuHints[code], Retryable: code == 11232, RateLimited: code == 11232}
 }
 
 // Slack: https://api.slack.com/messaging/webhooks. Quotes go in

@@ -1,8 +1,11 @@
 // Package fake serves the chat robots' webhook APIs (WeCom, DingTalk,
 // Feishu, Slack) for tests, enforcing what the real platforms enforce: the
 // key or token in the URL, DingTalk's and Feishu's signatures with their
-// one-hour clock window, the message shape, and the platforms' own error
-// bodies. It can also fail with 5xx a number of times, to test retries.
+// one-hour clock window, the message shape and size, the rate limits
+// (WeCom and DingTalk 20 messages a minute, DingTalk's ten-minute block
+// after, Feishu 5 a second and 100 a minute), and the platforms' own
+// error bodies. It can also fail with 5xx a number of times, to test
+// retries.
 package fake
 
 import (
@@ -37,6 +40,11 @@ type Robot struct {
 	mu       sync.Mutex
 	requests int
 	received []map[string]any
+	// taken holds when each received message was taken, for the rate
+	// limits; blockedUntil is the end of DingTalk's block of a robot
+	// that went over its limit.
+	taken        []time.Time
+	blockedUntil time.Time
 }
 
 // New starts a fake robot of kind ("wecom", "dingtalk", "feishu",
@@ -118,15 +126,30 @@ func (r *Robot) serve(w http.ResponseWriter, req *http.Request) {
 	case "dingtalk":
 		accepted = r.dingTalk(w, req, body, jsonErr)
 	case "feishu":
-		accepted = r.feishu(w, req, body, jsonErr)
+		accepted = r.feishu(w, req, body, len(raw), jsonErr)
 	default:
 		accepted = r.slack(w, req, body, jsonErr)
 	}
 	if accepted {
 		r.mu.Lock()
 		r.received = append(r.received, body)
+		r.taken = append(r.taken, r.now())
 		r.mu.Unlock()
 	}
+}
+
+// over reports whether the robot has taken max messages in the last
+// period already.
+func (r *Robot) over(max int, period time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	since, n := r.now().Add(-period), 0
+	for _, t := range r.taken {
+		if t.After(since) {
+			n++
+		}
+	}
+	return n >= max
 }
 
 type fakeErr string
@@ -162,12 +185,23 @@ func (r *Robot) weCom(w http.ResponseWriter, req *http.Request, body map[string]
 		writeJSON(w, map[string]any{"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter"})
 		return false
 	}
+	if r.over(20, time.Minute) {
+		writeJSON(w, map[string]any{"errcode": 45009, "errmsg": "api freq out of limit, hint: [1700000000_1_abc]"})
+		return false
+	}
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 	return true
 }
 
 func (r *Robot) dingTalk(w http.ResponseWriter, req *http.Request, body map[string]any, jsonErr error) bool {
 	q := req.URL.Query()
+	r.mu.Lock()
+	blocked := r.now().Before(r.blockedUntil)
+	r.mu.Unlock()
+	if blocked {
+		http.Redirect(w, req, "https://www.dingtalk.com/robot-limited", http.StatusFound)
+		return false
+	}
 	if req.URL.Path != "/robot/send" || q.Get("access_token") != r.Token {
 		writeJSON(w, map[string]any{"errcode": 300001, "errmsg": "token is not exist"})
 		return false
@@ -197,15 +231,29 @@ func (r *Robot) dingTalk(w http.ResponseWriter, req *http.Request, body map[stri
 		return false
 	}
 	md, ok := markdownOf(body)
-	if title, _ := md["title"].(string); !ok || title == "" || md["text"] == "" {
+	text, _ := md["text"].(string)
+	if title, _ := md["title"].(string); !ok || title == "" || text == "" {
 		writeJSON(w, map[string]any{"errcode": 40035, "errmsg": "缺少参数 markdown.title/text"})
+		return false
+	}
+	if len(text) > 20000 {
+		// The platform's code for this is not documented; param error
+		// is its answer to other malformed messages.
+		writeJSON(w, map[string]any{"errcode": 300005, "errmsg": "param error: markdown.text exceeds 20000 bytes"})
+		return false
+	}
+	if r.over(20, time.Minute) {
+		r.mu.Lock()
+		r.blockedUntil = r.now().Add(10 * time.Minute)
+		r.mu.Unlock()
+		writeJSON(w, map[string]any{"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
 		return false
 	}
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 	return true
 }
 
-func (r *Robot) feishu(w http.ResponseWriter, req *http.Request, body map[string]any, jsonErr error) bool {
+func (r *Robot) feishu(w http.ResponseWriter, req *http.Request, body map[string]any, size int, jsonErr error) bool {
 	if req.URL.Path != "/open-apis/bot/v2/hook/"+r.Token {
 		writeJSON(w, map[string]any{"code": 19001, "data": map[string]any{}, "msg": "param invalid: incoming webhook access token invalid"})
 		return false
@@ -234,6 +282,14 @@ func (r *Robot) feishu(w http.ResponseWriter, req *http.Request, body map[string
 	}
 	if body["msg_type"] == "interactive" && body["card"] == nil {
 		writeJSON(w, map[string]any{"code": 9499, "data": map[string]any{}, "msg": "Bad Request"})
+		return false
+	}
+	if size > 20<<10 {
+		writeJSON(w, map[string]any{"code": 9499, "data": map[string]any{}, "msg": "request body size exceed limit 20KB"})
+		return false
+	}
+	if r.over(5, time.Second) || r.over(100, time.Minute) {
+		writeJSON(w, map[string]any{"code": 11232, "data": map[string]any{}, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"})
 		return false
 	}
 	writeJSON(w, map[string]any{"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": map[string]any{}, "msg": "success"})
