@@ -120,9 +120,7 @@ func (s *Service) FromTemplate(ctx context.Context, workspaceID int64, req Templ
 		PersonaIDs: slices.Clone(req.PersonaIDs), Budget: req.Budget}
 	_, _, datesOK := c.validateDates(&fs)
 	fs.Text("name", req.Name, maxShort, true)
-	if !notFinite(&fs, "budget", req.Budget) && req.Budget < 0 {
-		fs.Add("budget", "error.negative")
-	}
+	amount(&fs, "budget", req.Budget)
 	if err := fs.Err(); err != nil || !datesOK {
 		return Campaign{}, err
 	}

@@ -147,11 +147,7 @@ func (c *Campaign) Validate() error {
 	list(&fs, "key_messages", c.KeyMessages, maxLong)
 	list(&fs, "hashtags", c.Hashtags, maxShort)
 	c.validatePillars(&fs)
-	budgetOK := !notFinite(&fs, "budget", c.Budget)
-	if budgetOK && c.Budget < 0 {
-		fs.Add("budget", "error.negative")
-		budgetOK = false
-	}
+	budgetOK := amount(&fs, "budget", c.Budget)
 	for _, n := range []struct {
 		field string
 		n     int
@@ -339,9 +335,7 @@ func targetValue(fs *apperr.Fields, field string, u metric.Unit, v float64) {
 			fs.Add(field, "error.campaign.signed_range")
 		}
 	default:
-		if v < 0 {
-			fs.Add(field, "error.negative")
-		}
+		amount(fs, field, v)
 	}
 }
 
@@ -361,9 +355,7 @@ func (c *Campaign) validateMix(fs *apperr.Fields) {
 		fs.Text(at+"role", m.Role, maxShort, false)
 		share(fs, at+"budget_share", m.BudgetShare)
 		share(fs, at+"hours_share", m.HoursShare)
-		if !notFinite(fs, at+"posts_per_week", m.PostsPerWeek) && m.PostsPerWeek < 0 {
-			fs.Add(at+"posts_per_week", "error.negative")
-		}
+		amount(fs, at+"posts_per_week", m.PostsPerWeek)
 		budget += m.BudgetShare
 		hours += m.HoursShare
 		anyBudget = anyBudget || m.BudgetShare != 0
@@ -402,9 +394,7 @@ func (c *Campaign) validateBudgetLines(fs *apperr.Fields, budgetOK bool) {
 			field string
 			v     float64
 		}{{"planned", l.Planned}, {"committed", l.Committed}, {"spent", l.Spent}} {
-			if !notFinite(fs, at+a.field, a.v) && a.v < 0 {
-				fs.Add(at+a.field, "error.negative")
-			}
+			amount(fs, at+a.field, a.v)
 		}
 		planned += l.Planned
 	}
@@ -525,17 +515,30 @@ func share(fs *apperr.Fields, field string, v float64) {
 }
 
 // notFinite reports a NaN or infinite number, which JSON cannot carry, and
-// returns true when it did.
+// returns true when it did. Each caller bounds the number by its own
+// range, so that the message gives the range the field really has.
 func notFinite(fs *apperr.Fields, field string, v float64) bool {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		fs.Add(field, "error.not_finite")
-	case math.Abs(v) > MaxNumber:
-		fs.Add(field, "error.range", "Min", float64(-MaxNumber), "Max", float64(MaxNumber))
-	default:
-		return false
+		return true
 	}
-	return true
+	return false
+}
+
+// amount checks a number that cannot be negative (a budget, a spend, a
+// count, a target) against 0 … MaxNumber, and returns true when it is
+// within.
+func amount(fs *apperr.Fields, field string, v float64) bool {
+	switch {
+	case notFinite(fs, field, v):
+	case v < 0:
+		fs.Add(field, "error.negative")
+	case v > MaxNumber:
+		fs.Add(field, "error.range", "Min", 0, "Max", float64(MaxNumber))
+	default:
+		return true
+	}
+	return false
 }
 
 // MaxNumber bounds the size of every amount, count and target of a

@@ -130,6 +130,40 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestRangeOfAmounts: a number too large is told the range its field
+// really has: 0 … MaxNumber for what cannot be negative (a budget, a
+// spend, a count), a rate's or a share's own range, never −MaxNumber …
+// MaxNumber.
+func TestRangeOfAmounts(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(*Campaign)
+		field    string
+		key      string
+		min, max any
+	}{
+		{"budget", func(c *Campaign) { c.Budget = 2e12 }, "budget", "error.range", 0, float64(MaxNumber)},
+		{"planned", func(c *Campaign) { c.Budget = 3e12; c.BudgetLines[0].Planned = 2e12 }, "budget_lines[0].planned", "error.range", 0, float64(MaxNumber)},
+		{"spent", func(c *Campaign) { c.BudgetLines[0].Spent = 2e12 }, "budget_lines[0].spent", "error.range", 0, float64(MaxNumber)},
+		{"posts a week", func(c *Campaign) { c.Mix[0].PostsPerWeek = 2e12 }, "mix[0].posts_per_week", "error.range", 0, float64(MaxNumber)},
+		{"count target", func(c *Campaign) { c.Targets[0].Value = 2e12 }, "targets[0].value", "error.range", 0, float64(MaxNumber)},
+		{"rate target", func(c *Campaign) { c.Targets[2].Value = 2e12 }, "targets[2].value", "error.campaign.rate_range", nil, nil},
+		{"share", func(c *Campaign) { c.Mix[0].HoursShare = 2e12 }, "mix[0].hours_share", "error.range", 0, 100},
+		{"hours", func(c *Campaign) { c.Hours[0].HoursPerWeek = 2e12 }, "hours[0].hours_per_week", "error.range", 0, 168},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(&c)
+			fs := fieldsOf(c.Validate())
+			i := slices.IndexFunc(fs, func(f apperr.FieldError) bool { return f.Field == tt.field })
+			if i < 0 || fs[i].Key != tt.key || fs[i].Args["Min"] != tt.min || fs[i].Args["Max"] != tt.max {
+				t.Errorf("fields = %+v; want %s: %s from %v to %v", fs, tt.field, tt.key, tt.min, tt.max)
+			}
+		})
+	}
+}
+
 // TestPhaseOverlapNames: the overlap error names both phases of the pair,
 // so that read in the form of either it never names only the phase being
 // edited, and a long phase is found overlapping each phase it covers.
