@@ -619,7 +619,8 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 }
 
 // TestPermanent: a refusal that a later try would meet again (a wrong key,
-// token or signing secret, HTTP 400, 403 or 404, an address Send does not
+// token or signing secret, HTTP 400, 403 or 404, a 200 whose JSON says
+// ok: false (Slack's Web API), an address Send does not
 // send to, no mail server set up) is permanent; what may pass later
 // (5xx, 429, a platform's rate-limit or busy code, a timeout, a refused
 // connection, an unreachable mail server) is not.
@@ -658,10 +659,12 @@ func TestPermanent(t *testing.T) {
 		{"HTTP 400", Target{Kind: Slack, URL: status(400, "invalid_payload")}, local, SMTP{}, true},
 		{"HTTP 403", Target{Kind: Slack, URL: status(403, "invalid_token")}, local, SMTP{}, true},
 		{"HTTP 404", Target{Kind: Feishu, URL: status(404, "404 page not found")}, local, SMTP{}, true},
+		{"Slack ok false", Target{Kind: Slack, URL: status(200, `{"ok":false,"error":"invalid_auth"}`)}, local, SMTP{}, true},
 		{"private address", Target{Kind: WeCom, URL: wecom.URL()}, fetch.New(fetch.Options{}), SMTP{}, true},
 		{"reserved domain", Target{Kind: Slack, URL: "https://hooks.slack.test/services/x"}, local, SMTP{}, true},
 		{"no mail server", Target{Kind: Email, Email: "a@example.com"}, nil, SMTP{}, true},
 		{"HTTP 429", Target{Kind: Slack, URL: status(429, "rate_limited")}, local, SMTP{}, false},
+		{"Slack ok false, rate limited", Target{Kind: Slack, URL: status(200, `{"ok":false,"error":"ratelimited"}`)}, local, SMTP{}, false},
 		{"HTTP 502", Target{Kind: WeCom, URL: status(502, "bad gateway")}, local, SMTP{}, false},
 		{"WeCom rate limit", Target{Kind: WeCom, URL: status(200, `{"errcode":45009,"errmsg":"api freq out of limit"}`)}, local, SMTP{}, false},
 		{"DingTalk busy", Target{Kind: DingTalk, URL: status(200, `{"errcode":-1,"errmsg":"系统繁忙"}`)}, local, SMTP{}, false},

@@ -393,11 +393,24 @@ var slackHints = map[string]string{
 }
 
 // parseSlack reads Slack's answer: 200 "ok", or an error status with a
-// plain-text code such as "invalid_token".
+// plain-text code such as "invalid_token". Slack's Web API (a chat.*
+// address pasted for a webhook) and workflow webhooks answer 200 with
+// JSON instead, whose {"ok": false, "error": …} took nothing.
 func parseSlack(kind string, status int, b []byte) error {
 	msg := strings.TrimSpace(string(b))
 	if status >= 200 && status < 300 {
-		return nil
+		var api struct {
+			OK    *bool  `json:"ok"`
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(b, &api) != nil || api.OK == nil || *api.OK {
+			return nil
+		}
+		hint := slackHints[api.Error]
+		if hint == "" {
+			hint = "use the address of an incoming webhook (https://hooks.slack.com/services/…)"
+		}
+		return &Error{Kind: kind, Status: status, Msg: snippet(b), Hint: hint, Retryable: api.Error == "ratelimited", RateLimited: api.Error == "ratelimited"}
 	}
 	return &Error{Kind: kind, Status: status, Msg: snippet(b), Hint: slackHints[msg]}
 }
