@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +14,6 @@ import (
 	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
 
-// maxMatchLine bounds one line of `chorus match` input.
-const maxMatchLine = 16 << 20
-
 // matchCmd is `chorus match --query Q`: one text per line on stdin, 1 or 0
 // per line on stdout, for people testing their topic queries and for
 // scripts.
@@ -29,7 +25,9 @@ func matchCmd() *cobra.Command {
 		Long: "Reads one text per line on standard input and prints 1 when the query matches it, 0 when not.\n" +
 			"The query language is described in docs/query-language.md. --lang, --source and --author\n" +
 			"give every line the values that the lang:, source: and author: filters see; without --lang,\n" +
-			"each line's language is detected from its text, as the listening pipeline does.",
+			"each line's language is detected from its text, as the listening pipeline does. Each line is\n" +
+			"read as the pipeline reads a post: its first 1 MB, normalized; invalid UTF-8 is read as U+FFFD,\n" +
+			"and the first such line is named on stderr.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := query.Parse(q); err != nil {
@@ -39,7 +37,7 @@ func matchCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runMatch(m, query.Post{Lang: lang, Source: source, Author: author}, cmd.InOrStdin(), cmd.OutOrStdout())
+			return runMatch(m, query.Post{Lang: lang, Source: source, Author: author}, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&q, "query", "q", "", "the query to test (required)")
@@ -52,66 +50,21 @@ func matchCmd() *cobra.Command {
 
 // runMatch answers each line of in; a line without post.Lang gets the
 // language listen.DetectLang finds in it, as a stored mention does.
-func runMatch(m *query.Matcher, post query.Post, in io.Reader, out io.Writer) error {
+func runMatch(m *query.Matcher, post query.Post, in io.Reader, out, warn io.Writer) error {
 	lang := post.Lang
-	br := bufio.NewReaderSize(in, 64<<10)
-	bw := bufio.NewWriter(out)
-	for n := 1; ; n++ {
-		line, err := readLine(br)
-		if errors.Is(err, io.EOF) && line == nil {
-			break
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			_ = bw.Flush()
-			return fmt.Errorf("line %d: %w", n, err)
-		}
-		norm := textnorm.Normalize(string(line))
-		post.Text, post.Chars = norm.Norm, norm.Chars
+	return eachLine(in, out, warn, func(w *bufio.Writer, text textnorm.Text) error {
+		post.Text, post.Chars = text.Norm, text.Chars
 		post.Lang = lang
 		if lang == "" {
 			post.Lang = listen.DetectLang(post.Text)
 		}
+		answer := "0\n"
 		if len(m.MatchNormalized(post)) > 0 {
-			_, _ = bw.WriteString("1\n")
-		} else {
-			_, _ = bw.WriteString("0\n")
+			answer = "1\n"
 		}
-		// Answer at once when a person types, in bulk when a script pipes.
-		if br.Buffered() == 0 {
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-	}
-	return bw.Flush()
-}
-
-// readLine returns the next line without its line ending; at the end of
-// the input it returns the last unterminated line with io.EOF, or nil, io.EOF.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > maxMatchLine {
-			return nil, fmt.Errorf("longer than %d MB", maxMatchLine>>20)
-		}
-		line = append(line, chunk...)
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case errors.Is(err, io.EOF):
-			if len(line) == 0 {
-				return nil, io.EOF
-			}
-			return bytes.TrimRight(line, "\r"), io.EOF
-		case err != nil:
-			return nil, err
-		}
-		return bytes.TrimRight(line[:len(line)-1], "\r"), nil
-	}
+		_, err := w.WriteString(answer)
+		return err
+	})
 }
 
 // queryProblem shows where a query is wrong: the message with its

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,12 +12,8 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/listen/sentiment"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
-
-// maxSentimentLine bounds what `chorus sentiment` keeps of one input line;
-// the rest of a longer line is read and dropped (the classifier reads only
-// sentiment.MaxTextBytes anyway).
-const maxSentimentLine = 64 << 10
 
 // defaultCorpus is where the shared data sets live beside a checkout.
 const defaultCorpus = "../shared/data"
@@ -30,14 +25,15 @@ func sentimentCmd() *cobra.Command {
 		Short: "Classify the sentiment of one text per line of stdin",
 		Long: "Read one text per line on stdin and write one JSON object per line:\n" +
 			`{"label":"positive|neutral|negative","scores":{"positive":p,"neutral":u,"negative":n}}` + "\n" +
-			"Only the first 4 KB of a line count; invalid UTF-8 is skipped.",
+			"Each line is read as the listening pipeline reads a post: normalized, links left out, and only\n" +
+			"the first 4 KB of it count. Invalid UTF-8 is read as U+FFFD, and the first such line is named on stderr.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := loadSentimentModel(modelPath)
 			if err != nil {
 				return err
 			}
-			return classifyLines(m, cmd.InOrStdin(), cmd.OutOrStdout())
+			return classifyLines(m, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the model built into chorus)")
@@ -51,37 +47,14 @@ func loadSentimentModel(path string) (*sentiment.Model, error) {
 	return sentiment.LoadFile(path)
 }
 
-// classifyLines writes one JSON line per input line. Scores are rounded to
-// four decimals and the neutral score absorbs the rounding, so the three
-// printed numbers sum to exactly 1.
-func classifyLines(m *sentiment.Model, in io.Reader, out io.Writer) error {
-	br := bufio.NewReaderSize(in, 64<<10)
-	bw := bufio.NewWriter(out)
-	line := make([]byte, 0, 4096)
+// classifyLines writes one JSON line per input line, for the text the
+// listening pipeline would classify (normalized, links left out). Scores
+// are rounded to four decimals and the neutral score absorbs the
+// rounding, so the three printed numbers sum to exactly 1.
+func classifyLines(m *sentiment.Model, in io.Reader, out, warn io.Writer) error {
 	buf := make([]byte, 0, 128)
-	for {
-		line = line[:0]
-		var err error
-		for {
-			var chunk []byte
-			chunk, err = br.ReadSlice('\n')
-			if room := maxSentimentLine - len(line); room > 0 {
-				line = append(line, chunk[:min(len(chunk), room)]...)
-			}
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
-		}
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if err == io.EOF && len(line) == 0 {
-			break
-		}
-		for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
-			line = line[:len(line)-1]
-		}
-		r := m.Classify(string(line))
+	return eachLine(in, out, warn, func(w *bufio.Writer, text textnorm.Text) error {
+		r := m.Classify(text.Norm)
 		pos, neg := round4(r.Scores.Positive), round4(r.Scores.Negative)
 		neu := max(0, 10000-pos-neg)
 		buf = append(buf[:0], `{"label":"`...)
@@ -93,14 +66,9 @@ func classifyLines(m *sentiment.Model, in io.Reader, out io.Writer) error {
 		buf = append(buf, `,"negative":`...)
 		buf = appendFixed4(buf, neg)
 		buf = append(buf, "}}\n"...)
-		if _, werr := bw.Write(buf); werr != nil {
-			return werr
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	return bw.Flush()
+		_, err := w.Write(buf)
+		return err
+	})
 }
 
 // round4 returns p in ten-thousandths.

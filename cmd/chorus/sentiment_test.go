@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/chorus-hq/chorus/internal/listen/sentiment"
+	"github.com/chorus-hq/chorus/internal/listen/textnorm"
 )
 
 // runIn executes the CLI in-process with stdin.
@@ -53,6 +57,38 @@ func TestSentimentCommand(t *testing.T) {
 	}
 	if !strings.Contains(lines[0], `"positive":0.`) || strings.Count(lines[0], ".") != 3 {
 		t.Errorf("line 1 %q: want 4-decimal scores", lines[0])
+	}
+}
+
+// TestSentimentAsThePipeline: chorus sentiment gives a line the label and
+// scores a stored mention of it gets, the pipeline classifying the
+// normalized text without its links: a traditional complaint is as
+// negative as its simplified reading, and the words of a link do not turn
+// a happy post negative.
+func TestSentimentAsThePipeline(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"太棒了 https://example.com/very/bad/awful/terrible",
+		"這個手機真的很爛，軟體一直當機",
+		"ＧＯＯＤ　ＪＯＢ",
+	}
+	out, err := runIn(t, strings.Join(texts, "\n"), "sentiment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	m := sentiment.Default()
+	for _, text := range texts {
+		r := m.Classify(textnorm.Normalize(text).Norm)
+		pos, neg := round4(r.Scores.Positive), round4(r.Scores.Negative)
+		fmt.Fprintf(&want, `{"label":"%s","scores":{"positive":%s,"neutral":%s,"negative":%s}}`+"\n",
+			r.Label, appendFixed4(nil, pos), appendFixed4(nil, 10000-pos-neg), appendFixed4(nil, neg))
+	}
+	if out != want.String() {
+		t.Errorf("chorus sentiment printed\n%s\nwant what the pipeline gives\n%s", out, want.String())
+	}
+	if !strings.HasPrefix(out, `{"label":"positive"`) {
+		t.Errorf("a happy post with a link reads %s", strings.SplitN(out, "\n", 2)[0])
 	}
 }
 
