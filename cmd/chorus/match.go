@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,18 @@ func matchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := query.Parse(q); err != nil {
 				return queryProblem(q, err)
+			}
+			// As a stored mention's: lang: and source: filters compare
+			// these values with theirs.
+			if lang != "" && !slices.Contains(query.Langs, lang) {
+				return fmt.Errorf("--lang %q: mentions are labelled zh, en or other only, and lang: filters see those; give --lang zh, en or other (any language but Chinese and English is other)", lang)
+			}
+			if source != "" {
+				kind, ok := query.SourceKind(source)
+				if !ok {
+					return fmt.Errorf("--source %q: give a source kind, 1 to 32 of a-z, 0-9, _ and -, such as weibo, rss or webhook, or a platform's name such as 微博", source)
+				}
+				source = kind
 			}
 			m, err := query.Compile([]query.Rule{{ID: 1, Query: q}})
 			if err != nil {

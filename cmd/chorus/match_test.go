@@ -101,3 +101,33 @@ func TestAnswersReachAPipe(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchFlags: --lang and --source give the values stored mentions
+// have, or are refused, rather than making every filter fail silently.
+func TestMatchFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args      []string
+		want, err string
+	}{
+		{[]string{"--query", "x lang:other", "--lang", "other"}, "1\n", ""},
+		{[]string{"--query", "x lang:other", "--lang", "fr"}, "", `--lang "fr"`},
+		{[]string{"--query", "x lang:zh", "--lang", "cmn"}, "", `--lang "cmn"`},
+		{[]string{"--query", "x source:微博", "--source", "微博"}, "1\n", ""},
+		{[]string{"--query", "x source:weibo", "--source", "新浪微博"}, "1\n", ""},
+		{[]string{"--query", "x source:weibo", "--source", "Weibo"}, "1\n", ""},
+		{[]string{"--query", "x", "--source", "my source!"}, "", `--source "my source!"`},
+		{[]string{"--query", "x author:张三", "--author", "@张三"}, "1\n", ""},
+	}
+	for _, tt := range tests {
+		out, err := runIn(t, "x\n", append([]string{"match"}, tt.args...)...)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%v: error %v, want one naming %s", tt.args, err, tt.err)
+		case tt.err == "" && err != nil:
+			t.Errorf("%v: %v", tt.args, err)
+		case out != tt.want:
+			t.Errorf("%v: printed %q, want %q", tt.args, out, tt.want)
+		}
+	}
+}
