@@ -48,7 +48,19 @@ type Message struct {
 	Facts  []Fact
 	Quotes []string
 	Link   string
+	// Mentions is how many mentions the alert carries, of which Quotes
+	// are the first; len(Quotes) when smaller. A message that shows
+	// fewer, to stay within MaxQuotes or the platform's size limit,
+	// says how many it leaves out (More).
+	Mentions int
 }
+
+// More is the line that says n more mentions are left out of a message:
+// the same in every language.
+func More(n int) string { return fmt.Sprintf("… +%d", n) }
+
+// mentions is how many mentions m carries.
+func (m Message) mentions() int { return max(m.Mentions, len(m.Quotes)) }
 
 // Fact is one labelled line of a message ("Topic: 品牌").
 type Fact struct {
@@ -269,22 +281,43 @@ func escapeSlack(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// chatMarkdownText renders m as the chat platforms' markdown: a bold
-// title, facts as lines, quotes as quoted lines, the link last.
-func chatMarkdownText(m Message, bold func(string) string) string {
-	var b strings.Builder
-	b.WriteString(bold(EscapeChatMarkdown(cut(m.Title, 200))))
-	b.WriteString("\n\n")
+// chatMarkdownText renders m as the chat platforms' markdown in at most
+// size bytes: a bold title, facts as lines, as many whole quotes as fit
+// as quoted lines, how many mentions are left out (More), and the link
+// last, which is never cut. Only a title and facts longer than size are
+// cut, on a character boundary, where they hold no markup of their own.
+func chatMarkdownText(m Message, bold func(string) string, size int) string {
+	var head strings.Builder
+	head.WriteString(bold(EscapeChatMarkdown(cut(m.Title, 200))))
+	head.WriteString("\n\n")
 	for _, f := range m.Facts {
-		fmt.Fprintf(&b, "%s: %s\n\n", EscapeChatMarkdown(cut(f.Label, 100)), EscapeChatMarkdown(cut(f.Value, 200)))
+		fmt.Fprintf(&head, "%s: %s\n\n", EscapeChatMarkdown(cut(f.Label, 100)), EscapeChatMarkdown(cut(f.Value, 200)))
 	}
-	for _, q := range quotes(m) {
-		fmt.Fprintf(&b, "> %s\n\n", EscapeChatMarkdown(q))
-	}
+	link := ""
 	if m.Link != "" {
-		fmt.Fprintf(&b, "[%s](%s)\n", "Chorus", m.Link)
+		link = fmt.Sprintf("[%s](%s)\n", "Chorus", m.Link)
 	}
-	return b.String()
+	more := func(n int) string {
+		if n <= 0 {
+			return ""
+		}
+		return More(n) + "\n\n"
+	}
+	total := m.mentions()
+	body := head.String()
+	if room := size - len(link) - len(more(total)); len(body) > room {
+		body = cutBytes(body, max(0, room-len("…\n\n"))) + "…\n\n"
+	}
+	shown := 0
+	for _, q := range quotes(m) {
+		line := "> " + EscapeChatMarkdown(q) + "\n\n"
+		if len(body)+len(line)+len(more(total-shown-1))+len(link) > size {
+			break
+		}
+		body += line
+		shown++
+	}
+	return body + more(total-shown) + link
 }
 
 // plainText renders m without markup, for e-mail and fallbacks.
@@ -299,6 +332,9 @@ func plainText(m Message) string {
 		b.WriteString("\n")
 		for _, q := range qs {
 			fmt.Fprintf(&b, "> %s\n", q)
+		}
+		if left := m.mentions() - len(qs); left > 0 {
+			fmt.Fprintf(&b, "%s\n", More(left))
 		}
 	}
 	if m.Link != "" {

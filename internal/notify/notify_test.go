@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/notify/fake"
@@ -745,5 +746,72 @@ func TestRateLimited(t *testing.T) {
 				t.Errorf("robot took %d messages, want %d", got, tt.limit+1)
 			}
 		})
+	}
+}
+
+// TestLongAlertFits: an alert too long for the platform's size limit
+// (WeCom's 4,096 bytes) keeps its title, facts and link whole, shows as
+// many whole quotes as fit, and says how many mentions it leaves out, so
+// that the quotes shown and the count add up to the mentions the alert
+// carries; every platform takes it, and its text is valid UTF-8.
+func TestLongAlertFits(t *testing.T) {
+	t.Parallel()
+	const mentions = 37
+	m := Message{
+		Title:    strings.Repeat("😀", 100),
+		Facts:    []Fact{{"Rule", strings.Repeat("[", 100)}, {"Topic", "品牌"}, {"Detail", "37 mentions"}, {"Fired", "2026-12-07 09:00 CST"}},
+		Link:     "https://chorus.example.com/w/acme/listening/alerts/7",
+		Mentions: mentions,
+	}
+	for range MaxQuotes {
+		m.Quotes = append(m.Quotes, "作者: "+strings.Repeat("😡", 300))
+	}
+	for _, kind := range []string{WeCom, DingTalk, Feishu, Slack} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			robot := fake.New(t, kind, "tok", "")
+			n := &Notifier{HTTP: local, Backoff: time.Millisecond}
+			if err := n.Send(context.Background(), Target{Kind: kind, URL: robot.URL()}, m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			body := robot.Received()[0]
+			var text string
+			shown := 0
+			switch kind {
+			case WeCom:
+				text = body["markdown"].(map[string]any)["content"].(string)
+			case DingTalk:
+				text = body["markdown"].(map[string]any)["text"].(string)
+			case Feishu:
+				text = body["card"].(map[string]any)["elements"].([]any)[0].(map[string]any)["content"].(string)
+			case Slack:
+				raw, _ := json.Marshal(body["blocks"])
+				text = string(raw)
+				shown = strings.Count(text, "作者")
+			}
+			if kind != Slack {
+				shown = strings.Count(text, "\n> ")
+				if !strings.Contains(text, "[Chorus]("+m.Link+")") {
+					t.Errorf("the link is not whole: …%s", text[max(0, len(text)-120):])
+				}
+			} else if facts := body["blocks"].([]any)[0].(map[string]any)["text"].(map[string]any)["text"].(string); !strings.HasSuffix(facts, "<"+m.Link+"|Chorus>") {
+				t.Errorf("the link is not whole: %s", facts)
+			}
+			if !utf8.ValidString(text) {
+				t.Errorf("text is not valid UTF-8")
+			}
+			if kind == WeCom && shown == MaxQuotes {
+				t.Errorf("WeCom shows all %d quotes: the test message is too short to test the cut", shown)
+			}
+			if shown > 0 && strings.Count(text, "😡") != shown*QuoteMax-shown*len([]rune("作者: ")) {
+				t.Errorf("a quote was cut short: %d 😡 in %d quotes", strings.Count(text, "😡"), shown)
+			}
+			if want := More(mentions - shown); !strings.Contains(text, want) {
+				t.Errorf("%d quotes shown, but the message lacks %q", shown, want)
+			}
+		})
+	}
+	if text := plainText(m); !strings.Contains(text, More(mentions-MaxQuotes)) {
+		t.Errorf("the e-mail does not say how many mentions it leaves out: %s", text)
 	}
 }

@@ -242,9 +242,8 @@ func parseCodeBody(kind string, status int, b []byte, hints map[int]string, rate
 
 // WeCom: https://developer.work.weixin.qq.com/document/path/91770
 func weComRequest(t Target, m Message) webhookRequest {
-	text := chatMarkdownText(m, func(s string) string { return "**" + s + "**" })
 	// The markdown content is limited to 4096 bytes.
-	text = cutBytes(text, 4000)
+	text := chatMarkdownText(m, func(s string) string { return "**" + s + "**" }, 4000)
 	return webhookRequest{url: t.URL, body: map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": text}}}
 }
 
@@ -276,7 +275,8 @@ func dingTalkRequest(t Target, m Message, now time.Time) webhookRequest {
 		p.RawQuery = q.Encode()
 		u = p.String()
 	}
-	text := cutBytes(chatMarkdownText(m, func(s string) string { return "#### " + s }), 18000)
+	// The markdown text is limited to 20,000 bytes.
+	text := chatMarkdownText(m, func(s string) string { return "#### " + s }, 18000)
 	return webhookRequest{url: u, body: map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": cut(m.Title, 60), "text": text}}}
 }
 
@@ -308,7 +308,8 @@ func feishuRequest(t Target, m Message, now time.Time) webhookRequest {
 	card := map[string]any{
 		"header": map[string]any{"title": map[string]string{"tag": "plain_text", "content": cut(m.Title, 100)}},
 		"elements": []any{
-			map[string]any{"tag": "markdown", "content": chatMarkdownText(Message{Facts: m.Facts, Quotes: m.Quotes, Link: m.Link}, func(string) string { return "" })},
+			// The whole request is limited to 20 KB.
+			map[string]any{"tag": "markdown", "content": chatMarkdownText(Message{Facts: m.Facts, Quotes: m.Quotes, Link: m.Link, Mentions: m.Mentions}, func(string) string { return "" }, 16000)},
 		},
 	}
 	body := map[string]any{"msg_type": "interactive", "card": card}
@@ -377,8 +378,12 @@ func slackRequest(t Target, m Message) webhookRequest {
 		fmt.Fprintf(&facts, "\n<%s|Chorus>", escapeSlack(m.Link))
 	}
 	blocks := []any{map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": facts.String(), "verbatim": true}}}
-	for _, q := range quotes(m) {
+	qs := quotes(m)
+	for _, q := range qs {
 		blocks = append(blocks, map[string]any{"type": "context", "elements": []any{map[string]any{"type": "plain_text", "text": q, "emoji": false}}})
+	}
+	if left := m.mentions() - len(qs); left > 0 {
+		blocks = append(blocks, map[string]any{"type": "context", "elements": []any{map[string]any{"type": "plain_text", "text": More(left), "emoji": false}}})
 	}
 	return webhookRequest{url: t.URL, body: map[string]any{"text": escapeSlack(cut(m.Title, 200)), "blocks": blocks}}
 }
