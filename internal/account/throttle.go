@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -40,8 +41,26 @@ func DefaultThrottle(store FailureStore) *Throttle { return NewThrottle(store, 1
 // FailureRetention is how long failed sign-ins are kept: beyond any window.
 const FailureRetention = 24 * time.Hour
 
-func ipKey(ip string) string      { return "ip:" + ip }
+func ipKey(ip string) string      { return "ip:" + ClientNetwork(ip) }
 func userKey(email string) string { return "user:" + email }
+
+// ClientNetwork is the part of a client's address that limits count: an
+// IPv6 address's /64, which is what one subscriber or host gets and can
+// rotate through at will, so that a limit per address would be none; an
+// IPv4 address itself, also written IPv4-mapped. Anything that is no
+// address is returned as it is.
+func ClientNetwork(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
 
 // Wait returns how long ip or email must wait before another try; 0 when
 // they may try now.

@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -93,6 +94,39 @@ func TestThrottlePerIP(t *testing.T) {
 		*now = now.Add(10 * time.Minute)
 		if w := wait("ip1", "d"); w != 0 {
 			t.Fatalf("Wait after the window = %v; want 0", w)
+		}
+	})
+}
+
+// TestThrottlePerIPv6Network: an IPv6 client holds a whole /64 and may
+// take a new address from it for every try, so the per-IP limit counts
+// the network; an IPv4 address counts alone, however it is written.
+func TestThrottlePerIPv6Network(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, _, wait := throttleOn(t, db, 10*time.Minute, 3, 100)
+		for i, u := range []string{"a", "b", "c"} {
+			must(t, th.Fail(ctx, fmt.Sprintf("2001:db8:1:2::%x", i+1), u))
+		}
+		for _, tt := range []struct {
+			ip   string
+			want time.Duration
+		}{
+			{"2001:db8:1:2:ffff::9", 10 * time.Minute},
+			{"2001:db8:1:3::1", 0},
+		} {
+			if w := wait(tt.ip, "d"); w != tt.want {
+				t.Errorf("Wait from %s after 3 failures in 2001:db8:1:2::/64 = %v; want %v", tt.ip, w, tt.want)
+			}
+		}
+		for _, u := range []string{"a", "b", "c"} {
+			must(t, th.Fail(ctx, "198.51.100.7", u))
+		}
+		if w := wait("::ffff:198.51.100.7", "d"); w != 10*time.Minute {
+			t.Errorf("Wait from the IPv4-mapped spelling of a throttled address = %v; want 10m", w)
+		}
+		if w := wait("198.51.100.8", "d"); w != 0 {
+			t.Errorf("Wait from the next IPv4 address = %v; want 0", w)
 		}
 	})
 }

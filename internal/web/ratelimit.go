@@ -3,10 +3,11 @@ package web
 import (
 	"math"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/chorus-hq/chorus/internal/account"
 )
 
 // limiter is a token bucket per key (a client address, an API token), in
@@ -67,22 +68,10 @@ func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// limitKey is the bucket of key: an IPv6 address's /64, which is what one
-// subscriber or host gets and can rotate through at will; an IPv4
-// address (also written IPv4-mapped) itself. Any other key, such as an
-// API token's, is its own bucket.
-func limitKey(key string) string {
-	a, err := netip.ParseAddr(key)
-	if err != nil {
-		return key
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is4() {
-		return a.String()
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
-}
+// limitKey is the bucket of key: a client address's network
+// (account.ClientNetwork, as sign-in throttling counts it); any other
+// key, such as an API token's, is its own bucket.
+func limitKey(key string) string { return account.ClientNetwork(key) }
 
 // tokens is what b holds at now.
 func (l *limiter) tokens(b *bucket, now time.Time) float64 {
