@@ -14,7 +14,8 @@ import (
 )
 
 // sendMail sends m as a plain-text e-mail to t.Email through n.SMTP. The
-// connection uses STARTTLS when the server offers it; authentication is
+// connection is TLS from the start on port 465 (implicit TLS), and uses
+// STARTTLS on other ports when the server offers it; authentication is
 // on when a user is set (PLAIN, only over TLS or to localhost). A message
 // the server has taken is delivered, even if the connection fails after.
 func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
@@ -37,7 +38,14 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	if port == 0 {
 		port = 587
 	}
-	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(mail.TLSOpportunistic), mail.WithTimeout(30 * time.Second)}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTimeout(30 * time.Second)}
+	if port == 465 {
+		// Port 465 is SMTP in TLS from the first byte (RFC 8314), where a
+		// plain connection waits for a greeting that never comes.
+		opts = append(opts, mail.WithSSL())
+	} else {
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	}
 	var auth *login
 	if s.User != "" {
 		// PLAIN refuses to send the password unencrypted except to

@@ -815,3 +815,41 @@ func TestLongAlertFits(t *testing.T) {
 		t.Errorf("the e-mail does not say how many mentions it leaves out: %s", text)
 	}
 }
+
+// TestSMTPImplicitTLS: on port 465 the mail server expects TLS from the
+// first byte (RFC 8314): Send opens the connection with a TLS handshake,
+// where it waited for a plain greeting that never came until it timed
+// out. (The handshake then fails on the test's certificate, which the
+// client does not trust; the error says so.)
+func TestSMTPImplicitTLS(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.3:465")
+	if err != nil {
+		t.Skipf("port 465 is not free to this test: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	first := make(chan byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 1)
+		if _, err := c.Read(b); err == nil {
+			first <- b[0]
+		}
+		close(first)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	n := &Notifier{SMTP: SMTP{Host: "127.0.0.3", Port: 465, User: "chorus", Password: "pw", From: "chorus@example.com"}}
+	err = n.Send(ctx, Target{Kind: Email, Email: "team@example.com"}, message())
+	if b, ok := <-first; !ok || b != 0x16 {
+		t.Errorf("the client's first byte on port 465 = %#x (sent: %v), want 0x16, a TLS handshake", b, ok)
+	}
+	if err == nil || Permanent(err) {
+		t.Errorf("Send = %v, want an error a later try may pass", err)
+	}
+}
