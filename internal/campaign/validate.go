@@ -278,7 +278,7 @@ func (c *Campaign) validateTargets(fs *apperr.Fields) {
 		}
 		scope := targetScope{t.PhaseID, t.Platform, t.Metric}
 		if _, dup := seen[scope]; dup {
-			fs.Add(at+"metric", "error.campaign.target_duplicate", "Value", t.Metric)
+			fs.Add(at+"metric", "error.campaign.target_duplicate", "MetricLabel", "metric."+t.Metric, "ScopeLabel", scopeLabel(t))
 		}
 		seen[scope] = i
 		if t.Unit != string(def.Unit) {
@@ -318,6 +318,21 @@ func (c *Campaign) validateTargets(fs *apperr.Fields) {
 			}
 		}
 	}
+}
+
+// scopeLabel is the message key naming a target's scope, as a duplicate
+// target's error tells it: the whole campaign, a phase on all platforms,
+// one platform over the whole campaign, or one platform in a phase.
+func scopeLabel(t Target) string {
+	switch {
+	case t.PhaseID == 0 && t.Platform == "":
+		return "campaign.target_scope.campaign"
+	case t.Platform == "":
+		return "campaign.target_scope.phase"
+	case t.PhaseID == 0:
+		return "campaign.target_scope.platform"
+	}
+	return "campaign.target_scope.phase_platform"
 }
 
 // targetValue checks a target or baseline against its unit's range.

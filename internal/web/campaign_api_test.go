@@ -71,6 +71,12 @@ func TestCampaignAPI(t *testing.T) {
 			[]string{"error.campaign.target_unit"}, nil},
 		{"add target", "POST", url + "/targets", strategist, map[string]any{"metric": "likes", "value": 500, "platform": "weibo"}, 201,
 			[]string{`"metric": "likes"`, `"direction": "at_least"`}, nil},
+		// A duplicate names the metric and the scope as the page does.
+		{"the same platform's target again", "POST", url + "/targets", strategist, map[string]any{"metric": "likes", "value": 400, "platform": "weibo"}, 422,
+			[]string{"error.campaign.target_duplicate", "There is already a target on “Likes” for this platform over the whole campaign."}, []string{"“likes”", "this phase"}},
+		{"a whole-campaign target", "POST", url + "/targets", strategist, map[string]any{"metric": "mentions", "value": 50}, 201, nil, nil},
+		{"the whole campaign's target again", "POST", url + "/targets", strategist, map[string]any{"metric": "mentions", "value": 40}, 422,
+			[]string{"error.campaign.target_duplicate", "There is already a target on “Mentions” for the whole campaign."}, []string{"“mentions”", "this phase"}},
 		{"mix not 100", "PUT", url + "/mix", owner.token, []map[string]any{{"platform": "weibo", "budget_share": 50}}, 422,
 			[]string{`"field": "body"`, "error.campaign.mix_budget_sum"}, nil},
 		{"mix as object", "PUT", url + "/mix", owner.token, map[string]any{"platform": "weibo"}, 422, []string{"error.json_type"}, nil},

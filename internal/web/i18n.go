@@ -82,11 +82,31 @@ func (c *catalog) T(locale, key string, args map[string]any) string {
 	// by the Count argument; Chinese has one form, English two. A message
 	// without the form asked for renders its "other" text, with an error
 	// that only says so.
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: plainNumbers(args), PluralCount: args["Count"]})
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: c.labels(locale, plainNumbers(args)), PluralCount: args["Count"]})
 	if err != nil && s == "" {
 		return key
 	}
 	return s
+}
+
+// labels returns args with each argument whose name ends in Label, which
+// holds a message key, translated: a domain names a thing as the pages
+// do ("MetricLabel": "metric.leads" reads 潜在客户 or Leads) without
+// knowing the language.
+func (c *catalog) labels(locale string, args map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range args {
+		if key, ok := v.(string); ok && strings.HasSuffix(k, "Label") {
+			if out == nil {
+				out = maps.Clone(args)
+			}
+			out[k] = c.T(locale, key, nil)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // plainNumbers returns args with fractional numbers written as people
