@@ -16,13 +16,14 @@
 //	unary   = ( "NOT" | "-" ) unary | near     (NOT binds tighter than OR)
 //	near    = primary { "NEAR/" digits primary } (left-associative; n ≤ 1000)
 //	primary = "(" and ")" | phrase | filter | word
-//	phrase  = quote { any character but a quote } quote
+//	phrase  = quote { any character but its closing quote } closing quote
 //	filter  = ( "lang" | "source" | "author" ) ":" ( word | phrase )
 //	word    = a run of characters other than space, parentheses and quotes
 //	          that is not a keyword
 //
-// Parentheses are ( ) or the full-width （ ）; quotes are " ＂ “ ”; the
-// minus is - or －. Keywords (OR, AND, NOT, NEAR/n) are upper case, in
+// Parentheses are ( ) or the full-width （ ）; quotes are " ＂ “ ”, any of
+// which closes a phrase any opened, and the corner brackets 「」 『』 ｢｣,
+// each closed by its own; the minus is - or －. Keywords (OR, AND, NOT, NEAR/n) are upper case, in
 // half or full width; lower-case "or" is a word. A word starting with -
 // is negated: write "-" in quotes to look for a dash. So
 // "a b OR c" means a AND (b OR c), and "-a OR b" means (NOT a) OR b.

@@ -130,14 +130,14 @@ func (n *node) write(b *strings.Builder) {
 	switch n.kind {
 	case kTerm:
 		if n.phrase || needsQuotes(n.text) {
-			b.WriteString(`"` + n.text + `"`)
+			b.WriteString(quoted(n.text))
 		} else {
 			b.WriteString(n.text)
 		}
 	case kFilter:
 		b.WriteString(fieldNames[n.field] + ":")
 		if needsQuotes(n.text) {
-			b.WriteString(`"` + n.text + `"`)
+			b.WriteString(quoted(n.text))
 		} else {
 			b.WriteString(n.text)
 		}
@@ -160,6 +160,18 @@ func (n *node) write(b *strings.Builder) {
 		}
 		b.WriteString(")")
 	}
+}
+
+// quoted is s in quotes that it does not hold: double quotes, else (for
+// the text of a 「…」 phrase, which may hold ") corner brackets. s is
+// normalized, which makes any half-width ｣ a 」, so ｢…｣ always does.
+func quoted(s string) string {
+	for _, q := range [][2]rune{{'"', '"'}, {'「', '」'}, {'『', '』'}} {
+		if !strings.ContainsFunc(s, func(r rune) bool { return closesQuote(q[0], r) }) {
+			return string(q[0]) + s + string(q[1])
+		}
+	}
+	return "｢" + s + "｣"
 }
 
 func needsQuotes(s string) bool {
@@ -201,7 +213,34 @@ type token struct {
 }
 
 func isParen(r rune) bool { return r == '(' || r == ')' || r == '（' || r == '）' }
-func isQuote(r rune) bool { return r == '"' || r == '＂' || r == '“' || r == '”' }
+
+// isQuote reports the characters that open a phrase: the straight and
+// curly double quotes, any of which closes it, and the corner brackets
+// that Taiwan and Hong Kong quote with, 「 『 (and half-width ｢), each
+// closed by its own.
+func isQuote(r rune) bool { return isDoubleQuote(r) || closingCorner(r) != 0 }
+
+func isDoubleQuote(r rune) bool { return r == '"' || r == '＂' || r == '“' || r == '”' }
+
+func closingCorner(open rune) rune {
+	switch open {
+	case '「':
+		return '」'
+	case '『':
+		return '』'
+	case '｢':
+		return '｣'
+	}
+	return 0
+}
+
+// closesQuote reports whether r closes a phrase that open opened.
+func closesQuote(open, r rune) bool {
+	if c := closingCorner(open); c != 0 {
+		return r == c
+	}
+	return isDoubleQuote(r)
+}
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
 func lex(src []rune) ([]token, error) {
@@ -310,11 +349,15 @@ func lex(src []rune) ([]token, error) {
 // normalized text and the position after the closing quote.
 func lexPhrase(src []rune, i int) (string, int, error) {
 	end := i + 1
-	for end < len(src) && !isQuote(src[end]) {
+	for end < len(src) && !closesQuote(src[i], src[end]) {
 		end++
 	}
 	if end == len(src) {
-		return "", 0, errAt(src, i, len(src), KeyUnclosedQuote, "add a closing quote \" after the phrase")
+		closing := "quote \""
+		if c := closingCorner(src[i]); c != 0 {
+			closing = string(c)
+		}
+		return "", 0, errAt(src, i, len(src), KeyUnclosedQuote, "add a closing "+closing+" after the phrase")
 	}
 	raw := string(src[i+1 : end])
 	if strings.TrimSpace(raw) == "" {

@@ -22,6 +22,15 @@ func TestParse(t *testing.T) {
 		{"phrase", `"new balance"`, `"new balance"`},
 		{"full-width quotes", `＂新 款＂`, `"新 款"`},
 		{"curly quotes", `“小米 手机”`, `"小米 手机"`},
+		{"corner brackets", "「华为 手机」", `"华为 手机"`},
+		{"white corner brackets", "『new balance』 鞋", `("new balance" 鞋)`},
+		{"half-width corner brackets", "｢华为｣", `"华为"`},
+		{"corner brackets after a word", "买「华为 手机」", `(买 "华为 手机")`},
+		{"corner brackets inside quotes", `"他说「好」"`, `"他说「好」"`},
+		{"quotes inside corner brackets", `「他说"好"」`, `「他说"好"」`},
+		{"quotes and corner brackets inside corner brackets", `『他说"好"「嗯」』`, `『他说"好"「嗯」』`},
+		{"corner-bracketed author", "author:「张 三」 x", `(author:"张 三" x)`},
+		{"a lone closing corner bracket is text", "华为」", "华为」"},
 		{"implicit and", "华为 手机", "(华为 手机)"},
 		{"explicit and", "华为 AND 手机", "(华为 手机)"},
 		{"or", "华为 OR huawei", "(华为 OR huawei)"},
@@ -128,6 +137,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty quotes", `a ""`, KeyEmptyPhrase, 3, `""`},
 		{"blank quotes", `a "  "`, KeyEmptyPhrase, 3, `" "`},
 		{"unclosed quote", `a "new balance`, KeyUnclosedQuote, 3, `"new balance`},
+		{"corner bracket closed by a quote", `a 「new balance"`, KeyUnclosedQuote, 3, `「new balance"`},
+		{"empty corner brackets", "a 「」", KeyEmptyPhrase, 3, "「」"},
 		{"filter without value", "lang: 华为", KeyFilterValue, 1, "lang:"},
 		{"author empty phrase", `author:"" x`, KeyEmptyPhrase, 8, `""`},
 		{"source not a kind", "华为 source:某论坛", KeySourceValue, 4, "source:某论坛"},
@@ -262,7 +273,7 @@ func FuzzParse(f *testing.F) {
 		"华为 OR huawei -招聘", `"new balance" (鞋 OR 跑鞋)`, "小米 NEAR/10 (发热 OR 续航)",
 		"lang:zh source:weibo author:\"张三\" x", "（a OR b）", "a NEAR/x b", "((", "))", `"`, "OR", "NOT",
 		"-", "a NEAR/3 b NEAR/4 c", "author:", "ＯＲ ＮＯＴ", "\xff\xfe", "https://x.y a",
-		"x lang:fr", "lang:ｚｈ-cn",
+		"x lang:fr", "lang:ｚｈ-cn", "「a\"」", "『「」』", "｢a｣",
 	} {
 		f.Add(s)
 	}
