@@ -259,7 +259,7 @@ func quotes(m Message) []string {
 // chatMarkdown is the replacement of every character that the chat
 // platforms' markdown dialects (WeCom, DingTalk, Feishu) give a meaning:
 // emphasis, links, images, headings, lists, quotes, tables, code, HTML
-// tags (<font>, <at>) and @-mentions. None of the three documents
+// tags (<font>, <at>), @-mentions and bare links. None of the three documents
 // backslash escapes, so each is replaced by its full-width form, which
 // reads the same to a person, above all in Chinese text.
 var chatMarkdown = strings.NewReplacer(
@@ -267,6 +267,9 @@ var chatMarkdown = strings.NewReplacer(
 	"[", "［", "]", "］", "(", "（", ")", "）",
 	"#", "＃", "+", "＋", "-", "－", "!", "！", "|", "｜",
 	"<", "＜", ">", "＞", "&", "＆", "@", "＠", "=", "＝",
+	// The platforms link a bare address; its scheme's colon in full
+	// width leaves it text.
+	"://", "：//",
 )
 
 // EscapeChatMarkdown makes untrusted text inert in the markdown of WeCom,

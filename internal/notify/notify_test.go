@@ -174,18 +174,12 @@ func TestEscapeAndCut(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"link", "[x](http://e)", "［x］（http：//e）"},
+		{"bare link", "看 https://evil.example/login 领奖", "看 https：//evil.example/login 领奖"},
 		{"mention", "@all <@U1>", "＠all ＜＠U1＞"},
 		{"plain chinese", "质量太差了", "质量太差了"},
 	}
 	for _, tt := range tests {
-		got := EscapeChatMarkdown(tt.in)
-		if tt.name == "link" {
-			if strings.ContainsAny(got, "[]()") {
-				t.Errorf("%s: EscapeChatMarkdown(%q) = %q keeps link syntax", tt.name, tt.in, got)
-			}
-			continue
-		}
-		if got != tt.want {
+		if got := EscapeChatMarkdown(tt.in); got != tt.want {
 			t.Errorf("%s: EscapeChatMarkdown(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
 		}
 	}
