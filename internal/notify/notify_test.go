@@ -225,6 +225,10 @@ type smtpServer struct {
 
 const hangUp = "hang up"
 
+// hangUpInData, as the answer to DATA, drops the connection after the
+// first line of the message's data.
+const hangUpInData = "hang up in data"
+
 // newSMTPServer starts a server on host, a loopback address: one other
 // than 127.0.0.1 is not localhost to the client, which then sends the
 // password only over TLS.
@@ -296,6 +300,10 @@ func (s *smtpServer) handle(c net.Conn) {
 			answer("250 OK")
 		case up == "DATA":
 			w("354 End data with <CR><LF>.<CR><LF>")
+			if reply == hangUpInData {
+				r.ReadString('\n')
+				return
+			}
 			var b strings.Builder
 			for {
 				l, err := r.ReadString('\n')
@@ -845,5 +853,33 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	}
 	if err == nil || Permanent(err) {
 		t.Errorf("Send = %v, want an error a later try may pass", err)
+	}
+}
+
+// TestSMTPClosedMidData: a mail server that drops the connection in the
+// middle of the message's data has not taken it: Send returns an error
+// that names the data and that a later try may pass, and the next try
+// delivers the message once.
+func TestSMTPClosedMidData(t *testing.T) {
+	t.Parallel()
+	srv := newSMTPServer(t, "127.0.0.1")
+	srv.mu.Lock()
+	srv.reply = map[string]string{"DATA": hangUpInData}
+	srv.mu.Unlock()
+	n := &Notifier{SMTP: srv.smtp()}
+	err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, message())
+	if err == nil || Permanent(err) || !strings.Contains(err.Error(), "DATA") {
+		t.Errorf("Send = %v, want an error about the data that a later try may pass", err)
+	}
+	srv.mu.Lock()
+	srv.reply = nil
+	srv.mu.Unlock()
+	if err := n.Send(context.Background(), Target{Kind: Email, Email: "team@example.com"}, message()); err != nil {
+		t.Errorf("the next try: %v", err)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.accepted != 1 {
+		t.Errorf("the server took %d messages, want 1", srv.accepted)
 	}
 }
