@@ -267,7 +267,7 @@ func TestPauseRuleThatNoLongerValidates(t *testing.T) {
 	_, body := b.get("/w/acme/listening?rule=" + id)
 	ed := section(body, `id="rule-editor"`, "</form>")
 	for _, want := range []string{`role="alert"`, `id="r-threshold" name="threshold" type="text" inputmode="decimal" value="5000" aria-invalid="true"`,
-		`<div class="field-error" id="r-threshold-err">阈值须大于 0，且不超过 1000。`, `<div class="field-error" id="r-topic-err">危机词规则只能监测“危机”类话题。`,
+		`<div class="field-error" id="r-threshold-err">须在 0 到 1000 之间。`, `<div class="field-error" id="r-topic-err">危机词规则只能监测“危机”类话题。`,
 		`<div class="field-error" id="r-ch-1-email-err">不是有效的电子邮件地址。`} {
 		if !strings.Contains(ed, want) {
 			t.Errorf("editor of the rule lacks %q:\n%s", want, ed)

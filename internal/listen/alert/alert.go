@@ -160,9 +160,12 @@ func (s *Service) validate(ctx context.Context, r listen.AlertRule, topics []ins
 			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", 1)
 		}
 	case "crisis_word":
-		// An evaluation counts at most MaxCountedMentions hits.
+		// An evaluation counts at most MaxCountedMentions hits. 0 is a
+		// threshold, as the form's range [0–1000] says: an alert needs one
+		// new mention, so 0 and 1 both fire on the first; the message
+		// gives the range with both ends, where the other kinds' exclude 0.
 		if r.Threshold < 0 || r.Threshold > MaxCountedMentions {
-			fs.Add("threshold", "error.alert.threshold_range", "Min", 0, "Max", MaxCountedMentions)
+			fs.Add("threshold", "error.range", "Min", 0, "Max", MaxCountedMentions)
 		}
 	}
 	if r.QuietMinutes < 0 || r.QuietMinutes > MaxQuietMinutes {

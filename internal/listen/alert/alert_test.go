@@ -541,6 +541,12 @@ func TestValidate(t *testing.T) {
 		{"ok", strict, listen.AlertRule{Name: "x", Kind: "volume_spike", Threshold: 3}, "", ""},
 		{"bad kind", strict, listen.AlertRule{Name: "x", Kind: "nope", Threshold: 3}, "kind", "error.one_of"},
 		{"share above 1", strict, listen.AlertRule{Name: "x", Kind: "negative_spike", Threshold: 2}, "threshold", "error.alert.threshold_range"},
+		// Crisis words need 0 to 1,000 mentions, both ends allowed, as the
+		// form says: 0 fires on the first new one, as 1 does.
+		{"crisis words, 0", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Threshold: 0}, "", ""},
+		{"crisis words, 1,000", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Threshold: alert.MaxCountedMentions}, "", ""},
+		{"crisis words, more than counted", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Threshold: alert.MaxCountedMentions + 1}, "threshold", "error.range"},
+		{"crisis words, negative", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Threshold: -1}, "threshold", "error.range"},
 		{"bad webhook", strict, webhook("dingtalk", "ftp://x"), "channels[0].url", "error.alert.bad_webhook_url"},
 		{"bad email", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", Channels: []listen.Channel{{Kind: "email", Email: "nope"}}}, "channels[0].email", "error.alert.bad_email"},
 		{"unknown topic", strict, listen.AlertRule{Name: "x", Kind: "crisis_word", TopicID: 99}, "topic_id", "error.alert.unknown_topic"},
