@@ -437,7 +437,9 @@ func (st *wsState) addRoots(roots []DedupEntry, last int64) {
 
 // cleanText cuts s to MaxPostBytes, replaces invalid UTF-8 and drops
 // control characters other than tab and newline (NUL breaks PostgreSQL
-// text, the rest breaks terminals and CSV).
+// text, the rest breaks terminals and CSV), and the bidi controls that
+// force a direction (an author "\u202e服客方官 moc.nalnaix" would read
+// "xianlan.com 官方客服" on every page that shows it).
 func cleanText(s string) string {
 	if len(s) > MaxPostBytes {
 		s = s[:MaxPostBytes]
@@ -455,7 +457,7 @@ func cleanText(s string) string {
 		if r == '\r' {
 			return '\n'
 		}
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || isBidiControl(r) {
 			return -1
 		}
 		return r
@@ -471,8 +473,20 @@ func hasControl(s string) bool {
 		if c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0 { // C1 controls
 			return true
 		}
+		if c == 0xe2 && i+2 < len(s) {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); isBidiControl(r) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// isBidiControl reports whether r is an explicit embedding, override or
+// isolate (U+202A–U+202E, U+2066–U+2069); the marks U+200E and U+200F
+// force nothing beyond themselves and stay.
+func isBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // cutRunes returns at most n runes of s.

@@ -296,6 +296,32 @@ func TestIngestHugePost(t *testing.T) {
 	}
 }
 
+// TestIngestDropsBidiControls: the characters that force or embed a
+// writing direction (U+202A–U+202E, U+2066–U+2069) are dropped from what
+// an outsider posts, so that "\u202e官方客服 moc.nalnaix" is not shown
+// as "xianlan.com 服客方官", a name it does not hold; Arabic and Hebrew
+// read right to left without them.
+func TestIngestDropsBidiControls(t *testing.T) {
+	db := storetest.SQLite(t)
+	ws := newWorkspace(t, db)
+	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+	p := postBy("rlo", "\u202e官方客服 moc.nalnaix", "闲岚咖啡 \u202a\u202b\u202c\u202d\u202e款退求要\u2066\u2067\u2068\u2069 مرحبا \u200f", time.Now())
+	res, err := svc.Ingest(context.Background(), ws, []listen.Post{p})
+	if err != nil || res.Stored != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	m, err := svc.Mention(context.Background(), ws, res.IDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "官方客服 moc.nalnaix"; m.Author != want {
+		t.Errorf("author %q; want %q", m.Author, want)
+	}
+	if want := "闲岚咖啡 款退求要 مرحبا \u200f"; m.Text != want {
+		t.Errorf("text %q; want %q (a right-to-left mark kept: it forces nothing)", m.Text, want)
+	}
+}
+
 // TestIngestCountsBounded: counts a polled platform reports are kept
 // within 0 and MaxCount, so that adding them up cannot overflow.
 func TestIngestCountsBounded(t *testing.T) {
