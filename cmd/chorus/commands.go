@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/demo"
 	"github.com/chorus-hq/chorus/internal/store"
@@ -225,6 +226,16 @@ func workspaceCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 	return cmd
 }
 
+// workspaceBySlug is the workspace --workspace names, or an error saying
+// that this database has none by that slug.
+func workspaceBySlug(ctx context.Context, a *app, slug string) (account.Workspace, error) {
+	ws, err := a.accounts.WorkspaceBySlug(ctx, slug)
+	if apperr.Is(err, apperr.NotFound) {
+		return ws, fmt.Errorf("no workspace %q here; check --workspace and --data or --db", slug)
+	}
+	return ws, err
+}
+
 func tokenCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	var email, slug, role, name string
@@ -238,7 +249,15 @@ func tokenCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 			if name == "" {
 				name = "cli " + time.Now().UTC().Format("2006-01-02")
 			}
+			if _, err := workspaceBySlug(cmd.Context(), a, slug); err != nil {
+				return err
+			}
 			plain, _, err := a.accounts.CreateToken(cmd.Context(), email, slug, account.Role(role), name)
+			var ae *apperr.Error
+			if errors.As(err, &ae) && ae.Key == "error.not_found" {
+				// The workspace is there (above): the user is not in it.
+				return fmt.Errorf("%s is not a member of workspace %q: add them on the workspace's members page first (an instance admin needs no membership)", email, slug)
+			}
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/config"
 	"github.com/chorus-hq/chorus/internal/listen/sentiment"
 )
@@ -39,10 +38,7 @@ func listenTrainCmd(cfg *config.Config) *cobra.Command {
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			return withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 				ctx := cmd.Context()
-				ws, err := a.accounts.WorkspaceBySlug(ctx, slug)
-				if apperr.Is(err, apperr.NotFound) {
-					return fmt.Errorf("no workspace %q here; check --workspace and --data or --db", slug)
-				}
+				ws, err := workspaceBySlug(ctx, a, slug)
 				if err != nil {
 					return err
 				}

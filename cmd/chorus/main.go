@@ -91,6 +91,9 @@ func describe(err error) string {
 		msg += fmt.Sprintf(" (%s: %v)", k, v)
 	}
 	for _, f := range ae.Fields {
+		if f.Key == ae.Key && len(f.Args) == 0 {
+			continue // said above, as for a taken e-mail or slug
+		}
 		hint := cliHints[f.Key]
 		if hint == "" {
 			hint = f.Key
@@ -120,6 +123,7 @@ var cliHints = map[string]string{
 	"error.role":           "unknown role; use one of owner, admin, strategist, editor, approver, analyst, agent",
 	"error.role_above_own": "a token cannot have a permission its user's role lacks",
 	"error.required":       "required",
+	"error.too_long":       "too long",
 	"error.time_zone":      "unknown time zone; use an IANA name such as Asia/Shanghai",
 	"error.currency":       "use a three-letter currency code such as CNY",
 }

@@ -99,7 +99,10 @@ func TestCLI(t *testing.T) {
 		{"workspace", []string{d, "workspace", "create", "--slug", "acme", "--name", "Acme 茶", "--owner", "owner@example.com"}, "created workspace acme (Acme 茶, Asia/Shanghai, CNY)", ""},
 		{"bad slug", []string{d, "workspace", "create", "--slug", "Acme Tea", "--name", "x", "--owner", "owner@example.com"}, "", "slug: use 2–40"},
 		{"unknown owner", []string{d, "workspace", "create", "--slug", "beta", "--name", "x", "--owner", "nobody@example.com"}, "", "no such user"},
-		{"token for non-member", []string{d, "token", "create", "--user", "analyst@example.com", "--workspace", "acme"}, "", "not found"},
+		{"duplicate workspace", []string{d, "workspace", "create", "--slug", "acme", "--name", "x", "--owner", "owner@example.com"}, "", "exists already"},
+		{"token for non-member", []string{d, "token", "create", "--user", "analyst@example.com", "--workspace", "acme"}, "", `analyst@example.com is not a member of workspace "acme"`},
+		{"token for unknown workspace", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acne"}, "", `no workspace "acne" here`},
+		{"token name too long", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--name", strings.Repeat("n", 101)}, "", "name: too long"},
 		{"token above role", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "emperor"}, "", "unknown role"},
 		{"token", []string{d, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "analyst"}, "chorus_", ""},
 		{"admin token anywhere", []string{d, "token", "create", "--user", "root@example.com", "--workspace", "acme"}, "chorus_", ""},
@@ -114,6 +117,9 @@ func TestCLI(t *testing.T) {
 			if s.wantErr != "" {
 				if err == nil || !strings.Contains(describe(err), s.wantErr) {
 					t.Fatalf("error = %v, want one saying %q", err, s.wantErr)
+				}
+				if strings.Count(describe(err), s.wantErr) > 1 {
+					t.Errorf("error %q says %q more than once", describe(err), s.wantErr)
 				}
 				return
 			}
