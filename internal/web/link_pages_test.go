@@ -1154,3 +1154,33 @@ func TestFallbackNoteAfterSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksTotalsSayWhatTheyCover: the totals above the list sum the
+// links it lists and say how many: a workspace with more links than one
+// list holds (the newest 1,000) was told "all links" of the newest
+// alone, 0 clicks when its clicked links were older.
+func TestLinksTotalsSayWhatTheyCover(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	tn := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(tn.email, tn.password)
+	made := 0
+	totals := regexp.MustCompile(`<div class="card-head"><h2>[^<]*</h2>\s*<span class="muted small">([^<]*)</span>`)
+	for _, tt := range []struct {
+		links int
+		want  string
+	}{
+		{1, "所列 1 个链接：0 次点击"},
+		{1001, "所列 1,000 个链接：0 次点击"},
+	} {
+		for ; made < tt.links; made++ {
+			_, err := h.links.Create(ctx, tn.ws.ID, link.Input{Destination: "https://shop.example.com/" + strconv.Itoa(made), Channel: "weibo"})
+			must(t, err)
+		}
+		_, page := b.get("/w/acme/links")
+		if m := totals.FindStringSubmatch(section(page, `id="links"`, "</table>")); m == nil || !strings.HasPrefix(m[1], tt.want) {
+			t.Errorf("%d links: totals %q; want them to start %q", tt.links, m, tt.want)
+		}
+	}
+}
