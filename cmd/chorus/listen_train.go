@@ -35,6 +35,16 @@ func listenTrainCmd(cfg *config.Config) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)
 			}
+			// Before anything is stored: a model kept for the workspace
+			// must not end in an error about --out.
+			if out != "" {
+				if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+					return fmt.Errorf("--out: %w", err)
+				}
+				if err := checkWritable(out); err != nil {
+					return err
+				}
+			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			return withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
 				ctx := cmd.Context()
@@ -66,9 +76,6 @@ func listenTrainCmd(cfg *config.Config) *cobra.Command {
 				if out == "" {
 					return nil
 				}
-				if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-					return err
-				}
 				if err := m.SaveFile(out); err != nil {
 					return err
 				}
@@ -83,4 +90,19 @@ func listenTrainCmd(cfg *config.Config) *cobra.Command {
 	_ = cmd.MarkFlagRequired("workspace")
 	_ = cmd.MarkFlagRequired("in")
 	return cmd
+}
+
+// checkWritable makes sure a model file can be written at path (an existing
+// folder that takes a new file, and no folder at path itself) before the
+// work that makes it.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s is a folder; name the model file", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".model-*.tmp")
+	if err != nil {
+		return fmt.Errorf("--out %s cannot be written: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

@@ -175,6 +175,12 @@ func listenTrainBaseCmd() *cobra.Command {
 			"touching the test splits) and write nothing.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Minutes of training must not end in an error about --out.
+			if !dev {
+				if err := checkWritable(out); err != nil {
+					return fmt.Errorf("%w (run it from the repository, or give --out)", err)
+				}
+			}
 			w := cmd.OutOrStdout()
 			opt := sentiment.DefaultTrainOptions()
 			opt.Verbose = func(epoch int, loss float64) { fmt.Fprintf(w, "epoch %d: mean loss %.4f\n", epoch+1, loss) }

@@ -129,6 +129,8 @@ func TestListenTrainCommand(t *testing.T) {
 		{"bad row", train("--workspace", "acme", "--in", bad), "", "row 3: label \"terrible\""},
 		{"missing file", train("--workspace", "acme", "--in", filepath.Join(dir, "nope.csv")), "", "no such file"},
 		{"unknown workspace", train("--workspace", "nope", "--in", good), "", "no workspace \"nope\""},
+		// Refused before training: the next step finds the built-in model still current.
+		{"--out not writable", train("--workspace", "acme", "--in", good, "--out", filepath.Join(good, "model.bin")), "", "--out"},
 		{"retrain", train("--workspace", "acme", "--in", good, "--out", model), "current model (built-in)", ""},
 		{"stored for every node", train("--workspace", "acme", "--in", good), "current model (the workspace's own)", ""},
 		{"use the retrained model", []string{"sentiment", "--model", model}, `"label":"positive"`, ""},
@@ -149,6 +151,27 @@ func TestListenTrainCommand(t *testing.T) {
 		}
 		if slices.Contains(s.args, "train") && !strings.Contains(out, "macro-F1") {
 			t.Errorf("%s: output %q lacks the scores", s.name, out)
+		}
+	}
+}
+
+// TestTrainBaseOut: train-base refuses an --out it could not write before
+// it reads the corpus and trains for minutes, not after.
+func TestTrainBaseOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for out, want := range map[string]string{
+		filepath.Join(dir, "missing", "model.bin"): "cannot be written",
+		filepath.Join(file, "model.bin"):           "cannot be written",
+		dir:                                        "is a folder",
+	} {
+		_, err := runIn(t, "", "listen", "train-base", "--corpus", filepath.Join(dir, "no-corpus"), "--out", out)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--out") {
+			t.Errorf("--out %s: error %v, want one saying %q", out, err, want)
 		}
 	}
 }
