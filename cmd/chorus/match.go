@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -81,29 +82,52 @@ func runMatch(m *query.Matcher, post query.Post, in io.Reader, out, warn io.Writ
 }
 
 // queryProblem shows where a query is wrong: the message with its
-// position, the query, a caret under the position, and the hint.
+// position, the query, a caret under the position, and the hint; for a
+// problem with the whole query (it is empty, or only excludes), the
+// message and the hint.
 func queryProblem(q string, err error) error {
 	var qe *query.Error
 	if !errors.As(err, &qe) {
 		return err
 	}
-	// qe.Pos counts from 1 (0: the whole query); the caret goes under
-	// that character, or just after the end.
-	runes, pos := []rune(q), max(qe.Pos-1, 0)
+	// A plain error: main prints it as it is, and exits 1.
+	if qe.Pos == 0 {
+		return fmt.Errorf("query: %s\n  %s", qe.Error(), qe.Hint)
+	}
+	// qe.Pos counts from 1; the caret goes under that character, or just
+	// after the end.
+	runes, pos := []rune(q), qe.Pos-1
 	if len(runes) > 200 { // show a window around the position
 		from := max(0, min(pos-100, len(runes)-200))
 		runes = runes[from : from+200]
 		pos -= from
 	}
-	var caret strings.Builder
-	for _, r := range runes[:min(pos, len(runes))] {
-		caret.WriteByte(' ')
-		if isWide(r) {
-			caret.WriteByte(' ')
+	var shown, caret strings.Builder
+	for i, r := range runes {
+		// Line breaks and tabs would move the caret off its character:
+		// each space shows as one.
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			r = ' '
+		}
+		shown.WriteRune(r)
+		if i < pos {
+			caret.WriteString("  "[:columns(r)])
 		}
 	}
-	// A plain error: main prints it as it is, and exits 1.
-	return fmt.Errorf("query: %s\n  %s\n  %s^\n  %s", qe.Error(), string(runes), caret.String(), qe.Hint)
+	return fmt.Errorf("query: %s\n  %s\n  %s^\n  %s", qe.Error(), shown.String(), caret.String(), qe.Hint)
+}
+
+// columns is how many columns a terminal gives r: none for the marks that
+// combine with the character before and for invisible ones (U+200B), two
+// for wide characters.
+func columns(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0
+	case isWide(r):
+		return 2
+	}
+	return 1
 }
 
 // isWide reports the characters a terminal shows two columns wide.

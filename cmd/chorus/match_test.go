@@ -131,3 +131,25 @@ func TestMatchFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryProblem: the caret stands under the character the error is
+// about, however the query is written: over wide characters, after line
+// breaks and tabs (shown as spaces) and combining accents; a problem of the
+// whole query shows no caret.
+func TestQueryProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ q, want string }{
+		{"华为 （荣耀 OR 小米", "query: unclosed parenthesis at 4: “（荣耀 OR 小米”\n  华为 （荣耀 OR 小米\n       ^\n"},
+		{"华为\n  (荣耀", "query: unclosed parenthesis at 6: “(荣耀”\n  华为   (荣耀\n         ^\n"},
+		{"a\t\t(b", "query: unclosed parenthesis at 4: “(b”\n  a  (b\n     ^\n"},
+		{"e\u0301\u0301 (x", "query: unclosed parenthesis at 5: “(x”\n  e\u0301\u0301 (x\n    ^\n"},
+		{"-广告", "query: query only excludes\n  add a word"},
+	}
+	for _, tt := range tests {
+		_, err := query.Parse(tt.q)
+		got := queryProblem(tt.q, err).Error()
+		if !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%q:\n%s\nwant it to start with\n%s", tt.q, got, tt.want)
+		}
+	}
+}
