@@ -244,6 +244,16 @@ func cut(s string, max int) string {
 	return string(r[:max]) + "…"
 }
 
+// AuthorMax is how many characters of an author's name a quote keeps, so
+// that a long name (untrusted, from outside) leaves room for what was said.
+const AuthorMax = 40
+
+// Quote is the quote of a mention for Message.Quotes: its author's name,
+// cut to AuthorMax, and its text.
+func Quote(author, text string) string {
+	return cut(author, AuthorMax) + ": " + text
+}
+
 // quotes returns the first MaxQuotes quotes of m, cut.
 func quotes(m Message) []string {
 	var out []string

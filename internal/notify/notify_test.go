@@ -194,6 +194,23 @@ func TestEscapeAndCut(t *testing.T) {
 	}
 }
 
+// TestQuote: a long author's name is cut, so that the quote keeps room
+// for what was said; a short one stays whole.
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("名", 150)
+	got := Quote(long, "质量太差了")
+	if want := strings.Repeat("名", AuthorMax) + "…: 质量太差了"; got != want {
+		t.Errorf("Quote(long name) = %q, want %q", got, want)
+	}
+	if got := cut(got, QuoteMax); !strings.HasSuffix(got, "质量太差了") {
+		t.Errorf("the cut quote %q lost the text", got)
+	}
+	if got := Quote("小王", "好喝"); got != "小王: 好喝" {
+		t.Errorf("Quote(short) = %q", got)
+	}
+}
+
 func TestRedactURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{

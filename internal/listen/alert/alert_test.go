@@ -763,6 +763,36 @@ func TestMessageAudience(t *testing.T) {
 	})
 }
 
+// TestMessageCountsEveryMention: a delivered crisis alert says how many
+// mentions it carries, not only how many it quotes, so that the channels
+// can say how many they leave out.
+func TestMessageCountsEveryMention(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 1, Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}}})
+		must(t, err)
+		snd := &sender{}
+		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return now }})
+		const wave = notify.MaxQuotes + 7
+		var ids []int64
+		for i := range wave {
+			ids = append(ids, f.mention(t, f.crisis, fmt.Sprint("喝出异物 ", i), "negative", now.Add(time.Duration(i-wave)*time.Second)))
+		}
+		fired, err := ev.Evaluate(ctx, f.ws, ids)
+		must(t, err)
+		ev.Wait()
+		if len(fired) != 1 || len(snd.got) != 1 {
+			t.Fatalf("fired %d, delivered %d; want 1 and 1", len(fired), len(snd.got))
+		}
+		if m := snd.got[0]; m.Mentions != wave || len(m.Quotes) != notify.MaxQuotes {
+			t.Errorf("message of %d mentions with %d quotes; want %d with %d", m.Mentions, len(m.Quotes), wave, notify.MaxQuotes)
+		}
+	})
+}
+
 // flakySender fails every send to a URL while fails[url] > 0, counting
 // down, and counts the sends to each URL.
 type flakySender struct {

@@ -690,7 +690,7 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 		}
 	}
 	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": a.Caused()}
-	m := notify.Message{Title: text("alert."+a.Kind+".title", args)}
+	m := notify.Message{Title: text("alert."+a.Kind+".title", args), Mentions: a.Caused()}
 	m.Facts = append(m.Facts,
 		notify.Fact{Label: text("alert.fact.rule", nil), Value: r.Name},
 		notify.Fact{Label: text("alert.fact.topic", nil), Value: topic},
@@ -703,7 +703,7 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 	}
 	if ms, err := e.store.AlertMentions(ctx, ws, ids); err == nil {
 		for _, mn := range ms {
-			m.Quotes = append(m.Quotes, mn.Author+": "+mn.Text)
+			m.Quotes = append(m.Quotes, notify.Quote(mn.Author, mn.Text))
 		}
 	}
 	if aud.Link != nil {
