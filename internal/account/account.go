@@ -226,11 +226,14 @@ func HashToken(plain string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// maxEmail is the longest address an account may have (RFC 5321's path).
+const maxEmail = 254
+
 // normalizeEmail lower-cases and trims an address and checks its form.
 func normalizeEmail(email string) (string, bool) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || len(email) > 254 {
+	if err != nil || a.Address != email || len(email) > maxEmail {
 		return email, false
 	}
 	return email, true

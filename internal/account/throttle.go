@@ -41,8 +41,18 @@ func DefaultThrottle(store FailureStore) *Throttle { return NewThrottle(store, 1
 // FailureRetention is how long failed sign-ins are kept: beyond any window.
 const FailureRetention = 24 * time.Hour
 
-func ipKey(ip string) string      { return "ip:" + ClientNetwork(ip) }
-func userKey(email string) string { return "user:" + email }
+func ipKey(ip string) string { return "ip:" + ClientNetwork(ip) }
+
+// userKey is the key of an account's failures. What is typed as the
+// e-mail may be as long as the sign-in form allows (1 MB), and no account
+// has an address over maxEmail bytes: such a text is keyed by its hash, so
+// that a failure stores a few bytes (PostgreSQL's index refuses a long key).
+func userKey(email string) string {
+	if len(email) > maxEmail {
+		return "user#" + HashToken(email)
+	}
+	return "user:" + email
+}
 
 // ClientNetwork is the part of a client's address that limits count: an
 // IPv6 address's /64, which is what one subscriber or host gets and can

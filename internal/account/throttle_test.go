@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,34 @@ func TestThrottlePerIPv6Network(t *testing.T) {
 		}
 		if w := wait("198.51.100.8", "d"); w != 0 {
 			t.Errorf("Wait from the next IPv4 address = %v; want 0", w)
+		}
+	})
+}
+
+// TestThrottleLongEmail: what is typed as the e-mail may be as long as
+// the sign-in form allows (1 MB); its failures count as any other's, and
+// each is stored in a few bytes, not in what was typed (PostgreSQL's
+// index refused a key over 2.7 KB: the sign-in failed with 500).
+func TestThrottleLongEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, _, wait := throttleOn(t, db, 10*time.Minute, 100, 2)
+		long := strings.Repeat("a", 1<<20) + "@example.com"
+		for range 2 {
+			must(t, th.Fail(ctx, "ip1", long))
+		}
+		if w := wait("ip2", long); w != 10*time.Minute {
+			t.Errorf("Wait after 2 failures on a 1 MB e-mail = %v; want 10m", w)
+		}
+		if w := wait("ip2", long[1:]); w != 0 {
+			t.Errorf("Wait for another long e-mail = %v; want 0", w)
+		}
+		var n int
+		if err := db.WriteDB().QueryRowContext(ctx, `SELECT MAX(LENGTH(key)) FROM sign_in_failures`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 300 {
+			t.Errorf("longest stored key has %d bytes; want at most 300", n)
 		}
 	})
 }
