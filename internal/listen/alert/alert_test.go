@@ -793,6 +793,59 @@ func TestMessageCountsEveryMention(t *testing.T) {
 	})
 }
 
+// hangingSender never answers a send to hang until the try's deadline;
+// any other send it takes, unless the deadline has passed, as an HTTP
+// client or SMTP dialer would.
+type hangingSender struct {
+	hang string
+	mu   sync.Mutex
+	took []string
+}
+
+func (s *hangingSender) Send(ctx context.Context, to notify.Target, _ notify.Message) error {
+	if to.URL == s.hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.took = append(s.took, to.URL)
+	return nil
+}
+
+// TestHangingChannelLeavesOthersTheirTime: a robot that never answers
+// uses up the try's time for itself only; the channels after it in the
+// rule are still sent the alert in that try.
+func TestHangingChannelLeavesOthersTheirTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		const hang, after = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=silent", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=ok"
+		_, err := alert.NewService(db).CreateRule(ctx, f.ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Threshold: 1, Enabled: true,
+			Channels: []listen.Channel{{Kind: "wecom", URL: hang}, {Kind: "wecom", URL: after}}})
+		must(t, err)
+		snd := &hangingSender{hang: hang}
+		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return now }, DeliveryTimeout: 200 * time.Millisecond})
+		fired, err := ev.Evaluate(ctx, f.ws, []int64{f.mention(t, f.crisis, "喝出异物", "negative", now)})
+		must(t, err)
+		ev.Wait()
+		snd.mu.Lock()
+		defer snd.mu.Unlock()
+		if len(fired) != 1 || !slices.Equal(snd.took, []string{after}) {
+			t.Fatalf("fired %d; the channel after the silent one took %v, want it to take the alert", len(fired), snd.took)
+		}
+		a, err := db.Alert(ctx, f.ws, fired[0].ID)
+		must(t, err)
+		if d := alert.DeliveryOutcome(a); len(d) != 2 || allOK(d) {
+			t.Errorf("delivery outcome %v; want the silent channel failed, the other ok", d)
+		}
+	})
+}
+
 // flakySender fails every send to a URL while fails[url] > 0, counting
 // down, and counts the sends to each URL.
 type flakySender struct {

@@ -496,10 +496,18 @@ const (
 // made again then.
 func (e *Evaluator) deliveryLease() time.Duration { return e.opt.DeliveryTimeout + time.Minute }
 
+// recordTimeout bounds the recording of a try's outcome, after its sends:
+// well within the minute the lease gives beyond DeliveryTimeout.
+const recordTimeout = 30 * time.Second
+
 // deliverOnce sends a to the channels of its rule that have not taken it
 // yet, and records each channel's outcome and when the next try is due.
 func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRule, a listen.Alert, topics []insight.TopicRef) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.opt.DeliveryTimeout)
+	// The outcome is recorded after the try's deadline has passed when a
+	// channel took all of it: under a deadline of its own (within the
+	// lease), or no outcome is kept and the try is lost.
+	base := context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(base, e.opt.DeliveryTimeout)
 	defer cancel()
 	msg := e.message(ctx, ws, r, a, topics)
 	prev := DeliveryOutcome(a)
@@ -507,6 +515,15 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	// out of the rule since the last try leaves the page.
 	outcome := make(map[string]string, len(r.Channels))
 	failed := false
+	// The channels are sent to at once, each under the try's deadline, so
+	// that a robot that hangs until it does not use up the time of the
+	// channels after it (an e-mail behind two silent webhooks).
+	type send struct {
+		c   listen.Channel
+		err error
+	}
+	var sends []*send
+	var wg sync.WaitGroup
 	for i, c := range r.Channels {
 		key := channelKey(c)
 		if took(prev, i, c) {
@@ -519,7 +536,15 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 			outcome[key] = prev[key]
 			continue
 		}
-		err := e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
+		s := &send{c: c}
+		sends = append(sends, s)
+		wg.Go(func() {
+			s.err = e.opt.Sender.Send(ctx, notify.Target{Kind: c.Kind, URL: c.URL, Secret: c.Secret, Email: c.Email}, msg)
+		})
+	}
+	wg.Wait()
+	for _, s := range sends {
+		c, err, key := s.c, s.err, channelKey(s.c)
 		if e.opt.Delivered != nil {
 			e.opt.Delivered(c.Kind, err)
 		}
@@ -541,7 +566,9 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 		t := e.opt.Now().Add(firstRetry << (tries - 1))
 		next = &t
 	}
-	if err := e.store.SetAlertDelivery(ctx, ws, a.ID, outcome, next); err != nil {
+	record, cancelRecord := context.WithTimeout(base, recordTimeout)
+	defer cancelRecord()
+	if err := e.store.SetAlertDelivery(record, ws, a.ID, outcome, next); err != nil {
 		e.opt.Logger.ErrorContext(ctx, "record alert delivery", slog.Int64("alert", a.ID), slog.Any("err", err))
 	}
 }
