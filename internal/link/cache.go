@@ -29,7 +29,9 @@ func (r Resolved) Active(now time.Time) bool {
 // Service mark every entry stale (see Service.Sync), and a stale entry is
 // served once more and reloaded in the background. Unknown codes are
 // cached too, for a shorter time, so a flood of made-up codes reads the
-// database once per code and TTL.
+// database once per code and TTL; they are bounded apart from the links
+// (a tenth of max), so that such a flood never pushes a real link out
+// and makes its clicks wait for the database.
 type Cache struct {
 	load    func(ctx context.Context, code string) (Resolved, error)
 	max     int
@@ -39,7 +41,10 @@ type Cache struct {
 
 	mu    sync.Mutex
 	items map[string]*list.Element
-	order *list.List
+	// order holds the links found, misses the unknown codes, each least
+	// recently used at the back.
+	order, misses *list.List
+	maxMisses     int
 	// gen counts MarkStale calls; an entry loaded (or begun loading) in an
 	// older generation is stale.
 	gen uint64
@@ -53,16 +58,25 @@ type cacheEntry struct {
 	loading  bool
 }
 
-// NewCache returns a cache of up to max links that loads with load.
-func NewCache(max int, ttl time.Duration, load func(ctx context.Context, code string) (Resolved, error)) *Cache {
-	if max <= 0 {
-		max = 100_000
+// NewCache returns a cache of up to size links (and a tenth as many
+// unknown codes) that loads with load.
+func NewCache(size int, ttl time.Duration, load func(ctx context.Context, code string) (Resolved, error)) *Cache {
+	if size <= 0 {
+		size = 100_000
 	}
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	return &Cache{load: load, max: max, ttl: ttl, missTTL: min(ttl, 5*time.Second), now: time.Now,
-		items: make(map[string]*list.Element), order: list.New()}
+	return &Cache{load: load, max: size, ttl: ttl, missTTL: min(ttl, 5*time.Second), now: time.Now,
+		items: make(map[string]*list.Element), order: list.New(), misses: list.New(), maxMisses: max(1, size/10)}
+}
+
+// listOf is the list an entry of r belongs in, and its bound.
+func (c *Cache) listOf(r Resolved) (*list.List, int) {
+	if r.Found {
+		return c.order, c.max
+	}
+	return c.misses, c.maxMisses
 }
 
 // Get returns the link with code, from memory when it is there. Only a code
@@ -72,7 +86,8 @@ func (c *Cache) Get(ctx context.Context, code string) (Resolved, error) {
 	c.mu.Lock()
 	if el, ok := c.items[code]; ok {
 		e := el.Value.(*cacheEntry)
-		c.order.MoveToFront(el)
+		l, _ := c.listOf(e.r)
+		l.MoveToFront(el)
 		r := e.r
 		ttl := c.ttl
 		if !r.Found {
@@ -118,14 +133,14 @@ func (c *Cache) put(code string, r Resolved, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[code]; ok {
-		el.Value = &cacheEntry{code: code, r: r, loadedAt: now, gen: gen}
-		c.order.MoveToFront(el)
-		return
+		old, _ := c.listOf(el.Value.(*cacheEntry).r)
+		old.Remove(el)
 	}
-	c.items[code] = c.order.PushFront(&cacheEntry{code: code, r: r, loadedAt: now, gen: gen})
-	for c.order.Len() > c.max {
-		last := c.order.Back()
-		c.order.Remove(last)
+	l, limit := c.listOf(r)
+	c.items[code] = l.PushFront(&cacheEntry{code: code, r: r, loadedAt: now, gen: gen})
+	for l.Len() > limit {
+		last := l.Back()
+		l.Remove(last)
 		delete(c.items, last.Value.(*cacheEntry).code)
 	}
 }
@@ -135,7 +150,8 @@ func (c *Cache) Invalidate(code string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[code]; ok {
-		c.order.Remove(el)
+		l, _ := c.listOf(el.Value.(*cacheEntry).r)
+		l.Remove(el)
 		delete(c.items, code)
 	}
 }
@@ -153,5 +169,5 @@ func (c *Cache) MarkStale() {
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.order.Len()
+	return c.order.Len() + c.misses.Len()
 }

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -518,6 +519,53 @@ func TestCache(t *testing.T) {
 			t.Fatalf("stale entry not refreshed: %v", loads)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCacheMissesKeepLinks: a flood of made-up codes is held apart from
+// the links, so every link clicked before it is still answered from
+// memory after it; the unknown codes are bounded too.
+func TestCacheMissesKeepLinks(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	loads := map[string]int{}
+	c := NewCache(20, time.Hour, func(ctx context.Context, code string) (Resolved, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		loads[code]++
+		return Resolved{Found: strings.HasPrefix(code, "L")}, nil
+	})
+	ctx := context.Background()
+	get := func(code string) {
+		t.Helper()
+		if _, err := c.Get(ctx, code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		get(fmt.Sprint("L", i))
+	}
+	for i := range 1000 {
+		get(fmt.Sprint("x", i))
+	}
+	for i := range 20 {
+		get(fmt.Sprint("L", i))
+	}
+	for i := range 20 {
+		if n := loads[fmt.Sprint("L", i)]; n != 1 {
+			t.Errorf("link L%d loaded %d times; the made-up codes pushed it out", i, n)
+		}
+	}
+	if c.Len() != 20+2 {
+		t.Errorf("cache holds %d entries, want the 20 links and 2 unknown codes", c.Len())
+	}
+	// A code that turns out to exist after all moves to the links.
+	c.Invalidate("x999")
+	loads["x999"] = 0
+	c.put("x999", Resolved{Found: true}, 0)
+	get("x999")
+	if c.Len() != 20+1 || loads["x999"] != 0 {
+		t.Errorf("after x999 was found: %d entries, %d loads; want 21 (a link evicted for it), 0", c.Len(), loads["x999"])
 	}
 }
 
