@@ -37,6 +37,7 @@ func matchCmd() *cobra.Command {
 			}
 			// As a stored mention's: lang: and source: filters compare
 			// these values with theirs.
+			lang = strings.ToLower(strings.TrimSpace(lang))
 			if lang != "" && !slices.Contains(query.Langs, lang) {
 				return fmt.Errorf("--lang %q: mentions are labelled zh, en or other only, and lang: filters see those; give --lang zh, en or other (any language but Chinese and English is other)", lang)
 			}

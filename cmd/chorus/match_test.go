@@ -111,6 +111,7 @@ func TestMatchFlags(t *testing.T) {
 		want, err string
 	}{
 		{[]string{"--query", "x lang:other", "--lang", "other"}, "1\n", ""},
+		{[]string{"--query", "x lang:zh", "--lang", "ZH"}, "1\n", ""},
 		{[]string{"--query", "x lang:other", "--lang", "fr"}, "", `--lang "fr"`},
 		{[]string{"--query", "x lang:zh", "--lang", "cmn"}, "", `--lang "cmn"`},
 		{[]string{"--query", "x source:微博", "--source", "微博"}, "1\n", ""},
