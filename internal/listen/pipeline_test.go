@@ -598,14 +598,19 @@ func TestWorkspaceModelOnEveryNode(t *testing.T) {
 		if _, own, _ := b.CurrentModel(ctx, other); own {
 			t.Errorf("another workspace got the model")
 		}
-		// A model that is not better is not stored: the labels are now
-		// noise, so the held-out score cannot beat the trained model's.
+		// A model that is not better is not stored: the rows it trains on
+		// now say the opposite (袋熊 and 考拉 swapped, labels kept, so
+		// the same rows are held out), the held-out ones stay right.
 		stored, err := db.SentimentModel(ctx, ws)
 		if err != nil {
 			t.Fatal(err)
 		}
+		_, held := sentiment.SplitByLabel(examples)
+		swap := strings.NewReplacer("袋熊", "考拉", "考拉", "袋熊")
 		for i := range examples {
-			examples[i].Label = []sentiment.Label{sentiment.Positive, sentiment.Negative, sentiment.Neutral}[i*7%3]
+			if !slices.Contains(held, examples[i]) {
+				examples[i].Text = swap.Replace(examples[i].Text)
+			}
 		}
 		if _, rep, err := a.Retrain(ctx, ws, examples, sentiment.TrainOptions{}); err != nil || rep.Better {
 			t.Fatalf("retrain on noise: %+v, %v; want not better", rep, err)
@@ -663,9 +668,10 @@ func TestSameTextOnTwoNodes(t *testing.T) {
 }
 
 // TestPushedSourceHealth: a webhook or import source has no poll to say how
-// it is doing, so the mentions it brings are its health: each new mention
-// counts, duplicates do not, and every batch is a success. A polled source
-// named by a post keeps the health its polls give it, and another
+// it is doing, so the batches it brings are its health: each new mention
+// counts, duplicates do not, and every batch is a success, one of
+// duplicates only too, as a poll that finds nothing new is. A polled
+// source named by a post keeps the health its polls give it, and another
 // workspace's source is not touched.
 func TestPushedSourceHealth(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -697,22 +703,34 @@ func TestPushedSourceHealth(t *testing.T) {
 		}
 		// The same texts again, and one new post from the webhook.
 		again := append(batch[:2:2], from(hook, "6", "新开的门店装修很有格调"))
+		second := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+		db.Now = func() time.Time { return second }
 		if res, err := svc.Ingest(ctx, ws, again); err != nil || res.Stored != 1 {
 			t.Fatalf("second batch %+v, %v; want 1 stored", res, err)
+		}
+		// The file once more, a day later: nothing new, yet received.
+		third := second.Add(24 * time.Hour)
+		db.Now = func() time.Time { return third }
+		if res, err := svc.Ingest(ctx, ws, batch[2:3]); err != nil || res.Stored != 0 || res.Duplicates != 1 {
+			t.Fatalf("third batch %+v, %v; want 1 duplicate", res, err)
 		}
 		for _, tt := range []struct {
 			ws, id  int64
 			items   int64
-			success bool
+			success time.Time
 		}{
-			{ws, hook, 3, true}, {ws, file, 1, true}, {ws, feed, 0, false}, {other, foreign, 0, false},
+			{ws, hook, 3, second}, {ws, file, 1, third}, {ws, feed, 0, time.Time{}}, {other, foreign, 0, time.Time{}},
 		} {
 			s, err := db.Source(ctx, tt.ws, tt.id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.ItemsFetched != tt.items || (s.LastSuccessAt != nil) != tt.success {
-				t.Errorf("%s source: %d items, last success %v; want %d items, success %v", s.Kind, s.ItemsFetched, s.LastSuccessAt, tt.items, tt.success)
+			var got time.Time
+			if s.LastSuccessAt != nil {
+				got = *s.LastSuccessAt
+			}
+			if s.ItemsFetched != tt.items || !got.Equal(tt.success) {
+				t.Errorf("%s source: %d items, last success %v; want %d items, success %v", s.Kind, s.ItemsFetched, got, tt.items, tt.success)
 			}
 		}
 	})

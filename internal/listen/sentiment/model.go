@@ -48,14 +48,15 @@ func (l Label) String() string {
 }
 
 // ParseLabel reads a label name ("positive", "neutral", "negative"; also
-// "pos", "neu", "neg").
+// "pos", "neu", "neg", and the Chinese 正面 or 积极, 中性, 负面 or 消极 that
+// a team's own spreadsheet may use).
 func ParseLabel(s string) (Label, bool) {
 	switch s {
-	case "positive", "pos":
+	case "positive", "pos", "正面", "积极":
 		return Positive, true
-	case "neutral", "neu":
+	case "neutral", "neu", "中性":
 		return Neutral, true
-	case "negative", "neg":
+	case "negative", "neg", "负面", "消极":
 		return Negative, true
 	}
 	return 0, false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -21,6 +22,13 @@ func (e *RowError) Error() string { return fmt.Sprintf("row %d: %s", e.Row, e.Pr
 // MinRetrainRows is the fewest labelled rows Retrain accepts: fewer leave
 // too small a held-out part to compare models on.
 const MinRetrainRows = 20
+
+// MinLabelRows is the fewest rows each of at least two labels must have
+// for Retrain: a model fine-tuned on one label learns to answer only that
+// one, and a held-out part of one label cannot show it (every answer of
+// that label scores perfectly there), so such a model would replace a
+// good one.
+const MinLabelRows = 5
 
 // QuoteCSVText makes a text safe for a CSV file that people open in a
 // spreadsheet: one starting with = + - @ or a tab or carriage return would
@@ -94,7 +102,7 @@ func ReadLabelledCSV(r io.Reader) ([]Example, error) {
 		raw := strings.ToLower(strings.TrimSpace(rec[labelCol]))
 		l, ok := ParseLabel(raw)
 		if !ok {
-			return nil, &RowError{Row: row, Problem: fmt.Sprintf("label %q is not positive, neutral or negative", rec[labelCol])}
+			return nil, &RowError{Row: row, Problem: fmt.Sprintf("label %q is not positive, neutral or negative (正面, 中性, 负面)", rec[labelCol])}
 		}
 		out = append(out, Example{Text: text, Label: l})
 	}
@@ -119,15 +127,32 @@ type RetrainReport struct {
 	Better bool
 }
 
-// Retrain fine-tunes current on a workspace's labelled examples: 20 % are
-// held out (Split with SplitSeed), the rest continue current's training
-// (opt.Init is set to current), and both models are scored on the held-out
-// part. current is unchanged.
+// Retrain fine-tunes current on a workspace's labelled examples: 20 % of
+// each label's are held out (SplitByLabel), the rest continue current's
+// training (opt.Init is set to current), and both models are scored on
+// the held-out part. current is unchanged. It refuses fewer than
+// MinRetrainRows examples, and examples without MinLabelRows of at least
+// two labels.
 func Retrain(current *Model, examples []Example, opt TrainOptions) (*Model, RetrainReport, error) {
 	if len(examples) < MinRetrainRows {
 		return nil, RetrainReport{}, fmt.Errorf("need at least %d labelled rows to retrain, got %d", MinRetrainRows, len(examples))
 	}
-	train, held := Split(examples, TestFraction, SplitSeed)
+	var counts [numClasses]int
+	for _, e := range examples {
+		counts[e.Label]++
+	}
+	enough := 0
+	for _, n := range counts {
+		if n >= MinLabelRows {
+			enough++
+		}
+	}
+	if enough < 2 {
+		return nil, RetrainReport{}, fmt.Errorf("need at least %d rows of each of two labels or more to retrain, got %d positive, %d neutral and %d negative: "+
+			"a model taught one label answers only that one, and rows of one label cannot show it",
+			MinLabelRows, counts[Positive], counts[Neutral], counts[Negative])
+	}
+	train, held := SplitByLabel(examples)
 	opt.Init = current
 	if opt.Note == "" {
 		opt.Note = current.note + fmt.Sprintf(" Fine-tuned on %d workspace examples.", len(train))
@@ -141,4 +166,15 @@ func Retrain(current *Model, examples []Example, opt TrainOptions) (*Model, Retr
 	}
 	rep.Better = rep.New.MacroF1 >= rep.Current.MacroF1
 	return saved, rep, nil
+}
+
+// SplitByLabel holds out TestFraction of each label's examples (Split with
+// SplitSeed), so that the held-out part has every label the examples have
+// in their share, however few rows one of them has.
+func SplitByLabel(examples []Example) (train, held []Example) {
+	for l := range Label(numClasses) {
+		tr, he := Split(slices.DeleteFunc(slices.Clone(examples), func(e Example) bool { return e.Label != l }), TestFraction, SplitSeed)
+		train, held = append(train, tr...), append(held, he...)
+	}
+	return train, held
 }

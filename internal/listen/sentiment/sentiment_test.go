@@ -299,6 +299,7 @@ func TestReadLabelledCSV(t *testing.T) {
 		{"empty text", "text,label\n好吃,positive\n ,negative\n", 0, 3, "text is empty"},
 		{"missing column", "text,label\n好吃,positive\n难吃\n", 0, 3, "1 columns"},
 		{"no header", "好吃,positive\n", 0, 1, "lacks a text or a label column"},
+		{"chinese labels", "text,label\n好吃,正面\n一般,中性\n难吃,负面\n", 3, 0, ""},
 		{"empty file", "", 0, 1, "empty"},
 		{"broken quote", "text,label\n\"好吃,positive\n", 0, 2, ""},
 	}
@@ -351,12 +352,15 @@ func TestRetrainKeepsTheBetterModel(t *testing.T) {
 		}
 	})
 	t.Run("new model worse", func(t *testing.T) {
-		// Label the training part wrongly and the held-out part rightly.
+		// Teach the training part wrongly and keep the held-out part
+		// right: the training rows' words move to another label's word,
+		// their labels stay, so each label keeps its rows in order and
+		// SplitByLabel holds out the same ones.
 		all := workspaceExamples()
 		for i := range all {
 			all[i].Text += " #" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 		}
-		_, held := Split(all, TestFraction, SplitSeed)
+		_, held := SplitByLabel(all)
 		isHeld := map[string]bool{}
 		for _, e := range held {
 			isHeld[e.Text] = true
@@ -366,12 +370,16 @@ func TestRetrainKeepsTheBetterModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		wrong := strings.NewReplacer("zorbly", "blargh", "blargh", "quoxen", "quoxen", "zorbly")
 		for i := range all {
 			if !isHeld[all[i].Text] {
-				all[i].Label = (all[i].Label + 1) % numClasses
+				all[i].Text = wrong.Replace(all[i].Text)
 			}
 		}
-		// …then retraining it on wrong labels must not replace it.
+		if _, again := SplitByLabel(all); !slices.Equal(again, held) {
+			t.Fatal("the held-out rows changed")
+		}
+		// …then retraining it on wrong words must not replace it.
 		_, rep, err := Retrain(good, all, TrainOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -383,6 +391,32 @@ func TestRetrainKeepsTheBetterModel(t *testing.T) {
 	t.Run("too few rows", func(t *testing.T) {
 		if _, _, err := Retrain(base, workspaceExamples()[:5], TrainOptions{}); err == nil {
 			t.Fatal("no error for 5 rows")
+		}
+	})
+	t.Run("one label", func(t *testing.T) {
+		var one []Example
+		for _, e := range workspaceExamples() {
+			if e.Label == Positive {
+				one = append(one, e)
+			}
+		}
+		if _, _, err := Retrain(base, one[:30], TrainOptions{}); err == nil || !strings.Contains(err.Error(), "30 positive, 0 neutral and 0 negative") {
+			t.Fatalf("30 positive rows: %v; want them refused, the counts named", err)
+		}
+	})
+	t.Run("few of a second label", func(t *testing.T) {
+		var ex []Example
+		for _, e := range workspaceExamples() {
+			if e.Label == Positive && len(ex) < 25 || e.Label == Negative && len(ex) >= 25 && len(ex) < 30 {
+				ex = append(ex, e)
+			}
+		}
+		_, rep, err := Retrain(base, ex, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, held := SplitByLabel(ex); rep.HeldOut != 6 || !slices.ContainsFunc(held, func(e Example) bool { return e.Label == Negative }) {
+			t.Errorf("held out %d rows (%+v); want 6, a negative among them", rep.HeldOut, held)
 		}
 	})
 }
