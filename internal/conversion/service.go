@@ -126,6 +126,12 @@ type Store interface {
 	// one and true. With customer set, it also moves the customer's first
 	// and last click. Both happen in one transaction.
 	AddConversion(ctx context.Context, c Conversion, customer *ClickAt) (Conversion, bool, error)
+	// ReplaceConversion stores c in place of the workspace's events with
+	// its event id, or its event and order id, when all of them came from
+	// the source replaceable, moving the customer as AddConversion does,
+	// and returns c stored and true; otherwise it changes nothing and
+	// returns the event kept and false. Both in one transaction.
+	ReplaceConversion(ctx context.Context, c Conversion, customer *ClickAt, replaceable string) (Conversion, bool, error)
 	// Customer returns a customer; apperr.NotFound when unknown.
 	Customer(ctx context.Context, workspaceID int64, customerID string) (Customer, error)
 	// Conversions lists conversions, newest first.
@@ -181,7 +187,12 @@ type Result struct {
 	Event string `json:"event"`
 	// Duplicate is true when the event was already stored (same event id,
 	// or same event and order id); nothing was stored twice.
-	Duplicate bool `json:"duplicate"`
+	Duplicate bool `json:"duplicate" doc:"The workspace already had this event (same event_id, or same event and order_id); nothing was stored, id names the event kept. An event sent with the public key never replaces another, and a server's never replaces a server's."`
+	// Replaced is true when a server's event (sent with an API token) took
+	// the place of events sent with the public key under its event id or
+	// order id, which anyone may send: the server is the authority on its
+	// orders.
+	Replaced bool `json:"replaced" doc:"This event, sent with an API token, replaced events sent with the workspace's public key under the same event_id or the same event and order_id: value, currency, customer and attribution are now this event's."`
 	// Attributed is false when the funnel credits the event to no click
 	// or campaign: it carried no click of this workspace (unknown, forged
 	// or foreign cid), and no click of its customer or of its browser
@@ -257,6 +268,18 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if err != nil {
 		return Result{}, err
 	}
+	replaced := false
+	if dup && source == SourceServer && stored.Source == SourceSnippet {
+		// The public key is on every landing page: anyone may send an
+		// order id (or event id) before the shop's server does. The
+		// server, which holds a token, is the authority on its orders,
+		// so its event takes the place of such claims; a claim never
+		// takes a server's place, nor another claim's (a retry).
+		if stored, replaced, err = s.store.ReplaceConversion(ctx, c, customer, SourceSnippet); err != nil {
+			return Result{}, err
+		}
+		dup = !replaced
+	}
 	if IsVisit(c.Event) && (ok && c.ClickID == p.ClickID && at.Sub(click.At) <= VisitSpan || unwritten) {
 		// MarkClick counts once however often it is called, so a retried
 		// or duplicate event still marks a click whose first mark failed.
@@ -273,7 +296,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 			return Result{}, err
 		}
 	}
-	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Attributed: attributed, CampaignID: stored.CampaignID,
+	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Replaced: replaced, Attributed: attributed, CampaignID: stored.CampaignID,
 		DroppedProps: p.Dropped}, nil
 }
 

@@ -135,41 +135,110 @@ func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, custom
 		return c, false, err
 	}
 	c.At = c.At.UTC().Truncate(time.Microsecond)
-	props := "{}"
-	if len(c.Props) > 0 {
-		b, err := json.Marshal(c.Props)
-		if err != nil {
-			return c, false, apperr.Wrap(err, "encode conversion props")
-		}
-		props = string(b)
+	props, err := conversionProps(c)
+	if err != nil {
+		return c, false, err
 	}
 	var out conversion.Conversion
 	dup := false
-	err := db.InTx(ctx, func(tx *Tx) error {
-		cn := tx.conn()
-		var id int64
-		err := cn.queryRow(ctx, addConversionSQL,
-			c.WorkspaceID, c.Event, nullString(c.EventID), nullString(c.OrderID), nullString(c.ClickID), nullInt64(c.LinkID),
-			nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), nullString(c.BrowserID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
-		if err == sql.ErrNoRows {
-			dup = true
-			out, err = scanConversion(cn.queryRow(ctx, sameConversionSQL, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
-			return notFound(err, "conversion")
-		}
-		if err != nil {
-			return apperr.Wrap(err, "add conversion")
-		}
-		c.ID = id
-		out = c
-		if customer == nil || c.CustomerID == "" {
-			return nil
-		}
-		at := customer.At.UTC().Truncate(time.Microsecond)
-		_, err = cn.exec(ctx, touchCustomerSQL,
-			c.WorkspaceID, c.CustomerID, customer.ClickID, at)
-		return apperr.Wrap(err, "update customer")
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, dup, err = insertConversion(ctx, tx.conn(), c, props, customer)
+		return err
 	})
 	return out, dup, err
+}
+
+// ReplaceConversion stores c in place of the workspace's events that
+// share its event id, or its event and order id, when every one of them
+// came from the source replaceable: it deletes them and stores c (a new
+// id), moving the customer as AddConversion does, in one transaction, and
+// returns c and true. When one of them came from another source, or
+// another caller's event took the place first, it changes nothing and
+// returns that event and false.
+func (db *DB) ReplaceConversion(ctx context.Context, c conversion.Conversion, customer *conversion.ClickAt, replaceable string) (conversion.Conversion, bool, error) {
+	c.At = c.At.UTC().Truncate(time.Microsecond)
+	props, err := conversionProps(c)
+	if err != nil {
+		return c, false, err
+	}
+	var out conversion.Conversion
+	replaced := false
+	err = db.InTx(ctx, func(tx *Tx) error {
+		cn := tx.conn()
+		rows, err := cn.query(ctx, `SELECT `+conversionColumns+` FROM conversions
+			WHERE workspace_id = $1 AND (event_id = $2 OR (event = $3 AND order_id = $4)) ORDER BY id`,
+			c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID))
+		if err != nil {
+			return apperr.Wrap(err, "read the events to replace")
+		}
+		var claims []conversion.Conversion
+		for rows.Next() {
+			old, err := scanConversion(rows, c.WorkspaceID)
+			if err != nil {
+				rows.Close()
+				return apperr.Wrap(err, "read the events to replace")
+			}
+			claims = append(claims, old)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return apperr.Wrap(err, "read the events to replace")
+		}
+		for _, old := range claims {
+			if old.Source != replaceable {
+				out = old
+				return nil
+			}
+		}
+		for _, old := range claims {
+			// The source is asked again: on PostgreSQL another caller may
+			// have replaced the row since it was read.
+			if _, err := cn.exec(ctx, `DELETE FROM conversions WHERE id = $1 AND source = $2`, old.ID, replaceable); err != nil {
+				return apperr.Wrap(err, "replace conversion")
+			}
+		}
+		var dup bool
+		out, dup, err = insertConversion(ctx, cn, c, props, customer)
+		replaced = !dup
+		return err
+	})
+	return out, replaced, err
+}
+
+func conversionProps(c conversion.Conversion) (string, error) {
+	if len(c.Props) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(c.Props)
+	if err != nil {
+		return "", apperr.Wrap(err, "encode conversion props")
+	}
+	return string(b), nil
+}
+
+// insertConversion stores c, and with customer moves the customer's
+// clicks, unless an event holds its event id or its event and order id:
+// then it returns that event and true.
+func insertConversion(ctx context.Context, cn conn, c conversion.Conversion, props string, customer *conversion.ClickAt) (conversion.Conversion, bool, error) {
+	var id int64
+	err := cn.queryRow(ctx, addConversionSQL,
+		c.WorkspaceID, c.Event, nullString(c.EventID), nullString(c.OrderID), nullString(c.ClickID), nullInt64(c.LinkID),
+		nullInt64(c.CampaignID), c.Channel, nullString(c.CustomerID), nullString(c.BrowserID), c.Value, c.Currency, c.Source, props, c.At).Scan(&id)
+	if err == sql.ErrNoRows {
+		same, err := scanConversion(cn.queryRow(ctx, sameConversionSQL, c.WorkspaceID, nullString(c.EventID), c.Event, nullString(c.OrderID)), c.WorkspaceID)
+		return same, true, notFound(err, "conversion")
+	}
+	if err != nil {
+		return c, false, apperr.Wrap(err, "add conversion")
+	}
+	c.ID = id
+	if customer == nil || c.CustomerID == "" {
+		return c, false, nil
+	}
+	at := customer.At.UTC().Truncate(time.Microsecond)
+	_, err = cn.exec(ctx, touchCustomerSQL, c.WorkspaceID, c.CustomerID, customer.ClickID, at)
+	return c, false, apperr.Wrap(err, "update customer")
 }
 
 // Customer returns a customer's first and last click. Returns

@@ -612,3 +612,113 @@ func TestFunnelLandedClicks(t *testing.T) {
 		}
 	})
 }
+
+// TestServerEventReplacesSnippetClaim: anyone may send events with the
+// public key, so one that claims an order id (or an event id) first
+// must not keep the shop's server, which sends its API token, from
+// reporting that order: the server's event replaces it, attribution and
+// customer as for a new event, and the funnel counts the server's value.
+// A public-key event never replaces anything (a snippet's retry stays a
+// duplicate), nor does a server's event replace a server's.
+func TestServerEventReplacesSnippetClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		real := w.click(t, w.weibo, "buyer", w.now.Add(-time.Hour))
+		forged := w.click(t, w.wechat, "auditor", w.now.Add(-time.Hour))
+		send := func(source string, p conversion.Payload) conversion.Result {
+			t.Helper()
+			res, err := w.svc.Collect(ctx, w.site, source, p)
+			if err != nil {
+				t.Fatalf("Collect(%s, %+v): %v", source, p, err)
+			}
+			return res
+		}
+		claim := conversion.Payload{Event: conversion.Purchase, OrderID: "o-1001", Value: 0.01, ClickID: forged, CustomerID: "mallory"}
+		if res := send(conversion.SourceSnippet, claim); res.Duplicate || res.Replaced {
+			t.Fatalf("first claim = %+v; want stored", res)
+		}
+		if res := send(conversion.SourceSnippet, claim); !res.Duplicate || res.Replaced {
+			t.Errorf("snippet retry = %+v; want a duplicate", res)
+		}
+		order := conversion.Payload{Event: conversion.Purchase, OrderID: "o-1001", Value: 999, ClickID: real, CustomerID: "alice"}
+		res := send(conversion.SourceServer, order)
+		if res.Duplicate || !res.Replaced || res.CampaignID == nil || *res.CampaignID != 2 {
+			t.Errorf("server's order = %+v; want replaced, attributed to campaign 2", res)
+		}
+		if again := send(conversion.SourceServer, order); !again.Duplicate || again.Replaced || again.ID != res.ID {
+			t.Errorf("server's order again = %+v; want a duplicate of %d", again, res.ID)
+		}
+		if late := send(conversion.SourceSnippet, claim); !late.Duplicate || late.Replaced || late.ID != res.ID {
+			t.Errorf("claim after the server's order = %+v; want a duplicate of %d", late, res.ID)
+		}
+		purchase := conversion.Purchase
+		list, err := w.svc.List(ctx, w.ws, conversion.ListFilter{Event: &purchase})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("purchases = %+v, %v; want one", list, err)
+		}
+		if p := list[0]; p.ID != res.ID || p.Value != 999 || p.Source != conversion.SourceServer || p.ClickID != real ||
+			p.CustomerID != "alice" || p.Channel != "weibo" {
+			t.Errorf("stored purchase = %+v; want the server's 999 on weibo for alice", p)
+		}
+		if cu, err := db.Customer(ctx, w.ws, "alice"); err != nil || cu.LastClickID != real {
+			t.Errorf("customer alice = %+v, %v; want last click %s", cu, err, real)
+		}
+		fn, err := w.svc.Funnel(ctx, w.ws, conversion.Filter{From: w.now.Add(-24 * time.Hour), To: w.now.Add(time.Hour)}, conversion.LastTouch)
+		if err != nil || fn.Purchases != 1 || fn.Revenue != 999 {
+			t.Errorf("funnel = %+v, %v; want 1 purchase of 999", fn, err)
+		}
+
+		// An event id claimed with the key, and with it another order:
+		// the server's event takes both places.
+		send(conversion.SourceSnippet, conversion.Payload{Event: conversion.Lead, EventID: "ev-7"})
+		send(conversion.SourceSnippet, conversion.Payload{Event: conversion.Signup, OrderID: "o-7"})
+		res = send(conversion.SourceServer, conversion.Payload{Event: conversion.Signup, EventID: "ev-7", OrderID: "o-7"})
+		if !res.Replaced {
+			t.Errorf("server's signup = %+v; want replaced", res)
+		}
+		for _, ev := range []string{conversion.Lead, conversion.Signup} {
+			list, _ := w.svc.List(ctx, w.ws, conversion.ListFilter{Event: &ev})
+			if want := map[string]int{conversion.Lead: 0, conversion.Signup: 1}[ev]; len(list) != want {
+				t.Errorf("%s events = %+v; want %d", ev, list, want)
+			}
+		}
+		// Servers racing to replace one claim: one replaces it, the rest
+		// are its duplicates.
+		send(conversion.SourceSnippet, conversion.Payload{Event: conversion.Purchase, OrderID: "o-race", Value: 0.01})
+		const n = 8
+		results := make([]conversion.Result, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i], errs[i] = w.svc.Collect(ctx, w.site, conversion.SourceServer,
+					conversion.Payload{Event: conversion.Purchase, OrderID: "o-race", Value: 50})
+			})
+		}
+		wg.Wait()
+		replaced := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("racing server %d: %v", i, errs[i])
+			}
+			if results[i].Replaced {
+				replaced++
+			} else if !results[i].Duplicate {
+				t.Errorf("racing server %d = %+v; want replaced or duplicate", i, results[i])
+			}
+		}
+		if replaced != 1 {
+			t.Errorf("%d of %d racing servers replaced the claim; want 1", replaced, n)
+		}
+		// An inbox inquiry is no public-key claim: a server's event with
+		// its id is a duplicate.
+		inq, err := w.svc.MarkInquiry(ctx, w.ws, conversion.InquiryMark{CampaignID: 1, EventID: "ev-8"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := send(conversion.SourceServer, conversion.Payload{Event: conversion.Inquiry, EventID: "ev-8"}); !res.Duplicate || res.ID != inq.ID {
+			t.Errorf("server's event with an inbox inquiry's id = %+v; want a duplicate of %d", res, inq.ID)
+		}
+	})
+}

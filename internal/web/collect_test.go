@@ -490,3 +490,59 @@ func TestCollectCurrencyMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectServerReplacesClaim: the audit's case. Purchase o-1001 at
+// 0.01, sent with the public key any landing page shows, is replaced by
+// the shop's o-1001 at 999 sent with an API token, and the answer says
+// so; the key's event sent again is a duplicate of the server's. The
+// OpenAPI document describes the answer's replaced.
+func TestCollectServerReplacesClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		acme := newConvFixture(t, h, "acme")
+		server := map[string]string{"Authorization": "Bearer " + acme.tn.token}
+		claim := payload("key", acme.key, "event", "purchase", "order_id", "o-1001", "value", 0.01)
+		order := payload("event", "purchase", "order_id", "o-1001", "value", 999, "currency", "CNY")
+		for _, step := range []struct {
+			name   string
+			body   string
+			header map[string]string
+			want   []string
+		}{
+			{"claim with the public key", claim, nil, []string{"duplicate=false", "replaced=false"}},
+			{"claim again", claim, nil, []string{"duplicate=true", "replaced=false"}},
+			{"the shop's order with a token", order, server, []string{"duplicate=false", "replaced=true"}},
+			{"the shop's order again", order, server, []string{"duplicate=true", "replaced=false"}},
+			{"claim after the order", claim, nil, []string{"duplicate=true", "replaced=false"}},
+		} {
+			status, body, _ := collect(t, h, step.body, step.header)
+			if status != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", step.name, status, jsonText(body))
+			}
+			for _, w := range step.want {
+				if !answerHas(body, w) {
+					t.Errorf("%s: answer lacks %s: %s", step.name, w, jsonText(body))
+				}
+			}
+		}
+		_, list := h.api("GET", "/workspaces/acme/conversions?event=purchase", acme.tn.token, nil)
+		items, _ := list["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["value"] != 999.0 || items[0].(map[string]any)["source"] != "server" {
+			t.Errorf("purchases = %s; want the server's one of 999", jsonText(list))
+		}
+		_, raw := h.browser().get("/api/v1/openapi.json")
+		var doc struct {
+			Components struct {
+				Schemas map[string]struct {
+					Properties map[string]struct {
+						Description string `json:"description"`
+					} `json:"properties"`
+				} `json:"schemas"`
+			} `json:"components"`
+		}
+		must(t, json.Unmarshal([]byte(raw), &doc))
+		if d := doc.Components.Schemas["ConversionResult"].Properties["replaced"].Description; !strings.Contains(d, "replaced events sent with the workspace's public key") {
+			t.Errorf("the OpenAPI document describes replaced as %q", d)
+		}
+	})
+}
