@@ -278,9 +278,12 @@ func (c *Campaign) validateTargets(fs *apperr.Fields) {
 		}
 		scope := targetScope{t.PhaseID, t.Platform, t.Metric}
 		if _, dup := seen[scope]; dup {
+			// The first of the scope stays the one the others are
+			// checked against.
 			fs.Add(at+"metric", "error.campaign.target_duplicate", "MetricLabel", "metric."+t.Metric, "ScopeLabel", scopeLabel(t))
+		} else {
+			seen[scope] = i
 		}
-		seen[scope] = i
 		if t.Unit != string(def.Unit) {
 			fs.Add(at+"unit", "error.campaign.target_unit", "Value", t.Unit, "Want", string(def.Unit))
 		}

@@ -130,6 +130,19 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestDuplicateTargetAlone: a second target of a scope is told it is a
+// duplicate, and only that: the other targets are still checked against
+// the first of that scope, not against the duplicate (a platform's 50
+// purchases above a duplicate whole-campaign 10).
+func TestDuplicateTargetAlone(t *testing.T) {
+	c := valid()
+	c.Targets[1].PhaseID, c.Targets[1].Value = 0, 10
+	fs := fieldsOf(c.Validate())
+	if len(fs) != 1 || fs[0].Field != "targets[1].metric" || fs[0].Key != "error.campaign.target_duplicate" {
+		t.Errorf("fields = %+v, want the duplicate's error alone", fs)
+	}
+}
+
 // TestRangeOfAmounts: a number too large is told the range its field
 // really has: 0 … MaxNumber for what cannot be negative (a budget, a
 // spend, a count), a rate's or a share's own range, never −MaxNumber …
