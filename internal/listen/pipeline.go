@@ -41,6 +41,9 @@ type IngestResult struct {
 	Matched    int     `json:"matched"`
 	Skipped    int     `json:"skipped"`
 	IDs        []int64 `json:"-"`
+	// sources are the stored mentions' source ids (0 for none), in the
+	// order of IDs: what each source brought.
+	sources []int64
 }
 
 // IngestStats are what this process's Ingest calls did since it started,
@@ -95,7 +98,9 @@ type analysed struct {
 // text and day), attach near-duplicates and copies (SimHash within
 // NearBits, published within NearWindow) to their cluster's first
 // mention, and store the batch with its topic matches and hourly roll-ups
-// in one transaction. Nothing of the batch is stored when it fails. Posts
+// in one transaction; then the pushed sources it names record it as
+// their success (Store.RecordPushed). Nothing of the batch is stored when
+// it fails, except when only that record failed. Posts
 // are untrusted: any bytes are accepted, texts are cut to MaxPostBytes,
 // invalid UTF-8 is replaced and control characters dropped; a post without
 // text is skipped.
@@ -146,6 +151,25 @@ func (s *Service) ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 	s.storing.Add(-1)
 	st.ingest.Unlock()
 	if err != nil {
+		return IngestResult{}, err
+	}
+	// A pushed source's health is its batches, as a polled source's is
+	// its polls: each processed batch is a success of every source it
+	// names, and counts the new mentions that source brought.
+	fetched := map[int64]int{}
+	for i := range posts {
+		if id := posts[i].SourceID; id != 0 {
+			fetched[id] = 0
+		}
+	}
+	for _, id := range res.sources {
+		if id != 0 {
+			fetched[id]++
+		}
+	}
+	if err := s.store.RecordPushed(ctx, ws, fetched); err != nil {
+		// The batch is stored: sent again, it finds its posts known and
+		// records the success then.
 		return IngestResult{}, err
 	}
 	if s.AfterIngest != nil && len(res.IDs) > 0 {
@@ -402,6 +426,10 @@ func (s *Service) dedupAndStore(ctx context.Context, ws int64, st *wsState, in [
 	}
 	st.stored.Add(1)
 	res.Stored, res.IDs = len(batch), ids
+	res.sources = make([]int64, len(batch))
+	for i := range batch {
+		res.sources[i] = batch[i].SourceID
+	}
 	return res, nil
 }
 

@@ -70,6 +70,11 @@ type Store interface {
 	// after near.After and before this batch; the batch's last id is then
 	// the After of the next call.
 	SaveMentions(ctx context.Context, ws int64, batch []NewMention, near NearSync) ([]int64, []DedupEntry, error)
+	// RecordPushed records a processed batch on the pushed sources
+	// (webhook, import) among the ones it names: fetched[id] new mentions
+	// added to items fetched, the batch their last success even when it
+	// brought nothing new. Polled sources keep the health their polls give.
+	RecordPushed(ctx context.Context, ws int64, fetched map[int64]int) error
 	// Mention returns one mention. Returns apperr.NotFound.
 	Mention(ctx context.Context, ws, id int64) (Mention, error)
 	// Mentions returns mentions, newest first, by the filter.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -281,9 +282,6 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 		if err := insertMentions(ctx, sqlBatch{c}, ws, batch, ids, topics, sources); err != nil {
 			return err
 		}
-		if err := recordPushed(ctx, c, ws, batch, sources); err != nil {
-			return err
-		}
 		if err := growClusters(ctx, tx, ws, batch); err != nil {
 			return err
 		}
@@ -301,24 +299,18 @@ func (db *DB) SaveMentions(ctx context.Context, ws int64, batch []listen.NewMent
 	return ids, others, nil
 }
 
-// recordPushed gives the pushed sources of a batch (webhooks and imports,
-// which no poll visits) their health: the mentions they brought are
-// added to items_fetched and the batch is their last success.
-func recordPushed(ctx context.Context, c conn, ws int64, batch []listen.NewMention, sources map[int64]bool) error {
-	counts := map[int64]int{}
-	var order []int64
-	for i := range batch {
-		if id := batch[i].SourceID; sources[id] {
-			if counts[id] == 0 {
-				order = append(order, id)
-			}
-			counts[id]++
-		}
-	}
-	if len(order) == 0 {
+// RecordPushed records a processed batch on the pushed sources (webhooks
+// and imports, which no poll visits) it names: fetched[id] new mentions
+// are added to the source's items fetched, as a poll adds those it
+// stored, and the batch is its last success, new mentions or not, as a
+// poll that found nothing new is. Polled sources and ids that are not
+// the workspace's are left alone.
+func (db *DB) RecordPushed(ctx context.Context, ws int64, fetched map[int64]int) error {
+	if len(fetched) == 0 {
 		return nil
 	}
-	now := c.db.now()
+	ids := slices.Sorted(maps.Keys(fetched))
+	now := db.now()
 	args := []any{0, now, ws, 0}
 	polled := make([]string, len(source.PolledKinds))
 	for i, k := range source.PolledKinds {
@@ -327,9 +319,9 @@ func recordPushed(ctx context.Context, c conn, ws int64, batch []listen.NewMenti
 	}
 	q := `UPDATE sources SET items_fetched = items_fetched + $1, last_success_at = $2, updated_at = $2
 		WHERE workspace_id = $3 AND id = $4 AND kind NOT IN (` + strings.Join(polled, ", ") + `)`
-	for _, id := range order {
-		args[0], args[3] = counts[id], id
-		if _, err := c.exec(ctx, q, args...); err != nil {
+	for _, id := range ids {
+		args[0], args[3] = fetched[id], id
+		if _, err := db.writer().exec(ctx, q, args...); err != nil {
 			return apperr.Wrap(err, "record source health")
 		}
 	}
