@@ -109,10 +109,14 @@ func ReadLabelledCSV(r io.Reader) ([]Example, error) {
 	return out, nil
 }
 
+// csvRowError is err, met reading row, as a RowError. The row is the
+// record's, as a spreadsheet numbers it and the other errors of the file
+// do, not the file's line, which a text spanning lines before it moves
+// on; the line is told too.
 func csvRowError(err error, row int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &RowError{Row: pe.StartLine, Problem: pe.Err.Error()}
+		return &RowError{Row: row, Problem: fmt.Sprintf("%v (line %d of the file)", pe.Err, pe.Line)}
 	}
 	return &RowError{Row: row, Problem: err.Error()}
 }

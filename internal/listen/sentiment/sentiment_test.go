@@ -302,6 +302,8 @@ func TestReadLabelledCSV(t *testing.T) {
 		{"chinese labels", "text,label\n好吃,正面\n一般,中性\n难吃,负面\n", 3, 0, ""},
 		{"empty file", "", 0, 1, "empty"},
 		{"broken quote", "text,label\n\"好吃,positive\n", 0, 2, ""},
+		{"broken quote after a text of two lines", "text,label\n\"好吃\n又便宜\",positive\n\"难\"吃,negative\n", 0, 3, "line 4 of the file"},
+		{"bad label after a text of two lines", "text,label\n\"好吃\n又便宜\",positive\n难吃,bad\n", 0, 3, "label"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
