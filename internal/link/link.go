@@ -97,6 +97,20 @@ type Update struct {
 type Filter struct {
 	CampaignID *int64
 	Channel    string
+	// Limit is how many links, newest first, at most MaxList; 0 means
+	// MaxList.
+	Limit int
+}
+
+// MaxList bounds one list of links.
+const MaxList = 1000
+
+// Totals are the counts of all a workspace's links, however many a list
+// holds. EffectiveFallback says that some of the effective clicks are
+// unique clicks (see Counts).
+type Totals struct {
+	Links int64 `json:"links"`
+	Counts
 }
 
 // Limits of a link's fields.
@@ -143,8 +157,12 @@ type Store interface {
 	CreateLink(ctx context.Context, l Link) (Link, error)
 	// Link returns one link with its counts. Returns apperr.NotFound.
 	Link(ctx context.Context, workspaceID, id int64) (Link, error)
-	// Links returns the workspace's links, newest first, with counts.
+	// Links returns the workspace's links, newest first, with counts, at
+	// most f.Limit of them (MaxList when 0).
 	Links(ctx context.Context, workspaceID int64, f Filter) ([]Link, error)
+	// LinkTotals counts the workspace's links and sums the counts of all
+	// of them.
+	LinkTotals(ctx context.Context, workspaceID int64) (Totals, error)
 	// UpdateLink saves a changed link. Returns apperr.NotFound.
 	UpdateLink(ctx context.Context, l Link) error
 	// DeleteLink removes a link and its clicks. Returns apperr.NotFound.

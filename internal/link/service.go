@@ -39,6 +39,11 @@ type Service struct {
 	// version is the link version of the last Sync; -1 before the first.
 	syncMu  sync.Mutex
 	version int64
+
+	// ListLimit is how many links a list without a Limit holds (MaxList);
+	// tests lower it, to hold more links than a list without making a
+	// thousand.
+	ListLimit int
 }
 
 func (s *Service) location(tz string) *time.Location {
@@ -58,7 +63,7 @@ func NewService(st Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{store: st, opt: o, version: -1}
+	s := &Service{store: st, opt: o, version: -1, ListLimit: MaxList}
 	s.cache = NewCache(o.CacheSize, o.CacheTTL, s.load)
 	s.cache.now = o.Now
 	return s
@@ -184,9 +189,20 @@ func (s *Service) Get(ctx context.Context, workspaceID, id int64) (Link, error) 
 	return s.store.Link(ctx, workspaceID, id)
 }
 
-// List returns the workspace's links, newest first.
+// List returns the workspace's links, newest first: f.Limit of them, or
+// ListLimit when 0, and never more than MaxList. Totals counts them all.
 func (s *Service) List(ctx context.Context, workspaceID int64, f Filter) ([]Link, error) {
+	if f.Limit <= 0 {
+		f.Limit = s.ListLimit
+	}
+	f.Limit = min(f.Limit, MaxList)
 	return s.store.Links(ctx, workspaceID, f)
+}
+
+// Totals counts the workspace's links and sums the counts of all of
+// them, where a list holds the newest MaxList.
+func (s *Service) Totals(ctx context.Context, workspaceID int64) (Totals, error) {
+	return s.store.LinkTotals(ctx, workspaceID)
 }
 
 // Update changes a link and drops it from the redirect cache. Returns

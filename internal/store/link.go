@@ -120,10 +120,8 @@ func (db *DB) Link(ctx context.Context, workspaceID, id int64) (link.Link, error
 	return l, nil
 }
 
-// maxLinks bounds one list of links.
-const maxLinks = 1000
-
-// Links returns the workspace's links, newest first, with counts.
+// Links returns the workspace's links, newest first, with counts: at
+// most f.Limit, and link.MaxList when it is 0 or more.
 func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]link.Link, error) {
 	q := `SELECT ` + linkColumns + `, ` + linkCounts + ` ` + linkCountsFrom + ` WHERE l.workspace_id = $1`
 	args := []any{workspaceID}
@@ -135,7 +133,11 @@ func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]li
 		args = append(args, f.Channel)
 		q += fmt.Sprintf(` AND l.channel = $%d`, len(args))
 	}
-	q += fmt.Sprintf(` GROUP BY l.id ORDER BY l.id DESC LIMIT %d`, maxLinks)
+	limit := f.Limit
+	if limit <= 0 || limit > link.MaxList {
+		limit = link.MaxList
+	}
+	q += fmt.Sprintf(` GROUP BY l.id ORDER BY l.id DESC LIMIT %d`, limit)
 	rows, err := db.reader().query(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list links")
@@ -153,6 +155,28 @@ func (db *DB) Links(ctx context.Context, workspaceID int64, f link.Filter) ([]li
 		return nil, apperr.Wrap(err, "list links")
 	}
 	return out, nil
+}
+
+// LinkTotals counts the workspace's links and sums the hourly roll-ups
+// of all of them, in one query, effective clicks as linkCounts counts
+// them. EffectiveFallback says that some hour's unique clicks count as
+// effective.
+func (db *DB) LinkTotals(ctx context.Context, workspaceID int64) (link.Totals, error) {
+	var t link.Totals
+	c := &t.Counts
+	err := db.reader().queryRow(ctx, `SELECT (SELECT COUNT(*) FROM links WHERE workspace_id = $1),
+		CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.human_clicks), 0) AS BIGINT),
+		CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT),
+		CAST(COALESCE(SUM(CASE WHEN `+snippetHour+` THEN r.effective_clicks ELSE r.unique_clicks END), 0) AS BIGINT),
+		CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT),
+		COALESCE(SUM(CASE WHEN (`+snippetHour+`) IS NOT TRUE AND r.unique_clicks > 0 THEN 1 ELSE 0 END), 0) > 0
+		FROM click_rollups r LEFT JOIN link_snippets s ON s.link_id = r.link_id
+		WHERE r.workspace_id = $1`, workspaceID).
+		Scan(&t.Links, &c.Clicks, &c.HumanClicks, &c.UniqueClicks, &c.EffectiveClicks, &c.EngagedVisits, &c.EffectiveFallback)
+	if err != nil {
+		return link.Totals{}, apperr.Wrap(err, "sum link roll-ups")
+	}
+	return t, nil
 }
 
 // UpdateLink saves a link's destination, label, expiry and disabled time.

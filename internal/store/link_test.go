@@ -975,3 +975,51 @@ func TestLaterClickLands(t *testing.T) {
 		}
 	})
 }
+
+// TestLinkTotals: the totals of a workspace's links count every link and
+// sum all their roll-ups, where a list holds the newest (here 2 of 3):
+// the oldest link's clicks are in them, effective clicks counted as each
+// link's are; another workspace's clicks are not.
+func TestLinkTotals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		h := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+		oldest, tracked, quiet := newTestLink(t, db, ws), newTestLink(t, db, ws), newTestLink(t, db, ws)
+		other := newTestLink(t, db, linkTestWorkspace(t, db))
+		var clicks []link.Click
+		for i := range 3 {
+			clicks = append(clicks, testClick(oldest, h.Add(time.Duration(i)*time.Minute), link.Human, fmt.Sprintf("o%d", i), true),
+				testClick(tracked, h.Add(time.Duration(i)*time.Minute), link.Human, fmt.Sprintf("t%d", i), true))
+		}
+		clicks = append(clicks, testClick(oldest, h, link.Bot, "bot", false), testClick(other, h, link.Human, "x", true))
+		if _, err := db.WriteClicks(ctx, clicks); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkClick(ctx, clicks[1].ClickID, true, true); err != nil {
+			t.Fatal(err)
+		}
+		landing(t, db, tracked, clicks[1].ClickID)
+
+		listed, err := db.Links(ctx, ws, link.Filter{Limit: 2})
+		if err != nil || len(listed) != 2 || listed[0].ID != quiet.ID || listed[1].ID != tracked.ID {
+			t.Fatalf("Links(limit 2) = %+v, %v; want the quiet and the tracked link", listed, err)
+		}
+		var sum link.Counts
+		for _, l := range listed {
+			sum.Add(l.Counts)
+		}
+		if sum.Clicks != 3 {
+			t.Errorf("the listed links have %d clicks; want 3 (the oldest link's not listed)", sum.Clicks)
+		}
+		got, err := db.LinkTotals(ctx, ws)
+		want := link.Totals{Links: 3, Counts: link.Counts{Clicks: 7, HumanClicks: 6, UniqueClicks: 6, EffectiveClicks: 4, EngagedVisits: 1, EffectiveFallback: true}}
+		if err != nil || got != want {
+			t.Errorf("LinkTotals = %+v, %v; want %+v", got, err, want)
+		}
+		empty := linkTestWorkspace(t, db)
+		if got, err := db.LinkTotals(ctx, empty); err != nil || got != (link.Totals{}) {
+			t.Errorf("LinkTotals of a workspace without links = %+v, %v; want zeros", got, err)
+		}
+	})
+}

@@ -119,6 +119,12 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 	if err != nil {
 		return err
 	}
+	// The list holds the newest links only; the figures above it are
+	// those of all of them.
+	all, err := s.Links.Totals(ctx, p.Workspace.ID)
+	if err != nil {
+		return err
+	}
 	camps, err := s.Campaigns.List(ctx, p.Workspace.ID)
 	if err != nil {
 		return err
@@ -161,7 +167,7 @@ func (s *Server) linksPage(w http.ResponseWriter, r *http.Request, p account.Pri
 		preview.Error = "" // said beside the field
 	}
 	data := map[string]any{
-		"Section": "execution", "Page": section, "Rows": rows, "Total": total,
+		"Section": "execution", "Page": section, "Rows": rows, "Total": total, "All": all,
 		"Campaigns": campaignChoices, "Channels": channels, "Form": form,
 		"Errors": errs, "Preview": preview, "Allowlist": newAllowNote(allow),
 	}
