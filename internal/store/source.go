@@ -68,11 +68,15 @@ func (db *DB) ClaimDueSources(ctx context.Context, now time.Time, limit int) ([]
 	return out, err
 }
 
-// ResetSourcePoll forgets a source's cursor, feed validators and failure
-// count, as when its configuration changed and it starts afresh. Returns
+// ResetSourcePoll forgets a source's cursor, feed validators and health
+// (last success, last error, failures), as when its configuration changed
+// and it starts afresh: until its next poll it has not been fetched with
+// these settings, and a success or error of the old ones says nothing of
+// them. Items fetched stay, a count of the mentions it brought. Returns
 // apperr.NotFound.
 func (db *DB) ResetSourcePoll(ctx context.Context, ws, id int64) error {
-	res, err := db.writer().exec(ctx, `UPDATE sources SET cursor = '', etag = '', last_modified = '', failures = 0, updated_at = $1
+	res, err := db.writer().exec(ctx, `UPDATE sources SET cursor = '', etag = '', last_modified = '', failures = 0, last_success_at = NULL,
+		last_error = '', last_error_key = '', last_error_args = '', last_error_at = NULL, updated_at = $1
 		WHERE workspace_id = $2 AND id = $3`, db.now(), ws, id)
 	return brandRowsOne(res, err, "reset", "source")
 }

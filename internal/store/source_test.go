@@ -60,11 +60,18 @@ func TestClaimDueSources(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, _ := db.Source(ctx, ws, never)
-		if s.Cursor != "" || s.ETag != "" || s.LastModified != "" || s.ItemsFetched != 3 || s.LastSuccessAt == nil {
-			t.Errorf("after reset: %+v; want cursor and validators gone, health kept", s)
+		if s.Cursor != "" || s.ETag != "" || s.LastModified != "" || s.ItemsFetched != 3 || s.LastSuccessAt != nil {
+			t.Errorf("after reset: %+v; want cursor, validators and last success gone, items kept", s)
 		}
 		if f, _ := db.Source(ctx, ws, due); f.Failures != 1 || f.LastError != "boom" || f.LastErrorKey != "error.source_http" || f.LastErrorArgs["Status"] != float64(503) {
 			t.Errorf("failed source: %+v", f)
+		}
+		// A failing source's new settings have not failed yet.
+		if err := db.ResetSourcePoll(ctx, ws, due); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := db.Source(ctx, ws, due); f.Failures != 0 || f.LastError != "" || f.LastErrorKey != "" || f.LastErrorArgs != nil || f.LastErrorAt != nil {
+			t.Errorf("failed source after reset: %+v; want no error", f)
 		}
 		if err := db.ResetSourcePoll(ctx, ws+999, never); err == nil {
 			t.Error("reset in another workspace: no error")

@@ -21,7 +21,8 @@ type sourceResp struct {
 	// Polled is false for pushed sources (webhook, import).
 	Polled bool `json:"polled"`
 	// Status is the health in a word: ok, failing, paused, pending (not
-	// polled yet) or pushed (webhook, import: nothing to poll).
+	// polled with its current settings yet: new, or its config changed)
+	// or pushed (webhook, import: nothing to poll).
 	Status string `json:"status"`
 	// BackoffSeconds is how long a failing source waits before its next
 	// poll, as the poller chose it after the last error; 0 otherwise.

@@ -232,6 +232,31 @@ func TestSourceHealthPage(t *testing.T) {
 			t.Errorf("API lacks the failing status and backoff: %s", raw)
 		}
 
+		// New settings have not been fetched yet: neither the old
+		// settings' success nor their error says how they do.
+		for _, c := range []struct {
+			src listen.Source
+			cfg map[string]string
+		}{
+			{feed, map[string]string{"url": "https://blog.example.com/new.xml"}},
+			{tag, map[string]string{"instance": "https://mastodon.example", "tag": "茶"}},
+		} {
+			status, resp := h.api("PATCH", fmt.Sprintf("/workspaces/acme/sources/%d", c.src.ID), owner.token, map[string]any{"config": c.cfg})
+			if status != http.StatusOK || resp["status"] != sourcePending || resp["last_success_at"] != nil || resp["last_error"] != nil || resp["failures"] != float64(0) {
+				t.Errorf("%s after its config changed: %d %v; want pending, no last success or error", c.src.Name, status, resp)
+			}
+		}
+		_, body = b.get("/w/acme/listening/sources")
+		for _, id := range []int64{feed.ID, tag.ID} {
+			row := rowOf(id)
+			if !strings.Contains(row, "badge source-pending warn") || !strings.Contains(row, "尚未按当前设置抓取") || strings.Contains(row, "正常") || strings.Contains(row, "HTTP 503") {
+				t.Errorf("source %d after its config changed: %s", id, row)
+			}
+		}
+		if row := rowOf(feed.ID); !strings.Contains(row, ">42<") {
+			t.Errorf("items fetched lost with the config change: %s", row)
+		}
+
 		o := h.browser()
 		o.login(other.email, other.password)
 		if status, _ := o.get("/w/acme/listening/sources"); status != http.StatusNotFound {

@@ -116,7 +116,7 @@ func TestSourcePagesAdd(t *testing.T) {
 	}
 	_, page = b.get("/w/acme/listening/sources")
 	row := section(page, `id="`+rowID+`"`, "</tr>")
-	for _, want := range []string{"品牌博客", "RSS / Atom 订阅源", "尚未抓取", "https://blog.example.com/feed.xml", "来源已添加"} {
+	for _, want := range []string{"品牌博客", "RSS / Atom 订阅源", "尚未按当前设置抓取", "https://blog.example.com/feed.xml", "来源已添加"} {
 		if !strings.Contains(row+section(page, `class="flash`, "</div>"), want) {
 			t.Errorf("new source's row lacks %q: %s", want, row)
 		}

@@ -25,8 +25,9 @@ type Store interface {
 	// UpdateSource saves kind, name, config, enabled, poll interval and
 	// next poll time. Returns apperr.NotFound.
 	UpdateSource(ctx context.Context, workspaceID int64, s listen.Source) (listen.Source, error)
-	// ResetSourcePoll forgets the cursor, validators and failure count.
-	// Returns apperr.NotFound.
+	// ResetSourcePoll forgets the cursor, validators and health (last
+	// success, last error, failures); items fetched stay. Returns
+	// apperr.NotFound.
 	ResetSourcePoll(ctx context.Context, workspaceID, id int64) error
 	// DeleteSource removes a source; its mentions stay. Returns
 	// apperr.NotFound.
@@ -102,7 +103,8 @@ func (s *Service) Create(ctx context.Context, ws int64, in Input) (listen.Source
 }
 
 // UpdateSource applies u. A changed config starts the source afresh:
-// cursor, validators and failures reset, due now. Returns apperr.NotFound
+// cursor, validators and health reset (it shows as not polled with these
+// settings yet), due now. Returns apperr.NotFound
 // or apperr.Invalid.
 func (s *Service) Update(ctx context.Context, ws, id int64, u Update) (listen.Source, error) {
 	src, err := s.store.Source(ctx, ws, id)
