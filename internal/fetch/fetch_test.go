@@ -335,9 +335,6 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
-// TestRedirectDowngradeWithSecretRefused: a redirect from https to http
-// is not followed with an Authorization header, which Go would send
-// along to the same host; without one it is.
 // TestRedirectWithBody: a request whose body a 307 or 308 sends again
 // (Bluesky's createSession carries the app password in it) is not
 // followed to another host, nor from https to http; Go would send the
@@ -371,6 +368,9 @@ func TestRedirectWithBody(t *testing.T) {
 	}
 }
 
+// TestRedirectDowngradeWithSecretRefused: a redirect from https to http
+// is not followed with an Authorization header, which Go would send
+// along to the same host; without one it is.
 func TestRedirectDowngradeWithSecretRefused(t *testing.T) {
 	t.Parallel()
 	check := New(Options{AllowPrivate: true}).HTTP().CheckRedirect
