@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +162,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	defer closeGeo()
 	srv, err := web.New(web.Deps{
-		Links: links, Clicks: clicks, ShortURL: cmp.Or(cfg.ShortURL, cfg.BaseURL), Sources: sources,
+		Links: links, Clicks: clicks, BaseURL: cfg.BaseURL, ShortURL: cfg.ShortURL, Sources: sources,
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
 		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alertRules,
 		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,

@@ -28,8 +28,10 @@ type Config struct {
 	DatabaseURL string
 	// Demo loads the demo workspace before serving.
 	Demo bool
-	// BaseURL is the address people reach Chorus at, for printed links;
-	// derived from Addr when empty.
+	// BaseURL is the address people reach Chorus at, which the addresses
+	// it gives out are printed with: the tracking snippet, short links,
+	// alert links. When empty, alert links derive one from Addr and the
+	// pages print the address they were opened at.
 	BaseURL string
 	// ShortURL is the address short links are printed with, such as a
 	// short domain that points at this server; BaseURL when empty.
@@ -134,7 +136,7 @@ func (c *Config) BindStorage(fs *pflag.FlagSet) {
 func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (CHORUS_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
-	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for printed links (CHORUS_BASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for the tracking snippet, short links and alert links (CHORUS_BASE_URL; default: the address a page was opened at)")
 	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
 	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources and alert webhooks reach private, loopback and link-local addresses, and send their tokens over plain http:// (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies in front of Chorus whose X-Forwarded-For names the client: IP addresses and CIDR ranges, comma-separated (CHORUS_TRUSTED_PROXIES; none by default)")

@@ -108,19 +108,9 @@ type snippetInfo struct {
 }
 
 func (s *Server) snippetInfo(r *http.Request, key string) snippetInfo {
-	base := s.requestBase(r)
+	base := s.publicBase(r)
 	tag := `<script src="` + html.EscapeString(base+"/t.js") + `" data-key="` + html.EscapeString(key) + `" async></script>`
 	return snippetInfo{Key: key, ScriptTag: tag, ScriptURL: base + "/t.js", CollectURL: base + "/api/v1/collect"}
-}
-
-// requestBase is the scheme and host the request reached, which is where
-// landing pages must load the snippet from.
-func (s *Server) requestBase(r *http.Request) string {
-	scheme := "http"
-	if s.overHTTPS(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // funnelResponse is the funnel of the selection, and its breakdown when

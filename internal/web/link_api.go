@@ -88,7 +88,7 @@ func (s *Server) shortBase(r *http.Request) string {
 	if s.ShortURL != "" {
 		return strings.TrimRight(s.ShortURL, "/")
 	}
-	return s.requestBase(r)
+	return s.publicBase(r)
 }
 
 func (s *Server) linkRoutes() {

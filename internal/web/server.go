@@ -46,8 +46,14 @@ type Deps struct {
 	Clicks *link.Writer
 	// Sources keeps listening sources (the source API); off when nil.
 	Sources *source.Service
+	// BaseURL is the address people reach Chorus at (--base-url): the
+	// addresses shown to be pasted elsewhere (the tracking snippet, short
+	// links) are printed with it. Empty means the address each request
+	// reached, which behind a proxy or by an internal name may be one that
+	// customers cannot reach.
+	BaseURL string
 	// ShortURL is the address short links are printed with (a short
-	// domain); empty means this server's own address.
+	// domain); empty means BaseURL.
 	ShortURL string
 	// Listen is listening's pipeline and topics: the topic, mention,
 	// webhook and import API is off without it.
@@ -215,6 +221,20 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return ip
+}
+
+// publicBase is the address Chorus is reached at from outside, for the
+// addresses it shows: the configured base URL, or when there is none the
+// scheme and host the request reached.
+func (s *Server) publicBase(r *http.Request) string {
+	if s.BaseURL != "" {
+		return strings.TrimRight(s.BaseURL, "/")
+	}
+	scheme := "http"
+	if s.overHTTPS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // overHTTPS reports whether the client reached Chorus over HTTPS: on its

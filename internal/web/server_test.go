@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -83,8 +85,48 @@ func TestOverHTTPS(t *testing.T) {
 			if tt.want {
 				wantBase = "https://chorus.example"
 			}
-			if got := s.requestBase(r); got != wantBase {
-				t.Errorf("requestBase = %q, want %q", got, wantBase)
+			if got := s.publicBase(r); got != wantBase {
+				t.Errorf("publicBase = %q, want %q", got, wantBase)
+			}
+		})
+	}
+}
+
+// TestPublicAddresses: the addresses the team pastes elsewhere (the
+// tracking snippet, short links) are printed with the configured base
+// URL, not the host a request reached, which behind a proxy or by an
+// internal name is one that customers cannot reach; without a base URL
+// they are the request's.
+func TestPublicAddresses(t *testing.T) {
+	for _, tt := range []struct {
+		name, base, short string
+		wantBase, wantLnk string
+	}{
+		{"base URL", "https://chorus.example.com/", "", "https://chorus.example.com", "https://chorus.example.com/l/"},
+		{"short domain too", "https://chorus.example.com", "https://c.example", "https://chorus.example.com", "https://c.example/l/"},
+		{"none: the request's", "", "", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, storetest.SQLite(t))
+			h.srv.BaseURL, h.srv.ShortURL = tt.base, tt.short
+			if tt.wantBase == "" {
+				tt.wantBase, tt.wantLnk = h.ts.URL, h.ts.URL+"/l/"
+			}
+			acme := h.tenant("acme", account.Owner)
+			_, snip := h.api("GET", "/workspaces/acme/snippet", acme.token, nil)
+			if snip["script_url"] != tt.wantBase+"/t.js" || snip["collect_url"] != tt.wantBase+"/api/v1/collect" ||
+				!strings.Contains(fmt.Sprint(snip["script_tag"]), `src="`+tt.wantBase+`/t.js"`) {
+				t.Errorf("snippet API: %v; want addresses under %s", snip, tt.wantBase)
+			}
+			b := h.browser()
+			b.login(acme.email, acme.password)
+			if _, body := b.get("/w/acme/conversions"); !strings.Contains(body, `src=&#34;`+tt.wantBase+`/t.js&#34;`) {
+				t.Errorf("conversions page's snippet is not under %s: %s", tt.wantBase, section(body, `id="snippet-tag"`, "</pre>"))
+			}
+			l, err := h.links.Create(t.Context(), acme.ws.ID, link.Input{Destination: "https://shop.example.com/"})
+			must(t, err)
+			if _, body := b.get(fmt.Sprintf("/w/acme/links/%d", l.ID)); !strings.Contains(body, `<code id="short-url">`+tt.wantLnk+l.Code+`</code>`) {
+				t.Errorf("link page's short address is not %s%s: %s", tt.wantLnk, l.Code, section(body, `class="short-url"`, "</div>"))
 			}
 		})
 	}
