@@ -26,6 +26,35 @@ func numberedFeed(name string) string {
 	return b.String() + `</channel></rss>`
 }
 
+// newWorkspace inserts a workspace for a test's mentions and returns its
+// id.
+func newWorkspace(t *testing.T, db *store.DB, slug string) int64 {
+	t.Helper()
+	var ws int64
+	err := db.WriteDB().QueryRowContext(context.Background(), `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
+		VALUES ($1, $1, 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`, slug).Scan(&ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// pollAndStore polls src once and ingests what it gives into workspace
+// ws, as the poll job does.
+func pollAndStore(t *testing.T, p *source.Poller, svc *listen.Service, ws int64, src listen.Source) listen.IngestResult {
+	t.Helper()
+	ctx := context.Background()
+	res, err := p.Poll(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := svc.Ingest(ctx, ws, res.Posts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 // TestRSSFeedsSharingGUIDs: two feeds that both number their items 0, 1,
 // 2 each have their items stored, where the second one's were all dropped
 // as duplicates of the first's; and a feed's items stored before with a
@@ -38,12 +67,7 @@ func TestRSSFeedsSharingGUIDs(t *testing.T) {
 	t.Cleanup(srv.Close)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var ws int64
-		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
-			VALUES ('feeds', 'Feeds', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := newWorkspace(t, db, "feeds")
 		feed := func(name string) listen.Source {
 			t.Helper()
 			s, err := db.CreateSource(ctx, ws, listen.Source{Kind: source.KindRSS, Name: name, Config: map[string]string{source.KeyURL: srv.URL + "/" + name + ".xml"}, Enabled: true, PollSeconds: 900})
@@ -96,26 +120,12 @@ func TestWeiboStatusesWithoutIDs(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		var ws int64
-		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
-			VALUES ('weibo', 'Weibo', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := newWorkspace(t, db, "weibo")
 		p := source.NewPoller(source.Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true}), WeiboBaseURL: srv.URL})
 		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
 		src := listen.Source{ID: 1, Kind: source.KindWeiboSearch, Config: map[string]string{source.KeyQuery: "乌龙茶", source.KeyAccessToken: "t", source.KeyPaidAPI: "true"}}
 		for i, want := range []int{2, 0} {
-			res, err := p.Poll(ctx, src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := svc.Ingest(ctx, ws, res.Posts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if in.Stored != want {
+			if in := pollAndStore(t, p, svc, ws, src); in.Stored != want {
 				t.Errorf("poll %d stored %d (%+v), want %d", i+1, in.Stored, in, want)
 			}
 		}
@@ -142,27 +152,13 @@ func TestRSSRepeatedGUIDs(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		var ws int64
-		err := db.WriteDB().QueryRowContext(ctx, `INSERT INTO workspaces (slug, name, time_zone, currency, created_at, updated_at)
-			VALUES ('feeds', 'Feeds', 'Asia/Shanghai', 'CNY', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&ws)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := newWorkspace(t, db, "feeds")
 		p := source.NewPoller(source.Options{Fetch: fetch.New(fetch.Options{AllowPrivate: true})})
 		svc := listen.NewService(db, listen.Brands{}, listen.Options{})
 		for i, path := range []string{"/guid", "/link"} {
 			src := listen.Source{ID: int64(i + 1), Kind: source.KindRSS, Config: map[string]string{source.KeyURL: srv.URL + path}}
 			for poll, want := range []int{3, 0} {
-				res, err := p.Poll(ctx, src)
-				if err != nil {
-					t.Fatal(err)
-				}
-				in, err := svc.Ingest(ctx, ws, res.Posts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if in.Stored != want {
+				if in := pollAndStore(t, p, svc, ws, src); in.Stored != want {
 					t.Errorf("%s poll %d stored %d (%+v), want %d", path, poll+1, in.Stored, in, want)
 				}
 			}
