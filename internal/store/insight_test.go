@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -14,6 +15,29 @@ import (
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
+// topicsWorkspace inserts workspace 1 and its brand topics of ids, all
+// created at, and returns the database to write what a test needs.
+func topicsWorkspace(t *testing.T, db *store.DB, at time.Time, ids ...int64) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	w := db.WriteDB()
+	if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES ($1, 1, $2, 'brand', 'oat', TRUE, $3, $3)`, id, fmt.Sprint("t", id), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// oatMention is the i-th mention of a test, of topics, published at.
+func oatMention(i int, topics []int64, at time.Time, sentiment string, followers int64) listen.NewMention {
+	return listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(i), Author: fmt.Sprint("a", i), Text: "oat",
+		ContentHash: fmt.Sprint(i), Sentiment: sentiment, TopicIDs: topics, AuthorFollowers: followers, PublishedAt: at, FetchedAt: at}, ClusterIndex: -1}
+}
+
 // TestTopAuthorsEngagementBounded: mentions stored before their counts
 // were bounded on the way in may hold likes, reposts and comments near
 // the largest integer; the top authors count each as listen.MaxCount at
@@ -22,13 +46,7 @@ func TestTopAuthorsEngagementBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-		w := db.WriteDB()
-		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, at); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES (7, 1, 'brand', 'brand', 'oat', TRUE, $1, $1)`, at); err != nil {
-			t.Fatal(err)
-		}
+		w := topicsWorkspace(t, db, at, 7)
 		const huge = math.MaxInt64 - 1
 		cases := []struct {
 			author                   string
@@ -84,15 +102,7 @@ func TestReachBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
-		w := db.WriteDB()
-		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, hour); err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range []int{7, 8} {
-			if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES ($1, 1, $2, 'brand', 'oat', TRUE, $3, $3)`, id, fmt.Sprint("t", id), hour); err != nil {
-				t.Fatal(err)
-			}
-		}
+		w := topicsWorkspace(t, db, hour, 7, 8)
 		// Two topic sets in the first hour, {7} with two mentions and
 		// {7, 8} with one; one mention in the next hour, a negative sum.
 		var ms []listen.NewMention
@@ -100,8 +110,7 @@ func TestReachBounded(t *testing.T) {
 			topics []int64
 			at     time.Time
 		}{{[]int64{7}, hour}, {[]int64{7}, hour.Add(time.Minute)}, {[]int64{7, 8}, hour.Add(2 * time.Minute)}, {[]int64{7}, hour.Add(time.Hour)}} {
-			ms = append(ms, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(i), Author: fmt.Sprint("a", i), Text: "oat",
-				ContentHash: fmt.Sprint(i), Sentiment: listen.Neutral, TopicIDs: m.topics, AuthorFollowers: 10, PublishedAt: m.at, FetchedAt: m.at}, ClusterIndex: -1})
+			ms = append(ms, oatMention(i, m.topics, m.at, listen.Neutral, 10))
 		}
 		if _, _, err := db.SaveMentions(ctx, 1, ms, listen.NearSync{}); err != nil {
 			t.Fatal(err)
@@ -159,24 +168,14 @@ func TestVoicesReadAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
-		w := db.WriteDB()
-		if _, err := w.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`, hour); err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range []int{7, 8, 9} {
-			if _, err := w.ExecContext(ctx, `INSERT INTO topics (id, workspace_id, name, kind, query, enabled, created_at, updated_at) VALUES ($1, 1, $2, 'brand', 'oat', TRUE, $3, $3)`, id, fmt.Sprint("t", id), hour); err != nil {
-				t.Fatal(err)
-			}
-		}
+		topicsWorkspace(t, db, hour, 7, 8, 9)
 		var ms []listen.NewMention
 		for i, m := range []struct {
 			topics    []int64
 			at        time.Duration
 			sentiment string
 		}{{[]int64{7}, 0, listen.Positive}, {[]int64{7, 8}, time.Minute, listen.Negative}, {[]int64{8, 9}, 2 * time.Minute, listen.Neutral}, {[]int64{9}, 70 * time.Minute, listen.Negative}} {
-			at := hour.Add(m.at)
-			ms = append(ms, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint(i), Author: fmt.Sprint("a", i), Text: "oat",
-				ContentHash: fmt.Sprint(i), Sentiment: m.sentiment, TopicIDs: m.topics, AuthorFollowers: int64(10 * (i + 1)), PublishedAt: at, FetchedAt: at}, ClusterIndex: -1})
+			ms = append(ms, oatMention(i, m.topics, hour.Add(m.at), m.sentiment, int64(10*(i+1))))
 		}
 		if _, _, err := db.SaveMentions(ctx, 1, ms, listen.NearSync{}); err != nil {
 			t.Fatal(err)
