@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		Links: links, Clicks: clicks, BaseURL: cfg.BaseURL, ShortURL: cfg.ShortURL, Sources: sources,
 		Accounts: a.accounts, Brand: a.brand, Platforms: a.platforms, Campaigns: a.campaigns, Conversions: a.conversions,
 		Listen: a.listen, Insights: insight.NewService(a.db), Alerts: alertRules,
-		Ready: a.db.Ready, Registry: reg, Logger: log, Version: version,
+		Ready: a.db.Ready, Registry: reg, MetricsToken: cfg.MetricsToken, Logger: log, Version: version,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https:"), TrustedProxies: proxies,
 	})
 	if err != nil {

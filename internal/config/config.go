@@ -60,6 +60,11 @@ type Config struct {
 	SMTPUser     string
 	SMTPFrom     string
 	SMTPPassword string
+	// MetricsToken, when set, is the bearer token /metrics asks for; from
+	// CHORUS_METRICS_TOKEN or CHORUS_METRICS_TOKEN_FILE only, as the SMTP
+	// password. Empty leaves /metrics open, for a scraper that reaches
+	// Chorus where nobody else does.
+	MetricsToken string
 }
 
 // Default returns the settings of a fresh install.
@@ -151,16 +156,25 @@ func (c *Config) BindSMTP(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of alert e-mails (CHORUS_SMTP_FROM)")
 }
 
-// ApplySecretEnv reads the secrets that have no flag: the SMTP password
-// from CHORUS_SMTP_PASSWORD, or the file CHORUS_SMTP_PASSWORD_FILE names.
+// ApplySecretEnv reads the secrets that have no flag, each from its
+// variable X or the file X_FILE names: the SMTP password
+// (CHORUS_SMTP_PASSWORD) and the metrics token (CHORUS_METRICS_TOKEN).
 func (c *Config) ApplySecretEnv(getenv func(string) string) error {
-	c.SMTPPassword = getenv("CHORUS_SMTP_PASSWORD")
-	if path := getenv("CHORUS_SMTP_PASSWORD_FILE"); c.SMTPPassword == "" && path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("CHORUS_SMTP_PASSWORD_FILE: %w", err)
+	for _, sec := range []struct {
+		name string
+		dst  *string
+	}{
+		{"CHORUS_SMTP_PASSWORD", &c.SMTPPassword},
+		{"CHORUS_METRICS_TOKEN", &c.MetricsToken},
+	} {
+		*sec.dst = getenv(sec.name)
+		if path := getenv(sec.name + "_FILE"); *sec.dst == "" && path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("%s_FILE: %w", sec.name, err)
+			}
+			*sec.dst = strings.TrimRight(string(b), "\r\n")
 		}
-		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
 	}
 	return nil
 }

@@ -137,3 +137,37 @@ func TestLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestApplySecretEnv(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name       string
+		env        map[string]string
+		smtp, metr string
+		err        string
+	}{
+		{"none", nil, "", "", ""},
+		{"variables", map[string]string{"CHORUS_SMTP_PASSWORD": "pw", "CHORUS_METRICS_TOKEN": "tok"}, "pw", "tok", ""},
+		{"metrics token from a file", map[string]string{"CHORUS_METRICS_TOKEN_FILE": file}, "", "from-file", ""},
+		{"variable beats file", map[string]string{"CHORUS_METRICS_TOKEN": "tok", "CHORUS_METRICS_TOKEN_FILE": file}, "", "tok", ""},
+		{"missing file", map[string]string{"CHORUS_METRICS_TOKEN_FILE": "/nonexistent/x"}, "", "", "CHORUS_METRICS_TOKEN_FILE"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Config
+			err := c.ApplySecretEnv(func(k string) string { return tt.env[k] })
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("error %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil || c.SMTPPassword != tt.smtp || c.MetricsToken != tt.metr {
+				t.Errorf("SMTP password %q, metrics token %q, %v; want %q, %q", c.SMTPPassword, c.MetricsToken, err, tt.smtp, tt.metr)
+			}
+		})
+	}
+}

@@ -67,6 +67,9 @@ type Deps struct {
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
+	// MetricsToken, when set, is the bearer token /metrics asks for;
+	// empty leaves it open.
+	MetricsToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientIP); none when empty.
 	TrustedProxies []netip.Prefix
