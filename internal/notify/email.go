@@ -21,14 +21,16 @@ import (
 func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	s := n.SMTP
 	if s.Host == "" || s.From == "" {
-		return &Error{Kind: Email, Msg: "no SMTP server configured", Hint: "set --smtp-host and --smtp-from (CHORUS_SMTP_HOST, CHORUS_SMTP_FROM)", Settings: true}
+		return &Error{Kind: Email, Msg: "no SMTP server configured", Hint: "set --smtp-host and --smtp-from (CHORUS_SMTP_HOST, CHORUS_SMTP_FROM)", Settings: true,
+			Reason: "no_smtp", HintCode: "set_smtp"}
 	}
 	msg := mail.NewMsg()
 	if err := msg.From(s.From); err != nil {
-		return &Error{Kind: Email, Msg: "bad sender address: " + err.Error(), Hint: "check --smtp-from (CHORUS_SMTP_FROM)", Settings: true}
+		return &Error{Kind: Email, Msg: "bad sender address: " + err.Error(), Hint: "check --smtp-from (CHORUS_SMTP_FROM)", Settings: true,
+			Reason: "bad_sender", Args: map[string]any{"Err": err.Error()}, HintCode: "smtp_from"}
 	}
 	if err := msg.To(t.Email); err != nil {
-		return &Error{Kind: Email, Msg: "bad recipient address: " + err.Error()}
+		return &Error{Kind: Email, Msg: "bad recipient address: " + err.Error(), Reason: "bad_recipient", Args: map[string]any{"Err": err.Error()}}
 	}
 	// A subject is one line: untrusted text never reaches it, but strip
 	// line breaks anyway.
@@ -56,7 +58,7 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
-		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error(), Settings: true}
+		return &Error{Kind: Email, Msg: "SMTP settings: " + err.Error(), Settings: true, Reason: "smtp_settings", Args: map[string]any{"Err": err.Error()}}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		if msg.IsDelivered() {
@@ -76,9 +78,12 @@ func (n *Notifier) sendMail(ctx context.Context, t Target, m Message) error {
 		// it refuses is --smtp-from, not the rule's address.
 		var se *mail.SendError
 		permanent := errors.As(err, &se) && se.ErrorCode() >= 500
-		e := &Error{Kind: Email, Msg: fmt.Sprintf("send through %s:%d: %v", s.Host, port, err), Retryable: !permanent}
+		server := fmt.Sprintf("%s:%d", s.Host, port)
+		e := &Error{Kind: Email, Msg: fmt.Sprintf("send through %s: %v", server, err), Retryable: !permanent,
+			Reason: "smtp_send", Args: map[string]any{"Server": server, "Err": err.Error()}}
 		if permanent && se.Reason == mail.ErrSMTPMailFrom {
 			e.Hint, e.Settings = "check --smtp-from (CHORUS_SMTP_FROM): the mail server does not send as this sender", true
+			e.HintCode = "smtp_sender_refused"
 		}
 		return e
 	}
@@ -112,13 +117,17 @@ func (l *login) Next(fromServer []byte, more bool) ([]byte, error) {
 // may pass later.
 func loginError(host string, port int, err error) error {
 	var te *textproto.Error
+	server := fmt.Sprintf("%s:%d", host, port)
+	args := map[string]any{"Server": server, "Err": err.Error()}
 	switch {
 	case errors.Is(err, smtp.ErrUnencrypted):
-		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login to %s:%d was not tried: the server offers no encryption (STARTTLS), and the password is only sent encrypted", host, port),
-			Hint: "use a server, or a port of it (--smtp-port), that offers STARTTLS", Settings: true}
+		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login to %s was not tried: the server offers no encryption (STARTTLS), and the password is only sent encrypted", server),
+			Hint: "use a server, or a port of it (--smtp-port), that offers STARTTLS", Settings: true,
+			Reason: "smtp_unencrypted", Args: map[string]any{"Server": server}, HintCode: "smtp_starttls"}
 	case errors.As(err, &te) && te.Code >= 500:
-		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login was refused by %s:%d: %v", host, port, err),
-			Hint: "check --smtp-user (CHORUS_SMTP_USER) and CHORUS_SMTP_PASSWORD", Settings: true}
+		return &Error{Kind: Email, Msg: fmt.Sprintf("the SMTP login was refused by %s: %v", server, err),
+			Hint: "check --smtp-user (CHORUS_SMTP_USER) and CHORUS_SMTP_PASSWORD", Settings: true,
+			Reason: "smtp_login_refused", Args: args, HintCode: "smtp_login"}
 	}
-	return &Error{Kind: Email, Msg: fmt.Sprintf("SMTP login to %s:%d failed: %v", host, port, err), Retryable: true}
+	return &Error{Kind: Email, Msg: fmt.Sprintf("SMTP login to %s failed: %v", server, err), Retryable: true, Reason: "smtp_login_failed", Args: args}
 }

@@ -133,6 +133,14 @@ type Error struct {
 	// up, a sender or SMTP login the mail server refuses, a mail server
 	// that offers no encryption for the password.
 	Settings bool
+	// Reason and Args say what Msg says as a message of the catalog
+	// ("notify.error."+Reason), so that people read it in their language;
+	// HintCode is Hint's ("notify.hint."+HintCode). What the platform or
+	// the mail server answered (its code, its message) is an argument,
+	// kept as it came, a code as its digits: it is what people look up.
+	Reason   string
+	Args     map[string]any
+	HintCode string
 }
 
 // Permanent reports whether err, returned by Send, is a refusal that every
@@ -175,7 +183,8 @@ var ErrUnknownKind = errors.New("notify: unknown target kind")
 // at a reserved domain.
 func (n *Notifier) Send(ctx context.Context, t Target, m Message) error {
 	if d := reservedDomain(t); d != "" {
-		return &Error{Kind: t.Kind, Msg: d + " is a reserved domain (RFC 2606, 6761): nothing sent", Hint: "use a real address"}
+		return &Error{Kind: t.Kind, Msg: d + " is a reserved domain (RFC 2606, 6761): nothing sent", Hint: "use a real address",
+			Reason: "reserved_domain", Args: map[string]any{"Host": d}, HintCode: "real_address"}
 	}
 	switch t.Kind {
 	case WeCom:

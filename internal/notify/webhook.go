@@ -84,7 +84,7 @@ func (n *Notifier) post(ctx context.Context, t Target, req webhookRequest, parse
 func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, parse parser) error {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return &Error{Kind: kind, Msg: "bad webhook URL"}
+		return &Error{Kind: kind, Msg: "bad webhook URL", Reason: "bad_url"}
 	}
 	hr.Header.Set("Content-Type", "application/json; charset=utf-8")
 	hr.Header.Set("User-Agent", "Chorus-Notify/1")
@@ -102,7 +102,8 @@ func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, pa
 		// The URL carries the robot's key; say what failed without it.
 		// A timeout, too, may pass on a later try; post stops trying
 		// within this one once ctx is done.
-		return &Error{Kind: kind, Msg: "request failed: " + redactURLError(err, u), Retryable: true}
+		why := redactURLError(err, u)
+		return &Error{Kind: kind, Msg: "request failed: " + why, Retryable: true, Reason: "request_failed", Args: map[string]any{"Err": why}}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
@@ -114,14 +115,17 @@ func (n *Notifier) postOnce(ctx context.Context, kind, u string, body []byte, pa
 			// DingTalk answers so for ten minutes to a robot that sent
 			// more than 20 messages in a minute.
 			return &Error{Kind: kind, Status: resp.StatusCode, Msg: "the webhook redirected to " + to + " instead of taking the message, as DingTalk does while it throttles a robot",
-				Hint: dingTalkHints[130101] + "; DingTalk then blocks it for 10 minutes", Retryable: true, RateLimited: true}
+				Hint: dingTalkHints[130101] + "; DingTalk then blocks it for 10 minutes", Retryable: true, RateLimited: true,
+				Reason: "dingtalk_redirect", Args: map[string]any{"Status": strconv.Itoa(resp.StatusCode), "To": to}, HintCode: "dingtalk_blocked"}
 		}
 		return &Error{Kind: kind, Status: resp.StatusCode, Msg: "the webhook redirected to " + to + ", which was not followed: the message was not delivered",
-			Hint: "copy the robot's webhook address again from the platform"}
+			Hint: "copy the robot's webhook address again from the platform", Reason: "redirect", Args: map[string]any{"Status": strconv.Itoa(resp.StatusCode), "To": to}, HintCode: "copy_webhook"}
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return &Error{Kind: kind, Status: resp.StatusCode, Msg: snippet(b), Retryable: true, RateLimited: resp.StatusCode == http.StatusTooManyRequests}
+		e := statusError(kind, resp.StatusCode, b)
+		e.Retryable, e.RateLimited = true, resp.StatusCode == http.StatusTooManyRequests
+		return e
 	}
 	return parse(kind, resp.StatusCode, b)
 }
@@ -168,12 +172,13 @@ func notSent(kind string, err error) *Error {
 	switch {
 	case errors.Is(err, ErrCleartext):
 		return &Error{Kind: kind, Msg: "nothing sent: the webhook URL is a plain http:// address, which would send the robot's key unencrypted",
-			Hint: "paste the robot's https:// webhook address into the rule"}
+			Hint: "paste the robot's https:// webhook address into the rule", Reason: "cleartext_url", HintCode: "https_url"}
 	case fetch.IsBlocked(err) && errors.As(err, &ae):
-		return &Error{Kind: kind, Msg: fmt.Sprintf("nothing sent: %v is a private, loopback or otherwise non-public address", ae.Args["Host"]),
-			Hint: "Chorus sends to such addresses only when started with --allow-private-fetch"}
+		host := fmt.Sprint(ae.Args["Host"])
+		return &Error{Kind: kind, Msg: fmt.Sprintf("nothing sent: %s is a private, loopback or otherwise non-public address", host),
+			Hint: "Chorus sends to such addresses only when started with --allow-private-fetch", Reason: "private_address", Args: map[string]any{"Host": host}, HintCode: "allow_private"}
 	}
-	return &Error{Kind: kind, Msg: "nothing sent: the webhook URL is not a valid https:// address"}
+	return &Error{Kind: kind, Msg: "nothing sent: the webhook URL is not a valid https:// address", Reason: "invalid_url"}
 }
 
 // redactURLError removes the URL (and its key) from a transport error.
@@ -229,15 +234,34 @@ func parseCodeBody(kind string, status int, b []byte, hints map[int]string, rate
 	var cb codeBody
 	if err := json.Unmarshal(b, &cb); err != nil || cb.ErrCode == nil {
 		if status >= 200 && status < 300 && err == nil {
-			return &Error{Kind: kind, Status: status, Msg: "unexpected answer: " + snippet(b)}
+			return &Error{Kind: kind, Status: status, Msg: "unexpected answer: " + snippet(b), Reason: "unexpected_answer", Args: map[string]any{"Status": strconv.Itoa(status), "Msg": snippet(b)}}
 		}
-		return &Error{Kind: kind, Status: status, Msg: snippet(b)}
+		return statusError(kind, status, b)
 	}
 	if *cb.ErrCode == 0 {
 		return nil
 	}
 	code := *cb.ErrCode
-	return &Error{Kind: kind, Status: status, Code: code, Msg: cb.ErrMsg, Hint: hints[code], Retryable: code == -1 || rateLimit[code], RateLimited: rateLimit[code]}
+	e := codeError(kind, status, code, cb.ErrMsg, hints)
+	e.Retryable, e.RateLimited = code == -1 || rateLimit[code], rateLimit[code]
+	return e
+}
+
+// statusError is the error of a platform that answered status with body b
+// and no code of its own: the HTTP status and the start of the body.
+func statusError(kind string, status int, b []byte) *Error {
+	return &Error{Kind: kind, Status: status, Msg: snippet(b), Reason: "http_status", Args: map[string]any{"Status": strconv.Itoa(status), "Msg": snippet(b)}}
+}
+
+// codeError is the error of a platform that answered its own code and
+// message, with the hint hints hold for the code (its catalog name is
+// the platform's kind and the code: "notify.hint.wecom.93000").
+func codeError(kind string, status, code int, msg string, hints map[int]string) *Error {
+	e := &Error{Kind: kind, Status: status, Code: code, Msg: msg, Reason: "platform_code", Args: map[string]any{"Code": strconv.Itoa(code), "Msg": msg}}
+	if h, ok := hints[code]; ok {
+		e.Hint, e.HintCode = h, kind+"."+strconv.Itoa(code)
+	}
+	return e
 }
 
 // WeCom: https://developer.work.weixin.qq.com/document/path/91770
@@ -267,7 +291,7 @@ func dingTalkRequest(t Target, m Message, now time.Time) webhookRequest {
 		ts := strconv.FormatInt(now.UnixMilli(), 10)
 		p, err := url.Parse(u)
 		if err != nil {
-			return webhookRequest{err: &Error{Kind: t.Kind, Msg: "bad webhook URL"}}
+			return webhookRequest{err: &Error{Kind: t.Kind, Msg: "bad webhook URL", Reason: "bad_url"}}
 		}
 		q := p.Query()
 		q.Set("timestamp", ts)
@@ -349,7 +373,7 @@ type feishuBody struct {
 func parseFeishu(kind string, status int, b []byte) error {
 	var fb feishuBody
 	if err := json.Unmarshal(b, &fb); err != nil || (fb.Code == nil && fb.StatusCode == nil) {
-		return &Error{Kind: kind, Status: status, Msg: snippet(b)}
+		return statusError(kind, status, b)
 	}
 	code, msg := 0, fb.Msg
 	if fb.Code != nil {
@@ -360,7 +384,9 @@ func parseFeishu(kind string, status int, b []byte) error {
 	if code == 0 {
 		return nil
 	}
-	return &Error{Kind: kind, Status: status, Code: code, Msg: msg, Hint: feishuHints[code], Retryable: code == 11232, RateLimited: code == 11232}
+	e := codeError(kind, status, code, msg, feishuHints)
+	e.Retryable, e.RateLimited = code == 11232, code == 11232
+	return e
 }
 
 // Slack: https://api.slack.com/messaging/webhooks. Quotes go in
@@ -411,13 +437,24 @@ func parseSlack(kind string, status int, b []byte) error {
 		if json.Unmarshal(b, &api) != nil || api.OK == nil || *api.OK {
 			return nil
 		}
-		hint := slackHints[api.Error]
-		if hint == "" {
-			hint = "use the address of an incoming webhook (https://hooks.slack.com/services/…)"
+		e := slackError(status, b, api.Error)
+		if e.Hint == "" {
+			e.Hint, e.HintCode = "use the address of an incoming webhook (https://hooks.slack.com/services/…)", "slack.incoming_webhook"
 		}
-		return &Error{Kind: kind, Status: status, Msg: snippet(b), Hint: hint, Retryable: api.Error == "ratelimited", RateLimited: api.Error == "ratelimited"}
+		e.Retryable, e.RateLimited = api.Error == "ratelimited", api.Error == "ratelimited"
+		return e
 	}
-	return &Error{Kind: kind, Status: status, Msg: snippet(b), Hint: slackHints[msg]}
+	return slackError(status, b, msg)
+}
+
+// slackError is the error of Slack's answer b, with the hint slackHints
+// hold for its error code.
+func slackError(status int, b []byte, code string) *Error {
+	e := statusError(Slack, status, b)
+	if h, ok := slackHints[code]; ok {
+		e.Hint, e.HintCode = h, "slack."+code
+	}
+	return e
 }
 
 // cutBytes shortens s to at most n bytes on a rune boundary.

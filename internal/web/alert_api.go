@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -106,6 +107,40 @@ func ruleView(r listen.AlertRule) alertRuleView {
 	return v
 }
 
+// alertView is an alert as the API shows it: as stored, with each
+// channel's delivery outcome read in the reader's language (deliveries).
+type alertView struct {
+	listen.Alert
+	Deliveries []deliveryView `json:"deliveries"`
+}
+
+// alertDetailView is an alert with a page of its mentions, as alertView.
+type alertDetailView struct {
+	alert.Detail
+	Deliveries []deliveryView `json:"deliveries"`
+}
+
+// alertView is a as the API shows it to r.
+func (s *Server) alertView(r *http.Request, a listen.Alert) alertView {
+	return alertView{Alert: plainDelivery(a), Deliveries: s.deliveries(r, a)}
+}
+
+// plainDelivery is a with its detail's "delivery" as earlier versions
+// stored it, each outcome in English (alert.Outcome.Plain), for the
+// clients that read it there; deliveries holds the rest.
+func plainDelivery(a listen.Alert) listen.Alert {
+	d := alert.DeliveryOutcome(a)
+	if len(d) == 0 {
+		return a
+	}
+	for k, v := range d {
+		d[k] = alert.ReadOutcome(v).Plain()
+	}
+	a.Detail = maps.Clone(a.Detail)
+	a.Detail["delivery"] = d
+	return a
+}
+
 // alertAPI serves alert rules and alerts.
 func (s *Server) alertAPI() {
 	if s.Alerts == nil {
@@ -189,7 +224,7 @@ func (s *Server) alertAPI() {
 		})
 
 	alerts := "/workspaces/{ws}/alerts"
-	s.handleAPI(op{Method: "GET", Path: alerts, Summary: "List alerts, newest first", Tag: tag, Resp: typeOf[list[listen.Alert]](),
+	s.handleAPI(op{Method: "GET", Path: alerts, Summary: "List alerts, newest first", Tag: tag, Resp: typeOf[list[alertView]](),
 		Query: []param{{Name: "unread", Doc: "1 or true: only the unread ones"}, {Name: "before", Type: typeOf[int64](), Doc: "Only alerts with a smaller id: the next page"},
 			{Name: "limit", Type: typeOf[int](), Doc: "At most this many, 1–200"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -208,12 +243,16 @@ func (s *Server) alertAPI() {
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, listOf(as))
+			views := make([]alertView, len(as))
+			for i, a := range as {
+				views[i] = s.alertView(r, a)
+			}
+			writeJSON(w, http.StatusOK, listOf(views))
 			return nil
 		})
 	s.handleAPI(op{Method: "GET", Path: alerts + "/{id}", Summary: "Get an alert with a page of the mentions it carries (mention_ids): " +
 		strconv.Itoa(alert.MaxAlertMentions) + " a page in the order they reached Chorus, the newest first; mentions_page is the page, of mentions_pages",
-		Tag: tag, Resp: typeOf[alert.Detail](),
+		Tag: tag, Resp: typeOf[alertDetailView](),
 		Query: []param{{Name: "page", Type: typeOf[int](), Doc: "The page of the mentions, 1 (the newest, when absent) to mentions_pages; another is 422 at page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
@@ -221,29 +260,31 @@ func (s *Server) alertAPI() {
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, d)
+			deliveries := s.deliveries(r, d.Alert)
+			d.Alert = plainDelivery(d.Alert)
+			writeJSON(w, http.StatusOK, alertDetailView{Detail: d, Deliveries: deliveries})
 			return nil
 		})
-	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/read", Summary: "Mark an alert read", Tag: tag, Perm: account.EditListening, Resp: typeOf[listen.Alert]()},
+	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/read", Summary: "Mark an alert read", Tag: tag, Perm: account.EditListening, Resp: typeOf[alertView]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			a, err := s.Alerts.MarkRead(r.Context(), p.Workspace.ID, id)
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, a)
+			writeJSON(w, http.StatusOK, s.alertView(r, a))
 			return nil
 		})
 	s.handleAPI(op{Method: "POST", Path: alerts + "/{id}/redeliver", Summary: "Send an alert again to its rule's channels that refused it or failed to take it, " +
 		"not twice to one that took it (202: queued for the delivery job, those channels pending; 409 when there is nothing to send again, and why)",
-		Tag: tag, Perm: account.EditListening, Resp: typeOf[listen.Alert](), Status: http.StatusAccepted},
+		Tag: tag, Perm: account.EditListening, Resp: typeOf[alertView](), Status: http.StatusAccepted},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			a, err := s.Alerts.Redeliver(r.Context(), p.Workspace.ID, id)
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusAccepted, a)
+			writeJSON(w, http.StatusAccepted, s.alertView(r, a))
 			return nil
 		})
 }

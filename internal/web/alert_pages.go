@@ -423,3 +423,45 @@ func newAlertPager(d alert.Detail, path string) alertPager {
 	}
 	return pg
 }
+
+// deliveryView is a channel's delivery outcome as the alert page and the
+// API show it: its state, what went wrong and what to do in the reader's
+// language (Message), and for the API the stable code of what went wrong
+// (notify.Error.Reason) and of its hint, and the English text. An outcome
+// an earlier version stored as English text shows as it is.
+type deliveryView struct {
+	Key      string `json:"channel_key"`
+	Channel  string `json:"channel"`
+	State    string `json:"state" doc:"ok, pending (to be sent again), failed (tried again later) or refused (for good, not tried again)"`
+	Settings bool   `json:"settings,omitempty" doc:"A refusal fixed in the server's SMTP settings, not in the rule's channel"`
+	Code     string `json:"code,omitempty" doc:"What went wrong, a stable code: platform_code (the platform's own code and message are in text and message), http_status, reserved_domain, no_smtp …"`
+	HintCode string `json:"hint_code,omitempty"`
+	Message  string `json:"message,omitempty" doc:"What went wrong and what to do, in the reader's language"`
+	Text     string `json:"text,omitempty" doc:"The same in English"`
+}
+
+// OK, Pending and Refused tell the alert page the outcome's state.
+func (v deliveryView) OK() bool      { return v.State == alert.StateOK }
+func (v deliveryView) Pending() bool { return v.State == alert.StatePending }
+func (v deliveryView) Refused() bool { return v.State == alert.StateRefused }
+
+// deliveries reads the outcome of each channel of a's rule, in the order
+// of their keys ("3f9a0c1e:wecom"), in the request's language.
+func (s *Server) deliveries(r *http.Request, a listen.Alert) []deliveryView {
+	loc := s.locale(r)
+	d := alert.DeliveryOutcome(a)
+	out := []deliveryView{}
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		_, kind, _ := strings.Cut(k, ":")
+		o := alert.ReadOutcome(d[k])
+		v := deliveryView{Key: k, Channel: kind, State: o.State, Settings: o.Settings, Code: o.Reason, HintCode: o.Hint, Text: o.Text, Message: o.Text}
+		if o.Reason != "" {
+			v.Message = s.cat.T(loc, "notify.error."+o.Reason, o.Args)
+			if o.Hint != "" {
+				v.Message = s.cat.T(loc, "notify.with_hint", map[string]any{"Msg": v.Message, "Hint": s.cat.T(loc, "notify.hint."+o.Hint, o.Args)})
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"net/http"
@@ -15,8 +16,11 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/fetch"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
+	"github.com/chorus-hq/chorus/internal/notify/fake"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -604,4 +608,96 @@ func TestAlertPageMentionPages(t *testing.T) {
 			t.Errorf("API page %d: %d, %d mentions, page %v of %v; want %d of %d", page, status, len(mentions), got["mentions_page"], got["mentions_pages"], to-from, pages)
 		}
 	}
+}
+
+// TestDeliveryOutcomeInReadersLanguage: a channel's refusal reads in the
+// reader's language on the alert page and in the API: what went wrong
+// and what to do in Chinese for a Chinese reader, the platform's own
+// code and message as it answered them; the API adds the stable code
+// and the English text. Outcomes an earlier version stored as English
+// text still show as they are, a refusal still as one, and the alert is
+// still offered to be sent again.
+func TestDeliveryOutcomeInReadersLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		owner := h.tenant("acme", account.Owner)
+		ws := owner.ws.ID
+		robot := fake.New(t, notify.WeCom, "k1", "")
+		wrongKey := listen.Channel{Kind: notify.WeCom, URL: strings.Replace(robot.URL(), "k1", "k2", 1)}
+		rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true,
+			Channels: []listen.Channel{wrongKey, {Kind: notify.DingTalk, URL: "https://oapi.dingtalk.com/robot/send?access_token=d"}}})
+		must(t, err)
+		a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{RuleID: rule.ID, Kind: "crisis_word", Value: 1, FiredAt: time.Now()}, time.Time{}, nil)
+		must(t, err)
+		sendErr := (&notify.Notifier{HTTP: fetch.New(fetch.Options{AllowPrivate: true})}).Send(ctx,
+			notify.Target{Kind: notify.WeCom, URL: wrongKey.URL}, notify.Message{Title: "危机"})
+		if !notify.Permanent(sendErr) {
+			t.Fatalf("Send with a wrong key = %v, want a refusal for good", sendErr)
+		}
+		const platformMsg = "invalid webhook url, hint: [1700000000_1_abc], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=93000"
+		const oldRefusal = "dingtalk: error 310000: sign not match (check the robot's signing secret (加签, starts with SEC), its keywords and IP allow-list, and this server's clock)"
+		const oldFailure = "email: send through smtp.acme.com:587: dial tcp: i/o timeout"
+		must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, map[string]string{
+			"0:wecom":    alert.RefusedOutcome(sendErr),
+			"1:dingtalk": "refused: " + oldRefusal, // as stored by an earlier version
+			"2:email":    oldFailure,
+		}, nil))
+
+		cat := mustCatalog(t)
+		b := h.browser()
+		b.login(owner.email, owner.password)
+		path := AlertPagePath("acme", a.ID)
+		want := map[string]string{
+			"zh-CN": "平台返回错误码 93000：" + platformMsg + "（Webhook 地址或其中的 key 有误：请从群机器人处重新复制）",
+			"en":    "error 93000: " + platformMsg + " (the webhook URL or its key is wrong: copy it again from the group robot)",
+		}
+		for _, lang := range Locales {
+			status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
+			rows := strings.Split(section(body, `id="alert-delivery"`, "</tr>"), "<div>")
+			if status != http.StatusOK || len(rows) < 4 {
+				t.Fatalf("%s alert page: %d, delivery %q", lang, status, rows)
+			}
+			refused := html.EscapeString(cat.T(lang, "listening.alert_refused", nil))
+			wecom, ding, mail := rows[1], rows[2], rows[3] // in the order of their keys
+			if !strings.Contains(wecom, html.EscapeString(want[lang])) || !strings.Contains(wecom, refused) {
+				t.Errorf("%s: the robot's refusal reads %s, want %q and that it is not tried again", lang, wecom, want[lang])
+			}
+			if lang == "zh-CN" && strings.Contains(wecom, "wrong") {
+				t.Errorf("zh-CN: the robot's refusal is in English: %s", wecom)
+			}
+			if !strings.Contains(ding, html.EscapeString(oldRefusal)) || !strings.Contains(ding, refused) {
+				t.Errorf("%s: a refusal stored as English text reads %s, want it as it is and that it is not tried again", lang, ding)
+			}
+			if !strings.Contains(mail, html.EscapeString(oldFailure)) || strings.Contains(mail, refused) {
+				t.Errorf("%s: a failure stored as English text reads %s, want it as it is", lang, mail)
+			}
+			if !strings.Contains(section(body, `id="alert-redeliver"`, "</form>"), cat.T(lang, "listening.alert_redeliver", nil)+"</button>") {
+				t.Errorf("%s: the page offers no Send again", lang)
+			}
+
+			status, _, raw := apiIn(t, h, lang, "GET", "/workspaces/acme/alerts/"+strconv.FormatInt(a.ID, 10), owner.token, "")
+			var got struct {
+				Detail struct {
+					Delivery map[string]string `json:"delivery"`
+				} `json:"detail"`
+				Deliveries []deliveryView `json:"deliveries"`
+			}
+			if err := json.Unmarshal([]byte(raw), &got); err != nil || status != http.StatusOK || len(got.Deliveries) != 3 {
+				t.Fatalf("%s API: %d %s", lang, status, raw)
+			}
+			wants := []deliveryView{
+				{Key: "0:wecom", Channel: "wecom", State: "refused", Code: "platform_code", HintCode: "wecom.93000", Message: want[lang], Text: sendErr.Error()},
+				{Key: "1:dingtalk", Channel: "dingtalk", State: "refused", Message: oldRefusal, Text: oldRefusal},
+				{Key: "2:email", Channel: "email", State: "failed", Message: oldFailure, Text: oldFailure},
+			}
+			if !reflect.DeepEqual(got.Deliveries, wants) {
+				t.Errorf("%s API deliveries:\n got %+v\nwant %+v", lang, got.Deliveries, wants)
+			}
+			// The detail keeps each outcome in English, as it always read.
+			if plain := map[string]string{"0:wecom": "refused: " + sendErr.Error(), "1:dingtalk": "refused: " + oldRefusal, "2:email": oldFailure}; !reflect.DeepEqual(got.Detail.Delivery, plain) {
+				t.Errorf("%s API detail.delivery = %v, want %v", lang, got.Detail.Delivery, plain)
+			}
+		}
+	})
 }

@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -449,37 +447,9 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 	redeliver, why := canRedeliver(d.Alert, rule)
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
 		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": strconv.FormatFloat(d.Value, 'f', 2, 64),
-		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": deliveryRows(d.Alert), "Redeliver": redeliver, "RedeliverWhy": why,
+		"Baseline": strconv.FormatFloat(d.Baseline, 'f', 2, 64), "Delivery": s.deliveries(r, d.Alert), "Redeliver": redeliver, "RedeliverWhy": why,
 		"Pager": newAlertPager(d, AlertPagePath(p.Workspace.Slug, id))})
 	return nil
-}
-
-// deliveryRow is one channel's outcome on the alert page. Refused: the
-// channel refused the alert for good and is not tried again; InSettings:
-// the fix belongs in the server's SMTP settings, not in the rule;
-// Pending: it is to be sent again (alert.PendingOutcome).
-type deliveryRow struct {
-	Channel, Error                   string
-	OK, Refused, InSettings, Pending bool
-}
-
-// deliveryRows reads the outcome of each channel of the rule, in the
-// order of their keys, from the alert's "delivery" detail ("3f9a0c1e:wecom": "ok").
-func deliveryRows(a listen.Alert) []deliveryRow {
-	d := alert.DeliveryOutcome(a)
-	var rows []deliveryRow
-	for _, k := range slices.Sorted(maps.Keys(d)) {
-		_, kind, _ := strings.Cut(k, ":")
-		row := deliveryRow{Channel: kind, OK: d[k] == "ok", Pending: d[k] == alert.PendingOutcome}
-		if !row.OK && !row.Pending {
-			row.Error = d[k]
-			if r, ok := alert.Refused(d[k]); ok {
-				row.Error, row.Refused, row.InSettings = r.Err, true, r.Settings
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
 }
 
 // Hot terms card bounds: the days it covers, the terms its table shows

@@ -279,10 +279,12 @@ func TestAlertPageSaysWhereToFix(t *testing.T) {
 			t.Fatalf("%s alert page: %d, delivery %q", lang, status, rows)
 		}
 		slack, mail := rows[1], rows[2] // in the order of their keys
-		if !strings.Contains(mail, "no SMTP server configured") || !strings.Contains(mail, want.settings) || strings.Contains(mail, want.channel) || strings.Contains(mail, edit) {
+		// What went wrong, in the reader's language.
+		noSMTP, reserved := text("notify.error.no_smtp"), html.EscapeString(cat.T(lang, "notify.error.reserved_domain", map[string]any{"Host": "hooks.slack.test"}))
+		if !strings.Contains(mail, noSMTP) || !strings.Contains(mail, want.settings) || strings.Contains(mail, want.channel) || strings.Contains(mail, edit) {
 			t.Errorf("%s: an e-mail the server's settings cannot send: %s", lang, mail)
 		}
-		if !strings.Contains(slack, "reserved domain") || !strings.Contains(slack, want.channel) || !strings.Contains(slack, edit+want.edit+"</a>") || strings.Contains(slack, want.settings) {
+		if !strings.Contains(slack, reserved) || !strings.Contains(slack, want.channel) || !strings.Contains(slack, edit+want.edit+"</a>") || strings.Contains(slack, want.settings) {
 			t.Errorf("%s: a channel refused for its address: %s", lang, slack)
 		}
 	}

@@ -1025,6 +1025,22 @@ func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 					t.Errorf("delivery outcome %v, want one refused for good saying %q, to be fixed in the server's settings: %v", out, want, settings)
 				}
 			}
+			// Each says what went wrong as a message of the catalog, the
+			// platform's code and message as it answered them.
+			for _, want := range []alert.Outcome{
+				{State: alert.StateRefused, Reason: "platform_code", Hint: "wecom.93000",
+					Args: map[string]any{"Code": "93000", "Msg": "invalid webhook url, hint: [1700000000_1_abc], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=93000"}},
+				{State: alert.StateRefused, Reason: "platform_code", Hint: "dingtalk.310000", Args: map[string]any{"Code": "310000", "Msg": "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"}},
+				{State: alert.StateRefused, Reason: "no_smtp", Hint: "set_smtp", Settings: true},
+			} {
+				if !slices.ContainsFunc(slices.Collect(maps.Values(out)), func(v string) bool {
+					got := alert.ReadOutcome(v)
+					got.Text = ""
+					return reflect.DeepEqual(got, want)
+				}) {
+					t.Errorf("delivery outcome %v, want one %+v", out, want)
+				}
+			}
 		}
 		for name, r := range map[string]*fake.Robot{"dingtalk": ding, "wecom": wecom, "slack": slack} {
 			if n := r.Requests(); n != 1 {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -556,7 +555,7 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 			outcome[key] = RefusedOutcome(err)
 		default:
 			failed = true
-			outcome[key] = err.Error()
+			outcome[key] = FailedOutcome(err)
 		}
 		e.opt.Logger.WarnContext(ctx, "deliver alert", slog.Int64("workspace", ws), slog.Int64("alert", a.ID), slog.String("channel", c.Kind),
 			slog.Int("try", a.DeliveryAttempts+1), slog.Bool("final", notify.Permanent(err)), slog.Any("err", err))
@@ -591,56 +590,6 @@ func channelKey(c listen.Channel) string {
 // place in the rule for an outcome recorded before the keys.
 func took(prev map[string]string, i int, c listen.Channel) bool {
 	return prev[channelKey(c)] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok"
-}
-
-// refusedPrefix starts the outcome of a channel that refused the alert for
-// good (notify.Permanent): it is not tried again. refusedSettingsPrefix
-// starts it instead when the fix belongs in the server's settings
-// (notify.InSettings: its SMTP login or sender), not in the channel.
-const (
-	refusedPrefix         = "refused: "
-	refusedSettingsPrefix = "refused, server settings: "
-)
-
-// RefusedOutcome is the outcome of a channel that refused the alert for
-// good with err.
-func RefusedOutcome(err error) string {
-	if notify.InSettings(err) {
-		return refusedSettingsPrefix + err.Error()
-	}
-	return refusedPrefix + err.Error()
-}
-
-// Refusal is a channel's refusal for good, read from its outcome: the
-// error, and whether it is fixed in the server's settings rather than in
-// the rule's channel.
-type Refusal struct {
-	Err      string
-	Settings bool
-}
-
-// Refused reports whether outcome, a value of DeliveryOutcome, is a
-// refusal for good, and returns it.
-func Refused(outcome string) (Refusal, bool) {
-	if why, ok := strings.CutPrefix(outcome, refusedSettingsPrefix); ok {
-		return Refusal{Err: why, Settings: true}, true
-	}
-	why, ok := strings.CutPrefix(outcome, refusedPrefix)
-	return Refusal{Err: why}, ok
-}
-
-// DeliveryOutcome is each channel's outcome of a's tries so far, keyed
-// by channelKey: "ok", the error of a try that may pass later, or a
-// refusal for good (Refused).
-func DeliveryOutcome(a listen.Alert) map[string]string {
-	out := map[string]string{}
-	prev, _ := a.Detail["delivery"].(map[string]any)
-	for k, v := range prev {
-		if s, ok := v.(string); ok {
-			out[k] = s
-		}
-	}
-	return out
 }
 
 // DeliverDue makes the delivery tries that are due, of every workspace

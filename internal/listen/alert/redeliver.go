@@ -11,7 +11,7 @@ import (
 // PendingOutcome is the outcome of a channel that is to be sent the
 // alert again (Redeliver) and has not been tried since: the delivery job
 // tries it as a channel that failed.
-const PendingOutcome = "pending"
+const PendingOutcome = StatePending
 
 // Redeliver sends an alert again, through the delivery job, to the
 // channels of its rule that have not taken it: once the cause of a
