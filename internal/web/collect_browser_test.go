@@ -219,3 +219,59 @@ func poll[T any](ctx context.Context, expr string) (T, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSnippetWaitsForPrerender: a prerendered landing page runs the
+// snippet before anyone sees it, and may never be seen; its landing,
+// which makes a prefetched click a person's, is sent when the page is
+// shown (prerenderingchange), not before.
+func TestSnippetWaitsForPrerender(t *testing.T) {
+	exe := chromium(t)
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	key, err := h.conversions.PublicKey(ctx, owner.ws.ID)
+	must(t, err)
+	page := fmt.Sprintf(`<!doctype html><html><head><meta charset="utf-8"><title>Landing</title>
+<script>window.__shown = false; Object.defineProperty(document, "prerendering", {configurable: true, get: function () { return !window.__shown; }});</script>
+<script src="%s/t.js" data-key="%s"></script></head><body><h1>Oolong tea</h1></body></html>`, html.EscapeString(h.ts.URL), html.EscapeString(key))
+	landing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	}))
+	defer landing.Close()
+	l, err := h.db.CreateLink(ctx, link.Link{WorkspaceID: owner.ws.ID, Code: link.NewCode(), Destination: landing.URL + "/spring", Channel: "weibo"})
+	must(t, err)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserAgent(chromeUA), chromedp.Flag("disable-background-networking", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	must(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	bctx, cancel = context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+
+	must(t, chromedp.Do(bctx, chromedp.Navigate(h.ts.URL+"/l/"+l.Code)))
+	if cid, err := poll[string](bctx, `window.chorus && window.chorus.cid()`); err != nil || !link.ValidClickID(cid) {
+		t.Fatalf("snippet cid = %q, %v", cid, err)
+	}
+	landings := func() int {
+		ev := conversion.Landing
+		list, err := h.conversions.List(ctx, owner.ws.ID, conversion.ListFilter{Event: &ev})
+		must(t, err)
+		return len(list)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if n := landings(); n != 0 {
+		t.Fatalf("%d landings sent while the page was prerendered; want none", n)
+	}
+	must(t, chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void](`window.__shown = true; document.dispatchEvent(new Event("prerenderingchange")); undefined`)))
+	deadline := time.Now().Add(10 * time.Second)
+	for landings() == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := landings(); n != 1 {
+		t.Errorf("%d landings once the page was shown; want 1", n)
+	}
+}

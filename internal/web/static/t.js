@@ -60,20 +60,27 @@
     w.chorus = { track: track, cid: function () { return cid; } };
     for (var i = 0; i < early.length; i++) track(early[i][0], early[i][1]);
     if (!cid) return;
-    if (fresh) track("landing");
-    var done = false, timer;
-    var engaged = function () {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      w.removeEventListener("scroll", onScroll);
-      track("engaged");
+    var visit = function () {
+      if (fresh) track("landing");
+      var done = false, timer;
+      var engaged = function () {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        w.removeEventListener("scroll", onScroll);
+        track("engaged");
+      };
+      var onScroll = function () {
+        var h = d.documentElement.scrollHeight || 1;
+        if ((w.scrollY + w.innerHeight) / h >= 0.5) engaged();
+      };
+      timer = setTimeout(engaged, 10000);
+      w.addEventListener("scroll", onScroll, { passive: true });
     };
-    var onScroll = function () {
-      var h = d.documentElement.scrollHeight || 1;
-      if ((w.scrollY + w.innerHeight) / h >= 0.5) engaged();
-    };
-    timer = setTimeout(engaged, 10000);
-    w.addEventListener("scroll", onScroll, { passive: true });
+    // A prerendered page runs before anyone sees it, and may never be
+    // seen: the visit, and its landing, begin when it is shown. A landing
+    // is what makes a prefetched click a person's.
+    if (d.prerendering) d.addEventListener("prerenderingchange", visit, { once: true });
+    else visit();
   } catch (e) {}
 })(window, document);
