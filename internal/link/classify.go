@@ -165,6 +165,18 @@ func Classify(r Request, a Agent) Class {
 	return Human
 }
 
+// Landed is the class of a click whose landing the snippet reported: a
+// person's browser ran the page. A prefetch (or prerender, which the
+// snippet reports only once shown) whose response the person's visit
+// used is their click, the only request their visit made, so it is
+// human; a crawler that runs scripts stays a bot.
+func (c Class) Landed() Class {
+	if c == Prefetch {
+		return Human
+	}
+	return c
+}
+
 // Classifier classifies clicks and caches parsed agents, since the same
 // few user agents make most clicks. It is not safe for concurrent use: the
 // batch writer owns one.

@@ -86,3 +86,15 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("Truncate kept invalid bytes: %q", got)
 	}
 }
+
+// TestClassLanded: a landing reported on a prefetch's cid makes it a
+// person's click; a crawler that runs the page's script stays a bot.
+func TestClassLanded(t *testing.T) {
+	for _, tt := range []struct{ in, want Class }{
+		{Prefetch, Human}, {Human, Human}, {Bot, Bot}, {Preview, Preview},
+	} {
+		if got := tt.in.Landed(); got != tt.want {
+			t.Errorf("%s.Landed() = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}

@@ -440,6 +440,18 @@ func (w *Writer) day(loc *time.Location, at time.Time) string {
 	if d, ok := w.days[loc]; ok && !at.Before(d.start) && at.Before(d.end) {
 		return d.date
 	}
+	if len(w.days) >= 1024 {
+		clear(w.days)
+	}
+	w.days[loc] = dayOf(loc, at)
+	return w.days[loc].date
+}
+
+// Day returns the workspace's day (in loc) of a click at at: the day
+// whose salt hashes its visitor and whose unique clicks it may be one of.
+func Day(loc *time.Location, at time.Time) string { return dayOf(loc, at).date }
+
+func dayOf(loc *time.Location, at time.Time) dayRange {
 	y, m, dd := at.In(loc).Date()
 	// Days run from the first whole UTC hour in them, as every figure by
 	// day is measured (metric.OnHour): from 00:30 in Asia/Kolkata, so that
@@ -450,12 +462,8 @@ func (w *Writer) day(loc *time.Location, at time.Time) string {
 		dd--
 		start = metric.OnHour(time.Date(y, m, dd, 0, 0, 0, 0, loc))
 	}
-	if len(w.days) >= 1024 {
-		clear(w.days)
-	}
-	w.days[loc] = dayRange{date: time.Date(y, m, dd, 0, 0, 0, 0, loc).Format(time.DateOnly), start: start,
+	return dayRange{date: time.Date(y, m, dd, 0, 0, 0, 0, loc).Format(time.DateOnly), start: start,
 		end: metric.OnHour(time.Date(y, m, dd+1, 0, 0, 0, 0, loc))}
-	return w.days[loc].date
 }
 
 // maxReferrers bounds the writer's cache of referrer hosts.

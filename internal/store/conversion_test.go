@@ -722,3 +722,26 @@ func TestServerEventReplacesSnippetClaim(t *testing.T) {
 		}
 	})
 }
+
+// TestPrefetchLandingInFunnel: the snippet's landing on a prefetch's cid
+// (the person's visit used the prefetched response) makes the funnel
+// count a person's effective click and its landing, where the click
+// stayed a prefetch and the landing a machine's.
+func TestPrefetchLandingInFunnel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		at := w.now.Add(-time.Minute)
+		c := link.Click{ClickID: link.NewClickID(), WorkspaceID: w.ws, LinkID: w.wechat.ID, At: at, Class: link.Prefetch, Visitor: "v", Day: at.Format(time.DateOnly)}
+		if _, err := db.WriteClicks(ctx, []link.Click{c}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Collect(ctx, w.site, conversion.SourceSnippet, conversion.Payload{Event: conversion.Landing, ClickID: c.ClickID}); err != nil {
+			t.Fatal(err)
+		}
+		fn, err := w.svc.Funnel(ctx, w.ws, conversion.Filter{From: w.now.Add(-time.Hour), To: w.now.Add(time.Hour)}, conversion.LastTouch)
+		if err != nil || fn.Clicks != 1 || fn.HumanClicks != 1 || fn.UniqueClicks != 1 || fn.EffectiveClicks != 1 || fn.LandedClicks != 1 || fn.Landing != 1 {
+			t.Errorf("funnel = %+v, %v; want the click a person's, effective and landed", fn, err)
+		}
+	})
+}

@@ -419,6 +419,13 @@ func (db *DB) breakdownDays(ctx context.Context, id int64, from, to time.Time) (
 		}
 		err := db.InTx(ctx, func(tx *Tx) error {
 			c := tx.conn()
+			if db.dialect == Postgres {
+				// As promoteClick: a click whose class changes after its
+				// day ended is counted before or corrected after.
+				if _, err := c.exec(ctx, `SELECT id FROM links WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
+					return err
+				}
+			}
 			for _, dim := range link.Dimensions {
 				if _, err := c.exec(ctx, fmt.Sprintf(`INSERT INTO click_breakdowns (link_id, day, dim, key, clicks, human_clicks)
 					SELECT $1, $2, $3, %s, COUNT(*), CAST(SUM(CASE WHEN class = 'human' THEN 1 ELSE 0 END) AS BIGINT)
@@ -668,6 +675,11 @@ func prepareClicks(ctx context.Context, b batchConn, clicks []link.Click) ([]lin
 	if err != nil {
 		return nil, apperr.Wrap(err, "look up the links of clicks")
 	}
+	// Marks first: a prefetch whose landing came before it is a person's
+	// click, and may be unique.
+	if err := applyMarks(ctx, b, live); err != nil {
+		return nil, apperr.Wrap(err, "apply landing marks")
+	}
 	if err := claimUniques(ctx, b, live); err != nil {
 		return nil, apperr.Wrap(err, "claim unique clicks")
 	}
@@ -679,9 +691,6 @@ func prepareClicks(ctx context.Context, b batchConn, clicks []link.Click) ([]lin
 		for i := range clicks {
 			clicks[i].Unique = unique[clicks[i].ClickID]
 		}
-	}
-	if err := applyMarks(ctx, b, live); err != nil {
-		return nil, apperr.Wrap(err, "apply landing marks")
 	}
 	return live, nil
 }
@@ -760,7 +769,12 @@ func claimUniques(ctx context.Context, b batchConn, clicks []link.Click) error {
 		}
 		for _, i := range part {
 			c := &clicks[i]
-			c.Unique = won[key{c.LinkID, c.Visitor, c.UniqueDay}]
+			// One click a key: a prefetch made a person's by its early
+			// landing is a candidate the writer did not weigh against the
+			// batch's other clicks.
+			k := key{c.LinkID, c.Visitor, c.UniqueDay}
+			c.Unique = won[k]
+			delete(won, k)
 		}
 		return nil
 	})
@@ -802,6 +816,9 @@ func applyMarks(ctx context.Context, b batchConn, clicks []link.Click) error {
 				if c := byID[id]; c != nil {
 					c.Landed = c.Landed || landed || engaged
 					c.Engaged = c.Engaged || engaged
+					if c.Landed && c.Class.Landed() == link.Human && c.Class != link.Human {
+						c.Class, c.UniqueDay = link.Human, c.Day
+					}
 					found = append(found, id)
 					if c.Landed && c.Class == link.Human {
 						seen = append(seen, c)
@@ -1062,6 +1079,93 @@ func snippetSeen(ctx context.Context, b batchConn, linkID int64, at time.Time) e
 	return b.exec(ctx, snippetSeenSQL, linkID, hour)
 }
 
+// promoteClick makes a click whose landing was reported a person's
+// (link.Class.Landed: a prefetch whose response their visit used) and
+// counts it so: unique when its visitor has no unique click on the link
+// that day, in its roll-up, and in the breakdowns of its day when they
+// are filled (a server may report a landing days later). It says whether
+// the click is unique.
+func (db *DB) promoteClick(ctx context.Context, c conn, ref link.ClickRef) (bool, error) {
+	if db.dialect == Postgres {
+		// breakdownDays takes the same lock to fill a day, so that the
+		// filling either counts this click as it now is or comes first
+		// and is corrected below.
+		if _, err := c.exec(ctx, `SELECT id FROM links WHERE id = $1 FOR NO KEY UPDATE`, ref.LinkID); err != nil {
+			return false, err
+		}
+	}
+	var tz string
+	if err := c.queryRow(ctx, `SELECT time_zone FROM workspaces WHERE id = $1`, ref.WorkspaceID).Scan(&tz); err != nil {
+		return false, err
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	// The claim keeps the visitor's later clicks of the day from counting
+	// as unique too; a day's claims are forgotten two days on, so the
+	// clicks say whether one counted already. A visitor hash is one
+	// day's: the same hash is the same day.
+	res, err := c.exec(ctx, `INSERT INTO click_uniques (link_id, visitor, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		ref.LinkID, ref.Visitor, link.Day(loc, ref.At))
+	if err != nil {
+		return false, err
+	}
+	claimed, _ := res.RowsAffected()
+	sameVisitor := `t.visitor = own.visitor`
+	if db.dialect == SQLite {
+		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
+	}
+	var others int64
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM click_events own
+		JOIN click_events t ON `+sameVisitor+` AND t.class = 'human' AND t.link_id = own.link_id AND t.is_unique AND t.click_id <> own.click_id
+		WHERE own.click_id = $1`, ref.ClickID).Scan(&others); err != nil {
+		return false, err
+	}
+	unique := claimed > 0 && others == 0
+	if _, err := c.exec(ctx, `UPDATE click_events SET class = 'human', is_unique = $1 WHERE click_id = $2`, unique, ref.ClickID); err != nil {
+		return false, err
+	}
+	uniques := 0
+	if unique {
+		uniques = 1
+	}
+	if _, err := c.exec(ctx, `UPDATE click_rollups SET human_clicks = human_clicks + 1, unique_clicks = unique_clicks + $1
+		WHERE link_id = $2 AND hour = $3`, uniques, ref.LinkID, ref.At.UTC().Truncate(time.Hour)); err != nil {
+		return false, err
+	}
+	day := ref.At.UTC().Format(time.DateOnly)
+	var filled int64
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM click_breakdown_days WHERE link_id = $1 AND day = $2`, ref.LinkID, day).Scan(&filled); err != nil || filled == 0 {
+		return unique, err
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE click_breakdowns SET clicks = clicks - 1 WHERE link_id = $1 AND day = $2 AND dim = 'class' AND key = $3`, []any{ref.LinkID, day, ref.Class}},
+		{`DELETE FROM click_breakdowns WHERE link_id = $1 AND day = $2 AND dim = 'class' AND key = $3 AND clicks = 0`, []any{ref.LinkID, day, ref.Class}},
+		{`INSERT INTO click_breakdowns (link_id, day, dim, key, clicks, human_clicks) VALUES ($1, $2, 'class', 'human', 1, 1)
+			ON CONFLICT (link_id, day, dim, key) DO UPDATE SET clicks = click_breakdowns.clicks + 1,
+				human_clicks = click_breakdowns.human_clicks + 1`, []any{ref.LinkID, day}},
+	} {
+		if _, err := c.exec(ctx, q.sql, q.args...); err != nil {
+			return false, err
+		}
+	}
+	for _, dim := range link.Dimensions {
+		if dim == "class" {
+			continue
+		}
+		if _, err := c.exec(ctx, fmt.Sprintf(`UPDATE click_breakdowns SET human_clicks = human_clicks + 1
+			WHERE link_id = $1 AND day = $2 AND dim = $3 AND key = (SELECT %s FROM click_events WHERE click_id = $4)`, breakdownKeys[dim]),
+			ref.LinkID, day, dim, ref.ClickID); err != nil {
+			return false, err
+		}
+	}
+	return unique, nil
+}
+
 // MarkClick records that a click's visitor reached the landing page
 // (landed) or stayed on it (engaged, which implies landed): it sets
 // click_events.landed / engaged and, for a unique human click, adds one to
@@ -1099,6 +1203,12 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 		addLanded, addEngaged, err := markClick(ctx, c, clickID, landed, engaged)
 		if err != nil {
 			return err
+		}
+		if class := link.Class(ref.Class); addLanded > 0 && class.Landed() == link.Human && class != link.Human {
+			if ref.Unique, err = db.promoteClick(ctx, c, ref); err != nil {
+				return apperr.Wrap(err, "count the landed click as a person's")
+			}
+			ref.Class = string(link.Human)
 		}
 		ref.Landed = ref.Landed || landed
 		ref.Engaged = ref.Engaged || engaged

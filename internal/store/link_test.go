@@ -1023,3 +1023,97 @@ func TestLinkTotals(t *testing.T) {
 		}
 	})
 }
+
+// TestLandedPrefetchIsPersonsClick: a browser prefetched the link (the
+// redirect answered with a cid), and the person's visit used that
+// response, so the only click their visit made is the prefetch's, and
+// the snippet reports its landing. That click is a person's: human,
+// unique for its visitor, link and day, effective, in the click, the
+// roll-ups and the breakdowns of a day already filled; a visitor's
+// second click of the day stays not unique, and a landing that comes
+// before its prefetch is written counts as well.
+func TestLandedPrefetchIsPersonsClick(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		// Three days ago, 10:00 UTC: the same day in Shanghai.
+		h := time.Now().UTC().Truncate(24 * time.Hour).Add(-3*24*time.Hour + 10*time.Hour)
+		prefetch := testClick(l, h.Add(time.Minute), link.Prefetch, "p", false)
+		seen := testClick(l, h.Add(2*time.Minute), link.Human, "q", true)
+		again := testClick(l, h.Add(3*time.Minute), link.Prefetch, "q", false)
+		idle := testClick(l, h.Add(4*time.Minute), link.Prefetch, "r", false)
+		if _, err := db.WriteClicks(ctx, []link.Click{prefetch, seen, again, idle}); err != nil {
+			t.Fatal(err)
+		}
+		// The day's breakdowns are filled before the landings come (a
+		// server reporting them late, with their time).
+		if _, err := db.LinkStats(ctx, ws, l.ID, h.Add(-10*time.Hour), h.Add(14*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{prefetch.ClickID, again.ClickID, prefetch.ClickID} {
+			if _, err := db.MarkClick(ctx, id, true, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			id            string
+			class         string
+			unique, lands bool
+		}{
+			{prefetch.ClickID, "human", true, true},
+			{seen.ClickID, "human", true, true}, // credited with its visitor's later landing
+			{again.ClickID, "human", false, true},
+			{idle.ClickID, "prefetch", false, false},
+		} {
+			ref, err := db.Click(ctx, tt.id)
+			if err != nil || ref.Class != tt.class || ref.Unique != tt.unique || ref.Landed != tt.lands {
+				t.Errorf("click %s = %+v, %v; want %s, unique %v, landed %v", tt.id, ref, err, tt.class, tt.unique, tt.lands)
+			}
+		}
+		st, err := db.LinkStats(ctx, ws, l.ID, h.Add(-10*time.Hour), h.Add(14*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := link.Counts{Clicks: 4, HumanClicks: 3, UniqueClicks: 2, EffectiveClicks: 2}
+		if len(st.Hourly) != 1 || st.Hourly[0].Counts != want {
+			t.Errorf("hourly = %+v; want one hour of %+v", st.Hourly, want)
+		}
+		got := map[string][2]int64{}
+		for _, dim := range []string{"class", "device"} {
+			for _, b := range st.Breakdowns[dim] {
+				got[dim+":"+b.Key] = [2]int64{b.Clicks, b.HumanClicks}
+			}
+		}
+		if wantB := map[string][2]int64{"class:human": {3, 3}, "class:prefetch": {1, 0}, "device:mobile": {4, 3}}; !reflect.DeepEqual(got, wantB) {
+			t.Errorf("breakdowns = %v; want %v", got, wantB)
+		}
+
+		// Today: the landing reaches the store before the click.
+		now := time.Now().UTC().Add(-time.Minute)
+		early := testClick(l, now, link.Prefetch, "s", false)
+		early.Day = now.In(shanghai(t)).Format(time.DateOnly)
+		if _, err := db.MarkClick(ctx, early.ClickID, true, false); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("MarkClick before the click: %v; want NotFound", err)
+		}
+		if _, err := db.WriteClicks(ctx, []link.Click{early}); err != nil {
+			t.Fatal(err)
+		}
+		if ref, err := db.Click(ctx, early.ClickID); err != nil || ref.Class != "human" || !ref.Unique || !ref.Landed {
+			t.Errorf("prefetch whose landing came first = %+v, %v; want a landed unique human click", ref, err)
+		}
+		got2, err := db.Link(ctx, ws, l.ID)
+		if want := (link.Counts{Clicks: 5, HumanClicks: 4, UniqueClicks: 3, EffectiveClicks: 3}); err != nil || got2.Counts != want {
+			t.Errorf("link counts = %+v, %v; want %+v", got2.Counts, err, want)
+		}
+	})
+}
+
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
