@@ -1019,8 +1019,8 @@ func TestRefusedDeliveryNotTriedAgain(t *testing.T) {
 			out := alert.DeliveryOutcome(a)
 			for want, settings := range map[string]bool{"error 310000": false, "error 93000": false, "HTTP 403: invalid_token": false, "no SMTP server configured": true} {
 				if !slices.ContainsFunc(slices.Collect(maps.Values(out)), func(v string) bool {
-					r, refused := alert.Refused(v)
-					return refused && strings.Contains(r.Err, want) && r.Settings == settings
+					o := alert.ReadOutcome(v)
+					return o.State == alert.StateRefused && strings.Contains(o.Text, want) && o.Settings == settings
 				}) {
 					t.Errorf("delivery outcome %v, want one refused for good saying %q, to be fixed in the server's settings: %v", out, want, settings)
 				}

@@ -526,10 +526,10 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 	for i, c := range r.Channels {
 		key := channelKey(c)
 		if took(prev, i, c) {
-			outcome[key] = "ok"
+			outcome[key] = StateOK
 			continue
 		}
-		if _, ok := Refused(prev[key]); ok {
+		if ReadOutcome(prev[key]).State == StateRefused {
 			// Sending again would be refused again; a channel given a
 			// new address has another key and is tried.
 			outcome[key] = prev[key]
@@ -549,7 +549,7 @@ func (e *Evaluator) deliverOnce(ctx context.Context, ws int64, r listen.AlertRul
 		}
 		switch {
 		case err == nil:
-			outcome[key] = "ok"
+			outcome[key] = StateOK
 			continue
 		case notify.Permanent(err):
 			outcome[key] = RefusedOutcome(err)
@@ -589,7 +589,7 @@ func channelKey(c listen.Channel) string {
 // whose delivery outcome is prev: under its key (channelKey), or under its
 // place in the rule for an outcome recorded before the keys.
 func took(prev map[string]string, i int, c listen.Channel) bool {
-	return prev[channelKey(c)] == "ok" || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == "ok"
+	return prev[channelKey(c)] == StateOK || prev[fmt.Sprintf("%d:%s", i, c.Kind)] == StateOK
 }
 
 // DeliverDue makes the delivery tries that are due, of every workspace

@@ -123,21 +123,6 @@ func RefusedOutcome(err error) string { return outcomeOf(StateRefused, err).Stri
 // later try may pass.
 func FailedOutcome(err error) string { return outcomeOf(StateFailed, err).String() }
 
-// Refusal is a channel's refusal for good, read from its outcome: the
-// error, and whether it is fixed in the server's settings rather than in
-// the rule's channel.
-type Refusal struct {
-	Err      string
-	Settings bool
-}
-
-// Refused reports whether outcome, a value of DeliveryOutcome, is a
-// refusal for good, and returns it.
-func Refused(outcome string) (Refusal, bool) {
-	o := ReadOutcome(outcome)
-	return Refusal{Err: o.Text, Settings: o.Settings}, o.State == StateRefused
-}
-
 // DeliveryOutcome is each channel's outcome of a's tries so far, keyed
 // by channelKey: "ok", PendingOutcome, or a failure (ReadOutcome).
 func DeliveryOutcome(a listen.Alert) map[string]string {

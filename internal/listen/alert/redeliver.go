@@ -82,7 +82,7 @@ func RedeliverOutcome(r listen.AlertRule, a listen.Alert) (map[string]string, er
 	for i, c := range r.Channels {
 		key := channelKey(c)
 		if took(prev, i, c) {
-			out[key] = "ok"
+			out[key] = StateOK
 			continue
 		}
 		out[key] = PendingOutcome
@@ -98,7 +98,7 @@ func RedeliverOutcome(r listen.AlertRule, a listen.Alert) (map[string]string, er
 // delivery outcome holds something other than "ok".
 func Missed(a listen.Alert) bool {
 	for _, v := range DeliveryOutcome(a) {
-		if v != "ok" {
+		if v != StateOK {
 			return true
 		}
 	}
