@@ -167,13 +167,16 @@ func (s *Service) ingest(ctx context.Context, ws int64, posts []Post) (IngestRes
 			fetched[id]++
 		}
 	}
+	// The batch is committed, so its alerts are evaluated even when the
+	// record below fails: sent again, its posts are known and evaluate
+	// nothing.
+	if s.AfterIngest != nil && len(res.IDs) > 0 {
+		s.AfterIngest(ctx, ws, res.IDs)
+	}
 	if err := s.store.RecordPushed(ctx, ws, fetched); err != nil {
 		// The batch is stored: sent again, it finds its posts known and
 		// records the success then.
 		return IngestResult{}, err
-	}
-	if s.AfterIngest != nil && len(res.IDs) > 0 {
-		s.AfterIngest(ctx, ws, res.IDs)
 	}
 	return res, nil
 }
