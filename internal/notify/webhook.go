@@ -423,6 +423,22 @@ var slackHints = map[string]string{
 	"invalid_payload":     "the message is malformed",
 }
 
+// HintCodes are the HintCode values of the hints of the platforms' own
+// codes ("wecom.93000", "slack.invalid_token"): the catalog holds each
+// as "notify.hint."+code, in every language.
+func HintCodes() []string {
+	var out []string
+	for kind, hints := range map[string]map[int]string{WeCom: weComHints, DingTalk: dingTalkHints, Feishu: feishuHints} {
+		for code := range hints {
+			out = append(out, kind+"."+strconv.Itoa(code))
+		}
+	}
+	for code := range slackHints {
+		out = append(out, Slack+"."+code)
+	}
+	return out
+}
+
 // parseSlack reads Slack's answer: 200 "ok", or an error status with a
 // plain-text code such as "invalid_token". Slack's Web API (a chat.*
 // address pasted for a webhook) and workflow webhooks answer 200 with

@@ -1,4 +1,4 @@
-package notify_test
+package web
 
 import (
 	"os"
@@ -8,22 +8,18 @@ import (
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/notify"
-	"github.com/chorus-hq/chorus/internal/web"
 )
 
-// TestErrorsInCatalog: every reason and hint an Error names has its
+// TestErrorsInCatalog: every reason and hint a notify.Error names has its
 // message in every language of the catalog, so that a refusal never
 // shows a catalog key on the alert page.
 func TestErrorsInCatalog(t *testing.T) {
-	msgs, err := web.LoadMessages()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustCatalog(t)
 	keys := map[string]bool{}
 	for _, h := range notify.HintCodes() {
 		keys["notify.hint."+h] = true
 	}
-	files, err := filepath.Glob("*.go")
+	files, err := filepath.Glob(filepath.Join("..", "notify", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +39,11 @@ func TestErrorsInCatalog(t *testing.T) {
 		}
 	}
 	if len(keys) < 40 {
-		t.Fatalf("found %d keys in the package's errors, want more: %v", len(keys), keys)
+		t.Fatalf("found %d keys in notify's errors, want more: %v", len(keys), keys)
 	}
-	for _, loc := range web.Locales {
-		text := msgs.Text(loc)
+	for _, loc := range Locales {
 		for key := range keys {
-			if text(key, nil) == key {
+			if c.T(loc, key, nil) == key {
 				t.Errorf("%s: %s is not in the catalog", loc, key)
 			}
 		}
