@@ -123,7 +123,7 @@ type funnelResponse struct {
 	// number of hours from UTC (metric.DayStart); empty when days run
 	// midnight to midnight.
 	DayStart string                 `json:"day_start,omitempty"`
-	By       string                 `json:"by,omitempty"`
+	By       string                 `json:"by,omitempty" doc:"The breakdown asked for, campaign or channel; absent without by"`
 	Rows     []conversion.FunnelRow `json:"rows,omitzero" doc:"The breakdown ?by= asks for, one row per campaign or channel; empty when nothing was counted, absent without by"`
 }
 

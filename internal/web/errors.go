@@ -46,16 +46,16 @@ func (s *Server) asAppErr(r *http.Request, err error) *apperr.Error {
 // apiError is the JSON API's error body.
 type apiError struct {
 	Error struct {
-		Code    apperr.Code  `json:"code"`
-		Message string       `json:"message"`
-		Fields  []fieldError `json:"fields,omitempty"`
+		Code    apperr.Code  `json:"code" doc:"invalid (see fields), not_found, conflict, unauthorized, forbidden, too_many, not_allowed, unavailable or internal"`
+		Message string       `json:"message" doc:"In the request's language"`
+		Fields  []fieldError `json:"fields,omitempty" doc:"What is wrong with the input, one entry per place; only with invalid"`
 	} `json:"error"`
 }
 
 type fieldError struct {
-	Field   string `json:"field"`
-	Key     string `json:"key"`
-	Message string `json:"message"`
+	Field   string `json:"field" doc:"Where: a query parameter by its name, or a path into the request body (name, mentions[3].url, mix[2].share; mentions[3] or [2] for an element that is wrong as a whole; body for the whole body)"`
+	Key     string `json:"key" doc:"The message's stable key, e.g. error.required"`
+	Message string `json:"message" doc:"In the request's language"`
 }
 
 // apiFail writes err as the API's JSON error, translated into the request's

@@ -23,7 +23,7 @@ type sourceResp struct {
 	// Status is the health in a word: ok, failing, paused, pending (not
 	// polled with its current settings yet: new, or its config changed)
 	// or pushed (webhook, import: nothing to poll).
-	Status string `json:"status"`
+	Status string `json:"status" doc:"ok, failing, paused, pending (not polled with its current settings yet) or pushed (webhook, import: nothing to poll)"`
 	// BackoffSeconds is how long a failing source waits before its next
 	// poll, as the poller chose it after the last error; 0 otherwise.
 	BackoffSeconds int64 `json:"backoff_seconds,omitempty"`
