@@ -53,7 +53,7 @@ type apiError struct {
 }
 
 type fieldError struct {
-	Field   string `json:"field" doc:"Where: a query parameter by its name, or a path into the request body (name, mentions[3].url, mix[2].share; mentions[3] or [2] for an element that is wrong as a whole; body for the whole body)"`
+	Field   string `json:"field" doc:"Where: a query parameter by its name, or a path into the request body (name, mentions[3].url, [1].platform in a body that is a list; mentions[3] or [2] for an element wrong as a whole; body for the body as a whole)"`
 	Key     string `json:"key" doc:"The message's stable key, e.g. error.required"`
 	Message string `json:"message" doc:"In the request's language"`
 }
