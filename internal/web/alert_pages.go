@@ -430,12 +430,12 @@ func newAlertPager(d alert.Detail, path string) alertPager {
 // (notify.Error.Reason) and of its hint, and the English text. An outcome
 // an earlier version stored as English text shows as it is.
 type deliveryView struct {
-	Key      string `json:"channel_key"`
-	Channel  string `json:"channel"`
+	Key      string `json:"channel_key" doc:"The rule's channel, as in detail.delivery: a stable id and the kind (3f9a0c1e:wecom)"`
+	Channel  string `json:"channel" doc:"The channel's kind: wecom, dingtalk, feishu, slack or email"`
 	State    string `json:"state" doc:"ok, pending (to be sent again), failed (tried again later) or refused (for good, not tried again)"`
 	Settings bool   `json:"settings,omitempty" doc:"A refusal fixed in the server's SMTP settings, not in the rule's channel"`
 	Code     string `json:"code,omitempty" doc:"What went wrong, a stable code: platform_code (the platform's own code and message are in text and message), http_status, reserved_domain, no_smtp …"`
-	HintCode string `json:"hint_code,omitempty"`
+	HintCode string `json:"hint_code,omitempty" doc:"What to do, a stable code (set_smtp, smtp_login …); message says it"`
 	Message  string `json:"message,omitempty" doc:"What went wrong and what to do, in the reader's language"`
 	Text     string `json:"text,omitempty" doc:"The same in English"`
 }

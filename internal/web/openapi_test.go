@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
 )
 
 // TestOpenAPIDocumentsValues checks that the document names every value a
@@ -12,6 +15,7 @@ import (
 func TestOpenAPIDocumentsValues(t *testing.T) {
 	d := newAPIDoc()
 	d.add(op{Method: "GET", Path: "/sources", Resp: reflect.TypeFor[sourceResp]()})
+	d.add(op{Method: "GET", Path: "/alerts", Resp: reflect.TypeFor[alertView]()})
 	doc := d.document("test")
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
 	desc := func(schema, field string) string {
@@ -25,6 +29,8 @@ func TestOpenAPIDocumentsValues(t *testing.T) {
 	}{
 		{"SourceResp", "status", sourceStatuses},
 		{"FieldError", "field", []string{"mentions[3]", "body"}},
+		{"DeliveryView", "state", []string{alert.StateOK, alert.StatePending, alert.StateFailed, alert.StateRefused}},
+		{"DeliveryView", "channel", notify.Kinds},
 	} {
 		d := desc(c.schema, c.field)
 		for _, v := range c.values {
