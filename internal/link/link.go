@@ -54,7 +54,7 @@ type Counts struct {
 	UniqueClicks      int64 `json:"unique_clicks"`
 	EffectiveClicks   int64 `json:"effective_clicks"`
 	EngagedVisits     int64 `json:"engaged_visits"`
-	EffectiveFallback bool  `json:"effective_fallback,omitempty"`
+	EffectiveFallback bool  `json:"effective_fallback,omitempty" doc:"Some effective clicks are unique clicks, counted so before the destination reported landings (METRICS.md); absent otherwise"`
 }
 
 // Add adds o to c.

@@ -20,8 +20,7 @@ type linkResp struct {
 	link.Link
 	ShortURL  string `json:"short_url"`
 	TaggedURL string `json:"tagged_url"`
-	// State is active, disabled or expired.
-	State string `json:"state"`
+	State     string `json:"state" doc:"active, disabled or expired"`
 }
 
 // allowlist is a workspace's destination-domain allowlist; empty allows

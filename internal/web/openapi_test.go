@@ -16,6 +16,7 @@ func TestOpenAPIDocumentsValues(t *testing.T) {
 	d := newAPIDoc()
 	d.add(op{Method: "GET", Path: "/sources", Resp: reflect.TypeFor[sourceResp]()})
 	d.add(op{Method: "GET", Path: "/alerts", Resp: reflect.TypeFor[alertView]()})
+	d.add(op{Method: "GET", Path: "/links", Resp: reflect.TypeFor[linkResp]()})
 	doc := d.document("test")
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
 	desc := func(schema, field string) string {
@@ -31,6 +32,7 @@ func TestOpenAPIDocumentsValues(t *testing.T) {
 		{"FieldError", "field", []string{"mentions[3]", "body"}},
 		{"DeliveryView", "state", []string{alert.StateOK, alert.StatePending, alert.StateFailed, alert.StateRefused}},
 		{"DeliveryView", "channel", notify.Kinds},
+		{"LinkResp", "state", []string{"active", "disabled", "expired"}},
 	} {
 		d := desc(c.schema, c.field)
 		for _, v := range c.values {
