@@ -114,7 +114,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusOK, plan)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}},
+	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}, Produces: xlsxType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			return s.campaignXLSX(w, r, p, id)

@@ -211,7 +211,7 @@ func (s *Server) listenAPI() {
 			writeJSON(w, http.StatusOK, listOf(ms))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/corrections.csv", Summary: "Sentiment corrections as a text,label CSV, the input of chorus listen train", Tag: tag},
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/corrections.csv", Summary: "Sentiment corrections as a text,label CSV, the input of chorus listen train", Tag: tag, Produces: "text/csv"},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			var buf bytes.Buffer
 			if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, &buf); err != nil {
