@@ -183,7 +183,7 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 
 // Result says what became of a collected event.
 type Result struct {
-	ID    int64  `json:"id"`
+	ID    int64  `json:"id" doc:"The stored event: the one kept for a duplicate; for a replacement a new id, the replaced events' ids are gone"`
 	Event string `json:"event"`
 	// Duplicate is true when the event was already stored (same event id,
 	// or same event and order id); nothing was stored twice.
