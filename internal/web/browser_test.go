@@ -410,6 +410,26 @@ func TestBrowser(t *testing.T) {
 	if title := text(`#alert-title`); !strings.Contains(title, "危机词") && !strings.Contains(title, "声量激增") && !strings.Contains(title, "负面") {
 		t.Errorf("alert title %q is not a Chinese alert title", title)
 	}
+	// A platform's long message, one word, stays inside a phone's screen.
+	alertURL, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	alertID, err := strconv.ParseInt(alertURL[strings.LastIndex(alertURL, "/")+1:], 10, 64)
+	must(t, err)
+	demoWS, err := h.db.WorkspaceBySlug(context.Background(), login.Workspace)
+	must(t, err)
+	must(t, h.db.SetAlertDelivery(context.Background(), demoWS.ID, alertID, map[string]string{"1:wecom": "HTTP 400: " + strings.Repeat("x", 500)}, nil))
+	step("see a long delivery outcome on a phone",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`#alert-delivery`)),
+		shot("listening-alert-phone.png"),
+	)
+	outcomeWide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	must(t, err)
+	if outcomeWide {
+		t.Errorf("on a phone a long delivery outcome makes the alert page wider than the screen")
+	}
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#alert-delivery`))))
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#tab-sources`))); err != nil {
 		t.Fatalf("open source health: %v", err)
 	}
