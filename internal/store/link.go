@@ -34,13 +34,14 @@ const snippetHour = `r.hour >= s.since`
 
 // linkCounts are a link's counts over its roll-ups r, with its snippet s
 // (LEFT JOIN link_snippets s ON s.link_id = l.id). The last says that
-// some of its effective clicks are unique clicks: it never carried the
-// snippet, or it had unique clicks before.
+// some of its effective clicks are unique clicks: it had unique clicks in
+// hours before its snippet was seen, or never saw it (no since: the hour
+// test is not true). A link without unique clicks has none such.
 const linkCounts = `CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(r.human_clicks), 0) AS BIGINT),
 	CAST(COALESCE(SUM(r.unique_clicks), 0) AS BIGINT),
 	CAST(COALESCE(SUM(CASE WHEN ` + snippetHour + ` THEN r.effective_clicks ELSE r.unique_clicks END), 0) AS BIGINT),
 	CAST(COALESCE(SUM(r.engaged_visits), 0) AS BIGINT),
-	(MAX(s.since) IS NULL OR COALESCE(SUM(CASE WHEN NOT (` + snippetHour + `) AND r.unique_clicks > 0 THEN 1 ELSE 0 END), 0) > 0)`
+	(COALESCE(SUM(CASE WHEN (` + snippetHour + `) IS NOT TRUE AND r.unique_clicks > 0 THEN 1 ELSE 0 END), 0) > 0)`
 
 // linkCountsFrom joins what linkCounts reads.
 const linkCountsFrom = `FROM links l LEFT JOIN link_snippets s ON s.link_id = l.id LEFT JOIN click_rollups r ON r.link_id = l.id`

@@ -159,15 +159,6 @@ func TestSnippetSince(t *testing.T) {
 		ws := linkTestWorkspace(t, db)
 		l := newTestLink(t, db, ws)
 		day := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-		// Twelve people on days 1 and 2, before the snippet, and a crawler.
-		var before []link.Click
-		for i := range 12 {
-			before = append(before, testClick(l, day.Add(time.Duration(i/6)*24*time.Hour+time.Duration(i)*time.Minute), link.Human, fmt.Sprint("v", i), true))
-		}
-		crawler := testClick(l, day.Add(24*time.Hour+30*time.Minute), link.Bot, "bot", false)
-		if _, err := db.WriteClicks(ctx, append(before, crawler)); err != nil {
-			t.Fatal(err)
-		}
 		counts := func(when string, effective int64, fallback bool) {
 			t.Helper()
 			got, err := db.Link(ctx, ws, l.ID)
@@ -178,6 +169,17 @@ func TestSnippetSince(t *testing.T) {
 				t.Errorf("%s: effective %d, fallback %v; want %d, %v (%+v)", when, got.Counts.EffectiveClicks, got.Counts.EffectiveFallback,
 					effective, fallback, got.Counts)
 			}
+		}
+		// A new link has no unique clicks counted as effective.
+		counts("no clicks", 0, false)
+		// Twelve people on days 1 and 2, before the snippet, and a crawler.
+		var before []link.Click
+		for i := range 12 {
+			before = append(before, testClick(l, day.Add(time.Duration(i/6)*24*time.Hour+time.Duration(i)*time.Minute), link.Human, fmt.Sprint("v", i), true))
+		}
+		crawler := testClick(l, day.Add(24*time.Hour+30*time.Minute), link.Bot, "bot", false)
+		if _, err := db.WriteClicks(ctx, append(before, crawler)); err != nil {
+			t.Fatal(err)
 		}
 		counts("no landing", 12, true)
 		if _, err := db.MarkClick(ctx, crawler.ClickID, true, false); err != nil {
