@@ -443,8 +443,9 @@ func (w *Writer) day(loc *time.Location, at time.Time) string {
 	if len(w.days) >= 1024 {
 		clear(w.days)
 	}
-	w.days[loc] = dayOf(loc, at)
-	return w.days[loc].date
+	d := dayOf(loc, at)
+	w.days[loc] = d
+	return d.date
 }
 
 // Day returns the workspace's day (in loc) of a click at at: the day
