@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen/source"
@@ -166,6 +167,7 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 		Workers:      ws,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
 		PeriodicJobs: periodic,
+		Middleware:   []rivertype.Middleware{logFailures(logger)},
 	}
 	if db.Dialect() == store.SQLite {
 		// The listener would poll river_notification every 50 ms on the
@@ -259,6 +261,28 @@ func (c *Client) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) e
 // River returns the underlying River client, for what this wrapper does not
 // cover (listing or cancelling jobs in an admin page).
 func (c *Client) River() *river.Client[*sql.Tx] { return c.river }
+
+// logFailures logs every job attempt that fails, with its error: River
+// tells of them at info level, which routineDebug makes debug, so without
+// this a job failing every hour would leave no trace in the log. A retried
+// attempt is a warning; a job River gives up on or a worker cancels is an
+// error, since nothing will run it again.
+func logFailures(logger *slog.Logger) rivertype.WorkerMiddleware {
+	return river.WorkerMiddlewareFunc(func(ctx context.Context, job *rivertype.JobRow, work func(context.Context) error) error {
+		err := work(ctx)
+		if err == nil {
+			return nil
+		}
+		level := slog.LevelWarn
+		var cancel *rivertype.JobCancelError
+		if errors.As(err, &cancel) || job.Attempt >= job.MaxAttempts {
+			level = slog.LevelError
+		}
+		logger.Log(ctx, level, "job failed", slog.String("kind", job.Kind), slog.Int64("job_id", job.ID),
+			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts), slog.Any("err", err))
+		return err
+	})
+}
 
 // routineDebug passes River's log to a handler with its info messages
 // made debug: River tells at info level what it does every minute (job

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 	"github.com/chorus-hq/chorus/internal/syncbuf"
@@ -303,5 +304,36 @@ func TestRiverRoutineLogIsDebug(t *testing.T) {
 		if strings.Contains(buf.String(), "level=INFO") {
 			t.Errorf("log at %s: River logged at info level:\n%s", level, buf.String())
 		}
+	}
+}
+
+// TestFailedJobIsLogged: River tells of a failed attempt at info level,
+// which routineDebug makes debug, so the client logs each failure itself
+// at a level an operator sees: a warning while River retries, an error
+// when it gives up or the worker cancels the job.
+func TestFailedJobIsLogged(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"retried", errors.New("disk full"), `level=WARN msg="job failed" kind=cleanup_expired`},
+		{"cancelled", apperr.NotFoundf("session"), `level=ERROR msg="job failed" kind=cleanup_expired`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf syncbuf.Buffer
+			db := storetest.SQLite(t)
+			migrate(t, db)
+			cleaner := &funcCleaner{fn: func(context.Context, time.Time) (int64, error) { return 0, tt.err }}
+			opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
+			client := newClient(t, db, Deps{Cleaner: cleaner}, opts)
+			start(t, client)
+			eventually(t, 10*time.Second, "the failure in the log", func() bool {
+				return strings.Contains(buf.String(), tt.want) && strings.Contains(buf.String(), tt.err.Error())
+			})
+		})
 	}
 }
