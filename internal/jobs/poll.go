@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -160,7 +161,7 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rec := w.pollOne(ctx, d, now)
+			rec := w.pollOne(ctx, d, now, logger)
 			sctx := context.WithoutCancel(ctx)
 			var err error
 			if rec.ok {
@@ -194,8 +195,10 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 }
 
 // pollOne polls and ingests one source and says what to record, panics
-// included: a bug in one poller must not take the round down.
-func (w *PollSourcesWorker) pollOne(ctx context.Context, src listen.Source, now func() time.Time) (rec pollRecord) {
+// included: a bug in one poller must not take the round down. The source
+// records only that an internal error happened; the panic and its stack
+// go to the log, where whoever fixes the bug looks.
+func (w *PollSourcesWorker) pollOne(ctx context.Context, src listen.Source, now func() time.Time, logger *slog.Logger) (rec pollRecord) {
 	failed := func(err error) pollRecord {
 		failures := src.Failures + 1
 		return pollRecord{problem: source.Problem(err), failures: failures,
@@ -203,6 +206,8 @@ func (w *PollSourcesWorker) pollOne(ctx context.Context, src listen.Source, now 
 	}
 	defer func() {
 		if v := recover(); v != nil {
+			logger.ErrorContext(ctx, "source poll panicked", slog.Int64("source_id", src.ID), slog.String("kind", src.Kind),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 			rec = failed(errors.New("internal error while polling"))
 		}
 	}()

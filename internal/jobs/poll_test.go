@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/source"
+	"github.com/chorus-hq/chorus/internal/syncbuf"
 )
 
 // memSources is an in-memory SourceStore with the store's semantics:
@@ -273,5 +275,44 @@ func TestItemsFetchedCountsNew(t *testing.T) {
 	}
 	if got := store.get(1).ItemsFetched; got != 1 {
 		t.Errorf("items fetched %d; want 1, the new post", got)
+	}
+}
+
+// TestRoundLogs: a poller that panics is logged as an error with its panic
+// and stack, since its source only records "internal error".
+func TestRoundLogs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		poll     func(store *memSources) (source.PollResult, error)
+		want     []string
+		wantNone string
+	}{
+		{"panic", func(*memSources) (source.PollResult, error) { panic("bug in a poller") },
+			[]string{`level=ERROR msg="source poll panicked"`, "bug in a poller", "poll_test.go"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			past := time.Now().Add(-time.Minute)
+			store := &memSources{srcs: map[int64]*listen.Source{1: {ID: 1, WorkspaceID: 1, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &past}}}
+			var buf syncbuf.Buffer
+			w := &PollSourcesWorker{Store: store, Now: time.Now,
+				Logger:   slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				Poller:   pollerFunc(func(context.Context, listen.Source) (source.PollResult, error) { return tt.poll(store) }),
+				Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil })}
+			if _, err := w.Round(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			log := buf.String()
+			for _, want := range tt.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+			}
+			if tt.wantNone != "" && strings.Contains(log, tt.wantNone) {
+				t.Errorf("log holds %q:\n%s", tt.wantNone, log)
+			}
+		})
 	}
 }
