@@ -86,6 +86,9 @@ type Store interface {
 	// Corrections calls fn with the text and label of every corrected
 	// mention, oldest first.
 	Corrections(ctx context.Context, ws int64, fn func(text, label string) error) error
+	// MentionSourceKinds returns the source kinds of the workspace's
+	// mentions, in order.
+	MentionSourceKinds(ctx context.Context, ws int64) ([]string, error)
 }
 
 // NearSync says how far a node's near-duplicate index has read a
@@ -684,6 +687,13 @@ func (s *Service) Mentions(ctx context.Context, ws int64, f MentionFilter) ([]Me
 		f.Limit = 50
 	}
 	return s.store.Mentions(ctx, ws, f)
+}
+
+// MentionSourceKinds returns the source kinds the workspace's mentions
+// carry, in order: the kinds of its sources, and those that pushed and
+// imported posts name (weibo, xiaohongshu), which the stream filters by too.
+func (s *Service) MentionSourceKinds(ctx context.Context, ws int64) ([]string, error) {
+	return s.store.MentionSourceKinds(ctx, ws)
 }
 
 // Mention returns one mention. Returns apperr.NotFound.

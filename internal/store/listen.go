@@ -900,6 +900,33 @@ func (db *DB) SetMentionSentiment(ctx context.Context, ws, id int64, label strin
 	return db.Mention(ctx, ws, id)
 }
 
+// MentionSourceKinds returns the source kinds the workspace's mentions
+// carry, in order: besides the kinds of sources, those pushed and
+// imported posts name (weibo, xiaohongshu).
+func (db *DB) MentionSourceKinds(ctx context.Context, ws int64) ([]string, error) {
+	// One index probe per kind (mentions_external starts with workspace_id,
+	// source_kind), where DISTINCT would read every mention's entry: the
+	// stream asks on each page, of workspaces holding millions.
+	rows, err := db.reader().query(ctx, `WITH RECURSIVE k(kind) AS (
+		SELECT MIN(source_kind) FROM mentions WHERE workspace_id = $1
+		UNION ALL
+		SELECT (SELECT MIN(source_kind) FROM mentions WHERE workspace_id = $1 AND source_kind > k.kind) FROM k WHERE k.kind IS NOT NULL)
+		SELECT kind FROM k WHERE kind IS NOT NULL`, ws)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list mention source kinds")
+	}
+	defer rows.Close()
+	kinds := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, apperr.Wrap(err, "list mention source kinds")
+		}
+		kinds = append(kinds, k)
+	}
+	return kinds, apperr.Wrap(rows.Err(), "list mention source kinds")
+}
+
 // Corrections calls fn with every corrected mention's text and label,
 // oldest first.
 func (db *DB) Corrections(ctx context.Context, ws int64, fn func(text, label string) error) error {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,12 +218,25 @@ func streamFilter(r *http.Request, todayEnd time.Time) (listen.MentionFilter, ma
 		from := todayEnd.AddDate(0, 0, -n)
 		f.From, sel["days"] = &from, v
 	}
-	for _, k := range listen.SourceKinds {
-		if q.Get("source") == k {
-			f.SourceKind, sel["source"] = k, k
-		}
+	// Any kind, not only those of sources: pushed and imported posts name
+	// their own (xiaohongshu), read as the query language reads source:.
+	if k, ok := query.SourceKind(q.Get("source")); ok {
+		f.SourceKind, sel["source"] = k, k
 	}
 	return f, sel
+}
+
+// streamKinds are the source filter's choices: the kinds of sources, then
+// the other kinds the workspace's mentions carry, and the one a link
+// selected, so that it shows as selected.
+func streamKinds(stored []string, selected string) []string {
+	kinds := slices.Clone(listen.SourceKinds)
+	for _, k := range append(stored, selected) {
+		if k != "" && !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
 }
 
 func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, extra map[string]any) error {
@@ -243,6 +257,10 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 		}
 	}
 	ms, err := s.Listen.Mentions(ctx, ws, f)
+	if err != nil {
+		return err
+	}
+	stored, err := s.Listen.MentionSourceKinds(ctx, ws)
 	if err != nil {
 		return err
 	}
@@ -277,7 +295,7 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 		"Sentiments": []string{listen.Positive, listen.Neutral, listen.Negative},
 		"Langs":      []string{listen.LangZH, listen.LangEN, listen.LangOther},
 		"Days":       []string{"1", "7", "30"},
-		"Kinds":      listen.SourceKinds, "TopicKinds": listen.TopicKinds,
+		"Kinds":      streamKinds(stored, f.SourceKind), "TopicKinds": listen.TopicKinds,
 		"Draft": listen.Topic{Kind: "product", Enabled: true}}
 	own, hasOwn, err := s.Listen.OwnModel(ctx, ws)
 	if err != nil {

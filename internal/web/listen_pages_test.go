@@ -815,3 +815,36 @@ func TestListeningPeriodOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFiltersPostsOwnSourceKinds: pushed and imported posts name
+// their own source kind (xiaohongshu); the stream offers it beside the
+// kinds of sources and filters by it, also written as the platform's
+// name, where the filter ignored it and showed every mention.
+func TestStreamFiltersPostsOwnSourceKinds(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	at := time.Now().Add(-time.Hour)
+	_, err := h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{
+		{SourceKind: "xiaohongshu", ExternalID: "1", Text: "小红书上的星澜笔记", PublishedAt: at},
+		{SourceKind: "webhook", ExternalID: "2", Text: "推送来的星澜评论", PublishedAt: at},
+	})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for _, tt := range []struct{ source, shown, hidden string }{
+		{"xiaohongshu", "小红书上的星澜笔记", "推送来的星澜评论"},
+		{"小红书", "小红书上的星澜笔记", "推送来的星澜评论"},
+		{"webhook", "推送来的星澜评论", "小红书上的星澜笔记"},
+	} {
+		_, body := b.get("/w/acme/listening?source=" + url.QueryEscape(tt.source))
+		stream := section(body, `id="mentions"`, `id="topics"`)
+		if !strings.Contains(stream, tt.shown) || strings.Contains(stream, tt.hidden) {
+			t.Errorf("source=%s: want %q shown and %q not: %s", tt.source, tt.shown, tt.hidden, stream)
+		}
+	}
+	_, body := b.get("/w/acme/listening?source=xiaohongshu")
+	if sel := section(body, `id="f-source"`, "</select>"); !strings.Contains(sel, `<option value="xiaohongshu" selected>`) || !strings.Contains(sel, `<option value="rss">`) {
+		t.Errorf("the source filter does not offer the posts' own kind: %s", sel)
+	}
+}
