@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/source"
 )
@@ -169,7 +170,12 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 			} else {
 				err = w.Store.RecordSourceFailure(sctx, d.WorkspaceID, d.ID, rec.problem, rec.next)
 			}
-			if err != nil {
+			switch {
+			case apperr.CodeOf(err) == apperr.NotFound:
+				// Deleted, or its workspace was, while it was polled:
+				// there is nothing left to record it on.
+				logger.DebugContext(ctx, "polled source is gone", slog.Int64("source_id", d.ID))
+			case err != nil:
 				logger.ErrorContext(ctx, "record source poll", slog.Int64("source_id", d.ID), slog.Any("err", err))
 			}
 			if w.Polls != nil {

@@ -278,8 +278,10 @@ func TestItemsFetchedCountsNew(t *testing.T) {
 	}
 }
 
-// TestRoundLogs: a poller that panics is logged as an error with its panic
-// and stack, since its source only records "internal error".
+// TestRoundLogs: a source deleted while it was polled ends its poll without
+// an error in the log, as nothing went wrong; a poller that panics is
+// logged as an error with its panic and stack, since its source only
+// records "internal error".
 func TestRoundLogs(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -288,6 +290,12 @@ func TestRoundLogs(t *testing.T) {
 		want     []string
 		wantNone string
 	}{
+		{"deleted while polled", func(store *memSources) (source.PollResult, error) {
+			store.mu.Lock()
+			delete(store.srcs, 1)
+			store.mu.Unlock()
+			return source.PollResult{Cursor: "c"}, nil
+		}, []string{`msg="polled source is gone"`}, "level=ERROR"},
 		{"panic", func(*memSources) (source.PollResult, error) { panic("bug in a poller") },
 			[]string{`level=ERROR msg="source poll panicked"`, "bug in a poller", "poll_test.go"}, ""},
 	}
