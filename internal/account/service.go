@@ -278,10 +278,13 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	if err != nil {
 		return Principal{}, err
 	}
-	role, err := s.store.MemberRole(ctx, w.ID, u.ID)
-	if apperr.Is(err, apperr.NotFound) && u.IsAdmin {
-		role, err = Owner, nil
+	if u.IsAdmin {
+		// Also where a workspace's owner made the admin a member with a
+		// smaller role, which would otherwise lock the admin out of
+		// managing that workspace while the workspace list says owner.
+		return Principal{User: u, Workspace: w, Role: Owner}, nil
 	}
+	role, err := s.store.MemberRole(ctx, w.ID, u.ID)
 	if apperr.Is(err, apperr.NotFound) {
 		return Principal{}, apperr.NotFoundf("workspace")
 	}

@@ -228,11 +228,17 @@ func TestEnter(t *testing.T) {
 	member := mustUser(t, s, "member@example.com", false)
 	outsider := mustUser(t, s, "outsider@example.com", false)
 	admin := mustUser(t, s, "admin@example.com", true)
+	memberAdmin := mustUser(t, s, "member-admin@example.com", true)
 	w := mustWorkspace(t, s, "acme", owner.Email)
 	mustWorkspace(t, s, "other", outsider.Email)
 
 	po := mustEnter(t, s, owner, "acme")
 	if err := s.AddMember(ctx, po, "member@example.com", account.Editor); err != nil {
+		t.Fatalf("AddMember: %v", err)
+	}
+	// A workspace's owner may add an instance admin with a small role;
+	// the admin still acts as owner there, as the workspace list says.
+	if err := s.AddMember(ctx, po, memberAdmin.Email, account.Agent); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 
@@ -246,6 +252,7 @@ func TestEnter(t *testing.T) {
 		{"owner", owner, "acme", account.Owner, ""},
 		{"member gets their role", member, "acme", account.Editor, ""},
 		{"admin is owner everywhere", admin, "acme", account.Owner, ""},
+		{"admin is owner where a member with another role", memberAdmin, "acme", account.Owner, ""},
 		{"non-member sees not found", outsider, "acme", "", apperr.NotFound},
 		{"unknown workspace", owner, "nope", "", apperr.NotFound},
 	}
