@@ -20,6 +20,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/query"
 )
 
 // Bounds of the listening API's pushes.
@@ -196,7 +197,7 @@ func (s *Server) listenAPI() {
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first", Tag: tag, Resp: typeOf[list[listen.Mention]](),
 		Query: []param{{Name: "from", Doc: "Published at or after: a date (YYYY-MM-DD, in the workspace's time zone) or a time; all time when absent"},
 			{Name: "to", Doc: "Published before: a date (inclusive) or a time (exclusive); no end when absent"}, topicParam, {Name: "sentiment", Doc: "positive, neutral or negative"},
-			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …)"}, param{Name: "lang", Doc: "zh, en or other"},
+			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …) or one that pushed and imported posts name (weibo, xiaohongshu); a platform's name (微博) is read as its kind"}, param{Name: "lang", Doc: "zh, en or other"},
 			param{Name: "q", Doc: "Text the mention contains"}, param{Name: "limit", Type: typeOf[int](), Doc: "At most this many"},
 			param{Name: "before", Type: typeOf[int64](), Doc: "Only mentions with a smaller id: the next page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -572,7 +573,16 @@ func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]liste
 func mentionFilter(r *http.Request, loc *time.Location) (listen.MentionFilter, error) {
 	q := r.URL.Query()
 	var fs apperr.Fields
-	f := listen.MentionFilter{Sentiment: q.Get("sentiment"), SourceKind: q.Get("source"), Lang: q.Get("lang"), Query: q.Get("q")}
+	f := listen.MentionFilter{Sentiment: q.Get("sentiment"), Lang: q.Get("lang"), Query: q.Get("q")}
+	if v := q.Get("source"); v != "" {
+		// As source: reads it, so that WEBHOOK or 微博 finds what the
+		// pipeline stored as webhook or weibo, not nothing.
+		kind, ok := query.SourceKind(v)
+		if !ok {
+			fs.Add("source", "error.listen.source_kind")
+		}
+		f.SourceKind = kind
+	}
 	if id := queryID(&fs, q.Get("topic"), "topic"); id != nil {
 		f.TopicID = *id
 	}

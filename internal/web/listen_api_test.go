@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -78,6 +79,11 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"analyst cannot push", "POST", "/workspaces/acme/mentions", analyst, map[string]any{"mentions": []any{good}}, 403, nil, nil},
 		{"mentions", "GET", "/workspaces/acme/mentions?sentiment=positive&lang=zh", analyst, nil, 200, []string{"闲岚咖啡的冷萃很好喝", `"source_kind": "webhook"`}, nil},
 		{"mentions bad filter", "GET", "/workspaces/acme/mentions?sentiment=happy&limit=9999", owner.token, nil, 422, []string{`"field": "limit"`}, nil},
+		// A source kind as the query language's source: reads it: upper
+		// case, or a platform's name; a value no kind has is refused.
+		{"mentions by a kind in capitals", "GET", "/workspaces/acme/mentions?source=WEBHOOK", owner.token, nil, 200, []string{"闲岚咖啡的冷萃很好喝"}, nil},
+		{"mentions by a platform's name", "GET", "/workspaces/acme/mentions?source=" + url.QueryEscape("微博"), owner.token, nil, 200, []string{`"items": []`}, nil},
+		{"mentions by no kind", "GET", "/workspaces/acme/mentions?source=" + url.QueryEscape("小 红书"), owner.token, nil, 422, []string{`"field": "source"`, `"key": "error.listen.source_kind"`}, nil},
 		{"analyst cannot try, as on the page", "POST", "/workspaces/acme/topics/try", analyst, map[string]any{"query": "冷萃"}, 403, nil, nil},
 		{"try", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "冷萃 -速溶"}, 200, []string{`"scanned": 1`, "闲岚咖啡的冷萃很好喝"}, nil},
 		{"try no match", "POST", "/workspaces/acme/topics/try", owner.token, map[string]any{"query": "华为"}, 200, []string{`"matched": []`}, nil},
