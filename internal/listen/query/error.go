@@ -14,16 +14,19 @@ import (
 // excludes). Near quotes the piece of the query at Pos, whitespace folded
 // and cut to NearMax characters with "…", or is "" when there is no piece
 // to show. Key is the i18n message key for the UI ("query.unclosed_paren");
-// Hint says in English what to change.
+// Hint says in English what to change. Close is, for an unclosed quote,
+// the quote that closes it ("\"" or a corner bracket), which a message
+// without the hint (the Chinese one) has to name.
 //
 // An *Error is an apperr.Invalid error: errors.As(err, &*apperr.Error) finds
 // one with Code Invalid, the same Key and the arguments Pos and Near, so
 // every surface maps it to "the input is not valid".
 type Error struct {
-	Pos  int
-	Near string
-	Key  string
-	Hint string
+	Pos   int
+	Near  string
+	Key   string
+	Hint  string
+	Close string
 }
 
 // NearMax is the most characters Error.Near holds, its "…" included.
@@ -96,9 +99,14 @@ func (e *Error) Error() string {
 }
 
 // Args are the message arguments of the error for a field error: the
-// position, the quoted piece and the hint.
+// position, the quoted piece and the hint, and the closing quote of an
+// unclosed one.
 func (e *Error) Args() map[string]any {
-	return map[string]any{"Pos": e.Pos, "Near": e.Near, "Hint": e.Hint}
+	args := map[string]any{"Pos": e.Pos, "Near": e.Near, "Hint": e.Hint}
+	if e.Close != "" {
+		args["Close"] = e.Close
+	}
+	return args
 }
 
 // As lets errors.As see an *Error as an *apperr.Error of code Invalid.

@@ -353,11 +353,13 @@ func lexPhrase(src []rune, i int) (string, int, error) {
 		end++
 	}
 	if end == len(src) {
-		closing := "quote \""
+		closing, hint := `"`, `quote "`
 		if c := closingCorner(src[i]); c != 0 {
-			closing = string(c)
+			closing, hint = string(c), string(c)
 		}
-		return "", 0, errAt(src, i, len(src), KeyUnclosedQuote, "add a closing "+closing+" after the phrase")
+		e := errAt(src, i, len(src), KeyUnclosedQuote, "add a closing "+hint+" after the phrase")
+		e.Close = closing
+		return "", 0, e
 	}
 	raw := string(src[i+1 : end])
 	if strings.TrimSpace(raw) == "" {
