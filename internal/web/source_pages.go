@@ -64,10 +64,10 @@ func (s *Server) sourcePageRoutes() {
 		return nil
 	}))
 	// The preview saves nothing: no audit entry, like the API's twin.
-	m.Handle("POST /w/{ws}/listening/sources/import/preview", withImportUpload(s.readPage(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	m.Handle("POST /w/{ws}/listening/sources/import/preview", s.withImportUpload(s.readPage(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		return s.importStep(w, r, p, false)
 	})))
-	m.Handle("POST /w/{ws}/listening/sources/import", withImportUpload(s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	m.Handle("POST /w/{ws}/listening/sources/import", s.withImportUpload(s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		return s.importStep(w, r, p, true)
 	})))
 }
@@ -298,10 +298,13 @@ type uploadKey struct{}
 // and reads it, keeping its small fields as the request's form values and
 // its file aside. A file over listen.MaxImportBytes is an error on the
 // field "file" that the page shows, not a refused request: the CSRF token
-// comes first in the form, so it is read before the file.
-func withImportUpload(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+// comes first in the form, so it is read before the file. Only a
+// signed-in user's upload is read: anyone else's 20 MB was read into
+// memory before the page sent them to sign in.
+func (s *Server) withImportUpload(next http.Handler) http.Handler {
+	return s.withSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, signedIn := authFrom(r.Context())
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" || !signedIn {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -312,7 +315,7 @@ func withImportUpload(next http.Handler) http.Handler {
 		r.PostForm, r.Form = vals, vals
 		r.MultipartForm = &multipart.Form{Value: vals}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), uploadKey{}, up)))
-	})
+	}))
 }
 
 // maxUploadField bounds a small field of the import form (a column name,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -559,5 +560,45 @@ func TestSourcePagesCatalogKeys(t *testing.T) {
 	}
 	if len(mappingFields) < 2 || mappingFields[0] != "text" {
 		t.Errorf("mapping fields %v", mappingFields)
+	}
+}
+
+// countingReader is n bytes of a repeated line, counting what was read.
+type countingReader struct {
+	n, read int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.read >= c.n {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n-c.read)
+	for i := range p[:k] {
+		p[i] = "a,b\n"[(c.read+i)%4]
+	}
+	c.read += k
+	return k, nil
+}
+
+// TestImportUploadNeedsSignIn checks that the import form reads no
+// upload of someone not signed in: the page sends them to sign in first.
+func TestImportUploadNeedsSignIn(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner)
+	for _, path := range []string{"/w/acme/listening/sources/import", "/w/acme/listening/sources/import/preview"} {
+		file := &countingReader{n: listen.MaxImportBytes}
+		const boundary = "b0undary"
+		body := io.MultiReader(strings.NewReader("--"+boundary+"\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n"),
+			file, strings.NewReader("\r\n--"+boundary+"--\r\n"))
+		req := httptest.NewRequest(http.MethodPost, path, body)
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		rec := httptest.NewRecorder()
+		h.srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
+			t.Errorf("%s signed out: %d %q; want a 303 to the sign-in page", path, rec.Code, rec.Header().Get("Location"))
+		}
+		if file.read > 0 {
+			t.Errorf("%s signed out: read %d bytes of the upload; want none", path, file.read)
+		}
 	}
 }
