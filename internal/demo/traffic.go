@@ -203,7 +203,7 @@ type person struct {
 type genClick struct {
 	hit    link.Hit
 	li     int // index into the created links
-	person int // index into people; -1 for machines
+	person int // index into people; -1 for machines other than a person's browser prefetching
 	human  bool
 	// firstOfDay: the first human click of this person on this link on
 	// this day, which the writer should count unique.
@@ -434,7 +434,7 @@ func generateClicks(rng *rand.Rand, links []link.Link, bySlug map[string]campaig
 					refs := channelReferrers[dl.channel]
 					gc.hit.Referrer = refs[pp.referrer%len(refs)]
 				default:
-					machineHit(rng, r, dl.channel, people, &gc.hit)
+					gc.person = machineHit(rng, r, dl.channel, people, &gc.hit)
 				}
 				dayClicks = append(dayClicks, gc)
 			}
@@ -528,8 +528,9 @@ const (
 )
 
 // machineHit fills h as a click that no person made: r (at least
-// shareHuman) picks which kind, channel the preview fetchers likely.
-func machineHit(rng *rand.Rand, r float64, channel string, people []person, h *link.Hit) {
+// shareHuman) picks which kind, channel the preview fetchers likely. It
+// returns the person whose browser prefetched the link, or -1.
+func machineHit(rng *rand.Rand, r float64, channel string, people []person, h *link.Hit) int {
 	switch {
 	case r < upToPreview:
 		var pool []string
@@ -550,9 +551,11 @@ func machineHit(rng *rand.Rand, r float64, channel string, people []person, h *l
 			h.Method = "HEAD"
 		}
 	default:
-		pp := people[rng.IntN(len(people))]
-		h.IP, h.UserAgent, h.Purpose = pp.ip, pp.ua, "prefetch"
+		p := rng.IntN(len(people))
+		h.IP, h.UserAgent, h.Purpose = people[p].ip, people[p].ua, "prefetch"
+		return p
 	}
+	return -1
 }
 
 // SampleHits returns n requests in the demo traffic's mix, as they reach a
@@ -699,6 +702,12 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 		}
 		out = append(out, event{p: p})
 	}
+	out = append(out, prefetchLandings(clicks, now)...)
+	for _, c := range clicks {
+		if c.hit.Purpose == "prefetch" {
+			clickBy[c.hit.ClickID] = c.person
+		}
+	}
 	// The snippet sends its browser id with every event: a person's
 	// browser keeps one for the whole demo, which ties their clicks of
 	// other days together for first-touch and linear attribution.
@@ -724,6 +733,41 @@ func generateConversions(rng *rand.Rand, clicks []genClick, people []person, lin
 		prices := campaignPrices[demoLinks[clickLink[first.ClickID]].campaign]
 		out = append(out, event{after: true, p: conversion.Payload{Event: conversion.Purchase, CustomerID: first.CustomerID,
 			Value: prices[rng.IntN(len(prices))], Currency: "CNY", OrderID: orderID(again, order), TS: clamp(again)}})
+	}
+	return out
+}
+
+// usedPrefetch is the share of browsers' prefetches of a shop link whose
+// response the person then opened: the rest were speculation never shown.
+const usedPrefetch = 0.3
+
+// prefetchLandings are the landings (some engaged) the snippet reports
+// from pages a person opened from their browser's prefetch, which made no
+// request of its own: the collect path makes such a prefetch the person's
+// click. They draw from a random source of their own, so that the other
+// events stay what they were.
+func prefetchLandings(clicks []genClick, now time.Time) []event {
+	rng := rand.New(rand.NewPCG(trafficSeed, 3))
+	var out []event
+	for _, c := range clicks {
+		if c.hit.Purpose != "prefetch" || c.person < 0 || !strings.HasPrefix(demoLinks[c.li].dest, shop) {
+			continue
+		}
+		if rng.Float64() >= usedPrefetch {
+			continue
+		}
+		land := c.hit.At.Add(time.Duration(3+rng.IntN(120)) * time.Second)
+		if !land.Before(now) {
+			continue
+		}
+		ts := land.UTC()
+		out = append(out, event{p: conversion.Payload{Event: conversion.Landing, ClickID: c.hit.ClickID, TS: &ts}})
+		if rng.Float64() < 0.5 {
+			if eng := land.Add(time.Duration(12+rng.IntN(150)) * time.Second); eng.Before(now) {
+				eng = eng.UTC()
+				out = append(out, event{p: conversion.Payload{Event: conversion.Engaged, ClickID: c.hit.ClickID, TS: &eng}})
+			}
+		}
 	}
 	return out
 }

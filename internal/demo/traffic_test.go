@@ -2,7 +2,9 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -330,5 +332,58 @@ func TestSampleHits(t *testing.T) {
 	}
 	if len(agents) < 500 {
 		t.Errorf("%d different user agents among the people: too few visitors", len(agents))
+	}
+}
+
+// TestPrefetchLandings: some of the demo's prefetches of shop links are
+// opened by their person, so the snippet reports a landing (some an
+// engaged visit) on the prefetch's click id, with that person's browser
+// id, after the prefetch and before now; prefetches off the shop, which
+// carry no snippet, report none.
+func TestPrefetchLandings(t *testing.T) {
+	now := time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC)
+	loc := time.FixedZone("CST", 8*3600)
+	links := make([]link.Link, len(demoLinks))
+	for i := range links {
+		links[i].ID = int64(i + 1)
+	}
+	rng := rand.New(rand.NewPCG(trafficSeed, 1))
+	clicks, people := generateClicks(rng, links, map[string]campaign.Campaign{}, 1, now, loc)
+	events := generateConversions(rng, clicks, people, links, now)
+	byID := map[string]genClick{}
+	prefetches := 0
+	for _, c := range clicks {
+		byID[c.hit.ClickID] = c
+		if c.hit.Purpose == "prefetch" && strings.HasPrefix(demoLinks[c.li].dest, shop) {
+			prefetches++
+		}
+	}
+	landed := map[string]bool{}
+	engaged := 0
+	for _, e := range events {
+		c, ok := byID[e.p.ClickID]
+		if !ok || c.hit.Purpose != "prefetch" {
+			continue
+		}
+		switch e.p.Event {
+		case conversion.Landing:
+			landed[e.p.ClickID] = true
+		case conversion.Engaged:
+			engaged++
+		default:
+			t.Errorf("prefetch %s has a %s event, want only landings and engaged visits", e.p.ClickID, e.p.Event)
+		}
+		if !strings.HasPrefix(demoLinks[c.li].dest, shop) {
+			t.Errorf("prefetch %s of %s lands, which carries no snippet", e.p.ClickID, demoLinks[c.li].dest)
+		}
+		if want := fmt.Sprintf("demo-browser%06d", c.person); c.person < 0 || e.p.BrowserID != want {
+			t.Errorf("prefetch %s: browser id %q, want %q", e.p.ClickID, e.p.BrowserID, want)
+		}
+		if e.p.TS == nil || !e.p.TS.After(c.hit.At) || e.p.TS.After(now) {
+			t.Errorf("prefetch %s at %v: %s at %v, want after it and before %v", e.p.ClickID, c.hit.At, e.p.Event, e.p.TS, now)
+		}
+	}
+	if share := float64(len(landed)) / float64(prefetches); prefetches == 0 || share < 0.2 || share > 0.4 || engaged == 0 {
+		t.Errorf("%d of %d prefetches of shop links landed (%d engaged), want about %.0f %%, some engaged", len(landed), prefetches, engaged, usedPrefetch*100)
 	}
 }
