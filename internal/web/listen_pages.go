@@ -46,7 +46,7 @@ func (s *Server) listeningPageRoutes() {
 	}))
 	m.Handle("POST /w/{ws}/listening/topics", s.page(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		t := listen.Topic{Name: strings.TrimSpace(r.PostFormValue("name")), Kind: r.PostFormValue("kind"),
-			Query: r.PostFormValue("query"), Enabled: r.PostFormValue("enabled") != ""}
+			Query: formQuery(r), Enabled: r.PostFormValue("enabled") != ""}
 		id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 		var err error
 		if id > 0 {
@@ -82,7 +82,7 @@ func (s *Server) listeningPageRoutes() {
 		return nil
 	}))
 	m.Handle("POST /w/{ws}/listening/try", s.readPage(account.EditListening, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		q := r.PostFormValue("query")
+		q := formQuery(r)
 		try := map[string]any{"Query": q}
 		res, err := s.Listen.TryQuery(r.Context(), p.Workspace.ID, q)
 		status := http.StatusOK
@@ -137,6 +137,14 @@ func (s *Server) listeningPageRoutes() {
 		return err
 	}))
 	s.alertRulePageRoutes()
+}
+
+// formQuery is the query of the topic editor's form. A browser sends the
+// line breaks of a textarea as CRLF, which would count as two characters
+// in an error's position where the person sees one (and htmx, sending the
+// same text, counts one); the query is kept with LF.
+func formQuery(r *http.Request) string {
+	return strings.ReplaceAll(r.PostFormValue("query"), "\r\n", "\n")
 }
 
 // AlertPagePath is the path of an alert's page, which opens on the

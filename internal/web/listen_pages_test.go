@@ -848,3 +848,29 @@ func TestStreamFiltersPostsOwnSourceKinds(t *testing.T) {
 		t.Errorf("the source filter does not offer the posts' own kind: %s", sel)
 	}
 }
+
+// TestTopicEditorCountsALineBreakOnce: a browser posts a textarea's line
+// breaks as CRLF; an error's position counts a line break as the one
+// character a person sees (and chorus match and the try box's htmx post
+// count), where the form's answer said 第 5 个字符 for the ( at 4, and
+// the saved query keeps LF.
+func TestTopicEditorCountsALineBreakOnce(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	want := "第 4 个字符处的括号没有闭合"
+	if _, body, _ := b.post("/w/acme/listening/try", url.Values{"query": {"华为\r\n（荣耀 OR 小米"}}); !strings.Contains(body, want) {
+		t.Errorf("try: want %q in %s", want, section(body, `id="try-result"`, "</div>"))
+	}
+	if _, body, _ := b.post("/w/acme/listening/topics", url.Values{"name": {"华为"}, "kind": {"brand"}, "query": {"华为\r\n（荣耀 OR 小米"}, "enabled": {"1"}}); !strings.Contains(body, want) {
+		t.Errorf("save: want %q in %s", want, section(body, `id="topic-editor"`, "</form>"))
+	}
+	b.post("/w/acme/listening/topics", url.Values{"name": {"华为"}, "kind": {"brand"}, "query": {"华为\r\nOR 荣耀"}, "enabled": {"1"}})
+	ts, err := h.listen.Topics(context.Background(), owner.ws.ID)
+	must(t, err)
+	if len(ts) != 1 || ts[0].Query != "华为\nOR 荣耀" {
+		t.Errorf("saved topics %+v, want one with the query 华为\\nOR 荣耀", ts)
+	}
+}
