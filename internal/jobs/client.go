@@ -266,19 +266,24 @@ func (c *Client) River() *river.Client[*sql.Tx] { return c.river }
 // tells of them at info level, which routineDebug makes debug, so without
 // this a job failing every hour would leave no trace in the log. A retried
 // attempt is a warning; a job River gives up on or a worker cancels is an
-// error, since nothing will run it again.
+// error, since nothing will run it again. A job whose context ended while
+// it ran (the job's own timeout ends only an inner one) was cut short by
+// Stop, and River puts it back whatever its attempts: a warning.
 func logFailures(logger *slog.Logger) rivertype.WorkerMiddleware {
 	return river.WorkerMiddlewareFunc(func(ctx context.Context, job *rivertype.JobRow, work func(context.Context) error) error {
 		err := work(ctx)
 		if err == nil {
 			return nil
 		}
-		level := slog.LevelWarn
+		level, msg := slog.LevelWarn, "job failed"
 		var cancel *rivertype.JobCancelError
-		if errors.As(err, &cancel) || job.Attempt >= job.MaxAttempts {
+		switch {
+		case ctx.Err() != nil:
+			msg = "job interrupted"
+		case errors.As(err, &cancel) || job.Attempt >= job.MaxAttempts:
 			level = slog.LevelError
 		}
-		logger.Log(ctx, level, "job failed", slog.String("kind", job.Kind), slog.Int64("job_id", job.ID),
+		logger.Log(ctx, level, msg, slog.String("kind", job.Kind), slog.Int64("job_id", job.ID),
 			slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts), slog.Any("err", err))
 		return err
 	})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
+	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 	"github.com/chorus-hq/chorus/internal/syncbuf"
@@ -335,5 +337,56 @@ func TestFailedJobIsLogged(t *testing.T) {
 				return strings.Contains(buf.String(), tt.want) && strings.Contains(buf.String(), tt.err.Error())
 			})
 		})
+	}
+}
+
+// blockingSources is a SourceStore whose claim waits until its context
+// ends, as a poll round that the stopping node cuts short.
+type blockingSources struct{ entered chan struct{} }
+
+func (s blockingSources) ClaimDueSources(ctx context.Context, _ time.Time, _ int) ([]listen.Source, error) {
+	close(s.entered)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (blockingSources) RecordSourceSuccess(context.Context, int64, int64, string, string, string, int, time.Time) error {
+	return nil
+}
+
+func (blockingSources) RecordSourceFailure(context.Context, int64, int64, listen.SourceProblem, time.Time) error {
+	return nil
+}
+
+// TestInterruptedJobIsNotAnError: a job on its last attempt that Stop
+// cuts short at its deadline is put back to run again, so the log warns
+// that it was interrupted rather than telling of an error given up on.
+func TestInterruptedJobIsNotAnError(t *testing.T) {
+	t.Parallel()
+	var buf syncbuf.Buffer
+	db := storetest.SQLite(t)
+	migrate(t, db)
+	srcs := blockingSources{entered: make(chan struct{})}
+	deps := Deps{Cleaner: &funcCleaner{}, Sources: srcs, Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil }),
+		Poller: pollerFunc(func(context.Context, listen.Source) (source.PollResult, error) { return source.PollResult{}, nil })}
+	opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	client := newClient(t, db, deps, opts)
+	start(t, client)
+	<-srcs.entered
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if err := client.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop = %v, want the deadline error", err)
+	}
+	var state string
+	if err := db.WriteDB().QueryRowContext(t.Context(), `SELECT state FROM river_job WHERE kind = 'poll_sources'`).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	if state != "available" {
+		t.Errorf("interrupted poll job is %s, want available to run again", state)
+	}
+	log := buf.String()
+	if !strings.Contains(log, `level=WARN msg="job interrupted" kind=poll_sources`) || strings.Contains(log, "level=ERROR") {
+		t.Errorf("log of the interrupted poll, want a warning and no error:\n%s", log)
 	}
 }
