@@ -340,39 +340,27 @@ func TestFailedJobIsLogged(t *testing.T) {
 	}
 }
 
-// blockingSources is a SourceStore whose claim waits until its context
-// ends, as a poll round that the stopping node cuts short.
-type blockingSources struct{ entered chan struct{} }
-
-func (s blockingSources) ClaimDueSources(ctx context.Context, _ time.Time, _ int) ([]listen.Source, error) {
-	close(s.entered)
-	<-ctx.Done()
-	return nil, ctx.Err()
-}
-
-func (blockingSources) RecordSourceSuccess(context.Context, int64, int64, string, string, string, int, time.Time) error {
-	return nil
-}
-
-func (blockingSources) RecordSourceFailure(context.Context, int64, int64, listen.SourceProblem, time.Time) error {
-	return nil
-}
-
 // TestInterruptedJobIsNotAnError: a job on its last attempt that Stop
 // cuts short at its deadline is put back to run again, so the log warns
-// that it was interrupted rather than telling of an error given up on.
+// that it was interrupted rather than telling of an error given up on;
+// the source whose poll it cut short records no failure.
 func TestInterruptedJobIsNotAnError(t *testing.T) {
 	t.Parallel()
 	var buf syncbuf.Buffer
 	db := storetest.SQLite(t)
 	migrate(t, db)
-	srcs := blockingSources{entered: make(chan struct{})}
+	srcs := &memSources{srcs: map[int64]*listen.Source{1: {ID: 1, WorkspaceID: 1, Kind: source.KindRSS, Enabled: true, PollSeconds: 600}}}
+	entered := make(chan struct{})
 	deps := Deps{Cleaner: &funcCleaner{}, Sources: srcs, Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil }),
-		Poller: pollerFunc(func(context.Context, listen.Source) (source.PollResult, error) { return source.PollResult{}, nil })}
+		Poller: pollerFunc(func(ctx context.Context, _ listen.Source) (source.PollResult, error) {
+			close(entered)
+			<-ctx.Done()
+			return source.PollResult{}, ctx.Err()
+		})}
 	opts := testOptions(t, "", time.Hour, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	client := newClient(t, db, deps, opts)
 	start(t, client)
-	<-srcs.entered
+	<-entered
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	if err := client.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -384,6 +372,9 @@ func TestInterruptedJobIsNotAnError(t *testing.T) {
 	}
 	if state != "available" {
 		t.Errorf("interrupted poll job is %s, want available to run again", state)
+	}
+	if s := srcs.get(1); s.Failures != 0 || s.LastError != "" {
+		t.Errorf("source of the interrupted poll: %d failures, error %q; want none", s.Failures, s.LastError)
 	}
 	log := buf.String()
 	if !strings.Contains(log, `level=WARN msg="job interrupted" kind=poll_sources`) || strings.Contains(log, "level=ERROR") {

@@ -130,7 +130,8 @@ type PollOutput struct {
 }
 
 // Round polls the sources due now. It fails only when the due list cannot
-// be read; sources that fail are recorded and counted.
+// be read or the node stopping cut it short; sources that fail are
+// recorded and counted.
 func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 	now, logger := time.Now, slog.Default()
 	if w.Now != nil {
@@ -163,6 +164,12 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			rec := w.pollOne(ctx, d, now, logger)
+			if !rec.ok && stopped(ctx) {
+				// The source did not fail: its poll was cut short, and it
+				// polls again when its lease ends.
+				logger.InfoContext(ctx, "source poll interrupted", slog.Int64("source_id", d.ID))
+				return
+			}
 			sctx := context.WithoutCancel(ctx)
 			var err error
 			if rec.ok {
@@ -197,7 +204,20 @@ func (w *PollSourcesWorker) Round(ctx context.Context) (PollOutput, error) {
 		}()
 	}
 	wg.Wait()
+	if stopped(ctx) {
+		// River runs the job again; the sources it cut short wait for
+		// their leases to end.
+		return out, ctx.Err()
+	}
 	return out, nil
+}
+
+// stopped reports whether ctx was cancelled other than by a deadline: the
+// node is stopping (River cancels a running job's context when Stop's
+// deadline passes). The round's own time running out is a deadline, and
+// the sources it cuts short fail as slow ones.
+func stopped(ctx context.Context) bool {
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.DeadlineExceeded)
 }
 
 // pollOne polls and ingests one source and says what to record, panics

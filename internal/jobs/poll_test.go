@@ -324,3 +324,34 @@ func TestRoundLogs(t *testing.T) {
 		})
 	}
 }
+
+// TestRoundStoppedRecordsNoFailure: a poll that the stopping node cuts
+// short (the job's context cancelled, not the round out of time) is no
+// failure of its source: nothing is recorded, and the source is polled
+// again when its lease ends.
+func TestRoundStoppedRecordsNoFailure(t *testing.T) {
+	t.Parallel()
+	past := time.Now().Add(-time.Minute)
+	store := &memSources{srcs: map[int64]*listen.Source{1: {ID: 1, WorkspaceID: 1, Kind: source.KindRSS, Enabled: true, PollSeconds: 600, NextPollAt: &past}}}
+	entered := make(chan struct{})
+	w := &PollSourcesWorker{Store: store, Now: time.Now,
+		Poller: pollerFunc(func(ctx context.Context, _ listen.Source) (source.PollResult, error) {
+			close(entered)
+			<-ctx.Done()
+			return source.PollResult{}, ctx.Err()
+		}),
+		Ingester: IngestFunc(func(context.Context, int64, []listen.Post) (int, error) { return 0, nil })}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { <-entered; cancel() }()
+	out, err := w.Round(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Round = %v, want the cancellation, for River to run the job again", err)
+	}
+	leased := *store.get(1).NextPollAt
+	if s := store.get(1); s.Failures != 0 || s.LastError != "" || out.Failed != 0 {
+		t.Errorf("after the stop: source %+v, round %+v; want no failure", s, out)
+	}
+	if !leased.After(time.Now()) {
+		t.Errorf("next poll %s, want the lease's end", leased)
+	}
+}
