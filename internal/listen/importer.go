@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -408,10 +409,24 @@ func mapRow(value func(col string) string, m Mapping, o ImportOptions) (Post, er
 		}
 		*n.into = c
 	}
-	if len(fs) > 0 {
-		return p, fs.Err()
+	return p, PostErrors(fs, &p, o.Now)
+}
+
+// PostErrors is fs, the errors found reading a post, with what
+// ValidatePost finds wrong with p added, but on the fields fs names
+// already (a date that did not parse is not also missing): a row or a
+// pushed post shows all its mistakes at once, not one per try. It is nil
+// when there are none.
+func PostErrors(fs apperr.Fields, p *Post, now time.Time) error {
+	var ae *apperr.Error
+	if errors.As(ValidatePost(p, now), &ae) {
+		for _, fe := range ae.Fields {
+			if !slices.ContainsFunc(fs, func(f apperr.FieldError) bool { return f.Field == fe.Field }) {
+				fs = append(fs, fe)
+			}
+		}
 	}
-	return p, ValidatePost(&p, o.Now)
+	return fs.Err()
 }
 
 // sourceKind reads a row's source kind (query.SourceKind): a platform's

@@ -515,3 +515,33 @@ func TestReadImportCSVUnclosedQuote(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRowShowsAllItsErrors: a row wrong in several ways shows every
+// mistake in the preview, where a date or count that did not parse hid
+// the rest (a missing text, a link that is not http), so that fixing one
+// only revealed the next; a date that did not parse is not also missing.
+func TestImportRowShowsAllItsErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, row string
+		want      []string
+	}{
+		{"bad date, no text", ",x,昨天,1,https://a.example", []string{"published_at error.listen.date", "text error.required"}},
+		{"bad count, bad link", "正文,x,2024-01-02,很多,ftp://a.example", []string{"likes error.listen.number", "url error.listen.url"}},
+		{"no date, no text", ",x,,1,", []string{"text error.required", "published_at error.required"}},
+		{"only a bad date", "正文,x,昨天,1,", []string{"published_at error.listen.date"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := listen.ReadImport(strings.NewReader("内容,作者,发布时间,点赞,链接\n"+tt.row+"\n"), listen.Mapping{}, importOpts("x.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range f.Errors {
+				got = append(got, e.Field+" "+e.Key)
+			}
+			if strings.Join(got, "; ") != strings.Join(tt.want, "; ") || f.ErrorCount != len(tt.want) {
+				t.Errorf("errors %q (count %d), want %q", got, f.ErrorCount, tt.want)
+			}
+		})
+	}
+}

@@ -550,11 +550,11 @@ func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]liste
 				badTime = true
 			}
 		}
+		var pf apperr.Fields
 		if badTime {
-			fs.Add(prefix+"published_at", "error.listen.date", "Value", strings.Trim(string(wp.PublishedAt), `"`))
-			continue
+			pf.Add("published_at", "error.listen.date", "Value", strings.Trim(string(wp.PublishedAt), `"`))
 		}
-		if err := listen.ValidatePost(&p, now); err != nil {
+		if err := listen.PostErrors(pf, &p, now); err != nil {
 			fs.Nest(prefix, err)
 			continue
 		}

@@ -72,6 +72,10 @@ func TestListenAPIScenarios(t *testing.T) {
 		{"webhook unknown field", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"txt": "x"}}}, 422, []string{`"field": "mentions[0].txt"`}, nil},
 		{"webhook post not an object", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{good, "x", nil}}, 422,
 			[]string{`"field": "mentions[1]"`, `"field": "mentions[2]"`, "expected an object"}, []string{"mentions[0]", ".body"}},
+		// Every mistake of a post at once: a date that does not parse
+		// no longer hides the missing text.
+		{"webhook post wrong twice", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"text": "", "published_at": "昨天"}}}, 422,
+			[]string{`"field": "mentions[0].published_at"`, `"field": "mentions[0].text"`, `"key": "error.listen.date"`}, nil},
 		{"webhook negative count", "POST", "/workspaces/acme/mentions", owner.token, map[string]any{"mentions": []any{map[string]any{"text": "x", "published_at": "2026-01-02", "likes": -1}}}, 422, []string{`"field": "mentions[0].likes"`}, nil},
 		{"webhook count beyond any post", "POST", "/workspaces/acme/mentions", owner.token, `{"mentions": [{"text": "x", "published_at": "2026-01-02", "likes": 9223372036854775807, "author_followers": 10000000001}]}`, 422,
 			[]string{`"field": "mentions[0].likes"`, `"field": "mentions[0].author_followers"`, "Must be between 0 and 10,000,000,000."}, nil},
