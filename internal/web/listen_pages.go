@@ -122,7 +122,7 @@ func (s *Server) listeningPageRoutes() {
 			return err
 		}
 		s.flash(w, r, "ok", "flash.listening.corrected")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/listening#mention-"+strconv.FormatInt(id, 10))
+		redirect(w, r, correctedURL(r, p.Workspace.Slug)+"#mention-"+strconv.FormatInt(id, 10))
 		return nil
 	}))
 	m.Handle("GET /w/{ws}/listening/corrections.csv", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -247,6 +247,40 @@ func streamKinds(stored []string, selected string) []string {
 	return kinds
 }
 
+// streamURL is the stream's address under the filters sel (as
+// streamFilter reads them), paging on from mention before (0: the newest).
+func streamURL(slug string, sel map[string]string, before int64) string {
+	q := url.Values{}
+	for k, v := range sel {
+		if k != "before" {
+			q.Set(k, v)
+		}
+	}
+	if before != 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	u := "/w/" + slug + "/listening"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// correctedURL is the stream page a sentiment correction returns to: the
+// one it was made on, with its filters and page, read from the Referer
+// (which the same-origin referrer policy sends with the form), so that
+// the person goes on where they were and finds the mention, which the
+// unfiltered first page may not show; else the stream's first page.
+func correctedURL(r *http.Request, slug string) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Path != "/w/"+slug+"/listening" {
+		return streamURL(slug, nil, 0)
+	}
+	_, sel := streamFilter(&http.Request{URL: ref}, time.Time{})
+	before, _ := strconv.ParseInt(sel["before"], 10, 64)
+	return streamURL(slug, sel, before)
+}
+
 func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account.Principal, status int, extra map[string]any) error {
 	ctx, ws := r.Context(), p.Workspace.ID
 	topics, err := s.Listen.Topics(ctx, ws)
@@ -275,20 +309,7 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	// The stream's pages: older mentions under the same filters, and back
 	// to the newest from a later page.
 	pageURL := func(before int64) string {
-		q := url.Values{}
-		for k, v := range sel {
-			if k != "before" {
-				q.Set(k, v)
-			}
-		}
-		if before != 0 {
-			q.Set("before", strconv.FormatInt(before, 10))
-		}
-		u := "/w/" + p.Workspace.Slug + "/listening"
-		if len(q) > 0 {
-			u += "?" + q.Encode()
-		}
-		return u + "#mentions"
+		return streamURL(p.Workspace.Slug, sel, before) + "#mentions"
 	}
 	var older, newest string
 	if len(ms) > streamPage {

@@ -874,3 +874,39 @@ func TestTopicEditorCountsALineBreakOnce(t *testing.T) {
 		t.Errorf("saved topics %+v, want one with the query 华为\\nOR 荣耀", ts)
 	}
 }
+
+// TestCorrectionReturnsToItsPage: correcting a mention's sentiment returns
+// to the stream page it was made on, filters and page kept, at the
+// mention, where it went to the unfiltered first page, on which an older
+// mention corrected from page 2 of the negative ones is not to be found.
+func TestCorrectionReturnsToItsPage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	res, err := h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{{SourceKind: "webhook", ExternalID: "1", Text: "星澜的拿铁太难喝了", PublishedAt: time.Now().Add(-time.Hour)}})
+	must(t, err)
+	if res.Stored != 1 {
+		t.Fatalf("ingest %+v", res)
+	}
+	ms, err := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{})
+	must(t, err)
+	id := strconv.FormatInt(ms[0].ID, 10)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	for _, tt := range []struct{ name, referer, want string }{
+		{"a filtered later page", h.ts.URL + "/w/acme/listening?sentiment=negative&source=webhook&before=99&bogus=1#mentions", "/w/acme/listening?before=99&sentiment=negative&source=webhook#mention-" + id},
+		{"the first page", h.ts.URL + "/w/acme/listening", "/w/acme/listening#mention-" + id},
+		{"another page", h.ts.URL + "/w/acme/listening/insights?topic=1", "/w/acme/listening#mention-" + id},
+		{"no referer", "", "/w/acme/listening#mention-" + id},
+	} {
+		header := map[string]string{}
+		if tt.referer != "" {
+			header["Referer"] = tt.referer
+		}
+		status, _, hdr := b.do("POST", "/w/acme/listening/mentions/"+id+"/sentiment", url.Values{"csrf": {b.csrf}, "label": {"neutral"}}, header)
+		if status != http.StatusSeeOther || hdr.Get("Location") != tt.want {
+			t.Errorf("%s: %d to %q, want %q", tt.name, status, hdr.Get("Location"), tt.want)
+		}
+	}
+}
