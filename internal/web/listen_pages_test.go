@@ -910,3 +910,30 @@ func TestCorrectionReturnsToItsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestRepostClusterCount: a post with one repost is a cluster of two
+// posts, which its mention says, where it said 2 条相同转发 (two reposts)
+// with one repost stored.
+func TestRepostClusterCount(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	at := time.Now().Add(-time.Hour)
+	orig := "闲岚的冷萃咖啡太好喝了，强烈推荐，喜欢喜欢！"
+	res, err := h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{
+		{SourceKind: "webhook", ExternalID: "1", Author: "a", Text: orig, PublishedAt: at},
+		{SourceKind: "webhook", ExternalID: "2", Author: "b", Text: "转发微博 //@a: " + orig, PublishedAt: at.Add(time.Minute)},
+	})
+	must(t, err)
+	if res.Stored != 2 || res.Clustered != 1 {
+		t.Fatalf("ingest %+v, want a post and its repost", res)
+	}
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	for lang, want := range map[string]string{"zh-CN": "同一内容共 2 条", "en": "2 posts with this text"} {
+		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": lang})
+		if stream := section(body, `id="mentions"`, `id="topics"`); strings.Count(stream, want) != 1 {
+			t.Errorf("%s: want %q once on the original: %s", lang, want, stream)
+		}
+	}
+}
