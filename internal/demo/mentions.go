@@ -456,7 +456,7 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 	g.sources = sources
 	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
 	spikeDay := today.AddDate(0, 0, -spikeDaysAgo)
-	var spikeIDs []int64
+	var spikeIDs, stored []int64
 	for i := mentionDays - 1; i >= 0; i-- {
 		day := today.AddDate(0, 0, -i)
 		posts := g.day(day, day.Equal(spikeDay), now)
@@ -467,6 +467,10 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 		if day.Equal(spikeDay) {
 			spikeIDs = res.IDs
 		}
+		stored = append(stored, res.IDs...)
+	}
+	if err := correctSentiments(ctx, ls, wsID, stored); err != nil {
+		return err
 	}
 	if d.Alerts == nil || len(spikeIDs) == 0 {
 		return nil
@@ -481,6 +485,50 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 	}
 	ev.Wait()
 	return nil
+}
+
+// maxCorrections is how many of a load's new mentions the team corrects.
+const maxCorrections = 3
+
+// correctSentiments does what the team did on the mentions page (the
+// audit log's sentiment change): of the newly stored mentions ids, it
+// corrects those that only state facts or ask — brand news, a neutral
+// built-in sentence — but that the model read as positive or negative, to
+// neutral, through the service's correction, which moves the roll-ups'
+// counts and feeds the corrections export. Mentions an earlier load
+// stored are not in ids, so a second load corrects nothing more.
+func correctSentiments(ctx context.Context, ls *listen.Service, wsID int64, ids []int64) error {
+	n := 0
+	for _, id := range ids {
+		if n == maxCorrections {
+			break
+		}
+		m, err := ls.Mention(ctx, wsID, id)
+		if err != nil {
+			return fmt.Errorf("demo: read mention %d: %w", id, err)
+		}
+		if m.Sentiment == listen.Neutral || m.SentimentCorrected || !saysNothing(m.Text) {
+			continue
+		}
+		if _, err := ls.CorrectSentiment(ctx, wsID, id, listen.Neutral); err != nil {
+			return fmt.Errorf("demo: correct mention %d: %w", id, err)
+		}
+		n++
+	}
+	return nil
+}
+
+// saysNothing tells a text made from the demo's neutral sentences: brand
+// news, or a question or plain fact about a brand.
+func saysNothing(text string) bool {
+	for _, pool := range [][]string{genNews, genNeutral} {
+		for _, s := range pool {
+			if strings.Contains(text, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // demoChannels are where the demo's alert rules deliver besides the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,9 +167,25 @@ func testListeningDemo(t *testing.T) {
 		t.Errorf("largest repost cluster %d, want the spike's copied complaint (≥ 12)", biggest)
 	}
 
+	// The team corrected a few mentions that only state facts but that
+	// the model read as opinions; the corrections export has them, and a
+	// second load corrects no more.
+	corrections := exportCorrections(t, d.Listen, ws.ID)
+	if len(corrections) < 2 || len(corrections) > 1+maxCorrections {
+		t.Errorf("corrections export %q, want a header and 1–%d rows", corrections, maxCorrections)
+	}
+	for _, row := range corrections[1:] {
+		if !strings.HasSuffix(row, ","+listen.Neutral) || !saysNothing(row) {
+			t.Errorf("correction %q, want a neutral sentence corrected to neutral", row)
+		}
+	}
+
 	// A second load adds nothing.
 	if _, err := Load(ctx, d); err != nil {
 		t.Fatal(err)
+	}
+	if again := exportCorrections(t, d.Listen, ws.ID); !slices.Equal(again, corrections) {
+		t.Errorf("second load: corrections %q, want %q", again, corrections)
 	}
 	if n2, _ := countMentions(t, d.Listen, ws.ID); n2 != n {
 		t.Errorf("second load: %d mentions, want %d", n2, n)
@@ -179,6 +196,17 @@ func testListeningDemo(t *testing.T) {
 	if len(topics2) != len(topics) || len(alerts2) != len(alerts) || len(rules) != 2 {
 		t.Errorf("second load: %d topics %d alerts %d rules, want %d, %d, 2", len(topics2), len(alerts2), len(rules), len(topics), len(alerts))
 	}
+}
+
+// exportCorrections returns the lines of the workspace's corrections
+// export, its header first.
+func exportCorrections(t *testing.T, ls *listen.Service, ws int64) []string {
+	t.Helper()
+	var b strings.Builder
+	if err := ls.ExportCorrections(context.Background(), ws, &b); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(b.String()), "\n")
 }
 
 func TestListeningDemo(t *testing.T) { testListeningDemo(t) }
