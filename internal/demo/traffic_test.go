@@ -71,6 +71,7 @@ func TestDemoTraffic(t *testing.T) {
 					first = got
 					checkFigures(t, got)
 					checkAllowlist(t, d)
+					checkPace(t, d)
 					continue
 				}
 				// The same traffic again, not twice as much: only the
@@ -81,6 +82,46 @@ func TestDemoTraffic(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkPace: the running campaign's targets, measured on the demo's
+// traffic, are some on track and some behind, so that its KPI tree shows
+// both.
+func checkPace(t *testing.T, d Deps) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := *d.Campaigns
+	cs.Measurer = d.Conversions
+	camps, err := cs.List(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string][]string{}
+	for _, c := range camps {
+		if c.Slug != trafficCampaigns[0] {
+			continue
+		}
+		p, err := cs.Plan(ctx, ws.ID, c.ID, ws.Location(), string(conversion.LastTouch), currency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var walk func([]campaign.KPINode)
+		walk = func(ns []campaign.KPINode) {
+			for _, n := range ns {
+				v := n.Verdict()
+				verdicts[v] = append(verdicts[v], fmt.Sprintf("%d:%s", n.Target.ID, n.Target.Metric))
+				walk(n.Children)
+			}
+		}
+		walk(p.KPI)
+	}
+	if len(verdicts["on_track"]) == 0 || len(verdicts["behind"]) == 0 {
+		t.Errorf("targets of %s by verdict %v; want some on track and some behind", trafficCampaigns[0], verdicts)
 	}
 }
 
