@@ -74,7 +74,7 @@ func (webhookRequest) rawFieldTypes() map[string]reflect.Type {
 // Chinese-format date string, or unix seconds.
 type webhookPost struct {
 	SourceID        int64           `json:"source_id,omitempty"`
-	SourceKind      string          `json:"source_kind"`
+	SourceKind      string          `json:"source_kind" doc:"The post's source kind (webhook when empty); a platform's name is read as its kind (小红书 is xiaohongshu)"`
 	ExternalID      string          `json:"external_id"`
 	URL             string          `json:"url"`
 	Author          string          `json:"author"`
@@ -534,6 +534,10 @@ func webhookPosts(in webhookRequest, loc *time.Location, now time.Time) ([]liste
 			AuthorFollowers: wp.AuthorFollowers, Text: wp.Text, Lang: wp.Lang, Likes: wp.Likes, Reposts: wp.Reposts, Comments: wp.Comments}
 		if p.SourceKind == "" {
 			p.SourceKind = "webhook"
+		} else if kind, ok := query.SourceKind(p.SourceKind); ok {
+			// A platform's name (小红书) is its kind, as in imported files
+			// and source:; anything else is left for ValidatePost to refuse.
+			p.SourceKind = kind
 		}
 		badTime := false
 		if len(wp.PublishedAt) > 0 && string(wp.PublishedAt) != "null" {

@@ -377,3 +377,27 @@ func TestListenPushRefusesUnknownSources(t *testing.T) {
 		t.Errorf("%d mentions stored, want 2", len(ms))
 	}
 }
+
+// TestWebhookPlatformNames: a pushed post's source_kind may name its
+// platform as imported files and source: do (小红书 is xiaohongshu),
+// where the webhook refused it; a name no kind has is still refused.
+func TestWebhookPlatformNames(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		contains           []string
+	}{
+		{"a platform's name", "POST", "/workspaces/acme/mentions", map[string]any{"mentions": []any{map[string]any{"source_kind": "小红书", "external_id": "x1", "text": "小红书上的闲岚笔记", "published_at": "2026-01-02"}}}, 200,
+			[]string{`"stored": 1`}},
+		{"kept under its kind", "GET", "/workspaces/acme/mentions?source=xiaohongshu", nil, 200, []string{"小红书上的闲岚笔记", `"source_kind": "xiaohongshu"`}},
+		{"no kind", "POST", "/workspaces/acme/mentions", map[string]any{"mentions": []any{map[string]any{"source_kind": "某论坛", "text": "x", "published_at": "2026-01-02"}}}, 422,
+			[]string{`"field": "mentions[0].source_kind"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h.checkAPI(t, tt.method, tt.path, owner.token, tt.body, tt.status, tt.contains, nil)
+		})
+	}
+}
