@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -136,15 +137,22 @@ func (e *Evaluator) EvaluateAll(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A workspace that fails leaves the others their evaluation: one
+	// workspace's error stopped the hourly check of every one after it.
 	fired := 0
+	var errs []error
 	for _, ws := range wss {
-		as, err := e.Evaluate(ctx, ws, nil)
-		if err != nil {
-			return fired, err
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
 		}
+		as, err := e.Evaluate(ctx, ws, nil)
 		fired += len(as)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("workspace %d: %w", ws, err))
+		}
 	}
-	return fired, nil
+	return fired, errors.Join(errs...)
 }
 
 // Evaluate runs the workspace's enabled rules now and returns the alerts
@@ -159,7 +167,12 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 	now := e.opt.Now().UTC()
 	var topics []insight.TopicRef
 	var fired []listen.Alert
+	// A rule that fails leaves the workspace's other rules their turn.
+	var errs []error
 	for _, r := range rules {
+		if ctx.Err() != nil {
+			return fired, ctx.Err()
+		}
 		if !r.Enabled || Quiet(r, now) {
 			continue
 		}
@@ -176,7 +189,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 			cand, err = e.crisis(ctx, ws, r, topics, now, newMentions)
 		}
 		if err != nil {
-			return fired, err
+			errs = append(errs, fmt.Errorf("rule %d: %w", r.ID, err))
+			continue
 		}
 		if cand == nil {
 			continue
@@ -190,7 +204,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 		quietSince := now.Add(-time.Duration(r.QuietMinutes) * time.Minute)
 		a, ok, err := e.store.FireAlert(ctx, ws, *cand, quietSince, alerted(*cand))
 		if err != nil {
-			return fired, err
+			errs = append(errs, fmt.Errorf("rule %d: %w", r.ID, err))
+			continue
 		}
 		if ok {
 			fired = append(fired, a)
@@ -200,7 +215,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, ws int64, newMentions []int64)
 			e.deliver(ctx, ws, r, a, topics)
 		}
 	}
-	return fired, nil
+	return fired, errors.Join(errs...)
 }
 
 // Quiet reports whether the rule fired less than its quiet period ago.
