@@ -241,3 +241,26 @@ func TestBrandFormTellsEveryMistake(t *testing.T) {
 		t.Errorf("team after refused saves = %v, %v; want none", items, err)
 	}
 }
+
+// A field's error is read out with the field, whatever kind of control it
+// is, and a group of check boxes is named by its label.
+func TestBrandFormErrorsTiedToTheirControls(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/brand/amplifiers/new")
+	status, body, _ := b.post("/w/acme/brand/amplifiers", url.Values{"name": {"K"}, "kind": {"bogus"}, "price_unit": {"bogus"}})
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("amplifier with a bad kind: status %d", status)
+	}
+	for _, want := range []string{`<select id="f-kind" name="kind" aria-invalid="true" aria-describedby="f-kind-err">`, `id="f-kind-err"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("amplifier form lacks %q in %s", want, between(body, `id="f-kind"`, "</div>"))
+		}
+	}
+	_, body = b.get("/w/acme/brand/personas/new")
+	if !strings.Contains(body, `<div class="checks" id="f-city_tiers" role="group" aria-labelledby="f-city_tiers-label"`) || strings.Contains(body, `<label for="f-city_tiers"`) {
+		t.Errorf("city tiers are not a group named by its label: %s", between(body, `f-city_tiers`, "</div>"))
+	}
+}
