@@ -937,3 +937,32 @@ func TestRepostClusterCount(t *testing.T) {
 		}
 	}
 }
+
+// TestTryBoxSaysItShowsSome: the try box lists 50 of the mentions a draft
+// matches and says so when it matched more, where 51 matches listed 50
+// under "Matches 51" as if those were all.
+func TestTryBoxSaysItShowsSome(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	at := time.Now().Add(-time.Hour)
+	var posts []listen.Post
+	for i := range 51 {
+		posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: strconv.Itoa(i), Author: strconv.Itoa(i), Text: fmt.Sprintf("星澜第 %d 杯拿铁，味道编号 %d", i, i*7919), PublishedAt: at.Add(time.Duration(i) * time.Minute)})
+	}
+	posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: "x", Text: "墨岩咖啡的新品", PublishedAt: at})
+	_, err := h.listen.Ingest(ctx, owner.ws.ID, posts)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	for _, tt := range []struct {
+		query string
+		shown bool
+	}{{"星澜", true}, {"墨岩", false}} {
+		_, body, _ := b.do("POST", "/w/acme/listening/try", url.Values{"csrf": {b.csrf}, "query": {tt.query}}, map[string]string{"HX-Request": "true", "Accept-Language": "en"})
+		if got := strings.Contains(body, `<span id="try-shown">The newest 50 are shown.</span>`); got != tt.shown {
+			t.Errorf("%s: says it shows the newest 50: %v, want %v: %s", tt.query, got, tt.shown, section(body, `id="try-result"`, "<ul"))
+		}
+	}
+}
