@@ -194,7 +194,9 @@ func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 			{ID: 1, Metric: "impressions", Value: 3000000, Baseline: f(800000)},
 			{ID: 2, Metric: "mentions", Value: 300}, // the brand's mentions while it ran, in the demo's listening stream
 			{ID: 3, Metric: "interactions", Value: 40000},
-			{ID: 4, Metric: "share_of_voice", Value: 0.18, Baseline: f(0.11)},
+			// The brand has about its weight in voices of the stream's
+			// brand talk; the campaign meant to lift it a little.
+			{ID: 4, Metric: "share_of_voice", Value: 0.42, Baseline: f(0.36)},
 			{ID: 5, Metric: "positive_ratio", Value: 0.65},
 			{ID: 6, PhaseID: 2, Metric: "impressions", Value: 2000000},
 			{ID: 7, Platform: "bilibili", Metric: "impressions", Value: 1000000},

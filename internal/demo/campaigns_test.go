@@ -113,3 +113,27 @@ func TestDemoCampaigns(t *testing.T) {
 		t.Errorf("draft's cost so far = %+v, want none", m.Cost)
 	}
 }
+
+// TestShareOfVoiceTargets: a share-of-voice target and its baseline are
+// near the brand's share of the listening stream's brand talk (its weight
+// in voices), which the campaign page measures them against; a baseline
+// far under it read as a campaign that quadrupled its share.
+func TestShareOfVoiceTargets(t *testing.T) {
+	share := voices[0].weight
+	var total float64
+	for _, v := range voices {
+		total += v.weight
+	}
+	share /= total
+	today := campaign.Date("2026-12-07")
+	for _, c := range []campaign.Campaign{salesCampaign(today, refIDs{}), voiceCampaign(today, refIDs{}), giftCampaign(today, refIDs{})} {
+		for _, tg := range c.Targets {
+			if tg.Metric != "share_of_voice" {
+				continue
+			}
+			if tg.Value < share-0.1 || tg.Value > share+0.1 || tg.Baseline == nil || *tg.Baseline < share-0.15 || *tg.Baseline > tg.Value {
+				t.Errorf("%s: share of voice target %v, baseline %v; want both near the brand's share %.2f, the baseline below the target", c.Slug, tg.Value, tg.Baseline, share)
+			}
+		}
+	}
+}
