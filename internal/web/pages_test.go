@@ -469,3 +469,22 @@ func TestUnknownPaths(t *testing.T) {
 		})
 	}
 }
+
+// A column of row buttons has a header a screen reader can name: an empty
+// <th> is read as a blank column.
+func TestActionColumnsHaveAName(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/brand/products/new")
+	if status, _, _ := b.post("/w/acme/brand/products", url.Values{"name": {"新品"}}); status != http.StatusSeeOther {
+		t.Fatalf("create product: status %d", status)
+	}
+	for _, path := range []string{"/w/acme/brand/products", "/w/acme/settings"} {
+		_, body := b.get(path)
+		if strings.Contains(body, "<th></th>") || !strings.Contains(body, `<th><span class="visually-hidden">操作</span></th>`) {
+			t.Errorf("%s: an action column without a name: %s", path, between(body, "<thead>", "</thead>"))
+		}
+	}
+}
