@@ -31,13 +31,15 @@ func TestSettingsFormErrors(t *testing.T) {
 		contains, not []string
 	}{
 		{"token with an unknown role", "/w/acme/settings/tokens", url.Values{"name": {"CI 令牌"}, "role": {"superuser"}},
-			[]string{workspaceName, timeZone, `name="name" maxlength="100" value="CI 令牌" `, "未知角色"},
+			[]string{workspaceName, timeZone, `name="name" maxlength="100" value="CI 令牌" `, "未知角色",
+				`<select name="role" aria-invalid="true" aria-describedby="token-role-err">`, `<div class="field-error" id="token-role-err">`},
 			[]string{`value="CI 令牌" required`, "field.workspace"}},
 		{"member with an unknown role", "/w/acme/settings/members", url.Values{"email": {"who@example.com"}, "role": {"superuser"}},
-			[]string{workspaceName, timeZone, `value="who@example.com"`, "未知角色"},
+			[]string{workspaceName, timeZone, `value="who@example.com"`, "未知角色",
+				`<select name="role" aria-invalid="true" aria-describedby="member-role-err">`, `<div class="field-error" id="member-role-err">`},
 			[]string{"field.workspace"}},
 		{"member without an email", "/w/acme/settings/members", url.Values{"email": {""}, "role": {"editor"}},
-			[]string{workspaceName, `<div class="field-error">必填。</div>`},
+			[]string{workspaceName, `<div class="field-error" id="member-email-err">必填。</div>`, `aria-invalid="true" aria-describedby="member-email-err"`},
 			[]string{"找不到邮箱", "field.workspace"}},
 		{"workspace without a name", "/w/acme/settings", url.Values{"name": {""}, "time_zone": {"Europe/Paris"}, "currency": {"EUR"}},
 			[]string{`value="Europe/Paris"`, `id="f-name-err"`},
