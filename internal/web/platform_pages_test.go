@@ -332,3 +332,23 @@ func TestFitReasonAtZeroReads(t *testing.T) {
 		}
 	}
 }
+
+// A refused correction's error is read out with the text area it is about.
+func TestOverrideErrorTiedToItsField(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	const path = "/w/acme/platforms/weibo"
+	_, page := b.get(path)
+	m := shownOverride.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("editor has no shown override")
+	}
+	_, body, _ := b.post(path+"/override", url.Values{"shown": {html.UnescapeString(m[1])}, "patch": {`{"engagement_rate": `}})
+	for _, want := range []string{`<textarea id="patch" name="patch" rows="5" aria-invalid="true" aria-describedby="patch-err"`, `<div class="field-error" id="patch-err">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused correction lacks %q: %s", want, between(body, `id="patch"`, "</form>"))
+		}
+	}
+}
