@@ -108,3 +108,20 @@ func TestSignInLanguage(t *testing.T) {
 		t.Errorf("an old lang cookie overrode the saved language")
 	}
 }
+
+// The first stop of the keyboard on every page skips the navigation, in the
+// page's language, to the main content, which can take the focus.
+func TestSkipLink(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	_, body := b.get("/login")
+	b.login(owner.email, owner.password)
+	_, page := b.get("/w/acme/brand")
+	for _, body := range []string{body, page} {
+		if !strings.Contains(body, `<body`) || !strings.Contains(between(body, "<body", "<main"), `<a class="skip-link" href="#main">跳到正文</a>`) ||
+			!strings.Contains(body, `<main class="content" id="main" tabindex="-1">`) {
+			t.Errorf("no skip link to the content: %s", between(body, "<body", "</header>"))
+		}
+	}
+}
