@@ -15,6 +15,7 @@ import (
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/listen"
+	"github.com/chorus-hq/chorus/internal/listen/query"
 	"github.com/chorus-hq/chorus/internal/listen/source"
 )
 
@@ -759,7 +760,14 @@ func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([
 		add(`m.sentiment = $?`, f.Sentiment)
 	}
 	if f.SourceKind != "" {
-		add(`m.source_kind = $?`, f.SourceKind)
+		// As source: in a query: weibo also finds a Weibo search's posts.
+		kinds := query.Kinds(f.SourceKind)
+		add(`m.source_kind IN ($?`, kinds[0])
+		for _, k := range kinds[1:] {
+			args = append(args, k)
+			q += fmt.Sprintf(", $%d", len(args))
+		}
+		q += ")"
 	}
 	if f.Lang != "" {
 		add(`m.lang = $?`, f.Lang)

@@ -197,7 +197,7 @@ func (s *Server) listenAPI() {
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions", Summary: "Mentions, newest first", Tag: tag, Resp: typeOf[list[listen.Mention]](),
 		Query: []param{{Name: "from", Doc: "Published at or after: a date (YYYY-MM-DD, in the workspace's time zone) or a time; all time when absent"},
 			{Name: "to", Doc: "Published before: a date (inclusive) or a time (exclusive); no end when absent"}, topicParam, {Name: "sentiment", Doc: "positive, neutral or negative"},
-			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …) or one that pushed and imported posts name (weibo, xiaohongshu); a platform's name (微博) is read as its kind"}, param{Name: "lang", Doc: "zh, en or other"},
+			param{Name: "source", Doc: "A source kind (weibo_search, rss, webhook, import …) or one that pushed and imported posts name (weibo, xiaohongshu); a platform's name (微博) is read as its kind, and a platform takes the sources that search it (weibo: also weibo_search)"}, param{Name: "lang", Doc: "zh, en or other"},
 			param{Name: "q", Doc: "Text the mention contains"}, param{Name: "limit", Type: typeOf[int](), Doc: "At most this many"},
 			param{Name: "before", Type: typeOf[int64](), Doc: "The next page: the mentions after this one in the list's order (published before it, or at the same time with a smaller id); pass the last id of a page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {

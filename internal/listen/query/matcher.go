@@ -394,7 +394,7 @@ func (sc *scratch) filter(n *node) bool {
 	case fLang:
 		return sc.lang == n.text || strings.HasPrefix(sc.lang, n.text+"-")
 	case fSource:
-		return sc.source == n.text
+		return KindMatches(n.text, sc.source)
 	case fAuthor:
 		return sc.author == strings.TrimPrefix(n.text, "@")
 	}

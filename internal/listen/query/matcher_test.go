@@ -68,6 +68,12 @@ func TestMatch(t *testing.T) {
 		{"lang filter prefix only", "x lang:zh", Post{Text: "x", Lang: "zhx"}, false},
 		{"source filter", "华为 source:weibo", Post{Text: "华为", Source: "Weibo"}, true},
 		{"source filter other", "华为 source:weibo", Post{Text: "华为", Source: "rss"}, false},
+		// A platform's name takes the sources that search it.
+		{"source filter, a Weibo search's post", "华为 source:weibo", Post{Text: "华为", Source: "weibo_search"}, true},
+		{"source filter, a Mastodon tag's post", "华为 source:mastodon", Post{Text: "华为", Source: "mastodon_tag"}, true},
+		{"source filter, a Bluesky search's post", "华为 source:bluesky", Post{Text: "华为", Source: "bluesky_search"}, true},
+		{"source filter by the search kind", "华为 source:weibo_search", Post{Text: "华为", Source: "weibo"}, false},
+		{"source filter, another platform's search", "华为 source:mastodon", Post{Text: "华为", Source: "weibo_search"}, false},
 		{"author filter", "author:张三", Post{Text: "随便", Author: "@張三"}, true},
 		{"author filter other", "author:张三", Post{Text: "随便", Author: "李四"}, false},
 		{"negative with filter", "-广告 source:weibo", Post{Text: "今天天气好", Source: "weibo"}, true},

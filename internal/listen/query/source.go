@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/chorus-hq/chorus/internal/listen/textnorm"
@@ -29,6 +30,32 @@ func SourceKind(v string) (kind string, ok bool) {
 		kind = k
 	}
 	return kind, ValidKind(kind)
+}
+
+// searchedPlatforms names the platform each polling source kind searches,
+// so that source:weibo finds Weibo posts however they came: pushed or
+// imported as weibo, or fetched by a weibo_search source.
+var searchedPlatforms = map[string]string{
+	"weibo_search": "weibo", "mastodon_tag": "mastodon", "mastodon_search": "mastodon", "bluesky_search": "bluesky",
+}
+
+// KindMatches reports whether a post of source kind kind matches the
+// filter source:want, want being a kind as SourceKind reads it.
+func KindMatches(want, kind string) bool {
+	return kind == want || searchedPlatforms[kind] == want
+}
+
+// Kinds lists the source kinds KindMatches takes for want: want and the
+// polling kinds that search its platform.
+func Kinds(want string) []string {
+	out := []string{want}
+	for k, p := range searchedPlatforms {
+		if p == want {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out[1:])
+	return out
 }
 
 // ValidKind reports whether s has a source kind's shape: 1–32 of a–z,
