@@ -125,3 +125,15 @@ func TestSkipLink(t *testing.T) {
 		}
 	}
 }
+
+// Each language's button is named in that language ("English" on a Chinese
+// page), and says so, so that a screen reader reads it with that language's voice.
+func TestLanguageButtonsSayTheirLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	_, body := h.browser().get("/login")
+	for _, want := range []string{`data-lang="en" lang="en">English</button>`, `data-lang="zh-CN" lang="zh-CN">中文</button>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("sign-in page lacks %q: %s", want, between(body, `id="lang-form"`, "</form>"))
+		}
+	}
+}
