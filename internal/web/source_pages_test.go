@@ -93,7 +93,9 @@ func TestSourcePagesAdd(t *testing.T) {
 	}
 	for _, want := range []string{`id="add-source"`, `id="add-rss"`, `id="add-mastodon_tag"`, `id="add-mastodon_search"`, `id="add-bluesky_search"`, `id="add-weibo_search"`,
 		`id="add-webhook"`, `id="add-import"`, `name="config.paid_api"`, `id="import-form"`, `enctype="multipart/form-data"`,
-		`<code id="webhook-url">POST /api/v1/workspaces/acme/mentions</code>`, `href="/w/acme/settings#tokens"`, "还没有来源"} {
+		`<code id="webhook-url">POST /api/v1/workspaces/acme/mentions</code>`, `href="/w/acme/settings#tokens"`, "还没有来源",
+		// The example scrolls sideways on a phone: a keyboard must reach it to scroll it.
+		`<pre class="small" id="webhook-example" tabindex="0">`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("sources page lacks %q", want)
 		}
