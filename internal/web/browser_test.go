@@ -466,6 +466,18 @@ func TestBrowser(t *testing.T) {
 	if authors := text(`#insight-authors`); !strings.Contains(authors, "粉丝数") {
 		t.Errorf("insights: top authors %.300q", authors)
 	}
+	// The word cloud's least frequent terms are small text: WCAG AA asks
+	// 4.5:1 of them against the card.
+	lowest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => {
+		const lum = c => { const v = c.match(/\d+/g).slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+			return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+		const bg = lum(getComputedStyle(document.querySelector('#word-cloud').closest('.card')).backgroundColor);
+		return Math.min(...[...document.querySelectorAll('#word-cloud li')].map(li => { const f = lum(getComputedStyle(li).color);
+			return (Math.max(f, bg) + 0.05) / (Math.min(f, bg) + 0.05); }));
+	})()`))
+	if err != nil || lowest < 4.5 {
+		t.Errorf("insights: a word cloud term's contrast is %.2f:1, want at least 4.5:1 (%v)", lowest, err)
+	}
 	// Back to the running campaign, in Chinese: a fact's name keeps its
 	// line beside a long value (起止日期 beside the dates and their zone).
 	step("open the running campaign in Chinese",
