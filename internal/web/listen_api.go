@@ -214,15 +214,7 @@ func (s *Server) listenAPI() {
 		})
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/corrections.csv", Summary: "Sentiment corrections as a text,label CSV, the input of chorus listen train", Tag: tag, Produces: "text/csv"},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			var buf bytes.Buffer
-			if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, &buf); err != nil {
-				return err
-			}
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="sentiment-corrections.csv"`)
-			w.WriteHeader(http.StatusOK)
-			_, err := w.Write(buf.Bytes())
-			return err
+			return s.writeCorrections(w, r, p, "")
 		})
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/mentions/{id}", Summary: "Get a mention", Tag: tag, Resp: mentionType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {

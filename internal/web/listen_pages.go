@@ -126,17 +126,27 @@ func (s *Server) listeningPageRoutes() {
 		return nil
 	}))
 	m.Handle("GET /w/{ws}/listening/corrections.csv", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		var buf bytes.Buffer
-		if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, &buf); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="sentiment-corrections.csv"`)
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write(buf.Bytes())
-		return err
+		// The page's download opens in Excel, which reads a CSV without a
+		// byte order mark in the system's code page: Chinese came out
+		// garbled. Scripts take the API's, without it.
+		return s.writeCorrections(w, r, p, "\uFEFF")
 	}))
 	s.alertRulePageRoutes()
+}
+
+// writeCorrections sends the workspace's sentiment corrections as a CSV
+// download after prefix (chorus listen train reads it with or without a
+// byte order mark).
+func (s *Server) writeCorrections(w http.ResponseWriter, r *http.Request, p account.Principal, prefix string) error {
+	buf := bytes.NewBufferString(prefix)
+	if err := s.Listen.ExportCorrections(r.Context(), p.Workspace.ID, buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="sentiment-corrections.csv"`)
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // formQuery is the query of the topic editor's form. A browser sends the

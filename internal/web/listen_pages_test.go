@@ -506,7 +506,8 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 		t.Errorf("bad label: %d, want 422", status)
 	}
 	status, csv, hdr := b.do("GET", "/w/acme/listening/corrections.csv", nil, nil)
-	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "text,label") || !strings.Contains(csv, label) {
+	// With a byte order mark, so that Excel reads the Chinese as UTF-8.
+	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.HasPrefix(csv, "\uFEFFtext,label") || !strings.Contains(csv, label) {
 		t.Errorf("corrections.csv: %d %q %q", status, hdr.Get("Content-Type"), csv)
 	}
 
