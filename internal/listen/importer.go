@@ -98,7 +98,7 @@ func ValidatePost(p *Post, now time.Time) error {
 	}
 	fs.Text("external_id", p.ExternalID, maxExternalID, false)
 	fs.Text("author", p.Author, maxAuthorRunes, false)
-	if p.URL != "" && (len(p.URL) > maxURLBytes || !(strings.HasPrefix(p.URL, "http://") || strings.HasPrefix(p.URL, "https://"))) {
+	if p.URL != "" && (len(p.URL) > maxURLBytes || !webURL(p.URL)) {
 		fs.Add("url", "error.listen.url")
 	}
 	for _, n := range []struct {

@@ -529,6 +529,7 @@ func TestImportRowShowsAllItsErrors(t *testing.T) {
 		{"bad count, bad link", "正文,x,2024-01-02,很多,ftp://a.example", []string{"likes error.listen.number", "url error.listen.url"}},
 		{"no date, no text", ",x,,1,", []string{"text error.required", "published_at error.required"}},
 		{"only a bad date", "正文,x,昨天,1,", []string{"published_at error.listen.date"}},
+		{"a scheme in capitals", "正文,x,2024-01-02,1,HTTPS://a.example/1", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := listen.ReadImport(strings.NewReader("内容,作者,发布时间,点赞,链接\n"+tt.row+"\n"), listen.Mapping{}, importOpts("x.csv"))

@@ -154,6 +154,10 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// webURL reports whether u is an http or https address; a scheme is
+// read in any case (HTTPS://), as browsers read it.
+func webURL(u string) bool { return hasPrefixFold(u, "http://") || hasPrefixFold(u, "https://") }
+
 // englishWords are very common English words: function words, and a few
 // words that short posts are made of (love, great, thanks …). "t", "s",
 // "ll" and "re" are what is left of don't, it's, we'll and you're.

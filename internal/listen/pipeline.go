@@ -239,7 +239,7 @@ func (s *Service) analyse(p Post, a applied, now time.Time) analysed {
 		FetchedAt:       now.Truncate(time.Microsecond),
 		ClusterSize:     1,
 	}
-	if u := strings.TrimSpace(p.URL); len(u) <= maxURLBytes && (strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) && utf8.ValidString(u) && !hasControl(u) {
+	if u := strings.TrimSpace(p.URL); len(u) <= maxURLBytes && webURL(u) && utf8.ValidString(u) && !hasControl(u) {
 		mt.URL = u
 	}
 	for _, u := range tn.URLs {

@@ -322,6 +322,27 @@ func TestIngestDropsBidiControls(t *testing.T) {
 	}
 }
 
+// TestIngestKeepsLinkOfAnyCase: a post's link whose scheme is written in
+// capitals (HTTPS://), as some exports write it, is kept as its link.
+func TestIngestKeepsLinkOfAnyCase(t *testing.T) {
+	db := storetest.SQLite(t)
+	ws := newWorkspace(t, db)
+	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
+	p := postBy("caps", "小王", "闲岚咖啡真好喝", time.Now())
+	p.URL = "HTTPS://weibo.example/1"
+	res, err := svc.Ingest(context.Background(), ws, []listen.Post{p})
+	if err != nil || res.Stored != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	m, err := svc.Mention(context.Background(), ws, res.IDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.URL != p.URL {
+		t.Errorf("link %q; want %q", m.URL, p.URL)
+	}
+}
+
 // TestIngestCountsBounded: counts a polled platform reports are kept
 // within 0 and MaxCount, so that adding them up cannot overflow.
 func TestIngestCountsBounded(t *testing.T) {
