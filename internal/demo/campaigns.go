@@ -12,7 +12,7 @@ import (
 // refreshCampaigns deletes the demo workspace's campaigns and creates the
 // three demo campaigns anew, dated around now in the workspace's time
 // zone: 冬日暖咖季, a sales campaign in its third week of nine,
-// 春日产地风味季, a voice campaign that ended a month ago, and 新春礼盒季,
+// 春日产地风味季, a voice campaign that ended three weeks ago, and 新春礼盒季,
 // the next season's plan, a draft that starts the day after 冬日暖咖季 ends.
 // They refer to the step-1 items refresh has just created, by name.
 func refreshCampaigns(ctx context.Context, cs *campaign.Service, b *brand.Service, wsID int64, now time.Time) error {
@@ -164,10 +164,13 @@ func salesCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 	}
 }
 
-// voiceCampaign ran six weeks and ended a month before today.
+// voiceCampaign ran five weeks and ended the day before salesCampaign
+// started: all of it within the demo's 60 days of clicks and mentions
+// (mentionDays, trafficDays), so that none of its days reads as empty and
+// its targets are measured on days the data covers.
 func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
-	end := today.AddDays(-30)
-	start := end.AddDays(-41)
+	end := today.AddDays(-22)
+	start := end.AddDays(-34)
 	day := func(n int) campaign.Date { return start.AddDays(n) }
 	return campaign.Campaign{
 		Name:       "春日产地风味季",
@@ -186,9 +189,9 @@ func voiceCampaign(today campaign.Date, r refIDs) campaign.Campaign {
 		Hashtags:    []string{"#一周喝遍世界", "#闲岚盲测挑战"},
 		Budget:      120000,
 		Phases: []campaign.Phase{
-			{ID: 1, Name: "预热", Objective: "voice", Start: day(0), End: day(7)},
-			{ID: 2, Name: "引爆", Objective: "voice", Start: day(8), End: day(27)},
-			{ID: 3, Name: "长尾", Objective: "growth", Start: day(28), End: day(41)},
+			{ID: 1, Name: "预热", Objective: "voice", Start: day(0), End: day(6)},
+			{ID: 2, Name: "引爆", Objective: "voice", Start: day(7), End: day(22)},
+			{ID: 3, Name: "长尾", Objective: "growth", Start: day(23), End: day(34)},
 		},
 		Targets: []campaign.Target{
 			{ID: 1, Metric: "impressions", Value: 3000000, Baseline: f(800000)},

@@ -56,6 +56,13 @@ func TestDemoCampaigns(t *testing.T) {
 	if voice.Objective != "voice" || voice.Status != "done" || voice.End >= today.AddDays(-20) {
 		t.Errorf("voice campaign = %s %s ending %s", voice.Objective, voice.Status, voice.End)
 	}
+	// The campaigns that have started lie within the days the demo has
+	// clicks and mentions of, or their first days read as empty.
+	for _, c := range []campaign.Campaign{sales, voice} {
+		if first := today.AddDays(-(min(mentionDays, trafficDays) - 1)); c.Start < first {
+			t.Errorf("%s starts %s, before the demo's data starts on %s", c.Slug, c.Start, first)
+		}
+	}
 	if gift.Objective != "sales" || gift.Status != "draft" || gift.Start <= sales.End || len(gift.Phases) != 3 || len(gift.Hours) == 0 {
 		t.Errorf("draft campaign = %s %s %s–%s after the sales campaign's end %s, %d phases, %d hours lines",
 			gift.Objective, gift.Status, gift.Start, gift.End, sales.End, len(gift.Phases), len(gift.Hours))
