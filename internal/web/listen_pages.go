@@ -149,6 +149,13 @@ func (s *Server) writeCorrections(w http.ResponseWriter, r *http.Request, p acco
 	return err
 }
 
+// SourceKindName is a mention's source kind in words: a kind of source's
+// label (RSS / Atom 订阅源), else the platform pushed and imported posts
+// name (xiaohongshu: 小红书), else the kind as stored.
+func (v *view) SourceKindName(kind string) string {
+	return v.TOr("sources.kind."+kind, v.PlatformName(kind))
+}
+
 // formQuery is the query of the topic editor's form. A browser sends the
 // line breaks of a textarea as CRLF, which would count as two characters
 // in an error's position where the person sees one (and htmx, sending the

@@ -848,6 +848,13 @@ func TestStreamFiltersPostsOwnSourceKinds(t *testing.T) {
 	if sel := section(body, `id="f-source"`, "</select>"); !strings.Contains(sel, `<option value="xiaohongshu" selected>`) || !strings.Contains(sel, `<option value="rss">`) {
 		t.Errorf("the source filter does not offer the posts' own kind: %s", sel)
 	}
+	// A platform's kind reads as the platform's name, not its key.
+	if sel := section(body, `id="f-source"`, "</select>"); !strings.Contains(sel, `<option value="xiaohongshu" selected>小红书</option>`) {
+		t.Errorf("the source filter names xiaohongshu by its key: %s", sel)
+	}
+	if stream := section(body, `id="mentions"`, `id="topics"`); !strings.Contains(stream, `<span class="muted small">小红书 · `) {
+		t.Errorf("a mention names its source xiaohongshu by its key: %s", stream)
+	}
 }
 
 // TestTopicEditorCountsALineBreakOnce: a browser posts a textarea's line
