@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -101,10 +102,10 @@ func TestCatalogFile(t *testing.T) {
 				if s.Publisher == "" || s.Title == "" || s.Year < 2000 {
 					t.Errorf("source %+v lacks publisher, title or year", s)
 				}
-				if s.Estimate && s.Why == "" {
+				if s.Estimate && s.Why.En == "" {
 					t.Errorf("estimate without why: %+v", s)
 				}
-				if strings.Contains(s.Title+s.Why+s.Note, "http") {
+				if strings.Contains(s.Title+s.Why.En+s.Why.ZhCN+s.Note.En+s.Note.ZhCN, "http") {
 					t.Errorf("source carries a URL: %+v", s)
 				}
 				for _, f := range s.Fields {
@@ -161,19 +162,50 @@ func TestCatalogAPINotes(t *testing.T) {
 	}
 }
 
-// TestCatalogNotesInBothLocales: every format and API note of the shipped
-// catalog reads in Chinese and in English.
-func TestCatalogNotesInBothLocales(t *testing.T) {
+// TestCatalogTextsInBothLocales: every localized text of the shipped
+// catalog (names, format and API notes, why a figure is an estimate, notes
+// on sources) reads in Chinese and in English. It finds the texts by their
+// type, so that a text added to the catalog later is checked too.
+func TestCatalogTextsInBothLocales(t *testing.T) {
 	t.Parallel()
+	var count int
 	for _, p := range mustLoad(t).Platforms() {
-		notes := map[string]Text{"api.note": p.API.Note}
-		for i, f := range p.Formats {
-			notes[fmt.Sprintf("formats[%d].note", i)] = f.Note
-		}
-		for field, n := range notes {
-			if (n.ZhCN == "") != (n.En == "") {
-				t.Errorf("%s %s = %+v: want both locales or none", p.Key, field, n)
+		walkTexts(reflect.ValueOf(p), p.Key, func(path string, tx Text) {
+			count++
+			if tx.ZhCN == "" || tx.En == "" {
+				t.Errorf("%s = %+v: want both locales", path, tx)
 			}
+		})
+	}
+	// 20 names and 131 texts on sources alone: a walk that finds fewer
+	// has stopped looking somewhere.
+	if count < 151 {
+		t.Errorf("found %d texts, want every text of the catalog", count)
+	}
+}
+
+// walkTexts calls f with every non-empty Text inside v, named by its path.
+func walkTexts(v reflect.Value, path string, f func(string, Text)) {
+	if tx, ok := v.Interface().(Text); ok {
+		if tx != (Text{}) {
+			f(path, tx)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkTexts(v.Field(i), path+"."+v.Type().Field(i).Name, f)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkTexts(v.Index(i), fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkTexts(v.Elem(), path, f)
 		}
 	}
 }
@@ -286,7 +318,7 @@ func TestValidate(t *testing.T) {
 		{"capability unknown", func(p *Platform) { p.API.Comments = "partly" }, "api.comments", "error.one_of"},
 		{"links unknown", func(p *Platform) { p.Links = "some" }, "links", "error.one_of"},
 		{"no sources", func(p *Platform) { p.Sources = nil }, "sources", "error.required"},
-		{"estimate without why", func(p *Platform) { p.Sources[0].Estimate, p.Sources[0].Why = true, "" }, "sources[0].why", "error.required"},
+		{"estimate without why", func(p *Platform) { p.Sources[0].Estimate, p.Sources[0].Why = true, Text{} }, "sources[0].why", "error.required"},
 		{"source field unknown", func(p *Platform) { p.Sources[0].Fields = append(p.Sources[0].Fields, "mood") }, "sources[0].fields", "error.one_of"},
 		{"source year", func(p *Platform) { p.Sources[0].Year = 1999 }, "sources[0].year", "error.range"},
 		{"figure without source", func(p *Platform) { p.Sources[0].Fields = []string{FieldMAU} }, "sources", "error.source_missing"},
@@ -340,7 +372,7 @@ func validPlatform(key string) Platform {
 		GoodFor:        GoodFor{Sales: 0.5, Voice: 0.5, PR: 0.5, Growth: 0.5, Service: 0.5, Community: 0.5},
 		API:            API{Publish: CapOpen, Metrics: CapOpen, Comments: CapOpen, Listening: CapNone},
 		Links:          LinksInline,
-		Sources:        []Source{{Fields: slices.Clone(SourceFields), Publisher: "Test", Title: "Test data", Year: 2026, Estimate: true, Why: "test"}},
+		Sources:        []Source{{Fields: slices.Clone(SourceFields), Publisher: "Test", Title: "Test data", Year: 2026, Estimate: true, Why: Text{ZhCN: "测试", En: "test"}}},
 	}
 }
 

@@ -95,6 +95,26 @@ func TestApply(t *testing.T) {
 				}
 			},
 		},
+		{
+			name:  "a source's why and note per locale",
+			patch: `{"sources":[{"fields":["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"],"publisher":"P","title":"T","year":2026,"estimate":true,"why":{"zh-CN":"估算。","en":"Estimated."},"note":{"zh-CN":"说明。","en":"A note."}}]}`,
+			check: func(t *testing.T, got Platform) {
+				if s := got.Sources[0]; s.Why != (Text{ZhCN: "估算。", En: "Estimated."}) || s.Note != (Text{ZhCN: "说明。", En: "A note."}) {
+					t.Errorf("source = %+v", s)
+				}
+			},
+		},
+		{
+			name:  "a source's why and note as plain strings are English",
+			patch: `{"sources":[{"fields":["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"],"publisher":"P","title":"T","year":2026,"estimate":true,"why":"Estimated.","note":"A note."}]}`,
+			check: func(t *testing.T, got Platform) {
+				if s := got.Sources[0]; s.Why != (Text{En: "Estimated."}) || s.Note != (Text{En: "A note."}) {
+					t.Errorf("source = %+v", s)
+				}
+			},
+		},
+		{name: "an estimate's why in Chinese only", patch: `{"sources":[{"fields":["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"],"publisher":"P","title":"T","year":2026,"estimate":true,"why":{"zh-CN":"估算。"}}]}`, wantField: "sources[0].why.en", wantKey: "error.required"},
+		{name: "an estimate without why", patch: `{"sources":[{"fields":["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"],"publisher":"P","title":"T","year":2026,"estimate":true,"why":{"en":" "}}]}`, wantField: "sources[0].why", wantKey: "error.required"},
 		{name: "a Chinese note without English", patch: `{"api":{"note":{"zh-CN":"只能分享链接。"}}}`, wantField: "api.note.en", wantKey: "error.required"},
 		{name: "a note in an unknown locale", patch: `{"api":{"note":{"fr":"x"}}}`, wantField: "api.note.fr", wantKey: "error.unknown_field"},
 		{name: "key changed", patch: `{"key":"beta"}`, wantField: "key", wantKey: "error.immutable"},

@@ -132,10 +132,19 @@ type Text struct {
 
 // In returns the text for a locale tag, falling back to English.
 func (t Text) In(locale string) string {
-	if strings.HasPrefix(strings.ToLower(locale), "zh") && t.ZhCN != "" {
+	if t.Lang(locale) == "zh-CN" {
 		return t.ZhCN
 	}
 	return t.En
+}
+
+// Lang is the locale tag of the text In returns for locale, so that a
+// page can mark English shown for want of a translation as English.
+func (t Text) Lang(locale string) string {
+	if strings.HasPrefix(strings.ToLower(locale), "zh") && t.ZhCN != "" {
+		return "zh-CN"
+	}
+	return "en"
 }
 
 // UnmarshalJSON reads an object of locales (no other members) or a plain
@@ -256,15 +265,16 @@ type API struct {
 // Source is where figures come from: which fields it supports, who
 // published it and when. Estimate marks figures with no public source, and
 // Why says how they were reached. URLs are left out on purpose: a title and
-// a publisher can be found again, a remembered URL may be wrong.
+// a publisher can be found again, a remembered URL may be wrong. Publisher
+// and Title stay as published, so that the source can be found again.
 type Source struct {
 	Fields    []string `json:"fields"`
 	Publisher string   `json:"publisher"`
 	Title     string   `json:"title"`
 	Year      int      `json:"year"`
 	Estimate  bool     `json:"estimate,omitempty"`
-	Why       string   `json:"why,omitempty"`
-	Note      string   `json:"note,omitempty"`
+	Why       Text     `json:"why,omitzero"`
+	Note      Text     `json:"note,omitzero"`
 }
 
 // Tolerances and limits of validation.
@@ -447,11 +457,14 @@ func validateSources(fs *apperr.Fields, sources []Source) {
 		if s.Year < 2000 || s.Year > 2100 {
 			fs.Add(at+"year", "error.range", "Min", 2000, "Max", 2100)
 		}
-		if s.Estimate && strings.TrimSpace(s.Why) == "" {
+		// An estimate needs its why in English at least, not in both
+		// languages: overrides saved when sources were English only must
+		// still apply.
+		if s.Estimate && strings.TrimSpace(s.Why.En) == "" && s.Why.ZhCN == "" {
 			fs.Add(at+"why", "error.required")
 		}
-		text(fs, at+"why", s.Why, false)
-		text(fs, at+"note", s.Note, false)
+		s.Why.validate(fs, at+"why", false)
+		s.Note.validate(fs, at+"note", false)
 	}
 	for _, f := range SourceFields {
 		if !covered[f] {

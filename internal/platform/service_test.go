@@ -314,6 +314,41 @@ func TestServiceStaleOverride(t *testing.T) {
 	}
 }
 
+// TestServiceOldSourceOverride: an override stored when a source's why and
+// note were plain English strings still applies, read as the English text,
+// which a Chinese page then shows for want of a Chinese one.
+func TestServiceOldSourceOverride(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, st := newTestService(t)
+	old, err := json.Marshal(map[string]any{"sources": []map[string]any{{
+		"fields": SourceFields, "publisher": "Our agency", "title": "Bilibili audit", "year": 2026,
+		"estimate": true, "why": "Our own panel.", "note": "Checked in June.",
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.data[6] = map[string]json.RawMessage{"bilibili": old}
+	e, err := s.Get(ctx, 6, "bilibili")
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if e.InvalidOverride || len(e.Sources) != 1 {
+		t.Fatalf("entry = invalid %v, %d sources; want the stored override applied", e.InvalidOverride, len(e.Sources))
+	}
+	got := e.Sources[0]
+	if got.Why != (Text{En: "Our own panel."}) || got.Note != (Text{En: "Checked in June."}) {
+		t.Errorf("why %+v note %+v, want the English texts", got.Why, got.Note)
+	}
+	if got.Why.In("zh-CN") != "Our own panel." {
+		t.Errorf("why in Chinese = %q, want the English text", got.Why.In("zh-CN"))
+	}
+	// Saving another correction over it keeps the old texts valid.
+	if _, err := s.SetOverride(ctx, 6, "bilibili", json.RawMessage(`{"audience":{"mau_millions":350}}`)); err != nil {
+		t.Errorf("SetOverride over the old override: %v", err)
+	}
+}
+
 func TestServiceStoreErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

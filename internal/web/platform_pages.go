@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"io"
 	"math"
 	"net/http"
@@ -223,6 +224,18 @@ func (v *view) FormatLimits(f platform.Format) string {
 		return "—"
 	}
 	return strings.Join(out, " · ")
+}
+
+// CatalogText shows a text of the catalog (a note, why a figure is an
+// estimate) in the page's language. A text with only English, as overrides
+// saved before the catalog spoke Chinese have, shows in English marked
+// lang="en", so that a screen reader does not read it as Chinese.
+func (v *view) CatalogText(t platform.Text) template.HTML {
+	s := template.HTMLEscapeString(t.In(v.Locale))
+	if lang := t.Lang(v.Locale); s != "" && lang != v.Locale {
+		return template.HTML(`<span lang="` + lang + `">` + s + `</span>`)
+	}
+	return template.HTML(s)
 }
 
 // SourceFields names the catalog fields a source supports, in words.

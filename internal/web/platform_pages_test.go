@@ -104,7 +104,7 @@ func TestPlatformPageLabels(t *testing.T) {
 		{"/w/acme/platforms/weibo",
 			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2,000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
 				"帖子<span class=\"muted\">（文字）</span>", "API 分享", "（链接分享）", "0.05%–1%", "（按粉丝数计）", "时区 Asia/Shanghai",
-				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "保留英文原文",
+				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "发布方和标题保留原文",
 				"超过 140 字的微博会折叠在“全文”之后。", "开放接口只能分享链接"},
 			append(raw, "（直播）", "（文章）", "Posts over 140 characters", "Open publishing is link shares only")},
 		{"/w/acme/platforms/xiaohongshu",
@@ -141,7 +141,7 @@ func TestPlatformPageLabels(t *testing.T) {
 			[]string{"City tiers", "590M", "text up to 2,000 characters", "up to 18 images", "title up to 32 characters", "video up to 15 minutes",
 				"Share via API", "<span class=\"muted small\"> (per follower)</span>", "<span class=\"muted\"> (Link share)</span>", "Supports: Monthly active users", "Age · Gender · City tiers", "Why estimated:",
 				"Posts over 140 characters fold behind", "Open publishing is link shares only"},
-			append(raw, "保留英文原文", "超过 140 字")},
+			append(raw, "发布方和标题保留原文", "超过 140 字")},
 	})
 }
 
@@ -351,4 +351,38 @@ func TestOverrideErrorTiedToItsField(t *testing.T) {
 			t.Errorf("refused correction lacks %q: %s", want, between(body, `id="patch"`, "</form>"))
 		}
 	}
+}
+
+// TestPlatformSourcesInReadersLanguage: why a figure is an estimate and the
+// notes on sources read in the page's language; English shows in a Chinese
+// page only where a workspace saved it as plain text, and is marked so.
+func TestPlatformSourcesInReadersLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	// An override as saved when these texts were English only.
+	all := `["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"]`
+	_, err := h.srv.Platforms.SetOverride(context.Background(), owner.ws.ID, "weibo", []byte(`{"api":{"note":"Link shares only."},
+		"sources":[{"fields":`+all+`,"publisher":"Our agency","title":"Weibo audit","year":2026,"estimate":true,"why":"Our own panel.","note":"Checked in June."}]}`))
+	must(t, err)
+
+	checkPages(t, b, "zh-CN", []pageCase{
+		{"/w/acme/platforms/bilibili",
+			[]string{"估算依据： 监测机构（QuestMobile）和平台自己的报告", "B站公布的用户平均年龄约为 25 岁。", "说明： 2024 年第四季度平均月活约 3.4 亿（凭记忆）。",
+				"估算依据： 没有按营销目标给平台排名的公开资料", "发布方和标题保留原文"},
+			[]string{"Panels (QuestMobile", "as remembered", "No public ranking", `<span lang="en">Average`, "保留英文原文"}},
+		{"/w/acme/platforms/weibo",
+			[]string{`估算依据： <span lang="en">Our own panel.</span>`, `说明： <span lang="en">Checked in June.</span>`, `<span class="small muted"><span lang="en">Link shares only.</span></span>`},
+			nil},
+	})
+	setLocale(t, b, "en")
+	checkPages(t, b, "en", []pageCase{
+		{"/w/acme/platforms/bilibili",
+			[]string{"Why estimated: Panels (QuestMobile", "Note: Average MAU of about 340 million in Q4 2024 as remembered."},
+			[]string{"监测机构", "凭记忆", `<span lang="en">Panels`, "发布方和标题"}},
+		{"/w/acme/platforms/weibo",
+			[]string{"Why estimated: Our own panel.", "Note: Checked in June.", `<span class="small muted">Link shares only.</span>`},
+			[]string{`<span lang="en">Our own`}},
+	})
 }
