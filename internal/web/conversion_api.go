@@ -40,7 +40,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Resp: typeOf[list[conversion.Conversion]](),
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Perm: account.ReadReports, Resp: typeOf[list[conversion.Conversion]](),
 		Query: []param{{Name: "event", Doc: "Only this event (landing, purchase, custom:name …)"}, {Name: "campaign", Type: typeOf[int64](), Doc: "Only the events attributed to this campaign"},
 			{Name: "limit", Type: typeOf[int](), Doc: "At most this many, 1–500"}, {Name: "before", Type: typeOf[int64](), Doc: "Only events with a smaller id: the next page"}}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -55,7 +55,7 @@ func (s *Server) conversionRoutes() {
 			writeJSON(w, http.StatusOK, listOf(items))
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases; conversions and revenue, which first touch and linear share between clicks, to " + strconv.Itoa(conversion.CreditDecimals) + " decimals", Tag: tag, Resp: typeOf[funnelResponse](),
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/funnel", Summary: "The funnel from effective clicks to purchases; conversions and revenue, which first touch and linear share between clicks, to " + strconv.Itoa(conversion.CreditDecimals) + " decimals", Tag: tag, Perm: account.ReadReports, Resp: typeOf[funnelResponse](),
 		Query: append(slices.Clone(periodParams), param{Name: "campaign", Type: typeOf[int64](), Doc: "Only this campaign"}, param{Name: "channel", Doc: "Only this channel (a platform key)"},
 			param{Name: "model", Doc: "Attribution: last_touch (default), first_touch or linear"}, param{Name: "by", Doc: "Also split by campaign or by channel"})},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {

@@ -18,8 +18,10 @@ import (
 // instructions.
 func (s *Server) conversionPageRoutes() {
 	m := s.mux
-	m.Handle("GET /w/{ws}/evaluation", s.page("", s.conversionsPage))
-	m.Handle("GET /w/{ws}/conversions", s.page("", s.conversionsPage))
+	// Revenue and ROI are for the roles that read reports (an agent,
+	// who answers customers, does not).
+	m.Handle("GET /w/{ws}/evaluation", s.page(account.ReadReports, s.conversionsPage))
+	m.Handle("GET /w/{ws}/conversions", s.page(account.ReadReports, s.conversionsPage))
 	m.Handle("POST /w/{ws}/conversions/rotate-key", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		if _, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID); err != nil {
 			return err

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/conversion"
 	"github.com/chorus-hq/chorus/internal/link"
@@ -304,5 +306,43 @@ func TestLinearCreditRounded(t *testing.T) {
 	if !slices.ContainsFunc(sheet, func(r []string) bool { return len(r) > 8 && r[8] == "0.33" }) ||
 		!slices.ContainsFunc(sheet, func(r []string) bool { return len(r) > 8 && r[8] == "33.33" }) {
 		t.Errorf("plan.xlsx actuals %v; want 0.33 leads and 33.33 of revenue", got)
+	}
+}
+
+// TestReportsNeedReadReports: revenue and ROI are for the roles that read
+// reports. An agent, who answers customers, gets neither the evaluation
+// pages nor the funnel and conversions of the API; an analyst gets them.
+func TestReportsNeedReadReports(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	token := func(role account.Role) string {
+		tok, _, err := h.accounts.NewToken(ctx, account.Principal{User: account.User{ID: 1}, Workspace: owner.ws, Role: account.Owner}, role, string(role))
+		must(t, err)
+		return tok
+	}
+	for _, tt := range []struct {
+		role account.Role
+		want int
+	}{{account.Agent, http.StatusForbidden}, {account.Analyst, http.StatusOK}} {
+		tok := token(tt.role)
+		for _, path := range []string{"/workspaces/acme/funnel", "/workspaces/acme/conversions"} {
+			if status, body := h.api("GET", path, tok, nil); status != tt.want {
+				t.Errorf("%s GET %s: %d %s; want %d", tt.role, path, status, jsonText(body), tt.want)
+			}
+		}
+		b := h.member(owner, string(tt.role)+"@acme.test", tt.role)
+		for _, path := range []string{"/w/acme/evaluation", "/w/acme/conversions"} {
+			if status, _ := b.get(path); status != tt.want {
+				t.Errorf("%s %s: %d; want %d", tt.role, path, status, tt.want)
+			}
+		}
+		// The navigation and the links page lead there only those who may go.
+		_, page := b.get("/w/acme/links")
+		for _, link := range []string{`data-section="evaluation"`, `id="to-conversions"`} {
+			if strings.Contains(page, link) != (tt.want == http.StatusOK) {
+				t.Errorf("%s: links page has %s: %v", tt.role, link, strings.Contains(page, link))
+			}
+		}
 	}
 }
