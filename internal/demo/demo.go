@@ -59,7 +59,8 @@ type Deps struct {
 	// Listen, when set, gets the demo's listening: topics seeded from the
 	// brand and competitors, a crisis topic and 60 days of mentions
 	// through the pipeline (see refreshMentions). Alerts, when set with
-	// it, gets the alert rules and the alerts the demo's spike fired.
+	// it, gets the alert rules and the alerts the demo's spike fired, one
+	// refused by its chat robot.
 	Listen *listen.Service
 	Alerts alert.Store
 	// Sources, when set with Listen, gets the demo's listening sources

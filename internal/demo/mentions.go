@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -479,7 +480,10 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 	// (the server sets its evaluator on the pipeline only after the demo
 	// is loaded). Quiet periods and "the same mentions never fire twice"
 	// keep a second load from recording the alerts again.
-	ev := alert.NewEvaluator(d.Alerts, alert.Options{Sender: unsent{}, Now: func() time.Time { return spikeDay.Add(22*time.Hour + 5*time.Minute) }})
+	// Its log is dropped: the refusal it records (unsent) is the demo's
+	// story, not a fault of the load to warn of.
+	ev := alert.NewEvaluator(d.Alerts, alert.Options{Sender: unsent{}, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return spikeDay.Add(22*time.Hour + 5*time.Minute) }})
 	if _, err := ev.Evaluate(ctx, wsID, spikeIDs); err != nil {
 		return fmt.Errorf("demo: evaluate alerts: %w", err)
 	}
@@ -546,11 +550,26 @@ var demoChannels = map[string][]listen.Channel{
 	},
 }
 
-// unsent is the Sender of the demo's load: the alerts its spike fired
-// show as delivered to their rules' channels, and nothing is sent.
+// unsent is the Sender of the demo's load: nothing is sent. The alerts
+// its spike fired show as delivered to their rules' channels, but for the
+// marketing group's DingTalk robot, whose access_token the team copied
+// wrong: it refused the alert as DingTalk refuses an unknown token, for
+// good, so no delivery job tries it again and the alert page shows the
+// refusal and offers to send it again (once the rule's address is fixed).
 type unsent struct{}
 
-func (unsent) Send(context.Context, notify.Target, notify.Message) error { return nil }
+func (unsent) Send(_ context.Context, t notify.Target, _ notify.Message) error {
+	if t.Kind == notify.DingTalk {
+		return wrongToken
+	}
+	return nil
+}
+
+// wrongToken is the error notify.Send returns when a DingTalk robot
+// answers {"errcode": 300001, "errmsg": "token is not exist"}: a
+// permanent refusal with the platform's code, message and hint.
+var wrongToken = &notify.Error{Kind: notify.DingTalk, Status: 200, Code: 300001, Msg: "token is not exist",
+	Hint: "the access_token in the webhook URL is wrong", Reason: "platform_code", Args: map[string]any{"Code": "300001", "Msg": "token is not exist"}, HintCode: "dingtalk.300001"}
 
 // relinkCompetitorTopics points the competitor topics of an earlier load
 // at the competitors refresh has just recreated (same names, new ids), so

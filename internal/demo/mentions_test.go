@@ -14,6 +14,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/notify"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/store"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -125,16 +126,45 @@ func testListeningDemo(t *testing.T) {
 	if got := fmt.Sprint(kindsOf); !strings.Contains(got, "[wecom email]") || !strings.Contains(got, "[dingtalk]") {
 		t.Errorf("demo rules' channels %s, want a WeCom robot and an e-mail, and a DingTalk robot", got)
 	}
+	// The WeCom robot and the e-mail took the crisis alert; the DingTalk
+	// robot refused the volume alert for good (a wrong access_token), so
+	// the alert page shows the refusal and offers to send it again.
+	refused := 0
+	ruleOf := map[int64]listen.AlertRule{}
+	for _, r := range rules {
+		ruleOf[r.ID] = r
+	}
 	for _, a := range alerts {
 		out := alert.DeliveryOutcome(a)
 		if len(out) != len(kindsOf[a.RuleID]) || a.DeliveryDueAt != nil {
-			t.Errorf("alert %d: delivery %v, due %v; want each of its rule's %d channels delivered, none due", a.ID, out, a.DeliveryDueAt, len(kindsOf[a.RuleID]))
+			t.Errorf("alert %d: delivery %v, due %v; want an outcome for each of its rule's %d channels, none due", a.ID, out, a.DeliveryDueAt, len(kindsOf[a.RuleID]))
 		}
 		for k, v := range out {
-			if v != "ok" {
-				t.Errorf("alert %d: channel %s: %s", a.ID, k, v)
+			o := alert.ReadOutcome(v)
+			switch {
+			case strings.HasSuffix(k, ":dingtalk"):
+				if o.State != alert.StateRefused || o.Reason != "platform_code" || o.Args["Code"] != "300001" || o.Hint != "dingtalk.300001" {
+					t.Errorf("alert %d: channel %s: %s, want DingTalk's refusal of a wrong token", a.ID, k, v)
+				}
+				refused++
+			case o.State != alert.StateOK:
+				t.Errorf("alert %d: channel %s: %s, want ok", a.ID, k, v)
 			}
 		}
+		_, err := alert.RedeliverOutcome(ruleOf[a.RuleID], a)
+		if missed := alert.Missed(a); missed != (err == nil) {
+			t.Errorf("alert %d: missed %v, send again: %v", a.ID, missed, err)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d refused deliveries, want 1", refused)
+	}
+	// A running server's delivery job does not try the refused alert
+	// again: it is not due.
+	sent := &countingSender{}
+	job := alert.NewEvaluator(db, alert.Options{Sender: sent, Now: func() time.Time { return time.Now().Add(24 * time.Hour) }})
+	if tried, err := job.DeliverDue(ctx); err != nil || tried != 0 || sent.n != 0 {
+		t.Errorf("delivery job: tried %d alerts, sent %d messages, err %v; want none", tried, sent.n, err)
 	}
 	if !kinds["crisis_word"] {
 		t.Errorf("alert kinds %v lack crisis_word", kinds)
@@ -196,6 +226,14 @@ func testListeningDemo(t *testing.T) {
 	if len(topics2) != len(topics) || len(alerts2) != len(alerts) || len(rules) != 2 {
 		t.Errorf("second load: %d topics %d alerts %d rules, want %d, %d, 2", len(topics2), len(alerts2), len(rules), len(topics), len(alerts))
 	}
+}
+
+// countingSender counts what it is asked to send.
+type countingSender struct{ n int }
+
+func (s *countingSender) Send(context.Context, notify.Target, notify.Message) error {
+	s.n++
+	return nil
 }
 
 // exportCorrections returns the lines of the workspace's corrections
