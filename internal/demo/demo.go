@@ -58,9 +58,10 @@ type Deps struct {
 	Conversions *conversion.Service
 	// Listen, when set, gets the demo's listening: topics seeded from the
 	// brand and competitors, a crisis topic and 60 days of mentions
-	// through the pipeline (see refreshMentions). Alerts, when set with
-	// it, gets the alert rules and the alerts the demo's spike fired, one
-	// refused by its chat robot.
+	// through the pipeline, with the team's sentiment labels and the
+	// workspace's sentiment model retrained on them (see refreshMentions).
+	// Alerts, when set with it, gets the alert rules and the alerts the
+	// demo's spike fired, one refused by its chat robot.
 	Listen *listen.Service
 	Alerts alert.Store
 	// Sources, when set with Listen, gets the demo's listening sources

@@ -387,7 +387,9 @@ func (g *mentionGen) day(d time.Time, spike bool, now time.Time) []listen.Post {
 
 // refreshMentions seeds the topics, the alert rules and 60 days of
 // mentions, brought by the sources of their kind (sources, by post kind;
-// nil leaves them without one), and records the alerts the spike fires.
+// nil leaves them without one), labels the team's labelled posts and
+// retrains the workspace's sentiment model on the corrections (trainModel),
+// and records the alerts the spike fires.
 func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string]int64, now time.Time) error {
 	ls := d.Listen
 	if err := relinkCompetitorTopics(ctx, d, wsID); err != nil {
@@ -471,6 +473,17 @@ func refreshMentions(ctx context.Context, d Deps, wsID int64, sources map[string
 		stored = append(stored, res.IDs...)
 	}
 	if err := correctSentiments(ctx, ls, wsID, stored); err != nil {
+		return err
+	}
+	d.step("the team's sentiment labels and the workspace's retrained sentiment model")
+	res, err := ls.Ingest(ctx, wsID, labelledPostsOf(g, today, now))
+	if err != nil {
+		return fmt.Errorf("demo: ingest the labelled posts: %w", err)
+	}
+	if err := labelPosts(ctx, ls, wsID, res.IDs); err != nil {
+		return err
+	}
+	if _, _, err := trainModel(ctx, ls, wsID); err != nil {
 		return err
 	}
 	if d.Alerts == nil || len(spikeIDs) == 0 {

@@ -198,16 +198,37 @@ func testListeningDemo(t *testing.T) {
 	}
 
 	// The team corrected a few mentions that only state facts but that
-	// the model read as opinions; the corrections export has them, and a
-	// second load corrects no more.
+	// the model read as opinions, and labelled the posts of labelledPosts;
+	// the corrections export has them, and a second load corrects no more.
 	corrections := exportCorrections(t, d.Listen, ws.ID)
-	if len(corrections) < 2 || len(corrections) > 1+maxCorrections {
-		t.Errorf("corrections export %q, want a header and 1–%d rows", corrections, maxCorrections)
+	labelOf := map[string]string{}
+	for i, lp := range labelledPosts {
+		labelOf[labelledText(i)] = lp.label
 	}
+	stream, labelled := 0, 0
 	for _, row := range corrections[1:] {
-		if !strings.HasSuffix(row, ","+listen.Neutral) || !saysNothing(row) {
-			t.Errorf("correction %q, want a neutral sentence corrected to neutral", row)
+		text, label, _ := strings.Cut(row, ",")
+		switch {
+		case labelOf[text] == label:
+			labelled++
+		case label == listen.Neutral && saysNothing(text):
+			stream++
+		default:
+			t.Errorf("correction %q, want a labelled post with its label or a neutral sentence corrected to neutral", row)
 		}
+	}
+	if stream < 1 || stream > maxCorrections || labelled != len(labelledPosts) {
+		t.Errorf("corrections export: %d stream corrections, %d labelled posts; want 1–%d and %d", stream, labelled, maxCorrections, len(labelledPosts))
+	}
+	// The workspace's model was retrained on them, as `chorus listen
+	// train` retrains it, and kept: not worse on the held-out rows.
+	own, ok, err := d.Listen.OwnModel(ctx, ws.ID)
+	if err != nil || !ok {
+		t.Fatalf("workspace model: %v, %v; want the demo's own", ok, err)
+	}
+	t.Logf("workspace model: %d rows trained, %d held out, macro-F1 %.4f (built-in %.4f)", own.TrainRows, own.HeldOutRows, own.MacroF1, own.BaseMacroF1)
+	if own.TrainRows+own.HeldOutRows != len(corrections)-1 || own.MacroF1 < own.BaseMacroF1 {
+		t.Errorf("workspace model of %d+%d rows, macro-F1 %.4f against %.4f; want the %d corrections, not worse", own.TrainRows, own.HeldOutRows, own.MacroF1, own.BaseMacroF1, len(corrections)-1)
 	}
 
 	// A second load adds nothing.
@@ -216,6 +237,9 @@ func testListeningDemo(t *testing.T) {
 	}
 	if again := exportCorrections(t, d.Listen, ws.ID); !slices.Equal(again, corrections) {
 		t.Errorf("second load: corrections %q, want %q", again, corrections)
+	}
+	if again, _, _ := d.Listen.OwnModel(ctx, ws.ID); !again.CreatedAt.Equal(own.CreatedAt) {
+		t.Errorf("second load: workspace model of %s, want the first load's of %s", again.CreatedAt, own.CreatedAt)
 	}
 	if n2, _ := countMentions(t, d.Listen, ws.ID); n2 != n {
 		t.Errorf("second load: %d mentions, want %d", n2, n)
