@@ -14,6 +14,30 @@ import (
 // thousands of events (the NULLs of the other events) and read every
 // click of the window instead.
 func TestCustomerTouchesFromIndex(t *testing.T) {
+	now := time.Now().UTC()
+	plan := queryPlan(t, touchQueries(SQLite)[2], int64(1), now.Add(-time.Hour), now, now.Add(-24*time.Hour))
+	if !strings.Contains(plan, "COVERING INDEX conversions_customer") {
+		t.Errorf("plan of the customer's touches:\n%s\nwant it to read conversions_customer alone (COVERING INDEX)", plan)
+	}
+}
+
+// TestBrowserTouchesFromIndex: the clicks whose landing a browser reported
+// are read per browser of the period's events, its landings from the
+// index alone, which holds their clicks (migration 0032), and each
+// landing's click by its id: never the period's events one by one.
+func TestBrowserTouchesFromIndex(t *testing.T) {
+	now := time.Now().UTC()
+	plan := queryPlan(t, browserTouchesSQL, int64(1), now.Add(-time.Hour), now, now.Add(-24*time.Hour))
+	for _, want := range []string{"COVERING INDEX conversions_browser", "LIST SUBQUERY", "click_events_1 (click_id=?)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan of the browser's touches:\n%s\nwant %q", plan, want)
+		}
+	}
+}
+
+// queryPlan is SQLite's plan of q on a new database, one step a line.
+func queryPlan(t *testing.T, q string, args ...any) string {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := Open(ctx, filepath.Join(dir, "chorus.db"), dir, nil)
@@ -24,8 +48,7 @@ func TestCustomerTouchesFromIndex(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
-	rows, err := db.reader().query(ctx, `EXPLAIN QUERY PLAN `+touchQueries(SQLite)[2], int64(1), now.Add(-time.Hour), now, now.Add(-24*time.Hour))
+	rows, err := db.reader().query(ctx, `EXPLAIN QUERY PLAN `+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +65,5 @@ func TestCustomerTouchesFromIndex(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(plan, "\n"); !strings.Contains(got, "COVERING INDEX conversions_customer") {
-		t.Errorf("plan of the customer's touches:\n%s\nwant it to read conversions_customer alone (COVERING INDEX)", got)
-	}
+	return strings.Join(plan, "\n")
 }
