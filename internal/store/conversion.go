@@ -333,11 +333,10 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 
 // touchQueries find the clicks that may earn credit for the conversions
 // of [$2, $3): the conversion's own click, that visitor's other human
-// clicks, and every click that the events of its customer carried. Clicks
-// before $4 are too old for any of them. Each row starts with the id of
-// the conversion it is a touch of. The visitor hash changes daily with
-// its salt, so clicks of other days are found through the browser's
-// events (browserTouchesSQL).
+// clicks, and every click that the events of its customer, or of its
+// browser, carried. Clicks before $4 are too old for any of them. The
+// visitor hash changes daily with its salt, so clicks of other days are
+// found through the browser's events (the snippet's first-party id).
 // The visitor lookup repeats the conditions of the partial index
 // click_events_visitor, so that both databases use it: SQLite's indexes
 // visitor_key (migration 0011), PostgreSQL's hashes visitor.
@@ -345,6 +344,17 @@ func touchQueries(d Dialect) []string {
 	sameVisitor := `t.visitor = own.visitor`
 	if d == SQLite {
 		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
+	}
+	// carried finds the clicks of the events (of which also holds) that
+	// share key with the conversion.
+	carried := func(key, also string) string {
+		return `SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+	FROM conversions c
+	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.` + key + ` = c.` + key + ` AND k.click_id IS NOT NULL` + also + `
+	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
+	JOIN links l ON l.id = t.link_id
+	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.` + key + ` IS NOT NULL
+		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`
 	}
 	return []string{
 		`SELECT c.id, own.click_id, own.link_id, l.campaign_id, l.channel, own.at
@@ -361,35 +371,17 @@ func touchQueries(d Dialect) []string {
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
-		`SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
-	FROM conversions c
-	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.customer_id = c.customer_id AND k.click_id IS NOT NULL
-	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
-	JOIN links l ON l.id = t.link_id
-	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.customer_id IS NOT NULL
-		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`,
+		carried("customer_id", ""),
+		// Every click the snippet saw reported its landing, with the
+		// browser id: the browser's other events name the same clicks.
+		carried("browser_id", ` AND k.event = 'landing'`),
 	}
 }
-
-// browserTouchesSQL finds, per browser, the clicks of [$4, $3) whose
-// landing the snippet reported with that browser id, for the browsers of
-// the conversions of [$2, $3). Every conversion of a browser shares its
-// clicks, so they are read once per browser, not once per conversion: a
-// busy browser's many events each matched with all its landings made
-// the funnel of a year's data take minutes.
-const browserTouchesSQL = `SELECT k.browser_id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
-	FROM conversions k
-	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = k.workspace_id
-	JOIN links l ON l.id = t.link_id
-	WHERE k.workspace_id = $1 AND k.event = 'landing' AND k.click_id IS NOT NULL AND t.at >= $4 AND t.at < $3
-		AND k.browser_id IN (SELECT browser_id FROM conversions
-			WHERE workspace_id = $1 AND at >= $2 AND at < $3 AND event NOT IN ('landing', 'engaged'))`
 
 // ConversionFacts returns the workspace's conversions of [from, to), each
 // with the touches that happened in [since, to): its own click, that
 // visitor's human clicks and the clicks known through its customer's
-// and its browser's cids. Which of them earn credit is the attribution
-// model's business.
+// cids. Which of them earn credit is the attribution model's business.
 func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, since time.Time) ([]conversion.Fact, error) {
 	from, to, since = from.UTC(), to.UTC(), since.UTC()
 	rows, err := db.reader().query(ctx, `SELECT `+conversionColumns+` FROM conversions
@@ -399,7 +391,6 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 	}
 	var facts []conversion.Fact
 	index := map[int64]int{}
-	browsers := map[string][]int{}
 	for rows.Next() {
 		c, err := scanConversion(rows, workspaceID)
 		if err != nil {
@@ -407,30 +398,16 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 			return nil, apperr.Wrap(err, "read conversions")
 		}
 		index[c.ID] = len(facts)
-		if c.BrowserID != "" && !conversion.IsVisit(c.Event) {
-			browsers[c.BrowserID] = append(browsers[c.BrowserID], len(facts))
-		}
 		facts = append(facts, conversion.Fact{Conversion: c})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "read conversions")
 	}
-	byID := func(key string) []int {
-		id, _ := strconv.ParseInt(key, 10, 64)
-		if i, ok := index[id]; ok {
-			return []int{i}
-		}
-		return nil
-	}
 	for _, q := range touchQueries(db.dialect) {
-		if err := db.touches(ctx, q, facts, byID, workspaceID, from, to, since); err != nil {
+		if err := db.touches(ctx, q, facts, index, workspaceID, from, to, since); err != nil {
 			return nil, err
 		}
-	}
-	byBrowser := func(key string) []int { return browsers[key] }
-	if err := db.touches(ctx, browserTouchesSQL, facts, byBrowser, workspaceID, from, to, since); err != nil {
-		return nil, err
 	}
 	return facts, db.machineVisits(ctx, facts, index, workspaceID, from, to)
 }
@@ -457,23 +434,21 @@ func (db *DB) machineVisits(ctx context.Context, facts []conversion.Fact, index 
 	return apperr.Wrap(rows.Err(), "read visits")
 }
 
-// touches adds the touches q reads to the facts that of names for the
-// key in each row's first column.
-func (db *DB) touches(ctx context.Context, q string, facts []conversion.Fact, of func(key string) []int, args ...any) error {
+func (db *DB) touches(ctx context.Context, q string, facts []conversion.Fact, index map[int64]int, args ...any) error {
 	rows, err := db.reader().query(ctx, q, args...)
 	if err != nil {
 		return apperr.Wrap(err, "read touches")
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var key string
+		var id int64
 		var t conversion.Touch
 		var campaign sql.NullInt64
-		if err := rows.Scan(&key, &t.ClickID, &t.LinkID, &campaign, &t.Channel, &t.At); err != nil {
+		if err := rows.Scan(&id, &t.ClickID, &t.LinkID, &campaign, &t.Channel, &t.At); err != nil {
 			return apperr.Wrap(err, "read touches")
 		}
 		t.CampaignID, t.At = nullInt(campaign), t.At.UTC()
-		for _, i := range of(key) {
+		if i, ok := index[id]; ok {
 			facts[i].Touches = append(facts[i].Touches, t)
 		}
 	}
