@@ -302,18 +302,7 @@ func TestIngestHugePost(t *testing.T) {
 // as "xianlan.com 服客方官", a name it does not hold; Arabic and Hebrew
 // read right to left without them.
 func TestIngestDropsBidiControls(t *testing.T) {
-	db := storetest.SQLite(t)
-	ws := newWorkspace(t, db)
-	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
-	p := postBy("rlo", "\u202e官方客服 moc.nalnaix", "闲岚咖啡 \u202a\u202b\u202c\u202d\u202e款退求要\u2066\u2067\u2068\u2069 مرحبا \u200f", time.Now())
-	res, err := svc.Ingest(context.Background(), ws, []listen.Post{p})
-	if err != nil || res.Stored != 1 {
-		t.Fatalf("%+v, %v", res, err)
-	}
-	m, err := svc.Mention(context.Background(), ws, res.IDs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := ingestOne(t, postBy("rlo", "\u202e官方客服 moc.nalnaix", "闲岚咖啡 \u202a\u202b\u202c\u202d\u202e款退求要\u2066\u2067\u2068\u2069 مرحبا \u200f", time.Now()))
 	if want := "官方客服 moc.nalnaix"; m.Author != want {
 		t.Errorf("author %q; want %q", m.Author, want)
 	}
@@ -325,11 +314,19 @@ func TestIngestDropsBidiControls(t *testing.T) {
 // TestIngestKeepsLinkOfAnyCase: a post's link whose scheme is written in
 // capitals (HTTPS://), as some exports write it, is kept as its link.
 func TestIngestKeepsLinkOfAnyCase(t *testing.T) {
+	p := postBy("caps", "小王", "闲岚咖啡真好喝", time.Now())
+	p.URL = "HTTPS://weibo.example/1"
+	if m := ingestOne(t, p); m.URL != p.URL {
+		t.Errorf("link %q; want %q", m.URL, p.URL)
+	}
+}
+
+// ingestOne ingests p alone into a new workspace and returns its mention.
+func ingestOne(t *testing.T, p listen.Post) listen.Mention {
+	t.Helper()
 	db := storetest.SQLite(t)
 	ws := newWorkspace(t, db)
 	svc := listen.NewService(db, listen.Brands{}, listen.Options{})
-	p := postBy("caps", "小王", "闲岚咖啡真好喝", time.Now())
-	p.URL = "HTTPS://weibo.example/1"
 	res, err := svc.Ingest(context.Background(), ws, []listen.Post{p})
 	if err != nil || res.Stored != 1 {
 		t.Fatalf("%+v, %v", res, err)
@@ -338,9 +335,7 @@ func TestIngestKeepsLinkOfAnyCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.URL != p.URL {
-		t.Errorf("link %q; want %q", m.URL, p.URL)
-	}
+	return m
 }
 
 // TestIngestCountsBounded: counts a polled platform reports are kept
