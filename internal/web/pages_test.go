@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
 
@@ -481,7 +482,12 @@ func TestActionColumnsHaveAName(t *testing.T) {
 	if status, _, _ := b.post("/w/acme/brand/products", url.Values{"name": {"新品"}}); status != http.StatusSeeOther {
 		t.Fatalf("create product: status %d", status)
 	}
-	for _, path := range []string{"/w/acme/brand/products", "/w/acme/settings"} {
+	// The listening page's topic and alert rule tables.
+	_, err := h.listen.CreateTopic(context.Background(), owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
+	must(t, err)
+	_, err = h.db.CreateAlertRule(context.Background(), owner.ws.ID, listen.AlertRule{Name: "危机", Kind: "crisis_word", Enabled: true})
+	must(t, err)
+	for _, path := range []string{"/w/acme/brand/products", "/w/acme/settings", "/w/acme/listening"} {
 		_, body := b.get(path)
 		if strings.Contains(body, "<th></th>") || !strings.Contains(body, `<th><span class="visually-hidden">操作</span></th>`) {
 			t.Errorf("%s: an action column without a name: %s", path, between(body, "<thead>", "</thead>"))
