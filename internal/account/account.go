@@ -174,6 +174,13 @@ type Store interface {
 	CreateSession(ctx context.Context, tokenHash string, s Session) error
 	SessionByHash(ctx context.Context, tokenHash string) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteSessionsOf deletes a user's sessions but the one stored under
+	// keepSession ("" keeps none), returning how many went.
+	DeleteSessionsOf(ctx context.Context, userID int64, keepSession string) (int64, error)
+	// SetPasswordHash replaces a user's password hash and deletes their
+	// sessions but the one under keepSession ("" keeps none), atomically.
+	// Returns apperr.NotFound if the user does not exist.
+	SetPasswordHash(ctx context.Context, userID int64, passwordHash, keepSession string) error
 
 	CreateToken(ctx context.Context, t Token, tokenHash string) (Token, error)
 	TokenByHash(ctx context.Context, tokenHash string) (Token, error)

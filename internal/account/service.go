@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"strings"
 	"time"
 
@@ -58,11 +59,12 @@ func (p Principal) Actor() string {
 	return p.User.Email
 }
 
-func validatePassword(fs *apperr.Fields, password string) {
+// validatePassword checks a new password, given in field.
+func validatePassword(fs *apperr.Fields, field, password string) {
 	if len([]rune(password)) < MinPasswordLength {
-		fs.Add("password", "error.password_short", "Min", MinPasswordLength)
+		fs.Add(field, "error.password_short", "Min", MinPasswordLength)
 	} else if len(password) > 512 {
-		fs.Add("password", "error.too_long", "Max", 512)
+		fs.Add(field, "error.too_long", "Max", 512)
 	}
 }
 
@@ -74,7 +76,7 @@ func (s *Service) CreateUser(ctx context.Context, email, name, password string, 
 	if !ok {
 		fs.Add("email", "error.email")
 	}
-	validatePassword(&fs, password)
+	validatePassword(&fs, "password", password)
 	if len([]rune(name)) > 100 {
 		fs.Add("name", "error.too_long", "Max", 100)
 	}
@@ -183,6 +185,68 @@ func (s *Service) SessionUser(ctx context.Context, token string) (User, Session,
 // EndSession signs a browser out.
 func (s *Service) EndSession(ctx context.Context, token string) error {
 	return s.store.DeleteSession(ctx, HashToken(token))
+}
+
+// ChangePassword sets the user's password to next once current proves it
+// is them, and ends every other session of theirs, so that whoever learnt
+// the old password, or signed in with it, is out. sessionToken is the
+// cookie of the browser that asks; it stays signed in. A wrong current
+// password counts as a failed sign-in (Authenticate) and is
+// apperr.Invalid on field current_password, beside any fault of next on
+// field new_password; while failures are throttled it is apperr.TooMany
+// on current_password.
+func (s *Service) ChangePassword(ctx context.Context, u User, current, next, sessionToken, ip string) error {
+	var fs apperr.Fields
+	_, err := s.Authenticate(ctx, u.Email, current, ip)
+	switch {
+	case apperr.Is(err, apperr.Unauthorized):
+		fs.Add("current_password", "error.current_password")
+	case apperr.Is(err, apperr.TooMany):
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		throttled := *ae
+		throttled.Fields = []apperr.FieldError{{Field: "current_password", Key: ae.Key, Args: ae.Args}}
+		return &throttled
+	case err != nil:
+		return err
+	}
+	validatePassword(&fs, "new_password", next)
+	if err := fs.Err(); err != nil {
+		return err
+	}
+	return s.store.SetPasswordHash(ctx, u.ID, HashPassword(next), HashToken(sessionToken))
+}
+
+// EndOtherSessions signs the user out of every browser but the one whose
+// cookie is sessionToken.
+func (s *Service) EndOtherSessions(ctx context.Context, userID int64, sessionToken string) error {
+	_, err := s.store.DeleteSessionsOf(ctx, userID, HashToken(sessionToken))
+	return err
+}
+
+// ResetPassword sets the password of the user with email, for an operator
+// whose user forgot theirs: it ends all the user's sessions and forgets
+// their failed sign-ins, so that they may sign in with it at once. Returns
+// apperr.Invalid for a password the rules of CreateUser refuse and
+// apperr.NotFound (error.no_such_user) when there is no such user.
+func (s *Service) ResetPassword(ctx context.Context, email, password string) (User, error) {
+	var fs apperr.Fields
+	validatePassword(&fs, "password", password)
+	if err := fs.Err(); err != nil {
+		return User{}, err
+	}
+	email, _ = normalizeEmail(email)
+	u, _, err := s.store.UserByEmail(ctx, email)
+	if apperr.Is(err, apperr.NotFound) {
+		return User{}, apperr.New(apperr.NotFound, "error.no_such_user", map[string]any{"Email": email})
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.store.SetPasswordHash(ctx, u.ID, HashPassword(password), ""); err != nil {
+		return User{}, err
+	}
+	return u, s.throttle.Succeed(ctx, email)
 }
 
 // SetLocale remembers the user's language.
@@ -574,7 +638,7 @@ func (s *Service) Setup(ctx context.Context, token, email, name, password string
 	if !ok {
 		fs.Add("email", "error.email")
 	}
-	validatePassword(&fs, password)
+	validatePassword(&fs, "password", password)
 	w = withDefaults(w)
 	fs.Nest("workspace.", w.Validate())
 	if err := fs.Err(); err != nil {

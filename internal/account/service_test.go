@@ -611,3 +611,152 @@ func TestSetupAfterUsersExist(t *testing.T) {
 		t.Fatalf("refused setup consumed the setup token")
 	}
 }
+
+// sessionsOf starts n sessions of a user and returns their cookie tokens.
+func sessionsOf(t *testing.T, s *account.Service, u account.User, n int) []string {
+	t.Helper()
+	out := make([]string, n)
+	for i := range out {
+		tok, _, err := s.StartSession(context.Background(), u.ID, "10.0.0.1", "ua")
+		if err != nil {
+			t.Fatalf("StartSession: %v", err)
+		}
+		out[i] = tok
+	}
+	return out
+}
+
+// wantSignedIn checks which session tokens still sign their browser in.
+func wantSignedIn(t *testing.T, s *account.Service, what string, tokens []string, want bool) {
+	t.Helper()
+	for i, tok := range tokens {
+		_, _, err := s.SessionUser(context.Background(), tok)
+		if got := err == nil; got != want {
+			t.Errorf("%s: session %d signed in = %v (%v); want %v", what, i, got, err, want)
+		}
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com", false)
+	bob := mustUser(t, s, "bob@example.com", false)
+	annSessions := sessionsOf(t, s, ann, 3)
+	here, elsewhere := annSessions[0], annSessions[1:]
+	bobSessions := sessionsOf(t, s, bob, 1)
+	const next = "a brand new passphrase"
+
+	// A wrong current password and a short new one: both said, on their
+	// fields, and nothing changes.
+	err := s.ChangePassword(ctx, ann, "wrong password!", "short", here, "10.0.0.1")
+	if got := fieldKeys(t, err); len(got) != 2 || got["current_password"] != "error.current_password" || got["new_password"] != "error.password_short" {
+		t.Fatalf("ChangePassword with a wrong current and a short new password: fields %v", got)
+	}
+	err = s.ChangePassword(ctx, ann, "wrong password!", next, here, "10.0.0.1")
+	if got := fieldKeys(t, err); len(got) != 1 || got["current_password"] != "error.current_password" {
+		t.Fatalf("ChangePassword with a wrong current password: fields %v; want current_password only", got)
+	}
+	err = s.ChangePassword(ctx, ann, goodPassword, "short", here, "10.0.0.1")
+	if got := fieldKeys(t, err); len(got) != 1 || got["new_password"] != "error.password_short" {
+		t.Fatalf("ChangePassword with a short new password: fields %v; want new_password only", got)
+	}
+	wantSignedIn(t, s, "after refused changes", annSessions, true)
+	if _, err := s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.1"); err != nil {
+		t.Fatalf("old password after refused changes: %v; want it still good", err)
+	}
+
+	if err := s.ChangePassword(ctx, ann, goodPassword, next, here, "10.0.0.1"); err != nil {
+		t.Fatalf("ChangePassword: %v", err)
+	}
+	_, err = s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.1")
+	wantCode(t, "old password after the change", err, apperr.Unauthorized)
+	if _, err := s.Authenticate(ctx, ann.Email, next, "10.0.0.1"); err != nil {
+		t.Fatalf("new password after the change: %v", err)
+	}
+	wantSignedIn(t, s, "the browser that changed it", []string{here}, true)
+	wantSignedIn(t, s, "ann's other browsers", elsewhere, false)
+	wantSignedIn(t, s, "another user's browser", bobSessions, true)
+}
+
+// TestChangePasswordThrottled: a wrong current password is a failed
+// sign-in, so guessing it on a browser left signed in is throttled as
+// signing in is, and then even the right one is refused on its field.
+func TestChangePasswordThrottled(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com", false)
+	here := sessionsOf(t, s, ann, 1)[0]
+	for i := range 5 {
+		err := s.ChangePassword(ctx, ann, fmt.Sprintf("guess number %d", i), "a brand new passphrase", here, "10.0.0.1")
+		wantCode(t, "wrong current password", err, apperr.Invalid)
+	}
+	_, err := s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.2")
+	wantCode(t, "signing in after 5 wrong current passwords", err, apperr.TooMany)
+	err = s.ChangePassword(ctx, ann, goodPassword, "a brand new passphrase", here, "10.0.0.2")
+	wantCode(t, "the right current password while throttled", err, apperr.TooMany)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "current_password" || ae.Fields[0].Key != "error.login_throttled" {
+		t.Fatalf("throttled ChangePassword = %+v; want error.login_throttled on current_password", ae)
+	}
+}
+
+func TestEndOtherSessions(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com", false)
+	bob := mustUser(t, s, "bob@example.com", false)
+	annSessions := sessionsOf(t, s, ann, 3)
+	bobSessions := sessionsOf(t, s, bob, 1)
+	if err := s.EndOtherSessions(ctx, ann.ID, annSessions[0]); err != nil {
+		t.Fatalf("EndOtherSessions: %v", err)
+	}
+	wantSignedIn(t, s, "the browser that asked", annSessions[:1], true)
+	wantSignedIn(t, s, "ann's other browsers", annSessions[1:], false)
+	wantSignedIn(t, s, "another user's browser", bobSessions, true)
+	if _, err := s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.1"); err != nil {
+		t.Fatalf("password after EndOtherSessions: %v; want unchanged", err)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	ann := mustUser(t, s, "ann@example.com", false)
+	bob := mustUser(t, s, "bob@example.com", false)
+	annSessions := sessionsOf(t, s, ann, 2)
+	bobSessions := sessionsOf(t, s, bob, 1)
+	const next = "set by the operator"
+
+	_, err := s.ResetPassword(ctx, "nobody@example.com", next)
+	wantCode(t, "ResetPassword of an unknown user", err, apperr.NotFound)
+	if ae := (*apperr.Error)(nil); !errors.As(err, &ae) || ae.Key != "error.no_such_user" {
+		t.Fatalf("ResetPassword of an unknown user = %v; want error.no_such_user", err)
+	}
+	_, err = s.ResetPassword(ctx, ann.Email, "short")
+	if got := fieldKeys(t, err); got["password"] != "error.password_short" {
+		t.Fatalf("ResetPassword with a short password: fields %v", got)
+	}
+	wantSignedIn(t, s, "after a refused reset", annSessions, true)
+
+	// Ann forgot her password and tried until she was throttled.
+	for i := range 5 {
+		_, err := s.Authenticate(ctx, ann.Email, fmt.Sprintf("forgotten %d", i), "10.0.0.1")
+		wantCode(t, "forgotten password", err, apperr.Unauthorized)
+	}
+	u, err := s.ResetPassword(ctx, " Ann@Example.com ", next)
+	if err != nil || u.ID != ann.ID {
+		t.Fatalf("ResetPassword = %+v, %v; want ann", u, err)
+	}
+	if _, err := s.Authenticate(ctx, ann.Email, next, "10.0.0.1"); err != nil {
+		t.Fatalf("the new password right after the reset: %v; want it to sign in", err)
+	}
+	_, err = s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.1")
+	wantCode(t, "the old password after the reset", err, apperr.Unauthorized)
+	wantSignedIn(t, s, "ann's browsers after the reset", annSessions, false)
+	wantSignedIn(t, s, "another user's browser", bobSessions, true)
+}

@@ -338,6 +338,37 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return apperr.Wrap(err, "delete session")
 }
 
+// SetPasswordHash replaces a user's password hash and deletes their
+// sessions but the one stored under keepSession ("" keeps none), in one
+// transaction: no browser signed in with the old password outlives the
+// change. Returns apperr.NotFound if the user does not exist.
+func (db *DB) SetPasswordHash(ctx context.Context, userID int64, passwordHash, keepSession string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		res, err := c.exec(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, passwordHash, db.now(), userID)
+		if err := accountRowsOne(res, err, "set password", "user"); err != nil {
+			return err
+		}
+		_, err = deleteSessionsOf(ctx, c, userID, keepSession)
+		return err
+	})
+}
+
+// DeleteSessionsOf deletes a user's sessions but the one stored under
+// keepSession ("" keeps none), returning how many went.
+func (db *DB) DeleteSessionsOf(ctx context.Context, userID int64, keepSession string) (int64, error) {
+	return deleteSessionsOf(ctx, db.writer(), userID, keepSession)
+}
+
+func deleteSessionsOf(ctx context.Context, c conn, userID int64, keepSession string) (int64, error) {
+	res, err := c.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, keepSession)
+	if err != nil {
+		return 0, apperr.Wrap(err, "delete sessions of user")
+	}
+	n, err := res.RowsAffected()
+	return n, apperr.Wrap(err, "delete sessions of user")
+}
+
 const tokenColumns = `id, workspace_id, user_id, name, role, created_at, last_used_at, revoked_at`
 
 func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {

@@ -248,6 +248,65 @@ func TestAccountSessions(t *testing.T) {
 	})
 }
 
+// TestAccountPasswordAndSessionsOf: setting a password hash ends the
+// user's sessions but the one kept, and only theirs; so does
+// DeleteSessionsOf, without touching the password.
+func TestAccountPasswordAndSessionsOf(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ann, _ := accountFixture(t, db, "ann@example.com", "acme")
+		bob, _ := accountFixture(t, db, "bob@example.com", "bobco")
+		now := time.Now()
+		session := func(hash string, u account.User) {
+			t.Helper()
+			if err := db.CreateSession(ctx, hash, account.Session{UserID: u.ID, CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatalf("CreateSession %s: %v", hash, err)
+			}
+		}
+		wantSessions := func(what string, want map[string]bool) {
+			t.Helper()
+			for hash, alive := range want {
+				_, err := db.SessionByHash(ctx, hash)
+				if got := err == nil; got != alive {
+					t.Errorf("%s: session %s there = %v (%v); want %v", what, hash, got, err, alive)
+				}
+			}
+		}
+		for _, h := range []string{"a1", "a2", "a3"} {
+			session(h, ann)
+		}
+		session("b1", bob)
+
+		if err := db.SetPasswordHash(ctx, ann.ID, "new-hash", "a1"); err != nil {
+			t.Fatalf("SetPasswordHash: %v", err)
+		}
+		if _, hash, err := db.UserByEmail(ctx, ann.Email); err != nil || hash != "new-hash" {
+			t.Fatalf("hash after SetPasswordHash = %q, %v; want new-hash", hash, err)
+		}
+		wantSessions("after SetPasswordHash keeping a1", map[string]bool{"a1": true, "a2": false, "a3": false, "b1": true})
+		if _, hash, _ := db.UserByEmail(ctx, bob.Email); hash != "hash-"+bob.Email {
+			t.Fatalf("bob's hash = %q after ann's changed; want it untouched", hash)
+		}
+		wantAccountCode(t, "SetPasswordHash unknown", db.SetPasswordHash(ctx, 9999, "h", ""), apperr.NotFound)
+
+		session("a4", ann)
+		session("a5", ann)
+		if n, err := db.DeleteSessionsOf(ctx, ann.ID, "a4"); err != nil || n != 2 {
+			t.Fatalf("DeleteSessionsOf keeping a4 = %d, %v; want a1 and a5 gone", n, err)
+		}
+		wantSessions("after DeleteSessionsOf keeping a4", map[string]bool{"a1": false, "a4": true, "a5": false, "b1": true})
+		if _, hash, _ := db.UserByEmail(ctx, ann.Email); hash != "new-hash" {
+			t.Fatalf("hash after DeleteSessionsOf = %q; want it unchanged", hash)
+		}
+
+		if err := db.SetPasswordHash(ctx, ann.ID, "third-hash", ""); err != nil {
+			t.Fatalf("SetPasswordHash keeping none: %v", err)
+		}
+		wantSessions("after SetPasswordHash keeping none", map[string]bool{"a4": false, "b1": true})
+	})
+}
+
 func TestAccountTokens(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
