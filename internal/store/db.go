@@ -520,3 +520,41 @@ func notFound(err error, kind string) error {
 	}
 	return apperr.Wrap(err, "read "+kind)
 }
+
+// CleanupBatch is the most rows one cleanup statement deletes. On SQLite a
+// statement holds the database's one write lock until it commits, so a
+// backlog (a busy day's unique keys, a night of password guessing) goes in
+// short transactions, with clicks and sign-ins let in between them.
+const CleanupBatch = 5000
+
+// deleteAll deletes the rows of table that match where, CleanupBatch rows
+// a statement (deleteBatch), and returns how many went.
+func (db *DB) deleteAll(ctx context.Context, table, key, where string, args ...any) (int64, error) {
+	var total int64
+	for {
+		n, err := db.deleteBatch(ctx, table, key, where, CleanupBatch, args...)
+		total += n
+		if err != nil || n < CleanupBatch {
+			return total, err
+		}
+	}
+}
+
+// deleteBatch deletes, in one statement of its own, at most limit rows of
+// table that match where, and returns how many went. key lists the columns
+// that find a row by an index: neither database has DELETE … LIMIT
+// (SQLite only when built with it), and a subquery's LIMIT bounds the rows
+// the IN picks. Rows sharing a key with a picked one go with it; they match
+// where too whenever where is on key's columns.
+func (db *DB) deleteBatch(ctx context.Context, table, key, where string, limit int, args ...any) (int64, error) {
+	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE %s LIMIT %d)`, table, key, key, table, where, limit)
+	res, err := db.writer().exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete from %s: %w", table, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete from %s: %w", table, err)
+	}
+	return n, nil
+}
