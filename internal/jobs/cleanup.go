@@ -18,16 +18,22 @@ type Cleaner interface {
 	CleanupExpired(ctx context.Context, now time.Time) (int64, error)
 }
 
-// SaltForgetter deletes old visitor salts; the store implements it.
-type SaltForgetter interface {
+// VisitorForgetter deletes what tells visitors apart once their day is
+// over (METRICS.md: the salt rotated every day and old salts deleted); the
+// store implements it.
+type VisitorForgetter interface {
 	// ForgetSalts deletes the visitor salts created before createdBefore
 	// and returns how many it deleted.
 	ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error)
+	// ForgetBefore deletes the salts and the unique keys (link, visitor
+	// hash, day) of days before day, and the early landing marks older
+	// than markBefore.
+	ForgetBefore(ctx context.Context, day string, markBefore time.Time) error
 }
 
 // CleanupArgs is the periodic cleanup of expired sessions and tokens and of
-// old visitor salts. It has no arguments: each run cleans whatever has
-// expired by then.
+// old visitor salts and unique keys. It has no arguments: each run cleans
+// whatever has expired by then.
 type CleanupArgs struct{}
 
 // Kind is stored with every job row; it is never renamed.
@@ -61,26 +67,28 @@ func cleanupInsertOpts(interval time.Duration) *river.InsertOpts {
 	}
 }
 
-// CleanupWorker runs CleanupArgs jobs through the Cleaner and Salts. Now
-// defaults to time.Now and Logger to slog.Default().
+// CleanupWorker runs CleanupArgs jobs through the Cleaner and Visitors.
+// Now defaults to time.Now and Logger to slog.Default().
 type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	Cleaner Cleaner
-	// Salts, when set, deletes the visitor salts older than
-	// link.SaltLifetime. The click writer deletes old salts only when a
-	// click comes; this job deletes them every period whether clicks come
-	// or not, so that a salt lives at most SaltLifetime and one period.
-	Salts  SaltForgetter
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Visitors, when set, deletes the visitor salts older than
+	// link.SaltLifetime or of days before link.SaltCutoff, the unique keys
+	// of those days and the early marks older than link.MarkLifetime,
+	// every period whether clicks come or not: a salt lives at most
+	// SaltLifetime and one period.
+	Visitors VisitorForgetter
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Timeout lets one run take longer than River's default minute.
 func (w *CleanupWorker) Timeout(*river.Job[CleanupArgs]) time.Duration { return cleanupTimeout }
 
 // Work deletes expired rows and records how many in the job's output. The
-// salts go first and the expired rows even when that fails: each is
-// retried with the job, and deleting either twice is harmless.
+// visitors' salts and keys go first and the expired rows even when that
+// fails: each is retried with the job, and deleting either twice is
+// harmless.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
 	now, logger := time.Now, slog.Default()
 	if w.Now != nil {
@@ -91,13 +99,16 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	}
 	at := now().UTC()
 	var salts int64
-	var saltErr error
-	if w.Salts != nil {
-		salts, saltErr = w.Salts.ForgetSalts(ctx, link.SaltCreatedCutoff(at))
+	var visitErr error
+	if w.Visitors != nil {
+		salts, visitErr = w.Visitors.ForgetSalts(ctx, link.SaltCreatedCutoff(at))
+		if visitErr == nil {
+			visitErr = w.Visitors.ForgetBefore(ctx, link.SaltCutoff(at), at.Add(-link.MarkLifetime))
+		}
 	}
 	n, err := w.Cleaner.CleanupExpired(ctx, at)
 	if err == nil {
-		err = saltErr
+		err = visitErr
 	}
 	if err != nil {
 		return workError(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -207,7 +208,7 @@ func TestCleanupForgetsOldSalts(t *testing.T) {
 		}
 		for _, run := range runs {
 			cleaner := &funcCleaner{}
-			w := &CleanupWorker{Cleaner: cleaner, Salts: db, Now: func() time.Time { return run.at }}
+			w := &CleanupWorker{Cleaner: cleaner, Visitors: db, Now: func() time.Time { return run.at }}
 			if err := w.Work(ctx, &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}}); err != nil {
 				t.Fatalf("%s: Work() = %v", run.name, err)
 			}
@@ -227,7 +228,7 @@ func TestCleanupSaltError(t *testing.T) {
 	t.Parallel()
 	cleaner := &funcCleaner{}
 	fail := apperr.Wrap(errors.New("disk full"), "forget old salts")
-	w := &CleanupWorker{Cleaner: cleaner, Salts: funcSalts(func(context.Context, time.Time) (int64, error) { return 0, fail }), Now: time.Now}
+	w := &CleanupWorker{Cleaner: cleaner, Visitors: funcSalts(func(context.Context, time.Time) (int64, error) { return 0, fail }), Now: time.Now}
 	err := w.Work(t.Context(), &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}})
 	var cancel *river.JobCancelError
 	if !errors.Is(err, fail) || errors.As(err, &cancel) {
@@ -238,11 +239,93 @@ func TestCleanupSaltError(t *testing.T) {
 	}
 }
 
-// funcSalts is a SaltForgetter made of a function.
+// funcSalts is a VisitorForgetter whose ForgetSalts is a function; it
+// keeps no unique keys or marks.
 type funcSalts func(ctx context.Context, createdBefore time.Time) (int64, error)
 
 func (f funcSalts) ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error) {
 	return f(ctx, createdBefore)
+}
+
+func (funcSalts) ForgetBefore(context.Context, string, time.Time) error { return nil }
+
+// TestCleanupForgetsUniqueKeys runs the cleanup with no click at all: the
+// unique keys (link, visitor hash, day) of days before yesterday in UTC go,
+// a backlog of more than two batches of them too, with their salts, and
+// the landing marks that waited for their click over an hour.
+func TestCleanupForgetsUniqueKeys(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := t.Context()
+		// 07:00 on 2024-05-04 in Shanghai.
+		now := time.Date(2024, 5, 3, 23, 0, 0, 0, time.UTC)
+		exec(t, db, `INSERT INTO click_uniques (day, link_id, visitor) VALUES
+			('2024-05-01', 1, 'a'), ('2024-05-02', 1, 'a'), ('2024-05-02', 2, 'b'), ('2024-05-03', 1, 'a'), ('2024-05-04', 1, 'a')`)
+		exec(t, db, fmt.Sprintf(`INSERT INTO click_uniques (day, link_id, visitor)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			SELECT '2024-04-30', 3, 'v' || i FROM n`, 2*store.CleanupBatch+1))
+		for _, day := range []string{"2024-05-01", "2024-05-02"} {
+			// Salts created an hour ago: too young to go by age.
+			db.Now = func() time.Time { return now.Add(-time.Hour) }
+			if _, err := db.VisitorSalt(ctx, day, "salt "+day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		marks := map[string]time.Duration{"markOfTwoHoursAgo": 2 * time.Hour, "markOfTenMinutesAgo": 10 * time.Minute}
+		for id, age := range marks {
+			db.Now = func() time.Time { return now.Add(-age) }
+			if _, err := db.MarkClick(ctx, id, true, false); !apperr.Is(err, apperr.NotFound) {
+				t.Fatalf("MarkClick of a click not written yet = %v, want not found", err)
+			}
+		}
+		db.Now = func() time.Time { return now }
+
+		w := &CleanupWorker{Cleaner: &funcCleaner{}, Visitors: db, Now: func() time.Time { return now }}
+		if err := w.Work(ctx, &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}}); err != nil {
+			t.Fatalf("Work() = %v", err)
+		}
+		keys := column(t, db, `SELECT day || ': ' || COUNT(*) FROM click_uniques GROUP BY day ORDER BY day`)
+		if got, want := strings.Join(keys, ", "), "2024-05-02: 2, 2024-05-03: 1, 2024-05-04: 1"; got != want {
+			t.Errorf("unique keys by day left: %s, want %s", got, want)
+		}
+		if got := saltDays(t, db); !slices.Equal(got, []string{"2024-05-02"}) {
+			t.Errorf("salts of %v left, want 2024-05-02's", got)
+		}
+		if got := column(t, db, `SELECT click_id FROM click_marks`); !slices.Equal(got, []string{"markOfTenMinutesAgo"}) {
+			t.Errorf("marks %v left, want markOfTenMinutesAgo", got)
+		}
+	})
+}
+
+// exec runs a statement without parameters on db.
+func exec(t *testing.T, db *store.DB, q string) {
+	t.Helper()
+	if _, err := db.WriteDB().ExecContext(t.Context(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// column reads the one column of a query's rows as text.
+func column(t *testing.T, db *store.DB, q string) []string {
+	t.Helper()
+	rows, err := db.WriteDB().QueryContext(t.Context(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
 }
 
 // saltDays lists the days that have a visitor salt.

@@ -25,8 +25,8 @@ const (
 	// DefaultWorkersSQLite is smaller: on SQLite every write goes through
 	// one connection, so more workers would mostly wait for it.
 	DefaultWorkersSQLite = 2
-	// DefaultCleanupInterval is how often expired sessions and tokens, and
-	// visitor salts over 48 h old, go.
+	// DefaultCleanupInterval is how often expired sessions and tokens,
+	// visitor salts over 48 h old and the unique keys of past days go.
 	DefaultCleanupInterval = time.Hour
 )
 
@@ -117,7 +117,7 @@ func New(db *store.DB, deps Deps, opts Options) (*Client, error) {
 	}
 
 	ws := river.NewWorkers()
-	if err := river.AddWorkerSafely(ws, &CleanupWorker{Cleaner: deps.Cleaner, Salts: db, Now: db.Now, Logger: logger}); err != nil {
+	if err := river.AddWorkerSafely(ws, &CleanupWorker{Cleaner: deps.Cleaner, Visitors: db, Now: db.Now, Logger: logger}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	kinds := []string{CleanupArgs{}.Kind()}

@@ -75,11 +75,10 @@ type ClickStore interface {
 	// has none yet.
 	VisitorSalt(ctx context.Context, day, candidate string) (string, error)
 	// ForgetBefore deletes salts and unique keys of days before day, and
-	// early marks older than markBefore.
+	// early marks older than markBefore. The writer leaves that to the
+	// periodic cleanup job, off the clicks' path; the demo, whose writer
+	// hashes days long past, calls it after.
 	ForgetBefore(ctx context.Context, day string, markBefore time.Time) error
-	// ForgetSalts deletes the salts created before createdBefore, of
-	// whatever day, and returns how many it deleted.
-	ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error)
 }
 
 // Locator finds the country and region of an address; GeoIP implements it.
@@ -485,9 +484,9 @@ func (w *Writer) referrerHost(ref string) string {
 }
 
 // salt returns the salt of a calendar day, creating it when the day is
-// new. The first salt of a new UTC day also deletes the salts, unique keys
-// and early marks that are no longer needed (forget). The periodic cleanup
-// job deletes old salts too, so that they go on time when no click comes.
+// new. The first salt of a new UTC day also drops the remembered salts of
+// days before SaltCutoff; the periodic cleanup job deletes them, and the
+// unique keys and early marks, from the store whether clicks come or not.
 func (w *Writer) salt(ctx context.Context, day string) string {
 	if s, ok := w.salts[day]; ok {
 		return s
@@ -507,28 +506,14 @@ func (w *Writer) salt(ctx context.Context, day string) string {
 	now := w.opt.Now()
 	if today := now.UTC().Format(time.DateOnly); today != w.lastDay {
 		w.lastDay = today
-		w.forget(ctx, now, day)
-	}
-	return s
-}
-
-// forget deletes the salts and unique keys of days before SaltCutoff, the
-// salts older than SaltLifetime and the early marks older than an hour,
-// and drops the remembered salts of days before SaltCutoff but keep, the
-// day being hashed.
-func (w *Writer) forget(ctx context.Context, now time.Time, keep string) {
-	cutoff := SaltCutoff(now)
-	if err := w.store.ForgetBefore(ctx, cutoff, now.Add(-time.Hour)); err != nil {
-		w.log.Error("forget old salts", "err", err)
-	}
-	if _, err := w.store.ForgetSalts(ctx, SaltCreatedCutoff(now)); err != nil {
-		w.log.Error("forget old salts", "err", err)
-	}
-	for d := range w.salts {
-		if d < cutoff && d != keep {
-			delete(w.salts, d)
+		cutoff := SaltCutoff(now)
+		for d := range w.salts {
+			if d < cutoff && d != day {
+				delete(w.salts, d)
+			}
 		}
 	}
+	return s
 }
 
 // SaltLifetime is how long a visitor salt is kept after it is created: it
@@ -560,6 +545,12 @@ func SaltCreatedCutoff(now time.Time) time.Time {
 func SaltCutoff(now time.Time) string {
 	return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 }
+
+// MarkLifetime is how long a landing mark that came before its click is
+// kept for the click: the writer stores a click within a second, or
+// within RetryFor while the database refuses it, so an older mark's click
+// is not coming.
+const MarkLifetime = time.Hour
 
 // NewSalt returns a random salt.
 func NewSalt() string {

@@ -541,13 +541,17 @@ func (db *DB) deleteAll(ctx context.Context, table, key, where string, args ...a
 }
 
 // deleteBatch deletes, in one statement of its own, at most limit rows of
-// table that match where, and returns how many went. key lists the columns
-// that find a row by an index: neither database has DELETE … LIMIT
-// (SQLite only when built with it), and a subquery's LIMIT bounds the rows
-// the IN picks. Rows sharing a key with a picked one go with it; they match
-// where too whenever where is on key's columns.
+// table that match where, and returns how many went. Neither database has
+// DELETE … LIMIT (SQLite only when built with it), so a subquery's LIMIT
+// picks the rows: by key, the columns that find a row by an index, on
+// SQLite; by ctid on PostgreSQL, which answers an IN of several columns by
+// hashing the whole table. Rows sharing a key with a picked one go with
+// it; they match where too whenever where is on key's columns.
 func (db *DB) deleteBatch(ctx context.Context, table, key, where string, limit int, args ...any) (int64, error) {
 	q := fmt.Sprintf(`DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE %s LIMIT %d)`, table, key, key, table, where, limit)
+	if db.dialect == Postgres {
+		q = fmt.Sprintf(`DELETE FROM %s WHERE ctid = ANY (ARRAY (SELECT ctid FROM %s WHERE %s LIMIT %d))`, table, table, where, limit)
+	}
 	res, err := db.writer().exec(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("delete from %s: %w", table, err)

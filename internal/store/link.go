@@ -460,21 +460,21 @@ func (db *DB) VisitorSalt(ctx context.Context, day, candidate string) (string, e
 }
 
 // ForgetBefore deletes the visitor salts and unique keys of days before
-// day, and the early landing marks older than markBefore. Salts also go by
-// age, in ForgetSalts.
+// day, and the early landing marks older than markBefore; salts also go by
+// age, in ForgetSalts. The periodic cleanup job calls it whether clicks
+// come or not. Keys and marks go CleanupBatch rows a statement: a busy
+// day leaves a key for every visitor of every link.
 func (db *DB) ForgetBefore(ctx context.Context, day string, markBefore time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		for _, q := range []string{`DELETE FROM visitor_salts WHERE day < $1`, `DELETE FROM click_uniques WHERE day < $1`} {
-			if _, err := c.exec(ctx, q, day); err != nil {
-				return apperr.Wrap(err, "forget old salts")
-			}
-		}
-		if _, err := c.exec(ctx, `DELETE FROM click_marks WHERE at < $1`, markBefore.UTC()); err != nil {
-			return apperr.Wrap(err, "forget old marks")
-		}
-		return nil
-	})
+	if _, err := db.writer().exec(ctx, `DELETE FROM visitor_salts WHERE day < $1`, day); err != nil {
+		return apperr.Wrap(err, "forget old salts")
+	}
+	if _, err := db.deleteAll(ctx, "click_uniques", "day, link_id, visitor", "day < $1", day); err != nil {
+		return apperr.Wrap(err, "forget old unique keys")
+	}
+	if _, err := db.deleteAll(ctx, "click_marks", "click_id", "at < $1", markBefore.UTC()); err != nil {
+		return apperr.Wrap(err, "forget old marks")
+	}
+	return nil
 }
 
 // ForgetSalts deletes the visitor salts created before createdBefore, of
