@@ -53,6 +53,7 @@ func (s *Server) routes() {
 	s.conversionRoutes()
 	s.campaignAPI()
 	s.settingsRoutes()
+	s.accountRoutes()
 	s.strategyRoutes()
 	if s.Links != nil {
 		s.linkPageRoutes()
