@@ -173,6 +173,39 @@ func TestCleanupUniquePerPeriod(t *testing.T) {
 	})
 }
 
+// TestCleanupOncePerHourAcrossRestarts restarts the server every 25
+// minutes, as deploys might. River times a periodic job from its client's
+// start, so without the run on start (TestCleanupRunsOnStart) an hourly
+// job would never run; with it alone, every start would clean. Each start
+// inserts the run-on-start job scheduled then, as River's periodic
+// enqueuer does: unique per wall-clock hour, the cleanup runs once in
+// each hour that has a start.
+func TestCleanupOncePerHourAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	migratedDBs(t, func(t *testing.T, db *store.DB) {
+		client := newClient(t, db, Deps{Cleaner: &funcCleaner{}}, testOptions(t, "", DefaultCleanupInterval, nil))
+		var inserted []string
+		for i := range 6 {
+			at := time.Date(2024, 5, 3, 10, 10, 0, 0, time.UTC).Add(time.Duration(i) * 25 * time.Minute)
+			opts := cleanupInsertOpts(DefaultCleanupInterval)
+			opts.ScheduledAt = at
+			err := db.InTx(t.Context(), func(tx *store.Tx) error {
+				res, err := client.River().InsertTx(t.Context(), tx.SQL(), CleanupArgs{}, opts)
+				if err == nil && !res.UniqueSkippedAsDuplicate {
+					inserted = append(inserted, at.Format("15:04"))
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatalf("insert at %s: %v", at.Format("15:04"), err)
+			}
+		}
+		if want := []string{"10:10", "11:00", "12:15"}; !slices.Equal(inserted, want) {
+			t.Errorf("cleanups of the starts at %v, want %v: one an hour", inserted, want)
+		}
+	})
+}
+
 // TestCleanupForgetsOldSalts runs the cleanup with no click at all, as in a
 // workspace in Asia/Shanghai that nobody visits: each salt goes once it is
 // 48 hours old, today's and yesterday's stay until then.
