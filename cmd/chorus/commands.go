@@ -167,16 +167,11 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 		Short: "Create a user",
 		Args:  cobra.NoArgs,
 		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
-			if password == "-" {
-				// From standard input: out of the process list and the
-				// shell's history.
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return fmt.Errorf("--password -: no password on standard input: %w", err)
-				}
-				password = strings.TrimRight(line, "\r\n")
+			pw, err := passwordFlag(cmd, password)
+			if err != nil {
+				return err
 			}
-			u, err := a.accounts.CreateUser(cmd.Context(), email, name, password, admin)
+			u, err := a.accounts.CreateUser(cmd.Context(), email, name, pw, admin)
 			if err != nil {
 				return err
 			}
@@ -194,8 +189,47 @@ func userCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {
 	create.Flags().BoolVar(&admin, "admin", false, "make an instance admin, who may act in every workspace")
 	_ = create.MarkFlagRequired("email")
 	_ = create.MarkFlagRequired("password")
-	cmd.AddCommand(create)
+
+	var newEmail, newPassword string
+	setPassword := &cobra.Command{
+		Use:   "password",
+		Short: "Set a user's password and sign them out everywhere",
+		Long: "Set the password of a user who forgot theirs. All their sessions end, and their failed sign-ins are\n" +
+			"forgotten, so that they sign in with the new password at once. Their API tokens stay.",
+		Args: cobra.NoArgs,
+		RunE: withApp(cfg, log, func(cmd *cobra.Command, a *app) error {
+			pw, err := passwordFlag(cmd, newPassword)
+			if err != nil {
+				return err
+			}
+			u, err := a.accounts.ResetPassword(cmd.Context(), newEmail, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "set the password of %s and signed them out everywhere\n", u.Email)
+			return nil
+		}),
+	}
+	setPassword.Flags().StringVar(&newEmail, "email", "", "e-mail address of the user (required)")
+	setPassword.Flags().StringVar(&newPassword, "password", "", fmt.Sprintf("the new password, at least %d characters (required); - reads it from the first line of standard input", account.MinPasswordLength))
+	_ = setPassword.MarkFlagRequired("email")
+	_ = setPassword.MarkFlagRequired("password")
+	cmd.AddCommand(create, setPassword)
 	return cmd
+}
+
+// passwordFlag is the password a --password flag gives: its value, or with
+// "-" the first line of standard input, which keeps it out of the process
+// list and the shell's history.
+func passwordFlag(cmd *cobra.Command, value string) (string, error) {
+	if value != "-" {
+		return value, nil
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("--password -: no password on standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func workspaceCmd(cfg *config.Config, log *slog.Logger) *cobra.Command {

@@ -75,6 +75,90 @@ func TestPasswordFromStdin(t *testing.T) {
 	}
 }
 
+// TestUserPassword: an operator sets a forgotten password, from a flag or
+// standard input; the user's sessions end, the new password signs in at
+// once though the user was throttled, and the old one no longer does.
+func TestUserPassword(t *testing.T) {
+	dir := t.TempDir()
+	d := "--data=" + dir
+	for _, args := range [][]string{{d, "migrate"}, {d, "user", "create", "--email", "ann@example.com", "--password", "the first password"}} {
+		if _, _, err := run(t, args...); err != nil {
+			t.Fatalf("%v: %s", args, describe(err))
+		}
+	}
+	cfg := config.Default()
+	cfg.DataDir = dir
+	a, err := open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ctx := context.Background()
+	ann, err := a.accounts.UserByEmail(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ann is signed in on one browser and forgot the password on another.
+	session, _, err := a.accounts.StartSession(ctx, ann.ID, "10.0.0.1", "ua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		_, _ = a.accounts.Authenticate(ctx, "ann@example.com", fmt.Sprintf("forgotten %d", i), "10.0.0.2")
+	}
+
+	for _, c := range []struct {
+		name, stdin, wantErr string
+		args                 []string
+	}{
+		{"unknown user", "", "no such user", []string{"--email", "nobody@example.com", "--password", "a long password"}},
+		{"short password", "", "password: the password is too short", []string{"--email", "ann@example.com", "--password", "short"}},
+		{"nothing on standard input", "", "no password on standard input", []string{"--email", "ann@example.com", "--password", "-"}},
+		{"missing flag", "", `"password" not set`, []string{"--email", "ann@example.com"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			root := newRoot(&out, &errOut)
+			root.SetIn(strings.NewReader(c.stdin))
+			root.SetArgs(append([]string{d, "user", "password"}, c.args...))
+			err := root.ExecuteContext(ctx)
+			if err == nil || !strings.Contains(describe(err), c.wantErr) {
+				t.Fatalf("error = %v, want one saying %q", err, c.wantErr)
+			}
+			if _, _, err := a.accounts.SessionUser(ctx, session); err != nil {
+				t.Errorf("a refused reset signed ann out: %v", err)
+			}
+		})
+	}
+
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetIn(strings.NewReader("the second password\n"))
+	root.SetArgs([]string{d, "user", "password", "--email", "Ann@Example.com", "--password", "-"})
+	if err := root.ExecuteContext(ctx); err != nil {
+		t.Fatalf("user password: %s", describe(err))
+	}
+	if want := "set the password of ann@example.com and signed them out everywhere"; !strings.Contains(out.String(), want) {
+		t.Errorf("output %q lacks %q", out.String(), want)
+	}
+	if _, _, err := a.accounts.SessionUser(ctx, session); !apperr.Is(err, apperr.Unauthorized) {
+		t.Errorf("ann's session after the reset: %v; want signed out", err)
+	}
+	if _, err := a.accounts.Authenticate(ctx, "ann@example.com", "the second password", "10.0.0.2"); err != nil {
+		t.Errorf("the new password: %v; want it to sign in at once", err)
+	}
+	if _, err := a.accounts.Authenticate(ctx, "ann@example.com", "the first password", "10.0.0.2"); !apperr.Is(err, apperr.Unauthorized) {
+		t.Errorf("the old password: %v; want refused", err)
+	}
+	// The flag's value works as standard input does.
+	if out, _, err := run(t, d, "user", "password", "--email", "ann@example.com", "--password", "the third password"); err != nil || !strings.Contains(out, "set the password of ann@example.com") {
+		t.Fatalf("user password with the flag: %q, %v", out, err)
+	}
+	if _, err := a.accounts.Authenticate(ctx, "ann@example.com", "the third password", "10.0.0.2"); err != nil {
+		t.Errorf("the password given as the flag: %v", err)
+	}
+}
+
 func TestCLI(t *testing.T) {
 	data := t.TempDir()
 	d := "--data=" + data
