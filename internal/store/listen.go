@@ -747,7 +747,7 @@ func (db *DB) Mention(ctx context.Context, ws, id int64) (listen.Mention, error)
 // above live posts), with their topics; BeforeID pages on from a
 // mention.
 func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([]listen.Mention, error) {
-	q, args := mentionsQuery(ws, f)
+	q, args := mentionsQuery(db.dialect, ws, f)
 	rows, err := db.reader().query(ctx, q, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list mentions")
@@ -769,7 +769,7 @@ func (db *DB) Mentions(ctx context.Context, ws int64, f listen.MentionFilter) ([
 }
 
 // mentionsQuery is the query of Mentions and its arguments.
-func mentionsQuery(ws int64, f listen.MentionFilter) (string, []any) {
+func mentionsQuery(d Dialect, ws int64, f listen.MentionFilter) (string, []any) {
 	// The order's columns: those of mentions, or of a topic's matches,
 	// which carry the mention's published_at and id and are stored in
 	// that order (their key), so that both databases read a topic's
@@ -813,7 +813,7 @@ func mentionsQuery(ws int64, f listen.MentionFilter) (string, []any) {
 	}
 	if f.Query != "" {
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))
-		add(`LOWER(m.text) LIKE $? ESCAPE '\'`, "%"+esc+"%")
+		add(d.lower(`m.text`)+` LIKE $? ESCAPE '\'`, "%"+esc+"%")
 	}
 	if f.BeforeID != 0 {
 		// The page after a mention: those published before it, or at the

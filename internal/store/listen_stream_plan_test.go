@@ -31,7 +31,7 @@ func TestMentionsOfTopicInOrder(t *testing.T) {
 		{TopicID: 3, BeforeID: 9},
 		{TopicID: 3, Sentiment: listen.Negative, SourceKind: "weibo", Lang: listen.LangZH, From: &from, BeforeID: 9},
 	} {
-		q, args := mentionsQuery(1, f)
+		q, args := mentionsQuery(SQLite, 1, f)
 		rows, err := db.reader().query(ctx, `EXPLAIN QUERY PLAN `+q, args...)
 		if err != nil {
 			t.Fatal(err)

@@ -131,3 +131,37 @@ func TestMentionsStreamPages(t *testing.T) {
 		}
 	})
 }
+
+// TestMentionsTextSearchFoldsEveryLetter: the stream's text search
+// ignores case in every script, on both databases: a search for "café"
+// finds a post that writes CAFÉ, as one in Greek or full-width letters
+// finds its capitals.
+func TestMentionsTextSearchFoldsEveryLetter(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		at := time.Now().UTC().Add(-time.Hour)
+		texts := []string{"A SPECIALTY CAFÉ opened", "ΚΑΦΕΣ στην Αθήνα", "Ｃｏｆｆｅｅ in full width", "an oat latte"}
+		var batch []listen.NewMention
+		for i, text := range texts {
+			batch = append(batch, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("f", i), Text: text, ContentHash: fmt.Sprint("f", i),
+				Lang: listen.LangOther, Sentiment: listen.Neutral, PublishedAt: at.Add(time.Duration(i) * time.Minute), FetchedAt: at}, ClusterIndex: -1})
+		}
+		if _, _, err := db.SaveMentions(ctx, ws, batch, listen.NearSync{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct{ q, want string }{
+			{"café", texts[0]},
+			{"Specialty Café", texts[0]},
+			{"καφεσ", texts[1]},
+			{"ＣＯＦＦＥＥ", texts[2]},
+			{"OAT", texts[3]},
+		} {
+			ms, err := db.Mentions(ctx, ws, listen.MentionFilter{Query: tt.q})
+			if err != nil || len(ms) != 1 || ms[0].Text != tt.want {
+				t.Errorf("search %q = %d mentions %v, %v; want %q", tt.q, len(ms), ms, err, tt.want)
+			}
+		}
+	})
+}
