@@ -215,3 +215,31 @@ func TestAccountPageLanguages(t *testing.T) {
 		t.Errorf("another workspace's account page: status %d; want 404", status)
 	}
 }
+
+// TestAccountChangePasswordThrottled: guessing the current password on a
+// browser left signed in counts as failed sign-ins, so after five the
+// account is throttled, said beside the field, on the sign-in page too.
+func TestAccountChangePasswordThrottled(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/account")
+	const next = "a brand new passphrase"
+	for i := range 5 {
+		guess := url.Values{"current_password": {"guess " + itoa64(int64(i))}, "new_password": {next}, "confirm_password": {next}}
+		if status, _, _ := b.post("/w/acme/account/password/rotate", guess); status != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: status %d, want 422", i, status)
+		}
+	}
+	status, body, _ := b.post("/w/acme/account/password/rotate", url.Values{"current_password": {owner.password}, "new_password": {next}, "confirm_password": {next}})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, `<div class="field-error" id="f-current_password-err">登录失败次数过多`) {
+		t.Fatalf("the right password after five guesses: status %d, %s", status, between(body, `id="password-form"`, `</form>`))
+	}
+	if got := signInStatus(h, owner.email, owner.password); got != http.StatusTooManyRequests {
+		t.Errorf("signing in after five guesses on the account page: status %d; want 429", got)
+	}
+	if got := signInStatus(h, owner.email, next); got == http.StatusSeeOther {
+		t.Errorf("the password was changed while throttled")
+	}
+}
