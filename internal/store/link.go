@@ -1187,9 +1187,17 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 	landed = landed || engaged
 	var out link.ClickRef
 	var pending bool
+	refQuery := clickRefQuery
+	if db.dialect == Postgres {
+		// Two reports of the click at once (its landing and its engaged
+		// visit) mark it one after the other, the second reading the
+		// click as the first left it: a prefetch the first made a
+		// person's. SQLite's one writer runs them so already.
+		refQuery += ` FOR UPDATE OF e`
+	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
-		ref, err := scanClickRef(c.queryRow(ctx, clickRefQuery, clickID))
+		ref, err := scanClickRef(c.queryRow(ctx, refQuery, clickID))
 		if errors.Is(err, sql.ErrNoRows) {
 			if !landed {
 				return apperr.NotFoundf("click")
