@@ -90,9 +90,10 @@ func TestLinkBreakdownChart(t *testing.T) {
 		{Key: "prefetch", Label: "浏览器预加载", Clicks: 300},
 		{Key: "", Label: "未知", Clicks: 12},
 	}
+	l := lang{s: &Server{cat: mustCatalog(t)}, loc: "zh-CN"}
 	t.Run("donut legend wraps, never pages", func(t *testing.T) {
 		t.Parallel()
-		opt := chartJSON(t, bucketChart(rows, true))
+		opt := chartJSON(t, bucketChart(rows, true, l))
 		legend := optAt(t, opt, "legend")
 		if typ, _ := legend["type"].(string); typ == "scroll" {
 			t.Errorf("legend.type = scroll: a paged legend (1/3) hides classes")
@@ -108,7 +109,7 @@ func TestLinkBreakdownChart(t *testing.T) {
 	})
 	t.Run("bars: few value labels, truncated categories", func(t *testing.T) {
 		t.Parallel()
-		opt := chartJSON(t, bucketChart(rows, false))
+		opt := chartJSON(t, bucketChart(rows, false, l))
 		x := optAt(t, opt, "xAxis")
 		if n, _ := x["splitNumber"].(float64); n == 0 || n > 3 {
 			t.Errorf("xAxis.splitNumber = %v, want 1 to 3 in a narrow chart", x["splitNumber"])
@@ -119,6 +120,14 @@ func TestLinkBreakdownChart(t *testing.T) {
 		y := optAt(t, opt, "yAxis", "axisLabel")
 		if y["interval"] != float64(0) || y["overflow"] != "truncate" {
 			t.Errorf("yAxis.axisLabel = %v, want every label, truncated", y)
+		}
+		// The tooltip and the data table name the bars in the page's language.
+		var names []any
+		for _, s := range opt["series"].([]any) {
+			names = append(names, s.(map[string]any)["name"])
+		}
+		if want := []any{l.T("tracking.clicks"), l.T("tracking.human")}; fmt.Sprint(names) != fmt.Sprint(want) {
+			t.Errorf("series named %v, want %v", names, want)
 		}
 	})
 }

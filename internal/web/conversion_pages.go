@@ -195,7 +195,7 @@ func funnelStages(fn conversion.Funnel) []funnelStage {
 // may outgrow an earlier one (a lead without an inquiry). The axis is
 // linear: on a log axis 461 purchases drew 80 % as long as 10,037
 // clicks, and a bar's length is what a reader compares.
-func funnelChart(stages []funnelStage, tr lang) map[string]any {
+func funnelChart(stages []funnelStage, tr lang) chartOption {
 	cats := make([]string, 0, len(stages))
 	data := make([]any, 0, len(stages))
 	colors := []string{"#2e8b57", "#3f8fb5", "#2f6f9f", "#7a6fb0", "#c07a2c", "#c0392b"}

@@ -110,7 +110,7 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 // sovTrendChart is an ECharts option: each voice's mentions per day,
 // stacked, in the colours of the share-of-voice table's rows, which name
 // them (a legend would crowd the narrow card).
-func sovTrendChart(sov insight.ShareOfVoice, rows []sovRow) map[string]any {
+func sovTrendChart(sov insight.ShareOfVoice, rows []sovRow) chartOption {
 	voices := [][]int64{sov.Brand}
 	for _, c := range sov.Competitors {
 		voices = append(voices, c.Mentions)
@@ -131,7 +131,7 @@ func sovTrendChart(sov insight.ShareOfVoice, rows []sovRow) map[string]any {
 
 // hotTrendChart is an ECharts option: the mentions per day of the
 // insightTrendLines hottest terms.
-func hotTrendChart(hot insight.HotTerms) map[string]any {
+func hotTrendChart(hot insight.HotTerms) chartOption {
 	var series []any
 	for _, h := range hot.Terms[:min(len(hot.Terms), insightTrendLines)] {
 		series = append(series, map[string]any{"name": h.Term, "type": "line", "showSymbol": false, "data": h.Trend})
@@ -154,10 +154,26 @@ type cloudWord struct {
 	Size int
 }
 
+// wordCloud is the words of the word cloud, in the order it shows them.
+type wordCloud []cloudWord
+
+// Table is the cloud's words with their counts, the most frequent first:
+// the cloud shows a count only as a word's size. head names the words and
+// the counts.
+func (c wordCloud) Table(head []string) chartTable {
+	t := chartTable{Head: head}
+	byCount := slices.Clone(c)
+	slices.SortStableFunc(byCount, func(a, b cloudWord) int { return b.Value - a.Value })
+	for _, w := range byCount {
+		t.Rows = append(t.Rows, []string{w.Name, number(float64(w.Value), 0)})
+	}
+	return t
+}
+
 // cloudWords sizes each word by its count on a log scale between the
 // least and the most frequent word, and orders them by name, as a cloud
 // reads; a plain list of words, so it needs no script and reads aloud.
-func cloudWords(ws []insight.CloudWord) []cloudWord {
+func cloudWords(ws []insight.CloudWord) wordCloud {
 	if len(ws) == 0 {
 		return nil
 	}
@@ -165,7 +181,7 @@ func cloudWords(ws []insight.CloudWord) []cloudWord {
 	for _, w := range ws {
 		lo, hi = min(lo, w.Value), max(hi, w.Value)
 	}
-	out := make([]cloudWord, len(ws))
+	out := make(wordCloud, len(ws))
 	for i, w := range ws {
 		size := cloudSizes
 		if hi > lo {

@@ -508,7 +508,7 @@ func (s *Server) linkDetailPage(w http.ResponseWriter, r *http.Request, p accoun
 	for _, dim := range []string{"class", "device", "referrer", "region", "os", "browser"} {
 		rows := bucketRows(st.Breakdowns[dim], st.Totals.Clicks, func(k string) string { return bucketLabel(tr, dim, k) })
 		breakdowns[dim] = rows
-		charts[dim] = bucketChart(rows, dim == "class" || dim == "device")
+		charts[dim] = bucketChart(rows, dim == "class" || dim == "device", tr)
 	}
 	s.render(w, r, status, "links_detail", map[string]any{
 		"Section": "execution", "L": s.linkResp(r, l), "CampaignName": campaignName, "Stats": st,
@@ -645,7 +645,7 @@ func regionLabel(tr lang, key string) string {
 // (a .chart-grid column, 300 px at least): the donut's legend wraps below
 // it instead of paging, and the bars' value axis has few, non-overlapping
 // numbers and truncated category labels.
-func bucketChart(rows []bucketRow, donut bool) map[string]any {
+func bucketChart(rows []bucketRow, donut bool, tr lang) chartOption {
 	if donut {
 		data := make([]map[string]any, 0, len(rows))
 		for _, r := range rows {
@@ -678,15 +678,15 @@ func bucketChart(rows []bucketRow, donut bool) map[string]any {
 		"yAxis": map[string]any{"type": "category", "data": cats,
 			"axisLabel": map[string]any{"interval": 0, "width": 96, "overflow": "truncate"}},
 		"series": []any{
-			map[string]any{"name": "all", "type": "bar", "data": all, "barGap": "-100%", "itemStyle": map[string]any{"color": "#c9d6e3"}},
-			map[string]any{"name": "human", "type": "bar", "data": human, "itemStyle": map[string]any{"color": "#2f6f9f"}},
+			map[string]any{"name": tr.T("tracking.clicks"), "type": "bar", "data": all, "barGap": "-100%", "itemStyle": map[string]any{"color": "#c9d6e3"}},
+			map[string]any{"name": tr.T("tracking.human"), "type": "bar", "data": human, "itemStyle": map[string]any{"color": "#2f6f9f"}},
 		},
 	}
 }
 
 // clicksChart is the link's clicks over time: all, human, unique and
 // effective as lines, hourly or daily in loc.
-func clicksChart(st link.Stats, hourly bool, loc *time.Location, tr lang) map[string]any {
+func clicksChart(st link.Stats, hourly bool, loc *time.Location, tr lang) chartOption {
 	var cats []string
 	var series [4][]int64
 	add := func(label string, c link.Counts) {

@@ -415,7 +415,7 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 
 // volumeChart is an ECharts option: mentions per day, stacked by
 // sentiment.
-func volumeChart(ss insight.SentimentSeries, t func(string) string) map[string]any {
+func volumeChart(ss insight.SentimentSeries, t func(string) string) chartOption {
 	days := make([]string, len(ss.Points))
 	pos, neu, neg := make([]int64, len(ss.Points)), make([]int64, len(ss.Points)), make([]int64, len(ss.Points))
 	for i, pt := range ss.Points {
@@ -454,7 +454,7 @@ type sovRow struct {
 // competitors in turn.
 var sovColors = []string{"#2f6f9f", "#e0913a", "#7a6fb0", "#2e8b57", "#c0392b", "#3f8fb5", "#a0522d", "#9aa7b4"}
 
-func sovChart(sov insight.ShareOfVoice, brandName string) (map[string]any, []sovRow) {
+func sovChart(sov insight.ShareOfVoice, brandName string) (chartOption, []sovRow) {
 	sum := func(xs []int64) int64 {
 		var n int64
 		for _, x := range xs {
@@ -553,7 +553,7 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 // the previous periods' mean for the first hotTermChartBars terms (the
 // table lists them all). Every term's label shows (ECharts would skip
 // every other one when they crowd), long phrases are truncated.
-func hotTermsChart(terms []insight.HotTerm, t func(string) string) map[string]any {
+func hotTermsChart(terms []insight.HotTerm, t func(string) string) chartOption {
 	terms = terms[:min(len(terms), hotTermChartBars)]
 	names := make([]string, len(terms))
 	now, prev := make([]int, len(terms)), make([]float64, len(terms))

@@ -295,7 +295,7 @@ func (s *Server) fitView(r *http.Request, p account.Principal, personaID int64, 
 // by what each component contributed to the score, so that a bar is as
 // long as the score: a platform that reaches few of the persona's cities
 // has its components cut by the same reach factor as its score.
-func fitChart(rows []fitRow, t func(string) string) map[string]any {
+func fitChart(rows []fitRow, t func(string) string) chartOption {
 	n := min(len(rows), 12)
 	var cats []string
 	for i := n - 1; i >= 0; i-- {

@@ -385,7 +385,7 @@ func forecastValue(l lang, unit metric.Unit, v float64, currency string) string 
 // bars, and options carry no functions), today a dashed mark line. A line
 // shows no tooltip of its own, so each day of a phase carries an invisible
 // symbol as tall as the line, which does.
-func timelineChart(c campaign.Campaign, day campaign.Date, l lang) map[string]any {
+func timelineChart(c campaign.Campaign, day campaign.Date, l lang) chartOption {
 	cats := make([]string, len(c.Phases))
 	series := make([]any, len(c.Phases))
 	for i, ph := range c.Phases {
@@ -430,7 +430,7 @@ func timelineChart(c campaign.Campaign, day campaign.Date, l lang) map[string]an
 
 // budgetBars is an ECharts option: planned, committed and spent side by
 // side for each row.
-func budgetBars(rows []campaign.BudgetRow, label func(string) string, l lang) map[string]any {
+func budgetBars(rows []campaign.BudgetRow, label func(string) string, l lang) chartOption {
 	cats := make([]string, len(rows))
 	planned, committed, spent := make([]float64, len(rows)), make([]float64, len(rows)), make([]float64, len(rows))
 	for i, r := range rows {
@@ -456,7 +456,7 @@ func budgetBars(rows []campaign.BudgetRow, label func(string) string, l lang) ma
 }
 
 // budgetDonut is an ECharts option: the planned amounts as a donut.
-func budgetDonut(rows []campaign.BudgetRow, label func(string) string, l lang) map[string]any {
+func budgetDonut(rows []campaign.BudgetRow, label func(string) string, l lang) chartOption {
 	data := []any{}
 	for _, r := range rows {
 		if r.Planned > 0 {
