@@ -912,8 +912,13 @@ func TestAllowlistOutsideManyLinks(t *testing.T) {
 		}
 	}
 	// Holding 100,000 links' codes, labels and destinations takes some
-	// 30 MB; passing through them, a few MB of garbage at most.
-	if grew > 12<<20 {
+	// 25 MB (measured with their LinkRefs in a slice); passing through
+	// them, a few MB of garbage at most (2–4 MB
+	// alone). The heap is the process's: in a run of the whole package
+	// other tests' leftover goroutines add to it (12.1 MB seen once), so
+	// the bound sits between the two.
+	const bound = 20 << 20
+	if grew > bound {
 		t.Errorf("saving the allowlist held %.1f MB at once, want a bound that does not grow with the links", float64(grew)/(1<<20))
 	}
 	t.Logf("heap growth while saving: %.1f MB", float64(grew)/(1<<20))
@@ -922,9 +927,10 @@ func TestAllowlistOutsideManyLinks(t *testing.T) {
 	b.login(acme.email, acme.password)
 	var body string
 	grew = heapGrowth(t, func() { _, body = b.get("/w/acme/settings") })
-	if grew > 12<<20 {
+	if grew > bound {
 		t.Errorf("the settings page held %.1f MB at once", float64(grew)/(1<<20))
 	}
+	t.Logf("heap growth while showing the settings page: %.1f MB", float64(grew)/(1<<20))
 	note := section(body, `id="allowlist-outside"`, "</div>")
 	if c := strings.Count(note, `href="/w/acme/links/`); c != outsideShown {
 		t.Errorf("the note names %d links, want %d: %s", c, outsideShown, note)
