@@ -182,6 +182,14 @@ func TestBrowser(t *testing.T) {
 	if cut {
 		t.Errorf("on a phone the current section's tab is past the edge of the navigation")
 	}
+	// The narrowest phones still in use are 320 px wide: the top bar's
+	// links (Settings, Account, Sign out) stay on the screen.
+	step("a 320 px phone", chromedp.EmulateViewport(320, 640), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`nav.mainnav`)))
+	past, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.max(document.documentElement.scrollWidth - document.documentElement.clientWidth,
+		...[...document.querySelectorAll('.topbar-end > *')].map(e => e.getBoundingClientRect().right - document.documentElement.clientWidth))`))
+	if err != nil || past > 0 {
+		t.Errorf("at 320 px the page or its top bar runs %.1f px past the screen (%v)", past, err)
+	}
 	if firstLang.Value != "zh-CN" || !strings.Contains(brandText, "了解自己") {
 		t.Errorf("brand page is not in Chinese (lang %q): %.200s", firstLang.Value, brandText)
 	}
