@@ -812,8 +812,7 @@ func mentionsQuery(d Dialect, ws int64, f listen.MentionFilter) (string, []any) 
 		add(at+` < $?`, f.To.UTC())
 	}
 	if f.Query != "" {
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Query))
-		add(d.lower(`m.text`)+` LIKE $? ESCAPE '\'`, "%"+esc+"%")
+		add(d.containsFolded(`m.text`, f.Query))
 	}
 	if f.BeforeID != 0 {
 		// The page after a mention: those published before it, or at the

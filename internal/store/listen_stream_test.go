@@ -142,7 +142,7 @@ func TestMentionsTextSearchFoldsEveryLetter(t *testing.T) {
 		ctx := context.Background()
 		ws := linkTestWorkspace(t, db)
 		at := time.Now().UTC().Add(-time.Hour)
-		texts := []string{"A SPECIALTY CAFÉ opened", "ΚΑΦΕΣ στην Αθήνα", "Ｃｏｆｆｅｅ in full width", "an oat latte"}
+		texts := []string{"A SPECIALTY CAFÉ opened", "ΚΑΦΕΣ στην Αθήνα", "Ｃｏｆｆｅｅ in full width", "an oat latte", "星澜咖啡 100% 燕麦拿铁"}
 		var batch []listen.NewMention
 		for i, text := range texts {
 			batch = append(batch, listen.NewMention{Mention: listen.Mention{SourceKind: "rss", ExternalID: fmt.Sprint("f", i), Text: text, ContentHash: fmt.Sprint("f", i),
@@ -157,6 +157,9 @@ func TestMentionsTextSearchFoldsEveryLetter(t *testing.T) {
 			{"καφεσ", texts[1]},
 			{"ＣＯＦＦＥＥ", texts[2]},
 			{"OAT", texts[3]},
+			{"燕麦", texts[4]},
+			{"100%", texts[4]},
+			{"Specialty Caf", texts[0]},
 		} {
 			ms, err := db.Mentions(ctx, ws, listen.MentionFilter{Query: tt.q})
 			if err != nil || len(ms) != 1 || ms[0].Text != tt.want {
