@@ -177,10 +177,39 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Loc
 	if err != nil {
 		return Plan{}, err
 	}
-	fit, err := s.meanFit(ctx, workspaceID, c.PersonaIDs, c.Objective)
+	// The fit reads the workspace's last 30 days of attribution and the
+	// measure the campaign's: two long reads of their own, run side by
+	// side (each on its own read connection).
+	type fitRead struct {
+		fit map[string]float64
+		err error
+	}
+	fitc := make(chan fitRead, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		fit, err := s.meanFit(ctx, workspaceID, c.PersonaIDs, c.Objective)
+		fitc <- fitRead{fit, err}
+	}()
+	p, err := s.plan(ctx, workspaceID, c, loc, attribution, currency)
+	if err != nil {
+		cancel()
+	}
+	fr := <-fitc
 	if err != nil {
 		return Plan{}, err
 	}
+	if fr.err != nil {
+		return Plan{}, fr.err
+	}
+	p.Fit = fr.fit
+	p.Warnings = append(warnings(c, fr.fit, p.Budget, p.Hours), p.Warnings...)
+	return p, nil
+}
+
+// plan is Plan without the fit: the budget, the hours, the KPI tree and
+// its actuals, and the warning about the rates' currency.
+func (s *Service) plan(ctx context.Context, workspaceID int64, c Campaign, loc *time.Location, attribution, currency string) (Plan, error) {
 	team, err := s.brands.Team.List(ctx, workspaceID)
 	if err != nil {
 		return Plan{}, apperr.Wrap(err, "list team")
@@ -193,11 +222,10 @@ func (s *Service) Plan(ctx context.Context, workspaceID, id int64, loc *time.Loc
 	if err != nil {
 		return Plan{}, apperr.Wrap(err, "list campaigns")
 	}
-	p := Plan{Campaign: c, Fit: fit, Warnings: []Warning{}}
+	p := Plan{Campaign: c}
 	p.Budget = summarize(c, s.catalog.Keys())
 	p.Hours, p.OtherHours = memberHours(c, team, rates, all)
 	p.KPI = KPITree(c.Targets)
-	p.Warnings = warnings(c, fit, p.Budget, p.Hours)
 	if currency != "" && rates.Currency != "" && rates.Currency != currency && len(p.Hours) > 0 {
 		p.RateCurrency = rates.Currency
 		p.Warnings = append(p.Warnings, Warning{Field: "hours", Key: "warning.campaign.rate_currency",
