@@ -171,7 +171,12 @@ type Store interface {
 	RemoveMember(ctx context.Context, workspaceID, userID int64, now time.Time) error
 	Members(ctx context.Context, workspaceID int64) ([]Member, error)
 
-	CreateSession(ctx context.Context, tokenHash string, s Session) error
+	// CreateSession stores a session under its token's hash. passwordHash,
+	// when not empty, is the hash the user's password was checked against:
+	// the session is stored only if it is still the user's (apperr.
+	// Unauthorized otherwise), in one step with that check, so that a
+	// sign-in checked just before a password change cannot outlive it.
+	CreateSession(ctx context.Context, tokenHash string, s Session, passwordHash string) error
 	SessionByHash(ctx context.Context, tokenHash string) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// DeleteSessionsOf deletes a user's sessions but the one stored under

@@ -106,31 +106,55 @@ func (s *Service) WorkspaceBySlug(ctx context.Context, slug string) (Workspace, 
 // and per account: apperr.TooMany says how many minutes to wait. A wrong
 // e-mail and a wrong password give the same apperr.Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
+	u, _, err := s.authenticate(ctx, email, password, ip)
+	return u, err
+}
+
+// authenticate is Authenticate, also returning the password hash the
+// password was checked against.
+func (s *Service) authenticate(ctx context.Context, email, password, ip string) (User, string, error) {
 	email, _ = normalizeEmail(email)
 	wait, err := s.throttle.Wait(ctx, ip, email)
 	if err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	if wait > 0 {
-		return User{}, apperr.New(apperr.TooMany, "error.login_throttled", map[string]any{"Minutes": int(wait.Minutes()) + 1})
+		return User{}, "", apperr.New(apperr.TooMany, "error.login_throttled", map[string]any{"Minutes": int(wait.Minutes()) + 1})
 	}
 	u, hash, err := s.store.UserByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) {
 		// Spend the same time as a real check, so timing does not tell
 		// which e-mails exist.
 		CheckPassword(dummyHash, password)
-		return User{}, s.failed(ctx, ip, email)
+		return User{}, "", s.failed(ctx, ip, email)
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
 	if !CheckPassword(hash, password) {
-		return User{}, s.failed(ctx, ip, email)
+		return User{}, "", s.failed(ctx, ip, email)
 	}
 	if err := s.throttle.Succeed(ctx, email); err != nil {
-		return User{}, err
+		return User{}, "", err
 	}
-	return u, nil
+	return u, hash, nil
+}
+
+// SignIn checks an e-mail and password as Authenticate does and starts a
+// session for the user. The session is stored only if the password is
+// still the one checked: checking takes tens of milliseconds, and a
+// password changed meanwhile ends every other session, which this one
+// must not escape. Errors are Authenticate's.
+func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (User, string, Session, error) {
+	u, hash, err := s.authenticate(ctx, email, password, ip)
+	if err != nil {
+		return User{}, "", Session{}, err
+	}
+	token, sess, err := s.startSession(ctx, u.ID, ip, userAgent, hash)
+	if apperr.Is(err, apperr.Unauthorized) {
+		err = apperr.New(apperr.Unauthorized, "error.login_failed", nil)
+	}
+	return u, token, sess, err
 }
 
 // failed records a failed sign-in and returns the error that says so.
@@ -145,6 +169,12 @@ var dummyHash = HashPassword("not a real password, only spends time")
 
 // StartSession signs a user in: it returns the cookie token and the session.
 func (s *Service) StartSession(ctx context.Context, userID int64, ip, userAgent string) (string, Session, error) {
+	return s.startSession(ctx, userID, ip, userAgent, "")
+}
+
+// startSession is StartSession, the session stored only while the user's
+// password hash is passwordHash when that is not empty.
+func (s *Service) startSession(ctx context.Context, userID int64, ip, userAgent, passwordHash string) (string, Session, error) {
 	plain, hash := newToken("")
 	csrf, _ := newToken("")
 	now := s.now().UTC()
@@ -155,7 +185,7 @@ func (s *Service) StartSession(ctx context.Context, userID int64, ip, userAgent 
 	// PostgreSQL refuses invalid UTF-8 in text.
 	userAgent = strings.ToValidUTF8(userAgent, "")
 	sess := Session{UserID: userID, CSRFToken: csrf, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := s.store.CreateSession(ctx, hash, sess); err != nil {
+	if err := s.store.CreateSession(ctx, hash, sess, passwordHash); err != nil {
 		return "", Session{}, err
 	}
 	return plain, sess, nil

@@ -195,7 +195,7 @@ func TestSessions(t *testing.T) {
 
 	// An expired session, arranged in the store.
 	past := time.Now().Add(-time.Hour)
-	if err := db.CreateSession(ctx, account.HashToken("old-token"), account.Session{UserID: ann.ID, CSRFToken: "c", CreatedAt: past.Add(-time.Hour), ExpiresAt: past}); err != nil {
+	if err := db.CreateSession(ctx, account.HashToken("old-token"), account.Session{UserID: ann.ID, CSRFToken: "c", CreatedAt: past.Add(-time.Hour), ExpiresAt: past}, ""); err != nil {
 		t.Fatalf("CreateSession: %v", err)
 	}
 	_, _, err = s.SessionUser(ctx, "old-token")

@@ -309,12 +309,35 @@ func (db *DB) Members(ctx context.Context, workspaceID int64) ([]account.Member,
 	return out, apperr.Wrap(rows.Err(), "list members")
 }
 
-// CreateSession stores a session under its token's hash.
-func (db *DB) CreateSession(ctx context.Context, tokenHash string, s account.Session) error {
-	_, err := db.writer().exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, ip, user_agent, created_at, expires_at)
+// CreateSession stores a session under its token's hash, if the user's
+// password hash is still passwordHash when that is not empty (see
+// account.Store). The password is read under a share lock on PostgreSQL:
+// a password change in progress holds the user's row, and the session
+// waits for it and then sees the new hash (or, stored first, is ended by
+// the change's deletion of sessions). SQLite's one writer runs them in
+// turn.
+func (db *DB) CreateSession(ctx context.Context, tokenHash string, s account.Session, passwordHash string) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if passwordHash != "" {
+			q := `SELECT password_hash FROM users WHERE id = $1`
+			if db.dialect == Postgres {
+				q += ` FOR SHARE`
+			}
+			var now string
+			err := c.queryRow(ctx, q, s.UserID).Scan(&now)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && now != passwordHash) {
+				return apperr.New(apperr.Unauthorized, "error.signed_out", nil)
+			}
+			if err != nil {
+				return apperr.Wrap(err, "read password")
+			}
+		}
+		_, err := c.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, ip, user_agent, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		tokenHash, s.UserID, s.CSRFToken, s.IP, s.UserAgent, db.accountTime(s.CreatedAt), db.accountTime(s.ExpiresAt))
-	return apperr.Wrap(err, "create session")
+			tokenHash, s.UserID, s.CSRFToken, s.IP, s.UserAgent, db.accountTime(s.CreatedAt), db.accountTime(s.ExpiresAt))
+		return apperr.Wrap(err, "create session")
+	})
 }
 
 // SessionByHash returns the session with a token hash, expired or not: the

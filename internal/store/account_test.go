@@ -213,7 +213,7 @@ func TestAccountSessions(t *testing.T) {
 		created := time.Date(2025, 3, 1, 20, 0, 0, 123456789, shanghai)
 		in := account.Session{UserID: ann.ID, CSRFToken: "csrf", IP: "10.0.0.1", UserAgent: "Firefox",
 			CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
-		if err := db.CreateSession(ctx, "h1", in); err != nil {
+		if err := db.CreateSession(ctx, "h1", in, ""); err != nil {
 			t.Fatalf("CreateSession: %v", err)
 		}
 		got, err := db.SessionByHash(ctx, "h1")
@@ -228,7 +228,7 @@ func TestAccountSessions(t *testing.T) {
 		}
 		// Long expired: still returned, the service judges expiry.
 		old := account.Session{UserID: ann.ID, CSRFToken: "c2", CreatedAt: created.AddDate(-1, 0, 0), ExpiresAt: created.AddDate(-1, 0, 1)}
-		if err := db.CreateSession(ctx, "h2", old); err != nil {
+		if err := db.CreateSession(ctx, "h2", old, ""); err != nil {
 			t.Fatalf("CreateSession expired: %v", err)
 		}
 		if got, err := db.SessionByHash(ctx, "h2"); err != nil || !got.ExpiresAt.Equal(old.ExpiresAt.Truncate(time.Microsecond)) {
@@ -260,7 +260,7 @@ func TestAccountPasswordAndSessionsOf(t *testing.T) {
 		now := time.Now()
 		session := func(hash string, u account.User) {
 			t.Helper()
-			if err := db.CreateSession(ctx, hash, account.Session{UserID: u.ID, CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			if err := db.CreateSession(ctx, hash, account.Session{UserID: u.ID, CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, ""); err != nil {
 				t.Fatalf("CreateSession %s: %v", hash, err)
 			}
 		}
@@ -557,7 +557,7 @@ func TestAccountDeleteExpired(t *testing.T) {
 			"live":  now.Add(time.Hour),
 		}
 		for h, exp := range sessions {
-			if err := db.CreateSession(ctx, h, account.Session{UserID: ann.ID, CSRFToken: "c", CreatedAt: exp.Add(-time.Hour), ExpiresAt: exp}); err != nil {
+			if err := db.CreateSession(ctx, h, account.Session{UserID: ann.ID, CSRFToken: "c", CreatedAt: exp.Add(-time.Hour), ExpiresAt: exp}, ""); err != nil {
 				t.Fatalf("CreateSession %s: %v", h, err)
 			}
 		}

@@ -86,26 +86,25 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
 	err := checkPreCSRF(r)
 	var u account.User
+	var token string
 	if err == nil {
-		u, err = s.Accounts.Authenticate(r.Context(), email, password, s.clientIP(r))
+		u, token, _, err = s.Accounts.SignIn(r.Context(), email, password, s.clientIP(r), r.UserAgent())
 	}
 	if err != nil {
 		ae := s.asAppErr(r, err)
 		s.render(w, r, status(ae), "login", map[string]any{"Next": next, "Email": email, "Error": ae, "PreCSRF": s.preCSRF(w, r)})
 		return
 	}
-	if err := s.startSession(w, r, u); err != nil {
+	if err := s.signedIn(w, r, u, token); err != nil {
 		s.pageFail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u account.User) error {
-	token, _, err := s.Accounts.StartSession(r.Context(), u.ID, s.clientIP(r), r.UserAgent())
-	if err != nil {
-		return err
-	}
+// signedIn gives the browser the new session's cookie, and saves the
+// language it chose.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u account.User, token string) error {
 	http.SetCookie(w, s.cookie(r, sessionCookie, token, int(account.SessionTTL.Seconds())))
 	// The language picked on the sign-in page is the one the person wants
 	// now, over the one saved on the account; a lang cookie left from an
@@ -222,7 +221,11 @@ func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		s.pageFail(w, r, err)
 		return
 	}
-	if err := s.startSession(w, r, u); err != nil {
+	session, _, err := s.Accounts.StartSession(r.Context(), u.ID, s.clientIP(r), r.UserAgent())
+	if err == nil {
+		err = s.signedIn(w, r, u, session)
+	}
+	if err != nil {
 		s.pageFail(w, r, err)
 		return
 	}
