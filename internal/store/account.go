@@ -556,7 +556,9 @@ func (db *DB) ClearSignInFailures(ctx context.Context, key string) error {
 // DeleteExpired deletes sessions that expired before now, tokens revoked
 // before now and failed sign-ins older than account.FailureRetention,
 // returning how many rows went. Each table goes CleanupBatch rows a
-// statement: a night of password guessing leaves a million failures.
+// statement: password guessing can leave any number of failures. They
+// are picked by rowid on SQLite, since several may share a key and a
+// time.
 func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	now = db.accountTime(now)
 	var total int64
@@ -566,7 +568,7 @@ func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	}{
 		{"sessions", "token_hash", "expires_at < $1", now},
 		{"api_tokens", "id", "revoked_at < $1", now},
-		{"sign_in_failures", "key, at", "at < $1", now.Add(-account.FailureRetention)},
+		{"sign_in_failures", "rowid", "at < $1", now.Add(-account.FailureRetention)},
 	} {
 		n, err := db.deleteAll(ctx, d.table, d.key, d.where, d.before)
 		total += n
