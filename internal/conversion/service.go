@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"time"
 
@@ -55,6 +56,20 @@ type Customer struct {
 type ClickAt struct {
 	ClickID string
 	At      time.Time
+}
+
+// Addition is a conversion for Store.AddConversions, with the click its
+// customer moves to (nil for none).
+type Addition struct {
+	Conversion Conversion
+	Customer   *ClickAt
+}
+
+// Added is what Store.AddConversions did with an Addition: the event it
+// stored, or the one it kept when the addition was a duplicate.
+type Added struct {
+	Conversion Conversion
+	Duplicate  bool
 }
 
 // Site is a workspace as its landing pages know it: the public key the
@@ -126,6 +141,11 @@ type Store interface {
 	// one and true. With customer set, it also moves the customer's first
 	// and last click. Both happen in one transaction.
 	AddConversion(ctx context.Context, c Conversion, customer *ClickAt) (Conversion, bool, error)
+	// AddConversions stores each addition as AddConversion does, in
+	// order, all in one transaction: one of them that repeats an earlier
+	// one's event id or order id is its duplicate. Nothing is stored on
+	// error.
+	AddConversions(ctx context.Context, as []Addition) ([]Added, error)
 	// ReplaceConversion stores c in place of the workspace's events with
 	// its event id, or its event and order id, when all of them came from
 	// the source replaceable, moving the customer as AddConversion does,
@@ -214,9 +234,112 @@ type Result struct {
 // click effective (engaged).
 // Returns apperr.Invalid naming the field for bad input.
 func (s *Service) Collect(ctx context.Context, site Site, source string, p Payload) (Result, error) {
+	e, err := s.check(site, source, p)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.carriedClick(ctx, &e); err != nil {
+		return Result{}, err
+	}
+	if e.needsCustomer() {
+		if err := s.customersClick(ctx, &e); err != nil {
+			return Result{}, err
+		}
+	}
+	stored, dup, err := s.store.AddConversion(ctx, e.c, e.customer)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.finish(ctx, e, stored, dup)
+}
+
+// CollectBatch stores events for site as Collect does one by one, in
+// order, and returns their results in that order; the events are stored
+// in one transaction (split only before an event whose customer's clicks
+// the events before it moved), so that many events cost one commit
+// rather than one each: months of a shop's events, or the demo's. The
+// caller bounds a batch's size, since its transaction holds the writer.
+// Returns apperr.Invalid naming the event's index and field, and stores
+// nothing, when an event is bad; after a storage error, the events
+// before the failing one may be stored.
+func (s *Service) CollectBatch(ctx context.Context, site Site, source string, ps []Payload) ([]Result, error) {
+	es := make([]collected, len(ps))
+	for i, p := range ps {
+		var err error
+		if es[i], err = s.check(site, source, p); err != nil {
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	out := make([]Result, 0, len(es))
+	start := 0 // the first event not stored yet
+	store := func(end int) error {
+		if start == end {
+			return nil
+		}
+		adds := make([]Addition, end-start)
+		for i, e := range es[start:end] {
+			adds[i] = Addition{Conversion: e.c, Customer: e.customer}
+		}
+		added, err := s.store.AddConversions(ctx, adds)
+		if err != nil {
+			return err
+		}
+		for i, a := range added {
+			r, err := s.finish(ctx, es[start+i], a.Conversion, a.Duplicate)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		start = end
+		return nil
+	}
+	for i := range es {
+		e := &es[i]
+		if err := s.carriedClick(ctx, e); err != nil {
+			return nil, err
+		}
+		if e.needsCustomer() {
+			// Collect one by one would have stored the events before
+			// this one, which may move its customer's clicks, first.
+			if err := store(i); err != nil {
+				return nil, err
+			}
+			if err := s.customersClick(ctx, e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := store(len(es)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// collected is an event on its way through Collect: the conversion to
+// store and what the lookup of its click found.
+type collected struct {
+	p      Payload
+	source string
+	c      Conversion
+	// customer is the click the event moves its customer to: the one it
+	// carried.
+	customer *ClickAt
+	click    Touch
+	// ok says that click attributes the event: the one it carried, else
+	// its customer's.
+	ok bool
+	// unwritten says that the carried cid is well formed and was not
+	// found: made up, or its click still queued.
+	unwritten bool
+}
+
+// check validates p and makes the conversion it stores, not yet
+// attributed. Returns apperr.Invalid naming the field for bad input.
+func (s *Service) check(site Site, source string, p Payload) (collected, error) {
 	p.tidy()
 	if err := p.Validate(); err != nil {
-		return Result{}, err
+		return collected{}, err
 	}
 	now := s.now()
 	at := now
@@ -236,7 +359,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 		fs.Add("currency", "error.conversion.currency", "Want", site.Currency, "Got", currency)
 	}
 	if err := fs.Err(); err != nil {
-		return Result{}, err
+		return collected{}, err
 	}
 	c := Conversion{
 		WorkspaceID: site.WorkspaceID, Event: p.Event, EventID: p.EventID, OrderID: p.OrderID,
@@ -246,58 +369,84 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 		// A page reloaded reports its landing again; one per click counts.
 		c.EventID = VisitEventID(c.Event, p.ClickID)
 	}
+	return collected{p: p, source: source, c: c}, nil
+}
 
-	var customer *ClickAt
-	click, ok, unwritten, err := s.click(ctx, site.WorkspaceID, p.ClickID, at)
+// carriedClick attributes the event to the click it carried, when that
+// is a click of the workspace within Window, and moves its customer (if
+// any) to that click.
+func (s *Service) carriedClick(ctx context.Context, e *collected) error {
+	var err error
+	e.click, e.ok, e.unwritten, err = s.click(ctx, e.c.WorkspaceID, e.p.ClickID, e.c.At)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
-	if ok && c.CustomerID != "" {
-		customer = &ClickAt{ClickID: click.ClickID, At: click.At}
+	if e.ok && e.c.CustomerID != "" {
+		e.customer = &ClickAt{ClickID: e.click.ClickID, At: e.click.At}
 	}
-	if !ok && c.CustomerID != "" && !IsVisit(c.Event) {
-		click, ok, err = s.customerClick(ctx, site.WorkspaceID, c.CustomerID, at)
-		if err != nil {
-			return Result{}, err
-		}
+	e.attribute()
+	return nil
+}
+
+// needsCustomer says that the event carried no click that attributes it
+// and names a customer whose clicks may: a visit is only its own click's.
+func (e *collected) needsCustomer() bool {
+	return !e.ok && e.c.CustomerID != "" && !IsVisit(e.c.Event)
+}
+
+// customersClick attributes the event to its customer's latest known
+// click (see customerClick).
+func (s *Service) customersClick(ctx context.Context, e *collected) error {
+	var err error
+	if e.click, e.ok, err = s.customerClick(ctx, e.c.WorkspaceID, e.c.CustomerID, e.c.At); err != nil {
+		return err
 	}
-	if ok {
-		c.ClickID, c.LinkID, c.CampaignID, c.Channel = click.ClickID, &click.LinkID, click.CampaignID, click.Channel
+	e.attribute()
+	return nil
+}
+
+func (e *collected) attribute() {
+	if e.ok {
+		e.c.ClickID, e.c.LinkID, e.c.CampaignID, e.c.Channel = e.click.ClickID, &e.click.LinkID, e.click.CampaignID, e.click.Channel
 	}
-	stored, dup, err := s.store.AddConversion(ctx, c, customer)
-	if err != nil {
-		return Result{}, err
-	}
+}
+
+// finish does what follows the storing of an event: a server's event
+// takes the place of the public key's claims, a visit marks its click,
+// and the answer says whether the funnel credits the event.
+func (s *Service) finish(ctx context.Context, e collected, stored Conversion, dup bool) (Result, error) {
 	replaced := false
-	if dup && source == SourceServer && stored.Source == SourceSnippet {
+	if dup && e.source == SourceServer && stored.Source == SourceSnippet {
 		// The public key is on every landing page: anyone may send an
 		// order id (or event id) before the shop's server does. The
 		// server, which holds a token, is the authority on its orders,
 		// so its event takes the place of such claims; a claim never
 		// takes a server's place, nor another claim's (a retry).
-		if stored, replaced, err = s.store.ReplaceConversion(ctx, c, customer, SourceSnippet); err != nil {
+		var err error
+		if stored, replaced, err = s.store.ReplaceConversion(ctx, e.c, e.customer, SourceSnippet); err != nil {
 			return Result{}, err
 		}
 		dup = !replaced
 	}
-	if IsVisit(c.Event) && (ok && c.ClickID == p.ClickID && at.Sub(click.At) <= VisitSpan || unwritten) {
+	if IsVisit(e.c.Event) && (e.ok && e.c.ClickID == e.p.ClickID && e.c.At.Sub(e.click.At) <= VisitSpan || e.unwritten) {
 		// MarkClick counts once however often it is called, so a retried
 		// or duplicate event still marks a click whose first mark failed.
 		// A click not written yet (a writer behind) gets its mark when it
 		// is: its visitor landed all the same. A visit after VisitSpan is
 		// another visit than the click's.
-		if _, err := s.store.MarkClick(ctx, p.ClickID, true, c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
+		if _, err := s.store.MarkClick(ctx, e.p.ClickID, true, e.c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
 			return Result{}, err
 		}
 	}
 	attributed := stored.Attributed()
 	if !attributed && !IsVisit(stored.Event) && (stored.BrowserID != "" || stored.CustomerID != "") {
+		var err error
 		if attributed, err = s.creditedLater(ctx, stored); err != nil {
 			return Result{}, err
 		}
 	}
 	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Replaced: replaced, Attributed: attributed, CampaignID: stored.CampaignID,
-		DroppedProps: p.Dropped}, nil
+		DroppedProps: e.p.Dropped}, nil
 }
 
 // creditedLater says whether the funnel credits a stored conversion that

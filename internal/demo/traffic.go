@@ -800,9 +800,14 @@ func collect(ctx context.Context, cs *conversion.Service, wsID int64, events []e
 	return n, nil
 }
 
-// collectWorkers is how many events are collected at once; on
-// PostgreSQL the round trips overlap, on SQLite the writer serializes.
-const collectWorkers = 8
+// The events go to the collect path in batches of collectBatch, one
+// transaction each, collectWorkers batches at once: on PostgreSQL the
+// round trips overlap, on SQLite the click lookups and marks of one batch
+// run while another holds the writer.
+const (
+	collectBatch   = 500
+	collectWorkers = 4
+)
 
 func collectAll(ctx context.Context, cs *conversion.Service, site conversion.Site, ps []conversion.Payload) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -810,32 +815,43 @@ func collectAll(ctx context.Context, cs *conversion.Service, site conversion.Sit
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
-	next := make(chan conversion.Payload)
+	next := make(chan []conversion.Payload)
 	for range collectWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range next {
-				res, err := cs.Collect(ctx, site, conversion.SourceServer, p)
-				if err == nil && !res.Attributed {
-					err = fmt.Errorf("event %s of click %q is not attributed", p.Event, p.ClickID)
-				}
+			for batch := range next {
+				err := collectBatchOf(ctx, cs, site, batch)
 				if err != nil {
-					once.Do(func() { first = fmt.Errorf("demo: collect %s: %w", p.Event, err); cancel() })
+					once.Do(func() { first = err; cancel() })
 				}
 			}
 		}()
 	}
-	for _, p := range ps {
+	for len(ps) > 0 && ctx.Err() == nil {
+		n := min(len(ps), collectBatch)
 		select {
-		case next <- p:
+		case next <- ps[:n]:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil {
-			break
-		}
+		ps = ps[n:]
 	}
 	close(next)
 	wg.Wait()
 	return first
+}
+
+// collectBatchOf collects a batch and checks that each event is
+// attributed, as every event of the demo is.
+func collectBatchOf(ctx context.Context, cs *conversion.Service, site conversion.Site, ps []conversion.Payload) error {
+	res, err := cs.CollectBatch(ctx, site, conversion.SourceServer, ps)
+	if err != nil {
+		return fmt.Errorf("demo: collect: %w", err)
+	}
+	for i, r := range res {
+		if !r.Attributed {
+			return fmt.Errorf("demo: collect %s: event of click %q is not attributed", ps[i].Event, ps[i].ClickID)
+		}
+	}
+	return nil
 }
