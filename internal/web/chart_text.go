@@ -56,15 +56,16 @@ func (o chartOption) Table(head []string) (chartTable, error) {
 		t.Head = append(t.Head, orNext(s.Name, next), next())
 		var total float64
 		for _, d := range s.Data {
-			total += chartValue(d)
+			v, _ := chartValue(d)
+			total += v
 		}
 		for _, d := range s.Data {
 			name, _ := d.(map[string]any)["name"].(string)
 			share := "—"
-			if total > 0 {
-				share = percent(chartValue(d) / total)
+			if v, ok := chartValue(d); ok && total > 0 {
+				share = percent(v / total)
 			}
-			t.Rows = append(t.Rows, []string{name, number(chartValue(d), 2), share})
+			t.Rows = append(t.Rows, []string{name, chartCell(d), share})
 		}
 	case opt.XAxis.Type == "time":
 		// A line on a time axis is a span of days (timelineChart): its
@@ -102,7 +103,7 @@ func (o chartOption) Table(head []string) (chartTable, error) {
 			for _, s := range opt.Series {
 				cell := ""
 				if at < len(s.Data) {
-					cell = number(chartValue(s.Data[at]), 2)
+					cell = chartCell(s.Data[at])
 				}
 				row = append(row, cell)
 			}
@@ -128,13 +129,22 @@ func orNext(name string, next func() string) string {
 }
 
 // chartValue is a data item's number: a bare one or an item's "value".
-func chartValue(d any) float64 {
-	switch v := d.(type) {
-	case float64:
-		return v
-	case map[string]any:
-		f, _ := v["value"].(float64)
-		return f
+// ok is false for an item without one (null, "-"), which ECharts leaves
+// out of the chart rather than drawing it as 0.
+func chartValue(d any) (v float64, ok bool) {
+	if item, isItem := d.(map[string]any); isItem {
+		d = item["value"]
 	}
-	return 0
+	v, ok = d.(float64)
+	return v, ok
+}
+
+// chartCell is a data item's figure as the table writes it: "—" where
+// the chart shows none.
+func chartCell(d any) string {
+	v, ok := chartValue(d)
+	if !ok {
+		return "—"
+	}
+	return number(v, 2)
 }

@@ -62,6 +62,21 @@ func TestChartOptionTable(t *testing.T) {
 			chartTable{Head: []string{"Kind", "Planned", "Share"}, Rows: [][]string{{"Ads", "0", "—"}}},
 		},
 		{
+			// ECharts leaves a null out of the chart (a gap), so the
+			// table has no figure there rather than a 0 nobody counted.
+			"a missing value: no figure, not 0",
+			chartOption{"xAxis": map[string]any{"type": "category", "data": []string{"12-01", "12-02"}},
+				"series": []any{map[string]any{"name": "Mentions", "data": []any{nil, 4}}}},
+			[]string{"Day"},
+			chartTable{Head: []string{"Day", "Mentions"}, Rows: [][]string{{"12-01", "—"}, {"12-02", "4"}}},
+		},
+		{
+			"pie with a slice without a value: no figure, left out of the shares",
+			chartOption{"series": []any{map[string]any{"type": "pie", "data": []any{map[string]any{"name": "Us", "value": 3}, map[string]any{"name": "Them", "value": nil}}}}},
+			[]string{"Voice", "Mentions", "Share"},
+			chartTable{Head: []string{"Voice", "Mentions", "Share"}, Rows: [][]string{{"Us", "3", "100%"}, {"Them", "—", "—"}}},
+		},
+		{
 			"time axis: a line per phase, to the end of its last day",
 			chartOption{"xAxis": map[string]any{"type": "time"},
 				"series": []any{map[string]any{"data": [][]string{{"2026-12-01", "1. Warm-up"}, {"2026-12-02", "1. Warm-up"}, {"2026-12-03", "1. Warm-up"}}}}},
