@@ -692,6 +692,26 @@ func TestCampaignTablesStackOnPhone(t *testing.T) {
 	}
 }
 
+// TestCampaignDatesStayWhole: the campaign's start and end are each a
+// <time>, which the style sheet keeps on one line, so a narrow fact column
+// breaks between the dates, never inside one ("2027-03-" / "02").
+func TestCampaignDatesStayWhole(t *testing.T) {
+	f := newStrategyFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	_, body := b.get(f.prefix)
+	c := f.c
+	want := fmt.Sprintf(`<time datetime="%s">%s</time> – <time datetime="%s">%s</time>`, c.Start, c.Start, c.End, c.End)
+	if !strings.Contains(body, want) {
+		t.Errorf("campaign page lacks %q", want)
+	}
+	css, err := staticFS.ReadFile("static/app.css")
+	must(t, err)
+	if !regexp.MustCompile(`(?m)^time\s*\{[^}]*white-space:\s*nowrap`).Match(css) {
+		t.Error("app.css does not keep a <time> on one line")
+	}
+}
+
 // TestCampaignPageMixLeavesGeneralLines: a budget line on no platform
 // (production) comes off the budget before the mix's shares split it, as
 // the page says; it is not "outside the mix" and raises no warning. With
