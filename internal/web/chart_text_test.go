@@ -173,7 +173,7 @@ func TestChartTextAlternatives(t *testing.T) {
 					t.Errorf("%s: no data table", where)
 					continue
 				}
-				if got, want := strings.TrimSpace(textOf(findNode(details, func(n *html.Node) bool { return n.Data == "summary" }))), cat.T(loc, "chart.data_table", nil); got != want {
+				if got, want := strings.TrimSpace(textOf(findNode(details, func(n *html.Node) bool { return n.Data == "summary" }))), cat.T(loc, "chart.data_table", nil)+cat.T(loc, "chart.data_table_of", map[string]any{"Name": cat.T(loc, p.labels[i], nil)}); got != want {
 					t.Errorf("%s: disclosure %q, want %q", where, got, want)
 				}
 				var opt map[string]any
