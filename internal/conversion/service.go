@@ -250,7 +250,11 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if err != nil {
 		return Result{}, err
 	}
-	return s.finish(ctx, e, stored, dup)
+	rs, err := s.finish(ctx, []collected{e}, []Added{{Conversion: stored, Duplicate: dup}})
+	if err != nil {
+		return Result{}, err
+	}
+	return rs[0], nil
 }
 
 // CollectBatch stores events for site as Collect does one by one, in
@@ -284,13 +288,11 @@ func (s *Service) CollectBatch(ctx context.Context, site Site, source string, ps
 		if err != nil {
 			return err
 		}
-		for i, a := range added {
-			r, err := s.finish(ctx, es[start+i], a.Conversion, a.Duplicate)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
+		rs, err := s.finish(ctx, es[start:end], added)
+		if err != nil {
+			return err
 		}
+		out = append(out, rs...)
 		start = end
 		return nil
 	}
@@ -411,42 +413,62 @@ func (e *collected) attribute() {
 	}
 }
 
-// finish does what follows the storing of an event: a server's event
-// takes the place of the public key's claims, a visit marks its click,
-// and the answer says whether the funnel credits the event.
-func (s *Service) finish(ctx context.Context, e collected, stored Conversion, dup bool) (Result, error) {
-	replaced := false
-	if dup && e.source == SourceServer && stored.Source == SourceSnippet {
-		// The public key is on every landing page: anyone may send an
-		// order id (or event id) before the shop's server does. The
-		// server, which holds a token, is the authority on its orders,
-		// so its event takes the place of such claims; a claim never
-		// takes a server's place, nor another claim's (a retry).
-		var err error
-		if stored, replaced, err = s.store.ReplaceConversion(ctx, e.c, e.customer, SourceSnippet); err != nil {
-			return Result{}, err
+// finish does what follows the storing of events (added[i] of es[i]): a
+// server's event takes the place of the public key's claims, visits mark
+// their clicks, and the answers say whether the funnel credits each
+// event. A click is marked once for all the visits of es that mark it.
+func (s *Service) finish(ctx context.Context, es []collected, added []Added) ([]Result, error) {
+	out := make([]Result, len(es))
+	stored := make([]Conversion, len(es)) // after replacement
+	for i, e := range es {
+		c, dup, replaced := added[i].Conversion, added[i].Duplicate, false
+		if dup && e.source == SourceServer && c.Source == SourceSnippet {
+			// The public key is on every landing page: anyone may send an
+			// order id (or event id) before the shop's server does. The
+			// server, which holds a token, is the authority on its orders,
+			// so its event takes the place of such claims; a claim never
+			// takes a server's place, nor another claim's (a retry).
+			var err error
+			if c, replaced, err = s.store.ReplaceConversion(ctx, e.c, e.customer, SourceSnippet); err != nil {
+				return nil, err
+			}
+			dup = !replaced
 		}
-		dup = !replaced
+		stored[i] = c
+		out[i] = Result{ID: c.ID, Event: c.Event, Duplicate: dup, Replaced: replaced, Attributed: c.Attributed(),
+			CampaignID: c.CampaignID, DroppedProps: e.p.Dropped}
 	}
-	if IsVisit(e.c.Event) && (e.ok && e.c.ClickID == e.p.ClickID && e.c.At.Sub(e.click.At) <= VisitSpan || e.unwritten) {
+	var marked []string          // the clicks to mark, in order
+	engaged := map[string]bool{} // click -> an engaged visit marks it
+	for _, e := range es {
+		if !IsVisit(e.c.Event) || !(e.ok && e.c.ClickID == e.p.ClickID && e.c.At.Sub(e.click.At) <= VisitSpan || e.unwritten) {
+			// A visit after VisitSpan is another visit than the click's.
+			continue
+		}
+		cid := e.p.ClickID
+		if _, ok := engaged[cid]; !ok {
+			marked = append(marked, cid)
+		}
+		engaged[cid] = engaged[cid] || e.c.Event == Engaged
+	}
+	for _, cid := range marked {
 		// MarkClick counts once however often it is called, so a retried
 		// or duplicate event still marks a click whose first mark failed.
 		// A click not written yet (a writer behind) gets its mark when it
-		// is: its visitor landed all the same. A visit after VisitSpan is
-		// another visit than the click's.
-		if _, err := s.store.MarkClick(ctx, e.p.ClickID, true, e.c.Event == Engaged); err != nil && !apperr.Is(err, apperr.NotFound) {
-			return Result{}, err
+		// is: its visitor landed all the same.
+		if _, err := s.store.MarkClick(ctx, cid, true, engaged[cid]); err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, err
 		}
 	}
-	attributed := stored.Attributed()
-	if !attributed && !IsVisit(stored.Event) && (stored.BrowserID != "" || stored.CustomerID != "") {
-		var err error
-		if attributed, err = s.creditedLater(ctx, stored); err != nil {
-			return Result{}, err
+	for i, c := range stored {
+		if !out[i].Attributed && !IsVisit(c.Event) && (c.BrowserID != "" || c.CustomerID != "") {
+			var err error
+			if out[i].Attributed, err = s.creditedLater(ctx, c); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return Result{ID: stored.ID, Event: stored.Event, Duplicate: dup, Replaced: replaced, Attributed: attributed, CampaignID: stored.CampaignID,
-		DroppedProps: e.p.Dropped}, nil
+	return out, nil
 }
 
 // creditedLater says whether the funnel credits a stored conversion that

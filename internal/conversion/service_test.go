@@ -3,6 +3,8 @@ package conversion
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -297,5 +299,61 @@ func TestCustomerClickBeforeTheEvent(t *testing.T) {
 				t.Errorf("attributed %v to the %q click; want %q", res.Attributed, got, tt.want)
 			}
 		})
+	}
+}
+
+// batchStore is a customerStore whose AddConversions stores each addition
+// as AddConversion does, and which records the marks of clicks.
+type batchStore struct {
+	customerStore
+	marks []string
+}
+
+func (s *batchStore) AddConversions(ctx context.Context, as []Addition) ([]Added, error) {
+	out := make([]Added, len(as))
+	for i, a := range as {
+		c, dup, err := s.AddConversion(ctx, a.Conversion, a.Customer)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Added{Conversion: c, Duplicate: dup}
+	}
+	return out, nil
+}
+
+func (s *batchStore) MarkClick(_ context.Context, cid string, landed, engaged bool) (link.ClickRef, error) {
+	s.marks = append(s.marks, fmt.Sprintf("%s landed=%t engaged=%t", cid, landed, engaged))
+	return s.clicks[cid], nil
+}
+
+// TestCollectBatchMarksEachClickOnce: a batch marks a click once with all
+// its visits say, a landing and an engaged visit in one mark, where each
+// mark is a transaction; a visit after VisitSpan marks nothing.
+func TestCollectBatchMarksEachClickOnce(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ref := func(at time.Time) link.ClickRef {
+		return link.ClickRef{ClickID: cidAt(t, at), WorkspaceID: 1, LinkID: 1, At: at, Class: "human"}
+	}
+	a, b, late := ref(now.Add(-3*time.Hour)), ref(now.Add(-2*time.Hour)), ref(now.Add(-time.Hour))
+	st := &batchStore{customerStore: customerStore{clicks: map[string]link.ClickRef{a.ClickID: a, b.ClickID: b, late.ClickID: late}}}
+	s := NewService(st)
+	s.Now = func() time.Time { return now }
+	at := func(r link.ClickRef, d time.Duration) *time.Time { ts := r.At.Add(d); return &ts }
+	res, err := s.CollectBatch(context.Background(), Site{WorkspaceID: 1, Currency: "CNY"}, SourceServer, []Payload{
+		{Event: Landing, ClickID: a.ClickID, TS: at(a, 5*time.Second)},
+		{Event: Landing, ClickID: b.ClickID, TS: at(b, 5*time.Second)},
+		{Event: Engaged, ClickID: a.ClickID, TS: at(a, time.Minute)},
+		{Event: Landing, ClickID: late.ClickID, TS: at(late, VisitSpan+time.Second)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 || !res[2].Attributed || res[2].Event != Engaged {
+		t.Errorf("results %+v; want four, the third an attributed engaged visit", res)
+	}
+	want := []string{a.ClickID + " landed=true engaged=true", b.ClickID + " landed=true engaged=false"}
+	if !slices.Equal(st.marks, want) {
+		t.Errorf("marks\n%q\nwant\n%q", st.marks, want)
 	}
 }
