@@ -1207,3 +1207,26 @@ func TestLinksTotalsSayWhatTheyCover(t *testing.T) {
 		}
 	})
 }
+
+// TestLinkWithoutSchemeSaysHowToWriteIt: the commonest slip, a destination
+// typed as in an address bar (shop.example.com/618), is answered with what
+// to type instead, an address with its https:// and an example, in both
+// languages, not only with the schemes that are allowed.
+func TestLinkWithoutSchemeSaysHowToWriteIt(t *testing.T) {
+	f := newTrackingFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	b.get("/w/acme/links")
+	fieldErr := regexp.MustCompile(`id="link-destination-err"[^>]*>([^<]*)<`)
+	example := regexp.MustCompile(`https://[a-z.]+/\S+`)
+	for _, lang := range Locales {
+		status, body, _ := b.do("POST", "/w/acme/links", url.Values{"destination": {"shop.example.com/618"}, "csrf": {b.csrf}}, map[string]string{"Accept-Language": lang})
+		m := fieldErr.FindStringSubmatch(body)
+		if status != http.StatusUnprocessableEntity || m == nil {
+			t.Fatalf("%s: status %d, no error at the destination field", lang, status)
+		}
+		if !example.MatchString(m[1]) {
+			t.Errorf("%s: the destination's error gives no example of a full address: %q", lang, m[1])
+		}
+	}
+}
