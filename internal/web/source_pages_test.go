@@ -498,6 +498,16 @@ func TestSourcePagesDemo(t *testing.T) {
 	if !strings.Contains(page, `<table class="small stack" id="source-table">`) {
 		t.Errorf("the source table does not stack on a phone")
 	}
+	// A source's settings read one to a line, each a block of its own:
+	// side by side they wrapped into labels and values of different ones.
+	if !strings.Contains(page, `<div class="small muted source-config"><span>`) {
+		t.Errorf("a source's settings are not each in a span of their own")
+	}
+	css, err := staticFS.ReadFile("static/app.css")
+	must(t, err)
+	if !regexp.MustCompile(`(?m)^\.source-config > span \{ display: block; \}`).Match(css) {
+		t.Error("the style sheet runs a source's settings together on one line")
+	}
 	for _, s := range srcs {
 		row := section(page, `id="source-`+strconv.FormatInt(s.ID, 10)+`"`, "</tr>")
 		for _, label := range []string{"类型", "状态", "上次成功", "上次错误", "已抓取条数", "下次抓取"} {
