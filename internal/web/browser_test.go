@@ -452,7 +452,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#source-health tr.status-failing`)),
 		shot("sources.png"),
 	)
-	if health := text(`#source-health`); !strings.Contains(health, "接收推送") || !strings.Contains(health, "失败") || !strings.Contains(health, "Bluesky 拒绝了凭据") {
+	if health := text(`#source-health`); !strings.Contains(health, "接收帖子") || !strings.Contains(health, "失败") || !strings.Contains(health, "Bluesky 拒绝了凭据") {
 		t.Errorf("source health: %.400q", health)
 	}
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`#tab-insights`))); err != nil {
