@@ -627,8 +627,11 @@ func TestListeningAlertDetail(t *testing.T) {
 	}{
 		{"crisis word zh", crisis, "zh-CN", []string{"危机话题提及 73 条"}},
 		{"crisis word en", crisis, "en", []string{"73 mentions of a crisis topic"}},
-		{"volume spike zh", volume, "zh-CN", []string{"z 分数 4.50", "均值 12.00"}},
-		{"volume spike en", volume, "en", []string{"z-score 4.50", "mean 12.00"}},
+		// A spike's size in the units the rule's threshold is set in
+		// (standard deviations), its baseline in mentions: a bare "z 分数
+		// 4.50" meant nothing to a marketing team.
+		{"volume spike zh", volume, "zh-CN", []string{"高出 4.50 个标准差", "均值（12.00 条）"}},
+		{"volume spike en", volume, "en", []string{"4.50 standard deviations", "mean over the last 14 days (12.00)"}},
 		{"negative spike zh", negative, "zh-CN", []string{"负面占比 0.60", "0.20"}},
 		{"negative spike en", negative, "en", []string{"negative share 0.60 against 0.20"}},
 	} {
