@@ -1,15 +1,11 @@
 package store
 
 import (
-	"context"
 	"math/bits"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/chorus-hq/chorus/internal/conversion"
 )
 
 // insertAll begins a multi-row INSERT. On SQLite it is OR ROLLBACK: a
@@ -108,38 +104,4 @@ func placeholders(rows, cols int, anon bool) string {
 		sb.WriteByte(')')
 	}
 	return sb.String()
-}
-
-// AddConversions stores each addition as AddConversion does, in order, in
-// one transaction. A commit per event writes the pages of the conversions
-// table and its seven indexes again each time: on SQLite, over a gigabyte
-// of WAL for the demo's 31,000 events, in a database of 27 MB.
-func (db *DB) AddConversions(ctx context.Context, as []conversion.Addition) ([]conversion.Added, error) {
-	if err := db.prepare(ctx, &db.writeStmts, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
-		return nil, err
-	}
-	props := make([]string, len(as))
-	for i, a := range as {
-		var err error
-		if props[i], err = conversionProps(a.Conversion); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]conversion.Added, len(as))
-	err := db.InTx(ctx, func(tx *Tx) error {
-		for i, a := range as {
-			c := a.Conversion
-			c.At = c.At.UTC().Truncate(time.Microsecond)
-			stored, dup, err := insertConversion(ctx, tx.conn(), c, props[i], a.Customer)
-			if err != nil {
-				return err
-			}
-			out[i] = conversion.Added{Conversion: stored, Duplicate: dup}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

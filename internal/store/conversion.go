@@ -131,22 +131,45 @@ const (
 // unique indexes decide. With customer set, a new row also moves the
 // customer's first and last click, in the same transaction.
 func (db *DB) AddConversion(ctx context.Context, c conversion.Conversion, customer *conversion.ClickAt) (conversion.Conversion, bool, error) {
-	if err := db.prepare(ctx, &db.writeStmts, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
-		return c, false, err
-	}
-	c.At = c.At.UTC().Truncate(time.Microsecond)
-	props, err := conversionProps(c)
+	out, err := db.AddConversions(ctx, []conversion.Addition{{Conversion: c, Customer: customer}})
 	if err != nil {
 		return c, false, err
 	}
-	var out conversion.Conversion
-	dup := false
-	err = db.InTx(ctx, func(tx *Tx) error {
+	return out[0].Conversion, out[0].Duplicate, nil
+}
+
+// AddConversions stores each addition as AddConversion does, in order, in
+// one transaction. A commit per event writes the pages of the conversions
+// table and its seven indexes again each time: on SQLite, over a gigabyte
+// of WAL for the demo's 31,000 events, in a database of 27 MB.
+func (db *DB) AddConversions(ctx context.Context, as []conversion.Addition) ([]conversion.Added, error) {
+	if err := db.prepare(ctx, &db.writeStmts, []string{addConversionSQL, sameConversionSQL, touchCustomerSQL}); err != nil {
+		return nil, err
+	}
+	props := make([]string, len(as))
+	for i, a := range as {
 		var err error
-		out, dup, err = insertConversion(ctx, tx.conn(), c, props, customer)
-		return err
+		if props[i], err = conversionProps(a.Conversion); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]conversion.Added, len(as))
+	err := db.InTx(ctx, func(tx *Tx) error {
+		for i, a := range as {
+			c := a.Conversion
+			c.At = c.At.UTC().Truncate(time.Microsecond)
+			stored, dup, err := insertConversion(ctx, tx.conn(), c, props[i], a.Customer)
+			if err != nil {
+				return err
+			}
+			out[i] = conversion.Added{Conversion: stored, Duplicate: dup}
+		}
+		return nil
 	})
-	return out, dup, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ReplaceConversion stores c in place of the workspace's events that
