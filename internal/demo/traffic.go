@@ -295,7 +295,7 @@ func refreshTraffic(ctx context.Context, d Deps, wsID int64, now time.Time) (Tra
 		return st, fmt.Errorf("demo: the click writer lost %d and dropped %d of %d clicks", ws.Failed, ws.Dropped, len(clicks))
 	}
 	// The writer stored a salt for every past day it hashed; forget them
-	// now, as the server's writer does for its own days.
+	// now, as the server's hourly cleanup does for its own days.
 	if err := d.Clicks.ForgetBefore(ctx, link.SaltCutoff(now), now.Add(-time.Hour)); err != nil {
 		return st, fmt.Errorf("demo: forget old salts: %w", err)
 	}
