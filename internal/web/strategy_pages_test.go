@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -689,6 +690,18 @@ func TestCampaignTablesStackOnPhone(t *testing.T) {
 				t.Error(p)
 			}
 		})
+	}
+}
+
+// TestTierLabelsAreWords: a KPI's tier stands beside its name on the
+// campaign page and in the target form's choices; in Chinese a lone 质 or
+// 数 read as a stray character, not as quality or quantity.
+func TestTierLabelsAreWords(t *testing.T) {
+	cat := mustCatalog(t)
+	for _, tier := range []metric.Tier{metric.Quantity, metric.Quality, metric.ROI} {
+		if got := cat.T("zh-CN", "tier."+string(tier), nil); utf8.RuneCountInString(got) < 2 {
+			t.Errorf("the Chinese label of the %s tier is %q, a single character", tier, got)
+		}
 	}
 }
 
