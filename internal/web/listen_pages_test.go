@@ -443,6 +443,28 @@ func TestListeningTablesStackOnPhone(t *testing.T) {
 	}
 }
 
+// TestQueryPlaceholderInPageLanguage: the example in the empty query box
+// is written in the page's language; the English page showed a Chinese
+// query.
+func TestQueryPlaceholderInPageLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	placeholder := regexp.MustCompile(`<textarea id="t-query"[^>]* placeholder=(?:"([^"]*)"|'([^']*)')`)
+	han := regexp.MustCompile(`\p{Han}`)
+	for _, lang := range Locales {
+		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": lang})
+		m := placeholder.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: the query box has no example", lang)
+		}
+		if got := html.UnescapeString(m[1] + m[2]); han.MatchString(got) != (lang == "zh-CN") {
+			t.Errorf("%s page: the query box's example is %q", lang, got)
+		}
+	}
+}
+
 // TestListeningHotTermsCorrectionsRules covers the hot terms card, the
 // sentiment correction forms with their CSV export, and the alert rules.
 func TestListeningHotTermsCorrectionsRules(t *testing.T) {
