@@ -201,7 +201,9 @@ func TestPurchaseIntentExplained(t *testing.T) {
 	_, zh := b.get("/w/acme/conversions")
 	_, en, _ := b.do("GET", "/w/acme/conversions", nil, map[string]string{"Accept-Language": "en"})
 	for _, tt := range []struct{ body, note string }{
-		{zh, "消费倾向：加入购物车、领取优惠券和开始结账"},
+		// 购买意向, as Chinese marketers say it: 消费倾向 is the economists'
+		// propensity to consume.
+		{zh, "购买意向：加入购物车、领取优惠券和开始结账"},
 		{en, "Purchase intent: add-to-cart, coupon-claim and checkout-start"},
 	} {
 		note := section(tt.body, `id="purchase-intent-note"`, "</p>")
@@ -210,6 +212,14 @@ func TestPurchaseIntentExplained(t *testing.T) {
 		}
 		if !strings.Contains(tt.body, `aria-describedby="purchase-intent-note"`) || strings.Count(section(tt.body, `id="by-campaign"`, "</thead>"), `title="`) != 1 {
 			t.Error("the figure or the tables' column of purchase intent does not point to what it counts")
+		}
+	}
+	// A campaign's KPI of purchase intent is named as the conversions page
+	// names the figure.
+	cat := mustCatalog(t)
+	for _, lang := range Locales {
+		if kpi, page := cat.T(lang, "metric.purchase_intent", nil), cat.T(lang, "tracking.purchase_intent", nil); kpi != page {
+			t.Errorf("%s: the KPI is %q, the conversions page says %q", lang, kpi, page)
 		}
 	}
 }
