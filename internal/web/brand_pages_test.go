@@ -264,3 +264,28 @@ func TestBrandFormErrorsTiedToTheirControls(t *testing.T) {
 		t.Errorf("city tiers are not a group named by its label: %s", between(body, `f-city_tiers`, "</div>"))
 	}
 }
+
+// TestBrandEmptyListsSayWhatToDo: on a new workspace's brand page each
+// empty list (products, personas, competitors) says what it is for and,
+// to those who may edit the brand, links to adding the first item, instead
+// of a bare "暂无内容".
+func TestBrandEmptyListsSayWhatToDo(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	analyst := h.member(owner, "analyst@example.com", account.Analyst)
+	cat := mustCatalog(t)
+	_, body := b.get("/w/acme/brand")
+	_, readOnly := analyst.get("/w/acme/brand")
+	for _, kind := range []string{"products", "personas", "competitors"} {
+		card := section(body, `id="`+kind+`"`, "</section>")
+		text := html.EscapeString(cat.T("zh-CN", "brand.empty."+kind, nil))
+		if !strings.Contains(card, text) || !strings.Contains(card, `href="/w/acme/brand/`+kind+`/new"`) {
+			t.Errorf("empty %s: no word on what to do or no link to add one: %s", kind, card)
+		}
+		if card := section(readOnly, `id="`+kind+`"`, "</section>"); !strings.Contains(card, text) || strings.Contains(card, "/new") {
+			t.Errorf("empty %s for an analyst: %s", kind, card)
+		}
+	}
+}
