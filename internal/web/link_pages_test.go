@@ -679,9 +679,14 @@ func TestAllowlistSettings(t *testing.T) {
 		t.Errorf("refused save changed the list: %d domains", got)
 	}
 
+	// The domains are listed with the language's own separator: 、 in
+	// Chinese, not the English comma.
 	_, body = b.get("/w/acme/links")
-	if !strings.Contains(body, `id="allowlist-note"`) || !strings.Contains(body, "shop.example.com, example.org, partner.example") {
-		t.Error("the create form does not say which domains are allowed")
+	if !strings.Contains(body, `id="allowlist-note"`) || !strings.Contains(body, "shop.example.com、example.org、partner.example") {
+		t.Errorf("the create form does not say which domains are allowed: %s", section(body, `id="allowlist-note"`, "</p>"))
+	}
+	if _, en, _ := b.do("GET", "/w/acme/links", nil, map[string]string{"Accept-Language": "en"}); !strings.Contains(section(en, `id="allowlist-note"`, "</p>"), "shop.example.com, example.org, partner.example") {
+		t.Errorf("the English create form does not list the allowed domains: %s", section(en, `id="allowlist-note"`, "</p>"))
 	}
 	status, body, _ = b.post("/w/acme/links", url.Values{"destination": {"https://evil.example.net/"}, "label": {"外链"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="link-destination-err"`) || !strings.Contains(body, "evil.example.net 不在") {
