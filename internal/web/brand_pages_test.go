@@ -288,4 +288,11 @@ func TestBrandEmptyListsSayWhatToDo(t *testing.T) {
 			t.Errorf("empty %s for an analyst: %s", kind, card)
 		}
 	}
+	// The sentence of an empty list is centred; a bullet stood far to its
+	// left.
+	css, err := staticFS.ReadFile("static/app.css")
+	must(t, err)
+	if !regexp.MustCompile(`(?m)^li\.empty \{ list-style: none; \}`).Match(css) {
+		t.Error("an empty list's sentence keeps its bullet")
+	}
 }
