@@ -356,3 +356,25 @@ func TestReportsNeedReadReports(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyFunnelSaysWhatToDo: a workspace without clicks in the period
+// sees, above a funnel of zeros, what brings the first ones (tracked links
+// and the snippet), with links to both; one with clicks does not.
+func TestEmptyFunnelSaysWhatToDo(t *testing.T) {
+	f := newTrackingFixture(t)
+	b := f.h.browser()
+	b.login(f.owner.email, f.owner.password)
+	if _, body := b.get("/w/acme/conversions"); strings.Contains(body, `id="funnel-empty"`) {
+		t.Error("a workspace with clicks is told it has none")
+	}
+	fresh := f.h.tenant("fresh", account.Owner)
+	nb := f.h.browser()
+	nb.login(fresh.email, fresh.password)
+	for _, lang := range Locales {
+		_, body, _ := nb.do("GET", "/w/fresh/conversions", nil, map[string]string{"Accept-Language": lang})
+		note := section(body, `id="funnel-empty"`, "</p>")
+		if note == body || !strings.Contains(note, `href="/w/fresh/links"`) || !strings.Contains(note, `href="#snippet"`) {
+			t.Errorf("%s: an empty funnel does not say where clicks come from: %s", lang, note)
+		}
+	}
+}
