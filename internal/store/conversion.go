@@ -354,30 +354,19 @@ func (db *DB) ClickTotals(ctx context.Context, workspaceID int64, from, to time.
 	return out, apperr.Wrap(rows.Err(), "sum click roll-ups")
 }
 
-// touchQueries find the clicks that may earn credit for the conversions
-// of [$2, $3): the conversion's own click, that visitor's other human
-// clicks, and every click that the events of its customer, or of its
-// browser, carried. Clicks before $4 are too old for any of them. The
-// visitor hash changes daily with its salt, so clicks of other days are
-// found through the browser's events (the snippet's first-party id).
-// The visitor lookup repeats the conditions of the partial index
-// click_events_visitor, so that both databases use it: SQLite's indexes
-// visitor_key (migration 0011), PostgreSQL's hashes visitor.
+// touchQueries find, for the conversions of [$2, $3), the clicks that may
+// earn credit through the conversion itself: its own click and that
+// visitor's other human clicks. Clicks before $4 are too old for any of
+// them. The visitor hash changes daily with its salt, so clicks of other
+// days are found through the events of the same customer or browser
+// (carriedTouches). The visitor lookup repeats the conditions of the
+// partial index click_events_visitor, so that both databases use it:
+// SQLite's indexes visitor_key (migration 0011), PostgreSQL's hashes
+// visitor.
 func touchQueries(d Dialect) []string {
 	sameVisitor := `t.visitor = own.visitor`
 	if d == SQLite {
 		sameVisitor = `t.visitor_key = own.visitor_key AND ` + sameVisitor
-	}
-	// carried finds the clicks of the events (of which also holds) that
-	// share key with the conversion.
-	carried := func(key, also string) string {
-		return `SELECT DISTINCT c.id, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
-	FROM conversions c
-	JOIN conversions k ON k.workspace_id = c.workspace_id AND k.` + key + ` = c.` + key + ` AND k.click_id IS NOT NULL` + also + `
-	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = c.workspace_id
-	JOIN links l ON l.id = t.link_id
-	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.` + key + ` IS NOT NULL
-		AND c.event NOT IN ('landing', 'engaged') AND t.at >= $4 AND t.at < $3`
 	}
 	return []string{
 		`SELECT c.id, own.click_id, own.link_id, l.campaign_id, l.channel, own.at
@@ -394,11 +383,76 @@ func touchQueries(d Dialect) []string {
 	JOIN links l ON l.id = t.link_id
 	WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event NOT IN ('landing', 'engaged')
 		AND t.at >= $4 AND t.at < $3`,
-		carried("customer_id", ""),
+	}
+}
+
+// carriedSlack is how long before the click it names an event's time may
+// be and the event still be read by carriedTouches: an event comes after
+// its click, but a shop's server reports its own clock's time, and a
+// landing may be sent with a time before its click's (days, seen).
+const carriedSlack = 7 * 24 * time.Hour
+
+// carriedTouches gives each conversion of facts that names a customer or
+// a browser every click of [since, to) that an event of that customer, or
+// a landing of that browser, carried: a person's clicks on other days and
+// devices. Each key's events are read once for the period, from those
+// since its first click could be (less carriedSlack) on, and joined to
+// the conversions here: joined in SQL, a busy browser's landings were
+// read again for each of its events, and all its past ones each time.
+func (db *DB) carriedTouches(ctx context.Context, facts []conversion.Fact, workspaceID int64, to, since time.Time) error {
+	for _, k := range []struct {
+		column, also string
+		of           func(conversion.Conversion) string
+	}{
+		{"customer_id", "", func(c conversion.Conversion) string { return c.CustomerID }},
 		// Every click the snippet saw reported its landing, with the
 		// browser id: the browser's other events name the same clicks.
-		carried("browser_id", ` AND k.event = 'landing'`),
+		{"browser_id", ` AND k.event = 'landing'`, func(c conversion.Conversion) string { return c.BrowserID }},
+	} {
+		carried, err := db.carried(ctx, `SELECT k.`+k.column+`, t.click_id, t.link_id, l.campaign_id, l.channel, t.at
+	FROM conversions k
+	JOIN click_events t ON t.click_id = k.click_id AND t.workspace_id = k.workspace_id
+	JOIN links l ON l.id = t.link_id
+	WHERE k.workspace_id = $1 AND k.at >= $2 AND k.`+k.column+` IS NOT NULL AND k.click_id IS NOT NULL`+k.also+`
+		AND t.at >= $3 AND t.at < $4`, workspaceID, since.Add(-carriedSlack), since, to)
+		if err != nil {
+			return err
+		}
+		for i := range facts {
+			c := facts[i].Conversion
+			if key := k.of(c); key != "" && !conversion.IsVisit(c.Event) {
+				facts[i].Touches = append(facts[i].Touches, carried[key]...)
+			}
+		}
 	}
+	return nil
+}
+
+// carried reads q's rows (a key, then a touch) into each key's touches,
+// each click once.
+func (db *DB) carried(ctx context.Context, q string, args ...any) (map[string][]conversion.Touch, error) {
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "read carried touches")
+	}
+	defer rows.Close()
+	out := map[string][]conversion.Touch{}
+	seen := map[[2]string]bool{}
+	for rows.Next() {
+		var key string
+		var t conversion.Touch
+		var campaign sql.NullInt64
+		if err := rows.Scan(&key, &t.ClickID, &t.LinkID, &campaign, &t.Channel, &t.At); err != nil {
+			return nil, apperr.Wrap(err, "read carried touches")
+		}
+		if seen[[2]string{key, t.ClickID}] {
+			continue
+		}
+		seen[[2]string{key, t.ClickID}] = true
+		t.CampaignID, t.At = nullInt(campaign), t.At.UTC()
+		out[key] = append(out[key], t)
+	}
+	return out, apperr.Wrap(rows.Err(), "read carried touches")
 }
 
 // ConversionFacts returns the workspace's conversions of [from, to), each
@@ -431,6 +485,9 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 		if err := db.touches(ctx, q, facts, index, workspaceID, from, to, since); err != nil {
 			return nil, err
 		}
+	}
+	if err := db.carriedTouches(ctx, facts, workspaceID, to, since); err != nil {
+		return nil, err
 	}
 	return facts, db.machineVisits(ctx, facts, index, workspaceID, from, to)
 }

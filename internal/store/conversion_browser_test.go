@@ -98,3 +98,48 @@ func TestBrowserTouchesOfEveryEvent(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerTouchesOfLaterEvents: a customer's event names a click of
+// [since, to) for every conversion of that customer in the period, even
+// an event that came after the period; a click before since is none.
+func TestCustomerTouchesOfLaterEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newConvWorld(t, db)
+		day := 24 * time.Hour
+		collect := func(p conversion.Payload, at time.Time) int64 {
+			t.Helper()
+			p.TS = &at
+			res, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, p)
+			if err != nil {
+				t.Fatalf("Collect(%+v): %v", p, err)
+			}
+			return res.ID
+		}
+		from, to := w.now.Add(-5*day), w.now.Add(-2*day)
+		tooOld := w.click(t, w.wechat, "v-old", from.Add(-40*day))
+		inWindow := w.click(t, w.weibo, "v-in", from.Add(-10*day))
+		collect(conversion.Payload{Event: conversion.Signup, CustomerID: "cust-1", ClickID: tooOld}, from.Add(-40*day).Add(time.Hour))
+		purchase := collect(conversion.Payload{Event: conversion.Purchase, CustomerID: "cust-1", OrderID: "o1", Value: 5}, from.Add(day))
+		// After the period: the customer's coupon names the click too.
+		collect(conversion.Payload{Event: conversion.CouponClaim, CustomerID: "cust-1", ClickID: inWindow}, w.now.Add(-time.Hour))
+		facts, err := db.ConversionFacts(ctx, w.ws, from, to, from.Add(-conversion.Window))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fa := range facts {
+			if fa.ID != purchase {
+				continue
+			}
+			var got []string
+			for _, tc := range fa.Touches {
+				got = append(got, tc.ClickID)
+			}
+			if !slices.Contains(got, inWindow) || slices.Contains(got, tooOld) {
+				t.Errorf("purchase touches %v; want %s (named by a later event) and not %s (before since)", got, inWindow, tooOld)
+			}
+			return
+		}
+		t.Errorf("no fact for the purchase among %d", len(facts))
+	})
+}
