@@ -270,7 +270,9 @@ type API struct {
 type Source struct {
 	Fields    []string `json:"fields"`
 	Publisher string   `json:"publisher"`
-	Title     string   `json:"title"`
+	// Title is the work's own title, in its own language; Chorus's own
+	// works (estimates, the team's judgment) are titled in both.
+	Title Text `json:"title"`
 	Year      int      `json:"year"`
 	Estimate  bool     `json:"estimate,omitempty"`
 	Why       Text     `json:"why,omitzero"`
@@ -453,7 +455,10 @@ func validateSources(fs *apperr.Fields, sources []Source) {
 			covered[f] = true
 		}
 		text(fs, at+"publisher", s.Publisher, true)
-		text(fs, at+"title", s.Title, true)
+		// A work's own title may be in one language: English is asked
+		// for, Chinese is added where Chorus titles its own work.
+		text(fs, at+"title.zh-CN", s.Title.ZhCN, false)
+		text(fs, at+"title.en", s.Title.En, true)
 		if s.Year < 2000 || s.Year > 2100 {
 			fs.Add(at+"year", "error.range", "Min", 2000, "Max", 2100)
 		}

@@ -370,8 +370,9 @@ func TestPlatformSourcesInReadersLanguage(t *testing.T) {
 	checkPages(t, b, "zh-CN", []pageCase{
 		{"/w/acme/platforms/bilibili",
 			[]string{"估算依据： 监测机构（QuestMobile）和平台自己的报告", "B站公布的用户平均年龄约为 25 岁。", "说明： 2024 年第四季度平均月活约 3.4 亿（凭记忆）。",
-				"估算依据： 没有按营销目标给平台排名的公开资料", "发布方和标题保留原文"},
-			[]string{"Panels (QuestMobile", "as remembered", "No public ranking", `<span lang="en">Average`, "保留英文原文"}},
+				"估算依据： 没有按营销目标给平台排名的公开资料", "发布方和标题保留原文",
+				`<span lang="en">Chorus</span> — 按行业惯例估计`, `<span lang="en">Bilibili Inc.</span> — <span lang="en">Fourth quarter`},
+			[]string{"Panels (QuestMobile", "as remembered", "No public ranking", `<span lang="en">Average`, "保留英文原文", "Estimate from industry practice"}},
 		{"/w/acme/platforms/weibo",
 			[]string{`估算依据： <span lang="en">Our own panel.</span>`, `说明： <span lang="en">Checked in June.</span>`, `<span class="small muted"><span lang="en">Link shares only.</span></span>`},
 			nil},
@@ -379,8 +380,9 @@ func TestPlatformSourcesInReadersLanguage(t *testing.T) {
 	setLocale(t, b, "en")
 	checkPages(t, b, "en", []pageCase{
 		{"/w/acme/platforms/bilibili",
-			[]string{"Why estimated: Panels (QuestMobile", "Note: Average MAU of about 340 million in Q4 2024 as remembered."},
-			[]string{"监测机构", "凭记忆", `<span lang="en">Panels`, "发布方和标题"}},
+			[]string{"Why estimated: Panels (QuestMobile", "Note: Average MAU of about 340 million in Q4 2024 as remembered.",
+				`<span lang="en">Chorus</span> — Estimate from industry practice`},
+			[]string{"监测机构", "凭记忆", `<span lang="en">Panels`, "发布方和标题", "按行业惯例估计"}},
 		{"/w/acme/platforms/weibo",
 			[]string{"Why estimated: Our own panel.", "Note: Checked in June.", `<span class="small muted">Link shares only.</span>`},
 			[]string{`<span lang="en">Our own`}},
