@@ -793,6 +793,82 @@ func TestMessageCountsEveryMention(t *testing.T) {
 	})
 }
 
+// TestNegativeSpikeMessageShowsPercentages: a negative spike's chat and
+// e-mail message gives the hour's negative share and the usual one in
+// percent (40 of 60 mentions against 14 of 127), not as the fractions
+// stored (0.667 against 0.11); a volume spike's figures stay numbers.
+func TestNegativeSpikeMessageShowsPercentages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+		hour := now.Truncate(time.Hour)
+		for d := 1; d <= 14; d++ {
+			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
+		}
+		f.rollup(t, f.brand, hour, 60, 40)
+		svc := alert.NewService(db)
+		for _, kind := range []string{"negative_spike", "volume_spike"} {
+			_, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: kind, Kind: kind, TopicID: f.brand, Threshold: 0.3, Enabled: true,
+				Channels: []listen.Channel{{Kind: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + kind}}})
+			must(t, err)
+		}
+		snd := &sender{}
+		text := func(key string, args map[string]any) string {
+			return fmt.Sprintf("%s %v|%v", key, args["Value"], args["Baseline"])
+		}
+		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return now },
+			Audience: func(context.Context, int64) (alert.Audience, error) { return alert.Audience{Text: text}, nil }})
+		fired, err := ev.Evaluate(ctx, f.ws, nil)
+		must(t, err)
+		ev.Wait()
+		if len(fired) != 2 || len(snd.got) != 2 {
+			t.Fatalf("fired %d, delivered %d; want 2 and 2", len(fired), len(snd.got))
+		}
+		const want = "alert.negative_spike.detail 66.7%|11%"
+		for _, m := range snd.got {
+			detail := m.Facts[2].Value
+			kind, _, _ := strings.Cut(detail, " ")
+			switch kind {
+			case "alert.negative_spike.detail":
+				if detail != want {
+					t.Errorf("negative spike detail %q, want %q", detail, want)
+				}
+			case "alert.volume_spike.detail":
+				if strings.Contains(detail, "%") {
+					t.Errorf("volume spike detail %q shows its figures as percentages", detail)
+				}
+			default:
+				t.Errorf("detail %q of no spike", detail)
+			}
+		}
+	})
+}
+
+// TestShares: a negative spike's shares read in percent with at most one
+// decimal; the other kinds have none.
+func TestShares(t *testing.T) {
+	tests := []struct {
+		kind            string
+		value, baseline float64
+		share, base     string
+		ok              bool
+	}{
+		{"negative_spike", 0.6, 0.2, "60%", "20%", true},
+		{"negative_spike", 0.667, 0.11, "66.7%", "11%", true},
+		{"negative_spike", 1, 0, "100%", "0%", true},
+		{"negative_spike", 0.057, 0.003, "5.7%", "0.3%", true},
+		{"volume_spike", 3.2, 12.4, "", "", false},
+		{"crisis_word", 4, 0, "", "", false},
+	}
+	for _, tt := range tests {
+		share, base, ok := alert.Shares(listen.Alert{Kind: tt.kind, Value: tt.value, Baseline: tt.baseline})
+		if share != tt.share || base != tt.base || ok != tt.ok {
+			t.Errorf("Shares(%s %v %v) = %q %q %v, want %q %q %v", tt.kind, tt.value, tt.baseline, share, base, ok, tt.share, tt.base, tt.ok)
+		}
+	}
+}
+
 // hangingSender never answers a send to hang until the try's deadline;
 // any other send it takes, unless the deadline has passed, as an HTTP
 // client or SMTP dialer would.

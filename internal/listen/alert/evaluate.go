@@ -274,6 +274,22 @@ func NegativeShift(neg, vol, baseNeg, baseVol int64) (share, baseShare, delta fl
 	return share, baseShare, share - baseShare
 }
 
+// Shares returns a negative spike's share of negative mentions in its
+// hour and in the baseline as its texts show them, in percent with at
+// most one decimal ("66.7%", "11%"), as a team reads a share; a share as
+// stored (0.667) reads as a count or a score. ok is false for the other
+// kinds, whose figures are no shares.
+func Shares(a listen.Alert) (share, baseline string, ok bool) {
+	if a.Kind != "negative_spike" {
+		return "", "", false
+	}
+	return percent(a.Value), percent(a.Baseline), true
+}
+
+func percent(share float64) string {
+	return strconv.FormatFloat(math.Round(share*1000)/10, 'f', -1, 64) + "%"
+}
+
 // SpikeCheck decides whether a spike rule fires for hour, given the
 // watched topics' mentions per hour (hours missing are zero).
 // It returns the value, the baseline and whether the rule fires.
@@ -681,6 +697,9 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 		}
 	}
 	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": a.Caused()}
+	if share, baseline, ok := Shares(a); ok {
+		args["Value"], args["Baseline"] = share, baseline
+	}
 	m := notify.Message{Title: text("alert."+a.Kind+".title", args), Mentions: a.Caused()}
 	m.Facts = append(m.Facts,
 		notify.Fact{Label: text("alert.fact.rule", nil), Value: r.Name},
