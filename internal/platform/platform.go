@@ -272,11 +272,11 @@ type Source struct {
 	Publisher string   `json:"publisher"`
 	// Title is the work's own title, in its own language; Chorus's own
 	// works (estimates, the team's judgment) are titled in both.
-	Title Text `json:"title"`
-	Year      int      `json:"year"`
-	Estimate  bool     `json:"estimate,omitempty"`
-	Why       Text     `json:"why,omitzero"`
-	Note      Text     `json:"note,omitzero"`
+	Title    Text `json:"title"`
+	Year     int  `json:"year"`
+	Estimate bool `json:"estimate,omitempty"`
+	Why      Text `json:"why,omitzero"`
+	Note     Text `json:"note,omitzero"`
 }
 
 // Tolerances and limits of validation.
