@@ -411,6 +411,61 @@ func TestFromTemplate(t *testing.T) {
 	})
 }
 
+// TestFromTemplatePhaseTargetsAddUp: the target a template splits over
+// the phases splits so that the phases' targets add up to exactly the
+// campaign's, whole where it is whole (25,000 clicks over 61 days gave
+// 3,688 + 6,147 + 11,475 + 3,688 = 24,998 when each was rounded down),
+// for every template, budget and length of campaign.
+func TestFromTemplatePhaseTargetsAddUp(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dry := f.svc.DryRun()
+	budgets := []float64{0} // the starter budget
+	for b := 1.0; b < 3e6; b *= 1.37 {
+		budgets = append(budgets, math.Round(b))
+	}
+	ends := []campaign.Date{"2026-03-03", "2026-03-07", "2026-03-31", "2026-04-30", "2026-06-13", "2027-02-28"}
+	for _, obj := range campaign.Objectives {
+		for _, budget := range budgets {
+			for _, end := range ends {
+				c, err := dry.FromTemplate(ctx, f.ws, campaign.TemplateRequest{Objective: obj, Name: "拆分", Start: "2026-03-01", End: end, Budget: budget})
+				if err != nil {
+					t.Fatalf("%s ¥%v to %s: %v", obj, budget, end, err)
+				}
+				var parts []campaign.Target
+				for _, tg := range c.Targets {
+					if tg.PhaseID != 0 {
+						parts = append(parts, tg)
+					}
+				}
+				if len(parts) != len(c.Phases) || len(parts) == 0 {
+					t.Fatalf("%s ¥%v to %s: %d phase targets for %d phases", obj, budget, end, len(parts), len(c.Phases))
+				}
+				var whole *campaign.Target
+				for i, tg := range c.Targets {
+					if tg.PhaseID == 0 && tg.Metric == parts[0].Metric {
+						whole = &c.Targets[i]
+					}
+				}
+				scale := 1.0
+				if whole.Value != math.Trunc(whole.Value) {
+					scale = 100
+				}
+				var sum float64
+				for _, p := range parts {
+					if p.Metric != whole.Metric || p.Value < 0 || math.Abs(p.Value*scale-math.Round(p.Value*scale)) > 1e-6 {
+						t.Errorf("%s ¥%v to %s: phase target %+v of %v %s", obj, budget, end, p, whole.Value, whole.Metric)
+					}
+					sum += math.Round(p.Value * scale)
+				}
+				if sum != math.Round(whole.Value*scale) {
+					t.Errorf("%s ¥%v to %s: phase targets %v add up to %v, want %v", obj, budget, end, parts, sum/scale, whole.Value)
+				}
+			}
+		}
+	}
+}
+
 var wantKeys = map[string][]string{
 	"sales":   {"effective_clicks", "leads", "purchases", "revenue", "roas"},
 	"voice":   {"impressions", "mentions", "interactions", "share_of_voice", "positive_ratio"},
