@@ -74,6 +74,9 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, p account.
 	}
 	_, rows := sovChart(sov, t("listening.brand"))
 	data["SOVRows"], data["SOVChart"] = rows, sovTrendChart(sov, rows)
+	if data["VolumeEmpty"], data["SOVEmpty"], err = s.emptyCharts(ctx, ws, topics, sent.Total.Volume, rows, sov); err != nil {
+		return err
+	}
 	hot, err := s.Insights.HotTerms(ctx, ws, topic, per)
 	if err != nil {
 		return err

@@ -372,6 +372,9 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	}
 	data["SOV"] = sov
 	data["SOVChart"], data["SOVRows"] = sovChart(sov, t("listening.brand"))
+	if data["VolumeEmpty"], data["SOVEmpty"], err = s.emptyCharts(ctx, ws, topics, sent.Total.Volume, data["SOVRows"].([]sovRow), sov); err != nil {
+		return err
+	}
 	hot, err := s.hotTerms(ctx, ws, loc, t)
 	if err != nil {
 		return err
@@ -411,6 +414,50 @@ func (s *Server) listeningPage(w http.ResponseWriter, r *http.Request, p account
 	}
 	s.render(w, r, status, "listening", data)
 	return nil
+}
+
+// emptyChart stands in place of a listening chart that would draw only
+// zeros: Key says what the chart shows, and the steps it lacks are what a
+// newcomer does first — topics for the brand and its competitors, and
+// mentions, which a source brings or a file import.
+type emptyChart struct {
+	Key                      string
+	NeedTopics, NeedMentions bool
+}
+
+// emptyCharts are what stands in place of the volume and the share-of-
+// voice charts of a period (volume its mentions of the topics, rows the
+// voices' counts), each nil when its chart has something to draw. A
+// workspace without the topics or any mention yet is told how to begin;
+// one whose mentions fall outside the period, or match none of the
+// topics, is told that.
+func (s *Server) emptyCharts(ctx context.Context, ws int64, topics []listen.Topic, volume int64, rows []sovRow, sov insight.ShareOfVoice) (vol, voices *emptyChart, err error) {
+	var voiced int64
+	for _, r := range rows {
+		voiced += r.Mentions
+	}
+	if volume > 0 && voiced > 0 {
+		return nil, nil, nil
+	}
+	first, err := s.Listen.Mentions(ctx, ws, listen.MentionFilter{Limit: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	started := len(first) > 0
+	if volume == 0 {
+		vol = &emptyChart{Key: "listening.empty.volume", NeedTopics: len(topics) == 0, NeedMentions: !started}
+		if started && len(topics) > 0 {
+			vol.Key = "listening.empty.volume_period"
+		}
+	}
+	if voiced == 0 {
+		hasVoices := len(sov.BrandTopics) > 0 || len(sov.Competitors) > 0
+		voices = &emptyChart{Key: "listening.empty.sov", NeedTopics: !hasVoices, NeedMentions: !started}
+		if started && hasVoices {
+			voices.Key = "listening.empty.sov_period"
+		}
+	}
+	return vol, voices, nil
 }
 
 // volumeChart is an ECharts option: mentions per day, stacked by
