@@ -146,6 +146,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 // setLang switches the language: remembered on the user when signed in, in
 // a cookie otherwise.
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("lang") == "" {
+		// The form sent without one of its buttons asks for no language:
+		// back to the page unchanged, not to an error page.
+		http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+		return
+	}
 	loc := normalizeLocale(r.PostFormValue("lang"))
 	if loc == "" {
 		s.pageFail(w, r, apperr.New(apperr.Invalid, "error.locale", nil))

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -16,6 +20,26 @@ var workspaceFields = []field{
 	{Name: "currency", Type: "text"},
 }
 
+// commonTimeZones are listed first in the time zone picker: where Chorus's
+// users mostly work. moreTimeZones follow, west to east; any other IANA
+// name is typed beside "other…".
+var (
+	commonTimeZones = []string{"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+		"Europe/London", "America/New_York", "America/Los_Angeles", "UTC"}
+	moreTimeZones = []string{"America/Vancouver", "America/Denver", "America/Chicago", "America/Toronto", "America/Sao_Paulo",
+		"Europe/Paris", "Europe/Berlin", "Europe/Moscow", "Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Jakarta",
+		"Asia/Kuala_Lumpur", "Asia/Manila", "Asia/Seoul", "Australia/Sydney", "Pacific/Auckland"}
+)
+
+// commonCurrencies are the currency picker's list; any other ISO 4217
+// code is typed beside "other…".
+var commonCurrencies = []string{"CNY", "HKD", "TWD", "USD", "EUR", "JPY", "SGD", "GBP",
+	"KRW", "MYR", "THB", "IDR", "PHP", "VND", "AUD", "NZD", "CAD", "CHF", "AED", "INR"}
+
+// pickerOther is the option value of "other…": the picker's text input
+// holds the value then. No IANA zone or ISO code is spelt so.
+const pickerOther = "other"
+
 // settingsRoutes serve the workspace's settings: its name, time zone and
 // currency, members, API tokens and the audit log. The form of the tracked
 // links' destination-domain allowlist posts to linkPageRoutes.
@@ -24,8 +48,12 @@ func (s *Server) settingsRoutes() {
 		return s.settingsPage(w, r, p, http.StatusOK, "", nil, "")
 	}))
 	s.mux.Handle("POST /w/{ws}/settings", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		f := r.PostFormValue
-		_, err := s.Accounts.UpdateWorkspace(r.Context(), p, account.Workspace{Name: f("name"), TimeZone: f("time_zone"), Currency: f("currency")})
+		var fs apperr.Fields
+		zone, cur := picked(r.PostForm, "time_zone", &fs), picked(r.PostForm, "currency", &fs)
+		err := fs.Err()
+		if err == nil {
+			_, err = s.Accounts.UpdateWorkspace(r.Context(), p, account.Workspace{Name: r.PostFormValue("name"), TimeZone: zone, Currency: cur})
+		}
 		if apperr.Is(err, apperr.Invalid) {
 			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "workspace", err, "")
 		}
@@ -109,7 +137,22 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	values, wsErr := formValues(workspaceFields, p.Workspace), error(nil)
 	if posted == "workspace" {
 		values, wsErr = rawFormValues(workspaceFields, r.PostForm), err
+		for _, name := range []string{"time_zone", "currency"} {
+			// What "other…" left empty is refused in err already.
+			values[name] = picked(r.PostForm, name, &apperr.Fields{})
+		}
 	}
+	form := newFormView("workspace", workspaceFields, values, wsErr)
+	loc := s.locale(r)
+	zone := func(z string) string { return s.zoneLabel(loc, z) }
+	zones := newPicker("time_zone", values["time_zone"].(string), p.Workspace.TimeZone, form.Errors["time_zone"], zone,
+		pickerGroup{s.cat.T(loc, "settings.zone.common", nil), options(commonTimeZones, zone)},
+		pickerGroup{s.cat.T(loc, "settings.zone.more", nil), options(moreTimeZones, zone)})
+	currency := func(c string) string { return s.currencyLabel(loc, c) }
+	currencies := newPicker("currency", values["currency"].(string), p.Workspace.Currency, form.Errors["currency"], currency,
+		pickerGroup{Options: options(commonCurrencies, currency)})
+	// The zone and the currency are pickers, below the fields the form shows.
+	form.Fields = workspaceFields[:1]
 	var member, token, allow postedForm
 	switch posted {
 	case "members":
@@ -153,13 +196,113 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		lastOwner = owners[0]
 	}
 	s.render(w, r, status, "settings", map[string]any{
-		"Section": "settings", "Form": newFormView("workspace", workspaceFields, values, wsErr),
+		"Section": "settings", "Form": form, "Zones": zones, "Currencies": currencies,
 		"Members": members, "LastOwner": lastOwner, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
 		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
 		"AllowlistRefused": refused,
 	})
 	return nil
+}
+
+// picker is a <select> of the usual values of a workspace setting, then
+// "other…" with a text input for any other value the setting accepts:
+// without JavaScript, both post and the handler reads the input only when
+// "other…" is chosen.
+type picker struct {
+	Name       string // the form field; the input is Name_other
+	Groups     []pickerGroup
+	Value      string
+	Other      bool // "other…" is chosen, and Value shows in its input
+	OtherValue string
+	Errors     []apperr.FieldError
+}
+
+// pickerGroup is an <optgroup>, or plain options without a Label.
+type pickerGroup struct {
+	Label   string
+	Options []pickerOption
+}
+
+type pickerOption struct{ Value, Label string }
+
+// newPicker is a picker of groups with value chosen. A value outside them
+// is the stored one or one posted without an error of its own (only
+// another field was refused): it is listed, labelled by label, above the
+// groups and chosen, so that saving keeps it. A value refused, or
+// "other…" left empty, stays in the text input beside its error.
+func newPicker(name, value, stored string, errs []apperr.FieldError, label func(string) string, groups ...pickerGroup) picker {
+	p := picker{Name: name, Value: value, OtherValue: pickerOther, Errors: errs, Groups: groups}
+	listed := slices.ContainsFunc(groups, func(g pickerGroup) bool {
+		return slices.ContainsFunc(g.Options, func(o pickerOption) bool { return o.Value == value })
+	})
+	switch {
+	case listed:
+	case value != "" && (value == stored || len(errs) == 0):
+		p.Groups = append([]pickerGroup{{Options: options([]string{value}, label)}}, groups...)
+	default:
+		p.Other = true
+	}
+	return p
+}
+
+// options are values with their labels.
+func options(values []string, label func(string) string) []pickerOption {
+	out := make([]pickerOption, len(values))
+	for i, v := range values {
+		out[i] = pickerOption{v, label(v)}
+	}
+	return out
+}
+
+// picked is the value a picker posted: the option chosen, or the text
+// typed beside "other…", which may not be left empty.
+func picked(form url.Values, name string, fs *apperr.Fields) string {
+	v := form.Get(name)
+	if v != pickerOther {
+		return v
+	}
+	v = strings.TrimSpace(form.Get(name + "_other"))
+	if v == "" {
+		fs.Add(name, "error.required")
+	}
+	return v
+}
+
+// zoneLabel names a time zone in the language of the page with its UTC
+// offset now (London's changes with summer time). A zone the catalog does
+// not name shows as its IANA name; one Go does not know, alone.
+func (s *Server) zoneLabel(locale, zone string) string {
+	l, err := time.LoadLocation(zone)
+	if err != nil {
+		return zone
+	}
+	name := zone
+	if key := "settings.zone." + zone; s.cat.Has(key) {
+		name = s.cat.T(locale, key, nil)
+	}
+	_, off := time.Now().In(l).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	return s.cat.T(locale, "settings.zone.option", map[string]any{"Name": name, "Offset": fmt.Sprintf("%s%02d:%02d", sign, off/3600, off%3600/60)})
+}
+
+// currencyLabel is a currency's code with its name in every language, the
+// page's first: a team names its currency in either.
+func (s *Server) currencyLabel(locale, code string) string {
+	key := "settings.currency." + code
+	if !s.cat.Has(key) {
+		return code
+	}
+	names := []string{code, s.cat.T(locale, key, nil)}
+	for _, l := range Locales {
+		if l != locale {
+			names = append(names, s.cat.T(l, key, nil))
+		}
+	}
+	return strings.Join(names, " · ")
 }
 
 // postedForm is what one of the settings page's small forms was sent with,

@@ -130,3 +130,134 @@ func TestCurrencyErrorNamesValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsPickers: the workspace's time zone and currency are chosen
+// from lists labelled in the page's language (the zone with its UTC
+// offset, the currency in both languages), with the stored values
+// chosen; a value outside the lists is typed beside "other…", and a
+// workspace's unlisted value stays listed and chosen, so that saving the
+// form keeps it.
+func TestSettingsPickers(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	stored := func() account.Workspace {
+		t.Helper()
+		w, err := h.db.WorkspaceBySlug(ctx, "acme")
+		must(t, err)
+		return w
+	}
+	save := func(form url.Values, want int) string {
+		t.Helper()
+		b.get("/w/acme/settings")
+		form.Set("name", "WS acme")
+		status, body, _ := b.post("/w/acme/settings", form)
+		if status != want {
+			t.Fatalf("save %v: status %d, want %d", form, status, want)
+		}
+		return body
+	}
+	// html/template writes + as &#43;, which a browser shows as +.
+	has := func(body string, want ...string) {
+		t.Helper()
+		for _, s := range want {
+			if !strings.Contains(body, s) {
+				t.Errorf("page lacks %q in %s", s, between(body, `id="f-time_zone"`, `</form>`))
+			}
+		}
+	}
+
+	_, body := b.get("/w/acme/settings")
+	has(body, `<optgroup label="常用时区"><option value="Asia/Shanghai" selected>中国标准时间 · 北京、上海（UTC&#43;08:00）</option><option value="Asia/Hong_Kong">香港时间（UTC&#43;08:00）</option>`,
+		`<option value="Asia/Tokyo">日本标准时间 · 东京（UTC&#43;09:00）</option>`, `<option value="UTC">协调世界时（UTC&#43;00:00）</option>`,
+		`<option value="Asia/Kolkata">印度标准时间 · 加尔各答（UTC&#43;05:30）</option>`, `<option value="America/Sao_Paulo">巴西利亚时间 · 圣保罗（UTC-03:00）</option>`,
+		`<option value="other">其他时区…</option>`, `name="time_zone_other" type="text" value=""`,
+		`<option value="CNY" selected>CNY · 人民币 · Chinese yuan</option>`, `<option value="HKD">HKD · 港币 · Hong Kong dollar</option>`,
+		`<option value="other">其他币种…</option>`)
+	if strings.Contains(body, `name="time_zone" type="text"`) || strings.Contains(body, `name="currency" type="text"`) {
+		t.Error("the zone or the currency is still a text input")
+	}
+
+	// Chosen from the lists, in English.
+	if status, _, _ := b.post("/lang", url.Values{"lang": {"en"}, "next": {"/w/acme/settings"}}); status != http.StatusSeeOther {
+		t.Fatalf("switch to English: %d", status)
+	}
+	save(url.Values{"time_zone": {"Asia/Tokyo"}, "currency": {"JPY"}}, http.StatusSeeOther)
+	if w := stored(); w.TimeZone != "Asia/Tokyo" || w.Currency != "JPY" {
+		t.Errorf("stored %q %q, want Asia/Tokyo JPY", w.TimeZone, w.Currency)
+	}
+	_, body = b.get("/w/acme/settings")
+	has(body, `<optgroup label="Common time zones"><option value="Asia/Shanghai">China Standard Time · Beijing, Shanghai (UTC&#43;08:00)</option>`,
+		`<option value="Asia/Tokyo" selected>Japan Standard Time · Tokyo (UTC&#43;09:00)</option>`,
+		`<option value="JPY" selected>JPY · Japanese yen · 日元</option>`, `<option value="other">Other currency…</option>`)
+
+	// Typed beside "other…": stored as typed, then listed and chosen.
+	save(url.Values{"time_zone": {"other"}, "time_zone_other": {" Asia/Kathmandu "}, "currency": {"other"}, "currency_other": {"NPR"}}, http.StatusSeeOther)
+	if w := stored(); w.TimeZone != "Asia/Kathmandu" || w.Currency != "NPR" {
+		t.Errorf("stored %q %q, want Asia/Kathmandu NPR", w.TimeZone, w.Currency)
+	}
+	_, body = b.get("/w/acme/settings")
+	kathmandu := `<option value="Asia/Kathmandu" selected>Asia/Kathmandu (UTC&#43;05:45)</option>`
+	has(body, kathmandu, `<option value="NPR" selected>NPR</option>`, `<option value="other">Other time zone…</option>`)
+	if strings.Index(body, kathmandu) > strings.Index(body, `<optgroup label="Common time zones">`) {
+		t.Error("the workspace's unlisted zone is not above the common ones")
+	}
+
+	// A currency stored before codes were checked stays listed and chosen,
+	// and saving the form as shown keeps it.
+	w := stored()
+	w.Currency = "RMB"
+	must(t, h.db.UpdateWorkspace(ctx, w))
+	_, body = b.get("/w/acme/settings")
+	has(body, `<option value="RMB" selected>RMB</option>`)
+	save(url.Values{"time_zone": {"Asia/Kathmandu"}, "currency": {"RMB"}}, http.StatusSeeOther)
+	if w := stored(); w.TimeZone != "Asia/Kathmandu" || w.Currency != "RMB" {
+		t.Errorf("stored %q %q, want Asia/Kathmandu RMB kept", w.TimeZone, w.Currency)
+	}
+
+	// Refused values stay beside "other…" with their errors, and nothing
+	// is saved.
+	for _, tt := range []struct {
+		name string
+		form url.Values
+		want []string
+	}{
+		{"an unknown zone posted by hand", url.Values{"time_zone": {"Mars/Olympus"}, "currency": {"USD"}},
+			[]string{`Unknown time zone “Mars/Olympus”`, `<option value="other" selected>Other time zone…</option>`,
+				`name="time_zone_other" type="text" value="Mars/Olympus"`, `aria-invalid="true" aria-describedby="f-time_zone-err"`,
+				`<option value="USD" selected>`}},
+		{"an unknown zone typed", url.Values{"time_zone": {"other"}, "time_zone_other": {"Asia/Peking"}, "currency": {"USD"}},
+			[]string{`Unknown time zone “Asia/Peking”`, `value="Asia/Peking"`}},
+		{"other zone left empty", url.Values{"time_zone": {"other"}, "time_zone_other": {" "}, "currency": {"USD"}},
+			[]string{`<div class="field-error" id="f-time_zone-err">Required.`, `<option value="other" selected>Other time zone…</option>`}},
+		{"a lower-case currency typed", url.Values{"time_zone": {"UTC"}, "currency": {"other"}, "currency_other": {"usd"}},
+			[]string{`“usd” is not an ISO 4217 currency code`, `name="currency_other" type="text" value="usd"`, `<option value="UTC" selected>`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			has(save(tt.form, http.StatusUnprocessableEntity), tt.want...)
+			if w := stored(); w.TimeZone != "Asia/Kathmandu" || w.Currency != "RMB" {
+				t.Errorf("stored %q %q after a refused save", w.TimeZone, w.Currency)
+			}
+		})
+	}
+}
+
+// TestLanguageFormWithoutLanguage: the language form posted without a
+// language returns to the page it was sent from, in the language it had,
+// where it showed an error page.
+func TestLanguageFormWithoutLanguage(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/settings")
+	status, body, hdr := b.post("/lang", url.Values{"next": {"/w/acme/settings"}})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings" {
+		t.Fatalf("status %d, Location %q: %.200s; want 303 to /w/acme/settings", status, hdr.Get("Location"), body)
+	}
+	if _, body := b.get("/w/acme/settings"); !strings.Contains(body, `<html lang="zh-CN">`) {
+		t.Error("the page's language changed")
+	}
+}
