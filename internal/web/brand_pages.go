@@ -56,14 +56,14 @@ var (
 		{Name: "name", Type: "text", Required: true},
 		{Name: "role", Type: "text"},
 		{Name: "weekly_hours", Type: "number"},
-		{Name: "hourly_cost", Type: "number"},
+		{Name: "hourly_cost", Type: "number", Number: moneyNumber},
 	}}
 	amplifierKind = brandKind{Path: "amplifiers", Kind: brand.KindAmplifier, Columns: []string{"kind", "platform", "reach", "price"}, Fields: []field{
 		{Name: "name", Type: "text", Required: true},
 		{Name: "kind", Type: "select", Options: brand.AmplifierKinds, OptionPrefix: "option.amplifier."},
 		{Name: "platform", Type: "text"},
-		{Name: "reach", Type: "number"},
-		{Name: "price", Type: "number"},
+		{Name: "reach", Type: "number", Number: countNumber},
+		{Name: "price", Type: "number", Number: moneyNumber},
 		{Name: "price_unit", Type: "select", Options: append([]string{""}, brand.PriceUnits...), OptionPrefix: "option.price_unit."},
 		{Name: "notes", Type: "textarea"},
 	}}
@@ -77,9 +77,9 @@ var (
 		{Name: "stage_goal", Type: "textarea"},
 	}
 	budgetFields = []field{
-		{Name: "monthly", Type: "number"},
+		{Name: "monthly", Type: "number", Number: moneyNumber},
 		{Name: "currency", Type: "text"},
-		{Name: "hourly_cost", Type: "number"},
+		{Name: "hourly_cost", Type: "number", Number: moneyNumber},
 	}
 )
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
@@ -26,6 +28,8 @@ type field struct {
 	// ("platform", "share"); PairNumber says the value is a number.
 	PairKey, PairValue string
 	PairNumber         bool
+	// Number says what a number field holds, and so what may be typed in it.
+	Number numberKind
 }
 
 // formToJSON builds the JSON object that a form's values describe. Numbers
@@ -44,9 +48,9 @@ func formToJSON(fields []field, form url.Values) ([]byte, error) {
 				v = 0
 				break
 			}
-			n, err := strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64)
-			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-				fs.Add(f.Name, "error.number")
+			n, bad := readNumber(raw, f.Number, false)
+			if bad != "" {
+				fs.Add(f.Name, bad)
 				continue
 			}
 			v = n
@@ -71,6 +75,104 @@ func formToJSON(fields []field, form url.Values) ([]byte, error) {
 		return nil, err
 	}
 	return body, fs.Err()
+}
+
+// numberKind is what a number field holds. Counts and money take the
+// amounts Chinese teams type ("5万", "1.2万", "3亿", "5w", "20k"); money
+// also a currency sign before or 元 after ("¥5000", "5万元"). Plain
+// numbers — hours, shares, posts a week — take neither: "40万" hours or a
+// share of "5k" is a slip, not a shorthand.
+type numberKind int
+
+const (
+	plainNumber numberKind = iota
+	countNumber
+	moneyNumber
+)
+
+// maxNumberInput bounds what is read as a number: the largest amount with
+// separators and decimals is far shorter.
+const maxNumberInput = 40
+
+// numberUnits are the units a count or an amount may end in, as powers
+// of ten.
+var numberUnits = map[rune]int{'万': 4, 'w': 4, 'W': 4, '亿': 8, 'k': 3, 'K': 3}
+
+// fullWidth maps full-width digits and marks, as Chinese input methods
+// type them, to ASCII.
+var fullWidth = strings.NewReplacer(
+	"０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
+	"．", ".", "，", ",", "％", "%", "－", "-", "＋", "+", "　", " ")
+
+// readNumber reads a number as people type it into a field of kind k:
+// "12,000", "５０００", "5%" (a fraction, when percent), and for counts and
+// money the units and signs of numberKind. It returns the error key of a
+// refusal, "" when it reads. Empty is 0. A plain number reads as
+// strconv.ParseFloat reads it once the separators are gone, as before
+// units were accepted; a number with a unit or currency sign is digits
+// and one point, never negative.
+func readNumber(raw string, k numberKind, percent bool) (float64, string) {
+	bad := numberErrors[k]
+	if percent {
+		bad = "error.number_percent"
+	}
+	if len(raw) > maxNumberInput {
+		return 0, bad
+	}
+	s := strings.ReplaceAll(strings.TrimSpace(fullWidth.Replace(raw)), ",", "")
+	if s == "" {
+		return 0, ""
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok && percent {
+		n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return 0, bad
+		}
+		return n / 100, ""
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return 0, bad
+		}
+		return n, ""
+	}
+	if k == plainNumber {
+		return 0, bad
+	}
+	digits, neg := strings.CutPrefix(s, "-")
+	if k == moneyNumber {
+		for _, sign := range []string{"¥", "￥", "$"} {
+			if rest, ok := strings.CutPrefix(digits, sign); ok {
+				digits = rest
+				break
+			}
+		}
+		digits = strings.TrimSuffix(digits, "元")
+	}
+	digits, exp := strings.TrimSpace(digits), 0
+	if r, size := utf8.DecodeLastRuneInString(digits); numberUnits[r] != 0 {
+		exp, digits = numberUnits[r], strings.TrimSpace(digits[:len(digits)-size])
+	}
+	if !plainDecimal.MatchString(digits) {
+		return 0, bad
+	}
+	if neg {
+		return 0, "error.negative"
+	}
+	// The unit moves the point, so that 1.1万 is 11000, not 11000.000000000002.
+	n, err := strconv.ParseFloat(digits+"e"+strconv.Itoa(exp), 64)
+	if err != nil {
+		return 0, bad
+	}
+	return n, ""
+}
+
+// plainDecimal is what may stand before a unit or after a currency sign.
+var plainDecimal = regexp.MustCompile(`^(\d+(\.\d*)?|\.\d+)$`)
+
+// numberErrors are the refusals of each kind, saying what it takes.
+var numberErrors = map[numberKind]string{
+	plainNumber: "error.number_plain", countNumber: "error.number_count", moneyNumber: "error.number_money",
 }
 
 // withFormErrors joins the errors of a form's values that do not parse

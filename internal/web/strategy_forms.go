@@ -34,8 +34,24 @@ type sfield struct {
 // choice is one labelled option.
 type choice struct{ Value, Label string }
 
-// sf builds an sfield.
-func sf(name, typ string) sfield { return sfield{field: field{Name: name, Type: typ}} }
+// sf builds an sfield; a number field's kind is that of its name in
+// strategyNumbers.
+func sf(name, typ string) sfield {
+	f := sfield{field: field{Name: name, Type: typ}}
+	if typ == "number" {
+		f.Number = strategyNumbers[name]
+	}
+	return f
+}
+
+// strategyNumbers are the kinds of the strategy forms' numbers: budgets
+// and budget lines are money; KPI targets and baselines are counts (or
+// percentages, by sfield.Percent) — a target of 5万 clicks, never ¥5万.
+// Hours and shares, read apart, stay plain.
+var strategyNumbers = map[string]numberKind{
+	"budget": moneyNumber, "planned": moneyNumber, "committed": moneyNumber, "spent": moneyNumber,
+	"value": countNumber, "baseline": countNumber,
+}
 
 // strategyForm is what the strategy_fields partial needs.
 type strategyForm struct {
@@ -106,9 +122,9 @@ func strategyJSON(fields []sfield, form url.Values) ([]byte, error) {
 			if raw == "" && f.Optional {
 				continue
 			}
-			n, ok := parseNumber(raw, f.Percent)
-			if !ok {
-				fs.Add(f.Name, "error.number")
+			n, bad := readNumber(raw, f.Number, f.Percent)
+			if bad != "" {
+				fs.Add(f.Name, bad)
 				continue
 			}
 			extra[f.Name] = n
@@ -169,22 +185,11 @@ func (s *Server) saveOrCheck(coll string, formErr error, save func(svc *campaign
 	return withFormErrors(formErr, checkErr)
 }
 
-// parseNumber reads a number as people type it: "12,000", "5%" (a
+// parseNumber reads a plain number as people type it: "12,000", "5%" (a
 // fraction, when percent is allowed). Empty is 0.
 func parseNumber(raw string, percent bool) (float64, bool) {
-	raw = strings.ReplaceAll(strings.TrimSpace(raw), ",", "")
-	if raw == "" {
-		return 0, true
-	}
-	div := 1.0
-	if p, ok := strings.CutSuffix(raw, "%"); ok && percent {
-		raw, div = strings.TrimSpace(p), 100
-	}
-	n, err := strconv.ParseFloat(raw, 64)
-	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-		return 0, false
-	}
-	return n / div, true
+	n, bad := readNumber(raw, plainNumber, percent)
+	return n, bad == ""
 }
 
 // parseShares reads lines of "name share": the share is after the last
