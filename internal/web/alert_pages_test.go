@@ -701,27 +701,3 @@ func TestDeliveryOutcomeInReadersLanguage(t *testing.T) {
 		}
 	})
 }
-
-// A negative-share spike's page gives the shares as percentages, as the
-// alert's message does, in both languages.
-func TestAlertPageSharesInPercent(t *testing.T) {
-	h := newHarness(t, storetest.SQLite(t))
-	ctx := context.Background()
-	owner := h.tenant("acme", account.Owner)
-	rule, err := h.db.CreateAlertRule(ctx, owner.ws.ID, listen.AlertRule{Name: "负面", Kind: "negative_spike", Threshold: 0.2, Enabled: true})
-	must(t, err)
-	a, _, err := h.db.FireAlert(ctx, owner.ws.ID, listen.Alert{RuleID: rule.ID, Kind: "negative_spike", Value: 0.6, Baseline: 0.2, FiredAt: time.Now()}, time.Time{}, nil)
-	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
-	path := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
-	_, zh := b.get(path)
-	if !strings.Contains(zh, "负面占比 60%，近 14 天为 20%") {
-		t.Errorf("Chinese alert page without the shares in percent: %s", between(zh, "<table", "</table>"))
-	}
-	setLocale(t, b, "en")
-	_, en := b.get(path)
-	if !strings.Contains(en, "negative share 60% against 20% over the last 14 days") {
-		t.Errorf("English alert page without the shares in percent: %s", between(en, "<table", "</table>"))
-	}
-}

@@ -117,6 +117,10 @@ func TestBudgetInWan(t *testing.T) {
 	if _, body = b.get(m[0] + "/edit"); !strings.Contains(body, `value="50000"`) {
 		t.Errorf("edit form does not show the budget as 50000")
 	}
+	// A phone's decimal keypad has no 万 or ¥: amounts get the full one.
+	if i := strings.Index(body, `name="budget"`); i < 0 || strings.Contains(body[strings.LastIndex(body[:i], "<input"):i], "inputmode") {
+		t.Errorf("the budget input asks for a decimal keypad")
+	}
 
 	// What does not read says what does, in the page's language.
 	for _, tt := range []struct{ budget, lang, want string }{

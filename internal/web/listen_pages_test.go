@@ -654,8 +654,8 @@ func TestListeningAlertDetail(t *testing.T) {
 		// 4.50" meant nothing to a marketing team.
 		{"volume spike zh", volume, "zh-CN", []string{"高出 4.50 个标准差", "均值（12.00 条）"}},
 		{"volume spike en", volume, "en", []string{"4.50 standard deviations", "mean over the last 14 days (12.00)"}},
-		{"negative spike zh", negative, "zh-CN", []string{"负面占比 0.60", "0.20"}},
-		{"negative spike en", negative, "en", []string{"negative share 0.60 against 0.20"}},
+		{"negative spike zh", negative, "zh-CN", []string{"负面占比 60%，近 14 天为 20%"}},
+		{"negative spike en", negative, "en", []string{"negative share 60% against 20%"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body, _ := b.do("GET", tt.path, nil, map[string]string{"Accept-Language": tt.lang})
