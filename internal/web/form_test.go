@@ -118,7 +118,7 @@ func TestBudgetInWan(t *testing.T) {
 		t.Errorf("edit form does not show the budget as 50000")
 	}
 	// A phone's decimal keypad has no 万 or ¥: amounts get the full one.
-	if i := strings.Index(body, `name="budget"`); i < 0 || strings.Contains(body[strings.LastIndex(body[:i], "<input"):i], "inputmode") {
+	if i := strings.Index(body, `name="budget"`); i < 0 || strings.Contains(body[strings.LastIndex(body[:i], "<input"):i+strings.Index(body[i:], ">")], "inputmode") {
 		t.Errorf("the budget input asks for a decimal keypad")
 	}
 
