@@ -22,15 +22,7 @@ func TestBrowserTouchesOfEveryEvent(t *testing.T) {
 		ctx := context.Background()
 		w := newConvWorld(t, db)
 		day := 24 * time.Hour
-		collect := func(p conversion.Payload, at time.Time) int64 {
-			t.Helper()
-			p.TS = &at
-			res, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, p)
-			if err != nil {
-				t.Fatalf("Collect(%+v): %v", p, err)
-			}
-			return res.ID
-		}
+		collect := func(p conversion.Payload, at time.Time) int64 { return w.collectAt(t, p, at) }
 		const bid, other = "bAAAAAAAAAAAAAAA", "bBBBBBBBBBBBBBBB"
 		landed := func(browser string, at time.Time) string {
 			t.Helper()
@@ -107,15 +99,7 @@ func TestCustomerTouchesOfLaterEvents(t *testing.T) {
 		ctx := context.Background()
 		w := newConvWorld(t, db)
 		day := 24 * time.Hour
-		collect := func(p conversion.Payload, at time.Time) int64 {
-			t.Helper()
-			p.TS = &at
-			res, err := w.svc.Collect(ctx, w.site, conversion.SourceServer, p)
-			if err != nil {
-				t.Fatalf("Collect(%+v): %v", p, err)
-			}
-			return res.ID
-		}
+		collect := func(p conversion.Payload, at time.Time) int64 { return w.collectAt(t, p, at) }
 		from, to := w.now.Add(-5*day), w.now.Add(-2*day)
 		tooOld := w.click(t, w.wechat, "v-old", from.Add(-40*day))
 		inWindow := w.click(t, w.weibo, "v-in", from.Add(-10*day))
@@ -142,4 +126,16 @@ func TestCustomerTouchesOfLaterEvents(t *testing.T) {
 		}
 		t.Errorf("no fact for the purchase among %d", len(facts))
 	})
+}
+
+// collectAt collects p as a shop's server would, at the time at, and
+// returns the stored event's id.
+func (w *convWorld) collectAt(t *testing.T, p conversion.Payload, at time.Time) int64 {
+	t.Helper()
+	p.TS = &at
+	res, err := w.svc.Collect(context.Background(), w.site, conversion.SourceServer, p)
+	if err != nil {
+		t.Fatalf("Collect(%+v): %v", p, err)
+	}
+	return res.ID
 }
