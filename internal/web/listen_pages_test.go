@@ -999,3 +999,20 @@ func TestTryBoxSaysItShowsSome(t *testing.T) {
 		}
 	}
 }
+
+// An alert's mention count in the overview's list breaks as one
+// ("35 条提及", not "35" at a line's end and "条提及" on the next).
+func TestAlertListCountKeepsItsUnit(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	rule, err := h.db.CreateAlertRule(ctx, owner.ws.ID, listen.AlertRule{Name: "声量", Kind: "volume_spike", Threshold: 3, Enabled: true})
+	must(t, err)
+	_, _, err = h.db.FireAlert(ctx, owner.ws.ID, listen.Alert{RuleID: rule.ID, Kind: "volume_spike", Value: 4, FiredAt: time.Now()}, time.Time{}, nil)
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	if _, body := b.get("/w/acme/listening"); !strings.Contains(body, `<span class="nowrap">0 条提及</span>`) {
+		t.Errorf("the alert list's count may break from its unit: %s", between(body, `class="list alert-list"`, "</ul>"))
+	}
+}
