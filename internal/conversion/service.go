@@ -238,19 +238,7 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.carriedClick(ctx, &e); err != nil {
-		return Result{}, err
-	}
-	if e.needsCustomer() {
-		if err := s.customersClick(ctx, &e); err != nil {
-			return Result{}, err
-		}
-	}
-	stored, dup, err := s.store.AddConversion(ctx, e.c, e.customer)
-	if err != nil {
-		return Result{}, err
-	}
-	rs, err := s.finish(ctx, []collected{e}, []Added{{Conversion: stored, Duplicate: dup}})
+	rs, err := s.collect(ctx, []collected{e})
 	if err != nil {
 		return Result{}, err
 	}
@@ -274,6 +262,12 @@ func (s *Service) CollectBatch(ctx context.Context, site Site, source string, ps
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
 	}
+	return s.collect(ctx, es)
+}
+
+// collect attributes and stores checked events, in order, in as few
+// transactions as their customers allow, and answers for each.
+func (s *Service) collect(ctx context.Context, es []collected) ([]Result, error) {
 	out := make([]Result, 0, len(es))
 	start := 0 // the first event not stored yet
 	store := func(end int) error {

@@ -132,8 +132,12 @@ type markStore struct {
 	marked []string
 }
 
-func (s *markStore) AddConversion(_ context.Context, c Conversion, _ *ClickAt) (Conversion, bool, error) {
-	return c, false, nil
+func (s *markStore) AddConversions(_ context.Context, as []Addition) ([]Added, error) {
+	out := make([]Added, len(as))
+	for i, a := range as {
+		out[i] = Added{Conversion: a.Conversion}
+	}
+	return out, nil
 }
 
 func (s *markStore) MarkClick(_ context.Context, cid string, _, _ bool) (link.ClickRef, error) {
@@ -232,10 +236,15 @@ func (s *customerStore) Customer(_ context.Context, _ int64, id string) (Custome
 	return s.customer, nil
 }
 
-func (s *customerStore) AddConversion(_ context.Context, c Conversion, _ *ClickAt) (Conversion, bool, error) {
-	c.ID = int64(len(s.added) + 1)
-	s.added = append(s.added, c)
-	return c, false, nil
+func (s *customerStore) AddConversions(_ context.Context, as []Addition) ([]Added, error) {
+	out := make([]Added, len(as))
+	for i, a := range as {
+		c := a.Conversion
+		c.ID = int64(len(s.added) + 1)
+		s.added = append(s.added, c)
+		out[i] = Added{Conversion: c}
+	}
+	return out, nil
 }
 
 // ConversionFacts gives each conversion added in [from, to) every click
@@ -302,23 +311,10 @@ func TestCustomerClickBeforeTheEvent(t *testing.T) {
 	}
 }
 
-// batchStore is a customerStore whose AddConversions stores each addition
-// as AddConversion does, and which records the marks of clicks.
+// batchStore is a customerStore that records the marks of clicks.
 type batchStore struct {
 	customerStore
 	marks []string
-}
-
-func (s *batchStore) AddConversions(ctx context.Context, as []Addition) ([]Added, error) {
-	out := make([]Added, len(as))
-	for i, a := range as {
-		c, dup, err := s.AddConversion(ctx, a.Conversion, a.Customer)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = Added{Conversion: c, Duplicate: dup}
-	}
-	return out, nil
 }
 
 func (s *batchStore) MarkClick(_ context.Context, cid string, landed, engaged bool) (link.ClickRef, error) {
