@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
+
 	"github.com/chorus-hq/chorus/internal/apperr"
 )
 
@@ -98,12 +100,6 @@ const maxNumberInput = 40
 // of ten.
 var numberUnits = map[rune]int{'万': 4, 'w': 4, 'W': 4, '亿': 8, 'k': 3, 'K': 3}
 
-// fullWidth maps full-width digits and marks, as Chinese input methods
-// type them, to ASCII.
-var fullWidth = strings.NewReplacer(
-	"０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
-	"．", ".", "，", ",", "％", "%", "－", "-", "＋", "+", "　", " ")
-
 // readNumber reads a number as people type it into a field of kind k:
 // "12,000", "５０００", "5%" (a fraction, when percent), and for counts and
 // money the units and signs of numberKind. It returns the error key of a
@@ -119,7 +115,9 @@ func readNumber(raw string, k numberKind, percent bool) (float64, string) {
 	if len(raw) > maxNumberInput {
 		return 0, bad
 	}
-	s := strings.ReplaceAll(strings.TrimSpace(fullWidth.Replace(raw)), ",", "")
+	// Full-width digits and marks, as Chinese input methods type them,
+	// read as ASCII.
+	s := strings.ReplaceAll(strings.TrimSpace(width.Narrow.String(raw)), ",", "")
 	if s == "" {
 		return 0, ""
 	}
@@ -141,7 +139,7 @@ func readNumber(raw string, k numberKind, percent bool) (float64, string) {
 	}
 	digits, neg := strings.CutPrefix(s, "-")
 	if k == moneyNumber {
-		for _, sign := range []string{"¥", "￥", "$"} {
+		for _, sign := range []string{"¥", "$"} {
 			if rest, ok := strings.CutPrefix(digits, sign); ok {
 				digits = rest
 				break
