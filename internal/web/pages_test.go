@@ -190,8 +190,8 @@ func TestFirstRunSetup(t *testing.T) {
 	}
 	form.Set("password", "a long enough password")
 	form.Set("workspace.slug", "acme")
-	form.Set("workspace.time_zone", "Asia/Shanghai")
-	form.Set("workspace.currency", "CNY")
+	form.Set("time_zone", "Asia/Shanghai")
+	form.Set("currency", "CNY")
 	status, _, _ = b.post("/setup", form)
 	if status != http.StatusSeeOther {
 		t.Fatalf("setup: status %d", status)

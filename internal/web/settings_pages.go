@@ -143,14 +143,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		}
 	}
 	form := newFormView("workspace", workspaceFields, values, wsErr)
-	loc := s.locale(r)
-	zone := func(z string) string { return s.zoneLabel(loc, z) }
-	zones := newPicker("time_zone", values["time_zone"].(string), p.Workspace.TimeZone, form.Errors["time_zone"], zone,
-		pickerGroup{s.cat.T(loc, "settings.zone.common", nil), options(commonTimeZones, zone)},
-		pickerGroup{s.cat.T(loc, "settings.zone.more", nil), options(moreTimeZones, zone)})
-	currency := func(c string) string { return s.currencyLabel(loc, c) }
-	currencies := newPicker("currency", values["currency"].(string), p.Workspace.Currency, form.Errors["currency"], currency,
-		pickerGroup{Options: options(commonCurrencies, currency)})
+	zones, currencies := s.workspacePickers(r, values["time_zone"].(string), values["currency"].(string), p.Workspace, form.Errors["time_zone"], form.Errors["currency"])
 	// The zone and the currency are pickers, below the fields the form shows.
 	form.Fields = workspaceFields[:1]
 	var member, token, allow postedForm
@@ -203,6 +196,22 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		"AllowlistRefused": refused,
 	})
 	return nil
+}
+
+// workspacePickers are the pickers of a workspace's time zone and
+// currency, on the settings page and on the first-run setup, with zone
+// and cur chosen and the errors of each beside it. stored is the
+// workspace as saved, none before it is set up.
+func (s *Server) workspacePickers(r *http.Request, zone, cur string, stored account.Workspace, zoneErrs, curErrs []apperr.FieldError) (zones, currencies picker) {
+	loc := s.locale(r)
+	zoneLabel := func(z string) string { return s.zoneLabel(loc, z) }
+	zones = newPicker("time_zone", zone, stored.TimeZone, zoneErrs, zoneLabel,
+		pickerGroup{s.cat.T(loc, "settings.zone.common", nil), options(commonTimeZones, zoneLabel)},
+		pickerGroup{s.cat.T(loc, "settings.zone.more", nil), options(moreTimeZones, zoneLabel)})
+	curLabel := func(c string) string { return s.currencyLabel(loc, c) }
+	currencies = newPicker("currency", cur, stored.Currency, curErrs, curLabel,
+		pickerGroup{Options: options(commonCurrencies, curLabel)})
+	return zones, currencies
 }
 
 // picker is a <select> of the usual values of a workspace setting, then

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chorus-hq/chorus/internal/store/storetest"
+)
+
+// TestSetupPickers: the first-run setup chooses the first workspace's time
+// zone and currency from the settings page's lists, Asia/Shanghai and CNY
+// chosen to begin with, where it asked for them as typed text. A value
+// refused, posted by hand or typed beside "other…", stays beside "other…"
+// with its error in the page's language, and sets nothing up.
+func TestSetupPickers(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	token, err := h.accounts.NewSetupToken(ctx)
+	must(t, err)
+	b := h.browser()
+	has := func(body string, want ...string) {
+		t.Helper()
+		for _, s := range want {
+			if !strings.Contains(body, s) {
+				t.Errorf("page lacks %q in %s", s, between(body, `id="f-time_zone"`, `</form>`))
+			}
+		}
+	}
+	_, body := b.get("/setup?token=" + token)
+	has(body, `<optgroup label="常用时区"><option value="Asia/Shanghai" selected>中国标准时间 · 北京、上海（UTC&#43;08:00）</option>`,
+		`<option value="other">其他时区…</option>`, `name="time_zone_other" type="text" value=""`,
+		`<option value="CNY" selected>CNY · 人民币 · Chinese yuan</option>`, `<option value="other">其他币种…</option>`)
+	for _, typed := range []string{`name="workspace.time_zone"`, `name="workspace.currency"`, `name="time_zone" type="text"`, `name="currency" type="text"`} {
+		if strings.Contains(body, typed) {
+			t.Errorf("the setup form still has %s", typed)
+		}
+	}
+
+	base := url.Values{"token": {token}, "email": {"boss@example.com"}, "password": {"a long enough password"},
+		"workspace.name": {"Acme"}, "workspace.slug": {"acme"}}
+	post := func(t *testing.T, lang string, set url.Values, want int) string {
+		t.Helper()
+		form := url.Values{"csrf": {b.csrf}}
+		for k, v := range base {
+			form[k] = v
+		}
+		for k, v := range set {
+			form[k] = v
+		}
+		status, body, _ := b.do("POST", "/setup", form, map[string]string{"Accept-Language": lang})
+		if status != want {
+			t.Fatalf("setup %v in %s: status %d, want %d: %s", set, lang, status, want, between(body, "<main", "</main>"))
+		}
+		return body
+	}
+	for _, tt := range []struct {
+		name, lang string
+		form       url.Values
+		want       []string
+	}{
+		{"an unknown zone posted by hand, in Chinese", "zh-CN", url.Values{"time_zone": {"Mars/Olympus"}, "currency": {"CNY"}},
+			[]string{`未知时区“Mars/Olympus”`, `<option value="other" selected>其他时区…</option>`,
+				`name="time_zone_other" type="text" value="Mars/Olympus"`, `aria-invalid="true" aria-describedby="f-time_zone-err"`,
+				`<option value="CNY" selected>`}},
+		{"an unknown zone posted by hand, in English", "en", url.Values{"time_zone": {"Mars/Olympus"}, "currency": {"USD"}},
+			[]string{`Unknown time zone “Mars/Olympus”`, `<option value="other" selected>Other time zone…</option>`,
+				`name="time_zone_other" type="text" value="Mars/Olympus"`, `<option value="USD" selected>`}},
+		{"a lower-case currency typed, in English", "en", url.Values{"time_zone": {"UTC"}, "currency": {"other"}, "currency_other": {"usd"}},
+			[]string{`“usd” is not an ISO 4217 currency code`, `name="currency_other" type="text" value="usd"`, `<option value="UTC" selected>`}},
+		{"a currency posted by hand, in Chinese", "zh-CN", url.Values{"time_zone": {"UTC"}, "currency": {"RMB"}},
+			[]string{`“RMB”不是 ISO 4217 货币代码`, `<option value="other" selected>其他币种…</option>`}},
+		{"other zone left empty", "zh-CN", url.Values{"time_zone": {"other"}, "time_zone_other": {" "}, "currency": {"CNY"}},
+			[]string{`<div class="field-error" id="f-time_zone-err">必填。`, `<option value="other" selected>其他时区…</option>`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := post(t, tt.lang, tt.form, http.StatusUnprocessableEntity)
+			has(body, tt.want...)
+			// The error shows beside its picker, not again above the form.
+			if strings.Contains(body, `class="flash error"`) {
+				t.Errorf("the error is also above the form: %s", between(body, `class="flash error"`, `</div>`))
+			}
+			if need, err := h.accounts.NeedsSetup(ctx); err != nil || !need {
+				t.Errorf("a refused setup set up (needs setup %v, %v)", need, err)
+			}
+		})
+	}
+
+	post(t, "en", url.Values{"time_zone": {"other"}, "time_zone_other": {" Asia/Kathmandu "}, "currency": {"JPY"}}, http.StatusSeeOther)
+	w, err := h.db.WorkspaceBySlug(ctx, "acme")
+	must(t, err)
+	if w.TimeZone != "Asia/Kathmandu" || w.Currency != "JPY" {
+		t.Errorf("set up with %q %q, want Asia/Kathmandu JPY", w.TimeZone, w.Currency)
+	}
+}
