@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/chorus-hq/chorus/internal/link"
+	"github.com/chorus-hq/chorus/internal/store"
 )
 
 // Cleaner deletes what has expired: sessions past their expiry and revoked
@@ -25,10 +26,11 @@ type VisitorForgetter interface {
 	// ForgetSalts deletes the visitor salts created before createdBefore
 	// and returns how many it deleted.
 	ForgetSalts(ctx context.Context, createdBefore time.Time) (int64, error)
-	// ForgetBefore deletes the salts and the unique keys (link, visitor
+	// ForgetVisitors deletes the salts and the unique keys (link, visitor
 	// hash, day) of days before day, and the early landing marks older
-	// than markBefore.
-	ForgetBefore(ctx context.Context, day string, markBefore time.Time) error
+	// than markBefore, and returns how many of each it deleted, also
+	// when it fails part way.
+	ForgetVisitors(ctx context.Context, day string, markBefore time.Time) (store.Forgotten, error)
 }
 
 // CleanupArgs is the periodic cleanup of expired sessions and tokens and of
@@ -98,12 +100,15 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 		logger = w.Logger
 	}
 	at := now().UTC()
-	var salts int64
+	var forgot store.Forgotten
 	var visitErr error
 	if w.Visitors != nil {
-		salts, visitErr = w.Visitors.ForgetSalts(ctx, link.SaltCreatedCutoff(at))
+		forgot.Salts, visitErr = w.Visitors.ForgetSalts(ctx, link.SaltCreatedCutoff(at))
 		if visitErr == nil {
-			visitErr = w.Visitors.ForgetBefore(ctx, link.SaltCutoff(at), at.Add(-link.MarkLifetime))
+			var f store.Forgotten
+			f, visitErr = w.Visitors.ForgetVisitors(ctx, link.SaltCutoff(at), at.Add(-link.MarkLifetime))
+			forgot.Salts += f.Salts
+			forgot.UniqueKeys, forgot.Marks = f.UniqueKeys, f.Marks
 		}
 	}
 	n, err := w.Cleaner.CleanupExpired(ctx, at)
@@ -113,15 +118,21 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	if err != nil {
 		return workError(err)
 	}
-	logger.DebugContext(ctx, "cleaned up expired rows", slog.Int64("deleted", n+salts), slog.Int64("salts", salts), slog.Int64("job_id", job.ID))
+	out := cleanupOutput{Deleted: n + forgot.Salts + forgot.UniqueKeys + forgot.Marks,
+		Salts: forgot.Salts, UniqueKeys: forgot.UniqueKeys, Marks: forgot.Marks}
+	logger.DebugContext(ctx, "cleaned up expired rows", slog.Int64("deleted", out.Deleted), slog.Int64("salts", out.Salts),
+		slog.Int64("unique_keys", out.UniqueKeys), slog.Int64("marks", out.Marks), slog.Int64("job_id", job.ID))
 	// The output is only for inspection; failing to record it fails nothing.
-	_ = river.RecordOutput(ctx, cleanupOutput{Deleted: n + salts, Salts: salts})
+	_ = river.RecordOutput(ctx, out)
 	return nil
 }
 
 // cleanupOutput is what a cleanup run records on its job row: the rows
-// deleted, of which Salts visitor salts.
+// deleted, of which Salts visitor salts, UniqueKeys unique-click keys and
+// Marks early landing marks (the rest are expired sessions and tokens).
 type cleanupOutput struct {
-	Deleted int64 `json:"deleted"`
-	Salts   int64 `json:"salts"`
+	Deleted    int64 `json:"deleted"`
+	Salts      int64 `json:"salts"`
+	UniqueKeys int64 `json:"unique_keys"`
+	Marks      int64 `json:"marks"`
 }

@@ -1,10 +1,12 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -34,10 +36,17 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			gotNow.Store(&now)
 			return 7, nil
 		}}
-		// A visitor salt made three days ago goes with the first run too.
+		// A visitor salt made three days ago goes with the first run too,
+		// and so do a unique key of that day and a landing mark that
+		// waited two hours for its click; the output counts all three.
 		db.Now = func() time.Time { return time.Now().Add(-72 * time.Hour) }
 		if _, err := db.VisitorSalt(t.Context(), "2000-01-01", "old salt"); err != nil {
 			t.Fatal(err)
+		}
+		exec(t, db, `INSERT INTO click_uniques (day, link_id, visitor) VALUES ('2000-01-01', 1, 'a')`)
+		db.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+		if _, err := db.MarkClick(t.Context(), "markOfTwoHoursAgo", true, false); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("MarkClick of a click not written yet = %v, want not found", err)
 		}
 		db.Now = time.Now
 		client := newClient(t, db, Deps{Cleaner: cleaner}, testOptions(t, "", time.Hour, nil))
@@ -57,8 +66,9 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			Output cleanupOutput `json:"output"`
 		}
 		job := cleanupJobs(t, db)[0]
-		if err := json.Unmarshal([]byte(job.metadata), &meta); err != nil || meta.Output.Deleted != 8 || meta.Output.Salts != 1 {
-			t.Errorf("job metadata = %s (%v), want output.deleted 8 (7 and a salt) and salts 1", job.metadata, err)
+		want := cleanupOutput{Deleted: 10, Salts: 1, UniqueKeys: 1, Marks: 1}
+		if err := json.Unmarshal([]byte(job.metadata), &meta); err != nil || meta.Output != want {
+			t.Errorf("job metadata = %s (%v), want output %+v (7, a salt, a unique key and a mark)", job.metadata, err, want)
 		}
 		if days := saltDays(t, db); len(days) != 0 {
 			t.Errorf("salts of %v left; want the old one gone", days)
@@ -280,7 +290,9 @@ func (f funcSalts) ForgetSalts(ctx context.Context, createdBefore time.Time) (in
 	return f(ctx, createdBefore)
 }
 
-func (funcSalts) ForgetBefore(context.Context, string, time.Time) error { return nil }
+func (funcSalts) ForgetVisitors(context.Context, string, time.Time) (store.Forgotten, error) {
+	return store.Forgotten{}, nil
+}
 
 // TestCleanupForgetsUniqueKeys runs the cleanup with no click at all: the
 // unique keys (link, visitor hash, day) of days before yesterday in UTC go,
@@ -314,9 +326,21 @@ func TestCleanupForgetsUniqueKeys(t *testing.T) {
 		}
 		db.Now = func() time.Time { return now }
 
-		w := &CleanupWorker{Cleaner: &funcCleaner{}, Visitors: db, Now: func() time.Time { return now }}
+		var logged bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		w := &CleanupWorker{Cleaner: &funcCleaner{}, Visitors: db, Now: func() time.Time { return now }, Logger: logger}
 		if err := w.Work(ctx, &river.Job[CleanupArgs]{JobRow: &rivertype.JobRow{}}); err != nil {
 			t.Fatalf("Work() = %v", err)
+		}
+		// The figures are true: the keys of 2024-04-30 and 2024-05-01,
+		// the salt of 2024-05-01 and the old mark.
+		var line cleanupOutput
+		if err := json.Unmarshal(logged.Bytes(), &line); err != nil {
+			t.Fatalf("log %q: %v", logged.String(), err)
+		}
+		keysGone := int64(2*store.CleanupBatch + 2)
+		if want := (cleanupOutput{Deleted: keysGone + 2, Salts: 1, UniqueKeys: keysGone, Marks: 1}); line != want {
+			t.Errorf("logged %s, want deleted %d, salts %d, unique_keys %d, marks %d", logged.String(), want.Deleted, want.Salts, want.UniqueKeys, want.Marks)
 		}
 		keys := column(t, db, `SELECT day || ': ' || COUNT(*) FROM click_uniques GROUP BY day ORDER BY day`)
 		if got, want := strings.Join(keys, ", "), "2024-05-02: 2, 2024-05-03: 1, 2024-05-04: 1"; got != want {

@@ -460,21 +460,40 @@ func (db *DB) VisitorSalt(ctx context.Context, day, candidate string) (string, e
 }
 
 // ForgetBefore deletes the visitor salts and unique keys of days before
-// day, and the early landing marks older than markBefore; salts also go by
-// age, in ForgetSalts. The periodic cleanup job calls it whether clicks
-// come or not. Keys and marks go CleanupBatch rows a statement: a busy
-// day leaves a key for every visitor of every link.
+// day, and the early landing marks older than markBefore, as
+// ForgetVisitors does; it is link.ClickStore's, which needs no counts.
 func (db *DB) ForgetBefore(ctx context.Context, day string, markBefore time.Time) error {
-	if _, err := db.writer().exec(ctx, `DELETE FROM visitor_salts WHERE day < $1`, day); err != nil {
-		return apperr.Wrap(err, "forget old salts")
+	_, err := db.ForgetVisitors(ctx, day, markBefore)
+	return err
+}
+
+// Forgotten says how many rows ForgetVisitors deleted, of each kind.
+type Forgotten struct {
+	Salts, UniqueKeys, Marks int64
+}
+
+// ForgetVisitors deletes the visitor salts and unique keys of days before
+// day, and the early landing marks older than markBefore, and returns how
+// many of each went, also when it fails part way; salts also go by age,
+// in ForgetSalts. The periodic cleanup job calls it whether clicks come or
+// not. Keys and marks go CleanupBatch rows a statement: a busy day leaves
+// a key for every visitor of every link.
+func (db *DB) ForgetVisitors(ctx context.Context, day string, markBefore time.Time) (Forgotten, error) {
+	var f Forgotten
+	res, err := db.writer().exec(ctx, `DELETE FROM visitor_salts WHERE day < $1`, day)
+	if err != nil {
+		return f, apperr.Wrap(err, "forget old salts")
 	}
-	if _, err := db.deleteAll(ctx, "click_uniques", "day, link_id, visitor", "day < $1", day); err != nil {
-		return apperr.Wrap(err, "forget old unique keys")
+	if f.Salts, err = res.RowsAffected(); err != nil {
+		return f, apperr.Wrap(err, "forget old salts")
 	}
-	if _, err := db.deleteAll(ctx, "click_marks", "click_id", "at < $1", markBefore.UTC()); err != nil {
-		return apperr.Wrap(err, "forget old marks")
+	if f.UniqueKeys, err = db.deleteAll(ctx, "click_uniques", "day, link_id, visitor", "day < $1", day); err != nil {
+		return f, apperr.Wrap(err, "forget old unique keys")
 	}
-	return nil
+	if f.Marks, err = db.deleteAll(ctx, "click_marks", "click_id", "at < $1", markBefore.UTC()); err != nil {
+		return f, apperr.Wrap(err, "forget old marks")
+	}
+	return f, nil
 }
 
 // ForgetSalts deletes the visitor salts created before createdBefore, of
