@@ -260,7 +260,11 @@ func tableProblems(opt map[string]any, rows [][]string) []string {
 		if m, ok := d.(map[string]any); ok {
 			d = m["value"]
 		}
-		return number(d.(float64), 2)
+		// A point without a value (null) has no bar, and reads "—".
+		if f, ok := d.(float64); ok {
+			return number(f, 2)
+		}
+		return "—"
 	}
 	series, _ := opt["series"].([]any)
 	axis := func(k string) map[string]any { m, _ := opt[k].(map[string]any); return m }

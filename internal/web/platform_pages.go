@@ -304,10 +304,12 @@ func fitChart(rows []fitRow, t func(string) string) chartOption {
 	var series []any
 	if n > 0 {
 		for ci, c := range rows[0].Components {
-			data := make([]float64, 0, n)
+			// A component not measured is null, no bar: its tooltip and
+			// the data table read "—", as the score table does, not 0.
+			data := make([]any, 0, n)
 			for i := n - 1; i >= 0; i-- {
 				comp := rows[i].Components[ci]
-				v := 0.0
+				var v any
 				if comp.Score != nil {
 					v = math.Round(*comp.Score*comp.Effective*rows[i].Reach*10) / 10
 				}

@@ -238,14 +238,36 @@ func TestFitChartBarsAreScores(t *testing.T) {
 	want := []float64{15, 60}
 	got := make([]float64, len(want))
 	for _, s := range chart["series"].([]any) {
-		for i, v := range s.(map[string]any)["data"].([]float64) {
-			got[i] += v
+		for i, v := range s.(map[string]any)["data"].([]any) {
+			f, _ := v.(float64)
+			got[i] += f
 		}
 	}
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 0.2 {
 			t.Errorf("bar %d adds up to %.1f, want its score %.1f", i, got[i], want[i])
 		}
+	}
+}
+
+// TestFitChartTableLeavesUnmeasuredOut: a component the fit could not
+// measure (performance before the workspace published anything) has no
+// bar and reads "—" in the chart's data table, as in the score table
+// beside it, not 0, which would say it was measured and scored nothing.
+func TestFitChartTableLeavesUnmeasuredOut(t *testing.T) {
+	t.Parallel()
+	score := 80.0
+	rows := []fitRow{{Fit: platform.Fit{Platform: "weibo", Score: 80, Reach: 1, Components: []platform.Component{
+		{Name: "audience", Score: &score, Effective: 1},
+		{Name: "performance", Score: nil, Effective: 0},
+	}}, Name: "Weibo"}}
+	tab, err := fitChart(rows, func(k string) string { return k }).Table([]string{"platform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"Weibo", "80", "—"}}
+	if !slices.EqualFunc(tab.Rows, want, slices.Equal) {
+		t.Errorf("rows = %q; want %q", tab.Rows, want)
 	}
 }
 
