@@ -116,6 +116,7 @@ type MemberWorkspace struct {
 type Session struct {
 	UserID    int64
 	CSRFToken string
+	// IP is the network the browser signed in from (KeptNetwork).
 	IP        string
 	UserAgent string
 	CreatedAt time.Time
@@ -135,7 +136,8 @@ type Token struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 }
 
-// AuditEntry records who changed what, when and from where.
+// AuditEntry records who changed what, when and from where: IP is the
+// client's network (KeptNetwork, "203.0.113.0/24"), never its address.
 type AuditEntry struct {
 	ID          int64     `json:"id"`
 	WorkspaceID int64     `json:"workspace_id,omitempty"`

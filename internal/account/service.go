@@ -184,7 +184,7 @@ func (s *Service) startSession(ctx context.Context, userID int64, ip, userAgent,
 	// Cutting may split a character, and a header may carry any bytes;
 	// PostgreSQL refuses invalid UTF-8 in text.
 	userAgent = strings.ToValidUTF8(userAgent, "")
-	sess := Session{UserID: userID, CSRFToken: csrf, IP: ip, UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	sess := Session{UserID: userID, CSRFToken: csrf, IP: KeptNetwork(ip), UserAgent: userAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
 	if err := s.store.CreateSession(ctx, hash, sess, passwordHash); err != nil {
 		return "", Session{}, err
 	}
@@ -608,11 +608,12 @@ func (s *Service) workspaceByID(ctx context.Context, u User, id int64) (Workspac
 	return Workspace{}, apperr.NotFoundf("workspace")
 }
 
-// Record adds an audit entry for the principal's workspace.
+// Record adds an audit entry for the principal's workspace, made from the
+// client address ip, of which it keeps the network (KeptNetwork).
 func (s *Service) Record(ctx context.Context, p Principal, action, target, detail, ip string) error {
 	return s.store.AddAudit(ctx, AuditEntry{
 		WorkspaceID: p.Workspace.ID, UserID: p.User.ID, Actor: p.Actor(),
-		Action: action, Target: target, Detail: detail, IP: ip, CreatedAt: s.now().UTC(),
+		Action: action, Target: target, Detail: detail, IP: KeptNetwork(ip), CreatedAt: s.now().UTC(),
 	})
 }
 

@@ -2,7 +2,13 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -16,6 +22,10 @@ type FailureStore interface {
 	SignInFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
 	// ClearSignInFailures forgets key's failures.
 	ClearSignInFailures(ctx context.Context, key string) error
+	// KeepSecret returns the instance secret name, storing candidate as
+	// it first when it is not set: every node gets the value stored
+	// first, however many ask at once.
+	KeepSecret(ctx context.Context, name, candidate string) (string, error)
 }
 
 // Throttle limits failed sign-ins per IP and per account within a window.
@@ -27,6 +37,9 @@ type Throttle struct {
 	perIP   int
 	perUser int
 	now     func() time.Time
+
+	mu  sync.Mutex
+	key []byte // the instance's failure key, once read
 }
 
 // NewThrottle allows perIP failures from one IP and perUser failures on one
@@ -41,17 +54,45 @@ func DefaultThrottle(store FailureStore) *Throttle { return NewThrottle(store, 1
 // FailureRetention is how long failed sign-ins are kept: beyond any window.
 const FailureRetention = 24 * time.Hour
 
-func ipKey(ip string) string { return "ip:" + ClientNetwork(ip) }
+// failureKeySecret is the instance secret that keys failures: a client's
+// address and what was typed as the e-mail (a password, at times) are
+// stored as their keyed hashes only, as a visitor is (METRICS.md), so
+// that the table, in a backup or a query tool, tells neither, and
+// guesses cannot be tested against it without the key as well.
+const failureKeySecret = "sign_in_failure_key"
 
-// userKey is the key of an account's failures. What is typed as the
-// e-mail may be as long as the sign-in form allows (1 MB), and no account
-// has an address over maxEmail bytes: such a text is keyed by its hash, so
-// that a failure stores a few bytes (PostgreSQL's index refuses a long key).
-func userKey(email string) string {
-	if len(email) > maxEmail {
-		return "user#" + HashToken(email)
+// failureKey returns the instance's failure key, made on first use.
+func (t *Throttle) failureKey(ctx context.Context) ([]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.key != nil {
+		return t.key, nil
 	}
-	return "user:" + email
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v, err := t.store.KeepSecret(ctx, failureKeySecret, base64.RawStdEncoding.EncodeToString(b))
+	if err != nil {
+		return nil, err
+	}
+	t.key = []byte(v)
+	return t.key, nil
+}
+
+// keys are the keys of a sign-in's failures: the client's network
+// (ClientNetwork) and the e-mail, each as its keyed hash, which also
+// stores a 1 MB e-mail in a few bytes (PostgreSQL's index refuses a long
+// key).
+func (t *Throttle) keys(ctx context.Context, ip, email string) (ipKey, userKey string, err error) {
+	key, err := t.failureKey(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	sum := func(kind, v string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(kind + ":" + v))
+		return kind + "#" + hex.EncodeToString(m.Sum(nil))
+	}
+	return sum("ip", ClientNetwork(ip)), sum("user", email), nil
 }
 
 // ClientNetwork is the part of a client's address that limits count: an
@@ -72,15 +113,39 @@ func ClientNetwork(addr string) string {
 	return p.String()
 }
 
+// KeptNetwork is the part of a client's address that an audit entry and
+// a session keep: an IPv4 /24 or an IPv6 /48 (what a site or a provider's
+// customer holds), as "203.0.113.0/24", so that a reader can tell where
+// changes came from and which came from the same place, and never the
+// address, which names a person's connection (METRICS.md). Anything that
+// is no address is kept as "".
+func KeptNetwork(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return ""
+	}
+	a = a.Unmap().WithZone("")
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, _ := a.Prefix(bits)
+	return p.String()
+}
+
 // Wait returns how long ip or email must wait before another try; 0 when
 // they may try now.
 func (t *Throttle) Wait(ctx context.Context, ip, email string) (time.Duration, error) {
+	ipKey, userKey, err := t.keys(ctx, ip, email)
+	if err != nil {
+		return 0, err
+	}
 	now := t.now()
 	var wait time.Duration
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{ipKey(ip), t.perIP}, {userKey(email), t.perUser}} {
+	}{{ipKey, t.perIP}, {userKey, t.perUser}} {
 		fails, err := t.store.SignInFailures(ctx, k.key, now.Add(-t.window), k.limit)
 		if err != nil {
 			return 0, err
@@ -95,10 +160,18 @@ func (t *Throttle) Wait(ctx context.Context, ip, email string) (time.Duration, e
 
 // Fail records a failed sign-in from ip on email.
 func (t *Throttle) Fail(ctx context.Context, ip, email string) error {
-	return t.store.AddSignInFailures(ctx, []string{ipKey(ip), userKey(email)}, t.now())
+	ipKey, userKey, err := t.keys(ctx, ip, email)
+	if err != nil {
+		return err
+	}
+	return t.store.AddSignInFailures(ctx, []string{ipKey, userKey}, t.now())
 }
 
 // Succeed clears an account's failures after a good sign-in; the IP's stay.
 func (t *Throttle) Succeed(ctx context.Context, email string) error {
-	return t.store.ClearSignInFailures(ctx, userKey(email))
+	_, userKey, err := t.keys(ctx, "", email)
+	if err != nil {
+		return err
+	}
+	return t.store.ClearSignInFailures(ctx, userKey)
 }

@@ -120,7 +120,7 @@ func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.L
 			made = at.UTC()
 		}
 		e := account.AuditEntry{WorkspaceID: ws, UserID: user, Actor: actor, Action: a.action, Target: prefix + a.target,
-			IP: "10.8.0.23", CreatedAt: at.UTC()}
+			IP: "10.8.0.0/24", CreatedAt: at.UTC()}
 		if err := s.AddAudit(ctx, e); err != nil {
 			return made, used, fmt.Errorf("demo audit log: %w", err)
 		}

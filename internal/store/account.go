@@ -597,6 +597,20 @@ func (db *DB) SetSecret(ctx context.Context, name, value string) error {
 	return apperr.Wrap(err, "set secret")
 }
 
+// KeepSecret returns an instance secret, storing candidate as it first
+// when it is not set; every node that asks gets the value stored first.
+func (db *DB) KeepSecret(ctx context.Context, name, candidate string) (string, error) {
+	if _, err := db.writer().exec(ctx, `INSERT INTO instance_secrets (name, value, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO NOTHING`, name, candidate, db.now()); err != nil {
+		return "", apperr.Wrap(err, "keep secret")
+	}
+	var v string
+	if err := db.writer().queryRow(ctx, `SELECT value FROM instance_secrets WHERE name = $1`, name).Scan(&v); err != nil {
+		return "", apperr.Wrap(err, "read secret")
+	}
+	return v, nil
+}
+
 // DeleteSecret deletes an instance secret; deleting one that is not set is
 // not an error.
 func (db *DB) DeleteSecret(ctx context.Context, name string) error {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -412,7 +413,7 @@ func TestAccountAudit(t *testing.T) {
 		_, bobco := accountFixture(t, db, "bob@example.com", "bobco")
 		at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 		for i, a := range []string{"a1", "a2", "a3", "a4", "a5"} {
-			e := account.AuditEntry{WorkspaceID: acme.ID, UserID: ann.ID, Actor: ann.Email, Action: a, Target: "t", Detail: "d", IP: "10.0.0.1", CreatedAt: at.Add(time.Duration(i) * time.Minute)}
+			e := account.AuditEntry{WorkspaceID: acme.ID, UserID: ann.ID, Actor: ann.Email, Action: a, Target: "t", Detail: "d", IP: "10.0.0.0/24", CreatedAt: at.Add(time.Duration(i) * time.Minute)}
 			if err := db.AddAudit(ctx, e); err != nil {
 				t.Fatalf("AddAudit: %v", err)
 			}
@@ -436,7 +437,7 @@ func TestAccountAudit(t *testing.T) {
 			t.Fatalf("Audit first page = %v, %v; want [a5 a4]", actions(page1), err)
 		}
 		e := page1[0]
-		if e.WorkspaceID != acme.ID || e.UserID != ann.ID || e.Actor != ann.Email || e.Target != "t" || e.Detail != "d" || e.IP != "10.0.0.1" || !e.CreatedAt.Equal(at.Add(4*time.Minute)) {
+		if e.WorkspaceID != acme.ID || e.UserID != ann.ID || e.Actor != ann.Email || e.Target != "t" || e.Detail != "d" || e.IP != "10.0.0.0/24" || !e.CreatedAt.Equal(at.Add(4*time.Minute)) {
 			t.Fatalf("Audit entry = %+v; want every field kept", e)
 		}
 		page2, err := db.Audit(ctx, acme.ID, 2, page1[1].ID)
@@ -480,6 +481,62 @@ func TestAccountSecrets(t *testing.T) {
 		wantAccountCode(t, "Secret after DeleteSecret", err, apperr.NotFound)
 		if err := db.DeleteSecret(ctx, "k"); err != nil {
 			t.Fatalf("DeleteSecret twice: %v; want nil", err)
+		}
+		// KeepSecret stores only the first candidate.
+		for _, c := range []string{"first", "second"} {
+			if v, err := db.KeepSecret(ctx, "kept", c); err != nil || v != "first" {
+				t.Fatalf("KeepSecret(%q) = %q, %v; want first", c, v, err)
+			}
+		}
+	})
+}
+
+// TestUpgradeForgetsAddresses: a database that stored client addresses
+// (before 0030) keeps none after the upgrade: failed sign-ins under the
+// old keys go, and the audit log and sessions keep an IPv4 address's /24
+// and nothing of an IPv6 one.
+func TestUpgradeForgetsAddresses(t *testing.T) {
+	eachUpgrade(t, "0027_click_marks_at.sql", func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Now().UTC().Truncate(time.Second)
+		w := db.WriteDB()
+		for _, q := range []string{
+			`INSERT INTO users (id, email, name, password_hash, is_admin, locale, created_at, updated_at) VALUES (1, 'ann@example.com', 'Ann', 'h', FALSE, '', $1, $1)`,
+			`INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at) VALUES (1, 'w', 'W', 'UTC', 'CNY', $1, $1)`,
+			`INSERT INTO sign_in_failures (key, at) VALUES ('ip:203.0.113.77', $1), ('user:ann@example.com', $1)`,
+			`INSERT INTO audit_log (workspace_id, user_id, actor, action, target, ip, created_at) VALUES
+				(1, 1, 'ann', 'a', 't', '203.0.113.77', $1), (1, 1, 'ann', 'b', 't', '2001:db8:abcd:12::1', $1),
+				(1, 1, 'ann', 'c', 't', '', $1), (1, 1, 'ann', 'd', 't', 'pipe', $1)`,
+			`INSERT INTO sessions (token_hash, user_id, csrf_token, ip, user_agent, created_at, expires_at) VALUES
+				('s1', 1, 'c', '198.51.100.23', 'ua', $1, $1), ('s2', 1, 'c', '2001:db8::7', 'ua', $1, $1)`,
+		} {
+			if _, err := w.ExecContext(ctx, q, at); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var failures int
+		if err := w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sign_in_failures`).Scan(&failures); err != nil || failures != 0 {
+			t.Errorf("failed sign-ins after the upgrade: %d, %v; want none", failures, err)
+		}
+		entries, err := db.Audit(ctx, 1, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Action+"="+e.IP)
+		}
+		if want := []string{"d=", "c=", "b=", "a=203.0.113.0/24"}; !slices.Equal(got, want) {
+			t.Errorf("audit after the upgrade %q; want %q", got, want)
+		}
+		for token, want := range map[string]string{"s1": "198.51.100.0/24", "s2": ""} {
+			var ip string
+			if err := w.QueryRowContext(ctx, `SELECT ip FROM sessions WHERE token_hash = $1`, token).Scan(&ip); err != nil || ip != want {
+				t.Errorf("session %s's ip after the upgrade %q, %v; want %q", token, ip, err, want)
+			}
 		}
 	})
 }
