@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -339,6 +340,41 @@ func TestI18nCodeKeys(t *testing.T) {
 	}
 }
 
+// goCallKeyRE finds a key written whole as the argument of a translating
+// call in Go: l.T("key"), s.cat.T(loc, "key", nil), tr.Or("key", v).
+var goCallKeyRE = regexp.MustCompile(`\b(?:T|Or|TOr|text|tr)\((?:[A-Za-z_.]+(?:\(\))?,\s*)?"([a-z_]+\.[a-z0-9_.]*[a-z0-9_])"`)
+
+// TestI18nGoCallKeys: a key the Go code translates, written whole, is in
+// the catalog (and so in every language: TestI18nCatalogsMatch), not only
+// those of errors and flashes (TestI18nCodeKeys) or of templates
+// (TestI18nTemplateKeys).
+func TestI18nGoCallKeys(t *testing.T) {
+	c := mustCatalog(t)
+	found := 0
+	err := filepath.WalkDir(filepath.Join("..", ".."), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range goCallKeyRE.FindAllStringSubmatch(string(b), -1) {
+			found++
+			if !c.Has(m[1]) {
+				t.Errorf("%s translates %q, which the catalog lacks", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Fatal("no translating calls found in Go code; is the pattern stale?")
+	}
+}
+
 // TestI18nErrorKeysUsed: every error message of the catalogs is one that
 // the code or a template shows. A key nothing makes any more goes with its
 // texts, as error.time_zone_fraction did when workspaces took time zones
@@ -350,6 +386,116 @@ func TestI18nErrorKeysUsed(t *testing.T) {
 			if strings.HasPrefix(k, "error.") && used[k] == nil {
 				t.Errorf("%s: %q is in the catalog, but no code or template uses it", locale, k)
 			}
+		}
+	}
+}
+
+// dynamicKeyPrefixes are the families of keys built at run time from values
+// that are data, not a closed set the tests can list (audit actions, the
+// platforms' format keys, the notifiers' error codes…): a key under one
+// of them counts as used. Keep it short: a key a page writes whole must be
+// found whole, so that it goes once nothing shows it. Each prefix is
+// checked to be built: written whole in the code, or as a written prefix
+// and a written word ("hint." + "campaign").
+var dynamicKeyPrefixes = []string{
+	"account.field.", "alert.", "audit.action.", "audit.object.", "audit.verb.", "brand.empty.", "budget_kind.",
+	"fit.reason.audience_age", "fit.reason.audience_city", "fit.reason.reach",
+	"listening.alert_kind.", "listening.lang.", "listening.topic_kind.", "metric.", "notify.error.", "notify.hint.",
+	"platform.basis.", "platform.field.", "platform.format_key.", "platform.format_kind.", "platform.unit.",
+	"settings.currency.", "settings.zone.",
+	"sources.about.", "sources.field.", "sources.hint.", "sources.import.field.", "sources.kind.", "sources.status.",
+	"status.", "strategy.form.", "strategy.item.", "strategy.pace.", "template.phase.", "tier.",
+	"tracking.by_", "tracking.class.", "tracking.col_", "tracking.device.", "tracking.dim.", "tracking.field.", "tracking.geo.",
+	"tracking.hint.", "tracking.model.", "tracking.period.", "tracking.state.",
+	// The strategy forms' labels and hints: field.<kind>.<name>.
+	"field.budget_line.", "field.campaign.", "field.hours.", "field.mix.", "field.phase.", "field.pillar.", "field.target.",
+	"hint.budget_line.", "hint.campaign.", "hint.target.",
+}
+
+var sourceTokenRE = regexp.MustCompile("[\"'`]([A-Za-z0-9_.\\-/+]+)[\"'`]")
+
+// sourceTokens are the quoted words of the Go code, the templates and the
+// scripts that ship, tests and vendored scripts left out.
+func sourceTokens(t *testing.T) map[string]bool {
+	t.Helper()
+	tokens := map[string]bool{}
+	err := filepath.WalkDir(filepath.Join("..", ".."), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "vendor", "node_modules", "testdata":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, "_test.go") || !slices.ContainsFunc([]string{".go", ".html", ".js"}, func(ext string) bool { return strings.HasSuffix(path, ext) }) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range sourceTokenRE.FindAllStringSubmatch(string(b), -1) {
+			tokens[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tokens["nav.settings"] || !tokens["error.required"] {
+		t.Fatal("the walk found neither a template's key nor the code's; is it rooted right?")
+	}
+	return tokens
+}
+
+// TestI18nKeysUsed: every key of the catalogs is one that the code, a
+// template or a script shows, written whole, built from a closed set
+// (dynamicKeys, and the forms' hints), or under one of the few
+// dynamicKeyPrefixes. A key nothing shows any more goes with its texts,
+// as the setup form's and the settings form's typed time zone and
+// currency hints did when both became pickers.
+func TestI18nKeysUsed(t *testing.T) {
+	tokens := sourceTokens(t)
+	built := map[string]bool{}
+	for _, f := range dynamicKeys() {
+		for _, k := range f.keys {
+			built[k] = true
+		}
+	}
+	for _, f := range allForms() {
+		for _, fl := range f.Fields {
+			built["hint."+f.Kind+"."+fl.Name] = true
+		}
+	}
+	keys := map[string]map[string]string{}
+	for _, locale := range Locales {
+		keys[locale] = catalogKeys(t, locale)
+	}
+	for _, p := range dynamicKeyPrefixes {
+		built := tokens[p]
+		for i := 0; !built && i < len(p)-1; i++ {
+			built = p[i] == '.' && tokens[p[:i+1]] && tokens[strings.TrimSuffix(p[i+1:], ".")]
+		}
+		if !built {
+			t.Errorf("no code builds keys under %q; drop it from dynamicKeyPrefixes", p)
+		}
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(keys[Locales[0]])), func(k string) bool { return strings.HasPrefix(k, p) }) {
+			t.Errorf("no key of the catalog is under %q; drop it from dynamicKeyPrefixes", p)
+		}
+	}
+	for _, locale := range Locales {
+		var unused []string
+		for k := range keys[locale] {
+			if !tokens[k] && !built[k] && !slices.ContainsFunc(dynamicKeyPrefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+				unused = append(unused, k)
+			}
+		}
+		sort.Strings(unused)
+		for _, k := range unused {
+			t.Errorf("%s: %q is in the catalog, but no code, template or script shows it", locale, k)
 		}
 	}
 }
@@ -383,8 +529,16 @@ func allForms() []formKind {
 	return forms
 }
 
-func TestI18nDynamicKeys(t *testing.T) {
-	c := mustCatalog(t)
+// keyFamily is a family of keys the code builds from a closed set of
+// values: each key is shown.
+type keyFamily struct {
+	name string
+	keys []string
+}
+
+// dynamicKeys are the keys built from the closed sets the code holds:
+// the nav's sections, the forms' labels, the options of selects, roles…
+func dynamicKeys() []keyFamily {
 	family := func(prefix string, values ...string) []string {
 		out := make([]string, 0, len(values))
 		for _, v := range values {
@@ -430,10 +584,11 @@ func TestI18nDynamicKeys(t *testing.T) {
 		}
 	}
 
-	tests := []struct {
-		name string
-		keys []string
-	}{
+	pickers := []string{"field.workspace.time_zone", "field.workspace.currency"}
+	for _, name := range []string{"time_zone", "currency"} {
+		pickers = append(pickers, family("settings.picker."+name+".", "other", "other_input", "placeholder", "hint")...)
+	}
+	return []keyFamily{
 		{"nav", append(family("nav.", sections...), "nav.settings", "nav.logout", "nav.coming", "nav.label")},
 		{"coming", family("coming.", comingSections...)},
 		{"lang", family("lang.", Locales...)},
@@ -451,7 +606,13 @@ func TestI18nDynamicKeys(t *testing.T) {
 		{"regions", family("region.", platform.Regions...)},
 		{"fit_components", family("fit.component.", components...)},
 		{"kpi_pace", family("strategy.pace.", "on_track", "behind")},
+		{"pickers", pickers},
 	}
+}
+
+func TestI18nDynamicKeys(t *testing.T) {
+	c := mustCatalog(t)
+	tests := dynamicKeys()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if len(tt.keys) == 0 && tt.name != "coming" { // every section may be built

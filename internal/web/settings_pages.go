@@ -14,10 +14,10 @@ import (
 	"github.com/chorus-hq/chorus/internal/link"
 )
 
+// workspaceFields are the settings form's typed fields; the time zone and
+// the currency are pickers below them (workspacePickers).
 var workspaceFields = []field{
 	{Name: "name", Type: "text", Required: true},
-	{Name: "time_zone", Type: "text"},
-	{Name: "currency", Type: "text"},
 }
 
 // commonTimeZones are listed first in the time zone picker: where Chorus's
@@ -135,17 +135,14 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		return terr
 	}
 	values, wsErr := formValues(workspaceFields, p.Workspace), error(nil)
+	zone, cur := p.Workspace.TimeZone, p.Workspace.Currency
 	if posted == "workspace" {
 		values, wsErr = rawFormValues(workspaceFields, r.PostForm), err
-		for _, name := range []string{"time_zone", "currency"} {
-			// What "other…" left empty is refused in err already.
-			values[name] = picked(r.PostForm, name, &apperr.Fields{})
-		}
+		// What "other…" left empty is refused in err already.
+		zone, cur = picked(r.PostForm, "time_zone", &apperr.Fields{}), picked(r.PostForm, "currency", &apperr.Fields{})
 	}
 	form := newFormView("workspace", workspaceFields, values, wsErr)
-	zones, currencies := s.workspacePickers(r, values["time_zone"].(string), values["currency"].(string), p.Workspace, form.Errors["time_zone"], form.Errors["currency"])
-	// The zone and the currency are pickers, below the fields the form shows.
-	form.Fields = workspaceFields[:1]
+	zones, currencies := s.workspacePickers(r, &form, "", zone, cur, p.Workspace, wsErr)
 	var member, token, allow postedForm
 	switch posted {
 	case "members":
@@ -199,10 +196,16 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 }
 
 // workspacePickers are the pickers of a workspace's time zone and
-// currency, on the settings page and on the first-run setup, with zone
-// and cur chosen and the errors of each beside it. stored is the
-// workspace as saved, none before it is set up.
-func (s *Server) workspacePickers(r *http.Request, zone, cur string, stored account.Workspace, zoneErrs, curErrs []apperr.FieldError) (zones, currencies picker) {
+// currency below form, on the settings page and on the first-run setup,
+// with zone and cur chosen. err's errors of prefix+"time_zone" and
+// prefix+"currency" show beside them, and not again above form. stored is
+// the workspace as saved, none before it is set up.
+func (s *Server) workspacePickers(r *http.Request, form *formView, prefix, zone, cur string, stored account.Workspace, err error) (zones, currencies picker) {
+	errs := fieldErrors(err)
+	zoneErrs, curErrs := errs[prefix+"time_zone"], errs[prefix+"currency"]
+	form.Other = slices.DeleteFunc(form.Other, func(e apperr.FieldError) bool {
+		return e.Field == prefix+"time_zone" || e.Field == prefix+"currency"
+	})
 	loc := s.locale(r)
 	zoneLabel := func(z string) string { return s.zoneLabel(loc, z) }
 	zones = newPicker("time_zone", zone, stored.TimeZone, zoneErrs, zoneLabel,

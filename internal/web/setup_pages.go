@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -34,12 +33,7 @@ var setupFields = []field{
 // err's messages beside their fields.
 func (s *Server) setupForm(w http.ResponseWriter, r *http.Request, status int, token string, values map[string]any, zone, cur string, err error) {
 	form := newFormView("setup", setupFields, values, err)
-	// The pickers show their own errors, which are not repeated above the
-	// form.
-	pickers := []string{"workspace.time_zone", "workspace.currency"}
-	form.Other = slices.DeleteFunc(form.Other, func(e apperr.FieldError) bool { return slices.Contains(pickers, e.Field) })
-	errs := fieldErrors(err)
-	zones, currencies := s.workspacePickers(r, zone, cur, account.Workspace{}, errs[pickers[0]], errs[pickers[1]])
+	zones, currencies := s.workspacePickers(r, &form, "workspace.", zone, cur, account.Workspace{}, err)
 	s.render(w, r, status, "setup", map[string]any{"Token": token, "Form": form, "Zones": zones, "Currencies": currencies, "PreCSRF": s.preCSRF(w, r)})
 }
 
