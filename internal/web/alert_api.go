@@ -20,7 +20,7 @@ type alertRuleInput struct {
 	Name         string            `json:"name"`
 	Kind         string            `json:"kind"`
 	TopicID      int64             `json:"topic_id,omitempty"`
-	Threshold    float64           `json:"threshold"`
+	Threshold    float64           `json:"threshold" doc:"volume_spike: the z-score of the hour's mentions, (0, 100]; negative_spike: the rise of the negative share over the last 14 days' as a fraction, (0, 1], 0.15 for 15 points (the web editor takes and shows percentage points); crisis_word: the mentions needed, [0, 1000]"`
 	QuietMinutes int               `json:"quiet_minutes"`
 	Channels     []channelInput    `json:"channels"`
 	Enabled      *bool             `json:"enabled,omitempty"`
@@ -84,7 +84,7 @@ type alertRuleView struct {
 	Name         string            `json:"name"`
 	Kind         string            `json:"kind"`
 	TopicID      int64             `json:"topic_id,omitempty"`
-	Threshold    float64           `json:"threshold"`
+	Threshold    float64           `json:"threshold" doc:"volume_spike: the z-score of the hour's mentions, (0, 100]; negative_spike: the rise of the negative share over the last 14 days' as a fraction, (0, 1], 0.15 for 15 points (the web editor takes and shows percentage points); crisis_word: the mentions needed, [0, 1000]"`
 	QuietMinutes int               `json:"quiet_minutes"`
 	Channels     []channelView     `json:"channels"`
 	Enabled      bool              `json:"enabled"`

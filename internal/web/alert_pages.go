@@ -3,11 +3,12 @@ package web
 import (
 	"errors"
 	"maps"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/width"
 
 	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/apperr"
@@ -218,7 +219,7 @@ func newRuleForm() ruleForm {
 // shows them.
 func storedRuleForm(ru listen.AlertRule) ruleForm {
 	f := ruleForm{ID: ru.ID, Name: ru.Name, Kind: ru.Kind, TopicID: ru.TopicID,
-		Threshold: strconv.FormatFloat(ru.Threshold, 'f', -1, 64), Quiet: strconv.Itoa(ru.QuietMinutes)}
+		Threshold: thresholdText(ru.Kind, ru.Threshold), Quiet: strconv.Itoa(ru.QuietMinutes)}
 	for i, c := range ruleView(ru).Channels {
 		f.Channels = append(f.Channels, channelRow{N: i, From: i, Kind: c.Kind, URL: c.URL, Email: c.Email, SecretSet: c.SecretSet})
 	}
@@ -245,7 +246,8 @@ func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf
 	f.TopicID, _ = strconv.ParseInt(r.PostFormValue("topic_id"), 10, 64)
 	ru = listen.AlertRule{Name: f.Name, Kind: f.Kind, TopicID: f.TopicID, Channels: []listen.Channel{}}
 	var err error
-	if ru.Threshold, err = strconv.ParseFloat(f.Threshold, 64); err != nil || math.IsNaN(ru.Threshold) || math.IsInf(ru.Threshold, 0) {
+	var ok bool
+	if ru.Threshold, ok = readThreshold(f.Kind, f.Threshold); !ok {
 		ru.Threshold = -1 // out of every kind's range: Validate names the field
 		f.notNumbers = append(f.notNumbers, "threshold")
 	}
@@ -291,6 +293,51 @@ func readRuleForm(r *http.Request) (f ruleForm, ru listen.AlertRule, from, rowOf
 	return f, ru, from, rowOf
 }
 
+// percentThreshold reports whether a kind's threshold is a share: a
+// negative spike's is the rise of the negative share over the last 14
+// days'. The editor takes and shows it in percentage points (15, or 15%,
+// for 0.15), as the UI shows every share; the rule, the alert service
+// and the API keep the fraction (0.15).
+func percentThreshold(kind string) bool { return kind == "negative_spike" }
+
+// thresholdText is a stored threshold as the editor shows it.
+func thresholdText(kind string, v float64) string {
+	if percentThreshold(kind) {
+		return trimNum(v*100, 6)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// RuleThreshold is a rule's threshold in the list of rules: a share in
+// percent ("15%"), as the editor takes it.
+func (v *view) RuleThreshold(ru alertRuleView) string {
+	if percentThreshold(ru.Kind) {
+		return percent(ru.Threshold)
+	}
+	return thresholdText(ru.Kind, ru.Threshold)
+}
+
+// readThreshold reads a threshold as typed for a rule of kind, full-width
+// digits too; a share's in percentage points, with or without "%". ok is
+// false for text that is no number, empty included.
+func readThreshold(kind, typed string) (v float64, ok bool) {
+	s := strings.TrimSpace(width.Narrow.String(typed))
+	if percentThreshold(kind) {
+		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	}
+	if s == "" {
+		return 0, false
+	}
+	v, bad := readNumber(s, plainNumber, false)
+	if bad != "" {
+		return 0, false
+	}
+	if percentThreshold(kind) {
+		v /= 100
+	}
+	return v, true
+}
+
 // fail puts each field error of ae beside its field: the service names a
 // channel's fields by its place in the rule ("channels[1].url"), rowOf
 // turns that into its row of the form; an option's ("extra.KEY") go to
@@ -319,6 +366,16 @@ func (f *ruleForm) fail(ae *apperr.Error, rowOf []int) {
 		}
 		if slices.Contains(f.notNumbers, fe.Field) {
 			fe = apperr.FieldError{Field: fe.Field, Key: "error.number"}
+		} else if fe.Field == "threshold" && percentThreshold(f.Kind) {
+			// The range of a share in percent, as the editor takes it.
+			fe = apperr.FieldError{Field: fe.Field, Key: fe.Key, Args: maps.Clone(fe.Args)}
+			for _, k := range []string{"Min", "Max"} {
+				if n, ok := fe.Args[k].(int); ok {
+					fe.Args[k] = percent(float64(n))
+				} else if n, ok := fe.Args[k].(float64); ok {
+					fe.Args[k] = percent(n)
+				}
+			}
 		}
 		f.Errs[fe.Field] = append(f.Errs[fe.Field], fe)
 		f.Summary = append(f.Summary, ruleProblem{Label: ruleLabels[fe.Field], Err: fe})

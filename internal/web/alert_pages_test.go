@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -357,6 +358,78 @@ func TestThresholdHelpSaysWhatIsCompared(t *testing.T) {
 				t.Errorf("%s threshold help lacks %q: %s", lang, w, help)
 			}
 		}
+	}
+}
+
+// TestNegativeSpikeThresholdInPercent: the editor takes and shows a
+// negative spike's threshold in percentage points, as the rest of the UI
+// shows shares ("15" or "15%" for a rise of 15 points), and stores the
+// fraction the API and the alert service use (0.15); a threshold out of
+// range is told in percent in both languages. The other kinds' thresholds
+// read as before.
+func TestNegativeSpikeThresholdInPercent(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	ws := owner.ws.ID
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/listening")
+	for _, tt := range []struct {
+		kind, typed string
+		want        float64
+	}{
+		{"negative_spike", "15", 0.15},
+		{"negative_spike", "15%", 0.15},
+		{"negative_spike", "12.5 %", 0.125},
+		{"negative_spike", "１５％", 0.15},
+		{"negative_spike", "100", 1},
+		{"volume_spike", "3", 3},
+		{"crisis_word", "0", 0},
+	} {
+		status, body, _ := b.post("/w/acme/listening/rules", url.Values{"name": {tt.kind + " " + tt.typed}, "kind": {tt.kind}, "threshold": {tt.typed}, "quiet_minutes": {"60"}})
+		if status != http.StatusSeeOther {
+			t.Errorf("%s threshold %q: %d, want 303\n%s", tt.kind, tt.typed, status, section(body, `id="rule-editor"`, "</form>"))
+			continue
+		}
+		rules, err := h.db.AlertRules(ctx, ws)
+		must(t, err)
+		i := slices.IndexFunc(rules, func(r listen.AlertRule) bool { return r.Name == tt.kind+" "+tt.typed })
+		if i < 0 || math.Abs(rules[i].Threshold-tt.want) > 1e-12 {
+			t.Errorf("%s threshold %q stored as %+v, want %v", tt.kind, tt.typed, rules, tt.want)
+		}
+	}
+
+	// A stored rule, as the API sets it (a fraction), shows in percent.
+	rule, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: "负面", Kind: "negative_spike", Threshold: 0.07, QuietMinutes: 60, Enabled: true, Channels: []listen.Channel{}})
+	must(t, err)
+	id := strconv.FormatInt(rule.ID, 10)
+	_, body := b.get("/w/acme/listening?rule=" + id)
+	if ed := section(body, `id="rule-editor"`, "</form>"); !strings.Contains(ed, `name="threshold" type="text" inputmode="decimal" value="7"`) {
+		t.Errorf("editor of a 0.07 threshold does not show 7:\n%s", ed)
+	}
+	if row := section(body, `id="rule-`+id+`"`, "</tr>"); !strings.Contains(row, `>7%</td>`) {
+		t.Errorf("rule list shows a 0.07 threshold not as 7%%: %s", row)
+	}
+
+	// Out of range, in either language, in percent.
+	for _, tt := range []struct{ lang, typed, want string }{
+		{"zh-CN", "150", "阈值须大于 0%，且不超过 100%。"},
+		{"zh-CN", "0", "阈值须大于 0%，且不超过 100%。"},
+		{"en", "-5", "The threshold must be above 0% and at most 100%."},
+		{"en", "15 points", "Enter a number."},
+	} {
+		form := url.Values{"csrf": {b.csrf}, "name": {"负面"}, "kind": {"negative_spike"}, "threshold": {tt.typed}, "quiet_minutes": {"60"}}
+		status, body, _ := b.do("POST", "/w/acme/listening/rules/"+id, form, map[string]string{"Accept-Language": tt.lang})
+		errs := html.UnescapeString(section(body, `id="r-threshold"`, "</div>"))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(errs, tt.want) || !strings.Contains(errs, `value="`+tt.typed+`"`) {
+			t.Errorf("%s threshold %q: %d, want 422 keeping what was typed and saying %q:\n%s", tt.lang, tt.typed, status, tt.want, errs)
+		}
+	}
+	got, err := h.db.AlertRule(ctx, ws, rule.ID)
+	must(t, err)
+	if got.Threshold != 0.07 {
+		t.Errorf("refused saves changed the threshold to %v", got.Threshold)
 	}
 }
 
