@@ -398,7 +398,7 @@ func TestI18nErrorKeysUsed(t *testing.T) {
 // checked to be built: written whole in the code, or as a written prefix
 // and a written word ("hint." + "campaign").
 var dynamicKeyPrefixes = []string{
-	"account.field.", "alert.", "audit.action.", "audit.object.", "audit.verb.", "brand.empty.", "budget_kind.",
+	"account.field.", "alert.", "audit.action.", "audit.object.", "audit.verb.", "budget_kind.",
 	"fit.reason.audience_age", "fit.reason.audience_city", "fit.reason.reach",
 	"listening.alert_kind.", "listening.lang.", "listening.topic_kind.", "metric.", "notify.error.", "notify.hint.",
 	"platform.basis.", "platform.field.", "platform.format_key.", "platform.format_kind.", "platform.unit.",
@@ -563,7 +563,10 @@ func dynamicKeys() []keyFamily {
 	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
 		kinds = append(kinds, "kind."+k.Path)
 	}
-	var docs []string
+	var docs, empties []string
+	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
+		empties = append(empties, "brand.empty."+k.Path)
+	}
 	for _, d := range (&Server{}).brandDocs() {
 		docs = append(docs, "brand."+d.Path)
 	}
@@ -596,6 +599,7 @@ func dynamicKeys() []keyFamily {
 		{"field_options", optionKeys},
 		{"kinds", kinds},
 		{"brand_docs", docs},
+		{"brand_empty_lists", empties},
 		{"age_bands", family("option.age_band.", brand.AgeBands...)},
 		{"city_tiers", family("option.city_tier.", brand.CityTiers...)},
 		{"amplifier_kinds", family("option.amplifier.", brand.AmplifierKinds...)},
