@@ -100,8 +100,8 @@ type Payload struct {
 	Key        string         `json:"key,omitempty"`
 	Event      string         `json:"event"`
 	ClickID    string         `json:"cid,omitempty"`
-	CustomerID string         `json:"customer_id,omitempty"`
-	BrowserID  string         `json:"bid,omitempty"`
+	CustomerID string         `json:"customer_id,omitempty" doc:"The shop's id of the customer: their later events that carry no cid attribute to the click bound to them. Sent with an API token, it binds the customer to this event's cid. Sent with the public key, which any landing page shows, it is the claim of the browser (bid) that sends it: it binds the customer to this event's cid only when no click is bound to them yet and the shop's server did not name them more than 30 minutes before; once bound, only events with the same bid move them, and other claims earn no credit for the customer's events. For a returning customer on another device, the shop's server sends the cid (the chorus_cid cookie of its own site) with the customer id."`
+	BrowserID  string         `json:"bid,omitempty" doc:"The snippet's random first-party id of the browser (the chorus_bid cookie), kept for 30 days: it ties the browser's clicks of other days to its events."`
 	EventID    string         `json:"event_id,omitempty"`
 	OrderID    string         `json:"order_id,omitempty"`
 	Value      float64        `json:"value,omitempty"`

@@ -43,6 +43,17 @@ func (c Conversion) Attributed() bool { return c.ClickID != "" || c.CampaignID !
 // Customer is a shop's customer as the workspace knows them: their first
 // and last tracked click, so that a later purchase carrying only the
 // customer id still attributes.
+//
+// Who may bind a customer to clicks: the public key is on every landing
+// page, and customer ids are often guessable, so a customer id sent with
+// it is the claim of one browser, not an identity. An event of the shop's
+// server (an API token) moves its customer to the click it carries, always.
+// An event sent with the public key binds its customer to its click only
+// when no click is bound to them yet and the server has not named them
+// more than ClaimSpan before; once bound, only events of the browser that
+// bound them (the same bid) move them. Other claims store their events
+// but give the customer no click, and their clicks are none of the
+// customer's touches under any model.
 type Customer struct {
 	ID           string    `json:"customer_id"`
 	FirstClickID string    `json:"first_click_id"`
@@ -50,6 +61,12 @@ type Customer struct {
 	LastClickID  string    `json:"last_click_id"`
 	LastAt       time.Time `json:"last_at"`
 }
+
+// ClaimSpan is how long after the shop's server first named a customer an
+// event sent with the public key may still bind them (see Customer): the
+// landing page and the server may both report one signup, in either
+// order. A customer the server named before that is the server's to bind.
+const ClaimSpan = 30 * time.Minute
 
 // ClickAt names a click and when it happened, for a customer's first and
 // last click.
@@ -139,7 +156,8 @@ type Store interface {
 	// AddConversion stores c unless the workspace has an event with the
 	// same event id, or the same event and order id; then it returns that
 	// one and true. With customer set, it also moves the customer's first
-	// and last click. Both happen in one transaction.
+	// and last click, when c may (see Customer: c.Source and c.BrowserID
+	// say whose claim it is). Both happen in one transaction.
 	AddConversion(ctx context.Context, c Conversion, customer *ClickAt) (Conversion, bool, error)
 	// AddConversions stores each addition as AddConversion does, in
 	// order, all in one transaction: one of them that repeats an earlier

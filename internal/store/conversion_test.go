@@ -216,9 +216,10 @@ func TestCollectAttribution(t *testing.T) {
 			t.Errorf("another workspace's landing marked this workspace's click")
 		}
 
-		// The customer is seen with both clicks; the later one is last.
-		collect(conversion.Payload{Event: conversion.Signup, ClickID: late, CustomerID: "u1"})
-		collect(conversion.Payload{Event: conversion.Lead, ClickID: early, CustomerID: "u1"})
+		// The customer's browser is seen with both clicks; the later one
+		// is last.
+		collect(conversion.Payload{Event: conversion.Signup, ClickID: late, CustomerID: "u1", BrowserID: "bU1U1U1U1U1U1U1U"})
+		collect(conversion.Payload{Event: conversion.Lead, ClickID: early, CustomerID: "u1", BrowserID: "bU1U1U1U1U1U1U1U"})
 		cu, err := db.Customer(ctx, w.ws, "u1")
 		if err != nil || cu.FirstClickID != early || cu.LastClickID != late {
 			t.Fatalf("customer = %+v, %v; want first %s, last %s", cu, err, early, late)
