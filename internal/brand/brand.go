@@ -97,7 +97,8 @@ var (
 	CityTiers = []string{"tier1", "new_tier1", "tier2", "tier3_below", "overseas"}
 )
 
-// GenderSplit is a share in percent of each gender; it sums to 100.
+// GenderSplit is a share in percent of each gender; it sums to 100, or
+// is all zero when it is not known (the fit score then leaves it out).
 type GenderSplit struct {
 	Female float64 `json:"female"`
 	Male   float64 `json:"male"`
@@ -144,6 +145,8 @@ func (p *Persona) Validate() error {
 	switch {
 	case g.Female < 0 || g.Male < 0 || g.Other < 0:
 		fs.Add("gender", "error.negative")
+	case g == GenderSplit{}:
+		// Not known: a new persona's form starts so.
 	case !Sums100(g.Female + g.Male + g.Other):
 		fs.Add("gender", "error.sum_100", "Sum", round1(g.Female+g.Male+g.Other))
 	}

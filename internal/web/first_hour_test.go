@@ -42,3 +42,35 @@ func TestEmptyBrandListsSayWhatToAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstPersonaWithoutGenderSplit: a persona saved as its new form
+// starts, a name and the gender split 0/0/0 as not known, is created,
+// where the form's own defaults were refused as not summing to 100; the
+// overview shows the unknown split as a dash, not as 0% and 0%. A split
+// given must still sum to 100.
+func TestFirstPersonaWithoutGenderSplit(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	_, form := b.get("/w/acme/brand/personas/new")
+	for _, name := range []string{"gender.female", "gender.male", "gender.other"} {
+		if want := `name="` + name + `" type="text" inputmode="decimal" value="0"`; !strings.Contains(form, want) {
+			t.Fatalf("the new persona form lacks %s", want)
+		}
+	}
+	zero := url.Values{"name": {"学生党"}, "gender.female": {"0"}, "gender.male": {"0"}, "gender.other": {"0"}}
+	if status, body, _ := b.post("/w/acme/brand/personas", zero); status != http.StatusSeeOther {
+		t.Fatalf("a persona as its form starts: status %d: %s", status, between(body, `class="field-error"`, `</div>`))
+	}
+	_, body := b.get("/w/acme/brand")
+	row := between(body, `学生党</a>`, `</tr>`)
+	if strings.Contains(row, "♀0%") || !strings.Contains(row, `data-label="性别分布">—</td>`) {
+		t.Errorf("the unknown split shows as %s", row)
+	}
+	b.get("/w/acme/brand/personas/new")
+	off := url.Values{"name": {"上班族"}, "gender.female": {"60"}, "gender.male": {"30"}, "gender.other": {"0"}}
+	if status, body, _ := b.post("/w/acme/brand/personas", off); status != http.StatusUnprocessableEntity || !strings.Contains(body, "当前为 90") {
+		t.Errorf("a split of 90: status %d, want 422 saying so", status)
+	}
+}
