@@ -112,8 +112,9 @@ func (c *catalog) labels(locale string, args map[string]any) map[string]any {
 // plainNumbers returns args with fractional numbers written as people
 // read them, with thousands separators and no exponent: a template prints
 // a float64 as Go does, and 1,600,000 read "1.6e+06". Count, the number a
-// message's plural form follows, is always a quantity and gets its
-// separators too (a link's 3,878 clicks, not 3878); other whole numbers
+// message's plural form follows, and the other arguments that always
+// count something (quantityArgs) get their separators too (a link's 3,878
+// clicks, not 3878), as the figures of the tables do; other whole numbers
 // may be ids or years and stay as they are.
 func plainNumbers(args map[string]any) map[string]any {
 	var out map[string]any
@@ -121,9 +122,9 @@ func plainNumbers(args map[string]any) map[string]any {
 		f, ok := v.(float64)
 		switch n := v.(type) {
 		case int:
-			f, ok = float64(n), k == "Count"
+			f, ok = float64(n), quantityArgs[k]
 		case int64:
-			f, ok = float64(n), k == "Count"
+			f, ok = float64(n), quantityArgs[k]
 		}
 		if !ok {
 			continue
@@ -137,6 +138,15 @@ func plainNumbers(args map[string]any) map[string]any {
 		return args
 	}
 	return out
+}
+
+// quantityArgs are the catalog's arguments that are counts wherever they
+// appear: mentions by sentiment, rows of an import, mentions a rule
+// matched. A message that gives a count a new name adds it here.
+var quantityArgs = map[string]bool{
+	"Count": true, "Positive": true, "Neutral": true, "Negative": true,
+	"Stored": true, "Duplicates": true, "Skipped": true, "Total": true, "Valid": true, "Errors": true,
+	"Matched": true, "Scanned": true, "Rows": true,
 }
 
 // Has reports whether key exists in the catalog.

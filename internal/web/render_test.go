@@ -39,6 +39,61 @@ func TestFigureFormats(t *testing.T) {
 	}
 }
 
+// TestQuantitiesReadWithSeparators: every count a message carries reads
+// with thousands separators, as the figures of the tables beside it do
+// ("话题提及 12,345 条：正面 10,234", not "正面 10234"), in both
+// languages; other whole numbers, a range of years or an id, read as
+// they are.
+func TestQuantitiesReadWithSeparators(t *testing.T) {
+	t.Parallel()
+	c := mustCatalog(t)
+	for _, tc := range []struct {
+		name, locale, key string
+		args              map[string]any
+		want              string
+	}{
+		{"sentiment split zh", "zh-CN", "listening.volume_total", map[string]any{"Count": int64(12345), "Positive": int64(10234), "Neutral": int64(1500), "Negative": int64(611)},
+			"话题提及 12,345 条：正面 10,234，中性 1,500，负面 611。"},
+		{"sentiment split en", "en", "listening.volume_total", map[string]any{"Count": int64(12345), "Positive": int64(10234), "Neutral": int64(1500), "Negative": int64(611)},
+			"12,345 topic mentions: 10,234 positive, 1,500 neutral, 611 negative."},
+		{"import done", "zh-CN", "sources.import.done", map[string]any{"Stored": 48210, "Duplicates": 1200, "Skipped": 3},
+			"导入完成：新增 48,210 条，重复 1,200 条，无正文跳过 3 条。"},
+		{"import summary", "en", "sources.import.summary", map[string]any{"Total": 100000, "Valid": 99995, "Errors": 5},
+			"Rows: 100,000 · can be imported: 99,995 · errors: 5."},
+		{"try", "zh-CN", "listening.try_result", map[string]any{"Matched": 1234, "Scanned": 10000}, "最近 10,000 条提及中匹配 1,234 条。"},
+		{"co-occurrence samples", "en", "insights.co_lead", map[string]any{"Positive": 2500, "Negative": 1800, "Topics": "x"}, "positive (2,500) and negative (1,800)"},
+		{"own model", "en", "listening.model.own", map[string]any{"Date": "2026-12-01", "Rows": 1500, "F1": "0.8", "BaseF1": "0.7"}, "on 1,500 labelled rows"},
+		{"years as they are", "en", "error.range", map[string]any{"Min": 2000, "Max": 2100}, "between 2000 and 2100"},
+		{"id as it is", "en", "tracking.deleted_campaign", map[string]any{"ID": int64(12345)}, "#12345"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := c.T(tc.locale, tc.key, tc.args); !strings.Contains(got, tc.want) {
+				t.Errorf("T(%s, %s, %v) = %q; want it to contain %q", tc.locale, tc.key, tc.args, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestFiguresAreFormatted: a page's headline figures (.figure-value)
+// go through a format function (num, count, credit, amount, pct), so
+// that one reads 12,345 where the figure beside it reads 12,345, never
+// 12345.
+func TestFiguresAreFormatted(t *testing.T) {
+	t.Parallel()
+	bare := regexp.MustCompile(`class="figure-value"[^>]*>\{\{-? *[$.][^}]*\}\}`)
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		for _, m := range bare.FindAll(b, -1) {
+			t.Errorf("%s shows a figure as it is: %s; use num, count, credit, amount or pct", path, m)
+		}
+		return err
+	})
+	must(t, err)
+}
+
 // TestWriteJSONInfinite: a value JSON cannot hold answers 500 in the API's
 // error shape instead of a 200 without a body.
 func TestWriteJSONInfinite(t *testing.T) {
