@@ -171,12 +171,14 @@ func (v *view) MAU(millions *float64) string {
 		return "—"
 	}
 	m := *millions
+	// The unit follows the figure as shown: 99.996 million rounds to
+	// 10000 万, which reads 1 亿; 999.96 million to 1000M, which reads 1B.
 	key := "platform.mau.value"
-	if m < 100 {
+	if math.Round(m*100) < 10000 {
 		key = "platform.mau.value_small"
 	}
 	billions := ""
-	if m >= 1000 {
+	if math.Round(m*10) >= 10000 {
 		billions = trimNum(m/1000, 1)
 	}
 	return v.T(key, "M", trimNum(m, 1), "B", billions, "Yi", trimNum(m/100, 1), "Wan", trimNum(m*100, 0))

@@ -285,6 +285,14 @@ func TestMAU(t *testing.T) {
 		{"en", 80, "80M"},
 		{"zh-CN", 3065, "30.7 亿"},
 		{"zh-CN", 80, "8000 万"},
+		// A figure that rounds up to the next unit reads in it.
+		{"zh-CN", 99.996, "1 亿"},
+		{"zh-CN", 100, "1 亿"},
+		{"zh-CN", 99.9, "9990 万"},
+		{"zh-CN", 0.5, "50 万"},
+		{"en", 999.96, "1B"},
+		{"en", 999.9, "999.9M"},
+		{"en", 1000, "1B"},
 	} {
 		v := &view{s: &Server{cat: c}, Locale: tt.locale, Data: map[string]any{}}
 		if got := v.MAU(&tt.millions); got != tt.want {
