@@ -115,12 +115,20 @@ func clickAs(t *testing.T, h *harness, l link.Link, who string) string {
 	return loc.Query().Get("cid")
 }
 
-// TestCollectDocumentsCustomerClaims: the OpenAPI document says what a
-// customer id sent with the public key may bind.
+// TestCollectDocumentsCustomerClaims: the OpenAPI document, and the
+// snippet's help on the conversions page, say what a customer id sent
+// with the public key may bind.
 func TestCollectDocumentsCustomerClaims(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
-	_, raw := h.browser().get("/api/v1/openapi.json")
+	acme := newConvFixture(t, h, "acme")
+	b := h.browser()
+	_, raw := b.get("/api/v1/openapi.json")
 	if !strings.Contains(raw, "only events with the same bid move them") {
 		t.Errorf("the OpenAPI document does not say which events bind a customer")
+	}
+	b.login(acme.tn.email, acme.tn.password)
+	_, page := b.get("/w/acme/conversions")
+	if !strings.Contains(page, "之后也只认最先上报它的那个浏览器") {
+		t.Errorf("the conversions page does not say which pages' customer ids count")
 	}
 }
