@@ -139,10 +139,11 @@ type Fact struct {
 type Store interface {
 	// Click returns a click by id; apperr.NotFound when unknown.
 	Click(ctx context.Context, clickID string) (link.ClickRef, error)
-	// MarkClick records that a click's visitor landed (and engaged); it
-	// counts each in the roll-ups once. Returns apperr.NotFound when the
-	// click is unknown.
-	MarkClick(ctx context.Context, clickID string, landed, engaged bool) (link.ClickRef, error)
+	// MarkClicks records that the visitors of clickIDs landed, and those
+	// of the ids engaged says so stayed, in as few commits as the store
+	// can; it counts each in the roll-ups once, however often it is asked.
+	// A click not written yet keeps its mark until it is.
+	MarkClicks(ctx context.Context, clickIDs []string, engaged map[string]bool) error
 
 	// SiteByKey returns the workspace of a public key; apperr.NotFound when
 	// no workspace has it.
@@ -463,12 +464,12 @@ func (s *Service) finish(ctx context.Context, es []collected, added []Added) ([]
 		}
 		engaged[cid] = engaged[cid] || e.c.Event == Engaged
 	}
-	for _, cid := range marked {
-		// MarkClick counts once however often it is called, so a retried
-		// or duplicate event still marks a click whose first mark failed.
-		// A click not written yet (a writer behind) gets its mark when it
-		// is: its visitor landed all the same.
-		if _, err := s.store.MarkClick(ctx, cid, true, engaged[cid]); err != nil && !apperr.Is(err, apperr.NotFound) {
+	// Marking counts once however often it is asked, so a retried or
+	// duplicate event still marks a click whose first mark failed. A click
+	// not written yet (a writer behind) gets its mark when it is: its
+	// visitor landed all the same.
+	if len(marked) > 0 {
+		if err := s.store.MarkClicks(ctx, marked, engaged); err != nil {
 			return nil, err
 		}
 	}

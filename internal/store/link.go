@@ -1186,6 +1186,10 @@ func (db *DB) promoteClick(ctx context.Context, c conn, ref link.ClickRef) (bool
 	return unique, nil
 }
 
+// markStatements are the statements of MarkClick and MarkClicks (with
+// clickRefQuery), prepared once on SQLite.
+var markStatements = []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL, snippetSeenSQL}
+
 // MarkClick records that a click's visitor reached the landing page
 // (landed) or stayed on it (engaged, which implies landed): it sets
 // click_events.landed / engaged and, for a unique human click, adds one to
@@ -1200,75 +1204,15 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 	if !link.ValidClickID(clickID) {
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
-	if err := db.prepare(ctx, &db.writeStmts, []string{clickRefQuery, keepMarkSQL, markLandedSQL, markEngagedSQL, addMarksSQL, snippetSeenSQL}); err != nil {
+	if err := db.prepare(ctx, &db.writeStmts, markStatements); err != nil {
 		return link.ClickRef{}, err
 	}
-	landed = landed || engaged
 	var out link.ClickRef
 	var pending bool
-	refQuery := clickRefQuery
-	if db.dialect == Postgres {
-		// Two reports of the click at once (its landing and its engaged
-		// visit) mark it one after the other, the second reading the
-		// click as the first left it: a prefetch the first made a
-		// person's. SQLite's one writer runs them so already.
-		refQuery += ` FOR UPDATE OF e`
-	}
 	err := db.InTx(ctx, func(tx *Tx) error {
-		c := tx.conn()
-		ref, err := scanClickRef(c.queryRow(ctx, refQuery, clickID))
-		if errors.Is(err, sql.ErrNoRows) {
-			if !landed {
-				return apperr.NotFoundf("click")
-			}
-			pending = true
-			_, err := c.exec(ctx, keepMarkSQL, clickID, landed, engaged, db.now())
-			return apperr.Wrap(err, "keep landing mark")
-		}
-		if err != nil {
-			return apperr.Wrap(err, "read click")
-		}
-		addLanded, addEngaged, err := markClick(ctx, c, clickID, landed, engaged)
-		if err != nil {
-			return err
-		}
-		if class := link.Class(ref.Class); addLanded > 0 && class.Landed() == link.Human && class != link.Human {
-			if ref.Unique, err = db.promoteClick(ctx, c, ref); err != nil {
-				return apperr.Wrap(err, "count the landed click as a person's")
-			}
-			ref.Class = string(link.Human)
-		}
-		ref.Landed = ref.Landed || landed
-		ref.Engaged = ref.Engaged || engaged
-		if addLanded > 0 && ref.Class == string(link.Human) {
-			if err := snippetSeen(ctx, sqlBatch{c}, ref.LinkID, ref.At); err != nil {
-				return apperr.Wrap(err, "record the link's snippet")
-			}
-		}
-		if ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
-			unique := ref
-			if !ref.Unique {
-				// A visitor's later click of the day landed (the first
-				// page load was left, a double tap): their unique click
-				// is the one effective clicks count.
-				var found bool
-				unique, found, err = db.uniqueSibling(ctx, c, ref)
-				if err != nil || !found {
-					out = ref
-					return err
-				}
-				if addLanded, addEngaged, err = markClick(ctx, c, unique.ClickID, landed, engaged); err != nil {
-					return err
-				}
-			}
-			if addLanded+addEngaged > 0 {
-				if _, err := c.exec(ctx, addMarksSQL, addLanded, addEngaged, unique.LinkID, unique.At.Truncate(time.Hour)); err != nil {
-					return apperr.Wrap(err, "update click roll-ups")
-				}
-			}
-		}
-		out = ref
-		return nil
+		var err error
+		out, pending, err = db.markClickTx(ctx, tx.conn(), clickID, landed, engaged)
+		return err
 	})
 	if err != nil {
 		return link.ClickRef{}, err
@@ -1277,4 +1221,103 @@ func (db *DB) MarkClick(ctx context.Context, clickID string, landed, engaged boo
 		return link.ClickRef{}, apperr.NotFoundf("click")
 	}
 	return out, nil
+}
+
+// MarkClicks records that the visitors of clickIDs landed, and those of
+// the ids engaged says so stayed, as MarkClick does one by one: a click
+// not written yet keeps its mark, a malformed id is passed over. On
+// SQLite, whose one writer takes transactions in turn, the marks share one
+// transaction and so one commit. On PostgreSQL each click is its own: a
+// transaction holding the row locks of many clicks, their links and
+// roll-ups deadlocks with another batch's or the click writer's, which
+// take them in another order.
+func (db *DB) MarkClicks(ctx context.Context, clickIDs []string, engaged map[string]bool) error {
+	if db.dialect == Postgres {
+		for _, id := range clickIDs {
+			if _, err := db.MarkClick(ctx, id, true, engaged[id]); err != nil && !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := db.prepare(ctx, &db.writeStmts, markStatements); err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, id := range clickIDs {
+			if !link.ValidClickID(id) {
+				continue
+			}
+			if _, _, err := db.markClickTx(ctx, tx.conn(), id, true, engaged[id]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// markClickTx marks one click in MarkClick's or MarkClicks' transaction.
+// It says whether the click was not written yet; then its landing mark is
+// kept (a mark of no landing is apperr.NotFound).
+func (db *DB) markClickTx(ctx context.Context, c conn, clickID string, landed, engaged bool) (link.ClickRef, bool, error) {
+	var out link.ClickRef
+	landed = landed || engaged
+	refQuery := clickRefQuery
+	if db.dialect == Postgres {
+		// Two reports of the click at once (its landing and its engaged
+		// visit) mark it one after the other, the second reading the
+		// click as the first left it: a prefetch the first made a
+		// person's. SQLite's one writer runs them so already.
+		refQuery += ` FOR UPDATE OF e`
+	}
+	ref, err := scanClickRef(c.queryRow(ctx, refQuery, clickID))
+	if errors.Is(err, sql.ErrNoRows) {
+		if !landed {
+			return out, false, apperr.NotFoundf("click")
+		}
+		_, err := c.exec(ctx, keepMarkSQL, clickID, landed, engaged, db.now())
+		return out, true, apperr.Wrap(err, "keep landing mark")
+	}
+	if err != nil {
+		return out, false, apperr.Wrap(err, "read click")
+	}
+	addLanded, addEngaged, err := markClick(ctx, c, clickID, landed, engaged)
+	if err != nil {
+		return out, false, err
+	}
+	if class := link.Class(ref.Class); addLanded > 0 && class.Landed() == link.Human && class != link.Human {
+		if ref.Unique, err = db.promoteClick(ctx, c, ref); err != nil {
+			return out, false, apperr.Wrap(err, "count the landed click as a person's")
+		}
+		ref.Class = string(link.Human)
+	}
+	ref.Landed = ref.Landed || landed
+	ref.Engaged = ref.Engaged || engaged
+	if addLanded > 0 && ref.Class == string(link.Human) {
+		if err := snippetSeen(ctx, sqlBatch{c}, ref.LinkID, ref.At); err != nil {
+			return out, false, apperr.Wrap(err, "record the link's snippet")
+		}
+	}
+	if ref.Class == string(link.Human) && addLanded+addEngaged > 0 {
+		unique := ref
+		if !ref.Unique {
+			// A visitor's later click of the day landed (the first
+			// page load was left, a double tap): their unique click
+			// is the one effective clicks count.
+			var found bool
+			unique, found, err = db.uniqueSibling(ctx, c, ref)
+			if err != nil || !found {
+				return ref, false, err
+			}
+			if addLanded, addEngaged, err = markClick(ctx, c, unique.ClickID, landed, engaged); err != nil {
+				return out, false, err
+			}
+		}
+		if addLanded+addEngaged > 0 {
+			if _, err := c.exec(ctx, addMarksSQL, addLanded, addEngaged, unique.LinkID, unique.At.Truncate(time.Hour)); err != nil {
+				return out, false, apperr.Wrap(err, "update click roll-ups")
+			}
+		}
+	}
+	return ref, false, nil
 }

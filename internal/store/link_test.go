@@ -1119,3 +1119,77 @@ func shanghai(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// TestMarkClicks: a batch of landings marks as MarkClick does one by one
+// (each click once however often, the engaged ones engaged, a preview's
+// landing uncounted, the mark of a click not written yet kept, a
+// malformed id passed over), and on SQLite in one transaction: a mark
+// that fails undoes the batch's others, where a commit each kept them.
+func TestMarkClicks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		l := newTestLink(t, db, ws)
+		h := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+		v1 := testClick(l, h.Add(time.Minute), link.Human, "v1", true)
+		v2 := testClick(l, h.Add(2*time.Minute), link.Human, "v2", true)
+		preview := testClick(l, h.Add(3*time.Minute), link.Preview, "v3", false)
+		refused := testClick(l, h.Add(4*time.Minute), link.Human, "v4", true)
+		if _, err := db.WriteClicks(ctx, []link.Click{v1, v2, preview, refused}); err != nil {
+			t.Fatal(err)
+		}
+		early := link.NewClickID()
+		ids := []string{v1.ClickID, v2.ClickID, preview.ClickID, early, "../../etc/passwd"}
+		for range 2 {
+			if err := db.MarkClicks(ctx, ids, map[string]bool{v2.ClickID: true}); err != nil {
+				t.Fatalf("MarkClicks: %v", err)
+			}
+		}
+		got, err := db.Link(ctx, ws, l.ID)
+		if want := (link.Counts{Clicks: 4, HumanClicks: 3, UniqueClicks: 3, EffectiveClicks: 2, EngagedVisits: 1}); err != nil || got.Counts != want {
+			t.Errorf("link counts = %+v, %v; want %+v", got.Counts, err, want)
+		}
+		for _, tt := range []struct {
+			id              string
+			landed, engaged bool
+		}{{v1.ClickID, true, false}, {v2.ClickID, true, true}, {preview.ClickID, true, false}, {refused.ClickID, false, false}} {
+			if ref, err := db.Click(ctx, tt.id); err != nil || ref.Landed != tt.landed || ref.Engaged != tt.engaged {
+				t.Errorf("click %s = %+v, %v; want landed %v, engaged %v", tt.id, ref, err, tt.landed, tt.engaged)
+			}
+		}
+		var kept []string
+		rows, err := db.WriteDB().QueryContext(ctx, `SELECT click_id FROM click_marks`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, id)
+		}
+		rows.Close()
+		if !slices.Equal(kept, []string{early}) {
+			t.Errorf("marks kept: %v, want the unwritten click's %s", kept, early)
+		}
+
+		if db.Dialect() != store.SQLite {
+			return // a transaction each: see MarkClicks
+		}
+		if _, err := db.WriteDB().ExecContext(ctx, `CREATE TRIGGER refuse_mark BEFORE UPDATE OF landed ON click_events
+			WHEN NEW.click_id = '`+refused.ClickID+`' BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+			t.Fatal(err)
+		}
+		other := testClick(l, h.Add(5*time.Minute), link.Human, "v5", true)
+		if _, err := db.WriteClicks(ctx, []link.Click{other}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkClicks(ctx, []string{other.ClickID, refused.ClickID}, nil); err == nil {
+			t.Fatal("MarkClicks with a refused mark = nil, want its error")
+		}
+		if ref, err := db.Click(ctx, other.ClickID); err != nil || ref.Landed {
+			t.Errorf("click marked before the refused one = %+v, %v; want it unmarked with the batch", ref, err)
+		}
+	})
+}
