@@ -21,7 +21,7 @@ import (
 // way of JSON, the same shape the API accepts.
 type field struct {
 	Name     string   // JSON path, dotted
-	Type     string   // text, textarea, number, select, multi, list, pairs
+	Type     string   // text, email, password, textarea, number, select, multi, list, pairs
 	Options  []string // for select and multi
 	Required bool
 	// OptionPrefix is the catalog prefix of option labels ("option.age_band.").
@@ -32,6 +32,9 @@ type field struct {
 	PairNumber         bool
 	// Number says what a number field holds, and so what may be typed in it.
 	Number numberKind
+	// Autocomplete is the input's autocomplete token ("username",
+	// "new-password"), so that a browser offers to keep what is typed.
+	Autocomplete string
 }
 
 // formToJSON builds the JSON object that a form's values describe. Numbers

@@ -22,9 +22,9 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 // setupFields are the setup form's typed fields; the workspace's time zone
 // and currency are the settings page's pickers beside them.
 var setupFields = []field{
-	{Name: "email", Type: "text", Required: true},
-	{Name: "name", Type: "text"},
-	{Name: "password", Type: "password", Required: true},
+	{Name: "email", Type: "email", Required: true, Autocomplete: "username"},
+	{Name: "name", Type: "text", Autocomplete: "name"},
+	{Name: "password", Type: "password", Required: true, Autocomplete: "new-password"},
 	{Name: "workspace.name", Type: "text", Required: true},
 	{Name: "workspace.slug", Type: "text", Required: true},
 }

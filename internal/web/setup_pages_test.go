@@ -33,6 +33,8 @@ func TestSetupPickers(t *testing.T) {
 	has(body, `<optgroup label="常用时区"><option value="Asia/Shanghai" selected>中国标准时间 · 北京、上海（UTC&#43;08:00）</option>`,
 		`<option value="other">其他时区…</option>`, `name="time_zone_other" type="text" value=""`,
 		`<option value="CNY" selected>CNY · 人民币 · Chinese yuan</option>`, `<option value="other">其他币种…</option>`)
+	// A browser's password manager keeps the new account's credentials.
+	has(body, `name="email" type="email" autocomplete="username"`, `name="password" type="password" autocomplete="new-password"`)
 	for _, typed := range []string{`name="workspace.time_zone"`, `name="workspace.currency"`, `name="time_zone" type="text"`, `name="currency" type="text"`} {
 		if strings.Contains(body, typed) {
 			t.Errorf("the setup form still has %s", typed)
