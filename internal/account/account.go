@@ -105,6 +105,16 @@ type Member struct {
 	Role Role `json:"role"`
 }
 
+// Invitation is an address asked into a workspace with a role. Its
+// person joins when they next use Chorus with an account of that address
+// (Service.Workspaces, Service.Enter); until then nobody in the workspace
+// learns whether the address has an account.
+type Invitation struct {
+	Email     string    `json:"email"`
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // MemberWorkspace is a workspace as one user sees it, with their role.
 type MemberWorkspace struct {
 	Workspace Workspace `json:"workspace"`
@@ -172,6 +182,20 @@ type Store interface {
 	PutMember(ctx context.Context, workspaceID, userID int64, role Role) error
 	RemoveMember(ctx context.Context, workspaceID, userID int64, now time.Time) error
 	Members(ctx context.Context, workspaceID int64) ([]Member, error)
+
+	// PutInvitation invites an address into a workspace, or changes the
+	// role of its invitation.
+	PutInvitation(ctx context.Context, workspaceID int64, inv Invitation) error
+	// Invitations lists a workspace's invitations by address.
+	Invitations(ctx context.Context, workspaceID int64) ([]Invitation, error)
+	// DeleteInvitation withdraws an invitation. Returns apperr.NotFound
+	// when the workspace has none for email.
+	DeleteInvitation(ctx context.Context, workspaceID int64, email string) error
+	// ClaimInvitations makes the user a member of every workspace that
+	// invited email, with the invitation's role (a member keeps theirs),
+	// and deletes those invitations, atomically; it returns how many there
+	// were.
+	ClaimInvitations(ctx context.Context, userID int64, email string) (int, error)
 
 	// CreateSession stores a session under its token's hash. passwordHash,
 	// when not empty, is the hash the user's password was checked against:

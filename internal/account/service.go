@@ -140,7 +140,8 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip string) 
 	return u, hash, nil
 }
 
-// SignIn checks an e-mail and password as Authenticate does and starts a
+// SignIn checks an e-mail and password as Authenticate does, makes the
+// user a member of the workspaces that invited them, and starts a
 // session for the user. The session is stored only if the password is
 // still the one checked: checking takes tens of milliseconds, and a
 // password changed meanwhile ends every other session, which this one
@@ -148,6 +149,10 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip string) 
 func (s *Service) SignIn(ctx context.Context, email, password, ip, userAgent string) (User, string, Session, error) {
 	u, hash, err := s.authenticate(ctx, email, password, ip)
 	if err != nil {
+		return User{}, "", Session{}, err
+	}
+	// Invited, the user joins on signing in.
+	if _, err := s.store.ClaimInvitations(ctx, u.ID, u.Email); err != nil {
 		return User{}, "", Session{}, err
 	}
 	token, sess, err := s.startSession(ctx, u.ID, ip, userAgent, hash)
@@ -348,9 +353,12 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 }
 
 // Workspaces lists the workspaces a user may enter: an admin's are all,
-// as owner.
+// as owner. Anyone else first joins the workspaces that invited them.
 func (s *Service) Workspaces(ctx context.Context, u User) ([]MemberWorkspace, error) {
 	if !u.IsAdmin {
+		if _, err := s.store.ClaimInvitations(ctx, u.ID, u.Email); err != nil {
+			return nil, err
+		}
 		return s.store.WorkspacesOf(ctx, u.ID)
 	}
 	all, err := s.store.AllWorkspaces(ctx)
@@ -380,6 +388,15 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	}
 	role, err := s.store.MemberRole(ctx, w.ID, u.ID)
 	if apperr.Is(err, apperr.NotFound) {
+		// Invited, the user joins on coming in.
+		var n int
+		if n, err = s.store.ClaimInvitations(ctx, u.ID, u.Email); err == nil && n > 0 {
+			role, err = s.store.MemberRole(ctx, w.ID, u.ID)
+		} else if err == nil {
+			err = apperr.NotFoundf("workspace")
+		}
+	}
+	if apperr.Is(err, apperr.NotFound) {
 		return Principal{}, apperr.NotFoundf("workspace")
 	}
 	if err != nil {
@@ -388,35 +405,94 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	return Principal{User: u, Workspace: w, Role: role}, nil
 }
 
-// AddMember gives the user with email a role in the principal's
-// workspace, or changes a member's role. The role must be one the
-// principal may grant (Role.GrantableBy), and so must the member's
-// present role: an admin changes no owner. The last owner stays an owner.
-func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) error {
+// AddMember gives the address email a role in the principal's workspace.
+// A member's role changes at once. Anyone else is invited (Invitation),
+// whether the address has an account or not, and joins when they next
+// use Chorus: the answer, and the members and invitations listed, are
+// the same either way, so that a workspace's admin cannot learn which
+// addresses have accounts on the instance by adding them. An operator
+// (an instance admin), who knows every account, adds a user at once, and
+// an address without one is apperr.Invalid (error.no_such_user) for them.
+// The role must be one the principal may grant (Role.GrantableBy), and so
+// must the member's or invitation's present role: an admin changes no
+// owner. The last owner stays an owner. invited reports an invitation.
+func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) (invited bool, err error) {
+	if err := p.Require(ManageMembers); err != nil {
+		return false, err
+	}
+	if !role.Valid() {
+		return false, apperr.Field("role", "error.role")
+	}
+	if !role.GrantableBy(p.Role) {
+		return false, apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
+	}
+	email, ok := normalizeEmail(email)
+	if email == "" {
+		return false, apperr.Field("email", "error.required")
+	}
+	members, err := s.store.Members(ctx, p.Workspace.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range members {
+		if m.User.Email == email {
+			if err := s.mayChangeMember(ctx, p, m.User.ID, role == Owner); err != nil {
+				return false, err
+			}
+			return false, s.store.PutMember(ctx, p.Workspace.ID, m.User.ID, role)
+		}
+	}
+	if p.User.IsAdmin {
+		u, _, err := s.store.UserByEmail(ctx, email)
+		if apperr.Is(err, apperr.NotFound) {
+			return false, apperr.Field("email", "error.no_such_user", "Email", email)
+		}
+		if err != nil {
+			return false, err
+		}
+		return false, s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
+	}
+	if !ok {
+		return false, apperr.Field("email", "error.email")
+	}
+	invs, err := s.store.Invitations(ctx, p.Workspace.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, inv := range invs {
+		if inv.Email == email && !inv.Role.GrantableBy(p.Role) {
+			return false, apperr.New(apperr.Forbidden, "error.member_above_own", map[string]any{"Role": string(inv.Role)})
+		}
+	}
+	return true, s.store.PutInvitation(ctx, p.Workspace.ID, Invitation{Email: email, Role: role, CreatedAt: s.now().UTC()})
+}
+
+// Invitations lists the principal's workspace's invitations.
+func (s *Service) Invitations(ctx context.Context, p Principal) ([]Invitation, error) {
+	return s.store.Invitations(ctx, p.Workspace.ID)
+}
+
+// CancelInvitation withdraws the invitation of email into the principal's
+// workspace; the rules of AddMember apply. Returns apperr.NotFound when
+// there is none.
+func (s *Service) CancelInvitation(ctx context.Context, p Principal, email string) error {
 	if err := p.Require(ManageMembers); err != nil {
 		return err
 	}
-	if !role.Valid() {
-		return apperr.Field("role", "error.role")
-	}
-	if !role.GrantableBy(p.Role) {
-		return apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
-	}
 	email, _ = normalizeEmail(email)
-	if email == "" {
-		return apperr.Field("email", "error.required")
-	}
-	u, _, err := s.store.UserByEmail(ctx, email)
-	if apperr.Is(err, apperr.NotFound) {
-		return apperr.Field("email", "error.no_such_user", "Email", email)
-	}
+	invs, err := s.store.Invitations(ctx, p.Workspace.ID)
 	if err != nil {
 		return err
 	}
-	if err := s.mayChangeMember(ctx, p, u.ID, role == Owner); err != nil && !apperr.Is(err, apperr.NotFound) {
-		return err
+	for _, inv := range invs {
+		if inv.Email == email {
+			if !inv.Role.GrantableBy(p.Role) {
+				return apperr.New(apperr.Forbidden, "error.member_above_own", map[string]any{"Role": string(inv.Role)})
+			}
+			return s.store.DeleteInvitation(ctx, p.Workspace.ID, email)
+		}
 	}
-	return s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
+	return apperr.NotFoundf("invitation")
 }
 
 // RemoveMember takes a user out of the principal's workspace and revokes

@@ -52,6 +52,12 @@ func mustEnter(t *testing.T, s *account.Service, u account.User, slug string) ac
 	return p
 }
 
+// addMember is Service.AddMember without saying whether it invited.
+func addMember(s *account.Service, ctx context.Context, p account.Principal, email string, role account.Role) error {
+	_, err := s.AddMember(ctx, p, email, role)
+	return err
+}
+
 func wantCode(t *testing.T, what string, err error, code apperr.Code) {
 	t.Helper()
 	if got := apperr.CodeOf(err); got != code {
@@ -233,12 +239,12 @@ func TestEnter(t *testing.T) {
 	mustWorkspace(t, s, "other", outsider.Email)
 
 	po := mustEnter(t, s, owner, "acme")
-	if err := s.AddMember(ctx, po, "member@example.com", account.Editor); err != nil {
+	if err := addMember(s, ctx, po, "member@example.com", account.Editor); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 	// A workspace's owner may add an instance admin with a small role;
 	// the admin still acts as owner there, as the workspace list says.
-	if err := s.AddMember(ctx, po, memberAdmin.Email, account.Agent); err != nil {
+	if err := addMember(s, ctx, po, memberAdmin.Email, account.Agent); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 
@@ -283,44 +289,43 @@ func TestMembers(t *testing.T) {
 	mustWorkspace(t, s, "acme", owner.Email)
 	p := mustEnter(t, s, owner, "acme")
 
-	err := s.AddMember(ctx, p, "nobody@example.com", account.Editor)
-	if got := fieldKeys(t, err); got["email"] != "error.no_such_user" {
-		t.Fatalf("AddMember unknown user fields = %v; want email error.no_such_user", got)
+	if got := fieldKeys(t, addMember(s, ctx, p, "not an address", account.Editor)); got["email"] != "error.email" {
+		t.Fatalf("AddMember of no address fields = %v; want email error.email", got)
 	}
 	// An empty address is asked for, not looked up as a user called "".
-	if got := fieldKeys(t, s.AddMember(ctx, p, "  ", account.Editor)); got["email"] != "error.required" {
+	if got := fieldKeys(t, addMember(s, ctx, p, "  ", account.Editor)); got["email"] != "error.required" {
 		t.Fatalf("AddMember empty email fields = %v; want email error.required", got)
 	}
-	if got := fieldKeys(t, s.AddMember(ctx, p, second.Email, "boss")); got["role"] != "error.role" {
+	if got := fieldKeys(t, addMember(s, ctx, p, second.Email, "boss")); got["role"] != "error.role" {
 		t.Fatalf("AddMember bad role fields = %v; want role error.role", got)
 	}
 	wantCode(t, "RemoveMember the last owner", s.RemoveMember(ctx, p, owner.ID), apperr.Conflict)
 	wantCode(t, "RemoveMember a non-member", s.RemoveMember(ctx, p, second.ID), apperr.NotFound)
 
-	if err := s.AddMember(ctx, p, second.Email, account.Analyst); err != nil {
+	if err := addMember(s, ctx, p, second.Email, account.Analyst); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 	ps := mustEnter(t, s, second, "acme")
-	wantCode(t, "analyst adds a member", s.AddMember(ctx, ps, "owner@example.com", account.Agent), apperr.Forbidden)
+	wantCode(t, "analyst adds a member", addMember(s, ctx, ps, "owner@example.com", account.Agent), apperr.Forbidden)
 	wantCode(t, "analyst removes a member", s.RemoveMember(ctx, ps, owner.ID), apperr.Forbidden)
 
 	// An admin neither makes owners nor changes or removes one, and the
 	// last owner stays an owner.
-	if err := s.AddMember(ctx, p, second.Email, account.Admin); err != nil {
+	if err := addMember(s, ctx, p, second.Email, account.Admin); err != nil {
 		t.Fatalf("AddMember admin: %v", err)
 	}
 	pa := mustEnter(t, s, second, "acme")
-	if got := fieldKeys(t, s.AddMember(ctx, pa, second.Email, account.Owner)); got["role"] != "error.role_above_own" {
+	if got := fieldKeys(t, addMember(s, ctx, pa, second.Email, account.Owner)); got["role"] != "error.role_above_own" {
 		t.Fatalf("admin makes themselves owner: fields = %v; want role error.role_above_own", got)
 	}
-	wantCode(t, "admin demotes the owner", s.AddMember(ctx, pa, owner.Email, account.Analyst), apperr.Forbidden)
+	wantCode(t, "admin demotes the owner", addMember(s, ctx, pa, owner.Email, account.Analyst), apperr.Forbidden)
 	wantCode(t, "admin removes the owner", s.RemoveMember(ctx, pa, owner.ID), apperr.Forbidden)
-	wantCode(t, "the last owner demotes themselves", s.AddMember(ctx, p, owner.Email, account.Admin), apperr.Conflict)
+	wantCode(t, "the last owner demotes themselves", addMember(s, ctx, p, owner.Email, account.Admin), apperr.Conflict)
 	if ms, _ := s.Members(ctx, p); len(ms) != 2 || ms[0].Role != account.Owner || ms[1].Role != account.Admin {
 		t.Fatalf("Members after refused changes = %+v; want the owner and the admin unchanged", ms)
 	}
 
-	if err := s.AddMember(ctx, p, second.Email, account.Owner); err != nil {
+	if err := addMember(s, ctx, p, second.Email, account.Owner); err != nil {
 		t.Fatalf("AddMember as owner: %v", err)
 	}
 	if err := s.RemoveMember(ctx, p, owner.ID); err != nil {
@@ -333,6 +338,90 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+// TestAddMemberRevealsNoAccounts: a workspace's owner or admin who is no
+// operator adding an address gets the same answer whether it has an
+// account or not, and the same members listed after: both are invited,
+// and each person joins when they next come (the one without an account
+// once an operator makes it). An operator adds an account at once and
+// learns of an address without one.
+func TestAddMemberRevealsNoAccounts(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	owner := mustUser(t, s, "owner@example.com", false)
+	known := mustUser(t, s, "known@example.com", false)
+	mustWorkspace(t, s, "acme", owner.Email)
+	p := mustEnter(t, s, owner, "acme")
+
+	for _, email := range []string{"Known@Example.com", "nobody@example.com"} {
+		invited, err := s.AddMember(ctx, p, email, account.Editor)
+		if err != nil || !invited {
+			t.Fatalf("AddMember(%s) = %v, %v; want invited, nil", email, invited, err)
+		}
+	}
+	if ms, _ := s.Members(ctx, p); len(ms) != 1 || ms[0].User.ID != owner.ID {
+		t.Fatalf("Members after inviting = %+v; want the owner alone", ms)
+	}
+	invs, err := s.Invitations(ctx, p)
+	if err != nil || len(invs) != 2 || invs[0].Email != "known@example.com" || invs[1].Email != "nobody@example.com" || invs[0].Role != account.Editor {
+		t.Fatalf("Invitations = %+v, %v; want known@ and nobody@ as editors", invs, err)
+	}
+
+	// An admin neither invites owners nor changes or withdraws their
+	// invitations.
+	adm := mustUser(t, s, "adm@example.com", false)
+	if _, err := s.AddMember(ctx, p, adm.Email, account.Admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, p, "boss@example.com", account.Owner); err != nil {
+		t.Fatal(err)
+	}
+	pa := mustEnter(t, s, adm, "acme")
+	if got := fieldKeys(t, addMember(s, ctx, pa, "new@example.com", account.Owner)); got["role"] != "error.role_above_own" {
+		t.Fatalf("admin invites an owner: fields = %v; want role error.role_above_own", got)
+	}
+	wantCode(t, "admin demotes an owner's invitation", addMember(s, ctx, pa, "boss@example.com", account.Editor), apperr.Forbidden)
+	wantCode(t, "admin withdraws an owner's invitation", s.CancelInvitation(ctx, pa, "boss@example.com"), apperr.Forbidden)
+	wantCode(t, "withdraw no invitation", s.CancelInvitation(ctx, p, "none@example.com"), apperr.NotFound)
+	if err := s.CancelInvitation(ctx, p, "BOSS@example.com"); err != nil {
+		t.Fatalf("owner withdraws an invitation: %v", err)
+	}
+	pm := p
+	pm.Role = account.Analyst
+	wantCode(t, "analyst invites", addMember(s, ctx, pm, "x@example.com", account.Analyst), apperr.Forbidden)
+
+	// The invited account joins on coming: its workspace list.
+	wss, err := s.Workspaces(ctx, known)
+	if err != nil || len(wss) != 1 || wss[0].Workspace.Slug != "acme" || wss[0].Role != account.Editor {
+		t.Fatalf("Workspaces(known) = %+v, %v; want acme as editor", wss, err)
+	}
+	// An address without an account joins once it has one, here by
+	// entering the workspace.
+	nobody := mustUser(t, s, "nobody@example.com", false)
+	if pn := mustEnter(t, s, nobody, "acme"); pn.Role != account.Editor {
+		t.Fatalf("Enter(nobody) role %q; want editor", pn.Role)
+	}
+	if invs, _ := s.Invitations(ctx, p); len(invs) != 0 {
+		t.Fatalf("Invitations after both joined = %+v; want none", invs)
+	}
+	// Someone neither invited nor a member still gets NotFound.
+	stranger := mustUser(t, s, "stranger@example.com", false)
+	if _, err := s.Enter(ctx, stranger, "acme"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("Enter(stranger) = %v; want NotFound", err)
+	}
+
+	// An operator knows every account: adds one at once, and is told of
+	// an address without one.
+	op := mustUser(t, s, "op@example.com", true)
+	po := mustEnter(t, s, op, "acme")
+	if invited, err := s.AddMember(ctx, po, stranger.Email, account.Analyst); err != nil || invited {
+		t.Fatalf("operator AddMember(stranger) = %v, %v; want a member at once", invited, err)
+	}
+	if got := fieldKeys(t, addMember(s, ctx, po, "ghost@example.com", account.Analyst)); got["email"] != "error.no_such_user" {
+		t.Fatalf("operator adds an address without an account: fields = %v; want email error.no_such_user", got)
+	}
+}
+
 func TestTokens(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t)
@@ -342,7 +431,7 @@ func TestTokens(t *testing.T) {
 	outsider := mustUser(t, s, "outsider@example.com", false)
 	w := mustWorkspace(t, s, "acme", owner.Email)
 	po := mustEnter(t, s, owner, "acme")
-	if err := s.AddMember(ctx, po, strat.Email, account.Strategist); err != nil {
+	if err := addMember(s, ctx, po, strat.Email, account.Strategist); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 
@@ -399,7 +488,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	// The token is capped by the user's role now.
-	if err := s.AddMember(ctx, po, strat.Email, account.Editor); err != nil {
+	if err := addMember(s, ctx, po, strat.Email, account.Editor); err != nil {
 		t.Fatalf("AddMember demote: %v", err)
 	}
 	if p, err := s.TokenPrincipal(ctx, plain); err != nil || p.Role != account.Editor {
@@ -429,19 +518,19 @@ func TestTokens(t *testing.T) {
 
 	// A user moved to a role that neither holds the token's nor is held by
 	// it (agent → analyst) loses the token's power altogether.
-	if err := s.AddMember(ctx, po, strat.Email, account.Agent); err != nil {
+	if err := addMember(s, ctx, po, strat.Email, account.Agent); err != nil {
 		t.Fatalf("AddMember agent: %v", err)
 	}
 	replies, _, err := s.CreateToken(ctx, strat.Email, "acme", "", "replies")
 	if err != nil {
 		t.Fatalf("CreateToken agent: %v", err)
 	}
-	if err := s.AddMember(ctx, po, strat.Email, account.Analyst); err != nil {
+	if err := addMember(s, ctx, po, strat.Email, account.Analyst); err != nil {
 		t.Fatalf("AddMember analyst: %v", err)
 	}
 	_, err = s.TokenPrincipal(ctx, replies)
 	wantCode(t, "TokenPrincipal agent token of an analyst", err, apperr.Unauthorized)
-	if err := s.AddMember(ctx, po, strat.Email, account.Editor); err != nil {
+	if err := addMember(s, ctx, po, strat.Email, account.Editor); err != nil {
 		t.Fatalf("AddMember editor: %v", err)
 	}
 
@@ -474,7 +563,7 @@ func TestWorkspaceEditAndAudit(t *testing.T) {
 	mustWorkspace(t, s, "acme", owner.Email)
 	mustWorkspace(t, s, "other", owner.Email)
 	po := mustEnter(t, s, owner, "acme")
-	if err := s.AddMember(ctx, po, analyst.Email, account.Analyst); err != nil {
+	if err := addMember(s, ctx, po, analyst.Email, account.Analyst); err != nil {
 		t.Fatalf("AddMember: %v", err)
 	}
 	pa := mustEnter(t, s, analyst, "acme")

@@ -309,6 +309,74 @@ func (db *DB) Members(ctx context.Context, workspaceID int64) ([]account.Member,
 	return out, apperr.Wrap(rows.Err(), "list members")
 }
 
+// PutInvitation invites an address into a workspace, or changes the role
+// of its invitation.
+func (db *DB) PutInvitation(ctx context.Context, workspaceID int64, inv account.Invitation) error {
+	_, err := db.writer().exec(ctx, `INSERT INTO invitations (workspace_id, email, role, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (workspace_id, email) DO UPDATE SET role = excluded.role`,
+		workspaceID, inv.Email, string(inv.Role), db.accountTime(inv.CreatedAt))
+	return apperr.Wrap(err, "put invitation")
+}
+
+// Invitations lists a workspace's invitations by address.
+func (db *DB) Invitations(ctx context.Context, workspaceID int64) ([]account.Invitation, error) {
+	rows, err := db.reader().query(ctx, `SELECT email, role, created_at FROM invitations WHERE workspace_id = $1 ORDER BY email`, workspaceID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "list invitations")
+	}
+	defer rows.Close()
+	var out []account.Invitation
+	for rows.Next() {
+		var inv account.Invitation
+		var role string
+		if err := rows.Scan(&inv.Email, &role, &inv.CreatedAt); err != nil {
+			return nil, apperr.Wrap(err, "read invitation")
+		}
+		inv.Role, inv.CreatedAt = account.Role(role), inv.CreatedAt.UTC()
+		out = append(out, inv)
+	}
+	return out, apperr.Wrap(rows.Err(), "list invitations")
+}
+
+// DeleteInvitation withdraws an invitation. Returns apperr.NotFound when
+// the workspace has none for email.
+func (db *DB) DeleteInvitation(ctx context.Context, workspaceID int64, email string) error {
+	res, err := db.writer().exec(ctx, `DELETE FROM invitations WHERE workspace_id = $1 AND email = $2`, workspaceID, email)
+	return accountRowsOne(res, err, "delete invitation", "invitation")
+}
+
+// ClaimInvitations makes the user a member of every workspace that invited
+// email, with the invitation's role (a member keeps theirs), and deletes
+// those invitations in one transaction, returning how many there were. It
+// looks on a reader first: nearly always there are none, and the writer
+// (SQLite's only one) is left alone.
+func (db *DB) ClaimInvitations(ctx context.Context, userID int64, email string) (int, error) {
+	var one int
+	err := db.reader().queryRow(ctx, `SELECT 1 FROM invitations WHERE email = $1 LIMIT 1`, email).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, apperr.Wrap(err, "look for invitations")
+	}
+	var n int64
+	err = db.InTx(ctx, func(tx *Tx) error {
+		c := tx.conn()
+		if _, err := c.exec(ctx, `INSERT INTO memberships (workspace_id, user_id, role, created_at)
+			SELECT workspace_id, $1, role, $2 FROM invitations WHERE email = $3
+			ON CONFLICT (workspace_id, user_id) DO NOTHING`, userID, db.now(), email); err != nil {
+			return apperr.Wrap(err, "join invited workspaces")
+		}
+		res, err := c.exec(ctx, `DELETE FROM invitations WHERE email = $1`, email)
+		if err != nil {
+			return apperr.Wrap(err, "delete claimed invitations")
+		}
+		n, err = res.RowsAffected()
+		return apperr.Wrap(err, "delete claimed invitations")
+	})
+	return int(n), err
+}
+
 // CreateSession stores a session under its token's hash, if the user's
 // password hash is still passwordHash when that is not empty (see
 // account.Store). The password is read under a share lock on PostgreSQL:

@@ -685,3 +685,56 @@ func TestMoneyRecorded(t *testing.T) {
 		check("a campaign", other.ID, true)
 	})
 }
+
+// TestAccountInvitations: an invitation's role is changed by inviting
+// again; claiming makes the user a member of every workspace that invited
+// the address, keeps a member's role, and deletes the invitations.
+func TestAccountInvitations(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, acme := accountFixture(t, db, "ann@example.com", "acme")
+		_, bobco := accountFixture(t, db, "bob@example.com", "bobco")
+		at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		for _, inv := range []struct {
+			ws   int64
+			role account.Role
+		}{{acme.ID, account.Analyst}, {acme.ID, account.Editor}, {bobco.ID, account.Admin}} {
+			if err := db.PutInvitation(ctx, inv.ws, account.Invitation{Email: "cy@example.com", Role: inv.role, CreatedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.PutInvitation(ctx, acme.ID, account.Invitation{Email: "dee@example.com", Role: account.Agent, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		invs, err := db.Invitations(ctx, acme.ID)
+		if err != nil || len(invs) != 2 || invs[0].Email != "cy@example.com" || invs[0].Role != account.Editor || !invs[0].CreatedAt.Equal(at) || invs[1].Email != "dee@example.com" {
+			t.Fatalf("Invitations(acme) = %+v, %v; want cy@ as editor, dee@", invs, err)
+		}
+		wantAccountCode(t, "DeleteInvitation of none", db.DeleteInvitation(ctx, bobco.ID, "dee@example.com"), apperr.NotFound)
+		if err := db.DeleteInvitation(ctx, acme.ID, "dee@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		cy, err := db.CreateUser(ctx, account.User{Email: "cy@example.com", Name: "Cy"}, "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutMember(ctx, bobco.ID, cy.ID, account.Analyst); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ClaimInvitations(ctx, cy.ID, cy.Email); err != nil || n != 2 {
+			t.Fatalf("ClaimInvitations = %d, %v; want 2", n, err)
+		}
+		for ws, want := range map[int64]account.Role{acme.ID: account.Editor, bobco.ID: account.Analyst} {
+			if role, err := db.MemberRole(ctx, ws, cy.ID); err != nil || role != want {
+				t.Errorf("role in %d after claiming = %q, %v; want %q", ws, role, err, want)
+			}
+		}
+		if n, err := db.ClaimInvitations(ctx, cy.ID, cy.Email); err != nil || n != 0 {
+			t.Fatalf("ClaimInvitations again = %d, %v; want 0", n, err)
+		}
+		if invs, _ := db.Invitations(ctx, bobco.ID); len(invs) != 0 {
+			t.Fatalf("Invitations(bobco) after claiming = %+v; want none", invs)
+		}
+	})
+}

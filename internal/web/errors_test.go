@@ -30,6 +30,7 @@ var notFoundKinds = map[string][2]string{ // kind: en, zh-CN
 	"user":               {"User", "用户"},
 	"session":            {"Session", "会话"},
 	"token":              {"API token", "API 令牌"},
+	"invitation":         {"Invitation", "邀请"},
 	"secret":             {"Setting", "配置项"},
 	"platform":           {"Platform", "平台"},
 	"platform_override":  {"Platform correction", "平台修正"},

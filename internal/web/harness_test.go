@@ -136,7 +136,7 @@ func (h *harness) member(owner tenant, email string, role account.Role) *browser
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if err := h.accounts.AddMember(ctx, op, email, role); err != nil {
+	if _, err := h.accounts.AddMember(ctx, op, email, role); err != nil {
 		h.t.Fatal(err)
 	}
 	b := h.browser()

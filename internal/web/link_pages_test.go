@@ -730,7 +730,8 @@ func TestAllowlistSettings(t *testing.T) {
 			email := string(role) + "@example.com"
 			_, err := h.accounts.CreateUser(ctx, email, string(role), "correct horse battery", false)
 			must(t, err)
-			must(t, h.accounts.AddMember(ctx, op, email, role))
+			_, err = h.accounts.AddMember(ctx, op, email, role)
+			must(t, err)
 			m := h.browser()
 			m.login(email, "correct horse battery")
 			_, body := m.get("/w/acme/settings")

@@ -65,15 +65,27 @@ func (s *Server) settingsRoutes() {
 		return nil
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/members", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		err := s.Accounts.AddMember(r.Context(), p, r.PostFormValue("email"), account.Role(r.PostFormValue("role")))
+		invited, err := s.Accounts.AddMember(r.Context(), p, r.PostFormValue("email"), account.Role(r.PostFormValue("role")))
 		if apperr.Is(err, apperr.Invalid) {
 			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "members", err, "")
 		}
 		if err != nil {
 			return err
 		}
-		s.flash(w, r, "ok", "flash.saved")
-		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings")
+		if invited {
+			s.flash(w, r, "ok", "flash.invited")
+		} else {
+			s.flash(w, r, "ok", "flash.saved")
+		}
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings#members")
+		return nil
+	}))
+	s.mux.Handle("POST /w/{ws}/settings/invitations/delete", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		if err := s.Accounts.CancelInvitation(r.Context(), p, r.PostFormValue("email")); err != nil {
+			return err
+		}
+		s.flash(w, r, "ok", "flash.deleted")
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings#members")
 		return nil
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/members/{id}/delete", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
@@ -134,6 +146,14 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	if terr != nil {
 		return terr
 	}
+	// Those who manage members see whom they invited.
+	var invitations []account.Invitation
+	if p.Can(account.ManageMembers) {
+		var ierr error
+		if invitations, ierr = s.Accounts.Invitations(r.Context(), p); ierr != nil {
+			return ierr
+		}
+	}
 	values, wsErr := formValues(workspaceFields, p.Workspace), error(nil)
 	zone, cur := p.Workspace.TimeZone, p.Workspace.Currency
 	if posted == "workspace" {
@@ -187,7 +207,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	}
 	s.render(w, r, status, "settings", map[string]any{
 		"Section": "settings", "Form": form, "Zones": zones, "Currencies": currencies,
-		"Members": members, "LastOwner": lastOwner, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
+		"Members": members, "Invitations": invitations, "LastOwner": lastOwner, "Tokens": tokens, "NewToken": newToken, "Roles": account.Roles,
 		"MemberForm": member, "TokenForm": token,
 		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
 		"AllowlistRefused": refused,

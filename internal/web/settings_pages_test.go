@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,9 +91,75 @@ func TestSettingsLastOwner(t *testing.T) {
 	if status, _, _ := b.post("/w/acme/settings/members", url.Values{"email": {"second@example.com"}, "role": {"owner"}}); status != http.StatusSeeOther {
 		t.Fatalf("add a second owner: %d", status)
 	}
+	// Invited, the second owner joins on signing in.
+	h.browser().login("second@example.com", "correct horse battery")
 	_, body = b.get("/w/acme/settings")
 	if !strings.Contains(body, removeOwner) || !strings.Contains(body, `action="/w/acme/settings/members/`+itoa64(second.ID)+`/delete"`) {
 		t.Errorf("with two owners, each lacks a remove button")
+	}
+}
+
+// TestAddMemberRevealsNoAccounts: a workspace owner who is no operator
+// gets the same answer, in either language, for an address with an
+// account and for one without: both are invited, listed alike, and
+// neither is told apart until its person signs in. An operator, who
+// knows every account, is told of an address without one.
+func TestAddMemberRevealsNoAccounts(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
+	must(t, err)
+	for _, c := range []struct{ locale, known, unknown, flash, invited string }{
+		{"zh-CN", "known@example.com", "nobody@example.com", "已发出邀请", "已邀请，尚未加入"},
+		{"en", "known2@example.com", "nobody2@example.com", "Invited: they join", "invited, not yet joined"},
+	} {
+		must(t, h.accounts.SetLocale(ctx, ownerUser.ID, c.locale))
+		_, err := h.accounts.CreateUser(ctx, c.known, "Known", "correct horse battery", false)
+		must(t, err)
+		var answers []string
+		for _, email := range []string{c.known, c.unknown} {
+			b.get("/w/acme/settings")
+			status, body, hdr := b.post("/w/acme/settings/members", url.Values{"email": {email}, "role": {"editor"}})
+			_, page := b.get("/w/acme/settings")
+			if !strings.Contains(page, c.flash) {
+				t.Errorf("%s: adding %s says no %q", c.locale, email, c.flash)
+			}
+			row := `<tr class="invitation"><td>` + email + ` <span class="muted small">` + c.invited + `</span></td>`
+			if !strings.Contains(page, row) {
+				t.Errorf("%s: settings do not list %s as invited: want %s", c.locale, email, row)
+			}
+			answers = append(answers, fmt.Sprint(status, hdr.Get("Location"), body))
+		}
+		if answers[0] != answers[1] {
+			t.Errorf("%s: answers differ for an address with an account and one without:\n%s\n%s", c.locale, answers[0], answers[1])
+		}
+	}
+	// The known address joins on signing in; the other stays invited
+	// until withdrawn.
+	h.browser().login("known@example.com", "correct horse battery")
+	known, err := h.accounts.UserByEmail(ctx, "known@example.com")
+	must(t, err)
+	_, page := b.get("/w/acme/settings")
+	if !strings.Contains(page, `action="/w/acme/settings/members/`+itoa64(known.ID)+`/delete"`) || strings.Contains(page, `<td>known@example.com <span`) {
+		t.Errorf("known@ is not listed as a member after signing in")
+	}
+	if status, _, _ := b.post("/w/acme/settings/invitations/delete", url.Values{"email": {"nobody@example.com"}}); status != http.StatusSeeOther {
+		t.Errorf("withdraw an invitation: %d", status)
+	}
+	if _, page := b.get("/w/acme/settings"); strings.Contains(page, "nobody@example.com") {
+		t.Errorf("a withdrawn invitation is still listed")
+	}
+
+	_, err = h.accounts.CreateUser(ctx, "op@example.com", "Op", "correct horse battery", true)
+	must(t, err)
+	op := h.browser()
+	op.login("op@example.com", "correct horse battery")
+	op.get("/w/acme/settings")
+	if status, body, _ := op.post("/w/acme/settings/members", url.Values{"email": {"ghost@example.com"}, "role": {"editor"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "ghost@example.com") || !strings.Contains(body, "member-email-err") {
+		t.Errorf("an operator adding an address without an account: %d, want 422 naming it", status)
 	}
 }
 

@@ -57,7 +57,8 @@ func (h *harness) analyst(owner tenant) *browser {
 	must(h.t, err)
 	op, err := h.accounts.Enter(ctx, ownerUser, owner.ws.Slug)
 	must(h.t, err)
-	must(h.t, h.accounts.AddMember(ctx, op, email, account.Analyst))
+	_, err = h.accounts.AddMember(ctx, op, email, account.Analyst)
+	must(h.t, err)
 	b := h.browser()
 	b.login(email, "correct horse battery")
 	return b
