@@ -30,11 +30,13 @@ var setupFields = []field{
 }
 
 // setupForm renders the setup form with values, zone and cur chosen, and
-// err's messages beside their fields.
+// err's messages beside their fields. A form not yet sent (status 200)
+// lets the browser choose its own time zone instead, when it is listed.
 func (s *Server) setupForm(w http.ResponseWriter, r *http.Request, status int, token string, values map[string]any, zone, cur string, err error) {
 	form := newFormView("setup", setupFields, values, err)
 	zones, currencies := s.workspacePickers(r, &form, "workspace.", zone, cur, account.Workspace{}, err)
-	s.render(w, r, status, "setup", map[string]any{"Token": token, "Form": form, "Zones": zones, "Currencies": currencies, "PreCSRF": s.preCSRF(w, r)})
+	s.render(w, r, status, "setup", map[string]any{"Token": token, "Form": form, "Zones": zones, "Currencies": currencies,
+		"GuessZone": status == http.StatusOK, "PreCSRF": s.preCSRF(w, r)})
 }
 
 func (s *Server) setupSubmit(w http.ResponseWriter, r *http.Request) {

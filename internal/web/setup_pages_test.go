@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
@@ -33,6 +36,9 @@ func TestSetupPickers(t *testing.T) {
 	has(body, `<optgroup label="常用时区"><option value="Asia/Shanghai" selected>中国标准时间 · 北京、上海（UTC&#43;08:00）</option>`,
 		`<option value="other">其他时区…</option>`, `name="time_zone_other" type="text" value=""`,
 		`<option value="CNY" selected>CNY · 人民币 · Chinese yuan</option>`, `<option value="other">其他币种…</option>`)
+	// The form not yet sent lets the browser choose its time zone
+	// (TestSetupBeginsWithBrowserZone); one sent back keeps what was chosen.
+	has(body, `<form method="post" action="/setup" data-guess-zone>`)
 	// A browser's password manager keeps the new account's credentials.
 	has(body, `name="email" type="email" autocomplete="username"`, `name="password" type="password" autocomplete="new-password"`)
 	for _, typed := range []string{`name="workspace.time_zone"`, `name="workspace.currency"`, `name="time_zone" type="text"`, `name="currency" type="text"`} {
@@ -80,6 +86,9 @@ func TestSetupPickers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			body := post(t, tt.lang, tt.form, http.StatusUnprocessableEntity)
 			has(body, tt.want...)
+			if strings.Contains(body, "data-guess-zone") {
+				t.Error("the form sent back lets the browser change the zone chosen")
+			}
 			// The error shows beside its picker, not again above the form.
 			if strings.Contains(body, `class="flash error"`) {
 				t.Errorf("the error is also above the form: %s", between(body, `class="flash error"`, `</div>`))
@@ -95,5 +104,43 @@ func TestSetupPickers(t *testing.T) {
 	must(t, err)
 	if w.TimeZone != "Asia/Kathmandu" || w.Currency != "JPY" {
 		t.Errorf("set up with %q %q, want Asia/Kathmandu JPY", w.TimeZone, w.Currency)
+	}
+}
+
+// TestSetupBeginsWithBrowserZone: in a real browser, the setup form begins
+// with the browser's time zone when the picker lists it, and with
+// Asia/Shanghai otherwise; the currency stays CNY, which a time zone does
+// not tell.
+func TestSetupBeginsWithBrowserZone(t *testing.T) {
+	exe := chromium(t)
+	for _, tt := range []struct{ tz, want string }{
+		{"Europe/London", "Europe/London"},
+		{"Africa/Nairobi", "Asia/Shanghai"},
+	} {
+		t.Run(tt.tz, func(t *testing.T) {
+			h := newHarness(t, storetest.SQLite(t))
+			token, err := h.accounts.NewSetupToken(context.Background())
+			must(t, err)
+			opts := append(chromedp.DefaultExecAllocatorOptions[:],
+				chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+				chromedp.Flag("disable-background-networking", true),
+				chromedp.Flag("accept-lang", "en"),
+				chromedp.Env("TZ="+tt.tz))
+			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancel()
+			ctx, cancel := chromedp.NewContext(actx)
+			defer cancel()
+			// The first Run starts the browser; it must not carry the timeout.
+			must(t, chromedp.Do(ctx, chromedp.Navigate(h.ts.URL+"/setup?token="+token)))
+			ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			zone, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#f-time_zone`)))
+			must(t, err)
+			cur, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#f-currency`)))
+			must(t, err)
+			if zone != tt.want || cur != "CNY" {
+				t.Errorf("the form begins with %q and %q, want %q and CNY", zone, cur, tt.want)
+			}
+		})
 	}
 }

@@ -131,3 +131,26 @@
     showCurrent();
   }
 })();
+
+// The first-run setup's form, not yet sent (data-guess-zone), begins with
+// the browser's time zone when the zone picker lists it; the server's
+// default (Asia/Shanghai) stays otherwise.
+(function () {
+  function guessZone() {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    document.querySelectorAll("form[data-guess-zone] select[name=time_zone]").forEach(function (sel) {
+      for (var i = 0; i < sel.options.length; i++) {
+        if (sel.options[i].value === zone) {
+          sel.value = zone;
+          return;
+        }
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", guessZone);
+  } else {
+    guessZone();
+  }
+})();
