@@ -104,14 +104,10 @@ func TestBuildFunnel(t *testing.T) {
 		{Conversion: conv(Lead, 0, nil, "xiaohongshu", "c3"), Touches: history},
 		{Conversion: conv(Purchase, 50, nil, "", "")},
 		{Conversion: conv(Inquiry, 0, ptr[int64](2), "phone", "")},
-		{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "c1")},
-		{Conversion: conv(Engaged, 0, ptr[int64](1), "wechat", "c1")},
 		{Conversion: conv(AddToCart, 0, nil, "", ""), Touches: history[1:2]},
-		// Not landings: a crawler's, and one of no (or a made-up) cid.
-		{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "bot"), Machine: true},
-		{Conversion: conv(Landing, 0, nil, "", "")},
-		{Conversion: conv(Engaged, 0, nil, "", "")},
 	}
+	// Visits are counted by the store, for the period only (VisitTotals).
+	visits := []VisitTotal{{CampaignID: ptr[int64](1), Channel: "wechat", Landing: 1, Engaged: 1}}
 	third := 1.0 / 3
 	tests := []struct {
 		name   string
@@ -122,7 +118,6 @@ func TestBuildFunnel(t *testing.T) {
 		{"facts outside the period", Filter{From: now.Add(time.Minute), To: now.Add(time.Hour)}, LastTouch, func(t *testing.T, fn Funnel) {
 			want(t, "purchases", fn.Purchases, 0)
 			want(t, "leads", fn.Leads, 0)
-			want(t, "landing", fn.Landing, 0)
 		}},
 		{"last touch total", f, LastTouch, func(t *testing.T, fn Funnel) {
 			want(t, "clicks", float64(fn.Clicks), 490)
@@ -173,7 +168,7 @@ func TestBuildFunnel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rows := buildFunnel(tt.filter, tt.model, "", totals, facts)
+			rows := buildFunnel(tt.filter, tt.model, "", totals, visits, facts)
 			if len(rows) != 1 {
 				t.Fatalf("buildFunnel without a breakdown returned %d rows; want 1", len(rows))
 			}
@@ -183,7 +178,7 @@ func TestBuildFunnel(t *testing.T) {
 
 	t.Run("by campaign, linear", func(t *testing.T) {
 		t.Parallel()
-		rows := buildFunnel(f, Linear, ByCampaign, totals, facts)
+		rows := buildFunnel(f, Linear, ByCampaign, totals, visits, facts)
 		keys := []string{}
 		byKey := map[string]Funnel{}
 		sum := 0.0
@@ -205,13 +200,13 @@ func TestBuildFunnel(t *testing.T) {
 	// landing does.
 	t.Run("deleted link", func(t *testing.T) {
 		t.Parallel()
+		visits := []VisitTotal{{CampaignID: ptr[int64](1), Channel: "wechat", Landing: 1}}
 		gone := []Fact{
-			{Conversion: conv(Landing, 0, ptr[int64](1), "wechat", "gone")},
 			{Conversion: conv(Lead, 0, ptr[int64](1), "wechat", "gone")},
 			{Conversion: conv(Purchase, 100, ptr[int64](1), "wechat", "gone")},
 		}
 		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
-			rows := buildFunnel(Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, m, "", nil, gone)
+			rows := buildFunnel(Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, m, "", nil, visits, gone)
 			if fn := rows[0].Funnel; fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 || fn.Unattributed != 0 {
 				t.Errorf("%s: landing %v, leads %v, revenue %v, unattributed %v; want 1, 1, 100, 0", m, fn.Landing, fn.Leads, fn.Revenue, fn.Unattributed)
 			}
@@ -222,16 +217,16 @@ func TestBuildFunnel(t *testing.T) {
 	// does, and are not counted unattributed.
 	t.Run("deleted link outside any campaign", func(t *testing.T) {
 		t.Parallel()
+		visits := []VisitTotal{{Channel: "weibo", Landing: 1}}
 		gone := []Fact{
-			{Conversion: conv(Landing, 0, nil, "weibo", "gone")},
 			{Conversion: conv(Lead, 0, nil, "weibo", "gone")},
 			{Conversion: conv(Purchase, 100, nil, "weibo", "gone")},
 		}
 		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
-			if fn := buildFunnel(Filter{From: f.From, To: f.To}, m, "", nil, gone)[0].Funnel; fn.Unattributed != 0 {
+			if fn := buildFunnel(Filter{From: f.From, To: f.To}, m, "", nil, visits, gone)[0].Funnel; fn.Unattributed != 0 {
 				t.Errorf("%s, all: unattributed %v; want 0", m, fn.Unattributed)
 			}
-			fn := buildFunnel(Filter{Channel: "weibo", From: f.From, To: f.To}, m, "", nil, gone)[0].Funnel
+			fn := buildFunnel(Filter{Channel: "weibo", From: f.From, To: f.To}, m, "", nil, visits, gone)[0].Funnel
 			if fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 {
 				t.Errorf("%s, weibo: landing %v, leads %v, revenue %v; want 1, 1, 100", m, fn.Landing, fn.Leads, fn.Revenue)
 			}
@@ -243,7 +238,7 @@ func TestBuildFunnel(t *testing.T) {
 	t.Run("by campaign, clicks only outside campaigns", func(t *testing.T) {
 		t.Parallel()
 		bots := []ClickTotal{totals[0], {Channel: "weibo", Clicks: 5}}
-		rows := buildFunnel(f, LastTouch, ByCampaign, bots, nil)
+		rows := buildFunnel(f, LastTouch, ByCampaign, bots, nil, nil)
 		var sum int64
 		for _, r := range rows {
 			sum += r.Clicks
@@ -254,7 +249,7 @@ func TestBuildFunnel(t *testing.T) {
 	})
 	t.Run("by channel, last touch", func(t *testing.T) {
 		t.Parallel()
-		rows := buildFunnel(f, LastTouch, ByChannel, totals, facts)
+		rows := buildFunnel(f, LastTouch, ByChannel, totals, visits, facts)
 		byKey := map[string]Funnel{}
 		for _, r := range rows {
 			byKey[r.Key] = r.Funnel

@@ -205,7 +205,9 @@ func (s *Service) Measure(ctx context.Context, ws, campaignID int64, scopes []me
 		if err != nil {
 			return nil, err
 		}
-		out[i] = buildFunnel(f, models[i], "", totals, facts)[0].Figures()
+		// No target is of visit events (Figures has no landing or
+		// engaged), so their totals are not read.
+		out[i] = buildFunnel(f, models[i], "", totals, nil, facts)[0].Figures()
 	}
 	return out, nil
 }
@@ -230,11 +232,11 @@ func (s *Service) FunnelBy(ctx context.Context, ws int64, f Filter, m Model, by 
 }
 
 func (s *Service) funnel(ctx context.Context, ws int64, f Filter, m Model, by string) ([]FunnelRow, error) {
-	f, totals, facts, err := s.read(ctx, ws, f, m)
+	f, in, err := s.read(ctx, ws, f, m)
 	if err != nil {
 		return nil, err
 	}
-	return buildFunnel(f, m, by, totals, facts), nil
+	return buildFunnel(f, m, by, in.totals, in.visits, in.facts), nil
 }
 
 // Breakdown is the funnel of a selection with its rows by campaign and by
@@ -248,39 +250,57 @@ type Breakdown struct {
 // from one read of the clicks and conversions: a page that shows all
 // three would otherwise read the touches of every conversion three times.
 func (s *Service) FunnelBreakdown(ctx context.Context, ws int64, f Filter, m Model) (Breakdown, error) {
-	f, totals, facts, err := s.read(ctx, ws, f, m)
+	f, in, err := s.read(ctx, ws, f, m)
 	if err != nil {
 		return Breakdown{}, err
 	}
 	return Breakdown{
-		Total:      buildFunnel(f, m, "", totals, facts)[0].Funnel,
-		ByCampaign: buildFunnel(f, m, ByCampaign, totals, facts),
-		ByChannel:  buildFunnel(f, m, ByChannel, totals, facts),
+		Total:      buildFunnel(f, m, "", in.totals, in.visits, in.facts)[0].Funnel,
+		ByCampaign: buildFunnel(f, m, ByCampaign, in.totals, in.visits, in.facts),
+		ByChannel:  buildFunnel(f, m, ByChannel, in.totals, in.visits, in.facts),
 	}, nil
 }
 
-// read checks the model and the period and reads the period's click
-// totals and conversion facts.
-func (s *Service) read(ctx context.Context, ws int64, f Filter, m Model) (Filter, []ClickTotal, []Fact, error) {
+// funnelInput is what a funnel is built from: the period's click totals,
+// visit totals and conversion facts.
+type funnelInput struct {
+	totals []ClickTotal
+	visits []VisitTotal
+	facts  []Fact
+}
+
+// read checks the model and the period and reads the period's funnel
+// input.
+func (s *Service) read(ctx context.Context, ws int64, f Filter, m Model) (Filter, funnelInput, error) {
+	var in funnelInput
 	if !slices.Contains(Models, m) {
 		_, err := ParseModel(string(m))
-		return f, nil, nil, err
+		return f, in, err
 	}
 	f, err := s.period(f)
 	if err != nil {
-		return f, nil, nil, err
+		return f, in, err
 	}
+	if in.totals, in.visits, err = s.totals(ctx, ws, f); err != nil {
+		return f, in, err
+	}
+	in.facts, err = s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
+	return f, in, err
+}
+
+// totals reads the click totals and visit totals of f's period.
+func (s *Service) totals(ctx context.Context, ws int64, f Filter) ([]ClickTotal, []VisitTotal, error) {
 	totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
 	if err != nil {
-		return f, nil, nil, err
+		return nil, nil, err
 	}
-	facts, err := s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
-	return f, totals, facts, err
+	visits, err := s.store.VisitTotals(ctx, ws, f.From, f.To)
+	return totals, visits, err
 }
 
 // buildFunnel is the arithmetic of the funnel, apart from storage so that
 // it can be tested on hand-built histories.
-func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact) []FunnelRow {
+func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, visits []VisitTotal, facts []Fact) []FunnelRow {
 	rows := map[string]*FunnelRow{}
 	row := func(campaign *int64, channel string) *FunnelRow {
 		key := ""
@@ -325,20 +345,22 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, facts []Fact
 			r.EffectiveFallbackLinks += t.FallbackLinks
 		}
 	}
+	for _, v := range visits {
+		if match(v.CampaignID, v.Channel) {
+			r := row(v.CampaignID, v.Channel)
+			r.Landing += float64(v.Landing)
+			r.Engaged += float64(v.Engaged)
+		}
+	}
 	for _, fa := range facts {
 		if fa.At.Before(f.From) || !fa.At.Before(f.To) {
 			continue // read for a wider period
 		}
-		if IsVisit(fa.Event) && (fa.ClickID == "" || fa.Machine) {
-			// A crawler's visit, or one of a made-up cid or none:
-			// landings count people who arrived.
-			continue
-		}
 		var shares []Share
 		switch {
-		case IsVisit(fa.Event) || (fa.ClickID == "" && fa.CampaignID != nil):
-			// Visits belong to their own click; an inquiry marked for a
-			// campaign has no click to share with.
+		case fa.ClickID == "" && fa.CampaignID != nil:
+			// An inquiry marked for a campaign has no click to share
+			// with.
 			shares = []Share{{ClickID: fa.ClickID, CampaignID: fa.CampaignID, Channel: fa.Channel, Weight: 1}}
 		default:
 			shares = Attribute(m, fa.At, fa.ClickID, fa.Touches)

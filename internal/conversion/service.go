@@ -123,16 +123,24 @@ type ClickTotal struct {
 	FallbackLinks int64
 }
 
-// Fact is one conversion with the clicks that may earn credit for it: its
-// own click, that visitor's human clicks and the clicks known through the
-// customer's cids.
+// VisitTotal counts the visits (landing and engaged events) of a period
+// that the funnel's landing and engaged steps count, per campaign and
+// channel the visits arrived with: those on their own click, unless that
+// click is a crawler's, a link preview's or a prefetch. Visits of no click
+// (none, or a made-up cid) are not counted. A visit belongs to its click,
+// so no attribution model moves it.
+type VisitTotal struct {
+	CampaignID       *int64
+	Channel          string
+	Landing, Engaged int64
+}
+
+// Fact is one conversion (not a visit) with the clicks that may earn
+// credit for it: its own click, that visitor's human clicks and the
+// clicks known through the customer's cids.
 type Fact struct {
 	Conversion
 	Touches []Touch
-	// Machine says that its own click is a crawler's, a link preview's or
-	// a prefetch: such visits are not the funnel's landings and engaged
-	// visits, nor are visits of no click.
-	Machine bool
 }
 
 // Store is what the service needs from storage.
@@ -178,8 +186,11 @@ type Store interface {
 	// ClickTotals sums the click roll-ups of [from, to) per campaign and
 	// channel.
 	ClickTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]ClickTotal, error)
-	// ConversionFacts returns the conversions of [from, to) with the
-	// touches of each that happened in [since, to).
+	// VisitTotals counts the visits of [from, to) per campaign and
+	// channel (VisitTotal).
+	VisitTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]VisitTotal, error)
+	// ConversionFacts returns the conversions of [from, to) that are not
+	// visits, with the touches of each that happened in [since, to).
 	ConversionFacts(ctx context.Context, workspaceID int64, from, to, since time.Time) ([]Fact, error)
 }
 

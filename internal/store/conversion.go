@@ -487,14 +487,15 @@ func (db *DB) carried(ctx context.Context, q string, args ...any) (map[string][]
 	return out, apperr.Wrap(rows.Err(), "read carried touches")
 }
 
-// ConversionFacts returns the workspace's conversions of [from, to), each
-// with the touches that happened in [since, to): its own click, that
-// visitor's human clicks and the clicks known through its customer's
-// cids. Which of them earn credit is the attribution model's business.
+// ConversionFacts returns the workspace's conversions of [from, to) that
+// are not visits, each with the touches that happened in [since, to): its
+// own click, that visitor's human clicks and the clicks known through its
+// customer's cids. Which of them earn credit is the attribution model's
+// business. Visits, most of the events, are counted by VisitTotals.
 func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, since time.Time) ([]conversion.Fact, error) {
 	from, to, since = from.UTC(), to.UTC(), since.UTC()
 	rows, err := db.reader().query(ctx, `SELECT `+conversionColumns+` FROM conversions
-		WHERE workspace_id = $1 AND at >= $2 AND at < $3 ORDER BY id`, workspaceID, from, to)
+		WHERE workspace_id = $1 AND at >= $2 AND at < $3 AND event NOT IN ('landing', 'engaged') ORDER BY id`, workspaceID, from, to)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read conversions")
 	}
@@ -518,32 +519,35 @@ func (db *DB) ConversionFacts(ctx context.Context, workspaceID int64, from, to, 
 			return nil, err
 		}
 	}
-	if err := db.carriedTouches(ctx, facts, workspaceID, to, since); err != nil {
-		return nil, err
-	}
-	return facts, db.machineVisits(ctx, facts, index, workspaceID, from, to)
+	return facts, db.carriedTouches(ctx, facts, workspaceID, to, since)
 }
 
-// machineVisits sets Machine on the visits of [from, to) whose click is
-// not a person's.
-func (db *DB) machineVisits(ctx context.Context, facts []conversion.Fact, index map[int64]int, workspaceID int64, from, to time.Time) error {
-	rows, err := db.reader().query(ctx, `SELECT k.id FROM conversions k JOIN click_events e ON e.click_id = k.click_id
-		WHERE k.workspace_id = $1 AND k.at >= $2 AND k.at < $3 AND k.event IN ('landing', 'engaged') AND e.class <> 'human'`,
-		workspaceID, from, to)
+// VisitTotals counts the workspace's visits of [from, to) that the funnel
+// counts (conversion.VisitTotal), per campaign and channel, in SQL: a
+// period's visits are most of its events, and reading each of them cost
+// the conversions page most of its time.
+func (db *DB) VisitTotals(ctx context.Context, workspaceID int64, from, to time.Time) ([]conversion.VisitTotal, error) {
+	rows, err := db.reader().query(ctx, `SELECT c.campaign_id, c.channel,
+		CAST(SUM(CASE WHEN c.event = 'landing' THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN c.event = 'engaged' THEN 1 ELSE 0 END) AS BIGINT)
+		FROM conversions c
+		WHERE c.workspace_id = $1 AND c.at >= $2 AND c.at < $3 AND c.event IN ('landing', 'engaged') AND c.click_id IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM click_events e WHERE e.click_id = c.click_id AND e.class <> 'human')
+		GROUP BY c.campaign_id, c.channel`, workspaceID, from.UTC(), to.UTC())
 	if err != nil {
-		return apperr.Wrap(err, "read visits")
+		return nil, apperr.Wrap(err, "count visits")
 	}
 	defer rows.Close()
+	var out []conversion.VisitTotal
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return apperr.Wrap(err, "read visits")
+		var v conversion.VisitTotal
+		var campaign sql.NullInt64
+		if err := rows.Scan(&campaign, &v.Channel, &v.Landing, &v.Engaged); err != nil {
+			return nil, apperr.Wrap(err, "count visits")
 		}
-		if i, ok := index[id]; ok {
-			facts[i].Machine = true
-		}
+		v.CampaignID = nullInt(campaign)
+		out = append(out, v)
 	}
-	return apperr.Wrap(rows.Err(), "read visits")
+	return out, apperr.Wrap(rows.Err(), "count visits")
 }
 
 func (db *DB) touches(ctx context.Context, q string, facts []conversion.Fact, index map[int64]int, args ...any) error {
