@@ -59,6 +59,10 @@ func TestFirstPersonaWithoutGenderSplit(t *testing.T) {
 			t.Fatalf("the new persona form lacks %s", want)
 		}
 	}
+	// Its hint says so.
+	if want := "不清楚时全部填 0"; !strings.Contains(form, want) {
+		t.Errorf("the gender hint lacks %q", want)
+	}
 	zero := url.Values{"name": {"学生党"}, "gender.female": {"0"}, "gender.male": {"0"}, "gender.other": {"0"}}
 	if status, body, _ := b.post("/w/acme/brand/personas", zero); status != http.StatusSeeOther {
 		t.Fatalf("a persona as its form starts: status %d: %s", status, between(body, `class="field-error"`, `</div>`))
