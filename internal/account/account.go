@@ -156,7 +156,7 @@ type AuditEntry struct {
 	Action      string    `json:"action"`
 	Target      string    `json:"target"`
 	Detail      string    `json:"detail,omitempty"`
-	IP          string    `json:"ip"`
+	IP          string    `json:"ip" doc:"The network the change came from, an IPv4 /24 or an IPv6 /48 such as 203.0.113.0/24; never the client's address"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 

@@ -1,11 +1,40 @@
 package web
 
 import (
+	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chorus-hq/chorus/internal/account"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
 )
+
+// TestAuditKeepsNetwork: a change made from behind a trusted proxy is
+// logged with the client's network, which the audit page and the API
+// show, never with its address.
+func TestAuditKeepsNetwork(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	h.srv.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	owner := h.tenant("acme", account.Owner)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	b.get("/w/acme/settings")
+	form := url.Values{"csrf": {b.csrf}, "name": {"WS acme"}, "time_zone": {"Asia/Shanghai"}, "currency": {"CNY"}}
+	if status, body, _ := b.do("POST", "/w/acme/settings", form, map[string]string{"X-Forwarded-For": "198.51.100.23"}); status != http.StatusSeeOther {
+		t.Fatalf("save settings: %d %s", status, body)
+	}
+	_, page := b.get("/w/acme/audit")
+	if !strings.Contains(page, "<th>来源网络</th>") || !strings.Contains(page, ">198.51.100.0/24</td>") || strings.Contains(page, "198.51.100.23") {
+		t.Errorf("audit page does not show the network alone:\n%s", page)
+	}
+	status, got := h.api("GET", "/workspaces/acme/audit", owner.token, nil)
+	items, _ := got["items"].([]any)
+	if status != http.StatusOK || len(items) == 0 || items[0].(map[string]any)["ip"] != "198.51.100.0/24" {
+		t.Errorf("audit API: %d %v; want the network 198.51.100.0/24", status, got)
+	}
+}
 
 func TestAuditAction(t *testing.T) {
 	for _, c := range []struct{ action, verb, object string }{
