@@ -34,6 +34,28 @@ func TestBrandListFigures(t *testing.T) {
 	}
 }
 
+// TestBrandOverviewMoneyKeepsCents: the overview's monthly budget and
+// the team's cost a week read to the cent, as the campaign plan's hours
+// table and every other amount do (1,130.25 CNY), not rounded to the
+// yuan (1,130 CNY) where the plan shows the same cost with its cents.
+func TestBrandOverviewMoneyKeepsCents(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	_, err := h.brand.SaveBudget(ctx, owner.ws.ID, brand.Budget{Monthly: 12345.5, Currency: "CNY", HourlyCost: 100})
+	must(t, err)
+	_, err = h.brand.Team.Create(ctx, owner.ws.ID, brand.TeamMember{Name: "Li", WeeklyHours: 7.5, HourlyCost: 150.7})
+	must(t, err)
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	_, body := b.get("/w/acme/brand")
+	for _, want := range []string{"<strong>12,345.5 CNY</strong>", "<strong>1,130.25 CNY</strong>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("brand overview lacks %q: %s", want, between(body, `id="resources"`, "</section>"))
+		}
+	}
+}
+
 // TestListsStackOnPhone: the brand's lists (the overview's personas and
 // each collection) and the campaign list turn into a block per row on a
 // phone, each value after its column's name, rather than a table scrolled

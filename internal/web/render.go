@@ -29,6 +29,15 @@ type pages struct {
 	sets map[string]*template.Template
 }
 
+// funcs are the templates' functions. A figure reads the same on every
+// page: exact, with thousands separators (12,345; 1.2万 would hide
+// 2,345 a marketer compares against last week), through number — num
+// for a count, count for one that attribution or hours make fractional,
+// credit for conversions shared between clicks, amount for money (to the
+// cent), pct for shares and rates — and the catalog's messages write the
+// counts they carry the same way (plainNumbers). Units of ten thousand
+// (万, 亿; M, B) are only for the estimates the platform catalog gives
+// in them (view.MAU), never for a figure Chorus measured.
 var funcs = template.FuncMap{
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
@@ -46,8 +55,8 @@ var funcs = template.FuncMap{
 	// credit shows a conversion count that attribution may share between
 	// clicks as the API gives it (conversion.CreditDecimals).
 	"credit": func(f float64) string { return number(f, conversion.CreditDecimals) },
-	// num is a whole amount (a count, money, budgets) with thousands
-	// separators.
+	// num is a whole amount (a count, a score) with thousands separators;
+	// money goes through amount, which keeps its cents.
 	"num": func(v any) (string, error) {
 		switch n := v.(type) {
 		case int:
