@@ -21,6 +21,14 @@ func TestFigureFormats(t *testing.T) {
 	t.Parallel()
 	pct := funcs["pct"].(func(float64) string)
 	amount := funcs["amount"].(func(float64) string)
+	count := funcs["count"].(func(float64) string)
+	num := func(v any) string {
+		s, err := funcs["num"].(func(any) (string, error))(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	tests := []struct{ got, want string }{
 		{pct(0.004), "0.4%"},
 		{pct(0.0005), "0.05%"},
@@ -31,6 +39,18 @@ func TestFigureFormats(t *testing.T) {
 		{amount(19.9), "19.9"},
 		{amount(76797.456), "76,797.46"},
 		{amount(100), "100"},
+		// Exact, with separators, at every size: no 万 or k for a measured
+		// figure (funcs).
+		{num(9999), "9,999"},
+		{num(10000), "10,000"},
+		{num(int64(99995)), "99,995"},
+		{num(1e8), "100,000,000"},
+		{num(-12345), "-12,345"},
+		{num(-0.4), "0"},
+		{count(99994.96), "99,995"},
+		{amount(-1234.5), "-1,234.5"},
+		{amount(-0.004), "0"},
+		{pct(-0.15), "-15%"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
