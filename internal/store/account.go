@@ -273,14 +273,20 @@ func (db *DB) PutMember(ctx context.Context, workspaceID, userID int64, role acc
 }
 
 // RemoveMember takes a user out of a workspace and revokes their tokens
-// in it at now, so that adding them again brings no old token back.
-// Returns apperr.NotFound when they are not a member.
+// in it at now, so that adding them again brings no old token back. An
+// invitation of their address into the workspace goes too (an operator
+// may have added them while it was pending): signing in again must not
+// bring them back. Returns apperr.NotFound when they are not a member.
 func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID int64, now time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		res, err := c.exec(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
 		if err := accountRowsOne(res, err, "remove member", "member"); err != nil {
 			return err
+		}
+		if _, err := c.exec(ctx, `DELETE FROM invitations WHERE workspace_id = $1 AND email = (SELECT email FROM users WHERE id = $2)`,
+			workspaceID, userID); err != nil {
+			return apperr.Wrap(err, "withdraw the member's invitation")
 		}
 		_, err = c.exec(ctx, `UPDATE api_tokens SET revoked_at = $3 WHERE workspace_id = $1 AND user_id = $2 AND revoked_at IS NULL`,
 			workspaceID, userID, now)

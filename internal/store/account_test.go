@@ -738,3 +738,34 @@ func TestAccountInvitations(t *testing.T) {
 		}
 	})
 }
+
+// TestRemovedMemberStaysOut: removing a member also withdraws an
+// invitation of their address into the workspace (an operator may have
+// added them at once while it was pending), so that signing in again
+// does not bring them back.
+func TestRemovedMemberStaysOut(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, acme := accountFixture(t, db, "ann@example.com", "acme")
+		cy, err := db.CreateUser(ctx, account.User{Email: "cy@example.com", Name: "Cy"}, "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutInvitation(ctx, acme.ID, account.Invitation{Email: cy.Email, Role: account.Editor, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutMember(ctx, acme.ID, cy.ID, account.Analyst); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RemoveMember(ctx, acme.ID, cy.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ClaimInvitations(ctx, cy.ID, cy.Email); err != nil || n != 0 {
+			t.Errorf("ClaimInvitations after the removal = %d, %v; want 0", n, err)
+		}
+		if role, err := db.MemberRole(ctx, acme.ID, cy.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("role of the removed member after signing in = %q, %v; want NotFound", role, err)
+		}
+	})
+}
