@@ -388,12 +388,12 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	}
 	role, err := s.store.MemberRole(ctx, w.ID, u.ID)
 	if apperr.Is(err, apperr.NotFound) {
-		// Invited, the user joins on coming in.
-		var n int
-		if n, err = s.store.ClaimInvitations(ctx, u.ID, u.Email); err == nil && n > 0 {
+		// Invited, the user joins on coming in. The role is read again
+		// even when this call claimed nothing: another request of the
+		// user's (a second tab, the workspace list) may have claimed the
+		// invitation since the role was read.
+		if _, err = s.store.ClaimInvitations(ctx, u.ID, u.Email); err == nil {
 			role, err = s.store.MemberRole(ctx, w.ID, u.ID)
-		} else if err == nil {
-			err = apperr.NotFoundf("workspace")
 		}
 	}
 	if apperr.Is(err, apperr.NotFound) {
