@@ -97,7 +97,7 @@ func IsIntent(event string) bool {
 // BrowserID is the snippet's first-party id of the browser, kept for 30
 // days: it ties the visitor's clicks of other days to a conversion.
 type Payload struct {
-	Key        string         `json:"key,omitempty"`
+	Key        string         `json:"key,omitempty" doc:"The workspace's public key, which the snippet sends; a shop's server sends an API token instead. A workspace may count only the purchases its server reports: a purchase sent with the public key is then refused with 403."`
 	Event      string         `json:"event"`
 	ClickID    string         `json:"cid,omitempty"`
 	CustomerID string         `json:"customer_id,omitempty" doc:"The shop's id of the customer: their later events that carry no cid attribute to the click bound to them. Sent with an API token, it binds the customer to this event's cid. Sent with the public key, which any landing page shows, it is the claim of the browser (bid) that sends it: it binds the customer to this event's cid only when no click is bound to them yet and the shop's server did not name them more than 30 minutes before; once bound, only events with the same bid move them, and other claims earn no credit for the customer's events. For a returning customer on another device, the shop's server sends the cid (the chorus_cid cookie of its own site) with the customer id."`

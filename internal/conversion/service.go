@@ -95,6 +95,10 @@ type Site struct {
 	WorkspaceID int64  `json:"-"`
 	Key         string `json:"key"`
 	Currency    string `json:"currency"`
+	// ServerPurchasesOnly refuses purchases sent with the public key:
+	// the key is on every landing page, so anyone could report revenue
+	// with it; the shop's server reports them with an API token.
+	ServerPurchasesOnly bool `json:"server_purchases_only"`
 }
 
 // ListFilter narrows the conversion list; nil fields do not filter.
@@ -153,6 +157,9 @@ type Store interface {
 	// A click not written yet keeps its mark until it is.
 	MarkClicks(ctx context.Context, clickIDs []string, engaged map[string]bool) error
 
+	// SetServerPurchasesOnly sets Site.ServerPurchasesOnly of the
+	// workspace; apperr.NotFound when it has no public key yet.
+	SetServerPurchasesOnly(ctx context.Context, workspaceID int64, on bool) error
 	// SiteByKey returns the workspace of a public key; apperr.NotFound when
 	// no workspace has it.
 	SiteByKey(ctx context.Context, key string) (Site, error)
@@ -366,6 +373,9 @@ func (s *Service) check(site Site, source string, p Payload) (collected, error) 
 	p.tidy()
 	if err := p.Validate(); err != nil {
 		return collected{}, err
+	}
+	if source == SourceSnippet && p.Event == Purchase && site.ServerPurchasesOnly {
+		return collected{}, apperr.New(apperr.Forbidden, "error.conversion.server_purchases_only", nil)
 	}
 	now := s.now()
 	at := now
@@ -700,6 +710,26 @@ func NewKey() string {
 // the workspace; the endpoint's limits protect the rest.
 func (s *Service) PublicKey(ctx context.Context, ws int64) (string, error) {
 	return s.store.EnsurePublicKey(ctx, ws, NewKey())
+}
+
+// Site returns the workspace's site (its public key, made if it has
+// none, and what the key may report).
+func (s *Service) Site(ctx context.Context, ws int64) (Site, error) {
+	key, err := s.PublicKey(ctx, ws)
+	if err != nil {
+		return Site{}, err
+	}
+	return s.store.SiteByKey(ctx, key)
+}
+
+// SetServerPurchasesOnly sets whether the workspace counts only the
+// purchases its shop's server reports (Site.ServerPurchasesOnly).
+// Purchases stored before stay counted.
+func (s *Service) SetServerPurchasesOnly(ctx context.Context, ws int64, on bool) error {
+	if _, err := s.PublicKey(ctx, ws); err != nil {
+		return err
+	}
+	return s.store.SetServerPurchasesOnly(ctx, ws, on)
 }
 
 // RotateKey replaces the workspace's public key, so that a key copied to a

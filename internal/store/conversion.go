@@ -16,7 +16,7 @@ var _ conversion.Store = (*DB)(nil)
 
 // The reads of every collect call, prepared once on SQLite.
 const (
-	siteByKeySQL = `SELECT k.workspace_id, k.public_key, w.currency
+	siteByKeySQL = `SELECT k.workspace_id, k.public_key, w.currency, k.server_purchases_only
 	FROM workspace_keys k JOIN workspaces w ON w.id = k.workspace_id
 	WHERE k.public_key = $1`
 	customerSQL = `SELECT first_click_id, first_at, last_click_id, last_at FROM customers
@@ -30,7 +30,7 @@ func (db *DB) SiteByKey(ctx context.Context, key string) (conversion.Site, error
 		return conversion.Site{}, err
 	}
 	var s conversion.Site
-	err := db.reader().queryRow(ctx, siteByKeySQL, key).Scan(&s.WorkspaceID, &s.Key, &s.Currency)
+	err := db.reader().queryRow(ctx, siteByKeySQL, key).Scan(&s.WorkspaceID, &s.Key, &s.Currency, &s.ServerPurchasesOnly)
 	if err != nil {
 		return conversion.Site{}, notFound(err, "public_key")
 	}
@@ -50,6 +50,20 @@ func (db *DB) EnsurePublicKey(ctx context.Context, workspaceID int64, key string
 		return notFound(c.queryRow(ctx, `SELECT public_key FROM workspace_keys WHERE workspace_id = $1`, workspaceID).Scan(&out), "workspace")
 	})
 	return out, err
+}
+
+// SetServerPurchasesOnly sets whether the workspace counts only the
+// purchases its shop's server reports; apperr.NotFound when the
+// workspace has no public key yet.
+func (db *DB) SetServerPurchasesOnly(ctx context.Context, workspaceID int64, on bool) error {
+	res, err := db.writer().exec(ctx, `UPDATE workspace_keys SET server_purchases_only = $1 WHERE workspace_id = $2`, on, workspaceID)
+	if err != nil {
+		return apperr.Wrap(err, "set where purchases come from")
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return notFound(sql.ErrNoRows, "workspace")
+	}
+	return nil
 }
 
 // SetPublicKey replaces the workspace's public key (or sets its first).

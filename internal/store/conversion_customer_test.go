@@ -95,7 +95,7 @@ func TestPublicKeyCannotSteerCustomers(t *testing.T) {
 func TestUpgradedCustomerBrowsers(t *testing.T) {
 	eachUpgrade(t, "0027_click_marks_at.sql", func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		w := newConvWorld(t, db)
+		w := newOldConvWorld(t, db)
 		annClick := w.click(t, w.wechat, "ann", w.now.Add(-2*time.Hour))
 		bobClick := w.click(t, w.wechat, "bob", w.now.Add(-2*time.Hour))
 		const annBrowser = "bAnnAnnAnnAnnAnn"
@@ -116,6 +116,7 @@ func TestUpgradedCustomerBrowsers(t *testing.T) {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
+		w.readSite(t)
 		later := w.click(t, w.weibo, "someone", w.now.Add(-time.Minute))
 		for _, claim := range []conversion.Payload{
 			{Event: conversion.AddToCart, ClickID: later, CustomerID: "ann", BrowserID: "bOtherOtherOther"},

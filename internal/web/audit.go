@@ -21,7 +21,7 @@ var auditVerbs = map[string]string{
 // auditSingles are objects a workspace has one of: posting them saves.
 var auditSingles = map[string]bool{
 	"": true, "settings": true, "profile": true, "budget": true, "mix": true, "hours": true,
-	"sentiment": true, "override": true, "allowlist": true,
+	"sentiment": true, "override": true, "allowlist": true, "purchases": true,
 }
 
 // auditAction splits a recorded action into the catalog words of its verb

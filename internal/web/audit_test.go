@@ -96,6 +96,7 @@ func TestAuditActionsReadable(t *testing.T) {
 		"POST /w/{ws}/listening/sources/{id}/disable", "POST /w/{ws}/listening/topics", "POST /w/{ws}/platforms/{key}/override",
 		"POST /w/{ws}/platforms/{key}/reset", "POST /w/{ws}/settings/members", "POST /w/{ws}/settings/members/{id}/delete",
 		"POST /w/{ws}/conversions/rotate-key", "POST /w/{ws}/links/{id}", "POST /w/{ws}/links/{id}/delete", "POST /w/{ws}/settings/allowlist",
+		"POST /w/{ws}/conversions/purchases",
 	}
 	for _, o := range h.srv.api.ops {
 		if o.Method != "GET" && !o.ReadOnly && strings.HasPrefix(o.Path, "/workspaces/{ws}") {

@@ -24,21 +24,26 @@ func (s *Server) conversionRoutes() {
 	tag := "conversions"
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/snippet", Summary: "The snippet to paste into landing pages, with the workspace's public key", Tag: tag, Resp: typeOf[snippetInfo]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			key, err := s.Conversions.PublicKey(r.Context(), p.Workspace.ID)
-			if err != nil {
+			return s.writeSnippet(w, r, p.Workspace.ID)
+		})
+	s.handleAPI(op{Method: "PUT", Path: "/workspaces/{ws}/snippet", Summary: "Set whether the workspace counts only the purchases its shop's server reports", Tag: tag, Perm: account.EditWorkspace,
+		Req: typeOf[snippetSettings](), Resp: typeOf[snippetInfo]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var in snippetSettings
+			if err := decodeJSON(r.Body, &in); err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
-			return nil
+			if err := s.Conversions.SetServerPurchasesOnly(r.Context(), p.Workspace.ID, in.ServerPurchasesOnly); err != nil {
+				return err
+			}
+			return s.writeSnippet(w, r, p.Workspace.ID)
 		})
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/snippet/rotate", Summary: "Replace the workspace's public key; pages with the old key stop reporting", Tag: tag, Perm: account.EditWorkspace, Resp: typeOf[snippetInfo]()},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			key, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID)
-			if err != nil {
+			if _, err := s.Conversions.RotateKey(r.Context(), p.Workspace.ID); err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, s.snippetInfo(r, key))
-			return nil
+			return s.writeSnippet(w, r, p.Workspace.ID)
 		})
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Perm: account.ReadReports, Resp: typeOf[list[conversion.Conversion]](),
 		Query: []param{{Name: "event", Doc: "Only this event (landing, purchase, custom:name …)"}, {Name: "campaign", Type: typeOf[int64](), Doc: "Only the events attributed to this campaign"},
@@ -105,12 +110,29 @@ type snippetInfo struct {
 	ScriptTag  string `json:"script_tag"`
 	ScriptURL  string `json:"script_url"`
 	CollectURL string `json:"collect_url"`
+	snippetSettings
 }
 
-func (s *Server) snippetInfo(r *http.Request, key string) snippetInfo {
+// snippetSettings is what a workspace sets about its public key.
+type snippetSettings struct {
+	ServerPurchasesOnly bool `json:"server_purchases_only" doc:"Count only the purchases the shop's server reports with an API token: a purchase sent with the public key, which any landing page shows, is refused with 403. Purchases recorded before stay counted."`
+}
+
+func (s *Server) snippetInfo(r *http.Request, site conversion.Site) snippetInfo {
 	base := s.publicBase(r)
-	tag := `<script src="` + html.EscapeString(base+"/t.js") + `" data-key="` + html.EscapeString(key) + `" async></script>`
-	return snippetInfo{Key: key, ScriptTag: tag, ScriptURL: base + "/t.js", CollectURL: base + "/api/v1/collect"}
+	tag := `<script src="` + html.EscapeString(base+"/t.js") + `" data-key="` + html.EscapeString(site.Key) + `" async></script>`
+	return snippetInfo{Key: site.Key, ScriptTag: tag, ScriptURL: base + "/t.js", CollectURL: base + "/api/v1/collect",
+		snippetSettings: snippetSettings{ServerPurchasesOnly: site.ServerPurchasesOnly}}
+}
+
+// writeSnippet answers with the workspace's snippet.
+func (s *Server) writeSnippet(w http.ResponseWriter, r *http.Request, ws int64) error {
+	site, err := s.Conversions.Site(r.Context(), ws)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.snippetInfo(r, site))
+	return nil
 }
 
 // funnelResponse is the funnel of the selection, and its breakdown when

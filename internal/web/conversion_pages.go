@@ -30,6 +30,19 @@ func (s *Server) conversionPageRoutes() {
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/conversions#snippet")
 		return nil
 	}))
+	m.Handle("POST /w/{ws}/conversions/purchases", s.page(account.EditWorkspace, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+		on := r.PostFormValue("server_only") != ""
+		if err := s.Conversions.SetServerPurchasesOnly(r.Context(), p.Workspace.ID, on); err != nil {
+			return err
+		}
+		msg := "flash.purchases_any"
+		if on {
+			msg = "flash.purchases_server_only"
+		}
+		s.flash(w, r, "ok", msg)
+		redirect(w, r, "/w/"+p.Workspace.Slug+"/conversions#purchases")
+		return nil
+	}))
 }
 
 // funnelPeriods are the periods the page offers, in days.
@@ -116,14 +129,14 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	byFigures(campaignRows)
 	byFigures(channelRows)
 	stages := funnelStages(total)
-	key, err := s.Conversions.PublicKey(ctx, p.Workspace.ID)
+	site, err := s.Conversions.Site(ctx, p.Workspace.ID)
 	if err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "conversions", map[string]any{
 		"Section": "evaluation", "Model": string(model), "Models": conversion.Models, "Days": days, "Periods": funnelPeriods,
 		"Funnel": total, "Stages": stages, "Chart": funnelChart(stages, tr), "Currency": p.Workspace.Currency,
-		"ByCampaign": campaignRows, "ByChannel": channelRows, "Snippet": s.snippetInfo(r, key),
+		"ByCampaign": campaignRows, "ByChannel": channelRows, "Snippet": s.snippetInfo(r, site),
 		"DayStart": metric.DayStart(now, loc), "Zone": p.Workspace.TimeZone,
 	})
 	return nil

@@ -286,23 +286,22 @@ func structSchema(t reflect.Type, schemas *schemaSet) map[string]any {
 	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name := f.Name
 		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		if n, _, _ := strings.Cut(tag, ","); n != "" {
-			name = n
-		}
+		// encoding/json promotes the fields of an embedded struct, of
+		// an unexported type too.
 		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
 			inner := structSchema(f.Type, schemas)
 			for k, v := range inner["properties"].(map[string]any) {
 				props[k] = v
 			}
 			continue
+		}
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		name := f.Name
+		if n, _, _ := strings.Cut(tag, ","); n != "" {
+			name = n
 		}
 		ft := f.Type
 		if rt, ok := raw[name]; ok {
