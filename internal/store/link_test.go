@@ -877,20 +877,7 @@ func TestLinkBreakdownDays(t *testing.T) {
 			}
 		}
 		check("first view")
-		var days []string
-		rows, err := db.WriteDB().QueryContext(ctx, `SELECT day FROM click_breakdown_days WHERE link_id = $1 ORDER BY day`, l.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var d string
-			if err := rows.Scan(&d); err != nil {
-				t.Fatal(err)
-			}
-			days = append(days, d)
-		}
-		rows.Close()
-		if !slices.Equal(days, []string{"2024-05-08", "2024-05-09"}) {
+		if days := texts(t, db, `SELECT day FROM click_breakdown_days WHERE link_id = $1 ORDER BY day`, l.ID); !slices.Equal(days, []string{"2024-05-08", "2024-05-09"}) {
 			t.Errorf("filled days %v; want 2024-05-08 and 2024-05-09", days)
 		}
 		// A filled day is read from its counts: a click stored into it
@@ -1157,20 +1144,7 @@ func TestMarkClicks(t *testing.T) {
 				t.Errorf("click %s = %+v, %v; want landed %v, engaged %v", tt.id, ref, err, tt.landed, tt.engaged)
 			}
 		}
-		var kept []string
-		rows, err := db.WriteDB().QueryContext(ctx, `SELECT click_id FROM click_marks`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, id)
-		}
-		rows.Close()
-		if !slices.Equal(kept, []string{early}) {
+		if kept := texts(t, db, `SELECT click_id FROM click_marks`); !slices.Equal(kept, []string{early}) {
 			t.Errorf("marks kept: %v, want the unwritten click's %s", kept, early)
 		}
 
@@ -1192,4 +1166,26 @@ func TestMarkClicks(t *testing.T) {
 			t.Errorf("click marked before the refused one = %+v, %v; want it unmarked with the batch", ref, err)
 		}
 	})
+}
+
+// texts returns the first column of q's rows, read from the writer.
+func texts(t *testing.T, db *store.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.WriteDB().QueryContext(context.Background(), q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
