@@ -344,6 +344,20 @@ type postedForm struct {
 	Errors map[string][]apperr.FieldError
 }
 
+// addMemberRequest is the body of POST …/members.
+type addMemberRequest struct {
+	Email string       `json:"email"`
+	Role  account.Role `json:"role"`
+}
+
+// addMemberResponse says what POST …/members did. It is the same for an
+// address with an account and one without, so that whoever manages
+// members cannot learn which addresses have accounts on the instance.
+type addMemberResponse struct {
+	Role    account.Role `json:"role"`
+	Invited bool         `json:"invited" doc:"true: the address was invited, whether it has an account or not, and its person joins with the role when they next sign in (GET …/invitations lists it until then); false: a member's role changed, or an operator added a user at once"`
+}
+
 // newTokenRequest is the body of POST …/tokens.
 type newTokenRequest struct {
 	Name string       `json:"name"`
@@ -396,6 +410,45 @@ func (s *Server) accountAPI() {
 				return err
 			}
 			writeJSON(w, http.StatusOK, listOf(ms))
+			return nil
+		})
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/members", Summary: "Add a member, as the settings page does: a member's role changes at once, anyone else is invited (by an operator: added at once)", Tag: "workspaces", Perm: account.ManageMembers, Req: typeOf[addMemberRequest](), Resp: typeOf[addMemberResponse]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			var req addMemberRequest
+			if err := decodeJSON(r.Body, &req); err != nil {
+				return err
+			}
+			invited, err := s.Accounts.AddMember(r.Context(), p, req.Email, req.Role)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, addMemberResponse{Role: req.Role, Invited: invited})
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/members/{id}", Summary: "Remove a member and revoke their tokens in the workspace", Tag: "workspaces", Perm: account.ManageMembers, Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			id, _ := pathID(r, "id")
+			if err := s.Accounts.RemoveMember(r.Context(), p, id); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/invitations", Summary: "List invitations: addresses invited who have not joined yet", Tag: "workspaces", Perm: account.ManageMembers, Resp: typeOf[list[account.Invitation]]()},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			invs, err := s.Accounts.Invitations(r.Context(), p)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, listOf(invs))
+			return nil
+		})
+	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/invitations/{email}", Summary: "Withdraw an invitation", Tag: "workspaces", Perm: account.ManageMembers, Status: http.StatusNoContent},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			if err := s.Accounts.CancelInvitation(r.Context(), p, r.PathValue("email")); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/tokens", Summary: "List API tokens (one's own, or all for admins)", Tag: "tokens", Resp: typeOf[list[account.Token]]()},
