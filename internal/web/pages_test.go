@@ -208,6 +208,7 @@ func TestFirstRunSetup(t *testing.T) {
 
 func TestOperations(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner) // set up: the sign-in page shows
 	b := h.browser()
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if status, _ := b.get(path); status != 200 {

@@ -135,6 +135,7 @@ func TestWriteJSONInfinite(t *testing.T) {
 // /favicon.ico and log its 404 on each page load.
 func TestFavicon(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner) // set up: the sign-in page shows
 	b := h.browser()
 	_, body := b.get("/login")
 	m := regexp.MustCompile(`<link rel="icon" href="(/static/[0-9a-f]+/favicon\.svg)" type="image/svg\+xml">`).FindStringSubmatch(body)

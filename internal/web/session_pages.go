@@ -59,6 +59,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
+	if s.toSetupWait(w, r) {
+		return
+	}
 	s.render(w, r, http.StatusOK, "login", map[string]any{"Next": r.URL.Query().Get("next"), "PreCSRF": s.preCSRF(w, r)})
 }
 
@@ -82,7 +85,25 @@ func checkPreCSRF(r *http.Request) error {
 	return nil
 }
 
+// toSetupWait sends a person who would sign in before the first account
+// exists to the home page, which tells where the setup link is: no
+// address could pass the sign-in form yet. It reports whether it did.
+func (s *Server) toSetupWait(w http.ResponseWriter, r *http.Request) bool {
+	need, err := s.Accounts.NeedsSetup(r.Context())
+	if err != nil {
+		s.pageFail(w, r, err)
+		return true
+	}
+	if need {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+	return need
+}
+
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if s.toSetupWait(w, r) {
+		return
+	}
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
 	err := checkPreCSRF(r)
 	var u account.User

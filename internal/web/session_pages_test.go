@@ -130,6 +130,7 @@ func TestSkipLink(t *testing.T) {
 // page), and says so, so that a screen reader reads it with that language's voice.
 func TestLanguageButtonsSayTheirLanguage(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
+	h.tenant("acme", account.Owner) // set up: the sign-in page shows
 	_, body := h.browser().get("/login")
 	for _, want := range []string{`data-lang="en" lang="en">English</button>`, `data-lang="zh-CN" lang="zh-CN">中文</button>`} {
 		if !strings.Contains(body, want) {

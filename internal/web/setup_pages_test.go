@@ -144,3 +144,39 @@ func TestSetupBeginsWithBrowserZone(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginBeforeSetup: before the first account exists, the sign-in page
+// sends the person to the page that says where the setup link is, in
+// their language, where it showed a sign-in form no address could pass;
+// once set up, it shows the form.
+func TestLoginBeforeSetup(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	for _, c := range []struct{ lang, wait string }{
+		{"zh-CN", "Chorus 尚未初始化。请打开服务器日志中打印的初始化链接"},
+		{"en", "Chorus is not set up yet. Open the setup link printed in the server log"},
+	} {
+		b := h.browser()
+		lang := map[string]string{"Accept-Language": c.lang}
+		status, body, hdr := b.do("GET", "/login?next=/w/acme/brand", nil, lang)
+		if status != http.StatusSeeOther || hdr.Get("Location") != "/" {
+			t.Fatalf("%s: GET /login before setup: %d to %q, want 303 to /", c.lang, status, hdr.Get("Location"))
+		}
+		if strings.Contains(body, `name="password"`) {
+			t.Errorf("%s: GET /login before setup shows a sign-in form", c.lang)
+		}
+		status, body, _ = b.do("GET", "/", nil, lang)
+		if status != http.StatusOK || !strings.Contains(body, c.wait) || strings.Contains(body, `name="password"`) {
+			t.Errorf("%s: / before setup: %d, want the wait page saying %q", c.lang, status, c.wait)
+		}
+		// A sign-in form left open from before is sent there too.
+		status, _, hdr = b.do("POST", "/login", url.Values{"email": {"boss@example.com"}, "password": {"a long enough password"}}, lang)
+		if status != http.StatusSeeOther || hdr.Get("Location") != "/" {
+			t.Errorf("%s: POST /login before setup: %d to %q, want 303 to /", c.lang, status, hdr.Get("Location"))
+		}
+	}
+
+	h.tenant("acme", "")
+	if status, body := h.browser().get("/login"); status != http.StatusOK || !strings.Contains(body, `name="password"`) {
+		t.Errorf("GET /login once set up: %d, want the sign-in form", status)
+	}
+}
