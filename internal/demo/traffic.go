@@ -797,6 +797,12 @@ func collect(ctx context.Context, cs *conversion.Service, wsID int64, events []e
 		}
 		n += len(batch)
 	}
+	// The demo shop's server reports its events, so the workspace counts
+	// only the purchases it reports, as a shop with a server should: the
+	// public key on its pages could report any.
+	if err := cs.SetServerPurchasesOnly(ctx, wsID, true); err != nil {
+		return n, fmt.Errorf("demo: count the server's purchases only: %w", err)
+	}
 	return n, nil
 }
 

@@ -78,6 +78,7 @@ func TestDemoTraffic(t *testing.T) {
 					checkFigures(t, got)
 					checkAllowlist(t, d)
 					checkPace(t, d)
+					checkServerPurchasesOnly(t, d)
 					continue
 				}
 				// The same traffic again, not twice as much: only the
@@ -103,6 +104,20 @@ func (c cleanupDuring) WriteClicks(ctx context.Context, clicks []link.Click) (in
 	now := time.Now()
 	_, err = c.DB.ForgetVisitors(ctx, link.SaltCutoff(now), now.Add(-link.MarkLifetime))
 	return n, err
+}
+
+// checkServerPurchasesOnly: the demo shop's server reports its purchases,
+// so the workspace refuses those of the public key.
+func checkServerPurchasesOnly(t *testing.T, d Deps) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := d.Accounts.WorkspaceBySlug(ctx, Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site, err := d.Conversions.Site(ctx, ws.ID); err != nil || !site.ServerPurchasesOnly {
+		t.Errorf("the demo's site = %+v, %v; want only the server's purchases counted", site, err)
+	}
 }
 
 // checkPace: the running campaign's targets, measured on the demo's
