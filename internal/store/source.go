@@ -39,7 +39,7 @@ func (db *DB) ClaimDueSources(ctx context.Context, now time.Time, limit int) ([]
 	err := db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.conn().query(ctx, `SELECT `+sourceColumns+` FROM sources
 			WHERE enabled = $2 AND kind IN (`+strings.Join(kinds, ", ")+`) AND (next_poll_at IS NULL OR next_poll_at <= $1)
-			ORDER BY next_poll_at, id LIMIT `+fmt.Sprint(max(limit, 1))+db.forUpdate(true), args...)
+			ORDER BY next_poll_at NULLS FIRST, id LIMIT `+fmt.Sprint(max(limit, 1))+db.forUpdate(true), args...)
 		if err != nil {
 			return apperr.Wrap(err, "claim due sources")
 		}

@@ -79,6 +79,27 @@ func TestClaimDueSources(t *testing.T) {
 	})
 }
 
+// TestClaimNeverPolledFirst: a source never polled is the most due, on
+// both databases (PostgreSQL sorts NULL last unless told), so that a new
+// source is polled in the next run even when more sources are due than a
+// run claims.
+func TestClaimNeverPolledFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws := linkTestWorkspace(t, db)
+		past := time.Now().UTC().Add(-time.Hour)
+		for i, next := range []*time.Time{&past, &past, nil} {
+			if _, err := db.CreateSource(ctx, ws, listen.Source{Kind: "rss", Name: fmt.Sprint(i), Config: map[string]string{}, Enabled: true, PollSeconds: 900, NextPollAt: next}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := db.ClaimDueSources(ctx, time.Now(), 1)
+		if err != nil || len(got) != 1 || got[0].Name != "2" {
+			t.Fatalf("claimed %+v, %v; want the never-polled source 2", got, err)
+		}
+	})
+}
+
 // TestClaimDueSourcesOnce: two poll runs claiming at the same moment, as
 // on two nodes, never both claim a source.
 func TestClaimDueSourcesOnce(t *testing.T) {
