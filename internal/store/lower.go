@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql/driver"
 	"strings"
+	"unicode/utf8"
 
 	"modernc.org/sqlite"
 )
@@ -22,22 +23,13 @@ func (d Dialect) containsFolded(expr, q string) (string, string) {
 	low := strings.ToLower(q)
 	pattern := "%" + likeEscaper.Replace(low) + "%"
 	switch {
-	case strings.ToUpper(low) == low, d == SQLite && ascii(low):
+	case strings.ToUpper(low) == low, d == SQLite && !strings.ContainsFunc(low, func(r rune) bool { return r >= utf8.RuneSelf }):
 	case d == SQLite:
 		expr = "go_lower(" + expr + ")"
 	default:
 		expr = "LOWER(" + expr + ")"
 	}
 	return expr + ` LIKE $? ESCAPE '\'`, pattern
-}
-
-func ascii(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 func init() {
