@@ -288,14 +288,18 @@ func (s *Service) Collect(ctx context.Context, site Site, source string, p Paylo
 // the events before it moved), so that many events cost one commit
 // rather than one each: months of a shop's events, or the demo's. The
 // caller bounds a batch's size, since its transaction holds the writer.
-// Returns apperr.Invalid naming the event's index and field, and stores
-// nothing, when an event is bad; after a storage error, the events
-// before the failing one may be stored.
+// Returns apperr.Invalid naming the event's index and field
+// ("events[3].currency"), and stores nothing, when an event is bad; after
+// a storage error, the events before the failing one may be stored.
 func (s *Service) CollectBatch(ctx context.Context, site Site, source string, ps []Payload) ([]Result, error) {
 	es := make([]collected, len(ps))
 	for i, p := range ps {
 		var err error
 		if es[i], err = s.check(site, source, p); err != nil {
+			var fs apperr.Fields
+			if fs.Nest(fmt.Sprintf("events[%d].", i), err); fs.Err() != nil {
+				return nil, fs.Err()
+			}
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
 	}

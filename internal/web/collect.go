@@ -112,10 +112,15 @@ func (s *Server) collectSite(r *http.Request, p conversion.Payload) (conversion.
 		if err != nil {
 			return conversion.Site{}, "", err
 		}
-		return conversion.Site{WorkspaceID: pr.Workspace.ID, Currency: pr.Workspace.Currency}, conversion.SourceServer, nil
+		return serverSite(pr.Workspace), conversion.SourceServer, nil
 	}
 	site, err := s.Conversions.SiteByKey(r.Context(), p.Key)
 	return site, conversion.SourceSnippet, err
+}
+
+// serverSite is the site a shop's server reports to with a token of ws.
+func serverSite(ws account.Workspace) conversion.Site {
+	return conversion.Site{WorkspaceID: ws.ID, Currency: ws.Currency}
 }
 
 // statusAs writes another status than the error funnel chose: the body is

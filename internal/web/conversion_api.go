@@ -1,8 +1,11 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -44,6 +47,30 @@ func (s *Server) conversionRoutes() {
 				return err
 			}
 			return s.writeSnippet(w, r, p.Workspace.ID)
+		})
+	batches := newLimiter(collectBatchRate, collectBatchBurst, 10_000)
+	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/conversion-events", Summary: "A shop's server reports up to " + strconv.Itoa(maxCollectBatch) +
+		" events at once (months of orders, say), each as POST /collect takes it, in one transaction; a batch with a bad event stores nothing. " +
+		"Give each event an order_id or event_id, so that a batch sent again after an error stores nothing twice",
+		Tag: tag, Perm: account.EditContent, Req: typeOf[collectBatchRequest](), Resp: typeOf[collectBatchResponse](), MaxBody: maxCollectBatch*conversion.MaxPayloadBytes + 1<<10},
+		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+			if !batches.allow(w, fmt.Sprintf("t%d u%d", p.TokenID, p.User.ID), time.Now()) {
+				return apperr.New(apperr.TooMany, "error.conversion.rate_limited", nil)
+			}
+			var in collectBatchRequest
+			if err := decodeJSON(r.Body, &in); err != nil {
+				return err
+			}
+			ps, err := batchPayloads(in)
+			if err != nil {
+				return err
+			}
+			res, err := s.Conversions.CollectBatch(r.Context(), serverSite(p.Workspace), conversion.SourceServer, ps)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, collectBatchResponse{Results: res})
+			return nil
 		})
 	s.handleAPI(op{Method: "GET", Path: "/workspaces/{ws}/conversions", Summary: "Recent conversion events, newest first", Tag: tag, Perm: account.ReadReports, Resp: typeOf[list[conversion.Conversion]](),
 		Query: []param{{Name: "event", Doc: "Only this event (landing, purchase, custom:name …)"}, {Name: "campaign", Type: typeOf[int64](), Doc: "Only the events attributed to this campaign"},
@@ -133,6 +160,52 @@ func (s *Server) writeSnippet(w http.ResponseWriter, r *http.Request, ws int64) 
 	}
 	writeJSON(w, http.StatusOK, s.snippetInfo(r, site))
 	return nil
+}
+
+// A batch of a shop server's events: at most maxCollectBatch, and at most
+// collectBatchRate batches a second per token after a burst.
+const (
+	maxCollectBatch   = 500
+	collectBatchRate  = 2
+	collectBatchBurst = 20
+)
+
+// collectBatchRequest is a batch of events, each decoded as POST
+// /collect's body is.
+type collectBatchRequest struct {
+	Events []json.RawMessage `json:"events"`
+}
+
+// rawFieldTypes documents the events, decoded one by one, as payloads.
+func (collectBatchRequest) rawFieldTypes() map[string]reflect.Type {
+	return map[string]reflect.Type{"events": typeOf[[]conversion.Payload]()}
+}
+
+type collectBatchResponse struct {
+	Results []conversion.Result `json:"results" doc:"One result per event, in the batch's order"`
+}
+
+// batchPayloads parses a batch's events, naming a bad one's fields by its
+// index (events[3].value).
+func batchPayloads(in collectBatchRequest) ([]conversion.Payload, error) {
+	var fs apperr.Fields
+	switch {
+	case len(in.Events) == 0:
+		fs.Add("events", "error.required")
+	case len(in.Events) > maxCollectBatch:
+		fs.Add("events", "error.conversion.too_many_events", "Max", maxCollectBatch)
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	ps := make([]conversion.Payload, len(in.Events))
+	for i, raw := range in.Events {
+		var err error
+		if ps[i], err = conversion.ParsePayload(raw); err != nil {
+			fs.Nest(fmt.Sprintf("events[%d].", i), err)
+		}
+	}
+	return ps, fs.Err()
 }
 
 // funnelResponse is the funnel of the selection, and its breakdown when
