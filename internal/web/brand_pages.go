@@ -180,6 +180,10 @@ type brandDoc struct {
 	// check validates a body without saving it, for a form with values
 	// that do not parse; nil when the document has no such values.
 	check func(body []byte) error
+	// currency names the field that is a currency, chosen as the
+	// workspace's is (currencyPicker), with the catalog key of its hint;
+	// "" for none.
+	currency, currencyHint string
 }
 
 // versioned is a brand document with its brand.Revision.
@@ -187,20 +191,33 @@ type versioned interface{ ItemVersion() string }
 
 func (s *Server) registerBrandDoc(d brandDoc) {
 	base := "/w/{ws}/brand/" + d.Path
-	form := func(w http.ResponseWriter, r *http.Request, status int, version string, values map[string]any, err error) {
-		s.render(w, r, status, "brand_doc", map[string]any{"Section": "brand", "Doc": d, "Version": version,
-			"Form": newFormView(d.Path, d.Fields, values, err), "FormError": formError(err)})
+	// The currency field is a picker below the others.
+	typed := slices.DeleteFunc(slices.Clone(d.Fields), func(f field) bool { return f.Name == d.currency })
+	form := func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, version string, values map[string]any, err error) {
+		fv := newFormView(d.Path, typed, values, err)
+		data := map[string]any{"Section": "brand", "Doc": d, "Version": version, "Form": fv, "FormError": formError(err)}
+		if d.currency != "" {
+			cur, _ := values[d.currency].(string)
+			data["Currency"] = s.currencyPicker(r, &fv, d.Path, d.currency, d.currencyHint, cur, p.Workspace.Currency, err)
+			data["Form"] = fv
+		}
+		s.render(w, r, status, "brand_doc", data)
 	}
 	s.mux.Handle("GET "+base, s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		v, err := d.load(r, p)
 		if err != nil {
 			return err
 		}
-		form(w, r, http.StatusOK, v.ItemVersion(), formValues(d.Fields, v), nil)
+		form(w, r, p, http.StatusOK, v.ItemVersion(), formValues(d.Fields, v), nil)
 		return nil
 	}))
 	s.mux.Handle("POST "+base, s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		version := r.PostFormValue("version")
+		if d.currency != "" {
+			// "other…" left empty is an empty code, which the document
+			// refuses in words.
+			r.PostForm.Set(d.currency, picked(r.PostForm, d.currency, &apperr.Fields{}))
+		}
 		body, err := formToJSON(d.Fields, r.PostForm)
 		switch {
 		case err == nil:
@@ -216,7 +233,7 @@ func (s *Server) registerBrandDoc(d brandDoc) {
 			version = cur.ItemVersion()
 		}
 		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
-			form(w, r, status(err), version, rawFormValues(d.Fields, r.PostForm), err)
+			form(w, r, p, status(err), version, rawFormValues(d.Fields, r.PostForm), err)
 			return nil
 		}
 		if err != nil {
@@ -264,8 +281,27 @@ func (s *Server) brandDocs() []brandDoc {
 					return err
 				}
 				return v.Validate()
-			}},
+			}, currency: "currency", currencyHint: "brand.budget.currency_hint"},
 	}
+}
+
+// currencyPicker is the picker of a brand document's currency field name
+// (the budget's, that of the team's hourly costs) with the hint of key
+// hint and cur chosen: the workspace currency's list, the workspace's
+// first when the list lacks it. err's errors of the field show beside it,
+// and not again above form.
+func (s *Server) currencyPicker(r *http.Request, form *formView, kind, name, hint, cur, workspace string, err error) picker {
+	errs := fieldErrors(err)[name]
+	form.Other = slices.DeleteFunc(form.Other, func(e apperr.FieldError) bool { return e.Field == name })
+	loc := s.locale(r)
+	label := func(c string) string { return s.currencyLabel(loc, c) }
+	codes := commonCurrencies
+	if !slices.Contains(codes, workspace) && account.ValidCurrency(workspace) {
+		codes = append([]string{workspace}, codes...)
+	}
+	p := newPicker(name, cur, workspace, errs, label, pickerGroup{Options: options(codes, label)})
+	p.Label, p.Hint = "field."+kind+"."+name, hint
+	return p
 }
 
 // brandOverview is the step-1 landing page: everything the team said about

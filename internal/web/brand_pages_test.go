@@ -318,3 +318,65 @@ func TestBrandEmptyListsSayWhatToDo(t *testing.T) {
 		t.Error("an empty list's sentence keeps its bullet")
 	}
 }
+
+// TestBudgetCurrencyPicker: the brand budget's currency, that of the
+// team's hourly costs, is chosen from the workspace currency's list, the
+// workspace's chosen until another is saved, where it was typed text; the
+// hint says that a campaign counts the team's hours only in the
+// workspace's currency. Another code is typed beside "other…", and a
+// refused one stays there with its error.
+func TestBudgetCurrencyPicker(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	ctx := context.Background()
+	b := h.browser()
+	b.login(owner.email, owner.password)
+	has := func(what, body string, want ...string) {
+		t.Helper()
+		for _, s := range want {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: page lacks %q in %s", what, s, between(body, `id="doc-form"`, `</form>`))
+			}
+		}
+	}
+	_, body := b.get("/w/acme/brand/budget")
+	has("new budget", body, `<select id="f-currency" name="currency"`, `<option value="CNY" selected>CNY · 人民币 · Chinese yuan</option>`,
+		`<option value="other">其他币种…</option>`, `name="currency_other" type="text" value=""`, "工作区币种")
+	if strings.Contains(body, `name="currency" type="text"`) {
+		t.Error("the budget's currency is still a text input")
+	}
+	save := func(form url.Values, want int) string {
+		t.Helper()
+		_, page := b.get("/w/acme/brand/budget")
+		if m := regexp.MustCompile(`name="version" value="([^"]*)"`).FindStringSubmatch(page); m != nil {
+			form.Set("version", m[1])
+		}
+		form.Set("monthly", "50000")
+		status, body, _ := b.post("/w/acme/brand/budget", form)
+		if status != want {
+			t.Fatalf("save %v: status %d, want %d: %s", form, status, want, between(body, `id="doc-form"`, `</form>`))
+		}
+		return body
+	}
+	stored := func() string {
+		t.Helper()
+		v, err := h.brand.Budget(ctx, owner.ws.ID, "")
+		must(t, err)
+		return v.Currency
+	}
+	save(url.Values{"currency": {"HKD"}}, http.StatusSeeOther)
+	if got := stored(); got != "HKD" {
+		t.Errorf("stored %q, want HKD", got)
+	}
+	save(url.Values{"currency": {"other"}, "currency_other": {"MXN"}}, http.StatusSeeOther)
+	if got := stored(); got != "MXN" {
+		t.Errorf("stored %q, want MXN", got)
+	}
+	_, body = b.get("/w/acme/brand/budget")
+	has("saved MXN", body, `<option value="MXN" selected>`)
+	body = save(url.Values{"currency": {"other"}, "currency_other": {"XYZ"}}, http.StatusUnprocessableEntity)
+	has("refused XYZ", body, `name="currency_other" type="text" value="XYZ"`, `<option value="other" selected>`, `id="f-currency-err"`, "“XYZ”不是 ISO 4217 货币代码")
+	if got := stored(); got != "MXN" {
+		t.Errorf("after a refused save stored %q, want MXN", got)
+	}
+}

@@ -242,12 +242,16 @@ func (s *Server) workspacePickers(r *http.Request, form *formView, prefix, zone,
 // without JavaScript, both post and the handler reads the input only when
 // "other…" is chosen.
 type picker struct {
-	Name       string // the form field; the input is Name_other
-	Groups     []pickerGroup
-	Value      string
-	Other      bool // "other…" is chosen, and Value shows in its input
-	OtherValue string
-	Errors     []apperr.FieldError
+	Name string // the form field; the input is Name_other
+	// Label and Hint are the catalog keys of the label and the hint, when
+	// not a workspace setting's (field.workspace.Name,
+	// settings.picker.Name.hint).
+	Label, Hint string
+	Groups      []pickerGroup
+	Value       string
+	Other       bool // "other…" is chosen, and Value shows in its input
+	OtherValue  string
+	Errors      []apperr.FieldError
 }
 
 // pickerGroup is an <optgroup>, or plain options without a Label.
