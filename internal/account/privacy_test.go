@@ -20,7 +20,7 @@ import (
 func TestNoRawAddressStored(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := account.NewService(db, account.NewThrottle(db, 15*time.Minute, 2, 100))
+		s := account.NewService(db, account.NewThrottle(db, 15*time.Minute, account.ThrottleLimits{PerAccountNetwork: 100, PerNetwork: 2, PerAccount: 100}))
 		mustUser(t, s, "ann@example.com", false)
 		w := mustWorkspace(t, s, "acme", "ann@example.com")
 		const v4, v6 = "203.0.113.77", "2001:db8:abcd:12:3456:789a:bcde:f012"

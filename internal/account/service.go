@@ -26,7 +26,7 @@ type Service struct {
 }
 
 // NewService returns a service over store; the throttle limits failed
-// sign-ins per IP and per account.
+// sign-ins (ThrottleLimits).
 func NewService(store Store, throttle *Throttle) *Service {
 	return &Service{store: store, throttle: throttle, now: time.Now}
 }
@@ -102,8 +102,10 @@ func (s *Service) WorkspaceBySlug(ctx context.Context, slug string) (Workspace, 
 	return s.store.WorkspaceBySlug(ctx, slug)
 }
 
-// Authenticate checks an e-mail and password. Failures are throttled per IP
-// and per account: apperr.TooMany says how many minutes to wait. A wrong
+// Authenticate checks an e-mail and password. Failures are throttled per
+// account at a network, per network and per account (ThrottleLimits):
+// apperr.TooMany says how many minutes to wait. A good password clears
+// the failures on the account from the client's network only. A wrong
 // e-mail and a wrong password give the same apperr.Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	u, _, err := s.authenticate(ctx, email, password, ip)
@@ -134,7 +136,7 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip string) 
 	if !CheckPassword(hash, password) {
 		return User{}, "", s.failed(ctx, ip, email)
 	}
-	if err := s.throttle.Succeed(ctx, email); err != nil {
+	if err := s.throttle.Succeed(ctx, ip, email); err != nil {
 		return User{}, "", err
 	}
 	return u, hash, nil
@@ -281,7 +283,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, password string) (Us
 	if err := s.store.SetPasswordHash(ctx, u.ID, HashPassword(password), ""); err != nil {
 		return User{}, err
 	}
-	return u, s.throttle.Succeed(ctx, email)
+	return u, s.throttle.Forget(ctx, email)
 }
 
 // SetLocale remembers the user's language.

@@ -153,23 +153,92 @@ func TestAuthenticate(t *testing.T) {
 		t.Fatalf("Authenticate after 4 failures: %v; want success (the earlier one was cleared)", err)
 	}
 
-	// Five failures on the account, from different IPs: the right password
-	// is refused too.
+	// Five failures on the account from one network (addresses of one
+	// /24): the right password is refused there too, not elsewhere.
 	for i := range 5 {
 		_, err := s.Authenticate(ctx, "ann@example.com", "wrong password!", fmt.Sprintf("10.0.1.%d", i))
 		wantCode(t, "failure", err, apperr.Unauthorized)
 	}
-	_, err = s.Authenticate(ctx, "ann@example.com", goodPassword, "10.0.9.9")
-	wantCode(t, "right password after 5 failures", err, apperr.TooMany)
+	_, err = s.Authenticate(ctx, "ann@example.com", goodPassword, "10.0.1.99")
+	wantCode(t, "right password after 5 failures from its network", err, apperr.TooMany)
 	var ae *apperr.Error
 	if errors.As(err, &ae); ae == nil || ae.Args["Minutes"] != 15 {
 		t.Fatalf("TooMany args = %+v; want Minutes 15", ae)
 	}
+	if _, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "10.0.9.9"); err != nil {
+		t.Fatalf("right password from another network after 5 failures: %v; want signed in", err)
+	}
 	// Other accounts are not affected.
 	mustUser(t, s, "bob@example.com", false)
-	if _, err := s.Authenticate(ctx, "bob@example.com", goodPassword, "10.0.9.9"); err != nil {
+	if _, err := s.Authenticate(ctx, "bob@example.com", goodPassword, "10.0.1.99"); err != nil {
 		t.Fatalf("another account after ann was throttled: %v", err)
 	}
+}
+
+// TestDistributedGuessingThrottlesAccount: guesses on one account spread
+// over many networks, none of them throttled on its own, are still held
+// to account.DefaultLimits().PerAccount a window; then the right password
+// is refused from everywhere, and other accounts are not.
+func TestDistributedGuessingThrottlesAccount(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	mustUser(t, s, "ann@example.com", false)
+	mustUser(t, s, "bob@example.com", false)
+	lim := account.DefaultLimits()
+	for n := range lim.PerAccount / lim.PerAccountNetwork {
+		ip := fmt.Sprintf("198.51.%d.7", n)
+		for i := range lim.PerAccountNetwork {
+			_, err := s.Authenticate(ctx, "ann@example.com", fmt.Sprintf("guess %d", i), ip)
+			wantCode(t, fmt.Sprintf("guess %d from %s", i, ip), err, apperr.Unauthorized)
+		}
+	}
+	_, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "192.0.2.10")
+	wantCode(t, fmt.Sprintf("the right password from a fresh network after %d failures", lim.PerAccount), err, apperr.TooMany)
+	if _, err := s.Authenticate(ctx, "bob@example.com", goodPassword, "192.0.2.10"); err != nil {
+		t.Fatalf("another account: %v; want signed in", err)
+	}
+}
+
+// TestSprayingThrottlesNetwork: one network trying a password or two on
+// many accounts is throttled after account.DefaultLimits().PerNetwork
+// failures, on every account, while other networks are not.
+func TestSprayingThrottlesNetwork(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	mustUser(t, s, "ann@example.com", false)
+	const sprayer = "2001:db8:5:6::1"
+	for i := range account.DefaultLimits().PerNetwork {
+		_, err := s.Authenticate(ctx, fmt.Sprintf("user%d@example.com", i), "Summer2026!", sprayer)
+		wantCode(t, fmt.Sprintf("spraying account %d", i), err, apperr.Unauthorized)
+	}
+	_, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "2001:db8:5:6::2")
+	wantCode(t, "an untried account from the sprayer's /64", err, apperr.TooMany)
+	if _, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "2001:db8:5:7::1"); err != nil {
+		t.Fatalf("the account from another network: %v; want signed in", err)
+	}
+}
+
+func TestStrangerCannotLockOutOwner(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t)
+	ctx := context.Background()
+	mustUser(t, s, "ann@example.com", false)
+	for _, ip := range []string{"198.51.100.7", "203.0.113.9", "2001:db8:66::1"} {
+		for i := range 5 {
+			_, err := s.Authenticate(ctx, "ann@example.com", fmt.Sprintf("guess %d", i), ip)
+			wantCode(t, "a stranger's guess from "+ip, err, apperr.Unauthorized)
+		}
+		_, err := s.Authenticate(ctx, "ann@example.com", goodPassword, ip)
+		wantCode(t, "the right password from "+ip+" after its 5 failures", err, apperr.TooMany)
+	}
+	if _, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "192.0.2.10"); err != nil {
+		t.Fatalf("the owner at her own network after strangers' 15 failures: %v; want signed in", err)
+	}
+	// The owner's success does not lift the strangers' throttle.
+	_, err := s.Authenticate(ctx, "ann@example.com", goodPassword, "198.51.100.7")
+	wantCode(t, "a stranger's network after the owner signed in", err, apperr.TooMany)
 }
 
 func TestSessions(t *testing.T) {
@@ -771,7 +840,8 @@ func TestChangePassword(t *testing.T) {
 
 // TestChangePasswordThrottled: a wrong current password is a failed
 // sign-in, so guessing it on a browser left signed in is throttled as
-// signing in is, and then even the right one is refused on its field.
+// signing in is, and then even the right one is refused on its field
+// from that network.
 func TestChangePasswordThrottled(t *testing.T) {
 	t.Parallel()
 	s, _ := newService(t)
@@ -783,12 +853,17 @@ func TestChangePasswordThrottled(t *testing.T) {
 		wantCode(t, "wrong current password", err, apperr.Invalid)
 	}
 	_, err := s.Authenticate(ctx, ann.Email, goodPassword, "10.0.0.2")
-	wantCode(t, "signing in after 5 wrong current passwords", err, apperr.TooMany)
+	wantCode(t, "signing in from the same network after 5 wrong current passwords", err, apperr.TooMany)
 	err = s.ChangePassword(ctx, ann, goodPassword, "a brand new passphrase", here, "10.0.0.2")
 	wantCode(t, "the right current password while throttled", err, apperr.TooMany)
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "current_password" || ae.Fields[0].Key != "error.login_throttled" {
 		t.Fatalf("throttled ChangePassword = %+v; want error.login_throttled on current_password", ae)
+	}
+	// As with signing in, the guesses throttle the account at their
+	// network only.
+	if _, err := s.Authenticate(ctx, ann.Email, goodPassword, "192.0.2.10"); err != nil {
+		t.Fatalf("signing in from another network after 5 wrong current passwords: %v; want signed in", err)
 	}
 }
 

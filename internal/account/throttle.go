@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -22,34 +23,78 @@ type FailureStore interface {
 	SignInFailures(ctx context.Context, key string, since time.Time, limit int) ([]time.Time, error)
 	// ClearSignInFailures forgets key's failures.
 	ClearSignInFailures(ctx context.Context, key string) error
+	// ClearSignInFailuresWithPrefix forgets the failures of every key
+	// that begins with prefix.
+	ClearSignInFailuresWithPrefix(ctx context.Context, prefix string) error
 	// KeepSecret returns the instance secret name, storing candidate as
 	// it first when it is not set: every node gets the value stored
 	// first, however many ask at once.
 	KeepSecret(ctx context.Context, name, candidate string) (string, error)
 }
 
-// Throttle limits failed sign-ins per IP and per account within a window.
-// Failures are kept in the store (and deleted by the cleanup job a day
-// later), so with several nodes the limits are the same as with one.
+// ThrottleLimits are how many failed sign-ins a throttle allows within
+// its window, counted three ways; a sign-in waits while any count is
+// full. A throttled try is refused before its password is checked, so it
+// adds to no count.
+type ThrottleLimits struct {
+	// PerAccountNetwork counts failures on one account from one network
+	// (KeptNetwork: an IPv4 /24, an IPv6 /48, so that rotating addresses
+	// a customer holds buys no tries): guessing one password from one
+	// place. It is the strict limit, and it holds that account at that
+	// network only: a stranger who fails it does not refuse the owner at
+	// theirs.
+	PerAccountNetwork int
+	// PerNetwork counts failures from one network (ClientNetwork) on
+	// any accounts: trying a few passwords on many accounts (password
+	// spraying).
+	PerNetwork int
+	// PerAccount counts failures on one account from anywhere: guessing
+	// spread over many networks. Each network adds at most
+	// PerAccountNetwork, so set it well above that: only that many
+	// networks' worth of failures refuses the owner too.
+	PerAccount int
+}
+
+// Throttle limits failed sign-ins per account and network, per network
+// and per account within a window (ThrottleLimits). Failures are kept in
+// the store (and deleted by the cleanup job a day later), so with several
+// nodes the limits are the same as with one.
 type Throttle struct {
-	store   FailureStore
-	window  time.Duration
-	perIP   int
-	perUser int
-	now     func() time.Time
+	store  FailureStore
+	window time.Duration
+	limits ThrottleLimits
+	now    func() time.Time
 
 	mu  sync.Mutex
 	key []byte // the instance's failure key, once read
 }
 
-// NewThrottle allows perIP failures from one IP and perUser failures on one
-// account within window.
-func NewThrottle(store FailureStore, window time.Duration, perIP, perUser int) *Throttle {
-	return &Throttle{store: store, window: window, perIP: max(perIP, 1), perUser: max(perUser, 1), now: time.Now}
+// NewThrottle allows limits' failures within window; a limit below 1 is 1.
+func NewThrottle(store FailureStore, window time.Duration, limits ThrottleLimits) *Throttle {
+	limits.PerAccountNetwork = max(limits.PerAccountNetwork, 1)
+	limits.PerNetwork = max(limits.PerNetwork, 1)
+	limits.PerAccount = max(limits.PerAccount, 1)
+	return &Throttle{store: store, window: window, limits: limits, now: time.Now}
 }
 
-// DefaultThrottle allows 20 failures an IP and 5 an account in 15 minutes.
-func DefaultThrottle(store FailureStore) *Throttle { return NewThrottle(store, 15*time.Minute, 20, 5) }
+// DefaultLimits are the limits of DefaultThrottle: within DefaultWindow,
+// 5 failures on an account from one network (a /24 or /48), 20 from one
+// network on any accounts, and 50 on an account from anywhere. A person
+// who mistypes their password at their own network waits after 5 tries,
+// as before; strangers who know the e-mail need ten such networks within
+// the window to refuse its owner at theirs, and guessing spread over any
+// number of networks is still held to 50 tries a quarter of an hour.
+func DefaultLimits() ThrottleLimits {
+	return ThrottleLimits{PerAccountNetwork: 5, PerNetwork: 20, PerAccount: 50}
+}
+
+// DefaultWindow is the window of DefaultThrottle.
+const DefaultWindow = 15 * time.Minute
+
+// DefaultThrottle allows DefaultLimits in DefaultWindow.
+func DefaultThrottle(store FailureStore) *Throttle {
+	return NewThrottle(store, DefaultWindow, DefaultLimits())
+}
 
 // FailureRetention is how long failed sign-ins are kept: beyond any window.
 const FailureRetention = 24 * time.Hour
@@ -78,22 +123,44 @@ func (t *Throttle) failureKey(ctx context.Context) ([]byte, error) {
 	return t.key, nil
 }
 
-// keys are the keys of a sign-in's failures: the client's network
-// (ClientNetwork) and the e-mail, each as its keyed hash, which also
-// stores a 1 MB e-mail in a few bytes (PostgreSQL's index refuses a long
-// key).
-func (t *Throttle) keys(ctx context.Context, ip, email string) (ipKey, userKey string, err error) {
+// failureKeys are the keys a sign-in's failures are counted under, each
+// a keyed hash, which also stores a 1 MB e-mail in a few bytes
+// (PostgreSQL's index refuses a long key).
+type failureKeys struct {
+	pair    string // the account at the network: "pair#" + user's hash + "#" + the pair's
+	network string // the client's network: "ip#" + its hash
+	user    string // the account: "user#" + its hash
+	account string // the account's hash, which begins its pairs' keys
+}
+
+// keys returns the failure keys of a sign-in from ip on email. A pair's
+// key begins with the account's hash, so that forgetting an account's
+// failures (Forget) finds those of every network.
+func (t *Throttle) keys(ctx context.Context, ip, email string) (failureKeys, error) {
 	key, err := t.failureKey(ctx)
 	if err != nil {
-		return "", "", err
+		return failureKeys{}, err
 	}
 	sum := func(kind, v string) string {
 		m := hmac.New(sha256.New, key)
 		m.Write([]byte(kind + ":" + v))
-		return kind + "#" + hex.EncodeToString(m.Sum(nil))
+		return hex.EncodeToString(m.Sum(nil))
 	}
-	return sum("ip", ClientNetwork(ip)), sum("user", email), nil
+	user := sum("user", email)
+	site := KeptNetwork(ip)
+	if site == "" {
+		site = ip // no address (tests, a misconfigured proxy): counted as it is
+	}
+	return failureKeys{
+		pair:    pairPrefix(user) + sum("pair", fmt.Sprintf("%d:%s:%s", len(site), site, email)),
+		network: "ip#" + sum("ip", ClientNetwork(ip)),
+		user:    "user#" + user,
+		account: user,
+	}, nil
 }
+
+// pairPrefix begins the pair keys of the account whose hash is user.
+func pairPrefix(user string) string { return "pair#" + user + "#" }
 
 // ClientNetwork is the part of a client's address that limits count: an
 // IPv6 address's /64, which is what one subscriber or host gets and can
@@ -133,26 +200,26 @@ func KeptNetwork(addr string) string {
 	return p.String()
 }
 
-// Wait returns how long ip or email must wait before another try; 0 when
-// they may try now.
+// Wait returns how long a sign-in from ip on email must wait before
+// another try; 0 when it may try now.
 func (t *Throttle) Wait(ctx context.Context, ip, email string) (time.Duration, error) {
-	ipKey, userKey, err := t.keys(ctx, ip, email)
+	k, err := t.keys(ctx, ip, email)
 	if err != nil {
 		return 0, err
 	}
 	now := t.now()
 	var wait time.Duration
-	for _, k := range []struct {
+	for _, c := range []struct {
 		key   string
 		limit int
-	}{{ipKey, t.perIP}, {userKey, t.perUser}} {
-		fails, err := t.store.SignInFailures(ctx, k.key, now.Add(-t.window), k.limit)
+	}{{k.pair, t.limits.PerAccountNetwork}, {k.network, t.limits.PerNetwork}, {k.user, t.limits.PerAccount}} {
+		fails, err := t.store.SignInFailures(ctx, c.key, now.Add(-t.window), c.limit)
 		if err != nil {
 			return 0, err
 		}
 		// The oldest of the last limit failures leaves the window first.
-		if len(fails) == k.limit {
-			wait = max(wait, fails[k.limit-1].Add(t.window).Sub(now))
+		if len(fails) == c.limit {
+			wait = max(wait, fails[c.limit-1].Add(t.window).Sub(now))
 		}
 	}
 	return wait, nil
@@ -160,18 +227,35 @@ func (t *Throttle) Wait(ctx context.Context, ip, email string) (time.Duration, e
 
 // Fail records a failed sign-in from ip on email.
 func (t *Throttle) Fail(ctx context.Context, ip, email string) error {
-	ipKey, userKey, err := t.keys(ctx, ip, email)
+	k, err := t.keys(ctx, ip, email)
 	if err != nil {
 		return err
 	}
-	return t.store.AddSignInFailures(ctx, []string{ipKey, userKey}, t.now())
+	return t.store.AddSignInFailures(ctx, []string{k.pair, k.network, k.user}, t.now())
 }
 
-// Succeed clears an account's failures after a good sign-in; the IP's stay.
-func (t *Throttle) Succeed(ctx context.Context, email string) error {
-	_, userKey, err := t.keys(ctx, "", email)
+// Succeed forgets the failures on email from ip's network after a good
+// sign-in there. The account's count over all networks and the network's
+// over all accounts stay until they leave the window: someone guessing
+// elsewhere gets no new tries whenever the owner signs in.
+func (t *Throttle) Succeed(ctx context.Context, ip, email string) error {
+	k, err := t.keys(ctx, ip, email)
 	if err != nil {
 		return err
 	}
-	return t.store.ClearSignInFailures(ctx, userKey)
+	return t.store.ClearSignInFailures(ctx, k.pair)
+}
+
+// Forget forgets every failure on email, from every network, as after an
+// operator set the account's password: its owner may sign in at once.
+// The networks' counts stay.
+func (t *Throttle) Forget(ctx context.Context, email string) error {
+	k, err := t.keys(ctx, "", email)
+	if err != nil {
+		return err
+	}
+	if err := t.store.ClearSignInFailuresWithPrefix(ctx, pairPrefix(k.account)); err != nil {
+		return err
+	}
+	return t.store.ClearSignInFailures(ctx, k.user)
 }

@@ -14,9 +14,9 @@ import (
 
 // throttleOn returns a throttle over db on a clock the test moves, and a
 // Wait that fails the test on a store error.
-func throttleOn(t *testing.T, db *store.DB, window time.Duration, perIP, perUser int) (*account.Throttle, *time.Time, func(ip, email string) time.Duration) {
+func throttleOn(t *testing.T, db *store.DB, window time.Duration, limits account.ThrottleLimits) (*account.Throttle, *time.Time, func(ip, email string) time.Duration) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	th := account.NewThrottle(db, window, perIP, perUser)
+	th := account.NewThrottle(db, window, limits)
 	account.SetThrottleClock(th, func() time.Time { return now })
 	wait := func(ip, email string) time.Duration {
 		t.Helper()
@@ -36,40 +36,113 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func TestThrottlePerAccount(t *testing.T) {
+// TestThrottlePerAccountNetwork: failures on one account from one network
+// throttle that account there, also from another address of the same
+// /24, which is what one customer holds; the owner at another network
+// and other accounts from the same network may still try. Anyone who
+// knew an e-mail could refuse its owner everywhere before.
+func TestThrottlePerAccountNetwork(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		th, now, wait := throttleOn(t, db, 15*time.Minute, 20, 3)
+		th, now, wait := throttleOn(t, db, 15*time.Minute, account.ThrottleLimits{PerAccountNetwork: 3, PerNetwork: 20, PerAccount: 100})
+		const stranger, neighbour, owner = "198.51.100.7", "198.51.100.200", "203.0.113.9"
 		for i := range 3 {
-			if w := wait("ip1", "ann"); w != 0 {
+			if w := wait(stranger, "ann"); w != 0 {
 				t.Fatalf("Wait before failure %d = %v; want 0", i+1, w)
 			}
-			must(t, th.Fail(ctx, "ip1", "ann"))
+			must(t, th.Fail(ctx, stranger, "ann"))
 			*now = now.Add(time.Minute)
 		}
 		// Failures at 12:00, 12:01, 12:02; now 12:03: wait until 12:15.
-		if w := wait("ip2", "ann"); w != 12*time.Minute {
-			t.Fatalf("Wait after 3 failures = %v; want 12m (from any IP)", w)
+		if w := wait(neighbour, "ann"); w != 12*time.Minute {
+			t.Fatalf("Wait from the same /24 after 3 failures = %v; want 12m", w)
 		}
-		if w := wait("ip1", "bob"); w != 0 {
+		if w := wait(owner, "ann"); w != 0 {
+			t.Fatalf("Wait for the account from another network = %v; want 0 (a stranger cannot lock the owner out)", w)
+		}
+		if w := wait(stranger, "bob"); w != 0 {
 			t.Fatalf("Wait for another account = %v; want 0", w)
 		}
 		*now = now.Add(12*time.Minute - time.Second)
-		if w := wait("ip1", "ann"); w != time.Second {
+		if w := wait(stranger, "ann"); w != time.Second {
 			t.Fatalf("Wait a second before the window ends = %v; want 1s", w)
 		}
 		*now = now.Add(time.Second)
-		if w := wait("ip1", "ann"); w != 0 {
+		if w := wait(stranger, "ann"); w != 0 {
 			t.Fatalf("Wait once the first failure left the window = %v; want 0", w)
 		}
 		// Two failures are still in the window: one more throttles again.
-		must(t, th.Fail(ctx, "ip1", "ann"))
-		if w := wait("ip1", "ann"); w != time.Minute {
+		must(t, th.Fail(ctx, stranger, "ann"))
+		if w := wait(stranger, "ann"); w != time.Minute {
 			t.Fatalf("Wait after a new failure = %v; want 1m (until 12:01's failure leaves)", w)
 		}
-		must(t, th.Succeed(ctx, "ann"))
-		if w := wait("ip1", "ann"); w != 0 {
-			t.Fatalf("Wait after Succeed = %v; want 0", w)
+		// The owner signing in elsewhere does not free the stranger; a
+		// success at the network does.
+		must(t, th.Succeed(ctx, owner, "ann"))
+		if w := wait(stranger, "ann"); w != time.Minute {
+			t.Fatalf("Wait after a success at another network = %v; want still 1m", w)
+		}
+		must(t, th.Succeed(ctx, neighbour, "ann"))
+		if w := wait(stranger, "ann"); w != 0 {
+			t.Fatalf("Wait after Succeed at the network = %v; want 0", w)
+		}
+	})
+}
+
+// TestThrottlePerAccount: failures on one account from many networks,
+// each below its own limit, still throttle the account from everywhere
+// once there are enough of them; other accounts are not throttled.
+func TestThrottlePerAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, now, wait := throttleOn(t, db, 15*time.Minute, account.ThrottleLimits{PerAccountNetwork: 2, PerNetwork: 20, PerAccount: 6})
+		for n := range 3 {
+			ip := fmt.Sprintf("198.51.%d.7", n)
+			for range 2 {
+				if w := wait(ip, "ann"); w != 0 {
+					t.Fatalf("Wait from %s before its second failure = %v; want 0", ip, w)
+				}
+				must(t, th.Fail(ctx, ip, "ann"))
+			}
+			*now = now.Add(time.Minute)
+		}
+		// 6 failures, the oldest at 12:00; now 12:03.
+		if w := wait("203.0.113.9", "ann"); w != 12*time.Minute {
+			t.Fatalf("Wait from a fresh network after 6 failures from 3 = %v; want 12m", w)
+		}
+		if w := wait("203.0.113.9", "bob"); w != 0 {
+			t.Fatalf("Wait for another account = %v; want 0", w)
+		}
+		// A success clears no other network's failures, nor the account's count.
+		must(t, th.Succeed(ctx, "198.51.0.7", "ann"))
+		if w := wait("203.0.113.9", "ann"); w != 12*time.Minute {
+			t.Fatalf("Wait after a success = %v; want still 12m", w)
+		}
+	})
+}
+
+// TestThrottleForget: forgetting an account (an operator set its
+// password) forgets its failures from every network; other accounts'
+// and the networks' counts stay.
+func TestThrottleForget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		th, _, wait := throttleOn(t, db, 15*time.Minute, account.ThrottleLimits{PerAccountNetwork: 2, PerNetwork: 4, PerAccount: 100})
+		for _, ip := range []string{"198.51.100.7", "2001:db8:1::1"} {
+			for _, u := range []string{"ann", "bob"} {
+				must(t, th.Fail(ctx, ip, u))
+				must(t, th.Fail(ctx, ip, u))
+			}
+		}
+		must(t, th.Forget(ctx, "ann"))
+		if w := wait("198.51.100.8", "ann"); w != 0 {
+			t.Errorf("Wait for the forgotten account from a network that failed on it = %v; want 0", w)
+		}
+		if w := wait("198.51.100.8", "bob"); w != 15*time.Minute {
+			t.Errorf("Wait for another account from the same /24 = %v; want 15m", w)
+		}
+		if w := wait("2001:db8:1::1", "carl"); w != 15*time.Minute {
+			t.Errorf("Wait from a network with 4 failures = %v; want 15m (networks are not forgotten)", w)
 		}
 	})
 }
@@ -77,7 +150,7 @@ func TestThrottlePerAccount(t *testing.T) {
 func TestThrottlePerIP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		th, now, wait := throttleOn(t, db, 10*time.Minute, 3, 100)
+		th, now, wait := throttleOn(t, db, 10*time.Minute, account.ThrottleLimits{PerAccountNetwork: 100, PerNetwork: 3, PerAccount: 100})
 		for _, u := range []string{"a", "b", "c"} {
 			must(t, th.Fail(ctx, "ip1", u))
 		}
@@ -87,8 +160,8 @@ func TestThrottlePerIP(t *testing.T) {
 		if w := wait("ip2", "a"); w != 0 {
 			t.Fatalf("Wait from another IP = %v; want 0", w)
 		}
-		// Succeed clears the account, not the IP.
-		must(t, th.Succeed(ctx, "a"))
+		// Succeed clears the account at the IP, not the IP.
+		must(t, th.Succeed(ctx, "ip1", "a"))
 		if w := wait("ip1", "a"); w == 0 {
 			t.Fatalf("Wait from the IP after an account's success = 0; want still throttled")
 		}
@@ -105,7 +178,7 @@ func TestThrottlePerIP(t *testing.T) {
 func TestThrottlePerIPv6Network(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		th, _, wait := throttleOn(t, db, 10*time.Minute, 3, 100)
+		th, _, wait := throttleOn(t, db, 10*time.Minute, account.ThrottleLimits{PerAccountNetwork: 100, PerNetwork: 3, PerAccount: 100})
 		for i, u := range []string{"a", "b", "c"} {
 			must(t, th.Fail(ctx, fmt.Sprintf("2001:db8:1:2::%x", i+1), u))
 		}
@@ -139,7 +212,7 @@ func TestThrottlePerIPv6Network(t *testing.T) {
 func TestThrottleLongEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		th, _, wait := throttleOn(t, db, 10*time.Minute, 100, 2)
+		th, _, wait := throttleOn(t, db, 10*time.Minute, account.ThrottleLimits{PerAccountNetwork: 100, PerNetwork: 100, PerAccount: 2})
 		long := strings.Repeat("a", 1<<20) + "@example.com"
 		for range 2 {
 			must(t, th.Fail(ctx, "ip1", long))
@@ -165,8 +238,9 @@ func TestThrottleLongEmail(t *testing.T) {
 func TestThrottleAcrossNodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a, now, _ := throttleOn(t, db, 15*time.Minute, 20, 4)
-		b, _, _ := throttleOn(t, db, 15*time.Minute, 20, 4)
+		limits := account.ThrottleLimits{PerAccountNetwork: 20, PerNetwork: 20, PerAccount: 4}
+		a, now, _ := throttleOn(t, db, 15*time.Minute, limits)
+		b, _, _ := throttleOn(t, db, 15*time.Minute, limits)
 		account.SetThrottleClock(b, func() time.Time { return *now })
 		for range 2 {
 			must(t, a.Fail(ctx, "ip1", "ann"))
@@ -181,8 +255,8 @@ func TestThrottleAcrossNodes(t *testing.T) {
 		if err != nil || n != 0 {
 			t.Fatalf("cleanup within a day deleted %d, %v; want none", n, err)
 		}
-		if n, err := db.DeleteExpired(ctx, now.Add(account.FailureRetention+time.Minute)); err != nil || n != 8 {
-			t.Fatalf("cleanup after a day deleted %d, %v; want the 8 failure rows (4 a key)", n, err)
+		if n, err := db.DeleteExpired(ctx, now.Add(account.FailureRetention+time.Minute)); err != nil || n != 12 {
+			t.Fatalf("cleanup after a day deleted %d, %v; want the 12 failure rows (4 failures, 3 keys each)", n, err)
 		}
 	})
 }

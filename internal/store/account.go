@@ -627,6 +627,18 @@ func (db *DB) ClearSignInFailures(ctx context.Context, key string) error {
 	return apperr.Wrap(err, "clear failed sign-ins")
 }
 
+// ClearSignInFailuresWithPrefix forgets the failed sign-ins of every key
+// that begins with prefix. It reads the whole table (no index serves a
+// prefix under every PostgreSQL collation), which suits its one caller,
+// an operator setting a password.
+func (db *DB) ClearSignInFailuresWithPrefix(ctx context.Context, prefix string) error {
+	if prefix == "" {
+		return apperr.New(apperr.Invalid, "error.invalid", nil)
+	}
+	_, err := db.writer().exec(ctx, `DELETE FROM sign_in_failures WHERE substr(key, 1, $2) = $1`, prefix, len(prefix))
+	return apperr.Wrap(err, "clear failed sign-ins")
+}
+
 // DeleteExpired deletes sessions that expired before now, tokens revoked
 // before now and failed sign-ins older than account.FailureRetention,
 // returning how many rows went. Each table goes CleanupBatch rows a

@@ -655,6 +655,33 @@ func TestAccountDeleteExpired(t *testing.T) {
 
 func accountPtr[T any](v T) *T { return &v }
 
+// TestClearSignInFailuresWithPrefix: the failures of the keys that begin
+// with the prefix go, and no others: not a key the prefix is a prefix of
+// without its last character, not one that differs in case, and an empty
+// prefix clears nothing.
+func TestClearSignInFailuresWithPrefix(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+		keys := []string{"pair#ab#1", "pair#ab#2", "pair#ab#2", "pair#abc#1", "pair#AB#1", "user#ab", "x-pair#ab#1"}
+		if err := db.AddSignInFailures(ctx, keys, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ClearSignInFailuresWithPrefix(ctx, ""); err == nil {
+			t.Error("ClearSignInFailuresWithPrefix with no prefix: no error; want one")
+		}
+		if err := db.ClearSignInFailuresWithPrefix(ctx, "pair#ab#"); err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range map[string]int{"pair#ab#1": 0, "pair#ab#2": 0, "pair#abc#1": 1, "pair#AB#1": 1, "user#ab": 1, "x-pair#ab#1": 1} {
+			if got := failures(t, db, k); got != want {
+				t.Errorf("%s: %d failures left; want %d", k, got, want)
+			}
+		}
+	})
+}
+
 func TestMoneyRecorded(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
