@@ -138,8 +138,8 @@ func TestCollectBatchRefusesBadEvent(t *testing.T) {
 			{Event: conversion.Purchase, ClickID: c1, OrderID: "o-1", Value: 10, Currency: "USD"},
 		})
 		wantCode(t, "purchase in USD", err, apperr.Invalid)
-		if err == nil || !strings.Contains(err.Error(), "event 1") {
-			t.Errorf("err = %v; want it to name event 1", err)
+		if err == nil || !strings.Contains(err.Error(), "events[1].currency") {
+			t.Errorf("err = %v; want it to name events[1].currency", err)
 		}
 		stored, err := w.svc.List(ctx, w.ws, conversion.ListFilter{})
 		if err != nil || len(stored) != 0 {
