@@ -110,6 +110,9 @@ func Load(ctx context.Context, d Deps) (Login, error) {
 	if err != nil {
 		return Login{}, err
 	}
+	if err := inviteTeam(ctx, d.Accounts); err != nil {
+		return Login{}, err
+	}
 	if err := refresh(ctx, d.Brand, wsID); err != nil {
 		return Login{}, err
 	}
@@ -186,6 +189,40 @@ func ensureWorkspace(ctx context.Context, accounts *account.Service) (int64, err
 		return 0, fmt.Errorf("demo: create workspace %q: %w", Slug, err)
 	}
 	return w.ID, nil
+}
+
+// invitations are the brand's team members the demo's owner invited, who
+// have not signed up yet: the members list shows what an invitation looks
+// like. Their addresses are of the demo's own domain.
+var invitations = []struct {
+	email string
+	role  account.Role
+}{
+	{"chen.siyu@chorus.local", account.Editor}, // 陈思雨, the content editor
+	{"wang.ke@chorus.local", account.Agent},    // 王可, who answers customers
+}
+
+// inviteTeam invites the demo's team, again with each load. An operator
+// adds accounts that exist and invites no one, so a demo user made an
+// instance admin invites no one either.
+func inviteTeam(ctx context.Context, accounts *account.Service) error {
+	user, err := accounts.UserByEmail(ctx, Email)
+	if err != nil {
+		return fmt.Errorf("demo: look up user %s: %w", Email, err)
+	}
+	p, err := accounts.Enter(ctx, user, Slug)
+	if err != nil {
+		return fmt.Errorf("demo: enter workspace %q: %w", Slug, err)
+	}
+	if p.User.IsAdmin {
+		return nil
+	}
+	for _, inv := range invitations {
+		if _, err := accounts.AddMember(ctx, p, inv.email, inv.role); err != nil {
+			return fmt.Errorf("demo: invite %s: %w", inv.email, err)
+		}
+	}
+	return nil
 }
 
 // memberWorkspace returns the id of the existing demo workspace when user

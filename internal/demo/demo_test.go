@@ -242,6 +242,18 @@ func TestLoadTwiceIsIdempotent(t *testing.T) {
 	if first.profile.Positioning != second.profile.Positioning || first.budget.Monthly != second.budget.Monthly {
 		t.Error("profile or budget changed")
 	}
+	// The team's invitations are there once, with their roles.
+	invs, err := f.deps.Accounts.Invitations(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]account.Role{}
+	for _, inv := range invs {
+		got[inv.Email] = inv.Role
+	}
+	if len(invs) != len(invitations) || got["chen.siyu@chorus.local"] != account.Editor || got["wang.ke@chorus.local"] != account.Agent {
+		t.Errorf("invitations = %+v; want the demo team's two", invs)
+	}
 }
 
 func TestDemoUserSignsIn(t *testing.T) {
