@@ -469,8 +469,12 @@ func (s *Service) AddMember(ctx context.Context, p Principal, email string, role
 	return true, s.store.PutInvitation(ctx, p.Workspace.ID, Invitation{Email: email, Role: role, CreatedAt: s.now().UTC()})
 }
 
-// Invitations lists the principal's workspace's invitations.
+// Invitations lists the principal's workspace's invitations, for those
+// who manage its members: whom they invited is theirs to see.
 func (s *Service) Invitations(ctx context.Context, p Principal) ([]Invitation, error) {
+	if err := p.Require(ManageMembers); err != nil {
+		return nil, err
+	}
 	return s.store.Invitations(ctx, p.Workspace.ID)
 }
 

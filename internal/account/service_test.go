@@ -458,6 +458,8 @@ func TestAddMemberRevealsNoAccounts(t *testing.T) {
 	pm := p
 	pm.Role = account.Analyst
 	wantCode(t, "analyst invites", addMember(s, ctx, pm, "x@example.com", account.Analyst), apperr.Forbidden)
+	_, err = s.Invitations(ctx, pm)
+	wantCode(t, "analyst lists invitations", err, apperr.Forbidden)
 
 	// The invited account joins on coming: its workspace list.
 	wss, err := s.Workspaces(ctx, known)
