@@ -167,6 +167,20 @@ func (f fixture) pushed(t *testing.T, topic int64, text, sentiment string, publi
 	return id
 }
 
+// brandSpike gives the brand two weeks of about ten mentions an hour, one
+// of them negative, then an hour of 60 with 40 negative, and returns the
+// time evaluated (within that hour) and the hour.
+func (f fixture) brandSpike(t *testing.T) (now, hour time.Time) {
+	t.Helper()
+	now = time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
+	hour = now.Truncate(time.Hour)
+	for d := 1; d <= 14; d++ {
+		f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
+	}
+	f.rollup(t, f.brand, hour, 60, 40)
+	return now, hour
+}
+
 func (f fixture) rollup(t *testing.T, topic int64, hour time.Time, volume, negative int64) {
 	t.Helper()
 	_, err := f.db.WriteDB().ExecContext(context.Background(), `INSERT INTO topic_rollups (topic_id, hour, workspace_id, volume, positive, neutral, negative, reach)
@@ -368,12 +382,7 @@ func TestSpikeQuietPeriod(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
-		hour := now.Truncate(time.Hour)
-		for d := 1; d <= 14; d++ {
-			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
-		}
-		f.rollup(t, f.brand, hour, 60, 40)
+		now, hour := f.brandSpike(t)
 		var ids []int64
 		for i := 0; i < 3; i++ {
 			ids = append(ids, f.mention(t, f.brand, "差评", "negative", hour.Add(time.Duration(i)*time.Minute)))
@@ -498,12 +507,7 @@ func TestSimultaneousEvaluationsFireOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
-		hour := now.Truncate(time.Hour)
-		for d := 1; d <= 14; d++ {
-			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
-		}
-		f.rollup(t, f.brand, hour, 60, 40)
+		now, hour := f.brandSpike(t)
 		ids := []int64{f.mention(t, f.brand, "差评", "negative", hour), f.mention(t, f.crisis, "产品爆炸了", "negative", hour)}
 		svc := alert.NewService(db)
 		_, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: "量", Kind: "volume_spike", TopicID: f.brand, Threshold: 3, Enabled: true})
@@ -801,12 +805,7 @@ func TestNegativeSpikeMessageShowsPercentages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		now := time.Date(2026, 3, 10, 14, 30, 0, 0, time.UTC)
-		hour := now.Truncate(time.Hour)
-		for d := 1; d <= 14; d++ {
-			f.rollup(t, f.brand, hour.Add(-time.Duration(d)*24*time.Hour), int64(8+d%3), 1)
-		}
-		f.rollup(t, f.brand, hour, 60, 40)
+		now, _ := f.brandSpike(t)
 		svc := alert.NewService(db)
 		for _, kind := range []string{"negative_spike", "volume_spike"} {
 			_, err := svc.CreateRule(ctx, f.ws, listen.AlertRule{Name: kind, Kind: kind, TopicID: f.brand, Threshold: 0.3, Enabled: true,
