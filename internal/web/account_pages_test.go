@@ -181,8 +181,7 @@ func TestAccountPageLanguages(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	h.tenant("other", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	wrong := url.Values{"current_password": {"not my password"}, "new_password": {"a brand new passphrase"}, "confirm_password": {"a brand new passphrase"}}
 	for _, c := range []struct {
 		lang string
@@ -222,8 +221,7 @@ func TestAccountPageLanguages(t *testing.T) {
 func TestAccountChangePasswordThrottled(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/account")
 	const next = "a brand new passphrase"
 	for i := range 5 {

@@ -46,8 +46,7 @@ func TestAlertRuleEditor(t *testing.T) {
 		secret   = "SEC0f9e8d7c6b5a4"
 	)
 	var pages []string // every page shown, none may hold a secret or key
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	get := func(path string) string {
 		t.Helper()
 		status, body := b.get(path)
@@ -202,8 +201,7 @@ func TestAlertRuleEditor(t *testing.T) {
 	}
 
 	// Another workspace does not reach the rule through its own paths.
-	o := h.browser()
-	o.login(other.email, other.password)
+	o := h.signedIn(other)
 	if status, _ := o.get("/w/other/listening?rule=" + id); status != http.StatusNotFound {
 		t.Errorf("other opens acme's rule: %d, want 404", status)
 	}
@@ -248,8 +246,7 @@ func TestPauseRuleThatNoLongerValidates(t *testing.T) {
 	must(t, err)
 	id := strconv.FormatInt(rule.ID, 10)
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	for _, tt := range []struct {
 		verb, flash string
@@ -302,8 +299,7 @@ func testRuleWithUnknownOption(t *testing.T, db *store.DB) {
 	must(t, err)
 	id := strconv.FormatInt(rule.ID, 10)
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for lang, want := range map[string][]string{
 		"zh-CN": {`<code>digest</code> = <code>daily</code>`, `<code>min_volume</code> = <code>20</code> <span class="muted">激增所需的每小时最少提及数</span>`,
 			`<div class="field-error" id="r-opt-0-err">未知选项“digest”：此版本的 Chorus 不使用它，移除后即可保存规则。`, `其他选项：未知选项“digest”`},
@@ -345,8 +341,7 @@ func testRuleWithUnknownOption(t *testing.T, db *store.DB) {
 func TestThresholdHelpSaysWhatIsCompared(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for lang, want := range map[string][]string{
 		"zh-CN": {"标准差", "z 分数", "负面占比比近 14 天的高出多少", "[0–1000]"},
 		"en":    {"standard deviations", "z-score", "negative share rises above", "[0–1000]"},
@@ -372,8 +367,7 @@ func TestNegativeSpikeThresholdInPercent(t *testing.T) {
 	ctx := context.Background()
 	owner := h.tenant("acme", account.Owner)
 	ws := owner.ws.ID
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	for _, tt := range []struct {
 		kind, typed string
@@ -460,8 +454,7 @@ func TestAlertPageRedeliver(t *testing.T) {
 		return AlertPagePath("acme", a.ID), a.ID
 	}
 	path, id := refusedAlert(true)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, lang := range Locales {
 		status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": lang})
 		form := section(body, `id="alert-redeliver"`, "</form>")
@@ -549,8 +542,7 @@ func TestAlertTitleNamesKindOnce(t *testing.T) {
 	cat := mustCatalog(t)
 	topic, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "闲岚咖啡", Kind: "brand", Query: "闲岚", Enabled: true})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, kind := range listen.AlertKinds {
 		a, _, err := h.db.FireAlert(ctx, ws, listen.Alert{Kind: kind, TopicID: topic.ID, Value: 3, FiredAt: time.Now()}, time.Time{}, nil)
 		must(t, err)
@@ -613,8 +605,7 @@ func TestAlertPageMentionPages(t *testing.T) {
 	must(t, err)
 	path := AlertPagePath("acme", a.ID)
 	pages := (carried + alert.MaxAlertMentions - 1) / alert.MaxAlertMentions
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, lang := range Locales {
 		for page := 1; page <= pages; page++ {
 			q := ""
@@ -718,8 +709,7 @@ func TestDeliveryOutcomeInReadersLanguage(t *testing.T) {
 		}, nil))
 
 		cat := mustCatalog(t)
-		b := h.browser()
-		b.login(owner.email, owner.password)
+		b := h.signedIn(owner)
 		path := AlertPagePath("acme", a.ID)
 		want := map[string]string{
 			"zh-CN": "平台返回错误码 93000：" + platformMsg + "（Webhook 地址或其中的 key 有误：请从群机器人处重新复制）",

@@ -119,8 +119,7 @@ func TestTenancyEveryRoute(t *testing.T) {
 		ids := seed(t, h, alpha.ws.ID)
 		alphaTokens, err := h.accounts.Tokens(context.Background(), account.Principal{User: account.User{ID: 1}, Workspace: alpha.ws, Role: account.Owner})
 		must(t, err)
-		b := h.browser()
-		b.login(beta.email, beta.password)
+		b := h.signedIn(beta)
 		b.get("/w/beta/brand")
 		walked := 0
 		for _, o := range h.srv.api.ops {

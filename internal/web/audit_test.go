@@ -18,8 +18,7 @@ func TestAuditKeepsNetwork(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	h.srv.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/settings")
 	form := url.Values{"csrf": {b.csrf}, "name": {"WS acme"}, "time_zone": {"Asia/Shanghai"}, "currency": {"CNY"}}
 	if status, body, _ := b.do("POST", "/w/acme/settings", form, map[string]string{"X-Forwarded-For": "198.51.100.23"}); status != http.StatusSeeOther {

@@ -24,8 +24,7 @@ func TestBrandListFigures(t *testing.T) {
 	owner := h.tenant("acme", account.Owner)
 	_, err := h.brand.Amplifiers.Create(context.Background(), owner.ws.ID, brand.Amplifier{Name: "阿May", Kind: "kol", Platform: "xiaohongshu", Reach: 280000, Price: 8000.5})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, body := b.get("/w/acme/brand/amplifiers")
 	for _, want := range []string{">280,000</td>", ">8,000.5</td>"} {
 		if !strings.Contains(body, want) {
@@ -46,8 +45,7 @@ func TestBrandOverviewMoneyKeepsCents(t *testing.T) {
 	must(t, err)
 	_, err = h.brand.Team.Create(ctx, owner.ws.ID, brand.TeamMember{Name: "Li", WeeklyHours: 7.5, HourlyCost: 150.7})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, body := b.get("/w/acme/brand")
 	for _, want := range []string{"<strong>12,345.5 CNY</strong>", "<strong>1,130.25 CNY</strong>"} {
 		if !strings.Contains(body, want) {
@@ -64,8 +62,7 @@ func TestListsStackOnPhone(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	seed(t, h, owner.ws.ID)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, tt := range []struct{ path, table string }{
 		{"/w/acme/brand", "persona-table"},
 		{"/w/acme/brand/products", "item-table"},
@@ -95,8 +92,7 @@ func TestPersonaListsAgree(t *testing.T) {
 		Gender: brand.GenderSplit{Female: 70, Male: 30}, CityTiers: []string{"tier1", "new_tier1"},
 		Platforms: []brand.PlatformShare{{Platform: "xiaohongshu", Share: 60}, {Platform: "douyin", Share: 30}}})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	cell := func(body, table, label string) string {
 		doc, err := html.Parse(strings.NewReader(body))
 		must(t, err)
@@ -209,8 +205,7 @@ func TestBrandSaveOverAnother(t *testing.T) {
 func TestBrandFormSaysWhyItRefused(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/brand/profile")
 	examples := strings.TrimSuffix(strings.Repeat(strings.Repeat("例", 3000)+"\n", 10), "\n")
 	status, body, _ := b.post("/w/acme/brand/profile", url.Values{"positioning": {"Tea"}, "tone.examples": {examples}})
@@ -224,8 +219,7 @@ func TestBrandFormSaysWhyItRefused(t *testing.T) {
 func TestAmountBoundReadsAsANumber(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/brand/team/new")
 	status, body, _ := b.post("/w/acme/brand/team", url.Values{"name": {"Li"}, "weekly_hours": {"10"}, "hourly_cost": {"2000000000000"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "1,000,000,000,000") {
@@ -243,8 +237,7 @@ func TestAmountBoundReadsAsANumber(t *testing.T) {
 func TestBrandFormTellsEveryMistake(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	field := func(body, name string) string { return between(body, `id="f-`+name+`-err">`, "</div>") }
 	b.get("/w/acme/brand/team/new")
 	status, body, _ := b.post("/w/acme/brand/team", url.Values{"name": {""}, "weekly_hours": {"-3"}, "hourly_cost": {"abc"}})
@@ -269,8 +262,7 @@ func TestBrandFormTellsEveryMistake(t *testing.T) {
 func TestBrandFormErrorsTiedToTheirControls(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/brand/amplifiers/new")
 	status, body, _ := b.post("/w/acme/brand/amplifiers", url.Values{"name": {"K"}, "kind": {"bogus"}, "price_unit": {"bogus"}})
 	if status != http.StatusUnprocessableEntity {
@@ -294,8 +286,7 @@ func TestBrandFormErrorsTiedToTheirControls(t *testing.T) {
 func TestBrandEmptyListsSayWhatToDo(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	analyst := h.member(owner, "analyst@example.com", account.Analyst)
 	cat := mustCatalog(t)
 	_, body := b.get("/w/acme/brand")
@@ -329,8 +320,7 @@ func TestBudgetCurrencyPicker(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	ctx := context.Background()
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	has := func(what, body string, want ...string) {
 		t.Helper()
 		for _, s := range want {

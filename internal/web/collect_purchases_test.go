@@ -23,8 +23,7 @@ func TestServerPurchasesOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
 		acme := newConvFixture(t, h, "acme")
-		owner := h.browser()
-		owner.login(acme.tn.email, acme.tn.password)
+		owner := h.signedIn(acme.tn)
 		analyst := h.member(acme.tn, "ana@example.com", account.Analyst)
 		snippetPurchase := func(key, order string, lang string) (int, map[string]any) {
 			t.Helper()

@@ -233,8 +233,7 @@ func TestCollect(t *testing.T) {
 		if want := map[string]any{"effective_clicks": 1.0, "leads": 1.0, "revenue": 199.5, "roas": 3.99, "engagement_rate": nil}; status != 200 || fmt.Sprint(actual) != fmt.Sprint(want) {
 			t.Errorf("plan actuals = %v (status %d); want %v", actual, status, want)
 		}
-		b := h.browser()
-		b.login(acme.tn.email, acme.tn.password)
+		b := h.signedIn(acme.tn)
 		status, page := b.get(fmt.Sprintf("/w/acme/strategy/campaigns/%d", acme.campaign))
 		if status != http.StatusOK {
 			t.Errorf("campaign page: status %d", status)

@@ -161,8 +161,7 @@ func TestHalfHourDaysAgree(t *testing.T) {
 		}
 
 		// The link page: its daily chart over the last 30 days.
-		b := h.browser()
-		b.login(tn.email, tn.password)
+		b := h.signedIn(tn)
 		_, page := b.get(fmt.Sprintf("/w/acme/links/%d?period=30d", l.ID))
 		m := regexp.MustCompile(`id="clicks-chart" data-chart="([^"]*)"`).FindStringSubmatch(page)
 		if m == nil {
@@ -250,8 +249,7 @@ func TestLinkAndFunnelDaysAgree(t *testing.T) {
 				Visitor: fmt.Sprint("v", n), UniqueDay: at.In(loc).Format(time.DateOnly)}})
 			must(t, err)
 		}
-		b := h.browser()
-		b.login(tn.email, tn.password)
+		b := h.signedIn(tn)
 		figure := func(path, pattern string) string {
 			t.Helper()
 			_, page := b.get(path)

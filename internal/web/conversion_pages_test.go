@@ -125,8 +125,7 @@ func TestFunnelEngagedVisits(t *testing.T) {
 		t.Fatalf("link counts %+v; want 1 unique, 1 effective, 1 engaged visit", got.Counts)
 	}
 
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	_, body := b.get("/w/acme/conversions")
 	// The fixture's person landed without engaging; this one engaged once.
 	stage := regexp.MustCompile(`<tr id="stage-engaged"><td>[^<]*</td><td class="num"[^>]*>([^<]*)</td>`).FindStringSubmatch(body)
@@ -172,8 +171,7 @@ func TestFunnelRowsOrder(t *testing.T) {
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // the rest of the batch
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	_, body := b.get("/w/acme/conversions")
 	keys := regexp.MustCompile(`<tr data-key="([^"]*)">`)
 	order := func(id string) []string {
@@ -278,8 +276,7 @@ func TestLinearCreditRounded(t *testing.T) {
 		}
 	}
 
-	b := h.browser()
-	b.login(acme.tn.email, acme.tn.password)
+	b := h.signedIn(acme.tn)
 	_, page := b.get("/w/acme/conversions?model=linear&days=7")
 	row := section(page, `data-key="wechat"`, "</tr>")
 	for _, want := range []string{`data-label="潜在客户">0.33<`, `data-label="购买">0.33<`, `>33.33<`} {

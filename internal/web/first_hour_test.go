@@ -17,8 +17,7 @@ import (
 func TestEmptyBrandListsSayWhatToAdd(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	c := mustCatalog(t)
 	for _, locale := range Locales {
 		b.get("/w/acme/brand")
@@ -51,8 +50,7 @@ func TestEmptyBrandListsSayWhatToAdd(t *testing.T) {
 func TestFirstPersonaWithoutGenderSplit(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, form := b.get("/w/acme/brand/personas/new")
 	for _, name := range []string{"gender.female", "gender.male", "gender.other"} {
 		if want := `name="` + name + `" type="text" inputmode="decimal" value="0"`; !strings.Contains(form, want) {

@@ -97,8 +97,7 @@ func TestReadNumber(t *testing.T) {
 func TestBudgetInWan(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/strategy")
 	status, body, hdr := b.post("/w/acme/strategy/campaigns", url.Values{
 		"name": {"Tea week"}, "objective": {"sales"}, "start": {"2026-05-01"}, "end": {"2026-05-31"}, "budget": {"5万"}})
@@ -145,8 +144,7 @@ func TestBudgetInWan(t *testing.T) {
 func TestBrandAmountsInWan(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	ctx := context.Background()
 
 	b.get("/w/acme/brand/amplifiers/new")

@@ -202,6 +202,14 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 	return b.do("POST", path, form, nil)
 }
 
+// signedIn returns a browser signed in as tn's user.
+func (h *harness) signedIn(tn tenant) *browser {
+	h.t.Helper()
+	b := h.browser()
+	b.login(tn.email, tn.password)
+	return b
+}
+
 func (b *browser) login(email, password string) {
 	b.h.t.Helper()
 	b.get("/login")

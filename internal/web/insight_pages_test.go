@@ -41,8 +41,7 @@ func TestInsightsPage(t *testing.T) {
 	_, err = h.listen.Ingest(ctx, ws, posts)
 	must(t, err)
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	status, body := b.get("/w/acme/listening/insights")
 	if status != http.StatusOK {
 		t.Fatalf("GET insights: %d %s", status, body)
@@ -134,8 +133,7 @@ func TestInsightsPage(t *testing.T) {
 func TestInsightPeriodsInOrder(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, body := b.get("/w/acme/listening/insights")
 	opts := regexp.MustCompile(`<option value="(\d+)"( selected)?>`).FindAllStringSubmatch(section(body, `id="i-days"`, "</select>"), -1)
 	if len(opts) < 2 {
@@ -180,8 +178,7 @@ func TestInsightHotTermsQuoteMentions(t *testing.T) {
 	}
 	_, err = h.listen.Ingest(ctx, ws, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, c := range []struct {
 		query, term, example, not string
 	}{
@@ -218,8 +215,7 @@ func TestHotTermsLeaveOutSearchedTerms(t *testing.T) {
 	}
 	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, c := range []struct{ path, table, note, lang, says string }{
 		{"/w/acme/listening", "hot-term-table", "hot-searched", "zh-CN", "不含话题搜索的词"},
 		{"/w/acme/listening/insights", "insight-hot-table", "insight-hot-searched", "zh-CN", "不含话题搜索的词"},
@@ -268,8 +264,7 @@ func TestHotTermsPreviousOneDecimal(t *testing.T) {
 	}
 	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	oneDecimal := regexp.MustCompile(`^\d{1,3}(,\d{3})*(\.\d)?$`)
 	for _, c := range []struct{ path, table, lang string }{
 		{"/w/acme/listening", "hot-term-table", "zh-CN"},
@@ -326,8 +321,7 @@ func TestHotTermsSayWhenNothingCameBefore(t *testing.T) {
 	}
 	_, err = h.listen.Ingest(ctx, owner.ws.ID, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	pages := []struct{ path, card string }{{"/w/acme/listening", `id="hot-terms"`}, {"/w/acme/listening/insights?days=7", `id="insight-hot"`}}
 	check := func(want bool) {
 		t.Helper()

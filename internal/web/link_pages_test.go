@@ -116,8 +116,7 @@ func TestTrackingPages(t *testing.T) {
 		t.Errorf("anonymous links page: status %d, want redirect to sign-in", status)
 	}
 
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	for _, p := range f.pages() {
 		t.Run("owner "+p.path, func(t *testing.T) {
 			status, body := b.get(p.path)
@@ -298,8 +297,7 @@ func TestTrackingRoles(t *testing.T) {
 	}
 
 	// A member of another workspace gets 404 on every page and post.
-	o := h.browser()
-	o.login(f.other.email, f.other.password)
+	o := h.signedIn(f.other)
 	for _, p := range f.pages() {
 		if status, body := o.get(p.path); status != http.StatusNotFound || strings.Contains(body, "阿May 笔记") {
 			t.Errorf("other workspace's member GET %s: status %d, want 404", p.path, status)
@@ -347,8 +345,7 @@ func TestRegionLabel(t *testing.T) {
 func TestEffectiveFallbackNotes(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	const note = `id="effective-fallback"`
 	for _, path := range []string{"/w/acme/links", f.linkPath(), "/w/acme/evaluation"} {
 		if _, body := b.get(path); strings.Contains(body, note) {
@@ -386,8 +383,7 @@ func TestEffectiveFallbackNotes(t *testing.T) {
 func TestRegionNote(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	if _, body := b.get(f.linkPath()); !strings.Contains(body, `id="region-note"`) {
 		t.Error("a link without located clicks lacks the GeoIP hint")
 	}
@@ -431,8 +427,7 @@ func TestClicksChartLabels(t *testing.T) {
 func TestLinkEditPage(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	stored := func() link.Link {
 		t.Helper()
 		l, err := h.links.Get(ctx, f.owner.ws.ID, f.link.ID)
@@ -573,8 +568,7 @@ func TestLinkEditPage(t *testing.T) {
 	})
 
 	t.Run("another workspace's link", func(t *testing.T) {
-		o := h.browser()
-		o.login(f.other.email, f.other.password)
+		o := h.signedIn(f.other)
 		o.get("/w/other/links")
 		for _, path := range []string{fmt.Sprintf("/w/other/links/%d", f.link.ID), fmt.Sprintf("/w/other/links/%d/delete", f.link.ID)} {
 			if status, _, _ := o.post(path, url.Values{"destination": {"https://rival.example.com/"}, "label": {"taken"}}); status != http.StatusNotFound {
@@ -592,8 +586,7 @@ func TestLinkEditPage(t *testing.T) {
 func TestLinkDelete(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	cid := link.NewClickID()
 	_, err := h.db.WriteClicks(ctx, []link.Click{{ClickID: cid, WorkspaceID: f.owner.ws.ID, LinkID: f.link.ID, At: time.Now().UTC(), Class: link.Human, Visitor: "v-delete"}})
 	must(t, err)
@@ -636,8 +629,7 @@ func TestLinkDelete(t *testing.T) {
 func TestAllowlistSettings(t *testing.T) {
 	f := newTrackingFixture(t)
 	h, ctx := f.h, context.Background()
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	domains := func() []string {
 		t.Helper()
 		d, err := h.links.AllowedDomains(ctx, f.owner.ws.ID)
@@ -763,8 +755,7 @@ func TestAllowlistSettings(t *testing.T) {
 	}
 
 	// Another workspace's member reaches neither acme's list nor its form.
-	o := h.browser()
-	o.login(f.other.email, f.other.password)
+	o := h.signedIn(f.other)
 	o.get("/w/other/settings")
 	if status, _, _ := o.post("/w/acme/settings/allowlist", url.Values{"domains": {"evil.example.net"}}); status != http.StatusNotFound {
 		t.Errorf("other workspace's member: status %d, want 404", status)
@@ -793,8 +784,7 @@ func TestAllowlistOutsideLinks(t *testing.T) {
 	for i := range 6 {
 		outside = append(outside, mk(fmt.Sprintf("https://evil.example.org/%d", i), fmt.Sprintf("外站%d", i+2)))
 	}
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	b.get("/w/acme/settings")
 	status, _, hdr := b.post("/w/acme/settings/allowlist", url.Values{"domains": {"shop.example.com\npartner.example"}})
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings#allowlist" {
@@ -929,8 +919,7 @@ func TestAllowlistOutsideManyLinks(t *testing.T) {
 	}
 	t.Logf("heap growth while saving: %.1f MB", float64(grew)/(1<<20))
 
-	b := h.browser()
-	b.login(acme.email, acme.password)
+	b := h.signedIn(acme)
 	var body string
 	grew = heapGrowth(t, func() { _, body = b.get("/w/acme/settings") })
 	if grew > bound {
@@ -968,8 +957,7 @@ func TestAllowlistOldEntries(t *testing.T) {
 	ws := f.owner.ws.ID
 	// Stored as the settings page saved it before the refusals.
 	must(t, h.db.SetAllowedDomains(ctx, ws, []string{"shop.example.com", "com", "intranet.local", "10.0.0.1", "co.uk"}))
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 
 	_, body := b.get("/w/acme/settings")
 	if !strings.Contains(body, ">shop.example.com\ncom\nintranet.local\n10.0.0.1\nco.uk</textarea>") {
@@ -1152,8 +1140,7 @@ func TestFallbackNoteAfterSnippet(t *testing.T) {
 	must(t, err)
 	_, err = h.db.MarkClick(ctx, landed, true, false)
 	must(t, err)
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	for _, lang := range []struct{ code, never, note string }{
 		{"en", "ever reported", "before its page first reported a landing"},
 		{"zh-CN", "从未上报落地，", "早于落地页首次上报落地"},
@@ -1179,8 +1166,7 @@ func TestLinksTotalsSayWhatTheyCover(t *testing.T) {
 		h.links.ListLimit = 2
 		ctx := context.Background()
 		tn := h.tenant("acme", account.Owner)
-		b := h.browser()
-		b.login(tn.email, tn.password)
+		b := h.signedIn(tn)
 		totals := regexp.MustCompile(`<span class="muted small" id="links-totals">([^<]*)</span>`)
 		var made []link.Link
 		for _, tt := range []struct {

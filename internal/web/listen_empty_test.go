@@ -25,8 +25,7 @@ import (
 func TestEmptyListeningSaysWhatToDo(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	analyst := h.member(owner, "analyst@example.com", account.Analyst)
 	cat := mustCatalog(t)
 	pages := []string{"/w/acme/listening", "/w/acme/listening/insights"}
@@ -116,8 +115,7 @@ func TestEmptyListeningSaysWhatToDo(t *testing.T) {
 	}
 	// Mentions only before the period: nothing to draw, nothing to set up.
 	other := h.tenant("later", account.Owner)
-	lb := h.browser()
-	lb.login(other.email, other.password)
+	lb := h.signedIn(other)
 	_, err = h.listen.CreateTopic(ctx, other.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
 	must(t, err)
 	_, err = h.listen.Ingest(ctx, other.ws.ID, []listen.Post{{SourceKind: "webhook", ExternalID: "1", Author: "小王", Text: "星澜 去年的帖子", PublishedAt: time.Now().AddDate(0, -6, 0)}})

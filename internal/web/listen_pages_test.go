@@ -49,8 +49,7 @@ func TestListeningPages(t *testing.T) {
 	must(t, err)
 	alertPath := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	status, body := b.get("/w/acme/listening")
 	if status != http.StatusOK {
 		t.Fatalf("GET listening: %d %s", status, body)
@@ -215,8 +214,7 @@ func TestListeningPages(t *testing.T) {
 	}
 
 	// A member of another workspace gets 404 on every listening page.
-	o := h.browser()
-	o.login(other.email, other.password)
+	o := h.signedIn(other)
 	for _, p := range []string{"/w/acme/listening", alertPath, "/w/acme/listening?topic=1"} {
 		if status, _ := o.get(p); status != http.StatusNotFound {
 			t.Errorf("other GET %s: %d, want 404", p, status)
@@ -264,8 +262,7 @@ func TestAlertPageSaysWhereToFix(t *testing.T) {
 	}
 	must(t, h.db.SetAlertDelivery(ctx, ws, a.ID, outcome, nil))
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	path := "/w/acme/listening/alerts/" + strconv.FormatInt(a.ID, 10)
 	edit := `<a href="/w/acme/listening?rule=` + strconv.FormatInt(rule.ID, 10) + `#rule-editor">`
 	cat := mustCatalog(t)
@@ -322,8 +319,7 @@ func TestStreamDaysAreCalendarDays(t *testing.T) {
 	}
 	_, err = h.listen.Ingest(ctx, ws, in)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, days := range []string{"1", "7"} {
 		_, body := b.get("/w/acme/listening?days=" + days)
 		if days == "1" && !strings.Contains(body, `<option value="1" selected>今天</option>`) {
@@ -374,8 +370,7 @@ func TestListeningStreamPages(t *testing.T) {
 	}
 	_, err := h.listen.Ingest(ctx, ws, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	seen := map[string]bool{}
 	next := "/w/acme/listening?source=webhook"
 	for page := 1; next != ""; page++ {
@@ -431,8 +426,7 @@ func TestListeningTablesStackOnPhone(t *testing.T) {
 		{SourceKind: "webhook", ExternalID: "2", Author: "b", Text: "星澜 oatmilk again", PublishedAt: now.Add(-time.Hour)},
 	})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, body := b.get("/w/acme/listening")
 	for _, id := range []string{"topic-table", "hot-term-table"} {
 		t.Run(id, func(t *testing.T) {
@@ -449,8 +443,7 @@ func TestListeningTablesStackOnPhone(t *testing.T) {
 func TestQueryPlaceholderInPageLanguage(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	placeholder := regexp.MustCompile(`<textarea id="t-query"[^>]* placeholder=(?:"([^"]*)"|'([^']*)')`)
 	han := regexp.MustCompile(`\p{Han}`)
 	for _, lang := range Locales {
@@ -494,8 +487,7 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 		label = listen.Positive
 	}
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	status, body := b.get("/w/acme/listening")
 	if status != http.StatusOK {
 		t.Fatalf("GET listening: %d", status)
@@ -588,8 +580,7 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 	}
 
 	// Another workspace's member gets 404 everywhere.
-	o := h.browser()
-	o.login(other.email, other.password)
+	o := h.signedIn(other)
 	if status, _ := o.get("/w/acme/listening/corrections.csv"); status != http.StatusNotFound {
 		t.Errorf("other corrections.csv: %d, want 404", status)
 	}
@@ -641,8 +632,7 @@ func TestListeningAlertDetail(t *testing.T) {
 	crisis := fire(listen.Alert{Kind: "crisis_word", Value: 73})
 	volume := fire(listen.Alert{Kind: "volume_spike", Value: 4.5, Baseline: 12})
 	negative := fire(listen.Alert{Kind: "negative_spike", Value: 0.6, Baseline: 0.2})
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, tt := range []struct {
 		name, path, lang string
 		want             []string
@@ -734,8 +724,7 @@ func TestListeningAuditSkipsPreviews(t *testing.T) {
 		must(t, err)
 		return es
 	}
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	htmx := map[string]string{"HX-Request": "true"}
 	for _, tt := range []struct {
@@ -799,8 +788,7 @@ func TestListeningBrokenTopicQuery(t *testing.T) {
 	must(t, err)
 	_, err = h.listen.CreateTopic(ctx, owner.ws.ID, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, body := b.get("/w/acme/listening")
 	if n := strings.Count(body, `class="field-error topic-query-error"`); n != 1 {
 		t.Errorf("%d topics flagged; want the lang:fr one", n)
@@ -817,8 +805,7 @@ func TestListeningBrokenTopicQuery(t *testing.T) {
 func TestListeningPeriodOptions(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, tt := range []struct {
 		lang       string
 		want, nots []string
@@ -856,8 +843,7 @@ func TestStreamFiltersPostsOwnSourceKinds(t *testing.T) {
 		{SourceKind: "webhook", ExternalID: "2", Text: "推送来的星澜评论", PublishedAt: at},
 	})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for _, tt := range []struct{ source, shown, hidden string }{
 		{"xiaohongshu", "小红书上的星澜笔记", "推送来的星澜评论"},
 		{"小红书", "小红书上的星澜笔记", "推送来的星澜评论"},
@@ -890,8 +876,7 @@ func TestStreamFiltersPostsOwnSourceKinds(t *testing.T) {
 func TestTopicEditorCountsALineBreakOnce(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	want := "第 4 个字符处的括号没有闭合"
 	if _, body, _ := b.post("/w/acme/listening/try", url.Values{"query": {"华为\r\n（荣耀 OR 小米"}}); !strings.Contains(body, want) {
@@ -924,8 +909,7 @@ func TestCorrectionReturnsToItsPage(t *testing.T) {
 	ms, err := h.listen.Mentions(ctx, owner.ws.ID, listen.MentionFilter{})
 	must(t, err)
 	id := strconv.FormatInt(ms[0].ID, 10)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	for _, tt := range []struct{ name, referer, want string }{
 		{"a filtered later page", h.ts.URL + "/w/acme/listening?sentiment=negative&source=webhook&before=99&bogus=1#mentions", "/w/acme/listening?before=99&sentiment=negative&source=webhook#mention-" + id},
@@ -961,8 +945,7 @@ func TestRepostClusterCount(t *testing.T) {
 	if res.Stored != 2 || res.Clustered != 1 {
 		t.Fatalf("ingest %+v, want a post and its repost", res)
 	}
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for lang, want := range map[string]string{"zh-CN": "同一内容共 2 条", "en": "2 posts with this text"} {
 		_, body, _ := b.do("GET", "/w/acme/listening", nil, map[string]string{"Accept-Language": lang})
 		if stream := section(body, `id="mentions"`, `id="topics"`); strings.Count(stream, want) != 1 {
@@ -986,8 +969,7 @@ func TestTryBoxSaysItShowsSome(t *testing.T) {
 	posts = append(posts, listen.Post{SourceKind: "webhook", ExternalID: "x", Text: "墨岩咖啡的新品", PublishedAt: at})
 	_, err := h.listen.Ingest(ctx, owner.ws.ID, posts)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/listening")
 	for _, tt := range []struct {
 		query string
@@ -1010,8 +992,7 @@ func TestAlertListCountKeepsItsUnit(t *testing.T) {
 	must(t, err)
 	_, _, err = h.db.FireAlert(ctx, owner.ws.ID, listen.Alert{RuleID: rule.ID, Kind: "volume_spike", Value: 4, FiredAt: time.Now()}, time.Time{}, nil)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	if _, body := b.get("/w/acme/listening"); !strings.Contains(body, `<span class="nowrap">0 条提及</span>`) {
 		t.Errorf("the alert list's count may break from its unit: %s", between(body, `class="list alert-list"`, "</ul>"))
 	}

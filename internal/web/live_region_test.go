@@ -18,8 +18,7 @@ import (
 func TestSwappedRegionsAnnounce(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	for path, ids := range map[string][]string{
 		"/w/acme/links":             {"link-preview"},
 		"/w/acme/listening":         {"try-result"},

@@ -36,8 +36,7 @@ func TestSignInAndPages(t *testing.T) {
 		t.Errorf("login with forged CSRF: status %d, want 403", status)
 	}
 
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	pages := []struct {
 		path     string
 		status   int
@@ -416,8 +415,7 @@ func TestUnknownPaths(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	other := h.tenant("other", account.Owner)
-	member := h.browser()
-	member.login(owner.email, owner.password)
+	member := h.signedIn(owner)
 	anon := h.browser()
 	tests := []struct {
 		name, method, path, lang string
@@ -477,8 +475,7 @@ func TestUnknownPaths(t *testing.T) {
 func TestActionColumnsHaveAName(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/brand/products/new")
 	if status, _, _ := b.post("/w/acme/brand/products", url.Values{"name": {"新品"}}); status != http.StatusSeeOther {
 		t.Fatalf("create product: status %d", status)

@@ -92,8 +92,7 @@ func TestPlatformPageLabels(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	seed(t, h, owner.ws.ID)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	c := mustCatalog(t)
 
 	// What must never show in either language: raw field keys, the old
@@ -158,8 +157,7 @@ func TestPlatformNamesOnPages(t *testing.T) {
 	must(t, err)
 	_, err = h.listen.Ingest(ctx, owner.ws.ID, []listen.Post{{SourceKind: "weibo_search", ExternalID: "names-1", Text: "Rival 在微博上", PublishedAt: time.Now().Add(-time.Hour)}})
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	link := "/w/acme/links/" + itoa64(ids["links"])
 
 	checkPages(t, b, "zh-CN", []pageCase{
@@ -367,8 +365,7 @@ func TestFitReasonAtZeroReads(t *testing.T) {
 func TestOverrideErrorTiedToItsField(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	const path = "/w/acme/platforms/weibo"
 	_, page := b.get(path)
 	m := shownOverride.FindStringSubmatch(page)
@@ -389,8 +386,7 @@ func TestOverrideErrorTiedToItsField(t *testing.T) {
 func TestPlatformSourcesInReadersLanguage(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	// An override as saved when these texts were English only.
 	all := `["audience.mau_millions","audience.age","audience.gender","audience.city_tiers","formats","peak_hours","engagement_rate","good_for","api","links"]`
 	_, err := h.srv.Platforms.SetOverride(context.Background(), owner.ws.ID, "weibo", []byte(`{"api":{"note":"Link shares only."},

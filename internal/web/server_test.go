@@ -118,8 +118,7 @@ func TestPublicAddresses(t *testing.T) {
 				!strings.Contains(fmt.Sprint(snip["script_tag"]), `src="`+tt.wantBase+`/t.js"`) {
 				t.Errorf("snippet API: %v; want addresses under %s", snip, tt.wantBase)
 			}
-			b := h.browser()
-			b.login(acme.email, acme.password)
+			b := h.signedIn(acme)
 			if _, body := b.get("/w/acme/conversions"); !strings.Contains(body, `src=&#34;`+tt.wantBase+`/t.js&#34;`) {
 				t.Errorf("conversions page's snippet is not under %s: %s", tt.wantBase, section(body, `id="snippet-tag"`, "</pre>"))
 			}

@@ -78,8 +78,7 @@ func TestSettingsLastOwner(t *testing.T) {
 	ctx := context.Background()
 	u, err := h.accounts.UserByEmail(ctx, owner.email)
 	must(t, err)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	removeOwner := `action="/w/acme/settings/members/` + itoa64(u.ID) + `/delete"`
 
 	_, body := b.get("/w/acme/settings")
@@ -108,8 +107,7 @@ func TestAddMemberRevealsNoAccounts(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	ctx := context.Background()
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	ownerUser, err := h.accounts.UserByEmail(ctx, owner.email)
 	must(t, err)
 	for _, c := range []struct{ locale, known, unknown, flash, invited string }{
@@ -169,8 +167,7 @@ func TestAddMemberRevealsNoAccounts(t *testing.T) {
 func TestTokenTableStacksOnPhone(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/settings")
 	if status, _, _ := b.post("/w/acme/settings/tokens", url.Values{"name": {"CI 令牌"}}); status != http.StatusCreated {
 		t.Fatalf("create a token: %d", status)
@@ -208,8 +205,7 @@ func TestSettingsPickers(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
 	ctx := context.Background()
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	stored := func() account.Workspace {
 		t.Helper()
 		w, err := h.db.WorkspaceBySlug(ctx, "acme")
@@ -317,8 +313,7 @@ func TestSettingsPickers(t *testing.T) {
 func TestLanguageFormWithoutLanguage(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.tenant("acme", account.Owner)
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	b.get("/w/acme/settings")
 	status, body, hdr := b.post("/lang", url.Values{"next": {"/w/acme/settings"}})
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/w/acme/settings" {

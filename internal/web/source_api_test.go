@@ -186,8 +186,7 @@ func TestSourceHealthPage(t *testing.T) {
 		must(t, db.RecordSourceFailure(ctx, ws, tag.ID, listen.SourceProblem{Text: `HTTP 503 <script>alert(1)</script>`}, time.Now().Add(time.Hour)))
 		create("rss", "旧订阅", false, map[string]string{"url": "https://old.example.com/rss"})
 
-		b := h.browser()
-		b.login(owner.email, owner.password)
+		b := h.signedIn(owner)
 		status, body := b.get("/w/acme/listening/sources")
 		if status != http.StatusOK {
 			t.Fatalf("GET sources: %d %s", status, body)
@@ -257,8 +256,7 @@ func TestSourceHealthPage(t *testing.T) {
 			t.Errorf("items fetched lost with the config change: %s", row)
 		}
 
-		o := h.browser()
-		o.login(other.email, other.password)
+		o := h.signedIn(other)
 		if status, _ := o.get("/w/acme/listening/sources"); status != http.StatusNotFound {
 			t.Errorf("other workspace's member: %d, want 404", status)
 		}

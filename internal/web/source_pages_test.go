@@ -86,8 +86,7 @@ func TestSourcePagesAdd(t *testing.T) {
 	owner := h.tenant("acme", account.Owner)
 	other := h.tenant("other", account.Owner)
 	ws := owner.ws.ID
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	status, page := b.get("/w/acme/listening/sources")
 	if status != http.StatusOK {
 		t.Fatalf("GET sources: %d", status)
@@ -250,8 +249,7 @@ func TestSourcePagesAdd(t *testing.T) {
 	}
 	// Another workspace's member gets 404, and their own paths do not
 	// reach acme's source.
-	o := h.browser()
-	o.login(other.email, other.password)
+	o := h.signedIn(other)
 	o.get("/w/other/listening/sources")
 	for _, p := range append(posts, "/w/acme/listening/sources/import/preview") {
 		if status, _, _ := o.post(p, url.Values{"kind": {"webhook"}, "name": {"x"}}); status != http.StatusNotFound {
@@ -302,8 +300,7 @@ func TestSourcePagesImport(t *testing.T) {
 		"星澜的拿铁真好喝,小王,2024-01-02 15:04,https://weibo.com/1\n" +
 		"这一行的时间不对,小李,昨天,https://weibo.com/2\n" +
 		"星澜燕麦拿铁,小张,2024/1/3 09:00,https://weibo.com/3\n"
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, page := b.get("/w/acme/listening/sources")
 	if !strings.Contains(section(page, `id="import-source"`, "</select>"), `value="`+strconv.FormatInt(imp.ID, 10)+`"`) {
 		t.Errorf("the import form does not offer the import source")
@@ -426,8 +423,7 @@ func TestTopicDeleteFromEditor(t *testing.T) {
 	topic, err := h.listen.CreateTopic(ctx, ws, listen.Topic{Name: "星澜", Kind: "brand", Query: "星澜", Enabled: true})
 	must(t, err)
 	del := "/w/acme/listening/topics/" + strconv.FormatInt(topic.ID, 10) + "/delete"
-	b := h.browser()
-	b.login(owner.email, owner.password)
+	b := h.signedIn(owner)
 	_, page := b.get("/w/acme/listening")
 	if strings.Contains(page, `id="delete-topic"`) {
 		t.Errorf("the new-topic editor offers a delete")
@@ -445,8 +441,7 @@ func TestTopicDeleteFromEditor(t *testing.T) {
 	if status, _, _ := an.post(del, nil); status != http.StatusForbidden {
 		t.Errorf("analyst delete: %d, want 403", status)
 	}
-	o := h.browser()
-	o.login(other.email, other.password)
+	o := h.signedIn(other)
 	o.get("/w/other/listening")
 	if status, _, _ := o.post(del, nil); status != http.StatusNotFound {
 		t.Errorf("other workspace's delete: %d, want 404", status)

@@ -72,8 +72,7 @@ func (f strategyFixture) strategyPaths() []string {
 func TestStrategyPages(t *testing.T) {
 	f := newStrategyFixture(t)
 	h, c, p := f.h, f.c, f.prefix
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 
 	tests := []struct {
 		name, path string
@@ -171,8 +170,7 @@ var campaignLocation = regexp.MustCompile(`^/w/acme/strategy/campaigns/(\d+)$`)
 func TestStrategyCreateAndEdit(t *testing.T) {
 	f := newStrategyFixture(t)
 	h, ctx, ws := f.h, context.Background(), f.owner.ws.ID
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	b.get("/w/acme/strategy")
 
 	// From the template form: a campaign with four phases and their chart.
@@ -453,8 +451,7 @@ func TestStrategyRoles(t *testing.T) {
 	}
 
 	// A member of another workspace finds nothing, not even a 403.
-	o := h.browser()
-	o.login(f.other.email, f.other.password)
+	o := h.signedIn(f.other)
 	for _, path := range f.strategyPaths() {
 		if status, _ := o.get(path); status != http.StatusNotFound {
 			t.Errorf("other workspace GET %s: status %d, want 404", path, status)
@@ -981,8 +978,7 @@ func TestCampaignPageCostAndAttribution(t *testing.T) {
 	c.Status = "active"
 	c, err = h.campaigns.Update(ctx, ws, c.ID, c)
 	must(t, err)
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 
 	status, body := b.get(p)
 	if status != 200 {
@@ -1114,8 +1110,7 @@ func TestCampaignRatesInAnotherCurrency(t *testing.T) {
 	c.Status = "active"
 	_, err = h.campaigns.Update(ctx, ws, c.ID, c)
 	must(t, err)
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 
 	_, body := b.get(p)
 	for _, want := range []string{
@@ -1175,8 +1170,7 @@ func TestCampaignPageMetFollowsPace(t *testing.T) {
 	must(t, err)
 	_, err = h.campaigns.AddBudgetLine(ctx, ws, c.ID, campaign.BudgetLine{Kind: "kol_fee", Platform: "douyin", Planned: 3000, Spent: 1500})
 	must(t, err)
-	b := h.browser()
-	b.login(f.owner.email, f.owner.password)
+	b := h.signedIn(f.owner)
 	_, body := b.get(fmt.Sprintf("/w/acme/strategy/campaigns/%d", c.ID))
 	for _, tt := range []struct {
 		id   int
