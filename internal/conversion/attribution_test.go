@@ -108,6 +108,7 @@ func TestBuildFunnel(t *testing.T) {
 	}
 	// Visits are counted by the store, for the period only (VisitTotals).
 	visits := []VisitTotal{{CampaignID: ptr[int64](1), Channel: "wechat", Landing: 1, Engaged: 1}}
+	in := funnelInput{totals: totals, visits: visits, facts: facts}
 	third := 1.0 / 3
 	tests := []struct {
 		name   string
@@ -168,7 +169,7 @@ func TestBuildFunnel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rows := buildFunnel(tt.filter, tt.model, "", totals, visits, facts)
+			rows := buildFunnel(tt.filter, tt.model, "", in)
 			if len(rows) != 1 {
 				t.Fatalf("buildFunnel without a breakdown returned %d rows; want 1", len(rows))
 			}
@@ -178,7 +179,7 @@ func TestBuildFunnel(t *testing.T) {
 
 	t.Run("by campaign, linear", func(t *testing.T) {
 		t.Parallel()
-		rows := buildFunnel(f, Linear, ByCampaign, totals, visits, facts)
+		rows := buildFunnel(f, Linear, ByCampaign, in)
 		keys := []string{}
 		byKey := map[string]Funnel{}
 		sum := 0.0
@@ -206,7 +207,7 @@ func TestBuildFunnel(t *testing.T) {
 			{Conversion: conv(Purchase, 100, ptr[int64](1), "wechat", "gone")},
 		}
 		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
-			rows := buildFunnel(Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, m, "", nil, visits, gone)
+			rows := buildFunnel(Filter{CampaignID: ptr[int64](1), From: f.From, To: f.To}, m, "", funnelInput{visits: visits, facts: gone})
 			if fn := rows[0].Funnel; fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 || fn.Unattributed != 0 {
 				t.Errorf("%s: landing %v, leads %v, revenue %v, unattributed %v; want 1, 1, 100, 0", m, fn.Landing, fn.Leads, fn.Revenue, fn.Unattributed)
 			}
@@ -223,10 +224,10 @@ func TestBuildFunnel(t *testing.T) {
 			{Conversion: conv(Purchase, 100, nil, "weibo", "gone")},
 		}
 		for _, m := range []Model{LastTouch, FirstTouch, Linear} {
-			if fn := buildFunnel(Filter{From: f.From, To: f.To}, m, "", nil, visits, gone)[0].Funnel; fn.Unattributed != 0 {
+			if fn := buildFunnel(Filter{From: f.From, To: f.To}, m, "", funnelInput{visits: visits, facts: gone})[0].Funnel; fn.Unattributed != 0 {
 				t.Errorf("%s, all: unattributed %v; want 0", m, fn.Unattributed)
 			}
-			fn := buildFunnel(Filter{Channel: "weibo", From: f.From, To: f.To}, m, "", nil, visits, gone)[0].Funnel
+			fn := buildFunnel(Filter{Channel: "weibo", From: f.From, To: f.To}, m, "", funnelInput{visits: visits, facts: gone})[0].Funnel
 			if fn.Landing != 1 || fn.Leads != 1 || fn.Revenue != 100 {
 				t.Errorf("%s, weibo: landing %v, leads %v, revenue %v; want 1, 1, 100", m, fn.Landing, fn.Leads, fn.Revenue)
 			}
@@ -238,7 +239,7 @@ func TestBuildFunnel(t *testing.T) {
 	t.Run("by campaign, clicks only outside campaigns", func(t *testing.T) {
 		t.Parallel()
 		bots := []ClickTotal{totals[0], {Channel: "weibo", Clicks: 5}}
-		rows := buildFunnel(f, LastTouch, ByCampaign, bots, nil, nil)
+		rows := buildFunnel(f, LastTouch, ByCampaign, funnelInput{totals: bots})
 		var sum int64
 		for _, r := range rows {
 			sum += r.Clicks
@@ -249,7 +250,7 @@ func TestBuildFunnel(t *testing.T) {
 	})
 	t.Run("by channel, last touch", func(t *testing.T) {
 		t.Parallel()
-		rows := buildFunnel(f, LastTouch, ByChannel, totals, visits, facts)
+		rows := buildFunnel(f, LastTouch, ByChannel, in)
 		byKey := map[string]Funnel{}
 		for _, r := range rows {
 			byKey[r.Key] = r.Funnel

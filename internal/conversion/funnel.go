@@ -207,7 +207,7 @@ func (s *Service) Measure(ctx context.Context, ws, campaignID int64, scopes []me
 		}
 		// No target is of visit events (Figures has no landing or
 		// engaged), so their totals are not read.
-		out[i] = buildFunnel(f, models[i], "", totals, nil, facts)[0].Figures()
+		out[i] = buildFunnel(f, models[i], "", funnelInput{totals: totals, facts: facts})[0].Figures()
 	}
 	return out, nil
 }
@@ -236,7 +236,7 @@ func (s *Service) funnel(ctx context.Context, ws int64, f Filter, m Model, by st
 	if err != nil {
 		return nil, err
 	}
-	return buildFunnel(f, m, by, in.totals, in.visits, in.facts), nil
+	return buildFunnel(f, m, by, in), nil
 }
 
 // Breakdown is the funnel of a selection with its rows by campaign and by
@@ -255,9 +255,9 @@ func (s *Service) FunnelBreakdown(ctx context.Context, ws int64, f Filter, m Mod
 		return Breakdown{}, err
 	}
 	return Breakdown{
-		Total:      buildFunnel(f, m, "", in.totals, in.visits, in.facts)[0].Funnel,
-		ByCampaign: buildFunnel(f, m, ByCampaign, in.totals, in.visits, in.facts),
-		ByChannel:  buildFunnel(f, m, ByChannel, in.totals, in.visits, in.facts),
+		Total:      buildFunnel(f, m, "", in)[0].Funnel,
+		ByCampaign: buildFunnel(f, m, ByCampaign, in),
+		ByChannel:  buildFunnel(f, m, ByChannel, in),
 	}, nil
 }
 
@@ -281,26 +281,19 @@ func (s *Service) read(ctx context.Context, ws int64, f Filter, m Model) (Filter
 	if err != nil {
 		return f, in, err
 	}
-	if in.totals, in.visits, err = s.totals(ctx, ws, f); err != nil {
+	if in.totals, err = s.store.ClickTotals(ctx, ws, f.From, f.To); err != nil {
+		return f, in, err
+	}
+	if in.visits, err = s.store.VisitTotals(ctx, ws, f.From, f.To); err != nil {
 		return f, in, err
 	}
 	in.facts, err = s.store.ConversionFacts(ctx, ws, f.From, f.To, f.From.Add(-Window))
 	return f, in, err
 }
 
-// totals reads the click totals and visit totals of f's period.
-func (s *Service) totals(ctx context.Context, ws int64, f Filter) ([]ClickTotal, []VisitTotal, error) {
-	totals, err := s.store.ClickTotals(ctx, ws, f.From, f.To)
-	if err != nil {
-		return nil, nil, err
-	}
-	visits, err := s.store.VisitTotals(ctx, ws, f.From, f.To)
-	return totals, visits, err
-}
-
 // buildFunnel is the arithmetic of the funnel, apart from storage so that
 // it can be tested on hand-built histories.
-func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, visits []VisitTotal, facts []Fact) []FunnelRow {
+func buildFunnel(f Filter, m Model, by string, in funnelInput) []FunnelRow {
 	rows := map[string]*FunnelRow{}
 	row := func(campaign *int64, channel string) *FunnelRow {
 		key := ""
@@ -333,7 +326,7 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, visits []Vis
 	}
 	filtered := f.CampaignID != nil || f.Channel != ""
 	row(nil, "") // an unfiltered funnel has its total row even when empty
-	for _, t := range totals {
+	for _, t := range in.totals {
 		if match(t.CampaignID, t.Channel) {
 			r := row(t.CampaignID, t.Channel)
 			r.Clicks += t.Clicks
@@ -345,14 +338,14 @@ func buildFunnel(f Filter, m Model, by string, totals []ClickTotal, visits []Vis
 			r.EffectiveFallbackLinks += t.FallbackLinks
 		}
 	}
-	for _, v := range visits {
+	for _, v := range in.visits {
 		if match(v.CampaignID, v.Channel) {
 			r := row(v.CampaignID, v.Channel)
 			r.Landing += float64(v.Landing)
 			r.Engaged += float64(v.Engaged)
 		}
 	}
-	for _, fa := range facts {
+	for _, fa := range in.facts {
 		if fa.At.Before(f.From) || !fa.At.Before(f.To) {
 			continue // read for a wider period
 		}
