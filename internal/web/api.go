@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -62,6 +63,15 @@ func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 // handleAPI registers an operation under /api/v1 on the workspace named by
 // {ws}: it authenticates with a bearer token (or a session plus CSRF
 // header), checks the token's workspace and perm, and records changes.
+// callerKey names an API caller for a rate limit: its token, or its
+// user when signed in with a session.
+func callerKey(p account.Principal) string {
+	if p.TokenID != 0 {
+		return fmt.Sprintf("t%d", p.TokenID)
+	}
+	return fmt.Sprintf("u%d", p.User.ID)
+}
+
 func (s *Server) handleAPI(o op, h apiHandler) {
 	s.api.add(o)
 	s.mux.Handle(o.Method+" /api/v1"+o.Path, s.withSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

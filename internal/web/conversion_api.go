@@ -54,7 +54,7 @@ func (s *Server) conversionRoutes() {
 		"Give each event an order_id or event_id, so that a batch sent again after an error stores nothing twice",
 		Tag: tag, Perm: account.EditContent, Req: typeOf[collectBatchRequest](), Resp: typeOf[collectBatchResponse](), MaxBody: maxCollectBatch*conversion.MaxPayloadBytes + 1<<10},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			if !batches.allow(w, fmt.Sprintf("t%d u%d", p.TokenID, p.User.ID), time.Now()) {
+			if !batches.allow(w, callerKey(p), time.Now()) {
 				return apperr.New(apperr.TooMany, "error.conversion.rate_limited", nil)
 			}
 			var in collectBatchRequest

@@ -244,11 +244,7 @@ func (s *Server) listenAPI() {
 	lim := newLimiter(webhookRate/60.0, webhookRate, 10_000)
 	s.handleAPI(op{Method: "POST", Path: "/workspaces/{ws}/mentions", Summary: "Push a batch of up to 500 posts (inbound webhook); a batch with a bad post stores nothing", Tag: tag, Perm: account.EditListening, Req: typeOf[webhookRequest](), Resp: typeOf[listen.IngestResult](), MaxBody: maxWebhookBody},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			key := fmt.Sprintf("t%d", p.TokenID)
-			if p.TokenID == 0 {
-				key = fmt.Sprintf("u%d", p.User.ID)
-			}
-			if !lim.allow(w, key, time.Now()) {
+			if !lim.allow(w, callerKey(p), time.Now()) {
 				return apperr.New(apperr.TooMany, "error.listen.rate_limited", map[string]any{"Max": webhookRate})
 			}
 			var in webhookRequest
