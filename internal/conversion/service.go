@@ -164,7 +164,8 @@ type Store interface {
 	// no workspace has it.
 	SiteByKey(ctx context.Context, key string) (Site, error)
 	// EnsurePublicKey stores key as the workspace's public key unless it
-	// has one, and returns the one in force.
+	// has one, and returns the one in force. When it has one, it only
+	// reads: pages ask for it on every view.
 	EnsurePublicKey(ctx context.Context, workspaceID int64, key string) (string, error)
 	// SetPublicKey replaces the workspace's public key.
 	SetPublicKey(ctx context.Context, workspaceID int64, key string) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -39,9 +40,16 @@ func (db *DB) SiteByKey(ctx context.Context, key string) (conversion.Site, error
 
 // EnsurePublicKey stores key as the workspace's public key unless it has
 // one, and returns the key in force; two callers racing get the same key.
+// Once the workspace has a key it only reads: the conversions page asks
+// on every view, and a write would wait for the writer behind the click
+// batches (on SQLite, the only one).
 func (db *DB) EnsurePublicKey(ctx context.Context, workspaceID int64, key string) (string, error) {
 	var out string
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.reader().queryRow(ctx, `SELECT public_key FROM workspace_keys WHERE workspace_id = $1`, workspaceID).Scan(&out)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return out, apperr.Wrap(err, "read public key")
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
 		c := tx.conn()
 		if _, err := c.exec(ctx, `INSERT INTO workspace_keys (workspace_id, public_key, created_at)
 			VALUES ($1, $2, $3) ON CONFLICT (workspace_id) DO NOTHING`, workspaceID, key, db.now()); err != nil {
