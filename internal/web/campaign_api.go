@@ -243,7 +243,20 @@ func (s *Server) plan(r *http.Request, p account.Principal, id int64) (campaign.
 	if err != nil {
 		return campaign.Plan{}, err
 	}
-	return s.Campaigns.Plan(r.Context(), p.Workspace.ID, id, p.Workspace.Location(), string(model), p.Workspace.Currency)
+	return s.campaignPlan(r.Context(), p, id, model)
+}
+
+// campaignPlan is campaign id's plan as p may read it. Its actuals are
+// report figures (revenue, ROI), which need reports.read as the funnel
+// does, so a member without it (an agent) gets the plan unmeasured.
+func (s *Server) campaignPlan(ctx context.Context, p account.Principal, id int64, model conversion.Model) (campaign.Plan, error) {
+	svc := s.Campaigns
+	if !p.Can(account.ReadReports) {
+		unmeasured := *svc
+		unmeasured.Measurer = nil
+		svc = &unmeasured
+	}
+	return svc.Plan(ctx, p.Workspace.ID, id, p.Workspace.Location(), string(model), p.Workspace.Currency)
 }
 
 // roundActuals rounds the actuals of count and money targets (leads,

@@ -340,6 +340,7 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p account.
 		"Budget":   money(c.Budget, cur), "Days": campaign.Days(c.Start, c.End),
 		"Zone": p.Workspace.TimeZone, "Today": string(day),
 		"Phases": phases, "KPI": kpi, "Mix": mix, "MixOutside": outside, "MixNote": mixNote, "Lines": lines, "Hours": plan.Hours, "Measured": plan.Measured != nil,
+		"ReportsHidden": !p.Can(account.ReadReports),
 		"Sum": map[string]string{
 			"Total": money(b.Total, cur), "Planned": money(b.Planned, cur),
 			"Committed": money(b.Committed, cur), "Spent": money(b.Spent, cur),

@@ -117,7 +117,7 @@ func (s *Server) planAndRefs(r *http.Request, p account.Principal) (campaign.Pla
 	if err != nil {
 		model = conversion.LastTouch
 	}
-	plan, err := s.Campaigns.Plan(r.Context(), p.Workspace.ID, campaignID(r), p.Workspace.Location(), string(model), p.Workspace.Currency)
+	plan, err := s.campaignPlan(r.Context(), p, campaignID(r), model)
 	if err != nil {
 		return plan, strategyRefs{}, err
 	}
