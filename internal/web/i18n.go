@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -132,7 +133,12 @@ func plainNumbers(args map[string]any) map[string]any {
 		if out == nil {
 			out = maps.Clone(args)
 		}
-		out[k] = number(f, 4)
+		switch {
+		case shareArgs[k]:
+			out[k] = percent(f)
+		default:
+			out[k] = number(f, cmp.Or(argDecimals[k], 4))
+		}
 	}
 	if out == nil {
 		return args
@@ -148,6 +154,16 @@ var quantityArgs = map[string]bool{
 	"Stored": true, "Duplicates": true, "Skipped": true, "Total": true, "Valid": true, "Errors": true,
 	"Matched": true, "Scanned": true, "Rows": true,
 }
+
+// shareArgs are the catalog's arguments that are shares as fractions
+// (0.452), which read in percent as the pages write them (45.2%, pct);
+// other messages' shares are given in percent already.
+var shareArgs = map[string]bool{"NegativeShare": true, "BaselineShare": true}
+
+// argDecimals are the decimals of the catalog's fractional arguments that
+// need fewer than four: a z-score's two (3.46 standard deviations, not
+// 3.464), a mean of mentions' one (1,234.6 mentions an hour).
+var argDecimals = map[string]int{"Z": 2, "Mean": 1}
 
 // Has reports whether key exists in the catalog.
 func (c *catalog) Has(key string) bool {

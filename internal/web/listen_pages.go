@@ -556,14 +556,11 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 		}
 	}
 	redeliver, why := canRedeliver(d.Alert, rule)
-	// Shares read as percentages, as the alert's message has them.
-	value, baseline := strconv.FormatFloat(d.Value, 'f', 2, 64), strconv.FormatFloat(d.Baseline, 'f', 2, 64)
-	if share, base, ok := alert.Shares(d.Alert); ok {
-		value, baseline = share, base
-	}
+	// The detail reads as the alert's chat and e-mail messages have it.
+	detail := s.cat.T(s.locale(r), "alert."+d.Kind+".detail", alert.Figures(d.Alert))
 	s.render(w, r, http.StatusOK, "listening_alert", map[string]any{"Section": "listening", "A": d, "Rule": rule,
-		"Names": names, "Rows": mentionRows(d.Mentions, names), "Value": value,
-		"Baseline": baseline, "Delivery": s.deliveries(r, d.Alert), "Redeliver": redeliver, "RedeliverWhy": why,
+		"Names": names, "Rows": mentionRows(d.Mentions, names), "Detail": detail,
+		"Delivery": s.deliveries(r, d.Alert), "Redeliver": redeliver, "RedeliverWhy": why,
 		"Pager": newAlertPager(d, AlertPagePath(p.Workspace.Slug, id))})
 	return nil
 }

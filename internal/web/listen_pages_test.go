@@ -612,7 +612,12 @@ func TestListeningHotTermsCorrectionsRules(t *testing.T) {
 
 // TestListeningAlertDetail: the detail line of an alert's page gets every
 // argument its kind's message needs, in both languages (a crisis-word
-// alert showed "<no value>" where its count belongs).
+// alert showed "<no value>" where its count belongs), and writes its
+// figures as the chat and e-mail messages of the alert do (alert.Figures)
+// and as the UI writes numbers: shares in percent, a z-score with two
+// decimals, counts and means with thousands separators. The messages
+// wrote 3.464 standard deviations above a mean of 1234.567, the page
+// 3.46 above 1234.57.
 func TestListeningAlertDetail(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	ctx := context.Background()
@@ -622,35 +627,41 @@ func TestListeningAlertDetail(t *testing.T) {
 	must(t, err)
 	ms, err := h.listen.Mentions(ctx, ws, listen.MentionFilter{})
 	must(t, err)
-	fire := func(a listen.Alert) string {
+	fire := func(a listen.Alert) listen.Alert {
 		t.Helper()
 		a.MentionIDs, a.FiredAt = []int64{ms[0].ID}, time.Now()
 		got, _, err := h.db.FireAlert(ctx, ws, a, time.Time{}, nil)
 		must(t, err)
-		return AlertPagePath("acme", got.ID)
+		return got
 	}
-	crisis := fire(listen.Alert{Kind: "crisis_word", Value: 73})
-	volume := fire(listen.Alert{Kind: "volume_spike", Value: 4.5, Baseline: 12})
-	negative := fire(listen.Alert{Kind: "negative_spike", Value: 0.6, Baseline: 0.2})
+	// Figures as the evaluator stores them, rounded to three decimals.
+	crisis := fire(listen.Alert{Kind: "crisis_word", Value: 1000})
+	volume := fire(listen.Alert{Kind: "volume_spike", Value: 3.464, Baseline: 1234.567})
+	wholeVolume := fire(listen.Alert{Kind: "volume_spike", Value: 4.5, Baseline: 12})
+	negative := fire(listen.Alert{Kind: "negative_spike", Value: 0.452, Baseline: 0.0004})
 	b := h.signedIn(owner)
 	for _, tt := range []struct {
-		name, path, lang string
-		want             []string
+		name string
+		a    listen.Alert
+		lang string
+		want string
 	}{
-		{"crisis word zh", crisis, "zh-CN", []string{"危机话题提及 73 条"}},
-		{"crisis word en", crisis, "en", []string{"73 mentions of a crisis topic"}},
+		{"crisis word zh", crisis, "zh-CN", "危机话题提及 1,000 条"},
+		{"crisis word en", crisis, "en", "1,000 mentions of a crisis topic"},
 		// A spike's size in the units the rule's threshold is set in
 		// (standard deviations), its baseline in mentions: a bare "z 分数
 		// 4.50" meant nothing to a marketing team.
-		{"volume spike zh", volume, "zh-CN", []string{"高出 4.50 个标准差", "均值（12.00 条）"}},
-		{"volume spike en", volume, "en", []string{"4.50 standard deviations", "mean over the last 14 days (12.00)"}},
-		{"negative spike zh", negative, "zh-CN", []string{"负面占比 60%，近 14 天为 20%"}},
-		{"negative spike en", negative, "en", []string{"negative share 60% against 20%"}},
+		{"volume spike zh", volume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（1,234.6 条）高出 3.46 个标准差（z 分数）"},
+		{"volume spike en", volume, "en", "mentions this hour stand 3.46 standard deviations (z-score) above the same hour's mean over the last 14 days (1,234.6)"},
+		{"whole volume spike zh", wholeVolume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（12 条）高出 4.5 个标准差（z 分数）"},
+		{"negative spike zh", negative, "zh-CN", "负面占比 45.2%，近 14 天为 0.04%"},
+		{"negative spike en", negative, "en", "negative share 45.2% against 0.04% over the last 14 days"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body, _ := b.do("GET", tt.path, nil, map[string]string{"Accept-Language": tt.lang})
+			path := AlertPagePath("acme", tt.a.ID)
+			status, body, _ := b.do("GET", path, nil, map[string]string{"Accept-Language": tt.lang})
 			if status != http.StatusOK {
-				t.Fatalf("GET %s: %d", tt.path, status)
+				t.Fatalf("GET %s: %d", path, status)
 			}
 			detail := section(body, "<tr><th>"+h.srv.cat.T(tt.lang, "alert.fact.detail", nil), "</tr>")
 			if detail == body {
@@ -659,10 +670,12 @@ func TestListeningAlertDetail(t *testing.T) {
 			if strings.Contains(detail, "<no value>") || strings.Contains(detail, "&lt;no value&gt;") {
 				t.Errorf("detail has a missing argument: %s", detail)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(detail, w) {
-					t.Errorf("detail %q lacks %q", detail, w)
-				}
+			if !strings.Contains(html.UnescapeString(detail), tt.want) {
+				t.Errorf("page detail %q lacks %q", detail, tt.want)
+			}
+			msgs := &Messages{cat: h.srv.cat}
+			if got := msgs.Text(tt.lang)("alert."+tt.a.Kind+".detail", alert.Figures(tt.a)); got != tt.want {
+				t.Errorf("message detail %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -797,11 +797,12 @@ func TestMessageCountsEveryMention(t *testing.T) {
 	})
 }
 
-// TestNegativeSpikeMessageShowsPercentages: a negative spike's chat and
-// e-mail message gives the hour's negative share and the usual one in
-// percent (40 of 60 mentions against 14 of 127), not as the fractions
-// stored (0.667 against 0.11); a volume spike's figures stay numbers.
-func TestNegativeSpikeMessageShowsPercentages(t *testing.T) {
+// TestMessageGivesFigures: a spike's chat and e-mail message gives the
+// catalog the alert's figures as stored under the names Figures gives
+// them (a negative spike's shares as the fractions 0.667 and 0.11, which
+// the catalog writes in percent as the pages do; a volume spike's z-score
+// and mean), with the rule and the topic.
+func TestMessageGivesFigures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -814,7 +815,7 @@ func TestNegativeSpikeMessageShowsPercentages(t *testing.T) {
 		}
 		snd := &sender{}
 		text := func(key string, args map[string]any) string {
-			return fmt.Sprintf("%s %v|%v", key, args["Value"], args["Baseline"])
+			return fmt.Sprintf("%s %v", key, args)
 		}
 		ev := alert.NewEvaluator(db, alert.Options{Sender: snd, Now: func() time.Time { return now },
 			Audience: func(context.Context, int64) (alert.Audience, error) { return alert.Audience{Text: text}, nil }})
@@ -824,46 +825,40 @@ func TestNegativeSpikeMessageShowsPercentages(t *testing.T) {
 		if len(fired) != 2 || len(snd.got) != 2 {
 			t.Fatalf("fired %d, delivered %d; want 2 and 2", len(fired), len(snd.got))
 		}
-		const want = "alert.negative_spike.detail 66.7%|11%"
+		want := map[string]bool{}
+		for _, a := range fired {
+			args := alert.Figures(a)
+			args["Rule"], args["Topic"] = a.Kind, "好茶"
+			want[text("alert."+a.Kind+".detail", args)] = true
+		}
 		for _, m := range snd.got {
-			detail := m.Facts[2].Value
-			kind, _, _ := strings.Cut(detail, " ")
-			switch kind {
-			case "alert.negative_spike.detail":
-				if detail != want {
-					t.Errorf("negative spike detail %q, want %q", detail, want)
-				}
-			case "alert.volume_spike.detail":
-				if strings.Contains(detail, "%") {
-					t.Errorf("volume spike detail %q shows its figures as percentages", detail)
-				}
-			default:
-				t.Errorf("detail %q of no spike", detail)
+			if detail := m.Facts[2].Value; !want[detail] {
+				t.Errorf("detail %q, want one of %v", detail, want)
 			}
+		}
+		if neg := alert.Figures(fired[slices.IndexFunc(fired, func(a listen.Alert) bool { return a.Kind == "negative_spike" })]); neg["NegativeShare"] != 0.667 || neg["BaselineShare"] != 0.11 {
+			t.Errorf("negative spike figures %v, want the shares 0.667 and 0.11", neg)
 		}
 	})
 }
 
-// TestShares: a negative spike's shares read in percent with at most one
-// decimal; the other kinds have none.
-func TestShares(t *testing.T) {
+// TestFigures: each kind's texts get its figures under their own names,
+// shares apart from other numbers, so that the catalog writes each as
+// the pages do.
+func TestFigures(t *testing.T) {
 	tests := []struct {
-		kind            string
-		value, baseline float64
-		share, base     string
-		ok              bool
+		a    listen.Alert
+		want map[string]any
 	}{
-		{"negative_spike", 0.6, 0.2, "60%", "20%", true},
-		{"negative_spike", 0.667, 0.11, "66.7%", "11%", true},
-		{"negative_spike", 1, 0, "100%", "0%", true},
-		{"negative_spike", 0.057, 0.003, "5.7%", "0.3%", true},
-		{"volume_spike", 3.2, 12.4, "", "", false},
-		{"crisis_word", 4, 0, "", "", false},
+		{listen.Alert{Kind: "negative_spike", Value: 0.667, Baseline: 0.11, MentionIDs: []int64{1, 2}},
+			map[string]any{"NegativeShare": 0.667, "BaselineShare": 0.11, "Count": 2}},
+		{listen.Alert{Kind: "volume_spike", Value: 3.464, Baseline: 1234.5, MentionIDs: []int64{1}},
+			map[string]any{"Z": 3.464, "Mean": 1234.5, "Count": 1}},
+		{listen.Alert{Kind: "crisis_word", Value: 1000, MentionIDs: []int64{1}}, map[string]any{"Count": 1000}},
 	}
 	for _, tt := range tests {
-		share, base, ok := alert.Shares(listen.Alert{Kind: tt.kind, Value: tt.value, Baseline: tt.baseline})
-		if share != tt.share || base != tt.base || ok != tt.ok {
-			t.Errorf("Shares(%s %v %v) = %q %q %v, want %q %q %v", tt.kind, tt.value, tt.baseline, share, base, ok, tt.share, tt.base, tt.ok)
+		if got := alert.Figures(tt.a); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Figures(%s) = %v, want %v", tt.a.Kind, got, tt.want)
 		}
 	}
 }

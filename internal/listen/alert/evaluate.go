@@ -274,20 +274,23 @@ func NegativeShift(neg, vol, baseNeg, baseVol int64) (share, baseShare, delta fl
 	return share, baseShare, share - baseShare
 }
 
-// Shares returns a negative spike's share of negative mentions in its
-// hour and in the baseline as its texts show them, in percent with at
-// most one decimal ("66.7%", "11%"), as a team reads a share; a share as
-// stored (0.667) reads as a count or a score. ok is false for the other
-// kinds, whose figures are no shares.
-func Shares(a listen.Alert) (share, baseline string, ok bool) {
-	if a.Kind != "negative_spike" {
-		return "", "", false
+// Figures are the arguments of an alert's texts (the catalog's
+// alert.<kind>.title and .detail), as stored: Count, the mentions it
+// counted; a volume spike's Z, its z-score, and Mean, the hour's usual
+// mentions; a negative spike's NegativeShare and BaselineShare, the
+// negative shares of its hour and of the last 14 days as fractions. The
+// catalog writes each as the UI writes its figures (a share in percent,
+// 45.2%, not 0.452), so that the alert's page, its chat messages and its
+// e-mail read the same.
+func Figures(a listen.Alert) map[string]any {
+	args := map[string]any{"Count": a.Caused()}
+	switch a.Kind {
+	case "volume_spike":
+		args["Z"], args["Mean"] = a.Value, a.Baseline
+	case "negative_spike":
+		args["NegativeShare"], args["BaselineShare"] = a.Value, a.Baseline
 	}
-	return percent(a.Value), percent(a.Baseline), true
-}
-
-func percent(share float64) string {
-	return strconv.FormatFloat(math.Round(share*1000)/10, 'f', -1, 64) + "%"
+	return args
 }
 
 // SpikeCheck decides whether a spike rule fires for hour, given the
@@ -696,10 +699,8 @@ func (e *Evaluator) message(ctx context.Context, ws int64, r listen.AlertRule, a
 			topic = t.Name
 		}
 	}
-	args := map[string]any{"Rule": r.Name, "Topic": topic, "Value": a.Value, "Baseline": a.Baseline, "Count": a.Caused()}
-	if share, baseline, ok := Shares(a); ok {
-		args["Value"], args["Baseline"] = share, baseline
-	}
+	args := Figures(a)
+	args["Rule"], args["Topic"] = r.Name, topic
 	m := notify.Message{Title: text("alert."+a.Kind+".title", args), Mentions: a.Caused()}
 	m.Facts = append(m.Facts,
 		notify.Fact{Label: text("alert.fact.rule", nil), Value: r.Name},
