@@ -154,8 +154,8 @@ type AuditEntry struct {
 	UserID      int64     `json:"user_id,omitempty"`
 	Actor       string    `json:"actor"`
 	Action      string    `json:"action"`
-	Target      string    `json:"target"`
-	Detail      string    `json:"detail,omitempty"`
+	Target      string    `json:"target" doc:"The path changed, or for a change of members the address it was for"`
+	Detail      string    `json:"detail,omitempty" doc:"What the change did, when its operation may do several things: adding a member says invited, added or role_changed"`
 	IP          string    `json:"ip" doc:"The network the change came from, an IPv4 /24 or an IPv6 /48 such as 203.0.113.0/24; never the client's address"`
 	CreatedAt   time.Time `json:"created_at"`
 }
@@ -266,6 +266,13 @@ func HashToken(plain string) string {
 
 // maxEmail is the longest address an account may have (RFC 5321's path).
 const maxEmail = 254
+
+// NormalEmail is email as members and invitations are matched by it, for
+// naming them in the audit log.
+func NormalEmail(email string) string {
+	e, _ := normalizeEmail(email)
+	return e
+}
 
 // normalizeEmail lower-cases and trims an address and checks its form.
 func normalizeEmail(email string) (string, bool) {

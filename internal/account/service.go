@@ -407,6 +407,17 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 	return Principal{User: u, Workspace: w, Role: role}, nil
 }
 
+// MemberChange is what AddMember did: its values are stable words, kept
+// in the audit log.
+type MemberChange string
+
+// What AddMember may do.
+const (
+	MemberInvited MemberChange = "invited"      // an Invitation, for anyone not a member
+	MemberAdded   MemberChange = "added"        // an operator's, at once
+	RoleChanged   MemberChange = "role_changed" // a member's
+)
+
 // AddMember gives the address email a role in the principal's workspace.
 // A member's role changes at once. Anyone else is invited (Invitation),
 // whether the address has an account or not, and joins when they next
@@ -417,56 +428,58 @@ func (s *Service) Enter(ctx context.Context, u User, slug string) (Principal, er
 // an address without one is apperr.Invalid (error.no_such_user) for them.
 // The role must be one the principal may grant (Role.GrantableBy), and so
 // must the member's or invitation's present role: an admin changes no
-// owner. The last owner stays an owner. invited reports an invitation.
-func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) (invited bool, err error) {
+// owner. The last owner stays an owner. The answer says which of the
+// three it did; it is the same for an address with an account and one
+// without.
+func (s *Service) AddMember(ctx context.Context, p Principal, email string, role Role) (MemberChange, error) {
 	if err := p.Require(ManageMembers); err != nil {
-		return false, err
+		return "", err
 	}
 	if !role.Valid() {
-		return false, apperr.Field("role", "error.role")
+		return "", apperr.Field("role", "error.role")
 	}
 	if !role.GrantableBy(p.Role) {
-		return false, apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
+		return "", apperr.Field("role", "error.role_above_own", "Role", string(p.Role))
 	}
 	email, ok := normalizeEmail(email)
 	if email == "" {
-		return false, apperr.Field("email", "error.required")
+		return "", apperr.Field("email", "error.required")
 	}
 	members, err := s.store.Members(ctx, p.Workspace.ID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, m := range members {
 		if m.User.Email == email {
 			if err := s.mayChangeMember(ctx, p, m.User.ID, role == Owner); err != nil {
-				return false, err
+				return "", err
 			}
-			return false, s.store.PutMember(ctx, p.Workspace.ID, m.User.ID, role)
+			return RoleChanged, s.store.PutMember(ctx, p.Workspace.ID, m.User.ID, role)
 		}
 	}
 	if p.User.IsAdmin {
 		u, _, err := s.store.UserByEmail(ctx, email)
 		if apperr.Is(err, apperr.NotFound) {
-			return false, apperr.Field("email", "error.no_such_user", "Email", email)
+			return "", apperr.Field("email", "error.no_such_user", "Email", email)
 		}
 		if err != nil {
-			return false, err
+			return "", err
 		}
-		return false, s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
+		return MemberAdded, s.store.PutMember(ctx, p.Workspace.ID, u.ID, role)
 	}
 	if !ok {
-		return false, apperr.Field("email", "error.email")
+		return "", apperr.Field("email", "error.email")
 	}
 	invs, err := s.store.Invitations(ctx, p.Workspace.ID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, inv := range invs {
 		if inv.Email == email && !inv.Role.GrantableBy(p.Role) {
-			return false, apperr.New(apperr.Forbidden, "error.member_above_own", map[string]any{"Role": string(inv.Role)})
+			return "", apperr.New(apperr.Forbidden, "error.member_above_own", map[string]any{"Role": string(inv.Role)})
 		}
 	}
-	return true, s.store.PutInvitation(ctx, p.Workspace.ID, Invitation{Email: email, Role: role, CreatedAt: s.now().UTC()})
+	return MemberInvited, s.store.PutInvitation(ctx, p.Workspace.ID, Invitation{Email: email, Role: role, CreatedAt: s.now().UTC()})
 }
 
 // Invitations lists the principal's workspace's invitations, for those

@@ -423,9 +423,9 @@ func TestAddMemberRevealsNoAccounts(t *testing.T) {
 	p := mustEnter(t, s, owner, "acme")
 
 	for _, email := range []string{"Known@Example.com", "nobody@example.com"} {
-		invited, err := s.AddMember(ctx, p, email, account.Editor)
-		if err != nil || !invited {
-			t.Fatalf("AddMember(%s) = %v, %v; want invited, nil", email, invited, err)
+		did, err := s.AddMember(ctx, p, email, account.Editor)
+		if err != nil || did != account.MemberInvited {
+			t.Fatalf("AddMember(%s) = %q, %v; want invited, nil", email, did, err)
 		}
 	}
 	if ms, _ := s.Members(ctx, p); len(ms) != 1 || ms[0].User.ID != owner.ID {
@@ -485,11 +485,15 @@ func TestAddMemberRevealsNoAccounts(t *testing.T) {
 	// an address without one.
 	op := mustUser(t, s, "op@example.com", true)
 	po := mustEnter(t, s, op, "acme")
-	if invited, err := s.AddMember(ctx, po, stranger.Email, account.Analyst); err != nil || invited {
-		t.Fatalf("operator AddMember(stranger) = %v, %v; want a member at once", invited, err)
+	if did, err := s.AddMember(ctx, po, stranger.Email, account.Analyst); err != nil || did != account.MemberAdded {
+		t.Fatalf("operator AddMember(stranger) = %q, %v; want a member at once", did, err)
 	}
 	if got := fieldKeys(t, addMember(s, ctx, po, "ghost@example.com", account.Analyst)); got["email"] != "error.no_such_user" {
 		t.Fatalf("operator adds an address without an account: fields = %v; want email error.no_such_user", got)
+	}
+	// Adding a member again changes their role, and says so.
+	if did, err := s.AddMember(ctx, p, nobody.Email, account.Analyst); err != nil || did != account.RoleChanged {
+		t.Fatalf("AddMember(a member) = %q, %v; want their role changed", did, err)
 	}
 }
 

@@ -518,7 +518,7 @@ func TestAlertPageRedeliver(t *testing.T) {
 			n++
 			for _, lang := range Locales {
 				v := &view{s: h.srv, Locale: lang}
-				if got, want := v.Action(e.Action), cat.T(lang, "audit.action.redeliver", map[string]any{"Object": cat.T(lang, "audit.object.alerts", nil)}); got != want {
+				if got, want := v.Action(e.Action, e.Detail), cat.T(lang, "audit.action.redeliver", map[string]any{"Object": cat.T(lang, "audit.object.alerts", nil)}); got != want {
 					t.Errorf("%s: audit reads %q, want %q", lang, got, want)
 				}
 			}

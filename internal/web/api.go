@@ -97,7 +97,7 @@ func (s *Server) handleAPI(o op, h apiHandler) {
 			return
 		}
 		if !o.ReadOnly {
-			s.audit(r, p, sw.status)
+			s.audit(r, p, sw)
 		}
 	})))
 }

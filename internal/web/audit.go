@@ -1,8 +1,11 @@
 package web
 
 import (
+	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/chorus-hq/chorus/internal/account"
 )
 
 // The audit log stores a change as its route ("POST
@@ -22,6 +25,46 @@ var auditVerbs = map[string]string{
 var auditSingles = map[string]bool{
 	"": true, "settings": true, "profile": true, "budget": true, "mix": true, "hours": true,
 	"sentiment": true, "override": true, "allowlist": true, "purchases": true,
+}
+
+// auditWords are the verb and object a route's words do not give: a
+// member is removed, not deleted; an invitation withdrawn; a purchase
+// setting is not the public key it shares a route with.
+var auditWords = map[[2]string][2]string{
+	{"delete", "members"}:           {"remove", "members"},
+	{"delete", "invitations"}:       {"withdraw", "invitations"},
+	{"delete", "tokens"}:            {"revoke", "tokens"},
+	{"create", "members"}:           {"add", "members"},
+	{"create", "conversion_events"}: {"report", "conversion_events"},
+	{"create", "inquiry"}:           {"record", "inquiry"},
+	{"create", "mentions"}:          {"import", "mentions"},
+	{"create", "import"}:            {"import", "file"},
+	{"create", "imports"}:           {"import", "file"},
+	{"seed", "topics"}:              {"seed", "listening"},
+	{"update", "snippet"}:           {"update", "purchases"},
+	{"update", "workspace"}:         {"update", "settings"},
+	{"rotate", "password"}:          {"change", "password"},
+}
+
+// auditOutcomes are the verbs of what a handler noted it did
+// (noteAudit), when its route may do several things.
+var auditOutcomes = map[string]string{
+	string(account.MemberInvited): "invite",
+	string(account.MemberAdded):   "add",
+	string(account.RoleChanged):   "change_role",
+}
+
+// auditNote is what a handler adds to its change's audit entry that the
+// route does not say: whom it was for, the entry's target in place of
+// the path, and what it did, when the route may do several things.
+type auditNote struct{ target, outcome string }
+
+// noteAudit leaves a note for the audit entry of the change that w
+// answers; w is the writer page and handleAPI give the handler.
+func noteAudit(w http.ResponseWriter, target, outcome string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.note = auditNote{target, outcome}
+	}
 }
 
 // auditAction splits a recorded action into the catalog words of its verb
@@ -68,13 +111,21 @@ func auditAction(action string) (verb, object string, ok bool) {
 	if object == "" {
 		object = "workspace"
 	}
-	return verb, strings.ReplaceAll(object, "-", "_"), true
+	object = strings.ReplaceAll(object, "-", "_")
+	if w, ok := auditWords[[2]string{verb, object}]; ok {
+		verb, object = w[0], w[1]
+	}
+	return verb, object, true
 }
 
-// Action describes a recorded action in the page's language, or shows it
-// as recorded when the catalog has no words for it.
-func (v *view) Action(action string) string {
+// Action describes a recorded action, with the outcome its handler
+// noted, in the page's language, or shows it as recorded when the
+// catalog has no words for it.
+func (v *view) Action(action, outcome string) string {
 	verb, object, known := auditAction(action)
+	if o, ok := auditOutcomes[outcome]; ok {
+		verb = o
+	}
 	verbKey, objectKey := "audit.verb."+verb, "audit.object."+object
 	if !known || !v.s.cat.Has(verbKey) || !v.s.cat.Has(objectKey) {
 		return action

@@ -128,21 +128,26 @@ func (s *Server) workspacePage(perm account.Permission, audited bool, h pageHand
 			return
 		}
 		if audited {
-			s.audit(r, p, sw.status)
+			s.audit(r, p, sw)
 		}
 	}))
 }
 
-// audit records a successful change (any method but GET) in the log.
-func (s *Server) audit(r *http.Request, p account.Principal, status int) {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || status >= 400 {
+// audit records a successful change (any method but GET) in the log,
+// with what its handler noted (noteAudit).
+func (s *Server) audit(r *http.Request, p account.Principal, w *statusWriter) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || w.status >= 400 {
 		return
 	}
 	action := r.Pattern
 	if i := strings.Index(action, " "); i > 0 {
 		action = r.Method + action[i:]
 	}
-	if err := s.Accounts.Record(r.Context(), p, action, r.URL.Path, "", s.clientIP(r)); err != nil {
+	target := r.URL.Path
+	if w.note.target != "" {
+		target = w.note.target
+	}
+	if err := s.Accounts.Record(r.Context(), p, action, target, w.note.outcome, s.clientIP(r)); err != nil {
 		s.log.ErrorContext(r.Context(), "audit", "err", err)
 	}
 }

@@ -35,6 +35,7 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	note   auditNote
 }
 
 func (w *statusWriter) WriteHeader(code int) {

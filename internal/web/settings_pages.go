@@ -65,14 +65,16 @@ func (s *Server) settingsRoutes() {
 		return nil
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/members", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		invited, err := s.Accounts.AddMember(r.Context(), p, r.PostFormValue("email"), account.Role(r.PostFormValue("role")))
+		email := r.PostFormValue("email")
+		did, err := s.Accounts.AddMember(r.Context(), p, email, account.Role(r.PostFormValue("role")))
 		if apperr.Is(err, apperr.Invalid) {
 			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "members", err, "")
 		}
 		if err != nil {
 			return err
 		}
-		if invited {
+		noteAudit(w, account.NormalEmail(email), string(did))
+		if did == account.MemberInvited {
 			s.flash(w, r, "ok", "flash.invited")
 		} else {
 			s.flash(w, r, "ok", "flash.saved")
@@ -81,9 +83,11 @@ func (s *Server) settingsRoutes() {
 		return nil
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/invitations/delete", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-		if err := s.Accounts.CancelInvitation(r.Context(), p, r.PostFormValue("email")); err != nil {
+		email := r.PostFormValue("email")
+		if err := s.Accounts.CancelInvitation(r.Context(), p, email); err != nil {
 			return err
 		}
+		noteAudit(w, account.NormalEmail(email), "")
 		s.flash(w, r, "ok", "flash.deleted")
 		redirect(w, r, "/w/"+p.Workspace.Slug+"/settings#members")
 		return nil
@@ -422,11 +426,12 @@ func (s *Server) accountAPI() {
 			if err := decodeJSON(r.Body, &req); err != nil {
 				return err
 			}
-			invited, err := s.Accounts.AddMember(r.Context(), p, req.Email, req.Role)
+			did, err := s.Accounts.AddMember(r.Context(), p, req.Email, req.Role)
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, addMemberResponse{Role: req.Role, Invited: invited})
+			noteAudit(w, account.NormalEmail(req.Email), string(did))
+			writeJSON(w, http.StatusOK, addMemberResponse{Role: req.Role, Invited: did == account.MemberInvited})
 			return nil
 		})
 	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/members/{id}", Summary: "Remove a member and revoke their tokens in the workspace", Tag: "workspaces", Perm: account.ManageMembers, Status: http.StatusNoContent},
