@@ -328,6 +328,20 @@ func (s *Service) Budget(ctx context.Context, workspaceID int64, defaultCurrency
 	return b, nil
 }
 
+// KeepBudgetCurrency saves a budget never saved as a zero budget in
+// currency, the workspace's, before the workspace's currency changes:
+// the team's hourly costs and the amplifiers' prices carry no currency but
+// the budget's, they were typed in this one, and Chorus converts no
+// amounts. A budget saved keeps its own currency. A currency no budget
+// may have (one stored before codes were checked) is left to the change.
+func (s *Service) KeepBudgetCurrency(ctx context.Context, workspaceID int64, currency string) error {
+	_, err := s.SaveBudget(ctx, workspaceID, Budget{Currency: currency, Revision: Revision{Version: Digest(nil)}})
+	if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.Invalid) {
+		return nil
+	}
+	return err
+}
+
 // SaveBudget validates and stores the workspace's budget and returns it with
 // the time it was stored and its new version. Returns apperr.Invalid with
 // the fields that are wrong, and ChangedError when b carries a version and

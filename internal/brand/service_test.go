@@ -512,6 +512,34 @@ func TestSingletons(t *testing.T) {
 	}
 }
 
+// TestKeepBudgetCurrency: before the workspace's currency changes, a
+// budget never saved is saved in the old one, which the team's costs were
+// typed in; a budget saved keeps its own, and a code no budget may have
+// is left alone.
+func TestKeepBudgetCurrency(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.SaveBudget(ctx, 1, brand.Budget{Monthly: 5000, Currency: "USD"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ws         int64
+		keep, want string
+		monthly    float64
+	}{
+		{1, "CNY", "USD", 5000}, // saved: its own currency
+		{2, "CNY", "CNY", 0},    // never saved: the old currency
+		{3, "RMB", "EUR", 0},    // an unchecked code: still unsaved
+	} {
+		if err := s.KeepBudgetCurrency(ctx, c.ws, c.keep); err != nil {
+			t.Fatalf("KeepBudgetCurrency(%d, %s): %v", c.ws, c.keep, err)
+		}
+		if b, err := s.Budget(ctx, c.ws, "EUR"); err != nil || b.Currency != c.want || b.Monthly != c.monthly {
+			t.Errorf("workspace %d: Budget after keeping %s = %+v, %v; want %v in %s", c.ws, c.keep, b, err, c.monthly, c.want)
+		}
+	}
+}
+
 // TestSavesOverAnotherAreRefused: two people who opened the same item, or
 // the profile or budget, both save; the second save carries the version it
 // read and is refused with a conflict instead of silently replacing the

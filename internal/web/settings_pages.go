@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -52,7 +53,7 @@ func (s *Server) settingsRoutes() {
 		zone, cur := picked(r.PostForm, "time_zone", &fs), picked(r.PostForm, "currency", &fs)
 		err := fs.Err()
 		if err == nil {
-			_, err = s.Accounts.UpdateWorkspace(r.Context(), p, account.Workspace{Name: r.PostFormValue("name"), TimeZone: zone, Currency: cur})
+			_, err = s.updateWorkspace(r.Context(), p, account.Workspace{Name: r.PostFormValue("name"), TimeZone: zone, Currency: cur})
 		}
 		if apperr.Is(err, apperr.Invalid) {
 			return s.settingsPage(w, r, p, http.StatusUnprocessableEntity, "workspace", err, "")
@@ -217,6 +218,18 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		"AllowlistRefused": refused,
 	})
 	return nil
+}
+
+// updateWorkspace saves the workspace's settings, keeping the currency
+// the team's costs were typed in when the workspace's changes
+// (brand.Service.KeepBudgetCurrency).
+func (s *Server) updateWorkspace(ctx context.Context, p account.Principal, w account.Workspace) (account.Workspace, error) {
+	if w.Currency != "" && w.Currency != p.Workspace.Currency && s.Brand != nil {
+		if err := s.Brand.KeepBudgetCurrency(ctx, p.Workspace.ID, p.Workspace.Currency); err != nil {
+			return account.Workspace{}, err
+		}
+	}
+	return s.Accounts.UpdateWorkspace(ctx, p, w)
 }
 
 // workspacePickers are the pickers of a workspace's time zone and
@@ -404,7 +417,7 @@ func (s *Server) accountAPI() {
 			if err := decodeJSON(r.Body, &v); err != nil {
 				return err
 			}
-			v, err := s.Accounts.UpdateWorkspace(r.Context(), p, v)
+			v, err := s.updateWorkspace(r.Context(), p, v)
 			if err != nil {
 				return err
 			}

@@ -323,3 +323,40 @@ func TestLanguageFormWithoutLanguage(t *testing.T) {
 		t.Error("the page's language changed")
 	}
 }
+
+// TestCurrencyChangeKeepsTypedCosts: the team's hourly costs (and the
+// amplifiers' prices) carry no currency of their own: they are in the
+// budget's, which is the workspace's until the budget is saved. A change
+// of the workspace's currency, on the page or through the API, must not
+// relabel them: 200 yuan an hour read as 200 dollars.
+func TestCurrencyChangeKeepsTypedCosts(t *testing.T) {
+	for _, via := range []string{"page", "api"} {
+		t.Run(via, func(t *testing.T) {
+			h := newHarness(t, storetest.SQLite(t))
+			owner := h.tenant("acme", account.Owner)
+			if status, got := h.api("POST", "/workspaces/acme/brand/team", owner.token, map[string]any{"name": "Wang", "weekly_hours": 10, "hourly_cost": 200}); status != http.StatusCreated {
+				t.Fatalf("add team member: %d %v", status, got)
+			}
+			b := h.signedIn(owner)
+			_, settings := b.get("/w/acme/settings")
+			if !strings.Contains(settings, "hourly costs") && !strings.Contains(settings, "时薪") {
+				t.Errorf("the currency's hint does not say what keeps its currency:\n%s", between(settings, `id="currency-hint"`, `</p>`))
+			}
+			if via == "page" {
+				form := url.Values{"csrf": {b.csrf}, "name": {"WS acme"}, "time_zone": {"Asia/Shanghai"}, "currency": {"USD"}}
+				if status, body, _ := b.do("POST", "/w/acme/settings", form, nil); status != http.StatusSeeOther {
+					t.Fatalf("change currency: %d %s", status, body)
+				}
+			} else if status, got := h.api("PUT", "/workspaces/acme", owner.token, map[string]any{"name": "WS acme", "time_zone": "Asia/Shanghai", "currency": "USD"}); status != http.StatusOK {
+				t.Fatalf("change currency: %d %v", status, got)
+			}
+			_, page := b.get("/w/acme/brand")
+			if res := between(page, `id="resources"`, `</section>`); !strings.Contains(res, "2,000 CNY") || strings.Contains(res, "USD") {
+				t.Errorf("after a change to USD, the team's cost is not in yuan:\n%s", res)
+			}
+			if _, got := h.api("GET", "/workspaces/acme/brand/budget", owner.token, nil); got["currency"] != "CNY" {
+				t.Errorf("budget after a change to USD: %v; want its costs in CNY", got)
+			}
+		})
+	}
+}
