@@ -162,6 +162,19 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`nav.mainnav`)),
 		shot("platforms-phone-en.png"),
 	)
+	// edges names the sides of the navigation row that sections are
+	// hidden past, which the row fades to show there are more.
+	edges := func() string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`['more-before', 'more-after'].filter(c => document.querySelector('nav.mainnav').classList.contains(c)).join(' ')`))
+		must(t, err)
+		return v
+	}
+	// In English the row is wider than a phone: Evaluation and Listening
+	// lie past its edge with nothing to say so.
+	if got := edges(); got != "more-after" {
+		t.Errorf("on a phone the platforms page's navigation marks %q, want more-after", got)
+	}
 	langAttr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`html`), "lang"))
 	must(t, err)
 	lang := langAttr.Value
@@ -181,6 +194,9 @@ func TestBrowser(t *testing.T) {
 	must(t, err)
 	if cut {
 		t.Errorf("on a phone the current section's tab is past the edge of the navigation")
+	}
+	if got := edges(); got != "more-before" {
+		t.Errorf("on a phone the listening page's navigation marks %q, want more-before", got)
 	}
 	// The narrowest phones still in use are 320 px wide: the top bar's
 	// links (Settings, Account, Sign out) stay on the screen.

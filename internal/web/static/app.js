@@ -115,15 +115,29 @@
 
 // On a narrow screen the main navigation is a row that scrolls sideways:
 // bring the current section's tab into it, so that the last sections'
-// pages do not open with their own tab past the edge.
+// pages do not open with their own tab past the edge, and mark the sides
+// that sections are hidden past (more-before, more-after), which the row
+// fades: in English a phone shows four of the six, and nothing said the
+// other two were there.
 (function () {
+  var fade = 40; // px, as .mainnav.more-* fade
+  function markEdges(nav) {
+    var end = nav.scrollWidth - nav.clientWidth;
+    nav.classList.toggle("more-before", nav.scrollLeft > 1);
+    nav.classList.toggle("more-after", nav.scrollLeft < end - 1);
+  }
   function showCurrent() {
     var nav = document.querySelector(".mainnav");
-    var cur = nav && nav.querySelector('a[aria-current="page"]');
-    if (!cur || nav.scrollWidth <= nav.clientWidth) return;
-    var n = nav.getBoundingClientRect(), c = cur.getBoundingClientRect();
-    if (c.right > n.right) nav.scrollLeft += c.right - n.right + 12;
-    else if (c.left < n.left) nav.scrollLeft -= n.left - c.left + 12;
+    if (!nav) return;
+    var cur = nav.querySelector('a[aria-current="page"]');
+    if (cur && nav.scrollWidth > nav.clientWidth) {
+      var n = nav.getBoundingClientRect(), c = cur.getBoundingClientRect();
+      if (c.right > n.right - fade) nav.scrollLeft += c.right - n.right + fade;
+      else if (c.left < n.left + fade) nav.scrollLeft -= n.left - c.left + fade;
+    }
+    markEdges(nav);
+    nav.addEventListener("scroll", function () { markEdges(nav); }, { passive: true });
+    window.addEventListener("resize", function () { markEdges(nav); });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", showCurrent);
