@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -399,6 +400,21 @@ func TestBrowser(t *testing.T) {
 	if got := wrapped(`#hot-term-table td:first-child`); len(got) > 0 {
 		t.Errorf("hot terms broken across lines: %q", got)
 	}
+	// Each term of the hot terms chart has room for its label and its two
+	// bars, on a phone too: twelve terms in a standard chart box left them
+	// 16 px each there, the labels touching.
+	for _, size := range [][2]int64{{1280, 900}, {390, 844}} {
+		step(fmt.Sprintf("hot terms chart at %d px", size[0]),
+			chromedp.EmulateViewport(size[0], size[1]),
+			chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.CSS(`#hot-terms .chart canvas`)),
+		)
+		room, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(c => c.convertToPixel({yAxisIndex: 0}, 1) - c.convertToPixel({yAxisIndex: 0}, 0))(echarts.getInstanceByDom(document.querySelector('#hot-terms .chart')))`))
+		if err != nil || room < 26 {
+			t.Errorf("at %d px the hot terms chart gives a term %.1f px, want at least 26 (%v)", size[0], room, err)
+		}
+	}
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#mentions li.mention`))))
 	mentions, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#mentions li.mention`)))
 	must(t, err)
 	if len(mentions) < 10 || !strings.Contains(text(`#summary`), "声量") {

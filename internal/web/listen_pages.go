@@ -566,13 +566,17 @@ func (s *Server) listeningAlert(w http.ResponseWriter, r *http.Request, p accoun
 }
 
 // Hot terms card bounds: the days it covers, the terms its table shows
-// and the bars of its chart — as many as a .chart box (320 px, 260 px on
-// a phone) holds with every term's label readable.
+// and the terms of its chart, which is as tall as they need
+// (hotTermBarHeight each, hotTermChartMargin for its axis and legend): in
+// a .chart box (320 px, 260 px on a phone) twelve terms had 21 px and
+// 16 px each, every label touching the next.
 const (
-	hotTermDays      = 7
-	hotTermLimit     = 20
-	hotTermChartBars = 12
-	exampleRunes     = 140
+	hotTermDays        = 7
+	hotTermLimit       = 20
+	hotTermChartBars   = 12
+	hotTermBarHeight   = 30
+	hotTermChartMargin = 80
+	exampleRunes       = 140
 )
 
 // hotTermRow is one row of the hot terms table: the term, its count this
@@ -595,7 +599,9 @@ func (s *Server) hotTerms(ctx context.Context, ws int64, loc *time.Location, t f
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Chart": hotTermsChart(ht.Terms[:len(rows)], t), "Rows": rows, "Mentions": ht.Mentions, "Previous": ht.Previous, "Days": hotTermDays}, nil
+	bars := min(len(rows), hotTermChartBars)
+	return map[string]any{"Chart": hotTermsChart(ht.Terms[:len(rows)], t), "ChartHeight": hotTermChartMargin + hotTermBarHeight*bars,
+		"Rows": rows, "Mentions": ht.Mentions, "Previous": ht.Previous, "Days": hotTermDays}, nil
 }
 
 // hotTermsChart is the hot terms bar chart: this period's count against
