@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -320,15 +321,16 @@ func withDefaults(w Workspace) Workspace {
 	return w
 }
 
-// UpdateWorkspace changes a workspace's name, time zone or currency; the
-// slug stays, since links and tokens name it.
 // UpdateWorkspace changes the principal's workspace's name, time zone and
 // currency; the currency only while no amount is recorded in the old one.
+// The slug stays, since links and tokens name it; a zone or currency left
+// empty stays too: the defaults are a new workspace's.
 func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace) (Workspace, error) {
 	if err := p.Require(EditWorkspace); err != nil {
 		return Workspace{}, err
 	}
 	w.ID, w.Slug, w.CreatedAt = p.Workspace.ID, p.Workspace.Slug, p.Workspace.CreatedAt
+	w.TimeZone, w.Currency = cmp.Or(w.TimeZone, p.Workspace.TimeZone), cmp.Or(w.Currency, p.Workspace.Currency)
 	w = withDefaults(w)
 	check := w
 	if w.Currency == p.Workspace.Currency {

@@ -671,6 +671,12 @@ func TestWorkspaceEditAndAudit(t *testing.T) {
 	if w, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme GmbH", TimeZone: "Europe/Berlin", Currency: "EUR"}); err != nil || w.Name != "Acme GmbH" {
 		t.Fatalf("rename keeping the currency = %+v, %v", w, err)
 	}
+	// A change that names no zone or currency (the API's, with the name
+	// alone) keeps them, where it had the defaults replace them: Berlin
+	// became Shanghai, or euros in use refused a rename.
+	if w, err = s.UpdateWorkspace(ctx, po, account.Workspace{Name: "Acme Group"}); err != nil || w.Name != "Acme Group" || w.TimeZone != "Europe/Berlin" || w.Currency != "EUR" {
+		t.Fatalf("rename alone = %+v, %v; want Acme Group in Europe/Berlin, in EUR", w, err)
+	}
 	// A code stored before codes were checked against ISO 4217 stays
 	// readable and does not block the rest of the form; a new one is checked.
 	if _, err := db.WriteDB().ExecContext(ctx, `UPDATE workspaces SET currency = 'XYZ' WHERE id = $1`, w.ID); err != nil {
