@@ -11,7 +11,7 @@ import (
 // and their sessions. They sit in a workspace's frame, as the menu that
 // leads there does, so that a change is recorded in the audit log of the
 // workspace it was made from, as every other change is. The password's
-// route reads "Replace password" there (rotate).
+// route (rotate) reads "Change password" there, as its button does.
 func (s *Server) accountRoutes() {
 	s.mux.Handle("GET /w/{ws}/account", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		return s.accountPage(w, r, http.StatusOK, nil)
