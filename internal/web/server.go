@@ -87,7 +87,7 @@ type Server struct {
 	cat     *catalog
 	pages   *pages
 	static  *staticFiles
-	mux     *http.ServeMux
+	mux     *routeMux
 	api     *apiDoc
 	metrics *httpMetrics
 }
@@ -102,7 +102,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, cat: cat, static: st, mux: http.NewServeMux(), api: newAPIDoc()}
+	s := &Server{Deps: d, log: d.Logger, cat: cat, static: st, mux: &routeMux{ServeMux: http.NewServeMux()}, api: newAPIDoc()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -115,6 +115,23 @@ func New(d Deps) (*Server, error) {
 	}
 	s.routes()
 	return s, nil
+}
+
+// routeMux is the server's ServeMux, keeping the patterns it is given so
+// that the authorization test walks every route: a route added without a
+// permission check fails it rather than going unnoticed.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
 }
 
 // Handler returns the root handler with the middleware every request gets.
