@@ -53,7 +53,14 @@ func TestAuditSaysWhomMembersChangesWereFor(t *testing.T) {
 			t.Fatalf("POST %s: %d %s", step.path, status, body)
 		}
 	}
-	status, got := h.api("POST", "/workspaces/acme/members", owner.token, map[string]any{"email": owner.email, "role": "owner"})
+	status, got := h.api("POST", "/workspaces/acme/members", owner.token, map[string]any{"email": "Other@Example.com", "role": "analyst"})
+	if status != http.StatusOK {
+		t.Fatalf("API invite: %d %v", status, got)
+	}
+	if status, got = h.api("DELETE", "/workspaces/acme/invitations/other@example.com", owner.token, nil); status != http.StatusNoContent {
+		t.Fatalf("API withdraw: %d %v", status, got)
+	}
+	status, got = h.api("POST", "/workspaces/acme/members", owner.token, map[string]any{"email": owner.email, "role": "owner"})
 	if status != http.StatusOK {
 		t.Fatalf("API add member: %d %v", status, got)
 	}
@@ -66,11 +73,13 @@ func TestAuditSaysWhomMembersChangesWereFor(t *testing.T) {
 	}
 	_, got = h.api("GET", "/workspaces/acme/audit", owner.token, nil)
 	items, _ := got["items"].([]any)
-	if len(items) < 3 {
-		t.Fatalf("audit API: %v; want three entries", got)
+	if len(items) < 5 {
+		t.Fatalf("audit API: %v; want five entries", got)
 	}
 	// Newest first.
-	for i, want := range []struct{ target, detail string }{{owner.email, "role_changed"}, {"new@example.com", ""}, {"new@example.com", "invited"}} {
+	for i, want := range []struct{ target, detail string }{
+		{owner.email, "role_changed"}, {"other@example.com", ""}, {"other@example.com", "invited"}, {"new@example.com", ""}, {"new@example.com", "invited"},
+	} {
 		e := items[i].(map[string]any)
 		if detail, _ := e["detail"].(string); e["target"] != want.target || detail != want.detail {
 			t.Errorf("audit entry %d: target %v, detail %v; want %s, %q", i, e["target"], e["detail"], want.target, want.detail)

@@ -467,9 +467,11 @@ func (s *Server) accountAPI() {
 		})
 	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/invitations/{email}", Summary: "Withdraw an invitation", Tag: "workspaces", Perm: account.ManageMembers, Status: http.StatusNoContent},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-			if err := s.Accounts.CancelInvitation(r.Context(), p, r.PathValue("email")); err != nil {
+			email := r.PathValue("email")
+			if err := s.Accounts.CancelInvitation(r.Context(), p, email); err != nil {
 				return err
 			}
+			noteAudit(w, account.NormalEmail(email), "")
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
