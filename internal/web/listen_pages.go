@@ -60,7 +60,7 @@ func (s *Server) listeningPageRoutes() {
 			_, err = s.Listen.CreateTopic(r.Context(), p.Workspace.ID, t)
 		}
 		if apperr.Is(err, apperr.Invalid) {
-			return s.listeningPage(w, r, p, http.StatusUnprocessableEntity, map[string]any{"Draft": t, "TopicError": s.asAppErr(r, err)})
+			return s.listeningPage(w, r, p, http.StatusUnprocessableEntity, map[string]any{"Draft": t, "TopicError": s.asAppErr(r, err), "TopicErrs": fieldErrors(err)})
 		}
 		if err != nil {
 			return err

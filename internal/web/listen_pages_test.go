@@ -684,7 +684,8 @@ func TestListeningAlertDetail(t *testing.T) {
 // TestListeningFailedSaveLandsAtError: a topic or alert rule that fails to
 // save comes back as the whole page; the form posts to an address with the
 // fragment of the editor that shows the error, so the browser lands there,
-// not at the top of the page.
+// not at the top of the page, and the field at fault is marked and has its
+// error beside it (a topic's were only listed above its form).
 func TestListeningFailedSaveLandsAtError(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	h.tenant("acme", account.Owner)
@@ -692,12 +693,12 @@ func TestListeningFailedSaveLandsAtError(t *testing.T) {
 	b.login("acme@example.com", "correct horse battery")
 	_, page := b.get("/w/acme/listening")
 	for _, tt := range []struct {
-		name, action, id, error string
-		form                    url.Values
+		name, action, id, field, error string
+		form                           url.Values
 	}{
-		{"topic", "/w/acme/listening/topics", "topic-editor", "第 1 个字符处的括号没有闭合：“(拿铁”",
+		{"topic", "/w/acme/listening/topics", "topic-editor", "t-query", "第 1 个字符处的括号没有闭合：“(拿铁”",
 			url.Values{"name": {"拿铁"}, "kind": {"product"}, "query": {"(拿铁"}, "enabled": {"1"}}},
-		{"rule", "/w/acme/listening/rules", "rule-editor", "阈值须大于",
+		{"rule", "/w/acme/listening/rules", "rule-editor", "r-threshold", "阈值须大于",
 			url.Values{"name": {"Spike"}, "kind": {"volume_spike"}, "threshold": {"500"}, "quiet_minutes": {"60"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -715,6 +716,13 @@ func TestListeningFailedSaveLandsAtError(t *testing.T) {
 			}
 			if !strings.Contains(editor, anchored) {
 				t.Errorf("the form shown back lacks %s", anchored)
+			}
+			field := regexp.MustCompile(`id="` + tt.field + `"[^>]*>`).FindString(editor)
+			if !strings.Contains(field, `aria-invalid="true"`) || !strings.Contains(field, `aria-describedby="`+tt.field+`-err"`) {
+				t.Errorf("the field at fault is not marked: %s", field)
+			}
+			if beside := section(editor, `id="`+tt.field+`-err"`, "</div>"); beside == editor || !strings.Contains(beside, tt.error) {
+				t.Errorf("the field at fault has not the error %q beside it: %s", tt.error, beside)
 			}
 		})
 	}
