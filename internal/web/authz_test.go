@@ -24,6 +24,7 @@ import (
 	"github.com/chorus-hq/chorus/internal/link"
 	"github.com/chorus-hq/chorus/internal/listen"
 	"github.com/chorus-hq/chorus/internal/listen/alert"
+	"github.com/chorus-hq/chorus/internal/listen/source"
 	"github.com/chorus-hq/chorus/internal/platform"
 	"github.com/chorus-hq/chorus/internal/report"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -38,6 +39,8 @@ import (
 //   - a read-only member (an analyst), signed in or by token, and an
 //     owner's token limited to the analyst's role, get 403 for every
 //     change but the few of their own (readOnlyMay);
+//   - no read shows a source's or an alert channel's secret, not even to
+//     the owner;
 //   - a signed-in change without its CSRF token gets 403;
 //   - a route outside any workspace is one of publicRoutes;
 //
@@ -100,6 +103,28 @@ func TestAuthz(t *testing.T) {
 			body := w.body(t, p, m, path)
 			w.expect(t, p, b, []string{own, limited}, m, path, body, http.StatusForbidden, "")
 		}
+	})
+	t.Run("secrets", func(t *testing.T) {
+		var paths []string
+		for _, p := range routes {
+			if m, path := w.fill(t, p, demo.Slug); m == http.MethodGet {
+				paths = append(paths, path)
+			}
+		}
+		for _, path := range append(paths, w.editors...) {
+			for _, tok := range []string{"", w.ownerToken} {
+				if tok != "" && !isAPI(path) {
+					continue
+				}
+				_, out := w.call(t, w.owner, tok, http.MethodGet, path, "", true)
+				for _, secret := range w.secrets {
+					if strings.Contains(out, secret) || strings.Contains(out, url.QueryEscape(secret)) {
+						t.Errorf("GET %s shows the secret %q", path, secret)
+					}
+				}
+			}
+		}
+		w.store.settle(t)
 	})
 	t.Run("csrf", func(t *testing.T) {
 		for _, p := range w.h.srv.mux.patterns {
@@ -249,6 +274,10 @@ type authzWorld struct {
 	otherB *browser
 	// store tells what a request changed.
 	store *storage
+	// secrets are the demo's sources' and alert channels' secrets, which
+	// no answer shows, not even to the owner; editors are the pages that
+	// open each alert rule's.
+	secrets, editors []string
 }
 
 func newAuthzWorld(t *testing.T) *authzWorld {
@@ -321,6 +350,29 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	rules, err := h.srv.Alerts.Rules(ctx, ws)
 	must(t, err)
 	put("rules", rules[0].ID, rules[0].Name)
+	for _, r := range rules {
+		w.editors = append(w.editors, fmt.Sprintf("/w/%s/listening?rule=%d", demo.Slug, r.ID))
+		for _, c := range r.Channels {
+			u, err := url.Parse(c.URL)
+			must(t, err)
+			for _, vs := range u.Query() {
+				w.secrets = append(w.secrets, vs...)
+			}
+			if c.Secret != "" {
+				w.secrets = append(w.secrets, c.Secret)
+			}
+		}
+	}
+	for _, src := range srcs {
+		for k, v := range src.Config {
+			if source.IsSecret(k) && v != "" {
+				w.secrets = append(w.secrets, v)
+			}
+		}
+	}
+	if len(w.secrets) == 0 {
+		t.Fatal("the demo has no secrets")
+	}
 	put("alert-rules", rules[0].ID, "")
 	alerts, err := h.srv.Alerts.Alerts(ctx, ws, alert.Filter{Limit: 1})
 	must(t, err)
