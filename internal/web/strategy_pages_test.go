@@ -886,8 +886,8 @@ func TestStrategyFormsTellEveryMistake(t *testing.T) {
 			map[string]string{"tpl-name": "必填", "tpl-budget": "请输入数字"}, []string{`value="1o000"`}, nil},
 		{"campaign", f.prefix,
 			url.Values{"name": {""}, "objective": {"sales"}, "status": {"planned"}, "start": {string(f.c.Start)}, "end": {string(f.c.End)},
-				"budget": {"5万万"}, "pillars": {"种草 150"}},
-			map[string]string{"campaign-name": "必填", "campaign-budget": "请输入数字", "campaign-pillars": "100"}, []string{`value="5万万"`, "种草 150"}, nil},
+				"budget": {"5万万"}, "pillars": {"种草 150"}, "persona_ids": {"999999"}},
+			map[string]string{"campaign-name": "必填", "campaign-budget": "请输入数字", "campaign-pillars": "100", "campaign-persona_ids": "没有编号为 999999 的目标人群"}, []string{`value="5万万"`, "种草 150"}, nil},
 		{"KPI target", f.prefix + "/targets",
 			url.Values{"metric": {"engagement_rate"}, "direction": {"at_least"}, "value": {"five"}, "baseline": {"150%"}},
 			map[string]string{"target-value": "请输入数字", "target-baseline": "0 到 100%"}, []string{`value="five"`, `value="150%"`}, nil},
@@ -920,6 +920,9 @@ func TestStrategyFormsTellEveryMistake(t *testing.T) {
 					t.Errorf("what was typed (%s) is not kept", typed)
 				}
 			}
+			for _, tag := range undescribed(body) {
+				t.Errorf("a field marked invalid does not name its error (aria-describedby): %s", tag)
+			}
 			for _, no := range tt.absent {
 				if strings.Contains(body, no) {
 					t.Errorf("the form says %q, which only the number that did not parse causes", no)
@@ -932,6 +935,20 @@ func TestStrategyFormsTellEveryMistake(t *testing.T) {
 			}
 		})
 	}
+}
+
+// undescribed lists the tags of body marked aria-invalid whose
+// aria-describedby names no element of body: a screen reader then says a
+// field is wrong but not why.
+func undescribed(body string) []string {
+	var out []string
+	for _, tag := range regexp.MustCompile(`<[a-z]+ [^>]*aria-invalid="true"[^>]*>`).FindAllString(body, -1) {
+		m := regexp.MustCompile(`aria-describedby="([^"]+)"`).FindStringSubmatch(tag)
+		if m == nil || !strings.Contains(body, `id="`+m[1]+`"`) {
+			out = append(out, tag)
+		}
+	}
+	return out
 }
 
 // TestHalfHourTimeZone: a workspace may be set to a zone half an hour
