@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chorus-hq/chorus/internal/account"
@@ -25,6 +26,10 @@ const tokenAction = "POST /w/{ws}/settings/tokens"
 // monitoring tool's export pushes mentions with it.
 const tokenName = "舆情导出推送"
 
+// memberAction is the log's action of adding a member: the demo's team
+// is invited (see inviteTeam).
+const memberAction = "POST /w/{ws}/settings/members"
+
 // pushAction is the log's action of the token's pushes of mentions.
 const pushAction = "POST /api/v1/workspaces/{ws}/mentions"
 
@@ -34,39 +39,42 @@ const allowlistAction = "POST /w/{ws}/settings/allowlist"
 
 // demoAudit is the demo team's changes, oldest first: days before the
 // load, the hour of day (workspace time), the action as the web layer
-// records it and the target's path under the workspace. The monitoring
-// export pushes with its token the morning after it was made, then
-// weekly, the last time yesterday.
+// records it, the target's path under the workspace, or whom the change
+// was for (no path: the team's invitations), and what the web layer
+// noted it did. The monitoring export pushes with its token the morning
+// after it was made, then weekly, the last time yesterday.
 var demoAudit = []struct {
-	daysAgo, hour  int
-	token          bool
-	action, target string
+	daysAgo, hour          int
+	token                  bool
+	action, target, detail string
 }{
-	{62, 10, false, "POST /w/{ws}/brand/profile", "/brand/profile"},
-	{62, 10, false, "POST /w/{ws}/brand/products", "/brand/products"},
-	{62, 11, false, "POST /w/{ws}/brand/personas", "/brand/personas"},
-	{62, 11, false, "POST /w/{ws}/brand/competitors", "/brand/competitors"},
-	{62, 15, false, "POST /w/{ws}/brand/budget", "/brand/budget"},
-	{61, 9, false, "POST /w/{ws}/listening/seed", "/listening/seed"},
-	{61, 9, false, "POST /w/{ws}/listening/sources", "/listening/sources"},
-	{61, 10, false, "POST /w/{ws}/listening/rules", "/listening/rules"},
-	{61, 14, false, tokenAction, "/settings/tokens"},
-	{60, 9, true, pushAction, "/mentions"},
-	{60, 16, false, "POST /w/{ws}/strategy/campaigns/from-template", "/strategy/campaigns/from-template"},
-	{60, 17, false, "POST /w/{ws}/links", "/links"},
-	{57, 9, true, pushAction, "/mentions"},
-	{50, 9, true, pushAction, "/mentions"},
-	{45, 11, false, "POST /w/{ws}/platforms/{key}/override", "/platforms/xiaohongshu/override"},
-	{43, 9, true, pushAction, "/mentions"},
-	{40, 15, false, allowlistAction, "/settings/allowlist"},
-	{36, 9, true, pushAction, "/mentions"},
-	{30, 10, false, "POST /w/{ws}/strategy/campaigns", "/strategy/campaigns"},
-	{29, 9, true, pushAction, "/mentions"},
-	{22, 9, true, pushAction, "/mentions"},
-	{15, 9, true, pushAction, "/mentions"},
-	{12, 20, false, "POST /w/{ws}/listening/mentions/{id}/sentiment", "/listening/mentions"},
-	{8, 9, true, pushAction, "/mentions"},
-	{1, 9, true, pushAction, "/mentions"},
+	{62, 10, false, "POST /w/{ws}/brand/profile", "/brand/profile", ""},
+	{62, 10, false, "POST /w/{ws}/brand/products", "/brand/products", ""},
+	{62, 11, false, "POST /w/{ws}/brand/personas", "/brand/personas", ""},
+	{62, 11, false, "POST /w/{ws}/brand/competitors", "/brand/competitors", ""},
+	{62, 15, false, "POST /w/{ws}/brand/budget", "/brand/budget", ""},
+	{61, 9, false, "POST /w/{ws}/listening/seed", "/listening/seed", ""},
+	{61, 9, false, "POST /w/{ws}/listening/sources", "/listening/sources", ""},
+	{61, 10, false, "POST /w/{ws}/listening/rules", "/listening/rules", ""},
+	{61, 14, false, tokenAction, "/settings/tokens", ""},
+	{61, 16, false, memberAction, invitations[0].email, string(account.MemberInvited)},
+	{61, 16, false, memberAction, invitations[1].email, string(account.MemberInvited)},
+	{60, 9, true, pushAction, "/mentions", ""},
+	{60, 16, false, "POST /w/{ws}/strategy/campaigns/from-template", "/strategy/campaigns/from-template", ""},
+	{60, 17, false, "POST /w/{ws}/links", "/links", ""},
+	{57, 9, true, pushAction, "/mentions", ""},
+	{50, 9, true, pushAction, "/mentions", ""},
+	{45, 11, false, "POST /w/{ws}/platforms/{key}/override", "/platforms/xiaohongshu/override", ""},
+	{43, 9, true, pushAction, "/mentions", ""},
+	{40, 15, false, allowlistAction, "/settings/allowlist", ""},
+	{36, 9, true, pushAction, "/mentions", ""},
+	{30, 10, false, "POST /w/{ws}/strategy/campaigns", "/strategy/campaigns", ""},
+	{29, 9, true, pushAction, "/mentions", ""},
+	{22, 9, true, pushAction, "/mentions", ""},
+	{15, 9, true, pushAction, "/mentions", ""},
+	{12, 20, false, "POST /w/{ws}/listening/mentions/{id}/sentiment", "/listening/mentions", ""},
+	{8, 9, true, pushAction, "/mentions", ""},
+	{1, 9, true, pushAction, "/mentions", ""},
 }
 
 func loadAudit(ctx context.Context, d Deps, ws int64) error {
@@ -119,7 +127,11 @@ func refreshAudit(ctx context.Context, s AuditStore, ws, user int64, loc *time.L
 		if a.action == tokenAction {
 			made = at.UTC()
 		}
-		e := account.AuditEntry{WorkspaceID: ws, UserID: user, Actor: actor, Action: a.action, Target: prefix + a.target,
+		target := a.target
+		if strings.HasPrefix(target, "/") {
+			target = prefix + target
+		}
+		e := account.AuditEntry{WorkspaceID: ws, UserID: user, Actor: actor, Action: a.action, Target: target, Detail: a.detail,
 			IP: "10.8.0.0/24", CreatedAt: at.UTC()}
 		if err := s.AddAudit(ctx, e); err != nil {
 			return made, used, fmt.Errorf("demo audit log: %w", err)

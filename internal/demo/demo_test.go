@@ -437,6 +437,19 @@ func TestDemoAuditLog(t *testing.T) {
 		}
 	}
 
+	// The team's invitations are logged as invitations of their addresses.
+	invited := map[string]bool{}
+	for _, e := range log {
+		if e.Action == memberAction && e.Detail == string(account.MemberInvited) {
+			invited[e.Target] = true
+		}
+	}
+	for _, inv := range invitations {
+		if !invited[inv.email] {
+			t.Errorf("the audit log does not show %s invited", inv.email)
+		}
+	}
+
 	// The token the log makes and uses is listed once, dated as the log
 	// says (the log is newest first).
 	var made, used time.Time
