@@ -45,3 +45,27 @@ func PackForTest(ts []Term) ([]Term, bool) {
 	p, ok := pack(ts)
 	return p.unpack(), ok
 }
+
+// TermMemoLimit is termMemoLimit.
+const TermMemoLimit = termMemoLimit
+
+// MemoHitsForTest asks a new memo of terms for n mentions' terms twice,
+// in the same order, putting each it lacks, as mentionTerms does, and
+// returns how many it held the second time.
+func MemoHitsForTest(n int) int {
+	var m termMemo
+	hits := 0
+	for pass := range 2 {
+		for id := range int64(n) {
+			k := termKey{id: id}
+			if _, ok := m.get(k); ok {
+				if pass == 1 {
+					hits++
+				}
+				continue
+			}
+			m.put(k, []Term{{Text: "冷萃"}})
+		}
+	}
+	return hits
+}

@@ -1,6 +1,7 @@
 package insight
 
 import (
+	"container/list"
 	"hash/fnv"
 	"math"
 	"runtime"
@@ -10,7 +11,8 @@ import (
 )
 
 // termMemoLimit bounds the mentions whose terms a Service remembers: the
-// four samples of hot terms of two topics. At about 1 KB a mention of
+// four samples of hot terms of two topics, or the six samples (hot and
+// co-occurring terms) of the insights page. At about 1 KB a mention of
 // Weibo posts, 40 MB.
 const termMemoLimit = 40_000
 
@@ -18,12 +20,21 @@ const termMemoLimit = 40_000
 // (gse with HMM) takes about 100 µs, so hot terms over four samples of
 // SampleLimit mentions took seconds on every view of a busy workspace's
 // listening page, while a mention's terms never change as long as the
-// workspace's names stay the same: the key holds both. Two generations
-// bound it: when the newer one holds half the limit, the older one is
-// dropped, so what was used lately stays.
+// workspace's names stay the same: the key holds both. It drops the
+// terms used least lately beyond termMemoLimit, so a page that reads up
+// to the limit finds them all on its next view; two generations of half
+// the limit each, the newer one replacing the older when full, kept only
+// half for a page read over again.
 type termMemo struct {
-	mu       sync.Mutex
-	cur, old map[termKey]packedTerms
+	mu sync.Mutex
+	at map[termKey]*list.Element
+	// used holds the memoEntry values, the most lately used first.
+	used list.List
+}
+
+type memoEntry struct {
+	key   termKey
+	terms packedTerms
 }
 
 type termKey struct {
@@ -87,14 +98,12 @@ func (p packedTerms) unpack() []Term {
 func (m *termMemo) get(k termKey) ([]Term, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if p, ok := m.cur[k]; ok {
-		return p.unpack(), true
+	e, ok := m.at[k]
+	if !ok {
+		return nil, false
 	}
-	p, ok := m.old[k]
-	if ok {
-		m.putLocked(k, p)
-	}
-	return p.unpack(), ok
+	m.used.MoveToFront(e)
+	return e.Value.(*memoEntry).terms.unpack(), true
 }
 
 func (m *termMemo) put(k termKey, t []Term) {
@@ -104,14 +113,20 @@ func (m *termMemo) put(k termKey, t []Term) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.putLocked(k, p)
-}
-
-func (m *termMemo) putLocked(k termKey, p packedTerms) {
-	if m.cur == nil || len(m.cur) >= termMemoLimit/2 {
-		m.old, m.cur = m.cur, make(map[termKey]packedTerms)
+	if e, ok := m.at[k]; ok {
+		e.Value.(*memoEntry).terms = p
+		m.used.MoveToFront(e)
+		return
 	}
-	m.cur[k] = p
+	if m.at == nil {
+		m.at = make(map[termKey]*list.Element)
+	}
+	m.at[k] = m.used.PushFront(&memoEntry{k, p})
+	if m.used.Len() > termMemoLimit {
+		last := m.used.Back()
+		m.used.Remove(last)
+		delete(m.at, last.Value.(*memoEntry).key)
+	}
 }
 
 // mentionTerms returns the terms of each mention of ms, from the memo or
