@@ -641,21 +641,21 @@ func TestListeningAlertDetail(t *testing.T) {
 	negative := fire(listen.Alert{Kind: "negative_spike", Value: 0.452, Baseline: 0.0004})
 	b := h.signedIn(owner)
 	for _, tt := range []struct {
-		name string
-		a    listen.Alert
-		lang string
-		want string
+		name        string
+		a           listen.Alert
+		lang        string
+		want, title string
 	}{
-		{"crisis word zh", crisis, "zh-CN", "危机话题提及 1,000 条"},
-		{"crisis word en", crisis, "en", "1,000 mentions of a crisis topic"},
+		{"crisis word zh", crisis, "zh-CN", "危机话题提及 1,000 条", "危机词：1,000 条新提及"},
+		{"crisis word en", crisis, "en", "1,000 mentions of a crisis topic", "1,000 new mentions with crisis words"},
 		// A spike's size in the units the rule's threshold is set in
 		// (standard deviations), its baseline in mentions: a bare "z 分数
 		// 4.50" meant nothing to a marketing team.
-		{"volume spike zh", volume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（1,234.6 条）高出 3.46 个标准差（z 分数）"},
-		{"volume spike en", volume, "en", "mentions this hour stand 3.46 standard deviations (z-score) above the same hour's mean over the last 14 days (1,234.6)"},
-		{"whole volume spike zh", wholeVolume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（12 条）高出 4.5 个标准差（z 分数）"},
-		{"negative spike zh", negative, "zh-CN", "负面占比 45.2%，近 14 天为 0.04%"},
-		{"negative spike en", negative, "en", "negative share 45.2% against 0.04% over the last 14 days"},
+		{"volume spike zh", volume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（1,234.6 条）高出 3.46 个标准差（z 分数）", "声量激增：闲岚"},
+		{"volume spike en", volume, "en", "mentions this hour stand 3.46 standard deviations (z-score) above the same hour's mean over the last 14 days (1,234.6)", "Volume spike: 闲岚"},
+		{"whole volume spike zh", wholeVolume, "zh-CN", "本小时提及量比近 14 天同一小时的均值（12 条）高出 4.5 个标准差（z 分数）", "声量激增：闲岚"},
+		{"negative spike zh", negative, "zh-CN", "负面占比 45.2%，近 14 天为 0.04%", "负面占比上升：闲岚"},
+		{"negative spike en", negative, "en", "negative share 45.2% against 0.04% over the last 14 days", "Negative sentiment rising: 闲岚"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := AlertPagePath("acme", tt.a.ID)
@@ -673,9 +673,14 @@ func TestListeningAlertDetail(t *testing.T) {
 			if !strings.Contains(html.UnescapeString(detail), tt.want) {
 				t.Errorf("page detail %q lacks %q", detail, tt.want)
 			}
-			msgs := &Messages{cat: h.srv.cat}
-			if got := msgs.Text(tt.lang)("alert."+tt.a.Kind+".detail", alert.Figures(tt.a)); got != tt.want {
+			text := (&Messages{cat: h.srv.cat}).Text(tt.lang)
+			args := alert.Figures(tt.a)
+			args["Topic"] = "闲岚"
+			if got := text("alert."+tt.a.Kind+".detail", args); got != tt.want {
 				t.Errorf("message detail %q, want %q", got, tt.want)
+			}
+			if got := text("alert."+tt.a.Kind+".title", args); got != tt.title {
+				t.Errorf("message title %q, want %q", got, tt.title)
 			}
 		})
 	}
