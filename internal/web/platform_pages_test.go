@@ -299,6 +299,28 @@ func TestMAU(t *testing.T) {
 	}
 }
 
+// TestGoodFor: what a platform is good for reads as its objectives, and
+// as a dash when it is good for none, as the catalog's other empty cells
+// do, where blogs read "Good for: " and nothing.
+func TestGoodFor(t *testing.T) {
+	c := mustCatalog(t)
+	for _, tt := range []struct {
+		locale string
+		g      platform.GoodFor
+		want   string
+	}{
+		{"en", platform.GoodFor{Sales: 0.9, PR: 0.7, Voice: 0.6}, "Sales · PR"},
+		{"zh-CN", platform.GoodFor{Community: 0.8}, "社群运营"},
+		{"en", platform.GoodFor{Sales: 0.5, Community: 0.6}, "—"},
+		{"zh-CN", platform.GoodFor{}, "—"},
+	} {
+		v := &view{s: &Server{cat: c}, Locale: tt.locale, Data: map[string]any{}}
+		if got := v.GoodFor(tt.g); got != tt.want {
+			t.Errorf("GoodFor(%+v) in %s = %q; want %q", tt.g, tt.locale, got, tt.want)
+		}
+	}
+}
+
 var shownOverride = regexp.MustCompile(`name="shown" value="([^"]*)"`)
 
 // TestOverrideEditorSaveOverAnother: two people open a platform's

@@ -191,13 +191,17 @@ func (v *view) Show(x any) string {
 	return fmt.Sprint(x)
 }
 
-// GoodFor lists the objectives a platform serves well (score ≥ 0.7).
+// GoodFor lists the objectives a platform serves well (score ≥ 0.7), or
+// a dash, as other empty figures read, when it serves none well.
 func (v *view) GoodFor(g platform.GoodFor) string {
 	var out []string
 	for _, o := range append(append([]string{}, platform.Objectives...), "community") {
 		if score, _ := g.For(o); score >= 0.7 {
 			out = append(out, v.T("objective."+o))
 		}
+	}
+	if len(out) == 0 {
+		return "—"
 	}
 	return strings.Join(out, " · ")
 }
