@@ -299,6 +299,29 @@ func TestMAU(t *testing.T) {
 	}
 }
 
+// TestFitWithoutPersonaLinksToOne: with no persona yet, the fit card says
+// to add one and, to whom may, offers the form for it, as the brand page's
+// empty cards do, where it named the step and left the way there to find.
+func TestFitWithoutPersonaLinksToOne(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	analyst := h.member(owner, "analyst@example.com", account.Analyst)
+	for _, tt := range []struct {
+		who  string
+		b    *browser
+		link bool
+	}{{"owner", h.signedIn(owner), true}, {"analyst", analyst, false}} {
+		status, body := tt.b.get("/w/acme/platforms")
+		fit := section(body, `id="fit-result"`, `id="catalog"`)
+		if status != http.StatusOK || !strings.Contains(fit, "目标人群") {
+			t.Fatalf("%s: status %d, fit card %q", tt.who, status, fit)
+		}
+		if got := strings.Contains(fit, `href="/w/acme/brand/personas/new"`); got != tt.link {
+			t.Errorf("%s: the empty fit card links to a new persona: %v, want %v", tt.who, got, tt.link)
+		}
+	}
+}
+
 // TestGoodFor: what a platform is good for reads as its objectives, and
 // as a dash when it is good for none, as the catalog's other empty cells
 // do, where blogs read "Good for: " and nothing.
