@@ -36,9 +36,11 @@ import (
 //   - a member of another workspace gets 404 for every workspace route,
 //     whether the workspace or only an object of it (a link, a topic, a
 //     member, a token …) is another's, in the path, a form or a body;
-//   - a read-only member (an analyst), signed in or by token, and an
-//     owner's token limited to the analyst's role, get 403 for every
-//     change but the few of their own (readOnlyMay);
+//   - a read-only member (an analyst, an approver, an agent), signed in
+//     or by token, and an owner's token limited to their role, get 403
+//     for every change but the few of their own (readOnlyMay, roleMay)
+//     and for every read that needs a permission they lack
+//     (refusedReads);
 //   - no read shows a source's or an alert channel's secret, not even to
 //     the owner;
 //   - a signed-in change without its CSRF token gets 403;
@@ -54,11 +56,18 @@ func TestAuthz(t *testing.T) {
 				t.Errorf("%s is in no workspace and not in publicRoutes: say who may call it, and why", p)
 			}
 		}
+		var listed []string
 		for _, table := range []map[string]string{publicRoutes, readOnlyMay, refusedReads, foreignBodies} {
 			for p := range table {
-				if !slices.Contains(w.h.srv.mux.patterns, p) {
-					t.Errorf("%s is no route", p)
-				}
+				listed = append(listed, p)
+			}
+		}
+		for _, ps := range roleMay {
+			listed = append(listed, ps...)
+		}
+		for _, p := range listed {
+			if !slices.Contains(w.h.srv.mux.patterns, p) {
+				t.Errorf("%s is no route", p)
 			}
 		}
 	})
@@ -84,26 +93,33 @@ func TestAuthz(t *testing.T) {
 			w.expect(t, c.path, w.otherB, []string{w.other.token}, c.method, path, w.expand(c.body), c.status, c.want)
 		}
 	})
-	t.Run("read-only", func(t *testing.T) {
-		ctx := context.Background()
-		owner := tenant{email: demo.Email, ws: account.Workspace{Slug: demo.Slug}}
-		b := w.h.member(owner, "analyst@example.com", account.Analyst)
-		b.get("/w/demo/settings")
-		own, _, err := w.h.accounts.CreateToken(ctx, "analyst@example.com", demo.Slug, "", "analyst")
-		must(t, err)
-		// An owner's token with the analyst's role is no more than one.
-		limited, _, err := w.h.accounts.CreateToken(ctx, demo.Email, demo.Slug, account.Analyst, "limited")
-		must(t, err)
-		w.store.settle(t)
-		for _, p := range routes {
-			m, path := w.fill(t, p, demo.Slug)
-			if readOnlyMay[p] != "" || !changes(m) && refusedReads[p] == "" {
-				continue
+	for _, role := range []account.Role{account.Analyst, account.Approver, account.Agent} {
+		t.Run("read-only "+string(role), func(t *testing.T) {
+			ctx := context.Background()
+			owner := tenant{email: demo.Email, ws: account.Workspace{Slug: demo.Slug}}
+			email := string(role) + "@example.com"
+			b := w.h.member(owner, email, role)
+			b.get("/w/demo/settings")
+			own, _, err := w.h.accounts.CreateToken(ctx, email, demo.Slug, "", string(role))
+			must(t, err)
+			// An owner's token with the role is no more than a member with it.
+			limited, _, err := w.h.accounts.CreateToken(ctx, demo.Email, demo.Slug, role, "limited "+string(role))
+			must(t, err)
+			w.store.settle(t)
+			for _, p := range routes {
+				m, path := w.fill(t, p, demo.Slug)
+				need, refused := refusedReads[p]
+				switch {
+				case readOnlyMay[p] != "" || slices.Contains(roleMay[role], p):
+					continue
+				case !changes(m) && (!refused || role.Can(account.Permission(need))):
+					continue
+				}
+				body := w.body(t, p, m, path)
+				w.expect(t, p, b, []string{own, limited}, m, path, body, http.StatusForbidden, "")
 			}
-			body := w.body(t, p, m, path)
-			w.expect(t, p, b, []string{own, limited}, m, path, body, http.StatusForbidden, "")
-		}
-	})
+		})
+	}
 	t.Run("secrets", func(t *testing.T) {
 		var paths []string
 		for _, p := range routes {
@@ -182,10 +198,19 @@ var readOnlyMay = map[string]string{
 	"POST /w/{ws}/account/sessions/revoke":       "their own sessions",
 }
 
-// refusedReads are the pages and reads a read-only member may not open,
-// and the permission they need: the forms of new objects, and what is
-// for admins.
+// roleMay are the changes a role of those the walk tries may make beyond
+// readOnlyMay.
+var roleMay = map[account.Role][]string{
+	account.Agent: {"POST /api/v1/workspaces/{ws}/conversions/inquiry"}, // inbox.reply: a conversation was an inquiry
+}
+
+// refusedReads are the pages and reads that need a permission, and which:
+// the forms of new objects, reports and what is for admins.
 var refusedReads = map[string]string{
+	"GET /w/{ws}/evaluation":                               "reports.read",
+	"GET /w/{ws}/conversions":                              "reports.read",
+	"GET /api/v1/workspaces/{ws}/conversions":              "reports.read",
+	"GET /api/v1/workspaces/{ws}/funnel":                   "reports.read",
 	"GET /w/{ws}/audit":                                    "audit.read",
 	"GET /api/v1/workspaces/{ws}/audit":                    "audit.read",
 	"GET /api/v1/workspaces/{ws}/invitations":              "members.manage",
