@@ -345,7 +345,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 	if w.Currency != p.Workspace.Currency {
 		// Amounts are stored without converting them: another currency
 		// would add yuan to dollars in revenue and budgets.
-		money, err := s.store.MoneyRecorded(ctx, w.ID)
+		money, err := s.CurrencyInUse(ctx, p)
 		if err != nil {
 			return Workspace{}, err
 		}
@@ -354,6 +354,13 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 		}
 	}
 	return w, s.store.UpdateWorkspace(ctx, w)
+}
+
+// CurrencyInUse reports whether amounts are recorded in the principal's
+// workspace's currency (a purchase's value, a campaign's budget), which
+// then cannot change: Chorus converts no amounts.
+func (s *Service) CurrencyInUse(ctx context.Context, p Principal) (bool, error) {
+	return s.store.MoneyRecorded(ctx, p.Workspace.ID)
 }
 
 // Workspaces lists the workspaces a user may enter: an admin's are all,

@@ -168,6 +168,13 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 	}
 	form := newFormView("workspace", workspaceFields, values, wsErr)
 	zones, currencies := s.workspacePickers(r, &form, "", zone, cur, p.Workspace, wsErr)
+	inUse, uerr := s.Accounts.CurrencyInUse(r.Context(), p)
+	if uerr != nil {
+		return uerr
+	}
+	if inUse {
+		currencies.Hint = "settings.picker.currency.in_use"
+	}
 	var member, token, allow postedForm
 	switch posted {
 	case "members":

@@ -360,3 +360,32 @@ func TestCurrencyChangeKeepsTypedCosts(t *testing.T) {
 		})
 	}
 }
+
+// TestCurrencyInUseSaidBeforehand: once amounts are recorded in the
+// workspace's currency, the settings page says beside the picker that it
+// can no longer change, in both languages, where only a refused save told.
+func TestCurrencyInUseSaidBeforehand(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.signedIn(owner)
+	hint := func() string {
+		_, page := b.get("/w/acme/settings")
+		return between(page, `id="f-currency-hint"`, `</div>`)
+	}
+	c := mustCatalog(t)
+	fixed := c.T("zh-CN", "settings.picker.currency.in_use", nil)
+	if got := hint(); strings.Contains(got, fixed) {
+		t.Errorf("a workspace without amounts says its currency is fixed: %s", got)
+	}
+	if status, got := h.api("POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "冬日暖咖季", "objective": "sales", "status": "draft", "start": "2026-12-01", "end": "2026-12-31", "budget": 5000}); status != http.StatusCreated {
+		t.Fatalf("create campaign: %d %v", status, got)
+	}
+	if got := hint(); !strings.Contains(got, fixed) {
+		t.Errorf("with a campaign's budget in CNY, the currency's hint does not say it is fixed: %s", got)
+	}
+	for _, loc := range Locales {
+		if s := c.T(loc, "settings.picker.currency.in_use", nil); s == "settings.picker.currency.in_use" || s == "" {
+			t.Errorf("%s: no words for a currency in use", loc)
+		}
+	}
+}
