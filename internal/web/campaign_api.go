@@ -102,7 +102,7 @@ func (s *Server) campaignAPI() {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings", Tag: tag, Resp: typeOf[campaign.Plan](),
+	s.handleAPI(op{Method: "GET", Path: one + "/plan", Summary: "Get a campaign's plan: fit, budget sums, hours, KPI tree and warnings; the KPI tree's actuals (revenue, ROI …) only with reports.read", Tag: tag, Resp: typeOf[campaign.Plan](),
 		Query: []param{modelParam}},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
@@ -114,7 +114,7 @@ func (s *Server) campaignAPI() {
 			writeJSON(w, http.StatusOK, plan)
 			return nil
 		})
-	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook", Tag: tag, Query: []param{modelParam}, Produces: xlsxType},
+	s.handleAPI(op{Method: "GET", Path: one + "/plan.xlsx", Summary: "Download a campaign's plan as an XLSX workbook; its actuals only with reports.read", Tag: tag, Query: []param{modelParam}, Produces: xlsxType},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
 			return s.campaignXLSX(w, r, p, id)
