@@ -201,7 +201,8 @@ func eachTemplate(t *testing.T, fn func(path, text string)) {
 // 精准有效 only beside 真人 and 独立 in the links' narrow columns; budget
 // lines are 预算明细, and what they have spent is never called media
 // (they hold production and moderator fees too). An alert's title names
-// its kind as the badge beside it does.
+// its kind as the badge beside it does, and a Latin word in Chinese text
+// is spaced from it.
 func TestI18nOneTermEach(t *testing.T) {
 	for _, tt := range []struct {
 		locale, name string
@@ -226,6 +227,15 @@ func TestI18nOneTermEach(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A Latin word stands a space apart from the Chinese around it, as
+	// everywhere else in the catalog (编辑 KPI 目标, B 站 …); the query
+	// language's messages quote what is typed (source:B站) as typed.
+	unspaced := regexp.MustCompile(`\p{Han}[A-Za-z]|[A-Za-z]\p{Han}`)
+	for k, text := range catalogKeys(t, "zh-CN") {
+		if unspaced.MatchString(text) && !strings.HasPrefix(k, "query.") {
+			t.Errorf("zh-CN %q = %q: a Latin word touches the Chinese beside it", k, text)
+		}
 	}
 	// The rule editor's help on thresholds names each kind of alert as
 	// its badge and the kind select do.
