@@ -230,13 +230,7 @@ func listFilter(r *http.Request) (conversion.ListFilter, error) {
 		f.Event = &v
 	}
 	f.CampaignID = queryID(&fs, q.Get("campaign"), "campaign")
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			fs.Add("limit", "error.range", "Min", 1, "Max", 500)
-		}
-		f.Limit = n
-	}
+	f.Limit = queryLimit(&fs, q.Get("limit"), 500)
 	if id := queryID(&fs, q.Get("before"), "before"); id != nil {
 		f.BeforeID = *id
 	}

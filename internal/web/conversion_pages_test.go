@@ -375,3 +375,19 @@ func TestEmptyFunnelSaysWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestConversionListLimit: the API's list of conversions takes a page of
+// 1 to 500 and names the limit when asked for another.
+func TestConversionListLimit(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	for _, c := range []struct {
+		limit  string
+		status int
+	}{{"1", 200}, {"500", 200}, {"0", 422}, {"501", 422}, {"ten", 422}} {
+		status, got := h.api("GET", "/workspaces/acme/conversions?limit="+c.limit, owner.token, nil)
+		if status != c.status || (status == 422 && !strings.Contains(fmt.Sprint(got), "field:limit")) {
+			t.Errorf("limit=%s: %d %v; want %d", c.limit, status, got, c.status)
+		}
+	}
+}
