@@ -104,7 +104,9 @@ func TestPlatformPageLabels(t *testing.T) {
 			[]string{"年龄分布", "城市分布", "5.9 亿", "正文最多 2,000 字", "最多 18 张图片", "标题最多 32 字", "视频最长 15 分钟",
 				"帖子<span class=\"muted\">（文字）</span>", "API 分享", "（链接分享）", "0.05%–1%", "（按粉丝数计）", "时区 Asia/Shanghai",
 				"支撑数据：月活跃用户", "年龄分布 · 性别分布 · 城市分布", "估算依据：", "标识 <code>weibo</code>", "发布方和标题保留原文",
-				"超过 140 字的微博会折叠在“全文”之后。", "开放接口只能分享链接"},
+				"超过 140 字的微博会折叠在“全文”之后。", "开放接口只能分享链接",
+				// A format without a note (live) says so, rather than an empty cell.
+				`data-label="说明">—</td>`},
 			append(raw, "（直播）", "（文章）", "Posts over 140 characters", "Open publishing is link shares only")},
 		{"/w/acme/platforms/xiaohongshu",
 			[]string{"图文笔记", "视频笔记", "（短视频）", "3 亿", "按曝光计"},
