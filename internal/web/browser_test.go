@@ -136,6 +136,24 @@ func TestBrowser(t *testing.T) {
 		shot("brand-zh.png"),
 	)
 	brandText := text("main")
+	// A persona's age bands are checkboxes each beside its label and
+	// apart from the next: styled only on the strategy pages, the brand
+	// forms read "18岁以下 □ 18–24岁", each box as near the label before it
+	// as its own.
+	step("open a new persona",
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/brand/personas/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-age_bands`)),
+	)
+	apart, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.min(...[...document.querySelectorAll('#f-age_bands .check')].slice(1)
+		.map(l => [l.getBoundingClientRect(), l.previousElementSibling.getBoundingClientRect()])
+		.filter(([r, p]) => Math.abs(r.top - p.top) < 2).map(([r, p]) => r.left - p.right))`))
+	if err != nil || apart < 12 {
+		t.Errorf("a persona's age band checkboxes stand %.1f px from the label before them, want at least 12 (%v)", apart, err)
+	}
+	step("back to the brand page",
+		chromedp.Navigate(h.ts.URL+"/w/"+login.Workspace+"/brand"),
+		chromedp.WaitVisible(chromedp.CSS(`#personas`)),
+	)
 	step("open the platforms page",
 		chromedp.Click(chromedp.CSS(`a[data-section="platforms"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#fit-result canvas`)),
