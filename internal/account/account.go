@@ -171,6 +171,9 @@ type Store interface {
 
 	// CreateWorkspace creates w and makes ownerID its owner, atomically.
 	CreateWorkspace(ctx context.Context, w Workspace, ownerID int64) (Workspace, error)
+	// UpdateWorkspace changes a workspace's name, time zone and currency,
+	// the currency only while MoneyRecorded is false, checked as it
+	// changes: apperr.Conflict when amounts keep it.
 	UpdateWorkspace(ctx context.Context, w Workspace) error
 	// MoneyRecorded reports whether the workspace holds amounts in its
 	// currency: a purchase's value or a campaign (its budget).

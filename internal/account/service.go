@@ -342,18 +342,16 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 	if err := check.Validate(); err != nil {
 		return Workspace{}, err
 	}
-	if w.Currency != p.Workspace.Currency {
+	err := s.store.UpdateWorkspace(ctx, w)
+	if apperr.Is(err, apperr.Conflict) {
 		// Amounts are stored without converting them: another currency
 		// would add yuan to dollars in revenue and budgets.
-		money, err := s.CurrencyInUse(ctx, p)
-		if err != nil {
-			return Workspace{}, err
-		}
-		if money {
-			return Workspace{}, apperr.Field("currency", "error.currency_in_use", "Currency", p.Workspace.Currency)
-		}
+		return Workspace{}, apperr.Field("currency", "error.currency_in_use", "Currency", p.Workspace.Currency)
 	}
-	return w, s.store.UpdateWorkspace(ctx, w)
+	if err != nil {
+		return Workspace{}, err
+	}
+	return w, nil
 }
 
 // CurrencyInUse reports whether amounts are recorded in the principal's

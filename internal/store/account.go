@@ -170,20 +170,35 @@ func (db *DB) insertWorkspace(ctx context.Context, c conn, w account.Workspace, 
 	return w, nil
 }
 
+// moneySQL holds when workspace $1 has amounts in its currency: a
+// purchase with a value, or a campaign, whose budget is in it.
+const moneySQL = `(EXISTS (SELECT 1 FROM conversions WHERE workspace_id = $1 AND value <> 0)
+	OR EXISTS (SELECT 1 FROM campaigns WHERE workspace_id = $1))`
+
 // UpdateWorkspace changes a workspace's name, time zone and currency; the
-// slug and creation time stay. Returns apperr.NotFound if it does not exist.
+// slug and creation time stay. The currency changes only while the
+// workspace has no amounts in the old one (MoneyRecorded), checked in the
+// statement that changes it. Returns apperr.NotFound if the workspace
+// does not exist, apperr.Conflict if amounts keep its currency.
 func (db *DB) UpdateWorkspace(ctx context.Context, w account.Workspace) error {
-	res, err := db.writer().exec(ctx, `UPDATE workspaces SET name = $1, time_zone = $2, currency = $3, updated_at = $4 WHERE id = $5`,
-		w.Name, w.TimeZone, w.Currency, db.now(), w.ID)
-	return accountRowsOne(res, err, "update workspace", "workspace")
+	res, err := db.writer().exec(ctx, `UPDATE workspaces SET name = $2, time_zone = $3, currency = $4, updated_at = $5
+		WHERE id = $1 AND (currency = $4 OR NOT `+moneySQL+`)`,
+		w.ID, w.Name, w.TimeZone, w.Currency, db.now())
+	err = accountRowsOne(res, err, "update workspace", "workspace")
+	if !apperr.Is(err, apperr.NotFound) {
+		return err
+	}
+	if _, ferr := db.WorkspaceByID(ctx, w.ID); ferr != nil {
+		return ferr
+	}
+	return apperr.New(apperr.Conflict, "error.currency_in_use", nil)
 }
 
 // MoneyRecorded reports whether the workspace has a purchase with a value
 // or a campaign, whose budget is in the workspace's currency.
 func (db *DB) MoneyRecorded(ctx context.Context, workspaceID int64) (bool, error) {
 	var one int
-	err := db.reader().queryRow(ctx, `SELECT 1 WHERE EXISTS (SELECT 1 FROM conversions WHERE workspace_id = $1 AND value <> 0)
-		OR EXISTS (SELECT 1 FROM campaigns WHERE workspace_id = $1)`, workspaceID).Scan(&one)
+	err := db.reader().queryRow(ctx, `SELECT 1 WHERE `+moneySQL, workspaceID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

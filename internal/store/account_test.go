@@ -713,6 +713,44 @@ func TestMoneyRecorded(t *testing.T) {
 	})
 }
 
+// TestWorkspaceCurrencyStaysWithMoney: the store itself refuses to
+// change the currency of a workspace with amounts in it, in the statement
+// that changes it, so that a campaign saved between the service's look
+// and the change cannot be left in a currency it was not typed in; the
+// name still changes, and a workspace without amounts changes currency.
+func TestWorkspaceCurrencyStaysWithMoney(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, ws := accountFixture(t, db, "ann@example.com", "acme")
+		_, other := accountFixture(t, db, "bob@example.com", "bobco")
+		now := time.Now().UTC()
+		if _, err := db.WriteDB().ExecContext(ctx, `INSERT INTO campaigns (workspace_id, slug, name, objective, status, start_date, end_date, body, created_at, updated_at)
+			VALUES ($1, 'c', 'C', 'sales', 'draft', '2026-01-01', '2026-01-31', '{}', $2, $2)`, ws.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		change := func(w account.Workspace, name, currency string) error {
+			w.Name, w.Currency = name, currency
+			return db.UpdateWorkspace(ctx, w)
+		}
+		wantCode(t, "a campaign's workspace to USD", change(ws, "Acme", "USD"), apperr.Conflict)
+		if err := change(ws, "Acme Ltd", ws.Currency); err != nil {
+			t.Errorf("rename keeping the currency: %v", err)
+		}
+		if err := change(other, "Bob", "USD"); err != nil {
+			t.Errorf("a workspace without amounts to USD: %v", err)
+		}
+		for _, c := range []struct {
+			slug, name, currency string
+		}{{"acme", "Acme Ltd", ws.Currency}, {"bobco", "Bob", "USD"}} {
+			if got, err := db.WorkspaceBySlug(ctx, c.slug); err != nil || got.Name != c.name || got.Currency != c.currency {
+				t.Errorf("%s = %+v, %v; want %s in %s", c.slug, got, err, c.name, c.currency)
+			}
+		}
+		wantCode(t, "no such workspace", change(account.Workspace{ID: other.ID + 100, Name: "x", TimeZone: "UTC", Currency: "USD"}, "x", "USD"), apperr.NotFound)
+	})
+}
+
 // TestAccountInvitations: an invitation's role is changed by inviting
 // again; claiming makes the user a member of every workspace that invited
 // the address, keeps a member's role, and deletes the invitations.
