@@ -310,6 +310,32 @@ func TestBrandEmptyListsSayWhatToDo(t *testing.T) {
 	}
 }
 
+// TestBrandFormTitles: a brand item's form is titled as a sentence says
+// it, "New persona", "编辑目标人群", where it read "New · Personas", an
+// action and a list's name.
+func TestBrandFormTitles(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	seed(t, h, owner.ws.ID)
+	personas, err := h.brand.Personas.List(context.Background(), owner.ws.ID)
+	must(t, err)
+	b := h.signedIn(owner)
+	edit := "/w/acme/brand/personas/" + itoa64(personas[0].ID)
+	for _, tt := range []struct{ locale, path, want string }{
+		{"zh-CN", "/w/acme/brand/personas/new", "<h1>新建目标人群</h1>"},
+		{"zh-CN", edit, "<h1>编辑目标人群</h1>"},
+		{"zh-CN", "/w/acme/brand/team/new", "<h1>新建团队成员</h1>"},
+		{"en", "/w/acme/brand/personas/new", "<h1>New persona</h1>"},
+		{"en", edit, "<h1>Edit persona</h1>"},
+		{"en", "/w/acme/brand/amplifiers/new", "<h1>New amplifier</h1>"},
+	} {
+		setLocale(t, b, tt.locale)
+		if status, body := b.get(tt.path); status != http.StatusOK || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s: status %d, title %q, want %q", tt.locale, tt.path, status, between(body, "<h1", "</h1>"), tt.want)
+		}
+	}
+}
+
 // TestBudgetCurrencyPicker: the brand budget's currency, that of the
 // team's hourly costs, is chosen from the workspace currency's list, the
 // workspace's chosen until another is saved, where it was typed text; the

@@ -575,7 +575,7 @@ func dynamicKeys() []keyFamily {
 	}
 	var docs, empties []string
 	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
-		empties = append(empties, "brand.empty."+k.Path)
+		empties = append(empties, "brand.empty."+k.Path, "brand.new."+k.Path, "brand.edit."+k.Path)
 	}
 	for _, d := range (&Server{}).brandDocs() {
 		docs = append(docs, "brand."+d.Path)
