@@ -573,9 +573,9 @@ func dynamicKeys() []keyFamily {
 	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
 		kinds = append(kinds, "kind."+k.Path)
 	}
-	var docs, empties []string
+	var docs, itemKeys []string
 	for _, k := range []brandKind{productKind, personaKind, competitorKind, teamKind, amplifierKind} {
-		empties = append(empties, "brand.empty."+k.Path, "brand.new."+k.Path, "brand.edit."+k.Path)
+		itemKeys = append(itemKeys, "brand.empty."+k.Path, "brand.new."+k.Path, "brand.edit."+k.Path)
 	}
 	for _, d := range (&Server{}).brandDocs() {
 		docs = append(docs, "brand."+d.Path)
@@ -609,7 +609,7 @@ func dynamicKeys() []keyFamily {
 		{"field_options", optionKeys},
 		{"kinds", kinds},
 		{"brand_docs", docs},
-		{"brand_empty_lists", empties},
+		{"brand_item_lists_and_forms", itemKeys},
 		{"age_bands", family("option.age_band.", brand.AgeBands...)},
 		{"city_tiers", family("option.city_tier.", brand.CityTiers...)},
 		{"amplifier_kinds", family("option.amplifier.", brand.AmplifierKinds...)},
