@@ -414,6 +414,13 @@ func TestBrowser(t *testing.T) {
 	if !fixRow {
 		t.Errorf("a mention's sentiment fix is not one row of label, select and button")
 	}
+	// An unread alert's link underlines its subject, not the badge's
+	// edge and the space after it ("▁闲岚咖啡").
+	underlined, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#alerts .alert-list a')].flatMap(a =>
+		[...a.childNodes].some(n => n.nodeType === Node.TEXT_NODE && /^\s/.test(n.textContent)) && getComputedStyle(a).textDecorationLine.includes('underline') ? [a.textContent] : [])`))
+	if err != nil || len(underlined) > 0 {
+		t.Errorf("unread alerts underline the space before their subject: %q (%v)", underlined, err)
+	}
 	// A hot term is one line beside its long example, not 买到 over 假货.
 	if got := wrapped(`#hot-term-table td:first-child`); len(got) > 0 {
 		t.Errorf("hot terms broken across lines: %q", got)

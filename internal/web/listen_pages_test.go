@@ -55,7 +55,7 @@ func TestListeningPages(t *testing.T) {
 		t.Fatalf("GET listening: %d %s", status, body)
 	}
 	for _, want := range []string{"星澜的拿铁真好喝", `data-chart=`, "&lt;script&gt;", `href="https://weibo.com/1"`, alertPath, `action="/w/acme/listening/seed"`, `id="topic-editor"`, `id="sources"`,
-		`<span class="badge alert-crisis_word">危机词</span> 1 条新提及`, `href="/w/acme/listening/sources"`, `<span class="swatch" style="background: #2f6f9f"></span>本品牌`} {
+		`<span class="badge alert-crisis_word">危机词</span> <span class="alert-subject">1 条新提及</span>`, `href="/w/acme/listening/sources"`, `<span class="swatch" style="background: #2f6f9f"></span>本品牌`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("listening page lacks %q", want)
 		}
