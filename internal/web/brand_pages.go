@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -18,6 +19,11 @@ type brandKind struct {
 	Kind    string  // stored kind, singular ("product")
 	Fields  []field // the form
 	Columns []string
+}
+
+// Money says the column is a field holding an amount of money.
+func (k brandKind) Money(column string) bool {
+	return slices.ContainsFunc(k.Fields, func(f field) bool { return f.Name == column && f.Money() })
 }
 
 func platformPairs(name string) field {
@@ -91,23 +97,32 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		if err != nil {
 			return err
 		}
+		cur, err := s.moneyCurrency(r.Context(), p, k.Fields)
+		if err != nil {
+			return err
+		}
 		rows := make([]map[string]any, len(items))
 		for i := range items {
 			rows[i] = map[string]any{"ID": P(&items[i]).ItemID(), "Title": P(&items[i]).Title(), "Values": formValues(k.Fields, &items[i])}
 		}
-		s.render(w, r, http.StatusOK, "brand_items", map[string]any{"Section": "brand", "Kind": k, "Rows": rows})
+		s.render(w, r, http.StatusOK, "brand_items", map[string]any{"Section": "brand", "Kind": k, "Rows": rows, "Currency": cur})
 		return nil
 	}))
 	// version is the item's version the form was loaded at, which a save
 	// sends back so as not to overwrite someone else's save unseen.
-	form := func(w http.ResponseWriter, r *http.Request, status int, id int64, version string, values map[string]any, err error) {
+	form := func(w http.ResponseWriter, r *http.Request, p account.Principal, status int, id int64, version string, values map[string]any, err error) error {
+		fv := newFormView(k.Kind, k.Fields, values, err)
+		var cerr error
+		if fv.Currency, cerr = s.moneyCurrency(r.Context(), p, k.Fields); cerr != nil {
+			return cerr
+		}
 		s.render(w, r, status, "brand_form", map[string]any{"Section": "brand", "Kind": k, "ID": id, "Version": version,
-			"Form": newFormView(k.Kind, k.Fields, values, err), "FormError": formError(err)})
+			"Form": fv, "FormError": formError(err)})
+		return nil
 	}
 	s.mux.Handle("GET "+base+"/new", s.page(account.EditBrand, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		var zero T
-		form(w, r, http.StatusOK, 0, "", formValues(k.Fields, &zero), nil)
-		return nil
+		return form(w, r, p, http.StatusOK, 0, "", formValues(k.Fields, &zero), nil)
 	}))
 	s.mux.Handle("GET "+base+"/{id}", s.page("", func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := pathID(r, "id")
@@ -115,8 +130,7 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		if err != nil {
 			return err
 		}
-		form(w, r, http.StatusOK, id, P(&v).ItemVersion(), formValues(k.Fields, &v), nil)
-		return nil
+		return form(w, r, p, http.StatusOK, id, P(&v).ItemVersion(), formValues(k.Fields, &v), nil)
 	}))
 	save := func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := pathID(r, "id")
@@ -145,8 +159,7 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 			version = P(&cur).ItemVersion()
 		}
 		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
-			form(w, r, status(err), id, version, rawFormValues(k.Fields, r.PostForm), err)
-			return nil
+			return form(w, r, p, status(err), id, version, rawFormValues(k.Fields, r.PostForm), err)
 		}
 		if err != nil {
 			return err
@@ -167,6 +180,17 @@ func registerBrandCollection[T any, P brand.Item[T]](s *Server, k brandKind, c *
 		return nil
 	}))
 	registerBrandAPI(s, k, c)
+}
+
+// moneyCurrency is the currency of the money among fields, which the
+// brand's items do not record with each amount: the budget's (the
+// workspace's until a budget is saved). "" when fields hold no money.
+func (s *Server) moneyCurrency(ctx context.Context, p account.Principal, fields []field) (string, error) {
+	if !slices.ContainsFunc(fields, field.Money) {
+		return "", nil
+	}
+	b, err := s.Brand.Budget(ctx, p.Workspace.ID, p.Workspace.Currency)
+	return b.Currency, err
 }
 
 // brandDoc is a singleton document of step 1 (profile, budget) as the UI
@@ -369,6 +393,9 @@ type formView struct {
 	Errors map[string][]apperr.FieldError
 	// Other are errors on fields the form does not show.
 	Other []apperr.FieldError
+	// Currency is what the money fields are in, named beside their
+	// labels, when the form itself does not choose it.
+	Currency string
 }
 
 func newFormView(kind string, fields []field, values map[string]any, err error) formView {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/chorus-hq/chorus/internal/account"
+	"github.com/chorus-hq/chorus/internal/apperr"
 	"github.com/chorus-hq/chorus/internal/brand"
 	"github.com/chorus-hq/chorus/internal/campaign"
 	"github.com/chorus-hq/chorus/internal/store/storetest"
@@ -29,6 +30,53 @@ func TestBrandListFigures(t *testing.T) {
 	for _, want := range []string{">280,000</td>", ">8,000.5</td>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("amplifier list lacks %q: %s", want, between(body, "<tbody>", "</tbody>"))
+		}
+	}
+}
+
+// TestBrandMoneyNamesItsCurrency: an amplifier's price and a team
+// member's hourly cost are in the budget's currency, which each amount
+// does not record, so their forms and the amplifiers' list name it beside
+// the label: the workspace's until a budget is saved, then the budget's.
+// Before, they showed a bare 8,000.
+func TestBrandMoneyNamesItsCurrency(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	ctx := context.Background()
+	owner := h.tenant("acme", account.Owner)
+	amp, err := h.brand.Amplifiers.Create(ctx, owner.ws.ID, brand.Amplifier{Name: "阿May", Kind: "kol", Price: 8000})
+	must(t, err)
+	b := h.signedIn(owner)
+	// where is each page's part that must name the currency.
+	where := map[string][2]string{
+		"/w/acme/brand/amplifiers":                         {"<thead>", "</thead>"},
+		fmt.Sprintf("/w/acme/brand/amplifiers/%d", amp.ID): {`<label for="f-price">`, "</label>"},
+		"/w/acme/brand/team/new":                           {`<label for="f-hourly_cost">`, "</label>"},
+	}
+	for _, c := range []struct {
+		budget, lang, want string // budget "": none saved
+	}{
+		{"", "en", " (" + owner.ws.Currency + ")"},
+		{"USD", "en", " (USD)"},
+		{"USD", "zh-CN", "（USD）"},
+	} {
+		if c.budget != "" {
+			_, err := h.brand.SaveBudget(ctx, owner.ws.ID, brand.Budget{Currency: c.budget, Revision: brand.Revision{Version: brand.Digest(nil)}})
+			if err != nil && !apperr.Is(err, apperr.Conflict) {
+				t.Fatal(err)
+			}
+		}
+		b.get("/w/acme/brand")
+		if status, _, _ := b.post("/lang", url.Values{"lang": {c.lang}, "next": {"/w/acme"}}); status != http.StatusSeeOther {
+			t.Fatalf("language %s: status %d", c.lang, status)
+		}
+		for path, at := range where {
+			_, body := b.get(path)
+			if got := between(body, at[0], at[1]); !strings.Contains(got, c.want) {
+				t.Errorf("budget %q, %s, %s: the amount's label does not read %q: %s", c.budget, c.lang, path, c.want, got)
+			}
+		}
+		if _, body := b.get("/w/acme/brand/competitors/new"); strings.Contains(body, c.want) {
+			t.Errorf("%s: a form without money names a currency", c.lang)
 		}
 	}
 }

@@ -37,6 +37,9 @@ type field struct {
 	Autocomplete string
 }
 
+// Money says the field holds an amount of money.
+func (f field) Money() bool { return f.Number == moneyNumber }
+
 // formToJSON builds the JSON object that a form's values describe. Numbers
 // that do not parse and malformed pair lines are field errors; the object
 // is built without them all the same, so that the rest of the form can be
