@@ -136,6 +136,8 @@ func (s *Server) conversionsPage(w http.ResponseWriter, r *http.Request, p accou
 	s.render(w, r, http.StatusOK, "conversions", map[string]any{
 		"Section": "evaluation", "Model": string(model), "Models": conversion.Models, "Days": days, "Periods": funnelPeriods,
 		"Funnel": total, "Stages": stages, "Chart": funnelChart(stages, tr), "Currency": p.Workspace.Currency,
+		// A funnel of zeros draws an empty axis beside a table of zeros.
+		"Drawn":      slices.ContainsFunc(stages, func(st funnelStage) bool { return st.Value > 0 }),
 		"ByCampaign": campaignRows, "ByChannel": channelRows, "Snippet": s.snippetInfo(r, site),
 		"DayStart": metric.DayStart(now, loc), "Zone": p.Workspace.TimeZone,
 	})

@@ -355,14 +355,15 @@ func TestReportsNeedReadReports(t *testing.T) {
 }
 
 // TestEmptyFunnelSaysWhatToDo: a workspace without clicks in the period
-// sees, above a funnel of zeros, what brings the first ones (tracked links
-// and the snippet), with links to both; one with clicks does not.
+// sees, above the funnel's table of zeros, what brings the first ones
+// (tracked links and the snippet), with links to both, and no chart of
+// zeros (an empty axis); one with clicks sees the chart and no note.
 func TestEmptyFunnelSaysWhatToDo(t *testing.T) {
 	f := newTrackingFixture(t)
 	b := f.h.browser()
 	b.login(f.owner.email, f.owner.password)
-	if _, body := b.get("/w/acme/conversions"); strings.Contains(body, `id="funnel-empty"`) {
-		t.Error("a workspace with clicks is told it has none")
+	if _, body := b.get("/w/acme/conversions"); strings.Contains(body, `id="funnel-empty"`) || !strings.Contains(body, `id="funnel-chart"`) {
+		t.Error("a workspace with clicks is told it has none, or not shown its funnel's chart")
 	}
 	fresh := f.h.tenant("fresh", account.Owner)
 	nb := f.h.browser()
@@ -372,6 +373,9 @@ func TestEmptyFunnelSaysWhatToDo(t *testing.T) {
 		note := section(body, `id="funnel-empty"`, "</p>")
 		if note == body || !strings.Contains(note, `href="/w/fresh/links"`) || !strings.Contains(note, `href="#snippet"`) {
 			t.Errorf("%s: an empty funnel does not say where clicks come from: %s", lang, note)
+		}
+		if strings.Contains(body, `id="funnel-chart"`) {
+			t.Errorf("%s: an empty funnel draws a chart of zeros", lang)
 		}
 	}
 }
