@@ -34,7 +34,7 @@ type MentionText struct {
 
 // MentionFilter selects mentions for term statistics: in [From, To), of
 // the topics TopicIDs, or of any topic when it is empty, of a sentiment
-// when Sentiment is set, the newest Limit first.
+// when Sentiment is set, at most Limit, sampled over the whole period.
 type MentionFilter struct {
 	From, To  time.Time
 	TopicIDs  []int64
@@ -91,8 +91,9 @@ type Store interface {
 	// hour, its roll-up cannot be split. out[i] is voices[i]'s.
 	CutHourVoices(ctx context.Context, ws int64, voices [][]int64, hours []time.Time) ([][]listen.Rollup, error)
 	// InsightMentions returns the mentions f selects (cluster members
-	// included; of any topic when f.TopicIDs is empty), newest first, at
-	// most f.Limit.
+	// included; of any topic when f.TopicIDs is empty), at most f.Limit,
+	// newest first: when there are more, a sample spread evenly over the
+	// period, the same for the same mentions.
 	InsightMentions(ctx context.Context, ws int64, f MentionFilter) ([]MentionText, error)
 	// MentionTexts returns the texts of the workspace's mentions among
 	// ids, by id; ids of no mention of the workspace are left out.

@@ -159,8 +159,8 @@ func TestAllTopicsLeaveOutDeletedTopics(t *testing.T) {
 }
 
 // The sample of one topic, read from the topic's matches, is the one
-// of several topics: its newest mentions in the period, ties by id, of
-// the sentiment asked, up to the limit.
+// of several topics: the same mentions of the period, of the sentiment
+// asked, up to the limit, newest first (ties by id).
 func TestSampleOfOneTopic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -181,9 +181,9 @@ func TestSampleOfOneTopic(t *testing.T) {
 			want      int
 		}{
 			{"all", "", 0, 13},
-			{"newest", "", 6, 6},
+			{"sample", "", 6, 6},
 			{"negative", "negative", 0, 4},
-			{"newest negative", "negative", 2, 2},
+			{"sample of negative", "negative", 2, 2},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				ids := func(topics ...int64) []int64 {
@@ -208,6 +208,46 @@ func TestSampleOfOneTopic(t *testing.T) {
 					t.Errorf("sample of one topic %v, of it and a quiet one %v; want the same %d", one, several, c.want)
 				}
 			})
+		}
+	})
+}
+
+// TestSampleSpreadsOverThePeriod: a period with more mentions than the
+// sample takes is sampled over all of it, in proportion to each day's
+// mentions, for one topic, several and any: its newest mentions alone (a
+// busy workspace's last two days of 90) made its hot terms and their
+// trends those of its end.
+func TestSampleSpreadsOverThePeriod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		a, b := f.topic(t, "Acme", "brand"), f.topic(t, "Rival", "competitor")
+		from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		// Ten days of 20 mentions, the last of 100: a sample of 60 takes
+		// about 4 a day and 20 of the last.
+		for d := range 10 {
+			n := 20
+			if d == 9 {
+				n = 100
+			}
+			f.posts(t, from.AddDate(0, 0, d).Add(time.Hour), n, 0, 0, a)
+		}
+		for _, topics := range [][]int64{{a}, {a, b}, nil} {
+			ms, err := db.InsightMentions(ctx, f.ws, insight.MentionFilter{From: from, To: from.AddDate(0, 0, 10), TopicIDs: topics, Limit: 60})
+			must(t, err)
+			perDay := make([]int, 10)
+			for _, m := range ms {
+				perDay[int(m.PublishedAt.Sub(from)/(24*time.Hour))]++
+			}
+			if len(ms) != 60 {
+				t.Errorf("topics %v: a sample of %d; want 60", topics, len(ms))
+			}
+			for d, n := range perDay {
+				if lo, hi := 2, 7; d == 9 && (n < 15 || n > 25) || d < 9 && (n < lo || n > hi) {
+					t.Errorf("topics %v: %d of the sample on day %d (per day %v); want about 4 a day, 20 on the last", topics, n, d+1, perDay)
+					break
+				}
+			}
 		}
 	})
 }
