@@ -309,12 +309,13 @@ func thresholdText(kind string, v float64) string {
 }
 
 // RuleThreshold is a rule's threshold in the list of rules: a share in
-// percent ("15%"), as the editor takes it.
+// percent ("15%"), as the editor takes it; other kinds' as figures read,
+// thousands separated (1,000 mentions), with every decimal they have.
 func (v *view) RuleThreshold(ru alertRuleView) string {
 	if percentThreshold(ru.Kind) {
 		return percent(ru.Threshold)
 	}
-	return thresholdText(ru.Kind, ru.Threshold)
+	return number(ru.Threshold, 6)
 }
 
 // readThreshold reads a threshold as typed for a rule of kind, full-width

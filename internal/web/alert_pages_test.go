@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"math"
 	"net/http"
@@ -404,6 +405,20 @@ func TestNegativeSpikeThresholdInPercent(t *testing.T) {
 	}
 	if row := section(body, `id="rule-`+id+`"`, "</tr>"); !strings.Contains(row, `>7%</td>`) {
 		t.Errorf("rule list shows a 0.07 threshold not as 7%%: %s", row)
+	}
+	// The other kinds' thresholds read as figures do, thousands
+	// separated and with every decimal they have.
+	for _, tt := range []struct {
+		kind      string
+		threshold float64
+		want      string
+	}{{"crisis_word", 1000, ">1,000</td>"}, {"volume_spike", 2.25, ">2.25</td>"}} {
+		r, err := h.db.CreateAlertRule(ctx, ws, listen.AlertRule{Name: tt.kind, Kind: tt.kind, Threshold: tt.threshold, QuietMinutes: 60, Enabled: true, Channels: []listen.Channel{}})
+		must(t, err)
+		_, body := b.get("/w/acme/listening")
+		if row := section(body, fmt.Sprintf(`id="rule-%d"`, r.ID), "</tr>"); !strings.Contains(row, tt.want) {
+			t.Errorf("rule list shows a %s threshold of %v not as %s: %s", tt.kind, tt.threshold, tt.want, row)
+		}
 	}
 
 	// Out of range, in either language, in percent.
