@@ -326,6 +326,42 @@ func withDefaults(w Workspace) Workspace {
 // The slug stays, since links and tokens name it; a zone or currency left
 // empty stays too: the defaults are a new workspace's.
 func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace) (Workspace, error) {
+	w, err := workspaceChange(p, w)
+	if err != nil {
+		return Workspace{}, err
+	}
+	err = s.store.UpdateWorkspace(ctx, w)
+	if apperr.Is(err, apperr.Conflict) {
+		return Workspace{}, currencyInUse(p)
+	}
+	if err != nil {
+		return Workspace{}, err
+	}
+	return w, nil
+}
+
+// CheckWorkspace returns the error UpdateWorkspace would refuse w with,
+// and stores nothing, for a caller that must write something before a
+// change only if the change is saved. An amount recorded after the check
+// still keeps the currency: UpdateWorkspace looks again as it writes.
+func (s *Service) CheckWorkspace(ctx context.Context, p Principal, w Workspace) error {
+	w, err := workspaceChange(p, w)
+	if err != nil || w.Currency == p.Workspace.Currency {
+		return err
+	}
+	money, err := s.CurrencyInUse(ctx, p)
+	if err != nil {
+		return err
+	}
+	if money {
+		return currencyInUse(p)
+	}
+	return nil
+}
+
+// workspaceChange is w as UpdateWorkspace stores it in the principal's
+// workspace, or the reason it may not, but for amounts in its currency.
+func workspaceChange(p Principal, w Workspace) (Workspace, error) {
 	if err := p.Require(EditWorkspace); err != nil {
 		return Workspace{}, err
 	}
@@ -342,16 +378,14 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p Principal, w Workspace)
 	if err := check.Validate(); err != nil {
 		return Workspace{}, err
 	}
-	err := s.store.UpdateWorkspace(ctx, w)
-	if apperr.Is(err, apperr.Conflict) {
-		// Amounts are stored without converting them: another currency
-		// would add yuan to dollars in revenue and budgets.
-		return Workspace{}, apperr.Field("currency", "error.currency_in_use", "Currency", p.Workspace.Currency)
-	}
-	if err != nil {
-		return Workspace{}, err
-	}
 	return w, nil
+}
+
+// currencyInUse is the refusal of a new currency for the principal's
+// workspace, whose amounts are stored without converting them: another
+// currency would add yuan to dollars in revenue and budgets.
+func currencyInUse(p Principal) error {
+	return apperr.Field("currency", "error.currency_in_use", "Currency", p.Workspace.Currency)
 }
 
 // CurrencyInUse reports whether amounts are recorded in the principal's

@@ -229,9 +229,14 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 
 // updateWorkspace saves the workspace's settings, keeping the currency
 // the team's costs were typed in when the workspace's changes
-// (brand.Service.KeepBudgetCurrency).
+// (brand.Service.KeepBudgetCurrency). The budget is saved only for a
+// change that will be: a refused one, saving it all the same, had a
+// budget form opened before refused as changed by someone else.
 func (s *Server) updateWorkspace(ctx context.Context, p account.Principal, w account.Workspace) (account.Workspace, error) {
 	if w.Currency != "" && w.Currency != p.Workspace.Currency && s.Brand != nil {
+		if err := s.Accounts.CheckWorkspace(ctx, p, w); err != nil {
+			return account.Workspace{}, err
+		}
 		if err := s.Brand.KeepBudgetCurrency(ctx, p.Workspace.ID, p.Workspace.Currency); err != nil {
 			return account.Workspace{}, err
 		}

@@ -389,3 +389,33 @@ func TestCurrencyInUseSaidBeforehand(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedCurrencyChangeWritesNothing: a change of the workspace's
+// currency saves the brand budget in the old one first
+// (TestCurrencyChangeKeepsTypedCosts), but only a change that is then
+// saved: a refused one, on the page or through the API, wrote the budget
+// all the same, and a colleague's budget form, opened before, could no
+// longer be saved ("changed by someone else").
+func TestRefusedCurrencyChangeWritesNothing(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.tenant("acme", account.Owner)
+	b := h.signedIn(owner)
+	_, form := b.get("/w/acme/brand/budget")
+	_, rest, found := strings.Cut(form, `name="version" value="`)
+	version, _, _ := strings.Cut(rest, `"`)
+	if !found {
+		t.Fatal("the budget form has no version")
+	}
+	if status, body, _ := b.post("/w/acme/settings", url.Values{"name": {""}, "time_zone": {"Asia/Shanghai"}, "currency": {"USD"}}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a nameless workspace in USD: %d %s", status, body)
+	}
+	if status, got := h.api("POST", "/workspaces/acme/campaigns", owner.token, map[string]any{"name": "冬日暖咖季", "objective": "sales", "status": "draft", "start": "2026-12-01", "end": "2026-12-31", "budget": 5000}); status != http.StatusCreated {
+		t.Fatalf("create campaign: %d %v", status, got)
+	}
+	if status, got := h.api("PUT", "/workspaces/acme", owner.token, map[string]any{"name": "WS acme", "currency": "USD"}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a workspace with a campaign to USD: %d %v", status, got)
+	}
+	if status, body, _ := b.post("/w/acme/brand/budget", url.Values{"version": {version}, "monthly": {"8000"}, "currency": {"CNY"}}); status != http.StatusSeeOther {
+		t.Errorf("the budget form opened before two refused currency changes: %d, want 303: %s", status, between(body, `id="doc-form"`, `</form>`))
+	}
+}
