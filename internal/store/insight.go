@@ -55,8 +55,8 @@ func mentionScope(ws int64, topicIDs []int64, from, to time.Time) (string, []any
 	// none stay in the stream but not in the figures, and so do the
 	// mentions of deleted topics only: their matches went with the topics,
 	// while topic_ids keeps their ids. The unary plus has SQLite read the
-	// period's mentions by time, which a newest-first sample ends early,
-	// instead of each of the many matched ones by id and then sort them.
+	// period's mentions by time, one range of an index, rather than look
+	// each of the many matched ones up by id.
 	mentionID, topics := `+m.id`, `(SELECT t.id FROM topics t WHERE t.workspace_id = $1)`
 	if len(topicIDs) > 0 {
 		mentionID = `m.id`
