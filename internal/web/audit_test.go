@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,20 +67,42 @@ func TestAuditSaysWhomMembersChangesWereFor(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("API add member: %d %v", status, got)
 	}
+	// Two members removed, one on the settings page, one through the API.
+	ctx := context.Background()
+	for _, email := range []string{"gone@example.com", "left@example.com"} {
+		h.member(owner, email, account.Analyst)
+	}
+	members, err := h.accounts.Members(ctx, account.Principal{Workspace: owner.ws, Role: account.Owner})
+	must(t, err)
+	idOf := func(email string) string {
+		i := slices.IndexFunc(members, func(m account.Member) bool { return m.User.Email == email })
+		if i < 0 {
+			t.Fatalf("%s is no member", email)
+		}
+		return strconv.FormatInt(members[i].User.ID, 10)
+	}
+	if status, body, _ := b.do("POST", "/w/acme/settings/members/"+idOf("gone@example.com")+"/delete", url.Values{"csrf": {b.csrf}}, nil); status != http.StatusSeeOther {
+		t.Fatalf("remove a member: %d %s", status, body)
+	}
+	if status, got = h.api("DELETE", "/workspaces/acme/members/"+idOf("left@example.com"), owner.token, nil); status != http.StatusNoContent {
+		t.Fatalf("API remove a member: %d %v", status, got)
+	}
 	_, page := b.get("/w/acme/audit")
 	log := between(page, "<tbody", "</tbody>")
-	for _, want := range []string{">邀请成员</td>", ">撤回邀请</td>", ">修改成员角色</td>", ">new@example.com</td>", ">" + owner.email + "</td>"} {
+	for _, want := range []string{">邀请成员</td>", ">撤回邀请</td>", ">修改成员角色</td>", ">new@example.com</td>", ">" + owner.email + "</td>",
+		">gone@example.com</td>", ">left@example.com</td>"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the audit log lacks %s:\n%s", want, log)
 		}
 	}
 	_, got = h.api("GET", "/workspaces/acme/audit", owner.token, nil)
 	items, _ := got["items"].([]any)
-	if len(items) < 5 {
-		t.Fatalf("audit API: %v; want five entries", got)
+	if len(items) < 7 {
+		t.Fatalf("audit API: %v; want seven entries", got)
 	}
 	// Newest first.
 	for i, want := range []struct{ target, detail string }{
+		{"left@example.com", ""}, {"gone@example.com", ""},
 		{owner.email, "role_changed"}, {"other@example.com", ""}, {"other@example.com", "invited"}, {"new@example.com", ""}, {"new@example.com", "invited"},
 	} {
 		e := items[i].(map[string]any)

@@ -95,7 +95,7 @@ func (s *Server) settingsRoutes() {
 	}))
 	s.mux.Handle("POST /w/{ws}/settings/members/{id}/delete", s.page(account.ManageMembers, func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 		id, _ := pathID(r, "id")
-		if err := s.Accounts.RemoveMember(r.Context(), p, id); err != nil {
+		if err := s.removeMember(w, r, p, id); err != nil {
 			return err
 		}
 		s.flash(w, r, "ok", "flash.deleted")
@@ -224,6 +224,23 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p account.
 		"Links": s.Links != nil, "Allowlist": domains, "AllowlistForm": allow, "AllowlistOutside": outside,
 		"AllowlistRefused": refused,
 	})
+	return nil
+}
+
+// removeMember removes the member userID and has the audit log name
+// their address, as it names whom an invitation or a role change was
+// for, where it held the removal's path with a user id only.
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, p account.Principal, userID int64) error {
+	members, err := s.Accounts.Members(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.RemoveMember(r.Context(), p, userID); err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(members, func(m account.Member) bool { return m.User.ID == userID }); i >= 0 {
+		noteAudit(w, members[i].User.Email, "")
+	}
 	return nil
 }
 
@@ -462,7 +479,7 @@ func (s *Server) accountAPI() {
 	s.handleAPI(op{Method: "DELETE", Path: "/workspaces/{ws}/members/{id}", Summary: "Remove a member and revoke their tokens in the workspace", Tag: "workspaces", Perm: account.ManageMembers, Status: http.StatusNoContent},
 		func(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 			id, _ := pathID(r, "id")
-			if err := s.Accounts.RemoveMember(r.Context(), p, id); err != nil {
+			if err := s.removeMember(w, r, p, id); err != nil {
 				return err
 			}
 			w.WriteHeader(http.StatusNoContent)
