@@ -707,10 +707,19 @@ func TestMoneyRecorded(t *testing.T) {
 		exec(`INSERT INTO conversions (workspace_id, event, value, currency, at) VALUES ($1, 'purchase', 19.9, 'CNY', $2)`, ws.ID, now)
 		check("a purchase", ws.ID, true)
 		check("another workspace", other.ID, false)
-		exec(`INSERT INTO campaigns (workspace_id, slug, name, objective, status, start_date, end_date, body, created_at, updated_at)
-			VALUES ($1, 'c', 'C', 'sales', 'draft', '2026-01-01', '2026-01-31', '{}', $2, $2)`, other.ID, now)
+		draftCampaign(t, db, other.ID)
 		check("a campaign", other.ID, true)
 	})
+}
+
+// draftCampaign stores a draft campaign in workspace ws, whose budget,
+// however empty, is an amount in the workspace's currency.
+func draftCampaign(t *testing.T, db *store.DB, ws int64) {
+	t.Helper()
+	if _, err := db.WriteDB().ExecContext(context.Background(), `INSERT INTO campaigns (workspace_id, slug, name, objective, status, start_date, end_date, body, created_at, updated_at)
+		VALUES ($1, 'c', 'C', 'sales', 'draft', '2026-01-01', '2026-01-31', '{}', $2, $2)`, ws, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestWorkspaceCurrencyStaysWithMoney: the store itself refuses to
@@ -724,11 +733,7 @@ func TestWorkspaceCurrencyStaysWithMoney(t *testing.T) {
 		ctx := context.Background()
 		_, ws := accountFixture(t, db, "ann@example.com", "acme")
 		_, other := accountFixture(t, db, "bob@example.com", "bobco")
-		now := time.Now().UTC()
-		if _, err := db.WriteDB().ExecContext(ctx, `INSERT INTO campaigns (workspace_id, slug, name, objective, status, start_date, end_date, body, created_at, updated_at)
-			VALUES ($1, 'c', 'C', 'sales', 'draft', '2026-01-01', '2026-01-31', '{}', $2, $2)`, ws.ID, now); err != nil {
-			t.Fatal(err)
-		}
+		draftCampaign(t, db, ws.ID)
 		change := func(w account.Workspace, name, currency string) error {
 			w.Name, w.Currency = name, currency
 			return db.UpdateWorkspace(ctx, w)
