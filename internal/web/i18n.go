@@ -133,10 +133,9 @@ func plainNumbers(args map[string]any) map[string]any {
 		if out == nil {
 			out = maps.Clone(args)
 		}
-		switch {
-		case shareArgs[k]:
+		if shareArgs[k] {
 			out[k] = percent(f)
-		default:
+		} else {
 			out[k] = number(f, cmp.Or(argDecimals[k], 4))
 		}
 	}
