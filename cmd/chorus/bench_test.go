@@ -15,8 +15,9 @@ import (
 )
 
 // TestRedirectServers: bench redirect's two Chorus servers both answer a
-// short link with its 302; after stop (which drains), the click answered
-// by the storing one is stored and the other's is not.
+// short link with its 302, on their main address and their short-link
+// listener; after stop (which drains), the clicks answered by the storing
+// one are stored and the other's are not.
 func TestRedirectServers(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -34,14 +35,14 @@ func TestRedirectServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, s := range []*redirectServer{stored, unstored} {
-		resp, err := client.Get(s.url + "/l/" + b.codes[0])
+	for _, u := range []string{stored.url, stored.shortURL, unstored.url, unstored.shortURL} {
+		resp, err := client.Get(u + "/l/" + b.codes[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusFound {
-			t.Errorf("%s: status %d; want 302", s.url, resp.StatusCode)
+			t.Errorf("%s: status %d; want 302", u, resp.StatusCode)
 		}
 	}
 	for _, s := range []*redirectServer{stored, unstored, stored} {
@@ -53,8 +54,8 @@ func TestRedirectServers(t *testing.T) {
 	if err := b.app.db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Errorf("%d clicks stored; want 1 (the storing server's)", n)
+	if n != 2 {
+		t.Errorf("%d clicks stored; want 2 (the storing server's)", n)
 	}
 }
 

@@ -48,7 +48,9 @@ func TestTwoServers(t *testing.T) {
 	runCLI(t, bin, env, "workspace", "create", "--slug", "acme", "--name", "Acme", "--owner", "owner@example.com")
 	token := strings.TrimSpace(runCLI(t, bin, env, "token", "create", "--user", "owner@example.com", "--workspace", "acme", "--role", "strategist", "--name", "two nodes"))
 
-	a, b := startNode(t, bin, env, "A", "--data", t.TempDir()), startNode(t, bin, env, "B", "--data", t.TempDir())
+	// Node B answers short links on a listener of their own as well, and
+	// they are clicked there.
+	a, b := startNode(t, bin, env, "A", "--data", t.TempDir()), startNode(t, bin, env, "B", "--data", t.TempDir(), "--short-addr", "127.0.0.1:0")
 	a.ready(t)
 	b.ready(t)
 	t.Logf("both nodes ready %s after the start of the test", time.Since(began).Round(time.Millisecond))
@@ -332,8 +334,11 @@ func runCLI(t *testing.T, bin string, env []string, args ...string) string {
 type node struct {
 	name string
 	url  string
-	cmd  *exec.Cmd
-	out  syncbuf.Buffer
+	// shortURL is the short-link listener's address, when the node has
+	// one (--short-addr): its short links are clicked there.
+	shortURL string
+	cmd      *exec.Cmd
+	out      syncbuf.Buffer
 	// exited is closed when the process has ended, after waitErr is set.
 	exited  chan struct{}
 	waitErr error
@@ -343,7 +348,10 @@ type node struct {
 // it is killed; serve drains in a few seconds when nothing hangs.
 const stopGrace = 45 * time.Second
 
-var servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+var (
+	servingRE = regexp.MustCompile(`serving on (http://\S+)`)
+	shortRE   = regexp.MustCompile(`short links also served on (http://\S+)`)
+)
 
 // startNode starts `chorus serve` on a free loopback port, with more flags
 // (args). The process is stopped when the test ends, however it ends, and
@@ -376,6 +384,9 @@ func startNode(t *testing.T, bin string, env []string, name string, args ...stri
 func (n *node) ready(t *testing.T) {
 	t.Helper()
 	n.url = waitFor(t, &n.out, servingRE)
+	if slices.Contains(n.cmd.Args, "--short-addr") {
+		n.shortURL = waitFor(t, &n.out, shortRE)
+	}
 	waitUntil(t, 20*time.Second, 100*time.Millisecond, "node "+n.name+" answers /readyz", func() (bool, string) {
 		resp, err := noRedirects.Get(n.url + "/readyz")
 		if err != nil {
@@ -502,7 +513,11 @@ type shortLink struct {
 // follow requests the short link on n as a browser with user agent ua and
 // returns the cid of its redirect to the tagged destination.
 func (l shortLink) follow(n *node, ua string) (string, error) {
-	req, err := http.NewRequest("GET", n.url+"/l/"+l.code, nil)
+	base := n.url
+	if n.shortURL != "" {
+		base = n.shortURL
+	}
+	req, err := http.NewRequest("GET", base+"/l/"+l.code, nil)
 	if err != nil {
 		return "", err
 	}

@@ -124,15 +124,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	// Listen first, so that a port in use is told at once rather than
 	// after the migrations and the demo load, and leaves no new database.
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listenOn(cfg.Addr, "--addr / CHORUS_ADDR")
 	if err != nil {
-		hint := "check --addr / CHORUS_ADDR, e.g. :8080 or 127.0.0.1:8080"
-		if errors.Is(err, syscall.EADDRINUSE) {
-			hint = "is another server using it? choose another with --addr"
-		}
-		return fmt.Errorf("listen on %s: %w (%s)", cfg.Addr, err, hint)
+		return err
 	}
 	defer ln.Close()
+	var shortLn net.Listener
+	if cfg.ShortAddr != "" {
+		if shortLn, err = listenOn(cfg.ShortAddr, "--short-addr / CHORUS_SHORT_ADDR"); err != nil {
+			return err
+		}
+		defer shortLn.Close()
+	}
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -187,9 +190,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		fmt.Fprintf(out, "no users yet: open %s/setup?token=%s to create the first account\n", base, token)
 	}
 	fmt.Fprintf(out, "chorus %s serving on %s (database: %s)\n", version, base, a.db.Dialect())
+	if shortLn != nil {
+		fmt.Fprintf(out, "short links also served on http://%s\n", displayAddr(shortLn.Addr()))
+	}
 	clicks.Start()
 	go links.Follow(ctx, linkSyncInterval, log)
-	err = srv.Serve(ctx, ln)
+	err = serveBoth(ctx, srv, ln, shortLn)
 	log.Info("stopping: storing queued clicks and letting running jobs finish; a second signal stops at once")
 	// The server has stopped answering redirects: store every queued click
 	// before the database closes.
@@ -207,6 +213,41 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		err = nil
 	}
 	return err
+}
+
+// listenOn opens a listening address, saying in an error which setting
+// named it.
+func listenOn(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		hint := "check " + setting + ", e.g. :8080 or 127.0.0.1:8080"
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = "is another server using it? choose another with " + strings.Split(setting, " ")[0]
+		}
+		return nil, fmt.Errorf("listen on %s: %w (%s)", addr, err, hint)
+	}
+	return ln, nil
+}
+
+// serveBoth serves the main server on ln and, when shortLn is not nil,
+// short links on shortLn, until ctx ends or one of them fails, which
+// stops the other. Both have stopped when it returns, so that every
+// redirect answered has handed its click to the writer.
+func serveBoth(ctx context.Context, srv *web.Server, ln, shortLn net.Listener) error {
+	if shortLn == nil {
+		return srv.Serve(ctx, ln)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	short := make(chan error, 1)
+	go func() {
+		err := srv.ServeShortLinks(ctx, shortLn)
+		stop()
+		short <- err
+	}()
+	err := srv.Serve(ctx, ln)
+	stop()
+	return errors.Join(err, <-short)
 }
 
 // displayAddr names a listening address the way a browser can reach it:

@@ -36,6 +36,10 @@ type Config struct {
 	// ShortURL is the address short links are printed with, such as a
 	// short domain that points at this server; BaseURL when empty.
 	ShortURL string
+	// ShortAddr, when set, is a listen address of its own for short links
+	// only, served by a leaner HTTP server than Addr's: where a short
+	// domain's traffic should go. Addr answers short links as well.
+	ShortAddr string
 	// GeoIP is the path of a MaxMind GeoIP2/GeoLite2 mmdb file; clicks
 	// carry no country or region without one.
 	GeoIP string
@@ -143,6 +147,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load the demo workspace before serving (CHORUS_DEMO)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public address of this server, for the tracking snippet, short links and alert links (CHORUS_BASE_URL; default: the address a page was opened at)")
 	fs.StringVar(&c.ShortURL, "short-url", c.ShortURL, "address short links are printed with, e.g. a short domain (CHORUS_SHORT_URL; default: the base URL)")
+	fs.StringVar(&c.ShortAddr, "short-addr", c.ShortAddr, "a listen address of its own for short links only (/l/{code} and /healthz), on a leaner HTTP server: point a short domain's traffic at it (CHORUS_SHORT_ADDR; none by default, --addr answers short links too)")
 	fs.BoolVar(&c.AllowPrivateFetch, "allow-private-fetch", c.AllowPrivateFetch, "let listening sources and alert webhooks reach private, loopback and link-local addresses, and send their tokens over plain http:// (CHORUS_ALLOW_PRIVATE_FETCH; off by default)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies in front of Chorus whose X-Forwarded-For names the client: IP addresses and CIDR ranges, comma-separated (CHORUS_TRUSTED_PROXIES; none by default)")
 	fs.StringVar(&c.GeoIP, "geoip", c.GeoIP, "MaxMind GeoIP2/GeoLite2 mmdb file for the country and region of clicks (CHORUS_GEOIP; none by default)")
@@ -188,6 +193,7 @@ var env = map[string]string{
 	"demo":                "CHORUS_DEMO",
 	"base-url":            "CHORUS_BASE_URL",
 	"short-url":           "CHORUS_SHORT_URL",
+	"short-addr":          "CHORUS_SHORT_ADDR",
 	"geoip":               "CHORUS_GEOIP",
 	"allow-private-fetch": "CHORUS_ALLOW_PRIVATE_FETCH",
 	"trusted-proxies":     "CHORUS_TRUSTED_PROXIES",

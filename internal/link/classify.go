@@ -99,10 +99,12 @@ type Request struct {
 	Purpose string
 }
 
-// PurposeOf returns the prefetch hint a request carries, if any.
-func PurposeOf(h http.Header) string {
+// PurposeOf returns the prefetch hint a request carries, if any, from
+// header, which gives a request header's value by its name (such as
+// http.Header.Get).
+func PurposeOf(header func(name string) string) string {
 	for _, k := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {
-		if v := h.Get(k); v != "" {
+		if v := header(k); v != "" {
 			return v
 		}
 	}

@@ -69,12 +69,12 @@ func TestClassify(t *testing.T) {
 
 func TestPurposeOf(t *testing.T) {
 	h := http.Header{}
-	if PurposeOf(h) != "" {
+	if PurposeOf(h.Get) != "" {
 		t.Fatal("empty header has a purpose")
 	}
 	h.Set("Sec-Purpose", "prefetch")
-	if PurposeOf(h) != "prefetch" {
-		t.Errorf("PurposeOf = %q", PurposeOf(h))
+	if PurposeOf(h.Get) != "prefetch" {
+		t.Errorf("PurposeOf = %q", PurposeOf(h.Get))
 	}
 }
 

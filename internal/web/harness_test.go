@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +46,9 @@ type harness struct {
 	conversions *conversion.Service
 	// listen is listening's pipeline and topics.
 	listen *listen.Service
+	// stopShortLinks stops the short-link listener that shortLinks
+	// started, and returns what ServeShortLinks did.
+	stopShortLinks func() error
 }
 
 func newHarness(t *testing.T, db *store.DB) *harness {
@@ -274,4 +279,28 @@ func (h *harness) checkAPI(t *testing.T, method, path, token string, body any, s
 			t.Errorf("body has %q: %s", c, raw)
 		}
 	}
+}
+
+// shortLinks serves short links on a listener of their own, as
+// --short-addr does, and returns its address. The listener stops when
+// the test ends, or earlier by h.stopShortLinks.
+func (h *harness) shortLinks() string {
+	h.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.srv.ServeShortLinks(ctx, ln) }()
+	h.stopShortLinks = sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	h.t.Cleanup(func() {
+		if err := h.stopShortLinks(); err != nil {
+			h.t.Errorf("short-link listener: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
 }

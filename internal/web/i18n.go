@@ -218,13 +218,21 @@ func normalizeLocale(s string) string {
 // localeFromRequest picks the language of an anonymous request: the lang
 // cookie, then Accept-Language, then the default.
 func localeFromRequest(r *http.Request) string {
+	cookie := ""
 	if c, err := r.Cookie("lang"); err == nil {
-		if l := normalizeLocale(c.Value); l != "" {
-			return l
-		}
+		cookie = c.Value
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
-		tags, _, err := language.ParseAcceptLanguage(al)
+	return localeFrom(cookie, r.Header.Get("Accept-Language"))
+}
+
+// localeFrom is localeFromRequest for the lang cookie's value and the
+// Accept-Language header.
+func localeFrom(cookie, acceptLanguage string) string {
+	if l := normalizeLocale(cookie); l != "" {
+		return l
+	}
+	if acceptLanguage != "" {
+		tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 		if err == nil && len(tags) > 0 {
 			_, i, conf := matcher.Match(tags...)
 			if conf != language.No {

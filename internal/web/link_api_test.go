@@ -26,7 +26,13 @@ var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) 
 
 func (h *harness) click(method, path string, header map[string]string) *http.Response {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.ts.URL+path, nil)
+	return h.clickAt(h.ts.URL, method, path, header)
+}
+
+// clickAt is click on the server at base.
+func (h *harness) clickAt(base, method, path string, header map[string]string) *http.Response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, base+path, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -173,15 +179,31 @@ func TestLinkAPI(t *testing.T) {
 	})
 }
 
+// TestRedirect: short links answer the same on the main server and on the
+// short-link listener.
 func TestRedirect(t *testing.T) {
+	for _, short := range []bool{false, true} {
+		name := "main server"
+		if short {
+			name = "short-link listener"
+		}
+		t.Run(name, func(t *testing.T) { testRedirect(t, short) })
+	}
+}
+
+func testRedirect(t *testing.T, short bool) {
 	h := newHarness(t, storetest.SQLite(t))
+	base := h.ts.URL
+	if short {
+		base = h.shortLinks()
+	}
 	acme := h.tenant("acme", account.Owner)
 	ctx := context.Background()
 	l, err := h.links.Create(ctx, acme.ws.ID, link.Input{Destination: "https://shop.example.com/p?id=1#top", Channel: "wechat", Label: "<b>x</b>"})
 	must(t, err)
 	chrome := map[string]string{"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"}
 
-	resp := h.click("GET", "/l/"+l.Code, chrome)
+	resp := h.clickAt(base, "GET", "/l/"+l.Code, chrome)
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Cache-Control") != "private, max-age=0" {
 		t.Fatalf("redirect: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
@@ -194,7 +216,7 @@ func TestRedirect(t *testing.T) {
 	if len(cid) < 16 || !link.ValidClickID(cid) {
 		t.Errorf("cid %q", cid)
 	}
-	if resp := h.click("GET", "/l/"+l.Code, chrome); resp.Header.Get("Location") == loc {
+	if resp := h.clickAt(base, "GET", "/l/"+l.Code, chrome); resp.Header.Get("Location") == loc {
 		t.Error("two clicks got the same cid")
 	}
 
@@ -218,7 +240,7 @@ func TestRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := h.click(tt.method, tt.path, tt.header)
+			resp := h.clickAt(base, tt.method, tt.path, tt.header)
 			if resp.StatusCode != tt.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
 			}
@@ -233,7 +255,7 @@ func TestRedirect(t *testing.T) {
 	disabled := true
 	_, err = h.links.Update(ctx, acme.ws.ID, l.ID, link.Update{Disabled: &disabled})
 	must(t, err)
-	req, _ := http.NewRequest("GET", h.ts.URL+"/l/"+l.Code, nil)
+	req, _ := http.NewRequest("GET", base+"/l/"+l.Code, nil)
 	req.Header.Set("Accept-Language", "zh-CN")
 	r2, err := noFollow.Do(req)
 	must(t, err)
@@ -250,7 +272,7 @@ func TestRedirect(t *testing.T) {
 	must(t, err)
 	time.Sleep(60 * time.Millisecond)
 	// An expired link says so, not that someone switched it off.
-	resp, err = noFollow.Get(h.ts.URL + "/l/" + expired.Code)
+	resp, err = noFollow.Get(base + "/l/" + expired.Code)
 	must(t, err)
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -276,66 +298,85 @@ func ptr[T any](v T) *T { return &v }
 
 // TestRedirectDrainUnderLoad stops a server while many clients click, then
 // drains the writer: every redirect that was answered has its click stored.
+// Both servers that answer short links are tried.
 func TestRedirectDrainUnderLoad(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		h := newHarness(t, db)
-		acme := h.tenant("acme", account.Owner)
-		l, err := h.links.Create(context.Background(), acme.ws.ID, link.Input{Destination: "https://shop.example.com/"})
-		must(t, err)
-		var answered atomic.Int64
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, CheckRedirect: noFollow.CheckRedirect, Timeout: 5 * time.Second}
-		for g := range 32 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					req, _ := http.NewRequest("GET", h.ts.URL+"/l/"+l.Code, nil)
-					req.Header.Set("User-Agent", fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0 client-%d", g))
-					resp, err := client.Do(req)
-					if err != nil {
-						return // the server is gone
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == http.StatusFound {
-						answered.Add(1)
-					}
-				}
-			}()
+	for _, short := range []bool{false, true} {
+		name := "main server"
+		if short {
+			name = "short-link listener"
 		}
-		time.Sleep(700 * time.Millisecond)
-		// SIGTERM: the server stops (running requests finish), then the
-		// writer drains.
+		t.Run(name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) { testRedirectDrainUnderLoad(t, db, short) })
+		})
+	}
+}
+
+func testRedirectDrainUnderLoad(t *testing.T, db *store.DB, short bool) {
+	h := newHarness(t, db)
+	base := h.ts.URL
+	if short {
+		base = h.shortLinks()
+	}
+	acme := h.tenant("acme", account.Owner)
+	l, err := h.links.Create(context.Background(), acme.ws.ID, link.Input{Destination: "https://shop.example.com/"})
+	must(t, err)
+	var answered atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, CheckRedirect: noFollow.CheckRedirect, Timeout: 5 * time.Second}
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", base+"/l/"+l.Code, nil)
+				req.Header.Set("User-Agent", fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0 client-%d", g))
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusFound {
+					answered.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(700 * time.Millisecond)
+	// SIGTERM: the server stops (running requests finish), then the
+	// writer drains.
+	if short {
+		must(t, h.stopShortLinks())
+	} else {
 		h.ts.Config.SetKeepAlivesEnabled(false)
 		h.ts.Close()
-		close(stop)
-		wg.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		must(t, h.clicks.Drain(ctx))
-		st := h.clicks.Stats()
-		var stored int64
-		must(t, db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&stored))
-		if answered.Load() < 100 {
-			t.Fatalf("only %d redirects answered; the load did not run", answered.Load())
-		}
-		// The server's own count of the 302s it wrote; a client may miss a
-		// few whose connection closed under it, so its count is a floor.
-		var m dto.Metric
-		must(t, h.srv.metrics.requests.WithLabelValues("GET /l/{code}", "302").Write(&m))
-		served := int64(m.GetCounter().GetValue())
-		if stored != served || stored < answered.Load() || st.Dropped != 0 || st.Failed != 0 {
-			t.Errorf("server answered %d redirects (clients saw %d), stored %d clicks; writer %+v", served, answered.Load(), stored, st)
-		}
-		t.Logf("server answered %d (clients saw %d), stored %d, writer %+v", served, answered.Load(), stored, st)
-	})
+	}
+	close(stop)
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	must(t, h.clicks.Drain(ctx))
+	st := h.clicks.Stats()
+	var stored int64
+	must(t, db.WriteDB().QueryRowContext(ctx, `SELECT COUNT(*) FROM click_events`).Scan(&stored))
+	if answered.Load() < 100 {
+		t.Fatalf("only %d redirects answered; the load did not run", answered.Load())
+	}
+	// The server's own count of the 302s it wrote; a client may miss a
+	// few whose connection closed under it, so its count is a floor.
+	var m dto.Metric
+	must(t, h.srv.metrics.requests.WithLabelValues("GET /l/{code}", "302").Write(&m))
+	served := int64(m.GetCounter().GetValue())
+	if stored != served || stored < answered.Load() || st.Dropped != 0 || st.Failed != 0 {
+		t.Errorf("server answered %d redirects (clients saw %d), stored %d clicks; writer %+v", served, answered.Load(), stored, st)
+	}
+	t.Logf("server answered %d (clients saw %d), stored %d, writer %+v", served, answered.Load(), stored, st)
 }
 
 // TestShortURLBehindProxy: without a short-link address configured, short

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"html"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,11 +51,6 @@ func (s *Server) shortLinks(next http.Handler) http.Handler {
 	if s.Links == nil {
 		return next
 	}
-	counted := map[int]prometheus.Counter{}
-	for _, st := range []int{http.StatusFound, http.StatusNotFound, http.StatusGone, http.StatusServiceUnavailable} {
-		counted[st] = s.metrics.requests.WithLabelValues(redirectRoute, strconv.Itoa(st))
-	}
-	took := s.metrics.duration.WithLabelValues(redirectRoute)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, ok := strings.CutPrefix(r.URL.Path, "/l/")
 		if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) || !link.ValidCode(code) {
@@ -61,9 +58,28 @@ func (s *Server) shortLinks(next http.Handler) http.Handler {
 			return
 		}
 		start := time.Now()
-		counted[s.followLink(w, r, code)].Inc()
-		took.Observe(time.Since(start).Seconds())
+		s.redirects.count(s.followLink(r.Context(), httpAnswer{w}, s.visitOf(r), code), start)
 	})
+}
+
+// redirectMetrics are the request metrics of the redirect's route, bound
+// once for the two servers that answer it.
+type redirectMetrics struct {
+	counted map[int]prometheus.Counter
+	took    prometheus.Observer
+}
+
+func newRedirectMetrics(m *httpMetrics) redirectMetrics {
+	r := redirectMetrics{counted: map[int]prometheus.Counter{}, took: m.duration.WithLabelValues(redirectRoute)}
+	for _, st := range []int{http.StatusFound, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusGone, http.StatusServiceUnavailable} {
+		r.counted[st] = m.requests.WithLabelValues(redirectRoute, strconv.Itoa(st))
+	}
+	return r
+}
+
+func (m redirectMetrics) count(status int, start time.Time) {
+	m.counted[status].Inc()
+	m.took.Observe(time.Since(start).Seconds())
 }
 
 // redirect answers what of /l/{code} reaches the mux: codes that are not
@@ -74,22 +90,61 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
 		s.linkPage(w, r, http.StatusNotFound, "link.gone.unknown")
 		return
 	}
-	s.followLink(w, r, code)
+	s.followLink(r.Context(), httpAnswer{w}, s.visitOf(r), code)
 }
+
+// visit is what the redirect reads of a request, on either server.
+type visit struct {
+	method, userAgent, referrer, purpose, ip string
+	// locale is the language of the page of a link that does not
+	// redirect, read only then.
+	locale func() string
+}
+
+func (s *Server) visitOf(r *http.Request) visit {
+	return visit{method: r.Method, userAgent: r.UserAgent(), referrer: r.Referer(), purpose: link.PurposeOf(r.Header.Get),
+		ip: s.clientIP(r), locale: func() string { return localeFromRequest(r) }}
+}
+
+// answer is how the redirect answers, on either server.
+type answer interface {
+	found(location string)
+	page(status int, h http.Header, body []byte)
+}
+
+// httpAnswer answers on the main server.
+type httpAnswer struct{ w http.ResponseWriter }
+
+func (a httpAnswer) found(location string) {
+	h := a.w.Header()
+	h["Location"] = []string{location}
+	h["Cache-Control"] = []string{noStore}
+	a.w.WriteHeader(http.StatusFound)
+}
+
+func (a httpAnswer) page(status int, h http.Header, body []byte) {
+	maps.Copy(a.w.Header(), h)
+	a.w.WriteHeader(status)
+	_, _ = a.w.Write(body)
+}
+
+// noStore is the Cache-Control of every answer to a short link: each
+// redirect carries a new click id, and a link's state may change.
+const noStore = "private, max-age=0"
 
 // followLink answers a short link with a well-formed code: a 302 to the
 // link's tagged destination with a fresh cid, from the link cache, after
 // handing the click to the batch writer without waiting. A disabled or
 // expired link answers a small page and no redirect. It returns the status
 // it answered.
-func (s *Server) followLink(w http.ResponseWriter, r *http.Request, code string) int {
-	res, err := s.Links.Resolve(r.Context(), code)
+func (s *Server) followLink(ctx context.Context, a answer, v visit, code string) int {
+	res, err := s.Links.Resolve(ctx, code)
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "resolve link", "err", err)
-		return s.linkPage(w, r, http.StatusServiceUnavailable, "link.gone.unavailable")
+		s.log.ErrorContext(ctx, "resolve link", "err", err)
+		return s.answerPage(a, v.locale(), http.StatusServiceUnavailable, "link.gone.unavailable")
 	}
 	if !res.Found {
-		return s.linkPage(w, r, http.StatusNotFound, "link.gone.unknown")
+		return s.answerPage(a, v.locale(), http.StatusNotFound, "link.gone.unknown")
 	}
 	now := time.Now()
 	if !res.Active(now) {
@@ -97,22 +152,22 @@ func (s *Server) followLink(w http.ResponseWriter, r *http.Request, code string)
 		if res.Disabled {
 			key = "link.gone.disabled"
 		}
-		return s.linkPage(w, r, http.StatusGone, key)
+		return s.answerPage(a, v.locale(), http.StatusGone, key)
 	}
 	cid := link.NewClickID()
 	if s.Clicks != nil {
 		s.Clicks.Record(link.Hit{
 			ClickID: cid, LinkID: res.LinkID, WorkspaceID: res.WorkspaceID, Loc: res.Loc, At: now,
-			Method: r.Method, UserAgent: link.Truncate(r.UserAgent(), link.MaxUserAgent), IP: s.clientIP(r),
-			Referrer: truncateBytes(r.Referer(), 1024), Purpose: link.PurposeOf(r.Header),
+			Method: v.method, UserAgent: link.Truncate(v.userAgent, link.MaxUserAgent), IP: v.ip,
+			Referrer: truncateBytes(v.referrer, maxReferrer), Purpose: v.purpose,
 		})
 	}
-	h := w.Header()
-	h["Location"] = []string{res.Target.URL(cid)}
-	h["Cache-Control"] = []string{"private, max-age=0"}
-	w.WriteHeader(http.StatusFound)
+	a.found(res.Target.URL(cid))
 	return http.StatusFound
 }
+
+// maxReferrer bounds the referrer a click keeps.
+const maxReferrer = 1024
 
 func truncateBytes(s string, n int) string {
 	if len(s) > n {
@@ -125,15 +180,17 @@ func truncateBytes(s string, n int) string {
 // escaped text, no links out, never cached by shared caches. It returns
 // status.
 func (s *Server) linkPage(w http.ResponseWriter, r *http.Request, status int, key string) int {
-	loc := localeFromRequest(r)
+	return s.answerPage(httpAnswer{w}, localeFromRequest(r), status, key)
+}
+
+func (s *Server) answerPage(a answer, loc string, status int, key string) int {
 	title := html.EscapeString(s.cat.T(loc, "link.gone.title", nil))
 	msg := html.EscapeString(s.cat.T(loc, key, nil))
-	h := w.Header()
+	h := http.Header{}
 	setSecurityHeaders(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "private, max-age=0")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(`<!doctype html><html lang="` + html.EscapeString(loc) + `"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>` +
-		title + `</title><body style="font-family:sans-serif;max-width:30em;margin:4em auto;padding:0 1em"><h1>` + title + `</h1><p>` + msg + `</p></body></html>`))
+	h.Set("Cache-Control", noStore)
+	a.page(status, h, []byte(`<!doctype html><html lang="`+html.EscapeString(loc)+`"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>`+
+		title+`</title><body style="font-family:sans-serif;max-width:30em;margin:4em auto;padding:0 1em"><h1>`+title+`</h1><p>`+msg+`</p></body></html>`))
 	return status
 }

@@ -90,6 +90,8 @@ type Server struct {
 	mux     *routeMux
 	api     *apiDoc
 	metrics *httpMetrics
+	// redirects are the metrics of short links, bound once.
+	redirects redirectMetrics
 }
 
 // New builds the server and its routes.
@@ -110,6 +112,7 @@ func New(d Deps) (*Server, error) {
 		s.Registry = prometheus.NewRegistry()
 	}
 	s.metrics = newHTTPMetrics(s.Registry)
+	s.redirects = newRedirectMetrics(s.metrics)
 	if s.pages, err = loadPages(s.static); err != nil {
 		return nil, err
 	}
@@ -219,14 +222,20 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // one may be forged; an entry that is no address ends the walk at the
 // proxy that wrote it.
 func (s *Server) clientIP(r *http.Request) string {
-	ip := peerIP(r.RemoteAddr)
+	return s.forwardedFor(peerIP(r.RemoteAddr), r.Header.Values)
+}
+
+// forwardedFor is clientIP for a peer address and a request's headers,
+// given by name (http.Header.Values), read only when the peer is a
+// trusted proxy.
+func (s *Server) forwardedFor(ip string, header func(name string) []string) string {
 	if len(s.TrustedProxies) == 0 {
 		return ip
 	}
 	if peer, err := netip.ParseAddr(ip); err != nil || !s.trustedProxy(peer) {
 		return ip
 	}
-	lines := r.Header.Values("X-Forwarded-For")
+	lines := header("X-Forwarded-For")
 	for i := len(lines) - 1; i >= 0; i-- {
 		hops := strings.Split(lines[i], ",")
 		for j := len(hops) - 1; j >= 0; j-- {
