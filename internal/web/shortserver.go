@@ -31,19 +31,7 @@ func (s *Server) ServeShortLinks(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("short links: no link service")
 	}
 	srv := s.shortLinkServer()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.ShutdownWithContext(sctx); err != nil {
-		return err
-	}
-	return <-errc
+	return serveUntil(ctx, func() error { return srv.Serve(ln) }, srv.ShutdownWithContext)
 }
 
 // shortLinkServer has the main server's limits: headers up to 64 KB
